@@ -1,0 +1,242 @@
+//! Client configuration: base URL, API key, HTTP client, retries and timeouts.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+
+/// The production base URL of the Telnyx v2 API.
+pub const DEFAULT_BASE_URL: &str = "https://api.telnyx.com/v2";
+
+/// A handle to the Telnyx API. Cheap to clone (`Arc` inside); `Send + Sync`.
+///
+/// Operations are grouped by the spec's tags: `client.messages().send_message(&body).await`.
+///
+/// ```no_run
+/// # async fn run() -> telnyx_api::Result<()> {
+/// let client = telnyx_api::Client::from_env()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+pub(crate) struct ClientInner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: String,
+    pub(crate) api_key: Option<String>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) stream_idle_timeout: Duration,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("api_key", &self.inner.api_key.as_ref().map(|_| "<redacted>"))
+            .field("retry", &self.inner.retry)
+            .field("timeout", &self.inner.timeout)
+            .field("stream_idle_timeout", &self.inner.stream_idle_timeout)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client for `api_key` with default settings.
+    pub fn new(api_key: impl Into<String>) -> Result<Client> {
+        Client::builder().api_key(api_key).build()
+    }
+
+    /// Start configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment: `TELNYX_API_KEY` (required) and
+    /// `TELNYX_BASE_URL` (optional).
+    pub fn from_env() -> Result<Client> {
+        let key = std::env::var("TELNYX_API_KEY")
+            .map_err(|_| Error::Config("TELNYX_API_KEY is not set".into()))?;
+        let mut b = Client::builder().api_key(key);
+        if let Ok(url) = std::env::var("TELNYX_BASE_URL") {
+            if !url.trim().is_empty() {
+                b = b.base_url(url);
+            }
+        }
+        b.build()
+    }
+
+    /// The base URL requests go to (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The client's default retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+}
+
+/// Builder for [`Client`].
+#[derive(Clone)]
+pub struct ClientBuilder {
+    base_url: String,
+    api_key: Option<String>,
+    http: Option<reqwest::Client>,
+    retry: RetryPolicy,
+    timeout: Option<Duration>,
+    connect_timeout: Duration,
+    stream_idle_timeout: Duration,
+    user_agent: String,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            api_key: None,
+            http: None,
+            retry: RetryPolicy::default(),
+            timeout: Some(Duration::from_secs(60)),
+            connect_timeout: Duration::from_secs(5),
+            stream_idle_timeout: Duration::from_secs(60),
+            user_agent: concat!("telnyx-api-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("custom_http_client", &self.http.is_some())
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("stream_idle_timeout", &self.stream_idle_timeout)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// Base URL, default [`DEFAULT_BASE_URL`]. A trailing `/` is ignored.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The API key sent as `Authorization: Bearer …`. Never printed by `Debug`.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Use this `reqwest::Client` (proxies, custom TLS, connection pool settings). The
+    /// connect timeout and user agent settings of this builder do not apply to it.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Default retry policy of every call.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Shorthand for changing only the number of retries (0 turns retrying off).
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.retry.max_retries = n;
+        self
+    }
+
+    /// Total time allowed for one attempt of a request, default 60 s; `None` for no limit.
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Time allowed to establish a connection, default 5 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Longest silence allowed between two events of a server-sent event stream, default 60 s.
+    pub fn stream_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.stream_idle_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+
+    /// Build the client.
+    pub fn build(self) -> Result<Client> {
+        let base_url = self.base_url.trim().trim_end_matches('/').to_owned();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(Error::Config(format!("base URL must start with http:// or https://, got {base_url:?}")));
+        }
+        if let Some(key) = &self.api_key {
+            if key.trim().is_empty() || key.contains(['\r', '\n']) {
+                return Err(Error::Config("API key is empty or contains a line break".into()));
+            }
+        }
+        let http = match self.http {
+            Some(h) => h,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .user_agent(self.user_agent)
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+        };
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                http,
+                base_url,
+                api_key: self.api_key,
+                retry: self.retry,
+                timeout: self.timeout,
+                stream_idle_timeout: self.stream_idle_timeout,
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let c = Client::builder().api_key("KEY0123SECRET").build().unwrap();
+        let s = format!("{c:?}");
+        assert!(!s.contains("KEY0123SECRET"), "{s}");
+        assert!(s.contains("<redacted>"));
+        let b = Client::builder().api_key("KEY0123SECRET");
+        assert!(!format!("{b:?}").contains("KEY0123SECRET"));
+    }
+
+    #[test]
+    fn base_url_is_normalised_and_checked() {
+        let c = Client::builder().base_url("http://127.0.0.1:4010/v2/").build().unwrap();
+        assert_eq!(c.base_url(), "http://127.0.0.1:4010/v2");
+        assert!(Client::builder().base_url("ftp://x").build().is_err());
+        assert_eq!(Client::builder().build().unwrap().base_url(), DEFAULT_BASE_URL);
+    }
+
+    fn assert_send_sync_clone<T: Send + Sync + Clone>() {}
+
+    #[test]
+    fn client_is_send_sync_clone() {
+        assert_send_sync_clone::<Client>();
+    }
+}

@@ -1,0 +1,288 @@
+//! The one error type of the crate.
+//!
+//! Every operation returns [`Result<T, Error>`](Result). An HTTP error status becomes
+//! [`Error::Api`] carrying the status, the parsed Telnyx error envelope (when the body is one),
+//! the `x-request-id` header and the raw body; transport, timeout and decode failures are
+//! separate variants so callers can tell "the server said no" from "we never heard back".
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use serde::Deserialize;
+
+/// Result alias used by every operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong when calling the Telnyx API.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with a non-success HTTP status.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// The request could not be sent or the response could not be read (connection refused,
+    /// TLS failure, connection reset, ...).
+    #[error("transport error calling {operation}: {source}")]
+    Transport {
+        /// Operation id of the call that failed.
+        operation: &'static str,
+        /// The underlying HTTP client error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// No complete response arrived within the configured timeout.
+    #[error("{operation} timed out after {timeout:?}")]
+    Timeout {
+        /// Operation id of the call that timed out.
+        operation: &'static str,
+        /// The timeout that elapsed.
+        timeout: Duration,
+    },
+    /// The response body did not match the type the spec declares for it.
+    #[error("cannot decode the response of {operation} (HTTP {status}) as {type_name}: {message} at `{path}`")]
+    Decode {
+        /// Operation id of the call.
+        operation: &'static str,
+        /// Rust type the body was decoded into.
+        type_name: &'static str,
+        /// HTTP status of the response.
+        status: StatusCode,
+        /// Path inside the JSON document where decoding failed (`data.items[3].status`).
+        path: String,
+        /// What serde reported.
+        message: String,
+        /// The raw body, for inspection.
+        body: Bytes,
+    },
+    /// The request could not be built from the arguments (for example a body that does not
+    /// serialize, or a header value with a newline).
+    #[error("invalid request for {operation}: {message}")]
+    InvalidRequest {
+        /// Operation id of the call.
+        operation: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The client is misconfigured (for example `TELNYX_API_KEY` is missing).
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// A server-sent event stream failed after it started (error event, truncation, idle
+    /// timeout, malformed event).
+    #[error("stream error: {0}")]
+    Stream(String),
+}
+
+impl Error {
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode { status, .. } => Some(*status),
+            Error::Transport { source, .. } => source.status(),
+            _ => None,
+        }
+    }
+
+    /// The `x-request-id` the server assigned, when the server answered with an error.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The API error details, when the server answered with an error status.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The Telnyx error codes of the error envelope (`errors[].code`), if any.
+    pub fn codes(&self) -> Vec<&str> {
+        match self {
+            Error::Api(e) => e.errors.iter().filter_map(|x| x.code.as_deref()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// `true` for HTTP 429 Too Many Requests.
+    pub fn is_rate_limited(&self) -> bool {
+        self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// The delay the server asked for in `retry-after-ms` / `Retry-After`, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api(e) => crate::retry::retry_after(&e.headers),
+            _ => None,
+        }
+    }
+}
+
+/// A non-success HTTP response from the Telnyx API.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// Operation id of the call.
+    pub operation: &'static str,
+    /// HTTP status code.
+    pub status: StatusCode,
+    /// The entries of the Telnyx error envelope (`{"errors": [...]}`); empty when the body is not
+    /// such an envelope.
+    pub errors: Vec<TelnyxError>,
+    /// The `x-request-id` response header.
+    pub request_id: Option<String>,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The raw response body (kept whether or not it parsed).
+    pub body: Bytes,
+}
+
+impl ApiError {
+    pub(crate) fn new(operation: &'static str, status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
+        let errors = parse_envelope(&body);
+        let request_id = headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        ApiError { operation, status, errors, request_id, headers, body }
+    }
+
+    /// The body as text (lossy UTF-8).
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed with HTTP {}", self.operation, self.status)?;
+        if self.errors.is_empty() {
+            let text = self.body_text();
+            let text = text.trim();
+            if !text.is_empty() {
+                let cut: String = text.chars().take(300).collect();
+                write!(f, ": {cut}")?;
+            }
+        }
+        for e in &self.errors {
+            write!(f, "; ")?;
+            if let Some(code) = &e.code {
+                write!(f, "[{code}] ")?;
+            }
+            match (&e.title, &e.detail) {
+                (Some(t), Some(d)) => write!(f, "{t}: {d}")?,
+                (Some(t), None) => write!(f, "{t}")?,
+                (None, Some(d)) => write!(f, "{d}")?,
+                (None, None) => write!(f, "(no detail)")?,
+            }
+            if let Some(p) = e.source.as_ref().and_then(|s| s.pointer.as_deref()) {
+                write!(f, " (at {p})")?;
+            }
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// One entry of the Telnyx error envelope.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[non_exhaustive]
+pub struct TelnyxError {
+    /// Telnyx error code, e.g. `"10015"`.
+    #[serde(default, deserialize_with = "code_as_string")]
+    pub code: Option<String>,
+    /// Short title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Human-readable detail.
+    #[serde(default)]
+    pub detail: Option<String>,
+    /// What in the request caused it.
+    #[serde(default)]
+    pub source: Option<TelnyxErrorSource>,
+    /// Extra data, e.g. `{"url": "https://developers.telnyx.com/docs/overview/errors/10015"}`.
+    #[serde(default)]
+    pub meta: Option<serde_json::Value>,
+}
+
+/// `errors[].source` of the Telnyx error envelope.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[non_exhaustive]
+pub struct TelnyxErrorSource {
+    /// JSON pointer into the request body.
+    #[serde(default)]
+    pub pointer: Option<String>,
+    /// Name of the offending query parameter.
+    #[serde(default)]
+    pub parameter: Option<String>,
+}
+
+fn code_as_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    // Telnyx sends codes as strings ("10015"), some endpoints as numbers.
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+fn parse_envelope(body: &[u8]) -> Vec<TelnyxError> {
+    #[derive(Deserialize)]
+    struct Envelope {
+        errors: Vec<TelnyxError>,
+    }
+    #[derive(Deserialize)]
+    struct Single {
+        error: TelnyxError,
+    }
+    if let Ok(e) = serde_json::from_slice::<Envelope>(body) {
+        return e.errors;
+    }
+    if let Ok(e) = serde_json::from_slice::<Single>(body) {
+        return vec![e.error];
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_is_parsed_and_kept() {
+        let body = Bytes::from_static(
+            br#"{"errors":[{"code":"10015","title":"Bad Request","detail":"at most 20","source":{"pointer":"/base"},"meta":{"url":"u"}}]}"#,
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert("x-request-id", "req-1".parse().unwrap());
+        let e = ApiError::new("op", StatusCode::BAD_REQUEST, headers, body.clone());
+        assert_eq!(e.errors.len(), 1);
+        assert_eq!(e.errors[0].code.as_deref(), Some("10015"));
+        assert_eq!(e.request_id.as_deref(), Some("req-1"));
+        assert_eq!(e.body, body);
+        let text = e.to_string();
+        assert!(text.contains("[10015] Bad Request: at most 20 (at /base)"), "{text}");
+    }
+
+    #[test]
+    fn non_json_body_is_kept_raw() {
+        let e = ApiError::new("op", StatusCode::BAD_GATEWAY, HeaderMap::new(), Bytes::from_static(b"<html>oops</html>"));
+        assert!(e.errors.is_empty());
+        assert_eq!(e.body_text(), "<html>oops</html>");
+        assert!(e.to_string().contains("<html>oops</html>"));
+    }
+
+    #[test]
+    fn numeric_codes_become_strings() {
+        let e = parse_envelope(br#"{"errors":[{"code":10015}]}"#);
+        assert_eq!(e[0].code.as_deref(), Some("10015"));
+    }
+}

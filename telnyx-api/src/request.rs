@@ -1,0 +1,619 @@
+//! One request path for every operation: build a [`Request`] description, send it with retries
+//! and timeouts, map error statuses to [`Error::Api`], decode the body.
+//!
+//! Generated operations only *describe* a request (method, path, query pairs, body) and name a
+//! decoder; all logic lives here, written once and not generic over the operation, which keeps
+//! the generated crate small and quick to compile.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::client::Client;
+use crate::error::{ApiError, Error, Result};
+use crate::multipart::Multipart;
+use crate::retry::{is_retryable_status, retry_after, RetryPolicy};
+
+/// Characters left as they are in a path segment: RFC 3986 unreserved.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// How an array or object query parameter is spread over the query string (OpenAPI `style` and
+/// `explode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[doc(hidden)]
+pub enum QueryStyle {
+    /// `style: form, explode: true` (the default): `ids=1&ids=2`, objects as `key=value`.
+    FormExplode,
+    /// `style: form, explode: false`: `ids=1,2`.
+    FormComma,
+    /// `style: deepObject`: `filter[key]=value`, nested as `filter[a][b]=value`.
+    DeepObject,
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// No body.
+    Empty,
+    /// `application/json`.
+    Json(Bytes),
+    /// `application/x-www-form-urlencoded` pairs.
+    Form(Vec<(String, String)>),
+    /// `multipart/form-data`.
+    Multipart(Multipart),
+    /// Raw bytes with a content type (`*/*`, `text/xml`, ...).
+    Raw {
+        /// `Content-Type` header value.
+        content_type: String,
+        /// The bytes.
+        data: Bytes,
+    },
+}
+
+/// The description of one HTTP request, as an operation method builds it.
+///
+/// Inspect it with [`ApiCall::request`] (useful in tests); it is sent when the call is awaited.
+#[derive(Clone)]
+pub struct Request {
+    method: Method,
+    operation_id: &'static str,
+    path_template: &'static str,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(&'static str, String)>,
+    body: Body,
+    auth: bool,
+    error: Option<String>,
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("operation_id", &self.operation_id)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &self.headers)
+            .field("body", &self.body)
+            .field("auth", &self.auth)
+            .finish()
+    }
+}
+
+impl Request {
+    /// A request for `operation_id`: `path` is the template with the arguments already
+    /// substituted (see [`path_arg`]).
+    #[doc(hidden)]
+    pub fn new(method: Method, operation_id: &'static str, path_template: &'static str, path: String) -> Self {
+        Request {
+            method,
+            operation_id,
+            path_template,
+            path,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::Empty,
+            auth: true,
+            error: None,
+        }
+    }
+
+    /// HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The operation id from the spec.
+    pub fn operation_id(&self) -> &'static str {
+        self.operation_id
+    }
+
+    /// The path template from the spec, e.g. `/messages/{id}`.
+    pub fn path_template(&self) -> &'static str {
+        self.path_template
+    }
+
+    /// The path with arguments substituted and percent-encoded.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Query pairs in order, not yet percent-encoded.
+    pub fn query_pairs(&self) -> &[(String, String)] {
+        &self.query
+    }
+
+    /// Extra headers (besides authorization and content type).
+    pub fn headers(&self) -> &[(&'static str, String)] {
+        &self.headers
+    }
+
+    /// The body.
+    pub fn body(&self) -> &Body {
+        &self.body
+    }
+
+    /// Whether the request sends the API key (`false` for the spec's `security: []` operations).
+    pub fn sends_auth(&self) -> bool {
+        self.auth
+    }
+
+    /// The full URL for a base URL, with the query string percent-encoded.
+    pub fn url(&self, base_url: &str) -> Result<reqwest::Url> {
+        let mut url = reqwest::Url::parse(&format!("{base_url}{}", self.path)).map_err(|e| Error::InvalidRequest {
+            operation: self.operation_id,
+            message: format!("invalid URL {base_url}{}: {e}", self.path),
+        })?;
+        if !self.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in &self.query {
+                pairs.append_pair(k, v);
+            }
+        }
+        Ok(url)
+    }
+
+    fn fail(&mut self, what: &str, e: impl fmt::Display) {
+        if self.error.is_none() {
+            self.error = Some(format!("{what}: {e}"));
+        }
+    }
+
+    /// Add a query parameter; `None`/`null` values are left out.
+    #[doc(hidden)]
+    pub fn query<T: Serialize + ?Sized>(&mut self, name: &str, value: &T, style: QueryStyle) {
+        match serde_json::to_value(value) {
+            Ok(v) => flatten(name, v, style, &mut self.query),
+            Err(e) => self.fail(name, e),
+        }
+    }
+
+    /// Add a header; `None` is left out.
+    #[doc(hidden)]
+    pub fn header<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
+        match serde_json::to_value(value) {
+            Ok(Value::Null) => {}
+            Ok(v) => {
+                let mut pairs = Vec::new();
+                flatten(name, v, QueryStyle::FormComma, &mut pairs);
+                for (_, v) in pairs {
+                    self.headers.push((name, v));
+                }
+            }
+            Err(e) => self.fail(name, e),
+        }
+    }
+
+    /// Send a JSON body.
+    #[doc(hidden)]
+    pub fn json<T: Serialize + ?Sized>(&mut self, body: &T) {
+        match serde_json::to_vec(body) {
+            Ok(b) => self.body = Body::Json(b.into()),
+            Err(e) => self.fail("body", e),
+        }
+    }
+
+    /// Send an `application/x-www-form-urlencoded` body.
+    #[doc(hidden)]
+    pub fn form<T: Serialize + ?Sized>(&mut self, body: &T) {
+        match serde_json::to_value(body) {
+            Ok(Value::Object(map)) => {
+                let mut pairs = Vec::new();
+                for (k, v) in map {
+                    flatten(&k, v, QueryStyle::FormExplode, &mut pairs);
+                }
+                self.body = Body::Form(pairs);
+            }
+            Ok(other) => self.fail("body", format_args!("a form body must be an object, got {other}")),
+            Err(e) => self.fail("body", e),
+        }
+    }
+
+    /// Send a `multipart/form-data` body.
+    #[doc(hidden)]
+    pub fn multipart(&mut self, form: Multipart) {
+        self.body = Body::Multipart(form);
+    }
+
+    /// Send raw bytes with a content type.
+    #[doc(hidden)]
+    pub fn raw(&mut self, content_type: &str, data: impl Into<Bytes>) {
+        self.body = Body::Raw { content_type: content_type.to_owned(), data: data.into() };
+    }
+
+    /// Do not send the API key (`security: []`).
+    #[doc(hidden)]
+    pub fn no_auth(&mut self) {
+        self.auth = false;
+    }
+}
+
+/// Render a path argument: percent-encoded so that `/`, `?`, `#` and spaces stay inside their
+/// segment.
+#[doc(hidden)]
+pub fn path_arg<T: fmt::Display + ?Sized>(value: &T) -> String {
+    utf8_percent_encode(&value.to_string(), PATH_SEGMENT).to_string()
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// Spread one value into query pairs by OpenAPI style rules.
+fn flatten(name: &str, value: Value, style: QueryStyle, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Null => {}
+        Value::Array(items) => match style {
+            QueryStyle::FormComma => {
+                let joined: Vec<String> = items.iter().filter_map(scalar).collect();
+                if !joined.is_empty() {
+                    out.push((name.to_owned(), joined.join(",")));
+                }
+            }
+            QueryStyle::FormExplode | QueryStyle::DeepObject => {
+                for item in items {
+                    flatten(name, item, style, out);
+                }
+            }
+        },
+        Value::Object(map) => match style {
+            QueryStyle::DeepObject => {
+                for (k, v) in map {
+                    flatten(&format!("{name}[{k}]"), v, style, out);
+                }
+            }
+            QueryStyle::FormExplode => {
+                for (k, v) in map {
+                    flatten(&k, v, style, out);
+                }
+            }
+            QueryStyle::FormComma => {
+                let mut parts = Vec::new();
+                for (k, v) in map {
+                    if let Some(v) = scalar(&v) {
+                        parts.push(k);
+                        parts.push(v);
+                    }
+                }
+                out.push((name.to_owned(), parts.join(",")));
+            }
+        },
+        other => {
+            if let Some(s) = scalar(&other) {
+                out.push((name.to_owned(), s));
+            }
+        }
+    }
+}
+
+/// A response body and its metadata, before decoding.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Bytes,
+}
+
+/// A decoded response together with its status and headers; returned by
+/// [`ApiCall::with_response`].
+#[derive(Debug, Clone)]
+pub struct Response<T> {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The decoded body.
+    pub data: T,
+}
+
+impl<T> Response<T> {
+    /// The `x-request-id` header, the id Telnyx support asks for.
+    pub fn request_id(&self) -> Option<&str> {
+        self.headers.get("x-request-id").and_then(|v| v.to_str().ok())
+    }
+
+    /// The decoded body.
+    pub fn into_data(self) -> T {
+        self.data
+    }
+}
+
+/// Turns a successful raw response into the operation's return type.
+#[doc(hidden)]
+pub type Decoder<T> = fn(&'static str, RawResponse) -> Result<T>;
+
+/// Decode a JSON body into `T`, reporting the path where it failed.
+#[doc(hidden)]
+pub fn decode_json<T: DeserializeOwned>(operation: &'static str, raw: RawResponse) -> Result<T> {
+    // An empty body decodes like `null`, so `()`/`Option`/`Value` responses accept it.
+    let body: &[u8] = if raw.body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &raw.body };
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| Error::Decode {
+        operation,
+        type_name: std::any::type_name::<T>(),
+        status: raw.status,
+        path: e.path().to_string(),
+        message: e.into_inner().to_string(),
+        body: raw.body.clone(),
+    })
+}
+
+/// Ignore the body (operations without a response body).
+#[doc(hidden)]
+pub fn decode_empty(_operation: &'static str, _raw: RawResponse) -> Result<()> {
+    Ok(())
+}
+
+/// The body as bytes (PDF, audio, `*/*`).
+#[doc(hidden)]
+pub fn decode_bytes(_operation: &'static str, raw: RawResponse) -> Result<Bytes> {
+    Ok(raw.body)
+}
+
+/// The body as text (CSV, plain text, XML).
+#[doc(hidden)]
+pub fn decode_text(operation: &'static str, raw: RawResponse) -> Result<String> {
+    String::from_utf8(raw.body.to_vec()).map_err(|e| Error::Decode {
+        operation,
+        type_name: "String",
+        status: raw.status,
+        path: String::new(),
+        message: e.to_string(),
+        body: raw.body.clone(),
+    })
+}
+
+/// A body that is either JSON or CSV text, chosen by the response's `Content-Type`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonOrText<T> {
+    /// `application/json`, decoded.
+    Json(T),
+    /// Any other content type (`text/csv`), as text.
+    Text(String),
+}
+
+/// Decode [`JsonOrText`] by content type.
+#[doc(hidden)]
+pub fn decode_json_or_text<T: DeserializeOwned>(operation: &'static str, raw: RawResponse) -> Result<JsonOrText<T>> {
+    let is_json = raw
+        .headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|ct| ct.contains("json"));
+    if is_json {
+        decode_json(operation, raw).map(JsonOrText::Json)
+    } else {
+        decode_text(operation, raw).map(JsonOrText::Text)
+    }
+}
+
+/// A call to one operation, ready to send. Await it for the decoded body, or call
+/// [`with_response`](Self::with_response) for status and headers too. Per-call settings
+/// ([`max_retries`](Self::max_retries), [`timeout`](Self::timeout)) override the client's.
+#[must_use = "an ApiCall does nothing until it is awaited"]
+pub struct ApiCall<T> {
+    client: Client,
+    request: Request,
+    decode: Decoder<T>,
+    retry: Option<RetryPolicy>,
+    timeout: Option<Option<Duration>>,
+}
+
+impl<T> fmt::Debug for ApiCall<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiCall")
+            .field("request", &self.request)
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl<T: Send + 'static> ApiCall<T> {
+    #[doc(hidden)]
+    pub fn new(client: &Client, request: Request, decode: Decoder<T>) -> Self {
+        ApiCall { client: client.clone(), request, decode, retry: None, timeout: None }
+    }
+
+    /// The request this call will send.
+    pub fn request(&self) -> &Request {
+        &self.request
+    }
+
+    /// Retries for this call only (0 turns them off).
+    pub fn max_retries(mut self, n: u32) -> Self {
+        let mut policy = self.retry.unwrap_or_else(|| self.client.inner.retry.clone());
+        policy.max_retries = n;
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Retry policy for this call only.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Timeout of each attempt of this call (`None` for no limit).
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Send and decode, keeping status and headers.
+    pub async fn with_response(self) -> Result<Response<T>> {
+        let op = self.request.operation_id;
+        let raw = execute(&self.client, &self.request, self.retry.as_ref(), self.timeout).await?;
+        let status = raw.status;
+        let headers = raw.headers.clone();
+        let data = (self.decode)(op, raw)?;
+        Ok(Response { status, headers, data })
+    }
+
+    /// Send and decode.
+    pub async fn send(self) -> Result<T> {
+        self.with_response().await.map(Response::into_data)
+    }
+}
+
+impl<T: Send + 'static> IntoFuture for ApiCall<T> {
+    type Output = Result<T>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// Send `request` with the client's (or the given) retry policy and timeout; a non-success
+/// status becomes [`Error::Api`]. Not generic, so it is compiled once.
+pub(crate) async fn execute(
+    client: &Client,
+    request: &Request,
+    retry: Option<&RetryPolicy>,
+    timeout: Option<Option<Duration>>,
+) -> Result<RawResponse> {
+    let op = request.operation_id;
+    if let Some(message) = &request.error {
+        return Err(Error::InvalidRequest { operation: op, message: message.clone() });
+    }
+    let inner = &client.inner;
+    let policy = retry.unwrap_or(&inner.retry);
+    let timeout = timeout.unwrap_or(inner.timeout);
+    let url = request.url(&inner.base_url)?;
+    let mut attempt: u32 = 0;
+    loop {
+        let result = attempt_once(client, request, url.clone(), timeout).await;
+        let retry_delay = match &result {
+            Ok(raw) if raw.status.is_success() => None,
+            Ok(raw) if is_retryable_status(raw.status) => Some(retry_after(&raw.headers)),
+            Ok(_) => None,
+            Err(Error::Timeout { .. }) => Some(None),
+            Err(Error::Transport { source, .. }) if source.is_connect() || source.is_request() => Some(None),
+            Err(_) => None,
+        };
+        match retry_delay {
+            Some(server_asked) if attempt < policy.max_retries => {
+                let delay = policy.delay(attempt, server_asked, rand::random::<f64>());
+                attempt += 1;
+                tokio::time::sleep(delay).await;
+            }
+            _ => {
+                let raw = result?;
+                if raw.status.is_success() {
+                    return Ok(raw);
+                }
+                return Err(Error::Api(Box::new(ApiError::new(op, raw.status, raw.headers, raw.body))));
+            }
+        }
+    }
+}
+
+/// Build the `reqwest` request for one attempt.
+pub(crate) async fn build_http(client: &Client, request: &Request, url: reqwest::Url) -> Result<reqwest::RequestBuilder> {
+    let op = request.operation_id;
+    let inner = &client.inner;
+    let mut b = inner.http.request(request.method.clone(), url);
+    if request.auth {
+        if let Some(key) = &inner.api_key {
+            let mut v = HeaderValue::from_str(&format!("Bearer {key}"))
+                .map_err(|_| Error::Config("API key is not a valid header value".into()))?;
+            v.set_sensitive(true);
+            b = b.header(reqwest::header::AUTHORIZATION, v);
+        }
+    }
+    for (name, value) in &request.headers {
+        let name = HeaderName::from_static(name);
+        let value = HeaderValue::from_str(value).map_err(|e| Error::InvalidRequest {
+            operation: op,
+            message: format!("header {name}: {e}"),
+        })?;
+        b = b.header(name, value);
+    }
+    b = match &request.body {
+        Body::Empty => b,
+        Body::Json(bytes) => b.header(reqwest::header::CONTENT_TYPE, "application/json").body(bytes.clone()),
+        Body::Form(pairs) => {
+            let encoded = pairs
+                .iter()
+                .fold(reqwest::Url::parse("http://x/").expect("static URL parses"), |mut u, (k, v)| {
+                    u.query_pairs_mut().append_pair(k, v);
+                    u
+                });
+            let body = encoded.query().unwrap_or_default().to_owned();
+            b.header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(body)
+        }
+        Body::Multipart(form) => b.multipart(form.to_reqwest(op).await?),
+        Body::Raw { content_type, data } => b.header(reqwest::header::CONTENT_TYPE, content_type.as_str()).body(data.clone()),
+    };
+    Ok(b)
+}
+
+async fn attempt_once(client: &Client, request: &Request, url: reqwest::Url, timeout: Option<Duration>) -> Result<RawResponse> {
+    let op = request.operation_id;
+    let b = build_http(client, request, url).await?;
+    let fut = async {
+        let resp = b.send().await.map_err(|source| Error::Transport { operation: op, source })?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(|source| Error::Transport { operation: op, source })?;
+        Ok(RawResponse { status, headers, body })
+    };
+    match timeout {
+        Some(t) => tokio::time::timeout(t, fut).await.map_err(|_| Error::Timeout { operation: op, timeout: t })?,
+        None => fut.await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(name: &str, v: Value, style: QueryStyle) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        flatten(name, v, style, &mut out);
+        out
+    }
+
+    #[test]
+    fn query_styles() {
+        use serde_json::json;
+        assert_eq!(pairs("a", json!(null), QueryStyle::FormExplode), vec![]);
+        assert_eq!(
+            pairs("ids[]", json!(["x", "y"]), QueryStyle::FormExplode),
+            vec![("ids[]".into(), "x".into()), ("ids[]".into(), "y".into())]
+        );
+        assert_eq!(pairs("ids", json!([1, 2]), QueryStyle::FormComma), vec![("ids".into(), "1,2".into())]);
+        assert_eq!(
+            pairs("filter", json!({"a": {"b": true}, "c": 1}), QueryStyle::DeepObject),
+            vec![("filter[a][b]".into(), "true".into()), ("filter[c]".into(), "1".into())]
+        );
+    }
+
+    #[test]
+    fn brackets_are_percent_encoded_on_the_wire() {
+        let mut r = Request::new(Method::GET, "op", "/x/{id}", format!("/x/{}", path_arg("a b/c")));
+        r.query("filter[status][eq]", &Some("sent"), QueryStyle::FormExplode);
+        r.query("page[size]", &None::<i64>, QueryStyle::FormExplode);
+        let url = r.url("https://api.telnyx.com/v2").unwrap();
+        assert_eq!(url.as_str(), "https://api.telnyx.com/v2/x/a%20b%2Fc?filter%5Bstatus%5D%5Beq%5D=sent");
+    }
+}

@@ -1,0 +1,142 @@
+//! Retry policy: which failures are retried and how long to wait between attempts.
+//!
+//! Matches the official Telnyx SDKs: by default 2 retries on connection errors, 408, 409, 429 and
+//! 5xx, exponential backoff from 0.5 s doubling up to 8 s with jitter, and the server's
+//! `retry-after-ms` / `Retry-After` honoured when it asks for at most 60 s.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+
+/// How failed requests are retried. Set on the client with
+/// [`ClientBuilder::retry_policy`](crate::ClientBuilder::retry_policy) or per call with
+/// [`ApiCall::max_retries`](crate::ApiCall::max_retries).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0 turns retrying off).
+    pub max_retries: u32,
+    /// Delay before the first retry; doubles on each further retry.
+    pub initial_delay: Duration,
+    /// Upper bound of the computed backoff delay.
+    pub max_delay: Duration,
+    /// Random jitter: each computed delay is multiplied by a factor in `[1 - jitter, 1]`.
+    pub jitter: f64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            initial_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            jitter: 0.25,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn none() -> Self {
+        RetryPolicy { max_retries: 0, ..RetryPolicy::default() }
+    }
+
+    /// The backoff delay before retry number `retry` (0-based), before jitter.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let factor = 2u32.saturating_pow(retry.min(16));
+        self.initial_delay.saturating_mul(factor).min(self.max_delay)
+    }
+
+    /// The delay before retry number `retry`, with jitter drawn from `unit` in `[0, 1)`.
+    /// A server-requested delay (from [`retry_after`]) wins when present.
+    pub fn delay(&self, retry: u32, server_asked: Option<Duration>, unit: f64) -> Duration {
+        if let Some(d) = server_asked {
+            return d;
+        }
+        let base = self.backoff(retry);
+        let jitter = self.jitter.clamp(0.0, 1.0);
+        base.mul_f64(1.0 - jitter * unit.clamp(0.0, 1.0))
+    }
+}
+
+/// Whether a response status is worth retrying.
+pub fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 409 | 429) || status.is_server_error()
+}
+
+/// The delay the server asked for: `retry-after-ms` (milliseconds) first, then `Retry-After`
+/// (seconds or an HTTP date). Only values in `(0, 60 s]` are honoured.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    retry_after_at(headers, SystemTime::now())
+}
+
+/// [`retry_after`] with an explicit "now", for HTTP-date values.
+pub fn retry_after_at(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let limit = Duration::from_secs(60);
+    let ok = |d: Duration| (d > Duration::ZERO && d <= limit).then_some(d);
+    if let Some(ms) = header_str(headers, "retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()) {
+        if ms.is_finite() && ms > 0.0 {
+            return ok(Duration::from_secs_f64(ms / 1000.0));
+        }
+    }
+    let value = header_str(headers, "retry-after")?.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        if secs.is_finite() && secs > 0.0 {
+            return ok(Duration::from_secs_f64(secs));
+        }
+        return None;
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    ok(when.duration_since(now).ok()?)
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.backoff(0), Duration::from_millis(500));
+        assert_eq!(p.backoff(1), Duration::from_secs(1));
+        assert_eq!(p.backoff(4), Duration::from_secs(8));
+        assert_eq!(p.backoff(30), Duration::from_secs(8));
+        assert_eq!(p.delay(0, None, 0.0), Duration::from_millis(500));
+        assert_eq!(p.delay(0, None, 1.0), Duration::from_millis(375));
+        assert_eq!(p.delay(3, Some(Duration::from_secs(2)), 0.5), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn retryable_statuses() {
+        for s in [408, 409, 429, 500, 502, 503] {
+            assert!(is_retryable_status(StatusCode::from_u16(s).unwrap()), "{s}");
+        }
+        for s in [200, 400, 401, 403, 404, 422] {
+            assert!(!is_retryable_status(StatusCode::from_u16(s).unwrap()), "{s}");
+        }
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(retry_after(&headers(&[("retry-after-ms", "250")])), Some(Duration::from_millis(250)));
+        assert_eq!(retry_after(&headers(&[("retry-after", "3")])), Some(Duration::from_secs(3)));
+        assert_eq!(retry_after(&headers(&[("retry-after", "0")])), None);
+        assert_eq!(retry_after(&headers(&[("retry-after", "61")])), None);
+        assert_eq!(retry_after(&headers(&[("retry-after", "soon")])), None);
+        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:30 GMT").unwrap();
+        let h = headers(&[("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT")]);
+        assert_eq!(retry_after_at(&h, now), Some(Duration::from_secs(7)));
+    }
+}
