@@ -1,1 +1,63 @@
+//! The telnyx-api generator: OpenAPI 3.0 document → Rust source of the `telnyx-api` crate.
+//!
+//! ```text
+//! spec ──load──▶ openapiv3::OpenAPI ──lower──▶ ir::Ir ──emit──▶ TokenStream ──prettyplease──▶ files
+//! ```
 
+pub mod emit;
+pub mod error;
+pub mod ir;
+pub mod load;
+pub mod lower;
+pub mod naming;
+
+pub use error::GenError;
+
+use std::time::{Duration, Instant};
+
+/// Time spent in each phase of one generation.
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// Text → `serde_json::Value` → `openapiv3`.
+    pub load: Duration,
+    /// `openapiv3` → IR.
+    pub lower: Duration,
+    /// IR → token streams.
+    pub emit: Duration,
+    /// Token streams → formatted text.
+    pub format: Duration,
+}
+
+/// The result of one generation.
+#[derive(Debug)]
+pub struct Generated {
+    /// File path (relative to `telnyx-api/src/generated/`) → content.
+    pub files: emit::Files,
+    /// The IR the files were emitted from.
+    pub ir: ir::Ir,
+    /// Repairs and other notes from loading.
+    pub warnings: Vec<String>,
+    pub timings: Timings,
+}
+
+/// Generate the crate's generated part from spec text.
+pub fn generate(spec_text: &str, overrides: &naming::Overrides) -> Result<Generated, GenError> {
+    let t = Instant::now();
+    let loaded = load::load(spec_text)?;
+    generate_loaded(loaded, overrides, t)
+}
+
+/// Generate from an already loaded spec; `started` is when loading began (for timings).
+pub fn generate_loaded(loaded: load::Loaded, overrides: &naming::Overrides, started: Instant) -> Result<Generated, GenError> {
+    let mut timings = Timings { load: started.elapsed(), ..Timings::default() };
+    let t = Instant::now();
+    let ir = lower::lower(&loaded.openapi, overrides)?;
+    timings.lower = t.elapsed();
+    let t = Instant::now();
+    let tokens = emit::emit(&ir)?;
+    timings.emit = t.elapsed();
+    let t = Instant::now();
+    let files = emit::format_all(tokens)?;
+    timings.format = t.elapsed();
+    Ok(Generated { files, ir, warnings: loaded.warnings, timings })
+}

@@ -1,0 +1,166 @@
+//! Spec prose → rustdoc attributes.
+//!
+//! Spec descriptions are Markdown written for a web page. Rustdoc would treat some of it as
+//! code (indented blocks and un-labelled fences become doctests that fail to compile), links
+//! (`[foo]`) and HTML (`<Response>`). So: fences become `text` blocks, indentation outside
+//! fences is dropped, brackets that are not Markdown links and `<`/`>` are escaped, bare URLs
+//! are wrapped in `<…>`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// `#[doc = "…"]` attributes for a text (nothing for `None`/blank).
+pub fn doc_attrs(text: Option<&str>) -> TokenStream {
+    match text {
+        Some(t) if !t.trim().is_empty() => lines_to_attrs(&sanitize(t)),
+        _ => TokenStream::new(),
+    }
+}
+
+/// Attributes for already sanitized lines.
+pub fn lines_to_attrs(lines: &[String]) -> TokenStream {
+    let attrs = lines.iter().map(|l| {
+        let l = if l.is_empty() { String::new() } else { format!(" {l}") };
+        quote!(#[doc = #l])
+    });
+    quote!(#(#attrs)*)
+}
+
+/// Sanitize Markdown prose into rustdoc-safe lines.
+pub fn sanitize(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut in_fence = false;
+    for raw in text.replace("\r\n", "\n").replace('\r', "\n").lines() {
+        let line = raw.replace('\t', "    ");
+        let trimmed = line.trim();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            if in_fence {
+                out.push("```".into());
+            } else {
+                out.push("```text".into());
+            }
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            out.push(line.trim_end().to_owned());
+            continue;
+        }
+        out.push(escape_line(trimmed));
+    }
+    if in_fence {
+        out.push("```".into());
+    }
+    // Collapse runs of blank lines and trim blank edges.
+    let mut collapsed: Vec<String> = Vec::new();
+    for l in out {
+        if l.is_empty() && collapsed.last().is_none_or(|p: &String| p.is_empty()) {
+            continue;
+        }
+        collapsed.push(l);
+    }
+    while collapsed.last().is_some_and(|l| l.is_empty()) {
+        collapsed.pop();
+    }
+    collapsed
+}
+
+fn escape_line(line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut in_code = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '`' {
+            in_code = !in_code;
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        if in_code {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        match c {
+            '[' => {
+                // Keep `[text](url)` links; escape every other bracket.
+                if let Some(close) = chars[i..].iter().position(|&x| x == ']') {
+                    let close = i + close;
+                    if chars.get(close + 1) == Some(&'(') && !chars[i + 1..close].contains(&'[') {
+                        let text: String = chars[i + 1..close].iter().collect();
+                        out.push('[');
+                        out.push_str(&escape_line(&text));
+                        out.push(']');
+                        // Copy the `(url)` verbatim.
+                        let mut j = close + 1;
+                        let mut depth = 0;
+                        while j < chars.len() {
+                            out.push(chars[j]);
+                            if chars[j] == '(' {
+                                depth += 1;
+                            } else if chars[j] == ')' {
+                                depth -= 1;
+                                if depth == 0 {
+                                    break;
+                                }
+                            }
+                            j += 1;
+                        }
+                        i = j + 1;
+                        continue;
+                    }
+                }
+                out.push_str("\\[");
+            }
+            ']' => out.push_str("\\]"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            'h' if starts_with(&chars[i..], "https://") || starts_with(&chars[i..], "http://") => {
+                let end = chars[i..]
+                    .iter()
+                    .position(|c| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '<' | '>' | '`' | ']'))
+                    .map_or(chars.len(), |p| i + p);
+                let mut url: String = chars[i..end].iter().collect();
+                let mut tail = String::new();
+                while url.ends_with(['.', ',', ';', ':']) {
+                    tail.insert(0, url.pop().unwrap_or_default());
+                }
+                out.push('<');
+                out.push_str(&url);
+                out.push('>');
+                out.push_str(&tail);
+                i = end;
+                continue;
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+fn starts_with(chars: &[char], prefix: &str) -> bool {
+    let mut it = chars.iter();
+    prefix.chars().all(|p| it.next() == Some(&p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fences_become_text_and_indentation_is_dropped() {
+        let lines = sanitize("Intro\n\n```json\n  {\"a\": 1}\n```\n    indented code\n");
+        assert_eq!(lines, vec!["Intro", "", "```text", "  {\"a\": 1}", "```", "indented code"]);
+    }
+
+    #[test]
+    fn brackets_html_and_urls() {
+        assert_eq!(escape_line("filter[status] and [docs](https://x.y/z)"), "filter\\[status\\] and [docs](https://x.y/z)");
+        assert_eq!(escape_line("a <Response> b"), "a &lt;Response&gt; b");
+        assert_eq!(escape_line("see https://telnyx.com/docs."), "see <https://telnyx.com/docs>.");
+        assert_eq!(escape_line("`a[0] <b>`"), "`a[0] <b>`");
+    }
+}

@@ -1,0 +1,238 @@
+//! Operations: one `…Api<'a>` struct per tag, one method per operation, a `…Params` struct
+//! for each operation with optional parameters. Methods only describe the request; the
+//! hand-written runtime sends it.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::docs::{lines_to_attrs, sanitize};
+use super::types::{ident, type_tokens};
+use crate::ir::*;
+
+fn style_tokens(s: QueryStyle) -> TokenStream {
+    match s {
+        QueryStyle::FormExplode => quote!(QueryStyle::FormExplode),
+        QueryStyle::FormComma => quote!(QueryStyle::FormComma),
+        QueryStyle::DeepObject => quote!(QueryStyle::DeepObject),
+    }
+}
+
+/// How a required parameter is taken as an argument.
+fn arg_type(t: &TypeRef, prefix: &TokenStream) -> TokenStream {
+    match t {
+        TypeRef::String => quote!(&str),
+        TypeRef::Integer => quote!(i64),
+        TypeRef::Number => quote!(f64),
+        TypeRef::Boolean => quote!(bool),
+        other => {
+            let t = type_tokens(other, prefix);
+            quote!(&#t)
+        }
+    }
+}
+
+fn method_doc(op: &Operation) -> TokenStream {
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(s) = &op.summary {
+        lines.extend(sanitize(s));
+    }
+    if let Some(d) = &op.description {
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines.extend(sanitize(d));
+    }
+    if !lines.is_empty() {
+        lines.push(String::new());
+    }
+    let id = if op.has_spec_id { format!("operation `{}`", op.id) } else { "no operationId in the spec".to_owned() };
+    lines.push(format!("`{} {}` ({id})", op.method, op.path));
+    let documented: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+    if !documented.is_empty() {
+        lines.push(String::new());
+        lines.push("# Arguments".into());
+        for p in documented {
+            let desc = p.doc.as_deref().map(|d| sanitize(d).join(" ")).unwrap_or_default();
+            let sep = if desc.is_empty() { "" } else { ": " };
+            lines.push(format!("- `{}` (`{}`){sep}{desc}", p.name, p.api_name));
+        }
+    }
+    lines_to_attrs(&lines)
+}
+
+fn params_struct(op: &Operation, prefix: &TokenStream) -> TokenStream {
+    let Some(name) = &op.params_struct else { return TokenStream::new() };
+    let name = ident(name);
+    let fields = op.params.iter().filter(|p| !p.required).map(|p| {
+        let fname = ident(&p.name);
+        let ty = type_tokens(&p.ty, prefix);
+        let mut lines = p.doc.as_deref().map(sanitize).unwrap_or_default();
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        let place = match p.location {
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+            ParamLocation::Path => "path",
+        };
+        lines.push(format!("Sent as {place} parameter `{}`.", p.api_name));
+        let doc = lines_to_attrs(&lines);
+        quote! {
+            #doc
+            pub #fname: Option<#ty>,
+        }
+    });
+    let doc = format!(" Optional parameters of `{}` (`{} {}`).", op.rust_name, op.method, op.path);
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct #name {
+            #(#fields)*
+        }
+    }
+}
+
+fn method(op: &Operation, prefix: &TokenStream) -> TokenStream {
+    let name = ident(&op.rust_name);
+    let doc = method_doc(op);
+    let mut args = Vec::new();
+    let mut stmts = Vec::new();
+    for p in op.params.iter().filter(|p| p.required) {
+        let a = ident(&p.name);
+        let t = arg_type(&p.ty, prefix);
+        args.push(quote!(#a: #t));
+    }
+    // Path.
+    let mut fmt = String::new();
+    let mut fmt_args = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(start) = rest.find('{') {
+        fmt.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
+        let end = rest[start..].find('}').map_or(rest.len(), |e| start + e);
+        let pname = &rest[start + 1..end];
+        if let Some(p) = op.params.iter().find(|p| p.location == ParamLocation::Path && p.api_name == pname) {
+            let a = ident(&p.name);
+            fmt_args.push(quote!(crate::request::path_arg(&#a)));
+        }
+        fmt.push_str("{}");
+        rest = &rest[(end + 1).min(rest.len())..];
+    }
+    fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    let path_expr = if fmt_args.is_empty() { quote!(#fmt.to_owned()) } else { quote!(format!(#fmt, #(#fmt_args),*)) };
+    let method_ident = ident(&op.method);
+    let id = &op.id;
+    let template = &op.path;
+    for p in op.params.iter().filter(|p| p.location != ParamLocation::Path) {
+        let api = &p.api_name;
+        let value = if p.required {
+            let a = ident(&p.name);
+            quote!(&#a)
+        } else {
+            let f = ident(&p.name);
+            quote!(&params.#f)
+        };
+        match p.location {
+            ParamLocation::Query => {
+                let style = style_tokens(p.style);
+                stmts.push(quote!(request.query(#api, #value, #style);));
+            }
+            ParamLocation::Header => stmts.push(quote!(request.header(#api, #value);)),
+            ParamLocation::Path => {}
+        }
+    }
+    if let Some(b) = &op.body {
+        let ty = type_tokens(&b.ty, prefix);
+        match &b.kind {
+            BodyKind::Bytes(ct) => {
+                args.push(quote!(body: bytes::Bytes));
+                stmts.push(quote!(request.raw(#ct, body);));
+            }
+            BodyKind::Text(ct) => {
+                args.push(quote!(body: &str));
+                stmts.push(quote!(request.raw(#ct, body.to_owned());));
+            }
+            kind => {
+                let send = match kind {
+                    BodyKind::Json => quote!(request.json(body)),
+                    BodyKind::Form => quote!(request.form(body)),
+                    _ => quote!(request.multipart(body.into_multipart())),
+                };
+                if b.required {
+                    args.push(quote!(body: &#ty));
+                    stmts.push(quote!(#send;));
+                } else {
+                    args.push(quote!(body: Option<&#ty>));
+                    stmts.push(quote!(if let Some(body) = body { #send; }));
+                }
+            }
+        }
+    }
+    if let Some(ps) = &op.params_struct {
+        let ps = ident(ps);
+        args.push(quote!(params: &#ps));
+    }
+    if !op.auth {
+        stmts.push(quote!(request.no_auth();));
+    }
+    let (ret, decode) = match &op.response {
+        ResponseKind::Empty => (quote!(()), quote!(crate::request::decode_empty)),
+        ResponseKind::Json(t) => (type_tokens(t, prefix), quote!(crate::request::decode_json)),
+        ResponseKind::Bytes => (quote!(bytes::Bytes), quote!(crate::request::decode_bytes)),
+        ResponseKind::Text => (quote!(String), quote!(crate::request::decode_text)),
+        ResponseKind::JsonOrText(t) => {
+            let t = type_tokens(t, prefix);
+            (quote!(crate::JsonOrText<#t>), quote!(crate::request::decode_json_or_text))
+        }
+    };
+    let deprecated = if op.deprecated { quote!(#[deprecated(note = "deprecated in the Telnyx API spec")]) } else { TokenStream::new() };
+    let mutability = if stmts.is_empty() { TokenStream::new() } else { quote!(mut) };
+    quote! {
+        #doc
+        #deprecated
+        pub fn #name(&self, #(#args),*) -> ApiCall<#ret> {
+            let #mutability request = Request::new(reqwest::Method::#method_ident, #id, #template, #path_expr);
+            #(#stmts)*
+            ApiCall::new(self.client, request, #decode)
+        }
+    }
+}
+
+/// The file of one tag.
+pub fn tag_file(tag: &Tag, ops: &[&Operation]) -> TokenStream {
+    let prefix = quote!(types::);
+    let st = ident(&tag.struct_name);
+    let accessor = &tag.module;
+    let mut struct_lines = vec![format!("Operations tagged `{}`; get it with `client.{accessor}()`.", tag.name)];
+    if let Some(d) = &tag.doc {
+        struct_lines.push(String::new());
+        struct_lines.extend(sanitize(d));
+    }
+    let struct_doc = lines_to_attrs(&struct_lines);
+    let params = ops.iter().map(|op| params_struct(op, &prefix));
+    let methods = ops.iter().map(|op| method(op, &prefix));
+    let uses_query = ops.iter().any(|op| op.params.iter().any(|p| p.location == ParamLocation::Query));
+    let query_import = if uses_query { quote!(use crate::request::QueryStyle;) } else { TokenStream::new() };
+    let uses_types = ops.iter().any(|op| {
+        op.params.iter().any(|p| p.ty.named().is_some())
+            || op.body.as_ref().is_some_and(|b| b.ty.named().is_some() && !matches!(b.kind, BodyKind::Bytes(_) | BodyKind::Text(_)))
+            || matches!(&op.response, ResponseKind::Json(t) | ResponseKind::JsonOrText(t) if t.named().is_some())
+    });
+    let types_import = if uses_types { quote!(use crate::types;) } else { TokenStream::new() };
+    quote! {
+        use crate::request::{ApiCall, Request};
+        #query_import
+        #types_import
+
+        #struct_doc
+        #[derive(Debug, Clone, Copy)]
+        pub struct #st<'a> {
+            pub(crate) client: &'a crate::Client,
+        }
+
+        #(#params)*
+
+        impl #st<'_> {
+            #(#methods)*
+        }
+    }
+}

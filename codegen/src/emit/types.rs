@@ -1,0 +1,272 @@
+//! Types: structs, string enums with an `Unknown` variant, unions, aliases.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use super::docs::doc_attrs;
+use crate::ir::*;
+
+pub fn ident(s: &str) -> Ident {
+    Ident::new(s, Span::call_site())
+}
+
+/// The Rust type for a [`TypeRef`]; named types are prefixed with `prefix` (e.g. `types::`).
+pub fn type_tokens(t: &TypeRef, prefix: &TokenStream) -> TokenStream {
+    match t {
+        TypeRef::String => quote!(String),
+        TypeRef::Integer => quote!(i64),
+        TypeRef::Number => quote!(f64),
+        TypeRef::Boolean => quote!(bool),
+        TypeRef::Json => quote!(serde_json::Value),
+        TypeRef::JsonMap => quote!(serde_json::Map<String, serde_json::Value>),
+        TypeRef::File => quote!(crate::UploadFile),
+        TypeRef::Array(inner) => {
+            let inner = type_tokens(inner, prefix);
+            quote!(Vec<#inner>)
+        }
+        TypeRef::Map(inner) => {
+            let inner = type_tokens(inner, prefix);
+            quote!(std::collections::BTreeMap<String, #inner>)
+        }
+        TypeRef::Nullable(inner) => {
+            let inner = type_tokens(inner, prefix);
+            quote!(Option<#inner>)
+        }
+        TypeRef::Named(n) => {
+            let n = ident(n);
+            quote!(#prefix #n)
+        }
+    }
+}
+
+/// Which named types implement `Default` (so structs holding them can derive it).
+pub fn defaultable(types: &[TypeDef]) -> BTreeMap<&str, bool> {
+    let by_name: BTreeMap<&str, &TypeDef> = types.iter().map(|t| (t.name.as_str(), t)).collect();
+    // Optimistic fixpoint: start with every struct/alias defaultable, remove until stable.
+    let mut ok: BTreeMap<&str, bool> = types
+        .iter()
+        .map(|t| (t.name.as_str(), matches!(t.kind, TypeKind::Struct(_) | TypeKind::Alias(_))))
+        .collect();
+    loop {
+        let mut changed = false;
+        for t in types {
+            if !ok[t.name.as_str()] {
+                continue;
+            }
+            let still = match &t.kind {
+                TypeKind::Struct(s) => s.fields.iter().all(|f| !f.required || f.nullable || ref_default(&f.ty, &ok, &by_name)),
+                TypeKind::Alias(a) => ref_default(a, &ok, &by_name),
+                _ => false,
+            };
+            if !still {
+                ok.insert(t.name.as_str(), false);
+                changed = true;
+            }
+        }
+        if !changed {
+            return ok;
+        }
+    }
+}
+
+fn ref_default(t: &TypeRef, ok: &BTreeMap<&str, bool>, by_name: &BTreeMap<&str, &TypeDef>) -> bool {
+    match t {
+        TypeRef::Named(n) => ok.get(n.as_str()).copied().unwrap_or(false) && by_name.contains_key(n.as_str()),
+        _ => true,
+    }
+}
+
+/// Tokens for one type definition.
+pub fn type_def(t: &TypeDef, default: &BTreeMap<&str, bool>) -> TokenStream {
+    let name = ident(&t.name);
+    let doc = doc_attrs(t.doc.as_deref());
+    let none = TokenStream::new();
+    match &t.kind {
+        TypeKind::Alias(target) => {
+            let target = type_tokens(target, &none);
+            quote! {
+                #doc
+                pub type #name = #target;
+            }
+        }
+        TypeKind::Struct(s) => struct_def(t, s, default.get(t.name.as_str()).copied().unwrap_or(false)),
+        TypeKind::Enum(variants) => enum_def(&name, doc, variants),
+        TypeKind::Union(u) => union_def(&name, doc, u),
+    }
+}
+
+fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool) -> TokenStream {
+    let name = ident(&t.name);
+    let doc = doc_attrs(t.doc.as_deref());
+    let none = TokenStream::new();
+    let fields = s.fields.iter().map(|f| {
+        let fname = ident(&f.name);
+        let mut ty = type_tokens(&f.ty, &none);
+        if f.boxed {
+            ty = quote!(Box<#ty>);
+        }
+        let fdoc = doc_attrs(f.doc.as_deref());
+        let rename = if f.name != f.api_name {
+            let api = &f.api_name;
+            quote!(#[serde(rename = #api)])
+        } else {
+            TokenStream::new()
+        };
+        let (ty, attrs) = match (f.required, f.nullable) {
+            (true, false) => (ty, TokenStream::new()),
+            (true, true) => (quote!(Option<#ty>), TokenStream::new()),
+            (false, false) => (quote!(Option<#ty>), quote!(#[serde(default, skip_serializing_if = "Option::is_none")])),
+            (false, true) => (
+                quote!(Option<Option<#ty>>),
+                quote!(#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::codec::double_option")]),
+            ),
+        };
+        quote! {
+            #fdoc
+            #rename
+            #attrs
+            pub #fname: #ty,
+        }
+    });
+    let derive_default = if derive_default { quote!(Default,) } else { TokenStream::new() };
+    let multipart = if s.multipart {
+        let parts = s.fields.iter().map(|f| {
+            let fname = ident(&f.name);
+            let api = &f.api_name;
+            match (&f.ty, f.required && !f.nullable) {
+                (TypeRef::File, true) => quote!(form.file(#api, &self.#fname);),
+                (TypeRef::File, false) if !f.nullable => quote!(form.file_opt(#api, &self.#fname);),
+                (TypeRef::Array(inner), true) if **inner == TypeRef::File => quote! {
+                    for file in &self.#fname { form.file(#api, file); }
+                },
+                (TypeRef::Array(inner), false) if **inner == TypeRef::File && !f.nullable => quote! {
+                    for file in self.#fname.iter().flatten() { form.file(#api, file); }
+                },
+                _ => quote!(form.text(#api, &self.#fname);),
+            }
+        });
+        quote! {
+            impl #name {
+                /// The `multipart/form-data` body for this value: file fields as file parts,
+                /// everything else as text parts.
+                pub fn into_multipart(&self) -> crate::Multipart {
+                    let mut form = crate::Multipart::new();
+                    #(#parts)*
+                    form
+                }
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize, serde::Deserialize)]
+        pub struct #name {
+            #(#fields)*
+        }
+        #multipart
+    }
+}
+
+fn enum_def(name: &Ident, doc: TokenStream, variants: &[EnumVariant]) -> TokenStream {
+    let decl = variants.iter().map(|v| {
+        let vn = ident(&v.name);
+        let vdoc = format!(" `{}`", v.value.replace('`', "'"));
+        quote!(#[doc = #vdoc] #vn,)
+    });
+    let as_str = variants.iter().map(|v| {
+        let vn = ident(&v.name);
+        let value = &v.value;
+        quote!(Self::#vn => #value,)
+    });
+    let from = variants.iter().map(|v| {
+        let vn = ident(&v.name);
+        let value = &v.value;
+        quote!(#value => Self::#vn,)
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#decl)*
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(String),
+        }
+        impl #name {
+            /// The value as it goes on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#as_str)*
+                    Self::Unknown(other) => other,
+                }
+            }
+        }
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+        crate::codec::string_enum!(#name);
+    }
+}
+
+fn union_def(name: &Ident, doc: TokenStream, u: &Union) -> TokenStream {
+    let none = TokenStream::new();
+    let tagged = u.discriminator.is_some() && u.variants.iter().any(|v| !v.tags.is_empty());
+    let decl = u.variants.iter().map(|v| {
+        let vn = ident(&v.name);
+        let mut ty = type_tokens(&v.ty, &none);
+        if v.boxed {
+            ty = quote!(Box<#ty>);
+        }
+        quote!(#vn(#ty),)
+    });
+    if !tagged {
+        return quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+            #[serde(untagged)]
+            pub enum #name {
+                #(#decl)*
+            }
+        };
+    }
+    let prop = u.discriminator.clone().unwrap_or_default();
+    let arms = u.variants.iter().filter(|v| !v.tags.is_empty()).map(|v| {
+        let vn = ident(&v.name);
+        let tags = &v.tags;
+        let wrap = if v.boxed { quote!(|v| Self::#vn(Box::new(v))) } else { quote!(Self::#vn) };
+        quote!(#(Some(#tags))|* => crate::codec::from_value(value).map(#wrap),)
+    });
+    let unknown_doc = format!(" A `{prop}` value this version of the crate does not know, kept as JSON.");
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        #[serde(untagged)]
+        pub enum #name {
+            #(#decl)*
+            #[doc = #unknown_doc]
+            Unknown(serde_json::Value),
+        }
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                match value.get(#prop).and_then(serde_json::Value::as_str) {
+                    #(#arms)*
+                    _ => Ok(Self::Unknown(value)),
+                }
+            }
+        }
+    }
+}
+
+/// Identifier for a module name.
+pub fn module_ident(m: &str) -> Ident {
+    format_ident!("{}", m)
+}

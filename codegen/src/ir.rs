@@ -1,0 +1,208 @@
+//! The intermediate representation: plain data, every name final, sorted for determinism.
+//! Produced by [`crate::lower`], consumed by [`crate::emit`]. Nothing from `openapiv3` leaks here.
+
+/// The whole API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ir {
+    /// API title and version, for the generated crate docs.
+    pub title: String,
+    pub version: String,
+    /// Tags in sorted module order.
+    pub tags: Vec<Tag>,
+    /// Types in emission order (sorted by module, then name).
+    pub types: Vec<TypeDef>,
+    /// Operations in spec order (path, then method).
+    pub operations: Vec<Operation>,
+}
+
+/// One tag: a generated module and a `client.<accessor>()` method.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tag {
+    /// The tag as written in the spec.
+    pub name: String,
+    /// Module name and accessor method (`ip_addresses`).
+    pub module: String,
+    /// The API struct (`IpAddressesApi`).
+    pub struct_name: String,
+    pub doc: Option<String>,
+}
+
+/// A named type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    pub name: String,
+    /// Where it comes from in the spec.
+    pub pointer: String,
+    pub doc: Option<String>,
+    /// The module the type lives in: the tag module of the only tag using it, or `shared`.
+    pub module: String,
+    pub kind: TypeKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    Struct(Struct),
+    /// A string enum; always has an extra `Unknown(String)` variant.
+    Enum(Vec<EnumVariant>),
+    /// `oneOf`/`anyOf`.
+    Union(Union),
+    /// A named schema that is just another type (`type: string`, an array, …).
+    Alias(TypeRef),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Struct {
+    pub fields: Vec<Field>,
+    /// Contains binary (`format: binary`) fields: sent as multipart, gets `into_multipart`.
+    pub multipart: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Rust field name.
+    pub name: String,
+    /// JSON property name.
+    pub api_name: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub nullable: bool,
+    /// Needs `Box` to break a recursive cycle.
+    pub boxed: bool,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumVariant {
+    pub name: String,
+    pub value: String,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Union {
+    pub variants: Vec<UnionVariant>,
+    /// `discriminator.propertyName`, when the spec gives one.
+    pub discriminator: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    pub name: String,
+    pub ty: TypeRef,
+    /// Discriminator values selecting this variant.
+    pub tags: Vec<String>,
+    pub boxed: bool,
+}
+
+/// A type as used in a field, parameter or body.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TypeRef {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    /// Any JSON value (`{}` schemas).
+    Json,
+    /// A free-form JSON object.
+    JsonMap,
+    /// `format: binary` in a multipart body.
+    File,
+    Array(Box<TypeRef>),
+    Map(Box<TypeRef>),
+    /// `nullable` in a position that is not a field (array items).
+    Nullable(Box<TypeRef>),
+    Named(String),
+}
+
+impl TypeRef {
+    /// Named types this one mentions directly.
+    pub fn named(&self) -> Option<&str> {
+        match self {
+            TypeRef::Named(n) => Some(n),
+            TypeRef::Array(t) | TypeRef::Map(t) | TypeRef::Nullable(t) => t.named(),
+            _ => None,
+        }
+    }
+}
+
+/// One operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// `operationId`, or the derived name when the spec has none.
+    pub id: String,
+    pub has_spec_id: bool,
+    pub method: String,
+    pub path: String,
+    /// JSON pointer of the operation (`#/paths/~1messages/post`).
+    pub pointer: String,
+    pub tag: String,
+    /// Index into [`Ir::tags`].
+    pub tag_module: String,
+    /// Rust method name.
+    pub rust_name: String,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub deprecated: bool,
+    pub auth: bool,
+    pub params: Vec<Param>,
+    /// The struct holding optional parameters (`ListMessagesParams`), if any.
+    pub params_struct: Option<String>,
+    pub body: Option<RequestBody>,
+    pub response: ResponseKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryStyle {
+    FormExplode,
+    FormComma,
+    DeepObject,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// Name on the wire, exactly as in the spec (`filter[status][eq]`).
+    pub api_name: String,
+    /// Rust argument / field name.
+    pub name: String,
+    pub location: ParamLocation,
+    pub required: bool,
+    pub ty: TypeRef,
+    pub style: QueryStyle,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodyKind {
+    Json,
+    Form,
+    Multipart,
+    /// Raw bytes with this content type.
+    Bytes(String),
+    /// Text (XML) with this content type.
+    Text(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestBody {
+    pub kind: BodyKind,
+    /// The body type (`TypeRef::String` for text, unused for bytes).
+    pub ty: TypeRef,
+    pub required: bool,
+}
+
+/// What a successful response decodes into.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResponseKind {
+    Empty,
+    Json(TypeRef),
+    Bytes,
+    Text,
+    JsonOrText(TypeRef),
+}

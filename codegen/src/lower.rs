@@ -1,0 +1,1020 @@
+//! Lowering: `openapiv3::OpenAPI` → [`Ir`]. The only module that understands OpenAPI.
+//!
+//! It resolves `$ref`s, names every inline schema (`{Parent}{Field}`, `{Operation}Body`,
+//! `{Operation}Response`), merges `allOf` into one struct, turns `oneOf`/`anyOf` into unions,
+//! picks parameter encodings and body kinds, and assigns each type a module.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use indexmap::IndexMap;
+use openapiv3::{
+    AdditionalProperties, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody as OaBody, Response,
+    Schema, SchemaData, SchemaKind, StatusCode, Type,
+};
+use serde_json::Value;
+
+use crate::error::{ptr, GenError, Result};
+use crate::ir::*;
+use crate::naming::{self, Overrides, Scope};
+
+/// Module holding types used by more than one tag (or by none).
+pub const SHARED_MODULE: &str = "shared";
+
+/// Lower a loaded spec.
+pub fn lower(api: &OpenAPI, overrides: &Overrides) -> Result<Ir> {
+    let mut l = Lowerer::new(api, overrides);
+    l.components()?;
+    let operations = l.operations()?;
+    let mut types = std::mem::take(&mut l.types);
+    mark_boxes(&mut types);
+    let tags = l.tags_in_use(&operations);
+    assign_modules(&mut types, &operations);
+    types.sort_by(|a, b| (a.module.as_str(), a.name.as_str()).cmp(&(b.module.as_str(), b.name.as_str())));
+    Ok(Ir { title: api.info.title.clone(), version: api.info.version.clone(), tags, types, operations })
+}
+
+/// A schema seen through one lens, whether `openapiv3` parsed it as a typed schema or as
+/// `AnySchema` (no `type`, or a mix of keywords).
+struct View<'s> {
+    data: &'s SchemaData,
+    ty: Option<&'s str>,
+    format: Option<String>,
+    enum_values: Vec<Value>,
+    properties: Option<&'s IndexMap<String, ReferenceOr<Box<Schema>>>>,
+    required: &'s [String],
+    additional: Option<&'s AdditionalProperties>,
+    items: Option<&'s ReferenceOr<Box<Schema>>>,
+    one_of: &'s [ReferenceOr<Schema>],
+    any_of: &'s [ReferenceOr<Schema>],
+    all_of: &'s [ReferenceOr<Schema>],
+    has_not: bool,
+}
+
+fn fmt_of<T: serde::Serialize>(f: &openapiv3::VariantOrUnknownOrEmpty<T>) -> Option<String> {
+    match f {
+        openapiv3::VariantOrUnknownOrEmpty::Item(i) => serde_json::to_value(i).ok()?.as_str().map(str::to_owned),
+        openapiv3::VariantOrUnknownOrEmpty::Unknown(s) => Some(s.clone()),
+        openapiv3::VariantOrUnknownOrEmpty::Empty => None,
+    }
+}
+
+fn view(s: &Schema) -> View<'_> {
+    let mut v = View {
+        data: &s.schema_data,
+        ty: None,
+        format: None,
+        enum_values: Vec::new(),
+        properties: None,
+        required: &[],
+        additional: None,
+        items: None,
+        one_of: &[],
+        any_of: &[],
+        all_of: &[],
+        has_not: false,
+    };
+    match &s.schema_kind {
+        SchemaKind::Type(Type::String(t)) => {
+            v.ty = Some("string");
+            v.format = fmt_of(&t.format);
+            v.enum_values = t.enumeration.iter().flatten().map(|s| Value::String(s.clone())).collect();
+        }
+        SchemaKind::Type(Type::Integer(t)) => {
+            v.ty = Some("integer");
+            v.format = fmt_of(&t.format);
+        }
+        SchemaKind::Type(Type::Number(t)) => {
+            v.ty = Some("number");
+            v.format = fmt_of(&t.format);
+        }
+        SchemaKind::Type(Type::Boolean(_)) => v.ty = Some("boolean"),
+        SchemaKind::Type(Type::Object(o)) => {
+            v.ty = Some("object");
+            v.properties = Some(&o.properties);
+            v.required = &o.required;
+            v.additional = o.additional_properties.as_ref();
+        }
+        SchemaKind::Type(Type::Array(a)) => {
+            v.ty = Some("array");
+            v.items = a.items.as_ref();
+        }
+        SchemaKind::OneOf { one_of } => v.one_of = one_of,
+        SchemaKind::AnyOf { any_of } => v.any_of = any_of,
+        SchemaKind::AllOf { all_of } => v.all_of = all_of,
+        SchemaKind::Not { .. } => v.has_not = true,
+        SchemaKind::Any(a) => {
+            v.ty = a.typ.as_deref();
+            v.format = a.format.clone();
+            v.enum_values = a.enumeration.clone();
+            if !a.properties.is_empty() || v.ty == Some("object") {
+                v.properties = Some(&a.properties);
+            }
+            v.required = &a.required;
+            v.additional = a.additional_properties.as_ref();
+            v.items = a.items.as_ref();
+            v.one_of = &a.one_of;
+            v.any_of = &a.any_of;
+            v.all_of = &a.all_of;
+            v.has_not = a.not.is_some();
+        }
+    }
+    v
+}
+
+fn doc_of(data: &SchemaData) -> Option<String> {
+    data.description.clone().or_else(|| data.title.clone()).filter(|d| !d.trim().is_empty())
+}
+
+/// Where a lowered schema gets its name from.
+enum Slot<'n> {
+    /// A component schema: its name is reserved already.
+    Fixed(&'n str),
+    /// An inline schema: a name is claimed from this hint only if a named type is needed.
+    Hint(&'n str),
+}
+
+struct Lowerer<'a> {
+    api: &'a OpenAPI,
+    overrides: &'a Overrides,
+    scope: Scope,
+    /// Component schema name → Rust type name.
+    components: BTreeMap<String, String>,
+    /// Lowered component parameters / request bodies / responses by pointer.
+    cache: BTreeMap<String, TypeRef>,
+    types: Vec<TypeDef>,
+}
+
+const COMPONENT_SCHEMA: &str = "#/components/schemas/";
+
+impl<'a> Lowerer<'a> {
+    fn new(api: &'a OpenAPI, overrides: &'a Overrides) -> Self {
+        Lowerer {
+            api,
+            overrides,
+            scope: Scope::default(),
+            components: BTreeMap::new(),
+            cache: BTreeMap::new(),
+            types: Vec::new(),
+        }
+    }
+
+    fn schemas(&self) -> Option<&'a IndexMap<String, ReferenceOr<Schema>>> {
+        self.api.components.as_ref().map(|c| &c.schemas)
+    }
+
+    /// Reserve the names of all component schemas first, so inline names never take them.
+    fn components(&mut self) -> Result<()> {
+        let Some(schemas) = self.schemas() else { return Ok(()) };
+        for name in schemas.keys() {
+            let wanted = self.overrides.schemas.get(name).cloned().unwrap_or_else(|| naming::type_name(name));
+            let rust = self.scope.claim(&wanted);
+            self.components.insert(name.clone(), rust);
+        }
+        for (name, schema) in schemas {
+            let pointer = ptr("#/components/schemas", name);
+            let rust = self.components[name].clone();
+            match schema {
+                ReferenceOr::Reference { reference } => {
+                    let target = self.ref_type(reference, &pointer)?;
+                    self.push(&rust, &pointer, None, TypeKind::Alias(target));
+                }
+                ReferenceOr::Item(s) => {
+                    self.lower_schema(s, Slot::Fixed(&rust), &pointer)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, name: &str, pointer: &str, doc: Option<String>, kind: TypeKind) {
+        self.types.push(TypeDef { name: name.to_owned(), pointer: pointer.to_owned(), doc, module: String::new(), kind });
+    }
+
+    fn component_schema(&self, reference: &str, at: &str) -> Result<(&'a str, &'a ReferenceOr<Schema>)> {
+        let name = reference
+            .strip_prefix(COMPONENT_SCHEMA)
+            .ok_or_else(|| GenError::new(at, format!("unsupported $ref {reference:?}: only #/components/schemas/… is supported here")))?;
+        let name = unescape(name);
+        self.schemas()
+            .and_then(|s| s.get_key_value(name.as_str()))
+            .map(|(k, v)| (k.as_str(), v))
+            .ok_or_else(|| GenError::new(at, format!("dangling $ref {reference:?}: no such schema")))
+    }
+
+    fn ref_type(&self, reference: &str, at: &str) -> Result<TypeRef> {
+        let (name, _) = self.component_schema(reference, at)?;
+        Ok(TypeRef::Named(self.components[name].clone()))
+    }
+
+    /// Is the schema behind this reference `nullable`? (Follows chains of references.)
+    fn ref_nullable(&self, reference: &str, at: &str) -> Result<bool> {
+        let mut seen = BTreeSet::new();
+        let mut current = reference.to_owned();
+        loop {
+            let (name, s) = self.component_schema(&current, at)?;
+            if !seen.insert(name) {
+                return Err(GenError::new(at, format!("$ref cycle through {current:?}")));
+            }
+            match s {
+                ReferenceOr::Reference { reference } => current = reference.clone(),
+                ReferenceOr::Item(s) => return Ok(s.schema_data.nullable),
+            }
+        }
+    }
+
+    /// Lower a schema or reference in a position named by `hint`. Returns the type and whether
+    /// the position is nullable.
+    fn lower_ref(&mut self, s: &ReferenceOr<Schema>, hint: &str, at: &str) -> Result<(TypeRef, bool)> {
+        match s {
+            ReferenceOr::Reference { reference } => Ok((self.ref_type(reference, at)?, self.ref_nullable(reference, at)?)),
+            ReferenceOr::Item(s) => self.lower_schema(s, Slot::Hint(hint), at),
+        }
+    }
+
+    fn lower_boxed(&mut self, s: &ReferenceOr<Box<Schema>>, hint: &str, at: &str) -> Result<(TypeRef, bool)> {
+        match s {
+            ReferenceOr::Reference { reference } => Ok((self.ref_type(reference, at)?, self.ref_nullable(reference, at)?)),
+            ReferenceOr::Item(s) => self.lower_schema(s, Slot::Hint(hint), at),
+        }
+    }
+
+    /// Define a named type in `slot` and return a reference to it.
+    fn define(&mut self, slot: &Slot<'_>, at: &str, doc: Option<String>, kind: TypeKind) -> TypeRef {
+        let name = match slot {
+            Slot::Fixed(n) => (*n).to_owned(),
+            Slot::Hint(h) => self.scope.claim(&naming::type_name(h)),
+        };
+        self.push(&name, at, doc, kind);
+        TypeRef::Named(name)
+    }
+
+    fn slot_name(slot: &Slot<'_>) -> String {
+        match slot {
+            Slot::Fixed(n) => (*n).to_owned(),
+            Slot::Hint(h) => naming::type_name(h),
+        }
+    }
+
+    fn lower_schema(&mut self, s: &Schema, slot: Slot<'_>, at: &str) -> Result<(TypeRef, bool)> {
+        let v = view(s);
+        let nullable = s.schema_data.nullable;
+        let doc = doc_of(v.data);
+        if v.has_not {
+            return Err(GenError::new(at, "`not` schemas are not supported"));
+        }
+        let base = Self::slot_name(&slot);
+        let ty = if !v.all_of.is_empty() {
+            self.lower_all_of(&v, &slot, at)?
+        } else if !v.one_of.is_empty() || !v.any_of.is_empty() {
+            let (list, key) = if v.one_of.is_empty() { (v.any_of, "anyOf") } else { (v.one_of, "oneOf") };
+            self.lower_union(&v, list, key, &slot, at)?
+        } else if !v.enum_values.is_empty() && v.enum_values.iter().all(Value::is_string) && v.ty.is_none_or(|t| t == "string") {
+            let variants = enum_variants(&v.enum_values);
+            self.define(&slot, at, doc, TypeKind::Enum(variants))
+        } else {
+            match v.ty {
+                Some("string") => match v.format.as_deref() {
+                    Some("binary") => TypeRef::File,
+                    _ => TypeRef::String,
+                },
+                Some("integer") => TypeRef::Integer,
+                Some("number") => TypeRef::Number,
+                Some("boolean") => TypeRef::Boolean,
+                Some("array") => {
+                    let item = match v.items {
+                        Some(items) => {
+                            let (t, n) = self.lower_boxed(items, &format!("{base}Item"), &format!("{at}/items"))?;
+                            if n {
+                                TypeRef::Nullable(Box::new(t))
+                            } else {
+                                t
+                            }
+                        }
+                        None => TypeRef::Json,
+                    };
+                    TypeRef::Array(Box::new(item))
+                }
+                Some("object") | None if v.properties.is_some_and(|p| !p.is_empty()) => {
+                    let st = self.lower_struct(&base, v.properties.into_iter().flatten(), v.required, at)?;
+                    self.define(&slot, at, doc, TypeKind::Struct(st))
+                }
+                Some("object") | None if v.additional.is_some() || v.ty == Some("object") => match v.additional {
+                    Some(AdditionalProperties::Schema(inner)) => {
+                        let (t, n) = self.lower_ref(inner, &format!("{base}Value"), &format!("{at}/additionalProperties"))?;
+                        let t = if n { TypeRef::Nullable(Box::new(t)) } else { t };
+                        TypeRef::Map(Box::new(t))
+                    }
+                    _ => TypeRef::JsonMap,
+                },
+                None => TypeRef::Json,
+                Some(other) => return Err(GenError::new(format!("{at}/type"), format!("unknown schema type {other:?}"))),
+            }
+        };
+        // A component that is not itself a struct/enum/union becomes an alias of what it is.
+        if let Slot::Fixed(name) = slot {
+            if ty != TypeRef::Named(name.to_owned()) {
+                self.push(name, at, doc_of(v.data), TypeKind::Alias(ty.clone()));
+                return Ok((TypeRef::Named(name.to_owned()), nullable));
+            }
+        }
+        Ok((ty, nullable))
+    }
+
+    fn lower_struct<'p>(
+        &mut self,
+        parent: &str,
+        props: impl IntoIterator<Item = (&'p String, &'p ReferenceOr<Box<Schema>>)>,
+        required: &[String],
+        at: &str,
+    ) -> Result<Struct> {
+        let mut scope = Scope::default();
+        let mut fields = Vec::new();
+        for (api_name, schema) in props {
+            let pointer = ptr(&format!("{at}/properties"), api_name);
+            let hint = format!("{parent}{}", naming::type_name(api_name));
+            let (ty, nullable) = self.lower_boxed(schema, &hint, &pointer)?;
+            let doc = match schema {
+                ReferenceOr::Item(s) => doc_of(&s.schema_data),
+                ReferenceOr::Reference { .. } => None,
+            };
+            fields.push(Field {
+                name: scope.claim(&naming::snake(api_name)),
+                api_name: api_name.clone(),
+                ty,
+                required: required.contains(api_name),
+                nullable,
+                boxed: false,
+                doc,
+            });
+        }
+        let multipart = fields.iter().any(|f| matches!(&f.ty, TypeRef::File) || f.ty == TypeRef::Array(Box::new(TypeRef::File)));
+        Ok(Struct { fields, multipart })
+    }
+
+    /// Collect the properties of every `allOf` part (following references and nested `allOf`).
+    fn collect_all_of(
+        &self,
+        parts: &[ReferenceOr<Schema>],
+        at: &str,
+        props: &mut IndexMap<String, (ReferenceOr<Box<Schema>>, String)>,
+        required: &mut Vec<String>,
+        depth: usize,
+    ) -> Result<()> {
+        if depth > 32 {
+            return Err(GenError::new(at, "allOf nested too deeply (cycle?)"));
+        }
+        for (i, part) in parts.iter().enumerate() {
+            let part_at = format!("{at}/allOf/{i}");
+            let (schema, base_at): (&Schema, String) = match part {
+                ReferenceOr::Reference { reference } => {
+                    let mut current = reference.clone();
+                    loop {
+                        let (name, s) = self.component_schema(&current, &part_at)?;
+                        match s {
+                            ReferenceOr::Reference { reference } => current = reference.clone(),
+                            ReferenceOr::Item(s) => break (s, ptr("#/components/schemas", name)),
+                        }
+                    }
+                }
+                ReferenceOr::Item(s) => (s, part_at.clone()),
+            };
+            let v = view(schema);
+            if !v.one_of.is_empty() || !v.any_of.is_empty() {
+                return Err(GenError::new(part_at, "allOf with a oneOf/anyOf part is not supported"));
+            }
+            if !v.all_of.is_empty() {
+                self.collect_all_of(v.all_of, &base_at, props, required, depth + 1)?;
+            }
+            for (k, s) in v.properties.into_iter().flatten() {
+                props.entry(k.clone()).or_insert_with(|| (s.clone(), base_at.clone()));
+            }
+            for r in v.required {
+                if !required.contains(r) {
+                    required.push(r.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `allOf` is merged into one struct (properties of all parts, first definition wins,
+    /// `required` united). An `allOf` of a single reference is that type.
+    fn lower_all_of(&mut self, v: &View<'_>, slot: &Slot<'_>, at: &str) -> Result<TypeRef> {
+        let own_props = v.properties.is_some_and(|p| !p.is_empty());
+        if v.all_of.len() == 1 && !own_props {
+            // `allOf: [$ref]` (often used to attach a description) is that type; a component
+            // defined this way becomes an alias of it.
+            let (t, _) = self.lower_ref(&v.all_of[0], &Self::slot_name(slot), &format!("{at}/allOf/0"))?;
+            return Ok(t);
+        }
+        let mut props = IndexMap::new();
+        let mut required: Vec<String> = v.required.to_vec();
+        self.collect_all_of(v.all_of, at, &mut props, &mut required, 0)?;
+        for (k, s) in v.properties.into_iter().flatten() {
+            props.entry(k.clone()).or_insert_with(|| (s.clone(), at.to_owned()));
+        }
+        let doc = doc_of(v.data);
+        if props.is_empty() {
+            return Ok(TypeRef::JsonMap);
+        }
+        let base = Self::slot_name(slot);
+        let mut scope = Scope::default();
+        let mut fields = Vec::new();
+        for (api_name, (schema, part_at)) in &props {
+            let pointer = ptr(&format!("{part_at}/properties"), api_name);
+            let hint = format!("{base}{}", naming::type_name(api_name));
+            let (ty, nullable) = self.lower_boxed(schema, &hint, &pointer)?;
+            let fdoc = match schema {
+                ReferenceOr::Item(s) => doc_of(&s.schema_data),
+                ReferenceOr::Reference { .. } => None,
+            };
+            fields.push(Field {
+                name: scope.claim(&naming::snake(api_name)),
+                api_name: api_name.clone(),
+                ty,
+                required: required.contains(api_name),
+                nullable,
+                boxed: false,
+                doc: fdoc,
+            });
+        }
+        let multipart = fields.iter().any(|f| f.ty == TypeRef::File);
+        Ok(self.define(slot, at, doc, TypeKind::Struct(Struct { fields, multipart })))
+    }
+
+    fn lower_union(
+        &mut self,
+        v: &View<'_>,
+        list: &[ReferenceOr<Schema>],
+        key: &str,
+        slot: &Slot<'_>,
+        at: &str,
+    ) -> Result<TypeRef> {
+        let base = Self::slot_name(slot);
+        let mut lowered = Vec::new();
+        for (i, s) in list.iter().enumerate() {
+            let item_at = format!("{at}/{key}/{i}");
+            let (t, n) = self.lower_ref(s, &format!("{base}Variant{}", i + 1), &item_at)?;
+            let t = if n { TypeRef::Nullable(Box::new(t)) } else { t };
+            if !lowered.contains(&t) {
+                lowered.push(t);
+            }
+        }
+        if lowered.len() == 1 {
+            return Ok(lowered.remove(0));
+        }
+        let disc = v.data.discriminator.as_ref();
+        let mut scope = Scope::with_reserved(["Unknown"]);
+        let mut variants = Vec::new();
+        for t in lowered {
+            let name = scope.claim(&variant_name(&t));
+            let mut tags = Vec::new();
+            if let (Some(d), TypeRef::Named(n)) = (disc, &t) {
+                for (value, target) in &d.mapping {
+                    if let Ok(TypeRef::Named(m)) = self.ref_type(target, &format!("{at}/discriminator/mapping")) {
+                        if &m == n {
+                            tags.push(value.clone());
+                        }
+                    }
+                }
+                if tags.is_empty() {
+                    // Without a mapping the discriminator value is the schema name.
+                    if let Some((schema, _)) = self.components.iter().find(|(_, rust)| *rust == n) {
+                        tags.push(schema.clone());
+                    }
+                }
+            }
+            variants.push(UnionVariant { name, ty: t, tags, boxed: false });
+        }
+        let union = Union { variants, discriminator: disc.map(|d| d.property_name.clone()) };
+        Ok(self.define(slot, at, doc_of(v.data), TypeKind::Union(union)))
+    }
+
+    // ----- operations -----
+
+    fn operations(&mut self) -> Result<Vec<Operation>> {
+        let mut ops = Vec::new();
+        let mut method_scopes: BTreeMap<String, Scope> = BTreeMap::new();
+        for (path, item) in &self.api.paths.paths {
+            let path_at = ptr("#/paths", path);
+            let item = match item {
+                ReferenceOr::Item(i) => i,
+                ReferenceOr::Reference { .. } => {
+                    return Err(GenError::new(path_at, "path item $ref is not supported"));
+                }
+            };
+            for (method, op) in item.iter() {
+                let at = format!("{path_at}/{method}");
+                let lowered = self.operation(path, method, op, &item.parameters, &at, &mut method_scopes)?;
+                ops.push(lowered);
+            }
+        }
+        Ok(ops)
+    }
+
+    fn resolve_param<'p>(&self, p: &'p ReferenceOr<Parameter>, at: &str) -> Result<(&'p Parameter, Option<String>)>
+    where
+        'a: 'p,
+    {
+        match p {
+            ReferenceOr::Item(p) => Ok((p, None)),
+            ReferenceOr::Reference { reference } => {
+                let name = reference.strip_prefix("#/components/parameters/").ok_or_else(|| {
+                    GenError::new(at, format!("unsupported parameter $ref {reference:?}"))
+                })?;
+                let name = unescape(name);
+                let p = self
+                    .api
+                    .components
+                    .as_ref()
+                    .and_then(|c| c.parameters.get(&name))
+                    .ok_or_else(|| GenError::new(at, format!("dangling $ref {reference:?}")))?;
+                match p {
+                    ReferenceOr::Item(p) => Ok((p, Some(ptr("#/components/parameters", &name)))),
+                    ReferenceOr::Reference { .. } => Err(GenError::new(at, "parameter $ref to a $ref is not supported")),
+                }
+            }
+        }
+    }
+
+    fn operation(
+        &mut self,
+        path: &str,
+        method: &str,
+        op: &openapiv3::Operation,
+        path_params: &[ReferenceOr<Parameter>],
+        at: &str,
+        method_scopes: &mut BTreeMap<String, Scope>,
+    ) -> Result<Operation> {
+        let (id, has_spec_id) = match &op.operation_id {
+            Some(id) if !id.trim().is_empty() => (id.clone(), true),
+            _ => (naming::derived_operation_name(method, path), false),
+        };
+        let tag = op.tags.first().cloned().unwrap_or_else(|| "Other".to_owned());
+        let tag_module = self.tag_module(&tag);
+        let wanted = self.overrides.operations.get(&id).cloned().unwrap_or_else(|| naming::snake(&id));
+        let rust_name = method_scopes.entry(tag_module.clone()).or_default().claim(&wanted);
+        let camel = naming::type_name(&rust_name);
+
+        // Parameters: operation-level ones override path-level ones with the same name and place.
+        let mut merged: Vec<(&Parameter, Option<String>, String)> = Vec::new();
+        for (i, p) in op.parameters.iter().enumerate() {
+            let p_at = format!("{at}/parameters/{i}");
+            let (p, cache) = self.resolve_param(p, &p_at)?;
+            merged.push((p, cache, p_at));
+        }
+        for (i, p) in path_params.iter().enumerate() {
+            let p_at = format!("{}/parameters/{i}", at.rsplit_once('/').map_or(at, |x| x.0));
+            let (p, cache) = self.resolve_param(p, &p_at)?;
+            let data = p.parameter_data_ref();
+            let dup = merged.iter().any(|(q, _, _)| {
+                q.parameter_data_ref().name == data.name && std::mem::discriminant(*q) == std::mem::discriminant(p)
+            });
+            if !dup {
+                merged.push((p, cache, p_at));
+            }
+        }
+        let mut params = Vec::new();
+        let mut names = Scope::with_reserved(["body", "params", "self"]);
+        for (p, cache, p_at) in merged {
+            let data = p.parameter_data_ref();
+            let (location, style) = match p {
+                Parameter::Path { .. } => (ParamLocation::Path, QueryStyle::FormComma),
+                Parameter::Header { .. } => (ParamLocation::Header, QueryStyle::FormComma),
+                Parameter::Query { style, .. } => {
+                    let s = match style {
+                        openapiv3::QueryStyle::DeepObject => QueryStyle::DeepObject,
+                        openapiv3::QueryStyle::Form if data.explode == Some(false) => QueryStyle::FormComma,
+                        openapiv3::QueryStyle::Form => QueryStyle::FormExplode,
+                        other => {
+                            return Err(GenError::new(p_at, format!("query style {other:?} is not supported")));
+                        }
+                    };
+                    (ParamLocation::Query, s)
+                }
+                Parameter::Cookie { .. } => return Err(GenError::new(p_at, "cookie parameters are not supported")),
+            };
+            let ty = match &cache {
+                Some(key) if self.cache.contains_key(key) => self.cache[key].clone(),
+                _ => {
+                    let hint = match &cache {
+                        Some(key) => naming::type_name(key.rsplit('/').next().unwrap_or(&data.name)),
+                        None => format!("{camel}{}", naming::type_name(&data.name)),
+                    };
+                    let t = match &data.format {
+                        ParameterSchemaOrContent::Schema(s) => self.lower_ref(s, &hint, &format!("{p_at}/schema"))?.0,
+                        ParameterSchemaOrContent::Content(c) => match c.first() {
+                            Some((_, media)) => match &media.schema {
+                                Some(s) => self.lower_ref(s, &hint, &format!("{p_at}/content"))?.0,
+                                None => TypeRef::Json,
+                            },
+                            None => return Err(GenError::new(p_at, "parameter has neither schema nor content")),
+                        },
+                    };
+                    if let Some(key) = cache {
+                        self.cache.insert(key, t.clone());
+                    }
+                    t
+                }
+            };
+            // deepObject / object-valued query parameters stay structured.
+            let style = if location == ParamLocation::Query && style == QueryStyle::FormExplode && self.is_object(&ty) {
+                QueryStyle::DeepObject
+            } else {
+                style
+            };
+            params.push(Param {
+                api_name: data.name.clone(),
+                name: names.claim(&naming::snake(&data.name)),
+                location,
+                required: data.required || location == ParamLocation::Path,
+                ty,
+                style,
+                doc: data.description.clone().filter(|d| !d.trim().is_empty()),
+            });
+        }
+        // Path parameters in the order they appear in the template.
+        let order: Vec<String> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|s| s.split_once('}').map(|(n, _)| n.to_owned()))
+            .collect();
+        for name in &order {
+            if !params.iter().any(|p| p.location == ParamLocation::Path && &p.api_name == name) {
+                return Err(GenError::new(at, format!("path parameter {{{name}}} is not declared")));
+            }
+        }
+        params.sort_by_key(|p| match p.location {
+            ParamLocation::Path => order.iter().position(|n| n == &p.api_name).unwrap_or(usize::MAX),
+            _ => usize::MAX,
+        });
+        let params_struct = params
+            .iter()
+            .any(|p| !p.required)
+            .then(|| self.scope.claim(&format!("{camel}Params")));
+
+        let body = match &op.request_body {
+            None => None,
+            Some(b) => Some(self.request_body(b, &camel, &format!("{at}/requestBody"))?),
+        };
+        let response = self.response(op, &camel, at)?;
+        let auth = !matches!(&op.security, Some(reqs) if reqs.is_empty());
+        Ok(Operation {
+            id,
+            has_spec_id,
+            method: method.to_ascii_uppercase(),
+            path: path.to_owned(),
+            pointer: at.to_owned(),
+            tag,
+            tag_module,
+            rust_name,
+            summary: op.summary.clone().filter(|s| !s.trim().is_empty()),
+            description: op.description.clone().filter(|s| !s.trim().is_empty()),
+            deprecated: op.deprecated,
+            auth,
+            params,
+            params_struct,
+            body,
+            response,
+        })
+    }
+
+    fn is_object(&self, t: &TypeRef) -> bool {
+        match t {
+            TypeRef::JsonMap | TypeRef::Map(_) => true,
+            TypeRef::Named(n) => self.types.iter().any(|d| &d.name == n && matches!(d.kind, TypeKind::Struct(_))),
+            _ => false,
+        }
+    }
+
+    fn request_body(&mut self, b: &ReferenceOr<OaBody>, camel: &str, at: &str) -> Result<RequestBody> {
+        let (body, cache_key, at) = match b {
+            ReferenceOr::Item(b) => (b, None, at.to_owned()),
+            ReferenceOr::Reference { reference } => {
+                let name = reference
+                    .strip_prefix("#/components/requestBodies/")
+                    .ok_or_else(|| GenError::new(at, format!("unsupported requestBody $ref {reference:?}")))?;
+                let name = unescape(name);
+                let b = self
+                    .api
+                    .components
+                    .as_ref()
+                    .and_then(|c| c.request_bodies.get(&name))
+                    .ok_or_else(|| GenError::new(at, format!("dangling $ref {reference:?}")))?;
+                match b {
+                    ReferenceOr::Item(b) => (b, Some(name.clone()), ptr("#/components/requestBodies", &name)),
+                    ReferenceOr::Reference { .. } => return Err(GenError::new(at, "requestBody $ref to a $ref")),
+                }
+            }
+        };
+        let pick = ["application/json", "multipart/form-data", "application/x-www-form-urlencoded", "text/xml", "*/*"]
+            .iter()
+            .find_map(|ct| body.content.get_key_value(*ct))
+            .or_else(|| body.content.first());
+        let Some((ct, media)) = pick else {
+            return Err(GenError::new(format!("{at}/content"), "request body without content"));
+        };
+        let media_at = ptr(&format!("{at}/content"), ct);
+        let hint = match &cache_key {
+            Some(n) => naming::type_name(n),
+            None => format!("{camel}Body"),
+        };
+        let ty = match &media.schema {
+            Some(s) => {
+                let key = format!("{at}|{ct}");
+                match self.cache.get(&key) {
+                    Some(t) => t.clone(),
+                    None => {
+                        let t = self.lower_ref(s, &hint, &format!("{media_at}/schema"))?.0;
+                        self.cache.insert(key, t.clone());
+                        t
+                    }
+                }
+            }
+            None => TypeRef::Json,
+        };
+        let kind = match ct.as_str() {
+            "application/json" => BodyKind::Json,
+            "multipart/form-data" => BodyKind::Multipart,
+            "application/x-www-form-urlencoded" => BodyKind::Form,
+            c if c.starts_with("text/") => BodyKind::Text(c.to_owned()),
+            c if ty == TypeRef::File || ty == TypeRef::String => {
+                BodyKind::Bytes(if c == "*/*" { "application/octet-stream".to_owned() } else { c.to_owned() })
+            }
+            c if c.contains("json") || c == "*/*" => BodyKind::Json,
+            c => return Err(GenError::new(media_at, format!("unsupported request content type {c:?}"))),
+        };
+        if kind == BodyKind::Multipart && !self.is_object(&ty) {
+            return Err(GenError::new(media_at, "a multipart body must be an object schema"));
+        }
+        Ok(RequestBody { kind, ty, required: body.required })
+    }
+
+    fn response(&mut self, op: &openapiv3::Operation, camel: &str, at: &str) -> Result<ResponseKind> {
+        let mut kinds: Vec<ResponseKind> = Vec::new();
+        for (status, resp) in &op.responses.responses {
+            let code = match status {
+                StatusCode::Code(c) => *c,
+                StatusCode::Range(r) => *r * 100,
+            };
+            if !(200..300).contains(&code) {
+                continue;
+            }
+            let r_at = ptr(&format!("{at}/responses"), &status.to_string());
+            let (resp, cache_key, r_at): (&Response, Option<String>, String) = match resp {
+                ReferenceOr::Item(r) => (r, None, r_at),
+                ReferenceOr::Reference { reference } => {
+                    let name = reference
+                        .strip_prefix("#/components/responses/")
+                        .ok_or_else(|| GenError::new(&r_at, format!("unsupported response $ref {reference:?}")))?;
+                    let name = unescape(name);
+                    let r = self
+                        .api
+                        .components
+                        .as_ref()
+                        .and_then(|c| c.responses.get(&name))
+                        .ok_or_else(|| GenError::new(&r_at, format!("dangling $ref {reference:?}")))?;
+                    match r {
+                        ReferenceOr::Item(r) => (r, Some(name.clone()), ptr("#/components/responses", &name)),
+                        ReferenceOr::Reference { .. } => return Err(GenError::new(r_at, "response $ref to a $ref")),
+                    }
+                }
+            };
+            let hint = match &cache_key {
+                Some(n) => naming::type_name(n),
+                None => format!("{camel}Response"),
+            };
+            let json = resp.content.iter().find(|(ct, _)| ct.contains("json"));
+            let other = resp.content.iter().find(|(ct, _)| !ct.contains("json"));
+            let json_ty = match json {
+                Some((ct, media)) => {
+                    let key = format!("{r_at}|{ct}");
+                    Some(match self.cache.get(&key) {
+                        Some(t) => t.clone(),
+                        None => {
+                            let t = match &media.schema {
+                                Some(s) => self.lower_ref(s, &hint, &format!("{}/schema", ptr(&format!("{r_at}/content"), ct)))?.0,
+                                None => TypeRef::Json,
+                            };
+                            self.cache.insert(key, t.clone());
+                            t
+                        }
+                    })
+                }
+                None => None,
+            };
+            let kind = match (json_ty, other) {
+                (None, None) => ResponseKind::Empty,
+                (Some(t), None) => ResponseKind::Json(t),
+                (Some(t), Some(_)) => ResponseKind::JsonOrText(t),
+                (None, Some((ct, _))) => {
+                    if ct.starts_with("text/") {
+                        ResponseKind::Text
+                    } else {
+                        ResponseKind::Bytes
+                    }
+                }
+            };
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        Ok(match kinds.len() {
+            0 => ResponseKind::Empty,
+            1 => kinds.remove(0),
+            _ => {
+                // Several success statuses with different bodies: an untagged union of them.
+                let mut variants = Vec::new();
+                let mut scope = Scope::with_reserved(["Unknown"]);
+                for k in &kinds {
+                    match k {
+                        ResponseKind::Json(t) if !variants.iter().any(|v: &UnionVariant| &v.ty == t) => variants.push(UnionVariant {
+                            name: scope.claim(&variant_name(t)),
+                            ty: t.clone(),
+                            tags: Vec::new(),
+                            boxed: false,
+                        }),
+                        ResponseKind::Json(_) | ResponseKind::Empty => {}
+                        _ => return Err(GenError::new(format!("{at}/responses"), "success responses mix JSON and non-JSON bodies")),
+                    }
+                }
+                if variants.len() == 1 {
+                    ResponseKind::Json(variants.remove(0).ty)
+                } else {
+                    let name = self.scope.claim(&format!("{camel}Response"));
+                    let doc = Some(format!("The success responses of `{}`, by shape.", op.operation_id.as_deref().unwrap_or(camel)));
+                    self.push(&name, &format!("{at}/responses"), doc, TypeKind::Union(Union { variants, discriminator: None }));
+                    ResponseKind::Json(TypeRef::Named(name))
+                }
+            }
+        })
+    }
+
+    fn tag_module(&self, tag: &str) -> String {
+        self.overrides.tags.get(tag).cloned().unwrap_or_else(|| naming::snake(tag))
+    }
+
+    fn tags_in_use(&self, ops: &[Operation]) -> Vec<Tag> {
+        let mut by_module: BTreeMap<String, Tag> = BTreeMap::new();
+        let described: BTreeMap<&str, Option<String>> =
+            self.api.tags.iter().map(|t| (t.name.as_str(), t.description.clone())).collect();
+        for op in ops {
+            by_module.entry(op.tag_module.clone()).or_insert_with(|| Tag {
+                name: op.tag.clone(),
+                module: op.tag_module.clone(),
+                struct_name: format!("{}Api", naming::type_name(&op.tag_module)),
+                doc: described.get(op.tag.as_str()).cloned().flatten().filter(|d| !d.trim().is_empty()),
+            });
+        }
+        by_module.into_values().collect()
+    }
+}
+
+fn unescape(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
+fn enum_variants(values: &[Value]) -> Vec<EnumVariant> {
+    let mut scope = Scope::with_reserved(["Unknown"]);
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for v in values {
+        let Some(s) = v.as_str() else { continue };
+        if !seen.insert(s.to_owned()) {
+            continue;
+        }
+        let wanted = naming::variant(s);
+        let wanted = if wanted == "Unknown" { "UnknownValue".to_owned() } else { wanted };
+        out.push(EnumVariant { name: scope.claim(&wanted), value: s.to_owned(), doc: None });
+    }
+    out
+}
+
+fn variant_name(t: &TypeRef) -> String {
+    match t {
+        TypeRef::String => "String".into(),
+        TypeRef::Integer => "Integer".into(),
+        TypeRef::Number => "Number".into(),
+        TypeRef::Boolean => "Boolean".into(),
+        TypeRef::Json => "Json".into(),
+        TypeRef::JsonMap => "Object".into(),
+        TypeRef::File => "File".into(),
+        TypeRef::Array(inner) => format!("{}List", variant_name(inner)),
+        TypeRef::Map(inner) => format!("{}Map", variant_name(inner)),
+        TypeRef::Nullable(inner) => variant_name(inner),
+        TypeRef::Named(n) => n.clone(),
+    }
+}
+
+/// Box fields and variants that close a cycle of direct containment (`RecursiveCluster`).
+fn mark_boxes(types: &mut [TypeDef]) {
+    let index: BTreeMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    // Direct edges: a named type held by value (not through Vec/Map, which already indirect).
+    let direct = |t: &TypeRef| -> Option<String> {
+        match t {
+            TypeRef::Named(n) => Some(n.clone()),
+            TypeRef::Nullable(inner) => match &**inner {
+                TypeRef::Named(n) => Some(n.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    let edges: Vec<Vec<usize>> = types
+        .iter()
+        .map(|t| {
+            let refs: Vec<&TypeRef> = match &t.kind {
+                TypeKind::Struct(s) => s.fields.iter().map(|f| &f.ty).collect(),
+                TypeKind::Union(u) => u.variants.iter().map(|v| &v.ty).collect(),
+                TypeKind::Alias(a) => vec![a],
+                TypeKind::Enum(_) => vec![],
+            };
+            refs.into_iter().filter_map(|r| direct(r).and_then(|n| index.get(&n).copied())).collect()
+        })
+        .collect();
+    let reaches = |from: usize, to: usize| -> bool {
+        let mut stack = vec![from];
+        let mut seen = vec![false; edges.len()];
+        while let Some(n) = stack.pop() {
+            if n == to {
+                return true;
+            }
+            if std::mem::replace(&mut seen[n], true) {
+                continue;
+            }
+            stack.extend(edges[n].iter().copied());
+        }
+        false
+    };
+    for i in 0..types.len() {
+        let me = i;
+        match &mut types[i].kind {
+            TypeKind::Struct(s) => {
+                for f in &mut s.fields {
+                    if let Some(j) = direct(&f.ty).and_then(|n| index.get(&n).copied()) {
+                        f.boxed = reaches(j, me);
+                    }
+                }
+            }
+            TypeKind::Union(u) => {
+                for v in &mut u.variants {
+                    if let Some(j) = direct(&v.ty).and_then(|n| index.get(&n).copied()) {
+                        v.boxed = reaches(j, me);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Each type lives in the module of the only tag that uses it; types used by several tags (or
+/// by none) live in `shared`. This is what lets a tag's module sit behind a Cargo feature.
+fn assign_modules(types: &mut [TypeDef], ops: &[Operation]) {
+    let index: BTreeMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    let children: Vec<Vec<usize>> = types
+        .iter()
+        .map(|t| {
+            let mut refs = Vec::new();
+            let mut add = |r: &TypeRef| {
+                if let Some(n) = r.named() {
+                    if let Some(&j) = index.get(n) {
+                        refs.push(j);
+                    }
+                }
+            };
+            match &t.kind {
+                TypeKind::Struct(s) => s.fields.iter().for_each(|f| add(&f.ty)),
+                TypeKind::Union(u) => u.variants.iter().for_each(|v| add(&v.ty)),
+                TypeKind::Alias(a) => add(a),
+                TypeKind::Enum(_) => {}
+            }
+            refs
+        })
+        .collect();
+    let mut users: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); types.len()];
+    for op in ops {
+        let mut roots = Vec::new();
+        for p in &op.params {
+            roots.push(&p.ty);
+        }
+        if let Some(b) = &op.body {
+            roots.push(&b.ty);
+        }
+        if let ResponseKind::Json(t) | ResponseKind::JsonOrText(t) = &op.response {
+            roots.push(t);
+        }
+        let mut stack: Vec<usize> = roots.iter().filter_map(|r| r.named().and_then(|n| index.get(n).copied())).collect();
+        let mut seen = BTreeSet::new();
+        while let Some(i) = stack.pop() {
+            if !seen.insert(i) {
+                continue;
+            }
+            users[i].insert(op.tag_module.as_str());
+            stack.extend(children[i].iter().copied());
+        }
+    }
+    for (t, u) in types.iter_mut().zip(users) {
+        t.module = if u.len() == 1 { u.into_iter().next().unwrap_or(SHARED_MODULE).to_owned() } else { SHARED_MODULE.to_owned() };
+    }
+}
