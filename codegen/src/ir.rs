@@ -148,6 +148,9 @@ pub struct Operation {
     /// The struct holding optional parameters (`ListMessagesParams`), if any.
     pub params_struct: Option<String>,
     pub body: Option<RequestBody>,
+    /// A `multipart/form-data` alternative when `body` is JSON (`POST /media` takes either);
+    /// emitted as a second method `{rust_name}_multipart`.
+    pub multipart_alternative: Option<RequestBody>,
     pub response: ResponseKind,
 }
 

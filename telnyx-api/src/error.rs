@@ -73,6 +73,9 @@ pub enum Error {
     /// timeout, malformed event).
     #[error("stream error: {0}")]
     Stream(String),
+    /// A webhook failed verification or parsing (see [`crate::webhooks`]).
+    #[error("webhook rejected: {0}")]
+    Webhook(#[from] crate::webhooks::WebhookError),
 }
 
 impl Error {
@@ -146,10 +149,7 @@ pub struct ApiError {
 impl ApiError {
     pub(crate) fn new(operation: &'static str, status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
         let errors = parse_envelope(&body);
-        let request_id = headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
         ApiError { operation, status, errors, request_id, headers, body }
     }
 
@@ -274,7 +274,8 @@ mod tests {
 
     #[test]
     fn non_json_body_is_kept_raw() {
-        let e = ApiError::new("op", StatusCode::BAD_GATEWAY, HeaderMap::new(), Bytes::from_static(b"<html>oops</html>"));
+        let e =
+            ApiError::new("op", StatusCode::BAD_GATEWAY, HeaderMap::new(), Bytes::from_static(b"<html>oops</html>"));
         assert!(e.errors.is_empty());
         assert_eq!(e.body_text(), "<html>oops</html>");
         assert!(e.to_string().contains("<html>oops</html>"));

@@ -115,6 +115,8 @@ enum Part {
 #[derive(Clone, Debug, Default)]
 pub struct Multipart {
     parts: Vec<(String, Part)>,
+    /// The first field that could not be serialized; reported when the request is sent.
+    error: Option<String>,
 }
 
 impl Multipart {
@@ -127,7 +129,12 @@ impl Multipart {
     /// sent as JSON text.
     pub fn text<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
         match serde_json::to_value(value) {
-            Ok(serde_json::Value::Null) | Err(_) => {}
+            Ok(serde_json::Value::Null) => {}
+            Err(e) => {
+                if self.error.is_none() {
+                    self.error = Some(format!("multipart field {name}: {e}"));
+                }
+            }
             Ok(serde_json::Value::Array(items)) => {
                 for item in items {
                     self.push_scalar(name, item);
@@ -164,6 +171,9 @@ impl Multipart {
     }
 
     pub(crate) async fn to_reqwest(&self, op: &'static str) -> Result<reqwest::multipart::Form> {
+        if let Some(message) = &self.error {
+            return Err(Error::InvalidRequest { operation: op, message: message.clone() });
+        }
         let mut form = reqwest::multipart::Form::new();
         for (name, part) in &self.parts {
             form = match part {

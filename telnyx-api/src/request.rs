@@ -8,9 +8,11 @@
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::Stream;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
@@ -80,6 +82,7 @@ impl fmt::Debug for Request {
         f.debug_struct("Request")
             .field("method", &self.method)
             .field("operation_id", &self.operation_id)
+            .field("path_template", &self.path_template)
             .field("path", &self.path)
             .field("query", &self.query)
             .field("headers", &self.headers)
@@ -290,7 +293,10 @@ fn flatten(name: &str, value: Value, style: QueryStyle, out: &mut Vec<(String, S
                         parts.push(v);
                     }
                 }
-                out.push((name.to_owned(), parts.join(",")));
+                // Like an empty array: nothing rather than a bare `name=`.
+                if !parts.is_empty() {
+                    out.push((name.to_owned(), parts.join(",")));
+                }
             }
         },
         other => {
@@ -472,6 +478,32 @@ impl<T: Send + 'static> ApiCall<T> {
     pub async fn send(self) -> Result<T> {
         self.with_response().await.map(Response::into_data)
     }
+
+    /// Send, and hand back the body as a stream of chunks instead of decoding it: for large
+    /// downloads (recordings, media, CSV reports) that should not be held in memory.
+    ///
+    /// Retries and the per-attempt timeout apply until the response headers of a successful
+    /// status arrive; an error status still becomes [`Error::Api`] with its body. Once the
+    /// stream is handed over nothing is retried, and each chunk must arrive within the client's
+    /// [`stream_idle_timeout`](crate::ClientBuilder::stream_idle_timeout).
+    pub async fn into_byte_stream(self) -> Result<ByteStream> {
+        let reply = execute_reply(&self.client, &self.request, self.retry.as_ref(), self.timeout, true).await?;
+        let op = self.request.operation_id;
+        let idle = self.client.inner.stream_idle_timeout;
+        Ok(match reply.body {
+            ReplyBody::Stream(resp) => ByteStream::new(op, reply.status, reply.headers, resp, idle),
+            // Not produced for a success status in streaming mode; handled for completeness.
+            ReplyBody::Bytes(body) => ByteStream {
+                operation: op,
+                status: reply.status,
+                headers: reply.headers,
+                inner: Box::pin(futures::stream::iter([Ok(body)])),
+                idle,
+                sleep: Box::pin(tokio::time::sleep(idle)),
+                done: false,
+            },
+        })
+    }
 }
 
 impl<T: Send + 'static> IntoFuture for ApiCall<T> {
@@ -483,6 +515,130 @@ impl<T: Send + 'static> IntoFuture for ApiCall<T> {
     }
 }
 
+/// The body of a successful response as a stream of chunks; returned by
+/// [`ApiCall::into_byte_stream`].
+///
+/// Yields `Err(Error::Transport)` if the connection fails mid-body and `Err(Error::Timeout)` if
+/// no chunk arrives within the idle timeout; the stream ends after the first error.
+#[must_use = "streams do nothing unless polled"]
+pub struct ByteStream {
+    operation: &'static str,
+    status: StatusCode,
+    headers: HeaderMap,
+    inner: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
+    idle: Duration,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    done: bool,
+}
+
+impl fmt::Debug for ByteStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ByteStream")
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("idle_timeout", &self.idle)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+impl ByteStream {
+    fn new(
+        operation: &'static str,
+        status: StatusCode,
+        headers: HeaderMap,
+        resp: reqwest::Response,
+        idle: Duration,
+    ) -> Self {
+        ByteStream {
+            operation,
+            status,
+            headers,
+            inner: Box::pin(resp.bytes_stream()),
+            idle,
+            sleep: Box::pin(tokio::time::sleep(idle)),
+            done: false,
+        }
+    }
+
+    /// HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The `Content-Length` header, when the server sent one.
+    pub fn content_length(&self) -> Option<u64> {
+        self.headers.get(reqwest::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
+    }
+
+    /// The `x-request-id` header.
+    pub fn request_id(&self) -> Option<&str> {
+        self.headers.get("x-request-id").and_then(|v| v.to_str().ok())
+    }
+
+    /// Read the rest of the stream into memory.
+    pub async fn collect_bytes(mut self) -> Result<Bytes> {
+        use futures::StreamExt as _;
+        let mut out = bytes::BytesMut::new();
+        while let Some(chunk) = self.next().await {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(out.freeze())
+    }
+}
+
+impl Stream for ByteStream {
+    type Item = Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        match this.inner.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                let deadline = tokio::time::Instant::now() + this.idle;
+                this.sleep.as_mut().reset(deadline);
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(Some(Err(source))) => {
+                this.done = true;
+                Poll::Ready(Some(Err(Error::Transport { operation: this.operation, source })))
+            }
+            Poll::Ready(None) => {
+                this.done = true;
+                Poll::Ready(None)
+            }
+            Poll::Pending => match this.sleep.as_mut().poll(cx) {
+                Poll::Ready(()) => {
+                    this.done = true;
+                    Poll::Ready(Some(Err(Error::Timeout { operation: this.operation, timeout: this.idle })))
+                }
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+}
+
+/// A response as one attempt produced it: the body read in full, or (for a successful status
+/// in streaming mode) still unread.
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: ReplyBody,
+}
+
+enum ReplyBody {
+    Bytes(Bytes),
+    Stream(reqwest::Response),
+}
+
 /// Send `request` with the client's (or the given) retry policy and timeout; a non-success
 /// status becomes [`Error::Api`]. Not generic, so it is compiled once.
 pub(crate) async fn execute(
@@ -491,6 +647,43 @@ pub(crate) async fn execute(
     retry: Option<&RetryPolicy>,
     timeout: Option<Option<Duration>>,
 ) -> Result<RawResponse> {
+    let reply = execute_reply(client, request, retry, timeout, false).await?;
+    let body = match reply.body {
+        ReplyBody::Bytes(b) => b,
+        // Only produced in streaming mode.
+        ReplyBody::Stream(resp) => {
+            resp.bytes().await.map_err(|source| Error::Transport { operation: request.operation_id, source })?
+        }
+    };
+    Ok(RawResponse { status: reply.status, headers: reply.headers, body })
+}
+
+async fn execute_reply(
+    client: &Client,
+    request: &Request,
+    retry: Option<&RetryPolicy>,
+    timeout: Option<Option<Duration>>,
+    stream: bool,
+) -> Result<Reply> {
+    let span = trace::RequestSpan::new(request);
+    #[cfg(feature = "tracing")]
+    {
+        use tracing::Instrument as _;
+        let instrumented = span.0.clone();
+        execute_inner(client, request, retry, timeout, stream, &span).instrument(instrumented).await
+    }
+    #[cfg(not(feature = "tracing"))]
+    execute_inner(client, request, retry, timeout, stream, &span).await
+}
+
+async fn execute_inner(
+    client: &Client,
+    request: &Request,
+    retry: Option<&RetryPolicy>,
+    timeout: Option<Option<Duration>>,
+    stream: bool,
+    span: &trace::RequestSpan,
+) -> Result<Reply> {
     let op = request.operation_id;
     if let Some(message) = &request.error {
         return Err(Error::InvalidRequest { operation: op, message: message.clone() });
@@ -501,34 +694,134 @@ pub(crate) async fn execute(
     let url = request.url(&inner.base_url)?;
     let mut attempt: u32 = 0;
     loop {
-        let result = attempt_once(client, request, url.clone(), timeout).await;
+        span.attempt(attempt);
+        let result = attempt_once(client, request, url.clone(), timeout, stream).await;
         let retry_delay = match &result {
-            Ok(raw) if raw.status.is_success() => None,
-            Ok(raw) if is_retryable_status(raw.status) => Some(retry_after(&raw.headers)),
-            Ok(_) => None,
+            Ok(reply) => {
+                span.status(reply.status);
+                if reply.status.is_success() {
+                    None
+                } else {
+                    match should_retry_header(&reply.headers) {
+                        Some(true) => Some(retry_after(&reply.headers)),
+                        Some(false) => None,
+                        None if is_retryable_status(reply.status) => Some(retry_after(&reply.headers)),
+                        None => None,
+                    }
+                }
+            }
             Err(Error::Timeout { .. }) => Some(None),
-            Err(Error::Transport { source, .. }) if source.is_connect() || source.is_request() => Some(None),
+            Err(Error::Transport { source, .. })
+                if source.is_connect() || source.is_request() || source.is_timeout() =>
+            {
+                Some(None)
+            }
             Err(_) => None,
         };
         match retry_delay {
             Some(server_asked) if attempt < policy.max_retries => {
                 let delay = policy.delay(attempt, server_asked, rand::random::<f64>());
+                span.retrying(attempt, delay, &result);
                 attempt += 1;
-                tokio::time::sleep(delay).await;
+                match &inner.sleep {
+                    Some(sleep) => sleep(delay).await,
+                    None => tokio::time::sleep(delay).await,
+                }
             }
             _ => {
-                let raw = result?;
-                if raw.status.is_success() {
-                    return Ok(raw);
+                let reply = result?;
+                if reply.status.is_success() {
+                    return Ok(reply);
                 }
-                return Err(Error::Api(Box::new(ApiError::new(op, raw.status, raw.headers, raw.body))));
+                let body = match reply.body {
+                    ReplyBody::Bytes(b) => b,
+                    ReplyBody::Stream(_) => Bytes::new(),
+                };
+                return Err(Error::Api(Box::new(ApiError::new(op, reply.status, reply.headers, body))));
             }
         }
     }
 }
 
+/// The server's explicit `x-should-retry: true|false`, which overrides the status-based rule
+/// (as in the official Telnyx SDKs).
+fn should_retry_header(headers: &HeaderMap) -> Option<bool> {
+    match headers.get("x-should-retry").and_then(|v| v.to_str().ok()).map(str::trim) {
+        Some(v) if v.eq_ignore_ascii_case("true") => Some(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// Span bookkeeping; no-ops without the `tracing` feature. Never given the API key.
+mod trace {
+    use std::time::Duration;
+
+    use reqwest::StatusCode;
+
+    use super::Request;
+
+    /// The span of one call (all its attempts).
+    #[cfg(feature = "tracing")]
+    pub(super) struct RequestSpan(pub(super) tracing::Span);
+
+    #[cfg(feature = "tracing")]
+    impl RequestSpan {
+        pub(super) fn new(request: &Request) -> Self {
+            RequestSpan(tracing::info_span!(
+                "telnyx_api.request",
+                method = %request.method,
+                path = request.path_template,
+                operation = request.operation_id,
+                attempt = tracing::field::Empty,
+                status = tracing::field::Empty,
+            ))
+        }
+
+        pub(super) fn attempt(&self, attempt: u32) {
+            self.0.record("attempt", attempt);
+        }
+
+        pub(super) fn status(&self, status: StatusCode) {
+            self.0.record("status", status.as_u16());
+            tracing::debug!(parent: &self.0, status = status.as_u16(), "response received");
+        }
+
+        pub(super) fn retrying<T>(&self, attempt: u32, delay: Duration, result: &crate::Result<T>) {
+            match result {
+                Ok(_) => {
+                    tracing::debug!(parent: &self.0, attempt, ?delay, "retrying after an error status")
+                }
+                Err(e) => {
+                    tracing::debug!(parent: &self.0, attempt, ?delay, error = %e, "retrying after an error")
+                }
+            }
+        }
+    }
+
+    #[cfg(not(feature = "tracing"))]
+    pub(super) struct RequestSpan;
+
+    #[cfg(not(feature = "tracing"))]
+    impl RequestSpan {
+        pub(super) fn new(_request: &Request) -> Self {
+            RequestSpan
+        }
+
+        pub(super) fn attempt(&self, _attempt: u32) {}
+
+        pub(super) fn status(&self, _status: StatusCode) {}
+
+        pub(super) fn retrying<T>(&self, _attempt: u32, _delay: Duration, _result: &crate::Result<T>) {}
+    }
+}
+
 /// Build the `reqwest` request for one attempt.
-pub(crate) async fn build_http(client: &Client, request: &Request, url: reqwest::Url) -> Result<reqwest::RequestBuilder> {
+pub(crate) async fn build_http(
+    client: &Client,
+    request: &Request,
+    url: reqwest::Url,
+) -> Result<reqwest::RequestBuilder> {
     let op = request.operation_id;
     let inner = &client.inner;
     let mut b = inner.http.request(request.method.clone(), url);
@@ -541,20 +834,19 @@ pub(crate) async fn build_http(client: &Client, request: &Request, url: reqwest:
         }
     }
     for (name, value) in &request.headers {
-        let name = HeaderName::from_static(name);
-        let value = HeaderValue::from_str(value).map_err(|e| Error::InvalidRequest {
-            operation: op,
-            message: format!("header {name}: {e}"),
-        })?;
+        // `from_bytes` lowercases; `from_static` would panic on a spec's `X-Foo`.
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| Error::InvalidRequest { operation: op, message: format!("header name {name:?}: {e}") })?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|e| Error::InvalidRequest { operation: op, message: format!("header {name}: {e}") })?;
         b = b.header(name, value);
     }
     b = match &request.body {
         Body::Empty => b,
         Body::Json(bytes) => b.header(reqwest::header::CONTENT_TYPE, "application/json").body(bytes.clone()),
         Body::Form(pairs) => {
-            let encoded = pairs
-                .iter()
-                .fold(reqwest::Url::parse("http://x/").expect("static URL parses"), |mut u, (k, v)| {
+            let encoded =
+                pairs.iter().fold(reqwest::Url::parse("http://x/").expect("static URL parses"), |mut u, (k, v)| {
                     u.query_pairs_mut().append_pair(k, v);
                     u
                 });
@@ -562,20 +854,31 @@ pub(crate) async fn build_http(client: &Client, request: &Request, url: reqwest:
             b.header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(body)
         }
         Body::Multipart(form) => b.multipart(form.to_reqwest(op).await?),
-        Body::Raw { content_type, data } => b.header(reqwest::header::CONTENT_TYPE, content_type.as_str()).body(data.clone()),
+        Body::Raw { content_type, data } => {
+            b.header(reqwest::header::CONTENT_TYPE, content_type.as_str()).body(data.clone())
+        }
     };
     Ok(b)
 }
 
-async fn attempt_once(client: &Client, request: &Request, url: reqwest::Url, timeout: Option<Duration>) -> Result<RawResponse> {
+async fn attempt_once(
+    client: &Client,
+    request: &Request,
+    url: reqwest::Url,
+    timeout: Option<Duration>,
+    stream: bool,
+) -> Result<Reply> {
     let op = request.operation_id;
     let b = build_http(client, request, url).await?;
     let fut = async {
         let resp = b.send().await.map_err(|source| Error::Transport { operation: op, source })?;
         let status = resp.status();
         let headers = resp.headers().clone();
+        if stream && status.is_success() {
+            return Ok(Reply { status, headers, body: ReplyBody::Stream(resp) });
+        }
         let body = resp.bytes().await.map_err(|source| Error::Transport { operation: op, source })?;
-        Ok(RawResponse { status, headers, body })
+        Ok(Reply { status, headers, body: ReplyBody::Bytes(body) })
     };
     match timeout {
         Some(t) => tokio::time::timeout(t, fut).await.map_err(|_| Error::Timeout { operation: op, timeout: t })?,
@@ -606,6 +909,29 @@ mod tests {
             pairs("filter", json!({"a": {"b": true}, "c": 1}), QueryStyle::DeepObject),
             vec![("filter[a][b]".into(), "true".into()), ("filter[c]".into(), "1".into())]
         );
+    }
+
+    #[test]
+    fn empty_containers_add_nothing() {
+        use serde_json::json;
+        for style in [QueryStyle::FormExplode, QueryStyle::FormComma, QueryStyle::DeepObject] {
+            assert_eq!(pairs("a", json!([]), style), vec![], "{style:?}");
+            assert_eq!(pairs("a", json!({}), style), vec![], "{style:?}");
+            assert_eq!(pairs("a", json!({"k": null}), style), vec![], "{style:?}");
+        }
+        assert_eq!(pairs("a", json!({"k": "v", "n": 1}), QueryStyle::FormComma), vec![("a".into(), "k,v,n,1".into())]);
+    }
+
+    #[test]
+    fn should_retry_header_values() {
+        let mut h = HeaderMap::new();
+        assert_eq!(should_retry_header(&h), None);
+        h.insert("x-should-retry", HeaderValue::from_static("TRUE"));
+        assert_eq!(should_retry_header(&h), Some(true));
+        h.insert("x-should-retry", HeaderValue::from_static("false"));
+        assert_eq!(should_retry_header(&h), Some(false));
+        h.insert("x-should-retry", HeaderValue::from_static("maybe"));
+        assert_eq!(should_retry_header(&h), None);
     }
 
     #[test]

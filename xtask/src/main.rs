@@ -164,8 +164,7 @@ fn regenerate(opts: &Options, mode: Mode) -> Result<ExitCode, String> {
     let root = root();
     let spec = find_spec(&root, opts)?;
     let overrides = read_overrides(&root)?;
-    let generated =
-        codegen::generate(&spec.text, &overrides).map_err(|e| format!("{}: {e}", spec.path.display()))?;
+    let generated = codegen::generate(&spec.text, &overrides).map_err(|e| format!("{}: {e}", spec.path.display()))?;
     for w in &generated.warnings {
         eprintln!("warning: {w}");
     }

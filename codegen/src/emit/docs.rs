@@ -30,7 +30,8 @@ pub fn lines_to_attrs(lines: &[String]) -> TokenStream {
 pub fn sanitize(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut in_fence = false;
-    for raw in text.replace("\r\n", "\n").replace('\r', "\n").lines() {
+    let text = html_to_markdown(&text.replace("\r\n", "\n").replace('\r', "\n"));
+    for raw in text.lines() {
         let line = raw.replace('\t', "    ");
         let trimmed = line.trim();
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
@@ -63,6 +64,80 @@ pub fn sanitize(text: &str) -> Vec<String> {
         collapsed.pop();
     }
     collapsed
+}
+
+/// The spec's descriptions use a little HTML (`<ul><li>`, `<code>`, `<br/>`, `<a href>`);
+/// turn the common tags into Markdown so rustdoc shows lists and code instead of escaped tags.
+fn html_to_markdown(text: &str) -> String {
+    if !text.contains('<') {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let Some(end) = after.find('>') else {
+            out.push_str(after);
+            rest = "";
+            break;
+        };
+        let tag = after[1..end].trim().to_ascii_lowercase();
+        let name = tag.trim_start_matches('/').split([' ', '/']).next().unwrap_or_default().to_owned();
+        let closing = tag.starts_with('/');
+        let replacement: Option<String> = match name.as_str() {
+            "br" => Some("\n".into()),
+            "p" | "ul" | "ol" => Some("\n\n".into()),
+            "li" if closing => Some(String::new()),
+            "li" => Some("\n- ".into()),
+            "code" | "tt" => Some("`".into()),
+            "b" | "strong" => Some("**".into()),
+            "i" | "em" => Some("*".into()),
+            "a" if closing => Some("]".into()),
+            "a" => {
+                let href = tag.split("href=").nth(1).map(|h| h.trim_matches(|c| c == '"' || c == '\'' || c == ' '));
+                href.map(|_| "[".into())
+            }
+            _ => None,
+        };
+        match replacement {
+            Some(r) if name == "a" && closing => {
+                // Close the link text and attach the URL remembered at the opening tag.
+                match out.rfind("\u{0}") {
+                    Some(pos) => {
+                        let url: String = out[pos + 1..].split('\u{1}').next().unwrap_or_default().to_owned();
+                        let text_start = out[pos..].find('\u{1}').map_or(out.len(), |p| pos + p + 1);
+                        let link_text = out[text_start..].to_owned();
+                        out.truncate(pos);
+                        out.push('[');
+                        out.push_str(&link_text);
+                        out.push_str("](");
+                        out.push_str(&url);
+                        out.push(')');
+                    }
+                    None => out.push_str(&r),
+                }
+            }
+            Some(_) if name == "a" => {
+                let original = &after[1..end];
+                let href = original
+                    .split("href=")
+                    .nth(1)
+                    .map(|h| h.trim().trim_start_matches(['"', '\'']))
+                    .map(|h| h.split(['"', '\'', ' ']).next().unwrap_or_default())
+                    .unwrap_or_default();
+                out.push('\u{0}');
+                out.push_str(href);
+                out.push('\u{1}');
+            }
+            Some(r) => out.push_str(&r),
+            None => out.push_str(&after[..=end]),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    // An `<a>` never closed: drop the markers, keep the text.
+    out.replace(['\u{0}', '\u{1}'], "")
 }
 
 fn escape_line(line: &str) -> String {
@@ -157,8 +232,17 @@ mod tests {
     }
 
     #[test]
+    fn html_becomes_markdown() {
+        let lines = sanitize("One of: <br/><ul><li><code>a</code> - first</li><li><b>b</b></li></ul> See <a href=\"https://x.y\">docs</a>.");
+        assert_eq!(lines, vec!["One of:", "", "- `a` - first", "- **b**", "", "See [docs](https://x.y)."]);
+    }
+
+    #[test]
     fn brackets_html_and_urls() {
-        assert_eq!(escape_line("filter[status] and [docs](https://x.y/z)"), "filter\\[status\\] and [docs](https://x.y/z)");
+        assert_eq!(
+            escape_line("filter[status] and [docs](https://x.y/z)"),
+            "filter\\[status\\] and [docs](https://x.y/z)"
+        );
         assert_eq!(escape_line("a <Response> b"), "a &lt;Response&gt; b");
         assert_eq!(escape_line("see https://telnyx.com/docs."), "see <https://telnyx.com/docs>.");
         assert_eq!(escape_line("`a[0] <b>`"), "`a[0] <b>`");

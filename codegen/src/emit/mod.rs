@@ -44,6 +44,29 @@ pub fn format_file(name: &str, tokens: TokenStream) -> Result<String> {
     Ok(prettyplease::unparse(&parsed))
 }
 
+/// `prettyplease` puts items back to back; a blank line between top-level items (and between
+/// methods of an `impl`) makes the files read like hand-written code.
+pub fn space_items(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut prev = "";
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let use_run = prev.starts_with("use ") && line.starts_with("use ");
+        let closes_item = (prev == "}"
+            || (prev.ends_with(';') && !prev.starts_with(' ') && !prev.starts_with("//") && !use_run))
+            || (prev == "    }" && indent == 4);
+        let opens = !line.trim().is_empty() && line.trim() != "}" && !line.trim_start().starts_with(')');
+        let after_header = prev.starts_with("//!") && !line.starts_with("//!");
+        if (closes_item && opens && indent <= 4) || after_header {
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+        prev = line;
+    }
+    out
+}
+
 /// Format all files, on as many threads as the machine has (files are independent).
 pub fn format_all(tokens: BTreeMap<String, TokenStream>) -> Result<Files> {
     // `TokenStream` is not `Send`, so each thread re-parses from the string form.
@@ -60,7 +83,7 @@ pub fn format_all(tokens: BTreeMap<String, TokenStream>) -> Result<Files> {
                             let parsed: syn::File = syn::parse_str(text).map_err(|e| {
                                 GenError::new("#", format!("internal error: emitted {name} does not parse: {e}"))
                             })?;
-                            Ok((name.clone(), prettyplease::unparse(&parsed)))
+                            Ok((name.clone(), space_items(&prettyplease::unparse(&parsed))))
                         })
                         .collect()
                 })

@@ -93,8 +93,29 @@ fn params_struct(op: &Operation, prefix: &TokenStream) -> TokenStream {
 }
 
 fn method(op: &Operation, prefix: &TokenStream) -> TokenStream {
-    let name = ident(&op.rust_name);
-    let doc = method_doc(op);
+    let main = method_with_body(op, op.body.as_ref(), &op.rust_name, method_doc(op), prefix);
+    let Some(alt) = &op.multipart_alternative else { return main };
+    let name = format!("{}_multipart", op.rust_name);
+    let doc = lines_to_attrs(&[
+        format!(
+            "Like [`{}`](Self::{}), with a `multipart/form-data` body (for uploading a file).",
+            op.rust_name, op.rust_name
+        ),
+        String::new(),
+        format!("`{} {}` (operation `{}`)", op.method, op.path, op.id),
+    ]);
+    let alt = method_with_body(op, Some(alt), &name, doc, prefix);
+    quote!(#main #alt)
+}
+
+fn method_with_body(
+    op: &Operation,
+    body: Option<&RequestBody>,
+    name: &str,
+    doc: TokenStream,
+    prefix: &TokenStream,
+) -> TokenStream {
+    let name = ident(name);
     let mut args = Vec::new();
     let mut stmts = Vec::new();
     for p in op.params.iter().filter(|p| p.required) {
@@ -102,23 +123,33 @@ fn method(op: &Operation, prefix: &TokenStream) -> TokenStream {
         let t = arg_type(&p.ty, prefix);
         args.push(quote!(#a: #t));
     }
-    // Path.
-    let mut fmt = String::new();
-    let mut fmt_args = Vec::new();
+    // Path: literal pieces and percent-encoded arguments, concatenated.
+    let mut pieces = Vec::new();
     let mut rest = op.path.as_str();
     while let Some(start) = rest.find('{') {
-        fmt.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
+        if start > 0 {
+            let lit = &rest[..start];
+            pieces.push(quote!(#lit));
+        }
         let end = rest[start..].find('}').map_or(rest.len(), |e| start + e);
         let pname = &rest[start + 1..end];
         if let Some(p) = op.params.iter().find(|p| p.location == ParamLocation::Path && p.api_name == pname) {
             let a = ident(&p.name);
-            fmt_args.push(quote!(crate::request::path_arg(&#a)));
+            pieces.push(quote!(&crate::request::path_arg(&#a)));
         }
-        fmt.push_str("{}");
         rest = &rest[(end + 1).min(rest.len())..];
     }
-    fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
-    let path_expr = if fmt_args.is_empty() { quote!(#fmt.to_owned()) } else { quote!(format!(#fmt, #(#fmt_args),*)) };
+    if !rest.is_empty() {
+        pieces.push(quote!(#rest));
+    }
+    let path_expr = match pieces.len() {
+        0 => quote!(String::new()),
+        1 if !op.path.contains('{') => {
+            let p = &op.path;
+            quote!(#p.to_owned())
+        }
+        _ => quote!([#(#pieces),*].concat()),
+    };
     let method_ident = ident(&op.method);
     let id = &op.id;
     let template = &op.path;
@@ -140,7 +171,7 @@ fn method(op: &Operation, prefix: &TokenStream) -> TokenStream {
             ParamLocation::Path => {}
         }
     }
-    if let Some(b) = &op.body {
+    if let Some(b) = body {
         let ty = type_tokens(&b.ty, prefix);
         match &b.kind {
             BodyKind::Bytes(ct) => {
@@ -157,13 +188,11 @@ fn method(op: &Operation, prefix: &TokenStream) -> TokenStream {
                     BodyKind::Form => quote!(request.form(body)),
                     _ => quote!(request.multipart(body.into_multipart())),
                 };
-                if b.required {
-                    args.push(quote!(body: &#ty));
-                    stmts.push(quote!(#send;));
-                } else {
-                    args.push(quote!(body: Option<&#ty>));
-                    stmts.push(quote!(if let Some(body) = body { #send; }));
-                }
+                // Always an argument, also where the spec leaves the body optional: an omitted
+                // body and `{}` mean the same to the API, and `Option<&T>` on every `send_message`
+                // call would be noise.
+                args.push(quote!(body: &#ty));
+                stmts.push(quote!(#send;));
             }
         }
     }
@@ -184,7 +213,11 @@ fn method(op: &Operation, prefix: &TokenStream) -> TokenStream {
             (quote!(crate::JsonOrText<#t>), quote!(crate::request::decode_json_or_text))
         }
     };
-    let deprecated = if op.deprecated { quote!(#[deprecated(note = "deprecated in the Telnyx API spec")]) } else { TokenStream::new() };
+    let deprecated = if op.deprecated {
+        quote!(#[deprecated(note = "deprecated in the Telnyx API spec")])
+    } else {
+        TokenStream::new()
+    };
     let mutability = if stmts.is_empty() { TokenStream::new() } else { quote!(mut) };
     quote! {
         #doc
@@ -211,13 +244,28 @@ pub fn tag_file(tag: &Tag, ops: &[&Operation]) -> TokenStream {
     let params = ops.iter().map(|op| params_struct(op, &prefix));
     let methods = ops.iter().map(|op| method(op, &prefix));
     let uses_query = ops.iter().any(|op| op.params.iter().any(|p| p.location == ParamLocation::Query));
-    let query_import = if uses_query { quote!(use crate::request::QueryStyle;) } else { TokenStream::new() };
+    let query_import = if uses_query {
+        quote!(
+            use crate::request::QueryStyle;
+        )
+    } else {
+        TokenStream::new()
+    };
     let uses_types = ops.iter().any(|op| {
         op.params.iter().any(|p| p.ty.named().is_some())
-            || op.body.as_ref().is_some_and(|b| b.ty.named().is_some() && !matches!(b.kind, BodyKind::Bytes(_) | BodyKind::Text(_)))
+            || op
+                .body
+                .as_ref()
+                .is_some_and(|b| b.ty.named().is_some() && !matches!(b.kind, BodyKind::Bytes(_) | BodyKind::Text(_)))
             || matches!(&op.response, ResponseKind::Json(t) | ResponseKind::JsonOrText(t) if t.named().is_some())
     });
-    let types_import = if uses_types { quote!(use crate::types;) } else { TokenStream::new() };
+    let types_import = if uses_types {
+        quote!(
+            use crate::types;
+        )
+    } else {
+        TokenStream::new()
+    };
     quote! {
         use crate::request::{ApiCall, Request};
         #query_import

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use super::docs::doc_attrs;
+use super::docs::{doc_attrs, lines_to_attrs, sanitize};
 use crate::ir::*;
 
 pub fn ident(s: &str) -> Ident {
@@ -45,10 +45,8 @@ pub fn type_tokens(t: &TypeRef, prefix: &TokenStream) -> TokenStream {
 pub fn defaultable(types: &[TypeDef]) -> BTreeMap<&str, bool> {
     let by_name: BTreeMap<&str, &TypeDef> = types.iter().map(|t| (t.name.as_str(), t)).collect();
     // Optimistic fixpoint: start with every struct/alias defaultable, remove until stable.
-    let mut ok: BTreeMap<&str, bool> = types
-        .iter()
-        .map(|t| (t.name.as_str(), matches!(t.kind, TypeKind::Struct(_) | TypeKind::Alias(_))))
-        .collect();
+    let mut ok: BTreeMap<&str, bool> =
+        types.iter().map(|t| (t.name.as_str(), matches!(t.kind, TypeKind::Struct(_) | TypeKind::Alias(_)))).collect();
     loop {
         let mut changed = false;
         for t in types {
@@ -56,7 +54,9 @@ pub fn defaultable(types: &[TypeDef]) -> BTreeMap<&str, bool> {
                 continue;
             }
             let still = match &t.kind {
-                TypeKind::Struct(s) => s.fields.iter().all(|f| !f.required || f.nullable || ref_default(&f.ty, &ok, &by_name)),
+                TypeKind::Struct(s) => {
+                    s.fields.iter().all(|f| !f.required || f.nullable || ref_default(&f.ty, &ok, &by_name))
+                }
                 TypeKind::Alias(a) => ref_default(a, &ok, &by_name),
                 _ => false,
             };
@@ -78,10 +78,20 @@ fn ref_default(t: &TypeRef, ok: &BTreeMap<&str, bool>, by_name: &BTreeMap<&str, 
     }
 }
 
+/// The doc of a type: the spec's description, then where in the spec the type comes from.
+fn type_doc(t: &TypeDef) -> TokenStream {
+    let mut lines = t.doc.as_deref().map(sanitize).unwrap_or_default();
+    if !lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines.push(format!("Spec: `{}`", t.pointer));
+    lines_to_attrs(&lines)
+}
+
 /// Tokens for one type definition.
 pub fn type_def(t: &TypeDef, default: &BTreeMap<&str, bool>) -> TokenStream {
     let name = ident(&t.name);
-    let doc = doc_attrs(t.doc.as_deref());
+    let doc = type_doc(t);
     let none = TokenStream::new();
     match &t.kind {
         TypeKind::Alias(target) => {
@@ -99,7 +109,7 @@ pub fn type_def(t: &TypeDef, default: &BTreeMap<&str, bool>) -> TokenStream {
 
 fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool) -> TokenStream {
     let name = ident(&t.name);
-    let doc = doc_attrs(t.doc.as_deref());
+    let doc = type_doc(t);
     let none = TokenStream::new();
     let fields = s.fields.iter().map(|f| {
         let fname = ident(&f.name);
@@ -174,7 +184,11 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool) -> TokenStream {
 fn enum_def(name: &Ident, doc: TokenStream, variants: &[EnumVariant]) -> TokenStream {
     let decl = variants.iter().map(|v| {
         let vn = ident(&v.name);
-        let vdoc = format!(" `{}`", v.value.replace('`', "'"));
+        let vdoc = if v.value.is_empty() {
+            " The empty string.".to_owned()
+        } else {
+            format!(" `{}`", v.value.replace('`', "'"))
+        };
         quote!(#[doc = #vdoc] #vn,)
     });
     let as_str = variants.iter().map(|v| {

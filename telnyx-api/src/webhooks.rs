@@ -1,0 +1,347 @@
+//! Verifying and parsing Telnyx webhooks.
+//!
+//! Telnyx signs every webhook delivery with Ed25519. The signed message is the bytes
+//! `"{telnyx-timestamp}|{raw body}"`; the signature travels base64-encoded in the
+//! `telnyx-signature-ed25519` header and the timestamp (unix seconds) in `telnyx-timestamp`. The
+//! public key is shown in the Telnyx portal (conventionally kept in the `TELNYX_PUBLIC_KEY`
+//! environment variable).
+//!
+//! Verify the body **exactly as received**: parsing it and serialising it again changes the
+//! bytes and breaks the signature. Every check fails closed with a precise [`WebhookError`].
+//!
+//! ```
+//! use telnyx_api::webhooks::{WebhookError, WebhookVerifier};
+//!
+//! fn handle(public_key: &str, body: &[u8], signature: &str, timestamp: &str) -> Result<(), WebhookError> {
+//!     let verifier = WebhookVerifier::new(public_key)?;
+//!     let event = verifier.verify_and_parse_event(body, signature, timestamp)?;
+//!     println!("{}", event.data.event_type);
+//!     Ok(())
+//! }
+//! ```
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
+use ed25519_dalek::{Signature, VerifyingKey, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH};
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+/// Header carrying the base64 Ed25519 signature.
+pub const SIGNATURE_HEADER: &str = "telnyx-signature-ed25519";
+/// Header carrying the unix timestamp (seconds) that is part of the signed message.
+pub const TIMESTAMP_HEADER: &str = "telnyx-timestamp";
+/// Environment variable [`WebhookVerifier::from_env`] reads the public key from.
+pub const PUBLIC_KEY_ENV: &str = "TELNYX_PUBLIC_KEY";
+/// Default allowed difference between the webhook timestamp and the local clock, either way.
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+
+/// Standard base64 alphabet; padding optional so that keys copied without trailing `=` work.
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Why a webhook was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebhookError {
+    /// A required header is absent.
+    #[error("missing header `{0}`")]
+    MissingHeader(&'static str),
+    /// The public key environment variable is not set (or empty).
+    #[error("environment variable {0} is not set")]
+    MissingPublicKey(&'static str),
+    /// The public key is not valid base64.
+    #[error("public key is not valid base64: {0}")]
+    PublicKeyBase64(String),
+    /// The public key does not decode to 32 bytes.
+    #[error("public key must be {PUBLIC_KEY_LENGTH} bytes, got {0}")]
+    PublicKeyLength(usize),
+    /// The public key has the right length but is not a usable Ed25519 point.
+    #[error("public key is not a valid Ed25519 public key")]
+    InvalidPublicKey,
+    /// The signature is not valid base64.
+    #[error("signature is not valid base64: {0}")]
+    SignatureBase64(String),
+    /// The signature does not decode to 64 bytes.
+    #[error("signature must be {SIGNATURE_LENGTH} bytes, got {0}")]
+    SignatureLength(usize),
+    /// The timestamp is not a whole number of unix seconds.
+    #[error("timestamp is not a unix time in seconds: {0:?}")]
+    MalformedTimestamp(String),
+    /// The timestamp is older than the tolerance allows (a late delivery or a replay).
+    #[error("timestamp {timestamp} is {age_secs} s old, more than the allowed {tolerance:?}")]
+    StaleTimestamp {
+        /// The timestamp from the header.
+        timestamp: u64,
+        /// How many seconds before the local clock it lies.
+        age_secs: u64,
+        /// The tolerance in force.
+        tolerance: Duration,
+    },
+    /// The timestamp lies further in the future than the tolerance allows.
+    #[error("timestamp {timestamp} is {ahead_secs} s in the future, more than the allowed {tolerance:?}")]
+    FutureTimestamp {
+        /// The timestamp from the header.
+        timestamp: u64,
+        /// How many seconds after the local clock it lies.
+        ahead_secs: u64,
+        /// The tolerance in force.
+        tolerance: Duration,
+    },
+    /// The signature does not match the timestamp and body for this public key.
+    #[error("signature does not match the body, timestamp and public key")]
+    SignatureMismatch,
+    /// The signature is valid but the body does not have the expected shape.
+    #[error("verified webhook body does not match the expected type: {message} at `{path}`")]
+    Parse {
+        /// Path inside the JSON document where decoding failed (`data.payload.to`).
+        path: String,
+        /// What serde reported.
+        message: String,
+    },
+}
+
+/// Checks Telnyx webhook signatures for one public key.
+///
+/// Cheap to clone; `Send + Sync`. Signatures are checked before timestamps, so a
+/// [`StaleTimestamp`](WebhookError::StaleTimestamp) error means the request was genuinely signed
+/// by Telnyx but is too old (or replayed).
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookVerifier {
+    key: VerifyingKey,
+    tolerance: Duration,
+}
+
+impl fmt::Debug for WebhookVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookVerifier")
+            .field("public_key", &BASE64.encode(self.key.as_bytes()))
+            .field("tolerance", &self.tolerance)
+            .finish()
+    }
+}
+
+impl WebhookVerifier {
+    /// A verifier for the base64 public key from the Telnyx portal, with the default tolerance
+    /// of 300 s.
+    pub fn new(public_key_b64: &str) -> Result<Self, WebhookError> {
+        let bytes = BASE64.decode(public_key_b64.trim()).map_err(|e| WebhookError::PublicKeyBase64(e.to_string()))?;
+        let bytes: [u8; PUBLIC_KEY_LENGTH] =
+            bytes.as_slice().try_into().map_err(|_| WebhookError::PublicKeyLength(bytes.len()))?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// A verifier for a raw 32-byte public key.
+    pub fn from_bytes(public_key: &[u8; PUBLIC_KEY_LENGTH]) -> Result<Self, WebhookError> {
+        let key = VerifyingKey::from_bytes(public_key).map_err(|_| WebhookError::InvalidPublicKey)?;
+        // A small-order key would accept forged signatures; no real Telnyx key is one.
+        if key.is_weak() {
+            return Err(WebhookError::InvalidPublicKey);
+        }
+        Ok(WebhookVerifier { key, tolerance: DEFAULT_TOLERANCE })
+    }
+
+    /// A verifier for the public key in the `TELNYX_PUBLIC_KEY` environment variable.
+    pub fn from_env() -> Result<Self, WebhookError> {
+        match std::env::var(PUBLIC_KEY_ENV) {
+            Ok(key) if !key.trim().is_empty() => Self::new(&key),
+            _ => Err(WebhookError::MissingPublicKey(PUBLIC_KEY_ENV)),
+        }
+    }
+
+    /// Allowed difference between the webhook timestamp and the local clock, in both
+    /// directions (default 300 s). The comparison is in whole seconds and inclusive.
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// The tolerance in force.
+    pub fn current_tolerance(&self) -> Duration {
+        self.tolerance
+    }
+
+    /// Verify a delivery against the local clock: `body` is the raw request body,
+    /// `signature_b64` the `telnyx-signature-ed25519` header and `timestamp` the
+    /// `telnyx-timestamp` header.
+    pub fn verify(&self, body: &[u8], signature_b64: &str, timestamp: &str) -> Result<(), WebhookError> {
+        self.verify_at(body, signature_b64, timestamp, SystemTime::now())
+    }
+
+    /// [`verify`](Self::verify) with an explicit "now" (for tests and replays of stored
+    /// deliveries).
+    pub fn verify_at(
+        &self,
+        body: &[u8],
+        signature_b64: &str,
+        timestamp: &str,
+        now: SystemTime,
+    ) -> Result<(), WebhookError> {
+        let ts = parse_timestamp(timestamp)?;
+        let signature = decode_signature(signature_b64)?;
+        let mut message = Vec::with_capacity(timestamp.len() + 1 + body.len());
+        message.extend_from_slice(timestamp.as_bytes());
+        message.push(b'|');
+        message.extend_from_slice(body);
+        self.key.verify_strict(&message, &signature).map_err(|_| WebhookError::SignatureMismatch)?;
+        self.check_timestamp(ts, now)
+    }
+
+    /// Verify a delivery whose headers are in `headers` (names are case-insensitive).
+    pub fn verify_headers(&self, body: &[u8], headers: &HeaderMap) -> Result<(), WebhookError> {
+        self.verify_headers_at(body, headers, SystemTime::now())
+    }
+
+    /// [`verify_headers`](Self::verify_headers) with an explicit "now".
+    pub fn verify_headers_at(&self, body: &[u8], headers: &HeaderMap, now: SystemTime) -> Result<(), WebhookError> {
+        let (signature, timestamp) = signature_headers(headers)?;
+        self.verify_at(body, signature, timestamp, now)
+    }
+
+    /// Verify, then decode the body as `T` (for example a typed event).
+    pub fn verify_and_parse<T: DeserializeOwned>(
+        &self,
+        body: &[u8],
+        signature_b64: &str,
+        timestamp: &str,
+    ) -> Result<T, WebhookError> {
+        self.verify(body, signature_b64, timestamp)?;
+        parse_body(body)
+    }
+
+    /// [`verify_and_parse`](Self::verify_and_parse) with the signature and timestamp taken from
+    /// `headers`.
+    pub fn verify_headers_and_parse<T: DeserializeOwned>(
+        &self,
+        body: &[u8],
+        headers: &HeaderMap,
+    ) -> Result<T, WebhookError> {
+        self.verify_headers(body, headers)?;
+        parse_body(body)
+    }
+
+    /// Verify, then decode the body as the generic [`WebhookEvent`] envelope.
+    pub fn verify_and_parse_event(
+        &self,
+        body: &[u8],
+        signature_b64: &str,
+        timestamp: &str,
+    ) -> Result<WebhookEvent, WebhookError> {
+        self.verify_and_parse(body, signature_b64, timestamp)
+    }
+
+    /// [`verify_and_parse_event`](Self::verify_and_parse_event) with the signature and timestamp
+    /// taken from `headers`.
+    pub fn verify_headers_and_parse_event(
+        &self,
+        body: &[u8],
+        headers: &HeaderMap,
+    ) -> Result<WebhookEvent, WebhookError> {
+        self.verify_headers_and_parse(body, headers)
+    }
+
+    fn check_timestamp(&self, ts: u64, now: SystemTime) -> Result<(), WebhookError> {
+        let now = match now.duration_since(UNIX_EPOCH) {
+            Ok(d) => i128::from(d.as_secs()),
+            // A clock before 1970: every real timestamp is then "in the future".
+            Err(e) => -i128::from(e.duration().as_secs()),
+        };
+        let tolerance = i128::from(self.tolerance.as_secs());
+        let diff = now - i128::from(ts);
+        let secs = |v: i128| u64::try_from(v).unwrap_or(u64::MAX);
+        if diff > tolerance {
+            Err(WebhookError::StaleTimestamp { timestamp: ts, age_secs: secs(diff), tolerance: self.tolerance })
+        } else if -diff > tolerance {
+            Err(WebhookError::FutureTimestamp { timestamp: ts, ahead_secs: secs(-diff), tolerance: self.tolerance })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The signature and timestamp headers of a delivery, in that order.
+pub fn signature_headers(headers: &HeaderMap) -> Result<(&str, &str), WebhookError> {
+    let get = |name: &'static str| -> Result<&str, WebhookError> {
+        let value = headers.get(name).ok_or(WebhookError::MissingHeader(name))?;
+        value.to_str().map_err(|_| match name {
+            TIMESTAMP_HEADER => {
+                WebhookError::MalformedTimestamp(String::from_utf8_lossy(value.as_bytes()).into_owned())
+            }
+            _ => WebhookError::SignatureBase64("header is not visible ASCII".into()),
+        })
+    };
+    Ok((get(SIGNATURE_HEADER)?, get(TIMESTAMP_HEADER)?))
+}
+
+fn parse_timestamp(timestamp: &str) -> Result<u64, WebhookError> {
+    // Digits only: the exact header text is part of the signed message, so "+12" or " 12"
+    // must not be accepted as a different spelling of 12.
+    if timestamp.is_empty() || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(WebhookError::MalformedTimestamp(timestamp.to_owned()));
+    }
+    timestamp.parse::<u64>().map_err(|_| WebhookError::MalformedTimestamp(timestamp.to_owned()))
+}
+
+fn decode_signature(signature_b64: &str) -> Result<Signature, WebhookError> {
+    let bytes = BASE64.decode(signature_b64.trim()).map_err(|e| WebhookError::SignatureBase64(e.to_string()))?;
+    let bytes: [u8; SIGNATURE_LENGTH] =
+        bytes.as_slice().try_into().map_err(|_| WebhookError::SignatureLength(bytes.len()))?;
+    Ok(Signature::from_bytes(&bytes))
+}
+
+fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebhookError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| WebhookError::Parse { path: e.path().to_string(), message: e.into_inner().to_string() })
+}
+
+/// The envelope every Telnyx webhook shares, with the event-specific payload left as JSON.
+/// Lenient: unknown fields are ignored and everything but `data.event_type` is optional.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[non_exhaustive]
+pub struct WebhookEvent {
+    /// The event.
+    pub data: WebhookEventData,
+    /// Delivery metadata (`attempt`, `delivered_to`), if sent.
+    #[serde(default)]
+    pub meta: Option<serde_json::Value>,
+}
+
+/// `data` of a [`WebhookEvent`].
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[non_exhaustive]
+pub struct WebhookEventData {
+    /// Event type, e.g. `message.received` or `call.initiated`.
+    pub event_type: String,
+    /// Event id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// When the event happened (RFC 3339).
+    #[serde(default)]
+    pub occurred_at: Option<String>,
+    /// Usually `"event"`.
+    #[serde(default)]
+    pub record_type: Option<String>,
+    /// The event-specific payload.
+    #[serde(default)]
+    pub payload: serde_json::Value,
+}
+
+impl WebhookEvent {
+    /// Decode the payload as a typed value.
+    pub fn payload_as<T: DeserializeOwned>(&self) -> Result<T, WebhookError> {
+        serde_path_to_error::deserialize(&self.data.payload).map_err(|e| {
+            let inner = e.path().to_string();
+            WebhookError::Parse {
+                path: if inner == "." { "data.payload".to_owned() } else { format!("data.payload.{inner}") },
+                message: e.into_inner().to_string(),
+            }
+        })
+    }
+}

@@ -1,0 +1,71 @@
+//! The generated catalogue has exactly one entry per (method, path) of the pinned spec; the
+//! expectation is read from the spec itself, not typed in.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use telnyx_api::catalogue::OPERATIONS;
+use workspace_tests::{pinned_spec, METHODS};
+
+#[test]
+fn one_entry_per_operation_of_the_pinned_spec() {
+    let spec = pinned_spec();
+    let mut expected: BTreeMap<(String, String), Option<String>> = BTreeMap::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for m in METHODS {
+            if let Some(op) = item.get(*m) {
+                let id = op.get("operationId").and_then(|v| v.as_str()).map(str::to_owned);
+                expected.insert((m.to_uppercase(), path.clone()), id);
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for op in OPERATIONS {
+        let key = (op.method.to_owned(), op.path.to_owned());
+        assert!(seen.insert(key.clone()), "duplicate catalogue entry {key:?}");
+        let spec_id = expected.get(&key).unwrap_or_else(|| panic!("{key:?} is not in the spec"));
+        match spec_id {
+            Some(id) => {
+                assert_eq!(op.operation_id, id, "{key:?}");
+                assert!(op.has_operation_id);
+            }
+            None => assert!(!op.has_operation_id, "{key:?} has no operationId in the spec"),
+        }
+    }
+    let missing: Vec<_> = expected.keys().filter(|k| !seen.contains(*k)).collect();
+    assert!(missing.is_empty(), "operations missing from the catalogue: {missing:?}");
+    assert_eq!(OPERATIONS.len(), expected.len());
+}
+
+#[test]
+fn method_names_are_unique_per_module_and_snake_case() {
+    let mut seen = BTreeSet::new();
+    for op in OPERATIONS {
+        assert!(seen.insert((op.module, op.rust_method)), "{} {} twice", op.module, op.rust_method);
+        assert!(
+            op.rust_method.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+            "{}",
+            op.rust_method
+        );
+    }
+}
+
+#[test]
+fn every_component_schema_has_a_type() {
+    // Every component schema becomes a type of the same (converted) name or an override.
+    let spec = pinned_spec();
+    let schemas = spec["components"]["schemas"].as_object().expect("schemas");
+    let generated = std::fs::read_dir(workspace_tests::root().join("telnyx-api/src/generated/types"))
+        .expect("generated types")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("read"))
+        .collect::<String>();
+    let missing: Vec<&String> = schemas
+        .keys()
+        .filter(|name| {
+            let rust = codegen::naming::type_name(name);
+            !(generated.contains(&format!("pub struct {rust} "))
+                || generated.contains(&format!("pub enum {rust} "))
+                || generated.contains(&format!("pub type {rust} ")))
+        })
+        .collect();
+    assert!(missing.is_empty(), "component schemas without a generated type: {missing:?}");
+}
