@@ -35,3 +35,119 @@ pub fn pinned_spec() -> serde_json::Value {
 
 /// HTTP methods OpenAPI path items can hold.
 pub const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// What the generated conformance tables (`tests/generated/conformance.rs`, written by
+/// `cargo xtask regenerate`) are made of. The harness in `tests/tests/conformance.rs` fills
+/// [`Args`] from the spec and calls each operation through its public generated method.
+pub mod conformance {
+    use std::future::Future;
+    use std::pin::Pin;
+
+    use reqwest::header::HeaderMap;
+    use reqwest::StatusCode;
+    use serde::de::DeserializeOwned;
+    use serde_json::{Map, Value};
+
+    /// Arguments of one call, as JSON values keyed by the spec's parameter names.
+    #[derive(Debug, Clone, Default)]
+    pub struct Args {
+        pub path: Map<String, Value>,
+        pub query: Map<String, Value>,
+        pub header: Map<String, Value>,
+        /// The request body (JSON, or for multipart/form bodies the object of fields; for raw
+        /// bodies a string).
+        pub body: Option<Value>,
+    }
+
+    fn get<T: DeserializeOwned>(map: &Map<String, Value>, place: &str, name: &str) -> Result<T, String> {
+        let v = map.get(name).ok_or_else(|| format!("missing {place} argument {name:?}"))?;
+        serde_json::from_value(v.clone()).map_err(|e| format!("{place} argument {name:?} = {v}: {e}"))
+    }
+
+    fn get_opt<T: DeserializeOwned>(map: &Map<String, Value>, place: &str, name: &str) -> Result<Option<T>, String> {
+        match map.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => {
+                serde_json::from_value(v.clone()).map(Some).map_err(|e| format!("{place} argument {name:?} = {v}: {e}"))
+            }
+        }
+    }
+
+    impl Args {
+        /// A required path parameter.
+        pub fn path<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
+            get(&self.path, "path", name)
+        }
+        /// A required query parameter.
+        pub fn query<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
+            get(&self.query, "query", name)
+        }
+        /// An optional query parameter.
+        pub fn query_opt<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, String> {
+            get_opt(&self.query, "query", name)
+        }
+        /// A required header parameter.
+        pub fn header<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
+            get(&self.header, "header", name)
+        }
+        /// An optional header parameter.
+        pub fn header_opt<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, String> {
+            get_opt(&self.header, "header", name)
+        }
+        /// The body, deserialized into the operation's body type.
+        pub fn body<T: DeserializeOwned>(&self) -> Result<T, String> {
+            let v = self.body.clone().unwrap_or(Value::Object(Map::new()));
+            serde_json::from_value(v.clone()).map_err(|e| format!("body {v}: {e}"))
+        }
+        /// A raw (bytes / text) body.
+        pub fn raw_body(&self) -> String {
+            match &self.body {
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            }
+        }
+    }
+
+    /// The outcome of one call: status and headers of a success whose body decoded into the
+    /// operation's response type, or the error.
+    pub type CallResult = Result<(StatusCode, HeaderMap), telnyx_api::Error>;
+
+    /// The future of one call.
+    pub type CallFuture = Pin<Box<dyn Future<Output = CallResult> + Send>>;
+
+    /// One operation: calls its generated method with arguments taken from [`Args`].
+    #[derive(Debug, Clone, Copy)]
+    pub struct OpEntry {
+        pub operation_id: &'static str,
+        pub method: &'static str,
+        pub path: &'static str,
+        /// `Err` when the arguments do not deserialize into the method's parameter types.
+        pub call: fn(&telnyx_api::Client, &Args) -> Result<CallFuture, String>,
+    }
+
+    /// One generated type, by the JSON pointer of the schema it comes from.
+    #[derive(Debug, Clone, Copy)]
+    pub struct SchemaEntry {
+        pub pointer: &'static str,
+        pub type_name: &'static str,
+        /// Deserialize a JSON value into the type and serialize it back.
+        pub roundtrip: fn(&Value) -> Result<Value, String>,
+    }
+
+    /// Deserialize into `T` and back; used by the generated [`SchemaEntry`] table.
+    pub fn roundtrip<T: DeserializeOwned + serde::Serialize>(v: &Value) -> Result<Value, String> {
+        let t: T = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+        serde_json::to_value(&t).map_err(|e| e.to_string())
+    }
+
+    /// Await a generated call, keeping status and headers.
+    pub fn send<T: Send + 'static>(call: telnyx_api::ApiCall<T>) -> CallFuture {
+        Box::pin(async move { call.with_response().await.map(|r| (r.status, r.headers)) })
+    }
+}
+
+/// Generated by `cargo xtask regenerate`: the conformance tables.
+#[rustfmt::skip]
+#[path = "generated/conformance.rs"]
+pub mod generated;

@@ -36,6 +36,8 @@ pub struct TypeDef {
     pub doc: Option<String>,
     /// The module the type lives in: the tag module of the only tag using it, or `shared`.
     pub module: String,
+    /// The schema itself is `nullable` (a component whose value may be `null`).
+    pub nullable: bool,
     pub kind: TypeKind,
 }
 

@@ -180,6 +180,9 @@ impl<'a> Lowerer<'a> {
                 }
                 ReferenceOr::Item(s) => {
                     self.lower_schema(s, Slot::Fixed(&rust), &pointer)?;
+                    if let Some(def) = self.types.iter_mut().rev().find(|d| d.name == rust) {
+                        def.nullable = s.schema_data.nullable;
+                    }
                 }
             }
         }
@@ -192,6 +195,7 @@ impl<'a> Lowerer<'a> {
             pointer: pointer.to_owned(),
             doc,
             module: String::new(),
+            nullable: false,
             kind,
         });
     }

@@ -53,7 +53,12 @@ fn recorded_stream(n: usize) -> Vec<u8> {
     let words = ["Hello", " world", ",", " this", " is", " a", " streamed", " answer", " 👋", " über"];
     let head = r#"{"id":"chatcmpl-8f3a9c2e","object":"chat.completion.chunk","created":1718000000,"model":"meta-llama/Meta-Llama-3.1-8B-Instruct","system_fingerprint":"fp_44709d6fcb","choices":[{"index":0,"delta":"#;
     let mut out = Vec::with_capacity(n * 260);
-    out.extend_from_slice(format!("data: {head}{{\"role\":\"assistant\",\"content\":\"\"}},\"logprobs\":null,\"finish_reason\":null}}]}}\n\n").as_bytes());
+    out.extend_from_slice(
+        format!(
+            "data: {head}{{\"role\":\"assistant\",\"content\":\"\"}},\"logprobs\":null,\"finish_reason\":null}}]}}\n\n"
+        )
+        .as_bytes(),
+    );
     for i in 0..n {
         let w = serde_json::to_string(words[i % words.len()]).unwrap_or_default();
         out.extend_from_slice(
@@ -101,7 +106,9 @@ fn esource_typed(input: &[Bytes]) -> usize {
     let body = futures::stream::iter(input.iter().cloned().map(Ok::<_, std::convert::Infallible>));
     futures::executor::block_on(eventsource_stream::EventStream::new(body).fold(0, |n, e| async move {
         match e {
-            Ok(e) if e.data != "[DONE]" => n + usize::from(serde_json::from_str::<ChatCompletionChunk>(&e.data).is_ok()),
+            Ok(e) if e.data != "[DONE]" => {
+                n + usize::from(serde_json::from_str::<ChatCompletionChunk>(&e.data).is_ok())
+            }
             _ => n,
         }
     }))
@@ -119,8 +126,9 @@ fn ours_raw(input: &[Bytes]) -> usize {
     n
 }
 
-fn ours_typed(rt: &tokio::runtime::Runtime, input: &[Bytes]) -> usize {
-    let body = futures::stream::iter(input.iter().cloned().map(Ok::<_, telnyx_api::Error>));
+fn ours_typed(rt: &tokio::runtime::Runtime, input: Vec<Bytes>) -> usize {
+    // `Bytes` clones share the buffer: no copy.
+    let body = futures::stream::iter(input.into_iter().map(Ok::<_, telnyx_api::Error>));
     let stream = SseStream::<ChatCompletionChunk>::from_byte_stream(
         "bench",
         reqwest::StatusCode::OK,
@@ -141,20 +149,15 @@ fn main() {
     };
     let bytes = recorded_stream(CHUNKS);
     let mb = bytes.len() as f64 / 1e6;
-    println!(
-        "SSE decode of a recorded chat stream: {CHUNKS} chunks + 4 framing events, {mb:.1} MB (best of 3)\n"
-    );
-    println!(
-        "{:<44} {:>6} {:>9} {:>10} {:>12} {:>11}",
-        "path", "read", "time ms", "MB/s", "events/s", "peak heap"
-    );
+    println!("SSE decode of a recorded chat stream: {CHUNKS} chunks + 4 framing events, {mb:.1} MB (best of 3)\n");
+    println!("{:<44} {:>6} {:>9} {:>10} {:>12} {:>11}", "path", "read", "time ms", "MB/s", "events/s", "peak heap");
     for read in [4 * 1024, 64 * 1024] {
         let input = pieces(&bytes, read);
         let rows: [(&str, Run); 4] = [
             ("framing: eventsource-stream 0.2", measure(3, || esource_raw(&input))),
             ("framing: sse::EventParser (ours)", measure(3, || ours_raw(&input))),
             ("typed: eventsource-stream + serde_json", measure(3, || esource_typed(&input))),
-            ("typed: SseStream<ChatCompletionChunk> (ours)", measure(3, || ours_typed(&rt, &input))),
+            ("typed: SseStream<ChatCompletionChunk> (ours)", measure(3, || ours_typed(&rt, input.clone()))),
         ];
         for (name, run) in rows {
             let secs = run.time.as_secs_f64();

@@ -26,9 +26,7 @@ async fn run(prompt: String, wrote: &mut bool) -> Result<(), String> {
         "model": model,
         "messages": [{"role": "user", "content": prompt}],
     });
-    let mut text = telnyx_api::chat::create_completion_text_stream(&client, &request)
-        .await
-        .map_err(describe)?;
+    let mut text = telnyx_api::chat::create_completion_text_stream(&client, &request).await.map_err(describe)?;
     let mut stdout = std::io::stdout().lock();
     while let Some(delta) = text.next().await {
         let delta = delta.map_err(describe)?;

@@ -116,7 +116,8 @@ open_enum! {
 }
 
 open_enum! {
-    /// The author of a message.
+    /// The author of a message; defaults to `Assistant`, the author of generated messages.
+    #[derive(Default)]
     Role {
         /// System instructions.
         System = "system",
@@ -125,17 +126,12 @@ open_enum! {
         /// The user.
         User = "user",
         /// The model.
+        #[default]
         Assistant = "assistant",
         /// A tool result.
         Tool = "tool",
         /// A function result (deprecated).
         Function = "function",
-    }
-}
-
-impl Default for Role {
-    fn default() -> Self {
-        Role::Assistant
     }
 }
 
@@ -561,5 +557,33 @@ mod tests {
         let body = body_with_stream(&serde_json::json!({"model": "m"}), true).unwrap();
         assert_eq!(body["stream"], true);
         assert!(body_with_stream(&serde_json::json!([1]), true).is_err());
+    }
+}
+
+/// The typed chat API on `client.chat()`, next to the generated `create_completion_json`.
+impl crate::apis::chat::ChatApi<'_> {
+    /// Create a chat completion (non-streaming), typed as OpenAI's `chat.completion`.
+    ///
+    /// `POST /ai/chat/completions`
+    pub async fn create_completion(&self, request: &crate::types::ChatCompletionRequest) -> Result<ChatCompletion> {
+        create_completion(self.client, request).await
+    }
+
+    /// Create a streamed chat completion: sets `"stream": true` and yields each
+    /// `chat.completion.chunk` as it arrives.
+    pub async fn create_completion_stream(
+        &self,
+        request: &crate::types::ChatCompletionRequest,
+    ) -> Result<ChatCompletionStream> {
+        create_completion_stream(self.client, request).await
+    }
+
+    /// Like [`create_completion_stream`](Self::create_completion_stream), yielding only the text
+    /// deltas of the first choice.
+    pub async fn create_completion_text_stream(
+        &self,
+        request: &crate::types::ChatCompletionRequest,
+    ) -> Result<ChatTextStream> {
+        create_completion_text_stream(self.client, request).await
     }
 }

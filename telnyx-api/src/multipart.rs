@@ -92,7 +92,12 @@ impl UploadFile {
 /// debugging output stays readable.
 impl Serialize for UploadFile {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.file_name.as_deref().unwrap_or_default())
+        // A file read from JSON (its content, see `Deserialize`) is written back as that
+        // content, so values round-trip; files built for upload show their file name.
+        match (&self.source, &self.file_name) {
+            (FileSource::Bytes(b), None) => s.serialize_str(&String::from_utf8_lossy(b)),
+            _ => s.serialize_str(self.file_name.as_deref().unwrap_or_default()),
+        }
     }
 }
 

@@ -14,7 +14,7 @@ const USAGE: &str = "\
 cargo xtask <command> [options]
 
 Commands:
-  regenerate [--spec PATH] [--timings]   regenerate telnyx-api/src/generated from the spec
+  regenerate [--spec PATH] [--timings]   regenerate telnyx-api/src/generated (and tests/generated) from the spec
   check      [--spec PATH]               fail (naming the files) when the committed generated code is stale
   help                                   this text
 
@@ -168,9 +168,12 @@ fn regenerate(opts: &Options, mode: Mode) -> Result<ExitCode, String> {
     for w in &generated.warnings {
         eprintln!("warning: {w}");
     }
-    let out_dir = root.join("telnyx-api/src/generated");
+    let out_dir = root.clone();
     let t_write = Instant::now();
-    let existing = list_rs(&out_dir);
+    let existing: Vec<String> = [codegen::emit::CRATE_DIR, codegen::emit::TESTS_DIR]
+        .iter()
+        .flat_map(|d| list_rs(&root.join(d)).into_iter().map(move |f| format!("{d}/{f}")))
+        .collect();
     let mut changed = Vec::new();
     for (rel, content) in &generated.files {
         let path = out_dir.join(rel);
@@ -235,10 +238,10 @@ fn regenerate(opts: &Options, mode: Mode) -> Result<ExitCode, String> {
             } else {
                 eprintln!("generated code is stale; run `cargo xtask regenerate`:");
                 for f in &changed {
-                    eprintln!("  differs: telnyx-api/src/generated/{f}");
+                    eprintln!("  differs: {f}");
                 }
                 for f in &stale {
-                    eprintln!("  not generated any more: telnyx-api/src/generated/{f}");
+                    eprintln!("  not generated any more: {f}");
                 }
                 Ok(ExitCode::FAILURE)
             }
