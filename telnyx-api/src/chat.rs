@@ -530,6 +530,34 @@ pub async fn create_completion_text_stream<R: Serialize + ?Sized>(
     Ok(create_completion_stream(client, request).await?.text_deltas())
 }
 
+/// The typed chat API on `client.chat()`, next to the generated `create_completion_json`.
+impl crate::apis::chat::ChatApi<'_> {
+    /// Create a chat completion (non-streaming), typed as OpenAI's `chat.completion`.
+    ///
+    /// `POST /ai/chat/completions`
+    pub async fn create_completion(&self, request: &crate::types::ChatCompletionRequest) -> Result<ChatCompletion> {
+        create_completion(self.client, request).await
+    }
+
+    /// Create a streamed chat completion: sets `"stream": true` and yields each
+    /// `chat.completion.chunk` as it arrives.
+    pub async fn create_completion_stream(
+        &self,
+        request: &crate::types::ChatCompletionRequest,
+    ) -> Result<ChatCompletionStream> {
+        create_completion_stream(self.client, request).await
+    }
+
+    /// Like [`create_completion_stream`](Self::create_completion_stream), yielding only the text
+    /// deltas of the first choice.
+    pub async fn create_completion_text_stream(
+        &self,
+        request: &crate::types::ChatCompletionRequest,
+    ) -> Result<ChatTextStream> {
+        create_completion_text_stream(self.client, request).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -557,33 +585,5 @@ mod tests {
         let body = body_with_stream(&serde_json::json!({"model": "m"}), true).unwrap();
         assert_eq!(body["stream"], true);
         assert!(body_with_stream(&serde_json::json!([1]), true).is_err());
-    }
-}
-
-/// The typed chat API on `client.chat()`, next to the generated `create_completion_json`.
-impl crate::apis::chat::ChatApi<'_> {
-    /// Create a chat completion (non-streaming), typed as OpenAI's `chat.completion`.
-    ///
-    /// `POST /ai/chat/completions`
-    pub async fn create_completion(&self, request: &crate::types::ChatCompletionRequest) -> Result<ChatCompletion> {
-        create_completion(self.client, request).await
-    }
-
-    /// Create a streamed chat completion: sets `"stream": true` and yields each
-    /// `chat.completion.chunk` as it arrives.
-    pub async fn create_completion_stream(
-        &self,
-        request: &crate::types::ChatCompletionRequest,
-    ) -> Result<ChatCompletionStream> {
-        create_completion_stream(self.client, request).await
-    }
-
-    /// Like [`create_completion_stream`](Self::create_completion_stream), yielding only the text
-    /// deltas of the first choice.
-    pub async fn create_completion_text_stream(
-        &self,
-        request: &crate::types::ChatCompletionRequest,
-    ) -> Result<ChatTextStream> {
-        create_completion_text_stream(self.client, request).await
     }
 }
