@@ -73,8 +73,9 @@ fn tampered_body_is_rejected() {
     let pos = tampered.iter().position(|&b| b == b'h').unwrap();
     tampered[pos] = b'H';
     assert_eq!(verifier(&k).verify_at(&tampered, &sig, &ts, now()), Err(WebhookError::SignatureMismatch));
-    // Re-serialising the body (same JSON, different bytes) also breaks the signature.
-    let reserialised = serde_json::to_vec(&serde_json::from_slice::<serde_json::Value>(BODY).unwrap()).unwrap();
+    // Re-serialising the body (same JSON, different bytes: here pretty-printed) also breaks the
+    // signature.
+    let reserialised = serde_json::to_vec_pretty(&serde_json::from_slice::<serde_json::Value>(BODY).unwrap()).unwrap();
     assert_ne!(reserialised, BODY);
     assert_eq!(verifier(&k).verify_at(&reserialised, &sig, &ts, now()), Err(WebhookError::SignatureMismatch));
 }
