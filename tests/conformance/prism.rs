@@ -72,6 +72,19 @@ fn free_port() -> Result<u16, String> {
 
 /// Write a JSON copy of `spec` with path filters (`derive-spec.cjs`).
 pub fn derive_spec(repo: &Path, spec: &Path, out: &Path, flags: &[(&str, &str)]) -> Result<(), String> {
+    // derive-spec.cjs needs the `yaml` package from tools/prism/node_modules; on a fresh
+    // machine nothing has installed it yet (start.sh would, but it runs later).
+    let install = std::process::Command::new("bash")
+        .arg(repo.join("tools/prism/install.sh"))
+        .output()
+        .map_err(|e| format!("cannot run tools/prism/install.sh: {e}"))?;
+    if !install.status.success() {
+        return Err(format!(
+            "tools/prism/install.sh failed: {}{}",
+            String::from_utf8_lossy(&install.stdout),
+            String::from_utf8_lossy(&install.stderr)
+        ));
+    }
     let mut cmd = Command::new("node");
     cmd.arg(repo.join("tools/prism/derive-spec.cjs")).arg(spec).arg(out);
     for (flag, value) in flags {
