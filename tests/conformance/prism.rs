@@ -70,10 +70,11 @@ fn free_port() -> Result<u16, String> {
     l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
-/// Write a JSON copy of `spec` with path filters (`derive-spec.cjs`).
-pub fn derive_spec(repo: &Path, spec: &Path, out: &Path, flags: &[(&str, &str)]) -> Result<(), String> {
+/// Install the pinned Prism and its helpers (`tools/prism/install.sh`, a no-op when installed).
+/// Call once before starting servers in parallel: two concurrent `npm ci` runs would collide.
+pub fn install(repo: &Path) -> Result<(), String> {
     // derive-spec.cjs needs the `yaml` package from tools/prism/node_modules; on a fresh
-    // machine nothing has installed it yet (start.sh would, but it runs later).
+    // machine nothing has installed it yet.
     let install = std::process::Command::new("bash")
         .arg(repo.join("tools/prism/install.sh"))
         .output()
@@ -85,6 +86,11 @@ pub fn derive_spec(repo: &Path, spec: &Path, out: &Path, flags: &[(&str, &str)])
             String::from_utf8_lossy(&install.stderr)
         ));
     }
+    Ok(())
+}
+
+/// Write a JSON copy of `spec` with path filters (`derive-spec.cjs`).
+pub fn derive_spec(repo: &Path, spec: &Path, out: &Path, flags: &[(&str, &str)]) -> Result<(), String> {
     let mut cmd = Command::new("node");
     cmd.arg(repo.join("tools/prism/derive-spec.cjs")).arg(spec).arg(out);
     for (flag, value) in flags {

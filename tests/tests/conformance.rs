@@ -247,6 +247,7 @@ fn schema_at(spec: &Value, validator: &schema::Validator<'_>, schema: &Value, js
 fn start_servers(repo: &Path, spec_path: &Path) -> (Prism, Prism) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("prism-conformance");
     std::fs::create_dir_all(&dir).expect("create the Prism run directory");
+    prism::install(repo).unwrap_or_else(|e| panic!("cannot install Prism: {e}"));
     let main_spec = dir.join("spec-no-buckets.json");
     let bucket_spec = dir.join("spec-buckets-only.json");
     let buckets = [("/{bucketName}"), ("/{bucketName}/{objectName}")];
