@@ -236,20 +236,21 @@ impl<'a> Lowerer<'a> {
     /// the position is nullable.
     fn lower_ref(&mut self, s: &ReferenceOr<Schema>, hint: &str, at: &str) -> Result<(TypeRef, bool)> {
         match s {
-            ReferenceOr::Reference { reference } => {
-                Ok((self.ref_type(reference, at)?, self.ref_nullable(reference, at)?))
-            }
+            ReferenceOr::Reference { reference } => self.lower_reference(reference, at),
             ReferenceOr::Item(s) => self.lower_schema(s, Slot::Hint(hint), at),
         }
     }
 
     fn lower_boxed(&mut self, s: &ReferenceOr<Box<Schema>>, hint: &str, at: &str) -> Result<(TypeRef, bool)> {
         match s {
-            ReferenceOr::Reference { reference } => {
-                Ok((self.ref_type(reference, at)?, self.ref_nullable(reference, at)?))
-            }
+            ReferenceOr::Reference { reference } => self.lower_reference(reference, at),
             ReferenceOr::Item(s) => self.lower_schema(s, Slot::Hint(hint), at),
         }
+    }
+
+    /// A `$ref` position: the referenced type, nullable when the referenced schema is.
+    fn lower_reference(&self, reference: &str, at: &str) -> Result<(TypeRef, bool)> {
+        Ok((self.ref_type(reference, at)?, self.ref_nullable(reference, at)?))
     }
 
     /// Define a named type in `slot` and return a reference to it.
