@@ -13,6 +13,17 @@ pub struct Ir {
     pub types: Vec<TypeDef>,
     /// Operations in spec order (path, then method).
     pub operations: Vec<Operation>,
+    /// Operations with paging-like query parameters whose paging style is not recognised (no
+    /// item stream is generated for them), with the reason.
+    pub paging_unrecognised: Vec<UnrecognisedPaging>,
+}
+
+/// An operation that looks paged but gets no item stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnrecognisedPaging {
+    pub operation: String,
+    pub pointer: String,
+    pub reason: String,
 }
 
 /// One tag: a generated module and a `client.<accessor>()` method.
@@ -154,6 +165,61 @@ pub struct Operation {
     /// emitted as a second method `{rust_name}_multipart`.
     pub multipart_alternative: Option<RequestBody>,
     pub response: ResponseKind,
+    /// How the operation pages, when it is a list operation of a recognised style.
+    pub paging: Option<Paging>,
+}
+
+/// A list operation's paging: what the generated item stream needs to know.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paging {
+    /// Rust name of the item-stream method (`list_messages_stream`).
+    pub method: String,
+    pub style: PagingStyle,
+    /// The item type.
+    pub item: TypeRef,
+    /// The response field holding the page's items (a top-level array field).
+    pub items: FieldStep,
+    /// `meta.total_pages` and the like: number of pages.
+    pub total_pages: Option<FieldPath>,
+    /// `meta.total_results`, `totalRecords`, ...: number of items over all pages.
+    pub total_items: Option<FieldPath>,
+    /// `meta.cursors.after`: the cursor of the next page.
+    pub next_cursor: Option<FieldPath>,
+    /// `next_page_uri`: the next page's URI.
+    pub next_uri: Option<FieldPath>,
+}
+
+/// How the next page is asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PagingStyle {
+    /// A page-number query parameter (`page[number]`, `page`), optionally with a size one.
+    PageNumber { number: String, size: Option<String> },
+    /// A cursor query parameter (`page[after]`) set from the previous page's cursor.
+    Cursor { after: String },
+    /// The response links to the next page (`next_page_uri`); these query parameters are copied
+    /// from that link.
+    NextUri { params: Vec<String> },
+}
+
+/// A path of field accesses into a response type, ending at a scalar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldPath {
+    pub steps: Vec<FieldStep>,
+    /// The scalar at the end (`Integer`, `Number` or `String`).
+    pub leaf: TypeRef,
+}
+
+/// One field access and how the field is wrapped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldStep {
+    /// Rust field name.
+    pub name: String,
+    /// The field is an `Option`.
+    pub optional: bool,
+    /// The field is an `Option<Option<_>>` (optional and nullable).
+    pub double: bool,
+    /// The value is boxed.
+    pub boxed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

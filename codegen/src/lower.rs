@@ -24,13 +24,20 @@ pub const SHARED_MODULE: &str = "shared";
 pub fn lower(api: &OpenAPI, overrides: &Overrides) -> Result<Ir> {
     let mut l = Lowerer::new(api, overrides);
     l.components()?;
-    let operations = l.operations()?;
+    let (operations, paging_unrecognised) = l.operations()?;
     let mut types = std::mem::take(&mut l.types);
     mark_boxes(&mut types);
     let tags = l.tags_in_use(&operations);
     assign_modules(&mut types, &operations);
     types.sort_by(|a, b| (a.module.as_str(), a.name.as_str()).cmp(&(b.module.as_str(), b.name.as_str())));
-    Ok(Ir { title: api.info.title.clone(), version: api.info.version.clone(), tags, types, operations })
+    Ok(Ir {
+        title: api.info.title.clone(),
+        version: api.info.version.clone(),
+        tags,
+        types,
+        operations,
+        paging_unrecognised,
+    })
 }
 
 /// A schema seen through one lens, whether `openapiv3` parsed it as a typed schema or as
@@ -519,7 +526,7 @@ impl<'a> Lowerer<'a> {
 
     // ----- operations -----
 
-    fn operations(&mut self) -> Result<Vec<Operation>> {
+    fn operations(&mut self) -> Result<(Vec<Operation>, Vec<UnrecognisedPaging>)> {
         let mut ops = Vec::new();
         let mut method_scopes: BTreeMap<String, Scope> = BTreeMap::new();
         for (path, item) in &self.api.paths.paths {
@@ -536,7 +543,25 @@ impl<'a> Lowerer<'a> {
                 ops.push(lowered);
             }
         }
-        Ok(ops)
+        // Paging is decided once every type exists; item-stream names are claimed after all
+        // operation names, so a stream method never takes an operation's name.
+        let index: std::collections::HashMap<&str, &TypeDef> =
+            self.types.iter().map(|t| (t.name.as_str(), t)).collect();
+        let mut unrecognised = Vec::new();
+        for op in &mut ops {
+            let scope = method_scopes.entry(op.tag_module.clone()).or_default();
+            let claim = || scope.claim(&format!("{}_stream", op.rust_name));
+            match crate::paging::detect(op, &index, claim) {
+                crate::paging::Detection::NotPaged => {}
+                crate::paging::Detection::Paged(p) => op.paging = Some(*p),
+                crate::paging::Detection::Unrecognised(reason) => unrecognised.push(UnrecognisedPaging {
+                    operation: op.id.clone(),
+                    pointer: op.pointer.clone(),
+                    reason,
+                }),
+            }
+        }
+        Ok((ops, unrecognised))
     }
 
     fn resolve_param<'p>(&self, p: &'p ReferenceOr<Parameter>, at: &str) -> Result<(&'p Parameter, Option<String>)>
@@ -703,6 +728,7 @@ impl<'a> Lowerer<'a> {
             body,
             multipart_alternative,
             response,
+            paging: None,
         })
     }
 

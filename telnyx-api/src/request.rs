@@ -171,6 +171,28 @@ impl Request {
         }
     }
 
+    /// The first value of query parameter `name`, if sent.
+    pub fn query_value(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Replace every value of query parameter `name` (for the next page of a list), keeping its
+    /// place in the query string.
+    pub(crate) fn set_query(&mut self, name: &str, values: Vec<String>) {
+        let at = self.query.iter().position(|(k, _)| k == name);
+        self.query.retain(|(k, _)| k != name);
+        let at = at.unwrap_or(self.query.len()).min(self.query.len());
+        for (i, v) in values.into_iter().enumerate() {
+            self.query.insert(at + i, (name.to_owned(), v));
+        }
+    }
+
+    /// Set header `name`, replacing any value it had.
+    pub(crate) fn set_header(&mut self, name: &'static str, value: String) {
+        self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        self.headers.push((name, value));
+    }
+
     /// Add a query parameter; `None`/`null` values are left out.
     #[doc(hidden)]
     pub fn query<T: Serialize + ?Sized>(&mut self, name: &str, value: &T, style: QueryStyle) {
@@ -442,6 +464,12 @@ impl<T: Send + 'static> ApiCall<T> {
     /// The request this call will send.
     pub fn request(&self) -> &Request {
         &self.request
+    }
+
+    /// Client, request and per-call settings (for the paginator, which sends the request again
+    /// for each page).
+    pub(crate) fn into_parts(self) -> (Client, Request, Option<RetryPolicy>, Option<Option<Duration>>) {
+        (self.client, self.request, self.retry, self.timeout)
     }
 
     /// Retries for this call only (0 turns them off).

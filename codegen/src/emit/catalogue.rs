@@ -3,7 +3,7 @@
 use quote::quote;
 
 use crate::error::Result;
-use crate::ir::Ir;
+use crate::ir::{Ir, PagingStyle};
 
 pub fn catalogue(ir: &Ir) -> Result<proc_macro2::TokenStream> {
     let entries = ir.operations.iter().map(|op| {
@@ -14,6 +14,18 @@ pub fn catalogue(ir: &Ir) -> Result<proc_macro2::TokenStream> {
         let tag = &op.tag;
         let module = &op.tag_module;
         let rust = &op.rust_name;
+        let stream = match &op.paging {
+            Some(p) => {
+                let m = &p.method;
+                let style = match &p.style {
+                    PagingStyle::PageNumber { .. } => "page-number",
+                    PagingStyle::Cursor { .. } => "cursor",
+                    PagingStyle::NextUri { .. } => "next-uri",
+                };
+                quote!(Some(ItemStream { method: #m, style: #style }))
+            }
+            None => quote!(None),
+        };
         quote! {
             OperationInfo {
                 operation_id: #id,
@@ -23,8 +35,13 @@ pub fn catalogue(ir: &Ir) -> Result<proc_macro2::TokenStream> {
                 tag: #tag,
                 module: #module,
                 rust_method: #rust,
+                item_stream: #stream,
             },
         }
+    });
+    let unrecognised = ir.paging_unrecognised.iter().map(|u| {
+        let (op, pointer, reason) = (&u.operation, &u.pointer, &u.reason);
+        quote!(UnrecognisedPaging { operation_id: #op, pointer: #pointer, reason: #reason },)
     });
     let body = quote! {
         /// One operation of the API, as the spec declares it and as this crate exposes it.
@@ -44,7 +61,34 @@ pub fn catalogue(ir: &Ir) -> Result<proc_macro2::TokenStream> {
             pub module: &'static str,
             /// The Rust method name.
             pub rust_method: &'static str,
+            /// The item-stream method of a paged list operation.
+            pub item_stream: Option<ItemStream>,
         }
+
+        /// The item-stream method of a paged list operation (see [`crate::pagination`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct ItemStream {
+            /// The Rust method name (`list_messages_stream`).
+            pub method: &'static str,
+            /// `page-number`, `cursor` or `next-uri`.
+            pub style: &'static str,
+        }
+
+        /// An operation with paging-like query parameters that has no item stream, because
+        /// the generator does not recognise how it pages.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct UnrecognisedPaging {
+            pub operation_id: &'static str,
+            /// JSON pointer of the operation in the spec.
+            pub pointer: &'static str,
+            /// What the generator missed.
+            pub reason: &'static str,
+        }
+
+        /// Operations that look paged but get no item stream.
+        pub static UNRECOGNISED_PAGING: &[UnrecognisedPaging] = &[
+            #(#unrecognised)*
+        ];
 
         /// Every operation, in spec order.
         pub static OPERATIONS: &[OperationInfo] = &[

@@ -108,6 +108,157 @@ fn method(op: &Operation, prefix: &TokenStream) -> TokenStream {
     quote!(#main #alt)
 }
 
+/// The item-stream method of a paged list operation: same arguments as the one-page method,
+/// returns a `Paginator` over the items of every page.
+fn stream_method(op: &Operation, prefix: &TokenStream) -> TokenStream {
+    let Some(p) = &op.paging else { return TokenStream::new() };
+    let name = ident(&p.method);
+    let one_page = ident(&op.rust_name);
+    let mut args = Vec::new();
+    let mut call_args = Vec::new();
+    for param in op.params.iter().filter(|p| p.required) {
+        let a = ident(&param.name);
+        let t = arg_type(&param.ty, prefix);
+        args.push(quote!(#a: #t));
+        call_args.push(quote!(#a));
+    }
+    if let Some(b) = &op.body {
+        let ty = match &b.kind {
+            BodyKind::Bytes(_) => quote!(bytes::Bytes),
+            BodyKind::Text(_) => quote!(&str),
+            _ => {
+                let t = type_tokens(&b.ty, prefix);
+                quote!(&#t)
+            }
+        };
+        args.push(quote!(body: #ty));
+        call_args.push(quote!(body));
+    }
+    if let Some(ps) = &op.params_struct {
+        let ps = ident(ps);
+        args.push(quote!(params: &#ps));
+        call_args.push(quote!(params));
+    }
+    let (style, how) = match &p.style {
+        PagingStyle::PageNumber { number, size } => {
+            let size = match size {
+                Some(s) => quote!(Some(#s)),
+                None => quote!(None),
+            };
+            (quote!(PageStyle::Number { number: #number, size: #size }), format!("`{number}` paging"))
+        }
+        PagingStyle::Cursor { after } => {
+            (quote!(PageStyle::Cursor { after: #after }), format!("`{after}` cursor paging"))
+        }
+        PagingStyle::NextUri { params } => {
+            (quote!(PageStyle::NextUri { params: &[#(#params),*] }), "paging by `next_page_uri`".to_owned())
+        }
+    };
+    let doc = lines_to_attrs(&[
+        format!("Every item of [`{}`](Self::{}), page after page ({how}).", op.rust_name, op.rust_name),
+        String::new(),
+        "The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous \
+         one are used up and ends after the last page."
+            .to_owned(),
+    ]);
+    let item = type_tokens(&p.item, prefix);
+    let resp = match &op.response {
+        ResponseKind::Json(t) | ResponseKind::JsonOrText(t) => type_tokens(t, prefix),
+        _ => return TokenStream::new(),
+    };
+    let mut lets = Vec::new();
+    let mut fields = Vec::new();
+    for (field, path) in [
+        ("total_pages", &p.total_pages),
+        ("total_items", &p.total_items),
+        ("next_cursor", &p.next_cursor),
+        ("next_uri", &p.next_uri),
+    ] {
+        let Some(path) = path else { continue };
+        let f = ident(field);
+        let access = field_access(path);
+        lets.push(quote!(let #f = #access;));
+        fields.push(quote!(#f));
+    }
+    let items = items_expr(&p.items);
+    let rest = if fields.len() < 4 { quote!(..PageData::default()) } else { TokenStream::new() };
+    let (deprecated, allow) = if op.deprecated {
+        (quote!(#[deprecated(note = "deprecated in the Telnyx API spec")]), quote!(#[allow(deprecated)]))
+    } else {
+        (TokenStream::new(), TokenStream::new())
+    };
+    quote! {
+        #doc
+        #deprecated
+        pub fn #name(&self, #(#args),*) -> Paginator<#item> {
+            #allow
+            let first = self.#one_page(#(#call_args),*);
+            Paginator::new(first, #style, |op, raw| {
+                let page: #resp = crate::request::decode_json(op, raw)?;
+                #(#lets)*
+                Ok(PageData { items: #items, #(#fields,)* #rest })
+            })
+        }
+    }
+}
+
+/// `Option<T>` of the scalar at the end of `path`, read from `page` (copied or cloned).
+fn field_access(path: &FieldPath) -> TokenStream {
+    // A place expression (`page.meta`) while every step is a plain field, then an `Option<&_>`
+    // chain from the first optional (or boxed) field on.
+    let mut expr = quote!(page);
+    let mut is_option = false;
+    for s in &path.steps {
+        let f = ident(&s.name);
+        let plain = !s.optional && !s.boxed;
+        if !is_option && plain {
+            expr = quote!(#expr.#f);
+            continue;
+        }
+        let base = if is_option { quote!(v) } else { expr.clone() };
+        let mut get = if s.optional { quote!(#base.#f.as_ref()) } else { quote!(Some(&#base.#f)) };
+        if s.double {
+            get = quote!(#get.and_then(Option::as_ref));
+        }
+        if s.boxed {
+            get = quote!(#get.map(|b| &**b));
+        }
+        expr = if is_option {
+            if plain {
+                quote!(#expr.map(|v| &v.#f))
+            } else {
+                quote!(#expr.and_then(|v| #get))
+            }
+        } else {
+            get
+        };
+        is_option = true;
+    }
+    if !is_option {
+        expr = quote!(Some(&#expr));
+    }
+    match path.leaf {
+        TypeRef::Integer => quote!(#expr.and_then(|n| u64::try_from(*n).ok())),
+        // Counts sent as JSON numbers: truncation toward zero is the intended reading.
+        TypeRef::Number => quote!(#expr.map(|n| *n as u64)),
+        _ => quote!(#expr.cloned()),
+    }
+}
+
+/// The page's items, moved out of `page`.
+fn items_expr(s: &FieldStep) -> TokenStream {
+    let f = ident(&s.name);
+    let mut e = quote!(page.#f);
+    if s.boxed {
+        e = if s.optional { quote!(#e.map(|b| *b)) } else { quote!(*#e) };
+    }
+    match (s.optional, s.double) {
+        (false, _) => e,
+        (true, false) => quote!(#e.unwrap_or_default()),
+        (true, true) => quote!(#e.flatten().unwrap_or_default()),
+    }
+}
+
 fn method_with_body(
     op: &Operation,
     body: Option<&RequestBody>,
@@ -242,7 +393,19 @@ pub fn tag_file(tag: &Tag, ops: &[&Operation]) -> TokenStream {
     }
     let struct_doc = lines_to_attrs(&struct_lines);
     let params = ops.iter().map(|op| params_struct(op, &prefix));
-    let methods = ops.iter().map(|op| method(op, &prefix));
+    let methods = ops.iter().map(|op| {
+        let one = method(op, &prefix);
+        let stream = stream_method(op, &prefix);
+        quote!(#one #stream)
+    });
+    let paged = ops.iter().any(|op| op.paging.is_some());
+    let paging_import = if paged {
+        quote!(
+            use crate::pagination::{PageData, PageStyle, Paginator};
+        )
+    } else {
+        TokenStream::new()
+    };
     let uses_query = ops.iter().any(|op| op.params.iter().any(|p| p.location == ParamLocation::Query));
     let query_import = if uses_query {
         quote!(
@@ -268,6 +431,7 @@ pub fn tag_file(tag: &Tag, ops: &[&Operation]) -> TokenStream {
     };
     quote! {
         use crate::request::{ApiCall, Request};
+        #paging_import
         #query_import
         #types_import
 

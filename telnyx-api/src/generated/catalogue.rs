@@ -19,7 +19,38 @@ pub struct OperationInfo {
     pub module: &'static str,
     /// The Rust method name.
     pub rust_method: &'static str,
+    /// The item-stream method of a paged list operation.
+    pub item_stream: Option<ItemStream>,
 }
+
+/// The item-stream method of a paged list operation (see [`crate::pagination`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemStream {
+    /// The Rust method name (`list_messages_stream`).
+    pub method: &'static str,
+    /// `page-number`, `cursor` or `next-uri`.
+    pub style: &'static str,
+}
+
+/// An operation with paging-like query parameters that has no item stream, because
+/// the generator does not recognise how it pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnrecognisedPaging {
+    pub operation_id: &'static str,
+    /// JSON pointer of the operation in the spec.
+    pub pointer: &'static str,
+    /// What the generator missed.
+    pub reason: &'static str,
+}
+
+/// Operations that look paged but get no item stream.
+pub static UNRECOGNISED_PAGING: &[UnrecognisedPaging] = &[
+    UnrecognisedPaging {
+        operation_id: "DeleteRoomRecordings",
+        pointer: "#/paths/~1room_recordings/delete",
+        reason: "the response has no array of items",
+    },
+];
 
 /// Every operation, in spec order.
 pub static OPERATIONS: &[OperationInfo] = &[
@@ -31,6 +62,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket",
         module: "bucket",
         rust_method: "list_buckets",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListAccessIpAddresses",
@@ -40,6 +72,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Addresses",
         module: "ip_addresses",
         rust_method: "list_access_ip_addresses",
+        item_stream: Some(ItemStream {
+            method: "list_access_ip_addresses_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateAccessIpAddress",
@@ -49,6 +85,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Addresses",
         module: "ip_addresses",
         rust_method: "create_access_ip_address",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetAccessIpAddress",
@@ -58,6 +95,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Addresses",
         module: "ip_addresses",
         rust_method: "get_access_ip_address",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteAccessIpAddress",
@@ -67,6 +105,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Addresses",
         module: "ip_addresses",
         rust_method: "delete_access_ip_address",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListAccessIpRanges",
@@ -76,6 +115,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Ranges",
         module: "ip_ranges",
         rust_method: "list_access_ip_ranges",
+        item_stream: Some(ItemStream {
+            method: "list_access_ip_ranges_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateAccessIPRange",
@@ -85,6 +128,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Ranges",
         module: "ip_ranges",
         rust_method: "create_access_ip_range",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "delete_access_ip_ranges_access_ip_range_id",
@@ -94,6 +138,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Ranges",
         module: "ip_ranges",
         rust_method: "delete_access_ip_ranges_access_ip_range_id",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PurchaseESim",
@@ -103,6 +148,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "purchase_e_sim",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RegisterSimCards",
@@ -112,6 +158,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "register_sim_cards",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "FindAddresses",
@@ -121,6 +168,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Addresses",
         module: "addresses",
         rust_method: "find_addresses",
+        item_stream: Some(ItemStream {
+            method: "find_addresses_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateAddress",
@@ -130,6 +181,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Addresses",
         module: "addresses",
         rust_method: "create_address",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ValidateAddress",
@@ -139,6 +191,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Addresses",
         module: "addresses",
         rust_method: "validate_address",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetAddress",
@@ -148,6 +201,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Addresses",
         module: "addresses",
         rust_method: "get_address",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteAddress",
@@ -157,6 +211,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Addresses",
         module: "addresses",
         rust_method: "delete_address",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "acceptAddressSuggestions",
@@ -166,6 +221,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Addresses",
         module: "addresses",
         rust_method: "accept_address_suggestions",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "list_advanced_orders_v2",
@@ -175,6 +231,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Advanced Number Orders",
         module: "advanced_number_orders",
         rust_method: "list_advanced_orders_v2",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "create_advanced_order_v2",
@@ -184,6 +241,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Advanced Number Orders",
         module: "advanced_number_orders",
         rust_method: "create_advanced_order_v2",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "get_advanced_order_v2",
@@ -193,6 +251,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Advanced Number Orders",
         module: "advanced_number_orders",
         rust_method: "get_advanced_order_v2",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "get_assistants_public_assistants_get",
@@ -202,6 +261,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_assistants_public_assistants_get",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "create_new_assistant_public_assistants_post",
@@ -211,6 +271,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "create_new_assistant_public_assistants_post",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "import_assistants_public_assistants_import_post",
@@ -220,6 +281,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "import_assistants_public_assistants_import_post",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "get_assistant_public_assistants__assistant_id__get",
@@ -229,6 +291,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_assistant_public_assistants_assistant_id_get",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "update_assistant_public_assistants__assistant_id__post",
@@ -238,6 +301,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "update_assistant_public_assistants_assistant_id_post",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "delete_assistant_public_assistants__assistant_id__delete",
@@ -247,6 +311,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "delete_assistant_public_assistants_assistant_id_delete",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "get_scheduled_events",
@@ -256,6 +321,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_scheduled_events",
+        item_stream: Some(ItemStream {
+            method: "get_scheduled_events_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "create_scheduled_event",
@@ -265,6 +334,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "create_scheduled_event",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "get_scheduled_event",
@@ -274,6 +344,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_scheduled_event",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "delete_scheduled_event",
@@ -283,6 +354,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "delete_scheduled_event",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "get_assistant_texml_public_assistants__assistant_id__texml_get",
@@ -292,6 +364,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_assistant_texml_public_assistants_assistant_id_texml_get",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "test_assistant_tool_public_assistants__assistant_id__tools__tool_id__test_post",
@@ -301,6 +374,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "test_assistant_tool_public_assistants_assistant_id_tools_tool_id_test_post",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "audio_public_audio_transcriptions_post",
@@ -310,6 +384,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Audio",
         module: "audio",
         rust_method: "audio_public_audio_transcriptions_post",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "chat_public_chat_completions_post",
@@ -319,6 +394,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Chat",
         module: "chat",
         rust_method: "create_completion_json",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "list_all_requested_clusters_public_text_clusters_get",
@@ -328,6 +404,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Clusters",
         module: "clusters",
         rust_method: "list_all_requested_clusters_public_text_clusters_get",
+        item_stream: Some(ItemStream {
+            method: "list_all_requested_clusters_public_text_clusters_get_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "compute_new_cluster_public_text_clusters_post",
@@ -337,6 +417,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Clusters",
         module: "clusters",
         rust_method: "compute_new_cluster_public_text_clusters_post",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "fetch_cluster_by_task_id_public_text_clusters__task_id__get",
@@ -346,6 +427,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Clusters",
         module: "clusters",
         rust_method: "fetch_cluster_by_task_id_public_text_clusters_task_id_get",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "delete_cluster_by_task_id_public_text_clusters__task_id__delete",
@@ -355,6 +437,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Clusters",
         module: "clusters",
         rust_method: "delete_cluster_by_task_id_public_text_clusters_task_id_delete",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "fetch_cluster_image_by_task_id_public_text_clusters__task_id__image_get",
@@ -364,6 +447,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Clusters",
         module: "clusters",
         rust_method: "fetch_cluster_image_by_task_id_public_text_clusters_task_id_image_get",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "get_conversations_public_conversations_get",
@@ -373,6 +457,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "get_conversations_public_conversations_get",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "create_new_conversation_public_conversations_post",
@@ -382,6 +467,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "create_new_conversation_public_conversations_post",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "get_conversation_by_id_public_conversations_get",
@@ -391,6 +477,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "get_conversation_by_id_public_conversations_get",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "update_conversation_by_id_public_conversations_put",
@@ -400,6 +487,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "update_conversation_by_id_public_conversations_put",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "delete_conversation_by_id_public_conversations_delete",
@@ -409,6 +497,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "delete_conversation_by_id_public_conversations_delete",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "get_conversations_public__conversation_id__insights_get",
@@ -418,6 +507,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "get_conversations_public_conversation_id_insights_get",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "get_conversations_public__conversation_id__messages_get",
@@ -427,6 +517,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "get_conversations_public_conversation_id_messages_get",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetTasksByStatus",
@@ -436,6 +527,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Embeddings",
         module: "embeddings",
         rust_method: "get_tasks_by_status",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PostEmbedding",
@@ -445,6 +537,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Embeddings",
         module: "embeddings",
         rust_method: "post_embedding",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetEmbeddingBuckets",
@@ -454,6 +547,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Embeddings",
         module: "embeddings",
         rust_method: "get_embedding_buckets",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetBucketName",
@@ -463,6 +557,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Embeddings",
         module: "embeddings",
         rust_method: "get_bucket_name",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "embedding_bucket_files_public_embedding_buckets__bucket_name__delete",
@@ -472,6 +567,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Embeddings",
         module: "embeddings",
         rust_method: "embedding_bucket_files_public_embedding_buckets_bucket_name_delete",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PostEmbeddingSimilaritySearch",
@@ -481,6 +577,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Embeddings",
         module: "embeddings",
         rust_method: "post_embedding_similarity_search",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PostEmbeddingUrl",
@@ -490,6 +587,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Embeddings",
         module: "embeddings",
         rust_method: "post_embedding_url",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetEmbeddingTask",
@@ -499,6 +597,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Embeddings",
         module: "embeddings",
         rust_method: "get_embedding_task",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "get_finetuningjob_public_finetuning_get",
@@ -508,6 +607,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Fine Tuning",
         module: "fine_tuning",
         rust_method: "get_finetuningjob_public_finetuning_get",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "create_new_finetuningjob_public_finetuning_post",
@@ -517,6 +617,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Fine Tuning",
         module: "fine_tuning",
         rust_method: "create_new_finetuningjob_public_finetuning_post",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "get_finetuningjob_public_finetuning__job_id__get",
@@ -526,6 +627,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Fine Tuning",
         module: "fine_tuning",
         rust_method: "get_finetuningjob_public_finetuning_job_id_get",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "cancel_new_finetuningjob_public_finetuning_post",
@@ -535,6 +637,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Fine Tuning",
         module: "fine_tuning",
         rust_method: "cancel_new_finetuningjob_public_finetuning_post",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "get_models_public_models_get",
@@ -544,6 +647,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Chat",
         module: "chat",
         rust_method: "get_models_public_models_get",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PostSummary",
@@ -553,6 +657,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Chat",
         module: "chat",
         rust_method: "post_summary",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListAuditLogs",
@@ -562,6 +667,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Audit Logs",
         module: "audit_logs",
         rust_method: "list_audit_logs",
+        item_stream: Some(ItemStream {
+            method: "list_audit_logs_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "FindAuthenticationProviders",
@@ -571,6 +680,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Authentication Providers",
         module: "authentication_providers",
         rust_method: "find_authentication_providers",
+        item_stream: Some(ItemStream {
+            method: "find_authentication_providers_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateAuthenticationProvider",
@@ -580,6 +693,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Authentication Providers",
         module: "authentication_providers",
         rust_method: "create_authentication_provider",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetAuthenticationProvider",
@@ -589,6 +703,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Authentication Providers",
         module: "authentication_providers",
         rust_method: "get_authentication_provider",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteAuthenticationProvider",
@@ -598,6 +713,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Authentication Providers",
         module: "authentication_providers",
         rust_method: "delete_authentication_provider",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateAuthenticationProvider",
@@ -607,6 +723,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Authentication Providers",
         module: "authentication_providers",
         rust_method: "update_authentication_provider",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListAvailablePhoneNumberBlocks",
@@ -616,6 +733,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Search",
         module: "phone_number_search",
         rust_method: "list_available_phone_number_blocks",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListAvailablePhoneNumbers",
@@ -625,6 +743,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Search",
         module: "phone_number_search",
         rust_method: "list_available_phone_numbers",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetUserBalance",
@@ -634,6 +753,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Billing",
         module: "billing",
         rust_method: "get_user_balance",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListBillingGroups",
@@ -643,6 +763,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Billing Groups",
         module: "billing_groups",
         rust_method: "list_billing_groups",
+        item_stream: Some(ItemStream {
+            method: "list_billing_groups_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateBillingGroup",
@@ -652,6 +776,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Billing Groups",
         module: "billing_groups",
         rust_method: "create_billing_group",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetBillingGroup",
@@ -661,6 +786,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Billing Groups",
         module: "billing_groups",
         rust_method: "get_billing_group",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteBillingGroup",
@@ -670,6 +796,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Billing Groups",
         module: "billing_groups",
         rust_method: "delete_billing_group",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateBillingGroup",
@@ -679,6 +806,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Billing Groups",
         module: "billing_groups",
         rust_method: "update_billing_group",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetBrands",
@@ -688,6 +816,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "get_brands",
+        item_stream: Some(ItemStream {
+            method: "get_brands_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateBrandPost",
@@ -697,6 +829,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "create_brand_post",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetBrandFeedbackById",
@@ -706,6 +839,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "get_brand_feedback_by_id",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetBrand",
@@ -715,6 +849,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "get_brand",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateBrand",
@@ -724,6 +859,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "update_brand",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteBrand",
@@ -733,6 +869,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "delete_brand",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ResendBrand2faEmail",
@@ -742,6 +879,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "resend_brand2fa_email",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListExternalVettings",
@@ -751,6 +889,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "list_external_vettings",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PutExternalVettingRecord",
@@ -760,6 +899,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "put_external_vetting_record",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PostOrderExternalVetting",
@@ -769,6 +909,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "post_order_external_vetting",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RevetBrand",
@@ -778,6 +919,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "revet_brand",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListBulkSimCardActions",
@@ -787,6 +929,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Actions",
         module: "sim_card_actions",
         rust_method: "list_bulk_sim_card_actions",
+        item_stream: Some(ItemStream {
+            method: "list_bulk_sim_card_actions_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetBulkSimCardAction",
@@ -796,6 +942,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Actions",
         module: "sim_card_actions",
         rust_method: "get_bulk_sim_card_action",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetUserBillingBundles",
@@ -805,6 +952,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bundles",
         module: "bundles",
         rust_method: "get_user_billing_bundles",
+        item_stream: Some(ItemStream {
+            method: "get_user_billing_bundles_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetBillingBundleById",
@@ -814,6 +965,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bundles",
         module: "bundles",
         rust_method: "get_billing_bundle_by_id",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetUserBundles",
@@ -823,6 +975,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "User Bundles",
         module: "user_bundles",
         rust_method: "get_user_bundles",
+        item_stream: Some(ItemStream {
+            method: "get_user_bundles_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateUserBundlesBulk",
@@ -832,6 +988,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "User Bundles",
         module: "user_bundles",
         rust_method: "create_user_bundles_bulk",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetUnusedUserBundles",
@@ -841,6 +998,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "User Bundles",
         module: "user_bundles",
         rust_method: "get_unused_user_bundles",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetUserBundleById",
@@ -850,6 +1008,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "User Bundles",
         module: "user_bundles",
         rust_method: "get_user_bundle_by_id",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeactivateUserBundle",
@@ -859,6 +1018,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "User Bundles",
         module: "user_bundles",
         rust_method: "deactivate_user_bundle",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetUserBundleResources",
@@ -868,6 +1028,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "User Bundles",
         module: "user_bundles",
         rust_method: "get_user_bundle_resources",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListCallControlApplications",
@@ -877,6 +1038,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Control Applications",
         module: "call_control_applications",
         rust_method: "list_call_control_applications",
+        item_stream: Some(ItemStream {
+            method: "list_call_control_applications_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateCallControlApplication",
@@ -886,6 +1051,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Control Applications",
         module: "call_control_applications",
         rust_method: "create_call_control_application",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveCallControlApplication",
@@ -895,6 +1061,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Control Applications",
         module: "call_control_applications",
         rust_method: "retrieve_call_control_application",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteCallControlApplication",
@@ -904,6 +1071,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Control Applications",
         module: "call_control_applications",
         rust_method: "delete_call_control_application",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateCallControlApplication",
@@ -913,6 +1081,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Control Applications",
         module: "call_control_applications",
         rust_method: "update_call_control_application",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListCallEvents",
@@ -922,6 +1091,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Debugging",
         module: "debugging",
         rust_method: "list_call_events",
+        item_stream: Some(ItemStream {
+            method: "list_call_events_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "DialCall",
@@ -931,6 +1104,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "dial_call",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveCallStatus",
@@ -940,6 +1114,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Information",
         module: "call_information",
         rust_method: "retrieve_call_status",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CallStartAIAssistant",
@@ -949,6 +1124,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "call_start_ai_assistant",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CallStopAIAssistant",
@@ -958,6 +1134,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "call_stop_ai_assistant",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "AnswerCall",
@@ -967,6 +1144,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "answer_call",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "BridgeCall",
@@ -976,6 +1154,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "bridge_call",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateClientState",
@@ -985,6 +1164,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "update_client_state",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "EnqueueCall",
@@ -994,6 +1174,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "enqueue_call",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StartCallFork",
@@ -1003,6 +1184,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "start_call_fork",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StopCallFork",
@@ -1012,6 +1194,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "stop_call_fork",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GatherCall",
@@ -1021,6 +1204,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "gather_call",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StopCallGather",
@@ -1030,6 +1214,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "stop_call_gather",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "callGatherUsingAI",
@@ -1039,6 +1224,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "call_gather_using_ai",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GatherUsingAudio",
@@ -1048,6 +1234,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "gather_using_audio",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GatherUsingSpeak",
@@ -1057,6 +1244,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "gather_using_speak",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "HangupCall",
@@ -1066,6 +1254,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "hangup_call",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "LeaveQueue",
@@ -1075,6 +1264,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "leave_queue",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StartCallPlayback",
@@ -1084,6 +1274,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "start_call_playback",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StopCallPlayback",
@@ -1093,6 +1284,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "stop_call_playback",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PauseCallRecording",
@@ -1102,6 +1294,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "pause_call_recording",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ResumeCallRecording",
@@ -1111,6 +1304,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "resume_call_recording",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StartCallRecord",
@@ -1120,6 +1314,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "start_call_record",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StopCallRecording",
@@ -1129,6 +1324,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "stop_call_recording",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ReferCall",
@@ -1138,6 +1334,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "refer_call",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RejectCall",
@@ -1147,6 +1344,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "reject_call",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "SendDTMF",
@@ -1156,6 +1354,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "send_dtmf",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "SendSIPInfo",
@@ -1165,6 +1364,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "send_sip_info",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StartSiprecSession",
@@ -1174,6 +1374,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "start_siprec_session",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StopSiprecSession",
@@ -1183,6 +1384,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "stop_siprec_session",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "SpeakCall",
@@ -1192,6 +1394,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "speak_call",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StartCallStreaming",
@@ -1201,6 +1404,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "start_call_streaming",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StopCallStreaming",
@@ -1210,6 +1414,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "stop_call_streaming",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "noiseSuppressionStart",
@@ -1219,6 +1424,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "noise_suppression_start",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "noiseSuppressionStop",
@@ -1228,6 +1434,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "noise_suppression_stop",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StartCallTranscription",
@@ -1237,6 +1444,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "start_call_transcription",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StopCallTranscription",
@@ -1246,6 +1454,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "stop_call_transcription",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "TransferCall",
@@ -1255,6 +1464,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "transfer_call",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetCampaigns",
@@ -1264,6 +1474,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "get_campaigns",
+        item_stream: Some(ItemStream {
+            method: "get_campaigns_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "AcceptCampaign",
@@ -1273,6 +1487,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "accept_campaign",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetCampaignCost",
@@ -1282,6 +1497,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "get_campaign_cost",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetCampaign",
@@ -1291,6 +1507,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "get_campaign",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateCampaign",
@@ -1300,6 +1517,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "update_campaign",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeactivateCampaign",
@@ -1309,6 +1527,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "deactivate_campaign",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetCampaignMnoMetadata",
@@ -1318,6 +1537,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "get_campaign_mno_metadata",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetCampaignOperationStatus",
@@ -1327,6 +1547,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "get_campaign_operation_status",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetCampaignOsrAttributes",
@@ -1336,6 +1557,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "get_campaign_osr_attributes",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetCampaignSharingStatus",
@@ -1345,6 +1567,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "get_campaign_sharing_status",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PostCampaign",
@@ -1354,6 +1577,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "post_campaign",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetUsecaseQualification",
@@ -1363,6 +1587,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "get_usecase_qualification",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetChannelZones",
@@ -1372,6 +1597,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Channels",
         module: "voice_channels",
         rust_method: "get_channel_zones",
+        item_stream: Some(ItemStream {
+            method: "get_channel_zones_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "PatchChannelZone",
@@ -1381,6 +1610,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Channels",
         module: "voice_channels",
         rust_method: "patch_channel_zone",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListComments",
@@ -1390,6 +1620,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "list_comments",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateComment",
@@ -1399,6 +1630,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "create_comment",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveComment",
@@ -1408,6 +1640,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "retrieve_comment",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "MarkCommentRead",
@@ -1417,6 +1650,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "mark_comment_read",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListConferences",
@@ -1426,6 +1660,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "list_conferences",
+        item_stream: Some(ItemStream {
+            method: "list_conferences_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateConference",
@@ -1435,6 +1673,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "create_conference",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListConferenceParticipants",
@@ -1444,6 +1683,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "list_conference_participants",
+        item_stream: Some(ItemStream {
+            method: "list_conference_participants_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "RetrieveConference",
@@ -1453,6 +1696,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "retrieve_conference",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "HoldConferenceParticipants",
@@ -1462,6 +1706,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "hold_conference_participants",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "JoinConference",
@@ -1471,6 +1716,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "join_conference",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "LeaveConference",
@@ -1480,6 +1726,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "leave_conference",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "MuteConferenceParticipants",
@@ -1489,6 +1736,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "mute_conference_participants",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PlayConferenceAudio",
@@ -1498,6 +1746,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "play_conference_audio",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PauseConferenceRecording",
@@ -1507,6 +1756,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "pause_conference_recording",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ResumeConferenceRecording",
@@ -1516,6 +1766,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "resume_conference_recording",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StartConferenceRecording",
@@ -1525,6 +1776,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "start_conference_recording",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StopConferenceRecording",
@@ -1534,6 +1786,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "stop_conference_recording",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "SpeakTextToConference",
@@ -1543,6 +1796,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "speak_text_to_conference",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StopConferenceAudio",
@@ -1552,6 +1806,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "stop_conference_audio",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UnholdConferenceParticipants",
@@ -1561,6 +1816,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "unhold_conference_participants",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UnmuteConferenceParticipants",
@@ -1570,6 +1826,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "unmute_conference_participants",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateConference",
@@ -1579,6 +1836,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "update_conference",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListConnections",
@@ -1588,6 +1846,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Connections",
         module: "connections",
         rust_method: "list_connections",
+        item_stream: Some(ItemStream {
+            method: "list_connections_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ListConnectionActiveCalls",
@@ -1597,6 +1859,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Information",
         module: "call_information",
         rust_method: "list_connection_active_calls",
+        item_stream: Some(ItemStream {
+            method: "list_connection_active_calls_stream",
+            style: "cursor",
+        }),
     },
     OperationInfo {
         operation_id: "RetrieveConnection",
@@ -1606,6 +1872,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Connections",
         module: "connections",
         rust_method: "retrieve_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "retreiveCountryCoverage",
@@ -1615,6 +1882,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Country Coverage",
         module: "country_coverage",
         rust_method: "retreive_country_coverage",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "retreiveSpecificCountryCoverage",
@@ -1624,6 +1892,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Country Coverage",
         module: "country_coverage",
         rust_method: "retreive_specific_country_coverage",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListCredentialConnections",
@@ -1633,6 +1902,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credential Connections",
         module: "credential_connections",
         rust_method: "list_credential_connections",
+        item_stream: Some(ItemStream {
+            method: "list_credential_connections_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateCredentialConnection",
@@ -1642,6 +1915,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credential Connections",
         module: "credential_connections",
         rust_method: "create_credential_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveCredentialConnection",
@@ -1651,6 +1925,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credential Connections",
         module: "credential_connections",
         rust_method: "retrieve_credential_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteCredentialConnection",
@@ -1660,6 +1935,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credential Connections",
         module: "credential_connections",
         rust_method: "delete_credential_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateCredentialConnection",
@@ -1669,6 +1945,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credential Connections",
         module: "credential_connections",
         rust_method: "update_credential_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CheckRegistrationStatus",
@@ -1678,6 +1955,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credential Connections",
         module: "credential_connections",
         rust_method: "check_registration_status",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetCustomStorageCredentials",
@@ -1687,6 +1965,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "get_custom_storage_credentials",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateCustomStorageCredentials",
@@ -1696,6 +1975,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "update_custom_storage_credentials",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateCustomStorageCredentials",
@@ -1705,6 +1985,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "create_custom_storage_credentials",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteCustomStorageCredentials",
@@ -1714,6 +1995,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "delete_custom_storage_credentials",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListCustomerServiceRecords",
@@ -1723,6 +2005,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Customer Service Record",
         module: "customer_service_record",
         rust_method: "list_customer_service_records",
+        item_stream: Some(ItemStream {
+            method: "list_customer_service_records_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateCustomerServiceRecord",
@@ -1732,6 +2018,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Customer Service Record",
         module: "customer_service_record",
         rust_method: "create_customer_service_record",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "VerifyPhoneNumberCoverage",
@@ -1741,6 +2028,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Customer Service Record",
         module: "customer_service_record",
         rust_method: "verify_phone_number_coverage",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetCustomerServiceRecord",
@@ -1750,6 +2038,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Customer Service Record",
         module: "customer_service_record",
         rust_method: "get_customer_service_record",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "SearchDetailRecords",
@@ -1759,6 +2048,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Detail Records",
         module: "detail_records",
         rust_method: "search_detail_records",
+        item_stream: Some(ItemStream {
+            method: "search_detail_records_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetDialogflowConnection",
@@ -1768,6 +2061,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dialogflow Integration",
         module: "dialogflow_integration",
         rust_method: "get_dialogflow_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateDialogflowConnection",
@@ -1777,6 +2071,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dialogflow Integration",
         module: "dialogflow_integration",
         rust_method: "update_dialogflow_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateDialogflowConnection",
@@ -1786,6 +2081,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dialogflow Integration",
         module: "dialogflow_integration",
         rust_method: "create_dialogflow_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteDialogflowConnection",
@@ -1795,6 +2091,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dialogflow Integration",
         module: "dialogflow_integration",
         rust_method: "delete_dialogflow_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListDocumentLinks",
@@ -1804,6 +2101,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Documents",
         module: "documents",
         rust_method: "list_document_links",
+        item_stream: Some(ItemStream {
+            method: "list_document_links_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ListDocuments",
@@ -1813,6 +2114,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Documents",
         module: "documents",
         rust_method: "list_documents",
+        item_stream: Some(ItemStream {
+            method: "list_documents_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateDocument",
@@ -1822,6 +2127,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Documents",
         module: "documents",
         rust_method: "create_document",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveDocument",
@@ -1831,6 +2137,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Documents",
         module: "documents",
         rust_method: "retrieve_document",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteDocument",
@@ -1840,6 +2147,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Documents",
         module: "documents",
         rust_method: "delete_document",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateDocument",
@@ -1849,6 +2157,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Documents",
         module: "documents",
         rust_method: "update_document",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DownloadDocument",
@@ -1858,6 +2167,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Documents",
         module: "documents",
         rust_method: "download_document",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListDynamicEmergencyAddresses",
@@ -1867,6 +2177,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dynamic Emergency Addresses",
         module: "dynamic_emergency_addresses",
         rust_method: "list_dynamic_emergency_addresses",
+        item_stream: Some(ItemStream {
+            method: "list_dynamic_emergency_addresses_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateDynamicEmergencyAddress",
@@ -1876,6 +2190,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dynamic Emergency Addresses",
         module: "dynamic_emergency_addresses",
         rust_method: "create_dynamic_emergency_address",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetDynamicEmergencyAddress",
@@ -1885,6 +2200,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dynamic Emergency Addresses",
         module: "dynamic_emergency_addresses",
         rust_method: "get_dynamic_emergency_address",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteDynamicEmergencyAddress",
@@ -1894,6 +2210,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dynamic Emergency Addresses",
         module: "dynamic_emergency_addresses",
         rust_method: "delete_dynamic_emergency_address",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListDynamicEmergencyEndpoints",
@@ -1903,6 +2220,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dynamic Emergency Endpoints",
         module: "dynamic_emergency_endpoints",
         rust_method: "list_dynamic_emergency_endpoints",
+        item_stream: Some(ItemStream {
+            method: "list_dynamic_emergency_endpoints_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateDynamicEmergencyEndpoint",
@@ -1912,6 +2233,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dynamic Emergency Endpoints",
         module: "dynamic_emergency_endpoints",
         rust_method: "create_dynamic_emergency_endpoint",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetDynamicEmergencyEndpoint",
@@ -1921,6 +2243,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dynamic Emergency Endpoints",
         module: "dynamic_emergency_endpoints",
         rust_method: "get_dynamic_emergency_endpoint",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteDynamicEmergencyEndpoint",
@@ -1930,6 +2253,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dynamic Emergency Endpoints",
         module: "dynamic_emergency_endpoints",
         rust_method: "delete_dynamic_emergency_endpoint",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetEnumEndpoint",
@@ -1939,6 +2263,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Enum",
         module: "enum_api",
         rust_method: "get_enum_endpoint",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListExternalConnections",
@@ -1948,6 +2273,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "list_external_connections",
+        item_stream: Some(ItemStream {
+            method: "list_external_connections_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateExternalConnection",
@@ -1957,6 +2286,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "create_external_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListExternalConnectionLogMessages",
@@ -1966,6 +2296,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "list_external_connection_log_messages",
+        item_stream: Some(ItemStream {
+            method: "list_external_connection_log_messages_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetExternalConnectionLogMessage",
@@ -1975,6 +2309,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "get_external_connection_log_message",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteExternalConnectionLogMessage",
@@ -1984,6 +2319,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "delete_external_connection_log_message",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetExternalConnection",
@@ -1993,6 +2329,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "get_external_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteExternalConnection",
@@ -2002,6 +2339,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "delete_external_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateExternalConnection",
@@ -2011,6 +2349,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "update_external_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListCivicAddresses",
@@ -2020,6 +2359,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "list_civic_addresses",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetExternalConnectionCivicAddress",
@@ -2029,6 +2369,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "get_external_connection_civic_address",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "updateLocation",
@@ -2038,6 +2379,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "update_location",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListExternalConnectionPhoneNumbers",
@@ -2047,6 +2389,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "list_external_connection_phone_numbers",
+        item_stream: Some(ItemStream {
+            method: "list_external_connection_phone_numbers_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetExternalConnectionPhoneNumber",
@@ -2056,6 +2402,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "get_external_connection_phone_number",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateExternalConnectionPhoneNumber",
@@ -2065,6 +2412,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "update_external_connection_phone_number",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListExternalConnectionReleases",
@@ -2074,6 +2422,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "list_external_connection_releases",
+        item_stream: Some(ItemStream {
+            method: "list_external_connection_releases_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetExternalConnectionRelease",
@@ -2083,6 +2435,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "get_external_connection_release",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListExternalConnectionUploads",
@@ -2092,6 +2445,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "list_external_connection_uploads",
+        item_stream: Some(ItemStream {
+            method: "list_external_connection_uploads_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateExternalConnectionUpload",
@@ -2101,6 +2458,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "create_external_connection_upload",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RefreshExternalConnectionUploads",
@@ -2110,6 +2468,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "refresh_external_connection_uploads",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetExternalConnectionUploadsStatus",
@@ -2119,6 +2478,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "get_external_connection_uploads_status",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetExternalConnectionUpload",
@@ -2128,6 +2488,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "get_external_connection_upload",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetryUpload",
@@ -2137,6 +2498,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "retry_upload",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListFaxApplications",
@@ -2146,6 +2508,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Applications",
         module: "programmable_fax_applications",
         rust_method: "list_fax_applications",
+        item_stream: Some(ItemStream {
+            method: "list_fax_applications_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateFaxApplication",
@@ -2155,6 +2521,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Applications",
         module: "programmable_fax_applications",
         rust_method: "create_fax_application",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetFaxApplication",
@@ -2164,6 +2531,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Applications",
         module: "programmable_fax_applications",
         rust_method: "get_fax_application",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteFaxApplication",
@@ -2173,6 +2541,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Applications",
         module: "programmable_fax_applications",
         rust_method: "delete_fax_application",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateFaxApplication",
@@ -2182,6 +2551,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Applications",
         module: "programmable_fax_applications",
         rust_method: "update_fax_application",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListFaxes",
@@ -2191,6 +2561,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Commands",
         module: "programmable_fax_commands",
         rust_method: "list_faxes",
+        item_stream: Some(ItemStream {
+            method: "list_faxes_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "SendFax",
@@ -2200,6 +2574,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Commands",
         module: "programmable_fax_commands",
         rust_method: "send_fax",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ViewFax",
@@ -2209,6 +2584,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Commands",
         module: "programmable_fax_commands",
         rust_method: "view_fax",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteFax",
@@ -2218,6 +2594,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Commands",
         module: "programmable_fax_commands",
         rust_method: "delete_fax",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CancelFax",
@@ -2227,6 +2604,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Commands",
         module: "programmable_fax_commands",
         rust_method: "cancel_fax",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RefreshFax",
@@ -2236,6 +2614,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Commands",
         module: "programmable_fax_commands",
         rust_method: "refresh_fax",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListFqdnConnections",
@@ -2245,6 +2624,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDN Connections",
         module: "fqdn_connections",
         rust_method: "list_fqdn_connections",
+        item_stream: Some(ItemStream {
+            method: "list_fqdn_connections_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateFqdnConnection",
@@ -2254,6 +2637,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDN Connections",
         module: "fqdn_connections",
         rust_method: "create_fqdn_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveFqdnConnection",
@@ -2263,6 +2647,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDN Connections",
         module: "fqdn_connections",
         rust_method: "retrieve_fqdn_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteFqdnConnection",
@@ -2272,6 +2657,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDN Connections",
         module: "fqdn_connections",
         rust_method: "delete_fqdn_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateFqdnConnection",
@@ -2281,6 +2667,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDN Connections",
         module: "fqdn_connections",
         rust_method: "update_fqdn_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListFqdns",
@@ -2290,6 +2677,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDNs",
         module: "fqdns",
         rust_method: "list_fqdns",
+        item_stream: Some(ItemStream {
+            method: "list_fqdns_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateFqdn",
@@ -2299,6 +2690,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDNs",
         module: "fqdns",
         rust_method: "create_fqdn",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveFqdn",
@@ -2308,6 +2700,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDNs",
         module: "fqdns",
         rust_method: "retrieve_fqdn",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteFqdn",
@@ -2317,6 +2710,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDNs",
         module: "fqdns",
         rust_method: "delete_fqdn",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateFqdn",
@@ -2326,6 +2720,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDNs",
         module: "fqdns",
         rust_method: "update_fqdn",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListGlobalIpAllowedPorts",
@@ -2335,6 +2730,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "list_global_ip_allowed_ports",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetGlobalIpAssignmentHealth",
@@ -2344,6 +2740,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "get_global_ip_assignment_health",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListGlobalIpAssignments",
@@ -2353,6 +2750,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "list_global_ip_assignments",
+        item_stream: Some(ItemStream {
+            method: "list_global_ip_assignments_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateGlobalIpAssignment",
@@ -2362,6 +2763,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "create_global_ip_assignment",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetGlobalIpAssignment",
@@ -2371,6 +2773,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "get_global_ip_assignment",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteGlobalIpAssignment",
@@ -2380,6 +2783,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "delete_global_ip_assignment",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateGlobalIpAssignment",
@@ -2389,6 +2793,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "update_global_ip_assignment",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetGlobalIpAssignmentUsage",
@@ -2398,6 +2803,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "get_global_ip_assignment_usage",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListGlobalIpHealthCheckTypes",
@@ -2407,6 +2813,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "list_global_ip_health_check_types",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListGlobalIpHealthChecks",
@@ -2416,6 +2823,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "list_global_ip_health_checks",
+        item_stream: Some(ItemStream {
+            method: "list_global_ip_health_checks_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateGlobalIpHealthCheck",
@@ -2425,6 +2836,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "create_global_ip_health_check",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetGlobalIpHealthCheck",
@@ -2434,6 +2846,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "get_global_ip_health_check",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteGlobalIpHealthCheck",
@@ -2443,6 +2856,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "delete_global_ip_health_check",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetGlobalIpLatency",
@@ -2452,6 +2866,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "get_global_ip_latency",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListGlobalIpProtocols",
@@ -2461,6 +2876,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "list_global_ip_protocols",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetGlobalIpUsage",
@@ -2470,6 +2886,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "get_global_ip_usage",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListGlobalIps",
@@ -2479,6 +2896,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "list_global_ips",
+        item_stream: Some(ItemStream {
+            method: "list_global_ips_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateGlobalIp",
@@ -2488,6 +2909,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "create_global_ip",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetGlobalIp",
@@ -2497,6 +2919,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "get_global_ip",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteGlobalIp",
@@ -2506,6 +2929,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "delete_global_ip",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListInboundChannels",
@@ -2515,6 +2939,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Channels",
         module: "voice_channels",
         rust_method: "list_inbound_channels",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateOutboundChannels",
@@ -2524,6 +2949,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Channels",
         module: "voice_channels",
         rust_method: "update_outbound_channels",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "list_integration_secrets",
@@ -2533,6 +2959,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Integration Secrets",
         module: "integration_secrets",
         rust_method: "list_integration_secrets",
+        item_stream: Some(ItemStream {
+            method: "list_integration_secrets_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "create_integration_secret",
@@ -2542,6 +2972,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Integration Secrets",
         module: "integration_secrets",
         rust_method: "create_integration_secret",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "delete_integration_secret",
@@ -2551,6 +2982,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Integration Secrets",
         module: "integration_secrets",
         rust_method: "delete_integration_secret",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateInventoryCoverage",
@@ -2560,6 +2992,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Inventory Level",
         module: "inventory_level",
         rust_method: "create_inventory_coverage",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListIpConnections",
@@ -2569,6 +3002,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Connections",
         module: "ip_connections",
         rust_method: "list_ip_connections",
+        item_stream: Some(ItemStream {
+            method: "list_ip_connections_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateIpConnection",
@@ -2578,6 +3015,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Connections",
         module: "ip_connections",
         rust_method: "create_ip_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveIpConnection",
@@ -2587,6 +3025,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Connections",
         module: "ip_connections",
         rust_method: "retrieve_ip_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteIpConnection",
@@ -2596,6 +3035,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Connections",
         module: "ip_connections",
         rust_method: "delete_ip_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateIpConnection",
@@ -2605,6 +3045,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Connections",
         module: "ip_connections",
         rust_method: "update_ip_connection",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListIps",
@@ -2614,6 +3055,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IPs",
         module: "ips",
         rust_method: "list_ips",
+        item_stream: Some(ItemStream {
+            method: "list_ips_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateIp",
@@ -2623,6 +3068,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IPs",
         module: "ips",
         rust_method: "create_ip",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveIp",
@@ -2632,6 +3078,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IPs",
         module: "ips",
         rust_method: "retrieve_ip",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteIp",
@@ -2641,6 +3088,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IPs",
         module: "ips",
         rust_method: "delete_ip",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateIp",
@@ -2650,6 +3098,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IPs",
         module: "ips",
         rust_method: "update_ip",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateBillingGroupReport",
@@ -2659,6 +3108,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reports",
         module: "reports",
         rust_method: "create_billing_group_report",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetBillingGroupReport",
@@ -2668,6 +3118,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reports",
         module: "reports",
         rust_method: "get_billing_group_report",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetAllNumbersChannelZones",
@@ -2677,6 +3128,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Channels",
         module: "voice_channels",
         rust_method: "get_all_numbers_channel_zones",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetNumbersChannelZones",
@@ -2686,6 +3138,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Channels",
         module: "voice_channels",
         rust_method: "get_numbers_channel_zones",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListManagedAccounts",
@@ -2695,6 +3148,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Managed Accounts",
         module: "managed_accounts",
         rust_method: "list_managed_accounts",
+        item_stream: Some(ItemStream {
+            method: "list_managed_accounts_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateManagedAccount",
@@ -2704,6 +3161,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Managed Accounts",
         module: "managed_accounts",
         rust_method: "create_managed_account",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListAllocatableGlobalOutboundChannels",
@@ -2713,6 +3171,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Managed Accounts",
         module: "managed_accounts",
         rust_method: "list_allocatable_global_outbound_channels",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveManagedAccount",
@@ -2722,6 +3181,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Managed Accounts",
         module: "managed_accounts",
         rust_method: "retrieve_managed_account",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateManagedAccount",
@@ -2731,6 +3191,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Managed Accounts",
         module: "managed_accounts",
         rust_method: "update_managed_account",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DisableManagedAccount",
@@ -2740,6 +3201,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Managed Accounts",
         module: "managed_accounts",
         rust_method: "disable_managed_account",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "EnableManagedAccount",
@@ -2749,6 +3211,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Managed Accounts",
         module: "managed_accounts",
         rust_method: "enable_managed_account",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateManagedAccountGlobalChannelLimit",
@@ -2758,6 +3221,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Managed Accounts",
         module: "managed_accounts",
         rust_method: "update_managed_account_global_channel_limit",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListMediaStorage",
@@ -2767,6 +3231,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Media Storage API",
         module: "media_storage_api",
         rust_method: "list_media_storage",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateMediaStorage",
@@ -2776,6 +3241,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Media Storage API",
         module: "media_storage_api",
         rust_method: "create_media_storage",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetMediaStorage",
@@ -2785,6 +3251,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Media Storage API",
         module: "media_storage_api",
         rust_method: "get_media_storage",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateMediaStorage",
@@ -2794,6 +3261,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Media Storage API",
         module: "media_storage_api",
         rust_method: "update_media_storage",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteMediaStorage",
@@ -2803,6 +3271,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Media Storage API",
         module: "media_storage_api",
         rust_method: "delete_media_storage",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DownloadMedia",
@@ -2812,6 +3281,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Media Storage API",
         module: "media_storage_api",
         rust_method: "download_media",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "SendMessage",
@@ -2821,6 +3291,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messages",
         module: "messages",
         rust_method: "send_message",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateGroupMmsMessage",
@@ -2830,6 +3301,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messages",
         module: "messages",
         rust_method: "create_group_mms_message",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateLongCodeMessage",
@@ -2839,6 +3311,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messages",
         module: "messages",
         rust_method: "create_long_code_message",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateNumberPoolMessage",
@@ -2848,6 +3321,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messages",
         module: "messages",
         rust_method: "create_number_pool_message",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateShortCodeMessage",
@@ -2857,6 +3331,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messages",
         module: "messages",
         rust_method: "create_short_code_message",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetMessage",
@@ -2866,6 +3341,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messages",
         module: "messages",
         rust_method: "get_message",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListMessagingHostedNumberOrders",
@@ -2875,6 +3351,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Hosted Number",
         module: "messaging_hosted_number",
         rust_method: "list_messaging_hosted_number_orders",
+        item_stream: Some(ItemStream {
+            method: "list_messaging_hosted_number_orders_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateMessagingHostedNumberOrder",
@@ -2884,6 +3364,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Hosted Number",
         module: "messaging_hosted_number",
         rust_method: "create_messaging_hosted_number_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CheckEligibilityNumbers",
@@ -2893,6 +3374,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Hosted Number",
         module: "messaging_hosted_number",
         rust_method: "check_eligibility_numbers",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetMessagingHostedNumberOrder",
@@ -2902,6 +3384,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Hosted Number",
         module: "messaging_hosted_number",
         rust_method: "get_messaging_hosted_number_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UploadMessagingHostedNumberOrderFile",
@@ -2911,6 +3394,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Hosted Number",
         module: "messaging_hosted_number",
         rust_method: "upload_messaging_hosted_number_order_file",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ValidateVerificationCodesForMessagingHostedNumberOrder",
@@ -2920,6 +3404,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Hosted Number",
         module: "messaging_hosted_number",
         rust_method: "validate_verification_codes_for_messaging_hosted_number_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateVerificationCodesForMessagingHostedNumberOrder",
@@ -2929,6 +3414,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Hosted Number",
         module: "messaging_hosted_number",
         rust_method: "create_verification_codes_for_messaging_hosted_number_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteMessagingHostedNumber",
@@ -2938,6 +3424,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Hosted Number",
         module: "messaging_hosted_number",
         rust_method: "delete_messaging_hosted_number",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "BulkUpdateMessagingSettingsOnPhoneNumbers",
@@ -2947,6 +3434,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Configurations",
         module: "number_configurations",
         rust_method: "bulk_update_messaging_settings_on_phone_numbers",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetBulkUpdateMessagingSettingsOnPhoneNumbersStatus",
@@ -2956,6 +3444,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Configurations",
         module: "number_configurations",
         rust_method: "get_bulk_update_messaging_settings_on_phone_numbers_status",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListOptOuts",
@@ -2965,6 +3454,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Advanced OptIn/OptOut",
         module: "advanced_opt_in_opt_out",
         rust_method: "list_opt_outs",
+        item_stream: Some(ItemStream {
+            method: "list_opt_outs_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ListProfileMetrics",
@@ -2974,6 +3467,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Profiles",
         module: "messaging_profiles",
         rust_method: "list_profile_metrics",
+        item_stream: Some(ItemStream {
+            method: "list_profile_metrics_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ListMessagingProfiles",
@@ -2983,6 +3480,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Profiles",
         module: "messaging_profiles",
         rust_method: "list_messaging_profiles",
+        item_stream: Some(ItemStream {
+            method: "list_messaging_profiles_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateMessagingProfile",
@@ -2992,6 +3493,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Profiles",
         module: "messaging_profiles",
         rust_method: "create_messaging_profile",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveMessagingProfile",
@@ -3001,6 +3503,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Profiles",
         module: "messaging_profiles",
         rust_method: "retrieve_messaging_profile",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteMessagingProfile",
@@ -3010,6 +3513,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Profiles",
         module: "messaging_profiles",
         rust_method: "delete_messaging_profile",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateMessagingProfile",
@@ -3019,6 +3523,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Profiles",
         module: "messaging_profiles",
         rust_method: "update_messaging_profile",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetMessagingProfileMetrics",
@@ -3028,6 +3533,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Profiles",
         module: "messaging_profiles",
         rust_method: "get_messaging_profile_metrics",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListProfilePhoneNumbers",
@@ -3037,6 +3543,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Profiles",
         module: "messaging_profiles",
         rust_method: "list_profile_phone_numbers",
+        item_stream: Some(ItemStream {
+            method: "list_profile_phone_numbers_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ListProfileShortCodes",
@@ -3046,6 +3556,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Profiles",
         module: "messaging_profiles",
         rust_method: "list_profile_short_codes",
+        item_stream: Some(ItemStream {
+            method: "list_profile_short_codes_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetAutorespConfigs",
@@ -3055,6 +3569,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Advanced OptIn/OptOut",
         module: "advanced_opt_in_opt_out",
         rust_method: "get_autoresp_configs",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateAutorespConfig",
@@ -3064,6 +3579,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Advanced OptIn/OptOut",
         module: "advanced_opt_in_opt_out",
         rust_method: "create_autoresp_config",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetAutorespConfig",
@@ -3073,6 +3589,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Advanced OptIn/OptOut",
         module: "advanced_opt_in_opt_out",
         rust_method: "get_autoresp_config",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateAutoRespConfig",
@@ -3082,6 +3599,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Advanced OptIn/OptOut",
         module: "advanced_opt_in_opt_out",
         rust_method: "update_auto_resp_config",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteAutorespConfig",
@@ -3091,6 +3609,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Advanced OptIn/OptOut",
         module: "advanced_opt_in_opt_out",
         rust_method: "delete_autoresp_config",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListVerificationRequests",
@@ -3100,6 +3619,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Tollfree Verification",
         module: "messaging_tollfree_verification",
         rust_method: "list_verification_requests",
+        item_stream: Some(ItemStream {
+            method: "list_verification_requests_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "SubmitVerificationRequest",
@@ -3109,6 +3632,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Tollfree Verification",
         module: "messaging_tollfree_verification",
         rust_method: "submit_verification_request",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetVerificationRequest",
@@ -3118,6 +3642,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Tollfree Verification",
         module: "messaging_tollfree_verification",
         rust_method: "get_verification_request",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteVerificationRequest",
@@ -3127,6 +3652,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Tollfree Verification",
         module: "messaging_tollfree_verification",
         rust_method: "delete_verification_request",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateVerificationRequest",
@@ -3136,6 +3662,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging Tollfree Verification",
         module: "messaging_tollfree_verification",
         rust_method: "update_verification_request",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListMessagingUrlDomains",
@@ -3145,6 +3672,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging URL Domains",
         module: "messaging_url_domains",
         rust_method: "list_messaging_url_domains",
+        item_stream: Some(ItemStream {
+            method: "list_messaging_url_domains_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "post_messsages_rcs",
@@ -3154,6 +3685,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "RCS messaging",
         module: "rcs_messaging",
         rust_method: "post_messsages_rcs",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetMobileNetworkOperators",
@@ -3163,6 +3695,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Mobile Network Operators",
         module: "mobile_network_operators",
         rust_method: "get_mobile_network_operators",
+        item_stream: Some(ItemStream {
+            method: "get_mobile_network_operators_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ListPushCredentials",
@@ -3172,6 +3708,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Push Credentials",
         module: "push_credentials",
         rust_method: "list_push_credentials",
+        item_stream: Some(ItemStream {
+            method: "list_push_credentials_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreatePushCredential",
@@ -3181,6 +3721,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Push Credentials",
         module: "push_credentials",
         rust_method: "create_push_credential",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetPushCredentialById",
@@ -3190,6 +3731,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Push Credentials",
         module: "push_credentials",
         rust_method: "get_push_credential_by_id",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeletePushCredentialById",
@@ -3199,6 +3741,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Push Credentials",
         module: "push_credentials",
         rust_method: "delete_push_credential_by_id",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListNetworkCoverage",
@@ -3208,6 +3751,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Coverage",
         module: "coverage",
         rust_method: "list_network_coverage",
+        item_stream: Some(ItemStream {
+            method: "list_network_coverage_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ListNetworks",
@@ -3217,6 +3764,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "list_networks",
+        item_stream: Some(ItemStream {
+            method: "list_networks_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateNetwork",
@@ -3226,6 +3777,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "create_network",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetNetwork",
@@ -3235,6 +3787,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "get_network",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteNetwork",
@@ -3244,6 +3797,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "delete_network",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateNetwork",
@@ -3253,6 +3807,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "update_network",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetDefaultGateway",
@@ -3262,6 +3817,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "get_default_gateway",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateDefaultGateway",
@@ -3271,6 +3827,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "create_default_gateway",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteDefaultGateway",
@@ -3280,6 +3837,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "delete_default_gateway",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListNetworkInterfaces",
@@ -3289,6 +3847,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "list_network_interfaces",
+        item_stream: Some(ItemStream {
+            method: "list_network_interfaces_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ListNotificationChannels",
@@ -3298,6 +3860,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "list_notification_channels",
+        item_stream: Some(ItemStream {
+            method: "list_notification_channels_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateNotificationChannels",
@@ -3307,6 +3873,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "create_notification_channels",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetNotificationChannel",
@@ -3316,6 +3883,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "get_notification_channel",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteNotificationChannel",
@@ -3325,6 +3893,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "delete_notification_channel",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateNotificationChannel",
@@ -3334,6 +3903,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "update_notification_channel",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "FindNotificationsEventsConditions",
@@ -3343,6 +3913,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "find_notifications_events_conditions",
+        item_stream: Some(ItemStream {
+            method: "find_notifications_events_conditions_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "FindNotificationsEvents",
@@ -3352,6 +3926,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "find_notifications_events",
+        item_stream: Some(ItemStream {
+            method: "find_notifications_events_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "FindNotificationsProfiles",
@@ -3361,6 +3939,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "find_notifications_profiles",
+        item_stream: Some(ItemStream {
+            method: "find_notifications_profiles_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateNotificationProfile",
@@ -3370,6 +3952,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "create_notification_profile",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetNotificationProfile",
@@ -3379,6 +3962,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "get_notification_profile",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteNotificationProfile",
@@ -3388,6 +3972,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "delete_notification_profile",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateNotificationProfile",
@@ -3397,6 +3982,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "update_notification_profile",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListNotificationSettings",
@@ -3406,6 +3992,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "list_notification_settings",
+        item_stream: Some(ItemStream {
+            method: "list_notification_settings_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateNotificationSetting",
@@ -3415,6 +4005,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "create_notification_setting",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetNotificationSetting",
@@ -3424,6 +4015,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "get_notification_setting",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteNotificationSetting",
@@ -3433,6 +4025,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "delete_notification_setting",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListNumberBlockOrders",
@@ -3442,6 +4035,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Block Orders",
         module: "phone_number_block_orders",
         rust_method: "list_number_block_orders",
+        item_stream: Some(ItemStream {
+            method: "list_number_block_orders_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateNumberBlockOrder",
@@ -3451,6 +4048,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Block Orders",
         module: "phone_number_block_orders",
         rust_method: "create_number_block_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveNumberBlockOrder",
@@ -3460,6 +4058,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Block Orders",
         module: "phone_number_block_orders",
         rust_method: "retrieve_number_block_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "LookupNumber",
@@ -3469,6 +4068,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Lookup",
         module: "number_lookup",
         rust_method: "lookup_number",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveOrderPhoneNumbers",
@@ -3478,6 +4078,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "retrieve_order_phone_numbers",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "updateNumberOrderPhoneNumberRequirementGroup",
@@ -3487,6 +4088,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Groups",
         module: "requirement_groups",
         rust_method: "update_number_order_phone_number_requirement_group",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetNumberOrderPhoneNumber",
@@ -3496,6 +4098,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "get_number_order_phone_number",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateNumberOrderPhoneNumber",
@@ -3505,6 +4108,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "update_number_order_phone_number",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListNumberOrders",
@@ -3514,6 +4118,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "list_number_orders",
+        item_stream: Some(ItemStream {
+            method: "list_number_orders_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateNumberOrder",
@@ -3523,6 +4131,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "create_number_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveNumberOrder",
@@ -3532,6 +4141,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "retrieve_number_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateNumberOrder",
@@ -3541,6 +4151,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "update_number_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListNumberReservations",
@@ -3550,6 +4161,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Reservations",
         module: "phone_number_reservations",
         rust_method: "list_number_reservations",
+        item_stream: Some(ItemStream {
+            method: "list_number_reservations_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateNumberReservation",
@@ -3559,6 +4174,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Reservations",
         module: "phone_number_reservations",
         rust_method: "create_number_reservation",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveNumberReservation",
@@ -3568,6 +4184,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Reservations",
         module: "phone_number_reservations",
         rust_method: "retrieve_number_reservation",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ExtendNumberReservationExpiryTime",
@@ -3577,6 +4194,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Reservations",
         module: "phone_number_reservations",
         rust_method: "extend_number_reservation_expiry_time",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PostNumbersFeatures",
@@ -3586,6 +4204,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "numbers features",
         module: "numbers_features",
         rust_method: "post_numbers_features",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "OperatorConnectRefresh",
@@ -3595,6 +4214,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "operator_connect_refresh",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListOtaUpdates",
@@ -3604,6 +4224,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OTA updates",
         module: "ota_updates",
         rust_method: "list_ota_updates",
+        item_stream: Some(ItemStream {
+            method: "list_ota_updates_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetOtaUpdate",
@@ -3613,6 +4237,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OTA updates",
         module: "ota_updates",
         rust_method: "get_ota_update",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListOutboundVoiceProfiles",
@@ -3622,6 +4247,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Outbound Voice Profiles",
         module: "outbound_voice_profiles",
         rust_method: "list_outbound_voice_profiles",
+        item_stream: Some(ItemStream {
+            method: "list_outbound_voice_profiles_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateVoiceProfile",
@@ -3631,6 +4260,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Outbound Voice Profiles",
         module: "outbound_voice_profiles",
         rust_method: "create_voice_profile",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetOutboundVoiceProfile",
@@ -3640,6 +4270,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Outbound Voice Profiles",
         module: "outbound_voice_profiles",
         rust_method: "get_outbound_voice_profile",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteOutboundVoiceProfile",
@@ -3649,6 +4280,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Outbound Voice Profiles",
         module: "outbound_voice_profiles",
         rust_method: "delete_outbound_voice_profile",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateOutboundVoiceProfile",
@@ -3658,6 +4290,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Outbound Voice Profiles",
         module: "outbound_voice_profiles",
         rust_method: "update_outbound_voice_profile",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetPartnerCampaignsSharedByUser",
@@ -3667,6 +4300,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Shared Campaigns",
         module: "shared_campaigns",
         rust_method: "get_partner_campaigns_shared_by_user",
+        item_stream: Some(ItemStream {
+            method: "get_partner_campaigns_shared_by_user_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetPartnerCampaignSharingStatus",
@@ -3676,6 +4313,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Shared Campaigns",
         module: "shared_campaigns",
         rust_method: "get_partner_campaign_sharing_status",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetSharedCampaigns",
@@ -3685,6 +4323,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Shared Campaigns",
         module: "shared_campaigns",
         rust_method: "get_shared_campaigns",
+        item_stream: Some(ItemStream {
+            method: "get_shared_campaigns_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetSharedCampaign",
@@ -3694,6 +4336,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Shared Campaigns",
         module: "shared_campaigns",
         rust_method: "get_shared_campaign",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateSharedCampaign",
@@ -3703,6 +4346,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Shared Campaigns",
         module: "shared_campaigns",
         rust_method: "update_shared_campaign",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetAutoRechargePrefs",
@@ -3712,6 +4356,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "AutoRechargePreferences",
         module: "auto_recharge_preferences",
         rust_method: "get_auto_recharge_prefs",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateAutoRechargePrefs",
@@ -3721,6 +4366,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "AutoRechargePreferences",
         module: "auto_recharge_preferences",
         rust_method: "update_auto_recharge_prefs",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PostAssignMessagingProfileToCampaign",
@@ -3730,6 +4376,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bulk Phone Number Campaigns",
         module: "bulk_phone_number_campaigns",
         rust_method: "post_assign_messaging_profile_to_campaign",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetAssignmentTaskStatus",
@@ -3739,6 +4386,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bulk Phone Number Campaigns",
         module: "bulk_phone_number_campaigns",
         rust_method: "get_assignment_task_status",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetPhoneNumberStatus",
@@ -3748,6 +4396,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bulk Phone Number Campaigns",
         module: "bulk_phone_number_campaigns",
         rust_method: "get_phone_number_status",
+        item_stream: Some(ItemStream {
+            method: "get_phone_number_status_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ListPhoneNumberBlocksJobs",
@@ -3757,6 +4409,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Blocks Background Jobs",
         module: "phone_number_blocks_background_jobs",
         rust_method: "list_phone_number_blocks_jobs",
+        item_stream: Some(ItemStream {
+            method: "list_phone_number_blocks_jobs_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreatePhoneNumberBlockDeletionJob",
@@ -3766,6 +4422,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Blocks Background Jobs",
         module: "phone_number_blocks_background_jobs",
         rust_method: "create_phone_number_block_deletion_job",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetPhoneNumberBlocksJob",
@@ -3775,6 +4432,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Blocks Background Jobs",
         module: "phone_number_blocks_background_jobs",
         rust_method: "get_phone_number_blocks_job",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetAllPhoneNumberCampaigns",
@@ -3784,6 +4442,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Campaigns",
         module: "phone_number_campaigns",
         rust_method: "get_all_phone_number_campaigns",
+        item_stream: Some(ItemStream {
+            method: "get_all_phone_number_campaigns_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreatePhoneNumberCampaign",
@@ -3793,6 +4455,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Campaigns",
         module: "phone_number_campaigns",
         rust_method: "create_phone_number_campaign",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetSinglePhoneNumberCampaign",
@@ -3802,6 +4465,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Campaigns",
         module: "phone_number_campaigns",
         rust_method: "get_single_phone_number_campaign",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PutPhoneNumberCampaign",
@@ -3811,6 +4475,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Campaigns",
         module: "phone_number_campaigns",
         rust_method: "put_phone_number_campaign",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeletePhoneNumberCampaign",
@@ -3820,6 +4485,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Campaigns",
         module: "phone_number_campaigns",
         rust_method: "delete_phone_number_campaign",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListPhoneNumbers",
@@ -3829,6 +4495,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "list_phone_numbers",
+        item_stream: Some(ItemStream {
+            method: "list_phone_numbers_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ListCsvDownloads",
@@ -3838,6 +4508,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CSV Downloads",
         module: "csv_downloads",
         rust_method: "list_csv_downloads",
+        item_stream: Some(ItemStream {
+            method: "list_csv_downloads_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateCsvDownload",
@@ -3847,6 +4521,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CSV Downloads",
         module: "csv_downloads",
         rust_method: "create_csv_download",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetCsvDownload",
@@ -3856,6 +4531,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CSV Downloads",
         module: "csv_downloads",
         rust_method: "get_csv_download",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListPhoneNumbersJobs",
@@ -3865,6 +4541,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bulk Phone Number Operations",
         module: "bulk_phone_number_operations",
         rust_method: "list_phone_numbers_jobs",
+        item_stream: Some(ItemStream {
+            method: "list_phone_numbers_jobs_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateDeletePhoneNumbersJob",
@@ -3874,6 +4554,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bulk Phone Number Operations",
         module: "bulk_phone_number_operations",
         rust_method: "create_delete_phone_numbers_job",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreatePhoneNumbersJobUpdateEmergencySettings",
@@ -3883,6 +4564,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bulk Phone Number Operations",
         module: "bulk_phone_number_operations",
         rust_method: "create_phone_numbers_job_update_emergency_settings",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateUpdatePhoneNumbersJob",
@@ -3892,6 +4574,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bulk Phone Number Operations",
         module: "bulk_phone_number_operations",
         rust_method: "create_update_phone_numbers_job",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrievePhoneNumbersJob",
@@ -3901,6 +4584,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bulk Phone Number Operations",
         module: "bulk_phone_number_operations",
         rust_method: "retrieve_phone_numbers_job",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListPhoneNumbersWithMessagingSettings",
@@ -3910,6 +4594,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Configurations",
         module: "number_configurations",
         rust_method: "list_phone_numbers_with_messaging_settings",
+        item_stream: Some(ItemStream {
+            method: "list_phone_numbers_with_messaging_settings_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "SlimListPhoneNumbers",
@@ -3919,6 +4607,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "slim_list_phone_numbers",
+        item_stream: Some(ItemStream {
+            method: "slim_list_phone_numbers_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ListPhoneNumbersWithVoiceSettings",
@@ -3928,6 +4620,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "list_phone_numbers_with_voice_settings",
+        item_stream: Some(ItemStream {
+            method: "list_phone_numbers_with_voice_settings_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "RetrievePhoneNumber",
@@ -3937,6 +4633,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "retrieve_phone_number",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeletePhoneNumber",
@@ -3946,6 +4643,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "delete_phone_number",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdatePhoneNumber",
@@ -3955,6 +4653,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "update_phone_number",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PhoneNumberBundleStatusChange",
@@ -3964,6 +4663,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "phone_number_bundle_status_change",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "EnablePhoneNumberEmergency",
@@ -3973,6 +4673,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "enable_phone_number_emergency",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetPhoneNumberMessagingSettings",
@@ -3982,6 +4683,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Configurations",
         module: "number_configurations",
         rust_method: "get_phone_number_messaging_settings",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdatePhoneNumberMessagingSettings",
@@ -3991,6 +4693,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Configurations",
         module: "number_configurations",
         rust_method: "update_phone_number_messaging_settings",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetPhoneNumberVoiceSettings",
@@ -4000,6 +4703,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "get_phone_number_voice_settings",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdatePhoneNumberVoiceSettings",
@@ -4009,6 +4713,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "update_phone_number_voice_settings",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetVoicemail",
@@ -4018,6 +4723,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voicemail",
         module: "voicemail",
         rust_method: "get_voicemail",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateVoicemail",
@@ -4027,6 +4733,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voicemail",
         module: "voicemail",
         rust_method: "create_voicemail",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateVoicemail",
@@ -4036,6 +4743,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voicemail",
         module: "voicemail",
         rust_method: "update_voicemail",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListRegulatoryRequirementsPhoneNumbers",
@@ -4045,6 +4753,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Regulatory Requirements",
         module: "regulatory_requirements",
         rust_method: "list_regulatory_requirements_phone_numbers",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PostPortabilityCheck",
@@ -4054,6 +4763,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Porting",
         module: "phone_number_porting",
         rust_method: "post_portability_check",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "listPortingEvents",
@@ -4063,6 +4773,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_events",
+        item_stream: Some(ItemStream {
+            method: "list_porting_events_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "showPortingEvent",
@@ -4072,6 +4786,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "show_porting_event",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "republishPortingEvent",
@@ -4081,6 +4796,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "republish_porting_event",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PreviewLoaConfigurationParams",
@@ -4090,6 +4806,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "preview_loa_configuration_params",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListLoaConfigurations",
@@ -4099,6 +4816,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_loa_configurations",
+        item_stream: Some(ItemStream {
+            method: "list_loa_configurations_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateLoaConfiguration",
@@ -4108,6 +4829,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_loa_configuration",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetLoaConfiguration",
@@ -4117,6 +4839,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "get_loa_configuration",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteLoaConfiguration",
@@ -4126,6 +4849,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "delete_loa_configuration",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateLoaConfiguration",
@@ -4135,6 +4859,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "update_loa_configuration",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PreviewLoaConfiguration",
@@ -4144,6 +4869,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "preview_loa_configuration",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListPortingReports",
@@ -4153,6 +4879,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_reports",
+        item_stream: Some(ItemStream {
+            method: "list_porting_reports_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreatePortingReport",
@@ -4162,6 +4892,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_porting_report",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetPortingReport",
@@ -4171,6 +4902,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "get_porting_report",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListPortingOrders",
@@ -4180,6 +4912,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_orders",
+        item_stream: Some(ItemStream {
+            method: "list_porting_orders_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreatePortingOrder",
@@ -4189,6 +4925,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_porting_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListExceptionTypes",
@@ -4198,6 +4935,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_exception_types",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListPhoneNumberConfigurations",
@@ -4207,6 +4945,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_phone_number_configurations",
+        item_stream: Some(ItemStream {
+            method: "list_phone_number_configurations_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreatePhoneNumberConfigurations",
@@ -4216,6 +4958,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_phone_number_configurations",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetPortingOrder",
@@ -4225,6 +4968,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "get_porting_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeletePortingOrder",
@@ -4234,6 +4978,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "delete_porting_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdatePortingOrder",
@@ -4243,6 +4988,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "update_porting_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ActivatePortingOrder",
@@ -4252,6 +4998,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "activate_porting_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CancelPortingOrder",
@@ -4261,6 +5008,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "cancel_porting_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ConfirmPortingOrder",
@@ -4270,6 +5018,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "confirm_porting_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "SharePortingOrder",
@@ -4279,6 +5028,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "share_porting_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListPortingOrderActivationJobs",
@@ -4288,6 +5038,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_order_activation_jobs",
+        item_stream: Some(ItemStream {
+            method: "list_porting_order_activation_jobs_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetPortingOrdersActivationJob",
@@ -4297,6 +5051,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "get_porting_orders_activation_job",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdatePortingOrdersActivationJob",
@@ -4306,6 +5061,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "update_porting_orders_activation_job",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListAdditionalDocuments",
@@ -4315,6 +5071,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_additional_documents",
+        item_stream: Some(ItemStream {
+            method: "list_additional_documents_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateAdditionalDocuments",
@@ -4324,6 +5084,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_additional_documents",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteAdditionalDocument",
@@ -4333,6 +5094,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "delete_additional_document",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListAllowedFocWindows",
@@ -4342,6 +5104,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_allowed_foc_windows",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListPortingOrderComments",
@@ -4351,6 +5114,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_order_comments",
+        item_stream: Some(ItemStream {
+            method: "list_porting_order_comments_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreatePortingOrderComment",
@@ -4360,6 +5127,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_porting_order_comment",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetPortingOrderLoaTemplate",
@@ -4369,6 +5137,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "get_porting_order_loa_template",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListPortingOrderRequirements",
@@ -4378,6 +5147,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_order_requirements",
+        item_stream: Some(ItemStream {
+            method: "list_porting_order_requirements_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetPortingOrderSubRequest",
@@ -4387,6 +5160,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "get_porting_order_sub_request",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListVerificationCodes",
@@ -4396,6 +5170,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_verification_codes",
+        item_stream: Some(ItemStream {
+            method: "list_verification_codes_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "SendPortingVerificationCodes",
@@ -4405,6 +5183,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "send_porting_verification_codes",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "VerifyPortingVerificationCodes",
@@ -4414,6 +5193,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "verify_porting_verification_codes",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "listPortingPhoneNumberBlocks",
@@ -4423,6 +5203,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_phone_number_blocks",
+        item_stream: Some(ItemStream {
+            method: "list_porting_phone_number_blocks_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "createPortingPhoneNumberBlock",
@@ -4432,6 +5216,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_porting_phone_number_block",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "deletePortingPhoneNumberBlock",
@@ -4441,6 +5226,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "delete_porting_phone_number_block",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "listPortingPhoneNumberExtensions",
@@ -4450,6 +5236,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_phone_number_extensions",
+        item_stream: Some(ItemStream {
+            method: "list_porting_phone_number_extensions_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "createPortingPhoneNumberExtension",
@@ -4459,6 +5249,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_porting_phone_number_extension",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "deletePortingPhoneNumberExtension",
@@ -4468,6 +5259,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "delete_porting_phone_number_extension",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListPortingPhoneNumbers",
@@ -4477,6 +5269,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_phone_numbers",
+        item_stream: Some(ItemStream {
+            method: "list_porting_phone_numbers_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ListPortoutRequest",
@@ -4486,6 +5282,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "list_portout_request",
+        item_stream: Some(ItemStream {
+            method: "list_portout_request_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "listPortoutEvents",
@@ -4495,6 +5295,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "list_portout_events",
+        item_stream: Some(ItemStream {
+            method: "list_portout_events_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "showPortoutEvent",
@@ -4504,6 +5308,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "show_portout_event",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "republishPortoutEvent",
@@ -4513,6 +5318,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "republish_portout_event",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListPortoutRejections",
@@ -4522,6 +5328,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "list_portout_rejections",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListPortoutReports",
@@ -4531,6 +5338,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "list_portout_reports",
+        item_stream: Some(ItemStream {
+            method: "list_portout_reports_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreatePortoutReport",
@@ -4540,6 +5351,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "create_portout_report",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetPortoutReport",
@@ -4549,6 +5361,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "get_portout_report",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "FindPortoutRequest",
@@ -4558,6 +5371,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "find_portout_request",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "FindPortoutComments",
@@ -4567,6 +5381,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "find_portout_comments",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PostPortRequestComment",
@@ -4576,6 +5391,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "post_port_request_comment",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetPortRequestSupportingDocuments",
@@ -4585,6 +5401,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "get_port_request_supporting_documents",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PostPortRequestSupportingDocuments",
@@ -4594,6 +5411,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "post_port_request_supporting_documents",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdatePortoutStatus",
@@ -4603,6 +5421,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "update_portout_status",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetPrivateWirelessGateways",
@@ -4612,6 +5431,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Private Wireless Gateways",
         module: "private_wireless_gateways",
         rust_method: "get_private_wireless_gateways",
+        item_stream: Some(ItemStream {
+            method: "get_private_wireless_gateways_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreatePrivateWirelessGateway",
@@ -4621,6 +5444,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Private Wireless Gateways",
         module: "private_wireless_gateways",
         rust_method: "create_private_wireless_gateway",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetPrivateWirelessGateway",
@@ -4630,6 +5454,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Private Wireless Gateways",
         module: "private_wireless_gateways",
         rust_method: "get_private_wireless_gateway",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteWirelessGateway",
@@ -4639,6 +5464,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Private Wireless Gateways",
         module: "private_wireless_gateways",
         rust_method: "delete_wireless_gateway",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListPublicInternetGateways",
@@ -4648,6 +5474,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Public Internet Gateways",
         module: "public_internet_gateways",
         rust_method: "list_public_internet_gateways",
+        item_stream: Some(ItemStream {
+            method: "list_public_internet_gateways_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreatePublicInternetGateway",
@@ -4657,6 +5487,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Public Internet Gateways",
         module: "public_internet_gateways",
         rust_method: "create_public_internet_gateway",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetPublicInternetGateway",
@@ -4666,6 +5497,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Public Internet Gateways",
         module: "public_internet_gateways",
         rust_method: "get_public_internet_gateway",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeletePublicInternetGateway",
@@ -4675,6 +5507,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Public Internet Gateways",
         module: "public_internet_gateways",
         rust_method: "delete_public_internet_gateway",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveCallQueue",
@@ -4684,6 +5517,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Queue Commands",
         module: "queue_commands",
         rust_method: "retrieve_call_queue",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListQueueCalls",
@@ -4693,6 +5527,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Queue Commands",
         module: "queue_commands",
         rust_method: "list_queue_calls",
+        item_stream: Some(ItemStream {
+            method: "list_queue_calls_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "RetrieveCallFromQueue",
@@ -4702,6 +5540,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Queue Commands",
         module: "queue_commands",
         rust_method: "retrieve_call_from_queue",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "get_rcs_agents",
@@ -4711,6 +5550,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "RCS messaging",
         module: "rcs_messaging",
         rust_method: "get_rcs_agents",
+        item_stream: Some(ItemStream {
+            method: "get_rcs_agents_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "get_rcs_agents_id",
@@ -4720,6 +5563,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "RCS messaging",
         module: "rcs_messaging",
         rust_method: "get_rcs_agents_id",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "patch_rcs_agents_id",
@@ -4729,6 +5573,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "RCS messaging",
         module: "rcs_messaging",
         rust_method: "patch_rcs_agents_id",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "getRecordingTranscriptions",
@@ -4738,6 +5583,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "get_recording_transcriptions",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "getRecordingTranscription",
@@ -4747,6 +5593,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "get_recording_transcription",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "deleteRecordingTranscription",
@@ -4756,6 +5603,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "delete_recording_transcription",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetRecordings",
@@ -4765,6 +5613,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "get_recordings",
+        item_stream: Some(ItemStream {
+            method: "get_recordings_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "DeleteRecordings",
@@ -4774,6 +5626,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "delete_recordings",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetRecording",
@@ -4783,6 +5636,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "get_recording",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteRecording",
@@ -4792,6 +5646,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "delete_recording",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListRegions",
@@ -4801,6 +5656,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Regions",
         module: "regions",
         rust_method: "list_regions",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListRegulatoryRequirements",
@@ -4810,6 +5666,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Regulatory Requirements",
         module: "regulatory_requirements",
         rust_method: "list_regulatory_requirements",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetCDRUsageReportSync",
@@ -4819,6 +5676,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CDR Usage Reports",
         module: "cdr_usage_reports",
         rust_method: "get_cdr_usage_report_sync",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetMdrUsageReports",
@@ -4828,6 +5686,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Usage Reports",
         module: "mdr_usage_reports",
         rust_method: "get_mdr_usage_reports",
+        item_stream: Some(ItemStream {
+            method: "get_mdr_usage_reports_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "SubmitUsageReport",
@@ -4837,6 +5699,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Usage Reports",
         module: "mdr_usage_reports",
         rust_method: "submit_usage_report",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetMDRUsageReportSync",
@@ -4846,6 +5709,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Usage Reports",
         module: "mdr_usage_reports",
         rust_method: "get_mdr_usage_report_sync",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetUsageReport",
@@ -4855,6 +5719,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Usage Reports",
         module: "mdr_usage_reports",
         rust_method: "get_usage_report",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteUsageReport",
@@ -4864,6 +5729,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Usage Reports",
         module: "mdr_usage_reports",
         rust_method: "delete_usage_report",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetPaginatedMdrs",
@@ -4873,6 +5739,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Detail Reports",
         module: "mdr_detail_reports",
         rust_method: "get_paginated_mdrs",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetPaginatedWdrs",
@@ -4882,6 +5749,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WDR Detail Reports",
         module: "wdr_detail_reports",
         rust_method: "get_paginated_wdrs",
+        item_stream: Some(ItemStream {
+            method: "get_paginated_wdrs_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetRequirementGroups",
@@ -4891,6 +5762,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Groups",
         module: "requirement_groups",
         rust_method: "get_requirement_groups",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateRequirementGroup",
@@ -4900,6 +5772,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Groups",
         module: "requirement_groups",
         rust_method: "create_requirement_group",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetRequirementGroup",
@@ -4909,6 +5782,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Groups",
         module: "requirement_groups",
         rust_method: "get_requirement_group",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteRequirementGroup",
@@ -4918,6 +5792,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Groups",
         module: "requirement_groups",
         rust_method: "delete_requirement_group",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateRequirementGroup",
@@ -4927,6 +5802,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Groups",
         module: "requirement_groups",
         rust_method: "update_requirement_group",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "SubmitRequirementGroup",
@@ -4936,6 +5812,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Groups",
         module: "requirement_groups",
         rust_method: "submit_requirement_group",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListRequirementTypes",
@@ -4945,6 +5822,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Types",
         module: "requirement_types",
         rust_method: "list_requirement_types",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveRequirementType",
@@ -4954,6 +5832,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Types",
         module: "requirement_types",
         rust_method: "retrieve_requirement_type",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListRequirements",
@@ -4963,6 +5842,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirements",
         module: "requirements",
         rust_method: "list_requirements",
+        item_stream: Some(ItemStream {
+            method: "list_requirements_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "RetrieveDocumentRequirements",
@@ -4972,6 +5855,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirements",
         module: "requirements",
         rust_method: "retrieve_document_requirements",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListRoomCompositions",
@@ -4981,6 +5865,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Compositions",
         module: "room_compositions",
         rust_method: "list_room_compositions",
+        item_stream: Some(ItemStream {
+            method: "list_room_compositions_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateRoomComposition",
@@ -4990,6 +5878,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Compositions",
         module: "room_compositions",
         rust_method: "create_room_composition",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ViewRoomComposition",
@@ -4999,6 +5888,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Compositions",
         module: "room_compositions",
         rust_method: "view_room_composition",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteRoomComposition",
@@ -5008,6 +5898,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Compositions",
         module: "room_compositions",
         rust_method: "delete_room_composition",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListRoomParticipants",
@@ -5017,6 +5908,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Participants",
         module: "room_participants",
         rust_method: "list_room_participants",
+        item_stream: Some(ItemStream {
+            method: "list_room_participants_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ViewRoomParticipant",
@@ -5026,6 +5921,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Participants",
         module: "room_participants",
         rust_method: "view_room_participant",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListRoomRecordings",
@@ -5035,6 +5931,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Recordings",
         module: "room_recordings",
         rust_method: "list_room_recordings",
+        item_stream: Some(ItemStream {
+            method: "list_room_recordings_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "DeleteRoomRecordings",
@@ -5044,6 +5944,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Recordings",
         module: "room_recordings",
         rust_method: "delete_room_recordings",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ViewRoomRecording",
@@ -5053,6 +5954,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Recordings",
         module: "room_recordings",
         rust_method: "view_room_recording",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteRoomRecording",
@@ -5062,6 +5964,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Recordings",
         module: "room_recordings",
         rust_method: "delete_room_recording",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListRoomSessions",
@@ -5071,6 +5974,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Sessions",
         module: "room_sessions",
         rust_method: "list_room_sessions",
+        item_stream: Some(ItemStream {
+            method: "list_room_sessions_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ViewRoomSession",
@@ -5080,6 +5987,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Sessions",
         module: "room_sessions",
         rust_method: "view_room_session",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "EndSession",
@@ -5089,6 +5997,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Sessions",
         module: "room_sessions",
         rust_method: "end_session",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "KickParticipantInSession",
@@ -5098,6 +6007,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Sessions",
         module: "room_sessions",
         rust_method: "kick_participant_in_session",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "MuteParticipantInSession",
@@ -5107,6 +6017,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Sessions",
         module: "room_sessions",
         rust_method: "mute_participant_in_session",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UnmuteParticipantInSession",
@@ -5116,6 +6027,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Sessions",
         module: "room_sessions",
         rust_method: "unmute_participant_in_session",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveListRoomParticipants",
@@ -5125,6 +6037,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Sessions",
         module: "room_sessions",
         rust_method: "retrieve_list_room_participants",
+        item_stream: Some(ItemStream {
+            method: "retrieve_list_room_participants_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ListRooms",
@@ -5134,6 +6050,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Rooms",
         module: "rooms",
         rust_method: "list_rooms",
+        item_stream: Some(ItemStream {
+            method: "list_rooms_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateRoom",
@@ -5143,6 +6063,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Rooms",
         module: "rooms",
         rust_method: "create_room",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ViewRoom",
@@ -5152,6 +6073,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Rooms",
         module: "rooms",
         rust_method: "view_room",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteRoom",
@@ -5161,6 +6083,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Rooms",
         module: "rooms",
         rust_method: "delete_room",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateRoom",
@@ -5170,6 +6093,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Rooms",
         module: "rooms",
         rust_method: "update_room",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateRoomClientToken",
@@ -5179,6 +6103,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Rooms Client Tokens",
         module: "rooms_client_tokens",
         rust_method: "create_room_client_token",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RefreshRoomClientToken",
@@ -5188,6 +6113,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Rooms Client Tokens",
         module: "rooms_client_tokens",
         rust_method: "refresh_room_client_token",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveListRoomSessions",
@@ -5197,6 +6123,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Rooms",
         module: "rooms",
         rust_method: "retrieve_list_room_sessions",
+        item_stream: Some(ItemStream {
+            method: "retrieve_list_room_sessions_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ListShortCodes",
@@ -5206,6 +6136,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Short Codes",
         module: "short_codes",
         rust_method: "list_short_codes",
+        item_stream: Some(ItemStream {
+            method: "list_short_codes_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "RetrieveShortCode",
@@ -5215,6 +6149,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Short Codes",
         module: "short_codes",
         rust_method: "retrieve_short_code",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateShortCode",
@@ -5224,6 +6159,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Short Codes",
         module: "short_codes",
         rust_method: "update_short_code",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListSimCardActions",
@@ -5233,6 +6169,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Actions",
         module: "sim_card_actions",
         rust_method: "list_sim_card_actions",
+        item_stream: Some(ItemStream {
+            method: "list_sim_card_actions_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetSimCardAction",
@@ -5242,6 +6182,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Actions",
         module: "sim_card_actions",
         rust_method: "get_sim_card_action",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListDataUsageNotifications",
@@ -5251,6 +6192,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "list_data_usage_notifications",
+        item_stream: Some(ItemStream {
+            method: "list_data_usage_notifications_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "PostSimCardDataUsageNotification",
@@ -5260,6 +6205,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "post_sim_card_data_usage_notification",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetSimCardDataUsageNotification",
@@ -5269,6 +6215,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "get_sim_card_data_usage_notification",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteSimCardDataUsageNotifications",
@@ -5278,6 +6225,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "delete_sim_card_data_usage_notifications",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PatchSimCardDataUsageNotification",
@@ -5287,6 +6235,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "patch_sim_card_data_usage_notification",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetSimCardGroupActions",
@@ -5296,6 +6245,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Group Actions",
         module: "sim_card_group_actions",
         rust_method: "get_sim_card_group_actions",
+        item_stream: Some(ItemStream {
+            method: "get_sim_card_group_actions_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetSimCardGroupAction",
@@ -5305,6 +6258,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Group Actions",
         module: "sim_card_group_actions",
         rust_method: "get_sim_card_group_action",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetAllSimCardGroups",
@@ -5314,6 +6268,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Groups",
         module: "sim_card_groups",
         rust_method: "get_all_sim_card_groups",
+        item_stream: Some(ItemStream {
+            method: "get_all_sim_card_groups_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateSimCardGroup",
@@ -5323,6 +6281,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Groups",
         module: "sim_card_groups",
         rust_method: "create_sim_card_group",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetSimCardGroup",
@@ -5332,6 +6291,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Groups",
         module: "sim_card_groups",
         rust_method: "get_sim_card_group",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteSimCardGroup",
@@ -5341,6 +6301,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Groups",
         module: "sim_card_groups",
         rust_method: "delete_sim_card_group",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateSimCardGroup",
@@ -5350,6 +6311,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Groups",
         module: "sim_card_groups",
         rust_method: "update_sim_card_group",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RemoveSimCardGroupPrivateWirelessGateway",
@@ -5359,6 +6321,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Groups",
         module: "sim_card_groups",
         rust_method: "remove_sim_card_group_private_wireless_gateway",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "SetPrivateWirelessGatewayForSimCardGroup",
@@ -5368,6 +6331,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Groups",
         module: "sim_card_groups",
         rust_method: "set_private_wireless_gateway_for_sim_card_group",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PreviewSimCardOrders",
@@ -5377,6 +6341,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Orders",
         module: "sim_card_orders",
         rust_method: "preview_sim_card_orders",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetSimCardOrders",
@@ -5386,6 +6351,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Orders",
         module: "sim_card_orders",
         rust_method: "get_sim_card_orders",
+        item_stream: Some(ItemStream {
+            method: "get_sim_card_orders_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateSimCardOrder",
@@ -5395,6 +6364,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Orders",
         module: "sim_card_orders",
         rust_method: "create_sim_card_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetSimCardOrder",
@@ -5404,6 +6374,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Orders",
         module: "sim_card_orders",
         rust_method: "get_sim_card_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetSimCards",
@@ -5413,6 +6384,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "get_sim_cards",
+        item_stream: Some(ItemStream {
+            method: "get_sim_cards_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "SetPublicIPsBulk",
@@ -5422,6 +6397,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "set_public_i_ps_bulk",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ValidateRegistrationCodes",
@@ -5431,6 +6407,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "validate_registration_codes",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetSimCard",
@@ -5440,6 +6417,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "get_sim_card",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteSimCard",
@@ -5449,6 +6427,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "delete_sim_card",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateSimCard",
@@ -5458,6 +6437,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "update_sim_card",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DisableSimCard",
@@ -5467,6 +6447,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "disable_sim_card",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "EnableSimCard",
@@ -5476,6 +6457,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "enable_sim_card",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RemoveSimCardPublicIp",
@@ -5485,6 +6467,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "remove_sim_card_public_ip",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "SetSimCardPublicIp",
@@ -5494,6 +6477,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "set_sim_card_public_ip",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "SetSimCardStandby",
@@ -5503,6 +6487,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "set_sim_card_standby",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetSimCardActivationCode",
@@ -5512,6 +6497,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "get_sim_card_activation_code",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetSimCardDeviceDetails",
@@ -5521,6 +6507,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "get_sim_card_device_details",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetSimCardPublicIp",
@@ -5530,6 +6517,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "get_sim_card_public_ip",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetWirelessConnectivityLogs",
@@ -5539,6 +6527,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "get_wireless_connectivity_logs",
+        item_stream: Some(ItemStream {
+            method: "get_wireless_connectivity_logs_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "createSiprecConnector",
@@ -5548,6 +6540,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIPREC Connectors",
         module: "siprec_connectors",
         rust_method: "create_siprec_connector",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "getSiprecConnector",
@@ -5557,6 +6550,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIPREC Connectors",
         module: "siprec_connectors",
         rust_method: "get_siprec_connector",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "updateSiprecConnector",
@@ -5566,6 +6560,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIPREC Connectors",
         module: "siprec_connectors",
         rust_method: "update_siprec_connector",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "deleteSiprecConnector",
@@ -5575,6 +6570,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIPREC Connectors",
         module: "siprec_connectors",
         rust_method: "delete_siprec_connector",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetStorageSSLCertificates",
@@ -5584,6 +6580,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket SSL Certificate",
         module: "bucket_ssl_certificate",
         rust_method: "get_storage_ssl_certificates",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "AddStorageSSLCertificate",
@@ -5593,6 +6590,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket SSL Certificate",
         module: "bucket_ssl_certificate",
         rust_method: "add_storage_ssl_certificate",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RemoveStorageSSLCertificate",
@@ -5602,6 +6600,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket SSL Certificate",
         module: "bucket_ssl_certificate",
         rust_method: "remove_storage_ssl_certificate",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetStorageAPIUsage",
@@ -5611,6 +6610,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket Usage",
         module: "bucket_usage",
         rust_method: "get_storage_api_usage",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetBucketUsage",
@@ -5620,6 +6620,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket Usage",
         module: "bucket_usage",
         rust_method: "get_bucket_usage",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreatePresignedObjectUrl",
@@ -5629,6 +6630,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Presigned Object URLs",
         module: "presigned_object_urls",
         rust_method: "create_presigned_object_url",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListMigrationSourceCoverage",
@@ -5638,6 +6640,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "list_migration_source_coverage",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListMigrationSources",
@@ -5647,6 +6650,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "list_migration_sources",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateMigrationSource",
@@ -5656,6 +6660,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "create_migration_source",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetMigrationSource",
@@ -5665,6 +6670,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "get_migration_source",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteMigrationSource",
@@ -5674,6 +6680,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "delete_migration_source",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListMigrations",
@@ -5683,6 +6690,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "list_migrations",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateMigration",
@@ -5692,6 +6700,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "create_migration",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetMigration",
@@ -5701,6 +6710,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "get_migration",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StopMigration",
@@ -5710,6 +6720,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "stop_migration",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListSubNumberOrders",
@@ -5719,6 +6730,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "list_sub_number_orders",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "updateSubNumberOrderRequirementGroup",
@@ -5728,6 +6740,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Groups",
         module: "requirement_groups",
         rust_method: "update_sub_number_order_requirement_group",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetSubNumberOrder",
@@ -5737,6 +6750,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "get_sub_number_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateSubNumberOrder",
@@ -5746,6 +6760,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "update_sub_number_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CancelSubNumberOrder",
@@ -5755,6 +6770,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "cancel_sub_number_order",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateSubNumberOrdersReport",
@@ -5764,6 +6780,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "create_sub_number_orders_report",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetSubNumberOrdersReport",
@@ -5773,6 +6790,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "get_sub_number_orders_report",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DownloadSubNumberOrdersReport",
@@ -5782,6 +6800,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "download_sub_number_orders_report",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "FindTelephonyCredentials",
@@ -5791,6 +6810,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credentials",
         module: "credentials",
         rust_method: "find_telephony_credentials",
+        item_stream: Some(ItemStream {
+            method: "find_telephony_credentials_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateTelephonyCredential",
@@ -5800,6 +6823,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credentials",
         module: "credentials",
         rust_method: "create_telephony_credential",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetTelephonyCredential",
@@ -5809,6 +6833,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credentials",
         module: "credentials",
         rust_method: "get_telephony_credential",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteTelephonyCredential",
@@ -5818,6 +6843,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credentials",
         module: "credentials",
         rust_method: "delete_telephony_credential",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateTelephonyCredential",
@@ -5827,6 +6853,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credentials",
         module: "credentials",
         rust_method: "update_telephony_credential",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateTelephonyCredentialToken",
@@ -5836,6 +6863,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Access Tokens",
         module: "access_tokens",
         rust_method: "create_telephony_credential_token",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetTexmlCalls",
@@ -5845,6 +6873,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_texml_calls",
+        item_stream: Some(ItemStream {
+            method: "get_texml_calls_stream",
+            style: "next-uri",
+        }),
     },
     OperationInfo {
         operation_id: "InitiateTexmlCall",
@@ -5854,6 +6886,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "initiate_texml_call",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetTexmlCall",
@@ -5863,6 +6896,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_texml_call",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateTexmlCall",
@@ -5872,6 +6906,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "update_texml_call",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "FetchTeXMLCallRecordings",
@@ -5881,6 +6916,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "fetch_te_xml_call_recordings",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StartTeXMLCallRecording",
@@ -5890,6 +6926,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "start_te_xml_call_recording",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateTeXMLCallRecording",
@@ -5899,6 +6936,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "update_te_xml_call_recording",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StartTeXMLSiprecSession",
@@ -5908,6 +6946,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "start_te_xml_siprec_session",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateTeXMLSiprecSession",
@@ -5917,6 +6956,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "update_te_xml_siprec_session",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "StartTeXMLCallStreaming",
@@ -5926,6 +6966,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "start_te_xml_call_streaming",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateTeXMLCallStreaming",
@@ -5935,6 +6976,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "update_te_xml_call_streaming",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetTexmlConferences",
@@ -5944,6 +6986,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_texml_conferences",
+        item_stream: Some(ItemStream {
+            method: "get_texml_conferences_stream",
+            style: "next-uri",
+        }),
     },
     OperationInfo {
         operation_id: "GetTexmlConference",
@@ -5953,6 +6999,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_texml_conference",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateTexmlConference",
@@ -5962,6 +7009,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "update_texml_conference",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetTexmlConferenceParticipants",
@@ -5971,6 +7019,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_texml_conference_participants",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DialTexmlConferenceParticipant",
@@ -5980,6 +7029,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "dial_texml_conference_participant",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetTexmlConferenceParticipant",
@@ -5989,6 +7039,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_texml_conference_participant",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateTexmlConferenceParticipant",
@@ -5998,6 +7049,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "update_texml_conference_participant",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteTexmlConferenceParticipant",
@@ -6007,6 +7059,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "delete_texml_conference_participant",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetTexmlConferenceRecordings",
@@ -6016,6 +7069,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_texml_conference_recordings",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "FetchTeXMLConferenceRecordings",
@@ -6025,6 +7079,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "fetch_te_xml_conference_recordings",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetTeXMLCallRecordings",
@@ -6034,6 +7089,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_te_xml_call_recordings",
+        item_stream: Some(ItemStream {
+            method: "get_te_xml_call_recordings_stream",
+            style: "next-uri",
+        }),
     },
     OperationInfo {
         operation_id: "GetTeXMLCallRecording",
@@ -6043,6 +7102,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_te_xml_call_recording",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteTeXMLCallRecording",
@@ -6052,6 +7112,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "delete_te_xml_call_recording",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetTeXMLRecordingTranscriptions",
@@ -6061,6 +7122,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_te_xml_recording_transcriptions",
+        item_stream: Some(ItemStream {
+            method: "get_te_xml_recording_transcriptions_stream",
+            style: "next-uri",
+        }),
     },
     OperationInfo {
         operation_id: "GetTeXMLRecordingTranscription",
@@ -6070,6 +7135,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_te_xml_recording_transcription",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteTeXMLRecordingTranscription",
@@ -6079,6 +7145,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "delete_te_xml_recording_transcription",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeprecatedInitiateTexmlCall",
@@ -6088,6 +7155,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "deprecated_initiate_texml_call",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeprecatedUpdateTexmlCall",
@@ -6097,6 +7165,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "deprecated_update_texml_call",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateTexmlSecret",
@@ -6106,6 +7175,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "create_texml_secret",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "FindTexmlApplications",
@@ -6115,6 +7185,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML Applications",
         module: "texml_applications",
         rust_method: "find_texml_applications",
+        item_stream: Some(ItemStream {
+            method: "find_texml_applications_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateTexmlApplication",
@@ -6124,6 +7198,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML Applications",
         module: "texml_applications",
         rust_method: "create_texml_application",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetTexmlApplication",
@@ -6133,6 +7208,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML Applications",
         module: "texml_applications",
         rust_method: "get_texml_application",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteTexmlApplication",
@@ -6142,6 +7218,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML Applications",
         module: "texml_applications",
         rust_method: "delete_texml_application",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateTexmlApplication",
@@ -6151,6 +7228,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML Applications",
         module: "texml_applications",
         rust_method: "update_texml_application",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "generateTextToSpeech",
@@ -6160,6 +7238,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Text to Speech Commands",
         module: "text_to_speech_commands",
         rust_method: "generate_text_to_speech",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "listTextToSpeechVoices",
@@ -6169,6 +7248,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Text to Speech Commands",
         module: "text_to_speech_commands",
         rust_method: "list_text_to_speech_voices",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetUsageReports",
@@ -6178,6 +7258,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Usage Reports (BETA)",
         module: "usage_reports_beta",
         rust_method: "get_usage_reports",
+        item_stream: Some(ItemStream {
+            method: "get_usage_reports_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "ListUsageReportsOptions",
@@ -6187,6 +7271,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Usage Reports (BETA)",
         module: "usage_reports_beta",
         rust_method: "list_usage_reports_options",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "FindUserAddress",
@@ -6196,6 +7281,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "UserAddresses",
         module: "user_addresses",
         rust_method: "find_user_address",
+        item_stream: Some(ItemStream {
+            method: "find_user_address_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateUserAddress",
@@ -6205,6 +7294,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "UserAddresses",
         module: "user_addresses",
         rust_method: "create_user_address",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetUserAddress",
@@ -6214,6 +7304,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "UserAddresses",
         module: "user_addresses",
         rust_method: "get_user_address",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetUserTags",
@@ -6223,6 +7314,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "User Tags",
         module: "user_tags",
         rust_method: "get_user_tags",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListVerifications",
@@ -6232,6 +7324,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "list_verifications",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "VerifyVerificationCodeByPhoneNumber",
@@ -6241,6 +7334,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "verify_verification_code_by_phone_number",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateVerificationCall",
@@ -6250,6 +7344,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "create_verification_call",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateFlashcallVerification",
@@ -6259,6 +7354,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "create_flashcall_verification",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateVerificationSms",
@@ -6268,6 +7364,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "create_verification_sms",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "RetrieveVerification",
@@ -6277,6 +7374,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "retrieve_verification",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "VerifyVerificationCodeById",
@@ -6286,6 +7384,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "verify_verification_code_by_id",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListVerifiedNumbers",
@@ -6295,6 +7394,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verified Numbers",
         module: "verified_numbers",
         rust_method: "list_verified_numbers",
+        item_stream: Some(ItemStream {
+            method: "list_verified_numbers_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateVerifiedNumber",
@@ -6304,6 +7407,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verified Numbers",
         module: "verified_numbers",
         rust_method: "create_verified_number",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetVerifiedNumber",
@@ -6313,6 +7417,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verified Numbers",
         module: "verified_numbers",
         rust_method: "get_verified_number",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteVerifiedNumber",
@@ -6322,6 +7427,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verified Numbers",
         module: "verified_numbers",
         rust_method: "delete_verified_number",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "VerifyVerificationCode",
@@ -6331,6 +7437,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verified Numbers",
         module: "verified_numbers",
         rust_method: "verify_verification_code",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListProfiles",
@@ -6340,6 +7447,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "list_profiles",
+        item_stream: Some(ItemStream {
+            method: "list_profiles_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateVerifyProfile",
@@ -6349,6 +7460,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "create_verify_profile",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListProfileMessageTemplates",
@@ -6358,6 +7470,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "list_profile_message_templates",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetVerifyProfile",
@@ -6367,6 +7480,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "get_verify_profile",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteProfile",
@@ -6376,6 +7490,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "delete_profile",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateVerifyProfile",
@@ -6385,6 +7500,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "update_verify_profile",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListVirtualCrossConnects",
@@ -6394,6 +7510,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Virtual Cross Connects",
         module: "virtual_cross_connects",
         rust_method: "list_virtual_cross_connects",
+        item_stream: Some(ItemStream {
+            method: "list_virtual_cross_connects_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateVirtualCrossConnect",
@@ -6403,6 +7523,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Virtual Cross Connects",
         module: "virtual_cross_connects",
         rust_method: "create_virtual_cross_connect",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetVirtualCrossConnect",
@@ -6412,6 +7533,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Virtual Cross Connects",
         module: "virtual_cross_connects",
         rust_method: "get_virtual_cross_connect",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteVirtualCrossConnect",
@@ -6421,6 +7543,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Virtual Cross Connects",
         module: "virtual_cross_connects",
         rust_method: "delete_virtual_cross_connect",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateVirtualCrossConnect",
@@ -6430,6 +7553,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Virtual Cross Connects",
         module: "virtual_cross_connects",
         rust_method: "update_virtual_cross_connect",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListVirtualCrossConnectCoverage",
@@ -6439,6 +7563,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Virtual Cross Connects",
         module: "virtual_cross_connects",
         rust_method: "list_virtual_cross_connect_coverage",
+        item_stream: Some(ItemStream {
+            method: "list_virtual_cross_connect_coverage_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetWebhookDeliveries",
@@ -6448,6 +7576,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Webhooks",
         module: "webhooks",
         rust_method: "get_webhook_deliveries",
+        item_stream: Some(ItemStream {
+            method: "get_webhook_deliveries_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "GetWebhookDelivery",
@@ -6457,6 +7589,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Webhooks",
         module: "webhooks",
         rust_method: "get_webhook_delivery",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListWireguardInterfaces",
@@ -6466,6 +7599,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "list_wireguard_interfaces",
+        item_stream: Some(ItemStream {
+            method: "list_wireguard_interfaces_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateWireguardInterface",
@@ -6475,6 +7612,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "create_wireguard_interface",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetWireguardInterface",
@@ -6484,6 +7622,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "get_wireguard_interface",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteWireguardInterface",
@@ -6493,6 +7632,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "delete_wireguard_interface",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListWireguardPeers",
@@ -6502,6 +7642,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "list_wireguard_peers",
+        item_stream: Some(ItemStream {
+            method: "list_wireguard_peers_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateWireguardPeer",
@@ -6511,6 +7655,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "create_wireguard_peer",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetWireguardPeer",
@@ -6520,6 +7665,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "get_wireguard_peer",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteWireguardPeer",
@@ -6529,6 +7675,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "delete_wireguard_peer",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "UpdateWireguardPeer",
@@ -6538,6 +7685,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "update_wireguard_peer",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetWireguardPeerConfig",
@@ -6547,6 +7695,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "get_wireguard_peer_config",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetWdrReports",
@@ -6556,6 +7705,10 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reporting",
         module: "reporting",
         rust_method: "get_wdr_reports",
+        item_stream: Some(ItemStream {
+            method: "get_wdr_reports_stream",
+            style: "page-number",
+        }),
     },
     OperationInfo {
         operation_id: "CreateWdrReport",
@@ -6565,6 +7718,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reporting",
         module: "reporting",
         rust_method: "create_wdr_report",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetWdrReport",
@@ -6574,6 +7728,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reporting",
         module: "reporting",
         rust_method: "get_wdr_report",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteWdrReport",
@@ -6583,6 +7738,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reporting",
         module: "reporting",
         rust_method: "delete_wdr_report",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "WirelessRegionsGetAll",
@@ -6592,6 +7748,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Wireless Regions",
         module: "wireless_regions",
         rust_method: "wireless_regions_get_all",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "ListObjects",
@@ -6601,6 +7758,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Object",
         module: "object",
         rust_method: "list_objects",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "CreateBucket",
@@ -6610,6 +7768,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket",
         module: "bucket",
         rust_method: "create_bucket",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteObjects",
@@ -6619,6 +7778,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Object",
         module: "object",
         rust_method: "delete_objects",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteBucket",
@@ -6628,6 +7788,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket",
         module: "bucket",
         rust_method: "delete_bucket",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "HeadBucket",
@@ -6637,6 +7798,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket",
         module: "bucket",
         rust_method: "head_bucket",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "GetObject",
@@ -6646,6 +7808,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Object",
         module: "object",
         rust_method: "get_object",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "PutObject",
@@ -6655,6 +7818,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Object",
         module: "object",
         rust_method: "put_object",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "DeleteObject",
@@ -6664,6 +7828,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Object",
         module: "object",
         rust_method: "delete_object",
+        item_stream: None,
     },
     OperationInfo {
         operation_id: "HeadObject",
@@ -6673,5 +7838,6 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Object",
         module: "object",
         rust_method: "head_object",
+        item_stream: None,
     },
 ];

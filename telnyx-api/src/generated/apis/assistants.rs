@@ -3,6 +3,7 @@
 //! Operations tagged `Assistants`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -209,6 +210,40 @@ impl AssistantsApi<'_> {
                 QueryStyle::FormExplode,
             );
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`get_scheduled_events`](Self::get_scheduled_events), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_scheduled_events_stream(
+        &self,
+        assistant_id: &str,
+        params: &GetScheduledEventsParams,
+    ) -> Paginator<types::PaginatedScheduledEventListDataItem> {
+        let first = self.get_scheduled_events(assistant_id, params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::PaginatedScheduledEventList = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Create a scheduled event

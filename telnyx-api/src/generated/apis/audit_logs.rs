@@ -3,6 +3,7 @@
 //! Operations tagged `Audit Logs`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -71,5 +72,41 @@ impl AuditLogsApi<'_> {
             );
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`list_audit_logs`](Self::list_audit_logs), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_audit_logs_stream(
+        &self,
+        params: &ListAuditLogsParams,
+    ) -> Paginator<types::AuditLog> {
+        let first = self.list_audit_logs(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::AuditLogList = crate::request::decode_json(op, raw)?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

@@ -3,6 +3,7 @@
 //! Operations tagged `Brands`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -72,6 +73,38 @@ impl BrandsApi<'_> {
         request.query("brandId", &params.brand_id, QueryStyle::FormExplode);
         request.query("tcrBrandId", &params.tcr_brand_id, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`get_brands`](Self::get_brands), page after page (`page` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_brands_stream(
+        &self,
+        params: &GetBrandsParams,
+    ) -> Paginator<types::BrandBasic> {
+        let first = self.get_brands(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page",
+                size: Some("recordsPerPage"),
+            },
+            |op, raw| {
+                let page: types::BrandRecordSetCsp = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_items = page
+                    .total_records
+                    .as_ref()
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.records.unwrap_or_default(),
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Create Brand

@@ -3,6 +3,7 @@
 //! Operations tagged `Bulk Phone Number Campaigns`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -93,5 +94,33 @@ impl BulkPhoneNumberCampaignsApi<'_> {
             .query("recordsPerPage", &params.records_per_page, QueryStyle::FormExplode);
         request.query("page", &params.page, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`get_phone_number_status`](Self::get_phone_number_status), page after page (`page` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_phone_number_status_stream(
+        &self,
+        task_id: &str,
+        params: &GetPhoneNumberStatusParams,
+    ) -> Paginator<types::ProfileAssignmentPhoneNumbers> {
+        let first = self.get_phone_number_status(task_id, params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page",
+                size: Some("recordsPerPage"),
+            },
+            |op, raw| {
+                let page: types::PhoneNumberStatusResponsePaginated = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                Ok(PageData {
+                    items: page.records,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

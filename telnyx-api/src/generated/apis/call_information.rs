@@ -3,6 +3,7 @@
 //! Operations tagged `Call Information`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -77,5 +78,39 @@ impl CallInformationApi<'_> {
         request.query("page[after]", &params.page_after, QueryStyle::FormExplode);
         request.query("page[before]", &params.page_before, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`list_connection_active_calls`](Self::list_connection_active_calls), page after page (`page[after]` cursor paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_connection_active_calls_stream(
+        &self,
+        connection_id: &str,
+        params: &ListConnectionActiveCallsParams,
+    ) -> Paginator<types::ActiveCall> {
+        let first = self.list_connection_active_calls(connection_id, params);
+        Paginator::new(
+            first,
+            PageStyle::Cursor {
+                after: "page[after]",
+            },
+            |op, raw| {
+                let page: types::ActiveCallsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let next_cursor = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.cursors.as_ref())
+                    .and_then(|v| v.after.as_ref())
+                    .cloned();
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    next_cursor,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

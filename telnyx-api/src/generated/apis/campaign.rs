@@ -3,6 +3,7 @@
 //! Operations tagged `Campaign`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -57,6 +58,39 @@ impl CampaignApi<'_> {
             .query("recordsPerPage", &params.records_per_page, QueryStyle::FormExplode);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`get_campaigns`](Self::get_campaigns), page after page (`page` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_campaigns_stream(
+        &self,
+        brand_id: &str,
+        params: &GetCampaignsParams,
+    ) -> Paginator<types::TelnyxCampaignWithAssignedCountCsp> {
+        let first = self.get_campaigns(brand_id, params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page",
+                size: Some("recordsPerPage"),
+            },
+            |op, raw| {
+                let page: types::CampaignRecordSetCsp = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_items = page
+                    .total_records
+                    .as_ref()
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.records.unwrap_or_default(),
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Accept Shared Campaign

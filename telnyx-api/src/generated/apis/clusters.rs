@@ -3,6 +3,7 @@
 //! Operations tagged `Clusters`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -60,6 +61,39 @@ impl ClustersApi<'_> {
         request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
         request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`list_all_requested_clusters_public_text_clusters_get`](Self::list_all_requested_clusters_public_text_clusters_get), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_all_requested_clusters_public_text_clusters_get_stream(
+        &self,
+        params: &ListAllRequestedClustersPublicTextClustersGetParams,
+    ) -> Paginator<types::ClusteringRequestInfo> {
+        let first = self.list_all_requested_clusters_public_text_clusters_get(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ClusteringRequestInfoData = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Compute new clusters

@@ -3,6 +3,7 @@
 //! Operations tagged `Dynamic Emergency Addresses`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -61,6 +62,45 @@ impl DynamicEmergencyAddressesApi<'_> {
         request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
         request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`list_dynamic_emergency_addresses`](Self::list_dynamic_emergency_addresses), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_dynamic_emergency_addresses_stream(
+        &self,
+        params: &ListDynamicEmergencyAddressesParams,
+    ) -> Paginator<types::DynamicEmergencyAddress> {
+        let first = self.list_dynamic_emergency_addresses(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListDynamicEmergencyAddresses = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .map(|v| &v.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .map(|v| &v.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Create a dynamic emergency address.

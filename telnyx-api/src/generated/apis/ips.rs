@@ -3,6 +3,7 @@
 //! Operations tagged `IPs`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -68,6 +69,27 @@ impl IpsApi<'_> {
             );
         request.query("filter[port]", &params.filter_port, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`list_ips`](Self::list_ips), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_ips_stream(&self, params: &ListIpsParams) -> Paginator<types::Ip> {
+        let first = self.list_ips(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListIpsResponse = crate::request::decode_json(op, raw)?;
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Create an Ip

@@ -3,6 +3,7 @@
 //! Operations tagged `Managed Accounts`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -101,6 +102,45 @@ impl ManagedAccountsApi<'_> {
                 QueryStyle::FormExplode,
             );
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`list_managed_accounts`](Self::list_managed_accounts), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_managed_accounts_stream(
+        &self,
+        params: &ListManagedAccountsParams,
+    ) -> Paginator<types::ManagedAccountMultiListing> {
+        let first = self.list_managed_accounts(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListManagedAccountsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Create a new managed account.

@@ -3,6 +3,7 @@
 //! Operations tagged `Messaging Profiles`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -108,6 +109,45 @@ impl MessagingProfilesApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Every item of [`list_profile_metrics`](Self::list_profile_metrics), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_profile_metrics_stream(
+        &self,
+        params: &ListProfileMetricsParams,
+    ) -> Paginator<types::MessagingProfileHighLevelMetrics> {
+        let first = self.list_profile_metrics(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListMessagingProfileMetrics = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+
     /// List messaging profiles
     ///
     /// `GET /messaging_profiles` (operation `ListMessagingProfiles`)
@@ -125,6 +165,45 @@ impl MessagingProfilesApi<'_> {
         request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         request.query("filter[name]", &params.filter_name, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`list_messaging_profiles`](Self::list_messaging_profiles), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_messaging_profiles_stream(
+        &self,
+        params: &ListMessagingProfilesParams,
+    ) -> Paginator<types::MessagingProfile> {
+        let first = self.list_messaging_profiles(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListMessagingProfilesResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Create a messaging profile
@@ -247,6 +326,46 @@ impl MessagingProfilesApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Every item of [`list_profile_phone_numbers`](Self::list_profile_phone_numbers), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_profile_phone_numbers_stream(
+        &self,
+        id: &str,
+        params: &ListProfilePhoneNumbersParams,
+    ) -> Paginator<types::PhoneNumberWithMessagingSettings> {
+        let first = self.list_profile_phone_numbers(id, params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListMessagingProfilePhoneNumbersResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+
     /// List short codes associated with a messaging profile
     ///
     /// `GET /messaging_profiles/{id}/short_codes` (operation `ListProfileShortCodes`)
@@ -268,5 +387,45 @@ impl MessagingProfilesApi<'_> {
         request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
         request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`list_profile_short_codes`](Self::list_profile_short_codes), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_profile_short_codes_stream(
+        &self,
+        id: &str,
+        params: &ListProfileShortCodesParams,
+    ) -> Paginator<types::ShortCode> {
+        let first = self.list_profile_short_codes(id, params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListMessagingProfileShortCodesResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

@@ -3,6 +3,7 @@
 //! Operations tagged `Messaging Tollfree Verification`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -56,6 +57,40 @@ impl MessagingTollfreeVerificationApi<'_> {
         request.query("status", &params.status, QueryStyle::FormExplode);
         request.query("phone_number", &params.phone_number, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`list_verification_requests`](Self::list_verification_requests), page after page (`page` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_verification_requests_stream(
+        &self,
+        page: i64,
+        page_size: i64,
+        params: &ListVerificationRequestsParams,
+    ) -> Paginator<types::VerificationRequestStatus> {
+        let first = self.list_verification_requests(page, page_size, params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page",
+                size: Some("page_size"),
+            },
+            |op, raw| {
+                let page: types::PaginatedVerificationRequestStatus = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_items = page
+                    .total_records
+                    .as_ref()
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.records.unwrap_or_default(),
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Submit Verification Request

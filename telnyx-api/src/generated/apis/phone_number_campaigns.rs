@@ -3,6 +3,7 @@
 //! Operations tagged `Phone Number Campaigns`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -86,6 +87,36 @@ impl PhoneNumberCampaignsApi<'_> {
             );
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`get_all_phone_number_campaigns`](Self::get_all_phone_number_campaigns), page after page (`page` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_all_phone_number_campaigns_stream(
+        &self,
+        params: &GetAllPhoneNumberCampaignsParams,
+    ) -> Paginator<types::PhoneNumberCampaign> {
+        let first = self.get_all_phone_number_campaigns(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page",
+                size: Some("recordsPerPage"),
+            },
+            |op, raw| {
+                let page: types::PhoneNumberCampaignPaginated = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_items = Some(&page.total_records)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.records,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Create New Phone Number Campaign

@@ -3,6 +3,7 @@
 //! Operations tagged `Phone Number Orders`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -302,6 +303,45 @@ impl PhoneNumberOrdersApi<'_> {
         request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
         request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`list_number_orders`](Self::list_number_orders), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_number_orders_stream(
+        &self,
+        params: &ListNumberOrdersParams,
+    ) -> Paginator<types::NumberOrder> {
+        let first = self.list_number_orders(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListNumberOrdersResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Create a number order

@@ -3,6 +3,7 @@
 //! Operations tagged `Private Wireless Gateways`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -87,6 +88,45 @@ impl PrivateWirelessGatewaysApi<'_> {
                 QueryStyle::FormExplode,
             );
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`get_private_wireless_gateways`](Self::get_private_wireless_gateways), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_private_wireless_gateways_stream(
+        &self,
+        params: &GetPrivateWirelessGatewaysParams,
+    ) -> Paginator<types::PrivateWirelessGateway> {
+        let first = self.get_private_wireless_gateways(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::GetAllPrivateWirelessGatewaysResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Create a Private Wireless Gateway

@@ -3,6 +3,7 @@
 //! Operations tagged `Programmable Fax Commands`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -105,6 +106,30 @@ impl ProgrammableFaxCommandsApi<'_> {
         request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`list_faxes`](Self::list_faxes), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_faxes_stream(&self, params: &ListFaxesParams) -> Paginator<types::Fax> {
+        let first = self.list_faxes(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListFaxesResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Send a fax

@@ -3,6 +3,7 @@
 //! Operations tagged `Reporting`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -46,6 +47,33 @@ impl ReportingApi<'_> {
         request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
         request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`get_wdr_reports`](Self::get_wdr_reports), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_wdr_reports_stream(
+        &self,
+        params: &GetWdrReportsParams,
+    ) -> Paginator<types::WdrReport> {
+        let first = self.get_wdr_reports(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::GetWdrReportsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Create a Wireless Detail Records (WDRs) Report

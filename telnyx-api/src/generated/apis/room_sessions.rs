@@ -3,6 +3,7 @@
 //! Operations tagged `Room Sessions`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -217,6 +218,45 @@ impl RoomSessionsApi<'_> {
         request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`list_room_sessions`](Self::list_room_sessions), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_room_sessions_stream(
+        &self,
+        params: &ListRoomSessionsParams,
+    ) -> Paginator<types::RoomSession> {
+        let first = self.list_room_sessions(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListRoomSessionsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// View a room session.
@@ -434,5 +474,45 @@ impl RoomSessionsApi<'_> {
         request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`retrieve_list_room_participants`](Self::retrieve_list_room_participants), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn retrieve_list_room_participants_stream(
+        &self,
+        room_session_id: &str,
+        params: &RetrieveListRoomParticipantsParams,
+    ) -> Paginator<types::RoomParticipant> {
+        let first = self.retrieve_list_room_participants(room_session_id, params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListRoomParticipantsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

@@ -3,6 +3,7 @@
 //! Operations tagged `Shared Campaigns`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -68,6 +69,38 @@ impl SharedCampaignsApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Every item of [`get_partner_campaigns_shared_by_user`](Self::get_partner_campaigns_shared_by_user), page after page (`page` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_partner_campaigns_shared_by_user_stream(
+        &self,
+        params: &GetPartnerCampaignsSharedByUserParams,
+    ) -> Paginator<types::SharedCampaign> {
+        let first = self.get_partner_campaigns_shared_by_user(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page",
+                size: Some("recordsPerPage"),
+            },
+            |op, raw| {
+                let page: types::SharedCampaignRecordSet = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_items = page
+                    .total_records
+                    .as_ref()
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.records.unwrap_or_default(),
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+
     /// Get Sharing Status
     ///
     /// `GET /partnerCampaign/{campaignId}/sharing` (operation `GetPartnerCampaignSharingStatus`)
@@ -110,6 +143,38 @@ impl SharedCampaignsApi<'_> {
             .query("recordsPerPage", &params.records_per_page, QueryStyle::FormExplode);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`get_shared_campaigns`](Self::get_shared_campaigns), page after page (`page` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_shared_campaigns_stream(
+        &self,
+        params: &GetSharedCampaignsParams,
+    ) -> Paginator<types::TelnyxDownstreamCampaign> {
+        let first = self.get_shared_campaigns(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page",
+                size: Some("recordsPerPage"),
+            },
+            |op, raw| {
+                let page: types::TelnyxDownstreamCampaignRecordSet = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_items = page
+                    .total_records
+                    .as_ref()
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.records.unwrap_or_default(),
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Get Single Shared Campaign

@@ -3,6 +3,7 @@
 //! Operations tagged `SIM Cards`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -191,6 +192,45 @@ impl SimCardsApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Every item of [`list_data_usage_notifications`](Self::list_data_usage_notifications), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_data_usage_notifications_stream(
+        &self,
+        params: &ListDataUsageNotificationsParams,
+    ) -> Paginator<types::SimCardDataUsageNotification> {
+        let first = self.list_data_usage_notifications(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::SimCardDataUsageNotificationCollectionResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+
     /// Create a new SIM card data usage notification
     ///
     /// Creates a new SIM card data usage notification.
@@ -312,6 +352,45 @@ impl SimCardsApi<'_> {
         request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`get_sim_cards`](Self::get_sim_cards), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_sim_cards_stream(
+        &self,
+        params: &GetSimCardsParams,
+    ) -> Paginator<types::SimpleSimCard> {
+        let first = self.get_sim_cards(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::SearchSimCardsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Request bulk setting SIM card public IPs.
@@ -645,5 +724,45 @@ impl SimCardsApi<'_> {
         request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
         request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`get_wireless_connectivity_logs`](Self::get_wireless_connectivity_logs), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_wireless_connectivity_logs_stream(
+        &self,
+        id: &str,
+        params: &GetWirelessConnectivityLogsParams,
+    ) -> Paginator<types::WirelessConnectivityLog> {
+        let first = self.get_wireless_connectivity_logs(id, params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::WirelessConnectivityLogCollectionResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

@@ -3,6 +3,7 @@
 //! Operations tagged `TeXML REST Commands`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -169,6 +170,48 @@ impl TexmlRestCommandsApi<'_> {
         request.query("EndTime_gt", &params.end_time_gt, QueryStyle::FormExplode);
         request.query("EndTime_lt", &params.end_time_lt, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`get_texml_calls`](Self::get_texml_calls), page after page (paging by `next_page_uri`).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_texml_calls_stream(
+        &self,
+        account_sid: &str,
+        params: &GetTexmlCallsParams,
+    ) -> Paginator<types::CallResource> {
+        let first = self.get_texml_calls(account_sid, params);
+        Paginator::new(
+            first,
+            PageStyle::NextUri {
+                params: &[
+                    "Page",
+                    "page[size]",
+                    "PageToken",
+                    "To",
+                    "From",
+                    "filter[status][eq]",
+                    "StartTime",
+                    "StartTime_gt",
+                    "StartTime_lt",
+                    "EndTime",
+                    "EndTime_gt",
+                    "EndTime_lt",
+                ],
+            },
+            |op, raw| {
+                let page: types::CallResourceIndex = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let next_uri = page.next_page_uri.as_ref().cloned();
+                Ok(PageData {
+                    items: page.calls.unwrap_or_default(),
+                    next_uri,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Initiate an outbound call
@@ -519,6 +562,43 @@ impl TexmlRestCommandsApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Every item of [`get_texml_conferences`](Self::get_texml_conferences), page after page (paging by `next_page_uri`).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_texml_conferences_stream(
+        &self,
+        account_sid: &str,
+        params: &GetTexmlConferencesParams,
+    ) -> Paginator<types::ConferenceResource> {
+        let first = self.get_texml_conferences(account_sid, params);
+        Paginator::new(
+            first,
+            PageStyle::NextUri {
+                params: &[
+                    "Page",
+                    "page[size]",
+                    "PageToken",
+                    "FriendlyName",
+                    "Status",
+                    "DateCreated",
+                    "DateUpdated",
+                ],
+            },
+            |op, raw| {
+                let page: types::ConferenceResourceIndex = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let next_uri = page.next_page_uri.as_ref().cloned();
+                Ok(PageData {
+                    items: page.conferences.unwrap_or_default(),
+                    next_uri,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+
     /// Fetch a conference resource
     ///
     /// Returns a conference resource.
@@ -832,6 +912,35 @@ impl TexmlRestCommandsApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Every item of [`get_te_xml_call_recordings`](Self::get_te_xml_call_recordings), page after page (paging by `next_page_uri`).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_te_xml_call_recordings_stream(
+        &self,
+        account_sid: &str,
+        params: &GetTeXmlCallRecordingsParams,
+    ) -> Paginator<types::TexmlGetCallRecordingResponseBody> {
+        let first = self.get_te_xml_call_recordings(account_sid, params);
+        Paginator::new(
+            first,
+            PageStyle::NextUri {
+                params: &["Page", "PageSize", "DateCreated"],
+            },
+            |op, raw| {
+                let page: types::TexmlGetCallRecordingsResponseBody = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let next_uri = page.next_page_uri.as_ref().cloned();
+                Ok(PageData {
+                    items: page.recordings.unwrap_or_default(),
+                    next_uri,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+
     /// Fetch recording resource
     ///
     /// Returns recording resource identified by recording id.
@@ -919,6 +1028,35 @@ impl TexmlRestCommandsApi<'_> {
         request.query("PageToken", &params.page_token, QueryStyle::FormExplode);
         request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`get_te_xml_recording_transcriptions`](Self::get_te_xml_recording_transcriptions), page after page (paging by `next_page_uri`).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_te_xml_recording_transcriptions_stream(
+        &self,
+        account_sid: &str,
+        params: &GetTeXmlRecordingTranscriptionsParams,
+    ) -> Paginator<types::TexmlRecordingTranscription> {
+        let first = self.get_te_xml_recording_transcriptions(account_sid, params);
+        Paginator::new(
+            first,
+            PageStyle::NextUri {
+                params: &["PageToken", "page[size]"],
+            },
+            |op, raw| {
+                let page: types::TexmlListRecordingTranscriptionResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let next_uri = page.next_page_uri.as_ref().cloned();
+                Ok(PageData {
+                    items: page.transcriptions.unwrap_or_default(),
+                    next_uri,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Fetch a recording transcription resource

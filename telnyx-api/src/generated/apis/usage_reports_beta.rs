@@ -3,6 +3,7 @@
 //! Operations tagged `Usage Reports (BETA)`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -107,6 +108,48 @@ impl UsageReportsBetaApi<'_> {
         request.query("format", &params.format, QueryStyle::FormExplode);
         request.header("authorization_bearer", &params.authorization_bearer);
         ApiCall::new(self.client, request, crate::request::decode_json_or_text)
+    }
+
+    /// Every item of [`get_usage_reports`](Self::get_usage_reports), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_usage_reports_stream(
+        &self,
+        product: &str,
+        dimensions: &Vec<String>,
+        metrics: &Vec<String>,
+        params: &GetUsageReportsParams,
+    ) -> Paginator<serde_json::Map<String, serde_json::Value>> {
+        let first = self.get_usage_reports(product, dimensions, metrics, params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::UsageReportsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Get Usage Reports query options (BETA)

@@ -3,6 +3,7 @@
 //! Operations tagged `User Bundles`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -114,6 +115,39 @@ impl UserBundlesApi<'_> {
         request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         request.header("authorization_bearer", &params.authorization_bearer);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`get_user_bundles`](Self::get_user_bundles), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_user_bundles_stream(
+        &self,
+        params: &GetUserBundlesParams,
+    ) -> Paginator<types::UserBundle> {
+        let first = self.get_user_bundles(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::PaginatedUserBundlesResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Create User Bundles

@@ -3,6 +3,7 @@
 //! Operations tagged `Verified Numbers`.
 
 use crate::request::{ApiCall, Request};
+use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -42,6 +43,39 @@ impl VerifiedNumbersApi<'_> {
         request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`list_verified_numbers`](Self::list_verified_numbers), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_verified_numbers_stream(
+        &self,
+        params: &ListVerifiedNumbersParams,
+    ) -> Paginator<types::VerifiedNumberResponse> {
+        let first = self.list_verified_numbers(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListVerifiedNumbersResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Request phone number verification
