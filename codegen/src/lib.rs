@@ -4,6 +4,7 @@
 //! spec ──load──▶ openapiv3::OpenAPI ──lower──▶ ir::Ir ──emit──▶ TokenStream ──prettyplease──▶ files
 //! ```
 
+pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod ir;
