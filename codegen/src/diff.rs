@@ -1217,6 +1217,10 @@ impl Report {
                 current = Some((section, c.subject.as_str()));
                 part.push_str(&text);
             }
+            if part.is_empty() {
+                // Nothing of it fitted; the counts table and the closing note say what is missing.
+                continue;
+            }
             if breaking {
                 let _ = write!(out, "\n#### Breaking changes ({})\n{part}", picked.len());
             } else {

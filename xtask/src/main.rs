@@ -498,12 +498,10 @@ fn previous_ir(
     pin: &Pin,
     env: Option<&Path>,
     overrides: &codegen::naming::Overrides,
-) -> Result<(PathBuf, codegen::ir::Ir), String> {
+) -> Result<codegen::ir::Ir, String> {
     let old = find_spec(root, &Options::default(), env)
         .map_err(|e| format!("the previously pinned spec ({}) is not available: {e}", pin.file))?;
-    let ir = lower_spec(&old.path, &old.text, overrides)
-        .map_err(|e| format!("the previously pinned spec does not lower: {e}"))?;
-    Ok((old.path, ir))
+    lower_spec(&old.path, &old.text, overrides).map_err(|e| format!("the previously pinned spec does not lower: {e}"))
 }
 
 /// `cargo xtask update-spec PATH`: pin, cache, regenerate, report. `env` is
@@ -529,10 +527,11 @@ fn update_spec(root: &Path, opts: &UpdateOptions, env: Option<PathBuf>) -> Resul
         (generated, previous.join().unwrap_or_else(|_| Err("internal error: lowering panicked".to_owned())))
     });
     let generated = generated?;
-    let report = previous.map(|(old_path, old_ir)| {
+    // Labelled by the pinned file names: where the files happen to sit means nothing in a PR.
+    let report = previous.map(|old_ir| {
         let mut r = codegen::diff::diff(&old_ir, &generated.ir);
-        r.old.label = old_path.display().to_string();
-        r.new.label = opts.spec.display().to_string();
+        r.old.label = pin.file.clone();
+        r.new.label = file.clone();
         r
     });
 
