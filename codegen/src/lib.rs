@@ -4,6 +4,7 @@
 //! spec ──load──▶ openapiv3::OpenAPI ──lower──▶ ir::Ir ──emit──▶ TokenStream ──prettyplease──▶ files
 //! ```
 
+pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod ir;
@@ -11,6 +12,7 @@ pub mod load;
 pub mod lower;
 pub mod naming;
 pub mod paging;
+pub mod repair;
 
 pub use error::GenError;
 

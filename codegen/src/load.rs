@@ -32,8 +32,7 @@ pub fn load(text: &str) -> Result<Loaded> {
 }
 
 /// Load a spec from an already parsed value.
-pub fn load_value(raw: Value) -> Result<Loaded> {
-    let warnings = Vec::new();
+pub fn load_value(mut raw: Value) -> Result<Loaded> {
     let version = raw.get("openapi").and_then(Value::as_str).unwrap_or("");
     if !version.starts_with("3.0") {
         return Err(GenError::new(
@@ -41,6 +40,7 @@ pub fn load_value(raw: Value) -> Result<Loaded> {
             format!("unsupported OpenAPI version {version:?}: this generator reads OpenAPI 3.0.x"),
         ));
     }
+    let warnings = crate::repair::repair(&mut raw);
     let openapi = typed(&raw)?;
     Ok(Loaded { openapi, raw, warnings })
 }

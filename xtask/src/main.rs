@@ -1,9 +1,9 @@
 //! Maintainer commands. Run `cargo xtask help`.
 //!
-//! No generator logic lives here: this finds and pins the spec, calls `codegen`, writes files
-//! and prints timings.
+//! No generator logic lives here: this finds and pins the spec, calls `codegen` (including
+//! `codegen::diff` for the spec diff), writes files and prints timings and reports.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -16,11 +16,21 @@ cargo xtask <command> [options]
 Commands:
   regenerate [--spec PATH] [--timings]   regenerate telnyx-api/src/generated (and tests/generated) from the spec
   check      [--spec PATH]               fail (naming the files) when the committed generated code is stale
+  diff OLD NEW [--json] [--fail-on-breaking]
+                                         what changed between two spec files for users of the generated
+                                         crate, each change marked breaking or not; ends with
+                                         `breaking: N, non-breaking: M`. Exit code 0 unless
+                                         --fail-on-breaking is given and N > 0
+  update-spec PATH [--source URL] [--commit SHA] [--report FILE] [--timings]
+                                         pin PATH (sha256, file name, source, upstream commit) in
+                                         spec/pin.toml, copy it to spec/cache/, regenerate, and print the
+                                         diff against the previously pinned spec (--report FILE also
+                                         writes it as Markdown, for a pull request body)
   help                                   this text
 
 The spec is found by --spec PATH, then $TELNYX_OPENAPI_SPEC, then spec/cache/<file> if present,
 then ../shared/spec/<file> (file name and sha256 pinned in spec/pin.toml). The pinned sha256 is
-checked unless --spec is given.";
+checked unless --spec is given. spec/cache/ is git-ignored: the spec is third-party data.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,15 +48,79 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         println!("{USAGE}");
         return Ok(ExitCode::SUCCESS);
     };
-    let opts = Options::parse(rest)?;
     match cmd.as_str() {
-        "regenerate" => regenerate(&opts, Mode::Write),
-        "check" => regenerate(&opts, Mode::Check),
+        "regenerate" => {
+            let a = Args::parse(rest, 0, &["--timings"], &["--spec"])?;
+            regenerate(&Options::from(&a), Mode::Write)
+        }
+        "check" => {
+            let a = Args::parse(rest, 0, &[], &["--spec"])?;
+            regenerate(&Options::from(&a), Mode::Check)
+        }
+        "diff" => {
+            let a = Args::parse(rest, 2, &["--json", "--fail-on-breaking"], &[])?;
+            diff(&a)
+        }
+        "update-spec" => {
+            let a = Args::parse(rest, 1, &["--timings"], &["--source", "--commit", "--report"])?;
+            let opts = UpdateOptions {
+                spec: PathBuf::from(&a.positional[0]),
+                source: a.value("--source").map(str::to_owned),
+                commit: a.value("--commit").map(str::to_owned),
+                report: a.value("--report").map(PathBuf::from),
+                timings: a.flag("--timings"),
+            };
+            update_spec(&root(), &opts, std::env::var_os("TELNYX_OPENAPI_SPEC").map(PathBuf::from))
+        }
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         other => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+    }
+}
+
+/// A command's arguments: exactly `positional` plain arguments, the given flags and
+/// `--option VALUE` pairs, in any order.
+#[derive(Debug)]
+struct Args {
+    positional: Vec<String>,
+    flags: BTreeSet<String>,
+    values: BTreeMap<String, String>,
+}
+
+impl Args {
+    fn parse(args: &[String], positional: usize, flags: &[&str], values: &[&str]) -> Result<Self, String> {
+        let mut out = Args { positional: Vec::new(), flags: BTreeSet::new(), values: BTreeMap::new() };
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            if flags.contains(&a.as_str()) {
+                out.flags.insert(a.clone());
+            } else if values.contains(&a.as_str()) {
+                let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
+                out.values.insert(a.clone(), v.clone());
+            } else if a.starts_with("--") {
+                return Err(format!("unknown option {a:?}\n\n{USAGE}"));
+            } else {
+                out.positional.push(a.clone());
+            }
+        }
+        if out.positional.len() != positional {
+            return Err(format!(
+                "expected {positional} argument(s), got {}: {:?}\n\n{USAGE}",
+                out.positional.len(),
+                out.positional
+            ));
+        }
+        Ok(out)
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        self.flags.contains(name)
+    }
+
+    fn value(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
     }
 }
 
@@ -56,18 +130,9 @@ struct Options {
     timings: bool,
 }
 
-impl Options {
-    fn parse(args: &[String]) -> Result<Self, String> {
-        let mut o = Options::default();
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            match a.as_str() {
-                "--spec" => o.spec = Some(it.next().ok_or("--spec needs a path")?.into()),
-                "--timings" => o.timings = true,
-                other => return Err(format!("unknown option {other:?}\n\n{USAGE}")),
-            }
-        }
-        Ok(o)
+impl From<&Args> for Options {
+    fn from(a: &Args) -> Self {
+        Options { spec: a.value("--spec").map(PathBuf::from), timings: a.flag("--timings") }
     }
 }
 
@@ -77,36 +142,65 @@ fn root() -> PathBuf {
 }
 
 /// `spec/pin.toml`.
-#[derive(serde::Deserialize)]
 struct Pin {
     file: String,
     sha256: String,
+    /// Every `key = "value"` line, for the keys other commands read (`repository`, `path`).
+    values: BTreeMap<String, String>,
 }
 
-fn read_pin(root: &Path) -> Result<Pin, String> {
-    let p = root.join("spec/pin.toml");
-    let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-    let mut file = None;
-    let mut sha = None;
-    // A flat `key = "value"` file; parsed by hand to keep xtask's dependencies small.
+/// The `key = "value"` lines of a flat TOML file, parsed by hand to keep xtask's dependencies
+/// small (and so that `update-spec` can rewrite values while keeping comments and order).
+fn pin_values(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
     for line in text.lines() {
         let line = line.trim();
         if line.starts_with('#') || line.is_empty() {
             continue;
         }
         if let Some((k, v)) = line.split_once('=') {
-            let v = v.trim().trim_matches('"').to_owned();
-            match k.trim() {
-                "file" => file = Some(v),
-                "sha256" => sha = Some(v),
-                _ => {}
+            out.insert(k.trim().to_owned(), v.trim().trim_matches('"').to_owned());
+        }
+    }
+    out
+}
+
+fn read_pin(root: &Path) -> Result<Pin, String> {
+    let p = root.join("spec/pin.toml");
+    let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+    let values = pin_values(&text);
+    let get = |k: &str| values.get(k).cloned().ok_or_else(|| format!("{}: missing `{k}`", p.display()));
+    Ok(Pin { file: get("file")?, sha256: get("sha256")?, values })
+}
+
+/// `text` (a pin file) with `key = "value"` lines replaced, removed (`None`), or appended when
+/// missing; comments, other keys and their order are kept.
+fn rewrite_pin(text: &str, updates: &[(&str, Option<&str>)]) -> String {
+    let mut out = String::new();
+    let mut done = BTreeSet::new();
+    for line in text.lines() {
+        let key = line.split_once('=').map(|(k, _)| k.trim()).filter(|_| !line.trim_start().starts_with('#'));
+        match key.and_then(|k| updates.iter().find(|(u, _)| *u == k)) {
+            Some((k, Some(v))) => {
+                if done.insert(*k) {
+                    out.push_str(&format!("{k} = \"{v}\"\n"));
+                }
+            }
+            Some((k, None)) => {
+                done.insert(*k);
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
             }
         }
     }
-    Ok(Pin {
-        file: file.ok_or_else(|| format!("{}: missing `file`", p.display()))?,
-        sha256: sha.ok_or_else(|| format!("{}: missing `sha256`", p.display()))?,
-    })
+    for (k, v) in updates {
+        if let (false, Some(v)) = (done.contains(k), v) {
+            out.push_str(&format!("{k} = \"{v}\"\n"));
+        }
+    }
+    out
 }
 
 struct Spec {
@@ -114,14 +208,16 @@ struct Spec {
     text: String,
 }
 
-fn find_spec(root: &Path, opts: &Options) -> Result<Spec, String> {
+/// The spec by the documented lookup; `env` is `$TELNYX_OPENAPI_SPEC` (a parameter so tests do
+/// not depend on the environment).
+fn find_spec(root: &Path, opts: &Options, env: Option<&Path>) -> Result<Spec, String> {
     let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("cannot read spec {}: {e}", p.display()));
     if let Some(p) = &opts.spec {
         return Ok(Spec { path: p.clone(), text: read(p)? });
     }
     let pin = read_pin(root)?;
-    let candidates: Vec<PathBuf> = match std::env::var_os("TELNYX_OPENAPI_SPEC") {
-        Some(p) => vec![PathBuf::from(p)],
+    let candidates: Vec<PathBuf> = match env {
+        Some(p) => vec![p.to_path_buf()],
         None => vec![root.join("spec/cache").join(&pin.file), root.join("../shared/spec").join(&pin.file)],
     };
     let path = candidates
@@ -130,7 +226,7 @@ fn find_spec(root: &Path, opts: &Options) -> Result<Spec, String> {
         .ok_or_else(|| format!("spec not found; looked at {candidates:?}; pass --spec PATH"))?
         .clone();
     let text = read(&path)?;
-    let sha = hex(&Sha256::digest(text.as_bytes()));
+    let sha = sha256(&text);
     if sha != pin.sha256 {
         return Err(format!(
             "{} has sha256 {sha}, but spec/pin.toml pins {}; pass --spec to use it anyway",
@@ -139,6 +235,10 @@ fn find_spec(root: &Path, opts: &Options) -> Result<Spec, String> {
         ));
     }
     Ok(Spec { path, text })
+}
+
+fn sha256(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -162,13 +262,31 @@ enum Mode {
 fn regenerate(opts: &Options, mode: Mode) -> Result<ExitCode, String> {
     let started = Instant::now();
     let root = root();
-    let spec = find_spec(&root, opts)?;
+    let env = std::env::var_os("TELNYX_OPENAPI_SPEC").map(PathBuf::from);
+    let spec = find_spec(&root, opts, env.as_deref())?;
     let overrides = read_overrides(&root)?;
-    let generated = codegen::generate(&spec.text, &overrides).map_err(|e| format!("{}: {e}", spec.path.display()))?;
+    let generated = generate(&spec, &overrides)?;
+    write_generated(&root, &spec.path, &generated, mode, opts.timings, started)
+}
+
+/// Generate from spec text; errors name the file and the JSON pointer.
+fn generate(spec: &Spec, overrides: &codegen::naming::Overrides) -> Result<codegen::Generated, String> {
+    let generated = codegen::generate(&spec.text, overrides).map_err(|e| format!("{}: {e}", spec.path.display()))?;
     for w in &generated.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}: {w}", spec.path.display());
     }
-    let out_dir = root.clone();
+    Ok(generated)
+}
+
+/// Write (or, in check mode, compare) the generated files under `root` and print the summary.
+fn write_generated(
+    root: &Path,
+    spec_path: &Path,
+    generated: &codegen::Generated,
+    mode: Mode,
+    timings: bool,
+    started: Instant,
+) -> Result<ExitCode, String> {
     let t_write = Instant::now();
     let existing: Vec<String> = [codegen::emit::CRATE_DIR, codegen::emit::TESTS_DIR]
         .iter()
@@ -176,7 +294,7 @@ fn regenerate(opts: &Options, mode: Mode) -> Result<ExitCode, String> {
         .collect();
     let mut changed = Vec::new();
     for (rel, content) in &generated.files {
-        let path = out_dir.join(rel);
+        let path = root.join(rel);
         if std::fs::read_to_string(&path).ok().as_deref() != Some(content.as_str()) {
             changed.push(rel.clone());
             if mode == Mode::Write {
@@ -191,7 +309,7 @@ fn regenerate(opts: &Options, mode: Mode) -> Result<ExitCode, String> {
     let stale: Vec<&String> = existing.iter().filter(|f| !wanted.contains(f)).collect();
     if mode == Mode::Write {
         for rel in &stale {
-            let path = out_dir.join(rel);
+            let path = root.join(rel);
             std::fs::remove_file(&path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
         }
     }
@@ -199,7 +317,7 @@ fn regenerate(opts: &Options, mode: Mode) -> Result<ExitCode, String> {
     let ir = &generated.ir;
     let lines: usize = generated.files.values().map(|c| c.lines().count()).sum();
     let total = started.elapsed();
-    if opts.timings {
+    if timings {
         let t = &generated.timings;
         println!(
             "timings: load {:.3}s, lower {:.3}s, emit {:.3}s, format {:.3}s, write {:.3}s",
@@ -214,7 +332,7 @@ fn regenerate(opts: &Options, mode: Mode) -> Result<ExitCode, String> {
         Mode::Write => {
             println!(
                 "regenerated from {}: {} operations, {} types, {} files ({} lines), {} changed, {} removed, {:.2}s",
-                spec.path.display(),
+                spec_path.display(),
                 ir.operations.len(),
                 ir.types.len(),
                 generated.files.len(),
@@ -249,6 +367,201 @@ fn regenerate(opts: &Options, mode: Mode) -> Result<ExitCode, String> {
     }
 }
 
+/// Load and lower one spec file; errors name the file and the JSON pointer.
+fn lower_spec(path: &Path, text: &str, overrides: &codegen::naming::Overrides) -> Result<codegen::ir::Ir, String> {
+    let at = |e: codegen::GenError| format!("{}: {e}", path.display());
+    let loaded = codegen::load::load(text).map_err(at)?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {}: {w}", path.display());
+    }
+    codegen::lower::lower(&loaded.openapi, overrides).map_err(at)
+}
+
+fn read_spec(path: &Path) -> Result<Spec, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read spec {}: {e}", path.display()))?;
+    Ok(Spec { path: path.to_path_buf(), text })
+}
+
+/// `cargo xtask diff OLD NEW`.
+fn diff(a: &Args) -> Result<ExitCode, String> {
+    let started = Instant::now();
+    let overrides = read_overrides(&root())?;
+    let (old, new) = (read_spec(Path::new(&a.positional[0]))?, read_spec(Path::new(&a.positional[1]))?);
+    // Two independent load + lower runs: one thread each.
+    let (old_ir, new_ir) = std::thread::scope(|s| {
+        let o = s.spawn(|| lower_spec(&old.path, &old.text, &overrides));
+        let n = lower_spec(&new.path, &new.text, &overrides);
+        let o = o.join().unwrap_or_else(|_| Err(format!("{}: internal error: lowering panicked", old.path.display())));
+        (o, n)
+    });
+    let (old_ir, new_ir) = (old_ir?, new_ir?);
+    let lowered = started.elapsed();
+    let mut report = codegen::diff::diff(&old_ir, &new_ir);
+    report.old.label = old.path.display().to_string();
+    report.new.label = new.path.display().to_string();
+    if a.flag("--json") {
+        let json = serde_json::to_string_pretty(&report.to_json()).map_err(|e| format!("cannot render JSON: {e}"))?;
+        println!("{json}");
+    } else {
+        print!("{}", report.to_text());
+    }
+    eprintln!(
+        "diff: load + lower {:.2}s, compare {:.2}s",
+        lowered.as_secs_f64(),
+        (started.elapsed() - lowered).as_secs_f64()
+    );
+    if a.flag("--fail-on-breaking") && report.breaking() > 0 {
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+struct UpdateOptions {
+    spec: PathBuf,
+    source: Option<String>,
+    commit: Option<String>,
+    report: Option<PathBuf>,
+    timings: bool,
+}
+
+/// The most a pull request body may hold (GitHub's limit is 65 536 characters).
+const REPORT_LIMIT: usize = 60_000;
+
+/// The name the spec is pinned and cached under.
+fn spec_file_name(path: &Path) -> Result<String, String> {
+    let name =
+        path.file_name().and_then(|n| n.to_str()).ok_or_else(|| format!("{}: not a file name", path.display()))?;
+    if name.is_empty() || name.starts_with('.') || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err(format!(
+            "{}: the spec's file name {name:?} becomes spec/cache/<file> and `file` in spec/pin.toml; \
+             use letters, digits, `.`, `_` and `-` only",
+            path.display()
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Copy the spec text into the git-ignored cache, where the lookup finds it after re-pinning.
+fn copy_to_cache(root: &Path, file: &str, text: &str) -> Result<PathBuf, String> {
+    let dir = root.join("spec/cache");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join(file);
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// What `spec/pin.toml` records for the new spec: `(key, value)`, `None` to drop a key that
+/// would be false now (the previous upstream commit).
+fn pin_updates(
+    pin: &Pin,
+    opts: &UpdateOptions,
+    file: &str,
+    sha: &str,
+) -> Result<Vec<(&'static str, Option<String>)>, String> {
+    let plain = |what: &str, v: &str| {
+        if v.is_empty() || v.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
+            Err(format!("{what} {v:?}: must be non-empty, without quotes, backslashes or control characters"))
+        } else {
+            Ok(v.to_owned())
+        }
+    };
+    let commit = match &opts.commit {
+        Some(c) if c.len() >= 7 && c.len() <= 64 && c.chars().all(|x| x.is_ascii_hexdigit()) => {
+            Some(c.to_ascii_lowercase())
+        }
+        Some(c) => return Err(format!("--commit {c:?}: expected a hexadecimal git commit id")),
+        None => None,
+    };
+    let source = match (&opts.source, &commit, pin.values.get("repository"), pin.values.get("path")) {
+        (Some(s), _, _, _) => plain("--source", s)?,
+        // The same shape as the pinned URL: raw file at that commit.
+        (None, Some(c), Some(repo), Some(path)) => format!("https://raw.githubusercontent.com/{repo}/{c}/{path}"),
+        (None, _, _, _) => {
+            let abs = std::path::absolute(&opts.spec).unwrap_or_else(|_| opts.spec.clone());
+            let s = abs.display().to_string();
+            eprintln!("warning: no --source or --commit: spec/pin.toml records the local path {s} as the source");
+            plain("spec path", &s)?
+        }
+    };
+    Ok(vec![
+        ("source", Some(source)),
+        ("commit", commit),
+        ("file", Some(file.to_owned())),
+        ("sha256", Some(sha.to_owned())),
+    ])
+}
+
+/// The currently pinned spec, found by the normal lookup, lowered; `Err` says why there is none.
+fn previous_ir(
+    root: &Path,
+    pin: &Pin,
+    env: Option<&Path>,
+    overrides: &codegen::naming::Overrides,
+) -> Result<codegen::ir::Ir, String> {
+    let old = find_spec(root, &Options::default(), env)
+        .map_err(|e| format!("the previously pinned spec ({}) is not available: {e}", pin.file))?;
+    lower_spec(&old.path, &old.text, overrides).map_err(|e| format!("the previously pinned spec does not lower: {e}"))
+}
+
+/// `cargo xtask update-spec PATH`: pin, cache, regenerate, report. `env` is
+/// `$TELNYX_OPENAPI_SPEC`, used to find the previously pinned spec.
+fn update_spec(root: &Path, opts: &UpdateOptions, env: Option<PathBuf>) -> Result<ExitCode, String> {
+    let started = Instant::now();
+    let new = read_spec(&opts.spec)?;
+    let file = spec_file_name(&opts.spec)?;
+    let sha = sha256(&new.text);
+    let pin_path = root.join("spec/pin.toml");
+    let pin_text =
+        std::fs::read_to_string(&pin_path).map_err(|e| format!("cannot read {}: {e}", pin_path.display()))?;
+    let pin = read_pin(root)?;
+    let updates = pin_updates(&pin, opts, &file, &sha)?;
+    let overrides = read_overrides(root)?;
+
+    // Everything that can fail on the new spec happens before anything is written: a spec the
+    // generator cannot handle is never pinned. The previous spec is lowered meanwhile, for the
+    // diff, on the other thread.
+    let (generated, previous) = std::thread::scope(|s| {
+        let previous = s.spawn(|| previous_ir(root, &pin, env.as_deref(), &overrides));
+        let generated = generate(&new, &overrides);
+        (generated, previous.join().unwrap_or_else(|_| Err("internal error: lowering panicked".to_owned())))
+    });
+    let generated = generated?;
+    // Labelled by the pinned file names: where the files happen to sit means nothing in a PR.
+    let report = previous.map(|old_ir| {
+        let mut r = codegen::diff::diff(&old_ir, &generated.ir);
+        r.old.label = pin.file.clone();
+        r.new.label = file.clone();
+        r
+    });
+
+    let cached = copy_to_cache(root, &file, &new.text)?;
+    let updates: Vec<(&str, Option<&str>)> = updates.iter().map(|(k, v)| (*k, v.as_deref())).collect();
+    std::fs::write(&pin_path, rewrite_pin(&pin_text, &updates))
+        .map_err(|e| format!("cannot write {}: {e}", pin_path.display()))?;
+    if pin.sha256 == sha {
+        println!("{file} (sha256 {sha}) was already pinned; regenerating anyway");
+    } else {
+        println!("pinned {file} (sha256 {sha}), was {} (sha256 {})", pin.file, pin.sha256);
+    }
+    write_generated(root, &cached, &generated, Mode::Write, opts.timings, started)?;
+
+    let markdown = match &report {
+        Ok(r) => {
+            print!("\n{}", r.to_text());
+            r.to_markdown(REPORT_LIMIT)
+        }
+        Err(e) => {
+            println!("\nno diff: {e}");
+            format!("### API diff\n\nNo diff: {e}\n")
+        }
+    };
+    if let Some(path) = &opts.report {
+        std::fs::write(path, markdown).map_err(|e| format!("cannot write report {}: {e}", path.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `.rs` files under `dir`, relative, with `/` separators.
 fn list_rs(dir: &Path) -> Vec<String> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
@@ -268,4 +581,206 @@ fn list_rs(dir: &Path) -> Vec<String> {
     walk(dir, dir, &mut out);
     out.sort();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> PathBuf {
+        root().join("codegen/tests/specs/diff").join(name)
+    }
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+
+    const PIN: &str = "\
+# The Telnyx OpenAPI spec this crate is generated from.
+source = \"https://raw.githubusercontent.com/team-telnyx/openapi/aaaaaaa/openapi/spec3.yml\"
+repository = \"team-telnyx/openapi\"
+path = \"openapi/spec3.yml\"
+commit = \"aaaaaaa\"
+file = \"old.yaml\"
+sha256 = \"0000\"
+";
+
+    /// A workspace layout in a temporary directory: `spec/pin.toml` pinning `old.yaml` (the diff
+    /// fixture), which sits in `spec/cache/` when `cached`.
+    fn workspace(cached: bool) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("spec/cache")).unwrap();
+        let old = std::fs::read_to_string(fixture("old.yaml")).unwrap();
+        let pin = PIN.replace("0000", &sha256(&old));
+        std::fs::write(dir.path().join("spec/pin.toml"), pin).unwrap();
+        if cached {
+            std::fs::write(dir.path().join("spec/cache/old.yaml"), old).unwrap();
+        }
+        dir
+    }
+
+    fn options(spec: PathBuf, report: Option<PathBuf>) -> UpdateOptions {
+        UpdateOptions { spec, source: None, commit: Some("b".repeat(40)), report, timings: false }
+    }
+
+    #[test]
+    fn arguments() {
+        let a = Args::parse(&strings(&["a.yml", "--json", "b.yml"]), 2, &["--json"], &[]).unwrap();
+        assert_eq!(a.positional, ["a.yml", "b.yml"]);
+        assert!(a.flag("--json") && !a.flag("--fail-on-breaking"));
+        assert!(Args::parse(&strings(&["a.yml"]), 2, &[], &[]).unwrap_err().contains("expected 2 argument(s), got 1"));
+        assert!(Args::parse(&strings(&["--jsn"]), 0, &["--json"], &[])
+            .unwrap_err()
+            .contains("unknown option \"--jsn\""));
+        assert!(Args::parse(&strings(&["--source"]), 0, &[], &["--source"])
+            .unwrap_err()
+            .contains("--source needs a value"));
+    }
+
+    #[test]
+    fn rewriting_the_pin_keeps_comments_order_and_other_keys() {
+        let out = rewrite_pin(
+            PIN,
+            &[("commit", None), ("sha256", Some("ffff")), ("file", Some("new.yml")), ("extra", Some("x"))],
+        );
+        let expected = PIN
+            .replace("commit = \"aaaaaaa\"\n", "")
+            .replace("file = \"old.yaml\"", "file = \"new.yml\"")
+            .replace("sha256 = \"0000\"", "sha256 = \"ffff\"")
+            + "extra = \"x\"\n";
+        assert_eq!(out, expected);
+        let values = pin_values(&out);
+        assert_eq!(values.get("sha256").map(String::as_str), Some("ffff"));
+        assert_eq!(values.get("extra").map(String::as_str), Some("x"));
+        assert!(!values.contains_key("commit"));
+        assert_eq!(values.get("repository").map(String::as_str), Some("team-telnyx/openapi"));
+        // The repository's own pin has the keys `read_pin` needs, and survives a rewrite.
+        let real = std::fs::read_to_string(root().join("spec/pin.toml")).unwrap();
+        assert_eq!(pin_values(&rewrite_pin(&real, &[])), pin_values(&real));
+    }
+
+    #[test]
+    fn the_source_comes_from_the_flag_or_from_the_commit() {
+        let dir = workspace(false);
+        let pin = read_pin(dir.path()).unwrap();
+        let sha = "b".repeat(40);
+        let updates = pin_updates(&pin, &options(fixture("new.yaml"), None), "new.yaml", "ff").unwrap();
+        let get = |k: &str| updates.iter().find(|(u, _)| *u == k).and_then(|(_, v)| v.clone());
+        assert_eq!(
+            get("source"),
+            Some(format!("https://raw.githubusercontent.com/team-telnyx/openapi/{sha}/openapi/spec3.yml"))
+        );
+        assert_eq!(get("commit"), Some(sha));
+        let mut given = options(fixture("new.yaml"), None);
+        given.source = Some("https://example.com/spec.yml".into());
+        given.commit = None;
+        let updates = pin_updates(&pin, &given, "new.yaml", "ff").unwrap();
+        assert!(updates.contains(&("source", Some("https://example.com/spec.yml".into()))));
+        assert!(updates.contains(&("commit", None)), "a stale commit is dropped");
+        given.commit = Some("not-hex".into());
+        assert!(pin_updates(&pin, &given, "new.yaml", "ff").unwrap_err().contains("--commit"));
+        given.commit = None;
+        given.source = Some("https://example.com/\"x".into());
+        assert!(pin_updates(&pin, &given, "new.yaml", "ff").is_err());
+    }
+
+    #[test]
+    fn spec_file_names() {
+        assert_eq!(spec_file_name(Path::new("/tmp/telnyx-2025-08-27.yml")).unwrap(), "telnyx-2025-08-27.yml");
+        assert!(spec_file_name(Path::new("/tmp/spec 3.yml")).is_err());
+        assert!(spec_file_name(Path::new("/")).is_err());
+        assert!(spec_file_name(Path::new("/tmp/.hidden.yml")).is_err());
+        assert!(spec_file_name(Path::new("/tmp/a\"b.yml")).is_err());
+    }
+
+    #[test]
+    fn the_cache_copy_lands_where_the_lookup_looks() {
+        let dir = workspace(false);
+        let path = copy_to_cache(dir.path(), "x.yml", "openapi: 3.0.0\n").unwrap();
+        assert_eq!(path, dir.path().join("spec/cache/x.yml"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "openapi: 3.0.0\n");
+        // Re-pinning the same file again overwrites it.
+        copy_to_cache(dir.path(), "x.yml", "openapi: 3.0.1\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "openapi: 3.0.1\n");
+    }
+
+    #[test]
+    fn update_spec_pins_caches_regenerates_and_reports() {
+        let dir = workspace(true);
+        let report = dir.path().join("report.md");
+        update_spec(dir.path(), &options(fixture("new.yaml"), Some(report.clone())), None).unwrap();
+
+        let new = std::fs::read_to_string(fixture("new.yaml")).unwrap();
+        let pin = read_pin(dir.path()).unwrap();
+        assert_eq!((pin.file.as_str(), pin.sha256.as_str()), ("new.yaml", sha256(&new).as_str()));
+        assert_eq!(pin.values.get("commit"), Some(&"b".repeat(40)));
+        assert_eq!(std::fs::read_to_string(dir.path().join("spec/cache/new.yaml")).unwrap(), new);
+        // The normal lookup now finds the new spec.
+        assert_eq!(find_spec(dir.path(), &Options::default(), None).unwrap().text, new);
+        assert!(dir.path().join(codegen::emit::CRATE_DIR).join("mod.rs").is_file());
+
+        let old = std::fs::read_to_string(fixture("old.yaml")).unwrap();
+        let expected = codegen::diff::diff(
+            &lower_spec(Path::new("old"), &old, &Default::default()).unwrap(),
+            &lower_spec(Path::new("new"), &new, &Default::default()).unwrap(),
+        );
+        let markdown = std::fs::read_to_string(&report).unwrap();
+        assert!(expected.breaking() > 0);
+        assert_eq!(markdown.lines().last(), Some(expected.summary_line().as_str()));
+    }
+
+    #[test]
+    fn update_spec_without_the_previous_spec_skips_the_diff() {
+        let dir = workspace(false);
+        let report = dir.path().join("report.md");
+        update_spec(dir.path(), &options(fixture("new.yaml"), Some(report.clone())), None).unwrap();
+        assert_eq!(read_pin(dir.path()).unwrap().file, "new.yaml");
+        let markdown = std::fs::read_to_string(&report).unwrap();
+        assert!(markdown.contains("No diff") && markdown.contains("old.yaml"), "{markdown}");
+    }
+
+    #[test]
+    fn a_spec_the_generator_rejects_is_not_pinned() {
+        let dir = workspace(true);
+        let bad = dir.path().join("bad.yaml");
+        std::fs::write(
+            &bad,
+            "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/Missing'}\n",
+        )
+        .unwrap();
+        let pin_before = std::fs::read_to_string(dir.path().join("spec/pin.toml")).unwrap();
+        let e = update_spec(dir.path(), &options(bad.clone(), None), None).unwrap_err();
+        assert!(e.contains(&bad.display().to_string()), "{e}");
+        assert!(e.contains("#/paths/~1a/get/responses/200/content/application~1json/schema"), "{e}");
+        assert_eq!(std::fs::read_to_string(dir.path().join("spec/pin.toml")).unwrap(), pin_before);
+        assert!(!dir.path().join("spec/cache/bad.yaml").exists());
+        let missing = update_spec(dir.path(), &options(dir.path().join("nope.yaml"), None), None).unwrap_err();
+        assert!(missing.contains("nope.yaml"), "{missing}");
+    }
+
+    #[test]
+    fn diff_exits_nonzero_on_breaking_changes_only_when_asked() {
+        let paths = [fixture("old.yaml").display().to_string(), fixture("new.yaml").display().to_string()];
+        let plain = Args::parse(&strings(&[&paths[0], &paths[1], "--json"]), 2, &["--json", "--fail-on-breaking"], &[])
+            .unwrap();
+        assert_eq!(diff(&plain).unwrap(), ExitCode::SUCCESS);
+        let strict = Args::parse(
+            &strings(&[&paths[0], &paths[1], "--fail-on-breaking"]),
+            2,
+            &["--json", "--fail-on-breaking"],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(diff(&strict).unwrap(), ExitCode::FAILURE);
+        let same = Args::parse(
+            &strings(&[&paths[0], &paths[0], "--fail-on-breaking"]),
+            2,
+            &["--json", "--fail-on-breaking"],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(diff(&same).unwrap(), ExitCode::SUCCESS);
+        let missing = Args::parse(&strings(&[&paths[0], "/nonexistent/spec.yml"]), 2, &[], &[]).unwrap();
+        assert!(diff(&missing).unwrap_err().contains("/nonexistent/spec.yml"));
+    }
 }

@@ -18,7 +18,7 @@ fn style_tokens(s: QueryStyle) -> TokenStream {
 }
 
 /// How a required parameter is taken as an argument.
-fn arg_type(t: &TypeRef, prefix: &TokenStream) -> TokenStream {
+pub fn arg_type(t: &TypeRef, prefix: &TokenStream) -> TokenStream {
     match t {
         TypeRef::String => quote!(&str),
         TypeRef::Integer => quote!(i64),
@@ -27,6 +27,51 @@ fn arg_type(t: &TypeRef, prefix: &TokenStream) -> TokenStream {
         other => {
             let t = type_tokens(other, prefix);
             quote!(&#t)
+        }
+    }
+}
+
+/// How a request body is taken as an argument.
+pub fn body_arg(b: &RequestBody, prefix: &TokenStream) -> TokenStream {
+    match &b.kind {
+        BodyKind::Bytes(_) => quote!(bytes::Bytes),
+        BodyKind::Text(_) => quote!(&str),
+        // Always an argument, also where the spec leaves the body optional: an omitted body and
+        // `{}` mean the same to the API, and `Option<&T>` on every `send_message` call would be
+        // noise.
+        BodyKind::Json | BodyKind::Form | BodyKind::Multipart => {
+            let ty = type_tokens(&b.ty, prefix);
+            quote!(&#ty)
+        }
+    }
+}
+
+/// The arguments of an operation's method in order (required parameters, the body, the
+/// optional-parameters struct), as (name, type). `body` is the main body or the multipart
+/// alternative. [`crate::diff`] compares these to tell a caller-visible change from a wire one.
+pub fn method_args(op: &Operation, body: Option<&RequestBody>, prefix: &TokenStream) -> Vec<(String, TokenStream)> {
+    let mut args: Vec<(String, TokenStream)> =
+        op.params.iter().filter(|p| p.required).map(|p| (p.name.clone(), arg_type(&p.ty, prefix))).collect();
+    if let Some(b) = body {
+        args.push(("body".to_owned(), body_arg(b, prefix)));
+    }
+    if let Some(ps) = &op.params_struct {
+        let ps = ident(ps);
+        args.push(("params".to_owned(), quote!(&#ps)));
+    }
+    args
+}
+
+/// What the method's `ApiCall` resolves to.
+pub fn return_type(r: &ResponseKind, prefix: &TokenStream) -> TokenStream {
+    match r {
+        ResponseKind::Empty => quote!(()),
+        ResponseKind::Json(t) => type_tokens(t, prefix),
+        ResponseKind::Bytes => quote!(bytes::Bytes),
+        ResponseKind::Text => quote!(String),
+        ResponseKind::JsonOrText(t) => {
+            let t = type_tokens(t, prefix);
+            quote!(crate::JsonOrText<#t>)
         }
     }
 }
@@ -267,13 +312,11 @@ fn method_with_body(
     prefix: &TokenStream,
 ) -> TokenStream {
     let name = ident(name);
-    let mut args = Vec::new();
+    let args = method_args(op, body, prefix).into_iter().map(|(a, t)| {
+        let a = ident(&a);
+        quote!(#a: #t)
+    });
     let mut stmts = Vec::new();
-    for p in op.params.iter().filter(|p| p.required) {
-        let a = ident(&p.name);
-        let t = arg_type(&p.ty, prefix);
-        args.push(quote!(#a: #t));
-    }
     // Path: literal pieces and percent-encoded arguments, concatenated.
     let mut pieces = Vec::new();
     let mut rest = op.path.as_str();
@@ -323,46 +366,24 @@ fn method_with_body(
         }
     }
     if let Some(b) = body {
-        let ty = type_tokens(&b.ty, prefix);
-        match &b.kind {
-            BodyKind::Bytes(ct) => {
-                args.push(quote!(body: bytes::Bytes));
-                stmts.push(quote!(request.raw(#ct, body);));
-            }
-            BodyKind::Text(ct) => {
-                args.push(quote!(body: &str));
-                stmts.push(quote!(request.raw(#ct, body.to_owned());));
-            }
-            kind => {
-                let send = match kind {
-                    BodyKind::Json => quote!(request.json(body)),
-                    BodyKind::Form => quote!(request.form(body)),
-                    _ => quote!(request.multipart(body.into_multipart())),
-                };
-                // Always an argument, also where the spec leaves the body optional: an omitted
-                // body and `{}` mean the same to the API, and `Option<&T>` on every `send_message`
-                // call would be noise.
-                args.push(quote!(body: &#ty));
-                stmts.push(quote!(#send;));
-            }
-        }
-    }
-    if let Some(ps) = &op.params_struct {
-        let ps = ident(ps);
-        args.push(quote!(params: &#ps));
+        stmts.push(match &b.kind {
+            BodyKind::Bytes(ct) => quote!(request.raw(#ct, body);),
+            BodyKind::Text(ct) => quote!(request.raw(#ct, body.to_owned());),
+            BodyKind::Json => quote!(request.json(body);),
+            BodyKind::Form => quote!(request.form(body);),
+            BodyKind::Multipart => quote!(request.multipart(body.into_multipart());),
+        });
     }
     if !op.auth {
         stmts.push(quote!(request.no_auth();));
     }
-    let (ret, decode) = match &op.response {
-        ResponseKind::Empty => (quote!(()), quote!(crate::request::decode_empty)),
-        ResponseKind::Json(t) => (type_tokens(t, prefix), quote!(crate::request::decode_json)),
-        ResponseKind::Bytes => (quote!(bytes::Bytes), quote!(crate::request::decode_bytes)),
-        ResponseKind::Text => (quote!(String), quote!(crate::request::decode_text)),
-        ResponseKind::JsonOrText(t) => {
-            let t = type_tokens(t, prefix);
-            (quote!(crate::JsonOrText<#t>), quote!(crate::request::decode_json_or_text))
-        }
+    let ret = return_type(&op.response, prefix);
+    let decode = match &op.response {
+        ResponseKind::Empty => quote!(crate::request::decode_empty),
+        ResponseKind::Json(_) => quote!(crate::request::decode_json),
+        ResponseKind::Bytes => quote!(crate::request::decode_bytes),
+        ResponseKind::Text => quote!(crate::request::decode_text),
+        ResponseKind::JsonOrText(_) => quote!(crate::request::decode_json_or_text),
     };
     let deprecated = if op.deprecated {
         quote!(#[deprecated(note = "deprecated in the Telnyx API spec")])

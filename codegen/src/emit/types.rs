@@ -41,6 +41,26 @@ pub fn type_tokens(t: &TypeRef, prefix: &TokenStream) -> TokenStream {
     }
 }
 
+/// The Rust type of a struct field: boxed where it closes a cycle; `Option` when optional or
+/// `nullable`, `Option<Option<_>>` when both (so `null` and "absent" stay distinct).
+pub fn field_type(f: &Field, prefix: &TokenStream) -> TokenStream {
+    let mut ty = type_tokens(&f.ty, prefix);
+    if f.boxed {
+        ty = quote!(Box<#ty>);
+    }
+    match (f.required, f.nullable) {
+        (true, false) => ty,
+        (true, true) | (false, false) => quote!(Option<#ty>),
+        (false, true) => quote!(Option<Option<#ty>>),
+    }
+}
+
+/// A union dispatched on its discriminator (with an `Unknown(serde_json::Value)` fallback)
+/// rather than tried variant by variant.
+pub fn union_is_tagged(u: &Union) -> bool {
+    u.discriminator.is_some() && u.variants.iter().any(|v| !v.tags.is_empty())
+}
+
 /// Which named types implement `Default` (so structs holding them can derive it).
 pub fn defaultable(types: &[TypeDef]) -> BTreeMap<&str, bool> {
     let by_name: BTreeMap<&str, &TypeDef> = types.iter().map(|t| (t.name.as_str(), t)).collect();
@@ -113,10 +133,7 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool) -> TokenStream {
     let none = TokenStream::new();
     let fields = s.fields.iter().map(|f| {
         let fname = ident(&f.name);
-        let mut ty = type_tokens(&f.ty, &none);
-        if f.boxed {
-            ty = quote!(Box<#ty>);
-        }
+        let ty = field_type(f, &none);
         let fdoc = doc_attrs(f.doc.as_deref());
         let rename = if f.name != f.api_name {
             let api = &f.api_name;
@@ -124,14 +141,12 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool) -> TokenStream {
         } else {
             TokenStream::new()
         };
-        let (ty, attrs) = match (f.required, f.nullable) {
-            (true, false) => (ty, TokenStream::new()),
-            (true, true) => (quote!(Option<#ty>), TokenStream::new()),
-            (false, false) => (quote!(Option<#ty>), quote!(#[serde(default, skip_serializing_if = "Option::is_none")])),
-            (false, true) => (
-                quote!(Option<Option<#ty>>),
-                quote!(#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::codec::double_option")]),
-            ),
+        let attrs = match (f.required, f.nullable) {
+            (true, _) => TokenStream::new(),
+            (false, false) => quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
+            (false, true) => {
+                quote!(#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::codec::double_option")])
+            }
         };
         quote! {
             #fdoc
@@ -232,7 +247,7 @@ fn enum_def(name: &Ident, doc: TokenStream, variants: &[EnumVariant]) -> TokenSt
 
 fn union_def(name: &Ident, doc: TokenStream, u: &Union) -> TokenStream {
     let none = TokenStream::new();
-    let tagged = u.discriminator.is_some() && u.variants.iter().any(|v| !v.tags.is_empty());
+    let tagged = union_is_tagged(u);
     let decl = u.variants.iter().map(|v| {
         let vn = ident(&v.name);
         let mut ty = type_tokens(&v.ty, &none);
