@@ -199,6 +199,8 @@ impl<'a> Lowerer<'a> {
             match schema {
                 ReferenceOr::Reference { reference } => {
                     let target = self.ref_type(reference, &pointer)?;
+                    // `A: {$ref: B}`, `B: {$ref: A}` would be `type A = B; type B = A;`.
+                    self.ref_nullable(reference, &pointer)?;
                     self.push(&rust, &pointer, None, TypeKind::Alias(target));
                 }
                 ReferenceOr::Item(s) => {
@@ -513,8 +515,14 @@ impl<'a> Lowerer<'a> {
         let mut variants = Vec::new();
         for t in lowered {
             // An inline variant type is named `{Union}Variant{n}`; its variant is `Variant{n}`.
+            // Only a suffix that starts a new word: `Foo2` or `Foos` as a variant of `Foo` keep
+            // their whole name (a variant cannot be `2`, and `s` is not a name).
             let wanted = match &t {
-                TypeRef::Named(n) if n.len() > base.len() && n.starts_with(&base) => n[base.len()..].to_owned(),
+                TypeRef::Named(n)
+                    if n.starts_with(&base) && n[base.len()..].starts_with(|c: char| c.is_ascii_uppercase()) =>
+                {
+                    naming::variant(&n[base.len()..])
+                }
                 other => variant_name(other),
             };
             let name = scope.claim(&wanted);

@@ -127,3 +127,12 @@ fn unsupported_versions() {
     assert_eq!(err("openapi: 4.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n").pointer, "#/openapi");
     assert_eq!(err("swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n").pointer, "#/openapi");
 }
+
+#[test]
+fn alias_cycle_between_components() {
+    let e = err(&format!(
+        "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    A: {{$ref: '#/components/schemas/B'}}\n    B: {{$ref: '#/components/schemas/A'}}\n"
+    ));
+    assert_eq!(e.pointer, "#/components/schemas/A", "{e}");
+    assert!(e.message.contains("cycle"), "{e}");
+}
