@@ -115,6 +115,14 @@ impl Repairer<'_> {
             }
         }
         let req_at = format!("{at}/required");
+        let well_formed = match map.get("required") {
+            None => true,
+            Some(Value::Array(list)) => list.iter().all(Value::is_string),
+            Some(_) => false,
+        };
+        if well_formed && lifted.is_empty() {
+            return Ok(());
+        }
         let list = match map.remove("required") {
             None => Vec::new(),
             Some(Value::Array(list)) => {
