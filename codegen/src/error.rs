@@ -37,3 +37,44 @@ pub fn ptr(base: &str, token: &str) -> String {
 }
 
 pub type Result<T, E = GenError> = std::result::Result<T, E>;
+
+/// Warnings from loading, aggregated by what was done: a repair applied 300 times across a
+/// 1000-operation spec is one line with the count and the first few pointers, not 300 lines.
+#[derive(Debug, Default)]
+pub struct Warnings {
+    /// What was done → (how often, the first [`Warnings::SHOWN`] pointers), in first-seen order.
+    kinds: indexmap::IndexMap<String, (usize, Vec<String>)>,
+}
+
+impl Warnings {
+    /// Pointers listed per kind of warning.
+    pub const SHOWN: usize = 3;
+
+    /// Record that `what` was done at `pointer`.
+    pub fn add(&mut self, what: impl Into<String>, pointer: impl Into<String>) {
+        let (count, pointers) = self.kinds.entry(what.into()).or_default();
+        *count += 1;
+        if pointers.len() < Self::SHOWN {
+            pointers.push(pointer.into());
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kinds.is_empty()
+    }
+
+    /// One line per kind: `#/pointer: what` when it happened once, else
+    /// `what (N places: #/a, #/b, #/c, …)`.
+    pub fn into_lines(self) -> Vec<String> {
+        self.kinds
+            .into_iter()
+            .map(|(what, (count, pointers))| match count {
+                1 => format!("{}: {what}", pointers.join(", ")),
+                n => {
+                    let more = if n > pointers.len() { ", …" } else { "" };
+                    format!("{what} ({n} places: {}{more})", pointers.join(", "))
+                }
+            })
+            .collect()
+    }
+}

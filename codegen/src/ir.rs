@@ -96,6 +96,8 @@ pub struct Union {
     pub variants: Vec<UnionVariant>,
     /// `discriminator.propertyName`, when the spec gives one.
     pub discriminator: Option<String>,
+    /// Used as a `multipart/form-data` body: every variant is a multipart struct.
+    pub multipart: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,4 +1,5 @@
-//! The telnyx-api generator: OpenAPI 3.0 document → Rust source of the `telnyx-api` crate.
+//! The telnyx-api generator: OpenAPI 3.0 (or 3.1, normalised to 3.0 on loading) document → Rust
+//! source of the `telnyx-api` crate.
 //!
 //! ```text
 //! spec ──load──▶ openapiv3::OpenAPI ──lower──▶ ir::Ir ──emit──▶ TokenStream ──prettyplease──▶ files
@@ -11,8 +12,10 @@ pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod naming;
+mod normalize;
 pub mod paging;
-pub mod repair;
+mod repair;
+mod walk;
 
 pub use error::GenError;
 

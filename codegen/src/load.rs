@@ -3,15 +3,29 @@
 //! Parsing goes through a generic value first so that a document `openapiv3` rejects is reported
 //! with the JSON pointer of the offending node (via `serde_path_to_error`) instead of a line
 //! number into a 60 000-line file.
+//!
+//! Between the two, an OpenAPI 3.1 document is rewritten into its 3.0 equivalent
+//! ([`crate::normalize`]) and known spec defects are repaired ([`crate::repair`]); both record
+//! what they did in [`Loaded::warnings`], one line per kind of change with a count and the first
+//! few pointers (see [`crate::error::Warnings`]).
 
+use indexmap::IndexMap;
+use openapiv3::{PathItem, ReferenceOr};
 use serde_json::Value;
 
-use crate::error::{escape_token, GenError, Result};
+use crate::error::{escape_token, ptr, GenError, Result, Warnings};
+use crate::{normalize, repair};
 
 /// A loaded spec: the typed document plus the raw value (for pointer look-ups and examples).
 pub struct Loaded {
     pub openapi: openapiv3::OpenAPI,
+    /// The document `openapi` was read from: normalised to 3.0 and repaired, so pointers into it
+    /// are the pointers of errors from later phases.
     pub raw: Value,
+    /// OpenAPI 3.1 `webhooks` (event name → the request Telnyx sends), normalised like `paths`;
+    /// empty for 3.0 documents. Errors in them name `#/webhooks/<name>/…`.
+    pub webhooks: IndexMap<String, ReferenceOr<PathItem>>,
+    /// What normalising and repairing changed, one line per kind (see [`Warnings::into_lines`]).
     pub warnings: Vec<String>,
 }
 
@@ -33,16 +47,45 @@ pub fn load(text: &str) -> Result<Loaded> {
 
 /// Load a spec from an already parsed value.
 pub fn load_value(mut raw: Value) -> Result<Loaded> {
-    let version = raw.get("openapi").and_then(Value::as_str).unwrap_or("");
-    if !version.starts_with("3.0") {
-        return Err(GenError::new(
-            "#/openapi",
-            format!("unsupported OpenAPI version {version:?}: this generator reads OpenAPI 3.0.x"),
-        ));
+    let mut warnings = Warnings::default();
+    let version = raw.get("openapi").and_then(Value::as_str).unwrap_or("").to_owned();
+    let minor: Vec<&str> = version.split('.').take(2).collect();
+    match minor.as_slice() {
+        ["3", "0"] => {}
+        ["3", "1"] => normalize::oas31(&mut raw, &mut warnings)?,
+        _ => {
+            return Err(GenError::new(
+                "#/openapi",
+                format!("unsupported OpenAPI version {version:?}: this generator reads OpenAPI 3.0.x and 3.1.x"),
+            ))
+        }
     }
-    let warnings = crate::repair::repair(&mut raw);
+    repair::repair(&mut raw, &mut warnings)?;
     let openapi = typed(&raw)?;
-    Ok(Loaded { openapi, raw, warnings })
+    let webhooks = webhooks(&raw)?;
+    Ok(Loaded { openapi, raw, webhooks, warnings: warnings.into_lines() })
+}
+
+fn webhooks(raw: &Value) -> Result<IndexMap<String, ReferenceOr<PathItem>>> {
+    let mut out = IndexMap::new();
+    let Some(hooks) = raw.get("webhooks") else { return Ok(out) };
+    let Some(hooks) = hooks.as_object() else {
+        return Err(GenError::new("#/webhooks", "`webhooks` must be a map of event name → path item"));
+    };
+    for (name, item) in hooks.iter().filter(|(k, _)| !k.starts_with("x-")) {
+        let at = ptr("#/webhooks", name);
+        let parsed = serde_path_to_error::deserialize(item).map_err(|e| {
+            refine_path_item(item, &at).unwrap_or_else(|| {
+                let inner = path_to_pointer(e.path());
+                GenError::new(
+                    format!("{at}{}", inner.strip_prefix('#').unwrap_or(&inner)),
+                    format!("not a valid OpenAPI 3.0 document here: {}", e.into_inner()),
+                )
+            })
+        })?;
+        out.insert(name.clone(), parsed);
+    }
+    Ok(out)
 }
 
 fn typed(raw: &Value) -> Result<openapiv3::OpenAPI> {
@@ -77,39 +120,10 @@ fn entries<'v>(value: &'v Value, base: &str) -> Vec<(String, &'v Value)> {
 
 /// Find the innermost failing node among paths, operations and components.
 fn refine(raw: &Value) -> Option<GenError> {
-    use openapiv3::{Parameter, ReferenceOr, RequestBody, Response, Schema};
-    const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+    use openapiv3::{Parameter, RequestBody, Response, Schema};
     if let Some(paths) = raw.get("paths") {
         for (item_at, item) in entries(paths, "#/paths") {
-            for (op_at, op) in entries(item, &item_at) {
-                let method = op_at.rsplit('/').next().unwrap_or_default();
-                if !METHODS.contains(&method) {
-                    continue;
-                }
-                if let Some(params) = op.get("parameters").and_then(Value::as_array) {
-                    for (i, p) in params.iter().enumerate() {
-                        if let Some(e) = check::<ReferenceOr<Parameter>>(p, &format!("{op_at}/parameters/{i}")) {
-                            return Some(e);
-                        }
-                    }
-                }
-                if let Some(body) = op.get("requestBody") {
-                    if let Some(e) = check::<ReferenceOr<RequestBody>>(body, &format!("{op_at}/requestBody")) {
-                        return Some(e);
-                    }
-                }
-                if let Some(responses) = op.get("responses") {
-                    for (r_at, r) in entries(responses, &format!("{op_at}/responses")) {
-                        if let Some(e) = check::<ReferenceOr<Response>>(r, &r_at) {
-                            return Some(e);
-                        }
-                    }
-                }
-                if let Some(e) = check::<openapiv3::Operation>(op, &op_at) {
-                    return Some(e);
-                }
-            }
-            if let Some(e) = check::<openapiv3::PathItem>(item, &item_at) {
+            if let Some(e) = refine_path_item(item, &item_at) {
                 return Some(e);
             }
         }
@@ -137,6 +151,40 @@ fn refine(raw: &Value) -> Option<GenError> {
         }
     }
     None
+}
+
+/// Find the innermost failing node of one path item.
+fn refine_path_item(item: &Value, item_at: &str) -> Option<GenError> {
+    use openapiv3::{Parameter, RequestBody, Response};
+    for (op_at, op) in entries(item, item_at) {
+        let method = op_at.rsplit('/').next().unwrap_or_default();
+        if !crate::walk::METHODS.contains(&method) {
+            continue;
+        }
+        if let Some(params) = op.get("parameters").and_then(Value::as_array) {
+            for (i, p) in params.iter().enumerate() {
+                if let Some(e) = check::<ReferenceOr<Parameter>>(p, &format!("{op_at}/parameters/{i}")) {
+                    return Some(e);
+                }
+            }
+        }
+        if let Some(body) = op.get("requestBody") {
+            if let Some(e) = check::<ReferenceOr<RequestBody>>(body, &format!("{op_at}/requestBody")) {
+                return Some(e);
+            }
+        }
+        if let Some(responses) = op.get("responses") {
+            for (r_at, r) in entries(responses, &format!("{op_at}/responses")) {
+                if let Some(e) = check::<ReferenceOr<Response>>(r, &r_at) {
+                    return Some(e);
+                }
+            }
+        }
+        if let Some(e) = check::<openapiv3::Operation>(op, &op_at) {
+            return Some(e);
+        }
+    }
+    check::<PathItem>(item, item_at)
 }
 
 fn path_to_pointer(path: &serde_path_to_error::Path) -> String {

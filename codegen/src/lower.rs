@@ -128,6 +128,29 @@ fn view(s: &Schema) -> View<'_> {
     v
 }
 
+/// Whether the `oneOf`/`anyOf` of an object schema only says which of its properties must or must
+/// not be present (`required: [Url]`, `properties: {Texml: {not: {}}}`): that is validation, not
+/// another shape, so the schema is a struct of its own properties.
+fn only_constrains(v: &View<'_>) -> bool {
+    let branches = if v.one_of.is_empty() { v.any_of } else { v.one_of };
+    let constraint_only = |b: &ReferenceOr<Schema>| match b {
+        ReferenceOr::Item(s) => {
+            let b = view(s);
+            b.ty.is_none_or(|t| t == "object")
+                && b.enum_values.is_empty()
+                && b.all_of.is_empty()
+                && b.one_of.is_empty()
+                && b.any_of.is_empty()
+                && b.items.is_none()
+                && b.additional.is_none()
+                && !b.has_not
+                && b.properties.into_iter().flatten().all(|(_, p)| matches!(p, ReferenceOr::Item(p) if view(p).has_not))
+        }
+        ReferenceOr::Reference { .. } => false,
+    };
+    v.properties.is_some_and(|p| !p.is_empty()) && branches.iter().all(constraint_only)
+}
+
 fn doc_of(data: &SchemaData) -> Option<String> {
     data.description.clone().or_else(|| data.title.clone()).filter(|d| !d.trim().is_empty())
 }
@@ -183,6 +206,8 @@ impl<'a> Lowerer<'a> {
             match schema {
                 ReferenceOr::Reference { reference } => {
                     let target = self.ref_type(reference, &pointer)?;
+                    // `A: {$ref: B}`, `B: {$ref: A}` would be `type A = B; type B = A;`.
+                    self.ref_nullable(reference, &pointer)?;
                     self.push(&rust, &pointer, None, TypeKind::Alias(target));
                 }
                 ReferenceOr::Item(s) => {
@@ -287,7 +312,7 @@ impl<'a> Lowerer<'a> {
         let base = Self::slot_name(&slot);
         let ty = if !v.all_of.is_empty() {
             self.lower_all_of(&v, &slot, at)?
-        } else if !v.one_of.is_empty() || !v.any_of.is_empty() {
+        } else if (!v.one_of.is_empty() || !v.any_of.is_empty()) && !only_constrains(&v) {
             let (list, key) = if v.one_of.is_empty() { (v.any_of, "anyOf") } else { (v.one_of, "oneOf") };
             self.lower_union(&v, list, key, &slot, at)?
         } else if !v.enum_values.is_empty()
@@ -497,8 +522,14 @@ impl<'a> Lowerer<'a> {
         let mut variants = Vec::new();
         for t in lowered {
             // An inline variant type is named `{Union}Variant{n}`; its variant is `Variant{n}`.
+            // Only a suffix that starts a new word: `Foo2` or `Foos` as a variant of `Foo` keep
+            // their whole name (a variant cannot be `2`, and `s` is not a name).
             let wanted = match &t {
-                TypeRef::Named(n) if n.len() > base.len() && n.starts_with(&base) => n[base.len()..].to_owned(),
+                TypeRef::Named(n)
+                    if n.starts_with(&base) && n[base.len()..].starts_with(|c: char| c.is_ascii_uppercase()) =>
+                {
+                    naming::variant(&n[base.len()..])
+                }
                 other => variant_name(other),
             };
             let name = scope.claim(&wanted);
@@ -520,7 +551,7 @@ impl<'a> Lowerer<'a> {
             }
             variants.push(UnionVariant { name, ty: t, tags, boxed: false });
         }
-        let union = Union { variants, discriminator: disc.map(|d| d.property_name.clone()) };
+        let union = Union { variants, discriminator: disc.map(|d| d.property_name.clone()), multipart: false };
         Ok(self.define(slot, at, doc_of(v.data), TypeKind::Union(union)))
     }
 
@@ -732,6 +763,54 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// A multipart body is a struct, or a `oneOf` of structs (`VoiceCloneUploadRequest`: one
+    /// per provider) whose value is the multipart body of whichever variant it holds.
+    fn mark_multipart(&mut self, ty: &TypeRef, at: &str) -> Result<()> {
+        let name = ty.named().map(str::to_owned);
+        let def = name.as_deref().and_then(|n| self.types.iter().position(|d| d.name == n));
+        let variants: Vec<String> = match def.map(|i| &self.types[i].kind) {
+            Some(TypeKind::Struct(_)) => Vec::new(),
+            Some(TypeKind::Union(u)) if !u.variants.iter().any(|v| !v.tags.is_empty()) => {
+                let names: Vec<String> = u.variants.iter().filter_map(|v| v.ty.named().map(str::to_owned)).collect();
+                let all_structs = names.len() == u.variants.len()
+                    && names
+                        .iter()
+                        .all(|n| self.types.iter().any(|d| &d.name == n && matches!(d.kind, TypeKind::Struct(_))));
+                if !all_structs {
+                    return Err(GenError::new(
+                        at,
+                        "a multipart body that is a oneOf must be a oneOf of object schemas",
+                    ));
+                }
+                names
+            }
+            _ => return Err(GenError::new(at, "a multipart body must be an object schema")),
+        };
+        for d in self.types.iter_mut() {
+            let mine = Some(&d.name) == name.as_ref() || variants.contains(&d.name);
+            match &mut d.kind {
+                TypeKind::Struct(s) if mine => s.multipart = true,
+                TypeKind::Union(u) if mine => u.multipart = true,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// What a type is once aliases (`SttClientEvent = UploadFile`) are seen through.
+    fn unalias<'t>(&'t self, t: &'t TypeRef) -> &'t TypeRef {
+        let mut current = t;
+        // Bounded, whatever the aliases look like.
+        for _ in 0..16 {
+            let TypeRef::Named(n) = current else { break };
+            match self.types.iter().find(|d| &d.name == n) {
+                Some(TypeDef { kind: TypeKind::Alias(inner), .. }) => current = inner,
+                _ => break,
+            }
+        }
+        current
+    }
+
     fn is_object(&self, t: &TypeRef) -> bool {
         match t {
             TypeRef::JsonMap | TypeRef::Map(_) => true,
@@ -814,18 +893,14 @@ impl<'a> Lowerer<'a> {
             "multipart/form-data" => BodyKind::Multipart,
             "application/x-www-form-urlencoded" => BodyKind::Form,
             c if c.starts_with("text/") => BodyKind::Text(c.to_owned()),
-            c if ty == TypeRef::File || ty == TypeRef::String => {
+            c if matches!(self.unalias(&ty), TypeRef::File | TypeRef::String) => {
                 BodyKind::Bytes(if c == "*/*" { "application/octet-stream".to_owned() } else { c.to_owned() })
             }
             c if c.contains("json") || c == "*/*" => BodyKind::Json,
             c => return Err(GenError::new(media_at, format!("unsupported request content type {c:?}"))),
         };
         if kind == BodyKind::Multipart {
-            let def = ty.named().and_then(|n| self.types.iter_mut().find(|d| d.name == n));
-            match def {
-                Some(TypeDef { kind: TypeKind::Struct(s), .. }) => s.multipart = true,
-                _ => return Err(GenError::new(media_at, "a multipart body must be an object schema")),
-            }
+            self.mark_multipart(&ty, &media_at)?;
         }
         Ok(RequestBody { kind, ty, required })
     }
@@ -944,7 +1019,7 @@ impl<'a> Lowerer<'a> {
                         &name,
                         &format!("{at}/responses"),
                         doc,
-                        TypeKind::Union(Union { variants, discriminator: None }),
+                        TypeKind::Union(Union { variants, discriminator: None, multipart: false }),
                     );
                     ResponseKind::Json(TypeRef::Named(name))
                 }

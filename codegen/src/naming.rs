@@ -198,7 +198,24 @@ pub struct Overrides {
 impl Overrides {
     /// Parse the overrides file.
     pub fn from_toml(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| format!("invalid overrides file: {e}"))
+        let o: Overrides = toml::from_str(text).map_err(|e| format!("invalid overrides file: {e}"))?;
+        // The values become identifiers as they are; a bad one would only fail when formatting.
+        let sections = [("operations", &o.operations), ("schemas", &o.schemas), ("tags", &o.tags)];
+        for (section, map) in sections {
+            for (from, to) in map {
+                let mut chars = to.chars();
+                let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && to != "_"
+                    && !is_keyword(to);
+                if !valid {
+                    return Err(format!(
+                        "invalid overrides file: [{section}] {from:?} = {to:?} is not a Rust identifier"
+                    ));
+                }
+            }
+        }
+        Ok(o)
     }
 }
 
@@ -230,6 +247,15 @@ mod tests {
         assert_eq!(snake("page[number]"), "page_number");
         assert_eq!(snake("phoneNumber"), "phone_number");
         assert_eq!(snake(""), "empty");
+    }
+
+    #[test]
+    fn overrides_must_be_identifiers() {
+        assert!(Overrides::from_toml("[operations]\nListThings = \"list_things\"\n").is_ok());
+        for bad in ["\"list things\"", "\"2fa\"", "\"type\"", "\"\"", "\"_\""] {
+            let e = Overrides::from_toml(&format!("[schemas]\nThing = {bad}\n")).err();
+            assert!(e.is_some_and(|e| e.contains("not a Rust identifier")), "{bad}");
+        }
     }
 
     #[test]

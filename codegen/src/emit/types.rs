@@ -257,6 +257,25 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union) -> TokenStream {
         quote!(#vn(#ty),)
     });
     if !tagged {
+        // Lowering only marks untagged unions of multipart structs as multipart.
+        let multipart = if u.multipart {
+            let arms = u.variants.iter().map(|v| {
+                let vn = ident(&v.name);
+                quote!(Self::#vn(v) => v.into_multipart(),)
+            });
+            quote! {
+                impl #name {
+                    /// The `multipart/form-data` body of whichever variant this is.
+                    pub fn into_multipart(&self) -> crate::Multipart {
+                        match self {
+                            #(#arms)*
+                        }
+                    }
+                }
+            }
+        } else {
+            TokenStream::new()
+        };
         return quote! {
             #doc
             #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -264,6 +283,7 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union) -> TokenStream {
             pub enum #name {
                 #(#decl)*
             }
+            #multipart
         };
     }
     let prop = u.discriminator.clone().unwrap_or_default();

@@ -1,0 +1,250 @@
+//! Loading: spec repairs and the OpenAPI 3.1 → 3.0 normalisation, checked by their warnings
+//! (text and pointer) and by what the loaded document and the IR say afterwards. The specs are
+//! the tiny ones under `tests/specs/` (also snapshotted by `snapshots.rs`).
+
+use std::path::{Path, PathBuf};
+
+use codegen::ir::{Ir, TypeDef, TypeKind, TypeRef};
+use codegen::load::Loaded;
+use codegen::naming::Overrides;
+use serde_json::{json, Value};
+
+fn text(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs").join(format!("{name}.yaml"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn load(name: &str) -> Loaded {
+    codegen::load::load(&text(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn ir(name: &str) -> Ir {
+    codegen::generate(&text(name), &Overrides::default()).unwrap_or_else(|e| panic!("{name}: {e}")).ir
+}
+
+fn at<'v>(raw: &'v Value, pointer: &str) -> &'v Value {
+    raw.pointer(pointer).unwrap_or_else(|| panic!("nothing at {pointer}"))
+}
+
+fn def<'i>(ir: &'i Ir, name: &str) -> &'i TypeDef {
+    ir.types.iter().find(|t| t.name == name).unwrap_or_else(|| panic!("no type {name}"))
+}
+
+fn field<'i>(ir: &'i Ir, ty: &str, api_name: &str) -> &'i codegen::ir::Field {
+    match &def(ir, ty).kind {
+        TypeKind::Struct(s) => {
+            s.fields.iter().find(|f| f.api_name == api_name).unwrap_or_else(|| panic!("no field {ty}.{api_name}"))
+        }
+        other => panic!("{ty} is not a struct: {other:?}"),
+    }
+}
+
+#[test]
+fn boolean_required_on_a_property_moves_to_the_parent() {
+    let l = load("repair_required_bool");
+    assert_eq!(
+        l.warnings,
+        [
+            "#/components/schemas/NumberRequest/properties/phone_number/required: boolean `required: true` on a \
+             property: moved to the parent's `required` list",
+            "#/components/schemas/NumberRequest/properties/tag/required: boolean `required: false` on a property \
+             dropped",
+        ]
+    );
+    assert_eq!(at(&l.raw, "/components/schemas/NumberRequest/required"), &json!(["country", "phone_number"]));
+    let ir = ir("repair_required_bool");
+    assert!(field(&ir, "NumberRequest", "phone_number").required);
+    assert!(!field(&ir, "NumberRequest", "tag").required);
+}
+
+#[test]
+fn required_as_one_name_becomes_a_list() {
+    let l = load("repair_required_string");
+    let pointer = "#/paths/~1numbers/post/requestBody/content/application~1json/schema/required";
+    assert_eq!(
+        l.warnings,
+        [format!("{pointer}: `required` given as one name instead of a list: read as a list of it")]
+    );
+    assert_eq!(at(&l.raw, &pointer[1..]), &json!(["phone_number"]));
+}
+
+#[test]
+fn schema_ref_to_a_response_means_its_schema() {
+    let l = load("repair_misplaced_ref");
+    assert_eq!(
+        l.warnings,
+        ["schema $ref to a response: read as a $ref to its schema (2 places: \
+          #/paths/~1orders/get/responses/200/content/application~1json/schema, \
+          #/components/responses/ListOrderResponse/content/application~1json/schema/properties/data/items)"]
+    );
+    // The responses' inline schemas moved to components/schemas under the responses' names.
+    let media = "/components/responses/ListOrderResponse/content/application~1json/schema";
+    assert_eq!(at(&l.raw, media), &json!({"$ref": "#/components/schemas/ListOrderResponse"}));
+    assert_eq!(
+        at(&l.raw, "/components/schemas/ListOrderResponse/properties/data/items"),
+        &json!({"$ref": "#/components/schemas/OrderResponse"})
+    );
+    let ir = ir("repair_misplaced_ref");
+    let op = &ir.operations[0];
+    assert_eq!(op.response, codegen::ir::ResponseKind::Json(TypeRef::Named("ListOrderResponse".into())));
+    assert_eq!(
+        field(&ir, "ListOrderResponse", "data").ty,
+        TypeRef::Array(Box::new(TypeRef::Named("OrderResponse".into())))
+    );
+}
+
+#[test]
+fn duplicate_operation_id_is_renamed_after_method_and_path() {
+    let l = load("repair_duplicate_operation_id");
+    assert_eq!(
+        l.warnings,
+        ["#/paths/~1v2~1whatsapp~1phone_numbers/get/operationId: duplicate operationId \"ListPhoneNumbers\" renamed \
+          to \"get_v2_whatsapp_phone_numbers\""]
+    );
+    let ir = ir("repair_duplicate_operation_id");
+    let ids: Vec<&str> = ir.operations.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, ["ListPhoneNumbers", "get_v2_whatsapp_phone_numbers"]);
+}
+
+#[test]
+fn a_valid_spec_loads_without_warnings() {
+    for name in ["all_of", "bodies", "one_of", "nullable_recursive"] {
+        let l = load(name);
+        assert_eq!(l.warnings, Vec::<String>::new(), "{name}");
+        // Nothing to repair: the document is left as it was, key order included.
+        let original = codegen::load::parse_value(&text(name)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(serde_json::to_string(&l.raw).ok(), serde_json::to_string(&original).ok(), "{name}");
+    }
+}
+
+#[test]
+fn openapi_31_constructs_are_normalised() {
+    let l = load("oas31");
+    assert_eq!(
+        l.warnings,
+        ["#/components/schemas/Call/properties/value/type: a list of several types is read as a oneOf of one branch \
+          per type"]
+    );
+    let raw = &l.raw;
+    assert_eq!(raw.get("jsonSchemaDialect"), None);
+    assert_eq!(at(raw, "/info/description"), "each 3.1-only construct once, normalised to 3.0 on loading");
+    assert_eq!(at(raw, "/info/license"), &json!({"name": "MIT", "url": "https://spdx.org/licenses/MIT.html"}));
+    // components/pathItems are inlined where they are referenced.
+    assert_eq!(raw.pointer("/components/pathItems"), None);
+    assert_eq!(at(raw, "/paths/~1calls/post/operationId"), "createCall");
+    let limit = "/paths/~1calls/post/parameters/0/schema";
+    assert_eq!(
+        at(raw, limit),
+        &json!({"type": "integer", "minimum": 0, "exclusiveMinimum": true, "maximum": 100, "exclusiveMaximum": true})
+    );
+    let audio = "/paths/~1calls/post/requestBody/content/application~1octet-stream/schema";
+    assert_eq!(at(raw, audio), &json!({"type": "string", "format": "binary"}));
+
+    let call = "/components/schemas/Call";
+    assert_eq!(raw.pointer(&format!("{call}/examples")), None);
+    assert_eq!(at(raw, &format!("{call}/example/record_type")), "call");
+    assert_eq!(raw.pointer(&format!("{call}/$defs")), None);
+    let p = |name: &str| at(raw, &format!("{call}/properties/{name}")).clone();
+    assert_eq!(p("record_type"), json!({"enum": ["call"]}));
+    assert_eq!(p("from"), json!({"type": "string", "nullable": true}));
+    // `minimum: 5` already implies `> 1`.
+    assert_eq!(p("timeout_secs"), json!({"type": "integer", "nullable": true, "minimum": 5}));
+    assert_eq!(p("tags"), json!({"type": "array", "items": {"type": "string"}}));
+    assert_eq!(p("client_state"), json!({"type": "string", "format": "byte"}));
+    assert_eq!(
+        p("leg"),
+        json!({
+            "allOf": [{"$ref": "#/components/schemas/Leg"}],
+            "description": "The leg this call belongs to; null before it is bridged.",
+            "nullable": true,
+        })
+    );
+    assert_eq!(
+        p("parent"),
+        json!({"description": "Null for the root call.", "oneOf": [{"$ref": "#/components/schemas/Leg"}], "nullable": true})
+    );
+    assert_eq!(
+        p("value"),
+        json!({"description": "A string or a number.", "oneOf": [{"type": "string"}, {"type": "number", "format": "double"}]})
+    );
+    assert_eq!(p("recording"), json!({"$ref": "#/components/schemas/Call_Recording"}));
+    assert_eq!(at(raw, "/components/schemas/Call_Recording/properties/url"), &json!({"type": "string"}));
+    assert_eq!(
+        at(raw, "/components/schemas/Leg/properties/direction"),
+        &json!({"type": "string", "nullable": true, "enum": ["inbound", "outbound", null]})
+    );
+
+    // What users get.
+    let ir = ir("oas31");
+    let f = |name: &str| field(&ir, "Call", name).clone();
+    assert!(f("from").nullable && f("from").ty == TypeRef::String);
+    assert!(f("leg").nullable && f("leg").ty == TypeRef::Named("Leg".into()) && f("leg").doc.is_some());
+    assert!(f("parent").nullable && f("parent").ty == TypeRef::Named("Leg".into()));
+    assert_eq!(f("recording").ty, TypeRef::Named("CallRecording".into()));
+    assert!(matches!(&def(&ir, "CallValue").kind, TypeKind::Union(u) if u.variants.len() == 2));
+}
+
+#[test]
+fn openapi_31_webhooks_are_loaded() {
+    let l = load("oas31");
+    let names: Vec<&String> = l.webhooks.keys().collect();
+    assert_eq!(names, ["callHangup"]);
+    match &l.webhooks["callHangup"] {
+        openapiv3::ReferenceOr::Item(item) => {
+            assert_eq!(item.post.as_ref().and_then(|op| op.operation_id.as_deref()), Some("callHangup"))
+        }
+        other => panic!("{other:?}"),
+    }
+    // Webhooks are not operations of the client.
+    assert!(ir("oas31").operations.iter().all(|op| op.id != "callHangup"));
+}
+
+/// The OpenAPI 3.1 spec beside the repo (`../shared/spec/`), as in CI.
+fn spec_31() -> (PathBuf, String) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/telnyx-2026-07-16.yml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("the OpenAPI 3.1 spec is expected beside the repo: {}: {e}", path.display()));
+    (path, text)
+}
+
+#[test]
+fn openapi_31_spec_loads_every_webhook_and_lowers_every_operation() {
+    let (path, text) = spec_31();
+    let raw = codegen::load::parse_value(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let hooks: Vec<String> = raw["webhooks"]
+        .as_object()
+        .map(|m| m.keys().filter(|k| !k.starts_with("x-")).cloned().collect())
+        .unwrap_or_default();
+    let operations = raw["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(_, item)| item.as_object().into_iter().flatten())
+        .filter(|(k, _)| ["get", "put", "post", "delete", "options", "head", "patch", "trace"].contains(&k.as_str()))
+        .count();
+    assert!(!hooks.is_empty(), "{} has webhooks", path.display());
+    let loaded = codegen::load::load_value(raw).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(loaded.webhooks.keys().cloned().collect::<Vec<_>>(), hooks);
+    for (name, item) in &loaded.webhooks {
+        let openapiv3::ReferenceOr::Item(item) = item else { panic!("webhook {name} is a $ref") };
+        assert!(item.iter().next().is_some(), "webhook {name} has an operation");
+    }
+    let ir = codegen::lower::lower(&loaded.openapi, &Overrides::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ir.operations.len(), operations);
+}
+
+#[test]
+fn boolean_required_in_a_parameter_schema_marks_the_parameter() {
+    let l = load("repair_required_parameter");
+    let param = "#/paths/~1numbers/get/parameters/0";
+    assert_eq!(
+        l.warnings,
+        [format!(
+            "{param}/schema/required: boolean `required: true` in a parameter's schema: read as the parameter's \
+             `required`"
+        )]
+    );
+    assert_eq!(at(&l.raw, &format!("{}/required", &param[1..])), &json!(true));
+    let ir = ir("repair_required_parameter");
+    assert!(ir.operations[0].params.iter().any(|p| p.api_name == "country" && p.required));
+}
