@@ -16,6 +16,33 @@ pub struct Ir {
     /// Operations with paging-like query parameters whose paging style is not recognised (no
     /// item stream is generated for them), with the reason.
     pub paging_unrecognised: Vec<UnrecognisedPaging>,
+    /// Webhook events keyed by `event_type`, in first-declaration order.
+    pub webhook_events: Vec<WebhookEvent>,
+    /// Declared webhook payloads that cannot be keyed by an `event_type`.
+    pub webhook_unkeyed: Vec<UnkeyedWebhook>,
+}
+
+/// One webhook event type and the payload type it decodes into.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookEvent {
+    /// The `event_type` value (`call.answered`).
+    pub event_type: String,
+    /// The enum variant (`CallAnswered`).
+    pub variant: String,
+    /// The payload type.
+    pub ty: String,
+    /// JSON pointer of the first declaration's body schema.
+    pub pointer: String,
+    /// Operations declaring it as a callback, or `webhooks/<name>` entries.
+    pub sources: Vec<String>,
+}
+
+/// A webhook payload without an `event_type` to key it by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnkeyedWebhook {
+    pub ty: Option<String>,
+    pub pointer: String,
+    pub reason: String,
 }
 
 /// An operation that looks paged but gets no item stream.

@@ -61,7 +61,7 @@ pub fn generate_loaded(
 ) -> Result<Generated, GenError> {
     let mut timings = Timings { load: started.elapsed(), ..Timings::default() };
     let t = Instant::now();
-    let ir = lower::lower(&loaded.openapi, overrides)?;
+    let ir = lower::lower_with_webhooks(&loaded.openapi, &loaded.webhooks, overrides)?;
     timings.lower = t.elapsed();
     let t = Instant::now();
     let tokens = emit::emit(&ir)?;

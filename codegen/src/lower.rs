@@ -20,11 +20,23 @@ use crate::naming::{self, Overrides, Scope};
 /// Module holding types used by more than one tag (or by none).
 pub const SHARED_MODULE: &str = "shared";
 
-/// Lower a loaded spec.
+mod webhooks;
+
+/// Lower a loaded 3.0 document (no `webhooks` section).
 pub fn lower(api: &OpenAPI, overrides: &Overrides) -> Result<Ir> {
+    lower_with_webhooks(api, &IndexMap::new(), overrides)
+}
+
+/// Lower a loaded spec with its (3.1) `webhooks` section.
+pub fn lower_with_webhooks(
+    api: &OpenAPI,
+    webhooks: &IndexMap<String, ReferenceOr<openapiv3::PathItem>>,
+    overrides: &Overrides,
+) -> Result<Ir> {
     let mut l = Lowerer::new(api, overrides);
     l.components()?;
     let (operations, paging_unrecognised) = l.operations()?;
+    let (webhook_events, webhook_unkeyed) = l.webhook_events(webhooks)?;
     let mut types = std::mem::take(&mut l.types);
     mark_boxes(&mut types);
     let tags = l.tags_in_use(&operations);
@@ -37,6 +49,8 @@ pub fn lower(api: &OpenAPI, overrides: &Overrides) -> Result<Ir> {
         types,
         operations,
         paging_unrecognised,
+        webhook_events,
+        webhook_unkeyed,
     })
 }
 

@@ -6,7 +6,8 @@
 //! ```
 //!
 //! Reads the raw body from stdin and the base64 public key from `TELNYX_PUBLIC_KEY`. On success
-//! prints `data.event_type` and exits 0; otherwise prints the reason to stderr and exits 1.
+//! prints the event type (`data.event_type`, or `event_type` for fax events; `unknown` when the
+//! body has none) and exits 0; otherwise prints the reason to stderr and exits 1.
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -68,7 +69,7 @@ fn run() -> Result<String, String> {
     let mut body = Vec::new();
     std::io::stdin().read_to_end(&mut body).map_err(|e| format!("cannot read the body from stdin: {e}"))?;
     let event = verifier.verify_and_parse_event(&body, &args.signature, &args.timestamp).map_err(|e| e.to_string())?;
-    Ok(event.data.event_type)
+    Ok(event.event_type().unwrap_or("unknown").to_owned())
 }
 
 fn main() -> ExitCode {

@@ -10,15 +10,22 @@
 //! bytes and breaks the signature. Every check fails closed with a precise [`WebhookError`].
 //!
 //! ```
-//! use telnyx_api::webhooks::{WebhookError, WebhookVerifier};
+//! use telnyx_api::webhooks::{WebhookError, WebhookEvent, WebhookVerifier};
 //!
 //! fn handle(public_key: &str, body: &[u8], signature: &str, timestamp: &str) -> Result<(), WebhookError> {
 //!     let verifier = WebhookVerifier::new(public_key)?;
-//!     let event = verifier.verify_and_parse_event(body, signature, timestamp)?;
-//!     println!("{}", event.data.event_type);
+//!     match verifier.verify_and_parse_event(body, signature, timestamp)? {
+//!         WebhookEvent::CallAnswered(answered) => println!("answered: {:?}", answered.data),
+//!         WebhookEvent::MessageReceived(message) => println!("message: {:?}", message.data),
+//!         other => println!("{}", other.event_type().unwrap_or("no event_type")),
+//!     }
 //!     Ok(())
 //! }
 //! ```
+//!
+//! [`WebhookEvent`] is generated from the spec: one variant per `event_type` that the spec's
+//! `callbacks` (and, for OpenAPI 3.1 specs, `webhooks`) declare, each holding the declared payload
+//! type, and `Unknown` keeping any other event as JSON. [`WebhookEvent::EVENTS`] lists them.
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -30,6 +37,8 @@ use ed25519_dalek::{Signature, VerifyingKey, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+
+pub use crate::generated::webhook_events::{EventInfo, WebhookEvent};
 
 /// Header carrying the base64 Ed25519 signature.
 pub const SIGNATURE_HEADER: &str = "telnyx-signature-ed25519";
@@ -226,14 +235,15 @@ impl WebhookVerifier {
         parse_body(body)
     }
 
-    /// Verify, then decode the body as the generic [`WebhookEvent`] envelope.
+    /// Verify, then decode the body as a typed [`WebhookEvent`] (by its `event_type`).
     pub fn verify_and_parse_event(
         &self,
         body: &[u8],
         signature_b64: &str,
         timestamp: &str,
     ) -> Result<WebhookEvent, WebhookError> {
-        self.verify_and_parse(body, signature_b64, timestamp)
+        self.verify(body, signature_b64, timestamp)?;
+        WebhookEvent::from_value(parse_body(body)?)
     }
 
     /// [`verify_and_parse_event`](Self::verify_and_parse_event) with the signature and timestamp
@@ -243,7 +253,8 @@ impl WebhookVerifier {
         body: &[u8],
         headers: &HeaderMap,
     ) -> Result<WebhookEvent, WebhookError> {
-        self.verify_headers_and_parse(body, headers)
+        self.verify_headers(body, headers)?;
+        WebhookEvent::from_value(parse_body(body)?)
     }
 
     fn check_timestamp(&self, ts: u64, now: SystemTime) -> Result<(), WebhookError> {
@@ -301,22 +312,35 @@ fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebhookError> {
         .map_err(|e| WebhookError::Parse { path: e.path().to_string(), message: e.into_inner().to_string() })
 }
 
-/// The envelope every Telnyx webhook shares, with the event-specific payload left as JSON.
-/// Lenient: unknown fields are ignored and everything but `data.event_type` is optional.
+/// The `event_type` of a webhook body: at `data.event_type`, or at the top (fax events).
+pub fn event_type_of(body: &serde_json::Value) -> Option<&str> {
+    body.pointer("/data/event_type").or_else(|| body.get("event_type")).and_then(serde_json::Value::as_str)
+}
+
+/// Decode an event body as its declared payload type, naming the JSON path on failure.
+#[doc(hidden)]
+pub fn decode_event<T: DeserializeOwned>(body: serde_json::Value) -> Result<T, WebhookError> {
+    serde_path_to_error::deserialize(body)
+        .map_err(|e| WebhookError::Parse { path: e.path().to_string(), message: e.into_inner().to_string() })
+}
+
+/// The envelope most Telnyx webhooks share, with the event-specific payload left as JSON: for
+/// events this version of the crate does not type. Lenient: unknown fields are ignored and
+/// everything but `data.event_type` is optional.
 #[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
-pub struct WebhookEvent {
+pub struct WebhookEnvelope {
     /// The event.
-    pub data: WebhookEventData,
+    pub data: WebhookEnvelopeData,
     /// Delivery metadata (`attempt`, `delivered_to`), if sent.
     #[serde(default)]
     pub meta: Option<serde_json::Value>,
 }
 
-/// `data` of a [`WebhookEvent`].
+/// `data` of a [`WebhookEnvelope`].
 #[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
-pub struct WebhookEventData {
+pub struct WebhookEnvelopeData {
     /// Event type, e.g. `message.received` or `call.initiated`.
     pub event_type: String,
     /// Event id.
@@ -333,7 +357,7 @@ pub struct WebhookEventData {
     pub payload: serde_json::Value,
 }
 
-impl WebhookEvent {
+impl WebhookEnvelope {
     /// Decode the payload as a typed value.
     pub fn payload_as<T: DeserializeOwned>(&self) -> Result<T, WebhookError> {
         serde_path_to_error::deserialize(&self.data.payload).map_err(|e| {

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use ed25519_dalek::{Signer, SigningKey};
 use reqwest::header::{HeaderMap, HeaderValue};
 use telnyx_api::webhooks::{
-    signature_headers, WebhookError, WebhookEvent, WebhookVerifier, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    signature_headers, WebhookEnvelope, WebhookError, WebhookEvent, WebhookVerifier, SIGNATURE_HEADER, TIMESTAMP_HEADER,
 };
 
 const BODY: &[u8] = br#"{"data":{"event_type":"message.received","id":"b301ed3f","occurred_at":"2024-01-01T00:00:00Z","record_type":"event","payload":{"to":[{"phone_number":"+15551234567"}],"text":"hi"},"new_field":1},"meta":{"attempt":1,"delivered_to":"https://example.com/hook"}}"#;
@@ -57,11 +57,18 @@ fn valid_signature_against_the_real_clock() {
     let sig = sign(&k.signing, &ts, BODY);
     verifier(&k).verify(BODY, &sig, &ts).expect("valid");
     let event = verifier(&k).verify_and_parse_event(BODY, &sig, &ts).expect("valid");
-    assert_eq!(event.data.event_type, "message.received");
-    assert_eq!(event.data.id.as_deref(), Some("b301ed3f"));
-    assert_eq!(event.data.record_type.as_deref(), Some("event"));
-    assert_eq!(event.data.payload["text"], "hi");
-    assert_eq!(event.meta.as_ref().unwrap()["attempt"], 1);
+    assert_eq!(event.event_type(), Some("message.received"));
+    let WebhookEvent::MessageReceived(message) = event else { panic!("typed by event_type: {event:?}") };
+    let data = message.data.expect("data");
+    assert_eq!(data.id.as_deref(), Some("b301ed3f"));
+    assert_eq!(data.payload.expect("payload").text.as_deref(), Some("hi"));
+
+    // The untyped envelope, for any event.
+    let envelope: WebhookEnvelope = verifier(&k).verify_and_parse(BODY, &sig, &ts).expect("valid");
+    assert_eq!(envelope.data.event_type, "message.received");
+    assert_eq!(envelope.data.record_type.as_deref(), Some("event"));
+    assert_eq!(envelope.data.payload["text"], "hi");
+    assert_eq!(envelope.meta.as_ref().unwrap()["attempt"], 1);
 }
 
 #[test]
@@ -217,7 +224,7 @@ fn verify_from_headers() {
     h.insert("Telnyx-Timestamp", ts.parse().unwrap());
     assert_eq!(v.verify_headers(BODY, &h), Ok(()));
     let event: WebhookEvent = v.verify_headers_and_parse(BODY, &h).unwrap();
-    assert_eq!(event.data.event_type, "message.received");
+    assert_eq!(event.event_type(), Some("message.received"));
     assert_eq!(v.verify_headers_and_parse_event(BODY, &h).unwrap(), event);
 
     assert_eq!(
@@ -256,10 +263,25 @@ fn parse_errors_are_reported_after_verification() {
     let k = keys();
     let v = verifier(&k);
     let ts = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
-    let body = br#"{"data":{"id":"x"}}"#;
+    // A declared event whose body does not fit its type: the JSON path is named.
+    let body = br#"{"data":{"event_type":"message.received","id":5}}"#;
     let sig = sign(&k.signing, &ts, body);
     let err = v.verify_and_parse_event(body, &sig, &ts).unwrap_err();
+    assert!(matches!(&err, WebhookError::Parse { path, .. } if path == "data.id"), "{err}");
+    // The untyped envelope requires `data.event_type`.
+    let body = br#"{"data":{"id":"x"}}"#;
+    let sig = sign(&k.signing, &ts, body);
+    let err = v.verify_and_parse::<WebhookEnvelope>(body, &sig, &ts).unwrap_err();
     assert!(matches!(&err, WebhookError::Parse { message, .. } if message.contains("event_type")), "{err}");
+    // Typed parsing keeps a body without `event_type`, or with an undeclared one, as JSON.
+    let event = v.verify_and_parse_event(body, &sig, &ts).unwrap();
+    assert_eq!(event, WebhookEvent::Unknown(serde_json::json!({"data": {"id": "x"}})));
+    assert_eq!(event.event_type(), None);
+    let body = br#"{"data":{"event_type":"brand.new.event","payload":{}}}"#;
+    let sig = sign(&k.signing, &ts, body);
+    let event = v.verify_and_parse_event(body, &sig, &ts).unwrap();
+    assert!(matches!(&event, WebhookEvent::Unknown(_)));
+    assert_eq!(event.event_type(), Some("brand.new.event"));
     // A forged body never reaches the parser.
     let forged = br#"not json"#;
     assert_eq!(v.verify_and_parse_event(forged, &sig, &ts), Err(WebhookError::SignatureMismatch));
@@ -275,7 +297,7 @@ fn parse_errors_are_reported_after_verification() {
         phone_number: u32,
     }
     let sig = sign(&k.signing, &ts, BODY);
-    let event = v.verify_and_parse_event(BODY, &sig, &ts).unwrap();
+    let event: WebhookEnvelope = v.verify_and_parse(BODY, &sig, &ts).unwrap();
     assert!(event.payload_as::<Payload>().is_ok());
     let err = event.payload_as::<Vec<Number>>().unwrap_err();
     assert!(matches!(&err, WebhookError::Parse { path, .. } if path == "data.payload"), "{err:?}");

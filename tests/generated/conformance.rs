@@ -22037,6 +22037,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CustomerServiceRecordStatusChangedEvent>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1customer_service_records/post/callbacks/CustomerServiceRecordStatusChanged/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+        type_name: "CustomerServiceRecordStatusChangedEvent2",
+        roundtrip: roundtrip::<types::CustomerServiceRecordStatusChangedEvent2>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/event_type",
         type_name: "CustomerServiceRecordStatusChangedEventEventType",
         roundtrip: roundtrip::<types::CustomerServiceRecordStatusChangedEventEventType>,

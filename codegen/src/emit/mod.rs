@@ -5,6 +5,7 @@ pub mod conformance;
 pub mod docs;
 pub mod operations;
 pub mod types;
+pub mod webhooks;
 
 use std::collections::BTreeMap;
 
@@ -175,12 +176,17 @@ pub fn emit(ir: &Ir) -> Result<TokenFiles> {
     files.insert("apis/mod.rs".into(), file(&["One module per tag of the spec."], apis, "apis/mod.rs")?);
 
     files.insert("catalogue.rs".into(), catalogue::catalogue(ir)?);
+    files.insert(
+        "webhook_events.rs".into(),
+        file(&["Typed webhook events, keyed by `event_type`."], webhooks::events(ir), "webhook_events.rs")?,
+    );
 
     let title = format!("{} {} — generated operations and types.", ir.title, ir.version);
     let root = quote! {
         pub mod apis;
         pub mod catalogue;
         pub mod types;
+        pub mod webhook_events;
     };
     files.insert("mod.rs".into(), file(&[&title], root, "mod.rs")?);
     let mut out: TokenFiles = files.into_iter().map(|(k, v)| (format!("{CRATE_DIR}/{k}"), v)).collect();

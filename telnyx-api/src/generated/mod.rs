@@ -7,3 +7,5 @@ pub mod apis;
 pub mod catalogue;
 
 pub mod types;
+
+pub mod webhook_events;

@@ -8422,6 +8422,15 @@ pub struct CustomerServiceRecordStatusChangedEvent {
     pub record_type: Option<CustomerServiceRecordStatusChangedEventRecordType>,
 }
 
+/// Spec: `#/paths/~1customer_service_records/post/callbacks/CustomerServiceRecordStatusChanged/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CustomerServiceRecordStatusChangedEvent2 {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CustomerServiceRecordStatusChangedEvent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<CallbackWebhookMeta>,
+}
+
 /// The type of the callback event.
 ///
 /// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/event_type`

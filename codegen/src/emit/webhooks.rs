@@ -1,0 +1,144 @@
+//! The typed webhook event enum: one variant per `event_type` the spec declares (operation
+//! `callbacks`, 3.1 `webhooks`), plus `Unknown` keeping anything else as JSON.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::docs::lines_to_attrs;
+use super::types::ident;
+use crate::ir::*;
+
+/// At most this many declaring operations are named in a variant's doc.
+const MAX_SOURCES: usize = 4;
+
+pub fn events(ir: &Ir) -> TokenStream {
+    let variants = ir.webhook_events.iter().map(|e| {
+        let v = ident(&e.variant);
+        let ty = ident(&e.ty);
+        let mut shown: Vec<String> = e.sources.iter().take(MAX_SOURCES).map(|s| format!("`{s}`")).collect();
+        if e.sources.len() > MAX_SOURCES {
+            shown.push(format!("{} more", e.sources.len() - MAX_SOURCES));
+        }
+        let doc = lines_to_attrs(&[
+            format!("`{}`: [`types::{}`].", e.event_type, e.ty),
+            String::new(),
+            format!("Declared by {}.", shown.join(", ")),
+        ]);
+        quote! {
+            #doc
+            #v(types::#ty),
+        }
+    });
+    let decode_arms = ir.webhook_events.iter().map(|e| {
+        let v = ident(&e.variant);
+        let value = &e.event_type;
+        quote!(#value => Self::#v(decode(value)?),)
+    });
+    let type_arms = ir.webhook_events.iter().map(|e| {
+        let v = ident(&e.variant);
+        let value = &e.event_type;
+        quote!(Self::#v(_) => Some(#value),)
+    });
+    let ser_arms = ir.webhook_events.iter().map(|e| {
+        let v = ident(&e.variant);
+        quote!(Self::#v(e) => e.serialize(s),)
+    });
+    let table = ir.webhook_events.iter().map(|e| {
+        let (t, ty, p) = (&e.event_type, &e.ty, &e.pointer);
+        quote!(EventInfo { event_type: #t, type_name: #ty, schema_pointer: #p },)
+    });
+    let unkeyed: Vec<String> = ir
+        .webhook_unkeyed
+        .iter()
+        .map(|u| match &u.ty {
+            Some(t) => format!("- [`types::{t}`] (`{}`): {}", u.pointer, u.reason),
+            None => format!("- `{}`: {}", u.pointer, u.reason),
+        })
+        .collect();
+    let mut enum_doc = vec![
+        "A webhook delivery, decoded by its `event_type` (at `data.event_type`, or at the top for fax \
+         events) into the payload type the spec declares for it."
+            .to_owned(),
+        String::new(),
+        "Event types the spec does not declare, and bodies without an `event_type`, become \
+         [`Unknown`](Self::Unknown) with the JSON kept; a declared event whose body does not match its \
+         type is an error naming the JSON path."
+            .to_owned(),
+    ];
+    if !unkeyed.is_empty() {
+        enum_doc.push(String::new());
+        enum_doc.push(
+            "Payloads the spec declares without an `event_type` to key them by (they arrive as `Unknown`; \
+             decode them with `serde_json::from_value`):"
+                .to_owned(),
+        );
+        enum_doc.extend(unkeyed);
+    }
+    let enum_doc = lines_to_attrs(&enum_doc);
+    quote! {
+        use serde::{Deserialize, Serialize};
+
+        use crate::types;
+        use crate::webhooks::{decode_event as decode, event_type_of, WebhookError};
+
+        #enum_doc
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum WebhookEvent {
+            #(#variants)*
+            /// Any other event, kept as JSON.
+            Unknown(serde_json::Value),
+        }
+
+        /// One event type the spec declares.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct EventInfo {
+            /// The `event_type` value.
+            pub event_type: &'static str,
+            /// The payload type's name in [`crate::types`].
+            pub type_name: &'static str,
+            /// JSON pointer of the payload schema in the spec.
+            pub schema_pointer: &'static str,
+        }
+
+        impl WebhookEvent {
+            /// Every event type that decodes into a typed variant.
+            pub const EVENTS: &'static [EventInfo] = &[#(#table)*];
+
+            /// Decode a parsed body.
+            pub fn from_value(value: serde_json::Value) -> Result<Self, WebhookError> {
+                let Some(event_type) = event_type_of(&value).map(str::to_owned) else {
+                    return Ok(Self::Unknown(value));
+                };
+                Ok(match event_type.as_str() {
+                    #(#decode_arms)*
+                    _ => Self::Unknown(value),
+                })
+            }
+
+            /// The event type (`None` for an `Unknown` body without one).
+            pub fn event_type(&self) -> Option<&str> {
+                match self {
+                    #(#type_arms)*
+                    Self::Unknown(v) => event_type_of(v),
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for WebhookEvent {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = serde_json::Value::deserialize(d)?;
+                Self::from_value(value).map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl Serialize for WebhookEvent {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#ser_arms)*
+                    Self::Unknown(v) => v.serialize(s),
+                }
+            }
+        }
+    }
+}
