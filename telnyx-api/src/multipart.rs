@@ -2,32 +2,61 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt as _, TryStreamExt as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result};
 
 /// A file to upload: its content plus the file name and MIME type sent with it.
 ///
+/// The content comes from memory ([`from_bytes`](Self::from_bytes)), from disk
+/// ([`from_path`](Self::from_path), streamed when the request is sent) or from any stream of
+/// chunks ([`from_stream`](Self::from_stream), for content produced on the fly or downloaded
+/// elsewhere). A stream can be sent only once, so a request carrying one is never retried.
+///
 /// ```
 /// use telnyx_api::UploadFile;
 /// let f = UploadFile::from_bytes("hello.txt", b"hello".to_vec()).mime_type("text/plain");
 /// assert_eq!(f.file_name(), Some("hello.txt"));
 /// ```
-#[derive(Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UploadFile {
     source: FileSource,
     file_name: Option<String>,
     mime_type: Option<String>,
 }
 
-#[derive(Clone, Default, PartialEq)]
+type ChunkStream = BoxStream<'static, std::io::Result<Bytes>>;
+
+#[derive(Clone, Default)]
 enum FileSource {
     #[default]
     Empty,
     Bytes(Bytes),
     Path(PathBuf),
+    /// Taken on first send; clones share it.
+    Stream {
+        stream: Arc<Mutex<Option<ChunkStream>>>,
+        length: Option<u64>,
+    },
+}
+
+impl PartialEq for UploadFile {
+    fn eq(&self, other: &Self) -> bool {
+        let same_source = match (&self.source, &other.source) {
+            (FileSource::Empty, FileSource::Empty) => true,
+            (FileSource::Bytes(a), FileSource::Bytes(b)) => a == b,
+            (FileSource::Path(a), FileSource::Path(b)) => a == b,
+            // A stream is equal only to itself (or a clone sharing it).
+            (FileSource::Stream { stream: a, .. }, FileSource::Stream { stream: b, .. }) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        same_source && self.file_name == other.file_name && self.mime_type == other.mime_type
+    }
 }
 
 impl fmt::Debug for UploadFile {
@@ -36,6 +65,8 @@ impl fmt::Debug for UploadFile {
             FileSource::Empty => "empty".to_owned(),
             FileSource::Bytes(b) => format!("{} bytes", b.len()),
             FileSource::Path(p) => format!("path {}", p.display()),
+            FileSource::Stream { length: Some(n), .. } => format!("stream of {n} bytes"),
+            FileSource::Stream { length: None, .. } => "stream".to_owned(),
         };
         f.debug_struct("UploadFile")
             .field("source", &source)
@@ -59,6 +90,32 @@ impl UploadFile {
         UploadFile { source: FileSource::Path(path), file_name, mime_type: None }
     }
 
+    /// A file whose content is read from `stream` while the request is sent. Give `length` when
+    /// known: it is sent as the part's length instead of chunked transfer.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use telnyx_api::UploadFile;
+    /// let chunks = futures::stream::iter([Ok(Bytes::from("hello, ")), Ok(Bytes::from("world"))]);
+    /// let f = UploadFile::from_stream("hello.txt", chunks, Some(12)).mime_type("text/plain");
+    /// assert!(!f.is_replayable());
+    /// ```
+    pub fn from_stream<S>(file_name: impl Into<String>, stream: S, length: Option<u64>) -> Self
+    where
+        S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    {
+        UploadFile {
+            source: FileSource::Stream { stream: Arc::new(Mutex::new(Some(stream.boxed()))), length },
+            file_name: Some(file_name.into()),
+            mime_type: None,
+        }
+    }
+
+    /// Whether the content can be sent again (for a retry): false for streams.
+    pub fn is_replayable(&self) -> bool {
+        !matches!(self.source, FileSource::Stream { .. })
+    }
+
     /// Set the file name sent in `Content-Disposition`.
     pub fn file_name_is(mut self, name: impl Into<String>) -> Self {
         self.file_name = Some(name.into());
@@ -76,15 +133,35 @@ impl UploadFile {
         self.file_name.as_deref()
     }
 
-    async fn load(&self, op: &'static str) -> Result<Bytes> {
-        match &self.source {
-            FileSource::Empty => Ok(Bytes::new()),
-            FileSource::Bytes(b) => Ok(b.clone()),
-            FileSource::Path(p) => tokio::fs::read(p).await.map(Bytes::from).map_err(|e| Error::InvalidRequest {
-                operation: op,
-                message: format!("cannot read {}: {e}", p.display()),
-            }),
-        }
+    /// The multipart part carrying the content (without name and type).
+    async fn part(&self, op: &'static str) -> Result<reqwest::multipart::Part> {
+        use reqwest::multipart::Part;
+        let invalid = |message: String| Error::InvalidRequest { operation: op, message };
+        Ok(match &self.source {
+            FileSource::Empty => Part::bytes(Vec::new()),
+            FileSource::Bytes(b) => Part::stream(b.clone()),
+            FileSource::Path(p) => {
+                // Streamed from disk (tokio-util's ReaderStream), so large recordings are not
+                // held in memory; opened anew for each attempt.
+                let file =
+                    tokio::fs::File::open(p).await.map_err(|e| invalid(format!("cannot read {}: {e}", p.display())))?;
+                let length =
+                    file.metadata().await.map_err(|e| invalid(format!("cannot read {}: {e}", p.display())))?.len();
+                let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
+                Part::stream_with_length(body, length)
+            }
+            FileSource::Stream { stream, length } => {
+                let taken = stream.lock().map_err(|_| invalid("upload stream lock poisoned".into()))?.take();
+                let Some(chunks) = taken else {
+                    return Err(invalid("the upload stream was already sent; a stream can be sent only once".into()));
+                };
+                let body = reqwest::Body::wrap_stream(chunks.map_err(std::io::Error::other));
+                match length {
+                    Some(n) => Part::stream_with_length(body, *n),
+                    None => Part::stream(body),
+                }
+            }
+        })
     }
 }
 
@@ -170,6 +247,14 @@ impl Multipart {
         }
     }
 
+    /// Whether the form can be sent again (for a retry): false when a file part is a stream.
+    pub fn is_replayable(&self) -> bool {
+        self.parts.iter().all(|(_, p)| match p {
+            Part::Text(_) => true,
+            Part::File(f) => f.is_replayable(),
+        })
+    }
+
     /// Names of the parts in order (for tests and debugging).
     pub fn part_names(&self) -> Vec<&str> {
         self.parts.iter().map(|(n, _)| n.as_str()).collect()
@@ -184,8 +269,7 @@ impl Multipart {
             form = match part {
                 Part::Text(t) => form.text(name.clone(), t.clone()),
                 Part::File(f) => {
-                    let data = f.load(op).await?;
-                    let mut p = reqwest::multipart::Part::stream(data);
+                    let mut p = f.part(op).await?;
                     if let Some(n) = &f.file_name {
                         p = p.file_name(n.clone());
                     }

@@ -717,7 +717,13 @@ async fn execute_inner(
         return Err(Error::InvalidRequest { operation: op, message: message.clone() });
     }
     let inner = &client.inner;
-    let policy = retry.unwrap_or(&inner.retry);
+    let once;
+    let mut policy = retry.unwrap_or(&inner.retry);
+    // A streamed upload is consumed by the first attempt: nothing to send again.
+    if matches!(&request.body, Body::Multipart(form) if !form.is_replayable()) {
+        once = RetryPolicy { max_retries: 0, ..policy.clone() };
+        policy = &once;
+    }
     let timeout = timeout.unwrap_or(inner.timeout);
     let url = request.url(&inner.base_url)?;
     let mut attempt: u32 = 0;

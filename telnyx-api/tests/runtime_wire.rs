@@ -260,6 +260,68 @@ async fn multipart_body_is_rebuilt_for_each_attempt() {
 }
 
 #[tokio::test]
+async fn multipart_file_from_a_stream_is_sent_chunk_by_chunk() {
+    let server = Server::always(Reply::json(200, json!({}))).await;
+    let client = builder(&server).build().unwrap();
+    for length in [Some(11), None] {
+        let chunks = futures::stream::iter(["hello", " ", "world"].map(|c| Ok(Bytes::from(c))));
+        let file = UploadFile::from_stream("greeting.txt", chunks, length).mime_type("text/plain");
+        assert!(!file.is_replayable());
+        let mut form = Multipart::new();
+        form.text("purpose", &"test");
+        form.file("file", &file);
+        assert!(!form.is_replayable());
+        let mut req = Request::new(Method::POST, "upload", "/u", "/u".into());
+        req.multipart(form);
+        call(&client, req).await.unwrap();
+        let r = server.requests().pop().unwrap();
+        // Without a length the body goes out chunked; with one, with content-length.
+        assert_eq!(r.header("transfer-encoding").is_some(), length.is_none(), "{length:?}");
+        let parts = parse_multipart(r.header("content-type").unwrap(), &r.body);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[1].name, "file");
+        assert_eq!(parts[1].data, b"hello world");
+        assert_eq!(parts[1].file_name.as_deref(), Some("greeting.txt"));
+        assert_eq!(parts[1].content_type.as_deref(), Some("text/plain"));
+    }
+}
+
+#[tokio::test]
+async fn a_streamed_upload_is_never_retried_nor_sent_twice() {
+    let server = Server::always(Reply::status(503)).await;
+    let (client, sleeps) = client_with_sleeps(&server, exact_policy());
+    let chunks = futures::stream::iter([Ok(Bytes::from_static(b"data"))]);
+    let file = UploadFile::from_stream("a.bin", chunks, None);
+    let mut form = Multipart::new();
+    form.file("file", &file);
+    let mut req = Request::new(Method::POST, "upload", "/u", "/u".into());
+    req.multipart(form);
+    let again = req.clone();
+    let err = call(&client, req).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(server.count(), 1, "503 is retryable, but the stream is gone after the first attempt");
+    assert!(sleeps.taken().is_empty());
+    // A clone of the request shares the (consumed) stream: a clear error, nothing sent.
+    let err = call(&client, again).await.unwrap_err();
+    assert!(matches!(&err, Error::InvalidRequest { message, .. } if message.contains("only once")), "{err:?}");
+    assert_eq!(server.count(), 1);
+}
+
+#[tokio::test]
+async fn a_stream_error_fails_the_upload() {
+    let server = Server::always(Reply::json(200, json!({}))).await;
+    let client = builder(&server).build().unwrap();
+    let chunks =
+        futures::stream::iter([Ok(Bytes::from_static(b"partial")), Err(std::io::Error::other("disk on fire"))]);
+    let mut form = Multipart::new();
+    form.file("file", &UploadFile::from_stream("a.bin", chunks, None));
+    let mut req = Request::new(Method::POST, "upload", "/u", "/u".into());
+    req.multipart(form);
+    let err = call(&client, req).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+}
+
+#[tokio::test]
 async fn multipart_field_that_cannot_serialize_is_an_error() {
     struct Bad;
     impl serde::Serialize for Bad {
