@@ -16,6 +16,21 @@ pub struct Ir {
     /// Operations with paging-like query parameters whose paging style is not recognised (no
     /// item stream is generated for them), with the reason.
     pub paging_unrecognised: Vec<UnrecognisedPaging>,
+    /// Cargo features, one per group of tags (sorted by name); empty when generated without a
+    /// feature table, and then nothing is gated. Filled by [`crate::features::assign`].
+    pub features: Vec<FeatureGroup>,
+}
+
+/// A Cargo feature: a group of tags whose modules, accessors and types it gates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureGroup {
+    /// The feature name (`messaging`).
+    pub name: String,
+    pub doc: Option<String>,
+    /// The spec tags of the group that operations use, in the table's order.
+    pub tags: Vec<String>,
+    /// Number of operations of those tags.
+    pub operations: usize,
 }
 
 /// An operation that looks paged but gets no item stream.
@@ -36,6 +51,8 @@ pub struct Tag {
     /// The API struct (`IpAddressesApi`).
     pub struct_name: String,
     pub doc: Option<String>,
+    /// The Cargo feature gating the module and its accessor; `None`: always compiled.
+    pub feature: Option<String>,
 }
 
 /// A named type.
@@ -50,6 +67,10 @@ pub struct TypeDef {
     /// The schema itself is `nullable` (a component whose value may be `null`).
     pub nullable: bool,
     pub kind: TypeKind,
+    /// The Cargo features any one of which compiles this type (sorted): the groups whose
+    /// operations reach it. Empty: always compiled (no operation reaches it, a type that is
+    /// always compiled refers to it, every group reaches it, or there is no feature table).
+    pub features: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -169,6 +190,9 @@ pub struct Operation {
     pub response: ResponseKind,
     /// How the operation pages, when it is a list operation of a recognised style.
     pub paging: Option<Paging>,
+    /// The named types of the requests its callbacks receive (the webhooks the operation
+    /// triggers). No method names them; they tell which tag (and feature) the types belong to.
+    pub callbacks: Vec<TypeRef>,
 }
 
 /// A list operation's paging: what the generated item stream needs to know.
