@@ -28,14 +28,15 @@ Commands:
                                          spec/pin.toml, copy it to spec/cache/, regenerate, and print the
                                          diff against the previously pinned spec (--report FILE also
                                          writes it as Markdown, for a pull request body)
-  bench [--runs N] [--group A,B] [--no-builds] [--no-sse]
+  bench [--runs N] [--build-runs M] [--group A,B] [--no-builds] [--no-sse]
                                          performance figures in one run: regeneration with a
                                          release-built generator by phase, best of N (default 5),
                                          against parsing the spec alone; clean debug builds of
                                          telnyx-api (all features, each --group alone (default:
                                          the largest group and messaging), none: wall and CPU
-                                         seconds); generated lines; `cargo bench --bench sse`.
-                                         Builds go to target/bench. Takes several minutes
+                                         seconds, best of M rounds (default 1)); generated lines;
+                                         `cargo bench --bench sse`. Builds go to target/bench.
+                                         Takes several minutes
   help                                   this text
 
 The spec is found by --spec PATH, then $TELNYX_OPENAPI_SPEC, then spec/cache/<file> if present,
@@ -83,9 +84,10 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             update_spec(&root(), &opts, std::env::var_os("TELNYX_OPENAPI_SPEC").map(PathBuf::from))
         }
         "bench" => {
-            let a = Args::parse(rest, 0, &["--no-builds", "--no-sse"], &["--runs", "--group"])?;
+            let a = Args::parse(rest, 0, &["--no-builds", "--no-sse"], &["--runs", "--build-runs", "--group"])?;
             let opts = bench::BenchOptions {
-                runs: runs(&a)?,
+                runs: runs(&a, "--runs", 5)?,
+                build_runs: runs(&a, "--build-runs", 1)?,
                 groups: a.value("--group").map(|g| g.split(',').map(str::to_owned).collect()).unwrap_or_default(),
                 builds: !a.flag("--no-builds"),
                 sse: !a.flag("--no-sse"),
@@ -93,7 +95,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             bench::bench(&opts)
         }
         // What `bench` runs in a release build of this program; prints JSON.
-        "bench-regen" => bench::bench_regen(runs(&Args::parse(rest, 0, &[], &["--runs"])?)?),
+        "bench-regen" => bench::bench_regen(runs(&Args::parse(rest, 0, &[], &["--runs"])?, "--runs", 5)?),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -102,15 +104,15 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     }
 }
 
-/// `--runs N` (default 5).
-fn runs(a: &Args) -> Result<usize, String> {
-    match a.value("--runs") {
-        None => Ok(5),
+/// A count option (`--runs N`), `default` when absent.
+fn runs(a: &Args, option: &str, default: usize) -> Result<usize, String> {
+    match a.value(option) {
+        None => Ok(default),
         Some(n) => n
             .parse::<usize>()
             .ok()
             .filter(|&n| n > 0)
-            .ok_or_else(|| format!("--runs {n:?}: expected a positive number")),
+            .ok_or_else(|| format!("{option} {n:?}: expected a positive number")),
     }
 }
 

@@ -90,8 +90,9 @@ pub struct Output {
     pub threads: usize,
 }
 
-/// What one thread of [`emit_and_format`] ends with: its formatted files, an error, or a panic.
-type Part = std::thread::Result<Result<Vec<(String, String)>>>;
+/// What one thread of [`emit_and_format`] ends with: its formatted files, an error (with the
+/// index of the file's job), or a panic.
+type Part = std::thread::Result<Result<Vec<(String, String)>, (usize, GenError)>>;
 
 /// Emit and format every file, on as many threads as the machine has (up to 8).
 ///
@@ -112,12 +113,15 @@ pub fn emit_and_format(ir: &Ir) -> Result<Output> {
     // A panic is caught so that the other threads are not left at the barrier, and resumed on
     // the caller's thread once all have finished: a bug still panics, it does not hang.
     let work = || -> Part {
-        let mine = catch_unwind(AssertUnwindSafe(|| -> Result<Vec<(String, TokenStream)>> {
+        type Emitted = Vec<(usize, String, TokenStream)>;
+        let mine = catch_unwind(AssertUnwindSafe(|| -> Result<Emitted, (usize, GenError)> {
             let mut mine = Vec::new();
-            while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                mine.push(plan.emit(job)?);
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { return Ok(mine) };
+                let (name, tokens) = plan.emit(job).map_err(|e| (i, e))?;
+                mine.push((i, name, tokens));
             }
-            Ok(mine)
         }));
         if barrier.wait().is_leader() {
             let _ = emitted.set(Instant::now());
@@ -125,8 +129,8 @@ pub fn emit_and_format(ir: &Ir) -> Result<Output> {
         match mine {
             Ok(Ok(mine)) => catch_unwind(AssertUnwindSafe(|| {
                 mine.into_iter()
-                    .map(|(name, tokens)| {
-                        let text = format_file(&name, tokens)?;
+                    .map(|(i, name, tokens)| {
+                        let text = format_file(&name, tokens).map_err(|e| (i, e))?;
                         Ok((name, text))
                     })
                     .collect()
@@ -143,15 +147,20 @@ pub fn emit_and_format(ir: &Ir) -> Result<Output> {
     });
     let done = Instant::now();
     let mut files = Files::new();
-    let mut error = None;
+    let mut error: Option<(usize, GenError)> = None;
     for r in results {
         match r {
             Ok(Ok(part)) => files.extend(part),
-            Ok(Err(e)) => error = error.or(Some(e)),
+            // The same error whichever thread met it first: that of the first job in order.
+            Ok(Err(e)) => {
+                if error.as_ref().is_none_or(|f| e.0 < f.0) {
+                    error = Some(e);
+                }
+            }
             Err(panic) => std::panic::resume_unwind(panic),
         }
     }
-    if let Some(e) = error {
+    if let Some((_, e)) = error {
         return Err(e);
     }
     let emitted = emitted.get().copied().unwrap_or(done);
