@@ -20,6 +20,9 @@ pub struct Ir {
     pub webhook_events: Vec<WebhookEvent>,
     /// Declared webhook payloads that cannot be keyed by an `event_type`.
     pub webhook_unkeyed: Vec<UnkeyedWebhook>,
+    /// Cargo features, one per group of tags (sorted by name); empty when generated without a
+    /// feature table, and then nothing is gated. Filled by [`crate::features::assign`].
+    pub features: Vec<FeatureGroup>,
 }
 
 /// One webhook event type and the payload type it decodes into.
@@ -45,6 +48,18 @@ pub struct UnkeyedWebhook {
     pub reason: String,
 }
 
+/// A Cargo feature: a group of tags whose modules, accessors and types it gates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureGroup {
+    /// The feature name (`messaging`).
+    pub name: String,
+    pub doc: Option<String>,
+    /// The spec tags of the group that operations use, in the table's order.
+    pub tags: Vec<String>,
+    /// Number of operations of those tags.
+    pub operations: usize,
+}
+
 /// An operation that looks paged but gets no item stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnrecognisedPaging {
@@ -63,6 +78,8 @@ pub struct Tag {
     /// The API struct (`IpAddressesApi`).
     pub struct_name: String,
     pub doc: Option<String>,
+    /// The Cargo feature gating the module and its accessor; `None`: always compiled.
+    pub feature: Option<String>,
 }
 
 /// A named type.
@@ -77,6 +94,10 @@ pub struct TypeDef {
     /// The schema itself is `nullable` (a component whose value may be `null`).
     pub nullable: bool,
     pub kind: TypeKind,
+    /// The Cargo features any one of which compiles this type (sorted): the groups whose
+    /// operations reach it. Empty: always compiled (no operation reaches it, a type that is
+    /// always compiled refers to it, every group reaches it, or there is no feature table).
+    pub features: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -196,6 +217,9 @@ pub struct Operation {
     pub response: ResponseKind,
     /// How the operation pages, when it is a list operation of a recognised style.
     pub paging: Option<Paging>,
+    /// The named types of the requests its callbacks receive (the webhooks the operation
+    /// triggers). No method names them; they tell which tag (and feature) the types belong to.
+    pub callbacks: Vec<TypeRef>,
 }
 
 /// A list operation's paging: what the generated item stream needs to know.

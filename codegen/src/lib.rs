@@ -8,6 +8,7 @@
 pub mod diff;
 pub mod emit;
 pub mod error;
+pub mod features;
 pub mod ir;
 pub mod load;
 pub mod lower;
@@ -32,6 +33,8 @@ pub struct Timings {
     pub emit: Duration,
     /// Token streams → formatted text.
     pub format: Duration,
+    /// Threads emit and format ran on.
+    pub threads: usize,
 }
 
 /// The result of one generation.
@@ -39,6 +42,8 @@ pub struct Timings {
 pub struct Generated {
     /// File path (relative to `telnyx-api/src/generated/`) → content.
     pub files: emit::Files,
+    /// Parts of hand-maintained files to rewrite (the feature list in `Cargo.toml` and README).
+    pub sections: Vec<emit::features::Section>,
     /// The IR the files were emitted from.
     pub ir: ir::Ir,
     /// Repairs and other notes from loading.
@@ -46,28 +51,33 @@ pub struct Generated {
     pub timings: Timings,
 }
 
-/// Generate the crate's generated part from spec text.
+/// Generate the crate's generated part from spec text, without feature groups (nothing gated).
 pub fn generate(spec_text: &str, overrides: &naming::Overrides) -> Result<Generated, GenError> {
     let t = Instant::now();
     let loaded = load::load(spec_text)?;
-    generate_loaded(loaded, overrides, t)
+    generate_loaded(loaded, overrides, None, t)
 }
 
-/// Generate from an already loaded spec; `started` is when loading began (for timings).
+/// Generate from an already loaded spec, gating tags and types by `features` when given;
+/// `started` is when loading began (for timings).
 pub fn generate_loaded(
     loaded: load::Loaded,
     overrides: &naming::Overrides,
+    features: Option<&features::Groups>,
     started: Instant,
 ) -> Result<Generated, GenError> {
     let mut timings = Timings { load: started.elapsed(), ..Timings::default() };
+    let mut warnings = loaded.warnings;
     let t = Instant::now();
-    let ir = lower::lower_with_webhooks(&loaded.openapi, &loaded.webhooks, overrides)?;
+    let mut ir = lower::lower_with_webhooks(&loaded.openapi, &loaded.webhooks, overrides)?;
+    if let Some(groups) = features {
+        warnings.extend(features::assign(&mut ir, groups)?);
+    }
     timings.lower = t.elapsed();
-    let t = Instant::now();
-    let tokens = emit::emit(&ir)?;
-    timings.emit = t.elapsed();
-    let t = Instant::now();
-    let files = emit::format_all(tokens)?;
-    timings.format = t.elapsed();
-    Ok(Generated { files, ir, warnings: loaded.warnings, timings })
+    let out = emit::emit_and_format(&ir)?;
+    timings.emit = out.emit;
+    timings.format = out.format;
+    timings.threads = out.threads;
+    let sections = emit::features::sections(&ir);
+    Ok(Generated { files: out.files, sections, ir, warnings, timings })
 }

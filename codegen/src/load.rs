@@ -39,6 +39,17 @@ pub fn parse_value(text: &str) -> Result<Value> {
     }
 }
 
+/// Parse spec text straight into `openapiv3`, with no repairs, no 3.1 normalisation and no
+/// pointer tracking: the floor for [`load`] (`cargo xtask bench` compares against it). Fails on
+/// a spec that needs repairs.
+pub fn parse_only(text: &str) -> Result<openapiv3::OpenAPI> {
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|e| GenError::new("#", format!("invalid JSON: {e}")))
+    } else {
+        serde_yaml::from_str(text).map_err(|e| GenError::new("#", format!("invalid YAML: {e}")))
+    }
+}
+
 /// Load a spec from text.
 pub fn load(text: &str) -> Result<Loaded> {
     let raw = parse_value(text)?;

@@ -51,6 +51,7 @@ pub fn lower_with_webhooks(
         paging_unrecognised,
         webhook_events,
         webhook_unkeyed,
+        features: Vec::new(),
     })
 }
 
@@ -243,6 +244,7 @@ impl<'a> Lowerer<'a> {
             module: String::new(),
             nullable: false,
             kind,
+            features: Vec::new(),
         });
     }
 
@@ -754,6 +756,7 @@ impl<'a> Lowerer<'a> {
             }
         };
         let response = self.response(op, &camel, at)?;
+        let callbacks = self.callback_types(op);
         let auth = !matches!(&op.security, Some(reqs) if reqs.is_empty());
         Ok(Operation {
             id,
@@ -774,7 +777,36 @@ impl<'a> Lowerer<'a> {
             multipart_alternative,
             response,
             paging: None,
+            callbacks,
         })
+    }
+
+    /// The component schemas the callbacks of `op` receive as JSON request bodies, in spec
+    /// order, each once. Inline schemas have no type of their own and a reference that does not
+    /// resolve names none: callbacks generate no code, so neither is an error here.
+    fn callback_types(&self, op: &openapiv3::Operation) -> Vec<TypeRef> {
+        let mut out: Vec<TypeRef> = Vec::new();
+        let bodies = op.callbacks.values().flat_map(|cb| cb.values()).flat_map(|item| item.iter().map(|(_, o)| o));
+        for body in bodies.filter_map(|o| o.request_body.as_ref()) {
+            let body = match body {
+                ReferenceOr::Item(b) => Some(b),
+                ReferenceOr::Reference { reference } => reference
+                    .strip_prefix("#/components/requestBodies/")
+                    .and_then(|name| self.api.components.as_ref()?.request_bodies.get(&unescape(name)))
+                    .and_then(|b| b.as_item()),
+            };
+            let schemas = body.into_iter().flat_map(|b| b.content.iter()).filter(|(ct, _)| ct.contains("json"));
+            for (_, media) in schemas {
+                if let Some(ReferenceOr::Reference { reference }) = &media.schema {
+                    if let Ok(t) = self.ref_type(reference, "#") {
+                        if !out.contains(&t) {
+                            out.push(t);
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// A multipart body is a struct, or a `oneOf` of structs (`VoiceCloneUploadRequest`: one
@@ -1055,6 +1087,7 @@ impl<'a> Lowerer<'a> {
                 module: op.tag_module.clone(),
                 struct_name: format!("{}Api", naming::type_name(&op.tag_module)),
                 doc: described.get(op.tag.as_str()).cloned().flatten().filter(|d| !d.trim().is_empty()),
+                feature: None,
             });
         }
         by_module.into_values().collect()

@@ -330,7 +330,12 @@ fn run(doc: Value) -> Result<bool, String> {
     catch_unwind(AssertUnwindSafe(|| {
         codegen::load::load_value(doc)
             .and_then(|loaded| {
-                codegen::generate_loaded(loaded, &codegen::naming::Overrides::default(), std::time::Instant::now())
+                codegen::generate_loaded(
+                    loaded,
+                    &codegen::naming::Overrides::default(),
+                    None,
+                    std::time::Instant::now(),
+                )
             })
             .is_ok()
     }))

@@ -530,7 +530,9 @@ pub async fn create_completion_text_stream<R: Serialize + ?Sized>(
     Ok(create_completion_stream(client, request).await?.text_deltas())
 }
 
-/// The typed chat API on `client.chat()`, next to the generated `create_completion_json`.
+/// The typed chat API on `client.chat()`, next to the generated `create_completion_json`
+/// (feature `ai`, which gates the `Chat` tag; the functions above need no feature).
+#[cfg(feature = "ai")]
 impl crate::apis::chat::ChatApi<'_> {
     /// Create a chat completion (non-streaming), typed as OpenAI's `chat.completion`.
     ///

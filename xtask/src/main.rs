@@ -10,6 +10,8 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 
+mod bench;
+
 const USAGE: &str = "\
 cargo xtask <command> [options]
 
@@ -26,6 +28,15 @@ Commands:
                                          spec/pin.toml, copy it to spec/cache/, regenerate, and print the
                                          diff against the previously pinned spec (--report FILE also
                                          writes it as Markdown, for a pull request body)
+  bench [--runs N] [--build-runs M] [--group A,B] [--no-builds] [--no-sse]
+                                         performance figures in one run: regeneration with a
+                                         release-built generator by phase, best of N (default 5),
+                                         against parsing the spec alone; clean debug builds of
+                                         telnyx-api (all features, each --group alone (default:
+                                         the largest group and messaging), none: wall and CPU
+                                         seconds, best of M rounds (default 1)); generated lines;
+                                         `cargo bench --bench sse`. Builds go to target/bench.
+                                         Takes several minutes
   help                                   this text
 
 The spec is found by --spec PATH, then $TELNYX_OPENAPI_SPEC, then spec/cache/<file> if present,
@@ -72,11 +83,36 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             };
             update_spec(&root(), &opts, std::env::var_os("TELNYX_OPENAPI_SPEC").map(PathBuf::from))
         }
+        "bench" => {
+            let a = Args::parse(rest, 0, &["--no-builds", "--no-sse"], &["--runs", "--build-runs", "--group"])?;
+            let opts = bench::BenchOptions {
+                runs: runs(&a, "--runs", 5)?,
+                build_runs: runs(&a, "--build-runs", 1)?,
+                groups: a.value("--group").map(|g| g.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+                builds: !a.flag("--no-builds"),
+                sse: !a.flag("--no-sse"),
+            };
+            bench::bench(&opts)
+        }
+        // What `bench` runs in a release build of this program; prints JSON.
+        "bench-regen" => bench::bench_regen(runs(&Args::parse(rest, 0, &[], &["--runs"])?, "--runs", 5)?),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         other => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+    }
+}
+
+/// A count option (`--runs N`), `default` when absent.
+fn runs(a: &Args, option: &str, default: usize) -> Result<usize, String> {
+    match a.value(option) {
+        None => Ok(default),
+        Some(n) => n
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("{option} {n:?}: expected a positive number")),
     }
 }
 
@@ -259,23 +295,110 @@ enum Mode {
     Check,
 }
 
+/// `spec/features.toml`, the Cargo feature groups; `None` (nothing gated) when there is none.
+fn read_features(root: &Path) -> Result<Option<codegen::features::Groups>, String> {
+    let p = root.join("spec/features.toml");
+    match std::fs::read_to_string(&p) {
+        Ok(text) => codegen::features::Groups::from_toml(&text).map(Some).map_err(|e| format!("{}: {e}", p.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("warning: {} not found: no Cargo features, nothing is gated", p.display());
+            Ok(None)
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", p.display())),
+    }
+}
+
+/// What generation reads from `spec/` besides the spec.
+struct Config {
+    overrides: codegen::naming::Overrides,
+    features: Option<codegen::features::Groups>,
+}
+
+fn read_config(root: &Path) -> Result<Config, String> {
+    Ok(Config { overrides: read_overrides(root)?, features: read_features(root)? })
+}
+
 fn regenerate(opts: &Options, mode: Mode) -> Result<ExitCode, String> {
     let started = Instant::now();
     let root = root();
     let env = std::env::var_os("TELNYX_OPENAPI_SPEC").map(PathBuf::from);
     let spec = find_spec(&root, opts, env.as_deref())?;
-    let overrides = read_overrides(&root)?;
-    let generated = generate(&spec, &overrides)?;
+    let config = read_config(&root)?;
+    let generated = generate(&spec, &config)?;
     write_generated(&root, &spec.path, &generated, mode, opts.timings, started)
 }
 
 /// Generate from spec text; errors name the file and the JSON pointer.
-fn generate(spec: &Spec, overrides: &codegen::naming::Overrides) -> Result<codegen::Generated, String> {
-    let generated = codegen::generate(&spec.text, overrides).map_err(|e| format!("{}: {e}", spec.path.display()))?;
+fn generate(spec: &Spec, config: &Config) -> Result<codegen::Generated, String> {
+    let at = |e: codegen::GenError| format!("{}: {e}", spec.path.display());
+    let started = Instant::now();
+    let loaded = codegen::load::load(&spec.text).map_err(at)?;
+    let generated =
+        codegen::generate_loaded(loaded, &config.overrides, config.features.as_ref(), started).map_err(at)?;
     for w in &generated.warnings {
         eprintln!("warning: {}: {w}", spec.path.display());
     }
     Ok(generated)
+}
+
+/// `text` with the lines between the section's marker lines replaced by its content.
+fn splice(text: &str, section: &codegen::emit::features::Section) -> Result<String, String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let find =
+        |from: usize, marker: &str| {
+            lines[from..].iter().position(|l| l.trim_end() == marker).map(|i| i + from).ok_or_else(|| {
+                format!("no line `{marker}`: put the begin and end markers where the generated part goes")
+            })
+        };
+    let begin = find(0, &section.begin)?;
+    let end = find(begin + 1, &section.end)?;
+    Ok([lines[..=begin].concat(), section.content.clone(), lines[end..].concat()].concat())
+}
+
+/// Compare (and in write mode, write) the generated files and sections under `root`; returns
+/// the files that differed and the stale files (generated no more).
+fn sync_generated(
+    root: &Path,
+    generated: &codegen::Generated,
+    mode: &Mode,
+) -> Result<(Vec<String>, Vec<String>), String> {
+    let existing: Vec<String> = [codegen::emit::CRATE_DIR, codegen::emit::TESTS_DIR]
+        .iter()
+        .flat_map(|d| list_rs(&root.join(d)).into_iter().map(move |f| format!("{d}/{f}")))
+        .collect();
+    let mut changed = Vec::new();
+    for (rel, content) in &generated.files {
+        let path = root.join(rel);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(content.as_str()) {
+            changed.push(rel.clone());
+            if *mode == Mode::Write {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                }
+                std::fs::write(&path, content).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
+        }
+    }
+    for section in &generated.sections {
+        let path = root.join(&section.path);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let new = splice(&text, section).map_err(|e| format!("{}: {e}", path.display()))?;
+        if new != text {
+            changed.push(format!("{} (between `{}` and `{}`)", section.path, section.begin, section.end));
+            if *mode == Mode::Write {
+                std::fs::write(&path, new).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
+        }
+    }
+    let wanted: BTreeSet<&String> = generated.files.keys().collect();
+    let stale: Vec<String> = existing.into_iter().filter(|f| !wanted.contains(f)).collect();
+    if *mode == Mode::Write {
+        for rel in &stale {
+            let path = root.join(rel);
+            std::fs::remove_file(&path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+        }
+    }
+    Ok((changed, stale))
 }
 
 /// Write (or, in check mode, compare) the generated files under `root` and print the summary.
@@ -288,31 +411,7 @@ fn write_generated(
     started: Instant,
 ) -> Result<ExitCode, String> {
     let t_write = Instant::now();
-    let existing: Vec<String> = [codegen::emit::CRATE_DIR, codegen::emit::TESTS_DIR]
-        .iter()
-        .flat_map(|d| list_rs(&root.join(d)).into_iter().map(move |f| format!("{d}/{f}")))
-        .collect();
-    let mut changed = Vec::new();
-    for (rel, content) in &generated.files {
-        let path = root.join(rel);
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(content.as_str()) {
-            changed.push(rel.clone());
-            if mode == Mode::Write {
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-                }
-                std::fs::write(&path, content).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            }
-        }
-    }
-    let wanted: BTreeSet<&String> = generated.files.keys().collect();
-    let stale: Vec<&String> = existing.iter().filter(|f| !wanted.contains(f)).collect();
-    if mode == Mode::Write {
-        for rel in &stale {
-            let path = root.join(rel);
-            std::fs::remove_file(&path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
-        }
-    }
+    let (changed, stale) = sync_generated(root, generated, &mode)?;
     let write = t_write.elapsed();
     let ir = &generated.ir;
     let lines: usize = generated.files.values().map(|c| c.lines().count()).sum();
@@ -320,12 +419,13 @@ fn write_generated(
     if timings {
         let t = &generated.timings;
         println!(
-            "timings: load {:.3}s, lower {:.3}s, emit {:.3}s, format {:.3}s, write {:.3}s",
+            "timings: load {:.3}s, lower {:.3}s, emit {:.3}s, format {:.3}s, write {:.3}s (emit and format on {} threads)",
             t.load.as_secs_f64(),
             t.lower.as_secs_f64(),
             t.emit.as_secs_f64(),
             t.format.as_secs_f64(),
-            write.as_secs_f64()
+            write.as_secs_f64(),
+            t.threads
         );
     }
     match mode {
@@ -516,14 +616,15 @@ fn update_spec(root: &Path, opts: &UpdateOptions, env: Option<PathBuf>) -> Resul
         std::fs::read_to_string(&pin_path).map_err(|e| format!("cannot read {}: {e}", pin_path.display()))?;
     let pin = read_pin(root)?;
     let updates = pin_updates(&pin, opts, &file, &sha)?;
-    let overrides = read_overrides(root)?;
+    let config = read_config(root)?;
+    let overrides = &config.overrides;
 
     // Everything that can fail on the new spec happens before anything is written: a spec the
     // generator cannot handle is never pinned. The previous spec is lowered meanwhile, for the
     // diff, on the other thread.
     let (generated, previous) = std::thread::scope(|s| {
-        let previous = s.spawn(|| previous_ir(root, &pin, env.as_deref(), &overrides));
-        let generated = generate(&new, &overrides);
+        let previous = s.spawn(|| previous_ir(root, &pin, env.as_deref(), overrides));
+        let generated = generate(&new, &config);
         (generated, previous.join().unwrap_or_else(|_| Err("internal error: lowering panicked".to_owned())))
     });
     let generated = generated?;
@@ -682,6 +783,22 @@ sha256 = \"0000\"
         given.commit = None;
         given.source = Some("https://example.com/\"x".into());
         assert!(pin_updates(&pin, &given, "new.yaml", "ff").is_err());
+    }
+
+    #[test]
+    fn sections_are_spliced_between_their_markers() {
+        let section = codegen::emit::features::Section {
+            path: "Cargo.toml".into(),
+            begin: "# BEGIN".into(),
+            end: "# END".into(),
+            content: "a = []\n".into(),
+        };
+        let text = "[features]\n# BEGIN\nold = []\n# END\ntracing = []\n";
+        let out = splice(text, &section).unwrap();
+        assert_eq!(out, "[features]\n# BEGIN\na = []\n# END\ntracing = []\n");
+        assert_eq!(splice(&out, &section).unwrap(), out);
+        assert!(splice("[features]\n# END\n", &section).unwrap_err().contains("no line `# BEGIN`"));
+        assert!(splice("# BEGIN\n", &section).unwrap_err().contains("no line `# END`"));
     }
 
     #[test]

@@ -3,11 +3,16 @@
 pub mod catalogue;
 pub mod conformance;
 pub mod docs;
+pub mod features;
 pub mod operations;
 pub mod types;
 pub mod webhooks;
 
 use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Barrier, OnceLock};
+use std::time::{Duration, Instant};
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -44,11 +49,11 @@ fn file(extra_doc: &[&str], body: TokenStream, _name: &str) -> Result<TokenStrea
     })
 }
 
-/// Format one file's tokens with `prettyplease`.
+/// Format one file's tokens with `prettyplease` (and [`space_items`]).
 pub fn format_file(name: &str, tokens: TokenStream) -> Result<String> {
     let parsed: syn::File = syn::parse2(tokens)
         .map_err(|e| GenError::new("#", format!("internal error: emitted {name} does not parse: {e}")))?;
-    Ok(prettyplease::unparse(&parsed))
+    Ok(space_items(&prettyplease::unparse(&parsed)))
 }
 
 /// `prettyplease` puts items back to back; a blank line between top-level items (and between
@@ -74,129 +79,265 @@ pub fn space_items(text: &str) -> String {
     out
 }
 
-/// Format all files, on as many threads as the machine has (files are independent).
-pub fn format_all(tokens: BTreeMap<String, TokenStream>) -> Result<Files> {
-    // `TokenStream` is not `Send`, so each thread re-parses from the string form.
-    let items: Vec<(String, String)> = tokens.into_iter().map(|(k, v)| (k, v.to_string())).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let chunk = items.len().div_ceil(threads).max(1);
-    let results: Vec<Result<Vec<(String, String)>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|(name, text)| {
-                            let parsed: syn::File = syn::parse_str(text).map_err(|e| {
-                                GenError::new("#", format!("internal error: emitted {name} does not parse: {e}"))
-                            })?;
-                            Ok((name.clone(), space_items(&prettyplease::unparse(&parsed))))
-                        })
-                        .collect()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(GenError::new("#", "internal error: formatter thread panicked"))))
-            .collect()
-    });
-    let mut files = Files::new();
-    for r in results {
-        files.extend(r?);
-    }
-    Ok(files)
+/// Formatted files and the wall time of each phase.
+#[derive(Debug)]
+pub struct Output {
+    pub files: Files,
+    /// IR → token streams.
+    pub emit: Duration,
+    /// Token streams → formatted text.
+    pub format: Duration,
+    /// Threads the files were emitted and formatted on.
+    pub threads: usize,
 }
 
-/// Emit all files for the IR, unformatted.
-pub fn emit(ir: &Ir) -> Result<TokenFiles> {
-    let mut files = TokenFiles::new();
-    let default = types::defaultable(&ir.types);
+/// What one thread of [`emit_and_format`] ends with: its formatted files, an error (with the
+/// index of the file's job), or a panic.
+type Part = std::thread::Result<Result<Vec<(String, String)>, (usize, GenError)>>;
 
-    // types/
-    let mut by_module: BTreeMap<&str, Vec<&TypeDef>> = BTreeMap::new();
-    for t in &ir.types {
-        by_module.entry(t.module.as_str()).or_default().push(t);
-    }
-    for (module, defs) in &by_module {
-        let items = defs.iter().map(|t| types::type_def(t, &default));
-        let doc = if *module == crate::lower::SHARED_MODULE {
-            "Types used by several tags (or by none)."
-        } else {
-            "Types used only by the operations of this tag."
-        };
-        let body = quote! {
-            #[allow(unused_imports)]
-            use super::*;
-            #(#items)*
-        };
-        files.insert(format!("types/{module}.rs"), file(&[doc], body, module)?);
-    }
-    let mods = by_module.keys().map(|m| {
-        let m = module_ident(m);
-        quote! {
-            mod #m;
-            pub use self::#m::*;
-        }
-    });
-    files.insert(
-        "types/mod.rs".into(),
-        file(&["Every schema of the spec as a Rust type, re-exported flat."], quote!(#(#mods)*), "types/mod.rs")?,
-    );
-
-    // apis/
-    let mut ops_by_tag: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
-    for op in &ir.operations {
-        ops_by_tag.entry(op.tag_module.as_str()).or_default().push(op);
-    }
-    let mut accessors = Vec::new();
-    let mut api_mods = Vec::new();
-    for tag in &ir.tags {
-        let ops = ops_by_tag.get(tag.module.as_str()).cloned().unwrap_or_default();
-        let body = operations::tag_file(tag, &ops);
-        let title = format!("Operations tagged `{}`.", tag.name);
-        files.insert(format!("apis/{}.rs", tag.module), file(&[&title], body, &tag.module)?);
-        let m = module_ident(&tag.module);
-        let st = ident(&tag.struct_name);
-        api_mods.push(quote!(pub mod #m;));
-        let doc = format!(" Operations tagged `{}` ({} operations).", tag.name, ops.len());
-        accessors.push(quote! {
-            #[doc = #doc]
-            pub fn #m(&self) -> #m::#st<'_> {
-                #m::#st { client: self }
+/// Emit and format every file, on as many threads as the machine has (up to 8).
+///
+/// Files are independent, so each thread claims files one by one (largest first) and emits
+/// them; once every file is emitted (a barrier, so the phases can be timed apart), each thread
+/// formats the files it emitted. Token streams are not `Send`, which is why one thread does
+/// both steps of a file: they go from `quote!` to `syn::parse2` to `prettyplease` without
+/// being printed and re-parsed.
+pub fn emit_and_format(ir: &Ir) -> Result<Output> {
+    let plan = Plan::new(ir);
+    let mut jobs = plan.jobs();
+    jobs.sort_by_key(|j| std::cmp::Reverse(plan.weight(j)));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(jobs.len().max(1));
+    let next = AtomicUsize::new(0);
+    let barrier = Barrier::new(threads);
+    let emitted = OnceLock::new();
+    let started = Instant::now();
+    // A panic is caught so that the other threads are not left at the barrier, and resumed on
+    // the caller's thread once all have finished: a bug still panics, it does not hang.
+    let work = || -> Part {
+        type Emitted = Vec<(usize, String, TokenStream)>;
+        let mine = catch_unwind(AssertUnwindSafe(|| -> Result<Emitted, (usize, GenError)> {
+            let mut mine = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { return Ok(mine) };
+                let (name, tokens) = plan.emit(job).map_err(|e| (i, e))?;
+                mine.push((i, name, tokens));
             }
-        });
-    }
-    let apis = quote! {
-        #(#api_mods)*
-        impl crate::Client {
-            #(#accessors)*
+        }));
+        if barrier.wait().is_leader() {
+            let _ = emitted.set(Instant::now());
+        }
+        match mine {
+            Ok(Ok(mine)) => catch_unwind(AssertUnwindSafe(|| {
+                mine.into_iter()
+                    .map(|(i, name, tokens)| {
+                        let text = format_file(&name, tokens).map_err(|e| (i, e))?;
+                        Ok((name, text))
+                    })
+                    .collect()
+            })),
+            Ok(Err(e)) => Ok(Err(e)),
+            Err(panic) => Err(panic),
         }
     };
-    files.insert("apis/mod.rs".into(), file(&["One module per tag of the spec."], apis, "apis/mod.rs")?);
+    let results: Vec<Part> = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let mut results = vec![work()];
+        results.extend(handles.into_iter().map(|h| h.join().and_then(|r| r)));
+        results
+    });
+    let done = Instant::now();
+    let mut files = Files::new();
+    let mut error: Option<(usize, GenError)> = None;
+    for r in results {
+        match r {
+            Ok(Ok(part)) => files.extend(part),
+            // The same error whichever thread met it first: that of the first job in order.
+            Ok(Err(e)) => {
+                if error.as_ref().is_none_or(|f| e.0 < f.0) {
+                    error = Some(e);
+                }
+            }
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+    if let Some((_, e)) = error {
+        return Err(e);
+    }
+    let emitted = emitted.get().copied().unwrap_or(done);
+    Ok(Output { files, emit: emitted - started, format: done - emitted, threads })
+}
 
-    files.insert("catalogue.rs".into(), catalogue::catalogue(ir)?);
-    files.insert(
-        "webhook_events.rs".into(),
-        file(&["Typed webhook events, keyed by `event_type`."], webhooks::events(ir), "webhook_events.rs")?,
-    );
+/// Emit all files for the IR, unformatted, on this thread (what [`emit_and_format`] does in
+/// parallel).
+pub fn emit(ir: &Ir) -> Result<TokenFiles> {
+    let plan = Plan::new(ir);
+    plan.jobs().iter().map(|j| plan.emit(j)).collect()
+}
 
-    let title = format!("{} {} — generated operations and types.", ir.title, ir.version);
-    let root = quote! {
-        pub mod apis;
-        pub mod catalogue;
-        pub mod types;
-        pub mod webhook_events;
-    };
-    files.insert("mod.rs".into(), file(&[&title], root, "mod.rs")?);
-    let mut out: TokenFiles = files.into_iter().map(|(k, v)| (format!("{CRATE_DIR}/{k}"), v)).collect();
-    out.insert(
-        format!("{TESTS_DIR}/conformance.rs"),
-        file(
-            &["Conformance tables: every operation callable from JSON arguments, every type round-trippable."],
-            conformance::conformance(ir),
-            "conformance.rs",
-        )?,
-    );
-    Ok(out)
+/// One generated file.
+enum Job<'a> {
+    /// `types/<module>.rs`.
+    Types(&'a str),
+    TypesMod,
+    /// `apis/<tag>.rs`.
+    Api(&'a Tag),
+    ApisMod,
+    Catalogue,
+    WebhookEvents,
+    Root,
+    Conformance,
+}
+
+/// What the files are emitted from: the IR, grouped the way the files are.
+struct Plan<'a> {
+    ir: &'a Ir,
+    default: BTreeMap<&'a str, bool>,
+    types_by_module: BTreeMap<&'a str, Vec<&'a TypeDef>>,
+    ops_by_tag: BTreeMap<&'a str, Vec<&'a Operation>>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(ir: &'a Ir) -> Self {
+        let mut types_by_module: BTreeMap<&str, Vec<&TypeDef>> = BTreeMap::new();
+        for t in &ir.types {
+            types_by_module.entry(t.module.as_str()).or_default().push(t);
+        }
+        let mut ops_by_tag: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
+        for op in &ir.operations {
+            ops_by_tag.entry(op.tag_module.as_str()).or_default().push(op);
+        }
+        Plan { ir, default: types::defaultable(&ir.types), types_by_module, ops_by_tag }
+    }
+
+    fn jobs(&self) -> Vec<Job<'a>> {
+        let mut jobs: Vec<Job<'a>> = self.types_by_module.keys().map(|m| Job::Types(m)).collect();
+        jobs.push(Job::TypesMod);
+        jobs.extend(self.ir.tags.iter().map(Job::Api));
+        jobs.extend([Job::ApisMod, Job::Catalogue, Job::WebhookEvents, Job::Root, Job::Conformance]);
+        jobs
+    }
+
+    fn ops(&self, tag: &Tag) -> &[&'a Operation] {
+        self.ops_by_tag.get(tag.module.as_str()).map_or(&[], Vec::as_slice)
+    }
+
+    /// Roughly the lines the file will have (a type ~25, an operation ~45), to start the big
+    /// files first.
+    fn weight(&self, job: &Job<'_>) -> usize {
+        let ops = self.ir.operations.len();
+        match job {
+            Job::Types(m) => 25 * self.types_by_module.get(m).map_or(0, Vec::len),
+            Job::Api(tag) => 45 * self.ops(tag).len(),
+            Job::Conformance => 35 * ops + 2 * self.ir.types.len(),
+            Job::Catalogue => 11 * ops,
+            Job::WebhookEvents => 20 * self.ir.webhook_events.len(),
+            Job::TypesMod | Job::ApisMod | Job::Root => 3 * self.ir.tags.len(),
+        }
+    }
+
+    /// The path (relative to the workspace root) and tokens of one file.
+    fn emit(&self, job: &Job<'_>) -> Result<(String, TokenStream)> {
+        let ir = self.ir;
+        let (path, tokens) = match job {
+            Job::Types(module) => {
+                let defs = self.types_by_module.get(module).map_or(&[][..], Vec::as_slice);
+                // The module is gated as a whole; a type gated differently gets its own `cfg`.
+                let gate = features::module_features(defs);
+                let items = defs.iter().map(|t| {
+                    let cfg = if t.features == gate { TokenStream::new() } else { features::cfg(&t.features) };
+                    types::type_def(t, &self.default, &cfg)
+                });
+                let doc = if *module == crate::lower::SHARED_MODULE {
+                    "Types used by several tags (or by none)."
+                } else {
+                    "Types used only by the operations of this tag."
+                };
+                let body = quote! {
+                    #[allow(unused_imports)]
+                    use super::*;
+                    #(#items)*
+                };
+                (format!("types/{module}.rs"), file(&[doc], body, module)?)
+            }
+            Job::TypesMod => {
+                let mods = self.types_by_module.iter().map(|(m, defs)| {
+                    let cfg = features::cfg(&features::module_features(defs));
+                    let m = module_ident(m);
+                    quote! {
+                        #cfg
+                        mod #m;
+                        #cfg
+                        pub use self::#m::*;
+                    }
+                });
+                let doc = "Every schema of the spec as a Rust type, re-exported flat.";
+                ("types/mod.rs".to_owned(), file(&[doc], quote!(#(#mods)*), "types/mod.rs")?)
+            }
+            Job::Api(tag) => {
+                let ops = self.ops(tag);
+                let body = operations::tag_file(tag, ops);
+                let title = match &tag.feature {
+                    Some(f) => format!("Operations tagged `{}` (feature `{f}`).", tag.name),
+                    None => format!("Operations tagged `{}`.", tag.name),
+                };
+                (format!("apis/{}.rs", tag.module), file(&[&title], body, &tag.module)?)
+            }
+            Job::ApisMod => {
+                let mut api_mods = Vec::new();
+                let mut accessors = Vec::new();
+                for tag in &ir.tags {
+                    let features: Vec<String> = tag.feature.iter().cloned().collect();
+                    let cfg = features::cfg(&features);
+                    let m = module_ident(&tag.module);
+                    let st = ident(&tag.struct_name);
+                    api_mods.push(quote!(#cfg pub mod #m;));
+                    let doc = match &tag.feature {
+                        Some(f) => format!(
+                            " Operations tagged `{}` ({} operations; feature `{f}`).",
+                            tag.name,
+                            self.ops(tag).len()
+                        ),
+                        None => format!(" Operations tagged `{}` ({} operations).", tag.name, self.ops(tag).len()),
+                    };
+                    accessors.push(quote! {
+                        #[doc = #doc]
+                        #cfg
+                        pub fn #m(&self) -> #m::#st<'_> {
+                            #m::#st { client: self }
+                        }
+                    });
+                }
+                let apis = quote! {
+                    #(#api_mods)*
+                    impl crate::Client {
+                        #(#accessors)*
+                    }
+                };
+                ("apis/mod.rs".to_owned(), file(&["One module per tag of the spec."], apis, "apis/mod.rs")?)
+            }
+            Job::Catalogue => ("catalogue.rs".to_owned(), catalogue::catalogue(ir)?),
+            Job::WebhookEvents => {
+                let doc = "Typed webhook events, keyed by `event_type`.";
+                ("webhook_events.rs".to_owned(), file(&[doc], webhooks::events(ir), "webhook_events.rs")?)
+            }
+            Job::Root => {
+                let title = format!("{} {} — generated operations and types.", ir.title, ir.version);
+                let root = quote! {
+                    pub mod apis;
+                    pub mod catalogue;
+                    pub mod types;
+                    pub mod webhook_events;
+                };
+                ("mod.rs".to_owned(), file(&[&title], root, "mod.rs")?)
+            }
+            Job::Conformance => {
+                let doc =
+                    "Conformance tables: every operation callable from JSON arguments, every type round-trippable.";
+                let tokens = file(&[doc], conformance::conformance(ir), "conformance.rs")?;
+                return Ok((format!("{TESTS_DIR}/conformance.rs"), tokens));
+            }
+        };
+        Ok((format!("{CRATE_DIR}/{path}"), tokens))
+    }
 }

@@ -108,8 +108,8 @@ fn type_doc(t: &TypeDef) -> TokenStream {
     lines_to_attrs(&lines)
 }
 
-/// Tokens for one type definition.
-pub fn type_def(t: &TypeDef, default: &BTreeMap<&str, bool>) -> TokenStream {
+/// Tokens for one type definition; `cfg` (a `#[cfg]` attribute or nothing) goes on each item.
+pub fn type_def(t: &TypeDef, default: &BTreeMap<&str, bool>, cfg: &TokenStream) -> TokenStream {
     let name = ident(&t.name);
     let doc = type_doc(t);
     let none = TokenStream::new();
@@ -118,16 +118,17 @@ pub fn type_def(t: &TypeDef, default: &BTreeMap<&str, bool>) -> TokenStream {
             let target = type_tokens(target, &none);
             quote! {
                 #doc
+                #cfg
                 pub type #name = #target;
             }
         }
-        TypeKind::Struct(s) => struct_def(t, s, default.get(t.name.as_str()).copied().unwrap_or(false)),
-        TypeKind::Enum(variants) => enum_def(&name, doc, variants),
-        TypeKind::Union(u) => union_def(&name, doc, u),
+        TypeKind::Struct(s) => struct_def(t, s, default.get(t.name.as_str()).copied().unwrap_or(false), cfg),
+        TypeKind::Enum(variants) => enum_def(&name, doc, variants, cfg),
+        TypeKind::Union(u) => union_def(&name, doc, u, cfg),
     }
 }
 
-fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool) -> TokenStream {
+fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool, cfg: &TokenStream) -> TokenStream {
     let name = ident(&t.name);
     let doc = type_doc(t);
     let none = TokenStream::new();
@@ -173,6 +174,7 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool) -> TokenStream {
             }
         });
         quote! {
+            #cfg
             impl #name {
                 /// The `multipart/form-data` body for this value: file fields as file parts,
                 /// everything else as text parts.
@@ -188,6 +190,7 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool) -> TokenStream {
     };
     quote! {
         #doc
+        #cfg
         #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize, serde::Deserialize)]
         pub struct #name {
             #(#fields)*
@@ -196,7 +199,7 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool) -> TokenStream {
     }
 }
 
-fn enum_def(name: &Ident, doc: TokenStream, variants: &[EnumVariant]) -> TokenStream {
+fn enum_def(name: &Ident, doc: TokenStream, variants: &[EnumVariant], cfg: &TokenStream) -> TokenStream {
     let decl = variants.iter().map(|v| {
         let vn = ident(&v.name);
         let vdoc = if v.value.is_empty() {
@@ -218,12 +221,14 @@ fn enum_def(name: &Ident, doc: TokenStream, variants: &[EnumVariant]) -> TokenSt
     });
     quote! {
         #doc
+        #cfg
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum #name {
             #(#decl)*
             /// A value this version of the crate does not know, kept as sent.
             Unknown(String),
         }
+        #cfg
         impl #name {
             /// The value as it goes on the wire.
             pub fn as_str(&self) -> &str {
@@ -233,6 +238,7 @@ fn enum_def(name: &Ident, doc: TokenStream, variants: &[EnumVariant]) -> TokenSt
                 }
             }
         }
+        #cfg
         impl From<&str> for #name {
             fn from(value: &str) -> Self {
                 match value {
@@ -241,11 +247,12 @@ fn enum_def(name: &Ident, doc: TokenStream, variants: &[EnumVariant]) -> TokenSt
                 }
             }
         }
+        #cfg
         crate::codec::string_enum!(#name);
     }
 }
 
-fn union_def(name: &Ident, doc: TokenStream, u: &Union) -> TokenStream {
+fn union_def(name: &Ident, doc: TokenStream, u: &Union, cfg: &TokenStream) -> TokenStream {
     let none = TokenStream::new();
     let tagged = union_is_tagged(u);
     let decl = u.variants.iter().map(|v| {
@@ -264,6 +271,7 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union) -> TokenStream {
                 quote!(Self::#vn(v) => v.into_multipart(),)
             });
             quote! {
+                #cfg
                 impl #name {
                     /// The `multipart/form-data` body of whichever variant this is.
                     pub fn into_multipart(&self) -> crate::Multipart {
@@ -278,6 +286,7 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union) -> TokenStream {
         };
         return quote! {
             #doc
+            #cfg
             #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
             #[serde(untagged)]
             pub enum #name {
@@ -296,6 +305,7 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union) -> TokenStream {
     let unknown_doc = format!(" A `{prop}` value this version of the crate does not know, kept as JSON.");
     quote! {
         #doc
+        #cfg
         #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         #[serde(untagged)]
         pub enum #name {
@@ -303,6 +313,7 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union) -> TokenStream {
             #[doc = #unknown_doc]
             Unknown(serde_json::Value),
         }
+        #cfg
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;

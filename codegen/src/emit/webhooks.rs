@@ -4,7 +4,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use std::collections::BTreeMap;
+
 use super::docs::lines_to_attrs;
+use super::features::cfg;
 use super::types::ident;
 use crate::ir::*;
 
@@ -12,7 +15,12 @@ use crate::ir::*;
 const MAX_SOURCES: usize = 4;
 
 pub fn events(ir: &Ir) -> TokenStream {
+    // A variant exists only when its payload type does: gated by the same features.
+    let features: BTreeMap<&str, &[String]> =
+        ir.types.iter().map(|t| (t.name.as_str(), t.features.as_slice())).collect();
+    let gate = |e: &WebhookEvent| cfg(features.get(e.ty.as_str()).copied().unwrap_or_default());
     let variants = ir.webhook_events.iter().map(|e| {
+        let cfg = gate(e);
         let v = ident(&e.variant);
         let ty = ident(&e.ty);
         let mut shown: Vec<String> = e.sources.iter().take(MAX_SOURCES).map(|s| format!("`{s}`")).collect();
@@ -26,26 +34,31 @@ pub fn events(ir: &Ir) -> TokenStream {
         ]);
         quote! {
             #doc
-            #v(types::#ty),
+            #cfg
+            #v(crate::types::#ty),
         }
     });
     let decode_arms = ir.webhook_events.iter().map(|e| {
+        let cfg = gate(e);
         let v = ident(&e.variant);
         let value = &e.event_type;
-        quote!(#value => Self::#v(decode(value)?),)
+        quote!(#cfg #value => Self::#v(crate::webhooks::decode_event(value)?),)
     });
     let type_arms = ir.webhook_events.iter().map(|e| {
+        let cfg = gate(e);
         let v = ident(&e.variant);
         let value = &e.event_type;
-        quote!(Self::#v(_) => Some(#value),)
+        quote!(#cfg Self::#v(_) => Some(#value),)
     });
     let ser_arms = ir.webhook_events.iter().map(|e| {
+        let cfg = gate(e);
         let v = ident(&e.variant);
-        quote!(Self::#v(e) => e.serialize(s),)
+        quote!(#cfg Self::#v(e) => e.serialize(s),)
     });
     let table = ir.webhook_events.iter().map(|e| {
+        let cfg = gate(e);
         let (t, ty, p) = (&e.event_type, &e.ty, &e.pointer);
-        quote!(EventInfo { event_type: #t, type_name: #ty, schema_pointer: #p },)
+        quote!(#cfg EventInfo { event_type: #t, type_name: #ty, schema_pointer: #p },)
     });
     let unkeyed: Vec<String> = ir
         .webhook_unkeyed
@@ -65,6 +78,14 @@ pub fn events(ir: &Ir) -> TokenStream {
          type is an error naming the JSON path."
             .to_owned(),
     ];
+    if !ir.features.is_empty() {
+        enum_doc.push(String::new());
+        enum_doc.push(
+            "A variant exists only when the Cargo feature of an operation declaring the event is \
+             enabled (as its payload type does); with none of them enabled, the event arrives as `Unknown`."
+                .to_owned(),
+        );
+    }
     if !unkeyed.is_empty() {
         enum_doc.push(String::new());
         enum_doc.push(
@@ -78,8 +99,7 @@ pub fn events(ir: &Ir) -> TokenStream {
     quote! {
         use serde::{Deserialize, Serialize};
 
-        use crate::types;
-        use crate::webhooks::{decode_event as decode, event_type_of, WebhookError};
+        use crate::webhooks::{event_type_of, WebhookError};
 
         #enum_doc
         #[derive(Debug, Clone, PartialEq)]

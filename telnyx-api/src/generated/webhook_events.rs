@@ -3,12 +3,13 @@
 //! Typed webhook events, keyed by `event_type`.
 
 use serde::{Deserialize, Serialize};
-use crate::types;
-use crate::webhooks::{decode_event as decode, event_type_of, WebhookError};
+use crate::webhooks::{event_type_of, WebhookError};
 
 /// A webhook delivery, decoded by its `event_type` (at `data.event_type`, or at the top for fax events) into the payload type the spec declares for it.
 ///
 /// Event types the spec does not declare, and bodies without an `event_type`, become [`Unknown`](Self::Unknown) with the JSON kept; a declared event whose body does not match its type is an error naming the JSON path.
+///
+/// A variant exists only when the Cargo feature of an operation declaring the event is enabled (as its payload type does); with none of them enabled, the event arrives as `Unknown`.
 ///
 /// Payloads the spec declares without an `event_type` to key them by (they arrive as `Unknown`; decode them with `serde_json::from_value`):
 /// - [`types::CampaignStatusUpdateEvent`] (`#/paths/~1campaignBuilder/post/callbacks/campaignStatusUpdate/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema`): no `event_type` enum at `data.event_type` or `event_type`
@@ -20,241 +21,311 @@ pub enum WebhookEvent {
     /// `call.answered`: [`types::CallAnsweredEvent`].
     ///
     /// Declared by `DialCall`, `AnswerCall`, `TransferCall`.
-    CallAnswered(types::CallAnsweredEvent),
+    #[cfg(feature = "voice")]
+    CallAnswered(crate::types::CallAnsweredEvent),
     /// `call.bridged`: [`types::CallBridgedEvent`].
     ///
     /// Declared by `DialCall`, `BridgeCall`, `TransferCall`.
-    CallBridged(types::CallBridgedEvent),
+    #[cfg(feature = "voice")]
+    CallBridged(crate::types::CallBridgedEvent),
     /// `call.hangup`: [`types::CallHangupEvent`].
     ///
     /// Declared by `DialCall`, `HangupCall`, `RejectCall`, `TransferCall`.
-    CallHangup(types::CallHangupEvent),
+    #[cfg(feature = "voice")]
+    CallHangup(crate::types::CallHangupEvent),
     /// `call.initiated`: [`types::CallInitiatedEvent`].
     ///
     /// Declared by `DialCall`, `TransferCall`.
-    CallInitiated(types::CallInitiatedEvent),
+    #[cfg(feature = "voice")]
+    CallInitiated(crate::types::CallInitiatedEvent),
     /// `call.machine.detection.ended`: [`types::CallMachineDetectionEndedEvent`].
     ///
     /// Declared by `DialCall`, `TransferCall`.
-    CallMachineDetectionEnded(types::CallMachineDetectionEndedEvent),
+    #[cfg(feature = "voice")]
+    CallMachineDetectionEnded(crate::types::CallMachineDetectionEndedEvent),
     /// `call.machine.greeting.ended`: [`types::CallMachineGreetingEndedEvent`].
     ///
     /// Declared by `DialCall`, `TransferCall`.
-    CallMachineGreetingEnded(types::CallMachineGreetingEndedEvent),
+    #[cfg(feature = "voice")]
+    CallMachineGreetingEnded(crate::types::CallMachineGreetingEndedEvent),
     /// `call.machine.premium.detection.ended`: [`types::CallMachinePremiumDetectionEndedEvent`].
     ///
     /// Declared by `DialCall`, `TransferCall`.
-    CallMachinePremiumDetectionEnded(types::CallMachinePremiumDetectionEndedEvent),
+    #[cfg(feature = "voice")]
+    CallMachinePremiumDetectionEnded(
+        crate::types::CallMachinePremiumDetectionEndedEvent,
+    ),
     /// `call.machine.premium.greeting.ended`: [`types::CallMachinePremiumGreetingEndedEvent`].
     ///
     /// Declared by `DialCall`, `TransferCall`.
-    CallMachinePremiumGreetingEnded(types::CallMachinePremiumGreetingEndedEvent),
+    #[cfg(feature = "voice")]
+    CallMachinePremiumGreetingEnded(crate::types::CallMachinePremiumGreetingEndedEvent),
     /// `streaming.failed`: [`types::CallStreamingFailedEvent`].
     ///
     /// Declared by `DialCall`, `AnswerCall`, `StartCallStreaming`.
-    StreamingFailed(types::CallStreamingFailedEvent),
+    #[cfg(feature = "voice")]
+    StreamingFailed(crate::types::CallStreamingFailedEvent),
     /// `streaming.started`: [`types::CallStreamingStartedEvent`].
     ///
     /// Declared by `DialCall`, `AnswerCall`, `StartCallStreaming`.
-    StreamingStarted(types::CallStreamingStartedEvent),
+    #[cfg(feature = "voice")]
+    StreamingStarted(crate::types::CallStreamingStartedEvent),
     /// `streaming.stopped`: [`types::CallStreamingStoppedEvent`].
     ///
     /// Declared by `DialCall`, `AnswerCall`, `StartCallStreaming`, `StopCallStreaming`.
-    StreamingStopped(types::CallStreamingStoppedEvent),
+    #[cfg(feature = "voice")]
+    StreamingStopped(crate::types::CallStreamingStoppedEvent),
     /// `call.conversation.ended`: [`types::CallConversationEndedEvent`].
     ///
     /// Declared by `CallStartAIAssistant`, `callGatherUsingAI`.
-    CallConversationEnded(types::CallConversationEndedEvent),
+    #[cfg(feature = "voice")]
+    CallConversationEnded(crate::types::CallConversationEndedEvent),
     /// `call.conversation_insights.generated`: [`types::CallConversationInsightsGeneratedEvent`].
     ///
     /// Declared by `CallStartAIAssistant`.
-    CallConversationInsightsGenerated(types::CallConversationInsightsGeneratedEvent),
+    #[cfg(feature = "voice")]
+    CallConversationInsightsGenerated(
+        crate::types::CallConversationInsightsGeneratedEvent,
+    ),
     /// `call.enqueued`: [`types::CallEnqueuedEvent`].
     ///
     /// Declared by `EnqueueCall`.
-    CallEnqueued(types::CallEnqueuedEvent),
+    #[cfg(feature = "voice")]
+    CallEnqueued(crate::types::CallEnqueuedEvent),
     /// `call.dequeued`: [`types::CallLeftQueueEvent`].
     ///
     /// Declared by `EnqueueCall`, `LeaveQueue`.
-    CallDequeued(types::CallLeftQueueEvent),
+    #[cfg(feature = "voice")]
+    CallDequeued(crate::types::CallLeftQueueEvent),
     /// `call.fork.started`: [`types::CallForkStartedEvent`].
     ///
     /// Declared by `StartCallFork`.
-    CallForkStarted(types::CallForkStartedEvent),
+    #[cfg(feature = "voice")]
+    CallForkStarted(crate::types::CallForkStartedEvent),
     /// `call.fork.stopped`: [`types::CallForkStoppedEvent`].
     ///
     /// Declared by `StartCallFork`, `StopCallFork`.
-    CallForkStopped(types::CallForkStoppedEvent),
+    #[cfg(feature = "voice")]
+    CallForkStopped(crate::types::CallForkStoppedEvent),
     /// `call.dtmf.received`: [`types::CallDtmfReceivedEvent`].
     ///
     /// Declared by `GatherCall`, `GatherUsingAudio`, `GatherUsingSpeak`.
-    CallDtmfReceived(types::CallDtmfReceivedEvent),
+    #[cfg(feature = "voice")]
+    CallDtmfReceived(crate::types::CallDtmfReceivedEvent),
     /// `call.gather.ended`: [`types::CallGatherEndedEvent`].
     ///
     /// Declared by `GatherCall`, `StopCallGather`, `GatherUsingAudio`, `GatherUsingSpeak`.
-    CallGatherEnded(types::CallGatherEndedEvent),
+    #[cfg(feature = "voice")]
+    CallGatherEnded(crate::types::CallGatherEndedEvent),
     /// `call.ai_gather.ended`: [`types::CallAiGatherEndedEvent`].
     ///
     /// Declared by `callGatherUsingAI`.
-    CallAiGatherEnded(types::CallAiGatherEndedEvent),
+    #[cfg(feature = "voice")]
+    CallAiGatherEnded(crate::types::CallAiGatherEndedEvent),
     /// `call.ai_gather.message_history_updated`: [`types::CallAiGatherMessageHistoryUpdatedEvent`].
     ///
     /// Declared by `callGatherUsingAI`.
-    CallAiGatherMessageHistoryUpdated(types::CallAiGatherMessageHistoryUpdatedEvent),
+    #[cfg(feature = "voice")]
+    CallAiGatherMessageHistoryUpdated(
+        crate::types::CallAiGatherMessageHistoryUpdatedEvent,
+    ),
     /// `call.ai_gather.partial_results`: [`types::CallAiGatherPartialResultsEvent`].
     ///
     /// Declared by `callGatherUsingAI`.
-    CallAiGatherPartialResults(types::CallAiGatherPartialResultsEvent),
+    #[cfg(feature = "voice")]
+    CallAiGatherPartialResults(crate::types::CallAiGatherPartialResultsEvent),
     /// `call.playback.ended`: [`types::CallPlaybackEndedEvent`].
     ///
     /// Declared by `GatherUsingAudio`, `StartCallPlayback`, `StopCallPlayback`.
-    CallPlaybackEnded(types::CallPlaybackEndedEvent),
+    #[cfg(feature = "voice")]
+    CallPlaybackEnded(crate::types::CallPlaybackEndedEvent),
     /// `call.playback.started`: [`types::CallPlaybackStartedEvent`].
     ///
     /// Declared by `GatherUsingAudio`, `StartCallPlayback`.
-    CallPlaybackStarted(types::CallPlaybackStartedEvent),
+    #[cfg(feature = "voice")]
+    CallPlaybackStarted(crate::types::CallPlaybackStartedEvent),
     /// `call.recording.error`: [`types::CallRecordingErrorEvent`].
     ///
     /// Declared by `HangupCall`, `StartCallRecord`, `StopCallRecording`.
-    CallRecordingError(types::CallRecordingErrorEvent),
+    #[cfg(feature = "voice")]
+    CallRecordingError(crate::types::CallRecordingErrorEvent),
     /// `call.recording.saved`: [`types::CallRecordingSavedEvent`].
     ///
     /// Declared by `HangupCall`, `StartCallRecord`, `StopCallRecording`.
-    CallRecordingSaved(types::CallRecordingSavedEvent),
+    #[cfg(feature = "voice")]
+    CallRecordingSaved(crate::types::CallRecordingSavedEvent),
     /// `call.speak.ended`: [`types::CallSpeakEndedEvent`].
     ///
     /// Declared by `StopCallPlayback`, `SpeakCall`.
-    CallSpeakEnded(types::CallSpeakEndedEvent),
+    #[cfg(feature = "voice")]
+    CallSpeakEnded(crate::types::CallSpeakEndedEvent),
     /// `call.recording.transcription.saved`: [`types::CallRecordingTranscriptionSavedEvent`].
     ///
     /// Declared by `StartCallRecord`.
-    CallRecordingTranscriptionSaved(types::CallRecordingTranscriptionSavedEvent),
+    #[cfg(feature = "voice")]
+    CallRecordingTranscriptionSaved(crate::types::CallRecordingTranscriptionSavedEvent),
     /// `call.refer.completed`: [`types::CallReferCompletedEvent`].
     ///
     /// Declared by `ReferCall`.
-    CallReferCompleted(types::CallReferCompletedEvent),
+    #[cfg(feature = "voice")]
+    CallReferCompleted(crate::types::CallReferCompletedEvent),
     /// `call.refer.failed`: [`types::CallReferFailedEvent`].
     ///
     /// Declared by `ReferCall`.
-    CallReferFailed(types::CallReferFailedEvent),
+    #[cfg(feature = "voice")]
+    CallReferFailed(crate::types::CallReferFailedEvent),
     /// `call.refer.started`: [`types::CallReferStartedEvent`].
     ///
     /// Declared by `ReferCall`.
-    CallReferStarted(types::CallReferStartedEvent),
+    #[cfg(feature = "voice")]
+    CallReferStarted(crate::types::CallReferStartedEvent),
     /// `siprec.failed`: [`types::CallSiprecFailedEvent`].
     ///
     /// Declared by `StartSiprecSession`.
-    SiprecFailed(types::CallSiprecFailedEvent),
+    #[cfg(feature = "voice")]
+    SiprecFailed(crate::types::CallSiprecFailedEvent),
     /// `siprec.started`: [`types::CallSiprecStartedEvent`].
     ///
     /// Declared by `StartSiprecSession`.
-    SiprecStarted(types::CallSiprecStartedEvent),
+    #[cfg(feature = "voice")]
+    SiprecStarted(crate::types::CallSiprecStartedEvent),
     /// `siprec.stopped`: [`types::CallSiprecStoppedEvent`].
     ///
     /// Declared by `StartSiprecSession`, `StopSiprecSession`.
-    SiprecStopped(types::CallSiprecStoppedEvent),
+    #[cfg(feature = "voice")]
+    SiprecStopped(crate::types::CallSiprecStoppedEvent),
     /// `call.speak.started`: [`types::CallSpeakStartedEvent`].
     ///
     /// Declared by `SpeakCall`.
-    CallSpeakStarted(types::CallSpeakStartedEvent),
+    #[cfg(feature = "voice")]
+    CallSpeakStarted(crate::types::CallSpeakStartedEvent),
     /// `call.transcription`: [`types::TranscriptionEvent`].
     ///
     /// Declared by `StartCallTranscription`.
-    CallTranscription(types::TranscriptionEvent),
+    #[cfg(feature = "voice")]
+    CallTranscription(crate::types::TranscriptionEvent),
     /// `conference.created`: [`types::ConferenceCreatedEvent`].
     ///
     /// Declared by `CreateConference`.
-    ConferenceCreated(types::ConferenceCreatedEvent),
+    #[cfg(feature = "voice")]
+    ConferenceCreated(crate::types::ConferenceCreatedEvent),
     /// `conference.ended`: [`types::ConferenceEndedEvent`].
     ///
     /// Declared by `CreateConference`.
-    ConferenceEnded(types::ConferenceEndedEvent),
+    #[cfg(feature = "voice")]
+    ConferenceEnded(crate::types::ConferenceEndedEvent),
     /// `conference.floor.changed`: [`types::ConferenceFloorChangedEvent`].
     ///
     /// Declared by `CreateConference`.
-    ConferenceFloorChanged(types::ConferenceFloorChangedEvent),
+    #[cfg(feature = "voice")]
+    ConferenceFloorChanged(crate::types::ConferenceFloorChangedEvent),
     /// `conference.participant.joined`: [`types::ConferenceParticipantJoinedEvent`].
     ///
     /// Declared by `CreateConference`, `JoinConference`.
-    ConferenceParticipantJoined(types::ConferenceParticipantJoinedEvent),
+    #[cfg(feature = "voice")]
+    ConferenceParticipantJoined(crate::types::ConferenceParticipantJoinedEvent),
     /// `conference.participant.left`: [`types::ConferenceParticipantLeftEvent`].
     ///
     /// Declared by `CreateConference`, `JoinConference`, `LeaveConference`.
-    ConferenceParticipantLeft(types::ConferenceParticipantLeftEvent),
+    #[cfg(feature = "voice")]
+    ConferenceParticipantLeft(crate::types::ConferenceParticipantLeftEvent),
     /// `conference.participant.playback.ended`: [`types::ConferenceParticipantPlaybackEndedEvent`].
     ///
     /// Declared by `PlayConferenceAudio`, `StopConferenceAudio`.
-    ConferenceParticipantPlaybackEnded(types::ConferenceParticipantPlaybackEndedEvent),
+    #[cfg(feature = "voice")]
+    ConferenceParticipantPlaybackEnded(
+        crate::types::ConferenceParticipantPlaybackEndedEvent,
+    ),
     /// `conference.participant.playback.started`: [`types::ConferenceParticipantPlaybackStartedEvent`].
     ///
     /// Declared by `PlayConferenceAudio`.
+    #[cfg(feature = "voice")]
     ConferenceParticipantPlaybackStarted(
-        types::ConferenceParticipantPlaybackStartedEvent,
+        crate::types::ConferenceParticipantPlaybackStartedEvent,
     ),
     /// `conference.playback.ended`: [`types::ConferencePlaybackEndedEvent`].
     ///
     /// Declared by `PlayConferenceAudio`.
-    ConferencePlaybackEnded(types::ConferencePlaybackEndedEvent),
+    #[cfg(feature = "voice")]
+    ConferencePlaybackEnded(crate::types::ConferencePlaybackEndedEvent),
     /// `conference.playback.started`: [`types::ConferencePlaybackStartedEvent`].
     ///
     /// Declared by `PlayConferenceAudio`.
-    ConferencePlaybackStarted(types::ConferencePlaybackStartedEvent),
+    #[cfg(feature = "voice")]
+    ConferencePlaybackStarted(crate::types::ConferencePlaybackStartedEvent),
     /// `conference.recording.saved`: [`types::ConferenceRecordingSavedEvent`].
     ///
     /// Declared by `StopConferenceRecording`.
-    ConferenceRecordingSaved(types::ConferenceRecordingSavedEvent),
+    #[cfg(feature = "voice")]
+    ConferenceRecordingSaved(crate::types::ConferenceRecordingSavedEvent),
     /// `conference.participant.speak.ended`: [`types::ConferenceParticipantSpeakEndedEvent`].
     ///
     /// Declared by `SpeakTextToConference`.
-    ConferenceParticipantSpeakEnded(types::ConferenceParticipantSpeakEndedEvent),
+    #[cfg(feature = "voice")]
+    ConferenceParticipantSpeakEnded(crate::types::ConferenceParticipantSpeakEndedEvent),
     /// `conference.participant.speak.started`: [`types::ConferenceParticipantSpeakStartedEvent`].
     ///
     /// Declared by `SpeakTextToConference`.
-    ConferenceParticipantSpeakStarted(types::ConferenceParticipantSpeakStartedEvent),
+    #[cfg(feature = "voice")]
+    ConferenceParticipantSpeakStarted(
+        crate::types::ConferenceParticipantSpeakStartedEvent,
+    ),
     /// `conference.speak.ended`: [`types::ConferenceSpeakEndedEvent`].
     ///
     /// Declared by `SpeakTextToConference`.
-    ConferenceSpeakEnded(types::ConferenceSpeakEndedEvent),
+    #[cfg(feature = "voice")]
+    ConferenceSpeakEnded(crate::types::ConferenceSpeakEndedEvent),
     /// `conference.speak.started`: [`types::ConferenceSpeakStartedEvent`].
     ///
     /// Declared by `SpeakTextToConference`.
-    ConferenceSpeakStarted(types::ConferenceSpeakStartedEvent),
+    #[cfg(feature = "voice")]
+    ConferenceSpeakStarted(crate::types::ConferenceSpeakStartedEvent),
     /// `customer_service_record.status_changed`: [`types::CustomerServiceRecordStatusChangedEvent2`].
     ///
     /// Declared by `CreateCustomerServiceRecord`.
-    CustomerServiceRecordStatusChanged(types::CustomerServiceRecordStatusChangedEvent2),
+    CustomerServiceRecordStatusChanged(
+        crate::types::CustomerServiceRecordStatusChangedEvent2,
+    ),
     /// `fax.delivered`: [`types::FaxDelivered`].
     ///
     /// Declared by `SendFax`.
-    FaxDelivered(types::FaxDelivered),
+    #[cfg(feature = "fax")]
+    FaxDelivered(crate::types::FaxDelivered),
     /// `fax.failed`: [`types::FaxFailed`].
     ///
     /// Declared by `SendFax`.
-    FaxFailed(types::FaxFailed),
+    #[cfg(feature = "fax")]
+    FaxFailed(crate::types::FaxFailed),
     /// `fax.media.processed`: [`types::FaxMediaProcessed`].
     ///
     /// Declared by `SendFax`.
-    FaxMediaProcessed(types::FaxMediaProcessed),
+    #[cfg(feature = "fax")]
+    FaxMediaProcessed(crate::types::FaxMediaProcessed),
     /// `fax.queued`: [`types::FaxQueued`].
     ///
     /// Declared by `SendFax`.
-    FaxQueued(types::FaxQueued),
+    #[cfg(feature = "fax")]
+    FaxQueued(crate::types::FaxQueued),
     /// `fax.sending.started`: [`types::FaxSendingStarted`].
     ///
     /// Declared by `SendFax`.
-    FaxSendingStarted(types::FaxSendingStarted),
+    #[cfg(feature = "fax")]
+    FaxSendingStarted(crate::types::FaxSendingStarted),
     /// `message.sent`: [`types::OutboundMessageEvent`].
     ///
     /// Declared by `SendMessage`, `CreateGroupMmsMessage`, `CreateLongCodeMessage`, `CreateNumberPoolMessage`, 2 more.
-    MessageSent(types::OutboundMessageEvent),
+    #[cfg(feature = "messaging")]
+    MessageSent(crate::types::OutboundMessageEvent),
     /// `message.finalized`: [`types::OutboundMessageEvent`].
     ///
     /// Declared by `SendMessage`, `CreateGroupMmsMessage`, `CreateLongCodeMessage`, `CreateNumberPoolMessage`, 2 more.
-    MessageFinalized(types::OutboundMessageEvent),
+    #[cfg(feature = "messaging")]
+    MessageFinalized(crate::types::OutboundMessageEvent),
     /// `message.received`: [`types::InboundMessageEvent`].
     ///
     /// Declared by `CreateMessagingProfile`.
-    MessageReceived(types::InboundMessageEvent),
+    #[cfg(feature = "messaging")]
+    MessageReceived(crate::types::InboundMessageEvent),
     /// Any other event, kept as JSON.
     Unknown(serde_json::Value),
 }
@@ -273,251 +344,301 @@ pub struct EventInfo {
 impl WebhookEvent {
     /// Every event type that decodes into a typed variant.
     pub const EVENTS: &'static [EventInfo] = &[
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.answered",
             type_name: "CallAnsweredEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/callAnswered/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.bridged",
             type_name: "CallBridgedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/callBridged/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.hangup",
             type_name: "CallHangupEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/callHangup/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.initiated",
             type_name: "CallInitiatedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/callInitiated/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.machine.detection.ended",
             type_name: "CallMachineDetectionEndedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/callMachineDetectionEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.machine.greeting.ended",
             type_name: "CallMachineGreetingEndedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/callMachineGreetingEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.machine.premium.detection.ended",
             type_name: "CallMachinePremiumDetectionEndedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/callMachinePremiumDetectionEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.machine.premium.greeting.ended",
             type_name: "CallMachinePremiumGreetingEndedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/callMachinePremiumGreetingEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "streaming.failed",
             type_name: "CallStreamingFailedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/streamingFailed/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "streaming.started",
             type_name: "CallStreamingStartedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/streamingStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "streaming.stopped",
             type_name: "CallStreamingStoppedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/streamingStopped/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.conversation.ended",
             type_name: "CallConversationEndedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1ai_assistant_start/post/callbacks/callConversationEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.conversation_insights.generated",
             type_name: "CallConversationInsightsGeneratedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1ai_assistant_start/post/callbacks/callConversationInsightsGenerated/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.enqueued",
             type_name: "CallEnqueuedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1enqueue/post/callbacks/callEnqueued/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.dequeued",
             type_name: "CallLeftQueueEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1enqueue/post/callbacks/callLeftQueue/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.fork.started",
             type_name: "CallForkStartedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1fork_start/post/callbacks/callForkStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.fork.stopped",
             type_name: "CallForkStoppedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1fork_start/post/callbacks/callForkStopped/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.dtmf.received",
             type_name: "CallDtmfReceivedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather/post/callbacks/callDtmfReceived/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.gather.ended",
             type_name: "CallGatherEndedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather/post/callbacks/callGatherEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.ai_gather.ended",
             type_name: "CallAiGatherEndedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather_using_ai/post/callbacks/CallAIGatherEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.ai_gather.message_history_updated",
             type_name: "CallAiGatherMessageHistoryUpdatedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather_using_ai/post/callbacks/CallAIGatherMessageHistoryUpdated/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.ai_gather.partial_results",
             type_name: "CallAiGatherPartialResultsEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather_using_ai/post/callbacks/CallAIGatherPartialResults/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.playback.ended",
             type_name: "CallPlaybackEndedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather_using_audio/post/callbacks/callPlaybackEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.playback.started",
             type_name: "CallPlaybackStartedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather_using_audio/post/callbacks/callPlaybackStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.recording.error",
             type_name: "CallRecordingErrorEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1hangup/post/callbacks/callRecordingError/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.recording.saved",
             type_name: "CallRecordingSavedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1hangup/post/callbacks/callRecordingSaved/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.speak.ended",
             type_name: "CallSpeakEndedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1playback_stop/post/callbacks/callSpeakEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.recording.transcription.saved",
             type_name: "CallRecordingTranscriptionSavedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1record_start/post/callbacks/callRecordingTranscriptionSaved/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.refer.completed",
             type_name: "CallReferCompletedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1refer/post/callbacks/callReferCompleted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.refer.failed",
             type_name: "CallReferFailedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1refer/post/callbacks/callReferFailed/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.refer.started",
             type_name: "CallReferStartedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1refer/post/callbacks/callReferStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "siprec.failed",
             type_name: "CallSiprecFailedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1siprec_start/post/callbacks/callSiprecFailed/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "siprec.started",
             type_name: "CallSiprecStartedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1siprec_start/post/callbacks/callSiprecStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "siprec.stopped",
             type_name: "CallSiprecStoppedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1siprec_start/post/callbacks/callSiprecStopped/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.speak.started",
             type_name: "CallSpeakStartedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1speak/post/callbacks/callSpeakStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "call.transcription",
             type_name: "TranscriptionEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1transcription_start/post/callbacks/transcription/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "conference.created",
             type_name: "ConferenceCreatedEvent",
             schema_pointer: "#/paths/~1conferences/post/callbacks/conferenceCreated/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "conference.ended",
             type_name: "ConferenceEndedEvent",
             schema_pointer: "#/paths/~1conferences/post/callbacks/conferenceEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "conference.floor.changed",
             type_name: "ConferenceFloorChangedEvent",
             schema_pointer: "#/paths/~1conferences/post/callbacks/conferenceFloorChanged/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "conference.participant.joined",
             type_name: "ConferenceParticipantJoinedEvent",
             schema_pointer: "#/paths/~1conferences/post/callbacks/conferenceParticipantJoined/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "conference.participant.left",
             type_name: "ConferenceParticipantLeftEvent",
             schema_pointer: "#/paths/~1conferences/post/callbacks/conferenceParticipantLeft/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "conference.participant.playback.ended",
             type_name: "ConferenceParticipantPlaybackEndedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1play/post/callbacks/conferenceParticipantPlaybackEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "conference.participant.playback.started",
             type_name: "ConferenceParticipantPlaybackStartedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1play/post/callbacks/conferenceParticipantPlaybackStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "conference.playback.ended",
             type_name: "ConferencePlaybackEndedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1play/post/callbacks/conferencePlaybackEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "conference.playback.started",
             type_name: "ConferencePlaybackStartedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1play/post/callbacks/conferencePlaybackStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "conference.recording.saved",
             type_name: "ConferenceRecordingSavedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1record_stop/post/callbacks/conferenceRecordingSaved/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "conference.participant.speak.ended",
             type_name: "ConferenceParticipantSpeakEndedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1speak/post/callbacks/conferenceParticipantSpeakEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "conference.participant.speak.started",
             type_name: "ConferenceParticipantSpeakStartedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1speak/post/callbacks/conferenceParticipantSpeakStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "conference.speak.ended",
             type_name: "ConferenceSpeakEndedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1speak/post/callbacks/conferenceSpeakEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "voice")]
         EventInfo {
             event_type: "conference.speak.started",
             type_name: "ConferenceSpeakStartedEvent",
@@ -528,41 +649,49 @@ impl WebhookEvent {
             type_name: "CustomerServiceRecordStatusChangedEvent2",
             schema_pointer: "#/paths/~1customer_service_records/post/callbacks/CustomerServiceRecordStatusChanged/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "fax")]
         EventInfo {
             event_type: "fax.delivered",
             type_name: "FaxDelivered",
             schema_pointer: "#/paths/~1faxes/post/callbacks/fax.delivered/{$response.body#~1data~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "fax")]
         EventInfo {
             event_type: "fax.failed",
             type_name: "FaxFailed",
             schema_pointer: "#/paths/~1faxes/post/callbacks/fax.failed/{$response.body#~1data~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "fax")]
         EventInfo {
             event_type: "fax.media.processed",
             type_name: "FaxMediaProcessed",
             schema_pointer: "#/paths/~1faxes/post/callbacks/fax.media.processed/{$response.body#~1data~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "fax")]
         EventInfo {
             event_type: "fax.queued",
             type_name: "FaxQueued",
             schema_pointer: "#/paths/~1faxes/post/callbacks/fax.queued/{$response.body#~1data~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "fax")]
         EventInfo {
             event_type: "fax.sending.started",
             type_name: "FaxSendingStarted",
             schema_pointer: "#/paths/~1faxes/post/callbacks/fax.sending.started/{$response.body#~1data~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "messaging")]
         EventInfo {
             event_type: "message.sent",
             type_name: "OutboundMessageEvent",
             schema_pointer: "#/paths/~1messages/post/callbacks/deliveryUpdate/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "messaging")]
         EventInfo {
             event_type: "message.finalized",
             type_name: "OutboundMessageEvent",
             schema_pointer: "#/paths/~1messages/post/callbacks/deliveryUpdate/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "messaging")]
         EventInfo {
             event_type: "message.received",
             type_name: "InboundMessageEvent",
@@ -576,105 +705,265 @@ impl WebhookEvent {
         };
         Ok(
             match event_type.as_str() {
-                "call.answered" => Self::CallAnswered(decode(value)?),
-                "call.bridged" => Self::CallBridged(decode(value)?),
-                "call.hangup" => Self::CallHangup(decode(value)?),
-                "call.initiated" => Self::CallInitiated(decode(value)?),
+                #[cfg(feature = "voice")]
+                "call.answered" => {
+                    Self::CallAnswered(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.bridged" => {
+                    Self::CallBridged(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.hangup" => Self::CallHangup(crate::webhooks::decode_event(value)?),
+                #[cfg(feature = "voice")]
+                "call.initiated" => {
+                    Self::CallInitiated(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
                 "call.machine.detection.ended" => {
-                    Self::CallMachineDetectionEnded(decode(value)?)
+                    Self::CallMachineDetectionEnded(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
+                #[cfg(feature = "voice")]
                 "call.machine.greeting.ended" => {
-                    Self::CallMachineGreetingEnded(decode(value)?)
+                    Self::CallMachineGreetingEnded(crate::webhooks::decode_event(value)?)
                 }
+                #[cfg(feature = "voice")]
                 "call.machine.premium.detection.ended" => {
-                    Self::CallMachinePremiumDetectionEnded(decode(value)?)
+                    Self::CallMachinePremiumDetectionEnded(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
+                #[cfg(feature = "voice")]
                 "call.machine.premium.greeting.ended" => {
-                    Self::CallMachinePremiumGreetingEnded(decode(value)?)
+                    Self::CallMachinePremiumGreetingEnded(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
-                "streaming.failed" => Self::StreamingFailed(decode(value)?),
-                "streaming.started" => Self::StreamingStarted(decode(value)?),
-                "streaming.stopped" => Self::StreamingStopped(decode(value)?),
-                "call.conversation.ended" => Self::CallConversationEnded(decode(value)?),
+                #[cfg(feature = "voice")]
+                "streaming.failed" => {
+                    Self::StreamingFailed(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "streaming.started" => {
+                    Self::StreamingStarted(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "streaming.stopped" => {
+                    Self::StreamingStopped(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.conversation.ended" => {
+                    Self::CallConversationEnded(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
                 "call.conversation_insights.generated" => {
-                    Self::CallConversationInsightsGenerated(decode(value)?)
+                    Self::CallConversationInsightsGenerated(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
-                "call.enqueued" => Self::CallEnqueued(decode(value)?),
-                "call.dequeued" => Self::CallDequeued(decode(value)?),
-                "call.fork.started" => Self::CallForkStarted(decode(value)?),
-                "call.fork.stopped" => Self::CallForkStopped(decode(value)?),
-                "call.dtmf.received" => Self::CallDtmfReceived(decode(value)?),
-                "call.gather.ended" => Self::CallGatherEnded(decode(value)?),
-                "call.ai_gather.ended" => Self::CallAiGatherEnded(decode(value)?),
+                #[cfg(feature = "voice")]
+                "call.enqueued" => {
+                    Self::CallEnqueued(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.dequeued" => {
+                    Self::CallDequeued(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.fork.started" => {
+                    Self::CallForkStarted(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.fork.stopped" => {
+                    Self::CallForkStopped(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.dtmf.received" => {
+                    Self::CallDtmfReceived(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.gather.ended" => {
+                    Self::CallGatherEnded(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.ai_gather.ended" => {
+                    Self::CallAiGatherEnded(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
                 "call.ai_gather.message_history_updated" => {
-                    Self::CallAiGatherMessageHistoryUpdated(decode(value)?)
+                    Self::CallAiGatherMessageHistoryUpdated(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
+                #[cfg(feature = "voice")]
                 "call.ai_gather.partial_results" => {
-                    Self::CallAiGatherPartialResults(decode(value)?)
+                    Self::CallAiGatherPartialResults(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
-                "call.playback.ended" => Self::CallPlaybackEnded(decode(value)?),
-                "call.playback.started" => Self::CallPlaybackStarted(decode(value)?),
-                "call.recording.error" => Self::CallRecordingError(decode(value)?),
-                "call.recording.saved" => Self::CallRecordingSaved(decode(value)?),
-                "call.speak.ended" => Self::CallSpeakEnded(decode(value)?),
+                #[cfg(feature = "voice")]
+                "call.playback.ended" => {
+                    Self::CallPlaybackEnded(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.playback.started" => {
+                    Self::CallPlaybackStarted(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.recording.error" => {
+                    Self::CallRecordingError(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.recording.saved" => {
+                    Self::CallRecordingSaved(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.speak.ended" => {
+                    Self::CallSpeakEnded(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
                 "call.recording.transcription.saved" => {
-                    Self::CallRecordingTranscriptionSaved(decode(value)?)
+                    Self::CallRecordingTranscriptionSaved(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
-                "call.refer.completed" => Self::CallReferCompleted(decode(value)?),
-                "call.refer.failed" => Self::CallReferFailed(decode(value)?),
-                "call.refer.started" => Self::CallReferStarted(decode(value)?),
-                "siprec.failed" => Self::SiprecFailed(decode(value)?),
-                "siprec.started" => Self::SiprecStarted(decode(value)?),
-                "siprec.stopped" => Self::SiprecStopped(decode(value)?),
-                "call.speak.started" => Self::CallSpeakStarted(decode(value)?),
-                "call.transcription" => Self::CallTranscription(decode(value)?),
-                "conference.created" => Self::ConferenceCreated(decode(value)?),
-                "conference.ended" => Self::ConferenceEnded(decode(value)?),
+                #[cfg(feature = "voice")]
+                "call.refer.completed" => {
+                    Self::CallReferCompleted(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.refer.failed" => {
+                    Self::CallReferFailed(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.refer.started" => {
+                    Self::CallReferStarted(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "siprec.failed" => {
+                    Self::SiprecFailed(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "siprec.started" => {
+                    Self::SiprecStarted(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "siprec.stopped" => {
+                    Self::SiprecStopped(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.speak.started" => {
+                    Self::CallSpeakStarted(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "call.transcription" => {
+                    Self::CallTranscription(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "conference.created" => {
+                    Self::ConferenceCreated(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
+                "conference.ended" => {
+                    Self::ConferenceEnded(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
                 "conference.floor.changed" => {
-                    Self::ConferenceFloorChanged(decode(value)?)
+                    Self::ConferenceFloorChanged(crate::webhooks::decode_event(value)?)
                 }
+                #[cfg(feature = "voice")]
                 "conference.participant.joined" => {
-                    Self::ConferenceParticipantJoined(decode(value)?)
+                    Self::ConferenceParticipantJoined(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
+                #[cfg(feature = "voice")]
                 "conference.participant.left" => {
-                    Self::ConferenceParticipantLeft(decode(value)?)
+                    Self::ConferenceParticipantLeft(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
+                #[cfg(feature = "voice")]
                 "conference.participant.playback.ended" => {
-                    Self::ConferenceParticipantPlaybackEnded(decode(value)?)
+                    Self::ConferenceParticipantPlaybackEnded(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
+                #[cfg(feature = "voice")]
                 "conference.participant.playback.started" => {
-                    Self::ConferenceParticipantPlaybackStarted(decode(value)?)
+                    Self::ConferenceParticipantPlaybackStarted(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
+                #[cfg(feature = "voice")]
                 "conference.playback.ended" => {
-                    Self::ConferencePlaybackEnded(decode(value)?)
+                    Self::ConferencePlaybackEnded(crate::webhooks::decode_event(value)?)
                 }
+                #[cfg(feature = "voice")]
                 "conference.playback.started" => {
-                    Self::ConferencePlaybackStarted(decode(value)?)
+                    Self::ConferencePlaybackStarted(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
+                #[cfg(feature = "voice")]
                 "conference.recording.saved" => {
-                    Self::ConferenceRecordingSaved(decode(value)?)
+                    Self::ConferenceRecordingSaved(crate::webhooks::decode_event(value)?)
                 }
+                #[cfg(feature = "voice")]
                 "conference.participant.speak.ended" => {
-                    Self::ConferenceParticipantSpeakEnded(decode(value)?)
+                    Self::ConferenceParticipantSpeakEnded(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
+                #[cfg(feature = "voice")]
                 "conference.participant.speak.started" => {
-                    Self::ConferenceParticipantSpeakStarted(decode(value)?)
+                    Self::ConferenceParticipantSpeakStarted(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
-                "conference.speak.ended" => Self::ConferenceSpeakEnded(decode(value)?),
+                #[cfg(feature = "voice")]
+                "conference.speak.ended" => {
+                    Self::ConferenceSpeakEnded(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice")]
                 "conference.speak.started" => {
-                    Self::ConferenceSpeakStarted(decode(value)?)
+                    Self::ConferenceSpeakStarted(crate::webhooks::decode_event(value)?)
                 }
                 "customer_service_record.status_changed" => {
-                    Self::CustomerServiceRecordStatusChanged(decode(value)?)
+                    Self::CustomerServiceRecordStatusChanged(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
-                "fax.delivered" => Self::FaxDelivered(decode(value)?),
-                "fax.failed" => Self::FaxFailed(decode(value)?),
-                "fax.media.processed" => Self::FaxMediaProcessed(decode(value)?),
-                "fax.queued" => Self::FaxQueued(decode(value)?),
-                "fax.sending.started" => Self::FaxSendingStarted(decode(value)?),
-                "message.sent" => Self::MessageSent(decode(value)?),
-                "message.finalized" => Self::MessageFinalized(decode(value)?),
-                "message.received" => Self::MessageReceived(decode(value)?),
+                #[cfg(feature = "fax")]
+                "fax.delivered" => {
+                    Self::FaxDelivered(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "fax")]
+                "fax.failed" => Self::FaxFailed(crate::webhooks::decode_event(value)?),
+                #[cfg(feature = "fax")]
+                "fax.media.processed" => {
+                    Self::FaxMediaProcessed(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "fax")]
+                "fax.queued" => Self::FaxQueued(crate::webhooks::decode_event(value)?),
+                #[cfg(feature = "fax")]
+                "fax.sending.started" => {
+                    Self::FaxSendingStarted(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "messaging")]
+                "message.sent" => {
+                    Self::MessageSent(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "messaging")]
+                "message.finalized" => {
+                    Self::MessageFinalized(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "messaging")]
+                "message.received" => {
+                    Self::MessageReceived(crate::webhooks::decode_event(value)?)
+                }
                 _ => Self::Unknown(value),
             },
         )
@@ -683,84 +972,142 @@ impl WebhookEvent {
     /// The event type (`None` for an `Unknown` body without one).
     pub fn event_type(&self) -> Option<&str> {
         match self {
+            #[cfg(feature = "voice")]
             Self::CallAnswered(_) => Some("call.answered"),
+            #[cfg(feature = "voice")]
             Self::CallBridged(_) => Some("call.bridged"),
+            #[cfg(feature = "voice")]
             Self::CallHangup(_) => Some("call.hangup"),
+            #[cfg(feature = "voice")]
             Self::CallInitiated(_) => Some("call.initiated"),
+            #[cfg(feature = "voice")]
             Self::CallMachineDetectionEnded(_) => Some("call.machine.detection.ended"),
+            #[cfg(feature = "voice")]
             Self::CallMachineGreetingEnded(_) => Some("call.machine.greeting.ended"),
+            #[cfg(feature = "voice")]
             Self::CallMachinePremiumDetectionEnded(_) => {
                 Some("call.machine.premium.detection.ended")
             }
+            #[cfg(feature = "voice")]
             Self::CallMachinePremiumGreetingEnded(_) => {
                 Some("call.machine.premium.greeting.ended")
             }
+            #[cfg(feature = "voice")]
             Self::StreamingFailed(_) => Some("streaming.failed"),
+            #[cfg(feature = "voice")]
             Self::StreamingStarted(_) => Some("streaming.started"),
+            #[cfg(feature = "voice")]
             Self::StreamingStopped(_) => Some("streaming.stopped"),
+            #[cfg(feature = "voice")]
             Self::CallConversationEnded(_) => Some("call.conversation.ended"),
+            #[cfg(feature = "voice")]
             Self::CallConversationInsightsGenerated(_) => {
                 Some("call.conversation_insights.generated")
             }
+            #[cfg(feature = "voice")]
             Self::CallEnqueued(_) => Some("call.enqueued"),
+            #[cfg(feature = "voice")]
             Self::CallDequeued(_) => Some("call.dequeued"),
+            #[cfg(feature = "voice")]
             Self::CallForkStarted(_) => Some("call.fork.started"),
+            #[cfg(feature = "voice")]
             Self::CallForkStopped(_) => Some("call.fork.stopped"),
+            #[cfg(feature = "voice")]
             Self::CallDtmfReceived(_) => Some("call.dtmf.received"),
+            #[cfg(feature = "voice")]
             Self::CallGatherEnded(_) => Some("call.gather.ended"),
+            #[cfg(feature = "voice")]
             Self::CallAiGatherEnded(_) => Some("call.ai_gather.ended"),
+            #[cfg(feature = "voice")]
             Self::CallAiGatherMessageHistoryUpdated(_) => {
                 Some("call.ai_gather.message_history_updated")
             }
+            #[cfg(feature = "voice")]
             Self::CallAiGatherPartialResults(_) => Some("call.ai_gather.partial_results"),
+            #[cfg(feature = "voice")]
             Self::CallPlaybackEnded(_) => Some("call.playback.ended"),
+            #[cfg(feature = "voice")]
             Self::CallPlaybackStarted(_) => Some("call.playback.started"),
+            #[cfg(feature = "voice")]
             Self::CallRecordingError(_) => Some("call.recording.error"),
+            #[cfg(feature = "voice")]
             Self::CallRecordingSaved(_) => Some("call.recording.saved"),
+            #[cfg(feature = "voice")]
             Self::CallSpeakEnded(_) => Some("call.speak.ended"),
+            #[cfg(feature = "voice")]
             Self::CallRecordingTranscriptionSaved(_) => {
                 Some("call.recording.transcription.saved")
             }
+            #[cfg(feature = "voice")]
             Self::CallReferCompleted(_) => Some("call.refer.completed"),
+            #[cfg(feature = "voice")]
             Self::CallReferFailed(_) => Some("call.refer.failed"),
+            #[cfg(feature = "voice")]
             Self::CallReferStarted(_) => Some("call.refer.started"),
+            #[cfg(feature = "voice")]
             Self::SiprecFailed(_) => Some("siprec.failed"),
+            #[cfg(feature = "voice")]
             Self::SiprecStarted(_) => Some("siprec.started"),
+            #[cfg(feature = "voice")]
             Self::SiprecStopped(_) => Some("siprec.stopped"),
+            #[cfg(feature = "voice")]
             Self::CallSpeakStarted(_) => Some("call.speak.started"),
+            #[cfg(feature = "voice")]
             Self::CallTranscription(_) => Some("call.transcription"),
+            #[cfg(feature = "voice")]
             Self::ConferenceCreated(_) => Some("conference.created"),
+            #[cfg(feature = "voice")]
             Self::ConferenceEnded(_) => Some("conference.ended"),
+            #[cfg(feature = "voice")]
             Self::ConferenceFloorChanged(_) => Some("conference.floor.changed"),
+            #[cfg(feature = "voice")]
             Self::ConferenceParticipantJoined(_) => Some("conference.participant.joined"),
+            #[cfg(feature = "voice")]
             Self::ConferenceParticipantLeft(_) => Some("conference.participant.left"),
+            #[cfg(feature = "voice")]
             Self::ConferenceParticipantPlaybackEnded(_) => {
                 Some("conference.participant.playback.ended")
             }
+            #[cfg(feature = "voice")]
             Self::ConferenceParticipantPlaybackStarted(_) => {
                 Some("conference.participant.playback.started")
             }
+            #[cfg(feature = "voice")]
             Self::ConferencePlaybackEnded(_) => Some("conference.playback.ended"),
+            #[cfg(feature = "voice")]
             Self::ConferencePlaybackStarted(_) => Some("conference.playback.started"),
+            #[cfg(feature = "voice")]
             Self::ConferenceRecordingSaved(_) => Some("conference.recording.saved"),
+            #[cfg(feature = "voice")]
             Self::ConferenceParticipantSpeakEnded(_) => {
                 Some("conference.participant.speak.ended")
             }
+            #[cfg(feature = "voice")]
             Self::ConferenceParticipantSpeakStarted(_) => {
                 Some("conference.participant.speak.started")
             }
+            #[cfg(feature = "voice")]
             Self::ConferenceSpeakEnded(_) => Some("conference.speak.ended"),
+            #[cfg(feature = "voice")]
             Self::ConferenceSpeakStarted(_) => Some("conference.speak.started"),
             Self::CustomerServiceRecordStatusChanged(_) => {
                 Some("customer_service_record.status_changed")
             }
+            #[cfg(feature = "fax")]
             Self::FaxDelivered(_) => Some("fax.delivered"),
+            #[cfg(feature = "fax")]
             Self::FaxFailed(_) => Some("fax.failed"),
+            #[cfg(feature = "fax")]
             Self::FaxMediaProcessed(_) => Some("fax.media.processed"),
+            #[cfg(feature = "fax")]
             Self::FaxQueued(_) => Some("fax.queued"),
+            #[cfg(feature = "fax")]
             Self::FaxSendingStarted(_) => Some("fax.sending.started"),
+            #[cfg(feature = "messaging")]
             Self::MessageSent(_) => Some("message.sent"),
+            #[cfg(feature = "messaging")]
             Self::MessageFinalized(_) => Some("message.finalized"),
+            #[cfg(feature = "messaging")]
             Self::MessageReceived(_) => Some("message.received"),
             Self::Unknown(v) => event_type_of(v),
         }
@@ -777,64 +1124,122 @@ impl<'de> Deserialize<'de> for WebhookEvent {
 impl Serialize for WebhookEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
+            #[cfg(feature = "voice")]
             Self::CallAnswered(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallBridged(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallHangup(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallInitiated(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallMachineDetectionEnded(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallMachineGreetingEnded(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallMachinePremiumDetectionEnded(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallMachinePremiumGreetingEnded(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::StreamingFailed(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::StreamingStarted(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::StreamingStopped(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallConversationEnded(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallConversationInsightsGenerated(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallEnqueued(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallDequeued(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallForkStarted(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallForkStopped(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallDtmfReceived(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallGatherEnded(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallAiGatherEnded(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallAiGatherMessageHistoryUpdated(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallAiGatherPartialResults(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallPlaybackEnded(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallPlaybackStarted(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallRecordingError(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallRecordingSaved(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallSpeakEnded(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallRecordingTranscriptionSaved(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallReferCompleted(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallReferFailed(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallReferStarted(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::SiprecFailed(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::SiprecStarted(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::SiprecStopped(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallSpeakStarted(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::CallTranscription(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::ConferenceCreated(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::ConferenceEnded(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::ConferenceFloorChanged(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::ConferenceParticipantJoined(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::ConferenceParticipantLeft(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::ConferenceParticipantPlaybackEnded(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::ConferenceParticipantPlaybackStarted(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::ConferencePlaybackEnded(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::ConferencePlaybackStarted(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::ConferenceRecordingSaved(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::ConferenceParticipantSpeakEnded(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::ConferenceParticipantSpeakStarted(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::ConferenceSpeakEnded(e) => e.serialize(s),
+            #[cfg(feature = "voice")]
             Self::ConferenceSpeakStarted(e) => e.serialize(s),
             Self::CustomerServiceRecordStatusChanged(e) => e.serialize(s),
+            #[cfg(feature = "fax")]
             Self::FaxDelivered(e) => e.serialize(s),
+            #[cfg(feature = "fax")]
             Self::FaxFailed(e) => e.serialize(s),
+            #[cfg(feature = "fax")]
             Self::FaxMediaProcessed(e) => e.serialize(s),
+            #[cfg(feature = "fax")]
             Self::FaxQueued(e) => e.serialize(s),
+            #[cfg(feature = "fax")]
             Self::FaxSendingStarted(e) => e.serialize(s),
+            #[cfg(feature = "messaging")]
             Self::MessageSent(e) => e.serialize(s),
+            #[cfg(feature = "messaging")]
             Self::MessageFinalized(e) => e.serialize(s),
+            #[cfg(feature = "messaging")]
             Self::MessageReceived(e) => e.serialize(s),
             Self::Unknown(v) => v.serialize(s),
         }

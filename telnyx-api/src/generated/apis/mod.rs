@@ -2,278 +2,409 @@
 //!
 //! One module per tag of the spec.
 
+#[cfg(feature = "connections")]
 pub mod access_tokens;
 
+#[cfg(feature = "regulatory")]
 pub mod addresses;
 
+#[cfg(feature = "numbers")]
 pub mod advanced_number_orders;
 
+#[cfg(feature = "messaging")]
 pub mod advanced_opt_in_opt_out;
 
+#[cfg(feature = "ai")]
 pub mod assistants;
 
+#[cfg(feature = "ai")]
 pub mod audio;
 
+#[cfg(feature = "account")]
 pub mod audit_logs;
 
+#[cfg(feature = "account")]
 pub mod authentication_providers;
 
+#[cfg(feature = "billing")]
 pub mod auto_recharge_preferences;
 
+#[cfg(feature = "billing")]
 pub mod billing;
 
+#[cfg(feature = "billing")]
 pub mod billing_groups;
 
+#[cfg(feature = "10dlc")]
 pub mod brands;
 
+#[cfg(feature = "storage")]
 pub mod bucket;
 
+#[cfg(feature = "storage")]
 pub mod bucket_ssl_certificate;
 
+#[cfg(feature = "storage")]
 pub mod bucket_usage;
 
+#[cfg(feature = "10dlc")]
 pub mod bulk_phone_number_campaigns;
 
+#[cfg(feature = "numbers")]
 pub mod bulk_phone_number_operations;
 
+#[cfg(feature = "billing")]
 pub mod bundles;
 
+#[cfg(feature = "voice")]
 pub mod call_commands;
 
+#[cfg(feature = "voice")]
 pub mod call_control_applications;
 
+#[cfg(feature = "voice")]
 pub mod call_information;
 
+#[cfg(feature = "voice")]
 pub mod call_recordings;
 
+#[cfg(feature = "10dlc")]
 pub mod campaign;
 
+#[cfg(feature = "billing")]
 pub mod cdr_usage_reports;
 
+#[cfg(feature = "ai")]
 pub mod chat;
 
+#[cfg(feature = "ai")]
 pub mod clusters;
 
+#[cfg(feature = "voice")]
 pub mod conference_commands;
 
+#[cfg(feature = "connections")]
 pub mod connections;
 
+#[cfg(feature = "ai")]
 pub mod conversations;
 
+#[cfg(feature = "numbers")]
 pub mod country_coverage;
 
+#[cfg(feature = "numbers")]
 pub mod coverage;
 
+#[cfg(feature = "connections")]
 pub mod credential_connections;
 
+#[cfg(feature = "connections")]
 pub mod credentials;
 
+#[cfg(feature = "numbers")]
 pub mod csv_downloads;
 
+#[cfg(feature = "porting")]
 pub mod customer_service_record;
 
+#[cfg(feature = "storage")]
 pub mod data_migration;
 
+#[cfg(feature = "voice")]
 pub mod debugging;
 
+#[cfg(feature = "billing")]
 pub mod detail_records;
 
+#[cfg(feature = "voice")]
 pub mod dialogflow_integration;
 
+#[cfg(feature = "regulatory")]
 pub mod documents;
 
+#[cfg(feature = "numbers")]
 pub mod dynamic_emergency_addresses;
 
+#[cfg(feature = "numbers")]
 pub mod dynamic_emergency_endpoints;
 
+#[cfg(feature = "ai")]
 pub mod embeddings;
 
+#[cfg(feature = "account")]
 pub mod enum_api;
 
+#[cfg(feature = "connections")]
 pub mod external_connections;
 
+#[cfg(feature = "ai")]
 pub mod fine_tuning;
 
+#[cfg(feature = "connections")]
 pub mod fqdn_connections;
 
+#[cfg(feature = "connections")]
 pub mod fqdns;
 
+#[cfg(feature = "networking")]
 pub mod global_ips;
 
+#[cfg(feature = "ai")]
 pub mod integration_secrets;
 
+#[cfg(feature = "numbers")]
 pub mod inventory_level;
 
+#[cfg(feature = "account")]
 pub mod ip_addresses;
 
+#[cfg(feature = "connections")]
 pub mod ip_connections;
 
+#[cfg(feature = "account")]
 pub mod ip_ranges;
 
+#[cfg(feature = "connections")]
 pub mod ips;
 
+#[cfg(feature = "account")]
 pub mod managed_accounts;
 
+#[cfg(feature = "billing")]
 pub mod mdr_detail_reports;
 
+#[cfg(feature = "billing")]
 pub mod mdr_usage_reports;
 
+#[cfg(feature = "messaging")]
 pub mod media_storage_api;
 
+#[cfg(feature = "messaging")]
 pub mod messages;
 
+#[cfg(feature = "messaging")]
 pub mod messaging_hosted_number;
 
+#[cfg(feature = "messaging")]
 pub mod messaging_profiles;
 
+#[cfg(feature = "messaging")]
 pub mod messaging_tollfree_verification;
 
+#[cfg(feature = "messaging")]
 pub mod messaging_url_domains;
 
+#[cfg(feature = "wireless")]
 pub mod mobile_network_operators;
 
+#[cfg(feature = "networking")]
 pub mod networks;
 
+#[cfg(feature = "account")]
 pub mod notifications;
 
+#[cfg(feature = "messaging")]
 pub mod number_configurations;
 
+#[cfg(feature = "identity")]
 pub mod number_lookup;
 
+#[cfg(feature = "porting")]
 pub mod number_portout;
 
+#[cfg(feature = "numbers")]
 pub mod numbers_features;
 
+#[cfg(feature = "storage")]
 pub mod object;
 
+#[cfg(feature = "wireless")]
 pub mod ota_updates;
 
+#[cfg(feature = "voice")]
 pub mod outbound_voice_profiles;
 
+#[cfg(feature = "numbers")]
 pub mod phone_number_block_orders;
 
+#[cfg(feature = "numbers")]
 pub mod phone_number_blocks_background_jobs;
 
+#[cfg(feature = "10dlc")]
 pub mod phone_number_campaigns;
 
+#[cfg(feature = "numbers")]
 pub mod phone_number_configurations;
 
+#[cfg(feature = "numbers")]
 pub mod phone_number_orders;
 
+#[cfg(feature = "porting")]
 pub mod phone_number_porting;
 
+#[cfg(feature = "numbers")]
 pub mod phone_number_reservations;
 
+#[cfg(feature = "numbers")]
 pub mod phone_number_search;
 
+#[cfg(feature = "porting")]
 pub mod porting_orders;
 
+#[cfg(feature = "storage")]
 pub mod presigned_object_urls;
 
+#[cfg(feature = "wireless")]
 pub mod private_wireless_gateways;
 
+#[cfg(feature = "fax")]
 pub mod programmable_fax_applications;
 
+#[cfg(feature = "fax")]
 pub mod programmable_fax_commands;
 
+#[cfg(feature = "networking")]
 pub mod public_internet_gateways;
 
+#[cfg(feature = "connections")]
 pub mod push_credentials;
 
+#[cfg(feature = "voice")]
 pub mod queue_commands;
 
+#[cfg(feature = "messaging")]
 pub mod rcs_messaging;
 
+#[cfg(feature = "networking")]
 pub mod regions;
 
+#[cfg(feature = "regulatory")]
 pub mod regulatory_requirements;
 
+#[cfg(feature = "wireless")]
 pub mod reporting;
 
+#[cfg(feature = "billing")]
 pub mod reports;
 
+#[cfg(feature = "regulatory")]
 pub mod requirement_groups;
 
+#[cfg(feature = "regulatory")]
 pub mod requirement_types;
 
+#[cfg(feature = "regulatory")]
 pub mod requirements;
 
+#[cfg(feature = "video")]
 pub mod room_compositions;
 
+#[cfg(feature = "video")]
 pub mod room_participants;
 
+#[cfg(feature = "video")]
 pub mod room_recordings;
 
+#[cfg(feature = "video")]
 pub mod room_sessions;
 
+#[cfg(feature = "video")]
 pub mod rooms;
 
+#[cfg(feature = "video")]
 pub mod rooms_client_tokens;
 
+#[cfg(feature = "10dlc")]
 pub mod shared_campaigns;
 
+#[cfg(feature = "messaging")]
 pub mod short_codes;
 
+#[cfg(feature = "wireless")]
 pub mod sim_card_actions;
 
+#[cfg(feature = "wireless")]
 pub mod sim_card_group_actions;
 
+#[cfg(feature = "wireless")]
 pub mod sim_card_groups;
 
+#[cfg(feature = "wireless")]
 pub mod sim_card_orders;
 
+#[cfg(feature = "wireless")]
 pub mod sim_cards;
 
+#[cfg(feature = "voice")]
 pub mod siprec_connectors;
 
+#[cfg(feature = "voice")]
 pub mod texml_applications;
 
+#[cfg(feature = "voice")]
 pub mod texml_rest_commands;
 
+#[cfg(feature = "ai")]
 pub mod text_to_speech_commands;
 
+#[cfg(feature = "billing")]
 pub mod usage_reports_beta;
 
+#[cfg(feature = "regulatory")]
 pub mod user_addresses;
 
+#[cfg(feature = "billing")]
 pub mod user_bundles;
 
+#[cfg(feature = "account")]
 pub mod user_tags;
 
+#[cfg(feature = "identity")]
 pub mod verified_numbers;
 
+#[cfg(feature = "identity")]
 pub mod verify;
 
+#[cfg(feature = "networking")]
 pub mod virtual_cross_connects;
 
+#[cfg(feature = "voice")]
 pub mod voice_channels;
 
+#[cfg(feature = "voice")]
 pub mod voicemail;
 
+#[cfg(feature = "wireless")]
 pub mod wdr_detail_reports;
 
+#[cfg(feature = "account")]
 pub mod webhooks;
 
+#[cfg(feature = "networking")]
 pub mod wireguard_interfaces;
 
+#[cfg(feature = "wireless")]
 pub mod wireless_regions;
 
 impl crate::Client {
-    /// Operations tagged `Access Tokens` (1 operations).
+    /// Operations tagged `Access Tokens` (1 operations; feature `connections`).
+    #[cfg(feature = "connections")]
     pub fn access_tokens(&self) -> access_tokens::AccessTokensApi<'_> {
         access_tokens::AccessTokensApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Addresses` (6 operations).
+    /// Operations tagged `Addresses` (6 operations; feature `regulatory`).
+    #[cfg(feature = "regulatory")]
     pub fn addresses(&self) -> addresses::AddressesApi<'_> {
         addresses::AddressesApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Advanced Number Orders` (3 operations).
+    /// Operations tagged `Advanced Number Orders` (3 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
     pub fn advanced_number_orders(
         &self,
     ) -> advanced_number_orders::AdvancedNumberOrdersApi<'_> {
@@ -282,7 +413,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Advanced OptIn/OptOut` (6 operations).
+    /// Operations tagged `Advanced OptIn/OptOut` (6 operations; feature `messaging`).
+    #[cfg(feature = "messaging")]
     pub fn advanced_opt_in_opt_out(
         &self,
     ) -> advanced_opt_in_opt_out::AdvancedOptInOptOutApi<'_> {
@@ -291,26 +423,30 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Assistants` (12 operations).
+    /// Operations tagged `Assistants` (12 operations; feature `ai`).
+    #[cfg(feature = "ai")]
     pub fn assistants(&self) -> assistants::AssistantsApi<'_> {
         assistants::AssistantsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Audio` (1 operations).
+    /// Operations tagged `Audio` (1 operations; feature `ai`).
+    #[cfg(feature = "ai")]
     pub fn audio(&self) -> audio::AudioApi<'_> {
         audio::AudioApi { client: self }
     }
 
-    /// Operations tagged `Audit Logs` (1 operations).
+    /// Operations tagged `Audit Logs` (1 operations; feature `account`).
+    #[cfg(feature = "account")]
     pub fn audit_logs(&self) -> audit_logs::AuditLogsApi<'_> {
         audit_logs::AuditLogsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Authentication Providers` (5 operations).
+    /// Operations tagged `Authentication Providers` (5 operations; feature `account`).
+    #[cfg(feature = "account")]
     pub fn authentication_providers(
         &self,
     ) -> authentication_providers::AuthenticationProvidersApi<'_> {
@@ -319,7 +455,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `AutoRechargePreferences` (2 operations).
+    /// Operations tagged `AutoRechargePreferences` (2 operations; feature `billing`).
+    #[cfg(feature = "billing")]
     pub fn auto_recharge_preferences(
         &self,
     ) -> auto_recharge_preferences::AutoRechargePreferencesApi<'_> {
@@ -328,31 +465,36 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Billing` (1 operations).
+    /// Operations tagged `Billing` (1 operations; feature `billing`).
+    #[cfg(feature = "billing")]
     pub fn billing(&self) -> billing::BillingApi<'_> {
         billing::BillingApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Billing Groups` (5 operations).
+    /// Operations tagged `Billing Groups` (5 operations; feature `billing`).
+    #[cfg(feature = "billing")]
     pub fn billing_groups(&self) -> billing_groups::BillingGroupsApi<'_> {
         billing_groups::BillingGroupsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Brands` (11 operations).
+    /// Operations tagged `Brands` (11 operations; feature `10dlc`).
+    #[cfg(feature = "10dlc")]
     pub fn brands(&self) -> brands::BrandsApi<'_> {
         brands::BrandsApi { client: self }
     }
 
-    /// Operations tagged `Bucket` (4 operations).
+    /// Operations tagged `Bucket` (4 operations; feature `storage`).
+    #[cfg(feature = "storage")]
     pub fn bucket(&self) -> bucket::BucketApi<'_> {
         bucket::BucketApi { client: self }
     }
 
-    /// Operations tagged `Bucket SSL Certificate` (3 operations).
+    /// Operations tagged `Bucket SSL Certificate` (3 operations; feature `storage`).
+    #[cfg(feature = "storage")]
     pub fn bucket_ssl_certificate(
         &self,
     ) -> bucket_ssl_certificate::BucketSslCertificateApi<'_> {
@@ -361,14 +503,16 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Bucket Usage` (2 operations).
+    /// Operations tagged `Bucket Usage` (2 operations; feature `storage`).
+    #[cfg(feature = "storage")]
     pub fn bucket_usage(&self) -> bucket_usage::BucketUsageApi<'_> {
         bucket_usage::BucketUsageApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Bulk Phone Number Campaigns` (3 operations).
+    /// Operations tagged `Bulk Phone Number Campaigns` (3 operations; feature `10dlc`).
+    #[cfg(feature = "10dlc")]
     pub fn bulk_phone_number_campaigns(
         &self,
     ) -> bulk_phone_number_campaigns::BulkPhoneNumberCampaignsApi<'_> {
@@ -377,7 +521,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Bulk Phone Number Operations` (5 operations).
+    /// Operations tagged `Bulk Phone Number Operations` (5 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
     pub fn bulk_phone_number_operations(
         &self,
     ) -> bulk_phone_number_operations::BulkPhoneNumberOperationsApi<'_> {
@@ -386,21 +531,24 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Bundles` (2 operations).
+    /// Operations tagged `Bundles` (2 operations; feature `billing`).
+    #[cfg(feature = "billing")]
     pub fn bundles(&self) -> bundles::BundlesApi<'_> {
         bundles::BundlesApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Call Commands` (36 operations).
+    /// Operations tagged `Call Commands` (36 operations; feature `voice`).
+    #[cfg(feature = "voice")]
     pub fn call_commands(&self) -> call_commands::CallCommandsApi<'_> {
         call_commands::CallCommandsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Call Control Applications` (5 operations).
+    /// Operations tagged `Call Control Applications` (5 operations; feature `voice`).
+    #[cfg(feature = "voice")]
     pub fn call_control_applications(
         &self,
     ) -> call_control_applications::CallControlApplicationsApi<'_> {
@@ -409,82 +557,94 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Call Information` (2 operations).
+    /// Operations tagged `Call Information` (2 operations; feature `voice`).
+    #[cfg(feature = "voice")]
     pub fn call_information(&self) -> call_information::CallInformationApi<'_> {
         call_information::CallInformationApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Call Recordings` (11 operations).
+    /// Operations tagged `Call Recordings` (11 operations; feature `voice`).
+    #[cfg(feature = "voice")]
     pub fn call_recordings(&self) -> call_recordings::CallRecordingsApi<'_> {
         call_recordings::CallRecordingsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Campaign` (12 operations).
+    /// Operations tagged `Campaign` (12 operations; feature `10dlc`).
+    #[cfg(feature = "10dlc")]
     pub fn campaign(&self) -> campaign::CampaignApi<'_> {
         campaign::CampaignApi {
             client: self,
         }
     }
 
-    /// Operations tagged `CDR Usage Reports` (1 operations).
+    /// Operations tagged `CDR Usage Reports` (1 operations; feature `billing`).
+    #[cfg(feature = "billing")]
     pub fn cdr_usage_reports(&self) -> cdr_usage_reports::CdrUsageReportsApi<'_> {
         cdr_usage_reports::CdrUsageReportsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Chat` (3 operations).
+    /// Operations tagged `Chat` (3 operations; feature `ai`).
+    #[cfg(feature = "ai")]
     pub fn chat(&self) -> chat::ChatApi<'_> {
         chat::ChatApi { client: self }
     }
 
-    /// Operations tagged `Clusters` (5 operations).
+    /// Operations tagged `Clusters` (5 operations; feature `ai`).
+    #[cfg(feature = "ai")]
     pub fn clusters(&self) -> clusters::ClustersApi<'_> {
         clusters::ClustersApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Conference Commands` (18 operations).
+    /// Operations tagged `Conference Commands` (18 operations; feature `voice`).
+    #[cfg(feature = "voice")]
     pub fn conference_commands(&self) -> conference_commands::ConferenceCommandsApi<'_> {
         conference_commands::ConferenceCommandsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Connections` (2 operations).
+    /// Operations tagged `Connections` (2 operations; feature `connections`).
+    #[cfg(feature = "connections")]
     pub fn connections(&self) -> connections::ConnectionsApi<'_> {
         connections::ConnectionsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Conversations` (7 operations).
+    /// Operations tagged `Conversations` (7 operations; feature `ai`).
+    #[cfg(feature = "ai")]
     pub fn conversations(&self) -> conversations::ConversationsApi<'_> {
         conversations::ConversationsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Country Coverage` (2 operations).
+    /// Operations tagged `Country Coverage` (2 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
     pub fn country_coverage(&self) -> country_coverage::CountryCoverageApi<'_> {
         country_coverage::CountryCoverageApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Coverage` (1 operations).
+    /// Operations tagged `Coverage` (1 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
     pub fn coverage(&self) -> coverage::CoverageApi<'_> {
         coverage::CoverageApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Credential Connections` (6 operations).
+    /// Operations tagged `Credential Connections` (6 operations; feature `connections`).
+    #[cfg(feature = "connections")]
     pub fn credential_connections(
         &self,
     ) -> credential_connections::CredentialConnectionsApi<'_> {
@@ -493,21 +653,24 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Credentials` (5 operations).
+    /// Operations tagged `Credentials` (5 operations; feature `connections`).
+    #[cfg(feature = "connections")]
     pub fn credentials(&self) -> credentials::CredentialsApi<'_> {
         credentials::CredentialsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `CSV Downloads` (3 operations).
+    /// Operations tagged `CSV Downloads` (3 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
     pub fn csv_downloads(&self) -> csv_downloads::CsvDownloadsApi<'_> {
         csv_downloads::CsvDownloadsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Customer Service Record` (4 operations).
+    /// Operations tagged `Customer Service Record` (4 operations; feature `porting`).
+    #[cfg(feature = "porting")]
     pub fn customer_service_record(
         &self,
     ) -> customer_service_record::CustomerServiceRecordApi<'_> {
@@ -516,28 +679,32 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Data Migration` (9 operations).
+    /// Operations tagged `Data Migration` (9 operations; feature `storage`).
+    #[cfg(feature = "storage")]
     pub fn data_migration(&self) -> data_migration::DataMigrationApi<'_> {
         data_migration::DataMigrationApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Debugging` (1 operations).
+    /// Operations tagged `Debugging` (1 operations; feature `voice`).
+    #[cfg(feature = "voice")]
     pub fn debugging(&self) -> debugging::DebuggingApi<'_> {
         debugging::DebuggingApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Detail Records` (1 operations).
+    /// Operations tagged `Detail Records` (1 operations; feature `billing`).
+    #[cfg(feature = "billing")]
     pub fn detail_records(&self) -> detail_records::DetailRecordsApi<'_> {
         detail_records::DetailRecordsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Dialogflow Integration` (4 operations).
+    /// Operations tagged `Dialogflow Integration` (4 operations; feature `voice`).
+    #[cfg(feature = "voice")]
     pub fn dialogflow_integration(
         &self,
     ) -> dialogflow_integration::DialogflowIntegrationApi<'_> {
@@ -546,14 +713,16 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Documents` (7 operations).
+    /// Operations tagged `Documents` (7 operations; feature `regulatory`).
+    #[cfg(feature = "regulatory")]
     pub fn documents(&self) -> documents::DocumentsApi<'_> {
         documents::DocumentsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Dynamic Emergency Addresses` (4 operations).
+    /// Operations tagged `Dynamic Emergency Addresses` (4 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
     pub fn dynamic_emergency_addresses(
         &self,
     ) -> dynamic_emergency_addresses::DynamicEmergencyAddressesApi<'_> {
@@ -562,7 +731,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Dynamic Emergency Endpoints` (4 operations).
+    /// Operations tagged `Dynamic Emergency Endpoints` (4 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
     pub fn dynamic_emergency_endpoints(
         &self,
     ) -> dynamic_emergency_endpoints::DynamicEmergencyEndpointsApi<'_> {
@@ -571,21 +741,24 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Embeddings` (8 operations).
+    /// Operations tagged `Embeddings` (8 operations; feature `ai`).
+    #[cfg(feature = "ai")]
     pub fn embeddings(&self) -> embeddings::EmbeddingsApi<'_> {
         embeddings::EmbeddingsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Enum` (1 operations).
+    /// Operations tagged `Enum` (1 operations; feature `account`).
+    #[cfg(feature = "account")]
     pub fn enum_api(&self) -> enum_api::EnumApiApi<'_> {
         enum_api::EnumApiApi {
             client: self,
         }
     }
 
-    /// Operations tagged `External Connections` (23 operations).
+    /// Operations tagged `External Connections` (23 operations; feature `connections`).
+    #[cfg(feature = "connections")]
     pub fn external_connections(
         &self,
     ) -> external_connections::ExternalConnectionsApi<'_> {
@@ -594,108 +767,124 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Fine Tuning` (4 operations).
+    /// Operations tagged `Fine Tuning` (4 operations; feature `ai`).
+    #[cfg(feature = "ai")]
     pub fn fine_tuning(&self) -> fine_tuning::FineTuningApi<'_> {
         fine_tuning::FineTuningApi {
             client: self,
         }
     }
 
-    /// Operations tagged `FQDN Connections` (5 operations).
+    /// Operations tagged `FQDN Connections` (5 operations; feature `connections`).
+    #[cfg(feature = "connections")]
     pub fn fqdn_connections(&self) -> fqdn_connections::FqdnConnectionsApi<'_> {
         fqdn_connections::FqdnConnectionsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `FQDNs` (5 operations).
+    /// Operations tagged `FQDNs` (5 operations; feature `connections`).
+    #[cfg(feature = "connections")]
     pub fn fqdns(&self) -> fqdns::FqdnsApi<'_> {
         fqdns::FqdnsApi { client: self }
     }
 
-    /// Operations tagged `Global IPs` (20 operations).
+    /// Operations tagged `Global IPs` (20 operations; feature `networking`).
+    #[cfg(feature = "networking")]
     pub fn global_ips(&self) -> global_ips::GlobalIpsApi<'_> {
         global_ips::GlobalIpsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Integration Secrets` (3 operations).
+    /// Operations tagged `Integration Secrets` (3 operations; feature `ai`).
+    #[cfg(feature = "ai")]
     pub fn integration_secrets(&self) -> integration_secrets::IntegrationSecretsApi<'_> {
         integration_secrets::IntegrationSecretsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Inventory Level` (1 operations).
+    /// Operations tagged `Inventory Level` (1 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
     pub fn inventory_level(&self) -> inventory_level::InventoryLevelApi<'_> {
         inventory_level::InventoryLevelApi {
             client: self,
         }
     }
 
-    /// Operations tagged `IP Addresses` (4 operations).
+    /// Operations tagged `IP Addresses` (4 operations; feature `account`).
+    #[cfg(feature = "account")]
     pub fn ip_addresses(&self) -> ip_addresses::IpAddressesApi<'_> {
         ip_addresses::IpAddressesApi {
             client: self,
         }
     }
 
-    /// Operations tagged `IP Connections` (5 operations).
+    /// Operations tagged `IP Connections` (5 operations; feature `connections`).
+    #[cfg(feature = "connections")]
     pub fn ip_connections(&self) -> ip_connections::IpConnectionsApi<'_> {
         ip_connections::IpConnectionsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `IP Ranges` (3 operations).
+    /// Operations tagged `IP Ranges` (3 operations; feature `account`).
+    #[cfg(feature = "account")]
     pub fn ip_ranges(&self) -> ip_ranges::IpRangesApi<'_> {
         ip_ranges::IpRangesApi {
             client: self,
         }
     }
 
-    /// Operations tagged `IPs` (5 operations).
+    /// Operations tagged `IPs` (5 operations; feature `connections`).
+    #[cfg(feature = "connections")]
     pub fn ips(&self) -> ips::IpsApi<'_> {
         ips::IpsApi { client: self }
     }
 
-    /// Operations tagged `Managed Accounts` (8 operations).
+    /// Operations tagged `Managed Accounts` (8 operations; feature `account`).
+    #[cfg(feature = "account")]
     pub fn managed_accounts(&self) -> managed_accounts::ManagedAccountsApi<'_> {
         managed_accounts::ManagedAccountsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `MDR Detail Reports` (1 operations).
+    /// Operations tagged `MDR Detail Reports` (1 operations; feature `billing`).
+    #[cfg(feature = "billing")]
     pub fn mdr_detail_reports(&self) -> mdr_detail_reports::MdrDetailReportsApi<'_> {
         mdr_detail_reports::MdrDetailReportsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `MDR Usage Reports` (5 operations).
+    /// Operations tagged `MDR Usage Reports` (5 operations; feature `billing`).
+    #[cfg(feature = "billing")]
     pub fn mdr_usage_reports(&self) -> mdr_usage_reports::MdrUsageReportsApi<'_> {
         mdr_usage_reports::MdrUsageReportsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Media Storage API` (6 operations).
+    /// Operations tagged `Media Storage API` (6 operations; feature `messaging`).
+    #[cfg(feature = "messaging")]
     pub fn media_storage_api(&self) -> media_storage_api::MediaStorageApiApi<'_> {
         media_storage_api::MediaStorageApiApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Messages` (6 operations).
+    /// Operations tagged `Messages` (6 operations; feature `messaging`).
+    #[cfg(feature = "messaging")]
     pub fn messages(&self) -> messages::MessagesApi<'_> {
         messages::MessagesApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Messaging Hosted Number` (8 operations).
+    /// Operations tagged `Messaging Hosted Number` (8 operations; feature `messaging`).
+    #[cfg(feature = "messaging")]
     pub fn messaging_hosted_number(
         &self,
     ) -> messaging_hosted_number::MessagingHostedNumberApi<'_> {
@@ -704,14 +893,16 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Messaging Profiles` (9 operations).
+    /// Operations tagged `Messaging Profiles` (9 operations; feature `messaging`).
+    #[cfg(feature = "messaging")]
     pub fn messaging_profiles(&self) -> messaging_profiles::MessagingProfilesApi<'_> {
         messaging_profiles::MessagingProfilesApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Messaging Tollfree Verification` (5 operations).
+    /// Operations tagged `Messaging Tollfree Verification` (5 operations; feature `messaging`).
+    #[cfg(feature = "messaging")]
     pub fn messaging_tollfree_verification(
         &self,
     ) -> messaging_tollfree_verification::MessagingTollfreeVerificationApi<'_> {
@@ -720,7 +911,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Messaging URL Domains` (1 operations).
+    /// Operations tagged `Messaging URL Domains` (1 operations; feature `messaging`).
+    #[cfg(feature = "messaging")]
     pub fn messaging_url_domains(
         &self,
     ) -> messaging_url_domains::MessagingUrlDomainsApi<'_> {
@@ -729,7 +921,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Mobile Network Operators` (1 operations).
+    /// Operations tagged `Mobile Network Operators` (1 operations; feature `wireless`).
+    #[cfg(feature = "wireless")]
     pub fn mobile_network_operators(
         &self,
     ) -> mobile_network_operators::MobileNetworkOperatorsApi<'_> {
@@ -738,21 +931,24 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Networks` (9 operations).
+    /// Operations tagged `Networks` (9 operations; feature `networking`).
+    #[cfg(feature = "networking")]
     pub fn networks(&self) -> networks::NetworksApi<'_> {
         networks::NetworksApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Notifications` (16 operations).
+    /// Operations tagged `Notifications` (16 operations; feature `account`).
+    #[cfg(feature = "account")]
     pub fn notifications(&self) -> notifications::NotificationsApi<'_> {
         notifications::NotificationsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Number Configurations` (5 operations).
+    /// Operations tagged `Number Configurations` (5 operations; feature `messaging`).
+    #[cfg(feature = "messaging")]
     pub fn number_configurations(
         &self,
     ) -> number_configurations::NumberConfigurationsApi<'_> {
@@ -761,40 +957,46 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Number Lookup` (1 operations).
+    /// Operations tagged `Number Lookup` (1 operations; feature `identity`).
+    #[cfg(feature = "identity")]
     pub fn number_lookup(&self) -> number_lookup::NumberLookupApi<'_> {
         number_lookup::NumberLookupApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Number Portout` (14 operations).
+    /// Operations tagged `Number Portout` (14 operations; feature `porting`).
+    #[cfg(feature = "porting")]
     pub fn number_portout(&self) -> number_portout::NumberPortoutApi<'_> {
         number_portout::NumberPortoutApi {
             client: self,
         }
     }
 
-    /// Operations tagged `numbers features` (1 operations).
+    /// Operations tagged `numbers features` (1 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
     pub fn numbers_features(&self) -> numbers_features::NumbersFeaturesApi<'_> {
         numbers_features::NumbersFeaturesApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Object` (6 operations).
+    /// Operations tagged `Object` (6 operations; feature `storage`).
+    #[cfg(feature = "storage")]
     pub fn object(&self) -> object::ObjectApi<'_> {
         object::ObjectApi { client: self }
     }
 
-    /// Operations tagged `OTA updates` (2 operations).
+    /// Operations tagged `OTA updates` (2 operations; feature `wireless`).
+    #[cfg(feature = "wireless")]
     pub fn ota_updates(&self) -> ota_updates::OtaUpdatesApi<'_> {
         ota_updates::OtaUpdatesApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Outbound Voice Profiles` (5 operations).
+    /// Operations tagged `Outbound Voice Profiles` (5 operations; feature `voice`).
+    #[cfg(feature = "voice")]
     pub fn outbound_voice_profiles(
         &self,
     ) -> outbound_voice_profiles::OutboundVoiceProfilesApi<'_> {
@@ -803,7 +1005,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Phone Number Block Orders` (3 operations).
+    /// Operations tagged `Phone Number Block Orders` (3 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
     pub fn phone_number_block_orders(
         &self,
     ) -> phone_number_block_orders::PhoneNumberBlockOrdersApi<'_> {
@@ -812,7 +1015,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Phone Number Blocks Background Jobs` (3 operations).
+    /// Operations tagged `Phone Number Blocks Background Jobs` (3 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
     pub fn phone_number_blocks_background_jobs(
         &self,
     ) -> phone_number_blocks_background_jobs::PhoneNumberBlocksBackgroundJobsApi<'_> {
@@ -821,7 +1025,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Phone Number Campaigns` (5 operations).
+    /// Operations tagged `Phone Number Campaigns` (5 operations; feature `10dlc`).
+    #[cfg(feature = "10dlc")]
     pub fn phone_number_campaigns(
         &self,
     ) -> phone_number_campaigns::PhoneNumberCampaignsApi<'_> {
@@ -830,7 +1035,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Phone Number Configurations` (10 operations).
+    /// Operations tagged `Phone Number Configurations` (10 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
     pub fn phone_number_configurations(
         &self,
     ) -> phone_number_configurations::PhoneNumberConfigurationsApi<'_> {
@@ -839,14 +1045,16 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Phone Number Orders` (18 operations).
+    /// Operations tagged `Phone Number Orders` (18 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
     pub fn phone_number_orders(&self) -> phone_number_orders::PhoneNumberOrdersApi<'_> {
         phone_number_orders::PhoneNumberOrdersApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Phone Number Porting` (1 operations).
+    /// Operations tagged `Phone Number Porting` (1 operations; feature `porting`).
+    #[cfg(feature = "porting")]
     pub fn phone_number_porting(
         &self,
     ) -> phone_number_porting::PhoneNumberPortingApi<'_> {
@@ -855,7 +1063,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Phone Number Reservations` (4 operations).
+    /// Operations tagged `Phone Number Reservations` (4 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
     pub fn phone_number_reservations(
         &self,
     ) -> phone_number_reservations::PhoneNumberReservationsApi<'_> {
@@ -864,21 +1073,24 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Phone Number Search` (2 operations).
+    /// Operations tagged `Phone Number Search` (2 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
     pub fn phone_number_search(&self) -> phone_number_search::PhoneNumberSearchApi<'_> {
         phone_number_search::PhoneNumberSearchApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Porting Orders` (47 operations).
+    /// Operations tagged `Porting Orders` (47 operations; feature `porting`).
+    #[cfg(feature = "porting")]
     pub fn porting_orders(&self) -> porting_orders::PortingOrdersApi<'_> {
         porting_orders::PortingOrdersApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Presigned Object URLs` (1 operations).
+    /// Operations tagged `Presigned Object URLs` (1 operations; feature `storage`).
+    #[cfg(feature = "storage")]
     pub fn presigned_object_urls(
         &self,
     ) -> presigned_object_urls::PresignedObjectUrlsApi<'_> {
@@ -887,7 +1099,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Private Wireless Gateways` (4 operations).
+    /// Operations tagged `Private Wireless Gateways` (4 operations; feature `wireless`).
+    #[cfg(feature = "wireless")]
     pub fn private_wireless_gateways(
         &self,
     ) -> private_wireless_gateways::PrivateWirelessGatewaysApi<'_> {
@@ -896,7 +1109,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Programmable Fax Applications` (5 operations).
+    /// Operations tagged `Programmable Fax Applications` (5 operations; feature `fax`).
+    #[cfg(feature = "fax")]
     pub fn programmable_fax_applications(
         &self,
     ) -> programmable_fax_applications::ProgrammableFaxApplicationsApi<'_> {
@@ -905,7 +1119,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Programmable Fax Commands` (6 operations).
+    /// Operations tagged `Programmable Fax Commands` (6 operations; feature `fax`).
+    #[cfg(feature = "fax")]
     pub fn programmable_fax_commands(
         &self,
     ) -> programmable_fax_commands::ProgrammableFaxCommandsApi<'_> {
@@ -914,7 +1129,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Public Internet Gateways` (4 operations).
+    /// Operations tagged `Public Internet Gateways` (4 operations; feature `networking`).
+    #[cfg(feature = "networking")]
     pub fn public_internet_gateways(
         &self,
     ) -> public_internet_gateways::PublicInternetGatewaysApi<'_> {
@@ -923,35 +1139,40 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Push Credentials` (4 operations).
+    /// Operations tagged `Push Credentials` (4 operations; feature `connections`).
+    #[cfg(feature = "connections")]
     pub fn push_credentials(&self) -> push_credentials::PushCredentialsApi<'_> {
         push_credentials::PushCredentialsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Queue Commands` (3 operations).
+    /// Operations tagged `Queue Commands` (3 operations; feature `voice`).
+    #[cfg(feature = "voice")]
     pub fn queue_commands(&self) -> queue_commands::QueueCommandsApi<'_> {
         queue_commands::QueueCommandsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `RCS messaging` (4 operations).
+    /// Operations tagged `RCS messaging` (4 operations; feature `messaging`).
+    #[cfg(feature = "messaging")]
     pub fn rcs_messaging(&self) -> rcs_messaging::RcsMessagingApi<'_> {
         rcs_messaging::RcsMessagingApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Regions` (1 operations).
+    /// Operations tagged `Regions` (1 operations; feature `networking`).
+    #[cfg(feature = "networking")]
     pub fn regions(&self) -> regions::RegionsApi<'_> {
         regions::RegionsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Regulatory Requirements` (2 operations).
+    /// Operations tagged `Regulatory Requirements` (2 operations; feature `regulatory`).
+    #[cfg(feature = "regulatory")]
     pub fn regulatory_requirements(
         &self,
     ) -> regulatory_requirements::RegulatoryRequirementsApi<'_> {
@@ -960,103 +1181,118 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Reporting` (4 operations).
+    /// Operations tagged `Reporting` (4 operations; feature `wireless`).
+    #[cfg(feature = "wireless")]
     pub fn reporting(&self) -> reporting::ReportingApi<'_> {
         reporting::ReportingApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Reports` (2 operations).
+    /// Operations tagged `Reports` (2 operations; feature `billing`).
+    #[cfg(feature = "billing")]
     pub fn reports(&self) -> reports::ReportsApi<'_> {
         reports::ReportsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Requirement Groups` (8 operations).
+    /// Operations tagged `Requirement Groups` (8 operations; feature `regulatory`).
+    #[cfg(feature = "regulatory")]
     pub fn requirement_groups(&self) -> requirement_groups::RequirementGroupsApi<'_> {
         requirement_groups::RequirementGroupsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Requirement Types` (2 operations).
+    /// Operations tagged `Requirement Types` (2 operations; feature `regulatory`).
+    #[cfg(feature = "regulatory")]
     pub fn requirement_types(&self) -> requirement_types::RequirementTypesApi<'_> {
         requirement_types::RequirementTypesApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Requirements` (2 operations).
+    /// Operations tagged `Requirements` (2 operations; feature `regulatory`).
+    #[cfg(feature = "regulatory")]
     pub fn requirements(&self) -> requirements::RequirementsApi<'_> {
         requirements::RequirementsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Room Compositions` (4 operations).
+    /// Operations tagged `Room Compositions` (4 operations; feature `video`).
+    #[cfg(feature = "video")]
     pub fn room_compositions(&self) -> room_compositions::RoomCompositionsApi<'_> {
         room_compositions::RoomCompositionsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Room Participants` (2 operations).
+    /// Operations tagged `Room Participants` (2 operations; feature `video`).
+    #[cfg(feature = "video")]
     pub fn room_participants(&self) -> room_participants::RoomParticipantsApi<'_> {
         room_participants::RoomParticipantsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Room Recordings` (4 operations).
+    /// Operations tagged `Room Recordings` (4 operations; feature `video`).
+    #[cfg(feature = "video")]
     pub fn room_recordings(&self) -> room_recordings::RoomRecordingsApi<'_> {
         room_recordings::RoomRecordingsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Room Sessions` (7 operations).
+    /// Operations tagged `Room Sessions` (7 operations; feature `video`).
+    #[cfg(feature = "video")]
     pub fn room_sessions(&self) -> room_sessions::RoomSessionsApi<'_> {
         room_sessions::RoomSessionsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Rooms` (6 operations).
+    /// Operations tagged `Rooms` (6 operations; feature `video`).
+    #[cfg(feature = "video")]
     pub fn rooms(&self) -> rooms::RoomsApi<'_> {
         rooms::RoomsApi { client: self }
     }
 
-    /// Operations tagged `Rooms Client Tokens` (2 operations).
+    /// Operations tagged `Rooms Client Tokens` (2 operations; feature `video`).
+    #[cfg(feature = "video")]
     pub fn rooms_client_tokens(&self) -> rooms_client_tokens::RoomsClientTokensApi<'_> {
         rooms_client_tokens::RoomsClientTokensApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Shared Campaigns` (5 operations).
+    /// Operations tagged `Shared Campaigns` (5 operations; feature `10dlc`).
+    #[cfg(feature = "10dlc")]
     pub fn shared_campaigns(&self) -> shared_campaigns::SharedCampaignsApi<'_> {
         shared_campaigns::SharedCampaignsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Short Codes` (3 operations).
+    /// Operations tagged `Short Codes` (3 operations; feature `messaging`).
+    #[cfg(feature = "messaging")]
     pub fn short_codes(&self) -> short_codes::ShortCodesApi<'_> {
         short_codes::ShortCodesApi {
             client: self,
         }
     }
 
-    /// Operations tagged `SIM Card Actions` (4 operations).
+    /// Operations tagged `SIM Card Actions` (4 operations; feature `wireless`).
+    #[cfg(feature = "wireless")]
     pub fn sim_card_actions(&self) -> sim_card_actions::SimCardActionsApi<'_> {
         sim_card_actions::SimCardActionsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `SIM Card Group Actions` (2 operations).
+    /// Operations tagged `SIM Card Group Actions` (2 operations; feature `wireless`).
+    #[cfg(feature = "wireless")]
     pub fn sim_card_group_actions(
         &self,
     ) -> sim_card_group_actions::SimCardGroupActionsApi<'_> {
@@ -1065,49 +1301,56 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `SIM Card Groups` (7 operations).
+    /// Operations tagged `SIM Card Groups` (7 operations; feature `wireless`).
+    #[cfg(feature = "wireless")]
     pub fn sim_card_groups(&self) -> sim_card_groups::SimCardGroupsApi<'_> {
         sim_card_groups::SimCardGroupsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `SIM Card Orders` (4 operations).
+    /// Operations tagged `SIM Card Orders` (4 operations; feature `wireless`).
+    #[cfg(feature = "wireless")]
     pub fn sim_card_orders(&self) -> sim_card_orders::SimCardOrdersApi<'_> {
         sim_card_orders::SimCardOrdersApi {
             client: self,
         }
     }
 
-    /// Operations tagged `SIM Cards` (22 operations).
+    /// Operations tagged `SIM Cards` (22 operations; feature `wireless`).
+    #[cfg(feature = "wireless")]
     pub fn sim_cards(&self) -> sim_cards::SimCardsApi<'_> {
         sim_cards::SimCardsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `SIPREC Connectors` (4 operations).
+    /// Operations tagged `SIPREC Connectors` (4 operations; feature `voice`).
+    #[cfg(feature = "voice")]
     pub fn siprec_connectors(&self) -> siprec_connectors::SiprecConnectorsApi<'_> {
         siprec_connectors::SiprecConnectorsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `TeXML Applications` (5 operations).
+    /// Operations tagged `TeXML Applications` (5 operations; feature `voice`).
+    #[cfg(feature = "voice")]
     pub fn texml_applications(&self) -> texml_applications::TexmlApplicationsApi<'_> {
         texml_applications::TexmlApplicationsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `TeXML REST Commands` (30 operations).
+    /// Operations tagged `TeXML REST Commands` (30 operations; feature `voice`).
+    #[cfg(feature = "voice")]
     pub fn texml_rest_commands(&self) -> texml_rest_commands::TexmlRestCommandsApi<'_> {
         texml_rest_commands::TexmlRestCommandsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Text to Speech Commands` (2 operations).
+    /// Operations tagged `Text to Speech Commands` (2 operations; feature `ai`).
+    #[cfg(feature = "ai")]
     pub fn text_to_speech_commands(
         &self,
     ) -> text_to_speech_commands::TextToSpeechCommandsApi<'_> {
@@ -1116,47 +1359,54 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Usage Reports (BETA)` (2 operations).
+    /// Operations tagged `Usage Reports (BETA)` (2 operations; feature `billing`).
+    #[cfg(feature = "billing")]
     pub fn usage_reports_beta(&self) -> usage_reports_beta::UsageReportsBetaApi<'_> {
         usage_reports_beta::UsageReportsBetaApi {
             client: self,
         }
     }
 
-    /// Operations tagged `UserAddresses` (3 operations).
+    /// Operations tagged `UserAddresses` (3 operations; feature `regulatory`).
+    #[cfg(feature = "regulatory")]
     pub fn user_addresses(&self) -> user_addresses::UserAddressesApi<'_> {
         user_addresses::UserAddressesApi {
             client: self,
         }
     }
 
-    /// Operations tagged `User Bundles` (6 operations).
+    /// Operations tagged `User Bundles` (6 operations; feature `billing`).
+    #[cfg(feature = "billing")]
     pub fn user_bundles(&self) -> user_bundles::UserBundlesApi<'_> {
         user_bundles::UserBundlesApi {
             client: self,
         }
     }
 
-    /// Operations tagged `User Tags` (1 operations).
+    /// Operations tagged `User Tags` (1 operations; feature `account`).
+    #[cfg(feature = "account")]
     pub fn user_tags(&self) -> user_tags::UserTagsApi<'_> {
         user_tags::UserTagsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Verified Numbers` (5 operations).
+    /// Operations tagged `Verified Numbers` (5 operations; feature `identity`).
+    #[cfg(feature = "identity")]
     pub fn verified_numbers(&self) -> verified_numbers::VerifiedNumbersApi<'_> {
         verified_numbers::VerifiedNumbersApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Verify` (13 operations).
+    /// Operations tagged `Verify` (13 operations; feature `identity`).
+    #[cfg(feature = "identity")]
     pub fn verify(&self) -> verify::VerifyApi<'_> {
         verify::VerifyApi { client: self }
     }
 
-    /// Operations tagged `Virtual Cross Connects` (6 operations).
+    /// Operations tagged `Virtual Cross Connects` (6 operations; feature `networking`).
+    #[cfg(feature = "networking")]
     pub fn virtual_cross_connects(
         &self,
     ) -> virtual_cross_connects::VirtualCrossConnectsApi<'_> {
@@ -1165,35 +1415,40 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Voice Channels` (6 operations).
+    /// Operations tagged `Voice Channels` (6 operations; feature `voice`).
+    #[cfg(feature = "voice")]
     pub fn voice_channels(&self) -> voice_channels::VoiceChannelsApi<'_> {
         voice_channels::VoiceChannelsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Voicemail` (3 operations).
+    /// Operations tagged `Voicemail` (3 operations; feature `voice`).
+    #[cfg(feature = "voice")]
     pub fn voicemail(&self) -> voicemail::VoicemailApi<'_> {
         voicemail::VoicemailApi {
             client: self,
         }
     }
 
-    /// Operations tagged `WDR Detail Reports` (1 operations).
+    /// Operations tagged `WDR Detail Reports` (1 operations; feature `wireless`).
+    #[cfg(feature = "wireless")]
     pub fn wdr_detail_reports(&self) -> wdr_detail_reports::WdrDetailReportsApi<'_> {
         wdr_detail_reports::WdrDetailReportsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Webhooks` (2 operations).
+    /// Operations tagged `Webhooks` (2 operations; feature `account`).
+    #[cfg(feature = "account")]
     pub fn webhooks(&self) -> webhooks::WebhooksApi<'_> {
         webhooks::WebhooksApi {
             client: self,
         }
     }
 
-    /// Operations tagged `WireGuard Interfaces` (10 operations).
+    /// Operations tagged `WireGuard Interfaces` (10 operations; feature `networking`).
+    #[cfg(feature = "networking")]
     pub fn wireguard_interfaces(
         &self,
     ) -> wireguard_interfaces::WireguardInterfacesApi<'_> {
@@ -1202,7 +1457,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Wireless Regions` (1 operations).
+    /// Operations tagged `Wireless Regions` (1 operations; feature `wireless`).
+    #[cfg(feature = "wireless")]
     pub fn wireless_regions(&self) -> wireless_regions::WirelessRegionsApi<'_> {
         wireless_regions::WirelessRegionsApi {
             client: self,

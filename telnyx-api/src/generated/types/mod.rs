@@ -2,514 +2,766 @@
 //!
 //! Every schema of the spec as a Rust type, re-exported flat.
 
+#[cfg(feature = "regulatory")]
 mod addresses;
 
+#[cfg(feature = "regulatory")]
 pub use self::addresses::*;
 
+#[cfg(feature = "numbers")]
 mod advanced_number_orders;
 
+#[cfg(feature = "numbers")]
 pub use self::advanced_number_orders::*;
 
+#[cfg(feature = "messaging")]
 mod advanced_opt_in_opt_out;
 
+#[cfg(feature = "messaging")]
 pub use self::advanced_opt_in_opt_out::*;
 
+#[cfg(feature = "ai")]
 mod assistants;
 
+#[cfg(feature = "ai")]
 pub use self::assistants::*;
 
+#[cfg(feature = "ai")]
 mod audio;
 
+#[cfg(feature = "ai")]
 pub use self::audio::*;
 
+#[cfg(feature = "account")]
 mod audit_logs;
 
+#[cfg(feature = "account")]
 pub use self::audit_logs::*;
 
+#[cfg(feature = "account")]
 mod authentication_providers;
 
+#[cfg(feature = "account")]
 pub use self::authentication_providers::*;
 
+#[cfg(feature = "billing")]
 mod auto_recharge_preferences;
 
+#[cfg(feature = "billing")]
 pub use self::auto_recharge_preferences::*;
 
+#[cfg(feature = "billing")]
 mod billing;
 
+#[cfg(feature = "billing")]
 pub use self::billing::*;
 
+#[cfg(feature = "billing")]
 mod billing_groups;
 
+#[cfg(feature = "billing")]
 pub use self::billing_groups::*;
 
+#[cfg(feature = "10dlc")]
 mod brands;
 
+#[cfg(feature = "10dlc")]
 pub use self::brands::*;
 
+#[cfg(feature = "storage")]
 mod bucket;
 
+#[cfg(feature = "storage")]
 pub use self::bucket::*;
 
+#[cfg(feature = "storage")]
 mod bucket_ssl_certificate;
 
+#[cfg(feature = "storage")]
 pub use self::bucket_ssl_certificate::*;
 
+#[cfg(feature = "storage")]
 mod bucket_usage;
 
+#[cfg(feature = "storage")]
 pub use self::bucket_usage::*;
 
+#[cfg(feature = "10dlc")]
 mod bulk_phone_number_campaigns;
 
+#[cfg(feature = "10dlc")]
 pub use self::bulk_phone_number_campaigns::*;
 
+#[cfg(feature = "numbers")]
 mod bulk_phone_number_operations;
 
+#[cfg(feature = "numbers")]
 pub use self::bulk_phone_number_operations::*;
 
+#[cfg(feature = "billing")]
 mod bundles;
 
+#[cfg(feature = "billing")]
 pub use self::bundles::*;
 
+#[cfg(feature = "voice")]
 mod call_commands;
 
+#[cfg(feature = "voice")]
 pub use self::call_commands::*;
 
+#[cfg(feature = "voice")]
 mod call_control_applications;
 
+#[cfg(feature = "voice")]
 pub use self::call_control_applications::*;
 
+#[cfg(feature = "voice")]
 mod call_information;
 
+#[cfg(feature = "voice")]
 pub use self::call_information::*;
 
+#[cfg(feature = "voice")]
 mod call_recordings;
 
+#[cfg(feature = "voice")]
 pub use self::call_recordings::*;
 
+#[cfg(feature = "10dlc")]
 mod campaign;
 
+#[cfg(feature = "10dlc")]
 pub use self::campaign::*;
 
+#[cfg(feature = "billing")]
 mod cdr_usage_reports;
 
+#[cfg(feature = "billing")]
 pub use self::cdr_usage_reports::*;
 
+#[cfg(feature = "ai")]
 mod chat;
 
+#[cfg(feature = "ai")]
 pub use self::chat::*;
 
+#[cfg(feature = "ai")]
 mod clusters;
 
+#[cfg(feature = "ai")]
 pub use self::clusters::*;
 
+#[cfg(feature = "voice")]
 mod conference_commands;
 
+#[cfg(feature = "voice")]
 pub use self::conference_commands::*;
 
+#[cfg(feature = "connections")]
 mod connections;
 
+#[cfg(feature = "connections")]
 pub use self::connections::*;
 
+#[cfg(feature = "ai")]
 mod conversations;
 
+#[cfg(feature = "ai")]
 pub use self::conversations::*;
 
+#[cfg(feature = "numbers")]
 mod country_coverage;
 
+#[cfg(feature = "numbers")]
 pub use self::country_coverage::*;
 
+#[cfg(feature = "numbers")]
 mod coverage;
 
+#[cfg(feature = "numbers")]
 pub use self::coverage::*;
 
+#[cfg(feature = "connections")]
 mod credential_connections;
 
+#[cfg(feature = "connections")]
 pub use self::credential_connections::*;
 
+#[cfg(feature = "connections")]
 mod credentials;
 
+#[cfg(feature = "connections")]
 pub use self::credentials::*;
 
+#[cfg(feature = "numbers")]
 mod csv_downloads;
 
+#[cfg(feature = "numbers")]
 pub use self::csv_downloads::*;
 
+#[cfg(feature = "porting")]
 mod customer_service_record;
 
+#[cfg(feature = "porting")]
 pub use self::customer_service_record::*;
 
+#[cfg(feature = "storage")]
 mod data_migration;
 
+#[cfg(feature = "storage")]
 pub use self::data_migration::*;
 
+#[cfg(feature = "voice")]
 mod debugging;
 
+#[cfg(feature = "voice")]
 pub use self::debugging::*;
 
+#[cfg(feature = "billing")]
 mod detail_records;
 
+#[cfg(feature = "billing")]
 pub use self::detail_records::*;
 
+#[cfg(feature = "voice")]
 mod dialogflow_integration;
 
+#[cfg(feature = "voice")]
 pub use self::dialogflow_integration::*;
 
+#[cfg(feature = "regulatory")]
 mod documents;
 
+#[cfg(feature = "regulatory")]
 pub use self::documents::*;
 
+#[cfg(feature = "numbers")]
 mod dynamic_emergency_addresses;
 
+#[cfg(feature = "numbers")]
 pub use self::dynamic_emergency_addresses::*;
 
+#[cfg(feature = "numbers")]
 mod dynamic_emergency_endpoints;
 
+#[cfg(feature = "numbers")]
 pub use self::dynamic_emergency_endpoints::*;
 
+#[cfg(feature = "ai")]
 mod embeddings;
 
+#[cfg(feature = "ai")]
 pub use self::embeddings::*;
 
+#[cfg(feature = "account")]
 mod enum_api;
 
+#[cfg(feature = "account")]
 pub use self::enum_api::*;
 
+#[cfg(feature = "connections")]
 mod external_connections;
 
+#[cfg(feature = "connections")]
 pub use self::external_connections::*;
 
+#[cfg(feature = "ai")]
 mod fine_tuning;
 
+#[cfg(feature = "ai")]
 pub use self::fine_tuning::*;
 
+#[cfg(feature = "connections")]
 mod fqdn_connections;
 
+#[cfg(feature = "connections")]
 pub use self::fqdn_connections::*;
 
+#[cfg(feature = "connections")]
 mod fqdns;
 
+#[cfg(feature = "connections")]
 pub use self::fqdns::*;
 
+#[cfg(feature = "networking")]
 mod global_ips;
 
+#[cfg(feature = "networking")]
 pub use self::global_ips::*;
 
+#[cfg(feature = "ai")]
 mod integration_secrets;
 
+#[cfg(feature = "ai")]
 pub use self::integration_secrets::*;
 
+#[cfg(feature = "numbers")]
 mod inventory_level;
 
+#[cfg(feature = "numbers")]
 pub use self::inventory_level::*;
 
+#[cfg(feature = "account")]
 mod ip_addresses;
 
+#[cfg(feature = "account")]
 pub use self::ip_addresses::*;
 
+#[cfg(feature = "connections")]
 mod ip_connections;
 
+#[cfg(feature = "connections")]
 pub use self::ip_connections::*;
 
+#[cfg(feature = "account")]
 mod ip_ranges;
 
+#[cfg(feature = "account")]
 pub use self::ip_ranges::*;
 
+#[cfg(feature = "connections")]
 mod ips;
 
+#[cfg(feature = "connections")]
 pub use self::ips::*;
 
+#[cfg(feature = "account")]
 mod managed_accounts;
 
+#[cfg(feature = "account")]
 pub use self::managed_accounts::*;
 
+#[cfg(feature = "billing")]
 mod mdr_detail_reports;
 
+#[cfg(feature = "billing")]
 pub use self::mdr_detail_reports::*;
 
+#[cfg(feature = "billing")]
 mod mdr_usage_reports;
 
+#[cfg(feature = "billing")]
 pub use self::mdr_usage_reports::*;
 
+#[cfg(feature = "messaging")]
 mod media_storage_api;
 
+#[cfg(feature = "messaging")]
 pub use self::media_storage_api::*;
 
+#[cfg(feature = "messaging")]
 mod messages;
 
+#[cfg(feature = "messaging")]
 pub use self::messages::*;
 
+#[cfg(feature = "messaging")]
 mod messaging_hosted_number;
 
+#[cfg(feature = "messaging")]
 pub use self::messaging_hosted_number::*;
 
+#[cfg(feature = "messaging")]
 mod messaging_profiles;
 
+#[cfg(feature = "messaging")]
 pub use self::messaging_profiles::*;
 
+#[cfg(feature = "messaging")]
 mod messaging_tollfree_verification;
 
+#[cfg(feature = "messaging")]
 pub use self::messaging_tollfree_verification::*;
 
+#[cfg(feature = "messaging")]
 mod messaging_url_domains;
 
+#[cfg(feature = "messaging")]
 pub use self::messaging_url_domains::*;
 
+#[cfg(feature = "wireless")]
 mod mobile_network_operators;
 
+#[cfg(feature = "wireless")]
 pub use self::mobile_network_operators::*;
 
+#[cfg(feature = "networking")]
 mod networks;
 
+#[cfg(feature = "networking")]
 pub use self::networks::*;
 
+#[cfg(feature = "account")]
 mod notifications;
 
+#[cfg(feature = "account")]
 pub use self::notifications::*;
 
+#[cfg(feature = "messaging")]
 mod number_configurations;
 
+#[cfg(feature = "messaging")]
 pub use self::number_configurations::*;
 
+#[cfg(feature = "identity")]
 mod number_lookup;
 
+#[cfg(feature = "identity")]
 pub use self::number_lookup::*;
 
+#[cfg(feature = "porting")]
 mod number_portout;
 
+#[cfg(feature = "porting")]
 pub use self::number_portout::*;
 
+#[cfg(feature = "numbers")]
 mod numbers_features;
 
+#[cfg(feature = "numbers")]
 pub use self::numbers_features::*;
 
+#[cfg(feature = "storage")]
 mod object;
 
+#[cfg(feature = "storage")]
 pub use self::object::*;
 
+#[cfg(feature = "wireless")]
 mod ota_updates;
 
+#[cfg(feature = "wireless")]
 pub use self::ota_updates::*;
 
+#[cfg(feature = "voice")]
 mod outbound_voice_profiles;
 
+#[cfg(feature = "voice")]
 pub use self::outbound_voice_profiles::*;
 
+#[cfg(feature = "numbers")]
 mod phone_number_block_orders;
 
+#[cfg(feature = "numbers")]
 pub use self::phone_number_block_orders::*;
 
+#[cfg(feature = "numbers")]
 mod phone_number_blocks_background_jobs;
 
+#[cfg(feature = "numbers")]
 pub use self::phone_number_blocks_background_jobs::*;
 
+#[cfg(feature = "10dlc")]
 mod phone_number_campaigns;
 
+#[cfg(feature = "10dlc")]
 pub use self::phone_number_campaigns::*;
 
+#[cfg(feature = "numbers")]
 mod phone_number_configurations;
 
+#[cfg(feature = "numbers")]
 pub use self::phone_number_configurations::*;
 
+#[cfg(feature = "numbers")]
 mod phone_number_orders;
 
+#[cfg(feature = "numbers")]
 pub use self::phone_number_orders::*;
 
+#[cfg(feature = "porting")]
 mod phone_number_porting;
 
+#[cfg(feature = "porting")]
 pub use self::phone_number_porting::*;
 
+#[cfg(feature = "numbers")]
 mod phone_number_reservations;
 
+#[cfg(feature = "numbers")]
 pub use self::phone_number_reservations::*;
 
+#[cfg(feature = "numbers")]
 mod phone_number_search;
 
+#[cfg(feature = "numbers")]
 pub use self::phone_number_search::*;
 
+#[cfg(feature = "porting")]
 mod porting_orders;
 
+#[cfg(feature = "porting")]
 pub use self::porting_orders::*;
 
+#[cfg(feature = "storage")]
 mod presigned_object_urls;
 
+#[cfg(feature = "storage")]
 pub use self::presigned_object_urls::*;
 
+#[cfg(feature = "wireless")]
 mod private_wireless_gateways;
 
+#[cfg(feature = "wireless")]
 pub use self::private_wireless_gateways::*;
 
+#[cfg(feature = "fax")]
 mod programmable_fax_applications;
 
+#[cfg(feature = "fax")]
 pub use self::programmable_fax_applications::*;
 
+#[cfg(feature = "fax")]
 mod programmable_fax_commands;
 
+#[cfg(feature = "fax")]
 pub use self::programmable_fax_commands::*;
 
+#[cfg(feature = "networking")]
 mod public_internet_gateways;
 
+#[cfg(feature = "networking")]
 pub use self::public_internet_gateways::*;
 
+#[cfg(feature = "connections")]
 mod push_credentials;
 
+#[cfg(feature = "connections")]
 pub use self::push_credentials::*;
 
+#[cfg(feature = "voice")]
 mod queue_commands;
 
+#[cfg(feature = "voice")]
 pub use self::queue_commands::*;
 
+#[cfg(feature = "messaging")]
 mod rcs_messaging;
 
+#[cfg(feature = "messaging")]
 pub use self::rcs_messaging::*;
 
+#[cfg(feature = "networking")]
 mod regions;
 
+#[cfg(feature = "networking")]
 pub use self::regions::*;
 
+#[cfg(feature = "regulatory")]
 mod regulatory_requirements;
 
+#[cfg(feature = "regulatory")]
 pub use self::regulatory_requirements::*;
 
+#[cfg(feature = "wireless")]
 mod reporting;
 
+#[cfg(feature = "wireless")]
 pub use self::reporting::*;
 
+#[cfg(feature = "billing")]
 mod reports;
 
+#[cfg(feature = "billing")]
 pub use self::reports::*;
 
+#[cfg(feature = "regulatory")]
 mod requirement_groups;
 
+#[cfg(feature = "regulatory")]
 pub use self::requirement_groups::*;
 
+#[cfg(feature = "regulatory")]
 mod requirement_types;
 
+#[cfg(feature = "regulatory")]
 pub use self::requirement_types::*;
 
+#[cfg(feature = "regulatory")]
 mod requirements;
 
+#[cfg(feature = "regulatory")]
 pub use self::requirements::*;
 
+#[cfg(feature = "video")]
 mod room_compositions;
 
+#[cfg(feature = "video")]
 pub use self::room_compositions::*;
 
+#[cfg(feature = "video")]
 mod room_participants;
 
+#[cfg(feature = "video")]
 pub use self::room_participants::*;
 
+#[cfg(feature = "video")]
 mod room_recordings;
 
+#[cfg(feature = "video")]
 pub use self::room_recordings::*;
 
+#[cfg(feature = "video")]
 mod room_sessions;
 
+#[cfg(feature = "video")]
 pub use self::room_sessions::*;
 
+#[cfg(feature = "video")]
 mod rooms;
 
+#[cfg(feature = "video")]
 pub use self::rooms::*;
 
+#[cfg(feature = "video")]
 mod rooms_client_tokens;
 
+#[cfg(feature = "video")]
 pub use self::rooms_client_tokens::*;
 
 mod shared;
 
 pub use self::shared::*;
 
+#[cfg(feature = "10dlc")]
 mod shared_campaigns;
 
+#[cfg(feature = "10dlc")]
 pub use self::shared_campaigns::*;
 
+#[cfg(feature = "messaging")]
 mod short_codes;
 
+#[cfg(feature = "messaging")]
 pub use self::short_codes::*;
 
+#[cfg(feature = "wireless")]
 mod sim_card_actions;
 
+#[cfg(feature = "wireless")]
 pub use self::sim_card_actions::*;
 
+#[cfg(feature = "wireless")]
 mod sim_card_group_actions;
 
+#[cfg(feature = "wireless")]
 pub use self::sim_card_group_actions::*;
 
+#[cfg(feature = "wireless")]
 mod sim_card_groups;
 
+#[cfg(feature = "wireless")]
 pub use self::sim_card_groups::*;
 
+#[cfg(feature = "wireless")]
 mod sim_card_orders;
 
+#[cfg(feature = "wireless")]
 pub use self::sim_card_orders::*;
 
+#[cfg(feature = "wireless")]
 mod sim_cards;
 
+#[cfg(feature = "wireless")]
 pub use self::sim_cards::*;
 
+#[cfg(feature = "voice")]
 mod siprec_connectors;
 
+#[cfg(feature = "voice")]
 pub use self::siprec_connectors::*;
 
+#[cfg(feature = "voice")]
 mod texml_applications;
 
+#[cfg(feature = "voice")]
 pub use self::texml_applications::*;
 
+#[cfg(feature = "voice")]
 mod texml_rest_commands;
 
+#[cfg(feature = "voice")]
 pub use self::texml_rest_commands::*;
 
+#[cfg(feature = "ai")]
 mod text_to_speech_commands;
 
+#[cfg(feature = "ai")]
 pub use self::text_to_speech_commands::*;
 
+#[cfg(feature = "billing")]
 mod usage_reports_beta;
 
+#[cfg(feature = "billing")]
 pub use self::usage_reports_beta::*;
 
+#[cfg(feature = "regulatory")]
 mod user_addresses;
 
+#[cfg(feature = "regulatory")]
 pub use self::user_addresses::*;
 
 mod user_bundles;
 
 pub use self::user_bundles::*;
 
+#[cfg(feature = "account")]
 mod user_tags;
 
+#[cfg(feature = "account")]
 pub use self::user_tags::*;
 
+#[cfg(feature = "identity")]
 mod verified_numbers;
 
+#[cfg(feature = "identity")]
 pub use self::verified_numbers::*;
 
+#[cfg(feature = "identity")]
 mod verify;
 
+#[cfg(feature = "identity")]
 pub use self::verify::*;
 
+#[cfg(feature = "networking")]
 mod virtual_cross_connects;
 
+#[cfg(feature = "networking")]
 pub use self::virtual_cross_connects::*;
 
+#[cfg(feature = "voice")]
 mod voice_channels;
 
+#[cfg(feature = "voice")]
 pub use self::voice_channels::*;
 
+#[cfg(feature = "voice")]
 mod voicemail;
 
+#[cfg(feature = "voice")]
 pub use self::voicemail::*;
 
+#[cfg(feature = "wireless")]
 mod wdr_detail_reports;
 
+#[cfg(feature = "wireless")]
 pub use self::wdr_detail_reports::*;
 
+#[cfg(feature = "account")]
 mod webhooks;
 
+#[cfg(feature = "account")]
 pub use self::webhooks::*;
 
+#[cfg(feature = "networking")]
 mod wireguard_interfaces;
 
+#[cfg(feature = "networking")]
 pub use self::wireguard_interfaces::*;
 
+#[cfg(feature = "wireless")]
 mod wireless_regions;
 
+#[cfg(feature = "wireless")]
 pub use self::wireless_regions::*;

@@ -8,11 +8,13 @@ use super::*;
 /// The locality of the address. For US addresses, this corresponds to the state of the address.
 ///
 /// Spec: `#/components/schemas/administrative_area`
+#[cfg(feature = "regulatory")]
 pub type AdministrativeArea = String;
 
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
 ///
 /// Spec: `#/components/schemas/AnchorsiteOverride`
+#[cfg(any(feature = "connections", feature = "fax", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AnchorsiteOverride {
     /// `Latency`
@@ -39,6 +41,7 @@ pub enum AnchorsiteOverride {
     Unknown(String),
 }
 
+#[cfg(any(feature = "connections", feature = "fax", feature = "voice"))]
 impl AnchorsiteOverride {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -58,6 +61,7 @@ impl AnchorsiteOverride {
     }
 }
 
+#[cfg(any(feature = "connections", feature = "fax", feature = "voice"))]
 impl From<&str> for AnchorsiteOverride {
     fn from(value: &str) -> Self {
         match value {
@@ -76,14 +80,17 @@ impl From<&str> for AnchorsiteOverride {
     }
 }
 
+#[cfg(any(feature = "connections", feature = "fax", feature = "voice"))]
 crate::codec::string_enum!(AnchorsiteOverride);
 
 /// A user-assigned name to help manage the application.
 ///
 /// Spec: `#/components/schemas/ApplicationName`
+#[cfg(any(feature = "fax", feature = "voice"))]
 pub type ApplicationName = String;
 
 /// Spec: `#/components/schemas/Assistant`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Assistant {
     pub created_at: String,
@@ -154,9 +161,11 @@ pub struct AssistantChatResponse {
 /// The tools that the assistant can use. These may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables)
 ///
 /// Spec: `#/components/schemas/AssistantTools`
+#[cfg(any(feature = "ai", feature = "voice"))]
 pub type AssistantTools = Vec<AssistantToolsItem>;
 
 /// Spec: `#/components/schemas/AssistantTools/items`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum AssistantToolsItem {
@@ -258,11 +267,13 @@ crate::codec::string_enum!(BookAppointmentToolType);
 /// The borough of the address. This field is not used for addresses in the US but is used for some international addresses.
 ///
 /// Spec: `#/components/schemas/borough`
+#[cfg(feature = "regulatory")]
 pub type Borough = String;
 
 /// BucketIds
 ///
 /// Spec: `#/components/schemas/BucketIds`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BucketIds {
     /// List of [embedded storage buckets](https://developers.telnyx.com/api/inference/inference-embedding/post-embedding) to use for retrieval-augmented generation.
@@ -285,11 +296,13 @@ pub struct BucketNotFoundError {
 /// The business name associated with the address. An address must have either a first last name or a business name.
 ///
 /// Spec: `#/components/schemas/business_name`
+#[cfg(feature = "regulatory")]
 pub type BusinessName = String;
 
 /// Call AI Gather Ended
 ///
 /// Spec: `#/components/schemas/CallAIGatherEnded`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallAiGatherEnded {
     /// The type of event being delivered.
@@ -311,6 +324,7 @@ pub struct CallAiGatherEnded {
 /// Call AI Gather Ended Event
 ///
 /// Spec: `#/components/schemas/CallAIGatherEndedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallAiGatherEndedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -320,6 +334,7 @@ pub struct CallAiGatherEndedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAiGatherEndedEventType {
     /// `call.ai_gather.ended`
@@ -328,6 +343,7 @@ pub enum CallAiGatherEndedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallAiGatherEndedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -338,6 +354,7 @@ impl CallAiGatherEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallAiGatherEndedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -347,9 +364,11 @@ impl From<&str> for CallAiGatherEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallAiGatherEndedEventType);
 
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallAiGatherEndedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -385,6 +404,7 @@ pub struct CallAiGatherEndedPayload {
 }
 
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallAiGatherEndedPayloadMessageHistoryItem {
     /// The content of the message
@@ -398,6 +418,7 @@ pub struct CallAiGatherEndedPayloadMessageHistoryItem {
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items/properties/role`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAiGatherEndedPayloadMessageHistoryItemRole {
     /// `assistant`
@@ -408,6 +429,7 @@ pub enum CallAiGatherEndedPayloadMessageHistoryItemRole {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallAiGatherEndedPayloadMessageHistoryItemRole {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -419,6 +441,7 @@ impl CallAiGatherEndedPayloadMessageHistoryItemRole {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallAiGatherEndedPayloadMessageHistoryItemRole {
     fn from(value: &str) -> Self {
         match value {
@@ -429,11 +452,13 @@ impl From<&str> for CallAiGatherEndedPayloadMessageHistoryItemRole {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallAiGatherEndedPayloadMessageHistoryItemRole);
 
 /// Reflects how command ended.
 ///
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/status`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAiGatherEndedPayloadStatus {
     /// `valid`
@@ -444,6 +469,7 @@ pub enum CallAiGatherEndedPayloadStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallAiGatherEndedPayloadStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -455,6 +481,7 @@ impl CallAiGatherEndedPayloadStatus {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallAiGatherEndedPayloadStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -465,11 +492,13 @@ impl From<&str> for CallAiGatherEndedPayloadStatus {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallAiGatherEndedPayloadStatus);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAiGatherEndedRecordType {
     /// `event`
@@ -478,6 +507,7 @@ pub enum CallAiGatherEndedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallAiGatherEndedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -488,6 +518,7 @@ impl CallAiGatherEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallAiGatherEndedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -497,11 +528,13 @@ impl From<&str> for CallAiGatherEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallAiGatherEndedRecordType);
 
 /// Call AI Gather Message History Updated
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallAiGatherMessageHistoryUpdated {
     /// The type of event being delivered.
@@ -523,6 +556,7 @@ pub struct CallAiGatherMessageHistoryUpdated {
 /// Call AI Gather Message History Updated Event
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdatedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallAiGatherMessageHistoryUpdatedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -532,6 +566,7 @@ pub struct CallAiGatherMessageHistoryUpdatedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAiGatherMessageHistoryUpdatedEventType {
     /// `call.ai_gather.message_history_updated`
@@ -540,6 +575,7 @@ pub enum CallAiGatherMessageHistoryUpdatedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallAiGatherMessageHistoryUpdatedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -552,6 +588,7 @@ impl CallAiGatherMessageHistoryUpdatedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallAiGatherMessageHistoryUpdatedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -563,9 +600,11 @@ impl From<&str> for CallAiGatherMessageHistoryUpdatedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallAiGatherMessageHistoryUpdatedEventType);
 
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallAiGatherMessageHistoryUpdatedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -597,6 +636,7 @@ pub struct CallAiGatherMessageHistoryUpdatedPayload {
 }
 
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem {
     /// The content of the message
@@ -610,6 +650,7 @@ pub struct CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem {
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items/properties/role`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole {
     /// `assistant`
@@ -620,6 +661,7 @@ pub enum CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -631,6 +673,7 @@ impl CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole {
     fn from(value: &str) -> Self {
         match value {
@@ -641,6 +684,7 @@ impl From<&str> for CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRo
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(
     CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole
 );
@@ -648,6 +692,7 @@ crate::codec::string_enum!(
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAiGatherMessageHistoryUpdatedRecordType {
     /// `event`
@@ -656,6 +701,7 @@ pub enum CallAiGatherMessageHistoryUpdatedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallAiGatherMessageHistoryUpdatedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -666,6 +712,7 @@ impl CallAiGatherMessageHistoryUpdatedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallAiGatherMessageHistoryUpdatedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -675,11 +722,13 @@ impl From<&str> for CallAiGatherMessageHistoryUpdatedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallAiGatherMessageHistoryUpdatedRecordType);
 
 /// Call AI Gather Partial Results
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResults`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallAiGatherPartialResults {
     /// The type of event being delivered.
@@ -701,6 +750,7 @@ pub struct CallAiGatherPartialResults {
 /// Call AI Gather Partial Results Event
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResultsEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallAiGatherPartialResultsEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -710,6 +760,7 @@ pub struct CallAiGatherPartialResultsEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAiGatherPartialResultsEventType {
     /// `call.ai_gather.partial_results`
@@ -718,6 +769,7 @@ pub enum CallAiGatherPartialResultsEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallAiGatherPartialResultsEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -728,6 +780,7 @@ impl CallAiGatherPartialResultsEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallAiGatherPartialResultsEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -737,9 +790,11 @@ impl From<&str> for CallAiGatherPartialResultsEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallAiGatherPartialResultsEventType);
 
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallAiGatherPartialResultsPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -774,6 +829,7 @@ pub struct CallAiGatherPartialResultsPayload {
 }
 
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallAiGatherPartialResultsPayloadMessageHistoryItem {
     /// The content of the message
@@ -787,6 +843,7 @@ pub struct CallAiGatherPartialResultsPayloadMessageHistoryItem {
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items/properties/role`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAiGatherPartialResultsPayloadMessageHistoryItemRole {
     /// `assistant`
@@ -797,6 +854,7 @@ pub enum CallAiGatherPartialResultsPayloadMessageHistoryItemRole {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallAiGatherPartialResultsPayloadMessageHistoryItemRole {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -808,6 +866,7 @@ impl CallAiGatherPartialResultsPayloadMessageHistoryItemRole {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallAiGatherPartialResultsPayloadMessageHistoryItemRole {
     fn from(value: &str) -> Self {
         match value {
@@ -818,11 +877,13 @@ impl From<&str> for CallAiGatherPartialResultsPayloadMessageHistoryItemRole {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallAiGatherPartialResultsPayloadMessageHistoryItemRole);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAiGatherPartialResultsRecordType {
     /// `event`
@@ -831,6 +892,7 @@ pub enum CallAiGatherPartialResultsRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallAiGatherPartialResultsRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -841,6 +903,7 @@ impl CallAiGatherPartialResultsRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallAiGatherPartialResultsRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -850,11 +913,13 @@ impl From<&str> for CallAiGatherPartialResultsRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallAiGatherPartialResultsRecordType);
 
 /// Call Answered
 ///
 /// Spec: `#/components/schemas/CallAnswered`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallAnswered {
     /// The type of event being delivered.
@@ -876,6 +941,7 @@ pub struct CallAnswered {
 /// Call Answered Event
 ///
 /// Spec: `#/components/schemas/CallAnsweredEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallAnsweredEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -885,6 +951,7 @@ pub struct CallAnsweredEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallAnswered/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAnsweredEventType {
     /// `call.answered`
@@ -893,6 +960,7 @@ pub enum CallAnsweredEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallAnsweredEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -903,6 +971,7 @@ impl CallAnsweredEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallAnsweredEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -912,9 +981,11 @@ impl From<&str> for CallAnsweredEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallAnsweredEventType);
 
 /// Spec: `#/components/schemas/CallAnswered/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallAnsweredPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -958,6 +1029,7 @@ pub struct CallAnsweredPayload {
 /// State received from a command.
 ///
 /// Spec: `#/components/schemas/CallAnswered/properties/payload/properties/state`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAnsweredPayloadState {
     /// `answered`
@@ -966,6 +1038,7 @@ pub enum CallAnsweredPayloadState {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallAnsweredPayloadState {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -976,6 +1049,7 @@ impl CallAnsweredPayloadState {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallAnsweredPayloadState {
     fn from(value: &str) -> Self {
         match value {
@@ -985,11 +1059,13 @@ impl From<&str> for CallAnsweredPayloadState {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallAnsweredPayloadState);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallAnswered/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAnsweredRecordType {
     /// `event`
@@ -998,6 +1074,7 @@ pub enum CallAnsweredRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallAnsweredRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1008,6 +1085,7 @@ impl CallAnsweredRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallAnsweredRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -1017,11 +1095,13 @@ impl From<&str> for CallAnsweredRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallAnsweredRecordType);
 
 /// Call Bridged
 ///
 /// Spec: `#/components/schemas/CallBridged`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallBridged {
     /// The type of event being delivered.
@@ -1043,6 +1123,7 @@ pub struct CallBridged {
 /// Call Bridged Event
 ///
 /// Spec: `#/components/schemas/CallBridgedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallBridgedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1052,6 +1133,7 @@ pub struct CallBridgedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallBridged/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallBridgedEventType {
     /// `call.bridged`
@@ -1060,6 +1142,7 @@ pub enum CallBridgedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallBridgedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1070,6 +1153,7 @@ impl CallBridgedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallBridgedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -1079,9 +1163,11 @@ impl From<&str> for CallBridgedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallBridgedEventType);
 
 /// Spec: `#/components/schemas/CallBridged/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallBridgedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -1110,6 +1196,7 @@ pub struct CallBridgedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallBridged/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallBridgedRecordType {
     /// `event`
@@ -1118,6 +1205,7 @@ pub enum CallBridgedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallBridgedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1128,6 +1216,7 @@ impl CallBridgedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallBridgedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -1137,11 +1226,13 @@ impl From<&str> for CallBridgedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallBridgedRecordType);
 
 /// Call Conversation Ended
 ///
 /// Spec: `#/components/schemas/callConversationEnded`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallConversationEnded {
     /// Timestamp when the event was created in the system.
@@ -1166,6 +1257,7 @@ pub struct CallConversationEnded {
 /// Call Conversation Ended Event
 ///
 /// Spec: `#/components/schemas/callConversationEndedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallConversationEndedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1175,6 +1267,7 @@ pub struct CallConversationEndedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/callConversationEnded/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallConversationEndedEventType {
     /// `call.conversation.ended`
@@ -1183,6 +1276,7 @@ pub enum CallConversationEndedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallConversationEndedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1193,6 +1287,7 @@ impl CallConversationEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallConversationEndedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -1202,9 +1297,11 @@ impl From<&str> for CallConversationEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallConversationEndedEventType);
 
 /// Spec: `#/components/schemas/callConversationEnded/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallConversationEndedPayload {
     /// Unique identifier of the assistant involved in the call.
@@ -1260,6 +1357,7 @@ pub struct CallConversationEndedPayload {
 /// The type of calling party connection.
 ///
 /// Spec: `#/components/schemas/callConversationEnded/properties/payload/properties/calling_party_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallConversationEndedPayloadCallingPartyType {
     /// `pstn`
@@ -1270,6 +1368,7 @@ pub enum CallConversationEndedPayloadCallingPartyType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallConversationEndedPayloadCallingPartyType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1281,6 +1380,7 @@ impl CallConversationEndedPayloadCallingPartyType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallConversationEndedPayloadCallingPartyType {
     fn from(value: &str) -> Self {
         match value {
@@ -1291,11 +1391,13 @@ impl From<&str> for CallConversationEndedPayloadCallingPartyType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallConversationEndedPayloadCallingPartyType);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/callConversationEnded/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallConversationEndedRecordType {
     /// `event`
@@ -1304,6 +1406,7 @@ pub enum CallConversationEndedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallConversationEndedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1314,6 +1417,7 @@ impl CallConversationEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallConversationEndedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -1323,11 +1427,13 @@ impl From<&str> for CallConversationEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallConversationEndedRecordType);
 
 /// Call Conversation Insights Generated
 ///
 /// Spec: `#/components/schemas/callConversationInsightsGenerated`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallConversationInsightsGenerated {
     /// The type of event being delivered.
@@ -1349,6 +1455,7 @@ pub struct CallConversationInsightsGenerated {
 /// Call Conversation Insights Generated Event
 ///
 /// Spec: `#/components/schemas/callConversationInsightsGeneratedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallConversationInsightsGeneratedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1358,6 +1465,7 @@ pub struct CallConversationInsightsGeneratedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallConversationInsightsGeneratedEventType {
     /// `call.conversation_insights.generated`
@@ -1366,6 +1474,7 @@ pub enum CallConversationInsightsGeneratedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallConversationInsightsGeneratedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1378,6 +1487,7 @@ impl CallConversationInsightsGeneratedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallConversationInsightsGeneratedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -1389,9 +1499,11 @@ impl From<&str> for CallConversationInsightsGeneratedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallConversationInsightsGeneratedEventType);
 
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallConversationInsightsGeneratedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -1425,6 +1537,7 @@ pub struct CallConversationInsightsGeneratedPayload {
 /// The type of calling party connection.
 ///
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/calling_party_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallConversationInsightsGeneratedPayloadCallingPartyType {
     /// `pstn`
@@ -1435,6 +1548,7 @@ pub enum CallConversationInsightsGeneratedPayloadCallingPartyType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallConversationInsightsGeneratedPayloadCallingPartyType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1446,6 +1560,7 @@ impl CallConversationInsightsGeneratedPayloadCallingPartyType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallConversationInsightsGeneratedPayloadCallingPartyType {
     fn from(value: &str) -> Self {
         match value {
@@ -1456,9 +1571,11 @@ impl From<&str> for CallConversationInsightsGeneratedPayloadCallingPartyType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallConversationInsightsGeneratedPayloadCallingPartyType);
 
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallConversationInsightsGeneratedPayloadResultsItem {
     /// ID that is unique to the insight result being generated for the call.
@@ -1469,6 +1586,7 @@ pub struct CallConversationInsightsGeneratedPayloadResultsItem {
 }
 
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items/properties/result`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum CallConversationInsightsGeneratedPayloadResultsItemResult {
@@ -1479,6 +1597,7 @@ pub enum CallConversationInsightsGeneratedPayloadResultsItemResult {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallConversationInsightsGeneratedRecordType {
     /// `event`
@@ -1487,6 +1606,7 @@ pub enum CallConversationInsightsGeneratedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallConversationInsightsGeneratedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1497,6 +1617,7 @@ impl CallConversationInsightsGeneratedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallConversationInsightsGeneratedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -1506,6 +1627,7 @@ impl From<&str> for CallConversationInsightsGeneratedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallConversationInsightsGeneratedRecordType);
 
 /// Call Cost Received Event
@@ -1715,6 +1837,7 @@ crate::codec::string_enum!(CallCostRecordType);
 /// Call DTMF Received
 ///
 /// Spec: `#/components/schemas/CallDtmfReceived`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallDtmfReceived {
     /// The type of event being delivered.
@@ -1736,6 +1859,7 @@ pub struct CallDtmfReceived {
 /// Call DTMF Received Event
 ///
 /// Spec: `#/components/schemas/CallDtmfReceivedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallDtmfReceivedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1745,6 +1869,7 @@ pub struct CallDtmfReceivedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallDtmfReceived/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallDtmfReceivedEventType {
     /// `call.dtmf.received`
@@ -1753,6 +1878,7 @@ pub enum CallDtmfReceivedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallDtmfReceivedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1763,6 +1889,7 @@ impl CallDtmfReceivedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallDtmfReceivedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -1772,9 +1899,11 @@ impl From<&str> for CallDtmfReceivedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallDtmfReceivedEventType);
 
 /// Spec: `#/components/schemas/CallDtmfReceived/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallDtmfReceivedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -1806,6 +1935,7 @@ pub struct CallDtmfReceivedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallDtmfReceived/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallDtmfReceivedRecordType {
     /// `event`
@@ -1814,6 +1944,7 @@ pub enum CallDtmfReceivedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallDtmfReceivedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1824,6 +1955,7 @@ impl CallDtmfReceivedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallDtmfReceivedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -1833,11 +1965,13 @@ impl From<&str> for CallDtmfReceivedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallDtmfReceivedRecordType);
 
 /// Call Enqueued
 ///
 /// Spec: `#/components/schemas/CallEnqueued`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallEnqueued {
     /// The type of event being delivered.
@@ -1859,6 +1993,7 @@ pub struct CallEnqueued {
 /// Call Enqueued Event
 ///
 /// Spec: `#/components/schemas/CallEnqueuedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallEnqueuedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1868,6 +2003,7 @@ pub struct CallEnqueuedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallEnqueued/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallEnqueuedEventType {
     /// `call.enqueued`
@@ -1876,6 +2012,7 @@ pub enum CallEnqueuedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallEnqueuedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1886,6 +2023,7 @@ impl CallEnqueuedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallEnqueuedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -1895,9 +2033,11 @@ impl From<&str> for CallEnqueuedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallEnqueuedEventType);
 
 /// Spec: `#/components/schemas/CallEnqueued/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallEnqueuedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -1929,6 +2069,7 @@ pub struct CallEnqueuedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallEnqueued/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallEnqueuedRecordType {
     /// `event`
@@ -1937,6 +2078,7 @@ pub enum CallEnqueuedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallEnqueuedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1947,6 +2089,7 @@ impl CallEnqueuedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallEnqueuedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -1956,11 +2099,13 @@ impl From<&str> for CallEnqueuedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallEnqueuedRecordType);
 
 /// Call Fork Started
 ///
 /// Spec: `#/components/schemas/CallForkStarted`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallForkStarted {
     /// The type of event being delivered.
@@ -1982,6 +2127,7 @@ pub struct CallForkStarted {
 /// Call Fork Started Event
 ///
 /// Spec: `#/components/schemas/CallForkStartedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallForkStartedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1991,6 +2137,7 @@ pub struct CallForkStartedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallForkStarted/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallForkStartedEventType {
     /// `call.fork.started`
@@ -1999,6 +2146,7 @@ pub enum CallForkStartedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallForkStartedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2009,6 +2157,7 @@ impl CallForkStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallForkStartedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -2018,9 +2167,11 @@ impl From<&str> for CallForkStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallForkStartedEventType);
 
 /// Spec: `#/components/schemas/CallForkStarted/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallForkStartedPayload {
     /// Unique ID for controlling the call.
@@ -2046,6 +2197,7 @@ pub struct CallForkStartedPayload {
 /// Type of media streamed. It can be either 'raw' or 'decrypted'.
 ///
 /// Spec: `#/components/schemas/CallForkStarted/properties/payload/properties/stream_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallForkStartedPayloadStreamType {
     /// `decrypted`
@@ -2054,6 +2206,7 @@ pub enum CallForkStartedPayloadStreamType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallForkStartedPayloadStreamType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2064,6 +2217,7 @@ impl CallForkStartedPayloadStreamType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallForkStartedPayloadStreamType {
     fn from(value: &str) -> Self {
         match value {
@@ -2073,11 +2227,13 @@ impl From<&str> for CallForkStartedPayloadStreamType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallForkStartedPayloadStreamType);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallForkStarted/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallForkStartedRecordType {
     /// `event`
@@ -2086,6 +2242,7 @@ pub enum CallForkStartedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallForkStartedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2096,6 +2253,7 @@ impl CallForkStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallForkStartedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -2105,11 +2263,13 @@ impl From<&str> for CallForkStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallForkStartedRecordType);
 
 /// Call Fork Stopped
 ///
 /// Spec: `#/components/schemas/CallForkStopped`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallForkStopped {
     /// The type of event being delivered.
@@ -2131,6 +2291,7 @@ pub struct CallForkStopped {
 /// Call Fork Stopped Event
 ///
 /// Spec: `#/components/schemas/CallForkStoppedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallForkStoppedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2140,6 +2301,7 @@ pub struct CallForkStoppedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallForkStopped/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallForkStoppedEventType {
     /// `call.fork.stopped`
@@ -2148,6 +2310,7 @@ pub enum CallForkStoppedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallForkStoppedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2158,6 +2321,7 @@ impl CallForkStoppedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallForkStoppedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -2167,9 +2331,11 @@ impl From<&str> for CallForkStoppedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallForkStoppedEventType);
 
 /// Spec: `#/components/schemas/CallForkStopped/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallForkStoppedPayload {
     /// Unique ID for controlling the call.
@@ -2195,6 +2361,7 @@ pub struct CallForkStoppedPayload {
 /// Type of media streamed. It can be either 'raw' or 'decrypted'.
 ///
 /// Spec: `#/components/schemas/CallForkStopped/properties/payload/properties/stream_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallForkStoppedPayloadStreamType {
     /// `decrypted`
@@ -2203,6 +2370,7 @@ pub enum CallForkStoppedPayloadStreamType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallForkStoppedPayloadStreamType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2213,6 +2381,7 @@ impl CallForkStoppedPayloadStreamType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallForkStoppedPayloadStreamType {
     fn from(value: &str) -> Self {
         match value {
@@ -2222,11 +2391,13 @@ impl From<&str> for CallForkStoppedPayloadStreamType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallForkStoppedPayloadStreamType);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallForkStopped/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallForkStoppedRecordType {
     /// `event`
@@ -2235,6 +2406,7 @@ pub enum CallForkStoppedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallForkStoppedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2245,6 +2417,7 @@ impl CallForkStoppedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallForkStoppedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -2254,11 +2427,13 @@ impl From<&str> for CallForkStoppedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallForkStoppedRecordType);
 
 /// The call forwarding settings for a phone number.
 ///
 /// Spec: `#/components/schemas/CallForwarding`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallForwarding {
     /// Indicates if call forwarding will be enabled for this number if forwards_to and forwarding_type are filled in. Defaults to true for backwards compatibility with APIV1 use of numbers endpoints.
@@ -2275,6 +2450,7 @@ pub struct CallForwarding {
 /// Call forwarding type. 'forwards_to' must be set for this to have an effect.
 ///
 /// Spec: `#/components/schemas/CallForwarding/properties/forwarding_type`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallForwardingForwardingType {
     /// `always`
@@ -2285,6 +2461,7 @@ pub enum CallForwardingForwardingType {
     Unknown(String),
 }
 
+#[cfg(feature = "numbers")]
 impl CallForwardingForwardingType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2296,6 +2473,7 @@ impl CallForwardingForwardingType {
     }
 }
 
+#[cfg(feature = "numbers")]
 impl From<&str> for CallForwardingForwardingType {
     fn from(value: &str) -> Self {
         match value {
@@ -2306,11 +2484,13 @@ impl From<&str> for CallForwardingForwardingType {
     }
 }
 
+#[cfg(feature = "numbers")]
 crate::codec::string_enum!(CallForwardingForwardingType);
 
 /// Call Gather Ended
 ///
 /// Spec: `#/components/schemas/CallGatherEnded`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallGatherEnded {
     /// The type of event being delivered.
@@ -2332,6 +2512,7 @@ pub struct CallGatherEnded {
 /// Call Gather Ended Event
 ///
 /// Spec: `#/components/schemas/CallGatherEndedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallGatherEndedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2341,6 +2522,7 @@ pub struct CallGatherEndedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallGatherEnded/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallGatherEndedEventType {
     /// `call.gather.ended`
@@ -2349,6 +2531,7 @@ pub enum CallGatherEndedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallGatherEndedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2359,6 +2542,7 @@ impl CallGatherEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallGatherEndedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -2368,9 +2552,11 @@ impl From<&str> for CallGatherEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallGatherEndedEventType);
 
 /// Spec: `#/components/schemas/CallGatherEnded/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallGatherEndedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -2405,6 +2591,7 @@ pub struct CallGatherEndedPayload {
 /// Reflects how command ended.
 ///
 /// Spec: `#/components/schemas/CallGatherEnded/properties/payload/properties/status`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallGatherEndedPayloadStatus {
     /// `valid`
@@ -2423,6 +2610,7 @@ pub enum CallGatherEndedPayloadStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallGatherEndedPayloadStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2438,6 +2626,7 @@ impl CallGatherEndedPayloadStatus {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallGatherEndedPayloadStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -2452,11 +2641,13 @@ impl From<&str> for CallGatherEndedPayloadStatus {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallGatherEndedPayloadStatus);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallGatherEnded/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallGatherEndedRecordType {
     /// `event`
@@ -2465,6 +2656,7 @@ pub enum CallGatherEndedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallGatherEndedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2475,6 +2667,7 @@ impl CallGatherEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallGatherEndedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -2484,11 +2677,13 @@ impl From<&str> for CallGatherEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallGatherEndedRecordType);
 
 /// Call Hangup
 ///
 /// Spec: `#/components/schemas/CallHangup`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallHangup {
     /// The type of event being delivered.
@@ -2510,6 +2705,7 @@ pub struct CallHangup {
 /// Call Hangup Event
 ///
 /// Spec: `#/components/schemas/CallHangupEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallHangupEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2519,6 +2715,7 @@ pub struct CallHangupEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallHangupEventType {
     /// `call.hangup`
@@ -2527,6 +2724,7 @@ pub enum CallHangupEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallHangupEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2537,6 +2735,7 @@ impl CallHangupEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallHangupEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -2546,9 +2745,11 @@ impl From<&str> for CallHangupEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallHangupEventType);
 
 /// Spec: `#/components/schemas/CallHangup/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallHangupPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -2608,6 +2809,7 @@ pub struct CallHangupPayload {
 /// Call quality statistics aggregated from the CHANNEL_HANGUP_COMPLETE event. Only includes metrics that are available (filters out nil values). Returns nil if no metrics are available.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallHangupPayloadCallQualityStats {
     /// Inbound call quality statistics.
@@ -2621,6 +2823,7 @@ pub struct CallHangupPayloadCallQualityStats {
 /// Inbound call quality statistics.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/inbound`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallHangupPayloadCallQualityStatsInbound {
     /// Maximum jitter variance for inbound audio.
@@ -2643,6 +2846,7 @@ pub struct CallHangupPayloadCallQualityStatsInbound {
 /// Outbound call quality statistics.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/outbound`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallHangupPayloadCallQualityStatsOutbound {
     /// Total number of outbound audio packets.
@@ -2656,6 +2860,7 @@ pub struct CallHangupPayloadCallQualityStatsOutbound {
 /// The reason the call was ended (`call_rejected`, `normal_clearing`, `originator_cancel`, `timeout`, `time_limit`, `user_busy`, `not_found` or `unspecified`).
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/hangup_cause`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallHangupPayloadHangupCause {
     /// `call_rejected`
@@ -2678,6 +2883,7 @@ pub enum CallHangupPayloadHangupCause {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallHangupPayloadHangupCause {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2695,6 +2901,7 @@ impl CallHangupPayloadHangupCause {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallHangupPayloadHangupCause {
     fn from(value: &str) -> Self {
         match value {
@@ -2711,11 +2918,13 @@ impl From<&str> for CallHangupPayloadHangupCause {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallHangupPayloadHangupCause);
 
 /// The party who ended the call (`callee`, `caller`, `unknown`).
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/hangup_source`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallHangupPayloadHangupSource {
     /// `caller`
@@ -2728,6 +2937,7 @@ pub enum CallHangupPayloadHangupSource {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallHangupPayloadHangupSource {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2740,6 +2950,7 @@ impl CallHangupPayloadHangupSource {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallHangupPayloadHangupSource {
     fn from(value: &str) -> Self {
         match value {
@@ -2751,11 +2962,13 @@ impl From<&str> for CallHangupPayloadHangupSource {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallHangupPayloadHangupSource);
 
 /// State received from a command.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/state`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallHangupPayloadState {
     /// `hangup`
@@ -2764,6 +2977,7 @@ pub enum CallHangupPayloadState {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallHangupPayloadState {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2774,6 +2988,7 @@ impl CallHangupPayloadState {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallHangupPayloadState {
     fn from(value: &str) -> Self {
         match value {
@@ -2783,11 +2998,13 @@ impl From<&str> for CallHangupPayloadState {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallHangupPayloadState);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallHangupRecordType {
     /// `event`
@@ -2796,6 +3013,7 @@ pub enum CallHangupRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallHangupRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2806,6 +3024,7 @@ impl CallHangupRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallHangupRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -2815,11 +3034,13 @@ impl From<&str> for CallHangupRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallHangupRecordType);
 
 /// Call Initiated
 ///
 /// Spec: `#/components/schemas/CallInitiated`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallInitiated {
     /// The type of event being delivered.
@@ -2841,6 +3062,7 @@ pub struct CallInitiated {
 /// Call Initiated Event
 ///
 /// Spec: `#/components/schemas/CallInitiatedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallInitiatedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2850,6 +3072,7 @@ pub struct CallInitiatedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallInitiated/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallInitiatedEventType {
     /// `call.initiated`
@@ -2858,6 +3081,7 @@ pub enum CallInitiatedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallInitiatedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2868,6 +3092,7 @@ impl CallInitiatedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallInitiatedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -2877,9 +3102,11 @@ impl From<&str> for CallInitiatedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallInitiatedEventType);
 
 /// Spec: `#/components/schemas/CallInitiated/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallInitiatedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -2944,6 +3171,7 @@ pub struct CallInitiatedPayload {
 /// Whether the call is `incoming` or `outgoing`.
 ///
 /// Spec: `#/components/schemas/CallInitiated/properties/payload/properties/direction`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallInitiatedPayloadDirection {
     /// `incoming`
@@ -2954,6 +3182,7 @@ pub enum CallInitiatedPayloadDirection {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallInitiatedPayloadDirection {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2965,6 +3194,7 @@ impl CallInitiatedPayloadDirection {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallInitiatedPayloadDirection {
     fn from(value: &str) -> Self {
         match value {
@@ -2975,11 +3205,13 @@ impl From<&str> for CallInitiatedPayloadDirection {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallInitiatedPayloadDirection);
 
 /// State received from a command.
 ///
 /// Spec: `#/components/schemas/CallInitiated/properties/payload/properties/state`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallInitiatedPayloadState {
     /// `parked`
@@ -2990,6 +3222,7 @@ pub enum CallInitiatedPayloadState {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallInitiatedPayloadState {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3001,6 +3234,7 @@ impl CallInitiatedPayloadState {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallInitiatedPayloadState {
     fn from(value: &str) -> Self {
         match value {
@@ -3011,11 +3245,13 @@ impl From<&str> for CallInitiatedPayloadState {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallInitiatedPayloadState);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallInitiated/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallInitiatedRecordType {
     /// `event`
@@ -3024,6 +3260,7 @@ pub enum CallInitiatedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallInitiatedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3034,6 +3271,7 @@ impl CallInitiatedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallInitiatedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -3043,11 +3281,13 @@ impl From<&str> for CallInitiatedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallInitiatedRecordType);
 
 /// Call Left Queue
 ///
 /// Spec: `#/components/schemas/CallLeftQueue`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallLeftQueue {
     /// The type of event being delivered.
@@ -3069,6 +3309,7 @@ pub struct CallLeftQueue {
 /// Call Left Queue Event
 ///
 /// Spec: `#/components/schemas/CallLeftQueueEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallLeftQueueEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3078,6 +3319,7 @@ pub struct CallLeftQueueEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallLeftQueue/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallLeftQueueEventType {
     /// `call.dequeued`
@@ -3086,6 +3328,7 @@ pub enum CallLeftQueueEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallLeftQueueEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3096,6 +3339,7 @@ impl CallLeftQueueEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallLeftQueueEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -3105,9 +3349,11 @@ impl From<&str> for CallLeftQueueEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallLeftQueueEventType);
 
 /// Spec: `#/components/schemas/CallLeftQueue/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallLeftQueuePayload {
     /// Call ID used to issue commands via Call Control API.
@@ -3142,6 +3388,7 @@ pub struct CallLeftQueuePayload {
 /// The reason for leaving the queue
 ///
 /// Spec: `#/components/schemas/CallLeftQueue/properties/payload/properties/reason`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallLeftQueuePayloadReason {
     /// `bridged`
@@ -3158,6 +3405,7 @@ pub enum CallLeftQueuePayloadReason {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallLeftQueuePayloadReason {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3172,6 +3420,7 @@ impl CallLeftQueuePayloadReason {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallLeftQueuePayloadReason {
     fn from(value: &str) -> Self {
         match value {
@@ -3185,11 +3434,13 @@ impl From<&str> for CallLeftQueuePayloadReason {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallLeftQueuePayloadReason);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallLeftQueue/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallLeftQueueRecordType {
     /// `event`
@@ -3198,6 +3449,7 @@ pub enum CallLeftQueueRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallLeftQueueRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3208,6 +3460,7 @@ impl CallLeftQueueRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallLeftQueueRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -3217,11 +3470,13 @@ impl From<&str> for CallLeftQueueRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallLeftQueueRecordType);
 
 /// Call Machine Detection Ended
 ///
 /// Spec: `#/components/schemas/CallMachineDetectionEnded`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallMachineDetectionEnded {
     /// The type of event being delivered.
@@ -3243,6 +3498,7 @@ pub struct CallMachineDetectionEnded {
 /// Call Machine Detection Ended Event
 ///
 /// Spec: `#/components/schemas/CallMachineDetectionEndedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallMachineDetectionEndedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3252,6 +3508,7 @@ pub struct CallMachineDetectionEndedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallMachineDetectionEndedEventType {
     /// `call.machine.detection.ended`
@@ -3260,6 +3517,7 @@ pub enum CallMachineDetectionEndedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallMachineDetectionEndedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3270,6 +3528,7 @@ impl CallMachineDetectionEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallMachineDetectionEndedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -3279,9 +3538,11 @@ impl From<&str> for CallMachineDetectionEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallMachineDetectionEndedEventType);
 
 /// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallMachineDetectionEndedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -3313,6 +3574,7 @@ pub struct CallMachineDetectionEndedPayload {
 /// Answering machine detection result.
 ///
 /// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/payload/properties/result`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallMachineDetectionEndedPayloadResult {
     /// `human`
@@ -3325,6 +3587,7 @@ pub enum CallMachineDetectionEndedPayloadResult {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallMachineDetectionEndedPayloadResult {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3337,6 +3600,7 @@ impl CallMachineDetectionEndedPayloadResult {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallMachineDetectionEndedPayloadResult {
     fn from(value: &str) -> Self {
         match value {
@@ -3348,11 +3612,13 @@ impl From<&str> for CallMachineDetectionEndedPayloadResult {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallMachineDetectionEndedPayloadResult);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallMachineDetectionEndedRecordType {
     /// `event`
@@ -3361,6 +3627,7 @@ pub enum CallMachineDetectionEndedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallMachineDetectionEndedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3371,6 +3638,7 @@ impl CallMachineDetectionEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallMachineDetectionEndedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -3380,11 +3648,13 @@ impl From<&str> for CallMachineDetectionEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallMachineDetectionEndedRecordType);
 
 /// Call Machine Greeting Ended
 ///
 /// Spec: `#/components/schemas/CallMachineGreetingEnded`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallMachineGreetingEnded {
     /// The type of event being delivered.
@@ -3406,6 +3676,7 @@ pub struct CallMachineGreetingEnded {
 /// Call Machine Greeting Ended Event
 ///
 /// Spec: `#/components/schemas/CallMachineGreetingEndedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallMachineGreetingEndedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3415,6 +3686,7 @@ pub struct CallMachineGreetingEndedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallMachineGreetingEndedEventType {
     /// `call.machine.greeting.ended`
@@ -3423,6 +3695,7 @@ pub enum CallMachineGreetingEndedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallMachineGreetingEndedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3433,6 +3706,7 @@ impl CallMachineGreetingEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallMachineGreetingEndedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -3442,9 +3716,11 @@ impl From<&str> for CallMachineGreetingEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallMachineGreetingEndedEventType);
 
 /// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallMachineGreetingEndedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -3476,6 +3752,7 @@ pub struct CallMachineGreetingEndedPayload {
 /// Answering machine greeting ended result.
 ///
 /// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/payload/properties/result`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallMachineGreetingEndedPayloadResult {
     /// `beep_detected`
@@ -3488,6 +3765,7 @@ pub enum CallMachineGreetingEndedPayloadResult {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallMachineGreetingEndedPayloadResult {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3500,6 +3778,7 @@ impl CallMachineGreetingEndedPayloadResult {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallMachineGreetingEndedPayloadResult {
     fn from(value: &str) -> Self {
         match value {
@@ -3511,11 +3790,13 @@ impl From<&str> for CallMachineGreetingEndedPayloadResult {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallMachineGreetingEndedPayloadResult);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallMachineGreetingEndedRecordType {
     /// `event`
@@ -3524,6 +3805,7 @@ pub enum CallMachineGreetingEndedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallMachineGreetingEndedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3534,6 +3816,7 @@ impl CallMachineGreetingEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallMachineGreetingEndedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -3543,11 +3826,13 @@ impl From<&str> for CallMachineGreetingEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallMachineGreetingEndedRecordType);
 
 /// Call Machine Premium Detection Ended
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallMachinePremiumDetectionEnded {
     /// The type of event being delivered.
@@ -3569,6 +3854,7 @@ pub struct CallMachinePremiumDetectionEnded {
 /// Call Machine Premium Detection Ended Event
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumDetectionEndedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallMachinePremiumDetectionEndedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3578,6 +3864,7 @@ pub struct CallMachinePremiumDetectionEndedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallMachinePremiumDetectionEndedEventType {
     /// `call.machine.premium.detection.ended`
@@ -3586,6 +3873,7 @@ pub enum CallMachinePremiumDetectionEndedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallMachinePremiumDetectionEndedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3598,6 +3886,7 @@ impl CallMachinePremiumDetectionEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallMachinePremiumDetectionEndedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -3609,9 +3898,11 @@ impl From<&str> for CallMachinePremiumDetectionEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallMachinePremiumDetectionEndedEventType);
 
 /// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallMachinePremiumDetectionEndedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -3643,6 +3934,7 @@ pub struct CallMachinePremiumDetectionEndedPayload {
 /// Premium Answering Machine Detection result.
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/payload/properties/result`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallMachinePremiumDetectionEndedPayloadResult {
     /// `human_residence`
@@ -3661,6 +3953,7 @@ pub enum CallMachinePremiumDetectionEndedPayloadResult {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallMachinePremiumDetectionEndedPayloadResult {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3676,6 +3969,7 @@ impl CallMachinePremiumDetectionEndedPayloadResult {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallMachinePremiumDetectionEndedPayloadResult {
     fn from(value: &str) -> Self {
         match value {
@@ -3690,11 +3984,13 @@ impl From<&str> for CallMachinePremiumDetectionEndedPayloadResult {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallMachinePremiumDetectionEndedPayloadResult);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallMachinePremiumDetectionEndedRecordType {
     /// `event`
@@ -3703,6 +3999,7 @@ pub enum CallMachinePremiumDetectionEndedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallMachinePremiumDetectionEndedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3713,6 +4010,7 @@ impl CallMachinePremiumDetectionEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallMachinePremiumDetectionEndedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -3722,11 +4020,13 @@ impl From<&str> for CallMachinePremiumDetectionEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallMachinePremiumDetectionEndedRecordType);
 
 /// Call Machine Premium Greeting Ended
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallMachinePremiumGreetingEnded {
     /// The type of event being delivered.
@@ -3748,6 +4048,7 @@ pub struct CallMachinePremiumGreetingEnded {
 /// Call Machine Premium Greeting Ended Event
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumGreetingEndedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallMachinePremiumGreetingEndedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3757,6 +4058,7 @@ pub struct CallMachinePremiumGreetingEndedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallMachinePremiumGreetingEndedEventType {
     /// `call.machine.premium.greeting.ended`
@@ -3765,6 +4067,7 @@ pub enum CallMachinePremiumGreetingEndedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallMachinePremiumGreetingEndedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3777,6 +4080,7 @@ impl CallMachinePremiumGreetingEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallMachinePremiumGreetingEndedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -3788,9 +4092,11 @@ impl From<&str> for CallMachinePremiumGreetingEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallMachinePremiumGreetingEndedEventType);
 
 /// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallMachinePremiumGreetingEndedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -3822,6 +4128,7 @@ pub struct CallMachinePremiumGreetingEndedPayload {
 /// Premium Answering Machine Greeting Ended result.
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload/properties/result`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallMachinePremiumGreetingEndedPayloadResult {
     /// `beep_detected`
@@ -3832,6 +4139,7 @@ pub enum CallMachinePremiumGreetingEndedPayloadResult {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallMachinePremiumGreetingEndedPayloadResult {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3843,6 +4151,7 @@ impl CallMachinePremiumGreetingEndedPayloadResult {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallMachinePremiumGreetingEndedPayloadResult {
     fn from(value: &str) -> Self {
         match value {
@@ -3853,11 +4162,13 @@ impl From<&str> for CallMachinePremiumGreetingEndedPayloadResult {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallMachinePremiumGreetingEndedPayloadResult);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallMachinePremiumGreetingEndedRecordType {
     /// `event`
@@ -3866,6 +4177,7 @@ pub enum CallMachinePremiumGreetingEndedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallMachinePremiumGreetingEndedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3876,6 +4188,7 @@ impl CallMachinePremiumGreetingEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallMachinePremiumGreetingEndedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -3885,11 +4198,13 @@ impl From<&str> for CallMachinePremiumGreetingEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallMachinePremiumGreetingEndedRecordType);
 
 /// Call Playback Ended
 ///
 /// Spec: `#/components/schemas/CallPlaybackEnded`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallPlaybackEnded {
     /// The type of event being delivered.
@@ -3911,6 +4226,7 @@ pub struct CallPlaybackEnded {
 /// Call Playback Ended Event
 ///
 /// Spec: `#/components/schemas/CallPlaybackEndedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallPlaybackEndedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3920,6 +4236,7 @@ pub struct CallPlaybackEndedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallPlaybackEnded/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallPlaybackEndedEventType {
     /// `call.playback.ended`
@@ -3928,6 +4245,7 @@ pub enum CallPlaybackEndedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallPlaybackEndedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3938,6 +4256,7 @@ impl CallPlaybackEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallPlaybackEndedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -3947,9 +4266,11 @@ impl From<&str> for CallPlaybackEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallPlaybackEndedEventType);
 
 /// Spec: `#/components/schemas/CallPlaybackEnded/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallPlaybackEndedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -3987,6 +4308,7 @@ pub struct CallPlaybackEndedPayload {
 /// Reflects how command ended.
 ///
 /// Spec: `#/components/schemas/CallPlaybackEnded/properties/payload/properties/status`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallPlaybackEndedPayloadStatus {
     /// `file_not_found`
@@ -4007,6 +4329,7 @@ pub enum CallPlaybackEndedPayloadStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallPlaybackEndedPayloadStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4023,6 +4346,7 @@ impl CallPlaybackEndedPayloadStatus {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallPlaybackEndedPayloadStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -4038,11 +4362,13 @@ impl From<&str> for CallPlaybackEndedPayloadStatus {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallPlaybackEndedPayloadStatus);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallPlaybackEnded/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallPlaybackEndedRecordType {
     /// `event`
@@ -4051,6 +4377,7 @@ pub enum CallPlaybackEndedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallPlaybackEndedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4061,6 +4388,7 @@ impl CallPlaybackEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallPlaybackEndedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -4070,11 +4398,13 @@ impl From<&str> for CallPlaybackEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallPlaybackEndedRecordType);
 
 /// Call Playback Started
 ///
 /// Spec: `#/components/schemas/CallPlaybackStarted`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallPlaybackStarted {
     /// The type of event being delivered.
@@ -4096,6 +4426,7 @@ pub struct CallPlaybackStarted {
 /// Call Playback Started Event
 ///
 /// Spec: `#/components/schemas/CallPlaybackStartedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallPlaybackStartedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4105,6 +4436,7 @@ pub struct CallPlaybackStartedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallPlaybackStarted/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallPlaybackStartedEventType {
     /// `call.playback.started`
@@ -4113,6 +4445,7 @@ pub enum CallPlaybackStartedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallPlaybackStartedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4123,6 +4456,7 @@ impl CallPlaybackStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallPlaybackStartedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -4132,9 +4466,11 @@ impl From<&str> for CallPlaybackStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallPlaybackStartedEventType);
 
 /// Spec: `#/components/schemas/CallPlaybackStarted/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallPlaybackStartedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -4166,6 +4502,7 @@ pub struct CallPlaybackStartedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallPlaybackStarted/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallPlaybackStartedRecordType {
     /// `event`
@@ -4174,6 +4511,7 @@ pub enum CallPlaybackStartedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallPlaybackStartedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4184,6 +4522,7 @@ impl CallPlaybackStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallPlaybackStartedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -4193,11 +4532,13 @@ impl From<&str> for CallPlaybackStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallPlaybackStartedRecordType);
 
 /// The call recording settings for a phone number.
 ///
 /// Spec: `#/components/schemas/CallRecording`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallRecording {
     /// When using 'dual' channels, final audio file will be stereo recorded with the first leg on channel A, and the rest on channel B.
@@ -4216,6 +4557,7 @@ pub struct CallRecording {
 /// Call Recording Error
 ///
 /// Spec: `#/components/schemas/callRecordingError`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallRecordingError {
     /// The type of event being delivered.
@@ -4237,6 +4579,7 @@ pub struct CallRecordingError {
 /// Call Recording Error Event
 ///
 /// Spec: `#/components/schemas/callRecordingErrorEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallRecordingErrorEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4246,6 +4589,7 @@ pub struct CallRecordingErrorEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/callRecordingError/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallRecordingErrorEventType {
     /// `call.recording.error`
@@ -4254,6 +4598,7 @@ pub enum CallRecordingErrorEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallRecordingErrorEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4264,6 +4609,7 @@ impl CallRecordingErrorEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallRecordingErrorEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -4273,9 +4619,11 @@ impl From<&str> for CallRecordingErrorEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallRecordingErrorEventType);
 
 /// Spec: `#/components/schemas/callRecordingError/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallRecordingErrorPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -4301,6 +4649,7 @@ pub struct CallRecordingErrorPayload {
 /// Indication that there was a problem recording the call.
 ///
 /// Spec: `#/components/schemas/callRecordingError/properties/payload/properties/reason`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallRecordingErrorPayloadReason {
     /// `Failed to authorize with storage using custom credentials`
@@ -4315,6 +4664,7 @@ pub enum CallRecordingErrorPayloadReason {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallRecordingErrorPayloadReason {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4330,6 +4680,7 @@ impl CallRecordingErrorPayloadReason {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallRecordingErrorPayloadReason {
     fn from(value: &str) -> Self {
         match value {
@@ -4344,11 +4695,13 @@ impl From<&str> for CallRecordingErrorPayloadReason {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallRecordingErrorPayloadReason);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/callRecordingError/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallRecordingErrorRecordType {
     /// `event`
@@ -4357,6 +4710,7 @@ pub enum CallRecordingErrorRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallRecordingErrorRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4367,6 +4721,7 @@ impl CallRecordingErrorRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallRecordingErrorRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -4376,11 +4731,13 @@ impl From<&str> for CallRecordingErrorRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallRecordingErrorRecordType);
 
 /// When using 'dual' channels, final audio file will be stereo recorded with the first leg on channel A, and the rest on channel B.
 ///
 /// Spec: `#/components/schemas/CallRecording/properties/inbound_call_recording_channels`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallRecordingInboundCallRecordingChannels {
     /// `single`
@@ -4391,6 +4748,7 @@ pub enum CallRecordingInboundCallRecordingChannels {
     Unknown(String),
 }
 
+#[cfg(feature = "numbers")]
 impl CallRecordingInboundCallRecordingChannels {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4402,6 +4760,7 @@ impl CallRecordingInboundCallRecordingChannels {
     }
 }
 
+#[cfg(feature = "numbers")]
 impl From<&str> for CallRecordingInboundCallRecordingChannels {
     fn from(value: &str) -> Self {
         match value {
@@ -4412,11 +4771,13 @@ impl From<&str> for CallRecordingInboundCallRecordingChannels {
     }
 }
 
+#[cfg(feature = "numbers")]
 crate::codec::string_enum!(CallRecordingInboundCallRecordingChannels);
 
 /// The audio file format for calls being recorded.
 ///
 /// Spec: `#/components/schemas/CallRecording/properties/inbound_call_recording_format`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallRecordingInboundCallRecordingFormat {
     /// `wav`
@@ -4427,6 +4788,7 @@ pub enum CallRecordingInboundCallRecordingFormat {
     Unknown(String),
 }
 
+#[cfg(feature = "numbers")]
 impl CallRecordingInboundCallRecordingFormat {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4438,6 +4800,7 @@ impl CallRecordingInboundCallRecordingFormat {
     }
 }
 
+#[cfg(feature = "numbers")]
 impl From<&str> for CallRecordingInboundCallRecordingFormat {
     fn from(value: &str) -> Self {
         match value {
@@ -4448,11 +4811,13 @@ impl From<&str> for CallRecordingInboundCallRecordingFormat {
     }
 }
 
+#[cfg(feature = "numbers")]
 crate::codec::string_enum!(CallRecordingInboundCallRecordingFormat);
 
 /// Call Recording Saved
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallRecordingSaved {
     /// The type of event being delivered.
@@ -4474,6 +4839,7 @@ pub struct CallRecordingSaved {
 /// Call Recording Saved Event
 ///
 /// Spec: `#/components/schemas/CallRecordingSavedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallRecordingSavedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4483,6 +4849,7 @@ pub struct CallRecordingSavedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallRecordingSavedEventType {
     /// `call.recording.saved`
@@ -4491,6 +4858,7 @@ pub enum CallRecordingSavedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallRecordingSavedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4501,6 +4869,7 @@ impl CallRecordingSavedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallRecordingSavedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -4510,9 +4879,11 @@ impl From<&str> for CallRecordingSavedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallRecordingSavedEventType);
 
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallRecordingSavedPayload {
     /// ID that is unique to the call and can be used to correlate webhook events.
@@ -4547,6 +4918,7 @@ pub struct CallRecordingSavedPayload {
 /// Whether recording was recorded in `single` or `dual` channel.
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/channels`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallRecordingSavedPayloadChannels {
     /// `single`
@@ -4557,6 +4929,7 @@ pub enum CallRecordingSavedPayloadChannels {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallRecordingSavedPayloadChannels {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4568,6 +4941,7 @@ impl CallRecordingSavedPayloadChannels {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallRecordingSavedPayloadChannels {
     fn from(value: &str) -> Self {
         match value {
@@ -4578,11 +4952,13 @@ impl From<&str> for CallRecordingSavedPayloadChannels {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallRecordingSavedPayloadChannels);
 
 /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/public_recording_urls`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallRecordingSavedPayloadPublicRecordingUrls {
     /// Recording URL in requested `mp3` format.
@@ -4604,6 +4980,7 @@ pub struct CallRecordingSavedPayloadPublicRecordingUrls {
 /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/recording_urls`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallRecordingSavedPayloadRecordingUrls {
     /// Recording URL in requested `mp3` format.
@@ -4625,6 +5002,7 @@ pub struct CallRecordingSavedPayloadRecordingUrls {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallRecordingSavedRecordType {
     /// `event`
@@ -4633,6 +5011,7 @@ pub enum CallRecordingSavedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallRecordingSavedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4643,6 +5022,7 @@ impl CallRecordingSavedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallRecordingSavedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -4652,11 +5032,13 @@ impl From<&str> for CallRecordingSavedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallRecordingSavedRecordType);
 
 /// Call Recording Transcription Saved
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallRecordingTranscriptionSaved {
     /// The type of event being delivered.
@@ -4678,6 +5060,7 @@ pub struct CallRecordingTranscriptionSaved {
 /// Call Recording Transcription Saved Event
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSavedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallRecordingTranscriptionSavedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4687,6 +5070,7 @@ pub struct CallRecordingTranscriptionSavedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallRecordingTranscriptionSavedEventType {
     /// `call.recording.transcription.saved`
@@ -4695,6 +5079,7 @@ pub enum CallRecordingTranscriptionSavedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallRecordingTranscriptionSavedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4705,6 +5090,7 @@ impl CallRecordingTranscriptionSavedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallRecordingTranscriptionSavedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -4714,9 +5100,11 @@ impl From<&str> for CallRecordingTranscriptionSavedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallRecordingTranscriptionSavedEventType);
 
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallRecordingTranscriptionSavedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -4756,6 +5144,7 @@ pub struct CallRecordingTranscriptionSavedPayload {
 /// The type of calling party connection.
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/calling_party_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallRecordingTranscriptionSavedPayloadCallingPartyType {
     /// `pstn`
@@ -4766,6 +5155,7 @@ pub enum CallRecordingTranscriptionSavedPayloadCallingPartyType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallRecordingTranscriptionSavedPayloadCallingPartyType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4777,6 +5167,7 @@ impl CallRecordingTranscriptionSavedPayloadCallingPartyType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallRecordingTranscriptionSavedPayloadCallingPartyType {
     fn from(value: &str) -> Self {
         match value {
@@ -4787,11 +5178,13 @@ impl From<&str> for CallRecordingTranscriptionSavedPayloadCallingPartyType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallRecordingTranscriptionSavedPayloadCallingPartyType);
 
 /// The transcription status.
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/status`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallRecordingTranscriptionSavedPayloadStatus {
     /// `completed`
@@ -4800,6 +5193,7 @@ pub enum CallRecordingTranscriptionSavedPayloadStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallRecordingTranscriptionSavedPayloadStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4810,6 +5204,7 @@ impl CallRecordingTranscriptionSavedPayloadStatus {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallRecordingTranscriptionSavedPayloadStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -4819,11 +5214,13 @@ impl From<&str> for CallRecordingTranscriptionSavedPayloadStatus {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallRecordingTranscriptionSavedPayloadStatus);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallRecordingTranscriptionSavedRecordType {
     /// `event`
@@ -4832,6 +5229,7 @@ pub enum CallRecordingTranscriptionSavedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallRecordingTranscriptionSavedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4842,6 +5240,7 @@ impl CallRecordingTranscriptionSavedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallRecordingTranscriptionSavedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -4851,9 +5250,11 @@ impl From<&str> for CallRecordingTranscriptionSavedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallRecordingTranscriptionSavedRecordType);
 
 /// Spec: `#/components/schemas/CallReferCompleted`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallReferCompleted {
     /// The type of event being delivered.
@@ -4875,6 +5276,7 @@ pub struct CallReferCompleted {
 /// Call Refer Completed Event
 ///
 /// Spec: `#/components/schemas/CallReferCompletedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallReferCompletedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4884,6 +5286,7 @@ pub struct CallReferCompletedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallReferCompleted/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallReferCompletedEventType {
     /// `call.refer.completed`
@@ -4892,6 +5295,7 @@ pub enum CallReferCompletedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallReferCompletedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4902,6 +5306,7 @@ impl CallReferCompletedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallReferCompletedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -4911,9 +5316,11 @@ impl From<&str> for CallReferCompletedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallReferCompletedEventType);
 
 /// Spec: `#/components/schemas/CallReferCompleted/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallReferCompletedPayload {
     /// Unique ID for controlling the call.
@@ -4945,6 +5352,7 @@ pub struct CallReferCompletedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallReferCompleted/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallReferCompletedRecordType {
     /// `event`
@@ -4953,6 +5361,7 @@ pub enum CallReferCompletedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallReferCompletedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4963,6 +5372,7 @@ impl CallReferCompletedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallReferCompletedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -4972,9 +5382,11 @@ impl From<&str> for CallReferCompletedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallReferCompletedRecordType);
 
 /// Spec: `#/components/schemas/CallReferFailed`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallReferFailed {
     /// The type of event being delivered.
@@ -4996,6 +5408,7 @@ pub struct CallReferFailed {
 /// Call Refer Failed Event
 ///
 /// Spec: `#/components/schemas/CallReferFailedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallReferFailedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5005,6 +5418,7 @@ pub struct CallReferFailedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallReferFailed/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallReferFailedEventType {
     /// `call.refer.failed`
@@ -5013,6 +5427,7 @@ pub enum CallReferFailedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallReferFailedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5023,6 +5438,7 @@ impl CallReferFailedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallReferFailedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -5032,9 +5448,11 @@ impl From<&str> for CallReferFailedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallReferFailedEventType);
 
 /// Spec: `#/components/schemas/CallReferFailed/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallReferFailedPayload {
     /// Unique ID for controlling the call.
@@ -5066,6 +5484,7 @@ pub struct CallReferFailedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallReferFailed/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallReferFailedRecordType {
     /// `event`
@@ -5074,6 +5493,7 @@ pub enum CallReferFailedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallReferFailedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5084,6 +5504,7 @@ impl CallReferFailedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallReferFailedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -5093,11 +5514,13 @@ impl From<&str> for CallReferFailedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallReferFailedRecordType);
 
 /// Call Refer Started
 ///
 /// Spec: `#/components/schemas/CallReferStarted`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallReferStarted {
     /// The type of event being delivered.
@@ -5119,6 +5542,7 @@ pub struct CallReferStarted {
 /// Call Refer Started Event
 ///
 /// Spec: `#/components/schemas/CallReferStartedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallReferStartedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5128,6 +5552,7 @@ pub struct CallReferStartedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallReferStarted/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallReferStartedEventType {
     /// `call.refer.started`
@@ -5136,6 +5561,7 @@ pub enum CallReferStartedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallReferStartedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5146,6 +5572,7 @@ impl CallReferStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallReferStartedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -5155,9 +5582,11 @@ impl From<&str> for CallReferStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallReferStartedEventType);
 
 /// Spec: `#/components/schemas/CallReferStarted/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallReferStartedPayload {
     /// Unique ID for controlling the call.
@@ -5189,6 +5618,7 @@ pub struct CallReferStartedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallReferStarted/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallReferStartedRecordType {
     /// `event`
@@ -5197,6 +5627,7 @@ pub enum CallReferStartedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallReferStartedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5207,6 +5638,7 @@ impl CallReferStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallReferStartedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -5216,11 +5648,13 @@ impl From<&str> for CallReferStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallReferStartedRecordType);
 
 /// Siprec Failed
 ///
 /// Spec: `#/components/schemas/CallSiprecFailed`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallSiprecFailed {
     /// The type of event being delivered.
@@ -5242,6 +5676,7 @@ pub struct CallSiprecFailed {
 /// Siprec Failed Event
 ///
 /// Spec: `#/components/schemas/CallSiprecFailedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallSiprecFailedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5251,6 +5686,7 @@ pub struct CallSiprecFailedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallSiprecFailed/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallSiprecFailedEventType {
     /// `siprec.failed`
@@ -5259,6 +5695,7 @@ pub enum CallSiprecFailedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallSiprecFailedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5269,6 +5706,7 @@ impl CallSiprecFailedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallSiprecFailedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -5278,9 +5716,11 @@ impl From<&str> for CallSiprecFailedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallSiprecFailedEventType);
 
 /// Spec: `#/components/schemas/CallSiprecFailed/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallSiprecFailedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -5306,6 +5746,7 @@ pub struct CallSiprecFailedPayload {
 /// Identifies the resource.
 ///
 /// Spec: `#/components/schemas/CallSiprecFailed/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallSiprecFailedRecordType {
     /// `event`
@@ -5314,6 +5755,7 @@ pub enum CallSiprecFailedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallSiprecFailedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5324,6 +5766,7 @@ impl CallSiprecFailedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallSiprecFailedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -5333,11 +5776,13 @@ impl From<&str> for CallSiprecFailedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallSiprecFailedRecordType);
 
 /// Siprec Started
 ///
 /// Spec: `#/components/schemas/CallSiprecStarted`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallSiprecStarted {
     /// The type of event being delivered.
@@ -5359,6 +5804,7 @@ pub struct CallSiprecStarted {
 /// Siprec Started Event
 ///
 /// Spec: `#/components/schemas/CallSiprecStartedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallSiprecStartedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5368,6 +5814,7 @@ pub struct CallSiprecStartedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallSiprecStarted/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallSiprecStartedEventType {
     /// `siprec.started`
@@ -5376,6 +5823,7 @@ pub enum CallSiprecStartedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallSiprecStartedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5386,6 +5834,7 @@ impl CallSiprecStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallSiprecStartedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -5395,9 +5844,11 @@ impl From<&str> for CallSiprecStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallSiprecStartedEventType);
 
 /// Spec: `#/components/schemas/CallSiprecStarted/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallSiprecStartedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -5420,6 +5871,7 @@ pub struct CallSiprecStartedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallSiprecStarted/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallSiprecStartedRecordType {
     /// `event`
@@ -5428,6 +5880,7 @@ pub enum CallSiprecStartedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallSiprecStartedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5438,6 +5891,7 @@ impl CallSiprecStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallSiprecStartedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -5447,11 +5901,13 @@ impl From<&str> for CallSiprecStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallSiprecStartedRecordType);
 
 /// Siprec Stopped
 ///
 /// Spec: `#/components/schemas/CallSiprecStopped`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallSiprecStopped {
     /// The type of event being delivered.
@@ -5473,6 +5929,7 @@ pub struct CallSiprecStopped {
 /// Siprec Stopped Event
 ///
 /// Spec: `#/components/schemas/CallSiprecStoppedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallSiprecStoppedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5482,6 +5939,7 @@ pub struct CallSiprecStoppedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallSiprecStopped/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallSiprecStoppedEventType {
     /// `siprec.stopped`
@@ -5490,6 +5948,7 @@ pub enum CallSiprecStoppedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallSiprecStoppedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5500,6 +5959,7 @@ impl CallSiprecStoppedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallSiprecStoppedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -5509,9 +5969,11 @@ impl From<&str> for CallSiprecStoppedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallSiprecStoppedEventType);
 
 /// Spec: `#/components/schemas/CallSiprecStopped/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallSiprecStoppedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -5537,6 +5999,7 @@ pub struct CallSiprecStoppedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallSiprecStopped/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallSiprecStoppedRecordType {
     /// `event`
@@ -5545,6 +6008,7 @@ pub enum CallSiprecStoppedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallSiprecStoppedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5555,6 +6019,7 @@ impl CallSiprecStoppedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallSiprecStoppedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -5564,11 +6029,13 @@ impl From<&str> for CallSiprecStoppedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallSiprecStoppedRecordType);
 
 /// Call Speak Ended
 ///
 /// Spec: `#/components/schemas/CallSpeakEnded`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallSpeakEnded {
     /// The type of event being delivered.
@@ -5590,6 +6057,7 @@ pub struct CallSpeakEnded {
 /// Call Speak Ended Event
 ///
 /// Spec: `#/components/schemas/CallSpeakEndedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallSpeakEndedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5599,6 +6067,7 @@ pub struct CallSpeakEndedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallSpeakEnded/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallSpeakEndedEventType {
     /// `call.speak.ended`
@@ -5607,6 +6076,7 @@ pub enum CallSpeakEndedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallSpeakEndedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5617,6 +6087,7 @@ impl CallSpeakEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallSpeakEndedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -5626,9 +6097,11 @@ impl From<&str> for CallSpeakEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallSpeakEndedEventType);
 
 /// Spec: `#/components/schemas/CallSpeakEnded/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallSpeakEndedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -5654,6 +6127,7 @@ pub struct CallSpeakEndedPayload {
 /// Reflects how the command ended.
 ///
 /// Spec: `#/components/schemas/CallSpeakEnded/properties/payload/properties/status`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallSpeakEndedPayloadStatus {
     /// `completed`
@@ -5666,6 +6140,7 @@ pub enum CallSpeakEndedPayloadStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallSpeakEndedPayloadStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5678,6 +6153,7 @@ impl CallSpeakEndedPayloadStatus {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallSpeakEndedPayloadStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -5689,11 +6165,13 @@ impl From<&str> for CallSpeakEndedPayloadStatus {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallSpeakEndedPayloadStatus);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallSpeakEnded/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallSpeakEndedRecordType {
     /// `event`
@@ -5702,6 +6180,7 @@ pub enum CallSpeakEndedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallSpeakEndedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5712,6 +6191,7 @@ impl CallSpeakEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallSpeakEndedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -5721,11 +6201,13 @@ impl From<&str> for CallSpeakEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallSpeakEndedRecordType);
 
 /// Call Speak Started
 ///
 /// Spec: `#/components/schemas/CallSpeakStarted`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallSpeakStarted {
     /// The type of event being delivered.
@@ -5747,6 +6229,7 @@ pub struct CallSpeakStarted {
 /// Call Speak Started Event
 ///
 /// Spec: `#/components/schemas/CallSpeakStartedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallSpeakStartedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5756,6 +6239,7 @@ pub struct CallSpeakStartedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallSpeakStarted/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallSpeakStartedEventType {
     /// `call.speak.started`
@@ -5764,6 +6248,7 @@ pub enum CallSpeakStartedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallSpeakStartedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5774,6 +6259,7 @@ impl CallSpeakStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallSpeakStartedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -5783,9 +6269,11 @@ impl From<&str> for CallSpeakStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallSpeakStartedEventType);
 
 /// Spec: `#/components/schemas/CallSpeakStarted/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallSpeakStartedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -5808,6 +6296,7 @@ pub struct CallSpeakStartedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallSpeakStarted/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallSpeakStartedRecordType {
     /// `event`
@@ -5816,6 +6305,7 @@ pub enum CallSpeakStartedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallSpeakStartedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5826,6 +6316,7 @@ impl CallSpeakStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallSpeakStartedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -5835,11 +6326,13 @@ impl From<&str> for CallSpeakStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallSpeakStartedRecordType);
 
 /// Streaming Failed
 ///
 /// Spec: `#/components/schemas/CallStreamingFailed`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallStreamingFailed {
     /// The type of event being delivered.
@@ -5861,6 +6354,7 @@ pub struct CallStreamingFailed {
 /// Streaming Failed Event
 ///
 /// Spec: `#/components/schemas/CallStreamingFailedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallStreamingFailedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5870,6 +6364,7 @@ pub struct CallStreamingFailedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallStreamingFailed/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallStreamingFailedEventType {
     /// `streaming.failed`
@@ -5878,6 +6373,7 @@ pub enum CallStreamingFailedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallStreamingFailedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5888,6 +6384,7 @@ impl CallStreamingFailedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallStreamingFailedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -5897,9 +6394,11 @@ impl From<&str> for CallStreamingFailedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallStreamingFailedEventType);
 
 /// Spec: `#/components/schemas/CallStreamingFailed/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallStreamingFailedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -5934,6 +6433,7 @@ pub struct CallStreamingFailedPayload {
 /// Streaming parameters as they were originally given to the Call Control API.
 ///
 /// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallStreamingFailedPayloadStreamParams {
     /// The destination WebSocket address where the stream is going to be delivered.
@@ -5947,6 +6447,7 @@ pub struct CallStreamingFailedPayloadStreamParams {
 /// Specifies which track should be streamed.
 ///
 /// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params/properties/track`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallStreamingFailedPayloadStreamParamsTrack {
     /// `inbound_track`
@@ -5959,6 +6460,7 @@ pub enum CallStreamingFailedPayloadStreamParamsTrack {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallStreamingFailedPayloadStreamParamsTrack {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5971,6 +6473,7 @@ impl CallStreamingFailedPayloadStreamParamsTrack {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallStreamingFailedPayloadStreamParamsTrack {
     fn from(value: &str) -> Self {
         match value {
@@ -5982,11 +6485,13 @@ impl From<&str> for CallStreamingFailedPayloadStreamParamsTrack {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallStreamingFailedPayloadStreamParamsTrack);
 
 /// The type of stream connection the stream is performing.
 ///
 /// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallStreamingFailedPayloadStreamType {
     /// `websocket`
@@ -5997,6 +6502,7 @@ pub enum CallStreamingFailedPayloadStreamType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallStreamingFailedPayloadStreamType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6008,6 +6514,7 @@ impl CallStreamingFailedPayloadStreamType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallStreamingFailedPayloadStreamType {
     fn from(value: &str) -> Self {
         match value {
@@ -6018,11 +6525,13 @@ impl From<&str> for CallStreamingFailedPayloadStreamType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallStreamingFailedPayloadStreamType);
 
 /// Identifies the resource.
 ///
 /// Spec: `#/components/schemas/CallStreamingFailed/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallStreamingFailedRecordType {
     /// `event`
@@ -6031,6 +6540,7 @@ pub enum CallStreamingFailedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallStreamingFailedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6041,6 +6551,7 @@ impl CallStreamingFailedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallStreamingFailedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -6050,11 +6561,13 @@ impl From<&str> for CallStreamingFailedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallStreamingFailedRecordType);
 
 /// Streaming Started
 ///
 /// Spec: `#/components/schemas/CallStreamingStarted`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallStreamingStarted {
     /// The type of event being delivered.
@@ -6076,6 +6589,7 @@ pub struct CallStreamingStarted {
 /// Streaming Started Event
 ///
 /// Spec: `#/components/schemas/CallStreamingStartedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallStreamingStartedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6085,6 +6599,7 @@ pub struct CallStreamingStartedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallStreamingStarted/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallStreamingStartedEventType {
     /// `streaming.started`
@@ -6093,6 +6608,7 @@ pub enum CallStreamingStartedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallStreamingStartedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6103,6 +6619,7 @@ impl CallStreamingStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallStreamingStartedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -6112,9 +6629,11 @@ impl From<&str> for CallStreamingStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallStreamingStartedEventType);
 
 /// Spec: `#/components/schemas/CallStreamingStarted/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallStreamingStartedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -6140,6 +6659,7 @@ pub struct CallStreamingStartedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallStreamingStarted/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallStreamingStartedRecordType {
     /// `event`
@@ -6148,6 +6668,7 @@ pub enum CallStreamingStartedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallStreamingStartedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6158,6 +6679,7 @@ impl CallStreamingStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallStreamingStartedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -6167,11 +6689,13 @@ impl From<&str> for CallStreamingStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallStreamingStartedRecordType);
 
 /// Streaming Stopped
 ///
 /// Spec: `#/components/schemas/CallStreamingStopped`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallStreamingStopped {
     /// The type of event being delivered.
@@ -6193,6 +6717,7 @@ pub struct CallStreamingStopped {
 /// Streaming Stopped Event
 ///
 /// Spec: `#/components/schemas/CallStreamingStoppedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallStreamingStoppedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6202,6 +6727,7 @@ pub struct CallStreamingStoppedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallStreamingStopped/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallStreamingStoppedEventType {
     /// `streaming.stopped`
@@ -6210,6 +6736,7 @@ pub enum CallStreamingStoppedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallStreamingStoppedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6220,6 +6747,7 @@ impl CallStreamingStoppedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallStreamingStoppedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -6229,9 +6757,11 @@ impl From<&str> for CallStreamingStoppedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallStreamingStoppedEventType);
 
 /// Spec: `#/components/schemas/CallStreamingStopped/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallStreamingStoppedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -6257,6 +6787,7 @@ pub struct CallStreamingStoppedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallStreamingStopped/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallStreamingStoppedRecordType {
     /// `event`
@@ -6265,6 +6796,7 @@ pub enum CallStreamingStoppedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl CallStreamingStoppedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6275,6 +6807,7 @@ impl CallStreamingStoppedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for CallStreamingStoppedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -6284,6 +6817,7 @@ impl From<&str> for CallStreamingStoppedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallStreamingStoppedRecordType);
 
 /// Spec: `#/components/schemas/CallbackWebhookMeta`
@@ -6300,6 +6834,7 @@ pub struct CallbackWebhookMeta {
 /// CampaignSharingStatus
 ///
 /// Spec: `#/components/schemas/CampaignSharingStatus`
+#[cfg(feature = "10dlc")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CampaignSharingStatus {
     /// Downstreamcnpid
@@ -6327,6 +6862,7 @@ pub struct CampaignSharingStatus {
 /// Campaign Status Update Event
 ///
 /// Spec: `#/components/schemas/CampaignStatusUpdateEvent`
+#[cfg(feature = "10dlc")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CampaignStatusUpdateEvent {
     /// Brand ID associated with the campaign.
@@ -6405,6 +6941,7 @@ crate::codec::string_enum!(CheckAvailabilityToolType);
 /// An enumeration.
 ///
 /// Spec: `#/components/schemas/CloudflareSyncStatus`
+#[cfg(feature = "account")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CloudflareSyncStatus {
     /// `pending`
@@ -6415,6 +6952,7 @@ pub enum CloudflareSyncStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "account")]
 impl CloudflareSyncStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6426,6 +6964,7 @@ impl CloudflareSyncStatus {
     }
 }
 
+#[cfg(feature = "account")]
 impl From<&str> for CloudflareSyncStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -6436,11 +6975,13 @@ impl From<&str> for CloudflareSyncStatus {
     }
 }
 
+#[cfg(feature = "account")]
 crate::codec::string_enum!(CloudflareSyncStatus);
 
 /// The CNAM listing settings for a phone number.
 ///
 /// Spec: `#/components/schemas/CnamListing`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CnamListing {
     /// The CNAM listing details for this number. Must be alphanumeric characters or spaces with a maximum length of 15. Requires cnam_listing_enabled to also be set to true.
@@ -6454,6 +6995,7 @@ pub struct CnamListing {
 /// Conference Created
 ///
 /// Spec: `#/components/schemas/ConferenceCreated`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceCreated {
     /// The type of event being delivered.
@@ -6472,6 +7014,7 @@ pub struct ConferenceCreated {
 /// Conference Created Event
 ///
 /// Spec: `#/components/schemas/ConferenceCreatedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceCreatedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6481,6 +7024,7 @@ pub struct ConferenceCreatedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/ConferenceCreated/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceCreatedEventType {
     /// `conference.created`
@@ -6489,6 +7033,7 @@ pub enum ConferenceCreatedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceCreatedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6499,6 +7044,7 @@ impl ConferenceCreatedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceCreatedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -6508,9 +7054,11 @@ impl From<&str> for ConferenceCreatedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceCreatedEventType);
 
 /// Spec: `#/components/schemas/ConferenceCreated/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceCreatedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -6539,6 +7087,7 @@ pub struct ConferenceCreatedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceCreated/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceCreatedRecordType {
     /// `event`
@@ -6547,6 +7096,7 @@ pub enum ConferenceCreatedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceCreatedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6557,6 +7107,7 @@ impl ConferenceCreatedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceCreatedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -6566,11 +7117,13 @@ impl From<&str> for ConferenceCreatedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceCreatedRecordType);
 
 /// Conference Ended
 ///
 /// Spec: `#/components/schemas/ConferenceEnded`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceEnded {
     /// The type of event being delivered.
@@ -6589,6 +7142,7 @@ pub struct ConferenceEnded {
 /// Conference Ended Event
 ///
 /// Spec: `#/components/schemas/ConferenceEndedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceEndedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6598,6 +7152,7 @@ pub struct ConferenceEndedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/ConferenceEnded/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceEndedEventType {
     /// `conference.ended`
@@ -6606,6 +7161,7 @@ pub enum ConferenceEndedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceEndedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6616,6 +7172,7 @@ impl ConferenceEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceEndedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -6625,9 +7182,11 @@ impl From<&str> for ConferenceEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceEndedEventType);
 
 /// Spec: `#/components/schemas/ConferenceEnded/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceEndedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -6659,6 +7218,7 @@ pub struct ConferenceEndedPayload {
 /// Reason the conference ended.
 ///
 /// Spec: `#/components/schemas/ConferenceEnded/properties/payload/properties/reason`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceEndedPayloadReason {
     /// `all_left`
@@ -6671,6 +7231,7 @@ pub enum ConferenceEndedPayloadReason {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceEndedPayloadReason {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6683,6 +7244,7 @@ impl ConferenceEndedPayloadReason {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceEndedPayloadReason {
     fn from(value: &str) -> Self {
         match value {
@@ -6694,11 +7256,13 @@ impl From<&str> for ConferenceEndedPayloadReason {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceEndedPayloadReason);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceEnded/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceEndedRecordType {
     /// `event`
@@ -6707,6 +7271,7 @@ pub enum ConferenceEndedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceEndedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6717,6 +7282,7 @@ impl ConferenceEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceEndedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -6726,11 +7292,13 @@ impl From<&str> for ConferenceEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceEndedRecordType);
 
 /// Conference Floor Changed
 ///
 /// Spec: `#/components/schemas/ConferenceFloorChangedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceFloorChangedEvent {
     /// The type of event being delivered.
@@ -6749,6 +7317,7 @@ pub struct ConferenceFloorChangedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceFloorChangedEventEventType {
     /// `conference.floor.changed`
@@ -6757,6 +7326,7 @@ pub enum ConferenceFloorChangedEventEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceFloorChangedEventEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6767,6 +7337,7 @@ impl ConferenceFloorChangedEventEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceFloorChangedEventEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -6776,9 +7347,11 @@ impl From<&str> for ConferenceFloorChangedEventEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceFloorChangedEventEventType);
 
 /// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceFloorChangedEventPayload {
     /// Call Control ID of the new speaker.
@@ -6807,6 +7380,7 @@ pub struct ConferenceFloorChangedEventPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceFloorChangedEventRecordType {
     /// `event`
@@ -6815,6 +7389,7 @@ pub enum ConferenceFloorChangedEventRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceFloorChangedEventRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6825,6 +7400,7 @@ impl ConferenceFloorChangedEventRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceFloorChangedEventRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -6834,11 +7410,13 @@ impl From<&str> for ConferenceFloorChangedEventRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceFloorChangedEventRecordType);
 
 /// Conference Participant Joined
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantJoined`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantJoined {
     /// The type of event being delivered.
@@ -6860,6 +7438,7 @@ pub struct ConferenceParticipantJoined {
 /// Conference Participant Joined Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantJoinedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantJoinedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6869,6 +7448,7 @@ pub struct ConferenceParticipantJoinedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceParticipantJoinedEventType {
     /// `conference.participant.joined`
@@ -6877,6 +7457,7 @@ pub enum ConferenceParticipantJoinedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceParticipantJoinedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6887,6 +7468,7 @@ impl ConferenceParticipantJoinedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceParticipantJoinedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -6896,9 +7478,11 @@ impl From<&str> for ConferenceParticipantJoinedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceParticipantJoinedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantJoinedPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -6924,6 +7508,7 @@ pub struct ConferenceParticipantJoinedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceParticipantJoinedRecordType {
     /// `event`
@@ -6932,6 +7517,7 @@ pub enum ConferenceParticipantJoinedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceParticipantJoinedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6942,6 +7528,7 @@ impl ConferenceParticipantJoinedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceParticipantJoinedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -6951,11 +7538,13 @@ impl From<&str> for ConferenceParticipantJoinedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceParticipantJoinedRecordType);
 
 /// Conference Participant Left
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantLeft`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantLeft {
     /// The type of event being delivered.
@@ -6977,6 +7566,7 @@ pub struct ConferenceParticipantLeft {
 /// Conference Participant Left Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantLeftEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantLeftEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6986,6 +7576,7 @@ pub struct ConferenceParticipantLeftEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceParticipantLeftEventType {
     /// `conference.participant.left`
@@ -6994,6 +7585,7 @@ pub enum ConferenceParticipantLeftEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceParticipantLeftEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7004,6 +7596,7 @@ impl ConferenceParticipantLeftEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceParticipantLeftEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -7013,9 +7606,11 @@ impl From<&str> for ConferenceParticipantLeftEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceParticipantLeftEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantLeftPayload {
     /// Call ID used to issue commands via Call Control API.
@@ -7041,6 +7636,7 @@ pub struct ConferenceParticipantLeftPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceParticipantLeftRecordType {
     /// `event`
@@ -7049,6 +7645,7 @@ pub enum ConferenceParticipantLeftRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceParticipantLeftRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7059,6 +7656,7 @@ impl ConferenceParticipantLeftRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceParticipantLeftRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -7068,11 +7666,13 @@ impl From<&str> for ConferenceParticipantLeftRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceParticipantLeftRecordType);
 
 /// Conference Participant Playback Ended
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantPlaybackEnded {
     /// The type of event being delivered.
@@ -7091,6 +7691,7 @@ pub struct ConferenceParticipantPlaybackEnded {
 /// Conference Participant Playback Ended Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackEndedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantPlaybackEndedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7100,6 +7701,7 @@ pub struct ConferenceParticipantPlaybackEndedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceParticipantPlaybackEndedEventType {
     /// `conference.participant.playback.ended`
@@ -7108,6 +7710,7 @@ pub enum ConferenceParticipantPlaybackEndedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceParticipantPlaybackEndedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7120,6 +7723,7 @@ impl ConferenceParticipantPlaybackEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceParticipantPlaybackEndedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -7131,9 +7735,11 @@ impl From<&str> for ConferenceParticipantPlaybackEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceParticipantPlaybackEndedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantPlaybackEndedPayload {
     /// Participant's call ID used to issue commands via Call Control API.
@@ -7171,6 +7777,7 @@ pub struct ConferenceParticipantPlaybackEndedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceParticipantPlaybackEndedRecordType {
     /// `event`
@@ -7179,6 +7786,7 @@ pub enum ConferenceParticipantPlaybackEndedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceParticipantPlaybackEndedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7189,6 +7797,7 @@ impl ConferenceParticipantPlaybackEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceParticipantPlaybackEndedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -7198,11 +7807,13 @@ impl From<&str> for ConferenceParticipantPlaybackEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceParticipantPlaybackEndedRecordType);
 
 /// Conference Participant Playback Started
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantPlaybackStarted {
     /// The type of event being delivered.
@@ -7221,6 +7832,7 @@ pub struct ConferenceParticipantPlaybackStarted {
 /// Conference Participant Playback Started Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackStartedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantPlaybackStartedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7230,6 +7842,7 @@ pub struct ConferenceParticipantPlaybackStartedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceParticipantPlaybackStartedEventType {
     /// `conference.participant.playback.started`
@@ -7238,6 +7851,7 @@ pub enum ConferenceParticipantPlaybackStartedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceParticipantPlaybackStartedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7250,6 +7864,7 @@ impl ConferenceParticipantPlaybackStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceParticipantPlaybackStartedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -7261,9 +7876,11 @@ impl From<&str> for ConferenceParticipantPlaybackStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceParticipantPlaybackStartedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantPlaybackStartedPayload {
     /// Participant's call ID used to issue commands via Call Control API.
@@ -7301,6 +7918,7 @@ pub struct ConferenceParticipantPlaybackStartedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceParticipantPlaybackStartedRecordType {
     /// `event`
@@ -7309,6 +7927,7 @@ pub enum ConferenceParticipantPlaybackStartedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceParticipantPlaybackStartedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7319,6 +7938,7 @@ impl ConferenceParticipantPlaybackStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceParticipantPlaybackStartedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -7328,11 +7948,13 @@ impl From<&str> for ConferenceParticipantPlaybackStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceParticipantPlaybackStartedRecordType);
 
 /// Conference Participant Speak Ended
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantSpeakEnded {
     /// The type of event being delivered.
@@ -7351,6 +7973,7 @@ pub struct ConferenceParticipantSpeakEnded {
 /// Conference Participant Speak Ended Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakEndedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantSpeakEndedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7360,6 +7983,7 @@ pub struct ConferenceParticipantSpeakEndedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceParticipantSpeakEndedEventType {
     /// `conference.participant.speak.ended`
@@ -7368,6 +7992,7 @@ pub enum ConferenceParticipantSpeakEndedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceParticipantSpeakEndedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7378,6 +8003,7 @@ impl ConferenceParticipantSpeakEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceParticipantSpeakEndedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -7387,9 +8013,11 @@ impl From<&str> for ConferenceParticipantSpeakEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceParticipantSpeakEndedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantSpeakEndedPayload {
     /// Participant's call ID used to issue commands via Call Control API.
@@ -7421,6 +8049,7 @@ pub struct ConferenceParticipantSpeakEndedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceParticipantSpeakEndedRecordType {
     /// `event`
@@ -7429,6 +8058,7 @@ pub enum ConferenceParticipantSpeakEndedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceParticipantSpeakEndedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7439,6 +8069,7 @@ impl ConferenceParticipantSpeakEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceParticipantSpeakEndedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -7448,11 +8079,13 @@ impl From<&str> for ConferenceParticipantSpeakEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceParticipantSpeakEndedRecordType);
 
 /// Conference Participant Speak Started
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantSpeakStarted {
     /// The type of event being delivered.
@@ -7471,6 +8104,7 @@ pub struct ConferenceParticipantSpeakStarted {
 /// Conference Participant Speak Started Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakStartedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantSpeakStartedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7480,6 +8114,7 @@ pub struct ConferenceParticipantSpeakStartedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceParticipantSpeakStartedEventType {
     /// `conference.participant.speak.started`
@@ -7488,6 +8123,7 @@ pub enum ConferenceParticipantSpeakStartedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceParticipantSpeakStartedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7500,6 +8136,7 @@ impl ConferenceParticipantSpeakStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceParticipantSpeakStartedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -7511,9 +8148,11 @@ impl From<&str> for ConferenceParticipantSpeakStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceParticipantSpeakStartedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantSpeakStartedPayload {
     /// Participant's call ID used to issue commands via Call Control API.
@@ -7545,6 +8184,7 @@ pub struct ConferenceParticipantSpeakStartedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceParticipantSpeakStartedRecordType {
     /// `event`
@@ -7553,6 +8193,7 @@ pub enum ConferenceParticipantSpeakStartedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceParticipantSpeakStartedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7563,6 +8204,7 @@ impl ConferenceParticipantSpeakStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceParticipantSpeakStartedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -7572,11 +8214,13 @@ impl From<&str> for ConferenceParticipantSpeakStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceParticipantSpeakStartedRecordType);
 
 /// Conference Playback Ended
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackEnded`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferencePlaybackEnded {
     /// The type of event being delivered.
@@ -7595,6 +8239,7 @@ pub struct ConferencePlaybackEnded {
 /// Conference Playback Ended Event
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackEndedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferencePlaybackEndedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7604,6 +8249,7 @@ pub struct ConferencePlaybackEndedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferencePlaybackEndedEventType {
     /// `conference.playback.ended`
@@ -7612,6 +8258,7 @@ pub enum ConferencePlaybackEndedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferencePlaybackEndedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7622,6 +8269,7 @@ impl ConferencePlaybackEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferencePlaybackEndedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -7631,9 +8279,11 @@ impl From<&str> for ConferencePlaybackEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferencePlaybackEndedEventType);
 
 /// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferencePlaybackEndedPayload {
     /// ID of the conference the text was spoken in.
@@ -7659,6 +8309,7 @@ pub struct ConferencePlaybackEndedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferencePlaybackEndedRecordType {
     /// `event`
@@ -7667,6 +8318,7 @@ pub enum ConferencePlaybackEndedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferencePlaybackEndedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7677,6 +8329,7 @@ impl ConferencePlaybackEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferencePlaybackEndedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -7686,11 +8339,13 @@ impl From<&str> for ConferencePlaybackEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferencePlaybackEndedRecordType);
 
 /// Conference Playback Started
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackStarted`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferencePlaybackStarted {
     /// The type of event being delivered.
@@ -7709,6 +8364,7 @@ pub struct ConferencePlaybackStarted {
 /// Conference Playback Started Event
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackStartedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferencePlaybackStartedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7718,6 +8374,7 @@ pub struct ConferencePlaybackStartedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferencePlaybackStartedEventType {
     /// `conference.playback.started`
@@ -7726,6 +8383,7 @@ pub enum ConferencePlaybackStartedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferencePlaybackStartedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7736,6 +8394,7 @@ impl ConferencePlaybackStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferencePlaybackStartedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -7745,9 +8404,11 @@ impl From<&str> for ConferencePlaybackStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferencePlaybackStartedEventType);
 
 /// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferencePlaybackStartedPayload {
     /// ID of the conference the text was spoken in.
@@ -7773,6 +8434,7 @@ pub struct ConferencePlaybackStartedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferencePlaybackStartedRecordType {
     /// `event`
@@ -7781,6 +8443,7 @@ pub enum ConferencePlaybackStartedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferencePlaybackStartedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7791,6 +8454,7 @@ impl ConferencePlaybackStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferencePlaybackStartedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -7800,11 +8464,13 @@ impl From<&str> for ConferencePlaybackStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferencePlaybackStartedRecordType);
 
 /// Conference Recording Saved
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceRecordingSaved {
     /// The type of event being delivered.
@@ -7823,6 +8489,7 @@ pub struct ConferenceRecordingSaved {
 /// Conference Recording Saved Event
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSavedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceRecordingSavedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7832,6 +8499,7 @@ pub struct ConferenceRecordingSavedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceRecordingSavedEventType {
     /// `conference.recording.saved`
@@ -7840,6 +8508,7 @@ pub enum ConferenceRecordingSavedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceRecordingSavedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7850,6 +8519,7 @@ impl ConferenceRecordingSavedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceRecordingSavedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -7859,9 +8529,11 @@ impl From<&str> for ConferenceRecordingSavedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceRecordingSavedEventType);
 
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceRecordingSavedPayload {
     /// Participant's call ID used to issue commands via Call Control API.
@@ -7907,6 +8579,7 @@ pub struct ConferenceRecordingSavedPayload {
 /// Whether recording was recorded in `single` or `dual` channel.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/channels`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceRecordingSavedPayloadChannels {
     /// `single`
@@ -7917,6 +8590,7 @@ pub enum ConferenceRecordingSavedPayloadChannels {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceRecordingSavedPayloadChannels {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7928,6 +8602,7 @@ impl ConferenceRecordingSavedPayloadChannels {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceRecordingSavedPayloadChannels {
     fn from(value: &str) -> Self {
         match value {
@@ -7938,11 +8613,13 @@ impl From<&str> for ConferenceRecordingSavedPayloadChannels {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceRecordingSavedPayloadChannels);
 
 /// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/format`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceRecordingSavedPayloadFormat {
     /// `wav`
@@ -7953,6 +8630,7 @@ pub enum ConferenceRecordingSavedPayloadFormat {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceRecordingSavedPayloadFormat {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7964,6 +8642,7 @@ impl ConferenceRecordingSavedPayloadFormat {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceRecordingSavedPayloadFormat {
     fn from(value: &str) -> Self {
         match value {
@@ -7974,11 +8653,13 @@ impl From<&str> for ConferenceRecordingSavedPayloadFormat {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceRecordingSavedPayloadFormat);
 
 /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/public_recording_urls`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceRecordingSavedPayloadPublicRecordingUrls {
     /// Recording URL in requested `mp3` format.
@@ -8000,6 +8681,7 @@ pub struct ConferenceRecordingSavedPayloadPublicRecordingUrls {
 /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/recording_urls`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceRecordingSavedPayloadRecordingUrls {
     /// Recording URL in requested `mp3` format.
@@ -8021,6 +8703,7 @@ pub struct ConferenceRecordingSavedPayloadRecordingUrls {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceRecordingSavedRecordType {
     /// `event`
@@ -8029,6 +8712,7 @@ pub enum ConferenceRecordingSavedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceRecordingSavedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -8039,6 +8723,7 @@ impl ConferenceRecordingSavedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceRecordingSavedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -8048,11 +8733,13 @@ impl From<&str> for ConferenceRecordingSavedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceRecordingSavedRecordType);
 
 /// Conference Speak Ended
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakEnded`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceSpeakEnded {
     /// The type of event being delivered.
@@ -8071,6 +8758,7 @@ pub struct ConferenceSpeakEnded {
 /// Conference Speak Ended Event
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakEndedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceSpeakEndedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8080,6 +8768,7 @@ pub struct ConferenceSpeakEndedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceSpeakEndedEventType {
     /// `conference.speak.ended`
@@ -8088,6 +8777,7 @@ pub enum ConferenceSpeakEndedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceSpeakEndedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -8098,6 +8788,7 @@ impl ConferenceSpeakEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceSpeakEndedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -8107,9 +8798,11 @@ impl From<&str> for ConferenceSpeakEndedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceSpeakEndedEventType);
 
 /// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceSpeakEndedPayload {
     /// ID of the conference the text was spoken in.
@@ -8129,6 +8822,7 @@ pub struct ConferenceSpeakEndedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceSpeakEndedRecordType {
     /// `event`
@@ -8137,6 +8831,7 @@ pub enum ConferenceSpeakEndedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceSpeakEndedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -8147,6 +8842,7 @@ impl ConferenceSpeakEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceSpeakEndedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -8156,11 +8852,13 @@ impl From<&str> for ConferenceSpeakEndedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceSpeakEndedRecordType);
 
 /// Conference Speak Started
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakStarted`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceSpeakStarted {
     /// The type of event being delivered.
@@ -8179,6 +8877,7 @@ pub struct ConferenceSpeakStarted {
 /// Conference Speak Started Event
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakStartedEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceSpeakStartedEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8188,6 +8887,7 @@ pub struct ConferenceSpeakStartedEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceSpeakStartedEventType {
     /// `conference.speak.started`
@@ -8196,6 +8896,7 @@ pub enum ConferenceSpeakStartedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceSpeakStartedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -8206,6 +8907,7 @@ impl ConferenceSpeakStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceSpeakStartedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -8215,9 +8917,11 @@ impl From<&str> for ConferenceSpeakStartedEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceSpeakStartedEventType);
 
 /// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceSpeakStartedPayload {
     /// ID of the conference the text was spoken in.
@@ -8237,6 +8941,7 @@ pub struct ConferenceSpeakStartedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceSpeakStartedRecordType {
     /// `event`
@@ -8245,6 +8950,7 @@ pub enum ConferenceSpeakStartedRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl ConferenceSpeakStartedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -8255,6 +8961,7 @@ impl ConferenceSpeakStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for ConferenceSpeakStartedRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -8264,31 +8971,37 @@ impl From<&str> for ConferenceSpeakStartedRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(ConferenceSpeakStartedRecordType);
 
 /// Specifies whether the connection can be used.
 ///
 /// Spec: `#/components/schemas/ConnectionActive`
+#[cfg(any(feature = "connections", feature = "fax", feature = "voice"))]
 pub type ConnectionActive = bool;
 
 /// The uuid of the push credential for Android
 ///
 /// Spec: `#/components/schemas/ConnectionAndroidPushCredentialId`
+#[cfg(feature = "connections")]
 pub type ConnectionAndroidPushCredentialId = String;
 
 /// The uuid of the push credential for Ios
 ///
 /// Spec: `#/components/schemas/ConnectionIosPushCredentialId`
+#[cfg(feature = "connections")]
 pub type ConnectionIosPushCredentialId = String;
 
 /// A user-assigned name to help manage the connection.
 ///
 /// Spec: `#/components/schemas/ConnectionName`
+#[cfg(feature = "connections")]
 pub type ConnectionName = String;
 
 /// Connection RTCP Settings
 ///
 /// Spec: `#/components/schemas/ConnectionRtcpSettings`
+#[cfg(feature = "connections")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionRtcpSettings {
     /// BETA - Enable the capture and storage of RTCP messages to create QoS reports on the Telnyx Mission Control Portal.
@@ -8305,6 +9018,7 @@ pub struct ConnectionRtcpSettings {
 /// RTCP port by default is rtp+1, it can also be set to rtcp-mux
 ///
 /// Spec: `#/components/schemas/ConnectionRtcpSettings/properties/port`
+#[cfg(feature = "connections")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConnectionRtcpSettingsPort {
     /// `rtcp-mux`
@@ -8315,6 +9029,7 @@ pub enum ConnectionRtcpSettingsPort {
     Unknown(String),
 }
 
+#[cfg(feature = "connections")]
 impl ConnectionRtcpSettingsPort {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -8326,6 +9041,7 @@ impl ConnectionRtcpSettingsPort {
     }
 }
 
+#[cfg(feature = "connections")]
 impl From<&str> for ConnectionRtcpSettingsPort {
     fn from(value: &str) -> Self {
         match value {
@@ -8336,14 +9052,17 @@ impl From<&str> for ConnectionRtcpSettingsPort {
     }
 }
 
+#[cfg(feature = "connections")]
 crate::codec::string_enum!(ConnectionRtcpSettingsPort);
 
 /// The two-character (ISO 3166-1 alpha-2) country code of the address.
 ///
 /// Spec: `#/components/schemas/country_code`
+#[cfg(feature = "regulatory")]
 pub type CountryCode = String;
 
 /// Spec: `#/paths/~1documents/post/requestBody/content/multipart~1form-data/schema`
+#[cfg(feature = "regulatory")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateDocumentBodyMultipart {
     /// Optional reference string for customer tracking.
@@ -8354,6 +9073,7 @@ pub struct CreateDocumentBodyMultipart {
     pub file: Option<crate::UploadFile>,
 }
 
+#[cfg(feature = "regulatory")]
 impl CreateDocumentBodyMultipart {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -8368,9 +9088,11 @@ impl CreateDocumentBodyMultipart {
 /// ISO 8601 formatted date-time indicating when the resource was created.
 ///
 /// Spec: `#/components/schemas/CreatedAt`
+#[cfg(any(feature = "connections", feature = "voice", feature = "wireless"))]
 pub type CreatedAt = String;
 
 /// Spec: `#/components/schemas/Cursor`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Cursor {
     /// Opaque identifier of next page.
@@ -8384,6 +9106,7 @@ pub struct Cursor {
 /// Cursor Pagination Meta
 ///
 /// Spec: `#/components/schemas/CursorPaginationMeta`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CursorPaginationMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8401,6 +9124,7 @@ pub struct CursorPaginationMeta {
 /// A customer reference string for customer look ups.
 ///
 /// Spec: `#/components/schemas/customer_reference`
+#[cfg(feature = "regulatory")]
 pub type CustomerReference = String;
 
 /// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent`
@@ -8560,6 +9284,7 @@ crate::codec::string_enum!(CustomerServiceRecordStatusChangedEventRecordType);
 pub type DeleteObjectsResponse = serde_json::Map<String, serde_json::Value>;
 
 /// Spec: `#/components/schemas/DocReqsRequirementType`
+#[cfg(feature = "regulatory")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DocReqsRequirementType {
     /// Specifies objective criteria for acceptance
@@ -8595,6 +9320,7 @@ pub struct DocReqsRequirementType {
 /// Specifies objective criteria for acceptance
 ///
 /// Spec: `#/components/schemas/DocReqsRequirementType/properties/acceptance_criteria`
+#[cfg(feature = "regulatory")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DocReqsRequirementTypeAcceptanceCriteria {
     /// Specifies the allowed characters as a string
@@ -8626,6 +9352,7 @@ pub struct DocReqsRequirementTypeAcceptanceCriteria {
 /// Defines the type of this requirement type
 ///
 /// Spec: `#/components/schemas/DocReqsRequirementType/properties/type`
+#[cfg(feature = "regulatory")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DocReqsRequirementTypeType {
     /// `document`
@@ -8638,6 +9365,7 @@ pub enum DocReqsRequirementTypeType {
     Unknown(String),
 }
 
+#[cfg(feature = "regulatory")]
 impl DocReqsRequirementTypeType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -8650,6 +9378,7 @@ impl DocReqsRequirementTypeType {
     }
 }
 
+#[cfg(feature = "regulatory")]
 impl From<&str> for DocReqsRequirementTypeType {
     fn from(value: &str) -> Self {
         match value {
@@ -8661,6 +9390,7 @@ impl From<&str> for DocReqsRequirementTypeType {
     }
 }
 
+#[cfg(feature = "regulatory")]
 crate::codec::string_enum!(DocReqsRequirementTypeType);
 
 /// Spec: `#/components/schemas/DocServiceRecord`
@@ -8683,6 +9413,7 @@ pub struct DocServiceRecord {
 /// DTMFTool
 ///
 /// Spec: `#/components/schemas/DTMFTool`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DtmfTool {
     pub send_dtmf: serde_json::Map<String, serde_json::Value>,
@@ -8691,6 +9422,7 @@ pub struct DtmfTool {
 }
 
 /// Spec: `#/components/schemas/DTMFTool/properties/type`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DtmfToolType {
     /// `send_dtmf`
@@ -8699,6 +9431,7 @@ pub enum DtmfToolType {
     Unknown(String),
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl DtmfToolType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -8709,6 +9442,7 @@ impl DtmfToolType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl From<&str> for DtmfToolType {
     fn from(value: &str) -> Self {
         match value {
@@ -8718,11 +9452,13 @@ impl From<&str> for DtmfToolType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 crate::codec::string_enum!(DtmfToolType);
 
 /// Sets the type of DTMF digits sent from Telnyx to this Connection. Note that DTMF digits sent to Telnyx will be accepted in all formats.
 ///
 /// Spec: `#/components/schemas/DtmfType`
+#[cfg(any(feature = "connections", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DtmfType {
     /// `RFC 2833`
@@ -8735,6 +9471,7 @@ pub enum DtmfType {
     Unknown(String),
 }
 
+#[cfg(any(feature = "connections", feature = "voice"))]
 impl DtmfType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -8747,6 +9484,7 @@ impl DtmfType {
     }
 }
 
+#[cfg(any(feature = "connections", feature = "voice"))]
 impl From<&str> for DtmfType {
     fn from(value: &str) -> Self {
         match value {
@@ -8758,11 +9496,13 @@ impl From<&str> for DtmfType {
     }
 }
 
+#[cfg(any(feature = "connections", feature = "voice"))]
 crate::codec::string_enum!(DtmfType);
 
 /// ElevenLabs Voice Settings
 ///
 /// Spec: `#/components/schemas/ElevenLabsVoiceSettings`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ElevenLabsVoiceSettings {
     /// The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your ElevenLabs API key. Warning: Free plans are unlikely to work with this integration.
@@ -8773,6 +9513,7 @@ pub struct ElevenLabsVoiceSettings {
 /// If `telephony` is enabled, the assistant will be able to make and receive calls. If `messaging` is enabled, the assistant will be able to send and receive messages.
 ///
 /// Spec: `#/components/schemas/EnabledFeatures`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnabledFeatures {
     /// `telephony`
@@ -8783,6 +9524,7 @@ pub enum EnabledFeatures {
     Unknown(String),
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl EnabledFeatures {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -8794,6 +9536,7 @@ impl EnabledFeatures {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl From<&str> for EnabledFeatures {
     fn from(value: &str) -> Self {
         match value {
@@ -8804,11 +9547,13 @@ impl From<&str> for EnabledFeatures {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 crate::codec::string_enum!(EnabledFeatures);
 
 /// Enable use of SRTP for encryption. Cannot be set if the transport_portocol is TLS.
 ///
 /// Spec: `#/components/schemas/EncryptedMedia`
+#[cfg(feature = "connections")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EncryptedMedia {
     /// `SRTP`
@@ -8817,6 +9562,7 @@ pub enum EncryptedMedia {
     Unknown(String),
 }
 
+#[cfg(feature = "connections")]
 impl EncryptedMedia {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -8827,6 +9573,7 @@ impl EncryptedMedia {
     }
 }
 
+#[cfg(feature = "connections")]
 impl From<&str> for EncryptedMedia {
     fn from(value: &str) -> Self {
         match value {
@@ -8836,6 +9583,7 @@ impl From<&str> for EncryptedMedia {
     }
 }
 
+#[cfg(feature = "connections")]
 crate::codec::string_enum!(EncryptedMedia);
 
 /// Spec: `#/components/schemas/Error`
@@ -8926,6 +9674,7 @@ pub struct Errors {
 /// Additional street address information about the address such as, but not limited to, unit number or apartment number.
 ///
 /// Spec: `#/components/schemas/extended_address`
+#[cfg(feature = "regulatory")]
 pub type ExtendedAddress = String;
 
 /// FailClusteringProcessRequest
@@ -8937,6 +9686,7 @@ pub struct FailClusteringProcessRequest {
 }
 
 /// Spec: `#/components/schemas/FaxDelivered`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FaxDelivered {
     /// The type of event being delivered.
@@ -8953,6 +9703,7 @@ pub struct FaxDelivered {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/FaxDelivered/properties/event_type`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FaxDeliveredEventType {
     /// `fax.delivered`
@@ -8961,6 +9712,7 @@ pub enum FaxDeliveredEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "fax")]
 impl FaxDeliveredEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -8971,6 +9723,7 @@ impl FaxDeliveredEventType {
     }
 }
 
+#[cfg(feature = "fax")]
 impl From<&str> for FaxDeliveredEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -8980,9 +9733,11 @@ impl From<&str> for FaxDeliveredEventType {
     }
 }
 
+#[cfg(feature = "fax")]
 crate::codec::string_enum!(FaxDeliveredEventType);
 
 /// Spec: `#/components/schemas/FaxDelivered/properties/payload`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FaxDeliveredPayload {
     /// The duration of the call in seconds.
@@ -9018,6 +9773,7 @@ pub struct FaxDeliveredPayload {
 /// The status of the fax.
 ///
 /// Spec: `#/components/schemas/FaxDelivered/properties/payload/properties/status`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FaxDeliveredPayloadStatus {
     /// `delivered`
@@ -9026,6 +9782,7 @@ pub enum FaxDeliveredPayloadStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "fax")]
 impl FaxDeliveredPayloadStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -9036,6 +9793,7 @@ impl FaxDeliveredPayloadStatus {
     }
 }
 
+#[cfg(feature = "fax")]
 impl From<&str> for FaxDeliveredPayloadStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -9045,9 +9803,11 @@ impl From<&str> for FaxDeliveredPayloadStatus {
     }
 }
 
+#[cfg(feature = "fax")]
 crate::codec::string_enum!(FaxDeliveredPayloadStatus);
 
 /// Spec: `#/components/schemas/FaxFailed`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FaxFailed {
     /// The type of event being delivered.
@@ -9064,6 +9824,7 @@ pub struct FaxFailed {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/FaxFailed/properties/event_type`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FaxFailedEventType {
     /// `fax.failed`
@@ -9072,6 +9833,7 @@ pub enum FaxFailedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "fax")]
 impl FaxFailedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -9082,6 +9844,7 @@ impl FaxFailedEventType {
     }
 }
 
+#[cfg(feature = "fax")]
 impl From<&str> for FaxFailedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -9091,9 +9854,11 @@ impl From<&str> for FaxFailedEventType {
     }
 }
 
+#[cfg(feature = "fax")]
 crate::codec::string_enum!(FaxFailedEventType);
 
 /// Spec: `#/components/schemas/FaxFailed/properties/payload`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FaxFailedPayload {
     /// State received from a command.
@@ -9126,6 +9891,7 @@ pub struct FaxFailedPayload {
 /// Cause of the sending failure
 ///
 /// Spec: `#/components/schemas/FaxFailed/properties/payload/properties/failure_reason`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FaxFailedPayloadFailureReason {
     /// `rejected`
@@ -9134,6 +9900,7 @@ pub enum FaxFailedPayloadFailureReason {
     Unknown(String),
 }
 
+#[cfg(feature = "fax")]
 impl FaxFailedPayloadFailureReason {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -9144,6 +9911,7 @@ impl FaxFailedPayloadFailureReason {
     }
 }
 
+#[cfg(feature = "fax")]
 impl From<&str> for FaxFailedPayloadFailureReason {
     fn from(value: &str) -> Self {
         match value {
@@ -9153,11 +9921,13 @@ impl From<&str> for FaxFailedPayloadFailureReason {
     }
 }
 
+#[cfg(feature = "fax")]
 crate::codec::string_enum!(FaxFailedPayloadFailureReason);
 
 /// The status of the fax.
 ///
 /// Spec: `#/components/schemas/FaxFailed/properties/payload/properties/status`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FaxFailedPayloadStatus {
     /// `failed`
@@ -9166,6 +9936,7 @@ pub enum FaxFailedPayloadStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "fax")]
 impl FaxFailedPayloadStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -9176,6 +9947,7 @@ impl FaxFailedPayloadStatus {
     }
 }
 
+#[cfg(feature = "fax")]
 impl From<&str> for FaxFailedPayloadStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -9185,14 +9957,17 @@ impl From<&str> for FaxFailedPayloadStatus {
     }
 }
 
+#[cfg(feature = "fax")]
 crate::codec::string_enum!(FaxFailedPayloadStatus);
 
 /// Identifies the fax.
 ///
 /// Spec: `#/components/schemas/FaxId`
+#[cfg(feature = "fax")]
 pub type FaxId = String;
 
 /// Spec: `#/components/schemas/FaxMediaProcessed`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FaxMediaProcessed {
     /// The type of event being delivered.
@@ -9209,6 +9984,7 @@ pub struct FaxMediaProcessed {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/FaxMediaProcessed/properties/event_type`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FaxMediaProcessedEventType {
     /// `fax.media.processed`
@@ -9217,6 +9993,7 @@ pub enum FaxMediaProcessedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "fax")]
 impl FaxMediaProcessedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -9227,6 +10004,7 @@ impl FaxMediaProcessedEventType {
     }
 }
 
+#[cfg(feature = "fax")]
 impl From<&str> for FaxMediaProcessedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -9236,9 +10014,11 @@ impl From<&str> for FaxMediaProcessedEventType {
     }
 }
 
+#[cfg(feature = "fax")]
 crate::codec::string_enum!(FaxMediaProcessedEventType);
 
 /// Spec: `#/components/schemas/FaxMediaProcessed/properties/payload`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FaxMediaProcessedPayload {
     /// State received from a command.
@@ -9268,6 +10048,7 @@ pub struct FaxMediaProcessedPayload {
 /// The status of the fax.
 ///
 /// Spec: `#/components/schemas/FaxMediaProcessed/properties/payload/properties/status`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FaxMediaProcessedPayloadStatus {
     /// `media.processed`
@@ -9276,6 +10057,7 @@ pub enum FaxMediaProcessedPayloadStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "fax")]
 impl FaxMediaProcessedPayloadStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -9286,6 +10068,7 @@ impl FaxMediaProcessedPayloadStatus {
     }
 }
 
+#[cfg(feature = "fax")]
 impl From<&str> for FaxMediaProcessedPayloadStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -9295,9 +10078,11 @@ impl From<&str> for FaxMediaProcessedPayloadStatus {
     }
 }
 
+#[cfg(feature = "fax")]
 crate::codec::string_enum!(FaxMediaProcessedPayloadStatus);
 
 /// Spec: `#/components/schemas/FaxQueued`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FaxQueued {
     /// The type of event being delivered.
@@ -9314,6 +10099,7 @@ pub struct FaxQueued {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/FaxQueued/properties/event_type`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FaxQueuedEventType {
     /// `fax.queued`
@@ -9322,6 +10108,7 @@ pub enum FaxQueuedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "fax")]
 impl FaxQueuedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -9332,6 +10119,7 @@ impl FaxQueuedEventType {
     }
 }
 
+#[cfg(feature = "fax")]
 impl From<&str> for FaxQueuedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -9341,9 +10129,11 @@ impl From<&str> for FaxQueuedEventType {
     }
 }
 
+#[cfg(feature = "fax")]
 crate::codec::string_enum!(FaxQueuedEventType);
 
 /// Spec: `#/components/schemas/FaxQueued/properties/payload`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FaxQueuedPayload {
     /// State received from a command.
@@ -9373,6 +10163,7 @@ pub struct FaxQueuedPayload {
 /// The status of the fax.
 ///
 /// Spec: `#/components/schemas/FaxQueued/properties/payload/properties/status`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FaxQueuedPayloadStatus {
     /// `queued`
@@ -9381,6 +10172,7 @@ pub enum FaxQueuedPayloadStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "fax")]
 impl FaxQueuedPayloadStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -9391,6 +10183,7 @@ impl FaxQueuedPayloadStatus {
     }
 }
 
+#[cfg(feature = "fax")]
 impl From<&str> for FaxQueuedPayloadStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -9400,9 +10193,11 @@ impl From<&str> for FaxQueuedPayloadStatus {
     }
 }
 
+#[cfg(feature = "fax")]
 crate::codec::string_enum!(FaxQueuedPayloadStatus);
 
 /// Spec: `#/components/schemas/FaxSendingStarted`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FaxSendingStarted {
     /// The type of event being delivered.
@@ -9419,6 +10214,7 @@ pub struct FaxSendingStarted {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/FaxSendingStarted/properties/event_type`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FaxSendingStartedEventType {
     /// `fax.sending.started`
@@ -9427,6 +10223,7 @@ pub enum FaxSendingStartedEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "fax")]
 impl FaxSendingStartedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -9437,6 +10234,7 @@ impl FaxSendingStartedEventType {
     }
 }
 
+#[cfg(feature = "fax")]
 impl From<&str> for FaxSendingStartedEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -9446,9 +10244,11 @@ impl From<&str> for FaxSendingStartedEventType {
     }
 }
 
+#[cfg(feature = "fax")]
 crate::codec::string_enum!(FaxSendingStartedEventType);
 
 /// Spec: `#/components/schemas/FaxSendingStarted/properties/payload`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FaxSendingStartedPayload {
     /// State received from a command.
@@ -9478,6 +10278,7 @@ pub struct FaxSendingStartedPayload {
 /// The status of the fax.
 ///
 /// Spec: `#/components/schemas/FaxSendingStarted/properties/payload/properties/status`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FaxSendingStartedPayloadStatus {
     /// `sending`
@@ -9486,6 +10287,7 @@ pub enum FaxSendingStartedPayloadStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "fax")]
 impl FaxSendingStartedPayloadStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -9496,6 +10298,7 @@ impl FaxSendingStartedPayloadStatus {
     }
 }
 
+#[cfg(feature = "fax")]
 impl From<&str> for FaxSendingStartedPayloadStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -9505,9 +10308,11 @@ impl From<&str> for FaxSendingStartedPayloadStatus {
     }
 }
 
+#[cfg(feature = "fax")]
 crate::codec::string_enum!(FaxSendingStartedPayloadStatus);
 
 /// Spec: `#/paths/~1ota_updates/get/parameters/2/schema`
+#[cfg(feature = "wireless")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FilterBasicStatusLifecycle {
     /// `in-progress`
@@ -9520,6 +10325,7 @@ pub enum FilterBasicStatusLifecycle {
     Unknown(String),
 }
 
+#[cfg(feature = "wireless")]
 impl FilterBasicStatusLifecycle {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -9532,6 +10338,7 @@ impl FilterBasicStatusLifecycle {
     }
 }
 
+#[cfg(feature = "wireless")]
 impl From<&str> for FilterBasicStatusLifecycle {
     fn from(value: &str) -> Self {
         match value {
@@ -9543,11 +10350,13 @@ impl From<&str> for FilterBasicStatusLifecycle {
     }
 }
 
+#[cfg(feature = "wireless")]
 crate::codec::string_enum!(FilterBasicStatusLifecycle);
 
 /// The first name associated with the address. An address must have either a first last name or a business name.
 ///
 /// Spec: `#/components/schemas/first_name`
+#[cfg(feature = "regulatory")]
 pub type FirstName = String;
 
 /// Spec: `#/components/schemas/ForbiddenError`
@@ -9650,6 +10459,7 @@ pub struct GenericErrorSource {
 /// The handoff tool allows the assistant to hand off control of the conversation to another AI assistant. By default, this will happen transparently to the end user.
 ///
 /// Spec: `#/components/schemas/HandoffTool`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HandoffTool {
     pub handoff: HandoffToolParams,
@@ -9660,6 +10470,7 @@ pub struct HandoffTool {
 /// HandoffToolParams
 ///
 /// Spec: `#/components/schemas/HandoffToolParams`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HandoffToolParams {
     /// List of possible assistants that can receive a handoff.
@@ -9667,6 +10478,7 @@ pub struct HandoffToolParams {
 }
 
 /// Spec: `#/components/schemas/HandoffToolParams/properties/ai_assistants/items`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HandoffToolParamsAiAssistantsItem {
     /// The ID of the assistant to hand off to.
@@ -9676,6 +10488,7 @@ pub struct HandoffToolParamsAiAssistantsItem {
 }
 
 /// Spec: `#/components/schemas/HandoffTool/properties/type`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HandoffToolType {
     /// `handoff`
@@ -9684,6 +10497,7 @@ pub enum HandoffToolType {
     Unknown(String),
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl HandoffToolType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -9694,6 +10508,7 @@ impl HandoffToolType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl From<&str> for HandoffToolType {
     fn from(value: &str) -> Self {
         match value {
@@ -9703,11 +10518,13 @@ impl From<&str> for HandoffToolType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 crate::codec::string_enum!(HandoffToolType);
 
 /// HangupTool
 ///
 /// Spec: `#/components/schemas/HangupTool`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HangupTool {
     pub hangup: HangupToolParams,
@@ -9718,6 +10535,7 @@ pub struct HangupTool {
 /// HangupToolParams
 ///
 /// Spec: `#/components/schemas/HangupToolParams`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HangupToolParams {
     /// The description of the function that will be passed to the assistant.
@@ -9726,6 +10544,7 @@ pub struct HangupToolParams {
 }
 
 /// Spec: `#/components/schemas/HangupTool/properties/type`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HangupToolType {
     /// `hangup`
@@ -9734,6 +10553,7 @@ pub enum HangupToolType {
     Unknown(String),
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl HangupToolType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -9744,6 +10564,7 @@ impl HangupToolType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl From<&str> for HangupToolType {
     fn from(value: &str) -> Self {
         match value {
@@ -9753,6 +10574,7 @@ impl From<&str> for HangupToolType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 crate::codec::string_enum!(HangupToolType);
 
 /// HTTPValidationError
@@ -9768,9 +10590,11 @@ pub struct HttpValidationError {
 /// Identifies the type of resource.
 ///
 /// Spec: `#/components/schemas/Id`
+#[cfg(any(feature = "fax", feature = "wireless"))]
 pub type Id = String;
 
 /// Spec: `#/components/schemas/ImportMetadata`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ImportMetadata {
     /// ID of the assistant in the provider's system.
@@ -9784,6 +10608,7 @@ pub struct ImportMetadata {
 /// Provider the assistant was imported from.
 ///
 /// Spec: `#/components/schemas/ImportMetadata/properties/import_provider`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ImportMetadataImportProvider {
     /// `elevenlabs`
@@ -9794,6 +10619,7 @@ pub enum ImportMetadataImportProvider {
     Unknown(String),
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl ImportMetadataImportProvider {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -9805,6 +10631,7 @@ impl ImportMetadataImportProvider {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl From<&str> for ImportMetadataImportProvider {
     fn from(value: &str) -> Self {
         match value {
@@ -9815,9 +10642,11 @@ impl From<&str> for ImportMetadataImportProvider {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 crate::codec::string_enum!(ImportMetadataImportProvider);
 
 /// Spec: `#/components/schemas/InboundMessage`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InboundMessage {
     /// The type of event being delivered.
@@ -9837,6 +10666,7 @@ pub struct InboundMessage {
 }
 
 /// Spec: `#/components/schemas/InboundMessageEvent`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InboundMessageEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9846,6 +10676,7 @@ pub struct InboundMessageEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/InboundMessage/properties/event_type`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum InboundMessageEventType {
     /// `message.received`
@@ -9854,6 +10685,7 @@ pub enum InboundMessageEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "messaging")]
 impl InboundMessageEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -9864,6 +10696,7 @@ impl InboundMessageEventType {
     }
 }
 
+#[cfg(feature = "messaging")]
 impl From<&str> for InboundMessageEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -9873,11 +10706,13 @@ impl From<&str> for InboundMessageEventType {
     }
 }
 
+#[cfg(feature = "messaging")]
 crate::codec::string_enum!(InboundMessageEventType);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/InboundMessage/properties/record_type`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum InboundMessageRecordType {
     /// `event`
@@ -9886,6 +10721,7 @@ pub enum InboundMessageRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "messaging")]
 impl InboundMessageRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -9896,6 +10732,7 @@ impl InboundMessageRecordType {
     }
 }
 
+#[cfg(feature = "messaging")]
 impl From<&str> for InboundMessageRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -9905,9 +10742,11 @@ impl From<&str> for InboundMessageRecordType {
     }
 }
 
+#[cfg(feature = "messaging")]
 crate::codec::string_enum!(InboundMessageRecordType);
 
 /// Spec: `#/components/schemas/InsightSettings`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InsightSettings {
     /// Reference to an Insight Group. Insights in this group will be run automatically for all the assistant's conversations.
@@ -9918,6 +10757,9 @@ pub struct InsightSettings {
 /// Uniquely identifies the resource.
 ///
 /// Spec: `#/components/schemas/IntId`
+#[cfg(
+    any(feature = "connections", feature = "fax", feature = "numbers", feature = "voice")
+)]
 pub type IntId = String;
 
 /// Spec: `#/components/schemas/Interface`
@@ -9980,6 +10822,7 @@ crate::codec::string_enum!(InterfaceStatus);
 /// The last name associated with the address. An address must have either a first last name or a business name.
 ///
 /// Spec: `#/components/schemas/last_name`
+#[cfg(feature = "regulatory")]
 pub type LastName = String;
 
 /// Spec: `#/components/schemas/ListBucketsResponse`
@@ -10027,6 +10870,7 @@ pub struct ListObjectsResponseContentsItem {
 }
 
 /// Spec: `#/components/responses/ListRoomParticipantsResponse/content/application~1json/schema`
+#[cfg(feature = "video")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListRoomParticipantsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10036,6 +10880,7 @@ pub struct ListRoomParticipantsResponse {
 }
 
 /// Spec: `#/components/responses/ListRoomSessionsResponse/content/application~1json/schema`
+#[cfg(feature = "video")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListRoomSessionsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10047,11 +10892,13 @@ pub struct ListRoomSessionsResponse {
 /// The locality of the address. For US addresses, this corresponds to the city of the address.
 ///
 /// Spec: `#/components/schemas/locality`
+#[cfg(feature = "regulatory")]
 pub type Locality = String;
 
 /// Location
 ///
 /// Spec: `#/components/schemas/Location`
+#[cfg(any(feature = "connections", feature = "networking", feature = "numbers"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     /// Location code.
@@ -10072,6 +10919,7 @@ pub struct Location {
 }
 
 /// Spec: `#/components/schemas/Loopcount`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum Loopcount {
@@ -10082,6 +10930,7 @@ pub enum Loopcount {
 /// The media features settings for a phone number.
 ///
 /// Spec: `#/components/schemas/MediaFeatures`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MediaFeatures {
     /// When enabled, Telnyx will accept RTP packets from any customer-side IP address and port, not just those to which Telnyx is sending RTP.
@@ -10100,6 +10949,7 @@ pub struct MediaFeatures {
 /// product configuration.
 ///
 /// Spec: `#/components/schemas/MessagingFeatureSet`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MessagingFeatureSet {
     /// Send messages to and receive messages from numbers in the same country.
@@ -10111,6 +10961,7 @@ pub struct MessagingFeatureSet {
 }
 
 /// Spec: `#/components/schemas/MessagingSettings`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MessagingSettings {
     /// Default Messaging Profile used for messaging exchanges with your assistant. This will be created automatically on assistant creation.
@@ -10124,6 +10975,7 @@ pub struct MessagingSettings {
 /// Meta
 ///
 /// Spec: `#/components/schemas/Meta`
+#[cfg(any(feature = "ai", feature = "identity"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Meta {
     pub page_number: i64,
@@ -10143,6 +10995,7 @@ pub struct MetaResponse {
 /// Metadata
 ///
 /// Spec: `#/components/schemas/Metadata`
+#[cfg(any(feature = "ai", feature = "numbers", feature = "porting"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Metadata {
     /// Page Number
@@ -10158,11 +11011,13 @@ pub struct Metadata {
 /// The flag to enable monochrome, true black and white fax results.
 ///
 /// Spec: `#/components/schemas/Monochrome`
+#[cfg(feature = "fax")]
 pub type Monochrome = bool;
 
 /// The neighborhood of the address. This field is not used for addresses in the US but is used for some international addresses.
 ///
 /// Spec: `#/components/schemas/neighborhood`
+#[cfg(feature = "regulatory")]
 pub type Neighborhood = String;
 
 /// NotFoundError
@@ -10183,6 +11038,7 @@ pub struct NotFoundError {
 /// High level health metrics about the number and it's messaging sending patterns.
 ///
 /// Spec: `#/components/schemas/NumberHealthMetrics`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NumberHealthMetrics {
     /// The ratio of messages received to the number of messages sent.
@@ -10198,6 +11054,7 @@ pub struct NumberHealthMetrics {
 /// Number Order Event
 ///
 /// Spec: `#/components/schemas/NumberOrderBlockEvent`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NumberOrderBlockEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10207,9 +11064,11 @@ pub struct NumberOrderBlockEvent {
 /// The original URL to the PDF used for the fax's media. If media_name was supplied, this is omitted
 ///
 /// Spec: `#/components/schemas/OriginalMediaUrl`
+#[cfg(feature = "fax")]
 pub type OriginalMediaUrl = String;
 
 /// Spec: `#/components/schemas/OutboundMessage`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct OutboundMessage {
     /// The type of event being delivered.
@@ -10229,6 +11088,7 @@ pub struct OutboundMessage {
 }
 
 /// Spec: `#/components/schemas/OutboundMessageEvent`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct OutboundMessageEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10238,6 +11098,7 @@ pub struct OutboundMessageEvent {
 }
 
 /// Spec: `#/components/schemas/OutboundMessageEvent/properties/meta`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct OutboundMessageEventMeta {
     /// Number of attempts to deliver the webhook event.
@@ -10251,6 +11112,7 @@ pub struct OutboundMessageEventMeta {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/OutboundMessage/properties/event_type`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OutboundMessageEventType {
     /// `message.sent`
@@ -10261,6 +11123,7 @@ pub enum OutboundMessageEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "messaging")]
 impl OutboundMessageEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -10272,6 +11135,7 @@ impl OutboundMessageEventType {
     }
 }
 
+#[cfg(feature = "messaging")]
 impl From<&str> for OutboundMessageEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -10282,11 +11146,13 @@ impl From<&str> for OutboundMessageEventType {
     }
 }
 
+#[cfg(feature = "messaging")]
 crate::codec::string_enum!(OutboundMessageEventType);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/OutboundMessage/properties/record_type`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OutboundMessageRecordType {
     /// `event`
@@ -10295,6 +11161,7 @@ pub enum OutboundMessageRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "messaging")]
 impl OutboundMessageRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -10305,6 +11172,7 @@ impl OutboundMessageRecordType {
     }
 }
 
+#[cfg(feature = "messaging")]
 impl From<&str> for OutboundMessageRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -10314,14 +11182,32 @@ impl From<&str> for OutboundMessageRecordType {
     }
 }
 
+#[cfg(feature = "messaging")]
 crate::codec::string_enum!(OutboundMessageRecordType);
 
 /// Identifies the associated outbound voice profile.
 ///
 /// Spec: `#/components/schemas/OutboundVoiceProfileId`
+#[cfg(any(feature = "connections", feature = "fax", feature = "voice"))]
 pub type OutboundVoiceProfileId = String;
 
 /// Spec: `#/components/schemas/PaginationMeta`
+#[cfg(
+    any(
+        feature = "account",
+        feature = "billing",
+        feature = "connections",
+        feature = "fax",
+        feature = "messaging",
+        feature = "networking",
+        feature = "numbers",
+        feature = "porting",
+        feature = "regulatory",
+        feature = "video",
+        feature = "voice",
+        feature = "wireless"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PaginationMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10335,6 +11221,7 @@ pub struct PaginationMeta {
 }
 
 /// Spec: `#/components/schemas/PaginationMetaSimple`
+#[cfg(any(feature = "account", feature = "storage"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PaginationMetaSimple {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10350,6 +11237,7 @@ pub struct PaginationMetaSimple {
 /// PaginationResponse
 ///
 /// Spec: `#/components/schemas/PaginationResponse`
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PaginationResponse {
     /// The current page number.
@@ -10365,9 +11253,11 @@ pub struct PaginationResponse {
 /// The phone number associated with the address.
 ///
 /// Spec: `#/components/schemas/phone_number`
+#[cfg(feature = "regulatory")]
 pub type PhoneNumber = String;
 
 /// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberWithMessagingSettings {
     /// ISO 3166-1 alpha-2 country code.
@@ -10415,6 +11305,7 @@ pub struct PhoneNumberWithMessagingSettings {
 }
 
 /// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings/properties/features`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberWithMessagingSettingsFeatures {
     #[serde(
@@ -10434,6 +11325,7 @@ pub struct PhoneNumberWithMessagingSettingsFeatures {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings/properties/record_type`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PhoneNumberWithMessagingSettingsRecordType {
     /// `messaging_phone_number`
@@ -10444,6 +11336,7 @@ pub enum PhoneNumberWithMessagingSettingsRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "messaging")]
 impl PhoneNumberWithMessagingSettingsRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -10455,6 +11348,7 @@ impl PhoneNumberWithMessagingSettingsRecordType {
     }
 }
 
+#[cfg(feature = "messaging")]
 impl From<&str> for PhoneNumberWithMessagingSettingsRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -10465,11 +11359,13 @@ impl From<&str> for PhoneNumberWithMessagingSettingsRecordType {
     }
 }
 
+#[cfg(feature = "messaging")]
 crate::codec::string_enum!(PhoneNumberWithMessagingSettingsRecordType);
 
 /// The type of the phone number
 ///
 /// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings/properties/type`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PhoneNumberWithMessagingSettingsType {
     /// `long-code`
@@ -10488,6 +11384,7 @@ pub enum PhoneNumberWithMessagingSettingsType {
     Unknown(String),
 }
 
+#[cfg(feature = "messaging")]
 impl PhoneNumberWithMessagingSettingsType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -10503,6 +11400,7 @@ impl PhoneNumberWithMessagingSettingsType {
     }
 }
 
+#[cfg(feature = "messaging")]
 impl From<&str> for PhoneNumberWithMessagingSettingsType {
     fn from(value: &str) -> Self {
         match value {
@@ -10517,9 +11415,11 @@ impl From<&str> for PhoneNumberWithMessagingSettingsType {
     }
 }
 
+#[cfg(feature = "messaging")]
 crate::codec::string_enum!(PhoneNumberWithMessagingSettingsType);
 
 /// Spec: `#/components/schemas/PhoneNumbersJobPhoneNumber`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumbersJobPhoneNumber {
     /// The phone number's ID
@@ -10533,9 +11433,11 @@ pub struct PhoneNumbersJobPhoneNumber {
 /// The postal code of the address.
 ///
 /// Spec: `#/components/schemas/postal_code`
+#[cfg(feature = "regulatory")]
 pub type PostalCode = String;
 
 /// Spec: `#/components/schemas/PrivacySettings`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PrivacySettings {
     /// If true, conversation history and insights will be stored. If false, they will not be stored. This in‑tool toggle governs solely the retention of conversation history and insights via the AI assistant. It has no effect on any separate recording, transcription, or storage configuration that you have set at the account, number, or application level. All such external settings remain in force regardless of your selection here.
@@ -10659,6 +11561,7 @@ pub struct Record {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/RecordType`
+#[cfg(any(feature = "billing", feature = "fax", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecordType {
     /// `event`
@@ -10667,6 +11570,7 @@ pub enum RecordType {
     Unknown(String),
 }
 
+#[cfg(any(feature = "billing", feature = "fax", feature = "voice"))]
 impl RecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -10677,6 +11581,7 @@ impl RecordType {
     }
 }
 
+#[cfg(any(feature = "billing", feature = "fax", feature = "voice"))]
 impl From<&str> for RecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -10686,11 +11591,13 @@ impl From<&str> for RecordType {
     }
 }
 
+#[cfg(any(feature = "billing", feature = "fax", feature = "voice"))]
 crate::codec::string_enum!(RecordType);
 
 /// Region
 ///
 /// Spec: `#/components/schemas/Region`
+#[cfg(any(feature = "networking", feature = "voice", feature = "wireless"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Region {
     /// The unique code of the region.
@@ -10738,6 +11645,7 @@ pub struct RegionOutRegion {
 }
 
 /// Spec: `#/components/schemas/ReplacedLinkClick`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReplacedLinkClick {
     /// The message ID associated with the clicked link.
@@ -10758,6 +11666,7 @@ pub struct ReplacedLinkClick {
 }
 
 /// Spec: `#/components/schemas/ReplacedLinkClickEvent`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReplacedLinkClickEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10793,6 +11702,7 @@ pub struct ResourceNotFoundErrorSource {
 /// RetrievalTool
 ///
 /// Spec: `#/components/schemas/RetrievalTool`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RetrievalTool {
     pub retrieval: BucketIds,
@@ -10801,6 +11711,7 @@ pub struct RetrievalTool {
 }
 
 /// Spec: `#/components/schemas/RetrievalTool/properties/type`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RetrievalToolType {
     /// `retrieval`
@@ -10809,6 +11720,7 @@ pub enum RetrievalToolType {
     Unknown(String),
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl RetrievalToolType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -10819,6 +11731,7 @@ impl RetrievalToolType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl From<&str> for RetrievalToolType {
     fn from(value: &str) -> Self {
         match value {
@@ -10828,9 +11741,11 @@ impl From<&str> for RetrievalToolType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 crate::codec::string_enum!(RetrievalToolType);
 
 /// Spec: `#/components/schemas/RoomParticipant`
+#[cfg(feature = "video")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RoomParticipant {
     /// Context provided to the given participant through the client SDK
@@ -10856,6 +11771,7 @@ pub struct RoomParticipant {
 }
 
 /// Spec: `#/components/schemas/RoomSession`
+#[cfg(feature = "video")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RoomSession {
     /// Shows if the room session is active or not.
@@ -10885,6 +11801,7 @@ pub struct RoomSession {
 /// Send fax multipart request
 ///
 /// Spec: `#/components/schemas/SendFaxMultipartRequest`
+#[cfg(feature = "fax")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SendFaxMultipartRequest {
     pub connection_id: ConnectionId,
@@ -10904,6 +11821,7 @@ pub struct SendFaxMultipartRequest {
     pub to: To,
 }
 
+#[cfg(feature = "fax")]
 impl SendFaxMultipartRequest {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -10923,6 +11841,7 @@ impl SendFaxMultipartRequest {
 }
 
 /// Spec: `#/components/schemas/ShortCode`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ShortCode {
     /// ISO 3166-1 alpha-2 country code.
@@ -10950,6 +11869,7 @@ pub struct ShortCode {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ShortCode/properties/record_type`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ShortCodeRecordType {
     /// `short_code`
@@ -10958,6 +11878,7 @@ pub enum ShortCodeRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "messaging")]
 impl ShortCodeRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -10968,6 +11889,7 @@ impl ShortCodeRecordType {
     }
 }
 
+#[cfg(feature = "messaging")]
 impl From<&str> for ShortCodeRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -10977,11 +11899,13 @@ impl From<&str> for ShortCodeRecordType {
     }
 }
 
+#[cfg(feature = "messaging")]
 crate::codec::string_enum!(ShortCodeRecordType);
 
 /// This object represents a SIM card action. It allows tracking the current status of an operation that impacts the SIM card.
 ///
 /// Spec: `#/components/schemas/SIMCardAction`
+#[cfg(feature = "wireless")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SimCardAction {
     /// The operation type. It can be one of the following:
@@ -11028,6 +11952,7 @@ pub struct SimCardAction {
 /// - `set_standby` - move the SIM card to the `standby` status
 ///
 /// Spec: `#/components/schemas/SIMCardAction/properties/action_type`
+#[cfg(feature = "wireless")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SimCardActionActionType {
     /// `enable`
@@ -11042,6 +11967,7 @@ pub enum SimCardActionActionType {
     Unknown(String),
 }
 
+#[cfg(feature = "wireless")]
 impl SimCardActionActionType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -11055,6 +11981,7 @@ impl SimCardActionActionType {
     }
 }
 
+#[cfg(feature = "wireless")]
 impl From<&str> for SimCardActionActionType {
     fn from(value: &str) -> Self {
         match value {
@@ -11067,9 +11994,11 @@ impl From<&str> for SimCardActionActionType {
     }
 }
 
+#[cfg(feature = "wireless")]
 crate::codec::string_enum!(SimCardActionActionType);
 
 /// Spec: `#/components/responses/SIMCardActionResponse/content/application~1json/schema`
+#[cfg(feature = "wireless")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SimCardActionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11077,6 +12006,7 @@ pub struct SimCardActionResponse {
 }
 
 /// Spec: `#/components/schemas/SIMCardAction/properties/status`
+#[cfg(feature = "wireless")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SimCardActionStatus {
     /// It describes why the SIM card action is in the current status. This will be `null` for self-explanatory statuses, such as `in-progress` and `completed` but will include further information on statuses like `interrupted` and `failed`.
@@ -11090,6 +12020,7 @@ pub struct SimCardActionStatus {
 /// The current status of the SIM card action.
 ///
 /// Spec: `#/components/schemas/SIMCardAction/properties/status/properties/value`
+#[cfg(feature = "wireless")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SimCardActionStatusValue {
     /// `in-progress`
@@ -11104,6 +12035,7 @@ pub enum SimCardActionStatusValue {
     Unknown(String),
 }
 
+#[cfg(feature = "wireless")]
 impl SimCardActionStatusValue {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -11117,6 +12049,7 @@ impl SimCardActionStatusValue {
     }
 }
 
+#[cfg(feature = "wireless")]
 impl From<&str> for SimCardActionStatusValue {
     fn from(value: &str) -> Self {
         match value {
@@ -11129,11 +12062,13 @@ impl From<&str> for SimCardActionStatusValue {
     }
 }
 
+#[cfg(feature = "wireless")]
 crate::codec::string_enum!(SimCardActionStatusValue);
 
 /// This object represents a SIM card group action request. It allows tracking the current status of an operation that impacts the SIM card group and SIM card in it.
 ///
 /// Spec: `#/components/schemas/SIMCardGroupAction`
+#[cfg(feature = "wireless")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SimCardGroupAction {
     /// ISO 8601 formatted date-time indicating when the resource was created.
@@ -11162,6 +12097,7 @@ pub struct SimCardGroupAction {
 }
 
 /// Spec: `#/components/responses/SIMCardGroupActionResponse/content/application~1json/schema`
+#[cfg(feature = "wireless")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SimCardGroupActionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11171,6 +12107,7 @@ pub struct SimCardGroupActionResponse {
 /// A JSON object representation of the action params.
 ///
 /// Spec: `#/components/schemas/SIMCardGroupAction/properties/settings`
+#[cfg(feature = "wireless")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SimCardGroupActionSettings {
     /// The identification of the related Private Wireless Gateway resource.
@@ -11179,6 +12116,7 @@ pub struct SimCardGroupActionSettings {
 }
 
 /// Spec: `#/components/schemas/SIMCardGroupAction/properties/status`
+#[cfg(feature = "wireless")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SimCardGroupActionStatus {
     /// `in-progress`
@@ -11191,6 +12129,7 @@ pub enum SimCardGroupActionStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "wireless")]
 impl SimCardGroupActionStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -11203,6 +12142,7 @@ impl SimCardGroupActionStatus {
     }
 }
 
+#[cfg(feature = "wireless")]
 impl From<&str> for SimCardGroupActionStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -11214,11 +12154,13 @@ impl From<&str> for SimCardGroupActionStatus {
     }
 }
 
+#[cfg(feature = "wireless")]
 crate::codec::string_enum!(SimCardGroupActionStatus);
 
 /// Represents the type of the operation requested.
 ///
 /// Spec: `#/components/schemas/SIMCardGroupAction/properties/type`
+#[cfg(feature = "wireless")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SimCardGroupActionType {
     /// `set_private_wireless_gateway`
@@ -11229,6 +12171,7 @@ pub enum SimCardGroupActionType {
     Unknown(String),
 }
 
+#[cfg(feature = "wireless")]
 impl SimCardGroupActionType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -11240,6 +12183,7 @@ impl SimCardGroupActionType {
     }
 }
 
+#[cfg(feature = "wireless")]
 impl From<&str> for SimCardGroupActionType {
     fn from(value: &str) -> Self {
         match value {
@@ -11250,11 +12194,13 @@ impl From<&str> for SimCardGroupActionType {
     }
 }
 
+#[cfg(feature = "wireless")]
 crate::codec::string_enum!(SimCardGroupActionType);
 
 /// SIPReferTool
 ///
 /// Spec: `#/components/schemas/SIPReferTool`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SipReferTool {
     pub refer: SipReferToolParams,
@@ -11265,6 +12211,7 @@ pub struct SipReferTool {
 /// SIPReferToolParams
 ///
 /// Spec: `#/components/schemas/SIPReferToolParams`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SipReferToolParams {
     /// Custom headers to be added to the SIP REFER.
@@ -11278,6 +12225,7 @@ pub struct SipReferToolParams {
 }
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/custom_headers/items`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SipReferToolParamsCustomHeadersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11288,6 +12236,7 @@ pub struct SipReferToolParamsCustomHeadersItem {
 }
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SipReferToolParamsSipHeadersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11298,6 +12247,7 @@ pub struct SipReferToolParamsSipHeadersItem {
 }
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items/properties/name`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SipReferToolParamsSipHeadersItemName {
     /// `User-to-User`
@@ -11308,6 +12258,7 @@ pub enum SipReferToolParamsSipHeadersItemName {
     Unknown(String),
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl SipReferToolParamsSipHeadersItemName {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -11319,6 +12270,7 @@ impl SipReferToolParamsSipHeadersItemName {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl From<&str> for SipReferToolParamsSipHeadersItemName {
     fn from(value: &str) -> Self {
         match value {
@@ -11329,9 +12281,11 @@ impl From<&str> for SipReferToolParamsSipHeadersItemName {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 crate::codec::string_enum!(SipReferToolParamsSipHeadersItemName);
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/targets/items`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SipReferToolParamsTargetsItem {
     /// The name of the target.
@@ -11347,6 +12301,7 @@ pub struct SipReferToolParamsTargetsItem {
 }
 
 /// Spec: `#/components/schemas/SIPReferTool/properties/type`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SipReferToolType {
     /// `refer`
@@ -11355,6 +12310,7 @@ pub enum SipReferToolType {
     Unknown(String),
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl SipReferToolType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -11365,6 +12321,7 @@ impl SipReferToolType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl From<&str> for SipReferToolType {
     fn from(value: &str) -> Self {
         match value {
@@ -11374,9 +12331,11 @@ impl From<&str> for SipReferToolType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 crate::codec::string_enum!(SipReferToolType);
 
 /// Spec: `#/paths/~1audit_events/get/parameters/4/schema`
+#[cfg(feature = "account")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Sort {
     /// `asc`
@@ -11387,6 +12346,7 @@ pub enum Sort {
     Unknown(String),
 }
 
+#[cfg(feature = "account")]
 impl Sort {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -11398,6 +12358,7 @@ impl Sort {
     }
 }
 
+#[cfg(feature = "account")]
 impl From<&str> for Sort {
     fn from(value: &str) -> Self {
         match value {
@@ -11408,9 +12369,11 @@ impl From<&str> for Sort {
     }
 }
 
+#[cfg(feature = "account")]
 crate::codec::string_enum!(Sort);
 
 /// Spec: `#/paths/~1fax_applications/get/parameters/4/schema`
+#[cfg(any(feature = "fax", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SortApplication {
     /// `created_at`
@@ -11423,6 +12386,7 @@ pub enum SortApplication {
     Unknown(String),
 }
 
+#[cfg(any(feature = "fax", feature = "voice"))]
 impl SortApplication {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -11435,6 +12399,7 @@ impl SortApplication {
     }
 }
 
+#[cfg(any(feature = "fax", feature = "voice"))]
 impl From<&str> for SortApplication {
     fn from(value: &str) -> Self {
         match value {
@@ -11446,9 +12411,11 @@ impl From<&str> for SortApplication {
     }
 }
 
+#[cfg(any(feature = "fax", feature = "voice"))]
 crate::codec::string_enum!(SortApplication);
 
 /// Spec: `#/paths/~1call_control_applications/get/parameters/4/schema`
+#[cfg(any(feature = "connections", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SortConnection {
     /// `created_at`
@@ -11461,6 +12428,7 @@ pub enum SortConnection {
     Unknown(String),
 }
 
+#[cfg(any(feature = "connections", feature = "voice"))]
 impl SortConnection {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -11473,6 +12441,7 @@ impl SortConnection {
     }
 }
 
+#[cfg(any(feature = "connections", feature = "voice"))]
 impl From<&str> for SortConnection {
     fn from(value: &str) -> Self {
         match value {
@@ -11484,6 +12453,7 @@ impl From<&str> for SortConnection {
     }
 }
 
+#[cfg(any(feature = "connections", feature = "voice"))]
 crate::codec::string_enum!(SortConnection);
 
 /// Spec: `#/components/schemas/SourceResponse`
@@ -11498,6 +12468,7 @@ pub struct SourceResponse {
 }
 
 /// Spec: `#/paths/~1notification_settings/get/parameters/6/schema`
+#[cfg(any(feature = "account", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {
     /// `enabled`
@@ -11520,6 +12491,7 @@ pub enum Status {
     Unknown(String),
 }
 
+#[cfg(any(feature = "account", feature = "voice"))]
 impl Status {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -11537,6 +12509,7 @@ impl Status {
     }
 }
 
+#[cfg(any(feature = "account", feature = "voice"))]
 impl From<&str> for Status {
     fn from(value: &str) -> Self {
         match value {
@@ -11553,11 +12526,13 @@ impl From<&str> for Status {
     }
 }
 
+#[cfg(any(feature = "account", feature = "voice"))]
 crate::codec::string_enum!(Status);
 
 /// Stop Recording Request
 ///
 /// Spec: `#/components/schemas/StopRecordingRequest`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct StopRecordingRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
@@ -11574,26 +12549,31 @@ pub struct StopRecordingRequest {
 /// Should fax media be stored on temporary URL. It does not support media_name, they can't be submitted together.
 ///
 /// Spec: `#/components/schemas/StoreMedia`
+#[cfg(feature = "fax")]
 pub type StoreMedia = bool;
 
 /// Should fax preview be stored on temporary URL.
 ///
 /// Spec: `#/components/schemas/StorePreview`
+#[cfg(feature = "fax")]
 pub type StorePreview = bool;
 
 /// The primary street address information about the address.
 ///
 /// Spec: `#/components/schemas/street_address`
+#[cfg(feature = "regulatory")]
 pub type StreetAddress = String;
 
 /// The flag to disable the T.38 protocol.
 ///
 /// Spec: `#/components/schemas/T38Enabled`
+#[cfg(feature = "fax")]
 pub type T38Enabled = bool;
 
 /// TaskStatus
 ///
 /// Spec: `#/components/schemas/TaskStatus`
+#[cfg(any(feature = "10dlc", feature = "ai"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TaskStatus {
     /// `pending`
@@ -11610,6 +12590,7 @@ pub enum TaskStatus {
     Unknown(String),
 }
 
+#[cfg(any(feature = "10dlc", feature = "ai"))]
 impl TaskStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -11624,6 +12605,7 @@ impl TaskStatus {
     }
 }
 
+#[cfg(any(feature = "10dlc", feature = "ai"))]
 impl From<&str> for TaskStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -11637,11 +12619,13 @@ impl From<&str> for TaskStatus {
     }
 }
 
+#[cfg(any(feature = "10dlc", feature = "ai"))]
 crate::codec::string_enum!(TaskStatus);
 
 /// TelephonySettings
 ///
 /// Spec: `#/components/schemas/TelephonySettings`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelephonySettings {
     /// Default Texml App used for voice calls with your assistant. This will be created automatically on assistant creation.
@@ -11652,11 +12636,13 @@ pub struct TelephonySettings {
 /// Receiving address (+E.164 formatted phone number or short code).
 ///
 /// Spec: `#/components/schemas/ToNumber`
+#[cfg(feature = "messaging")]
 pub type ToNumber = String;
 
 /// Transcription
 ///
 /// Spec: `#/components/schemas/Transcription`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Transcription {
     /// The type of event being delivered.
@@ -11678,6 +12664,7 @@ pub struct Transcription {
 /// Transcription Event
 ///
 /// Spec: `#/components/schemas/TranscriptionEvent`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11687,6 +12674,7 @@ pub struct TranscriptionEvent {
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/Transcription/properties/event_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TranscriptionEventType {
     /// `call.transcription`
@@ -11695,6 +12683,7 @@ pub enum TranscriptionEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl TranscriptionEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -11705,6 +12694,7 @@ impl TranscriptionEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for TranscriptionEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -11714,9 +12704,11 @@ impl From<&str> for TranscriptionEventType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(TranscriptionEventType);
 
 /// Spec: `#/components/schemas/Transcription/properties/payload`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionPayload {
     /// Unique identifier and token for controlling the call.
@@ -11739,6 +12731,7 @@ pub struct TranscriptionPayload {
 }
 
 /// Spec: `#/components/schemas/Transcription/properties/payload/properties/transcription_data`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionPayloadTranscriptionData {
     /// Speech recognition confidence level.
@@ -11760,6 +12753,7 @@ pub struct TranscriptionPayloadTranscriptionData {
 /// Indicates which leg of the call has been transcribed. This is only available when `transcription_engine` is set to `B`.
 ///
 /// Spec: `#/components/schemas/Transcription/properties/payload/properties/transcription_data/properties/transcription_track`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TranscriptionPayloadTranscriptionDataTranscriptionTrack {
     /// `inbound`
@@ -11770,6 +12764,7 @@ pub enum TranscriptionPayloadTranscriptionDataTranscriptionTrack {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl TranscriptionPayloadTranscriptionDataTranscriptionTrack {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -11781,6 +12776,7 @@ impl TranscriptionPayloadTranscriptionDataTranscriptionTrack {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for TranscriptionPayloadTranscriptionDataTranscriptionTrack {
     fn from(value: &str) -> Self {
         match value {
@@ -11791,11 +12787,13 @@ impl From<&str> for TranscriptionPayloadTranscriptionDataTranscriptionTrack {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(TranscriptionPayloadTranscriptionDataTranscriptionTrack);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/Transcription/properties/record_type`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TranscriptionRecordType {
     /// `event`
@@ -11804,6 +12802,7 @@ pub enum TranscriptionRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl TranscriptionRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -11814,6 +12813,7 @@ impl TranscriptionRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for TranscriptionRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -11823,9 +12823,11 @@ impl From<&str> for TranscriptionRecordType {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(TranscriptionRecordType);
 
 /// Spec: `#/components/schemas/TranscriptionSettings`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionSettings {
     /// The language of the audio to be transcribed. This is only applicable for `openai/whisper-large-v3-turbo` model. If not set, of if set to `auto`, the model will automatically detect the language. For the full list of supported languages, see the [whisper tokenizer](https://github.com/openai/whisper/blob/main/whisper/tokenizer.py).
@@ -11842,6 +12844,7 @@ pub struct TranscriptionSettings {
 /// TransferTool
 ///
 /// Spec: `#/components/schemas/TransferTool`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TransferTool {
     pub transfer: TransferToolParams,
@@ -11852,6 +12855,7 @@ pub struct TransferTool {
 /// TransferToolParams
 ///
 /// Spec: `#/components/schemas/TransferToolParams`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TransferToolParams {
     /// Custom headers to be added to the SIP INVITE for the transfer command.
@@ -11864,6 +12868,7 @@ pub struct TransferToolParams {
 }
 
 /// Spec: `#/components/schemas/TransferToolParams/properties/custom_headers/items`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TransferToolParamsCustomHeadersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11874,6 +12879,7 @@ pub struct TransferToolParamsCustomHeadersItem {
 }
 
 /// Spec: `#/components/schemas/TransferToolParams/properties/targets/items`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TransferToolParamsTargetsItem {
     /// The name of the target.
@@ -11885,6 +12891,7 @@ pub struct TransferToolParamsTargetsItem {
 }
 
 /// Spec: `#/components/schemas/TransferTool/properties/type`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TransferToolType {
     /// `transfer`
@@ -11893,6 +12900,7 @@ pub enum TransferToolType {
     Unknown(String),
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl TransferToolType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -11903,6 +12911,7 @@ impl TransferToolType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl From<&str> for TransferToolType {
     fn from(value: &str) -> Self {
         match value {
@@ -11912,6 +12921,7 @@ impl From<&str> for TransferToolType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 crate::codec::string_enum!(TransferToolType);
 
 /// Spec: `#/components/schemas/UnauthorizedError`
@@ -11995,6 +13005,7 @@ pub struct UnprocessableEntityErrorSource {
 /// Update Conference Request
 ///
 /// Spec: `#/components/schemas/UpdateConferenceRequest`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateConferenceRequest {
     /// Unique identifier and token for controlling the call
@@ -12012,6 +13023,7 @@ pub struct UpdateConferenceRequest {
 /// Sets the participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
 ///
 /// Spec: `#/components/schemas/UpdateConferenceRequest/properties/supervisor_role`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateConferenceRequestSupervisorRole {
     /// `barge`
@@ -12026,6 +13038,7 @@ pub enum UpdateConferenceRequestSupervisorRole {
     Unknown(String),
 }
 
+#[cfg(feature = "voice")]
 impl UpdateConferenceRequestSupervisorRole {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -12039,6 +13052,7 @@ impl UpdateConferenceRequestSupervisorRole {
     }
 }
 
+#[cfg(feature = "voice")]
 impl From<&str> for UpdateConferenceRequestSupervisorRole {
     fn from(value: &str) -> Self {
         match value {
@@ -12051,11 +13065,13 @@ impl From<&str> for UpdateConferenceRequestSupervisorRole {
     }
 }
 
+#[cfg(feature = "voice")]
 crate::codec::string_enum!(UpdateConferenceRequestSupervisorRole);
 
 /// Upload media multipart request
 ///
 /// Spec: `#/components/schemas/UpdateMediaMultipartRequest`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateMediaMultipartRequest {
     /// The file you want to upload. The maximum allowed size is 20 MB.
@@ -12066,6 +13082,7 @@ pub struct UpdateMediaMultipartRequest {
     pub ttl_secs: Option<i64>,
 }
 
+#[cfg(feature = "messaging")]
 impl UpdateMediaMultipartRequest {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -12078,6 +13095,7 @@ impl UpdateMediaMultipartRequest {
 }
 
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdatePhoneNumberVoiceSettingsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12112,6 +13130,7 @@ pub struct UpdatePhoneNumberVoiceSettingsRequest {
 /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
 ///
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest/properties/inbound_call_screening`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening {
     /// `disabled`
@@ -12124,6 +13143,7 @@ pub enum UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening {
     Unknown(String),
 }
 
+#[cfg(feature = "numbers")]
 impl UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -12136,6 +13156,7 @@ impl UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening {
     }
 }
 
+#[cfg(feature = "numbers")]
 impl From<&str> for UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening {
     fn from(value: &str) -> Self {
         match value {
@@ -12147,11 +13168,13 @@ impl From<&str> for UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening {
     }
 }
 
+#[cfg(feature = "numbers")]
 crate::codec::string_enum!(UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening);
 
 /// Controls whether a number is billed per minute or uses your concurrent channels.
 ///
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest/properties/usage_payment_method`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
     /// `pay-per-minute`
@@ -12162,6 +13185,7 @@ pub enum UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
     Unknown(String),
 }
 
+#[cfg(feature = "numbers")]
 impl UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -12173,6 +13197,7 @@ impl UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
     }
 }
 
+#[cfg(feature = "numbers")]
 impl From<&str> for UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
     fn from(value: &str) -> Self {
         match value {
@@ -12183,16 +13208,19 @@ impl From<&str> for UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
     }
 }
 
+#[cfg(feature = "numbers")]
 crate::codec::string_enum!(UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod);
 
 /// ISO 8601 formatted date-time indicating when the resource was updated.
 ///
 /// Spec: `#/components/schemas/UpdatedAt`
+#[cfg(any(feature = "connections", feature = "voice", feature = "wireless"))]
 pub type UpdatedAt = String;
 
 /// Upload media multipart request
 ///
 /// Spec: `#/components/schemas/UploadMediaMultipartRequest`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UploadMediaMultipartRequest {
     /// The file you want to upload. The maximum allowed size is 20 MB.
@@ -12205,6 +13233,7 @@ pub struct UploadMediaMultipartRequest {
     pub ttl_secs: Option<i64>,
 }
 
+#[cfg(feature = "messaging")]
 impl UploadMediaMultipartRequest {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -12250,6 +13279,7 @@ pub struct UserBundleSummary {
 /// Identifier of the user to whom the fax belongs
 ///
 /// Spec: `#/components/schemas/UserId`
+#[cfg(feature = "fax")]
 pub type UserId = String;
 
 /// ValidationError
@@ -12404,6 +13434,7 @@ impl From<&str> for VirtualCrossConnectCloudProvider {
 crate::codec::string_enum!(VirtualCrossConnectCloudProvider);
 
 /// Spec: `#/components/schemas/VoiceSettings`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VoiceSettings {
     /// The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your ElevenLabs API key. Warning: Free plans are unlikely to work with this integration.
@@ -12420,21 +13451,25 @@ pub struct VoiceSettings {
 /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
 ///
 /// Spec: `#/components/schemas/WebhookEventFailoverUrl`
+#[cfg(any(feature = "connections", feature = "fax"))]
 pub type WebhookEventFailoverUrl = String;
 
 /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
 ///
 /// Spec: `#/components/schemas/WebhookEventUrl`
+#[cfg(any(feature = "connections", feature = "fax"))]
 pub type WebhookEventUrl = String;
 
 /// Specifies how many seconds to wait before timing out a webhook.
 ///
 /// Spec: `#/components/schemas/WebhookTimeoutSecs`
+#[cfg(any(feature = "connections", feature = "fax"))]
 pub type WebhookTimeoutSecs = i64;
 
 /// WebhookTool
 ///
 /// Spec: `#/components/schemas/WebhookTool`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookTool {
     #[serde(rename = "type")]
@@ -12445,6 +13480,7 @@ pub struct WebhookTool {
 /// WebhookToolParams
 ///
 /// Spec: `#/components/schemas/WebhookToolParams`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WebhookToolParams {
     /// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
@@ -12473,6 +13509,7 @@ pub struct WebhookToolParams {
 /// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WebhookToolParamsBodyParameters {
     /// The properties of the body parameters.
@@ -12487,6 +13524,7 @@ pub struct WebhookToolParamsBodyParameters {
 }
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters/properties/type`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WebhookToolParamsBodyParametersType {
     /// `object`
@@ -12495,6 +13533,7 @@ pub enum WebhookToolParamsBodyParametersType {
     Unknown(String),
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl WebhookToolParamsBodyParametersType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -12505,6 +13544,7 @@ impl WebhookToolParamsBodyParametersType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl From<&str> for WebhookToolParamsBodyParametersType {
     fn from(value: &str) -> Self {
         match value {
@@ -12514,9 +13554,11 @@ impl From<&str> for WebhookToolParamsBodyParametersType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 crate::codec::string_enum!(WebhookToolParamsBodyParametersType);
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/headers/items`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WebhookToolParamsHeadersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12529,6 +13571,7 @@ pub struct WebhookToolParamsHeadersItem {
 /// The HTTP method to be used when calling the external tool.
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/method`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WebhookToolParamsMethod {
     /// `GET`
@@ -12545,6 +13588,7 @@ pub enum WebhookToolParamsMethod {
     Unknown(String),
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl WebhookToolParamsMethod {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -12559,6 +13603,7 @@ impl WebhookToolParamsMethod {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl From<&str> for WebhookToolParamsMethod {
     fn from(value: &str) -> Self {
         match value {
@@ -12572,11 +13617,13 @@ impl From<&str> for WebhookToolParamsMethod {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 crate::codec::string_enum!(WebhookToolParamsMethod);
 
 /// The path parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the path of the request if the URL contains a placeholder for a value. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/path_parameters`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WebhookToolParamsPathParameters {
     /// The properties of the path parameters.
@@ -12591,6 +13638,7 @@ pub struct WebhookToolParamsPathParameters {
 }
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/path_parameters/properties/type`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WebhookToolParamsPathParametersType {
     /// `object`
@@ -12599,6 +13647,7 @@ pub enum WebhookToolParamsPathParametersType {
     Unknown(String),
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl WebhookToolParamsPathParametersType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -12609,6 +13658,7 @@ impl WebhookToolParamsPathParametersType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl From<&str> for WebhookToolParamsPathParametersType {
     fn from(value: &str) -> Self {
         match value {
@@ -12618,11 +13668,13 @@ impl From<&str> for WebhookToolParamsPathParametersType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 crate::codec::string_enum!(WebhookToolParamsPathParametersType);
 
 /// The query parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the query of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WebhookToolParamsQueryParameters {
     /// The properties of the query parameters.
@@ -12637,6 +13689,7 @@ pub struct WebhookToolParamsQueryParameters {
 }
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters/properties/type`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WebhookToolParamsQueryParametersType {
     /// `object`
@@ -12645,6 +13698,7 @@ pub enum WebhookToolParamsQueryParametersType {
     Unknown(String),
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl WebhookToolParamsQueryParametersType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -12655,6 +13709,7 @@ impl WebhookToolParamsQueryParametersType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl From<&str> for WebhookToolParamsQueryParametersType {
     fn from(value: &str) -> Self {
         match value {
@@ -12664,9 +13719,11 @@ impl From<&str> for WebhookToolParamsQueryParametersType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 crate::codec::string_enum!(WebhookToolParamsQueryParametersType);
 
 /// Spec: `#/components/schemas/WebhookTool/properties/type`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WebhookToolType {
     /// `webhook`
@@ -12675,6 +13732,7 @@ pub enum WebhookToolType {
     Unknown(String),
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl WebhookToolType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -12685,6 +13743,7 @@ impl WebhookToolType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl From<&str> for WebhookToolType {
     fn from(value: &str) -> Self {
         match value {
@@ -12694,6 +13753,7 @@ impl From<&str> for WebhookToolType {
     }
 }
 
+#[cfg(any(feature = "ai", feature = "voice"))]
 crate::codec::string_enum!(WebhookToolType);
 
 /// Spec: `#/components/schemas/WireguardInterface`

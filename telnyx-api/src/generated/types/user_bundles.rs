@@ -6,6 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateUserBundlesBulkRequest`
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateUserBundlesBulkRequest {
     /// Idempotency key for the request. Can be any UUID, but should always be unique for each request.
@@ -16,6 +17,7 @@ pub struct CreateUserBundlesBulkRequest {
 }
 
 /// Spec: `#/components/schemas/CreateUserBundlesBulkRequest/properties/items/items`
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateUserBundlesBulkRequestItemsItem {
     /// Quantity of user bundles to order.
@@ -27,6 +29,7 @@ pub struct CreateUserBundlesBulkRequestItemsItem {
 /// CreatedUserBundlesResponse
 ///
 /// Spec: `#/components/schemas/CreatedUserBundlesResponse`
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreatedUserBundlesResponse {
     pub data: Vec<UserBundle>,
@@ -35,6 +38,7 @@ pub struct CreatedUserBundlesResponse {
 /// PaginatedUserBundlesResponse
 ///
 /// Spec: `#/components/schemas/PaginatedUserBundlesResponse`
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PaginatedUserBundlesResponse {
     /// Data
@@ -45,6 +49,7 @@ pub struct PaginatedUserBundlesResponse {
 /// UnusedUserBundlesResponse
 ///
 /// Spec: `#/components/schemas/UnusedUserBundlesResponse`
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UnusedUserBundlesResponse {
     /// Data
@@ -54,6 +59,7 @@ pub struct UnusedUserBundlesResponse {
 /// UnusedUserBundlesSchema
 ///
 /// Spec: `#/components/schemas/UnusedUserBundlesSchema`
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UnusedUserBundlesSchema {
     pub billing_bundle: BillingBundleSummary,
@@ -62,6 +68,7 @@ pub struct UnusedUserBundlesSchema {
 }
 
 /// Spec: `#/components/schemas/UserBundle`
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserBundle {
     /// Status of the user bundle.
@@ -86,6 +93,7 @@ pub struct UserBundle {
 /// UserBundleCreateResponse
 ///
 /// Spec: `#/components/schemas/UserBundleCreateResponse`
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserBundleCreateResponse {
     pub data: UserBundle,
@@ -116,6 +124,7 @@ pub struct UserBundleResourceSchema {
 /// UserBundleResourcesResponse
 ///
 /// Spec: `#/components/schemas/UserBundleResourcesResponse`
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserBundleResourcesResponse {
     /// Data
@@ -125,6 +134,7 @@ pub struct UserBundleResourcesResponse {
 /// UserBundleResponse
 ///
 /// Spec: `#/components/schemas/UserBundleResponse`
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserBundleResponse {
     pub data: UserBundle,

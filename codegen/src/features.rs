@@ -1,0 +1,224 @@
+//! Cargo features per group of tags, so that a user who needs only messaging compiles only
+//! messaging.
+//!
+//! The groups come from a table (`spec/features.toml`: feature → tags). [`assign`] runs after
+//! lowering and records in the IR which feature gates each tag's module and accessor
+//! ([`Tag::feature`]) and which features need each type ([`TypeDef::features`]): the groups whose
+//! operations reach the type through parameters, bodies, responses and callbacks (the webhooks
+//! an operation triggers). Emitters read only those
+//! fields, so anything else generated from types (a webhook event enum, say) can gate its items
+//! the same way.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Deserialize;
+
+use crate::error::{GenError, Result};
+use crate::ir::*;
+
+/// Feature names the crate defines besides the groups.
+pub const RESERVED: &[&str] = &["default", "full"];
+
+/// The feature table: groups sorted by name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Groups {
+    pub groups: Vec<Group>,
+}
+
+/// One group: a Cargo feature and the spec tags it gates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub name: String,
+    /// One line for the README table.
+    pub doc: Option<String>,
+    /// Spec tags, as written in the spec.
+    pub tags: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupEntry {
+    #[serde(default)]
+    doc: Option<String>,
+    tags: Vec<String>,
+}
+
+impl Groups {
+    /// Parse the feature table (`[<feature>]` tables with `doc` and `tags`).
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        let table: BTreeMap<String, GroupEntry> =
+            toml::from_str(text).map_err(|e| format!("invalid feature table: {e}"))?;
+        let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+        for (name, entry) in &table {
+            let mut chars = name.chars();
+            let valid = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+            if !valid {
+                return Err(format!(
+                    "invalid feature table: [{name}] is not a feature name (lower-case letters, digits, `_`, `-`)"
+                ));
+            }
+            if RESERVED.contains(&name.as_str()) {
+                return Err(format!("invalid feature table: [{name}] is reserved"));
+            }
+            if entry.tags.is_empty() {
+                return Err(format!("invalid feature table: [{name}] has no tags"));
+            }
+            for tag in &entry.tags {
+                if let Some(other) = owner.insert(tag, name) {
+                    return Err(format!("invalid feature table: tag {tag:?} is in both [{other}] and [{name}]"));
+                }
+            }
+        }
+        let groups = table
+            .into_iter()
+            .map(|(name, e)| Group { name, doc: e.doc.filter(|d| !d.trim().is_empty()), tags: e.tags })
+            .collect();
+        Ok(Groups { groups })
+    }
+}
+
+/// Record the features of tags and types in `ir` (and the groups in [`Ir::features`]).
+///
+/// Fails naming every tag of the spec's operations that is in no group. Returns warnings for
+/// tags of the table that no operation uses (left from an older spec).
+pub fn assign(ir: &mut Ir, groups: &Groups) -> Result<Vec<String>> {
+    let group_of: BTreeMap<&str, &str> =
+        groups.groups.iter().flat_map(|g| g.tags.iter().map(move |t| (t.as_str(), g.name.as_str()))).collect();
+
+    let mut missing = Vec::new();
+    for tag in &mut ir.tags {
+        match group_of.get(tag.name.as_str()) {
+            Some(g) => tag.feature = Some((*g).to_owned()),
+            None => {
+                let ops: Vec<&Operation> = ir.operations.iter().filter(|op| op.tag_module == tag.module).collect();
+                let first = ops.first().map_or("#", |op| op.pointer.as_str());
+                missing.push((first.to_owned(), format!("{:?} ({} operations, first {first})", tag.name, ops.len())));
+            }
+        }
+    }
+    if let Some((pointer, _)) = missing.first() {
+        let list: Vec<&str> = missing.iter().map(|(_, m)| m.as_str()).collect();
+        return Err(GenError::new(
+            pointer.clone(),
+            format!("tags in no group of the feature table (spec/features.toml); add each to one: {}", list.join(", ")),
+        ));
+    }
+
+    let used: BTreeSet<&str> = ir.tags.iter().map(|t| t.name.as_str()).collect();
+    let mut warnings = Vec::new();
+    for g in &groups.groups {
+        for t in g.tags.iter().filter(|t| !used.contains(t.as_str())) {
+            warnings.push(format!("feature table: tag {t:?} of [{}] is the tag of no operation", g.name));
+        }
+    }
+
+    let feature_of_module: BTreeMap<&str, &str> =
+        ir.tags.iter().filter_map(|t| Some((t.module.as_str(), t.feature.as_deref()?))).collect();
+    let mut features = Vec::new();
+    for g in &groups.groups {
+        let tags: Vec<String> = g.tags.iter().filter(|t| used.contains(t.as_str())).cloned().collect();
+        let operations = ir.operations.iter().filter(|op| tags.contains(&op.tag)).count();
+        features.push(FeatureGroup { name: g.name.clone(), doc: g.doc.clone(), tags, operations });
+    }
+
+    let needs = type_features(&ir.types, &ir.operations, &feature_of_module);
+    for (t, f) in ir.types.iter_mut().zip(needs) {
+        t.features = f;
+    }
+    ir.features = features;
+    Ok(warnings)
+}
+
+/// Named types a type refers to directly.
+fn children(t: &TypeDef) -> Vec<&str> {
+    match &t.kind {
+        TypeKind::Struct(s) => s.fields.iter().filter_map(|f| f.ty.named()).collect(),
+        TypeKind::Union(u) => u.variants.iter().filter_map(|v| v.ty.named()).collect(),
+        TypeKind::Alias(a) => a.named().into_iter().collect(),
+        TypeKind::Enum(_) => Vec::new(),
+    }
+}
+
+/// Types an operation's generated methods name (parameters, bodies, the response), and the
+/// requests of its callbacks.
+fn roots(op: &Operation) -> Vec<&str> {
+    let mut out: Vec<&str> = op.params.iter().filter_map(|p| p.ty.named()).collect();
+    for b in op.body.iter().chain(&op.multipart_alternative) {
+        out.extend(b.ty.named());
+    }
+    if let ResponseKind::Json(t) | ResponseKind::JsonOrText(t) = &op.response {
+        out.extend(t.named());
+    }
+    if let Some(p) = &op.paging {
+        out.extend(p.item.named());
+    }
+    // The webhooks the operation triggers belong with it.
+    out.extend(op.callbacks.iter().filter_map(TypeRef::named));
+    out
+}
+
+/// For each type (in order), the features that need it; empty for always compiled.
+///
+/// A type is compiled when any feature whose operations reach it is on. A type no operation
+/// reaches is always compiled, and so is everything it refers to (an always-compiled type
+/// cannot name a gated one), as is a type every feature reaches (same as always, and simpler).
+fn type_features(types: &[TypeDef], ops: &[Operation], feature_of_module: &BTreeMap<&str, &str>) -> Vec<Vec<String>> {
+    let index: BTreeMap<&str, usize> = types.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
+    let edges: Vec<Vec<usize>> =
+        types.iter().map(|t| children(t).into_iter().filter_map(|n| index.get(n).copied()).collect()).collect();
+    let closure = |start: Vec<usize>| -> Vec<bool> {
+        let mut seen = vec![false; types.len()];
+        let mut stack = start;
+        while let Some(i) = stack.pop() {
+            if !std::mem::replace(&mut seen[i], true) {
+                stack.extend(edges[i].iter().copied());
+            }
+        }
+        seen
+    };
+
+    let mut roots_by_feature: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for op in ops {
+        let Some(f) = feature_of_module.get(op.tag_module.as_str()) else { continue };
+        roots_by_feature.entry(f).or_default().extend(roots(op).into_iter().filter_map(|n| index.get(n).copied()));
+    }
+    let all: BTreeSet<&str> = feature_of_module.values().copied().collect();
+    let mut needs: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); types.len()];
+    for (f, start) in roots_by_feature {
+        for (i, reached) in closure(start).into_iter().enumerate() {
+            if reached {
+                needs[i].insert(f);
+            }
+        }
+    }
+    let unreached: Vec<usize> = (0..types.len()).filter(|&i| needs[i].is_empty()).collect();
+    let always = closure(unreached);
+    needs
+        .into_iter()
+        .zip(always)
+        .map(|(n, always)| if always || n == all { Vec::new() } else { n.into_iter().map(str::to_owned).collect() })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_validation() {
+        let ok = Groups::from_toml("[b]\ntags = [\"B\"]\n[\"10dlc\"]\ndoc = \"x\"\ntags = [\"A\"]\n").unwrap();
+        let names: Vec<&str> = ok.groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["10dlc", "b"]);
+        for (text, wanted) in [
+            ("[a]\ntags = [\"X\"]\n[b]\ntags = [\"X\"]\n", "tag \"X\" is in both [a] and [b]"),
+            ("[full]\ntags = [\"X\"]\n", "[full] is reserved"),
+            ("[Voice]\ntags = [\"X\"]\n", "[Voice] is not a feature name"),
+            ("[a]\ntags = []\n", "[a] has no tags"),
+            ("[a]\ntag = [\"X\"]\n", "unknown field"),
+        ] {
+            let e = Groups::from_toml(text).unwrap_err();
+            assert!(e.contains(wanted), "{text}: {e}");
+        }
+    }
+}

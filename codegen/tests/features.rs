@@ -1,0 +1,91 @@
+//! Cargo features per group of tags: which features gate each tag and type, the `#[cfg]`s that
+//! come out, the `Cargo.toml`/README sections, and the error for a tag in no group
+//! (`tests/specs/features/`: a spec and its feature table).
+
+use std::path::Path;
+
+use codegen::features::Groups;
+
+fn fixture(name: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs/features").join(name);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn generate(table: &str) -> Result<codegen::Generated, codegen::GenError> {
+    let groups = Groups::from_toml(table).unwrap_or_else(|e| panic!("{e}"));
+    let loaded = codegen::load::load(&fixture("spec.yaml"))?;
+    codegen::generate_loaded(loaded, &Default::default(), Some(&groups), std::time::Instant::now())
+}
+
+#[test]
+fn features_of_tags_and_types() {
+    let g = generate(&fixture("features.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let ir = &g.ir;
+    let features = |name: &str| -> Vec<String> {
+        ir.types.iter().find(|t| t.name == name).unwrap_or_else(|| panic!("no type {name}")).features.clone()
+    };
+    // Reached by one group's operations (including through a callback), by two of three, by
+    // all three (then always compiled), by none (always compiled, and so what it names).
+    assert_eq!(features("NewMessage"), ["messaging"]);
+    assert_eq!(features("MessageStatus"), ["messaging"]);
+    assert_eq!(features("MessageDelivered"), ["messaging"]);
+    assert_eq!(features("DialBody"), ["voice"]);
+    assert_eq!(features("Meta"), ["numbers", "voice"]);
+    assert!(features("PhoneNumber").is_empty());
+    assert!(features("Unused").is_empty() && features("Orphan").is_empty());
+    let tag = |m: &str| ir.tags.iter().find(|t| t.module == m).and_then(|t| t.feature.clone());
+    assert_eq!(tag("calls").as_deref(), Some("voice"));
+    // A tag of the table that no operation has is left out, with a warning.
+    let voice = ir.features.iter().find(|f| f.name == "voice").unwrap();
+    assert_eq!((voice.tags.as_slice(), voice.operations), (&["Calls".to_owned()][..], 1));
+    assert!(
+        g.warnings.iter().any(|w| w.contains("\"Conferences\" of [voice] is the tag of no operation")),
+        "{:?}",
+        g.warnings
+    );
+
+    let mut out = String::new();
+    for (name, content) in &g.files {
+        let short = name.strip_prefix("telnyx-api/src/generated/").unwrap_or(name);
+        if short.starts_with("types/") || short == "apis/mod.rs" {
+            out.push_str(&format!("// ==== {short}\n{content}\n"));
+        }
+    }
+    for s in &g.sections {
+        out.push_str(&format!("// ==== {} between `{}` and `{}`\n{}\n", s.path, s.begin, s.end, s.content));
+    }
+    insta::assert_snapshot!("features", out);
+}
+
+#[test]
+fn a_tag_in_no_group_is_an_error_naming_it() {
+    let table = fixture("features.toml").replace("tags = [\"Numbers\"]", "tags = [\"Numbers of old\"]");
+    let e = generate(&table).unwrap_err();
+    assert_eq!(e.pointer, "#/paths/~1numbers/get");
+    assert!(e.message.contains("\"Numbers\" (1 operations"), "{e}");
+    assert!(e.message.contains("spec/features.toml"), "{e}");
+}
+
+#[test]
+fn without_a_table_nothing_is_gated() {
+    let g = codegen::generate(&fixture("spec.yaml"), &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(g.ir.features.is_empty() && g.sections.is_empty());
+    assert!(g.ir.types.iter().all(|t| t.features.is_empty()) && g.ir.tags.iter().all(|t| t.feature.is_none()));
+    assert!(g.files.values().all(|f| !f.contains("#[cfg(")));
+}
+
+/// Emitting and formatting on several threads gives what emitting and formatting file by file
+/// on one thread gives.
+#[test]
+fn parallel_emission_matches_sequential() {
+    let g = generate(&fixture("features.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let sequential: codegen::emit::Files = codegen::emit::emit(&g.ir)
+        .unwrap()
+        .into_iter()
+        .map(|(k, v)| {
+            let text = codegen::emit::format_file(&k, v).unwrap();
+            (k, text)
+        })
+        .collect();
+    assert_eq!(sequential, g.files);
+}
