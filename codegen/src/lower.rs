@@ -2,7 +2,8 @@
 //!
 //! It resolves `$ref`s, names every inline schema (`{Parent}{Field}`, `{Operation}Body`,
 //! `{Operation}Response`), merges `allOf` into one struct, turns `oneOf`/`anyOf` into unions,
-//! picks parameter encodings and body kinds, and assigns each type a module.
+//! picks parameter encodings and body kinds, collapses identical inline types into aliases of one
+//! ([`crate::dedup`]), and assigns each type a module.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,6 +27,8 @@ pub fn lower(api: &OpenAPI, overrides: &Overrides) -> Result<Ir> {
     l.components()?;
     let (operations, paging_unrecognised) = l.operations()?;
     let mut types = std::mem::take(&mut l.types);
+    let components: BTreeSet<&str> = l.components.values().map(String::as_str).collect();
+    crate::dedup::dedup(&mut types, &components);
     mark_boxes(&mut types);
     let tags = l.tags_in_use(&operations);
     assign_modules(&mut types, &operations);

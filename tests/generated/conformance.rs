@@ -12348,11 +12348,6 @@ pub static OPERATIONS: &[OpEntry] = &[
 /// Every generated type, by the JSON pointer of its schema.
 pub static SCHEMAS: &[SchemaEntry] = &[
     SchemaEntry {
-        pointer: "#/components/schemas/AcceptSuggestionsRequest",
-        type_name: "AcceptSuggestionsRequest",
-        roundtrip: roundtrip::<types::AcceptSuggestionsRequest>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/Address",
         type_name: "Address",
         roundtrip: roundtrip::<types::Address>,
@@ -12388,14 +12383,14 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::AddressSuggestionResponseDataRecordType>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherEnded/properties/payload/properties/status",
+        type_name: "CallAiGatherEndedPayloadStatus",
+        roundtrip: roundtrip::<types::CallAiGatherEndedPayloadStatus>,
+    },
+    SchemaEntry {
         pointer: "#/components/responses/GetAllAddressResponse/content/application~1json/schema",
         type_name: "GetAllAddressResponse",
         roundtrip: roundtrip::<types::GetAllAddressResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1addresses/get/parameters/7/schema",
-        type_name: "SortAddress",
-        roundtrip: roundtrip::<types::SortAddress>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/validate_address",
@@ -12431,11 +12426,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/AdvancedOrderRequest",
         type_name: "AdvancedOrderRequest",
         roundtrip: roundtrip::<types::AdvancedOrderRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/AdvancedOrderRequest/properties/features/items",
-        type_name: "AdvancedOrderRequestFeaturesItem",
-        roundtrip: roundtrip::<types::AdvancedOrderRequestFeaturesItem>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/AdvancedOrderRequest/properties/phone_number_type",
@@ -12540,19 +12530,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         >,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/EventStatus",
-        type_name: "EventStatus",
-        roundtrip: roundtrip::<types::EventStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/ImportAssistantsRequest",
         type_name: "ImportAssistantsRequest",
         roundtrip: roundtrip::<types::ImportAssistantsRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ImportAssistantsRequest/properties/provider",
-        type_name: "ImportAssistantsRequestProvider",
-        roundtrip: roundtrip::<types::ImportAssistantsRequestProvider>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/PaginatedScheduledEventList",
@@ -13173,11 +13153,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::BillingBundleSchema>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/BundleLimitDirection",
-        type_name: "BundleLimitDirection",
-        roundtrip: roundtrip::<types::BundleLimitDirection>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/BundleLimitSchema",
         type_name: "BundleLimitSchema",
         roundtrip: roundtrip::<types::BundleLimitSchema>,
@@ -13228,19 +13203,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::AnswerRequestRecordChannels>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/AnswerRequest/properties/record_format",
-        type_name: "AnswerRequestRecordFormat",
-        roundtrip: roundtrip::<types::AnswerRequestRecordFormat>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/AnswerRequest/properties/record_track",
         type_name: "AnswerRequestRecordTrack",
         roundtrip: roundtrip::<types::AnswerRequestRecordTrack>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/AnswerRequest/properties/record_trim",
-        type_name: "AnswerRequestRecordTrim",
-        roundtrip: roundtrip::<types::AnswerRequestRecordTrim>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/AnswerRequest/properties/stream_track",
@@ -13298,9 +13263,14 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::BridgeRequestRingtone>,
     },
     SchemaEntry {
-        pointer: "#/components/responses/CallControlCommandResponse/content/application~1json/schema",
-        type_name: "CallControlCommandResponse",
-        roundtrip: roundtrip::<types::CallControlCommandResponse>,
+        pointer: "#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items",
+        type_name: "CallAiGatherEndedPayloadMessageHistoryItem",
+        roundtrip: roundtrip::<types::CallAiGatherEndedPayloadMessageHistoryItem>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items/properties/role",
+        type_name: "CallAiGatherEndedPayloadMessageHistoryItemRole",
+        roundtrip: roundtrip::<types::CallAiGatherEndedPayloadMessageHistoryItemRole>,
     },
     SchemaEntry {
         pointer: "#/components/responses/CallControlCommandResponseWithRecordingId/content/application~1json/schema",
@@ -13308,14 +13278,14 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallControlCommandResponseWithRecordingId>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CallControlCommandResult",
-        type_name: "CallControlCommandResult",
-        roundtrip: roundtrip::<types::CallControlCommandResult>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CallControlCommandResultWithRecordingId",
         type_name: "CallControlCommandResultWithRecordingId",
         roundtrip: roundtrip::<types::CallControlCommandResultWithRecordingId>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallForkStarted/properties/payload/properties/stream_type",
+        type_name: "CallForkStartedPayloadStreamType",
+        roundtrip: roundtrip::<types::CallForkStartedPayloadStreamType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallRequest",
@@ -13336,16 +13306,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CallRequest/properties/conference_config",
         type_name: "CallRequestConferenceConfig",
         roundtrip: roundtrip::<types::CallRequestConferenceConfig>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallRequest/properties/conference_config/properties/beep_enabled",
-        type_name: "CallRequestConferenceConfigBeepEnabled",
-        roundtrip: roundtrip::<types::CallRequestConferenceConfigBeepEnabled>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role",
-        type_name: "CallRequestConferenceConfigSupervisorRole",
-        roundtrip: roundtrip::<types::CallRequestConferenceConfigSupervisorRole>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallRequest/properties/media_encryption",
@@ -13391,11 +13351,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CallRequest/properties/supervisor_role",
         type_name: "CallRequestSupervisorRole",
         roundtrip: roundtrip::<types::CallRequestSupervisorRole>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallRequest/properties/to",
-        type_name: "CallRequestTo",
-        roundtrip: roundtrip::<types::CallRequestTo>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallRequest/properties/webhook_url_method",
@@ -13446,11 +13401,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/GatherUsingAIRequest/properties/message_history/items",
         type_name: "GatherUsingAiRequestMessageHistoryItem",
         roundtrip: roundtrip::<types::GatherUsingAiRequestMessageHistoryItem>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/GatherUsingAIRequest/properties/message_history/items/properties/role",
-        type_name: "GatherUsingAiRequestMessageHistoryItemRole",
-        roundtrip: roundtrip::<types::GatherUsingAiRequestMessageHistoryItemRole>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/GatherUsingAIRequest/properties/voice_settings",
@@ -13506,11 +13456,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/LeaveQueueRequest",
         type_name: "LeaveQueueRequest",
         roundtrip: roundtrip::<types::LeaveQueueRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/NoiseSuppressionDirection",
-        type_name: "NoiseSuppressionDirection",
-        roundtrip: roundtrip::<types::NoiseSuppressionDirection>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/NoiseSuppressionStart",
@@ -13651,11 +13596,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/StartSiprecRequest",
         type_name: "StartSiprecRequest",
         roundtrip: roundtrip::<types::StartSiprecRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/StartSiprecRequest/properties/sip_transport",
-        type_name: "StartSiprecRequestSipTransport",
-        roundtrip: roundtrip::<types::StartSiprecRequestSipTransport>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/StartSiprecRequest/properties/siprec_track",
@@ -13838,18 +13778,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallControlApplicationDtmfType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CallControlApplicationInbound",
-        type_name: "CallControlApplicationInbound",
-        roundtrip: roundtrip::<types::CallControlApplicationInbound>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallControlApplicationInbound/properties/sip_subdomain_receive_settings",
-        type_name: "CallControlApplicationInboundSipSubdomainReceiveSettings",
-        roundtrip: roundtrip::<
-            types::CallControlApplicationInboundSipSubdomainReceiveSettings,
-        >,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CallControlApplicationOutbound",
         type_name: "CallControlApplicationOutbound",
         roundtrip: roundtrip::<types::CallControlApplicationOutbound>,
@@ -13926,11 +13854,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/ActiveCall",
         type_name: "ActiveCall",
         roundtrip: roundtrip::<types::ActiveCall>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ActiveCall/properties/record_type",
-        type_name: "ActiveCallRecordType",
-        roundtrip: roundtrip::<types::ActiveCallRecordType>,
     },
     SchemaEntry {
         pointer: "#/components/responses/ActiveCallsResponse/content/application~1json/schema",
@@ -14073,11 +13996,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::RecordingTranscriptionResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/RecordingTranscription/properties/status",
-        type_name: "RecordingTranscriptionStatus",
-        roundtrip: roundtrip::<types::RecordingTranscriptionStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/RecordingsResponseBody/content/application~1json/schema",
         type_name: "RecordingsResponseBody",
         roundtrip: roundtrip::<types::RecordingsResponseBody>,
@@ -14153,11 +14071,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::TelnyxCampaignWithAssignedCountCsp>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/campaignStatus",
-        type_name: "TelnyxCampaignWithAssignedCountCspCampaignStatus",
-        roundtrip: roundtrip::<types::TelnyxCampaignWithAssignedCountCspCampaignStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/submissionStatus",
         type_name: "TelnyxCampaignWithAssignedCountCspSubmissionStatus",
         roundtrip: roundtrip::<types::TelnyxCampaignWithAssignedCountCspSubmissionStatus>,
@@ -14191,11 +14104,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CdrUsageReportResponse/properties/product_breakdown",
         type_name: "CdrUsageReportResponseProductBreakdown",
         roundtrip: roundtrip::<types::CdrUsageReportResponseProductBreakdown>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CdrUsageReportResponse/properties/status",
-        type_name: "CdrUsageReportResponseStatus",
-        roundtrip: roundtrip::<types::CdrUsageReportResponseStatus>,
     },
     SchemaEntry {
         pointer: "#/paths/~1reports~1cdr_usage_reports~1sync/get/parameters/2/schema",
@@ -14267,11 +14175,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ChatCompletionToolParam>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ChatCompletionToolParam/properties/type",
-        type_name: "ChatCompletionToolParamType",
-        roundtrip: roundtrip::<types::ChatCompletionToolParamType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/FunctionDefinition",
         type_name: "FunctionDefinition",
         roundtrip: roundtrip::<types::FunctionDefinition>,
@@ -14290,11 +14193,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/Retrieval",
         type_name: "Retrieval",
         roundtrip: roundtrip::<types::Retrieval>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Retrieval/properties/type",
-        type_name: "RetrievalType",
-        roundtrip: roundtrip::<types::RetrievalType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/SummaryRequest",
@@ -14410,16 +14308,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/ConferenceSpeakRequest",
         type_name: "ConferenceSpeakRequest",
         roundtrip: roundtrip::<types::ConferenceSpeakRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceSpeakRequest/properties/language",
-        type_name: "ConferenceSpeakRequestLanguage",
-        roundtrip: roundtrip::<types::ConferenceSpeakRequestLanguage>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceSpeakRequest/properties/payload_type",
-        type_name: "ConferenceSpeakRequestPayloadType",
-        roundtrip: roundtrip::<types::ConferenceSpeakRequestPayloadType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Conference/properties/status",
@@ -14736,16 +14624,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CredentialOutbound>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CredentialOutbound/properties/ani_override_type",
-        type_name: "CredentialOutboundAniOverrideType",
-        roundtrip: roundtrip::<types::CredentialOutboundAniOverrideType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CredentialOutbound/properties/t38_reinvite_source",
-        type_name: "CredentialOutboundT38ReinviteSource",
-        roundtrip: roundtrip::<types::CredentialOutboundT38ReinviteSource>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/ListCredentialConnectionsResponse/content/application~1json/schema",
         type_name: "ListCredentialConnectionsResponse",
         roundtrip: roundtrip::<types::ListCredentialConnectionsResponse>,
@@ -14903,11 +14781,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/responses/ListCustomerServiceRecords/content/application~1json/schema",
         type_name: "ListCustomerServiceRecords",
         roundtrip: roundtrip::<types::ListCustomerServiceRecords>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1customer_service_records/get/parameters/2/schema",
-        type_name: "ListCustomerServiceRecordsSort",
-        roundtrip: roundtrip::<types::ListCustomerServiceRecordsSort>,
     },
     SchemaEntry {
         pointer: "#/components/responses/ShowCustomerServiceRecord/content/application~1json/schema",
@@ -15225,11 +15098,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::DynamicEmergencyAddressResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/DynamicEmergencyAddress/properties/status",
-        type_name: "DynamicEmergencyAddressStatus",
-        roundtrip: roundtrip::<types::DynamicEmergencyAddressStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/listDynamicEmergencyAddresses/content/application~1json/schema",
         type_name: "ListDynamicEmergencyAddresses",
         roundtrip: roundtrip::<types::ListDynamicEmergencyAddresses>,
@@ -15405,11 +15273,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CreateExternalConnectionRequestInbound>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CreateExternalConnectionRequest/properties/outbound",
-        type_name: "CreateExternalConnectionRequestOutbound",
-        roundtrip: roundtrip::<types::CreateExternalConnectionRequestOutbound>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CreateExternalConnectionUploadRequest",
         type_name: "CreateExternalConnectionUploadRequest",
         roundtrip: roundtrip::<types::CreateExternalConnectionUploadRequest>,
@@ -15440,6 +15303,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1external_connections~1log_messages~1{id}/delete/responses/200/content/application~1json/schema",
         type_name: "DeleteExternalConnectionLogMessageResponse",
         roundtrip: roundtrip::<types::DeleteExternalConnectionLogMessageResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ErrorResponse/properties/errors/items/properties/source",
+        type_name: "ErrorResponseErrorsItemSource",
+        roundtrip: roundtrip::<types::ErrorResponseErrorsItemSource>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ExternalConnection",
@@ -15739,11 +15607,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::FqdnConnectionResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/FqdnConnectionTransportProtocol",
-        type_name: "FqdnConnectionTransportProtocol",
-        roundtrip: roundtrip::<types::FqdnConnectionTransportProtocol>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/InboundFqdn",
         type_name: "InboundFqdn",
         roundtrip: roundtrip::<types::InboundFqdn>,
@@ -15802,11 +15665,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/UpdateFqdnConnectionRequest",
         type_name: "UpdateFqdnConnectionRequest",
         roundtrip: roundtrip::<types::UpdateFqdnConnectionRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/WebhookApiVersion",
-        type_name: "WebhookApiVersion",
-        roundtrip: roundtrip::<types::WebhookApiVersion>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CreateFqdnRequest",
@@ -15914,13 +15772,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip_assignment",
         type_name: "GlobalIpAssignmentUsageMetricGlobalIpAssignment",
         roundtrip: roundtrip::<types::GlobalIpAssignmentUsageMetricGlobalIpAssignment>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip_assignment/properties/wireguard_peer",
-        type_name: "GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer",
-        roundtrip: roundtrip::<
-            types::GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer,
-        >,
     },
     SchemaEntry {
         pointer: "#/components/schemas/GlobalIpAssignmentUsageMetric/properties/received",
@@ -16046,11 +15897,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/GlobalIPProtocol",
         type_name: "GlobalIpProtocol",
         roundtrip: roundtrip::<types::GlobalIpProtocol>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/GlobalIPProtocol/allOf/0",
-        type_name: "GlobalIpProtocol2",
-        roundtrip: roundtrip::<types::GlobalIpProtocol2>,
     },
     SchemaEntry {
         pointer: "#/components/responses/GlobalIpProtocolListResponse/content/application~1json/schema",
@@ -16186,26 +16032,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CreateInboundIpRequest",
         type_name: "CreateInboundIpRequest",
         roundtrip: roundtrip::<types::CreateInboundIpRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateInboundIpRequest/properties/ani_number_format",
-        type_name: "CreateInboundIpRequestAniNumberFormat",
-        roundtrip: roundtrip::<types::CreateInboundIpRequestAniNumberFormat>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateInboundIpRequest/properties/default_routing_method",
-        type_name: "CreateInboundIpRequestDefaultRoutingMethod",
-        roundtrip: roundtrip::<types::CreateInboundIpRequestDefaultRoutingMethod>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateInboundIpRequest/properties/dnis_number_format",
-        type_name: "CreateInboundIpRequestDnisNumberFormat",
-        roundtrip: roundtrip::<types::CreateInboundIpRequestDnisNumberFormat>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateInboundIpRequest/properties/sip_region",
-        type_name: "CreateInboundIpRequestSipRegion",
-        roundtrip: roundtrip::<types::CreateInboundIpRequestSipRegion>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CreateInboundIpRequest/properties/sip_subdomain_receive_settings",
@@ -16390,11 +16216,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ManagedAccountBalance>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ManagedAccountBalance/properties/record_type",
-        type_name: "ManagedAccountBalanceRecordType",
-        roundtrip: roundtrip::<types::ManagedAccountBalanceRecordType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/ManagedAccountMultiListing",
         type_name: "ManagedAccountMultiListing",
         roundtrip: roundtrip::<types::ManagedAccountMultiListing>,
@@ -16425,11 +16246,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SingleManagedAccountGlobalOutboundChannels>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/UpdateManagedAccountGlobalChannelLimitRequest",
-        type_name: "UpdateManagedAccountGlobalChannelLimitRequest",
-        roundtrip: roundtrip::<types::UpdateManagedAccountGlobalChannelLimitRequest>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/UpdateManagedAccountGlobalChannelLimitResponse/content/application~1json/schema",
         type_name: "UpdateManagedAccountGlobalChannelLimitResponse",
         roundtrip: roundtrip::<types::UpdateManagedAccountGlobalChannelLimitResponse>,
@@ -16458,11 +16274,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/MdrDetailResponse",
         type_name: "MdrDetailResponse",
         roundtrip: roundtrip::<types::MdrDetailResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/MdrDetailResponse/properties/currency",
-        type_name: "MdrDetailResponseCurrency",
-        roundtrip: roundtrip::<types::MdrDetailResponseCurrency>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/MdrDetailResponse/properties/message_type",
@@ -16575,11 +16386,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CreateLongCodeMessageRequest>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CreateLongCodeMessageRequest/properties/type",
-        type_name: "CreateLongCodeMessageRequestType",
-        roundtrip: roundtrip::<types::CreateLongCodeMessageRequestType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CreateMessageRequest",
         type_name: "CreateMessageRequest",
         roundtrip: roundtrip::<types::CreateMessageRequest>,
@@ -16638,11 +16444,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/InboundMessagePayload/properties/cc/items/properties/status",
         type_name: "InboundMessagePayloadCcItemStatus",
         roundtrip: roundtrip::<types::InboundMessagePayloadCcItemStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/cost",
-        type_name: "InboundMessagePayloadCost",
-        roundtrip: roundtrip::<types::InboundMessagePayloadCost>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/InboundMessagePayload/properties/cost_breakdown",
@@ -16730,16 +16531,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::OutboundMessagePayloadCostBreakdown>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/carrier_fee",
-        type_name: "OutboundMessagePayloadCostBreakdownCarrierFee",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadCostBreakdownCarrierFee>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/rate",
-        type_name: "OutboundMessagePayloadCostBreakdownRate",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadCostBreakdownRate>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/OutboundMessagePayload/properties/direction",
         type_name: "OutboundMessagePayloadDirection",
         roundtrip: roundtrip::<types::OutboundMessagePayloadDirection>,
@@ -16825,11 +16616,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/EligibilityNumberResponse/properties/eligible_status",
         type_name: "EligibilityNumberResponseEligibleStatus",
         roundtrip: roundtrip::<types::EligibilityNumberResponseEligibleStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/EligibilityNumbersRequest",
-        type_name: "EligibilityNumbersRequest",
-        roundtrip: roundtrip::<types::EligibilityNumbersRequest>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/EligibilityNumbersResponse",
@@ -16930,16 +16716,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/responses/ListMessagingProfileMetrics/content/application~1json/schema",
         type_name: "ListMessagingProfileMetrics",
         roundtrip: roundtrip::<types::ListMessagingProfileMetrics>,
-    },
-    SchemaEntry {
-        pointer: "#/components/responses/ListMessagingProfilePhoneNumbersResponse/content/application~1json/schema",
-        type_name: "ListMessagingProfilePhoneNumbersResponse",
-        roundtrip: roundtrip::<types::ListMessagingProfilePhoneNumbersResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/responses/ListMessagingProfileShortCodesResponse/content/application~1json/schema",
-        type_name: "ListMessagingProfileShortCodesResponse",
-        roundtrip: roundtrip::<types::ListMessagingProfileShortCodesResponse>,
     },
     SchemaEntry {
         pointer: "#/components/responses/ListMessagingProfilesResponse/content/application~1json/schema",
@@ -17285,16 +17061,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/NotificationSetting",
         type_name: "NotificationSetting",
         roundtrip: roundtrip::<types::NotificationSetting>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/NotificationSetting/properties/parameters/items",
-        type_name: "NotificationSettingParametersItem",
-        roundtrip: roundtrip::<types::NotificationSettingParametersItem>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/NotificationSetting/properties/status",
-        type_name: "NotificationSettingStatus",
-        roundtrip: roundtrip::<types::NotificationSettingStatus>,
     },
     SchemaEntry {
         pointer: "#/paths/~1notification_channels~1{id}/patch/responses/200/content/application~1json/schema",
@@ -17651,11 +17417,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CompleteOtaUpdateSettings>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CompleteOTAUpdate/properties/status",
-        type_name: "CompleteOtaUpdateStatus",
-        roundtrip: roundtrip::<types::CompleteOtaUpdateStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CompleteOTAUpdate/properties/type",
         type_name: "CompleteOtaUpdateType",
         roundtrip: roundtrip::<types::CompleteOtaUpdateType>,
@@ -17771,11 +17532,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CreateNumberBlockOrderRequest>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CreateNumberBlockOrderRequest/properties/status",
-        type_name: "CreateNumberBlockOrderRequestStatus",
-        roundtrip: roundtrip::<types::CreateNumberBlockOrderRequestStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/ListNumberBlockOrdersResponse/content/application~1json/schema",
         type_name: "ListNumberBlockOrdersResponse",
         roundtrip: roundtrip::<types::ListNumberBlockOrdersResponse>,
@@ -17794,6 +17550,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/NumberBlockOrder/properties/status",
         type_name: "NumberBlockOrderStatus",
         roundtrip: roundtrip::<types::NumberBlockOrderStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/NumberOrderBlockEvent",
+        type_name: "NumberOrderBlockEvent",
+        roundtrip: roundtrip::<types::NumberOrderBlockEvent>,
     },
     SchemaEntry {
         pointer: "#/paths/~1phone_number_blocks~1jobs~1delete_phone_number_block/post/responses/202/content/application~1json/schema",
@@ -17819,11 +17580,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/responses/ListPhoneNumberBlocksJobsResponse/content/application~1json/schema",
         type_name: "ListPhoneNumberBlocksJobsResponse",
         roundtrip: roundtrip::<types::ListPhoneNumberBlocksJobsResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1phone_number_blocks~1jobs/get/parameters/4/schema",
-        type_name: "ListPhoneNumberBlocksJobsSort",
-        roundtrip: roundtrip::<types::ListPhoneNumberBlocksJobsSort>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/PhoneNumberBlocksJob",
@@ -17926,11 +17682,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ListPhoneNumbersFilterSource>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1phone_numbers/get/parameters/4/schema",
-        type_name: "ListPhoneNumbersFilterStatus",
-        roundtrip: roundtrip::<types::ListPhoneNumbersFilterStatus>,
-    },
-    SchemaEntry {
         pointer: "#/paths/~1phone_numbers/get/parameters/11/schema",
         type_name: "ListPhoneNumbersFilterVoiceUsagePaymentMethod",
         roundtrip: roundtrip::<types::ListPhoneNumbersFilterVoiceUsagePaymentMethod>,
@@ -17998,11 +17749,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PhoneNumberDetailedEmergencyStatus>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/PhoneNumberDetailed/properties/inbound_call_screening",
-        type_name: "PhoneNumberDetailedInboundCallScreening",
-        roundtrip: roundtrip::<types::PhoneNumberDetailedInboundCallScreening>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/PhoneNumberDetailed/properties/phone_number_type",
         type_name: "PhoneNumberDetailedPhoneNumberType",
         roundtrip: roundtrip::<types::PhoneNumberDetailedPhoneNumberType>,
@@ -18041,11 +17787,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/responses/PhoneNumberWithVoiceSettingsResponse/content/application~1json/schema",
         type_name: "PhoneNumberWithVoiceSettingsResponse",
         roundtrip: roundtrip::<types::PhoneNumberWithVoiceSettingsResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/PhoneNumberWithVoiceSettings/properties/usage_payment_method",
-        type_name: "PhoneNumberWithVoiceSettingsUsagePaymentMethod",
-        roundtrip: roundtrip::<types::PhoneNumberWithVoiceSettingsUsagePaymentMethod>,
     },
     SchemaEntry {
         pointer: "#/paths/~1phone_numbers~1slim/get/parameters/7/schema",
@@ -18138,16 +17879,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CommentResponseData>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/Comment/properties/comment_record_type",
-        type_name: "CommentResponseDataCommentRecordType",
-        roundtrip: roundtrip::<types::CommentResponseDataCommentRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Comment/properties/commenter_type",
-        type_name: "CommentResponseDataCommenterType",
-        roundtrip: roundtrip::<types::CommentResponseDataCommenterType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CreateNumberOrderRequest",
         type_name: "CreateNumberOrderRequest",
         roundtrip: roundtrip::<types::CreateNumberOrderRequest>,
@@ -18203,11 +17934,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::NumberOrderPhoneNumber>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/NumberOrderPhoneNumber/properties/phone_number_type",
-        type_name: "NumberOrderPhoneNumberPhoneNumberType",
-        roundtrip: roundtrip::<types::NumberOrderPhoneNumberPhoneNumberType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/NumberOrderPhoneNumber/properties/requirements_status",
         type_name: "NumberOrderPhoneNumberRequirementsStatus",
         roundtrip: roundtrip::<types::NumberOrderPhoneNumberRequirementsStatus>,
@@ -18246,21 +17972,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/responses/ReadCommentResponse/content/application~1json/schema",
         type_name: "ReadCommentResponse",
         roundtrip: roundtrip::<types::ReadCommentResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/responses/ReadCommentResponse/content/application~1json/schema/properties/data",
-        type_name: "ReadCommentResponseData",
-        roundtrip: roundtrip::<types::ReadCommentResponseData>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Comment/properties/comment_record_type",
-        type_name: "ReadCommentResponseDataCommentRecordType",
-        roundtrip: roundtrip::<types::ReadCommentResponseDataCommentRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Comment/properties/commenter_type",
-        type_name: "ReadCommentResponseDataCommenterType",
-        roundtrip: roundtrip::<types::ReadCommentResponseDataCommenterType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/SubNumberOrder",
@@ -18328,16 +18039,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/UpdateNumberOrderPhoneNumberRequest",
         type_name: "UpdateNumberOrderPhoneNumberRequest",
         roundtrip: roundtrip::<types::UpdateNumberOrderPhoneNumberRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/UpdateNumberOrderRequest",
-        type_name: "UpdateNumberOrderRequest",
-        roundtrip: roundtrip::<types::UpdateNumberOrderRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/UpdateRegulatoryRequirement",
-        type_name: "UpdateRegulatoryRequirement",
-        roundtrip: roundtrip::<types::UpdateRegulatoryRequirement>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/UpdateSubNumberOrderRequest",
@@ -18435,13 +18136,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Feature>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1available_phone_number_blocks/get/parameters/3/schema",
-        type_name: "ListAvailablePhoneNumberBlocksFilterPhoneNumberType",
-        roundtrip: roundtrip::<
-            types::ListAvailablePhoneNumberBlocksFilterPhoneNumberType,
-        >,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/ListAvailablePhoneNumbersBlockResponse/content/application~1json/schema",
         type_name: "ListAvailablePhoneNumbersBlockResponse",
         roundtrip: roundtrip::<types::ListAvailablePhoneNumbersBlockResponse>,
@@ -18477,19 +18171,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CancelPortingOrderResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/responses/CancelPortingOrderResponse/content/application~1json/schema/properties/meta",
-        type_name: "CancelPortingOrderResponseMeta",
-        roundtrip: roundtrip::<types::CancelPortingOrderResponseMeta>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/ConfirmPortingOrderResponse/content/application~1json/schema",
         type_name: "ConfirmPortingOrderResponse",
         roundtrip: roundtrip::<types::ConfirmPortingOrderResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/responses/ConfirmPortingOrderResponse/content/application~1json/schema/properties/meta",
-        type_name: "ConfirmPortingOrderResponseMeta",
-        roundtrip: roundtrip::<types::ConfirmPortingOrderResponseMeta>,
     },
     SchemaEntry {
         pointer: "#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema",
@@ -18544,11 +18228,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CreatePortingOrder",
         type_name: "CreatePortingOrder",
         roundtrip: roundtrip::<types::CreatePortingOrder>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreatePortingOrderComment",
-        type_name: "CreatePortingOrderComment",
-        roundtrip: roundtrip::<types::CreatePortingOrderComment>,
     },
     SchemaEntry {
         pointer: "#/components/requestBodies/CreatePortingPhoneNumberBlock/content/application~1json/schema",
@@ -18834,11 +18513,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PortingEventPayload>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/PortingEvent/properties/payload_status",
-        type_name: "PortingEventPayloadStatus",
-        roundtrip: roundtrip::<types::PortingEventPayloadStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/PortingLOAConfiguration",
         type_name: "PortingLoaConfiguration",
         roundtrip: roundtrip::<types::PortingLoaConfiguration>,
@@ -19099,11 +18773,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PortingReportReportType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/PortingReport/properties/status",
-        type_name: "PortingReportStatus",
-        roundtrip: roundtrip::<types::PortingReportStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/PortingVerificationCode",
         type_name: "PortingVerificationCode",
         roundtrip: roundtrip::<types::PortingVerificationCode>,
@@ -19112,11 +18781,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema",
         type_name: "SendPortingVerificationCodes",
         roundtrip: roundtrip::<types::SendPortingVerificationCodes>,
-    },
-    SchemaEntry {
-        pointer: "#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema/properties/verification_method",
-        type_name: "SendPortingVerificationCodesVerificationMethod",
-        roundtrip: roundtrip::<types::SendPortingVerificationCodesVerificationMethod>,
     },
     SchemaEntry {
         pointer: "#/components/requestBodies/SharePortingOrder/content/application~1json/schema",
@@ -19214,11 +18878,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::UpdatePortingOrderResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/responses/UpdatePortingOrderResponse/content/application~1json/schema/properties/meta",
-        type_name: "UpdatePortingOrderResponseMeta",
-        roundtrip: roundtrip::<types::UpdatePortingOrderResponseMeta>,
-    },
-    SchemaEntry {
         pointer: "#/components/requestBodies/UpdatePortingOrdersActivationJob/content/application~1json/schema",
         type_name: "UpdatePortingOrdersActivationJob",
         roundtrip: roundtrip::<types::UpdatePortingOrdersActivationJob>,
@@ -19255,13 +18914,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         type_name: "WebhookPortingOrderMessagingChangedPayloadMessaging",
         roundtrip: roundtrip::<
             types::WebhookPortingOrderMessagingChangedPayloadMessaging,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/WebhookPortingOrderMessagingChangedPayload/properties/messaging/properties/messaging_port_status",
-        type_name: "WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus",
-        roundtrip: roundtrip::<
-            types::WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus,
         >,
     },
     SchemaEntry {
@@ -19401,11 +19053,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::FaxApplicationInbound>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/FaxApplication/properties/inbound/properties/sip_subdomain_receive_settings",
-        type_name: "FaxApplicationInboundSipSubdomainReceiveSettings",
-        roundtrip: roundtrip::<types::FaxApplicationInboundSipSubdomainReceiveSettings>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/FaxApplication/properties/outbound",
         type_name: "FaxApplicationOutbound",
         roundtrip: roundtrip::<types::FaxApplicationOutbound>,
@@ -19434,13 +19081,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/UpdateFaxApplicationRequest/properties/inbound",
         type_name: "UpdateFaxApplicationRequestInbound",
         roundtrip: roundtrip::<types::UpdateFaxApplicationRequestInbound>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/UpdateFaxApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings",
-        type_name: "UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings",
-        roundtrip: roundtrip::<
-            types::UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings,
-        >,
     },
     SchemaEntry {
         pointer: "#/components/schemas/UpdateFaxApplicationRequest/properties/outbound",
@@ -19828,19 +19468,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SmsFallback>,
     },
     SchemaEntry {
-        pointer: "#/components/responses/RegionListResponse/content/application~1json/schema",
-        type_name: "RegionListResponse",
-        roundtrip: roundtrip::<types::RegionListResponse>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/listRegulatoryRequirements/content/application~1json/schema",
         type_name: "ListRegulatoryRequirements",
         roundtrip: roundtrip::<types::ListRegulatoryRequirements>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1regulatory_requirements/get/parameters/4/schema",
-        type_name: "ListRegulatoryRequirementsFilterAction",
-        roundtrip: roundtrip::<types::ListRegulatoryRequirementsFilterAction>,
     },
     SchemaEntry {
         pointer: "#/paths/~1regulatory_requirements/get/parameters/3/schema",
@@ -19951,11 +19581,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::LedgerBillingGroupReportRecordType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/LedgerBillingGroupReport/properties/status",
-        type_name: "LedgerBillingGroupReportStatus",
-        roundtrip: roundtrip::<types::LedgerBillingGroupReportStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/NewLedgerBillingGroupReport",
         type_name: "NewLedgerBillingGroupReport",
         roundtrip: roundtrip::<types::NewLedgerBillingGroupReport>,
@@ -19964,11 +19589,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema",
         type_name: "CreateRequirementGroupBody",
         roundtrip: roundtrip::<types::CreateRequirementGroupBody>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/action",
-        type_name: "CreateRequirementGroupBodyAction",
-        roundtrip: roundtrip::<types::CreateRequirementGroupBodyAction>,
     },
     SchemaEntry {
         pointer: "#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/phone_number_type",
@@ -20062,13 +19682,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1requirement_groups~1{id}/patch/requestBody/content/application~1json/schema",
         type_name: "UpdateRequirementGroupBody",
         roundtrip: roundtrip::<types::UpdateRequirementGroupBody>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1requirement_groups~1{id}/patch/requestBody/content/application~1json/schema/properties/regulatory_requirements/items",
-        type_name: "UpdateRequirementGroupBodyRegulatoryRequirementsItem",
-        roundtrip: roundtrip::<
-            types::UpdateRequirementGroupBodyRegulatoryRequirementsItem,
-        >,
     },
     SchemaEntry {
         pointer: "#/paths/~1sub_number_orders~1{id}~1requirement_group/post/requestBody/content/application~1json/schema",
@@ -20241,11 +19854,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ActionSuccessResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/responses/ActionSuccessResponse/content/application~1json/schema/properties/data",
-        type_name: "ActionSuccessResponseData",
-        roundtrip: roundtrip::<types::ActionSuccessResponseData>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/ActionsParticipantsRequest",
         type_name: "ActionsParticipantsRequest",
         roundtrip: roundtrip::<types::ActionsParticipantsRequest>,
@@ -20331,14 +19939,44 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::RefreshRoomClientTokenResponseData>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/AcceptSuggestionsRequest",
+        type_name: "AcceptSuggestionsRequest",
+        roundtrip: roundtrip::<types::AcceptSuggestionsRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/components/responses/ActionSuccessResponse/content/application~1json/schema/properties/data",
+        type_name: "ActionSuccessResponseData",
+        roundtrip: roundtrip::<types::ActionSuccessResponseData>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ActiveCall/properties/record_type",
+        type_name: "ActiveCallRecordType",
+        roundtrip: roundtrip::<types::ActiveCallRecordType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/administrative_area",
         type_name: "AdministrativeArea",
         roundtrip: roundtrip::<types::AdministrativeArea>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/AdvancedOrderRequest/properties/features/items",
+        type_name: "AdvancedOrderRequestFeaturesItem",
+        roundtrip: roundtrip::<types::AdvancedOrderRequestFeaturesItem>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/AnchorsiteOverride",
         type_name: "AnchorsiteOverride",
         roundtrip: roundtrip::<types::AnchorsiteOverride>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/AnswerRequest/properties/record_format",
+        type_name: "AnswerRequestRecordFormat",
+        roundtrip: roundtrip::<types::AnswerRequestRecordFormat>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/AnswerRequest/properties/record_trim",
+        type_name: "AnswerRequestRecordTrim",
+        roundtrip: roundtrip::<types::AnswerRequestRecordTrim>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ApplicationName",
@@ -20406,6 +20044,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::BucketNotFoundError>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/BulkSIMCardAction/properties/action_type",
+        type_name: "BulkSimCardActionActionType",
+        roundtrip: roundtrip::<types::BulkSimCardActionActionType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/BundleLimitDirection",
+        type_name: "BundleLimitDirection",
+        roundtrip: roundtrip::<types::BundleLimitDirection>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/business_name",
         type_name: "BusinessName",
         roundtrip: roundtrip::<types::BusinessName>,
@@ -20429,21 +20077,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CallAIGatherEnded/properties/payload",
         type_name: "CallAiGatherEndedPayload",
         roundtrip: roundtrip::<types::CallAiGatherEndedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items",
-        type_name: "CallAiGatherEndedPayloadMessageHistoryItem",
-        roundtrip: roundtrip::<types::CallAiGatherEndedPayloadMessageHistoryItem>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items/properties/role",
-        type_name: "CallAiGatherEndedPayloadMessageHistoryItemRole",
-        roundtrip: roundtrip::<types::CallAiGatherEndedPayloadMessageHistoryItemRole>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherEnded/properties/payload/properties/status",
-        type_name: "CallAiGatherEndedPayloadStatus",
-        roundtrip: roundtrip::<types::CallAiGatherEndedPayloadStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallAIGatherEnded/properties/record_type",
@@ -20582,6 +20215,28 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CallBridged/properties/record_type",
         type_name: "CallBridgedRecordType",
         roundtrip: roundtrip::<types::CallBridgedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallControlApplicationInbound",
+        type_name: "CallControlApplicationInbound",
+        roundtrip: roundtrip::<types::CallControlApplicationInbound>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallControlApplicationInbound/properties/sip_subdomain_receive_settings",
+        type_name: "CallControlApplicationInboundSipSubdomainReceiveSettings",
+        roundtrip: roundtrip::<
+            types::CallControlApplicationInboundSipSubdomainReceiveSettings,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/responses/CallControlCommandResponse/content/application~1json/schema",
+        type_name: "CallControlCommandResponse",
+        roundtrip: roundtrip::<types::CallControlCommandResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallControlCommandResult",
+        type_name: "CallControlCommandResult",
+        roundtrip: roundtrip::<types::CallControlCommandResult>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/callConversationEnded",
@@ -20768,11 +20423,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CallForkStarted/properties/payload",
         type_name: "CallForkStartedPayload",
         roundtrip: roundtrip::<types::CallForkStartedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallForkStarted/properties/payload/properties/stream_type",
-        type_name: "CallForkStartedPayloadStreamType",
-        roundtrip: roundtrip::<types::CallForkStartedPayloadStreamType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallForkStarted/properties/record_type",
@@ -20988,11 +20638,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CallMachineDetectionEnded/properties/payload",
         type_name: "CallMachineDetectionEndedPayload",
         roundtrip: roundtrip::<types::CallMachineDetectionEndedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachineDetectionEnded/properties/payload/properties/result",
-        type_name: "CallMachineDetectionEndedPayloadResult",
-        roundtrip: roundtrip::<types::CallMachineDetectionEndedPayloadResult>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallMachineDetectionEnded/properties/record_type",
@@ -21342,6 +20987,21 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallReferStartedRecordType>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/CallRequest/properties/conference_config/properties/beep_enabled",
+        type_name: "CallRequestConferenceConfigBeepEnabled",
+        roundtrip: roundtrip::<types::CallRequestConferenceConfigBeepEnabled>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role",
+        type_name: "CallRequestConferenceConfigSupervisorRole",
+        roundtrip: roundtrip::<types::CallRequestConferenceConfigSupervisorRole>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallRequest/properties/to",
+        type_name: "CallRequestTo",
+        roundtrip: roundtrip::<types::CallRequestTo>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CallSiprecFailed",
         type_name: "CallSiprecFailed",
         roundtrip: roundtrip::<types::CallSiprecFailed>,
@@ -21577,6 +21237,21 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CampaignStatusUpdateEvent>,
     },
     SchemaEntry {
+        pointer: "#/components/responses/CancelPortingOrderResponse/content/application~1json/schema/properties/meta",
+        type_name: "CancelPortingOrderResponseMeta",
+        roundtrip: roundtrip::<types::CancelPortingOrderResponseMeta>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CdrUsageReportResponse/properties/status",
+        type_name: "CdrUsageReportResponseStatus",
+        roundtrip: roundtrip::<types::CdrUsageReportResponseStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ChatCompletionToolParam/properties/type",
+        type_name: "ChatCompletionToolParamType",
+        roundtrip: roundtrip::<types::ChatCompletionToolParamType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CheckAvailabilityTool",
         type_name: "CheckAvailabilityTool",
         roundtrip: roundtrip::<types::CheckAvailabilityTool>,
@@ -21600,6 +21275,21 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CnamListing",
         type_name: "CnamListing",
         roundtrip: roundtrip::<types::CnamListing>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/Comment/properties/comment_record_type",
+        type_name: "CommentResponseDataCommentRecordType",
+        roundtrip: roundtrip::<types::CommentResponseDataCommentRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/Comment/properties/commenter_type",
+        type_name: "CommentResponseDataCommenterType",
+        roundtrip: roundtrip::<types::CommentResponseDataCommenterType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CompleteOTAUpdate/properties/status",
+        type_name: "CompleteOtaUpdateStatus",
+        roundtrip: roundtrip::<types::CompleteOtaUpdateStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ConferenceCreated",
@@ -21947,6 +21637,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ConferenceSpeakEndedRecordType>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/ConferenceSpeakRequest/properties/language",
+        type_name: "ConferenceSpeakRequestLanguage",
+        roundtrip: roundtrip::<types::ConferenceSpeakRequestLanguage>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceSpeakRequest/properties/payload_type",
+        type_name: "ConferenceSpeakRequestPayloadType",
+        roundtrip: roundtrip::<types::ConferenceSpeakRequestPayloadType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ConferenceSpeakStarted",
         type_name: "ConferenceSpeakStarted",
         roundtrip: roundtrip::<types::ConferenceSpeakStarted>,
@@ -21970,6 +21670,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/ConferenceSpeakStarted/properties/record_type",
         type_name: "ConferenceSpeakStartedRecordType",
         roundtrip: roundtrip::<types::ConferenceSpeakStartedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/responses/ConfirmPortingOrderResponse/content/application~1json/schema/properties/meta",
+        type_name: "ConfirmPortingOrderResponseMeta",
+        roundtrip: roundtrip::<types::ConfirmPortingOrderResponseMeta>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ConnectionActive",
@@ -22002,6 +21707,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ConnectionRtcpSettingsPort>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/ConsumedData",
+        type_name: "ConsumedData",
+        roundtrip: roundtrip::<types::ConsumedData>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/country_code",
         type_name: "CountryCode",
         roundtrip: roundtrip::<types::CountryCode>,
@@ -22012,9 +21722,71 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CreateDocumentBodyMultipart>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/CreateExternalConnectionRequest/properties/outbound",
+        type_name: "CreateExternalConnectionRequestOutbound",
+        roundtrip: roundtrip::<types::CreateExternalConnectionRequestOutbound>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateInboundIpRequest/properties/ani_number_format",
+        type_name: "CreateInboundIpRequestAniNumberFormat",
+        roundtrip: roundtrip::<types::CreateInboundIpRequestAniNumberFormat>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateInboundIpRequest/properties/default_routing_method",
+        type_name: "CreateInboundIpRequestDefaultRoutingMethod",
+        roundtrip: roundtrip::<types::CreateInboundIpRequestDefaultRoutingMethod>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateInboundIpRequest/properties/dnis_number_format",
+        type_name: "CreateInboundIpRequestDnisNumberFormat",
+        roundtrip: roundtrip::<types::CreateInboundIpRequestDnisNumberFormat>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateInboundIpRequest/properties/sip_region",
+        type_name: "CreateInboundIpRequestSipRegion",
+        roundtrip: roundtrip::<types::CreateInboundIpRequestSipRegion>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateLongCodeMessageRequest/properties/type",
+        type_name: "CreateLongCodeMessageRequestType",
+        roundtrip: roundtrip::<types::CreateLongCodeMessageRequestType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateNumberBlockOrderRequest/properties/status",
+        type_name: "CreateNumberBlockOrderRequestStatus",
+        roundtrip: roundtrip::<types::CreateNumberBlockOrderRequestStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreatePortingOrderComment",
+        type_name: "CreatePortingOrderComment",
+        roundtrip: roundtrip::<types::CreatePortingOrderComment>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/action",
+        type_name: "CreateRequirementGroupBodyAction",
+        roundtrip: roundtrip::<types::CreateRequirementGroupBodyAction>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings",
+        type_name: "CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings",
+        roundtrip: roundtrip::<
+            types::CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings,
+        >,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CreatedAt",
         type_name: "CreatedAt",
         roundtrip: roundtrip::<types::CreatedAt>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CredentialOutbound/properties/ani_override_type",
+        type_name: "CredentialOutboundAniOverrideType",
+        roundtrip: roundtrip::<types::CredentialOutboundAniOverrideType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CredentialOutbound/properties/t38_reinvite_source",
+        type_name: "CredentialOutboundT38ReinviteSource",
+        roundtrip: roundtrip::<types::CredentialOutboundT38ReinviteSource>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Cursor",
@@ -22099,9 +21871,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::DtmfType>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/DynamicEmergencyAddress/properties/status",
+        type_name: "DynamicEmergencyAddressStatus",
+        roundtrip: roundtrip::<types::DynamicEmergencyAddressStatus>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ElevenLabsVoiceSettings",
         type_name: "ElevenLabsVoiceSettings",
         roundtrip: roundtrip::<types::ElevenLabsVoiceSettings>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/EligibilityNumbersRequest",
+        type_name: "EligibilityNumbersRequest",
+        roundtrip: roundtrip::<types::EligibilityNumbersRequest>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/EnabledFeatures",
@@ -22139,11 +21921,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ErrorResponseErrorsItemMeta>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ErrorResponse/properties/errors/items/properties/source",
-        type_name: "ErrorResponseErrorsItemSource",
-        roundtrip: roundtrip::<types::ErrorResponseErrorsItemSource>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/Error/properties/source",
         type_name: "ErrorSource",
         roundtrip: roundtrip::<types::ErrorSource>,
@@ -22154,6 +21931,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Errors>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/EventStatus",
+        type_name: "EventStatus",
+        roundtrip: roundtrip::<types::EventStatus>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/extended_address",
         type_name: "ExtendedAddress",
         roundtrip: roundtrip::<types::ExtendedAddress>,
@@ -22162,6 +21944,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/FailClusteringProcessRequest",
         type_name: "FailClusteringProcessRequest",
         roundtrip: roundtrip::<types::FailClusteringProcessRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxApplication/properties/inbound/properties/sip_subdomain_receive_settings",
+        type_name: "FaxApplicationInboundSipSubdomainReceiveSettings",
+        roundtrip: roundtrip::<types::FaxApplicationInboundSipSubdomainReceiveSettings>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/FaxDelivered",
@@ -22294,6 +22081,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ForbiddenErrorSource>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/FqdnConnectionTransportProtocol",
+        type_name: "FqdnConnectionTransportProtocol",
+        roundtrip: roundtrip::<types::FqdnConnectionTransportProtocol>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/GatherUsingAIRequest/properties/message_history/items/properties/role",
+        type_name: "GatherUsingAiRequestMessageHistoryItemRole",
+        roundtrip: roundtrip::<types::GatherUsingAiRequestMessageHistoryItemRole>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/GcbPhoneNumber",
         type_name: "GcbPhoneNumber",
         roundtrip: roundtrip::<types::GcbPhoneNumber>,
@@ -22312,6 +22109,18 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/GenericError/properties/source",
         type_name: "GenericErrorSource",
         roundtrip: roundtrip::<types::GenericErrorSource>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip_assignment/properties/wireguard_peer",
+        type_name: "GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer",
+        roundtrip: roundtrip::<
+            types::GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/GlobalIPProtocol/allOf/0",
+        type_name: "GlobalIpProtocol2",
+        roundtrip: roundtrip::<types::GlobalIpProtocol2>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/HandoffTool",
@@ -22359,6 +22168,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Id>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/ImportAssistantsRequest/properties/provider",
+        type_name: "ImportAssistantsRequestProvider",
+        roundtrip: roundtrip::<types::ImportAssistantsRequestProvider>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ImportMetadata",
         type_name: "ImportMetadata",
         roundtrip: roundtrip::<types::ImportMetadata>,
@@ -22382,6 +22196,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/InboundMessage/properties/event_type",
         type_name: "InboundMessageEventType",
         roundtrip: roundtrip::<types::InboundMessageEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/cost",
+        type_name: "InboundMessagePayloadCost",
+        roundtrip: roundtrip::<types::InboundMessagePayloadCost>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/InboundMessage/properties/record_type",
@@ -22414,6 +22233,18 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::LastName>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/LedgerBillingGroupReport/properties/status",
+        type_name: "LedgerBillingGroupReportStatus",
+        roundtrip: roundtrip::<types::LedgerBillingGroupReportStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1available_phone_number_blocks/get/parameters/3/schema",
+        type_name: "ListAvailablePhoneNumberBlocksFilterPhoneNumberType",
+        roundtrip: roundtrip::<
+            types::ListAvailablePhoneNumberBlocksFilterPhoneNumberType,
+        >,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ListBucketsResponse",
         type_name: "ListBucketsResponse",
         roundtrip: roundtrip::<types::ListBucketsResponse>,
@@ -22424,6 +22255,21 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ListBucketsResponseBucketsItem>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1customer_service_records/get/parameters/2/schema",
+        type_name: "ListCustomerServiceRecordsSort",
+        roundtrip: roundtrip::<types::ListCustomerServiceRecordsSort>,
+    },
+    SchemaEntry {
+        pointer: "#/components/responses/ListMessagingProfilePhoneNumbersResponse/content/application~1json/schema",
+        type_name: "ListMessagingProfilePhoneNumbersResponse",
+        roundtrip: roundtrip::<types::ListMessagingProfilePhoneNumbersResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/responses/ListMessagingProfileShortCodesResponse/content/application~1json/schema",
+        type_name: "ListMessagingProfileShortCodesResponse",
+        roundtrip: roundtrip::<types::ListMessagingProfileShortCodesResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ListObjectsResponse",
         type_name: "ListObjectsResponse",
         roundtrip: roundtrip::<types::ListObjectsResponse>,
@@ -22432,6 +22278,21 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/ListObjectsResponse/properties/Contents/items",
         type_name: "ListObjectsResponseContentsItem",
         roundtrip: roundtrip::<types::ListObjectsResponseContentsItem>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1phone_number_blocks~1jobs/get/parameters/4/schema",
+        type_name: "ListPhoneNumberBlocksJobsSort",
+        roundtrip: roundtrip::<types::ListPhoneNumberBlocksJobsSort>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1phone_numbers/get/parameters/4/schema",
+        type_name: "ListPhoneNumbersFilterStatus",
+        roundtrip: roundtrip::<types::ListPhoneNumbersFilterStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1regulatory_requirements/get/parameters/4/schema",
+        type_name: "ListRegulatoryRequirementsFilterAction",
+        roundtrip: roundtrip::<types::ListRegulatoryRequirementsFilterAction>,
     },
     SchemaEntry {
         pointer: "#/components/responses/ListRoomParticipantsResponse/content/application~1json/schema",
@@ -22457,6 +22318,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/Loopcount",
         type_name: "Loopcount",
         roundtrip: roundtrip::<types::Loopcount>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ManagedAccountBalance/properties/record_type",
+        type_name: "ManagedAccountBalanceRecordType",
+        roundtrip: roundtrip::<types::ManagedAccountBalanceRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/MdrDetailResponse/properties/currency",
+        type_name: "MdrDetailResponseCurrency",
+        roundtrip: roundtrip::<types::MdrDetailResponseCurrency>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/MediaFeatures",
@@ -22499,9 +22370,24 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Neighborhood>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/NoiseSuppressionDirection",
+        type_name: "NoiseSuppressionDirection",
+        roundtrip: roundtrip::<types::NoiseSuppressionDirection>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/NotFoundError",
         type_name: "NotFoundError",
         roundtrip: roundtrip::<types::NotFoundError>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/NotificationSetting/properties/parameters/items",
+        type_name: "NotificationSettingParametersItem",
+        roundtrip: roundtrip::<types::NotificationSettingParametersItem>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/NotificationSetting/properties/status",
+        type_name: "NotificationSettingStatus",
+        roundtrip: roundtrip::<types::NotificationSettingStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/NumberHealthMetrics",
@@ -22509,9 +22395,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::NumberHealthMetrics>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/NumberOrderBlockEvent",
-        type_name: "NumberOrderBlockEvent",
-        roundtrip: roundtrip::<types::NumberOrderBlockEvent>,
+        pointer: "#/components/schemas/NumberOrderPhoneNumber/properties/phone_number_type",
+        type_name: "NumberOrderPhoneNumberPhoneNumberType",
+        roundtrip: roundtrip::<types::NumberOrderPhoneNumberPhoneNumberType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/OriginalMediaUrl",
@@ -22537,6 +22423,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/OutboundMessage/properties/event_type",
         type_name: "OutboundMessageEventType",
         roundtrip: roundtrip::<types::OutboundMessageEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/carrier_fee",
+        type_name: "OutboundMessagePayloadCostBreakdownCarrierFee",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadCostBreakdownCarrierFee>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/rate",
+        type_name: "OutboundMessagePayloadCostBreakdownRate",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadCostBreakdownRate>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/OutboundMessage/properties/record_type",
@@ -22569,6 +22465,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PhoneNumber>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/PhoneNumberDetailed/properties/inbound_call_screening",
+        type_name: "PhoneNumberDetailedInboundCallScreening",
+        roundtrip: roundtrip::<types::PhoneNumberDetailedInboundCallScreening>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/PhoneNumberWithMessagingSettings",
         type_name: "PhoneNumberWithMessagingSettings",
         roundtrip: roundtrip::<types::PhoneNumberWithMessagingSettings>,
@@ -22589,9 +22490,29 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PhoneNumberWithMessagingSettingsType>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/PhoneNumberWithVoiceSettings/properties/usage_payment_method",
+        type_name: "PhoneNumberWithVoiceSettingsUsagePaymentMethod",
+        roundtrip: roundtrip::<types::PhoneNumberWithVoiceSettingsUsagePaymentMethod>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/PhoneNumbersJobPhoneNumber",
         type_name: "PhoneNumbersJobPhoneNumber",
         roundtrip: roundtrip::<types::PhoneNumbersJobPhoneNumber>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/PortingEvent/properties/payload_status",
+        type_name: "PortingEventPayloadStatus",
+        roundtrip: roundtrip::<types::PortingEventPayloadStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/PortingReport/properties/status",
+        type_name: "PortingReportStatus",
+        roundtrip: roundtrip::<types::PortingReportStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold/properties/unit",
+        type_name: "PostSimCardDataUsageNotificationBodyThresholdUnit",
+        roundtrip: roundtrip::<types::PostSimCardDataUsageNotificationBodyThresholdUnit>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/postal_code",
@@ -22624,6 +22545,21 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::RcsComposeTextMessage>,
     },
     SchemaEntry {
+        pointer: "#/components/responses/ReadCommentResponse/content/application~1json/schema/properties/data",
+        type_name: "ReadCommentResponseData",
+        roundtrip: roundtrip::<types::ReadCommentResponseData>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/Comment/properties/comment_record_type",
+        type_name: "ReadCommentResponseDataCommentRecordType",
+        roundtrip: roundtrip::<types::ReadCommentResponseDataCommentRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/Comment/properties/commenter_type",
+        type_name: "ReadCommentResponseDataCommenterType",
+        roundtrip: roundtrip::<types::ReadCommentResponseDataCommenterType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/Record",
         type_name: "Record",
         roundtrip: roundtrip::<types::Record>,
@@ -22634,6 +22570,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::RecordType>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/RecordingTranscription/properties/status",
+        type_name: "RecordingTranscriptionStatus",
+        roundtrip: roundtrip::<types::RecordingTranscriptionStatus>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/Region",
         type_name: "Region",
         roundtrip: roundtrip::<types::Region>,
@@ -22642,6 +22583,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/RegionIn",
         type_name: "RegionIn",
         roundtrip: roundtrip::<types::RegionIn>,
+    },
+    SchemaEntry {
+        pointer: "#/components/responses/RegionListResponse/content/application~1json/schema",
+        type_name: "RegionListResponse",
+        roundtrip: roundtrip::<types::RegionListResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/RegionOut",
@@ -22684,6 +22630,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::RetrievalToolType>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/Retrieval/properties/type",
+        type_name: "RetrievalType",
+        roundtrip: roundtrip::<types::RetrievalType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/RoomParticipant",
         type_name: "RoomParticipant",
         roundtrip: roundtrip::<types::RoomParticipant>,
@@ -22697,6 +22648,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/SendFaxMultipartRequest",
         type_name: "SendFaxMultipartRequest",
         roundtrip: roundtrip::<types::SendFaxMultipartRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema/properties/verification_method",
+        type_name: "SendPortingVerificationCodesVerificationMethod",
+        roundtrip: roundtrip::<types::SendPortingVerificationCodesVerificationMethod>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ShortCode",
@@ -22734,6 +22690,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SimCardActionStatusValue>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/SimCardDataUsageNotification/properties/threshold/properties/unit",
+        type_name: "SimCardDataUsageNotificationThresholdUnit",
+        roundtrip: roundtrip::<types::SimCardDataUsageNotificationThresholdUnit>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/SIMCardGroupAction",
         type_name: "SimCardGroupAction",
         roundtrip: roundtrip::<types::SimCardGroupAction>,
@@ -22757,6 +22718,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/SIMCardGroupAction/properties/type",
         type_name: "SimCardGroupActionType",
         roundtrip: roundtrip::<types::SimCardGroupActionType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/SimpleSIMCard/properties/data_limit/properties/unit",
+        type_name: "SimpleSimCardDataLimitUnit",
+        roundtrip: roundtrip::<types::SimpleSimCardDataLimitUnit>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/SIPReferTool",
@@ -22799,6 +22765,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Sort>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1addresses/get/parameters/7/schema",
+        type_name: "SortAddress",
+        roundtrip: roundtrip::<types::SortAddress>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1fax_applications/get/parameters/4/schema",
         type_name: "SortApplication",
         roundtrip: roundtrip::<types::SortApplication>,
@@ -22812,6 +22783,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/SourceResponse",
         type_name: "SourceResponse",
         roundtrip: roundtrip::<types::SourceResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/StartSiprecRequest/properties/sip_transport",
+        type_name: "StartSiprecRequestSipTransport",
+        roundtrip: roundtrip::<types::StartSiprecRequestSipTransport>,
     },
     SchemaEntry {
         pointer: "#/paths/~1notification_settings/get/parameters/6/schema",
@@ -22834,6 +22810,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::StorePreview>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/StreamTrack",
+        type_name: "StreamTrack",
+        roundtrip: roundtrip::<types::StreamTrack>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/street_address",
         type_name: "StreetAddress",
         roundtrip: roundtrip::<types::StreetAddress>,
@@ -22852,6 +22833,21 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/TelephonySettings",
         type_name: "TelephonySettings",
         roundtrip: roundtrip::<types::TelephonySettings>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/campaignStatus",
+        type_name: "TelnyxCampaignWithAssignedCountCspCampaignStatus",
+        roundtrip: roundtrip::<types::TelnyxCampaignWithAssignedCountCspCampaignStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/TexmlApplication/properties/inbound/properties/sip_subdomain_receive_settings",
+        type_name: "TexmlApplicationInboundSipSubdomainReceiveSettings",
+        roundtrip: roundtrip::<types::TexmlApplicationInboundSipSubdomainReceiveSettings>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/TexmlRecordingChannels",
+        type_name: "TexmlRecordingChannels",
+        roundtrip: roundtrip::<types::TexmlRecordingChannels>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ToNumber",
@@ -22966,9 +22962,31 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::UpdateConferenceRequestSupervisorRole>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/UpdateFaxApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings",
+        type_name: "UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings",
+        roundtrip: roundtrip::<
+            types::UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/UpdateManagedAccountGlobalChannelLimitRequest",
+        type_name: "UpdateManagedAccountGlobalChannelLimitRequest",
+        roundtrip: roundtrip::<types::UpdateManagedAccountGlobalChannelLimitRequest>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/UpdateMediaMultipartRequest",
         type_name: "UpdateMediaMultipartRequest",
         roundtrip: roundtrip::<types::UpdateMediaMultipartRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/UpdateNumberOrderRequest",
+        type_name: "UpdateNumberOrderRequest",
+        roundtrip: roundtrip::<types::UpdateNumberOrderRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1inbound_channels/patch/responses/200/content/application~1json/schema/properties/data",
+        type_name: "UpdateOutboundChannelsResponseData",
+        roundtrip: roundtrip::<types::UpdateOutboundChannelsResponseData>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest",
@@ -22987,6 +23005,30 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         type_name: "UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod",
         roundtrip: roundtrip::<
             types::UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/responses/UpdatePortingOrderResponse/content/application~1json/schema/properties/meta",
+        type_name: "UpdatePortingOrderResponseMeta",
+        roundtrip: roundtrip::<types::UpdatePortingOrderResponseMeta>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/UpdateRegulatoryRequirement",
+        type_name: "UpdateRegulatoryRequirement",
+        roundtrip: roundtrip::<types::UpdateRegulatoryRequirement>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1requirement_groups~1{id}/patch/requestBody/content/application~1json/schema/properties/regulatory_requirements/items",
+        type_name: "UpdateRequirementGroupBodyRegulatoryRequirementsItem",
+        roundtrip: roundtrip::<
+            types::UpdateRequirementGroupBodyRegulatoryRequirementsItem,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/UpdateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings",
+        type_name: "UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings",
+        roundtrip: roundtrip::<
+            types::UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings,
         >,
     },
     SchemaEntry {
@@ -23025,19 +23067,24 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ValidationErrorLocItem>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/VerificationType",
+        type_name: "VerificationType",
+        roundtrip: roundtrip::<types::VerificationType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/VirtualCrossConnect",
         type_name: "VirtualCrossConnect",
         roundtrip: roundtrip::<types::VirtualCrossConnect>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider",
-        type_name: "VirtualCrossConnectCloudProvider",
-        roundtrip: roundtrip::<types::VirtualCrossConnectCloudProvider>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/VoiceSettings",
         type_name: "VoiceSettings",
         roundtrip: roundtrip::<types::VoiceSettings>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/WebhookApiVersion",
+        type_name: "WebhookApiVersion",
+        roundtrip: roundtrip::<types::WebhookApiVersion>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/WebhookEventFailoverUrl",
@@ -23048,6 +23095,13 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/WebhookEventUrl",
         type_name: "WebhookEventUrl",
         roundtrip: roundtrip::<types::WebhookEventUrl>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/WebhookPortingOrderMessagingChangedPayload/properties/messaging/properties/messaging_port_status",
+        type_name: "WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus",
+        roundtrip: roundtrip::<
+            types::WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus,
+        >,
     },
     SchemaEntry {
         pointer: "#/components/schemas/WebhookTimeoutSecs",
@@ -23220,11 +23274,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SimCardGroupActionCollectionResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ConsumedData",
-        type_name: "ConsumedData",
-        roundtrip: roundtrip::<types::ConsumedData>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/CreateSimCardGroupResponse/content/application~1json/schema",
         type_name: "CreateSimCardGroupResponse",
         roundtrip: roundtrip::<types::CreateSimCardGroupResponse>,
@@ -23370,11 +23419,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::BulkSimCardAction>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/BulkSIMCardAction/properties/action_type",
-        type_name: "BulkSimCardActionActionType",
-        roundtrip: roundtrip::<types::BulkSimCardActionActionType>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/BulkSIMCardActionResponse/content/application~1json/schema",
         type_name: "BulkSimCardActionResponse",
         roundtrip: roundtrip::<types::BulkSimCardActionResponse>,
@@ -23433,11 +23477,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold",
         type_name: "PostSimCardDataUsageNotificationBodyThreshold",
         roundtrip: roundtrip::<types::PostSimCardDataUsageNotificationBodyThreshold>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold/properties/unit",
-        type_name: "PostSimCardDataUsageNotificationBodyThresholdUnit",
-        roundtrip: roundtrip::<types::PostSimCardDataUsageNotificationBodyThresholdUnit>,
     },
     SchemaEntry {
         pointer: "#/components/responses/RegisterSimCardsResponse/content/application~1json/schema",
@@ -23503,11 +23542,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/SimCardDataUsageNotification/properties/threshold",
         type_name: "SimCardDataUsageNotificationThreshold",
         roundtrip: roundtrip::<types::SimCardDataUsageNotificationThreshold>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/SimCardDataUsageNotification/properties/threshold/properties/unit",
-        type_name: "SimCardDataUsageNotificationThresholdUnit",
-        roundtrip: roundtrip::<types::SimCardDataUsageNotificationThresholdUnit>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/SIMCardDeviceDetails",
@@ -23590,11 +23624,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SimpleSimCardDataLimit>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/SimpleSIMCard/properties/data_limit/properties/unit",
-        type_name: "SimpleSimCardDataLimitUnit",
-        roundtrip: roundtrip::<types::SimpleSimCardDataLimitUnit>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/SimpleSIMCard/properties/type",
         type_name: "SimpleSimCardType",
         roundtrip: roundtrip::<types::SimpleSimCardType>,
@@ -23655,13 +23684,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CreateTexmlApplicationRequestInbound>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CreateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings",
-        type_name: "CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings",
-        roundtrip: roundtrip::<
-            types::CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings,
-        >,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CreateTexmlApplicationRequest/properties/outbound",
         type_name: "CreateTexmlApplicationRequestOutbound",
         roundtrip: roundtrip::<types::CreateTexmlApplicationRequestOutbound>,
@@ -23702,11 +23724,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::TexmlApplicationInbound>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/TexmlApplication/properties/inbound/properties/sip_subdomain_receive_settings",
-        type_name: "TexmlApplicationInboundSipSubdomainReceiveSettings",
-        roundtrip: roundtrip::<types::TexmlApplicationInboundSipSubdomainReceiveSettings>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/TexmlApplication/properties/outbound",
         type_name: "TexmlApplicationOutbound",
         roundtrip: roundtrip::<types::TexmlApplicationOutbound>,
@@ -23737,13 +23754,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::UpdateTexmlApplicationRequestInbound>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/UpdateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings",
-        type_name: "UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings",
-        roundtrip: roundtrip::<
-            types::UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings,
-        >,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/UpdateTexmlApplicationRequest/properties/outbound",
         type_name: "UpdateTexmlApplicationRequestOutbound",
         roundtrip: roundtrip::<types::UpdateTexmlApplicationRequestOutbound>,
@@ -23767,6 +23777,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CallControlId",
         type_name: "CallControlId",
         roundtrip: roundtrip::<types::CallControlId>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachineDetectionEnded/properties/payload/properties/result",
+        type_name: "CallMachineDetectionEndedPayloadResult",
+        roundtrip: roundtrip::<types::CallMachineDetectionEndedPayloadResult>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallResource",
@@ -24128,11 +24143,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::StreamStatus>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/StreamTrack",
-        type_name: "StreamTrack",
-        roundtrip: roundtrip::<types::StreamTrack>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/TexmlBidirectionalStreamCodec",
         type_name: "TexmlBidirectionalStreamCodec",
         roundtrip: roundtrip::<types::TexmlBidirectionalStreamCodec>,
@@ -24228,11 +24238,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/TexmlPriceUnit",
         type_name: "TexmlPriceUnit",
         roundtrip: roundtrip::<Option<types::TexmlPriceUnit>>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/TexmlRecordingChannels",
-        type_name: "TexmlRecordingChannels",
-        roundtrip: roundtrip::<types::TexmlRecordingChannels>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/TexmlRecordingDuration",
@@ -24670,11 +24675,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::VerificationStatus>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/VerificationType",
-        type_name: "VerificationType",
-        roundtrip: roundtrip::<types::VerificationType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/VerifyProfileCallResponse",
         type_name: "VerifyProfileCallResponse",
         roundtrip: roundtrip::<types::VerifyProfileCallResponse>,
@@ -24738,6 +24738,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1virtual_cross_connects_coverage/get/parameters/3/schema",
         type_name: "ListVirtualCrossConnectCoverageFilterCloudProvider",
         roundtrip: roundtrip::<types::ListVirtualCrossConnectCoverageFilterCloudProvider>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider",
+        type_name: "VirtualCrossConnectCloudProvider",
+        roundtrip: roundtrip::<types::VirtualCrossConnectCloudProvider>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/VirtualCrossConnectCombined",
@@ -24858,11 +24863,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1inbound_channels/patch/responses/200/content/application~1json/schema",
         type_name: "UpdateOutboundChannelsResponse",
         roundtrip: roundtrip::<types::UpdateOutboundChannelsResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1inbound_channels/patch/responses/200/content/application~1json/schema/properties/data",
-        type_name: "UpdateOutboundChannelsResponseData",
-        roundtrip: roundtrip::<types::UpdateOutboundChannelsResponseData>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/VoicemailPrefResponse",
