@@ -45,7 +45,15 @@ pub enum AuditEventChangesFrom {
 /// The new value of the field. Can be any JSON type.
 ///
 /// Spec: `#/components/schemas/AuditEventChanges/properties/to`
-pub type AuditEventChangesTo = AuditEventChangesFrom;
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum AuditEventChangesTo {
+    String(String),
+    Number(f64),
+    Boolean(bool),
+    Object(serde_json::Map<String, serde_json::Value>),
+    JsonList(Vec<serde_json::Value>),
+}
 
 /// Audit Log Entry
 ///

@@ -126,8 +126,128 @@ impl From<&str> for CdrUsageReportResponseProductBreakdown {
 
 crate::codec::string_enum!(CdrUsageReportResponseProductBreakdown);
 
+/// Spec: `#/components/schemas/CdrUsageReportResponse/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CdrUsageReportResponseStatus {
+    /// `PENDING`
+    Pending,
+    /// `COMPLETE`
+    Complete,
+    /// `FAILED`
+    Failed,
+    /// `EXPIRED`
+    Expired,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CdrUsageReportResponseStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Complete => "COMPLETE",
+            Self::Failed => "FAILED",
+            Self::Expired => "EXPIRED",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CdrUsageReportResponseStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "PENDING" => Self::Pending,
+            "COMPLETE" => Self::Complete,
+            "FAILED" => Self::Failed,
+            "EXPIRED" => Self::Expired,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CdrUsageReportResponseStatus);
+
 /// Spec: `#/paths/~1reports~1cdr_usage_reports~1sync/get/parameters/2/schema`
-pub type GetCdrUsageReportSyncAggregationType = CdrUsageReportResponseAggregationType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GetCdrUsageReportSyncAggregationType {
+    /// `NO_AGGREGATION`
+    NoAggregation,
+    /// `CONNECTION`
+    Connection,
+    /// `TAG`
+    Tag,
+    /// `BILLING_GROUP`
+    BillingGroup,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GetCdrUsageReportSyncAggregationType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NoAggregation => "NO_AGGREGATION",
+            Self::Connection => "CONNECTION",
+            Self::Tag => "TAG",
+            Self::BillingGroup => "BILLING_GROUP",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for GetCdrUsageReportSyncAggregationType {
+    fn from(value: &str) -> Self {
+        match value {
+            "NO_AGGREGATION" => Self::NoAggregation,
+            "CONNECTION" => Self::Connection,
+            "TAG" => Self::Tag,
+            "BILLING_GROUP" => Self::BillingGroup,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(GetCdrUsageReportSyncAggregationType);
 
 /// Spec: `#/paths/~1reports~1cdr_usage_reports~1sync/get/parameters/3/schema`
-pub type GetCdrUsageReportSyncProductBreakdown = CdrUsageReportResponseProductBreakdown;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GetCdrUsageReportSyncProductBreakdown {
+    /// `NO_BREAKDOWN`
+    NoBreakdown,
+    /// `DID_VS_TOLL_FREE`
+    DidVsTollFree,
+    /// `COUNTRY`
+    Country,
+    /// `DID_VS_TOLL_FREE_PER_COUNTRY`
+    DidVsTollFreePerCountry,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GetCdrUsageReportSyncProductBreakdown {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NoBreakdown => "NO_BREAKDOWN",
+            Self::DidVsTollFree => "DID_VS_TOLL_FREE",
+            Self::Country => "COUNTRY",
+            Self::DidVsTollFreePerCountry => "DID_VS_TOLL_FREE_PER_COUNTRY",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for GetCdrUsageReportSyncProductBreakdown {
+    fn from(value: &str) -> Self {
+        match value {
+            "NO_BREAKDOWN" => Self::NoBreakdown,
+            "DID_VS_TOLL_FREE" => Self::DidVsTollFree,
+            "COUNTRY" => Self::Country,
+            "DID_VS_TOLL_FREE_PER_COUNTRY" => Self::DidVsTollFreePerCountry,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(GetCdrUsageReportSyncProductBreakdown);

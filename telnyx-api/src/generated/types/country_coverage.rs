@@ -67,7 +67,19 @@ pub struct CountryCoverageResponse {
 }
 
 /// Spec: `#/components/schemas/CountryCoverage/properties/toll_free`
-pub type CountryCoverageTollFree = CountryCoverageLocal;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CountryCoverageTollFree {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub international_sms: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p2p: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quickship: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reservable: Option<bool>,
+}
 
 /// Spec: `#/components/responses/SpecificCountryResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

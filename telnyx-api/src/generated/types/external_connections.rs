@@ -81,7 +81,22 @@ pub struct CreateExternalConnectionRequest {
 }
 
 /// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/inbound`
-pub type CreateExternalConnectionRequestInbound = UpdateManagedAccountGlobalChannelLimitRequest;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateExternalConnectionRequestInbound {
+    /// When set, this will limit the number of concurrent inbound calls to phone numbers associated with this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_limit: Option<i64>,
+}
+
+/// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/outbound`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateExternalConnectionRequestOutbound {
+    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_limit: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
+}
 
 /// Create Upload Request
 ///
@@ -144,7 +159,38 @@ crate::codec::string_enum!(CreateExternalConnectionUploadRequestAdditionalUsages
 /// The use case of the upload request. NOTE: `calling_user_assignment` is not supported for toll free numbers.
 ///
 /// Spec: `#/components/schemas/CreateExternalConnectionUploadRequest/properties/usage`
-pub type CreateExternalConnectionUploadRequestUsage = CreateExternalConnectionUploadRequestAdditionalUsagesItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateExternalConnectionUploadRequestUsage {
+    /// `calling_user_assignment`
+    CallingUserAssignment,
+    /// `first_party_app_assignment`
+    FirstPartyAppAssignment,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateExternalConnectionUploadRequestUsage {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallingUserAssignment => "calling_user_assignment",
+            Self::FirstPartyAppAssignment => "first_party_app_assignment",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateExternalConnectionUploadRequestUsage {
+    fn from(value: &str) -> Self {
+        match value {
+            "calling_user_assignment" => Self::CallingUserAssignment,
+            "first_party_app_assignment" => Self::FirstPartyAppAssignment,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateExternalConnectionUploadRequestUsage);
 
 /// Create Upload request Response
 ///
@@ -172,13 +218,6 @@ pub struct DeleteExternalConnectionLogMessageResponse {
     /// Describes wether or not the operation was successful
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-}
-
-/// Spec: `#/components/schemas/ErrorResponse/properties/errors/items/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ErrorResponseErrorsItemSource {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
 }
 
 /// External Connection
@@ -233,10 +272,22 @@ pub struct ExternalConnection {
 }
 
 /// Spec: `#/components/schemas/ExternalConnection/properties/inbound`
-pub type ExternalConnectionInbound = UpdateManagedAccountGlobalChannelLimitRequest;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ExternalConnectionInbound {
+    /// When set, this will limit the number of concurrent inbound calls to phone numbers associated with this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_limit: Option<i64>,
+}
 
 /// Spec: `#/components/schemas/ExternalConnection/properties/outbound`
-pub type ExternalConnectionOutbound = CreateExternalConnectionRequestOutbound;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ExternalConnectionOutbound {
+    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_limit: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
+}
 
 /// Phone number details with relation to an external connection
 ///
@@ -326,7 +377,38 @@ pub struct ExternalConnectionResponse {
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/ExternalConnection/properties/webhook_api_version`
-pub type ExternalConnectionWebhookApiVersion = WebhookApiVersion;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExternalConnectionWebhookApiVersion {
+    /// `1`
+    V1,
+    /// `2`
+    V2,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ExternalConnectionWebhookApiVersion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V1 => "1",
+            Self::V2 => "2",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ExternalConnectionWebhookApiVersion {
+    fn from(value: &str) -> Self {
+        match value {
+            "1" => Self::V1,
+            "2" => Self::V2,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ExternalConnectionWebhookApiVersion);
 
 /// The service that will be consuming this connection.
 ///
@@ -397,13 +479,138 @@ impl From<&str> for ExternalSipConnectionZoomOnly {
 crate::codec::string_enum!(ExternalSipConnectionZoomOnly);
 
 /// Spec: `#/paths/~1external_connections/get/parameters/3/schema`
-pub type FilterExternalSipConnection = ExternalSipConnection;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterExternalSipConnection {
+    /// `zoom`
+    Zoom,
+    /// `operator_connect`
+    OperatorConnect,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FilterExternalSipConnection {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Zoom => "zoom",
+            Self::OperatorConnect => "operator_connect",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FilterExternalSipConnection {
+    fn from(value: &str) -> Self {
+        match value {
+            "zoom" => Self::Zoom,
+            "operator_connect" => Self::OperatorConnect,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FilterExternalSipConnection);
 
 /// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/3/schema/items`
-pub type FilterReleaseStatusItem = ReleaseStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterReleaseStatusItem {
+    /// `pending_upload`
+    PendingUpload,
+    /// `pending`
+    Pending,
+    /// `in_progress`
+    InProgress,
+    /// `complete`
+    Complete,
+    /// `failed`
+    Failed,
+    /// `expired`
+    Expired,
+    /// `unknown`
+    UnknownValue,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FilterReleaseStatusItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PendingUpload => "pending_upload",
+            Self::Pending => "pending",
+            Self::InProgress => "in_progress",
+            Self::Complete => "complete",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+            Self::UnknownValue => "unknown",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FilterReleaseStatusItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending_upload" => Self::PendingUpload,
+            "pending" => Self::Pending,
+            "in_progress" => Self::InProgress,
+            "complete" => Self::Complete,
+            "failed" => Self::Failed,
+            "expired" => Self::Expired,
+            "unknown" => Self::UnknownValue,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FilterReleaseStatusItem);
 
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/3/schema/items`
-pub type FilterUploadStatusItem = TnUploadEntryStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterUploadStatusItem {
+    /// `pending_upload`
+    PendingUpload,
+    /// `pending`
+    Pending,
+    /// `in_progress`
+    InProgress,
+    /// `success`
+    Success,
+    /// `error`
+    Error,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FilterUploadStatusItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PendingUpload => "pending_upload",
+            Self::Pending => "pending",
+            Self::InProgress => "in_progress",
+            Self::Success => "success",
+            Self::Error => "error",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FilterUploadStatusItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending_upload" => Self::PendingUpload,
+            "pending" => Self::Pending,
+            "in_progress" => Self::InProgress,
+            "success" => Self::Success,
+            "error" => Self::Error,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FilterUploadStatusItem);
 
 /// Get All Civic Addresses Response
 ///
@@ -580,7 +787,12 @@ pub struct LogMessageMeta {
 }
 
 /// Spec: `#/components/schemas/LogMessage/properties/source`
-pub type LogMessageSource = ErrorResponseErrorsItemSource;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LogMessageSource {
+    /// JSON pointer (RFC6901) to the offending entity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+}
 
 /// Operator Connect Refresh Response
 ///
@@ -598,7 +810,15 @@ pub struct OperatorConnectRefreshResponse {
 /// Operator Connect Refresh Response
 ///
 /// Spec: `#/paths/~1operator_connect~1actions~1refresh/post/responses/202/content/application~1json/schema`
-pub type OperatorConnectRefreshResponse2 = OperatorConnectRefreshResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct OperatorConnectRefreshResponse2 {
+    /// A message describing the result of the operation
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Describes wether or not the operation was successful
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+}
 
 /// The success responses of `OperatorConnectRefresh`, by shape.
 ///
@@ -613,7 +833,12 @@ pub enum OperatorConnectRefreshResponse3 {
 /// Create Upload request Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads~1refresh/post/responses/200/content/application~1json/schema`
-pub type RefreshExternalConnectionUploadsResponse = DeleteExternalConnectionLogMessageResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RefreshExternalConnectionUploadsResponse {
+    /// Describes wether or not the operation was successful
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+}
 
 /// Phone Number Release
 ///
@@ -936,10 +1161,22 @@ pub struct UpdateExternalConnectionRequest {
 }
 
 /// Spec: `#/components/schemas/UpdateExternalConnectionRequest/properties/inbound`
-pub type UpdateExternalConnectionRequestInbound = UpdateManagedAccountGlobalChannelLimitRequest;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UpdateExternalConnectionRequestInbound {
+    /// When set, this will limit the number of concurrent inbound calls to phone numbers associated with this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_limit: Option<i64>,
+}
 
 /// Spec: `#/components/schemas/UpdateExternalConnectionRequest/properties/outbound`
-pub type UpdateExternalConnectionRequestOutbound = CreateExternalConnectionRequestOutbound;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UpdateExternalConnectionRequestOutbound {
+    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_limit: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
+}
 
 /// Spec: `#/paths/~1external_connections~1{id}~1locations~1{location_id}/patch/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -977,7 +1214,38 @@ pub struct Upload {
 /// Available usages for the numbers in the upload on Microsoft Teams.
 ///
 /// Spec: `#/components/schemas/Upload/properties/available_usages/items`
-pub type UploadAvailableUsagesItem = CreateExternalConnectionUploadRequestAdditionalUsagesItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UploadAvailableUsagesItem {
+    /// `calling_user_assignment`
+    CallingUserAssignment,
+    /// `first_party_app_assignment`
+    FirstPartyAppAssignment,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UploadAvailableUsagesItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallingUserAssignment => "calling_user_assignment",
+            Self::FirstPartyAppAssignment => "first_party_app_assignment",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UploadAvailableUsagesItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "calling_user_assignment" => Self::CallingUserAssignment,
+            "first_party_app_assignment" => Self::FirstPartyAppAssignment,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UploadAvailableUsagesItem);
 
 /// Represents the status of the upload on Microsoft Teams.
 ///

@@ -362,6 +362,10 @@ mod rcs_messaging;
 
 pub use self::rcs_messaging::*;
 
+mod regions;
+
+pub use self::regions::*;
+
 mod regulatory_requirements;
 
 pub use self::regulatory_requirements::*;

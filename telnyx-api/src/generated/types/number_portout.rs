@@ -6,7 +6,11 @@
 use super::*;
 
 /// Spec: `#/components/responses/CreatePortOutSupportingDocumentsResponse/content/application~1json/schema`
-pub type CreatePortOutSupportingDocumentsResponse = PortOutListSupportingDocumentsResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreatePortOutSupportingDocumentsResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<PortOutSupportingDocument>>,
+}
 
 /// The parameters for generating a new port-out related report.
 ///
@@ -28,7 +32,34 @@ pub struct CreatePortoutReport2 {
 /// Identifies the type of report
 ///
 /// Spec: `#/components/requestBodies/CreatePortoutReport/content/application~1json/schema/properties/report_type`
-pub type CreatePortoutReportReportType = PortoutReportReportType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreatePortoutReportReportType {
+    /// `export_portouts_csv`
+    ExportPortoutsCsv,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreatePortoutReportReportType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ExportPortoutsCsv => "export_portouts_csv",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreatePortoutReportReportType {
+    fn from(value: &str) -> Self {
+        match value {
+            "export_portouts_csv" => Self::ExportPortoutsCsv,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreatePortoutReportReportType);
 
 /// The parameters for generating a port-outs CSV report.
 ///
@@ -192,16 +223,168 @@ pub struct ListPortoutReports {
 }
 
 /// Spec: `#/paths/~1portouts~1reports/get/parameters/2/schema`
-pub type ListPortoutReportsFilterReportType = PortoutReportReportType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPortoutReportsFilterReportType {
+    /// `export_portouts_csv`
+    ExportPortoutsCsv,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPortoutReportsFilterReportType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ExportPortoutsCsv => "export_portouts_csv",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPortoutReportsFilterReportType {
+    fn from(value: &str) -> Self {
+        match value {
+            "export_portouts_csv" => Self::ExportPortoutsCsv,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPortoutReportsFilterReportType);
 
 /// Spec: `#/paths/~1portouts~1reports/get/parameters/3/schema`
-pub type ListPortoutReportsFilterStatus = PortingReportStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPortoutReportsFilterStatus {
+    /// `pending`
+    Pending,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPortoutReportsFilterStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPortoutReportsFilterStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPortoutReportsFilterStatus);
 
 /// Spec: `#/paths/~1portouts/get/parameters/3/schema`
-pub type ListPortoutRequestFilterStatus = ExportPortoutsCsvReportFiltersStatusInItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPortoutRequestFilterStatus {
+    /// `pending`
+    Pending,
+    /// `authorized`
+    Authorized,
+    /// `ported`
+    Ported,
+    /// `rejected`
+    Rejected,
+    /// `rejected-pending`
+    RejectedPending,
+    /// `canceled`
+    Canceled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPortoutRequestFilterStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Authorized => "authorized",
+            Self::Ported => "ported",
+            Self::Rejected => "rejected",
+            Self::RejectedPending => "rejected-pending",
+            Self::Canceled => "canceled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPortoutRequestFilterStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "authorized" => Self::Authorized,
+            "ported" => Self::Ported,
+            "rejected" => Self::Rejected,
+            "rejected-pending" => Self::RejectedPending,
+            "canceled" => Self::Canceled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPortoutRequestFilterStatus);
 
 /// Spec: `#/paths/~1portouts/get/parameters/4/schema/items`
-pub type ListPortoutRequestFilterStatusInItem = ExportPortoutsCsvReportFiltersStatusInItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPortoutRequestFilterStatusInItem {
+    /// `pending`
+    Pending,
+    /// `authorized`
+    Authorized,
+    /// `ported`
+    Ported,
+    /// `rejected`
+    Rejected,
+    /// `rejected-pending`
+    RejectedPending,
+    /// `canceled`
+    Canceled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPortoutRequestFilterStatusInItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Authorized => "authorized",
+            Self::Ported => "ported",
+            Self::Rejected => "rejected",
+            Self::RejectedPending => "rejected-pending",
+            Self::Canceled => "canceled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPortoutRequestFilterStatusInItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "authorized" => Self::Authorized,
+            "ported" => Self::Ported,
+            "rejected" => Self::Rejected,
+            "rejected-pending" => Self::RejectedPending,
+            "canceled" => Self::Canceled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPortoutRequestFilterStatusInItem);
 
 /// Spec: `#/components/responses/ListPortoutResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -384,7 +567,54 @@ pub struct PortoutDetails {
 /// Status of portout request
 ///
 /// Spec: `#/components/schemas/PortoutDetails/properties/status`
-pub type PortoutDetailsStatus = ExportPortoutsCsvReportFiltersStatusInItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortoutDetailsStatus {
+    /// `pending`
+    Pending,
+    /// `authorized`
+    Authorized,
+    /// `ported`
+    Ported,
+    /// `rejected`
+    Rejected,
+    /// `rejected-pending`
+    RejectedPending,
+    /// `canceled`
+    Canceled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortoutDetailsStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Authorized => "authorized",
+            Self::Ported => "ported",
+            Self::Rejected => "rejected",
+            Self::RejectedPending => "rejected-pending",
+            Self::Canceled => "canceled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortoutDetailsStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "authorized" => Self::Authorized,
+            "ported" => Self::Ported,
+            "rejected" => Self::Rejected,
+            "rejected-pending" => Self::RejectedPending,
+            "canceled" => Self::Canceled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortoutDetailsStatus);
 
 /// Spec: `#/components/schemas/PortoutEvent`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -505,7 +735,38 @@ pub enum PortoutEventPayload {
 /// The status of the payload generation.
 ///
 /// Spec: `#/components/schemas/PortoutEvent/properties/payload_status`
-pub type PortoutEventPayloadStatus = PortingEventPayloadStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortoutEventPayloadStatus {
+    /// `created`
+    Created,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortoutEventPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "created",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortoutEventPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "created" => Self::Created,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortoutEventPayloadStatus);
 
 /// Spec: `#/components/schemas/PortoutRejection`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -581,7 +842,38 @@ crate::codec::string_enum!(PortoutReportReportType);
 /// The current status of the report generation.
 ///
 /// Spec: `#/components/schemas/PortoutReport/properties/status`
-pub type PortoutReportStatus = PortingReportStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortoutReportStatus {
+    /// `pending`
+    Pending,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortoutReportStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortoutReportStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortoutReportStatus);
 
 /// Spec: `#/components/responses/PortoutResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -591,7 +883,12 @@ pub struct PortoutResponse {
 }
 
 /// Spec: `#/paths/~1portouts~1{id}~1comments/post/requestBody/content/application~1json/schema`
-pub type PostPortRequestCommentBody = CreatePortingOrderComment;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PostPortRequestCommentBody {
+    /// Comment to post on this portout request
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
 
 /// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -614,7 +911,38 @@ pub struct PostPortRequestSupportingDocumentsBodyDocumentsItem {
 /// Identifies the type of the document
 ///
 /// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/post/requestBody/content/application~1json/schema/properties/documents/items/properties/type`
-pub type PostPortRequestSupportingDocumentsBodyDocumentsItemType = PortOutSupportingDocumentType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PostPortRequestSupportingDocumentsBodyDocumentsItemType {
+    /// `loa`
+    Loa,
+    /// `invoice`
+    Invoice,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PostPortRequestSupportingDocumentsBodyDocumentsItemType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Loa => "loa",
+            Self::Invoice => "invoice",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PostPortRequestSupportingDocumentsBodyDocumentsItemType {
+    fn from(value: &str) -> Self {
+        match value {
+            "loa" => Self::Loa,
+            "invoice" => Self::Invoice,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PostPortRequestSupportingDocumentsBodyDocumentsItemType);
 
 /// Spec: `#/components/responses/ShowPortoutEventResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -624,7 +952,11 @@ pub struct ShowPortoutEventResponse {
 }
 
 /// Spec: `#/components/responses/ShowPortoutReport/content/application~1json/schema`
-pub type ShowPortoutReport = CreatePortoutReport2;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ShowPortoutReport {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<PortoutReport>,
+}
 
 /// Spec: `#/paths/~1portouts~1{id}~1{status}/patch/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -740,4 +1072,51 @@ pub struct WebhookPortoutStatusChangedPayload {
 /// The new status of the port out.
 ///
 /// Spec: `#/components/schemas/WebhookPortoutStatusChangedPayload/properties/status`
-pub type WebhookPortoutStatusChangedPayloadStatus = ExportPortoutsCsvReportFiltersStatusInItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookPortoutStatusChangedPayloadStatus {
+    /// `pending`
+    Pending,
+    /// `authorized`
+    Authorized,
+    /// `ported`
+    Ported,
+    /// `rejected`
+    Rejected,
+    /// `rejected-pending`
+    RejectedPending,
+    /// `canceled`
+    Canceled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WebhookPortoutStatusChangedPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Authorized => "authorized",
+            Self::Ported => "ported",
+            Self::Rejected => "rejected",
+            Self::RejectedPending => "rejected-pending",
+            Self::Canceled => "canceled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WebhookPortoutStatusChangedPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "authorized" => Self::Authorized,
+            "ported" => Self::Ported,
+            "rejected" => Self::Rejected,
+            "rejected-pending" => Self::RejectedPending,
+            "canceled" => Self::Canceled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WebhookPortoutStatusChangedPayloadStatus);

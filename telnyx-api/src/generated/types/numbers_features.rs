@@ -6,7 +6,10 @@
 use super::*;
 
 /// Spec: `#/paths/~1numbers_features/post/requestBody/content/application~1json/schema`
-pub type PostNumbersFeaturesBody = EligibilityNumbersRequest;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PostNumbersFeaturesBody {
+    pub phone_numbers: Vec<String>,
+}
 
 /// Spec: `#/paths/~1numbers_features/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -25,7 +25,11 @@ pub struct CreatePrivateWirelessGatewayResponse {
 }
 
 /// Spec: `#/components/responses/DeletePrivateWirelessGatewayResponse/content/application~1json/schema`
-pub type DeletePrivateWirelessGatewayResponse = CreatePrivateWirelessGatewayResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct DeletePrivateWirelessGatewayResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<PrivateWirelessGateway>,
+}
 
 /// Spec: `#/components/responses/GetAllPrivateWirelessGatewaysResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -37,7 +41,11 @@ pub struct GetAllPrivateWirelessGatewaysResponse {
 }
 
 /// Spec: `#/components/responses/GetPrivateWirelessGatewayResponse/content/application~1json/schema`
-pub type GetPrivateWirelessGatewayResponse = CreatePrivateWirelessGatewayResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct GetPrivateWirelessGatewayResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<PrivateWirelessGateway>,
+}
 
 /// Spec: `#/components/schemas/PrivateWirelessGateway`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

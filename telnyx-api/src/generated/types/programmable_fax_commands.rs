@@ -8,7 +8,11 @@ use super::*;
 /// Successful response upon accepting cancel fax command
 ///
 /// Spec: `#/components/responses/CancelFaxResponse/content/application~1json/schema`
-pub type CancelFaxResponse = CallControlCommandResult;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CancelFaxResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+}
 
 /// The ID of the connection used to send the fax.
 ///
@@ -213,7 +217,11 @@ pub type FromModel = String;
 /// Get Fax Response
 ///
 /// Spec: `#/components/responses/GetFaxResponse/content/application~1json/schema`
-pub type GetFaxResponse = SendFaxResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct GetFaxResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Fax>,
+}
 
 /// List Faxes Response
 ///
@@ -287,7 +295,11 @@ crate::codec::string_enum!(Quality);
 /// Refresh Fax Response
 ///
 /// Spec: `#/components/responses/RefreshFaxResponse/content/application~1json/schema`
-pub type RefreshFaxResponse = CallControlCommandResult;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RefreshFaxResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+}
 
 /// Send fax request
 ///

@@ -12,8 +12,89 @@ pub struct ListRegulatoryRequirements {
     pub data: Option<Vec<RegulatoryRequirements>>,
 }
 
+/// Spec: `#/paths/~1regulatory_requirements/get/parameters/4/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListRegulatoryRequirementsFilterAction {
+    /// `ordering`
+    Ordering,
+    /// `porting`
+    Porting,
+    /// `action`
+    Action,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListRegulatoryRequirementsFilterAction {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ordering => "ordering",
+            Self::Porting => "porting",
+            Self::Action => "action",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListRegulatoryRequirementsFilterAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "ordering" => Self::Ordering,
+            "porting" => Self::Porting,
+            "action" => Self::Action,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListRegulatoryRequirementsFilterAction);
+
 /// Spec: `#/paths/~1regulatory_requirements/get/parameters/3/schema`
-pub type ListRegulatoryRequirementsFilterPhoneNumberType = ListAvailablePhoneNumberBlocksFilterPhoneNumberType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListRegulatoryRequirementsFilterPhoneNumberType {
+    /// `local`
+    Local,
+    /// `toll_free`
+    TollFree,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListRegulatoryRequirementsFilterPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::TollFree => "toll_free",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListRegulatoryRequirementsFilterPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "toll_free" => Self::TollFree,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListRegulatoryRequirementsFilterPhoneNumberType);
 
 /// Spec: `#/components/responses/listRegulatoryRequirementsPhoneNumbers/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -59,7 +59,11 @@ pub struct CreateRoomCompositionResponse {
 }
 
 /// Spec: `#/components/responses/GetRoomCompositionResponse/content/application~1json/schema`
-pub type GetRoomCompositionResponse = CreateRoomCompositionResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct GetRoomCompositionResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<RoomComposition>,
+}
 
 /// Spec: `#/paths/~1room_compositions/get/parameters/4/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -6,7 +6,18 @@
 use super::*;
 
 /// Spec: `#/components/responses/ActionSuccessResponse/content/application~1json/schema`
-pub type ActionSuccessResponse = CallControlCommandResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ActionSuccessResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ActionSuccessResponseData>,
+}
+
+/// Spec: `#/components/responses/ActionSuccessResponse/content/application~1json/schema/properties/data`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ActionSuccessResponseData {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+}
 
 /// Spec: `#/components/schemas/ActionsParticipantsRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -44,7 +44,11 @@ pub struct CreateRoomResponse {
 }
 
 /// Spec: `#/components/responses/GetRoomResponse/content/application~1json/schema`
-pub type GetRoomResponse = CreateRoomResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct GetRoomResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Room>,
+}
 
 /// Spec: `#/components/responses/ListRoomsResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -87,7 +91,11 @@ pub struct PatchRoomRequest {
 }
 
 /// Spec: `#/components/responses/PatchRoomResponse/content/application~1json/schema`
-pub type PatchRoomResponse = CreateRoomResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PatchRoomResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Room>,
+}
 
 /// Spec: `#/components/schemas/Room`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -5,97 +5,10 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/schemas/AcceptSuggestionsRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct AcceptSuggestionsRequest {
-    /// The ID of the address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
-
-/// Spec: `#/components/responses/ActionSuccessResponse/content/application~1json/schema/properties/data`
-pub type ActionSuccessResponseData = CallControlCommandResult;
-
-/// Spec: `#/components/schemas/ActiveCall/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ActiveCallRecordType {
-    /// `call`
-    Call,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ActiveCallRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Call => "call",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ActiveCallRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call" => Self::Call,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ActiveCallRecordType);
-
 /// The locality of the address. For US addresses, this corresponds to the state of the address.
 ///
 /// Spec: `#/components/schemas/administrative_area`
 pub type AdministrativeArea = String;
-
-/// Spec: `#/components/schemas/AdvancedOrderRequest/properties/features/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AdvancedOrderRequestFeaturesItem {
-    /// `sms`
-    Sms,
-    /// `mms`
-    Mms,
-    /// `voice`
-    Voice,
-    /// `fax`
-    Fax,
-    /// `emergency`
-    Emergency,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AdvancedOrderRequestFeaturesItem {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Mms => "mms",
-            Self::Voice => "voice",
-            Self::Fax => "fax",
-            Self::Emergency => "emergency",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AdvancedOrderRequestFeaturesItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "sms" => Self::Sms,
-            "mms" => Self::Mms,
-            "voice" => Self::Voice,
-            "fax" => Self::Fax,
-            "emergency" => Self::Emergency,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AdvancedOrderRequestFeaturesItem);
 
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
 ///
@@ -164,74 +77,6 @@ impl From<&str> for AnchorsiteOverride {
 }
 
 crate::codec::string_enum!(AnchorsiteOverride);
-
-/// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
-///
-/// Spec: `#/components/schemas/AnswerRequest/properties/record_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AnswerRequestRecordFormat {
-    /// `wav`
-    Wav,
-    /// `mp3`
-    Mp3,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AnswerRequestRecordFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AnswerRequestRecordFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AnswerRequestRecordFormat);
-
-/// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
-///
-/// Spec: `#/components/schemas/AnswerRequest/properties/record_trim`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AnswerRequestRecordTrim {
-    /// `trim-silence`
-    TrimSilence,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AnswerRequestRecordTrim {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TrimSilence => "trim-silence",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AnswerRequestRecordTrim {
-    fn from(value: &str) -> Self {
-        match value {
-            "trim-silence" => Self::TrimSilence,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AnswerRequestRecordTrim);
 
 /// A user-assigned name to help manage the application.
 ///
@@ -437,76 +282,6 @@ pub struct BucketNotFoundError {
     pub detail: Option<Vec<NotFoundError>>,
 }
 
-/// The operation type. It can be one of the following:
-///
-/// - `bulk_set_public_ips` - set a public IP for each specified SIM card.
-///
-/// Spec: `#/components/schemas/BulkSIMCardAction/properties/action_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BulkSimCardActionActionType {
-    /// `bulk_set_public_ips`
-    BulkSetPublicIps,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl BulkSimCardActionActionType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BulkSetPublicIps => "bulk_set_public_ips",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for BulkSimCardActionActionType {
-    fn from(value: &str) -> Self {
-        match value {
-            "bulk_set_public_ips" => Self::BulkSetPublicIps,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(BulkSimCardActionActionType);
-
-/// An enumeration.
-///
-/// Spec: `#/components/schemas/BundleLimitDirection`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BundleLimitDirection {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl BundleLimitDirection {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for BundleLimitDirection {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(BundleLimitDirection);
-
 /// The business name associated with the address. An address must have either a first last name or a business name.
 ///
 /// Spec: `#/components/schemas/business_name`
@@ -609,10 +384,120 @@ pub struct CallAiGatherEndedPayload {
     pub to: Option<String>,
 }
 
+/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallAiGatherEndedPayloadMessageHistoryItem {
+    /// The content of the message
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// The role of the message sender
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<CallAiGatherEndedPayloadMessageHistoryItemRole>,
+}
+
+/// The role of the message sender
+///
+/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items/properties/role`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAiGatherEndedPayloadMessageHistoryItemRole {
+    /// `assistant`
+    Assistant,
+    /// `user`
+    User,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallAiGatherEndedPayloadMessageHistoryItemRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Assistant => "assistant",
+            Self::User => "user",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallAiGatherEndedPayloadMessageHistoryItemRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "assistant" => Self::Assistant,
+            "user" => Self::User,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallAiGatherEndedPayloadMessageHistoryItemRole);
+
+/// Reflects how command ended.
+///
+/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAiGatherEndedPayloadStatus {
+    /// `valid`
+    Valid,
+    /// `invalid`
+    Invalid,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallAiGatherEndedPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Valid => "valid",
+            Self::Invalid => "invalid",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallAiGatherEndedPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "valid" => Self::Valid,
+            "invalid" => Self::Invalid,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallAiGatherEndedPayloadStatus);
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/record_type`
-pub type CallAiGatherEndedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAiGatherEndedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallAiGatherEndedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallAiGatherEndedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallAiGatherEndedRecordType);
 
 /// Call AI Gather Message History Updated
 ///
@@ -712,17 +597,85 @@ pub struct CallAiGatherMessageHistoryUpdatedPayload {
 }
 
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items`
-pub type CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem {
+    /// The content of the message
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// The role of the message sender
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole>,
+}
 
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items/properties/role`
-pub type CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole = CallAiGatherEndedPayloadMessageHistoryItemRole;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole {
+    /// `assistant`
+    Assistant,
+    /// `user`
+    User,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Assistant => "assistant",
+            Self::User => "user",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "assistant" => Self::Assistant,
+            "user" => Self::User,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(
+    CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole
+);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/record_type`
-pub type CallAiGatherMessageHistoryUpdatedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAiGatherMessageHistoryUpdatedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallAiGatherMessageHistoryUpdatedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallAiGatherMessageHistoryUpdatedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallAiGatherMessageHistoryUpdatedRecordType);
 
 /// Call AI Gather Partial Results
 ///
@@ -821,17 +774,83 @@ pub struct CallAiGatherPartialResultsPayload {
 }
 
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items`
-pub type CallAiGatherPartialResultsPayloadMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallAiGatherPartialResultsPayloadMessageHistoryItem {
+    /// The content of the message
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// The role of the message sender
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<CallAiGatherPartialResultsPayloadMessageHistoryItemRole>,
+}
 
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items/properties/role`
-pub type CallAiGatherPartialResultsPayloadMessageHistoryItemRole = CallAiGatherEndedPayloadMessageHistoryItemRole;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAiGatherPartialResultsPayloadMessageHistoryItemRole {
+    /// `assistant`
+    Assistant,
+    /// `user`
+    User,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallAiGatherPartialResultsPayloadMessageHistoryItemRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Assistant => "assistant",
+            Self::User => "user",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallAiGatherPartialResultsPayloadMessageHistoryItemRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "assistant" => Self::Assistant,
+            "user" => Self::User,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallAiGatherPartialResultsPayloadMessageHistoryItemRole);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/record_type`
-pub type CallAiGatherPartialResultsRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAiGatherPartialResultsRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallAiGatherPartialResultsRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallAiGatherPartialResultsRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallAiGatherPartialResultsRecordType);
 
 /// Call Answered
 ///
@@ -971,7 +990,34 @@ crate::codec::string_enum!(CallAnsweredPayloadState);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallAnswered/properties/record_type`
-pub type CallAnsweredRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAnsweredRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallAnsweredRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallAnsweredRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallAnsweredRecordType);
 
 /// Call Bridged
 ///
@@ -1064,82 +1110,34 @@ pub struct CallBridgedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallBridged/properties/record_type`
-pub type CallBridgedRecordType = RecordType;
-
-/// Call Control Application Inbound
-///
-/// Spec: `#/components/schemas/CallControlApplicationInbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallControlApplicationInbound {
-    /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    /// When enabled Telnyx will include Shaken/Stir data in the Webhook for new inbound calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shaken_stir_enabled: Option<bool>,
-    /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_subdomain: Option<String>,
-    /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_subdomain_receive_settings: Option<
-        CallControlApplicationInboundSipSubdomainReceiveSettings,
-    >,
-}
-
-/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-///
-/// Spec: `#/components/schemas/CallControlApplicationInbound/properties/sip_subdomain_receive_settings`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallControlApplicationInboundSipSubdomainReceiveSettings {
-    /// `only_my_connections`
-    OnlyMyConnections,
-    /// `from_anyone`
-    FromAnyone,
+pub enum CallBridgedRecordType {
+    /// `event`
+    Event,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl CallControlApplicationInboundSipSubdomainReceiveSettings {
+impl CallBridgedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::OnlyMyConnections => "only_my_connections",
-            Self::FromAnyone => "from_anyone",
+            Self::Event => "event",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for CallControlApplicationInboundSipSubdomainReceiveSettings {
+impl From<&str> for CallBridgedRecordType {
     fn from(value: &str) -> Self {
         match value {
-            "only_my_connections" => Self::OnlyMyConnections,
-            "from_anyone" => Self::FromAnyone,
+            "event" => Self::Event,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(CallControlApplicationInboundSipSubdomainReceiveSettings);
-
-/// Call Control Command Response
-///
-/// Spec: `#/components/responses/CallControlCommandResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallControlCommandResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallControlCommandResult>,
-}
-
-/// Call Control Command Result
-///
-/// Spec: `#/components/schemas/CallControlCommandResult`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallControlCommandResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<String>,
-}
+crate::codec::string_enum!(CallBridgedRecordType);
 
 /// Call Conversation Ended
 ///
@@ -1298,7 +1296,34 @@ crate::codec::string_enum!(CallConversationEndedPayloadCallingPartyType);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/callConversationEnded/properties/record_type`
-pub type CallConversationEndedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallConversationEndedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallConversationEndedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallConversationEndedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallConversationEndedRecordType);
 
 /// Call Conversation Insights Generated
 ///
@@ -1400,7 +1425,38 @@ pub struct CallConversationInsightsGeneratedPayload {
 /// The type of calling party connection.
 ///
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/calling_party_type`
-pub type CallConversationInsightsGeneratedPayloadCallingPartyType = CallConversationEndedPayloadCallingPartyType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallConversationInsightsGeneratedPayloadCallingPartyType {
+    /// `pstn`
+    Pstn,
+    /// `sip`
+    Sip,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallConversationInsightsGeneratedPayloadCallingPartyType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pstn => "pstn",
+            Self::Sip => "sip",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallConversationInsightsGeneratedPayloadCallingPartyType {
+    fn from(value: &str) -> Self {
+        match value {
+            "pstn" => Self::Pstn,
+            "sip" => Self::Sip,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallConversationInsightsGeneratedPayloadCallingPartyType);
 
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1423,7 +1479,34 @@ pub enum CallConversationInsightsGeneratedPayloadResultsItemResult {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/record_type`
-pub type CallConversationInsightsGeneratedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallConversationInsightsGeneratedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallConversationInsightsGeneratedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallConversationInsightsGeneratedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallConversationInsightsGeneratedRecordType);
 
 /// Call Cost Received Event
 ///
@@ -1488,7 +1571,15 @@ pub struct CallCostMeta {
 }
 
 /// Spec: `#/components/schemas/CallCost/properties/meta/properties/meta`
-pub type CallCostMetaMeta = CallbackWebhookMeta;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallCostMetaMeta {
+    /// The number of attempts made to deliver the webhook
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<i64>,
+    /// The URL where webhook was sent
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_to: Option<String>,
+}
 
 /// Spec: `#/components/schemas/CallCost/properties/payload`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1592,7 +1683,34 @@ crate::codec::string_enum!(CallCostPayloadStatus);
 /// Identifies the type of resource.
 ///
 /// Spec: `#/components/schemas/CallCost/properties/record_type`
-pub type CallCostRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallCostRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallCostRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallCostRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallCostRecordType);
 
 /// Call DTMF Received
 ///
@@ -1688,7 +1806,34 @@ pub struct CallDtmfReceivedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallDtmfReceived/properties/record_type`
-pub type CallDtmfReceivedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallDtmfReceivedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallDtmfReceivedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallDtmfReceivedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallDtmfReceivedRecordType);
 
 /// Call Enqueued
 ///
@@ -1784,7 +1929,34 @@ pub struct CallEnqueuedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallEnqueued/properties/record_type`
-pub type CallEnqueuedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallEnqueuedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallEnqueuedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallEnqueuedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallEnqueuedRecordType);
 
 /// Call Fork Started
 ///
@@ -1871,10 +2043,69 @@ pub struct CallForkStartedPayload {
     pub stream_type: Option<CallForkStartedPayloadStreamType>,
 }
 
+/// Type of media streamed. It can be either 'raw' or 'decrypted'.
+///
+/// Spec: `#/components/schemas/CallForkStarted/properties/payload/properties/stream_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallForkStartedPayloadStreamType {
+    /// `decrypted`
+    Decrypted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallForkStartedPayloadStreamType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Decrypted => "decrypted",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallForkStartedPayloadStreamType {
+    fn from(value: &str) -> Self {
+        match value {
+            "decrypted" => Self::Decrypted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallForkStartedPayloadStreamType);
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallForkStarted/properties/record_type`
-pub type CallForkStartedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallForkStartedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallForkStartedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallForkStartedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallForkStartedRecordType);
 
 /// Call Fork Stopped
 ///
@@ -1939,17 +2170,91 @@ impl From<&str> for CallForkStoppedEventType {
 crate::codec::string_enum!(CallForkStoppedEventType);
 
 /// Spec: `#/components/schemas/CallForkStopped/properties/payload`
-pub type CallForkStoppedPayload = CallForkStartedPayload;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallForkStoppedPayload {
+    /// Unique ID for controlling the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Type of media streamed. It can be either 'raw' or 'decrypted'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_type: Option<CallForkStoppedPayloadStreamType>,
+}
 
 /// Type of media streamed. It can be either 'raw' or 'decrypted'.
 ///
 /// Spec: `#/components/schemas/CallForkStopped/properties/payload/properties/stream_type`
-pub type CallForkStoppedPayloadStreamType = CallForkStartedPayloadStreamType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallForkStoppedPayloadStreamType {
+    /// `decrypted`
+    Decrypted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallForkStoppedPayloadStreamType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Decrypted => "decrypted",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallForkStoppedPayloadStreamType {
+    fn from(value: &str) -> Self {
+        match value {
+            "decrypted" => Self::Decrypted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallForkStoppedPayloadStreamType);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallForkStopped/properties/record_type`
-pub type CallForkStoppedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallForkStoppedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallForkStoppedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallForkStoppedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallForkStoppedRecordType);
 
 /// The call forwarding settings for a phone number.
 ///
@@ -2152,7 +2457,34 @@ crate::codec::string_enum!(CallGatherEndedPayloadStatus);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallGatherEnded/properties/record_type`
-pub type CallGatherEndedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallGatherEndedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallGatherEndedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallGatherEndedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallGatherEndedRecordType);
 
 /// Call Hangup
 ///
@@ -2456,7 +2788,34 @@ crate::codec::string_enum!(CallHangupPayloadState);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/record_type`
-pub type CallHangupRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallHangupRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallHangupRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallHangupRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallHangupRecordType);
 
 /// Call Initiated
 ///
@@ -2657,7 +3016,34 @@ crate::codec::string_enum!(CallInitiatedPayloadState);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallInitiated/properties/record_type`
-pub type CallInitiatedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallInitiatedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallInitiatedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallInitiatedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallInitiatedRecordType);
 
 /// Call Left Queue
 ///
@@ -2804,7 +3190,34 @@ crate::codec::string_enum!(CallLeftQueuePayloadReason);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallLeftQueue/properties/record_type`
-pub type CallLeftQueueRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallLeftQueueRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallLeftQueueRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallLeftQueueRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallLeftQueueRecordType);
 
 /// Call Machine Detection Ended
 ///
@@ -2897,10 +3310,77 @@ pub struct CallMachineDetectionEndedPayload {
     pub to: Option<String>,
 }
 
+/// Answering machine detection result.
+///
+/// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/payload/properties/result`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachineDetectionEndedPayloadResult {
+    /// `human`
+    Human,
+    /// `machine`
+    Machine,
+    /// `not_sure`
+    NotSure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallMachineDetectionEndedPayloadResult {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Human => "human",
+            Self::Machine => "machine",
+            Self::NotSure => "not_sure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallMachineDetectionEndedPayloadResult {
+    fn from(value: &str) -> Self {
+        match value {
+            "human" => Self::Human,
+            "machine" => Self::Machine,
+            "not_sure" => Self::NotSure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallMachineDetectionEndedPayloadResult);
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/record_type`
-pub type CallMachineDetectionEndedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachineDetectionEndedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallMachineDetectionEndedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallMachineDetectionEndedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallMachineDetectionEndedRecordType);
 
 /// Call Machine Greeting Ended
 ///
@@ -3036,7 +3516,34 @@ crate::codec::string_enum!(CallMachineGreetingEndedPayloadResult);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/record_type`
-pub type CallMachineGreetingEndedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachineGreetingEndedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallMachineGreetingEndedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallMachineGreetingEndedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallMachineGreetingEndedRecordType);
 
 /// Call Machine Premium Detection Ended
 ///
@@ -3188,7 +3695,34 @@ crate::codec::string_enum!(CallMachinePremiumDetectionEndedPayloadResult);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/record_type`
-pub type CallMachinePremiumDetectionEndedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachinePremiumDetectionEndedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallMachinePremiumDetectionEndedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallMachinePremiumDetectionEndedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallMachinePremiumDetectionEndedRecordType);
 
 /// Call Machine Premium Greeting Ended
 ///
@@ -3324,7 +3858,34 @@ crate::codec::string_enum!(CallMachinePremiumGreetingEndedPayloadResult);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/record_type`
-pub type CallMachinePremiumGreetingEndedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachinePremiumGreetingEndedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallMachinePremiumGreetingEndedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallMachinePremiumGreetingEndedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallMachinePremiumGreetingEndedRecordType);
 
 /// Call Playback Ended
 ///
@@ -3482,7 +4043,34 @@ crate::codec::string_enum!(CallPlaybackEndedPayloadStatus);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallPlaybackEnded/properties/record_type`
-pub type CallPlaybackEndedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallPlaybackEndedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallPlaybackEndedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallPlaybackEndedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallPlaybackEndedRecordType);
 
 /// Call Playback Started
 ///
@@ -3578,7 +4166,34 @@ pub struct CallPlaybackStartedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallPlaybackStarted/properties/record_type`
-pub type CallPlaybackStartedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallPlaybackStartedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallPlaybackStartedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallPlaybackStartedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallPlaybackStartedRecordType);
 
 /// The call recording settings for a phone number.
 ///
@@ -3734,17 +4349,106 @@ crate::codec::string_enum!(CallRecordingErrorPayloadReason);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/callRecordingError/properties/record_type`
-pub type CallRecordingErrorRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingErrorRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRecordingErrorRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRecordingErrorRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRecordingErrorRecordType);
 
 /// When using 'dual' channels, final audio file will be stereo recorded with the first leg on channel A, and the rest on channel B.
 ///
 /// Spec: `#/components/schemas/CallRecording/properties/inbound_call_recording_channels`
-pub type CallRecordingInboundCallRecordingChannels = TexmlRecordingChannels;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingInboundCallRecordingChannels {
+    /// `single`
+    Single,
+    /// `dual`
+    Dual,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRecordingInboundCallRecordingChannels {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Single => "single",
+            Self::Dual => "dual",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRecordingInboundCallRecordingChannels {
+    fn from(value: &str) -> Self {
+        match value {
+            "single" => Self::Single,
+            "dual" => Self::Dual,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRecordingInboundCallRecordingChannels);
 
 /// The audio file format for calls being recorded.
 ///
 /// Spec: `#/components/schemas/CallRecording/properties/inbound_call_recording_format`
-pub type CallRecordingInboundCallRecordingFormat = AnswerRequestRecordFormat;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingInboundCallRecordingFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRecordingInboundCallRecordingFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRecordingInboundCallRecordingFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRecordingInboundCallRecordingFormat);
 
 /// Call Recording Saved
 ///
@@ -3843,7 +4547,38 @@ pub struct CallRecordingSavedPayload {
 /// Whether recording was recorded in `single` or `dual` channel.
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/channels`
-pub type CallRecordingSavedPayloadChannels = TexmlRecordingChannels;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingSavedPayloadChannels {
+    /// `single`
+    Single,
+    /// `dual`
+    Dual,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRecordingSavedPayloadChannels {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Single => "single",
+            Self::Dual => "dual",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRecordingSavedPayloadChannels {
+    fn from(value: &str) -> Self {
+        match value {
+            "single" => Self::Single,
+            "dual" => Self::Dual,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRecordingSavedPayloadChannels);
 
 /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
 ///
@@ -3869,12 +4604,55 @@ pub struct CallRecordingSavedPayloadPublicRecordingUrls {
 /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/recording_urls`
-pub type CallRecordingSavedPayloadRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallRecordingSavedPayloadRecordingUrls {
+    /// Recording URL in requested `mp3` format.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub mp3: Option<Option<String>>,
+    /// Recording URL in requested `wav` format.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub wav: Option<Option<String>>,
+}
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/record_type`
-pub type CallRecordingSavedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingSavedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRecordingSavedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRecordingSavedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRecordingSavedRecordType);
 
 /// Call Recording Transcription Saved
 ///
@@ -3978,17 +4756,102 @@ pub struct CallRecordingTranscriptionSavedPayload {
 /// The type of calling party connection.
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/calling_party_type`
-pub type CallRecordingTranscriptionSavedPayloadCallingPartyType = CallConversationEndedPayloadCallingPartyType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingTranscriptionSavedPayloadCallingPartyType {
+    /// `pstn`
+    Pstn,
+    /// `sip`
+    Sip,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRecordingTranscriptionSavedPayloadCallingPartyType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pstn => "pstn",
+            Self::Sip => "sip",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRecordingTranscriptionSavedPayloadCallingPartyType {
+    fn from(value: &str) -> Self {
+        match value {
+            "pstn" => Self::Pstn,
+            "sip" => Self::Sip,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRecordingTranscriptionSavedPayloadCallingPartyType);
 
 /// The transcription status.
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/status`
-pub type CallRecordingTranscriptionSavedPayloadStatus = RecordingResponseDataStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingTranscriptionSavedPayloadStatus {
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRecordingTranscriptionSavedPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRecordingTranscriptionSavedPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRecordingTranscriptionSavedPayloadStatus);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/record_type`
-pub type CallRecordingTranscriptionSavedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingTranscriptionSavedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRecordingTranscriptionSavedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRecordingTranscriptionSavedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRecordingTranscriptionSavedRecordType);
 
 /// Spec: `#/components/schemas/CallReferCompleted`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -4082,7 +4945,34 @@ pub struct CallReferCompletedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallReferCompleted/properties/record_type`
-pub type CallReferCompletedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallReferCompletedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallReferCompletedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallReferCompletedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallReferCompletedRecordType);
 
 /// Spec: `#/components/schemas/CallReferFailed`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -4145,12 +5035,65 @@ impl From<&str> for CallReferFailedEventType {
 crate::codec::string_enum!(CallReferFailedEventType);
 
 /// Spec: `#/components/schemas/CallReferFailed/properties/payload`
-pub type CallReferFailedPayload = CallReferCompletedPayload;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallReferFailedPayload {
+    /// Unique ID for controlling the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// SIP NOTIFY event status for tracking the REFER attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_notify_response: Option<i64>,
+    /// Destination number or SIP URI of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallReferFailed/properties/record_type`
-pub type CallReferFailedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallReferFailedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallReferFailedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallReferFailedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallReferFailedRecordType);
 
 /// Call Refer Started
 ///
@@ -4215,110 +5158,65 @@ impl From<&str> for CallReferStartedEventType {
 crate::codec::string_enum!(CallReferStartedEventType);
 
 /// Spec: `#/components/schemas/CallReferStarted/properties/payload`
-pub type CallReferStartedPayload = CallReferCompletedPayload;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallReferStartedPayload {
+    /// Unique ID for controlling the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// SIP NOTIFY event status for tracking the REFER attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_notify_response: Option<i64>,
+    /// Destination number or SIP URI of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallReferStarted/properties/record_type`
-pub type CallReferStartedRecordType = RecordType;
-
-/// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
-///
-/// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/beep_enabled`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestConferenceConfigBeepEnabled {
-    /// `always`
-    Always,
-    /// `never`
-    Never,
-    /// `on_enter`
-    OnEnter,
-    /// `on_exit`
-    OnExit,
+pub enum CallReferStartedRecordType {
+    /// `event`
+    Event,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl CallRequestConferenceConfigBeepEnabled {
+impl CallReferStartedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Always => "always",
-            Self::Never => "never",
-            Self::OnEnter => "on_enter",
-            Self::OnExit => "on_exit",
+            Self::Event => "event",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for CallRequestConferenceConfigBeepEnabled {
+impl From<&str> for CallReferStartedRecordType {
     fn from(value: &str) -> Self {
         match value {
-            "always" => Self::Always,
-            "never" => Self::Never,
-            "on_enter" => Self::OnEnter,
-            "on_exit" => Self::OnExit,
+            "event" => Self::Event,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(CallRequestConferenceConfigBeepEnabled);
-
-/// Sets the joining participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
-///
-/// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestConferenceConfigSupervisorRole {
-    /// `barge`
-    Barge,
-    /// `monitor`
-    Monitor,
-    /// `none`
-    None,
-    /// `whisper`
-    Whisper,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestConferenceConfigSupervisorRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Barge => "barge",
-            Self::Monitor => "monitor",
-            Self::None => "none",
-            Self::Whisper => "whisper",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestConferenceConfigSupervisorRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "barge" => Self::Barge,
-            "monitor" => Self::Monitor,
-            "none" => Self::None,
-            "whisper" => Self::Whisper,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestConferenceConfigSupervisorRole);
-
-/// The DID or SIP URI to dial out to. Multiple DID or SIP URIs can be provided using an array of strings
-///
-/// Spec: `#/components/schemas/CallRequest/properties/to`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum CallRequestTo {
-    String(String),
-    StringList(Vec<String>),
-}
+crate::codec::string_enum!(CallReferStartedRecordType);
 
 /// Siprec Failed
 ///
@@ -4408,7 +5306,34 @@ pub struct CallSiprecFailedPayload {
 /// Identifies the resource.
 ///
 /// Spec: `#/components/schemas/CallSiprecFailed/properties/record_type`
-pub type CallSiprecFailedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallSiprecFailedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallSiprecFailedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallSiprecFailedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallSiprecFailedRecordType);
 
 /// Siprec Started
 ///
@@ -4495,7 +5420,34 @@ pub struct CallSiprecStartedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallSiprecStarted/properties/record_type`
-pub type CallSiprecStartedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallSiprecStartedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallSiprecStartedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallSiprecStartedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallSiprecStartedRecordType);
 
 /// Siprec Stopped
 ///
@@ -4585,7 +5537,34 @@ pub struct CallSiprecStoppedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallSiprecStopped/properties/record_type`
-pub type CallSiprecStoppedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallSiprecStoppedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallSiprecStoppedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallSiprecStoppedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallSiprecStoppedRecordType);
 
 /// Call Speak Ended
 ///
@@ -4715,7 +5694,34 @@ crate::codec::string_enum!(CallSpeakEndedPayloadStatus);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallSpeakEnded/properties/record_type`
-pub type CallSpeakEndedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallSpeakEndedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallSpeakEndedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallSpeakEndedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallSpeakEndedRecordType);
 
 /// Call Speak Started
 ///
@@ -4780,12 +5786,56 @@ impl From<&str> for CallSpeakStartedEventType {
 crate::codec::string_enum!(CallSpeakStartedEventType);
 
 /// Spec: `#/components/schemas/CallSpeakStarted/properties/payload`
-pub type CallSpeakStartedPayload = CallSiprecStartedPayload;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallSpeakStartedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+}
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallSpeakStarted/properties/record_type`
-pub type CallSpeakStartedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallSpeakStartedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallSpeakStartedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallSpeakStartedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallSpeakStartedRecordType);
 
 /// Streaming Failed
 ///
@@ -4897,7 +5947,42 @@ pub struct CallStreamingFailedPayloadStreamParams {
 /// Specifies which track should be streamed.
 ///
 /// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params/properties/track`
-pub type CallStreamingFailedPayloadStreamParamsTrack = StreamTrack;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallStreamingFailedPayloadStreamParamsTrack {
+    /// `inbound_track`
+    InboundTrack,
+    /// `outbound_track`
+    OutboundTrack,
+    /// `both_tracks`
+    BothTracks,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallStreamingFailedPayloadStreamParamsTrack {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InboundTrack => "inbound_track",
+            Self::OutboundTrack => "outbound_track",
+            Self::BothTracks => "both_tracks",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallStreamingFailedPayloadStreamParamsTrack {
+    fn from(value: &str) -> Self {
+        match value {
+            "inbound_track" => Self::InboundTrack,
+            "outbound_track" => Self::OutboundTrack,
+            "both_tracks" => Self::BothTracks,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallStreamingFailedPayloadStreamParamsTrack);
 
 /// The type of stream connection the stream is performing.
 ///
@@ -4938,7 +6023,34 @@ crate::codec::string_enum!(CallStreamingFailedPayloadStreamType);
 /// Identifies the resource.
 ///
 /// Spec: `#/components/schemas/CallStreamingFailed/properties/record_type`
-pub type CallStreamingFailedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallStreamingFailedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallStreamingFailedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallStreamingFailedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallStreamingFailedRecordType);
 
 /// Streaming Started
 ///
@@ -5028,7 +6140,34 @@ pub struct CallStreamingStartedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallStreamingStarted/properties/record_type`
-pub type CallStreamingStartedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallStreamingStartedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallStreamingStartedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallStreamingStartedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallStreamingStartedRecordType);
 
 /// Streaming Stopped
 ///
@@ -5093,12 +6232,59 @@ impl From<&str> for CallStreamingStoppedEventType {
 crate::codec::string_enum!(CallStreamingStoppedEventType);
 
 /// Spec: `#/components/schemas/CallStreamingStopped/properties/payload`
-pub type CallStreamingStoppedPayload = CallStreamingStartedPayload;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallStreamingStoppedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Destination WebSocket address where the stream is going to be delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_url: Option<String>,
+}
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallStreamingStopped/properties/record_type`
-pub type CallStreamingStoppedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallStreamingStoppedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallStreamingStoppedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallStreamingStoppedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallStreamingStoppedRecordType);
 
 /// Spec: `#/components/schemas/CallbackWebhookMeta`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -5164,81 +6350,6 @@ pub struct CampaignStatusUpdateEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_t_mobile_registered: Option<bool>,
 }
-
-/// Spec: `#/components/responses/CancelPortingOrderResponse/content/application~1json/schema/properties/meta`
-pub type CancelPortingOrderResponseMeta = ShowPortingOrderMeta;
-
-/// Spec: `#/components/schemas/CdrUsageReportResponse/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CdrUsageReportResponseStatus {
-    /// `PENDING`
-    Pending,
-    /// `COMPLETE`
-    Complete,
-    /// `FAILED`
-    Failed,
-    /// `EXPIRED`
-    Expired,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CdrUsageReportResponseStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Complete => "COMPLETE",
-            Self::Failed => "FAILED",
-            Self::Expired => "EXPIRED",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CdrUsageReportResponseStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "PENDING" => Self::Pending,
-            "COMPLETE" => Self::Complete,
-            "FAILED" => Self::Failed,
-            "EXPIRED" => Self::Expired,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CdrUsageReportResponseStatus);
-
-/// Spec: `#/components/schemas/ChatCompletionToolParam/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ChatCompletionToolParamType {
-    /// `function`
-    Function,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ChatCompletionToolParamType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Function => "function",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ChatCompletionToolParamType {
-    fn from(value: &str) -> Self {
-        match value {
-            "function" => Self::Function,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ChatCompletionToolParamType);
 
 /// CheckAvailabilityTool
 ///
@@ -5340,50 +6451,6 @@ pub struct CnamListing {
     pub cnam_listing_enabled: Option<bool>,
 }
 
-/// Spec: `#/components/schemas/Comment/properties/comment_record_type`
-pub type CommentResponseDataCommentRecordType = CommentCommentRecordType;
-
-/// Spec: `#/components/schemas/Comment/properties/commenter_type`
-pub type CommentResponseDataCommenterType = CommentCommenterType;
-
-/// Spec: `#/components/schemas/CompleteOTAUpdate/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CompleteOtaUpdateStatus {
-    /// `in-progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CompleteOtaUpdateStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InProgress => "in-progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CompleteOtaUpdateStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "in-progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CompleteOtaUpdateStatus);
-
 /// Conference Created
 ///
 /// Spec: `#/components/schemas/ConferenceCreated`
@@ -5472,7 +6539,34 @@ pub struct ConferenceCreatedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceCreated/properties/record_type`
-pub type ConferenceCreatedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceCreatedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceCreatedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceCreatedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceCreatedRecordType);
 
 /// Conference Ended
 ///
@@ -5605,7 +6699,34 @@ crate::codec::string_enum!(ConferenceEndedPayloadReason);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceEnded/properties/record_type`
-pub type ConferenceEndedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceEndedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceEndedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceEndedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceEndedRecordType);
 
 /// Conference Floor Changed
 ///
@@ -5658,12 +6779,62 @@ impl From<&str> for ConferenceFloorChangedEventEventType {
 crate::codec::string_enum!(ConferenceFloorChangedEventEventType);
 
 /// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/payload`
-pub type ConferenceFloorChangedEventPayload = ConferenceCreatedPayload;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceFloorChangedEventPayload {
+    /// Call Control ID of the new speaker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// Call Leg ID of the new speaker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// Call Session ID of the new speaker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Conference ID that had a speaker change event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+}
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/record_type`
-pub type ConferenceFloorChangedEventRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceFloorChangedEventRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceFloorChangedEventRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceFloorChangedEventRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceFloorChangedEventRecordType);
 
 /// Conference Participant Joined
 ///
@@ -5753,7 +6924,34 @@ pub struct ConferenceParticipantJoinedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/record_type`
-pub type ConferenceParticipantJoinedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantJoinedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceParticipantJoinedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceParticipantJoinedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceParticipantJoinedRecordType);
 
 /// Conference Participant Left
 ///
@@ -5818,12 +7016,59 @@ impl From<&str> for ConferenceParticipantLeftEventType {
 crate::codec::string_enum!(ConferenceParticipantLeftEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/payload`
-pub type ConferenceParticipantLeftPayload = ConferenceParticipantJoinedPayload;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantLeftPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Conference ID that the participant joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+}
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/record_type`
-pub type ConferenceParticipantLeftRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantLeftRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceParticipantLeftRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceParticipantLeftRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceParticipantLeftRecordType);
 
 /// Conference Participant Playback Ended
 ///
@@ -5926,7 +7171,34 @@ pub struct ConferenceParticipantPlaybackEndedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/record_type`
-pub type ConferenceParticipantPlaybackEndedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantPlaybackEndedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceParticipantPlaybackEndedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceParticipantPlaybackEndedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceParticipantPlaybackEndedRecordType);
 
 /// Conference Participant Playback Started
 ///
@@ -5992,12 +7264,71 @@ impl From<&str> for ConferenceParticipantPlaybackStartedEventType {
 crate::codec::string_enum!(ConferenceParticipantPlaybackStartedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/payload`
-pub type ConferenceParticipantPlaybackStartedPayload = ConferenceParticipantPlaybackEndedPayload;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantPlaybackStartedPayload {
+    /// Participant's call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// ID of the conference the text was spoken in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// ID that is unique to the call session that started the conference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator_call_session_id: Option<String>,
+    /// The name of the audio media file being played back, if media_name has been used to start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_name: Option<String>,
+    /// The audio URL being played back, if audio_url has been used to start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_url: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+}
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/record_type`
-pub type ConferenceParticipantPlaybackStartedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantPlaybackStartedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceParticipantPlaybackStartedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceParticipantPlaybackStartedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceParticipantPlaybackStartedRecordType);
 
 /// Conference Participant Speak Ended
 ///
@@ -6090,7 +7421,34 @@ pub struct ConferenceParticipantSpeakEndedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/record_type`
-pub type ConferenceParticipantSpeakEndedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantSpeakEndedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceParticipantSpeakEndedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceParticipantSpeakEndedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceParticipantSpeakEndedRecordType);
 
 /// Conference Participant Speak Started
 ///
@@ -6156,12 +7514,65 @@ impl From<&str> for ConferenceParticipantSpeakStartedEventType {
 crate::codec::string_enum!(ConferenceParticipantSpeakStartedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/payload`
-pub type ConferenceParticipantSpeakStartedPayload = ConferenceParticipantSpeakEndedPayload;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantSpeakStartedPayload {
+    /// Participant's call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// ID of the conference the text was spoken in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// ID that is unique to the call session that started the conference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator_call_session_id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+}
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/record_type`
-pub type ConferenceParticipantSpeakStartedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantSpeakStartedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceParticipantSpeakStartedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceParticipantSpeakStartedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceParticipantSpeakStartedRecordType);
 
 /// Conference Playback Ended
 ///
@@ -6248,7 +7659,34 @@ pub struct ConferencePlaybackEndedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/record_type`
-pub type ConferencePlaybackEndedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferencePlaybackEndedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferencePlaybackEndedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferencePlaybackEndedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferencePlaybackEndedRecordType);
 
 /// Conference Playback Started
 ///
@@ -6310,12 +7748,59 @@ impl From<&str> for ConferencePlaybackStartedEventType {
 crate::codec::string_enum!(ConferencePlaybackStartedEventType);
 
 /// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/payload`
-pub type ConferencePlaybackStartedPayload = ConferencePlaybackEndedPayload;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferencePlaybackStartedPayload {
+    /// ID of the conference the text was spoken in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// ID that is unique to the call session that started the conference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator_call_session_id: Option<String>,
+    /// The name of the audio media file being played back, if media_name has been used to start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_name: Option<String>,
+    /// The audio URL being played back, if audio_url has been used to start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_url: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+}
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/record_type`
-pub type ConferencePlaybackStartedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferencePlaybackStartedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferencePlaybackStartedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferencePlaybackStartedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferencePlaybackStartedRecordType);
 
 /// Conference Recording Saved
 ///
@@ -6422,27 +7907,148 @@ pub struct ConferenceRecordingSavedPayload {
 /// Whether recording was recorded in `single` or `dual` channel.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/channels`
-pub type ConferenceRecordingSavedPayloadChannels = TexmlRecordingChannels;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceRecordingSavedPayloadChannels {
+    /// `single`
+    Single,
+    /// `dual`
+    Dual,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceRecordingSavedPayloadChannels {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Single => "single",
+            Self::Dual => "dual",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceRecordingSavedPayloadChannels {
+    fn from(value: &str) -> Self {
+        match value {
+            "single" => Self::Single,
+            "dual" => Self::Dual,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceRecordingSavedPayloadChannels);
 
 /// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/format`
-pub type ConferenceRecordingSavedPayloadFormat = AnswerRequestRecordFormat;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceRecordingSavedPayloadFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceRecordingSavedPayloadFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceRecordingSavedPayloadFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceRecordingSavedPayloadFormat);
 
 /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/public_recording_urls`
-pub type ConferenceRecordingSavedPayloadPublicRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceRecordingSavedPayloadPublicRecordingUrls {
+    /// Recording URL in requested `mp3` format.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub mp3: Option<Option<String>>,
+    /// Recording URL in requested `wav` format.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub wav: Option<Option<String>>,
+}
 
 /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/recording_urls`
-pub type ConferenceRecordingSavedPayloadRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceRecordingSavedPayloadRecordingUrls {
+    /// Recording URL in requested `mp3` format.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub mp3: Option<Option<String>>,
+    /// Recording URL in requested `wav` format.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub wav: Option<Option<String>>,
+}
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/record_type`
-pub type ConferenceRecordingSavedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceRecordingSavedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceRecordingSavedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceRecordingSavedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceRecordingSavedRecordType);
 
 /// Conference Speak Ended
 ///
@@ -6523,187 +8129,34 @@ pub struct ConferenceSpeakEndedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/record_type`
-pub type ConferenceSpeakEndedRecordType = RecordType;
-
-/// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
-///
-/// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/language`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceSpeakRequestLanguage {
-    /// `arb`
-    Arb,
-    /// `cmn-CN`
-    CmnCn,
-    /// `cy-GB`
-    CyGb,
-    /// `da-DK`
-    DaDk,
-    /// `de-DE`
-    DeDe,
-    /// `en-AU`
-    EnAu,
-    /// `en-GB`
-    EnGb,
-    /// `en-GB-WLS`
-    EnGbWls,
-    /// `en-IN`
-    EnIn,
-    /// `en-US`
-    EnUs,
-    /// `es-ES`
-    EsEs,
-    /// `es-MX`
-    EsMx,
-    /// `es-US`
-    EsUs,
-    /// `fr-CA`
-    FrCa,
-    /// `fr-FR`
-    FrFr,
-    /// `hi-IN`
-    HiIn,
-    /// `is-IS`
-    IsIs,
-    /// `it-IT`
-    ItIt,
-    /// `ja-JP`
-    JaJp,
-    /// `ko-KR`
-    KoKr,
-    /// `nb-NO`
-    NbNo,
-    /// `nl-NL`
-    NlNl,
-    /// `pl-PL`
-    PlPl,
-    /// `pt-BR`
-    PtBr,
-    /// `pt-PT`
-    PtPt,
-    /// `ro-RO`
-    RoRo,
-    /// `ru-RU`
-    RuRu,
-    /// `sv-SE`
-    SvSe,
-    /// `tr-TR`
-    TrTr,
+pub enum ConferenceSpeakEndedRecordType {
+    /// `event`
+    Event,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl ConferenceSpeakRequestLanguage {
+impl ConferenceSpeakEndedRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Arb => "arb",
-            Self::CmnCn => "cmn-CN",
-            Self::CyGb => "cy-GB",
-            Self::DaDk => "da-DK",
-            Self::DeDe => "de-DE",
-            Self::EnAu => "en-AU",
-            Self::EnGb => "en-GB",
-            Self::EnGbWls => "en-GB-WLS",
-            Self::EnIn => "en-IN",
-            Self::EnUs => "en-US",
-            Self::EsEs => "es-ES",
-            Self::EsMx => "es-MX",
-            Self::EsUs => "es-US",
-            Self::FrCa => "fr-CA",
-            Self::FrFr => "fr-FR",
-            Self::HiIn => "hi-IN",
-            Self::IsIs => "is-IS",
-            Self::ItIt => "it-IT",
-            Self::JaJp => "ja-JP",
-            Self::KoKr => "ko-KR",
-            Self::NbNo => "nb-NO",
-            Self::NlNl => "nl-NL",
-            Self::PlPl => "pl-PL",
-            Self::PtBr => "pt-BR",
-            Self::PtPt => "pt-PT",
-            Self::RoRo => "ro-RO",
-            Self::RuRu => "ru-RU",
-            Self::SvSe => "sv-SE",
-            Self::TrTr => "tr-TR",
+            Self::Event => "event",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for ConferenceSpeakRequestLanguage {
+impl From<&str> for ConferenceSpeakEndedRecordType {
     fn from(value: &str) -> Self {
         match value {
-            "arb" => Self::Arb,
-            "cmn-CN" => Self::CmnCn,
-            "cy-GB" => Self::CyGb,
-            "da-DK" => Self::DaDk,
-            "de-DE" => Self::DeDe,
-            "en-AU" => Self::EnAu,
-            "en-GB" => Self::EnGb,
-            "en-GB-WLS" => Self::EnGbWls,
-            "en-IN" => Self::EnIn,
-            "en-US" => Self::EnUs,
-            "es-ES" => Self::EsEs,
-            "es-MX" => Self::EsMx,
-            "es-US" => Self::EsUs,
-            "fr-CA" => Self::FrCa,
-            "fr-FR" => Self::FrFr,
-            "hi-IN" => Self::HiIn,
-            "is-IS" => Self::IsIs,
-            "it-IT" => Self::ItIt,
-            "ja-JP" => Self::JaJp,
-            "ko-KR" => Self::KoKr,
-            "nb-NO" => Self::NbNo,
-            "nl-NL" => Self::NlNl,
-            "pl-PL" => Self::PlPl,
-            "pt-BR" => Self::PtBr,
-            "pt-PT" => Self::PtPt,
-            "ro-RO" => Self::RoRo,
-            "ru-RU" => Self::RuRu,
-            "sv-SE" => Self::SvSe,
-            "tr-TR" => Self::TrTr,
+            "event" => Self::Event,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(ConferenceSpeakRequestLanguage);
-
-/// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
-///
-/// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/payload_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceSpeakRequestPayloadType {
-    /// `text`
-    Text,
-    /// `ssml`
-    Ssml,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceSpeakRequestPayloadType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Ssml => "ssml",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceSpeakRequestPayloadType {
-    fn from(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "ssml" => Self::Ssml,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceSpeakRequestPayloadType);
+crate::codec::string_enum!(ConferenceSpeakEndedRecordType);
 
 /// Conference Speak Started
 ///
@@ -6765,15 +8218,53 @@ impl From<&str> for ConferenceSpeakStartedEventType {
 crate::codec::string_enum!(ConferenceSpeakStartedEventType);
 
 /// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/payload`
-pub type ConferenceSpeakStartedPayload = ConferenceSpeakEndedPayload;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceSpeakStartedPayload {
+    /// ID of the conference the text was spoken in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// ID that is unique to the call session that started the conference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator_call_session_id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+}
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/record_type`
-pub type ConferenceSpeakStartedRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceSpeakStartedRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
 
-/// Spec: `#/components/responses/ConfirmPortingOrderResponse/content/application~1json/schema/properties/meta`
-pub type ConfirmPortingOrderResponseMeta = ShowPortingOrderMeta;
+impl ConferenceSpeakStartedRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceSpeakStartedRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceSpeakStartedRecordType);
 
 /// Specifies whether the connection can be used.
 ///
@@ -6847,17 +8338,6 @@ impl From<&str> for ConnectionRtcpSettingsPort {
 
 crate::codec::string_enum!(ConnectionRtcpSettingsPort);
 
-/// Represents the amount of data consumed.
-///
-/// Spec: `#/components/schemas/ConsumedData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConsumedData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
-
 /// The two-character (ISO 3166-1 alpha-2) country code of the address.
 ///
 /// Spec: `#/components/schemas/country_code`
@@ -6885,398 +8365,10 @@ impl CreateDocumentBodyMultipart {
     }
 }
 
-/// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/outbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreateExternalConnectionRequestOutbound {
-    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
-}
-
-/// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
-///
-/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/ani_number_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateInboundIpRequestAniNumberFormat {
-    /// `+E.164`
-    PlusE164,
-    /// `E.164`
-    E164,
-    /// `+E.164-national`
-    PlusE164National,
-    /// `E.164-national`
-    E164National,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateInboundIpRequestAniNumberFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PlusE164 => "+E.164",
-            Self::E164 => "E.164",
-            Self::PlusE164National => "+E.164-national",
-            Self::E164National => "E.164-national",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateInboundIpRequestAniNumberFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "+E.164" => Self::PlusE164,
-            "E.164" => Self::E164,
-            "+E.164-national" => Self::PlusE164National,
-            "E.164-national" => Self::E164National,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateInboundIpRequestAniNumberFormat);
-
-/// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
-///
-/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/default_routing_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateInboundIpRequestDefaultRoutingMethod {
-    /// `sequential`
-    Sequential,
-    /// `round-robin`
-    RoundRobin,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateInboundIpRequestDefaultRoutingMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sequential => "sequential",
-            Self::RoundRobin => "round-robin",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateInboundIpRequestDefaultRoutingMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "sequential" => Self::Sequential,
-            "round-robin" => Self::RoundRobin,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateInboundIpRequestDefaultRoutingMethod);
-
-/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/dnis_number_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateInboundIpRequestDnisNumberFormat {
-    /// `+e164`
-    PlusE164,
-    /// `e164`
-    E164,
-    /// `national`
-    National,
-    /// `sip_username`
-    SipUsername,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateInboundIpRequestDnisNumberFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PlusE164 => "+e164",
-            Self::E164 => "e164",
-            Self::National => "national",
-            Self::SipUsername => "sip_username",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateInboundIpRequestDnisNumberFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "+e164" => Self::PlusE164,
-            "e164" => Self::E164,
-            "national" => Self::National,
-            "sip_username" => Self::SipUsername,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateInboundIpRequestDnisNumberFormat);
-
-/// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
-///
-/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/sip_region`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateInboundIpRequestSipRegion {
-    /// `US`
-    Us,
-    /// `Europe`
-    Europe,
-    /// `Australia`
-    Australia,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateInboundIpRequestSipRegion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Us => "US",
-            Self::Europe => "Europe",
-            Self::Australia => "Australia",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateInboundIpRequestSipRegion {
-    fn from(value: &str) -> Self {
-        match value {
-            "US" => Self::Us,
-            "Europe" => Self::Europe,
-            "Australia" => Self::Australia,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateInboundIpRequestSipRegion);
-
-/// The protocol for sending the message, either SMS or MMS.
-///
-/// Spec: `#/components/schemas/CreateLongCodeMessageRequest/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateLongCodeMessageRequestType {
-    /// `SMS`
-    Sms,
-    /// `MMS`
-    Mms,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateLongCodeMessageRequestType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "SMS",
-            Self::Mms => "MMS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateLongCodeMessageRequestType {
-    fn from(value: &str) -> Self {
-        match value {
-            "SMS" => Self::Sms,
-            "MMS" => Self::Mms,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateLongCodeMessageRequestType);
-
-/// The status of the order.
-///
-/// Spec: `#/components/schemas/CreateNumberBlockOrderRequest/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateNumberBlockOrderRequestStatus {
-    /// `pending`
-    Pending,
-    /// `success`
-    Success,
-    /// `failure`
-    Failure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateNumberBlockOrderRequestStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Success => "success",
-            Self::Failure => "failure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateNumberBlockOrderRequestStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "success" => Self::Success,
-            "failure" => Self::Failure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateNumberBlockOrderRequestStatus);
-
-/// Spec: `#/components/schemas/CreatePortingOrderComment`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreatePortingOrderComment {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-}
-
-/// Spec: `#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/action`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateRequirementGroupBodyAction {
-    /// `ordering`
-    Ordering,
-    /// `porting`
-    Porting,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateRequirementGroupBodyAction {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ordering => "ordering",
-            Self::Porting => "porting",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateRequirementGroupBodyAction {
-    fn from(value: &str) -> Self {
-        match value {
-            "ordering" => Self::Ordering,
-            "porting" => Self::Porting,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateRequirementGroupBodyAction);
-
-/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-///
-/// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
-pub type CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
-
 /// ISO 8601 formatted date-time indicating when the resource was created.
 ///
 /// Spec: `#/components/schemas/CreatedAt`
 pub type CreatedAt = String;
-
-/// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
-///
-/// Spec: `#/components/schemas/CredentialOutbound/properties/ani_override_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CredentialOutboundAniOverrideType {
-    /// `always`
-    Always,
-    /// `normal`
-    Normal,
-    /// `emergency`
-    Emergency,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CredentialOutboundAniOverrideType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Always => "always",
-            Self::Normal => "normal",
-            Self::Emergency => "emergency",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CredentialOutboundAniOverrideType {
-    fn from(value: &str) -> Self {
-        match value {
-            "always" => Self::Always,
-            "normal" => Self::Normal,
-            "emergency" => Self::Emergency,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CredentialOutboundAniOverrideType);
-
-/// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite.
-///
-/// By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
-///
-/// Spec: `#/components/schemas/CredentialOutbound/properties/t38_reinvite_source`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CredentialOutboundT38ReinviteSource {
-    /// `telnyx`
-    Telnyx,
-    /// `customer`
-    Customer,
-    /// `disabled`
-    Disabled,
-    /// `passthru`
-    Passthru,
-    /// `caller-passthru`
-    CallerPassthru,
-    /// `callee-passthru`
-    CalleePassthru,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CredentialOutboundT38ReinviteSource {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Telnyx => "telnyx",
-            Self::Customer => "customer",
-            Self::Disabled => "disabled",
-            Self::Passthru => "passthru",
-            Self::CallerPassthru => "caller-passthru",
-            Self::CalleePassthru => "callee-passthru",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CredentialOutboundT38ReinviteSource {
-    fn from(value: &str) -> Self {
-        match value {
-            "telnyx" => Self::Telnyx,
-            "customer" => Self::Customer,
-            "disabled" => Self::Disabled,
-            "passthru" => Self::Passthru,
-            "caller-passthru" => Self::CallerPassthru,
-            "callee-passthru" => Self::CalleePassthru,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CredentialOutboundT38ReinviteSource);
 
 /// Spec: `#/components/schemas/Cursor`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -7386,12 +8478,74 @@ pub struct CustomerServiceRecordStatusChangedEventPayload {
 /// The status of the customer service record
 ///
 /// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/payload/properties/status`
-pub type CustomerServiceRecordStatusChangedEventPayloadStatus = CustomerServiceRecordStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CustomerServiceRecordStatusChangedEventPayloadStatus {
+    /// `pending`
+    Pending,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CustomerServiceRecordStatusChangedEventPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CustomerServiceRecordStatusChangedEventPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CustomerServiceRecordStatusChangedEventPayloadStatus);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/record_type`
-pub type CustomerServiceRecordStatusChangedEventRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CustomerServiceRecordStatusChangedEventRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CustomerServiceRecordStatusChangedEventRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CustomerServiceRecordStatusChangedEventRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CustomerServiceRecordStatusChangedEventRecordType);
 
 /// Spec: `#/components/schemas/DeleteObjectsResponse`
 pub type DeleteObjectsResponse = serde_json::Map<String, serde_json::Value>;
@@ -7597,46 +8751,6 @@ impl From<&str> for DtmfType {
 
 crate::codec::string_enum!(DtmfType);
 
-/// Status of dynamic emergency address
-///
-/// Spec: `#/components/schemas/DynamicEmergencyAddress/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DynamicEmergencyAddressStatus {
-    /// `pending`
-    Pending,
-    /// `activated`
-    Activated,
-    /// `rejected`
-    Rejected,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DynamicEmergencyAddressStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Activated => "activated",
-            Self::Rejected => "rejected",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DynamicEmergencyAddressStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "activated" => Self::Activated,
-            "rejected" => Self::Rejected,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DynamicEmergencyAddressStatus);
-
 /// ElevenLabs Voice Settings
 ///
 /// Spec: `#/components/schemas/ElevenLabsVoiceSettings`
@@ -7645,13 +8759,6 @@ pub struct ElevenLabsVoiceSettings {
     /// The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your ElevenLabs API key. Warning: Free plans are unlikely to work with this integration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_ref: Option<String>,
-}
-
-/// Spec: `#/components/schemas/EligibilityNumbersRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct EligibilityNumbersRequest {
-    /// List of phone numbers to check eligibility
-    pub phone_numbers: Vec<String>,
 }
 
 /// If `telephony` is enabled, the assistant will be able to make and receive calls. If `messaging` is enabled, the assistant will be able to send and receive messages.
@@ -7776,10 +8883,29 @@ pub struct ErrorResponseErrorsItem {
 }
 
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items/properties/meta`
-pub type ErrorResponseErrorsItemMeta = MetaResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ErrorResponseErrorsItemMeta {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Spec: `#/components/schemas/ErrorResponse/properties/errors/items/properties/source`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ErrorResponseErrorsItemSource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+}
 
 /// Spec: `#/components/schemas/Error/properties/source`
-pub type ErrorSource = SourceResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ErrorSource {
+    /// Indicates which query parameter caused the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// JSON pointer (RFC6901) to the offending entity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+}
 
 /// Spec: `#/components/schemas/Errors`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -7787,50 +8913,6 @@ pub struct Errors {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
 }
-
-/// EventStatus
-///
-/// Spec: `#/components/schemas/EventStatus`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EventStatus {
-    /// `pending`
-    Pending,
-    /// `in_progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl EventStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::InProgress => "in_progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for EventStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "in_progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(EventStatus);
 
 /// Additional street address information about the address such as, but not limited to, unit number or apartment number.
 ///
@@ -7844,11 +8926,6 @@ pub type ExtendedAddress = String;
 pub struct FailClusteringProcessRequest {
     pub error: String,
 }
-
-/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-///
-/// Spec: `#/components/schemas/FaxApplication/properties/inbound/properties/sip_subdomain_receive_settings`
-pub type FaxApplicationInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
 
 /// Spec: `#/components/schemas/FaxDelivered`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -8422,7 +9499,42 @@ impl From<&str> for FaxSendingStartedPayloadStatus {
 crate::codec::string_enum!(FaxSendingStartedPayloadStatus);
 
 /// Spec: `#/paths/~1ota_updates/get/parameters/2/schema`
-pub type FilterBasicStatusLifecycle = CompleteOtaUpdateStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterBasicStatusLifecycle {
+    /// `in-progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FilterBasicStatusLifecycle {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InProgress => "in-progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FilterBasicStatusLifecycle {
+    fn from(value: &str) -> Self {
+        match value {
+            "in-progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FilterBasicStatusLifecycle);
 
 /// The first name associated with the address. An address must have either a first last name or a business name.
 ///
@@ -8445,52 +9557,15 @@ pub struct ForbiddenError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-pub type ForbiddenErrorSource = SourceResponse;
-
-/// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
-///
-/// Spec: `#/components/schemas/FqdnConnectionTransportProtocol`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FqdnConnectionTransportProtocol {
-    /// `UDP`
-    Udp,
-    /// `TCP`
-    Tcp,
-    /// `TLS`
-    Tls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ForbiddenErrorSource {
+    /// Indicates which query parameter caused the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// JSON pointer (RFC6901) to the offending entity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
 }
-
-impl FqdnConnectionTransportProtocol {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Udp => "UDP",
-            Self::Tcp => "TCP",
-            Self::Tls => "TLS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FqdnConnectionTransportProtocol {
-    fn from(value: &str) -> Self {
-        match value {
-            "UDP" => Self::Udp,
-            "TCP" => Self::Tcp,
-            "TLS" => Self::Tls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FqdnConnectionTransportProtocol);
-
-/// The role of the message sender
-///
-/// Spec: `#/components/schemas/GatherUsingAIRequest/properties/message_history/items/properties/role`
-pub type GatherUsingAiRequestMessageHistoryItemRole = CallAiGatherEndedPayloadMessageHistoryItemRole;
 
 /// Phone Number object
 ///
@@ -8553,25 +9628,14 @@ pub struct GenericError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-pub type GenericErrorSource = SourceResponse;
-
-/// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip_assignment/properties/wireguard_peer`
-pub type GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer = GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer;
-
-/// Global IP Protocol
-///
-/// Spec: `#/components/schemas/GlobalIPProtocol/allOf/0`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpProtocol2 {
-    /// The Global IP Protocol code.
+pub struct GenericErrorSource {
+    /// Indicates which query parameter caused the error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// A name for Global IP Protocol.
+    pub parameter: Option<String>,
+    /// JSON pointer (RFC6901) to the offending entity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<String>,
+    pub pointer: Option<String>,
 }
 
 /// The handoff tool allows the assistant to hand off control of the conversation to another AI assistant. By default, this will happen transparently to the end user.
@@ -8653,7 +9717,34 @@ pub struct HangupToolParams {
 }
 
 /// Spec: `#/components/schemas/HangupTool/properties/type`
-pub type HangupToolType = CallHangupPayloadState;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HangupToolType {
+    /// `hangup`
+    Hangup,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl HangupToolType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Hangup => "hangup",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for HangupToolType {
+    fn from(value: &str) -> Self {
+        match value {
+            "hangup" => Self::Hangup,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(HangupToolType);
 
 /// HTTPValidationError
 ///
@@ -8670,42 +9761,6 @@ pub struct HttpValidationError {
 /// Spec: `#/components/schemas/Id`
 pub type Id = String;
 
-/// The external provider to import assistants from.
-///
-/// Spec: `#/components/schemas/ImportAssistantsRequest/properties/provider`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ImportAssistantsRequestProvider {
-    /// `elevenlabs`
-    Elevenlabs,
-    /// `vapi`
-    Vapi,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ImportAssistantsRequestProvider {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Elevenlabs => "elevenlabs",
-            Self::Vapi => "vapi",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ImportAssistantsRequestProvider {
-    fn from(value: &str) -> Self {
-        match value {
-            "elevenlabs" => Self::Elevenlabs,
-            "vapi" => Self::Vapi,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ImportAssistantsRequestProvider);
-
 /// Spec: `#/components/schemas/ImportMetadata`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ImportMetadata {
@@ -8720,7 +9775,38 @@ pub struct ImportMetadata {
 /// Provider the assistant was imported from.
 ///
 /// Spec: `#/components/schemas/ImportMetadata/properties/import_provider`
-pub type ImportMetadataImportProvider = ImportAssistantsRequestProvider;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ImportMetadataImportProvider {
+    /// `elevenlabs`
+    Elevenlabs,
+    /// `vapi`
+    Vapi,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ImportMetadataImportProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Elevenlabs => "elevenlabs",
+            Self::Vapi => "vapi",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ImportMetadataImportProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "elevenlabs" => Self::Elevenlabs,
+            "vapi" => Self::Vapi,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ImportMetadataImportProvider);
 
 /// Spec: `#/components/schemas/InboundMessage`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -8780,21 +9866,37 @@ impl From<&str> for InboundMessageEventType {
 
 crate::codec::string_enum!(InboundMessageEventType);
 
-/// Spec: `#/components/schemas/InboundMessagePayload/properties/cost`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct InboundMessagePayloadCost {
-    /// The amount deducted from your account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    /// The ISO 4217 currency identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-}
-
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/InboundMessage/properties/record_type`
-pub type InboundMessageRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InboundMessageRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InboundMessageRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InboundMessageRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(InboundMessageRecordType);
 
 /// Spec: `#/components/schemas/InsightSettings`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -8871,96 +9973,6 @@ crate::codec::string_enum!(InterfaceStatus);
 /// Spec: `#/components/schemas/last_name`
 pub type LastName = String;
 
-/// Status of the ledger billing group report
-///
-/// Spec: `#/components/schemas/LedgerBillingGroupReport/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum LedgerBillingGroupReportStatus {
-    /// `pending`
-    Pending,
-    /// `complete`
-    Complete,
-    /// `failed`
-    Failed,
-    /// `deleted`
-    Deleted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl LedgerBillingGroupReportStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Complete => "complete",
-            Self::Failed => "failed",
-            Self::Deleted => "deleted",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for LedgerBillingGroupReportStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "complete" => Self::Complete,
-            "failed" => Self::Failed,
-            "deleted" => Self::Deleted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(LedgerBillingGroupReportStatus);
-
-/// Spec: `#/paths/~1available_phone_number_blocks/get/parameters/3/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
-    /// `local`
-    Local,
-    /// `toll_free`
-    TollFree,
-    /// `mobile`
-    Mobile,
-    /// `national`
-    National,
-    /// `shared_cost`
-    SharedCost,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::TollFree => "toll_free",
-            Self::Mobile => "mobile",
-            Self::National => "national",
-            Self::SharedCost => "shared_cost",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "toll_free" => Self::TollFree,
-            "mobile" => Self::Mobile,
-            "national" => Self::National,
-            "shared_cost" => Self::SharedCost,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListAvailablePhoneNumberBlocksFilterPhoneNumberType);
-
 /// Spec: `#/components/schemas/ListBucketsResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListBucketsResponse {
@@ -8978,62 +9990,6 @@ pub struct ListBucketsResponseBucketsItem {
     #[serde(rename = "Name")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-}
-
-/// Spec: `#/paths/~1customer_service_records/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListCustomerServiceRecordsSort {
-    /// `created_at`
-    CreatedAt,
-    /// `-created_at`
-    MinusCreatedAt,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListCustomerServiceRecordsSort {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::MinusCreatedAt => "-created_at",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListCustomerServiceRecordsSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            "-created_at" => Self::MinusCreatedAt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListCustomerServiceRecordsSort);
-
-/// List Messaging Profile Phone Numbers Response
-///
-/// Spec: `#/components/responses/ListMessagingProfilePhoneNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ListMessagingProfilePhoneNumbersResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Vec<PhoneNumberWithMessagingSettings>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<PaginationMeta>,
-}
-
-/// List Messaging Profile Short Codes Response
-///
-/// Spec: `#/components/responses/ListMessagingProfileShortCodesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ListMessagingProfileShortCodesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Vec<ShortCode>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<PaginationMeta>,
 }
 
 /// Spec: `#/components/schemas/ListObjectsResponse`
@@ -9060,136 +10016,6 @@ pub struct ListObjectsResponseContentsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<f64>,
 }
-
-/// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/4/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumberBlocksJobsSort {
-    /// `created_at`
-    CreatedAt,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPhoneNumberBlocksJobsSort {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPhoneNumberBlocksJobsSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPhoneNumberBlocksJobsSort);
-
-/// Spec: `#/paths/~1phone_numbers/get/parameters/4/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumbersFilterStatus {
-    /// `purchase-pending`
-    PurchasePending,
-    /// `purchase-failed`
-    PurchaseFailed,
-    /// `port-pending`
-    PortPending,
-    /// `active`
-    Active,
-    /// `deleted`
-    Deleted,
-    /// `port-failed`
-    PortFailed,
-    /// `emergency-only`
-    EmergencyOnly,
-    /// `ported-out`
-    PortedOut,
-    /// `port-out-pending`
-    PortOutPending,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPhoneNumbersFilterStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PurchasePending => "purchase-pending",
-            Self::PurchaseFailed => "purchase-failed",
-            Self::PortPending => "port-pending",
-            Self::Active => "active",
-            Self::Deleted => "deleted",
-            Self::PortFailed => "port-failed",
-            Self::EmergencyOnly => "emergency-only",
-            Self::PortedOut => "ported-out",
-            Self::PortOutPending => "port-out-pending",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPhoneNumbersFilterStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "purchase-pending" => Self::PurchasePending,
-            "purchase-failed" => Self::PurchaseFailed,
-            "port-pending" => Self::PortPending,
-            "active" => Self::Active,
-            "deleted" => Self::Deleted,
-            "port-failed" => Self::PortFailed,
-            "emergency-only" => Self::EmergencyOnly,
-            "ported-out" => Self::PortedOut,
-            "port-out-pending" => Self::PortOutPending,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPhoneNumbersFilterStatus);
-
-/// Spec: `#/paths/~1regulatory_requirements/get/parameters/4/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListRegulatoryRequirementsFilterAction {
-    /// `ordering`
-    Ordering,
-    /// `porting`
-    Porting,
-    /// `action`
-    Action,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListRegulatoryRequirementsFilterAction {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ordering => "ordering",
-            Self::Porting => "porting",
-            Self::Action => "action",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListRegulatoryRequirementsFilterAction {
-    fn from(value: &str) -> Self {
-        match value {
-            "ordering" => Self::Ordering,
-            "porting" => Self::Porting,
-            "action" => Self::Action,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListRegulatoryRequirementsFilterAction);
 
 /// Spec: `#/components/responses/ListRoomParticipantsResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -9243,86 +10069,6 @@ pub enum Loopcount {
     String(String),
     Integer(i64),
 }
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ManagedAccountBalance/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ManagedAccountBalanceRecordType {
-    /// `balance`
-    Balance,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ManagedAccountBalanceRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Balance => "balance",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ManagedAccountBalanceRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "balance" => Self::Balance,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ManagedAccountBalanceRecordType);
-
-/// Currency of the rate and cost
-///
-/// Spec: `#/components/schemas/MdrDetailResponse/properties/currency`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MdrDetailResponseCurrency {
-    /// `AUD`
-    Aud,
-    /// `CAD`
-    Cad,
-    /// `EUR`
-    Eur,
-    /// `GBP`
-    Gbp,
-    /// `USD`
-    Usd,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl MdrDetailResponseCurrency {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Aud => "AUD",
-            Self::Cad => "CAD",
-            Self::Eur => "EUR",
-            Self::Gbp => "GBP",
-            Self::Usd => "USD",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for MdrDetailResponseCurrency {
-    fn from(value: &str) -> Self {
-        match value {
-            "AUD" => Self::Aud,
-            "CAD" => Self::Cad,
-            "EUR" => Self::Eur,
-            "GBP" => Self::Gbp,
-            "USD" => Self::Usd,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(MdrDetailResponseCurrency);
 
 /// The media features settings for a phone number.
 ///
@@ -9410,46 +10156,6 @@ pub type Monochrome = bool;
 /// Spec: `#/components/schemas/neighborhood`
 pub type Neighborhood = String;
 
-/// The direction of the audio stream to be noise suppressed.
-///
-/// Spec: `#/components/schemas/NoiseSuppressionDirection`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NoiseSuppressionDirection {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// `both`
-    Both,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl NoiseSuppressionDirection {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Both => "both",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for NoiseSuppressionDirection {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            "both" => Self::Both,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(NoiseSuppressionDirection);
-
 /// NotFoundError
 ///
 /// Spec: `#/components/schemas/NotFoundError`
@@ -9464,75 +10170,6 @@ pub struct NotFoundError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
-
-/// Spec: `#/components/schemas/NotificationSetting/properties/parameters/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct NotificationSettingParametersItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
-
-/// Most preferences apply immediately; however, other may needs to propagate.
-///
-/// Spec: `#/components/schemas/NotificationSetting/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NotificationSettingStatus {
-    /// `enabled`
-    Enabled,
-    /// `enable-received`
-    EnableReceived,
-    /// `enable-pending`
-    EnablePending,
-    /// `enable-submtited`
-    EnableSubmtited,
-    /// `delete-received`
-    DeleteReceived,
-    /// `delete-pending`
-    DeletePending,
-    /// `delete-submitted`
-    DeleteSubmitted,
-    /// `deleted`
-    Deleted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl NotificationSettingStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Enabled => "enabled",
-            Self::EnableReceived => "enable-received",
-            Self::EnablePending => "enable-pending",
-            Self::EnableSubmtited => "enable-submtited",
-            Self::DeleteReceived => "delete-received",
-            Self::DeletePending => "delete-pending",
-            Self::DeleteSubmitted => "delete-submitted",
-            Self::Deleted => "deleted",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for NotificationSettingStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "enabled" => Self::Enabled,
-            "enable-received" => Self::EnableReceived,
-            "enable-pending" => Self::EnablePending,
-            "enable-submtited" => Self::EnableSubmtited,
-            "delete-received" => Self::DeleteReceived,
-            "delete-pending" => Self::DeletePending,
-            "delete-submitted" => Self::DeleteSubmitted,
-            "deleted" => Self::Deleted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(NotificationSettingStatus);
 
 /// High level health metrics about the number and it's messaging sending patterns.
 ///
@@ -9549,55 +10186,14 @@ pub struct NumberHealthMetrics {
     pub success_ratio: f64,
 }
 
-/// Spec: `#/components/schemas/NumberOrderPhoneNumber/properties/phone_number_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NumberOrderPhoneNumberPhoneNumberType {
-    /// `local`
-    Local,
-    /// `toll_free`
-    TollFree,
-    /// `mobile`
-    Mobile,
-    /// `national`
-    National,
-    /// `shared_cost`
-    SharedCost,
-    /// `landline`
-    Landline,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
+/// Number Order Event
+///
+/// Spec: `#/components/schemas/NumberOrderBlockEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NumberOrderBlockEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<NumberBlockOrder>,
 }
-
-impl NumberOrderPhoneNumberPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::TollFree => "toll_free",
-            Self::Mobile => "mobile",
-            Self::National => "national",
-            Self::SharedCost => "shared_cost",
-            Self::Landline => "landline",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for NumberOrderPhoneNumberPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "toll_free" => Self::TollFree,
-            "mobile" => Self::Mobile,
-            "national" => Self::National,
-            "shared_cost" => Self::SharedCost,
-            "landline" => Self::Landline,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(NumberOrderPhoneNumberPhoneNumberType);
 
 /// The original URL to the PDF used for the fax's media. If media_name was supplied, this is omitted
 ///
@@ -9633,7 +10229,15 @@ pub struct OutboundMessageEvent {
 }
 
 /// Spec: `#/components/schemas/OutboundMessageEvent/properties/meta`
-pub type OutboundMessageEventMeta = CallbackWebhookMeta;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct OutboundMessageEventMeta {
+    /// Number of attempts to deliver the webhook event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<i64>,
+    /// The webhook URL the event was delivered to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_to: Option<String>,
+}
 
 /// The type of event being delivered.
 ///
@@ -9671,16 +10275,37 @@ impl From<&str> for OutboundMessageEventType {
 
 crate::codec::string_enum!(OutboundMessageEventType);
 
-/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/carrier_fee`
-pub type OutboundMessagePayloadCostBreakdownCarrierFee = InboundMessagePayloadCost;
-
-/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/rate`
-pub type OutboundMessagePayloadCostBreakdownRate = InboundMessagePayloadCost;
-
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/OutboundMessage/properties/record_type`
-pub type OutboundMessageRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OutboundMessageRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl OutboundMessageRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for OutboundMessageRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(OutboundMessageRecordType);
 
 /// Identifies the associated outbound voice profile.
 ///
@@ -9732,46 +10357,6 @@ pub struct PaginationResponse {
 ///
 /// Spec: `#/components/schemas/phone_number`
 pub type PhoneNumber = String;
-
-/// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
-///
-/// Spec: `#/components/schemas/PhoneNumberDetailed/properties/inbound_call_screening`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PhoneNumberDetailedInboundCallScreening {
-    /// `disabled`
-    Disabled,
-    /// `reject_calls`
-    RejectCalls,
-    /// `flag_calls`
-    FlagCalls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PhoneNumberDetailedInboundCallScreening {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::RejectCalls => "reject_calls",
-            Self::FlagCalls => "flag_calls",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PhoneNumberDetailedInboundCallScreening {
-    fn from(value: &str) -> Self {
-        match value {
-            "disabled" => Self::Disabled,
-            "reject_calls" => Self::RejectCalls,
-            "flag_calls" => Self::FlagCalls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PhoneNumberDetailedInboundCallScreening);
 
 /// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -9925,42 +10510,6 @@ impl From<&str> for PhoneNumberWithMessagingSettingsType {
 
 crate::codec::string_enum!(PhoneNumberWithMessagingSettingsType);
 
-/// Controls whether a number is billed per minute or uses your concurrent channels.
-///
-/// Spec: `#/components/schemas/PhoneNumberWithVoiceSettings/properties/usage_payment_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PhoneNumberWithVoiceSettingsUsagePaymentMethod {
-    /// `pay-per-minute`
-    PayPerMinute,
-    /// `channel`
-    Channel,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PhoneNumberWithVoiceSettingsUsagePaymentMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PayPerMinute => "pay-per-minute",
-            Self::Channel => "channel",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PhoneNumberWithVoiceSettingsUsagePaymentMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "pay-per-minute" => Self::PayPerMinute,
-            "channel" => Self::Channel,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PhoneNumberWithVoiceSettingsUsagePaymentMethod);
-
 /// Spec: `#/components/schemas/PhoneNumbersJobPhoneNumber`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumbersJobPhoneNumber {
@@ -9971,81 +10520,6 @@ pub struct PhoneNumbersJobPhoneNumber {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
-
-/// The status of the payload generation.
-///
-/// Spec: `#/components/schemas/PortingEvent/properties/payload_status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingEventPayloadStatus {
-    /// `created`
-    Created,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortingEventPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Created => "created",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortingEventPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "created" => Self::Created,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortingEventPayloadStatus);
-
-/// The current status of the report generation.
-///
-/// Spec: `#/components/schemas/PortingReport/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingReportStatus {
-    /// `pending`
-    Pending,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortingReportStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortingReportStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortingReportStatus);
-
-/// Spec: `#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold/properties/unit`
-pub type PostSimCardDataUsageNotificationBodyThresholdUnit = SimCardDataLimitUnit;
 
 /// The postal code of the address.
 ///
@@ -10156,15 +10630,6 @@ pub struct RcsComposeTextMessage {
     pub text: Option<String>,
 }
 
-/// Spec: `#/components/responses/ReadCommentResponse/content/application~1json/schema/properties/data`
-pub type ReadCommentResponseData = Comment;
-
-/// Spec: `#/components/schemas/Comment/properties/comment_record_type`
-pub type ReadCommentResponseDataCommentRecordType = CommentCommentRecordType;
-
-/// Spec: `#/components/schemas/Comment/properties/commenter_type`
-pub type ReadCommentResponseDataCommenterType = CommentCommenterType;
-
 /// Spec: `#/components/schemas/Record`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Record {
@@ -10214,42 +10679,6 @@ impl From<&str> for RecordType {
 
 crate::codec::string_enum!(RecordType);
 
-/// The status of the recording transcription. Only `completed` has transcription text available.
-///
-/// Spec: `#/components/schemas/RecordingTranscription/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RecordingTranscriptionStatus {
-    /// `in-progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl RecordingTranscriptionStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InProgress => "in-progress",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for RecordingTranscriptionStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "in-progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(RecordingTranscriptionStatus);
-
 /// Region
 ///
 /// Spec: `#/components/schemas/Region`
@@ -10275,13 +10704,6 @@ pub struct RegionIn {
     pub region_code: Option<String>,
 }
 
-/// Spec: `#/components/responses/RegionListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct RegionListResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Vec<Region>>,
-}
-
 /// Spec: `#/components/schemas/RegionOut`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RegionOut {
@@ -10293,7 +10715,18 @@ pub struct RegionOut {
 }
 
 /// Spec: `#/components/schemas/RegionOut/properties/region`
-pub type RegionOutRegion = GlobalIpProtocol2;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RegionOutRegion {
+    /// Region code of the interface.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Region name of the interface.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<String>,
+}
 
 /// Spec: `#/components/schemas/ReplacedLinkClick`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -10338,7 +10771,15 @@ pub struct ResourceNotFoundError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-pub type ResourceNotFoundErrorSource = SourceResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ResourceNotFoundErrorSource {
+    /// Indicates which query parameter caused the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// JSON pointer (RFC6901) to the offending entity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+}
 
 /// RetrievalTool
 ///
@@ -10351,18 +10792,15 @@ pub struct RetrievalTool {
 }
 
 /// Spec: `#/components/schemas/RetrievalTool/properties/type`
-pub type RetrievalToolType = RetrievalType;
-
-/// Spec: `#/components/schemas/Retrieval/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RetrievalType {
+pub enum RetrievalToolType {
     /// `retrieval`
     Retrieval,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl RetrievalType {
+impl RetrievalToolType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -10372,7 +10810,7 @@ impl RetrievalType {
     }
 }
 
-impl From<&str> for RetrievalType {
+impl From<&str> for RetrievalToolType {
     fn from(value: &str) -> Self {
         match value {
             "retrieval" => Self::Retrieval,
@@ -10381,7 +10819,7 @@ impl From<&str> for RetrievalType {
     }
 }
 
-crate::codec::string_enum!(RetrievalType);
+crate::codec::string_enum!(RetrievalToolType);
 
 /// Spec: `#/components/schemas/RoomParticipant`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -10474,40 +10912,6 @@ impl SendFaxMultipartRequest {
         form
     }
 }
-
-/// Spec: `#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema/properties/verification_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SendPortingVerificationCodesVerificationMethod {
-    /// `sms`
-    Sms,
-    /// `call`
-    Call,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SendPortingVerificationCodesVerificationMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Call => "call",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SendPortingVerificationCodesVerificationMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "sms" => Self::Sms,
-            "call" => Self::Call,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SendPortingVerificationCodesVerificationMethod);
 
 /// Spec: `#/components/schemas/ShortCode`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -10718,9 +11122,6 @@ impl From<&str> for SimCardActionStatusValue {
 
 crate::codec::string_enum!(SimCardActionStatusValue);
 
-/// Spec: `#/components/schemas/SimCardDataUsageNotification/properties/threshold/properties/unit`
-pub type SimCardDataUsageNotificationThresholdUnit = SimCardDataLimitUnit;
-
 /// This object represents a SIM card group action request. It allows tracking the current status of an operation that impacts the SIM card group and SIM card in it.
 ///
 /// Spec: `#/components/schemas/SIMCardGroupAction`
@@ -10769,7 +11170,42 @@ pub struct SimCardGroupActionSettings {
 }
 
 /// Spec: `#/components/schemas/SIMCardGroupAction/properties/status`
-pub type SimCardGroupActionStatus = CompleteOtaUpdateStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimCardGroupActionStatus {
+    /// `in-progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SimCardGroupActionStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InProgress => "in-progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SimCardGroupActionStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "in-progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SimCardGroupActionStatus);
 
 /// Represents the type of the operation requested.
 ///
@@ -10807,9 +11243,6 @@ impl From<&str> for SimCardGroupActionType {
 
 crate::codec::string_enum!(SimCardGroupActionType);
 
-/// Spec: `#/components/schemas/SimpleSIMCard/properties/data_limit/properties/unit`
-pub type SimpleSimCardDataLimitUnit = SimCardDataLimitUnit;
-
 /// SIPReferTool
 ///
 /// Spec: `#/components/schemas/SIPReferTool`
@@ -10836,7 +11269,14 @@ pub struct SipReferToolParams {
 }
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/custom_headers/items`
-pub type SipReferToolParamsCustomHeadersItem = NotificationSettingParametersItem;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SipReferToolParamsCustomHeadersItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The value of the header. Note that we support mustache templating for the value. For example you can use `{{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -10961,52 +11401,6 @@ impl From<&str> for Sort {
 
 crate::codec::string_enum!(Sort);
 
-/// Spec: `#/paths/~1addresses/get/parameters/7/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SortAddress {
-    /// `created_at`
-    CreatedAt,
-    /// `first_name`
-    FirstName,
-    /// `last_name`
-    LastName,
-    /// `business_name`
-    BusinessName,
-    /// `street_address`
-    StreetAddress,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SortAddress {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::FirstName => "first_name",
-            Self::LastName => "last_name",
-            Self::BusinessName => "business_name",
-            Self::StreetAddress => "street_address",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SortAddress {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            "first_name" => Self::FirstName,
-            "last_name" => Self::LastName,
-            "business_name" => Self::BusinessName,
-            "street_address" => Self::StreetAddress,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SortAddress);
-
 /// Spec: `#/paths/~1fax_applications/get/parameters/4/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SortApplication {
@@ -11094,48 +11488,63 @@ pub struct SourceResponse {
     pub pointer: Option<String>,
 }
 
-/// Specifies SIP transport protocol.
-///
-/// Spec: `#/components/schemas/StartSiprecRequest/properties/sip_transport`
+/// Spec: `#/paths/~1notification_settings/get/parameters/6/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartSiprecRequestSipTransport {
-    /// `udp`
-    Udp,
-    /// `tcp`
-    Tcp,
-    /// `tls`
-    Tls,
+pub enum Status {
+    /// `enabled`
+    Enabled,
+    /// `enable-received`
+    EnableReceived,
+    /// `enable-pending`
+    EnablePending,
+    /// `enable-submtited`
+    EnableSubmtited,
+    /// `delete-received`
+    DeleteReceived,
+    /// `delete-pending`
+    DeletePending,
+    /// `delete-submitted`
+    DeleteSubmitted,
+    /// `deleted`
+    Deleted,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl StartSiprecRequestSipTransport {
+impl Status {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Udp => "udp",
-            Self::Tcp => "tcp",
-            Self::Tls => "tls",
+            Self::Enabled => "enabled",
+            Self::EnableReceived => "enable-received",
+            Self::EnablePending => "enable-pending",
+            Self::EnableSubmtited => "enable-submtited",
+            Self::DeleteReceived => "delete-received",
+            Self::DeletePending => "delete-pending",
+            Self::DeleteSubmitted => "delete-submitted",
+            Self::Deleted => "deleted",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for StartSiprecRequestSipTransport {
+impl From<&str> for Status {
     fn from(value: &str) -> Self {
         match value {
-            "udp" => Self::Udp,
-            "tcp" => Self::Tcp,
-            "tls" => Self::Tls,
+            "enabled" => Self::Enabled,
+            "enable-received" => Self::EnableReceived,
+            "enable-pending" => Self::EnablePending,
+            "enable-submtited" => Self::EnableSubmtited,
+            "delete-received" => Self::DeleteReceived,
+            "delete-pending" => Self::DeletePending,
+            "delete-submitted" => Self::DeleteSubmitted,
+            "deleted" => Self::Deleted,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(StartSiprecRequestSipTransport);
-
-/// Spec: `#/paths/~1notification_settings/get/parameters/6/schema`
-pub type Status = NotificationSettingStatus;
+crate::codec::string_enum!(Status);
 
 /// Stop Recording Request
 ///
@@ -11162,46 +11571,6 @@ pub type StoreMedia = bool;
 ///
 /// Spec: `#/components/schemas/StorePreview`
 pub type StorePreview = bool;
-
-/// Tracks to be included in the stream
-///
-/// Spec: `#/components/schemas/StreamTrack`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StreamTrack {
-    /// `inbound_track`
-    InboundTrack,
-    /// `outbound_track`
-    OutboundTrack,
-    /// `both_tracks`
-    BothTracks,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StreamTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InboundTrack => "inbound_track",
-            Self::OutboundTrack => "outbound_track",
-            Self::BothTracks => "both_tracks",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StreamTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound_track" => Self::InboundTrack,
-            "outbound_track" => Self::OutboundTrack,
-            "both_tracks" => Self::BothTracks,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StreamTrack);
 
 /// The primary street address information about the address.
 ///
@@ -11270,123 +11639,6 @@ pub struct TelephonySettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_texml_app_id: Option<String>,
 }
-
-/// Campaign status
-///
-/// Spec: `#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/campaignStatus`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TelnyxCampaignWithAssignedCountCspCampaignStatus {
-    /// `TCR_PENDING`
-    TcrPending,
-    /// `TCR_SUSPENDED`
-    TcrSuspended,
-    /// `TCR_EXPIRED`
-    TcrExpired,
-    /// `TCR_ACCEPTED`
-    TcrAccepted,
-    /// `TCR_FAILED`
-    TcrFailed,
-    /// `TELNYX_ACCEPTED`
-    TelnyxAccepted,
-    /// `TELNYX_FAILED`
-    TelnyxFailed,
-    /// `MNO_PENDING`
-    MnoPending,
-    /// `MNO_ACCEPTED`
-    MnoAccepted,
-    /// `MNO_REJECTED`
-    MnoRejected,
-    /// `MNO_PROVISIONED`
-    MnoProvisioned,
-    /// `MNO_PROVISIONING_FAILED`
-    MnoProvisioningFailed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TelnyxCampaignWithAssignedCountCspCampaignStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TcrPending => "TCR_PENDING",
-            Self::TcrSuspended => "TCR_SUSPENDED",
-            Self::TcrExpired => "TCR_EXPIRED",
-            Self::TcrAccepted => "TCR_ACCEPTED",
-            Self::TcrFailed => "TCR_FAILED",
-            Self::TelnyxAccepted => "TELNYX_ACCEPTED",
-            Self::TelnyxFailed => "TELNYX_FAILED",
-            Self::MnoPending => "MNO_PENDING",
-            Self::MnoAccepted => "MNO_ACCEPTED",
-            Self::MnoRejected => "MNO_REJECTED",
-            Self::MnoProvisioned => "MNO_PROVISIONED",
-            Self::MnoProvisioningFailed => "MNO_PROVISIONING_FAILED",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TelnyxCampaignWithAssignedCountCspCampaignStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "TCR_PENDING" => Self::TcrPending,
-            "TCR_SUSPENDED" => Self::TcrSuspended,
-            "TCR_EXPIRED" => Self::TcrExpired,
-            "TCR_ACCEPTED" => Self::TcrAccepted,
-            "TCR_FAILED" => Self::TcrFailed,
-            "TELNYX_ACCEPTED" => Self::TelnyxAccepted,
-            "TELNYX_FAILED" => Self::TelnyxFailed,
-            "MNO_PENDING" => Self::MnoPending,
-            "MNO_ACCEPTED" => Self::MnoAccepted,
-            "MNO_REJECTED" => Self::MnoRejected,
-            "MNO_PROVISIONED" => Self::MnoProvisioned,
-            "MNO_PROVISIONING_FAILED" => Self::MnoProvisioningFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TelnyxCampaignWithAssignedCountCspCampaignStatus);
-
-/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-///
-/// Spec: `#/components/schemas/TexmlApplication/properties/inbound/properties/sip_subdomain_receive_settings`
-pub type TexmlApplicationInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
-
-/// When `dual`, final audio file has the first leg on channel A, and the rest on channel B. `single` mixes both tracks into a single channel.
-///
-/// Spec: `#/components/schemas/TexmlRecordingChannels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TexmlRecordingChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TexmlRecordingChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TexmlRecordingChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TexmlRecordingChannels);
 
 /// Receiving address (+E.164 formatted phone number or short code).
 ///
@@ -11499,12 +11751,70 @@ pub struct TranscriptionPayloadTranscriptionData {
 /// Indicates which leg of the call has been transcribed. This is only available when `transcription_engine` is set to `B`.
 ///
 /// Spec: `#/components/schemas/Transcription/properties/payload/properties/transcription_data/properties/transcription_track`
-pub type TranscriptionPayloadTranscriptionDataTranscriptionTrack = BundleLimitDirection;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionPayloadTranscriptionDataTranscriptionTrack {
+    /// `inbound`
+    Inbound,
+    /// `outbound`
+    Outbound,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptionPayloadTranscriptionDataTranscriptionTrack {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionPayloadTranscriptionDataTranscriptionTrack {
+    fn from(value: &str) -> Self {
+        match value {
+            "inbound" => Self::Inbound,
+            "outbound" => Self::Outbound,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionPayloadTranscriptionDataTranscriptionTrack);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/Transcription/properties/record_type`
-pub type TranscriptionRecordType = RecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptionRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionRecordType);
 
 /// Spec: `#/components/schemas/TranscriptionSettings`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -11545,7 +11855,14 @@ pub struct TransferToolParams {
 }
 
 /// Spec: `#/components/schemas/TransferToolParams/properties/custom_headers/items`
-pub type TransferToolParamsCustomHeadersItem = NotificationSettingParametersItem;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TransferToolParamsCustomHeadersItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The value of the header. Note that we support mustache templating for the value. For example you can use `{{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
 
 /// Spec: `#/components/schemas/TransferToolParams/properties/targets/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -11604,7 +11921,15 @@ pub struct UnauthorizedError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-pub type UnauthorizedErrorSource = SourceResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UnauthorizedErrorSource {
+    /// Indicates which query parameter caused the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// JSON pointer (RFC6901) to the offending entity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+}
 
 /// Spec: `#/components/schemas/UnexpectedError`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -11622,7 +11947,15 @@ pub struct UnexpectedError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-pub type UnexpectedErrorSource = SourceResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UnexpectedErrorSource {
+    /// Indicates which query parameter caused the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// JSON pointer (RFC6901) to the offending entity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+}
 
 /// Spec: `#/components/schemas/UnprocessableEntityError`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -11640,7 +11973,15 @@ pub struct UnprocessableEntityError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-pub type UnprocessableEntityErrorSource = SourceResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UnprocessableEntityErrorSource {
+    /// Indicates which query parameter caused the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// JSON pointer (RFC6901) to the offending entity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+}
 
 /// Update Conference Request
 ///
@@ -11662,22 +12003,46 @@ pub struct UpdateConferenceRequest {
 /// Sets the participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
 ///
 /// Spec: `#/components/schemas/UpdateConferenceRequest/properties/supervisor_role`
-pub type UpdateConferenceRequestSupervisorRole = CallRequestConferenceConfigSupervisorRole;
-
-/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-///
-/// Spec: `#/components/schemas/UpdateFaxApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
-pub type UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
-
-/// Update Managed Account Global Outbound Channels Request
-///
-/// Spec: `#/components/schemas/UpdateManagedAccountGlobalChannelLimitRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateManagedAccountGlobalChannelLimitRequest {
-    /// Integer value that indicates the number of allocatable global outbound channels that should be allocated to the managed account. Must be 0 or more. If the value is 0 then the account will have no usable channels and will not be able to perform outbound calling.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateConferenceRequestSupervisorRole {
+    /// `barge`
+    Barge,
+    /// `monitor`
+    Monitor,
+    /// `none`
+    None,
+    /// `whisper`
+    Whisper,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
+
+impl UpdateConferenceRequestSupervisorRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Barge => "barge",
+            Self::Monitor => "monitor",
+            Self::None => "none",
+            Self::Whisper => "whisper",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UpdateConferenceRequestSupervisorRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "barge" => Self::Barge,
+            "monitor" => Self::Monitor,
+            "none" => Self::None,
+            "whisper" => Self::Whisper,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UpdateConferenceRequestSupervisorRole);
 
 /// Upload media multipart request
 ///
@@ -11702,19 +12067,6 @@ impl UpdateMediaMultipartRequest {
         form
     }
 }
-
-/// Spec: `#/components/schemas/UpdateNumberOrderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateNumberOrderRequest {
-    /// A customer reference string for customer look ups.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub regulatory_requirements: Option<Vec<UpdateRegulatoryRequirement>>,
-}
-
-/// Spec: `#/paths/~1inbound_channels/patch/responses/200/content/application~1json/schema/properties/data`
-pub type UpdateOutboundChannelsResponseData = ListInboundChannelsResponseData;
 
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -11751,34 +12103,78 @@ pub struct UpdatePhoneNumberVoiceSettingsRequest {
 /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
 ///
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest/properties/inbound_call_screening`
-pub type UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening = PhoneNumberDetailedInboundCallScreening;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening {
+    /// `disabled`
+    Disabled,
+    /// `reject_calls`
+    RejectCalls,
+    /// `flag_calls`
+    FlagCalls,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Disabled => "disabled",
+            Self::RejectCalls => "reject_calls",
+            Self::FlagCalls => "flag_calls",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening {
+    fn from(value: &str) -> Self {
+        match value {
+            "disabled" => Self::Disabled,
+            "reject_calls" => Self::RejectCalls,
+            "flag_calls" => Self::FlagCalls,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening);
 
 /// Controls whether a number is billed per minute or uses your concurrent channels.
 ///
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest/properties/usage_payment_method`
-pub type UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
-
-/// Spec: `#/components/responses/UpdatePortingOrderResponse/content/application~1json/schema/properties/meta`
-pub type UpdatePortingOrderResponseMeta = ShowPortingOrderMeta;
-
-/// Spec: `#/components/schemas/UpdateRegulatoryRequirement`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateRegulatoryRequirement {
-    /// The value of the requirement. For address and document requirements, this should be the ID of the resource. For textual, this should be the value of the requirement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<String>,
-    /// Unique id for a requirement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requirement_id: Option<String>,
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
+    /// `pay-per-minute`
+    PayPerMinute,
+    /// `channel`
+    Channel,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
 
-/// Spec: `#/paths/~1requirement_groups~1{id}/patch/requestBody/content/application~1json/schema/properties/regulatory_requirements/items`
-pub type UpdateRequirementGroupBodyRegulatoryRequirementsItem = UpdateRegulatoryRequirement;
+impl UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PayPerMinute => "pay-per-minute",
+            Self::Channel => "channel",
+            Self::Unknown(other) => other,
+        }
+    }
+}
 
-/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-///
-/// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
-pub type UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
+impl From<&str> for UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "pay-per-minute" => Self::PayPerMinute,
+            "channel" => Self::Channel,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod);
 
 /// ISO 8601 formatted date-time indicating when the resource was updated.
 ///
@@ -11862,47 +12258,12 @@ pub struct ValidationError {
 }
 
 /// Spec: `#/components/schemas/ValidationError/properties/loc/items`
-pub type ValidationErrorLocItem = Loopcount;
-
-/// The possible types of verification.
-///
-/// Spec: `#/components/schemas/VerificationType`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VerificationType {
-    /// `sms`
-    Sms,
-    /// `call`
-    Call,
-    /// `flashcall`
-    Flashcall,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum ValidationErrorLocItem {
+    String(String),
+    Integer(i64),
 }
-
-impl VerificationType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Call => "call",
-            Self::Flashcall => "flashcall",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for VerificationType {
-    fn from(value: &str) -> Self {
-        match value {
-            "sms" => Self::Sms,
-            "call" => Self::Call,
-            "flashcall" => Self::Flashcall,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(VerificationType);
 
 /// Spec: `#/components/schemas/VirtualCrossConnect`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -11993,6 +12354,46 @@ pub struct VirtualCrossConnect {
     pub secondary_telnyx_ip: Option<String>,
 }
 
+/// The Virtual Private Cloud with which you would like to establish a cross connect.
+///
+/// Spec: `#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VirtualCrossConnectCloudProvider {
+    /// `aws`
+    Aws,
+    /// `azure`
+    Azure,
+    /// `gce`
+    Gce,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl VirtualCrossConnectCloudProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Aws => "aws",
+            Self::Azure => "azure",
+            Self::Gce => "gce",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VirtualCrossConnectCloudProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "aws" => Self::Aws,
+            "azure" => Self::Azure,
+            "gce" => Self::Gce,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VirtualCrossConnectCloudProvider);
+
 /// Spec: `#/components/schemas/VoiceSettings`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VoiceSettings {
@@ -12007,42 +12408,6 @@ pub struct VoiceSettings {
     pub voice_speed: Option<f64>,
 }
 
-/// Determines which webhook format will be used, Telnyx API v1 or v2.
-///
-/// Spec: `#/components/schemas/WebhookApiVersion`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl WebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for WebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(WebhookApiVersion);
-
 /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
 ///
 /// Spec: `#/components/schemas/WebhookEventFailoverUrl`
@@ -12052,11 +12417,6 @@ pub type WebhookEventFailoverUrl = String;
 ///
 /// Spec: `#/components/schemas/WebhookEventUrl`
 pub type WebhookEventUrl = String;
-
-/// Indicates the messaging port status of the porting order.
-///
-/// Spec: `#/components/schemas/WebhookPortingOrderMessagingChangedPayload/properties/messaging/properties/messaging_port_status`
-pub type WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus = PortingOrderMessagingMessagingPortStatus;
 
 /// Specifies how many seconds to wait before timing out a webhook.
 ///
@@ -12148,7 +12508,14 @@ impl From<&str> for WebhookToolParamsBodyParametersType {
 crate::codec::string_enum!(WebhookToolParamsBodyParametersType);
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/headers/items`
-pub type WebhookToolParamsHeadersItem = NotificationSettingParametersItem;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct WebhookToolParamsHeadersItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The value of the header. Note that we support mustache templating for the value. For example you can use `Bearer {{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret as the bearer token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
 
 /// The HTTP method to be used when calling the external tool.
 ///
@@ -12201,18 +12568,94 @@ crate::codec::string_enum!(WebhookToolParamsMethod);
 /// The path parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the path of the request if the URL contains a placeholder for a value. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/path_parameters`
-pub type WebhookToolParamsPathParameters = WebhookToolParamsBodyParameters;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct WebhookToolParamsPathParameters {
+    /// The properties of the path parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The required properties of the path parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<Vec<String>>,
+    #[serde(rename = "type")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<WebhookToolParamsPathParametersType>,
+}
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/path_parameters/properties/type`
-pub type WebhookToolParamsPathParametersType = WebhookToolParamsBodyParametersType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookToolParamsPathParametersType {
+    /// `object`
+    Object,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WebhookToolParamsPathParametersType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Object => "object",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WebhookToolParamsPathParametersType {
+    fn from(value: &str) -> Self {
+        match value {
+            "object" => Self::Object,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WebhookToolParamsPathParametersType);
 
 /// The query parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the query of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters`
-pub type WebhookToolParamsQueryParameters = WebhookToolParamsBodyParameters;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct WebhookToolParamsQueryParameters {
+    /// The properties of the query parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The required properties of the query parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<Vec<String>>,
+    #[serde(rename = "type")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<WebhookToolParamsQueryParametersType>,
+}
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters/properties/type`
-pub type WebhookToolParamsQueryParametersType = WebhookToolParamsBodyParametersType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookToolParamsQueryParametersType {
+    /// `object`
+    Object,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WebhookToolParamsQueryParametersType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Object => "object",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WebhookToolParamsQueryParametersType {
+    fn from(value: &str) -> Self {
+        match value {
+            "object" => Self::Object,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WebhookToolParamsQueryParametersType);
 
 /// Spec: `#/components/schemas/WebhookTool/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -8,7 +8,13 @@ use super::*;
 /// List Short Codes Response
 ///
 /// Spec: `#/components/responses/ListShortCodesResponse/content/application~1json/schema`
-pub type ListShortCodesResponse = ListMessagingProfileShortCodesResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ListShortCodesResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<ShortCode>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<PaginationMeta>,
+}
 
 /// Short Code Response
 ///

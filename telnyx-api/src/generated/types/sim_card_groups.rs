@@ -5,6 +5,17 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Represents the amount of data consumed.
+///
+/// Spec: `#/components/schemas/ConsumedData`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConsumedData {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
 /// Spec: `#/components/responses/CreateSimCardGroupResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateSimCardGroupResponse {
@@ -13,7 +24,11 @@ pub struct CreateSimCardGroupResponse {
 }
 
 /// Spec: `#/components/responses/DeleteSimCardGroupResponse/content/application~1json/schema`
-pub type DeleteSimCardGroupResponse = CreateSimCardGroupResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct DeleteSimCardGroupResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<SimCardGroup>,
+}
 
 /// Spec: `#/components/responses/GetAllSimCardGroupsResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -25,7 +40,11 @@ pub struct GetAllSimCardGroupsResponse {
 }
 
 /// Spec: `#/components/responses/GetSimCardGroupResponse/content/application~1json/schema`
-pub type GetSimCardGroupResponse = CreateSimCardGroupResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct GetSimCardGroupResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<SimCardGroup>,
+}
 
 /// SIMCardGroup
 ///
@@ -67,7 +86,13 @@ pub struct SearchedSimCardGroup {
 /// Upper limit on the amount of data the SIM cards, within the group, can use.
 ///
 /// Spec: `#/components/schemas/SearchedSIMCardGroup/properties/data_limit`
-pub type SearchedSimCardGroupDataLimit = ConsumedData;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SearchedSimCardGroupDataLimit {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
 
 /// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1set_private_wireless_gateway/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -125,12 +150,24 @@ pub struct SimCardGroupCreate {
 /// Upper limit on the amount of data the SIM cards, within the group, can use.
 ///
 /// Spec: `#/components/schemas/SIMCardGroupCreate/properties/data_limit`
-pub type SimCardGroupCreateDataLimit = ConsumedData;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SimCardGroupCreateDataLimit {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
 
 /// Upper limit on the amount of data the SIM cards, within the group, can use.
 ///
 /// Spec: `#/components/schemas/SIMCardGroup/properties/data_limit`
-pub type SimCardGroupDataLimit = ConsumedData;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SimCardGroupDataLimit {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
 
 /// SIMCardGroupPatch
 ///
@@ -148,7 +185,17 @@ pub struct SimCardGroupPatch {
 /// Upper limit on the amount of data the SIM cards, within the group, can use.
 ///
 /// Spec: `#/components/schemas/SIMCardGroupPatch/properties/data_limit`
-pub type SimCardGroupPatchDataLimit = ConsumedData;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SimCardGroupPatchDataLimit {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
 
 /// Spec: `#/components/responses/UpdateSimCardGroupResponse/content/application~1json/schema`
-pub type UpdateSimCardGroupResponse = CreateSimCardGroupResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UpdateSimCardGroupResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<SimCardGroup>,
+}

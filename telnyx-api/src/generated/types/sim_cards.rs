@@ -28,6 +28,40 @@ pub struct BulkSimCardAction {
     pub updated_at: Option<UpdatedAt>,
 }
 
+/// The operation type. It can be one of the following:
+///
+/// - `bulk_set_public_ips` - set a public IP for each specified SIM card.
+///
+/// Spec: `#/components/schemas/BulkSIMCardAction/properties/action_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BulkSimCardActionActionType {
+    /// `bulk_set_public_ips`
+    BulkSetPublicIps,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl BulkSimCardActionActionType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BulkSetPublicIps => "bulk_set_public_ips",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for BulkSimCardActionActionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "bulk_set_public_ips" => Self::BulkSetPublicIps,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(BulkSimCardActionActionType);
+
 /// Spec: `#/components/responses/BulkSIMCardActionResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BulkSimCardActionResponse {
@@ -43,10 +77,18 @@ pub struct CreateSimCardDataUsageNotificationResponse {
 }
 
 /// Spec: `#/components/responses/DeleteSimCardDataUsageNotificationResponse/content/application~1json/schema`
-pub type DeleteSimCardDataUsageNotificationResponse = CreateSimCardDataUsageNotificationResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct DeleteSimCardDataUsageNotificationResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<SimCardDataUsageNotification>,
+}
 
 /// Spec: `#/components/responses/DeleteSimCardResponse/content/application~1json/schema`
-pub type DeleteSimCardResponse = GetSimCardResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct DeleteSimCardResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<SimCard>,
+}
 
 /// SIMCardRegistration
 ///
@@ -113,7 +155,11 @@ impl From<&str> for ESimPurchaseStatus {
 crate::codec::string_enum!(ESimPurchaseStatus);
 
 /// Spec: `#/components/responses/GetSimCardDataUsageNotificationResponse/content/application~1json/schema`
-pub type GetSimCardDataUsageNotificationResponse = CreateSimCardDataUsageNotificationResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct GetSimCardDataUsageNotificationResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<SimCardDataUsageNotification>,
+}
 
 /// Spec: `#/components/responses/GetSimCardResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -214,7 +260,47 @@ pub struct PostSimCardDataUsageNotificationBody {
 /// Data usage threshold that will trigger the notification.
 ///
 /// Spec: `#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold`
-pub type PostSimCardDataUsageNotificationBodyThreshold = SimCardDataLimit;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PostSimCardDataUsageNotificationBodyThreshold {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<PostSimCardDataUsageNotificationBodyThresholdUnit>,
+}
+
+/// Spec: `#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold/properties/unit`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PostSimCardDataUsageNotificationBodyThresholdUnit {
+    /// `MB`
+    Mb,
+    /// `GB`
+    Gb,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PostSimCardDataUsageNotificationBodyThresholdUnit {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mb => "MB",
+            Self::Gb => "GB",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PostSimCardDataUsageNotificationBodyThresholdUnit {
+    fn from(value: &str) -> Self {
+        match value {
+            "MB" => Self::Mb,
+            "GB" => Self::Gb,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PostSimCardDataUsageNotificationBodyThresholdUnit);
 
 /// Spec: `#/components/responses/RegisterSimCardsResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -345,7 +431,13 @@ pub struct SimCardActivationCodeResponse {
 /// The SIM card consumption so far in the current billing cycle.
 ///
 /// Spec: `#/components/schemas/SIMCard/properties/current_billing_period_consumed_data`
-pub type SimCardCurrentBillingPeriodConsumedData = ConsumedData;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SimCardCurrentBillingPeriodConsumedData {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
 
 /// Current physical location data of a given SIM card. Accuracy is given in meters.
 ///
@@ -443,7 +535,47 @@ pub struct SimCardDataUsageNotificationCollectionResponse {
 /// Data usage threshold that will trigger the notification.
 ///
 /// Spec: `#/components/schemas/SimCardDataUsageNotification/properties/threshold`
-pub type SimCardDataUsageNotificationThreshold = SimCardDataLimit;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SimCardDataUsageNotificationThreshold {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<SimCardDataUsageNotificationThresholdUnit>,
+}
+
+/// Spec: `#/components/schemas/SimCardDataUsageNotification/properties/threshold/properties/unit`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimCardDataUsageNotificationThresholdUnit {
+    /// `MB`
+    Mb,
+    /// `GB`
+    Gb,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SimCardDataUsageNotificationThresholdUnit {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mb => "MB",
+            Self::Gb => "GB",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SimCardDataUsageNotificationThresholdUnit {
+    fn from(value: &str) -> Self {
+        match value {
+            "MB" => Self::Mb,
+            "GB" => Self::Gb,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SimCardDataUsageNotificationThresholdUnit);
 
 /// SIMCardDeviceDetails
 ///
@@ -625,7 +757,42 @@ pub struct SimCardRegistrationCodeValidations {
 /// Status on which the SIM card will be set after being successful registered.
 ///
 /// Spec: `#/components/schemas/SIMCardRegistration/properties/status`
-pub type SimCardRegistrationStatus = ESimPurchaseStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimCardRegistrationStatus {
+    /// `enabled`
+    Enabled,
+    /// `disabled`
+    Disabled,
+    /// `standby`
+    Standby,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SimCardRegistrationStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Enabled => "enabled",
+            Self::Disabled => "disabled",
+            Self::Standby => "standby",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SimCardRegistrationStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "enabled" => Self::Enabled,
+            "disabled" => Self::Disabled,
+            "standby" => Self::Standby,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SimCardRegistrationStatus);
 
 /// Spec: `#/components/schemas/SIMCardStatus`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -827,23 +994,108 @@ pub struct SimpleSimCard {
 /// The SIM card consumption so far in the current billing cycle.
 ///
 /// Spec: `#/components/schemas/SimpleSIMCard/properties/current_billing_period_consumed_data`
-pub type SimpleSimCardCurrentBillingPeriodConsumedData = ConsumedData;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SimpleSimCardCurrentBillingPeriodConsumedData {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
 
 /// The SIM card individual data limit configuration.
 ///
 /// Spec: `#/components/schemas/SimpleSIMCard/properties/data_limit`
-pub type SimpleSimCardDataLimit = SimCardDataLimit;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SimpleSimCardDataLimit {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<SimpleSimCardDataLimitUnit>,
+}
+
+/// Spec: `#/components/schemas/SimpleSIMCard/properties/data_limit/properties/unit`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimpleSimCardDataLimitUnit {
+    /// `MB`
+    Mb,
+    /// `GB`
+    Gb,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SimpleSimCardDataLimitUnit {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mb => "MB",
+            Self::Gb => "GB",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SimpleSimCardDataLimitUnit {
+    fn from(value: &str) -> Self {
+        match value {
+            "MB" => Self::Mb,
+            "GB" => Self::Gb,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SimpleSimCardDataLimitUnit);
 
 /// The type of SIM card
 ///
 /// Spec: `#/components/schemas/SimpleSIMCard/properties/type`
-pub type SimpleSimCardType = SimCardType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimpleSimCardType {
+    /// `physical`
+    Physical,
+    /// `esim`
+    Esim,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SimpleSimCardType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Physical => "physical",
+            Self::Esim => "esim",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SimpleSimCardType {
+    fn from(value: &str) -> Self {
+        match value {
+            "physical" => Self::Physical,
+            "esim" => Self::Esim,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SimpleSimCardType);
 
 /// Spec: `#/components/responses/UpdateSimCardDataUsageNotificationResponse/content/application~1json/schema`
-pub type UpdateSimCardDataUsageNotificationResponse = CreateSimCardDataUsageNotificationResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UpdateSimCardDataUsageNotificationResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<SimCardDataUsageNotification>,
+}
 
 /// Spec: `#/components/responses/UpdateSimCardResponse/content/application~1json/schema`
-pub type UpdateSimCardResponse = GetSimCardResponse;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UpdateSimCardResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<SimCard>,
+}
 
 /// The object containing the Array of SIM card registration codes.
 ///
