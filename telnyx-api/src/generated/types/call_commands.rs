@@ -217,74 +217,7 @@ crate::codec::string_enum!(AnswerRequestRecord);
 /// Defines which channel should be recorded ('single' or 'dual') when `record` is specified.
 ///
 /// Spec: `#/components/schemas/AnswerRequest/properties/record_channels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AnswerRequestRecordChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AnswerRequestRecordChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AnswerRequestRecordChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AnswerRequestRecordChannels);
-
-/// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
-///
-/// Spec: `#/components/schemas/AnswerRequest/properties/record_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AnswerRequestRecordFormat {
-    /// `wav`
-    Wav,
-    /// `mp3`
-    Mp3,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AnswerRequestRecordFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AnswerRequestRecordFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AnswerRequestRecordFormat);
+pub type AnswerRequestRecordChannels = TexmlRecordingChannels;
 
 /// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
 ///
@@ -326,77 +259,10 @@ impl From<&str> for AnswerRequestRecordTrack {
 
 crate::codec::string_enum!(AnswerRequestRecordTrack);
 
-/// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
-///
-/// Spec: `#/components/schemas/AnswerRequest/properties/record_trim`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AnswerRequestRecordTrim {
-    /// `trim-silence`
-    TrimSilence,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AnswerRequestRecordTrim {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TrimSilence => "trim-silence",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AnswerRequestRecordTrim {
-    fn from(value: &str) -> Self {
-        match value {
-            "trim-silence" => Self::TrimSilence,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AnswerRequestRecordTrim);
-
 /// Specifies which track should be streamed.
 ///
 /// Spec: `#/components/schemas/AnswerRequest/properties/stream_track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AnswerRequestStreamTrack {
-    /// `inbound_track`
-    InboundTrack,
-    /// `outbound_track`
-    OutboundTrack,
-    /// `both_tracks`
-    BothTracks,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AnswerRequestStreamTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InboundTrack => "inbound_track",
-            Self::OutboundTrack => "outbound_track",
-            Self::BothTracks => "both_tracks",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AnswerRequestStreamTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound_track" => Self::InboundTrack,
-            "outbound_track" => Self::OutboundTrack,
-            "both_tracks" => Self::BothTracks,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AnswerRequestStreamTrack);
+pub type AnswerRequestStreamTrack = StreamTrack;
 
 /// HTTP request type used for `webhook_url`.
 ///
@@ -546,178 +412,27 @@ crate::codec::string_enum!(BridgeRequestMuteDtmf);
 /// Start recording automatically after an event. Disabled by default.
 ///
 /// Spec: `#/components/schemas/BridgeRequest/properties/record`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BridgeRequestRecord {
-    /// `record-from-answer`
-    RecordFromAnswer,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl BridgeRequestRecord {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RecordFromAnswer => "record-from-answer",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for BridgeRequestRecord {
-    fn from(value: &str) -> Self {
-        match value {
-            "record-from-answer" => Self::RecordFromAnswer,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(BridgeRequestRecord);
+pub type BridgeRequestRecord = AnswerRequestRecord;
 
 /// Defines which channel should be recorded ('single' or 'dual') when `record` is specified.
 ///
 /// Spec: `#/components/schemas/BridgeRequest/properties/record_channels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BridgeRequestRecordChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl BridgeRequestRecordChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for BridgeRequestRecordChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(BridgeRequestRecordChannels);
+pub type BridgeRequestRecordChannels = TexmlRecordingChannels;
 
 /// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
 ///
 /// Spec: `#/components/schemas/BridgeRequest/properties/record_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BridgeRequestRecordFormat {
-    /// `wav`
-    Wav,
-    /// `mp3`
-    Mp3,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl BridgeRequestRecordFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for BridgeRequestRecordFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(BridgeRequestRecordFormat);
+pub type BridgeRequestRecordFormat = AnswerRequestRecordFormat;
 
 /// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
 ///
 /// Spec: `#/components/schemas/BridgeRequest/properties/record_track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BridgeRequestRecordTrack {
-    /// `both`
-    Both,
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl BridgeRequestRecordTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Both => "both",
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for BridgeRequestRecordTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "both" => Self::Both,
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(BridgeRequestRecordTrack);
+pub type BridgeRequestRecordTrack = AnswerRequestRecordTrack;
 
 /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
 ///
 /// Spec: `#/components/schemas/BridgeRequest/properties/record_trim`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BridgeRequestRecordTrim {
-    /// `trim-silence`
-    TrimSilence,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl BridgeRequestRecordTrim {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TrimSilence => "trim-silence",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for BridgeRequestRecordTrim {
-    fn from(value: &str) -> Self {
-        match value {
-            "trim-silence" => Self::TrimSilence,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(BridgeRequestRecordTrim);
+pub type BridgeRequestRecordTrim = AnswerRequestRecordTrim;
 
 /// Specifies which country ringtone to play when `play_ringtone` is set to `true`. If not set, the US ringtone will be played.
 ///
@@ -907,14 +622,52 @@ impl From<&str> for BridgeRequestRingtone {
 
 crate::codec::string_enum!(BridgeRequestRingtone);
 
-/// Call Control Command Response
-///
-/// Spec: `#/components/responses/CallControlCommandResponse/content/application~1json/schema`
+/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallControlCommandResponse {
+pub struct CallAiGatherEndedPayloadMessageHistoryItem {
+    /// The content of the message
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallControlCommandResult>,
+    pub content: Option<String>,
+    /// The role of the message sender
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<CallAiGatherEndedPayloadMessageHistoryItemRole>,
 }
+
+/// The role of the message sender
+///
+/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items/properties/role`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAiGatherEndedPayloadMessageHistoryItemRole {
+    /// `assistant`
+    Assistant,
+    /// `user`
+    User,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallAiGatherEndedPayloadMessageHistoryItemRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Assistant => "assistant",
+            Self::User => "user",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallAiGatherEndedPayloadMessageHistoryItemRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "assistant" => Self::Assistant,
+            "user" => Self::User,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallAiGatherEndedPayloadMessageHistoryItemRole);
 
 /// Call Control Command Response With Recording ID
 ///
@@ -923,15 +676,6 @@ pub struct CallControlCommandResponse {
 pub struct CallControlCommandResponseWithRecordingId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<CallControlCommandResultWithRecordingId>,
-}
-
-/// Call Control Command Result
-///
-/// Spec: `#/components/schemas/CallControlCommandResult`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallControlCommandResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<String>,
 }
 
 /// Call Control Command Result With Recording ID
@@ -945,6 +689,38 @@ pub struct CallControlCommandResultWithRecordingId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
 }
+
+/// Type of media streamed. It can be either 'raw' or 'decrypted'.
+///
+/// Spec: `#/components/schemas/CallForkStarted/properties/payload/properties/stream_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallForkStartedPayloadStreamType {
+    /// `decrypted`
+    Decrypted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallForkStartedPayloadStreamType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Decrypted => "decrypted",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallForkStartedPayloadStreamType {
+    fn from(value: &str) -> Self {
+        match value {
+            "decrypted" => Self::Decrypted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallForkStartedPayloadStreamType);
 
 /// Dial Request
 ///
@@ -1226,94 +1002,6 @@ pub struct CallRequestConferenceConfig {
     pub whisper_call_control_ids: Option<Vec<String>>,
 }
 
-/// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
-///
-/// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/beep_enabled`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestConferenceConfigBeepEnabled {
-    /// `always`
-    Always,
-    /// `never`
-    Never,
-    /// `on_enter`
-    OnEnter,
-    /// `on_exit`
-    OnExit,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestConferenceConfigBeepEnabled {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Always => "always",
-            Self::Never => "never",
-            Self::OnEnter => "on_enter",
-            Self::OnExit => "on_exit",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestConferenceConfigBeepEnabled {
-    fn from(value: &str) -> Self {
-        match value {
-            "always" => Self::Always,
-            "never" => Self::Never,
-            "on_enter" => Self::OnEnter,
-            "on_exit" => Self::OnExit,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestConferenceConfigBeepEnabled);
-
-/// Sets the joining participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
-///
-/// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestConferenceConfigSupervisorRole {
-    /// `barge`
-    Barge,
-    /// `monitor`
-    Monitor,
-    /// `none`
-    None,
-    /// `whisper`
-    Whisper,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestConferenceConfigSupervisorRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Barge => "barge",
-            Self::Monitor => "monitor",
-            Self::None => "none",
-            Self::Whisper => "whisper",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestConferenceConfigSupervisorRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "barge" => Self::Barge,
-            "monitor" => Self::Monitor,
-            "none" => Self::None,
-            "whisper" => Self::Whisper,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestConferenceConfigSupervisorRole);
-
 /// Defines whether media should be encrypted on the call.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/media_encryption`
@@ -1357,258 +1045,37 @@ crate::codec::string_enum!(CallRequestMediaEncryption);
 /// Start recording automatically after an event. Disabled by default.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/record`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestRecord {
-    /// `record-from-answer`
-    RecordFromAnswer,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestRecord {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RecordFromAnswer => "record-from-answer",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestRecord {
-    fn from(value: &str) -> Self {
-        match value {
-            "record-from-answer" => Self::RecordFromAnswer,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestRecord);
+pub type CallRequestRecord = AnswerRequestRecord;
 
 /// Defines which channel should be recorded ('single' or 'dual') when `record` is specified.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/record_channels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestRecordChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestRecordChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestRecordChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestRecordChannels);
+pub type CallRequestRecordChannels = TexmlRecordingChannels;
 
 /// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/record_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestRecordFormat {
-    /// `wav`
-    Wav,
-    /// `mp3`
-    Mp3,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestRecordFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestRecordFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestRecordFormat);
+pub type CallRequestRecordFormat = AnswerRequestRecordFormat;
 
 /// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/record_track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestRecordTrack {
-    /// `both`
-    Both,
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestRecordTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Both => "both",
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestRecordTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "both" => Self::Both,
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestRecordTrack);
+pub type CallRequestRecordTrack = AnswerRequestRecordTrack;
 
 /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/record_trim`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestRecordTrim {
-    /// `trim-silence`
-    TrimSilence,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestRecordTrim {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TrimSilence => "trim-silence",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestRecordTrim {
-    fn from(value: &str) -> Self {
-        match value {
-            "trim-silence" => Self::TrimSilence,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestRecordTrim);
+pub type CallRequestRecordTrim = AnswerRequestRecordTrim;
 
 /// Defines SIP transport protocol to be used on the call.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/sip_transport_protocol`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestSipTransportProtocol {
-    /// `UDP`
-    Udp,
-    /// `TCP`
-    Tcp,
-    /// `TLS`
-    Tls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestSipTransportProtocol {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Udp => "UDP",
-            Self::Tcp => "TCP",
-            Self::Tls => "TLS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestSipTransportProtocol {
-    fn from(value: &str) -> Self {
-        match value {
-            "UDP" => Self::Udp,
-            "TCP" => Self::Tcp,
-            "TLS" => Self::Tls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestSipTransportProtocol);
+pub type CallRequestSipTransportProtocol = FqdnConnectionTransportProtocol;
 
 /// Specifies which track should be streamed.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/stream_track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestStreamTrack {
-    /// `inbound_track`
-    InboundTrack,
-    /// `outbound_track`
-    OutboundTrack,
-    /// `both_tracks`
-    BothTracks,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestStreamTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InboundTrack => "inbound_track",
-            Self::OutboundTrack => "outbound_track",
-            Self::BothTracks => "both_tracks",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestStreamTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound_track" => Self::InboundTrack,
-            "outbound_track" => Self::OutboundTrack,
-            "both_tracks" => Self::BothTracks,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestStreamTrack);
+pub type CallRequestStreamTrack = StreamTrack;
 
 /// The role of the supervisor call. 'barge' means that supervisor call hears and is being heard by both ends of the call (caller & callee). 'whisper' means that only supervised_call_control_id hears supervisor but supervisor can hear everything. 'monitor' means that nobody can hear supervisor call, but supervisor can hear everything on the call.
 ///
@@ -1650,51 +1117,10 @@ impl From<&str> for CallRequestSupervisorRole {
 
 crate::codec::string_enum!(CallRequestSupervisorRole);
 
-/// The DID or SIP URI to dial out to. Multiple DID or SIP URIs can be provided using an array of strings
-///
-/// Spec: `#/components/schemas/CallRequest/properties/to`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum CallRequestTo {
-    String(String),
-    StringList(Vec<String>),
-}
-
 /// HTTP request type used for `webhook_url`.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/webhook_url_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestWebhookUrlMethod {
-    /// `POST`
-    Post,
-    /// `GET`
-    Get,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestWebhookUrlMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Post => "POST",
-            Self::Get => "GET",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestWebhookUrlMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "POST" => Self::Post,
-            "GET" => Self::Get,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestWebhookUrlMethod);
+pub type CallRequestWebhookUrlMethod = AnswerRequestWebhookUrlMethod;
 
 /// Call With Recording ID
 ///
@@ -1728,34 +1154,7 @@ pub struct CallWithRecordingId {
 }
 
 /// Spec: `#/components/schemas/CallWithRecordingId/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallWithRecordingIdRecordType {
-    /// `call`
-    Call,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallWithRecordingIdRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Call => "call",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallWithRecordingIdRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call" => Self::Call,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallWithRecordingIdRecordType);
+pub type CallWithRecordingIdRecordType = ActiveCallRecordType;
 
 /// Update client state Request
 ///
@@ -1892,62 +1291,12 @@ pub struct GatherUsingAiRequest {
 }
 
 /// Spec: `#/components/schemas/GatherUsingAIRequest/properties/message_history/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GatherUsingAiRequestMessageHistoryItem {
-    /// The content of the message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<String>,
-    /// The role of the message sender
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<GatherUsingAiRequestMessageHistoryItemRole>,
-}
-
-/// The role of the message sender
-///
-/// Spec: `#/components/schemas/GatherUsingAIRequest/properties/message_history/items/properties/role`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GatherUsingAiRequestMessageHistoryItemRole {
-    /// `assistant`
-    Assistant,
-    /// `user`
-    User,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl GatherUsingAiRequestMessageHistoryItemRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Assistant => "assistant",
-            Self::User => "user",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for GatherUsingAiRequestMessageHistoryItemRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "assistant" => Self::Assistant,
-            "user" => Self::User,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(GatherUsingAiRequestMessageHistoryItemRole);
+pub type GatherUsingAiRequestMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
 
 /// The settings associated with the voice selected
 ///
 /// Spec: `#/components/schemas/GatherUsingAIRequest/properties/voice_settings`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum GatherUsingAiRequestVoiceSettings {
-    ElevenLabsVoiceSettings(ElevenLabsVoiceSettings),
-    TelnyxVoiceSettings(TelnyxVoiceSettings),
-    AwsVoiceSettings(AwsVoiceSettings),
-}
+pub type GatherUsingAiRequestVoiceSettings = AiAssistantStartRequestVoiceSettings;
 
 /// Gather Using Audio Request
 ///
@@ -2061,182 +1410,12 @@ pub struct GatherUsingSpeakRequest {
 /// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
 ///
 /// Spec: `#/components/schemas/GatherUsingSpeakRequest/properties/language`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GatherUsingSpeakRequestLanguage {
-    /// `arb`
-    Arb,
-    /// `cmn-CN`
-    CmnCn,
-    /// `cy-GB`
-    CyGb,
-    /// `da-DK`
-    DaDk,
-    /// `de-DE`
-    DeDe,
-    /// `en-AU`
-    EnAu,
-    /// `en-GB`
-    EnGb,
-    /// `en-GB-WLS`
-    EnGbWls,
-    /// `en-IN`
-    EnIn,
-    /// `en-US`
-    EnUs,
-    /// `es-ES`
-    EsEs,
-    /// `es-MX`
-    EsMx,
-    /// `es-US`
-    EsUs,
-    /// `fr-CA`
-    FrCa,
-    /// `fr-FR`
-    FrFr,
-    /// `hi-IN`
-    HiIn,
-    /// `is-IS`
-    IsIs,
-    /// `it-IT`
-    ItIt,
-    /// `ja-JP`
-    JaJp,
-    /// `ko-KR`
-    KoKr,
-    /// `nb-NO`
-    NbNo,
-    /// `nl-NL`
-    NlNl,
-    /// `pl-PL`
-    PlPl,
-    /// `pt-BR`
-    PtBr,
-    /// `pt-PT`
-    PtPt,
-    /// `ro-RO`
-    RoRo,
-    /// `ru-RU`
-    RuRu,
-    /// `sv-SE`
-    SvSe,
-    /// `tr-TR`
-    TrTr,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl GatherUsingSpeakRequestLanguage {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Arb => "arb",
-            Self::CmnCn => "cmn-CN",
-            Self::CyGb => "cy-GB",
-            Self::DaDk => "da-DK",
-            Self::DeDe => "de-DE",
-            Self::EnAu => "en-AU",
-            Self::EnGb => "en-GB",
-            Self::EnGbWls => "en-GB-WLS",
-            Self::EnIn => "en-IN",
-            Self::EnUs => "en-US",
-            Self::EsEs => "es-ES",
-            Self::EsMx => "es-MX",
-            Self::EsUs => "es-US",
-            Self::FrCa => "fr-CA",
-            Self::FrFr => "fr-FR",
-            Self::HiIn => "hi-IN",
-            Self::IsIs => "is-IS",
-            Self::ItIt => "it-IT",
-            Self::JaJp => "ja-JP",
-            Self::KoKr => "ko-KR",
-            Self::NbNo => "nb-NO",
-            Self::NlNl => "nl-NL",
-            Self::PlPl => "pl-PL",
-            Self::PtBr => "pt-BR",
-            Self::PtPt => "pt-PT",
-            Self::RoRo => "ro-RO",
-            Self::RuRu => "ru-RU",
-            Self::SvSe => "sv-SE",
-            Self::TrTr => "tr-TR",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for GatherUsingSpeakRequestLanguage {
-    fn from(value: &str) -> Self {
-        match value {
-            "arb" => Self::Arb,
-            "cmn-CN" => Self::CmnCn,
-            "cy-GB" => Self::CyGb,
-            "da-DK" => Self::DaDk,
-            "de-DE" => Self::DeDe,
-            "en-AU" => Self::EnAu,
-            "en-GB" => Self::EnGb,
-            "en-GB-WLS" => Self::EnGbWls,
-            "en-IN" => Self::EnIn,
-            "en-US" => Self::EnUs,
-            "es-ES" => Self::EsEs,
-            "es-MX" => Self::EsMx,
-            "es-US" => Self::EsUs,
-            "fr-CA" => Self::FrCa,
-            "fr-FR" => Self::FrFr,
-            "hi-IN" => Self::HiIn,
-            "is-IS" => Self::IsIs,
-            "it-IT" => Self::ItIt,
-            "ja-JP" => Self::JaJp,
-            "ko-KR" => Self::KoKr,
-            "nb-NO" => Self::NbNo,
-            "nl-NL" => Self::NlNl,
-            "pl-PL" => Self::PlPl,
-            "pt-BR" => Self::PtBr,
-            "pt-PT" => Self::PtPt,
-            "ro-RO" => Self::RoRo,
-            "ru-RU" => Self::RuRu,
-            "sv-SE" => Self::SvSe,
-            "tr-TR" => Self::TrTr,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(GatherUsingSpeakRequestLanguage);
+pub type GatherUsingSpeakRequestLanguage = ConferenceSpeakRequestLanguage;
 
 /// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
 ///
 /// Spec: `#/components/schemas/GatherUsingSpeakRequest/properties/payload_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GatherUsingSpeakRequestPayloadType {
-    /// `text`
-    Text,
-    /// `ssml`
-    Ssml,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl GatherUsingSpeakRequestPayloadType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Ssml => "ssml",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for GatherUsingSpeakRequestPayloadType {
-    fn from(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "ssml" => Self::Ssml,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(GatherUsingSpeakRequestPayloadType);
+pub type GatherUsingSpeakRequestPayloadType = ConferenceSpeakRequestPayloadType;
 
 /// This parameter impacts speech quality, language options and payload types. When using `basic`, only the `en-US` language and payload type `text` are allowed.
 ///
@@ -3266,46 +2445,6 @@ pub struct LeaveQueueRequest {
     pub command_id: Option<String>,
 }
 
-/// The direction of the audio stream to be noise suppressed.
-///
-/// Spec: `#/components/schemas/NoiseSuppressionDirection`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NoiseSuppressionDirection {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// `both`
-    Both,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl NoiseSuppressionDirection {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Both => "both",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for NoiseSuppressionDirection {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            "both" => Self::Both,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(NoiseSuppressionDirection);
-
 /// Noise Suppression Start Request
 ///
 /// Spec: `#/components/schemas/NoiseSuppressionStart`
@@ -3690,218 +2829,17 @@ pub struct SpeakRequest {
 /// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
 ///
 /// Spec: `#/components/schemas/SpeakRequest/properties/language`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SpeakRequestLanguage {
-    /// `arb`
-    Arb,
-    /// `cmn-CN`
-    CmnCn,
-    /// `cy-GB`
-    CyGb,
-    /// `da-DK`
-    DaDk,
-    /// `de-DE`
-    DeDe,
-    /// `en-AU`
-    EnAu,
-    /// `en-GB`
-    EnGb,
-    /// `en-GB-WLS`
-    EnGbWls,
-    /// `en-IN`
-    EnIn,
-    /// `en-US`
-    EnUs,
-    /// `es-ES`
-    EsEs,
-    /// `es-MX`
-    EsMx,
-    /// `es-US`
-    EsUs,
-    /// `fr-CA`
-    FrCa,
-    /// `fr-FR`
-    FrFr,
-    /// `hi-IN`
-    HiIn,
-    /// `is-IS`
-    IsIs,
-    /// `it-IT`
-    ItIt,
-    /// `ja-JP`
-    JaJp,
-    /// `ko-KR`
-    KoKr,
-    /// `nb-NO`
-    NbNo,
-    /// `nl-NL`
-    NlNl,
-    /// `pl-PL`
-    PlPl,
-    /// `pt-BR`
-    PtBr,
-    /// `pt-PT`
-    PtPt,
-    /// `ro-RO`
-    RoRo,
-    /// `ru-RU`
-    RuRu,
-    /// `sv-SE`
-    SvSe,
-    /// `tr-TR`
-    TrTr,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SpeakRequestLanguage {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Arb => "arb",
-            Self::CmnCn => "cmn-CN",
-            Self::CyGb => "cy-GB",
-            Self::DaDk => "da-DK",
-            Self::DeDe => "de-DE",
-            Self::EnAu => "en-AU",
-            Self::EnGb => "en-GB",
-            Self::EnGbWls => "en-GB-WLS",
-            Self::EnIn => "en-IN",
-            Self::EnUs => "en-US",
-            Self::EsEs => "es-ES",
-            Self::EsMx => "es-MX",
-            Self::EsUs => "es-US",
-            Self::FrCa => "fr-CA",
-            Self::FrFr => "fr-FR",
-            Self::HiIn => "hi-IN",
-            Self::IsIs => "is-IS",
-            Self::ItIt => "it-IT",
-            Self::JaJp => "ja-JP",
-            Self::KoKr => "ko-KR",
-            Self::NbNo => "nb-NO",
-            Self::NlNl => "nl-NL",
-            Self::PlPl => "pl-PL",
-            Self::PtBr => "pt-BR",
-            Self::PtPt => "pt-PT",
-            Self::RoRo => "ro-RO",
-            Self::RuRu => "ru-RU",
-            Self::SvSe => "sv-SE",
-            Self::TrTr => "tr-TR",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SpeakRequestLanguage {
-    fn from(value: &str) -> Self {
-        match value {
-            "arb" => Self::Arb,
-            "cmn-CN" => Self::CmnCn,
-            "cy-GB" => Self::CyGb,
-            "da-DK" => Self::DaDk,
-            "de-DE" => Self::DeDe,
-            "en-AU" => Self::EnAu,
-            "en-GB" => Self::EnGb,
-            "en-GB-WLS" => Self::EnGbWls,
-            "en-IN" => Self::EnIn,
-            "en-US" => Self::EnUs,
-            "es-ES" => Self::EsEs,
-            "es-MX" => Self::EsMx,
-            "es-US" => Self::EsUs,
-            "fr-CA" => Self::FrCa,
-            "fr-FR" => Self::FrFr,
-            "hi-IN" => Self::HiIn,
-            "is-IS" => Self::IsIs,
-            "it-IT" => Self::ItIt,
-            "ja-JP" => Self::JaJp,
-            "ko-KR" => Self::KoKr,
-            "nb-NO" => Self::NbNo,
-            "nl-NL" => Self::NlNl,
-            "pl-PL" => Self::PlPl,
-            "pt-BR" => Self::PtBr,
-            "pt-PT" => Self::PtPt,
-            "ro-RO" => Self::RoRo,
-            "ru-RU" => Self::RuRu,
-            "sv-SE" => Self::SvSe,
-            "tr-TR" => Self::TrTr,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SpeakRequestLanguage);
+pub type SpeakRequestLanguage = ConferenceSpeakRequestLanguage;
 
 /// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
 ///
 /// Spec: `#/components/schemas/SpeakRequest/properties/payload_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SpeakRequestPayloadType {
-    /// `text`
-    Text,
-    /// `ssml`
-    Ssml,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SpeakRequestPayloadType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Ssml => "ssml",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SpeakRequestPayloadType {
-    fn from(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "ssml" => Self::Ssml,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SpeakRequestPayloadType);
+pub type SpeakRequestPayloadType = ConferenceSpeakRequestPayloadType;
 
 /// This parameter impacts speech quality, language options and payload types. When using `basic`, only the `en-US` language and payload type `text` are allowed.
 ///
 /// Spec: `#/components/schemas/SpeakRequest/properties/service_level`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SpeakRequestServiceLevel {
-    /// `basic`
-    Basic,
-    /// `premium`
-    Premium,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SpeakRequestServiceLevel {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Basic => "basic",
-            Self::Premium => "premium",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SpeakRequestServiceLevel {
-    fn from(value: &str) -> Self {
-        match value {
-            "basic" => Self::Basic,
-            "premium" => Self::Premium,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SpeakRequestServiceLevel);
+pub type SpeakRequestServiceLevel = GatherUsingSpeakRequestServiceLevel;
 
 /// Start Forking Request
 ///
@@ -3928,34 +2866,7 @@ pub struct StartForkingRequest {
 /// Optionally specify a media type to stream. If `decrypted` selected, Telnyx will decrypt incoming SIP media before forking to the target. `rx` and `tx` are required fields if `decrypted` selected.
 ///
 /// Spec: `#/components/schemas/StartForkingRequest/properties/stream_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartForkingRequestStreamType {
-    /// `decrypted`
-    Decrypted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartForkingRequestStreamType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Decrypted => "decrypted",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartForkingRequestStreamType {
-    fn from(value: &str) -> Self {
-        match value {
-            "decrypted" => Self::Decrypted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartForkingRequestStreamType);
+pub type StartForkingRequestStreamType = CallForkStartedPayloadStreamType;
 
 /// Start Recording Request
 ///
@@ -4015,146 +2926,22 @@ pub struct StartRecordingRequest {
 /// When `dual`, final audio file will be stereo recorded with the first leg on channel A, and the rest on channel B.
 ///
 /// Spec: `#/components/schemas/StartRecordingRequest/properties/channels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartRecordingRequestChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartRecordingRequestChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartRecordingRequestChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartRecordingRequestChannels);
+pub type StartRecordingRequestChannels = TexmlRecordingChannels;
 
 /// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
 ///
 /// Spec: `#/components/schemas/StartRecordingRequest/properties/format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartRecordingRequestFormat {
-    /// `wav`
-    Wav,
-    /// `mp3`
-    Mp3,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartRecordingRequestFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartRecordingRequestFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartRecordingRequestFormat);
+pub type StartRecordingRequestFormat = AnswerRequestRecordFormat;
 
 /// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
 ///
 /// Spec: `#/components/schemas/StartRecordingRequest/properties/recording_track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartRecordingRequestRecordingTrack {
-    /// `both`
-    Both,
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartRecordingRequestRecordingTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Both => "both",
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartRecordingRequestRecordingTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "both" => Self::Both,
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartRecordingRequestRecordingTrack);
+pub type StartRecordingRequestRecordingTrack = AnswerRequestRecordTrack;
 
 /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
 ///
 /// Spec: `#/components/schemas/StartRecordingRequest/properties/trim`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartRecordingRequestTrim {
-    /// `trim-silence`
-    TrimSilence,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartRecordingRequestTrim {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TrimSilence => "trim-silence",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartRecordingRequestTrim {
-    fn from(value: &str) -> Self {
-        match value {
-            "trim-silence" => Self::TrimSilence,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartRecordingRequestTrim);
+pub type StartRecordingRequestTrim = AnswerRequestRecordTrim;
 
 /// Start Siprec Request
 ///
@@ -4184,85 +2971,10 @@ pub struct StartSiprecRequest {
     pub siprec_track: Option<StartSiprecRequestSiprecTrack>,
 }
 
-/// Specifies SIP transport protocol.
-///
-/// Spec: `#/components/schemas/StartSiprecRequest/properties/sip_transport`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartSiprecRequestSipTransport {
-    /// `udp`
-    Udp,
-    /// `tcp`
-    Tcp,
-    /// `tls`
-    Tls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartSiprecRequestSipTransport {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Udp => "udp",
-            Self::Tcp => "tcp",
-            Self::Tls => "tls",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartSiprecRequestSipTransport {
-    fn from(value: &str) -> Self {
-        match value {
-            "udp" => Self::Udp,
-            "tcp" => Self::Tcp,
-            "tls" => Self::Tls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartSiprecRequestSipTransport);
-
 /// Specifies which track should be sent on siprec session.
 ///
 /// Spec: `#/components/schemas/StartSiprecRequest/properties/siprec_track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartSiprecRequestSiprecTrack {
-    /// `inbound_track`
-    InboundTrack,
-    /// `outbound_track`
-    OutboundTrack,
-    /// `both_tracks`
-    BothTracks,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartSiprecRequestSiprecTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InboundTrack => "inbound_track",
-            Self::OutboundTrack => "outbound_track",
-            Self::BothTracks => "both_tracks",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartSiprecRequestSiprecTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound_track" => Self::InboundTrack,
-            "outbound_track" => Self::OutboundTrack,
-            "both_tracks" => Self::BothTracks,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartSiprecRequestSiprecTrack);
+pub type StartSiprecRequestSiprecTrack = StreamTrack;
 
 /// Start Streaming Request
 ///
@@ -4299,42 +3011,7 @@ pub struct StartStreamingRequest {
 /// Specifies which track should be streamed.
 ///
 /// Spec: `#/components/schemas/StartStreamingRequest/properties/stream_track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartStreamingRequestStreamTrack {
-    /// `inbound_track`
-    InboundTrack,
-    /// `outbound_track`
-    OutboundTrack,
-    /// `both_tracks`
-    BothTracks,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartStreamingRequestStreamTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InboundTrack => "inbound_track",
-            Self::OutboundTrack => "outbound_track",
-            Self::BothTracks => "both_tracks",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartStreamingRequestStreamTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound_track" => Self::InboundTrack,
-            "outbound_track" => Self::OutboundTrack,
-            "both_tracks" => Self::BothTracks,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartStreamingRequestStreamTrack);
+pub type StartStreamingRequestStreamTrack = StreamTrack;
 
 /// Stop Forking Request
 ///
@@ -5388,251 +4065,32 @@ pub struct TransferCallRequest {
 /// Enables Answering Machine Detection. When a call is answered, Telnyx runs real-time detection to determine if it was picked up by a human or a machine and sends an `call.machine.detection.ended` webhook with the analysis result. If 'greeting_end' or 'detect_words' is used and a 'machine' is detected, you will receive another 'call.machine.greeting.ended' webhook when the answering machine greeting ends with a beep or silence. If `detect_beep` is used, you will only receive 'call.machine.greeting.ended' if a beep is detected.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/answering_machine_detection`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TransferCallRequestAnsweringMachineDetection {
-    /// `premium`
-    Premium,
-    /// `detect`
-    Detect,
-    /// `detect_beep`
-    DetectBeep,
-    /// `detect_words`
-    DetectWords,
-    /// `greeting_end`
-    GreetingEnd,
-    /// `disabled`
-    Disabled,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TransferCallRequestAnsweringMachineDetection {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Premium => "premium",
-            Self::Detect => "detect",
-            Self::DetectBeep => "detect_beep",
-            Self::DetectWords => "detect_words",
-            Self::GreetingEnd => "greeting_end",
-            Self::Disabled => "disabled",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TransferCallRequestAnsweringMachineDetection {
-    fn from(value: &str) -> Self {
-        match value {
-            "premium" => Self::Premium,
-            "detect" => Self::Detect,
-            "detect_beep" => Self::DetectBeep,
-            "detect_words" => Self::DetectWords,
-            "greeting_end" => Self::GreetingEnd,
-            "disabled" => Self::Disabled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TransferCallRequestAnsweringMachineDetection);
+pub type TransferCallRequestAnsweringMachineDetection = CallRequestAnsweringMachineDetection;
 
 /// Optional configuration parameters to modify 'answering_machine_detection' performance.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/answering_machine_detection_config`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct TransferCallRequestAnsweringMachineDetectionConfig {
-    /// Silence duration threshold after a greeting message or voice for it be considered human.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after_greeting_silence_millis: Option<i64>,
-    /// Maximum threshold for silence between words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub between_words_silence_millis: Option<i64>,
-    /// Maximum threshold of a human greeting. If greeting longer than this value, considered machine.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub greeting_duration_millis: Option<i64>,
-    /// If machine already detected, maximum threshold for silence between words. If exceeded, the greeting is considered ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub greeting_silence_duration_millis: Option<i64>,
-    /// If machine already detected, maximum timeout threshold to determine the end of the machine greeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub greeting_total_analysis_time_millis: Option<i64>,
-    /// If initial silence duration is greater than this value, consider it a machine.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub initial_silence_millis: Option<i64>,
-    /// If number of detected words is greater than this value, consder it a machine.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub maximum_number_of_words: Option<i64>,
-    /// If a single word lasts longer than this threshold, consider it a machine.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub maximum_word_length_millis: Option<i64>,
-    /// Minimum noise threshold for any analysis.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub silence_threshold: Option<i64>,
-    /// Maximum timeout threshold for overall detection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_analysis_time_millis: Option<i64>,
-}
+pub type TransferCallRequestAnsweringMachineDetectionConfig = CallRequestAnsweringMachineDetectionConfig;
 
 /// Defines whether media should be encrypted on the new call leg.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/media_encryption`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TransferCallRequestMediaEncryption {
-    /// `disabled`
-    Disabled,
-    /// `SRTP`
-    Srtp,
-    /// `DTLS`
-    Dtls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TransferCallRequestMediaEncryption {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::Srtp => "SRTP",
-            Self::Dtls => "DTLS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TransferCallRequestMediaEncryption {
-    fn from(value: &str) -> Self {
-        match value {
-            "disabled" => Self::Disabled,
-            "SRTP" => Self::Srtp,
-            "DTLS" => Self::Dtls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TransferCallRequestMediaEncryption);
+pub type TransferCallRequestMediaEncryption = CallRequestMediaEncryption;
 
 /// When enabled, DTMF tones are not passed to the call participant. The webhooks containing the DTMF information will be sent.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/mute_dtmf`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TransferCallRequestMuteDtmf {
-    /// `none`
-    None,
-    /// `both`
-    Both,
-    /// `self`
-    SelfValue,
-    /// `opposite`
-    Opposite,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TransferCallRequestMuteDtmf {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::None => "none",
-            Self::Both => "both",
-            Self::SelfValue => "self",
-            Self::Opposite => "opposite",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TransferCallRequestMuteDtmf {
-    fn from(value: &str) -> Self {
-        match value {
-            "none" => Self::None,
-            "both" => Self::Both,
-            "self" => Self::SelfValue,
-            "opposite" => Self::Opposite,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TransferCallRequestMuteDtmf);
+pub type TransferCallRequestMuteDtmf = BridgeRequestMuteDtmf;
 
 /// Defines SIP transport protocol to be used on the call.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/sip_transport_protocol`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TransferCallRequestSipTransportProtocol {
-    /// `UDP`
-    Udp,
-    /// `TCP`
-    Tcp,
-    /// `TLS`
-    Tls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TransferCallRequestSipTransportProtocol {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Udp => "UDP",
-            Self::Tcp => "TCP",
-            Self::Tls => "TLS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TransferCallRequestSipTransportProtocol {
-    fn from(value: &str) -> Self {
-        match value {
-            "UDP" => Self::Udp,
-            "TCP" => Self::Tcp,
-            "TLS" => Self::Tls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TransferCallRequestSipTransportProtocol);
+pub type TransferCallRequestSipTransportProtocol = FqdnConnectionTransportProtocol;
 
 /// HTTP request type used for `webhook_url`.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/webhook_url_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TransferCallRequestWebhookUrlMethod {
-    /// `POST`
-    Post,
-    /// `GET`
-    Get,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TransferCallRequestWebhookUrlMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Post => "POST",
-            Self::Get => "GET",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TransferCallRequestWebhookUrlMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "POST" => Self::Post,
-            "GET" => Self::Get,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TransferCallRequestWebhookUrlMethod);
+pub type TransferCallRequestWebhookUrlMethod = AnswerRequestWebhookUrlMethod;
 
 /// The voice to be used by the voice assistant. Currently we support ElevenLabs, Telnyx and AWS voices.
 ///

@@ -69,42 +69,6 @@ pub struct CreateLongCodeMessageRequest {
     pub webhook_url: Option<String>,
 }
 
-/// The protocol for sending the message, either SMS or MMS.
-///
-/// Spec: `#/components/schemas/CreateLongCodeMessageRequest/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateLongCodeMessageRequestType {
-    /// `SMS`
-    Sms,
-    /// `MMS`
-    Mms,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateLongCodeMessageRequestType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "SMS",
-            Self::Mms => "MMS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateLongCodeMessageRequestType {
-    fn from(value: &str) -> Self {
-        match value {
-            "SMS" => Self::Sms,
-            "MMS" => Self::Mms,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateLongCodeMessageRequestType);
-
 /// Spec: `#/components/schemas/CreateMessageRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateMessageRequest {
@@ -153,38 +117,7 @@ pub struct CreateMessageRequest {
 /// The protocol for sending the message, either SMS or MMS.
 ///
 /// Spec: `#/components/schemas/CreateMessageRequest/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateMessageRequestType {
-    /// `SMS`
-    Sms,
-    /// `MMS`
-    Mms,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateMessageRequestType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "SMS",
-            Self::Mms => "MMS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateMessageRequestType {
-    fn from(value: &str) -> Self {
-        match value {
-            "SMS" => Self::Sms,
-            "MMS" => Self::Mms,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateMessageRequestType);
+pub type CreateMessageRequestType = CreateLongCodeMessageRequestType;
 
 /// Spec: `#/components/schemas/CreateNumberPoolMessageRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -226,38 +159,7 @@ pub struct CreateNumberPoolMessageRequest {
 /// The protocol for sending the message, either SMS or MMS.
 ///
 /// Spec: `#/components/schemas/CreateNumberPoolMessageRequest/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateNumberPoolMessageRequestType {
-    /// `SMS`
-    Sms,
-    /// `MMS`
-    Mms,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateNumberPoolMessageRequestType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "SMS",
-            Self::Mms => "MMS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateNumberPoolMessageRequestType {
-    fn from(value: &str) -> Self {
-        match value {
-            "SMS" => Self::Sms,
-            "MMS" => Self::Mms,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateNumberPoolMessageRequestType);
+pub type CreateNumberPoolMessageRequestType = CreateLongCodeMessageRequestType;
 
 /// Spec: `#/components/schemas/CreateShortCodeMessageRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -299,38 +201,7 @@ pub struct CreateShortCodeMessageRequest {
 /// The protocol for sending the message, either SMS or MMS.
 ///
 /// Spec: `#/components/schemas/CreateShortCodeMessageRequest/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateShortCodeMessageRequestType {
-    /// `SMS`
-    Sms,
-    /// `MMS`
-    Mms,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateShortCodeMessageRequestType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "SMS",
-            Self::Mms => "MMS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateShortCodeMessageRequestType {
-    fn from(value: &str) -> Self {
-        match value {
-            "SMS" => Self::Sms,
-            "MMS" => Self::Mms,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateShortCodeMessageRequestType);
+pub type CreateShortCodeMessageRequestType = CreateLongCodeMessageRequestType;
 
 /// Spec: `#/paths/~1messages~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -583,17 +454,6 @@ impl From<&str> for InboundMessagePayloadCcItemStatus {
 
 crate::codec::string_enum!(InboundMessagePayloadCcItemStatus);
 
-/// Spec: `#/components/schemas/InboundMessagePayload/properties/cost`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct InboundMessagePayloadCost {
-    /// The amount deducted from your account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    /// The ISO 4217 currency identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-}
-
 /// Detailed breakdown of the message cost components.
 ///
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cost_breakdown`
@@ -606,26 +466,10 @@ pub struct InboundMessagePayloadCostBreakdown {
 }
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cost_breakdown/properties/carrier_fee`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct InboundMessagePayloadCostBreakdownCarrierFee {
-    /// The carrier fee amount.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    /// The ISO 4217 currency identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-}
+pub type InboundMessagePayloadCostBreakdownCarrierFee = InboundMessagePayloadCost;
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cost_breakdown/properties/rate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct InboundMessagePayloadCostBreakdownRate {
-    /// The rate amount applied.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    /// The ISO 4217 currency identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-}
+pub type InboundMessagePayloadCostBreakdownRate = InboundMessagePayloadCost;
 
 /// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
 ///
@@ -678,54 +522,7 @@ pub struct InboundMessagePayloadFrom {
 /// The line-type of the sender.
 ///
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/from/properties/line_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundMessagePayloadFromLineType {
-    /// `Wireline`
-    Wireline,
-    /// `Wireless`
-    Wireless,
-    /// `VoWiFi`
-    VoWiFi,
-    /// `VoIP`
-    VoIp,
-    /// `Pre-Paid Wireless`
-    PrePaidWireless,
-    /// The empty string.
-    Empty,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InboundMessagePayloadFromLineType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wireline => "Wireline",
-            Self::Wireless => "Wireless",
-            Self::VoWiFi => "VoWiFi",
-            Self::VoIp => "VoIP",
-            Self::PrePaidWireless => "Pre-Paid Wireless",
-            Self::Empty => "",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InboundMessagePayloadFromLineType {
-    fn from(value: &str) -> Self {
-        match value {
-            "Wireline" => Self::Wireline,
-            "Wireless" => Self::Wireless,
-            "VoWiFi" => Self::VoWiFi,
-            "VoIP" => Self::VoIp,
-            "Pre-Paid Wireless" => Self::PrePaidWireless,
-            "" => Self::Empty,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InboundMessagePayloadFromLineType);
+pub type InboundMessagePayloadFromLineType = InboundMessagePayloadCcItemLineType;
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/from/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -829,54 +626,7 @@ pub struct InboundMessagePayloadToItem {
 /// The line-type of the receiver.
 ///
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/to/items/properties/line_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundMessagePayloadToItemLineType {
-    /// `Wireline`
-    Wireline,
-    /// `Wireless`
-    Wireless,
-    /// `VoWiFi`
-    VoWiFi,
-    /// `VoIP`
-    VoIp,
-    /// `Pre-Paid Wireless`
-    PrePaidWireless,
-    /// The empty string.
-    Empty,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InboundMessagePayloadToItemLineType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wireline => "Wireline",
-            Self::Wireless => "Wireless",
-            Self::VoWiFi => "VoWiFi",
-            Self::VoIp => "VoIP",
-            Self::PrePaidWireless => "Pre-Paid Wireless",
-            Self::Empty => "",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InboundMessagePayloadToItemLineType {
-    fn from(value: &str) -> Self {
-        match value {
-            "Wireline" => Self::Wireline,
-            "Wireless" => Self::Wireless,
-            "VoWiFi" => Self::VoWiFi,
-            "VoIP" => Self::VoIp,
-            "Pre-Paid Wireless" => Self::PrePaidWireless,
-            "" => Self::Empty,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InboundMessagePayloadToItemLineType);
+pub type InboundMessagePayloadToItemLineType = InboundMessagePayloadCcItemLineType;
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/to/items/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -939,38 +689,7 @@ crate::codec::string_enum!(InboundMessagePayloadToItemStatus);
 /// The type of message. This value can be either 'sms' or 'mms'.
 ///
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundMessagePayloadType {
-    /// `SMS`
-    Sms,
-    /// `MMS`
-    Mms,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InboundMessagePayloadType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "SMS",
-            Self::Mms => "MMS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InboundMessagePayloadType {
-    fn from(value: &str) -> Self {
-        match value {
-            "SMS" => Self::Sms,
-            "MMS" => Self::Mms,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InboundMessagePayloadType);
+pub type InboundMessagePayloadType = CreateLongCodeMessageRequestType;
 
 /// Message Response
 ///
@@ -1096,48 +815,12 @@ pub struct OutboundMessagePayload {
 }
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct OutboundMessagePayloadCost {
-    /// The amount deducted from your account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    /// The ISO 4217 currency identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-}
+pub type OutboundMessagePayloadCost = InboundMessagePayloadCost;
 
 /// Detailed breakdown of the message cost components.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct OutboundMessagePayloadCostBreakdown {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub carrier_fee: Option<OutboundMessagePayloadCostBreakdownCarrierFee>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate: Option<OutboundMessagePayloadCostBreakdownRate>,
-}
-
-/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/carrier_fee`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct OutboundMessagePayloadCostBreakdownCarrierFee {
-    /// The carrier fee amount.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    /// The ISO 4217 currency identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-}
-
-/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/rate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct OutboundMessagePayloadCostBreakdownRate {
-    /// The rate amount applied.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    /// The ISO 4217 currency identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-}
+pub type OutboundMessagePayloadCostBreakdown = InboundMessagePayloadCostBreakdown;
 
 /// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
 ///
@@ -1188,54 +871,7 @@ pub struct OutboundMessagePayloadFrom {
 /// The line-type of the receiver.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/from/properties/line_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OutboundMessagePayloadFromLineType {
-    /// `Wireline`
-    Wireline,
-    /// `Wireless`
-    Wireless,
-    /// `VoWiFi`
-    VoWiFi,
-    /// `VoIP`
-    VoIp,
-    /// `Pre-Paid Wireless`
-    PrePaidWireless,
-    /// The empty string.
-    Empty,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl OutboundMessagePayloadFromLineType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wireline => "Wireline",
-            Self::Wireless => "Wireless",
-            Self::VoWiFi => "VoWiFi",
-            Self::VoIp => "VoIP",
-            Self::PrePaidWireless => "Pre-Paid Wireless",
-            Self::Empty => "",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for OutboundMessagePayloadFromLineType {
-    fn from(value: &str) -> Self {
-        match value {
-            "Wireline" => Self::Wireline,
-            "Wireless" => Self::Wireless,
-            "VoWiFi" => Self::VoWiFi,
-            "VoIP" => Self::VoIp,
-            "Pre-Paid Wireless" => Self::PrePaidWireless,
-            "" => Self::Empty,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(OutboundMessagePayloadFromLineType);
+pub type OutboundMessagePayloadFromLineType = InboundMessagePayloadCcItemLineType;
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/media/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1269,34 +905,7 @@ pub struct OutboundMessagePayloadMediaItem {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OutboundMessagePayloadRecordType {
-    /// `message`
-    Message,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl OutboundMessagePayloadRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Message => "message",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for OutboundMessagePayloadRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "message" => Self::Message,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(OutboundMessagePayloadRecordType);
+pub type OutboundMessagePayloadRecordType = InboundMessagePayloadRecordType;
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/to/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1318,54 +927,7 @@ pub struct OutboundMessagePayloadToItem {
 /// The line-type of the receiver.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/to/items/properties/line_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OutboundMessagePayloadToItemLineType {
-    /// `Wireline`
-    Wireline,
-    /// `Wireless`
-    Wireless,
-    /// `VoWiFi`
-    VoWiFi,
-    /// `VoIP`
-    VoIp,
-    /// `Pre-Paid Wireless`
-    PrePaidWireless,
-    /// The empty string.
-    Empty,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl OutboundMessagePayloadToItemLineType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wireline => "Wireline",
-            Self::Wireless => "Wireless",
-            Self::VoWiFi => "VoWiFi",
-            Self::VoIp => "VoIP",
-            Self::PrePaidWireless => "Pre-Paid Wireless",
-            Self::Empty => "",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for OutboundMessagePayloadToItemLineType {
-    fn from(value: &str) -> Self {
-        match value {
-            "Wireline" => Self::Wireline,
-            "Wireless" => Self::Wireless,
-            "VoWiFi" => Self::VoWiFi,
-            "VoIP" => Self::VoIp,
-            "Pre-Paid Wireless" => Self::PrePaidWireless,
-            "" => Self::Empty,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(OutboundMessagePayloadToItemLineType);
+pub type OutboundMessagePayloadToItemLineType = InboundMessagePayloadCcItemLineType;
 
 /// The delivery status of the message.
 ///
@@ -1430,35 +992,4 @@ crate::codec::string_enum!(OutboundMessagePayloadToItemStatus);
 /// The type of message.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OutboundMessagePayloadType {
-    /// `SMS`
-    Sms,
-    /// `MMS`
-    Mms,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl OutboundMessagePayloadType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "SMS",
-            Self::Mms => "MMS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for OutboundMessagePayloadType {
-    fn from(value: &str) -> Self {
-        match value {
-            "SMS" => Self::Sms,
-            "MMS" => Self::Mms,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(OutboundMessagePayloadType);
+pub type OutboundMessagePayloadType = CreateLongCodeMessageRequestType;

@@ -116,28 +116,6 @@ pub struct ListMessagingProfileMetrics {
     pub meta: Option<PaginationMeta>,
 }
 
-/// List Messaging Profile Phone Numbers Response
-///
-/// Spec: `#/components/responses/ListMessagingProfilePhoneNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ListMessagingProfilePhoneNumbersResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Vec<PhoneNumberWithMessagingSettings>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<PaginationMeta>,
-}
-
-/// List Messaging Profile Short Codes Response
-///
-/// Spec: `#/components/responses/ListMessagingProfileShortCodesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ListMessagingProfileShortCodesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Vec<ShortCode>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<PaginationMeta>,
-}
-
 /// List Messaging Profiles Response
 ///
 /// Spec: `#/components/responses/ListMessagingProfilesResponse/content/application~1json/schema`
@@ -431,42 +409,7 @@ pub struct MessagingProfileResponse {
 /// Determines which webhook format will be used, Telnyx API v1, v2, or a legacy 2010-04-01 format.
 ///
 /// Spec: `#/components/schemas/MessagingProfile/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MessagingProfileWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// `2010-04-01`
-    V20100401,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl MessagingProfileWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::V20100401 => "2010-04-01",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for MessagingProfileWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            "2010-04-01" => Self::V20100401,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(MessagingProfileWebhookApiVersion);
+pub type MessagingProfileWebhookApiVersion = CreateMessagingProfileRequestWebhookApiVersion;
 
 /// Number Pool allows you to send messages from a pool of numbers of different types, assigning
 /// weights to each type. The pool consists of all the long code and toll free numbers
@@ -595,74 +538,12 @@ pub struct UpdateMessagingProfileRequest {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/UpdateMessagingProfileRequest/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateMessagingProfileRequestRecordType {
-    /// `messaging_profile`
-    MessagingProfile,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateMessagingProfileRequestRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MessagingProfile => "messaging_profile",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateMessagingProfileRequestRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "messaging_profile" => Self::MessagingProfile,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateMessagingProfileRequestRecordType);
+pub type UpdateMessagingProfileRequestRecordType = MessagingProfileRecordType;
 
 /// Determines which webhook format will be used, Telnyx API v1, v2, or a legacy 2010-04-01 format.
 ///
 /// Spec: `#/components/schemas/UpdateMessagingProfileRequest/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateMessagingProfileRequestWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// `2010-04-01`
-    V20100401,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateMessagingProfileRequestWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::V20100401 => "2010-04-01",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateMessagingProfileRequestWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            "2010-04-01" => Self::V20100401,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateMessagingProfileRequestWebhookApiVersion);
+pub type UpdateMessagingProfileRequestWebhookApiVersion = CreateMessagingProfileRequestWebhookApiVersion;
 
 /// The URL shortener feature allows automatic replacement of URLs that were generated using
 /// a public URL shortener service. Some examples include bit.do, bit.ly, goo.gl, ht.ly,

@@ -362,10 +362,6 @@ mod rcs_messaging;
 
 pub use self::rcs_messaging::*;
 
-mod regions;
-
-pub use self::regions::*;
-
 mod regulatory_requirements;
 
 pub use self::regulatory_requirements::*;

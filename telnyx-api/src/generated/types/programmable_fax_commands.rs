@@ -8,11 +8,7 @@ use super::*;
 /// Successful response upon accepting cancel fax command
 ///
 /// Spec: `#/components/responses/CancelFaxResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CancelFaxResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<String>,
-}
+pub type CancelFaxResponse = CallControlCommandResult;
 
 /// The ID of the connection used to send the fax.
 ///
@@ -217,11 +213,7 @@ pub type FromModel = String;
 /// Get Fax Response
 ///
 /// Spec: `#/components/responses/GetFaxResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetFaxResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Fax>,
-}
+pub type GetFaxResponse = SendFaxResponse;
 
 /// List Faxes Response
 ///
@@ -295,11 +287,7 @@ crate::codec::string_enum!(Quality);
 /// Refresh Fax Response
 ///
 /// Spec: `#/components/responses/RefreshFaxResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct RefreshFaxResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<String>,
-}
+pub type RefreshFaxResponse = CallControlCommandResult;
 
 /// Send fax request
 ///

@@ -5,10 +5,97 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/components/schemas/AcceptSuggestionsRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AcceptSuggestionsRequest {
+    /// The ID of the address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// Spec: `#/components/responses/ActionSuccessResponse/content/application~1json/schema/properties/data`
+pub type ActionSuccessResponseData = CallControlCommandResult;
+
+/// Spec: `#/components/schemas/ActiveCall/properties/record_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ActiveCallRecordType {
+    /// `call`
+    Call,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ActiveCallRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Call => "call",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ActiveCallRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call" => Self::Call,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ActiveCallRecordType);
+
 /// The locality of the address. For US addresses, this corresponds to the state of the address.
 ///
 /// Spec: `#/components/schemas/administrative_area`
 pub type AdministrativeArea = String;
+
+/// Spec: `#/components/schemas/AdvancedOrderRequest/properties/features/items`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AdvancedOrderRequestFeaturesItem {
+    /// `sms`
+    Sms,
+    /// `mms`
+    Mms,
+    /// `voice`
+    Voice,
+    /// `fax`
+    Fax,
+    /// `emergency`
+    Emergency,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AdvancedOrderRequestFeaturesItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "sms",
+            Self::Mms => "mms",
+            Self::Voice => "voice",
+            Self::Fax => "fax",
+            Self::Emergency => "emergency",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AdvancedOrderRequestFeaturesItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "sms" => Self::Sms,
+            "mms" => Self::Mms,
+            "voice" => Self::Voice,
+            "fax" => Self::Fax,
+            "emergency" => Self::Emergency,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AdvancedOrderRequestFeaturesItem);
 
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
 ///
@@ -77,6 +164,74 @@ impl From<&str> for AnchorsiteOverride {
 }
 
 crate::codec::string_enum!(AnchorsiteOverride);
+
+/// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
+///
+/// Spec: `#/components/schemas/AnswerRequest/properties/record_format`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AnswerRequestRecordFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AnswerRequestRecordFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AnswerRequestRecordFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AnswerRequestRecordFormat);
+
+/// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
+///
+/// Spec: `#/components/schemas/AnswerRequest/properties/record_trim`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AnswerRequestRecordTrim {
+    /// `trim-silence`
+    TrimSilence,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AnswerRequestRecordTrim {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TrimSilence => "trim-silence",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AnswerRequestRecordTrim {
+    fn from(value: &str) -> Self {
+        match value {
+            "trim-silence" => Self::TrimSilence,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AnswerRequestRecordTrim);
 
 /// A user-assigned name to help manage the application.
 ///
@@ -282,6 +437,76 @@ pub struct BucketNotFoundError {
     pub detail: Option<Vec<NotFoundError>>,
 }
 
+/// The operation type. It can be one of the following:
+///
+/// - `bulk_set_public_ips` - set a public IP for each specified SIM card.
+///
+/// Spec: `#/components/schemas/BulkSIMCardAction/properties/action_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BulkSimCardActionActionType {
+    /// `bulk_set_public_ips`
+    BulkSetPublicIps,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl BulkSimCardActionActionType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BulkSetPublicIps => "bulk_set_public_ips",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for BulkSimCardActionActionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "bulk_set_public_ips" => Self::BulkSetPublicIps,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(BulkSimCardActionActionType);
+
+/// An enumeration.
+///
+/// Spec: `#/components/schemas/BundleLimitDirection`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BundleLimitDirection {
+    /// `inbound`
+    Inbound,
+    /// `outbound`
+    Outbound,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl BundleLimitDirection {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for BundleLimitDirection {
+    fn from(value: &str) -> Self {
+        match value {
+            "inbound" => Self::Inbound,
+            "outbound" => Self::Outbound,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(BundleLimitDirection);
+
 /// The business name associated with the address. An address must have either a first last name or a business name.
 ///
 /// Spec: `#/components/schemas/business_name`
@@ -384,120 +609,10 @@ pub struct CallAiGatherEndedPayload {
     pub to: Option<String>,
 }
 
-/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAiGatherEndedPayloadMessageHistoryItem {
-    /// The content of the message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<String>,
-    /// The role of the message sender
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<CallAiGatherEndedPayloadMessageHistoryItemRole>,
-}
-
-/// The role of the message sender
-///
-/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items/properties/role`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherEndedPayloadMessageHistoryItemRole {
-    /// `assistant`
-    Assistant,
-    /// `user`
-    User,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallAiGatherEndedPayloadMessageHistoryItemRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Assistant => "assistant",
-            Self::User => "user",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallAiGatherEndedPayloadMessageHistoryItemRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "assistant" => Self::Assistant,
-            "user" => Self::User,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallAiGatherEndedPayloadMessageHistoryItemRole);
-
-/// Reflects how command ended.
-///
-/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherEndedPayloadStatus {
-    /// `valid`
-    Valid,
-    /// `invalid`
-    Invalid,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallAiGatherEndedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Valid => "valid",
-            Self::Invalid => "invalid",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallAiGatherEndedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "valid" => Self::Valid,
-            "invalid" => Self::Invalid,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallAiGatherEndedPayloadStatus);
-
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallAiGatherEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallAiGatherEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallAiGatherEndedRecordType);
+pub type CallAiGatherEndedRecordType = RecordType;
 
 /// Call AI Gather Message History Updated
 ///
@@ -597,85 +712,17 @@ pub struct CallAiGatherMessageHistoryUpdatedPayload {
 }
 
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem {
-    /// The content of the message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<String>,
-    /// The role of the message sender
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole>,
-}
+pub type CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
 
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items/properties/role`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole {
-    /// `assistant`
-    Assistant,
-    /// `user`
-    User,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Assistant => "assistant",
-            Self::User => "user",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "assistant" => Self::Assistant,
-            "user" => Self::User,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(
-    CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole
-);
+pub type CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole = CallAiGatherEndedPayloadMessageHistoryItemRole;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherMessageHistoryUpdatedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallAiGatherMessageHistoryUpdatedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallAiGatherMessageHistoryUpdatedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallAiGatherMessageHistoryUpdatedRecordType);
+pub type CallAiGatherMessageHistoryUpdatedRecordType = RecordType;
 
 /// Call AI Gather Partial Results
 ///
@@ -774,83 +821,17 @@ pub struct CallAiGatherPartialResultsPayload {
 }
 
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAiGatherPartialResultsPayloadMessageHistoryItem {
-    /// The content of the message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<String>,
-    /// The role of the message sender
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<CallAiGatherPartialResultsPayloadMessageHistoryItemRole>,
-}
+pub type CallAiGatherPartialResultsPayloadMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
 
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items/properties/role`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherPartialResultsPayloadMessageHistoryItemRole {
-    /// `assistant`
-    Assistant,
-    /// `user`
-    User,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallAiGatherPartialResultsPayloadMessageHistoryItemRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Assistant => "assistant",
-            Self::User => "user",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallAiGatherPartialResultsPayloadMessageHistoryItemRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "assistant" => Self::Assistant,
-            "user" => Self::User,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallAiGatherPartialResultsPayloadMessageHistoryItemRole);
+pub type CallAiGatherPartialResultsPayloadMessageHistoryItemRole = CallAiGatherEndedPayloadMessageHistoryItemRole;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherPartialResultsRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallAiGatherPartialResultsRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallAiGatherPartialResultsRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallAiGatherPartialResultsRecordType);
+pub type CallAiGatherPartialResultsRecordType = RecordType;
 
 /// Call Answered
 ///
@@ -990,34 +971,7 @@ crate::codec::string_enum!(CallAnsweredPayloadState);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallAnswered/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAnsweredRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallAnsweredRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallAnsweredRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallAnsweredRecordType);
+pub type CallAnsweredRecordType = RecordType;
 
 /// Call Bridged
 ///
@@ -1110,34 +1064,82 @@ pub struct CallBridgedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallBridged/properties/record_type`
+pub type CallBridgedRecordType = RecordType;
+
+/// Call Control Application Inbound
+///
+/// Spec: `#/components/schemas/CallControlApplicationInbound`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallControlApplicationInbound {
+    /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_limit: Option<i64>,
+    /// When enabled Telnyx will include Shaken/Stir data in the Webhook for new inbound calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shaken_stir_enabled: Option<bool>,
+    /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_subdomain: Option<String>,
+    /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_subdomain_receive_settings: Option<
+        CallControlApplicationInboundSipSubdomainReceiveSettings,
+    >,
+}
+
+/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+///
+/// Spec: `#/components/schemas/CallControlApplicationInbound/properties/sip_subdomain_receive_settings`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallBridgedRecordType {
-    /// `event`
-    Event,
+pub enum CallControlApplicationInboundSipSubdomainReceiveSettings {
+    /// `only_my_connections`
+    OnlyMyConnections,
+    /// `from_anyone`
+    FromAnyone,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl CallBridgedRecordType {
+impl CallControlApplicationInboundSipSubdomainReceiveSettings {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Event => "event",
+            Self::OnlyMyConnections => "only_my_connections",
+            Self::FromAnyone => "from_anyone",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for CallBridgedRecordType {
+impl From<&str> for CallControlApplicationInboundSipSubdomainReceiveSettings {
     fn from(value: &str) -> Self {
         match value {
-            "event" => Self::Event,
+            "only_my_connections" => Self::OnlyMyConnections,
+            "from_anyone" => Self::FromAnyone,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(CallBridgedRecordType);
+crate::codec::string_enum!(CallControlApplicationInboundSipSubdomainReceiveSettings);
+
+/// Call Control Command Response
+///
+/// Spec: `#/components/responses/CallControlCommandResponse/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallControlCommandResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallControlCommandResult>,
+}
+
+/// Call Control Command Result
+///
+/// Spec: `#/components/schemas/CallControlCommandResult`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallControlCommandResult {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+}
 
 /// Call Conversation Ended
 ///
@@ -1296,34 +1298,7 @@ crate::codec::string_enum!(CallConversationEndedPayloadCallingPartyType);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/callConversationEnded/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallConversationEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallConversationEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallConversationEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallConversationEndedRecordType);
+pub type CallConversationEndedRecordType = RecordType;
 
 /// Call Conversation Insights Generated
 ///
@@ -1425,38 +1400,7 @@ pub struct CallConversationInsightsGeneratedPayload {
 /// The type of calling party connection.
 ///
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/calling_party_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallConversationInsightsGeneratedPayloadCallingPartyType {
-    /// `pstn`
-    Pstn,
-    /// `sip`
-    Sip,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallConversationInsightsGeneratedPayloadCallingPartyType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pstn => "pstn",
-            Self::Sip => "sip",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallConversationInsightsGeneratedPayloadCallingPartyType {
-    fn from(value: &str) -> Self {
-        match value {
-            "pstn" => Self::Pstn,
-            "sip" => Self::Sip,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallConversationInsightsGeneratedPayloadCallingPartyType);
+pub type CallConversationInsightsGeneratedPayloadCallingPartyType = CallConversationEndedPayloadCallingPartyType;
 
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1479,34 +1423,7 @@ pub enum CallConversationInsightsGeneratedPayloadResultsItemResult {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallConversationInsightsGeneratedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallConversationInsightsGeneratedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallConversationInsightsGeneratedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallConversationInsightsGeneratedRecordType);
+pub type CallConversationInsightsGeneratedRecordType = RecordType;
 
 /// Call Cost Received Event
 ///
@@ -1571,15 +1488,7 @@ pub struct CallCostMeta {
 }
 
 /// Spec: `#/components/schemas/CallCost/properties/meta/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallCostMetaMeta {
-    /// The number of attempts made to deliver the webhook
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attempt: Option<i64>,
-    /// The URL where webhook was sent
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delivered_to: Option<String>,
-}
+pub type CallCostMetaMeta = CallbackWebhookMeta;
 
 /// Spec: `#/components/schemas/CallCost/properties/payload`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1683,34 +1592,7 @@ crate::codec::string_enum!(CallCostPayloadStatus);
 /// Identifies the type of resource.
 ///
 /// Spec: `#/components/schemas/CallCost/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallCostRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallCostRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallCostRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallCostRecordType);
+pub type CallCostRecordType = RecordType;
 
 /// Call DTMF Received
 ///
@@ -1806,34 +1688,7 @@ pub struct CallDtmfReceivedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallDtmfReceived/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallDtmfReceivedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallDtmfReceivedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallDtmfReceivedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallDtmfReceivedRecordType);
+pub type CallDtmfReceivedRecordType = RecordType;
 
 /// Call Enqueued
 ///
@@ -1929,34 +1784,7 @@ pub struct CallEnqueuedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallEnqueued/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallEnqueuedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallEnqueuedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallEnqueuedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallEnqueuedRecordType);
+pub type CallEnqueuedRecordType = RecordType;
 
 /// Call Fork Started
 ///
@@ -2043,69 +1871,10 @@ pub struct CallForkStartedPayload {
     pub stream_type: Option<CallForkStartedPayloadStreamType>,
 }
 
-/// Type of media streamed. It can be either 'raw' or 'decrypted'.
-///
-/// Spec: `#/components/schemas/CallForkStarted/properties/payload/properties/stream_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallForkStartedPayloadStreamType {
-    /// `decrypted`
-    Decrypted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallForkStartedPayloadStreamType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Decrypted => "decrypted",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallForkStartedPayloadStreamType {
-    fn from(value: &str) -> Self {
-        match value {
-            "decrypted" => Self::Decrypted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallForkStartedPayloadStreamType);
-
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallForkStarted/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallForkStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallForkStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallForkStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallForkStartedRecordType);
+pub type CallForkStartedRecordType = RecordType;
 
 /// Call Fork Stopped
 ///
@@ -2170,91 +1939,17 @@ impl From<&str> for CallForkStoppedEventType {
 crate::codec::string_enum!(CallForkStoppedEventType);
 
 /// Spec: `#/components/schemas/CallForkStopped/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallForkStoppedPayload {
-    /// Unique ID for controlling the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Type of media streamed. It can be either 'raw' or 'decrypted'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream_type: Option<CallForkStoppedPayloadStreamType>,
-}
+pub type CallForkStoppedPayload = CallForkStartedPayload;
 
 /// Type of media streamed. It can be either 'raw' or 'decrypted'.
 ///
 /// Spec: `#/components/schemas/CallForkStopped/properties/payload/properties/stream_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallForkStoppedPayloadStreamType {
-    /// `decrypted`
-    Decrypted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallForkStoppedPayloadStreamType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Decrypted => "decrypted",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallForkStoppedPayloadStreamType {
-    fn from(value: &str) -> Self {
-        match value {
-            "decrypted" => Self::Decrypted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallForkStoppedPayloadStreamType);
+pub type CallForkStoppedPayloadStreamType = CallForkStartedPayloadStreamType;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallForkStopped/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallForkStoppedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallForkStoppedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallForkStoppedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallForkStoppedRecordType);
+pub type CallForkStoppedRecordType = RecordType;
 
 /// The call forwarding settings for a phone number.
 ///
@@ -2457,34 +2152,7 @@ crate::codec::string_enum!(CallGatherEndedPayloadStatus);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallGatherEnded/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallGatherEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallGatherEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallGatherEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallGatherEndedRecordType);
+pub type CallGatherEndedRecordType = RecordType;
 
 /// Call Hangup
 ///
@@ -2788,34 +2456,7 @@ crate::codec::string_enum!(CallHangupPayloadState);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallHangupRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallHangupRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallHangupRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallHangupRecordType);
+pub type CallHangupRecordType = RecordType;
 
 /// Call Initiated
 ///
@@ -3016,34 +2657,7 @@ crate::codec::string_enum!(CallInitiatedPayloadState);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallInitiated/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallInitiatedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallInitiatedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallInitiatedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallInitiatedRecordType);
+pub type CallInitiatedRecordType = RecordType;
 
 /// Call Left Queue
 ///
@@ -3190,34 +2804,7 @@ crate::codec::string_enum!(CallLeftQueuePayloadReason);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallLeftQueue/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallLeftQueueRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallLeftQueueRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallLeftQueueRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallLeftQueueRecordType);
+pub type CallLeftQueueRecordType = RecordType;
 
 /// Call Machine Detection Ended
 ///
@@ -3310,77 +2897,10 @@ pub struct CallMachineDetectionEndedPayload {
     pub to: Option<String>,
 }
 
-/// Answering machine detection result.
-///
-/// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/payload/properties/result`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachineDetectionEndedPayloadResult {
-    /// `human`
-    Human,
-    /// `machine`
-    Machine,
-    /// `not_sure`
-    NotSure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallMachineDetectionEndedPayloadResult {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Human => "human",
-            Self::Machine => "machine",
-            Self::NotSure => "not_sure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallMachineDetectionEndedPayloadResult {
-    fn from(value: &str) -> Self {
-        match value {
-            "human" => Self::Human,
-            "machine" => Self::Machine,
-            "not_sure" => Self::NotSure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallMachineDetectionEndedPayloadResult);
-
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachineDetectionEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallMachineDetectionEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallMachineDetectionEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallMachineDetectionEndedRecordType);
+pub type CallMachineDetectionEndedRecordType = RecordType;
 
 /// Call Machine Greeting Ended
 ///
@@ -3516,34 +3036,7 @@ crate::codec::string_enum!(CallMachineGreetingEndedPayloadResult);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachineGreetingEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallMachineGreetingEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallMachineGreetingEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallMachineGreetingEndedRecordType);
+pub type CallMachineGreetingEndedRecordType = RecordType;
 
 /// Call Machine Premium Detection Ended
 ///
@@ -3695,34 +3188,7 @@ crate::codec::string_enum!(CallMachinePremiumDetectionEndedPayloadResult);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachinePremiumDetectionEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallMachinePremiumDetectionEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallMachinePremiumDetectionEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallMachinePremiumDetectionEndedRecordType);
+pub type CallMachinePremiumDetectionEndedRecordType = RecordType;
 
 /// Call Machine Premium Greeting Ended
 ///
@@ -3858,34 +3324,7 @@ crate::codec::string_enum!(CallMachinePremiumGreetingEndedPayloadResult);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachinePremiumGreetingEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallMachinePremiumGreetingEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallMachinePremiumGreetingEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallMachinePremiumGreetingEndedRecordType);
+pub type CallMachinePremiumGreetingEndedRecordType = RecordType;
 
 /// Call Playback Ended
 ///
@@ -4043,34 +3482,7 @@ crate::codec::string_enum!(CallPlaybackEndedPayloadStatus);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallPlaybackEnded/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallPlaybackEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallPlaybackEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallPlaybackEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallPlaybackEndedRecordType);
+pub type CallPlaybackEndedRecordType = RecordType;
 
 /// Call Playback Started
 ///
@@ -4166,34 +3578,7 @@ pub struct CallPlaybackStartedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallPlaybackStarted/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallPlaybackStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallPlaybackStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallPlaybackStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallPlaybackStartedRecordType);
+pub type CallPlaybackStartedRecordType = RecordType;
 
 /// The call recording settings for a phone number.
 ///
@@ -4349,106 +3734,17 @@ crate::codec::string_enum!(CallRecordingErrorPayloadReason);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/callRecordingError/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingErrorRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRecordingErrorRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRecordingErrorRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRecordingErrorRecordType);
+pub type CallRecordingErrorRecordType = RecordType;
 
 /// When using 'dual' channels, final audio file will be stereo recorded with the first leg on channel A, and the rest on channel B.
 ///
 /// Spec: `#/components/schemas/CallRecording/properties/inbound_call_recording_channels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingInboundCallRecordingChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRecordingInboundCallRecordingChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRecordingInboundCallRecordingChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRecordingInboundCallRecordingChannels);
+pub type CallRecordingInboundCallRecordingChannels = TexmlRecordingChannels;
 
 /// The audio file format for calls being recorded.
 ///
 /// Spec: `#/components/schemas/CallRecording/properties/inbound_call_recording_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingInboundCallRecordingFormat {
-    /// `wav`
-    Wav,
-    /// `mp3`
-    Mp3,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRecordingInboundCallRecordingFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRecordingInboundCallRecordingFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRecordingInboundCallRecordingFormat);
+pub type CallRecordingInboundCallRecordingFormat = AnswerRequestRecordFormat;
 
 /// Call Recording Saved
 ///
@@ -4547,38 +3843,7 @@ pub struct CallRecordingSavedPayload {
 /// Whether recording was recorded in `single` or `dual` channel.
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/channels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingSavedPayloadChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRecordingSavedPayloadChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRecordingSavedPayloadChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRecordingSavedPayloadChannels);
+pub type CallRecordingSavedPayloadChannels = TexmlRecordingChannels;
 
 /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
 ///
@@ -4604,55 +3869,12 @@ pub struct CallRecordingSavedPayloadPublicRecordingUrls {
 /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/recording_urls`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallRecordingSavedPayloadRecordingUrls {
-    /// Recording URL in requested `mp3` format.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub mp3: Option<Option<String>>,
-    /// Recording URL in requested `wav` format.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub wav: Option<Option<String>>,
-}
+pub type CallRecordingSavedPayloadRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingSavedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRecordingSavedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRecordingSavedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRecordingSavedRecordType);
+pub type CallRecordingSavedRecordType = RecordType;
 
 /// Call Recording Transcription Saved
 ///
@@ -4756,102 +3978,17 @@ pub struct CallRecordingTranscriptionSavedPayload {
 /// The type of calling party connection.
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/calling_party_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingTranscriptionSavedPayloadCallingPartyType {
-    /// `pstn`
-    Pstn,
-    /// `sip`
-    Sip,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRecordingTranscriptionSavedPayloadCallingPartyType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pstn => "pstn",
-            Self::Sip => "sip",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRecordingTranscriptionSavedPayloadCallingPartyType {
-    fn from(value: &str) -> Self {
-        match value {
-            "pstn" => Self::Pstn,
-            "sip" => Self::Sip,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRecordingTranscriptionSavedPayloadCallingPartyType);
+pub type CallRecordingTranscriptionSavedPayloadCallingPartyType = CallConversationEndedPayloadCallingPartyType;
 
 /// The transcription status.
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingTranscriptionSavedPayloadStatus {
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRecordingTranscriptionSavedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRecordingTranscriptionSavedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRecordingTranscriptionSavedPayloadStatus);
+pub type CallRecordingTranscriptionSavedPayloadStatus = RecordingResponseDataStatus;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingTranscriptionSavedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRecordingTranscriptionSavedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRecordingTranscriptionSavedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRecordingTranscriptionSavedRecordType);
+pub type CallRecordingTranscriptionSavedRecordType = RecordType;
 
 /// Spec: `#/components/schemas/CallReferCompleted`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -4945,34 +4082,7 @@ pub struct CallReferCompletedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallReferCompleted/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallReferCompletedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallReferCompletedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallReferCompletedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallReferCompletedRecordType);
+pub type CallReferCompletedRecordType = RecordType;
 
 /// Spec: `#/components/schemas/CallReferFailed`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -5035,65 +4145,12 @@ impl From<&str> for CallReferFailedEventType {
 crate::codec::string_enum!(CallReferFailedEventType);
 
 /// Spec: `#/components/schemas/CallReferFailed/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallReferFailedPayload {
-    /// Unique ID for controlling the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// SIP NOTIFY event status for tracking the REFER attempt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_notify_response: Option<i64>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
+pub type CallReferFailedPayload = CallReferCompletedPayload;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallReferFailed/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallReferFailedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallReferFailedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallReferFailedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallReferFailedRecordType);
+pub type CallReferFailedRecordType = RecordType;
 
 /// Call Refer Started
 ///
@@ -5158,65 +4215,110 @@ impl From<&str> for CallReferStartedEventType {
 crate::codec::string_enum!(CallReferStartedEventType);
 
 /// Spec: `#/components/schemas/CallReferStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallReferStartedPayload {
-    /// Unique ID for controlling the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// SIP NOTIFY event status for tracking the REFER attempt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_notify_response: Option<i64>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
+pub type CallReferStartedPayload = CallReferCompletedPayload;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallReferStarted/properties/record_type`
+pub type CallReferStartedRecordType = RecordType;
+
+/// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
+///
+/// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/beep_enabled`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallReferStartedRecordType {
-    /// `event`
-    Event,
+pub enum CallRequestConferenceConfigBeepEnabled {
+    /// `always`
+    Always,
+    /// `never`
+    Never,
+    /// `on_enter`
+    OnEnter,
+    /// `on_exit`
+    OnExit,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl CallReferStartedRecordType {
+impl CallRequestConferenceConfigBeepEnabled {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Event => "event",
+            Self::Always => "always",
+            Self::Never => "never",
+            Self::OnEnter => "on_enter",
+            Self::OnExit => "on_exit",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for CallReferStartedRecordType {
+impl From<&str> for CallRequestConferenceConfigBeepEnabled {
     fn from(value: &str) -> Self {
         match value {
-            "event" => Self::Event,
+            "always" => Self::Always,
+            "never" => Self::Never,
+            "on_enter" => Self::OnEnter,
+            "on_exit" => Self::OnExit,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(CallReferStartedRecordType);
+crate::codec::string_enum!(CallRequestConferenceConfigBeepEnabled);
+
+/// Sets the joining participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
+///
+/// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRequestConferenceConfigSupervisorRole {
+    /// `barge`
+    Barge,
+    /// `monitor`
+    Monitor,
+    /// `none`
+    None,
+    /// `whisper`
+    Whisper,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRequestConferenceConfigSupervisorRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Barge => "barge",
+            Self::Monitor => "monitor",
+            Self::None => "none",
+            Self::Whisper => "whisper",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRequestConferenceConfigSupervisorRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "barge" => Self::Barge,
+            "monitor" => Self::Monitor,
+            "none" => Self::None,
+            "whisper" => Self::Whisper,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRequestConferenceConfigSupervisorRole);
+
+/// The DID or SIP URI to dial out to. Multiple DID or SIP URIs can be provided using an array of strings
+///
+/// Spec: `#/components/schemas/CallRequest/properties/to`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum CallRequestTo {
+    String(String),
+    StringList(Vec<String>),
+}
 
 /// Siprec Failed
 ///
@@ -5306,34 +4408,7 @@ pub struct CallSiprecFailedPayload {
 /// Identifies the resource.
 ///
 /// Spec: `#/components/schemas/CallSiprecFailed/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSiprecFailedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallSiprecFailedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallSiprecFailedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallSiprecFailedRecordType);
+pub type CallSiprecFailedRecordType = RecordType;
 
 /// Siprec Started
 ///
@@ -5420,34 +4495,7 @@ pub struct CallSiprecStartedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallSiprecStarted/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSiprecStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallSiprecStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallSiprecStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallSiprecStartedRecordType);
+pub type CallSiprecStartedRecordType = RecordType;
 
 /// Siprec Stopped
 ///
@@ -5537,34 +4585,7 @@ pub struct CallSiprecStoppedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallSiprecStopped/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSiprecStoppedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallSiprecStoppedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallSiprecStoppedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallSiprecStoppedRecordType);
+pub type CallSiprecStoppedRecordType = RecordType;
 
 /// Call Speak Ended
 ///
@@ -5694,34 +4715,7 @@ crate::codec::string_enum!(CallSpeakEndedPayloadStatus);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallSpeakEnded/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSpeakEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallSpeakEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallSpeakEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallSpeakEndedRecordType);
+pub type CallSpeakEndedRecordType = RecordType;
 
 /// Call Speak Started
 ///
@@ -5786,56 +4780,12 @@ impl From<&str> for CallSpeakStartedEventType {
 crate::codec::string_enum!(CallSpeakStartedEventType);
 
 /// Spec: `#/components/schemas/CallSpeakStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallSpeakStartedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-}
+pub type CallSpeakStartedPayload = CallSiprecStartedPayload;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallSpeakStarted/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSpeakStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallSpeakStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallSpeakStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallSpeakStartedRecordType);
+pub type CallSpeakStartedRecordType = RecordType;
 
 /// Streaming Failed
 ///
@@ -5947,42 +4897,7 @@ pub struct CallStreamingFailedPayloadStreamParams {
 /// Specifies which track should be streamed.
 ///
 /// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params/properties/track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallStreamingFailedPayloadStreamParamsTrack {
-    /// `inbound_track`
-    InboundTrack,
-    /// `outbound_track`
-    OutboundTrack,
-    /// `both_tracks`
-    BothTracks,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallStreamingFailedPayloadStreamParamsTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InboundTrack => "inbound_track",
-            Self::OutboundTrack => "outbound_track",
-            Self::BothTracks => "both_tracks",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallStreamingFailedPayloadStreamParamsTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound_track" => Self::InboundTrack,
-            "outbound_track" => Self::OutboundTrack,
-            "both_tracks" => Self::BothTracks,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallStreamingFailedPayloadStreamParamsTrack);
+pub type CallStreamingFailedPayloadStreamParamsTrack = StreamTrack;
 
 /// The type of stream connection the stream is performing.
 ///
@@ -6023,34 +4938,7 @@ crate::codec::string_enum!(CallStreamingFailedPayloadStreamType);
 /// Identifies the resource.
 ///
 /// Spec: `#/components/schemas/CallStreamingFailed/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallStreamingFailedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallStreamingFailedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallStreamingFailedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallStreamingFailedRecordType);
+pub type CallStreamingFailedRecordType = RecordType;
 
 /// Streaming Started
 ///
@@ -6140,34 +5028,7 @@ pub struct CallStreamingStartedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallStreamingStarted/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallStreamingStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallStreamingStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallStreamingStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallStreamingStartedRecordType);
+pub type CallStreamingStartedRecordType = RecordType;
 
 /// Streaming Stopped
 ///
@@ -6232,59 +5093,12 @@ impl From<&str> for CallStreamingStoppedEventType {
 crate::codec::string_enum!(CallStreamingStoppedEventType);
 
 /// Spec: `#/components/schemas/CallStreamingStopped/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallStreamingStoppedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Destination WebSocket address where the stream is going to be delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream_url: Option<String>,
-}
+pub type CallStreamingStoppedPayload = CallStreamingStartedPayload;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallStreamingStopped/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallStreamingStoppedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallStreamingStoppedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallStreamingStoppedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallStreamingStoppedRecordType);
+pub type CallStreamingStoppedRecordType = RecordType;
 
 /// Spec: `#/components/schemas/CallbackWebhookMeta`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -6350,6 +5164,81 @@ pub struct CampaignStatusUpdateEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_t_mobile_registered: Option<bool>,
 }
+
+/// Spec: `#/components/responses/CancelPortingOrderResponse/content/application~1json/schema/properties/meta`
+pub type CancelPortingOrderResponseMeta = ShowPortingOrderMeta;
+
+/// Spec: `#/components/schemas/CdrUsageReportResponse/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CdrUsageReportResponseStatus {
+    /// `PENDING`
+    Pending,
+    /// `COMPLETE`
+    Complete,
+    /// `FAILED`
+    Failed,
+    /// `EXPIRED`
+    Expired,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CdrUsageReportResponseStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Complete => "COMPLETE",
+            Self::Failed => "FAILED",
+            Self::Expired => "EXPIRED",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CdrUsageReportResponseStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "PENDING" => Self::Pending,
+            "COMPLETE" => Self::Complete,
+            "FAILED" => Self::Failed,
+            "EXPIRED" => Self::Expired,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CdrUsageReportResponseStatus);
+
+/// Spec: `#/components/schemas/ChatCompletionToolParam/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ChatCompletionToolParamType {
+    /// `function`
+    Function,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ChatCompletionToolParamType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Function => "function",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ChatCompletionToolParamType {
+    fn from(value: &str) -> Self {
+        match value {
+            "function" => Self::Function,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ChatCompletionToolParamType);
 
 /// CheckAvailabilityTool
 ///
@@ -6451,6 +5340,50 @@ pub struct CnamListing {
     pub cnam_listing_enabled: Option<bool>,
 }
 
+/// Spec: `#/components/schemas/Comment/properties/comment_record_type`
+pub type CommentResponseDataCommentRecordType = CommentCommentRecordType;
+
+/// Spec: `#/components/schemas/Comment/properties/commenter_type`
+pub type CommentResponseDataCommenterType = CommentCommenterType;
+
+/// Spec: `#/components/schemas/CompleteOTAUpdate/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CompleteOtaUpdateStatus {
+    /// `in-progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CompleteOtaUpdateStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InProgress => "in-progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CompleteOtaUpdateStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "in-progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CompleteOtaUpdateStatus);
+
 /// Conference Created
 ///
 /// Spec: `#/components/schemas/ConferenceCreated`
@@ -6539,34 +5472,7 @@ pub struct ConferenceCreatedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceCreated/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceCreatedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceCreatedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceCreatedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceCreatedRecordType);
+pub type ConferenceCreatedRecordType = RecordType;
 
 /// Conference Ended
 ///
@@ -6699,34 +5605,7 @@ crate::codec::string_enum!(ConferenceEndedPayloadReason);
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceEnded/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceEndedRecordType);
+pub type ConferenceEndedRecordType = RecordType;
 
 /// Conference Floor Changed
 ///
@@ -6779,62 +5658,12 @@ impl From<&str> for ConferenceFloorChangedEventEventType {
 crate::codec::string_enum!(ConferenceFloorChangedEventEventType);
 
 /// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceFloorChangedEventPayload {
-    /// Call Control ID of the new speaker.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// Call Leg ID of the new speaker.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// Call Session ID of the new speaker.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Conference ID that had a speaker change event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-}
+pub type ConferenceFloorChangedEventPayload = ConferenceCreatedPayload;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceFloorChangedEventRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceFloorChangedEventRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceFloorChangedEventRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceFloorChangedEventRecordType);
+pub type ConferenceFloorChangedEventRecordType = RecordType;
 
 /// Conference Participant Joined
 ///
@@ -6924,34 +5753,7 @@ pub struct ConferenceParticipantJoinedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantJoinedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceParticipantJoinedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceParticipantJoinedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceParticipantJoinedRecordType);
+pub type ConferenceParticipantJoinedRecordType = RecordType;
 
 /// Conference Participant Left
 ///
@@ -7016,59 +5818,12 @@ impl From<&str> for ConferenceParticipantLeftEventType {
 crate::codec::string_enum!(ConferenceParticipantLeftEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantLeftPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Conference ID that the participant joined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-}
+pub type ConferenceParticipantLeftPayload = ConferenceParticipantJoinedPayload;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantLeftRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceParticipantLeftRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceParticipantLeftRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceParticipantLeftRecordType);
+pub type ConferenceParticipantLeftRecordType = RecordType;
 
 /// Conference Participant Playback Ended
 ///
@@ -7171,34 +5926,7 @@ pub struct ConferenceParticipantPlaybackEndedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantPlaybackEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceParticipantPlaybackEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceParticipantPlaybackEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceParticipantPlaybackEndedRecordType);
+pub type ConferenceParticipantPlaybackEndedRecordType = RecordType;
 
 /// Conference Participant Playback Started
 ///
@@ -7264,71 +5992,12 @@ impl From<&str> for ConferenceParticipantPlaybackStartedEventType {
 crate::codec::string_enum!(ConferenceParticipantPlaybackStartedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantPlaybackStartedPayload {
-    /// Participant's call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// ID of the conference the text was spoken in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ID that is unique to the call session that started the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creator_call_session_id: Option<String>,
-    /// The name of the audio media file being played back, if media_name has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_name: Option<String>,
-    /// The audio URL being played back, if audio_url has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_url: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-}
+pub type ConferenceParticipantPlaybackStartedPayload = ConferenceParticipantPlaybackEndedPayload;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantPlaybackStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceParticipantPlaybackStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceParticipantPlaybackStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceParticipantPlaybackStartedRecordType);
+pub type ConferenceParticipantPlaybackStartedRecordType = RecordType;
 
 /// Conference Participant Speak Ended
 ///
@@ -7421,34 +6090,7 @@ pub struct ConferenceParticipantSpeakEndedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantSpeakEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceParticipantSpeakEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceParticipantSpeakEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceParticipantSpeakEndedRecordType);
+pub type ConferenceParticipantSpeakEndedRecordType = RecordType;
 
 /// Conference Participant Speak Started
 ///
@@ -7514,65 +6156,12 @@ impl From<&str> for ConferenceParticipantSpeakStartedEventType {
 crate::codec::string_enum!(ConferenceParticipantSpeakStartedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantSpeakStartedPayload {
-    /// Participant's call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// ID of the conference the text was spoken in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ID that is unique to the call session that started the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creator_call_session_id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-}
+pub type ConferenceParticipantSpeakStartedPayload = ConferenceParticipantSpeakEndedPayload;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantSpeakStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceParticipantSpeakStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceParticipantSpeakStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceParticipantSpeakStartedRecordType);
+pub type ConferenceParticipantSpeakStartedRecordType = RecordType;
 
 /// Conference Playback Ended
 ///
@@ -7659,34 +6248,7 @@ pub struct ConferencePlaybackEndedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferencePlaybackEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferencePlaybackEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferencePlaybackEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferencePlaybackEndedRecordType);
+pub type ConferencePlaybackEndedRecordType = RecordType;
 
 /// Conference Playback Started
 ///
@@ -7748,59 +6310,12 @@ impl From<&str> for ConferencePlaybackStartedEventType {
 crate::codec::string_enum!(ConferencePlaybackStartedEventType);
 
 /// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferencePlaybackStartedPayload {
-    /// ID of the conference the text was spoken in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ID that is unique to the call session that started the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creator_call_session_id: Option<String>,
-    /// The name of the audio media file being played back, if media_name has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_name: Option<String>,
-    /// The audio URL being played back, if audio_url has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_url: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-}
+pub type ConferencePlaybackStartedPayload = ConferencePlaybackEndedPayload;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferencePlaybackStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferencePlaybackStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferencePlaybackStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferencePlaybackStartedRecordType);
+pub type ConferencePlaybackStartedRecordType = RecordType;
 
 /// Conference Recording Saved
 ///
@@ -7907,148 +6422,27 @@ pub struct ConferenceRecordingSavedPayload {
 /// Whether recording was recorded in `single` or `dual` channel.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/channels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceRecordingSavedPayloadChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceRecordingSavedPayloadChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceRecordingSavedPayloadChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceRecordingSavedPayloadChannels);
+pub type ConferenceRecordingSavedPayloadChannels = TexmlRecordingChannels;
 
 /// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceRecordingSavedPayloadFormat {
-    /// `wav`
-    Wav,
-    /// `mp3`
-    Mp3,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceRecordingSavedPayloadFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceRecordingSavedPayloadFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceRecordingSavedPayloadFormat);
+pub type ConferenceRecordingSavedPayloadFormat = AnswerRequestRecordFormat;
 
 /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/public_recording_urls`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceRecordingSavedPayloadPublicRecordingUrls {
-    /// Recording URL in requested `mp3` format.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub mp3: Option<Option<String>>,
-    /// Recording URL in requested `wav` format.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub wav: Option<Option<String>>,
-}
+pub type ConferenceRecordingSavedPayloadPublicRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
 
 /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/recording_urls`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceRecordingSavedPayloadRecordingUrls {
-    /// Recording URL in requested `mp3` format.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub mp3: Option<Option<String>>,
-    /// Recording URL in requested `wav` format.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub wav: Option<Option<String>>,
-}
+pub type ConferenceRecordingSavedPayloadRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceRecordingSavedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceRecordingSavedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceRecordingSavedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceRecordingSavedRecordType);
+pub type ConferenceRecordingSavedRecordType = RecordType;
 
 /// Conference Speak Ended
 ///
@@ -8129,34 +6523,187 @@ pub struct ConferenceSpeakEndedPayload {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/record_type`
+pub type ConferenceSpeakEndedRecordType = RecordType;
+
+/// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
+///
+/// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/language`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceSpeakEndedRecordType {
-    /// `event`
-    Event,
+pub enum ConferenceSpeakRequestLanguage {
+    /// `arb`
+    Arb,
+    /// `cmn-CN`
+    CmnCn,
+    /// `cy-GB`
+    CyGb,
+    /// `da-DK`
+    DaDk,
+    /// `de-DE`
+    DeDe,
+    /// `en-AU`
+    EnAu,
+    /// `en-GB`
+    EnGb,
+    /// `en-GB-WLS`
+    EnGbWls,
+    /// `en-IN`
+    EnIn,
+    /// `en-US`
+    EnUs,
+    /// `es-ES`
+    EsEs,
+    /// `es-MX`
+    EsMx,
+    /// `es-US`
+    EsUs,
+    /// `fr-CA`
+    FrCa,
+    /// `fr-FR`
+    FrFr,
+    /// `hi-IN`
+    HiIn,
+    /// `is-IS`
+    IsIs,
+    /// `it-IT`
+    ItIt,
+    /// `ja-JP`
+    JaJp,
+    /// `ko-KR`
+    KoKr,
+    /// `nb-NO`
+    NbNo,
+    /// `nl-NL`
+    NlNl,
+    /// `pl-PL`
+    PlPl,
+    /// `pt-BR`
+    PtBr,
+    /// `pt-PT`
+    PtPt,
+    /// `ro-RO`
+    RoRo,
+    /// `ru-RU`
+    RuRu,
+    /// `sv-SE`
+    SvSe,
+    /// `tr-TR`
+    TrTr,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl ConferenceSpeakEndedRecordType {
+impl ConferenceSpeakRequestLanguage {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Event => "event",
+            Self::Arb => "arb",
+            Self::CmnCn => "cmn-CN",
+            Self::CyGb => "cy-GB",
+            Self::DaDk => "da-DK",
+            Self::DeDe => "de-DE",
+            Self::EnAu => "en-AU",
+            Self::EnGb => "en-GB",
+            Self::EnGbWls => "en-GB-WLS",
+            Self::EnIn => "en-IN",
+            Self::EnUs => "en-US",
+            Self::EsEs => "es-ES",
+            Self::EsMx => "es-MX",
+            Self::EsUs => "es-US",
+            Self::FrCa => "fr-CA",
+            Self::FrFr => "fr-FR",
+            Self::HiIn => "hi-IN",
+            Self::IsIs => "is-IS",
+            Self::ItIt => "it-IT",
+            Self::JaJp => "ja-JP",
+            Self::KoKr => "ko-KR",
+            Self::NbNo => "nb-NO",
+            Self::NlNl => "nl-NL",
+            Self::PlPl => "pl-PL",
+            Self::PtBr => "pt-BR",
+            Self::PtPt => "pt-PT",
+            Self::RoRo => "ro-RO",
+            Self::RuRu => "ru-RU",
+            Self::SvSe => "sv-SE",
+            Self::TrTr => "tr-TR",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for ConferenceSpeakEndedRecordType {
+impl From<&str> for ConferenceSpeakRequestLanguage {
     fn from(value: &str) -> Self {
         match value {
-            "event" => Self::Event,
+            "arb" => Self::Arb,
+            "cmn-CN" => Self::CmnCn,
+            "cy-GB" => Self::CyGb,
+            "da-DK" => Self::DaDk,
+            "de-DE" => Self::DeDe,
+            "en-AU" => Self::EnAu,
+            "en-GB" => Self::EnGb,
+            "en-GB-WLS" => Self::EnGbWls,
+            "en-IN" => Self::EnIn,
+            "en-US" => Self::EnUs,
+            "es-ES" => Self::EsEs,
+            "es-MX" => Self::EsMx,
+            "es-US" => Self::EsUs,
+            "fr-CA" => Self::FrCa,
+            "fr-FR" => Self::FrFr,
+            "hi-IN" => Self::HiIn,
+            "is-IS" => Self::IsIs,
+            "it-IT" => Self::ItIt,
+            "ja-JP" => Self::JaJp,
+            "ko-KR" => Self::KoKr,
+            "nb-NO" => Self::NbNo,
+            "nl-NL" => Self::NlNl,
+            "pl-PL" => Self::PlPl,
+            "pt-BR" => Self::PtBr,
+            "pt-PT" => Self::PtPt,
+            "ro-RO" => Self::RoRo,
+            "ru-RU" => Self::RuRu,
+            "sv-SE" => Self::SvSe,
+            "tr-TR" => Self::TrTr,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(ConferenceSpeakEndedRecordType);
+crate::codec::string_enum!(ConferenceSpeakRequestLanguage);
+
+/// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
+///
+/// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/payload_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceSpeakRequestPayloadType {
+    /// `text`
+    Text,
+    /// `ssml`
+    Ssml,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceSpeakRequestPayloadType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Text => "text",
+            Self::Ssml => "ssml",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceSpeakRequestPayloadType {
+    fn from(value: &str) -> Self {
+        match value {
+            "text" => Self::Text,
+            "ssml" => Self::Ssml,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceSpeakRequestPayloadType);
 
 /// Conference Speak Started
 ///
@@ -8218,53 +6765,15 @@ impl From<&str> for ConferenceSpeakStartedEventType {
 crate::codec::string_enum!(ConferenceSpeakStartedEventType);
 
 /// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceSpeakStartedPayload {
-    /// ID of the conference the text was spoken in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ID that is unique to the call session that started the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creator_call_session_id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-}
+pub type ConferenceSpeakStartedPayload = ConferenceSpeakEndedPayload;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceSpeakStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
+pub type ConferenceSpeakStartedRecordType = RecordType;
 
-impl ConferenceSpeakStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceSpeakStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceSpeakStartedRecordType);
+/// Spec: `#/components/responses/ConfirmPortingOrderResponse/content/application~1json/schema/properties/meta`
+pub type ConfirmPortingOrderResponseMeta = ShowPortingOrderMeta;
 
 /// Specifies whether the connection can be used.
 ///
@@ -8338,6 +6847,17 @@ impl From<&str> for ConnectionRtcpSettingsPort {
 
 crate::codec::string_enum!(ConnectionRtcpSettingsPort);
 
+/// Represents the amount of data consumed.
+///
+/// Spec: `#/components/schemas/ConsumedData`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConsumedData {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
 /// The two-character (ISO 3166-1 alpha-2) country code of the address.
 ///
 /// Spec: `#/components/schemas/country_code`
@@ -8365,10 +6885,398 @@ impl CreateDocumentBodyMultipart {
     }
 }
 
+/// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/outbound`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateExternalConnectionRequestOutbound {
+    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_limit: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
+}
+
+/// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
+///
+/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/ani_number_format`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateInboundIpRequestAniNumberFormat {
+    /// `+E.164`
+    PlusE164,
+    /// `E.164`
+    E164,
+    /// `+E.164-national`
+    PlusE164National,
+    /// `E.164-national`
+    E164National,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateInboundIpRequestAniNumberFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PlusE164 => "+E.164",
+            Self::E164 => "E.164",
+            Self::PlusE164National => "+E.164-national",
+            Self::E164National => "E.164-national",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateInboundIpRequestAniNumberFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "+E.164" => Self::PlusE164,
+            "E.164" => Self::E164,
+            "+E.164-national" => Self::PlusE164National,
+            "E.164-national" => Self::E164National,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateInboundIpRequestAniNumberFormat);
+
+/// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
+///
+/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/default_routing_method`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateInboundIpRequestDefaultRoutingMethod {
+    /// `sequential`
+    Sequential,
+    /// `round-robin`
+    RoundRobin,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateInboundIpRequestDefaultRoutingMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sequential => "sequential",
+            Self::RoundRobin => "round-robin",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateInboundIpRequestDefaultRoutingMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "sequential" => Self::Sequential,
+            "round-robin" => Self::RoundRobin,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateInboundIpRequestDefaultRoutingMethod);
+
+/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/dnis_number_format`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateInboundIpRequestDnisNumberFormat {
+    /// `+e164`
+    PlusE164,
+    /// `e164`
+    E164,
+    /// `national`
+    National,
+    /// `sip_username`
+    SipUsername,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateInboundIpRequestDnisNumberFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PlusE164 => "+e164",
+            Self::E164 => "e164",
+            Self::National => "national",
+            Self::SipUsername => "sip_username",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateInboundIpRequestDnisNumberFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "+e164" => Self::PlusE164,
+            "e164" => Self::E164,
+            "national" => Self::National,
+            "sip_username" => Self::SipUsername,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateInboundIpRequestDnisNumberFormat);
+
+/// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
+///
+/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/sip_region`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateInboundIpRequestSipRegion {
+    /// `US`
+    Us,
+    /// `Europe`
+    Europe,
+    /// `Australia`
+    Australia,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateInboundIpRequestSipRegion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Us => "US",
+            Self::Europe => "Europe",
+            Self::Australia => "Australia",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateInboundIpRequestSipRegion {
+    fn from(value: &str) -> Self {
+        match value {
+            "US" => Self::Us,
+            "Europe" => Self::Europe,
+            "Australia" => Self::Australia,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateInboundIpRequestSipRegion);
+
+/// The protocol for sending the message, either SMS or MMS.
+///
+/// Spec: `#/components/schemas/CreateLongCodeMessageRequest/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateLongCodeMessageRequestType {
+    /// `SMS`
+    Sms,
+    /// `MMS`
+    Mms,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateLongCodeMessageRequestType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "SMS",
+            Self::Mms => "MMS",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateLongCodeMessageRequestType {
+    fn from(value: &str) -> Self {
+        match value {
+            "SMS" => Self::Sms,
+            "MMS" => Self::Mms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateLongCodeMessageRequestType);
+
+/// The status of the order.
+///
+/// Spec: `#/components/schemas/CreateNumberBlockOrderRequest/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateNumberBlockOrderRequestStatus {
+    /// `pending`
+    Pending,
+    /// `success`
+    Success,
+    /// `failure`
+    Failure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateNumberBlockOrderRequestStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateNumberBlockOrderRequestStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateNumberBlockOrderRequestStatus);
+
+/// Spec: `#/components/schemas/CreatePortingOrderComment`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreatePortingOrderComment {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// Spec: `#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/action`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateRequirementGroupBodyAction {
+    /// `ordering`
+    Ordering,
+    /// `porting`
+    Porting,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateRequirementGroupBodyAction {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ordering => "ordering",
+            Self::Porting => "porting",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateRequirementGroupBodyAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "ordering" => Self::Ordering,
+            "porting" => Self::Porting,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateRequirementGroupBodyAction);
+
+/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+///
+/// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
+pub type CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
+
 /// ISO 8601 formatted date-time indicating when the resource was created.
 ///
 /// Spec: `#/components/schemas/CreatedAt`
 pub type CreatedAt = String;
+
+/// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
+///
+/// Spec: `#/components/schemas/CredentialOutbound/properties/ani_override_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CredentialOutboundAniOverrideType {
+    /// `always`
+    Always,
+    /// `normal`
+    Normal,
+    /// `emergency`
+    Emergency,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CredentialOutboundAniOverrideType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Always => "always",
+            Self::Normal => "normal",
+            Self::Emergency => "emergency",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CredentialOutboundAniOverrideType {
+    fn from(value: &str) -> Self {
+        match value {
+            "always" => Self::Always,
+            "normal" => Self::Normal,
+            "emergency" => Self::Emergency,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CredentialOutboundAniOverrideType);
+
+/// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite.
+///
+/// By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
+///
+/// Spec: `#/components/schemas/CredentialOutbound/properties/t38_reinvite_source`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CredentialOutboundT38ReinviteSource {
+    /// `telnyx`
+    Telnyx,
+    /// `customer`
+    Customer,
+    /// `disabled`
+    Disabled,
+    /// `passthru`
+    Passthru,
+    /// `caller-passthru`
+    CallerPassthru,
+    /// `callee-passthru`
+    CalleePassthru,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CredentialOutboundT38ReinviteSource {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Telnyx => "telnyx",
+            Self::Customer => "customer",
+            Self::Disabled => "disabled",
+            Self::Passthru => "passthru",
+            Self::CallerPassthru => "caller-passthru",
+            Self::CalleePassthru => "callee-passthru",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CredentialOutboundT38ReinviteSource {
+    fn from(value: &str) -> Self {
+        match value {
+            "telnyx" => Self::Telnyx,
+            "customer" => Self::Customer,
+            "disabled" => Self::Disabled,
+            "passthru" => Self::Passthru,
+            "caller-passthru" => Self::CallerPassthru,
+            "callee-passthru" => Self::CalleePassthru,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CredentialOutboundT38ReinviteSource);
 
 /// Spec: `#/components/schemas/Cursor`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -8478,74 +7386,12 @@ pub struct CustomerServiceRecordStatusChangedEventPayload {
 /// The status of the customer service record
 ///
 /// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/payload/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CustomerServiceRecordStatusChangedEventPayloadStatus {
-    /// `pending`
-    Pending,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CustomerServiceRecordStatusChangedEventPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CustomerServiceRecordStatusChangedEventPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CustomerServiceRecordStatusChangedEventPayloadStatus);
+pub type CustomerServiceRecordStatusChangedEventPayloadStatus = CustomerServiceRecordStatus;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CustomerServiceRecordStatusChangedEventRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CustomerServiceRecordStatusChangedEventRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CustomerServiceRecordStatusChangedEventRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CustomerServiceRecordStatusChangedEventRecordType);
+pub type CustomerServiceRecordStatusChangedEventRecordType = RecordType;
 
 /// Spec: `#/components/schemas/DeleteObjectsResponse`
 pub type DeleteObjectsResponse = serde_json::Map<String, serde_json::Value>;
@@ -8751,6 +7597,46 @@ impl From<&str> for DtmfType {
 
 crate::codec::string_enum!(DtmfType);
 
+/// Status of dynamic emergency address
+///
+/// Spec: `#/components/schemas/DynamicEmergencyAddress/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DynamicEmergencyAddressStatus {
+    /// `pending`
+    Pending,
+    /// `activated`
+    Activated,
+    /// `rejected`
+    Rejected,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DynamicEmergencyAddressStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Activated => "activated",
+            Self::Rejected => "rejected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DynamicEmergencyAddressStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "activated" => Self::Activated,
+            "rejected" => Self::Rejected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DynamicEmergencyAddressStatus);
+
 /// ElevenLabs Voice Settings
 ///
 /// Spec: `#/components/schemas/ElevenLabsVoiceSettings`
@@ -8759,6 +7645,13 @@ pub struct ElevenLabsVoiceSettings {
     /// The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your ElevenLabs API key. Warning: Free plans are unlikely to work with this integration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_ref: Option<String>,
+}
+
+/// Spec: `#/components/schemas/EligibilityNumbersRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct EligibilityNumbersRequest {
+    /// List of phone numbers to check eligibility
+    pub phone_numbers: Vec<String>,
 }
 
 /// If `telephony` is enabled, the assistant will be able to make and receive calls. If `messaging` is enabled, the assistant will be able to send and receive messages.
@@ -8883,29 +7776,10 @@ pub struct ErrorResponseErrorsItem {
 }
 
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ErrorResponseErrorsItemMeta {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
-
-/// Spec: `#/components/schemas/ErrorResponse/properties/errors/items/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ErrorResponseErrorsItemSource {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-}
+pub type ErrorResponseErrorsItemMeta = MetaResponse;
 
 /// Spec: `#/components/schemas/Error/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ErrorSource {
-    /// Indicates which query parameter caused the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
-    /// JSON pointer (RFC6901) to the offending entity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-}
+pub type ErrorSource = SourceResponse;
 
 /// Spec: `#/components/schemas/Errors`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -8913,6 +7787,50 @@ pub struct Errors {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
 }
+
+/// EventStatus
+///
+/// Spec: `#/components/schemas/EventStatus`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventStatus {
+    /// `pending`
+    Pending,
+    /// `in_progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl EventStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for EventStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "in_progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(EventStatus);
 
 /// Additional street address information about the address such as, but not limited to, unit number or apartment number.
 ///
@@ -8926,6 +7844,11 @@ pub type ExtendedAddress = String;
 pub struct FailClusteringProcessRequest {
     pub error: String,
 }
+
+/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+///
+/// Spec: `#/components/schemas/FaxApplication/properties/inbound/properties/sip_subdomain_receive_settings`
+pub type FaxApplicationInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
 
 /// Spec: `#/components/schemas/FaxDelivered`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -9499,42 +8422,7 @@ impl From<&str> for FaxSendingStartedPayloadStatus {
 crate::codec::string_enum!(FaxSendingStartedPayloadStatus);
 
 /// Spec: `#/paths/~1ota_updates/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FilterBasicStatusLifecycle {
-    /// `in-progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FilterBasicStatusLifecycle {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InProgress => "in-progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FilterBasicStatusLifecycle {
-    fn from(value: &str) -> Self {
-        match value {
-            "in-progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FilterBasicStatusLifecycle);
+pub type FilterBasicStatusLifecycle = CompleteOtaUpdateStatus;
 
 /// The first name associated with the address. An address must have either a first last name or a business name.
 ///
@@ -9557,15 +8445,52 @@ pub struct ForbiddenError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ForbiddenErrorSource {
-    /// Indicates which query parameter caused the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
-    /// JSON pointer (RFC6901) to the offending entity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
+pub type ForbiddenErrorSource = SourceResponse;
+
+/// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
+///
+/// Spec: `#/components/schemas/FqdnConnectionTransportProtocol`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FqdnConnectionTransportProtocol {
+    /// `UDP`
+    Udp,
+    /// `TCP`
+    Tcp,
+    /// `TLS`
+    Tls,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
+
+impl FqdnConnectionTransportProtocol {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Udp => "UDP",
+            Self::Tcp => "TCP",
+            Self::Tls => "TLS",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FqdnConnectionTransportProtocol {
+    fn from(value: &str) -> Self {
+        match value {
+            "UDP" => Self::Udp,
+            "TCP" => Self::Tcp,
+            "TLS" => Self::Tls,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FqdnConnectionTransportProtocol);
+
+/// The role of the message sender
+///
+/// Spec: `#/components/schemas/GatherUsingAIRequest/properties/message_history/items/properties/role`
+pub type GatherUsingAiRequestMessageHistoryItemRole = CallAiGatherEndedPayloadMessageHistoryItemRole;
 
 /// Phone Number object
 ///
@@ -9628,14 +8553,25 @@ pub struct GenericError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
+pub type GenericErrorSource = SourceResponse;
+
+/// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip_assignment/properties/wireguard_peer`
+pub type GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer = GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer;
+
+/// Global IP Protocol
+///
+/// Spec: `#/components/schemas/GlobalIPProtocol/allOf/0`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GenericErrorSource {
-    /// Indicates which query parameter caused the error.
+pub struct GlobalIpProtocol2 {
+    /// The Global IP Protocol code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
-    /// JSON pointer (RFC6901) to the offending entity.
+    pub code: Option<String>,
+    /// A name for Global IP Protocol.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
+    pub name: Option<String>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<String>,
 }
 
 /// The handoff tool allows the assistant to hand off control of the conversation to another AI assistant. By default, this will happen transparently to the end user.
@@ -9717,34 +8653,7 @@ pub struct HangupToolParams {
 }
 
 /// Spec: `#/components/schemas/HangupTool/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum HangupToolType {
-    /// `hangup`
-    Hangup,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl HangupToolType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hangup => "hangup",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for HangupToolType {
-    fn from(value: &str) -> Self {
-        match value {
-            "hangup" => Self::Hangup,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(HangupToolType);
+pub type HangupToolType = CallHangupPayloadState;
 
 /// HTTPValidationError
 ///
@@ -9761,6 +8670,42 @@ pub struct HttpValidationError {
 /// Spec: `#/components/schemas/Id`
 pub type Id = String;
 
+/// The external provider to import assistants from.
+///
+/// Spec: `#/components/schemas/ImportAssistantsRequest/properties/provider`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ImportAssistantsRequestProvider {
+    /// `elevenlabs`
+    Elevenlabs,
+    /// `vapi`
+    Vapi,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ImportAssistantsRequestProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Elevenlabs => "elevenlabs",
+            Self::Vapi => "vapi",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ImportAssistantsRequestProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "elevenlabs" => Self::Elevenlabs,
+            "vapi" => Self::Vapi,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ImportAssistantsRequestProvider);
+
 /// Spec: `#/components/schemas/ImportMetadata`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ImportMetadata {
@@ -9775,38 +8720,7 @@ pub struct ImportMetadata {
 /// Provider the assistant was imported from.
 ///
 /// Spec: `#/components/schemas/ImportMetadata/properties/import_provider`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ImportMetadataImportProvider {
-    /// `elevenlabs`
-    Elevenlabs,
-    /// `vapi`
-    Vapi,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ImportMetadataImportProvider {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Elevenlabs => "elevenlabs",
-            Self::Vapi => "vapi",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ImportMetadataImportProvider {
-    fn from(value: &str) -> Self {
-        match value {
-            "elevenlabs" => Self::Elevenlabs,
-            "vapi" => Self::Vapi,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ImportMetadataImportProvider);
+pub type ImportMetadataImportProvider = ImportAssistantsRequestProvider;
 
 /// Spec: `#/components/schemas/InboundMessage`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -9866,37 +8780,21 @@ impl From<&str> for InboundMessageEventType {
 
 crate::codec::string_enum!(InboundMessageEventType);
 
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/cost`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InboundMessagePayloadCost {
+    /// The amount deducted from your account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    /// The ISO 4217 currency identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/InboundMessage/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundMessageRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InboundMessageRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InboundMessageRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InboundMessageRecordType);
+pub type InboundMessageRecordType = RecordType;
 
 /// Spec: `#/components/schemas/InsightSettings`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -9973,6 +8871,96 @@ crate::codec::string_enum!(InterfaceStatus);
 /// Spec: `#/components/schemas/last_name`
 pub type LastName = String;
 
+/// Status of the ledger billing group report
+///
+/// Spec: `#/components/schemas/LedgerBillingGroupReport/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LedgerBillingGroupReportStatus {
+    /// `pending`
+    Pending,
+    /// `complete`
+    Complete,
+    /// `failed`
+    Failed,
+    /// `deleted`
+    Deleted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl LedgerBillingGroupReportStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Complete => "complete",
+            Self::Failed => "failed",
+            Self::Deleted => "deleted",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for LedgerBillingGroupReportStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "complete" => Self::Complete,
+            "failed" => Self::Failed,
+            "deleted" => Self::Deleted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(LedgerBillingGroupReportStatus);
+
+/// Spec: `#/paths/~1available_phone_number_blocks/get/parameters/3/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
+    /// `local`
+    Local,
+    /// `toll_free`
+    TollFree,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::TollFree => "toll_free",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "toll_free" => Self::TollFree,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListAvailablePhoneNumberBlocksFilterPhoneNumberType);
+
 /// Spec: `#/components/schemas/ListBucketsResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListBucketsResponse {
@@ -9990,6 +8978,62 @@ pub struct ListBucketsResponseBucketsItem {
     #[serde(rename = "Name")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+/// Spec: `#/paths/~1customer_service_records/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListCustomerServiceRecordsSort {
+    /// `created_at`
+    CreatedAt,
+    /// `-created_at`
+    MinusCreatedAt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListCustomerServiceRecordsSort {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::MinusCreatedAt => "-created_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListCustomerServiceRecordsSort {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "-created_at" => Self::MinusCreatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListCustomerServiceRecordsSort);
+
+/// List Messaging Profile Phone Numbers Response
+///
+/// Spec: `#/components/responses/ListMessagingProfilePhoneNumbersResponse/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ListMessagingProfilePhoneNumbersResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<PhoneNumberWithMessagingSettings>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<PaginationMeta>,
+}
+
+/// List Messaging Profile Short Codes Response
+///
+/// Spec: `#/components/responses/ListMessagingProfileShortCodesResponse/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ListMessagingProfileShortCodesResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<ShortCode>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<PaginationMeta>,
 }
 
 /// Spec: `#/components/schemas/ListObjectsResponse`
@@ -10016,6 +9060,136 @@ pub struct ListObjectsResponseContentsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<f64>,
 }
+
+/// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/4/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPhoneNumberBlocksJobsSort {
+    /// `created_at`
+    CreatedAt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPhoneNumberBlocksJobsSort {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPhoneNumberBlocksJobsSort {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPhoneNumberBlocksJobsSort);
+
+/// Spec: `#/paths/~1phone_numbers/get/parameters/4/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPhoneNumbersFilterStatus {
+    /// `purchase-pending`
+    PurchasePending,
+    /// `purchase-failed`
+    PurchaseFailed,
+    /// `port-pending`
+    PortPending,
+    /// `active`
+    Active,
+    /// `deleted`
+    Deleted,
+    /// `port-failed`
+    PortFailed,
+    /// `emergency-only`
+    EmergencyOnly,
+    /// `ported-out`
+    PortedOut,
+    /// `port-out-pending`
+    PortOutPending,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPhoneNumbersFilterStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PurchasePending => "purchase-pending",
+            Self::PurchaseFailed => "purchase-failed",
+            Self::PortPending => "port-pending",
+            Self::Active => "active",
+            Self::Deleted => "deleted",
+            Self::PortFailed => "port-failed",
+            Self::EmergencyOnly => "emergency-only",
+            Self::PortedOut => "ported-out",
+            Self::PortOutPending => "port-out-pending",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPhoneNumbersFilterStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "purchase-pending" => Self::PurchasePending,
+            "purchase-failed" => Self::PurchaseFailed,
+            "port-pending" => Self::PortPending,
+            "active" => Self::Active,
+            "deleted" => Self::Deleted,
+            "port-failed" => Self::PortFailed,
+            "emergency-only" => Self::EmergencyOnly,
+            "ported-out" => Self::PortedOut,
+            "port-out-pending" => Self::PortOutPending,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPhoneNumbersFilterStatus);
+
+/// Spec: `#/paths/~1regulatory_requirements/get/parameters/4/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListRegulatoryRequirementsFilterAction {
+    /// `ordering`
+    Ordering,
+    /// `porting`
+    Porting,
+    /// `action`
+    Action,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListRegulatoryRequirementsFilterAction {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ordering => "ordering",
+            Self::Porting => "porting",
+            Self::Action => "action",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListRegulatoryRequirementsFilterAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "ordering" => Self::Ordering,
+            "porting" => Self::Porting,
+            "action" => Self::Action,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListRegulatoryRequirementsFilterAction);
 
 /// Spec: `#/components/responses/ListRoomParticipantsResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -10069,6 +9243,86 @@ pub enum Loopcount {
     String(String),
     Integer(i64),
 }
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ManagedAccountBalance/properties/record_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ManagedAccountBalanceRecordType {
+    /// `balance`
+    Balance,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ManagedAccountBalanceRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Balance => "balance",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ManagedAccountBalanceRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "balance" => Self::Balance,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ManagedAccountBalanceRecordType);
+
+/// Currency of the rate and cost
+///
+/// Spec: `#/components/schemas/MdrDetailResponse/properties/currency`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MdrDetailResponseCurrency {
+    /// `AUD`
+    Aud,
+    /// `CAD`
+    Cad,
+    /// `EUR`
+    Eur,
+    /// `GBP`
+    Gbp,
+    /// `USD`
+    Usd,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl MdrDetailResponseCurrency {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Aud => "AUD",
+            Self::Cad => "CAD",
+            Self::Eur => "EUR",
+            Self::Gbp => "GBP",
+            Self::Usd => "USD",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for MdrDetailResponseCurrency {
+    fn from(value: &str) -> Self {
+        match value {
+            "AUD" => Self::Aud,
+            "CAD" => Self::Cad,
+            "EUR" => Self::Eur,
+            "GBP" => Self::Gbp,
+            "USD" => Self::Usd,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(MdrDetailResponseCurrency);
 
 /// The media features settings for a phone number.
 ///
@@ -10156,6 +9410,46 @@ pub type Monochrome = bool;
 /// Spec: `#/components/schemas/neighborhood`
 pub type Neighborhood = String;
 
+/// The direction of the audio stream to be noise suppressed.
+///
+/// Spec: `#/components/schemas/NoiseSuppressionDirection`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NoiseSuppressionDirection {
+    /// `inbound`
+    Inbound,
+    /// `outbound`
+    Outbound,
+    /// `both`
+    Both,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NoiseSuppressionDirection {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+            Self::Both => "both",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NoiseSuppressionDirection {
+    fn from(value: &str) -> Self {
+        match value {
+            "inbound" => Self::Inbound,
+            "outbound" => Self::Outbound,
+            "both" => Self::Both,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NoiseSuppressionDirection);
+
 /// NotFoundError
 ///
 /// Spec: `#/components/schemas/NotFoundError`
@@ -10170,6 +9464,75 @@ pub struct NotFoundError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
+
+/// Spec: `#/components/schemas/NotificationSetting/properties/parameters/items`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NotificationSettingParametersItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// Most preferences apply immediately; however, other may needs to propagate.
+///
+/// Spec: `#/components/schemas/NotificationSetting/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NotificationSettingStatus {
+    /// `enabled`
+    Enabled,
+    /// `enable-received`
+    EnableReceived,
+    /// `enable-pending`
+    EnablePending,
+    /// `enable-submtited`
+    EnableSubmtited,
+    /// `delete-received`
+    DeleteReceived,
+    /// `delete-pending`
+    DeletePending,
+    /// `delete-submitted`
+    DeleteSubmitted,
+    /// `deleted`
+    Deleted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NotificationSettingStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Enabled => "enabled",
+            Self::EnableReceived => "enable-received",
+            Self::EnablePending => "enable-pending",
+            Self::EnableSubmtited => "enable-submtited",
+            Self::DeleteReceived => "delete-received",
+            Self::DeletePending => "delete-pending",
+            Self::DeleteSubmitted => "delete-submitted",
+            Self::Deleted => "deleted",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NotificationSettingStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "enabled" => Self::Enabled,
+            "enable-received" => Self::EnableReceived,
+            "enable-pending" => Self::EnablePending,
+            "enable-submtited" => Self::EnableSubmtited,
+            "delete-received" => Self::DeleteReceived,
+            "delete-pending" => Self::DeletePending,
+            "delete-submitted" => Self::DeleteSubmitted,
+            "deleted" => Self::Deleted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NotificationSettingStatus);
 
 /// High level health metrics about the number and it's messaging sending patterns.
 ///
@@ -10186,14 +9549,55 @@ pub struct NumberHealthMetrics {
     pub success_ratio: f64,
 }
 
-/// Number Order Event
-///
-/// Spec: `#/components/schemas/NumberOrderBlockEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct NumberOrderBlockEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<NumberBlockOrder>,
+/// Spec: `#/components/schemas/NumberOrderPhoneNumber/properties/phone_number_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NumberOrderPhoneNumberPhoneNumberType {
+    /// `local`
+    Local,
+    /// `toll_free`
+    TollFree,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// `landline`
+    Landline,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
+
+impl NumberOrderPhoneNumberPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::TollFree => "toll_free",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::Landline => "landline",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NumberOrderPhoneNumberPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "toll_free" => Self::TollFree,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            "landline" => Self::Landline,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NumberOrderPhoneNumberPhoneNumberType);
 
 /// The original URL to the PDF used for the fax's media. If media_name was supplied, this is omitted
 ///
@@ -10229,15 +9633,7 @@ pub struct OutboundMessageEvent {
 }
 
 /// Spec: `#/components/schemas/OutboundMessageEvent/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct OutboundMessageEventMeta {
-    /// Number of attempts to deliver the webhook event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attempt: Option<i64>,
-    /// The webhook URL the event was delivered to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delivered_to: Option<String>,
-}
+pub type OutboundMessageEventMeta = CallbackWebhookMeta;
 
 /// The type of event being delivered.
 ///
@@ -10275,37 +9671,16 @@ impl From<&str> for OutboundMessageEventType {
 
 crate::codec::string_enum!(OutboundMessageEventType);
 
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/carrier_fee`
+pub type OutboundMessagePayloadCostBreakdownCarrierFee = InboundMessagePayloadCost;
+
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/rate`
+pub type OutboundMessagePayloadCostBreakdownRate = InboundMessagePayloadCost;
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/OutboundMessage/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OutboundMessageRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl OutboundMessageRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for OutboundMessageRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(OutboundMessageRecordType);
+pub type OutboundMessageRecordType = RecordType;
 
 /// Identifies the associated outbound voice profile.
 ///
@@ -10357,6 +9732,46 @@ pub struct PaginationResponse {
 ///
 /// Spec: `#/components/schemas/phone_number`
 pub type PhoneNumber = String;
+
+/// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
+///
+/// Spec: `#/components/schemas/PhoneNumberDetailed/properties/inbound_call_screening`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PhoneNumberDetailedInboundCallScreening {
+    /// `disabled`
+    Disabled,
+    /// `reject_calls`
+    RejectCalls,
+    /// `flag_calls`
+    FlagCalls,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PhoneNumberDetailedInboundCallScreening {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Disabled => "disabled",
+            Self::RejectCalls => "reject_calls",
+            Self::FlagCalls => "flag_calls",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PhoneNumberDetailedInboundCallScreening {
+    fn from(value: &str) -> Self {
+        match value {
+            "disabled" => Self::Disabled,
+            "reject_calls" => Self::RejectCalls,
+            "flag_calls" => Self::FlagCalls,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PhoneNumberDetailedInboundCallScreening);
 
 /// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -10510,6 +9925,42 @@ impl From<&str> for PhoneNumberWithMessagingSettingsType {
 
 crate::codec::string_enum!(PhoneNumberWithMessagingSettingsType);
 
+/// Controls whether a number is billed per minute or uses your concurrent channels.
+///
+/// Spec: `#/components/schemas/PhoneNumberWithVoiceSettings/properties/usage_payment_method`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PhoneNumberWithVoiceSettingsUsagePaymentMethod {
+    /// `pay-per-minute`
+    PayPerMinute,
+    /// `channel`
+    Channel,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PhoneNumberWithVoiceSettingsUsagePaymentMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PayPerMinute => "pay-per-minute",
+            Self::Channel => "channel",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PhoneNumberWithVoiceSettingsUsagePaymentMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "pay-per-minute" => Self::PayPerMinute,
+            "channel" => Self::Channel,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PhoneNumberWithVoiceSettingsUsagePaymentMethod);
+
 /// Spec: `#/components/schemas/PhoneNumbersJobPhoneNumber`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumbersJobPhoneNumber {
@@ -10520,6 +9971,81 @@ pub struct PhoneNumbersJobPhoneNumber {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
+
+/// The status of the payload generation.
+///
+/// Spec: `#/components/schemas/PortingEvent/properties/payload_status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingEventPayloadStatus {
+    /// `created`
+    Created,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingEventPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "created",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingEventPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "created" => Self::Created,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingEventPayloadStatus);
+
+/// The current status of the report generation.
+///
+/// Spec: `#/components/schemas/PortingReport/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingReportStatus {
+    /// `pending`
+    Pending,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingReportStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingReportStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingReportStatus);
+
+/// Spec: `#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold/properties/unit`
+pub type PostSimCardDataUsageNotificationBodyThresholdUnit = SimCardDataLimitUnit;
 
 /// The postal code of the address.
 ///
@@ -10630,6 +10156,15 @@ pub struct RcsComposeTextMessage {
     pub text: Option<String>,
 }
 
+/// Spec: `#/components/responses/ReadCommentResponse/content/application~1json/schema/properties/data`
+pub type ReadCommentResponseData = Comment;
+
+/// Spec: `#/components/schemas/Comment/properties/comment_record_type`
+pub type ReadCommentResponseDataCommentRecordType = CommentCommentRecordType;
+
+/// Spec: `#/components/schemas/Comment/properties/commenter_type`
+pub type ReadCommentResponseDataCommenterType = CommentCommenterType;
+
 /// Spec: `#/components/schemas/Record`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Record {
@@ -10679,6 +10214,42 @@ impl From<&str> for RecordType {
 
 crate::codec::string_enum!(RecordType);
 
+/// The status of the recording transcription. Only `completed` has transcription text available.
+///
+/// Spec: `#/components/schemas/RecordingTranscription/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordingTranscriptionStatus {
+    /// `in-progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl RecordingTranscriptionStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InProgress => "in-progress",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for RecordingTranscriptionStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "in-progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(RecordingTranscriptionStatus);
+
 /// Region
 ///
 /// Spec: `#/components/schemas/Region`
@@ -10704,6 +10275,13 @@ pub struct RegionIn {
     pub region_code: Option<String>,
 }
 
+/// Spec: `#/components/responses/RegionListResponse/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RegionListResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<Region>>,
+}
+
 /// Spec: `#/components/schemas/RegionOut`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RegionOut {
@@ -10715,18 +10293,7 @@ pub struct RegionOut {
 }
 
 /// Spec: `#/components/schemas/RegionOut/properties/region`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct RegionOutRegion {
-    /// Region code of the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// Region name of the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<String>,
-}
+pub type RegionOutRegion = GlobalIpProtocol2;
 
 /// Spec: `#/components/schemas/ReplacedLinkClick`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -10771,15 +10338,7 @@ pub struct ResourceNotFoundError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ResourceNotFoundErrorSource {
-    /// Indicates which query parameter caused the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
-    /// JSON pointer (RFC6901) to the offending entity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-}
+pub type ResourceNotFoundErrorSource = SourceResponse;
 
 /// RetrievalTool
 ///
@@ -10792,15 +10351,18 @@ pub struct RetrievalTool {
 }
 
 /// Spec: `#/components/schemas/RetrievalTool/properties/type`
+pub type RetrievalToolType = RetrievalType;
+
+/// Spec: `#/components/schemas/Retrieval/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RetrievalToolType {
+pub enum RetrievalType {
     /// `retrieval`
     Retrieval,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl RetrievalToolType {
+impl RetrievalType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -10810,7 +10372,7 @@ impl RetrievalToolType {
     }
 }
 
-impl From<&str> for RetrievalToolType {
+impl From<&str> for RetrievalType {
     fn from(value: &str) -> Self {
         match value {
             "retrieval" => Self::Retrieval,
@@ -10819,7 +10381,7 @@ impl From<&str> for RetrievalToolType {
     }
 }
 
-crate::codec::string_enum!(RetrievalToolType);
+crate::codec::string_enum!(RetrievalType);
 
 /// Spec: `#/components/schemas/RoomParticipant`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -10912,6 +10474,40 @@ impl SendFaxMultipartRequest {
         form
     }
 }
+
+/// Spec: `#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema/properties/verification_method`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SendPortingVerificationCodesVerificationMethod {
+    /// `sms`
+    Sms,
+    /// `call`
+    Call,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SendPortingVerificationCodesVerificationMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "sms",
+            Self::Call => "call",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SendPortingVerificationCodesVerificationMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "sms" => Self::Sms,
+            "call" => Self::Call,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SendPortingVerificationCodesVerificationMethod);
 
 /// Spec: `#/components/schemas/ShortCode`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -11122,6 +10718,9 @@ impl From<&str> for SimCardActionStatusValue {
 
 crate::codec::string_enum!(SimCardActionStatusValue);
 
+/// Spec: `#/components/schemas/SimCardDataUsageNotification/properties/threshold/properties/unit`
+pub type SimCardDataUsageNotificationThresholdUnit = SimCardDataLimitUnit;
+
 /// This object represents a SIM card group action request. It allows tracking the current status of an operation that impacts the SIM card group and SIM card in it.
 ///
 /// Spec: `#/components/schemas/SIMCardGroupAction`
@@ -11170,42 +10769,7 @@ pub struct SimCardGroupActionSettings {
 }
 
 /// Spec: `#/components/schemas/SIMCardGroupAction/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SimCardGroupActionStatus {
-    /// `in-progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SimCardGroupActionStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InProgress => "in-progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SimCardGroupActionStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "in-progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SimCardGroupActionStatus);
+pub type SimCardGroupActionStatus = CompleteOtaUpdateStatus;
 
 /// Represents the type of the operation requested.
 ///
@@ -11243,6 +10807,9 @@ impl From<&str> for SimCardGroupActionType {
 
 crate::codec::string_enum!(SimCardGroupActionType);
 
+/// Spec: `#/components/schemas/SimpleSIMCard/properties/data_limit/properties/unit`
+pub type SimpleSimCardDataLimitUnit = SimCardDataLimitUnit;
+
 /// SIPReferTool
 ///
 /// Spec: `#/components/schemas/SIPReferTool`
@@ -11269,14 +10836,7 @@ pub struct SipReferToolParams {
 }
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/custom_headers/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SipReferToolParamsCustomHeadersItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The value of the header. Note that we support mustache templating for the value. For example you can use `{{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
+pub type SipReferToolParamsCustomHeadersItem = NotificationSettingParametersItem;
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -11401,6 +10961,52 @@ impl From<&str> for Sort {
 
 crate::codec::string_enum!(Sort);
 
+/// Spec: `#/paths/~1addresses/get/parameters/7/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SortAddress {
+    /// `created_at`
+    CreatedAt,
+    /// `first_name`
+    FirstName,
+    /// `last_name`
+    LastName,
+    /// `business_name`
+    BusinessName,
+    /// `street_address`
+    StreetAddress,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SortAddress {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::FirstName => "first_name",
+            Self::LastName => "last_name",
+            Self::BusinessName => "business_name",
+            Self::StreetAddress => "street_address",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SortAddress {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "first_name" => Self::FirstName,
+            "last_name" => Self::LastName,
+            "business_name" => Self::BusinessName,
+            "street_address" => Self::StreetAddress,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SortAddress);
+
 /// Spec: `#/paths/~1fax_applications/get/parameters/4/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SortApplication {
@@ -11488,63 +11094,48 @@ pub struct SourceResponse {
     pub pointer: Option<String>,
 }
 
-/// Spec: `#/paths/~1notification_settings/get/parameters/6/schema`
+/// Specifies SIP transport protocol.
+///
+/// Spec: `#/components/schemas/StartSiprecRequest/properties/sip_transport`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status {
-    /// `enabled`
-    Enabled,
-    /// `enable-received`
-    EnableReceived,
-    /// `enable-pending`
-    EnablePending,
-    /// `enable-submtited`
-    EnableSubmtited,
-    /// `delete-received`
-    DeleteReceived,
-    /// `delete-pending`
-    DeletePending,
-    /// `delete-submitted`
-    DeleteSubmitted,
-    /// `deleted`
-    Deleted,
+pub enum StartSiprecRequestSipTransport {
+    /// `udp`
+    Udp,
+    /// `tcp`
+    Tcp,
+    /// `tls`
+    Tls,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl Status {
+impl StartSiprecRequestSipTransport {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Enabled => "enabled",
-            Self::EnableReceived => "enable-received",
-            Self::EnablePending => "enable-pending",
-            Self::EnableSubmtited => "enable-submtited",
-            Self::DeleteReceived => "delete-received",
-            Self::DeletePending => "delete-pending",
-            Self::DeleteSubmitted => "delete-submitted",
-            Self::Deleted => "deleted",
+            Self::Udp => "udp",
+            Self::Tcp => "tcp",
+            Self::Tls => "tls",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for Status {
+impl From<&str> for StartSiprecRequestSipTransport {
     fn from(value: &str) -> Self {
         match value {
-            "enabled" => Self::Enabled,
-            "enable-received" => Self::EnableReceived,
-            "enable-pending" => Self::EnablePending,
-            "enable-submtited" => Self::EnableSubmtited,
-            "delete-received" => Self::DeleteReceived,
-            "delete-pending" => Self::DeletePending,
-            "delete-submitted" => Self::DeleteSubmitted,
-            "deleted" => Self::Deleted,
+            "udp" => Self::Udp,
+            "tcp" => Self::Tcp,
+            "tls" => Self::Tls,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(Status);
+crate::codec::string_enum!(StartSiprecRequestSipTransport);
+
+/// Spec: `#/paths/~1notification_settings/get/parameters/6/schema`
+pub type Status = NotificationSettingStatus;
 
 /// Stop Recording Request
 ///
@@ -11571,6 +11162,46 @@ pub type StoreMedia = bool;
 ///
 /// Spec: `#/components/schemas/StorePreview`
 pub type StorePreview = bool;
+
+/// Tracks to be included in the stream
+///
+/// Spec: `#/components/schemas/StreamTrack`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StreamTrack {
+    /// `inbound_track`
+    InboundTrack,
+    /// `outbound_track`
+    OutboundTrack,
+    /// `both_tracks`
+    BothTracks,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl StreamTrack {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InboundTrack => "inbound_track",
+            Self::OutboundTrack => "outbound_track",
+            Self::BothTracks => "both_tracks",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for StreamTrack {
+    fn from(value: &str) -> Self {
+        match value {
+            "inbound_track" => Self::InboundTrack,
+            "outbound_track" => Self::OutboundTrack,
+            "both_tracks" => Self::BothTracks,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(StreamTrack);
 
 /// The primary street address information about the address.
 ///
@@ -11639,6 +11270,123 @@ pub struct TelephonySettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_texml_app_id: Option<String>,
 }
+
+/// Campaign status
+///
+/// Spec: `#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/campaignStatus`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelnyxCampaignWithAssignedCountCspCampaignStatus {
+    /// `TCR_PENDING`
+    TcrPending,
+    /// `TCR_SUSPENDED`
+    TcrSuspended,
+    /// `TCR_EXPIRED`
+    TcrExpired,
+    /// `TCR_ACCEPTED`
+    TcrAccepted,
+    /// `TCR_FAILED`
+    TcrFailed,
+    /// `TELNYX_ACCEPTED`
+    TelnyxAccepted,
+    /// `TELNYX_FAILED`
+    TelnyxFailed,
+    /// `MNO_PENDING`
+    MnoPending,
+    /// `MNO_ACCEPTED`
+    MnoAccepted,
+    /// `MNO_REJECTED`
+    MnoRejected,
+    /// `MNO_PROVISIONED`
+    MnoProvisioned,
+    /// `MNO_PROVISIONING_FAILED`
+    MnoProvisioningFailed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TelnyxCampaignWithAssignedCountCspCampaignStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TcrPending => "TCR_PENDING",
+            Self::TcrSuspended => "TCR_SUSPENDED",
+            Self::TcrExpired => "TCR_EXPIRED",
+            Self::TcrAccepted => "TCR_ACCEPTED",
+            Self::TcrFailed => "TCR_FAILED",
+            Self::TelnyxAccepted => "TELNYX_ACCEPTED",
+            Self::TelnyxFailed => "TELNYX_FAILED",
+            Self::MnoPending => "MNO_PENDING",
+            Self::MnoAccepted => "MNO_ACCEPTED",
+            Self::MnoRejected => "MNO_REJECTED",
+            Self::MnoProvisioned => "MNO_PROVISIONED",
+            Self::MnoProvisioningFailed => "MNO_PROVISIONING_FAILED",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TelnyxCampaignWithAssignedCountCspCampaignStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "TCR_PENDING" => Self::TcrPending,
+            "TCR_SUSPENDED" => Self::TcrSuspended,
+            "TCR_EXPIRED" => Self::TcrExpired,
+            "TCR_ACCEPTED" => Self::TcrAccepted,
+            "TCR_FAILED" => Self::TcrFailed,
+            "TELNYX_ACCEPTED" => Self::TelnyxAccepted,
+            "TELNYX_FAILED" => Self::TelnyxFailed,
+            "MNO_PENDING" => Self::MnoPending,
+            "MNO_ACCEPTED" => Self::MnoAccepted,
+            "MNO_REJECTED" => Self::MnoRejected,
+            "MNO_PROVISIONED" => Self::MnoProvisioned,
+            "MNO_PROVISIONING_FAILED" => Self::MnoProvisioningFailed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TelnyxCampaignWithAssignedCountCspCampaignStatus);
+
+/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+///
+/// Spec: `#/components/schemas/TexmlApplication/properties/inbound/properties/sip_subdomain_receive_settings`
+pub type TexmlApplicationInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
+
+/// When `dual`, final audio file has the first leg on channel A, and the rest on channel B. `single` mixes both tracks into a single channel.
+///
+/// Spec: `#/components/schemas/TexmlRecordingChannels`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TexmlRecordingChannels {
+    /// `single`
+    Single,
+    /// `dual`
+    Dual,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TexmlRecordingChannels {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Single => "single",
+            Self::Dual => "dual",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TexmlRecordingChannels {
+    fn from(value: &str) -> Self {
+        match value {
+            "single" => Self::Single,
+            "dual" => Self::Dual,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TexmlRecordingChannels);
 
 /// Receiving address (+E.164 formatted phone number or short code).
 ///
@@ -11751,70 +11499,12 @@ pub struct TranscriptionPayloadTranscriptionData {
 /// Indicates which leg of the call has been transcribed. This is only available when `transcription_engine` is set to `B`.
 ///
 /// Spec: `#/components/schemas/Transcription/properties/payload/properties/transcription_data/properties/transcription_track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TranscriptionPayloadTranscriptionDataTranscriptionTrack {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TranscriptionPayloadTranscriptionDataTranscriptionTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TranscriptionPayloadTranscriptionDataTranscriptionTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TranscriptionPayloadTranscriptionDataTranscriptionTrack);
+pub type TranscriptionPayloadTranscriptionDataTranscriptionTrack = BundleLimitDirection;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/Transcription/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TranscriptionRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TranscriptionRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TranscriptionRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TranscriptionRecordType);
+pub type TranscriptionRecordType = RecordType;
 
 /// Spec: `#/components/schemas/TranscriptionSettings`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -11855,14 +11545,7 @@ pub struct TransferToolParams {
 }
 
 /// Spec: `#/components/schemas/TransferToolParams/properties/custom_headers/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct TransferToolParamsCustomHeadersItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The value of the header. Note that we support mustache templating for the value. For example you can use `{{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
+pub type TransferToolParamsCustomHeadersItem = NotificationSettingParametersItem;
 
 /// Spec: `#/components/schemas/TransferToolParams/properties/targets/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -11921,15 +11604,7 @@ pub struct UnauthorizedError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UnauthorizedErrorSource {
-    /// Indicates which query parameter caused the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
-    /// JSON pointer (RFC6901) to the offending entity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-}
+pub type UnauthorizedErrorSource = SourceResponse;
 
 /// Spec: `#/components/schemas/UnexpectedError`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -11947,15 +11622,7 @@ pub struct UnexpectedError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UnexpectedErrorSource {
-    /// Indicates which query parameter caused the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
-    /// JSON pointer (RFC6901) to the offending entity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-}
+pub type UnexpectedErrorSource = SourceResponse;
 
 /// Spec: `#/components/schemas/UnprocessableEntityError`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -11973,15 +11640,7 @@ pub struct UnprocessableEntityError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UnprocessableEntityErrorSource {
-    /// Indicates which query parameter caused the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
-    /// JSON pointer (RFC6901) to the offending entity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-}
+pub type UnprocessableEntityErrorSource = SourceResponse;
 
 /// Update Conference Request
 ///
@@ -12003,46 +11662,22 @@ pub struct UpdateConferenceRequest {
 /// Sets the participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
 ///
 /// Spec: `#/components/schemas/UpdateConferenceRequest/properties/supervisor_role`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateConferenceRequestSupervisorRole {
-    /// `barge`
-    Barge,
-    /// `monitor`
-    Monitor,
-    /// `none`
-    None,
-    /// `whisper`
-    Whisper,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
+pub type UpdateConferenceRequestSupervisorRole = CallRequestConferenceConfigSupervisorRole;
 
-impl UpdateConferenceRequestSupervisorRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Barge => "barge",
-            Self::Monitor => "monitor",
-            Self::None => "none",
-            Self::Whisper => "whisper",
-            Self::Unknown(other) => other,
-        }
-    }
-}
+/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+///
+/// Spec: `#/components/schemas/UpdateFaxApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
+pub type UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
 
-impl From<&str> for UpdateConferenceRequestSupervisorRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "barge" => Self::Barge,
-            "monitor" => Self::Monitor,
-            "none" => Self::None,
-            "whisper" => Self::Whisper,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
+/// Update Managed Account Global Outbound Channels Request
+///
+/// Spec: `#/components/schemas/UpdateManagedAccountGlobalChannelLimitRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UpdateManagedAccountGlobalChannelLimitRequest {
+    /// Integer value that indicates the number of allocatable global outbound channels that should be allocated to the managed account. Must be 0 or more. If the value is 0 then the account will have no usable channels and will not be able to perform outbound calling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_limit: Option<i64>,
 }
-
-crate::codec::string_enum!(UpdateConferenceRequestSupervisorRole);
 
 /// Upload media multipart request
 ///
@@ -12067,6 +11702,19 @@ impl UpdateMediaMultipartRequest {
         form
     }
 }
+
+/// Spec: `#/components/schemas/UpdateNumberOrderRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UpdateNumberOrderRequest {
+    /// A customer reference string for customer look ups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_reference: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regulatory_requirements: Option<Vec<UpdateRegulatoryRequirement>>,
+}
+
+/// Spec: `#/paths/~1inbound_channels/patch/responses/200/content/application~1json/schema/properties/data`
+pub type UpdateOutboundChannelsResponseData = ListInboundChannelsResponseData;
 
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -12103,78 +11751,34 @@ pub struct UpdatePhoneNumberVoiceSettingsRequest {
 /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
 ///
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest/properties/inbound_call_screening`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening {
-    /// `disabled`
-    Disabled,
-    /// `reject_calls`
-    RejectCalls,
-    /// `flag_calls`
-    FlagCalls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::RejectCalls => "reject_calls",
-            Self::FlagCalls => "flag_calls",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening {
-    fn from(value: &str) -> Self {
-        match value {
-            "disabled" => Self::Disabled,
-            "reject_calls" => Self::RejectCalls,
-            "flag_calls" => Self::FlagCalls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening);
+pub type UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening = PhoneNumberDetailedInboundCallScreening;
 
 /// Controls whether a number is billed per minute or uses your concurrent channels.
 ///
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest/properties/usage_payment_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
-    /// `pay-per-minute`
-    PayPerMinute,
-    /// `channel`
-    Channel,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
+pub type UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
+
+/// Spec: `#/components/responses/UpdatePortingOrderResponse/content/application~1json/schema/properties/meta`
+pub type UpdatePortingOrderResponseMeta = ShowPortingOrderMeta;
+
+/// Spec: `#/components/schemas/UpdateRegulatoryRequirement`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UpdateRegulatoryRequirement {
+    /// The value of the requirement. For address and document requirements, this should be the ID of the resource. For textual, this should be the value of the requirement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_value: Option<String>,
+    /// Unique id for a requirement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirement_id: Option<String>,
 }
 
-impl UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PayPerMinute => "pay-per-minute",
-            Self::Channel => "channel",
-            Self::Unknown(other) => other,
-        }
-    }
-}
+/// Spec: `#/paths/~1requirement_groups~1{id}/patch/requestBody/content/application~1json/schema/properties/regulatory_requirements/items`
+pub type UpdateRequirementGroupBodyRegulatoryRequirementsItem = UpdateRegulatoryRequirement;
 
-impl From<&str> for UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "pay-per-minute" => Self::PayPerMinute,
-            "channel" => Self::Channel,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod);
+/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+///
+/// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
+pub type UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
 
 /// ISO 8601 formatted date-time indicating when the resource was updated.
 ///
@@ -12258,12 +11862,47 @@ pub struct ValidationError {
 }
 
 /// Spec: `#/components/schemas/ValidationError/properties/loc/items`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum ValidationErrorLocItem {
-    String(String),
-    Integer(i64),
+pub type ValidationErrorLocItem = Loopcount;
+
+/// The possible types of verification.
+///
+/// Spec: `#/components/schemas/VerificationType`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VerificationType {
+    /// `sms`
+    Sms,
+    /// `call`
+    Call,
+    /// `flashcall`
+    Flashcall,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
+
+impl VerificationType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "sms",
+            Self::Call => "call",
+            Self::Flashcall => "flashcall",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VerificationType {
+    fn from(value: &str) -> Self {
+        match value {
+            "sms" => Self::Sms,
+            "call" => Self::Call,
+            "flashcall" => Self::Flashcall,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VerificationType);
 
 /// Spec: `#/components/schemas/VirtualCrossConnect`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -12354,46 +11993,6 @@ pub struct VirtualCrossConnect {
     pub secondary_telnyx_ip: Option<String>,
 }
 
-/// The Virtual Private Cloud with which you would like to establish a cross connect.
-///
-/// Spec: `#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VirtualCrossConnectCloudProvider {
-    /// `aws`
-    Aws,
-    /// `azure`
-    Azure,
-    /// `gce`
-    Gce,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl VirtualCrossConnectCloudProvider {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Aws => "aws",
-            Self::Azure => "azure",
-            Self::Gce => "gce",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for VirtualCrossConnectCloudProvider {
-    fn from(value: &str) -> Self {
-        match value {
-            "aws" => Self::Aws,
-            "azure" => Self::Azure,
-            "gce" => Self::Gce,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(VirtualCrossConnectCloudProvider);
-
 /// Spec: `#/components/schemas/VoiceSettings`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VoiceSettings {
@@ -12408,6 +12007,42 @@ pub struct VoiceSettings {
     pub voice_speed: Option<f64>,
 }
 
+/// Determines which webhook format will be used, Telnyx API v1 or v2.
+///
+/// Spec: `#/components/schemas/WebhookApiVersion`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookApiVersion {
+    /// `1`
+    V1,
+    /// `2`
+    V2,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WebhookApiVersion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V1 => "1",
+            Self::V2 => "2",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WebhookApiVersion {
+    fn from(value: &str) -> Self {
+        match value {
+            "1" => Self::V1,
+            "2" => Self::V2,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WebhookApiVersion);
+
 /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
 ///
 /// Spec: `#/components/schemas/WebhookEventFailoverUrl`
@@ -12417,6 +12052,11 @@ pub type WebhookEventFailoverUrl = String;
 ///
 /// Spec: `#/components/schemas/WebhookEventUrl`
 pub type WebhookEventUrl = String;
+
+/// Indicates the messaging port status of the porting order.
+///
+/// Spec: `#/components/schemas/WebhookPortingOrderMessagingChangedPayload/properties/messaging/properties/messaging_port_status`
+pub type WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus = PortingOrderMessagingMessagingPortStatus;
 
 /// Specifies how many seconds to wait before timing out a webhook.
 ///
@@ -12508,14 +12148,7 @@ impl From<&str> for WebhookToolParamsBodyParametersType {
 crate::codec::string_enum!(WebhookToolParamsBodyParametersType);
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/headers/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct WebhookToolParamsHeadersItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The value of the header. Note that we support mustache templating for the value. For example you can use `Bearer {{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret as the bearer token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
+pub type WebhookToolParamsHeadersItem = NotificationSettingParametersItem;
 
 /// The HTTP method to be used when calling the external tool.
 ///
@@ -12568,94 +12201,18 @@ crate::codec::string_enum!(WebhookToolParamsMethod);
 /// The path parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the path of the request if the URL contains a placeholder for a value. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/path_parameters`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct WebhookToolParamsPathParameters {
-    /// The properties of the path parameters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The required properties of the path parameters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required: Option<Vec<String>>,
-    #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<WebhookToolParamsPathParametersType>,
-}
+pub type WebhookToolParamsPathParameters = WebhookToolParamsBodyParameters;
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/path_parameters/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookToolParamsPathParametersType {
-    /// `object`
-    Object,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl WebhookToolParamsPathParametersType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Object => "object",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for WebhookToolParamsPathParametersType {
-    fn from(value: &str) -> Self {
-        match value {
-            "object" => Self::Object,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(WebhookToolParamsPathParametersType);
+pub type WebhookToolParamsPathParametersType = WebhookToolParamsBodyParametersType;
 
 /// The query parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the query of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct WebhookToolParamsQueryParameters {
-    /// The properties of the query parameters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The required properties of the query parameters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required: Option<Vec<String>>,
-    #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<WebhookToolParamsQueryParametersType>,
-}
+pub type WebhookToolParamsQueryParameters = WebhookToolParamsBodyParameters;
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookToolParamsQueryParametersType {
-    /// `object`
-    Object,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl WebhookToolParamsQueryParametersType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Object => "object",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for WebhookToolParamsQueryParametersType {
-    fn from(value: &str) -> Self {
-        match value {
-            "object" => Self::Object,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(WebhookToolParamsQueryParametersType);
+pub type WebhookToolParamsQueryParametersType = WebhookToolParamsBodyParametersType;
 
 /// Spec: `#/components/schemas/WebhookTool/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
