@@ -2,7 +2,8 @@
 //!
 //! It resolves `$ref`s, names every inline schema (`{Parent}{Field}`, `{Operation}Body`,
 //! `{Operation}Response`), merges `allOf` into one struct, turns `oneOf`/`anyOf` into unions,
-//! picks parameter encodings and body kinds, and assigns each type a module.
+//! picks parameter encodings and body kinds, collapses identical inline types into aliases of one
+//! ([`crate::dedup`]), and assigns each type a module.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -38,6 +39,8 @@ pub fn lower_with_webhooks(
     let (operations, paging_unrecognised) = l.operations()?;
     let (webhook_events, webhook_unkeyed) = l.webhook_events(webhooks)?;
     let mut types = std::mem::take(&mut l.types);
+    let components: BTreeSet<&str> = l.components.values().map(String::as_str).collect();
+    crate::dedup::dedup(&mut types, &components);
     mark_boxes(&mut types);
     let tags = l.tags_in_use(&operations);
     assign_modules(&mut types, &operations);
@@ -1227,6 +1230,8 @@ fn assign_modules(types: &mut [TypeDef], ops: &[Operation]) {
         if let ResponseKind::Json(t) | ResponseKind::JsonOrText(t) = &op.response {
             roots.push(t);
         }
+        // The webhooks an operation triggers live with it.
+        roots.extend(&op.callbacks);
         let mut stack: Vec<usize> =
             roots.iter().filter_map(|r| r.named().and_then(|n| index.get(n).copied())).collect();
         let mut seen = BTreeSet::new();
@@ -1238,11 +1243,23 @@ fn assign_modules(types: &mut [TypeDef], ops: &[Operation]) {
             stack.extend(children[i].iter().copied());
         }
     }
-    for (t, u) in types.iter_mut().zip(users) {
-        t.module = if u.len() == 1 {
-            u.into_iter().next().unwrap_or(SHARED_MODULE).to_owned()
-        } else {
-            SHARED_MODULE.to_owned()
+    // Used by one tag: that tag's module. Used by several or by none (webhook payloads,
+    // components no operation names): shared, and so is everything a shared type refers to, so
+    // that `shared` never reaches into a tag's module (a deduplicated webhook payload, say, that
+    // aliases a type only one tag's operations use).
+    let mut shared: Vec<bool> = users.iter().map(|u| u.len() != 1).collect();
+    let mut stack: Vec<usize> = (0..types.len()).filter(|&i| shared[i]).collect();
+    while let Some(i) = stack.pop() {
+        for &j in &children[i] {
+            if !std::mem::replace(&mut shared[j], true) {
+                stack.push(j);
+            }
+        }
+    }
+    for ((t, u), shared) in types.iter_mut().zip(users).zip(shared) {
+        t.module = match u.first() {
+            Some(tag) if !shared => (*tag).to_owned(),
+            _ => SHARED_MODULE.to_owned(),
         };
     }
 }

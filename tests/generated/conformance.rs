@@ -12348,11 +12348,6 @@ pub static OPERATIONS: &[OpEntry] = &[
 /// Every generated type, by the JSON pointer of its schema.
 pub static SCHEMAS: &[SchemaEntry] = &[
     SchemaEntry {
-        pointer: "#/components/schemas/AcceptSuggestionsRequest",
-        type_name: "AcceptSuggestionsRequest",
-        roundtrip: roundtrip::<types::AcceptSuggestionsRequest>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/Address",
         type_name: "Address",
         roundtrip: roundtrip::<types::Address>,
@@ -12393,11 +12388,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GetAllAddressResponse>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1addresses/get/parameters/7/schema",
-        type_name: "SortAddress",
-        roundtrip: roundtrip::<types::SortAddress>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/validate_address",
         type_name: "ValidateAddress",
         roundtrip: roundtrip::<types::ValidateAddress>,
@@ -12431,11 +12421,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/AdvancedOrderRequest",
         type_name: "AdvancedOrderRequest",
         roundtrip: roundtrip::<types::AdvancedOrderRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/AdvancedOrderRequest/properties/features/items",
-        type_name: "AdvancedOrderRequestFeaturesItem",
-        roundtrip: roundtrip::<types::AdvancedOrderRequestFeaturesItem>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/AdvancedOrderRequest/properties/phone_number_type",
@@ -12540,19 +12525,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         >,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/EventStatus",
-        type_name: "EventStatus",
-        roundtrip: roundtrip::<types::EventStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/ImportAssistantsRequest",
         type_name: "ImportAssistantsRequest",
         roundtrip: roundtrip::<types::ImportAssistantsRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ImportAssistantsRequest/properties/provider",
-        type_name: "ImportAssistantsRequestProvider",
-        roundtrip: roundtrip::<types::ImportAssistantsRequestProvider>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/PaginatedScheduledEventList",
@@ -13173,11 +13148,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::BillingBundleSchema>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/BundleLimitDirection",
-        type_name: "BundleLimitDirection",
-        roundtrip: roundtrip::<types::BundleLimitDirection>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/BundleLimitSchema",
         type_name: "BundleLimitSchema",
         roundtrip: roundtrip::<types::BundleLimitSchema>,
@@ -13228,19 +13198,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::AnswerRequestRecordChannels>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/AnswerRequest/properties/record_format",
-        type_name: "AnswerRequestRecordFormat",
-        roundtrip: roundtrip::<types::AnswerRequestRecordFormat>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/AnswerRequest/properties/record_track",
         type_name: "AnswerRequestRecordTrack",
         roundtrip: roundtrip::<types::AnswerRequestRecordTrack>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/AnswerRequest/properties/record_trim",
-        type_name: "AnswerRequestRecordTrim",
-        roundtrip: roundtrip::<types::AnswerRequestRecordTrim>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/AnswerRequest/properties/stream_track",
@@ -13298,9 +13258,153 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::BridgeRequestRingtone>,
     },
     SchemaEntry {
-        pointer: "#/components/responses/CallControlCommandResponse/content/application~1json/schema",
-        type_name: "CallControlCommandResponse",
-        roundtrip: roundtrip::<types::CallControlCommandResponse>,
+        pointer: "#/components/schemas/CallAIGatherEnded",
+        type_name: "CallAiGatherEnded",
+        roundtrip: roundtrip::<types::CallAiGatherEnded>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherEndedEvent",
+        type_name: "CallAiGatherEndedEvent",
+        roundtrip: roundtrip::<types::CallAiGatherEndedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherEnded/properties/event_type",
+        type_name: "CallAiGatherEndedEventType",
+        roundtrip: roundtrip::<types::CallAiGatherEndedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherEnded/properties/payload",
+        type_name: "CallAiGatherEndedPayload",
+        roundtrip: roundtrip::<types::CallAiGatherEndedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items",
+        type_name: "CallAiGatherEndedPayloadMessageHistoryItem",
+        roundtrip: roundtrip::<types::CallAiGatherEndedPayloadMessageHistoryItem>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherEnded/properties/record_type",
+        type_name: "CallAiGatherEndedRecordType",
+        roundtrip: roundtrip::<types::CallAiGatherEndedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherMessageHistoryUpdated",
+        type_name: "CallAiGatherMessageHistoryUpdated",
+        roundtrip: roundtrip::<types::CallAiGatherMessageHistoryUpdated>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherMessageHistoryUpdatedEvent",
+        type_name: "CallAiGatherMessageHistoryUpdatedEvent",
+        roundtrip: roundtrip::<types::CallAiGatherMessageHistoryUpdatedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/event_type",
+        type_name: "CallAiGatherMessageHistoryUpdatedEventType",
+        roundtrip: roundtrip::<types::CallAiGatherMessageHistoryUpdatedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload",
+        type_name: "CallAiGatherMessageHistoryUpdatedPayload",
+        roundtrip: roundtrip::<types::CallAiGatherMessageHistoryUpdatedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items",
+        type_name: "CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem",
+        roundtrip: roundtrip::<
+            types::CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/record_type",
+        type_name: "CallAiGatherMessageHistoryUpdatedRecordType",
+        roundtrip: roundtrip::<types::CallAiGatherMessageHistoryUpdatedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherPartialResults",
+        type_name: "CallAiGatherPartialResults",
+        roundtrip: roundtrip::<types::CallAiGatherPartialResults>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherPartialResultsEvent",
+        type_name: "CallAiGatherPartialResultsEvent",
+        roundtrip: roundtrip::<types::CallAiGatherPartialResultsEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherPartialResults/properties/event_type",
+        type_name: "CallAiGatherPartialResultsEventType",
+        roundtrip: roundtrip::<types::CallAiGatherPartialResultsEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherPartialResults/properties/payload",
+        type_name: "CallAiGatherPartialResultsPayload",
+        roundtrip: roundtrip::<types::CallAiGatherPartialResultsPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items",
+        type_name: "CallAiGatherPartialResultsPayloadMessageHistoryItem",
+        roundtrip: roundtrip::<
+            types::CallAiGatherPartialResultsPayloadMessageHistoryItem,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherPartialResults/properties/record_type",
+        type_name: "CallAiGatherPartialResultsRecordType",
+        roundtrip: roundtrip::<types::CallAiGatherPartialResultsRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAnswered",
+        type_name: "CallAnswered",
+        roundtrip: roundtrip::<types::CallAnswered>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAnsweredEvent",
+        type_name: "CallAnsweredEvent",
+        roundtrip: roundtrip::<types::CallAnsweredEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAnswered/properties/event_type",
+        type_name: "CallAnsweredEventType",
+        roundtrip: roundtrip::<types::CallAnsweredEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAnswered/properties/payload",
+        type_name: "CallAnsweredPayload",
+        roundtrip: roundtrip::<types::CallAnsweredPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAnswered/properties/payload/properties/state",
+        type_name: "CallAnsweredPayloadState",
+        roundtrip: roundtrip::<types::CallAnsweredPayloadState>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAnswered/properties/record_type",
+        type_name: "CallAnsweredRecordType",
+        roundtrip: roundtrip::<types::CallAnsweredRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallBridged",
+        type_name: "CallBridged",
+        roundtrip: roundtrip::<types::CallBridged>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallBridgedEvent",
+        type_name: "CallBridgedEvent",
+        roundtrip: roundtrip::<types::CallBridgedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallBridged/properties/event_type",
+        type_name: "CallBridgedEventType",
+        roundtrip: roundtrip::<types::CallBridgedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallBridged/properties/payload",
+        type_name: "CallBridgedPayload",
+        roundtrip: roundtrip::<types::CallBridgedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallBridged/properties/record_type",
+        type_name: "CallBridgedRecordType",
+        roundtrip: roundtrip::<types::CallBridgedRecordType>,
     },
     SchemaEntry {
         pointer: "#/components/responses/CallControlCommandResponseWithRecordingId/content/application~1json/schema",
@@ -13308,14 +13412,677 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallControlCommandResponseWithRecordingId>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CallControlCommandResult",
-        type_name: "CallControlCommandResult",
-        roundtrip: roundtrip::<types::CallControlCommandResult>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CallControlCommandResultWithRecordingId",
         type_name: "CallControlCommandResultWithRecordingId",
         roundtrip: roundtrip::<types::CallControlCommandResultWithRecordingId>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callConversationEnded",
+        type_name: "CallConversationEnded",
+        roundtrip: roundtrip::<types::CallConversationEnded>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callConversationEndedEvent",
+        type_name: "CallConversationEndedEvent",
+        roundtrip: roundtrip::<types::CallConversationEndedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callConversationEnded/properties/event_type",
+        type_name: "CallConversationEndedEventType",
+        roundtrip: roundtrip::<types::CallConversationEndedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callConversationEnded/properties/payload",
+        type_name: "CallConversationEndedPayload",
+        roundtrip: roundtrip::<types::CallConversationEndedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callConversationEnded/properties/payload/properties/calling_party_type",
+        type_name: "CallConversationEndedPayloadCallingPartyType",
+        roundtrip: roundtrip::<types::CallConversationEndedPayloadCallingPartyType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callConversationEnded/properties/record_type",
+        type_name: "CallConversationEndedRecordType",
+        roundtrip: roundtrip::<types::CallConversationEndedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callConversationInsightsGenerated",
+        type_name: "CallConversationInsightsGenerated",
+        roundtrip: roundtrip::<types::CallConversationInsightsGenerated>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callConversationInsightsGeneratedEvent",
+        type_name: "CallConversationInsightsGeneratedEvent",
+        roundtrip: roundtrip::<types::CallConversationInsightsGeneratedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callConversationInsightsGenerated/properties/event_type",
+        type_name: "CallConversationInsightsGeneratedEventType",
+        roundtrip: roundtrip::<types::CallConversationInsightsGeneratedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callConversationInsightsGenerated/properties/payload",
+        type_name: "CallConversationInsightsGeneratedPayload",
+        roundtrip: roundtrip::<types::CallConversationInsightsGeneratedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/calling_party_type",
+        type_name: "CallConversationInsightsGeneratedPayloadCallingPartyType",
+        roundtrip: roundtrip::<
+            types::CallConversationInsightsGeneratedPayloadCallingPartyType,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items",
+        type_name: "CallConversationInsightsGeneratedPayloadResultsItem",
+        roundtrip: roundtrip::<
+            types::CallConversationInsightsGeneratedPayloadResultsItem,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items/properties/result",
+        type_name: "CallConversationInsightsGeneratedPayloadResultsItemResult",
+        roundtrip: roundtrip::<
+            types::CallConversationInsightsGeneratedPayloadResultsItemResult,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callConversationInsightsGenerated/properties/record_type",
+        type_name: "CallConversationInsightsGeneratedRecordType",
+        roundtrip: roundtrip::<types::CallConversationInsightsGeneratedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallDtmfReceived",
+        type_name: "CallDtmfReceived",
+        roundtrip: roundtrip::<types::CallDtmfReceived>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallDtmfReceivedEvent",
+        type_name: "CallDtmfReceivedEvent",
+        roundtrip: roundtrip::<types::CallDtmfReceivedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallDtmfReceived/properties/event_type",
+        type_name: "CallDtmfReceivedEventType",
+        roundtrip: roundtrip::<types::CallDtmfReceivedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallDtmfReceived/properties/payload",
+        type_name: "CallDtmfReceivedPayload",
+        roundtrip: roundtrip::<types::CallDtmfReceivedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallDtmfReceived/properties/record_type",
+        type_name: "CallDtmfReceivedRecordType",
+        roundtrip: roundtrip::<types::CallDtmfReceivedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallEnqueued",
+        type_name: "CallEnqueued",
+        roundtrip: roundtrip::<types::CallEnqueued>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallEnqueuedEvent",
+        type_name: "CallEnqueuedEvent",
+        roundtrip: roundtrip::<types::CallEnqueuedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallEnqueued/properties/event_type",
+        type_name: "CallEnqueuedEventType",
+        roundtrip: roundtrip::<types::CallEnqueuedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallEnqueued/properties/payload",
+        type_name: "CallEnqueuedPayload",
+        roundtrip: roundtrip::<types::CallEnqueuedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallEnqueued/properties/record_type",
+        type_name: "CallEnqueuedRecordType",
+        roundtrip: roundtrip::<types::CallEnqueuedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallForkStarted",
+        type_name: "CallForkStarted",
+        roundtrip: roundtrip::<types::CallForkStarted>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallForkStartedEvent",
+        type_name: "CallForkStartedEvent",
+        roundtrip: roundtrip::<types::CallForkStartedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallForkStarted/properties/event_type",
+        type_name: "CallForkStartedEventType",
+        roundtrip: roundtrip::<types::CallForkStartedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallForkStarted/properties/payload",
+        type_name: "CallForkStartedPayload",
+        roundtrip: roundtrip::<types::CallForkStartedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallForkStarted/properties/record_type",
+        type_name: "CallForkStartedRecordType",
+        roundtrip: roundtrip::<types::CallForkStartedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallForkStopped",
+        type_name: "CallForkStopped",
+        roundtrip: roundtrip::<types::CallForkStopped>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallForkStoppedEvent",
+        type_name: "CallForkStoppedEvent",
+        roundtrip: roundtrip::<types::CallForkStoppedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallForkStopped/properties/event_type",
+        type_name: "CallForkStoppedEventType",
+        roundtrip: roundtrip::<types::CallForkStoppedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallForkStopped/properties/payload",
+        type_name: "CallForkStoppedPayload",
+        roundtrip: roundtrip::<types::CallForkStoppedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallForkStopped/properties/record_type",
+        type_name: "CallForkStoppedRecordType",
+        roundtrip: roundtrip::<types::CallForkStoppedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallGatherEnded",
+        type_name: "CallGatherEnded",
+        roundtrip: roundtrip::<types::CallGatherEnded>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallGatherEndedEvent",
+        type_name: "CallGatherEndedEvent",
+        roundtrip: roundtrip::<types::CallGatherEndedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallGatherEnded/properties/event_type",
+        type_name: "CallGatherEndedEventType",
+        roundtrip: roundtrip::<types::CallGatherEndedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallGatherEnded/properties/payload",
+        type_name: "CallGatherEndedPayload",
+        roundtrip: roundtrip::<types::CallGatherEndedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallGatherEnded/properties/payload/properties/status",
+        type_name: "CallGatherEndedPayloadStatus",
+        roundtrip: roundtrip::<types::CallGatherEndedPayloadStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallGatherEnded/properties/record_type",
+        type_name: "CallGatherEndedRecordType",
+        roundtrip: roundtrip::<types::CallGatherEndedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallHangup",
+        type_name: "CallHangup",
+        roundtrip: roundtrip::<types::CallHangup>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallHangupEvent",
+        type_name: "CallHangupEvent",
+        roundtrip: roundtrip::<types::CallHangupEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallHangup/properties/event_type",
+        type_name: "CallHangupEventType",
+        roundtrip: roundtrip::<types::CallHangupEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallHangup/properties/payload",
+        type_name: "CallHangupPayload",
+        roundtrip: roundtrip::<types::CallHangupPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats",
+        type_name: "CallHangupPayloadCallQualityStats",
+        roundtrip: roundtrip::<types::CallHangupPayloadCallQualityStats>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/inbound",
+        type_name: "CallHangupPayloadCallQualityStatsInbound",
+        roundtrip: roundtrip::<types::CallHangupPayloadCallQualityStatsInbound>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/outbound",
+        type_name: "CallHangupPayloadCallQualityStatsOutbound",
+        roundtrip: roundtrip::<types::CallHangupPayloadCallQualityStatsOutbound>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallHangup/properties/payload/properties/hangup_cause",
+        type_name: "CallHangupPayloadHangupCause",
+        roundtrip: roundtrip::<types::CallHangupPayloadHangupCause>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallHangup/properties/payload/properties/hangup_source",
+        type_name: "CallHangupPayloadHangupSource",
+        roundtrip: roundtrip::<types::CallHangupPayloadHangupSource>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallHangup/properties/record_type",
+        type_name: "CallHangupRecordType",
+        roundtrip: roundtrip::<types::CallHangupRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallInitiated",
+        type_name: "CallInitiated",
+        roundtrip: roundtrip::<types::CallInitiated>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallInitiatedEvent",
+        type_name: "CallInitiatedEvent",
+        roundtrip: roundtrip::<types::CallInitiatedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallInitiated/properties/event_type",
+        type_name: "CallInitiatedEventType",
+        roundtrip: roundtrip::<types::CallInitiatedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallInitiated/properties/payload",
+        type_name: "CallInitiatedPayload",
+        roundtrip: roundtrip::<types::CallInitiatedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallInitiated/properties/payload/properties/direction",
+        type_name: "CallInitiatedPayloadDirection",
+        roundtrip: roundtrip::<types::CallInitiatedPayloadDirection>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallInitiated/properties/payload/properties/state",
+        type_name: "CallInitiatedPayloadState",
+        roundtrip: roundtrip::<types::CallInitiatedPayloadState>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallInitiated/properties/record_type",
+        type_name: "CallInitiatedRecordType",
+        roundtrip: roundtrip::<types::CallInitiatedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallLeftQueue",
+        type_name: "CallLeftQueue",
+        roundtrip: roundtrip::<types::CallLeftQueue>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallLeftQueueEvent",
+        type_name: "CallLeftQueueEvent",
+        roundtrip: roundtrip::<types::CallLeftQueueEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallLeftQueue/properties/event_type",
+        type_name: "CallLeftQueueEventType",
+        roundtrip: roundtrip::<types::CallLeftQueueEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallLeftQueue/properties/payload",
+        type_name: "CallLeftQueuePayload",
+        roundtrip: roundtrip::<types::CallLeftQueuePayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallLeftQueue/properties/payload/properties/reason",
+        type_name: "CallLeftQueuePayloadReason",
+        roundtrip: roundtrip::<types::CallLeftQueuePayloadReason>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallLeftQueue/properties/record_type",
+        type_name: "CallLeftQueueRecordType",
+        roundtrip: roundtrip::<types::CallLeftQueueRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachineDetectionEnded",
+        type_name: "CallMachineDetectionEnded",
+        roundtrip: roundtrip::<types::CallMachineDetectionEnded>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachineDetectionEndedEvent",
+        type_name: "CallMachineDetectionEndedEvent",
+        roundtrip: roundtrip::<types::CallMachineDetectionEndedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachineDetectionEnded/properties/event_type",
+        type_name: "CallMachineDetectionEndedEventType",
+        roundtrip: roundtrip::<types::CallMachineDetectionEndedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachineDetectionEnded/properties/payload",
+        type_name: "CallMachineDetectionEndedPayload",
+        roundtrip: roundtrip::<types::CallMachineDetectionEndedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachineDetectionEnded/properties/record_type",
+        type_name: "CallMachineDetectionEndedRecordType",
+        roundtrip: roundtrip::<types::CallMachineDetectionEndedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachineGreetingEnded",
+        type_name: "CallMachineGreetingEnded",
+        roundtrip: roundtrip::<types::CallMachineGreetingEnded>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachineGreetingEndedEvent",
+        type_name: "CallMachineGreetingEndedEvent",
+        roundtrip: roundtrip::<types::CallMachineGreetingEndedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachineGreetingEnded/properties/event_type",
+        type_name: "CallMachineGreetingEndedEventType",
+        roundtrip: roundtrip::<types::CallMachineGreetingEndedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachineGreetingEnded/properties/payload",
+        type_name: "CallMachineGreetingEndedPayload",
+        roundtrip: roundtrip::<types::CallMachineGreetingEndedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachineGreetingEnded/properties/payload/properties/result",
+        type_name: "CallMachineGreetingEndedPayloadResult",
+        roundtrip: roundtrip::<types::CallMachineGreetingEndedPayloadResult>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachineGreetingEnded/properties/record_type",
+        type_name: "CallMachineGreetingEndedRecordType",
+        roundtrip: roundtrip::<types::CallMachineGreetingEndedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachinePremiumDetectionEnded",
+        type_name: "CallMachinePremiumDetectionEnded",
+        roundtrip: roundtrip::<types::CallMachinePremiumDetectionEnded>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachinePremiumDetectionEndedEvent",
+        type_name: "CallMachinePremiumDetectionEndedEvent",
+        roundtrip: roundtrip::<types::CallMachinePremiumDetectionEndedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachinePremiumDetectionEnded/properties/event_type",
+        type_name: "CallMachinePremiumDetectionEndedEventType",
+        roundtrip: roundtrip::<types::CallMachinePremiumDetectionEndedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachinePremiumDetectionEnded/properties/payload",
+        type_name: "CallMachinePremiumDetectionEndedPayload",
+        roundtrip: roundtrip::<types::CallMachinePremiumDetectionEndedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachinePremiumDetectionEnded/properties/payload/properties/result",
+        type_name: "CallMachinePremiumDetectionEndedPayloadResult",
+        roundtrip: roundtrip::<types::CallMachinePremiumDetectionEndedPayloadResult>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachinePremiumDetectionEnded/properties/record_type",
+        type_name: "CallMachinePremiumDetectionEndedRecordType",
+        roundtrip: roundtrip::<types::CallMachinePremiumDetectionEndedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachinePremiumGreetingEnded",
+        type_name: "CallMachinePremiumGreetingEnded",
+        roundtrip: roundtrip::<types::CallMachinePremiumGreetingEnded>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachinePremiumGreetingEndedEvent",
+        type_name: "CallMachinePremiumGreetingEndedEvent",
+        roundtrip: roundtrip::<types::CallMachinePremiumGreetingEndedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachinePremiumGreetingEnded/properties/event_type",
+        type_name: "CallMachinePremiumGreetingEndedEventType",
+        roundtrip: roundtrip::<types::CallMachinePremiumGreetingEndedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload",
+        type_name: "CallMachinePremiumGreetingEndedPayload",
+        roundtrip: roundtrip::<types::CallMachinePremiumGreetingEndedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload/properties/result",
+        type_name: "CallMachinePremiumGreetingEndedPayloadResult",
+        roundtrip: roundtrip::<types::CallMachinePremiumGreetingEndedPayloadResult>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallMachinePremiumGreetingEnded/properties/record_type",
+        type_name: "CallMachinePremiumGreetingEndedRecordType",
+        roundtrip: roundtrip::<types::CallMachinePremiumGreetingEndedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallPlaybackEnded",
+        type_name: "CallPlaybackEnded",
+        roundtrip: roundtrip::<types::CallPlaybackEnded>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallPlaybackEndedEvent",
+        type_name: "CallPlaybackEndedEvent",
+        roundtrip: roundtrip::<types::CallPlaybackEndedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallPlaybackEnded/properties/event_type",
+        type_name: "CallPlaybackEndedEventType",
+        roundtrip: roundtrip::<types::CallPlaybackEndedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallPlaybackEnded/properties/payload",
+        type_name: "CallPlaybackEndedPayload",
+        roundtrip: roundtrip::<types::CallPlaybackEndedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallPlaybackEnded/properties/payload/properties/status",
+        type_name: "CallPlaybackEndedPayloadStatus",
+        roundtrip: roundtrip::<types::CallPlaybackEndedPayloadStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallPlaybackEnded/properties/record_type",
+        type_name: "CallPlaybackEndedRecordType",
+        roundtrip: roundtrip::<types::CallPlaybackEndedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallPlaybackStarted",
+        type_name: "CallPlaybackStarted",
+        roundtrip: roundtrip::<types::CallPlaybackStarted>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallPlaybackStartedEvent",
+        type_name: "CallPlaybackStartedEvent",
+        roundtrip: roundtrip::<types::CallPlaybackStartedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallPlaybackStarted/properties/event_type",
+        type_name: "CallPlaybackStartedEventType",
+        roundtrip: roundtrip::<types::CallPlaybackStartedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallPlaybackStarted/properties/payload",
+        type_name: "CallPlaybackStartedPayload",
+        roundtrip: roundtrip::<types::CallPlaybackStartedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallPlaybackStarted/properties/record_type",
+        type_name: "CallPlaybackStartedRecordType",
+        roundtrip: roundtrip::<types::CallPlaybackStartedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callRecordingError",
+        type_name: "CallRecordingError",
+        roundtrip: roundtrip::<types::CallRecordingError>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callRecordingErrorEvent",
+        type_name: "CallRecordingErrorEvent",
+        roundtrip: roundtrip::<types::CallRecordingErrorEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callRecordingError/properties/event_type",
+        type_name: "CallRecordingErrorEventType",
+        roundtrip: roundtrip::<types::CallRecordingErrorEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callRecordingError/properties/payload",
+        type_name: "CallRecordingErrorPayload",
+        roundtrip: roundtrip::<types::CallRecordingErrorPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callRecordingError/properties/payload/properties/reason",
+        type_name: "CallRecordingErrorPayloadReason",
+        roundtrip: roundtrip::<types::CallRecordingErrorPayloadReason>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callRecordingError/properties/record_type",
+        type_name: "CallRecordingErrorRecordType",
+        roundtrip: roundtrip::<types::CallRecordingErrorRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallRecordingSaved",
+        type_name: "CallRecordingSaved",
+        roundtrip: roundtrip::<types::CallRecordingSaved>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallRecordingSavedEvent",
+        type_name: "CallRecordingSavedEvent",
+        roundtrip: roundtrip::<types::CallRecordingSavedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallRecordingSaved/properties/event_type",
+        type_name: "CallRecordingSavedEventType",
+        roundtrip: roundtrip::<types::CallRecordingSavedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallRecordingSaved/properties/payload",
+        type_name: "CallRecordingSavedPayload",
+        roundtrip: roundtrip::<types::CallRecordingSavedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallRecordingSaved/properties/payload/properties/channels",
+        type_name: "CallRecordingSavedPayloadChannels",
+        roundtrip: roundtrip::<types::CallRecordingSavedPayloadChannels>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallRecordingSaved/properties/payload/properties/recording_urls",
+        type_name: "CallRecordingSavedPayloadRecordingUrls",
+        roundtrip: roundtrip::<types::CallRecordingSavedPayloadRecordingUrls>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallRecordingSaved/properties/record_type",
+        type_name: "CallRecordingSavedRecordType",
+        roundtrip: roundtrip::<types::CallRecordingSavedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callRecordingTranscriptionSaved",
+        type_name: "CallRecordingTranscriptionSaved",
+        roundtrip: roundtrip::<types::CallRecordingTranscriptionSaved>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callRecordingTranscriptionSavedEvent",
+        type_name: "CallRecordingTranscriptionSavedEvent",
+        roundtrip: roundtrip::<types::CallRecordingTranscriptionSavedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callRecordingTranscriptionSaved/properties/event_type",
+        type_name: "CallRecordingTranscriptionSavedEventType",
+        roundtrip: roundtrip::<types::CallRecordingTranscriptionSavedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callRecordingTranscriptionSaved/properties/payload",
+        type_name: "CallRecordingTranscriptionSavedPayload",
+        roundtrip: roundtrip::<types::CallRecordingTranscriptionSavedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/calling_party_type",
+        type_name: "CallRecordingTranscriptionSavedPayloadCallingPartyType",
+        roundtrip: roundtrip::<
+            types::CallRecordingTranscriptionSavedPayloadCallingPartyType,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/status",
+        type_name: "CallRecordingTranscriptionSavedPayloadStatus",
+        roundtrip: roundtrip::<types::CallRecordingTranscriptionSavedPayloadStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callRecordingTranscriptionSaved/properties/record_type",
+        type_name: "CallRecordingTranscriptionSavedRecordType",
+        roundtrip: roundtrip::<types::CallRecordingTranscriptionSavedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallReferCompleted",
+        type_name: "CallReferCompleted",
+        roundtrip: roundtrip::<types::CallReferCompleted>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallReferCompletedEvent",
+        type_name: "CallReferCompletedEvent",
+        roundtrip: roundtrip::<types::CallReferCompletedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallReferCompleted/properties/event_type",
+        type_name: "CallReferCompletedEventType",
+        roundtrip: roundtrip::<types::CallReferCompletedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallReferCompleted/properties/payload",
+        type_name: "CallReferCompletedPayload",
+        roundtrip: roundtrip::<types::CallReferCompletedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallReferCompleted/properties/record_type",
+        type_name: "CallReferCompletedRecordType",
+        roundtrip: roundtrip::<types::CallReferCompletedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallReferFailed",
+        type_name: "CallReferFailed",
+        roundtrip: roundtrip::<types::CallReferFailed>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallReferFailedEvent",
+        type_name: "CallReferFailedEvent",
+        roundtrip: roundtrip::<types::CallReferFailedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallReferFailed/properties/event_type",
+        type_name: "CallReferFailedEventType",
+        roundtrip: roundtrip::<types::CallReferFailedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallReferFailed/properties/payload",
+        type_name: "CallReferFailedPayload",
+        roundtrip: roundtrip::<types::CallReferFailedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallReferFailed/properties/record_type",
+        type_name: "CallReferFailedRecordType",
+        roundtrip: roundtrip::<types::CallReferFailedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallReferStarted",
+        type_name: "CallReferStarted",
+        roundtrip: roundtrip::<types::CallReferStarted>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallReferStartedEvent",
+        type_name: "CallReferStartedEvent",
+        roundtrip: roundtrip::<types::CallReferStartedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallReferStarted/properties/event_type",
+        type_name: "CallReferStartedEventType",
+        roundtrip: roundtrip::<types::CallReferStartedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallReferStarted/properties/payload",
+        type_name: "CallReferStartedPayload",
+        roundtrip: roundtrip::<types::CallReferStartedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallReferStarted/properties/record_type",
+        type_name: "CallReferStartedRecordType",
+        roundtrip: roundtrip::<types::CallReferStartedRecordType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallRequest",
@@ -13336,16 +14103,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CallRequest/properties/conference_config",
         type_name: "CallRequestConferenceConfig",
         roundtrip: roundtrip::<types::CallRequestConferenceConfig>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallRequest/properties/conference_config/properties/beep_enabled",
-        type_name: "CallRequestConferenceConfigBeepEnabled",
-        roundtrip: roundtrip::<types::CallRequestConferenceConfigBeepEnabled>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role",
-        type_name: "CallRequestConferenceConfigSupervisorRole",
-        roundtrip: roundtrip::<types::CallRequestConferenceConfigSupervisorRole>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallRequest/properties/media_encryption",
@@ -13393,14 +14150,229 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallRequestSupervisorRole>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CallRequest/properties/to",
-        type_name: "CallRequestTo",
-        roundtrip: roundtrip::<types::CallRequestTo>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CallRequest/properties/webhook_url_method",
         type_name: "CallRequestWebhookUrlMethod",
         roundtrip: roundtrip::<types::CallRequestWebhookUrlMethod>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSiprecFailed",
+        type_name: "CallSiprecFailed",
+        roundtrip: roundtrip::<types::CallSiprecFailed>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSiprecFailedEvent",
+        type_name: "CallSiprecFailedEvent",
+        roundtrip: roundtrip::<types::CallSiprecFailedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSiprecFailed/properties/event_type",
+        type_name: "CallSiprecFailedEventType",
+        roundtrip: roundtrip::<types::CallSiprecFailedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSiprecFailed/properties/payload",
+        type_name: "CallSiprecFailedPayload",
+        roundtrip: roundtrip::<types::CallSiprecFailedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSiprecFailed/properties/record_type",
+        type_name: "CallSiprecFailedRecordType",
+        roundtrip: roundtrip::<types::CallSiprecFailedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSiprecStarted",
+        type_name: "CallSiprecStarted",
+        roundtrip: roundtrip::<types::CallSiprecStarted>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSiprecStartedEvent",
+        type_name: "CallSiprecStartedEvent",
+        roundtrip: roundtrip::<types::CallSiprecStartedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSiprecStarted/properties/event_type",
+        type_name: "CallSiprecStartedEventType",
+        roundtrip: roundtrip::<types::CallSiprecStartedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSiprecStarted/properties/payload",
+        type_name: "CallSiprecStartedPayload",
+        roundtrip: roundtrip::<types::CallSiprecStartedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSiprecStarted/properties/record_type",
+        type_name: "CallSiprecStartedRecordType",
+        roundtrip: roundtrip::<types::CallSiprecStartedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSiprecStopped",
+        type_name: "CallSiprecStopped",
+        roundtrip: roundtrip::<types::CallSiprecStopped>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSiprecStoppedEvent",
+        type_name: "CallSiprecStoppedEvent",
+        roundtrip: roundtrip::<types::CallSiprecStoppedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSiprecStopped/properties/event_type",
+        type_name: "CallSiprecStoppedEventType",
+        roundtrip: roundtrip::<types::CallSiprecStoppedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSiprecStopped/properties/payload",
+        type_name: "CallSiprecStoppedPayload",
+        roundtrip: roundtrip::<types::CallSiprecStoppedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSiprecStopped/properties/record_type",
+        type_name: "CallSiprecStoppedRecordType",
+        roundtrip: roundtrip::<types::CallSiprecStoppedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSpeakEnded",
+        type_name: "CallSpeakEnded",
+        roundtrip: roundtrip::<types::CallSpeakEnded>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSpeakEndedEvent",
+        type_name: "CallSpeakEndedEvent",
+        roundtrip: roundtrip::<types::CallSpeakEndedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSpeakEnded/properties/event_type",
+        type_name: "CallSpeakEndedEventType",
+        roundtrip: roundtrip::<types::CallSpeakEndedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSpeakEnded/properties/payload",
+        type_name: "CallSpeakEndedPayload",
+        roundtrip: roundtrip::<types::CallSpeakEndedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSpeakEnded/properties/payload/properties/status",
+        type_name: "CallSpeakEndedPayloadStatus",
+        roundtrip: roundtrip::<types::CallSpeakEndedPayloadStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSpeakEnded/properties/record_type",
+        type_name: "CallSpeakEndedRecordType",
+        roundtrip: roundtrip::<types::CallSpeakEndedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSpeakStarted",
+        type_name: "CallSpeakStarted",
+        roundtrip: roundtrip::<types::CallSpeakStarted>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSpeakStartedEvent",
+        type_name: "CallSpeakStartedEvent",
+        roundtrip: roundtrip::<types::CallSpeakStartedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSpeakStarted/properties/event_type",
+        type_name: "CallSpeakStartedEventType",
+        roundtrip: roundtrip::<types::CallSpeakStartedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSpeakStarted/properties/payload",
+        type_name: "CallSpeakStartedPayload",
+        roundtrip: roundtrip::<types::CallSpeakStartedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallSpeakStarted/properties/record_type",
+        type_name: "CallSpeakStartedRecordType",
+        roundtrip: roundtrip::<types::CallSpeakStartedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingFailed",
+        type_name: "CallStreamingFailed",
+        roundtrip: roundtrip::<types::CallStreamingFailed>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingFailedEvent",
+        type_name: "CallStreamingFailedEvent",
+        roundtrip: roundtrip::<types::CallStreamingFailedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingFailed/properties/event_type",
+        type_name: "CallStreamingFailedEventType",
+        roundtrip: roundtrip::<types::CallStreamingFailedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingFailed/properties/payload",
+        type_name: "CallStreamingFailedPayload",
+        roundtrip: roundtrip::<types::CallStreamingFailedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params",
+        type_name: "CallStreamingFailedPayloadStreamParams",
+        roundtrip: roundtrip::<types::CallStreamingFailedPayloadStreamParams>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params/properties/track",
+        type_name: "CallStreamingFailedPayloadStreamParamsTrack",
+        roundtrip: roundtrip::<types::CallStreamingFailedPayloadStreamParamsTrack>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_type",
+        type_name: "CallStreamingFailedPayloadStreamType",
+        roundtrip: roundtrip::<types::CallStreamingFailedPayloadStreamType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingFailed/properties/record_type",
+        type_name: "CallStreamingFailedRecordType",
+        roundtrip: roundtrip::<types::CallStreamingFailedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingStarted",
+        type_name: "CallStreamingStarted",
+        roundtrip: roundtrip::<types::CallStreamingStarted>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingStartedEvent",
+        type_name: "CallStreamingStartedEvent",
+        roundtrip: roundtrip::<types::CallStreamingStartedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingStarted/properties/event_type",
+        type_name: "CallStreamingStartedEventType",
+        roundtrip: roundtrip::<types::CallStreamingStartedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingStarted/properties/payload",
+        type_name: "CallStreamingStartedPayload",
+        roundtrip: roundtrip::<types::CallStreamingStartedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingStarted/properties/record_type",
+        type_name: "CallStreamingStartedRecordType",
+        roundtrip: roundtrip::<types::CallStreamingStartedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingStopped",
+        type_name: "CallStreamingStopped",
+        roundtrip: roundtrip::<types::CallStreamingStopped>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingStoppedEvent",
+        type_name: "CallStreamingStoppedEvent",
+        roundtrip: roundtrip::<types::CallStreamingStoppedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingStopped/properties/event_type",
+        type_name: "CallStreamingStoppedEventType",
+        roundtrip: roundtrip::<types::CallStreamingStoppedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingStopped/properties/payload",
+        type_name: "CallStreamingStoppedPayload",
+        roundtrip: roundtrip::<types::CallStreamingStoppedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallStreamingStopped/properties/record_type",
+        type_name: "CallStreamingStoppedRecordType",
+        roundtrip: roundtrip::<types::CallStreamingStoppedRecordType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallWithRecordingId",
@@ -13446,11 +14418,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/GatherUsingAIRequest/properties/message_history/items",
         type_name: "GatherUsingAiRequestMessageHistoryItem",
         roundtrip: roundtrip::<types::GatherUsingAiRequestMessageHistoryItem>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/GatherUsingAIRequest/properties/message_history/items/properties/role",
-        type_name: "GatherUsingAiRequestMessageHistoryItemRole",
-        roundtrip: roundtrip::<types::GatherUsingAiRequestMessageHistoryItemRole>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/GatherUsingAIRequest/properties/voice_settings",
@@ -13506,11 +14473,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/LeaveQueueRequest",
         type_name: "LeaveQueueRequest",
         roundtrip: roundtrip::<types::LeaveQueueRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/NoiseSuppressionDirection",
-        type_name: "NoiseSuppressionDirection",
-        roundtrip: roundtrip::<types::NoiseSuppressionDirection>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/NoiseSuppressionStart",
@@ -13653,11 +14615,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::StartSiprecRequest>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/StartSiprecRequest/properties/sip_transport",
-        type_name: "StartSiprecRequestSipTransport",
-        roundtrip: roundtrip::<types::StartSiprecRequestSipTransport>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/StartSiprecRequest/properties/siprec_track",
         type_name: "StartSiprecRequestSiprecTrack",
         roundtrip: roundtrip::<types::StartSiprecRequestSiprecTrack>,
@@ -13733,6 +14690,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::TelnyxVoiceSettings>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/Transcription",
+        type_name: "Transcription",
+        roundtrip: roundtrip::<types::Transcription>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/TranscriptionConfig",
         type_name: "TranscriptionConfig",
         roundtrip: roundtrip::<types::TranscriptionConfig>,
@@ -13761,6 +14723,38 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/TranscriptionEngineBConfig/properties/transcription_model",
         type_name: "TranscriptionEngineBConfigTranscriptionModel",
         roundtrip: roundtrip::<types::TranscriptionEngineBConfigTranscriptionModel>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/TranscriptionEvent",
+        type_name: "TranscriptionEvent",
+        roundtrip: roundtrip::<types::TranscriptionEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/Transcription/properties/event_type",
+        type_name: "TranscriptionEventType",
+        roundtrip: roundtrip::<types::TranscriptionEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/Transcription/properties/payload",
+        type_name: "TranscriptionPayload",
+        roundtrip: roundtrip::<types::TranscriptionPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/Transcription/properties/payload/properties/transcription_data",
+        type_name: "TranscriptionPayloadTranscriptionData",
+        roundtrip: roundtrip::<types::TranscriptionPayloadTranscriptionData>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/Transcription/properties/payload/properties/transcription_data/properties/transcription_track",
+        type_name: "TranscriptionPayloadTranscriptionDataTranscriptionTrack",
+        roundtrip: roundtrip::<
+            types::TranscriptionPayloadTranscriptionDataTranscriptionTrack,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/Transcription/properties/record_type",
+        type_name: "TranscriptionRecordType",
+        roundtrip: roundtrip::<types::TranscriptionRecordType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/TranscriptionStartRequest",
@@ -13836,18 +14830,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CallControlApplication/properties/dtmf_type",
         type_name: "CallControlApplicationDtmfType",
         roundtrip: roundtrip::<types::CallControlApplicationDtmfType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallControlApplicationInbound",
-        type_name: "CallControlApplicationInbound",
-        roundtrip: roundtrip::<types::CallControlApplicationInbound>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallControlApplicationInbound/properties/sip_subdomain_receive_settings",
-        type_name: "CallControlApplicationInboundSipSubdomainReceiveSettings",
-        roundtrip: roundtrip::<
-            types::CallControlApplicationInboundSipSubdomainReceiveSettings,
-        >,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallControlApplicationOutbound",
@@ -13926,11 +14908,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/ActiveCall",
         type_name: "ActiveCall",
         roundtrip: roundtrip::<types::ActiveCall>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ActiveCall/properties/record_type",
-        type_name: "ActiveCallRecordType",
-        roundtrip: roundtrip::<types::ActiveCallRecordType>,
     },
     SchemaEntry {
         pointer: "#/components/responses/ActiveCallsResponse/content/application~1json/schema",
@@ -14053,11 +15030,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::RecordingResponseDataSource>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/RecordingResponseData/properties/status",
-        type_name: "RecordingResponseDataStatus",
-        roundtrip: roundtrip::<types::RecordingResponseDataStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/RecordingTranscription",
         type_name: "RecordingTranscription",
         roundtrip: roundtrip::<types::RecordingTranscription>,
@@ -14071,11 +15043,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/responses/RecordingTranscriptionResponse/content/application~1json/schema",
         type_name: "RecordingTranscriptionResponse",
         roundtrip: roundtrip::<types::RecordingTranscriptionResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/RecordingTranscription/properties/status",
-        type_name: "RecordingTranscriptionStatus",
-        roundtrip: roundtrip::<types::RecordingTranscriptionStatus>,
     },
     SchemaEntry {
         pointer: "#/components/responses/RecordingsResponseBody/content/application~1json/schema",
@@ -14111,6 +15078,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CampaignSharingChain",
         type_name: "CampaignSharingChain",
         roundtrip: roundtrip::<types::CampaignSharingChain>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CampaignStatusUpdateEvent",
+        type_name: "CampaignStatusUpdateEvent",
+        roundtrip: roundtrip::<types::CampaignStatusUpdateEvent>,
     },
     SchemaEntry {
         pointer: "#/paths/~1campaign/get/parameters/3/schema",
@@ -14153,11 +15125,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::TelnyxCampaignWithAssignedCountCsp>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/campaignStatus",
-        type_name: "TelnyxCampaignWithAssignedCountCspCampaignStatus",
-        roundtrip: roundtrip::<types::TelnyxCampaignWithAssignedCountCspCampaignStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/submissionStatus",
         type_name: "TelnyxCampaignWithAssignedCountCspSubmissionStatus",
         roundtrip: roundtrip::<types::TelnyxCampaignWithAssignedCountCspSubmissionStatus>,
@@ -14191,11 +15158,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CdrUsageReportResponse/properties/product_breakdown",
         type_name: "CdrUsageReportResponseProductBreakdown",
         roundtrip: roundtrip::<types::CdrUsageReportResponseProductBreakdown>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CdrUsageReportResponse/properties/status",
-        type_name: "CdrUsageReportResponseStatus",
-        roundtrip: roundtrip::<types::CdrUsageReportResponseStatus>,
     },
     SchemaEntry {
         pointer: "#/paths/~1reports~1cdr_usage_reports~1sync/get/parameters/2/schema",
@@ -14267,11 +15229,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ChatCompletionToolParam>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ChatCompletionToolParam/properties/type",
-        type_name: "ChatCompletionToolParamType",
-        roundtrip: roundtrip::<types::ChatCompletionToolParamType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/FunctionDefinition",
         type_name: "FunctionDefinition",
         roundtrip: roundtrip::<types::FunctionDefinition>,
@@ -14290,11 +15247,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/Retrieval",
         type_name: "Retrieval",
         roundtrip: roundtrip::<types::Retrieval>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Retrieval/properties/type",
-        type_name: "RetrievalType",
-        roundtrip: roundtrip::<types::RetrievalType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/SummaryRequest",
@@ -14372,14 +15324,89 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ConferenceCommandResult>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/ConferenceCreated",
+        type_name: "ConferenceCreated",
+        roundtrip: roundtrip::<types::ConferenceCreated>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceCreatedEvent",
+        type_name: "ConferenceCreatedEvent",
+        roundtrip: roundtrip::<types::ConferenceCreatedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceCreated/properties/event_type",
+        type_name: "ConferenceCreatedEventType",
+        roundtrip: roundtrip::<types::ConferenceCreatedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceCreated/properties/payload",
+        type_name: "ConferenceCreatedPayload",
+        roundtrip: roundtrip::<types::ConferenceCreatedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceCreated/properties/record_type",
+        type_name: "ConferenceCreatedRecordType",
+        roundtrip: roundtrip::<types::ConferenceCreatedRecordType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/Conference/properties/end_reason",
         type_name: "ConferenceEndReason",
         roundtrip: roundtrip::<types::ConferenceEndReason>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/ConferenceEnded",
+        type_name: "ConferenceEnded",
+        roundtrip: roundtrip::<types::ConferenceEnded>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/Conference/properties/ended_by",
         type_name: "ConferenceEndedBy",
         roundtrip: roundtrip::<types::ConferenceEndedBy>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceEndedEvent",
+        type_name: "ConferenceEndedEvent",
+        roundtrip: roundtrip::<types::ConferenceEndedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceEnded/properties/event_type",
+        type_name: "ConferenceEndedEventType",
+        roundtrip: roundtrip::<types::ConferenceEndedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceEnded/properties/payload",
+        type_name: "ConferenceEndedPayload",
+        roundtrip: roundtrip::<types::ConferenceEndedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceEnded/properties/payload/properties/reason",
+        type_name: "ConferenceEndedPayloadReason",
+        roundtrip: roundtrip::<types::ConferenceEndedPayloadReason>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceEnded/properties/record_type",
+        type_name: "ConferenceEndedRecordType",
+        roundtrip: roundtrip::<types::ConferenceEndedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceFloorChangedEvent",
+        type_name: "ConferenceFloorChangedEvent",
+        roundtrip: roundtrip::<types::ConferenceFloorChangedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceFloorChangedEvent/properties/event_type",
+        type_name: "ConferenceFloorChangedEventEventType",
+        roundtrip: roundtrip::<types::ConferenceFloorChangedEventEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceFloorChangedEvent/properties/payload",
+        type_name: "ConferenceFloorChangedEventPayload",
+        roundtrip: roundtrip::<types::ConferenceFloorChangedEventPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceFloorChangedEvent/properties/record_type",
+        type_name: "ConferenceFloorChangedEventRecordType",
+        roundtrip: roundtrip::<types::ConferenceFloorChangedEventRecordType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ConferenceHoldRequest",
@@ -14392,9 +15419,209 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ConferenceMuteRequest>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantJoined",
+        type_name: "ConferenceParticipantJoined",
+        roundtrip: roundtrip::<types::ConferenceParticipantJoined>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantJoinedEvent",
+        type_name: "ConferenceParticipantJoinedEvent",
+        roundtrip: roundtrip::<types::ConferenceParticipantJoinedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantJoined/properties/event_type",
+        type_name: "ConferenceParticipantJoinedEventType",
+        roundtrip: roundtrip::<types::ConferenceParticipantJoinedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantJoined/properties/payload",
+        type_name: "ConferenceParticipantJoinedPayload",
+        roundtrip: roundtrip::<types::ConferenceParticipantJoinedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantJoined/properties/record_type",
+        type_name: "ConferenceParticipantJoinedRecordType",
+        roundtrip: roundtrip::<types::ConferenceParticipantJoinedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantLeft",
+        type_name: "ConferenceParticipantLeft",
+        roundtrip: roundtrip::<types::ConferenceParticipantLeft>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantLeftEvent",
+        type_name: "ConferenceParticipantLeftEvent",
+        roundtrip: roundtrip::<types::ConferenceParticipantLeftEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantLeft/properties/event_type",
+        type_name: "ConferenceParticipantLeftEventType",
+        roundtrip: roundtrip::<types::ConferenceParticipantLeftEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantLeft/properties/payload",
+        type_name: "ConferenceParticipantLeftPayload",
+        roundtrip: roundtrip::<types::ConferenceParticipantLeftPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantLeft/properties/record_type",
+        type_name: "ConferenceParticipantLeftRecordType",
+        roundtrip: roundtrip::<types::ConferenceParticipantLeftRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantPlaybackEnded",
+        type_name: "ConferenceParticipantPlaybackEnded",
+        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackEnded>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantPlaybackEndedEvent",
+        type_name: "ConferenceParticipantPlaybackEndedEvent",
+        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackEndedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantPlaybackEnded/properties/event_type",
+        type_name: "ConferenceParticipantPlaybackEndedEventType",
+        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackEndedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantPlaybackEnded/properties/payload",
+        type_name: "ConferenceParticipantPlaybackEndedPayload",
+        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackEndedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantPlaybackEnded/properties/record_type",
+        type_name: "ConferenceParticipantPlaybackEndedRecordType",
+        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackEndedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantPlaybackStarted",
+        type_name: "ConferenceParticipantPlaybackStarted",
+        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackStarted>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantPlaybackStartedEvent",
+        type_name: "ConferenceParticipantPlaybackStartedEvent",
+        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackStartedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantPlaybackStarted/properties/event_type",
+        type_name: "ConferenceParticipantPlaybackStartedEventType",
+        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackStartedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantPlaybackStarted/properties/payload",
+        type_name: "ConferenceParticipantPlaybackStartedPayload",
+        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackStartedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantPlaybackStarted/properties/record_type",
+        type_name: "ConferenceParticipantPlaybackStartedRecordType",
+        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackStartedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantSpeakEnded",
+        type_name: "ConferenceParticipantSpeakEnded",
+        roundtrip: roundtrip::<types::ConferenceParticipantSpeakEnded>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantSpeakEndedEvent",
+        type_name: "ConferenceParticipantSpeakEndedEvent",
+        roundtrip: roundtrip::<types::ConferenceParticipantSpeakEndedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantSpeakEnded/properties/event_type",
+        type_name: "ConferenceParticipantSpeakEndedEventType",
+        roundtrip: roundtrip::<types::ConferenceParticipantSpeakEndedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantSpeakEnded/properties/payload",
+        type_name: "ConferenceParticipantSpeakEndedPayload",
+        roundtrip: roundtrip::<types::ConferenceParticipantSpeakEndedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantSpeakEnded/properties/record_type",
+        type_name: "ConferenceParticipantSpeakEndedRecordType",
+        roundtrip: roundtrip::<types::ConferenceParticipantSpeakEndedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantSpeakStarted",
+        type_name: "ConferenceParticipantSpeakStarted",
+        roundtrip: roundtrip::<types::ConferenceParticipantSpeakStarted>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantSpeakStartedEvent",
+        type_name: "ConferenceParticipantSpeakStartedEvent",
+        roundtrip: roundtrip::<types::ConferenceParticipantSpeakStartedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantSpeakStarted/properties/event_type",
+        type_name: "ConferenceParticipantSpeakStartedEventType",
+        roundtrip: roundtrip::<types::ConferenceParticipantSpeakStartedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantSpeakStarted/properties/payload",
+        type_name: "ConferenceParticipantSpeakStartedPayload",
+        roundtrip: roundtrip::<types::ConferenceParticipantSpeakStartedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceParticipantSpeakStarted/properties/record_type",
+        type_name: "ConferenceParticipantSpeakStartedRecordType",
+        roundtrip: roundtrip::<types::ConferenceParticipantSpeakStartedRecordType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ConferencePlayRequest",
         type_name: "ConferencePlayRequest",
         roundtrip: roundtrip::<types::ConferencePlayRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferencePlaybackEnded",
+        type_name: "ConferencePlaybackEnded",
+        roundtrip: roundtrip::<types::ConferencePlaybackEnded>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferencePlaybackEndedEvent",
+        type_name: "ConferencePlaybackEndedEvent",
+        roundtrip: roundtrip::<types::ConferencePlaybackEndedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferencePlaybackEnded/properties/event_type",
+        type_name: "ConferencePlaybackEndedEventType",
+        roundtrip: roundtrip::<types::ConferencePlaybackEndedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferencePlaybackEnded/properties/payload",
+        type_name: "ConferencePlaybackEndedPayload",
+        roundtrip: roundtrip::<types::ConferencePlaybackEndedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferencePlaybackEnded/properties/record_type",
+        type_name: "ConferencePlaybackEndedRecordType",
+        roundtrip: roundtrip::<types::ConferencePlaybackEndedRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferencePlaybackStarted",
+        type_name: "ConferencePlaybackStarted",
+        roundtrip: roundtrip::<types::ConferencePlaybackStarted>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferencePlaybackStartedEvent",
+        type_name: "ConferencePlaybackStartedEvent",
+        roundtrip: roundtrip::<types::ConferencePlaybackStartedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferencePlaybackStarted/properties/event_type",
+        type_name: "ConferencePlaybackStartedEventType",
+        roundtrip: roundtrip::<types::ConferencePlaybackStartedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferencePlaybackStarted/properties/payload",
+        type_name: "ConferencePlaybackStartedPayload",
+        roundtrip: roundtrip::<types::ConferencePlaybackStartedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferencePlaybackStarted/properties/record_type",
+        type_name: "ConferencePlaybackStartedRecordType",
+        roundtrip: roundtrip::<types::ConferencePlaybackStartedRecordType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Conference/properties/record_type",
@@ -14402,9 +15629,79 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ConferenceRecordType>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/ConferenceRecordingSaved",
+        type_name: "ConferenceRecordingSaved",
+        roundtrip: roundtrip::<types::ConferenceRecordingSaved>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceRecordingSavedEvent",
+        type_name: "ConferenceRecordingSavedEvent",
+        roundtrip: roundtrip::<types::ConferenceRecordingSavedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceRecordingSaved/properties/event_type",
+        type_name: "ConferenceRecordingSavedEventType",
+        roundtrip: roundtrip::<types::ConferenceRecordingSavedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceRecordingSaved/properties/payload",
+        type_name: "ConferenceRecordingSavedPayload",
+        roundtrip: roundtrip::<types::ConferenceRecordingSavedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/channels",
+        type_name: "ConferenceRecordingSavedPayloadChannels",
+        roundtrip: roundtrip::<types::ConferenceRecordingSavedPayloadChannels>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/format",
+        type_name: "ConferenceRecordingSavedPayloadFormat",
+        roundtrip: roundtrip::<types::ConferenceRecordingSavedPayloadFormat>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/public_recording_urls",
+        type_name: "ConferenceRecordingSavedPayloadPublicRecordingUrls",
+        roundtrip: roundtrip::<types::ConferenceRecordingSavedPayloadPublicRecordingUrls>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/recording_urls",
+        type_name: "ConferenceRecordingSavedPayloadRecordingUrls",
+        roundtrip: roundtrip::<types::ConferenceRecordingSavedPayloadRecordingUrls>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceRecordingSaved/properties/record_type",
+        type_name: "ConferenceRecordingSavedRecordType",
+        roundtrip: roundtrip::<types::ConferenceRecordingSavedRecordType>,
+    },
+    SchemaEntry {
         pointer: "#/components/responses/ConferenceResponse/content/application~1json/schema",
         type_name: "ConferenceResponse",
         roundtrip: roundtrip::<types::ConferenceResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceSpeakEnded",
+        type_name: "ConferenceSpeakEnded",
+        roundtrip: roundtrip::<types::ConferenceSpeakEnded>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceSpeakEndedEvent",
+        type_name: "ConferenceSpeakEndedEvent",
+        roundtrip: roundtrip::<types::ConferenceSpeakEndedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceSpeakEnded/properties/event_type",
+        type_name: "ConferenceSpeakEndedEventType",
+        roundtrip: roundtrip::<types::ConferenceSpeakEndedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceSpeakEnded/properties/payload",
+        type_name: "ConferenceSpeakEndedPayload",
+        roundtrip: roundtrip::<types::ConferenceSpeakEndedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceSpeakEnded/properties/record_type",
+        type_name: "ConferenceSpeakEndedRecordType",
+        roundtrip: roundtrip::<types::ConferenceSpeakEndedRecordType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ConferenceSpeakRequest",
@@ -14412,14 +15709,29 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ConferenceSpeakRequest>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ConferenceSpeakRequest/properties/language",
-        type_name: "ConferenceSpeakRequestLanguage",
-        roundtrip: roundtrip::<types::ConferenceSpeakRequestLanguage>,
+        pointer: "#/components/schemas/ConferenceSpeakStarted",
+        type_name: "ConferenceSpeakStarted",
+        roundtrip: roundtrip::<types::ConferenceSpeakStarted>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ConferenceSpeakRequest/properties/payload_type",
-        type_name: "ConferenceSpeakRequestPayloadType",
-        roundtrip: roundtrip::<types::ConferenceSpeakRequestPayloadType>,
+        pointer: "#/components/schemas/ConferenceSpeakStartedEvent",
+        type_name: "ConferenceSpeakStartedEvent",
+        roundtrip: roundtrip::<types::ConferenceSpeakStartedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceSpeakStarted/properties/event_type",
+        type_name: "ConferenceSpeakStartedEventType",
+        roundtrip: roundtrip::<types::ConferenceSpeakStartedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceSpeakStarted/properties/payload",
+        type_name: "ConferenceSpeakStartedPayload",
+        roundtrip: roundtrip::<types::ConferenceSpeakStartedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceSpeakStarted/properties/record_type",
+        type_name: "ConferenceSpeakStartedRecordType",
+        roundtrip: roundtrip::<types::ConferenceSpeakStartedRecordType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Conference/properties/status",
@@ -14736,16 +16048,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CredentialOutbound>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CredentialOutbound/properties/ani_override_type",
-        type_name: "CredentialOutboundAniOverrideType",
-        roundtrip: roundtrip::<types::CredentialOutboundAniOverrideType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CredentialOutbound/properties/t38_reinvite_source",
-        type_name: "CredentialOutboundT38ReinviteSource",
-        roundtrip: roundtrip::<types::CredentialOutboundT38ReinviteSource>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/ListCredentialConnectionsResponse/content/application~1json/schema",
         type_name: "ListCredentialConnectionsResponse",
         roundtrip: roundtrip::<types::ListCredentialConnectionsResponse>,
@@ -14890,11 +16192,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CustomerServiceRecordResultAdmin>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CustomerServiceRecord/properties/status",
-        type_name: "CustomerServiceRecordStatus",
-        roundtrip: roundtrip::<types::CustomerServiceRecordStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/ListCustomerServiceRecordPhoneNumberCoverage/content/application~1json/schema",
         type_name: "ListCustomerServiceRecordPhoneNumberCoverage",
         roundtrip: roundtrip::<types::ListCustomerServiceRecordPhoneNumberCoverage>,
@@ -14903,11 +16200,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/responses/ListCustomerServiceRecords/content/application~1json/schema",
         type_name: "ListCustomerServiceRecords",
         roundtrip: roundtrip::<types::ListCustomerServiceRecords>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1customer_service_records/get/parameters/2/schema",
-        type_name: "ListCustomerServiceRecordsSort",
-        roundtrip: roundtrip::<types::ListCustomerServiceRecordsSort>,
     },
     SchemaEntry {
         pointer: "#/components/responses/ShowCustomerServiceRecord/content/application~1json/schema",
@@ -15225,11 +16517,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::DynamicEmergencyAddressResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/DynamicEmergencyAddress/properties/status",
-        type_name: "DynamicEmergencyAddressStatus",
-        roundtrip: roundtrip::<types::DynamicEmergencyAddressStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/listDynamicEmergencyAddresses/content/application~1json/schema",
         type_name: "ListDynamicEmergencyAddresses",
         roundtrip: roundtrip::<types::ListDynamicEmergencyAddresses>,
@@ -15403,11 +16690,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CreateExternalConnectionRequest/properties/inbound",
         type_name: "CreateExternalConnectionRequestInbound",
         roundtrip: roundtrip::<types::CreateExternalConnectionRequestInbound>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateExternalConnectionRequest/properties/outbound",
-        type_name: "CreateExternalConnectionRequestOutbound",
-        roundtrip: roundtrip::<types::CreateExternalConnectionRequestOutbound>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CreateExternalConnectionUploadRequest",
@@ -15739,11 +17021,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::FqdnConnectionResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/FqdnConnectionTransportProtocol",
-        type_name: "FqdnConnectionTransportProtocol",
-        roundtrip: roundtrip::<types::FqdnConnectionTransportProtocol>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/InboundFqdn",
         type_name: "InboundFqdn",
         roundtrip: roundtrip::<types::InboundFqdn>,
@@ -15802,11 +17079,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/UpdateFqdnConnectionRequest",
         type_name: "UpdateFqdnConnectionRequest",
         roundtrip: roundtrip::<types::UpdateFqdnConnectionRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/WebhookApiVersion",
-        type_name: "WebhookApiVersion",
-        roundtrip: roundtrip::<types::WebhookApiVersion>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CreateFqdnRequest",
@@ -15874,13 +17146,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GlobalIpAssignmentHealthMetricGlobalIpAssignment>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment/properties/wireguard_peer",
-        type_name: "GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer",
-        roundtrip: roundtrip::<
-            types::GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer,
-        >,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/GlobalIpAssignmentHealthMetric/properties/health",
         type_name: "GlobalIpAssignmentHealthMetricHealth",
         roundtrip: roundtrip::<types::GlobalIpAssignmentHealthMetricHealth>,
@@ -15914,13 +17179,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip_assignment",
         type_name: "GlobalIpAssignmentUsageMetricGlobalIpAssignment",
         roundtrip: roundtrip::<types::GlobalIpAssignmentUsageMetricGlobalIpAssignment>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip_assignment/properties/wireguard_peer",
-        type_name: "GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer",
-        roundtrip: roundtrip::<
-            types::GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer,
-        >,
     },
     SchemaEntry {
         pointer: "#/components/schemas/GlobalIpAssignmentUsageMetric/properties/received",
@@ -16046,11 +17304,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/GlobalIPProtocol",
         type_name: "GlobalIpProtocol",
         roundtrip: roundtrip::<types::GlobalIpProtocol>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/GlobalIPProtocol/allOf/0",
-        type_name: "GlobalIpProtocol2",
-        roundtrip: roundtrip::<types::GlobalIpProtocol2>,
     },
     SchemaEntry {
         pointer: "#/components/responses/GlobalIpProtocolListResponse/content/application~1json/schema",
@@ -16186,26 +17439,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CreateInboundIpRequest",
         type_name: "CreateInboundIpRequest",
         roundtrip: roundtrip::<types::CreateInboundIpRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateInboundIpRequest/properties/ani_number_format",
-        type_name: "CreateInboundIpRequestAniNumberFormat",
-        roundtrip: roundtrip::<types::CreateInboundIpRequestAniNumberFormat>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateInboundIpRequest/properties/default_routing_method",
-        type_name: "CreateInboundIpRequestDefaultRoutingMethod",
-        roundtrip: roundtrip::<types::CreateInboundIpRequestDefaultRoutingMethod>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateInboundIpRequest/properties/dnis_number_format",
-        type_name: "CreateInboundIpRequestDnisNumberFormat",
-        roundtrip: roundtrip::<types::CreateInboundIpRequestDnisNumberFormat>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateInboundIpRequest/properties/sip_region",
-        type_name: "CreateInboundIpRequestSipRegion",
-        roundtrip: roundtrip::<types::CreateInboundIpRequestSipRegion>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CreateInboundIpRequest/properties/sip_subdomain_receive_settings",
@@ -16390,11 +17623,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ManagedAccountBalance>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ManagedAccountBalance/properties/record_type",
-        type_name: "ManagedAccountBalanceRecordType",
-        roundtrip: roundtrip::<types::ManagedAccountBalanceRecordType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/ManagedAccountMultiListing",
         type_name: "ManagedAccountMultiListing",
         roundtrip: roundtrip::<types::ManagedAccountMultiListing>,
@@ -16425,11 +17653,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SingleManagedAccountGlobalOutboundChannels>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/UpdateManagedAccountGlobalChannelLimitRequest",
-        type_name: "UpdateManagedAccountGlobalChannelLimitRequest",
-        roundtrip: roundtrip::<types::UpdateManagedAccountGlobalChannelLimitRequest>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/UpdateManagedAccountGlobalChannelLimitResponse/content/application~1json/schema",
         type_name: "UpdateManagedAccountGlobalChannelLimitResponse",
         roundtrip: roundtrip::<types::UpdateManagedAccountGlobalChannelLimitResponse>,
@@ -16458,11 +17681,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/MdrDetailResponse",
         type_name: "MdrDetailResponse",
         roundtrip: roundtrip::<types::MdrDetailResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/MdrDetailResponse/properties/currency",
-        type_name: "MdrDetailResponseCurrency",
-        roundtrip: roundtrip::<types::MdrDetailResponseCurrency>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/MdrDetailResponse/properties/message_type",
@@ -16575,11 +17793,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CreateLongCodeMessageRequest>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CreateLongCodeMessageRequest/properties/type",
-        type_name: "CreateLongCodeMessageRequestType",
-        roundtrip: roundtrip::<types::CreateLongCodeMessageRequestType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CreateMessageRequest",
         type_name: "CreateMessageRequest",
         roundtrip: roundtrip::<types::CreateMessageRequest>,
@@ -16620,169 +17833,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GetMessageResponseData>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload",
-        type_name: "InboundMessagePayload",
-        roundtrip: roundtrip::<types::InboundMessagePayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/cc/items",
-        type_name: "InboundMessagePayloadCcItem",
-        roundtrip: roundtrip::<types::InboundMessagePayloadCcItem>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/cc/items/properties/line_type",
-        type_name: "InboundMessagePayloadCcItemLineType",
-        roundtrip: roundtrip::<types::InboundMessagePayloadCcItemLineType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/cc/items/properties/status",
-        type_name: "InboundMessagePayloadCcItemStatus",
-        roundtrip: roundtrip::<types::InboundMessagePayloadCcItemStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/cost",
-        type_name: "InboundMessagePayloadCost",
-        roundtrip: roundtrip::<types::InboundMessagePayloadCost>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/cost_breakdown",
-        type_name: "InboundMessagePayloadCostBreakdown",
-        roundtrip: roundtrip::<types::InboundMessagePayloadCostBreakdown>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/cost_breakdown/properties/carrier_fee",
-        type_name: "InboundMessagePayloadCostBreakdownCarrierFee",
-        roundtrip: roundtrip::<types::InboundMessagePayloadCostBreakdownCarrierFee>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/cost_breakdown/properties/rate",
-        type_name: "InboundMessagePayloadCostBreakdownRate",
-        roundtrip: roundtrip::<types::InboundMessagePayloadCostBreakdownRate>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/direction",
-        type_name: "InboundMessagePayloadDirection",
-        roundtrip: roundtrip::<types::InboundMessagePayloadDirection>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/from",
-        type_name: "InboundMessagePayloadFrom",
-        roundtrip: roundtrip::<types::InboundMessagePayloadFrom>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/from/properties/line_type",
-        type_name: "InboundMessagePayloadFromLineType",
-        roundtrip: roundtrip::<types::InboundMessagePayloadFromLineType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/from/properties/status",
-        type_name: "InboundMessagePayloadFromStatus",
-        roundtrip: roundtrip::<types::InboundMessagePayloadFromStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/media/items",
-        type_name: "InboundMessagePayloadMediaItem",
-        roundtrip: roundtrip::<types::InboundMessagePayloadMediaItem>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/record_type",
-        type_name: "InboundMessagePayloadRecordType",
-        roundtrip: roundtrip::<types::InboundMessagePayloadRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/to/items",
-        type_name: "InboundMessagePayloadToItem",
-        roundtrip: roundtrip::<types::InboundMessagePayloadToItem>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/to/items/properties/line_type",
-        type_name: "InboundMessagePayloadToItemLineType",
-        roundtrip: roundtrip::<types::InboundMessagePayloadToItemLineType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/to/items/properties/status",
-        type_name: "InboundMessagePayloadToItemStatus",
-        roundtrip: roundtrip::<types::InboundMessagePayloadToItemStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/InboundMessagePayload/properties/type",
-        type_name: "InboundMessagePayloadType",
-        roundtrip: roundtrip::<types::InboundMessagePayloadType>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/MessageResponse/content/application~1json/schema",
         type_name: "MessageResponse",
         roundtrip: roundtrip::<types::MessageResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayload",
-        type_name: "OutboundMessagePayload",
-        roundtrip: roundtrip::<types::OutboundMessagePayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayload/properties/cost",
-        type_name: "OutboundMessagePayloadCost",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadCost>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayload/properties/cost_breakdown",
-        type_name: "OutboundMessagePayloadCostBreakdown",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadCostBreakdown>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/carrier_fee",
-        type_name: "OutboundMessagePayloadCostBreakdownCarrierFee",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadCostBreakdownCarrierFee>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/rate",
-        type_name: "OutboundMessagePayloadCostBreakdownRate",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadCostBreakdownRate>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayload/properties/direction",
-        type_name: "OutboundMessagePayloadDirection",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadDirection>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayload/properties/from",
-        type_name: "OutboundMessagePayloadFrom",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadFrom>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayload/properties/from/properties/line_type",
-        type_name: "OutboundMessagePayloadFromLineType",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadFromLineType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayload/properties/media/items",
-        type_name: "OutboundMessagePayloadMediaItem",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadMediaItem>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayload/properties/record_type",
-        type_name: "OutboundMessagePayloadRecordType",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayload/properties/to/items",
-        type_name: "OutboundMessagePayloadToItem",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadToItem>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayload/properties/to/items/properties/line_type",
-        type_name: "OutboundMessagePayloadToItemLineType",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadToItemLineType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayload/properties/to/items/properties/status",
-        type_name: "OutboundMessagePayloadToItemStatus",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadToItemStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayload/properties/type",
-        type_name: "OutboundMessagePayloadType",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CreateMessagingHostedNumberOrderRequest",
@@ -16825,11 +17878,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/EligibilityNumberResponse/properties/eligible_status",
         type_name: "EligibilityNumberResponseEligibleStatus",
         roundtrip: roundtrip::<types::EligibilityNumberResponseEligibleStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/EligibilityNumbersRequest",
-        type_name: "EligibilityNumbersRequest",
-        roundtrip: roundtrip::<types::EligibilityNumbersRequest>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/EligibilityNumbersResponse",
@@ -16927,19 +17975,29 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CreateMessagingProfileRequestWebhookApiVersion>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/InboundMessage",
+        type_name: "InboundMessage",
+        roundtrip: roundtrip::<types::InboundMessage>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessageEvent",
+        type_name: "InboundMessageEvent",
+        roundtrip: roundtrip::<types::InboundMessageEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessage/properties/event_type",
+        type_name: "InboundMessageEventType",
+        roundtrip: roundtrip::<types::InboundMessageEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessage/properties/record_type",
+        type_name: "InboundMessageRecordType",
+        roundtrip: roundtrip::<types::InboundMessageRecordType>,
+    },
+    SchemaEntry {
         pointer: "#/components/responses/ListMessagingProfileMetrics/content/application~1json/schema",
         type_name: "ListMessagingProfileMetrics",
         roundtrip: roundtrip::<types::ListMessagingProfileMetrics>,
-    },
-    SchemaEntry {
-        pointer: "#/components/responses/ListMessagingProfilePhoneNumbersResponse/content/application~1json/schema",
-        type_name: "ListMessagingProfilePhoneNumbersResponse",
-        roundtrip: roundtrip::<types::ListMessagingProfilePhoneNumbersResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/responses/ListMessagingProfileShortCodesResponse/content/application~1json/schema",
-        type_name: "ListMessagingProfileShortCodesResponse",
-        roundtrip: roundtrip::<types::ListMessagingProfileShortCodesResponse>,
     },
     SchemaEntry {
         pointer: "#/components/responses/ListMessagingProfilesResponse/content/application~1json/schema",
@@ -17010,6 +18068,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/NumberPoolSettings",
         type_name: "NumberPoolSettings",
         roundtrip: roundtrip::<Option<types::NumberPoolSettings>>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ReplacedLinkClick",
+        type_name: "ReplacedLinkClick",
+        roundtrip: roundtrip::<types::ReplacedLinkClick>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ReplacedLinkClickEvent",
+        type_name: "ReplacedLinkClickEvent",
+        roundtrip: roundtrip::<types::ReplacedLinkClickEvent>,
     },
     SchemaEntry {
         pointer: "#/components/responses/RetrieveMessagingProfileMetrics/content/application~1json/schema",
@@ -17285,16 +18353,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/NotificationSetting",
         type_name: "NotificationSetting",
         roundtrip: roundtrip::<types::NotificationSetting>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/NotificationSetting/properties/parameters/items",
-        type_name: "NotificationSettingParametersItem",
-        roundtrip: roundtrip::<types::NotificationSettingParametersItem>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/NotificationSetting/properties/status",
-        type_name: "NotificationSettingStatus",
-        roundtrip: roundtrip::<types::NotificationSettingStatus>,
     },
     SchemaEntry {
         pointer: "#/paths/~1notification_channels~1{id}/patch/responses/200/content/application~1json/schema",
@@ -17651,11 +18709,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CompleteOtaUpdateSettings>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CompleteOTAUpdate/properties/status",
-        type_name: "CompleteOtaUpdateStatus",
-        roundtrip: roundtrip::<types::CompleteOtaUpdateStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CompleteOTAUpdate/properties/type",
         type_name: "CompleteOtaUpdateType",
         roundtrip: roundtrip::<types::CompleteOtaUpdateType>,
@@ -17771,11 +18824,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CreateNumberBlockOrderRequest>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CreateNumberBlockOrderRequest/properties/status",
-        type_name: "CreateNumberBlockOrderRequestStatus",
-        roundtrip: roundtrip::<types::CreateNumberBlockOrderRequestStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/ListNumberBlockOrdersResponse/content/application~1json/schema",
         type_name: "ListNumberBlockOrdersResponse",
         roundtrip: roundtrip::<types::ListNumberBlockOrdersResponse>,
@@ -17794,6 +18842,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/NumberBlockOrder/properties/status",
         type_name: "NumberBlockOrderStatus",
         roundtrip: roundtrip::<types::NumberBlockOrderStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/NumberOrderBlockEvent",
+        type_name: "NumberOrderBlockEvent",
+        roundtrip: roundtrip::<types::NumberOrderBlockEvent>,
     },
     SchemaEntry {
         pointer: "#/paths/~1phone_number_blocks~1jobs~1delete_phone_number_block/post/responses/202/content/application~1json/schema",
@@ -17819,11 +18872,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/responses/ListPhoneNumberBlocksJobsResponse/content/application~1json/schema",
         type_name: "ListPhoneNumberBlocksJobsResponse",
         roundtrip: roundtrip::<types::ListPhoneNumberBlocksJobsResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1phone_number_blocks~1jobs/get/parameters/4/schema",
-        type_name: "ListPhoneNumberBlocksJobsSort",
-        roundtrip: roundtrip::<types::ListPhoneNumberBlocksJobsSort>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/PhoneNumberBlocksJob",
@@ -17926,11 +18974,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ListPhoneNumbersFilterSource>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1phone_numbers/get/parameters/4/schema",
-        type_name: "ListPhoneNumbersFilterStatus",
-        roundtrip: roundtrip::<types::ListPhoneNumbersFilterStatus>,
-    },
-    SchemaEntry {
         pointer: "#/paths/~1phone_numbers/get/parameters/11/schema",
         type_name: "ListPhoneNumbersFilterVoiceUsagePaymentMethod",
         roundtrip: roundtrip::<types::ListPhoneNumbersFilterVoiceUsagePaymentMethod>,
@@ -17998,11 +19041,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PhoneNumberDetailedEmergencyStatus>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/PhoneNumberDetailed/properties/inbound_call_screening",
-        type_name: "PhoneNumberDetailedInboundCallScreening",
-        roundtrip: roundtrip::<types::PhoneNumberDetailedInboundCallScreening>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/PhoneNumberDetailed/properties/phone_number_type",
         type_name: "PhoneNumberDetailedPhoneNumberType",
         roundtrip: roundtrip::<types::PhoneNumberDetailedPhoneNumberType>,
@@ -18041,11 +19079,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/responses/PhoneNumberWithVoiceSettingsResponse/content/application~1json/schema",
         type_name: "PhoneNumberWithVoiceSettingsResponse",
         roundtrip: roundtrip::<types::PhoneNumberWithVoiceSettingsResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/PhoneNumberWithVoiceSettings/properties/usage_payment_method",
-        type_name: "PhoneNumberWithVoiceSettingsUsagePaymentMethod",
-        roundtrip: roundtrip::<types::PhoneNumberWithVoiceSettingsUsagePaymentMethod>,
     },
     SchemaEntry {
         pointer: "#/paths/~1phone_numbers~1slim/get/parameters/7/schema",
@@ -18113,21 +19146,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::UpdatePhoneNumberRequest>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/Comment",
-        type_name: "Comment",
-        roundtrip: roundtrip::<types::Comment>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Comment/properties/comment_record_type",
-        type_name: "CommentCommentRecordType",
-        roundtrip: roundtrip::<types::CommentCommentRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Comment/properties/commenter_type",
-        type_name: "CommentCommenterType",
-        roundtrip: roundtrip::<types::CommentCommenterType>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/CommentResponse/content/application~1json/schema",
         type_name: "CommentResponse",
         roundtrip: roundtrip::<types::CommentResponse>,
@@ -18136,16 +19154,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/responses/CommentResponse/content/application~1json/schema/properties/data",
         type_name: "CommentResponseData",
         roundtrip: roundtrip::<types::CommentResponseData>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Comment/properties/comment_record_type",
-        type_name: "CommentResponseDataCommentRecordType",
-        roundtrip: roundtrip::<types::CommentResponseDataCommentRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Comment/properties/commenter_type",
-        type_name: "CommentResponseDataCommenterType",
-        roundtrip: roundtrip::<types::CommentResponseDataCommenterType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CreateNumberOrderRequest",
@@ -18203,11 +19211,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::NumberOrderPhoneNumber>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/NumberOrderPhoneNumber/properties/phone_number_type",
-        type_name: "NumberOrderPhoneNumberPhoneNumberType",
-        roundtrip: roundtrip::<types::NumberOrderPhoneNumberPhoneNumberType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/NumberOrderPhoneNumber/properties/requirements_status",
         type_name: "NumberOrderPhoneNumberRequirementsStatus",
         roundtrip: roundtrip::<types::NumberOrderPhoneNumberRequirementsStatus>,
@@ -18246,21 +19249,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/responses/ReadCommentResponse/content/application~1json/schema",
         type_name: "ReadCommentResponse",
         roundtrip: roundtrip::<types::ReadCommentResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/responses/ReadCommentResponse/content/application~1json/schema/properties/data",
-        type_name: "ReadCommentResponseData",
-        roundtrip: roundtrip::<types::ReadCommentResponseData>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Comment/properties/comment_record_type",
-        type_name: "ReadCommentResponseDataCommentRecordType",
-        roundtrip: roundtrip::<types::ReadCommentResponseDataCommentRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Comment/properties/commenter_type",
-        type_name: "ReadCommentResponseDataCommenterType",
-        roundtrip: roundtrip::<types::ReadCommentResponseDataCommenterType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/SubNumberOrder",
@@ -18328,16 +19316,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/UpdateNumberOrderPhoneNumberRequest",
         type_name: "UpdateNumberOrderPhoneNumberRequest",
         roundtrip: roundtrip::<types::UpdateNumberOrderPhoneNumberRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/UpdateNumberOrderRequest",
-        type_name: "UpdateNumberOrderRequest",
-        roundtrip: roundtrip::<types::UpdateNumberOrderRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/UpdateRegulatoryRequirement",
-        type_name: "UpdateRegulatoryRequirement",
-        roundtrip: roundtrip::<types::UpdateRegulatoryRequirement>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/UpdateSubNumberOrderRequest",
@@ -18435,13 +19413,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Feature>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1available_phone_number_blocks/get/parameters/3/schema",
-        type_name: "ListAvailablePhoneNumberBlocksFilterPhoneNumberType",
-        roundtrip: roundtrip::<
-            types::ListAvailablePhoneNumberBlocksFilterPhoneNumberType,
-        >,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/ListAvailablePhoneNumbersBlockResponse/content/application~1json/schema",
         type_name: "ListAvailablePhoneNumbersBlockResponse",
         roundtrip: roundtrip::<types::ListAvailablePhoneNumbersBlockResponse>,
@@ -18477,19 +19448,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CancelPortingOrderResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/responses/CancelPortingOrderResponse/content/application~1json/schema/properties/meta",
-        type_name: "CancelPortingOrderResponseMeta",
-        roundtrip: roundtrip::<types::CancelPortingOrderResponseMeta>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/ConfirmPortingOrderResponse/content/application~1json/schema",
         type_name: "ConfirmPortingOrderResponse",
         roundtrip: roundtrip::<types::ConfirmPortingOrderResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/responses/ConfirmPortingOrderResponse/content/application~1json/schema/properties/meta",
-        type_name: "ConfirmPortingOrderResponseMeta",
-        roundtrip: roundtrip::<types::ConfirmPortingOrderResponseMeta>,
     },
     SchemaEntry {
         pointer: "#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema",
@@ -18544,11 +19505,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CreatePortingOrder",
         type_name: "CreatePortingOrder",
         roundtrip: roundtrip::<types::CreatePortingOrder>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreatePortingOrderComment",
-        type_name: "CreatePortingOrderComment",
-        roundtrip: roundtrip::<types::CreatePortingOrderComment>,
     },
     SchemaEntry {
         pointer: "#/components/requestBodies/CreatePortingPhoneNumberBlock/content/application~1json/schema",
@@ -18834,11 +19790,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PortingEventPayload>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/PortingEvent/properties/payload_status",
-        type_name: "PortingEventPayloadStatus",
-        roundtrip: roundtrip::<types::PortingEventPayloadStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/PortingLOAConfiguration",
         type_name: "PortingLoaConfiguration",
         roundtrip: roundtrip::<types::PortingLoaConfiguration>,
@@ -18902,11 +19853,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/PortingOrderMessaging",
         type_name: "PortingOrderMessaging",
         roundtrip: roundtrip::<types::PortingOrderMessaging>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/PortingOrderMessaging/properties/messaging_port_status",
-        type_name: "PortingOrderMessagingMessagingPortStatus",
-        roundtrip: roundtrip::<types::PortingOrderMessagingMessagingPortStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/PortingOrderMisc",
@@ -19099,11 +20045,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PortingReportReportType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/PortingReport/properties/status",
-        type_name: "PortingReportStatus",
-        roundtrip: roundtrip::<types::PortingReportStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/PortingVerificationCode",
         type_name: "PortingVerificationCode",
         roundtrip: roundtrip::<types::PortingVerificationCode>,
@@ -19112,11 +20053,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema",
         type_name: "SendPortingVerificationCodes",
         roundtrip: roundtrip::<types::SendPortingVerificationCodes>,
-    },
-    SchemaEntry {
-        pointer: "#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema/properties/verification_method",
-        type_name: "SendPortingVerificationCodesVerificationMethod",
-        roundtrip: roundtrip::<types::SendPortingVerificationCodesVerificationMethod>,
     },
     SchemaEntry {
         pointer: "#/components/requestBodies/SharePortingOrder/content/application~1json/schema",
@@ -19147,11 +20083,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/responses/ShowPortingOrder/content/application~1json/schema",
         type_name: "ShowPortingOrder",
         roundtrip: roundtrip::<types::ShowPortingOrder>,
-    },
-    SchemaEntry {
-        pointer: "#/components/responses/ShowPortingOrder/content/application~1json/schema/properties/meta",
-        type_name: "ShowPortingOrderMeta",
-        roundtrip: roundtrip::<types::ShowPortingOrderMeta>,
     },
     SchemaEntry {
         pointer: "#/components/responses/ShowPortingOrdersActivationJob/content/application~1json/schema",
@@ -19214,11 +20145,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::UpdatePortingOrderResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/responses/UpdatePortingOrderResponse/content/application~1json/schema/properties/meta",
-        type_name: "UpdatePortingOrderResponseMeta",
-        roundtrip: roundtrip::<types::UpdatePortingOrderResponseMeta>,
-    },
-    SchemaEntry {
         pointer: "#/components/requestBodies/UpdatePortingOrdersActivationJob/content/application~1json/schema",
         type_name: "UpdatePortingOrdersActivationJob",
         roundtrip: roundtrip::<types::UpdatePortingOrdersActivationJob>,
@@ -19255,13 +20181,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         type_name: "WebhookPortingOrderMessagingChangedPayloadMessaging",
         roundtrip: roundtrip::<
             types::WebhookPortingOrderMessagingChangedPayloadMessaging,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/WebhookPortingOrderMessagingChangedPayload/properties/messaging/properties/messaging_port_status",
-        type_name: "WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus",
-        roundtrip: roundtrip::<
-            types::WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus,
         >,
     },
     SchemaEntry {
@@ -19401,11 +20320,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::FaxApplicationInbound>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/FaxApplication/properties/inbound/properties/sip_subdomain_receive_settings",
-        type_name: "FaxApplicationInboundSipSubdomainReceiveSettings",
-        roundtrip: roundtrip::<types::FaxApplicationInboundSipSubdomainReceiveSettings>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/FaxApplication/properties/outbound",
         type_name: "FaxApplicationOutbound",
         roundtrip: roundtrip::<types::FaxApplicationOutbound>,
@@ -19436,13 +20350,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::UpdateFaxApplicationRequestInbound>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/UpdateFaxApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings",
-        type_name: "UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings",
-        roundtrip: roundtrip::<
-            types::UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings,
-        >,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/UpdateFaxApplicationRequest/properties/outbound",
         type_name: "UpdateFaxApplicationRequestOutbound",
         roundtrip: roundtrip::<types::UpdateFaxApplicationRequestOutbound>,
@@ -19451,11 +20358,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/responses/CancelFaxResponse/content/application~1json/schema",
         type_name: "CancelFaxResponse",
         roundtrip: roundtrip::<types::CancelFaxResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConnectionId",
-        type_name: "ConnectionId",
-        roundtrip: roundtrip::<types::ConnectionId>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Direction",
@@ -19468,19 +20370,124 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Fax>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/FaxDelivered",
+        type_name: "FaxDelivered",
+        roundtrip: roundtrip::<types::FaxDelivered>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxDelivered/properties/event_type",
+        type_name: "FaxDeliveredEventType",
+        roundtrip: roundtrip::<types::FaxDeliveredEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxDelivered/properties/payload",
+        type_name: "FaxDeliveredPayload",
+        roundtrip: roundtrip::<types::FaxDeliveredPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxDelivered/properties/payload/properties/status",
+        type_name: "FaxDeliveredPayloadStatus",
+        roundtrip: roundtrip::<types::FaxDeliveredPayloadStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxFailed",
+        type_name: "FaxFailed",
+        roundtrip: roundtrip::<types::FaxFailed>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxFailed/properties/event_type",
+        type_name: "FaxFailedEventType",
+        roundtrip: roundtrip::<types::FaxFailedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxFailed/properties/payload",
+        type_name: "FaxFailedPayload",
+        roundtrip: roundtrip::<types::FaxFailedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxFailed/properties/payload/properties/failure_reason",
+        type_name: "FaxFailedPayloadFailureReason",
+        roundtrip: roundtrip::<types::FaxFailedPayloadFailureReason>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxFailed/properties/payload/properties/status",
+        type_name: "FaxFailedPayloadStatus",
+        roundtrip: roundtrip::<types::FaxFailedPayloadStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxId",
+        type_name: "FaxId",
+        roundtrip: roundtrip::<types::FaxId>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxMediaProcessed",
+        type_name: "FaxMediaProcessed",
+        roundtrip: roundtrip::<types::FaxMediaProcessed>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxMediaProcessed/properties/event_type",
+        type_name: "FaxMediaProcessedEventType",
+        roundtrip: roundtrip::<types::FaxMediaProcessedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxMediaProcessed/properties/payload",
+        type_name: "FaxMediaProcessedPayload",
+        roundtrip: roundtrip::<types::FaxMediaProcessedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxMediaProcessed/properties/payload/properties/status",
+        type_name: "FaxMediaProcessedPayloadStatus",
+        roundtrip: roundtrip::<types::FaxMediaProcessedPayloadStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxQueued",
+        type_name: "FaxQueued",
+        roundtrip: roundtrip::<types::FaxQueued>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxQueued/properties/event_type",
+        type_name: "FaxQueuedEventType",
+        roundtrip: roundtrip::<types::FaxQueuedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxQueued/properties/payload",
+        type_name: "FaxQueuedPayload",
+        roundtrip: roundtrip::<types::FaxQueuedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxQueued/properties/payload/properties/status",
+        type_name: "FaxQueuedPayloadStatus",
+        roundtrip: roundtrip::<types::FaxQueuedPayloadStatus>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/Fax/properties/record_type",
         type_name: "FaxRecordType",
         roundtrip: roundtrip::<types::FaxRecordType>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/FaxSendingStarted",
+        type_name: "FaxSendingStarted",
+        roundtrip: roundtrip::<types::FaxSendingStarted>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxSendingStarted/properties/event_type",
+        type_name: "FaxSendingStartedEventType",
+        roundtrip: roundtrip::<types::FaxSendingStartedEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxSendingStarted/properties/payload",
+        type_name: "FaxSendingStartedPayload",
+        roundtrip: roundtrip::<types::FaxSendingStartedPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FaxSendingStarted/properties/payload/properties/status",
+        type_name: "FaxSendingStartedPayloadStatus",
+        roundtrip: roundtrip::<types::FaxSendingStartedPayloadStatus>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/Fax/properties/status",
         type_name: "FaxStatus",
         roundtrip: roundtrip::<types::FaxStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/From",
-        type_name: "FromModel",
-        roundtrip: roundtrip::<types::FromModel>,
     },
     SchemaEntry {
         pointer: "#/components/responses/GetFaxResponse/content/application~1json/schema",
@@ -19503,9 +20510,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::MediaUrl>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/Quality",
-        type_name: "Quality",
-        roundtrip: roundtrip::<types::Quality>,
+        pointer: "#/components/schemas/OriginalMediaUrl",
+        type_name: "OriginalMediaUrl",
+        roundtrip: roundtrip::<types::OriginalMediaUrl>,
     },
     SchemaEntry {
         pointer: "#/components/responses/RefreshFaxResponse/content/application~1json/schema",
@@ -19528,9 +20535,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SendFaxResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/To",
-        type_name: "To",
-        roundtrip: roundtrip::<types::To>,
+        pointer: "#/components/schemas/UserId",
+        type_name: "UserId",
+        roundtrip: roundtrip::<types::UserId>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/PublicInternetGatewayCreate",
@@ -19828,19 +20835,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SmsFallback>,
     },
     SchemaEntry {
-        pointer: "#/components/responses/RegionListResponse/content/application~1json/schema",
-        type_name: "RegionListResponse",
-        roundtrip: roundtrip::<types::RegionListResponse>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/listRegulatoryRequirements/content/application~1json/schema",
         type_name: "ListRegulatoryRequirements",
         roundtrip: roundtrip::<types::ListRegulatoryRequirements>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1regulatory_requirements/get/parameters/4/schema",
-        type_name: "ListRegulatoryRequirementsFilterAction",
-        roundtrip: roundtrip::<types::ListRegulatoryRequirementsFilterAction>,
     },
     SchemaEntry {
         pointer: "#/paths/~1regulatory_requirements/get/parameters/3/schema",
@@ -19951,11 +20948,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::LedgerBillingGroupReportRecordType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/LedgerBillingGroupReport/properties/status",
-        type_name: "LedgerBillingGroupReportStatus",
-        roundtrip: roundtrip::<types::LedgerBillingGroupReportStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/NewLedgerBillingGroupReport",
         type_name: "NewLedgerBillingGroupReport",
         roundtrip: roundtrip::<types::NewLedgerBillingGroupReport>,
@@ -19964,11 +20956,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema",
         type_name: "CreateRequirementGroupBody",
         roundtrip: roundtrip::<types::CreateRequirementGroupBody>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/action",
-        type_name: "CreateRequirementGroupBodyAction",
-        roundtrip: roundtrip::<types::CreateRequirementGroupBodyAction>,
     },
     SchemaEntry {
         pointer: "#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/phone_number_type",
@@ -20062,13 +21049,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1requirement_groups~1{id}/patch/requestBody/content/application~1json/schema",
         type_name: "UpdateRequirementGroupBody",
         roundtrip: roundtrip::<types::UpdateRequirementGroupBody>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1requirement_groups~1{id}/patch/requestBody/content/application~1json/schema/properties/regulatory_requirements/items",
-        type_name: "UpdateRequirementGroupBodyRegulatoryRequirementsItem",
-        roundtrip: roundtrip::<
-            types::UpdateRequirementGroupBodyRegulatoryRequirementsItem,
-        >,
     },
     SchemaEntry {
         pointer: "#/paths/~1sub_number_orders~1{id}~1requirement_group/post/requestBody/content/application~1json/schema",
@@ -20241,11 +21221,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ActionSuccessResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/responses/ActionSuccessResponse/content/application~1json/schema/properties/data",
-        type_name: "ActionSuccessResponseData",
-        roundtrip: roundtrip::<types::ActionSuccessResponseData>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/ActionsParticipantsRequest",
         type_name: "ActionsParticipantsRequest",
         roundtrip: roundtrip::<types::ActionsParticipantsRequest>,
@@ -20331,14 +21306,44 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::RefreshRoomClientTokenResponseData>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/AcceptSuggestionsRequest",
+        type_name: "AcceptSuggestionsRequest",
+        roundtrip: roundtrip::<types::AcceptSuggestionsRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/components/responses/ActionSuccessResponse/content/application~1json/schema/properties/data",
+        type_name: "ActionSuccessResponseData",
+        roundtrip: roundtrip::<types::ActionSuccessResponseData>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ActiveCall/properties/record_type",
+        type_name: "ActiveCallRecordType",
+        roundtrip: roundtrip::<types::ActiveCallRecordType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/administrative_area",
         type_name: "AdministrativeArea",
         roundtrip: roundtrip::<types::AdministrativeArea>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/AdvancedOrderRequest/properties/features/items",
+        type_name: "AdvancedOrderRequestFeaturesItem",
+        roundtrip: roundtrip::<types::AdvancedOrderRequestFeaturesItem>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/AnchorsiteOverride",
         type_name: "AnchorsiteOverride",
         roundtrip: roundtrip::<types::AnchorsiteOverride>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/AnswerRequest/properties/record_format",
+        type_name: "AnswerRequestRecordFormat",
+        roundtrip: roundtrip::<types::AnswerRequestRecordFormat>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/AnswerRequest/properties/record_trim",
+        type_name: "AnswerRequestRecordTrim",
+        roundtrip: roundtrip::<types::AnswerRequestRecordTrim>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ApplicationName",
@@ -20406,34 +21411,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::BucketNotFoundError>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/BulkSIMCardAction/properties/action_type",
+        type_name: "BulkSimCardActionActionType",
+        roundtrip: roundtrip::<types::BulkSimCardActionActionType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/BundleLimitDirection",
+        type_name: "BundleLimitDirection",
+        roundtrip: roundtrip::<types::BundleLimitDirection>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/business_name",
         type_name: "BusinessName",
         roundtrip: roundtrip::<types::BusinessName>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherEnded",
-        type_name: "CallAiGatherEnded",
-        roundtrip: roundtrip::<types::CallAiGatherEnded>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherEndedEvent",
-        type_name: "CallAiGatherEndedEvent",
-        roundtrip: roundtrip::<types::CallAiGatherEndedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherEnded/properties/event_type",
-        type_name: "CallAiGatherEndedEventType",
-        roundtrip: roundtrip::<types::CallAiGatherEndedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherEnded/properties/payload",
-        type_name: "CallAiGatherEndedPayload",
-        roundtrip: roundtrip::<types::CallAiGatherEndedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items",
-        type_name: "CallAiGatherEndedPayloadMessageHistoryItem",
-        roundtrip: roundtrip::<types::CallAiGatherEndedPayloadMessageHistoryItem>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items/properties/role",
@@ -20446,74 +21436,10 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallAiGatherEndedPayloadStatus>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherEnded/properties/record_type",
-        type_name: "CallAiGatherEndedRecordType",
-        roundtrip: roundtrip::<types::CallAiGatherEndedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherMessageHistoryUpdated",
-        type_name: "CallAiGatherMessageHistoryUpdated",
-        roundtrip: roundtrip::<types::CallAiGatherMessageHistoryUpdated>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherMessageHistoryUpdatedEvent",
-        type_name: "CallAiGatherMessageHistoryUpdatedEvent",
-        roundtrip: roundtrip::<types::CallAiGatherMessageHistoryUpdatedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/event_type",
-        type_name: "CallAiGatherMessageHistoryUpdatedEventType",
-        roundtrip: roundtrip::<types::CallAiGatherMessageHistoryUpdatedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload",
-        type_name: "CallAiGatherMessageHistoryUpdatedPayload",
-        roundtrip: roundtrip::<types::CallAiGatherMessageHistoryUpdatedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items",
-        type_name: "CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem",
-        roundtrip: roundtrip::<
-            types::CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem,
-        >,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items/properties/role",
         type_name: "CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole",
         roundtrip: roundtrip::<
             types::CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/record_type",
-        type_name: "CallAiGatherMessageHistoryUpdatedRecordType",
-        roundtrip: roundtrip::<types::CallAiGatherMessageHistoryUpdatedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherPartialResults",
-        type_name: "CallAiGatherPartialResults",
-        roundtrip: roundtrip::<types::CallAiGatherPartialResults>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherPartialResultsEvent",
-        type_name: "CallAiGatherPartialResultsEvent",
-        roundtrip: roundtrip::<types::CallAiGatherPartialResultsEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherPartialResults/properties/event_type",
-        type_name: "CallAiGatherPartialResultsEventType",
-        roundtrip: roundtrip::<types::CallAiGatherPartialResultsEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherPartialResults/properties/payload",
-        type_name: "CallAiGatherPartialResultsPayload",
-        roundtrip: roundtrip::<types::CallAiGatherPartialResultsPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items",
-        type_name: "CallAiGatherPartialResultsPayloadMessageHistoryItem",
-        roundtrip: roundtrip::<
-            types::CallAiGatherPartialResultsPayloadMessageHistoryItem,
         >,
     },
     SchemaEntry {
@@ -20524,140 +21450,26 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         >,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CallAIGatherPartialResults/properties/record_type",
-        type_name: "CallAiGatherPartialResultsRecordType",
-        roundtrip: roundtrip::<types::CallAiGatherPartialResultsRecordType>,
+        pointer: "#/components/schemas/CallControlApplicationInbound",
+        type_name: "CallControlApplicationInbound",
+        roundtrip: roundtrip::<types::CallControlApplicationInbound>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CallAnswered",
-        type_name: "CallAnswered",
-        roundtrip: roundtrip::<types::CallAnswered>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAnsweredEvent",
-        type_name: "CallAnsweredEvent",
-        roundtrip: roundtrip::<types::CallAnsweredEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAnswered/properties/event_type",
-        type_name: "CallAnsweredEventType",
-        roundtrip: roundtrip::<types::CallAnsweredEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAnswered/properties/payload",
-        type_name: "CallAnsweredPayload",
-        roundtrip: roundtrip::<types::CallAnsweredPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAnswered/properties/payload/properties/state",
-        type_name: "CallAnsweredPayloadState",
-        roundtrip: roundtrip::<types::CallAnsweredPayloadState>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallAnswered/properties/record_type",
-        type_name: "CallAnsweredRecordType",
-        roundtrip: roundtrip::<types::CallAnsweredRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallBridged",
-        type_name: "CallBridged",
-        roundtrip: roundtrip::<types::CallBridged>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallBridgedEvent",
-        type_name: "CallBridgedEvent",
-        roundtrip: roundtrip::<types::CallBridgedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallBridged/properties/event_type",
-        type_name: "CallBridgedEventType",
-        roundtrip: roundtrip::<types::CallBridgedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallBridged/properties/payload",
-        type_name: "CallBridgedPayload",
-        roundtrip: roundtrip::<types::CallBridgedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallBridged/properties/record_type",
-        type_name: "CallBridgedRecordType",
-        roundtrip: roundtrip::<types::CallBridgedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callConversationEnded",
-        type_name: "CallConversationEnded",
-        roundtrip: roundtrip::<types::CallConversationEnded>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callConversationEndedEvent",
-        type_name: "CallConversationEndedEvent",
-        roundtrip: roundtrip::<types::CallConversationEndedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callConversationEnded/properties/event_type",
-        type_name: "CallConversationEndedEventType",
-        roundtrip: roundtrip::<types::CallConversationEndedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callConversationEnded/properties/payload",
-        type_name: "CallConversationEndedPayload",
-        roundtrip: roundtrip::<types::CallConversationEndedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callConversationEnded/properties/payload/properties/calling_party_type",
-        type_name: "CallConversationEndedPayloadCallingPartyType",
-        roundtrip: roundtrip::<types::CallConversationEndedPayloadCallingPartyType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callConversationEnded/properties/record_type",
-        type_name: "CallConversationEndedRecordType",
-        roundtrip: roundtrip::<types::CallConversationEndedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callConversationInsightsGenerated",
-        type_name: "CallConversationInsightsGenerated",
-        roundtrip: roundtrip::<types::CallConversationInsightsGenerated>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callConversationInsightsGeneratedEvent",
-        type_name: "CallConversationInsightsGeneratedEvent",
-        roundtrip: roundtrip::<types::CallConversationInsightsGeneratedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callConversationInsightsGenerated/properties/event_type",
-        type_name: "CallConversationInsightsGeneratedEventType",
-        roundtrip: roundtrip::<types::CallConversationInsightsGeneratedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callConversationInsightsGenerated/properties/payload",
-        type_name: "CallConversationInsightsGeneratedPayload",
-        roundtrip: roundtrip::<types::CallConversationInsightsGeneratedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/calling_party_type",
-        type_name: "CallConversationInsightsGeneratedPayloadCallingPartyType",
+        pointer: "#/components/schemas/CallControlApplicationInbound/properties/sip_subdomain_receive_settings",
+        type_name: "CallControlApplicationInboundSipSubdomainReceiveSettings",
         roundtrip: roundtrip::<
-            types::CallConversationInsightsGeneratedPayloadCallingPartyType,
+            types::CallControlApplicationInboundSipSubdomainReceiveSettings,
         >,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items",
-        type_name: "CallConversationInsightsGeneratedPayloadResultsItem",
-        roundtrip: roundtrip::<
-            types::CallConversationInsightsGeneratedPayloadResultsItem,
-        >,
+        pointer: "#/components/responses/CallControlCommandResponse/content/application~1json/schema",
+        type_name: "CallControlCommandResponse",
+        roundtrip: roundtrip::<types::CallControlCommandResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items/properties/result",
-        type_name: "CallConversationInsightsGeneratedPayloadResultsItemResult",
-        roundtrip: roundtrip::<
-            types::CallConversationInsightsGeneratedPayloadResultsItemResult,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callConversationInsightsGenerated/properties/record_type",
-        type_name: "CallConversationInsightsGeneratedRecordType",
-        roundtrip: roundtrip::<types::CallConversationInsightsGeneratedRecordType>,
+        pointer: "#/components/schemas/CallControlCommandResult",
+        type_name: "CallControlCommandResult",
+        roundtrip: roundtrip::<types::CallControlCommandResult>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallCost",
@@ -20700,114 +21512,14 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallCostRecordType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CallDtmfReceived",
-        type_name: "CallDtmfReceived",
-        roundtrip: roundtrip::<types::CallDtmfReceived>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallDtmfReceivedEvent",
-        type_name: "CallDtmfReceivedEvent",
-        roundtrip: roundtrip::<types::CallDtmfReceivedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallDtmfReceived/properties/event_type",
-        type_name: "CallDtmfReceivedEventType",
-        roundtrip: roundtrip::<types::CallDtmfReceivedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallDtmfReceived/properties/payload",
-        type_name: "CallDtmfReceivedPayload",
-        roundtrip: roundtrip::<types::CallDtmfReceivedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallDtmfReceived/properties/record_type",
-        type_name: "CallDtmfReceivedRecordType",
-        roundtrip: roundtrip::<types::CallDtmfReceivedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallEnqueued",
-        type_name: "CallEnqueued",
-        roundtrip: roundtrip::<types::CallEnqueued>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallEnqueuedEvent",
-        type_name: "CallEnqueuedEvent",
-        roundtrip: roundtrip::<types::CallEnqueuedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallEnqueued/properties/event_type",
-        type_name: "CallEnqueuedEventType",
-        roundtrip: roundtrip::<types::CallEnqueuedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallEnqueued/properties/payload",
-        type_name: "CallEnqueuedPayload",
-        roundtrip: roundtrip::<types::CallEnqueuedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallEnqueued/properties/record_type",
-        type_name: "CallEnqueuedRecordType",
-        roundtrip: roundtrip::<types::CallEnqueuedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallForkStarted",
-        type_name: "CallForkStarted",
-        roundtrip: roundtrip::<types::CallForkStarted>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallForkStartedEvent",
-        type_name: "CallForkStartedEvent",
-        roundtrip: roundtrip::<types::CallForkStartedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallForkStarted/properties/event_type",
-        type_name: "CallForkStartedEventType",
-        roundtrip: roundtrip::<types::CallForkStartedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallForkStarted/properties/payload",
-        type_name: "CallForkStartedPayload",
-        roundtrip: roundtrip::<types::CallForkStartedPayload>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CallForkStarted/properties/payload/properties/stream_type",
         type_name: "CallForkStartedPayloadStreamType",
         roundtrip: roundtrip::<types::CallForkStartedPayloadStreamType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CallForkStarted/properties/record_type",
-        type_name: "CallForkStartedRecordType",
-        roundtrip: roundtrip::<types::CallForkStartedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallForkStopped",
-        type_name: "CallForkStopped",
-        roundtrip: roundtrip::<types::CallForkStopped>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallForkStoppedEvent",
-        type_name: "CallForkStoppedEvent",
-        roundtrip: roundtrip::<types::CallForkStoppedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallForkStopped/properties/event_type",
-        type_name: "CallForkStoppedEventType",
-        roundtrip: roundtrip::<types::CallForkStoppedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallForkStopped/properties/payload",
-        type_name: "CallForkStoppedPayload",
-        roundtrip: roundtrip::<types::CallForkStoppedPayload>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CallForkStopped/properties/payload/properties/stream_type",
         type_name: "CallForkStoppedPayloadStreamType",
         roundtrip: roundtrip::<types::CallForkStoppedPayloadStreamType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallForkStopped/properties/record_type",
-        type_name: "CallForkStoppedRecordType",
-        roundtrip: roundtrip::<types::CallForkStoppedRecordType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallForwarding",
@@ -20820,174 +21532,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallForwardingForwardingType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CallGatherEnded",
-        type_name: "CallGatherEnded",
-        roundtrip: roundtrip::<types::CallGatherEnded>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallGatherEndedEvent",
-        type_name: "CallGatherEndedEvent",
-        roundtrip: roundtrip::<types::CallGatherEndedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallGatherEnded/properties/event_type",
-        type_name: "CallGatherEndedEventType",
-        roundtrip: roundtrip::<types::CallGatherEndedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallGatherEnded/properties/payload",
-        type_name: "CallGatherEndedPayload",
-        roundtrip: roundtrip::<types::CallGatherEndedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallGatherEnded/properties/payload/properties/status",
-        type_name: "CallGatherEndedPayloadStatus",
-        roundtrip: roundtrip::<types::CallGatherEndedPayloadStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallGatherEnded/properties/record_type",
-        type_name: "CallGatherEndedRecordType",
-        roundtrip: roundtrip::<types::CallGatherEndedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallHangup",
-        type_name: "CallHangup",
-        roundtrip: roundtrip::<types::CallHangup>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallHangupEvent",
-        type_name: "CallHangupEvent",
-        roundtrip: roundtrip::<types::CallHangupEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallHangup/properties/event_type",
-        type_name: "CallHangupEventType",
-        roundtrip: roundtrip::<types::CallHangupEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallHangup/properties/payload",
-        type_name: "CallHangupPayload",
-        roundtrip: roundtrip::<types::CallHangupPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats",
-        type_name: "CallHangupPayloadCallQualityStats",
-        roundtrip: roundtrip::<types::CallHangupPayloadCallQualityStats>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/inbound",
-        type_name: "CallHangupPayloadCallQualityStatsInbound",
-        roundtrip: roundtrip::<types::CallHangupPayloadCallQualityStatsInbound>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/outbound",
-        type_name: "CallHangupPayloadCallQualityStatsOutbound",
-        roundtrip: roundtrip::<types::CallHangupPayloadCallQualityStatsOutbound>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallHangup/properties/payload/properties/hangup_cause",
-        type_name: "CallHangupPayloadHangupCause",
-        roundtrip: roundtrip::<types::CallHangupPayloadHangupCause>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallHangup/properties/payload/properties/hangup_source",
-        type_name: "CallHangupPayloadHangupSource",
-        roundtrip: roundtrip::<types::CallHangupPayloadHangupSource>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CallHangup/properties/payload/properties/state",
         type_name: "CallHangupPayloadState",
         roundtrip: roundtrip::<types::CallHangupPayloadState>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallHangup/properties/record_type",
-        type_name: "CallHangupRecordType",
-        roundtrip: roundtrip::<types::CallHangupRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallInitiated",
-        type_name: "CallInitiated",
-        roundtrip: roundtrip::<types::CallInitiated>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallInitiatedEvent",
-        type_name: "CallInitiatedEvent",
-        roundtrip: roundtrip::<types::CallInitiatedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallInitiated/properties/event_type",
-        type_name: "CallInitiatedEventType",
-        roundtrip: roundtrip::<types::CallInitiatedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallInitiated/properties/payload",
-        type_name: "CallInitiatedPayload",
-        roundtrip: roundtrip::<types::CallInitiatedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallInitiated/properties/payload/properties/direction",
-        type_name: "CallInitiatedPayloadDirection",
-        roundtrip: roundtrip::<types::CallInitiatedPayloadDirection>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallInitiated/properties/payload/properties/state",
-        type_name: "CallInitiatedPayloadState",
-        roundtrip: roundtrip::<types::CallInitiatedPayloadState>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallInitiated/properties/record_type",
-        type_name: "CallInitiatedRecordType",
-        roundtrip: roundtrip::<types::CallInitiatedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallLeftQueue",
-        type_name: "CallLeftQueue",
-        roundtrip: roundtrip::<types::CallLeftQueue>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallLeftQueueEvent",
-        type_name: "CallLeftQueueEvent",
-        roundtrip: roundtrip::<types::CallLeftQueueEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallLeftQueue/properties/event_type",
-        type_name: "CallLeftQueueEventType",
-        roundtrip: roundtrip::<types::CallLeftQueueEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallLeftQueue/properties/payload",
-        type_name: "CallLeftQueuePayload",
-        roundtrip: roundtrip::<types::CallLeftQueuePayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallLeftQueue/properties/payload/properties/reason",
-        type_name: "CallLeftQueuePayloadReason",
-        roundtrip: roundtrip::<types::CallLeftQueuePayloadReason>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallLeftQueue/properties/record_type",
-        type_name: "CallLeftQueueRecordType",
-        roundtrip: roundtrip::<types::CallLeftQueueRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachineDetectionEnded",
-        type_name: "CallMachineDetectionEnded",
-        roundtrip: roundtrip::<types::CallMachineDetectionEnded>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachineDetectionEndedEvent",
-        type_name: "CallMachineDetectionEndedEvent",
-        roundtrip: roundtrip::<types::CallMachineDetectionEndedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachineDetectionEnded/properties/event_type",
-        type_name: "CallMachineDetectionEndedEventType",
-        roundtrip: roundtrip::<types::CallMachineDetectionEndedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachineDetectionEnded/properties/payload",
-        type_name: "CallMachineDetectionEndedPayload",
-        roundtrip: roundtrip::<types::CallMachineDetectionEndedPayload>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallMachineDetectionEnded/properties/payload/properties/result",
@@ -20995,189 +21542,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallMachineDetectionEndedPayloadResult>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CallMachineDetectionEnded/properties/record_type",
-        type_name: "CallMachineDetectionEndedRecordType",
-        roundtrip: roundtrip::<types::CallMachineDetectionEndedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachineGreetingEnded",
-        type_name: "CallMachineGreetingEnded",
-        roundtrip: roundtrip::<types::CallMachineGreetingEnded>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachineGreetingEndedEvent",
-        type_name: "CallMachineGreetingEndedEvent",
-        roundtrip: roundtrip::<types::CallMachineGreetingEndedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachineGreetingEnded/properties/event_type",
-        type_name: "CallMachineGreetingEndedEventType",
-        roundtrip: roundtrip::<types::CallMachineGreetingEndedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachineGreetingEnded/properties/payload",
-        type_name: "CallMachineGreetingEndedPayload",
-        roundtrip: roundtrip::<types::CallMachineGreetingEndedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachineGreetingEnded/properties/payload/properties/result",
-        type_name: "CallMachineGreetingEndedPayloadResult",
-        roundtrip: roundtrip::<types::CallMachineGreetingEndedPayloadResult>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachineGreetingEnded/properties/record_type",
-        type_name: "CallMachineGreetingEndedRecordType",
-        roundtrip: roundtrip::<types::CallMachineGreetingEndedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachinePremiumDetectionEnded",
-        type_name: "CallMachinePremiumDetectionEnded",
-        roundtrip: roundtrip::<types::CallMachinePremiumDetectionEnded>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachinePremiumDetectionEndedEvent",
-        type_name: "CallMachinePremiumDetectionEndedEvent",
-        roundtrip: roundtrip::<types::CallMachinePremiumDetectionEndedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachinePremiumDetectionEnded/properties/event_type",
-        type_name: "CallMachinePremiumDetectionEndedEventType",
-        roundtrip: roundtrip::<types::CallMachinePremiumDetectionEndedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachinePremiumDetectionEnded/properties/payload",
-        type_name: "CallMachinePremiumDetectionEndedPayload",
-        roundtrip: roundtrip::<types::CallMachinePremiumDetectionEndedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachinePremiumDetectionEnded/properties/payload/properties/result",
-        type_name: "CallMachinePremiumDetectionEndedPayloadResult",
-        roundtrip: roundtrip::<types::CallMachinePremiumDetectionEndedPayloadResult>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachinePremiumDetectionEnded/properties/record_type",
-        type_name: "CallMachinePremiumDetectionEndedRecordType",
-        roundtrip: roundtrip::<types::CallMachinePremiumDetectionEndedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachinePremiumGreetingEnded",
-        type_name: "CallMachinePremiumGreetingEnded",
-        roundtrip: roundtrip::<types::CallMachinePremiumGreetingEnded>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachinePremiumGreetingEndedEvent",
-        type_name: "CallMachinePremiumGreetingEndedEvent",
-        roundtrip: roundtrip::<types::CallMachinePremiumGreetingEndedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachinePremiumGreetingEnded/properties/event_type",
-        type_name: "CallMachinePremiumGreetingEndedEventType",
-        roundtrip: roundtrip::<types::CallMachinePremiumGreetingEndedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload",
-        type_name: "CallMachinePremiumGreetingEndedPayload",
-        roundtrip: roundtrip::<types::CallMachinePremiumGreetingEndedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload/properties/result",
-        type_name: "CallMachinePremiumGreetingEndedPayloadResult",
-        roundtrip: roundtrip::<types::CallMachinePremiumGreetingEndedPayloadResult>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallMachinePremiumGreetingEnded/properties/record_type",
-        type_name: "CallMachinePremiumGreetingEndedRecordType",
-        roundtrip: roundtrip::<types::CallMachinePremiumGreetingEndedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallPlaybackEnded",
-        type_name: "CallPlaybackEnded",
-        roundtrip: roundtrip::<types::CallPlaybackEnded>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallPlaybackEndedEvent",
-        type_name: "CallPlaybackEndedEvent",
-        roundtrip: roundtrip::<types::CallPlaybackEndedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallPlaybackEnded/properties/event_type",
-        type_name: "CallPlaybackEndedEventType",
-        roundtrip: roundtrip::<types::CallPlaybackEndedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallPlaybackEnded/properties/payload",
-        type_name: "CallPlaybackEndedPayload",
-        roundtrip: roundtrip::<types::CallPlaybackEndedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallPlaybackEnded/properties/payload/properties/status",
-        type_name: "CallPlaybackEndedPayloadStatus",
-        roundtrip: roundtrip::<types::CallPlaybackEndedPayloadStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallPlaybackEnded/properties/record_type",
-        type_name: "CallPlaybackEndedRecordType",
-        roundtrip: roundtrip::<types::CallPlaybackEndedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallPlaybackStarted",
-        type_name: "CallPlaybackStarted",
-        roundtrip: roundtrip::<types::CallPlaybackStarted>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallPlaybackStartedEvent",
-        type_name: "CallPlaybackStartedEvent",
-        roundtrip: roundtrip::<types::CallPlaybackStartedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallPlaybackStarted/properties/event_type",
-        type_name: "CallPlaybackStartedEventType",
-        roundtrip: roundtrip::<types::CallPlaybackStartedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallPlaybackStarted/properties/payload",
-        type_name: "CallPlaybackStartedPayload",
-        roundtrip: roundtrip::<types::CallPlaybackStartedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallPlaybackStarted/properties/record_type",
-        type_name: "CallPlaybackStartedRecordType",
-        roundtrip: roundtrip::<types::CallPlaybackStartedRecordType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CallRecording",
         type_name: "CallRecording",
         roundtrip: roundtrip::<types::CallRecording>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callRecordingError",
-        type_name: "CallRecordingError",
-        roundtrip: roundtrip::<types::CallRecordingError>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callRecordingErrorEvent",
-        type_name: "CallRecordingErrorEvent",
-        roundtrip: roundtrip::<types::CallRecordingErrorEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callRecordingError/properties/event_type",
-        type_name: "CallRecordingErrorEventType",
-        roundtrip: roundtrip::<types::CallRecordingErrorEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callRecordingError/properties/payload",
-        type_name: "CallRecordingErrorPayload",
-        roundtrip: roundtrip::<types::CallRecordingErrorPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callRecordingError/properties/payload/properties/reason",
-        type_name: "CallRecordingErrorPayloadReason",
-        roundtrip: roundtrip::<types::CallRecordingErrorPayloadReason>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callRecordingError/properties/record_type",
-        type_name: "CallRecordingErrorRecordType",
-        roundtrip: roundtrip::<types::CallRecordingErrorRecordType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallRecording/properties/inbound_call_recording_channels",
@@ -21190,376 +21557,24 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallRecordingInboundCallRecordingFormat>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CallRecordingSaved",
-        type_name: "CallRecordingSaved",
-        roundtrip: roundtrip::<types::CallRecordingSaved>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallRecordingSavedEvent",
-        type_name: "CallRecordingSavedEvent",
-        roundtrip: roundtrip::<types::CallRecordingSavedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallRecordingSaved/properties/event_type",
-        type_name: "CallRecordingSavedEventType",
-        roundtrip: roundtrip::<types::CallRecordingSavedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallRecordingSaved/properties/payload",
-        type_name: "CallRecordingSavedPayload",
-        roundtrip: roundtrip::<types::CallRecordingSavedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallRecordingSaved/properties/payload/properties/channels",
-        type_name: "CallRecordingSavedPayloadChannels",
-        roundtrip: roundtrip::<types::CallRecordingSavedPayloadChannels>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CallRecordingSaved/properties/payload/properties/public_recording_urls",
         type_name: "CallRecordingSavedPayloadPublicRecordingUrls",
         roundtrip: roundtrip::<types::CallRecordingSavedPayloadPublicRecordingUrls>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CallRecordingSaved/properties/payload/properties/recording_urls",
-        type_name: "CallRecordingSavedPayloadRecordingUrls",
-        roundtrip: roundtrip::<types::CallRecordingSavedPayloadRecordingUrls>,
+        pointer: "#/components/schemas/CallRequest/properties/conference_config/properties/beep_enabled",
+        type_name: "CallRequestConferenceConfigBeepEnabled",
+        roundtrip: roundtrip::<types::CallRequestConferenceConfigBeepEnabled>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CallRecordingSaved/properties/record_type",
-        type_name: "CallRecordingSavedRecordType",
-        roundtrip: roundtrip::<types::CallRecordingSavedRecordType>,
+        pointer: "#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role",
+        type_name: "CallRequestConferenceConfigSupervisorRole",
+        roundtrip: roundtrip::<types::CallRequestConferenceConfigSupervisorRole>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/callRecordingTranscriptionSaved",
-        type_name: "CallRecordingTranscriptionSaved",
-        roundtrip: roundtrip::<types::CallRecordingTranscriptionSaved>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callRecordingTranscriptionSavedEvent",
-        type_name: "CallRecordingTranscriptionSavedEvent",
-        roundtrip: roundtrip::<types::CallRecordingTranscriptionSavedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callRecordingTranscriptionSaved/properties/event_type",
-        type_name: "CallRecordingTranscriptionSavedEventType",
-        roundtrip: roundtrip::<types::CallRecordingTranscriptionSavedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callRecordingTranscriptionSaved/properties/payload",
-        type_name: "CallRecordingTranscriptionSavedPayload",
-        roundtrip: roundtrip::<types::CallRecordingTranscriptionSavedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/calling_party_type",
-        type_name: "CallRecordingTranscriptionSavedPayloadCallingPartyType",
-        roundtrip: roundtrip::<
-            types::CallRecordingTranscriptionSavedPayloadCallingPartyType,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/status",
-        type_name: "CallRecordingTranscriptionSavedPayloadStatus",
-        roundtrip: roundtrip::<types::CallRecordingTranscriptionSavedPayloadStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/callRecordingTranscriptionSaved/properties/record_type",
-        type_name: "CallRecordingTranscriptionSavedRecordType",
-        roundtrip: roundtrip::<types::CallRecordingTranscriptionSavedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallReferCompleted",
-        type_name: "CallReferCompleted",
-        roundtrip: roundtrip::<types::CallReferCompleted>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallReferCompletedEvent",
-        type_name: "CallReferCompletedEvent",
-        roundtrip: roundtrip::<types::CallReferCompletedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallReferCompleted/properties/event_type",
-        type_name: "CallReferCompletedEventType",
-        roundtrip: roundtrip::<types::CallReferCompletedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallReferCompleted/properties/payload",
-        type_name: "CallReferCompletedPayload",
-        roundtrip: roundtrip::<types::CallReferCompletedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallReferCompleted/properties/record_type",
-        type_name: "CallReferCompletedRecordType",
-        roundtrip: roundtrip::<types::CallReferCompletedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallReferFailed",
-        type_name: "CallReferFailed",
-        roundtrip: roundtrip::<types::CallReferFailed>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallReferFailedEvent",
-        type_name: "CallReferFailedEvent",
-        roundtrip: roundtrip::<types::CallReferFailedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallReferFailed/properties/event_type",
-        type_name: "CallReferFailedEventType",
-        roundtrip: roundtrip::<types::CallReferFailedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallReferFailed/properties/payload",
-        type_name: "CallReferFailedPayload",
-        roundtrip: roundtrip::<types::CallReferFailedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallReferFailed/properties/record_type",
-        type_name: "CallReferFailedRecordType",
-        roundtrip: roundtrip::<types::CallReferFailedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallReferStarted",
-        type_name: "CallReferStarted",
-        roundtrip: roundtrip::<types::CallReferStarted>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallReferStartedEvent",
-        type_name: "CallReferStartedEvent",
-        roundtrip: roundtrip::<types::CallReferStartedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallReferStarted/properties/event_type",
-        type_name: "CallReferStartedEventType",
-        roundtrip: roundtrip::<types::CallReferStartedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallReferStarted/properties/payload",
-        type_name: "CallReferStartedPayload",
-        roundtrip: roundtrip::<types::CallReferStartedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallReferStarted/properties/record_type",
-        type_name: "CallReferStartedRecordType",
-        roundtrip: roundtrip::<types::CallReferStartedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSiprecFailed",
-        type_name: "CallSiprecFailed",
-        roundtrip: roundtrip::<types::CallSiprecFailed>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSiprecFailedEvent",
-        type_name: "CallSiprecFailedEvent",
-        roundtrip: roundtrip::<types::CallSiprecFailedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSiprecFailed/properties/event_type",
-        type_name: "CallSiprecFailedEventType",
-        roundtrip: roundtrip::<types::CallSiprecFailedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSiprecFailed/properties/payload",
-        type_name: "CallSiprecFailedPayload",
-        roundtrip: roundtrip::<types::CallSiprecFailedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSiprecFailed/properties/record_type",
-        type_name: "CallSiprecFailedRecordType",
-        roundtrip: roundtrip::<types::CallSiprecFailedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSiprecStarted",
-        type_name: "CallSiprecStarted",
-        roundtrip: roundtrip::<types::CallSiprecStarted>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSiprecStartedEvent",
-        type_name: "CallSiprecStartedEvent",
-        roundtrip: roundtrip::<types::CallSiprecStartedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSiprecStarted/properties/event_type",
-        type_name: "CallSiprecStartedEventType",
-        roundtrip: roundtrip::<types::CallSiprecStartedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSiprecStarted/properties/payload",
-        type_name: "CallSiprecStartedPayload",
-        roundtrip: roundtrip::<types::CallSiprecStartedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSiprecStarted/properties/record_type",
-        type_name: "CallSiprecStartedRecordType",
-        roundtrip: roundtrip::<types::CallSiprecStartedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSiprecStopped",
-        type_name: "CallSiprecStopped",
-        roundtrip: roundtrip::<types::CallSiprecStopped>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSiprecStoppedEvent",
-        type_name: "CallSiprecStoppedEvent",
-        roundtrip: roundtrip::<types::CallSiprecStoppedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSiprecStopped/properties/event_type",
-        type_name: "CallSiprecStoppedEventType",
-        roundtrip: roundtrip::<types::CallSiprecStoppedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSiprecStopped/properties/payload",
-        type_name: "CallSiprecStoppedPayload",
-        roundtrip: roundtrip::<types::CallSiprecStoppedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSiprecStopped/properties/record_type",
-        type_name: "CallSiprecStoppedRecordType",
-        roundtrip: roundtrip::<types::CallSiprecStoppedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSpeakEnded",
-        type_name: "CallSpeakEnded",
-        roundtrip: roundtrip::<types::CallSpeakEnded>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSpeakEndedEvent",
-        type_name: "CallSpeakEndedEvent",
-        roundtrip: roundtrip::<types::CallSpeakEndedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSpeakEnded/properties/event_type",
-        type_name: "CallSpeakEndedEventType",
-        roundtrip: roundtrip::<types::CallSpeakEndedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSpeakEnded/properties/payload",
-        type_name: "CallSpeakEndedPayload",
-        roundtrip: roundtrip::<types::CallSpeakEndedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSpeakEnded/properties/payload/properties/status",
-        type_name: "CallSpeakEndedPayloadStatus",
-        roundtrip: roundtrip::<types::CallSpeakEndedPayloadStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSpeakEnded/properties/record_type",
-        type_name: "CallSpeakEndedRecordType",
-        roundtrip: roundtrip::<types::CallSpeakEndedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSpeakStarted",
-        type_name: "CallSpeakStarted",
-        roundtrip: roundtrip::<types::CallSpeakStarted>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSpeakStartedEvent",
-        type_name: "CallSpeakStartedEvent",
-        roundtrip: roundtrip::<types::CallSpeakStartedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSpeakStarted/properties/event_type",
-        type_name: "CallSpeakStartedEventType",
-        roundtrip: roundtrip::<types::CallSpeakStartedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSpeakStarted/properties/payload",
-        type_name: "CallSpeakStartedPayload",
-        roundtrip: roundtrip::<types::CallSpeakStartedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallSpeakStarted/properties/record_type",
-        type_name: "CallSpeakStartedRecordType",
-        roundtrip: roundtrip::<types::CallSpeakStartedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingFailed",
-        type_name: "CallStreamingFailed",
-        roundtrip: roundtrip::<types::CallStreamingFailed>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingFailedEvent",
-        type_name: "CallStreamingFailedEvent",
-        roundtrip: roundtrip::<types::CallStreamingFailedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingFailed/properties/event_type",
-        type_name: "CallStreamingFailedEventType",
-        roundtrip: roundtrip::<types::CallStreamingFailedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingFailed/properties/payload",
-        type_name: "CallStreamingFailedPayload",
-        roundtrip: roundtrip::<types::CallStreamingFailedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params",
-        type_name: "CallStreamingFailedPayloadStreamParams",
-        roundtrip: roundtrip::<types::CallStreamingFailedPayloadStreamParams>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params/properties/track",
-        type_name: "CallStreamingFailedPayloadStreamParamsTrack",
-        roundtrip: roundtrip::<types::CallStreamingFailedPayloadStreamParamsTrack>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_type",
-        type_name: "CallStreamingFailedPayloadStreamType",
-        roundtrip: roundtrip::<types::CallStreamingFailedPayloadStreamType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingFailed/properties/record_type",
-        type_name: "CallStreamingFailedRecordType",
-        roundtrip: roundtrip::<types::CallStreamingFailedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingStarted",
-        type_name: "CallStreamingStarted",
-        roundtrip: roundtrip::<types::CallStreamingStarted>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingStartedEvent",
-        type_name: "CallStreamingStartedEvent",
-        roundtrip: roundtrip::<types::CallStreamingStartedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingStarted/properties/event_type",
-        type_name: "CallStreamingStartedEventType",
-        roundtrip: roundtrip::<types::CallStreamingStartedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingStarted/properties/payload",
-        type_name: "CallStreamingStartedPayload",
-        roundtrip: roundtrip::<types::CallStreamingStartedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingStarted/properties/record_type",
-        type_name: "CallStreamingStartedRecordType",
-        roundtrip: roundtrip::<types::CallStreamingStartedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingStopped",
-        type_name: "CallStreamingStopped",
-        roundtrip: roundtrip::<types::CallStreamingStopped>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingStoppedEvent",
-        type_name: "CallStreamingStoppedEvent",
-        roundtrip: roundtrip::<types::CallStreamingStoppedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingStopped/properties/event_type",
-        type_name: "CallStreamingStoppedEventType",
-        roundtrip: roundtrip::<types::CallStreamingStoppedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingStopped/properties/payload",
-        type_name: "CallStreamingStoppedPayload",
-        roundtrip: roundtrip::<types::CallStreamingStoppedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallStreamingStopped/properties/record_type",
-        type_name: "CallStreamingStoppedRecordType",
-        roundtrip: roundtrip::<types::CallStreamingStoppedRecordType>,
+        pointer: "#/components/schemas/CallRequest/properties/to",
+        type_name: "CallRequestTo",
+        roundtrip: roundtrip::<types::CallRequestTo>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallbackWebhookMeta",
@@ -21572,9 +21587,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CampaignSharingStatus>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CampaignStatusUpdateEvent",
-        type_name: "CampaignStatusUpdateEvent",
-        roundtrip: roundtrip::<types::CampaignStatusUpdateEvent>,
+        pointer: "#/components/responses/CancelPortingOrderResponse/content/application~1json/schema/properties/meta",
+        type_name: "CancelPortingOrderResponseMeta",
+        roundtrip: roundtrip::<types::CancelPortingOrderResponseMeta>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CdrUsageReportResponse/properties/status",
+        type_name: "CdrUsageReportResponseStatus",
+        roundtrip: roundtrip::<types::CdrUsageReportResponseStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ChatCompletionToolParam/properties/type",
+        type_name: "ChatCompletionToolParamType",
+        roundtrip: roundtrip::<types::ChatCompletionToolParamType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CheckAvailabilityTool",
@@ -21602,374 +21627,49 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CnamListing>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ConferenceCreated",
-        type_name: "ConferenceCreated",
-        roundtrip: roundtrip::<types::ConferenceCreated>,
+        pointer: "#/components/schemas/Comment",
+        type_name: "Comment",
+        roundtrip: roundtrip::<types::Comment>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ConferenceCreatedEvent",
-        type_name: "ConferenceCreatedEvent",
-        roundtrip: roundtrip::<types::ConferenceCreatedEvent>,
+        pointer: "#/components/schemas/Comment/properties/comment_record_type",
+        type_name: "CommentCommentRecordType",
+        roundtrip: roundtrip::<types::CommentCommentRecordType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ConferenceCreated/properties/event_type",
-        type_name: "ConferenceCreatedEventType",
-        roundtrip: roundtrip::<types::ConferenceCreatedEventType>,
+        pointer: "#/components/schemas/Comment/properties/commenter_type",
+        type_name: "CommentCommenterType",
+        roundtrip: roundtrip::<types::CommentCommenterType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ConferenceCreated/properties/payload",
-        type_name: "ConferenceCreatedPayload",
-        roundtrip: roundtrip::<types::ConferenceCreatedPayload>,
+        pointer: "#/components/schemas/Comment/properties/comment_record_type",
+        type_name: "CommentResponseDataCommentRecordType",
+        roundtrip: roundtrip::<types::CommentResponseDataCommentRecordType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ConferenceCreated/properties/record_type",
-        type_name: "ConferenceCreatedRecordType",
-        roundtrip: roundtrip::<types::ConferenceCreatedRecordType>,
+        pointer: "#/components/schemas/Comment/properties/commenter_type",
+        type_name: "CommentResponseDataCommenterType",
+        roundtrip: roundtrip::<types::CommentResponseDataCommenterType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ConferenceEnded",
-        type_name: "ConferenceEnded",
-        roundtrip: roundtrip::<types::ConferenceEnded>,
+        pointer: "#/components/schemas/CompleteOTAUpdate/properties/status",
+        type_name: "CompleteOtaUpdateStatus",
+        roundtrip: roundtrip::<types::CompleteOtaUpdateStatus>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ConferenceEndedEvent",
-        type_name: "ConferenceEndedEvent",
-        roundtrip: roundtrip::<types::ConferenceEndedEvent>,
+        pointer: "#/components/schemas/ConferenceSpeakRequest/properties/language",
+        type_name: "ConferenceSpeakRequestLanguage",
+        roundtrip: roundtrip::<types::ConferenceSpeakRequestLanguage>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ConferenceEnded/properties/event_type",
-        type_name: "ConferenceEndedEventType",
-        roundtrip: roundtrip::<types::ConferenceEndedEventType>,
+        pointer: "#/components/schemas/ConferenceSpeakRequest/properties/payload_type",
+        type_name: "ConferenceSpeakRequestPayloadType",
+        roundtrip: roundtrip::<types::ConferenceSpeakRequestPayloadType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ConferenceEnded/properties/payload",
-        type_name: "ConferenceEndedPayload",
-        roundtrip: roundtrip::<types::ConferenceEndedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceEnded/properties/payload/properties/reason",
-        type_name: "ConferenceEndedPayloadReason",
-        roundtrip: roundtrip::<types::ConferenceEndedPayloadReason>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceEnded/properties/record_type",
-        type_name: "ConferenceEndedRecordType",
-        roundtrip: roundtrip::<types::ConferenceEndedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceFloorChangedEvent",
-        type_name: "ConferenceFloorChangedEvent",
-        roundtrip: roundtrip::<types::ConferenceFloorChangedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceFloorChangedEvent/properties/event_type",
-        type_name: "ConferenceFloorChangedEventEventType",
-        roundtrip: roundtrip::<types::ConferenceFloorChangedEventEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceFloorChangedEvent/properties/payload",
-        type_name: "ConferenceFloorChangedEventPayload",
-        roundtrip: roundtrip::<types::ConferenceFloorChangedEventPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceFloorChangedEvent/properties/record_type",
-        type_name: "ConferenceFloorChangedEventRecordType",
-        roundtrip: roundtrip::<types::ConferenceFloorChangedEventRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantJoined",
-        type_name: "ConferenceParticipantJoined",
-        roundtrip: roundtrip::<types::ConferenceParticipantJoined>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantJoinedEvent",
-        type_name: "ConferenceParticipantJoinedEvent",
-        roundtrip: roundtrip::<types::ConferenceParticipantJoinedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantJoined/properties/event_type",
-        type_name: "ConferenceParticipantJoinedEventType",
-        roundtrip: roundtrip::<types::ConferenceParticipantJoinedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantJoined/properties/payload",
-        type_name: "ConferenceParticipantJoinedPayload",
-        roundtrip: roundtrip::<types::ConferenceParticipantJoinedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantJoined/properties/record_type",
-        type_name: "ConferenceParticipantJoinedRecordType",
-        roundtrip: roundtrip::<types::ConferenceParticipantJoinedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantLeft",
-        type_name: "ConferenceParticipantLeft",
-        roundtrip: roundtrip::<types::ConferenceParticipantLeft>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantLeftEvent",
-        type_name: "ConferenceParticipantLeftEvent",
-        roundtrip: roundtrip::<types::ConferenceParticipantLeftEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantLeft/properties/event_type",
-        type_name: "ConferenceParticipantLeftEventType",
-        roundtrip: roundtrip::<types::ConferenceParticipantLeftEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantLeft/properties/payload",
-        type_name: "ConferenceParticipantLeftPayload",
-        roundtrip: roundtrip::<types::ConferenceParticipantLeftPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantLeft/properties/record_type",
-        type_name: "ConferenceParticipantLeftRecordType",
-        roundtrip: roundtrip::<types::ConferenceParticipantLeftRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantPlaybackEnded",
-        type_name: "ConferenceParticipantPlaybackEnded",
-        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackEnded>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantPlaybackEndedEvent",
-        type_name: "ConferenceParticipantPlaybackEndedEvent",
-        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackEndedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantPlaybackEnded/properties/event_type",
-        type_name: "ConferenceParticipantPlaybackEndedEventType",
-        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackEndedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantPlaybackEnded/properties/payload",
-        type_name: "ConferenceParticipantPlaybackEndedPayload",
-        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackEndedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantPlaybackEnded/properties/record_type",
-        type_name: "ConferenceParticipantPlaybackEndedRecordType",
-        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackEndedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantPlaybackStarted",
-        type_name: "ConferenceParticipantPlaybackStarted",
-        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackStarted>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantPlaybackStartedEvent",
-        type_name: "ConferenceParticipantPlaybackStartedEvent",
-        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackStartedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantPlaybackStarted/properties/event_type",
-        type_name: "ConferenceParticipantPlaybackStartedEventType",
-        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackStartedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantPlaybackStarted/properties/payload",
-        type_name: "ConferenceParticipantPlaybackStartedPayload",
-        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackStartedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantPlaybackStarted/properties/record_type",
-        type_name: "ConferenceParticipantPlaybackStartedRecordType",
-        roundtrip: roundtrip::<types::ConferenceParticipantPlaybackStartedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantSpeakEnded",
-        type_name: "ConferenceParticipantSpeakEnded",
-        roundtrip: roundtrip::<types::ConferenceParticipantSpeakEnded>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantSpeakEndedEvent",
-        type_name: "ConferenceParticipantSpeakEndedEvent",
-        roundtrip: roundtrip::<types::ConferenceParticipantSpeakEndedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantSpeakEnded/properties/event_type",
-        type_name: "ConferenceParticipantSpeakEndedEventType",
-        roundtrip: roundtrip::<types::ConferenceParticipantSpeakEndedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantSpeakEnded/properties/payload",
-        type_name: "ConferenceParticipantSpeakEndedPayload",
-        roundtrip: roundtrip::<types::ConferenceParticipantSpeakEndedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantSpeakEnded/properties/record_type",
-        type_name: "ConferenceParticipantSpeakEndedRecordType",
-        roundtrip: roundtrip::<types::ConferenceParticipantSpeakEndedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantSpeakStarted",
-        type_name: "ConferenceParticipantSpeakStarted",
-        roundtrip: roundtrip::<types::ConferenceParticipantSpeakStarted>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantSpeakStartedEvent",
-        type_name: "ConferenceParticipantSpeakStartedEvent",
-        roundtrip: roundtrip::<types::ConferenceParticipantSpeakStartedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantSpeakStarted/properties/event_type",
-        type_name: "ConferenceParticipantSpeakStartedEventType",
-        roundtrip: roundtrip::<types::ConferenceParticipantSpeakStartedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantSpeakStarted/properties/payload",
-        type_name: "ConferenceParticipantSpeakStartedPayload",
-        roundtrip: roundtrip::<types::ConferenceParticipantSpeakStartedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceParticipantSpeakStarted/properties/record_type",
-        type_name: "ConferenceParticipantSpeakStartedRecordType",
-        roundtrip: roundtrip::<types::ConferenceParticipantSpeakStartedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferencePlaybackEnded",
-        type_name: "ConferencePlaybackEnded",
-        roundtrip: roundtrip::<types::ConferencePlaybackEnded>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferencePlaybackEndedEvent",
-        type_name: "ConferencePlaybackEndedEvent",
-        roundtrip: roundtrip::<types::ConferencePlaybackEndedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferencePlaybackEnded/properties/event_type",
-        type_name: "ConferencePlaybackEndedEventType",
-        roundtrip: roundtrip::<types::ConferencePlaybackEndedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferencePlaybackEnded/properties/payload",
-        type_name: "ConferencePlaybackEndedPayload",
-        roundtrip: roundtrip::<types::ConferencePlaybackEndedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferencePlaybackEnded/properties/record_type",
-        type_name: "ConferencePlaybackEndedRecordType",
-        roundtrip: roundtrip::<types::ConferencePlaybackEndedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferencePlaybackStarted",
-        type_name: "ConferencePlaybackStarted",
-        roundtrip: roundtrip::<types::ConferencePlaybackStarted>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferencePlaybackStartedEvent",
-        type_name: "ConferencePlaybackStartedEvent",
-        roundtrip: roundtrip::<types::ConferencePlaybackStartedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferencePlaybackStarted/properties/event_type",
-        type_name: "ConferencePlaybackStartedEventType",
-        roundtrip: roundtrip::<types::ConferencePlaybackStartedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferencePlaybackStarted/properties/payload",
-        type_name: "ConferencePlaybackStartedPayload",
-        roundtrip: roundtrip::<types::ConferencePlaybackStartedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferencePlaybackStarted/properties/record_type",
-        type_name: "ConferencePlaybackStartedRecordType",
-        roundtrip: roundtrip::<types::ConferencePlaybackStartedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceRecordingSaved",
-        type_name: "ConferenceRecordingSaved",
-        roundtrip: roundtrip::<types::ConferenceRecordingSaved>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceRecordingSavedEvent",
-        type_name: "ConferenceRecordingSavedEvent",
-        roundtrip: roundtrip::<types::ConferenceRecordingSavedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceRecordingSaved/properties/event_type",
-        type_name: "ConferenceRecordingSavedEventType",
-        roundtrip: roundtrip::<types::ConferenceRecordingSavedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceRecordingSaved/properties/payload",
-        type_name: "ConferenceRecordingSavedPayload",
-        roundtrip: roundtrip::<types::ConferenceRecordingSavedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/channels",
-        type_name: "ConferenceRecordingSavedPayloadChannels",
-        roundtrip: roundtrip::<types::ConferenceRecordingSavedPayloadChannels>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/format",
-        type_name: "ConferenceRecordingSavedPayloadFormat",
-        roundtrip: roundtrip::<types::ConferenceRecordingSavedPayloadFormat>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/public_recording_urls",
-        type_name: "ConferenceRecordingSavedPayloadPublicRecordingUrls",
-        roundtrip: roundtrip::<types::ConferenceRecordingSavedPayloadPublicRecordingUrls>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/recording_urls",
-        type_name: "ConferenceRecordingSavedPayloadRecordingUrls",
-        roundtrip: roundtrip::<types::ConferenceRecordingSavedPayloadRecordingUrls>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceRecordingSaved/properties/record_type",
-        type_name: "ConferenceRecordingSavedRecordType",
-        roundtrip: roundtrip::<types::ConferenceRecordingSavedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceSpeakEnded",
-        type_name: "ConferenceSpeakEnded",
-        roundtrip: roundtrip::<types::ConferenceSpeakEnded>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceSpeakEndedEvent",
-        type_name: "ConferenceSpeakEndedEvent",
-        roundtrip: roundtrip::<types::ConferenceSpeakEndedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceSpeakEnded/properties/event_type",
-        type_name: "ConferenceSpeakEndedEventType",
-        roundtrip: roundtrip::<types::ConferenceSpeakEndedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceSpeakEnded/properties/payload",
-        type_name: "ConferenceSpeakEndedPayload",
-        roundtrip: roundtrip::<types::ConferenceSpeakEndedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceSpeakEnded/properties/record_type",
-        type_name: "ConferenceSpeakEndedRecordType",
-        roundtrip: roundtrip::<types::ConferenceSpeakEndedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceSpeakStarted",
-        type_name: "ConferenceSpeakStarted",
-        roundtrip: roundtrip::<types::ConferenceSpeakStarted>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceSpeakStartedEvent",
-        type_name: "ConferenceSpeakStartedEvent",
-        roundtrip: roundtrip::<types::ConferenceSpeakStartedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceSpeakStarted/properties/event_type",
-        type_name: "ConferenceSpeakStartedEventType",
-        roundtrip: roundtrip::<types::ConferenceSpeakStartedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceSpeakStarted/properties/payload",
-        type_name: "ConferenceSpeakStartedPayload",
-        roundtrip: roundtrip::<types::ConferenceSpeakStartedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceSpeakStarted/properties/record_type",
-        type_name: "ConferenceSpeakStartedRecordType",
-        roundtrip: roundtrip::<types::ConferenceSpeakStartedRecordType>,
+        pointer: "#/components/responses/ConfirmPortingOrderResponse/content/application~1json/schema/properties/meta",
+        type_name: "ConfirmPortingOrderResponseMeta",
+        roundtrip: roundtrip::<types::ConfirmPortingOrderResponseMeta>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ConnectionActive",
@@ -21980,6 +21680,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/ConnectionAndroidPushCredentialId",
         type_name: "ConnectionAndroidPushCredentialId",
         roundtrip: roundtrip::<Option<types::ConnectionAndroidPushCredentialId>>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConnectionId",
+        type_name: "ConnectionId",
+        roundtrip: roundtrip::<types::ConnectionId>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ConnectionIosPushCredentialId",
@@ -22002,6 +21707,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ConnectionRtcpSettingsPort>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/ConsumedData",
+        type_name: "ConsumedData",
+        roundtrip: roundtrip::<types::ConsumedData>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/country_code",
         type_name: "CountryCode",
         roundtrip: roundtrip::<types::CountryCode>,
@@ -22012,9 +21722,71 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CreateDocumentBodyMultipart>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/CreateExternalConnectionRequest/properties/outbound",
+        type_name: "CreateExternalConnectionRequestOutbound",
+        roundtrip: roundtrip::<types::CreateExternalConnectionRequestOutbound>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateInboundIpRequest/properties/ani_number_format",
+        type_name: "CreateInboundIpRequestAniNumberFormat",
+        roundtrip: roundtrip::<types::CreateInboundIpRequestAniNumberFormat>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateInboundIpRequest/properties/default_routing_method",
+        type_name: "CreateInboundIpRequestDefaultRoutingMethod",
+        roundtrip: roundtrip::<types::CreateInboundIpRequestDefaultRoutingMethod>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateInboundIpRequest/properties/dnis_number_format",
+        type_name: "CreateInboundIpRequestDnisNumberFormat",
+        roundtrip: roundtrip::<types::CreateInboundIpRequestDnisNumberFormat>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateInboundIpRequest/properties/sip_region",
+        type_name: "CreateInboundIpRequestSipRegion",
+        roundtrip: roundtrip::<types::CreateInboundIpRequestSipRegion>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateLongCodeMessageRequest/properties/type",
+        type_name: "CreateLongCodeMessageRequestType",
+        roundtrip: roundtrip::<types::CreateLongCodeMessageRequestType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateNumberBlockOrderRequest/properties/status",
+        type_name: "CreateNumberBlockOrderRequestStatus",
+        roundtrip: roundtrip::<types::CreateNumberBlockOrderRequestStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreatePortingOrderComment",
+        type_name: "CreatePortingOrderComment",
+        roundtrip: roundtrip::<types::CreatePortingOrderComment>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/action",
+        type_name: "CreateRequirementGroupBodyAction",
+        roundtrip: roundtrip::<types::CreateRequirementGroupBodyAction>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings",
+        type_name: "CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings",
+        roundtrip: roundtrip::<
+            types::CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings,
+        >,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CreatedAt",
         type_name: "CreatedAt",
         roundtrip: roundtrip::<types::CreatedAt>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CredentialOutbound/properties/ani_override_type",
+        type_name: "CredentialOutboundAniOverrideType",
+        roundtrip: roundtrip::<types::CredentialOutboundAniOverrideType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CredentialOutbound/properties/t38_reinvite_source",
+        type_name: "CredentialOutboundT38ReinviteSource",
+        roundtrip: roundtrip::<types::CredentialOutboundT38ReinviteSource>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Cursor",
@@ -22030,6 +21802,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/customer_reference",
         type_name: "CustomerReference",
         roundtrip: roundtrip::<types::CustomerReference>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CustomerServiceRecord/properties/status",
+        type_name: "CustomerServiceRecordStatus",
+        roundtrip: roundtrip::<types::CustomerServiceRecordStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CustomerServiceRecordStatusChangedEvent",
@@ -22104,9 +21881,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::DtmfType>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/DynamicEmergencyAddress/properties/status",
+        type_name: "DynamicEmergencyAddressStatus",
+        roundtrip: roundtrip::<types::DynamicEmergencyAddressStatus>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ElevenLabsVoiceSettings",
         type_name: "ElevenLabsVoiceSettings",
         roundtrip: roundtrip::<types::ElevenLabsVoiceSettings>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/EligibilityNumbersRequest",
+        type_name: "EligibilityNumbersRequest",
+        roundtrip: roundtrip::<types::EligibilityNumbersRequest>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/EnabledFeatures",
@@ -22159,6 +21946,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Errors>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/EventStatus",
+        type_name: "EventStatus",
+        roundtrip: roundtrip::<types::EventStatus>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/extended_address",
         type_name: "ExtendedAddress",
         roundtrip: roundtrip::<types::ExtendedAddress>,
@@ -22169,114 +21961,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::FailClusteringProcessRequest>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/FaxDelivered",
-        type_name: "FaxDelivered",
-        roundtrip: roundtrip::<types::FaxDelivered>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxDelivered/properties/event_type",
-        type_name: "FaxDeliveredEventType",
-        roundtrip: roundtrip::<types::FaxDeliveredEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxDelivered/properties/payload",
-        type_name: "FaxDeliveredPayload",
-        roundtrip: roundtrip::<types::FaxDeliveredPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxDelivered/properties/payload/properties/status",
-        type_name: "FaxDeliveredPayloadStatus",
-        roundtrip: roundtrip::<types::FaxDeliveredPayloadStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxFailed",
-        type_name: "FaxFailed",
-        roundtrip: roundtrip::<types::FaxFailed>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxFailed/properties/event_type",
-        type_name: "FaxFailedEventType",
-        roundtrip: roundtrip::<types::FaxFailedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxFailed/properties/payload",
-        type_name: "FaxFailedPayload",
-        roundtrip: roundtrip::<types::FaxFailedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxFailed/properties/payload/properties/failure_reason",
-        type_name: "FaxFailedPayloadFailureReason",
-        roundtrip: roundtrip::<types::FaxFailedPayloadFailureReason>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxFailed/properties/payload/properties/status",
-        type_name: "FaxFailedPayloadStatus",
-        roundtrip: roundtrip::<types::FaxFailedPayloadStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxId",
-        type_name: "FaxId",
-        roundtrip: roundtrip::<types::FaxId>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxMediaProcessed",
-        type_name: "FaxMediaProcessed",
-        roundtrip: roundtrip::<types::FaxMediaProcessed>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxMediaProcessed/properties/event_type",
-        type_name: "FaxMediaProcessedEventType",
-        roundtrip: roundtrip::<types::FaxMediaProcessedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxMediaProcessed/properties/payload",
-        type_name: "FaxMediaProcessedPayload",
-        roundtrip: roundtrip::<types::FaxMediaProcessedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxMediaProcessed/properties/payload/properties/status",
-        type_name: "FaxMediaProcessedPayloadStatus",
-        roundtrip: roundtrip::<types::FaxMediaProcessedPayloadStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxQueued",
-        type_name: "FaxQueued",
-        roundtrip: roundtrip::<types::FaxQueued>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxQueued/properties/event_type",
-        type_name: "FaxQueuedEventType",
-        roundtrip: roundtrip::<types::FaxQueuedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxQueued/properties/payload",
-        type_name: "FaxQueuedPayload",
-        roundtrip: roundtrip::<types::FaxQueuedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxQueued/properties/payload/properties/status",
-        type_name: "FaxQueuedPayloadStatus",
-        roundtrip: roundtrip::<types::FaxQueuedPayloadStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxSendingStarted",
-        type_name: "FaxSendingStarted",
-        roundtrip: roundtrip::<types::FaxSendingStarted>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxSendingStarted/properties/event_type",
-        type_name: "FaxSendingStartedEventType",
-        roundtrip: roundtrip::<types::FaxSendingStartedEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxSendingStarted/properties/payload",
-        type_name: "FaxSendingStartedPayload",
-        roundtrip: roundtrip::<types::FaxSendingStartedPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxSendingStarted/properties/payload/properties/status",
-        type_name: "FaxSendingStartedPayloadStatus",
-        roundtrip: roundtrip::<types::FaxSendingStartedPayloadStatus>,
+        pointer: "#/components/schemas/FaxApplication/properties/inbound/properties/sip_subdomain_receive_settings",
+        type_name: "FaxApplicationInboundSipSubdomainReceiveSettings",
+        roundtrip: roundtrip::<types::FaxApplicationInboundSipSubdomainReceiveSettings>,
     },
     SchemaEntry {
         pointer: "#/paths/~1ota_updates/get/parameters/2/schema",
@@ -22299,6 +21986,21 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ForbiddenErrorSource>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/FqdnConnectionTransportProtocol",
+        type_name: "FqdnConnectionTransportProtocol",
+        roundtrip: roundtrip::<types::FqdnConnectionTransportProtocol>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/From",
+        type_name: "FromModel",
+        roundtrip: roundtrip::<types::FromModel>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/GatherUsingAIRequest/properties/message_history/items/properties/role",
+        type_name: "GatherUsingAiRequestMessageHistoryItemRole",
+        roundtrip: roundtrip::<types::GatherUsingAiRequestMessageHistoryItemRole>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/GcbPhoneNumber",
         type_name: "GcbPhoneNumber",
         roundtrip: roundtrip::<types::GcbPhoneNumber>,
@@ -22317,6 +22019,25 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/GenericError/properties/source",
         type_name: "GenericErrorSource",
         roundtrip: roundtrip::<types::GenericErrorSource>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment/properties/wireguard_peer",
+        type_name: "GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer",
+        roundtrip: roundtrip::<
+            types::GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip_assignment/properties/wireguard_peer",
+        type_name: "GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer",
+        roundtrip: roundtrip::<
+            types::GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/GlobalIPProtocol/allOf/0",
+        type_name: "GlobalIpProtocol2",
+        roundtrip: roundtrip::<types::GlobalIpProtocol2>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/HandoffTool",
@@ -22364,6 +22085,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Id>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/ImportAssistantsRequest/properties/provider",
+        type_name: "ImportAssistantsRequestProvider",
+        roundtrip: roundtrip::<types::ImportAssistantsRequestProvider>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ImportMetadata",
         type_name: "ImportMetadata",
         roundtrip: roundtrip::<types::ImportMetadata>,
@@ -22374,24 +22100,94 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ImportMetadataImportProvider>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/InboundMessage",
-        type_name: "InboundMessage",
-        roundtrip: roundtrip::<types::InboundMessage>,
+        pointer: "#/components/schemas/InboundMessagePayload",
+        type_name: "InboundMessagePayload",
+        roundtrip: roundtrip::<types::InboundMessagePayload>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/InboundMessageEvent",
-        type_name: "InboundMessageEvent",
-        roundtrip: roundtrip::<types::InboundMessageEvent>,
+        pointer: "#/components/schemas/InboundMessagePayload/properties/cc/items",
+        type_name: "InboundMessagePayloadCcItem",
+        roundtrip: roundtrip::<types::InboundMessagePayloadCcItem>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/InboundMessage/properties/event_type",
-        type_name: "InboundMessageEventType",
-        roundtrip: roundtrip::<types::InboundMessageEventType>,
+        pointer: "#/components/schemas/InboundMessagePayload/properties/cc/items/properties/line_type",
+        type_name: "InboundMessagePayloadCcItemLineType",
+        roundtrip: roundtrip::<types::InboundMessagePayloadCcItemLineType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/InboundMessage/properties/record_type",
-        type_name: "InboundMessageRecordType",
-        roundtrip: roundtrip::<types::InboundMessageRecordType>,
+        pointer: "#/components/schemas/InboundMessagePayload/properties/cc/items/properties/status",
+        type_name: "InboundMessagePayloadCcItemStatus",
+        roundtrip: roundtrip::<types::InboundMessagePayloadCcItemStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/cost",
+        type_name: "InboundMessagePayloadCost",
+        roundtrip: roundtrip::<types::InboundMessagePayloadCost>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/cost_breakdown",
+        type_name: "InboundMessagePayloadCostBreakdown",
+        roundtrip: roundtrip::<types::InboundMessagePayloadCostBreakdown>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/cost_breakdown/properties/carrier_fee",
+        type_name: "InboundMessagePayloadCostBreakdownCarrierFee",
+        roundtrip: roundtrip::<types::InboundMessagePayloadCostBreakdownCarrierFee>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/cost_breakdown/properties/rate",
+        type_name: "InboundMessagePayloadCostBreakdownRate",
+        roundtrip: roundtrip::<types::InboundMessagePayloadCostBreakdownRate>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/direction",
+        type_name: "InboundMessagePayloadDirection",
+        roundtrip: roundtrip::<types::InboundMessagePayloadDirection>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/from",
+        type_name: "InboundMessagePayloadFrom",
+        roundtrip: roundtrip::<types::InboundMessagePayloadFrom>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/from/properties/line_type",
+        type_name: "InboundMessagePayloadFromLineType",
+        roundtrip: roundtrip::<types::InboundMessagePayloadFromLineType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/from/properties/status",
+        type_name: "InboundMessagePayloadFromStatus",
+        roundtrip: roundtrip::<types::InboundMessagePayloadFromStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/media/items",
+        type_name: "InboundMessagePayloadMediaItem",
+        roundtrip: roundtrip::<types::InboundMessagePayloadMediaItem>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/record_type",
+        type_name: "InboundMessagePayloadRecordType",
+        roundtrip: roundtrip::<types::InboundMessagePayloadRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/to/items",
+        type_name: "InboundMessagePayloadToItem",
+        roundtrip: roundtrip::<types::InboundMessagePayloadToItem>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/to/items/properties/line_type",
+        type_name: "InboundMessagePayloadToItemLineType",
+        roundtrip: roundtrip::<types::InboundMessagePayloadToItemLineType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/to/items/properties/status",
+        type_name: "InboundMessagePayloadToItemStatus",
+        roundtrip: roundtrip::<types::InboundMessagePayloadToItemStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/type",
+        type_name: "InboundMessagePayloadType",
+        roundtrip: roundtrip::<types::InboundMessagePayloadType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/InsightSettings",
@@ -22419,6 +22215,18 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::LastName>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/LedgerBillingGroupReport/properties/status",
+        type_name: "LedgerBillingGroupReportStatus",
+        roundtrip: roundtrip::<types::LedgerBillingGroupReportStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1available_phone_number_blocks/get/parameters/3/schema",
+        type_name: "ListAvailablePhoneNumberBlocksFilterPhoneNumberType",
+        roundtrip: roundtrip::<
+            types::ListAvailablePhoneNumberBlocksFilterPhoneNumberType,
+        >,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ListBucketsResponse",
         type_name: "ListBucketsResponse",
         roundtrip: roundtrip::<types::ListBucketsResponse>,
@@ -22429,6 +22237,26 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ListBucketsResponseBucketsItem>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1customer_service_records/get/parameters/2/schema",
+        type_name: "ListCustomerServiceRecordsSort",
+        roundtrip: roundtrip::<types::ListCustomerServiceRecordsSort>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema/properties/data",
+        type_name: "ListInboundChannelsResponseData",
+        roundtrip: roundtrip::<types::ListInboundChannelsResponseData>,
+    },
+    SchemaEntry {
+        pointer: "#/components/responses/ListMessagingProfilePhoneNumbersResponse/content/application~1json/schema",
+        type_name: "ListMessagingProfilePhoneNumbersResponse",
+        roundtrip: roundtrip::<types::ListMessagingProfilePhoneNumbersResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/responses/ListMessagingProfileShortCodesResponse/content/application~1json/schema",
+        type_name: "ListMessagingProfileShortCodesResponse",
+        roundtrip: roundtrip::<types::ListMessagingProfileShortCodesResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ListObjectsResponse",
         type_name: "ListObjectsResponse",
         roundtrip: roundtrip::<types::ListObjectsResponse>,
@@ -22437,6 +22265,21 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/ListObjectsResponse/properties/Contents/items",
         type_name: "ListObjectsResponseContentsItem",
         roundtrip: roundtrip::<types::ListObjectsResponseContentsItem>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1phone_number_blocks~1jobs/get/parameters/4/schema",
+        type_name: "ListPhoneNumberBlocksJobsSort",
+        roundtrip: roundtrip::<types::ListPhoneNumberBlocksJobsSort>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1phone_numbers/get/parameters/4/schema",
+        type_name: "ListPhoneNumbersFilterStatus",
+        roundtrip: roundtrip::<types::ListPhoneNumbersFilterStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1regulatory_requirements/get/parameters/4/schema",
+        type_name: "ListRegulatoryRequirementsFilterAction",
+        roundtrip: roundtrip::<types::ListRegulatoryRequirementsFilterAction>,
     },
     SchemaEntry {
         pointer: "#/components/responses/ListRoomParticipantsResponse/content/application~1json/schema",
@@ -22462,6 +22305,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/Loopcount",
         type_name: "Loopcount",
         roundtrip: roundtrip::<types::Loopcount>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ManagedAccountBalance/properties/record_type",
+        type_name: "ManagedAccountBalanceRecordType",
+        roundtrip: roundtrip::<types::ManagedAccountBalanceRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/MdrDetailResponse/properties/currency",
+        type_name: "MdrDetailResponseCurrency",
+        roundtrip: roundtrip::<types::MdrDetailResponseCurrency>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/MediaFeatures",
@@ -22504,9 +22357,24 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Neighborhood>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/NoiseSuppressionDirection",
+        type_name: "NoiseSuppressionDirection",
+        roundtrip: roundtrip::<types::NoiseSuppressionDirection>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/NotFoundError",
         type_name: "NotFoundError",
         roundtrip: roundtrip::<types::NotFoundError>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/NotificationSetting/properties/parameters/items",
+        type_name: "NotificationSettingParametersItem",
+        roundtrip: roundtrip::<types::NotificationSettingParametersItem>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/NotificationSetting/properties/status",
+        type_name: "NotificationSettingStatus",
+        roundtrip: roundtrip::<types::NotificationSettingStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/NumberHealthMetrics",
@@ -22514,14 +22382,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::NumberHealthMetrics>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/NumberOrderBlockEvent",
-        type_name: "NumberOrderBlockEvent",
-        roundtrip: roundtrip::<types::NumberOrderBlockEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OriginalMediaUrl",
-        type_name: "OriginalMediaUrl",
-        roundtrip: roundtrip::<types::OriginalMediaUrl>,
+        pointer: "#/components/schemas/NumberOrderPhoneNumber/properties/phone_number_type",
+        type_name: "NumberOrderPhoneNumberPhoneNumberType",
+        roundtrip: roundtrip::<types::NumberOrderPhoneNumberPhoneNumberType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/OutboundMessage",
@@ -22542,6 +22405,76 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/OutboundMessage/properties/event_type",
         type_name: "OutboundMessageEventType",
         roundtrip: roundtrip::<types::OutboundMessageEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload",
+        type_name: "OutboundMessagePayload",
+        roundtrip: roundtrip::<types::OutboundMessagePayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload/properties/cost",
+        type_name: "OutboundMessagePayloadCost",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadCost>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload/properties/cost_breakdown",
+        type_name: "OutboundMessagePayloadCostBreakdown",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadCostBreakdown>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/carrier_fee",
+        type_name: "OutboundMessagePayloadCostBreakdownCarrierFee",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadCostBreakdownCarrierFee>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/rate",
+        type_name: "OutboundMessagePayloadCostBreakdownRate",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadCostBreakdownRate>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload/properties/direction",
+        type_name: "OutboundMessagePayloadDirection",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadDirection>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload/properties/from",
+        type_name: "OutboundMessagePayloadFrom",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadFrom>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload/properties/from/properties/line_type",
+        type_name: "OutboundMessagePayloadFromLineType",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadFromLineType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload/properties/media/items",
+        type_name: "OutboundMessagePayloadMediaItem",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadMediaItem>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload/properties/record_type",
+        type_name: "OutboundMessagePayloadRecordType",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload/properties/to/items",
+        type_name: "OutboundMessagePayloadToItem",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadToItem>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload/properties/to/items/properties/line_type",
+        type_name: "OutboundMessagePayloadToItemLineType",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadToItemLineType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload/properties/to/items/properties/status",
+        type_name: "OutboundMessagePayloadToItemStatus",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadToItemStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload/properties/type",
+        type_name: "OutboundMessagePayloadType",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/OutboundMessage/properties/record_type",
@@ -22574,6 +22507,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PhoneNumber>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/PhoneNumberDetailed/properties/inbound_call_screening",
+        type_name: "PhoneNumberDetailedInboundCallScreening",
+        roundtrip: roundtrip::<types::PhoneNumberDetailedInboundCallScreening>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/PhoneNumberWithMessagingSettings",
         type_name: "PhoneNumberWithMessagingSettings",
         roundtrip: roundtrip::<types::PhoneNumberWithMessagingSettings>,
@@ -22594,9 +22532,34 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PhoneNumberWithMessagingSettingsType>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/PhoneNumberWithVoiceSettings/properties/usage_payment_method",
+        type_name: "PhoneNumberWithVoiceSettingsUsagePaymentMethod",
+        roundtrip: roundtrip::<types::PhoneNumberWithVoiceSettingsUsagePaymentMethod>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/PhoneNumbersJobPhoneNumber",
         type_name: "PhoneNumbersJobPhoneNumber",
         roundtrip: roundtrip::<types::PhoneNumbersJobPhoneNumber>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/PortingEvent/properties/payload_status",
+        type_name: "PortingEventPayloadStatus",
+        roundtrip: roundtrip::<types::PortingEventPayloadStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/PortingOrderMessaging/properties/messaging_port_status",
+        type_name: "PortingOrderMessagingMessagingPortStatus",
+        roundtrip: roundtrip::<types::PortingOrderMessagingMessagingPortStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/PortingReport/properties/status",
+        type_name: "PortingReportStatus",
+        roundtrip: roundtrip::<types::PortingReportStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold/properties/unit",
+        type_name: "PostSimCardDataUsageNotificationBodyThresholdUnit",
+        roundtrip: roundtrip::<types::PostSimCardDataUsageNotificationBodyThresholdUnit>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/postal_code",
@@ -22614,6 +22577,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PublicInternetGateway>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/Quality",
+        type_name: "Quality",
+        roundtrip: roundtrip::<types::Quality>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/RCSComposeRecordingMessage",
         type_name: "RcsComposeRecordingMessage",
         roundtrip: roundtrip::<types::RcsComposeRecordingMessage>,
@@ -22629,6 +22597,21 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::RcsComposeTextMessage>,
     },
     SchemaEntry {
+        pointer: "#/components/responses/ReadCommentResponse/content/application~1json/schema/properties/data",
+        type_name: "ReadCommentResponseData",
+        roundtrip: roundtrip::<types::ReadCommentResponseData>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/Comment/properties/comment_record_type",
+        type_name: "ReadCommentResponseDataCommentRecordType",
+        roundtrip: roundtrip::<types::ReadCommentResponseDataCommentRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/Comment/properties/commenter_type",
+        type_name: "ReadCommentResponseDataCommenterType",
+        roundtrip: roundtrip::<types::ReadCommentResponseDataCommenterType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/Record",
         type_name: "Record",
         roundtrip: roundtrip::<types::Record>,
@@ -22637,6 +22620,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/RecordType",
         type_name: "RecordType",
         roundtrip: roundtrip::<types::RecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/RecordingResponseData/properties/status",
+        type_name: "RecordingResponseDataStatus",
+        roundtrip: roundtrip::<types::RecordingResponseDataStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/RecordingTranscription/properties/status",
+        type_name: "RecordingTranscriptionStatus",
+        roundtrip: roundtrip::<types::RecordingTranscriptionStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Region",
@@ -22649,6 +22642,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::RegionIn>,
     },
     SchemaEntry {
+        pointer: "#/components/responses/RegionListResponse/content/application~1json/schema",
+        type_name: "RegionListResponse",
+        roundtrip: roundtrip::<types::RegionListResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/RegionOut",
         type_name: "RegionOut",
         roundtrip: roundtrip::<types::RegionOut>,
@@ -22657,16 +22655,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/RegionOut/properties/region",
         type_name: "RegionOutRegion",
         roundtrip: roundtrip::<types::RegionOutRegion>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ReplacedLinkClick",
-        type_name: "ReplacedLinkClick",
-        roundtrip: roundtrip::<types::ReplacedLinkClick>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ReplacedLinkClickEvent",
-        type_name: "ReplacedLinkClickEvent",
-        roundtrip: roundtrip::<types::ReplacedLinkClickEvent>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ResourceNotFoundError",
@@ -22689,6 +22677,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::RetrievalToolType>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/Retrieval/properties/type",
+        type_name: "RetrievalType",
+        roundtrip: roundtrip::<types::RetrievalType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/RoomParticipant",
         type_name: "RoomParticipant",
         roundtrip: roundtrip::<types::RoomParticipant>,
@@ -22704,6 +22697,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SendFaxMultipartRequest>,
     },
     SchemaEntry {
+        pointer: "#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema/properties/verification_method",
+        type_name: "SendPortingVerificationCodesVerificationMethod",
+        roundtrip: roundtrip::<types::SendPortingVerificationCodesVerificationMethod>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ShortCode",
         type_name: "ShortCode",
         roundtrip: roundtrip::<types::ShortCode>,
@@ -22712,6 +22710,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/ShortCode/properties/record_type",
         type_name: "ShortCodeRecordType",
         roundtrip: roundtrip::<types::ShortCodeRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/responses/ShowPortingOrder/content/application~1json/schema/properties/meta",
+        type_name: "ShowPortingOrderMeta",
+        roundtrip: roundtrip::<types::ShowPortingOrderMeta>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/SIMCardAction",
@@ -22739,6 +22742,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SimCardActionStatusValue>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/SIMCard/properties/data_limit/properties/unit",
+        type_name: "SimCardDataLimitUnit",
+        roundtrip: roundtrip::<types::SimCardDataLimitUnit>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/SimCardDataUsageNotification/properties/threshold/properties/unit",
+        type_name: "SimCardDataUsageNotificationThresholdUnit",
+        roundtrip: roundtrip::<types::SimCardDataUsageNotificationThresholdUnit>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/SIMCardGroupAction",
         type_name: "SimCardGroupAction",
         roundtrip: roundtrip::<types::SimCardGroupAction>,
@@ -22762,6 +22775,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/SIMCardGroupAction/properties/type",
         type_name: "SimCardGroupActionType",
         roundtrip: roundtrip::<types::SimCardGroupActionType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/SimpleSIMCard/properties/data_limit/properties/unit",
+        type_name: "SimpleSimCardDataLimitUnit",
+        roundtrip: roundtrip::<types::SimpleSimCardDataLimitUnit>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/SIPReferTool",
@@ -22804,6 +22822,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Sort>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1addresses/get/parameters/7/schema",
+        type_name: "SortAddress",
+        roundtrip: roundtrip::<types::SortAddress>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1fax_applications/get/parameters/4/schema",
         type_name: "SortApplication",
         roundtrip: roundtrip::<types::SortApplication>,
@@ -22817,6 +22840,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/SourceResponse",
         type_name: "SourceResponse",
         roundtrip: roundtrip::<types::SourceResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/StartSiprecRequest/properties/sip_transport",
+        type_name: "StartSiprecRequestSipTransport",
+        roundtrip: roundtrip::<types::StartSiprecRequestSipTransport>,
     },
     SchemaEntry {
         pointer: "#/paths/~1notification_settings/get/parameters/6/schema",
@@ -22839,6 +22867,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::StorePreview>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/StreamTrack",
+        type_name: "StreamTrack",
+        roundtrip: roundtrip::<types::StreamTrack>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/street_address",
         type_name: "StreetAddress",
         roundtrip: roundtrip::<types::StreetAddress>,
@@ -22859,46 +22892,29 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::TelephonySettings>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/campaignStatus",
+        type_name: "TelnyxCampaignWithAssignedCountCspCampaignStatus",
+        roundtrip: roundtrip::<types::TelnyxCampaignWithAssignedCountCspCampaignStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/TexmlApplication/properties/inbound/properties/sip_subdomain_receive_settings",
+        type_name: "TexmlApplicationInboundSipSubdomainReceiveSettings",
+        roundtrip: roundtrip::<types::TexmlApplicationInboundSipSubdomainReceiveSettings>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/TexmlRecordingChannels",
+        type_name: "TexmlRecordingChannels",
+        roundtrip: roundtrip::<types::TexmlRecordingChannels>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/To",
+        type_name: "To",
+        roundtrip: roundtrip::<types::To>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ToNumber",
         type_name: "ToNumber",
         roundtrip: roundtrip::<types::ToNumber>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Transcription",
-        type_name: "Transcription",
-        roundtrip: roundtrip::<types::Transcription>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/TranscriptionEvent",
-        type_name: "TranscriptionEvent",
-        roundtrip: roundtrip::<types::TranscriptionEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Transcription/properties/event_type",
-        type_name: "TranscriptionEventType",
-        roundtrip: roundtrip::<types::TranscriptionEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Transcription/properties/payload",
-        type_name: "TranscriptionPayload",
-        roundtrip: roundtrip::<types::TranscriptionPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Transcription/properties/payload/properties/transcription_data",
-        type_name: "TranscriptionPayloadTranscriptionData",
-        roundtrip: roundtrip::<types::TranscriptionPayloadTranscriptionData>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Transcription/properties/payload/properties/transcription_data/properties/transcription_track",
-        type_name: "TranscriptionPayloadTranscriptionDataTranscriptionTrack",
-        roundtrip: roundtrip::<
-            types::TranscriptionPayloadTranscriptionDataTranscriptionTrack,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Transcription/properties/record_type",
-        type_name: "TranscriptionRecordType",
-        roundtrip: roundtrip::<types::TranscriptionRecordType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/TranscriptionSettings",
@@ -22971,9 +22987,31 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::UpdateConferenceRequestSupervisorRole>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/UpdateFaxApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings",
+        type_name: "UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings",
+        roundtrip: roundtrip::<
+            types::UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/UpdateManagedAccountGlobalChannelLimitRequest",
+        type_name: "UpdateManagedAccountGlobalChannelLimitRequest",
+        roundtrip: roundtrip::<types::UpdateManagedAccountGlobalChannelLimitRequest>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/UpdateMediaMultipartRequest",
         type_name: "UpdateMediaMultipartRequest",
         roundtrip: roundtrip::<types::UpdateMediaMultipartRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/UpdateNumberOrderRequest",
+        type_name: "UpdateNumberOrderRequest",
+        roundtrip: roundtrip::<types::UpdateNumberOrderRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1inbound_channels/patch/responses/200/content/application~1json/schema/properties/data",
+        type_name: "UpdateOutboundChannelsResponseData",
+        roundtrip: roundtrip::<types::UpdateOutboundChannelsResponseData>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest",
@@ -22995,6 +23033,30 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         >,
     },
     SchemaEntry {
+        pointer: "#/components/responses/UpdatePortingOrderResponse/content/application~1json/schema/properties/meta",
+        type_name: "UpdatePortingOrderResponseMeta",
+        roundtrip: roundtrip::<types::UpdatePortingOrderResponseMeta>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/UpdateRegulatoryRequirement",
+        type_name: "UpdateRegulatoryRequirement",
+        roundtrip: roundtrip::<types::UpdateRegulatoryRequirement>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1requirement_groups~1{id}/patch/requestBody/content/application~1json/schema/properties/regulatory_requirements/items",
+        type_name: "UpdateRequirementGroupBodyRegulatoryRequirementsItem",
+        roundtrip: roundtrip::<
+            types::UpdateRequirementGroupBodyRegulatoryRequirementsItem,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/UpdateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings",
+        type_name: "UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings",
+        roundtrip: roundtrip::<
+            types::UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings,
+        >,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/UpdatedAt",
         type_name: "UpdatedAt",
         roundtrip: roundtrip::<types::UpdatedAt>,
@@ -23010,14 +23072,14 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::UserBundleCreateRequest>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/UserBundleResourceSchema",
+        type_name: "UserBundleResourceSchema",
+        roundtrip: roundtrip::<types::UserBundleResourceSchema>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/UserBundleSummary",
         type_name: "UserBundleSummary",
         roundtrip: roundtrip::<types::UserBundleSummary>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/UserId",
-        type_name: "UserId",
-        roundtrip: roundtrip::<types::UserId>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ValidationError",
@@ -23028,6 +23090,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/ValidationError/properties/loc/items",
         type_name: "ValidationErrorLocItem",
         roundtrip: roundtrip::<types::ValidationErrorLocItem>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/VerificationType",
+        type_name: "VerificationType",
+        roundtrip: roundtrip::<types::VerificationType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/VirtualCrossConnect",
@@ -23045,6 +23112,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::VoiceSettings>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/WebhookApiVersion",
+        type_name: "WebhookApiVersion",
+        roundtrip: roundtrip::<types::WebhookApiVersion>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/WebhookEventFailoverUrl",
         type_name: "WebhookEventFailoverUrl",
         roundtrip: roundtrip::<Option<types::WebhookEventFailoverUrl>>,
@@ -23053,6 +23125,13 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/WebhookEventUrl",
         type_name: "WebhookEventUrl",
         roundtrip: roundtrip::<types::WebhookEventUrl>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/WebhookPortingOrderMessagingChangedPayload/properties/messaging/properties/messaging_port_status",
+        type_name: "WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus",
+        roundtrip: roundtrip::<
+            types::WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus,
+        >,
     },
     SchemaEntry {
         pointer: "#/components/schemas/WebhookTimeoutSecs",
@@ -23225,11 +23304,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SimCardGroupActionCollectionResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ConsumedData",
-        type_name: "ConsumedData",
-        roundtrip: roundtrip::<types::ConsumedData>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/CreateSimCardGroupResponse/content/application~1json/schema",
         type_name: "CreateSimCardGroupResponse",
         roundtrip: roundtrip::<types::CreateSimCardGroupResponse>,
@@ -23375,11 +23449,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::BulkSimCardAction>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/BulkSIMCardAction/properties/action_type",
-        type_name: "BulkSimCardActionActionType",
-        roundtrip: roundtrip::<types::BulkSimCardActionActionType>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/BulkSIMCardActionResponse/content/application~1json/schema",
         type_name: "BulkSimCardActionResponse",
         roundtrip: roundtrip::<types::BulkSimCardActionResponse>,
@@ -23440,11 +23509,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PostSimCardDataUsageNotificationBodyThreshold>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold/properties/unit",
-        type_name: "PostSimCardDataUsageNotificationBodyThresholdUnit",
-        roundtrip: roundtrip::<types::PostSimCardDataUsageNotificationBodyThresholdUnit>,
-    },
-    SchemaEntry {
         pointer: "#/components/responses/RegisterSimCardsResponse/content/application~1json/schema",
         type_name: "RegisterSimCardsResponse",
         roundtrip: roundtrip::<types::RegisterSimCardsResponse>,
@@ -23490,11 +23554,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SimCardDataLimit>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/SIMCard/properties/data_limit/properties/unit",
-        type_name: "SimCardDataLimitUnit",
-        roundtrip: roundtrip::<types::SimCardDataLimitUnit>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/SimCardDataUsageNotification",
         type_name: "SimCardDataUsageNotification",
         roundtrip: roundtrip::<types::SimCardDataUsageNotification>,
@@ -23508,11 +23567,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/SimCardDataUsageNotification/properties/threshold",
         type_name: "SimCardDataUsageNotificationThreshold",
         roundtrip: roundtrip::<types::SimCardDataUsageNotificationThreshold>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/SimCardDataUsageNotification/properties/threshold/properties/unit",
-        type_name: "SimCardDataUsageNotificationThresholdUnit",
-        roundtrip: roundtrip::<types::SimCardDataUsageNotificationThresholdUnit>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/SIMCardDeviceDetails",
@@ -23595,11 +23649,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SimpleSimCardDataLimit>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/SimpleSIMCard/properties/data_limit/properties/unit",
-        type_name: "SimpleSimCardDataLimitUnit",
-        roundtrip: roundtrip::<types::SimpleSimCardDataLimitUnit>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/SimpleSIMCard/properties/type",
         type_name: "SimpleSimCardType",
         roundtrip: roundtrip::<types::SimpleSimCardType>,
@@ -23660,13 +23709,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CreateTexmlApplicationRequestInbound>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CreateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings",
-        type_name: "CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings",
-        roundtrip: roundtrip::<
-            types::CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings,
-        >,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CreateTexmlApplicationRequest/properties/outbound",
         type_name: "CreateTexmlApplicationRequestOutbound",
         roundtrip: roundtrip::<types::CreateTexmlApplicationRequestOutbound>,
@@ -23707,11 +23749,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::TexmlApplicationInbound>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/TexmlApplication/properties/inbound/properties/sip_subdomain_receive_settings",
-        type_name: "TexmlApplicationInboundSipSubdomainReceiveSettings",
-        roundtrip: roundtrip::<types::TexmlApplicationInboundSipSubdomainReceiveSettings>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/TexmlApplication/properties/outbound",
         type_name: "TexmlApplicationOutbound",
         roundtrip: roundtrip::<types::TexmlApplicationOutbound>,
@@ -23740,13 +23777,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/UpdateTexmlApplicationRequest/properties/inbound",
         type_name: "UpdateTexmlApplicationRequestInbound",
         roundtrip: roundtrip::<types::UpdateTexmlApplicationRequestInbound>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/UpdateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings",
-        type_name: "UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings",
-        roundtrip: roundtrip::<
-            types::UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings,
-        >,
     },
     SchemaEntry {
         pointer: "#/components/schemas/UpdateTexmlApplicationRequest/properties/outbound",
@@ -24133,11 +24163,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::StreamStatus>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/StreamTrack",
-        type_name: "StreamTrack",
-        roundtrip: roundtrip::<types::StreamTrack>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/TexmlBidirectionalStreamCodec",
         type_name: "TexmlBidirectionalStreamCodec",
         roundtrip: roundtrip::<types::TexmlBidirectionalStreamCodec>,
@@ -24233,11 +24258,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/TexmlPriceUnit",
         type_name: "TexmlPriceUnit",
         roundtrip: roundtrip::<Option<types::TexmlPriceUnit>>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/TexmlRecordingChannels",
-        type_name: "TexmlRecordingChannels",
-        roundtrip: roundtrip::<types::TexmlRecordingChannels>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/TexmlRecordingDuration",
@@ -24505,11 +24525,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::UserBundleCreateResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/UserBundleResourceSchema",
-        type_name: "UserBundleResourceSchema",
-        roundtrip: roundtrip::<types::UserBundleResourceSchema>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/UserBundleResourcesResponse",
         type_name: "UserBundleResourcesResponse",
         roundtrip: roundtrip::<types::UserBundleResourcesResponse>,
@@ -24673,11 +24688,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/VerificationStatus",
         type_name: "VerificationStatus",
         roundtrip: roundtrip::<types::VerificationStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/VerificationType",
-        type_name: "VerificationType",
-        roundtrip: roundtrip::<types::VerificationType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/VerifyProfileCallResponse",
@@ -24845,11 +24855,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ListInboundChannelsResponse>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema/properties/data",
-        type_name: "ListInboundChannelsResponseData",
-        roundtrip: roundtrip::<types::ListInboundChannelsResponseData>,
-    },
-    SchemaEntry {
         pointer: "#/paths/~1channel_zones~1{channel_zone_id}/put/requestBody/content/application~1json/schema",
         type_name: "PatchChannelZoneBody",
         roundtrip: roundtrip::<types::PatchChannelZoneBody>,
@@ -24863,11 +24868,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1inbound_channels/patch/responses/200/content/application~1json/schema",
         type_name: "UpdateOutboundChannelsResponse",
         roundtrip: roundtrip::<types::UpdateOutboundChannelsResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1inbound_channels/patch/responses/200/content/application~1json/schema/properties/data",
-        type_name: "UpdateOutboundChannelsResponseData",
-        roundtrip: roundtrip::<types::UpdateOutboundChannelsResponseData>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/VoicemailPrefResponse",

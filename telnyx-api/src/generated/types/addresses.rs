@@ -5,14 +5,6 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/schemas/AcceptSuggestionsRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct AcceptSuggestionsRequest {
-    /// The ID of the address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
-
 /// Address
 ///
 /// Spec: `#/components/schemas/Address`
@@ -162,52 +154,6 @@ pub struct GetAllAddressResponse {
     pub meta: Option<PaginationMeta>,
 }
 
-/// Spec: `#/paths/~1addresses/get/parameters/7/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SortAddress {
-    /// `created_at`
-    CreatedAt,
-    /// `first_name`
-    FirstName,
-    /// `last_name`
-    LastName,
-    /// `business_name`
-    BusinessName,
-    /// `street_address`
-    StreetAddress,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SortAddress {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::FirstName => "first_name",
-            Self::LastName => "last_name",
-            Self::BusinessName => "business_name",
-            Self::StreetAddress => "street_address",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SortAddress {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            "first_name" => Self::FirstName,
-            "last_name" => Self::LastName,
-            "business_name" => Self::BusinessName,
-            "street_address" => Self::StreetAddress,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SortAddress);
-
 /// Indicates whether or not the address should be validated for emergency use upon creation or not. This should be left with the default value of `true` unless you have used the `/addresses/actions/validate` endpoint to validate the address separately prior to creation. If an address is not validated for emergency use upon creation and it is not valid, it will not be able to be used for emergency services.
 ///
 /// Spec: `#/components/schemas/validate_address`
@@ -271,35 +217,4 @@ pub struct ValidateAddressResult {
 /// Indicates whether an address is valid or invalid.
 ///
 /// Spec: `#/components/schemas/ValidateAddressResult/properties/result`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ValidateAddressResultResult {
-    /// `valid`
-    Valid,
-    /// `invalid`
-    Invalid,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ValidateAddressResultResult {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Valid => "valid",
-            Self::Invalid => "invalid",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ValidateAddressResultResult {
-    fn from(value: &str) -> Self {
-        match value {
-            "valid" => Self::Valid,
-            "invalid" => Self::Invalid,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ValidateAddressResultResult);
+pub type ValidateAddressResultResult = CallAiGatherEndedPayloadStatus;

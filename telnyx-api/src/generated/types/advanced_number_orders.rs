@@ -32,52 +32,6 @@ pub struct AdvancedOrderRequest {
     pub quantity: Option<i64>,
 }
 
-/// Spec: `#/components/schemas/AdvancedOrderRequest/properties/features/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AdvancedOrderRequestFeaturesItem {
-    /// `sms`
-    Sms,
-    /// `mms`
-    Mms,
-    /// `voice`
-    Voice,
-    /// `fax`
-    Fax,
-    /// `emergency`
-    Emergency,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AdvancedOrderRequestFeaturesItem {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Mms => "mms",
-            Self::Voice => "voice",
-            Self::Fax => "fax",
-            Self::Emergency => "emergency",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AdvancedOrderRequestFeaturesItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "sms" => Self::Sms,
-            "mms" => Self::Mms,
-            "voice" => Self::Voice,
-            "fax" => Self::Fax,
-            "emergency" => Self::Emergency,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AdvancedOrderRequestFeaturesItem);
-
 /// Spec: `#/components/schemas/AdvancedOrderRequest/properties/phone_number_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AdvancedOrderRequestPhoneNumberType {
@@ -164,100 +118,10 @@ pub struct AdvancedOrderResponse {
 }
 
 /// Spec: `#/components/schemas/AdvancedOrderResponse/properties/features/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AdvancedOrderResponseFeaturesItem {
-    /// `sms`
-    Sms,
-    /// `mms`
-    Mms,
-    /// `voice`
-    Voice,
-    /// `fax`
-    Fax,
-    /// `emergency`
-    Emergency,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AdvancedOrderResponseFeaturesItem {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Mms => "mms",
-            Self::Voice => "voice",
-            Self::Fax => "fax",
-            Self::Emergency => "emergency",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AdvancedOrderResponseFeaturesItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "sms" => Self::Sms,
-            "mms" => Self::Mms,
-            "voice" => Self::Voice,
-            "fax" => Self::Fax,
-            "emergency" => Self::Emergency,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AdvancedOrderResponseFeaturesItem);
+pub type AdvancedOrderResponseFeaturesItem = AdvancedOrderRequestFeaturesItem;
 
 /// Spec: `#/components/schemas/AdvancedOrderResponse/properties/phone_number_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AdvancedOrderResponsePhoneNumberType {
-    /// `local`
-    Local,
-    /// `mobile`
-    Mobile,
-    /// `toll_free`
-    TollFree,
-    /// `shared_cost`
-    SharedCost,
-    /// `national`
-    National,
-    /// `landline`
-    Landline,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AdvancedOrderResponsePhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::Mobile => "mobile",
-            Self::TollFree => "toll_free",
-            Self::SharedCost => "shared_cost",
-            Self::National => "national",
-            Self::Landline => "landline",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AdvancedOrderResponsePhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "mobile" => Self::Mobile,
-            "toll_free" => Self::TollFree,
-            "shared_cost" => Self::SharedCost,
-            "national" => Self::National,
-            "landline" => Self::Landline,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AdvancedOrderResponsePhoneNumberType);
+pub type AdvancedOrderResponsePhoneNumberType = AdvancedOrderRequestPhoneNumberType;
 
 /// Spec: `#/components/schemas/AdvancedOrderResponse/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

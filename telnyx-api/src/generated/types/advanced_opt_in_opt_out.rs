@@ -94,42 +94,7 @@ pub struct AutorespConfigSchema {
 /// Op
 ///
 /// Spec: `#/components/schemas/AutorespConfigSchema/properties/op`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AutorespConfigSchemaOp {
-    /// `start`
-    Start,
-    /// `stop`
-    Stop,
-    /// `info`
-    Info,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AutorespConfigSchemaOp {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Start => "start",
-            Self::Stop => "stop",
-            Self::Info => "info",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AutorespConfigSchemaOp {
-    fn from(value: &str) -> Self {
-        match value {
-            "start" => Self::Start,
-            "stop" => Self::Stop,
-            "info" => Self::Info,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AutorespConfigSchemaOp);
+pub type AutorespConfigSchemaOp = AutoRespConfigCreateSchemaOp;
 
 /// List of Auto-Response Settings
 ///

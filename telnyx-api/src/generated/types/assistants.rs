@@ -140,50 +140,6 @@ pub enum CreateScheduledEventRequestConversationMetadataValue {
     Boolean(bool),
 }
 
-/// EventStatus
-///
-/// Spec: `#/components/schemas/EventStatus`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EventStatus {
-    /// `pending`
-    Pending,
-    /// `in_progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl EventStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::InProgress => "in_progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for EventStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "in_progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(EventStatus);
-
 /// ImportAssistantsRequest
 ///
 /// Spec: `#/components/schemas/ImportAssistantsRequest`
@@ -194,42 +150,6 @@ pub struct ImportAssistantsRequest {
     /// The external provider to import assistants from.
     pub provider: ImportAssistantsRequestProvider,
 }
-
-/// The external provider to import assistants from.
-///
-/// Spec: `#/components/schemas/ImportAssistantsRequest/properties/provider`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ImportAssistantsRequestProvider {
-    /// `elevenlabs`
-    Elevenlabs,
-    /// `vapi`
-    Vapi,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ImportAssistantsRequestProvider {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Elevenlabs => "elevenlabs",
-            Self::Vapi => "vapi",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ImportAssistantsRequestProvider {
-    fn from(value: &str) -> Self {
-        match value {
-            "elevenlabs" => Self::Elevenlabs,
-            "vapi" => Self::Vapi,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ImportAssistantsRequestProvider);
 
 /// PaginatedScheduledEventList
 ///
@@ -242,12 +162,7 @@ pub struct PaginatedScheduledEventList {
 }
 
 /// Spec: `#/components/schemas/PaginatedScheduledEventList/properties/data/items`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum PaginatedScheduledEventListDataItem {
-    ScheduledPhoneCallEventResponse(ScheduledPhoneCallEventResponse),
-    ScheduledSmsEventResponse(ScheduledSmsEventResponse),
-}
+pub type PaginatedScheduledEventListDataItem = ScheduledEventResponse;
 
 /// Union type for different scheduled event response types
 ///
@@ -304,13 +219,7 @@ pub struct ScheduledPhoneCallEventResponse {
 }
 
 /// Spec: `#/components/schemas/ScheduledPhoneCallEventResponse/properties/conversation_metadata/additionalProperties`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum ScheduledPhoneCallEventResponseConversationMetadataValue {
-    String(String),
-    Integer(i64),
-    Boolean(bool),
-}
+pub type ScheduledPhoneCallEventResponseConversationMetadataValue = CreateScheduledEventRequestConversationMetadataValue;
 
 /// ScheduledSmsEventResponse
 ///
@@ -356,13 +265,7 @@ pub struct ScheduledSmsEventResponse {
 }
 
 /// Spec: `#/components/schemas/ScheduledSmsEventResponse/properties/conversation_metadata/additionalProperties`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum ScheduledSmsEventResponseConversationMetadataValue {
-    String(String),
-    Integer(i64),
-    Boolean(bool),
-}
+pub type ScheduledSmsEventResponseConversationMetadataValue = CreateScheduledEventRequestConversationMetadataValue;
 
 /// Request model for testing a webhook tool
 ///

@@ -45,15 +45,7 @@ pub enum AuditEventChangesFrom {
 /// The new value of the field. Can be any JSON type.
 ///
 /// Spec: `#/components/schemas/AuditEventChanges/properties/to`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum AuditEventChangesTo {
-    String(String),
-    Number(f64),
-    Boolean(bool),
-    Object(serde_json::Map<String, serde_json::Value>),
-    JsonList(Vec<serde_json::Value>),
-}
+pub type AuditEventChangesTo = AuditEventChangesFrom;
 
 /// Audit Log Entry
 ///

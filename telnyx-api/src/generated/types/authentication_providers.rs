@@ -134,11 +134,7 @@ pub struct CreateAuthenticationProviderResponse {
 }
 
 /// Spec: `#/paths/~1authentication_providers~1{id}/delete/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct DeleteAuthenticationProviderResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<AuthenticationProvider>,
-}
+pub type DeleteAuthenticationProviderResponse = CreateAuthenticationProviderResponse;
 
 /// Spec: `#/paths/~1authentication_providers/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -216,11 +212,7 @@ impl From<&str> for FindAuthenticationProvidersSort {
 crate::codec::string_enum!(FindAuthenticationProvidersSort);
 
 /// Spec: `#/paths/~1authentication_providers~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetAuthenticationProviderResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<AuthenticationProvider>,
-}
+pub type GetAuthenticationProviderResponse = CreateAuthenticationProviderResponse;
 
 /// The name associated with the authentication provider.
 ///
@@ -251,46 +243,7 @@ pub struct Settings {
 /// The algorithm used to generate the identity provider's (IdP) certificate fingerprint
 ///
 /// Spec: `#/components/schemas/settings/properties/idp_cert_fingerprint_algorithm`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SettingsIdpCertFingerprintAlgorithm {
-    /// `sha1`
-    Sha1,
-    /// `sha256`
-    Sha256,
-    /// `sha384`
-    Sha384,
-    /// `sha512`
-    Sha512,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SettingsIdpCertFingerprintAlgorithm {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sha1 => "sha1",
-            Self::Sha256 => "sha256",
-            Self::Sha384 => "sha384",
-            Self::Sha512 => "sha512",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SettingsIdpCertFingerprintAlgorithm {
-    fn from(value: &str) -> Self {
-        match value {
-            "sha1" => Self::Sha1,
-            "sha256" => Self::Sha256,
-            "sha384" => Self::Sha384,
-            "sha512" => Self::Sha512,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SettingsIdpCertFingerprintAlgorithm);
+pub type SettingsIdpCertFingerprintAlgorithm = AuthenticationProviderSettingsIdpCertFingerprintAlgorithm;
 
 /// The URL for the identity provider metadata file to populate the settings automatically. If the settings attribute is provided, that will be used instead.
 ///
@@ -320,8 +273,4 @@ pub struct UpdateAuthenticationProviderRequest {
 }
 
 /// Spec: `#/paths/~1authentication_providers~1{id}/patch/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateAuthenticationProviderResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<AuthenticationProvider>,
-}
+pub type UpdateAuthenticationProviderResponse = CreateAuthenticationProviderResponse;

@@ -88,38 +88,7 @@ pub struct AutoRechargePrefRequest {
 /// The payment preference for auto recharge.
 ///
 /// Spec: `#/components/schemas/AutoRechargePrefRequest/properties/preference`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AutoRechargePrefRequestPreference {
-    /// `credit_paypal`
-    CreditPaypal,
-    /// `ach`
-    Ach,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AutoRechargePrefRequestPreference {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreditPaypal => "credit_paypal",
-            Self::Ach => "ach",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AutoRechargePrefRequestPreference {
-    fn from(value: &str) -> Self {
-        match value {
-            "credit_paypal" => Self::CreditPaypal,
-            "ach" => Self::Ach,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AutoRechargePrefRequestPreference);
+pub type AutoRechargePrefRequestPreference = AutoRechargePrefPreference;
 
 /// Spec: `#/components/responses/AutoRechargePrefResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

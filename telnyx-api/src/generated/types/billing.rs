@@ -31,34 +31,7 @@ pub struct UserBalance {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/UserBalance/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UserBalanceRecordType {
-    /// `balance`
-    Balance,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UserBalanceRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Balance => "balance",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UserBalanceRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "balance" => Self::Balance,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UserBalanceRecordType);
+pub type UserBalanceRecordType = ManagedAccountBalanceRecordType;
 
 /// Spec: `#/components/responses/UserBalanceResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -75,18 +75,10 @@ pub struct CreateBillingGroupResponse {
 }
 
 /// Spec: `#/paths/~1billing_groups~1{id}/delete/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct DeleteBillingGroupResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<BillingGroup>,
-}
+pub type DeleteBillingGroupResponse = CreateBillingGroupResponse;
 
 /// Spec: `#/paths/~1billing_groups~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetBillingGroupResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<BillingGroup>,
-}
+pub type GetBillingGroupResponse = CreateBillingGroupResponse;
 
 /// Spec: `#/paths/~1billing_groups/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -114,8 +106,4 @@ pub struct UpdateBillingGroup {
 }
 
 /// Spec: `#/paths/~1billing_groups~1{id}/patch/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateBillingGroupResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<BillingGroup>,
-}
+pub type UpdateBillingGroupResponse = CreateBillingGroupResponse;

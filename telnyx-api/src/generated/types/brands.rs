@@ -846,42 +846,7 @@ pub struct TelnyxBrand {
 /// Status of the brand
 ///
 /// Spec: `#/components/schemas/TelnyxBrand/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TelnyxBrandStatus {
-    /// `OK`
-    Ok,
-    /// `REGISTRATION_PENDING`
-    RegistrationPending,
-    /// `REGISTRATION_FAILED`
-    RegistrationFailed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TelnyxBrandStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ok => "OK",
-            Self::RegistrationPending => "REGISTRATION_PENDING",
-            Self::RegistrationFailed => "REGISTRATION_FAILED",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TelnyxBrandStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "OK" => Self::Ok,
-            "REGISTRATION_PENDING" => Self::RegistrationPending,
-            "REGISTRATION_FAILED" => Self::RegistrationFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TelnyxBrandStatus);
+pub type TelnyxBrandStatus = BrandBasicStatus;
 
 /// Spec: `#/components/schemas/TelnyxBrandWithCampaignsCount`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1029,42 +994,7 @@ pub struct TelnyxBrandWithCampaignsCount {
 /// Status of the brand
 ///
 /// Spec: `#/components/schemas/TelnyxBrand/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TelnyxBrandWithCampaignsCountStatus {
-    /// `OK`
-    Ok,
-    /// `REGISTRATION_PENDING`
-    RegistrationPending,
-    /// `REGISTRATION_FAILED`
-    RegistrationFailed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TelnyxBrandWithCampaignsCountStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ok => "OK",
-            Self::RegistrationPending => "REGISTRATION_PENDING",
-            Self::RegistrationFailed => "REGISTRATION_FAILED",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TelnyxBrandWithCampaignsCountStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "OK" => Self::Ok,
-            "REGISTRATION_PENDING" => Self::RegistrationPending,
-            "REGISTRATION_FAILED" => Self::RegistrationFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TelnyxBrandWithCampaignsCountStatus);
+pub type TelnyxBrandWithCampaignsCountStatus = BrandBasicStatus;
 
 /// UpdateBrand
 ///

@@ -28,11 +28,7 @@ impl AddStorageSslCertificateBody {
 }
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1ssl_certificate/put/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct AddStorageSslCertificateResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<SslCertificate>,
-}
+pub type AddStorageSslCertificateResponse = GetStorageSslCertificatesResponse;
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1ssl_certificate/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -42,11 +38,7 @@ pub struct GetStorageSslCertificatesResponse {
 }
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1ssl_certificate/delete/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct RemoveStorageSslCertificateResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<SslCertificate>,
-}
+pub type RemoveStorageSslCertificateResponse = GetStorageSslCertificatesResponse;
 
 /// Spec: `#/components/schemas/SSLCertificate`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -84,15 +76,4 @@ pub struct SslCertificateIssuedBy {
 }
 
 /// Spec: `#/components/schemas/SSLCertificate/properties/issued_to`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SslCertificateIssuedTo {
-    /// The common name of the entity the certificate was issued to
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub common_name: Option<String>,
-    /// The organization the certificate was issued to
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organization: Option<String>,
-    /// The organizational unit the certificate was issued to
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organization_unit: Option<String>,
-}
+pub type SslCertificateIssuedTo = SslCertificateIssuedBy;

@@ -17,156 +17,23 @@ pub struct CreateDeletePhoneNumbersJobResponse {
 /// Phone Numbers Enable Emergency
 ///
 /// Spec: `#/paths/~1phone_numbers~1jobs~1update_emergency_settings/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreatePhoneNumbersJobUpdateEmergencySettingsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<PhoneNumbersJob>,
-}
+pub type CreatePhoneNumbersJobUpdateEmergencySettingsResponse = CreateDeletePhoneNumbersJobResponse;
 
 /// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/4/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateUpdatePhoneNumbersJobFilterStatus {
-    /// `purchase-pending`
-    PurchasePending,
-    /// `purchase-failed`
-    PurchaseFailed,
-    /// `port-pending`
-    PortPending,
-    /// `active`
-    Active,
-    /// `deleted`
-    Deleted,
-    /// `port-failed`
-    PortFailed,
-    /// `emergency-only`
-    EmergencyOnly,
-    /// `ported-out`
-    PortedOut,
-    /// `port-out-pending`
-    PortOutPending,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateUpdatePhoneNumbersJobFilterStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PurchasePending => "purchase-pending",
-            Self::PurchaseFailed => "purchase-failed",
-            Self::PortPending => "port-pending",
-            Self::Active => "active",
-            Self::Deleted => "deleted",
-            Self::PortFailed => "port-failed",
-            Self::EmergencyOnly => "emergency-only",
-            Self::PortedOut => "ported-out",
-            Self::PortOutPending => "port-out-pending",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateUpdatePhoneNumbersJobFilterStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "purchase-pending" => Self::PurchasePending,
-            "purchase-failed" => Self::PurchaseFailed,
-            "port-pending" => Self::PortPending,
-            "active" => Self::Active,
-            "deleted" => Self::Deleted,
-            "port-failed" => Self::PortFailed,
-            "emergency-only" => Self::EmergencyOnly,
-            "ported-out" => Self::PortedOut,
-            "port-out-pending" => Self::PortOutPending,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateUpdatePhoneNumbersJobFilterStatus);
+pub type CreateUpdatePhoneNumbersJobFilterStatus = ListPhoneNumbersFilterStatus;
 
 /// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/6/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod {
-    /// `pay-per-minute`
-    PayPerMinute,
-    /// `channel`
-    Channel,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PayPerMinute => "pay-per-minute",
-            Self::Channel => "channel",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "pay-per-minute" => Self::PayPerMinute,
-            "channel" => Self::Channel,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod);
+pub type CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
 
 /// Phone Numbers Job Update Phone Numbers
 ///
 /// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreateUpdatePhoneNumbersJobResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<PhoneNumbersJob>,
-}
+pub type CreateUpdatePhoneNumbersJobResponse = CreateDeletePhoneNumbersJobResponse;
 
 /// Identifies the type of the background job.
 ///
 /// Spec: `#/paths/~1phone_numbers~1jobs/get/parameters/0/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumbersJobsFilterType {
-    /// `update_emergency_settings`
-    UpdateEmergencySettings,
-    /// `delete_phone_numbers`
-    DeletePhoneNumbers,
-    /// `update_phone_numbers`
-    UpdatePhoneNumbers,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPhoneNumbersJobsFilterType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::UpdateEmergencySettings => "update_emergency_settings",
-            Self::DeletePhoneNumbers => "delete_phone_numbers",
-            Self::UpdatePhoneNumbers => "update_phone_numbers",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPhoneNumbersJobsFilterType {
-    fn from(value: &str) -> Self {
-        match value {
-            "update_emergency_settings" => Self::UpdateEmergencySettings,
-            "delete_phone_numbers" => Self::DeletePhoneNumbers,
-            "update_phone_numbers" => Self::UpdatePhoneNumbers,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPhoneNumbersJobsFilterType);
+pub type ListPhoneNumbersJobsFilterType = PhoneNumbersJobType;
 
 /// List Phone Numbers Background Jobs Response
 ///
@@ -180,34 +47,7 @@ pub struct ListPhoneNumbersJobsResponse {
 }
 
 /// Spec: `#/paths/~1phone_numbers~1jobs/get/parameters/3/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumbersJobsSort {
-    /// `created_at`
-    CreatedAt,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPhoneNumbersJobsSort {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPhoneNumbersJobsSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPhoneNumbersJobsSort);
+pub type ListPhoneNumbersJobsSort = ListPhoneNumberBlocksJobsSort;
 
 /// Spec: `#/components/schemas/PhoneNumbersJob`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -418,8 +258,4 @@ pub struct PhoneNumbersJobUpdatePhoneNumbersRequest {
 /// Phone Numbers Job
 ///
 /// Spec: `#/paths/~1phone_numbers~1jobs~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct RetrievePhoneNumbersJobResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<PhoneNumbersJob>,
-}
+pub type RetrievePhoneNumbersJobResponse = CreateDeletePhoneNumbersJobResponse;

@@ -37,42 +37,6 @@ pub struct BillingBundleSchema {
     pub slug: Option<String>,
 }
 
-/// An enumeration.
-///
-/// Spec: `#/components/schemas/BundleLimitDirection`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BundleLimitDirection {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl BundleLimitDirection {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for BundleLimitDirection {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(BundleLimitDirection);
-
 /// BundleLimitSchema
 ///
 /// Spec: `#/components/schemas/BundleLimitSchema`

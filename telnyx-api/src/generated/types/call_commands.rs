@@ -217,74 +217,7 @@ crate::codec::string_enum!(AnswerRequestRecord);
 /// Defines which channel should be recorded ('single' or 'dual') when `record` is specified.
 ///
 /// Spec: `#/components/schemas/AnswerRequest/properties/record_channels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AnswerRequestRecordChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AnswerRequestRecordChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AnswerRequestRecordChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AnswerRequestRecordChannels);
-
-/// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
-///
-/// Spec: `#/components/schemas/AnswerRequest/properties/record_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AnswerRequestRecordFormat {
-    /// `wav`
-    Wav,
-    /// `mp3`
-    Mp3,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AnswerRequestRecordFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AnswerRequestRecordFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AnswerRequestRecordFormat);
+pub type AnswerRequestRecordChannels = TexmlRecordingChannels;
 
 /// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
 ///
@@ -326,77 +259,10 @@ impl From<&str> for AnswerRequestRecordTrack {
 
 crate::codec::string_enum!(AnswerRequestRecordTrack);
 
-/// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
-///
-/// Spec: `#/components/schemas/AnswerRequest/properties/record_trim`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AnswerRequestRecordTrim {
-    /// `trim-silence`
-    TrimSilence,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AnswerRequestRecordTrim {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TrimSilence => "trim-silence",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AnswerRequestRecordTrim {
-    fn from(value: &str) -> Self {
-        match value {
-            "trim-silence" => Self::TrimSilence,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AnswerRequestRecordTrim);
-
 /// Specifies which track should be streamed.
 ///
 /// Spec: `#/components/schemas/AnswerRequest/properties/stream_track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AnswerRequestStreamTrack {
-    /// `inbound_track`
-    InboundTrack,
-    /// `outbound_track`
-    OutboundTrack,
-    /// `both_tracks`
-    BothTracks,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AnswerRequestStreamTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InboundTrack => "inbound_track",
-            Self::OutboundTrack => "outbound_track",
-            Self::BothTracks => "both_tracks",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AnswerRequestStreamTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound_track" => Self::InboundTrack,
-            "outbound_track" => Self::OutboundTrack,
-            "both_tracks" => Self::BothTracks,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AnswerRequestStreamTrack);
+pub type AnswerRequestStreamTrack = StreamTrack;
 
 /// HTTP request type used for `webhook_url`.
 ///
@@ -546,178 +412,27 @@ crate::codec::string_enum!(BridgeRequestMuteDtmf);
 /// Start recording automatically after an event. Disabled by default.
 ///
 /// Spec: `#/components/schemas/BridgeRequest/properties/record`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BridgeRequestRecord {
-    /// `record-from-answer`
-    RecordFromAnswer,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl BridgeRequestRecord {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RecordFromAnswer => "record-from-answer",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for BridgeRequestRecord {
-    fn from(value: &str) -> Self {
-        match value {
-            "record-from-answer" => Self::RecordFromAnswer,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(BridgeRequestRecord);
+pub type BridgeRequestRecord = AnswerRequestRecord;
 
 /// Defines which channel should be recorded ('single' or 'dual') when `record` is specified.
 ///
 /// Spec: `#/components/schemas/BridgeRequest/properties/record_channels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BridgeRequestRecordChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl BridgeRequestRecordChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for BridgeRequestRecordChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(BridgeRequestRecordChannels);
+pub type BridgeRequestRecordChannels = TexmlRecordingChannels;
 
 /// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
 ///
 /// Spec: `#/components/schemas/BridgeRequest/properties/record_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BridgeRequestRecordFormat {
-    /// `wav`
-    Wav,
-    /// `mp3`
-    Mp3,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl BridgeRequestRecordFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for BridgeRequestRecordFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(BridgeRequestRecordFormat);
+pub type BridgeRequestRecordFormat = AnswerRequestRecordFormat;
 
 /// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
 ///
 /// Spec: `#/components/schemas/BridgeRequest/properties/record_track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BridgeRequestRecordTrack {
-    /// `both`
-    Both,
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl BridgeRequestRecordTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Both => "both",
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for BridgeRequestRecordTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "both" => Self::Both,
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(BridgeRequestRecordTrack);
+pub type BridgeRequestRecordTrack = AnswerRequestRecordTrack;
 
 /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
 ///
 /// Spec: `#/components/schemas/BridgeRequest/properties/record_trim`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BridgeRequestRecordTrim {
-    /// `trim-silence`
-    TrimSilence,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl BridgeRequestRecordTrim {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TrimSilence => "trim-silence",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for BridgeRequestRecordTrim {
-    fn from(value: &str) -> Self {
-        match value {
-            "trim-silence" => Self::TrimSilence,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(BridgeRequestRecordTrim);
+pub type BridgeRequestRecordTrim = AnswerRequestRecordTrim;
 
 /// Specifies which country ringtone to play when `play_ringtone` is set to `true`. If not set, the US ringtone will be played.
 ///
@@ -907,14 +622,560 @@ impl From<&str> for BridgeRequestRingtone {
 
 crate::codec::string_enum!(BridgeRequestRingtone);
 
-/// Call Control Command Response
+/// Call AI Gather Ended
 ///
-/// Spec: `#/components/responses/CallControlCommandResponse/content/application~1json/schema`
+/// Spec: `#/components/schemas/CallAIGatherEnded`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallControlCommandResponse {
+pub struct CallAiGatherEnded {
+    /// The type of event being delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallControlCommandResult>,
+    pub event_type: Option<CallAiGatherEndedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallAiGatherEndedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallAiGatherEndedRecordType>,
 }
+
+/// Call AI Gather Ended Event
+///
+/// Spec: `#/components/schemas/CallAIGatherEndedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallAiGatherEndedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallAiGatherEnded>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallAIGatherEnded/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAiGatherEndedEventType {
+    /// `call.ai_gather.ended`
+    CallAiGatherEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallAiGatherEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallAiGatherEnded => "call.ai_gather.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallAiGatherEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.ai_gather.ended" => Self::CallAiGatherEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallAiGatherEndedEventType);
+
+/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallAiGatherEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Telnyx connection ID used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The history of the messages exchanged during the AI gather
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_history: Option<Vec<CallAiGatherEndedPayloadMessageHistoryItem>>,
+    /// The result of the AI gather, its type depends of the `parameters` provided in the command
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Reflects how command ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CallAiGatherEndedPayloadStatus>,
+    /// Destination number or SIP URI of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallAiGatherEndedPayloadMessageHistoryItem {
+    /// The content of the message
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// The role of the message sender
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<CallAiGatherEndedPayloadMessageHistoryItemRole>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallAIGatherEnded/properties/record_type`
+pub type CallAiGatherEndedRecordType = RecordType;
+
+/// Call AI Gather Message History Updated
+///
+/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallAiGatherMessageHistoryUpdated {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallAiGatherMessageHistoryUpdatedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallAiGatherMessageHistoryUpdatedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallAiGatherMessageHistoryUpdatedRecordType>,
+}
+
+/// Call AI Gather Message History Updated Event
+///
+/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdatedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallAiGatherMessageHistoryUpdatedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallAiGatherMessageHistoryUpdated>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAiGatherMessageHistoryUpdatedEventType {
+    /// `call.ai_gather.message_history_updated`
+    CallAiGatherMessageHistoryUpdated,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallAiGatherMessageHistoryUpdatedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallAiGatherMessageHistoryUpdated => {
+                "call.ai_gather.message_history_updated"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallAiGatherMessageHistoryUpdatedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.ai_gather.message_history_updated" => {
+                Self::CallAiGatherMessageHistoryUpdated
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallAiGatherMessageHistoryUpdatedEventType);
+
+/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallAiGatherMessageHistoryUpdatedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Telnyx connection ID used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The history of the messages exchanged during the AI gather
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_history: Option<
+        Vec<CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem>,
+    >,
+    /// Destination number or SIP URI of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items`
+pub type CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/record_type`
+pub type CallAiGatherMessageHistoryUpdatedRecordType = RecordType;
+
+/// Call AI Gather Partial Results
+///
+/// Spec: `#/components/schemas/CallAIGatherPartialResults`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallAiGatherPartialResults {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallAiGatherPartialResultsEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallAiGatherPartialResultsPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallAiGatherPartialResultsRecordType>,
+}
+
+/// Call AI Gather Partial Results Event
+///
+/// Spec: `#/components/schemas/CallAIGatherPartialResultsEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallAiGatherPartialResultsEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallAiGatherPartialResults>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAiGatherPartialResultsEventType {
+    /// `call.ai_gather.partial_results`
+    CallAiGatherPartialResults,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallAiGatherPartialResultsEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallAiGatherPartialResults => "call.ai_gather.partial_results",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallAiGatherPartialResultsEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.ai_gather.partial_results" => Self::CallAiGatherPartialResults,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallAiGatherPartialResultsEventType);
+
+/// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallAiGatherPartialResultsPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Telnyx connection ID used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The history of the messages exchanged during the AI gather
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_history: Option<
+        Vec<CallAiGatherPartialResultsPayloadMessageHistoryItem>,
+    >,
+    /// The partial result of the AI gather, its type depends of the `parameters` provided in the command
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial_results: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Destination number or SIP URI of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items`
+pub type CallAiGatherPartialResultsPayloadMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/record_type`
+pub type CallAiGatherPartialResultsRecordType = RecordType;
+
+/// Call Answered
+///
+/// Spec: `#/components/schemas/CallAnswered`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallAnswered {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallAnsweredEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallAnsweredPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallAnsweredRecordType>,
+}
+
+/// Call Answered Event
+///
+/// Spec: `#/components/schemas/CallAnsweredEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallAnsweredEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallAnswered>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallAnswered/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAnsweredEventType {
+    /// `call.answered`
+    CallAnswered,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallAnsweredEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallAnswered => "call.answered",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallAnsweredEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.answered" => Self::CallAnswered,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallAnsweredEventType);
+
+/// Spec: `#/components/schemas/CallAnswered/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallAnsweredPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Custom headers set on answer command
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_headers: Option<Vec<CustomSipHeader>>,
+    /// Number or SIP URI placing the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// User-to-User and Diversion headers from sip invite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_headers: Option<Vec<SipHeader>>,
+    /// ISO 8601 datetime of when the call started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<CallAnsweredPayloadState>,
+    /// Array of tags associated to number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// Destination number or SIP URI of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// State received from a command.
+///
+/// Spec: `#/components/schemas/CallAnswered/properties/payload/properties/state`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAnsweredPayloadState {
+    /// `answered`
+    Answered,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallAnsweredPayloadState {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Answered => "answered",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallAnsweredPayloadState {
+    fn from(value: &str) -> Self {
+        match value {
+            "answered" => Self::Answered,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallAnsweredPayloadState);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallAnswered/properties/record_type`
+pub type CallAnsweredRecordType = RecordType;
+
+/// Call Bridged
+///
+/// Spec: `#/components/schemas/CallBridged`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallBridged {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallBridgedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallBridgedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallBridgedRecordType>,
+}
+
+/// Call Bridged Event
+///
+/// Spec: `#/components/schemas/CallBridgedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallBridgedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallBridged>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallBridged/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallBridgedEventType {
+    /// `call.bridged`
+    CallBridged,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallBridgedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallBridged => "call.bridged",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallBridgedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.bridged" => Self::CallBridged,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallBridgedEventType);
+
+/// Spec: `#/components/schemas/CallBridged/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallBridgedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Destination number or SIP URI of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallBridged/properties/record_type`
+pub type CallBridgedRecordType = RecordType;
 
 /// Call Control Command Response With Recording ID
 ///
@@ -923,15 +1184,6 @@ pub struct CallControlCommandResponse {
 pub struct CallControlCommandResponseWithRecordingId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<CallControlCommandResultWithRecordingId>,
-}
-
-/// Call Control Command Result
-///
-/// Spec: `#/components/schemas/CallControlCommandResult`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallControlCommandResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<String>,
 }
 
 /// Call Control Command Result With Recording ID
@@ -945,6 +1197,2780 @@ pub struct CallControlCommandResultWithRecordingId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
 }
+
+/// Call Conversation Ended
+///
+/// Spec: `#/components/schemas/callConversationEnded`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallConversationEnded {
+    /// Timestamp when the event was created in the system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallConversationEndedEventType>,
+    /// Unique identifier for the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallConversationEndedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallConversationEndedRecordType>,
+}
+
+/// Call Conversation Ended Event
+///
+/// Spec: `#/components/schemas/callConversationEndedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallConversationEndedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallConversationEnded>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/callConversationEnded/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallConversationEndedEventType {
+    /// `call.conversation.ended`
+    CallConversationEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallConversationEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallConversationEnded => "call.conversation.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallConversationEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.conversation.ended" => Self::CallConversationEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallConversationEndedEventType);
+
+/// Spec: `#/components/schemas/callConversationEnded/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallConversationEndedPayload {
+    /// Unique identifier of the assistant involved in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assistant_id: Option<String>,
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call leg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session (group of related call legs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// The type of calling party connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calling_party_type: Option<CallConversationEndedPayloadCallingPartyType>,
+    /// Base64-encoded state received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// ID unique to the conversation or insight group generated for the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
+    /// Duration of the conversation in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_sec: Option<i64>,
+    /// The caller's number or identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The large language model used during the conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm_model: Option<String>,
+    /// The speech-to-text model used in the conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stt_model: Option<String>,
+    /// The callee's number or SIP address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// The model ID used for text-to-speech synthesis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tts_model_id: Option<String>,
+    /// The text-to-speech provider used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tts_provider: Option<String>,
+    /// Voice ID used for TTS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tts_voice_id: Option<String>,
+}
+
+/// The type of calling party connection.
+///
+/// Spec: `#/components/schemas/callConversationEnded/properties/payload/properties/calling_party_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallConversationEndedPayloadCallingPartyType {
+    /// `pstn`
+    Pstn,
+    /// `sip`
+    Sip,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallConversationEndedPayloadCallingPartyType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pstn => "pstn",
+            Self::Sip => "sip",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallConversationEndedPayloadCallingPartyType {
+    fn from(value: &str) -> Self {
+        match value {
+            "pstn" => Self::Pstn,
+            "sip" => Self::Sip,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallConversationEndedPayloadCallingPartyType);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/callConversationEnded/properties/record_type`
+pub type CallConversationEndedRecordType = RecordType;
+
+/// Call Conversation Insights Generated
+///
+/// Spec: `#/components/schemas/callConversationInsightsGenerated`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallConversationInsightsGenerated {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallConversationInsightsGeneratedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallConversationInsightsGeneratedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallConversationInsightsGeneratedRecordType>,
+}
+
+/// Call Conversation Insights Generated Event
+///
+/// Spec: `#/components/schemas/callConversationInsightsGeneratedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallConversationInsightsGeneratedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallConversationInsightsGenerated>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallConversationInsightsGeneratedEventType {
+    /// `call.conversation_insights.generated`
+    CallConversationInsightsGenerated,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallConversationInsightsGeneratedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallConversationInsightsGenerated => {
+                "call.conversation_insights.generated"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallConversationInsightsGeneratedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.conversation_insights.generated" => {
+                Self::CallConversationInsightsGenerated
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallConversationInsightsGeneratedEventType);
+
+/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallConversationInsightsGeneratedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// The type of calling party connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calling_party_type: Option<
+        CallConversationInsightsGeneratedPayloadCallingPartyType,
+    >,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// ID that is unique to the insight group being generated for the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insight_group_id: Option<String>,
+    /// Array of insight results being generated for the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<Vec<CallConversationInsightsGeneratedPayloadResultsItem>>,
+}
+
+/// The type of calling party connection.
+///
+/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/calling_party_type`
+pub type CallConversationInsightsGeneratedPayloadCallingPartyType = CallConversationEndedPayloadCallingPartyType;
+
+/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallConversationInsightsGeneratedPayloadResultsItem {
+    /// ID that is unique to the insight result being generated for the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insight_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<CallConversationInsightsGeneratedPayloadResultsItemResult>,
+}
+
+/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items/properties/result`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum CallConversationInsightsGeneratedPayloadResultsItemResult {
+    Object(serde_json::Map<String, serde_json::Value>),
+    String(String),
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/record_type`
+pub type CallConversationInsightsGeneratedRecordType = RecordType;
+
+/// Call DTMF Received
+///
+/// Spec: `#/components/schemas/CallDtmfReceived`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallDtmfReceived {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallDtmfReceivedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallDtmfReceivedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallDtmfReceivedRecordType>,
+}
+
+/// Call DTMF Received Event
+///
+/// Spec: `#/components/schemas/CallDtmfReceivedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallDtmfReceivedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallDtmfReceived>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallDtmfReceived/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallDtmfReceivedEventType {
+    /// `call.dtmf.received`
+    CallDtmfReceived,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallDtmfReceivedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallDtmfReceived => "call.dtmf.received",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallDtmfReceivedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.dtmf.received" => Self::CallDtmfReceived,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallDtmfReceivedEventType);
+
+/// Spec: `#/components/schemas/CallDtmfReceived/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallDtmfReceivedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// The received DTMF digit or symbol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digit: Option<String>,
+    /// Number or SIP URI placing the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Destination number or SIP URI of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallDtmfReceived/properties/record_type`
+pub type CallDtmfReceivedRecordType = RecordType;
+
+/// Call Enqueued
+///
+/// Spec: `#/components/schemas/CallEnqueued`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallEnqueued {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallEnqueuedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallEnqueuedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallEnqueuedRecordType>,
+}
+
+/// Call Enqueued Event
+///
+/// Spec: `#/components/schemas/CallEnqueuedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallEnqueuedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallEnqueued>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallEnqueued/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallEnqueuedEventType {
+    /// `call.enqueued`
+    CallEnqueued,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallEnqueuedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallEnqueued => "call.enqueued",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallEnqueuedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.enqueued" => Self::CallEnqueued,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallEnqueuedEventType);
+
+/// Spec: `#/components/schemas/CallEnqueued/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallEnqueuedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Current position of the call in the queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_position: Option<i64>,
+    /// The name of the queue
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    /// Average time call spends in the queue in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_avg_wait_time_secs: Option<i64>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallEnqueued/properties/record_type`
+pub type CallEnqueuedRecordType = RecordType;
+
+/// Call Fork Started
+///
+/// Spec: `#/components/schemas/CallForkStarted`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallForkStarted {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallForkStartedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallForkStartedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallForkStartedRecordType>,
+}
+
+/// Call Fork Started Event
+///
+/// Spec: `#/components/schemas/CallForkStartedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallForkStartedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallForkStarted>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallForkStarted/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallForkStartedEventType {
+    /// `call.fork.started`
+    CallForkStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallForkStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallForkStarted => "call.fork.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallForkStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.fork.started" => Self::CallForkStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallForkStartedEventType);
+
+/// Spec: `#/components/schemas/CallForkStarted/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallForkStartedPayload {
+    /// Unique ID for controlling the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Type of media streamed. It can be either 'raw' or 'decrypted'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_type: Option<CallForkStartedPayloadStreamType>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallForkStarted/properties/record_type`
+pub type CallForkStartedRecordType = RecordType;
+
+/// Call Fork Stopped
+///
+/// Spec: `#/components/schemas/CallForkStopped`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallForkStopped {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallForkStoppedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallForkStoppedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallForkStoppedRecordType>,
+}
+
+/// Call Fork Stopped Event
+///
+/// Spec: `#/components/schemas/CallForkStoppedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallForkStoppedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallForkStopped>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallForkStopped/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallForkStoppedEventType {
+    /// `call.fork.stopped`
+    CallForkStopped,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallForkStoppedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallForkStopped => "call.fork.stopped",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallForkStoppedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.fork.stopped" => Self::CallForkStopped,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallForkStoppedEventType);
+
+/// Spec: `#/components/schemas/CallForkStopped/properties/payload`
+pub type CallForkStoppedPayload = CallForkStartedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallForkStopped/properties/record_type`
+pub type CallForkStoppedRecordType = RecordType;
+
+/// Call Gather Ended
+///
+/// Spec: `#/components/schemas/CallGatherEnded`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallGatherEnded {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallGatherEndedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallGatherEndedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallGatherEndedRecordType>,
+}
+
+/// Call Gather Ended Event
+///
+/// Spec: `#/components/schemas/CallGatherEndedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallGatherEndedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallGatherEnded>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallGatherEnded/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallGatherEndedEventType {
+    /// `call.gather.ended`
+    CallGatherEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallGatherEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallGatherEnded => "call.gather.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallGatherEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.gather.ended" => Self::CallGatherEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallGatherEndedEventType);
+
+/// Spec: `#/components/schemas/CallGatherEnded/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallGatherEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// The received DTMF digit or symbol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digits: Option<String>,
+    /// Number or SIP URI placing the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Reflects how command ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CallGatherEndedPayloadStatus>,
+    /// Destination number or SIP URI of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// Reflects how command ended.
+///
+/// Spec: `#/components/schemas/CallGatherEnded/properties/payload/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallGatherEndedPayloadStatus {
+    /// `valid`
+    Valid,
+    /// `invalid`
+    Invalid,
+    /// `call_hangup`
+    CallHangup,
+    /// `cancelled`
+    Cancelled,
+    /// `cancelled_amd`
+    CancelledAmd,
+    /// `timeout`
+    Timeout,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallGatherEndedPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Valid => "valid",
+            Self::Invalid => "invalid",
+            Self::CallHangup => "call_hangup",
+            Self::Cancelled => "cancelled",
+            Self::CancelledAmd => "cancelled_amd",
+            Self::Timeout => "timeout",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallGatherEndedPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "valid" => Self::Valid,
+            "invalid" => Self::Invalid,
+            "call_hangup" => Self::CallHangup,
+            "cancelled" => Self::Cancelled,
+            "cancelled_amd" => Self::CancelledAmd,
+            "timeout" => Self::Timeout,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallGatherEndedPayloadStatus);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallGatherEnded/properties/record_type`
+pub type CallGatherEndedRecordType = RecordType;
+
+/// Call Hangup
+///
+/// Spec: `#/components/schemas/CallHangup`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallHangup {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallHangupEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallHangupPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallHangupRecordType>,
+}
+
+/// Call Hangup Event
+///
+/// Spec: `#/components/schemas/CallHangupEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallHangupEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallHangup>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallHangup/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallHangupEventType {
+    /// `call.hangup`
+    CallHangup,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallHangupEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallHangup => "call.hangup",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallHangupEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.hangup" => Self::CallHangup,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallHangupEventType);
+
+/// Spec: `#/components/schemas/CallHangup/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallHangupPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// Call quality statistics aggregated from the CHANNEL_HANGUP_COMPLETE event. Only includes metrics that are available (filters out nil values). Returns nil if no metrics are available.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub call_quality_stats: Option<Option<CallHangupPayloadCallQualityStats>>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Custom headers set on answer command
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_headers: Option<Vec<CustomSipHeader>>,
+    /// Number or SIP URI placing the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The reason the call was ended (`call_rejected`, `normal_clearing`, `originator_cancel`, `timeout`, `time_limit`, `user_busy`, `not_found` or `unspecified`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hangup_cause: Option<CallHangupPayloadHangupCause>,
+    /// The party who ended the call (`callee`, `caller`, `unknown`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hangup_source: Option<CallHangupPayloadHangupSource>,
+    /// The reason the call was ended (SIP response code). If the SIP response is unavailable (in inbound calls for example) this is set to `unspecified`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_hangup_cause: Option<String>,
+    /// User-to-User and Diversion headers from sip invite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_headers: Option<Vec<SipHeader>>,
+    /// ISO 8601 datetime of when the call started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<CallHangupPayloadState>,
+    /// Array of tags associated to number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// Destination number or SIP URI of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// Call quality statistics aggregated from the CHANNEL_HANGUP_COMPLETE event. Only includes metrics that are available (filters out nil values). Returns nil if no metrics are available.
+///
+/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallHangupPayloadCallQualityStats {
+    /// Inbound call quality statistics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbound: Option<CallHangupPayloadCallQualityStatsInbound>,
+    /// Outbound call quality statistics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound: Option<CallHangupPayloadCallQualityStatsOutbound>,
+}
+
+/// Inbound call quality statistics.
+///
+/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/inbound`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallHangupPayloadCallQualityStatsInbound {
+    /// Maximum jitter variance for inbound audio.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_max_variance: Option<String>,
+    /// Number of packets used for jitter calculation on inbound audio.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_packet_count: Option<String>,
+    /// Mean Opinion Score (MOS) for inbound audio quality.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mos: Option<String>,
+    /// Total number of inbound audio packets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packet_count: Option<String>,
+    /// Number of skipped inbound packets (packet loss).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_packet_count: Option<String>,
+}
+
+/// Outbound call quality statistics.
+///
+/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/outbound`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallHangupPayloadCallQualityStatsOutbound {
+    /// Total number of outbound audio packets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packet_count: Option<String>,
+    /// Number of skipped outbound packets (packet loss).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_packet_count: Option<String>,
+}
+
+/// The reason the call was ended (`call_rejected`, `normal_clearing`, `originator_cancel`, `timeout`, `time_limit`, `user_busy`, `not_found` or `unspecified`).
+///
+/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/hangup_cause`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallHangupPayloadHangupCause {
+    /// `call_rejected`
+    CallRejected,
+    /// `normal_clearing`
+    NormalClearing,
+    /// `originator_cancel`
+    OriginatorCancel,
+    /// `timeout`
+    Timeout,
+    /// `time_limit`
+    TimeLimit,
+    /// `user_busy`
+    UserBusy,
+    /// `not_found`
+    NotFound,
+    /// `unspecified`
+    Unspecified,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallHangupPayloadHangupCause {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallRejected => "call_rejected",
+            Self::NormalClearing => "normal_clearing",
+            Self::OriginatorCancel => "originator_cancel",
+            Self::Timeout => "timeout",
+            Self::TimeLimit => "time_limit",
+            Self::UserBusy => "user_busy",
+            Self::NotFound => "not_found",
+            Self::Unspecified => "unspecified",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallHangupPayloadHangupCause {
+    fn from(value: &str) -> Self {
+        match value {
+            "call_rejected" => Self::CallRejected,
+            "normal_clearing" => Self::NormalClearing,
+            "originator_cancel" => Self::OriginatorCancel,
+            "timeout" => Self::Timeout,
+            "time_limit" => Self::TimeLimit,
+            "user_busy" => Self::UserBusy,
+            "not_found" => Self::NotFound,
+            "unspecified" => Self::Unspecified,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallHangupPayloadHangupCause);
+
+/// The party who ended the call (`callee`, `caller`, `unknown`).
+///
+/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/hangup_source`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallHangupPayloadHangupSource {
+    /// `caller`
+    Caller,
+    /// `callee`
+    Callee,
+    /// `unknown`
+    UnknownValue,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallHangupPayloadHangupSource {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Caller => "caller",
+            Self::Callee => "callee",
+            Self::UnknownValue => "unknown",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallHangupPayloadHangupSource {
+    fn from(value: &str) -> Self {
+        match value {
+            "caller" => Self::Caller,
+            "callee" => Self::Callee,
+            "unknown" => Self::UnknownValue,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallHangupPayloadHangupSource);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallHangup/properties/record_type`
+pub type CallHangupRecordType = RecordType;
+
+/// Call Initiated
+///
+/// Spec: `#/components/schemas/CallInitiated`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallInitiated {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallInitiatedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallInitiatedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallInitiatedRecordType>,
+}
+
+/// Call Initiated Event
+///
+/// Spec: `#/components/schemas/CallInitiatedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallInitiatedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallInitiated>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallInitiated/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallInitiatedEventType {
+    /// `call.initiated`
+    CallInitiated,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallInitiatedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallInitiated => "call.initiated",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallInitiatedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.initiated" => Self::CallInitiated,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallInitiatedEventType);
+
+/// Spec: `#/components/schemas/CallInitiated/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallInitiatedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// Call screening result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_screening_result: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// Caller id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_id_name: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// The list of comma-separated codecs enabled for the connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_codecs: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Custom headers from sip invite
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_headers: Option<Vec<CustomSipHeader>>,
+    /// Whether the call is `incoming` or `outgoing`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<CallInitiatedPayloadDirection>,
+    /// Number or SIP URI placing the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The list of comma-separated codecs offered by caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offered_codecs: Option<String>,
+    /// SHAKEN/STIR attestation level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shaken_stir_attestation: Option<String>,
+    /// Whether attestation was successfully validated or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shaken_stir_validated: Option<bool>,
+    /// User-to-User and Diversion headers from sip invite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_headers: Option<Vec<SipHeader>>,
+    /// ISO 8601 datetime of when the call started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<CallInitiatedPayloadState>,
+    /// Array of tags associated to number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// Destination number or SIP URI of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// Whether the call is `incoming` or `outgoing`.
+///
+/// Spec: `#/components/schemas/CallInitiated/properties/payload/properties/direction`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallInitiatedPayloadDirection {
+    /// `incoming`
+    Incoming,
+    /// `outgoing`
+    Outgoing,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallInitiatedPayloadDirection {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Incoming => "incoming",
+            Self::Outgoing => "outgoing",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallInitiatedPayloadDirection {
+    fn from(value: &str) -> Self {
+        match value {
+            "incoming" => Self::Incoming,
+            "outgoing" => Self::Outgoing,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallInitiatedPayloadDirection);
+
+/// State received from a command.
+///
+/// Spec: `#/components/schemas/CallInitiated/properties/payload/properties/state`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallInitiatedPayloadState {
+    /// `parked`
+    Parked,
+    /// `bridging`
+    Bridging,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallInitiatedPayloadState {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Parked => "parked",
+            Self::Bridging => "bridging",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallInitiatedPayloadState {
+    fn from(value: &str) -> Self {
+        match value {
+            "parked" => Self::Parked,
+            "bridging" => Self::Bridging,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallInitiatedPayloadState);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallInitiated/properties/record_type`
+pub type CallInitiatedRecordType = RecordType;
+
+/// Call Left Queue
+///
+/// Spec: `#/components/schemas/CallLeftQueue`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallLeftQueue {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallLeftQueueEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallLeftQueuePayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallLeftQueueRecordType>,
+}
+
+/// Call Left Queue Event
+///
+/// Spec: `#/components/schemas/CallLeftQueueEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallLeftQueueEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallLeftQueue>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallLeftQueue/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallLeftQueueEventType {
+    /// `call.dequeued`
+    CallDequeued,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallLeftQueueEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallDequeued => "call.dequeued",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallLeftQueueEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.dequeued" => Self::CallDequeued,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallLeftQueueEventType);
+
+/// Spec: `#/components/schemas/CallLeftQueue/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallLeftQueuePayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// The name of the queue
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    /// Last position of the call in the queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_position: Option<i64>,
+    /// The reason for leaving the queue
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<CallLeftQueuePayloadReason>,
+    /// Time call spent in the queue in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_time_secs: Option<i64>,
+}
+
+/// The reason for leaving the queue
+///
+/// Spec: `#/components/schemas/CallLeftQueue/properties/payload/properties/reason`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallLeftQueuePayloadReason {
+    /// `bridged`
+    Bridged,
+    /// `bridging-in-process`
+    BridgingInProcess,
+    /// `hangup`
+    Hangup,
+    /// `leave`
+    Leave,
+    /// `timeout`
+    Timeout,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallLeftQueuePayloadReason {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Bridged => "bridged",
+            Self::BridgingInProcess => "bridging-in-process",
+            Self::Hangup => "hangup",
+            Self::Leave => "leave",
+            Self::Timeout => "timeout",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallLeftQueuePayloadReason {
+    fn from(value: &str) -> Self {
+        match value {
+            "bridged" => Self::Bridged,
+            "bridging-in-process" => Self::BridgingInProcess,
+            "hangup" => Self::Hangup,
+            "leave" => Self::Leave,
+            "timeout" => Self::Timeout,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallLeftQueuePayloadReason);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallLeftQueue/properties/record_type`
+pub type CallLeftQueueRecordType = RecordType;
+
+/// Call Machine Detection Ended
+///
+/// Spec: `#/components/schemas/CallMachineDetectionEnded`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallMachineDetectionEnded {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallMachineDetectionEndedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallMachineDetectionEndedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallMachineDetectionEndedRecordType>,
+}
+
+/// Call Machine Detection Ended Event
+///
+/// Spec: `#/components/schemas/CallMachineDetectionEndedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallMachineDetectionEndedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallMachineDetectionEnded>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachineDetectionEndedEventType {
+    /// `call.machine.detection.ended`
+    CallMachineDetectionEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallMachineDetectionEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallMachineDetectionEnded => "call.machine.detection.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallMachineDetectionEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.machine.detection.ended" => Self::CallMachineDetectionEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallMachineDetectionEndedEventType);
+
+/// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallMachineDetectionEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Answering machine detection result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<CallMachineDetectionEndedPayloadResult>,
+    /// Destination number or SIP URI of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/record_type`
+pub type CallMachineDetectionEndedRecordType = RecordType;
+
+/// Call Machine Greeting Ended
+///
+/// Spec: `#/components/schemas/CallMachineGreetingEnded`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallMachineGreetingEnded {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallMachineGreetingEndedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallMachineGreetingEndedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallMachineGreetingEndedRecordType>,
+}
+
+/// Call Machine Greeting Ended Event
+///
+/// Spec: `#/components/schemas/CallMachineGreetingEndedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallMachineGreetingEndedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallMachineGreetingEnded>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachineGreetingEndedEventType {
+    /// `call.machine.greeting.ended`
+    CallMachineGreetingEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallMachineGreetingEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallMachineGreetingEnded => "call.machine.greeting.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallMachineGreetingEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.machine.greeting.ended" => Self::CallMachineGreetingEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallMachineGreetingEndedEventType);
+
+/// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallMachineGreetingEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Answering machine greeting ended result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<CallMachineGreetingEndedPayloadResult>,
+    /// Destination number or SIP URI of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// Answering machine greeting ended result.
+///
+/// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/payload/properties/result`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachineGreetingEndedPayloadResult {
+    /// `beep_detected`
+    BeepDetected,
+    /// `ended`
+    Ended,
+    /// `not_sure`
+    NotSure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallMachineGreetingEndedPayloadResult {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BeepDetected => "beep_detected",
+            Self::Ended => "ended",
+            Self::NotSure => "not_sure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallMachineGreetingEndedPayloadResult {
+    fn from(value: &str) -> Self {
+        match value {
+            "beep_detected" => Self::BeepDetected,
+            "ended" => Self::Ended,
+            "not_sure" => Self::NotSure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallMachineGreetingEndedPayloadResult);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/record_type`
+pub type CallMachineGreetingEndedRecordType = RecordType;
+
+/// Call Machine Premium Detection Ended
+///
+/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallMachinePremiumDetectionEnded {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallMachinePremiumDetectionEndedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallMachinePremiumDetectionEndedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallMachinePremiumDetectionEndedRecordType>,
+}
+
+/// Call Machine Premium Detection Ended Event
+///
+/// Spec: `#/components/schemas/CallMachinePremiumDetectionEndedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallMachinePremiumDetectionEndedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallMachinePremiumDetectionEnded>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachinePremiumDetectionEndedEventType {
+    /// `call.machine.premium.detection.ended`
+    CallMachinePremiumDetectionEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallMachinePremiumDetectionEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallMachinePremiumDetectionEnded => {
+                "call.machine.premium.detection.ended"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallMachinePremiumDetectionEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.machine.premium.detection.ended" => {
+                Self::CallMachinePremiumDetectionEnded
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallMachinePremiumDetectionEndedEventType);
+
+/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallMachinePremiumDetectionEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Premium Answering Machine Detection result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<CallMachinePremiumDetectionEndedPayloadResult>,
+    /// Destination number or SIP URI of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// Premium Answering Machine Detection result.
+///
+/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/payload/properties/result`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachinePremiumDetectionEndedPayloadResult {
+    /// `human_residence`
+    HumanResidence,
+    /// `human_business`
+    HumanBusiness,
+    /// `machine`
+    Machine,
+    /// `silence`
+    Silence,
+    /// `fax_detected`
+    FaxDetected,
+    /// `not_sure`
+    NotSure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallMachinePremiumDetectionEndedPayloadResult {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::HumanResidence => "human_residence",
+            Self::HumanBusiness => "human_business",
+            Self::Machine => "machine",
+            Self::Silence => "silence",
+            Self::FaxDetected => "fax_detected",
+            Self::NotSure => "not_sure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallMachinePremiumDetectionEndedPayloadResult {
+    fn from(value: &str) -> Self {
+        match value {
+            "human_residence" => Self::HumanResidence,
+            "human_business" => Self::HumanBusiness,
+            "machine" => Self::Machine,
+            "silence" => Self::Silence,
+            "fax_detected" => Self::FaxDetected,
+            "not_sure" => Self::NotSure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallMachinePremiumDetectionEndedPayloadResult);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/record_type`
+pub type CallMachinePremiumDetectionEndedRecordType = RecordType;
+
+/// Call Machine Premium Greeting Ended
+///
+/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallMachinePremiumGreetingEnded {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallMachinePremiumGreetingEndedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallMachinePremiumGreetingEndedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallMachinePremiumGreetingEndedRecordType>,
+}
+
+/// Call Machine Premium Greeting Ended Event
+///
+/// Spec: `#/components/schemas/CallMachinePremiumGreetingEndedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallMachinePremiumGreetingEndedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallMachinePremiumGreetingEnded>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachinePremiumGreetingEndedEventType {
+    /// `call.machine.premium.greeting.ended`
+    CallMachinePremiumGreetingEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallMachinePremiumGreetingEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallMachinePremiumGreetingEnded => {
+                "call.machine.premium.greeting.ended"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallMachinePremiumGreetingEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.machine.premium.greeting.ended" => {
+                Self::CallMachinePremiumGreetingEnded
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallMachinePremiumGreetingEndedEventType);
+
+/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallMachinePremiumGreetingEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Premium Answering Machine Greeting Ended result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<CallMachinePremiumGreetingEndedPayloadResult>,
+    /// Destination number or SIP URI of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// Premium Answering Machine Greeting Ended result.
+///
+/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload/properties/result`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachinePremiumGreetingEndedPayloadResult {
+    /// `beep_detected`
+    BeepDetected,
+    /// `no_beep_detected`
+    NoBeepDetected,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallMachinePremiumGreetingEndedPayloadResult {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BeepDetected => "beep_detected",
+            Self::NoBeepDetected => "no_beep_detected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallMachinePremiumGreetingEndedPayloadResult {
+    fn from(value: &str) -> Self {
+        match value {
+            "beep_detected" => Self::BeepDetected,
+            "no_beep_detected" => Self::NoBeepDetected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallMachinePremiumGreetingEndedPayloadResult);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/record_type`
+pub type CallMachinePremiumGreetingEndedRecordType = RecordType;
+
+/// Call Playback Ended
+///
+/// Spec: `#/components/schemas/CallPlaybackEnded`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallPlaybackEnded {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallPlaybackEndedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallPlaybackEndedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallPlaybackEndedRecordType>,
+}
+
+/// Call Playback Ended Event
+///
+/// Spec: `#/components/schemas/CallPlaybackEndedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallPlaybackEndedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallPlaybackEnded>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallPlaybackEnded/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallPlaybackEndedEventType {
+    /// `call.playback.ended`
+    CallPlaybackEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallPlaybackEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallPlaybackEnded => "call.playback.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallPlaybackEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.playback.ended" => Self::CallPlaybackEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallPlaybackEndedEventType);
+
+/// Spec: `#/components/schemas/CallPlaybackEnded/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallPlaybackEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// The name of the audio media file being played back, if media_name has been used to start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_name: Option<String>,
+    /// The audio URL being played back, if audio_url has been used to start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_url: Option<String>,
+    /// Whether the stopped audio was in overlay mode or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<bool>,
+    /// Reflects how command ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CallPlaybackEndedPayloadStatus>,
+    /// Provides details in case of failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_detail: Option<String>,
+}
+
+/// Reflects how command ended.
+///
+/// Spec: `#/components/schemas/CallPlaybackEnded/properties/payload/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallPlaybackEndedPayloadStatus {
+    /// `file_not_found`
+    FileNotFound,
+    /// `call_hangup`
+    CallHangup,
+    /// `unknown`
+    UnknownValue,
+    /// `cancelled`
+    Cancelled,
+    /// `cancelled_amd`
+    CancelledAmd,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallPlaybackEndedPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FileNotFound => "file_not_found",
+            Self::CallHangup => "call_hangup",
+            Self::UnknownValue => "unknown",
+            Self::Cancelled => "cancelled",
+            Self::CancelledAmd => "cancelled_amd",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallPlaybackEndedPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "file_not_found" => Self::FileNotFound,
+            "call_hangup" => Self::CallHangup,
+            "unknown" => Self::UnknownValue,
+            "cancelled" => Self::Cancelled,
+            "cancelled_amd" => Self::CancelledAmd,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallPlaybackEndedPayloadStatus);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallPlaybackEnded/properties/record_type`
+pub type CallPlaybackEndedRecordType = RecordType;
+
+/// Call Playback Started
+///
+/// Spec: `#/components/schemas/CallPlaybackStarted`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallPlaybackStarted {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallPlaybackStartedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallPlaybackStartedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallPlaybackStartedRecordType>,
+}
+
+/// Call Playback Started Event
+///
+/// Spec: `#/components/schemas/CallPlaybackStartedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallPlaybackStartedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallPlaybackStarted>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallPlaybackStarted/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallPlaybackStartedEventType {
+    /// `call.playback.started`
+    CallPlaybackStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallPlaybackStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallPlaybackStarted => "call.playback.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallPlaybackStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.playback.started" => Self::CallPlaybackStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallPlaybackStartedEventType);
+
+/// Spec: `#/components/schemas/CallPlaybackStarted/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallPlaybackStartedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// The name of the audio media file being played back, if media_name has been used to start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_name: Option<String>,
+    /// The audio URL being played back, if audio_url has been used to start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_url: Option<String>,
+    /// Whether the audio is going to be played in overlay mode or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<bool>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallPlaybackStarted/properties/record_type`
+pub type CallPlaybackStartedRecordType = RecordType;
+
+/// Call Recording Error
+///
+/// Spec: `#/components/schemas/callRecordingError`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallRecordingError {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallRecordingErrorEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallRecordingErrorPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallRecordingErrorRecordType>,
+}
+
+/// Call Recording Error Event
+///
+/// Spec: `#/components/schemas/callRecordingErrorEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallRecordingErrorEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallRecordingError>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/callRecordingError/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingErrorEventType {
+    /// `call.recording.error`
+    CallRecordingError,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRecordingErrorEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallRecordingError => "call.recording.error",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRecordingErrorEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.recording.error" => Self::CallRecordingError,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRecordingErrorEventType);
+
+/// Spec: `#/components/schemas/callRecordingError/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallRecordingErrorPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Indication that there was a problem recording the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<CallRecordingErrorPayloadReason>,
+}
+
+/// Indication that there was a problem recording the call.
+///
+/// Spec: `#/components/schemas/callRecordingError/properties/payload/properties/reason`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingErrorPayloadReason {
+    /// `Failed to authorize with storage using custom credentials`
+    FailedToAuthorizeWithStorageUsingCustomCredentials,
+    /// `Invalid credentials json`
+    InvalidCredentialsJson,
+    /// `Unsupported backend`
+    UnsupportedBackend,
+    /// `Internal server error`
+    InternalServerError,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRecordingErrorPayloadReason {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FailedToAuthorizeWithStorageUsingCustomCredentials => {
+                "Failed to authorize with storage using custom credentials"
+            }
+            Self::InvalidCredentialsJson => "Invalid credentials json",
+            Self::UnsupportedBackend => "Unsupported backend",
+            Self::InternalServerError => "Internal server error",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRecordingErrorPayloadReason {
+    fn from(value: &str) -> Self {
+        match value {
+            "Failed to authorize with storage using custom credentials" => {
+                Self::FailedToAuthorizeWithStorageUsingCustomCredentials
+            }
+            "Invalid credentials json" => Self::InvalidCredentialsJson,
+            "Unsupported backend" => Self::UnsupportedBackend,
+            "Internal server error" => Self::InternalServerError,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRecordingErrorPayloadReason);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/callRecordingError/properties/record_type`
+pub type CallRecordingErrorRecordType = RecordType;
+
+/// Call Recording Saved
+///
+/// Spec: `#/components/schemas/CallRecordingSaved`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallRecordingSaved {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallRecordingSavedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallRecordingSavedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallRecordingSavedRecordType>,
+}
+
+/// Call Recording Saved Event
+///
+/// Spec: `#/components/schemas/CallRecordingSavedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallRecordingSavedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallRecordingSaved>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallRecordingSaved/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingSavedEventType {
+    /// `call.recording.saved`
+    CallRecordingSaved,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRecordingSavedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallRecordingSaved => "call.recording.saved",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRecordingSavedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.recording.saved" => Self::CallRecordingSaved,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRecordingSavedEventType);
+
+/// Spec: `#/components/schemas/CallRecordingSaved/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallRecordingSavedPayload {
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// Whether recording was recorded in `single` or `dual` channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<CallRecordingSavedPayloadChannels>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_recording_urls: Option<CallRecordingSavedPayloadPublicRecordingUrls>,
+    /// ISO 8601 datetime of when recording ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_ended_at: Option<String>,
+    /// ISO 8601 datetime of when recording started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_started_at: Option<String>,
+    /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_urls: Option<CallRecordingSavedPayloadRecordingUrls>,
+}
+
+/// Whether recording was recorded in `single` or `dual` channel.
+///
+/// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/channels`
+pub type CallRecordingSavedPayloadChannels = TexmlRecordingChannels;
+
+/// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
+///
+/// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/recording_urls`
+pub type CallRecordingSavedPayloadRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallRecordingSaved/properties/record_type`
+pub type CallRecordingSavedRecordType = RecordType;
+
+/// Call Recording Transcription Saved
+///
+/// Spec: `#/components/schemas/callRecordingTranscriptionSaved`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallRecordingTranscriptionSaved {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallRecordingTranscriptionSavedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallRecordingTranscriptionSavedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallRecordingTranscriptionSavedRecordType>,
+}
+
+/// Call Recording Transcription Saved Event
+///
+/// Spec: `#/components/schemas/callRecordingTranscriptionSavedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallRecordingTranscriptionSavedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallRecordingTranscriptionSaved>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingTranscriptionSavedEventType {
+    /// `call.recording.transcription.saved`
+    CallRecordingTranscriptionSaved,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRecordingTranscriptionSavedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallRecordingTranscriptionSaved => "call.recording.transcription.saved",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRecordingTranscriptionSavedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.recording.transcription.saved" => Self::CallRecordingTranscriptionSaved,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRecordingTranscriptionSavedEventType);
+
+/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallRecordingTranscriptionSavedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// The type of calling party connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calling_party_type: Option<
+        CallRecordingTranscriptionSavedPayloadCallingPartyType,
+    >,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// ID that is unique to the recording session and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_id: Option<String>,
+    /// ID that is unique to the transcription process and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_transcription_id: Option<String>,
+    /// The transcription status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CallRecordingTranscriptionSavedPayloadStatus>,
+    /// The transcribed text
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcription_text: Option<String>,
+}
+
+/// The type of calling party connection.
+///
+/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/calling_party_type`
+pub type CallRecordingTranscriptionSavedPayloadCallingPartyType = CallConversationEndedPayloadCallingPartyType;
+
+/// The transcription status.
+///
+/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/status`
+pub type CallRecordingTranscriptionSavedPayloadStatus = RecordingResponseDataStatus;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/record_type`
+pub type CallRecordingTranscriptionSavedRecordType = RecordType;
+
+/// Spec: `#/components/schemas/CallReferCompleted`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallReferCompleted {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallReferCompletedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallReferCompletedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallReferCompletedRecordType>,
+}
+
+/// Call Refer Completed Event
+///
+/// Spec: `#/components/schemas/CallReferCompletedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallReferCompletedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallReferCompleted>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallReferCompleted/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallReferCompletedEventType {
+    /// `call.refer.completed`
+    CallReferCompleted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallReferCompletedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallReferCompleted => "call.refer.completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallReferCompletedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.refer.completed" => Self::CallReferCompleted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallReferCompletedEventType);
+
+/// Spec: `#/components/schemas/CallReferCompleted/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallReferCompletedPayload {
+    /// Unique ID for controlling the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// SIP NOTIFY event status for tracking the REFER attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_notify_response: Option<i64>,
+    /// Destination number or SIP URI of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallReferCompleted/properties/record_type`
+pub type CallReferCompletedRecordType = RecordType;
+
+/// Spec: `#/components/schemas/CallReferFailed`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallReferFailed {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallReferFailedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallReferFailedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallReferFailedRecordType>,
+}
+
+/// Call Refer Failed Event
+///
+/// Spec: `#/components/schemas/CallReferFailedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallReferFailedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallReferFailed>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallReferFailed/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallReferFailedEventType {
+    /// `call.refer.failed`
+    CallReferFailed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallReferFailedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallReferFailed => "call.refer.failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallReferFailedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.refer.failed" => Self::CallReferFailed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallReferFailedEventType);
+
+/// Spec: `#/components/schemas/CallReferFailed/properties/payload`
+pub type CallReferFailedPayload = CallReferCompletedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallReferFailed/properties/record_type`
+pub type CallReferFailedRecordType = RecordType;
+
+/// Call Refer Started
+///
+/// Spec: `#/components/schemas/CallReferStarted`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallReferStarted {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallReferStartedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallReferStartedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallReferStartedRecordType>,
+}
+
+/// Call Refer Started Event
+///
+/// Spec: `#/components/schemas/CallReferStartedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallReferStartedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallReferStarted>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallReferStarted/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallReferStartedEventType {
+    /// `call.refer.started`
+    CallReferStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallReferStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallReferStarted => "call.refer.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallReferStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.refer.started" => Self::CallReferStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallReferStartedEventType);
+
+/// Spec: `#/components/schemas/CallReferStarted/properties/payload`
+pub type CallReferStartedPayload = CallReferCompletedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallReferStarted/properties/record_type`
+pub type CallReferStartedRecordType = RecordType;
 
 /// Dial Request
 ///
@@ -1226,94 +4252,6 @@ pub struct CallRequestConferenceConfig {
     pub whisper_call_control_ids: Option<Vec<String>>,
 }
 
-/// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
-///
-/// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/beep_enabled`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestConferenceConfigBeepEnabled {
-    /// `always`
-    Always,
-    /// `never`
-    Never,
-    /// `on_enter`
-    OnEnter,
-    /// `on_exit`
-    OnExit,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestConferenceConfigBeepEnabled {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Always => "always",
-            Self::Never => "never",
-            Self::OnEnter => "on_enter",
-            Self::OnExit => "on_exit",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestConferenceConfigBeepEnabled {
-    fn from(value: &str) -> Self {
-        match value {
-            "always" => Self::Always,
-            "never" => Self::Never,
-            "on_enter" => Self::OnEnter,
-            "on_exit" => Self::OnExit,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestConferenceConfigBeepEnabled);
-
-/// Sets the joining participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
-///
-/// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestConferenceConfigSupervisorRole {
-    /// `barge`
-    Barge,
-    /// `monitor`
-    Monitor,
-    /// `none`
-    None,
-    /// `whisper`
-    Whisper,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestConferenceConfigSupervisorRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Barge => "barge",
-            Self::Monitor => "monitor",
-            Self::None => "none",
-            Self::Whisper => "whisper",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestConferenceConfigSupervisorRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "barge" => Self::Barge,
-            "monitor" => Self::Monitor,
-            "none" => Self::None,
-            "whisper" => Self::Whisper,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestConferenceConfigSupervisorRole);
-
 /// Defines whether media should be encrypted on the call.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/media_encryption`
@@ -1357,258 +4295,37 @@ crate::codec::string_enum!(CallRequestMediaEncryption);
 /// Start recording automatically after an event. Disabled by default.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/record`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestRecord {
-    /// `record-from-answer`
-    RecordFromAnswer,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestRecord {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RecordFromAnswer => "record-from-answer",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestRecord {
-    fn from(value: &str) -> Self {
-        match value {
-            "record-from-answer" => Self::RecordFromAnswer,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestRecord);
+pub type CallRequestRecord = AnswerRequestRecord;
 
 /// Defines which channel should be recorded ('single' or 'dual') when `record` is specified.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/record_channels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestRecordChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestRecordChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestRecordChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestRecordChannels);
+pub type CallRequestRecordChannels = TexmlRecordingChannels;
 
 /// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/record_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestRecordFormat {
-    /// `wav`
-    Wav,
-    /// `mp3`
-    Mp3,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestRecordFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestRecordFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestRecordFormat);
+pub type CallRequestRecordFormat = AnswerRequestRecordFormat;
 
 /// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/record_track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestRecordTrack {
-    /// `both`
-    Both,
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestRecordTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Both => "both",
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestRecordTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "both" => Self::Both,
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestRecordTrack);
+pub type CallRequestRecordTrack = AnswerRequestRecordTrack;
 
 /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/record_trim`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestRecordTrim {
-    /// `trim-silence`
-    TrimSilence,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestRecordTrim {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TrimSilence => "trim-silence",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestRecordTrim {
-    fn from(value: &str) -> Self {
-        match value {
-            "trim-silence" => Self::TrimSilence,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestRecordTrim);
+pub type CallRequestRecordTrim = AnswerRequestRecordTrim;
 
 /// Defines SIP transport protocol to be used on the call.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/sip_transport_protocol`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestSipTransportProtocol {
-    /// `UDP`
-    Udp,
-    /// `TCP`
-    Tcp,
-    /// `TLS`
-    Tls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestSipTransportProtocol {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Udp => "UDP",
-            Self::Tcp => "TCP",
-            Self::Tls => "TLS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestSipTransportProtocol {
-    fn from(value: &str) -> Self {
-        match value {
-            "UDP" => Self::Udp,
-            "TCP" => Self::Tcp,
-            "TLS" => Self::Tls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestSipTransportProtocol);
+pub type CallRequestSipTransportProtocol = FqdnConnectionTransportProtocol;
 
 /// Specifies which track should be streamed.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/stream_track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestStreamTrack {
-    /// `inbound_track`
-    InboundTrack,
-    /// `outbound_track`
-    OutboundTrack,
-    /// `both_tracks`
-    BothTracks,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestStreamTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InboundTrack => "inbound_track",
-            Self::OutboundTrack => "outbound_track",
-            Self::BothTracks => "both_tracks",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestStreamTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound_track" => Self::InboundTrack,
-            "outbound_track" => Self::OutboundTrack,
-            "both_tracks" => Self::BothTracks,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestStreamTrack);
+pub type CallRequestStreamTrack = StreamTrack;
 
 /// The role of the supervisor call. 'barge' means that supervisor call hears and is being heard by both ends of the call (caller & callee). 'whisper' means that only supervised_call_control_id hears supervisor but supervisor can hear everything. 'monitor' means that nobody can hear supervisor call, but supervisor can hear everything on the call.
 ///
@@ -1650,51 +4367,790 @@ impl From<&str> for CallRequestSupervisorRole {
 
 crate::codec::string_enum!(CallRequestSupervisorRole);
 
-/// The DID or SIP URI to dial out to. Multiple DID or SIP URIs can be provided using an array of strings
-///
-/// Spec: `#/components/schemas/CallRequest/properties/to`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum CallRequestTo {
-    String(String),
-    StringList(Vec<String>),
-}
-
 /// HTTP request type used for `webhook_url`.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/webhook_url_method`
+pub type CallRequestWebhookUrlMethod = AnswerRequestWebhookUrlMethod;
+
+/// Siprec Failed
+///
+/// Spec: `#/components/schemas/CallSiprecFailed`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallSiprecFailed {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallSiprecFailedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallSiprecFailedPayload>,
+    /// Identifies the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallSiprecFailedRecordType>,
+}
+
+/// Siprec Failed Event
+///
+/// Spec: `#/components/schemas/CallSiprecFailedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallSiprecFailedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallSiprecFailed>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallSiprecFailed/properties/event_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestWebhookUrlMethod {
-    /// `POST`
-    Post,
-    /// `GET`
-    Get,
+pub enum CallSiprecFailedEventType {
+    /// `siprec.failed`
+    SiprecFailed,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl CallRequestWebhookUrlMethod {
+impl CallSiprecFailedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Post => "POST",
-            Self::Get => "GET",
+            Self::SiprecFailed => "siprec.failed",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for CallRequestWebhookUrlMethod {
+impl From<&str> for CallSiprecFailedEventType {
     fn from(value: &str) -> Self {
         match value {
-            "POST" => Self::Post,
-            "GET" => Self::Get,
+            "siprec.failed" => Self::SiprecFailed,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(CallRequestWebhookUrlMethod);
+crate::codec::string_enum!(CallSiprecFailedEventType);
+
+/// Spec: `#/components/schemas/CallSiprecFailed/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallSiprecFailedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Q850 reason why siprec session failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_cause: Option<String>,
+}
+
+/// Identifies the resource.
+///
+/// Spec: `#/components/schemas/CallSiprecFailed/properties/record_type`
+pub type CallSiprecFailedRecordType = RecordType;
+
+/// Siprec Started
+///
+/// Spec: `#/components/schemas/CallSiprecStarted`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallSiprecStarted {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallSiprecStartedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallSiprecStartedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallSiprecStartedRecordType>,
+}
+
+/// Siprec Started Event
+///
+/// Spec: `#/components/schemas/CallSiprecStartedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallSiprecStartedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallSiprecStarted>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallSiprecStarted/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallSiprecStartedEventType {
+    /// `siprec.started`
+    SiprecStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallSiprecStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SiprecStarted => "siprec.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallSiprecStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "siprec.started" => Self::SiprecStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallSiprecStartedEventType);
+
+/// Spec: `#/components/schemas/CallSiprecStarted/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallSiprecStartedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallSiprecStarted/properties/record_type`
+pub type CallSiprecStartedRecordType = RecordType;
+
+/// Siprec Stopped
+///
+/// Spec: `#/components/schemas/CallSiprecStopped`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallSiprecStopped {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallSiprecStoppedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallSiprecStoppedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallSiprecStoppedRecordType>,
+}
+
+/// Siprec Stopped Event
+///
+/// Spec: `#/components/schemas/CallSiprecStoppedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallSiprecStoppedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallSiprecStopped>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallSiprecStopped/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallSiprecStoppedEventType {
+    /// `siprec.stopped`
+    SiprecStopped,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallSiprecStoppedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SiprecStopped => "siprec.stopped",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallSiprecStoppedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "siprec.stopped" => Self::SiprecStopped,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallSiprecStoppedEventType);
+
+/// Spec: `#/components/schemas/CallSiprecStopped/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallSiprecStoppedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Q850 reason why the SIPREC session was stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hangup_cause: Option<String>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallSiprecStopped/properties/record_type`
+pub type CallSiprecStoppedRecordType = RecordType;
+
+/// Call Speak Ended
+///
+/// Spec: `#/components/schemas/CallSpeakEnded`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallSpeakEnded {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallSpeakEndedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallSpeakEndedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallSpeakEndedRecordType>,
+}
+
+/// Call Speak Ended Event
+///
+/// Spec: `#/components/schemas/CallSpeakEndedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallSpeakEndedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallSpeakEnded>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallSpeakEnded/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallSpeakEndedEventType {
+    /// `call.speak.ended`
+    CallSpeakEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallSpeakEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallSpeakEnded => "call.speak.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallSpeakEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.speak.ended" => Self::CallSpeakEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallSpeakEndedEventType);
+
+/// Spec: `#/components/schemas/CallSpeakEnded/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallSpeakEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Reflects how the command ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CallSpeakEndedPayloadStatus>,
+}
+
+/// Reflects how the command ended.
+///
+/// Spec: `#/components/schemas/CallSpeakEnded/properties/payload/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallSpeakEndedPayloadStatus {
+    /// `completed`
+    Completed,
+    /// `call_hangup`
+    CallHangup,
+    /// `cancelled_amd`
+    CancelledAmd,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallSpeakEndedPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Completed => "completed",
+            Self::CallHangup => "call_hangup",
+            Self::CancelledAmd => "cancelled_amd",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallSpeakEndedPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "completed" => Self::Completed,
+            "call_hangup" => Self::CallHangup,
+            "cancelled_amd" => Self::CancelledAmd,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallSpeakEndedPayloadStatus);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallSpeakEnded/properties/record_type`
+pub type CallSpeakEndedRecordType = RecordType;
+
+/// Call Speak Started
+///
+/// Spec: `#/components/schemas/CallSpeakStarted`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallSpeakStarted {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallSpeakStartedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallSpeakStartedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallSpeakStartedRecordType>,
+}
+
+/// Call Speak Started Event
+///
+/// Spec: `#/components/schemas/CallSpeakStartedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallSpeakStartedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallSpeakStarted>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallSpeakStarted/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallSpeakStartedEventType {
+    /// `call.speak.started`
+    CallSpeakStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallSpeakStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallSpeakStarted => "call.speak.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallSpeakStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.speak.started" => Self::CallSpeakStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallSpeakStartedEventType);
+
+/// Spec: `#/components/schemas/CallSpeakStarted/properties/payload`
+pub type CallSpeakStartedPayload = CallSiprecStartedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallSpeakStarted/properties/record_type`
+pub type CallSpeakStartedRecordType = RecordType;
+
+/// Streaming Failed
+///
+/// Spec: `#/components/schemas/CallStreamingFailed`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallStreamingFailed {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallStreamingFailedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallStreamingFailedPayload>,
+    /// Identifies the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallStreamingFailedRecordType>,
+}
+
+/// Streaming Failed Event
+///
+/// Spec: `#/components/schemas/CallStreamingFailedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallStreamingFailedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallStreamingFailed>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallStreamingFailed/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallStreamingFailedEventType {
+    /// `streaming.failed`
+    StreamingFailed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallStreamingFailedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::StreamingFailed => "streaming.failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallStreamingFailedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "streaming.failed" => Self::StreamingFailed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallStreamingFailedEventType);
+
+/// Spec: `#/components/schemas/CallStreamingFailed/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallStreamingFailedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// A short description explaning why the media streaming failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    /// Identifies the streaming.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+    /// Streaming parameters as they were originally given to the Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_params: Option<CallStreamingFailedPayloadStreamParams>,
+    /// The type of stream connection the stream is performing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_type: Option<CallStreamingFailedPayloadStreamType>,
+}
+
+/// Streaming parameters as they were originally given to the Call Control API.
+///
+/// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallStreamingFailedPayloadStreamParams {
+    /// The destination WebSocket address where the stream is going to be delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_url: Option<String>,
+    /// Specifies which track should be streamed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track: Option<CallStreamingFailedPayloadStreamParamsTrack>,
+}
+
+/// Specifies which track should be streamed.
+///
+/// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params/properties/track`
+pub type CallStreamingFailedPayloadStreamParamsTrack = StreamTrack;
+
+/// The type of stream connection the stream is performing.
+///
+/// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallStreamingFailedPayloadStreamType {
+    /// `websocket`
+    Websocket,
+    /// `dialogflow`
+    Dialogflow,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallStreamingFailedPayloadStreamType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Websocket => "websocket",
+            Self::Dialogflow => "dialogflow",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallStreamingFailedPayloadStreamType {
+    fn from(value: &str) -> Self {
+        match value {
+            "websocket" => Self::Websocket,
+            "dialogflow" => Self::Dialogflow,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallStreamingFailedPayloadStreamType);
+
+/// Identifies the resource.
+///
+/// Spec: `#/components/schemas/CallStreamingFailed/properties/record_type`
+pub type CallStreamingFailedRecordType = RecordType;
+
+/// Streaming Started
+///
+/// Spec: `#/components/schemas/CallStreamingStarted`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallStreamingStarted {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallStreamingStartedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallStreamingStartedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallStreamingStartedRecordType>,
+}
+
+/// Streaming Started Event
+///
+/// Spec: `#/components/schemas/CallStreamingStartedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallStreamingStartedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallStreamingStarted>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallStreamingStarted/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallStreamingStartedEventType {
+    /// `streaming.started`
+    StreamingStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallStreamingStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::StreamingStarted => "streaming.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallStreamingStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "streaming.started" => Self::StreamingStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallStreamingStartedEventType);
+
+/// Spec: `#/components/schemas/CallStreamingStarted/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallStreamingStartedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// Destination WebSocket address where the stream is going to be delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_url: Option<String>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallStreamingStarted/properties/record_type`
+pub type CallStreamingStartedRecordType = RecordType;
+
+/// Streaming Stopped
+///
+/// Spec: `#/components/schemas/CallStreamingStopped`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallStreamingStopped {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CallStreamingStoppedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CallStreamingStoppedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CallStreamingStoppedRecordType>,
+}
+
+/// Streaming Stopped Event
+///
+/// Spec: `#/components/schemas/CallStreamingStoppedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallStreamingStoppedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CallStreamingStopped>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallStreamingStopped/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallStreamingStoppedEventType {
+    /// `streaming.stopped`
+    StreamingStopped,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallStreamingStoppedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::StreamingStopped => "streaming.stopped",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallStreamingStoppedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "streaming.stopped" => Self::StreamingStopped,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallStreamingStoppedEventType);
+
+/// Spec: `#/components/schemas/CallStreamingStopped/properties/payload`
+pub type CallStreamingStoppedPayload = CallStreamingStartedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallStreamingStopped/properties/record_type`
+pub type CallStreamingStoppedRecordType = RecordType;
 
 /// Call With Recording ID
 ///
@@ -1728,34 +5184,7 @@ pub struct CallWithRecordingId {
 }
 
 /// Spec: `#/components/schemas/CallWithRecordingId/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallWithRecordingIdRecordType {
-    /// `call`
-    Call,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallWithRecordingIdRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Call => "call",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallWithRecordingIdRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call" => Self::Call,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallWithRecordingIdRecordType);
+pub type CallWithRecordingIdRecordType = ActiveCallRecordType;
 
 /// Update client state Request
 ///
@@ -1892,62 +5321,12 @@ pub struct GatherUsingAiRequest {
 }
 
 /// Spec: `#/components/schemas/GatherUsingAIRequest/properties/message_history/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GatherUsingAiRequestMessageHistoryItem {
-    /// The content of the message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<String>,
-    /// The role of the message sender
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<GatherUsingAiRequestMessageHistoryItemRole>,
-}
-
-/// The role of the message sender
-///
-/// Spec: `#/components/schemas/GatherUsingAIRequest/properties/message_history/items/properties/role`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GatherUsingAiRequestMessageHistoryItemRole {
-    /// `assistant`
-    Assistant,
-    /// `user`
-    User,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl GatherUsingAiRequestMessageHistoryItemRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Assistant => "assistant",
-            Self::User => "user",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for GatherUsingAiRequestMessageHistoryItemRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "assistant" => Self::Assistant,
-            "user" => Self::User,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(GatherUsingAiRequestMessageHistoryItemRole);
+pub type GatherUsingAiRequestMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
 
 /// The settings associated with the voice selected
 ///
 /// Spec: `#/components/schemas/GatherUsingAIRequest/properties/voice_settings`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum GatherUsingAiRequestVoiceSettings {
-    ElevenLabsVoiceSettings(ElevenLabsVoiceSettings),
-    TelnyxVoiceSettings(TelnyxVoiceSettings),
-    AwsVoiceSettings(AwsVoiceSettings),
-}
+pub type GatherUsingAiRequestVoiceSettings = AiAssistantStartRequestVoiceSettings;
 
 /// Gather Using Audio Request
 ///
@@ -2061,182 +5440,12 @@ pub struct GatherUsingSpeakRequest {
 /// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
 ///
 /// Spec: `#/components/schemas/GatherUsingSpeakRequest/properties/language`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GatherUsingSpeakRequestLanguage {
-    /// `arb`
-    Arb,
-    /// `cmn-CN`
-    CmnCn,
-    /// `cy-GB`
-    CyGb,
-    /// `da-DK`
-    DaDk,
-    /// `de-DE`
-    DeDe,
-    /// `en-AU`
-    EnAu,
-    /// `en-GB`
-    EnGb,
-    /// `en-GB-WLS`
-    EnGbWls,
-    /// `en-IN`
-    EnIn,
-    /// `en-US`
-    EnUs,
-    /// `es-ES`
-    EsEs,
-    /// `es-MX`
-    EsMx,
-    /// `es-US`
-    EsUs,
-    /// `fr-CA`
-    FrCa,
-    /// `fr-FR`
-    FrFr,
-    /// `hi-IN`
-    HiIn,
-    /// `is-IS`
-    IsIs,
-    /// `it-IT`
-    ItIt,
-    /// `ja-JP`
-    JaJp,
-    /// `ko-KR`
-    KoKr,
-    /// `nb-NO`
-    NbNo,
-    /// `nl-NL`
-    NlNl,
-    /// `pl-PL`
-    PlPl,
-    /// `pt-BR`
-    PtBr,
-    /// `pt-PT`
-    PtPt,
-    /// `ro-RO`
-    RoRo,
-    /// `ru-RU`
-    RuRu,
-    /// `sv-SE`
-    SvSe,
-    /// `tr-TR`
-    TrTr,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl GatherUsingSpeakRequestLanguage {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Arb => "arb",
-            Self::CmnCn => "cmn-CN",
-            Self::CyGb => "cy-GB",
-            Self::DaDk => "da-DK",
-            Self::DeDe => "de-DE",
-            Self::EnAu => "en-AU",
-            Self::EnGb => "en-GB",
-            Self::EnGbWls => "en-GB-WLS",
-            Self::EnIn => "en-IN",
-            Self::EnUs => "en-US",
-            Self::EsEs => "es-ES",
-            Self::EsMx => "es-MX",
-            Self::EsUs => "es-US",
-            Self::FrCa => "fr-CA",
-            Self::FrFr => "fr-FR",
-            Self::HiIn => "hi-IN",
-            Self::IsIs => "is-IS",
-            Self::ItIt => "it-IT",
-            Self::JaJp => "ja-JP",
-            Self::KoKr => "ko-KR",
-            Self::NbNo => "nb-NO",
-            Self::NlNl => "nl-NL",
-            Self::PlPl => "pl-PL",
-            Self::PtBr => "pt-BR",
-            Self::PtPt => "pt-PT",
-            Self::RoRo => "ro-RO",
-            Self::RuRu => "ru-RU",
-            Self::SvSe => "sv-SE",
-            Self::TrTr => "tr-TR",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for GatherUsingSpeakRequestLanguage {
-    fn from(value: &str) -> Self {
-        match value {
-            "arb" => Self::Arb,
-            "cmn-CN" => Self::CmnCn,
-            "cy-GB" => Self::CyGb,
-            "da-DK" => Self::DaDk,
-            "de-DE" => Self::DeDe,
-            "en-AU" => Self::EnAu,
-            "en-GB" => Self::EnGb,
-            "en-GB-WLS" => Self::EnGbWls,
-            "en-IN" => Self::EnIn,
-            "en-US" => Self::EnUs,
-            "es-ES" => Self::EsEs,
-            "es-MX" => Self::EsMx,
-            "es-US" => Self::EsUs,
-            "fr-CA" => Self::FrCa,
-            "fr-FR" => Self::FrFr,
-            "hi-IN" => Self::HiIn,
-            "is-IS" => Self::IsIs,
-            "it-IT" => Self::ItIt,
-            "ja-JP" => Self::JaJp,
-            "ko-KR" => Self::KoKr,
-            "nb-NO" => Self::NbNo,
-            "nl-NL" => Self::NlNl,
-            "pl-PL" => Self::PlPl,
-            "pt-BR" => Self::PtBr,
-            "pt-PT" => Self::PtPt,
-            "ro-RO" => Self::RoRo,
-            "ru-RU" => Self::RuRu,
-            "sv-SE" => Self::SvSe,
-            "tr-TR" => Self::TrTr,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(GatherUsingSpeakRequestLanguage);
+pub type GatherUsingSpeakRequestLanguage = ConferenceSpeakRequestLanguage;
 
 /// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
 ///
 /// Spec: `#/components/schemas/GatherUsingSpeakRequest/properties/payload_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GatherUsingSpeakRequestPayloadType {
-    /// `text`
-    Text,
-    /// `ssml`
-    Ssml,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl GatherUsingSpeakRequestPayloadType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Ssml => "ssml",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for GatherUsingSpeakRequestPayloadType {
-    fn from(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "ssml" => Self::Ssml,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(GatherUsingSpeakRequestPayloadType);
+pub type GatherUsingSpeakRequestPayloadType = ConferenceSpeakRequestPayloadType;
 
 /// This parameter impacts speech quality, language options and payload types. When using `basic`, only the `en-US` language and payload type `text` are allowed.
 ///
@@ -3266,46 +6475,6 @@ pub struct LeaveQueueRequest {
     pub command_id: Option<String>,
 }
 
-/// The direction of the audio stream to be noise suppressed.
-///
-/// Spec: `#/components/schemas/NoiseSuppressionDirection`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NoiseSuppressionDirection {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// `both`
-    Both,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl NoiseSuppressionDirection {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Both => "both",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for NoiseSuppressionDirection {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            "both" => Self::Both,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(NoiseSuppressionDirection);
-
 /// Noise Suppression Start Request
 ///
 /// Spec: `#/components/schemas/NoiseSuppressionStart`
@@ -3690,218 +6859,17 @@ pub struct SpeakRequest {
 /// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
 ///
 /// Spec: `#/components/schemas/SpeakRequest/properties/language`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SpeakRequestLanguage {
-    /// `arb`
-    Arb,
-    /// `cmn-CN`
-    CmnCn,
-    /// `cy-GB`
-    CyGb,
-    /// `da-DK`
-    DaDk,
-    /// `de-DE`
-    DeDe,
-    /// `en-AU`
-    EnAu,
-    /// `en-GB`
-    EnGb,
-    /// `en-GB-WLS`
-    EnGbWls,
-    /// `en-IN`
-    EnIn,
-    /// `en-US`
-    EnUs,
-    /// `es-ES`
-    EsEs,
-    /// `es-MX`
-    EsMx,
-    /// `es-US`
-    EsUs,
-    /// `fr-CA`
-    FrCa,
-    /// `fr-FR`
-    FrFr,
-    /// `hi-IN`
-    HiIn,
-    /// `is-IS`
-    IsIs,
-    /// `it-IT`
-    ItIt,
-    /// `ja-JP`
-    JaJp,
-    /// `ko-KR`
-    KoKr,
-    /// `nb-NO`
-    NbNo,
-    /// `nl-NL`
-    NlNl,
-    /// `pl-PL`
-    PlPl,
-    /// `pt-BR`
-    PtBr,
-    /// `pt-PT`
-    PtPt,
-    /// `ro-RO`
-    RoRo,
-    /// `ru-RU`
-    RuRu,
-    /// `sv-SE`
-    SvSe,
-    /// `tr-TR`
-    TrTr,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SpeakRequestLanguage {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Arb => "arb",
-            Self::CmnCn => "cmn-CN",
-            Self::CyGb => "cy-GB",
-            Self::DaDk => "da-DK",
-            Self::DeDe => "de-DE",
-            Self::EnAu => "en-AU",
-            Self::EnGb => "en-GB",
-            Self::EnGbWls => "en-GB-WLS",
-            Self::EnIn => "en-IN",
-            Self::EnUs => "en-US",
-            Self::EsEs => "es-ES",
-            Self::EsMx => "es-MX",
-            Self::EsUs => "es-US",
-            Self::FrCa => "fr-CA",
-            Self::FrFr => "fr-FR",
-            Self::HiIn => "hi-IN",
-            Self::IsIs => "is-IS",
-            Self::ItIt => "it-IT",
-            Self::JaJp => "ja-JP",
-            Self::KoKr => "ko-KR",
-            Self::NbNo => "nb-NO",
-            Self::NlNl => "nl-NL",
-            Self::PlPl => "pl-PL",
-            Self::PtBr => "pt-BR",
-            Self::PtPt => "pt-PT",
-            Self::RoRo => "ro-RO",
-            Self::RuRu => "ru-RU",
-            Self::SvSe => "sv-SE",
-            Self::TrTr => "tr-TR",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SpeakRequestLanguage {
-    fn from(value: &str) -> Self {
-        match value {
-            "arb" => Self::Arb,
-            "cmn-CN" => Self::CmnCn,
-            "cy-GB" => Self::CyGb,
-            "da-DK" => Self::DaDk,
-            "de-DE" => Self::DeDe,
-            "en-AU" => Self::EnAu,
-            "en-GB" => Self::EnGb,
-            "en-GB-WLS" => Self::EnGbWls,
-            "en-IN" => Self::EnIn,
-            "en-US" => Self::EnUs,
-            "es-ES" => Self::EsEs,
-            "es-MX" => Self::EsMx,
-            "es-US" => Self::EsUs,
-            "fr-CA" => Self::FrCa,
-            "fr-FR" => Self::FrFr,
-            "hi-IN" => Self::HiIn,
-            "is-IS" => Self::IsIs,
-            "it-IT" => Self::ItIt,
-            "ja-JP" => Self::JaJp,
-            "ko-KR" => Self::KoKr,
-            "nb-NO" => Self::NbNo,
-            "nl-NL" => Self::NlNl,
-            "pl-PL" => Self::PlPl,
-            "pt-BR" => Self::PtBr,
-            "pt-PT" => Self::PtPt,
-            "ro-RO" => Self::RoRo,
-            "ru-RU" => Self::RuRu,
-            "sv-SE" => Self::SvSe,
-            "tr-TR" => Self::TrTr,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SpeakRequestLanguage);
+pub type SpeakRequestLanguage = ConferenceSpeakRequestLanguage;
 
 /// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
 ///
 /// Spec: `#/components/schemas/SpeakRequest/properties/payload_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SpeakRequestPayloadType {
-    /// `text`
-    Text,
-    /// `ssml`
-    Ssml,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SpeakRequestPayloadType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Ssml => "ssml",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SpeakRequestPayloadType {
-    fn from(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "ssml" => Self::Ssml,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SpeakRequestPayloadType);
+pub type SpeakRequestPayloadType = ConferenceSpeakRequestPayloadType;
 
 /// This parameter impacts speech quality, language options and payload types. When using `basic`, only the `en-US` language and payload type `text` are allowed.
 ///
 /// Spec: `#/components/schemas/SpeakRequest/properties/service_level`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SpeakRequestServiceLevel {
-    /// `basic`
-    Basic,
-    /// `premium`
-    Premium,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SpeakRequestServiceLevel {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Basic => "basic",
-            Self::Premium => "premium",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SpeakRequestServiceLevel {
-    fn from(value: &str) -> Self {
-        match value {
-            "basic" => Self::Basic,
-            "premium" => Self::Premium,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SpeakRequestServiceLevel);
+pub type SpeakRequestServiceLevel = GatherUsingSpeakRequestServiceLevel;
 
 /// Start Forking Request
 ///
@@ -3928,34 +6896,7 @@ pub struct StartForkingRequest {
 /// Optionally specify a media type to stream. If `decrypted` selected, Telnyx will decrypt incoming SIP media before forking to the target. `rx` and `tx` are required fields if `decrypted` selected.
 ///
 /// Spec: `#/components/schemas/StartForkingRequest/properties/stream_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartForkingRequestStreamType {
-    /// `decrypted`
-    Decrypted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartForkingRequestStreamType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Decrypted => "decrypted",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartForkingRequestStreamType {
-    fn from(value: &str) -> Self {
-        match value {
-            "decrypted" => Self::Decrypted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartForkingRequestStreamType);
+pub type StartForkingRequestStreamType = CallForkStartedPayloadStreamType;
 
 /// Start Recording Request
 ///
@@ -4015,146 +6956,22 @@ pub struct StartRecordingRequest {
 /// When `dual`, final audio file will be stereo recorded with the first leg on channel A, and the rest on channel B.
 ///
 /// Spec: `#/components/schemas/StartRecordingRequest/properties/channels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartRecordingRequestChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartRecordingRequestChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartRecordingRequestChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartRecordingRequestChannels);
+pub type StartRecordingRequestChannels = TexmlRecordingChannels;
 
 /// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
 ///
 /// Spec: `#/components/schemas/StartRecordingRequest/properties/format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartRecordingRequestFormat {
-    /// `wav`
-    Wav,
-    /// `mp3`
-    Mp3,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartRecordingRequestFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartRecordingRequestFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartRecordingRequestFormat);
+pub type StartRecordingRequestFormat = AnswerRequestRecordFormat;
 
 /// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
 ///
 /// Spec: `#/components/schemas/StartRecordingRequest/properties/recording_track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartRecordingRequestRecordingTrack {
-    /// `both`
-    Both,
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartRecordingRequestRecordingTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Both => "both",
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartRecordingRequestRecordingTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "both" => Self::Both,
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartRecordingRequestRecordingTrack);
+pub type StartRecordingRequestRecordingTrack = AnswerRequestRecordTrack;
 
 /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
 ///
 /// Spec: `#/components/schemas/StartRecordingRequest/properties/trim`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartRecordingRequestTrim {
-    /// `trim-silence`
-    TrimSilence,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartRecordingRequestTrim {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TrimSilence => "trim-silence",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartRecordingRequestTrim {
-    fn from(value: &str) -> Self {
-        match value {
-            "trim-silence" => Self::TrimSilence,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartRecordingRequestTrim);
+pub type StartRecordingRequestTrim = AnswerRequestRecordTrim;
 
 /// Start Siprec Request
 ///
@@ -4184,85 +7001,10 @@ pub struct StartSiprecRequest {
     pub siprec_track: Option<StartSiprecRequestSiprecTrack>,
 }
 
-/// Specifies SIP transport protocol.
-///
-/// Spec: `#/components/schemas/StartSiprecRequest/properties/sip_transport`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartSiprecRequestSipTransport {
-    /// `udp`
-    Udp,
-    /// `tcp`
-    Tcp,
-    /// `tls`
-    Tls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartSiprecRequestSipTransport {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Udp => "udp",
-            Self::Tcp => "tcp",
-            Self::Tls => "tls",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartSiprecRequestSipTransport {
-    fn from(value: &str) -> Self {
-        match value {
-            "udp" => Self::Udp,
-            "tcp" => Self::Tcp,
-            "tls" => Self::Tls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartSiprecRequestSipTransport);
-
 /// Specifies which track should be sent on siprec session.
 ///
 /// Spec: `#/components/schemas/StartSiprecRequest/properties/siprec_track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartSiprecRequestSiprecTrack {
-    /// `inbound_track`
-    InboundTrack,
-    /// `outbound_track`
-    OutboundTrack,
-    /// `both_tracks`
-    BothTracks,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartSiprecRequestSiprecTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InboundTrack => "inbound_track",
-            Self::OutboundTrack => "outbound_track",
-            Self::BothTracks => "both_tracks",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartSiprecRequestSiprecTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound_track" => Self::InboundTrack,
-            "outbound_track" => Self::OutboundTrack,
-            "both_tracks" => Self::BothTracks,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartSiprecRequestSiprecTrack);
+pub type StartSiprecRequestSiprecTrack = StreamTrack;
 
 /// Start Streaming Request
 ///
@@ -4299,42 +7041,7 @@ pub struct StartStreamingRequest {
 /// Specifies which track should be streamed.
 ///
 /// Spec: `#/components/schemas/StartStreamingRequest/properties/stream_track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartStreamingRequestStreamTrack {
-    /// `inbound_track`
-    InboundTrack,
-    /// `outbound_track`
-    OutboundTrack,
-    /// `both_tracks`
-    BothTracks,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartStreamingRequestStreamTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InboundTrack => "inbound_track",
-            Self::OutboundTrack => "outbound_track",
-            Self::BothTracks => "both_tracks",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartStreamingRequestStreamTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound_track" => Self::InboundTrack,
-            "outbound_track" => Self::OutboundTrack,
-            "both_tracks" => Self::BothTracks,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartStreamingRequestStreamTrack);
+pub type StartStreamingRequestStreamTrack = StreamTrack;
 
 /// Stop Forking Request
 ///
@@ -5037,6 +7744,27 @@ pub struct TelnyxVoiceSettings {
     pub voice_speed: Option<f64>,
 }
 
+/// Transcription
+///
+/// Spec: `#/components/schemas/Transcription`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Transcription {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<TranscriptionEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<TranscriptionPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<TranscriptionRecordType>,
+}
+
 /// The settings associated with speech to text for the voice assistant. This is only relevant if the assistant uses a text-to-text language model. Any assistant using a model with native audio support (e.g. `fixie-ai/ultravox-v0_4`) will ignore this field.
 ///
 /// Spec: `#/components/schemas/TranscriptionConfig`
@@ -5204,6 +7932,98 @@ impl From<&str> for TranscriptionEngineBConfigTranscriptionModel {
 }
 
 crate::codec::string_enum!(TranscriptionEngineBConfigTranscriptionModel);
+
+/// Transcription Event
+///
+/// Spec: `#/components/schemas/TranscriptionEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TranscriptionEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Transcription>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/Transcription/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionEventType {
+    /// `call.transcription`
+    CallTranscription,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptionEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallTranscription => "call.transcription",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.transcription" => Self::CallTranscription,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionEventType);
+
+/// Spec: `#/components/schemas/Transcription/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TranscriptionPayload {
+    /// Unique identifier and token for controlling the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcription_data: Option<TranscriptionPayloadTranscriptionData>,
+}
+
+/// Spec: `#/components/schemas/Transcription/properties/payload/properties/transcription_data`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TranscriptionPayloadTranscriptionData {
+    /// Speech recognition confidence level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
+    /// When false, it means that this is an interim result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_final: Option<bool>,
+    /// Recognized text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<String>,
+    /// Indicates which leg of the call has been transcribed. This is only available when `transcription_engine` is set to `B`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcription_track: Option<
+        TranscriptionPayloadTranscriptionDataTranscriptionTrack,
+    >,
+}
+
+/// Indicates which leg of the call has been transcribed. This is only available when `transcription_engine` is set to `B`.
+///
+/// Spec: `#/components/schemas/Transcription/properties/payload/properties/transcription_data/properties/transcription_track`
+pub type TranscriptionPayloadTranscriptionDataTranscriptionTrack = BundleLimitDirection;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/Transcription/properties/record_type`
+pub type TranscriptionRecordType = RecordType;
 
 /// Transcription start request
 ///
@@ -5388,251 +8208,32 @@ pub struct TransferCallRequest {
 /// Enables Answering Machine Detection. When a call is answered, Telnyx runs real-time detection to determine if it was picked up by a human or a machine and sends an `call.machine.detection.ended` webhook with the analysis result. If 'greeting_end' or 'detect_words' is used and a 'machine' is detected, you will receive another 'call.machine.greeting.ended' webhook when the answering machine greeting ends with a beep or silence. If `detect_beep` is used, you will only receive 'call.machine.greeting.ended' if a beep is detected.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/answering_machine_detection`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TransferCallRequestAnsweringMachineDetection {
-    /// `premium`
-    Premium,
-    /// `detect`
-    Detect,
-    /// `detect_beep`
-    DetectBeep,
-    /// `detect_words`
-    DetectWords,
-    /// `greeting_end`
-    GreetingEnd,
-    /// `disabled`
-    Disabled,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TransferCallRequestAnsweringMachineDetection {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Premium => "premium",
-            Self::Detect => "detect",
-            Self::DetectBeep => "detect_beep",
-            Self::DetectWords => "detect_words",
-            Self::GreetingEnd => "greeting_end",
-            Self::Disabled => "disabled",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TransferCallRequestAnsweringMachineDetection {
-    fn from(value: &str) -> Self {
-        match value {
-            "premium" => Self::Premium,
-            "detect" => Self::Detect,
-            "detect_beep" => Self::DetectBeep,
-            "detect_words" => Self::DetectWords,
-            "greeting_end" => Self::GreetingEnd,
-            "disabled" => Self::Disabled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TransferCallRequestAnsweringMachineDetection);
+pub type TransferCallRequestAnsweringMachineDetection = CallRequestAnsweringMachineDetection;
 
 /// Optional configuration parameters to modify 'answering_machine_detection' performance.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/answering_machine_detection_config`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct TransferCallRequestAnsweringMachineDetectionConfig {
-    /// Silence duration threshold after a greeting message or voice for it be considered human.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after_greeting_silence_millis: Option<i64>,
-    /// Maximum threshold for silence between words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub between_words_silence_millis: Option<i64>,
-    /// Maximum threshold of a human greeting. If greeting longer than this value, considered machine.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub greeting_duration_millis: Option<i64>,
-    /// If machine already detected, maximum threshold for silence between words. If exceeded, the greeting is considered ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub greeting_silence_duration_millis: Option<i64>,
-    /// If machine already detected, maximum timeout threshold to determine the end of the machine greeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub greeting_total_analysis_time_millis: Option<i64>,
-    /// If initial silence duration is greater than this value, consider it a machine.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub initial_silence_millis: Option<i64>,
-    /// If number of detected words is greater than this value, consder it a machine.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub maximum_number_of_words: Option<i64>,
-    /// If a single word lasts longer than this threshold, consider it a machine.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub maximum_word_length_millis: Option<i64>,
-    /// Minimum noise threshold for any analysis.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub silence_threshold: Option<i64>,
-    /// Maximum timeout threshold for overall detection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_analysis_time_millis: Option<i64>,
-}
+pub type TransferCallRequestAnsweringMachineDetectionConfig = CallRequestAnsweringMachineDetectionConfig;
 
 /// Defines whether media should be encrypted on the new call leg.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/media_encryption`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TransferCallRequestMediaEncryption {
-    /// `disabled`
-    Disabled,
-    /// `SRTP`
-    Srtp,
-    /// `DTLS`
-    Dtls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TransferCallRequestMediaEncryption {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::Srtp => "SRTP",
-            Self::Dtls => "DTLS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TransferCallRequestMediaEncryption {
-    fn from(value: &str) -> Self {
-        match value {
-            "disabled" => Self::Disabled,
-            "SRTP" => Self::Srtp,
-            "DTLS" => Self::Dtls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TransferCallRequestMediaEncryption);
+pub type TransferCallRequestMediaEncryption = CallRequestMediaEncryption;
 
 /// When enabled, DTMF tones are not passed to the call participant. The webhooks containing the DTMF information will be sent.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/mute_dtmf`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TransferCallRequestMuteDtmf {
-    /// `none`
-    None,
-    /// `both`
-    Both,
-    /// `self`
-    SelfValue,
-    /// `opposite`
-    Opposite,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TransferCallRequestMuteDtmf {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::None => "none",
-            Self::Both => "both",
-            Self::SelfValue => "self",
-            Self::Opposite => "opposite",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TransferCallRequestMuteDtmf {
-    fn from(value: &str) -> Self {
-        match value {
-            "none" => Self::None,
-            "both" => Self::Both,
-            "self" => Self::SelfValue,
-            "opposite" => Self::Opposite,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TransferCallRequestMuteDtmf);
+pub type TransferCallRequestMuteDtmf = BridgeRequestMuteDtmf;
 
 /// Defines SIP transport protocol to be used on the call.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/sip_transport_protocol`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TransferCallRequestSipTransportProtocol {
-    /// `UDP`
-    Udp,
-    /// `TCP`
-    Tcp,
-    /// `TLS`
-    Tls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TransferCallRequestSipTransportProtocol {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Udp => "UDP",
-            Self::Tcp => "TCP",
-            Self::Tls => "TLS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TransferCallRequestSipTransportProtocol {
-    fn from(value: &str) -> Self {
-        match value {
-            "UDP" => Self::Udp,
-            "TCP" => Self::Tcp,
-            "TLS" => Self::Tls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TransferCallRequestSipTransportProtocol);
+pub type TransferCallRequestSipTransportProtocol = FqdnConnectionTransportProtocol;
 
 /// HTTP request type used for `webhook_url`.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/webhook_url_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TransferCallRequestWebhookUrlMethod {
-    /// `POST`
-    Post,
-    /// `GET`
-    Get,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TransferCallRequestWebhookUrlMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Post => "POST",
-            Self::Get => "GET",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TransferCallRequestWebhookUrlMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "POST" => Self::Post,
-            "GET" => Self::Get,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TransferCallRequestWebhookUrlMethod);
+pub type TransferCallRequestWebhookUrlMethod = AnswerRequestWebhookUrlMethod;
 
 /// The voice to be used by the voice assistant. Currently we support ElevenLabs, Telnyx and AWS voices.
 ///

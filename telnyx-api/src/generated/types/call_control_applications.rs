@@ -116,99 +116,7 @@ crate::codec::string_enum!(CallControlApplicationAnchorsiteOverride);
 /// Sets the type of DTMF digits sent from Telnyx to this Connection. Note that DTMF digits sent to Telnyx will be accepted in all formats.
 ///
 /// Spec: `#/components/schemas/CallControlApplication/properties/dtmf_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallControlApplicationDtmfType {
-    /// `RFC 2833`
-    Rfc2833,
-    /// `Inband`
-    Inband,
-    /// `SIP INFO`
-    SipInfo,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallControlApplicationDtmfType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Rfc2833 => "RFC 2833",
-            Self::Inband => "Inband",
-            Self::SipInfo => "SIP INFO",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallControlApplicationDtmfType {
-    fn from(value: &str) -> Self {
-        match value {
-            "RFC 2833" => Self::Rfc2833,
-            "Inband" => Self::Inband,
-            "SIP INFO" => Self::SipInfo,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallControlApplicationDtmfType);
-
-/// Call Control Application Inbound
-///
-/// Spec: `#/components/schemas/CallControlApplicationInbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallControlApplicationInbound {
-    /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    /// When enabled Telnyx will include Shaken/Stir data in the Webhook for new inbound calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shaken_stir_enabled: Option<bool>,
-    /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_subdomain: Option<String>,
-    /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_subdomain_receive_settings: Option<
-        CallControlApplicationInboundSipSubdomainReceiveSettings,
-    >,
-}
-
-/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-///
-/// Spec: `#/components/schemas/CallControlApplicationInbound/properties/sip_subdomain_receive_settings`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallControlApplicationInboundSipSubdomainReceiveSettings {
-    /// `only_my_connections`
-    OnlyMyConnections,
-    /// `from_anyone`
-    FromAnyone,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallControlApplicationInboundSipSubdomainReceiveSettings {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OnlyMyConnections => "only_my_connections",
-            Self::FromAnyone => "from_anyone",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallControlApplicationInboundSipSubdomainReceiveSettings {
-    fn from(value: &str) -> Self {
-        match value {
-            "only_my_connections" => Self::OnlyMyConnections,
-            "from_anyone" => Self::FromAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallControlApplicationInboundSipSubdomainReceiveSettings);
+pub type CallControlApplicationDtmfType = DtmfType;
 
 /// Call Control Application Outbound
 ///
@@ -265,38 +173,7 @@ pub struct CallControlApplicationResponse {
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/CallControlApplication/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallControlApplicationWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallControlApplicationWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallControlApplicationWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallControlApplicationWebhookApiVersion);
+pub type CallControlApplicationWebhookApiVersion = WebhookApiVersion;
 
 /// Create Call Control Application Request
 ///
@@ -355,122 +232,17 @@ pub struct CreateCallControlApplicationRequest {
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
 ///
 /// Spec: `#/components/schemas/CreateCallControlApplicationRequest/properties/anchorsite_override`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateCallControlApplicationRequestAnchorsiteOverride {
-    /// `"Latency"`
-    Latency,
-    /// `"Chicago, IL"`
-    ChicagoIl,
-    /// `"Ashburn, VA"`
-    AshburnVa,
-    /// `"San Jose, CA"`
-    SanJoseCa,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateCallControlApplicationRequestAnchorsiteOverride {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Latency => "\"Latency\"",
-            Self::ChicagoIl => "\"Chicago, IL\"",
-            Self::AshburnVa => "\"Ashburn, VA\"",
-            Self::SanJoseCa => "\"San Jose, CA\"",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateCallControlApplicationRequestAnchorsiteOverride {
-    fn from(value: &str) -> Self {
-        match value {
-            "\"Latency\"" => Self::Latency,
-            "\"Chicago, IL\"" => Self::ChicagoIl,
-            "\"Ashburn, VA\"" => Self::AshburnVa,
-            "\"San Jose, CA\"" => Self::SanJoseCa,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateCallControlApplicationRequestAnchorsiteOverride);
+pub type CreateCallControlApplicationRequestAnchorsiteOverride = CallControlApplicationAnchorsiteOverride;
 
 /// Sets the type of DTMF digits sent from Telnyx to this Connection. Note that DTMF digits sent to Telnyx will be accepted in all formats.
 ///
 /// Spec: `#/components/schemas/CreateCallControlApplicationRequest/properties/dtmf_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateCallControlApplicationRequestDtmfType {
-    /// `RFC 2833`
-    Rfc2833,
-    /// `Inband`
-    Inband,
-    /// `SIP INFO`
-    SipInfo,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateCallControlApplicationRequestDtmfType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Rfc2833 => "RFC 2833",
-            Self::Inband => "Inband",
-            Self::SipInfo => "SIP INFO",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateCallControlApplicationRequestDtmfType {
-    fn from(value: &str) -> Self {
-        match value {
-            "RFC 2833" => Self::Rfc2833,
-            "Inband" => Self::Inband,
-            "SIP INFO" => Self::SipInfo,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateCallControlApplicationRequestDtmfType);
+pub type CreateCallControlApplicationRequestDtmfType = DtmfType;
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/CreateCallControlApplicationRequest/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateCallControlApplicationRequestWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateCallControlApplicationRequestWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateCallControlApplicationRequestWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateCallControlApplicationRequestWebhookApiVersion);
+pub type CreateCallControlApplicationRequestWebhookApiVersion = WebhookApiVersion;
 
 /// List Call Control Applications Response
 ///
@@ -543,119 +315,14 @@ pub struct UpdateCallControlApplicationRequest {
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
 ///
 /// Spec: `#/components/schemas/UpdateCallControlApplicationRequest/properties/anchorsite_override`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateCallControlApplicationRequestAnchorsiteOverride {
-    /// `"Latency"`
-    Latency,
-    /// `"Chicago, IL"`
-    ChicagoIl,
-    /// `"Ashburn, VA"`
-    AshburnVa,
-    /// `"San Jose, CA"`
-    SanJoseCa,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateCallControlApplicationRequestAnchorsiteOverride {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Latency => "\"Latency\"",
-            Self::ChicagoIl => "\"Chicago, IL\"",
-            Self::AshburnVa => "\"Ashburn, VA\"",
-            Self::SanJoseCa => "\"San Jose, CA\"",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateCallControlApplicationRequestAnchorsiteOverride {
-    fn from(value: &str) -> Self {
-        match value {
-            "\"Latency\"" => Self::Latency,
-            "\"Chicago, IL\"" => Self::ChicagoIl,
-            "\"Ashburn, VA\"" => Self::AshburnVa,
-            "\"San Jose, CA\"" => Self::SanJoseCa,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateCallControlApplicationRequestAnchorsiteOverride);
+pub type UpdateCallControlApplicationRequestAnchorsiteOverride = CallControlApplicationAnchorsiteOverride;
 
 /// Sets the type of DTMF digits sent from Telnyx to this Connection. Note that DTMF digits sent to Telnyx will be accepted in all formats.
 ///
 /// Spec: `#/components/schemas/UpdateCallControlApplicationRequest/properties/dtmf_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateCallControlApplicationRequestDtmfType {
-    /// `RFC 2833`
-    Rfc2833,
-    /// `Inband`
-    Inband,
-    /// `SIP INFO`
-    SipInfo,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateCallControlApplicationRequestDtmfType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Rfc2833 => "RFC 2833",
-            Self::Inband => "Inband",
-            Self::SipInfo => "SIP INFO",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateCallControlApplicationRequestDtmfType {
-    fn from(value: &str) -> Self {
-        match value {
-            "RFC 2833" => Self::Rfc2833,
-            "Inband" => Self::Inband,
-            "SIP INFO" => Self::SipInfo,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateCallControlApplicationRequestDtmfType);
+pub type UpdateCallControlApplicationRequestDtmfType = DtmfType;
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/UpdateCallControlApplicationRequest/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateCallControlApplicationRequestWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateCallControlApplicationRequestWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateCallControlApplicationRequestWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateCallControlApplicationRequestWebhookApiVersion);
+pub type UpdateCallControlApplicationRequestWebhookApiVersion = WebhookApiVersion;

@@ -202,38 +202,7 @@ pub struct RecordingResponseData {
 /// When `dual`, the final audio file has the first leg on channel A, and the rest on channel B.
 ///
 /// Spec: `#/components/schemas/RecordingResponseData/properties/channels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RecordingResponseDataChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl RecordingResponseDataChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for RecordingResponseDataChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(RecordingResponseDataChannels);
+pub type RecordingResponseDataChannels = TexmlRecordingChannels;
 
 /// Links to download the recording files.
 ///
@@ -314,38 +283,6 @@ impl From<&str> for RecordingResponseDataSource {
 
 crate::codec::string_enum!(RecordingResponseDataSource);
 
-/// The status of the recording. Only `completed` recordings are currently supported.
-///
-/// Spec: `#/components/schemas/RecordingResponseData/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RecordingResponseDataStatus {
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl RecordingResponseDataStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for RecordingResponseDataStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(RecordingResponseDataStatus);
-
 /// RecordingTranscriptionsResponseData
 ///
 /// Spec: `#/components/schemas/RecordingTranscription`
@@ -412,42 +349,6 @@ pub struct RecordingTranscriptionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<RecordingTranscription>,
 }
-
-/// The status of the recording transcription. Only `completed` has transcription text available.
-///
-/// Spec: `#/components/schemas/RecordingTranscription/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RecordingTranscriptionStatus {
-    /// `in-progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl RecordingTranscriptionStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InProgress => "in-progress",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for RecordingTranscriptionStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "in-progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(RecordingTranscriptionStatus);
 
 /// Spec: `#/components/responses/RecordingsResponseBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

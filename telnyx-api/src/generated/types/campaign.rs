@@ -204,6 +204,33 @@ pub struct CampaignSharingChain {
     pub shared_with_me: Option<CampaignSharingStatus>,
 }
 
+/// Campaign Status Update Event
+///
+/// Spec: `#/components/schemas/CampaignStatusUpdateEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CampaignStatusUpdateEvent {
+    /// Brand ID associated with the campaign.
+    #[serde(rename = "brandId")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand_id: Option<String>,
+    /// The ID of the campaign.
+    #[serde(rename = "campaignId")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<String>,
+    /// Unix timestamp when campaign was created.
+    #[serde(rename = "createDate")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_date: Option<String>,
+    /// Alphanumeric identifier of the CSP associated with this campaign.
+    #[serde(rename = "cspId")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csp_id: Option<String>,
+    /// Indicates whether the campaign is registered with T-Mobile.
+    #[serde(rename = "isTMobileRegistered")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_t_mobile_registered: Option<bool>,
+}
+
 /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
 ///
 /// Spec: `#/paths/~1campaign/get/parameters/3/schema`
@@ -511,118 +538,12 @@ pub struct TelnyxCampaignCsp {
 /// Campaign status
 ///
 /// Spec: `#/components/schemas/TelnyxCampaign_CSP/properties/campaignStatus`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TelnyxCampaignCspCampaignStatus {
-    /// `TCR_PENDING`
-    TcrPending,
-    /// `TCR_SUSPENDED`
-    TcrSuspended,
-    /// `TCR_EXPIRED`
-    TcrExpired,
-    /// `TCR_ACCEPTED`
-    TcrAccepted,
-    /// `TCR_FAILED`
-    TcrFailed,
-    /// `TELNYX_ACCEPTED`
-    TelnyxAccepted,
-    /// `TELNYX_FAILED`
-    TelnyxFailed,
-    /// `MNO_PENDING`
-    MnoPending,
-    /// `MNO_ACCEPTED`
-    MnoAccepted,
-    /// `MNO_REJECTED`
-    MnoRejected,
-    /// `MNO_PROVISIONED`
-    MnoProvisioned,
-    /// `MNO_PROVISIONING_FAILED`
-    MnoProvisioningFailed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TelnyxCampaignCspCampaignStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TcrPending => "TCR_PENDING",
-            Self::TcrSuspended => "TCR_SUSPENDED",
-            Self::TcrExpired => "TCR_EXPIRED",
-            Self::TcrAccepted => "TCR_ACCEPTED",
-            Self::TcrFailed => "TCR_FAILED",
-            Self::TelnyxAccepted => "TELNYX_ACCEPTED",
-            Self::TelnyxFailed => "TELNYX_FAILED",
-            Self::MnoPending => "MNO_PENDING",
-            Self::MnoAccepted => "MNO_ACCEPTED",
-            Self::MnoRejected => "MNO_REJECTED",
-            Self::MnoProvisioned => "MNO_PROVISIONED",
-            Self::MnoProvisioningFailed => "MNO_PROVISIONING_FAILED",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TelnyxCampaignCspCampaignStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "TCR_PENDING" => Self::TcrPending,
-            "TCR_SUSPENDED" => Self::TcrSuspended,
-            "TCR_EXPIRED" => Self::TcrExpired,
-            "TCR_ACCEPTED" => Self::TcrAccepted,
-            "TCR_FAILED" => Self::TcrFailed,
-            "TELNYX_ACCEPTED" => Self::TelnyxAccepted,
-            "TELNYX_FAILED" => Self::TelnyxFailed,
-            "MNO_PENDING" => Self::MnoPending,
-            "MNO_ACCEPTED" => Self::MnoAccepted,
-            "MNO_REJECTED" => Self::MnoRejected,
-            "MNO_PROVISIONED" => Self::MnoProvisioned,
-            "MNO_PROVISIONING_FAILED" => Self::MnoProvisioningFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TelnyxCampaignCspCampaignStatus);
+pub type TelnyxCampaignCspCampaignStatus = TelnyxCampaignWithAssignedCountCspCampaignStatus;
 
 /// Campaign submission status
 ///
 /// Spec: `#/components/schemas/TelnyxCampaign_CSP/properties/submissionStatus`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TelnyxCampaignCspSubmissionStatus {
-    /// `CREATED`
-    Created,
-    /// `FAILED`
-    Failed,
-    /// `PENDING`
-    Pending,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TelnyxCampaignCspSubmissionStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Created => "CREATED",
-            Self::Failed => "FAILED",
-            Self::Pending => "PENDING",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TelnyxCampaignCspSubmissionStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "CREATED" => Self::Created,
-            "FAILED" => Self::Failed,
-            "PENDING" => Self::Pending,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TelnyxCampaignCspSubmissionStatus);
+pub type TelnyxCampaignCspSubmissionStatus = TelnyxCampaignWithAssignedCountCspSubmissionStatus;
 
 /// TelnyxCampaignWithAssignedCount_CSP
 ///
@@ -826,82 +747,6 @@ pub struct TelnyxCampaignWithAssignedCountCsp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
-
-/// Campaign status
-///
-/// Spec: `#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/campaignStatus`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TelnyxCampaignWithAssignedCountCspCampaignStatus {
-    /// `TCR_PENDING`
-    TcrPending,
-    /// `TCR_SUSPENDED`
-    TcrSuspended,
-    /// `TCR_EXPIRED`
-    TcrExpired,
-    /// `TCR_ACCEPTED`
-    TcrAccepted,
-    /// `TCR_FAILED`
-    TcrFailed,
-    /// `TELNYX_ACCEPTED`
-    TelnyxAccepted,
-    /// `TELNYX_FAILED`
-    TelnyxFailed,
-    /// `MNO_PENDING`
-    MnoPending,
-    /// `MNO_ACCEPTED`
-    MnoAccepted,
-    /// `MNO_REJECTED`
-    MnoRejected,
-    /// `MNO_PROVISIONED`
-    MnoProvisioned,
-    /// `MNO_PROVISIONING_FAILED`
-    MnoProvisioningFailed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TelnyxCampaignWithAssignedCountCspCampaignStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TcrPending => "TCR_PENDING",
-            Self::TcrSuspended => "TCR_SUSPENDED",
-            Self::TcrExpired => "TCR_EXPIRED",
-            Self::TcrAccepted => "TCR_ACCEPTED",
-            Self::TcrFailed => "TCR_FAILED",
-            Self::TelnyxAccepted => "TELNYX_ACCEPTED",
-            Self::TelnyxFailed => "TELNYX_FAILED",
-            Self::MnoPending => "MNO_PENDING",
-            Self::MnoAccepted => "MNO_ACCEPTED",
-            Self::MnoRejected => "MNO_REJECTED",
-            Self::MnoProvisioned => "MNO_PROVISIONED",
-            Self::MnoProvisioningFailed => "MNO_PROVISIONING_FAILED",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TelnyxCampaignWithAssignedCountCspCampaignStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "TCR_PENDING" => Self::TcrPending,
-            "TCR_SUSPENDED" => Self::TcrSuspended,
-            "TCR_EXPIRED" => Self::TcrExpired,
-            "TCR_ACCEPTED" => Self::TcrAccepted,
-            "TCR_FAILED" => Self::TcrFailed,
-            "TELNYX_ACCEPTED" => Self::TelnyxAccepted,
-            "TELNYX_FAILED" => Self::TelnyxFailed,
-            "MNO_PENDING" => Self::MnoPending,
-            "MNO_ACCEPTED" => Self::MnoAccepted,
-            "MNO_REJECTED" => Self::MnoRejected,
-            "MNO_PROVISIONED" => Self::MnoProvisioned,
-            "MNO_PROVISIONING_FAILED" => Self::MnoProvisioningFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TelnyxCampaignWithAssignedCountCspCampaignStatus);
 
 /// Campaign submission status
 ///

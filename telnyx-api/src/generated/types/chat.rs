@@ -283,36 +283,6 @@ pub struct ChatCompletionToolParam {
     pub type_: ChatCompletionToolParamType,
 }
 
-/// Spec: `#/components/schemas/ChatCompletionToolParam/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ChatCompletionToolParamType {
-    /// `function`
-    Function,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ChatCompletionToolParamType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Function => "function",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ChatCompletionToolParamType {
-    fn from(value: &str) -> Self {
-        match value {
-            "function" => Self::Function,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ChatCompletionToolParamType);
-
 /// FunctionDefinition
 ///
 /// Spec: `#/components/schemas/FunctionDefinition`
@@ -362,36 +332,6 @@ pub struct Retrieval {
     #[serde(rename = "type")]
     pub type_: RetrievalType,
 }
-
-/// Spec: `#/components/schemas/Retrieval/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RetrievalType {
-    /// `retrieval`
-    Retrieval,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl RetrievalType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Retrieval => "retrieval",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for RetrievalType {
-    fn from(value: &str) -> Self {
-        match value {
-            "retrieval" => Self::Retrieval,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(RetrievalType);
 
 /// SummaryRequest
 ///

@@ -56,6 +56,96 @@ pub struct ConferenceCommandResult {
     pub result: String,
 }
 
+/// Conference Created
+///
+/// Spec: `#/components/schemas/ConferenceCreated`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceCreated {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<ConferenceCreatedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<ConferenceCreatedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<ConferenceCreatedRecordType>,
+}
+
+/// Conference Created Event
+///
+/// Spec: `#/components/schemas/ConferenceCreatedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceCreatedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ConferenceCreated>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceCreated/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceCreatedEventType {
+    /// `conference.created`
+    ConferenceCreated,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceCreatedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceCreated => "conference.created",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceCreatedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.created" => Self::ConferenceCreated,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceCreatedEventType);
+
+/// Spec: `#/components/schemas/ConferenceCreated/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceCreatedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Conference ID that the participant joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceCreated/properties/record_type`
+pub type ConferenceCreatedRecordType = RecordType;
+
 /// Reason why the conference ended
 ///
 /// Spec: `#/components/schemas/Conference/properties/end_reason`
@@ -100,6 +190,24 @@ impl From<&str> for ConferenceEndReason {
 
 crate::codec::string_enum!(ConferenceEndReason);
 
+/// Conference Ended
+///
+/// Spec: `#/components/schemas/ConferenceEnded`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceEnded {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<ConferenceEndedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<ConferenceEndedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<ConferenceEndedRecordType>,
+}
+
 /// IDs related to who ended the conference. It is expected for them to all be there or all be null
 ///
 /// Spec: `#/components/schemas/Conference/properties/ended_by`
@@ -112,6 +220,179 @@ pub struct ConferenceEndedBy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
 }
+
+/// Conference Ended Event
+///
+/// Spec: `#/components/schemas/ConferenceEndedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceEndedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ConferenceEnded>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceEnded/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceEndedEventType {
+    /// `conference.ended`
+    ConferenceEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceEnded => "conference.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.ended" => Self::ConferenceEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceEndedEventType);
+
+/// Spec: `#/components/schemas/ConferenceEnded/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Conference ID that the participant joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    /// Reason the conference ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ConferenceEndedPayloadReason>,
+}
+
+/// Reason the conference ended.
+///
+/// Spec: `#/components/schemas/ConferenceEnded/properties/payload/properties/reason`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceEndedPayloadReason {
+    /// `all_left`
+    AllLeft,
+    /// `host_left`
+    HostLeft,
+    /// `time_exceeded`
+    TimeExceeded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceEndedPayloadReason {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AllLeft => "all_left",
+            Self::HostLeft => "host_left",
+            Self::TimeExceeded => "time_exceeded",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceEndedPayloadReason {
+    fn from(value: &str) -> Self {
+        match value {
+            "all_left" => Self::AllLeft,
+            "host_left" => Self::HostLeft,
+            "time_exceeded" => Self::TimeExceeded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceEndedPayloadReason);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceEnded/properties/record_type`
+pub type ConferenceEndedRecordType = RecordType;
+
+/// Conference Floor Changed
+///
+/// Spec: `#/components/schemas/ConferenceFloorChangedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceFloorChangedEvent {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<ConferenceFloorChangedEventEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<ConferenceFloorChangedEventPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<ConferenceFloorChangedEventRecordType>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceFloorChangedEventEventType {
+    /// `conference.floor.changed`
+    ConferenceFloorChanged,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceFloorChangedEventEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceFloorChanged => "conference.floor.changed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceFloorChangedEventEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.floor.changed" => Self::ConferenceFloorChanged,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceFloorChangedEventEventType);
+
+/// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/payload`
+pub type ConferenceFloorChangedEventPayload = ConferenceCreatedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/record_type`
+pub type ConferenceFloorChangedEventRecordType = RecordType;
 
 /// Conference Hold Request
 ///
@@ -139,6 +420,504 @@ pub struct ConferenceMuteRequest {
     pub call_control_ids: Option<Vec<String>>,
 }
 
+/// Conference Participant Joined
+///
+/// Spec: `#/components/schemas/ConferenceParticipantJoined`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantJoined {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<ConferenceParticipantJoinedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<ConferenceParticipantJoinedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<ConferenceParticipantJoinedRecordType>,
+}
+
+/// Conference Participant Joined Event
+///
+/// Spec: `#/components/schemas/ConferenceParticipantJoinedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantJoinedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ConferenceParticipantJoined>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantJoinedEventType {
+    /// `conference.participant.joined`
+    ConferenceParticipantJoined,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceParticipantJoinedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceParticipantJoined => "conference.participant.joined",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceParticipantJoinedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.participant.joined" => Self::ConferenceParticipantJoined,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceParticipantJoinedEventType);
+
+/// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantJoinedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Conference ID that the participant joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/record_type`
+pub type ConferenceParticipantJoinedRecordType = RecordType;
+
+/// Conference Participant Left
+///
+/// Spec: `#/components/schemas/ConferenceParticipantLeft`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantLeft {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<ConferenceParticipantLeftEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<ConferenceParticipantLeftPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<ConferenceParticipantLeftRecordType>,
+}
+
+/// Conference Participant Left Event
+///
+/// Spec: `#/components/schemas/ConferenceParticipantLeftEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantLeftEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ConferenceParticipantLeft>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantLeftEventType {
+    /// `conference.participant.left`
+    ConferenceParticipantLeft,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceParticipantLeftEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceParticipantLeft => "conference.participant.left",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceParticipantLeftEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.participant.left" => Self::ConferenceParticipantLeft,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceParticipantLeftEventType);
+
+/// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/payload`
+pub type ConferenceParticipantLeftPayload = ConferenceParticipantJoinedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/record_type`
+pub type ConferenceParticipantLeftRecordType = RecordType;
+
+/// Conference Participant Playback Ended
+///
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantPlaybackEnded {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<ConferenceParticipantPlaybackEndedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<ConferenceParticipantPlaybackEndedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<ConferenceParticipantPlaybackEndedRecordType>,
+}
+
+/// Conference Participant Playback Ended Event
+///
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEndedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantPlaybackEndedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ConferenceParticipantPlaybackEnded>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantPlaybackEndedEventType {
+    /// `conference.participant.playback.ended`
+    ConferenceParticipantPlaybackEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceParticipantPlaybackEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceParticipantPlaybackEnded => {
+                "conference.participant.playback.ended"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceParticipantPlaybackEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.participant.playback.ended" => {
+                Self::ConferenceParticipantPlaybackEnded
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceParticipantPlaybackEndedEventType);
+
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantPlaybackEndedPayload {
+    /// Participant's call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// ID of the conference the text was spoken in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// ID that is unique to the call session that started the conference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator_call_session_id: Option<String>,
+    /// The name of the audio media file being played back, if media_name has been used to start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_name: Option<String>,
+    /// The audio URL being played back, if audio_url has been used to start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_url: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/record_type`
+pub type ConferenceParticipantPlaybackEndedRecordType = RecordType;
+
+/// Conference Participant Playback Started
+///
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantPlaybackStarted {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<ConferenceParticipantPlaybackStartedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<ConferenceParticipantPlaybackStartedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<ConferenceParticipantPlaybackStartedRecordType>,
+}
+
+/// Conference Participant Playback Started Event
+///
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStartedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantPlaybackStartedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ConferenceParticipantPlaybackStarted>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantPlaybackStartedEventType {
+    /// `conference.participant.playback.started`
+    ConferenceParticipantPlaybackStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceParticipantPlaybackStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceParticipantPlaybackStarted => {
+                "conference.participant.playback.started"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceParticipantPlaybackStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.participant.playback.started" => {
+                Self::ConferenceParticipantPlaybackStarted
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceParticipantPlaybackStartedEventType);
+
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/payload`
+pub type ConferenceParticipantPlaybackStartedPayload = ConferenceParticipantPlaybackEndedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/record_type`
+pub type ConferenceParticipantPlaybackStartedRecordType = RecordType;
+
+/// Conference Participant Speak Ended
+///
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantSpeakEnded {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<ConferenceParticipantSpeakEndedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<ConferenceParticipantSpeakEndedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<ConferenceParticipantSpeakEndedRecordType>,
+}
+
+/// Conference Participant Speak Ended Event
+///
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakEndedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantSpeakEndedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ConferenceParticipantSpeakEnded>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantSpeakEndedEventType {
+    /// `conference.participant.speak.ended`
+    ConferenceParticipantSpeakEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceParticipantSpeakEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceParticipantSpeakEnded => "conference.participant.speak.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceParticipantSpeakEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.participant.speak.ended" => Self::ConferenceParticipantSpeakEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceParticipantSpeakEndedEventType);
+
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantSpeakEndedPayload {
+    /// Participant's call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// ID of the conference the text was spoken in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// ID that is unique to the call session that started the conference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator_call_session_id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/record_type`
+pub type ConferenceParticipantSpeakEndedRecordType = RecordType;
+
+/// Conference Participant Speak Started
+///
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantSpeakStarted {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<ConferenceParticipantSpeakStartedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<ConferenceParticipantSpeakStartedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<ConferenceParticipantSpeakStartedRecordType>,
+}
+
+/// Conference Participant Speak Started Event
+///
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakStartedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceParticipantSpeakStartedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ConferenceParticipantSpeakStarted>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantSpeakStartedEventType {
+    /// `conference.participant.speak.started`
+    ConferenceParticipantSpeakStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceParticipantSpeakStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceParticipantSpeakStarted => {
+                "conference.participant.speak.started"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceParticipantSpeakStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.participant.speak.started" => {
+                Self::ConferenceParticipantSpeakStarted
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceParticipantSpeakStartedEventType);
+
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/payload`
+pub type ConferenceParticipantSpeakStartedPayload = ConferenceParticipantSpeakEndedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/record_type`
+pub type ConferenceParticipantSpeakStartedRecordType = RecordType;
+
 /// Conference Play Request
 ///
 /// Spec: `#/components/schemas/ConferencePlayRequest`
@@ -157,6 +936,160 @@ pub struct ConferencePlayRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
 }
+
+/// Conference Playback Ended
+///
+/// Spec: `#/components/schemas/ConferencePlaybackEnded`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferencePlaybackEnded {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<ConferencePlaybackEndedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<ConferencePlaybackEndedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<ConferencePlaybackEndedRecordType>,
+}
+
+/// Conference Playback Ended Event
+///
+/// Spec: `#/components/schemas/ConferencePlaybackEndedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferencePlaybackEndedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ConferencePlaybackEnded>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferencePlaybackEndedEventType {
+    /// `conference.playback.ended`
+    ConferencePlaybackEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferencePlaybackEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferencePlaybackEnded => "conference.playback.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferencePlaybackEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.playback.ended" => Self::ConferencePlaybackEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferencePlaybackEndedEventType);
+
+/// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferencePlaybackEndedPayload {
+    /// ID of the conference the text was spoken in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// ID that is unique to the call session that started the conference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator_call_session_id: Option<String>,
+    /// The name of the audio media file being played back, if media_name has been used to start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_name: Option<String>,
+    /// The audio URL being played back, if audio_url has been used to start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_url: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/record_type`
+pub type ConferencePlaybackEndedRecordType = RecordType;
+
+/// Conference Playback Started
+///
+/// Spec: `#/components/schemas/ConferencePlaybackStarted`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferencePlaybackStarted {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<ConferencePlaybackStartedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<ConferencePlaybackStartedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<ConferencePlaybackStartedRecordType>,
+}
+
+/// Conference Playback Started Event
+///
+/// Spec: `#/components/schemas/ConferencePlaybackStartedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferencePlaybackStartedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ConferencePlaybackStarted>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferencePlaybackStartedEventType {
+    /// `conference.playback.started`
+    ConferencePlaybackStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferencePlaybackStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferencePlaybackStarted => "conference.playback.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferencePlaybackStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.playback.started" => Self::ConferencePlaybackStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferencePlaybackStartedEventType);
+
+/// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/payload`
+pub type ConferencePlaybackStartedPayload = ConferencePlaybackEndedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/record_type`
+pub type ConferencePlaybackStartedRecordType = RecordType;
 
 /// Spec: `#/components/schemas/Conference/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -188,6 +1121,133 @@ impl From<&str> for ConferenceRecordType {
 
 crate::codec::string_enum!(ConferenceRecordType);
 
+/// Conference Recording Saved
+///
+/// Spec: `#/components/schemas/ConferenceRecordingSaved`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceRecordingSaved {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<ConferenceRecordingSavedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<ConferenceRecordingSavedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<ConferenceRecordingSavedRecordType>,
+}
+
+/// Conference Recording Saved Event
+///
+/// Spec: `#/components/schemas/ConferenceRecordingSavedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceRecordingSavedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ConferenceRecordingSaved>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceRecordingSavedEventType {
+    /// `conference.recording.saved`
+    ConferenceRecordingSaved,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceRecordingSavedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceRecordingSaved => "conference.recording.saved",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceRecordingSavedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.recording.saved" => Self::ConferenceRecordingSaved,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceRecordingSavedEventType);
+
+/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceRecordingSavedPayload {
+    /// Participant's call ID used to issue commands via Call Control API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_session_id: Option<String>,
+    /// Whether recording was recorded in `single` or `dual` channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<ConferenceRecordingSavedPayloadChannels>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// ID of the conference that is being recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<ConferenceRecordingSavedPayloadFormat>,
+    /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_recording_urls: Option<
+        ConferenceRecordingSavedPayloadPublicRecordingUrls,
+    >,
+    /// ISO 8601 datetime of when recording ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_ended_at: Option<String>,
+    /// ID of the conference recording.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_id: Option<String>,
+    /// ISO 8601 datetime of when recording started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_started_at: Option<String>,
+    /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_urls: Option<ConferenceRecordingSavedPayloadRecordingUrls>,
+}
+
+/// Whether recording was recorded in `single` or `dual` channel.
+///
+/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/channels`
+pub type ConferenceRecordingSavedPayloadChannels = TexmlRecordingChannels;
+
+/// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
+///
+/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/format`
+pub type ConferenceRecordingSavedPayloadFormat = AnswerRequestRecordFormat;
+
+/// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
+///
+/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/public_recording_urls`
+pub type ConferenceRecordingSavedPayloadPublicRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
+
+/// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
+///
+/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/recording_urls`
+pub type ConferenceRecordingSavedPayloadRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/record_type`
+pub type ConferenceRecordingSavedRecordType = RecordType;
+
 /// Conference Response
 ///
 /// Spec: `#/components/responses/ConferenceResponse/content/application~1json/schema`
@@ -196,6 +1256,87 @@ pub struct ConferenceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Conference>,
 }
+
+/// Conference Speak Ended
+///
+/// Spec: `#/components/schemas/ConferenceSpeakEnded`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceSpeakEnded {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<ConferenceSpeakEndedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<ConferenceSpeakEndedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<ConferenceSpeakEndedRecordType>,
+}
+
+/// Conference Speak Ended Event
+///
+/// Spec: `#/components/schemas/ConferenceSpeakEndedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceSpeakEndedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ConferenceSpeakEnded>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceSpeakEndedEventType {
+    /// `conference.speak.ended`
+    ConferenceSpeakEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceSpeakEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceSpeakEnded => "conference.speak.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceSpeakEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.speak.ended" => Self::ConferenceSpeakEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceSpeakEndedEventType);
+
+/// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceSpeakEndedPayload {
+    /// ID of the conference the text was spoken in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// ID that is unique to the call session that started the conference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator_call_session_id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/record_type`
+pub type ConferenceSpeakEndedRecordType = RecordType;
 
 /// Conference Speak Request
 ///
@@ -233,185 +1374,72 @@ pub struct ConferenceSpeakRequest {
     pub voice_settings: Option<ElevenLabsVoiceSettings>,
 }
 
-/// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
+/// Conference Speak Started
 ///
-/// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/language`
+/// Spec: `#/components/schemas/ConferenceSpeakStarted`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceSpeakStarted {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<ConferenceSpeakStartedEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<ConferenceSpeakStartedPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<ConferenceSpeakStartedRecordType>,
+}
+
+/// Conference Speak Started Event
+///
+/// Spec: `#/components/schemas/ConferenceSpeakStartedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceSpeakStartedEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ConferenceSpeakStarted>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/event_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceSpeakRequestLanguage {
-    /// `arb`
-    Arb,
-    /// `cmn-CN`
-    CmnCn,
-    /// `cy-GB`
-    CyGb,
-    /// `da-DK`
-    DaDk,
-    /// `de-DE`
-    DeDe,
-    /// `en-AU`
-    EnAu,
-    /// `en-GB`
-    EnGb,
-    /// `en-GB-WLS`
-    EnGbWls,
-    /// `en-IN`
-    EnIn,
-    /// `en-US`
-    EnUs,
-    /// `es-ES`
-    EsEs,
-    /// `es-MX`
-    EsMx,
-    /// `es-US`
-    EsUs,
-    /// `fr-CA`
-    FrCa,
-    /// `fr-FR`
-    FrFr,
-    /// `hi-IN`
-    HiIn,
-    /// `is-IS`
-    IsIs,
-    /// `it-IT`
-    ItIt,
-    /// `ja-JP`
-    JaJp,
-    /// `ko-KR`
-    KoKr,
-    /// `nb-NO`
-    NbNo,
-    /// `nl-NL`
-    NlNl,
-    /// `pl-PL`
-    PlPl,
-    /// `pt-BR`
-    PtBr,
-    /// `pt-PT`
-    PtPt,
-    /// `ro-RO`
-    RoRo,
-    /// `ru-RU`
-    RuRu,
-    /// `sv-SE`
-    SvSe,
-    /// `tr-TR`
-    TrTr,
+pub enum ConferenceSpeakStartedEventType {
+    /// `conference.speak.started`
+    ConferenceSpeakStarted,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl ConferenceSpeakRequestLanguage {
+impl ConferenceSpeakStartedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Arb => "arb",
-            Self::CmnCn => "cmn-CN",
-            Self::CyGb => "cy-GB",
-            Self::DaDk => "da-DK",
-            Self::DeDe => "de-DE",
-            Self::EnAu => "en-AU",
-            Self::EnGb => "en-GB",
-            Self::EnGbWls => "en-GB-WLS",
-            Self::EnIn => "en-IN",
-            Self::EnUs => "en-US",
-            Self::EsEs => "es-ES",
-            Self::EsMx => "es-MX",
-            Self::EsUs => "es-US",
-            Self::FrCa => "fr-CA",
-            Self::FrFr => "fr-FR",
-            Self::HiIn => "hi-IN",
-            Self::IsIs => "is-IS",
-            Self::ItIt => "it-IT",
-            Self::JaJp => "ja-JP",
-            Self::KoKr => "ko-KR",
-            Self::NbNo => "nb-NO",
-            Self::NlNl => "nl-NL",
-            Self::PlPl => "pl-PL",
-            Self::PtBr => "pt-BR",
-            Self::PtPt => "pt-PT",
-            Self::RoRo => "ro-RO",
-            Self::RuRu => "ru-RU",
-            Self::SvSe => "sv-SE",
-            Self::TrTr => "tr-TR",
+            Self::ConferenceSpeakStarted => "conference.speak.started",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for ConferenceSpeakRequestLanguage {
+impl From<&str> for ConferenceSpeakStartedEventType {
     fn from(value: &str) -> Self {
         match value {
-            "arb" => Self::Arb,
-            "cmn-CN" => Self::CmnCn,
-            "cy-GB" => Self::CyGb,
-            "da-DK" => Self::DaDk,
-            "de-DE" => Self::DeDe,
-            "en-AU" => Self::EnAu,
-            "en-GB" => Self::EnGb,
-            "en-GB-WLS" => Self::EnGbWls,
-            "en-IN" => Self::EnIn,
-            "en-US" => Self::EnUs,
-            "es-ES" => Self::EsEs,
-            "es-MX" => Self::EsMx,
-            "es-US" => Self::EsUs,
-            "fr-CA" => Self::FrCa,
-            "fr-FR" => Self::FrFr,
-            "hi-IN" => Self::HiIn,
-            "is-IS" => Self::IsIs,
-            "it-IT" => Self::ItIt,
-            "ja-JP" => Self::JaJp,
-            "ko-KR" => Self::KoKr,
-            "nb-NO" => Self::NbNo,
-            "nl-NL" => Self::NlNl,
-            "pl-PL" => Self::PlPl,
-            "pt-BR" => Self::PtBr,
-            "pt-PT" => Self::PtPt,
-            "ro-RO" => Self::RoRo,
-            "ru-RU" => Self::RuRu,
-            "sv-SE" => Self::SvSe,
-            "tr-TR" => Self::TrTr,
+            "conference.speak.started" => Self::ConferenceSpeakStarted,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(ConferenceSpeakRequestLanguage);
+crate::codec::string_enum!(ConferenceSpeakStartedEventType);
 
-/// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
+/// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/payload`
+pub type ConferenceSpeakStartedPayload = ConferenceSpeakEndedPayload;
+
+/// Identifies the type of the resource.
 ///
-/// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/payload_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceSpeakRequestPayloadType {
-    /// `text`
-    Text,
-    /// `ssml`
-    Ssml,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceSpeakRequestPayloadType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Ssml => "ssml",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceSpeakRequestPayloadType {
-    fn from(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "ssml" => Self::Ssml,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceSpeakRequestPayloadType);
+/// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/record_type`
+pub type ConferenceSpeakStartedRecordType = RecordType;
 
 /// Status of the conference
 ///
@@ -523,84 +1551,10 @@ pub struct CreateConferenceRequest {
 /// Whether a beep sound should be played when participants join and/or leave the conference.
 ///
 /// Spec: `#/components/schemas/CreateConferenceRequest/properties/beep_enabled`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateConferenceRequestBeepEnabled {
-    /// `always`
-    Always,
-    /// `never`
-    Never,
-    /// `on_enter`
-    OnEnter,
-    /// `on_exit`
-    OnExit,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateConferenceRequestBeepEnabled {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Always => "always",
-            Self::Never => "never",
-            Self::OnEnter => "on_enter",
-            Self::OnExit => "on_exit",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateConferenceRequestBeepEnabled {
-    fn from(value: &str) -> Self {
-        match value {
-            "always" => Self::Always,
-            "never" => Self::Never,
-            "on_enter" => Self::OnEnter,
-            "on_exit" => Self::OnExit,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateConferenceRequestBeepEnabled);
+pub type CreateConferenceRequestBeepEnabled = CallRequestConferenceConfigBeepEnabled;
 
 /// Spec: `#/paths/~1conferences/get/parameters/1/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FilterConferenceStatus {
-    /// `init`
-    Init,
-    /// `in_progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FilterConferenceStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Init => "init",
-            Self::InProgress => "in_progress",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FilterConferenceStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "init" => Self::Init,
-            "in_progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FilterConferenceStatus);
+pub type FilterConferenceStatus = ConferenceStatus;
 
 /// Join Conference Request
 ///
@@ -650,90 +1604,12 @@ pub struct JoinConferenceRequest {
 /// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
 ///
 /// Spec: `#/components/schemas/JoinConferenceRequest/properties/beep_enabled`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum JoinConferenceRequestBeepEnabled {
-    /// `always`
-    Always,
-    /// `never`
-    Never,
-    /// `on_enter`
-    OnEnter,
-    /// `on_exit`
-    OnExit,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl JoinConferenceRequestBeepEnabled {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Always => "always",
-            Self::Never => "never",
-            Self::OnEnter => "on_enter",
-            Self::OnExit => "on_exit",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for JoinConferenceRequestBeepEnabled {
-    fn from(value: &str) -> Self {
-        match value {
-            "always" => Self::Always,
-            "never" => Self::Never,
-            "on_enter" => Self::OnEnter,
-            "on_exit" => Self::OnExit,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(JoinConferenceRequestBeepEnabled);
+pub type JoinConferenceRequestBeepEnabled = CallRequestConferenceConfigBeepEnabled;
 
 /// Sets the joining participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
 ///
 /// Spec: `#/components/schemas/JoinConferenceRequest/properties/supervisor_role`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum JoinConferenceRequestSupervisorRole {
-    /// `barge`
-    Barge,
-    /// `monitor`
-    Monitor,
-    /// `none`
-    None,
-    /// `whisper`
-    Whisper,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl JoinConferenceRequestSupervisorRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Barge => "barge",
-            Self::Monitor => "monitor",
-            Self::None => "none",
-            Self::Whisper => "whisper",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for JoinConferenceRequestSupervisorRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "barge" => Self::Barge,
-            "monitor" => Self::Monitor,
-            "none" => Self::None,
-            "whisper" => Self::Whisper,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(JoinConferenceRequestSupervisorRole);
+pub type JoinConferenceRequestSupervisorRole = CallRequestConferenceConfigSupervisorRole;
 
 /// Leave Conference Request
 ///
@@ -753,46 +1629,7 @@ pub struct LeaveConferenceRequest {
 /// Whether a beep sound should be played when the participant leaves the conference. Can be used to override the conference-level setting.
 ///
 /// Spec: `#/components/schemas/LeaveConferenceRequest/properties/beep_enabled`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum LeaveConferenceRequestBeepEnabled {
-    /// `always`
-    Always,
-    /// `never`
-    Never,
-    /// `on_enter`
-    OnEnter,
-    /// `on_exit`
-    OnExit,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl LeaveConferenceRequestBeepEnabled {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Always => "always",
-            Self::Never => "never",
-            Self::OnEnter => "on_enter",
-            Self::OnExit => "on_exit",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for LeaveConferenceRequestBeepEnabled {
-    fn from(value: &str) -> Self {
-        match value {
-            "always" => Self::Always,
-            "never" => Self::Never,
-            "on_enter" => Self::OnEnter,
-            "on_exit" => Self::OnExit,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(LeaveConferenceRequestBeepEnabled);
+pub type LeaveConferenceRequestBeepEnabled = CallRequestConferenceConfigBeepEnabled;
 
 /// List Conferences Response
 ///
@@ -981,67 +1818,9 @@ pub struct StartConferenceRecordingRequest {
 /// The audio file format used when storing the conference recording. Can be either `mp3` or `wav`.
 ///
 /// Spec: `#/components/schemas/StartConferenceRecordingRequest/properties/format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartConferenceRecordingRequestFormat {
-    /// `wav`
-    Wav,
-    /// `mp3`
-    Mp3,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartConferenceRecordingRequestFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartConferenceRecordingRequestFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartConferenceRecordingRequestFormat);
+pub type StartConferenceRecordingRequestFormat = AnswerRequestRecordFormat;
 
 /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
 ///
 /// Spec: `#/components/schemas/StartConferenceRecordingRequest/properties/trim`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartConferenceRecordingRequestTrim {
-    /// `trim-silence`
-    TrimSilence,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StartConferenceRecordingRequestTrim {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TrimSilence => "trim-silence",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StartConferenceRecordingRequestTrim {
-    fn from(value: &str) -> Self {
-        match value {
-            "trim-silence" => Self::TrimSilence,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StartConferenceRecordingRequestTrim);
+pub type StartConferenceRecordingRequestTrim = AnswerRequestRecordTrim;

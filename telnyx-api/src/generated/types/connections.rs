@@ -65,38 +65,7 @@ pub struct ConnectionResponse {
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/Connection/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConnectionWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConnectionWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConnectionWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConnectionWebhookApiVersion);
+pub type ConnectionWebhookApiVersion = WebhookApiVersion;
 
 /// List Connections Response
 ///

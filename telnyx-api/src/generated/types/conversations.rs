@@ -54,46 +54,7 @@ pub struct ConversationInsightListData {
 /// Current status of the insight generation for the conversation.
 ///
 /// Spec: `#/components/schemas/ConversationInsight/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConversationInsightStatus {
-    /// `pending`
-    Pending,
-    /// `in_progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConversationInsightStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::InProgress => "in_progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConversationInsightStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "in_progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConversationInsightStatus);
+pub type ConversationInsightStatus = EventStatus;
 
 /// Spec: `#/components/schemas/ConversationMessage`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -186,34 +147,7 @@ pub struct ConversationMessageToolCallsItemFunction {
 /// Type of the tool call.
 ///
 /// Spec: `#/components/schemas/ConversationMessage/properties/tool_calls/items/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConversationMessageToolCallsItemType {
-    /// `function`
-    Function,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConversationMessageToolCallsItemType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Function => "function",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConversationMessageToolCallsItemType {
-    fn from(value: &str) -> Self {
-        match value {
-            "function" => Self::Function,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConversationMessageToolCallsItemType);
+pub type ConversationMessageToolCallsItemType = ChatCompletionToolParamType;
 
 /// ConversationsListData
 ///
@@ -244,11 +178,7 @@ pub struct GetConversationByIdPublicConversationsGetResponse {
 }
 
 /// Spec: `#/paths/~1ai~1conversations~1{conversation_id}/put/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateConversationByIdPublicConversationsPutResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Conversation>,
-}
+pub type UpdateConversationByIdPublicConversationsPutResponse = GetConversationByIdPublicConversationsGetResponse;
 
 /// UpdateConversationRequest
 ///

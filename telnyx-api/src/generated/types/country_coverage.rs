@@ -67,19 +67,7 @@ pub struct CountryCoverageResponse {
 }
 
 /// Spec: `#/components/schemas/CountryCoverage/properties/toll_free`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CountryCoverageTollFree {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub features: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub international_sms: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub p2p: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quickship: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reservable: Option<bool>,
-}
+pub type CountryCoverageTollFree = CountryCoverageLocal;
 
 /// Spec: `#/components/responses/SpecificCountryResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

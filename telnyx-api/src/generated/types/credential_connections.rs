@@ -258,78 +258,12 @@ pub struct CredentialConnectionResponse {
 /// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
 ///
 /// Spec: `#/components/schemas/CredentialConnection/properties/sip_uri_calling_preference`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CredentialConnectionSipUriCallingPreference {
-    /// `disabled`
-    Disabled,
-    /// `unrestricted`
-    Unrestricted,
-    /// `internal`
-    Internal,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CredentialConnectionSipUriCallingPreference {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::Unrestricted => "unrestricted",
-            Self::Internal => "internal",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CredentialConnectionSipUriCallingPreference {
-    fn from(value: &str) -> Self {
-        match value {
-            "disabled" => Self::Disabled,
-            "unrestricted" => Self::Unrestricted,
-            "internal" => Self::Internal,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CredentialConnectionSipUriCallingPreference);
+pub type CredentialConnectionSipUriCallingPreference = CreateCredentialConnectionRequestSipUriCallingPreference;
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/CredentialConnection/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CredentialConnectionWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CredentialConnectionWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CredentialConnectionWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CredentialConnectionWebhookApiVersion);
+pub type CredentialConnectionWebhookApiVersion = WebhookApiVersion;
 
 /// Credential Inbound
 ///
@@ -373,88 +307,10 @@ pub struct CredentialInbound {
 /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
 ///
 /// Spec: `#/components/schemas/CredentialInbound/properties/ani_number_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CredentialInboundAniNumberFormat {
-    /// `+E.164`
-    PlusE164,
-    /// `E.164`
-    E164,
-    /// `+E.164-national`
-    PlusE164National,
-    /// `E.164-national`
-    E164National,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CredentialInboundAniNumberFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PlusE164 => "+E.164",
-            Self::E164 => "E.164",
-            Self::PlusE164National => "+E.164-national",
-            Self::E164National => "E.164-national",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CredentialInboundAniNumberFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "+E.164" => Self::PlusE164,
-            "E.164" => Self::E164,
-            "+E.164-national" => Self::PlusE164National,
-            "E.164-national" => Self::E164National,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CredentialInboundAniNumberFormat);
+pub type CredentialInboundAniNumberFormat = CreateInboundIpRequestAniNumberFormat;
 
 /// Spec: `#/components/schemas/CredentialInbound/properties/dnis_number_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CredentialInboundDnisNumberFormat {
-    /// `+e164`
-    PlusE164,
-    /// `e164`
-    E164,
-    /// `national`
-    National,
-    /// `sip_username`
-    SipUsername,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CredentialInboundDnisNumberFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PlusE164 => "+e164",
-            Self::E164 => "e164",
-            Self::National => "national",
-            Self::SipUsername => "sip_username",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CredentialInboundDnisNumberFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "+e164" => Self::PlusE164,
-            "e164" => Self::E164,
-            "national" => Self::National,
-            "sip_username" => Self::SipUsername,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CredentialInboundDnisNumberFormat);
+pub type CredentialInboundDnisNumberFormat = CreateInboundIpRequestDnisNumberFormat;
 
 /// Credential Outbound
 ///
@@ -494,100 +350,6 @@ pub struct CredentialOutbound {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub t38_reinvite_source: Option<CredentialOutboundT38ReinviteSource>,
 }
-
-/// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
-///
-/// Spec: `#/components/schemas/CredentialOutbound/properties/ani_override_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CredentialOutboundAniOverrideType {
-    /// `always`
-    Always,
-    /// `normal`
-    Normal,
-    /// `emergency`
-    Emergency,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CredentialOutboundAniOverrideType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Always => "always",
-            Self::Normal => "normal",
-            Self::Emergency => "emergency",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CredentialOutboundAniOverrideType {
-    fn from(value: &str) -> Self {
-        match value {
-            "always" => Self::Always,
-            "normal" => Self::Normal,
-            "emergency" => Self::Emergency,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CredentialOutboundAniOverrideType);
-
-/// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite.
-///
-/// By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
-///
-/// Spec: `#/components/schemas/CredentialOutbound/properties/t38_reinvite_source`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CredentialOutboundT38ReinviteSource {
-    /// `telnyx`
-    Telnyx,
-    /// `customer`
-    Customer,
-    /// `disabled`
-    Disabled,
-    /// `passthru`
-    Passthru,
-    /// `caller-passthru`
-    CallerPassthru,
-    /// `callee-passthru`
-    CalleePassthru,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CredentialOutboundT38ReinviteSource {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Telnyx => "telnyx",
-            Self::Customer => "customer",
-            Self::Disabled => "disabled",
-            Self::Passthru => "passthru",
-            Self::CallerPassthru => "caller-passthru",
-            Self::CalleePassthru => "callee-passthru",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CredentialOutboundT38ReinviteSource {
-    fn from(value: &str) -> Self {
-        match value {
-            "telnyx" => Self::Telnyx,
-            "customer" => Self::Customer,
-            "disabled" => Self::Disabled,
-            "passthru" => Self::Passthru,
-            "caller-passthru" => Self::CallerPassthru,
-            "callee-passthru" => Self::CalleePassthru,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CredentialOutboundT38ReinviteSource);
 
 /// List Credential Connections Response
 ///
@@ -779,75 +541,9 @@ pub struct UpdateCredentialConnectionRequest {
 /// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
 ///
 /// Spec: `#/components/schemas/UpdateCredentialConnectionRequest/properties/sip_uri_calling_preference`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateCredentialConnectionRequestSipUriCallingPreference {
-    /// `disabled`
-    Disabled,
-    /// `unrestricted`
-    Unrestricted,
-    /// `internal`
-    Internal,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateCredentialConnectionRequestSipUriCallingPreference {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::Unrestricted => "unrestricted",
-            Self::Internal => "internal",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateCredentialConnectionRequestSipUriCallingPreference {
-    fn from(value: &str) -> Self {
-        match value {
-            "disabled" => Self::Disabled,
-            "unrestricted" => Self::Unrestricted,
-            "internal" => Self::Internal,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateCredentialConnectionRequestSipUriCallingPreference);
+pub type UpdateCredentialConnectionRequestSipUriCallingPreference = CreateCredentialConnectionRequestSipUriCallingPreference;
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/UpdateCredentialConnectionRequest/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateCredentialConnectionRequestWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateCredentialConnectionRequestWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateCredentialConnectionRequestWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateCredentialConnectionRequestWebhookApiVersion);
+pub type UpdateCredentialConnectionRequestWebhookApiVersion = WebhookApiVersion;

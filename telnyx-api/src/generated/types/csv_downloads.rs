@@ -40,100 +40,10 @@ impl From<&str> for CreateCsvDownloadCsvFormat {
 crate::codec::string_enum!(CreateCsvDownloadCsvFormat);
 
 /// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/parameters/5/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateCsvDownloadFilterStatus {
-    /// `purchase-pending`
-    PurchasePending,
-    /// `purchase-failed`
-    PurchaseFailed,
-    /// `port-pending`
-    PortPending,
-    /// `active`
-    Active,
-    /// `deleted`
-    Deleted,
-    /// `port-failed`
-    PortFailed,
-    /// `emergency-only`
-    EmergencyOnly,
-    /// `ported-out`
-    PortedOut,
-    /// `port-out-pending`
-    PortOutPending,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateCsvDownloadFilterStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PurchasePending => "purchase-pending",
-            Self::PurchaseFailed => "purchase-failed",
-            Self::PortPending => "port-pending",
-            Self::Active => "active",
-            Self::Deleted => "deleted",
-            Self::PortFailed => "port-failed",
-            Self::EmergencyOnly => "emergency-only",
-            Self::PortedOut => "ported-out",
-            Self::PortOutPending => "port-out-pending",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateCsvDownloadFilterStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "purchase-pending" => Self::PurchasePending,
-            "purchase-failed" => Self::PurchaseFailed,
-            "port-pending" => Self::PortPending,
-            "active" => Self::Active,
-            "deleted" => Self::Deleted,
-            "port-failed" => Self::PortFailed,
-            "emergency-only" => Self::EmergencyOnly,
-            "ported-out" => Self::PortedOut,
-            "port-out-pending" => Self::PortOutPending,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateCsvDownloadFilterStatus);
+pub type CreateCsvDownloadFilterStatus = ListPhoneNumbersFilterStatus;
 
 /// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/parameters/7/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateCsvDownloadFilterVoiceUsagePaymentMethod {
-    /// `pay-per-minute`
-    PayPerMinute,
-    /// `channel`
-    Channel,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateCsvDownloadFilterVoiceUsagePaymentMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PayPerMinute => "pay-per-minute",
-            Self::Channel => "channel",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateCsvDownloadFilterVoiceUsagePaymentMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "pay-per-minute" => Self::PayPerMinute,
-            "channel" => Self::Channel,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateCsvDownloadFilterVoiceUsagePaymentMethod);
+pub type CreateCsvDownloadFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
 
 /// Spec: `#/components/schemas/CsvDownload`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -238,46 +238,6 @@ pub struct CustomerServiceRecordResultAdmin {
     pub name: Option<String>,
 }
 
-/// The status of the customer service record
-///
-/// Spec: `#/components/schemas/CustomerServiceRecord/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CustomerServiceRecordStatus {
-    /// `pending`
-    Pending,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CustomerServiceRecordStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CustomerServiceRecordStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CustomerServiceRecordStatus);
-
 /// Spec: `#/components/responses/ListCustomerServiceRecordPhoneNumberCoverage/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListCustomerServiceRecordPhoneNumberCoverage {
@@ -294,126 +254,14 @@ pub struct ListCustomerServiceRecords {
     pub meta: Option<PaginationMeta>,
 }
 
-/// Spec: `#/paths/~1customer_service_records/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListCustomerServiceRecordsSort {
-    /// `created_at`
-    CreatedAt,
-    /// `-created_at`
-    MinusCreatedAt,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListCustomerServiceRecordsSort {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::MinusCreatedAt => "-created_at",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListCustomerServiceRecordsSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            "-created_at" => Self::MinusCreatedAt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListCustomerServiceRecordsSort);
-
 /// Spec: `#/components/responses/ShowCustomerServiceRecord/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ShowCustomerServiceRecord {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CustomerServiceRecord>,
-}
+pub type ShowCustomerServiceRecord = CreateCustomerServiceRecord2;
 
 /// Spec: `#/paths/~1customer_service_records/get/parameters/5/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StatusEqFilter {
-    /// `pending`
-    Pending,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StatusEqFilter {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StatusEqFilter {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StatusEqFilter);
+pub type StatusEqFilter = CustomerServiceRecordStatus;
 
 /// Spec: `#/paths/~1customer_service_records/get/parameters/6/schema/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StatusInFilterItem {
-    /// `pending`
-    Pending,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StatusInFilterItem {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StatusInFilterItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StatusInFilterItem);
+pub type StatusInFilterItem = CustomerServiceRecordStatus;
 
 /// Spec: `#/components/requestBodies/VerifyCustomerServiceRecordPhoneNumberCoverage/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct VerifyCustomerServiceRecordPhoneNumberCoverage {
-    /// The phone numbers list to be verified.
-    pub phone_numbers: Vec<String>,
-}
+pub type VerifyCustomerServiceRecordPhoneNumberCoverage = EligibilityNumbersRequest;

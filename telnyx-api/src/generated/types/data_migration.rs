@@ -20,25 +20,13 @@ pub struct CreateMigrationSourceResponse {
 }
 
 /// Spec: `#/paths/~1storage~1migration_sources~1{id}/delete/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct DeleteMigrationSourceResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<MigrationSourceParams>,
-}
+pub type DeleteMigrationSourceResponse = CreateMigrationSourceResponse;
 
 /// Spec: `#/paths/~1storage~1migrations~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetMigrationResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<MigrationParams>,
-}
+pub type GetMigrationResponse = CreateMigrationResponse;
 
 /// Spec: `#/paths/~1storage~1migration_sources~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetMigrationSourceResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<MigrationSourceParams>,
-}
+pub type GetMigrationSourceResponse = CreateMigrationSourceResponse;
 
 /// Spec: `#/paths/~1storage~1migration_source_coverage/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -264,8 +252,4 @@ pub struct MigrationSourceParamsProviderAuth {
 }
 
 /// Spec: `#/paths/~1storage~1migrations~1{id}~1actions~1stop/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct StopMigrationResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<MigrationParams>,
-}
+pub type StopMigrationResponse = CreateMigrationResponse;

@@ -93,38 +93,7 @@ impl From<&str> for CallEventType {
 crate::codec::string_enum!(CallEventType);
 
 /// Spec: `#/paths/~1call_events/get/parameters/7/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FilterCallEventType {
-    /// `command`
-    Command,
-    /// `webhook`
-    Webhook,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FilterCallEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Command => "command",
-            Self::Webhook => "webhook",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FilterCallEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "command" => Self::Command,
-            "webhook" => Self::Webhook,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FilterCallEventType);
+pub type FilterCallEventType = CallEventType;
 
 /// Spec: `#/paths/~1call_events/get/parameters/3/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -399,38 +399,7 @@ pub struct MessageDetailRecord {
 /// Logical direction of the message from the Telnyx customer's perspective. It's inbound when the Telnyx customer receives the message, or outbound otherwise
 ///
 /// Spec: `#/components/schemas/MessageDetailRecord/properties/direction`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MessageDetailRecordDirection {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl MessageDetailRecordDirection {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for MessageDetailRecordDirection {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(MessageDetailRecordDirection);
+pub type MessageDetailRecordDirection = BundleLimitDirection;
 
 /// Describes the Messaging service used to send the message. Available services are: Short Message Service (SMS), Multimedia Messaging Service (MMS), and Rich Communication Services (RCS)
 ///

@@ -47,11 +47,7 @@ pub struct CreateDocumentResponse {
 }
 
 /// Spec: `#/paths/~1documents~1{id}/delete/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct DeleteDocumentResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<DocServiceDocument>,
-}
+pub type DeleteDocumentResponse = CreateDocumentResponse;
 
 /// Spec: `#/components/schemas/DocServiceDocument`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -224,15 +220,7 @@ impl From<&str> for ListDocumentsSort {
 crate::codec::string_enum!(ListDocumentsSort);
 
 /// Spec: `#/paths/~1documents~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct RetrieveDocumentResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<DocServiceDocument>,
-}
+pub type RetrieveDocumentResponse = CreateDocumentResponse;
 
 /// Spec: `#/paths/~1documents~1{id}/patch/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateDocumentResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<DocServiceDocument>,
-}
+pub type UpdateDocumentResponse = CreateDocumentResponse;

@@ -89,46 +89,6 @@ pub struct DynamicEmergencyAddressResponse {
     pub data: Option<DynamicEmergencyAddress>,
 }
 
-/// Status of dynamic emergency address
-///
-/// Spec: `#/components/schemas/DynamicEmergencyAddress/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DynamicEmergencyAddressStatus {
-    /// `pending`
-    Pending,
-    /// `activated`
-    Activated,
-    /// `rejected`
-    Rejected,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DynamicEmergencyAddressStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Activated => "activated",
-            Self::Rejected => "rejected",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DynamicEmergencyAddressStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "activated" => Self::Activated,
-            "rejected" => Self::Rejected,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DynamicEmergencyAddressStatus);
-
 /// Spec: `#/components/responses/listDynamicEmergencyAddresses/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListDynamicEmergencyAddresses {
@@ -139,39 +99,4 @@ pub struct ListDynamicEmergencyAddresses {
 }
 
 /// Spec: `#/paths/~1dynamic_emergency_addresses/get/parameters/0/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListDynamicEmergencyAddressesFilterStatus {
-    /// `pending`
-    Pending,
-    /// `activated`
-    Activated,
-    /// `rejected`
-    Rejected,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListDynamicEmergencyAddressesFilterStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Activated => "activated",
-            Self::Rejected => "rejected",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListDynamicEmergencyAddressesFilterStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "activated" => Self::Activated,
-            "rejected" => Self::Rejected,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListDynamicEmergencyAddressesFilterStatus);
+pub type ListDynamicEmergencyAddressesFilterStatus = DynamicEmergencyAddressStatus;

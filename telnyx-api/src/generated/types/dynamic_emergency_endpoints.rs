@@ -40,42 +40,7 @@ pub struct DynamicEmergencyEndpointResponse {
 /// Status of dynamic emergency address
 ///
 /// Spec: `#/components/schemas/DynamicEmergencyEndpoint/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DynamicEmergencyEndpointStatus {
-    /// `pending`
-    Pending,
-    /// `activated`
-    Activated,
-    /// `rejected`
-    Rejected,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DynamicEmergencyEndpointStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Activated => "activated",
-            Self::Rejected => "rejected",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DynamicEmergencyEndpointStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "activated" => Self::Activated,
-            "rejected" => Self::Rejected,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DynamicEmergencyEndpointStatus);
+pub type DynamicEmergencyEndpointStatus = DynamicEmergencyAddressStatus;
 
 /// Spec: `#/components/responses/listDynamicEmergencyEndpoints/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -87,39 +52,4 @@ pub struct ListDynamicEmergencyEndpoints {
 }
 
 /// Spec: `#/paths/~1dynamic_emergency_endpoints/get/parameters/0/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListDynamicEmergencyEndpointsFilterStatus {
-    /// `pending`
-    Pending,
-    /// `activated`
-    Activated,
-    /// `rejected`
-    Rejected,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListDynamicEmergencyEndpointsFilterStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Activated => "activated",
-            Self::Rejected => "rejected",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListDynamicEmergencyEndpointsFilterStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "activated" => Self::Activated,
-            "rejected" => Self::Rejected,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListDynamicEmergencyEndpointsFilterStatus);
+pub type ListDynamicEmergencyEndpointsFilterStatus = DynamicEmergencyAddressStatus;

@@ -81,22 +81,7 @@ pub struct CreateExternalConnectionRequest {
 }
 
 /// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/inbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreateExternalConnectionRequestInbound {
-    /// When set, this will limit the number of concurrent inbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-}
-
-/// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/outbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreateExternalConnectionRequestOutbound {
-    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
-}
+pub type CreateExternalConnectionRequestInbound = UpdateManagedAccountGlobalChannelLimitRequest;
 
 /// Create Upload Request
 ///
@@ -159,38 +144,7 @@ crate::codec::string_enum!(CreateExternalConnectionUploadRequestAdditionalUsages
 /// The use case of the upload request. NOTE: `calling_user_assignment` is not supported for toll free numbers.
 ///
 /// Spec: `#/components/schemas/CreateExternalConnectionUploadRequest/properties/usage`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateExternalConnectionUploadRequestUsage {
-    /// `calling_user_assignment`
-    CallingUserAssignment,
-    /// `first_party_app_assignment`
-    FirstPartyAppAssignment,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateExternalConnectionUploadRequestUsage {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallingUserAssignment => "calling_user_assignment",
-            Self::FirstPartyAppAssignment => "first_party_app_assignment",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateExternalConnectionUploadRequestUsage {
-    fn from(value: &str) -> Self {
-        match value {
-            "calling_user_assignment" => Self::CallingUserAssignment,
-            "first_party_app_assignment" => Self::FirstPartyAppAssignment,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateExternalConnectionUploadRequestUsage);
+pub type CreateExternalConnectionUploadRequestUsage = CreateExternalConnectionUploadRequestAdditionalUsagesItem;
 
 /// Create Upload request Response
 ///
@@ -272,22 +226,10 @@ pub struct ExternalConnection {
 }
 
 /// Spec: `#/components/schemas/ExternalConnection/properties/inbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ExternalConnectionInbound {
-    /// When set, this will limit the number of concurrent inbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-}
+pub type ExternalConnectionInbound = UpdateManagedAccountGlobalChannelLimitRequest;
 
 /// Spec: `#/components/schemas/ExternalConnection/properties/outbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ExternalConnectionOutbound {
-    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
-}
+pub type ExternalConnectionOutbound = CreateExternalConnectionRequestOutbound;
 
 /// Phone number details with relation to an external connection
 ///
@@ -377,38 +319,7 @@ pub struct ExternalConnectionResponse {
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/ExternalConnection/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ExternalConnectionWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ExternalConnectionWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ExternalConnectionWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ExternalConnectionWebhookApiVersion);
+pub type ExternalConnectionWebhookApiVersion = WebhookApiVersion;
 
 /// The service that will be consuming this connection.
 ///
@@ -479,138 +390,13 @@ impl From<&str> for ExternalSipConnectionZoomOnly {
 crate::codec::string_enum!(ExternalSipConnectionZoomOnly);
 
 /// Spec: `#/paths/~1external_connections/get/parameters/3/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FilterExternalSipConnection {
-    /// `zoom`
-    Zoom,
-    /// `operator_connect`
-    OperatorConnect,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FilterExternalSipConnection {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Zoom => "zoom",
-            Self::OperatorConnect => "operator_connect",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FilterExternalSipConnection {
-    fn from(value: &str) -> Self {
-        match value {
-            "zoom" => Self::Zoom,
-            "operator_connect" => Self::OperatorConnect,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FilterExternalSipConnection);
+pub type FilterExternalSipConnection = ExternalSipConnection;
 
 /// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/3/schema/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FilterReleaseStatusItem {
-    /// `pending_upload`
-    PendingUpload,
-    /// `pending`
-    Pending,
-    /// `in_progress`
-    InProgress,
-    /// `complete`
-    Complete,
-    /// `failed`
-    Failed,
-    /// `expired`
-    Expired,
-    /// `unknown`
-    UnknownValue,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FilterReleaseStatusItem {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PendingUpload => "pending_upload",
-            Self::Pending => "pending",
-            Self::InProgress => "in_progress",
-            Self::Complete => "complete",
-            Self::Failed => "failed",
-            Self::Expired => "expired",
-            Self::UnknownValue => "unknown",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FilterReleaseStatusItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending_upload" => Self::PendingUpload,
-            "pending" => Self::Pending,
-            "in_progress" => Self::InProgress,
-            "complete" => Self::Complete,
-            "failed" => Self::Failed,
-            "expired" => Self::Expired,
-            "unknown" => Self::UnknownValue,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FilterReleaseStatusItem);
+pub type FilterReleaseStatusItem = ReleaseStatus;
 
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/3/schema/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FilterUploadStatusItem {
-    /// `pending_upload`
-    PendingUpload,
-    /// `pending`
-    Pending,
-    /// `in_progress`
-    InProgress,
-    /// `success`
-    Success,
-    /// `error`
-    Error,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FilterUploadStatusItem {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PendingUpload => "pending_upload",
-            Self::Pending => "pending",
-            Self::InProgress => "in_progress",
-            Self::Success => "success",
-            Self::Error => "error",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FilterUploadStatusItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending_upload" => Self::PendingUpload,
-            "pending" => Self::Pending,
-            "in_progress" => Self::InProgress,
-            "success" => Self::Success,
-            "error" => Self::Error,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FilterUploadStatusItem);
+pub type FilterUploadStatusItem = TnUploadEntryStatus;
 
 /// Get All Civic Addresses Response
 ///
@@ -787,12 +573,7 @@ pub struct LogMessageMeta {
 }
 
 /// Spec: `#/components/schemas/LogMessage/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct LogMessageSource {
-    /// JSON pointer (RFC6901) to the offending entity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-}
+pub type LogMessageSource = ErrorResponseErrorsItemSource;
 
 /// Operator Connect Refresh Response
 ///
@@ -810,15 +591,7 @@ pub struct OperatorConnectRefreshResponse {
 /// Operator Connect Refresh Response
 ///
 /// Spec: `#/paths/~1operator_connect~1actions~1refresh/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct OperatorConnectRefreshResponse2 {
-    /// A message describing the result of the operation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// Describes wether or not the operation was successful
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success: Option<bool>,
-}
+pub type OperatorConnectRefreshResponse2 = OperatorConnectRefreshResponse;
 
 /// The success responses of `OperatorConnectRefresh`, by shape.
 ///
@@ -833,12 +606,7 @@ pub enum OperatorConnectRefreshResponse3 {
 /// Create Upload request Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads~1refresh/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct RefreshExternalConnectionUploadsResponse {
-    /// Describes wether or not the operation was successful
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success: Option<bool>,
-}
+pub type RefreshExternalConnectionUploadsResponse = DeleteExternalConnectionLogMessageResponse;
 
 /// Phone Number Release
 ///
@@ -1161,22 +929,10 @@ pub struct UpdateExternalConnectionRequest {
 }
 
 /// Spec: `#/components/schemas/UpdateExternalConnectionRequest/properties/inbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateExternalConnectionRequestInbound {
-    /// When set, this will limit the number of concurrent inbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-}
+pub type UpdateExternalConnectionRequestInbound = UpdateManagedAccountGlobalChannelLimitRequest;
 
 /// Spec: `#/components/schemas/UpdateExternalConnectionRequest/properties/outbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateExternalConnectionRequestOutbound {
-    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
-}
+pub type UpdateExternalConnectionRequestOutbound = CreateExternalConnectionRequestOutbound;
 
 /// Spec: `#/paths/~1external_connections~1{id}~1locations~1{location_id}/patch/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1214,38 +970,7 @@ pub struct Upload {
 /// Available usages for the numbers in the upload on Microsoft Teams.
 ///
 /// Spec: `#/components/schemas/Upload/properties/available_usages/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UploadAvailableUsagesItem {
-    /// `calling_user_assignment`
-    CallingUserAssignment,
-    /// `first_party_app_assignment`
-    FirstPartyAppAssignment,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UploadAvailableUsagesItem {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallingUserAssignment => "calling_user_assignment",
-            Self::FirstPartyAppAssignment => "first_party_app_assignment",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UploadAvailableUsagesItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "calling_user_assignment" => Self::CallingUserAssignment,
-            "first_party_app_assignment" => Self::FirstPartyAppAssignment,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UploadAvailableUsagesItem);
+pub type UploadAvailableUsagesItem = CreateExternalConnectionUploadRequestAdditionalUsagesItem;
 
 /// Represents the status of the upload on Microsoft Teams.
 ///

@@ -195,46 +195,6 @@ pub struct FqdnConnectionResponse {
     pub data: Option<FqdnConnection>,
 }
 
-/// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
-///
-/// Spec: `#/components/schemas/FqdnConnectionTransportProtocol`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FqdnConnectionTransportProtocol {
-    /// `UDP`
-    Udp,
-    /// `TCP`
-    Tcp,
-    /// `TLS`
-    Tls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FqdnConnectionTransportProtocol {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Udp => "UDP",
-            Self::Tcp => "TCP",
-            Self::Tls => "TLS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FqdnConnectionTransportProtocol {
-    fn from(value: &str) -> Self {
-        match value {
-            "UDP" => Self::Udp,
-            "TCP" => Self::Tcp,
-            "TLS" => Self::Tls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FqdnConnectionTransportProtocol);
-
 /// Inbound FQDN
 ///
 /// Spec: `#/components/schemas/InboundFqdn`
@@ -325,200 +285,25 @@ pub struct InboundFqdn {
 /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
 ///
 /// Spec: `#/components/schemas/InboundFqdn/properties/ani_number_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundFqdnAniNumberFormat {
-    /// `+E.164`
-    PlusE164,
-    /// `E.164`
-    E164,
-    /// `+E.164-national`
-    PlusE164National,
-    /// `E.164-national`
-    E164National,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InboundFqdnAniNumberFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PlusE164 => "+E.164",
-            Self::E164 => "E.164",
-            Self::PlusE164National => "+E.164-national",
-            Self::E164National => "E.164-national",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InboundFqdnAniNumberFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "+E.164" => Self::PlusE164,
-            "E.164" => Self::E164,
-            "+E.164-national" => Self::PlusE164National,
-            "E.164-national" => Self::E164National,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InboundFqdnAniNumberFormat);
+pub type InboundFqdnAniNumberFormat = CreateInboundIpRequestAniNumberFormat;
 
 /// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or null, other values are not allowed.
 ///
 /// Spec: `#/components/schemas/InboundFqdn/properties/default_routing_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundFqdnDefaultRoutingMethod {
-    /// `sequential`
-    Sequential,
-    /// `round-robin`
-    RoundRobin,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InboundFqdnDefaultRoutingMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sequential => "sequential",
-            Self::RoundRobin => "round-robin",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InboundFqdnDefaultRoutingMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "sequential" => Self::Sequential,
-            "round-robin" => Self::RoundRobin,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InboundFqdnDefaultRoutingMethod);
+pub type InboundFqdnDefaultRoutingMethod = CreateInboundIpRequestDefaultRoutingMethod;
 
 /// Spec: `#/components/schemas/InboundFqdn/properties/dnis_number_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundFqdnDnisNumberFormat {
-    /// `+e164`
-    PlusE164,
-    /// `e164`
-    E164,
-    /// `national`
-    National,
-    /// `sip_username`
-    SipUsername,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InboundFqdnDnisNumberFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PlusE164 => "+e164",
-            Self::E164 => "e164",
-            Self::National => "national",
-            Self::SipUsername => "sip_username",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InboundFqdnDnisNumberFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "+e164" => Self::PlusE164,
-            "e164" => Self::E164,
-            "national" => Self::National,
-            "sip_username" => Self::SipUsername,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InboundFqdnDnisNumberFormat);
+pub type InboundFqdnDnisNumberFormat = CreateInboundIpRequestDnisNumberFormat;
 
 /// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
 ///
 /// Spec: `#/components/schemas/InboundFqdn/properties/sip_region`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundFqdnSipRegion {
-    /// `US`
-    Us,
-    /// `Europe`
-    Europe,
-    /// `Australia`
-    Australia,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InboundFqdnSipRegion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Us => "US",
-            Self::Europe => "Europe",
-            Self::Australia => "Australia",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InboundFqdnSipRegion {
-    fn from(value: &str) -> Self {
-        match value {
-            "US" => Self::Us,
-            "Europe" => Self::Europe,
-            "Australia" => Self::Australia,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InboundFqdnSipRegion);
+pub type InboundFqdnSipRegion = CreateInboundIpRequestSipRegion;
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/InboundFqdn/properties/sip_subdomain_receive_settings`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundFqdnSipSubdomainReceiveSettings {
-    /// `only_my_connections`
-    OnlyMyConnections,
-    /// `from_anyone`
-    FromAnyone,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InboundFqdnSipSubdomainReceiveSettings {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OnlyMyConnections => "only_my_connections",
-            Self::FromAnyone => "from_anyone",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InboundFqdnSipSubdomainReceiveSettings {
-    fn from(value: &str) -> Self {
-        match value {
-            "only_my_connections" => Self::OnlyMyConnections,
-            "from_anyone" => Self::FromAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InboundFqdnSipSubdomainReceiveSettings);
+pub type InboundFqdnSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
 
 /// List FQDN Connections Response
 ///
@@ -590,42 +375,7 @@ pub struct OutboundFqdn {
 /// Specifies when we should apply your ani_override setting. Only applies when ani_override is not blank.
 ///
 /// Spec: `#/components/schemas/OutboundFqdn/properties/ani_override_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OutboundFqdnAniOverrideType {
-    /// `always`
-    Always,
-    /// `normal`
-    Normal,
-    /// `emergency`
-    Emergency,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl OutboundFqdnAniOverrideType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Always => "always",
-            Self::Normal => "normal",
-            Self::Emergency => "emergency",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for OutboundFqdnAniOverrideType {
-    fn from(value: &str) -> Self {
-        match value {
-            "always" => Self::Always,
-            "normal" => Self::Normal,
-            "emergency" => Self::Emergency,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(OutboundFqdnAniOverrideType);
+pub type OutboundFqdnAniOverrideType = CredentialOutboundAniOverrideType;
 
 /// Spec: `#/components/schemas/OutboundFqdn/properties/ip_authentication_method`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -664,54 +414,7 @@ crate::codec::string_enum!(OutboundFqdnIpAuthenticationMethod);
 /// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite. By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
 ///
 /// Spec: `#/components/schemas/OutboundFqdn/properties/t38_reinvite_source`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OutboundFqdnT38ReinviteSource {
-    /// `telnyx`
-    Telnyx,
-    /// `customer`
-    Customer,
-    /// `disabled`
-    Disabled,
-    /// `passthru`
-    Passthru,
-    /// `caller-passthru`
-    CallerPassthru,
-    /// `callee-passthru`
-    CalleePassthru,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl OutboundFqdnT38ReinviteSource {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Telnyx => "telnyx",
-            Self::Customer => "customer",
-            Self::Disabled => "disabled",
-            Self::Passthru => "passthru",
-            Self::CallerPassthru => "caller-passthru",
-            Self::CalleePassthru => "callee-passthru",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for OutboundFqdnT38ReinviteSource {
-    fn from(value: &str) -> Self {
-        match value {
-            "telnyx" => Self::Telnyx,
-            "customer" => Self::Customer,
-            "disabled" => Self::Disabled,
-            "passthru" => Self::Passthru,
-            "caller-passthru" => Self::CallerPassthru,
-            "callee-passthru" => Self::CalleePassthru,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(OutboundFqdnT38ReinviteSource);
+pub type OutboundFqdnT38ReinviteSource = CredentialOutboundT38ReinviteSource;
 
 /// Update FQDN Connection Request
 ///
@@ -782,39 +485,3 @@ pub struct UpdateFqdnConnectionRequest {
     )]
     pub webhook_timeout_secs: Option<Option<WebhookTimeoutSecs>>,
 }
-
-/// Determines which webhook format will be used, Telnyx API v1 or v2.
-///
-/// Spec: `#/components/schemas/WebhookApiVersion`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl WebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for WebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(WebhookApiVersion);

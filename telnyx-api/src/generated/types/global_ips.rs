@@ -143,17 +143,6 @@ pub struct GlobalIpAssignmentHealthMetricGlobalIpAssignment {
     pub wireguard_peer_id: Option<String>,
 }
 
-/// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment/properties/wireguard_peer`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer {
-    /// The IP address of the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ip_address: Option<String>,
-    /// A user specified name for the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
-
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/health`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GlobalIpAssignmentHealthMetricHealth {
@@ -232,41 +221,10 @@ pub struct GlobalIpAssignmentUsageMetric {
 }
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpAssignmentUsageMetricGlobalIp {
-    /// Global IP ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// The Global IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ip_address: Option<String>,
-}
+pub type GlobalIpAssignmentUsageMetricGlobalIp = GlobalIpAssignmentHealthMetricGlobalIp;
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip_assignment`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpAssignmentUsageMetricGlobalIpAssignment {
-    /// Global IP assignment ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wireguard_peer: Option<
-        GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer,
-    >,
-    /// Wireguard peer ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wireguard_peer_id: Option<String>,
-}
-
-/// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip_assignment/properties/wireguard_peer`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer {
-    /// The IP address of the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ip_address: Option<String>,
-    /// A user specified name for the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
+pub type GlobalIpAssignmentUsageMetricGlobalIpAssignment = GlobalIpAssignmentHealthMetricGlobalIpAssignment;
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/received`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -280,15 +238,7 @@ pub struct GlobalIpAssignmentUsageMetricReceived {
 }
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/transmitted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpAssignmentUsageMetricTransmitted {
-    /// The amount of data transmitted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<f64>,
-    /// The unit of the amount of data transmitted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type GlobalIpAssignmentUsageMetricTransmitted = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/responses/GlobalIpAssignmentUsageResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -389,26 +339,10 @@ pub struct GlobalIpLatencyMetric {
 }
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/global_ip`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpLatencyMetricGlobalIp {
-    /// Global IP ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// The Global IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ip_address: Option<String>,
-}
+pub type GlobalIpLatencyMetricGlobalIp = GlobalIpAssignmentHealthMetricGlobalIp;
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/mean_latency`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpLatencyMetricMeanLatency {
-    /// The average latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<f64>,
-    /// The unit of the average latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type GlobalIpLatencyMetricMeanLatency = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -437,81 +371,25 @@ pub struct GlobalIpLatencyMetricPercentileLatency {
 }
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/0`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpLatencyMetricPercentileLatency0 {
-    /// The minimum latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<f64>,
-    /// The unit of the minimum latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type GlobalIpLatencyMetricPercentileLatency0 = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/100`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpLatencyMetricPercentileLatency100 {
-    /// The maximum latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<f64>,
-    /// The unit of the maximum latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type GlobalIpLatencyMetricPercentileLatency100 = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/25`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpLatencyMetricPercentileLatency25 {
-    /// The 25th percentile latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<f64>,
-    /// The unit of the 25th percentile latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type GlobalIpLatencyMetricPercentileLatency25 = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/50`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpLatencyMetricPercentileLatency50 {
-    /// The 50th percentile latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<f64>,
-    /// The unit of the 50th percentile latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type GlobalIpLatencyMetricPercentileLatency50 = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/75`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpLatencyMetricPercentileLatency75 {
-    /// The 75th percentile latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<f64>,
-    /// The unit of the 75th percentile latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type GlobalIpLatencyMetricPercentileLatency75 = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/90`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpLatencyMetricPercentileLatency90 {
-    /// The 90th percentile latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<f64>,
-    /// The unit of the 90th percentile latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type GlobalIpLatencyMetricPercentileLatency90 = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/99`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpLatencyMetricPercentileLatency99 {
-    /// The 99th percentile latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<f64>,
-    /// The unit of the 99th percentile latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type GlobalIpLatencyMetricPercentileLatency99 = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/prober_location`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -549,22 +427,6 @@ pub struct GlobalIpListResponse {
 /// Spec: `#/components/schemas/GlobalIPProtocol`
 pub type GlobalIpProtocol = GlobalIpProtocol2;
 
-/// Global IP Protocol
-///
-/// Spec: `#/components/schemas/GlobalIPProtocol/allOf/0`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpProtocol2 {
-    /// The Global IP Protocol code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// A name for Global IP Protocol.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<String>,
-}
-
 /// Spec: `#/components/responses/GlobalIpProtocolListResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GlobalIpProtocolListResponse {
@@ -594,37 +456,13 @@ pub struct GlobalIpUsageMetric {
 }
 
 /// Spec: `#/components/schemas/GlobalIpUsageMetric/properties/global_ip`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpUsageMetricGlobalIp {
-    /// Global IP ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// The Global IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ip_address: Option<String>,
-}
+pub type GlobalIpUsageMetricGlobalIp = GlobalIpAssignmentHealthMetricGlobalIp;
 
 /// Spec: `#/components/schemas/GlobalIpUsageMetric/properties/received`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpUsageMetricReceived {
-    /// The amount of data received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<f64>,
-    /// The unit of the amount of data received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type GlobalIpUsageMetricReceived = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/schemas/GlobalIpUsageMetric/properties/transmitted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GlobalIpUsageMetricTransmitted {
-    /// The amount of data transmitted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<f64>,
-    /// The unit of the amount of data transmitted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type GlobalIpUsageMetricTransmitted = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/responses/GlobalIpUsageResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -101,35 +101,4 @@ pub struct IntegrationSecretsListData {
 /// Filter by type
 ///
 /// Spec: `#/paths/~1integration_secrets/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListIntegrationSecretsFilterType {
-    /// `bearer`
-    Bearer,
-    /// `basic`
-    Basic,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListIntegrationSecretsFilterType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Bearer => "bearer",
-            Self::Basic => "basic",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListIntegrationSecretsFilterType {
-    fn from(value: &str) -> Self {
-        match value {
-            "bearer" => Self::Bearer,
-            "basic" => Self::Basic,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListIntegrationSecretsFilterType);
+pub type ListIntegrationSecretsFilterType = CreateIntegrationSecretRequestType;

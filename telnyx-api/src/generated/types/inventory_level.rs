@@ -178,50 +178,7 @@ impl From<&str> for CreateInventoryCoverageFilterCountryCode {
 crate::codec::string_enum!(CreateInventoryCoverageFilterCountryCode);
 
 /// Spec: `#/paths/~1inventory_coverage/get/parameters/6/schema/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateInventoryCoverageFilterFeaturesItem {
-    /// `sms`
-    Sms,
-    /// `mms`
-    Mms,
-    /// `voice`
-    Voice,
-    /// `fax`
-    Fax,
-    /// `emergency`
-    Emergency,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateInventoryCoverageFilterFeaturesItem {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Mms => "mms",
-            Self::Voice => "voice",
-            Self::Fax => "fax",
-            Self::Emergency => "emergency",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateInventoryCoverageFilterFeaturesItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "sms" => Self::Sms,
-            "mms" => Self::Mms,
-            "voice" => Self::Voice,
-            "fax" => Self::Fax,
-            "emergency" => Self::Emergency,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateInventoryCoverageFilterFeaturesItem);
+pub type CreateInventoryCoverageFilterFeaturesItem = AdvancedOrderRequestFeaturesItem;
 
 /// Filter to group results
 ///

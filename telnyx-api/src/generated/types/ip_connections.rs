@@ -58,203 +58,10 @@ pub struct CreateInboundIpRequest {
     pub timeout_2xx_secs: Option<i64>,
 }
 
-/// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
-///
-/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/ani_number_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateInboundIpRequestAniNumberFormat {
-    /// `+E.164`
-    PlusE164,
-    /// `E.164`
-    E164,
-    /// `+E.164-national`
-    PlusE164National,
-    /// `E.164-national`
-    E164National,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateInboundIpRequestAniNumberFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PlusE164 => "+E.164",
-            Self::E164 => "E.164",
-            Self::PlusE164National => "+E.164-national",
-            Self::E164National => "E.164-national",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateInboundIpRequestAniNumberFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "+E.164" => Self::PlusE164,
-            "E.164" => Self::E164,
-            "+E.164-national" => Self::PlusE164National,
-            "E.164-national" => Self::E164National,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateInboundIpRequestAniNumberFormat);
-
-/// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
-///
-/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/default_routing_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateInboundIpRequestDefaultRoutingMethod {
-    /// `sequential`
-    Sequential,
-    /// `round-robin`
-    RoundRobin,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateInboundIpRequestDefaultRoutingMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sequential => "sequential",
-            Self::RoundRobin => "round-robin",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateInboundIpRequestDefaultRoutingMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "sequential" => Self::Sequential,
-            "round-robin" => Self::RoundRobin,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateInboundIpRequestDefaultRoutingMethod);
-
-/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/dnis_number_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateInboundIpRequestDnisNumberFormat {
-    /// `+e164`
-    PlusE164,
-    /// `e164`
-    E164,
-    /// `national`
-    National,
-    /// `sip_username`
-    SipUsername,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateInboundIpRequestDnisNumberFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PlusE164 => "+e164",
-            Self::E164 => "e164",
-            Self::National => "national",
-            Self::SipUsername => "sip_username",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateInboundIpRequestDnisNumberFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "+e164" => Self::PlusE164,
-            "e164" => Self::E164,
-            "national" => Self::National,
-            "sip_username" => Self::SipUsername,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateInboundIpRequestDnisNumberFormat);
-
-/// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
-///
-/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/sip_region`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateInboundIpRequestSipRegion {
-    /// `US`
-    Us,
-    /// `Europe`
-    Europe,
-    /// `Australia`
-    Australia,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateInboundIpRequestSipRegion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Us => "US",
-            Self::Europe => "Europe",
-            Self::Australia => "Australia",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateInboundIpRequestSipRegion {
-    fn from(value: &str) -> Self {
-        match value {
-            "US" => Self::Us,
-            "Europe" => Self::Europe,
-            "Australia" => Self::Australia,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateInboundIpRequestSipRegion);
-
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/CreateInboundIpRequest/properties/sip_subdomain_receive_settings`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateInboundIpRequestSipSubdomainReceiveSettings {
-    /// `only_my_connections`
-    OnlyMyConnections,
-    /// `from_anyone`
-    FromAnyone,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateInboundIpRequestSipSubdomainReceiveSettings {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OnlyMyConnections => "only_my_connections",
-            Self::FromAnyone => "from_anyone",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateInboundIpRequestSipSubdomainReceiveSettings {
-    fn from(value: &str) -> Self {
-        match value {
-            "only_my_connections" => Self::OnlyMyConnections,
-            "from_anyone" => Self::FromAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateInboundIpRequestSipSubdomainReceiveSettings);
+pub type CreateInboundIpRequestSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
 
 /// Create IP Connection Request
 ///
@@ -334,78 +141,12 @@ pub struct CreateIpConnectionRequest {
 /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
 ///
 /// Spec: `#/components/schemas/CreateIpConnectionRequest/properties/transport_protocol`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateIpConnectionRequestTransportProtocol {
-    /// `UDP`
-    Udp,
-    /// `TCP`
-    Tcp,
-    /// `TLS`
-    Tls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateIpConnectionRequestTransportProtocol {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Udp => "UDP",
-            Self::Tcp => "TCP",
-            Self::Tls => "TLS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateIpConnectionRequestTransportProtocol {
-    fn from(value: &str) -> Self {
-        match value {
-            "UDP" => Self::Udp,
-            "TCP" => Self::Tcp,
-            "TLS" => Self::Tls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateIpConnectionRequestTransportProtocol);
+pub type CreateIpConnectionRequestTransportProtocol = FqdnConnectionTransportProtocol;
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/CreateIpConnectionRequest/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateIpConnectionRequestWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateIpConnectionRequestWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateIpConnectionRequestWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateIpConnectionRequestWebhookApiVersion);
+pub type CreateIpConnectionRequestWebhookApiVersion = WebhookApiVersion;
 
 /// Inbound Ip
 ///
@@ -473,200 +214,25 @@ pub struct InboundIp {
 /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
 ///
 /// Spec: `#/components/schemas/InboundIp/properties/ani_number_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundIpAniNumberFormat {
-    /// `+E.164`
-    PlusE164,
-    /// `E.164`
-    E164,
-    /// `+E.164-national`
-    PlusE164National,
-    /// `E.164-national`
-    E164National,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InboundIpAniNumberFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PlusE164 => "+E.164",
-            Self::E164 => "E.164",
-            Self::PlusE164National => "+E.164-national",
-            Self::E164National => "E.164-national",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InboundIpAniNumberFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "+E.164" => Self::PlusE164,
-            "E.164" => Self::E164,
-            "+E.164-national" => Self::PlusE164National,
-            "E.164-national" => Self::E164National,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InboundIpAniNumberFormat);
+pub type InboundIpAniNumberFormat = CreateInboundIpRequestAniNumberFormat;
 
 /// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
 ///
 /// Spec: `#/components/schemas/InboundIp/properties/default_routing_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundIpDefaultRoutingMethod {
-    /// `sequential`
-    Sequential,
-    /// `round-robin`
-    RoundRobin,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InboundIpDefaultRoutingMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sequential => "sequential",
-            Self::RoundRobin => "round-robin",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InboundIpDefaultRoutingMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "sequential" => Self::Sequential,
-            "round-robin" => Self::RoundRobin,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InboundIpDefaultRoutingMethod);
+pub type InboundIpDefaultRoutingMethod = CreateInboundIpRequestDefaultRoutingMethod;
 
 /// Spec: `#/components/schemas/InboundIp/properties/dnis_number_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundIpDnisNumberFormat {
-    /// `+e164`
-    PlusE164,
-    /// `e164`
-    E164,
-    /// `national`
-    National,
-    /// `sip_username`
-    SipUsername,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InboundIpDnisNumberFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PlusE164 => "+e164",
-            Self::E164 => "e164",
-            Self::National => "national",
-            Self::SipUsername => "sip_username",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InboundIpDnisNumberFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "+e164" => Self::PlusE164,
-            "e164" => Self::E164,
-            "national" => Self::National,
-            "sip_username" => Self::SipUsername,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InboundIpDnisNumberFormat);
+pub type InboundIpDnisNumberFormat = CreateInboundIpRequestDnisNumberFormat;
 
 /// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
 ///
 /// Spec: `#/components/schemas/InboundIp/properties/sip_region`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundIpSipRegion {
-    /// `US`
-    Us,
-    /// `Europe`
-    Europe,
-    /// `Australia`
-    Australia,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InboundIpSipRegion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Us => "US",
-            Self::Europe => "Europe",
-            Self::Australia => "Australia",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InboundIpSipRegion {
-    fn from(value: &str) -> Self {
-        match value {
-            "US" => Self::Us,
-            "Europe" => Self::Europe,
-            "Australia" => Self::Australia,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InboundIpSipRegion);
+pub type InboundIpSipRegion = CreateInboundIpRequestSipRegion;
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/InboundIp/properties/sip_subdomain_receive_settings`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundIpSipSubdomainReceiveSettings {
-    /// `only_my_connections`
-    OnlyMyConnections,
-    /// `from_anyone`
-    FromAnyone,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InboundIpSipSubdomainReceiveSettings {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OnlyMyConnections => "only_my_connections",
-            Self::FromAnyone => "from_anyone",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InboundIpSipSubdomainReceiveSettings {
-    fn from(value: &str) -> Self {
-        match value {
-            "only_my_connections" => Self::OnlyMyConnections,
-            "from_anyone" => Self::FromAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InboundIpSipSubdomainReceiveSettings);
+pub type InboundIpSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
 
 /// Ip Connection
 ///
@@ -755,78 +321,12 @@ pub struct IpConnectionResponse {
 /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
 ///
 /// Spec: `#/components/schemas/IpConnection/properties/transport_protocol`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum IpConnectionTransportProtocol {
-    /// `UDP`
-    Udp,
-    /// `TCP`
-    Tcp,
-    /// `TLS`
-    Tls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl IpConnectionTransportProtocol {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Udp => "UDP",
-            Self::Tcp => "TCP",
-            Self::Tls => "TLS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for IpConnectionTransportProtocol {
-    fn from(value: &str) -> Self {
-        match value {
-            "UDP" => Self::Udp,
-            "TCP" => Self::Tcp,
-            "TLS" => Self::Tls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(IpConnectionTransportProtocol);
+pub type IpConnectionTransportProtocol = FqdnConnectionTransportProtocol;
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/IpConnection/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum IpConnectionWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl IpConnectionWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for IpConnectionWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(IpConnectionWebhookApiVersion);
+pub type IpConnectionWebhookApiVersion = WebhookApiVersion;
 
 /// List Ip Connections Response
 ///
@@ -888,42 +388,7 @@ pub struct OutboundIp {
 /// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
 ///
 /// Spec: `#/components/schemas/OutboundIp/properties/ani_override_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OutboundIpAniOverrideType {
-    /// `always`
-    Always,
-    /// `normal`
-    Normal,
-    /// `emergency`
-    Emergency,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl OutboundIpAniOverrideType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Always => "always",
-            Self::Normal => "normal",
-            Self::Emergency => "emergency",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for OutboundIpAniOverrideType {
-    fn from(value: &str) -> Self {
-        match value {
-            "always" => Self::Always,
-            "normal" => Self::Normal,
-            "emergency" => Self::Emergency,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(OutboundIpAniOverrideType);
+pub type OutboundIpAniOverrideType = CredentialOutboundAniOverrideType;
 
 /// Spec: `#/components/schemas/OutboundIp/properties/ip_authentication_method`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -964,54 +429,7 @@ crate::codec::string_enum!(OutboundIpIpAuthenticationMethod);
 /// By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
 ///
 /// Spec: `#/components/schemas/OutboundIp/properties/t38_reinvite_source`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OutboundIpT38ReinviteSource {
-    /// `telnyx`
-    Telnyx,
-    /// `customer`
-    Customer,
-    /// `disabled`
-    Disabled,
-    /// `passthru`
-    Passthru,
-    /// `caller-passthru`
-    CallerPassthru,
-    /// `callee-passthru`
-    CalleePassthru,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl OutboundIpT38ReinviteSource {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Telnyx => "telnyx",
-            Self::Customer => "customer",
-            Self::Disabled => "disabled",
-            Self::Passthru => "passthru",
-            Self::CallerPassthru => "caller-passthru",
-            Self::CalleePassthru => "callee-passthru",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for OutboundIpT38ReinviteSource {
-    fn from(value: &str) -> Self {
-        match value {
-            "telnyx" => Self::Telnyx,
-            "customer" => Self::Customer,
-            "disabled" => Self::Disabled,
-            "passthru" => Self::Passthru,
-            "caller-passthru" => Self::CallerPassthru,
-            "callee-passthru" => Self::CalleePassthru,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(OutboundIpT38ReinviteSource);
+pub type OutboundIpT38ReinviteSource = CredentialOutboundT38ReinviteSource;
 
 /// Update Ip Connection Request
 ///
@@ -1091,75 +509,9 @@ pub struct UpdateIpConnectionRequest {
 /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
 ///
 /// Spec: `#/components/schemas/UpdateIpConnectionRequest/properties/transport_protocol`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateIpConnectionRequestTransportProtocol {
-    /// `UDP`
-    Udp,
-    /// `TCP`
-    Tcp,
-    /// `TLS`
-    Tls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateIpConnectionRequestTransportProtocol {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Udp => "UDP",
-            Self::Tcp => "TCP",
-            Self::Tls => "TLS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateIpConnectionRequestTransportProtocol {
-    fn from(value: &str) -> Self {
-        match value {
-            "UDP" => Self::Udp,
-            "TCP" => Self::Tcp,
-            "TLS" => Self::Tls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateIpConnectionRequestTransportProtocol);
+pub type UpdateIpConnectionRequestTransportProtocol = FqdnConnectionTransportProtocol;
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/UpdateIpConnectionRequest/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateIpConnectionRequestWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateIpConnectionRequestWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateIpConnectionRequestWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateIpConnectionRequestWebhookApiVersion);
+pub type UpdateIpConnectionRequestWebhookApiVersion = WebhookApiVersion;

@@ -106,38 +106,6 @@ pub struct ManagedAccountBalance {
     pub record_type: Option<ManagedAccountBalanceRecordType>,
 }
 
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ManagedAccountBalance/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ManagedAccountBalanceRecordType {
-    /// `balance`
-    Balance,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ManagedAccountBalanceRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Balance => "balance",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ManagedAccountBalanceRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "balance" => Self::Balance,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ManagedAccountBalanceRecordType);
-
 /// ManagedAccount
 ///
 /// Spec: `#/components/schemas/ManagedAccountMultiListing`
@@ -171,34 +139,7 @@ pub struct ManagedAccountMultiListing {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ManagedAccountMultiListing/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ManagedAccountMultiListingRecordType {
-    /// `managed_account`
-    ManagedAccount,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ManagedAccountMultiListingRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ManagedAccount => "managed_account",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ManagedAccountMultiListingRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "managed_account" => Self::ManagedAccount,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ManagedAccountMultiListingRecordType);
+pub type ManagedAccountMultiListingRecordType = ManagedAccountRecordType;
 
 /// Identifies the type of the resource.
 ///
@@ -278,16 +219,6 @@ pub struct SingleManagedAccountGlobalOutboundChannels {
     /// The name of the type of data in the response.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-}
-
-/// Update Managed Account Global Outbound Channels Request
-///
-/// Spec: `#/components/schemas/UpdateManagedAccountGlobalChannelLimitRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateManagedAccountGlobalChannelLimitRequest {
-    /// Integer value that indicates the number of allocatable global outbound channels that should be allocated to the managed account. Must be 0 or more. If the value is 0 then the account will have no usable channels and will not be able to perform outbound calling.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
 }
 
 /// Spec: `#/components/responses/UpdateManagedAccountGlobalChannelLimitResponse/content/application~1json/schema`

@@ -6,42 +6,7 @@
 use super::*;
 
 /// Spec: `#/paths/~1reports~1mdr_usage_reports~1sync/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GetMdrUsageReportSyncAggregationType {
-    /// `NO_AGGREGATION`
-    NoAggregation,
-    /// `PROFILE`
-    Profile,
-    /// `TAGS`
-    Tags,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl GetMdrUsageReportSyncAggregationType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::NoAggregation => "NO_AGGREGATION",
-            Self::Profile => "PROFILE",
-            Self::Tags => "TAGS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for GetMdrUsageReportSyncAggregationType {
-    fn from(value: &str) -> Self {
-        match value {
-            "NO_AGGREGATION" => Self::NoAggregation,
-            "PROFILE" => Self::Profile,
-            "TAGS" => Self::Tags,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(GetMdrUsageReportSyncAggregationType);
+pub type GetMdrUsageReportSyncAggregationType = MdrPostUsageReportRequestAggregationType;
 
 /// Spec: `#/components/schemas/MdrDeleteUsageReportsResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -192,81 +157,7 @@ pub struct MdrUsageReportResponse {
 }
 
 /// Spec: `#/components/schemas/MdrUsageReportResponse/properties/aggregation_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MdrUsageReportResponseAggregationType {
-    /// `NO_AGGREGATION`
-    NoAggregation,
-    /// `PROFILE`
-    Profile,
-    /// `TAGS`
-    Tags,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl MdrUsageReportResponseAggregationType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::NoAggregation => "NO_AGGREGATION",
-            Self::Profile => "PROFILE",
-            Self::Tags => "TAGS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for MdrUsageReportResponseAggregationType {
-    fn from(value: &str) -> Self {
-        match value {
-            "NO_AGGREGATION" => Self::NoAggregation,
-            "PROFILE" => Self::Profile,
-            "TAGS" => Self::Tags,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(MdrUsageReportResponseAggregationType);
+pub type MdrUsageReportResponseAggregationType = MdrPostUsageReportRequestAggregationType;
 
 /// Spec: `#/components/schemas/MdrUsageReportResponse/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MdrUsageReportResponseStatus {
-    /// `PENDING`
-    Pending,
-    /// `COMPLETE`
-    Complete,
-    /// `FAILED`
-    Failed,
-    /// `EXPIRED`
-    Expired,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl MdrUsageReportResponseStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Complete => "COMPLETE",
-            Self::Failed => "FAILED",
-            Self::Expired => "EXPIRED",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for MdrUsageReportResponseStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "PENDING" => Self::Pending,
-            "COMPLETE" => Self::Complete,
-            "FAILED" => Self::Failed,
-            "EXPIRED" => Self::Expired,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(MdrUsageReportResponseStatus);
+pub type MdrUsageReportResponseStatus = CdrUsageReportResponseStatus;

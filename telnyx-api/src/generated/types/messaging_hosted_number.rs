@@ -47,42 +47,7 @@ pub struct CreatedVerificationCodesResponseDataItemVariant1 {
 /// Type of verification method used
 ///
 /// Spec: `#/components/schemas/CreatedVerificationCodesResponse/properties/data/items/oneOf/0/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreatedVerificationCodesResponseDataItemVariant1Type {
-    /// `sms`
-    Sms,
-    /// `call`
-    Call,
-    /// `flashcall`
-    Flashcall,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreatedVerificationCodesResponseDataItemVariant1Type {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Call => "call",
-            Self::Flashcall => "flashcall",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreatedVerificationCodesResponseDataItemVariant1Type {
-    fn from(value: &str) -> Self {
-        match value {
-            "sms" => Self::Sms,
-            "call" => Self::Call,
-            "flashcall" => Self::Flashcall,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreatedVerificationCodesResponseDataItemVariant1Type);
+pub type CreatedVerificationCodesResponseDataItemVariant1Type = VerificationType;
 
 /// Failed verification code creation response
 ///
@@ -199,13 +164,6 @@ impl From<&str> for EligibilityNumberResponseEligibleStatus {
 }
 
 crate::codec::string_enum!(EligibilityNumberResponseEligibleStatus);
-
-/// Spec: `#/components/schemas/EligibilityNumbersRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct EligibilityNumbersRequest {
-    /// List of phone numbers to check eligibility
-    pub phone_numbers: Vec<String>,
-}
 
 /// Spec: `#/components/schemas/EligibilityNumbersResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -465,39 +423,4 @@ pub struct VerificationCodesRequest {
 }
 
 /// Spec: `#/components/schemas/VerificationCodesRequest/properties/verification_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VerificationCodesRequestVerificationMethod {
-    /// `sms`
-    Sms,
-    /// `call`
-    Call,
-    /// `flashcall`
-    Flashcall,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl VerificationCodesRequestVerificationMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Call => "call",
-            Self::Flashcall => "flashcall",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for VerificationCodesRequestVerificationMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "sms" => Self::Sms,
-            "call" => Self::Call,
-            "flashcall" => Self::Flashcall,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(VerificationCodesRequestVerificationMethod);
+pub type VerificationCodesRequestVerificationMethod = VerificationType;

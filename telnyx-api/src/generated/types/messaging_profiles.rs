@@ -105,6 +105,69 @@ impl From<&str> for CreateMessagingProfileRequestWebhookApiVersion {
 
 crate::codec::string_enum!(CreateMessagingProfileRequestWebhookApiVersion);
 
+/// Spec: `#/components/schemas/InboundMessage`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InboundMessage {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<InboundMessageEventType>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<InboundMessagePayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<InboundMessageRecordType>,
+}
+
+/// Spec: `#/components/schemas/InboundMessageEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InboundMessageEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<InboundMessage>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/InboundMessage/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InboundMessageEventType {
+    /// `message.received`
+    MessageReceived,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InboundMessageEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MessageReceived => "message.received",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InboundMessageEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "message.received" => Self::MessageReceived,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(InboundMessageEventType);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/InboundMessage/properties/record_type`
+pub type InboundMessageRecordType = RecordType;
+
 /// List Messaging Profile Metrics Response
 ///
 /// Spec: `#/components/responses/ListMessagingProfileMetrics/content/application~1json/schema`
@@ -112,28 +175,6 @@ crate::codec::string_enum!(CreateMessagingProfileRequestWebhookApiVersion);
 pub struct ListMessagingProfileMetrics {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MessagingProfileHighLevelMetrics>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<PaginationMeta>,
-}
-
-/// List Messaging Profile Phone Numbers Response
-///
-/// Spec: `#/components/responses/ListMessagingProfilePhoneNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ListMessagingProfilePhoneNumbersResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Vec<PhoneNumberWithMessagingSettings>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<PaginationMeta>,
-}
-
-/// List Messaging Profile Short Codes Response
-///
-/// Spec: `#/components/responses/ListMessagingProfileShortCodesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ListMessagingProfileShortCodesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Vec<ShortCode>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
@@ -431,42 +472,7 @@ pub struct MessagingProfileResponse {
 /// Determines which webhook format will be used, Telnyx API v1, v2, or a legacy 2010-04-01 format.
 ///
 /// Spec: `#/components/schemas/MessagingProfile/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MessagingProfileWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// `2010-04-01`
-    V20100401,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl MessagingProfileWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::V20100401 => "2010-04-01",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for MessagingProfileWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            "2010-04-01" => Self::V20100401,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(MessagingProfileWebhookApiVersion);
+pub type MessagingProfileWebhookApiVersion = CreateMessagingProfileRequestWebhookApiVersion;
 
 /// Number Pool allows you to send messages from a pool of numbers of different types, assigning
 /// weights to each type. The pool consists of all the long code and toll free numbers
@@ -502,6 +508,33 @@ pub struct NumberPoolSettings {
     /// does not necessarily need to add to 100. Weight must be a non-negative number, and when equal
     /// to zero it will remove the number type from the pool.
     pub toll_free_weight: f64,
+}
+
+/// Spec: `#/components/schemas/ReplacedLinkClick`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ReplacedLinkClick {
+    /// The message ID associated with the clicked link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<String>,
+    /// ISO 8601 formatted date indicating when the message request was received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_clicked: Option<String>,
+    /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// The original link that was sent in the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Spec: `#/components/schemas/ReplacedLinkClickEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ReplacedLinkClickEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ReplacedLinkClick>,
 }
 
 /// Retrieve Messaging Profile Metrics Response
@@ -595,74 +628,12 @@ pub struct UpdateMessagingProfileRequest {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/UpdateMessagingProfileRequest/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateMessagingProfileRequestRecordType {
-    /// `messaging_profile`
-    MessagingProfile,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateMessagingProfileRequestRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MessagingProfile => "messaging_profile",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateMessagingProfileRequestRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "messaging_profile" => Self::MessagingProfile,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateMessagingProfileRequestRecordType);
+pub type UpdateMessagingProfileRequestRecordType = MessagingProfileRecordType;
 
 /// Determines which webhook format will be used, Telnyx API v1, v2, or a legacy 2010-04-01 format.
 ///
 /// Spec: `#/components/schemas/UpdateMessagingProfileRequest/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateMessagingProfileRequestWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// `2010-04-01`
-    V20100401,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateMessagingProfileRequestWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::V20100401 => "2010-04-01",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateMessagingProfileRequestWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            "2010-04-01" => Self::V20100401,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateMessagingProfileRequestWebhookApiVersion);
+pub type UpdateMessagingProfileRequestWebhookApiVersion = CreateMessagingProfileRequestWebhookApiVersion;
 
 /// The URL shortener feature allows automatic replacement of URLs that were generated using
 /// a public URL shortener service. Some examples include bit.do, bit.ly, goo.gl, ht.ly,

@@ -542,12 +542,6 @@ mod rcs_messaging;
 #[cfg(feature = "messaging")]
 pub use self::rcs_messaging::*;
 
-#[cfg(feature = "networking")]
-mod regions;
-
-#[cfg(feature = "networking")]
-pub use self::regions::*;
-
 #[cfg(feature = "regulatory")]
 mod regulatory_requirements;
 
@@ -702,8 +696,10 @@ mod user_addresses;
 #[cfg(feature = "regulatory")]
 pub use self::user_addresses::*;
 
+#[cfg(feature = "billing")]
 mod user_bundles;
 
+#[cfg(feature = "billing")]
 pub use self::user_bundles::*;
 
 #[cfg(feature = "account")]

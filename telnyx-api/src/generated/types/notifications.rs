@@ -6,38 +6,7 @@
 use super::*;
 
 /// Spec: `#/paths/~1notification_event_conditions/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AssociatedRecordType {
-    /// `account`
-    Account,
-    /// `phone_number`
-    PhoneNumber,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AssociatedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Account => "account",
-            Self::PhoneNumber => "phone_number",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AssociatedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "account" => Self::Account,
-            "phone_number" => Self::PhoneNumber,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AssociatedRecordType);
+pub type AssociatedRecordType = NotificationEventConditionAssociatedRecordType;
 
 /// Spec: `#/paths/~1notification_channels/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -103,11 +72,7 @@ pub struct CreateNotificationSettingResponse {
 }
 
 /// Spec: `#/paths/~1notification_settings/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreateNotificationSettingResponse2 {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<NotificationSetting>,
-}
+pub type CreateNotificationSettingResponse2 = CreateNotificationSettingResponse;
 
 /// The success responses of `CreateNotificationSetting`, by shape.
 ///
@@ -120,32 +85,16 @@ pub enum CreateNotificationSettingResponse3 {
 }
 
 /// Spec: `#/paths/~1notification_channels~1{id}/delete/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct DeleteNotificationChannelResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<NotificationChannel>,
-}
+pub type DeleteNotificationChannelResponse = CreateNotificationChannelsResponse;
 
 /// Spec: `#/paths/~1notification_profiles~1{id}/delete/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct DeleteNotificationProfileResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<NotificationProfile>,
-}
+pub type DeleteNotificationProfileResponse = CreateNotificationProfileResponse;
 
 /// Spec: `#/paths/~1notification_settings~1{id}/delete/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct DeleteNotificationSettingResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<NotificationSetting>,
-}
+pub type DeleteNotificationSettingResponse = CreateNotificationSettingResponse;
 
 /// Spec: `#/paths/~1notification_settings~1{id}/delete/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct DeleteNotificationSettingResponse2 {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<NotificationSetting>,
-}
+pub type DeleteNotificationSettingResponse2 = CreateNotificationSettingResponse;
 
 /// The success responses of `DeleteNotificationSetting`, by shape.
 ///
@@ -185,25 +134,13 @@ pub struct FindNotificationsProfilesResponse {
 }
 
 /// Spec: `#/paths/~1notification_channels~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetNotificationChannelResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<NotificationChannel>,
-}
+pub type GetNotificationChannelResponse = CreateNotificationChannelsResponse;
 
 /// Spec: `#/paths/~1notification_profiles~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetNotificationProfileResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<NotificationProfile>,
-}
+pub type GetNotificationProfileResponse = CreateNotificationProfileResponse;
 
 /// Spec: `#/paths/~1notification_settings~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetNotificationSettingResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<NotificationSetting>,
-}
+pub type GetNotificationSettingResponse = CreateNotificationSettingResponse;
 
 /// Spec: `#/paths/~1notification_channels/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -446,85 +383,8 @@ pub struct NotificationSetting {
     pub updated_at: Option<String>,
 }
 
-/// Spec: `#/components/schemas/NotificationSetting/properties/parameters/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct NotificationSettingParametersItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
-
-/// Most preferences apply immediately; however, other may needs to propagate.
-///
-/// Spec: `#/components/schemas/NotificationSetting/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NotificationSettingStatus {
-    /// `enabled`
-    Enabled,
-    /// `enable-received`
-    EnableReceived,
-    /// `enable-pending`
-    EnablePending,
-    /// `enable-submtited`
-    EnableSubmtited,
-    /// `delete-received`
-    DeleteReceived,
-    /// `delete-pending`
-    DeletePending,
-    /// `delete-submitted`
-    DeleteSubmitted,
-    /// `deleted`
-    Deleted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl NotificationSettingStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Enabled => "enabled",
-            Self::EnableReceived => "enable-received",
-            Self::EnablePending => "enable-pending",
-            Self::EnableSubmtited => "enable-submtited",
-            Self::DeleteReceived => "delete-received",
-            Self::DeletePending => "delete-pending",
-            Self::DeleteSubmitted => "delete-submitted",
-            Self::Deleted => "deleted",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for NotificationSettingStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "enabled" => Self::Enabled,
-            "enable-received" => Self::EnableReceived,
-            "enable-pending" => Self::EnablePending,
-            "enable-submtited" => Self::EnableSubmtited,
-            "delete-received" => Self::DeleteReceived,
-            "delete-pending" => Self::DeletePending,
-            "delete-submitted" => Self::DeleteSubmitted,
-            "deleted" => Self::Deleted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(NotificationSettingStatus);
-
 /// Spec: `#/paths/~1notification_channels~1{id}/patch/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateNotificationChannelResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<NotificationChannel>,
-}
+pub type UpdateNotificationChannelResponse = CreateNotificationChannelsResponse;
 
 /// Spec: `#/paths/~1notification_profiles~1{id}/patch/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateNotificationProfileResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<NotificationProfile>,
-}
+pub type UpdateNotificationProfileResponse = CreateNotificationProfileResponse;

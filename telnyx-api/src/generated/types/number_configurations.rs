@@ -81,13 +81,7 @@ pub struct BulkMessagingSettingsUpdatePhoneNumbersResponse {
 /// List Messaging Settings Response
 ///
 /// Spec: `#/components/responses/ListPhoneNumbersWithMessagingSettingsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ListPhoneNumbersWithMessagingSettingsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Vec<PhoneNumberWithMessagingSettings>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<PaginationMeta>,
-}
+pub type ListPhoneNumbersWithMessagingSettingsResponse = ListMessagingProfilePhoneNumbersResponse;
 
 /// Retrieve Messaging Settings Response
 ///

@@ -6,11 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/responses/CreatePortOutSupportingDocumentsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreatePortOutSupportingDocumentsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Vec<PortOutSupportingDocument>>,
-}
+pub type CreatePortOutSupportingDocumentsResponse = PortOutListSupportingDocumentsResponse;
 
 /// The parameters for generating a new port-out related report.
 ///
@@ -32,34 +28,7 @@ pub struct CreatePortoutReport2 {
 /// Identifies the type of report
 ///
 /// Spec: `#/components/requestBodies/CreatePortoutReport/content/application~1json/schema/properties/report_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreatePortoutReportReportType {
-    /// `export_portouts_csv`
-    ExportPortoutsCsv,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreatePortoutReportReportType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ExportPortoutsCsv => "export_portouts_csv",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreatePortoutReportReportType {
-    fn from(value: &str) -> Self {
-        match value {
-            "export_portouts_csv" => Self::ExportPortoutsCsv,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreatePortoutReportReportType);
+pub type CreatePortoutReportReportType = PortoutReportReportType;
 
 /// The parameters for generating a port-outs CSV report.
 ///
@@ -223,168 +192,16 @@ pub struct ListPortoutReports {
 }
 
 /// Spec: `#/paths/~1portouts~1reports/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPortoutReportsFilterReportType {
-    /// `export_portouts_csv`
-    ExportPortoutsCsv,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPortoutReportsFilterReportType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ExportPortoutsCsv => "export_portouts_csv",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPortoutReportsFilterReportType {
-    fn from(value: &str) -> Self {
-        match value {
-            "export_portouts_csv" => Self::ExportPortoutsCsv,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPortoutReportsFilterReportType);
+pub type ListPortoutReportsFilterReportType = PortoutReportReportType;
 
 /// Spec: `#/paths/~1portouts~1reports/get/parameters/3/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPortoutReportsFilterStatus {
-    /// `pending`
-    Pending,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPortoutReportsFilterStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPortoutReportsFilterStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPortoutReportsFilterStatus);
+pub type ListPortoutReportsFilterStatus = PortingReportStatus;
 
 /// Spec: `#/paths/~1portouts/get/parameters/3/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPortoutRequestFilterStatus {
-    /// `pending`
-    Pending,
-    /// `authorized`
-    Authorized,
-    /// `ported`
-    Ported,
-    /// `rejected`
-    Rejected,
-    /// `rejected-pending`
-    RejectedPending,
-    /// `canceled`
-    Canceled,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPortoutRequestFilterStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Authorized => "authorized",
-            Self::Ported => "ported",
-            Self::Rejected => "rejected",
-            Self::RejectedPending => "rejected-pending",
-            Self::Canceled => "canceled",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPortoutRequestFilterStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "authorized" => Self::Authorized,
-            "ported" => Self::Ported,
-            "rejected" => Self::Rejected,
-            "rejected-pending" => Self::RejectedPending,
-            "canceled" => Self::Canceled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPortoutRequestFilterStatus);
+pub type ListPortoutRequestFilterStatus = ExportPortoutsCsvReportFiltersStatusInItem;
 
 /// Spec: `#/paths/~1portouts/get/parameters/4/schema/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPortoutRequestFilterStatusInItem {
-    /// `pending`
-    Pending,
-    /// `authorized`
-    Authorized,
-    /// `ported`
-    Ported,
-    /// `rejected`
-    Rejected,
-    /// `rejected-pending`
-    RejectedPending,
-    /// `canceled`
-    Canceled,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPortoutRequestFilterStatusInItem {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Authorized => "authorized",
-            Self::Ported => "ported",
-            Self::Rejected => "rejected",
-            Self::RejectedPending => "rejected-pending",
-            Self::Canceled => "canceled",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPortoutRequestFilterStatusInItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "authorized" => Self::Authorized,
-            "ported" => Self::Ported,
-            "rejected" => Self::Rejected,
-            "rejected-pending" => Self::RejectedPending,
-            "canceled" => Self::Canceled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPortoutRequestFilterStatusInItem);
+pub type ListPortoutRequestFilterStatusInItem = ExportPortoutsCsvReportFiltersStatusInItem;
 
 /// Spec: `#/components/responses/ListPortoutResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -567,54 +384,7 @@ pub struct PortoutDetails {
 /// Status of portout request
 ///
 /// Spec: `#/components/schemas/PortoutDetails/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortoutDetailsStatus {
-    /// `pending`
-    Pending,
-    /// `authorized`
-    Authorized,
-    /// `ported`
-    Ported,
-    /// `rejected`
-    Rejected,
-    /// `rejected-pending`
-    RejectedPending,
-    /// `canceled`
-    Canceled,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortoutDetailsStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Authorized => "authorized",
-            Self::Ported => "ported",
-            Self::Rejected => "rejected",
-            Self::RejectedPending => "rejected-pending",
-            Self::Canceled => "canceled",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortoutDetailsStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "authorized" => Self::Authorized,
-            "ported" => Self::Ported,
-            "rejected" => Self::Rejected,
-            "rejected-pending" => Self::RejectedPending,
-            "canceled" => Self::Canceled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortoutDetailsStatus);
+pub type PortoutDetailsStatus = ExportPortoutsCsvReportFiltersStatusInItem;
 
 /// Spec: `#/components/schemas/PortoutEvent`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -735,38 +505,7 @@ pub enum PortoutEventPayload {
 /// The status of the payload generation.
 ///
 /// Spec: `#/components/schemas/PortoutEvent/properties/payload_status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortoutEventPayloadStatus {
-    /// `created`
-    Created,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortoutEventPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Created => "created",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortoutEventPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "created" => Self::Created,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortoutEventPayloadStatus);
+pub type PortoutEventPayloadStatus = PortingEventPayloadStatus;
 
 /// Spec: `#/components/schemas/PortoutRejection`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -842,38 +581,7 @@ crate::codec::string_enum!(PortoutReportReportType);
 /// The current status of the report generation.
 ///
 /// Spec: `#/components/schemas/PortoutReport/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortoutReportStatus {
-    /// `pending`
-    Pending,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortoutReportStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortoutReportStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortoutReportStatus);
+pub type PortoutReportStatus = PortingReportStatus;
 
 /// Spec: `#/components/responses/PortoutResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -883,12 +591,7 @@ pub struct PortoutResponse {
 }
 
 /// Spec: `#/paths/~1portouts~1{id}~1comments/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct PostPortRequestCommentBody {
-    /// Comment to post on this portout request
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-}
+pub type PostPortRequestCommentBody = CreatePortingOrderComment;
 
 /// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -911,38 +614,7 @@ pub struct PostPortRequestSupportingDocumentsBodyDocumentsItem {
 /// Identifies the type of the document
 ///
 /// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/post/requestBody/content/application~1json/schema/properties/documents/items/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PostPortRequestSupportingDocumentsBodyDocumentsItemType {
-    /// `loa`
-    Loa,
-    /// `invoice`
-    Invoice,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PostPortRequestSupportingDocumentsBodyDocumentsItemType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Loa => "loa",
-            Self::Invoice => "invoice",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PostPortRequestSupportingDocumentsBodyDocumentsItemType {
-    fn from(value: &str) -> Self {
-        match value {
-            "loa" => Self::Loa,
-            "invoice" => Self::Invoice,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PostPortRequestSupportingDocumentsBodyDocumentsItemType);
+pub type PostPortRequestSupportingDocumentsBodyDocumentsItemType = PortOutSupportingDocumentType;
 
 /// Spec: `#/components/responses/ShowPortoutEventResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -952,11 +624,7 @@ pub struct ShowPortoutEventResponse {
 }
 
 /// Spec: `#/components/responses/ShowPortoutReport/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ShowPortoutReport {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<PortoutReport>,
-}
+pub type ShowPortoutReport = CreatePortoutReport2;
 
 /// Spec: `#/paths/~1portouts~1{id}~1{status}/patch/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1072,51 +740,4 @@ pub struct WebhookPortoutStatusChangedPayload {
 /// The new status of the port out.
 ///
 /// Spec: `#/components/schemas/WebhookPortoutStatusChangedPayload/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookPortoutStatusChangedPayloadStatus {
-    /// `pending`
-    Pending,
-    /// `authorized`
-    Authorized,
-    /// `ported`
-    Ported,
-    /// `rejected`
-    Rejected,
-    /// `rejected-pending`
-    RejectedPending,
-    /// `canceled`
-    Canceled,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl WebhookPortoutStatusChangedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Authorized => "authorized",
-            Self::Ported => "ported",
-            Self::Rejected => "rejected",
-            Self::RejectedPending => "rejected-pending",
-            Self::Canceled => "canceled",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for WebhookPortoutStatusChangedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "authorized" => Self::Authorized,
-            "ported" => Self::Ported,
-            "rejected" => Self::Rejected,
-            "rejected-pending" => Self::RejectedPending,
-            "canceled" => Self::Canceled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(WebhookPortoutStatusChangedPayloadStatus);
+pub type WebhookPortoutStatusChangedPayloadStatus = ExportPortoutsCsvReportFiltersStatusInItem;

@@ -6,10 +6,7 @@
 use super::*;
 
 /// Spec: `#/paths/~1numbers_features/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct PostNumbersFeaturesBody {
-    pub phone_numbers: Vec<String>,
-}
+pub type PostNumbersFeaturesBody = EligibilityNumbersRequest;
 
 /// Spec: `#/paths/~1numbers_features/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

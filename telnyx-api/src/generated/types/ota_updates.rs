@@ -46,44 +46,6 @@ pub struct CompleteOtaUpdateSettings {
     >,
 }
 
-/// Spec: `#/components/schemas/CompleteOTAUpdate/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CompleteOtaUpdateStatus {
-    /// `in-progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CompleteOtaUpdateStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InProgress => "in-progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CompleteOtaUpdateStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "in-progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CompleteOtaUpdateStatus);
-
 /// Represents the type of the operation requested. This will relate directly to the source of the request.
 ///
 /// Spec: `#/components/schemas/CompleteOTAUpdate/properties/type`
@@ -117,34 +79,7 @@ impl From<&str> for CompleteOtaUpdateType {
 crate::codec::string_enum!(CompleteOtaUpdateType);
 
 /// Spec: `#/paths/~1ota_updates/get/parameters/4/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListOtaUpdatesFilterType {
-    /// `sim_card_network_preferences`
-    SimCardNetworkPreferences,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListOtaUpdatesFilterType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SimCardNetworkPreferences => "sim_card_network_preferences",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListOtaUpdatesFilterType {
-    fn from(value: &str) -> Self {
-        match value {
-            "sim_card_network_preferences" => Self::SimCardNetworkPreferences,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListOtaUpdatesFilterType);
+pub type ListOtaUpdatesFilterType = CompleteOtaUpdateType;
 
 /// Spec: `#/components/schemas/MobileNetworkOperatorPreferencesResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -211,71 +146,9 @@ pub struct SimplifiedOtaUpdate {
 }
 
 /// Spec: `#/components/schemas/SimplifiedOTAUpdate/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SimplifiedOtaUpdateStatus {
-    /// `in-progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SimplifiedOtaUpdateStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InProgress => "in-progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SimplifiedOtaUpdateStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "in-progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SimplifiedOtaUpdateStatus);
+pub type SimplifiedOtaUpdateStatus = CompleteOtaUpdateStatus;
 
 /// Represents the type of the operation requested. This will relate directly to the source of the request.
 ///
 /// Spec: `#/components/schemas/SimplifiedOTAUpdate/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SimplifiedOtaUpdateType {
-    /// `sim_card_network_preferences`
-    SimCardNetworkPreferences,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SimplifiedOtaUpdateType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SimCardNetworkPreferences => "sim_card_network_preferences",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SimplifiedOtaUpdateType {
-    fn from(value: &str) -> Self {
-        match value {
-            "sim_card_network_preferences" => Self::SimCardNetworkPreferences,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SimplifiedOtaUpdateType);
+pub type SimplifiedOtaUpdateType = CompleteOtaUpdateType;

@@ -84,74 +84,12 @@ pub struct OutboundCallRecording {
 /// When using 'dual' channels, the final audio file will be a stereo recording with the first leg on channel A, and the rest on channel B.
 ///
 /// Spec: `#/components/schemas/OutboundCallRecording/properties/call_recording_channels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OutboundCallRecordingCallRecordingChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl OutboundCallRecordingCallRecordingChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for OutboundCallRecordingCallRecordingChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(OutboundCallRecordingCallRecordingChannels);
+pub type OutboundCallRecordingCallRecordingChannels = TexmlRecordingChannels;
 
 /// The audio file format for calls being recorded.
 ///
 /// Spec: `#/components/schemas/OutboundCallRecording/properties/call_recording_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OutboundCallRecordingCallRecordingFormat {
-    /// `wav`
-    Wav,
-    /// `mp3`
-    Mp3,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl OutboundCallRecordingCallRecordingFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for OutboundCallRecordingCallRecordingFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(OutboundCallRecordingCallRecordingFormat);
+pub type OutboundCallRecordingCallRecordingFormat = AnswerRequestRecordFormat;
 
 /// Specifies which calls are recorded.
 ///

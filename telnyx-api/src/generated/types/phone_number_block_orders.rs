@@ -45,46 +45,6 @@ pub struct CreateNumberBlockOrderRequest {
     pub updated_at: Option<String>,
 }
 
-/// The status of the order.
-///
-/// Spec: `#/components/schemas/CreateNumberBlockOrderRequest/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateNumberBlockOrderRequestStatus {
-    /// `pending`
-    Pending,
-    /// `success`
-    Success,
-    /// `failure`
-    Failure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateNumberBlockOrderRequestStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Success => "success",
-            Self::Failure => "failure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateNumberBlockOrderRequestStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "success" => Self::Success,
-            "failure" => Self::Failure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateNumberBlockOrderRequestStatus);
-
 /// List Number Block Orders Response
 ///
 /// Spec: `#/components/responses/ListNumberBlockOrdersResponse/content/application~1json/schema`
@@ -138,48 +98,18 @@ pub struct NumberBlockOrder {
 /// Number Block Order Response
 ///
 /// Spec: `#/components/responses/NumberBlockOrderResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct NumberBlockOrderResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<NumberBlockOrder>,
-}
+pub type NumberBlockOrderResponse = NumberOrderBlockEvent;
 
 /// The status of the order.
 ///
 /// Spec: `#/components/schemas/NumberBlockOrder/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NumberBlockOrderStatus {
-    /// `pending`
-    Pending,
-    /// `success`
-    Success,
-    /// `failure`
-    Failure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
+pub type NumberBlockOrderStatus = CreateNumberBlockOrderRequestStatus;
 
-impl NumberBlockOrderStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Success => "success",
-            Self::Failure => "failure",
-            Self::Unknown(other) => other,
-        }
-    }
+/// Number Order Event
+///
+/// Spec: `#/components/schemas/NumberOrderBlockEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NumberOrderBlockEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<NumberBlockOrder>,
 }
-
-impl From<&str> for NumberBlockOrderStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "success" => Self::Success,
-            "failure" => Self::Failure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(NumberBlockOrderStatus);

@@ -17,87 +17,17 @@ pub struct CreatePhoneNumberBlockDeletionJobResponse {
 /// Phone Number Blocks Job
 ///
 /// Spec: `#/paths/~1phone_number_blocks~1jobs~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetPhoneNumberBlocksJobResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<PhoneNumberBlocksJob>,
-}
+pub type GetPhoneNumberBlocksJobResponse = CreatePhoneNumberBlockDeletionJobResponse;
 
 /// Identifies the status of the background job.
 ///
 /// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/1/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumberBlocksJobsFilterStatus {
-    /// `pending`
-    Pending,
-    /// `in_progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPhoneNumberBlocksJobsFilterStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::InProgress => "in_progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPhoneNumberBlocksJobsFilterStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "in_progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPhoneNumberBlocksJobsFilterStatus);
+pub type ListPhoneNumberBlocksJobsFilterStatus = EventStatus;
 
 /// Identifies the type of the background job.
 ///
 /// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/0/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumberBlocksJobsFilterType {
-    /// `delete_phone_number_block`
-    DeletePhoneNumberBlock,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPhoneNumberBlocksJobsFilterType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DeletePhoneNumberBlock => "delete_phone_number_block",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPhoneNumberBlocksJobsFilterType {
-    fn from(value: &str) -> Self {
-        match value {
-            "delete_phone_number_block" => Self::DeletePhoneNumberBlock,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPhoneNumberBlocksJobsFilterType);
+pub type ListPhoneNumberBlocksJobsFilterType = PhoneNumberBlocksJobType;
 
 /// List Phone Number Blocks Background Jobs Response
 ///
@@ -109,36 +39,6 @@ pub struct ListPhoneNumberBlocksJobsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
-
-/// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/4/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumberBlocksJobsSort {
-    /// `created_at`
-    CreatedAt,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPhoneNumberBlocksJobsSort {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPhoneNumberBlocksJobsSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPhoneNumberBlocksJobsSort);
 
 /// Spec: `#/components/schemas/PhoneNumberBlocksJob`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -193,46 +93,7 @@ pub struct PhoneNumberBlocksJobFailedOperation {
 /// Indicates the completion status of the background operation.
 ///
 /// Spec: `#/components/schemas/PhoneNumberBlocksJob/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PhoneNumberBlocksJobStatus {
-    /// `pending`
-    Pending,
-    /// `in_progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PhoneNumberBlocksJobStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::InProgress => "in_progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PhoneNumberBlocksJobStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "in_progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PhoneNumberBlocksJobStatus);
+pub type PhoneNumberBlocksJobStatus = EventStatus;
 
 /// Spec: `#/components/schemas/PhoneNumberBlocksJobSuccessfulOperation`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

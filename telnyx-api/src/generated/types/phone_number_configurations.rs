@@ -81,20 +81,12 @@ crate::codec::string_enum!(EmergencySettingsEmergencyStatus);
 /// Phone Number Enable Emergency
 ///
 /// Spec: `#/paths/~1phone_numbers~1{id}~1actions~1enable_emergency/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct EnablePhoneNumberEmergencyResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<PhoneNumberWithVoiceSettings>,
-}
+pub type EnablePhoneNumberEmergencyResponse = PhoneNumberBundleStatusChangeResponse;
 
 /// Phone Number Enable Emergency
 ///
 /// Spec: `#/paths/~1phone_numbers~1{id}~1actions~1enable_emergency/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct EnablePhoneNumberEmergencyResponse2 {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<PhoneNumberWithVoiceSettings>,
-}
+pub type EnablePhoneNumberEmergencyResponse2 = PhoneNumberBundleStatusChangeResponse;
 
 /// The success responses of `EnablePhoneNumberEmergency`, by shape.
 ///
@@ -107,12 +99,7 @@ pub enum EnablePhoneNumberEmergencyResponse3 {
 }
 
 /// Spec: `#/paths/~1phone_numbers/get/parameters/5/schema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum ListPhoneNumbersFilterCountryIsoAlpha2 {
-    String(String),
-    StringList(Vec<String>),
-}
+pub type ListPhoneNumbersFilterCountryIsoAlpha2 = CallRequestTo;
 
 /// Spec: `#/paths/~1phone_numbers/get/parameters/15/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -194,101 +181,8 @@ impl From<&str> for ListPhoneNumbersFilterSource {
 
 crate::codec::string_enum!(ListPhoneNumbersFilterSource);
 
-/// Spec: `#/paths/~1phone_numbers/get/parameters/4/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumbersFilterStatus {
-    /// `purchase-pending`
-    PurchasePending,
-    /// `purchase-failed`
-    PurchaseFailed,
-    /// `port-pending`
-    PortPending,
-    /// `active`
-    Active,
-    /// `deleted`
-    Deleted,
-    /// `port-failed`
-    PortFailed,
-    /// `emergency-only`
-    EmergencyOnly,
-    /// `ported-out`
-    PortedOut,
-    /// `port-out-pending`
-    PortOutPending,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPhoneNumbersFilterStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PurchasePending => "purchase-pending",
-            Self::PurchaseFailed => "purchase-failed",
-            Self::PortPending => "port-pending",
-            Self::Active => "active",
-            Self::Deleted => "deleted",
-            Self::PortFailed => "port-failed",
-            Self::EmergencyOnly => "emergency-only",
-            Self::PortedOut => "ported-out",
-            Self::PortOutPending => "port-out-pending",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPhoneNumbersFilterStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "purchase-pending" => Self::PurchasePending,
-            "purchase-failed" => Self::PurchaseFailed,
-            "port-pending" => Self::PortPending,
-            "active" => Self::Active,
-            "deleted" => Self::Deleted,
-            "port-failed" => Self::PortFailed,
-            "emergency-only" => Self::EmergencyOnly,
-            "ported-out" => Self::PortedOut,
-            "port-out-pending" => Self::PortOutPending,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPhoneNumbersFilterStatus);
-
 /// Spec: `#/paths/~1phone_numbers/get/parameters/11/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumbersFilterVoiceUsagePaymentMethod {
-    /// `pay-per-minute`
-    PayPerMinute,
-    /// `channel`
-    Channel,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPhoneNumbersFilterVoiceUsagePaymentMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PayPerMinute => "pay-per-minute",
-            Self::Channel => "channel",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPhoneNumbersFilterVoiceUsagePaymentMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "pay-per-minute" => Self::PayPerMinute,
-            "channel" => Self::Channel,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPhoneNumbersFilterVoiceUsagePaymentMethod);
+pub type ListPhoneNumbersFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
 
 /// List Phone Numbers Response
 ///
@@ -344,40 +238,7 @@ impl From<&str> for ListPhoneNumbersSort {
 crate::codec::string_enum!(ListPhoneNumbersSort);
 
 /// Spec: `#/paths/~1phone_numbers~1voice/get/parameters/5/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumbersWithVoiceSettingsFilterVoiceUsagePaymentMethod {
-    /// `pay-per-minute`
-    PayPerMinute,
-    /// `channel`
-    Channel,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPhoneNumbersWithVoiceSettingsFilterVoiceUsagePaymentMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PayPerMinute => "pay-per-minute",
-            Self::Channel => "channel",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPhoneNumbersWithVoiceSettingsFilterVoiceUsagePaymentMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "pay-per-minute" => Self::PayPerMinute,
-            "channel" => Self::Channel,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(
-    ListPhoneNumbersWithVoiceSettingsFilterVoiceUsagePaymentMethod
-);
+pub type ListPhoneNumbersWithVoiceSettingsFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
 
 /// List Phone Numbers With Voice Settings Response
 ///
@@ -391,46 +252,7 @@ pub struct ListPhoneNumbersWithVoiceSettingsResponse {
 }
 
 /// Spec: `#/paths/~1phone_numbers~1voice/get/parameters/6/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumbersWithVoiceSettingsSort {
-    /// `purchased_at`
-    PurchasedAt,
-    /// `phone_number`
-    PhoneNumber,
-    /// `connection_name`
-    ConnectionName,
-    /// `usage_payment_method`
-    UsagePaymentMethod,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPhoneNumbersWithVoiceSettingsSort {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PurchasedAt => "purchased_at",
-            Self::PhoneNumber => "phone_number",
-            Self::ConnectionName => "connection_name",
-            Self::UsagePaymentMethod => "usage_payment_method",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPhoneNumbersWithVoiceSettingsSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "purchased_at" => Self::PurchasedAt,
-            "phone_number" => Self::PhoneNumber,
-            "connection_name" => Self::ConnectionName,
-            "usage_payment_method" => Self::UsagePaymentMethod,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPhoneNumbersWithVoiceSettingsSort);
+pub type ListPhoneNumbersWithVoiceSettingsSort = ListPhoneNumbersSort;
 
 /// Spec: `#/components/schemas/PhoneNumberBundleStatusChangeRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -524,54 +346,7 @@ pub struct PhoneNumberDeletedDetailed {
 /// The phone number's type.
 ///
 /// Spec: `#/components/schemas/PhoneNumberDeletedDetailed/properties/phone_number_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PhoneNumberDeletedDetailedPhoneNumberType {
-    /// `local`
-    Local,
-    /// `toll_free`
-    TollFree,
-    /// `mobile`
-    Mobile,
-    /// `national`
-    National,
-    /// `shared_cost`
-    SharedCost,
-    /// `landline`
-    Landline,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PhoneNumberDeletedDetailedPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::TollFree => "toll_free",
-            Self::Mobile => "mobile",
-            Self::National => "national",
-            Self::SharedCost => "shared_cost",
-            Self::Landline => "landline",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PhoneNumberDeletedDetailedPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "toll_free" => Self::TollFree,
-            "mobile" => Self::Mobile,
-            "national" => Self::National,
-            "shared_cost" => Self::SharedCost,
-            "landline" => Self::Landline,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PhoneNumberDeletedDetailedPhoneNumberType);
+pub type PhoneNumberDeletedDetailedPhoneNumberType = NumberOrderPhoneNumberPhoneNumberType;
 
 /// The phone number's current status.
 ///
@@ -771,46 +546,6 @@ impl From<&str> for PhoneNumberDetailedEmergencyStatus {
 }
 
 crate::codec::string_enum!(PhoneNumberDetailedEmergencyStatus);
-
-/// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
-///
-/// Spec: `#/components/schemas/PhoneNumberDetailed/properties/inbound_call_screening`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PhoneNumberDetailedInboundCallScreening {
-    /// `disabled`
-    Disabled,
-    /// `reject_calls`
-    RejectCalls,
-    /// `flag_calls`
-    FlagCalls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PhoneNumberDetailedInboundCallScreening {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::RejectCalls => "reject_calls",
-            Self::FlagCalls => "flag_calls",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PhoneNumberDetailedInboundCallScreening {
-    fn from(value: &str) -> Self {
-        match value {
-            "disabled" => Self::Disabled,
-            "reject_calls" => Self::RejectCalls,
-            "flag_calls" => Self::FlagCalls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PhoneNumberDetailedInboundCallScreening);
 
 /// The phone number's type.
 /// Note: For numbers purchased prior to July 2023 or when fetching a number's details immediately after a purchase completes, the legacy values `tollfree`, `shortcode` or `longcode` may be returned instead.
@@ -1056,271 +791,27 @@ pub struct PhoneNumberWithVoiceSettings {
 /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
 ///
 /// Spec: `#/components/schemas/PhoneNumberWithVoiceSettings/properties/inbound_call_screening`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PhoneNumberWithVoiceSettingsInboundCallScreening {
-    /// `disabled`
-    Disabled,
-    /// `reject_calls`
-    RejectCalls,
-    /// `flag_calls`
-    FlagCalls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PhoneNumberWithVoiceSettingsInboundCallScreening {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::RejectCalls => "reject_calls",
-            Self::FlagCalls => "flag_calls",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PhoneNumberWithVoiceSettingsInboundCallScreening {
-    fn from(value: &str) -> Self {
-        match value {
-            "disabled" => Self::Disabled,
-            "reject_calls" => Self::RejectCalls,
-            "flag_calls" => Self::FlagCalls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PhoneNumberWithVoiceSettingsInboundCallScreening);
+pub type PhoneNumberWithVoiceSettingsInboundCallScreening = PhoneNumberDetailedInboundCallScreening;
 
 /// Retrieve Phone Number Voice Response
 ///
 /// Spec: `#/components/responses/PhoneNumberWithVoiceSettingsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct PhoneNumberWithVoiceSettingsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<PhoneNumberWithVoiceSettings>,
-}
-
-/// Controls whether a number is billed per minute or uses your concurrent channels.
-///
-/// Spec: `#/components/schemas/PhoneNumberWithVoiceSettings/properties/usage_payment_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PhoneNumberWithVoiceSettingsUsagePaymentMethod {
-    /// `pay-per-minute`
-    PayPerMinute,
-    /// `channel`
-    Channel,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PhoneNumberWithVoiceSettingsUsagePaymentMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PayPerMinute => "pay-per-minute",
-            Self::Channel => "channel",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PhoneNumberWithVoiceSettingsUsagePaymentMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "pay-per-minute" => Self::PayPerMinute,
-            "channel" => Self::Channel,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PhoneNumberWithVoiceSettingsUsagePaymentMethod);
+pub type PhoneNumberWithVoiceSettingsResponse = PhoneNumberBundleStatusChangeResponse;
 
 /// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/7/schema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum SlimListPhoneNumbersFilterCountryIsoAlpha2 {
-    String(String),
-    StringList(Vec<String>),
-}
+pub type SlimListPhoneNumbersFilterCountryIsoAlpha2 = CallRequestTo;
 
 /// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/17/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SlimListPhoneNumbersFilterNumberTypeEq {
-    /// `local`
-    Local,
-    /// `national`
-    National,
-    /// `toll_free`
-    TollFree,
-    /// `mobile`
-    Mobile,
-    /// `shared_cost`
-    SharedCost,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SlimListPhoneNumbersFilterNumberTypeEq {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::National => "national",
-            Self::TollFree => "toll_free",
-            Self::Mobile => "mobile",
-            Self::SharedCost => "shared_cost",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SlimListPhoneNumbersFilterNumberTypeEq {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "national" => Self::National,
-            "toll_free" => Self::TollFree,
-            "mobile" => Self::Mobile,
-            "shared_cost" => Self::SharedCost,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SlimListPhoneNumbersFilterNumberTypeEq);
+pub type SlimListPhoneNumbersFilterNumberTypeEq = ListPhoneNumbersFilterNumberTypeEq;
 
 /// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/18/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SlimListPhoneNumbersFilterSource {
-    /// `ported`
-    Ported,
-    /// `purchased`
-    Purchased,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SlimListPhoneNumbersFilterSource {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ported => "ported",
-            Self::Purchased => "purchased",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SlimListPhoneNumbersFilterSource {
-    fn from(value: &str) -> Self {
-        match value {
-            "ported" => Self::Ported,
-            "purchased" => Self::Purchased,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SlimListPhoneNumbersFilterSource);
+pub type SlimListPhoneNumbersFilterSource = ListPhoneNumbersFilterSource;
 
 /// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/6/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SlimListPhoneNumbersFilterStatus {
-    /// `purchase-pending`
-    PurchasePending,
-    /// `purchase-failed`
-    PurchaseFailed,
-    /// `port-pending`
-    PortPending,
-    /// `active`
-    Active,
-    /// `deleted`
-    Deleted,
-    /// `port-failed`
-    PortFailed,
-    /// `emergency-only`
-    EmergencyOnly,
-    /// `ported-out`
-    PortedOut,
-    /// `port-out-pending`
-    PortOutPending,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SlimListPhoneNumbersFilterStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PurchasePending => "purchase-pending",
-            Self::PurchaseFailed => "purchase-failed",
-            Self::PortPending => "port-pending",
-            Self::Active => "active",
-            Self::Deleted => "deleted",
-            Self::PortFailed => "port-failed",
-            Self::EmergencyOnly => "emergency-only",
-            Self::PortedOut => "ported-out",
-            Self::PortOutPending => "port-out-pending",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SlimListPhoneNumbersFilterStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "purchase-pending" => Self::PurchasePending,
-            "purchase-failed" => Self::PurchaseFailed,
-            "port-pending" => Self::PortPending,
-            "active" => Self::Active,
-            "deleted" => Self::Deleted,
-            "port-failed" => Self::PortFailed,
-            "emergency-only" => Self::EmergencyOnly,
-            "ported-out" => Self::PortedOut,
-            "port-out-pending" => Self::PortOutPending,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SlimListPhoneNumbersFilterStatus);
+pub type SlimListPhoneNumbersFilterStatus = ListPhoneNumbersFilterStatus;
 
 /// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/13/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SlimListPhoneNumbersFilterVoiceUsagePaymentMethod {
-    /// `pay-per-minute`
-    PayPerMinute,
-    /// `channel`
-    Channel,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SlimListPhoneNumbersFilterVoiceUsagePaymentMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PayPerMinute => "pay-per-minute",
-            Self::Channel => "channel",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SlimListPhoneNumbersFilterVoiceUsagePaymentMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "pay-per-minute" => Self::PayPerMinute,
-            "channel" => Self::Channel,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SlimListPhoneNumbersFilterVoiceUsagePaymentMethod);
+pub type SlimListPhoneNumbersFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
 
 /// List Phone Numbers Response
 ///
@@ -1334,46 +825,7 @@ pub struct SlimListPhoneNumbersResponse {
 }
 
 /// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/19/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SlimListPhoneNumbersSort {
-    /// `purchased_at`
-    PurchasedAt,
-    /// `phone_number`
-    PhoneNumber,
-    /// `connection_name`
-    ConnectionName,
-    /// `usage_payment_method`
-    UsagePaymentMethod,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SlimListPhoneNumbersSort {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PurchasedAt => "purchased_at",
-            Self::PhoneNumber => "phone_number",
-            Self::ConnectionName => "connection_name",
-            Self::UsagePaymentMethod => "usage_payment_method",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SlimListPhoneNumbersSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "purchased_at" => Self::PurchasedAt,
-            "phone_number" => Self::PhoneNumber,
-            "connection_name" => Self::ConnectionName,
-            "usage_payment_method" => Self::UsagePaymentMethod,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SlimListPhoneNumbersSort);
+pub type SlimListPhoneNumbersSort = ListPhoneNumbersSort;
 
 /// Spec: `#/components/schemas/SlimPhoneNumberDetailed`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1446,235 +898,23 @@ pub struct SlimPhoneNumberDetailed {
 /// Indicates the status of the provisioning of emergency services for the phone number. This field contains information about activity that may be ongoing for a number where it either is being provisioned or deprovisioned but is not yet enabled/disabled.
 ///
 /// Spec: `#/components/schemas/SlimPhoneNumberDetailed/properties/emergency_status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SlimPhoneNumberDetailedEmergencyStatus {
-    /// `active`
-    Active,
-    /// `deprovisioning`
-    Deprovisioning,
-    /// `disabled`
-    Disabled,
-    /// `provisioning`
-    Provisioning,
-    /// `provisioning-failed`
-    ProvisioningFailed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SlimPhoneNumberDetailedEmergencyStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "active",
-            Self::Deprovisioning => "deprovisioning",
-            Self::Disabled => "disabled",
-            Self::Provisioning => "provisioning",
-            Self::ProvisioningFailed => "provisioning-failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SlimPhoneNumberDetailedEmergencyStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "active" => Self::Active,
-            "deprovisioning" => Self::Deprovisioning,
-            "disabled" => Self::Disabled,
-            "provisioning" => Self::Provisioning,
-            "provisioning-failed" => Self::ProvisioningFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SlimPhoneNumberDetailedEmergencyStatus);
+pub type SlimPhoneNumberDetailedEmergencyStatus = PhoneNumberDetailedEmergencyStatus;
 
 /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
 ///
 /// Spec: `#/components/schemas/SlimPhoneNumberDetailed/properties/inbound_call_screening`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SlimPhoneNumberDetailedInboundCallScreening {
-    /// `disabled`
-    Disabled,
-    /// `reject_calls`
-    RejectCalls,
-    /// `flag_calls`
-    FlagCalls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SlimPhoneNumberDetailedInboundCallScreening {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::RejectCalls => "reject_calls",
-            Self::FlagCalls => "flag_calls",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SlimPhoneNumberDetailedInboundCallScreening {
-    fn from(value: &str) -> Self {
-        match value {
-            "disabled" => Self::Disabled,
-            "reject_calls" => Self::RejectCalls,
-            "flag_calls" => Self::FlagCalls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SlimPhoneNumberDetailedInboundCallScreening);
+pub type SlimPhoneNumberDetailedInboundCallScreening = PhoneNumberDetailedInboundCallScreening;
 
 /// The phone number's type.
 /// Note: For numbers purchased prior to July 2023 or when fetching a number's details immediately after a purchase completes, the legacy values `tollfree`, `shortcode` or `longcode` may be returned instead.
 ///
 /// Spec: `#/components/schemas/SlimPhoneNumberDetailed/properties/phone_number_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SlimPhoneNumberDetailedPhoneNumberType {
-    /// `local`
-    Local,
-    /// `toll_free`
-    TollFree,
-    /// `mobile`
-    Mobile,
-    /// `national`
-    National,
-    /// `shared_cost`
-    SharedCost,
-    /// `landline`
-    Landline,
-    /// `tollfree`
-    Tollfree,
-    /// `shortcode`
-    Shortcode,
-    /// `longcode`
-    Longcode,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SlimPhoneNumberDetailedPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::TollFree => "toll_free",
-            Self::Mobile => "mobile",
-            Self::National => "national",
-            Self::SharedCost => "shared_cost",
-            Self::Landline => "landline",
-            Self::Tollfree => "tollfree",
-            Self::Shortcode => "shortcode",
-            Self::Longcode => "longcode",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SlimPhoneNumberDetailedPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "toll_free" => Self::TollFree,
-            "mobile" => Self::Mobile,
-            "national" => Self::National,
-            "shared_cost" => Self::SharedCost,
-            "landline" => Self::Landline,
-            "tollfree" => Self::Tollfree,
-            "shortcode" => Self::Shortcode,
-            "longcode" => Self::Longcode,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SlimPhoneNumberDetailedPhoneNumberType);
+pub type SlimPhoneNumberDetailedPhoneNumberType = PhoneNumberDetailedPhoneNumberType;
 
 /// The phone number's current status.
 ///
 /// Spec: `#/components/schemas/SlimPhoneNumberDetailed/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SlimPhoneNumberDetailedStatus {
-    /// `purchase-pending`
-    PurchasePending,
-    /// `purchase-failed`
-    PurchaseFailed,
-    /// `port-pending`
-    PortPending,
-    /// `port-failed`
-    PortFailed,
-    /// `active`
-    Active,
-    /// `deleted`
-    Deleted,
-    /// `emergency-only`
-    EmergencyOnly,
-    /// `ported-out`
-    PortedOut,
-    /// `port-out-pending`
-    PortOutPending,
-    /// `requirement-info-pending`
-    RequirementInfoPending,
-    /// `requirement-info-under-review`
-    RequirementInfoUnderReview,
-    /// `requirement-info-exception`
-    RequirementInfoException,
-    /// `provision-pending`
-    ProvisionPending,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SlimPhoneNumberDetailedStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PurchasePending => "purchase-pending",
-            Self::PurchaseFailed => "purchase-failed",
-            Self::PortPending => "port-pending",
-            Self::PortFailed => "port-failed",
-            Self::Active => "active",
-            Self::Deleted => "deleted",
-            Self::EmergencyOnly => "emergency-only",
-            Self::PortedOut => "ported-out",
-            Self::PortOutPending => "port-out-pending",
-            Self::RequirementInfoPending => "requirement-info-pending",
-            Self::RequirementInfoUnderReview => "requirement-info-under-review",
-            Self::RequirementInfoException => "requirement-info-exception",
-            Self::ProvisionPending => "provision-pending",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SlimPhoneNumberDetailedStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "purchase-pending" => Self::PurchasePending,
-            "purchase-failed" => Self::PurchaseFailed,
-            "port-pending" => Self::PortPending,
-            "port-failed" => Self::PortFailed,
-            "active" => Self::Active,
-            "deleted" => Self::Deleted,
-            "emergency-only" => Self::EmergencyOnly,
-            "ported-out" => Self::PortedOut,
-            "port-out-pending" => Self::PortOutPending,
-            "requirement-info-pending" => Self::RequirementInfoPending,
-            "requirement-info-under-review" => Self::RequirementInfoUnderReview,
-            "requirement-info-exception" => Self::RequirementInfoException,
-            "provision-pending" => Self::ProvisionPending,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SlimPhoneNumberDetailedStatus);
+pub type SlimPhoneNumberDetailedStatus = PhoneNumberDetailedStatus;
 
 /// Spec: `#/components/schemas/UpdatePhoneNumberRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

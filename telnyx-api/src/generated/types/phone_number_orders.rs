@@ -5,100 +5,6 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/schemas/Comment`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct Comment {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment_record_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment_record_type: Option<CommentCommentRecordType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commenter: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commenter_type: Option<CommentCommenterType>,
-    /// An ISO 8901 datetime string denoting when the comment was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// An ISO 8901 datetime string for when the comment was read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub read_at: Option<String>,
-    /// An ISO 8901 datetime string for when the comment was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-}
-
-/// Spec: `#/components/schemas/Comment/properties/comment_record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CommentCommentRecordType {
-    /// `sub_number_order`
-    SubNumberOrder,
-    /// `requirement_group`
-    RequirementGroup,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CommentCommentRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SubNumberOrder => "sub_number_order",
-            Self::RequirementGroup => "requirement_group",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CommentCommentRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "sub_number_order" => Self::SubNumberOrder,
-            "requirement_group" => Self::RequirementGroup,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CommentCommentRecordType);
-
-/// Spec: `#/components/schemas/Comment/properties/commenter_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CommentCommenterType {
-    /// `admin`
-    Admin,
-    /// `user`
-    User,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CommentCommenterType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Admin => "admin",
-            Self::User => "user",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CommentCommenterType {
-    fn from(value: &str) -> Self {
-        match value {
-            "admin" => Self::Admin,
-            "user" => Self::User,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CommentCommenterType);
-
 /// Spec: `#/components/responses/CommentResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CommentResponse {
@@ -107,98 +13,7 @@ pub struct CommentResponse {
 }
 
 /// Spec: `#/components/responses/CommentResponse/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CommentResponseData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment_record_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment_record_type: Option<CommentResponseDataCommentRecordType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commenter: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commenter_type: Option<CommentResponseDataCommenterType>,
-    /// An ISO 8901 datetime string denoting when the comment was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// An ISO 8901 datetime string for when the comment was read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub read_at: Option<String>,
-    /// An ISO 8901 datetime string for when the comment was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-}
-
-/// Spec: `#/components/schemas/Comment/properties/comment_record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CommentResponseDataCommentRecordType {
-    /// `sub_number_order`
-    SubNumberOrder,
-    /// `requirement_group`
-    RequirementGroup,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CommentResponseDataCommentRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SubNumberOrder => "sub_number_order",
-            Self::RequirementGroup => "requirement_group",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CommentResponseDataCommentRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "sub_number_order" => Self::SubNumberOrder,
-            "requirement_group" => Self::RequirementGroup,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CommentResponseDataCommentRecordType);
-
-/// Spec: `#/components/schemas/Comment/properties/commenter_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CommentResponseDataCommenterType {
-    /// `admin`
-    Admin,
-    /// `user`
-    User,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CommentResponseDataCommenterType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Admin => "admin",
-            Self::User => "user",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CommentResponseDataCommenterType {
-    fn from(value: &str) -> Self {
-        match value {
-            "admin" => Self::Admin,
-            "user" => Self::User,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CommentResponseDataCommenterType);
+pub type CommentResponseData = Comment;
 
 /// Spec: `#/components/schemas/CreateNumberOrderRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -258,76 +73,10 @@ pub struct CreateSubNumberOrdersReportRequest {
 /// Filter by order status
 ///
 /// Spec: `#/components/schemas/CreateSubNumberOrdersReportRequest/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateSubNumberOrdersReportRequestStatus {
-    /// `pending`
-    Pending,
-    /// `success`
-    Success,
-    /// `failure`
-    Failure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateSubNumberOrdersReportRequestStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Success => "success",
-            Self::Failure => "failure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateSubNumberOrdersReportRequestStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "success" => Self::Success,
-            "failure" => Self::Failure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateSubNumberOrdersReportRequestStatus);
+pub type CreateSubNumberOrdersReportRequestStatus = CreateNumberBlockOrderRequestStatus;
 
 /// Spec: `#/paths/~1comments/get/parameters/0/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListCommentsFilterCommentRecordType {
-    /// `sub_number_order`
-    SubNumberOrder,
-    /// `requirement_group`
-    RequirementGroup,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListCommentsFilterCommentRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SubNumberOrder => "sub_number_order",
-            Self::RequirementGroup => "requirement_group",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListCommentsFilterCommentRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "sub_number_order" => Self::SubNumberOrder,
-            "requirement_group" => Self::RequirementGroup,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListCommentsFilterCommentRecordType);
+pub type ListCommentsFilterCommentRecordType = CommentCommentRecordType;
 
 /// Spec: `#/components/responses/listCommentsResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -453,56 +202,6 @@ pub struct NumberOrderPhoneNumber {
     pub sub_number_order_id: Option<String>,
 }
 
-/// Spec: `#/components/schemas/NumberOrderPhoneNumber/properties/phone_number_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NumberOrderPhoneNumberPhoneNumberType {
-    /// `local`
-    Local,
-    /// `toll_free`
-    TollFree,
-    /// `mobile`
-    Mobile,
-    /// `national`
-    National,
-    /// `shared_cost`
-    SharedCost,
-    /// `landline`
-    Landline,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl NumberOrderPhoneNumberPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::TollFree => "toll_free",
-            Self::Mobile => "mobile",
-            Self::National => "national",
-            Self::SharedCost => "shared_cost",
-            Self::Landline => "landline",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for NumberOrderPhoneNumberPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "toll_free" => Self::TollFree,
-            "mobile" => Self::Mobile,
-            "national" => Self::National,
-            "shared_cost" => Self::SharedCost,
-            "landline" => Self::Landline,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(NumberOrderPhoneNumberPhoneNumberType);
-
 /// Status of requirements (if applicable)
 ///
 /// Spec: `#/components/schemas/NumberOrderPhoneNumber/properties/requirements_status`
@@ -571,42 +270,7 @@ pub struct NumberOrderPhoneNumberResponse {
 /// The status of the phone number in the order.
 ///
 /// Spec: `#/components/schemas/NumberOrderPhoneNumber/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NumberOrderPhoneNumberStatus {
-    /// `pending`
-    Pending,
-    /// `success`
-    Success,
-    /// `failure`
-    Failure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl NumberOrderPhoneNumberStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Success => "success",
-            Self::Failure => "failure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for NumberOrderPhoneNumberStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "success" => Self::Success,
-            "failure" => Self::Failure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(NumberOrderPhoneNumberStatus);
+pub type NumberOrderPhoneNumberStatus = CreateNumberBlockOrderRequestStatus;
 
 /// Number Order Response
 ///
@@ -620,42 +284,7 @@ pub struct NumberOrderResponse {
 /// The status of the order.
 ///
 /// Spec: `#/components/schemas/NumberOrder/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NumberOrderStatus {
-    /// `pending`
-    Pending,
-    /// `success`
-    Success,
-    /// `failure`
-    Failure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl NumberOrderStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Success => "success",
-            Self::Failure => "failure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for NumberOrderStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "success" => Self::Success,
-            "failure" => Self::Failure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(NumberOrderStatus);
+pub type NumberOrderStatus = CreateNumberBlockOrderRequestStatus;
 
 /// NumberOrder
 ///
@@ -702,143 +331,10 @@ pub struct NumberOrderWithPhoneNumbers {
 /// The status of the order.
 ///
 /// Spec: `#/components/schemas/NumberOrderWithPhoneNumbers/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NumberOrderWithPhoneNumbersStatus {
-    /// `pending`
-    Pending,
-    /// `success`
-    Success,
-    /// `failure`
-    Failure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl NumberOrderWithPhoneNumbersStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Success => "success",
-            Self::Failure => "failure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for NumberOrderWithPhoneNumbersStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "success" => Self::Success,
-            "failure" => Self::Failure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(NumberOrderWithPhoneNumbersStatus);
+pub type NumberOrderWithPhoneNumbersStatus = CreateNumberBlockOrderRequestStatus;
 
 /// Spec: `#/components/responses/ReadCommentResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ReadCommentResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ReadCommentResponseData>,
-}
-
-/// Spec: `#/components/responses/ReadCommentResponse/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ReadCommentResponseData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment_record_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment_record_type: Option<ReadCommentResponseDataCommentRecordType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commenter: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commenter_type: Option<ReadCommentResponseDataCommenterType>,
-    /// An ISO 8901 datetime string denoting when the comment was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// An ISO 8901 datetime string for when the comment was read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub read_at: Option<String>,
-    /// An ISO 8901 datetime string for when the comment was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-}
-
-/// Spec: `#/components/schemas/Comment/properties/comment_record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ReadCommentResponseDataCommentRecordType {
-    /// `sub_number_order`
-    SubNumberOrder,
-    /// `requirement_group`
-    RequirementGroup,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ReadCommentResponseDataCommentRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SubNumberOrder => "sub_number_order",
-            Self::RequirementGroup => "requirement_group",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ReadCommentResponseDataCommentRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "sub_number_order" => Self::SubNumberOrder,
-            "requirement_group" => Self::RequirementGroup,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ReadCommentResponseDataCommentRecordType);
-
-/// Spec: `#/components/schemas/Comment/properties/commenter_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ReadCommentResponseDataCommenterType {
-    /// `admin`
-    Admin,
-    /// `user`
-    User,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ReadCommentResponseDataCommenterType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Admin => "admin",
-            Self::User => "user",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ReadCommentResponseDataCommenterType {
-    fn from(value: &str) -> Self {
-        match value {
-            "admin" => Self::Admin,
-            "user" => Self::User,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ReadCommentResponseDataCommenterType);
+pub type ReadCommentResponse = CommentResponse;
 
 /// Spec: `#/components/schemas/SubNumberOrder`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -881,54 +377,7 @@ pub struct SubNumberOrder {
 }
 
 /// Spec: `#/components/schemas/SubNumberOrder/properties/phone_number_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SubNumberOrderPhoneNumberType {
-    /// `local`
-    Local,
-    /// `toll_free`
-    TollFree,
-    /// `mobile`
-    Mobile,
-    /// `national`
-    National,
-    /// `shared_cost`
-    SharedCost,
-    /// `landline`
-    Landline,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SubNumberOrderPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::TollFree => "toll_free",
-            Self::Mobile => "mobile",
-            Self::National => "national",
-            Self::SharedCost => "shared_cost",
-            Self::Landline => "landline",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SubNumberOrderPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "toll_free" => Self::TollFree,
-            "mobile" => Self::Mobile,
-            "national" => Self::National,
-            "shared_cost" => Self::SharedCost,
-            "landline" => Self::Landline,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SubNumberOrderPhoneNumberType);
+pub type SubNumberOrderPhoneNumberType = NumberOrderPhoneNumberPhoneNumberType;
 
 /// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirement`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1000,46 +449,7 @@ pub struct SubNumberOrderRegulatoryRequirementWithValue {
 }
 
 /// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirementWithValue/properties/field_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SubNumberOrderRegulatoryRequirementWithValueFieldType {
-    /// `textual`
-    Textual,
-    /// `datetime`
-    Datetime,
-    /// `address`
-    Address,
-    /// `document`
-    Document,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SubNumberOrderRegulatoryRequirementWithValueFieldType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Textual => "textual",
-            Self::Datetime => "datetime",
-            Self::Address => "address",
-            Self::Document => "document",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SubNumberOrderRegulatoryRequirementWithValueFieldType {
-    fn from(value: &str) -> Self {
-        match value {
-            "textual" => Self::Textual,
-            "datetime" => Self::Datetime,
-            "address" => Self::Address,
-            "document" => Self::Document,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SubNumberOrderRegulatoryRequirementWithValueFieldType);
+pub type SubNumberOrderRegulatoryRequirementWithValueFieldType = SubNumberOrderRegulatoryRequirementFieldType;
 
 /// Sub Number Order Response
 ///
@@ -1053,42 +463,7 @@ pub struct SubNumberOrderResponse {
 /// The status of the order.
 ///
 /// Spec: `#/components/schemas/SubNumberOrder/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SubNumberOrderStatus {
-    /// `pending`
-    Pending,
-    /// `success`
-    Success,
-    /// `failure`
-    Failure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SubNumberOrderStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Success => "success",
-            Self::Failure => "failure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SubNumberOrderStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "success" => Self::Success,
-            "failure" => Self::Failure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SubNumberOrderStatus);
+pub type SubNumberOrderStatus = CreateNumberBlockOrderRequestStatus;
 
 /// Spec: `#/components/schemas/SubNumberOrdersReport`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1191,27 +566,6 @@ crate::codec::string_enum!(SubNumberOrdersReportStatus);
 pub struct UpdateNumberOrderPhoneNumberRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<Vec<UpdateRegulatoryRequirement>>,
-}
-
-/// Spec: `#/components/schemas/UpdateNumberOrderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateNumberOrderRequest {
-    /// A customer reference string for customer look ups.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub regulatory_requirements: Option<Vec<UpdateRegulatoryRequirement>>,
-}
-
-/// Spec: `#/components/schemas/UpdateRegulatoryRequirement`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateRegulatoryRequirement {
-    /// The value of the requirement. For address and document requirements, this should be the ID of the resource. For textual, this should be the value of the requirement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<String>,
-    /// Unique id for a requirement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requirement_id: Option<String>,
 }
 
 /// Spec: `#/components/schemas/UpdateSubNumberOrderRequest`

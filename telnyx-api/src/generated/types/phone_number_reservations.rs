@@ -31,42 +31,7 @@ pub struct CreateNumberReservationRequest {
 /// The status of the entire reservation.
 ///
 /// Spec: `#/components/schemas/CreateNumberReservationRequest/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateNumberReservationRequestStatus {
-    /// `pending`
-    Pending,
-    /// `success`
-    Success,
-    /// `failure`
-    Failure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateNumberReservationRequestStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Success => "success",
-            Self::Failure => "failure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateNumberReservationRequestStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "success" => Self::Success,
-            "failure" => Self::Failure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateNumberReservationRequestStatus);
+pub type CreateNumberReservationRequestStatus = CreateNumberBlockOrderRequestStatus;
 
 /// List Number Reservations Response
 ///
@@ -114,42 +79,7 @@ pub struct NumberReservationResponse {
 /// The status of the entire reservation.
 ///
 /// Spec: `#/components/schemas/NumberReservation/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NumberReservationStatus {
-    /// `pending`
-    Pending,
-    /// `success`
-    Success,
-    /// `failure`
-    Failure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl NumberReservationStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Success => "success",
-            Self::Failure => "failure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for NumberReservationStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "success" => Self::Success,
-            "failure" => Self::Failure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(NumberReservationStatus);
+pub type NumberReservationStatus = CreateNumberBlockOrderRequestStatus;
 
 /// Spec: `#/components/schemas/ReservedPhoneNumber`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -177,39 +107,4 @@ pub struct ReservedPhoneNumber {
 /// The status of the phone number's reservation.
 ///
 /// Spec: `#/components/schemas/ReservedPhoneNumber/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ReservedPhoneNumberStatus {
-    /// `pending`
-    Pending,
-    /// `success`
-    Success,
-    /// `failure`
-    Failure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ReservedPhoneNumberStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Success => "success",
-            Self::Failure => "failure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ReservedPhoneNumberStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "success" => Self::Success,
-            "failure" => Self::Failure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ReservedPhoneNumberStatus);
+pub type ReservedPhoneNumberStatus = CreateNumberBlockOrderRequestStatus;

@@ -136,52 +136,6 @@ pub struct Feature {
     pub name: Option<String>,
 }
 
-/// Spec: `#/paths/~1available_phone_number_blocks/get/parameters/3/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
-    /// `local`
-    Local,
-    /// `toll_free`
-    TollFree,
-    /// `mobile`
-    Mobile,
-    /// `national`
-    National,
-    /// `shared_cost`
-    SharedCost,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::TollFree => "toll_free",
-            Self::Mobile => "mobile",
-            Self::National => "national",
-            Self::SharedCost => "shared_cost",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "toll_free" => Self::TollFree,
-            "mobile" => Self::Mobile,
-            "national" => Self::National,
-            "shared_cost" => Self::SharedCost,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListAvailablePhoneNumberBlocksFilterPhoneNumberType);
-
 /// List Available Phone Numbers Blocks Response
 ///
 /// Spec: `#/components/responses/ListAvailablePhoneNumbersBlockResponse/content/application~1json/schema`
@@ -252,50 +206,7 @@ impl From<&str> for ListAvailablePhoneNumbersFilterFeaturesItem {
 crate::codec::string_enum!(ListAvailablePhoneNumbersFilterFeaturesItem);
 
 /// Spec: `#/paths/~1available_phone_numbers/get/parameters/8/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListAvailablePhoneNumbersFilterPhoneNumberType {
-    /// `local`
-    Local,
-    /// `toll_free`
-    TollFree,
-    /// `mobile`
-    Mobile,
-    /// `national`
-    National,
-    /// `shared_cost`
-    SharedCost,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListAvailablePhoneNumbersFilterPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::TollFree => "toll_free",
-            Self::Mobile => "mobile",
-            Self::National => "national",
-            Self::SharedCost => "shared_cost",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListAvailablePhoneNumbersFilterPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "toll_free" => Self::TollFree,
-            "mobile" => Self::Mobile,
-            "national" => Self::National,
-            "shared_cost" => Self::SharedCost,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListAvailablePhoneNumbersFilterPhoneNumberType);
+pub type ListAvailablePhoneNumbersFilterPhoneNumberType = ListAvailablePhoneNumberBlocksFilterPhoneNumberType;
 
 /// List Available Phone Numbers Response
 ///

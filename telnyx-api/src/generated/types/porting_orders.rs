@@ -6,38 +6,10 @@
 use super::*;
 
 /// Spec: `#/components/responses/CancelPortingOrderResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CancelPortingOrderResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<PortingOrder>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<CancelPortingOrderResponseMeta>,
-}
-
-/// Spec: `#/components/responses/CancelPortingOrderResponse/content/application~1json/schema/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CancelPortingOrderResponseMeta {
-    /// Link to list all phone numbers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_numbers_url: Option<String>,
-}
+pub type CancelPortingOrderResponse = ShowPortingOrder;
 
 /// Spec: `#/components/responses/ConfirmPortingOrderResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConfirmPortingOrderResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<PortingOrder>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<ConfirmPortingOrderResponseMeta>,
-}
-
-/// Spec: `#/components/responses/ConfirmPortingOrderResponse/content/application~1json/schema/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConfirmPortingOrderResponseMeta {
-    /// Link to list all phone numbers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_numbers_url: Option<String>,
-}
+pub type ConfirmPortingOrderResponse = ShowPortingOrder;
 
 /// Spec: `#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -71,48 +43,7 @@ pub struct CreatePortingAdditionalDocumentsAdditionalDocumentsItem {
 /// The type of document being created.
 ///
 /// Spec: `#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema/properties/additional_documents/items/properties/document_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreatePortingAdditionalDocumentsAdditionalDocumentsItemDocumentType {
-    /// `loa`
-    Loa,
-    /// `invoice`
-    Invoice,
-    /// `csr`
-    Csr,
-    /// `other`
-    Other,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreatePortingAdditionalDocumentsAdditionalDocumentsItemDocumentType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Loa => "loa",
-            Self::Invoice => "invoice",
-            Self::Csr => "csr",
-            Self::Other => "other",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreatePortingAdditionalDocumentsAdditionalDocumentsItemDocumentType {
-    fn from(value: &str) -> Self {
-        match value {
-            "loa" => Self::Loa,
-            "invoice" => Self::Invoice,
-            "csr" => Self::Csr,
-            "other" => Self::Other,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(
-    CreatePortingAdditionalDocumentsAdditionalDocumentsItemDocumentType
-);
+pub type CreatePortingAdditionalDocumentsAdditionalDocumentsItemDocumentType = PortingAdditionalDocumentDocumentType;
 
 /// The parameters for creating a new LOA configuration.
 ///
@@ -193,13 +124,6 @@ pub struct CreatePortingOrder {
     pub phone_numbers: Vec<String>,
 }
 
-/// Spec: `#/components/schemas/CreatePortingOrderComment`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreatePortingOrderComment {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-}
-
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberBlock/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingPhoneNumberBlock {
@@ -218,13 +142,7 @@ pub struct CreatePortingPhoneNumberBlockActivationRangesItem {
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberBlock/content/application~1json/schema/properties/phone_number_range`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreatePortingPhoneNumberBlockPhoneNumberRange {
-    /// Specifies the end of the phone number range for this porting phone number block.
-    pub end_at: String,
-    /// Specifies the start of the phone number range for this porting phone number block.
-    pub start_at: String,
-}
+pub type CreatePortingPhoneNumberBlockPhoneNumberRange = CreatePortingPhoneNumberBlockActivationRangesItem;
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberConfigurations/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -271,13 +189,7 @@ pub struct CreatePortingPhoneNumberExtensionActivationRangesItem {
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberExtension/content/application~1json/schema/properties/extension_range`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreatePortingPhoneNumberExtensionExtensionRange {
-    /// Specifies the end of the extension range for this porting phone number extension.
-    pub end_at: i64,
-    /// Specifies the start of the extension range for this porting phone number extension.
-    pub start_at: i64,
-}
+pub type CreatePortingPhoneNumberExtensionExtensionRange = CreatePortingPhoneNumberExtensionActivationRangesItem;
 
 /// The parameters for generating a new porting related report.
 ///
@@ -299,34 +211,7 @@ pub struct CreatePortingReport2 {
 /// Identifies the type of report
 ///
 /// Spec: `#/components/requestBodies/CreatePortingReport/content/application~1json/schema/properties/report_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreatePortingReportReportType {
-    /// `export_porting_orders_csv`
-    ExportPortingOrdersCsv,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreatePortingReportReportType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ExportPortingOrdersCsv => "export_porting_orders_csv",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreatePortingReportReportType {
-    fn from(value: &str) -> Self {
-        match value {
-            "export_porting_orders_csv" => Self::ExportPortingOrdersCsv,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreatePortingReportReportType);
+pub type CreatePortingReportReportType = PortingReportReportType;
 
 /// The parameters for generating a porting orders CSV report.
 ///
@@ -419,120 +304,10 @@ impl From<&str> for ExportPortingOrdersCsvReportFiltersStatusInItem {
 crate::codec::string_enum!(ExportPortingOrdersCsvReportFiltersStatusInItem);
 
 /// Spec: `#/paths/~1porting_orders/get/parameters/3/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FilterByPortingOrderStatus {
-    /// `draft`
-    Draft,
-    /// `in-process`
-    InProcess,
-    /// `submitted`
-    Submitted,
-    /// `exception`
-    Exception,
-    /// `foc-date-confirmed`
-    FocDateConfirmed,
-    /// `cancel-pending`
-    CancelPending,
-    /// `ported`
-    Ported,
-    /// `cancelled`
-    Cancelled,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FilterByPortingOrderStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::InProcess => "in-process",
-            Self::Submitted => "submitted",
-            Self::Exception => "exception",
-            Self::FocDateConfirmed => "foc-date-confirmed",
-            Self::CancelPending => "cancel-pending",
-            Self::Ported => "ported",
-            Self::Cancelled => "cancelled",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FilterByPortingOrderStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "draft" => Self::Draft,
-            "in-process" => Self::InProcess,
-            "submitted" => Self::Submitted,
-            "exception" => Self::Exception,
-            "foc-date-confirmed" => Self::FocDateConfirmed,
-            "cancel-pending" => Self::CancelPending,
-            "ported" => Self::Ported,
-            "cancelled" => Self::Cancelled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FilterByPortingOrderStatus);
+pub type FilterByPortingOrderStatus = ExportPortingOrdersCsvReportFiltersStatusInItem;
 
 /// Spec: `#/paths/~1porting_orders/get/parameters/4/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FilterByPortingOrderStatusIn {
-    /// `draft`
-    Draft,
-    /// `in-process`
-    InProcess,
-    /// `submitted`
-    Submitted,
-    /// `exception`
-    Exception,
-    /// `foc-date-confirmed`
-    FocDateConfirmed,
-    /// `cancel-pending`
-    CancelPending,
-    /// `ported`
-    Ported,
-    /// `cancelled`
-    Cancelled,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FilterByPortingOrderStatusIn {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::InProcess => "in-process",
-            Self::Submitted => "submitted",
-            Self::Exception => "exception",
-            Self::FocDateConfirmed => "foc-date-confirmed",
-            Self::CancelPending => "cancel-pending",
-            Self::Ported => "ported",
-            Self::Cancelled => "cancelled",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FilterByPortingOrderStatusIn {
-    fn from(value: &str) -> Self {
-        match value {
-            "draft" => Self::Draft,
-            "in-process" => Self::InProcess,
-            "submitted" => Self::Submitted,
-            "exception" => Self::Exception,
-            "foc-date-confirmed" => Self::FocDateConfirmed,
-            "cancel-pending" => Self::CancelPending,
-            "ported" => Self::Ported,
-            "cancelled" => Self::Cancelled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FilterByPortingOrderStatusIn);
+pub type FilterByPortingOrderStatusIn = ExportPortingOrdersCsvReportFiltersStatusInItem;
 
 /// Spec: `#/components/schemas/GetSubRequestByPortingOrder`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -546,122 +321,13 @@ pub struct GetSubRequestByPortingOrder {
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/3/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListAdditionalDocumentsFilterDocumentType {
-    /// `loa`
-    Loa,
-    /// `invoice`
-    Invoice,
-    /// `csr`
-    Csr,
-    /// `other`
-    Other,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListAdditionalDocumentsFilterDocumentType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Loa => "loa",
-            Self::Invoice => "invoice",
-            Self::Csr => "csr",
-            Self::Other => "other",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListAdditionalDocumentsFilterDocumentType {
-    fn from(value: &str) -> Self {
-        match value {
-            "loa" => Self::Loa,
-            "invoice" => Self::Invoice,
-            "csr" => Self::Csr,
-            "other" => Self::Other,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListAdditionalDocumentsFilterDocumentType);
+pub type ListAdditionalDocumentsFilterDocumentType = PortingAdditionalDocumentDocumentType;
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/4/schema/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListAdditionalDocumentsFilterDocumentTypeInItem {
-    /// `loa`
-    Loa,
-    /// `invoice`
-    Invoice,
-    /// `csr`
-    Csr,
-    /// `other`
-    Other,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListAdditionalDocumentsFilterDocumentTypeInItem {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Loa => "loa",
-            Self::Invoice => "invoice",
-            Self::Csr => "csr",
-            Self::Other => "other",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListAdditionalDocumentsFilterDocumentTypeInItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "loa" => Self::Loa,
-            "invoice" => Self::Invoice,
-            "csr" => Self::Csr,
-            "other" => Self::Other,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListAdditionalDocumentsFilterDocumentTypeInItem);
+pub type ListAdditionalDocumentsFilterDocumentTypeInItem = PortingAdditionalDocumentDocumentType;
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/5/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListAdditionalDocumentsSort {
-    /// `created_at`
-    CreatedAt,
-    /// `-created_at`
-    MinusCreatedAt,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListAdditionalDocumentsSort {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::MinusCreatedAt => "-created_at",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListAdditionalDocumentsSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            "-created_at" => Self::MinusCreatedAt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListAdditionalDocumentsSort);
+pub type ListAdditionalDocumentsSort = ListCustomerServiceRecordsSort;
 
 /// Spec: `#/components/responses/ListAllowedFocWindows/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -742,100 +408,10 @@ impl From<&str> for ListPhoneNumberConfigurationsFilterPortingOrderStatus {
 crate::codec::string_enum!(ListPhoneNumberConfigurationsFilterPortingOrderStatus);
 
 /// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/5/schema/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumberConfigurationsFilterPortingOrderStatusInItem {
-    /// `activation-in-progress`
-    ActivationInProgress,
-    /// `cancel-pending`
-    CancelPending,
-    /// `cancelled`
-    Cancelled,
-    /// `draft`
-    Draft,
-    /// `exception`
-    Exception,
-    /// `foc-date-confirmed`
-    FocDateConfirmed,
-    /// `in-process`
-    InProcess,
-    /// `ported`
-    Ported,
-    /// `submitted`
-    Submitted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPhoneNumberConfigurationsFilterPortingOrderStatusInItem {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ActivationInProgress => "activation-in-progress",
-            Self::CancelPending => "cancel-pending",
-            Self::Cancelled => "cancelled",
-            Self::Draft => "draft",
-            Self::Exception => "exception",
-            Self::FocDateConfirmed => "foc-date-confirmed",
-            Self::InProcess => "in-process",
-            Self::Ported => "ported",
-            Self::Submitted => "submitted",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPhoneNumberConfigurationsFilterPortingOrderStatusInItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "activation-in-progress" => Self::ActivationInProgress,
-            "cancel-pending" => Self::CancelPending,
-            "cancelled" => Self::Cancelled,
-            "draft" => Self::Draft,
-            "exception" => Self::Exception,
-            "foc-date-confirmed" => Self::FocDateConfirmed,
-            "in-process" => Self::InProcess,
-            "ported" => Self::Ported,
-            "submitted" => Self::Submitted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPhoneNumberConfigurationsFilterPortingOrderStatusInItem);
+pub type ListPhoneNumberConfigurationsFilterPortingOrderStatusInItem = ListPhoneNumberConfigurationsFilterPortingOrderStatus;
 
 /// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/10/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumberConfigurationsSort {
-    /// `created_at`
-    CreatedAt,
-    /// `-created_at`
-    MinusCreatedAt,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPhoneNumberConfigurationsSort {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::MinusCreatedAt => "-created_at",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPhoneNumberConfigurationsSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            "-created_at" => Self::MinusCreatedAt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPhoneNumberConfigurationsSort);
+pub type ListPhoneNumberConfigurationsSort = ListCustomerServiceRecordsSort;
 
 /// Spec: `#/components/responses/ListPortingAdditionalDocuments/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -847,62 +423,7 @@ pub struct ListPortingAdditionalDocuments {
 }
 
 /// Spec: `#/paths/~1porting~1events/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPortingEventsFilterType {
-    /// `porting_order.deleted`
-    PortingOrderDeleted,
-    /// `porting_order.loa_updated`
-    PortingOrderLoaUpdated,
-    /// `porting_order.messaging_changed`
-    PortingOrderMessagingChanged,
-    /// `porting_order.status_changed`
-    PortingOrderStatusChanged,
-    /// `porting_order.sharing_token_expired`
-    PortingOrderSharingTokenExpired,
-    /// `porting_order.new_comment`
-    PortingOrderNewComment,
-    /// `porting_order.split`
-    PortingOrderSplit,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPortingEventsFilterType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PortingOrderDeleted => "porting_order.deleted",
-            Self::PortingOrderLoaUpdated => "porting_order.loa_updated",
-            Self::PortingOrderMessagingChanged => "porting_order.messaging_changed",
-            Self::PortingOrderStatusChanged => "porting_order.status_changed",
-            Self::PortingOrderSharingTokenExpired => {
-                "porting_order.sharing_token_expired"
-            }
-            Self::PortingOrderNewComment => "porting_order.new_comment",
-            Self::PortingOrderSplit => "porting_order.split",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPortingEventsFilterType {
-    fn from(value: &str) -> Self {
-        match value {
-            "porting_order.deleted" => Self::PortingOrderDeleted,
-            "porting_order.loa_updated" => Self::PortingOrderLoaUpdated,
-            "porting_order.messaging_changed" => Self::PortingOrderMessagingChanged,
-            "porting_order.status_changed" => Self::PortingOrderStatusChanged,
-            "porting_order.sharing_token_expired" => {
-                Self::PortingOrderSharingTokenExpired
-            }
-            "porting_order.new_comment" => Self::PortingOrderNewComment,
-            "porting_order.split" => Self::PortingOrderSplit,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPortingEventsFilterType);
+pub type ListPortingEventsFilterType = PortingEventEventType;
 
 /// Spec: `#/components/responses/ListPortingEventsResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1077,38 +598,7 @@ pub struct ListPortingPhoneNumberExtensions {
 }
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/parameters/5/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPortingPhoneNumberExtensionsSort {
-    /// `-created_at`
-    MinusCreatedAt,
-    /// `created_at`
-    CreatedAt,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPortingPhoneNumberExtensionsSort {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MinusCreatedAt => "-created_at",
-            Self::CreatedAt => "created_at",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPortingPhoneNumberExtensionsSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "-created_at" => Self::MinusCreatedAt,
-            "created_at" => Self::CreatedAt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPortingPhoneNumberExtensionsSort);
+pub type ListPortingPhoneNumberExtensionsSort = ListPortingPhoneNumberBlocksSort;
 
 /// Spec: `#/components/responses/ListPortingPhoneNumbers/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1120,62 +610,7 @@ pub struct ListPortingPhoneNumbers {
 }
 
 /// Spec: `#/paths/~1porting_phone_numbers/get/parameters/8/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPortingPhoneNumbersFilterPortingOrderStatus {
-    /// `draft`
-    Draft,
-    /// `in-process`
-    InProcess,
-    /// `submitted`
-    Submitted,
-    /// `exception`
-    Exception,
-    /// `foc-date-confirmed`
-    FocDateConfirmed,
-    /// `cancel-pending`
-    CancelPending,
-    /// `ported`
-    Ported,
-    /// `cancelled`
-    Cancelled,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPortingPhoneNumbersFilterPortingOrderStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::InProcess => "in-process",
-            Self::Submitted => "submitted",
-            Self::Exception => "exception",
-            Self::FocDateConfirmed => "foc-date-confirmed",
-            Self::CancelPending => "cancel-pending",
-            Self::Ported => "ported",
-            Self::Cancelled => "cancelled",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPortingPhoneNumbersFilterPortingOrderStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "draft" => Self::Draft,
-            "in-process" => Self::InProcess,
-            "submitted" => Self::Submitted,
-            "exception" => Self::Exception,
-            "foc-date-confirmed" => Self::FocDateConfirmed,
-            "cancel-pending" => Self::CancelPending,
-            "ported" => Self::Ported,
-            "cancelled" => Self::Cancelled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPortingPhoneNumbersFilterPortingOrderStatus);
+pub type ListPortingPhoneNumbersFilterPortingOrderStatus = ExportPortingOrdersCsvReportFiltersStatusInItem;
 
 /// Spec: `#/components/responses/ListPortingReports/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1187,68 +622,10 @@ pub struct ListPortingReports {
 }
 
 /// Spec: `#/paths/~1porting~1reports/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPortingReportsFilterReportType {
-    /// `export_porting_orders_csv`
-    ExportPortingOrdersCsv,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPortingReportsFilterReportType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ExportPortingOrdersCsv => "export_porting_orders_csv",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPortingReportsFilterReportType {
-    fn from(value: &str) -> Self {
-        match value {
-            "export_porting_orders_csv" => Self::ExportPortingOrdersCsv,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPortingReportsFilterReportType);
+pub type ListPortingReportsFilterReportType = PortingReportReportType;
 
 /// Spec: `#/paths/~1porting~1reports/get/parameters/3/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPortingReportsFilterStatus {
-    /// `pending`
-    Pending,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPortingReportsFilterStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPortingReportsFilterStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPortingReportsFilterStatus);
+pub type ListPortingReportsFilterStatus = PortingReportStatus;
 
 /// Spec: `#/components/responses/ListPortingVerificationCodes/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1260,38 +637,7 @@ pub struct ListPortingVerificationCodes {
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes/get/parameters/6/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListVerificationCodesSort {
-    /// `created_at`
-    CreatedAt,
-    /// `-created_at`
-    MinusCreatedAt,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListVerificationCodesSort {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::MinusCreatedAt => "-created_at",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListVerificationCodesSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            "-created_at" => Self::MinusCreatedAt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListVerificationCodesSort);
+pub type ListVerificationCodesSort = ListCustomerServiceRecordsSort;
 
 /// Specifies whether Telnyx is able to confirm portability this number in the United States & Canada. International phone numbers are provisional by default.
 ///
@@ -1552,42 +898,6 @@ pub enum PortingEventPayload {
     WebhookPortingOrderNewCommentPayload(WebhookPortingOrderNewCommentPayload),
     WebhookPortingOrderSplitPayload(WebhookPortingOrderSplitPayload),
 }
-
-/// The status of the payload generation.
-///
-/// Spec: `#/components/schemas/PortingEvent/properties/payload_status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingEventPayloadStatus {
-    /// `created`
-    Created,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortingEventPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Created => "created",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortingEventPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "created" => Self::Created,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortingEventPayloadStatus);
 
 /// Spec: `#/components/schemas/PortingLOAConfiguration`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1957,62 +1267,6 @@ pub struct PortingOrderMessaging {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messaging_port_status: Option<PortingOrderMessagingMessagingPortStatus>,
 }
-
-/// The current status of the messaging porting.
-///
-/// Spec: `#/components/schemas/PortingOrderMessaging/properties/messaging_port_status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingOrderMessagingMessagingPortStatus {
-    /// `not_applicable`
-    NotApplicable,
-    /// `pending`
-    Pending,
-    /// `activating`
-    Activating,
-    /// `exception`
-    Exception,
-    /// `canceled`
-    Canceled,
-    /// `partial_port_complete`
-    PartialPortComplete,
-    /// `ported`
-    Ported,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortingOrderMessagingMessagingPortStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::NotApplicable => "not_applicable",
-            Self::Pending => "pending",
-            Self::Activating => "activating",
-            Self::Exception => "exception",
-            Self::Canceled => "canceled",
-            Self::PartialPortComplete => "partial_port_complete",
-            Self::Ported => "ported",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortingOrderMessagingMessagingPortStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "not_applicable" => Self::NotApplicable,
-            "pending" => Self::Pending,
-            "activating" => Self::Activating,
-            "exception" => Self::Exception,
-            "canceled" => Self::Canceled,
-            "partial_port_complete" => Self::PartialPortComplete,
-            "ported" => Self::Ported,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortingOrderMessagingMessagingPortStatus);
 
 /// Spec: `#/components/schemas/PortingOrderMisc`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2835,80 +2089,17 @@ pub struct PortingPhoneNumberBlock {
 }
 
 /// Spec: `#/components/schemas/PortingPhoneNumberBlock/properties/activation_ranges/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct PortingPhoneNumberBlockActivationRangesItem {
-    /// Specifies the end of the activation range. It must be no more than the end of the phone number range.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_at: Option<String>,
-    /// Specifies the start of the activation range. Must be greater or equal the start of the phone number range.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_at: Option<String>,
-}
+pub type PortingPhoneNumberBlockActivationRangesItem = PortingOrdersActivationJobActivationWindowsItem;
 
 /// Specifies the phone number range for this porting phone number block.
 ///
 /// Spec: `#/components/schemas/PortingPhoneNumberBlock/properties/phone_number_range`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct PortingPhoneNumberBlockPhoneNumberRange {
-    /// Specifies the end of the phone number range for this porting phone number block.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_at: Option<String>,
-    /// Specifies the start of the phone number range for this porting phone number block.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_at: Option<String>,
-}
+pub type PortingPhoneNumberBlockPhoneNumberRange = PortingOrdersActivationJobActivationWindowsItem;
 
 /// Specifies the phone number type for this porting phone number block.
 ///
 /// Spec: `#/components/schemas/PortingPhoneNumberBlock/properties/phone_number_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingPhoneNumberBlockPhoneNumberType {
-    /// `landline`
-    Landline,
-    /// `local`
-    Local,
-    /// `mobile`
-    Mobile,
-    /// `national`
-    National,
-    /// `shared_cost`
-    SharedCost,
-    /// `toll_free`
-    TollFree,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortingPhoneNumberBlockPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Landline => "landline",
-            Self::Local => "local",
-            Self::Mobile => "mobile",
-            Self::National => "national",
-            Self::SharedCost => "shared_cost",
-            Self::TollFree => "toll_free",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortingPhoneNumberBlockPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "landline" => Self::Landline,
-            "local" => Self::Local,
-            "mobile" => Self::Mobile,
-            "national" => Self::National,
-            "shared_cost" => Self::SharedCost,
-            "toll_free" => Self::TollFree,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortingPhoneNumberBlockPhoneNumberType);
+pub type PortingPhoneNumberBlockPhoneNumberType = PortingOrderPhoneNumberType;
 
 /// Spec: `#/components/schemas/PortingPhoneNumberConfiguration`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2973,127 +2164,17 @@ pub struct PortingPhoneNumberExtensionActivationRangesItem {
 /// Specifies the extension range for this porting phone number extension.
 ///
 /// Spec: `#/components/schemas/PortingPhoneNumberExtension/properties/extension_range`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct PortingPhoneNumberExtensionExtensionRange {
-    /// Specifies the end of the extension range for this porting phone number extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_at: Option<i64>,
-    /// Specifies the start of the extension range for this porting phone number extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_at: Option<i64>,
-}
+pub type PortingPhoneNumberExtensionExtensionRange = PortingPhoneNumberExtensionActivationRangesItem;
 
 /// The type of the phone number
 ///
 /// Spec: `#/components/schemas/PortingPhoneNumber/properties/phone_number_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingPhoneNumberPhoneNumberType {
-    /// `landline`
-    Landline,
-    /// `local`
-    Local,
-    /// `mobile`
-    Mobile,
-    /// `national`
-    National,
-    /// `shared_cost`
-    SharedCost,
-    /// `toll_free`
-    TollFree,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortingPhoneNumberPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Landline => "landline",
-            Self::Local => "local",
-            Self::Mobile => "mobile",
-            Self::National => "national",
-            Self::SharedCost => "shared_cost",
-            Self::TollFree => "toll_free",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortingPhoneNumberPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "landline" => Self::Landline,
-            "local" => Self::Local,
-            "mobile" => Self::Mobile,
-            "national" => Self::National,
-            "shared_cost" => Self::SharedCost,
-            "toll_free" => Self::TollFree,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortingPhoneNumberPhoneNumberType);
+pub type PortingPhoneNumberPhoneNumberType = PortingOrderPhoneNumberType;
 
 /// The current status of the porting order
 ///
 /// Spec: `#/components/schemas/PortingPhoneNumber/properties/porting_order_status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingPhoneNumberPortingOrderStatus {
-    /// `draft`
-    Draft,
-    /// `in-process`
-    InProcess,
-    /// `submitted`
-    Submitted,
-    /// `exception`
-    Exception,
-    /// `foc-date-confirmed`
-    FocDateConfirmed,
-    /// `cancel-pending`
-    CancelPending,
-    /// `ported`
-    Ported,
-    /// `cancelled`
-    Cancelled,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortingPhoneNumberPortingOrderStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::InProcess => "in-process",
-            Self::Submitted => "submitted",
-            Self::Exception => "exception",
-            Self::FocDateConfirmed => "foc-date-confirmed",
-            Self::CancelPending => "cancel-pending",
-            Self::Ported => "ported",
-            Self::Cancelled => "cancelled",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortingPhoneNumberPortingOrderStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "draft" => Self::Draft,
-            "in-process" => Self::InProcess,
-            "submitted" => Self::Submitted,
-            "exception" => Self::Exception,
-            "foc-date-confirmed" => Self::FocDateConfirmed,
-            "cancel-pending" => Self::CancelPending,
-            "ported" => Self::Ported,
-            "cancelled" => Self::Cancelled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortingPhoneNumberPortingOrderStatus);
+pub type PortingPhoneNumberPortingOrderStatus = ExportPortingOrdersCsvReportFiltersStatusInItem;
 
 /// The current status of the requirements in a INTL porting order
 ///
@@ -3199,42 +2280,6 @@ impl From<&str> for PortingReportReportType {
 
 crate::codec::string_enum!(PortingReportReportType);
 
-/// The current status of the report generation.
-///
-/// Spec: `#/components/schemas/PortingReport/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingReportStatus {
-    /// `pending`
-    Pending,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortingReportStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortingReportStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortingReportStatus);
-
 /// Spec: `#/components/schemas/PortingVerificationCode`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PortingVerificationCode {
@@ -3270,40 +2315,6 @@ pub struct SendPortingVerificationCodes {
     pub verification_method: Option<SendPortingVerificationCodesVerificationMethod>,
 }
 
-/// Spec: `#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema/properties/verification_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SendPortingVerificationCodesVerificationMethod {
-    /// `sms`
-    Sms,
-    /// `call`
-    Call,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SendPortingVerificationCodesVerificationMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Call => "call",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SendPortingVerificationCodesVerificationMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "sms" => Self::Sms,
-            "call" => Self::Call,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SendPortingVerificationCodesVerificationMethod);
-
 /// Spec: `#/components/requestBodies/SharePortingOrder/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SharePortingOrder {
@@ -3325,38 +2336,7 @@ pub struct SharePortingOrder2 {
 /// The permissions the token will have
 ///
 /// Spec: `#/components/requestBodies/SharePortingOrder/content/application~1json/schema/properties/permissions`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SharePortingOrderPermissions {
-    /// `porting_order.document.read`
-    PortingOrderDocumentRead,
-    /// `porting_order.document.update`
-    PortingOrderDocumentUpdate,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SharePortingOrderPermissions {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PortingOrderDocumentRead => "porting_order.document.read",
-            Self::PortingOrderDocumentUpdate => "porting_order.document.update",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SharePortingOrderPermissions {
-    fn from(value: &str) -> Self {
-        match value {
-            "porting_order.document.read" => Self::PortingOrderDocumentRead,
-            "porting_order.document.update" => Self::PortingOrderDocumentUpdate,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SharePortingOrderPermissions);
+pub type SharePortingOrderPermissions = PortingOrderSharingTokenPermissionsItem;
 
 /// Spec: `#/components/responses/ShowPortingEventResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3366,11 +2346,7 @@ pub struct ShowPortingEventResponse {
 }
 
 /// Spec: `#/components/responses/ShowPortingLOAConfiguration/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ShowPortingLoaConfiguration {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<PortingLoaConfiguration>,
-}
+pub type ShowPortingLoaConfiguration = CreatePortingLoaConfiguration2;
 
 /// Spec: `#/components/responses/ShowPortingOrder/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3379,14 +2355,6 @@ pub struct ShowPortingOrder {
     pub data: Option<PortingOrder>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ShowPortingOrderMeta>,
-}
-
-/// Spec: `#/components/responses/ShowPortingOrder/content/application~1json/schema/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ShowPortingOrderMeta {
-    /// Link to list all phone numbers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_numbers_url: Option<String>,
 }
 
 /// Spec: `#/components/responses/ShowPortingOrdersActivationJob/content/application~1json/schema`
@@ -3418,11 +2386,7 @@ pub struct ShowPortingPhoneNumberExtension {
 }
 
 /// Spec: `#/components/responses/ShowPortingReport/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ShowPortingReport {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<PortingReport>,
-}
+pub type ShowPortingReport = CreatePortingReport2;
 
 /// Spec: `#/components/responses/SubRequestByPortingOrder/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3432,11 +2396,7 @@ pub struct SubRequestByPortingOrder {
 }
 
 /// Spec: `#/components/responses/UpdatePortingLOAConfiguration/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdatePortingLoaConfiguration {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<PortingLoaConfiguration>,
-}
+pub type UpdatePortingLoaConfiguration = CreatePortingLoaConfiguration2;
 
 /// UpdatePortingOrder
 ///
@@ -3497,21 +2457,7 @@ pub struct UpdatePortingOrderRequirement {
 }
 
 /// Spec: `#/components/responses/UpdatePortingOrderResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdatePortingOrderResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<PortingOrder>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<UpdatePortingOrderResponseMeta>,
-}
-
-/// Spec: `#/components/responses/UpdatePortingOrderResponse/content/application~1json/schema/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdatePortingOrderResponseMeta {
-    /// Link to list all phone numbers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_numbers_url: Option<String>,
-}
+pub type UpdatePortingOrderResponse = ShowPortingOrder;
 
 /// Spec: `#/components/requestBodies/UpdatePortingOrdersActivationJob/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3584,82 +2530,7 @@ pub struct WebhookPortingOrderMessagingChangedPayload {
 /// The messaging portability status of the porting order.
 ///
 /// Spec: `#/components/schemas/WebhookPortingOrderMessagingChangedPayload/properties/messaging`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct WebhookPortingOrderMessagingChangedPayloadMessaging {
-    /// Indicates whether Telnyx will port messaging capabilities from the losing carrier. If false, any messaging capabilities will stay with their current provider.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enable_messaging: Option<bool>,
-    /// Indicates whether the porting order is messaging capable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub messaging_capable: Option<bool>,
-    /// Indicates whether the messaging port is completed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub messaging_port_completed: Option<bool>,
-    /// Indicates the messaging port status of the porting order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub messaging_port_status: Option<
-        WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus,
-    >,
-}
-
-/// Indicates the messaging port status of the porting order.
-///
-/// Spec: `#/components/schemas/WebhookPortingOrderMessagingChangedPayload/properties/messaging/properties/messaging_port_status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus {
-    /// `not_applicable`
-    NotApplicable,
-    /// `pending`
-    Pending,
-    /// `activating`
-    Activating,
-    /// `exception`
-    Exception,
-    /// `canceled`
-    Canceled,
-    /// `partial_port_complete`
-    PartialPortComplete,
-    /// `ported`
-    Ported,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::NotApplicable => "not_applicable",
-            Self::Pending => "pending",
-            Self::Activating => "activating",
-            Self::Exception => "exception",
-            Self::Canceled => "canceled",
-            Self::PartialPortComplete => "partial_port_complete",
-            Self::Ported => "ported",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str>
-for WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "not_applicable" => Self::NotApplicable,
-            "pending" => Self::Pending,
-            "activating" => Self::Activating,
-            "exception" => Self::Exception,
-            "canceled" => Self::Canceled,
-            "partial_port_complete" => Self::PartialPortComplete,
-            "ported" => Self::Ported,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(
-    WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus
-);
+pub type WebhookPortingOrderMessagingChangedPayloadMessaging = PortingOrderMessaging;
 
 /// The webhook payload for the porting_order.new_comment event
 ///
@@ -3760,30 +2631,15 @@ pub struct WebhookPortingOrderSplitPayload {
 /// The porting order that was split.
 ///
 /// Spec: `#/components/schemas/WebhookPortingOrderSplitPayload/properties/from`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct WebhookPortingOrderSplitPayloadFrom {
-    /// Identifies the porting order that was split.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+pub type WebhookPortingOrderSplitPayloadFrom = AcceptSuggestionsRequest;
 
 /// Spec: `#/components/schemas/WebhookPortingOrderSplitPayload/properties/porting_phone_numbers/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct WebhookPortingOrderSplitPayloadPortingPhoneNumbersItem {
-    /// Identifies the porting phone number that was moved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+pub type WebhookPortingOrderSplitPayloadPortingPhoneNumbersItem = AcceptSuggestionsRequest;
 
 /// The new porting order that the phone numbers was moved to.
 ///
 /// Spec: `#/components/schemas/WebhookPortingOrderSplitPayload/properties/to`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct WebhookPortingOrderSplitPayloadTo {
-    /// Identifies the porting order that was split.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+pub type WebhookPortingOrderSplitPayloadTo = AcceptSuggestionsRequest;
 
 /// The webhook payload for the porting_order.status_changed event
 ///

@@ -25,11 +25,7 @@ pub struct CreatePrivateWirelessGatewayResponse {
 }
 
 /// Spec: `#/components/responses/DeletePrivateWirelessGatewayResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct DeletePrivateWirelessGatewayResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<PrivateWirelessGateway>,
-}
+pub type DeletePrivateWirelessGatewayResponse = CreatePrivateWirelessGatewayResponse;
 
 /// Spec: `#/components/responses/GetAllPrivateWirelessGatewaysResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -41,11 +37,7 @@ pub struct GetAllPrivateWirelessGatewaysResponse {
 }
 
 /// Spec: `#/components/responses/GetPrivateWirelessGatewayResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetPrivateWirelessGatewayResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<PrivateWirelessGateway>,
-}
+pub type GetPrivateWirelessGatewayResponse = CreatePrivateWirelessGatewayResponse;
 
 /// Spec: `#/components/schemas/PrivateWirelessGateway`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -56,50 +56,10 @@ pub struct CreateFaxApplicationRequestInbound {
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/CreateFaxApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateFaxApplicationRequestInboundSipSubdomainReceiveSettings {
-    /// `only_my_connections`
-    OnlyMyConnections,
-    /// `from_anyone`
-    FromAnyone,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateFaxApplicationRequestInboundSipSubdomainReceiveSettings {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OnlyMyConnections => "only_my_connections",
-            Self::FromAnyone => "from_anyone",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateFaxApplicationRequestInboundSipSubdomainReceiveSettings {
-    fn from(value: &str) -> Self {
-        match value {
-            "only_my_connections" => Self::OnlyMyConnections,
-            "from_anyone" => Self::FromAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(
-    CreateFaxApplicationRequestInboundSipSubdomainReceiveSettings
-);
+pub type CreateFaxApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
 
 /// Spec: `#/components/schemas/CreateFaxApplicationRequest/properties/outbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreateFaxApplicationRequestOutbound {
-    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
-}
+pub type CreateFaxApplicationRequestOutbound = CreateExternalConnectionRequestOutbound;
 
 /// Fax Application
 ///
@@ -147,66 +107,10 @@ pub struct FaxApplication {
 }
 
 /// Spec: `#/components/schemas/FaxApplication/properties/inbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct FaxApplicationInbound {
-    /// When set, this will limit the number of concurrent inbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_subdomain: Option<String>,
-    /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_subdomain_receive_settings: Option<
-        FaxApplicationInboundSipSubdomainReceiveSettings,
-    >,
-}
-
-/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-///
-/// Spec: `#/components/schemas/FaxApplication/properties/inbound/properties/sip_subdomain_receive_settings`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxApplicationInboundSipSubdomainReceiveSettings {
-    /// `only_my_connections`
-    OnlyMyConnections,
-    /// `from_anyone`
-    FromAnyone,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FaxApplicationInboundSipSubdomainReceiveSettings {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OnlyMyConnections => "only_my_connections",
-            Self::FromAnyone => "from_anyone",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FaxApplicationInboundSipSubdomainReceiveSettings {
-    fn from(value: &str) -> Self {
-        match value {
-            "only_my_connections" => Self::OnlyMyConnections,
-            "from_anyone" => Self::FromAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FaxApplicationInboundSipSubdomainReceiveSettings);
+pub type FaxApplicationInbound = CreateFaxApplicationRequestInbound;
 
 /// Spec: `#/components/schemas/FaxApplication/properties/outbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct FaxApplicationOutbound {
-    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
-}
+pub type FaxApplicationOutbound = CreateExternalConnectionRequestOutbound;
 
 /// Fax Application Response
 ///
@@ -272,65 +176,7 @@ pub struct UpdateFaxApplicationRequest {
 }
 
 /// Spec: `#/components/schemas/UpdateFaxApplicationRequest/properties/inbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateFaxApplicationRequestInbound {
-    /// When set, this will limit the number of concurrent inbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_subdomain: Option<String>,
-    /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_subdomain_receive_settings: Option<
-        UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings,
-    >,
-}
-
-/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-///
-/// Spec: `#/components/schemas/UpdateFaxApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings {
-    /// `only_my_connections`
-    OnlyMyConnections,
-    /// `from_anyone`
-    FromAnyone,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OnlyMyConnections => "only_my_connections",
-            Self::FromAnyone => "from_anyone",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings {
-    fn from(value: &str) -> Self {
-        match value {
-            "only_my_connections" => Self::OnlyMyConnections,
-            "from_anyone" => Self::FromAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(
-    UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings
-);
+pub type UpdateFaxApplicationRequestInbound = CreateFaxApplicationRequestInbound;
 
 /// Spec: `#/components/schemas/UpdateFaxApplicationRequest/properties/outbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateFaxApplicationRequestOutbound {
-    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
-}
+pub type UpdateFaxApplicationRequestOutbound = CreateExternalConnectionRequestOutbound;

@@ -8,16 +8,7 @@ use super::*;
 /// Successful response upon accepting cancel fax command
 ///
 /// Spec: `#/components/responses/CancelFaxResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CancelFaxResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<String>,
-}
-
-/// The ID of the connection used to send the fax.
-///
-/// Spec: `#/components/schemas/ConnectionId`
-pub type ConnectionId = String;
+pub type CancelFaxResponse = CallControlCommandResult;
 
 /// The direction of the fax.
 ///
@@ -109,6 +100,472 @@ pub struct Fax {
     pub webhook_url: Option<String>,
 }
 
+/// Spec: `#/components/schemas/FaxDelivered`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FaxDelivered {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<FaxDeliveredEventType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<FaxDeliveredPayload>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<RecordType>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/FaxDelivered/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxDeliveredEventType {
+    /// `fax.delivered`
+    FaxDelivered,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FaxDeliveredEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FaxDelivered => "fax.delivered",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FaxDeliveredEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "fax.delivered" => Self::FaxDelivered,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FaxDeliveredEventType);
+
+/// Spec: `#/components/schemas/FaxDelivered/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FaxDeliveredPayload {
+    /// The duration of the call in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_duration_secs: Option<i64>,
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<ConnectionId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fax_id: Option<FaxId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<FromModel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_name: Option<MediaName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_media_url: Option<OriginalMediaUrl>,
+    /// Number of transferred pages
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_count: Option<i64>,
+    /// The status of the fax.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<FaxDeliveredPayloadStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<To>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+}
+
+/// The status of the fax.
+///
+/// Spec: `#/components/schemas/FaxDelivered/properties/payload/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxDeliveredPayloadStatus {
+    /// `delivered`
+    Delivered,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FaxDeliveredPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FaxDeliveredPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "delivered" => Self::Delivered,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FaxDeliveredPayloadStatus);
+
+/// Spec: `#/components/schemas/FaxFailed`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FaxFailed {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<FaxFailedEventType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<FaxFailedPayload>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<RecordType>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/FaxFailed/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxFailedEventType {
+    /// `fax.failed`
+    FaxFailed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FaxFailedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FaxFailed => "fax.failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FaxFailedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "fax.failed" => Self::FaxFailed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FaxFailedEventType);
+
+/// Spec: `#/components/schemas/FaxFailed/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FaxFailedPayload {
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<ConnectionId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+    /// Cause of the sending failure
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<FaxFailedPayloadFailureReason>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fax_id: Option<FaxId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<FromModel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_name: Option<MediaName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_media_url: Option<OriginalMediaUrl>,
+    /// The status of the fax.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<FaxFailedPayloadStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<To>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+}
+
+/// Cause of the sending failure
+///
+/// Spec: `#/components/schemas/FaxFailed/properties/payload/properties/failure_reason`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxFailedPayloadFailureReason {
+    /// `rejected`
+    Rejected,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FaxFailedPayloadFailureReason {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Rejected => "rejected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FaxFailedPayloadFailureReason {
+    fn from(value: &str) -> Self {
+        match value {
+            "rejected" => Self::Rejected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FaxFailedPayloadFailureReason);
+
+/// The status of the fax.
+///
+/// Spec: `#/components/schemas/FaxFailed/properties/payload/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxFailedPayloadStatus {
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FaxFailedPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FaxFailedPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FaxFailedPayloadStatus);
+
+/// Identifies the fax.
+///
+/// Spec: `#/components/schemas/FaxId`
+pub type FaxId = String;
+
+/// Spec: `#/components/schemas/FaxMediaProcessed`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FaxMediaProcessed {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<FaxMediaProcessedEventType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<FaxMediaProcessedPayload>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<RecordType>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/FaxMediaProcessed/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxMediaProcessedEventType {
+    /// `fax.media.processed`
+    FaxMediaProcessed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FaxMediaProcessedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FaxMediaProcessed => "fax.media.processed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FaxMediaProcessedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "fax.media.processed" => Self::FaxMediaProcessed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FaxMediaProcessedEventType);
+
+/// Spec: `#/components/schemas/FaxMediaProcessed/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FaxMediaProcessedPayload {
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<ConnectionId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fax_id: Option<FaxId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<FromModel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_name: Option<MediaName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_media_url: Option<OriginalMediaUrl>,
+    /// The status of the fax.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<FaxMediaProcessedPayloadStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<To>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+}
+
+/// The status of the fax.
+///
+/// Spec: `#/components/schemas/FaxMediaProcessed/properties/payload/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxMediaProcessedPayloadStatus {
+    /// `media.processed`
+    MediaProcessed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FaxMediaProcessedPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MediaProcessed => "media.processed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FaxMediaProcessedPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "media.processed" => Self::MediaProcessed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FaxMediaProcessedPayloadStatus);
+
+/// Spec: `#/components/schemas/FaxQueued`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FaxQueued {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<FaxQueuedEventType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<FaxQueuedPayload>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<RecordType>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/FaxQueued/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxQueuedEventType {
+    /// `fax.queued`
+    FaxQueued,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FaxQueuedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FaxQueued => "fax.queued",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FaxQueuedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "fax.queued" => Self::FaxQueued,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FaxQueuedEventType);
+
+/// Spec: `#/components/schemas/FaxQueued/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FaxQueuedPayload {
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<ConnectionId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fax_id: Option<FaxId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<FromModel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_name: Option<MediaName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_media_url: Option<OriginalMediaUrl>,
+    /// The status of the fax.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<FaxQueuedPayloadStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<To>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+}
+
+/// The status of the fax.
+///
+/// Spec: `#/components/schemas/FaxQueued/properties/payload/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxQueuedPayloadStatus {
+    /// `queued`
+    Queued,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FaxQueuedPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Queued => "queued",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FaxQueuedPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "queued" => Self::Queued,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FaxQueuedPayloadStatus);
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/Fax/properties/record_type`
@@ -140,6 +597,111 @@ impl From<&str> for FaxRecordType {
 }
 
 crate::codec::string_enum!(FaxRecordType);
+
+/// Spec: `#/components/schemas/FaxSendingStarted`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FaxSendingStarted {
+    /// The type of event being delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<FaxSendingStartedEventType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<FaxSendingStartedPayload>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<RecordType>,
+}
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/FaxSendingStarted/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxSendingStartedEventType {
+    /// `fax.sending.started`
+    FaxSendingStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FaxSendingStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FaxSendingStarted => "fax.sending.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FaxSendingStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "fax.sending.started" => Self::FaxSendingStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FaxSendingStartedEventType);
+
+/// Spec: `#/components/schemas/FaxSendingStarted/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FaxSendingStartedPayload {
+    /// State received from a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<ConnectionId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fax_id: Option<FaxId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<FromModel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_name: Option<MediaName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_media_url: Option<OriginalMediaUrl>,
+    /// The status of the fax.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<FaxSendingStartedPayloadStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<To>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+}
+
+/// The status of the fax.
+///
+/// Spec: `#/components/schemas/FaxSendingStarted/properties/payload/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxSendingStartedPayloadStatus {
+    /// `sending`
+    Sending,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FaxSendingStartedPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sending => "sending",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FaxSendingStartedPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "sending" => Self::Sending,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FaxSendingStartedPayloadStatus);
 
 /// Status of the fax
 ///
@@ -209,19 +771,10 @@ impl From<&str> for FaxStatus {
 
 crate::codec::string_enum!(FaxStatus);
 
-/// The phone number, in E.164 format, the fax will be sent from.
-///
-/// Spec: `#/components/schemas/From`
-pub type FromModel = String;
-
 /// Get Fax Response
 ///
 /// Spec: `#/components/responses/GetFaxResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetFaxResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Fax>,
-}
+pub type GetFaxResponse = SendFaxResponse;
 
 /// List Faxes Response
 ///
@@ -244,62 +797,15 @@ pub type MediaName = String;
 /// Spec: `#/components/schemas/MediaUrl`
 pub type MediaUrl = String;
 
-/// The quality of the fax. The `ultra` settings provides the highest quality available, but also present longer fax processing times. `ultra_light` is best suited for images, wihle `ultra_dark` is best suited for text.
+/// The original URL to the PDF used for the fax's media. If media_name was supplied, this is omitted
 ///
-/// Spec: `#/components/schemas/Quality`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Quality {
-    /// `normal`
-    Normal,
-    /// `high`
-    High,
-    /// `very_high`
-    VeryHigh,
-    /// `ultra_light`
-    UltraLight,
-    /// `ultra_dark`
-    UltraDark,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl Quality {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Normal => "normal",
-            Self::High => "high",
-            Self::VeryHigh => "very_high",
-            Self::UltraLight => "ultra_light",
-            Self::UltraDark => "ultra_dark",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for Quality {
-    fn from(value: &str) -> Self {
-        match value {
-            "normal" => Self::Normal,
-            "high" => Self::High,
-            "very_high" => Self::VeryHigh,
-            "ultra_light" => Self::UltraLight,
-            "ultra_dark" => Self::UltraDark,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(Quality);
+/// Spec: `#/components/schemas/OriginalMediaUrl`
+pub type OriginalMediaUrl = String;
 
 /// Refresh Fax Response
 ///
 /// Spec: `#/components/responses/RefreshFaxResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct RefreshFaxResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<String>,
-}
+pub type RefreshFaxResponse = CallControlCommandResult;
 
 /// Send fax request
 ///
@@ -387,7 +893,7 @@ pub struct SendFaxResponse {
     pub data: Option<Fax>,
 }
 
-/// The phone number, in E.164 format, the fax will be sent to or SIP URI
+/// Identifier of the user to whom the fax belongs
 ///
-/// Spec: `#/components/schemas/To`
-pub type To = String;
+/// Spec: `#/components/schemas/UserId`
+pub type UserId = String;

@@ -78,18 +78,7 @@ pub struct PublicInternetGatewayRead {
 }
 
 /// Spec: `#/components/schemas/RegionOut/properties/region`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct PublicInternetGatewayReadRegion {
-    /// Region code of the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// Region name of the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<String>,
-}
+pub type PublicInternetGatewayReadRegion = GlobalIpProtocol2;
 
 /// Spec: `#/components/responses/PublicInternetGatewayResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -13,18 +13,10 @@ pub struct CreateWdrReportResponse {
 }
 
 /// Spec: `#/components/responses/DeleteWdrReportResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct DeleteWdrReportResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<WdrReport>,
-}
+pub type DeleteWdrReportResponse = CreateWdrReportResponse;
 
 /// Spec: `#/components/responses/GetWdrReportResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetWdrReportResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<WdrReport>,
-}
+pub type GetWdrReportResponse = CreateWdrReportResponse;
 
 /// Spec: `#/components/responses/GetWdrReportsResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -75,43 +67,4 @@ pub struct WdrReportRequest {
 /// Indicates the status of the report, which is updated asynchronously.
 ///
 /// Spec: `#/components/schemas/WdrReport/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WdrReportStatus {
-    /// `pending`
-    Pending,
-    /// `complete`
-    Complete,
-    /// `failed`
-    Failed,
-    /// `deleted`
-    Deleted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl WdrReportStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Complete => "complete",
-            Self::Failed => "failed",
-            Self::Deleted => "deleted",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for WdrReportStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "complete" => Self::Complete,
-            "failed" => Self::Failed,
-            "deleted" => Self::Deleted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(WdrReportStatus);
+pub type WdrReportStatus = LedgerBillingGroupReportStatus;

@@ -13,11 +13,7 @@ pub struct CreateBillingGroupReportResponse {
 }
 
 /// Spec: `#/paths/~1ledger_billing_group_reports~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetBillingGroupReportResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<LedgerBillingGroupReport>,
-}
+pub type GetBillingGroupReportResponse = CreateBillingGroupReportResponse;
 
 /// Spec: `#/components/schemas/LedgerBillingGroupReport`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -80,50 +76,6 @@ impl From<&str> for LedgerBillingGroupReportRecordType {
 }
 
 crate::codec::string_enum!(LedgerBillingGroupReportRecordType);
-
-/// Status of the ledger billing group report
-///
-/// Spec: `#/components/schemas/LedgerBillingGroupReport/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum LedgerBillingGroupReportStatus {
-    /// `pending`
-    Pending,
-    /// `complete`
-    Complete,
-    /// `failed`
-    Failed,
-    /// `deleted`
-    Deleted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl LedgerBillingGroupReportStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Complete => "complete",
-            Self::Failed => "failed",
-            Self::Deleted => "deleted",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for LedgerBillingGroupReportStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "complete" => Self::Complete,
-            "failed" => Self::Failed,
-            "deleted" => Self::Deleted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(LedgerBillingGroupReportStatus);
 
 /// Spec: `#/components/schemas/NewLedgerBillingGroupReport`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -20,220 +20,20 @@ pub struct CreateRequirementGroupBody {
     >,
 }
 
-/// Spec: `#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/action`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateRequirementGroupBodyAction {
-    /// `ordering`
-    Ordering,
-    /// `porting`
-    Porting,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateRequirementGroupBodyAction {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ordering => "ordering",
-            Self::Porting => "porting",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateRequirementGroupBodyAction {
-    fn from(value: &str) -> Self {
-        match value {
-            "ordering" => Self::Ordering,
-            "porting" => Self::Porting,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateRequirementGroupBodyAction);
-
 /// Spec: `#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/phone_number_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateRequirementGroupBodyPhoneNumberType {
-    /// `local`
-    Local,
-    /// `toll_free`
-    TollFree,
-    /// `mobile`
-    Mobile,
-    /// `national`
-    National,
-    /// `shared_cost`
-    SharedCost,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateRequirementGroupBodyPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::TollFree => "toll_free",
-            Self::Mobile => "mobile",
-            Self::National => "national",
-            Self::SharedCost => "shared_cost",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateRequirementGroupBodyPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "toll_free" => Self::TollFree,
-            "mobile" => Self::Mobile,
-            "national" => Self::National,
-            "shared_cost" => Self::SharedCost,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateRequirementGroupBodyPhoneNumberType);
+pub type CreateRequirementGroupBodyPhoneNumberType = ListAvailablePhoneNumberBlocksFilterPhoneNumberType;
 
 /// Spec: `#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/regulatory_requirements/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreateRequirementGroupBodyRegulatoryRequirementsItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requirement_id: Option<String>,
-}
+pub type CreateRequirementGroupBodyRegulatoryRequirementsItem = UpdateRegulatoryRequirement;
 
 /// Spec: `#/paths/~1requirement_groups/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GetRequirementGroupsFilterAction {
-    /// `ordering`
-    Ordering,
-    /// `porting`
-    Porting,
-    /// `action`
-    Action,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl GetRequirementGroupsFilterAction {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ordering => "ordering",
-            Self::Porting => "porting",
-            Self::Action => "action",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for GetRequirementGroupsFilterAction {
-    fn from(value: &str) -> Self {
-        match value {
-            "ordering" => Self::Ordering,
-            "porting" => Self::Porting,
-            "action" => Self::Action,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(GetRequirementGroupsFilterAction);
+pub type GetRequirementGroupsFilterAction = ListRegulatoryRequirementsFilterAction;
 
 /// Spec: `#/paths/~1requirement_groups/get/parameters/1/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GetRequirementGroupsFilterPhoneNumberType {
-    /// `local`
-    Local,
-    /// `toll_free`
-    TollFree,
-    /// `mobile`
-    Mobile,
-    /// `national`
-    National,
-    /// `shared_cost`
-    SharedCost,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl GetRequirementGroupsFilterPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::TollFree => "toll_free",
-            Self::Mobile => "mobile",
-            Self::National => "national",
-            Self::SharedCost => "shared_cost",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for GetRequirementGroupsFilterPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "toll_free" => Self::TollFree,
-            "mobile" => Self::Mobile,
-            "national" => Self::National,
-            "shared_cost" => Self::SharedCost,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(GetRequirementGroupsFilterPhoneNumberType);
+pub type GetRequirementGroupsFilterPhoneNumberType = ListAvailablePhoneNumberBlocksFilterPhoneNumberType;
 
 /// Spec: `#/paths/~1requirement_groups/get/parameters/3/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GetRequirementGroupsFilterStatus {
-    /// `approved`
-    Approved,
-    /// `unapproved`
-    Unapproved,
-    /// `pending-approval`
-    PendingApproval,
-    /// `declined`
-    Declined,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl GetRequirementGroupsFilterStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Approved => "approved",
-            Self::Unapproved => "unapproved",
-            Self::PendingApproval => "pending-approval",
-            Self::Declined => "declined",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for GetRequirementGroupsFilterStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "approved" => Self::Approved,
-            "unapproved" => Self::Unapproved,
-            "pending-approval" => Self::PendingApproval,
-            "declined" => Self::Declined,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(GetRequirementGroupsFilterStatus);
+pub type GetRequirementGroupsFilterStatus = RequirementGroupStatus;
 
 /// Spec: `#/components/schemas/NumberOrderPhoneNumberRequirementGroupResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -395,17 +195,7 @@ pub struct SubNumberOrderPhoneNumber {
 }
 
 /// Spec: `#/components/schemas/SubNumberOrderPhoneNumber/properties/regulatory_requirements/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SubNumberOrderPhoneNumberRegulatoryRequirementsItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requirement_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-}
+pub type SubNumberOrderPhoneNumberRegulatoryRequirementsItem = NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem;
 
 /// Spec: `#/components/schemas/SubNumberOrderRequirementGroupResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -462,34 +252,10 @@ pub struct UpdateNumberOrderPhoneNumberRequirementGroupResponse {
 }
 
 /// Spec: `#/paths/~1requirement_groups~1{id}/patch/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateRequirementGroupBody {
-    /// Reference for the customer
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub regulatory_requirements: Option<
-        Vec<UpdateRequirementGroupBodyRegulatoryRequirementsItem>,
-    >,
-}
-
-/// Spec: `#/paths/~1requirement_groups~1{id}/patch/requestBody/content/application~1json/schema/properties/regulatory_requirements/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateRequirementGroupBodyRegulatoryRequirementsItem {
-    /// New value for the regulatory requirement
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<String>,
-    /// Unique identifier for the regulatory requirement
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requirement_id: Option<String>,
-}
+pub type UpdateRequirementGroupBody = UpdateNumberOrderRequest;
 
 /// Spec: `#/paths/~1sub_number_orders~1{id}~1requirement_group/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateSubNumberOrderRequirementGroupBody {
-    /// The ID of the requirement group to associate
-    pub requirement_group_id: String,
-}
+pub type UpdateSubNumberOrderRequirementGroupBody = UpdateNumberOrderPhoneNumberRequirementGroupBody;
 
 /// Spec: `#/components/schemas/UserRequirement`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -511,43 +277,4 @@ pub struct UserRequirement {
 }
 
 /// Spec: `#/components/schemas/UserRequirement/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UserRequirementStatus {
-    /// `approved`
-    Approved,
-    /// `unapproved`
-    Unapproved,
-    /// `pending-approval`
-    PendingApproval,
-    /// `declined`
-    Declined,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UserRequirementStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Approved => "approved",
-            Self::Unapproved => "unapproved",
-            Self::PendingApproval => "pending-approval",
-            Self::Declined => "declined",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UserRequirementStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "approved" => Self::Approved,
-            "unapproved" => Self::Unapproved,
-            "pending-approval" => Self::PendingApproval,
-            "declined" => Self::Declined,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UserRequirementStatus);
+pub type UserRequirementStatus = RequirementGroupStatus;

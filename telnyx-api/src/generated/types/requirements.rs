@@ -121,76 +121,10 @@ impl From<&str> for DocReqsRequirementPhoneNumberType {
 crate::codec::string_enum!(DocReqsRequirementPhoneNumberType);
 
 /// Spec: `#/paths/~1requirements/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListRequirementsFilterAction {
-    /// `ordering`
-    Ordering,
-    /// `porting`
-    Porting,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListRequirementsFilterAction {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ordering => "ordering",
-            Self::Porting => "porting",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListRequirementsFilterAction {
-    fn from(value: &str) -> Self {
-        match value {
-            "ordering" => Self::Ordering,
-            "porting" => Self::Porting,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListRequirementsFilterAction);
+pub type ListRequirementsFilterAction = CreateRequirementGroupBodyAction;
 
 /// Spec: `#/paths/~1requirements/get/parameters/1/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListRequirementsFilterPhoneNumberType {
-    /// `local`
-    Local,
-    /// `national`
-    National,
-    /// `toll_free`
-    TollFree,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListRequirementsFilterPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::National => "national",
-            Self::TollFree => "toll_free",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListRequirementsFilterPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "national" => Self::National,
-            "toll_free" => Self::TollFree,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListRequirementsFilterPhoneNumberType);
+pub type ListRequirementsFilterPhoneNumberType = DocReqsRequirementPhoneNumberType;
 
 /// Spec: `#/paths/~1requirements/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -59,11 +59,7 @@ pub struct CreateRoomCompositionResponse {
 }
 
 /// Spec: `#/components/responses/GetRoomCompositionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetRoomCompositionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<RoomComposition>,
-}
+pub type GetRoomCompositionResponse = CreateRoomCompositionResponse;
 
 /// Spec: `#/paths/~1room_compositions/get/parameters/4/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -6,18 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/responses/ActionSuccessResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ActionSuccessResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ActionSuccessResponseData>,
-}
-
-/// Spec: `#/components/responses/ActionSuccessResponse/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ActionSuccessResponseData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<String>,
-}
+pub type ActionSuccessResponse = CallControlCommandResponse;
 
 /// Spec: `#/components/schemas/ActionsParticipantsRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -44,11 +44,7 @@ pub struct CreateRoomResponse {
 }
 
 /// Spec: `#/components/responses/GetRoomResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetRoomResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Room>,
-}
+pub type GetRoomResponse = CreateRoomResponse;
 
 /// Spec: `#/components/responses/ListRoomsResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -91,11 +87,7 @@ pub struct PatchRoomRequest {
 }
 
 /// Spec: `#/components/responses/PatchRoomResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct PatchRoomResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Room>,
-}
+pub type PatchRoomResponse = CreateRoomResponse;
 
 /// Spec: `#/components/schemas/Room`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -5,11 +5,107 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/components/schemas/AcceptSuggestionsRequest`
+#[cfg(any(feature = "porting", feature = "regulatory"))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AcceptSuggestionsRequest {
+    /// The ID of the address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// Spec: `#/components/responses/ActionSuccessResponse/content/application~1json/schema/properties/data`
+pub type ActionSuccessResponseData = CallControlCommandResult;
+
+/// Spec: `#/components/schemas/ActiveCall/properties/record_type`
+#[cfg(feature = "voice")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ActiveCallRecordType {
+    /// `call`
+    Call,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice")]
+impl ActiveCallRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Call => "call",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice")]
+impl From<&str> for ActiveCallRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call" => Self::Call,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice")]
+crate::codec::string_enum!(ActiveCallRecordType);
+
 /// The locality of the address. For US addresses, this corresponds to the state of the address.
 ///
 /// Spec: `#/components/schemas/administrative_area`
 #[cfg(feature = "regulatory")]
 pub type AdministrativeArea = String;
+
+/// Spec: `#/components/schemas/AdvancedOrderRequest/properties/features/items`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AdvancedOrderRequestFeaturesItem {
+    /// `sms`
+    Sms,
+    /// `mms`
+    Mms,
+    /// `voice`
+    Voice,
+    /// `fax`
+    Fax,
+    /// `emergency`
+    Emergency,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "numbers")]
+impl AdvancedOrderRequestFeaturesItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "sms",
+            Self::Mms => "mms",
+            Self::Voice => "voice",
+            Self::Fax => "fax",
+            Self::Emergency => "emergency",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+impl From<&str> for AdvancedOrderRequestFeaturesItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "sms" => Self::Sms,
+            "mms" => Self::Mms,
+            "voice" => Self::Voice,
+            "fax" => Self::Fax,
+            "emergency" => Self::Emergency,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::string_enum!(AdvancedOrderRequestFeaturesItem);
 
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
 ///
@@ -82,6 +178,82 @@ impl From<&str> for AnchorsiteOverride {
 
 #[cfg(any(feature = "connections", feature = "fax", feature = "voice"))]
 crate::codec::string_enum!(AnchorsiteOverride);
+
+/// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
+///
+/// Spec: `#/components/schemas/AnswerRequest/properties/record_format`
+#[cfg(any(feature = "numbers", feature = "voice"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AnswerRequestRecordFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "numbers", feature = "voice"))]
+impl AnswerRequestRecordFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "numbers", feature = "voice"))]
+impl From<&str> for AnswerRequestRecordFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "numbers", feature = "voice"))]
+crate::codec::string_enum!(AnswerRequestRecordFormat);
+
+/// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
+///
+/// Spec: `#/components/schemas/AnswerRequest/properties/record_trim`
+#[cfg(feature = "voice")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AnswerRequestRecordTrim {
+    /// `trim-silence`
+    TrimSilence,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice")]
+impl AnswerRequestRecordTrim {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TrimSilence => "trim-silence",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice")]
+impl From<&str> for AnswerRequestRecordTrim {
+    fn from(value: &str) -> Self {
+        match value {
+            "trim-silence" => Self::TrimSilence,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice")]
+crate::codec::string_enum!(AnswerRequestRecordTrim);
 
 /// A user-assigned name to help manage the application.
 ///
@@ -293,132 +465,93 @@ pub struct BucketNotFoundError {
     pub detail: Option<Vec<NotFoundError>>,
 }
 
+/// The operation type. It can be one of the following:
+///
+/// - `bulk_set_public_ips` - set a public IP for each specified SIM card.
+///
+/// Spec: `#/components/schemas/BulkSIMCardAction/properties/action_type`
+#[cfg(feature = "wireless")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BulkSimCardActionActionType {
+    /// `bulk_set_public_ips`
+    BulkSetPublicIps,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "wireless")]
+impl BulkSimCardActionActionType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BulkSetPublicIps => "bulk_set_public_ips",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "wireless")]
+impl From<&str> for BulkSimCardActionActionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "bulk_set_public_ips" => Self::BulkSetPublicIps,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "wireless")]
+crate::codec::string_enum!(BulkSimCardActionActionType);
+
+/// An enumeration.
+///
+/// Spec: `#/components/schemas/BundleLimitDirection`
+#[cfg(any(feature = "billing", feature = "voice"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BundleLimitDirection {
+    /// `inbound`
+    Inbound,
+    /// `outbound`
+    Outbound,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "billing", feature = "voice"))]
+impl BundleLimitDirection {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "billing", feature = "voice"))]
+impl From<&str> for BundleLimitDirection {
+    fn from(value: &str) -> Self {
+        match value {
+            "inbound" => Self::Inbound,
+            "outbound" => Self::Outbound,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "billing", feature = "voice"))]
+crate::codec::string_enum!(BundleLimitDirection);
+
 /// The business name associated with the address. An address must have either a first last name or a business name.
 ///
 /// Spec: `#/components/schemas/business_name`
 #[cfg(feature = "regulatory")]
 pub type BusinessName = String;
 
-/// Call AI Gather Ended
-///
-/// Spec: `#/components/schemas/CallAIGatherEnded`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAiGatherEnded {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallAiGatherEndedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallAiGatherEndedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallAiGatherEndedRecordType>,
-}
-
-/// Call AI Gather Ended Event
-///
-/// Spec: `#/components/schemas/CallAIGatherEndedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAiGatherEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallAiGatherEnded>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallAIGatherEnded/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherEndedEventType {
-    /// `call.ai_gather.ended`
-    CallAiGatherEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallAiGatherEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallAiGatherEnded => "call.ai_gather.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallAiGatherEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.ai_gather.ended" => Self::CallAiGatherEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallAiGatherEndedEventType);
-
-/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAiGatherEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Telnyx connection ID used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// The history of the messages exchanged during the AI gather
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_history: Option<Vec<CallAiGatherEndedPayloadMessageHistoryItem>>,
-    /// The result of the AI gather, its type depends of the `parameters` provided in the command
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Reflects how command ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<CallAiGatherEndedPayloadStatus>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
-
-/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAiGatherEndedPayloadMessageHistoryItem {
-    /// The content of the message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<String>,
-    /// The role of the message sender
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<CallAiGatherEndedPayloadMessageHistoryItemRole>,
-}
-
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items/properties/role`
-#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAiGatherEndedPayloadMessageHistoryItemRole {
     /// `assistant`
@@ -429,7 +562,6 @@ pub enum CallAiGatherEndedPayloadMessageHistoryItemRole {
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
 impl CallAiGatherEndedPayloadMessageHistoryItemRole {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -441,7 +573,6 @@ impl CallAiGatherEndedPayloadMessageHistoryItemRole {
     }
 }
 
-#[cfg(feature = "voice")]
 impl From<&str> for CallAiGatherEndedPayloadMessageHistoryItemRole {
     fn from(value: &str) -> Self {
         match value {
@@ -452,13 +583,12 @@ impl From<&str> for CallAiGatherEndedPayloadMessageHistoryItemRole {
     }
 }
 
-#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallAiGatherEndedPayloadMessageHistoryItemRole);
 
 /// Reflects how command ended.
 ///
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/status`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "regulatory", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAiGatherEndedPayloadStatus {
     /// `valid`
@@ -469,7 +599,7 @@ pub enum CallAiGatherEndedPayloadStatus {
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "regulatory", feature = "voice"))]
 impl CallAiGatherEndedPayloadStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -481,7 +611,7 @@ impl CallAiGatherEndedPayloadStatus {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "regulatory", feature = "voice"))]
 impl From<&str> for CallAiGatherEndedPayloadStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -492,1143 +622,95 @@ impl From<&str> for CallAiGatherEndedPayloadStatus {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "regulatory", feature = "voice"))]
 crate::codec::string_enum!(CallAiGatherEndedPayloadStatus);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallAIGatherEnded/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallAiGatherEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallAiGatherEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallAiGatherEndedRecordType);
-
-/// Call AI Gather Message History Updated
-///
-/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAiGatherMessageHistoryUpdated {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallAiGatherMessageHistoryUpdatedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallAiGatherMessageHistoryUpdatedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallAiGatherMessageHistoryUpdatedRecordType>,
-}
-
-/// Call AI Gather Message History Updated Event
-///
-/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdatedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAiGatherMessageHistoryUpdatedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallAiGatherMessageHistoryUpdated>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherMessageHistoryUpdatedEventType {
-    /// `call.ai_gather.message_history_updated`
-    CallAiGatherMessageHistoryUpdated,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallAiGatherMessageHistoryUpdatedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallAiGatherMessageHistoryUpdated => {
-                "call.ai_gather.message_history_updated"
-            }
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallAiGatherMessageHistoryUpdatedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.ai_gather.message_history_updated" => {
-                Self::CallAiGatherMessageHistoryUpdated
-            }
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallAiGatherMessageHistoryUpdatedEventType);
-
-/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAiGatherMessageHistoryUpdatedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Telnyx connection ID used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// The history of the messages exchanged during the AI gather
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_history: Option<
-        Vec<CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem>,
-    >,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
-
-/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem {
-    /// The content of the message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<String>,
-    /// The role of the message sender
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole>,
-}
 
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items/properties/role`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole {
-    /// `assistant`
-    Assistant,
-    /// `user`
-    User,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Assistant => "assistant",
-            Self::User => "user",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "assistant" => Self::Assistant,
-            "user" => Self::User,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(
-    CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherMessageHistoryUpdatedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallAiGatherMessageHistoryUpdatedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallAiGatherMessageHistoryUpdatedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallAiGatherMessageHistoryUpdatedRecordType);
-
-/// Call AI Gather Partial Results
-///
-/// Spec: `#/components/schemas/CallAIGatherPartialResults`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAiGatherPartialResults {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallAiGatherPartialResultsEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallAiGatherPartialResultsPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallAiGatherPartialResultsRecordType>,
-}
-
-/// Call AI Gather Partial Results Event
-///
-/// Spec: `#/components/schemas/CallAIGatherPartialResultsEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAiGatherPartialResultsEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallAiGatherPartialResults>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherPartialResultsEventType {
-    /// `call.ai_gather.partial_results`
-    CallAiGatherPartialResults,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallAiGatherPartialResultsEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallAiGatherPartialResults => "call.ai_gather.partial_results",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallAiGatherPartialResultsEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.ai_gather.partial_results" => Self::CallAiGatherPartialResults,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallAiGatherPartialResultsEventType);
-
-/// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAiGatherPartialResultsPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Telnyx connection ID used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// The history of the messages exchanged during the AI gather
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_history: Option<
-        Vec<CallAiGatherPartialResultsPayloadMessageHistoryItem>,
-    >,
-    /// The partial result of the AI gather, its type depends of the `parameters` provided in the command
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partial_results: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
-
-/// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAiGatherPartialResultsPayloadMessageHistoryItem {
-    /// The content of the message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<String>,
-    /// The role of the message sender
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<CallAiGatherPartialResultsPayloadMessageHistoryItemRole>,
-}
+pub type CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole = CallAiGatherEndedPayloadMessageHistoryItemRole;
 
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items/properties/role`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherPartialResultsPayloadMessageHistoryItemRole {
-    /// `assistant`
-    Assistant,
-    /// `user`
-    User,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
+pub type CallAiGatherPartialResultsPayloadMessageHistoryItemRole = CallAiGatherEndedPayloadMessageHistoryItemRole;
 
-#[cfg(feature = "voice")]
-impl CallAiGatherPartialResultsPayloadMessageHistoryItemRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Assistant => "assistant",
-            Self::User => "user",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallAiGatherPartialResultsPayloadMessageHistoryItemRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "assistant" => Self::Assistant,
-            "user" => Self::User,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallAiGatherPartialResultsPayloadMessageHistoryItemRole);
-
-/// Identifies the type of the resource.
+/// Call Control Application Inbound
 ///
-/// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherPartialResultsRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallAiGatherPartialResultsRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallAiGatherPartialResultsRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallAiGatherPartialResultsRecordType);
-
-/// Call Answered
-///
-/// Spec: `#/components/schemas/CallAnswered`
+/// Spec: `#/components/schemas/CallControlApplicationInbound`
 #[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAnswered {
-    /// The type of event being delivered.
+pub struct CallControlApplicationInbound {
+    /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallAnsweredEventType>,
-    /// Identifies the type of resource.
+    pub channel_limit: Option<i64>,
+    /// When enabled Telnyx will include Shaken/Stir data in the Webhook for new inbound calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
+    pub shaken_stir_enabled: Option<bool>,
+    /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
+    pub sip_subdomain: Option<String>,
+    /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallAnsweredPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallAnsweredRecordType>,
-}
-
-/// Call Answered Event
-///
-/// Spec: `#/components/schemas/CallAnsweredEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAnsweredEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallAnswered>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallAnswered/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAnsweredEventType {
-    /// `call.answered`
-    CallAnswered,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallAnsweredEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallAnswered => "call.answered",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallAnsweredEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.answered" => Self::CallAnswered,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallAnsweredEventType);
-
-/// Spec: `#/components/schemas/CallAnswered/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallAnsweredPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Custom headers set on answer command
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_headers: Option<Vec<CustomSipHeader>>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// User-to-User and Diversion headers from sip invite.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_headers: Option<Vec<SipHeader>>,
-    /// ISO 8601 datetime of when the call started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<CallAnsweredPayloadState>,
-    /// Array of tags associated to number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
-
-/// State received from a command.
-///
-/// Spec: `#/components/schemas/CallAnswered/properties/payload/properties/state`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAnsweredPayloadState {
-    /// `answered`
-    Answered,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallAnsweredPayloadState {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Answered => "answered",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallAnsweredPayloadState {
-    fn from(value: &str) -> Self {
-        match value {
-            "answered" => Self::Answered,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallAnsweredPayloadState);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallAnswered/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAnsweredRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallAnsweredRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallAnsweredRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallAnsweredRecordType);
-
-/// Call Bridged
-///
-/// Spec: `#/components/schemas/CallBridged`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallBridged {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallBridgedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallBridgedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallBridgedRecordType>,
-}
-
-/// Call Bridged Event
-///
-/// Spec: `#/components/schemas/CallBridgedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallBridgedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallBridged>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallBridged/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallBridgedEventType {
-    /// `call.bridged`
-    CallBridged,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallBridgedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallBridged => "call.bridged",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallBridgedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.bridged" => Self::CallBridged,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallBridgedEventType);
-
-/// Spec: `#/components/schemas/CallBridged/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallBridgedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallBridged/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallBridgedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallBridgedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallBridgedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallBridgedRecordType);
-
-/// Call Conversation Ended
-///
-/// Spec: `#/components/schemas/callConversationEnded`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallConversationEnded {
-    /// Timestamp when the event was created in the system.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallConversationEndedEventType>,
-    /// Unique identifier for the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallConversationEndedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallConversationEndedRecordType>,
-}
-
-/// Call Conversation Ended Event
-///
-/// Spec: `#/components/schemas/callConversationEndedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallConversationEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallConversationEnded>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/callConversationEnded/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallConversationEndedEventType {
-    /// `call.conversation.ended`
-    CallConversationEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallConversationEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallConversationEnded => "call.conversation.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallConversationEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.conversation.ended" => Self::CallConversationEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallConversationEndedEventType);
-
-/// Spec: `#/components/schemas/callConversationEnded/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallConversationEndedPayload {
-    /// Unique identifier of the assistant involved in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assistant_id: Option<String>,
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call leg.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session (group of related call legs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// The type of calling party connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub calling_party_type: Option<CallConversationEndedPayloadCallingPartyType>,
-    /// Base64-encoded state received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ID unique to the conversation or insight group generated for the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conversation_id: Option<String>,
-    /// Duration of the conversation in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duration_sec: Option<i64>,
-    /// The caller's number or identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// The large language model used during the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub llm_model: Option<String>,
-    /// The speech-to-text model used in the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stt_model: Option<String>,
-    /// The callee's number or SIP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-    /// The model ID used for text-to-speech synthesis.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tts_model_id: Option<String>,
-    /// The text-to-speech provider used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tts_provider: Option<String>,
-    /// Voice ID used for TTS.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tts_voice_id: Option<String>,
-}
-
-/// The type of calling party connection.
-///
-/// Spec: `#/components/schemas/callConversationEnded/properties/payload/properties/calling_party_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallConversationEndedPayloadCallingPartyType {
-    /// `pstn`
-    Pstn,
-    /// `sip`
-    Sip,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallConversationEndedPayloadCallingPartyType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pstn => "pstn",
-            Self::Sip => "sip",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallConversationEndedPayloadCallingPartyType {
-    fn from(value: &str) -> Self {
-        match value {
-            "pstn" => Self::Pstn,
-            "sip" => Self::Sip,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallConversationEndedPayloadCallingPartyType);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/callConversationEnded/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallConversationEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallConversationEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallConversationEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallConversationEndedRecordType);
-
-/// Call Conversation Insights Generated
-///
-/// Spec: `#/components/schemas/callConversationInsightsGenerated`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallConversationInsightsGenerated {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallConversationInsightsGeneratedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallConversationInsightsGeneratedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallConversationInsightsGeneratedRecordType>,
-}
-
-/// Call Conversation Insights Generated Event
-///
-/// Spec: `#/components/schemas/callConversationInsightsGeneratedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallConversationInsightsGeneratedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallConversationInsightsGenerated>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallConversationInsightsGeneratedEventType {
-    /// `call.conversation_insights.generated`
-    CallConversationInsightsGenerated,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallConversationInsightsGeneratedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallConversationInsightsGenerated => {
-                "call.conversation_insights.generated"
-            }
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallConversationInsightsGeneratedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.conversation_insights.generated" => {
-                Self::CallConversationInsightsGenerated
-            }
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallConversationInsightsGeneratedEventType);
-
-/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallConversationInsightsGeneratedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// The type of calling party connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub calling_party_type: Option<
-        CallConversationInsightsGeneratedPayloadCallingPartyType,
+    pub sip_subdomain_receive_settings: Option<
+        CallControlApplicationInboundSipSubdomainReceiveSettings,
     >,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ID that is unique to the insight group being generated for the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub insight_group_id: Option<String>,
-    /// Array of insight results being generated for the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub results: Option<Vec<CallConversationInsightsGeneratedPayloadResultsItem>>,
 }
 
-/// The type of calling party connection.
+/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
-/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/calling_party_type`
-#[cfg(feature = "voice")]
+/// Spec: `#/components/schemas/CallControlApplicationInbound/properties/sip_subdomain_receive_settings`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallConversationInsightsGeneratedPayloadCallingPartyType {
-    /// `pstn`
-    Pstn,
-    /// `sip`
-    Sip,
+pub enum CallControlApplicationInboundSipSubdomainReceiveSettings {
+    /// `only_my_connections`
+    OnlyMyConnections,
+    /// `from_anyone`
+    FromAnyone,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
-impl CallConversationInsightsGeneratedPayloadCallingPartyType {
+impl CallControlApplicationInboundSipSubdomainReceiveSettings {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Pstn => "pstn",
-            Self::Sip => "sip",
+            Self::OnlyMyConnections => "only_my_connections",
+            Self::FromAnyone => "from_anyone",
             Self::Unknown(other) => other,
         }
     }
 }
 
-#[cfg(feature = "voice")]
-impl From<&str> for CallConversationInsightsGeneratedPayloadCallingPartyType {
+impl From<&str> for CallControlApplicationInboundSipSubdomainReceiveSettings {
     fn from(value: &str) -> Self {
         match value {
-            "pstn" => Self::Pstn,
-            "sip" => Self::Sip,
+            "only_my_connections" => Self::OnlyMyConnections,
+            "from_anyone" => Self::FromAnyone,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallConversationInsightsGeneratedPayloadCallingPartyType);
+crate::codec::string_enum!(CallControlApplicationInboundSipSubdomainReceiveSettings);
 
-/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items`
-#[cfg(feature = "voice")]
+/// Call Control Command Response
+///
+/// Spec: `#/components/responses/CallControlCommandResponse/content/application~1json/schema`
+#[cfg(any(feature = "video", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallConversationInsightsGeneratedPayloadResultsItem {
-    /// ID that is unique to the insight result being generated for the call.
+pub struct CallControlCommandResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub insight_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<CallConversationInsightsGeneratedPayloadResultsItemResult>,
+    pub data: Option<CallControlCommandResult>,
 }
 
-/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items/properties/result`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum CallConversationInsightsGeneratedPayloadResultsItemResult {
-    Object(serde_json::Map<String, serde_json::Value>),
-    String(String),
-}
-
-/// Identifies the type of the resource.
+/// Call Control Command Result
 ///
-/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallConversationInsightsGeneratedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
+/// Spec: `#/components/schemas/CallControlCommandResult`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallControlCommandResult {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
 }
-
-#[cfg(feature = "voice")]
-impl CallConversationInsightsGeneratedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallConversationInsightsGeneratedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallConversationInsightsGeneratedRecordType);
 
 /// Call Cost Received Event
 ///
@@ -1693,15 +775,7 @@ pub struct CallCostMeta {
 }
 
 /// Spec: `#/components/schemas/CallCost/properties/meta/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallCostMetaMeta {
-    /// The number of attempts made to deliver the webhook
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attempt: Option<i64>,
-    /// The URL where webhook was sent
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delivered_to: Option<String>,
-}
+pub type CallCostMetaMeta = CallbackWebhookMeta;
 
 /// Spec: `#/components/schemas/CallCost/properties/payload`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1805,399 +879,11 @@ crate::codec::string_enum!(CallCostPayloadStatus);
 /// Identifies the type of resource.
 ///
 /// Spec: `#/components/schemas/CallCost/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallCostRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallCostRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallCostRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallCostRecordType);
-
-/// Call DTMF Received
-///
-/// Spec: `#/components/schemas/CallDtmfReceived`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallDtmfReceived {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallDtmfReceivedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallDtmfReceivedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallDtmfReceivedRecordType>,
-}
-
-/// Call DTMF Received Event
-///
-/// Spec: `#/components/schemas/CallDtmfReceivedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallDtmfReceivedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallDtmfReceived>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallDtmfReceived/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallDtmfReceivedEventType {
-    /// `call.dtmf.received`
-    CallDtmfReceived,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallDtmfReceivedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallDtmfReceived => "call.dtmf.received",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallDtmfReceivedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.dtmf.received" => Self::CallDtmfReceived,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallDtmfReceivedEventType);
-
-/// Spec: `#/components/schemas/CallDtmfReceived/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallDtmfReceivedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// The received DTMF digit or symbol.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub digit: Option<String>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallDtmfReceived/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallDtmfReceivedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallDtmfReceivedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallDtmfReceivedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallDtmfReceivedRecordType);
-
-/// Call Enqueued
-///
-/// Spec: `#/components/schemas/CallEnqueued`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallEnqueued {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallEnqueuedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallEnqueuedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallEnqueuedRecordType>,
-}
-
-/// Call Enqueued Event
-///
-/// Spec: `#/components/schemas/CallEnqueuedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallEnqueuedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallEnqueued>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallEnqueued/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallEnqueuedEventType {
-    /// `call.enqueued`
-    CallEnqueued,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallEnqueuedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallEnqueued => "call.enqueued",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallEnqueuedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.enqueued" => Self::CallEnqueued,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallEnqueuedEventType);
-
-/// Spec: `#/components/schemas/CallEnqueued/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallEnqueuedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Current position of the call in the queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub current_position: Option<i64>,
-    /// The name of the queue
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub queue: Option<String>,
-    /// Average time call spends in the queue in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub queue_avg_wait_time_secs: Option<i64>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallEnqueued/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallEnqueuedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallEnqueuedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallEnqueuedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallEnqueuedRecordType);
-
-/// Call Fork Started
-///
-/// Spec: `#/components/schemas/CallForkStarted`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallForkStarted {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallForkStartedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallForkStartedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallForkStartedRecordType>,
-}
-
-/// Call Fork Started Event
-///
-/// Spec: `#/components/schemas/CallForkStartedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallForkStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallForkStarted>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallForkStarted/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallForkStartedEventType {
-    /// `call.fork.started`
-    CallForkStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallForkStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallForkStarted => "call.fork.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallForkStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.fork.started" => Self::CallForkStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallForkStartedEventType);
-
-/// Spec: `#/components/schemas/CallForkStarted/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallForkStartedPayload {
-    /// Unique ID for controlling the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Type of media streamed. It can be either 'raw' or 'decrypted'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream_type: Option<CallForkStartedPayloadStreamType>,
-}
+pub type CallCostRecordType = RecordType;
 
 /// Type of media streamed. It can be either 'raw' or 'decrypted'.
 ///
 /// Spec: `#/components/schemas/CallForkStarted/properties/payload/properties/stream_type`
-#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallForkStartedPayloadStreamType {
     /// `decrypted`
@@ -2206,7 +892,6 @@ pub enum CallForkStartedPayloadStreamType {
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
 impl CallForkStartedPayloadStreamType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2217,7 +902,6 @@ impl CallForkStartedPayloadStreamType {
     }
 }
 
-#[cfg(feature = "voice")]
 impl From<&str> for CallForkStartedPayloadStreamType {
     fn from(value: &str) -> Self {
         match value {
@@ -2227,208 +911,12 @@ impl From<&str> for CallForkStartedPayloadStreamType {
     }
 }
 
-#[cfg(feature = "voice")]
 crate::codec::string_enum!(CallForkStartedPayloadStreamType);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallForkStarted/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallForkStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallForkStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallForkStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallForkStartedRecordType);
-
-/// Call Fork Stopped
-///
-/// Spec: `#/components/schemas/CallForkStopped`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallForkStopped {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallForkStoppedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallForkStoppedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallForkStoppedRecordType>,
-}
-
-/// Call Fork Stopped Event
-///
-/// Spec: `#/components/schemas/CallForkStoppedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallForkStoppedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallForkStopped>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallForkStopped/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallForkStoppedEventType {
-    /// `call.fork.stopped`
-    CallForkStopped,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallForkStoppedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallForkStopped => "call.fork.stopped",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallForkStoppedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.fork.stopped" => Self::CallForkStopped,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallForkStoppedEventType);
-
-/// Spec: `#/components/schemas/CallForkStopped/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallForkStoppedPayload {
-    /// Unique ID for controlling the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Type of media streamed. It can be either 'raw' or 'decrypted'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream_type: Option<CallForkStoppedPayloadStreamType>,
-}
 
 /// Type of media streamed. It can be either 'raw' or 'decrypted'.
 ///
 /// Spec: `#/components/schemas/CallForkStopped/properties/payload/properties/stream_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallForkStoppedPayloadStreamType {
-    /// `decrypted`
-    Decrypted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallForkStoppedPayloadStreamType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Decrypted => "decrypted",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallForkStoppedPayloadStreamType {
-    fn from(value: &str) -> Self {
-        match value {
-            "decrypted" => Self::Decrypted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallForkStoppedPayloadStreamType);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallForkStopped/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallForkStoppedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallForkStoppedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallForkStoppedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallForkStoppedRecordType);
+pub type CallForkStoppedPayloadStreamType = CallForkStartedPayloadStreamType;
 
 /// The call forwarding settings for a phone number.
 ///
@@ -2487,488 +975,10 @@ impl From<&str> for CallForwardingForwardingType {
 #[cfg(feature = "numbers")]
 crate::codec::string_enum!(CallForwardingForwardingType);
 
-/// Call Gather Ended
-///
-/// Spec: `#/components/schemas/CallGatherEnded`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallGatherEnded {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallGatherEndedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallGatherEndedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallGatherEndedRecordType>,
-}
-
-/// Call Gather Ended Event
-///
-/// Spec: `#/components/schemas/CallGatherEndedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallGatherEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallGatherEnded>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallGatherEnded/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallGatherEndedEventType {
-    /// `call.gather.ended`
-    CallGatherEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallGatherEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallGatherEnded => "call.gather.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallGatherEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.gather.ended" => Self::CallGatherEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallGatherEndedEventType);
-
-/// Spec: `#/components/schemas/CallGatherEnded/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallGatherEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// The received DTMF digit or symbol.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub digits: Option<String>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// Reflects how command ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<CallGatherEndedPayloadStatus>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
-
-/// Reflects how command ended.
-///
-/// Spec: `#/components/schemas/CallGatherEnded/properties/payload/properties/status`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallGatherEndedPayloadStatus {
-    /// `valid`
-    Valid,
-    /// `invalid`
-    Invalid,
-    /// `call_hangup`
-    CallHangup,
-    /// `cancelled`
-    Cancelled,
-    /// `cancelled_amd`
-    CancelledAmd,
-    /// `timeout`
-    Timeout,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallGatherEndedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Valid => "valid",
-            Self::Invalid => "invalid",
-            Self::CallHangup => "call_hangup",
-            Self::Cancelled => "cancelled",
-            Self::CancelledAmd => "cancelled_amd",
-            Self::Timeout => "timeout",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallGatherEndedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "valid" => Self::Valid,
-            "invalid" => Self::Invalid,
-            "call_hangup" => Self::CallHangup,
-            "cancelled" => Self::Cancelled,
-            "cancelled_amd" => Self::CancelledAmd,
-            "timeout" => Self::Timeout,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallGatherEndedPayloadStatus);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallGatherEnded/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallGatherEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallGatherEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallGatherEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallGatherEndedRecordType);
-
-/// Call Hangup
-///
-/// Spec: `#/components/schemas/CallHangup`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallHangup {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallHangupEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallHangupPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallHangupRecordType>,
-}
-
-/// Call Hangup Event
-///
-/// Spec: `#/components/schemas/CallHangupEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallHangupEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallHangup>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallHangup/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallHangupEventType {
-    /// `call.hangup`
-    CallHangup,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallHangupEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallHangup => "call.hangup",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallHangupEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.hangup" => Self::CallHangup,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallHangupEventType);
-
-/// Spec: `#/components/schemas/CallHangup/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallHangupPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// Call quality statistics aggregated from the CHANNEL_HANGUP_COMPLETE event. Only includes metrics that are available (filters out nil values). Returns nil if no metrics are available.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub call_quality_stats: Option<Option<CallHangupPayloadCallQualityStats>>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Custom headers set on answer command
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_headers: Option<Vec<CustomSipHeader>>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// The reason the call was ended (`call_rejected`, `normal_clearing`, `originator_cancel`, `timeout`, `time_limit`, `user_busy`, `not_found` or `unspecified`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hangup_cause: Option<CallHangupPayloadHangupCause>,
-    /// The party who ended the call (`callee`, `caller`, `unknown`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hangup_source: Option<CallHangupPayloadHangupSource>,
-    /// The reason the call was ended (SIP response code). If the SIP response is unavailable (in inbound calls for example) this is set to `unspecified`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_hangup_cause: Option<String>,
-    /// User-to-User and Diversion headers from sip invite.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_headers: Option<Vec<SipHeader>>,
-    /// ISO 8601 datetime of when the call started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<CallHangupPayloadState>,
-    /// Array of tags associated to number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
-
-/// Call quality statistics aggregated from the CHANNEL_HANGUP_COMPLETE event. Only includes metrics that are available (filters out nil values). Returns nil if no metrics are available.
-///
-/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallHangupPayloadCallQualityStats {
-    /// Inbound call quality statistics.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inbound: Option<CallHangupPayloadCallQualityStatsInbound>,
-    /// Outbound call quality statistics.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outbound: Option<CallHangupPayloadCallQualityStatsOutbound>,
-}
-
-/// Inbound call quality statistics.
-///
-/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/inbound`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallHangupPayloadCallQualityStatsInbound {
-    /// Maximum jitter variance for inbound audio.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jitter_max_variance: Option<String>,
-    /// Number of packets used for jitter calculation on inbound audio.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jitter_packet_count: Option<String>,
-    /// Mean Opinion Score (MOS) for inbound audio quality.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mos: Option<String>,
-    /// Total number of inbound audio packets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub packet_count: Option<String>,
-    /// Number of skipped inbound packets (packet loss).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub skip_packet_count: Option<String>,
-}
-
-/// Outbound call quality statistics.
-///
-/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/outbound`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallHangupPayloadCallQualityStatsOutbound {
-    /// Total number of outbound audio packets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub packet_count: Option<String>,
-    /// Number of skipped outbound packets (packet loss).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub skip_packet_count: Option<String>,
-}
-
-/// The reason the call was ended (`call_rejected`, `normal_clearing`, `originator_cancel`, `timeout`, `time_limit`, `user_busy`, `not_found` or `unspecified`).
-///
-/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/hangup_cause`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallHangupPayloadHangupCause {
-    /// `call_rejected`
-    CallRejected,
-    /// `normal_clearing`
-    NormalClearing,
-    /// `originator_cancel`
-    OriginatorCancel,
-    /// `timeout`
-    Timeout,
-    /// `time_limit`
-    TimeLimit,
-    /// `user_busy`
-    UserBusy,
-    /// `not_found`
-    NotFound,
-    /// `unspecified`
-    Unspecified,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallHangupPayloadHangupCause {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallRejected => "call_rejected",
-            Self::NormalClearing => "normal_clearing",
-            Self::OriginatorCancel => "originator_cancel",
-            Self::Timeout => "timeout",
-            Self::TimeLimit => "time_limit",
-            Self::UserBusy => "user_busy",
-            Self::NotFound => "not_found",
-            Self::Unspecified => "unspecified",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallHangupPayloadHangupCause {
-    fn from(value: &str) -> Self {
-        match value {
-            "call_rejected" => Self::CallRejected,
-            "normal_clearing" => Self::NormalClearing,
-            "originator_cancel" => Self::OriginatorCancel,
-            "timeout" => Self::Timeout,
-            "time_limit" => Self::TimeLimit,
-            "user_busy" => Self::UserBusy,
-            "not_found" => Self::NotFound,
-            "unspecified" => Self::Unspecified,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallHangupPayloadHangupCause);
-
-/// The party who ended the call (`callee`, `caller`, `unknown`).
-///
-/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/hangup_source`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallHangupPayloadHangupSource {
-    /// `caller`
-    Caller,
-    /// `callee`
-    Callee,
-    /// `unknown`
-    UnknownValue,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallHangupPayloadHangupSource {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Caller => "caller",
-            Self::Callee => "callee",
-            Self::UnknownValue => "unknown",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallHangupPayloadHangupSource {
-    fn from(value: &str) -> Self {
-        match value {
-            "caller" => Self::Caller,
-            "callee" => Self::Callee,
-            "unknown" => Self::UnknownValue,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallHangupPayloadHangupSource);
-
 /// State received from a command.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/state`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallHangupPayloadState {
     /// `hangup`
@@ -2977,7 +987,7 @@ pub enum CallHangupPayloadState {
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl CallHangupPayloadState {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2988,7 +998,7 @@ impl CallHangupPayloadState {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "ai", feature = "voice"))]
 impl From<&str> for CallHangupPayloadState {
     fn from(value: &str) -> Self {
         match value {
@@ -2998,578 +1008,8 @@ impl From<&str> for CallHangupPayloadState {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "ai", feature = "voice"))]
 crate::codec::string_enum!(CallHangupPayloadState);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallHangup/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallHangupRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallHangupRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallHangupRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallHangupRecordType);
-
-/// Call Initiated
-///
-/// Spec: `#/components/schemas/CallInitiated`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallInitiated {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallInitiatedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallInitiatedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallInitiatedRecordType>,
-}
-
-/// Call Initiated Event
-///
-/// Spec: `#/components/schemas/CallInitiatedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallInitiatedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallInitiated>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallInitiated/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallInitiatedEventType {
-    /// `call.initiated`
-    CallInitiated,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallInitiatedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallInitiated => "call.initiated",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallInitiatedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.initiated" => Self::CallInitiated,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallInitiatedEventType);
-
-/// Spec: `#/components/schemas/CallInitiated/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallInitiatedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// Call screening result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_screening_result: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// Caller id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub caller_id_name: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// The list of comma-separated codecs enabled for the connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_codecs: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Custom headers from sip invite
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_headers: Option<Vec<CustomSipHeader>>,
-    /// Whether the call is `incoming` or `outgoing`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub direction: Option<CallInitiatedPayloadDirection>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// The list of comma-separated codecs offered by caller.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offered_codecs: Option<String>,
-    /// SHAKEN/STIR attestation level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shaken_stir_attestation: Option<String>,
-    /// Whether attestation was successfully validated or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shaken_stir_validated: Option<bool>,
-    /// User-to-User and Diversion headers from sip invite.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_headers: Option<Vec<SipHeader>>,
-    /// ISO 8601 datetime of when the call started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<CallInitiatedPayloadState>,
-    /// Array of tags associated to number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
-
-/// Whether the call is `incoming` or `outgoing`.
-///
-/// Spec: `#/components/schemas/CallInitiated/properties/payload/properties/direction`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallInitiatedPayloadDirection {
-    /// `incoming`
-    Incoming,
-    /// `outgoing`
-    Outgoing,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallInitiatedPayloadDirection {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Incoming => "incoming",
-            Self::Outgoing => "outgoing",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallInitiatedPayloadDirection {
-    fn from(value: &str) -> Self {
-        match value {
-            "incoming" => Self::Incoming,
-            "outgoing" => Self::Outgoing,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallInitiatedPayloadDirection);
-
-/// State received from a command.
-///
-/// Spec: `#/components/schemas/CallInitiated/properties/payload/properties/state`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallInitiatedPayloadState {
-    /// `parked`
-    Parked,
-    /// `bridging`
-    Bridging,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallInitiatedPayloadState {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Parked => "parked",
-            Self::Bridging => "bridging",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallInitiatedPayloadState {
-    fn from(value: &str) -> Self {
-        match value {
-            "parked" => Self::Parked,
-            "bridging" => Self::Bridging,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallInitiatedPayloadState);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallInitiated/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallInitiatedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallInitiatedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallInitiatedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallInitiatedRecordType);
-
-/// Call Left Queue
-///
-/// Spec: `#/components/schemas/CallLeftQueue`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallLeftQueue {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallLeftQueueEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallLeftQueuePayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallLeftQueueRecordType>,
-}
-
-/// Call Left Queue Event
-///
-/// Spec: `#/components/schemas/CallLeftQueueEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallLeftQueueEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallLeftQueue>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallLeftQueue/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallLeftQueueEventType {
-    /// `call.dequeued`
-    CallDequeued,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallLeftQueueEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallDequeued => "call.dequeued",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallLeftQueueEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.dequeued" => Self::CallDequeued,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallLeftQueueEventType);
-
-/// Spec: `#/components/schemas/CallLeftQueue/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallLeftQueuePayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// The name of the queue
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub queue: Option<String>,
-    /// Last position of the call in the queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub queue_position: Option<i64>,
-    /// The reason for leaving the queue
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<CallLeftQueuePayloadReason>,
-    /// Time call spent in the queue in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wait_time_secs: Option<i64>,
-}
-
-/// The reason for leaving the queue
-///
-/// Spec: `#/components/schemas/CallLeftQueue/properties/payload/properties/reason`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallLeftQueuePayloadReason {
-    /// `bridged`
-    Bridged,
-    /// `bridging-in-process`
-    BridgingInProcess,
-    /// `hangup`
-    Hangup,
-    /// `leave`
-    Leave,
-    /// `timeout`
-    Timeout,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallLeftQueuePayloadReason {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Bridged => "bridged",
-            Self::BridgingInProcess => "bridging-in-process",
-            Self::Hangup => "hangup",
-            Self::Leave => "leave",
-            Self::Timeout => "timeout",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallLeftQueuePayloadReason {
-    fn from(value: &str) -> Self {
-        match value {
-            "bridged" => Self::Bridged,
-            "bridging-in-process" => Self::BridgingInProcess,
-            "hangup" => Self::Hangup,
-            "leave" => Self::Leave,
-            "timeout" => Self::Timeout,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallLeftQueuePayloadReason);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallLeftQueue/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallLeftQueueRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallLeftQueueRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallLeftQueueRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallLeftQueueRecordType);
-
-/// Call Machine Detection Ended
-///
-/// Spec: `#/components/schemas/CallMachineDetectionEnded`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallMachineDetectionEnded {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallMachineDetectionEndedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallMachineDetectionEndedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallMachineDetectionEndedRecordType>,
-}
-
-/// Call Machine Detection Ended Event
-///
-/// Spec: `#/components/schemas/CallMachineDetectionEndedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallMachineDetectionEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallMachineDetectionEnded>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachineDetectionEndedEventType {
-    /// `call.machine.detection.ended`
-    CallMachineDetectionEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallMachineDetectionEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallMachineDetectionEnded => "call.machine.detection.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallMachineDetectionEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.machine.detection.ended" => Self::CallMachineDetectionEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallMachineDetectionEndedEventType);
-
-/// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallMachineDetectionEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// Answering machine detection result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<CallMachineDetectionEndedPayloadResult>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
 
 /// Answering machine detection result.
 ///
@@ -3615,926 +1055,6 @@ impl From<&str> for CallMachineDetectionEndedPayloadResult {
 #[cfg(feature = "voice")]
 crate::codec::string_enum!(CallMachineDetectionEndedPayloadResult);
 
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachineDetectionEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallMachineDetectionEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallMachineDetectionEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallMachineDetectionEndedRecordType);
-
-/// Call Machine Greeting Ended
-///
-/// Spec: `#/components/schemas/CallMachineGreetingEnded`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallMachineGreetingEnded {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallMachineGreetingEndedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallMachineGreetingEndedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallMachineGreetingEndedRecordType>,
-}
-
-/// Call Machine Greeting Ended Event
-///
-/// Spec: `#/components/schemas/CallMachineGreetingEndedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallMachineGreetingEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallMachineGreetingEnded>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachineGreetingEndedEventType {
-    /// `call.machine.greeting.ended`
-    CallMachineGreetingEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallMachineGreetingEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallMachineGreetingEnded => "call.machine.greeting.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallMachineGreetingEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.machine.greeting.ended" => Self::CallMachineGreetingEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallMachineGreetingEndedEventType);
-
-/// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallMachineGreetingEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// Answering machine greeting ended result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<CallMachineGreetingEndedPayloadResult>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
-
-/// Answering machine greeting ended result.
-///
-/// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/payload/properties/result`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachineGreetingEndedPayloadResult {
-    /// `beep_detected`
-    BeepDetected,
-    /// `ended`
-    Ended,
-    /// `not_sure`
-    NotSure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallMachineGreetingEndedPayloadResult {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BeepDetected => "beep_detected",
-            Self::Ended => "ended",
-            Self::NotSure => "not_sure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallMachineGreetingEndedPayloadResult {
-    fn from(value: &str) -> Self {
-        match value {
-            "beep_detected" => Self::BeepDetected,
-            "ended" => Self::Ended,
-            "not_sure" => Self::NotSure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallMachineGreetingEndedPayloadResult);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachineGreetingEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallMachineGreetingEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallMachineGreetingEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallMachineGreetingEndedRecordType);
-
-/// Call Machine Premium Detection Ended
-///
-/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallMachinePremiumDetectionEnded {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallMachinePremiumDetectionEndedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallMachinePremiumDetectionEndedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallMachinePremiumDetectionEndedRecordType>,
-}
-
-/// Call Machine Premium Detection Ended Event
-///
-/// Spec: `#/components/schemas/CallMachinePremiumDetectionEndedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallMachinePremiumDetectionEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallMachinePremiumDetectionEnded>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachinePremiumDetectionEndedEventType {
-    /// `call.machine.premium.detection.ended`
-    CallMachinePremiumDetectionEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallMachinePremiumDetectionEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallMachinePremiumDetectionEnded => {
-                "call.machine.premium.detection.ended"
-            }
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallMachinePremiumDetectionEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.machine.premium.detection.ended" => {
-                Self::CallMachinePremiumDetectionEnded
-            }
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallMachinePremiumDetectionEndedEventType);
-
-/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallMachinePremiumDetectionEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// Premium Answering Machine Detection result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<CallMachinePremiumDetectionEndedPayloadResult>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
-
-/// Premium Answering Machine Detection result.
-///
-/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/payload/properties/result`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachinePremiumDetectionEndedPayloadResult {
-    /// `human_residence`
-    HumanResidence,
-    /// `human_business`
-    HumanBusiness,
-    /// `machine`
-    Machine,
-    /// `silence`
-    Silence,
-    /// `fax_detected`
-    FaxDetected,
-    /// `not_sure`
-    NotSure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallMachinePremiumDetectionEndedPayloadResult {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::HumanResidence => "human_residence",
-            Self::HumanBusiness => "human_business",
-            Self::Machine => "machine",
-            Self::Silence => "silence",
-            Self::FaxDetected => "fax_detected",
-            Self::NotSure => "not_sure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallMachinePremiumDetectionEndedPayloadResult {
-    fn from(value: &str) -> Self {
-        match value {
-            "human_residence" => Self::HumanResidence,
-            "human_business" => Self::HumanBusiness,
-            "machine" => Self::Machine,
-            "silence" => Self::Silence,
-            "fax_detected" => Self::FaxDetected,
-            "not_sure" => Self::NotSure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallMachinePremiumDetectionEndedPayloadResult);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachinePremiumDetectionEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallMachinePremiumDetectionEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallMachinePremiumDetectionEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallMachinePremiumDetectionEndedRecordType);
-
-/// Call Machine Premium Greeting Ended
-///
-/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallMachinePremiumGreetingEnded {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallMachinePremiumGreetingEndedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallMachinePremiumGreetingEndedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallMachinePremiumGreetingEndedRecordType>,
-}
-
-/// Call Machine Premium Greeting Ended Event
-///
-/// Spec: `#/components/schemas/CallMachinePremiumGreetingEndedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallMachinePremiumGreetingEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallMachinePremiumGreetingEnded>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachinePremiumGreetingEndedEventType {
-    /// `call.machine.premium.greeting.ended`
-    CallMachinePremiumGreetingEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallMachinePremiumGreetingEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallMachinePremiumGreetingEnded => {
-                "call.machine.premium.greeting.ended"
-            }
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallMachinePremiumGreetingEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.machine.premium.greeting.ended" => {
-                Self::CallMachinePremiumGreetingEnded
-            }
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallMachinePremiumGreetingEndedEventType);
-
-/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallMachinePremiumGreetingEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// Premium Answering Machine Greeting Ended result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<CallMachinePremiumGreetingEndedPayloadResult>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
-
-/// Premium Answering Machine Greeting Ended result.
-///
-/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload/properties/result`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachinePremiumGreetingEndedPayloadResult {
-    /// `beep_detected`
-    BeepDetected,
-    /// `no_beep_detected`
-    NoBeepDetected,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallMachinePremiumGreetingEndedPayloadResult {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BeepDetected => "beep_detected",
-            Self::NoBeepDetected => "no_beep_detected",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallMachinePremiumGreetingEndedPayloadResult {
-    fn from(value: &str) -> Self {
-        match value {
-            "beep_detected" => Self::BeepDetected,
-            "no_beep_detected" => Self::NoBeepDetected,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallMachinePremiumGreetingEndedPayloadResult);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachinePremiumGreetingEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallMachinePremiumGreetingEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallMachinePremiumGreetingEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallMachinePremiumGreetingEndedRecordType);
-
-/// Call Playback Ended
-///
-/// Spec: `#/components/schemas/CallPlaybackEnded`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallPlaybackEnded {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallPlaybackEndedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallPlaybackEndedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallPlaybackEndedRecordType>,
-}
-
-/// Call Playback Ended Event
-///
-/// Spec: `#/components/schemas/CallPlaybackEndedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallPlaybackEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallPlaybackEnded>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallPlaybackEnded/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallPlaybackEndedEventType {
-    /// `call.playback.ended`
-    CallPlaybackEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallPlaybackEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallPlaybackEnded => "call.playback.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallPlaybackEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.playback.ended" => Self::CallPlaybackEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallPlaybackEndedEventType);
-
-/// Spec: `#/components/schemas/CallPlaybackEnded/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallPlaybackEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// The name of the audio media file being played back, if media_name has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_name: Option<String>,
-    /// The audio URL being played back, if audio_url has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_url: Option<String>,
-    /// Whether the stopped audio was in overlay mode or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub overlay: Option<bool>,
-    /// Reflects how command ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<CallPlaybackEndedPayloadStatus>,
-    /// Provides details in case of failure.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status_detail: Option<String>,
-}
-
-/// Reflects how command ended.
-///
-/// Spec: `#/components/schemas/CallPlaybackEnded/properties/payload/properties/status`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallPlaybackEndedPayloadStatus {
-    /// `file_not_found`
-    FileNotFound,
-    /// `call_hangup`
-    CallHangup,
-    /// `unknown`
-    UnknownValue,
-    /// `cancelled`
-    Cancelled,
-    /// `cancelled_amd`
-    CancelledAmd,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallPlaybackEndedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FileNotFound => "file_not_found",
-            Self::CallHangup => "call_hangup",
-            Self::UnknownValue => "unknown",
-            Self::Cancelled => "cancelled",
-            Self::CancelledAmd => "cancelled_amd",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallPlaybackEndedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "file_not_found" => Self::FileNotFound,
-            "call_hangup" => Self::CallHangup,
-            "unknown" => Self::UnknownValue,
-            "cancelled" => Self::Cancelled,
-            "cancelled_amd" => Self::CancelledAmd,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallPlaybackEndedPayloadStatus);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallPlaybackEnded/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallPlaybackEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallPlaybackEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallPlaybackEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallPlaybackEndedRecordType);
-
-/// Call Playback Started
-///
-/// Spec: `#/components/schemas/CallPlaybackStarted`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallPlaybackStarted {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallPlaybackStartedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallPlaybackStartedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallPlaybackStartedRecordType>,
-}
-
-/// Call Playback Started Event
-///
-/// Spec: `#/components/schemas/CallPlaybackStartedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallPlaybackStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallPlaybackStarted>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallPlaybackStarted/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallPlaybackStartedEventType {
-    /// `call.playback.started`
-    CallPlaybackStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallPlaybackStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallPlaybackStarted => "call.playback.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallPlaybackStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.playback.started" => Self::CallPlaybackStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallPlaybackStartedEventType);
-
-/// Spec: `#/components/schemas/CallPlaybackStarted/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallPlaybackStartedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// The name of the audio media file being played back, if media_name has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_name: Option<String>,
-    /// The audio URL being played back, if audio_url has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_url: Option<String>,
-    /// Whether the audio is going to be played in overlay mode or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub overlay: Option<bool>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallPlaybackStarted/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallPlaybackStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallPlaybackStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallPlaybackStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallPlaybackStartedRecordType);
-
 /// The call recording settings for a phone number.
 ///
 /// Spec: `#/components/schemas/CallRecording`
@@ -4554,406 +1074,17 @@ pub struct CallRecording {
     pub inbound_call_recording_format: Option<CallRecordingInboundCallRecordingFormat>,
 }
 
-/// Call Recording Error
-///
-/// Spec: `#/components/schemas/callRecordingError`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallRecordingError {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallRecordingErrorEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallRecordingErrorPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallRecordingErrorRecordType>,
-}
-
-/// Call Recording Error Event
-///
-/// Spec: `#/components/schemas/callRecordingErrorEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallRecordingErrorEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallRecordingError>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/callRecordingError/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingErrorEventType {
-    /// `call.recording.error`
-    CallRecordingError,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallRecordingErrorEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallRecordingError => "call.recording.error",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallRecordingErrorEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.recording.error" => Self::CallRecordingError,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallRecordingErrorEventType);
-
-/// Spec: `#/components/schemas/callRecordingError/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallRecordingErrorPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Indication that there was a problem recording the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<CallRecordingErrorPayloadReason>,
-}
-
-/// Indication that there was a problem recording the call.
-///
-/// Spec: `#/components/schemas/callRecordingError/properties/payload/properties/reason`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingErrorPayloadReason {
-    /// `Failed to authorize with storage using custom credentials`
-    FailedToAuthorizeWithStorageUsingCustomCredentials,
-    /// `Invalid credentials json`
-    InvalidCredentialsJson,
-    /// `Unsupported backend`
-    UnsupportedBackend,
-    /// `Internal server error`
-    InternalServerError,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallRecordingErrorPayloadReason {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FailedToAuthorizeWithStorageUsingCustomCredentials => {
-                "Failed to authorize with storage using custom credentials"
-            }
-            Self::InvalidCredentialsJson => "Invalid credentials json",
-            Self::UnsupportedBackend => "Unsupported backend",
-            Self::InternalServerError => "Internal server error",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallRecordingErrorPayloadReason {
-    fn from(value: &str) -> Self {
-        match value {
-            "Failed to authorize with storage using custom credentials" => {
-                Self::FailedToAuthorizeWithStorageUsingCustomCredentials
-            }
-            "Invalid credentials json" => Self::InvalidCredentialsJson,
-            "Unsupported backend" => Self::UnsupportedBackend,
-            "Internal server error" => Self::InternalServerError,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallRecordingErrorPayloadReason);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/callRecordingError/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingErrorRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallRecordingErrorRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallRecordingErrorRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallRecordingErrorRecordType);
-
 /// When using 'dual' channels, final audio file will be stereo recorded with the first leg on channel A, and the rest on channel B.
 ///
 /// Spec: `#/components/schemas/CallRecording/properties/inbound_call_recording_channels`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingInboundCallRecordingChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "numbers")]
-impl CallRecordingInboundCallRecordingChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "numbers")]
-impl From<&str> for CallRecordingInboundCallRecordingChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "numbers")]
-crate::codec::string_enum!(CallRecordingInboundCallRecordingChannels);
+pub type CallRecordingInboundCallRecordingChannels = TexmlRecordingChannels;
 
 /// The audio file format for calls being recorded.
 ///
 /// Spec: `#/components/schemas/CallRecording/properties/inbound_call_recording_format`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingInboundCallRecordingFormat {
-    /// `wav`
-    Wav,
-    /// `mp3`
-    Mp3,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "numbers")]
-impl CallRecordingInboundCallRecordingFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "numbers")]
-impl From<&str> for CallRecordingInboundCallRecordingFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "numbers")]
-crate::codec::string_enum!(CallRecordingInboundCallRecordingFormat);
-
-/// Call Recording Saved
-///
-/// Spec: `#/components/schemas/CallRecordingSaved`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallRecordingSaved {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallRecordingSavedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallRecordingSavedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallRecordingSavedRecordType>,
-}
-
-/// Call Recording Saved Event
-///
-/// Spec: `#/components/schemas/CallRecordingSavedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallRecordingSavedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallRecordingSaved>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallRecordingSaved/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingSavedEventType {
-    /// `call.recording.saved`
-    CallRecordingSaved,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallRecordingSavedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallRecordingSaved => "call.recording.saved",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallRecordingSavedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.recording.saved" => Self::CallRecordingSaved,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallRecordingSavedEventType);
-
-/// Spec: `#/components/schemas/CallRecordingSaved/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallRecordingSavedPayload {
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// Whether recording was recorded in `single` or `dual` channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channels: Option<CallRecordingSavedPayloadChannels>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_recording_urls: Option<CallRecordingSavedPayloadPublicRecordingUrls>,
-    /// ISO 8601 datetime of when recording ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording_ended_at: Option<String>,
-    /// ISO 8601 datetime of when recording started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording_started_at: Option<String>,
-    /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording_urls: Option<CallRecordingSavedPayloadRecordingUrls>,
-}
-
-/// Whether recording was recorded in `single` or `dual` channel.
-///
-/// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/channels`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingSavedPayloadChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallRecordingSavedPayloadChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallRecordingSavedPayloadChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallRecordingSavedPayloadChannels);
+pub type CallRecordingInboundCallRecordingFormat = AnswerRequestRecordFormat;
 
 /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
 ///
@@ -4977,1848 +1108,112 @@ pub struct CallRecordingSavedPayloadPublicRecordingUrls {
     pub wav: Option<Option<String>>,
 }
 
-/// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
+/// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
 ///
-/// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/recording_urls`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallRecordingSavedPayloadRecordingUrls {
-    /// Recording URL in requested `mp3` format.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub mp3: Option<Option<String>>,
-    /// Recording URL in requested `wav` format.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub wav: Option<Option<String>>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallRecordingSaved/properties/record_type`
+/// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/beep_enabled`
 #[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingSavedRecordType {
-    /// `event`
-    Event,
+pub enum CallRequestConferenceConfigBeepEnabled {
+    /// `always`
+    Always,
+    /// `never`
+    Never,
+    /// `on_enter`
+    OnEnter,
+    /// `on_exit`
+    OnExit,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
 #[cfg(feature = "voice")]
-impl CallRecordingSavedRecordType {
+impl CallRequestConferenceConfigBeepEnabled {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Event => "event",
+            Self::Always => "always",
+            Self::Never => "never",
+            Self::OnEnter => "on_enter",
+            Self::OnExit => "on_exit",
             Self::Unknown(other) => other,
         }
     }
 }
 
 #[cfg(feature = "voice")]
-impl From<&str> for CallRecordingSavedRecordType {
+impl From<&str> for CallRequestConferenceConfigBeepEnabled {
     fn from(value: &str) -> Self {
         match value {
-            "event" => Self::Event,
+            "always" => Self::Always,
+            "never" => Self::Never,
+            "on_enter" => Self::OnEnter,
+            "on_exit" => Self::OnExit,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
 #[cfg(feature = "voice")]
-crate::codec::string_enum!(CallRecordingSavedRecordType);
+crate::codec::string_enum!(CallRequestConferenceConfigBeepEnabled);
 
-/// Call Recording Transcription Saved
+/// Sets the joining participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
 ///
-/// Spec: `#/components/schemas/callRecordingTranscriptionSaved`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallRecordingTranscriptionSaved {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallRecordingTranscriptionSavedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallRecordingTranscriptionSavedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallRecordingTranscriptionSavedRecordType>,
-}
-
-/// Call Recording Transcription Saved Event
-///
-/// Spec: `#/components/schemas/callRecordingTranscriptionSavedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallRecordingTranscriptionSavedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallRecordingTranscriptionSaved>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/event_type`
+/// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role`
 #[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingTranscriptionSavedEventType {
-    /// `call.recording.transcription.saved`
-    CallRecordingTranscriptionSaved,
+pub enum CallRequestConferenceConfigSupervisorRole {
+    /// `barge`
+    Barge,
+    /// `monitor`
+    Monitor,
+    /// `none`
+    None,
+    /// `whisper`
+    Whisper,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
 #[cfg(feature = "voice")]
-impl CallRecordingTranscriptionSavedEventType {
+impl CallRequestConferenceConfigSupervisorRole {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::CallRecordingTranscriptionSaved => "call.recording.transcription.saved",
+            Self::Barge => "barge",
+            Self::Monitor => "monitor",
+            Self::None => "none",
+            Self::Whisper => "whisper",
             Self::Unknown(other) => other,
         }
     }
 }
 
 #[cfg(feature = "voice")]
-impl From<&str> for CallRecordingTranscriptionSavedEventType {
+impl From<&str> for CallRequestConferenceConfigSupervisorRole {
     fn from(value: &str) -> Self {
         match value {
-            "call.recording.transcription.saved" => Self::CallRecordingTranscriptionSaved,
+            "barge" => Self::Barge,
+            "monitor" => Self::Monitor,
+            "none" => Self::None,
+            "whisper" => Self::Whisper,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
 #[cfg(feature = "voice")]
-crate::codec::string_enum!(CallRecordingTranscriptionSavedEventType);
+crate::codec::string_enum!(CallRequestConferenceConfigSupervisorRole);
 
-/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallRecordingTranscriptionSavedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// The type of calling party connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub calling_party_type: Option<
-        CallRecordingTranscriptionSavedPayloadCallingPartyType,
-    >,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ID that is unique to the recording session and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording_id: Option<String>,
-    /// ID that is unique to the transcription process and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording_transcription_id: Option<String>,
-    /// The transcription status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<CallRecordingTranscriptionSavedPayloadStatus>,
-    /// The transcribed text
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transcription_text: Option<String>,
-}
-
-/// The type of calling party connection.
+/// The DID or SIP URI to dial out to. Multiple DID or SIP URIs can be provided using an array of strings
 ///
-/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/calling_party_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingTranscriptionSavedPayloadCallingPartyType {
-    /// `pstn`
-    Pstn,
-    /// `sip`
-    Sip,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
+/// Spec: `#/components/schemas/CallRequest/properties/to`
+#[cfg(any(feature = "numbers", feature = "voice"))]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum CallRequestTo {
+    String(String),
+    StringList(Vec<String>),
 }
-
-#[cfg(feature = "voice")]
-impl CallRecordingTranscriptionSavedPayloadCallingPartyType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pstn => "pstn",
-            Self::Sip => "sip",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallRecordingTranscriptionSavedPayloadCallingPartyType {
-    fn from(value: &str) -> Self {
-        match value {
-            "pstn" => Self::Pstn,
-            "sip" => Self::Sip,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallRecordingTranscriptionSavedPayloadCallingPartyType);
-
-/// The transcription status.
-///
-/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/status`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingTranscriptionSavedPayloadStatus {
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallRecordingTranscriptionSavedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallRecordingTranscriptionSavedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallRecordingTranscriptionSavedPayloadStatus);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingTranscriptionSavedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallRecordingTranscriptionSavedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallRecordingTranscriptionSavedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallRecordingTranscriptionSavedRecordType);
-
-/// Spec: `#/components/schemas/CallReferCompleted`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallReferCompleted {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallReferCompletedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallReferCompletedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallReferCompletedRecordType>,
-}
-
-/// Call Refer Completed Event
-///
-/// Spec: `#/components/schemas/CallReferCompletedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallReferCompletedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallReferCompleted>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallReferCompleted/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallReferCompletedEventType {
-    /// `call.refer.completed`
-    CallReferCompleted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallReferCompletedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallReferCompleted => "call.refer.completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallReferCompletedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.refer.completed" => Self::CallReferCompleted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallReferCompletedEventType);
-
-/// Spec: `#/components/schemas/CallReferCompleted/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallReferCompletedPayload {
-    /// Unique ID for controlling the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// SIP NOTIFY event status for tracking the REFER attempt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_notify_response: Option<i64>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallReferCompleted/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallReferCompletedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallReferCompletedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallReferCompletedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallReferCompletedRecordType);
-
-/// Spec: `#/components/schemas/CallReferFailed`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallReferFailed {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallReferFailedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallReferFailedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallReferFailedRecordType>,
-}
-
-/// Call Refer Failed Event
-///
-/// Spec: `#/components/schemas/CallReferFailedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallReferFailedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallReferFailed>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallReferFailed/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallReferFailedEventType {
-    /// `call.refer.failed`
-    CallReferFailed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallReferFailedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallReferFailed => "call.refer.failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallReferFailedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.refer.failed" => Self::CallReferFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallReferFailedEventType);
-
-/// Spec: `#/components/schemas/CallReferFailed/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallReferFailedPayload {
-    /// Unique ID for controlling the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// SIP NOTIFY event status for tracking the REFER attempt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_notify_response: Option<i64>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallReferFailed/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallReferFailedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallReferFailedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallReferFailedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallReferFailedRecordType);
-
-/// Call Refer Started
-///
-/// Spec: `#/components/schemas/CallReferStarted`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallReferStarted {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallReferStartedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallReferStartedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallReferStartedRecordType>,
-}
-
-/// Call Refer Started Event
-///
-/// Spec: `#/components/schemas/CallReferStartedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallReferStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallReferStarted>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallReferStarted/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallReferStartedEventType {
-    /// `call.refer.started`
-    CallReferStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallReferStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallReferStarted => "call.refer.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallReferStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.refer.started" => Self::CallReferStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallReferStartedEventType);
-
-/// Spec: `#/components/schemas/CallReferStarted/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallReferStartedPayload {
-    /// Unique ID for controlling the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// SIP NOTIFY event status for tracking the REFER attempt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_notify_response: Option<i64>,
-    /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallReferStarted/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallReferStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallReferStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallReferStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallReferStartedRecordType);
-
-/// Siprec Failed
-///
-/// Spec: `#/components/schemas/CallSiprecFailed`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallSiprecFailed {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallSiprecFailedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallSiprecFailedPayload>,
-    /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallSiprecFailedRecordType>,
-}
-
-/// Siprec Failed Event
-///
-/// Spec: `#/components/schemas/CallSiprecFailedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallSiprecFailedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallSiprecFailed>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallSiprecFailed/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSiprecFailedEventType {
-    /// `siprec.failed`
-    SiprecFailed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallSiprecFailedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SiprecFailed => "siprec.failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallSiprecFailedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "siprec.failed" => Self::SiprecFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallSiprecFailedEventType);
-
-/// Spec: `#/components/schemas/CallSiprecFailed/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallSiprecFailedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Q850 reason why siprec session failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure_cause: Option<String>,
-}
-
-/// Identifies the resource.
-///
-/// Spec: `#/components/schemas/CallSiprecFailed/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSiprecFailedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallSiprecFailedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallSiprecFailedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallSiprecFailedRecordType);
-
-/// Siprec Started
-///
-/// Spec: `#/components/schemas/CallSiprecStarted`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallSiprecStarted {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallSiprecStartedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallSiprecStartedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallSiprecStartedRecordType>,
-}
-
-/// Siprec Started Event
-///
-/// Spec: `#/components/schemas/CallSiprecStartedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallSiprecStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallSiprecStarted>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallSiprecStarted/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSiprecStartedEventType {
-    /// `siprec.started`
-    SiprecStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallSiprecStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SiprecStarted => "siprec.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallSiprecStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "siprec.started" => Self::SiprecStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallSiprecStartedEventType);
-
-/// Spec: `#/components/schemas/CallSiprecStarted/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallSiprecStartedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallSiprecStarted/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSiprecStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallSiprecStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallSiprecStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallSiprecStartedRecordType);
-
-/// Siprec Stopped
-///
-/// Spec: `#/components/schemas/CallSiprecStopped`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallSiprecStopped {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallSiprecStoppedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallSiprecStoppedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallSiprecStoppedRecordType>,
-}
-
-/// Siprec Stopped Event
-///
-/// Spec: `#/components/schemas/CallSiprecStoppedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallSiprecStoppedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallSiprecStopped>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallSiprecStopped/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSiprecStoppedEventType {
-    /// `siprec.stopped`
-    SiprecStopped,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallSiprecStoppedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SiprecStopped => "siprec.stopped",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallSiprecStoppedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "siprec.stopped" => Self::SiprecStopped,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallSiprecStoppedEventType);
-
-/// Spec: `#/components/schemas/CallSiprecStopped/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallSiprecStoppedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Q850 reason why the SIPREC session was stopped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hangup_cause: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallSiprecStopped/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSiprecStoppedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallSiprecStoppedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallSiprecStoppedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallSiprecStoppedRecordType);
-
-/// Call Speak Ended
-///
-/// Spec: `#/components/schemas/CallSpeakEnded`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallSpeakEnded {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallSpeakEndedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallSpeakEndedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallSpeakEndedRecordType>,
-}
-
-/// Call Speak Ended Event
-///
-/// Spec: `#/components/schemas/CallSpeakEndedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallSpeakEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallSpeakEnded>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallSpeakEnded/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSpeakEndedEventType {
-    /// `call.speak.ended`
-    CallSpeakEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallSpeakEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallSpeakEnded => "call.speak.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallSpeakEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.speak.ended" => Self::CallSpeakEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallSpeakEndedEventType);
-
-/// Spec: `#/components/schemas/CallSpeakEnded/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallSpeakEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Reflects how the command ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<CallSpeakEndedPayloadStatus>,
-}
-
-/// Reflects how the command ended.
-///
-/// Spec: `#/components/schemas/CallSpeakEnded/properties/payload/properties/status`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSpeakEndedPayloadStatus {
-    /// `completed`
-    Completed,
-    /// `call_hangup`
-    CallHangup,
-    /// `cancelled_amd`
-    CancelledAmd,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallSpeakEndedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Completed => "completed",
-            Self::CallHangup => "call_hangup",
-            Self::CancelledAmd => "cancelled_amd",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallSpeakEndedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "completed" => Self::Completed,
-            "call_hangup" => Self::CallHangup,
-            "cancelled_amd" => Self::CancelledAmd,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallSpeakEndedPayloadStatus);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallSpeakEnded/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSpeakEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallSpeakEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallSpeakEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallSpeakEndedRecordType);
-
-/// Call Speak Started
-///
-/// Spec: `#/components/schemas/CallSpeakStarted`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallSpeakStarted {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallSpeakStartedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallSpeakStartedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallSpeakStartedRecordType>,
-}
-
-/// Call Speak Started Event
-///
-/// Spec: `#/components/schemas/CallSpeakStartedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallSpeakStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallSpeakStarted>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallSpeakStarted/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSpeakStartedEventType {
-    /// `call.speak.started`
-    CallSpeakStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallSpeakStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallSpeakStarted => "call.speak.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallSpeakStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.speak.started" => Self::CallSpeakStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallSpeakStartedEventType);
-
-/// Spec: `#/components/schemas/CallSpeakStarted/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallSpeakStartedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallSpeakStarted/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSpeakStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallSpeakStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallSpeakStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallSpeakStartedRecordType);
-
-/// Streaming Failed
-///
-/// Spec: `#/components/schemas/CallStreamingFailed`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallStreamingFailed {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallStreamingFailedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallStreamingFailedPayload>,
-    /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallStreamingFailedRecordType>,
-}
-
-/// Streaming Failed Event
-///
-/// Spec: `#/components/schemas/CallStreamingFailedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallStreamingFailedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallStreamingFailed>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallStreamingFailed/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallStreamingFailedEventType {
-    /// `streaming.failed`
-    StreamingFailed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallStreamingFailedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::StreamingFailed => "streaming.failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallStreamingFailedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "streaming.failed" => Self::StreamingFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallStreamingFailedEventType);
-
-/// Spec: `#/components/schemas/CallStreamingFailed/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallStreamingFailedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// A short description explaning why the media streaming failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure_reason: Option<String>,
-    /// Identifies the streaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream_id: Option<String>,
-    /// Streaming parameters as they were originally given to the Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream_params: Option<CallStreamingFailedPayloadStreamParams>,
-    /// The type of stream connection the stream is performing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream_type: Option<CallStreamingFailedPayloadStreamType>,
-}
-
-/// Streaming parameters as they were originally given to the Call Control API.
-///
-/// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallStreamingFailedPayloadStreamParams {
-    /// The destination WebSocket address where the stream is going to be delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream_url: Option<String>,
-    /// Specifies which track should be streamed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub track: Option<CallStreamingFailedPayloadStreamParamsTrack>,
-}
-
-/// Specifies which track should be streamed.
-///
-/// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params/properties/track`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallStreamingFailedPayloadStreamParamsTrack {
-    /// `inbound_track`
-    InboundTrack,
-    /// `outbound_track`
-    OutboundTrack,
-    /// `both_tracks`
-    BothTracks,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallStreamingFailedPayloadStreamParamsTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InboundTrack => "inbound_track",
-            Self::OutboundTrack => "outbound_track",
-            Self::BothTracks => "both_tracks",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallStreamingFailedPayloadStreamParamsTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound_track" => Self::InboundTrack,
-            "outbound_track" => Self::OutboundTrack,
-            "both_tracks" => Self::BothTracks,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallStreamingFailedPayloadStreamParamsTrack);
-
-/// The type of stream connection the stream is performing.
-///
-/// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallStreamingFailedPayloadStreamType {
-    /// `websocket`
-    Websocket,
-    /// `dialogflow`
-    Dialogflow,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallStreamingFailedPayloadStreamType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Websocket => "websocket",
-            Self::Dialogflow => "dialogflow",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallStreamingFailedPayloadStreamType {
-    fn from(value: &str) -> Self {
-        match value {
-            "websocket" => Self::Websocket,
-            "dialogflow" => Self::Dialogflow,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallStreamingFailedPayloadStreamType);
-
-/// Identifies the resource.
-///
-/// Spec: `#/components/schemas/CallStreamingFailed/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallStreamingFailedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallStreamingFailedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallStreamingFailedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallStreamingFailedRecordType);
-
-/// Streaming Started
-///
-/// Spec: `#/components/schemas/CallStreamingStarted`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallStreamingStarted {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallStreamingStartedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallStreamingStartedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallStreamingStartedRecordType>,
-}
-
-/// Streaming Started Event
-///
-/// Spec: `#/components/schemas/CallStreamingStartedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallStreamingStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallStreamingStarted>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallStreamingStarted/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallStreamingStartedEventType {
-    /// `streaming.started`
-    StreamingStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallStreamingStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::StreamingStarted => "streaming.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallStreamingStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "streaming.started" => Self::StreamingStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallStreamingStartedEventType);
-
-/// Spec: `#/components/schemas/CallStreamingStarted/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallStreamingStartedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Destination WebSocket address where the stream is going to be delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream_url: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallStreamingStarted/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallStreamingStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallStreamingStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallStreamingStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallStreamingStartedRecordType);
-
-/// Streaming Stopped
-///
-/// Spec: `#/components/schemas/CallStreamingStopped`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallStreamingStopped {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CallStreamingStoppedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<CallStreamingStoppedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<CallStreamingStoppedRecordType>,
-}
-
-/// Streaming Stopped Event
-///
-/// Spec: `#/components/schemas/CallStreamingStoppedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallStreamingStoppedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<CallStreamingStopped>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallStreamingStopped/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallStreamingStoppedEventType {
-    /// `streaming.stopped`
-    StreamingStopped,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallStreamingStoppedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::StreamingStopped => "streaming.stopped",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallStreamingStoppedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "streaming.stopped" => Self::StreamingStopped,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallStreamingStoppedEventType);
-
-/// Spec: `#/components/schemas/CallStreamingStopped/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CallStreamingStoppedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// Destination WebSocket address where the stream is going to be delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream_url: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallStreamingStopped/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallStreamingStoppedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl CallStreamingStoppedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for CallStreamingStoppedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(CallStreamingStoppedRecordType);
 
 /// Spec: `#/components/schemas/CallbackWebhookMeta`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -6859,33 +1254,88 @@ pub struct CampaignSharingStatus {
     pub upstream_cnp_id: Option<String>,
 }
 
-/// Campaign Status Update Event
-///
-/// Spec: `#/components/schemas/CampaignStatusUpdateEvent`
-#[cfg(feature = "10dlc")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CampaignStatusUpdateEvent {
-    /// Brand ID associated with the campaign.
-    #[serde(rename = "brandId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub brand_id: Option<String>,
-    /// The ID of the campaign.
-    #[serde(rename = "campaignId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<String>,
-    /// Unix timestamp when campaign was created.
-    #[serde(rename = "createDate")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub create_date: Option<String>,
-    /// Alphanumeric identifier of the CSP associated with this campaign.
-    #[serde(rename = "cspId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub csp_id: Option<String>,
-    /// Indicates whether the campaign is registered with T-Mobile.
-    #[serde(rename = "isTMobileRegistered")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_t_mobile_registered: Option<bool>,
+/// Spec: `#/components/responses/CancelPortingOrderResponse/content/application~1json/schema/properties/meta`
+pub type CancelPortingOrderResponseMeta = ShowPortingOrderMeta;
+
+/// Spec: `#/components/schemas/CdrUsageReportResponse/properties/status`
+#[cfg(feature = "billing")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CdrUsageReportResponseStatus {
+    /// `PENDING`
+    Pending,
+    /// `COMPLETE`
+    Complete,
+    /// `FAILED`
+    Failed,
+    /// `EXPIRED`
+    Expired,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
+
+#[cfg(feature = "billing")]
+impl CdrUsageReportResponseStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Complete => "COMPLETE",
+            Self::Failed => "FAILED",
+            Self::Expired => "EXPIRED",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "billing")]
+impl From<&str> for CdrUsageReportResponseStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "PENDING" => Self::Pending,
+            "COMPLETE" => Self::Complete,
+            "FAILED" => Self::Failed,
+            "EXPIRED" => Self::Expired,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "billing")]
+crate::codec::string_enum!(CdrUsageReportResponseStatus);
+
+/// Spec: `#/components/schemas/ChatCompletionToolParam/properties/type`
+#[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ChatCompletionToolParamType {
+    /// `function`
+    Function,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "ai")]
+impl ChatCompletionToolParamType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Function => "function",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "ai")]
+impl From<&str> for ChatCompletionToolParamType {
+    fn from(value: &str) -> Self {
+        match value {
+            "function" => Self::Function,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "ai")]
+crate::codec::string_enum!(ChatCompletionToolParamType);
 
 /// CheckAvailabilityTool
 ///
@@ -6992,1987 +1442,338 @@ pub struct CnamListing {
     pub cnam_listing_enabled: Option<bool>,
 }
 
-/// Conference Created
-///
-/// Spec: `#/components/schemas/ConferenceCreated`
-#[cfg(feature = "voice")]
+/// Spec: `#/components/schemas/Comment`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceCreated {
-    /// The type of event being delivered.
+pub struct Comment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<ConferenceCreatedEventType>,
-    /// Identifies the type of resource.
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment_record_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment_record_type: Option<CommentCommentRecordType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commenter: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commenter_type: Option<CommentCommenterType>,
+    /// An ISO 8901 datetime string denoting when the comment was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// An ISO 8901 datetime string for when the comment was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<ConferenceCreatedPayload>,
-    /// Identifies the type of the resource.
+    pub read_at: Option<String>,
+    /// An ISO 8901 datetime string for when the comment was updated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<ConferenceCreatedRecordType>,
+    pub updated_at: Option<String>,
 }
 
-/// Conference Created Event
-///
-/// Spec: `#/components/schemas/ConferenceCreatedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceCreatedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ConferenceCreated>,
+/// Spec: `#/components/schemas/Comment/properties/comment_record_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CommentCommentRecordType {
+    /// `sub_number_order`
+    SubNumberOrder,
+    /// `requirement_group`
+    RequirementGroup,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
 
-/// The type of event being delivered.
+impl CommentCommentRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SubNumberOrder => "sub_number_order",
+            Self::RequirementGroup => "requirement_group",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CommentCommentRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "sub_number_order" => Self::SubNumberOrder,
+            "requirement_group" => Self::RequirementGroup,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CommentCommentRecordType);
+
+/// Spec: `#/components/schemas/Comment/properties/commenter_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CommentCommenterType {
+    /// `admin`
+    Admin,
+    /// `user`
+    User,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CommentCommenterType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Admin => "admin",
+            Self::User => "user",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CommentCommenterType {
+    fn from(value: &str) -> Self {
+        match value {
+            "admin" => Self::Admin,
+            "user" => Self::User,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CommentCommenterType);
+
+/// Spec: `#/components/schemas/Comment/properties/comment_record_type`
+pub type CommentResponseDataCommentRecordType = CommentCommentRecordType;
+
+/// Spec: `#/components/schemas/Comment/properties/commenter_type`
+pub type CommentResponseDataCommenterType = CommentCommenterType;
+
+/// Spec: `#/components/schemas/CompleteOTAUpdate/properties/status`
+#[cfg(feature = "wireless")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CompleteOtaUpdateStatus {
+    /// `in-progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "wireless")]
+impl CompleteOtaUpdateStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InProgress => "in-progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "wireless")]
+impl From<&str> for CompleteOtaUpdateStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "in-progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "wireless")]
+crate::codec::string_enum!(CompleteOtaUpdateStatus);
+
+/// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
 ///
-/// Spec: `#/components/schemas/ConferenceCreated/properties/event_type`
+/// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/language`
 #[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceCreatedEventType {
-    /// `conference.created`
-    ConferenceCreated,
+pub enum ConferenceSpeakRequestLanguage {
+    /// `arb`
+    Arb,
+    /// `cmn-CN`
+    CmnCn,
+    /// `cy-GB`
+    CyGb,
+    /// `da-DK`
+    DaDk,
+    /// `de-DE`
+    DeDe,
+    /// `en-AU`
+    EnAu,
+    /// `en-GB`
+    EnGb,
+    /// `en-GB-WLS`
+    EnGbWls,
+    /// `en-IN`
+    EnIn,
+    /// `en-US`
+    EnUs,
+    /// `es-ES`
+    EsEs,
+    /// `es-MX`
+    EsMx,
+    /// `es-US`
+    EsUs,
+    /// `fr-CA`
+    FrCa,
+    /// `fr-FR`
+    FrFr,
+    /// `hi-IN`
+    HiIn,
+    /// `is-IS`
+    IsIs,
+    /// `it-IT`
+    ItIt,
+    /// `ja-JP`
+    JaJp,
+    /// `ko-KR`
+    KoKr,
+    /// `nb-NO`
+    NbNo,
+    /// `nl-NL`
+    NlNl,
+    /// `pl-PL`
+    PlPl,
+    /// `pt-BR`
+    PtBr,
+    /// `pt-PT`
+    PtPt,
+    /// `ro-RO`
+    RoRo,
+    /// `ru-RU`
+    RuRu,
+    /// `sv-SE`
+    SvSe,
+    /// `tr-TR`
+    TrTr,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
 #[cfg(feature = "voice")]
-impl ConferenceCreatedEventType {
+impl ConferenceSpeakRequestLanguage {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::ConferenceCreated => "conference.created",
+            Self::Arb => "arb",
+            Self::CmnCn => "cmn-CN",
+            Self::CyGb => "cy-GB",
+            Self::DaDk => "da-DK",
+            Self::DeDe => "de-DE",
+            Self::EnAu => "en-AU",
+            Self::EnGb => "en-GB",
+            Self::EnGbWls => "en-GB-WLS",
+            Self::EnIn => "en-IN",
+            Self::EnUs => "en-US",
+            Self::EsEs => "es-ES",
+            Self::EsMx => "es-MX",
+            Self::EsUs => "es-US",
+            Self::FrCa => "fr-CA",
+            Self::FrFr => "fr-FR",
+            Self::HiIn => "hi-IN",
+            Self::IsIs => "is-IS",
+            Self::ItIt => "it-IT",
+            Self::JaJp => "ja-JP",
+            Self::KoKr => "ko-KR",
+            Self::NbNo => "nb-NO",
+            Self::NlNl => "nl-NL",
+            Self::PlPl => "pl-PL",
+            Self::PtBr => "pt-BR",
+            Self::PtPt => "pt-PT",
+            Self::RoRo => "ro-RO",
+            Self::RuRu => "ru-RU",
+            Self::SvSe => "sv-SE",
+            Self::TrTr => "tr-TR",
             Self::Unknown(other) => other,
         }
     }
 }
 
 #[cfg(feature = "voice")]
-impl From<&str> for ConferenceCreatedEventType {
+impl From<&str> for ConferenceSpeakRequestLanguage {
     fn from(value: &str) -> Self {
         match value {
-            "conference.created" => Self::ConferenceCreated,
+            "arb" => Self::Arb,
+            "cmn-CN" => Self::CmnCn,
+            "cy-GB" => Self::CyGb,
+            "da-DK" => Self::DaDk,
+            "de-DE" => Self::DeDe,
+            "en-AU" => Self::EnAu,
+            "en-GB" => Self::EnGb,
+            "en-GB-WLS" => Self::EnGbWls,
+            "en-IN" => Self::EnIn,
+            "en-US" => Self::EnUs,
+            "es-ES" => Self::EsEs,
+            "es-MX" => Self::EsMx,
+            "es-US" => Self::EsUs,
+            "fr-CA" => Self::FrCa,
+            "fr-FR" => Self::FrFr,
+            "hi-IN" => Self::HiIn,
+            "is-IS" => Self::IsIs,
+            "it-IT" => Self::ItIt,
+            "ja-JP" => Self::JaJp,
+            "ko-KR" => Self::KoKr,
+            "nb-NO" => Self::NbNo,
+            "nl-NL" => Self::NlNl,
+            "pl-PL" => Self::PlPl,
+            "pt-BR" => Self::PtBr,
+            "pt-PT" => Self::PtPt,
+            "ro-RO" => Self::RoRo,
+            "ru-RU" => Self::RuRu,
+            "sv-SE" => Self::SvSe,
+            "tr-TR" => Self::TrTr,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
 #[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceCreatedEventType);
+crate::codec::string_enum!(ConferenceSpeakRequestLanguage);
 
-/// Spec: `#/components/schemas/ConferenceCreated/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceCreatedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Conference ID that the participant joined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-}
-
-/// Identifies the type of the resource.
+/// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
 ///
-/// Spec: `#/components/schemas/ConferenceCreated/properties/record_type`
+/// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/payload_type`
 #[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceCreatedRecordType {
-    /// `event`
-    Event,
+pub enum ConferenceSpeakRequestPayloadType {
+    /// `text`
+    Text,
+    /// `ssml`
+    Ssml,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
 #[cfg(feature = "voice")]
-impl ConferenceCreatedRecordType {
+impl ConferenceSpeakRequestPayloadType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Event => "event",
+            Self::Text => "text",
+            Self::Ssml => "ssml",
             Self::Unknown(other) => other,
         }
     }
 }
 
 #[cfg(feature = "voice")]
-impl From<&str> for ConferenceCreatedRecordType {
+impl From<&str> for ConferenceSpeakRequestPayloadType {
     fn from(value: &str) -> Self {
         match value {
-            "event" => Self::Event,
+            "text" => Self::Text,
+            "ssml" => Self::Ssml,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
 #[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceCreatedRecordType);
+crate::codec::string_enum!(ConferenceSpeakRequestPayloadType);
 
-/// Conference Ended
-///
-/// Spec: `#/components/schemas/ConferenceEnded`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceEnded {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<ConferenceEndedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<ConferenceEndedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<ConferenceEndedRecordType>,
-}
-
-/// Conference Ended Event
-///
-/// Spec: `#/components/schemas/ConferenceEndedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ConferenceEnded>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceEnded/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceEndedEventType {
-    /// `conference.ended`
-    ConferenceEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceEnded => "conference.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.ended" => Self::ConferenceEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceEndedEventType);
-
-/// Spec: `#/components/schemas/ConferenceEnded/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Conference ID that the participant joined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    /// Reason the conference ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<ConferenceEndedPayloadReason>,
-}
-
-/// Reason the conference ended.
-///
-/// Spec: `#/components/schemas/ConferenceEnded/properties/payload/properties/reason`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceEndedPayloadReason {
-    /// `all_left`
-    AllLeft,
-    /// `host_left`
-    HostLeft,
-    /// `time_exceeded`
-    TimeExceeded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceEndedPayloadReason {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AllLeft => "all_left",
-            Self::HostLeft => "host_left",
-            Self::TimeExceeded => "time_exceeded",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceEndedPayloadReason {
-    fn from(value: &str) -> Self {
-        match value {
-            "all_left" => Self::AllLeft,
-            "host_left" => Self::HostLeft,
-            "time_exceeded" => Self::TimeExceeded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceEndedPayloadReason);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceEnded/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceEndedRecordType);
-
-/// Conference Floor Changed
-///
-/// Spec: `#/components/schemas/ConferenceFloorChangedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceFloorChangedEvent {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<ConferenceFloorChangedEventEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<ConferenceFloorChangedEventPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<ConferenceFloorChangedEventRecordType>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceFloorChangedEventEventType {
-    /// `conference.floor.changed`
-    ConferenceFloorChanged,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceFloorChangedEventEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceFloorChanged => "conference.floor.changed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceFloorChangedEventEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.floor.changed" => Self::ConferenceFloorChanged,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceFloorChangedEventEventType);
-
-/// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceFloorChangedEventPayload {
-    /// Call Control ID of the new speaker.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// Call Leg ID of the new speaker.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// Call Session ID of the new speaker.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Conference ID that had a speaker change event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceFloorChangedEventRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceFloorChangedEventRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceFloorChangedEventRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceFloorChangedEventRecordType);
-
-/// Conference Participant Joined
-///
-/// Spec: `#/components/schemas/ConferenceParticipantJoined`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantJoined {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<ConferenceParticipantJoinedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<ConferenceParticipantJoinedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<ConferenceParticipantJoinedRecordType>,
-}
-
-/// Conference Participant Joined Event
-///
-/// Spec: `#/components/schemas/ConferenceParticipantJoinedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantJoinedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ConferenceParticipantJoined>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantJoinedEventType {
-    /// `conference.participant.joined`
-    ConferenceParticipantJoined,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceParticipantJoinedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceParticipantJoined => "conference.participant.joined",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceParticipantJoinedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.participant.joined" => Self::ConferenceParticipantJoined,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceParticipantJoinedEventType);
-
-/// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantJoinedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Conference ID that the participant joined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantJoinedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceParticipantJoinedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceParticipantJoinedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceParticipantJoinedRecordType);
-
-/// Conference Participant Left
-///
-/// Spec: `#/components/schemas/ConferenceParticipantLeft`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantLeft {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<ConferenceParticipantLeftEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<ConferenceParticipantLeftPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<ConferenceParticipantLeftRecordType>,
-}
-
-/// Conference Participant Left Event
-///
-/// Spec: `#/components/schemas/ConferenceParticipantLeftEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantLeftEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ConferenceParticipantLeft>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantLeftEventType {
-    /// `conference.participant.left`
-    ConferenceParticipantLeft,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceParticipantLeftEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceParticipantLeft => "conference.participant.left",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceParticipantLeftEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.participant.left" => Self::ConferenceParticipantLeft,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceParticipantLeftEventType);
-
-/// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantLeftPayload {
-    /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Conference ID that the participant joined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantLeftRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceParticipantLeftRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceParticipantLeftRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceParticipantLeftRecordType);
-
-/// Conference Participant Playback Ended
-///
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantPlaybackEnded {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<ConferenceParticipantPlaybackEndedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<ConferenceParticipantPlaybackEndedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<ConferenceParticipantPlaybackEndedRecordType>,
-}
-
-/// Conference Participant Playback Ended Event
-///
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEndedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantPlaybackEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ConferenceParticipantPlaybackEnded>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantPlaybackEndedEventType {
-    /// `conference.participant.playback.ended`
-    ConferenceParticipantPlaybackEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceParticipantPlaybackEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceParticipantPlaybackEnded => {
-                "conference.participant.playback.ended"
-            }
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceParticipantPlaybackEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.participant.playback.ended" => {
-                Self::ConferenceParticipantPlaybackEnded
-            }
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceParticipantPlaybackEndedEventType);
-
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantPlaybackEndedPayload {
-    /// Participant's call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// ID of the conference the text was spoken in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ID that is unique to the call session that started the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creator_call_session_id: Option<String>,
-    /// The name of the audio media file being played back, if media_name has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_name: Option<String>,
-    /// The audio URL being played back, if audio_url has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_url: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantPlaybackEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceParticipantPlaybackEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceParticipantPlaybackEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceParticipantPlaybackEndedRecordType);
-
-/// Conference Participant Playback Started
-///
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantPlaybackStarted {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<ConferenceParticipantPlaybackStartedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<ConferenceParticipantPlaybackStartedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<ConferenceParticipantPlaybackStartedRecordType>,
-}
-
-/// Conference Participant Playback Started Event
-///
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStartedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantPlaybackStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ConferenceParticipantPlaybackStarted>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantPlaybackStartedEventType {
-    /// `conference.participant.playback.started`
-    ConferenceParticipantPlaybackStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceParticipantPlaybackStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceParticipantPlaybackStarted => {
-                "conference.participant.playback.started"
-            }
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceParticipantPlaybackStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.participant.playback.started" => {
-                Self::ConferenceParticipantPlaybackStarted
-            }
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceParticipantPlaybackStartedEventType);
-
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantPlaybackStartedPayload {
-    /// Participant's call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// ID of the conference the text was spoken in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ID that is unique to the call session that started the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creator_call_session_id: Option<String>,
-    /// The name of the audio media file being played back, if media_name has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_name: Option<String>,
-    /// The audio URL being played back, if audio_url has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_url: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantPlaybackStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceParticipantPlaybackStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceParticipantPlaybackStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceParticipantPlaybackStartedRecordType);
-
-/// Conference Participant Speak Ended
-///
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantSpeakEnded {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<ConferenceParticipantSpeakEndedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<ConferenceParticipantSpeakEndedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<ConferenceParticipantSpeakEndedRecordType>,
-}
-
-/// Conference Participant Speak Ended Event
-///
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakEndedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantSpeakEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ConferenceParticipantSpeakEnded>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantSpeakEndedEventType {
-    /// `conference.participant.speak.ended`
-    ConferenceParticipantSpeakEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceParticipantSpeakEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceParticipantSpeakEnded => "conference.participant.speak.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceParticipantSpeakEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.participant.speak.ended" => Self::ConferenceParticipantSpeakEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceParticipantSpeakEndedEventType);
-
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantSpeakEndedPayload {
-    /// Participant's call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// ID of the conference the text was spoken in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ID that is unique to the call session that started the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creator_call_session_id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantSpeakEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceParticipantSpeakEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceParticipantSpeakEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceParticipantSpeakEndedRecordType);
-
-/// Conference Participant Speak Started
-///
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantSpeakStarted {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<ConferenceParticipantSpeakStartedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<ConferenceParticipantSpeakStartedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<ConferenceParticipantSpeakStartedRecordType>,
-}
-
-/// Conference Participant Speak Started Event
-///
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakStartedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantSpeakStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ConferenceParticipantSpeakStarted>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantSpeakStartedEventType {
-    /// `conference.participant.speak.started`
-    ConferenceParticipantSpeakStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceParticipantSpeakStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceParticipantSpeakStarted => {
-                "conference.participant.speak.started"
-            }
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceParticipantSpeakStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.participant.speak.started" => {
-                Self::ConferenceParticipantSpeakStarted
-            }
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceParticipantSpeakStartedEventType);
-
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceParticipantSpeakStartedPayload {
-    /// Participant's call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// ID of the conference the text was spoken in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ID that is unique to the call session that started the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creator_call_session_id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantSpeakStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceParticipantSpeakStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceParticipantSpeakStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceParticipantSpeakStartedRecordType);
-
-/// Conference Playback Ended
-///
-/// Spec: `#/components/schemas/ConferencePlaybackEnded`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferencePlaybackEnded {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<ConferencePlaybackEndedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<ConferencePlaybackEndedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<ConferencePlaybackEndedRecordType>,
-}
-
-/// Conference Playback Ended Event
-///
-/// Spec: `#/components/schemas/ConferencePlaybackEndedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferencePlaybackEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ConferencePlaybackEnded>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferencePlaybackEndedEventType {
-    /// `conference.playback.ended`
-    ConferencePlaybackEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferencePlaybackEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferencePlaybackEnded => "conference.playback.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferencePlaybackEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.playback.ended" => Self::ConferencePlaybackEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferencePlaybackEndedEventType);
-
-/// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferencePlaybackEndedPayload {
-    /// ID of the conference the text was spoken in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ID that is unique to the call session that started the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creator_call_session_id: Option<String>,
-    /// The name of the audio media file being played back, if media_name has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_name: Option<String>,
-    /// The audio URL being played back, if audio_url has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_url: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferencePlaybackEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferencePlaybackEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferencePlaybackEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferencePlaybackEndedRecordType);
-
-/// Conference Playback Started
-///
-/// Spec: `#/components/schemas/ConferencePlaybackStarted`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferencePlaybackStarted {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<ConferencePlaybackStartedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<ConferencePlaybackStartedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<ConferencePlaybackStartedRecordType>,
-}
-
-/// Conference Playback Started Event
-///
-/// Spec: `#/components/schemas/ConferencePlaybackStartedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferencePlaybackStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ConferencePlaybackStarted>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferencePlaybackStartedEventType {
-    /// `conference.playback.started`
-    ConferencePlaybackStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferencePlaybackStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferencePlaybackStarted => "conference.playback.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferencePlaybackStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.playback.started" => Self::ConferencePlaybackStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferencePlaybackStartedEventType);
-
-/// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferencePlaybackStartedPayload {
-    /// ID of the conference the text was spoken in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ID that is unique to the call session that started the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creator_call_session_id: Option<String>,
-    /// The name of the audio media file being played back, if media_name has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_name: Option<String>,
-    /// The audio URL being played back, if audio_url has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_url: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferencePlaybackStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferencePlaybackStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferencePlaybackStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferencePlaybackStartedRecordType);
-
-/// Conference Recording Saved
-///
-/// Spec: `#/components/schemas/ConferenceRecordingSaved`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceRecordingSaved {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<ConferenceRecordingSavedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<ConferenceRecordingSavedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<ConferenceRecordingSavedRecordType>,
-}
-
-/// Conference Recording Saved Event
-///
-/// Spec: `#/components/schemas/ConferenceRecordingSavedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceRecordingSavedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ConferenceRecordingSaved>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceRecordingSavedEventType {
-    /// `conference.recording.saved`
-    ConferenceRecordingSaved,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceRecordingSavedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceRecordingSaved => "conference.recording.saved",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceRecordingSavedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.recording.saved" => Self::ConferenceRecordingSaved,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceRecordingSavedEventType);
-
-/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceRecordingSavedPayload {
-    /// Participant's call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// Whether recording was recorded in `single` or `dual` channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channels: Option<ConferenceRecordingSavedPayloadChannels>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// ID of the conference that is being recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub format: Option<ConferenceRecordingSavedPayloadFormat>,
-    /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_recording_urls: Option<
-        ConferenceRecordingSavedPayloadPublicRecordingUrls,
-    >,
-    /// ISO 8601 datetime of when recording ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording_ended_at: Option<String>,
-    /// ID of the conference recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording_id: Option<String>,
-    /// ISO 8601 datetime of when recording started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording_started_at: Option<String>,
-    /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording_urls: Option<ConferenceRecordingSavedPayloadRecordingUrls>,
-}
-
-/// Whether recording was recorded in `single` or `dual` channel.
-///
-/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/channels`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceRecordingSavedPayloadChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceRecordingSavedPayloadChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceRecordingSavedPayloadChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceRecordingSavedPayloadChannels);
-
-/// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
-///
-/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/format`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceRecordingSavedPayloadFormat {
-    /// `wav`
-    Wav,
-    /// `mp3`
-    Mp3,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceRecordingSavedPayloadFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceRecordingSavedPayloadFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceRecordingSavedPayloadFormat);
-
-/// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
-///
-/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/public_recording_urls`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceRecordingSavedPayloadPublicRecordingUrls {
-    /// Recording URL in requested `mp3` format.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub mp3: Option<Option<String>>,
-    /// Recording URL in requested `wav` format.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub wav: Option<Option<String>>,
-}
-
-/// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
-///
-/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/recording_urls`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceRecordingSavedPayloadRecordingUrls {
-    /// Recording URL in requested `mp3` format.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub mp3: Option<Option<String>>,
-    /// Recording URL in requested `wav` format.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub wav: Option<Option<String>>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceRecordingSavedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceRecordingSavedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceRecordingSavedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceRecordingSavedRecordType);
-
-/// Conference Speak Ended
-///
-/// Spec: `#/components/schemas/ConferenceSpeakEnded`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceSpeakEnded {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<ConferenceSpeakEndedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<ConferenceSpeakEndedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<ConferenceSpeakEndedRecordType>,
-}
-
-/// Conference Speak Ended Event
-///
-/// Spec: `#/components/schemas/ConferenceSpeakEndedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceSpeakEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ConferenceSpeakEnded>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceSpeakEndedEventType {
-    /// `conference.speak.ended`
-    ConferenceSpeakEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceSpeakEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceSpeakEnded => "conference.speak.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceSpeakEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.speak.ended" => Self::ConferenceSpeakEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceSpeakEndedEventType);
-
-/// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceSpeakEndedPayload {
-    /// ID of the conference the text was spoken in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ID that is unique to the call session that started the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creator_call_session_id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceSpeakEndedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceSpeakEndedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceSpeakEndedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceSpeakEndedRecordType);
-
-/// Conference Speak Started
-///
-/// Spec: `#/components/schemas/ConferenceSpeakStarted`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceSpeakStarted {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<ConferenceSpeakStartedEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<ConferenceSpeakStartedPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<ConferenceSpeakStartedRecordType>,
-}
-
-/// Conference Speak Started Event
-///
-/// Spec: `#/components/schemas/ConferenceSpeakStartedEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceSpeakStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ConferenceSpeakStarted>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceSpeakStartedEventType {
-    /// `conference.speak.started`
-    ConferenceSpeakStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceSpeakStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceSpeakStarted => "conference.speak.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceSpeakStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.speak.started" => Self::ConferenceSpeakStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceSpeakStartedEventType);
-
-/// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConferenceSpeakStartedPayload {
-    /// ID of the conference the text was spoken in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// ID that is unique to the call session that started the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creator_call_session_id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-}
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceSpeakStartedRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl ConferenceSpeakStartedRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for ConferenceSpeakStartedRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(ConferenceSpeakStartedRecordType);
+/// Spec: `#/components/responses/ConfirmPortingOrderResponse/content/application~1json/schema/properties/meta`
+pub type ConfirmPortingOrderResponseMeta = ShowPortingOrderMeta;
 
 /// Specifies whether the connection can be used.
 ///
@@ -8985,6 +1786,12 @@ pub type ConnectionActive = bool;
 /// Spec: `#/components/schemas/ConnectionAndroidPushCredentialId`
 #[cfg(feature = "connections")]
 pub type ConnectionAndroidPushCredentialId = String;
+
+/// The ID of the connection used to send the fax.
+///
+/// Spec: `#/components/schemas/ConnectionId`
+#[cfg(feature = "fax")]
+pub type ConnectionId = String;
 
 /// The uuid of the push credential for Ios
 ///
@@ -9055,6 +1862,18 @@ impl From<&str> for ConnectionRtcpSettingsPort {
 #[cfg(feature = "connections")]
 crate::codec::string_enum!(ConnectionRtcpSettingsPort);
 
+/// Represents the amount of data consumed.
+///
+/// Spec: `#/components/schemas/ConsumedData`
+#[cfg(feature = "wireless")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConsumedData {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
 /// The two-character (ISO 3166-1 alpha-2) country code of the address.
 ///
 /// Spec: `#/components/schemas/country_code`
@@ -9085,11 +1904,437 @@ impl CreateDocumentBodyMultipart {
     }
 }
 
+/// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/outbound`
+#[cfg(any(feature = "connections", feature = "fax", feature = "voice"))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateExternalConnectionRequestOutbound {
+    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_limit: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
+}
+
+/// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
+///
+/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/ani_number_format`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateInboundIpRequestAniNumberFormat {
+    /// `+E.164`
+    PlusE164,
+    /// `E.164`
+    E164,
+    /// `+E.164-national`
+    PlusE164National,
+    /// `E.164-national`
+    E164National,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "connections")]
+impl CreateInboundIpRequestAniNumberFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PlusE164 => "+E.164",
+            Self::E164 => "E.164",
+            Self::PlusE164National => "+E.164-national",
+            Self::E164National => "E.164-national",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+impl From<&str> for CreateInboundIpRequestAniNumberFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "+E.164" => Self::PlusE164,
+            "E.164" => Self::E164,
+            "+E.164-national" => Self::PlusE164National,
+            "E.164-national" => Self::E164National,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+crate::codec::string_enum!(CreateInboundIpRequestAniNumberFormat);
+
+/// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
+///
+/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/default_routing_method`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateInboundIpRequestDefaultRoutingMethod {
+    /// `sequential`
+    Sequential,
+    /// `round-robin`
+    RoundRobin,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "connections")]
+impl CreateInboundIpRequestDefaultRoutingMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sequential => "sequential",
+            Self::RoundRobin => "round-robin",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+impl From<&str> for CreateInboundIpRequestDefaultRoutingMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "sequential" => Self::Sequential,
+            "round-robin" => Self::RoundRobin,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+crate::codec::string_enum!(CreateInboundIpRequestDefaultRoutingMethod);
+
+/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/dnis_number_format`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateInboundIpRequestDnisNumberFormat {
+    /// `+e164`
+    PlusE164,
+    /// `e164`
+    E164,
+    /// `national`
+    National,
+    /// `sip_username`
+    SipUsername,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "connections")]
+impl CreateInboundIpRequestDnisNumberFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PlusE164 => "+e164",
+            Self::E164 => "e164",
+            Self::National => "national",
+            Self::SipUsername => "sip_username",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+impl From<&str> for CreateInboundIpRequestDnisNumberFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "+e164" => Self::PlusE164,
+            "e164" => Self::E164,
+            "national" => Self::National,
+            "sip_username" => Self::SipUsername,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+crate::codec::string_enum!(CreateInboundIpRequestDnisNumberFormat);
+
+/// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
+///
+/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/sip_region`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateInboundIpRequestSipRegion {
+    /// `US`
+    Us,
+    /// `Europe`
+    Europe,
+    /// `Australia`
+    Australia,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "connections")]
+impl CreateInboundIpRequestSipRegion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Us => "US",
+            Self::Europe => "Europe",
+            Self::Australia => "Australia",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+impl From<&str> for CreateInboundIpRequestSipRegion {
+    fn from(value: &str) -> Self {
+        match value {
+            "US" => Self::Us,
+            "Europe" => Self::Europe,
+            "Australia" => Self::Australia,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+crate::codec::string_enum!(CreateInboundIpRequestSipRegion);
+
+/// The protocol for sending the message, either SMS or MMS.
+///
+/// Spec: `#/components/schemas/CreateLongCodeMessageRequest/properties/type`
+#[cfg(any(feature = "billing", feature = "messaging"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateLongCodeMessageRequestType {
+    /// `SMS`
+    Sms,
+    /// `MMS`
+    Mms,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "billing", feature = "messaging"))]
+impl CreateLongCodeMessageRequestType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "SMS",
+            Self::Mms => "MMS",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "billing", feature = "messaging"))]
+impl From<&str> for CreateLongCodeMessageRequestType {
+    fn from(value: &str) -> Self {
+        match value {
+            "SMS" => Self::Sms,
+            "MMS" => Self::Mms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "billing", feature = "messaging"))]
+crate::codec::string_enum!(CreateLongCodeMessageRequestType);
+
+/// The status of the order.
+///
+/// Spec: `#/components/schemas/CreateNumberBlockOrderRequest/properties/status`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateNumberBlockOrderRequestStatus {
+    /// `pending`
+    Pending,
+    /// `success`
+    Success,
+    /// `failure`
+    Failure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "numbers")]
+impl CreateNumberBlockOrderRequestStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+impl From<&str> for CreateNumberBlockOrderRequestStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::string_enum!(CreateNumberBlockOrderRequestStatus);
+
+/// Spec: `#/components/schemas/CreatePortingOrderComment`
+#[cfg(feature = "porting")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreatePortingOrderComment {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// Spec: `#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/action`
+#[cfg(feature = "regulatory")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateRequirementGroupBodyAction {
+    /// `ordering`
+    Ordering,
+    /// `porting`
+    Porting,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "regulatory")]
+impl CreateRequirementGroupBodyAction {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ordering => "ordering",
+            Self::Porting => "porting",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "regulatory")]
+impl From<&str> for CreateRequirementGroupBodyAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "ordering" => Self::Ordering,
+            "porting" => Self::Porting,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "regulatory")]
+crate::codec::string_enum!(CreateRequirementGroupBodyAction);
+
+/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+///
+/// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
+pub type CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
+
 /// ISO 8601 formatted date-time indicating when the resource was created.
 ///
 /// Spec: `#/components/schemas/CreatedAt`
 #[cfg(any(feature = "connections", feature = "voice", feature = "wireless"))]
 pub type CreatedAt = String;
+
+/// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
+///
+/// Spec: `#/components/schemas/CredentialOutbound/properties/ani_override_type`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CredentialOutboundAniOverrideType {
+    /// `always`
+    Always,
+    /// `normal`
+    Normal,
+    /// `emergency`
+    Emergency,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "connections")]
+impl CredentialOutboundAniOverrideType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Always => "always",
+            Self::Normal => "normal",
+            Self::Emergency => "emergency",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+impl From<&str> for CredentialOutboundAniOverrideType {
+    fn from(value: &str) -> Self {
+        match value {
+            "always" => Self::Always,
+            "normal" => Self::Normal,
+            "emergency" => Self::Emergency,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+crate::codec::string_enum!(CredentialOutboundAniOverrideType);
+
+/// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite.
+///
+/// By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
+///
+/// Spec: `#/components/schemas/CredentialOutbound/properties/t38_reinvite_source`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CredentialOutboundT38ReinviteSource {
+    /// `telnyx`
+    Telnyx,
+    /// `customer`
+    Customer,
+    /// `disabled`
+    Disabled,
+    /// `passthru`
+    Passthru,
+    /// `caller-passthru`
+    CallerPassthru,
+    /// `callee-passthru`
+    CalleePassthru,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "connections")]
+impl CredentialOutboundT38ReinviteSource {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Telnyx => "telnyx",
+            Self::Customer => "customer",
+            Self::Disabled => "disabled",
+            Self::Passthru => "passthru",
+            Self::CallerPassthru => "caller-passthru",
+            Self::CalleePassthru => "callee-passthru",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+impl From<&str> for CredentialOutboundT38ReinviteSource {
+    fn from(value: &str) -> Self {
+        match value {
+            "telnyx" => Self::Telnyx,
+            "customer" => Self::Customer,
+            "disabled" => Self::Disabled,
+            "passthru" => Self::Passthru,
+            "caller-passthru" => Self::CallerPassthru,
+            "callee-passthru" => Self::CalleePassthru,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+crate::codec::string_enum!(CredentialOutboundT38ReinviteSource);
 
 /// Spec: `#/components/schemas/Cursor`
 #[cfg(feature = "voice")]
@@ -9126,6 +2371,46 @@ pub struct CursorPaginationMeta {
 /// Spec: `#/components/schemas/customer_reference`
 #[cfg(feature = "regulatory")]
 pub type CustomerReference = String;
+
+/// The status of the customer service record
+///
+/// Spec: `#/components/schemas/CustomerServiceRecord/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CustomerServiceRecordStatus {
+    /// `pending`
+    Pending,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CustomerServiceRecordStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CustomerServiceRecordStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CustomerServiceRecordStatus);
 
 /// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -9211,74 +2496,12 @@ pub struct CustomerServiceRecordStatusChangedEventPayload {
 /// The status of the customer service record
 ///
 /// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/payload/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CustomerServiceRecordStatusChangedEventPayloadStatus {
-    /// `pending`
-    Pending,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CustomerServiceRecordStatusChangedEventPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CustomerServiceRecordStatusChangedEventPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CustomerServiceRecordStatusChangedEventPayloadStatus);
+pub type CustomerServiceRecordStatusChangedEventPayloadStatus = CustomerServiceRecordStatus;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CustomerServiceRecordStatusChangedEventRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CustomerServiceRecordStatusChangedEventRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CustomerServiceRecordStatusChangedEventRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CustomerServiceRecordStatusChangedEventRecordType);
+pub type CustomerServiceRecordStatusChangedEventRecordType = RecordType;
 
 /// Spec: `#/components/schemas/DeleteObjectsResponse`
 pub type DeleteObjectsResponse = serde_json::Map<String, serde_json::Value>;
@@ -9499,6 +2722,50 @@ impl From<&str> for DtmfType {
 #[cfg(any(feature = "connections", feature = "voice"))]
 crate::codec::string_enum!(DtmfType);
 
+/// Status of dynamic emergency address
+///
+/// Spec: `#/components/schemas/DynamicEmergencyAddress/properties/status`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DynamicEmergencyAddressStatus {
+    /// `pending`
+    Pending,
+    /// `activated`
+    Activated,
+    /// `rejected`
+    Rejected,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "numbers")]
+impl DynamicEmergencyAddressStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Activated => "activated",
+            Self::Rejected => "rejected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+impl From<&str> for DynamicEmergencyAddressStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "activated" => Self::Activated,
+            "rejected" => Self::Rejected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::string_enum!(DynamicEmergencyAddressStatus);
+
 /// ElevenLabs Voice Settings
 ///
 /// Spec: `#/components/schemas/ElevenLabsVoiceSettings`
@@ -9508,6 +2775,14 @@ pub struct ElevenLabsVoiceSettings {
     /// The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your ElevenLabs API key. Warning: Free plans are unlikely to work with this integration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_ref: Option<String>,
+}
+
+/// Spec: `#/components/schemas/EligibilityNumbersRequest`
+#[cfg(any(feature = "messaging", feature = "numbers", feature = "porting"))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct EligibilityNumbersRequest {
+    /// List of phone numbers to check eligibility
+    pub phone_numbers: Vec<String>,
 }
 
 /// If `telephony` is enabled, the assistant will be able to make and receive calls. If `messaging` is enabled, the assistant will be able to send and receive messages.
@@ -9640,11 +2915,7 @@ pub struct ErrorResponseErrorsItem {
 }
 
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ErrorResponseErrorsItemMeta {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
+pub type ErrorResponseErrorsItemMeta = MetaResponse;
 
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items/properties/source`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -9654,15 +2925,7 @@ pub struct ErrorResponseErrorsItemSource {
 }
 
 /// Spec: `#/components/schemas/Error/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ErrorSource {
-    /// Indicates which query parameter caused the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
-    /// JSON pointer (RFC6901) to the offending entity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-}
+pub type ErrorSource = SourceResponse;
 
 /// Spec: `#/components/schemas/Errors`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -9670,6 +2933,54 @@ pub struct Errors {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
 }
+
+/// EventStatus
+///
+/// Spec: `#/components/schemas/EventStatus`
+#[cfg(any(feature = "ai", feature = "numbers"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventStatus {
+    /// `pending`
+    Pending,
+    /// `in_progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "ai", feature = "numbers"))]
+impl EventStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "ai", feature = "numbers"))]
+impl From<&str> for EventStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "in_progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "ai", feature = "numbers"))]
+crate::codec::string_enum!(EventStatus);
 
 /// Additional street address information about the address such as, but not limited to, unit number or apartment number.
 ///
@@ -9685,673 +2996,14 @@ pub struct FailClusteringProcessRequest {
     pub error: String,
 }
 
-/// Spec: `#/components/schemas/FaxDelivered`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct FaxDelivered {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<FaxDeliveredEventType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<Id>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<FaxDeliveredPayload>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<RecordType>,
-}
-
-/// The type of event being delivered.
+/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
-/// Spec: `#/components/schemas/FaxDelivered/properties/event_type`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxDeliveredEventType {
-    /// `fax.delivered`
-    FaxDelivered,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "fax")]
-impl FaxDeliveredEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FaxDelivered => "fax.delivered",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-impl From<&str> for FaxDeliveredEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "fax.delivered" => Self::FaxDelivered,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-crate::codec::string_enum!(FaxDeliveredEventType);
-
-/// Spec: `#/components/schemas/FaxDelivered/properties/payload`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct FaxDeliveredPayload {
-    /// The duration of the call in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_duration_secs: Option<i64>,
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<ConnectionId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub direction: Option<Direction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fax_id: Option<FaxId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<FromModel>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_name: Option<MediaName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub original_media_url: Option<OriginalMediaUrl>,
-    /// Number of transferred pages
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page_count: Option<i64>,
-    /// The status of the fax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<FaxDeliveredPayloadStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<To>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<UserId>,
-}
-
-/// The status of the fax.
-///
-/// Spec: `#/components/schemas/FaxDelivered/properties/payload/properties/status`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxDeliveredPayloadStatus {
-    /// `delivered`
-    Delivered,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "fax")]
-impl FaxDeliveredPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Delivered => "delivered",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-impl From<&str> for FaxDeliveredPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "delivered" => Self::Delivered,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-crate::codec::string_enum!(FaxDeliveredPayloadStatus);
-
-/// Spec: `#/components/schemas/FaxFailed`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct FaxFailed {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<FaxFailedEventType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<Id>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<FaxFailedPayload>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<RecordType>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/FaxFailed/properties/event_type`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxFailedEventType {
-    /// `fax.failed`
-    FaxFailed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "fax")]
-impl FaxFailedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FaxFailed => "fax.failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-impl From<&str> for FaxFailedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "fax.failed" => Self::FaxFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-crate::codec::string_enum!(FaxFailedEventType);
-
-/// Spec: `#/components/schemas/FaxFailed/properties/payload`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct FaxFailedPayload {
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<ConnectionId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub direction: Option<Direction>,
-    /// Cause of the sending failure
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure_reason: Option<FaxFailedPayloadFailureReason>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fax_id: Option<FaxId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<FromModel>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_name: Option<MediaName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub original_media_url: Option<OriginalMediaUrl>,
-    /// The status of the fax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<FaxFailedPayloadStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<To>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<UserId>,
-}
-
-/// Cause of the sending failure
-///
-/// Spec: `#/components/schemas/FaxFailed/properties/payload/properties/failure_reason`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxFailedPayloadFailureReason {
-    /// `rejected`
-    Rejected,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "fax")]
-impl FaxFailedPayloadFailureReason {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Rejected => "rejected",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-impl From<&str> for FaxFailedPayloadFailureReason {
-    fn from(value: &str) -> Self {
-        match value {
-            "rejected" => Self::Rejected,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-crate::codec::string_enum!(FaxFailedPayloadFailureReason);
-
-/// The status of the fax.
-///
-/// Spec: `#/components/schemas/FaxFailed/properties/payload/properties/status`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxFailedPayloadStatus {
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "fax")]
-impl FaxFailedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-impl From<&str> for FaxFailedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-crate::codec::string_enum!(FaxFailedPayloadStatus);
-
-/// Identifies the fax.
-///
-/// Spec: `#/components/schemas/FaxId`
-#[cfg(feature = "fax")]
-pub type FaxId = String;
-
-/// Spec: `#/components/schemas/FaxMediaProcessed`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct FaxMediaProcessed {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<FaxMediaProcessedEventType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<Id>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<FaxMediaProcessedPayload>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<RecordType>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/FaxMediaProcessed/properties/event_type`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxMediaProcessedEventType {
-    /// `fax.media.processed`
-    FaxMediaProcessed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "fax")]
-impl FaxMediaProcessedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FaxMediaProcessed => "fax.media.processed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-impl From<&str> for FaxMediaProcessedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "fax.media.processed" => Self::FaxMediaProcessed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-crate::codec::string_enum!(FaxMediaProcessedEventType);
-
-/// Spec: `#/components/schemas/FaxMediaProcessed/properties/payload`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct FaxMediaProcessedPayload {
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<ConnectionId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub direction: Option<Direction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fax_id: Option<FaxId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<FromModel>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_name: Option<MediaName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub original_media_url: Option<OriginalMediaUrl>,
-    /// The status of the fax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<FaxMediaProcessedPayloadStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<To>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<UserId>,
-}
-
-/// The status of the fax.
-///
-/// Spec: `#/components/schemas/FaxMediaProcessed/properties/payload/properties/status`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxMediaProcessedPayloadStatus {
-    /// `media.processed`
-    MediaProcessed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "fax")]
-impl FaxMediaProcessedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MediaProcessed => "media.processed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-impl From<&str> for FaxMediaProcessedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "media.processed" => Self::MediaProcessed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-crate::codec::string_enum!(FaxMediaProcessedPayloadStatus);
-
-/// Spec: `#/components/schemas/FaxQueued`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct FaxQueued {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<FaxQueuedEventType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<Id>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<FaxQueuedPayload>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<RecordType>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/FaxQueued/properties/event_type`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxQueuedEventType {
-    /// `fax.queued`
-    FaxQueued,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "fax")]
-impl FaxQueuedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FaxQueued => "fax.queued",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-impl From<&str> for FaxQueuedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "fax.queued" => Self::FaxQueued,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-crate::codec::string_enum!(FaxQueuedEventType);
-
-/// Spec: `#/components/schemas/FaxQueued/properties/payload`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct FaxQueuedPayload {
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<ConnectionId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub direction: Option<Direction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fax_id: Option<FaxId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<FromModel>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_name: Option<MediaName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub original_media_url: Option<OriginalMediaUrl>,
-    /// The status of the fax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<FaxQueuedPayloadStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<To>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<UserId>,
-}
-
-/// The status of the fax.
-///
-/// Spec: `#/components/schemas/FaxQueued/properties/payload/properties/status`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxQueuedPayloadStatus {
-    /// `queued`
-    Queued,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "fax")]
-impl FaxQueuedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Queued => "queued",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-impl From<&str> for FaxQueuedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "queued" => Self::Queued,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-crate::codec::string_enum!(FaxQueuedPayloadStatus);
-
-/// Spec: `#/components/schemas/FaxSendingStarted`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct FaxSendingStarted {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<FaxSendingStartedEventType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<Id>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<FaxSendingStartedPayload>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<RecordType>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/FaxSendingStarted/properties/event_type`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxSendingStartedEventType {
-    /// `fax.sending.started`
-    FaxSendingStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "fax")]
-impl FaxSendingStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FaxSendingStarted => "fax.sending.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-impl From<&str> for FaxSendingStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "fax.sending.started" => Self::FaxSendingStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-crate::codec::string_enum!(FaxSendingStartedEventType);
-
-/// Spec: `#/components/schemas/FaxSendingStarted/properties/payload`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct FaxSendingStartedPayload {
-    /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<ConnectionId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub direction: Option<Direction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fax_id: Option<FaxId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<FromModel>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_name: Option<MediaName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub original_media_url: Option<OriginalMediaUrl>,
-    /// The status of the fax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<FaxSendingStartedPayloadStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<To>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<UserId>,
-}
-
-/// The status of the fax.
-///
-/// Spec: `#/components/schemas/FaxSendingStarted/properties/payload/properties/status`
-#[cfg(feature = "fax")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxSendingStartedPayloadStatus {
-    /// `sending`
-    Sending,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "fax")]
-impl FaxSendingStartedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sending => "sending",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-impl From<&str> for FaxSendingStartedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "sending" => Self::Sending,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "fax")]
-crate::codec::string_enum!(FaxSendingStartedPayloadStatus);
+/// Spec: `#/components/schemas/FaxApplication/properties/inbound/properties/sip_subdomain_receive_settings`
+pub type FaxApplicationInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
 
 /// Spec: `#/paths/~1ota_updates/get/parameters/2/schema`
 #[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FilterBasicStatusLifecycle {
-    /// `in-progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "wireless")]
-impl FilterBasicStatusLifecycle {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InProgress => "in-progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "wireless")]
-impl From<&str> for FilterBasicStatusLifecycle {
-    fn from(value: &str) -> Self {
-        match value {
-            "in-progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "wireless")]
-crate::codec::string_enum!(FilterBasicStatusLifecycle);
+pub type FilterBasicStatusLifecycle = CompleteOtaUpdateStatus;
 
 /// The first name associated with the address. An address must have either a first last name or a business name.
 ///
@@ -10375,15 +3027,62 @@ pub struct ForbiddenError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ForbiddenErrorSource {
-    /// Indicates which query parameter caused the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
-    /// JSON pointer (RFC6901) to the offending entity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
+pub type ForbiddenErrorSource = SourceResponse;
+
+/// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
+///
+/// Spec: `#/components/schemas/FqdnConnectionTransportProtocol`
+#[cfg(any(feature = "connections", feature = "voice"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FqdnConnectionTransportProtocol {
+    /// `UDP`
+    Udp,
+    /// `TCP`
+    Tcp,
+    /// `TLS`
+    Tls,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
+
+#[cfg(any(feature = "connections", feature = "voice"))]
+impl FqdnConnectionTransportProtocol {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Udp => "UDP",
+            Self::Tcp => "TCP",
+            Self::Tls => "TLS",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "connections", feature = "voice"))]
+impl From<&str> for FqdnConnectionTransportProtocol {
+    fn from(value: &str) -> Self {
+        match value {
+            "UDP" => Self::Udp,
+            "TCP" => Self::Tcp,
+            "TLS" => Self::Tls,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "connections", feature = "voice"))]
+crate::codec::string_enum!(FqdnConnectionTransportProtocol);
+
+/// The phone number, in E.164 format, the fax will be sent from.
+///
+/// Spec: `#/components/schemas/From`
+#[cfg(feature = "fax")]
+pub type FromModel = String;
+
+/// The role of the message sender
+///
+/// Spec: `#/components/schemas/GatherUsingAIRequest/properties/message_history/items/properties/role`
+pub type GatherUsingAiRequestMessageHistoryItemRole = CallAiGatherEndedPayloadMessageHistoryItemRole;
 
 /// Phone Number object
 ///
@@ -10446,14 +3145,36 @@ pub struct GenericError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
+pub type GenericErrorSource = SourceResponse;
+
+/// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment/properties/wireguard_peer`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GenericErrorSource {
-    /// Indicates which query parameter caused the error.
+pub struct GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer {
+    /// The IP address of the interface.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
-    /// JSON pointer (RFC6901) to the offending entity.
+    pub ip_address: Option<String>,
+    /// A user specified name for the interface.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip_assignment/properties/wireguard_peer`
+pub type GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer = GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer;
+
+/// Global IP Protocol
+///
+/// Spec: `#/components/schemas/GlobalIPProtocol/allOf/0`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct GlobalIpProtocol2 {
+    /// The Global IP Protocol code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// A name for Global IP Protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<String>,
 }
 
 /// The handoff tool allows the assistant to hand off control of the conversation to another AI assistant. By default, this will happen transparently to the end user.
@@ -10545,37 +3266,7 @@ pub struct HangupToolParams {
 
 /// Spec: `#/components/schemas/HangupTool/properties/type`
 #[cfg(any(feature = "ai", feature = "voice"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum HangupToolType {
-    /// `hangup`
-    Hangup,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "ai", feature = "voice"))]
-impl HangupToolType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hangup => "hangup",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "ai", feature = "voice"))]
-impl From<&str> for HangupToolType {
-    fn from(value: &str) -> Self {
-        match value {
-            "hangup" => Self::Hangup,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "ai", feature = "voice"))]
-crate::codec::string_enum!(HangupToolType);
+pub type HangupToolType = CallHangupPayloadState;
 
 /// HTTPValidationError
 ///
@@ -10593,6 +3284,46 @@ pub struct HttpValidationError {
 #[cfg(any(feature = "fax", feature = "wireless"))]
 pub type Id = String;
 
+/// The external provider to import assistants from.
+///
+/// Spec: `#/components/schemas/ImportAssistantsRequest/properties/provider`
+#[cfg(any(feature = "ai", feature = "voice"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ImportAssistantsRequestProvider {
+    /// `elevenlabs`
+    Elevenlabs,
+    /// `vapi`
+    Vapi,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "ai", feature = "voice"))]
+impl ImportAssistantsRequestProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Elevenlabs => "elevenlabs",
+            Self::Vapi => "vapi",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "ai", feature = "voice"))]
+impl From<&str> for ImportAssistantsRequestProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "elevenlabs" => Self::Elevenlabs,
+            "vapi" => Self::Vapi,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "ai", feature = "voice"))]
+crate::codec::string_enum!(ImportAssistantsRequestProvider);
+
 /// Spec: `#/components/schemas/ImportMetadata`
 #[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -10609,141 +3340,526 @@ pub struct ImportMetadata {
 ///
 /// Spec: `#/components/schemas/ImportMetadata/properties/import_provider`
 #[cfg(any(feature = "ai", feature = "voice"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ImportMetadataImportProvider {
-    /// `elevenlabs`
-    Elevenlabs,
-    /// `vapi`
-    Vapi,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
+pub type ImportMetadataImportProvider = ImportAssistantsRequestProvider;
 
-#[cfg(any(feature = "ai", feature = "voice"))]
-impl ImportMetadataImportProvider {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Elevenlabs => "elevenlabs",
-            Self::Vapi => "vapi",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "ai", feature = "voice"))]
-impl From<&str> for ImportMetadataImportProvider {
-    fn from(value: &str) -> Self {
-        match value {
-            "elevenlabs" => Self::Elevenlabs,
-            "vapi" => Self::Vapi,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "ai", feature = "voice"))]
-crate::codec::string_enum!(ImportMetadataImportProvider);
-
-/// Spec: `#/components/schemas/InboundMessage`
+/// Spec: `#/components/schemas/InboundMessagePayload`
 #[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct InboundMessage {
-    /// The type of event being delivered.
+pub struct InboundMessagePayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<InboundMessageEventType>,
+    pub cc: Option<Vec<InboundMessagePayloadCcItem>>,
+    /// Not used for inbound messages.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub completed_at: Option<Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub cost: Option<Option<InboundMessagePayloadCost>>,
+    /// Detailed breakdown of the message cost components.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub cost_breakdown: Option<Option<InboundMessagePayloadCostBreakdown>>,
+    /// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<InboundMessagePayloadDirection>,
+    /// Encoding scheme used for the message body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// These errors may point at addressees when referring to unsuccessful/unconfirmed delivery statuses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Error>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<InboundMessagePayloadFrom>,
     /// Identifies the type of resource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// ISO 8601 formatted date indicating when the resource was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
+    pub media: Option<Vec<InboundMessagePayloadMediaItem>>,
+    /// Unique identifier for a messaging profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<InboundMessagePayload>,
+    pub messaging_profile_id: Option<String>,
+    /// Number of parts into which the message's body must be split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<i64>,
+    /// ISO 8601 formatted date indicating when the message request was received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<String>,
     /// Identifies the type of the resource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<InboundMessageRecordType>,
+    pub record_type: Option<InboundMessagePayloadRecordType>,
+    /// Not used for inbound messages.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub sent_at: Option<Option<String>>,
+    /// Tags associated with the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// Indicates whether the TCR campaign is billable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcr_campaign_billable: Option<bool>,
+    /// The Campaign Registry (TCR) campaign ID associated with the message.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub tcr_campaign_id: Option<Option<String>>,
+    /// The registration status of the TCR campaign.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub tcr_campaign_registered: Option<Option<String>>,
+    /// Message body (i.e., content) as a non-empty string.
+    ///
+    /// **Required for SMS**
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Vec<InboundMessagePayloadToItem>>,
+    /// The type of message. This value can be either 'sms' or 'mms'.
+    #[serde(rename = "type")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<InboundMessagePayloadType>,
+    /// Not used for inbound messages.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub valid_until: Option<Option<String>>,
+    /// The failover URL where webhooks related to this message will be sent if sending to the primary URL fails.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub webhook_failover_url: Option<Option<String>>,
+    /// The URL where webhooks related to this message will be sent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub webhook_url: Option<Option<String>>,
 }
 
-/// Spec: `#/components/schemas/InboundMessageEvent`
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items`
 #[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct InboundMessageEvent {
+pub struct InboundMessagePayloadCcItem {
+    /// The carrier of the receiver.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<InboundMessage>,
+    pub carrier: Option<String>,
+    /// The line-type of the receiver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_type: Option<InboundMessagePayloadCcItemLineType>,
+    /// Receiving address (+E.164 formatted phone number or short code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<InboundMessagePayloadCcItemStatus>,
 }
 
-/// The type of event being delivered.
+/// The line-type of the receiver.
 ///
-/// Spec: `#/components/schemas/InboundMessage/properties/event_type`
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items/properties/line_type`
 #[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundMessageEventType {
-    /// `message.received`
-    MessageReceived,
+pub enum InboundMessagePayloadCcItemLineType {
+    /// `Wireline`
+    Wireline,
+    /// `Wireless`
+    Wireless,
+    /// `VoWiFi`
+    VoWiFi,
+    /// `VoIP`
+    VoIp,
+    /// `Pre-Paid Wireless`
+    PrePaidWireless,
+    /// The empty string.
+    Empty,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
 #[cfg(feature = "messaging")]
-impl InboundMessageEventType {
+impl InboundMessagePayloadCcItemLineType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::MessageReceived => "message.received",
+            Self::Wireline => "Wireline",
+            Self::Wireless => "Wireless",
+            Self::VoWiFi => "VoWiFi",
+            Self::VoIp => "VoIP",
+            Self::PrePaidWireless => "Pre-Paid Wireless",
+            Self::Empty => "",
             Self::Unknown(other) => other,
         }
     }
 }
 
 #[cfg(feature = "messaging")]
-impl From<&str> for InboundMessageEventType {
+impl From<&str> for InboundMessagePayloadCcItemLineType {
     fn from(value: &str) -> Self {
         match value {
-            "message.received" => Self::MessageReceived,
+            "Wireline" => Self::Wireline,
+            "Wireless" => Self::Wireless,
+            "VoWiFi" => Self::VoWiFi,
+            "VoIP" => Self::VoIp,
+            "Pre-Paid Wireless" => Self::PrePaidWireless,
+            "" => Self::Empty,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
 #[cfg(feature = "messaging")]
-crate::codec::string_enum!(InboundMessageEventType);
+crate::codec::string_enum!(InboundMessagePayloadCcItemLineType);
+
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items/properties/status`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InboundMessagePayloadCcItemStatus {
+    /// `queued`
+    Queued,
+    /// `sending`
+    Sending,
+    /// `sent`
+    Sent,
+    /// `delivered`
+    Delivered,
+    /// `sending_failed`
+    SendingFailed,
+    /// `delivery_failed`
+    DeliveryFailed,
+    /// `delivery_unconfirmed`
+    DeliveryUnconfirmed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "messaging")]
+impl InboundMessagePayloadCcItemStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::SendingFailed => "sending_failed",
+            Self::DeliveryFailed => "delivery_failed",
+            Self::DeliveryUnconfirmed => "delivery_unconfirmed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+impl From<&str> for InboundMessagePayloadCcItemStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "queued" => Self::Queued,
+            "sending" => Self::Sending,
+            "sent" => Self::Sent,
+            "delivered" => Self::Delivered,
+            "sending_failed" => Self::SendingFailed,
+            "delivery_failed" => Self::DeliveryFailed,
+            "delivery_unconfirmed" => Self::DeliveryUnconfirmed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::string_enum!(InboundMessagePayloadCcItemStatus);
+
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/cost`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InboundMessagePayloadCost {
+    /// The amount deducted from your account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    /// The ISO 4217 currency identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+/// Detailed breakdown of the message cost components.
+///
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/cost_breakdown`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InboundMessagePayloadCostBreakdown {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier_fee: Option<InboundMessagePayloadCostBreakdownCarrierFee>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<InboundMessagePayloadCostBreakdownRate>,
+}
+
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/cost_breakdown/properties/carrier_fee`
+#[cfg(feature = "messaging")]
+pub type InboundMessagePayloadCostBreakdownCarrierFee = InboundMessagePayloadCost;
+
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/cost_breakdown/properties/rate`
+#[cfg(feature = "messaging")]
+pub type InboundMessagePayloadCostBreakdownRate = InboundMessagePayloadCost;
+
+/// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
+///
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/direction`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InboundMessagePayloadDirection {
+    /// `inbound`
+    Inbound,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "messaging")]
+impl InboundMessagePayloadDirection {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+impl From<&str> for InboundMessagePayloadDirection {
+    fn from(value: &str) -> Self {
+        match value {
+            "inbound" => Self::Inbound,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::string_enum!(InboundMessagePayloadDirection);
+
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/from`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InboundMessagePayloadFrom {
+    /// The carrier of the sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
+    /// The line-type of the sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_type: Option<InboundMessagePayloadFromLineType>,
+    /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<InboundMessagePayloadFromStatus>,
+}
+
+/// The line-type of the sender.
+///
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/from/properties/line_type`
+#[cfg(feature = "messaging")]
+pub type InboundMessagePayloadFromLineType = InboundMessagePayloadCcItemLineType;
+
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/from/properties/status`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InboundMessagePayloadFromStatus {
+    /// `received`
+    Received,
+    /// `delivered`
+    Delivered,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "messaging")]
+impl InboundMessagePayloadFromStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Received => "received",
+            Self::Delivered => "delivered",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+impl From<&str> for InboundMessagePayloadFromStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "received" => Self::Received,
+            "delivered" => Self::Delivered,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::string_enum!(InboundMessagePayloadFromStatus);
+
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/media/items`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InboundMessagePayloadMediaItem {
+    /// The MIME type of the requested media.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The SHA256 hash of the requested media.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash_sha256: Option<String>,
+    /// The size of the requested media.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    /// The url of the media requested to be sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
 
 /// Identifies the type of the resource.
 ///
-/// Spec: `#/components/schemas/InboundMessage/properties/record_type`
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/record_type`
 #[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundMessageRecordType {
-    /// `event`
-    Event,
+pub enum InboundMessagePayloadRecordType {
+    /// `message`
+    Message,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
 #[cfg(feature = "messaging")]
-impl InboundMessageRecordType {
+impl InboundMessagePayloadRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Event => "event",
+            Self::Message => "message",
             Self::Unknown(other) => other,
         }
     }
 }
 
 #[cfg(feature = "messaging")]
-impl From<&str> for InboundMessageRecordType {
+impl From<&str> for InboundMessagePayloadRecordType {
     fn from(value: &str) -> Self {
         match value {
-            "event" => Self::Event,
+            "message" => Self::Message,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
 #[cfg(feature = "messaging")]
-crate::codec::string_enum!(InboundMessageRecordType);
+crate::codec::string_enum!(InboundMessagePayloadRecordType);
+
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/to/items`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InboundMessagePayloadToItem {
+    /// The carrier of the receiver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
+    /// The line-type of the receiver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_type: Option<InboundMessagePayloadToItemLineType>,
+    /// Receiving address (+E.164 formatted phone number or short code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<InboundMessagePayloadToItemStatus>,
+}
+
+/// The line-type of the receiver.
+///
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/to/items/properties/line_type`
+#[cfg(feature = "messaging")]
+pub type InboundMessagePayloadToItemLineType = InboundMessagePayloadCcItemLineType;
+
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/to/items/properties/status`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InboundMessagePayloadToItemStatus {
+    /// `queued`
+    Queued,
+    /// `sending`
+    Sending,
+    /// `sent`
+    Sent,
+    /// `delivered`
+    Delivered,
+    /// `sending_failed`
+    SendingFailed,
+    /// `delivery_failed`
+    DeliveryFailed,
+    /// `delivery_unconfirmed`
+    DeliveryUnconfirmed,
+    /// `webhook_delivered`
+    WebhookDelivered,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "messaging")]
+impl InboundMessagePayloadToItemStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::SendingFailed => "sending_failed",
+            Self::DeliveryFailed => "delivery_failed",
+            Self::DeliveryUnconfirmed => "delivery_unconfirmed",
+            Self::WebhookDelivered => "webhook_delivered",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+impl From<&str> for InboundMessagePayloadToItemStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "queued" => Self::Queued,
+            "sending" => Self::Sending,
+            "sent" => Self::Sent,
+            "delivered" => Self::Delivered,
+            "sending_failed" => Self::SendingFailed,
+            "delivery_failed" => Self::DeliveryFailed,
+            "delivery_unconfirmed" => Self::DeliveryUnconfirmed,
+            "webhook_delivered" => Self::WebhookDelivered,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::string_enum!(InboundMessagePayloadToItemStatus);
+
+/// The type of message. This value can be either 'sms' or 'mms'.
+///
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/type`
+#[cfg(feature = "messaging")]
+pub type InboundMessagePayloadType = CreateLongCodeMessageRequestType;
 
 /// Spec: `#/components/schemas/InsightSettings`
 #[cfg(any(feature = "ai", feature = "voice"))]
@@ -10825,6 +3941,104 @@ crate::codec::string_enum!(InterfaceStatus);
 #[cfg(feature = "regulatory")]
 pub type LastName = String;
 
+/// Status of the ledger billing group report
+///
+/// Spec: `#/components/schemas/LedgerBillingGroupReport/properties/status`
+#[cfg(any(feature = "billing", feature = "wireless"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LedgerBillingGroupReportStatus {
+    /// `pending`
+    Pending,
+    /// `complete`
+    Complete,
+    /// `failed`
+    Failed,
+    /// `deleted`
+    Deleted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "billing", feature = "wireless"))]
+impl LedgerBillingGroupReportStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Complete => "complete",
+            Self::Failed => "failed",
+            Self::Deleted => "deleted",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "billing", feature = "wireless"))]
+impl From<&str> for LedgerBillingGroupReportStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "complete" => Self::Complete,
+            "failed" => Self::Failed,
+            "deleted" => Self::Deleted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "billing", feature = "wireless"))]
+crate::codec::string_enum!(LedgerBillingGroupReportStatus);
+
+/// Spec: `#/paths/~1available_phone_number_blocks/get/parameters/3/schema`
+#[cfg(any(feature = "numbers", feature = "regulatory"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
+    /// `local`
+    Local,
+    /// `toll_free`
+    TollFree,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "numbers", feature = "regulatory"))]
+impl ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::TollFree => "toll_free",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "numbers", feature = "regulatory"))]
+impl From<&str> for ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "toll_free" => Self::TollFree,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "numbers", feature = "regulatory"))]
+crate::codec::string_enum!(ListAvailablePhoneNumberBlocksFilterPhoneNumberType);
+
 /// Spec: `#/components/schemas/ListBucketsResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListBucketsResponse {
@@ -10842,6 +4056,79 @@ pub struct ListBucketsResponseBucketsItem {
     #[serde(rename = "Name")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+/// Spec: `#/paths/~1customer_service_records/get/parameters/2/schema`
+#[cfg(feature = "porting")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListCustomerServiceRecordsSort {
+    /// `created_at`
+    CreatedAt,
+    /// `-created_at`
+    MinusCreatedAt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "porting")]
+impl ListCustomerServiceRecordsSort {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::MinusCreatedAt => "-created_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "porting")]
+impl From<&str> for ListCustomerServiceRecordsSort {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "-created_at" => Self::MinusCreatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "porting")]
+crate::codec::string_enum!(ListCustomerServiceRecordsSort);
+
+/// Spec: `#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema/properties/data`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ListInboundChannelsResponseData {
+    /// The current number of concurrent channels set for the account
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<i64>,
+    /// Identifies the type of the response
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<String>,
+}
+
+/// List Messaging Profile Phone Numbers Response
+///
+/// Spec: `#/components/responses/ListMessagingProfilePhoneNumbersResponse/content/application~1json/schema`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ListMessagingProfilePhoneNumbersResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<PhoneNumberWithMessagingSettings>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<PaginationMeta>,
+}
+
+/// List Messaging Profile Short Codes Response
+///
+/// Spec: `#/components/responses/ListMessagingProfileShortCodesResponse/content/application~1json/schema`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ListMessagingProfileShortCodesResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<ShortCode>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<PaginationMeta>,
 }
 
 /// Spec: `#/components/schemas/ListObjectsResponse`
@@ -10868,6 +4155,148 @@ pub struct ListObjectsResponseContentsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<f64>,
 }
+
+/// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/4/schema`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPhoneNumberBlocksJobsSort {
+    /// `created_at`
+    CreatedAt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "numbers")]
+impl ListPhoneNumberBlocksJobsSort {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+impl From<&str> for ListPhoneNumberBlocksJobsSort {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::string_enum!(ListPhoneNumberBlocksJobsSort);
+
+/// Spec: `#/paths/~1phone_numbers/get/parameters/4/schema`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPhoneNumbersFilterStatus {
+    /// `purchase-pending`
+    PurchasePending,
+    /// `purchase-failed`
+    PurchaseFailed,
+    /// `port-pending`
+    PortPending,
+    /// `active`
+    Active,
+    /// `deleted`
+    Deleted,
+    /// `port-failed`
+    PortFailed,
+    /// `emergency-only`
+    EmergencyOnly,
+    /// `ported-out`
+    PortedOut,
+    /// `port-out-pending`
+    PortOutPending,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "numbers")]
+impl ListPhoneNumbersFilterStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PurchasePending => "purchase-pending",
+            Self::PurchaseFailed => "purchase-failed",
+            Self::PortPending => "port-pending",
+            Self::Active => "active",
+            Self::Deleted => "deleted",
+            Self::PortFailed => "port-failed",
+            Self::EmergencyOnly => "emergency-only",
+            Self::PortedOut => "ported-out",
+            Self::PortOutPending => "port-out-pending",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+impl From<&str> for ListPhoneNumbersFilterStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "purchase-pending" => Self::PurchasePending,
+            "purchase-failed" => Self::PurchaseFailed,
+            "port-pending" => Self::PortPending,
+            "active" => Self::Active,
+            "deleted" => Self::Deleted,
+            "port-failed" => Self::PortFailed,
+            "emergency-only" => Self::EmergencyOnly,
+            "ported-out" => Self::PortedOut,
+            "port-out-pending" => Self::PortOutPending,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::string_enum!(ListPhoneNumbersFilterStatus);
+
+/// Spec: `#/paths/~1regulatory_requirements/get/parameters/4/schema`
+#[cfg(feature = "regulatory")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListRegulatoryRequirementsFilterAction {
+    /// `ordering`
+    Ordering,
+    /// `porting`
+    Porting,
+    /// `action`
+    Action,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "regulatory")]
+impl ListRegulatoryRequirementsFilterAction {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ordering => "ordering",
+            Self::Porting => "porting",
+            Self::Action => "action",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "regulatory")]
+impl From<&str> for ListRegulatoryRequirementsFilterAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "ordering" => Self::Ordering,
+            "porting" => Self::Porting,
+            "action" => Self::Action,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "regulatory")]
+crate::codec::string_enum!(ListRegulatoryRequirementsFilterAction);
 
 /// Spec: `#/components/responses/ListRoomParticipantsResponse/content/application~1json/schema`
 #[cfg(feature = "video")]
@@ -10919,13 +4348,100 @@ pub struct Location {
 }
 
 /// Spec: `#/components/schemas/Loopcount`
-#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum Loopcount {
     String(String),
     Integer(i64),
 }
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ManagedAccountBalance/properties/record_type`
+#[cfg(any(feature = "account", feature = "billing"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ManagedAccountBalanceRecordType {
+    /// `balance`
+    Balance,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "account", feature = "billing"))]
+impl ManagedAccountBalanceRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Balance => "balance",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "account", feature = "billing"))]
+impl From<&str> for ManagedAccountBalanceRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "balance" => Self::Balance,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "account", feature = "billing"))]
+crate::codec::string_enum!(ManagedAccountBalanceRecordType);
+
+/// Currency of the rate and cost
+///
+/// Spec: `#/components/schemas/MdrDetailResponse/properties/currency`
+#[cfg(any(feature = "billing", feature = "wireless"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MdrDetailResponseCurrency {
+    /// `AUD`
+    Aud,
+    /// `CAD`
+    Cad,
+    /// `EUR`
+    Eur,
+    /// `GBP`
+    Gbp,
+    /// `USD`
+    Usd,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "billing", feature = "wireless"))]
+impl MdrDetailResponseCurrency {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Aud => "AUD",
+            Self::Cad => "CAD",
+            Self::Eur => "EUR",
+            Self::Gbp => "GBP",
+            Self::Usd => "USD",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "billing", feature = "wireless"))]
+impl From<&str> for MdrDetailResponseCurrency {
+    fn from(value: &str) -> Self {
+        match value {
+            "AUD" => Self::Aud,
+            "CAD" => Self::Cad,
+            "EUR" => Self::Eur,
+            "GBP" => Self::Gbp,
+            "USD" => Self::Usd,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "billing", feature = "wireless"))]
+crate::codec::string_enum!(MdrDetailResponseCurrency);
 
 /// The media features settings for a phone number.
 ///
@@ -11020,6 +4536,50 @@ pub type Monochrome = bool;
 #[cfg(feature = "regulatory")]
 pub type Neighborhood = String;
 
+/// The direction of the audio stream to be noise suppressed.
+///
+/// Spec: `#/components/schemas/NoiseSuppressionDirection`
+#[cfg(feature = "voice")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NoiseSuppressionDirection {
+    /// `inbound`
+    Inbound,
+    /// `outbound`
+    Outbound,
+    /// `both`
+    Both,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice")]
+impl NoiseSuppressionDirection {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+            Self::Both => "both",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice")]
+impl From<&str> for NoiseSuppressionDirection {
+    fn from(value: &str) -> Self {
+        match value {
+            "inbound" => Self::Inbound,
+            "outbound" => Self::Outbound,
+            "both" => Self::Both,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice")]
+crate::codec::string_enum!(NoiseSuppressionDirection);
+
 /// NotFoundError
 ///
 /// Spec: `#/components/schemas/NotFoundError`
@@ -11034,6 +4594,80 @@ pub struct NotFoundError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
+
+/// Spec: `#/components/schemas/NotificationSetting/properties/parameters/items`
+#[cfg(any(feature = "account", feature = "ai", feature = "voice"))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NotificationSettingParametersItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// Most preferences apply immediately; however, other may needs to propagate.
+///
+/// Spec: `#/components/schemas/NotificationSetting/properties/status`
+#[cfg(any(feature = "account", feature = "voice"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NotificationSettingStatus {
+    /// `enabled`
+    Enabled,
+    /// `enable-received`
+    EnableReceived,
+    /// `enable-pending`
+    EnablePending,
+    /// `enable-submtited`
+    EnableSubmtited,
+    /// `delete-received`
+    DeleteReceived,
+    /// `delete-pending`
+    DeletePending,
+    /// `delete-submitted`
+    DeleteSubmitted,
+    /// `deleted`
+    Deleted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "account", feature = "voice"))]
+impl NotificationSettingStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Enabled => "enabled",
+            Self::EnableReceived => "enable-received",
+            Self::EnablePending => "enable-pending",
+            Self::EnableSubmtited => "enable-submtited",
+            Self::DeleteReceived => "delete-received",
+            Self::DeletePending => "delete-pending",
+            Self::DeleteSubmitted => "delete-submitted",
+            Self::Deleted => "deleted",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "account", feature = "voice"))]
+impl From<&str> for NotificationSettingStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "enabled" => Self::Enabled,
+            "enable-received" => Self::EnableReceived,
+            "enable-pending" => Self::EnablePending,
+            "enable-submtited" => Self::EnableSubmtited,
+            "delete-received" => Self::DeleteReceived,
+            "delete-pending" => Self::DeletePending,
+            "delete-submitted" => Self::DeleteSubmitted,
+            "deleted" => Self::Deleted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "account", feature = "voice"))]
+crate::codec::string_enum!(NotificationSettingStatus);
 
 /// High level health metrics about the number and it's messaging sending patterns.
 ///
@@ -11051,21 +4685,59 @@ pub struct NumberHealthMetrics {
     pub success_ratio: f64,
 }
 
-/// Number Order Event
-///
-/// Spec: `#/components/schemas/NumberOrderBlockEvent`
+/// Spec: `#/components/schemas/NumberOrderPhoneNumber/properties/phone_number_type`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct NumberOrderBlockEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<NumberBlockOrder>,
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NumberOrderPhoneNumberPhoneNumberType {
+    /// `local`
+    Local,
+    /// `toll_free`
+    TollFree,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// `landline`
+    Landline,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
 
-/// The original URL to the PDF used for the fax's media. If media_name was supplied, this is omitted
-///
-/// Spec: `#/components/schemas/OriginalMediaUrl`
-#[cfg(feature = "fax")]
-pub type OriginalMediaUrl = String;
+#[cfg(feature = "numbers")]
+impl NumberOrderPhoneNumberPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::TollFree => "toll_free",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::Landline => "landline",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+impl From<&str> for NumberOrderPhoneNumberPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "toll_free" => Self::TollFree,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            "landline" => Self::Landline,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::string_enum!(NumberOrderPhoneNumberPhoneNumberType);
 
 /// Spec: `#/components/schemas/OutboundMessage`
 #[cfg(feature = "messaging")]
@@ -11099,15 +4771,7 @@ pub struct OutboundMessageEvent {
 
 /// Spec: `#/components/schemas/OutboundMessageEvent/properties/meta`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct OutboundMessageEventMeta {
-    /// Number of attempts to deliver the webhook event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attempt: Option<i64>,
-    /// The webhook URL the event was delivered to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delivered_to: Option<String>,
-}
+pub type OutboundMessageEventMeta = CallbackWebhookMeta;
 
 /// The type of event being delivered.
 ///
@@ -11149,41 +4813,329 @@ impl From<&str> for OutboundMessageEventType {
 #[cfg(feature = "messaging")]
 crate::codec::string_enum!(OutboundMessageEventType);
 
-/// Identifies the type of the resource.
+/// Spec: `#/components/schemas/OutboundMessagePayload`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct OutboundMessagePayload {
+    /// ISO 8601 formatted date indicating when the message was finalized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub cost: Option<Option<OutboundMessagePayloadCost>>,
+    /// Detailed breakdown of the message cost components.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub cost_breakdown: Option<Option<OutboundMessagePayloadCostBreakdown>>,
+    /// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<OutboundMessagePayloadDirection>,
+    /// Encoding scheme used for the message body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// These errors may point at addressees when referring to unsuccessful/unconfirmed delivery statuses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Error>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<OutboundMessagePayloadFrom>,
+    /// Identifies the type of resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<Vec<OutboundMessagePayloadMediaItem>>,
+    /// Unique identifier for a messaging profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messaging_profile_id: Option<String>,
+    /// The id of the organization the messaging profile belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    /// Number of parts into which the message's body must be split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<i64>,
+    /// ISO 8601 formatted date indicating when the message request was received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<String>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<OutboundMessagePayloadRecordType>,
+    /// ISO 8601 formatted date indicating when the message was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<String>,
+    /// Subject of multimedia message
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub subject: Option<Option<String>>,
+    /// Tags associated with the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// Indicates whether the TCR campaign is billable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcr_campaign_billable: Option<bool>,
+    /// The Campaign Registry (TCR) campaign ID associated with the message.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub tcr_campaign_id: Option<Option<String>>,
+    /// The registration status of the TCR campaign.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub tcr_campaign_registered: Option<Option<String>>,
+    /// Message body (i.e., content) as a non-empty string.
+    ///
+    /// **Required for SMS**
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Vec<OutboundMessagePayloadToItem>>,
+    /// The type of message.
+    #[serde(rename = "type")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<OutboundMessagePayloadType>,
+    /// Message must be out of the queue by this time or else it will be discarded and marked as 'sending_failed'. Once the message moves out of the queue, this field will be nulled
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub valid_until: Option<Option<String>>,
+    /// The failover URL where webhooks related to this message will be sent if sending to the primary URL fails.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub webhook_failover_url: Option<Option<String>>,
+    /// The URL where webhooks related to this message will be sent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub webhook_url: Option<Option<String>>,
+}
+
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost`
+#[cfg(feature = "messaging")]
+pub type OutboundMessagePayloadCost = InboundMessagePayloadCost;
+
+/// Detailed breakdown of the message cost components.
 ///
-/// Spec: `#/components/schemas/OutboundMessage/properties/record_type`
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown`
+#[cfg(feature = "messaging")]
+pub type OutboundMessagePayloadCostBreakdown = InboundMessagePayloadCostBreakdown;
+
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/carrier_fee`
+pub type OutboundMessagePayloadCostBreakdownCarrierFee = InboundMessagePayloadCost;
+
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/rate`
+pub type OutboundMessagePayloadCostBreakdownRate = InboundMessagePayloadCost;
+
+/// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/direction`
 #[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OutboundMessageRecordType {
-    /// `event`
-    Event,
+pub enum OutboundMessagePayloadDirection {
+    /// `outbound`
+    Outbound,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
 #[cfg(feature = "messaging")]
-impl OutboundMessageRecordType {
+impl OutboundMessagePayloadDirection {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Event => "event",
+            Self::Outbound => "outbound",
             Self::Unknown(other) => other,
         }
     }
 }
 
 #[cfg(feature = "messaging")]
-impl From<&str> for OutboundMessageRecordType {
+impl From<&str> for OutboundMessagePayloadDirection {
     fn from(value: &str) -> Self {
         match value {
-            "event" => Self::Event,
+            "outbound" => Self::Outbound,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
 #[cfg(feature = "messaging")]
-crate::codec::string_enum!(OutboundMessageRecordType);
+crate::codec::string_enum!(OutboundMessagePayloadDirection);
+
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/from`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct OutboundMessagePayloadFrom {
+    /// The carrier of the receiver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
+    /// The line-type of the receiver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_type: Option<OutboundMessagePayloadFromLineType>,
+    /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+}
+
+/// The line-type of the receiver.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/from/properties/line_type`
+#[cfg(feature = "messaging")]
+pub type OutboundMessagePayloadFromLineType = InboundMessagePayloadCcItemLineType;
+
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/media/items`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct OutboundMessagePayloadMediaItem {
+    /// The MIME type of the requested media.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub content_type: Option<Option<String>>,
+    /// The SHA256 hash of the requested media.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub sha256: Option<Option<String>>,
+    /// The size of the requested media.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub size: Option<Option<i64>>,
+    /// The url of the media requested to be sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/record_type`
+#[cfg(feature = "messaging")]
+pub type OutboundMessagePayloadRecordType = InboundMessagePayloadRecordType;
+
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/to/items`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct OutboundMessagePayloadToItem {
+    /// The carrier of the receiver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
+    /// The line-type of the receiver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_type: Option<OutboundMessagePayloadToItemLineType>,
+    /// Receiving address (+E.164 formatted phone number or short code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// The delivery status of the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OutboundMessagePayloadToItemStatus>,
+}
+
+/// The line-type of the receiver.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/to/items/properties/line_type`
+#[cfg(feature = "messaging")]
+pub type OutboundMessagePayloadToItemLineType = InboundMessagePayloadCcItemLineType;
+
+/// The delivery status of the message.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/to/items/properties/status`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OutboundMessagePayloadToItemStatus {
+    /// `queued`
+    Queued,
+    /// `sending`
+    Sending,
+    /// `sent`
+    Sent,
+    /// `expired`
+    Expired,
+    /// `sending_failed`
+    SendingFailed,
+    /// `delivery_unconfirmed`
+    DeliveryUnconfirmed,
+    /// `delivered`
+    Delivered,
+    /// `delivery_failed`
+    DeliveryFailed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "messaging")]
+impl OutboundMessagePayloadToItemStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Expired => "expired",
+            Self::SendingFailed => "sending_failed",
+            Self::DeliveryUnconfirmed => "delivery_unconfirmed",
+            Self::Delivered => "delivered",
+            Self::DeliveryFailed => "delivery_failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+impl From<&str> for OutboundMessagePayloadToItemStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "queued" => Self::Queued,
+            "sending" => Self::Sending,
+            "sent" => Self::Sent,
+            "expired" => Self::Expired,
+            "sending_failed" => Self::SendingFailed,
+            "delivery_unconfirmed" => Self::DeliveryUnconfirmed,
+            "delivered" => Self::Delivered,
+            "delivery_failed" => Self::DeliveryFailed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::string_enum!(OutboundMessagePayloadToItemStatus);
+
+/// The type of message.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/type`
+#[cfg(feature = "messaging")]
+pub type OutboundMessagePayloadType = CreateLongCodeMessageRequestType;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/OutboundMessage/properties/record_type`
+#[cfg(feature = "messaging")]
+pub type OutboundMessageRecordType = RecordType;
 
 /// Identifies the associated outbound voice profile.
 ///
@@ -11255,6 +5207,50 @@ pub struct PaginationResponse {
 /// Spec: `#/components/schemas/phone_number`
 #[cfg(feature = "regulatory")]
 pub type PhoneNumber = String;
+
+/// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
+///
+/// Spec: `#/components/schemas/PhoneNumberDetailed/properties/inbound_call_screening`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PhoneNumberDetailedInboundCallScreening {
+    /// `disabled`
+    Disabled,
+    /// `reject_calls`
+    RejectCalls,
+    /// `flag_calls`
+    FlagCalls,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "numbers")]
+impl PhoneNumberDetailedInboundCallScreening {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Disabled => "disabled",
+            Self::RejectCalls => "reject_calls",
+            Self::FlagCalls => "flag_calls",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+impl From<&str> for PhoneNumberDetailedInboundCallScreening {
+    fn from(value: &str) -> Self {
+        match value {
+            "disabled" => Self::Disabled,
+            "reject_calls" => Self::RejectCalls,
+            "flag_calls" => Self::FlagCalls,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::string_enum!(PhoneNumberDetailedInboundCallScreening);
 
 /// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings`
 #[cfg(feature = "messaging")]
@@ -11418,6 +5414,46 @@ impl From<&str> for PhoneNumberWithMessagingSettingsType {
 #[cfg(feature = "messaging")]
 crate::codec::string_enum!(PhoneNumberWithMessagingSettingsType);
 
+/// Controls whether a number is billed per minute or uses your concurrent channels.
+///
+/// Spec: `#/components/schemas/PhoneNumberWithVoiceSettings/properties/usage_payment_method`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PhoneNumberWithVoiceSettingsUsagePaymentMethod {
+    /// `pay-per-minute`
+    PayPerMinute,
+    /// `channel`
+    Channel,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "numbers")]
+impl PhoneNumberWithVoiceSettingsUsagePaymentMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PayPerMinute => "pay-per-minute",
+            Self::Channel => "channel",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+impl From<&str> for PhoneNumberWithVoiceSettingsUsagePaymentMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "pay-per-minute" => Self::PayPerMinute,
+            "channel" => Self::Channel,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::string_enum!(PhoneNumberWithVoiceSettingsUsagePaymentMethod);
+
 /// Spec: `#/components/schemas/PhoneNumbersJobPhoneNumber`
 #[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -11429,6 +5465,145 @@ pub struct PhoneNumbersJobPhoneNumber {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
+
+/// The status of the payload generation.
+///
+/// Spec: `#/components/schemas/PortingEvent/properties/payload_status`
+#[cfg(feature = "porting")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingEventPayloadStatus {
+    /// `created`
+    Created,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "porting")]
+impl PortingEventPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "created",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "porting")]
+impl From<&str> for PortingEventPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "created" => Self::Created,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "porting")]
+crate::codec::string_enum!(PortingEventPayloadStatus);
+
+/// The current status of the messaging porting.
+///
+/// Spec: `#/components/schemas/PortingOrderMessaging/properties/messaging_port_status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingOrderMessagingMessagingPortStatus {
+    /// `not_applicable`
+    NotApplicable,
+    /// `pending`
+    Pending,
+    /// `activating`
+    Activating,
+    /// `exception`
+    Exception,
+    /// `canceled`
+    Canceled,
+    /// `partial_port_complete`
+    PartialPortComplete,
+    /// `ported`
+    Ported,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingOrderMessagingMessagingPortStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NotApplicable => "not_applicable",
+            Self::Pending => "pending",
+            Self::Activating => "activating",
+            Self::Exception => "exception",
+            Self::Canceled => "canceled",
+            Self::PartialPortComplete => "partial_port_complete",
+            Self::Ported => "ported",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingOrderMessagingMessagingPortStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "not_applicable" => Self::NotApplicable,
+            "pending" => Self::Pending,
+            "activating" => Self::Activating,
+            "exception" => Self::Exception,
+            "canceled" => Self::Canceled,
+            "partial_port_complete" => Self::PartialPortComplete,
+            "ported" => Self::Ported,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingOrderMessagingMessagingPortStatus);
+
+/// The current status of the report generation.
+///
+/// Spec: `#/components/schemas/PortingReport/properties/status`
+#[cfg(feature = "porting")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingReportStatus {
+    /// `pending`
+    Pending,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "porting")]
+impl PortingReportStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "porting")]
+impl From<&str> for PortingReportStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "porting")]
+crate::codec::string_enum!(PortingReportStatus);
+
+/// Spec: `#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold/properties/unit`
+pub type PostSimCardDataUsageNotificationBodyThresholdUnit = SimCardDataLimitUnit;
 
 /// The postal code of the address.
 ///
@@ -11472,6 +5647,58 @@ pub struct PublicInternetGateway {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_ip: Option<String>,
 }
+
+/// The quality of the fax. The `ultra` settings provides the highest quality available, but also present longer fax processing times. `ultra_light` is best suited for images, wihle `ultra_dark` is best suited for text.
+///
+/// Spec: `#/components/schemas/Quality`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Quality {
+    /// `normal`
+    Normal,
+    /// `high`
+    High,
+    /// `very_high`
+    VeryHigh,
+    /// `ultra_light`
+    UltraLight,
+    /// `ultra_dark`
+    UltraDark,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "fax")]
+impl Quality {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Normal => "normal",
+            Self::High => "high",
+            Self::VeryHigh => "very_high",
+            Self::UltraLight => "ultra_light",
+            Self::UltraDark => "ultra_dark",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+impl From<&str> for Quality {
+    fn from(value: &str) -> Self {
+        match value {
+            "normal" => Self::Normal,
+            "high" => Self::High,
+            "very_high" => Self::VeryHigh,
+            "ultra_light" => Self::UltraLight,
+            "ultra_dark" => Self::UltraDark,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+crate::codec::string_enum!(Quality);
 
 /// Initiate the recording and sending of an audio or video message.
 ///
@@ -11541,6 +5768,15 @@ pub struct RcsComposeTextMessage {
     pub text: Option<String>,
 }
 
+/// Spec: `#/components/responses/ReadCommentResponse/content/application~1json/schema/properties/data`
+pub type ReadCommentResponseData = Comment;
+
+/// Spec: `#/components/schemas/Comment/properties/comment_record_type`
+pub type ReadCommentResponseDataCommentRecordType = CommentCommentRecordType;
+
+/// Spec: `#/components/schemas/Comment/properties/commenter_type`
+pub type ReadCommentResponseDataCommenterType = CommentCommenterType;
+
 /// Spec: `#/components/schemas/Record`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Record {
@@ -11561,7 +5797,6 @@ pub struct Record {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/RecordType`
-#[cfg(any(feature = "billing", feature = "fax", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecordType {
     /// `event`
@@ -11570,7 +5805,6 @@ pub enum RecordType {
     Unknown(String),
 }
 
-#[cfg(any(feature = "billing", feature = "fax", feature = "voice"))]
 impl RecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -11581,7 +5815,6 @@ impl RecordType {
     }
 }
 
-#[cfg(any(feature = "billing", feature = "fax", feature = "voice"))]
 impl From<&str> for RecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -11591,8 +5824,83 @@ impl From<&str> for RecordType {
     }
 }
 
-#[cfg(any(feature = "billing", feature = "fax", feature = "voice"))]
 crate::codec::string_enum!(RecordType);
+
+/// The status of the recording. Only `completed` recordings are currently supported.
+///
+/// Spec: `#/components/schemas/RecordingResponseData/properties/status`
+#[cfg(feature = "voice")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordingResponseDataStatus {
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice")]
+impl RecordingResponseDataStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice")]
+impl From<&str> for RecordingResponseDataStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice")]
+crate::codec::string_enum!(RecordingResponseDataStatus);
+
+/// The status of the recording transcription. Only `completed` has transcription text available.
+///
+/// Spec: `#/components/schemas/RecordingTranscription/properties/status`
+#[cfg(feature = "voice")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordingTranscriptionStatus {
+    /// `in-progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice")]
+impl RecordingTranscriptionStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InProgress => "in-progress",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice")]
+impl From<&str> for RecordingTranscriptionStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "in-progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice")]
+crate::codec::string_enum!(RecordingTranscriptionStatus);
 
 /// Region
 ///
@@ -11620,6 +5928,14 @@ pub struct RegionIn {
     pub region_code: Option<String>,
 }
 
+/// Spec: `#/components/responses/RegionListResponse/content/application~1json/schema`
+#[cfg(any(feature = "networking", feature = "wireless"))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RegionListResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<Region>>,
+}
+
 /// Spec: `#/components/schemas/RegionOut`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RegionOut {
@@ -11631,47 +5947,7 @@ pub struct RegionOut {
 }
 
 /// Spec: `#/components/schemas/RegionOut/properties/region`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct RegionOutRegion {
-    /// Region code of the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// Region name of the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<String>,
-}
-
-/// Spec: `#/components/schemas/ReplacedLinkClick`
-#[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ReplacedLinkClick {
-    /// The message ID associated with the clicked link.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_id: Option<String>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<String>,
-    /// ISO 8601 formatted date indicating when the message request was received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time_clicked: Option<String>,
-    /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-    /// The original link that was sent in the message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
-
-/// Spec: `#/components/schemas/ReplacedLinkClickEvent`
-#[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ReplacedLinkClickEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ReplacedLinkClick>,
-}
+pub type RegionOutRegion = GlobalIpProtocol2;
 
 /// Spec: `#/components/schemas/ResourceNotFoundError`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -11689,15 +5965,7 @@ pub struct ResourceNotFoundError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ResourceNotFoundErrorSource {
-    /// Indicates which query parameter caused the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
-    /// JSON pointer (RFC6901) to the offending entity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-}
+pub type ResourceNotFoundErrorSource = SourceResponse;
 
 /// RetrievalTool
 ///
@@ -11712,8 +5980,12 @@ pub struct RetrievalTool {
 
 /// Spec: `#/components/schemas/RetrievalTool/properties/type`
 #[cfg(any(feature = "ai", feature = "voice"))]
+pub type RetrievalToolType = RetrievalType;
+
+/// Spec: `#/components/schemas/Retrieval/properties/type`
+#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RetrievalToolType {
+pub enum RetrievalType {
     /// `retrieval`
     Retrieval,
     /// A value this version of the crate does not know, kept as sent.
@@ -11721,7 +5993,7 @@ pub enum RetrievalToolType {
 }
 
 #[cfg(any(feature = "ai", feature = "voice"))]
-impl RetrievalToolType {
+impl RetrievalType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -11732,7 +6004,7 @@ impl RetrievalToolType {
 }
 
 #[cfg(any(feature = "ai", feature = "voice"))]
-impl From<&str> for RetrievalToolType {
+impl From<&str> for RetrievalType {
     fn from(value: &str) -> Self {
         match value {
             "retrieval" => Self::Retrieval,
@@ -11742,7 +6014,7 @@ impl From<&str> for RetrievalToolType {
 }
 
 #[cfg(any(feature = "ai", feature = "voice"))]
-crate::codec::string_enum!(RetrievalToolType);
+crate::codec::string_enum!(RetrievalType);
 
 /// Spec: `#/components/schemas/RoomParticipant`
 #[cfg(feature = "video")]
@@ -11840,6 +6112,44 @@ impl SendFaxMultipartRequest {
     }
 }
 
+/// Spec: `#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema/properties/verification_method`
+#[cfg(any(feature = "identity", feature = "porting"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SendPortingVerificationCodesVerificationMethod {
+    /// `sms`
+    Sms,
+    /// `call`
+    Call,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "identity", feature = "porting"))]
+impl SendPortingVerificationCodesVerificationMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "sms",
+            Self::Call => "call",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "identity", feature = "porting"))]
+impl From<&str> for SendPortingVerificationCodesVerificationMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "sms" => Self::Sms,
+            "call" => Self::Call,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "identity", feature = "porting"))]
+crate::codec::string_enum!(SendPortingVerificationCodesVerificationMethod);
+
 /// Spec: `#/components/schemas/ShortCode`
 #[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -11901,6 +6211,14 @@ impl From<&str> for ShortCodeRecordType {
 
 #[cfg(feature = "messaging")]
 crate::codec::string_enum!(ShortCodeRecordType);
+
+/// Spec: `#/components/responses/ShowPortingOrder/content/application~1json/schema/properties/meta`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ShowPortingOrderMeta {
+    /// Link to list all phone numbers
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_numbers_url: Option<String>,
+}
 
 /// This object represents a SIM card action. It allows tracking the current status of an operation that impacts the SIM card.
 ///
@@ -12065,6 +6383,43 @@ impl From<&str> for SimCardActionStatusValue {
 #[cfg(feature = "wireless")]
 crate::codec::string_enum!(SimCardActionStatusValue);
 
+/// Spec: `#/components/schemas/SIMCard/properties/data_limit/properties/unit`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimCardDataLimitUnit {
+    /// `MB`
+    Mb,
+    /// `GB`
+    Gb,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SimCardDataLimitUnit {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mb => "MB",
+            Self::Gb => "GB",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SimCardDataLimitUnit {
+    fn from(value: &str) -> Self {
+        match value {
+            "MB" => Self::Mb,
+            "GB" => Self::Gb,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SimCardDataLimitUnit);
+
+/// Spec: `#/components/schemas/SimCardDataUsageNotification/properties/threshold/properties/unit`
+pub type SimCardDataUsageNotificationThresholdUnit = SimCardDataLimitUnit;
+
 /// This object represents a SIM card group action request. It allows tracking the current status of an operation that impacts the SIM card group and SIM card in it.
 ///
 /// Spec: `#/components/schemas/SIMCardGroupAction`
@@ -12117,45 +6472,7 @@ pub struct SimCardGroupActionSettings {
 
 /// Spec: `#/components/schemas/SIMCardGroupAction/properties/status`
 #[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SimCardGroupActionStatus {
-    /// `in-progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "wireless")]
-impl SimCardGroupActionStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InProgress => "in-progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "wireless")]
-impl From<&str> for SimCardGroupActionStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "in-progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "wireless")]
-crate::codec::string_enum!(SimCardGroupActionStatus);
+pub type SimCardGroupActionStatus = CompleteOtaUpdateStatus;
 
 /// Represents the type of the operation requested.
 ///
@@ -12197,6 +6514,9 @@ impl From<&str> for SimCardGroupActionType {
 #[cfg(feature = "wireless")]
 crate::codec::string_enum!(SimCardGroupActionType);
 
+/// Spec: `#/components/schemas/SimpleSIMCard/properties/data_limit/properties/unit`
+pub type SimpleSimCardDataLimitUnit = SimCardDataLimitUnit;
+
 /// SIPReferTool
 ///
 /// Spec: `#/components/schemas/SIPReferTool`
@@ -12226,14 +6546,7 @@ pub struct SipReferToolParams {
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/custom_headers/items`
 #[cfg(any(feature = "ai", feature = "voice"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SipReferToolParamsCustomHeadersItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The value of the header. Note that we support mustache templating for the value. For example you can use `{{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
+pub type SipReferToolParamsCustomHeadersItem = NotificationSettingParametersItem;
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items`
 #[cfg(any(feature = "ai", feature = "voice"))]
@@ -12372,6 +6685,56 @@ impl From<&str> for Sort {
 #[cfg(feature = "account")]
 crate::codec::string_enum!(Sort);
 
+/// Spec: `#/paths/~1addresses/get/parameters/7/schema`
+#[cfg(feature = "regulatory")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SortAddress {
+    /// `created_at`
+    CreatedAt,
+    /// `first_name`
+    FirstName,
+    /// `last_name`
+    LastName,
+    /// `business_name`
+    BusinessName,
+    /// `street_address`
+    StreetAddress,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "regulatory")]
+impl SortAddress {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::FirstName => "first_name",
+            Self::LastName => "last_name",
+            Self::BusinessName => "business_name",
+            Self::StreetAddress => "street_address",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "regulatory")]
+impl From<&str> for SortAddress {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "first_name" => Self::FirstName,
+            "last_name" => Self::LastName,
+            "business_name" => Self::BusinessName,
+            "street_address" => Self::StreetAddress,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "regulatory")]
+crate::codec::string_enum!(SortAddress);
+
 /// Spec: `#/paths/~1fax_applications/get/parameters/4/schema`
 #[cfg(any(feature = "fax", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -12467,67 +6830,53 @@ pub struct SourceResponse {
     pub pointer: Option<String>,
 }
 
-/// Spec: `#/paths/~1notification_settings/get/parameters/6/schema`
-#[cfg(any(feature = "account", feature = "voice"))]
+/// Specifies SIP transport protocol.
+///
+/// Spec: `#/components/schemas/StartSiprecRequest/properties/sip_transport`
+#[cfg(feature = "voice")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status {
-    /// `enabled`
-    Enabled,
-    /// `enable-received`
-    EnableReceived,
-    /// `enable-pending`
-    EnablePending,
-    /// `enable-submtited`
-    EnableSubmtited,
-    /// `delete-received`
-    DeleteReceived,
-    /// `delete-pending`
-    DeletePending,
-    /// `delete-submitted`
-    DeleteSubmitted,
-    /// `deleted`
-    Deleted,
+pub enum StartSiprecRequestSipTransport {
+    /// `udp`
+    Udp,
+    /// `tcp`
+    Tcp,
+    /// `tls`
+    Tls,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-#[cfg(any(feature = "account", feature = "voice"))]
-impl Status {
+#[cfg(feature = "voice")]
+impl StartSiprecRequestSipTransport {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Enabled => "enabled",
-            Self::EnableReceived => "enable-received",
-            Self::EnablePending => "enable-pending",
-            Self::EnableSubmtited => "enable-submtited",
-            Self::DeleteReceived => "delete-received",
-            Self::DeletePending => "delete-pending",
-            Self::DeleteSubmitted => "delete-submitted",
-            Self::Deleted => "deleted",
+            Self::Udp => "udp",
+            Self::Tcp => "tcp",
+            Self::Tls => "tls",
             Self::Unknown(other) => other,
         }
     }
 }
 
-#[cfg(any(feature = "account", feature = "voice"))]
-impl From<&str> for Status {
+#[cfg(feature = "voice")]
+impl From<&str> for StartSiprecRequestSipTransport {
     fn from(value: &str) -> Self {
         match value {
-            "enabled" => Self::Enabled,
-            "enable-received" => Self::EnableReceived,
-            "enable-pending" => Self::EnablePending,
-            "enable-submtited" => Self::EnableSubmtited,
-            "delete-received" => Self::DeleteReceived,
-            "delete-pending" => Self::DeletePending,
-            "delete-submitted" => Self::DeleteSubmitted,
-            "deleted" => Self::Deleted,
+            "udp" => Self::Udp,
+            "tcp" => Self::Tcp,
+            "tls" => Self::Tls,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
+#[cfg(feature = "voice")]
+crate::codec::string_enum!(StartSiprecRequestSipTransport);
+
+/// Spec: `#/paths/~1notification_settings/get/parameters/6/schema`
 #[cfg(any(feature = "account", feature = "voice"))]
-crate::codec::string_enum!(Status);
+pub type Status = NotificationSettingStatus;
 
 /// Stop Recording Request
 ///
@@ -12557,6 +6906,50 @@ pub type StoreMedia = bool;
 /// Spec: `#/components/schemas/StorePreview`
 #[cfg(feature = "fax")]
 pub type StorePreview = bool;
+
+/// Tracks to be included in the stream
+///
+/// Spec: `#/components/schemas/StreamTrack`
+#[cfg(feature = "voice")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StreamTrack {
+    /// `inbound_track`
+    InboundTrack,
+    /// `outbound_track`
+    OutboundTrack,
+    /// `both_tracks`
+    BothTracks,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice")]
+impl StreamTrack {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InboundTrack => "inbound_track",
+            Self::OutboundTrack => "outbound_track",
+            Self::BothTracks => "both_tracks",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice")]
+impl From<&str> for StreamTrack {
+    fn from(value: &str) -> Self {
+        match value {
+            "inbound_track" => Self::InboundTrack,
+            "outbound_track" => Self::OutboundTrack,
+            "both_tracks" => Self::BothTracks,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice")]
+crate::codec::string_enum!(StreamTrack);
 
 /// The primary street address information about the address.
 ///
@@ -12633,198 +7026,142 @@ pub struct TelephonySettings {
     pub default_texml_app_id: Option<String>,
 }
 
+/// Campaign status
+///
+/// Spec: `#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/campaignStatus`
+#[cfg(feature = "10dlc")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelnyxCampaignWithAssignedCountCspCampaignStatus {
+    /// `TCR_PENDING`
+    TcrPending,
+    /// `TCR_SUSPENDED`
+    TcrSuspended,
+    /// `TCR_EXPIRED`
+    TcrExpired,
+    /// `TCR_ACCEPTED`
+    TcrAccepted,
+    /// `TCR_FAILED`
+    TcrFailed,
+    /// `TELNYX_ACCEPTED`
+    TelnyxAccepted,
+    /// `TELNYX_FAILED`
+    TelnyxFailed,
+    /// `MNO_PENDING`
+    MnoPending,
+    /// `MNO_ACCEPTED`
+    MnoAccepted,
+    /// `MNO_REJECTED`
+    MnoRejected,
+    /// `MNO_PROVISIONED`
+    MnoProvisioned,
+    /// `MNO_PROVISIONING_FAILED`
+    MnoProvisioningFailed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "10dlc")]
+impl TelnyxCampaignWithAssignedCountCspCampaignStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TcrPending => "TCR_PENDING",
+            Self::TcrSuspended => "TCR_SUSPENDED",
+            Self::TcrExpired => "TCR_EXPIRED",
+            Self::TcrAccepted => "TCR_ACCEPTED",
+            Self::TcrFailed => "TCR_FAILED",
+            Self::TelnyxAccepted => "TELNYX_ACCEPTED",
+            Self::TelnyxFailed => "TELNYX_FAILED",
+            Self::MnoPending => "MNO_PENDING",
+            Self::MnoAccepted => "MNO_ACCEPTED",
+            Self::MnoRejected => "MNO_REJECTED",
+            Self::MnoProvisioned => "MNO_PROVISIONED",
+            Self::MnoProvisioningFailed => "MNO_PROVISIONING_FAILED",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "10dlc")]
+impl From<&str> for TelnyxCampaignWithAssignedCountCspCampaignStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "TCR_PENDING" => Self::TcrPending,
+            "TCR_SUSPENDED" => Self::TcrSuspended,
+            "TCR_EXPIRED" => Self::TcrExpired,
+            "TCR_ACCEPTED" => Self::TcrAccepted,
+            "TCR_FAILED" => Self::TcrFailed,
+            "TELNYX_ACCEPTED" => Self::TelnyxAccepted,
+            "TELNYX_FAILED" => Self::TelnyxFailed,
+            "MNO_PENDING" => Self::MnoPending,
+            "MNO_ACCEPTED" => Self::MnoAccepted,
+            "MNO_REJECTED" => Self::MnoRejected,
+            "MNO_PROVISIONED" => Self::MnoProvisioned,
+            "MNO_PROVISIONING_FAILED" => Self::MnoProvisioningFailed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "10dlc")]
+crate::codec::string_enum!(TelnyxCampaignWithAssignedCountCspCampaignStatus);
+
+/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+///
+/// Spec: `#/components/schemas/TexmlApplication/properties/inbound/properties/sip_subdomain_receive_settings`
+pub type TexmlApplicationInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
+
+/// When `dual`, final audio file has the first leg on channel A, and the rest on channel B. `single` mixes both tracks into a single channel.
+///
+/// Spec: `#/components/schemas/TexmlRecordingChannels`
+#[cfg(any(feature = "numbers", feature = "voice"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TexmlRecordingChannels {
+    /// `single`
+    Single,
+    /// `dual`
+    Dual,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "numbers", feature = "voice"))]
+impl TexmlRecordingChannels {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Single => "single",
+            Self::Dual => "dual",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "numbers", feature = "voice"))]
+impl From<&str> for TexmlRecordingChannels {
+    fn from(value: &str) -> Self {
+        match value {
+            "single" => Self::Single,
+            "dual" => Self::Dual,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "numbers", feature = "voice"))]
+crate::codec::string_enum!(TexmlRecordingChannels);
+
+/// The phone number, in E.164 format, the fax will be sent to or SIP URI
+///
+/// Spec: `#/components/schemas/To`
+#[cfg(feature = "fax")]
+pub type To = String;
+
 /// Receiving address (+E.164 formatted phone number or short code).
 ///
 /// Spec: `#/components/schemas/ToNumber`
 #[cfg(feature = "messaging")]
 pub type ToNumber = String;
-
-/// Transcription
-///
-/// Spec: `#/components/schemas/Transcription`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct Transcription {
-    /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<TranscriptionEventType>,
-    /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<TranscriptionPayload>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<TranscriptionRecordType>,
-}
-
-/// Transcription Event
-///
-/// Spec: `#/components/schemas/TranscriptionEvent`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct TranscriptionEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Transcription>,
-}
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/Transcription/properties/event_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TranscriptionEventType {
-    /// `call.transcription`
-    CallTranscription,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl TranscriptionEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallTranscription => "call.transcription",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for TranscriptionEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.transcription" => Self::CallTranscription,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(TranscriptionEventType);
-
-/// Spec: `#/components/schemas/Transcription/properties/payload`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct TranscriptionPayload {
-    /// Unique identifier and token for controlling the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_session_id: Option<String>,
-    /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transcription_data: Option<TranscriptionPayloadTranscriptionData>,
-}
-
-/// Spec: `#/components/schemas/Transcription/properties/payload/properties/transcription_data`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct TranscriptionPayloadTranscriptionData {
-    /// Speech recognition confidence level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub confidence: Option<f64>,
-    /// When false, it means that this is an interim result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_final: Option<bool>,
-    /// Recognized text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transcript: Option<String>,
-    /// Indicates which leg of the call has been transcribed. This is only available when `transcription_engine` is set to `B`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transcription_track: Option<
-        TranscriptionPayloadTranscriptionDataTranscriptionTrack,
-    >,
-}
-
-/// Indicates which leg of the call has been transcribed. This is only available when `transcription_engine` is set to `B`.
-///
-/// Spec: `#/components/schemas/Transcription/properties/payload/properties/transcription_data/properties/transcription_track`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TranscriptionPayloadTranscriptionDataTranscriptionTrack {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl TranscriptionPayloadTranscriptionDataTranscriptionTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for TranscriptionPayloadTranscriptionDataTranscriptionTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(TranscriptionPayloadTranscriptionDataTranscriptionTrack);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/Transcription/properties/record_type`
-#[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TranscriptionRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "voice")]
-impl TranscriptionRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-impl From<&str> for TranscriptionRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(TranscriptionRecordType);
 
 /// Spec: `#/components/schemas/TranscriptionSettings`
 #[cfg(any(feature = "ai", feature = "voice"))]
@@ -12869,14 +7206,7 @@ pub struct TransferToolParams {
 
 /// Spec: `#/components/schemas/TransferToolParams/properties/custom_headers/items`
 #[cfg(any(feature = "ai", feature = "voice"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct TransferToolParamsCustomHeadersItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The value of the header. Note that we support mustache templating for the value. For example you can use `{{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
+pub type TransferToolParamsCustomHeadersItem = NotificationSettingParametersItem;
 
 /// Spec: `#/components/schemas/TransferToolParams/properties/targets/items`
 #[cfg(any(feature = "ai", feature = "voice"))]
@@ -12940,15 +7270,7 @@ pub struct UnauthorizedError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UnauthorizedErrorSource {
-    /// Indicates which query parameter caused the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
-    /// JSON pointer (RFC6901) to the offending entity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-}
+pub type UnauthorizedErrorSource = SourceResponse;
 
 /// Spec: `#/components/schemas/UnexpectedError`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -12966,15 +7288,7 @@ pub struct UnexpectedError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UnexpectedErrorSource {
-    /// Indicates which query parameter caused the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
-    /// JSON pointer (RFC6901) to the offending entity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-}
+pub type UnexpectedErrorSource = SourceResponse;
 
 /// Spec: `#/components/schemas/UnprocessableEntityError`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -12992,15 +7306,7 @@ pub struct UnprocessableEntityError {
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UnprocessableEntityErrorSource {
-    /// Indicates which query parameter caused the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
-    /// JSON pointer (RFC6901) to the offending entity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-}
+pub type UnprocessableEntityErrorSource = SourceResponse;
 
 /// Update Conference Request
 ///
@@ -13024,49 +7330,23 @@ pub struct UpdateConferenceRequest {
 ///
 /// Spec: `#/components/schemas/UpdateConferenceRequest/properties/supervisor_role`
 #[cfg(feature = "voice")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateConferenceRequestSupervisorRole {
-    /// `barge`
-    Barge,
-    /// `monitor`
-    Monitor,
-    /// `none`
-    None,
-    /// `whisper`
-    Whisper,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
+pub type UpdateConferenceRequestSupervisorRole = CallRequestConferenceConfigSupervisorRole;
 
-#[cfg(feature = "voice")]
-impl UpdateConferenceRequestSupervisorRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Barge => "barge",
-            Self::Monitor => "monitor",
-            Self::None => "none",
-            Self::Whisper => "whisper",
-            Self::Unknown(other) => other,
-        }
-    }
-}
+/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+///
+/// Spec: `#/components/schemas/UpdateFaxApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
+pub type UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
 
-#[cfg(feature = "voice")]
-impl From<&str> for UpdateConferenceRequestSupervisorRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "barge" => Self::Barge,
-            "monitor" => Self::Monitor,
-            "none" => Self::None,
-            "whisper" => Self::Whisper,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
+/// Update Managed Account Global Outbound Channels Request
+///
+/// Spec: `#/components/schemas/UpdateManagedAccountGlobalChannelLimitRequest`
+#[cfg(any(feature = "account", feature = "connections"))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UpdateManagedAccountGlobalChannelLimitRequest {
+    /// Integer value that indicates the number of allocatable global outbound channels that should be allocated to the managed account. Must be 0 or more. If the value is 0 then the account will have no usable channels and will not be able to perform outbound calling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_limit: Option<i64>,
 }
-
-#[cfg(feature = "voice")]
-crate::codec::string_enum!(UpdateConferenceRequestSupervisorRole);
 
 /// Upload media multipart request
 ///
@@ -13093,6 +7373,20 @@ impl UpdateMediaMultipartRequest {
         form
     }
 }
+
+/// Spec: `#/components/schemas/UpdateNumberOrderRequest`
+#[cfg(any(feature = "numbers", feature = "regulatory"))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UpdateNumberOrderRequest {
+    /// A customer reference string for customer look ups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_reference: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regulatory_requirements: Option<Vec<UpdateRegulatoryRequirement>>,
+}
+
+/// Spec: `#/paths/~1inbound_channels/patch/responses/200/content/application~1json/schema/properties/data`
+pub type UpdateOutboundChannelsResponseData = ListInboundChannelsResponseData;
 
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest`
 #[cfg(feature = "numbers")]
@@ -13131,85 +7425,35 @@ pub struct UpdatePhoneNumberVoiceSettingsRequest {
 ///
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest/properties/inbound_call_screening`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening {
-    /// `disabled`
-    Disabled,
-    /// `reject_calls`
-    RejectCalls,
-    /// `flag_calls`
-    FlagCalls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "numbers")]
-impl UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::RejectCalls => "reject_calls",
-            Self::FlagCalls => "flag_calls",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "numbers")]
-impl From<&str> for UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening {
-    fn from(value: &str) -> Self {
-        match value {
-            "disabled" => Self::Disabled,
-            "reject_calls" => Self::RejectCalls,
-            "flag_calls" => Self::FlagCalls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "numbers")]
-crate::codec::string_enum!(UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening);
+pub type UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening = PhoneNumberDetailedInboundCallScreening;
 
 /// Controls whether a number is billed per minute or uses your concurrent channels.
 ///
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest/properties/usage_payment_method`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
-    /// `pay-per-minute`
-    PayPerMinute,
-    /// `channel`
-    Channel,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
+pub type UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
+
+/// Spec: `#/components/responses/UpdatePortingOrderResponse/content/application~1json/schema/properties/meta`
+pub type UpdatePortingOrderResponseMeta = ShowPortingOrderMeta;
+
+/// Spec: `#/components/schemas/UpdateRegulatoryRequirement`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UpdateRegulatoryRequirement {
+    /// The value of the requirement. For address and document requirements, this should be the ID of the resource. For textual, this should be the value of the requirement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_value: Option<String>,
+    /// Unique id for a requirement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirement_id: Option<String>,
 }
 
-#[cfg(feature = "numbers")]
-impl UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PayPerMinute => "pay-per-minute",
-            Self::Channel => "channel",
-            Self::Unknown(other) => other,
-        }
-    }
-}
+/// Spec: `#/paths/~1requirement_groups~1{id}/patch/requestBody/content/application~1json/schema/properties/regulatory_requirements/items`
+pub type UpdateRequirementGroupBodyRegulatoryRequirementsItem = UpdateRegulatoryRequirement;
 
-#[cfg(feature = "numbers")]
-impl From<&str> for UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "pay-per-minute" => Self::PayPerMinute,
-            "channel" => Self::Channel,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "numbers")]
-crate::codec::string_enum!(UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod);
+/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+///
+/// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
+pub type UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
 
 /// ISO 8601 formatted date-time indicating when the resource was updated.
 ///
@@ -13255,6 +7499,28 @@ pub struct UserBundleCreateRequest {
     pub billing_bundle_id: String,
 }
 
+/// UserBundleResourceSchema
+///
+/// Spec: `#/components/schemas/UserBundleResourceSchema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UserBundleResourceSchema {
+    /// Date the resource was created.
+    pub created_at: String,
+    /// Resource's ID.
+    pub id: String,
+    /// The resource itself (usually a phone number).
+    pub resource: String,
+    /// The type of the resource (usually 'number').
+    pub resource_type: String,
+    /// Date the resource was last updated.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub updated_at: Option<Option<String>>,
+}
+
 /// UserBundleSummary
 ///
 /// Spec: `#/components/schemas/UserBundleSummary`
@@ -13276,12 +7542,6 @@ pub struct UserBundleSummary {
     pub user_id: String,
 }
 
-/// Identifier of the user to whom the fax belongs
-///
-/// Spec: `#/components/schemas/UserId`
-#[cfg(feature = "fax")]
-pub type UserId = String;
-
 /// ValidationError
 ///
 /// Spec: `#/components/schemas/ValidationError`
@@ -13297,12 +7557,51 @@ pub struct ValidationError {
 }
 
 /// Spec: `#/components/schemas/ValidationError/properties/loc/items`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum ValidationErrorLocItem {
-    String(String),
-    Integer(i64),
+pub type ValidationErrorLocItem = Loopcount;
+
+/// The possible types of verification.
+///
+/// Spec: `#/components/schemas/VerificationType`
+#[cfg(any(feature = "identity", feature = "messaging"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VerificationType {
+    /// `sms`
+    Sms,
+    /// `call`
+    Call,
+    /// `flashcall`
+    Flashcall,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
+
+#[cfg(any(feature = "identity", feature = "messaging"))]
+impl VerificationType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "sms",
+            Self::Call => "call",
+            Self::Flashcall => "flashcall",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "identity", feature = "messaging"))]
+impl From<&str> for VerificationType {
+    fn from(value: &str) -> Self {
+        match value {
+            "sms" => Self::Sms,
+            "call" => Self::Call,
+            "flashcall" => Self::Flashcall,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "identity", feature = "messaging"))]
+crate::codec::string_enum!(VerificationType);
 
 /// Spec: `#/components/schemas/VirtualCrossConnect`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -13448,6 +7747,46 @@ pub struct VoiceSettings {
     pub voice_speed: Option<f64>,
 }
 
+/// Determines which webhook format will be used, Telnyx API v1 or v2.
+///
+/// Spec: `#/components/schemas/WebhookApiVersion`
+#[cfg(any(feature = "connections", feature = "voice"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookApiVersion {
+    /// `1`
+    V1,
+    /// `2`
+    V2,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "connections", feature = "voice"))]
+impl WebhookApiVersion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V1 => "1",
+            Self::V2 => "2",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "connections", feature = "voice"))]
+impl From<&str> for WebhookApiVersion {
+    fn from(value: &str) -> Self {
+        match value {
+            "1" => Self::V1,
+            "2" => Self::V2,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "connections", feature = "voice"))]
+crate::codec::string_enum!(WebhookApiVersion);
+
 /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
 ///
 /// Spec: `#/components/schemas/WebhookEventFailoverUrl`
@@ -13459,6 +7798,11 @@ pub type WebhookEventFailoverUrl = String;
 /// Spec: `#/components/schemas/WebhookEventUrl`
 #[cfg(any(feature = "connections", feature = "fax"))]
 pub type WebhookEventUrl = String;
+
+/// Indicates the messaging port status of the porting order.
+///
+/// Spec: `#/components/schemas/WebhookPortingOrderMessagingChangedPayload/properties/messaging/properties/messaging_port_status`
+pub type WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus = PortingOrderMessagingMessagingPortStatus;
 
 /// Specifies how many seconds to wait before timing out a webhook.
 ///
@@ -13524,7 +7868,6 @@ pub struct WebhookToolParamsBodyParameters {
 }
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters/properties/type`
-#[cfg(any(feature = "ai", feature = "voice"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WebhookToolParamsBodyParametersType {
     /// `object`
@@ -13533,7 +7876,6 @@ pub enum WebhookToolParamsBodyParametersType {
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
 impl WebhookToolParamsBodyParametersType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -13544,7 +7886,6 @@ impl WebhookToolParamsBodyParametersType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
 impl From<&str> for WebhookToolParamsBodyParametersType {
     fn from(value: &str) -> Self {
         match value {
@@ -13554,19 +7895,11 @@ impl From<&str> for WebhookToolParamsBodyParametersType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
 crate::codec::string_enum!(WebhookToolParamsBodyParametersType);
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/headers/items`
 #[cfg(any(feature = "ai", feature = "voice"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct WebhookToolParamsHeadersItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The value of the header. Note that we support mustache templating for the value. For example you can use `Bearer {{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret as the bearer token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
+pub type WebhookToolParamsHeadersItem = NotificationSettingParametersItem;
 
 /// The HTTP method to be used when calling the external tool.
 ///
@@ -13624,103 +7957,19 @@ crate::codec::string_enum!(WebhookToolParamsMethod);
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/path_parameters`
 #[cfg(any(feature = "ai", feature = "voice"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct WebhookToolParamsPathParameters {
-    /// The properties of the path parameters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The required properties of the path parameters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required: Option<Vec<String>>,
-    #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<WebhookToolParamsPathParametersType>,
-}
+pub type WebhookToolParamsPathParameters = WebhookToolParamsBodyParameters;
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/path_parameters/properties/type`
-#[cfg(any(feature = "ai", feature = "voice"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookToolParamsPathParametersType {
-    /// `object`
-    Object,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "ai", feature = "voice"))]
-impl WebhookToolParamsPathParametersType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Object => "object",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "ai", feature = "voice"))]
-impl From<&str> for WebhookToolParamsPathParametersType {
-    fn from(value: &str) -> Self {
-        match value {
-            "object" => Self::Object,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "ai", feature = "voice"))]
-crate::codec::string_enum!(WebhookToolParamsPathParametersType);
+pub type WebhookToolParamsPathParametersType = WebhookToolParamsBodyParametersType;
 
 /// The query parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the query of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters`
 #[cfg(any(feature = "ai", feature = "voice"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct WebhookToolParamsQueryParameters {
-    /// The properties of the query parameters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The required properties of the query parameters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required: Option<Vec<String>>,
-    #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<WebhookToolParamsQueryParametersType>,
-}
+pub type WebhookToolParamsQueryParameters = WebhookToolParamsBodyParameters;
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters/properties/type`
-#[cfg(any(feature = "ai", feature = "voice"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookToolParamsQueryParametersType {
-    /// `object`
-    Object,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "ai", feature = "voice"))]
-impl WebhookToolParamsQueryParametersType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Object => "object",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "ai", feature = "voice"))]
-impl From<&str> for WebhookToolParamsQueryParametersType {
-    fn from(value: &str) -> Self {
-        match value {
-            "object" => Self::Object,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "ai", feature = "voice"))]
-crate::codec::string_enum!(WebhookToolParamsQueryParametersType);
+pub type WebhookToolParamsQueryParametersType = WebhookToolParamsBodyParametersType;
 
 /// Spec: `#/components/schemas/WebhookTool/properties/type`
 #[cfg(any(feature = "ai", feature = "voice"))]

@@ -269,78 +269,7 @@ pub struct TelnyxDownstreamCampaign {
 /// Campaign status
 ///
 /// Spec: `#/components/schemas/TelnyxDownstreamCampaign/properties/campaignStatus`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TelnyxDownstreamCampaignCampaignStatus {
-    /// `TCR_PENDING`
-    TcrPending,
-    /// `TCR_SUSPENDED`
-    TcrSuspended,
-    /// `TCR_EXPIRED`
-    TcrExpired,
-    /// `TCR_ACCEPTED`
-    TcrAccepted,
-    /// `TCR_FAILED`
-    TcrFailed,
-    /// `TELNYX_ACCEPTED`
-    TelnyxAccepted,
-    /// `TELNYX_FAILED`
-    TelnyxFailed,
-    /// `MNO_PENDING`
-    MnoPending,
-    /// `MNO_ACCEPTED`
-    MnoAccepted,
-    /// `MNO_REJECTED`
-    MnoRejected,
-    /// `MNO_PROVISIONED`
-    MnoProvisioned,
-    /// `MNO_PROVISIONING_FAILED`
-    MnoProvisioningFailed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TelnyxDownstreamCampaignCampaignStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TcrPending => "TCR_PENDING",
-            Self::TcrSuspended => "TCR_SUSPENDED",
-            Self::TcrExpired => "TCR_EXPIRED",
-            Self::TcrAccepted => "TCR_ACCEPTED",
-            Self::TcrFailed => "TCR_FAILED",
-            Self::TelnyxAccepted => "TELNYX_ACCEPTED",
-            Self::TelnyxFailed => "TELNYX_FAILED",
-            Self::MnoPending => "MNO_PENDING",
-            Self::MnoAccepted => "MNO_ACCEPTED",
-            Self::MnoRejected => "MNO_REJECTED",
-            Self::MnoProvisioned => "MNO_PROVISIONED",
-            Self::MnoProvisioningFailed => "MNO_PROVISIONING_FAILED",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TelnyxDownstreamCampaignCampaignStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "TCR_PENDING" => Self::TcrPending,
-            "TCR_SUSPENDED" => Self::TcrSuspended,
-            "TCR_EXPIRED" => Self::TcrExpired,
-            "TCR_ACCEPTED" => Self::TcrAccepted,
-            "TCR_FAILED" => Self::TcrFailed,
-            "TELNYX_ACCEPTED" => Self::TelnyxAccepted,
-            "TELNYX_FAILED" => Self::TelnyxFailed,
-            "MNO_PENDING" => Self::MnoPending,
-            "MNO_ACCEPTED" => Self::MnoAccepted,
-            "MNO_REJECTED" => Self::MnoRejected,
-            "MNO_PROVISIONED" => Self::MnoProvisioned,
-            "MNO_PROVISIONING_FAILED" => Self::MnoProvisioningFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TelnyxDownstreamCampaignCampaignStatus);
+pub type TelnyxDownstreamCampaignCampaignStatus = TelnyxCampaignWithAssignedCountCspCampaignStatus;
 
 /// TelnyxDownstreamCampaignRecordSet
 ///

@@ -8,13 +8,7 @@ use super::*;
 /// List Short Codes Response
 ///
 /// Spec: `#/components/responses/ListShortCodesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ListShortCodesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Vec<ShortCode>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<PaginationMeta>,
-}
+pub type ListShortCodesResponse = ListMessagingProfileShortCodesResponse;
 
 /// Short Code Response
 ///

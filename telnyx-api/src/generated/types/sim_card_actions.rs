@@ -42,34 +42,7 @@ pub struct BulkSimCardActionDetailed {
 /// - `bulk_set_public_ips` - set a public IP for each specified SIM card.
 ///
 /// Spec: `#/components/schemas/BulkSIMCardActionDetailed/properties/action_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BulkSimCardActionDetailedActionType {
-    /// `bulk_set_public_ips`
-    BulkSetPublicIps,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl BulkSimCardActionDetailedActionType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BulkSetPublicIps => "bulk_set_public_ips",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for BulkSimCardActionDetailedActionType {
-    fn from(value: &str) -> Self {
-        match value {
-            "bulk_set_public_ips" => Self::BulkSetPublicIps,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(BulkSimCardActionDetailedActionType);
+pub type BulkSimCardActionDetailedActionType = BulkSimCardActionActionType;
 
 /// Spec: `#/components/responses/BulkSIMCardActionDetailedResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -79,34 +52,7 @@ pub struct BulkSimCardActionDetailedResponse {
 }
 
 /// Spec: `#/paths/~1bulk_sim_card_actions/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListBulkSimCardActionsFilterActionType {
-    /// `bulk_set_public_ips`
-    BulkSetPublicIps,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListBulkSimCardActionsFilterActionType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BulkSetPublicIps => "bulk_set_public_ips",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListBulkSimCardActionsFilterActionType {
-    fn from(value: &str) -> Self {
-        match value {
-            "bulk_set_public_ips" => Self::BulkSetPublicIps,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListBulkSimCardActionsFilterActionType);
+pub type ListBulkSimCardActionsFilterActionType = BulkSimCardActionActionType;
 
 /// Spec: `#/paths/~1sim_card_actions/get/parameters/5/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -177,43 +123,4 @@ pub struct SimCardActionsSummary {
 }
 
 /// Spec: `#/components/schemas/SIMCardActionsSummary/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SimCardActionsSummaryStatus {
-    /// `in-progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// `interrupted`
-    Interrupted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SimCardActionsSummaryStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InProgress => "in-progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Interrupted => "interrupted",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SimCardActionsSummaryStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "in-progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            "interrupted" => Self::Interrupted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SimCardActionsSummaryStatus);
+pub type SimCardActionsSummaryStatus = SimCardActionStatusValue;

@@ -6,38 +6,7 @@
 use super::*;
 
 /// Spec: `#/paths/~1sim_card_group_actions/get/parameters/4/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GetSimCardGroupActionsFilterType {
-    /// `set_private_wireless_gateway`
-    SetPrivateWirelessGateway,
-    /// `remove_private_wireless_gateway`
-    RemovePrivateWirelessGateway,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl GetSimCardGroupActionsFilterType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SetPrivateWirelessGateway => "set_private_wireless_gateway",
-            Self::RemovePrivateWirelessGateway => "remove_private_wireless_gateway",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for GetSimCardGroupActionsFilterType {
-    fn from(value: &str) -> Self {
-        match value {
-            "set_private_wireless_gateway" => Self::SetPrivateWirelessGateway,
-            "remove_private_wireless_gateway" => Self::RemovePrivateWirelessGateway,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(GetSimCardGroupActionsFilterType);
+pub type GetSimCardGroupActionsFilterType = SimCardGroupActionType;
 
 /// Spec: `#/components/responses/SimCardGroupActionCollectionResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

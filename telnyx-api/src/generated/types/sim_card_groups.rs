@@ -5,17 +5,6 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Represents the amount of data consumed.
-///
-/// Spec: `#/components/schemas/ConsumedData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConsumedData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
-
 /// Spec: `#/components/responses/CreateSimCardGroupResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateSimCardGroupResponse {
@@ -24,11 +13,7 @@ pub struct CreateSimCardGroupResponse {
 }
 
 /// Spec: `#/components/responses/DeleteSimCardGroupResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct DeleteSimCardGroupResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<SimCardGroup>,
-}
+pub type DeleteSimCardGroupResponse = CreateSimCardGroupResponse;
 
 /// Spec: `#/components/responses/GetAllSimCardGroupsResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -40,11 +25,7 @@ pub struct GetAllSimCardGroupsResponse {
 }
 
 /// Spec: `#/components/responses/GetSimCardGroupResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetSimCardGroupResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<SimCardGroup>,
-}
+pub type GetSimCardGroupResponse = CreateSimCardGroupResponse;
 
 /// SIMCardGroup
 ///
@@ -86,13 +67,7 @@ pub struct SearchedSimCardGroup {
 /// Upper limit on the amount of data the SIM cards, within the group, can use.
 ///
 /// Spec: `#/components/schemas/SearchedSIMCardGroup/properties/data_limit`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SearchedSimCardGroupDataLimit {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type SearchedSimCardGroupDataLimit = ConsumedData;
 
 /// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1set_private_wireless_gateway/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -150,24 +125,12 @@ pub struct SimCardGroupCreate {
 /// Upper limit on the amount of data the SIM cards, within the group, can use.
 ///
 /// Spec: `#/components/schemas/SIMCardGroupCreate/properties/data_limit`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SimCardGroupCreateDataLimit {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type SimCardGroupCreateDataLimit = ConsumedData;
 
 /// Upper limit on the amount of data the SIM cards, within the group, can use.
 ///
 /// Spec: `#/components/schemas/SIMCardGroup/properties/data_limit`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SimCardGroupDataLimit {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type SimCardGroupDataLimit = ConsumedData;
 
 /// SIMCardGroupPatch
 ///
@@ -185,17 +148,7 @@ pub struct SimCardGroupPatch {
 /// Upper limit on the amount of data the SIM cards, within the group, can use.
 ///
 /// Spec: `#/components/schemas/SIMCardGroupPatch/properties/data_limit`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SimCardGroupPatchDataLimit {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type SimCardGroupPatchDataLimit = ConsumedData;
 
 /// Spec: `#/components/responses/UpdateSimCardGroupResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateSimCardGroupResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<SimCardGroup>,
-}
+pub type UpdateSimCardGroupResponse = CreateSimCardGroupResponse;

@@ -22,20 +22,10 @@ pub struct GetAllSimCardOrdersResponse {
 }
 
 /// Spec: `#/components/responses/GetSimCardOrderResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetSimCardOrderResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<SimCardOrder>,
-}
+pub type GetSimCardOrderResponse = CreateSimCardOrderResponse;
 
 /// Spec: `#/paths/~1sim_card_order_preview/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct PreviewSimCardOrdersBody {
-    /// Uniquely identifies the address for the order.
-    pub address_id: String,
-    /// The amount of SIM cards that the user would like to purchase in the SIM card order.
-    pub quantity: i64,
-}
+pub type PreviewSimCardOrdersBody = SimCardOrderCreate;
 
 /// SIMCardOrder
 ///
@@ -81,15 +71,7 @@ pub struct SimCardOrder {
 /// An object representing the total cost of the order.
 ///
 /// Spec: `#/components/schemas/SIMCardOrder/properties/cost`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SimCardOrderCost {
-    /// A string representing the cost amount.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    /// Filter by ISO 4217 currency string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-}
+pub type SimCardOrderCost = InboundMessagePayloadCost;
 
 /// SimCardOrderCreate
 ///
@@ -159,37 +141,13 @@ pub struct SimCardOrderPreview {
 }
 
 /// Spec: `#/components/schemas/SIMCardOrderPreview/properties/shipping_cost`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SimCardOrderPreviewShippingCost {
-    /// A string representing the cost amount.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    /// ISO 4217 currency string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-}
+pub type SimCardOrderPreviewShippingCost = InboundMessagePayloadCost;
 
 /// Spec: `#/components/schemas/SIMCardOrderPreview/properties/sim_cards_cost`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SimCardOrderPreviewSimCardsCost {
-    /// A string representing the cost amount.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    /// ISO 4217 currency string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-}
+pub type SimCardOrderPreviewSimCardsCost = InboundMessagePayloadCost;
 
 /// Spec: `#/components/schemas/SIMCardOrderPreview/properties/total_cost`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SimCardOrderPreviewTotalCost {
-    /// A string representing the cost amount.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    /// ISO 4217 currency string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-}
+pub type SimCardOrderPreviewTotalCost = InboundMessagePayloadCost;
 
 /// The current status of the SIM Card order.
 ///

@@ -28,40 +28,6 @@ pub struct BulkSimCardAction {
     pub updated_at: Option<UpdatedAt>,
 }
 
-/// The operation type. It can be one of the following:
-///
-/// - `bulk_set_public_ips` - set a public IP for each specified SIM card.
-///
-/// Spec: `#/components/schemas/BulkSIMCardAction/properties/action_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BulkSimCardActionActionType {
-    /// `bulk_set_public_ips`
-    BulkSetPublicIps,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl BulkSimCardActionActionType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BulkSetPublicIps => "bulk_set_public_ips",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for BulkSimCardActionActionType {
-    fn from(value: &str) -> Self {
-        match value {
-            "bulk_set_public_ips" => Self::BulkSetPublicIps,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(BulkSimCardActionActionType);
-
 /// Spec: `#/components/responses/BulkSIMCardActionResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BulkSimCardActionResponse {
@@ -77,18 +43,10 @@ pub struct CreateSimCardDataUsageNotificationResponse {
 }
 
 /// Spec: `#/components/responses/DeleteSimCardDataUsageNotificationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct DeleteSimCardDataUsageNotificationResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<SimCardDataUsageNotification>,
-}
+pub type DeleteSimCardDataUsageNotificationResponse = CreateSimCardDataUsageNotificationResponse;
 
 /// Spec: `#/components/responses/DeleteSimCardResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct DeleteSimCardResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<SimCard>,
-}
+pub type DeleteSimCardResponse = GetSimCardResponse;
 
 /// SIMCardRegistration
 ///
@@ -155,11 +113,7 @@ impl From<&str> for ESimPurchaseStatus {
 crate::codec::string_enum!(ESimPurchaseStatus);
 
 /// Spec: `#/components/responses/GetSimCardDataUsageNotificationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GetSimCardDataUsageNotificationResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<SimCardDataUsageNotification>,
-}
+pub type GetSimCardDataUsageNotificationResponse = CreateSimCardDataUsageNotificationResponse;
 
 /// Spec: `#/components/responses/GetSimCardResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -260,47 +214,7 @@ pub struct PostSimCardDataUsageNotificationBody {
 /// Data usage threshold that will trigger the notification.
 ///
 /// Spec: `#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct PostSimCardDataUsageNotificationBodyThreshold {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<PostSimCardDataUsageNotificationBodyThresholdUnit>,
-}
-
-/// Spec: `#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold/properties/unit`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PostSimCardDataUsageNotificationBodyThresholdUnit {
-    /// `MB`
-    Mb,
-    /// `GB`
-    Gb,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PostSimCardDataUsageNotificationBodyThresholdUnit {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mb => "MB",
-            Self::Gb => "GB",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PostSimCardDataUsageNotificationBodyThresholdUnit {
-    fn from(value: &str) -> Self {
-        match value {
-            "MB" => Self::Mb,
-            "GB" => Self::Gb,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PostSimCardDataUsageNotificationBodyThresholdUnit);
+pub type PostSimCardDataUsageNotificationBodyThreshold = SimCardDataLimit;
 
 /// Spec: `#/components/responses/RegisterSimCardsResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -431,13 +345,7 @@ pub struct SimCardActivationCodeResponse {
 /// The SIM card consumption so far in the current billing cycle.
 ///
 /// Spec: `#/components/schemas/SIMCard/properties/current_billing_period_consumed_data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SimCardCurrentBillingPeriodConsumedData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type SimCardCurrentBillingPeriodConsumedData = ConsumedData;
 
 /// Current physical location data of a given SIM card. Accuracy is given in meters.
 ///
@@ -464,40 +372,6 @@ pub struct SimCardDataLimit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<SimCardDataLimitUnit>,
 }
-
-/// Spec: `#/components/schemas/SIMCard/properties/data_limit/properties/unit`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SimCardDataLimitUnit {
-    /// `MB`
-    Mb,
-    /// `GB`
-    Gb,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SimCardDataLimitUnit {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mb => "MB",
-            Self::Gb => "GB",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SimCardDataLimitUnit {
-    fn from(value: &str) -> Self {
-        match value {
-            "MB" => Self::Mb,
-            "GB" => Self::Gb,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SimCardDataLimitUnit);
 
 /// The SIM card individual data usage notification information.
 ///
@@ -535,47 +409,7 @@ pub struct SimCardDataUsageNotificationCollectionResponse {
 /// Data usage threshold that will trigger the notification.
 ///
 /// Spec: `#/components/schemas/SimCardDataUsageNotification/properties/threshold`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SimCardDataUsageNotificationThreshold {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<SimCardDataUsageNotificationThresholdUnit>,
-}
-
-/// Spec: `#/components/schemas/SimCardDataUsageNotification/properties/threshold/properties/unit`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SimCardDataUsageNotificationThresholdUnit {
-    /// `MB`
-    Mb,
-    /// `GB`
-    Gb,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SimCardDataUsageNotificationThresholdUnit {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mb => "MB",
-            Self::Gb => "GB",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SimCardDataUsageNotificationThresholdUnit {
-    fn from(value: &str) -> Self {
-        match value {
-            "MB" => Self::Mb,
-            "GB" => Self::Gb,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SimCardDataUsageNotificationThresholdUnit);
+pub type SimCardDataUsageNotificationThreshold = SimCardDataLimit;
 
 /// SIMCardDeviceDetails
 ///
@@ -757,42 +591,7 @@ pub struct SimCardRegistrationCodeValidations {
 /// Status on which the SIM card will be set after being successful registered.
 ///
 /// Spec: `#/components/schemas/SIMCardRegistration/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SimCardRegistrationStatus {
-    /// `enabled`
-    Enabled,
-    /// `disabled`
-    Disabled,
-    /// `standby`
-    Standby,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SimCardRegistrationStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Enabled => "enabled",
-            Self::Disabled => "disabled",
-            Self::Standby => "standby",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SimCardRegistrationStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "enabled" => Self::Enabled,
-            "disabled" => Self::Disabled,
-            "standby" => Self::Standby,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SimCardRegistrationStatus);
+pub type SimCardRegistrationStatus = ESimPurchaseStatus;
 
 /// Spec: `#/components/schemas/SIMCardStatus`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -994,108 +793,23 @@ pub struct SimpleSimCard {
 /// The SIM card consumption so far in the current billing cycle.
 ///
 /// Spec: `#/components/schemas/SimpleSIMCard/properties/current_billing_period_consumed_data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SimpleSimCardCurrentBillingPeriodConsumedData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-}
+pub type SimpleSimCardCurrentBillingPeriodConsumedData = ConsumedData;
 
 /// The SIM card individual data limit configuration.
 ///
 /// Spec: `#/components/schemas/SimpleSIMCard/properties/data_limit`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SimpleSimCardDataLimit {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<SimpleSimCardDataLimitUnit>,
-}
-
-/// Spec: `#/components/schemas/SimpleSIMCard/properties/data_limit/properties/unit`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SimpleSimCardDataLimitUnit {
-    /// `MB`
-    Mb,
-    /// `GB`
-    Gb,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SimpleSimCardDataLimitUnit {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mb => "MB",
-            Self::Gb => "GB",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SimpleSimCardDataLimitUnit {
-    fn from(value: &str) -> Self {
-        match value {
-            "MB" => Self::Mb,
-            "GB" => Self::Gb,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SimpleSimCardDataLimitUnit);
+pub type SimpleSimCardDataLimit = SimCardDataLimit;
 
 /// The type of SIM card
 ///
 /// Spec: `#/components/schemas/SimpleSIMCard/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SimpleSimCardType {
-    /// `physical`
-    Physical,
-    /// `esim`
-    Esim,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SimpleSimCardType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Physical => "physical",
-            Self::Esim => "esim",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SimpleSimCardType {
-    fn from(value: &str) -> Self {
-        match value {
-            "physical" => Self::Physical,
-            "esim" => Self::Esim,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SimpleSimCardType);
+pub type SimpleSimCardType = SimCardType;
 
 /// Spec: `#/components/responses/UpdateSimCardDataUsageNotificationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateSimCardDataUsageNotificationResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<SimCardDataUsageNotification>,
-}
+pub type UpdateSimCardDataUsageNotificationResponse = CreateSimCardDataUsageNotificationResponse;
 
 /// Spec: `#/components/responses/UpdateSimCardResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateSimCardResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<SimCard>,
-}
+pub type UpdateSimCardResponse = GetSimCardResponse;
 
 /// The object containing the Array of SIM card registration codes.
 ///

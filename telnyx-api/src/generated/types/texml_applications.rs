@@ -47,71 +47,10 @@ pub struct CreateTexmlApplicationRequest {
 }
 
 /// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/inbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreateTexmlApplicationRequestInbound {
-    /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    /// When enabled Telnyx will include Shaken/Stir data in the Webhook for new inbound calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shaken_stir_enabled: Option<bool>,
-    /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_subdomain: Option<String>,
-    /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_subdomain_receive_settings: Option<
-        CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings,
-    >,
-}
-
-/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-///
-/// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings {
-    /// `only_my_connections`
-    OnlyMyConnections,
-    /// `from_anyone`
-    FromAnyone,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OnlyMyConnections => "only_my_connections",
-            Self::FromAnyone => "from_anyone",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings {
-    fn from(value: &str) -> Self {
-        match value {
-            "only_my_connections" => Self::OnlyMyConnections,
-            "from_anyone" => Self::FromAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(
-    CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings
-);
+pub type CreateTexmlApplicationRequestInbound = CallControlApplicationInbound;
 
 /// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/outbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreateTexmlApplicationRequestOutbound {
-    /// When set, this will limit the total number of outbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
-}
+pub type CreateTexmlApplicationRequestOutbound = CreateExternalConnectionRequestOutbound;
 
 /// HTTP request method Telnyx should use when requesting the status_callback URL.
 ///
@@ -152,38 +91,7 @@ crate::codec::string_enum!(CreateTexmlApplicationRequestStatusCallbackMethod);
 /// HTTP request method Telnyx will use to interact with your XML Translator webhooks. Either 'get' or 'post'.
 ///
 /// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/voice_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateTexmlApplicationRequestVoiceMethod {
-    /// `get`
-    Get,
-    /// `post`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateTexmlApplicationRequestVoiceMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "get",
-            Self::Post => "post",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateTexmlApplicationRequestVoiceMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "get" => Self::Get,
-            "post" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateTexmlApplicationRequestVoiceMethod);
+pub type CreateTexmlApplicationRequestVoiceMethod = CreateTexmlApplicationRequestStatusCallbackMethod;
 
 /// Specifies whether calls to phone numbers associated with this connection should hangup after timing out.
 ///
@@ -257,69 +165,10 @@ pub struct TexmlApplication {
 }
 
 /// Spec: `#/components/schemas/TexmlApplication/properties/inbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct TexmlApplicationInbound {
-    /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    /// When enabled Telnyx will include Shaken/Stir data in the Webhook for new inbound calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shaken_stir_enabled: Option<bool>,
-    /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_subdomain: Option<String>,
-    /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_subdomain_receive_settings: Option<
-        TexmlApplicationInboundSipSubdomainReceiveSettings,
-    >,
-}
-
-/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-///
-/// Spec: `#/components/schemas/TexmlApplication/properties/inbound/properties/sip_subdomain_receive_settings`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TexmlApplicationInboundSipSubdomainReceiveSettings {
-    /// `only_my_connections`
-    OnlyMyConnections,
-    /// `from_anyone`
-    FromAnyone,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TexmlApplicationInboundSipSubdomainReceiveSettings {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OnlyMyConnections => "only_my_connections",
-            Self::FromAnyone => "from_anyone",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TexmlApplicationInboundSipSubdomainReceiveSettings {
-    fn from(value: &str) -> Self {
-        match value {
-            "only_my_connections" => Self::OnlyMyConnections,
-            "from_anyone" => Self::FromAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TexmlApplicationInboundSipSubdomainReceiveSettings);
+pub type TexmlApplicationInbound = CallControlApplicationInbound;
 
 /// Spec: `#/components/schemas/TexmlApplication/properties/outbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct TexmlApplicationOutbound {
-    /// When set, this will limit the total number of outbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
-}
+pub type TexmlApplicationOutbound = CreateExternalConnectionRequestOutbound;
 
 /// Texml Application Response
 ///
@@ -333,74 +182,12 @@ pub struct TexmlApplicationResponse {
 /// HTTP request method Telnyx should use when requesting the status_callback URL.
 ///
 /// Spec: `#/components/schemas/TexmlApplication/properties/status_callback_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TexmlApplicationStatusCallbackMethod {
-    /// `get`
-    Get,
-    /// `post`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TexmlApplicationStatusCallbackMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "get",
-            Self::Post => "post",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TexmlApplicationStatusCallbackMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "get" => Self::Get,
-            "post" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TexmlApplicationStatusCallbackMethod);
+pub type TexmlApplicationStatusCallbackMethod = CreateTexmlApplicationRequestStatusCallbackMethod;
 
 /// HTTP request method Telnyx will use to interact with your XML Translator webhooks. Either 'get' or 'post'.
 ///
 /// Spec: `#/components/schemas/TexmlApplication/properties/voice_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TexmlApplicationVoiceMethod {
-    /// `get`
-    Get,
-    /// `post`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TexmlApplicationVoiceMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "get",
-            Self::Post => "post",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TexmlApplicationVoiceMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "get" => Self::Get,
-            "post" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TexmlApplicationVoiceMethod);
+pub type TexmlApplicationVoiceMethod = CreateTexmlApplicationRequestStatusCallbackMethod;
 
 /// Update Texml Application Request
 ///
@@ -444,140 +231,17 @@ pub struct UpdateTexmlApplicationRequest {
 }
 
 /// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/inbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateTexmlApplicationRequestInbound {
-    /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    /// When enabled Telnyx will include Shaken/Stir data in the Webhook for new inbound calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shaken_stir_enabled: Option<bool>,
-    /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_subdomain: Option<String>,
-    /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_subdomain_receive_settings: Option<
-        UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings,
-    >,
-}
-
-/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-///
-/// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings {
-    /// `only_my_connections`
-    OnlyMyConnections,
-    /// `from_anyone`
-    FromAnyone,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OnlyMyConnections => "only_my_connections",
-            Self::FromAnyone => "from_anyone",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings {
-    fn from(value: &str) -> Self {
-        match value {
-            "only_my_connections" => Self::OnlyMyConnections,
-            "from_anyone" => Self::FromAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(
-    UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings
-);
+pub type UpdateTexmlApplicationRequestInbound = CallControlApplicationInbound;
 
 /// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/outbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateTexmlApplicationRequestOutbound {
-    /// When set, this will limit the total number of outbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
-}
+pub type UpdateTexmlApplicationRequestOutbound = CreateExternalConnectionRequestOutbound;
 
 /// HTTP request method Telnyx should use when requesting the status_callback URL.
 ///
 /// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/status_callback_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateTexmlApplicationRequestStatusCallbackMethod {
-    /// `get`
-    Get,
-    /// `post`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateTexmlApplicationRequestStatusCallbackMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "get",
-            Self::Post => "post",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateTexmlApplicationRequestStatusCallbackMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "get" => Self::Get,
-            "post" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateTexmlApplicationRequestStatusCallbackMethod);
+pub type UpdateTexmlApplicationRequestStatusCallbackMethod = CreateTexmlApplicationRequestStatusCallbackMethod;
 
 /// HTTP request method Telnyx will use to interact with your XML Translator webhooks. Either 'get' or 'post'.
 ///
 /// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/voice_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateTexmlApplicationRequestVoiceMethod {
-    /// `get`
-    Get,
-    /// `post`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateTexmlApplicationRequestVoiceMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "get",
-            Self::Post => "post",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateTexmlApplicationRequestVoiceMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "get" => Self::Get,
-            "post" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateTexmlApplicationRequestVoiceMethod);
+pub type UpdateTexmlApplicationRequestVoiceMethod = CreateTexmlApplicationRequestStatusCallbackMethod;

@@ -75,78 +75,12 @@ pub struct CallResource {
 /// The value of the answering machine detection result, if this feature was enabled for the call.
 ///
 /// Spec: `#/components/schemas/CallResource/properties/answered_by`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallResourceAnsweredBy {
-    /// `human`
-    Human,
-    /// `machine`
-    Machine,
-    /// `not_sure`
-    NotSure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallResourceAnsweredBy {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Human => "human",
-            Self::Machine => "machine",
-            Self::NotSure => "not_sure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallResourceAnsweredBy {
-    fn from(value: &str) -> Self {
-        match value {
-            "human" => Self::Human,
-            "machine" => Self::Machine,
-            "not_sure" => Self::NotSure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallResourceAnsweredBy);
+pub type CallResourceAnsweredBy = CallMachineDetectionEndedPayloadResult;
 
 /// The direction of this call.
 ///
 /// Spec: `#/components/schemas/CallResource/properties/direction`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallResourceDirection {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallResourceDirection {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallResourceDirection {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallResourceDirection);
+pub type CallResourceDirection = BundleLimitDirection;
 
 /// Multiple call resources
 ///
@@ -581,42 +515,7 @@ crate::codec::string_enum!(ConferenceResourceStatus);
 pub type ConferenceSid = String;
 
 /// Spec: `#/paths/~1texml~1Accounts~1{account_sid}~1Conferences/get/parameters/5/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceStatus2 {
-    /// `init`
-    Init,
-    /// `in-progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceStatus2 {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Init => "init",
-            Self::InProgress => "in-progress",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceStatus2 {
-    fn from(value: &str) -> Self {
-        match value {
-            "init" => Self::Init,
-            "in-progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceStatus2);
+pub type ConferenceStatus2 = ConferenceResourceStatus;
 
 /// Create TeXML Secret request
 ///
@@ -820,38 +719,7 @@ pub struct DeprecatedInitiateCallRequest {
 /// HTTP request type used for `AsyncAmdStatusCallback`. The default value is inherited from TeXML Application setting.
 ///
 /// Spec: `#/components/schemas/DeprecatedInitiateCallRequest/properties/AsyncAmdStatusCallbackMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeprecatedInitiateCallRequestAsyncAmdStatusCallbackMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DeprecatedInitiateCallRequestAsyncAmdStatusCallbackMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DeprecatedInitiateCallRequestAsyncAmdStatusCallbackMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DeprecatedInitiateCallRequestAsyncAmdStatusCallbackMethod);
+pub type DeprecatedInitiateCallRequestAsyncAmdStatusCallbackMethod = TexmlStatusCallbackMethod;
 
 /// Allows you to chose between Premium and Standard detections.
 ///
@@ -968,78 +836,12 @@ crate::codec::string_enum!(DeprecatedInitiateCallRequestRecordingChannels);
 /// HTTP request type used for `RecordingStatusCallback`. Defaults to `POST`.
 ///
 /// Spec: `#/components/schemas/DeprecatedInitiateCallRequest/properties/RecordingStatusCallbackMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeprecatedInitiateCallRequestRecordingStatusCallbackMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DeprecatedInitiateCallRequestRecordingStatusCallbackMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DeprecatedInitiateCallRequestRecordingStatusCallbackMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DeprecatedInitiateCallRequestRecordingStatusCallbackMethod);
+pub type DeprecatedInitiateCallRequestRecordingStatusCallbackMethod = TexmlStatusCallbackMethod;
 
 /// The audio track to record for the call. The default is `both`.
 ///
 /// Spec: `#/components/schemas/DeprecatedInitiateCallRequest/properties/RecordingTrack`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeprecatedInitiateCallRequestRecordingTrack {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// `both`
-    Both,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DeprecatedInitiateCallRequestRecordingTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Both => "both",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DeprecatedInitiateCallRequestRecordingTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            "both" => Self::Both,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DeprecatedInitiateCallRequestRecordingTrack);
+pub type DeprecatedInitiateCallRequestRecordingTrack = NoiseSuppressionDirection;
 
 /// The call events for which Telnyx should send a webhook. Multiple events can be defined when separated by a space.
 ///
@@ -1088,38 +890,7 @@ crate::codec::string_enum!(DeprecatedInitiateCallRequestStatusCallbackEvent);
 /// HTTP request type used for `StatusCallback`.
 ///
 /// Spec: `#/components/schemas/DeprecatedInitiateCallRequest/properties/StatusCallbackMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeprecatedInitiateCallRequestStatusCallbackMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DeprecatedInitiateCallRequestStatusCallbackMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DeprecatedInitiateCallRequestStatusCallbackMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DeprecatedInitiateCallRequestStatusCallbackMethod);
+pub type DeprecatedInitiateCallRequestStatusCallbackMethod = TexmlStatusCallbackMethod;
 
 /// Whether to trim any leading and trailing silence from the recording. Defaults to `trim-silence`.
 ///
@@ -1160,38 +931,7 @@ crate::codec::string_enum!(DeprecatedInitiateCallRequestTrim);
 /// HTTP request type used for `Url`. The default value is inherited from TeXML Application setting.
 ///
 /// Spec: `#/components/schemas/DeprecatedInitiateCallRequest/properties/UrlMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeprecatedInitiateCallRequestUrlMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DeprecatedInitiateCallRequestUrlMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DeprecatedInitiateCallRequestUrlMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DeprecatedInitiateCallRequestUrlMethod);
+pub type DeprecatedInitiateCallRequestUrlMethod = TexmlStatusCallbackMethod;
 
 /// Initiate TeXML Call Response
 ///
@@ -1402,38 +1142,7 @@ pub struct DialConferenceParticipantRequest {
 /// HTTP request type used for `AmdStatusCallback`. Defaults to `POST`.
 ///
 /// Spec: `#/components/schemas/DialConferenceParticipantRequest/properties/AmdStatusCallbackMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DialConferenceParticipantRequestAmdStatusCallbackMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DialConferenceParticipantRequestAmdStatusCallbackMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DialConferenceParticipantRequestAmdStatusCallbackMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DialConferenceParticipantRequestAmdStatusCallbackMethod);
+pub type DialConferenceParticipantRequestAmdStatusCallbackMethod = TexmlStatusCallbackMethod;
 
 /// Whether to play a notification beep to the conference when the participant enters and exits.
 ///
@@ -1526,115 +1235,17 @@ crate::codec::string_enum!(DialConferenceParticipantRequestConferenceRecord);
 /// HTTP request type used for `ConferenceRecordingStatusCallback`. Defaults to `POST`.
 ///
 /// Spec: `#/components/schemas/DialConferenceParticipantRequest/properties/ConferenceRecordingStatusCallbackMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DialConferenceParticipantRequestConferenceRecordingStatusCallbackMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DialConferenceParticipantRequestConferenceRecordingStatusCallbackMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str>
-for DialConferenceParticipantRequestConferenceRecordingStatusCallbackMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(
-    DialConferenceParticipantRequestConferenceRecordingStatusCallbackMethod
-);
+pub type DialConferenceParticipantRequestConferenceRecordingStatusCallbackMethod = TexmlStatusCallbackMethod;
 
 /// HTTP request type used for `ConferenceStatusCallback`. Defaults to `POST`.
 ///
 /// Spec: `#/components/schemas/DialConferenceParticipantRequest/properties/ConferenceStatusCallbackMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DialConferenceParticipantRequestConferenceStatusCallbackMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DialConferenceParticipantRequestConferenceStatusCallbackMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DialConferenceParticipantRequestConferenceStatusCallbackMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(
-    DialConferenceParticipantRequestConferenceStatusCallbackMethod
-);
+pub type DialConferenceParticipantRequestConferenceStatusCallbackMethod = TexmlStatusCallbackMethod;
 
 /// Whether to trim any leading and trailing silence from the conference recording. Defaults to `trim-silence`.
 ///
 /// Spec: `#/components/schemas/DialConferenceParticipantRequest/properties/ConferenceTrim`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DialConferenceParticipantRequestConferenceTrim {
-    /// `trim-silence`
-    TrimSilence,
-    /// `do-not-trim`
-    DoNotTrim,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DialConferenceParticipantRequestConferenceTrim {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TrimSilence => "trim-silence",
-            Self::DoNotTrim => "do-not-trim",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DialConferenceParticipantRequestConferenceTrim {
-    fn from(value: &str) -> Self {
-        match value {
-            "trim-silence" => Self::TrimSilence,
-            "do-not-trim" => Self::DoNotTrim,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DialConferenceParticipantRequestConferenceTrim);
+pub type DialConferenceParticipantRequestConferenceTrim = DeprecatedInitiateCallRequestTrim;
 
 /// Whether to detect if a human or an answering machine picked up the call. Use `Enable` if you would like to ne notified as soon as the called party is identified. Use `DetectMessageEnd`, if you would like to leave a message on an answering machine.
 ///
@@ -1675,188 +1286,27 @@ crate::codec::string_enum!(DialConferenceParticipantRequestMachineDetection);
 /// The number of channels in the final recording. Defaults to `mono`.
 ///
 /// Spec: `#/components/schemas/DialConferenceParticipantRequest/properties/RecordingChannels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DialConferenceParticipantRequestRecordingChannels {
-    /// `mono`
-    Mono,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DialConferenceParticipantRequestRecordingChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mono => "mono",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DialConferenceParticipantRequestRecordingChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "mono" => Self::Mono,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DialConferenceParticipantRequestRecordingChannels);
+pub type DialConferenceParticipantRequestRecordingChannels = DeprecatedInitiateCallRequestRecordingChannels;
 
 /// HTTP request type used for `RecordingStatusCallback`. Defaults to `POST`.
 ///
 /// Spec: `#/components/schemas/DialConferenceParticipantRequest/properties/RecordingStatusCallbackMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DialConferenceParticipantRequestRecordingStatusCallbackMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DialConferenceParticipantRequestRecordingStatusCallbackMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DialConferenceParticipantRequestRecordingStatusCallbackMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(
-    DialConferenceParticipantRequestRecordingStatusCallbackMethod
-);
+pub type DialConferenceParticipantRequestRecordingStatusCallbackMethod = TexmlStatusCallbackMethod;
 
 /// The audio track to record for the call. The default is `both`.
 ///
 /// Spec: `#/components/schemas/DialConferenceParticipantRequest/properties/RecordingTrack`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DialConferenceParticipantRequestRecordingTrack {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// `both`
-    Both,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DialConferenceParticipantRequestRecordingTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Both => "both",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DialConferenceParticipantRequestRecordingTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            "both" => Self::Both,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DialConferenceParticipantRequestRecordingTrack);
+pub type DialConferenceParticipantRequestRecordingTrack = NoiseSuppressionDirection;
 
 /// HTTP request type used for `StatusCallback`.
 ///
 /// Spec: `#/components/schemas/DialConferenceParticipantRequest/properties/StatusCallbackMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DialConferenceParticipantRequestStatusCallbackMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DialConferenceParticipantRequestStatusCallbackMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DialConferenceParticipantRequestStatusCallbackMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DialConferenceParticipantRequestStatusCallbackMethod);
+pub type DialConferenceParticipantRequestStatusCallbackMethod = TexmlStatusCallbackMethod;
 
 /// Whether to trim any leading and trailing silence from the recording. Defaults to `trim-silence`.
 ///
 /// Spec: `#/components/schemas/DialConferenceParticipantRequest/properties/Trim`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DialConferenceParticipantRequestTrim {
-    /// `trim-silence`
-    TrimSilence,
-    /// `do-not-trim`
-    DoNotTrim,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DialConferenceParticipantRequestTrim {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TrimSilence => "trim-silence",
-            Self::DoNotTrim => "do-not-trim",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DialConferenceParticipantRequestTrim {
-    fn from(value: &str) -> Self {
-        match value {
-            "trim-silence" => Self::TrimSilence,
-            "do-not-trim" => Self::DoNotTrim,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DialConferenceParticipantRequestTrim);
+pub type DialConferenceParticipantRequestTrim = DeprecatedInitiateCallRequestTrim;
 
 /// Initiate Call Request
 ///
@@ -2000,378 +1450,52 @@ pub struct InitiateCallRequest {
 /// HTTP request type used for `AsyncAmdStatusCallback`. The default value is inherited from TeXML Application setting.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/AsyncAmdStatusCallbackMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InitiateCallRequestAsyncAmdStatusCallbackMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InitiateCallRequestAsyncAmdStatusCallbackMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InitiateCallRequestAsyncAmdStatusCallbackMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InitiateCallRequestAsyncAmdStatusCallbackMethod);
+pub type InitiateCallRequestAsyncAmdStatusCallbackMethod = TexmlStatusCallbackMethod;
 
 /// Allows you to chose between Premium and Standard detections.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/DetectionMode`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InitiateCallRequestDetectionMode {
-    /// `Premium`
-    Premium,
-    /// `Regular`
-    Regular,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InitiateCallRequestDetectionMode {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Premium => "Premium",
-            Self::Regular => "Regular",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InitiateCallRequestDetectionMode {
-    fn from(value: &str) -> Self {
-        match value {
-            "Premium" => Self::Premium,
-            "Regular" => Self::Regular,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InitiateCallRequestDetectionMode);
+pub type InitiateCallRequestDetectionMode = DeprecatedInitiateCallRequestDetectionMode;
 
 /// Enables Answering Machine Detection.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/MachineDetection`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InitiateCallRequestMachineDetection {
-    /// `Enable`
-    Enable,
-    /// `Disable`
-    Disable,
-    /// `DetectMessageEnd`
-    DetectMessageEnd,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InitiateCallRequestMachineDetection {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Enable => "Enable",
-            Self::Disable => "Disable",
-            Self::DetectMessageEnd => "DetectMessageEnd",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InitiateCallRequestMachineDetection {
-    fn from(value: &str) -> Self {
-        match value {
-            "Enable" => Self::Enable,
-            "Disable" => Self::Disable,
-            "DetectMessageEnd" => Self::DetectMessageEnd,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InitiateCallRequestMachineDetection);
+pub type InitiateCallRequestMachineDetection = DeprecatedInitiateCallRequestMachineDetection;
 
 /// The number of channels in the final recording. Defaults to `mono`.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/RecordingChannels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InitiateCallRequestRecordingChannels {
-    /// `mono`
-    Mono,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InitiateCallRequestRecordingChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mono => "mono",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InitiateCallRequestRecordingChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "mono" => Self::Mono,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InitiateCallRequestRecordingChannels);
+pub type InitiateCallRequestRecordingChannels = DeprecatedInitiateCallRequestRecordingChannels;
 
 /// HTTP request type used for `RecordingStatusCallback`. Defaults to `POST`.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/RecordingStatusCallbackMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InitiateCallRequestRecordingStatusCallbackMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InitiateCallRequestRecordingStatusCallbackMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InitiateCallRequestRecordingStatusCallbackMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InitiateCallRequestRecordingStatusCallbackMethod);
+pub type InitiateCallRequestRecordingStatusCallbackMethod = TexmlStatusCallbackMethod;
 
 /// The audio track to record for the call. The default is `both`.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/RecordingTrack`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InitiateCallRequestRecordingTrack {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// `both`
-    Both,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InitiateCallRequestRecordingTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Both => "both",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InitiateCallRequestRecordingTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            "both" => Self::Both,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InitiateCallRequestRecordingTrack);
+pub type InitiateCallRequestRecordingTrack = NoiseSuppressionDirection;
 
 /// The call events for which Telnyx should send a webhook. Multiple events can be defined when separated by a space.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/StatusCallbackEvent`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InitiateCallRequestStatusCallbackEvent {
-    /// `initiated`
-    Initiated,
-    /// `ringing`
-    Ringing,
-    /// `answered`
-    Answered,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InitiateCallRequestStatusCallbackEvent {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Initiated => "initiated",
-            Self::Ringing => "ringing",
-            Self::Answered => "answered",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InitiateCallRequestStatusCallbackEvent {
-    fn from(value: &str) -> Self {
-        match value {
-            "initiated" => Self::Initiated,
-            "ringing" => Self::Ringing,
-            "answered" => Self::Answered,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InitiateCallRequestStatusCallbackEvent);
+pub type InitiateCallRequestStatusCallbackEvent = DeprecatedInitiateCallRequestStatusCallbackEvent;
 
 /// HTTP request type used for `StatusCallback`.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/StatusCallbackMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InitiateCallRequestStatusCallbackMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InitiateCallRequestStatusCallbackMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InitiateCallRequestStatusCallbackMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InitiateCallRequestStatusCallbackMethod);
+pub type InitiateCallRequestStatusCallbackMethod = TexmlStatusCallbackMethod;
 
 /// Whether to trim any leading and trailing silence from the recording. Defaults to `trim-silence`.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/Trim`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InitiateCallRequestTrim {
-    /// `trim-silence`
-    TrimSilence,
-    /// `do-not-trim`
-    DoNotTrim,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InitiateCallRequestTrim {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TrimSilence => "trim-silence",
-            Self::DoNotTrim => "do-not-trim",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InitiateCallRequestTrim {
-    fn from(value: &str) -> Self {
-        match value {
-            "trim-silence" => Self::TrimSilence,
-            "do-not-trim" => Self::DoNotTrim,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InitiateCallRequestTrim);
+pub type InitiateCallRequestTrim = DeprecatedInitiateCallRequestTrim;
 
 /// HTTP request type used for `Url`. The default value is inherited from TeXML Application setting.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/UrlMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InitiateCallRequestUrlMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InitiateCallRequestUrlMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InitiateCallRequestUrlMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InitiateCallRequestUrlMethod);
+pub type InitiateCallRequestUrlMethod = TexmlStatusCallbackMethod;
 
 /// Initaite TeXML Call Result
 ///
@@ -2542,42 +1666,7 @@ pub struct ParticipantResourceIndex {
 /// The status of the participant's call in the conference.
 ///
 /// Spec: `#/components/schemas/ParticipantResource/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ParticipantResourceStatus {
-    /// `connecting`
-    Connecting,
-    /// `connected`
-    Connected,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ParticipantResourceStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Connecting => "connecting",
-            Self::Connected => "connected",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ParticipantResourceStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "connecting" => Self::Connecting,
-            "connected" => Self::Connected,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ParticipantResourceStatus);
+pub type ParticipantResourceStatus = NewParticipantResourceStatus;
 
 /// Whether to play a beep when recording is started.
 ///
@@ -2726,46 +1815,6 @@ impl From<&str> for StreamStatus {
 }
 
 crate::codec::string_enum!(StreamStatus);
-
-/// Tracks to be included in the stream
-///
-/// Spec: `#/components/schemas/StreamTrack`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StreamTrack {
-    /// `inbound_track`
-    InboundTrack,
-    /// `outbound_track`
-    OutboundTrack,
-    /// `both_tracks`
-    BothTracks,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl StreamTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InboundTrack => "inbound_track",
-            Self::OutboundTrack => "outbound_track",
-            Self::BothTracks => "both_tracks",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for StreamTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound_track" => Self::InboundTrack,
-            "outbound_track" => Self::OutboundTrack,
-            "both_tracks" => Self::BothTracks,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(StreamTrack);
 
 /// Indicates codec for bidirectional streaming RTP payloads. Used only with stream_bidirectional_mode=rtp. Case sensitive.
 ///
@@ -3061,78 +2110,12 @@ pub struct TexmlCreateSiprecSessionRequestBody {
 /// Specifies SIP transport protocol.
 ///
 /// Spec: `#/components/schemas/TexmlCreateSiprecSessionRequestBody/properties/SipTransport`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TexmlCreateSiprecSessionRequestBodySipTransport {
-    /// `udp`
-    Udp,
-    /// `tcp`
-    Tcp,
-    /// `tls`
-    Tls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TexmlCreateSiprecSessionRequestBodySipTransport {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Udp => "udp",
-            Self::Tcp => "tcp",
-            Self::Tls => "tls",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TexmlCreateSiprecSessionRequestBodySipTransport {
-    fn from(value: &str) -> Self {
-        match value {
-            "udp" => Self::Udp,
-            "tcp" => Self::Tcp,
-            "tls" => Self::Tls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TexmlCreateSiprecSessionRequestBodySipTransport);
+pub type TexmlCreateSiprecSessionRequestBodySipTransport = StartSiprecRequestSipTransport;
 
 /// HTTP request type used for `StatusCallback`.
 ///
 /// Spec: `#/components/schemas/TexmlCreateSiprecSessionRequestBody/properties/StatusCallbackMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TexmlCreateSiprecSessionRequestBodyStatusCallbackMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TexmlCreateSiprecSessionRequestBodyStatusCallbackMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TexmlCreateSiprecSessionRequestBodyStatusCallbackMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TexmlCreateSiprecSessionRequestBodyStatusCallbackMethod);
+pub type TexmlCreateSiprecSessionRequestBodyStatusCallbackMethod = TexmlStatusCallbackMethod;
 
 /// The track to be used for siprec session. Can be `both_tracks`, `inbound_track` or `outbound_track`. Defaults to `both_tracks`.
 ///
@@ -3250,42 +2233,7 @@ crate::codec::string_enum!(TexmlCreateSiprecSessionResponseBodyStatus);
 /// The track used for the siprec session.
 ///
 /// Spec: `#/components/schemas/TexmlCreateSiprecSessionResponseBody/properties/track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TexmlCreateSiprecSessionResponseBodyTrack {
-    /// `both_tracks`
-    BothTracks,
-    /// `inbound_track`
-    InboundTrack,
-    /// `outbound_track`
-    OutboundTrack,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TexmlCreateSiprecSessionResponseBodyTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BothTracks => "both_tracks",
-            Self::InboundTrack => "inbound_track",
-            Self::OutboundTrack => "outbound_track",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TexmlCreateSiprecSessionResponseBodyTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "both_tracks" => Self::BothTracks,
-            "inbound_track" => Self::InboundTrack,
-            "outbound_track" => Self::OutboundTrack,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TexmlCreateSiprecSessionResponseBodyTrack);
+pub type TexmlCreateSiprecSessionResponseBodyTrack = TexmlCreateSiprecSessionRequestBodyTrack;
 
 /// Spec: `#/components/schemas/TexmlErrorCode`
 pub type TexmlErrorCode = String;
@@ -3411,42 +2359,6 @@ pub struct TexmlListRecordingTranscriptionResponse {
 /// Spec: `#/components/schemas/TexmlPriceUnit`
 pub type TexmlPriceUnit = String;
 
-/// When `dual`, final audio file has the first leg on channel A, and the rest on channel B. `single` mixes both tracks into a single channel.
-///
-/// Spec: `#/components/schemas/TexmlRecordingChannels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TexmlRecordingChannels {
-    /// `single`
-    Single,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TexmlRecordingChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "single",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TexmlRecordingChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "single" => Self::Single,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TexmlRecordingChannels);
-
 /// The duration of this recording, given in seconds.
 ///
 /// Spec: `#/components/schemas/TexmlRecordingDuration`
@@ -3555,38 +2467,7 @@ pub struct TexmlRecordingTranscription {
 /// The status of the recording transcriptions. The transcription text will be available only when the status is completed.
 ///
 /// Spec: `#/components/schemas/TexmlRecordingTranscription/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TexmlRecordingTranscriptionStatus {
-    /// `in-progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TexmlRecordingTranscriptionStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InProgress => "in-progress",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TexmlRecordingTranscriptionStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "in-progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TexmlRecordingTranscriptionStatus);
+pub type TexmlRecordingTranscriptionStatus = RecordingTranscriptionStatus;
 
 /// Identifier of a resource.
 ///
@@ -3721,34 +2602,7 @@ pub struct TexmlUpdateCallStreamingResponseBody {
 /// The status of the streaming.
 ///
 /// Spec: `#/components/schemas/TexmlUpdateCallStreamingResponseBody/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TexmlUpdateCallStreamingResponseBodyStatus {
-    /// `stopped`
-    Stopped,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TexmlUpdateCallStreamingResponseBodyStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Stopped => "stopped",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TexmlUpdateCallStreamingResponseBodyStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "stopped" => Self::Stopped,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TexmlUpdateCallStreamingResponseBodyStatus);
+pub type TexmlUpdateCallStreamingResponseBodyStatus = StreamStatus;
 
 /// Update Siprec Session Request
 ///
@@ -3764,34 +2618,7 @@ pub struct TexmlUpdateSiprecSessionRequestBody {
 /// The new status of the resource. Specifying `stopped` will end the siprec session.
 ///
 /// Spec: `#/components/schemas/TexmlUpdateSiprecSessionRequestBody/properties/Status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TexmlUpdateSiprecSessionRequestBodyStatus {
-    /// `stopped`
-    Stopped,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TexmlUpdateSiprecSessionRequestBodyStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Stopped => "stopped",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TexmlUpdateSiprecSessionRequestBodyStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "stopped" => Self::Stopped,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TexmlUpdateSiprecSessionRequestBodyStatus);
+pub type TexmlUpdateSiprecSessionRequestBodyStatus = StreamStatus;
 
 /// Update Siprec Session Response
 ///
@@ -3824,38 +2651,7 @@ pub struct TexmlUpdateSiprecSessionResponseBody {
 /// The status of the siprec session.
 ///
 /// Spec: `#/components/schemas/TexmlUpdateSiprecSessionResponseBody/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TexmlUpdateSiprecSessionResponseBodyStatus {
-    /// `in-progress`
-    InProgress,
-    /// `stopped`
-    Stopped,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TexmlUpdateSiprecSessionResponseBodyStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InProgress => "in-progress",
-            Self::Stopped => "stopped",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TexmlUpdateSiprecSessionResponseBodyStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "in-progress" => Self::InProgress,
-            "stopped" => Self::Stopped,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TexmlUpdateSiprecSessionResponseBodyStatus);
+pub type TexmlUpdateSiprecSessionResponseBodyStatus = TexmlCreateSiprecSessionResponseBodyStatus;
 
 /// Spec: `#/components/schemas/TwimlRecordingChannels`
 pub type TwimlRecordingChannels = i64;
@@ -3902,110 +2698,17 @@ pub struct UpdateCallRequest {
 /// HTTP request type used for `FallbackUrl`.
 ///
 /// Spec: `#/components/schemas/UpdateCallRequest/properties/FallbackMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateCallRequestFallbackMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateCallRequestFallbackMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateCallRequestFallbackMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateCallRequestFallbackMethod);
+pub type UpdateCallRequestFallbackMethod = TexmlStatusCallbackMethod;
 
 /// HTTP request type used for `Url`.
 ///
 /// Spec: `#/components/schemas/UpdateCallRequest/properties/Method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateCallRequestMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateCallRequestMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateCallRequestMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateCallRequestMethod);
+pub type UpdateCallRequestMethod = TexmlStatusCallbackMethod;
 
 /// HTTP request type used for `StatusCallback`.
 ///
 /// Spec: `#/components/schemas/UpdateCallRequest/properties/StatusCallbackMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateCallRequestStatusCallbackMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateCallRequestStatusCallbackMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateCallRequestStatusCallbackMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateCallRequestStatusCallbackMethod);
+pub type UpdateCallRequestStatusCallbackMethod = TexmlStatusCallbackMethod;
 
 /// TeXml REST Update Command Result
 ///
@@ -4072,74 +2775,12 @@ pub struct UpdateConferenceParticipantRequest {
 /// The HTTP method used to call the `AnnounceUrl`. Defaults to `POST`.
 ///
 /// Spec: `#/components/schemas/UpdateConferenceParticipantRequest/properties/AnnounceMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateConferenceParticipantRequestAnnounceMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateConferenceParticipantRequestAnnounceMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateConferenceParticipantRequestAnnounceMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateConferenceParticipantRequestAnnounceMethod);
+pub type UpdateConferenceParticipantRequestAnnounceMethod = TexmlStatusCallbackMethod;
 
 /// The HTTP method to use when calling the `HoldUrl`.
 ///
 /// Spec: `#/components/schemas/UpdateConferenceParticipantRequest/properties/HoldMethod`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UpdateConferenceParticipantRequestHoldMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UpdateConferenceParticipantRequestHoldMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UpdateConferenceParticipantRequestHoldMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UpdateConferenceParticipantRequestHoldMethod);
+pub type UpdateConferenceParticipantRequestHoldMethod = TexmlStatusCallbackMethod;
 
 /// TeXML REST Command Response
 ///

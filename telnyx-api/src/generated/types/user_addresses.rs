@@ -20,50 +20,7 @@ pub struct GetAllUserAddressResponse {
 pub type SkipAddressVerification = String;
 
 /// Spec: `#/paths/~1user_addresses/get/parameters/5/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SortUserAddress {
-    /// `created_at`
-    CreatedAt,
-    /// `first_name`
-    FirstName,
-    /// `last_name`
-    LastName,
-    /// `business_name`
-    BusinessName,
-    /// `street_address`
-    StreetAddress,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SortUserAddress {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::FirstName => "first_name",
-            Self::LastName => "last_name",
-            Self::BusinessName => "business_name",
-            Self::StreetAddress => "street_address",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SortUserAddress {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            "first_name" => Self::FirstName,
-            "last_name" => Self::LastName,
-            "business_name" => Self::BusinessName,
-            "street_address" => Self::StreetAddress,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SortUserAddress);
+pub type SortUserAddress = SortAddress;
 
 /// UserAddress
 ///

@@ -6,7 +6,6 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateUserBundlesBulkRequest`
-#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateUserBundlesBulkRequest {
     /// Idempotency key for the request. Can be any UUID, but should always be unique for each request.
@@ -17,7 +16,6 @@ pub struct CreateUserBundlesBulkRequest {
 }
 
 /// Spec: `#/components/schemas/CreateUserBundlesBulkRequest/properties/items/items`
-#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateUserBundlesBulkRequestItemsItem {
     /// Quantity of user bundles to order.
@@ -29,7 +27,6 @@ pub struct CreateUserBundlesBulkRequestItemsItem {
 /// CreatedUserBundlesResponse
 ///
 /// Spec: `#/components/schemas/CreatedUserBundlesResponse`
-#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreatedUserBundlesResponse {
     pub data: Vec<UserBundle>,
@@ -38,7 +35,6 @@ pub struct CreatedUserBundlesResponse {
 /// PaginatedUserBundlesResponse
 ///
 /// Spec: `#/components/schemas/PaginatedUserBundlesResponse`
-#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PaginatedUserBundlesResponse {
     /// Data
@@ -49,7 +45,6 @@ pub struct PaginatedUserBundlesResponse {
 /// UnusedUserBundlesResponse
 ///
 /// Spec: `#/components/schemas/UnusedUserBundlesResponse`
-#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UnusedUserBundlesResponse {
     /// Data
@@ -59,7 +54,6 @@ pub struct UnusedUserBundlesResponse {
 /// UnusedUserBundlesSchema
 ///
 /// Spec: `#/components/schemas/UnusedUserBundlesSchema`
-#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UnusedUserBundlesSchema {
     pub billing_bundle: BillingBundleSummary,
@@ -68,7 +62,6 @@ pub struct UnusedUserBundlesSchema {
 }
 
 /// Spec: `#/components/schemas/UserBundle`
-#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserBundle {
     /// Status of the user bundle.
@@ -93,38 +86,14 @@ pub struct UserBundle {
 /// UserBundleCreateResponse
 ///
 /// Spec: `#/components/schemas/UserBundleCreateResponse`
-#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserBundleCreateResponse {
     pub data: UserBundle,
 }
 
-/// UserBundleResourceSchema
-///
-/// Spec: `#/components/schemas/UserBundleResourceSchema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UserBundleResourceSchema {
-    /// Date the resource was created.
-    pub created_at: String,
-    /// Resource's ID.
-    pub id: String,
-    /// The resource itself (usually a phone number).
-    pub resource: String,
-    /// The type of the resource (usually 'number').
-    pub resource_type: String,
-    /// Date the resource was last updated.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub updated_at: Option<Option<String>>,
-}
-
 /// UserBundleResourcesResponse
 ///
 /// Spec: `#/components/schemas/UserBundleResourcesResponse`
-#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserBundleResourcesResponse {
     /// Data
@@ -134,7 +103,6 @@ pub struct UserBundleResourcesResponse {
 /// UserBundleResponse
 ///
 /// Spec: `#/components/schemas/UserBundleResponse`
-#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserBundleResponse {
     pub data: UserBundle,

@@ -18,38 +18,7 @@ pub struct CreateVerifiedNumberBody {
 /// Verification method.
 ///
 /// Spec: `#/paths/~1verified_numbers/post/requestBody/content/application~1json/schema/properties/verification_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateVerifiedNumberBodyVerificationMethod {
-    /// `sms`
-    Sms,
-    /// `call`
-    Call,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateVerifiedNumberBodyVerificationMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Call => "call",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateVerifiedNumberBodyVerificationMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "sms" => Self::Sms,
-            "call" => Self::Call,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateVerifiedNumberBodyVerificationMethod);
+pub type CreateVerifiedNumberBodyVerificationMethod = SendPortingVerificationCodesVerificationMethod;
 
 /// CreateVerifiedNumberResponse
 ///

@@ -419,46 +419,6 @@ impl From<&str> for VerificationStatus {
 
 crate::codec::string_enum!(VerificationStatus);
 
-/// The possible types of verification.
-///
-/// Spec: `#/components/schemas/VerificationType`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VerificationType {
-    /// `sms`
-    Sms,
-    /// `call`
-    Call,
-    /// `flashcall`
-    Flashcall,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl VerificationType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Call => "call",
-            Self::Flashcall => "flashcall",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for VerificationType {
-    fn from(value: &str) -> Self {
-        match value {
-            "sms" => Self::Sms,
-            "call" => Self::Call,
-            "flashcall" => Self::Flashcall,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(VerificationType);
-
 /// VerifyProfileCallResponse
 ///
 /// Spec: `#/components/schemas/VerifyProfileCallResponse`
@@ -649,35 +609,4 @@ pub struct VerifyVerificationCodeResponseData {
 /// Identifies if the verification code has been accepted or rejected.
 ///
 /// Spec: `#/components/schemas/VerifyVerificationCodeResponse/properties/data/properties/response_code`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VerifyVerificationCodeResponseDataResponseCode {
-    /// `accepted`
-    Accepted,
-    /// `rejected`
-    Rejected,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl VerifyVerificationCodeResponseDataResponseCode {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Accepted => "accepted",
-            Self::Rejected => "rejected",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for VerifyVerificationCodeResponseDataResponseCode {
-    fn from(value: &str) -> Self {
-        match value {
-            "accepted" => Self::Accepted,
-            "rejected" => Self::Rejected,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(VerifyVerificationCodeResponseDataResponseCode);
+pub type VerifyVerificationCodeResponseDataResponseCode = VerifyVerificationCodeRequestByIdStatus;

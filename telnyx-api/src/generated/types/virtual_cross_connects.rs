@@ -8,42 +8,7 @@ use super::*;
 /// The Virtual Private Cloud provider.
 ///
 /// Spec: `#/paths/~1virtual_cross_connects_coverage/get/parameters/3/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListVirtualCrossConnectCoverageFilterCloudProvider {
-    /// `aws`
-    Aws,
-    /// `azure`
-    Azure,
-    /// `gce`
-    Gce,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListVirtualCrossConnectCoverageFilterCloudProvider {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Aws => "aws",
-            Self::Azure => "azure",
-            Self::Gce => "gce",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListVirtualCrossConnectCoverageFilterCloudProvider {
-    fn from(value: &str) -> Self {
-        match value {
-            "aws" => Self::Aws,
-            "azure" => Self::Azure,
-            "gce" => Self::Gce,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListVirtualCrossConnectCoverageFilterCloudProvider);
+pub type ListVirtualCrossConnectCoverageFilterCloudProvider = VirtualCrossConnectCloudProvider;
 
 /// Spec: `#/components/schemas/VirtualCrossConnectCombined`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -142,56 +107,10 @@ pub struct VirtualCrossConnectCombined {
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
 ///
 /// Spec: `#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VirtualCrossConnectCombinedCloudProvider {
-    /// `aws`
-    Aws,
-    /// `azure`
-    Azure,
-    /// `gce`
-    Gce,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl VirtualCrossConnectCombinedCloudProvider {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Aws => "aws",
-            Self::Azure => "azure",
-            Self::Gce => "gce",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for VirtualCrossConnectCombinedCloudProvider {
-    fn from(value: &str) -> Self {
-        match value {
-            "aws" => Self::Aws,
-            "azure" => Self::Azure,
-            "gce" => Self::Gce,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(VirtualCrossConnectCombinedCloudProvider);
+pub type VirtualCrossConnectCombinedCloudProvider = VirtualCrossConnectCloudProvider;
 
 /// Spec: `#/components/schemas/RegionOut/properties/region`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct VirtualCrossConnectCombinedRegion {
-    /// Region code of the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// Region name of the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<String>,
-}
+pub type VirtualCrossConnectCombinedRegion = GlobalIpProtocol2;
 
 /// Spec: `#/components/schemas/VirtualCrossConnectCoverage`
 pub type VirtualCrossConnectCoverage = VirtualCrossConnectCoverage2;
@@ -220,42 +139,7 @@ pub struct VirtualCrossConnectCoverage2 {
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
 ///
 /// Spec: `#/components/schemas/VirtualCrossConnectCoverage/allOf/0/properties/cloud_provider`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VirtualCrossConnectCoverageCloudProvider {
-    /// `aws`
-    Aws,
-    /// `azure`
-    Azure,
-    /// `gce`
-    Gce,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl VirtualCrossConnectCoverageCloudProvider {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Aws => "aws",
-            Self::Azure => "azure",
-            Self::Gce => "gce",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for VirtualCrossConnectCoverageCloudProvider {
-    fn from(value: &str) -> Self {
-        match value {
-            "aws" => Self::Aws,
-            "azure" => Self::Azure,
-            "gce" => Self::Gce,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(VirtualCrossConnectCoverageCloudProvider);
+pub type VirtualCrossConnectCoverageCloudProvider = VirtualCrossConnectCloudProvider;
 
 /// Spec: `#/components/responses/VirtualCrossConnectCoverageListResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -355,42 +239,7 @@ pub struct VirtualCrossConnectCreate {
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
 ///
 /// Spec: `#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VirtualCrossConnectCreateCloudProvider {
-    /// `aws`
-    Aws,
-    /// `azure`
-    Azure,
-    /// `gce`
-    Gce,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl VirtualCrossConnectCreateCloudProvider {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Aws => "aws",
-            Self::Azure => "azure",
-            Self::Gce => "gce",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for VirtualCrossConnectCreateCloudProvider {
-    fn from(value: &str) -> Self {
-        match value {
-            "aws" => Self::Aws,
-            "azure" => Self::Azure,
-            "gce" => Self::Gce,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(VirtualCrossConnectCreateCloudProvider);
+pub type VirtualCrossConnectCreateCloudProvider = VirtualCrossConnectCloudProvider;
 
 /// Spec: `#/components/responses/VirtualCrossConnectListResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

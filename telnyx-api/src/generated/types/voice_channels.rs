@@ -101,17 +101,6 @@ pub struct ListInboundChannelsResponse {
     pub data: Option<ListInboundChannelsResponseData>,
 }
 
-/// Spec: `#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ListInboundChannelsResponseData {
-    /// The current number of concurrent channels set for the account
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channels: Option<i64>,
-    /// Identifies the type of the response
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<String>,
-}
-
 /// Spec: `#/paths/~1channel_zones~1{channel_zone_id}/put/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PatchChannelZoneBody {
@@ -120,26 +109,7 @@ pub struct PatchChannelZoneBody {
 }
 
 /// Spec: `#/paths/~1inbound_channels/patch/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateOutboundChannelsBody {
-    /// The new number of concurrent channels for the account
-    pub channels: i64,
-}
+pub type UpdateOutboundChannelsBody = PatchChannelZoneBody;
 
 /// Spec: `#/paths/~1inbound_channels/patch/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateOutboundChannelsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<UpdateOutboundChannelsResponseData>,
-}
-
-/// Spec: `#/paths/~1inbound_channels/patch/responses/200/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UpdateOutboundChannelsResponseData {
-    /// The number of channels set for the account
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channels: Option<i64>,
-    /// Identifies the type of the response
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<String>,
-}
+pub type UpdateOutboundChannelsResponse = ListInboundChannelsResponse;

@@ -124,42 +124,7 @@ pub struct UplinkData {
 /// Transmission unit
 ///
 /// Spec: `#/components/schemas/UplinkData/properties/unit`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UplinkDataUnit {
-    /// `B`
-    B,
-    /// `KB`
-    Kb,
-    /// `MB`
-    Mb,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl UplinkDataUnit {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::B => "B",
-            Self::Kb => "KB",
-            Self::Mb => "MB",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UplinkDataUnit {
-    fn from(value: &str) -> Self {
-        match value {
-            "B" => Self::B,
-            "KB" => Self::Kb,
-            "MB" => Self::Mb,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(UplinkDataUnit);
+pub type UplinkDataUnit = DownlinkDataUnit;
 
 /// Spec: `#/components/schemas/WirelessCost`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -175,50 +140,7 @@ pub struct WirelessCost {
 /// Currency of the rate and cost
 ///
 /// Spec: `#/components/schemas/WirelessCost/properties/currency`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WirelessCostCurrency {
-    /// `AUD`
-    Aud,
-    /// `CAD`
-    Cad,
-    /// `EUR`
-    Eur,
-    /// `GBP`
-    Gbp,
-    /// `USD`
-    Usd,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl WirelessCostCurrency {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Aud => "AUD",
-            Self::Cad => "CAD",
-            Self::Eur => "EUR",
-            Self::Gbp => "GBP",
-            Self::Usd => "USD",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for WirelessCostCurrency {
-    fn from(value: &str) -> Self {
-        match value {
-            "AUD" => Self::Aud,
-            "CAD" => Self::Cad,
-            "EUR" => Self::Eur,
-            "GBP" => Self::Gbp,
-            "USD" => Self::Usd,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(WirelessCostCurrency);
+pub type WirelessCostCurrency = MdrDetailResponseCurrency;
 
 /// Spec: `#/components/schemas/WirelessRate`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -234,47 +156,4 @@ pub struct WirelessRate {
 /// Currency of the rate and cost
 ///
 /// Spec: `#/components/schemas/WirelessRate/properties/currency`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WirelessRateCurrency {
-    /// `AUD`
-    Aud,
-    /// `CAD`
-    Cad,
-    /// `EUR`
-    Eur,
-    /// `GBP`
-    Gbp,
-    /// `USD`
-    Usd,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl WirelessRateCurrency {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Aud => "AUD",
-            Self::Cad => "CAD",
-            Self::Eur => "EUR",
-            Self::Gbp => "GBP",
-            Self::Usd => "USD",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for WirelessRateCurrency {
-    fn from(value: &str) -> Self {
-        match value {
-            "AUD" => Self::Aud,
-            "CAD" => Self::Cad,
-            "EUR" => Self::Eur,
-            "GBP" => Self::Gbp,
-            "USD" => Self::Usd,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(WirelessRateCurrency);
+pub type WirelessRateCurrency = MdrDetailResponseCurrency;

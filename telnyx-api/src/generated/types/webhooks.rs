@@ -60,38 +60,7 @@ impl From<&str> for AttemptStatus {
 crate::codec::string_enum!(AttemptStatus);
 
 /// Spec: `#/paths/~1webhook_deliveries/get/parameters/0/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GetWebhookDeliveriesFilterStatusEq {
-    /// `delivered`
-    Delivered,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl GetWebhookDeliveriesFilterStatusEq {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for GetWebhookDeliveriesFilterStatusEq {
-    fn from(value: &str) -> Self {
-        match value {
-            "delivered" => Self::Delivered,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(GetWebhookDeliveriesFilterStatusEq);
+pub type GetWebhookDeliveriesFilterStatusEq = AttemptStatus;
 
 /// Spec: `#/paths/~1webhook_deliveries~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -190,38 +159,7 @@ pub struct WebhookDelivery {
 /// Delivery status: 'delivered' when successfuly delivered or 'failed' if all attempts have failed.
 ///
 /// Spec: `#/components/schemas/webhook_delivery/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookDeliveryStatus {
-    /// `delivered`
-    Delivered,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl WebhookDeliveryStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for WebhookDeliveryStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "delivered" => Self::Delivered,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(WebhookDeliveryStatus);
+pub type WebhookDeliveryStatus = AttemptStatus;
 
 /// Original webhook JSON data. Payload fields vary according to event type.
 ///
@@ -247,31 +185,4 @@ pub struct WebhookDeliveryWebhook {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/webhook_delivery/properties/webhook/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookDeliveryWebhookRecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl WebhookDeliveryWebhookRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for WebhookDeliveryWebhookRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(WebhookDeliveryWebhookRecordType);
+pub type WebhookDeliveryWebhookRecordType = RecordType;

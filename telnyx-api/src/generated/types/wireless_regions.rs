@@ -6,8 +6,4 @@
 use super::*;
 
 /// Spec: `#/paths/~1wireless~1regions/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct WirelessRegionsGetAllResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Vec<Region>>,
-}
+pub type WirelessRegionsGetAllResponse = RegionListResponse;
