@@ -25,14 +25,24 @@ pub struct Groups {
     pub groups: Vec<Group>,
 }
 
-/// One group: a Cargo feature and the spec tags it gates.
+/// One group: a Cargo feature and the spec tags it gates, or an umbrella feature that only
+/// enables other groups (`voice` = `call-control` + `conferences` + …).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
     pub name: String,
     /// One line for the README table.
     pub doc: Option<String>,
-    /// Spec tags, as written in the spec.
+    /// Spec tags, as written in the spec (empty for an umbrella).
     pub tags: Vec<String>,
+    /// The groups an umbrella enables (empty for a group of tags).
+    pub includes: Vec<String>,
+}
+
+impl Group {
+    /// A feature that only enables other groups.
+    pub fn is_umbrella(&self) -> bool {
+        !self.includes.is_empty()
+    }
 }
 
 #[derive(Deserialize)]
@@ -40,7 +50,10 @@ pub struct Group {
 struct GroupEntry {
     #[serde(default)]
     doc: Option<String>,
+    #[serde(default)]
     tags: Vec<String>,
+    #[serde(default)]
+    includes: Vec<String>,
 }
 
 impl Groups {
@@ -61,8 +74,29 @@ impl Groups {
             if RESERVED.contains(&name.as_str()) {
                 return Err(format!("invalid feature table: [{name}] is reserved"));
             }
-            if entry.tags.is_empty() {
-                return Err(format!("invalid feature table: [{name}] has no tags"));
+            match (entry.tags.is_empty(), entry.includes.is_empty()) {
+                (true, true) => return Err(format!("invalid feature table: [{name}] has no tags")),
+                (false, false) => {
+                    return Err(format!(
+                        "invalid feature table: [{name}] has both tags and includes (an umbrella only includes)"
+                    ))
+                }
+                _ => {}
+            }
+            for inc in &entry.includes {
+                match table.get(inc) {
+                    Some(e) if !e.tags.is_empty() => {}
+                    Some(_) => {
+                        return Err(format!(
+                            "invalid feature table: [{name}] includes [{inc}], which is not a group of tags"
+                        ))
+                    }
+                    None => {
+                        return Err(format!(
+                            "invalid feature table: [{name}] includes [{inc}], which is not in the table"
+                        ))
+                    }
+                }
             }
             for tag in &entry.tags {
                 if let Some(other) = owner.insert(tag, name) {
@@ -72,7 +106,12 @@ impl Groups {
         }
         let groups = table
             .into_iter()
-            .map(|(name, e)| Group { name, doc: e.doc.filter(|d| !d.trim().is_empty()), tags: e.tags })
+            .map(|(name, e)| Group {
+                name,
+                doc: e.doc.filter(|d| !d.trim().is_empty()),
+                tags: e.tags,
+                includes: e.includes,
+            })
             .collect();
         Ok(Groups { groups })
     }
@@ -118,8 +157,20 @@ pub fn assign(ir: &mut Ir, groups: &Groups) -> Result<Vec<String>> {
     let mut features = Vec::new();
     for g in &groups.groups {
         let tags: Vec<String> = g.tags.iter().filter(|t| used.contains(t.as_str())).cloned().collect();
-        let operations = ir.operations.iter().filter(|op| tags.contains(&op.tag)).count();
-        features.push(FeatureGroup { name: g.name.clone(), doc: g.doc.clone(), tags, operations });
+        let mut all_tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+        for inc in &g.includes {
+            all_tags.extend(
+                groups.groups.iter().filter(|o| &o.name == inc).flat_map(|o| o.tags.iter().map(String::as_str)),
+            );
+        }
+        let operations = ir.operations.iter().filter(|op| all_tags.contains(&op.tag.as_str())).count();
+        features.push(FeatureGroup {
+            name: g.name.clone(),
+            doc: g.doc.clone(),
+            tags,
+            includes: g.includes.clone(),
+            operations,
+        });
     }
 
     let needs = type_features(&ir.types, &ir.operations, &feature_of_module);
@@ -216,6 +267,12 @@ mod tests {
             ("[Voice]\ntags = [\"X\"]\n", "[Voice] is not a feature name"),
             ("[a]\ntags = []\n", "[a] has no tags"),
             ("[a]\ntag = [\"X\"]\n", "unknown field"),
+            ("[a]\ntags = [\"X\"]\nincludes = [\"b\"]\n[b]\ntags = [\"Y\"]\n", "[a] has both tags and includes"),
+            ("[a]\nincludes = [\"b\"]\n", "[a] includes [b], which is not in the table"),
+            (
+                "[a]\nincludes = [\"b\"]\n[b]\nincludes = [\"c\"]\n[c]\ntags = [\"X\"]\n",
+                "[a] includes [b], which is not a group of tags",
+            ),
         ] {
             let e = Groups::from_toml(text).unwrap_err();
             assert!(e.contains(wanted), "{text}: {e}");

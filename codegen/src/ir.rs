@@ -54,9 +54,12 @@ pub struct FeatureGroup {
     /// The feature name (`messaging`).
     pub name: String,
     pub doc: Option<String>,
-    /// The spec tags of the group that operations use, in the table's order.
+    /// The spec tags of the group that operations use, in the table's order (empty for an
+    /// umbrella).
     pub tags: Vec<String>,
-    /// Number of operations of those tags.
+    /// The groups an umbrella feature enables (empty for a group of tags).
+    pub includes: Vec<String>,
+    /// Number of operations of those tags (of the included groups' tags, for an umbrella).
     pub operations: usize,
 }
 

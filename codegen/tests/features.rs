@@ -44,6 +44,15 @@ fn features_of_tags_and_types() {
         g.warnings
     );
 
+    // An umbrella gates nothing itself: it enables its groups, and counts their operations.
+    let telephony = ir.features.iter().find(|f| f.name == "telephony").unwrap();
+    assert!(telephony.tags.is_empty());
+    assert_eq!(
+        (telephony.includes.as_slice(), telephony.operations),
+        (&["voice".to_owned(), "numbers".to_owned()][..], 2)
+    );
+    assert!(ir.types.iter().all(|t| !t.features.contains(&"telephony".to_owned())));
+
     let mut out = String::new();
     for (name, content) in &g.files {
         let short = name.strip_prefix("telnyx-api/src/generated/").unwrap_or(name);

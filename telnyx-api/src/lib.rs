@@ -17,6 +17,7 @@ pub mod client;
 #[doc(hidden)]
 pub mod codec;
 pub mod error;
+mod json_path;
 pub mod multipart;
 pub mod pagination;
 pub mod request;

@@ -373,13 +373,13 @@ pub type Decoder<T> = fn(&'static str, RawResponse) -> Result<T>;
 pub fn decode_json<T: DeserializeOwned>(operation: &'static str, raw: RawResponse) -> Result<T> {
     // An empty body decodes like `null`, so `()`/`Option`/`Value` responses accept it.
     let body: &[u8] = if raw.body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &raw.body };
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| Error::Decode {
+    serde_json::from_slice(body).map_err(|e| Error::Decode {
         operation,
         type_name: std::any::type_name::<T>(),
         status: raw.status,
-        path: e.path().to_string(),
-        message: e.into_inner().to_string(),
+        // Plain serde_json, and the path from the error's position: see `json_path` for why.
+        path: crate::json_path::path_at(body, e.line(), e.column()),
+        message: e.to_string(),
         body: raw.body.clone(),
     })
 }

@@ -25,7 +25,7 @@ const TARGET_DIR: &str = "target/bench";
 pub struct BenchOptions {
     /// Regeneration runs (the best counts).
     pub runs: usize,
-    /// Groups to build alone; empty: the one with the most operations, and `messaging`.
+    /// Groups to build alone; empty: the group of tags with the most operations, and `messaging`.
     pub groups: Vec<String>,
     /// Rounds of builds (each builds every feature set once; the best of each counts).
     pub build_runs: usize,
@@ -130,8 +130,12 @@ fn regen_figures(runs: usize) -> Result<Value, String> {
     let (Some(b), Some((generated, stale))) = (best, last) else { return Err("no runs".to_owned()) };
     let mut files: Vec<(&String, usize)> = generated.files.iter().map(|(k, v)| (k, v.lines().count())).collect();
     files.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let groups: Vec<Value> =
-        generated.ir.features.iter().map(|f| json!({"name": f.name, "operations": f.operations})).collect();
+    let groups: Vec<Value> = generated
+        .ir
+        .features
+        .iter()
+        .map(|f| json!({"name": f.name, "operations": f.operations, "umbrella": !f.includes.is_empty()}))
+        .collect();
     Ok(json!({
         "runs": runs.max(1),
         "threads": generated.timings.threads,
@@ -172,7 +176,9 @@ fn print_regen(r: &Value) {
 
 /// The group with the most operations, and `messaging` when there is one.
 fn default_groups(r: &Value) -> Vec<String> {
-    let groups = r["groups"].as_array().cloned().unwrap_or_default();
+    // Umbrella features (`voice`) enable groups; the largest group of tags is what counts.
+    let groups: Vec<Value> =
+        r["groups"].as_array().into_iter().flatten().filter(|g| g["umbrella"] != true).cloned().collect();
     let name = |g: &Value| g["name"].as_str().unwrap_or_default().to_owned();
     let mut out: Vec<String> = groups.iter().max_by_key(|g| g["operations"].as_u64()).map(name).into_iter().collect();
     if groups.iter().any(|g| g["name"] == "messaging") && !out.iter().any(|g| g == "messaging") {

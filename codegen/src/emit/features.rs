@@ -90,7 +90,7 @@ fn toml_str(s: &str) -> String {
 
 /// `default`, `full` and one line per group, each with its doc as a comment.
 fn cargo_features(ir: &Ir) -> String {
-    let names: Vec<String> = ir.features.iter().map(|f| toml_str(&f.name)).collect();
+    let names: Vec<String> = ir.features.iter().filter(|f| f.includes.is_empty()).map(|f| toml_str(&f.name)).collect();
     let mut out = String::new();
     out.push_str(&format!("default = [{}]\n", toml_str(FULL)));
     out.push_str("# Every group of operations below.\n");
@@ -100,7 +100,8 @@ fn cargo_features(ir: &Ir) -> String {
             out.push_str(&format!("# {}\n", doc.replace('\n', " ")));
         }
         // Feature names are bare TOML keys (checked when the table is read).
-        out.push_str(&format!("{} = []\n", f.name));
+        let includes: Vec<String> = f.includes.iter().map(|i| toml_str(i)).collect();
+        out.push_str(&format!("{} = [{}]\n", f.name, includes.join(", ")));
     }
     out
 }
@@ -112,7 +113,11 @@ fn readme_table(ir: &Ir) -> String {
     let mut out =
         String::from("| feature | operations | covers | tags (`client.…()` accessors) |\n| --- | ---: | --- | --- |\n");
     for f in &ir.features {
-        let tags: Vec<String> = f.tags.iter().map(|t| format!("{} (`{}`)", cell(t), module_of(t))).collect();
+        let tags: Vec<String> = if f.includes.is_empty() {
+            f.tags.iter().map(|t| format!("{} (`{}`)", cell(t), module_of(t))).collect()
+        } else {
+            vec![format!("all of {}", f.includes.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", "))]
+        };
         out.push_str(&format!(
             "| `{}` | {} | {} | {} |\n",
             f.name,

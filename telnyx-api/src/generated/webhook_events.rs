@@ -21,264 +21,264 @@ pub enum WebhookEvent {
     /// `call.answered`: [`types::CallAnsweredEvent`].
     ///
     /// Declared by `DialCall`, `AnswerCall`, `TransferCall`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallAnswered(crate::types::CallAnsweredEvent),
     /// `call.bridged`: [`types::CallBridgedEvent`].
     ///
     /// Declared by `DialCall`, `BridgeCall`, `TransferCall`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallBridged(crate::types::CallBridgedEvent),
     /// `call.hangup`: [`types::CallHangupEvent`].
     ///
     /// Declared by `DialCall`, `HangupCall`, `RejectCall`, `TransferCall`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallHangup(crate::types::CallHangupEvent),
     /// `call.initiated`: [`types::CallInitiatedEvent`].
     ///
     /// Declared by `DialCall`, `TransferCall`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallInitiated(crate::types::CallInitiatedEvent),
     /// `call.machine.detection.ended`: [`types::CallMachineDetectionEndedEvent`].
     ///
     /// Declared by `DialCall`, `TransferCall`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallMachineDetectionEnded(crate::types::CallMachineDetectionEndedEvent),
     /// `call.machine.greeting.ended`: [`types::CallMachineGreetingEndedEvent`].
     ///
     /// Declared by `DialCall`, `TransferCall`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallMachineGreetingEnded(crate::types::CallMachineGreetingEndedEvent),
     /// `call.machine.premium.detection.ended`: [`types::CallMachinePremiumDetectionEndedEvent`].
     ///
     /// Declared by `DialCall`, `TransferCall`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallMachinePremiumDetectionEnded(
         crate::types::CallMachinePremiumDetectionEndedEvent,
     ),
     /// `call.machine.premium.greeting.ended`: [`types::CallMachinePremiumGreetingEndedEvent`].
     ///
     /// Declared by `DialCall`, `TransferCall`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallMachinePremiumGreetingEnded(crate::types::CallMachinePremiumGreetingEndedEvent),
     /// `streaming.failed`: [`types::CallStreamingFailedEvent`].
     ///
     /// Declared by `DialCall`, `AnswerCall`, `StartCallStreaming`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     StreamingFailed(crate::types::CallStreamingFailedEvent),
     /// `streaming.started`: [`types::CallStreamingStartedEvent`].
     ///
     /// Declared by `DialCall`, `AnswerCall`, `StartCallStreaming`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     StreamingStarted(crate::types::CallStreamingStartedEvent),
     /// `streaming.stopped`: [`types::CallStreamingStoppedEvent`].
     ///
     /// Declared by `DialCall`, `AnswerCall`, `StartCallStreaming`, `StopCallStreaming`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     StreamingStopped(crate::types::CallStreamingStoppedEvent),
     /// `call.conversation.ended`: [`types::CallConversationEndedEvent`].
     ///
     /// Declared by `CallStartAIAssistant`, `callGatherUsingAI`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallConversationEnded(crate::types::CallConversationEndedEvent),
     /// `call.conversation_insights.generated`: [`types::CallConversationInsightsGeneratedEvent`].
     ///
     /// Declared by `CallStartAIAssistant`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallConversationInsightsGenerated(
         crate::types::CallConversationInsightsGeneratedEvent,
     ),
     /// `call.enqueued`: [`types::CallEnqueuedEvent`].
     ///
     /// Declared by `EnqueueCall`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallEnqueued(crate::types::CallEnqueuedEvent),
     /// `call.dequeued`: [`types::CallLeftQueueEvent`].
     ///
     /// Declared by `EnqueueCall`, `LeaveQueue`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallDequeued(crate::types::CallLeftQueueEvent),
     /// `call.fork.started`: [`types::CallForkStartedEvent`].
     ///
     /// Declared by `StartCallFork`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallForkStarted(crate::types::CallForkStartedEvent),
     /// `call.fork.stopped`: [`types::CallForkStoppedEvent`].
     ///
     /// Declared by `StartCallFork`, `StopCallFork`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallForkStopped(crate::types::CallForkStoppedEvent),
     /// `call.dtmf.received`: [`types::CallDtmfReceivedEvent`].
     ///
     /// Declared by `GatherCall`, `GatherUsingAudio`, `GatherUsingSpeak`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallDtmfReceived(crate::types::CallDtmfReceivedEvent),
     /// `call.gather.ended`: [`types::CallGatherEndedEvent`].
     ///
     /// Declared by `GatherCall`, `StopCallGather`, `GatherUsingAudio`, `GatherUsingSpeak`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallGatherEnded(crate::types::CallGatherEndedEvent),
     /// `call.ai_gather.ended`: [`types::CallAiGatherEndedEvent`].
     ///
     /// Declared by `callGatherUsingAI`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallAiGatherEnded(crate::types::CallAiGatherEndedEvent),
     /// `call.ai_gather.message_history_updated`: [`types::CallAiGatherMessageHistoryUpdatedEvent`].
     ///
     /// Declared by `callGatherUsingAI`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallAiGatherMessageHistoryUpdated(
         crate::types::CallAiGatherMessageHistoryUpdatedEvent,
     ),
     /// `call.ai_gather.partial_results`: [`types::CallAiGatherPartialResultsEvent`].
     ///
     /// Declared by `callGatherUsingAI`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallAiGatherPartialResults(crate::types::CallAiGatherPartialResultsEvent),
     /// `call.playback.ended`: [`types::CallPlaybackEndedEvent`].
     ///
     /// Declared by `GatherUsingAudio`, `StartCallPlayback`, `StopCallPlayback`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallPlaybackEnded(crate::types::CallPlaybackEndedEvent),
     /// `call.playback.started`: [`types::CallPlaybackStartedEvent`].
     ///
     /// Declared by `GatherUsingAudio`, `StartCallPlayback`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallPlaybackStarted(crate::types::CallPlaybackStartedEvent),
     /// `call.recording.error`: [`types::CallRecordingErrorEvent`].
     ///
     /// Declared by `HangupCall`, `StartCallRecord`, `StopCallRecording`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallRecordingError(crate::types::CallRecordingErrorEvent),
     /// `call.recording.saved`: [`types::CallRecordingSavedEvent`].
     ///
     /// Declared by `HangupCall`, `StartCallRecord`, `StopCallRecording`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallRecordingSaved(crate::types::CallRecordingSavedEvent),
     /// `call.speak.ended`: [`types::CallSpeakEndedEvent`].
     ///
     /// Declared by `StopCallPlayback`, `SpeakCall`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallSpeakEnded(crate::types::CallSpeakEndedEvent),
     /// `call.recording.transcription.saved`: [`types::CallRecordingTranscriptionSavedEvent`].
     ///
     /// Declared by `StartCallRecord`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallRecordingTranscriptionSaved(crate::types::CallRecordingTranscriptionSavedEvent),
     /// `call.refer.completed`: [`types::CallReferCompletedEvent`].
     ///
     /// Declared by `ReferCall`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallReferCompleted(crate::types::CallReferCompletedEvent),
     /// `call.refer.failed`: [`types::CallReferFailedEvent`].
     ///
     /// Declared by `ReferCall`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallReferFailed(crate::types::CallReferFailedEvent),
     /// `call.refer.started`: [`types::CallReferStartedEvent`].
     ///
     /// Declared by `ReferCall`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallReferStarted(crate::types::CallReferStartedEvent),
     /// `siprec.failed`: [`types::CallSiprecFailedEvent`].
     ///
     /// Declared by `StartSiprecSession`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     SiprecFailed(crate::types::CallSiprecFailedEvent),
     /// `siprec.started`: [`types::CallSiprecStartedEvent`].
     ///
     /// Declared by `StartSiprecSession`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     SiprecStarted(crate::types::CallSiprecStartedEvent),
     /// `siprec.stopped`: [`types::CallSiprecStoppedEvent`].
     ///
     /// Declared by `StartSiprecSession`, `StopSiprecSession`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     SiprecStopped(crate::types::CallSiprecStoppedEvent),
     /// `call.speak.started`: [`types::CallSpeakStartedEvent`].
     ///
     /// Declared by `SpeakCall`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallSpeakStarted(crate::types::CallSpeakStartedEvent),
     /// `call.transcription`: [`types::TranscriptionEvent`].
     ///
     /// Declared by `StartCallTranscription`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "call-control")]
     CallTranscription(crate::types::TranscriptionEvent),
     /// `conference.created`: [`types::ConferenceCreatedEvent`].
     ///
     /// Declared by `CreateConference`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "conferences")]
     ConferenceCreated(crate::types::ConferenceCreatedEvent),
     /// `conference.ended`: [`types::ConferenceEndedEvent`].
     ///
     /// Declared by `CreateConference`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "conferences")]
     ConferenceEnded(crate::types::ConferenceEndedEvent),
     /// `conference.floor.changed`: [`types::ConferenceFloorChangedEvent`].
     ///
     /// Declared by `CreateConference`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "conferences")]
     ConferenceFloorChanged(crate::types::ConferenceFloorChangedEvent),
     /// `conference.participant.joined`: [`types::ConferenceParticipantJoinedEvent`].
     ///
     /// Declared by `CreateConference`, `JoinConference`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "conferences")]
     ConferenceParticipantJoined(crate::types::ConferenceParticipantJoinedEvent),
     /// `conference.participant.left`: [`types::ConferenceParticipantLeftEvent`].
     ///
     /// Declared by `CreateConference`, `JoinConference`, `LeaveConference`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "conferences")]
     ConferenceParticipantLeft(crate::types::ConferenceParticipantLeftEvent),
     /// `conference.participant.playback.ended`: [`types::ConferenceParticipantPlaybackEndedEvent`].
     ///
     /// Declared by `PlayConferenceAudio`, `StopConferenceAudio`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "conferences")]
     ConferenceParticipantPlaybackEnded(
         crate::types::ConferenceParticipantPlaybackEndedEvent,
     ),
     /// `conference.participant.playback.started`: [`types::ConferenceParticipantPlaybackStartedEvent`].
     ///
     /// Declared by `PlayConferenceAudio`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "conferences")]
     ConferenceParticipantPlaybackStarted(
         crate::types::ConferenceParticipantPlaybackStartedEvent,
     ),
     /// `conference.playback.ended`: [`types::ConferencePlaybackEndedEvent`].
     ///
     /// Declared by `PlayConferenceAudio`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "conferences")]
     ConferencePlaybackEnded(crate::types::ConferencePlaybackEndedEvent),
     /// `conference.playback.started`: [`types::ConferencePlaybackStartedEvent`].
     ///
     /// Declared by `PlayConferenceAudio`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "conferences")]
     ConferencePlaybackStarted(crate::types::ConferencePlaybackStartedEvent),
     /// `conference.recording.saved`: [`types::ConferenceRecordingSavedEvent`].
     ///
     /// Declared by `StopConferenceRecording`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "conferences")]
     ConferenceRecordingSaved(crate::types::ConferenceRecordingSavedEvent),
     /// `conference.participant.speak.ended`: [`types::ConferenceParticipantSpeakEndedEvent`].
     ///
     /// Declared by `SpeakTextToConference`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "conferences")]
     ConferenceParticipantSpeakEnded(crate::types::ConferenceParticipantSpeakEndedEvent),
     /// `conference.participant.speak.started`: [`types::ConferenceParticipantSpeakStartedEvent`].
     ///
     /// Declared by `SpeakTextToConference`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "conferences")]
     ConferenceParticipantSpeakStarted(
         crate::types::ConferenceParticipantSpeakStartedEvent,
     ),
     /// `conference.speak.ended`: [`types::ConferenceSpeakEndedEvent`].
     ///
     /// Declared by `SpeakTextToConference`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "conferences")]
     ConferenceSpeakEnded(crate::types::ConferenceSpeakEndedEvent),
     /// `conference.speak.started`: [`types::ConferenceSpeakStartedEvent`].
     ///
     /// Declared by `SpeakTextToConference`.
-    #[cfg(feature = "voice")]
+    #[cfg(feature = "conferences")]
     ConferenceSpeakStarted(crate::types::ConferenceSpeakStartedEvent),
     /// `customer_service_record.status_changed`: [`types::CustomerServiceRecordStatusChangedEvent2`].
     ///
@@ -344,301 +344,301 @@ pub struct EventInfo {
 impl WebhookEvent {
     /// Every event type that decodes into a typed variant.
     pub const EVENTS: &'static [EventInfo] = &[
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.answered",
             type_name: "CallAnsweredEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/callAnswered/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.bridged",
             type_name: "CallBridgedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/callBridged/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.hangup",
             type_name: "CallHangupEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/callHangup/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.initiated",
             type_name: "CallInitiatedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/callInitiated/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.machine.detection.ended",
             type_name: "CallMachineDetectionEndedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/callMachineDetectionEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.machine.greeting.ended",
             type_name: "CallMachineGreetingEndedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/callMachineGreetingEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.machine.premium.detection.ended",
             type_name: "CallMachinePremiumDetectionEndedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/callMachinePremiumDetectionEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.machine.premium.greeting.ended",
             type_name: "CallMachinePremiumGreetingEndedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/callMachinePremiumGreetingEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "streaming.failed",
             type_name: "CallStreamingFailedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/streamingFailed/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "streaming.started",
             type_name: "CallStreamingStartedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/streamingStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "streaming.stopped",
             type_name: "CallStreamingStoppedEvent",
             schema_pointer: "#/paths/~1calls/post/callbacks/streamingStopped/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.conversation.ended",
             type_name: "CallConversationEndedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1ai_assistant_start/post/callbacks/callConversationEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.conversation_insights.generated",
             type_name: "CallConversationInsightsGeneratedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1ai_assistant_start/post/callbacks/callConversationInsightsGenerated/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.enqueued",
             type_name: "CallEnqueuedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1enqueue/post/callbacks/callEnqueued/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.dequeued",
             type_name: "CallLeftQueueEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1enqueue/post/callbacks/callLeftQueue/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.fork.started",
             type_name: "CallForkStartedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1fork_start/post/callbacks/callForkStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.fork.stopped",
             type_name: "CallForkStoppedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1fork_start/post/callbacks/callForkStopped/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.dtmf.received",
             type_name: "CallDtmfReceivedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather/post/callbacks/callDtmfReceived/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.gather.ended",
             type_name: "CallGatherEndedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather/post/callbacks/callGatherEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.ai_gather.ended",
             type_name: "CallAiGatherEndedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather_using_ai/post/callbacks/CallAIGatherEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.ai_gather.message_history_updated",
             type_name: "CallAiGatherMessageHistoryUpdatedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather_using_ai/post/callbacks/CallAIGatherMessageHistoryUpdated/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.ai_gather.partial_results",
             type_name: "CallAiGatherPartialResultsEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather_using_ai/post/callbacks/CallAIGatherPartialResults/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.playback.ended",
             type_name: "CallPlaybackEndedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather_using_audio/post/callbacks/callPlaybackEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.playback.started",
             type_name: "CallPlaybackStartedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather_using_audio/post/callbacks/callPlaybackStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.recording.error",
             type_name: "CallRecordingErrorEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1hangup/post/callbacks/callRecordingError/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.recording.saved",
             type_name: "CallRecordingSavedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1hangup/post/callbacks/callRecordingSaved/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.speak.ended",
             type_name: "CallSpeakEndedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1playback_stop/post/callbacks/callSpeakEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.recording.transcription.saved",
             type_name: "CallRecordingTranscriptionSavedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1record_start/post/callbacks/callRecordingTranscriptionSaved/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.refer.completed",
             type_name: "CallReferCompletedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1refer/post/callbacks/callReferCompleted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.refer.failed",
             type_name: "CallReferFailedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1refer/post/callbacks/callReferFailed/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.refer.started",
             type_name: "CallReferStartedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1refer/post/callbacks/callReferStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "siprec.failed",
             type_name: "CallSiprecFailedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1siprec_start/post/callbacks/callSiprecFailed/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "siprec.started",
             type_name: "CallSiprecStartedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1siprec_start/post/callbacks/callSiprecStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "siprec.stopped",
             type_name: "CallSiprecStoppedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1siprec_start/post/callbacks/callSiprecStopped/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.speak.started",
             type_name: "CallSpeakStartedEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1speak/post/callbacks/callSpeakStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.transcription",
             type_name: "TranscriptionEvent",
             schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1transcription_start/post/callbacks/transcription/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "conferences")]
         EventInfo {
             event_type: "conference.created",
             type_name: "ConferenceCreatedEvent",
             schema_pointer: "#/paths/~1conferences/post/callbacks/conferenceCreated/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "conferences")]
         EventInfo {
             event_type: "conference.ended",
             type_name: "ConferenceEndedEvent",
             schema_pointer: "#/paths/~1conferences/post/callbacks/conferenceEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "conferences")]
         EventInfo {
             event_type: "conference.floor.changed",
             type_name: "ConferenceFloorChangedEvent",
             schema_pointer: "#/paths/~1conferences/post/callbacks/conferenceFloorChanged/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "conferences")]
         EventInfo {
             event_type: "conference.participant.joined",
             type_name: "ConferenceParticipantJoinedEvent",
             schema_pointer: "#/paths/~1conferences/post/callbacks/conferenceParticipantJoined/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "conferences")]
         EventInfo {
             event_type: "conference.participant.left",
             type_name: "ConferenceParticipantLeftEvent",
             schema_pointer: "#/paths/~1conferences/post/callbacks/conferenceParticipantLeft/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "conferences")]
         EventInfo {
             event_type: "conference.participant.playback.ended",
             type_name: "ConferenceParticipantPlaybackEndedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1play/post/callbacks/conferenceParticipantPlaybackEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "conferences")]
         EventInfo {
             event_type: "conference.participant.playback.started",
             type_name: "ConferenceParticipantPlaybackStartedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1play/post/callbacks/conferenceParticipantPlaybackStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "conferences")]
         EventInfo {
             event_type: "conference.playback.ended",
             type_name: "ConferencePlaybackEndedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1play/post/callbacks/conferencePlaybackEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "conferences")]
         EventInfo {
             event_type: "conference.playback.started",
             type_name: "ConferencePlaybackStartedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1play/post/callbacks/conferencePlaybackStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "conferences")]
         EventInfo {
             event_type: "conference.recording.saved",
             type_name: "ConferenceRecordingSavedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1record_stop/post/callbacks/conferenceRecordingSaved/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "conferences")]
         EventInfo {
             event_type: "conference.participant.speak.ended",
             type_name: "ConferenceParticipantSpeakEndedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1speak/post/callbacks/conferenceParticipantSpeakEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "conferences")]
         EventInfo {
             event_type: "conference.participant.speak.started",
             type_name: "ConferenceParticipantSpeakStartedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1speak/post/callbacks/conferenceParticipantSpeakStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "conferences")]
         EventInfo {
             event_type: "conference.speak.ended",
             type_name: "ConferenceSpeakEndedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1speak/post/callbacks/conferenceSpeakEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "voice")]
+        #[cfg(feature = "conferences")]
         EventInfo {
             event_type: "conference.speak.started",
             type_name: "ConferenceSpeakStartedEvent",
@@ -705,229 +705,229 @@ impl WebhookEvent {
         };
         Ok(
             match event_type.as_str() {
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.answered" => {
                     Self::CallAnswered(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.bridged" => {
                     Self::CallBridged(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.hangup" => Self::CallHangup(crate::webhooks::decode_event(value)?),
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.initiated" => {
                     Self::CallInitiated(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.machine.detection.ended" => {
                     Self::CallMachineDetectionEnded(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.machine.greeting.ended" => {
                     Self::CallMachineGreetingEnded(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.machine.premium.detection.ended" => {
                     Self::CallMachinePremiumDetectionEnded(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.machine.premium.greeting.ended" => {
                     Self::CallMachinePremiumGreetingEnded(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "streaming.failed" => {
                     Self::StreamingFailed(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "streaming.started" => {
                     Self::StreamingStarted(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "streaming.stopped" => {
                     Self::StreamingStopped(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.conversation.ended" => {
                     Self::CallConversationEnded(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.conversation_insights.generated" => {
                     Self::CallConversationInsightsGenerated(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.enqueued" => {
                     Self::CallEnqueued(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.dequeued" => {
                     Self::CallDequeued(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.fork.started" => {
                     Self::CallForkStarted(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.fork.stopped" => {
                     Self::CallForkStopped(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.dtmf.received" => {
                     Self::CallDtmfReceived(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.gather.ended" => {
                     Self::CallGatherEnded(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.ai_gather.ended" => {
                     Self::CallAiGatherEnded(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.ai_gather.message_history_updated" => {
                     Self::CallAiGatherMessageHistoryUpdated(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.ai_gather.partial_results" => {
                     Self::CallAiGatherPartialResults(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.playback.ended" => {
                     Self::CallPlaybackEnded(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.playback.started" => {
                     Self::CallPlaybackStarted(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.recording.error" => {
                     Self::CallRecordingError(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.recording.saved" => {
                     Self::CallRecordingSaved(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.speak.ended" => {
                     Self::CallSpeakEnded(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.recording.transcription.saved" => {
                     Self::CallRecordingTranscriptionSaved(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.refer.completed" => {
                     Self::CallReferCompleted(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.refer.failed" => {
                     Self::CallReferFailed(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.refer.started" => {
                     Self::CallReferStarted(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "siprec.failed" => {
                     Self::SiprecFailed(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "siprec.started" => {
                     Self::SiprecStarted(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "siprec.stopped" => {
                     Self::SiprecStopped(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.speak.started" => {
                     Self::CallSpeakStarted(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "call-control")]
                 "call.transcription" => {
                     Self::CallTranscription(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "conferences")]
                 "conference.created" => {
                     Self::ConferenceCreated(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "conferences")]
                 "conference.ended" => {
                     Self::ConferenceEnded(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "conferences")]
                 "conference.floor.changed" => {
                     Self::ConferenceFloorChanged(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "conferences")]
                 "conference.participant.joined" => {
                     Self::ConferenceParticipantJoined(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "conferences")]
                 "conference.participant.left" => {
                     Self::ConferenceParticipantLeft(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "conferences")]
                 "conference.participant.playback.ended" => {
                     Self::ConferenceParticipantPlaybackEnded(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "conferences")]
                 "conference.participant.playback.started" => {
                     Self::ConferenceParticipantPlaybackStarted(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "conferences")]
                 "conference.playback.ended" => {
                     Self::ConferencePlaybackEnded(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "conferences")]
                 "conference.playback.started" => {
                     Self::ConferencePlaybackStarted(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "conferences")]
                 "conference.recording.saved" => {
                     Self::ConferenceRecordingSaved(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "conferences")]
                 "conference.participant.speak.ended" => {
                     Self::ConferenceParticipantSpeakEnded(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "conferences")]
                 "conference.participant.speak.started" => {
                     Self::ConferenceParticipantSpeakStarted(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "conferences")]
                 "conference.speak.ended" => {
                     Self::ConferenceSpeakEnded(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "voice")]
+                #[cfg(feature = "conferences")]
                 "conference.speak.started" => {
                     Self::ConferenceSpeakStarted(crate::webhooks::decode_event(value)?)
                 }
@@ -972,123 +972,123 @@ impl WebhookEvent {
     /// The event type (`None` for an `Unknown` body without one).
     pub fn event_type(&self) -> Option<&str> {
         match self {
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallAnswered(_) => Some("call.answered"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallBridged(_) => Some("call.bridged"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallHangup(_) => Some("call.hangup"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallInitiated(_) => Some("call.initiated"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallMachineDetectionEnded(_) => Some("call.machine.detection.ended"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallMachineGreetingEnded(_) => Some("call.machine.greeting.ended"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallMachinePremiumDetectionEnded(_) => {
                 Some("call.machine.premium.detection.ended")
             }
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallMachinePremiumGreetingEnded(_) => {
                 Some("call.machine.premium.greeting.ended")
             }
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::StreamingFailed(_) => Some("streaming.failed"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::StreamingStarted(_) => Some("streaming.started"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::StreamingStopped(_) => Some("streaming.stopped"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallConversationEnded(_) => Some("call.conversation.ended"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallConversationInsightsGenerated(_) => {
                 Some("call.conversation_insights.generated")
             }
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallEnqueued(_) => Some("call.enqueued"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallDequeued(_) => Some("call.dequeued"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallForkStarted(_) => Some("call.fork.started"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallForkStopped(_) => Some("call.fork.stopped"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallDtmfReceived(_) => Some("call.dtmf.received"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallGatherEnded(_) => Some("call.gather.ended"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallAiGatherEnded(_) => Some("call.ai_gather.ended"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallAiGatherMessageHistoryUpdated(_) => {
                 Some("call.ai_gather.message_history_updated")
             }
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallAiGatherPartialResults(_) => Some("call.ai_gather.partial_results"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallPlaybackEnded(_) => Some("call.playback.ended"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallPlaybackStarted(_) => Some("call.playback.started"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallRecordingError(_) => Some("call.recording.error"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallRecordingSaved(_) => Some("call.recording.saved"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallSpeakEnded(_) => Some("call.speak.ended"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallRecordingTranscriptionSaved(_) => {
                 Some("call.recording.transcription.saved")
             }
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallReferCompleted(_) => Some("call.refer.completed"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallReferFailed(_) => Some("call.refer.failed"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallReferStarted(_) => Some("call.refer.started"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::SiprecFailed(_) => Some("siprec.failed"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::SiprecStarted(_) => Some("siprec.started"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::SiprecStopped(_) => Some("siprec.stopped"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallSpeakStarted(_) => Some("call.speak.started"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallTranscription(_) => Some("call.transcription"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceCreated(_) => Some("conference.created"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceEnded(_) => Some("conference.ended"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceFloorChanged(_) => Some("conference.floor.changed"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceParticipantJoined(_) => Some("conference.participant.joined"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceParticipantLeft(_) => Some("conference.participant.left"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceParticipantPlaybackEnded(_) => {
                 Some("conference.participant.playback.ended")
             }
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceParticipantPlaybackStarted(_) => {
                 Some("conference.participant.playback.started")
             }
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferencePlaybackEnded(_) => Some("conference.playback.ended"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferencePlaybackStarted(_) => Some("conference.playback.started"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceRecordingSaved(_) => Some("conference.recording.saved"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceParticipantSpeakEnded(_) => {
                 Some("conference.participant.speak.ended")
             }
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceParticipantSpeakStarted(_) => {
                 Some("conference.participant.speak.started")
             }
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceSpeakEnded(_) => Some("conference.speak.ended"),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceSpeakStarted(_) => Some("conference.speak.started"),
             Self::CustomerServiceRecordStatusChanged(_) => {
                 Some("customer_service_record.status_changed")
@@ -1124,105 +1124,105 @@ impl<'de> Deserialize<'de> for WebhookEvent {
 impl Serialize for WebhookEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallAnswered(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallBridged(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallHangup(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallInitiated(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallMachineDetectionEnded(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallMachineGreetingEnded(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallMachinePremiumDetectionEnded(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallMachinePremiumGreetingEnded(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::StreamingFailed(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::StreamingStarted(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::StreamingStopped(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallConversationEnded(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallConversationInsightsGenerated(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallEnqueued(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallDequeued(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallForkStarted(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallForkStopped(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallDtmfReceived(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallGatherEnded(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallAiGatherEnded(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallAiGatherMessageHistoryUpdated(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallAiGatherPartialResults(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallPlaybackEnded(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallPlaybackStarted(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallRecordingError(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallRecordingSaved(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallSpeakEnded(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallRecordingTranscriptionSaved(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallReferCompleted(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallReferFailed(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallReferStarted(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::SiprecFailed(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::SiprecStarted(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::SiprecStopped(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallSpeakStarted(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "call-control")]
             Self::CallTranscription(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceCreated(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceEnded(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceFloorChanged(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceParticipantJoined(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceParticipantLeft(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceParticipantPlaybackEnded(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceParticipantPlaybackStarted(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferencePlaybackEnded(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferencePlaybackStarted(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceRecordingSaved(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceParticipantSpeakEnded(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceParticipantSpeakStarted(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceSpeakEnded(e) => e.serialize(s),
-            #[cfg(feature = "voice")]
+            #[cfg(feature = "conferences")]
             Self::ConferenceSpeakStarted(e) => e.serialize(s),
             Self::CustomerServiceRecordStatusChanged(e) => e.serialize(s),
             #[cfg(feature = "fax")]

@@ -56,16 +56,16 @@ pub mod bulk_phone_number_operations;
 #[cfg(feature = "billing")]
 pub mod bundles;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 pub mod call_commands;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 pub mod call_control_applications;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 pub mod call_information;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "voice-config")]
 pub mod call_recordings;
 
 #[cfg(feature = "10dlc")]
@@ -80,7 +80,7 @@ pub mod chat;
 #[cfg(feature = "ai")]
 pub mod clusters;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "conferences")]
 pub mod conference_commands;
 
 #[cfg(feature = "connections")]
@@ -110,13 +110,13 @@ pub mod customer_service_record;
 #[cfg(feature = "storage")]
 pub mod data_migration;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 pub mod debugging;
 
 #[cfg(feature = "billing")]
 pub mod detail_records;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 pub mod dialogflow_integration;
 
 #[cfg(feature = "regulatory")]
@@ -221,7 +221,7 @@ pub mod object;
 #[cfg(feature = "wireless")]
 pub mod ota_updates;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "voice-config")]
 pub mod outbound_voice_profiles;
 
 #[cfg(feature = "numbers")]
@@ -269,7 +269,7 @@ pub mod public_internet_gateways;
 #[cfg(feature = "connections")]
 pub mod push_credentials;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 pub mod queue_commands;
 
 #[cfg(feature = "messaging")]
@@ -335,13 +335,13 @@ pub mod sim_card_orders;
 #[cfg(feature = "wireless")]
 pub mod sim_cards;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "voice-config")]
 pub mod siprec_connectors;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "texml")]
 pub mod texml_applications;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "texml")]
 pub mod texml_rest_commands;
 
 #[cfg(feature = "ai")]
@@ -368,10 +368,10 @@ pub mod verify;
 #[cfg(feature = "networking")]
 pub mod virtual_cross_connects;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "voice-config")]
 pub mod voice_channels;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "voice-config")]
 pub mod voicemail;
 
 #[cfg(feature = "wireless")]
@@ -539,16 +539,16 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Call Commands` (36 operations; feature `voice`).
-    #[cfg(feature = "voice")]
+    /// Operations tagged `Call Commands` (36 operations; feature `call-control`).
+    #[cfg(feature = "call-control")]
     pub fn call_commands(&self) -> call_commands::CallCommandsApi<'_> {
         call_commands::CallCommandsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Call Control Applications` (5 operations; feature `voice`).
-    #[cfg(feature = "voice")]
+    /// Operations tagged `Call Control Applications` (5 operations; feature `call-control`).
+    #[cfg(feature = "call-control")]
     pub fn call_control_applications(
         &self,
     ) -> call_control_applications::CallControlApplicationsApi<'_> {
@@ -557,16 +557,16 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Call Information` (2 operations; feature `voice`).
-    #[cfg(feature = "voice")]
+    /// Operations tagged `Call Information` (2 operations; feature `call-control`).
+    #[cfg(feature = "call-control")]
     pub fn call_information(&self) -> call_information::CallInformationApi<'_> {
         call_information::CallInformationApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Call Recordings` (11 operations; feature `voice`).
-    #[cfg(feature = "voice")]
+    /// Operations tagged `Call Recordings` (11 operations; feature `voice-config`).
+    #[cfg(feature = "voice-config")]
     pub fn call_recordings(&self) -> call_recordings::CallRecordingsApi<'_> {
         call_recordings::CallRecordingsApi {
             client: self,
@@ -603,8 +603,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Conference Commands` (18 operations; feature `voice`).
-    #[cfg(feature = "voice")]
+    /// Operations tagged `Conference Commands` (18 operations; feature `conferences`).
+    #[cfg(feature = "conferences")]
     pub fn conference_commands(&self) -> conference_commands::ConferenceCommandsApi<'_> {
         conference_commands::ConferenceCommandsApi {
             client: self,
@@ -687,8 +687,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Debugging` (1 operations; feature `voice`).
-    #[cfg(feature = "voice")]
+    /// Operations tagged `Debugging` (1 operations; feature `call-control`).
+    #[cfg(feature = "call-control")]
     pub fn debugging(&self) -> debugging::DebuggingApi<'_> {
         debugging::DebuggingApi {
             client: self,
@@ -703,8 +703,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Dialogflow Integration` (4 operations; feature `voice`).
-    #[cfg(feature = "voice")]
+    /// Operations tagged `Dialogflow Integration` (4 operations; feature `call-control`).
+    #[cfg(feature = "call-control")]
     pub fn dialogflow_integration(
         &self,
     ) -> dialogflow_integration::DialogflowIntegrationApi<'_> {
@@ -995,8 +995,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Outbound Voice Profiles` (5 operations; feature `voice`).
-    #[cfg(feature = "voice")]
+    /// Operations tagged `Outbound Voice Profiles` (5 operations; feature `voice-config`).
+    #[cfg(feature = "voice-config")]
     pub fn outbound_voice_profiles(
         &self,
     ) -> outbound_voice_profiles::OutboundVoiceProfilesApi<'_> {
@@ -1147,8 +1147,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Queue Commands` (3 operations; feature `voice`).
-    #[cfg(feature = "voice")]
+    /// Operations tagged `Queue Commands` (3 operations; feature `call-control`).
+    #[cfg(feature = "call-control")]
     pub fn queue_commands(&self) -> queue_commands::QueueCommandsApi<'_> {
         queue_commands::QueueCommandsApi {
             client: self,
@@ -1325,24 +1325,24 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `SIPREC Connectors` (4 operations; feature `voice`).
-    #[cfg(feature = "voice")]
+    /// Operations tagged `SIPREC Connectors` (4 operations; feature `voice-config`).
+    #[cfg(feature = "voice-config")]
     pub fn siprec_connectors(&self) -> siprec_connectors::SiprecConnectorsApi<'_> {
         siprec_connectors::SiprecConnectorsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `TeXML Applications` (5 operations; feature `voice`).
-    #[cfg(feature = "voice")]
+    /// Operations tagged `TeXML Applications` (5 operations; feature `texml`).
+    #[cfg(feature = "texml")]
     pub fn texml_applications(&self) -> texml_applications::TexmlApplicationsApi<'_> {
         texml_applications::TexmlApplicationsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `TeXML REST Commands` (30 operations; feature `voice`).
-    #[cfg(feature = "voice")]
+    /// Operations tagged `TeXML REST Commands` (30 operations; feature `texml`).
+    #[cfg(feature = "texml")]
     pub fn texml_rest_commands(&self) -> texml_rest_commands::TexmlRestCommandsApi<'_> {
         texml_rest_commands::TexmlRestCommandsApi {
             client: self,
@@ -1415,16 +1415,16 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Voice Channels` (6 operations; feature `voice`).
-    #[cfg(feature = "voice")]
+    /// Operations tagged `Voice Channels` (6 operations; feature `voice-config`).
+    #[cfg(feature = "voice-config")]
     pub fn voice_channels(&self) -> voice_channels::VoiceChannelsApi<'_> {
         voice_channels::VoiceChannelsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Voicemail` (3 operations; feature `voice`).
-    #[cfg(feature = "voice")]
+    /// Operations tagged `Voicemail` (3 operations; feature `voice-config`).
+    #[cfg(feature = "voice-config")]
     pub fn voicemail(&self) -> voicemail::VoicemailApi<'_> {
         voicemail::VoicemailApi {
             client: self,

@@ -104,28 +104,28 @@ mod bundles;
 #[cfg(feature = "billing")]
 pub use self::bundles::*;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 mod call_commands;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 pub use self::call_commands::*;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 mod call_control_applications;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 pub use self::call_control_applications::*;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 mod call_information;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 pub use self::call_information::*;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "voice-config")]
 mod call_recordings;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "voice-config")]
 pub use self::call_recordings::*;
 
 #[cfg(feature = "10dlc")]
@@ -152,10 +152,10 @@ mod clusters;
 #[cfg(feature = "ai")]
 pub use self::clusters::*;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "conferences")]
 mod conference_commands;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "conferences")]
 pub use self::conference_commands::*;
 
 #[cfg(feature = "connections")]
@@ -212,10 +212,10 @@ mod data_migration;
 #[cfg(feature = "storage")]
 pub use self::data_migration::*;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 mod debugging;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 pub use self::debugging::*;
 
 #[cfg(feature = "billing")]
@@ -224,10 +224,10 @@ mod detail_records;
 #[cfg(feature = "billing")]
 pub use self::detail_records::*;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 mod dialogflow_integration;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 pub use self::dialogflow_integration::*;
 
 #[cfg(feature = "regulatory")]
@@ -434,10 +434,10 @@ mod ota_updates;
 #[cfg(feature = "wireless")]
 pub use self::ota_updates::*;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "voice-config")]
 mod outbound_voice_profiles;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "voice-config")]
 pub use self::outbound_voice_profiles::*;
 
 #[cfg(feature = "numbers")]
@@ -530,10 +530,10 @@ mod push_credentials;
 #[cfg(feature = "connections")]
 pub use self::push_credentials::*;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 mod queue_commands;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 pub use self::queue_commands::*;
 
 #[cfg(feature = "messaging")]
@@ -660,22 +660,22 @@ mod sim_cards;
 #[cfg(feature = "wireless")]
 pub use self::sim_cards::*;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "voice-config")]
 mod siprec_connectors;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "voice-config")]
 pub use self::siprec_connectors::*;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "texml")]
 mod texml_applications;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "texml")]
 pub use self::texml_applications::*;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "texml")]
 mod texml_rest_commands;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "texml")]
 pub use self::texml_rest_commands::*;
 
 #[cfg(feature = "ai")]
@@ -726,16 +726,16 @@ mod virtual_cross_connects;
 #[cfg(feature = "networking")]
 pub use self::virtual_cross_connects::*;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "voice-config")]
 mod voice_channels;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "voice-config")]
 pub use self::voice_channels::*;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "voice-config")]
 mod voicemail;
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "voice-config")]
 pub use self::voicemail::*;
 
 #[cfg(feature = "wireless")]

@@ -18,7 +18,7 @@ pub struct AcceptSuggestionsRequest {
 pub type ActionSuccessResponseData = CallControlCommandResult;
 
 /// Spec: `#/components/schemas/ActiveCall/properties/record_type`
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ActiveCallRecordType {
     /// `call`
@@ -27,7 +27,7 @@ pub enum ActiveCallRecordType {
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 impl ActiveCallRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -38,7 +38,7 @@ impl ActiveCallRecordType {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 impl From<&str> for ActiveCallRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -48,7 +48,7 @@ impl From<&str> for ActiveCallRecordType {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(feature = "call-control")]
 crate::codec::string_enum!(ActiveCallRecordType);
 
 /// The locality of the address. For US addresses, this corresponds to the state of the address.
@@ -110,7 +110,7 @@ crate::codec::string_enum!(AdvancedOrderRequestFeaturesItem);
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
 ///
 /// Spec: `#/components/schemas/AnchorsiteOverride`
-#[cfg(any(feature = "connections", feature = "fax", feature = "voice"))]
+#[cfg(any(feature = "connections", feature = "fax", feature = "texml"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AnchorsiteOverride {
     /// `Latency`
@@ -137,7 +137,7 @@ pub enum AnchorsiteOverride {
     Unknown(String),
 }
 
-#[cfg(any(feature = "connections", feature = "fax", feature = "voice"))]
+#[cfg(any(feature = "connections", feature = "fax", feature = "texml"))]
 impl AnchorsiteOverride {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -157,7 +157,7 @@ impl AnchorsiteOverride {
     }
 }
 
-#[cfg(any(feature = "connections", feature = "fax", feature = "voice"))]
+#[cfg(any(feature = "connections", feature = "fax", feature = "texml"))]
 impl From<&str> for AnchorsiteOverride {
     fn from(value: &str) -> Self {
         match value {
@@ -176,13 +176,20 @@ impl From<&str> for AnchorsiteOverride {
     }
 }
 
-#[cfg(any(feature = "connections", feature = "fax", feature = "voice"))]
+#[cfg(any(feature = "connections", feature = "fax", feature = "texml"))]
 crate::codec::string_enum!(AnchorsiteOverride);
 
 /// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
 ///
 /// Spec: `#/components/schemas/AnswerRequest/properties/record_format`
-#[cfg(any(feature = "numbers", feature = "voice"))]
+#[cfg(
+    any(
+        feature = "call-control",
+        feature = "conferences",
+        feature = "numbers",
+        feature = "voice-config"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AnswerRequestRecordFormat {
     /// `wav`
@@ -193,7 +200,14 @@ pub enum AnswerRequestRecordFormat {
     Unknown(String),
 }
 
-#[cfg(any(feature = "numbers", feature = "voice"))]
+#[cfg(
+    any(
+        feature = "call-control",
+        feature = "conferences",
+        feature = "numbers",
+        feature = "voice-config"
+    )
+)]
 impl AnswerRequestRecordFormat {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -205,7 +219,14 @@ impl AnswerRequestRecordFormat {
     }
 }
 
-#[cfg(any(feature = "numbers", feature = "voice"))]
+#[cfg(
+    any(
+        feature = "call-control",
+        feature = "conferences",
+        feature = "numbers",
+        feature = "voice-config"
+    )
+)]
 impl From<&str> for AnswerRequestRecordFormat {
     fn from(value: &str) -> Self {
         match value {
@@ -216,13 +237,20 @@ impl From<&str> for AnswerRequestRecordFormat {
     }
 }
 
-#[cfg(any(feature = "numbers", feature = "voice"))]
+#[cfg(
+    any(
+        feature = "call-control",
+        feature = "conferences",
+        feature = "numbers",
+        feature = "voice-config"
+    )
+)]
 crate::codec::string_enum!(AnswerRequestRecordFormat);
 
 /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
 ///
 /// Spec: `#/components/schemas/AnswerRequest/properties/record_trim`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AnswerRequestRecordTrim {
     /// `trim-silence`
@@ -231,7 +259,7 @@ pub enum AnswerRequestRecordTrim {
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 impl AnswerRequestRecordTrim {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -242,7 +270,7 @@ impl AnswerRequestRecordTrim {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 impl From<&str> for AnswerRequestRecordTrim {
     fn from(value: &str) -> Self {
         match value {
@@ -252,17 +280,17 @@ impl From<&str> for AnswerRequestRecordTrim {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 crate::codec::string_enum!(AnswerRequestRecordTrim);
 
 /// A user-assigned name to help manage the application.
 ///
 /// Spec: `#/components/schemas/ApplicationName`
-#[cfg(any(feature = "fax", feature = "voice"))]
+#[cfg(any(feature = "fax", feature = "texml"))]
 pub type ApplicationName = String;
 
 /// Spec: `#/components/schemas/Assistant`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Assistant {
     pub created_at: String,
@@ -333,11 +361,11 @@ pub struct AssistantChatResponse {
 /// The tools that the assistant can use. These may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables)
 ///
 /// Spec: `#/components/schemas/AssistantTools`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 pub type AssistantTools = Vec<AssistantToolsItem>;
 
 /// Spec: `#/components/schemas/AssistantTools/items`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum AssistantToolsItem {
@@ -445,7 +473,7 @@ pub type Borough = String;
 /// BucketIds
 ///
 /// Spec: `#/components/schemas/BucketIds`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BucketIds {
     /// List of [embedded storage buckets](https://developers.telnyx.com/api/inference/inference-embedding/post-embedding) to use for retrieval-augmented generation.
@@ -506,7 +534,7 @@ crate::codec::string_enum!(BulkSimCardActionActionType);
 /// An enumeration.
 ///
 /// Spec: `#/components/schemas/BundleLimitDirection`
-#[cfg(any(feature = "billing", feature = "voice"))]
+#[cfg(any(feature = "billing", feature = "call-control", feature = "texml"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BundleLimitDirection {
     /// `inbound`
@@ -517,7 +545,7 @@ pub enum BundleLimitDirection {
     Unknown(String),
 }
 
-#[cfg(any(feature = "billing", feature = "voice"))]
+#[cfg(any(feature = "billing", feature = "call-control", feature = "texml"))]
 impl BundleLimitDirection {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -529,7 +557,7 @@ impl BundleLimitDirection {
     }
 }
 
-#[cfg(any(feature = "billing", feature = "voice"))]
+#[cfg(any(feature = "billing", feature = "call-control", feature = "texml"))]
 impl From<&str> for BundleLimitDirection {
     fn from(value: &str) -> Self {
         match value {
@@ -540,7 +568,7 @@ impl From<&str> for BundleLimitDirection {
     }
 }
 
-#[cfg(any(feature = "billing", feature = "voice"))]
+#[cfg(any(feature = "billing", feature = "call-control", feature = "texml"))]
 crate::codec::string_enum!(BundleLimitDirection);
 
 /// The business name associated with the address. An address must have either a first last name or a business name.
@@ -588,7 +616,7 @@ crate::codec::string_enum!(CallAiGatherEndedPayloadMessageHistoryItemRole);
 /// Reflects how command ended.
 ///
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/status`
-#[cfg(any(feature = "regulatory", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "regulatory"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAiGatherEndedPayloadStatus {
     /// `valid`
@@ -599,7 +627,7 @@ pub enum CallAiGatherEndedPayloadStatus {
     Unknown(String),
 }
 
-#[cfg(any(feature = "regulatory", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "regulatory"))]
 impl CallAiGatherEndedPayloadStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -611,7 +639,7 @@ impl CallAiGatherEndedPayloadStatus {
     }
 }
 
-#[cfg(any(feature = "regulatory", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "regulatory"))]
 impl From<&str> for CallAiGatherEndedPayloadStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -622,7 +650,7 @@ impl From<&str> for CallAiGatherEndedPayloadStatus {
     }
 }
 
-#[cfg(any(feature = "regulatory", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "regulatory"))]
 crate::codec::string_enum!(CallAiGatherEndedPayloadStatus);
 
 /// The role of the message sender
@@ -638,7 +666,7 @@ pub type CallAiGatherPartialResultsPayloadMessageHistoryItemRole = CallAiGatherE
 /// Call Control Application Inbound
 ///
 /// Spec: `#/components/schemas/CallControlApplicationInbound`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallControlApplicationInbound {
     /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
@@ -696,7 +724,7 @@ crate::codec::string_enum!(CallControlApplicationInboundSipSubdomainReceiveSetti
 /// Call Control Command Response
 ///
 /// Spec: `#/components/responses/CallControlCommandResponse/content/application~1json/schema`
-#[cfg(any(feature = "video", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "video"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallControlCommandResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -978,7 +1006,7 @@ crate::codec::string_enum!(CallForwardingForwardingType);
 /// State received from a command.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/state`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallHangupPayloadState {
     /// `hangup`
@@ -987,7 +1015,7 @@ pub enum CallHangupPayloadState {
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl CallHangupPayloadState {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -998,7 +1026,7 @@ impl CallHangupPayloadState {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl From<&str> for CallHangupPayloadState {
     fn from(value: &str) -> Self {
         match value {
@@ -1008,13 +1036,13 @@ impl From<&str> for CallHangupPayloadState {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 crate::codec::string_enum!(CallHangupPayloadState);
 
 /// Answering machine detection result.
 ///
 /// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/payload/properties/result`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallMachineDetectionEndedPayloadResult {
     /// `human`
@@ -1027,7 +1055,7 @@ pub enum CallMachineDetectionEndedPayloadResult {
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 impl CallMachineDetectionEndedPayloadResult {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1040,7 +1068,7 @@ impl CallMachineDetectionEndedPayloadResult {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 impl From<&str> for CallMachineDetectionEndedPayloadResult {
     fn from(value: &str) -> Self {
         match value {
@@ -1052,7 +1080,7 @@ impl From<&str> for CallMachineDetectionEndedPayloadResult {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 crate::codec::string_enum!(CallMachineDetectionEndedPayloadResult);
 
 /// The call recording settings for a phone number.
@@ -1089,7 +1117,7 @@ pub type CallRecordingInboundCallRecordingFormat = AnswerRequestRecordFormat;
 /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/public_recording_urls`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallRecordingSavedPayloadPublicRecordingUrls {
     /// Recording URL in requested `mp3` format.
@@ -1111,7 +1139,7 @@ pub struct CallRecordingSavedPayloadPublicRecordingUrls {
 /// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/beep_enabled`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallRequestConferenceConfigBeepEnabled {
     /// `always`
@@ -1126,7 +1154,7 @@ pub enum CallRequestConferenceConfigBeepEnabled {
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 impl CallRequestConferenceConfigBeepEnabled {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1140,7 +1168,7 @@ impl CallRequestConferenceConfigBeepEnabled {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 impl From<&str> for CallRequestConferenceConfigBeepEnabled {
     fn from(value: &str) -> Self {
         match value {
@@ -1153,13 +1181,13 @@ impl From<&str> for CallRequestConferenceConfigBeepEnabled {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 crate::codec::string_enum!(CallRequestConferenceConfigBeepEnabled);
 
 /// Sets the joining participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences", feature = "texml"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallRequestConferenceConfigSupervisorRole {
     /// `barge`
@@ -1174,7 +1202,7 @@ pub enum CallRequestConferenceConfigSupervisorRole {
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences", feature = "texml"))]
 impl CallRequestConferenceConfigSupervisorRole {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1188,7 +1216,7 @@ impl CallRequestConferenceConfigSupervisorRole {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences", feature = "texml"))]
 impl From<&str> for CallRequestConferenceConfigSupervisorRole {
     fn from(value: &str) -> Self {
         match value {
@@ -1201,13 +1229,13 @@ impl From<&str> for CallRequestConferenceConfigSupervisorRole {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences", feature = "texml"))]
 crate::codec::string_enum!(CallRequestConferenceConfigSupervisorRole);
 
 /// The DID or SIP URI to dial out to. Multiple DID or SIP URIs can be provided using an array of strings
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/to`
-#[cfg(any(feature = "numbers", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "numbers"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum CallRequestTo {
@@ -1587,7 +1615,7 @@ crate::codec::string_enum!(CompleteOtaUpdateStatus);
 /// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/language`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceSpeakRequestLanguage {
     /// `arb`
@@ -1652,7 +1680,7 @@ pub enum ConferenceSpeakRequestLanguage {
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 impl ConferenceSpeakRequestLanguage {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1691,7 +1719,7 @@ impl ConferenceSpeakRequestLanguage {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 impl From<&str> for ConferenceSpeakRequestLanguage {
     fn from(value: &str) -> Self {
         match value {
@@ -1729,13 +1757,13 @@ impl From<&str> for ConferenceSpeakRequestLanguage {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 crate::codec::string_enum!(ConferenceSpeakRequestLanguage);
 
 /// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/payload_type`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConferenceSpeakRequestPayloadType {
     /// `text`
@@ -1746,7 +1774,7 @@ pub enum ConferenceSpeakRequestPayloadType {
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 impl ConferenceSpeakRequestPayloadType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1758,7 +1786,7 @@ impl ConferenceSpeakRequestPayloadType {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 impl From<&str> for ConferenceSpeakRequestPayloadType {
     fn from(value: &str) -> Self {
         match value {
@@ -1769,7 +1797,7 @@ impl From<&str> for ConferenceSpeakRequestPayloadType {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 crate::codec::string_enum!(ConferenceSpeakRequestPayloadType);
 
 /// Spec: `#/components/responses/ConfirmPortingOrderResponse/content/application~1json/schema/properties/meta`
@@ -1778,7 +1806,7 @@ pub type ConfirmPortingOrderResponseMeta = ShowPortingOrderMeta;
 /// Specifies whether the connection can be used.
 ///
 /// Spec: `#/components/schemas/ConnectionActive`
-#[cfg(any(feature = "connections", feature = "fax", feature = "voice"))]
+#[cfg(any(feature = "connections", feature = "fax", feature = "texml"))]
 pub type ConnectionActive = bool;
 
 /// The uuid of the push credential for Android
@@ -1905,7 +1933,7 @@ impl CreateDocumentBodyMultipart {
 }
 
 /// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/outbound`
-#[cfg(any(feature = "connections", feature = "fax", feature = "voice"))]
+#[cfg(any(feature = "connections", feature = "fax", feature = "texml"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateExternalConnectionRequestOutbound {
     /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
@@ -2231,7 +2259,7 @@ pub type CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings = CallC
 /// ISO 8601 formatted date-time indicating when the resource was created.
 ///
 /// Spec: `#/components/schemas/CreatedAt`
-#[cfg(any(feature = "connections", feature = "voice", feature = "wireless"))]
+#[cfg(any(feature = "connections", feature = "texml", feature = "wireless"))]
 pub type CreatedAt = String;
 
 /// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
@@ -2337,7 +2365,7 @@ impl From<&str> for CredentialOutboundT38ReinviteSource {
 crate::codec::string_enum!(CredentialOutboundT38ReinviteSource);
 
 /// Spec: `#/components/schemas/Cursor`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "voice-config"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Cursor {
     /// Opaque identifier of next page.
@@ -2351,7 +2379,7 @@ pub struct Cursor {
 /// Cursor Pagination Meta
 ///
 /// Spec: `#/components/schemas/CursorPaginationMeta`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "voice-config"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CursorPaginationMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2636,7 +2664,7 @@ pub struct DocServiceRecord {
 /// DTMFTool
 ///
 /// Spec: `#/components/schemas/DTMFTool`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DtmfTool {
     pub send_dtmf: serde_json::Map<String, serde_json::Value>,
@@ -2645,7 +2673,7 @@ pub struct DtmfTool {
 }
 
 /// Spec: `#/components/schemas/DTMFTool/properties/type`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DtmfToolType {
     /// `send_dtmf`
@@ -2654,7 +2682,7 @@ pub enum DtmfToolType {
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl DtmfToolType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2665,7 +2693,7 @@ impl DtmfToolType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl From<&str> for DtmfToolType {
     fn from(value: &str) -> Self {
         match value {
@@ -2675,13 +2703,13 @@ impl From<&str> for DtmfToolType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 crate::codec::string_enum!(DtmfToolType);
 
 /// Sets the type of DTMF digits sent from Telnyx to this Connection. Note that DTMF digits sent to Telnyx will be accepted in all formats.
 ///
 /// Spec: `#/components/schemas/DtmfType`
-#[cfg(any(feature = "connections", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "connections", feature = "texml"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DtmfType {
     /// `RFC 2833`
@@ -2694,7 +2722,7 @@ pub enum DtmfType {
     Unknown(String),
 }
 
-#[cfg(any(feature = "connections", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "connections", feature = "texml"))]
 impl DtmfType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2707,7 +2735,7 @@ impl DtmfType {
     }
 }
 
-#[cfg(any(feature = "connections", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "connections", feature = "texml"))]
 impl From<&str> for DtmfType {
     fn from(value: &str) -> Self {
         match value {
@@ -2719,7 +2747,7 @@ impl From<&str> for DtmfType {
     }
 }
 
-#[cfg(any(feature = "connections", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "connections", feature = "texml"))]
 crate::codec::string_enum!(DtmfType);
 
 /// Status of dynamic emergency address
@@ -2769,7 +2797,7 @@ crate::codec::string_enum!(DynamicEmergencyAddressStatus);
 /// ElevenLabs Voice Settings
 ///
 /// Spec: `#/components/schemas/ElevenLabsVoiceSettings`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ElevenLabsVoiceSettings {
     /// The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your ElevenLabs API key. Warning: Free plans are unlikely to work with this integration.
@@ -2788,7 +2816,7 @@ pub struct EligibilityNumbersRequest {
 /// If `telephony` is enabled, the assistant will be able to make and receive calls. If `messaging` is enabled, the assistant will be able to send and receive messages.
 ///
 /// Spec: `#/components/schemas/EnabledFeatures`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnabledFeatures {
     /// `telephony`
@@ -2799,7 +2827,7 @@ pub enum EnabledFeatures {
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl EnabledFeatures {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2811,7 +2839,7 @@ impl EnabledFeatures {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl From<&str> for EnabledFeatures {
     fn from(value: &str) -> Self {
         match value {
@@ -2822,7 +2850,7 @@ impl From<&str> for EnabledFeatures {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 crate::codec::string_enum!(EnabledFeatures);
 
 /// Enable use of SRTP for encryption. Cannot be set if the transport_portocol is TLS.
@@ -3032,7 +3060,7 @@ pub type ForbiddenErrorSource = SourceResponse;
 /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
 ///
 /// Spec: `#/components/schemas/FqdnConnectionTransportProtocol`
-#[cfg(any(feature = "connections", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "connections"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FqdnConnectionTransportProtocol {
     /// `UDP`
@@ -3045,7 +3073,7 @@ pub enum FqdnConnectionTransportProtocol {
     Unknown(String),
 }
 
-#[cfg(any(feature = "connections", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "connections"))]
 impl FqdnConnectionTransportProtocol {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3058,7 +3086,7 @@ impl FqdnConnectionTransportProtocol {
     }
 }
 
-#[cfg(any(feature = "connections", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "connections"))]
 impl From<&str> for FqdnConnectionTransportProtocol {
     fn from(value: &str) -> Self {
         match value {
@@ -3070,7 +3098,7 @@ impl From<&str> for FqdnConnectionTransportProtocol {
     }
 }
 
-#[cfg(any(feature = "connections", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "connections"))]
 crate::codec::string_enum!(FqdnConnectionTransportProtocol);
 
 /// The phone number, in E.164 format, the fax will be sent from.
@@ -3180,7 +3208,7 @@ pub struct GlobalIpProtocol2 {
 /// The handoff tool allows the assistant to hand off control of the conversation to another AI assistant. By default, this will happen transparently to the end user.
 ///
 /// Spec: `#/components/schemas/HandoffTool`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HandoffTool {
     pub handoff: HandoffToolParams,
@@ -3191,7 +3219,7 @@ pub struct HandoffTool {
 /// HandoffToolParams
 ///
 /// Spec: `#/components/schemas/HandoffToolParams`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HandoffToolParams {
     /// List of possible assistants that can receive a handoff.
@@ -3199,7 +3227,7 @@ pub struct HandoffToolParams {
 }
 
 /// Spec: `#/components/schemas/HandoffToolParams/properties/ai_assistants/items`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HandoffToolParamsAiAssistantsItem {
     /// The ID of the assistant to hand off to.
@@ -3209,7 +3237,7 @@ pub struct HandoffToolParamsAiAssistantsItem {
 }
 
 /// Spec: `#/components/schemas/HandoffTool/properties/type`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HandoffToolType {
     /// `handoff`
@@ -3218,7 +3246,7 @@ pub enum HandoffToolType {
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl HandoffToolType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3229,7 +3257,7 @@ impl HandoffToolType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl From<&str> for HandoffToolType {
     fn from(value: &str) -> Self {
         match value {
@@ -3239,13 +3267,13 @@ impl From<&str> for HandoffToolType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 crate::codec::string_enum!(HandoffToolType);
 
 /// HangupTool
 ///
 /// Spec: `#/components/schemas/HangupTool`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HangupTool {
     pub hangup: HangupToolParams,
@@ -3256,7 +3284,7 @@ pub struct HangupTool {
 /// HangupToolParams
 ///
 /// Spec: `#/components/schemas/HangupToolParams`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HangupToolParams {
     /// The description of the function that will be passed to the assistant.
@@ -3265,7 +3293,7 @@ pub struct HangupToolParams {
 }
 
 /// Spec: `#/components/schemas/HangupTool/properties/type`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 pub type HangupToolType = CallHangupPayloadState;
 
 /// HTTPValidationError
@@ -3287,7 +3315,7 @@ pub type Id = String;
 /// The external provider to import assistants from.
 ///
 /// Spec: `#/components/schemas/ImportAssistantsRequest/properties/provider`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ImportAssistantsRequestProvider {
     /// `elevenlabs`
@@ -3298,7 +3326,7 @@ pub enum ImportAssistantsRequestProvider {
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl ImportAssistantsRequestProvider {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3310,7 +3338,7 @@ impl ImportAssistantsRequestProvider {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl From<&str> for ImportAssistantsRequestProvider {
     fn from(value: &str) -> Self {
         match value {
@@ -3321,11 +3349,11 @@ impl From<&str> for ImportAssistantsRequestProvider {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 crate::codec::string_enum!(ImportAssistantsRequestProvider);
 
 /// Spec: `#/components/schemas/ImportMetadata`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ImportMetadata {
     /// ID of the assistant in the provider's system.
@@ -3339,7 +3367,7 @@ pub struct ImportMetadata {
 /// Provider the assistant was imported from.
 ///
 /// Spec: `#/components/schemas/ImportMetadata/properties/import_provider`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 pub type ImportMetadataImportProvider = ImportAssistantsRequestProvider;
 
 /// Spec: `#/components/schemas/InboundMessagePayload`
@@ -3862,7 +3890,7 @@ crate::codec::string_enum!(InboundMessagePayloadToItemStatus);
 pub type InboundMessagePayloadType = CreateLongCodeMessageRequestType;
 
 /// Spec: `#/components/schemas/InsightSettings`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InsightSettings {
     /// Reference to an Insight Group. Insights in this group will be run automatically for all the assistant's conversations.
@@ -3874,7 +3902,7 @@ pub struct InsightSettings {
 ///
 /// Spec: `#/components/schemas/IntId`
 #[cfg(
-    any(feature = "connections", feature = "fax", feature = "numbers", feature = "voice")
+    any(feature = "connections", feature = "fax", feature = "numbers", feature = "texml")
 )]
 pub type IntId = String;
 
@@ -4477,7 +4505,7 @@ pub struct MessagingFeatureSet {
 }
 
 /// Spec: `#/components/schemas/MessagingSettings`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MessagingSettings {
     /// Default Messaging Profile used for messaging exchanges with your assistant. This will be created automatically on assistant creation.
@@ -4539,7 +4567,7 @@ pub type Neighborhood = String;
 /// The direction of the audio stream to be noise suppressed.
 ///
 /// Spec: `#/components/schemas/NoiseSuppressionDirection`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NoiseSuppressionDirection {
     /// `inbound`
@@ -4552,7 +4580,7 @@ pub enum NoiseSuppressionDirection {
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 impl NoiseSuppressionDirection {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4565,7 +4593,7 @@ impl NoiseSuppressionDirection {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 impl From<&str> for NoiseSuppressionDirection {
     fn from(value: &str) -> Self {
         match value {
@@ -4577,7 +4605,7 @@ impl From<&str> for NoiseSuppressionDirection {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 crate::codec::string_enum!(NoiseSuppressionDirection);
 
 /// NotFoundError
@@ -4596,7 +4624,7 @@ pub struct NotFoundError {
 }
 
 /// Spec: `#/components/schemas/NotificationSetting/properties/parameters/items`
-#[cfg(any(feature = "account", feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "account", feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NotificationSettingParametersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4608,7 +4636,7 @@ pub struct NotificationSettingParametersItem {
 /// Most preferences apply immediately; however, other may needs to propagate.
 ///
 /// Spec: `#/components/schemas/NotificationSetting/properties/status`
-#[cfg(any(feature = "account", feature = "voice"))]
+#[cfg(any(feature = "account", feature = "texml"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NotificationSettingStatus {
     /// `enabled`
@@ -4631,7 +4659,7 @@ pub enum NotificationSettingStatus {
     Unknown(String),
 }
 
-#[cfg(any(feature = "account", feature = "voice"))]
+#[cfg(any(feature = "account", feature = "texml"))]
 impl NotificationSettingStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4649,7 +4677,7 @@ impl NotificationSettingStatus {
     }
 }
 
-#[cfg(any(feature = "account", feature = "voice"))]
+#[cfg(any(feature = "account", feature = "texml"))]
 impl From<&str> for NotificationSettingStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -4666,7 +4694,7 @@ impl From<&str> for NotificationSettingStatus {
     }
 }
 
-#[cfg(any(feature = "account", feature = "voice"))]
+#[cfg(any(feature = "account", feature = "texml"))]
 crate::codec::string_enum!(NotificationSettingStatus);
 
 /// High level health metrics about the number and it's messaging sending patterns.
@@ -5140,7 +5168,7 @@ pub type OutboundMessageRecordType = RecordType;
 /// Identifies the associated outbound voice profile.
 ///
 /// Spec: `#/components/schemas/OutboundVoiceProfileId`
-#[cfg(any(feature = "connections", feature = "fax", feature = "voice"))]
+#[cfg(any(feature = "connections", feature = "fax", feature = "texml"))]
 pub type OutboundVoiceProfileId = String;
 
 /// Spec: `#/components/schemas/PaginationMeta`
@@ -5148,6 +5176,8 @@ pub type OutboundVoiceProfileId = String;
     any(
         feature = "account",
         feature = "billing",
+        feature = "call-control",
+        feature = "conferences",
         feature = "connections",
         feature = "fax",
         feature = "messaging",
@@ -5155,8 +5185,9 @@ pub type OutboundVoiceProfileId = String;
         feature = "numbers",
         feature = "porting",
         feature = "regulatory",
+        feature = "texml",
         feature = "video",
-        feature = "voice",
+        feature = "voice-config",
         feature = "wireless"
     )
 )]
@@ -5612,7 +5643,7 @@ pub type PostSimCardDataUsageNotificationBodyThresholdUnit = SimCardDataLimitUni
 pub type PostalCode = String;
 
 /// Spec: `#/components/schemas/PrivacySettings`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PrivacySettings {
     /// If true, conversation history and insights will be stored. If false, they will not be stored. This in‑tool toggle governs solely the retention of conversation history and insights via the AI assistant. It has no effect on any separate recording, transcription, or storage configuration that you have set at the account, number, or application level. All such external settings remain in force regardless of your selection here.
@@ -5829,7 +5860,7 @@ crate::codec::string_enum!(RecordType);
 /// The status of the recording. Only `completed` recordings are currently supported.
 ///
 /// Spec: `#/components/schemas/RecordingResponseData/properties/status`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "voice-config"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecordingResponseDataStatus {
     /// `completed`
@@ -5838,7 +5869,7 @@ pub enum RecordingResponseDataStatus {
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "voice-config"))]
 impl RecordingResponseDataStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5849,7 +5880,7 @@ impl RecordingResponseDataStatus {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "voice-config"))]
 impl From<&str> for RecordingResponseDataStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -5859,13 +5890,13 @@ impl From<&str> for RecordingResponseDataStatus {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "voice-config"))]
 crate::codec::string_enum!(RecordingResponseDataStatus);
 
 /// The status of the recording transcription. Only `completed` has transcription text available.
 ///
 /// Spec: `#/components/schemas/RecordingTranscription/properties/status`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "texml", feature = "voice-config"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecordingTranscriptionStatus {
     /// `in-progress`
@@ -5876,7 +5907,7 @@ pub enum RecordingTranscriptionStatus {
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "texml", feature = "voice-config"))]
 impl RecordingTranscriptionStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -5888,7 +5919,7 @@ impl RecordingTranscriptionStatus {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "texml", feature = "voice-config"))]
 impl From<&str> for RecordingTranscriptionStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -5899,13 +5930,13 @@ impl From<&str> for RecordingTranscriptionStatus {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "texml", feature = "voice-config"))]
 crate::codec::string_enum!(RecordingTranscriptionStatus);
 
 /// Region
 ///
 /// Spec: `#/components/schemas/Region`
-#[cfg(any(feature = "networking", feature = "voice", feature = "wireless"))]
+#[cfg(any(feature = "networking", feature = "voice-config", feature = "wireless"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Region {
     /// The unique code of the region.
@@ -5970,7 +6001,7 @@ pub type ResourceNotFoundErrorSource = SourceResponse;
 /// RetrievalTool
 ///
 /// Spec: `#/components/schemas/RetrievalTool`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RetrievalTool {
     pub retrieval: BucketIds,
@@ -5979,11 +6010,11 @@ pub struct RetrievalTool {
 }
 
 /// Spec: `#/components/schemas/RetrievalTool/properties/type`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 pub type RetrievalToolType = RetrievalType;
 
 /// Spec: `#/components/schemas/Retrieval/properties/type`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RetrievalType {
     /// `retrieval`
@@ -5992,7 +6023,7 @@ pub enum RetrievalType {
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl RetrievalType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6003,7 +6034,7 @@ impl RetrievalType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl From<&str> for RetrievalType {
     fn from(value: &str) -> Self {
         match value {
@@ -6013,7 +6044,7 @@ impl From<&str> for RetrievalType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 crate::codec::string_enum!(RetrievalType);
 
 /// Spec: `#/components/schemas/RoomParticipant`
@@ -6520,7 +6551,7 @@ pub type SimpleSimCardDataLimitUnit = SimCardDataLimitUnit;
 /// SIPReferTool
 ///
 /// Spec: `#/components/schemas/SIPReferTool`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SipReferTool {
     pub refer: SipReferToolParams,
@@ -6531,7 +6562,7 @@ pub struct SipReferTool {
 /// SIPReferToolParams
 ///
 /// Spec: `#/components/schemas/SIPReferToolParams`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SipReferToolParams {
     /// Custom headers to be added to the SIP REFER.
@@ -6545,11 +6576,11 @@ pub struct SipReferToolParams {
 }
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/custom_headers/items`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 pub type SipReferToolParamsCustomHeadersItem = NotificationSettingParametersItem;
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SipReferToolParamsSipHeadersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6560,7 +6591,7 @@ pub struct SipReferToolParamsSipHeadersItem {
 }
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items/properties/name`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SipReferToolParamsSipHeadersItemName {
     /// `User-to-User`
@@ -6571,7 +6602,7 @@ pub enum SipReferToolParamsSipHeadersItemName {
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl SipReferToolParamsSipHeadersItemName {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6583,7 +6614,7 @@ impl SipReferToolParamsSipHeadersItemName {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl From<&str> for SipReferToolParamsSipHeadersItemName {
     fn from(value: &str) -> Self {
         match value {
@@ -6594,11 +6625,11 @@ impl From<&str> for SipReferToolParamsSipHeadersItemName {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 crate::codec::string_enum!(SipReferToolParamsSipHeadersItemName);
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/targets/items`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SipReferToolParamsTargetsItem {
     /// The name of the target.
@@ -6614,7 +6645,7 @@ pub struct SipReferToolParamsTargetsItem {
 }
 
 /// Spec: `#/components/schemas/SIPReferTool/properties/type`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SipReferToolType {
     /// `refer`
@@ -6623,7 +6654,7 @@ pub enum SipReferToolType {
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl SipReferToolType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6634,7 +6665,7 @@ impl SipReferToolType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl From<&str> for SipReferToolType {
     fn from(value: &str) -> Self {
         match value {
@@ -6644,7 +6675,7 @@ impl From<&str> for SipReferToolType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 crate::codec::string_enum!(SipReferToolType);
 
 /// Spec: `#/paths/~1audit_events/get/parameters/4/schema`
@@ -6736,7 +6767,7 @@ impl From<&str> for SortAddress {
 crate::codec::string_enum!(SortAddress);
 
 /// Spec: `#/paths/~1fax_applications/get/parameters/4/schema`
-#[cfg(any(feature = "fax", feature = "voice"))]
+#[cfg(any(feature = "fax", feature = "texml"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SortApplication {
     /// `created_at`
@@ -6749,7 +6780,7 @@ pub enum SortApplication {
     Unknown(String),
 }
 
-#[cfg(any(feature = "fax", feature = "voice"))]
+#[cfg(any(feature = "fax", feature = "texml"))]
 impl SortApplication {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6762,7 +6793,7 @@ impl SortApplication {
     }
 }
 
-#[cfg(any(feature = "fax", feature = "voice"))]
+#[cfg(any(feature = "fax", feature = "texml"))]
 impl From<&str> for SortApplication {
     fn from(value: &str) -> Self {
         match value {
@@ -6774,11 +6805,11 @@ impl From<&str> for SortApplication {
     }
 }
 
-#[cfg(any(feature = "fax", feature = "voice"))]
+#[cfg(any(feature = "fax", feature = "texml"))]
 crate::codec::string_enum!(SortApplication);
 
 /// Spec: `#/paths/~1call_control_applications/get/parameters/4/schema`
-#[cfg(any(feature = "connections", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "connections"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SortConnection {
     /// `created_at`
@@ -6791,7 +6822,7 @@ pub enum SortConnection {
     Unknown(String),
 }
 
-#[cfg(any(feature = "connections", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "connections"))]
 impl SortConnection {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6804,7 +6835,7 @@ impl SortConnection {
     }
 }
 
-#[cfg(any(feature = "connections", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "connections"))]
 impl From<&str> for SortConnection {
     fn from(value: &str) -> Self {
         match value {
@@ -6816,7 +6847,7 @@ impl From<&str> for SortConnection {
     }
 }
 
-#[cfg(any(feature = "connections", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "connections"))]
 crate::codec::string_enum!(SortConnection);
 
 /// Spec: `#/components/schemas/SourceResponse`
@@ -6833,7 +6864,7 @@ pub struct SourceResponse {
 /// Specifies SIP transport protocol.
 ///
 /// Spec: `#/components/schemas/StartSiprecRequest/properties/sip_transport`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StartSiprecRequestSipTransport {
     /// `udp`
@@ -6846,7 +6877,7 @@ pub enum StartSiprecRequestSipTransport {
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 impl StartSiprecRequestSipTransport {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6859,7 +6890,7 @@ impl StartSiprecRequestSipTransport {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 impl From<&str> for StartSiprecRequestSipTransport {
     fn from(value: &str) -> Self {
         match value {
@@ -6871,17 +6902,17 @@ impl From<&str> for StartSiprecRequestSipTransport {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 crate::codec::string_enum!(StartSiprecRequestSipTransport);
 
 /// Spec: `#/paths/~1notification_settings/get/parameters/6/schema`
-#[cfg(any(feature = "account", feature = "voice"))]
+#[cfg(any(feature = "account", feature = "texml"))]
 pub type Status = NotificationSettingStatus;
 
 /// Stop Recording Request
 ///
 /// Spec: `#/components/schemas/StopRecordingRequest`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct StopRecordingRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
@@ -6910,7 +6941,7 @@ pub type StorePreview = bool;
 /// Tracks to be included in the stream
 ///
 /// Spec: `#/components/schemas/StreamTrack`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StreamTrack {
     /// `inbound_track`
@@ -6923,7 +6954,7 @@ pub enum StreamTrack {
     Unknown(String),
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 impl StreamTrack {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6936,7 +6967,7 @@ impl StreamTrack {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 impl From<&str> for StreamTrack {
     fn from(value: &str) -> Self {
         match value {
@@ -6948,7 +6979,7 @@ impl From<&str> for StreamTrack {
     }
 }
 
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "call-control", feature = "texml"))]
 crate::codec::string_enum!(StreamTrack);
 
 /// The primary street address information about the address.
@@ -7018,7 +7049,7 @@ crate::codec::string_enum!(TaskStatus);
 /// TelephonySettings
 ///
 /// Spec: `#/components/schemas/TelephonySettings`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelephonySettings {
     /// Default Texml App used for voice calls with your assistant. This will be created automatically on assistant creation.
@@ -7114,7 +7145,15 @@ pub type TexmlApplicationInboundSipSubdomainReceiveSettings = CallControlApplica
 /// When `dual`, final audio file has the first leg on channel A, and the rest on channel B. `single` mixes both tracks into a single channel.
 ///
 /// Spec: `#/components/schemas/TexmlRecordingChannels`
-#[cfg(any(feature = "numbers", feature = "voice"))]
+#[cfg(
+    any(
+        feature = "call-control",
+        feature = "conferences",
+        feature = "numbers",
+        feature = "texml",
+        feature = "voice-config"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TexmlRecordingChannels {
     /// `single`
@@ -7125,7 +7164,15 @@ pub enum TexmlRecordingChannels {
     Unknown(String),
 }
 
-#[cfg(any(feature = "numbers", feature = "voice"))]
+#[cfg(
+    any(
+        feature = "call-control",
+        feature = "conferences",
+        feature = "numbers",
+        feature = "texml",
+        feature = "voice-config"
+    )
+)]
 impl TexmlRecordingChannels {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7137,7 +7184,15 @@ impl TexmlRecordingChannels {
     }
 }
 
-#[cfg(any(feature = "numbers", feature = "voice"))]
+#[cfg(
+    any(
+        feature = "call-control",
+        feature = "conferences",
+        feature = "numbers",
+        feature = "texml",
+        feature = "voice-config"
+    )
+)]
 impl From<&str> for TexmlRecordingChannels {
     fn from(value: &str) -> Self {
         match value {
@@ -7148,7 +7203,15 @@ impl From<&str> for TexmlRecordingChannels {
     }
 }
 
-#[cfg(any(feature = "numbers", feature = "voice"))]
+#[cfg(
+    any(
+        feature = "call-control",
+        feature = "conferences",
+        feature = "numbers",
+        feature = "texml",
+        feature = "voice-config"
+    )
+)]
 crate::codec::string_enum!(TexmlRecordingChannels);
 
 /// The phone number, in E.164 format, the fax will be sent to or SIP URI
@@ -7164,7 +7227,7 @@ pub type To = String;
 pub type ToNumber = String;
 
 /// Spec: `#/components/schemas/TranscriptionSettings`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionSettings {
     /// The language of the audio to be transcribed. This is only applicable for `openai/whisper-large-v3-turbo` model. If not set, of if set to `auto`, the model will automatically detect the language. For the full list of supported languages, see the [whisper tokenizer](https://github.com/openai/whisper/blob/main/whisper/tokenizer.py).
@@ -7181,7 +7244,7 @@ pub struct TranscriptionSettings {
 /// TransferTool
 ///
 /// Spec: `#/components/schemas/TransferTool`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TransferTool {
     pub transfer: TransferToolParams,
@@ -7192,7 +7255,7 @@ pub struct TransferTool {
 /// TransferToolParams
 ///
 /// Spec: `#/components/schemas/TransferToolParams`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TransferToolParams {
     /// Custom headers to be added to the SIP INVITE for the transfer command.
@@ -7205,11 +7268,11 @@ pub struct TransferToolParams {
 }
 
 /// Spec: `#/components/schemas/TransferToolParams/properties/custom_headers/items`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 pub type TransferToolParamsCustomHeadersItem = NotificationSettingParametersItem;
 
 /// Spec: `#/components/schemas/TransferToolParams/properties/targets/items`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TransferToolParamsTargetsItem {
     /// The name of the target.
@@ -7221,7 +7284,7 @@ pub struct TransferToolParamsTargetsItem {
 }
 
 /// Spec: `#/components/schemas/TransferTool/properties/type`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TransferToolType {
     /// `transfer`
@@ -7230,7 +7293,7 @@ pub enum TransferToolType {
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl TransferToolType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7241,7 +7304,7 @@ impl TransferToolType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl From<&str> for TransferToolType {
     fn from(value: &str) -> Self {
         match value {
@@ -7251,7 +7314,7 @@ impl From<&str> for TransferToolType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 crate::codec::string_enum!(TransferToolType);
 
 /// Spec: `#/components/schemas/UnauthorizedError`
@@ -7311,7 +7374,7 @@ pub type UnprocessableEntityErrorSource = SourceResponse;
 /// Update Conference Request
 ///
 /// Spec: `#/components/schemas/UpdateConferenceRequest`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "conferences", feature = "texml"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateConferenceRequest {
     /// Unique identifier and token for controlling the call
@@ -7329,7 +7392,7 @@ pub struct UpdateConferenceRequest {
 /// Sets the participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
 ///
 /// Spec: `#/components/schemas/UpdateConferenceRequest/properties/supervisor_role`
-#[cfg(feature = "voice")]
+#[cfg(any(feature = "conferences", feature = "texml"))]
 pub type UpdateConferenceRequestSupervisorRole = CallRequestConferenceConfigSupervisorRole;
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
@@ -7458,7 +7521,7 @@ pub type UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings = CallC
 /// ISO 8601 formatted date-time indicating when the resource was updated.
 ///
 /// Spec: `#/components/schemas/UpdatedAt`
-#[cfg(any(feature = "connections", feature = "voice", feature = "wireless"))]
+#[cfg(any(feature = "connections", feature = "texml", feature = "wireless"))]
 pub type UpdatedAt = String;
 
 /// Upload media multipart request
@@ -7733,7 +7796,7 @@ impl From<&str> for VirtualCrossConnectCloudProvider {
 crate::codec::string_enum!(VirtualCrossConnectCloudProvider);
 
 /// Spec: `#/components/schemas/VoiceSettings`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VoiceSettings {
     /// The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your ElevenLabs API key. Warning: Free plans are unlikely to work with this integration.
@@ -7750,7 +7813,7 @@ pub struct VoiceSettings {
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/WebhookApiVersion`
-#[cfg(any(feature = "connections", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "connections"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WebhookApiVersion {
     /// `1`
@@ -7761,7 +7824,7 @@ pub enum WebhookApiVersion {
     Unknown(String),
 }
 
-#[cfg(any(feature = "connections", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "connections"))]
 impl WebhookApiVersion {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7773,7 +7836,7 @@ impl WebhookApiVersion {
     }
 }
 
-#[cfg(any(feature = "connections", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "connections"))]
 impl From<&str> for WebhookApiVersion {
     fn from(value: &str) -> Self {
         match value {
@@ -7784,7 +7847,7 @@ impl From<&str> for WebhookApiVersion {
     }
 }
 
-#[cfg(any(feature = "connections", feature = "voice"))]
+#[cfg(any(feature = "call-control", feature = "connections"))]
 crate::codec::string_enum!(WebhookApiVersion);
 
 /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
@@ -7813,7 +7876,7 @@ pub type WebhookTimeoutSecs = i64;
 /// WebhookTool
 ///
 /// Spec: `#/components/schemas/WebhookTool`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookTool {
     #[serde(rename = "type")]
@@ -7824,7 +7887,7 @@ pub struct WebhookTool {
 /// WebhookToolParams
 ///
 /// Spec: `#/components/schemas/WebhookToolParams`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WebhookToolParams {
     /// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
@@ -7853,7 +7916,7 @@ pub struct WebhookToolParams {
 /// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WebhookToolParamsBodyParameters {
     /// The properties of the body parameters.
@@ -7898,13 +7961,13 @@ impl From<&str> for WebhookToolParamsBodyParametersType {
 crate::codec::string_enum!(WebhookToolParamsBodyParametersType);
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/headers/items`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 pub type WebhookToolParamsHeadersItem = NotificationSettingParametersItem;
 
 /// The HTTP method to be used when calling the external tool.
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/method`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WebhookToolParamsMethod {
     /// `GET`
@@ -7921,7 +7984,7 @@ pub enum WebhookToolParamsMethod {
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl WebhookToolParamsMethod {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7936,7 +7999,7 @@ impl WebhookToolParamsMethod {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl From<&str> for WebhookToolParamsMethod {
     fn from(value: &str) -> Self {
         match value {
@@ -7950,13 +8013,13 @@ impl From<&str> for WebhookToolParamsMethod {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 crate::codec::string_enum!(WebhookToolParamsMethod);
 
 /// The path parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the path of the request if the URL contains a placeholder for a value. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/path_parameters`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 pub type WebhookToolParamsPathParameters = WebhookToolParamsBodyParameters;
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/path_parameters/properties/type`
@@ -7965,14 +8028,14 @@ pub type WebhookToolParamsPathParametersType = WebhookToolParamsBodyParametersTy
 /// The query parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the query of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 pub type WebhookToolParamsQueryParameters = WebhookToolParamsBodyParameters;
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters/properties/type`
 pub type WebhookToolParamsQueryParametersType = WebhookToolParamsBodyParametersType;
 
 /// Spec: `#/components/schemas/WebhookTool/properties/type`
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WebhookToolType {
     /// `webhook`
@@ -7981,7 +8044,7 @@ pub enum WebhookToolType {
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl WebhookToolType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7992,7 +8055,7 @@ impl WebhookToolType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 impl From<&str> for WebhookToolType {
     fn from(value: &str) -> Self {
         match value {
@@ -8002,7 +8065,7 @@ impl From<&str> for WebhookToolType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "voice"))]
+#[cfg(any(feature = "ai", feature = "call-control"))]
 crate::codec::string_enum!(WebhookToolType);
 
 /// Spec: `#/components/schemas/WireguardInterface`
