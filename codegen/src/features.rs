@@ -5,9 +5,11 @@
 //! lowering and records in the IR which feature gates each tag's module and accessor
 //! ([`Tag::feature`]) and which features need each type ([`TypeDef::features`]): the groups whose
 //! operations reach the type through parameters, bodies, responses and callbacks (the webhooks
-//! an operation triggers). Emitters read only those
-//! fields, so anything else generated from types (a webhook event enum, say) can gate its items
-//! the same way.
+//! an operation triggers). Emitters read only those fields; the webhook event enum gates each
+//! variant like its payload type.
+//!
+//! A table entry with `includes` instead of `tags` is an umbrella feature (`voice`): it only
+//! enables the groups it lists, so nothing is gated by it directly.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -189,6 +189,25 @@ impl TypeRef {
             _ => None,
         }
     }
+
+    /// The definition this reference names, through aliases; `None` for anything but a named
+    /// type (or an alias of one), a name `lookup` does not know, or an alias cycle.
+    pub fn resolve<'t>(&self, lookup: impl Fn(&str) -> Option<&'t TypeDef>) -> Option<&'t TypeDef> {
+        let mut name = match self {
+            TypeRef::Named(n) => n.as_str(),
+            _ => return None,
+        };
+        // Aliases chain at most a few deep; the bound only guards against a cycle.
+        for _ in 0..16 {
+            let def = lookup(name)?;
+            match &def.kind {
+                TypeKind::Alias(TypeRef::Named(next)) => name = next,
+                TypeKind::Alias(_) => return None,
+                _ => return Some(def),
+            }
+        }
+        None
+    }
 }
 
 /// One operation.

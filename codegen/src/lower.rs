@@ -36,8 +36,8 @@ pub fn lower_with_webhooks(
 ) -> Result<Ir> {
     let mut l = Lowerer::new(api, overrides);
     l.components()?;
-    let (operations, paging_unrecognised) = l.operations()?;
-    let (webhook_events, webhook_unkeyed) = l.webhook_events(webhooks)?;
+    let (mut operations, paging_unrecognised) = l.operations()?;
+    let (webhook_events, webhook_unkeyed) = l.webhook_events(webhooks, &mut operations)?;
     let mut types = std::mem::take(&mut l.types);
     let components: BTreeSet<&str> = l.components.values().map(String::as_str).collect();
     crate::dedup::dedup(&mut types, &components);
@@ -759,7 +759,6 @@ impl<'a> Lowerer<'a> {
             }
         };
         let response = self.response(op, &camel, at)?;
-        let callbacks = self.callback_types(op);
         let auth = !matches!(&op.security, Some(reqs) if reqs.is_empty());
         Ok(Operation {
             id,
@@ -780,36 +779,9 @@ impl<'a> Lowerer<'a> {
             multipart_alternative,
             response,
             paging: None,
-            callbacks,
+            // Filled with the webhook payload types by `webhook_events`.
+            callbacks: Vec::new(),
         })
-    }
-
-    /// The component schemas the callbacks of `op` receive as JSON request bodies, in spec
-    /// order, each once. Inline schemas have no type of their own and a reference that does not
-    /// resolve names none: callbacks generate no code, so neither is an error here.
-    fn callback_types(&self, op: &openapiv3::Operation) -> Vec<TypeRef> {
-        let mut out: Vec<TypeRef> = Vec::new();
-        let bodies = op.callbacks.values().flat_map(|cb| cb.values()).flat_map(|item| item.iter().map(|(_, o)| o));
-        for body in bodies.filter_map(|o| o.request_body.as_ref()) {
-            let body = match body {
-                ReferenceOr::Item(b) => Some(b),
-                ReferenceOr::Reference { reference } => reference
-                    .strip_prefix("#/components/requestBodies/")
-                    .and_then(|name| self.api.components.as_ref()?.request_bodies.get(&unescape(name)))
-                    .and_then(|b| b.as_item()),
-            };
-            let schemas = body.into_iter().flat_map(|b| b.content.iter()).filter(|(ct, _)| ct.contains("json"));
-            for (_, media) in schemas {
-                if let Some(ReferenceOr::Reference { reference }) = &media.schema {
-                    if let Ok(t) = self.ref_type(reference, "#") {
-                        if !out.contains(&t) {
-                            out.push(t);
-                        }
-                    }
-                }
-            }
-        }
-        out
     }
 
     /// A multipart body is a struct, or a `oneOf` of structs (`VoiceCloneUploadRequest`: one
@@ -874,25 +846,7 @@ impl<'a> Lowerer<'a> {
         camel: &str,
         at: &str,
     ) -> Result<(RequestBody, Option<RequestBody>)> {
-        let (body, cache_key, at) = match b {
-            ReferenceOr::Item(b) => (b, None, at.to_owned()),
-            ReferenceOr::Reference { reference } => {
-                let name = reference
-                    .strip_prefix("#/components/requestBodies/")
-                    .ok_or_else(|| GenError::new(at, format!("unsupported requestBody $ref {reference:?}")))?;
-                let name = unescape(name);
-                let b = self
-                    .api
-                    .components
-                    .as_ref()
-                    .and_then(|c| c.request_bodies.get(&name))
-                    .ok_or_else(|| GenError::new(at, format!("dangling $ref {reference:?}")))?;
-                match b {
-                    ReferenceOr::Item(b) => (b, Some(name.clone()), ptr("#/components/requestBodies", &name)),
-                    ReferenceOr::Reference { .. } => return Err(GenError::new(at, "requestBody $ref to a $ref")),
-                }
-            }
-        };
+        let (body, cache_key, at) = request_body_item(self.api, b, at)?;
         let pick = ["application/json", "multipart/form-data", "application/x-www-form-urlencoded", "text/xml", "*/*"]
             .iter()
             .find_map(|ct| body.content.get_key_value(*ct))
@@ -1196,6 +1150,36 @@ fn mark_boxes(types: &mut [TypeDef]) {
 
 /// Each type lives in the module of the only tag that uses it; types used by several tags (or
 /// by none) live in `shared`. This is what lets a tag's module sit behind a Cargo feature.
+/// A request body, through a `#/components/requestBodies/…` reference: the body, the
+/// component's name when it is one, and the body's own pointer.
+fn request_body_item<'b>(
+    api: &'b OpenAPI,
+    b: &'b ReferenceOr<OaBody>,
+    at: &str,
+) -> Result<(&'b OaBody, Option<String>, String)> {
+    match b {
+        ReferenceOr::Item(b) => Ok((b, None, at.to_owned())),
+        ReferenceOr::Reference { reference } => {
+            let name = reference
+                .strip_prefix("#/components/requestBodies/")
+                .ok_or_else(|| GenError::new(at, format!("unsupported requestBody $ref {reference:?}")))?;
+            let name = unescape(name);
+            let b = api
+                .components
+                .as_ref()
+                .and_then(|c| c.request_bodies.get(&name))
+                .ok_or_else(|| GenError::new(at, format!("dangling $ref {reference:?}")))?;
+            match b {
+                ReferenceOr::Item(b) => {
+                    let at = ptr("#/components/requestBodies", &name);
+                    Ok((b, Some(name), at))
+                }
+                ReferenceOr::Reference { .. } => Err(GenError::new(at, "requestBody $ref to a $ref")),
+            }
+        }
+    }
+}
+
 fn assign_modules(types: &mut [TypeDef], ops: &[Operation]) {
     let index: BTreeMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
     let children: Vec<Vec<usize>> = types

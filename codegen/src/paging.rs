@@ -126,17 +126,7 @@ fn show(t: &TypeRef) -> String {
 
 /// Follow aliases to a named type's definition.
 fn resolve<'t>(t: &TypeRef, types: &HashMap<&str, &'t TypeDef>) -> Option<&'t TypeDef> {
-    let mut t = t;
-    // Aliases chain at most a few deep; the bound only guards against a cycle.
-    for _ in 0..16 {
-        let def = types.get(t.named()?).copied()?;
-        match (&def.kind, t) {
-            (TypeKind::Alias(inner), TypeRef::Named(_)) => t = inner,
-            (_, TypeRef::Named(_)) => return Some(def),
-            _ => return None,
-        }
-    }
-    None
+    t.resolve(|n| types.get(n).copied())
 }
 
 fn struct_fields<'t>(t: &TypeRef, types: &HashMap<&str, &'t TypeDef>) -> Option<&'t [Field]> {

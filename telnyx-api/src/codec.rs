@@ -1,7 +1,9 @@
 //! Serde helpers used by generated types. Written once here so each generated type carries
 //! only data (its variants and wire strings), not serialization logic.
 
-use serde::de::{DeserializeOwned, Deserializer, Error as _};
+use std::borrow::Cow;
+
+use serde::de::{DeserializeOwned, Deserializer};
 use serde::Deserialize;
 
 /// Deserialize an optional, nullable field: absent → `None` (via `#[serde(default)]`),
@@ -21,31 +23,50 @@ pub fn from_value<T: DeserializeOwned, E: serde::de::Error>(value: serde_json::V
 }
 
 /// Deserialize a string enum: any string is accepted, unknown ones become `Unknown(…)`.
+///
+/// The wire value is read as [`WireText`], whose visitor is the same for every enum, so a
+/// deserializer's `deserialize_any` is compiled once for all string enums instead of once per
+/// enum type; only the `From<&str>` call is per enum.
 pub fn enum_from_str<'de, D: Deserializer<'de>, T: for<'a> From<&'a str>>(deserializer: D) -> Result<T, D::Error> {
-    struct Visitor<T>(std::marker::PhantomData<T>);
-    impl<T: for<'a> From<&'a str>> serde::de::Visitor<'_> for Visitor<T> {
-        type Value = T;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a string")
+    WireText::deserialize(deserializer).map(|text| T::from(&text.0))
+}
+
+/// A string enum's value as sent: a string, or a boolean or number kept as its text (some
+/// Telnyx "string" enums are sent as `true` or `0`).
+struct WireText<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for WireText<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = WireText<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(WireText(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(WireText(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(WireText(Cow::Owned(v)))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(WireText(Cow::Borrowed(if v { "true" } else { "false" })))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(WireText(Cow::Owned(v.to_string())))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(WireText(Cow::Owned(v.to_string())))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(WireText(Cow::Owned(v.to_string())))
+            }
         }
-        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
-            Ok(T::from(v))
-        }
-        // Some Telnyx "string" enums are sent as booleans or numbers ("true", 0); keep them.
-        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<T, E> {
-            Ok(T::from(if v { "true" } else { "false" }))
-        }
-        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<T, E> {
-            Ok(T::from(v.to_string().as_str()))
-        }
-        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<T, E> {
-            Ok(T::from(v.to_string().as_str()))
-        }
-        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<T, E> {
-            Ok(T::from(v.to_string().as_str()))
-        }
+        deserializer.deserialize_any(Visitor)
     }
-    deserializer.deserialize_any(Visitor(std::marker::PhantomData)).map_err(|e: D::Error| D::Error::custom(e))
 }
 
 /// The impls every generated string enum gets from its `as_str` and `From<&str>`:

@@ -16192,6 +16192,43 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CustomerServiceRecordResultAdmin>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/CustomerServiceRecord/properties/status",
+        type_name: "CustomerServiceRecordStatus",
+        roundtrip: roundtrip::<types::CustomerServiceRecordStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CustomerServiceRecordStatusChangedEvent",
+        type_name: "CustomerServiceRecordStatusChangedEvent",
+        roundtrip: roundtrip::<types::CustomerServiceRecordStatusChangedEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1customer_service_records/post/callbacks/CustomerServiceRecordStatusChanged/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+        type_name: "CustomerServiceRecordStatusChangedEvent2",
+        roundtrip: roundtrip::<types::CustomerServiceRecordStatusChangedEvent2>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/event_type",
+        type_name: "CustomerServiceRecordStatusChangedEventEventType",
+        roundtrip: roundtrip::<types::CustomerServiceRecordStatusChangedEventEventType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/payload",
+        type_name: "CustomerServiceRecordStatusChangedEventPayload",
+        roundtrip: roundtrip::<types::CustomerServiceRecordStatusChangedEventPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/payload/properties/status",
+        type_name: "CustomerServiceRecordStatusChangedEventPayloadStatus",
+        roundtrip: roundtrip::<
+            types::CustomerServiceRecordStatusChangedEventPayloadStatus,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/record_type",
+        type_name: "CustomerServiceRecordStatusChangedEventRecordType",
+        roundtrip: roundtrip::<types::CustomerServiceRecordStatusChangedEventRecordType>,
+    },
+    SchemaEntry {
         pointer: "#/components/responses/ListCustomerServiceRecordPhoneNumberCoverage/content/application~1json/schema",
         type_name: "ListCustomerServiceRecordPhoneNumberCoverage",
         roundtrip: roundtrip::<types::ListCustomerServiceRecordPhoneNumberCoverage>,
@@ -21802,43 +21839,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/customer_reference",
         type_name: "CustomerReference",
         roundtrip: roundtrip::<types::CustomerReference>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CustomerServiceRecord/properties/status",
-        type_name: "CustomerServiceRecordStatus",
-        roundtrip: roundtrip::<types::CustomerServiceRecordStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CustomerServiceRecordStatusChangedEvent",
-        type_name: "CustomerServiceRecordStatusChangedEvent",
-        roundtrip: roundtrip::<types::CustomerServiceRecordStatusChangedEvent>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1customer_service_records/post/callbacks/CustomerServiceRecordStatusChanged/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        type_name: "CustomerServiceRecordStatusChangedEvent2",
-        roundtrip: roundtrip::<types::CustomerServiceRecordStatusChangedEvent2>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/event_type",
-        type_name: "CustomerServiceRecordStatusChangedEventEventType",
-        roundtrip: roundtrip::<types::CustomerServiceRecordStatusChangedEventEventType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/payload",
-        type_name: "CustomerServiceRecordStatusChangedEventPayload",
-        roundtrip: roundtrip::<types::CustomerServiceRecordStatusChangedEventPayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/payload/properties/status",
-        type_name: "CustomerServiceRecordStatusChangedEventPayloadStatus",
-        roundtrip: roundtrip::<
-            types::CustomerServiceRecordStatusChangedEventPayloadStatus,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/record_type",
-        type_name: "CustomerServiceRecordStatusChangedEventRecordType",
-        roundtrip: roundtrip::<types::CustomerServiceRecordStatusChangedEventRecordType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/DeleteObjectsResponse",

@@ -17,14 +17,19 @@ struct Delivery<'a> {
     pointer: String,
     /// The operation declaring the callback, or the `webhooks` entry name.
     source: String,
+    /// The pointer of the operation declaring the callback (none for a `webhooks` entry).
+    operation: Option<String>,
     name: &'a str,
     body: &'a ReferenceOr<OaBody>,
 }
 
 impl<'a> Lowerer<'a> {
+    /// The webhook events, and the payloads without an `event_type`. Each operation's
+    /// [`Operation::callbacks`] gets the payload types its callbacks declare.
     pub(super) fn webhook_events(
         &mut self,
         webhooks: &'a IndexMap<String, ReferenceOr<PathItem>>,
+        operations: &mut [Operation],
     ) -> Result<(Vec<WebhookEvent>, Vec<UnkeyedWebhook>)> {
         let mut deliveries = Vec::new();
         for (path, item) in &self.api.paths.paths {
@@ -38,7 +43,7 @@ impl<'a> Lowerer<'a> {
                 for (cb_name, callback) in &op.callbacks {
                     let cb_at = ptr(&format!("{op_at}/callbacks"), cb_name);
                     for (expr, cb_item) in callback {
-                        collect(cb_item, &ptr(&cb_at, expr), &source, cb_name, &mut deliveries);
+                        collect(cb_item, &ptr(&cb_at, expr), (&source, Some(&op_at)), cb_name, &mut deliveries);
                     }
                 }
             }
@@ -46,7 +51,9 @@ impl<'a> Lowerer<'a> {
         for (name, item) in webhooks {
             let at = ptr("#/webhooks", name);
             match item {
-                ReferenceOr::Item(item) => collect(item, &at, &format!("webhooks/{name}"), name, &mut deliveries),
+                ReferenceOr::Item(item) => {
+                    collect(item, &at, (&format!("webhooks/{name}"), None), name, &mut deliveries)
+                }
                 ReferenceOr::Reference { reference } => {
                     return Err(GenError::new(at, format!("webhook $ref {reference:?} is not supported")))
                 }
@@ -61,18 +68,7 @@ impl<'a> Lowerer<'a> {
         variants.claim("Unknown");
         for d in deliveries {
             let body_at = format!("{}/requestBody", d.pointer);
-            let body = match d.body {
-                ReferenceOr::Item(b) => b,
-                ReferenceOr::Reference { reference } => {
-                    let name = reference
-                        .strip_prefix("#/components/requestBodies/")
-                        .ok_or_else(|| GenError::new(&body_at, format!("unsupported $ref {reference:?}")))?;
-                    match self.api.components.as_ref().and_then(|c| c.request_bodies.get(&super::unescape(name))) {
-                        Some(ReferenceOr::Item(b)) => b,
-                        _ => return Err(GenError::new(&body_at, format!("dangling $ref {reference:?}"))),
-                    }
-                }
-            };
+            let (body, _, _) = super::request_body_item(self.api, d.body, &body_at)?;
             let Some(schema) = body.content.get("application/json").and_then(|m| m.schema.as_ref()) else {
                 unkeyed.push(UnkeyedWebhook {
                     ty: None,
@@ -84,6 +80,11 @@ impl<'a> Lowerer<'a> {
             let schema_at = format!("{body_at}/content/application~1json/schema");
             let hint = format!("{}Event", naming::type_name(d.name));
             let (ty, _) = self.lower_ref(schema, &hint, &schema_at)?;
+            if let Some(op) = d.operation.as_deref().and_then(|at| operations.iter_mut().find(|o| o.pointer == at)) {
+                if ty.named().is_some() && !op.callbacks.contains(&ty) {
+                    op.callbacks.push(ty.clone());
+                }
+            }
             let Some(name) = ty.named().map(str::to_owned) else {
                 unkeyed.push(UnkeyedWebhook {
                     ty: None,
@@ -145,18 +146,9 @@ impl<'a> Lowerer<'a> {
     }
 }
 
-/// The definition behind a named type, through aliases (bounded: a cycle is an error elsewhere).
+/// The definition behind a named type, through aliases.
 fn resolve<'t>(types: &'t [TypeDef], t: &TypeRef) -> Option<&'t TypeDef> {
-    let mut t = t.clone();
-    for _ in 0..16 {
-        let name = t.named()?.to_owned();
-        let def = types.iter().find(|d| d.name == name)?;
-        match &def.kind {
-            TypeKind::Alias(inner) => t = inner.clone(),
-            _ => return Some(def),
-        }
-    }
-    None
+    t.resolve(|n| types.iter().find(|d| d.name == n))
 }
 
 fn field(def: &TypeDef, api: &str) -> Option<TypeRef> {
@@ -166,10 +158,24 @@ fn field(def: &TypeDef, api: &str) -> Option<TypeRef> {
     }
 }
 
-fn collect<'a>(item: &'a PathItem, at: &str, source: &str, name: &'a str, out: &mut Vec<Delivery<'a>>) {
+/// The deliveries of a callback or `webhooks` entry; `source` is its name in the docs and the
+/// pointer of the declaring operation.
+fn collect<'a>(
+    item: &'a PathItem,
+    at: &str,
+    (source, operation): (&str, Option<&str>),
+    name: &'a str,
+    out: &mut Vec<Delivery<'a>>,
+) {
     for (method, op) in item.iter() {
         if let Some(body) = &op.request_body {
-            out.push(Delivery { pointer: format!("{at}/{method}"), source: source.to_owned(), name, body });
+            out.push(Delivery {
+                pointer: format!("{at}/{method}"),
+                source: source.to_owned(),
+                operation: operation.map(str::to_owned),
+                name,
+                body,
+            });
         }
     }
 }

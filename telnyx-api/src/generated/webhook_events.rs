@@ -283,6 +283,7 @@ pub enum WebhookEvent {
     /// `customer_service_record.status_changed`: [`types::CustomerServiceRecordStatusChangedEvent2`].
     ///
     /// Declared by `CreateCustomerServiceRecord`.
+    #[cfg(feature = "porting")]
     CustomerServiceRecordStatusChanged(
         crate::types::CustomerServiceRecordStatusChangedEvent2,
     ),
@@ -644,6 +645,7 @@ impl WebhookEvent {
             type_name: "ConferenceSpeakStartedEvent",
             schema_pointer: "#/paths/~1conferences~1{id}~1actions~1speak/post/callbacks/conferenceSpeakStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "porting")]
         EventInfo {
             event_type: "customer_service_record.status_changed",
             type_name: "CustomerServiceRecordStatusChangedEvent2",
@@ -931,6 +933,7 @@ impl WebhookEvent {
                 "conference.speak.started" => {
                     Self::ConferenceSpeakStarted(crate::webhooks::decode_event(value)?)
                 }
+                #[cfg(feature = "porting")]
                 "customer_service_record.status_changed" => {
                     Self::CustomerServiceRecordStatusChanged(
                         crate::webhooks::decode_event(value)?,
@@ -1090,6 +1093,7 @@ impl WebhookEvent {
             Self::ConferenceSpeakEnded(_) => Some("conference.speak.ended"),
             #[cfg(feature = "conferences")]
             Self::ConferenceSpeakStarted(_) => Some("conference.speak.started"),
+            #[cfg(feature = "porting")]
             Self::CustomerServiceRecordStatusChanged(_) => {
                 Some("customer_service_record.status_changed")
             }
@@ -1224,6 +1228,7 @@ impl Serialize for WebhookEvent {
             Self::ConferenceSpeakEnded(e) => e.serialize(s),
             #[cfg(feature = "conferences")]
             Self::ConferenceSpeakStarted(e) => e.serialize(s),
+            #[cfg(feature = "porting")]
             Self::CustomerServiceRecordStatusChanged(e) => e.serialize(s),
             #[cfg(feature = "fax")]
             Self::FaxDelivered(e) => e.serialize(s),

@@ -238,6 +238,137 @@ pub struct CustomerServiceRecordResultAdmin {
     pub name: Option<String>,
 }
 
+/// The status of the customer service record
+///
+/// Spec: `#/components/schemas/CustomerServiceRecord/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CustomerServiceRecordStatus {
+    /// `pending`
+    Pending,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CustomerServiceRecordStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CustomerServiceRecordStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CustomerServiceRecordStatus);
+
+/// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CustomerServiceRecordStatusChangedEvent {
+    /// The type of the callback event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<CustomerServiceRecordStatusChangedEventEventType>,
+    /// Uniquely identifies the callback event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// ISO 8601 formatted date indicating when the callback event occurred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<CustomerServiceRecordStatusChangedEventPayload>,
+    /// Identifies the type of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<CustomerServiceRecordStatusChangedEventRecordType>,
+}
+
+/// Spec: `#/paths/~1customer_service_records/post/callbacks/CustomerServiceRecordStatusChanged/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CustomerServiceRecordStatusChangedEvent2 {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<CustomerServiceRecordStatusChangedEvent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<CallbackWebhookMeta>,
+}
+
+/// The type of the callback event.
+///
+/// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CustomerServiceRecordStatusChangedEventEventType {
+    /// `customer_service_record.status_changed`
+    CustomerServiceRecordStatusChanged,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CustomerServiceRecordStatusChangedEventEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CustomerServiceRecordStatusChanged => {
+                "customer_service_record.status_changed"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CustomerServiceRecordStatusChangedEventEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "customer_service_record.status_changed" => {
+                Self::CustomerServiceRecordStatusChanged
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CustomerServiceRecordStatusChangedEventEventType);
+
+/// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CustomerServiceRecordStatusChangedEventPayload {
+    /// Uniquely identifies the customer service record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The phone number of the customer service record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// The status of the customer service record
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CustomerServiceRecordStatusChangedEventPayloadStatus>,
+    /// ISO 8601 formatted date indicating the last time where the resource was updated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+/// The status of the customer service record
+///
+/// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/payload/properties/status`
+pub type CustomerServiceRecordStatusChangedEventPayloadStatus = CustomerServiceRecordStatus;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/record_type`
+pub type CustomerServiceRecordStatusChangedEventRecordType = RecordType;
+
 /// Spec: `#/components/responses/ListCustomerServiceRecordPhoneNumberCoverage/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListCustomerServiceRecordPhoneNumberCoverage {
