@@ -132,6 +132,10 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool, cfg: &TokenStream) 
     let name = ident(&t.name);
     let doc = type_doc(t);
     let none = TokenStream::new();
+    // A struct of optional fields only (and so `Default`) decodes through
+    // `codec::OptionalFields`, which compiles to far less than serde's derive; one with a
+    // required field keeps the derive, which reports the missing field.
+    let all_optional = derive_default && s.fields.iter().all(|f| !f.required);
     let fields = s.fields.iter().map(|f| {
         let fname = ident(&f.name);
         let ty = field_type(f, &none);
@@ -144,6 +148,8 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool, cfg: &TokenStream) 
         };
         let attrs = match (f.required, f.nullable) {
             (true, _) => TokenStream::new(),
+            // Only `Serialize` is derived: absent and `null` are told apart by `optional_fields!`.
+            (false, _) if all_optional => quote!(#[serde(skip_serializing_if = "Option::is_none")]),
             (false, false) => quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
             (false, true) => {
                 quote!(#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::codec::double_option")])
@@ -188,14 +194,36 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool, cfg: &TokenStream) 
     } else {
         TokenStream::new()
     };
+    let (derive_deserialize, deserialize) = if all_optional {
+        (TokenStream::new(), optional_fields(&name, s, cfg))
+    } else {
+        (quote!(, serde::Deserialize), TokenStream::new())
+    };
     quote! {
         #doc
         #cfg
-        #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize #derive_deserialize)]
         pub struct #name {
             #(#fields)*
         }
+        #deserialize
         #multipart
+    }
+}
+
+/// `Deserialize` for a struct whose fields are all optional: one `match` on the member name
+/// (`telnyx_api::codec::optional_fields!`).
+fn optional_fields(name: &Ident, s: &Struct, cfg: &TokenStream) -> TokenStream {
+    let members = s.fields.iter().map(|f| {
+        let fname = ident(&f.name);
+        let api = &f.api_name;
+        // `Option<Option<T>>`: a `null` member is `Some(None)`, kept apart from absent.
+        let nullable = if f.nullable { quote!(nullable) } else { TokenStream::new() };
+        quote!(#api => #fname #nullable)
+    });
+    quote! {
+        #cfg
+        crate::codec::optional_fields!(#name { #(#members),* });
     }
 }
 

@@ -8,29 +8,36 @@ use super::*;
 /// AdvancedOrderRequest
 ///
 /// Spec: `#/components/schemas/AdvancedOrderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AdvancedOrderRequest {
     /// Area Code
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub area_code: Option<String>,
     /// Comments
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comments: Option<String>,
     /// Country Code
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Customer Reference
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Features
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<AdvancedOrderRequestFeaturesItem>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<AdvancedOrderRequestPhoneNumberType>,
     /// Quantity
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    AdvancedOrderRequest { "area_code" => area_code, "comments" => comments,
+    "country_code" => country_code, "customer_reference" => customer_reference,
+    "features" => features, "phone_number_type" => phone_number_type, "quantity" =>
+    quantity }
+);
 
 /// Spec: `#/components/schemas/AdvancedOrderRequest/properties/phone_number_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -85,37 +92,44 @@ crate::codec::string_enum!(AdvancedOrderRequestPhoneNumberType);
 /// An Advanced Order Response
 ///
 /// Spec: `#/components/schemas/AdvancedOrderResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AdvancedOrderResponse {
     /// Area Code
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub area_code: Option<String>,
     /// Comments
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comments: Option<String>,
     /// Country Code
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Customer Reference
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Features
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<AdvancedOrderResponseFeaturesItem>>,
     /// Id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Orders
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub orders: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<AdvancedOrderResponsePhoneNumberType>,
     /// Quantity
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AdvancedOrderResponseStatus>,
 }
+
+crate::codec::optional_fields!(
+    AdvancedOrderResponse { "area_code" => area_code, "comments" => comments,
+    "country_code" => country_code, "customer_reference" => customer_reference,
+    "features" => features, "id" => id, "orders" => orders, "phone_number_type" =>
+    phone_number_type, "quantity" => quantity, "status" => status }
+);
 
 /// Spec: `#/components/schemas/AdvancedOrderResponse/properties/features/items`
 pub type AdvancedOrderResponseFeaturesItem = AdvancedOrderRequestFeaturesItem;
@@ -164,8 +178,10 @@ crate::codec::string_enum!(AdvancedOrderResponseStatus);
 /// An array of Advanced Order Responses
 ///
 /// Spec: `#/components/schemas/ListAdvancedOrderResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListAdvancedOrderResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<AdvancedOrderResponse>>,
 }
+
+crate::codec::optional_fields!(ListAdvancedOrderResponse { "data" => data });

@@ -8,26 +8,22 @@ use super::*;
 /// Details of the changes made to a resource.
 ///
 /// Spec: `#/components/schemas/AuditEventChanges`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AuditEventChanges {
     /// The name of the field that was changed. May use the dot notation to indicate nested fields.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// The previous value of the field. Can be any JSON type.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<Option<AuditEventChangesFrom>>,
     /// The new value of the field. Can be any JSON type.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<Option<AuditEventChangesTo>>,
 }
+
+crate::codec::optional_fields!(
+    AuditEventChanges { "field" => field, "from" => from nullable, "to" => to nullable }
+);
 
 /// The previous value of the field. Can be any JSON type.
 ///
@@ -50,47 +46,47 @@ pub type AuditEventChangesTo = AuditEventChangesFrom;
 /// Audit Log Entry
 ///
 /// Spec: `#/components/schemas/AuditLog`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AuditLog {
     /// An alternate identifier for a resource which may be considered unique enough to identify the resource but is not the primary identifier for the resource. For example, this field could be used to store the phone number value for a phone number when the primary database identifier is a separate distinct value.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alternate_resource_id: Option<Option<String>>,
     /// Indicates if the change was made by Telnyx on your behalf, the organization owner, a member of your organization, or in the case of managed accounts, the account manager.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub change_made_by: Option<AuditLogChangeMadeBy>,
     /// The type of change that occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub change_type: Option<String>,
     /// Details of the changes made to the resource.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub changes: Option<Option<Vec<AuditEventChanges>>>,
     /// ISO 8601 formatted date indicating when the change occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Unique identifier for the audit log entry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Unique identifier for the organization that owns the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// The type of the resource being audited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Unique identifier for the resource that was changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     /// Unique identifier for the user who made the change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    AuditLog { "alternate_resource_id" => alternate_resource_id nullable,
+    "change_made_by" => change_made_by, "change_type" => change_type, "changes" =>
+    changes nullable, "created_at" => created_at, "id" => id, "organization_id" =>
+    organization_id, "record_type" => record_type, "resource_id" => resource_id,
+    "user_id" => user_id }
+);
 
 /// Indicates if the change was made by Telnyx on your behalf, the organization owner, a member of your organization, or in the case of managed accounts, the account manager.
 ///
@@ -139,10 +135,12 @@ crate::codec::string_enum!(AuditLogChangeMadeBy);
 /// Audit Log List
 ///
 /// Spec: `#/components/schemas/AuditLogList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AuditLogList {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<AuditLog>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(AuditLogList { "data" => data, "meta" => meta });

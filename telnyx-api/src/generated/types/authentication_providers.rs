@@ -13,32 +13,38 @@ pub type Active = bool;
 /// AuthenticationProvider
 ///
 /// Spec: `#/components/schemas/AuthenticationProvider`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AuthenticationProvider {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<Active>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Uniquely identifies the authentication provider.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Name>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<OrganizationId>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The settings associated with the authentication provider.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<AuthenticationProviderSettings>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_name: Option<ShortName>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    AuthenticationProvider { "active" => active, "created_at" => created_at, "id" => id,
+    "name" => name, "organization_id" => organization_id, "record_type" => record_type,
+    "settings" => settings, "short_name" => short_name, "updated_at" => updated_at }
+);
 
 /// Spec: `#/components/schemas/AuthenticationProviderCreate`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -55,32 +61,41 @@ pub struct AuthenticationProviderCreate {
 /// The settings associated with the authentication provider.
 ///
 /// Spec: `#/components/schemas/AuthenticationProvider/properties/settings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AuthenticationProviderSettings {
     /// The Assertion Consumer Service URL for the service provider (Telnyx).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assertion_consumer_service_url: Option<String>,
     /// The certificate fingerprint for the identity provider (IdP)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_cert_fingerprint: Option<String>,
     /// The algorithm used to generate the identity provider's (IdP) certificate fingerprint
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_cert_fingerprint_algorithm: Option<
         AuthenticationProviderSettingsIdpCertFingerprintAlgorithm,
     >,
     /// The Entity ID for the identity provider (IdP).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_entity_id: Option<String>,
     /// The SSO target url for the identity provider (IdP).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_sso_target_url: Option<String>,
     /// The name identifier format associated with the authentication provider. This must be the same for both the Identity Provider (IdP) and the service provider (Telnyx).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name_identifier_format: Option<String>,
     /// The Entity ID for the service provider (Telnyx).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_provider_entity_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    AuthenticationProviderSettings { "assertion_consumer_service_url" =>
+    assertion_consumer_service_url, "idp_cert_fingerprint" => idp_cert_fingerprint,
+    "idp_cert_fingerprint_algorithm" => idp_cert_fingerprint_algorithm, "idp_entity_id"
+    => idp_entity_id, "idp_sso_target_url" => idp_sso_target_url,
+    "name_identifier_format" => name_identifier_format, "service_provider_entity_id" =>
+    service_provider_entity_id }
+);
 
 /// The algorithm used to generate the identity provider's (IdP) certificate fingerprint
 ///
@@ -127,23 +142,29 @@ impl From<&str> for AuthenticationProviderSettingsIdpCertFingerprintAlgorithm {
 crate::codec::string_enum!(AuthenticationProviderSettingsIdpCertFingerprintAlgorithm);
 
 /// Spec: `#/paths/~1authentication_providers/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateAuthenticationProviderResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<AuthenticationProvider>,
 }
+
+crate::codec::optional_fields!(CreateAuthenticationProviderResponse { "data" => data });
 
 /// Spec: `#/paths/~1authentication_providers~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteAuthenticationProviderResponse = CreateAuthenticationProviderResponse;
 
 /// Spec: `#/paths/~1authentication_providers/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FindAuthenticationProvidersResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<AuthenticationProvider>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    FindAuthenticationProvidersResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/paths/~1authentication_providers/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -258,19 +279,24 @@ pub type ShortName = String;
 /// Update Authentication Provider Request
 ///
 /// Spec: `#/components/schemas/UpdateAuthenticationProviderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateAuthenticationProviderRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<Active>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Name>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<Settings>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings_url: Option<SettingsUrl>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_name: Option<ShortName>,
 }
+
+crate::codec::optional_fields!(
+    UpdateAuthenticationProviderRequest { "active" => active, "name" => name, "settings"
+    => settings, "settings_url" => settings_url, "short_name" => short_name }
+);
 
 /// Spec: `#/paths/~1authentication_providers~1{id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateAuthenticationProviderResponse = CreateAuthenticationProviderResponse;

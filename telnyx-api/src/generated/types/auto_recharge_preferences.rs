@@ -6,29 +6,35 @@
 use super::*;
 
 /// Spec: `#/components/schemas/AutoRechargePref`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AutoRechargePref {
     /// Whether auto recharge is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// The unique identifier for the auto recharge preference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_enabled: Option<bool>,
     /// The payment preference for auto recharge.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preference: Option<AutoRechargePrefPreference>,
     /// The amount to recharge the account, the actual recharge amount will be the amount necessary to reach the threshold amount plus the recharge amount.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recharge_amount: Option<String>,
     /// The record type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The threshold amount at which the account will be recharged.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold_amount: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    AutoRechargePref { "enabled" => enabled, "id" => id, "invoice_enabled" =>
+    invoice_enabled, "preference" => preference, "recharge_amount" => recharge_amount,
+    "record_type" => record_type, "threshold_amount" => threshold_amount }
+);
 
 /// The payment preference for auto recharge.
 ///
@@ -67,23 +73,29 @@ impl From<&str> for AutoRechargePrefPreference {
 crate::codec::string_enum!(AutoRechargePrefPreference);
 
 /// Spec: `#/components/schemas/AutoRechargePrefRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AutoRechargePrefRequest {
     /// Whether auto recharge is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_enabled: Option<bool>,
     /// The payment preference for auto recharge.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preference: Option<AutoRechargePrefRequestPreference>,
     /// The amount to recharge the account, the actual recharge amount will be the amount necessary to reach the threshold amount plus the recharge amount.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recharge_amount: Option<String>,
     /// The threshold amount at which the account will be recharged.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold_amount: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    AutoRechargePrefRequest { "enabled" => enabled, "invoice_enabled" => invoice_enabled,
+    "preference" => preference, "recharge_amount" => recharge_amount, "threshold_amount"
+    => threshold_amount }
+);
 
 /// The payment preference for auto recharge.
 ///
@@ -91,8 +103,10 @@ pub struct AutoRechargePrefRequest {
 pub type AutoRechargePrefRequestPreference = AutoRechargePrefPreference;
 
 /// Spec: `#/components/responses/AutoRechargePrefResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AutoRechargePrefResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<AutoRechargePref>,
 }
+
+crate::codec::optional_fields!(AutoRechargePrefResponse { "data" => data });

@@ -6,27 +6,33 @@
 use super::*;
 
 /// Spec: `#/components/schemas/UserBalance`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UserBalance {
     /// Available amount to spend (balance + credit limit)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_credit: Option<String>,
     /// The account's current balance.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<String>,
     /// The account's credit limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<String>,
     /// The ISO 4217 currency identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// The account’s pending amount.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<UserBalanceRecordType>,
 }
+
+crate::codec::optional_fields!(
+    UserBalance { "available_credit" => available_credit, "balance" => balance,
+    "credit_limit" => credit_limit, "currency" => currency, "pending" => pending,
+    "record_type" => record_type }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -34,8 +40,10 @@ pub struct UserBalance {
 pub type UserBalanceRecordType = ManagedAccountBalanceRecordType;
 
 /// Spec: `#/components/responses/UserBalanceResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UserBalanceResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<UserBalance>,
 }
+
+crate::codec::optional_fields!(UserBalanceResponse { "data" => data });

@@ -6,34 +6,36 @@
 use super::*;
 
 /// Spec: `#/components/schemas/BillingGroup`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BillingGroup {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was removed.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<Option<String>>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A user-specified name for the billing group
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Identifies the organization that owns the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<BillingGroupRecordType>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    BillingGroup { "created_at" => created_at, "deleted_at" => deleted_at nullable, "id"
+    => id, "name" => name, "organization_id" => organization_id, "record_type" =>
+    record_type, "updated_at" => updated_at }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -68,11 +70,13 @@ impl From<&str> for BillingGroupRecordType {
 crate::codec::string_enum!(BillingGroupRecordType);
 
 /// Spec: `#/paths/~1billing_groups/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateBillingGroupResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<BillingGroup>,
 }
+
+crate::codec::optional_fields!(CreateBillingGroupResponse { "data" => data });
 
 /// Spec: `#/paths/~1billing_groups~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteBillingGroupResponse = CreateBillingGroupResponse;
@@ -81,29 +85,37 @@ pub type DeleteBillingGroupResponse = CreateBillingGroupResponse;
 pub type GetBillingGroupResponse = CreateBillingGroupResponse;
 
 /// Spec: `#/paths/~1billing_groups/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListBillingGroupsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<BillingGroup>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    ListBillingGroupsResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/schemas/NewBillingGroup`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NewBillingGroup {
     /// A name for the billing group
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
+crate::codec::optional_fields!(NewBillingGroup { "name" => name });
+
 /// Spec: `#/components/schemas/UpdateBillingGroup`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateBillingGroup {
     /// A name for the billing group
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+
+crate::codec::optional_fields!(UpdateBillingGroup { "name" => name });
 
 /// Spec: `#/paths/~1billing_groups~1{id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateBillingGroupResponse = CreateBillingGroupResponse;

@@ -52,56 +52,64 @@ crate::codec::string_enum!(AltBusinessIdType);
 /// ListedBrand
 ///
 /// Spec: `#/components/schemas/BrandBasic`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BrandBasic {
     /// Number of campaigns associated with the brand
     #[serde(rename = "assignedCampaingsCount")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_campaings_count: Option<i64>,
     /// Unique identifier assigned to the brand.
     #[serde(rename = "brandId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub brand_id: Option<String>,
     /// (Required for Non-profit/private/public) Legal company name.
     #[serde(rename = "companyName")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// Date and time that the brand was created at.
     #[serde(rename = "createdAt")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Display or marketing name of the brand.
     #[serde(rename = "displayName")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Valid email address of brand support contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     #[serde(rename = "entityType")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<EntityType>,
     /// Failure reasons for brand
     #[serde(rename = "failureReasons")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reasons: Option<serde_json::Value>,
     #[serde(rename = "identityStatus")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity_status: Option<BrandIdentityStatus>,
     /// Status of the brand
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<BrandBasicStatus>,
     /// Unique identifier assigned to the brand by the registry.
     #[serde(rename = "tcrBrandId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_brand_id: Option<String>,
     /// Date and time that the brand was last updated at.
     #[serde(rename = "updatedAt")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Brand website URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    BrandBasic { "assignedCampaingsCount" => assigned_campaings_count, "brandId" =>
+    brand_id, "companyName" => company_name, "createdAt" => created_at, "displayName" =>
+    display_name, "email" => email, "entityType" => entity_type, "failureReasons" =>
+    failure_reasons, "identityStatus" => identity_status, "status" => status,
+    "tcrBrandId" => tcr_brand_id, "updatedAt" => updated_at, "website" => website }
+);
 
 /// Status of the brand
 ///
@@ -218,30 +226,39 @@ crate::codec::string_enum!(BrandIdentityStatus);
 /// BrandOptionalAttributes
 ///
 /// Spec: `#/components/schemas/BrandOptionalAttributes`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BrandOptionalAttributes {
     /// The tax exempt status of the brand
     #[serde(rename = "taxExemptStatus")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tax_exempt_status: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    BrandOptionalAttributes { "taxExemptStatus" => tax_exempt_status }
+);
 
 /// BrandRecordSetCSP
 ///
 /// Spec: `#/components/schemas/BrandRecordSetCSP`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BrandRecordSetCsp {
     /// Page
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Records
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<BrandBasic>>,
     /// Totalrecords
     #[serde(rename = "totalRecords")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_records: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    BrandRecordSetCsp { "page" => page, "records" => records, "totalRecords" =>
+    total_records }
+);
 
 /// Brand relationship to the CSP.
 ///
@@ -428,37 +445,43 @@ crate::codec::string_enum!(EntityType);
 /// ExternalVetting
 ///
 /// Spec: `#/components/schemas/ExternalVetting`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalVetting {
     /// Vetting submission date. This is the date when the vetting request is generated in ISO 8601 format.
     #[serde(rename = "createDate")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_date: Option<String>,
     /// External vetting provider ID for the brand.
     #[serde(rename = "evpId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub evp_id: Option<String>,
     /// Vetting effective date. This is the date when vetting was completed, or the starting effective date in ISO 8601 format. If this date is missing, then the vetting was not complete or not valid.
     #[serde(rename = "vettedDate")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vetted_date: Option<String>,
     /// Identifies the vetting classification.
     #[serde(rename = "vettingClass")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vetting_class: Option<String>,
     /// Unique ID that identifies a vetting transaction performed by a vetting provider. This ID is provided by the vetting provider at time of vetting.
     #[serde(rename = "vettingId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vetting_id: Option<String>,
     /// Vetting score ranging from 0-100.
     #[serde(rename = "vettingScore")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vetting_score: Option<i64>,
     /// Required by some providers for vetting record confirmation.
     #[serde(rename = "vettingToken")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vetting_token: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ExternalVetting { "createDate" => create_date, "evpId" => evp_id, "vettedDate" =>
+    vetted_date, "vettingClass" => vetting_class, "vettingId" => vetting_id,
+    "vettingScore" => vetting_score, "vettingToken" => vetting_token }
+);
 
 /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
 ///

@@ -6,9 +6,13 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateBucketRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateBucketRequest {
     #[serde(rename = "LocationConstraint")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_constraint: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CreateBucketRequest { "LocationConstraint" => location_constraint }
+);

@@ -6,15 +6,20 @@
 use super::*;
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1ssl_certificate/put/requestBody/content/multipart~1form-data/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AddStorageSslCertificateBody {
     /// The SSL certificate file
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<crate::UploadFile>,
     /// The private key file
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_key: Option<crate::UploadFile>,
 }
+
+crate::codec::optional_fields!(
+    AddStorageSslCertificateBody { "certificate" => certificate, "private_key" =>
+    private_key }
+);
 
 impl AddStorageSslCertificateBody {
     /// The `multipart/form-data` body for this value: file fields as file parts,
@@ -31,49 +36,61 @@ impl AddStorageSslCertificateBody {
 pub type AddStorageSslCertificateResponse = GetStorageSslCertificatesResponse;
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1ssl_certificate/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetStorageSslCertificatesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SslCertificate>,
 }
+
+crate::codec::optional_fields!(GetStorageSslCertificatesResponse { "data" => data });
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1ssl_certificate/delete/responses/200/content/application~1json/schema`
 pub type RemoveStorageSslCertificateResponse = GetStorageSslCertificatesResponse;
 
 /// Spec: `#/components/schemas/SSLCertificate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SslCertificate {
     /// Time when SSL certificate was uploaded
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Unique identifier for the SSL certificate
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issued_by: Option<SslCertificateIssuedBy>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issued_to: Option<SslCertificateIssuedTo>,
     /// The time the certificate is valid from
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<String>,
     /// The time the certificate is valid to
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    SslCertificate { "created_at" => created_at, "id" => id, "issued_by" => issued_by,
+    "issued_to" => issued_to, "valid_from" => valid_from, "valid_to" => valid_to }
+);
+
 /// Spec: `#/components/schemas/SSLCertificate/properties/issued_by`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SslCertificateIssuedBy {
     /// The common name of the entity the certificate was issued by
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub common_name: Option<String>,
     /// The organization the certificate was issued by
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
     /// The organizational unit the certificate was issued by
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_unit: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SslCertificateIssuedBy { "common_name" => common_name, "organization" =>
+    organization, "organization_unit" => organization_unit }
+);
 
 /// Spec: `#/components/schemas/SSLCertificate/properties/issued_to`
 pub type SslCertificateIssuedTo = SslCertificateIssuedBy;

@@ -6,36 +6,46 @@
 use super::*;
 
 /// Spec: `#/components/schemas/BucketAPIUsageResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BucketApiUsageResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<BucketOps>>,
     /// The time the usage was recorded
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<BucketOpsTotal>,
 }
 
+crate::codec::optional_fields!(
+    BucketApiUsageResponse { "categories" => categories, "timestamp" => timestamp,
+    "total" => total }
+);
+
 /// Spec: `#/components/schemas/BucketOps`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BucketOps {
     /// The number of bytes received
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_received: Option<i64>,
     /// The number of bytes sent
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_sent: Option<i64>,
     /// The category of the bucket operation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<BucketOpsCategory>,
     /// The number of operations
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ops: Option<i64>,
     /// The number of successful operations
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub successful_ops: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    BucketOps { "bytes_received" => bytes_received, "bytes_sent" => bytes_sent,
+    "category" => category, "ops" => ops, "successful_ops" => successful_ops }
+);
 
 /// The category of the bucket operation
 ///
@@ -106,51 +116,67 @@ impl From<&str> for BucketOpsCategory {
 crate::codec::string_enum!(BucketOpsCategory);
 
 /// Spec: `#/components/schemas/BucketOpsTotal`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BucketOpsTotal {
     /// The number of bytes received
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_received: Option<i64>,
     /// The number of bytes sent
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_sent: Option<i64>,
     /// The number of operations
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ops: Option<i64>,
     /// The number of successful operations
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub successful_ops: Option<i64>,
 }
 
+crate::codec::optional_fields!(
+    BucketOpsTotal { "bytes_received" => bytes_received, "bytes_sent" => bytes_sent,
+    "ops" => ops, "successful_ops" => successful_ops }
+);
+
 /// Spec: `#/components/schemas/BucketUsage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BucketUsage {
     /// The number of objects in the bucket
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub num_objects: Option<i64>,
     /// The size of the bucket in bytes
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// The size of the bucket in kilobytes
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_kb: Option<i64>,
     /// The time the snapshot was taken
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    BucketUsage { "num_objects" => num_objects, "size" => size, "size_kb" => size_kb,
+    "timestamp" => timestamp }
+);
+
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1usage~1storage/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetBucketUsageResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<BucketUsage>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMetaSimple>,
 }
 
+crate::codec::optional_fields!(
+    GetBucketUsageResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1usage~1api/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetStorageApiUsageResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<BucketApiUsageResponse>>,
 }
+
+crate::codec::optional_fields!(GetStorageApiUsageResponse { "data" => data });

@@ -8,11 +8,13 @@ use super::*;
 /// Phone Numbers Job Delete Phone Numbers
 ///
 /// Spec: `#/paths/~1phone_numbers~1jobs~1delete_phone_numbers/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateDeletePhoneNumbersJobResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PhoneNumbersJob>,
 }
+
+crate::codec::optional_fields!(CreateDeletePhoneNumbersJobResponse { "data" => data });
 
 /// Phone Numbers Enable Emergency
 ///
@@ -38,51 +40,63 @@ pub type ListPhoneNumbersJobsFilterType = PhoneNumbersJobType;
 /// List Phone Numbers Background Jobs Response
 ///
 /// Spec: `#/components/responses/ListPhoneNumbersJobsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPhoneNumbersJobsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PhoneNumbersJob>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListPhoneNumbersJobsResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/paths/~1phone_numbers~1jobs/get/parameters/3/schema`
 pub type ListPhoneNumbersJobsSort = ListPhoneNumberBlocksJobsSort;
 
 /// Spec: `#/components/schemas/PhoneNumbersJob`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PhoneNumbersJob {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// ISO 8601 formatted date indicating when the estimated time of completion of the background job.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub etc: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_operations: Option<Vec<PhoneNumbersJobFailedOperation>>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_operations: Option<Vec<PhoneNumbersJobPendingOperation>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<PhoneNumbersJobPhoneNumber>>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Indicates the completion status of the background update.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PhoneNumbersJobStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub successful_operations: Option<Vec<PhoneNumbersJobSuccessfulOperation>>,
     /// Identifies the type of the background job.
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<PhoneNumbersJobType>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PhoneNumbersJob { "created_at" => created_at, "etc" => etc, "failed_operations" =>
+    failed_operations, "id" => id, "pending_operations" => pending_operations,
+    "phone_numbers" => phone_numbers, "record_type" => record_type, "status" => status,
+    "successful_operations" => successful_operations, "type" => type_, "updated_at" =>
+    updated_at }
+);
 
 /// Spec: `#/components/schemas/PhoneNumbersJobDeletePhoneNumbersRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -91,28 +105,37 @@ pub struct PhoneNumbersJobDeletePhoneNumbersRequest {
 }
 
 /// Spec: `#/components/schemas/PhoneNumbersJobFailedOperation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PhoneNumbersJobFailedOperation {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
     /// The phone number's ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The phone number in e164 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    PhoneNumbersJobFailedOperation { "errors" => errors, "id" => id, "phone_number" =>
+    phone_number }
+);
+
 /// Spec: `#/components/schemas/PhoneNumbersJobPendingOperation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PhoneNumbersJobPendingOperation {
     /// The phone number's ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The phone number in e164 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PhoneNumbersJobPendingOperation { "id" => id, "phone_number" => phone_number }
+);
 
 /// Indicates the completion status of the background update.
 ///
@@ -163,15 +186,19 @@ impl From<&str> for PhoneNumbersJobStatus {
 crate::codec::string_enum!(PhoneNumbersJobStatus);
 
 /// Spec: `#/components/schemas/PhoneNumbersJobSuccessfulOperation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PhoneNumbersJobSuccessfulOperation {
     /// The phone number's ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The phone number in e164 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PhoneNumbersJobSuccessfulOperation { "id" => id, "phone_number" => phone_number }
+);
 
 /// Identifies the type of the background job.
 ///

@@ -6,46 +6,58 @@
 use super::*;
 
 /// Spec: `#/components/schemas/AIAssistantStartRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AiAssistantStartRequest {
     /// AI Assistant configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assistant: Option<AiAssistantStartRequestAssistant>,
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Text that will be played when the assistant starts, if none then nothing will be played when the assistant starts. The greeting can be text for any voice or SSML for `AWS.Polly.<voice_id>` voices. There is a 3,000 character limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub greeting: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub interruption_settings: Option<InterruptionSettings>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription: Option<TranscriptionConfig>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub voice: Option<VoiceConfig>,
     /// The settings associated with the voice selected
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_settings: Option<AiAssistantStartRequestVoiceSettings>,
 }
+
+crate::codec::optional_fields!(
+    AiAssistantStartRequest { "assistant" => assistant, "client_state" => client_state,
+    "command_id" => command_id, "greeting" => greeting, "interruption_settings" =>
+    interruption_settings, "transcription" => transcription, "voice" => voice,
+    "voice_settings" => voice_settings }
+);
 
 /// AI Assistant configuration
 ///
 /// Spec: `#/components/schemas/AIAssistantStartRequest/properties/assistant`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AiAssistantStartRequestAssistant {
     /// The identifier of the AI assistant to use
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The system instructions that the voice assistant uses during the start assistant command. This will overwrite the instructions set in the assistant configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
     /// Reference to the OpenAI API key. Required only when using OpenAI models
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub openai_api_key_ref: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    AiAssistantStartRequestAssistant { "id" => id, "instructions" => instructions,
+    "openai_api_key_ref" => openai_api_key_ref }
+);
 
 /// The settings associated with the voice selected
 ///
@@ -61,94 +73,116 @@ pub enum AiAssistantStartRequestVoiceSettings {
 /// AI Assistant Stop Request
 ///
 /// Spec: `#/components/schemas/AIAssistantStopRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AiAssistantStopRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    AiAssistantStopRequest { "client_state" => client_state, "command_id" => command_id }
+);
 
 /// Answer Request
 ///
 /// Spec: `#/components/schemas/AnswerRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AnswerRequest {
     /// Use this field to set the Billing Group ID for the call. Must be a valid and existing Billing Group ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_group_id: Option<String>,
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Custom headers to be added to the SIP INVITE response.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_headers: Option<Vec<CustomSipHeader>>,
     /// The list of comma-separated codecs in a preferred order for the forked media to be received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_codecs: Option<AnswerRequestPreferredCodecs>,
     /// Start recording automatically after an event. Disabled by default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<AnswerRequestRecord>,
     /// Defines which channel should be recorded ('single' or 'dual') when `record` is specified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_channels: Option<AnswerRequestRecordChannels>,
     /// The custom recording file name to be used instead of the default `call_leg_id`. Telnyx will still add a Unix timestamp suffix.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_custom_file_name: Option<String>,
     /// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_format: Option<AnswerRequestRecordFormat>,
     /// Defines the maximum length for the recording in seconds when `record` is specified. The minimum value is 0. The maximum value is 43200. The default value is 0 (infinite).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_max_length: Option<i64>,
     /// The number of seconds that Telnyx will wait for the recording to be stopped if silence is detected when `record` is specified. The timer only starts when the speech is detected. Please note that call transcription is used to detect silence and the related charge will be applied. The minimum value is 0. The default value is 0 (infinite).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_timeout_secs: Option<i64>,
     /// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_track: Option<AnswerRequestRecordTrack>,
     /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_trim: Option<AnswerRequestRecordTrim>,
     /// Generate silence RTP packets when no transmission available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub send_silence_when_idle: Option<bool>,
     /// SIP headers to be added to the SIP INVITE response. Currently only User-to-User header is supported.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_headers: Option<Vec<SipHeader>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sound_modifications: Option<SoundModifications>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_bidirectional_codec: Option<StreamBidirectionalCodec>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_bidirectional_mode: Option<StreamBidirectionalMode>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_bidirectional_target_legs: Option<StreamBidirectionalTargetLegs>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_codec: Option<StreamCodec>,
     /// Specifies which track should be streamed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_track: Option<AnswerRequestStreamTrack>,
     /// The destination WebSocket address where the stream is going to be delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_url: Option<String>,
     /// Enable transcription upon call answer. The default value is false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_config: Option<TranscriptionStartRequest>,
     /// Use this field to override the URL for which Telnyx will send subsequent webhooks to for this call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
     /// HTTP request type used for `webhook_url`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url_method: Option<AnswerRequestWebhookUrlMethod>,
 }
+
+crate::codec::optional_fields!(
+    AnswerRequest { "billing_group_id" => billing_group_id, "client_state" =>
+    client_state, "command_id" => command_id, "custom_headers" => custom_headers,
+    "preferred_codecs" => preferred_codecs, "record" => record, "record_channels" =>
+    record_channels, "record_custom_file_name" => record_custom_file_name,
+    "record_format" => record_format, "record_max_length" => record_max_length,
+    "record_timeout_secs" => record_timeout_secs, "record_track" => record_track,
+    "record_trim" => record_trim, "send_silence_when_idle" => send_silence_when_idle,
+    "sip_headers" => sip_headers, "sound_modifications" => sound_modifications,
+    "stream_bidirectional_codec" => stream_bidirectional_codec,
+    "stream_bidirectional_mode" => stream_bidirectional_mode,
+    "stream_bidirectional_target_legs" => stream_bidirectional_target_legs,
+    "stream_codec" => stream_codec, "stream_track" => stream_track, "stream_url" =>
+    stream_url, "transcription" => transcription, "transcription_config" =>
+    transcription_config, "webhook_url" => webhook_url, "webhook_url_method" =>
+    webhook_url_method }
+);
 
 /// The list of comma-separated codecs in a preferred order for the forked media to be received.
 ///
@@ -625,32 +659,39 @@ crate::codec::string_enum!(BridgeRequestRingtone);
 /// Call AI Gather Ended
 ///
 /// Spec: `#/components/schemas/CallAIGatherEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallAiGatherEnded {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallAiGatherEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallAiGatherEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallAiGatherEndedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallAiGatherEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call AI Gather Ended Event
 ///
 /// Spec: `#/components/schemas/CallAIGatherEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallAiGatherEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallAiGatherEnded>,
 }
+
+crate::codec::optional_fields!(CallAiGatherEndedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -685,50 +726,61 @@ impl From<&str> for CallAiGatherEndedEventType {
 crate::codec::string_enum!(CallAiGatherEndedEventType);
 
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallAiGatherEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Telnyx connection ID used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The history of the messages exchanged during the AI gather
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_history: Option<Vec<CallAiGatherEndedPayloadMessageHistoryItem>>,
     /// The result of the AI gather, its type depends of the `parameters` provided in the command
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Map<String, serde_json::Value>>,
     /// Reflects how command ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CallAiGatherEndedPayloadStatus>,
     /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    CallAiGatherEndedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "from" => from, "message_history" =>
+    message_history, "result" => result, "status" => status, "to" => to }
+);
+
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallAiGatherEndedPayloadMessageHistoryItem {
     /// The content of the message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     /// The role of the message sender
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<CallAiGatherEndedPayloadMessageHistoryItemRole>,
 }
+
+crate::codec::optional_fields!(
+    CallAiGatherEndedPayloadMessageHistoryItem { "content" => content, "role" => role }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -738,32 +790,41 @@ pub type CallAiGatherEndedRecordType = RecordType;
 /// Call AI Gather Message History Updated
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallAiGatherMessageHistoryUpdated {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallAiGatherMessageHistoryUpdatedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallAiGatherMessageHistoryUpdatedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallAiGatherMessageHistoryUpdatedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallAiGatherMessageHistoryUpdated { "event_type" => event_type, "id" => id,
+    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call AI Gather Message History Updated Event
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdatedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallAiGatherMessageHistoryUpdatedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallAiGatherMessageHistoryUpdated>,
 }
+
+crate::codec::optional_fields!(
+    CallAiGatherMessageHistoryUpdatedEvent { "data" => data }
+);
 
 /// The type of event being delivered.
 ///
@@ -802,35 +863,42 @@ impl From<&str> for CallAiGatherMessageHistoryUpdatedEventType {
 crate::codec::string_enum!(CallAiGatherMessageHistoryUpdatedEventType);
 
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallAiGatherMessageHistoryUpdatedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Telnyx connection ID used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The history of the messages exchanged during the AI gather
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_history: Option<
         Vec<CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem>,
     >,
     /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallAiGatherMessageHistoryUpdatedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "connection_id" => connection_id, "from" => from, "message_history" =>
+    message_history, "to" => to }
+);
 
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items`
 pub type CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
@@ -843,32 +911,39 @@ pub type CallAiGatherMessageHistoryUpdatedRecordType = RecordType;
 /// Call AI Gather Partial Results
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResults`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallAiGatherPartialResults {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallAiGatherPartialResultsEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallAiGatherPartialResultsPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallAiGatherPartialResultsRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallAiGatherPartialResults { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call AI Gather Partial Results Event
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResultsEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallAiGatherPartialResultsEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallAiGatherPartialResults>,
 }
+
+crate::codec::optional_fields!(CallAiGatherPartialResultsEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -903,38 +978,45 @@ impl From<&str> for CallAiGatherPartialResultsEventType {
 crate::codec::string_enum!(CallAiGatherPartialResultsEventType);
 
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallAiGatherPartialResultsPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Telnyx connection ID used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The history of the messages exchanged during the AI gather
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_history: Option<
         Vec<CallAiGatherPartialResultsPayloadMessageHistoryItem>,
     >,
     /// The partial result of the AI gather, its type depends of the `parameters` provided in the command
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partial_results: Option<serde_json::Map<String, serde_json::Value>>,
     /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallAiGatherPartialResultsPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "connection_id" => connection_id, "from" => from, "message_history" =>
+    message_history, "partial_results" => partial_results, "to" => to }
+);
 
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items`
 pub type CallAiGatherPartialResultsPayloadMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
@@ -947,32 +1029,39 @@ pub type CallAiGatherPartialResultsRecordType = RecordType;
 /// Call Answered
 ///
 /// Spec: `#/components/schemas/CallAnswered`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallAnswered {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallAnsweredEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallAnsweredPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallAnsweredRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallAnswered { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Answered Event
 ///
 /// Spec: `#/components/schemas/CallAnsweredEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallAnsweredEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallAnswered>,
 }
+
+crate::codec::optional_fields!(CallAnsweredEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -1007,45 +1096,53 @@ impl From<&str> for CallAnsweredEventType {
 crate::codec::string_enum!(CallAnsweredEventType);
 
 /// Spec: `#/components/schemas/CallAnswered/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallAnsweredPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Custom headers set on answer command
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_headers: Option<Vec<CustomSipHeader>>,
     /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// User-to-User and Diversion headers from sip invite.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_headers: Option<Vec<SipHeader>>,
     /// ISO 8601 datetime of when the call started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<CallAnsweredPayloadState>,
     /// Array of tags associated to number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallAnsweredPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "custom_headers" => custom_headers, "from" => from,
+    "sip_headers" => sip_headers, "start_time" => start_time, "state" => state, "tags" =>
+    tags, "to" => to }
+);
 
 /// State received from a command.
 ///
@@ -1087,32 +1184,39 @@ pub type CallAnsweredRecordType = RecordType;
 /// Call Bridged
 ///
 /// Spec: `#/components/schemas/CallBridged`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallBridged {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallBridgedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallBridgedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallBridgedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallBridged { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Bridged Event
 ///
 /// Spec: `#/components/schemas/CallBridgedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallBridgedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallBridged>,
 }
+
+crate::codec::optional_fields!(CallBridgedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -1147,30 +1251,36 @@ impl From<&str> for CallBridgedEventType {
 crate::codec::string_enum!(CallBridgedEventType);
 
 /// Spec: `#/components/schemas/CallBridged/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallBridgedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallBridgedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "from" => from, "to" => to }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -1180,56 +1290,73 @@ pub type CallBridgedRecordType = RecordType;
 /// Call Control Command Response With Recording ID
 ///
 /// Spec: `#/components/responses/CallControlCommandResponseWithRecordingId/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallControlCommandResponseWithRecordingId {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallControlCommandResultWithRecordingId>,
 }
+
+crate::codec::optional_fields!(
+    CallControlCommandResponseWithRecordingId { "data" => data }
+);
 
 /// Call Control Command Result With Recording ID
 ///
 /// Spec: `#/components/schemas/CallControlCommandResultWithRecordingId`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallControlCommandResultWithRecordingId {
     /// The ID of the recording. Only present when the record parameter is set to record-from-answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallControlCommandResultWithRecordingId { "recording_id" => recording_id, "result" =>
+    result }
+);
 
 /// Call Conversation Ended
 ///
 /// Spec: `#/components/schemas/callConversationEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallConversationEnded {
     /// Timestamp when the event was created in the system.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallConversationEndedEventType>,
     /// Unique identifier for the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallConversationEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallConversationEndedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallConversationEnded { "created_at" => created_at, "event_type" => event_type, "id"
+    => id, "occurred_at" => occurred_at, "payload" => payload, "record_type" =>
+    record_type }
+);
 
 /// Call Conversation Ended Event
 ///
 /// Spec: `#/components/schemas/callConversationEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallConversationEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallConversationEnded>,
 }
+
+crate::codec::optional_fields!(CallConversationEndedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -1264,57 +1391,67 @@ impl From<&str> for CallConversationEndedEventType {
 crate::codec::string_enum!(CallConversationEndedEventType);
 
 /// Spec: `#/components/schemas/callConversationEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallConversationEndedPayload {
     /// Unique identifier of the assistant involved in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assistant_id: Option<String>,
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call leg.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session (group of related call legs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// The type of calling party connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub calling_party_type: Option<CallConversationEndedPayloadCallingPartyType>,
     /// Base64-encoded state received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ID unique to the conversation or insight group generated for the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation_id: Option<String>,
     /// Duration of the conversation in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_sec: Option<i64>,
     /// The caller's number or identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The large language model used during the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub llm_model: Option<String>,
     /// The speech-to-text model used in the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stt_model: Option<String>,
     /// The callee's number or SIP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// The model ID used for text-to-speech synthesis.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tts_model_id: Option<String>,
     /// The text-to-speech provider used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tts_provider: Option<String>,
     /// Voice ID used for TTS.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tts_voice_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallConversationEndedPayload { "assistant_id" => assistant_id, "call_control_id" =>
+    call_control_id, "call_leg_id" => call_leg_id, "call_session_id" => call_session_id,
+    "calling_party_type" => calling_party_type, "client_state" => client_state,
+    "connection_id" => connection_id, "conversation_id" => conversation_id,
+    "duration_sec" => duration_sec, "from" => from, "llm_model" => llm_model, "stt_model"
+    => stt_model, "to" => to, "tts_model_id" => tts_model_id, "tts_provider" =>
+    tts_provider, "tts_voice_id" => tts_voice_id }
+);
 
 /// The type of calling party connection.
 ///
@@ -1360,32 +1497,41 @@ pub type CallConversationEndedRecordType = RecordType;
 /// Call Conversation Insights Generated
 ///
 /// Spec: `#/components/schemas/callConversationInsightsGenerated`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallConversationInsightsGenerated {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallConversationInsightsGeneratedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallConversationInsightsGeneratedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallConversationInsightsGeneratedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallConversationInsightsGenerated { "event_type" => event_type, "id" => id,
+    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Conversation Insights Generated Event
 ///
 /// Spec: `#/components/schemas/callConversationInsightsGeneratedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallConversationInsightsGeneratedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallConversationInsightsGenerated>,
 }
+
+crate::codec::optional_fields!(
+    CallConversationInsightsGeneratedEvent { "data" => data }
+);
 
 /// The type of event being delivered.
 ///
@@ -1424,35 +1570,43 @@ impl From<&str> for CallConversationInsightsGeneratedEventType {
 crate::codec::string_enum!(CallConversationInsightsGeneratedEventType);
 
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallConversationInsightsGeneratedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// The type of calling party connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub calling_party_type: Option<
         CallConversationInsightsGeneratedPayloadCallingPartyType,
     >,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ID that is unique to the insight group being generated for the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub insight_group_id: Option<String>,
     /// Array of insight results being generated for the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<CallConversationInsightsGeneratedPayloadResultsItem>>,
 }
+
+crate::codec::optional_fields!(
+    CallConversationInsightsGeneratedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id,
+    "calling_party_type" => calling_party_type, "client_state" => client_state,
+    "connection_id" => connection_id, "insight_group_id" => insight_group_id, "results"
+    => results }
+);
 
 /// The type of calling party connection.
 ///
@@ -1460,14 +1614,19 @@ pub struct CallConversationInsightsGeneratedPayload {
 pub type CallConversationInsightsGeneratedPayloadCallingPartyType = CallConversationEndedPayloadCallingPartyType;
 
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallConversationInsightsGeneratedPayloadResultsItem {
     /// ID that is unique to the insight result being generated for the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub insight_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<CallConversationInsightsGeneratedPayloadResultsItemResult>,
 }
+
+crate::codec::optional_fields!(
+    CallConversationInsightsGeneratedPayloadResultsItem { "insight_id" => insight_id,
+    "result" => result }
+);
 
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items/properties/result`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1485,32 +1644,39 @@ pub type CallConversationInsightsGeneratedRecordType = RecordType;
 /// Call DTMF Received
 ///
 /// Spec: `#/components/schemas/CallDtmfReceived`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallDtmfReceived {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallDtmfReceivedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallDtmfReceivedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallDtmfReceivedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallDtmfReceived { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call DTMF Received Event
 ///
 /// Spec: `#/components/schemas/CallDtmfReceivedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallDtmfReceivedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallDtmfReceived>,
 }
+
+crate::codec::optional_fields!(CallDtmfReceivedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -1545,33 +1711,39 @@ impl From<&str> for CallDtmfReceivedEventType {
 crate::codec::string_enum!(CallDtmfReceivedEventType);
 
 /// Spec: `#/components/schemas/CallDtmfReceived/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallDtmfReceivedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The received DTMF digit or symbol.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub digit: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallDtmfReceivedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "digit" => digit, "from" => from, "to" => to }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -1581,32 +1753,39 @@ pub type CallDtmfReceivedRecordType = RecordType;
 /// Call Enqueued
 ///
 /// Spec: `#/components/schemas/CallEnqueued`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallEnqueued {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallEnqueuedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallEnqueuedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallEnqueuedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallEnqueued { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Enqueued Event
 ///
 /// Spec: `#/components/schemas/CallEnqueuedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallEnqueuedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallEnqueued>,
 }
+
+crate::codec::optional_fields!(CallEnqueuedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -1641,33 +1820,40 @@ impl From<&str> for CallEnqueuedEventType {
 crate::codec::string_enum!(CallEnqueuedEventType);
 
 /// Spec: `#/components/schemas/CallEnqueued/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallEnqueuedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Current position of the call in the queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_position: Option<i64>,
     /// The name of the queue
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
     /// Average time call spends in the queue in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_avg_wait_time_secs: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    CallEnqueuedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "current_position" => current_position, "queue" =>
+    queue, "queue_avg_wait_time_secs" => queue_avg_wait_time_secs }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -1677,32 +1863,39 @@ pub type CallEnqueuedRecordType = RecordType;
 /// Call Fork Started
 ///
 /// Spec: `#/components/schemas/CallForkStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallForkStarted {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallForkStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallForkStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallForkStartedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallForkStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Fork Started Event
 ///
 /// Spec: `#/components/schemas/CallForkStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallForkStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallForkStarted>,
 }
+
+crate::codec::optional_fields!(CallForkStartedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -1737,27 +1930,33 @@ impl From<&str> for CallForkStartedEventType {
 crate::codec::string_enum!(CallForkStartedEventType);
 
 /// Spec: `#/components/schemas/CallForkStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallForkStartedPayload {
     /// Unique ID for controlling the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Type of media streamed. It can be either 'raw' or 'decrypted'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_type: Option<CallForkStartedPayloadStreamType>,
 }
+
+crate::codec::optional_fields!(
+    CallForkStartedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "stream_type" => stream_type }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -1767,32 +1966,39 @@ pub type CallForkStartedRecordType = RecordType;
 /// Call Fork Stopped
 ///
 /// Spec: `#/components/schemas/CallForkStopped`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallForkStopped {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallForkStoppedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallForkStoppedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallForkStoppedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallForkStopped { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Fork Stopped Event
 ///
 /// Spec: `#/components/schemas/CallForkStoppedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallForkStoppedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallForkStopped>,
 }
+
+crate::codec::optional_fields!(CallForkStoppedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -1837,32 +2043,39 @@ pub type CallForkStoppedRecordType = RecordType;
 /// Call Gather Ended
 ///
 /// Spec: `#/components/schemas/CallGatherEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallGatherEnded {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallGatherEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallGatherEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallGatherEndedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallGatherEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Gather Ended Event
 ///
 /// Spec: `#/components/schemas/CallGatherEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallGatherEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallGatherEnded>,
 }
+
+crate::codec::optional_fields!(CallGatherEndedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -1897,36 +2110,43 @@ impl From<&str> for CallGatherEndedEventType {
 crate::codec::string_enum!(CallGatherEndedEventType);
 
 /// Spec: `#/components/schemas/CallGatherEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallGatherEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The received DTMF digit or symbol.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub digits: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Reflects how command ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CallGatherEndedPayloadStatus>,
     /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallGatherEndedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "digits" => digits, "from" => from, "status" =>
+    status, "to" => to }
+);
 
 /// Reflects how command ended.
 ///
@@ -1988,32 +2208,39 @@ pub type CallGatherEndedRecordType = RecordType;
 /// Call Hangup
 ///
 /// Spec: `#/components/schemas/CallHangup`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallHangup {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallHangupEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallHangupPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallHangupRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallHangup { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Hangup Event
 ///
 /// Spec: `#/components/schemas/CallHangupEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallHangupEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallHangup>,
 }
+
+crate::codec::optional_fields!(CallHangupEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -2048,109 +2275,130 @@ impl From<&str> for CallHangupEventType {
 crate::codec::string_enum!(CallHangupEventType);
 
 /// Spec: `#/components/schemas/CallHangup/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallHangupPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// Call quality statistics aggregated from the CHANNEL_HANGUP_COMPLETE event. Only includes metrics that are available (filters out nil values). Returns nil if no metrics are available.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_quality_stats: Option<Option<CallHangupPayloadCallQualityStats>>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Custom headers set on answer command
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_headers: Option<Vec<CustomSipHeader>>,
     /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The reason the call was ended (`call_rejected`, `normal_clearing`, `originator_cancel`, `timeout`, `time_limit`, `user_busy`, `not_found` or `unspecified`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hangup_cause: Option<CallHangupPayloadHangupCause>,
     /// The party who ended the call (`callee`, `caller`, `unknown`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hangup_source: Option<CallHangupPayloadHangupSource>,
     /// The reason the call was ended (SIP response code). If the SIP response is unavailable (in inbound calls for example) this is set to `unspecified`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_hangup_cause: Option<String>,
     /// User-to-User and Diversion headers from sip invite.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_headers: Option<Vec<SipHeader>>,
     /// ISO 8601 datetime of when the call started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<CallHangupPayloadState>,
     /// Array of tags associated to number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallHangupPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_quality_stats" => call_quality_stats nullable, "call_session_id"
+    => call_session_id, "client_state" => client_state, "connection_id" => connection_id,
+    "custom_headers" => custom_headers, "from" => from, "hangup_cause" => hangup_cause,
+    "hangup_source" => hangup_source, "sip_hangup_cause" => sip_hangup_cause,
+    "sip_headers" => sip_headers, "start_time" => start_time, "state" => state, "tags" =>
+    tags, "to" => to }
+);
 
 /// Call quality statistics aggregated from the CHANNEL_HANGUP_COMPLETE event. Only includes metrics that are available (filters out nil values). Returns nil if no metrics are available.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallHangupPayloadCallQualityStats {
     /// Inbound call quality statistics.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<CallHangupPayloadCallQualityStatsInbound>,
     /// Outbound call quality statistics.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<CallHangupPayloadCallQualityStatsOutbound>,
 }
+
+crate::codec::optional_fields!(
+    CallHangupPayloadCallQualityStats { "inbound" => inbound, "outbound" => outbound }
+);
 
 /// Inbound call quality statistics.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/inbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallHangupPayloadCallQualityStatsInbound {
     /// Maximum jitter variance for inbound audio.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jitter_max_variance: Option<String>,
     /// Number of packets used for jitter calculation on inbound audio.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jitter_packet_count: Option<String>,
     /// Mean Opinion Score (MOS) for inbound audio quality.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mos: Option<String>,
     /// Total number of inbound audio packets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub packet_count: Option<String>,
     /// Number of skipped inbound packets (packet loss).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_packet_count: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallHangupPayloadCallQualityStatsInbound { "jitter_max_variance" =>
+    jitter_max_variance, "jitter_packet_count" => jitter_packet_count, "mos" => mos,
+    "packet_count" => packet_count, "skip_packet_count" => skip_packet_count }
+);
 
 /// Outbound call quality statistics.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/outbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallHangupPayloadCallQualityStatsOutbound {
     /// Total number of outbound audio packets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub packet_count: Option<String>,
     /// Number of skipped outbound packets (packet loss).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_packet_count: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallHangupPayloadCallQualityStatsOutbound { "packet_count" => packet_count,
+    "skip_packet_count" => skip_packet_count }
+);
 
 /// The reason the call was ended (`call_rejected`, `normal_clearing`, `originator_cancel`, `timeout`, `time_limit`, `user_busy`, `not_found` or `unspecified`).
 ///
@@ -2260,32 +2508,39 @@ pub type CallHangupRecordType = RecordType;
 /// Call Initiated
 ///
 /// Spec: `#/components/schemas/CallInitiated`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallInitiated {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallInitiatedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallInitiatedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallInitiatedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallInitiated { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Initiated Event
 ///
 /// Spec: `#/components/schemas/CallInitiatedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallInitiatedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallInitiated>,
 }
+
+crate::codec::optional_fields!(CallInitiatedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -2320,66 +2575,78 @@ impl From<&str> for CallInitiatedEventType {
 crate::codec::string_enum!(CallInitiatedEventType);
 
 /// Spec: `#/components/schemas/CallInitiated/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallInitiatedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// Call screening result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_screening_result: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// Caller id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_id_name: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// The list of comma-separated codecs enabled for the connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_codecs: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Custom headers from sip invite
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_headers: Option<Vec<CustomSipHeader>>,
     /// Whether the call is `incoming` or `outgoing`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<CallInitiatedPayloadDirection>,
     /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The list of comma-separated codecs offered by caller.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub offered_codecs: Option<String>,
     /// SHAKEN/STIR attestation level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shaken_stir_attestation: Option<String>,
     /// Whether attestation was successfully validated or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shaken_stir_validated: Option<bool>,
     /// User-to-User and Diversion headers from sip invite.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_headers: Option<Vec<SipHeader>>,
     /// ISO 8601 datetime of when the call started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<CallInitiatedPayloadState>,
     /// Array of tags associated to number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallInitiatedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_screening_result" => call_screening_result, "call_session_id" =>
+    call_session_id, "caller_id_name" => caller_id_name, "client_state" => client_state,
+    "connection_codecs" => connection_codecs, "connection_id" => connection_id,
+    "custom_headers" => custom_headers, "direction" => direction, "from" => from,
+    "offered_codecs" => offered_codecs, "shaken_stir_attestation" =>
+    shaken_stir_attestation, "shaken_stir_validated" => shaken_stir_validated,
+    "sip_headers" => sip_headers, "start_time" => start_time, "state" => state, "tags" =>
+    tags, "to" => to }
+);
 
 /// Whether the call is `incoming` or `outgoing`.
 ///
@@ -2461,32 +2728,39 @@ pub type CallInitiatedRecordType = RecordType;
 /// Call Left Queue
 ///
 /// Spec: `#/components/schemas/CallLeftQueue`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallLeftQueue {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallLeftQueueEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallLeftQueuePayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallLeftQueueRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallLeftQueue { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Left Queue Event
 ///
 /// Spec: `#/components/schemas/CallLeftQueueEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallLeftQueueEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallLeftQueue>,
 }
+
+crate::codec::optional_fields!(CallLeftQueueEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -2521,36 +2795,43 @@ impl From<&str> for CallLeftQueueEventType {
 crate::codec::string_enum!(CallLeftQueueEventType);
 
 /// Spec: `#/components/schemas/CallLeftQueue/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallLeftQueuePayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The name of the queue
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
     /// Last position of the call in the queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_position: Option<i64>,
     /// The reason for leaving the queue
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<CallLeftQueuePayloadReason>,
     /// Time call spent in the queue in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_time_secs: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    CallLeftQueuePayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "queue" => queue, "queue_position" =>
+    queue_position, "reason" => reason, "wait_time_secs" => wait_time_secs }
+);
 
 /// The reason for leaving the queue
 ///
@@ -2608,32 +2889,39 @@ pub type CallLeftQueueRecordType = RecordType;
 /// Call Machine Detection Ended
 ///
 /// Spec: `#/components/schemas/CallMachineDetectionEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallMachineDetectionEnded {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallMachineDetectionEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallMachineDetectionEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallMachineDetectionEndedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallMachineDetectionEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Machine Detection Ended Event
 ///
 /// Spec: `#/components/schemas/CallMachineDetectionEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallMachineDetectionEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallMachineDetectionEnded>,
 }
+
+crate::codec::optional_fields!(CallMachineDetectionEndedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -2668,33 +2956,40 @@ impl From<&str> for CallMachineDetectionEndedEventType {
 crate::codec::string_enum!(CallMachineDetectionEndedEventType);
 
 /// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallMachineDetectionEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Answering machine detection result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<CallMachineDetectionEndedPayloadResult>,
     /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallMachineDetectionEndedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "connection_id" => connection_id, "from" => from, "result" => result,
+    "to" => to }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -2704,32 +2999,39 @@ pub type CallMachineDetectionEndedRecordType = RecordType;
 /// Call Machine Greeting Ended
 ///
 /// Spec: `#/components/schemas/CallMachineGreetingEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallMachineGreetingEnded {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallMachineGreetingEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallMachineGreetingEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallMachineGreetingEndedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallMachineGreetingEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Machine Greeting Ended Event
 ///
 /// Spec: `#/components/schemas/CallMachineGreetingEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallMachineGreetingEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallMachineGreetingEnded>,
 }
+
+crate::codec::optional_fields!(CallMachineGreetingEndedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -2764,33 +3066,39 @@ impl From<&str> for CallMachineGreetingEndedEventType {
 crate::codec::string_enum!(CallMachineGreetingEndedEventType);
 
 /// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallMachineGreetingEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Answering machine greeting ended result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<CallMachineGreetingEndedPayloadResult>,
     /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallMachineGreetingEndedPayload { "call_control_id" => call_control_id, "call_leg_id"
+    => call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "from" => from, "result" => result, "to" => to }
+);
 
 /// Answering machine greeting ended result.
 ///
@@ -2840,32 +3148,39 @@ pub type CallMachineGreetingEndedRecordType = RecordType;
 /// Call Machine Premium Detection Ended
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallMachinePremiumDetectionEnded {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallMachinePremiumDetectionEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallMachinePremiumDetectionEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallMachinePremiumDetectionEndedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallMachinePremiumDetectionEnded { "event_type" => event_type, "id" => id,
+    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Machine Premium Detection Ended Event
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumDetectionEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallMachinePremiumDetectionEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallMachinePremiumDetectionEnded>,
 }
+
+crate::codec::optional_fields!(CallMachinePremiumDetectionEndedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -2904,33 +3219,40 @@ impl From<&str> for CallMachinePremiumDetectionEndedEventType {
 crate::codec::string_enum!(CallMachinePremiumDetectionEndedEventType);
 
 /// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallMachinePremiumDetectionEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Premium Answering Machine Detection result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<CallMachinePremiumDetectionEndedPayloadResult>,
     /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallMachinePremiumDetectionEndedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "connection_id" => connection_id, "from" => from, "result" => result,
+    "to" => to }
+);
 
 /// Premium Answering Machine Detection result.
 ///
@@ -2992,32 +3314,39 @@ pub type CallMachinePremiumDetectionEndedRecordType = RecordType;
 /// Call Machine Premium Greeting Ended
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallMachinePremiumGreetingEnded {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallMachinePremiumGreetingEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallMachinePremiumGreetingEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallMachinePremiumGreetingEndedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallMachinePremiumGreetingEnded { "event_type" => event_type, "id" => id,
+    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Machine Premium Greeting Ended Event
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumGreetingEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallMachinePremiumGreetingEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallMachinePremiumGreetingEnded>,
 }
+
+crate::codec::optional_fields!(CallMachinePremiumGreetingEndedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -3056,33 +3385,40 @@ impl From<&str> for CallMachinePremiumGreetingEndedEventType {
 crate::codec::string_enum!(CallMachinePremiumGreetingEndedEventType);
 
 /// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallMachinePremiumGreetingEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Premium Answering Machine Greeting Ended result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<CallMachinePremiumGreetingEndedPayloadResult>,
     /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallMachinePremiumGreetingEndedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "connection_id" => connection_id, "from" => from, "result" => result,
+    "to" => to }
+);
 
 /// Premium Answering Machine Greeting Ended result.
 ///
@@ -3128,32 +3464,39 @@ pub type CallMachinePremiumGreetingEndedRecordType = RecordType;
 /// Call Playback Ended
 ///
 /// Spec: `#/components/schemas/CallPlaybackEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallPlaybackEnded {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallPlaybackEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallPlaybackEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallPlaybackEndedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallPlaybackEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Playback Ended Event
 ///
 /// Spec: `#/components/schemas/CallPlaybackEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallPlaybackEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallPlaybackEnded>,
 }
+
+crate::codec::optional_fields!(CallPlaybackEndedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -3188,39 +3531,47 @@ impl From<&str> for CallPlaybackEndedEventType {
 crate::codec::string_enum!(CallPlaybackEndedEventType);
 
 /// Spec: `#/components/schemas/CallPlaybackEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallPlaybackEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The name of the audio media file being played back, if media_name has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
     /// The audio URL being played back, if audio_url has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
     /// Whether the stopped audio was in overlay mode or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overlay: Option<bool>,
     /// Reflects how command ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CallPlaybackEndedPayloadStatus>,
     /// Provides details in case of failure.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_detail: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallPlaybackEndedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "media_name" => media_name, "media_url" =>
+    media_url, "overlay" => overlay, "status" => status, "status_detail" => status_detail
+    }
+);
 
 /// Reflects how command ended.
 ///
@@ -3286,32 +3637,39 @@ pub type CallPlaybackEndedRecordType = RecordType;
 /// Call Playback Started
 ///
 /// Spec: `#/components/schemas/CallPlaybackStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallPlaybackStarted {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallPlaybackStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallPlaybackStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallPlaybackStartedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallPlaybackStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Playback Started Event
 ///
 /// Spec: `#/components/schemas/CallPlaybackStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallPlaybackStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallPlaybackStarted>,
 }
+
+crate::codec::optional_fields!(CallPlaybackStartedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -3346,33 +3704,40 @@ impl From<&str> for CallPlaybackStartedEventType {
 crate::codec::string_enum!(CallPlaybackStartedEventType);
 
 /// Spec: `#/components/schemas/CallPlaybackStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallPlaybackStartedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The name of the audio media file being played back, if media_name has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
     /// The audio URL being played back, if audio_url has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
     /// Whether the audio is going to be played in overlay mode or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overlay: Option<bool>,
 }
+
+crate::codec::optional_fields!(
+    CallPlaybackStartedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "media_name" => media_name, "media_url" =>
+    media_url, "overlay" => overlay }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -3382,32 +3747,39 @@ pub type CallPlaybackStartedRecordType = RecordType;
 /// Call Recording Error
 ///
 /// Spec: `#/components/schemas/callRecordingError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallRecordingError {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallRecordingErrorEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallRecordingErrorPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallRecordingErrorRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallRecordingError { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Recording Error Event
 ///
 /// Spec: `#/components/schemas/callRecordingErrorEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallRecordingErrorEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallRecordingError>,
 }
+
+crate::codec::optional_fields!(CallRecordingErrorEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -3442,27 +3814,33 @@ impl From<&str> for CallRecordingErrorEventType {
 crate::codec::string_enum!(CallRecordingErrorEventType);
 
 /// Spec: `#/components/schemas/callRecordingError/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallRecordingErrorPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Indication that there was a problem recording the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<CallRecordingErrorPayloadReason>,
 }
+
+crate::codec::optional_fields!(
+    CallRecordingErrorPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "reason" => reason }
+);
 
 /// Indication that there was a problem recording the call.
 ///
@@ -3520,32 +3898,39 @@ pub type CallRecordingErrorRecordType = RecordType;
 /// Call Recording Saved
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallRecordingSaved {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallRecordingSavedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallRecordingSavedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallRecordingSavedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallRecordingSaved { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Recording Saved Event
 ///
 /// Spec: `#/components/schemas/CallRecordingSavedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallRecordingSavedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallRecordingSaved>,
 }
+
+crate::codec::optional_fields!(CallRecordingSavedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -3580,36 +3965,44 @@ impl From<&str> for CallRecordingSavedEventType {
 crate::codec::string_enum!(CallRecordingSavedEventType);
 
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallRecordingSavedPayload {
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// Whether recording was recorded in `single` or `dual` channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channels: Option<CallRecordingSavedPayloadChannels>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_recording_urls: Option<CallRecordingSavedPayloadPublicRecordingUrls>,
     /// ISO 8601 datetime of when recording ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_ended_at: Option<String>,
     /// ISO 8601 datetime of when recording started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_started_at: Option<String>,
     /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_urls: Option<CallRecordingSavedPayloadRecordingUrls>,
 }
+
+crate::codec::optional_fields!(
+    CallRecordingSavedPayload { "call_leg_id" => call_leg_id, "call_session_id" =>
+    call_session_id, "channels" => channels, "client_state" => client_state,
+    "connection_id" => connection_id, "public_recording_urls" => public_recording_urls,
+    "recording_ended_at" => recording_ended_at, "recording_started_at" =>
+    recording_started_at, "recording_urls" => recording_urls }
+);
 
 /// Whether recording was recorded in `single` or `dual` channel.
 ///
@@ -3629,32 +4022,39 @@ pub type CallRecordingSavedRecordType = RecordType;
 /// Call Recording Transcription Saved
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallRecordingTranscriptionSaved {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallRecordingTranscriptionSavedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallRecordingTranscriptionSavedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallRecordingTranscriptionSavedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallRecordingTranscriptionSaved { "event_type" => event_type, "id" => id,
+    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Recording Transcription Saved Event
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSavedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallRecordingTranscriptionSavedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallRecordingTranscriptionSaved>,
 }
+
+crate::codec::optional_fields!(CallRecordingTranscriptionSavedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -3689,41 +4089,50 @@ impl From<&str> for CallRecordingTranscriptionSavedEventType {
 crate::codec::string_enum!(CallRecordingTranscriptionSavedEventType);
 
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallRecordingTranscriptionSavedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// The type of calling party connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub calling_party_type: Option<
         CallRecordingTranscriptionSavedPayloadCallingPartyType,
     >,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ID that is unique to the recording session and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
     /// ID that is unique to the transcription process and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_transcription_id: Option<String>,
     /// The transcription status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CallRecordingTranscriptionSavedPayloadStatus>,
     /// The transcribed text
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_text: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallRecordingTranscriptionSavedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id,
+    "calling_party_type" => calling_party_type, "client_state" => client_state,
+    "connection_id" => connection_id, "recording_id" => recording_id,
+    "recording_transcription_id" => recording_transcription_id, "status" => status,
+    "transcription_text" => transcription_text }
+);
 
 /// The type of calling party connection.
 ///
@@ -3741,32 +4150,39 @@ pub type CallRecordingTranscriptionSavedPayloadStatus = RecordingResponseDataSta
 pub type CallRecordingTranscriptionSavedRecordType = RecordType;
 
 /// Spec: `#/components/schemas/CallReferCompleted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallReferCompleted {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallReferCompletedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallReferCompletedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallReferCompletedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallReferCompleted { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Refer Completed Event
 ///
 /// Spec: `#/components/schemas/CallReferCompletedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallReferCompletedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallReferCompleted>,
 }
+
+crate::codec::optional_fields!(CallReferCompletedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -3801,33 +4217,40 @@ impl From<&str> for CallReferCompletedEventType {
 crate::codec::string_enum!(CallReferCompletedEventType);
 
 /// Spec: `#/components/schemas/CallReferCompleted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallReferCompletedPayload {
     /// Unique ID for controlling the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// SIP NOTIFY event status for tracking the REFER attempt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_notify_response: Option<i64>,
     /// Destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallReferCompletedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "from" => from, "sip_notify_response" =>
+    sip_notify_response, "to" => to }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -3835,32 +4258,39 @@ pub struct CallReferCompletedPayload {
 pub type CallReferCompletedRecordType = RecordType;
 
 /// Spec: `#/components/schemas/CallReferFailed`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallReferFailed {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallReferFailedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallReferFailedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallReferFailedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallReferFailed { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Refer Failed Event
 ///
 /// Spec: `#/components/schemas/CallReferFailedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallReferFailedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallReferFailed>,
 }
+
+crate::codec::optional_fields!(CallReferFailedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -3905,32 +4335,39 @@ pub type CallReferFailedRecordType = RecordType;
 /// Call Refer Started
 ///
 /// Spec: `#/components/schemas/CallReferStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallReferStarted {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallReferStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallReferStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallReferStartedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallReferStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Refer Started Event
 ///
 /// Spec: `#/components/schemas/CallReferStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallReferStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallReferStarted>,
 }
+
+crate::codec::optional_fields!(CallReferStartedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -4169,88 +4606,111 @@ crate::codec::string_enum!(CallRequestAnsweringMachineDetection);
 /// Optional configuration parameters to modify 'answering_machine_detection' performance.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/answering_machine_detection_config`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallRequestAnsweringMachineDetectionConfig {
     /// Silence duration threshold after a greeting message or voice for it be considered human.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub after_greeting_silence_millis: Option<i64>,
     /// Maximum threshold for silence between words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub between_words_silence_millis: Option<i64>,
     /// Maximum threshold of a human greeting. If greeting longer than this value, considered machine.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub greeting_duration_millis: Option<i64>,
     /// If machine already detected, maximum threshold for silence between words. If exceeded, the greeting is considered ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub greeting_silence_duration_millis: Option<i64>,
     /// If machine already detected, maximum timeout threshold to determine the end of the machine greeting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub greeting_total_analysis_time_millis: Option<i64>,
     /// If initial silence duration is greater than this value, consider it a machine.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_silence_millis: Option<i64>,
     /// If number of detected words is greater than this value, consder it a machine.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub maximum_number_of_words: Option<i64>,
     /// If a single word lasts longer than this threshold, consider it a machine.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub maximum_word_length_millis: Option<i64>,
     /// Minimum noise threshold for any analysis.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub silence_threshold: Option<i64>,
     /// Maximum timeout threshold for overall detection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_analysis_time_millis: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    CallRequestAnsweringMachineDetectionConfig { "after_greeting_silence_millis" =>
+    after_greeting_silence_millis, "between_words_silence_millis" =>
+    between_words_silence_millis, "greeting_duration_millis" => greeting_duration_millis,
+    "greeting_silence_duration_millis" => greeting_silence_duration_millis,
+    "greeting_total_analysis_time_millis" => greeting_total_analysis_time_millis,
+    "initial_silence_millis" => initial_silence_millis, "maximum_number_of_words" =>
+    maximum_number_of_words, "maximum_word_length_millis" => maximum_word_length_millis,
+    "silence_threshold" => silence_threshold, "total_analysis_time_millis" =>
+    total_analysis_time_millis }
+);
 
 /// Optional configuration parameters to dial new participant into a conference.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/conference_config`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallRequestConferenceConfig {
     /// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub beep_enabled: Option<CallRequestConferenceConfigBeepEnabled>,
     /// Conference name to be joined
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_name: Option<String>,
     /// Controls the moment when dialled call is joined into conference. If set to `true` user will be joined as soon as media is available (ringback). If `false` user will be joined when call is answered. Defaults to `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub early_media: Option<bool>,
     /// Whether the conference should end and all remaining participants be hung up after the participant leaves the conference. Defaults to "false".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_conference_on_exit: Option<bool>,
     /// Whether the participant should be put on hold immediately after joining the conference. Defaults to "false".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold: Option<bool>,
     /// The URL of a file to be played to the participant when they are put on hold after joining the conference. hold_media_name and hold_audio_url cannot be used together in one request. Takes effect only when "start_conference_on_create" is set to "false". This property takes effect only if "hold" is set to "true".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold_audio_url: Option<String>,
     /// The media_name of a file to be played to the participant when they are put on hold after joining the conference. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file. Takes effect only when "start_conference_on_create" is set to "false". This property takes effect only if "hold" is set to "true".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold_media_name: Option<String>,
     /// Conference ID to be joined
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Whether the participant should be muted immediately after joining the conference. Defaults to "false".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mute: Option<bool>,
     /// Whether the conference should end after the participant leaves the conference. NOTE this doesn't hang up the other participants. Defaults to "false".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub soft_end_conference_on_exit: Option<bool>,
     /// Whether the conference should be started on creation. If the conference isn't started all participants that join are automatically put on hold. Defaults to "true".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_conference_on_create: Option<bool>,
     /// Whether the conference should be started after the participant joins the conference. Defaults to "false".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_conference_on_enter: Option<bool>,
     /// Sets the joining participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub supervisor_role: Option<CallRequestConferenceConfigSupervisorRole>,
     /// Array of unique call_control_ids the joining supervisor can whisper to. If none provided, the supervisor will join the conference as a monitoring participant only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whisper_call_control_ids: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    CallRequestConferenceConfig { "beep_enabled" => beep_enabled, "conference_name" =>
+    conference_name, "early_media" => early_media, "end_conference_on_exit" =>
+    end_conference_on_exit, "hold" => hold, "hold_audio_url" => hold_audio_url,
+    "hold_media_name" => hold_media_name, "id" => id, "mute" => mute,
+    "soft_end_conference_on_exit" => soft_end_conference_on_exit,
+    "start_conference_on_create" => start_conference_on_create,
+    "start_conference_on_enter" => start_conference_on_enter, "supervisor_role" =>
+    supervisor_role, "whisper_call_control_ids" => whisper_call_control_ids }
+);
 
 /// Defines whether media should be encrypted on the call.
 ///
@@ -4375,32 +4835,39 @@ pub type CallRequestWebhookUrlMethod = AnswerRequestWebhookUrlMethod;
 /// Siprec Failed
 ///
 /// Spec: `#/components/schemas/CallSiprecFailed`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallSiprecFailed {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallSiprecFailedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallSiprecFailedPayload>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallSiprecFailedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallSiprecFailed { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Siprec Failed Event
 ///
 /// Spec: `#/components/schemas/CallSiprecFailedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallSiprecFailedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallSiprecFailed>,
 }
+
+crate::codec::optional_fields!(CallSiprecFailedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -4435,27 +4902,33 @@ impl From<&str> for CallSiprecFailedEventType {
 crate::codec::string_enum!(CallSiprecFailedEventType);
 
 /// Spec: `#/components/schemas/CallSiprecFailed/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallSiprecFailedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Q850 reason why siprec session failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_cause: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallSiprecFailedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "failure_cause" => failure_cause }
+);
 
 /// Identifies the resource.
 ///
@@ -4465,32 +4938,39 @@ pub type CallSiprecFailedRecordType = RecordType;
 /// Siprec Started
 ///
 /// Spec: `#/components/schemas/CallSiprecStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallSiprecStarted {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallSiprecStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallSiprecStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallSiprecStartedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallSiprecStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Siprec Started Event
 ///
 /// Spec: `#/components/schemas/CallSiprecStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallSiprecStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallSiprecStarted>,
 }
+
+crate::codec::optional_fields!(CallSiprecStartedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -4525,24 +5005,30 @@ impl From<&str> for CallSiprecStartedEventType {
 crate::codec::string_enum!(CallSiprecStartedEventType);
 
 /// Spec: `#/components/schemas/CallSiprecStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallSiprecStartedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallSiprecStartedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -4552,32 +5038,39 @@ pub type CallSiprecStartedRecordType = RecordType;
 /// Siprec Stopped
 ///
 /// Spec: `#/components/schemas/CallSiprecStopped`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallSiprecStopped {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallSiprecStoppedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallSiprecStoppedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallSiprecStoppedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallSiprecStopped { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Siprec Stopped Event
 ///
 /// Spec: `#/components/schemas/CallSiprecStoppedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallSiprecStoppedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallSiprecStopped>,
 }
+
+crate::codec::optional_fields!(CallSiprecStoppedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -4612,27 +5105,33 @@ impl From<&str> for CallSiprecStoppedEventType {
 crate::codec::string_enum!(CallSiprecStoppedEventType);
 
 /// Spec: `#/components/schemas/CallSiprecStopped/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallSiprecStoppedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Q850 reason why the SIPREC session was stopped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hangup_cause: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallSiprecStoppedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "hangup_cause" => hangup_cause }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -4642,32 +5141,39 @@ pub type CallSiprecStoppedRecordType = RecordType;
 /// Call Speak Ended
 ///
 /// Spec: `#/components/schemas/CallSpeakEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallSpeakEnded {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallSpeakEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallSpeakEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallSpeakEndedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallSpeakEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Speak Ended Event
 ///
 /// Spec: `#/components/schemas/CallSpeakEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallSpeakEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallSpeakEnded>,
 }
+
+crate::codec::optional_fields!(CallSpeakEndedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -4702,27 +5208,33 @@ impl From<&str> for CallSpeakEndedEventType {
 crate::codec::string_enum!(CallSpeakEndedEventType);
 
 /// Spec: `#/components/schemas/CallSpeakEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallSpeakEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Reflects how the command ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CallSpeakEndedPayloadStatus>,
 }
+
+crate::codec::optional_fields!(
+    CallSpeakEndedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "status" => status }
+);
 
 /// Reflects how the command ended.
 ///
@@ -4772,32 +5284,39 @@ pub type CallSpeakEndedRecordType = RecordType;
 /// Call Speak Started
 ///
 /// Spec: `#/components/schemas/CallSpeakStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallSpeakStarted {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallSpeakStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallSpeakStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallSpeakStartedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallSpeakStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Call Speak Started Event
 ///
 /// Spec: `#/components/schemas/CallSpeakStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallSpeakStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallSpeakStarted>,
 }
+
+crate::codec::optional_fields!(CallSpeakStartedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -4842,32 +5361,39 @@ pub type CallSpeakStartedRecordType = RecordType;
 /// Streaming Failed
 ///
 /// Spec: `#/components/schemas/CallStreamingFailed`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallStreamingFailed {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallStreamingFailedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallStreamingFailedPayload>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallStreamingFailedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallStreamingFailed { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Streaming Failed Event
 ///
 /// Spec: `#/components/schemas/CallStreamingFailedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallStreamingFailedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallStreamingFailed>,
 }
+
+crate::codec::optional_fields!(CallStreamingFailedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -4902,49 +5428,61 @@ impl From<&str> for CallStreamingFailedEventType {
 crate::codec::string_enum!(CallStreamingFailedEventType);
 
 /// Spec: `#/components/schemas/CallStreamingFailed/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallStreamingFailedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// A short description explaning why the media streaming failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
     /// Identifies the streaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<String>,
     /// Streaming parameters as they were originally given to the Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_params: Option<CallStreamingFailedPayloadStreamParams>,
     /// The type of stream connection the stream is performing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_type: Option<CallStreamingFailedPayloadStreamType>,
 }
+
+crate::codec::optional_fields!(
+    CallStreamingFailedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "failure_reason" => failure_reason, "stream_id" =>
+    stream_id, "stream_params" => stream_params, "stream_type" => stream_type }
+);
 
 /// Streaming parameters as they were originally given to the Call Control API.
 ///
 /// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallStreamingFailedPayloadStreamParams {
     /// The destination WebSocket address where the stream is going to be delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_url: Option<String>,
     /// Specifies which track should be streamed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub track: Option<CallStreamingFailedPayloadStreamParamsTrack>,
 }
+
+crate::codec::optional_fields!(
+    CallStreamingFailedPayloadStreamParams { "stream_url" => stream_url, "track" => track
+    }
+);
 
 /// Specifies which track should be streamed.
 ///
@@ -4995,32 +5533,39 @@ pub type CallStreamingFailedRecordType = RecordType;
 /// Streaming Started
 ///
 /// Spec: `#/components/schemas/CallStreamingStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallStreamingStarted {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallStreamingStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallStreamingStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallStreamingStartedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallStreamingStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Streaming Started Event
 ///
 /// Spec: `#/components/schemas/CallStreamingStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallStreamingStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallStreamingStarted>,
 }
+
+crate::codec::optional_fields!(CallStreamingStartedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -5055,27 +5600,33 @@ impl From<&str> for CallStreamingStartedEventType {
 crate::codec::string_enum!(CallStreamingStartedEventType);
 
 /// Spec: `#/components/schemas/CallStreamingStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallStreamingStartedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Destination WebSocket address where the stream is going to be delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_url: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallStreamingStartedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "stream_url" => stream_url }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -5085,32 +5636,39 @@ pub type CallStreamingStartedRecordType = RecordType;
 /// Streaming Stopped
 ///
 /// Spec: `#/components/schemas/CallStreamingStopped`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallStreamingStopped {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallStreamingStoppedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallStreamingStoppedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallStreamingStoppedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallStreamingStopped { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Streaming Stopped Event
 ///
 /// Spec: `#/components/schemas/CallStreamingStoppedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallStreamingStoppedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallStreamingStopped>,
 }
+
+crate::codec::optional_fields!(CallStreamingStoppedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -5209,15 +5767,20 @@ pub struct CustomSipHeader {
 /// Dialogflow Config
 ///
 /// Spec: `#/components/schemas/DialogflowConfig`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DialogflowConfig {
     /// Enable sentiment analysis from Dialogflow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub analyze_sentiment: Option<bool>,
     /// Enable partial automated agent reply from Dialogflow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partial_automated_agent_reply: Option<bool>,
 }
+
+crate::codec::optional_fields!(
+    DialogflowConfig { "analyze_sentiment" => analyze_sentiment,
+    "partial_automated_agent_reply" => partial_automated_agent_reply }
+);
 
 /// Enqueue Request
 ///
@@ -5243,39 +5806,48 @@ pub struct EnqueueRequest {
 /// Gather
 ///
 /// Spec: `#/components/schemas/GatherRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GatherRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// An id that will be sent back in the corresponding `call.gather.ended` webhook. Will be randomly generated if not specified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gather_id: Option<String>,
     /// The number of milliseconds to wait for the first DTMF.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_timeout_millis: Option<i64>,
     /// The number of milliseconds to wait for input between digits.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inter_digit_timeout_millis: Option<i64>,
     /// The maximum number of digits to fetch. This parameter has a maximum value of 128.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub maximum_digits: Option<i64>,
     /// The minimum number of digits to fetch. This parameter has a minimum value of 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum_digits: Option<i64>,
     /// The digit used to terminate input if fewer than `maximum_digits` digits have been gathered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub terminating_digit: Option<String>,
     /// The number of milliseconds to wait to complete the request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_millis: Option<i64>,
     /// A list of all digits accepted as valid.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_digits: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    GatherRequest { "client_state" => client_state, "command_id" => command_id,
+    "gather_id" => gather_id, "initial_timeout_millis" => initial_timeout_millis,
+    "inter_digit_timeout_millis" => inter_digit_timeout_millis, "maximum_digits" =>
+    maximum_digits, "minimum_digits" => minimum_digits, "terminating_digit" =>
+    terminating_digit, "timeout_millis" => timeout_millis, "valid_digits" => valid_digits
+    }
+);
 
 /// Gather Using AI Request
 ///
@@ -5331,48 +5903,58 @@ pub type GatherUsingAiRequestVoiceSettings = AiAssistantStartRequestVoiceSetting
 /// Gather Using Audio Request
 ///
 /// Spec: `#/components/schemas/GatherUsingAudioRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GatherUsingAudioRequest {
     /// The URL of a file to be played back at the beginning of each prompt. The URL can point to either a WAV or MP3 file. media_name and audio_url cannot be used together in one request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_url: Option<String>,
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// The number of milliseconds to wait for input between digits.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inter_digit_timeout_millis: Option<i64>,
     /// The URL of a file to play when digits don't match the `valid_digits` parameter or the number of digits is not between `min` and `max`. The URL can point to either a WAV or MP3 file. invalid_media_name and invalid_audio_url cannot be used together in one request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invalid_audio_url: Option<String>,
     /// The media_name of a file to be played back when digits don't match the `valid_digits` parameter or the number of digits is not between `min` and `max`. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invalid_media_name: Option<String>,
     /// The maximum number of digits to fetch. This parameter has a maximum value of 128.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub maximum_digits: Option<i64>,
     /// The maximum number of times the file should be played if there is no input from the user on the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub maximum_tries: Option<i64>,
     /// The media_name of a file to be played back at the beginning of each prompt. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
     /// The minimum number of digits to fetch. This parameter has a minimum value of 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum_digits: Option<i64>,
     /// The digit used to terminate input if fewer than `maximum_digits` digits have been gathered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub terminating_digit: Option<String>,
     /// The number of milliseconds to wait for a DTMF response after file playback ends before a replaying the sound file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_millis: Option<i64>,
     /// A list of all digits accepted as valid.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_digits: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    GatherUsingAudioRequest { "audio_url" => audio_url, "client_state" => client_state,
+    "command_id" => command_id, "inter_digit_timeout_millis" =>
+    inter_digit_timeout_millis, "invalid_audio_url" => invalid_audio_url,
+    "invalid_media_name" => invalid_media_name, "maximum_digits" => maximum_digits,
+    "maximum_tries" => maximum_tries, "media_name" => media_name, "minimum_digits" =>
+    minimum_digits, "terminating_digit" => terminating_digit, "timeout_millis" =>
+    timeout_millis, "valid_digits" => valid_digits }
+);
 
 /// Gather Using Speak Request
 ///
@@ -6442,122 +7024,154 @@ crate::codec::string_enum!(GoogleTranscriptionLanguageLong);
 /// Hangup Request
 ///
 /// Spec: `#/components/schemas/HangupRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct HangupRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    HangupRequest { "client_state" => client_state, "command_id" => command_id }
+);
 
 /// Settings for handling user interruptions during assistant speech
 ///
 /// Spec: `#/components/schemas/InterruptionSettings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InterruptionSettings {
     /// When true, allows users to interrupt the assistant while speaking
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
 }
+
+crate::codec::optional_fields!(InterruptionSettings { "enable" => enable });
 
 /// Leave Queue Request
 ///
 /// Spec: `#/components/schemas/LeaveQueueRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LeaveQueueRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    LeaveQueueRequest { "client_state" => client_state, "command_id" => command_id }
+);
 
 /// Noise Suppression Start Request
 ///
 /// Spec: `#/components/schemas/NoiseSuppressionStart`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NoiseSuppressionStart {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<NoiseSuppressionDirection>,
 }
+
+crate::codec::optional_fields!(
+    NoiseSuppressionStart { "client_state" => client_state, "command_id" => command_id,
+    "direction" => direction }
+);
 
 /// Noise Suppression Stop Request
 ///
 /// Spec: `#/components/schemas/NoiseSuppressionStop`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NoiseSuppressionStop {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    NoiseSuppressionStop { "client_state" => client_state, "command_id" => command_id }
+);
 
 /// Pause Recording Request
 ///
 /// Spec: `#/components/schemas/PauseRecordingRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PauseRecordingRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Uniquely identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PauseRecordingRequest { "client_state" => client_state, "command_id" => command_id,
+    "recording_id" => recording_id }
+);
 
 /// Play Audio URL Request
 ///
 /// Spec: `#/components/schemas/PlayAudioUrlRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PlayAudioUrlRequest {
     /// Specifies the type of audio provided in `audio_url` or `playback_content`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_type: Option<PlayAudioUrlRequestAudioType>,
     /// The URL of a file to be played back on the call. The URL can point to either a WAV or MP3 file. media_name and audio_url cannot be used together in one request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_url: Option<String>,
     /// Caches the audio file. Useful when playing the same audio file multiple times during the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_audio: Option<bool>,
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     #[serde(rename = "loop")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub loop_: Option<Loopcount>,
     /// The media_name of a file to be played back on the call. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
     /// When enabled, audio will be mixed on top of any other audio that is actively being played back. Note that `overlay: true` will only work if there is another audio file already being played on the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overlay: Option<bool>,
     /// Allows a user to provide base64 encoded mp3 or wav. Note: when using this parameter, `media_url` and `media_name` in the `playback_started` and `playback_ended` webhooks will be empty
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub playback_content: Option<String>,
     /// When specified, it stops the current audio being played. Specify `current` to stop the current audio being played, and to play the next file in the queue. Specify `all` to stop the current audio file being played and to also clear all audio files from the queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stop: Option<String>,
     /// Specifies the leg or legs on which audio will be played. If supplied, the value must be either `self`, `opposite` or `both`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub target_legs: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PlayAudioUrlRequest { "audio_type" => audio_type, "audio_url" => audio_url,
+    "cache_audio" => cache_audio, "client_state" => client_state, "command_id" =>
+    command_id, "loop" => loop_, "media_name" => media_name, "overlay" => overlay,
+    "playback_content" => playback_content, "stop" => stop, "target_legs" => target_legs
+    }
+);
 
 /// Specifies the type of audio provided in `audio_url` or `playback_content`.
 ///
@@ -6598,21 +7212,26 @@ crate::codec::string_enum!(PlayAudioUrlRequestAudioType);
 /// Playback Stop Request
 ///
 /// Spec: `#/components/schemas/PlaybackStopRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PlaybackStopRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// When enabled, it stops the audio being played in the overlay queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overlay: Option<bool>,
     /// Use `current` to stop the current audio being played. Use `all` to stop the current audio file being played and clear all audio files from the queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stop: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PlaybackStopRequest { "client_state" => client_state, "command_id" => command_id,
+    "overlay" => overlay, "stop" => stop }
+);
 
 /// Refer request
 ///
@@ -6695,27 +7314,36 @@ crate::codec::string_enum!(RejectRequestCause);
 /// Resume Recording Request
 ///
 /// Spec: `#/components/schemas/ResumeRecordingRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ResumeRecordingRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Uniquely identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ResumeRecordingRequest { "client_state" => client_state, "command_id" => command_id,
+    "recording_id" => recording_id }
+);
 
 /// Retrieve Call Status Response With Recording ID
 ///
 /// Spec: `#/components/responses/RetrieveCallStatusResponseWithRecordingId/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RetrieveCallStatusResponseWithRecordingId {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallWithRecordingId>,
 }
+
+crate::codec::optional_fields!(
+    RetrieveCallStatusResponseWithRecordingId { "data" => data }
+);
 
 /// Send DTMF Request
 ///
@@ -6798,21 +7426,26 @@ crate::codec::string_enum!(SipHeaderName);
 /// Use this field to modify sound effects, for example adjust the pitch.
 ///
 /// Spec: `#/components/schemas/SoundModifications`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SoundModifications {
     /// Adjust the pitch in octaves, values should be between -1 and 1, default 0
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub octaves: Option<f64>,
     /// Set the pitch directly, value should be &gt; 0, default 1 (lower = lower tone)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pitch: Option<f64>,
     /// Adjust the pitch in semitones, values should be between -14 and 14, default 0
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub semitone: Option<f64>,
     /// The track to which the sound modifications will be applied. Accepted values are `inbound` or `outbound`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub track: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SoundModifications { "octaves" => octaves, "pitch" => pitch, "semitone" => semitone,
+    "track" => track }
+);
 
 /// Speak Request
 ///
@@ -6874,24 +7507,29 @@ pub type SpeakRequestServiceLevel = GatherUsingSpeakRequestServiceLevel;
 /// Start Forking Request
 ///
 /// Spec: `#/components/schemas/StartForkingRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct StartForkingRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// The network target, &lt;udp:ip_address:port&gt;, where the call's incoming RTP media packets should be forwarded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rx: Option<String>,
     /// Optionally specify a media type to stream. If `decrypted` selected, Telnyx will decrypt incoming SIP media before forking to the target. `rx` and `tx` are required fields if `decrypted` selected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_type: Option<StartForkingRequestStreamType>,
     /// The network target, &lt;udp:ip_address:port&gt;, where the call's outgoing RTP media packets should be forwarded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tx: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    StartForkingRequest { "client_state" => client_state, "command_id" => command_id,
+    "rx" => rx, "stream_type" => stream_type, "tx" => tx }
+);
 
 /// Optionally specify a media type to stream. If `decrypted` selected, Telnyx will decrypt incoming SIP media before forking to the target. `rx` and `tx` are required fields if `decrypted` selected.
 ///
@@ -6976,30 +7614,37 @@ pub type StartRecordingRequestTrim = AnswerRequestRecordTrim;
 /// Start Siprec Request
 ///
 /// Spec: `#/components/schemas/StartSiprecRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct StartSiprecRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Name of configured SIPREC connector to be used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connector_name: Option<String>,
     /// When set, custom parameters will be added as metadata (recording.session.ExtensionParameters). Otherwise, they’ll be added to sip headers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub include_metadata_custom_headers: Option<bool>,
     /// Controls whether to encrypt media sent to your SRS using SRTP and TLS. When set you need to configure SRS port in your connector to 5061.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secure: Option<bool>,
     /// Sets `Session-Expires` header to the INVITE. A reinvite is sent every half the value set. Usefull for session keep alive. Minimum value is 90, set to 0 to disable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_timeout_secs: Option<i64>,
     /// Specifies SIP transport protocol.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_transport: Option<StartSiprecRequestSipTransport>,
     /// Specifies which track should be sent on siprec session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub siprec_track: Option<StartSiprecRequestSiprecTrack>,
 }
+
+crate::codec::optional_fields!(
+    StartSiprecRequest { "client_state" => client_state, "connector_name" =>
+    connector_name, "include_metadata_custom_headers" => include_metadata_custom_headers,
+    "secure" => secure, "session_timeout_secs" => session_timeout_secs, "sip_transport"
+    => sip_transport, "siprec_track" => siprec_track }
+);
 
 /// Specifies which track should be sent on siprec session.
 ///
@@ -7009,34 +7654,44 @@ pub type StartSiprecRequestSiprecTrack = StreamTrack;
 /// Start Streaming Request
 ///
 /// Spec: `#/components/schemas/StartStreamingRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct StartStreamingRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dialogflow_config: Option<DialogflowConfig>,
     /// Enables Dialogflow for the current call. The default value is false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_dialogflow: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_bidirectional_codec: Option<StreamBidirectionalCodec>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_bidirectional_mode: Option<StreamBidirectionalMode>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_bidirectional_target_legs: Option<StreamBidirectionalTargetLegs>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_codec: Option<StreamCodec>,
     /// Specifies which track should be streamed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_track: Option<StartStreamingRequestStreamTrack>,
     /// The destination WebSocket address where the stream is going to be delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_url: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    StartStreamingRequest { "client_state" => client_state, "command_id" => command_id,
+    "dialogflow_config" => dialogflow_config, "enable_dialogflow" => enable_dialogflow,
+    "stream_bidirectional_codec" => stream_bidirectional_codec,
+    "stream_bidirectional_mode" => stream_bidirectional_mode,
+    "stream_bidirectional_target_legs" => stream_bidirectional_target_legs,
+    "stream_codec" => stream_codec, "stream_track" => stream_track, "stream_url" =>
+    stream_url }
+);
 
 /// Specifies which track should be streamed.
 ///
@@ -7046,18 +7701,23 @@ pub type StartStreamingRequestStreamTrack = StreamTrack;
 /// Stop Forking Request
 ///
 /// Spec: `#/components/schemas/StopForkingRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct StopForkingRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Optionally specify a `stream_type`. This should match the `stream_type` that was used in `fork_start` command to properly stop the fork.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_type: Option<StopForkingRequestStreamType>,
 }
+
+crate::codec::optional_fields!(
+    StopForkingRequest { "client_state" => client_state, "command_id" => command_id,
+    "stream_type" => stream_type }
+);
 
 /// Optionally specify a `stream_type`. This should match the `stream_type` that was used in `fork_start` command to properly stop the fork.
 ///
@@ -7098,44 +7758,57 @@ crate::codec::string_enum!(StopForkingRequestStreamType);
 /// Stop Gather Request
 ///
 /// Spec: `#/components/schemas/StopGatherRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct StopGatherRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    StopGatherRequest { "client_state" => client_state, "command_id" => command_id }
+);
 
 /// Stop Siprec Request
 ///
 /// Spec: `#/components/schemas/StopSiprecRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct StopSiprecRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    StopSiprecRequest { "client_state" => client_state, "command_id" => command_id }
+);
 
 /// Stop Streaming Request
 ///
 /// Spec: `#/components/schemas/StopStreamingRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct StopStreamingRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Identifies the stream. If the `stream_id` is not provided the command stops all streams associated with a given `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    StopStreamingRequest { "client_state" => client_state, "command_id" => command_id,
+    "stream_id" => stream_id }
+);
 
 /// Indicates codec for bidirectional streaming RTP payloads. Used only with stream_bidirectional_mode=rtp. Case sensitive.
 ///
@@ -7737,83 +8410,100 @@ crate::codec::string_enum!(TelnyxTranscriptionLanguage);
 /// Telnyx Voice Settings
 ///
 /// Spec: `#/components/schemas/TelnyxVoiceSettings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TelnyxVoiceSettings {
     /// The voice speed to be used for the voice. The voice speed must be between 0.1 and 2.0. Default value is 1.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_speed: Option<f64>,
 }
+
+crate::codec::optional_fields!(TelnyxVoiceSettings { "voice_speed" => voice_speed });
 
 /// Transcription
 ///
 /// Spec: `#/components/schemas/Transcription`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Transcription {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<TranscriptionEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<TranscriptionPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<TranscriptionRecordType>,
 }
+
+crate::codec::optional_fields!(
+    Transcription { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
 
 /// The settings associated with speech to text for the voice assistant. This is only relevant if the assistant uses a text-to-text language model. Any assistant using a model with native audio support (e.g. `fixie-ai/ultravox-v0_4`) will ignore this field.
 ///
 /// Spec: `#/components/schemas/TranscriptionConfig`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TranscriptionConfig {
     /// The speech to text model to be used by the voice assistant.
     ///
     /// - `distil-whisper/distil-large-v2` is lower latency but English-only.
     /// - `openai/whisper-large-v3-turbo` is multi-lingual with automatic language detection but slightly higher latency.
     /// - `google` is a multi-lingual option, please describe the language in the `language` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
 }
+
+crate::codec::optional_fields!(TranscriptionConfig { "model" => model });
 
 /// Transcription engine A config
 ///
 /// Spec: `#/components/schemas/TranscriptionEngineAConfig`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TranscriptionEngineAConfig {
     /// Enables speaker diarization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_speaker_diarization: Option<bool>,
     /// Hints to improve transcription accuracy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hints: Option<Vec<String>>,
     /// Whether to send also interim results. If set to false, only final results will be sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub interim_results: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<GoogleTranscriptionLanguage>,
     /// Defines maximum number of speakers in the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_speaker_count: Option<i64>,
     /// Defines minimum number of speakers in the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_speaker_count: Option<i64>,
     /// The model to use for transcription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<TranscriptionEngineAConfigModel>,
     /// Enables profanity_filter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub profanity_filter: Option<bool>,
     /// Speech context to improve transcription accuracy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub speech_context: Option<Vec<TranscriptionEngineAConfigSpeechContextItem>>,
     /// Enables enhanced transcription, this works for models `phone_call` and `video`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_enhanced: Option<bool>,
 }
+
+crate::codec::optional_fields!(
+    TranscriptionEngineAConfig { "enable_speaker_diarization" =>
+    enable_speaker_diarization, "hints" => hints, "interim_results" => interim_results,
+    "language" => language, "max_speaker_count" => max_speaker_count, "min_speaker_count"
+    => min_speaker_count, "model" => model, "profanity_filter" => profanity_filter,
+    "speech_context" => speech_context, "use_enhanced" => use_enhanced }
+);
 
 /// The model to use for transcription.
 ///
@@ -7876,26 +8566,36 @@ impl From<&str> for TranscriptionEngineAConfigModel {
 crate::codec::string_enum!(TranscriptionEngineAConfigModel);
 
 /// Spec: `#/components/schemas/TranscriptionEngineAConfig/properties/speech_context/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TranscriptionEngineAConfigSpeechContextItem {
     /// Boost factor for the speech context.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub boost: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phrases: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    TranscriptionEngineAConfigSpeechContextItem { "boost" => boost, "phrases" => phrases
+    }
+);
 
 /// Transcription engine B config
 ///
 /// Spec: `#/components/schemas/TranscriptionEngineBConfig`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TranscriptionEngineBConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<TelnyxTranscriptionLanguage>,
     /// The model to use for transcription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_model: Option<TranscriptionEngineBConfigTranscriptionModel>,
 }
+
+crate::codec::optional_fields!(
+    TranscriptionEngineBConfig { "language" => language, "transcription_model" =>
+    transcription_model }
+);
 
 /// The model to use for transcription.
 ///
@@ -7936,11 +8636,13 @@ crate::codec::string_enum!(TranscriptionEngineBConfigTranscriptionModel);
 /// Transcription Event
 ///
 /// Spec: `#/components/schemas/TranscriptionEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TranscriptionEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Transcription>,
 }
+
+crate::codec::optional_fields!(TranscriptionEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -7975,45 +8677,56 @@ impl From<&str> for TranscriptionEventType {
 crate::codec::string_enum!(TranscriptionEventType);
 
 /// Spec: `#/components/schemas/Transcription/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TranscriptionPayload {
     /// Unique identifier and token for controlling the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_data: Option<TranscriptionPayloadTranscriptionData>,
 }
 
+crate::codec::optional_fields!(
+    TranscriptionPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "transcription_data" => transcription_data }
+);
+
 /// Spec: `#/components/schemas/Transcription/properties/payload/properties/transcription_data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TranscriptionPayloadTranscriptionData {
     /// Speech recognition confidence level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub confidence: Option<f64>,
     /// When false, it means that this is an interim result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_final: Option<bool>,
     /// Recognized text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript: Option<String>,
     /// Indicates which leg of the call has been transcribed. This is only available when `transcription_engine` is set to `B`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_track: Option<
         TranscriptionPayloadTranscriptionDataTranscriptionTrack,
     >,
 }
+
+crate::codec::optional_fields!(
+    TranscriptionPayloadTranscriptionData { "confidence" => confidence, "is_final" =>
+    is_final, "transcript" => transcript, "transcription_track" => transcription_track }
+);
 
 /// Indicates which leg of the call has been transcribed. This is only available when `transcription_engine` is set to `B`.
 ///
@@ -8028,25 +8741,32 @@ pub type TranscriptionRecordType = RecordType;
 /// Transcription start request
 ///
 /// Spec: `#/components/schemas/TranscriptionStartRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TranscriptionStartRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Engine to use for speech recognition. `A` - `Google`, `B` - `Telnyx`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_engine: Option<TranscriptionStartRequestTranscriptionEngine>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_engine_config: Option<
         TranscriptionStartRequestTranscriptionEngineConfig,
     >,
     /// Indicates which leg of the call will be transcribed. Use `inbound` for the leg that requested the transcription, `outbound` for the other leg, and `both` for both legs of the call. Will default to `inbound`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_tracks: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TranscriptionStartRequest { "client_state" => client_state, "command_id" =>
+    command_id, "transcription_engine" => transcription_engine,
+    "transcription_engine_config" => transcription_engine_config, "transcription_tracks"
+    => transcription_tracks }
+);
 
 /// Engine to use for speech recognition. `A` - `Google`, `B` - `Telnyx`.
 ///
@@ -8117,15 +8837,20 @@ for TranscriptionStartRequestTranscriptionEngineConfig {
 /// Transcription stop request
 ///
 /// Spec: `#/components/schemas/TranscriptionStopRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TranscriptionStopRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TranscriptionStopRequest { "client_state" => client_state, "command_id" => command_id
+    }
+);
 
 /// Transfer Call Request
 ///

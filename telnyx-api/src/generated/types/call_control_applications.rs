@@ -8,66 +8,71 @@ use super::*;
 /// Call Control Application
 ///
 /// Spec: `#/components/schemas/CallControlApplication`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallControlApplication {
     /// Specifies whether the connection can be used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<CallControlApplicationAnchorsiteOverride>,
     /// A user-assigned name to help manage the application.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub application_name: Option<String>,
     /// ISO 8601 formatted date of when the resource was created
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Sets the type of DTMF digits sent from Telnyx to this Connection. Note that DTMF digits sent to Telnyx will be accepted in all formats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<CallControlApplicationDtmfType>,
     /// Specifies whether calls to phone numbers associated with this connection should hangup after timing out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_command_timeout: Option<bool>,
     /// Specifies how many seconds to wait before timing out a dial command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_command_timeout_secs: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<CallControlApplicationInbound>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<CallControlApplicationOutbound>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallControlApplicationRecordType>,
     /// When enabled, DTMF digits entered by users will be redacted in debug logs to protect PII data entered through IVR interactions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redact_dtmf_debug_logging: Option<bool>,
     /// Tags assigned to the Call Control Application.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// ISO 8601 formatted date of when the resource was last updated
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<CallControlApplicationWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as `https`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as `https`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
+
+crate::codec::optional_fields!(
+    CallControlApplication { "active" => active, "anchorsite_override" =>
+    anchorsite_override, "application_name" => application_name, "created_at" =>
+    created_at, "dtmf_type" => dtmf_type, "first_command_timeout" =>
+    first_command_timeout, "first_command_timeout_secs" => first_command_timeout_secs,
+    "id" => id, "inbound" => inbound, "outbound" => outbound, "record_type" =>
+    record_type, "redact_dtmf_debug_logging" => redact_dtmf_debug_logging, "tags" =>
+    tags, "updated_at" => updated_at, "webhook_api_version" => webhook_api_version,
+    "webhook_event_failover_url" => webhook_event_failover_url nullable,
+    "webhook_event_url" => webhook_event_url, "webhook_timeout_secs" =>
+    webhook_timeout_secs nullable }
+);
 
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
 ///
@@ -121,15 +126,20 @@ pub type CallControlApplicationDtmfType = DtmfType;
 /// Call Control Application Outbound
 ///
 /// Spec: `#/components/schemas/CallControlApplicationOutbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallControlApplicationOutbound {
     /// When set, this will limit the total number of outbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     /// Identifies the associated outbound voice profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound_voice_profile_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallControlApplicationOutbound { "channel_limit" => channel_limit,
+    "outbound_voice_profile_id" => outbound_voice_profile_id }
+);
 
 /// Spec: `#/components/schemas/CallControlApplication/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -164,11 +174,13 @@ crate::codec::string_enum!(CallControlApplicationRecordType);
 /// Call Control Application Response
 ///
 /// Spec: `#/components/responses/CallControlApplicationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallControlApplicationResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallControlApplication>,
 }
+
+crate::codec::optional_fields!(CallControlApplicationResponse { "data" => data });
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
@@ -247,13 +259,17 @@ pub type CreateCallControlApplicationRequestWebhookApiVersion = WebhookApiVersio
 /// List Call Control Applications Response
 ///
 /// Spec: `#/components/responses/ListCallControlApplicationsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListCallControlApplicationsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CallControlApplication>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListCallControlApplicationsResponse { "data" => data, "meta" => meta }
+);
 
 /// Update Call Control Application Request
 ///

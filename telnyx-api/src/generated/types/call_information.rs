@@ -26,13 +26,15 @@ pub struct ActiveCall {
 /// Active Calls Response
 ///
 /// Spec: `#/components/responses/ActiveCallsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActiveCallsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ActiveCall>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CursorPaginationMeta>,
 }
+
+crate::codec::optional_fields!(ActiveCallsResponse { "data" => data, "meta" => meta });
 
 /// Call
 ///
@@ -68,8 +70,10 @@ pub type CallRecordType = ActiveCallRecordType;
 /// Retrieve Call Status Response
 ///
 /// Spec: `#/components/responses/RetrieveCallStatusResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RetrieveCallStatusResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Call>,
 }
+
+crate::codec::optional_fields!(RetrieveCallStatusResponse { "data" => data });

@@ -28,15 +28,20 @@ pub type AzureAccountName = String;
 /// Azure Blob Storage Configuration Data
 ///
 /// Spec: `#/components/schemas/AzureConfigurationData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AzureConfigurationData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_key: Option<AzureAccountKey>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_name: Option<AzureAccountName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Bucket>,
 }
+
+crate::codec::optional_fields!(
+    AzureConfigurationData { "account_key" => account_key, "account_name" =>
+    account_name, "bucket" => bucket }
+);
 
 /// Name of the bucket to be used to store recording files.
 ///
@@ -122,82 +127,102 @@ pub enum CustomStorageConfigurationConfiguration {
 /// Google Cloud Storage Configuration Data
 ///
 /// Spec: `#/components/schemas/GCSConfigurationData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GcsConfigurationData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Bucket>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Credentials>,
 }
 
+crate::codec::optional_fields!(
+    GcsConfigurationData { "bucket" => bucket, "credentials" => credentials }
+);
+
 /// Spec: `#/components/responses/ListRecordingTranscriptionsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListRecordingTranscriptionsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RecordingTranscription>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CursorPaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListRecordingTranscriptionsResponse { "data" => data, "meta" => meta }
+);
 
 /// RecordingResponse
 ///
 /// Spec: `#/components/schemas/RecordingResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RecordingResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RecordingResponseData>,
 }
+
+crate::codec::optional_fields!(RecordingResponse { "data" => data });
 
 /// RecordingResponseData
 ///
 /// Spec: `#/components/schemas/RecordingResponseData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RecordingResponseData {
     /// Unique identifier and token for controlling the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID unique to the call leg (used to correlate webhook events).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// When `dual`, the final audio file has the first leg on channel A, and the rest on channel B.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channels: Option<RecordingResponseDataChannels>,
     /// Uniquely identifies the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Links to download the recording files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_urls: Option<RecordingResponseDataDownloadUrls>,
     /// The duration of the recording in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_millis: Option<i64>,
     /// Uniquely identifies the recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<RecordingResponseDataRecordType>,
     /// ISO 8601 formatted date of when the recording ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_ended_at: Option<String>,
     /// ISO 8601 formatted date of when the recording started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_started_at: Option<String>,
     /// The kind of event that led to this recording being created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<RecordingResponseDataSource>,
     /// The status of the recording. Only `completed` recordings are currently supported.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<RecordingResponseDataStatus>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    RecordingResponseData { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "channels" => channels,
+    "conference_id" => conference_id, "created_at" => created_at, "download_urls" =>
+    download_urls, "duration_millis" => duration_millis, "id" => id, "record_type" =>
+    record_type, "recording_ended_at" => recording_ended_at, "recording_started_at" =>
+    recording_started_at, "source" => source, "status" => status, "updated_at" =>
+    updated_at }
+);
 
 /// When `dual`, the final audio file has the first leg on channel A, and the rest on channel B.
 ///
@@ -207,15 +232,19 @@ pub type RecordingResponseDataChannels = TexmlRecordingChannels;
 /// Links to download the recording files.
 ///
 /// Spec: `#/components/schemas/RecordingResponseData/properties/download_urls`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RecordingResponseDataDownloadUrls {
     /// Link to download the recording in mp3 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mp3: Option<String>,
     /// Link to download the recording in wav format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wav: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    RecordingResponseDataDownloadUrls { "mp3" => mp3, "wav" => wav }
+);
 
 /// Spec: `#/components/schemas/RecordingResponseData/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -286,32 +315,39 @@ crate::codec::string_enum!(RecordingResponseDataSource);
 /// RecordingTranscriptionsResponseData
 ///
 /// Spec: `#/components/schemas/RecordingTranscription`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RecordingTranscription {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The duration of the recording transcription in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_millis: Option<i64>,
     /// Uniquely identifies the recording transcription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<RecordingTranscriptionRecordType>,
     /// Uniquely identifies the recording associated with this transcription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
     /// The status of the recording transcription. Only `completed` has transcription text available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<RecordingTranscriptionStatus>,
     /// The recording's transcribed text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_text: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    RecordingTranscription { "created_at" => created_at, "duration_millis" =>
+    duration_millis, "id" => id, "record_type" => record_type, "recording_id" =>
+    recording_id, "status" => status, "transcription_text" => transcription_text,
+    "updated_at" => updated_at }
+);
 
 /// Spec: `#/components/schemas/RecordingTranscription/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -344,32 +380,44 @@ impl From<&str> for RecordingTranscriptionRecordType {
 crate::codec::string_enum!(RecordingTranscriptionRecordType);
 
 /// Spec: `#/components/responses/RecordingTranscriptionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RecordingTranscriptionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RecordingTranscription>,
 }
 
+crate::codec::optional_fields!(RecordingTranscriptionResponse { "data" => data });
+
 /// Spec: `#/components/responses/RecordingsResponseBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RecordingsResponseBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RecordingResponseData>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    RecordingsResponseBody { "data" => data, "meta" => meta }
+);
 
 /// AWS S3 Storage Configuration Data
 ///
 /// Spec: `#/components/schemas/S3ConfigurationData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct S3ConfigurationData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub aws_access_key_id: Option<AwsAccessKeyId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub aws_secret_access_key: Option<AwsSecretAccessKey>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Bucket>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
 }
+
+crate::codec::optional_fields!(
+    S3ConfigurationData { "aws_access_key_id" => aws_access_key_id,
+    "aws_secret_access_key" => aws_secret_access_key, "bucket" => bucket, "region" =>
+    region }
+);

@@ -41,19 +41,24 @@ pub struct CampaignDeletionResponse {
 /// CampaignRecordSet_CSP
 ///
 /// Spec: `#/components/schemas/CampaignRecordSet_CSP`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CampaignRecordSetCsp {
     /// Page
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Records
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<TelnyxCampaignWithAssignedCountCsp>>,
     /// Totalrecords
     #[serde(rename = "totalRecords")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_records: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    CampaignRecordSetCsp { "page" => page, "records" => records, "totalRecords" =>
+    total_records }
+);
 
 /// CampaignRequest object describes the campaign to be submitted via '/campaignBuilder/brand/{brandId}/usecase/{usecase}' operation. It is also used in operations for retrieving status of campaign request and for updating a pending request.
 ///
@@ -194,42 +199,53 @@ pub struct CampaignRequest {
 /// CampaignSharingChain
 ///
 /// Spec: `#/components/schemas/CampaignSharingChain`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CampaignSharingChain {
     #[serde(rename = "sharedByMe")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_by_me: Option<CampaignSharingStatus>,
     #[serde(rename = "sharedWithMe")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_with_me: Option<CampaignSharingStatus>,
 }
+
+crate::codec::optional_fields!(
+    CampaignSharingChain { "sharedByMe" => shared_by_me, "sharedWithMe" => shared_with_me
+    }
+);
 
 /// Campaign Status Update Event
 ///
 /// Spec: `#/components/schemas/CampaignStatusUpdateEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CampaignStatusUpdateEvent {
     /// Brand ID associated with the campaign.
     #[serde(rename = "brandId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub brand_id: Option<String>,
     /// The ID of the campaign.
     #[serde(rename = "campaignId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// Unix timestamp when campaign was created.
     #[serde(rename = "createDate")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_date: Option<String>,
     /// Alphanumeric identifier of the CSP associated with this campaign.
     #[serde(rename = "cspId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csp_id: Option<String>,
     /// Indicates whether the campaign is registered with T-Mobile.
     #[serde(rename = "isTMobileRegistered")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_t_mobile_registered: Option<bool>,
 }
+
+crate::codec::optional_fields!(
+    CampaignStatusUpdateEvent { "brandId" => brand_id, "campaignId" => campaign_id,
+    "createDate" => create_date, "cspId" => csp_id, "isTMobileRegistered" =>
+    is_t_mobile_registered }
+);
 
 /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
 ///
@@ -302,12 +318,14 @@ crate::codec::string_enum!(GetCampaignsSort);
 /// MnoMetadata
 ///
 /// Spec: `#/components/schemas/MnoMetadata`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MnoMetadata {
     #[serde(rename = "10999")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub n10999: Option<MnoMetadataItem>,
 }
+
+crate::codec::optional_fields!(MnoMetadata { "10999" => n10999 });
 
 /// MnoMetadataItem
 ///
@@ -548,205 +566,232 @@ pub type TelnyxCampaignCspSubmissionStatus = TelnyxCampaignWithAssignedCountCspS
 /// TelnyxCampaignWithAssignedCount_CSP
 ///
 /// Spec: `#/components/schemas/TelnyxCampaignWithAssignedCount_CSP`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TelnyxCampaignWithAssignedCountCsp {
     /// Age gated content in campaign.
     #[serde(rename = "ageGated")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub age_gated: Option<bool>,
     /// Number of phone numbers associated with the campaign
     #[serde(rename = "assignedPhoneNumbersCount")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_phone_numbers_count: Option<f64>,
     /// Campaign subscription auto-renewal status.
     #[serde(rename = "autoRenewal")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_renewal: Option<bool>,
     /// Campaign recent billed date.
     #[serde(rename = "billedDate")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billed_date: Option<String>,
     /// Display or marketing name of the brand.
     #[serde(rename = "brandDisplayName")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub brand_display_name: Option<serde_json::Value>,
     /// Unique identifier assigned to the brand.
     #[serde(rename = "brandId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub brand_id: Option<String>,
     /// Unique identifier for a campaign.
     #[serde(rename = "campaignId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// Campaign status
     #[serde(rename = "campaignStatus")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_status: Option<TelnyxCampaignWithAssignedCountCspCampaignStatus>,
     /// Unix timestamp when campaign was created.
     #[serde(rename = "createDate")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_date: Option<String>,
     /// Alphanumeric identifier of the CSP associated with this campaign.
     #[serde(rename = "cspId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub csp_id: Option<String>,
     /// Summary description of this campaign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Directlending
     #[serde(rename = "directLending")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direct_lending: Option<bool>,
     /// Does message generated by the campaign include URL link in SMS?
     #[serde(rename = "embeddedLink")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub embedded_link: Option<bool>,
     /// Sample of an embedded link that will be sent to subscribers.
     #[serde(rename = "embeddedLinkSample")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub embedded_link_sample: Option<String>,
     /// Does message generated by the campaign include phone number in SMS?
     #[serde(rename = "embeddedPhone")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub embedded_phone: Option<bool>,
     /// Failure reasons if campaign submission failed
     #[serde(rename = "failureReasons")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reasons: Option<serde_json::Value>,
     /// Subscriber help keywords. Multiple keywords are comma separated without space.
     #[serde(rename = "helpKeywords")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub help_keywords: Option<String>,
     /// Help message of the campaign.
     #[serde(rename = "helpMessage")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub help_message: Option<String>,
     /// Indicates whether the campaign has a T-Mobile number pool ID associated with it.
     #[serde(rename = "isTMobileNumberPoolingEnabled")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_t_mobile_number_pooling_enabled: Option<bool>,
     /// Indicates whether the campaign is registered with T-Mobile.
     #[serde(rename = "isTMobileRegistered")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_t_mobile_registered: Option<bool>,
     /// Indicates whether the campaign is suspended with T-Mobile.
     #[serde(rename = "isTMobileSuspended")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_t_mobile_suspended: Option<bool>,
     /// Message flow description.
     #[serde(rename = "messageFlow")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_flow: Option<String>,
     /// Campaign created from mock brand. Mocked campaign cannot be shared with an upstream CNP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mock: Option<bool>,
     /// When the campaign would be due for its next renew/bill date.
     #[serde(rename = "nextRenewalOrExpirationDate")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_renewal_or_expiration_date: Option<String>,
     /// Does campaign utilize pool of phone numbers?
     #[serde(rename = "numberPool")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_pool: Option<bool>,
     /// Subscriber opt-in keywords. Multiple keywords are comma separated without space.
     #[serde(rename = "optinKeywords")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub optin_keywords: Option<String>,
     /// Subscriber opt-in message.
     #[serde(rename = "optinMessage")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub optin_message: Option<String>,
     /// Subscriber opt-out keywords. Multiple keywords are comma separated without space.
     #[serde(rename = "optoutKeywords")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub optout_keywords: Option<String>,
     /// Subscriber opt-out message.
     #[serde(rename = "optoutMessage")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub optout_message: Option<String>,
     /// Link to the campaign's privacy policy.
     #[serde(rename = "privacyPolicyLink")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub privacy_policy_link: Option<String>,
     /// Caller supplied campaign reference ID. If supplied, the value must be unique across all submitted campaigns. Can be used to prevent duplicate campaign registrations.
     #[serde(rename = "referenceId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reference_id: Option<String>,
     /// Alphanumeric identifier of the reseller that you want to associate with this campaign.
     #[serde(rename = "resellerId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reseller_id: Option<String>,
     /// Message sample. Some campaign tiers require 1 or more message samples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample1: Option<String>,
     /// Message sample. Some campaign tiers require 2 or more message samples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample2: Option<String>,
     /// Message sample. Some campaign tiers require 3 or more message samples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample3: Option<String>,
     /// Message sample. Some campaign tiers require 4 or more message samples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample4: Option<String>,
     /// Message sample. Some campaign tiers require 5 or more message samples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample5: Option<String>,
     /// Current campaign status. Possible values: ACTIVE, EXPIRED. A newly created campaign defaults to ACTIVE status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Campaign sub-usecases. Must be of defined valid sub-usecase types. Use `/registry/enum/usecase` operation to retrieve list of valid sub-usecases
     #[serde(rename = "subUsecases")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_usecases: Option<Vec<String>>,
     /// Campaign submission status
     #[serde(rename = "submissionStatus")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub submission_status: Option<TelnyxCampaignWithAssignedCountCspSubmissionStatus>,
     /// Does campaign responds to help keyword(s)?
     #[serde(rename = "subscriberHelp")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriber_help: Option<bool>,
     /// Does campaign require subscriber to opt-in before SMS is sent to subscriber?
     #[serde(rename = "subscriberOptin")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriber_optin: Option<bool>,
     /// Does campaign support subscriber opt-out keyword(s)?
     #[serde(rename = "subscriberOptout")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriber_optout: Option<bool>,
     /// Unique identifier assigned to the brand by the registry.
     #[serde(rename = "tcrBrandId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_brand_id: Option<String>,
     /// Unique identifier assigned to the campaign by the registry.
     #[serde(rename = "tcrCampaignId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_campaign_id: Option<String>,
     /// Is terms & conditions accepted?
     #[serde(rename = "termsAndConditions")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub terms_and_conditions: Option<bool>,
     /// Link to the campaign's terms and conditions.
     #[serde(rename = "termsAndConditionsLink")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub terms_and_conditions_link: Option<String>,
     /// Campaign usecase. Must be of defined valid types. Use `/registry/enum/usecase` operation to retrieve usecases available for given brand.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usecase: Option<String>,
     /// Business/industry segment of this campaign (Deprecated). Must be of defined valid types. Use `/registry/enum/vertical` operation to retrieve verticals available for given brand, vertical combination.
     ///
     /// This field is deprecated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vertical: Option<String>,
     /// Failover webhook to which campaign status updates are sent.
     #[serde(rename = "webhookFailoverURL")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<String>,
     /// Webhook to which campaign status updates are sent.
     #[serde(rename = "webhookURL")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TelnyxCampaignWithAssignedCountCsp { "ageGated" => age_gated,
+    "assignedPhoneNumbersCount" => assigned_phone_numbers_count, "autoRenewal" =>
+    auto_renewal, "billedDate" => billed_date, "brandDisplayName" => brand_display_name,
+    "brandId" => brand_id, "campaignId" => campaign_id, "campaignStatus" =>
+    campaign_status, "createDate" => create_date, "cspId" => csp_id, "description" =>
+    description, "directLending" => direct_lending, "embeddedLink" => embedded_link,
+    "embeddedLinkSample" => embedded_link_sample, "embeddedPhone" => embedded_phone,
+    "failureReasons" => failure_reasons, "helpKeywords" => help_keywords, "helpMessage"
+    => help_message, "isTMobileNumberPoolingEnabled" =>
+    is_t_mobile_number_pooling_enabled, "isTMobileRegistered" => is_t_mobile_registered,
+    "isTMobileSuspended" => is_t_mobile_suspended, "messageFlow" => message_flow, "mock"
+    => mock, "nextRenewalOrExpirationDate" => next_renewal_or_expiration_date,
+    "numberPool" => number_pool, "optinKeywords" => optin_keywords, "optinMessage" =>
+    optin_message, "optoutKeywords" => optout_keywords, "optoutMessage" =>
+    optout_message, "privacyPolicyLink" => privacy_policy_link, "referenceId" =>
+    reference_id, "resellerId" => reseller_id, "sample1" => sample1, "sample2" =>
+    sample2, "sample3" => sample3, "sample4" => sample4, "sample5" => sample5, "status"
+    => status, "subUsecases" => sub_usecases, "submissionStatus" => submission_status,
+    "subscriberHelp" => subscriber_help, "subscriberOptin" => subscriber_optin,
+    "subscriberOptout" => subscriber_optout, "tcrBrandId" => tcr_brand_id,
+    "tcrCampaignId" => tcr_campaign_id, "termsAndConditions" => terms_and_conditions,
+    "termsAndConditionsLink" => terms_and_conditions_link, "usecase" => usecase,
+    "vertical" => vertical, "webhookFailoverURL" => webhook_failover_url, "webhookURL" =>
+    webhook_url }
+);
 
 /// Campaign submission status
 ///
@@ -791,79 +836,92 @@ crate::codec::string_enum!(TelnyxCampaignWithAssignedCountCspSubmissionStatus);
 /// UpdateCampaignRequest
 ///
 /// Spec: `#/components/schemas/UpdateCampaignRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateCampaignRequest {
     /// Help message of the campaign.
     #[serde(rename = "autoRenewal")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_renewal: Option<bool>,
     /// Help message of the campaign.
     #[serde(rename = "helpMessage")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub help_message: Option<String>,
     /// Message flow description.
     #[serde(rename = "messageFlow")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_flow: Option<String>,
     /// Alphanumeric identifier of the reseller that you want to associate with this campaign.
     #[serde(rename = "resellerId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reseller_id: Option<String>,
     /// Message sample. Some campaign tiers require 1 or more message samples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample1: Option<String>,
     /// Message sample. Some campaign tiers require 2 or more message samples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample2: Option<String>,
     /// Message sample. Some campaign tiers require 3 or more message samples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample3: Option<String>,
     /// Message sample. Some campaign tiers require 4 or more message samples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample4: Option<String>,
     /// Message sample. Some campaign tiers require 5 or more message samples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample5: Option<String>,
     /// Webhook failover to which campaign status updates are sent.
     #[serde(rename = "webhookFailoverURL")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<String>,
     /// Webhook to which campaign status updates are sent.
     #[serde(rename = "webhookURL")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    UpdateCampaignRequest { "autoRenewal" => auto_renewal, "helpMessage" => help_message,
+    "messageFlow" => message_flow, "resellerId" => reseller_id, "sample1" => sample1,
+    "sample2" => sample2, "sample3" => sample3, "sample4" => sample4, "sample5" =>
+    sample5, "webhookFailoverURL" => webhook_failover_url, "webhookURL" => webhook_url }
+);
 
 /// UsecaseMetadata
 ///
 /// Spec: `#/components/schemas/UsecaseMetadata`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UsecaseMetadata {
     /// Campaign annual subscription fee
     #[serde(rename = "annualFee")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub annual_fee: Option<f64>,
     /// Maximum number of sub-usecases declaration required.
     #[serde(rename = "maxSubUsecases")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_sub_usecases: Option<i64>,
     /// Minimum number of sub-usecases declaration required.
     #[serde(rename = "minSubUsecases")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_sub_usecases: Option<i64>,
     /// Map of usecase metadata for each MNO. Key is the network ID of the MNO (e.g. 10017), Value is the mno metadata for the usecase.
     #[serde(rename = "mnoMetadata")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mno_metadata: Option<serde_json::Map<String, serde_json::Value>>,
     /// Campaign monthly subscription fee
     #[serde(rename = "monthlyFee")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub monthly_fee: Option<f64>,
     /// Campaign quarterly subscription fee
     #[serde(rename = "quarterlyFee")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quarterly_fee: Option<f64>,
     /// Campaign usecase
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usecase: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    UsecaseMetadata { "annualFee" => annual_fee, "maxSubUsecases" => max_sub_usecases,
+    "minSubUsecases" => min_sub_usecases, "mnoMetadata" => mno_metadata, "monthlyFee" =>
+    monthly_fee, "quarterlyFee" => quarterly_fee, "usecase" => usecase }
+);

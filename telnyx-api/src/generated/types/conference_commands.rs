@@ -42,11 +42,13 @@ pub struct Conference {
 /// Conference Command Response
 ///
 /// Spec: `#/components/responses/ConferenceCommandResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceCommandResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceCommandResult>,
 }
+
+crate::codec::optional_fields!(ConferenceCommandResponse { "data" => data });
 
 /// Conference Command Result
 ///
@@ -59,29 +61,36 @@ pub struct ConferenceCommandResult {
 /// Conference Created
 ///
 /// Spec: `#/components/schemas/ConferenceCreated`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceCreated {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceCreatedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceCreatedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceCreatedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceCreated { "event_type" => event_type, "id" => id, "payload" => payload,
+    "record_type" => record_type }
+);
 
 /// Conference Created Event
 ///
 /// Spec: `#/components/schemas/ConferenceCreatedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceCreatedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceCreated>,
 }
+
+crate::codec::optional_fields!(ConferenceCreatedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -116,30 +125,37 @@ impl From<&str> for ConferenceCreatedEventType {
 crate::codec::string_enum!(ConferenceCreatedEventType);
 
 /// Spec: `#/components/schemas/ConferenceCreated/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceCreatedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Conference ID that the participant joined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceCreatedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "conference_id" => conference_id, "connection_id" => connection_id, "occurred_at" =>
+    occurred_at }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -193,42 +209,54 @@ crate::codec::string_enum!(ConferenceEndReason);
 /// Conference Ended
 ///
 /// Spec: `#/components/schemas/ConferenceEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceEnded {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceEndedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceEnded { "event_type" => event_type, "id" => id, "payload" => payload,
+    "record_type" => record_type }
+);
 
 /// IDs related to who ended the conference. It is expected for them to all be there or all be null
 ///
 /// Spec: `#/components/schemas/Conference/properties/ended_by`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceEndedBy {
     /// Call Control ID which ended the conference
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// Call Session ID which ended the conference
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceEndedBy { "call_control_id" => call_control_id, "call_session_id" =>
+    call_session_id }
+);
 
 /// Conference Ended Event
 ///
 /// Spec: `#/components/schemas/ConferenceEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceEnded>,
 }
+
+crate::codec::optional_fields!(ConferenceEndedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -263,33 +291,40 @@ impl From<&str> for ConferenceEndedEventType {
 crate::codec::string_enum!(ConferenceEndedEventType);
 
 /// Spec: `#/components/schemas/ConferenceEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Conference ID that the participant joined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
     /// Reason the conference ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<ConferenceEndedPayloadReason>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceEndedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "conference_id" => conference_id, "connection_id" => connection_id, "occurred_at" =>
+    occurred_at, "reason" => reason }
+);
 
 /// Reason the conference ended.
 ///
@@ -339,20 +374,25 @@ pub type ConferenceEndedRecordType = RecordType;
 /// Conference Floor Changed
 ///
 /// Spec: `#/components/schemas/ConferenceFloorChangedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceFloorChangedEvent {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceFloorChangedEventEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceFloorChangedEventPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceFloorChangedEventRecordType>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceFloorChangedEvent { "event_type" => event_type, "id" => id, "payload" =>
+    payload, "record_type" => record_type }
+);
 
 /// The type of event being delivered.
 ///
@@ -397,58 +437,74 @@ pub type ConferenceFloorChangedEventRecordType = RecordType;
 /// Conference Hold Request
 ///
 /// Spec: `#/components/schemas/ConferenceHoldRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceHoldRequest {
     /// The URL of a file to be played to the participants when they are put on hold. media_name and audio_url cannot be used together in one request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_url: Option<String>,
     /// List of unique identifiers and tokens for controlling the call. When empty all participants will be placed on hold.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_ids: Option<Vec<String>>,
     /// The media_name of a file to be played to the participants when they are put on hold. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceHoldRequest { "audio_url" => audio_url, "call_control_ids" =>
+    call_control_ids, "media_name" => media_name }
+);
 
 /// Conference Mute Request
 ///
 /// Spec: `#/components/schemas/ConferenceMuteRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceMuteRequest {
     /// Array of unique identifiers and tokens for controlling the call. When empty all participants will be muted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_ids: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceMuteRequest { "call_control_ids" => call_control_ids }
+);
 
 /// Conference Participant Joined
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantJoined`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceParticipantJoined {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceParticipantJoinedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceParticipantJoinedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceParticipantJoinedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceParticipantJoined { "event_type" => event_type, "id" => id, "occurred_at"
+    => occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Conference Participant Joined Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantJoinedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceParticipantJoinedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceParticipantJoined>,
 }
+
+crate::codec::optional_fields!(ConferenceParticipantJoinedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -483,27 +539,33 @@ impl From<&str> for ConferenceParticipantJoinedEventType {
 crate::codec::string_enum!(ConferenceParticipantJoinedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceParticipantJoinedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Conference ID that the participant joined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceParticipantJoinedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "conference_id" => conference_id, "connection_id" => connection_id }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -513,32 +575,39 @@ pub type ConferenceParticipantJoinedRecordType = RecordType;
 /// Conference Participant Left
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantLeft`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceParticipantLeft {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceParticipantLeftEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceParticipantLeftPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceParticipantLeftRecordType>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceParticipantLeft { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Conference Participant Left Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantLeftEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceParticipantLeftEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceParticipantLeft>,
 }
+
+crate::codec::optional_fields!(ConferenceParticipantLeftEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -583,29 +652,38 @@ pub type ConferenceParticipantLeftRecordType = RecordType;
 /// Conference Participant Playback Ended
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceParticipantPlaybackEnded {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceParticipantPlaybackEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceParticipantPlaybackEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceParticipantPlaybackEndedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceParticipantPlaybackEnded { "event_type" => event_type, "id" => id,
+    "payload" => payload, "record_type" => record_type }
+);
 
 /// Conference Participant Playback Ended Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceParticipantPlaybackEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceParticipantPlaybackEnded>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceParticipantPlaybackEndedEvent { "data" => data }
+);
 
 /// The type of event being delivered.
 ///
@@ -644,39 +722,47 @@ impl From<&str> for ConferenceParticipantPlaybackEndedEventType {
 crate::codec::string_enum!(ConferenceParticipantPlaybackEndedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceParticipantPlaybackEndedPayload {
     /// Participant's call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// ID of the conference the text was spoken in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ID that is unique to the call session that started the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_call_session_id: Option<String>,
     /// The name of the audio media file being played back, if media_name has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
     /// The audio URL being played back, if audio_url has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceParticipantPlaybackEndedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "conference_id" => conference_id, "connection_id" => connection_id,
+    "creator_call_session_id" => creator_call_session_id, "media_name" => media_name,
+    "media_url" => media_url, "occurred_at" => occurred_at }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -686,29 +772,38 @@ pub type ConferenceParticipantPlaybackEndedRecordType = RecordType;
 /// Conference Participant Playback Started
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceParticipantPlaybackStarted {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceParticipantPlaybackStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceParticipantPlaybackStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceParticipantPlaybackStartedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceParticipantPlaybackStarted { "event_type" => event_type, "id" => id,
+    "payload" => payload, "record_type" => record_type }
+);
 
 /// Conference Participant Playback Started Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceParticipantPlaybackStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceParticipantPlaybackStarted>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceParticipantPlaybackStartedEvent { "data" => data }
+);
 
 /// The type of event being delivered.
 ///
@@ -757,29 +852,36 @@ pub type ConferenceParticipantPlaybackStartedRecordType = RecordType;
 /// Conference Participant Speak Ended
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceParticipantSpeakEnded {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceParticipantSpeakEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceParticipantSpeakEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceParticipantSpeakEndedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceParticipantSpeakEnded { "event_type" => event_type, "id" => id, "payload"
+    => payload, "record_type" => record_type }
+);
 
 /// Conference Participant Speak Ended Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceParticipantSpeakEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceParticipantSpeakEnded>,
 }
+
+crate::codec::optional_fields!(ConferenceParticipantSpeakEndedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -814,33 +916,40 @@ impl From<&str> for ConferenceParticipantSpeakEndedEventType {
 crate::codec::string_enum!(ConferenceParticipantSpeakEndedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceParticipantSpeakEndedPayload {
     /// Participant's call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// ID of the conference the text was spoken in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ID that is unique to the call session that started the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_call_session_id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceParticipantSpeakEndedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "conference_id" => conference_id, "connection_id" => connection_id,
+    "creator_call_session_id" => creator_call_session_id, "occurred_at" => occurred_at }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -850,29 +959,38 @@ pub type ConferenceParticipantSpeakEndedRecordType = RecordType;
 /// Conference Participant Speak Started
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceParticipantSpeakStarted {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceParticipantSpeakStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceParticipantSpeakStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceParticipantSpeakStartedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceParticipantSpeakStarted { "event_type" => event_type, "id" => id, "payload"
+    => payload, "record_type" => record_type }
+);
 
 /// Conference Participant Speak Started Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceParticipantSpeakStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceParticipantSpeakStarted>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceParticipantSpeakStartedEvent { "data" => data }
+);
 
 /// The type of event being delivered.
 ///
@@ -921,48 +1039,60 @@ pub type ConferenceParticipantSpeakStartedRecordType = RecordType;
 /// Conference Play Request
 ///
 /// Spec: `#/components/schemas/ConferencePlayRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferencePlayRequest {
     /// The URL of a file to be played back in the conference. media_name and audio_url cannot be used together in one request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_url: Option<String>,
     /// List of call control ids identifying participants the audio file should be played to. If not given, the audio file will be played to the entire conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_ids: Option<Vec<String>>,
     #[serde(rename = "loop")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub loop_: Option<Loopcount>,
     /// The media_name of a file to be played back in the conference. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ConferencePlayRequest { "audio_url" => audio_url, "call_control_ids" =>
+    call_control_ids, "loop" => loop_, "media_name" => media_name }
+);
 
 /// Conference Playback Ended
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferencePlaybackEnded {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferencePlaybackEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferencePlaybackEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferencePlaybackEndedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    ConferencePlaybackEnded { "event_type" => event_type, "id" => id, "payload" =>
+    payload, "record_type" => record_type }
+);
 
 /// Conference Playback Ended Event
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferencePlaybackEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferencePlaybackEnded>,
 }
+
+crate::codec::optional_fields!(ConferencePlaybackEndedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -997,27 +1127,33 @@ impl From<&str> for ConferencePlaybackEndedEventType {
 crate::codec::string_enum!(ConferencePlaybackEndedEventType);
 
 /// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferencePlaybackEndedPayload {
     /// ID of the conference the text was spoken in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ID that is unique to the call session that started the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_call_session_id: Option<String>,
     /// The name of the audio media file being played back, if media_name has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
     /// The audio URL being played back, if audio_url has been used to start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ConferencePlaybackEndedPayload { "conference_id" => conference_id, "connection_id" =>
+    connection_id, "creator_call_session_id" => creator_call_session_id, "media_name" =>
+    media_name, "media_url" => media_url, "occurred_at" => occurred_at }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -1027,29 +1163,36 @@ pub type ConferencePlaybackEndedRecordType = RecordType;
 /// Conference Playback Started
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferencePlaybackStarted {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferencePlaybackStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferencePlaybackStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferencePlaybackStartedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    ConferencePlaybackStarted { "event_type" => event_type, "id" => id, "payload" =>
+    payload, "record_type" => record_type }
+);
 
 /// Conference Playback Started Event
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferencePlaybackStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferencePlaybackStarted>,
 }
+
+crate::codec::optional_fields!(ConferencePlaybackStartedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -1124,29 +1267,36 @@ crate::codec::string_enum!(ConferenceRecordType);
 /// Conference Recording Saved
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceRecordingSaved {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceRecordingSavedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceRecordingSavedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceRecordingSavedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceRecordingSaved { "event_type" => event_type, "id" => id, "payload" =>
+    payload, "record_type" => record_type }
+);
 
 /// Conference Recording Saved Event
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSavedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceRecordingSavedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceRecordingSaved>,
 }
+
+crate::codec::optional_fields!(ConferenceRecordingSavedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -1181,47 +1331,56 @@ impl From<&str> for ConferenceRecordingSavedEventType {
 crate::codec::string_enum!(ConferenceRecordingSavedEventType);
 
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceRecordingSavedPayload {
     /// Participant's call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// Whether recording was recorded in `single` or `dual` channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channels: Option<ConferenceRecordingSavedPayloadChannels>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// ID of the conference that is being recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<ConferenceRecordingSavedPayloadFormat>,
     /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_recording_urls: Option<
         ConferenceRecordingSavedPayloadPublicRecordingUrls,
     >,
     /// ISO 8601 datetime of when recording ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_ended_at: Option<String>,
     /// ID of the conference recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
     /// ISO 8601 datetime of when recording started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_started_at: Option<String>,
     /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_urls: Option<ConferenceRecordingSavedPayloadRecordingUrls>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceRecordingSavedPayload { "call_control_id" => call_control_id,
+    "call_session_id" => call_session_id, "channels" => channels, "client_state" =>
+    client_state, "conference_id" => conference_id, "connection_id" => connection_id,
+    "format" => format, "public_recording_urls" => public_recording_urls,
+    "recording_ended_at" => recording_ended_at, "recording_id" => recording_id,
+    "recording_started_at" => recording_started_at, "recording_urls" => recording_urls }
+);
 
 /// Whether recording was recorded in `single` or `dual` channel.
 ///
@@ -1251,38 +1410,47 @@ pub type ConferenceRecordingSavedRecordType = RecordType;
 /// Conference Response
 ///
 /// Spec: `#/components/responses/ConferenceResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Conference>,
 }
+
+crate::codec::optional_fields!(ConferenceResponse { "data" => data });
 
 /// Conference Speak Ended
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceSpeakEnded {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceSpeakEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceSpeakEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceSpeakEndedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceSpeakEnded { "event_type" => event_type, "id" => id, "payload" => payload,
+    "record_type" => record_type }
+);
 
 /// Conference Speak Ended Event
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceSpeakEndedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceSpeakEnded>,
 }
+
+crate::codec::optional_fields!(ConferenceSpeakEndedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -1317,21 +1485,27 @@ impl From<&str> for ConferenceSpeakEndedEventType {
 crate::codec::string_enum!(ConferenceSpeakEndedEventType);
 
 /// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceSpeakEndedPayload {
     /// ID of the conference the text was spoken in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ID that is unique to the call session that started the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_call_session_id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceSpeakEndedPayload { "conference_id" => conference_id, "connection_id" =>
+    connection_id, "creator_call_session_id" => creator_call_session_id, "occurred_at" =>
+    occurred_at }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -1377,29 +1551,36 @@ pub struct ConferenceSpeakRequest {
 /// Conference Speak Started
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceSpeakStarted {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceSpeakStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceSpeakStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceSpeakStartedRecordType>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceSpeakStarted { "event_type" => event_type, "id" => id, "payload" =>
+    payload, "record_type" => record_type }
+);
 
 /// Conference Speak Started Event
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceSpeakStartedEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceSpeakStarted>,
 }
+
+crate::codec::optional_fields!(ConferenceSpeakStartedEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -1484,12 +1665,16 @@ crate::codec::string_enum!(ConferenceStatus);
 /// Conference Stop Request
 ///
 /// Spec: `#/components/schemas/ConferenceStopRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceStopRequest {
     /// List of call control ids identifying participants the audio file should stop be played to. If not given, the audio will be stoped to the entire conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_ids: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceStopRequest { "call_control_ids" => call_control_ids }
+);
 
 /// Conference Unhold Request
 ///
@@ -1503,12 +1688,16 @@ pub struct ConferenceUnholdRequest {
 /// Conference Unmute Request
 ///
 /// Spec: `#/components/schemas/ConferenceUnmuteRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceUnmuteRequest {
     /// List of unique identifiers and tokens for controlling the call. Enter each call control ID to be unmuted. When empty all participants will be unmuted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_ids: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceUnmuteRequest { "call_control_ids" => call_control_ids }
+);
 
 /// Create Conference Request
 ///
@@ -1634,24 +1823,32 @@ pub type LeaveConferenceRequestBeepEnabled = CallRequestConferenceConfigBeepEnab
 /// List Conferences Response
 ///
 /// Spec: `#/components/responses/ListConferencesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListConferencesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Conference>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListConferencesResponse { "data" => data, "meta" => meta }
+);
 
 /// List Participants Response
 ///
 /// Spec: `#/components/responses/ListParticipantsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListParticipantsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Participant>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListParticipantsResponse { "data" => data, "meta" => meta }
+);
 
 /// Participant
 ///
@@ -1688,15 +1885,17 @@ pub struct Participant {
 /// Info about the conference that the participant is in
 ///
 /// Spec: `#/components/schemas/Participant/properties/conference`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ParticipantConference {
     /// Uniquely identifies the conference
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Name of the conference
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+
+crate::codec::optional_fields!(ParticipantConference { "id" => id, "name" => name });
 
 /// Spec: `#/components/schemas/Participant/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1771,28 +1970,38 @@ crate::codec::string_enum!(ParticipantStatus);
 /// Pause Recording Request
 ///
 /// Spec: `#/components/schemas/PauseConferenceRecordingRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PauseConferenceRecordingRequest {
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Use this field to pause specific recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PauseConferenceRecordingRequest { "command_id" => command_id, "recording_id" =>
+    recording_id }
+);
 
 /// Pause Recording Request
 ///
 /// Spec: `#/components/schemas/ResumeConferenceRecordingRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ResumeConferenceRecordingRequest {
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Use this field to resume specific recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ResumeConferenceRecordingRequest { "command_id" => command_id, "recording_id" =>
+    recording_id }
+);
 
 /// Start Conference Recording Request
 ///

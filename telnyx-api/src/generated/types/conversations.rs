@@ -161,21 +161,29 @@ pub struct ConversationsListData {
 /// CreateConversationRequest
 ///
 /// Spec: `#/components/schemas/CreateConversationRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateConversationRequest {
     /// Metadata associated with the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    CreateConversationRequest { "metadata" => metadata, "name" => name }
+);
+
 /// Spec: `#/paths/~1ai~1conversations~1{conversation_id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetConversationByIdPublicConversationsGetResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Conversation>,
 }
+
+crate::codec::optional_fields!(
+    GetConversationByIdPublicConversationsGetResponse { "data" => data }
+);
 
 /// Spec: `#/paths/~1ai~1conversations~1{conversation_id}/put/responses/200/content/application~1json/schema`
 pub type UpdateConversationByIdPublicConversationsPutResponse = GetConversationByIdPublicConversationsGetResponse;
@@ -183,9 +191,11 @@ pub type UpdateConversationByIdPublicConversationsPutResponse = GetConversationB
 /// UpdateConversationRequest
 ///
 /// Spec: `#/components/schemas/UpdateConversationRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateConversationRequest {
     /// Metadata associated with the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
+
+crate::codec::optional_fields!(UpdateConversationRequest { "metadata" => metadata });

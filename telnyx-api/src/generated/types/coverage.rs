@@ -48,23 +48,32 @@ crate::codec::string_enum!(AvailableService);
 /// NetworkCoverage
 ///
 /// Spec: `#/components/schemas/NetworkCoverage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NetworkCoverage {
     /// List of interface types supported in this region.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_services: Option<Vec<AvailableService>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    NetworkCoverage { "available_services" => available_services, "location" => location,
+    "record_type" => record_type }
+);
+
 /// Spec: `#/components/responses/NetworkCoverageListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NetworkCoverageListResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NetworkCoverage>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    NetworkCoverageListResponse { "data" => data, "meta" => meta }
+);

@@ -8,49 +8,60 @@ use super::*;
 /// Get All Telephony Credential Response
 ///
 /// Spec: `#/components/responses/GetAllTelephonyCredentialResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetAllTelephonyCredentialResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<TelephonyCredential>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    GetAllTelephonyCredentialResponse { "data" => data, "meta" => meta }
+);
 
 /// On-demand Credential
 ///
 /// Spec: `#/components/schemas/TelephonyCredential`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TelephonyCredential {
     /// ISO-8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Defaults to false
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expired: Option<bool>,
     /// ISO-8601 formatted date indicating when the resource will expire.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Identifies the resource this credential is associated with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     /// The randomly generated SIP password for the credential.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_password: Option<String>,
     /// The randomly generated SIP username for the credential.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_username: Option<String>,
     /// ISO-8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TelephonyCredential { "created_at" => created_at, "expired" => expired, "expires_at"
+    => expires_at, "id" => id, "name" => name, "record_type" => record_type,
+    "resource_id" => resource_id, "sip_password" => sip_password, "sip_username" =>
+    sip_username, "updated_at" => updated_at }
+);
 
 /// TelephonyCredentialCreateRequest
 ///
@@ -72,26 +83,33 @@ pub struct TelephonyCredentialCreateRequest {
 /// Telephony Credential Response
 ///
 /// Spec: `#/components/responses/TelephonyCredentialResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TelephonyCredentialResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<TelephonyCredential>,
 }
+
+crate::codec::optional_fields!(TelephonyCredentialResponse { "data" => data });
 
 /// TelephonyCredentialUpdateRequest
 ///
 /// Spec: `#/components/schemas/TelephonyCredentialUpdateRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TelephonyCredentialUpdateRequest {
     /// Identifies the Credential Connection this credential is associated with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ISO-8601 formatted date indicating when the credential will expire.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Tags a credential. A single tag can hold at maximum 1000 credentials.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TelephonyCredentialUpdateRequest { "connection_id" => connection_id, "expires_at" =>
+    expires_at, "name" => name, "tag" => tag }
+);

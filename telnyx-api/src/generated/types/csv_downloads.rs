@@ -46,30 +46,37 @@ pub type CreateCsvDownloadFilterStatus = ListPhoneNumbersFilterStatus;
 pub type CreateCsvDownloadFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
 
 /// Spec: `#/components/schemas/CsvDownload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CsvDownload {
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Indicates the completion level of the CSV report. Only complete CSV download requests will be able to be retrieved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CsvDownloadStatus>,
     /// The URL at which the CSV file can be retrieved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CsvDownload { "id" => id, "record_type" => record_type, "status" => status, "url" =>
+    url }
+);
 
 /// CSV Download Response
 ///
 /// Spec: `#/components/responses/CsvDownloadResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CsvDownloadResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CsvDownload>>,
 }
+
+crate::codec::optional_fields!(CsvDownloadResponse { "data" => data });
 
 /// Indicates the completion level of the CSV report. Only complete CSV download requests will be able to be retrieved.
 ///
@@ -118,10 +125,14 @@ crate::codec::string_enum!(CsvDownloadStatus);
 /// List CSV Downloads Response
 ///
 /// Spec: `#/components/responses/ListCsvDownloadsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListCsvDownloadsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CsvDownload>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListCsvDownloadsResponse { "data" => data, "meta" => meta }
+);

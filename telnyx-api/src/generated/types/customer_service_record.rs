@@ -18,97 +18,119 @@ pub struct CreateCustomerServiceRecord {
 }
 
 /// Spec: `#/components/responses/CreateCustomerServiceRecord/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateCustomerServiceRecord2 {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CustomerServiceRecord>,
 }
 
+crate::codec::optional_fields!(CreateCustomerServiceRecord2 { "data" => data });
+
 /// Spec: `#/components/schemas/CustomerServiceRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerServiceRecord {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The error message in case status is `failed`. This field would be null in case of `pending` or `completed` status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Uniquely identifies this customer service record
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The phone number of the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The result of the CSR request. This field would be null in case of `pending` or `failed` status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<CustomerServiceRecordResult>,
     /// The status of the customer service record
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CustomerServiceRecordStatus>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    CustomerServiceRecord { "created_at" => created_at, "error_message" => error_message,
+    "id" => id, "phone_number" => phone_number, "record_type" => record_type, "result" =>
+    result, "status" => status, "updated_at" => updated_at }
+);
+
 /// Spec: `#/components/schemas/CustomerServiceRecordAdditionalData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerServiceRecordAdditionalData {
     /// The account number of the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_number: Option<String>,
     /// The first line of the address of the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address_line_1: Option<String>,
     /// The name of the authorized person.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorized_person_name: Option<String>,
     /// The billing phone number of the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_phone_number: Option<String>,
     /// The city of the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// The customer code of the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_code: Option<String>,
     /// The name of the administrator of CSR.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The PIN of the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pin: Option<String>,
     /// The state of the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// The zip code of the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip_code: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    CustomerServiceRecordAdditionalData { "account_number" => account_number,
+    "address_line_1" => address_line_1, "authorized_person_name" =>
+    authorized_person_name, "billing_phone_number" => billing_phone_number, "city" =>
+    city, "customer_code" => customer_code, "name" => name, "pin" => pin, "state" =>
+    state, "zip_code" => zip_code }
+);
+
 /// Spec: `#/components/schemas/CustomerServiceRecordPhoneNumberCoverage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerServiceRecordPhoneNumberCoverage {
     /// Additional data required to perform CSR for the phone number. Only returned if `has_csr_coverage` is true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub additional_data_required: Option<
         Vec<CustomerServiceRecordPhoneNumberCoverageAdditionalDataRequiredItem>,
     >,
     /// Indicates whether the phone number is covered or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub has_csr_coverage: Option<bool>,
     /// The phone number that is being verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The reason why the phone number is not covered. Only returned if `has_csr_coverage` is false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CustomerServiceRecordPhoneNumberCoverage { "additional_data_required" =>
+    additional_data_required, "has_csr_coverage" => has_csr_coverage, "phone_number" =>
+    phone_number, "reason" => reason, "record_type" => record_type }
+);
 
 /// Spec: `#/components/schemas/CustomerServiceRecordPhoneNumberCoverage/properties/additional_data_required/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -181,62 +203,80 @@ crate::codec::string_enum!(
 /// The result of the CSR request. This field would be null in case of `pending` or `failed` status.
 ///
 /// Spec: `#/components/schemas/CustomerServiceRecord/properties/result`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerServiceRecordResult {
     /// The address of the customer service record
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<CustomerServiceRecordResultAddress>,
     /// The admin of the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub admin: Option<CustomerServiceRecordResultAdmin>,
     /// The associated phone numbers of the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub associated_phone_numbers: Option<Vec<String>>,
     /// The name of the carrier that the customer service record is for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier_name: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CustomerServiceRecordResult { "address" => address, "admin" => admin,
+    "associated_phone_numbers" => associated_phone_numbers, "carrier_name" =>
+    carrier_name }
+);
 
 /// The address of the customer service record
 ///
 /// Spec: `#/components/schemas/CustomerServiceRecord/properties/result/properties/address`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerServiceRecordResultAddress {
     /// The state of the address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub administrative_area: Option<String>,
     /// The full address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub full_address: Option<String>,
     /// The city of the address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
     /// The zip code of the address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// The street address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_address: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CustomerServiceRecordResultAddress { "administrative_area" => administrative_area,
+    "full_address" => full_address, "locality" => locality, "postal_code" => postal_code,
+    "street_address" => street_address }
+);
 
 /// The admin of the customer service record.
 ///
 /// Spec: `#/components/schemas/CustomerServiceRecord/properties/result/properties/admin`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerServiceRecordResultAdmin {
     /// The account number of the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_number: Option<String>,
     /// The authorized person name of the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorized_person_name: Option<String>,
     /// The billing phone number of the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_phone_number: Option<String>,
     /// The name of the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CustomerServiceRecordResultAdmin { "account_number" => account_number,
+    "authorized_person_name" => authorized_person_name, "billing_phone_number" =>
+    billing_phone_number, "name" => name }
+);
 
 /// The status of the customer service record
 ///
@@ -279,32 +319,41 @@ impl From<&str> for CustomerServiceRecordStatus {
 crate::codec::string_enum!(CustomerServiceRecordStatus);
 
 /// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerServiceRecordStatusChangedEvent {
     /// The type of the callback event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CustomerServiceRecordStatusChangedEventEventType>,
     /// Uniquely identifies the callback event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 formatted date indicating when the callback event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CustomerServiceRecordStatusChangedEventPayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CustomerServiceRecordStatusChangedEventRecordType>,
 }
 
+crate::codec::optional_fields!(
+    CustomerServiceRecordStatusChangedEvent { "event_type" => event_type, "id" => id,
+    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
 /// Spec: `#/paths/~1customer_service_records/post/callbacks/CustomerServiceRecordStatusChanged/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerServiceRecordStatusChangedEvent2 {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CustomerServiceRecordStatusChangedEvent>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CallbackWebhookMeta>,
 }
+
+crate::codec::optional_fields!(
+    CustomerServiceRecordStatusChangedEvent2 { "data" => data, "meta" => meta }
+);
 
 /// The type of the callback event.
 ///
@@ -343,21 +392,26 @@ impl From<&str> for CustomerServiceRecordStatusChangedEventEventType {
 crate::codec::string_enum!(CustomerServiceRecordStatusChangedEventEventType);
 
 /// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CustomerServiceRecordStatusChangedEventPayload {
     /// Uniquely identifies the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The phone number of the customer service record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The status of the customer service record
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CustomerServiceRecordStatusChangedEventPayloadStatus>,
     /// ISO 8601 formatted date indicating the last time where the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CustomerServiceRecordStatusChangedEventPayload { "id" => id, "phone_number" =>
+    phone_number, "status" => status, "updated_at" => updated_at }
+);
 
 /// The status of the customer service record
 ///
@@ -370,20 +424,28 @@ pub type CustomerServiceRecordStatusChangedEventPayloadStatus = CustomerServiceR
 pub type CustomerServiceRecordStatusChangedEventRecordType = RecordType;
 
 /// Spec: `#/components/responses/ListCustomerServiceRecordPhoneNumberCoverage/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListCustomerServiceRecordPhoneNumberCoverage {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CustomerServiceRecordPhoneNumberCoverage>>,
 }
 
+crate::codec::optional_fields!(
+    ListCustomerServiceRecordPhoneNumberCoverage { "data" => data }
+);
+
 /// Spec: `#/components/responses/ListCustomerServiceRecords/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListCustomerServiceRecords {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CustomerServiceRecord>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListCustomerServiceRecords { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/components/responses/ShowCustomerServiceRecord/content/application~1json/schema`
 pub type ShowCustomerServiceRecord = CreateCustomerServiceRecord2;

@@ -6,18 +6,22 @@
 use super::*;
 
 /// Spec: `#/paths/~1storage~1migrations/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateMigrationResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<MigrationParams>,
 }
 
+crate::codec::optional_fields!(CreateMigrationResponse { "data" => data });
+
 /// Spec: `#/paths/~1storage~1migration_sources/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateMigrationSourceResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<MigrationSourceParams>,
 }
+
+crate::codec::optional_fields!(CreateMigrationSourceResponse { "data" => data });
 
 /// Spec: `#/paths/~1storage~1migration_sources~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteMigrationSourceResponse = CreateMigrationSourceResponse;
@@ -29,31 +33,43 @@ pub type GetMigrationResponse = CreateMigrationResponse;
 pub type GetMigrationSourceResponse = CreateMigrationSourceResponse;
 
 /// Spec: `#/paths/~1storage~1migration_source_coverage/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListMigrationSourceCoverageResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MigrationSourceCoverageParams>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMetaSimple>,
 }
+
+crate::codec::optional_fields!(
+    ListMigrationSourceCoverageResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/paths/~1storage~1migration_sources/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListMigrationSourcesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MigrationSourceParams>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMetaSimple>,
 }
 
+crate::codec::optional_fields!(
+    ListMigrationSourcesResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/paths/~1storage~1migrations/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListMigrationsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MigrationParams>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMetaSimple>,
 }
+
+crate::codec::optional_fields!(
+    ListMigrationsResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/components/schemas/MigrationParams`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -146,15 +162,20 @@ impl From<&str> for MigrationParamsStatus {
 crate::codec::string_enum!(MigrationParamsStatus);
 
 /// Spec: `#/components/schemas/MigrationSourceCoverageParams`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MigrationSourceCoverageParams {
     /// Cloud provider from which to migrate data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<MigrationSourceCoverageParamsProvider>,
     /// Provider region from which to migrate data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source_region: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    MigrationSourceCoverageParams { "provider" => provider, "source_region" =>
+    source_region }
+);
 
 /// Cloud provider from which to migrate data.
 ///
@@ -241,15 +262,20 @@ impl From<&str> for MigrationSourceParamsProvider {
 crate::codec::string_enum!(MigrationSourceParamsProvider);
 
 /// Spec: `#/components/schemas/MigrationSourceParams/properties/provider_auth`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MigrationSourceParamsProviderAuth {
     /// AWS Access Key. For Telnyx-to-Telnyx migrations, use your Telnyx API key here.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_key: Option<String>,
     /// AWS Secret Access Key. For Telnyx-to-Telnyx migrations, use your Telnyx API key here as well.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_access_key: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    MigrationSourceParamsProviderAuth { "access_key" => access_key, "secret_access_key"
+    => secret_access_key }
+);
 
 /// Spec: `#/paths/~1storage~1migrations~1{id}~1actions~1stop/post/responses/200/content/application~1json/schema`
 pub type StopMigrationResponse = CreateMigrationResponse;

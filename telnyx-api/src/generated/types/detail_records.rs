@@ -243,13 +243,17 @@ impl<'de> serde::Deserialize<'de> for DetailRecord {
 }
 
 /// Spec: `#/components/schemas/DetailRecordsSearchResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DetailRecordsSearchResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<DetailRecord>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    DetailRecordsSearchResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/components/schemas/MediaStorageDetailRecord`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -74,20 +74,26 @@ pub struct DialogflowConnectionResponse {
 /// Dialogflow Connection
 ///
 /// Spec: `#/components/schemas/DialogflowConnectionResponse/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DialogflowConnectionResponseData {
     /// Uniquely identifies a Telnyx application (Call Control).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The id of a configured conversation profile on your Dialogflow account. (If you use Dialogflow CX, this param is required)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation_profile_id: Option<String>,
     /// Which Dialogflow environment will be used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The JSON map to connect your Dialoglow account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    DialogflowConnectionResponseData { "connection_id" => connection_id,
+    "conversation_profile_id" => conversation_profile_id, "environment" => environment,
+    "record_type" => record_type, "service_account" => service_account }
+);

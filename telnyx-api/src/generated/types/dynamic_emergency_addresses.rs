@@ -83,20 +83,26 @@ impl From<&str> for DynamicEmergencyAddressCountryCode {
 crate::codec::string_enum!(DynamicEmergencyAddressCountryCode);
 
 /// Spec: `#/components/responses/DynamicEmergencyAddressResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DynamicEmergencyAddressResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DynamicEmergencyAddress>,
 }
 
+crate::codec::optional_fields!(DynamicEmergencyAddressResponse { "data" => data });
+
 /// Spec: `#/components/responses/listDynamicEmergencyAddresses/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListDynamicEmergencyAddresses {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<DynamicEmergencyAddress>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<Metadata>,
 }
+
+crate::codec::optional_fields!(
+    ListDynamicEmergencyAddresses { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/paths/~1dynamic_emergency_addresses/get/parameters/0/schema`
 pub type ListDynamicEmergencyAddressesFilterStatus = DynamicEmergencyAddressStatus;

@@ -31,11 +31,13 @@ pub struct DynamicEmergencyEndpoint {
 }
 
 /// Spec: `#/components/responses/DynamicEmergencyEndpointResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DynamicEmergencyEndpointResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DynamicEmergencyEndpoint>,
 }
+
+crate::codec::optional_fields!(DynamicEmergencyEndpointResponse { "data" => data });
 
 /// Status of dynamic emergency address
 ///
@@ -43,13 +45,17 @@ pub struct DynamicEmergencyEndpointResponse {
 pub type DynamicEmergencyEndpointStatus = DynamicEmergencyAddressStatus;
 
 /// Spec: `#/components/responses/listDynamicEmergencyEndpoints/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListDynamicEmergencyEndpoints {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<DynamicEmergencyEndpoint>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<Metadata>,
 }
+
+crate::codec::optional_fields!(
+    ListDynamicEmergencyEndpoints { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/paths/~1dynamic_emergency_endpoints/get/parameters/0/schema`
 pub type ListDynamicEmergencyEndpointsFilterStatus = DynamicEmergencyAddressStatus;

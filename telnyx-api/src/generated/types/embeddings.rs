@@ -133,31 +133,33 @@ pub struct EmbeddingResponse {
 }
 
 /// Spec: `#/components/schemas/EmbeddingResponse/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EmbeddingResponseData {
     /// Created At
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Finished At
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<Option<String>>,
     /// Status
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Task ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_id: Option<String>,
     /// Task Name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_name: Option<String>,
     /// User ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    EmbeddingResponseData { "created_at" => created_at, "finished_at" => finished_at
+    nullable, "status" => status, "task_id" => task_id, "task_name" => task_name,
+    "user_id" => user_id }
+);
 
 /// Example document response from embedding service
 /// {
@@ -329,23 +331,28 @@ pub struct TaskStatusResponse {
 }
 
 /// Spec: `#/components/schemas/TaskStatusResponse/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TaskStatusResponseData {
     /// Created At
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Finished At
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<BackgroundTaskStatus>,
     /// Task ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_id: Option<String>,
     /// Task Name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_name: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TaskStatusResponseData { "created_at" => created_at, "finished_at" => finished_at,
+    "status" => status, "task_id" => task_id, "task_name" => task_name }
+);
 
 /// UserEmbeddedBuckets
 ///

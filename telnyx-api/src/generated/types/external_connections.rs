@@ -8,43 +8,54 @@ use super::*;
 /// Civic Address
 ///
 /// Spec: `#/components/schemas/CivicAddress`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CivicAddress {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city_or_town: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city_or_town_alias: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_or_district: Option<String>,
     /// Identifies what is the default location in the list of locations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_location_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub house_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub house_number_suffix: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Uuid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<Location>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_or_zip_code: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state_or_province: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_suffix: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CivicAddress { "city_or_town" => city_or_town, "city_or_town_alias" =>
+    city_or_town_alias, "company_name" => company_name, "country" => country,
+    "country_or_district" => country_or_district, "default_location_id" =>
+    default_location_id, "description" => description, "house_number" => house_number,
+    "house_number_suffix" => house_number_suffix, "id" => id, "locations" => locations,
+    "postal_or_zip_code" => postal_or_zip_code, "record_type" => record_type,
+    "state_or_province" => state_or_province, "street_name" => street_name,
+    "street_suffix" => street_suffix }
+);
 
 /// Create External Connection Request
 ///
@@ -86,24 +97,30 @@ pub type CreateExternalConnectionRequestInbound = UpdateManagedAccountGlobalChan
 /// Create Upload Request
 ///
 /// Spec: `#/components/schemas/CreateExternalConnectionUploadRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateExternalConnectionUploadRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub additional_usages: Option<
         Vec<CreateExternalConnectionUploadRequestAdditionalUsagesItem>,
     >,
     /// Identifies the civic address to assign all phone numbers to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub civic_address_id: Option<String>,
     /// Identifies the location to assign all phone numbers to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_ids: Option<Vec<String>>,
     /// The use case of the upload request. NOTE: `calling_user_assignment` is not supported for toll free numbers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<CreateExternalConnectionUploadRequestUsage>,
 }
+
+crate::codec::optional_fields!(
+    CreateExternalConnectionUploadRequest { "additional_usages" => additional_usages,
+    "civic_address_id" => civic_address_id, "location_id" => location_id, "number_ids" =>
+    number_ids, "usage" => usage }
+);
 
 /// Additional use cases of the upload request. If not provided, all supported usages will be used.
 ///
@@ -149,15 +166,20 @@ pub type CreateExternalConnectionUploadRequestUsage = CreateExternalConnectionUp
 /// Create Upload request Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateExternalConnectionUploadResponse {
     /// Describes wether or not the operation was successful
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     /// Ticket id of the upload request
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CreateExternalConnectionUploadResponse { "success" => success, "ticket_id" =>
+    ticket_id }
+);
 
 /// If the credential associated with this service is active.
 ///
@@ -167,63 +189,69 @@ pub type CredentialActive = bool;
 /// Dismiss request was successful
 ///
 /// Spec: `#/paths/~1external_connections~1log_messages~1{id}/delete/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeleteExternalConnectionLogMessageResponse {
     /// Describes wether or not the operation was successful
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
+
+crate::codec::optional_fields!(
+    DeleteExternalConnectionLogMessageResponse { "success" => success }
+);
 
 /// External Connection
 ///
 /// Spec: `#/components/schemas/ExternalConnection`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalConnection {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<ConnectionActive>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credential_active: Option<CredentialActive>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_sip_connection: Option<ExternalSipConnection>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<IntId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<ExternalConnectionInbound>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<ExternalConnectionOutbound>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Tags associated with the connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<ExternalConnectionWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
+
+crate::codec::optional_fields!(
+    ExternalConnection { "active" => active, "created_at" => created_at,
+    "credential_active" => credential_active, "external_sip_connection" =>
+    external_sip_connection, "id" => id, "inbound" => inbound, "outbound" => outbound,
+    "record_type" => record_type, "tags" => tags, "updated_at" => updated_at,
+    "webhook_api_version" => webhook_api_version, "webhook_event_failover_url" =>
+    webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
+    "webhook_timeout_secs" => webhook_timeout_secs nullable }
+);
 
 /// Spec: `#/components/schemas/ExternalConnection/properties/inbound`
 pub type ExternalConnectionInbound = UpdateManagedAccountGlobalChannelLimitRequest;
@@ -234,30 +262,37 @@ pub type ExternalConnectionOutbound = CreateExternalConnectionRequestOutbound;
 /// Phone number details with relation to an external connection
 ///
 /// Spec: `#/components/schemas/ExternalConnectionPhoneNumber`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalConnectionPhoneNumber {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acquired_capabilities: Option<
         Vec<ExternalConnectionPhoneNumberAcquiredCapabilitiesItem>,
     >,
     /// Identifies the civic address assigned to the phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub civic_address_id: Option<String>,
     /// The iso country code that will be displayed to the user when they receive a call from this phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub displayed_country_code: Option<String>,
     /// Identifies the location assigned to the phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Phone number ID from the Telnyx API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_id: Option<String>,
     /// Phone number in E164 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephone_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_id: Option<Uuid>,
 }
+
+crate::codec::optional_fields!(
+    ExternalConnectionPhoneNumber { "acquired_capabilities" => acquired_capabilities,
+    "civic_address_id" => civic_address_id, "displayed_country_code" =>
+    displayed_country_code, "location_id" => location_id, "number_id" => number_id,
+    "telephone_number" => telephone_number, "ticket_id" => ticket_id }
+);
 
 /// The capabilities that are available for this phone number on Microsoft Teams.
 ///
@@ -310,11 +345,13 @@ crate::codec::string_enum!(ExternalConnectionPhoneNumberAcquiredCapabilitiesItem
 /// External Connection Response
 ///
 /// Spec: `#/components/responses/ExternalConnectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalConnectionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ExternalConnection>,
 }
+
+crate::codec::optional_fields!(ExternalConnectionResponse { "data" => data });
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
@@ -401,149 +438,194 @@ pub type FilterUploadStatusItem = TnUploadEntryStatus;
 /// Get All Civic Addresses Response
 ///
 /// Spec: `#/components/responses/GetAllCivicAddressesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetAllCivicAddressesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CivicAddress>>,
 }
+
+crate::codec::optional_fields!(GetAllCivicAddressesResponse { "data" => data });
 
 /// Get All External Connections Response
 ///
 /// Spec: `#/components/responses/GetAllExternalConnectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetAllExternalConnectionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ExternalConnection>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    GetAllExternalConnectionResponse { "data" => data, "meta" => meta }
+);
 
 /// Get Civic Address Response
 ///
 /// Spec: `#/components/responses/GetCivicAddressResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetCivicAddressResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CivicAddress>,
 }
+
+crate::codec::optional_fields!(GetCivicAddressResponse { "data" => data });
 
 /// Get External Connection Phone Number Response
 ///
 /// Spec: `#/components/responses/GetExternalConnectionPhoneNumberResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetExternalConnectionPhoneNumberResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ExternalConnectionPhoneNumber>,
 }
+
+crate::codec::optional_fields!(
+    GetExternalConnectionPhoneNumberResponse { "data" => data }
+);
 
 /// Get Log Message Response
 ///
 /// Spec: `#/components/responses/GetLogMessageResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetLogMessageResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_messages: Option<Vec<LogMessage>>,
 }
+
+crate::codec::optional_fields!(GetLogMessageResponse { "log_messages" => log_messages });
 
 /// Get Release Response
 ///
 /// Spec: `#/components/responses/GetReleaseResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetReleaseResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Release>,
 }
+
+crate::codec::optional_fields!(GetReleaseResponse { "data" => data });
 
 /// Get Upload Response
 ///
 /// Spec: `#/components/responses/GetUploadResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetUploadResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Upload>,
 }
+
+crate::codec::optional_fields!(GetUploadResponse { "data" => data });
 
 /// Get Uploads Status Response
 ///
 /// Spec: `#/components/responses/GetUploadsStatusResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetUploadsStatusResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<GetUploadsStatusResponseData>,
 }
 
+crate::codec::optional_fields!(GetUploadsStatusResponse { "data" => data });
+
 /// Spec: `#/components/responses/GetUploadsStatusResponse/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetUploadsStatusResponseData {
     /// The count of phone numbers that are pending assignment to the external connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_numbers_count: Option<i64>,
     /// The count of number uploads that have not yet been uploaded to Microsoft.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_orders_count: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    GetUploadsStatusResponseData { "pending_numbers_count" => pending_numbers_count,
+    "pending_orders_count" => pending_orders_count }
+);
 
 /// List External Connection Phone Numbers Response
 ///
 /// Spec: `#/components/responses/ListExternalConnectionPhoneNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListExternalConnectionPhoneNumbersResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ExternalConnectionPhoneNumber>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListExternalConnectionPhoneNumbersResponse { "data" => data, "meta" => meta }
+);
 
 /// List Log Messages Response
 ///
 /// Spec: `#/components/responses/ListLogMessagesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListLogMessagesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_messages: Option<Vec<LogMessage>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListLogMessagesResponse { "log_messages" => log_messages, "meta" => meta }
+);
 
 /// List Releases Response
 ///
 /// Spec: `#/components/responses/ListReleasesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListReleasesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Release>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(ListReleasesResponse { "data" => data, "meta" => meta });
 
 /// List Uploads Response
 ///
 /// Spec: `#/components/responses/ListUploadsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListUploadsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Upload>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(ListUploadsResponse { "data" => data, "meta" => meta });
+
 /// Spec: `#/components/schemas/LocationResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<LocationResponseData>,
 }
 
+crate::codec::optional_fields!(LocationResponse { "data" => data });
+
 /// Spec: `#/components/schemas/LocationResponse/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LocationResponseData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted_address_suggestions: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub static_emergency_address_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    LocationResponseData { "accepted_address_suggestions" =>
+    accepted_address_suggestions, "location_id" => location_id,
+    "static_emergency_address_id" => static_emergency_address_id }
+);
 
 /// Spec: `#/components/schemas/LogMessage`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -559,18 +641,23 @@ pub struct LogMessage {
 }
 
 /// Spec: `#/components/schemas/LogMessage/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LogMessageMeta {
     /// The external connection the log message is associated with, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_connection_id: Option<String>,
     /// The telephone number the log message is associated with, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephone_number: Option<String>,
     /// The ticket ID for an operation that generated the log message, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    LogMessageMeta { "external_connection_id" => external_connection_id,
+    "telephone_number" => telephone_number, "ticket_id" => ticket_id }
+);
 
 /// Spec: `#/components/schemas/LogMessage/properties/source`
 pub type LogMessageSource = ErrorResponseErrorsItemSource;
@@ -578,15 +665,19 @@ pub type LogMessageSource = ErrorResponseErrorsItemSource;
 /// Operator Connect Refresh Response
 ///
 /// Spec: `#/paths/~1operator_connect~1actions~1refresh/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct OperatorConnectRefreshResponse {
     /// A message describing the result of the operation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Describes wether or not the operation was successful
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
+
+crate::codec::optional_fields!(
+    OperatorConnectRefreshResponse { "message" => message, "success" => success }
+);
 
 /// Operator Connect Refresh Response
 ///
@@ -611,24 +702,30 @@ pub type RefreshExternalConnectionUploadsResponse = DeleteExternalConnectionLogM
 /// Phone Number Release
 ///
 /// Spec: `#/components/schemas/Release`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Release {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A message set if there is an error with the upload process.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Represents the status of the release on Microsoft Teams.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ReleaseStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephone_numbers: Option<Vec<TnReleaseEntry>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_id: Option<Uuid>,
 }
+
+crate::codec::optional_fields!(
+    Release { "created_at" => created_at, "error_message" => error_message, "status" =>
+    status, "telephone_numbers" => telephone_numbers, "tenant_id" => tenant_id,
+    "ticket_id" => ticket_id }
+);
 
 /// Represents the status of the release on Microsoft Teams.
 ///
@@ -689,45 +786,56 @@ crate::codec::string_enum!(ReleaseStatus);
 /// TnReleaseEntry
 ///
 /// Spec: `#/components/schemas/TnReleaseEntry`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TnReleaseEntry {
     /// Phone number ID from the Telnyx API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_id: Option<String>,
     /// Phone number in E164 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TnReleaseEntry { "number_id" => number_id, "phone_number" => phone_number }
+);
 
 /// TnUploadEntry
 ///
 /// Spec: `#/components/schemas/TnUploadEntry`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TnUploadEntry {
     /// Identifies the civic address assigned to the phone number entry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub civic_address_id: Option<String>,
     /// A code returned by Microsoft Teams if there is an error with the phone number entry upload.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<TnUploadEntryErrorCode>,
     /// A message returned by Microsoft Teams if there is an error with the upload process.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Represents the status of the phone number entry upload on Telnyx.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub internal_status: Option<TnUploadEntryInternalStatus>,
     /// Identifies the location assigned to the phone number entry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_id: Option<Uuid>,
     /// Phone number in E164 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Represents the status of the phone number entry upload on Microsoft Teams.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TnUploadEntryStatus>,
 }
+
+crate::codec::optional_fields!(
+    TnUploadEntry { "civic_address_id" => civic_address_id, "error_code" => error_code,
+    "error_message" => error_message, "internal_status" => internal_status, "location_id"
+    => location_id, "number_id" => number_id, "phone_number" => phone_number, "status" =>
+    status }
+);
 
 /// A code returned by Microsoft Teams if there is an error with the phone number entry upload.
 ///
@@ -888,45 +996,48 @@ crate::codec::string_enum!(TnUploadEntryStatus);
 /// Update External Connection Phone Number Request
 ///
 /// Spec: `#/components/schemas/UpdateExternalConnectionPhoneNumberRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateExternalConnectionPhoneNumberRequest {
     /// Identifies the location to assign the phone number to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    UpdateExternalConnectionPhoneNumberRequest { "location_id" => location_id }
+);
 
 /// Update External Connection Request
 ///
 /// Spec: `#/components/schemas/UpdateExternalConnectionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateExternalConnectionRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<ConnectionActive>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<UpdateExternalConnectionRequestInbound>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<UpdateExternalConnectionRequestOutbound>,
     /// Tags associated with the connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
+
+crate::codec::optional_fields!(
+    UpdateExternalConnectionRequest { "active" => active, "inbound" => inbound,
+    "outbound" => outbound, "tags" => tags, "webhook_event_failover_url" =>
+    webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
+    "webhook_timeout_secs" => webhook_timeout_secs nullable }
+);
 
 /// Spec: `#/components/schemas/UpdateExternalConnectionRequest/properties/inbound`
 pub type UpdateExternalConnectionRequestInbound = UpdateManagedAccountGlobalChannelLimitRequest;
@@ -944,28 +1055,35 @@ pub struct UpdateLocationBody {
 /// Upload
 ///
 /// Spec: `#/components/schemas/Upload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Upload {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_usages: Option<Vec<UploadAvailableUsagesItem>>,
     /// A code returned by Microsoft Teams if there is an error with the upload process.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A message set if there is an error with the upload process.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Represents the status of the upload on Microsoft Teams.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<UploadStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_id: Option<Uuid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tn_upload_entries: Option<Vec<TnUploadEntry>>,
 }
+
+crate::codec::optional_fields!(
+    Upload { "available_usages" => available_usages, "error_code" => error_code,
+    "error_message" => error_message, "location_id" => location_id, "status" => status,
+    "tenant_id" => tenant_id, "ticket_id" => ticket_id, "tn_upload_entries" =>
+    tn_upload_entries }
+);
 
 /// Available usages for the numbers in the upload on Microsoft Teams.
 ///

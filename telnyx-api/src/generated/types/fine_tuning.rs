@@ -25,12 +25,16 @@ pub struct CreateFineTuningJobRequest {
 /// The hyperparameters used for the fine-tuning job.
 ///
 /// Spec: `#/components/schemas/CreateFineTuningJobRequest/properties/hyperparameters`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateFineTuningJobRequestHyperparameters {
     /// The number of epochs to train the model for. An epoch refers to one full cycle through the training dataset. 'auto' decides the optimal number of epochs based on the size of the dataset. If setting the number manually, we support any number between 1 and 50 epochs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub n_epochs: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    CreateFineTuningJobRequestHyperparameters { "n_epochs" => n_epochs }
+);
 
 /// The `fine_tuning.job` object represents a fine-tuning job that has been created through the API.
 ///

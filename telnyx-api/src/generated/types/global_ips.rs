@@ -6,33 +6,39 @@
 use super::*;
 
 /// Spec: `#/components/schemas/GlobalIP`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIp {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// A user specified description for the address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The Global IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// A user specified name for the address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A Global IP ports grouped by protocol code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ports: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+crate::codec::optional_fields!(
+    GlobalIp { "created_at" => created_at, "id" => id, "record_type" => record_type,
+    "updated_at" => updated_at, "description" => description, "ip_address" => ip_address,
+    "name" => name, "ports" => ports }
+);
 
 /// Spec: `#/components/schemas/GlobalIPAllowedPort`
 pub type GlobalIpAllowedPort = GlobalIpAllowedPort2;
@@ -40,185 +46,237 @@ pub type GlobalIpAllowedPort = GlobalIpAllowedPort2;
 /// Global IP Allowed Port Range
 ///
 /// Spec: `#/components/schemas/GlobalIPAllowedPort/allOf/0`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpAllowedPort2 {
     /// First port of a range.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_port: Option<i64>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Last port of a range.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_port: Option<i64>,
     /// A name for the Global IP ports range.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The Global IP Protocol code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol_code: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    GlobalIpAllowedPort2 { "first_port" => first_port, "id" => id, "last_port" =>
+    last_port, "name" => name, "protocol_code" => protocol_code, "record_type" =>
+    record_type }
+);
+
 /// Spec: `#/components/responses/GlobalIpAllowedPortListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpAllowedPortListResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpAllowedPort>>,
 }
 
+crate::codec::optional_fields!(GlobalIpAllowedPortListResponse { "data" => data });
+
 /// Spec: `#/components/schemas/GlobalIpAssignment`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpAssignment {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Global IP ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip_id: Option<String>,
     /// Status of BGP announcement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_announced: Option<bool>,
     /// Wireguard peer is connected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
     /// Enable/disable BGP announcement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_in_maintenance: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InterfaceStatus>,
     /// Wireguard peer ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wireguard_peer_id: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    GlobalIpAssignment { "created_at" => created_at, "id" => id, "record_type" =>
+    record_type, "updated_at" => updated_at, "global_ip_id" => global_ip_id,
+    "is_announced" => is_announced, "is_connected" => is_connected, "is_in_maintenance"
+    => is_in_maintenance, "status" => status, "wireguard_peer_id" => wireguard_peer_id }
+);
+
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpAssignmentHealthMetric {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip: Option<GlobalIpAssignmentHealthMetricGlobalIp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip_assignment: Option<GlobalIpAssignmentHealthMetricGlobalIpAssignment>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub health: Option<GlobalIpAssignmentHealthMetricHealth>,
     /// The timestamp of the metric.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    GlobalIpAssignmentHealthMetric { "global_ip" => global_ip, "global_ip_assignment" =>
+    global_ip_assignment, "health" => health, "timestamp" => timestamp }
+);
+
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpAssignmentHealthMetricGlobalIp {
     /// Global IP ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The Global IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    GlobalIpAssignmentHealthMetricGlobalIp { "id" => id, "ip_address" => ip_address }
+);
+
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpAssignmentHealthMetricGlobalIpAssignment {
     /// Global IP assignment ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wireguard_peer: Option<
         GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer,
     >,
     /// Wireguard peer ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wireguard_peer_id: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    GlobalIpAssignmentHealthMetricGlobalIpAssignment { "id" => id, "wireguard_peer" =>
+    wireguard_peer, "wireguard_peer_id" => wireguard_peer_id }
+);
+
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/health`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpAssignmentHealthMetricHealth {
     /// The number of failed health checks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fail: Option<f64>,
     /// The number of successful health checks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pass: Option<f64>,
 }
 
+crate::codec::optional_fields!(
+    GlobalIpAssignmentHealthMetricHealth { "fail" => fail, "pass" => pass }
+);
+
 /// Spec: `#/components/responses/GlobalIpAssignmentListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpAssignmentListResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpAssignment>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    GlobalIpAssignmentListResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/responses/GlobalIpAssignmentResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpAssignmentResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<GlobalIpAssignment>,
 }
 
+crate::codec::optional_fields!(GlobalIpAssignmentResponse { "data" => data });
+
 /// Spec: `#/components/schemas/GlobalIpAssignmentUpdate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpAssignmentUpdate {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Global IP ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip_id: Option<String>,
     /// Status of BGP announcement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_announced: Option<bool>,
     /// Wireguard peer is connected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
     /// Enable/disable BGP announcement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_in_maintenance: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InterfaceStatus>,
     /// Wireguard peer ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wireguard_peer_id: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    GlobalIpAssignmentUpdate { "created_at" => created_at, "id" => id, "record_type" =>
+    record_type, "updated_at" => updated_at, "global_ip_id" => global_ip_id,
+    "is_announced" => is_announced, "is_connected" => is_connected, "is_in_maintenance"
+    => is_in_maintenance, "status" => status, "wireguard_peer_id" => wireguard_peer_id }
+);
+
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpAssignmentUsageMetric {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip: Option<GlobalIpAssignmentUsageMetricGlobalIp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip_assignment: Option<GlobalIpAssignmentUsageMetricGlobalIpAssignment>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub received: Option<GlobalIpAssignmentUsageMetricReceived>,
     /// The timestamp of the metric.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transmitted: Option<GlobalIpAssignmentUsageMetricTransmitted>,
 }
+
+crate::codec::optional_fields!(
+    GlobalIpAssignmentUsageMetric { "global_ip" => global_ip, "global_ip_assignment" =>
+    global_ip_assignment, "received" => received, "timestamp" => timestamp, "transmitted"
+    => transmitted }
+);
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip`
 pub type GlobalIpAssignmentUsageMetricGlobalIp = GlobalIpAssignmentHealthMetricGlobalIp;
@@ -227,67 +285,86 @@ pub type GlobalIpAssignmentUsageMetricGlobalIp = GlobalIpAssignmentHealthMetricG
 pub type GlobalIpAssignmentUsageMetricGlobalIpAssignment = GlobalIpAssignmentHealthMetricGlobalIpAssignment;
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/received`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpAssignmentUsageMetricReceived {
     /// The amount of data received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<f64>,
     /// The unit of the amount of data received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    GlobalIpAssignmentUsageMetricReceived { "amount" => amount, "unit" => unit }
+);
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/transmitted`
 pub type GlobalIpAssignmentUsageMetricTransmitted = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/responses/GlobalIpAssignmentUsageResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpAssignmentUsageResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpAssignmentUsageMetric>>,
 }
 
+crate::codec::optional_fields!(GlobalIpAssignmentUsageResponse { "data" => data });
+
 /// Spec: `#/components/schemas/GlobalIPHealthCheck`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpHealthCheck {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Global IP ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip_id: Option<String>,
     /// A Global IP health check params.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_params: Option<serde_json::Map<String, serde_json::Value>>,
     /// The Global IP health check type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_type: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    GlobalIpHealthCheck { "created_at" => created_at, "id" => id, "record_type" =>
+    record_type, "updated_at" => updated_at, "global_ip_id" => global_ip_id,
+    "health_check_params" => health_check_params, "health_check_type" =>
+    health_check_type }
+);
+
 /// Spec: `#/components/responses/GlobalIpHealthCheckListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpHealthCheckListResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpHealthCheck>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    GlobalIpHealthCheckListResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/responses/GlobalIpHealthCheckResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpHealthCheckResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<GlobalIpHealthCheck>,
 }
+
+crate::codec::optional_fields!(GlobalIpHealthCheckResponse { "data" => data });
 
 /// Spec: `#/components/schemas/GlobalIpHealthCheckType`
 pub type GlobalIpHealthCheckType = GlobalIpHealthCheckType2;
@@ -295,48 +372,63 @@ pub type GlobalIpHealthCheckType = GlobalIpHealthCheckType2;
 /// Global IP Health Check Type
 ///
 /// Spec: `#/components/schemas/GlobalIpHealthCheckType/allOf/0`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpHealthCheckType2 {
     /// Global IP Health check params.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_params: Option<serde_json::Map<String, serde_json::Value>>,
     /// Global IP Health check type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_type: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    GlobalIpHealthCheckType2 { "health_check_params" => health_check_params,
+    "health_check_type" => health_check_type, "record_type" => record_type }
+);
+
 /// Spec: `#/components/responses/GlobalIpHealthCheckTypesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpHealthCheckTypesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpHealthCheckType>>,
 }
 
+crate::codec::optional_fields!(GlobalIpHealthCheckTypesResponse { "data" => data });
+
 /// Spec: `#/components/responses/GlobalIpHealthResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpHealthResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpAssignmentHealthMetric>>,
 }
 
+crate::codec::optional_fields!(GlobalIpHealthResponse { "data" => data });
+
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpLatencyMetric {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip: Option<GlobalIpLatencyMetricGlobalIp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mean_latency: Option<GlobalIpLatencyMetricMeanLatency>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub percentile_latency: Option<GlobalIpLatencyMetricPercentileLatency>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prober_location: Option<GlobalIpLatencyMetricProberLocation>,
     /// The timestamp of the metric.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    GlobalIpLatencyMetric { "global_ip" => global_ip, "mean_latency" => mean_latency,
+    "percentile_latency" => percentile_latency, "prober_location" => prober_location,
+    "timestamp" => timestamp }
+);
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/global_ip`
 pub type GlobalIpLatencyMetricGlobalIp = GlobalIpAssignmentHealthMetricGlobalIp;
@@ -345,30 +437,35 @@ pub type GlobalIpLatencyMetricGlobalIp = GlobalIpAssignmentHealthMetricGlobalIp;
 pub type GlobalIpLatencyMetricMeanLatency = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpLatencyMetricPercentileLatency {
     #[serde(rename = "0")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub n0: Option<GlobalIpLatencyMetricPercentileLatency0>,
     #[serde(rename = "100")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub n100: Option<GlobalIpLatencyMetricPercentileLatency100>,
     #[serde(rename = "25")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub n25: Option<GlobalIpLatencyMetricPercentileLatency25>,
     #[serde(rename = "50")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub n50: Option<GlobalIpLatencyMetricPercentileLatency50>,
     #[serde(rename = "75")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub n75: Option<GlobalIpLatencyMetricPercentileLatency75>,
     #[serde(rename = "90")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub n90: Option<GlobalIpLatencyMetricPercentileLatency90>,
     #[serde(rename = "99")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub n99: Option<GlobalIpLatencyMetricPercentileLatency99>,
 }
+
+crate::codec::optional_fields!(
+    GlobalIpLatencyMetricPercentileLatency { "0" => n0, "100" => n100, "25" => n25, "50"
+    => n50, "75" => n75, "90" => n90, "99" => n99 }
+);
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/0`
 pub type GlobalIpLatencyMetricPercentileLatency0 = GlobalIpAssignmentUsageMetricReceived;
@@ -392,68 +489,86 @@ pub type GlobalIpLatencyMetricPercentileLatency90 = GlobalIpAssignmentUsageMetri
 pub type GlobalIpLatencyMetricPercentileLatency99 = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/prober_location`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpLatencyMetricProberLocation {
     /// Location ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Latitude.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lat: Option<f64>,
     /// Longitude.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lon: Option<f64>,
     /// Location name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    GlobalIpLatencyMetricProberLocation { "id" => id, "lat" => lat, "lon" => lon, "name"
+    => name }
+);
+
 /// Spec: `#/components/responses/GlobalIpLatencyResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpLatencyResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpLatencyMetric>>,
 }
 
+crate::codec::optional_fields!(GlobalIpLatencyResponse { "data" => data });
+
 /// Spec: `#/components/responses/GlobalIpListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpListResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIp>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(GlobalIpListResponse { "data" => data, "meta" => meta });
 
 /// Spec: `#/components/schemas/GlobalIPProtocol`
 pub type GlobalIpProtocol = GlobalIpProtocol2;
 
 /// Spec: `#/components/responses/GlobalIpProtocolListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpProtocolListResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpProtocol>>,
 }
 
+crate::codec::optional_fields!(GlobalIpProtocolListResponse { "data" => data });
+
 /// Spec: `#/components/responses/GlobalIpResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<GlobalIp>,
 }
 
+crate::codec::optional_fields!(GlobalIpResponse { "data" => data });
+
 /// Spec: `#/components/schemas/GlobalIpUsageMetric`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpUsageMetric {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip: Option<GlobalIpUsageMetricGlobalIp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub received: Option<GlobalIpUsageMetricReceived>,
     /// The timestamp of the metric.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transmitted: Option<GlobalIpUsageMetricTransmitted>,
 }
+
+crate::codec::optional_fields!(
+    GlobalIpUsageMetric { "global_ip" => global_ip, "received" => received, "timestamp"
+    => timestamp, "transmitted" => transmitted }
+);
 
 /// Spec: `#/components/schemas/GlobalIpUsageMetric/properties/global_ip`
 pub type GlobalIpUsageMetricGlobalIp = GlobalIpAssignmentHealthMetricGlobalIp;
@@ -465,8 +580,10 @@ pub type GlobalIpUsageMetricReceived = GlobalIpAssignmentUsageMetricReceived;
 pub type GlobalIpUsageMetricTransmitted = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/responses/GlobalIpUsageResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpUsageResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpUsageMetric>>,
 }
+
+crate::codec::optional_fields!(GlobalIpUsageResponse { "data" => data });

@@ -273,30 +273,38 @@ impl From<&str> for CreateInventoryCoverageFilterPhoneNumberType {
 crate::codec::string_enum!(CreateInventoryCoverageFilterPhoneNumberType);
 
 /// Spec: `#/components/schemas/InventoryCoverage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryCoverage {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub administrative_area: Option<String>,
     /// Indicates if the phone number requires advance requirements.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub advance_requirements: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage_type: Option<InventoryCoverageCoverageType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_range: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_type: Option<InventoryCoverageNumberType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<InventoryCoveragePhoneNumberType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    InventoryCoverage { "administrative_area" => administrative_area,
+    "advance_requirements" => advance_requirements, "count" => count, "coverage_type" =>
+    coverage_type, "group" => group, "group_type" => group_type, "number_range" =>
+    number_range, "number_type" => number_type, "phone_number_type" => phone_number_type,
+    "record_type" => record_type }
+);
 
 /// Spec: `#/components/schemas/InventoryCoverage/properties/coverage_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -333,11 +341,15 @@ impl From<&str> for InventoryCoverageCoverageType {
 crate::codec::string_enum!(InventoryCoverageCoverageType);
 
 /// Spec: `#/components/schemas/InventoryCoverageMetadata`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryCoverageMetadata {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_results: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    InventoryCoverageMetadata { "total_results" => total_results }
+);
 
 /// Spec: `#/components/schemas/InventoryCoverage/properties/number_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -424,10 +436,14 @@ impl From<&str> for InventoryCoveragePhoneNumberType {
 crate::codec::string_enum!(InventoryCoveragePhoneNumberType);
 
 /// Spec: `#/components/responses/InventoryCoverageResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InventoryCoverageResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<InventoryCoverage>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<InventoryCoverageMetadata>,
 }
+
+crate::codec::optional_fields!(
+    InventoryCoverageResponse { "data" => data, "meta" => meta }
+);

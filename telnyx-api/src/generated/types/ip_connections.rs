@@ -8,55 +8,67 @@ use super::*;
 /// Create Inbound Ip Request
 ///
 /// Spec: `#/components/schemas/CreateInboundIpRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateInboundIpRequest {
     /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ani_number_format: Option<CreateInboundIpRequestAniNumberFormat>,
     /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     /// Defines the list of codecs that Telnyx will send for inbound calls to a specific number on your portal account, in priority order. This only works when the Connection the number is assigned to uses Media Handling mode: default. OPUS and H.264 codecs are available only when using TCP or TLS transport for SIP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub codecs: Option<Vec<String>>,
     /// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_routing_method: Option<CreateInboundIpRequestDefaultRoutingMethod>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dnis_number_format: Option<CreateInboundIpRequestDnisNumberFormat>,
     /// Generate ringback tone through 183 session progress message with early media.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub generate_ringback_tone: Option<bool>,
     /// When set, inbound phone calls will receive ISUP parameters via SIP headers. (Only when available and only when using TCP or TLS transport.)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub isup_headers_enabled: Option<bool>,
     /// Enable PRACK messages as defined in RFC3262.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prack_enabled: Option<bool>,
     /// When enabled the SIP Connection will receive the Identity header with Shaken/Stir data in the SIP INVITE message of inbound calls, even when using UDP transport.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shaken_stir_enabled: Option<bool>,
     /// Defaults to true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_compact_headers_enabled: Option<bool>,
     /// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_region: Option<CreateInboundIpRequestSipRegion>,
     /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_subdomain: Option<String>,
     /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_subdomain_receive_settings: Option<
         CreateInboundIpRequestSipSubdomainReceiveSettings,
     >,
     /// Time(sec) before aborting if connection is not made.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_1xx_secs: Option<i64>,
     /// Time(sec) before aborting if call is unanswered (min: 1, max: 600).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_2xx_secs: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    CreateInboundIpRequest { "ani_number_format" => ani_number_format, "channel_limit" =>
+    channel_limit, "codecs" => codecs, "default_routing_method" =>
+    default_routing_method, "dnis_number_format" => dnis_number_format,
+    "generate_ringback_tone" => generate_ringback_tone, "isup_headers_enabled" =>
+    isup_headers_enabled, "prack_enabled" => prack_enabled, "shaken_stir_enabled" =>
+    shaken_stir_enabled, "sip_compact_headers_enabled" => sip_compact_headers_enabled,
+    "sip_region" => sip_region, "sip_subdomain" => sip_subdomain,
+    "sip_subdomain_receive_settings" => sip_subdomain_receive_settings,
+    "timeout_1xx_secs" => timeout_1xx_secs, "timeout_2xx_secs" => timeout_2xx_secs }
+);
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
@@ -66,77 +78,73 @@ pub type CreateInboundIpRequestSipSubdomainReceiveSettings = CallControlApplicat
 /// Create IP Connection Request
 ///
 /// Spec: `#/components/schemas/CreateIpConnectionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateIpConnectionRequest {
     /// Defaults to true
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<AnchorsiteOverride>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub android_push_credential_id: Option<Option<ConnectionAndroidPushCredentialId>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<String>,
     /// When enabled, Telnyx will generate comfort noise when you place the call on hold. If disabled, you will need to generate comfort noise or on hold music to avoid RTP timeout.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_on_hold_comfort_noise_enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<DtmfType>,
     /// Encode the SIP contact header sent by Telnyx to avoid issues for NAT or ALG scenarios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub encode_contact_header_enabled: Option<bool>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub encrypted_media: Option<Option<EncryptedMedia>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<CreateInboundIpRequest>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ios_push_credential_id: Option<Option<ConnectionIosPushCredentialId>>,
     /// Enable on-net T38 if you prefer the sender and receiver negotiating T38 directly if both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call depending on each leg's settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub onnet_t38_passthrough_enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<OutboundIp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rtcp_settings: Option<ConnectionRtcpSettings>,
     /// Tags associated with the connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transport_protocol: Option<CreateIpConnectionRequestTransportProtocol>,
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<CreateIpConnectionRequestWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
+
+crate::codec::optional_fields!(
+    CreateIpConnectionRequest { "active" => active, "anchorsite_override" =>
+    anchorsite_override, "android_push_credential_id" => android_push_credential_id
+    nullable, "connection_name" => connection_name,
+    "default_on_hold_comfort_noise_enabled" => default_on_hold_comfort_noise_enabled,
+    "dtmf_type" => dtmf_type, "encode_contact_header_enabled" =>
+    encode_contact_header_enabled, "encrypted_media" => encrypted_media nullable,
+    "inbound" => inbound, "ios_push_credential_id" => ios_push_credential_id nullable,
+    "onnet_t38_passthrough_enabled" => onnet_t38_passthrough_enabled, "outbound" =>
+    outbound, "rtcp_settings" => rtcp_settings, "tags" => tags, "transport_protocol" =>
+    transport_protocol, "webhook_api_version" => webhook_api_version,
+    "webhook_event_failover_url" => webhook_event_failover_url nullable,
+    "webhook_event_url" => webhook_event_url, "webhook_timeout_secs" =>
+    webhook_timeout_secs nullable }
+);
 
 /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
 ///
@@ -151,65 +159,79 @@ pub type CreateIpConnectionRequestWebhookApiVersion = WebhookApiVersion;
 /// Inbound Ip
 ///
 /// Spec: `#/components/schemas/InboundIp`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InboundIp {
     /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ani_number_format: Option<InboundIpAniNumberFormat>,
     /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     /// Defines the list of codecs that Telnyx will send for inbound calls to a specific number on your portal account, in priority order. This only works when the Connection the number is assigned to uses Media Handling mode: default. OPUS and H.264 codecs are available only when using TCP or TLS transport for SIP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub codecs: Option<Vec<String>>,
     /// The default primary IP to use for the number. Only settable if the connection is
     /// of IP authentication type. Value must be the ID of an authorized IP set on the connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_primary_ip_id: Option<String>,
     /// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_routing_method: Option<InboundIpDefaultRoutingMethod>,
     /// The default secondary IP to use for the number. Only settable if the connection is
     /// of IP authentication type. Value must be the ID of an authorized IP set on the connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_secondary_ip_id: Option<String>,
     /// The default tertiary IP to use for the number. Only settable if the connection is
     /// of IP authentication type. Value must be the ID of an authorized IP set on the connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_tertiary_ip_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dnis_number_format: Option<InboundIpDnisNumberFormat>,
     /// Generate ringback tone through 183 session progress message with early media.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub generate_ringback_tone: Option<bool>,
     /// When set, inbound phone calls will receive ISUP parameters via SIP headers. (Only when available and only when using TCP or TLS transport.)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub isup_headers_enabled: Option<bool>,
     /// Enable PRACK messages as defined in RFC3262.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prack_enabled: Option<bool>,
     /// When enabled the SIP Connection will receive the Identity header with Shaken/Stir data in the SIP INVITE message of inbound calls, even when using UDP transport.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shaken_stir_enabled: Option<bool>,
     /// Defaults to true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_compact_headers_enabled: Option<bool>,
     /// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_region: Option<InboundIpSipRegion>,
     /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_subdomain: Option<String>,
     /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_subdomain_receive_settings: Option<InboundIpSipSubdomainReceiveSettings>,
     /// Time(sec) before aborting if connection is not made.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_1xx_secs: Option<i64>,
     /// Time(sec) before aborting if call is unanswered (min: 1, max: 600).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_2xx_secs: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    InboundIp { "ani_number_format" => ani_number_format, "channel_limit" =>
+    channel_limit, "codecs" => codecs, "default_primary_ip_id" => default_primary_ip_id,
+    "default_routing_method" => default_routing_method, "default_secondary_ip_id" =>
+    default_secondary_ip_id, "default_tertiary_ip_id" => default_tertiary_ip_id,
+    "dnis_number_format" => dnis_number_format, "generate_ringback_tone" =>
+    generate_ringback_tone, "isup_headers_enabled" => isup_headers_enabled,
+    "prack_enabled" => prack_enabled, "shaken_stir_enabled" => shaken_stir_enabled,
+    "sip_compact_headers_enabled" => sip_compact_headers_enabled, "sip_region" =>
+    sip_region, "sip_subdomain" => sip_subdomain, "sip_subdomain_receive_settings" =>
+    sip_subdomain_receive_settings, "timeout_1xx_secs" => timeout_1xx_secs,
+    "timeout_2xx_secs" => timeout_2xx_secs }
+);
 
 /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
 ///
@@ -237,86 +259,91 @@ pub type InboundIpSipSubdomainReceiveSettings = CallControlApplicationInboundSip
 /// Ip Connection
 ///
 /// Spec: `#/components/schemas/IpConnection`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct IpConnection {
     /// Defaults to true
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<AnchorsiteOverride>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When enabled, Telnyx will generate comfort noise when you place the call on hold. If disabled, you will need to generate comfort noise or on hold music to avoid RTP timeout.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_on_hold_comfort_noise_enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<DtmfType>,
     /// Encode the SIP contact header sent by Telnyx to avoid issues for NAT or ALG scenarios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub encode_contact_header_enabled: Option<bool>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub encrypted_media: Option<Option<EncryptedMedia>>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<InboundIp>,
     /// Enable on-net T38 if you prefer the sender and receiver negotiating T38 directly if both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call depending on each leg's settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub onnet_t38_passthrough_enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<OutboundIp>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rtcp_settings: Option<ConnectionRtcpSettings>,
     /// Tags associated with the connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transport_protocol: Option<IpConnectionTransportProtocol>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<IpConnectionWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
+
+crate::codec::optional_fields!(
+    IpConnection { "active" => active, "anchorsite_override" => anchorsite_override,
+    "connection_name" => connection_name, "created_at" => created_at,
+    "default_on_hold_comfort_noise_enabled" => default_on_hold_comfort_noise_enabled,
+    "dtmf_type" => dtmf_type, "encode_contact_header_enabled" =>
+    encode_contact_header_enabled, "encrypted_media" => encrypted_media nullable, "id" =>
+    id, "inbound" => inbound, "onnet_t38_passthrough_enabled" =>
+    onnet_t38_passthrough_enabled, "outbound" => outbound, "record_type" => record_type,
+    "rtcp_settings" => rtcp_settings, "tags" => tags, "transport_protocol" =>
+    transport_protocol, "updated_at" => updated_at, "webhook_api_version" =>
+    webhook_api_version, "webhook_event_failover_url" => webhook_event_failover_url
+    nullable, "webhook_event_url" => webhook_event_url, "webhook_timeout_secs" =>
+    webhook_timeout_secs nullable }
+);
 
 /// Ip Connection Response
 ///
 /// Spec: `#/components/responses/IpConnectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct IpConnectionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<IpConnection>,
 }
+
+crate::codec::optional_fields!(IpConnectionResponse { "data" => data });
 
 /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
 ///
@@ -331,59 +358,70 @@ pub type IpConnectionWebhookApiVersion = WebhookApiVersion;
 /// List Ip Connections Response
 ///
 /// Spec: `#/components/responses/ListIpConnectionsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListIpConnectionsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<IpConnection>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListIpConnectionsResponse { "data" => data, "meta" => meta }
+);
 
 /// Outbound Ip
 ///
 /// Spec: `#/components/schemas/OutboundIp`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct OutboundIp {
     /// Set a phone number as the ani_override value to override caller id number on outbound calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ani_override: Option<String>,
     /// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ani_override_type: Option<OutboundIpAniOverrideType>,
     /// Forces all SIP calls originated on this connection to be "parked" instead of "bridged" to the destination specified on the URI. Parked calls will return ringback to the caller and will await for a Call Control command to define which action will be taken next.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_parking_enabled: Option<Option<bool>>,
     /// When set, this will limit the total number of outbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     /// Generate ringback tone through 183 session progress message with early media.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub generate_ringback_tone: Option<bool>,
     /// When set, ringback will not wait for indication before sending ringback tone to calling party.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub instant_ringback_enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_authentication_method: Option<OutboundIpIpAuthenticationMethod>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_authentication_token: Option<String>,
     /// A 2-character country code specifying the country whose national dialing rules should be used. For example, if set to `US` then any US number can be dialed without preprending +1 to the number. When left blank, Telnyx will try US and GB dialing rules, in that order, by default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub localization: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
     /// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite.
     ///
     /// By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub t38_reinvite_source: Option<OutboundIpT38ReinviteSource>,
     /// Numerical chars only, exactly 4 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tech_prefix: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    OutboundIp { "ani_override" => ani_override, "ani_override_type" =>
+    ani_override_type, "call_parking_enabled" => call_parking_enabled nullable,
+    "channel_limit" => channel_limit, "generate_ringback_tone" => generate_ringback_tone,
+    "instant_ringback_enabled" => instant_ringback_enabled, "ip_authentication_method" =>
+    ip_authentication_method, "ip_authentication_token" => ip_authentication_token,
+    "localization" => localization, "outbound_voice_profile_id" =>
+    outbound_voice_profile_id, "t38_reinvite_source" => t38_reinvite_source,
+    "tech_prefix" => tech_prefix }
+);
 
 /// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
 ///
@@ -434,77 +472,73 @@ pub type OutboundIpT38ReinviteSource = CredentialOutboundT38ReinviteSource;
 /// Update Ip Connection Request
 ///
 /// Spec: `#/components/schemas/UpdateIpConnectionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateIpConnectionRequest {
     /// Defaults to true
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<AnchorsiteOverride>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub android_push_credential_id: Option<Option<ConnectionAndroidPushCredentialId>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<String>,
     /// When enabled, Telnyx will generate comfort noise when you place the call on hold. If disabled, you will need to generate comfort noise or on hold music to avoid RTP timeout.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_on_hold_comfort_noise_enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<DtmfType>,
     /// Encode the SIP contact header sent by Telnyx to avoid issues for NAT or ALG scenarios.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub encode_contact_header_enabled: Option<bool>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub encrypted_media: Option<Option<EncryptedMedia>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<InboundIp>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ios_push_credential_id: Option<Option<ConnectionIosPushCredentialId>>,
     /// Enable on-net T38 if you prefer the sender and receiver negotiating T38 directly if both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call depending on each leg's settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub onnet_t38_passthrough_enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<OutboundIp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rtcp_settings: Option<ConnectionRtcpSettings>,
     /// Tags associated with the connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transport_protocol: Option<UpdateIpConnectionRequestTransportProtocol>,
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<UpdateIpConnectionRequestWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
+
+crate::codec::optional_fields!(
+    UpdateIpConnectionRequest { "active" => active, "anchorsite_override" =>
+    anchorsite_override, "android_push_credential_id" => android_push_credential_id
+    nullable, "connection_name" => connection_name,
+    "default_on_hold_comfort_noise_enabled" => default_on_hold_comfort_noise_enabled,
+    "dtmf_type" => dtmf_type, "encode_contact_header_enabled" =>
+    encode_contact_header_enabled, "encrypted_media" => encrypted_media nullable,
+    "inbound" => inbound, "ios_push_credential_id" => ios_push_credential_id nullable,
+    "onnet_t38_passthrough_enabled" => onnet_t38_passthrough_enabled, "outbound" =>
+    outbound, "rtcp_settings" => rtcp_settings, "tags" => tags, "transport_protocol" =>
+    transport_protocol, "webhook_api_version" => webhook_api_version,
+    "webhook_event_failover_url" => webhook_event_failover_url nullable,
+    "webhook_event_url" => webhook_event_url, "webhook_timeout_secs" =>
+    webhook_timeout_secs nullable }
+);
 
 /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
 ///

@@ -27,28 +27,40 @@ pub struct CreateManagedAccountRequest {
 }
 
 /// Spec: `#/paths/~1managed_accounts~1{id}~1actions~1enable/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EnableManagedAccountBody {
     /// When true, all connections owned by this managed account will automatically be re-enabled. Note: Any connections that do not pass validations will not be re-enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reenable_all_connections: Option<bool>,
 }
 
+crate::codec::optional_fields!(
+    EnableManagedAccountBody { "reenable_all_connections" => reenable_all_connections }
+);
+
 /// Spec: `#/components/responses/ListManagedAccountsAllocatableGlobalOutboundChannelsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListManagedAccountsAllocatableGlobalOutboundChannelsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ManagedAccountsGlobalOutboundChannels>,
 }
 
+crate::codec::optional_fields!(
+    ListManagedAccountsAllocatableGlobalOutboundChannelsResponse { "data" => data }
+);
+
 /// Spec: `#/components/responses/ListManagedAccountsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListManagedAccountsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ManagedAccountMultiListing>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListManagedAccountsResponse { "data" => data, "meta" => meta }
+);
 
 /// ManagedAccount
 ///
@@ -87,24 +99,30 @@ pub struct ManagedAccount {
 }
 
 /// Spec: `#/components/schemas/ManagedAccountBalance`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ManagedAccountBalance {
     /// Available amount to spend (balance + credit limit)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_credit: Option<String>,
     /// The account's current balance.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<String>,
     /// The account's credit limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<String>,
     /// The ISO 4217 currency identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ManagedAccountBalanceRecordType>,
 }
+
+crate::codec::optional_fields!(
+    ManagedAccountBalance { "available_credit" => available_credit, "balance" => balance,
+    "credit_limit" => credit_limit, "currency" => currency, "record_type" => record_type
+    }
+);
 
 /// ManagedAccount
 ///
@@ -174,66 +192,90 @@ impl From<&str> for ManagedAccountRecordType {
 crate::codec::string_enum!(ManagedAccountRecordType);
 
 /// Spec: `#/components/responses/ManagedAccountResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ManagedAccountResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ManagedAccount>,
 }
+
+crate::codec::optional_fields!(ManagedAccountResponse { "data" => data });
 
 /// Managed Accounts Global Outbound Channels
 ///
 /// Spec: `#/components/schemas/ManagedAccountsGlobalOutboundChannels`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ManagedAccountsGlobalOutboundChannels {
     /// The total amount of allocatable global outbound channels available to the authenticated manager. Will be 0 if the feature is not enabled for their account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allocatable_global_outbound_channels: Option<i64>,
     /// Boolean value that indicates if the managed account is able to have custom pricing set for it or not. If false, uses the pricing of the manager account. Defaults to false. This value may be changed, but there may be time lag between when the value is changed and pricing changes take effect.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub managed_account_allow_custom_pricing: Option<bool>,
     /// The type of the data contained in this record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The total number of allocatable global outbound channels currently allocated across all managed accounts for the authenticated user. This includes any amount of channels allocated by default at managed account creation time. Will be 0 if the feature is not enabled for their account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_global_channels_allocated: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    ManagedAccountsGlobalOutboundChannels { "allocatable_global_outbound_channels" =>
+    allocatable_global_outbound_channels, "managed_account_allow_custom_pricing" =>
+    managed_account_allow_custom_pricing, "record_type" => record_type,
+    "total_global_channels_allocated" => total_global_channels_allocated }
+);
 
 /// Global Outbound Channels Details for a Managed Account
 ///
 /// Spec: `#/components/schemas/SingleManagedAccountGlobalOutboundChannels`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SingleManagedAccountGlobalOutboundChannels {
     /// Integer value that indicates the number of allocatable global outbound channels that are allocated to the managed account. If the value is 0 then the account will have no usable channels and will not be able to perform outbound calling.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     /// The email of the managed account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The user ID of the managed account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The user ID of the manager of the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manager_account_id: Option<String>,
     /// The name of the type of data in the response.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    SingleManagedAccountGlobalOutboundChannels { "channel_limit" => channel_limit,
+    "email" => email, "id" => id, "manager_account_id" => manager_account_id,
+    "record_type" => record_type }
+);
+
 /// Spec: `#/components/responses/UpdateManagedAccountGlobalChannelLimitResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateManagedAccountGlobalChannelLimitResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SingleManagedAccountGlobalOutboundChannels>,
 }
+
+crate::codec::optional_fields!(
+    UpdateManagedAccountGlobalChannelLimitResponse { "data" => data }
+);
 
 /// Update Managed Account Request
 ///
 /// Spec: `#/components/schemas/UpdateManagedAccountRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateManagedAccountRequest {
     /// Boolean value that indicates if the managed account is able to have custom pricing set for it or not. If false, uses the pricing of the manager account. Defaults to false. This value may be changed, but there may be time lag between when the value is changed and pricing changes take effect.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub managed_account_allow_custom_pricing: Option<bool>,
 }
+
+crate::codec::optional_fields!(
+    UpdateManagedAccountRequest { "managed_account_allow_custom_pricing" =>
+    managed_account_allow_custom_pricing }
+);

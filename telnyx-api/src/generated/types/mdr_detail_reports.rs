@@ -52,47 +52,54 @@ pub type GetPaginatedMdrsMessageType = CreateLongCodeMessageRequestType;
 pub type GetPaginatedMdrsStatus = MdrDetailResponseStatus;
 
 /// Spec: `#/components/schemas/MdrDetailResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MdrDetailResponse {
     /// The destination number for a call, or the callee
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cld: Option<String>,
     /// The number associated with the person initiating the call, or the caller
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cli: Option<String>,
     /// Final cost. Cost is calculated as rate * parts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<String>,
     /// Message sent time
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Currency of the rate and cost
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<MdrDetailResponseCurrency>,
     /// Direction of message - inbound or outbound.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
     /// Id of message detail record
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Type of message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_type: Option<MdrDetailResponseMessageType>,
     /// Number of parts this message has. Max number of character is 160. If message contains more characters then that it will be broken down in multiple parts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parts: Option<f64>,
     /// Configured profile name. New profiles can be created and configured on Telnyx portal
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub profile_name: Option<String>,
     /// Rate applied to the message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Message status
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<MdrDetailResponseStatus>,
 }
+
+crate::codec::optional_fields!(
+    MdrDetailResponse { "cld" => cld, "cli" => cli, "cost" => cost, "created_at" =>
+    created_at, "currency" => currency, "direction" => direction, "id" => id,
+    "message_type" => message_type, "parts" => parts, "profile_name" => profile_name,
+    "rate" => rate, "record_type" => record_type, "status" => status }
+);
 
 /// Type of message
 ///
@@ -156,10 +163,12 @@ impl From<&str> for MdrDetailResponseStatus {
 crate::codec::string_enum!(MdrDetailResponseStatus);
 
 /// Spec: `#/components/schemas/MdrGetDetailResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MdrGetDetailResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MdrDetailResponse>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(MdrGetDetailResponse { "data" => data, "meta" => meta });

@@ -204,11 +204,13 @@ pub struct CreateShortCodeMessageRequest {
 pub type CreateShortCodeMessageRequestType = CreateLongCodeMessageRequestType;
 
 /// Spec: `#/paths/~1messages~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetMessageResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<GetMessageResponseData>,
 }
+
+crate::codec::optional_fields!(GetMessageResponse { "data" => data });
 
 /// Spec: `#/paths/~1messages~1{id}/get/responses/200/content/application~1json/schema/properties/data`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -221,8 +223,10 @@ pub enum GetMessageResponseData {
 /// Message Response
 ///
 /// Spec: `#/components/responses/MessageResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MessageResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<OutboundMessagePayload>,
 }
+
+crate::codec::optional_fields!(MessageResponse { "data" => data });

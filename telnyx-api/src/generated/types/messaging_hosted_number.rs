@@ -6,15 +6,20 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateMessagingHostedNumberOrderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateMessagingHostedNumberOrderRequest {
     /// Automatically associate the number with this messaging profile ID when the order is complete.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
     /// Phone numbers to be used for hosted messaging.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    CreateMessagingHostedNumberOrderRequest { "messaging_profile_id" =>
+    messaging_profile_id, "phone_numbers" => phone_numbers }
+);
 
 /// Spec: `#/components/schemas/CreatedVerificationCodesResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -61,21 +66,26 @@ pub struct CreatedVerificationCodesResponseDataItemVariant2 {
 }
 
 /// Spec: `#/components/schemas/EligibilityNumberResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EligibilityNumberResponse {
     /// Detailed information about the eligibility status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Whether the phone number is eligible for hosted messaging.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub eligible: Option<bool>,
     /// The eligibility status of the phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub eligible_status: Option<EligibilityNumberResponseEligibleStatus>,
     /// The phone number in e164 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    EligibilityNumberResponse { "detail" => detail, "eligible" => eligible,
+    "eligible_status" => eligible_status, "phone_number" => phone_number }
+);
 
 /// The eligibility status of the phone number.
 ///
@@ -166,27 +176,36 @@ impl From<&str> for EligibilityNumberResponseEligibleStatus {
 crate::codec::string_enum!(EligibilityNumberResponseEligibleStatus);
 
 /// Spec: `#/components/schemas/EligibilityNumbersResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct EligibilityNumbersResponse {
     /// List of phone numbers with their eligibility status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<EligibilityNumberResponse>>,
 }
 
+crate::codec::optional_fields!(
+    EligibilityNumbersResponse { "phone_numbers" => phone_numbers }
+);
+
 /// Spec: `#/components/schemas/HostedNumber`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct HostedNumber {
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The messaging hosted phone number (+E.164 format)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<HostedNumberStatus>,
 }
+
+crate::codec::optional_fields!(
+    HostedNumber { "id" => id, "phone_number" => phone_number, "record_type" =>
+    record_type, "status" => status }
+);
 
 /// Spec: `#/components/schemas/HostedNumber/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -233,44 +252,52 @@ crate::codec::string_enum!(HostedNumberStatus);
 /// List Messaging Hosted Number Order Response
 ///
 /// Spec: `#/components/responses/ListMessagingHostedNumberOrdersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListMessagingHostedNumberOrdersResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MessagingHostedNumberOrder>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    ListMessagingHostedNumberOrdersResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/schemas/MessagingHostedNumberOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MessagingHostedNumberOrder {
     /// Resource unique identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Automatically associate the number with this messaging profile ID when the order is complete.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<HostedNumber>>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<MessagingHostedNumberOrderStatus>,
 }
+
+crate::codec::optional_fields!(
+    MessagingHostedNumberOrder { "id" => id, "messaging_profile_id" =>
+    messaging_profile_id nullable, "phone_numbers" => phone_numbers, "record_type" =>
+    record_type, "status" => status }
+);
 
 /// Retrieve Messaging Hosted Number Order Response
 ///
 /// Spec: `#/components/responses/MessagingHostedNumberOrderResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MessagingHostedNumberOrderResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<MessagingHostedNumberOrder>,
 }
+
+crate::codec::optional_fields!(MessagingHostedNumberOrderResponse { "data" => data });
 
 /// Spec: `#/components/schemas/MessagingHostedNumberOrder/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -313,22 +340,28 @@ crate::codec::string_enum!(MessagingHostedNumberOrderStatus);
 /// Retrieve Messaging Hosted Number Response
 ///
 /// Spec: `#/components/responses/MessagingHostedNumberResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MessagingHostedNumberResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<HostedNumber>,
 }
 
+crate::codec::optional_fields!(MessagingHostedNumberResponse { "data" => data });
+
 /// Spec: `#/components/schemas/UploadFileMessagingHostedNumberOrderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UploadFileMessagingHostedNumberOrderRequest {
     /// Must be the last month's bill with proof of ownership of all of the numbers in the order in PDF format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bill: Option<crate::UploadFile>,
     /// Must be a signed LOA for the numbers in the order in PDF format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub loa: Option<crate::UploadFile>,
 }
+
+crate::codec::optional_fields!(
+    UploadFileMessagingHostedNumberOrderRequest { "bill" => bill, "loa" => loa }
+);
 
 impl UploadFileMessagingHostedNumberOrderRequest {
     /// The `multipart/form-data` body for this value: file fields as file parts,
@@ -409,11 +442,13 @@ pub struct ValidationCodesRequestVerificationCodesItem {
 /// Retrieve Messaging Hosted Number Response
 ///
 /// Spec: `#/components/responses/ValidationCodesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ValidationCodesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ValidationCodes>,
 }
+
+crate::codec::optional_fields!(ValidationCodesResponse { "data" => data });
 
 /// Spec: `#/components/schemas/VerificationCodesRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -106,30 +106,37 @@ impl From<&str> for CreateMessagingProfileRequestWebhookApiVersion {
 crate::codec::string_enum!(CreateMessagingProfileRequestWebhookApiVersion);
 
 /// Spec: `#/components/schemas/InboundMessage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InboundMessage {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<InboundMessageEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<InboundMessagePayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<InboundMessageRecordType>,
 }
 
+crate::codec::optional_fields!(
+    InboundMessage { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
 /// Spec: `#/components/schemas/InboundMessageEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InboundMessageEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<InboundMessage>,
 }
+
+crate::codec::optional_fields!(InboundMessageEvent { "data" => data });
 
 /// The type of event being delivered.
 ///
@@ -171,160 +178,184 @@ pub type InboundMessageRecordType = RecordType;
 /// List Messaging Profile Metrics Response
 ///
 /// Spec: `#/components/responses/ListMessagingProfileMetrics/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListMessagingProfileMetrics {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MessagingProfileHighLevelMetrics>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListMessagingProfileMetrics { "data" => data, "meta" => meta }
+);
 
 /// List Messaging Profiles Response
 ///
 /// Spec: `#/components/responses/ListMessagingProfilesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListMessagingProfilesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MessagingProfile>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    ListMessagingProfilesResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/schemas/MessagingProfile`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MessagingProfile {
     /// The alphanumeric sender ID to use when sending to destinations that require an alphanumeric sender ID.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alpha_sender: Option<Option<String>>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The maximum amount of money (in USD) that can be spent by this profile before midnight UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub daily_spend_limit: Option<String>,
     /// Whether to enforce the value configured by `daily_spend_limit`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub daily_spend_limit_enabled: Option<bool>,
     /// Specifies whether the messaging profile is enabled or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// enables SMS fallback for MMS messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mms_fall_back_to_sms: Option<bool>,
     /// enables automated resizing of MMS media.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mms_transcoding: Option<bool>,
     /// A user friendly name for the messaging profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_pool_settings: Option<Option<NumberPoolSettings>>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<MessagingProfileRecordType>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url_shortener_settings: Option<Option<UrlShortenerSettings>>,
     /// Secret used to authenticate with v1 endpoints.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub v1_secret: Option<String>,
     /// Determines which webhook format will be used, Telnyx API v1, v2, or a legacy 2010-04-01 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<MessagingProfileWebhookApiVersion>,
     /// The failover URL where webhooks related to this messaging profile will be sent if sending to the primary URL fails.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this messaging profile will be sent.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<Option<String>>,
     /// Destinations to which the messaging profile is allowed to send. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
+crate::codec::optional_fields!(
+    MessagingProfile { "alpha_sender" => alpha_sender nullable, "created_at" =>
+    created_at, "daily_spend_limit" => daily_spend_limit, "daily_spend_limit_enabled" =>
+    daily_spend_limit_enabled, "enabled" => enabled, "id" => id, "mms_fall_back_to_sms"
+    => mms_fall_back_to_sms, "mms_transcoding" => mms_transcoding, "name" => name,
+    "number_pool_settings" => number_pool_settings nullable, "record_type" =>
+    record_type, "updated_at" => updated_at, "url_shortener_settings" =>
+    url_shortener_settings nullable, "v1_secret" => v1_secret, "webhook_api_version" =>
+    webhook_api_version, "webhook_failover_url" => webhook_failover_url nullable,
+    "webhook_url" => webhook_url nullable, "whitelisted_destinations" =>
+    whitelisted_destinations }
+);
+
 /// Spec: `#/components/schemas/MessagingProfileDetailedMetric`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MessagingProfileDetailedMetric {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Vec<MessagingProfileMessageTypeMetrics>>,
     /// The timestamp of the aggregated data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    MessagingProfileDetailedMetric { "metrics" => metrics, "timestamp" => timestamp }
+);
+
 /// Spec: `#/components/schemas/MessagingProfileDetailedMetrics`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MessagingProfileDetailedMetrics {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detailed: Option<Vec<MessagingProfileDetailedMetric>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overview: Option<MessagingProfileHighLevelMetrics>,
 }
 
+crate::codec::optional_fields!(
+    MessagingProfileDetailedMetrics { "detailed" => detailed, "overview" => overview }
+);
+
 /// Spec: `#/components/schemas/MessagingProfileHighLevelMetrics`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MessagingProfileHighLevelMetrics {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<MessagingProfileHighLevelMetricsInbound>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<MessagingProfileHighLevelMetricsOutbound>,
     /// The number of phone numbers associated with the messaging profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<f64>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<MessagingProfileHighLevelMetricsRecordType>,
 }
 
+crate::codec::optional_fields!(
+    MessagingProfileHighLevelMetrics { "inbound" => inbound, "messaging_profile_id" =>
+    messaging_profile_id, "outbound" => outbound, "phone_numbers" => phone_numbers,
+    "record_type" => record_type }
+);
+
 /// Spec: `#/components/schemas/MessagingProfileHighLevelMetrics/properties/inbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MessagingProfileHighLevelMetricsInbound {
     /// The number of inbound messages received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub received: Option<f64>,
 }
 
+crate::codec::optional_fields!(
+    MessagingProfileHighLevelMetricsInbound { "received" => received }
+);
+
 /// Spec: `#/components/schemas/MessagingProfileHighLevelMetrics/properties/outbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MessagingProfileHighLevelMetricsOutbound {
     /// The number of outbound messages successfully delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered: Option<f64>,
     /// The ratio of messages sent that resulted in errors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_ratio: Option<f64>,
     /// The number of outbound messages sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent: Option<f64>,
 }
+
+crate::codec::optional_fields!(
+    MessagingProfileHighLevelMetricsOutbound { "delivered" => delivered, "error_ratio" =>
+    error_ratio, "sent" => sent }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -359,24 +390,30 @@ impl From<&str> for MessagingProfileHighLevelMetricsRecordType {
 crate::codec::string_enum!(MessagingProfileHighLevelMetricsRecordType);
 
 /// Spec: `#/components/schemas/MessagingProfileMessageTypeMetrics`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MessagingProfileMessageTypeMetrics {
     /// The number of outbound messages successfully delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered: Option<f64>,
     /// The metric type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// The ratio of outbound messages sent that resulted in errors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound_error_ratio: Option<f64>,
     /// The number of inbound messages received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub received: Option<f64>,
     /// The number of outbound messages sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent: Option<f64>,
 }
+
+crate::codec::optional_fields!(
+    MessagingProfileMessageTypeMetrics { "delivered" => delivered, "label" => label,
+    "outbound_error_ratio" => outbound_error_ratio, "received" => received, "sent" =>
+    sent }
+);
 
 /// Spec: `#/paths/~1messaging_profile_metrics/get/parameters/3/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -463,11 +500,13 @@ crate::codec::string_enum!(MessagingProfileRecordType);
 /// Messaging Profile Response
 ///
 /// Spec: `#/components/responses/MessagingProfileResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MessagingProfileResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<MessagingProfile>,
 }
+
+crate::codec::optional_fields!(MessagingProfileResponse { "data" => data });
 
 /// Determines which webhook format will be used, Telnyx API v1, v2, or a legacy 2010-04-01 format.
 ///
@@ -511,119 +550,121 @@ pub struct NumberPoolSettings {
 }
 
 /// Spec: `#/components/schemas/ReplacedLinkClick`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ReplacedLinkClick {
     /// The message ID associated with the clicked link.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the message request was received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_clicked: Option<String>,
     /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// The original link that was sent in the message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    ReplacedLinkClick { "message_id" => message_id, "record_type" => record_type,
+    "time_clicked" => time_clicked, "to" => to, "url" => url }
+);
+
 /// Spec: `#/components/schemas/ReplacedLinkClickEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ReplacedLinkClickEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ReplacedLinkClick>,
 }
+
+crate::codec::optional_fields!(ReplacedLinkClickEvent { "data" => data });
 
 /// Retrieve Messaging Profile Metrics Response
 ///
 /// Spec: `#/components/responses/RetrieveMessagingProfileMetrics/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RetrieveMessagingProfileMetrics {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<MessagingProfileDetailedMetrics>,
 }
 
+crate::codec::optional_fields!(RetrieveMessagingProfileMetrics { "data" => data });
+
 /// Spec: `#/components/schemas/UpdateMessagingProfileRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateMessagingProfileRequest {
     /// The alphanumeric sender ID to use when sending to destinations that require an alphanumeric sender ID.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alpha_sender: Option<Option<String>>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The maximum amount of money (in USD) that can be spent by this profile before midnight UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub daily_spend_limit: Option<String>,
     /// Whether to enforce the value configured by `daily_spend_limit`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub daily_spend_limit_enabled: Option<bool>,
     /// Specifies whether the messaging profile is enabled or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// enables SMS fallback for MMS messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mms_fall_back_to_sms: Option<bool>,
     /// enables automated resizing of MMS media.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mms_transcoding: Option<bool>,
     /// A user friendly name for the messaging profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_pool_settings: Option<Option<NumberPoolSettings>>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<UpdateMessagingProfileRequestRecordType>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url_shortener_settings: Option<Option<UrlShortenerSettings>>,
     /// Secret used to authenticate with v1 endpoints.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub v1_secret: Option<String>,
     /// Determines which webhook format will be used, Telnyx API v1, v2, or a legacy 2010-04-01 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<UpdateMessagingProfileRequestWebhookApiVersion>,
     /// The failover URL where webhooks related to this messaging profile will be sent if sending to the primary URL fails.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this messaging profile will be sent.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<Option<String>>,
     /// Destinations to which the messaging profile is allowed to send. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
     ///
     /// This field is required if the messaging profile doesn't have it defined yet.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    UpdateMessagingProfileRequest { "alpha_sender" => alpha_sender nullable, "created_at"
+    => created_at, "daily_spend_limit" => daily_spend_limit, "daily_spend_limit_enabled"
+    => daily_spend_limit_enabled, "enabled" => enabled, "id" => id,
+    "mms_fall_back_to_sms" => mms_fall_back_to_sms, "mms_transcoding" => mms_transcoding,
+    "name" => name, "number_pool_settings" => number_pool_settings nullable,
+    "record_type" => record_type, "updated_at" => updated_at, "url_shortener_settings" =>
+    url_shortener_settings nullable, "v1_secret" => v1_secret, "webhook_api_version" =>
+    webhook_api_version, "webhook_failover_url" => webhook_failover_url nullable,
+    "webhook_url" => webhook_url nullable, "whitelisted_destinations" =>
+    whitelisted_destinations }
+);
 
 /// Identifies the type of the resource.
 ///

@@ -8,15 +8,20 @@ use super::*;
 /// A paginated response
 ///
 /// Spec: `#/components/schemas/Paginated_VerificationRequestStatus_`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PaginatedVerificationRequestStatus {
     /// The records yielded by this request
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<VerificationRequestStatus>>,
     /// The total amount of records for these query parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_records: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    PaginatedVerificationRequestStatus { "records" => records, "total_records" =>
+    total_records }
+);
 
 /// A phone number
 ///

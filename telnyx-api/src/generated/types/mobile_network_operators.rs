@@ -8,43 +8,53 @@ use super::*;
 /// MobileNetworkOperator
 ///
 /// Spec: `#/components/schemas/MobileNetworkOperator`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MobileNetworkOperator {
     /// The mobile operator two-character (ISO 3166-1 alpha-2) origin country code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// MCC stands for Mobile Country Code. It's a three decimal digit that identifies a country.
     ///
     /// This code is commonly seen joined with a Mobile Network Code (MNC) in a tuple that allows identifying a carrier known as PLMN (Public Land Mobile Network) code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mcc: Option<String>,
     /// MNC stands for Mobile Network Code. It's a two to three decimal digits that identify a network.
     ///
     /// This code is commonly seen joined with a Mobile Country Code (MCC) in a tuple that allows identifying a carrier known as PLMN (Public Land Mobile Network) code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mnc: Option<String>,
     /// The network operator name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Indicate whether the mobile network operator can be set as preferred in the Network Preferences API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_preferences_enabled: Option<bool>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// TADIG stands for Transferred Account Data Interchange Group. The TADIG code is a unique identifier for network operators in GSM mobile networks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tadig: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    MobileNetworkOperator { "country_code" => country_code, "id" => id, "mcc" => mcc,
+    "mnc" => mnc, "name" => name, "network_preferences_enabled" =>
+    network_preferences_enabled, "record_type" => record_type, "tadig" => tadig }
+);
+
 /// Spec: `#/components/responses/SearchMobileNetworkOperatorsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SearchMobileNetworkOperatorsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MobileNetworkOperator>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    SearchMobileNetworkOperatorsResponse { "data" => data, "meta" => meta }
+);

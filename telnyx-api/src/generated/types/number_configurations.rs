@@ -6,24 +6,29 @@
 use super::*;
 
 /// Spec: `#/components/schemas/BulkMessagingSettingsUpdatePhoneNumbers`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BulkMessagingSettingsUpdatePhoneNumbers {
     /// Phone numbers that failed to update.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub failed: Option<Vec<String>>,
     /// Order ID to verify bulk update status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
     /// Phone numbers pending to be updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending: Option<Vec<String>>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<BulkMessagingSettingsUpdatePhoneNumbersRecordType>,
     /// Phoned numbers updated successfully.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    BulkMessagingSettingsUpdatePhoneNumbers { "failed" => failed, "order_id" => order_id,
+    "pending" => pending, "record_type" => record_type, "success" => success }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -72,11 +77,15 @@ pub struct BulkMessagingSettingsUpdatePhoneNumbersRequest {
 /// Retrieve bulk update messaging settings Response
 ///
 /// Spec: `#/components/responses/BulkMessagingSettingsUpdatePhoneNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BulkMessagingSettingsUpdatePhoneNumbersResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<BulkMessagingSettingsUpdatePhoneNumbers>,
 }
+
+crate::codec::optional_fields!(
+    BulkMessagingSettingsUpdatePhoneNumbersResponse { "data" => data }
+);
 
 /// List Messaging Settings Response
 ///
@@ -86,26 +95,35 @@ pub type ListPhoneNumbersWithMessagingSettingsResponse = ListMessagingProfilePho
 /// Retrieve Messaging Settings Response
 ///
 /// Spec: `#/components/responses/PhoneNumberWithMessagingSettingsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PhoneNumberWithMessagingSettingsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PhoneNumberWithMessagingSettings>,
 }
 
+crate::codec::optional_fields!(
+    PhoneNumberWithMessagingSettingsResponse { "data" => data }
+);
+
 /// Spec: `#/components/schemas/UpdatePhoneNumberMessagingSettingsRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdatePhoneNumberMessagingSettingsRequest {
     /// Configure the messaging product for this number:
     ///
     /// * Omit this field or set its value to `null` to keep the current value.
     /// * Set this field to a quoted product ID to set this phone number to that product
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_product: Option<String>,
     /// Configure the messaging profile this phone number is assigned to:
     ///
     /// * Omit this field or set its value to `null` to keep the current value.
     /// * Set this field to `""` to unassign the number from its messaging profile
     /// * Set this field to a quoted UUID of a messaging profile to assign this number to that messaging profile
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    UpdatePhoneNumberMessagingSettingsRequest { "messaging_product" => messaging_product,
+    "messaging_profile_id" => messaging_profile_id }
+);

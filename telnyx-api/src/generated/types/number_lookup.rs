@@ -6,39 +6,49 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CallerName`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallerName {
     /// The name of the requested phone number's owner as per the CNAM database
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_name: Option<String>,
     /// A caller-name lookup specific error code, expressed as a stringified 5-digit integer
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    CallerName { "caller_name" => caller_name, "error_code" => error_code }
+);
+
 /// Spec: `#/components/schemas/Carrier`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Carrier {
     /// Unused
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// Region code that matches the specific country calling code if the requested phone number type is mobile
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile_country_code: Option<String>,
     /// National destination code (NDC), with a 0 prefix, if an NDC is found and the requested phone number type is mobile
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile_network_code: Option<String>,
     /// SPID (Service Provider ID) name, if the requested phone number has been ported; otherwise, the name of carrier who owns the phone number block
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// If known to Telnyx and applicable, the primary network carrier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub normalized_carrier: Option<String>,
     /// A phone number type that identifies the type of service associated with the requested phone number
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<CarrierType>,
 }
+
+crate::codec::optional_fields!(
+    Carrier { "error_code" => error_code, "mobile_country_code" => mobile_country_code,
+    "mobile_network_code" => mobile_network_code, "name" => name, "normalized_carrier" =>
+    normalized_carrier, "type" => type_ }
+);
 
 /// A phone number type that identifies the type of service associated with the requested phone number
 ///
@@ -119,39 +129,48 @@ crate::codec::string_enum!(CarrierType);
 /// NumberLookup
 ///
 /// Spec: `#/components/schemas/NumberLookupRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NumberLookupRecord {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_name: Option<CallerName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<Carrier>,
     /// Region code that matches the specific country calling code
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Unused
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fraud: Option<String>,
     /// Hyphen-separated national number, preceded by the national destination code (NDC), with a 0 prefix, if an NDC is found
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub national_format: Option<String>,
     /// E164-formatted phone number
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub portability: Option<Portability>,
     /// Identifies the type of record
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    NumberLookupRecord { "caller_name" => caller_name, "carrier" => carrier,
+    "country_code" => country_code, "fraud" => fraud, "national_format" =>
+    national_format, "phone_number" => phone_number, "portability" => portability,
+    "record_type" => record_type }
+);
 
 /// Number Lookup Response
 ///
 /// Spec: `#/components/responses/NumberLookupResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NumberLookupResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<NumberLookupRecord>,
 }
+
+crate::codec::optional_fields!(NumberLookupResponse { "data" => data });
 
 /// Spec: `#/paths/~1number_lookup~1{phone_number}/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -188,47 +207,55 @@ impl From<&str> for NumberLookupType {
 crate::codec::string_enum!(NumberLookupType);
 
 /// Spec: `#/components/schemas/Portability`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Portability {
     /// Alternative SPID (Service Provider ID). Often used when a carrier is using a number from another carrier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub altspid: Option<String>,
     /// Alternative service provider name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub altspid_carrier_name: Option<String>,
     /// Alternative service provider type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub altspid_carrier_type: Option<String>,
     /// City name extracted from the locality in the Local Exchange Routing Guide (LERG) database
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Type of number
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_type: Option<String>,
     /// Local Routing Number, if assigned to the requested phone number
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lrn: Option<String>,
     /// Operating Company Name (OCN) as per the Local Exchange Routing Guide (LERG) database
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ocn: Option<String>,
     /// ISO-formatted date when the requested phone number has been ported
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ported_date: Option<String>,
     /// Indicates whether or not the requested phone number has been ported
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ported_status: Option<PortabilityPortedStatus>,
     /// SPID (Service Provider ID)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub spid: Option<String>,
     /// Service provider name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub spid_carrier_name: Option<String>,
     /// Service provider type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub spid_carrier_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    Portability { "altspid" => altspid, "altspid_carrier_name" => altspid_carrier_name,
+    "altspid_carrier_type" => altspid_carrier_type, "city" => city, "line_type" =>
+    line_type, "lrn" => lrn, "ocn" => ocn, "ported_date" => ported_date, "ported_status"
+    => ported_status, "spid" => spid, "spid_carrier_name" => spid_carrier_name,
+    "spid_carrier_type" => spid_carrier_type, "state" => state }
+);
 
 /// Indicates whether or not the requested phone number has been ported
 ///

@@ -19,11 +19,13 @@ pub struct CreatePortoutReport {
 }
 
 /// Spec: `#/components/responses/CreatePortoutReport/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreatePortoutReport2 {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortoutReport>,
 }
+
+crate::codec::optional_fields!(CreatePortoutReport2 { "data" => data });
 
 /// Identifies the type of report
 ///
@@ -42,32 +44,39 @@ pub struct ExportPortoutsCsvReport {
 /// The filters to apply to the export port-out CSV report.
 ///
 /// Spec: `#/components/schemas/ExportPortoutsCSVReport/properties/filters`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportPortoutsCsvReportFilters {
     /// The date and time the port-out was created after.
     #[serde(rename = "created_at__gt")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at_gt: Option<String>,
     /// The date and time the port-out was created before.
     #[serde(rename = "created_at__lt")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at_lt: Option<String>,
     /// The customer reference of the port-outs to include in the report.
     #[serde(rename = "customer_reference__in")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference_in: Option<Vec<String>>,
     /// The end user name of the port-outs to include in the report.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_user_name: Option<String>,
     /// A list of phone numbers that the port-outs phone numbers must overlap with.
     #[serde(rename = "phone_numbers__overlaps")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers_overlaps: Option<Vec<String>>,
     /// The status of the port-outs to include in the report.
     #[serde(rename = "status__in")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_in: Option<Vec<ExportPortoutsCsvReportFiltersStatusInItem>>,
 }
+
+crate::codec::optional_fields!(
+    ExportPortoutsCsvReportFilters { "created_at__gt" => created_at_gt, "created_at__lt"
+    => created_at_lt, "customer_reference__in" => customer_reference_in, "end_user_name"
+    => end_user_name, "phone_numbers__overlaps" => phone_numbers_overlaps, "status__in"
+    => status_in }
+);
 
 /// Spec: `#/components/schemas/ExportPortoutsCSVReport/properties/filters/properties/status__in/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -120,13 +129,15 @@ impl From<&str> for ExportPortoutsCsvReportFiltersStatusInItem {
 crate::codec::string_enum!(ExportPortoutsCsvReportFiltersStatusInItem);
 
 /// Spec: `#/components/responses/ListPortoutComments/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortoutComments {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortoutComment>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<Metadata>,
 }
+
+crate::codec::optional_fields!(ListPortoutComments { "data" => data, "meta" => meta });
 
 /// Spec: `#/paths/~1portouts~1events/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -167,29 +178,37 @@ impl From<&str> for ListPortoutEventsFilterEventType {
 crate::codec::string_enum!(ListPortoutEventsFilterEventType);
 
 /// Spec: `#/components/responses/ListPortoutEventsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortoutEventsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortoutEvent>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    ListPortoutEventsResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/responses/ListPortoutRejections/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortoutRejections {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortoutRejection>>,
 }
 
+crate::codec::optional_fields!(ListPortoutRejections { "data" => data });
+
 /// Spec: `#/components/responses/ListPortoutReports/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortoutReports {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortoutReport>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(ListPortoutReports { "data" => data, "meta" => meta });
 
 /// Spec: `#/paths/~1portouts~1reports/get/parameters/2/schema`
 pub type ListPortoutReportsFilterReportType = PortoutReportReportType;
@@ -204,20 +223,26 @@ pub type ListPortoutRequestFilterStatus = ExportPortoutsCsvReportFiltersStatusIn
 pub type ListPortoutRequestFilterStatusInItem = ExportPortoutsCsvReportFiltersStatusInItem;
 
 /// Spec: `#/components/responses/ListPortoutResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortoutResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortoutDetails>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<Metadata>,
 }
 
+crate::codec::optional_fields!(ListPortoutResponse { "data" => data, "meta" => meta });
+
 /// Spec: `#/components/responses/PortOutListSupportingDocumentsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortOutListSupportingDocumentsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortOutSupportingDocument>>,
 }
+
+crate::codec::optional_fields!(
+    PortOutListSupportingDocumentsResponse { "data" => data }
+);
 
 /// Spec: `#/components/schemas/PortOutSupportingDocument`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -293,93 +318,107 @@ pub struct PortoutComment {
 }
 
 /// Spec: `#/components/responses/PortoutCommentResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortoutCommentResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortoutComment>,
 }
 
+crate::codec::optional_fields!(PortoutCommentResponse { "data" => data });
+
 /// Spec: `#/components/schemas/PortoutDetails`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortoutDetails {
     /// Is true when the number is already ported
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub already_ported: Option<bool>,
     /// Name of person authorizing the porting order
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorized_name: Option<String>,
     /// Carrier the number will be ported out to
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier_name: Option<String>,
     /// City or municipality of billing address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// ISO 8601 formatted date of when the portout was created
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The current carrier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_carrier: Option<String>,
     /// Person name or company name requesting the port
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_user_name: Option<String>,
     /// ISO 8601 formatted Date/Time of the FOC date
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub foc_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 formatted date of when the portout was created
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inserted_at: Option<String>,
     /// The Local Service Request
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lsr: Option<Vec<String>>,
     /// Phone numbers associated with this portout
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<String>>,
     /// Port order number assigned by the carrier the number will be ported out to
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pon: Option<String>,
     /// The reason why the order is being rejected by the user. If the order is authorized, this field can be left null
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The rejection code for one of the valid rejections to reject a port out order
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rejection_code: Option<i64>,
     /// ISO 8601 formatted Date/Time of the user requested FOC date
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requested_foc_date: Option<String>,
     /// First line of billing address (street address)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_address: Option<String>,
     /// New service provider spid
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub spid: Option<String>,
     /// State, province, or similar of billing address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Status of portout request
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PortoutDetailsStatus>,
     /// A key to reference this port out request when contacting Telnyx customer support
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub support_key: Option<String>,
     /// ISO 8601 formatted date of when the portout was last updated
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Identifies the user (or organization) who requested the port out
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Telnyx partner providing network coverage
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
     /// Postal Code of billing address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortoutDetails { "already_ported" => already_ported, "authorized_name" =>
+    authorized_name, "carrier_name" => carrier_name, "city" => city, "created_at" =>
+    created_at, "current_carrier" => current_carrier, "end_user_name" => end_user_name,
+    "foc_date" => foc_date, "id" => id, "inserted_at" => inserted_at, "lsr" => lsr,
+    "phone_numbers" => phone_numbers, "pon" => pon, "reason" => reason, "record_type" =>
+    record_type, "rejection_code" => rejection_code, "requested_foc_date" =>
+    requested_foc_date, "service_address" => service_address, "spid" => spid, "state" =>
+    state, "status" => status, "support_key" => support_key, "updated_at" => updated_at,
+    "user_id" => user_id, "vendor" => vendor, "zip" => zip }
+);
 
 /// Status of portout request
 ///
@@ -387,37 +426,44 @@ pub struct PortoutDetails {
 pub type PortoutDetailsStatus = ExportPortoutsCsvReportFiltersStatusInItem;
 
 /// Spec: `#/components/schemas/PortoutEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortoutEvent {
     /// Indicates the notification methods used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_notification_methods: Option<
         Vec<PortoutEventAvailableNotificationMethodsItem>,
     >,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the event type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<PortoutEventEventType>,
     /// Uniquely identifies the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<PortoutEventPayload>,
     /// The status of the payload generation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload_status: Option<PortoutEventPayloadStatus>,
     /// Identifies the port-out order associated with the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub portout_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortoutEvent { "available_notification_methods" => available_notification_methods,
+    "created_at" => created_at, "event_type" => event_type, "id" => id, "payload" =>
+    payload, "payload_status" => payload_status, "portout_id" => portout_id,
+    "record_type" => record_type, "updated_at" => updated_at }
+);
 
 /// Spec: `#/components/schemas/PortoutEvent/properties/available_notification_methods/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -508,43 +554,54 @@ pub enum PortoutEventPayload {
 pub type PortoutEventPayloadStatus = PortingEventPayloadStatus;
 
 /// Spec: `#/components/schemas/PortoutRejection`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortoutRejection {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason_required: Option<bool>,
 }
 
+crate::codec::optional_fields!(
+    PortoutRejection { "code" => code, "description" => description, "reason_required" =>
+    reason_required }
+);
+
 /// Spec: `#/components/schemas/PortoutReport`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortoutReport {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the document that was uploaded when report was generated. This field is only populated when the report is under completed status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub document_id: Option<String>,
     /// Uniquely identifies the report.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<ExportPortoutsCsvReport>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Identifies the type of report
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub report_type: Option<PortoutReportReportType>,
     /// The current status of the report generation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PortoutReportStatus>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortoutReport { "created_at" => created_at, "document_id" => document_id, "id" => id,
+    "params" => params, "record_type" => record_type, "report_type" => report_type,
+    "status" => status, "updated_at" => updated_at }
+);
 
 /// Identifies the type of report
 ///
@@ -584,22 +641,28 @@ crate::codec::string_enum!(PortoutReportReportType);
 pub type PortoutReportStatus = PortingReportStatus;
 
 /// Spec: `#/components/responses/PortoutResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortoutResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortoutDetails>,
 }
+
+crate::codec::optional_fields!(PortoutResponse { "data" => data });
 
 /// Spec: `#/paths/~1portouts~1{id}~1comments/post/requestBody/content/application~1json/schema`
 pub type PostPortRequestCommentBody = CreatePortingOrderComment;
 
 /// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PostPortRequestSupportingDocumentsBody {
     /// List of supporting documents parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub documents: Option<Vec<PostPortRequestSupportingDocumentsBodyDocumentsItem>>,
 }
+
+crate::codec::optional_fields!(
+    PostPortRequestSupportingDocumentsBody { "documents" => documents }
+);
 
 /// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/post/requestBody/content/application~1json/schema/properties/documents/items`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -617,22 +680,26 @@ pub struct PostPortRequestSupportingDocumentsBodyDocumentsItem {
 pub type PostPortRequestSupportingDocumentsBodyDocumentsItemType = PortOutSupportingDocumentType;
 
 /// Spec: `#/components/responses/ShowPortoutEventResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ShowPortoutEventResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortoutEvent>,
 }
+
+crate::codec::optional_fields!(ShowPortoutEventResponse { "data" => data });
 
 /// Spec: `#/components/responses/ShowPortoutReport/content/application~1json/schema`
 pub type ShowPortoutReport = CreatePortoutReport2;
 
 /// Spec: `#/paths/~1portouts~1{id}~1{status}/patch/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdatePortoutStatusBody {
     /// Provide a reason if rejecting the port out request
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
+
+crate::codec::optional_fields!(UpdatePortoutStatusBody { "reason" => reason });
 
 /// Spec: `#/paths/~1portouts~1{id}~1{status}/patch/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -671,71 +738,88 @@ crate::codec::string_enum!(UpdatePortoutStatusStatus);
 /// The webhook payload for the portout.foc_date_changed event
 ///
 /// Spec: `#/components/schemas/WebhookPortoutFocDateChangedPayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebhookPortoutFocDateChangedPayload {
     /// ISO 8601 formatted date indicating the new FOC date.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub foc_date: Option<String>,
     /// Identifies the port-out order that have the FOC date changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the organization that port-out order belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    WebhookPortoutFocDateChangedPayload { "foc_date" => foc_date, "id" => id, "user_id"
+    => user_id }
+);
 
 /// The webhook payload for the portout.new_comment event
 ///
 /// Spec: `#/components/schemas/WebhookPortoutNewCommentPayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebhookPortoutNewCommentPayload {
     /// The body of the comment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Identifies the comment that was added to the port-out order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the port-out order that the comment was added to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub portout_id: Option<String>,
     /// Identifies the user that added the comment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    WebhookPortoutNewCommentPayload { "comment" => comment, "id" => id, "portout_id" =>
+    portout_id, "user_id" => user_id }
+);
 
 /// The webhook payload for the portout.status_changed event
 ///
 /// Spec: `#/components/schemas/WebhookPortoutStatusChangedPayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebhookPortoutStatusChangedPayload {
     /// The PIN that was attempted to be used to authorize the port out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempted_pin: Option<String>,
     /// Carrier the number will be ported out to
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier_name: Option<String>,
     /// Identifies the port out that was moved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Phone numbers associated with this port-out order
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<String>>,
     /// The reason why the order is being rejected by the user. If the order is authorized, this field can be left null
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rejection_reason: Option<String>,
     /// The new carrier SPID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub spid: Option<String>,
     /// The new status of the port out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<WebhookPortoutStatusChangedPayloadStatus>,
     /// The name of the port-out's end user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriber_name: Option<String>,
     /// Identifies the user that the port-out order belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    WebhookPortoutStatusChangedPayload { "attempted_pin" => attempted_pin, "carrier_name"
+    => carrier_name, "id" => id, "phone_numbers" => phone_numbers, "rejection_reason" =>
+    rejection_reason, "spid" => spid, "status" => status, "subscriber_name" =>
+    subscriber_name, "user_id" => user_id }
+);
 
 /// The new status of the port out.
 ///

@@ -9,11 +9,13 @@ use super::*;
 pub type PostNumbersFeaturesBody = EligibilityNumbersRequest;
 
 /// Spec: `#/paths/~1numbers_features/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PostNumbersFeaturesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PostNumbersFeaturesResponseDataItem>>,
 }
+
+crate::codec::optional_fields!(PostNumbersFeaturesResponse { "data" => data });
 
 /// Spec: `#/paths/~1numbers_features/post/responses/200/content/application~1json/schema/properties/data/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -9,9 +9,11 @@ use super::*;
 pub type DeleteObjectsRequest = Vec<DeleteObjectsRequestItem>;
 
 /// Spec: `#/components/schemas/DeleteObjectsRequest/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeleteObjectsRequestItem {
     #[serde(rename = "Key")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
+
+crate::codec::optional_fields!(DeleteObjectsRequestItem { "Key" => key });

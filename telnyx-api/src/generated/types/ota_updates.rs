@@ -8,43 +8,54 @@ use super::*;
 /// This object represents an Over the Air (OTA) update request. It allows tracking the current status of a operation that apply settings in a particular SIM card.
 ///
 /// Spec: `#/components/schemas/CompleteOTAUpdate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CompleteOtaUpdate {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// A JSON object representation of the operation. The information present here will relate directly to the source of the OTA request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<CompleteOtaUpdateSettings>,
     /// The identification UUID of the related SIM card resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CompleteOtaUpdateStatus>,
     /// Represents the type of the operation requested. This will relate directly to the source of the request.
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<CompleteOtaUpdateType>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CompleteOtaUpdate { "created_at" => created_at, "id" => id, "record_type" =>
+    record_type, "settings" => settings, "sim_card_id" => sim_card_id, "status" =>
+    status, "type" => type_, "updated_at" => updated_at }
+);
 
 /// A JSON object representation of the operation. The information present here will relate directly to the source of the OTA request.
 ///
 /// Spec: `#/components/schemas/CompleteOTAUpdate/properties/settings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CompleteOtaUpdateSettings {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile_network_operators_preferences: Option<
         MobileNetworkOperatorsPreferencesResponse,
     >,
 }
+
+crate::codec::optional_fields!(
+    CompleteOtaUpdateSettings { "mobile_network_operators_preferences" =>
+    mobile_network_operators_preferences }
+);
 
 /// Represents the type of the operation requested. This will relate directly to the source of the request.
 ///
@@ -82,18 +93,24 @@ crate::codec::string_enum!(CompleteOtaUpdateType);
 pub type ListOtaUpdatesFilterType = CompleteOtaUpdateType;
 
 /// Spec: `#/components/schemas/MobileNetworkOperatorPreferencesResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MobileNetworkOperatorPreferencesResponse {
     /// The mobile network operator resource identification UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile_network_operator_id: Option<String>,
     /// The mobile network operator resource name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile_network_operator_name: Option<String>,
     /// It determines what is the priority of a specific network operator that should be assumed by a SIM card when connecting to a network. The highest priority is 0, the second highest is 1 and so on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    MobileNetworkOperatorPreferencesResponse { "mobile_network_operator_id" =>
+    mobile_network_operator_id, "mobile_network_operator_name" =>
+    mobile_network_operator_name, "priority" => priority }
+);
 
 /// A list of mobile network operators and the priority that should be applied when the SIM is connecting to the network.
 ///
@@ -103,47 +120,59 @@ pub type MobileNetworkOperatorsPreferencesResponse = Vec<
 >;
 
 /// Spec: `#/components/responses/OTAUpdateResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct OtaUpdateResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CompleteOtaUpdate>,
 }
 
+crate::codec::optional_fields!(OtaUpdateResponse { "data" => data });
+
 /// Spec: `#/components/responses/SearchOTAUpdateResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SearchOtaUpdateResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SimplifiedOtaUpdate>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    SearchOtaUpdateResponse { "data" => data, "meta" => meta }
+);
 
 /// This object represents an Over the Air (OTA) update request. It allows tracking the current status of a operation that apply settings in a particular SIM card.
 ///
 /// Spec: `#/components/schemas/SimplifiedOTAUpdate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimplifiedOtaUpdate {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The identification UUID of the related SIM card resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SimplifiedOtaUpdateStatus>,
     /// Represents the type of the operation requested. This will relate directly to the source of the request.
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<SimplifiedOtaUpdateType>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SimplifiedOtaUpdate { "created_at" => created_at, "id" => id, "record_type" =>
+    record_type, "sim_card_id" => sim_card_id, "status" => status, "type" => type_,
+    "updated_at" => updated_at }
+);
 
 /// Spec: `#/components/schemas/SimplifiedOTAUpdate/properties/status`
 pub type SimplifiedOtaUpdateStatus = CompleteOtaUpdateStatus;

@@ -56,30 +56,41 @@ pub struct CreateOutboundVoiceProfileRequest {
 /// List Outbound Voice Profiles Response
 ///
 /// Spec: `#/components/responses/ListOutboundVoiceProfilesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListOutboundVoiceProfilesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<OutboundVoiceProfile>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    ListOutboundVoiceProfilesResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/schemas/OutboundCallRecording`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct OutboundCallRecording {
     /// When call_recording_type is 'by_caller_phone_number', only outbound calls using one of these numbers will be recorded. Numbers must be specified in E164 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_recording_caller_phone_numbers: Option<Vec<String>>,
     /// When using 'dual' channels, the final audio file will be a stereo recording with the first leg on channel A, and the rest on channel B.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_recording_channels: Option<OutboundCallRecordingCallRecordingChannels>,
     /// The audio file format for calls being recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_recording_format: Option<OutboundCallRecordingCallRecordingFormat>,
     /// Specifies which calls are recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_recording_type: Option<OutboundCallRecordingCallRecordingType>,
 }
+
+crate::codec::optional_fields!(
+    OutboundCallRecording { "call_recording_caller_phone_numbers" =>
+    call_recording_caller_phone_numbers, "call_recording_channels" =>
+    call_recording_channels, "call_recording_format" => call_recording_format,
+    "call_recording_type" => call_recording_type }
+);
 
 /// When using 'dual' channels, the final audio file will be a stereo recording with the first leg on channel A, and the rest on channel B.
 ///
@@ -197,11 +208,13 @@ pub struct OutboundVoiceProfile {
 /// Outbound Voice Profile Response
 ///
 /// Spec: `#/components/responses/OutboundVoiceProfileResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct OutboundVoiceProfileResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<OutboundVoiceProfile>,
 }
+
+crate::codec::optional_fields!(OutboundVoiceProfileResponse { "data" => data });
 
 /// Indicates the coverage of the termination regions.
 ///

@@ -48,52 +48,65 @@ pub struct CreateNumberBlockOrderRequest {
 /// List Number Block Orders Response
 ///
 /// Spec: `#/components/responses/ListNumberBlockOrdersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListNumberBlockOrdersResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NumberBlockOrder>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    ListNumberBlockOrdersResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/schemas/NumberBlockOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NumberBlockOrder {
     /// Identifies the connection associated to all numbers in the phone number block.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// An ISO 8901 datetime string denoting when the number order was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the messaging profile associated to all numbers in the phone number block.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
     /// The count of phone numbers in the number order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers_count: Option<i64>,
     /// The phone number range included in the block.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub range: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// True if all requirements are met for every phone number, false otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_met: Option<bool>,
     /// Starting phone number block
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub starting_number: Option<String>,
     /// The status of the order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<NumberBlockOrderStatus>,
     /// An ISO 8901 datetime string for when the number order was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    NumberBlockOrder { "connection_id" => connection_id, "created_at" => created_at,
+    "customer_reference" => customer_reference, "id" => id, "messaging_profile_id" =>
+    messaging_profile_id, "phone_numbers_count" => phone_numbers_count, "range" => range,
+    "record_type" => record_type, "requirements_met" => requirements_met,
+    "starting_number" => starting_number, "status" => status, "updated_at" => updated_at
+    }
+);
 
 /// Number Block Order Response
 ///
@@ -108,8 +121,10 @@ pub type NumberBlockOrderStatus = CreateNumberBlockOrderRequestStatus;
 /// Number Order Event
 ///
 /// Spec: `#/components/schemas/NumberOrderBlockEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NumberOrderBlockEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<NumberBlockOrder>,
 }
+
+crate::codec::optional_fields!(NumberOrderBlockEvent { "data" => data });

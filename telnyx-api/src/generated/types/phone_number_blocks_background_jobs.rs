@@ -8,11 +8,15 @@ use super::*;
 /// Phone Number Blocks Job Delete Phone Number Block
 ///
 /// Spec: `#/paths/~1phone_number_blocks~1jobs~1delete_phone_number_block/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreatePhoneNumberBlockDeletionJobResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PhoneNumberBlocksJob>,
 }
+
+crate::codec::optional_fields!(
+    CreatePhoneNumberBlockDeletionJobResponse { "data" => data }
+);
 
 /// Phone Number Blocks Job
 ///
@@ -32,44 +36,55 @@ pub type ListPhoneNumberBlocksJobsFilterType = PhoneNumberBlocksJobType;
 /// List Phone Number Blocks Background Jobs Response
 ///
 /// Spec: `#/components/responses/ListPhoneNumberBlocksJobsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPhoneNumberBlocksJobsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PhoneNumberBlocksJob>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    ListPhoneNumberBlocksJobsResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/schemas/PhoneNumberBlocksJob`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PhoneNumberBlocksJob {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// ISO 8601 formatted date indicating when the estimated time of completion of the background job.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub etc: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_operations: Option<Vec<PhoneNumberBlocksJobFailedOperation>>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Indicates the completion status of the background operation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PhoneNumberBlocksJobStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub successful_operations: Option<Vec<PhoneNumberBlocksJobSuccessfulOperation>>,
     /// Identifies the type of the background job.
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<PhoneNumberBlocksJobType>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PhoneNumberBlocksJob { "created_at" => created_at, "etc" => etc, "failed_operations"
+    => failed_operations, "id" => id, "record_type" => record_type, "status" => status,
+    "successful_operations" => successful_operations, "type" => type_, "updated_at" =>
+    updated_at }
+);
 
 /// Spec: `#/components/schemas/PhoneNumberBlocksJobDeletePhoneNumberBlockRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -78,17 +93,22 @@ pub struct PhoneNumberBlocksJobDeletePhoneNumberBlockRequest {
 }
 
 /// Spec: `#/components/schemas/PhoneNumberBlocksJobFailedOperation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PhoneNumberBlocksJobFailedOperation {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
     /// The phone number's ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The phone number in e164 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PhoneNumberBlocksJobFailedOperation { "errors" => errors, "id" => id, "phone_number"
+    => phone_number }
+);
 
 /// Indicates the completion status of the background operation.
 ///
@@ -96,15 +116,20 @@ pub struct PhoneNumberBlocksJobFailedOperation {
 pub type PhoneNumberBlocksJobStatus = EventStatus;
 
 /// Spec: `#/components/schemas/PhoneNumberBlocksJobSuccessfulOperation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PhoneNumberBlocksJobSuccessfulOperation {
     /// The phone number's ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The phone number in e164 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PhoneNumberBlocksJobSuccessfulOperation { "id" => id, "phone_number" => phone_number
+    }
+);
 
 /// Identifies the type of the background job.
 ///

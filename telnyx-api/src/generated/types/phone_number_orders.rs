@@ -6,33 +6,41 @@
 use super::*;
 
 /// Spec: `#/components/responses/CommentResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CommentResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CommentResponseData>,
 }
+
+crate::codec::optional_fields!(CommentResponse { "data" => data });
 
 /// Spec: `#/components/responses/CommentResponse/content/application~1json/schema/properties/data`
 pub type CommentResponseData = Comment;
 
 /// Spec: `#/components/schemas/CreateNumberOrderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateNumberOrderRequest {
     /// Identifies the billing group associated with the phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_group_id: Option<String>,
     /// Identifies the connection associated with this phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Identifies the messaging profile associated with the phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<CreateNumberOrderRequestPhoneNumbersItem>>,
 }
+
+crate::codec::optional_fields!(
+    CreateNumberOrderRequest { "billing_group_id" => billing_group_id, "connection_id" =>
+    connection_id, "customer_reference" => customer_reference, "messaging_profile_id" =>
+    messaging_profile_id, "phone_numbers" => phone_numbers }
+);
 
 /// Spec: `#/components/schemas/CreateNumberOrderRequest/properties/phone_numbers/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -48,27 +56,33 @@ pub struct CreateNumberOrderRequestPhoneNumbersItem {
 }
 
 /// Spec: `#/components/schemas/CreateSubNumberOrdersReportRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateSubNumberOrdersReportRequest {
     /// Filter by country code
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Filter for orders created after this date
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at_gt: Option<String>,
     /// Filter for orders created before this date
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at_lt: Option<String>,
     /// Filter by customer reference
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Filter by specific order request ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_request_id: Option<String>,
     /// Filter by order status
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CreateSubNumberOrdersReportRequestStatus>,
 }
+
+crate::codec::optional_fields!(
+    CreateSubNumberOrdersReportRequest { "country_code" => country_code, "created_at_gt"
+    => created_at_gt, "created_at_lt" => created_at_lt, "customer_reference" =>
+    customer_reference, "order_request_id" => order_request_id, "status" => status }
+);
 
 /// Filter by order status
 ///
@@ -79,128 +93,162 @@ pub type CreateSubNumberOrdersReportRequestStatus = CreateNumberBlockOrderReques
 pub type ListCommentsFilterCommentRecordType = CommentCommentRecordType;
 
 /// Spec: `#/components/responses/listCommentsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListCommentsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Comment>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(ListCommentsResponse { "data" => data, "meta" => meta });
 
 /// List Number Order Phone Numbers Response
 ///
 /// Spec: `#/components/responses/ListNumberOrderPhoneNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListNumberOrderPhoneNumbersResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NumberOrderPhoneNumber>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListNumberOrderPhoneNumbersResponse { "data" => data, "meta" => meta }
+);
 
 /// List Number Orders Response
 ///
 /// Spec: `#/components/responses/ListNumberOrdersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListNumberOrdersResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NumberOrder>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListNumberOrdersResponse { "data" => data, "meta" => meta }
+);
 
 /// List Sub Number Orders Response
 ///
 /// Spec: `#/components/responses/ListSubNumberOrdersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListSubNumberOrdersResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SubNumberOrder>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListSubNumberOrdersResponse { "data" => data, "meta" => meta }
+);
 
 /// Number Order With Phone Numbers
 ///
 /// Spec: `#/components/schemas/NumberOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NumberOrder {
     /// Identifies the messaging profile associated with the phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_group_id: Option<String>,
     /// Identifies the connection associated with this phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// An ISO 8901 datetime string denoting when the number order was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the messaging profile associated with the phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<PhoneNumbersJobPhoneNumber>>,
     /// The count of phone numbers in the number order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers_count: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// True if all requirements are met for every phone number, false otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_met: Option<bool>,
     /// The status of the order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<NumberOrderStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_number_orders_ids: Option<Vec<String>>,
     /// An ISO 8901 datetime string for when the number order was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    NumberOrder { "billing_group_id" => billing_group_id, "connection_id" =>
+    connection_id, "created_at" => created_at, "customer_reference" =>
+    customer_reference, "id" => id, "messaging_profile_id" => messaging_profile_id,
+    "phone_numbers" => phone_numbers, "phone_numbers_count" => phone_numbers_count,
+    "record_type" => record_type, "requirements_met" => requirements_met, "status" =>
+    status, "sub_number_orders_ids" => sub_number_orders_ids, "updated_at" => updated_at
+    }
+);
+
 /// Spec: `#/components/schemas/NumberOrderPhoneNumber`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NumberOrderPhoneNumber {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bundle_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_block_number: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_request_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<NumberOrderPhoneNumberPhoneNumberType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<
         Vec<SubNumberOrderRegulatoryRequirementWithValue>,
     >,
     /// True if all requirements are met for a phone number, false otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_met: Option<bool>,
     /// Status of requirements (if applicable)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_status: Option<NumberOrderPhoneNumberRequirementsStatus>,
     /// The status of the phone number in the order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<NumberOrderPhoneNumberStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_number_order_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    NumberOrderPhoneNumber { "bundle_id" => bundle_id, "country_code" => country_code,
+    "deadline" => deadline, "id" => id, "is_block_number" => is_block_number, "locality"
+    => locality, "order_request_id" => order_request_id, "phone_number" => phone_number,
+    "phone_number_type" => phone_number_type, "record_type" => record_type,
+    "regulatory_requirements" => regulatory_requirements, "requirements_met" =>
+    requirements_met, "requirements_status" => requirements_status, "status" => status,
+    "sub_number_order_id" => sub_number_order_id }
+);
 
 /// Status of requirements (if applicable)
 ///
@@ -261,11 +309,13 @@ crate::codec::string_enum!(NumberOrderPhoneNumberRequirementsStatus);
 /// Number Order Phone Number Response
 ///
 /// Spec: `#/components/responses/NumberOrderPhoneNumberResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NumberOrderPhoneNumberResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<NumberOrderPhoneNumber>,
 }
+
+crate::codec::optional_fields!(NumberOrderPhoneNumberResponse { "data" => data });
 
 /// The status of the phone number in the order.
 ///
@@ -275,11 +325,13 @@ pub type NumberOrderPhoneNumberStatus = CreateNumberBlockOrderRequestStatus;
 /// Number Order Response
 ///
 /// Spec: `#/components/responses/NumberOrderResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NumberOrderResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<NumberOrderWithPhoneNumbers>,
 }
+
+crate::codec::optional_fields!(NumberOrderResponse { "data" => data });
 
 /// The status of the order.
 ///
@@ -289,44 +341,54 @@ pub type NumberOrderStatus = CreateNumberBlockOrderRequestStatus;
 /// NumberOrder
 ///
 /// Spec: `#/components/schemas/NumberOrderWithPhoneNumbers`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NumberOrderWithPhoneNumbers {
     /// Identifies the messaging profile associated with the phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_group_id: Option<String>,
     /// Identifies the connection associated with this phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// An ISO 8901 datetime string denoting when the number order was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the messaging profile associated with the phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<NumberOrderPhoneNumber>>,
     /// The count of phone numbers in the number order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers_count: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// True if all requirements are met for every phone number, false otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_met: Option<bool>,
     /// The status of the order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<NumberOrderWithPhoneNumbersStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_number_orders_ids: Option<Vec<String>>,
     /// An ISO 8901 datetime string for when the number order was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    NumberOrderWithPhoneNumbers { "billing_group_id" => billing_group_id, "connection_id"
+    => connection_id, "created_at" => created_at, "customer_reference" =>
+    customer_reference, "id" => id, "messaging_profile_id" => messaging_profile_id,
+    "phone_numbers" => phone_numbers, "phone_numbers_count" => phone_numbers_count,
+    "record_type" => record_type, "requirements_met" => requirements_met, "status" =>
+    status, "sub_number_orders_ids" => sub_number_orders_ids, "updated_at" => updated_at
+    }
+);
 
 /// The status of the order.
 ///
@@ -337,59 +399,74 @@ pub type NumberOrderWithPhoneNumbersStatus = CreateNumberBlockOrderRequestStatus
 pub type ReadCommentResponse = CommentResponse;
 
 /// Spec: `#/components/schemas/SubNumberOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SubNumberOrder {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// An ISO 8901 datetime string denoting when the number order was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// True if the sub number order is a block sub number order
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_block_sub_number_order: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_request_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<SubNumberOrderPhoneNumberType>,
     /// The count of phone numbers in the number order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers_count: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<Vec<SubNumberOrderRegulatoryRequirement>>,
     /// True if all requirements are met for every phone number, false otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_met: Option<bool>,
     /// The status of the order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SubNumberOrderStatus>,
     /// An ISO 8901 datetime string for when the number order was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SubNumberOrder { "country_code" => country_code, "created_at" => created_at,
+    "customer_reference" => customer_reference, "id" => id, "is_block_sub_number_order"
+    => is_block_sub_number_order, "order_request_id" => order_request_id,
+    "phone_number_type" => phone_number_type, "phone_numbers_count" =>
+    phone_numbers_count, "record_type" => record_type, "regulatory_requirements" =>
+    regulatory_requirements, "requirements_met" => requirements_met, "status" => status,
+    "updated_at" => updated_at, "user_id" => user_id }
+);
 
 /// Spec: `#/components/schemas/SubNumberOrder/properties/phone_number_type`
 pub type SubNumberOrderPhoneNumberType = NumberOrderPhoneNumberPhoneNumberType;
 
 /// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirement`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SubNumberOrderRegulatoryRequirement {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<SubNumberOrderRegulatoryRequirementFieldType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Unique id for a requirement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SubNumberOrderRegulatoryRequirement { "field_type" => field_type, "record_type" =>
+    record_type, "requirement_id" => requirement_id }
+);
 
 /// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirement/properties/field_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -434,19 +511,25 @@ impl From<&str> for SubNumberOrderRegulatoryRequirementFieldType {
 crate::codec::string_enum!(SubNumberOrderRegulatoryRequirementFieldType);
 
 /// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirementWithValue`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SubNumberOrderRegulatoryRequirementWithValue {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<SubNumberOrderRegulatoryRequirementWithValueFieldType>,
     /// The value of the requirement, this could be an id to a resource or a string value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Unique id for a requirement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SubNumberOrderRegulatoryRequirementWithValue { "field_type" => field_type,
+    "field_value" => field_value, "record_type" => record_type, "requirement_id" =>
+    requirement_id }
+);
 
 /// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirementWithValue/properties/field_type`
 pub type SubNumberOrderRegulatoryRequirementWithValueFieldType = SubNumberOrderRegulatoryRequirementFieldType;
@@ -454,11 +537,13 @@ pub type SubNumberOrderRegulatoryRequirementWithValueFieldType = SubNumberOrderR
 /// Sub Number Order Response
 ///
 /// Spec: `#/components/responses/SubNumberOrderResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SubNumberOrderResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SubNumberOrder>,
 }
+
+crate::codec::optional_fields!(SubNumberOrderResponse { "data" => data });
 
 /// The status of the order.
 ///
@@ -466,56 +551,70 @@ pub struct SubNumberOrderResponse {
 pub type SubNumberOrderStatus = CreateNumberBlockOrderRequestStatus;
 
 /// Spec: `#/components/schemas/SubNumberOrdersReport`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SubNumberOrdersReport {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The filters that were applied to generate this report
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub filters: Option<SubNumberOrdersReportFilters>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The type of order report.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_type: Option<String>,
     /// Indicates the completion level of the sub number orders report. The report must have a status of 'success' before it can be downloaded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SubNumberOrdersReportStatus>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The ID of the user who created the report.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SubNumberOrdersReport { "created_at" => created_at, "filters" => filters, "id" => id,
+    "order_type" => order_type, "status" => status, "updated_at" => updated_at, "user_id"
+    => user_id }
+);
 
 /// The filters that were applied to generate this report
 ///
 /// Spec: `#/components/schemas/SubNumberOrdersReport/properties/filters`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SubNumberOrdersReportFilters {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at_gt: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at_lt: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_request_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    SubNumberOrdersReportFilters { "country_code" => country_code, "created_at_gt" =>
+    created_at_gt, "created_at_lt" => created_at_lt, "customer_reference" =>
+    customer_reference, "order_request_id" => order_request_id, "status" => status }
+);
+
 /// Spec: `#/components/responses/SubNumberOrdersReportResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SubNumberOrdersReportResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SubNumberOrdersReport>,
 }
+
+crate::codec::optional_fields!(SubNumberOrdersReportResponse { "data" => data });
 
 /// Indicates the completion level of the sub number orders report. The report must have a status of 'success' before it can be downloaded.
 ///
@@ -562,15 +661,24 @@ impl From<&str> for SubNumberOrdersReportStatus {
 crate::codec::string_enum!(SubNumberOrdersReportStatus);
 
 /// Spec: `#/components/schemas/UpdateNumberOrderPhoneNumberRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateNumberOrderPhoneNumberRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<Vec<UpdateRegulatoryRequirement>>,
 }
 
+crate::codec::optional_fields!(
+    UpdateNumberOrderPhoneNumberRequest { "regulatory_requirements" =>
+    regulatory_requirements }
+);
+
 /// Spec: `#/components/schemas/UpdateSubNumberOrderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateSubNumberOrderRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<Vec<UpdateRegulatoryRequirement>>,
 }
+
+crate::codec::optional_fields!(
+    UpdateSubNumberOrderRequest { "regulatory_requirements" => regulatory_requirements }
+);

@@ -6,36 +6,48 @@
 use super::*;
 
 /// Spec: `#/components/schemas/PortabilityCheckDetails`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortabilityCheckDetails {
     /// Indicates whether this phone number is FastPort eligible
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fast_portable: Option<bool>,
     /// If this phone number is not portable, explains why. Empty string if the number is portable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_portable_reason: Option<String>,
     /// The +E.164 formatted phone number this result is about
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Indicates whether this phone number is portable
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub portable: Option<bool>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    PortabilityCheckDetails { "fast_portable" => fast_portable, "not_portable_reason" =>
+    not_portable_reason, "phone_number" => phone_number, "portable" => portable,
+    "record_type" => record_type }
+);
+
 /// Spec: `#/components/responses/PortabilityCheckResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortabilityCheckResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortabilityCheckDetails>>,
 }
 
+crate::codec::optional_fields!(PortabilityCheckResponse { "data" => data });
+
 /// Spec: `#/paths/~1portability_checks/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PostPortabilityCheckBody {
     /// The list of +E.164 formatted phone numbers to check for portability
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    PostPortabilityCheckBody { "phone_numbers" => phone_numbers }
+);

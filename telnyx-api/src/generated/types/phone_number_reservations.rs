@@ -6,27 +6,33 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateNumberReservationRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateNumberReservationRequest {
     /// An ISO 8901 datetime string denoting when the numbers reservation was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<ReservedPhoneNumber>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The status of the entire reservation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CreateNumberReservationRequestStatus>,
     /// An ISO 8901 datetime string for when the number reservation was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CreateNumberReservationRequest { "created_at" => created_at, "customer_reference" =>
+    customer_reference, "id" => id, "phone_numbers" => phone_numbers, "record_type" =>
+    record_type, "status" => status, "updated_at" => updated_at }
+);
 
 /// The status of the entire reservation.
 ///
@@ -36,45 +42,57 @@ pub type CreateNumberReservationRequestStatus = CreateNumberBlockOrderRequestSta
 /// List Number Reservations Response
 ///
 /// Spec: `#/components/responses/ListNumberReservationsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListNumberReservationsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NumberReservation>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    ListNumberReservationsResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/schemas/NumberReservation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NumberReservation {
     /// An ISO 8901 datetime string denoting when the numbers reservation was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<ReservedPhoneNumber>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The status of the entire reservation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<NumberReservationStatus>,
     /// An ISO 8901 datetime string for when the number reservation was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    NumberReservation { "created_at" => created_at, "customer_reference" =>
+    customer_reference, "id" => id, "phone_numbers" => phone_numbers, "record_type" =>
+    record_type, "status" => status, "updated_at" => updated_at }
+);
 
 /// Number Reservation Response
 ///
 /// Spec: `#/components/responses/NumberReservationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NumberReservationResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<NumberReservation>,
 }
+
+crate::codec::optional_fields!(NumberReservationResponse { "data" => data });
 
 /// The status of the entire reservation.
 ///
@@ -82,27 +100,33 @@ pub struct NumberReservationResponse {
 pub type NumberReservationStatus = CreateNumberBlockOrderRequestStatus;
 
 /// Spec: `#/components/schemas/ReservedPhoneNumber`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ReservedPhoneNumber {
     /// An ISO 8901 datetime string denoting when the individual number reservation was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// An ISO 8901 datetime string for when the individual number reservation is going to expire
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expired_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The status of the phone number's reservation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ReservedPhoneNumberStatus>,
     /// An ISO 8901 datetime string for when the the individual number reservation was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ReservedPhoneNumber { "created_at" => created_at, "expired_at" => expired_at, "id" =>
+    id, "phone_number" => phone_number, "record_type" => record_type, "status" => status,
+    "updated_at" => updated_at }
+);
 
 /// The status of the phone number's reservation.
 ///

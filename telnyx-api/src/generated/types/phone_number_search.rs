@@ -6,47 +6,60 @@
 use super::*;
 
 /// Spec: `#/components/schemas/AvailablePhoneNumber`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AvailablePhoneNumber {
     /// Specifies whether the phone number is an exact match based on the search criteria or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub best_effort: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_information: Option<CostInformation>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<Feature>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Specifies whether the phone number can receive calls immediately after purchase or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quickship: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<AvailablePhoneNumberRecordType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_information: Option<Vec<RegionInformation>>,
     /// Specifies whether the phone number can be reserved before purchase or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reservable: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vanity_format: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    AvailablePhoneNumber { "best_effort" => best_effort, "cost_information" =>
+    cost_information, "features" => features, "phone_number" => phone_number, "quickship"
+    => quickship, "record_type" => record_type, "region_information" =>
+    region_information, "reservable" => reservable, "vanity_format" => vanity_format }
+);
+
 /// Spec: `#/components/schemas/AvailablePhoneNumberBlock`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AvailablePhoneNumberBlock {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_information: Option<CostInformation>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<Feature>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub range: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<AvailablePhoneNumberBlockRecordType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_information: Option<Vec<RegionInformation>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub starting_number: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    AvailablePhoneNumberBlock { "cost_information" => cost_information, "features" =>
+    features, "range" => range, "record_type" => record_type, "region_information" =>
+    region_information, "starting_number" => starting_number }
+);
 
 /// Spec: `#/components/schemas/AvailablePhoneNumberBlock/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -109,43 +122,59 @@ impl From<&str> for AvailablePhoneNumberRecordType {
 crate::codec::string_enum!(AvailablePhoneNumberRecordType);
 
 /// Spec: `#/components/schemas/AvailablePhoneNumbersMetadata`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AvailablePhoneNumbersMetadata {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub best_effort_results: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_results: Option<i64>,
 }
 
+crate::codec::optional_fields!(
+    AvailablePhoneNumbersMetadata { "best_effort_results" => best_effort_results,
+    "total_results" => total_results }
+);
+
 /// Spec: `#/components/schemas/CostInformation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CostInformation {
     /// The ISO 4217 code for the currency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub monthly_cost: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upfront_cost: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    CostInformation { "currency" => currency, "monthly_cost" => monthly_cost,
+    "upfront_cost" => upfront_cost }
+);
+
 /// Spec: `#/components/schemas/Feature`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Feature {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+
+crate::codec::optional_fields!(Feature { "name" => name });
 
 /// List Available Phone Numbers Blocks Response
 ///
 /// Spec: `#/components/responses/ListAvailablePhoneNumbersBlockResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListAvailablePhoneNumbersBlockResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<AvailablePhoneNumberBlock>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<AvailablePhoneNumbersMetadata>,
 }
+
+crate::codec::optional_fields!(
+    ListAvailablePhoneNumbersBlockResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/paths/~1available_phone_numbers/get/parameters/9/schema/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -211,22 +240,30 @@ pub type ListAvailablePhoneNumbersFilterPhoneNumberType = ListAvailablePhoneNumb
 /// List Available Phone Numbers Response
 ///
 /// Spec: `#/components/responses/ListAvailablePhoneNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListAvailablePhoneNumbersResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<AvailablePhoneNumber>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<AvailablePhoneNumbersMetadata>,
 }
 
+crate::codec::optional_fields!(
+    ListAvailablePhoneNumbersResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/schemas/RegionInformation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RegionInformation {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_type: Option<RegionInformationRegionType>,
 }
+
+crate::codec::optional_fields!(
+    RegionInformation { "region_name" => region_name, "region_type" => region_type }
+);
 
 /// Spec: `#/components/schemas/RegionInformation/properties/region_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

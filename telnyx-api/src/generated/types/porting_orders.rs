@@ -12,33 +12,44 @@ pub type CancelPortingOrderResponse = ShowPortingOrder;
 pub type ConfirmPortingOrderResponse = ShowPortingOrder;
 
 /// Spec: `#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreatePortingAdditionalDocuments {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub additional_documents: Option<
         Vec<CreatePortingAdditionalDocumentsAdditionalDocumentsItem>,
     >,
 }
 
+crate::codec::optional_fields!(
+    CreatePortingAdditionalDocuments { "additional_documents" => additional_documents }
+);
+
 /// Spec: `#/components/responses/CreatePortingAdditionalDocuments/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreatePortingAdditionalDocuments2 {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingAdditionalDocument>>,
 }
 
+crate::codec::optional_fields!(CreatePortingAdditionalDocuments2 { "data" => data });
+
 /// Spec: `#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema/properties/additional_documents/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreatePortingAdditionalDocumentsAdditionalDocumentsItem {
     /// The document identification
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub document_id: Option<String>,
     /// The type of document being created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub document_type: Option<
         CreatePortingAdditionalDocumentsAdditionalDocumentsItemDocumentType,
     >,
 }
+
+crate::codec::optional_fields!(
+    CreatePortingAdditionalDocumentsAdditionalDocumentsItem { "document_id" =>
+    document_id, "document_type" => document_type }
+);
 
 /// The type of document being created.
 ///
@@ -63,11 +74,13 @@ pub struct CreatePortingLoaConfiguration {
 }
 
 /// Spec: `#/components/responses/CreatePortingLOAConfiguration/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreatePortingLoaConfiguration2 {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingLoaConfiguration>,
 }
+
+crate::codec::optional_fields!(CreatePortingLoaConfiguration2 { "data" => data });
 
 /// The address of the company.
 ///
@@ -145,20 +158,29 @@ pub struct CreatePortingPhoneNumberBlockActivationRangesItem {
 pub type CreatePortingPhoneNumberBlockPhoneNumberRange = CreatePortingPhoneNumberBlockActivationRangesItem;
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberConfigurations/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreatePortingPhoneNumberConfigurations {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_configurations: Option<
         Vec<CreatePortingPhoneNumberConfigurationsPhoneNumberConfigurationsItem>,
     >,
 }
 
+crate::codec::optional_fields!(
+    CreatePortingPhoneNumberConfigurations { "phone_number_configurations" =>
+    phone_number_configurations }
+);
+
 /// Spec: `#/components/responses/CreatePortingPhoneNumberConfigurations/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreatePortingPhoneNumberConfigurations2 {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingPhoneNumberConfiguration>>,
 }
+
+crate::codec::optional_fields!(
+    CreatePortingPhoneNumberConfigurations2 { "data" => data }
+);
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberConfigurations/content/application~1json/schema/properties/phone_number_configurations/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -202,11 +224,13 @@ pub struct CreatePortingReport {
 }
 
 /// Spec: `#/components/responses/CreatePortingReport/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreatePortingReport2 {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingReport>,
 }
+
+crate::codec::optional_fields!(CreatePortingReport2 { "data" => data });
 
 /// Identifies the type of report
 ///
@@ -225,25 +249,31 @@ pub struct ExportPortingOrdersCsvReport {
 /// The filters to apply to the export porting order CSV report.
 ///
 /// Spec: `#/components/schemas/ExportPortingOrdersCSVReport/properties/filters`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExportPortingOrdersCsvReportFilters {
     /// The date and time the porting order was created after.
     #[serde(rename = "created_at__gt")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at_gt: Option<String>,
     /// The date and time the porting order was created before.
     #[serde(rename = "created_at__lt")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at_lt: Option<String>,
     /// The customer reference of the porting orders to include in the report.
     #[serde(rename = "customer_reference__in")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference_in: Option<Vec<String>>,
     /// The status of the porting orders to include in the report.
     #[serde(rename = "status__in")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_in: Option<Vec<ExportPortingOrdersCsvReportFiltersStatusInItem>>,
 }
+
+crate::codec::optional_fields!(
+    ExportPortingOrdersCsvReportFilters { "created_at__gt" => created_at_gt,
+    "created_at__lt" => created_at_lt, "customer_reference__in" => customer_reference_in,
+    "status__in" => status_in }
+);
 
 /// Spec: `#/components/schemas/ExportPortingOrdersCSVReport/properties/filters/properties/status__in/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -310,15 +340,20 @@ pub type FilterByPortingOrderStatus = ExportPortingOrdersCsvReportFiltersStatusI
 pub type FilterByPortingOrderStatusIn = ExportPortingOrdersCsvReportFiltersStatusInItem;
 
 /// Spec: `#/components/schemas/GetSubRequestByPortingOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetSubRequestByPortingOrder {
     /// Identifies the Port Request associated with the Porting Order
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub port_request_id: Option<String>,
     /// Identifies the Sub Request associated with the Porting Order
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_request_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    GetSubRequestByPortingOrder { "port_request_id" => port_request_id, "sub_request_id"
+    => sub_request_id }
+);
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/3/schema`
 pub type ListAdditionalDocumentsFilterDocumentType = PortingAdditionalDocumentDocumentType;
@@ -330,20 +365,26 @@ pub type ListAdditionalDocumentsFilterDocumentTypeInItem = PortingAdditionalDocu
 pub type ListAdditionalDocumentsSort = ListCustomerServiceRecordsSort;
 
 /// Spec: `#/components/responses/ListAllowedFocWindows/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListAllowedFocWindows {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingOrdersAllowedFocWindow>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(ListAllowedFocWindows { "data" => data, "meta" => meta });
+
 /// Spec: `#/components/responses/ListDraftPortingOrdersWithoutPagination/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListDraftPortingOrdersWithoutPagination {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingOrder>>,
 }
+
+crate::codec::optional_fields!(
+    ListDraftPortingOrdersWithoutPagination { "data" => data }
+);
 
 /// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/4/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -414,77 +455,105 @@ pub type ListPhoneNumberConfigurationsFilterPortingOrderStatusInItem = ListPhone
 pub type ListPhoneNumberConfigurationsSort = ListCustomerServiceRecordsSort;
 
 /// Spec: `#/components/responses/ListPortingAdditionalDocuments/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortingAdditionalDocuments {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingAdditionalDocument>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListPortingAdditionalDocuments { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/paths/~1porting~1events/get/parameters/2/schema`
 pub type ListPortingEventsFilterType = PortingEventEventType;
 
 /// Spec: `#/components/responses/ListPortingEventsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortingEventsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingEvent>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListPortingEventsResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/components/responses/ListPortingLOAConfigurations/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortingLoaConfigurations {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingLoaConfiguration>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListPortingLoaConfigurations { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/components/responses/ListPortingOrder/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortingOrder {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingOrder>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(ListPortingOrder { "data" => data, "meta" => meta });
 
 /// Spec: `#/components/responses/ListPortingOrderRequirements/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortingOrderRequirements {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingOrderRequirementDetail>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListPortingOrderRequirements { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/components/responses/ListPortingOrdersActivationJobs/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortingOrdersActivationJobs {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingOrdersActivationJob>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListPortingOrdersActivationJobs { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/components/responses/ListPortingOrdersComments/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortingOrdersComments {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingOrdersComment>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    ListPortingOrdersComments { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/responses/ListPortingOrdersExceptionTypes/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortingOrdersExceptionTypes {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingOrdersExceptionType>>,
 }
+
+crate::codec::optional_fields!(ListPortingOrdersExceptionTypes { "data" => data });
 
 /// Spec: `#/paths/~1porting_orders/get/parameters/16/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -537,13 +606,17 @@ impl From<&str> for ListPortingOrdersSort {
 crate::codec::string_enum!(ListPortingOrdersSort);
 
 /// Spec: `#/components/responses/ListPortingPhoneNumberBlocks/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortingPhoneNumberBlocks {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingPhoneNumberBlock>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListPortingPhoneNumberBlocks { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/3/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -580,46 +653,60 @@ impl From<&str> for ListPortingPhoneNumberBlocksSort {
 crate::codec::string_enum!(ListPortingPhoneNumberBlocksSort);
 
 /// Spec: `#/components/responses/ListPortingPhoneNumberConfigurations/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortingPhoneNumberConfigurations {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingPhoneNumberConfiguration>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    ListPortingPhoneNumberConfigurations { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/responses/ListPortingPhoneNumberExtensions/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortingPhoneNumberExtensions {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingPhoneNumberExtension>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListPortingPhoneNumberExtensions { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/parameters/5/schema`
 pub type ListPortingPhoneNumberExtensionsSort = ListPortingPhoneNumberBlocksSort;
 
 /// Spec: `#/components/responses/ListPortingPhoneNumbers/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortingPhoneNumbers {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingPhoneNumber>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListPortingPhoneNumbers { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/paths/~1porting_phone_numbers/get/parameters/8/schema`
 pub type ListPortingPhoneNumbersFilterPortingOrderStatus = ExportPortingOrdersCsvReportFiltersStatusInItem;
 
 /// Spec: `#/components/responses/ListPortingReports/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortingReports {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingReport>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(ListPortingReports { "data" => data, "meta" => meta });
 
 /// Spec: `#/paths/~1porting~1reports/get/parameters/2/schema`
 pub type ListPortingReportsFilterReportType = PortingReportReportType;
@@ -628,13 +715,17 @@ pub type ListPortingReportsFilterReportType = PortingReportReportType;
 pub type ListPortingReportsFilterStatus = PortingReportStatus;
 
 /// Spec: `#/components/responses/ListPortingVerificationCodes/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPortingVerificationCodes {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingVerificationCode>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListPortingVerificationCodes { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes/get/parameters/6/schema`
 pub type ListVerificationCodesSort = ListCustomerServiceRecordsSort;
@@ -680,36 +771,43 @@ impl From<&str> for PortabilityStatus {
 crate::codec::string_enum!(PortabilityStatus);
 
 /// Spec: `#/components/schemas/PortingAdditionalDocument`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingAdditionalDocument {
     /// The content type of the related document.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the associated document
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub document_id: Option<String>,
     /// Identifies the type of additional document
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub document_type: Option<PortingAdditionalDocumentDocumentType>,
     /// The filename of the related document.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
     /// Uniquely identifies this additional document
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the associated porting order
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_order_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortingAdditionalDocument { "content_type" => content_type, "created_at" =>
+    created_at, "document_id" => document_id, "document_type" => document_type,
+    "filename" => filename, "id" => id, "porting_order_id" => porting_order_id,
+    "record_type" => record_type, "updated_at" => updated_at }
+);
 
 /// Identifies the type of additional document
 ///
@@ -756,37 +854,44 @@ impl From<&str> for PortingAdditionalDocumentDocumentType {
 crate::codec::string_enum!(PortingAdditionalDocumentDocumentType);
 
 /// Spec: `#/components/schemas/PortingEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingEvent {
     /// Indicates the notification methods used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_notification_methods: Option<
         Vec<PortingEventAvailableNotificationMethodsItem>,
     >,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the event type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<PortingEventEventType>,
     /// Uniquely identifies the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<PortingEventPayload>,
     /// The status of the payload generation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload_status: Option<PortingEventPayloadStatus>,
     /// Identifies the porting order associated with the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_order_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortingEvent { "available_notification_methods" => available_notification_methods,
+    "created_at" => created_at, "event_type" => event_type, "id" => id, "payload" =>
+    payload, "payload_status" => payload_status, "porting_order_id" => porting_order_id,
+    "record_type" => record_type, "updated_at" => updated_at }
+);
 
 /// Spec: `#/components/schemas/PortingEvent/properties/available_notification_methods/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -900,90 +1005,112 @@ pub enum PortingEventPayload {
 }
 
 /// Spec: `#/components/schemas/PortingLOAConfiguration`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingLoaConfiguration {
     /// The address of the company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<PortingLoaConfigurationAddress>,
     /// The name of the company
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// The contact information of the company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<PortingLoaConfigurationContact>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Uniquely identifies the LOA configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The logo to be used in the LOA.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logo: Option<PortingLoaConfigurationLogo>,
     /// The name of the LOA configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The organization that owns the LOA configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortingLoaConfiguration { "address" => address, "company_name" => company_name,
+    "contact" => contact, "created_at" => created_at, "id" => id, "logo" => logo, "name"
+    => name, "organization_id" => organization_id, "record_type" => record_type,
+    "updated_at" => updated_at }
+);
 
 /// The address of the company.
 ///
 /// Spec: `#/components/schemas/PortingLOAConfiguration/properties/address`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingLoaConfigurationAddress {
     /// The locality of the company
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// The country code of the company
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// The extended address of the company
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extended_address: Option<String>,
     /// The administrative area of the company
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// The street address of the company
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_address: Option<String>,
     /// The postal code of the company
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip_code: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortingLoaConfigurationAddress { "city" => city, "country_code" => country_code,
+    "extended_address" => extended_address, "state" => state, "street_address" =>
+    street_address, "zip_code" => zip_code }
+);
 
 /// The contact information of the company.
 ///
 /// Spec: `#/components/schemas/PortingLOAConfiguration/properties/contact`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingLoaConfigurationContact {
     /// The email address of the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The phone number of the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortingLoaConfigurationContact { "email" => email, "phone_number" => phone_number }
+);
 
 /// The logo to be used in the LOA.
 ///
 /// Spec: `#/components/schemas/PortingLOAConfiguration/properties/logo`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingLoaConfigurationLogo {
     /// The content type of the logo.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<PortingLoaConfigurationLogoContentType>,
     /// Identifies the document that contains the logo.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub document_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortingLoaConfigurationLogo { "content_type" => content_type, "document_id" =>
+    document_id }
+);
 
 /// The content type of the logo.
 ///
@@ -1018,85 +1145,105 @@ impl From<&str> for PortingLoaConfigurationLogoContentType {
 crate::codec::string_enum!(PortingLoaConfigurationLogoContentType);
 
 /// Spec: `#/components/schemas/PortingOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrder {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_settings: Option<PortingOrderActivationSettings>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer-specified reference number for customer bookkeeping purposes
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// A description of the porting order
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub documents: Option<PortingOrderDocuments>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_user: Option<PortingOrderEndUser>,
     /// Uniquely identifies this porting order
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging: Option<PortingOrderMessaging>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub misc: Option<PortingOrderMisc>,
     /// Identifies the old service provider
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_service_provider_ocn: Option<String>,
     /// A key to reference for the porting order group when contacting Telnyx customer support. This information is not available for porting orders in `draft` state
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_support_key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_configuration: Option<PortingOrderPhoneNumberConfiguration>,
     /// The type of the phone number
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<PortingOrderPhoneNumberType>,
     /// Count of phone numbers associated with this porting order
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_phone_numbers_count: Option<i64>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// List of documentation requirements for porting numbers. Can be set directly or via the `requirement_group_id` parameter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements: Option<Vec<PortingOrderRequirement>>,
     /// Is true when the required documentation is met
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_met: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PortingOrderStatus>,
     /// A key to reference this porting order when contacting Telnyx customer support. This information is not available in draft porting orders.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub support_key: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_feedback: Option<PortingOrderUserFeedback>,
     /// Identifies the user (or organization) who requested the porting order
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    PortingOrder { "activation_settings" => activation_settings, "created_at" =>
+    created_at, "customer_reference" => customer_reference, "description" => description,
+    "documents" => documents, "end_user" => end_user, "id" => id, "messaging" =>
+    messaging, "misc" => misc, "old_service_provider_ocn" => old_service_provider_ocn,
+    "parent_support_key" => parent_support_key, "phone_number_configuration" =>
+    phone_number_configuration, "phone_number_type" => phone_number_type,
+    "porting_phone_numbers_count" => porting_phone_numbers_count, "record_type" =>
+    record_type, "requirements" => requirements, "requirements_met" => requirements_met,
+    "status" => status, "support_key" => support_key, "updated_at" => updated_at,
+    "user_feedback" => user_feedback, "user_id" => user_id, "webhook_url" => webhook_url
+    }
+);
+
 /// Spec: `#/components/schemas/PortingOrderActivationSettings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrderActivationSettings {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_status: Option<PortingOrderActivationStatus>,
     /// Indicates whether this porting order is eligible for FastPort
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fast_port_eligible: Option<bool>,
     /// ISO 8601 formatted Date/Time of the FOC date
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub foc_datetime_actual: Option<String>,
     /// ISO 8601 formatted Date/Time requested for the FOC date
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub foc_datetime_requested: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortingOrderActivationSettings { "activation_status" => activation_status,
+    "fast_port_eligible" => fast_port_eligible, "foc_datetime_actual" =>
+    foc_datetime_actual, "foc_datetime_requested" => foc_datetime_requested }
+);
 
 /// Activation status
 ///
@@ -1181,106 +1328,138 @@ crate::codec::string_enum!(PortingOrderActivationStatus);
 /// Can be specified directly or via the `requirement_group_id` parameter.
 ///
 /// Spec: `#/components/schemas/PortingOrderDocuments`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrderDocuments {
     /// Returned ID of the submitted Invoice via the Documents endpoint
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice: Option<String>,
     /// Returned ID of the submitted LOA via the Documents endpoint
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub loa: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    PortingOrderDocuments { "invoice" => invoice, "loa" => loa }
+);
+
 /// Spec: `#/components/schemas/PortingOrderEndUser`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrderEndUser {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub admin: Option<PortingOrderEndUserAdmin>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<PortingOrderEndUserLocation>,
 }
 
+crate::codec::optional_fields!(
+    PortingOrderEndUser { "admin" => admin, "location" => location }
+);
+
 /// Spec: `#/components/schemas/PortingOrderEndUserAdmin`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrderEndUserAdmin {
     /// The authorized person's account number with the current service provider
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_number: Option<String>,
     /// Name of person authorizing the porting order
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_person_name: Option<String>,
     /// Billing phone number associated with these phone numbers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_phone_number: Option<String>,
     /// European business identification number. Applicable only in the European Union
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_identifier: Option<String>,
     /// Person Name or Company name requesting the port
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_name: Option<String>,
     /// PIN/passcode possibly required by the old service provider for extra verification
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pin_passcode: Option<String>,
     /// European tax identification number. Applicable only in the European Union
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tax_identifier: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    PortingOrderEndUserAdmin { "account_number" => account_number, "auth_person_name" =>
+    auth_person_name, "billing_phone_number" => billing_phone_number,
+    "business_identifier" => business_identifier, "entity_name" => entity_name,
+    "pin_passcode" => pin_passcode, "tax_identifier" => tax_identifier }
+);
+
 /// Spec: `#/components/schemas/PortingOrderEndUserLocation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrderEndUserLocation {
     /// State, province, or similar of billing address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub administrative_area: Option<String>,
     /// ISO3166-1 alpha-2 country code of billing address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Second line of billing address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extended_address: Option<String>,
     /// City or municipality of billing address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
     /// Postal Code of billing address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// First line of billing address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_address: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortingOrderEndUserLocation { "administrative_area" => administrative_area,
+    "country_code" => country_code, "extended_address" => extended_address, "locality" =>
+    locality, "postal_code" => postal_code, "street_address" => street_address }
+);
 
 /// Information about messaging porting process.
 ///
 /// Spec: `#/components/schemas/PortingOrderMessaging`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrderMessaging {
     /// Indicates whether Telnyx will port messaging capabilities from the losing carrier. If false, any messaging capabilities will stay with their current provider.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_messaging: Option<bool>,
     /// Indicates whether the porting order can also port messaging capabilities.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_capable: Option<bool>,
     /// Indicates whether the messaging porting has been completed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_port_completed: Option<bool>,
     /// The current status of the messaging porting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_port_status: Option<PortingOrderMessagingMessagingPortStatus>,
 }
 
+crate::codec::optional_fields!(
+    PortingOrderMessaging { "enable_messaging" => enable_messaging, "messaging_capable"
+    => messaging_capable, "messaging_port_completed" => messaging_port_completed,
+    "messaging_port_status" => messaging_port_status }
+);
+
 /// Spec: `#/components/schemas/PortingOrderMisc`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrderMisc {
     /// New billing phone number for the remaining numbers. Used in case the current billing phone number is being ported to Telnyx. This will be set on your account with your current service provider and should be one of the numbers remaining on that account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub new_billing_phone_number: Option<String>,
     /// Remaining numbers can be either kept with their current service provider or disconnected. 'new_billing_telephone_number' is required when 'remaining_numbers_action' is 'keep'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remaining_numbers_action: Option<PortingOrderMiscRemainingNumbersAction>,
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<PortingOrderType>,
 }
+
+crate::codec::optional_fields!(
+    PortingOrderMisc { "new_billing_phone_number" => new_billing_phone_number,
+    "remaining_numbers_action" => remaining_numbers_action, "type" => type_ }
+);
 
 /// Remaining numbers can be either kept with their current service provider or disconnected. 'new_billing_telephone_number' is required when 'remaining_numbers_action' is 'keep'.
 ///
@@ -1319,23 +1498,29 @@ impl From<&str> for PortingOrderMiscRemainingNumbersAction {
 crate::codec::string_enum!(PortingOrderMiscRemainingNumbersAction);
 
 /// Spec: `#/components/schemas/PortingOrderPhoneNumberConfiguration`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrderPhoneNumberConfiguration {
     /// identifies the billing group to set on the numbers when ported
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_group_id: Option<String>,
     /// identifies the connection to set on the numbers when ported
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// identifies the emergency address to set on the numbers when ported
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_address_id: Option<String>,
     /// identifies the messaging profile to set on the numbers when ported
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    PortingOrderPhoneNumberConfiguration { "billing_group_id" => billing_group_id,
+    "connection_id" => connection_id, "emergency_address_id" => emergency_address_id,
+    "messaging_profile_id" => messaging_profile_id, "tags" => tags }
+);
 
 /// The type of the phone number
 ///
@@ -1390,41 +1575,52 @@ impl From<&str> for PortingOrderPhoneNumberType {
 crate::codec::string_enum!(PortingOrderPhoneNumberType);
 
 /// Spec: `#/components/schemas/PortingOrderRequirement`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrderRequirement {
     /// Type of value expected on field_value field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<PortingOrderRequirementFieldType>,
     /// identifies the document that satisfies this requirement
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Identifies the requirement type that meets this requirement
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_type_id: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    PortingOrderRequirement { "field_type" => field_type, "field_value" => field_value,
+    "record_type" => record_type, "requirement_type_id" => requirement_type_id }
+);
+
 /// Spec: `#/components/schemas/PortingOrderRequirementDetail`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrderRequirementDetail {
     /// Type of value expected on field_value field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<PortingOrderRequirementDetailFieldType>,
     /// Identifies the document that satisfies this requirement
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Status of the requirement
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_status: Option<String>,
     /// Identifies the requirement type that meets this requirement
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_type: Option<PortingOrderRequirementDetailRequirementType>,
 }
+
+crate::codec::optional_fields!(
+    PortingOrderRequirementDetail { "field_type" => field_type, "field_value" =>
+    field_value, "record_type" => record_type, "requirement_status" =>
+    requirement_status, "requirement_type" => requirement_type }
+);
 
 /// Type of value expected on field_value field
 ///
@@ -1465,28 +1661,34 @@ crate::codec::string_enum!(PortingOrderRequirementDetailFieldType);
 /// Identifies the requirement type that meets this requirement
 ///
 /// Spec: `#/components/schemas/PortingOrderRequirementDetail/properties/requirement_type`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrderRequirementDetailRequirementType {
     /// The acceptance criteria for the requirement type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptance_criteria: Option<serde_json::Map<String, serde_json::Value>>,
     /// A description of the requirement type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// An example of the requirement type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
     /// Identifies the requirement type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The name of the requirement type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The type of the requirement type
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortingOrderRequirementDetailRequirementType { "acceptance_criteria" =>
+    acceptance_criteria, "description" => description, "example" => example, "id" => id,
+    "name" => name, "type" => type_ }
+);
 
 /// Type of value expected on field_value field
 ///
@@ -1521,33 +1723,40 @@ impl From<&str> for PortingOrderRequirementFieldType {
 crate::codec::string_enum!(PortingOrderRequirementFieldType);
 
 /// Spec: `#/components/schemas/PortingOrderSharingToken`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrderSharingToken {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// ISO 8601 formatted date indicating when the sharing token expires.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// The number of seconds until the sharing token expires
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_seconds: Option<i64>,
     /// Uniquely identifies this sharing token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The permissions granted to the sharing token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<PortingOrderSharingTokenPermissionsItem>>,
     /// Identifies the porting order resource being shared
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_order_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// A signed JWT token that can be used to access the shared resource
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortingOrderSharingToken { "created_at" => created_at, "expires_at" => expires_at,
+    "expires_in_seconds" => expires_in_seconds, "id" => id, "permissions" => permissions,
+    "porting_order_id" => porting_order_id, "record_type" => record_type, "token" =>
+    token }
+);
 
 /// Spec: `#/components/schemas/PortingOrderSharingToken/properties/permissions/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1586,15 +1795,19 @@ crate::codec::string_enum!(PortingOrderSharingTokenPermissionsItem);
 /// Porting order status
 ///
 /// Spec: `#/components/schemas/PortingOrderStatus`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrderStatus {
     /// A list of 0 or more details about this porting order's status
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<PortingOrdersExceptionType>>,
     /// The current status of the porting order
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<PortingOrderStatusValue>,
 }
+
+crate::codec::optional_fields!(
+    PortingOrderStatus { "details" => details, "value" => value }
+);
 
 /// The current status of the porting order
 ///
@@ -1693,44 +1906,56 @@ impl From<&str> for PortingOrderType {
 crate::codec::string_enum!(PortingOrderType);
 
 /// Spec: `#/components/schemas/PortingOrderUserFeedback`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrderUserFeedback {
     /// A comment related to the customer rating.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_comment: Option<String>,
     /// Once an order is ported, cancellation is requested or the request is cancelled, the user may rate their experience
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_rating: Option<i64>,
 }
 
+crate::codec::optional_fields!(
+    PortingOrderUserFeedback { "user_comment" => user_comment, "user_rating" =>
+    user_rating }
+);
+
 /// Spec: `#/components/schemas/PortingOrdersActivationJob`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrdersActivationJob {
     /// ISO 8601 formatted date indicating when the activation job should be executed. This time should be between some activation window.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activate_at: Option<String>,
     /// Specifies the type of this activation job
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_type: Option<PortingOrdersActivationJobActivationType>,
     /// List of allowed activation windows for this activation job
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_windows: Option<Vec<PortingOrdersActivationJobActivationWindowsItem>>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Uniquely identifies this activation job
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Specifies the status of this activation job
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PortingOrdersActivationJobStatus>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortingOrdersActivationJob { "activate_at" => activate_at, "activation_type" =>
+    activation_type, "activation_windows" => activation_windows, "created_at" =>
+    created_at, "id" => id, "record_type" => record_type, "status" => status,
+    "updated_at" => updated_at }
+);
 
 /// Specifies the type of this activation job
 ///
@@ -1769,15 +1994,20 @@ impl From<&str> for PortingOrdersActivationJobActivationType {
 crate::codec::string_enum!(PortingOrdersActivationJobActivationType);
 
 /// Spec: `#/components/schemas/PortingOrdersActivationJob/properties/activation_windows/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrdersActivationJobActivationWindowsItem {
     /// ISO 8601 formatted date indicating when the activation window ends
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_at: Option<String>,
     /// ISO 8601 formatted date indicating when the activation window starts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortingOrdersActivationJobActivationWindowsItem { "end_at" => end_at, "start_at" =>
+    start_at }
+);
 
 /// Specifies the status of this activation job
 ///
@@ -1826,45 +2056,56 @@ crate::codec::string_enum!(PortingOrdersActivationJobStatus);
 /// PortingOrdersAllowedFocWindow
 ///
 /// Spec: `#/components/schemas/PortingOrdersAllowedFocWindow`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrdersAllowedFocWindow {
     /// ISO 8601 formatted date indicating the end of the range of foc window
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating the start of the range of foc window.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    PortingOrdersAllowedFocWindow { "ended_at" => ended_at, "record_type" => record_type,
+    "started_at" => started_at }
+);
+
 /// Spec: `#/components/schemas/PortingOrdersComment`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrdersComment {
     /// Body of comment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_order_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The email address of the user who created this comment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
     /// The ID of the user who created this comment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Indicates whether this comment was created by a Telnyx Admin, user, or system
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_type: Option<PortingOrdersCommentUserType>,
 }
+
+crate::codec::optional_fields!(
+    PortingOrdersComment { "body" => body, "created_at" => created_at, "id" => id,
+    "porting_order_id" => porting_order_id, "record_type" => record_type, "user_email" =>
+    user_email, "user_id" => user_id, "user_type" => user_type }
+);
 
 /// Indicates whether this comment was created by a Telnyx Admin, user, or system
 ///
@@ -1907,15 +2148,19 @@ impl From<&str> for PortingOrdersCommentUserType {
 crate::codec::string_enum!(PortingOrdersCommentUserType);
 
 /// Spec: `#/components/schemas/PortingOrdersExceptionType`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingOrdersExceptionType {
     /// Identifier of an exception type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<PortingOrdersExceptionTypeCode>,
     /// Description of an exception type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortingOrdersExceptionType { "code" => code, "description" => description }
+);
 
 /// Identifier of an exception type
 ///
@@ -2030,63 +2275,78 @@ impl From<&str> for PortingOrdersExceptionTypeCode {
 crate::codec::string_enum!(PortingOrdersExceptionTypeCode);
 
 /// Spec: `#/components/schemas/PortingPhoneNumber`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingPhoneNumber {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_status: Option<PortingOrderActivationStatus>,
     /// E164 formatted phone number
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The type of the phone number
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<PortingPhoneNumberPhoneNumberType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub portability_status: Option<PortabilityStatus>,
     /// Identifies the associated port request
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_order_id: Option<String>,
     /// The current status of the porting order
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_order_status: Option<PortingPhoneNumberPortingOrderStatus>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The current status of the requirements in a INTL porting order
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_status: Option<PortingPhoneNumberRequirementsStatus>,
     /// A key to reference this porting order when contacting Telnyx customer support
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub support_key: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    PortingPhoneNumber { "activation_status" => activation_status, "phone_number" =>
+    phone_number, "phone_number_type" => phone_number_type, "portability_status" =>
+    portability_status, "porting_order_id" => porting_order_id, "porting_order_status" =>
+    porting_order_status, "record_type" => record_type, "requirements_status" =>
+    requirements_status, "support_key" => support_key }
+);
+
 /// Spec: `#/components/schemas/PortingPhoneNumberBlock`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingPhoneNumberBlock {
     /// Specifies the activation ranges for this porting phone number block. The activation range must be within the phone number range and should not overlap with other activation ranges.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_ranges: Option<Vec<PortingPhoneNumberBlockActivationRangesItem>>,
     /// Specifies the country code for this porting phone number block. It is a two-letter ISO 3166-1 alpha-2 country code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Uniquely identifies this porting phone number block.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Specifies the phone number range for this porting phone number block.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_range: Option<PortingPhoneNumberBlockPhoneNumberRange>,
     /// Specifies the phone number type for this porting phone number block.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<PortingPhoneNumberBlockPhoneNumberType>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was last updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortingPhoneNumberBlock { "activation_ranges" => activation_ranges, "country_code" =>
+    country_code, "created_at" => created_at, "id" => id, "phone_number_range" =>
+    phone_number_range, "phone_number_type" => phone_number_type, "record_type" =>
+    record_type, "updated_at" => updated_at }
+);
 
 /// Spec: `#/components/schemas/PortingPhoneNumberBlock/properties/activation_ranges/items`
 pub type PortingPhoneNumberBlockActivationRangesItem = PortingOrdersActivationJobActivationWindowsItem;
@@ -2102,64 +2362,82 @@ pub type PortingPhoneNumberBlockPhoneNumberRange = PortingOrdersActivationJobAct
 pub type PortingPhoneNumberBlockPhoneNumberType = PortingOrderPhoneNumberType;
 
 /// Spec: `#/components/schemas/PortingPhoneNumberConfiguration`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingPhoneNumberConfiguration {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Uniquely identifies this phone number configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the associated porting phone number
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_phone_number_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Identifies the associated user bundle
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_bundle_id: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    PortingPhoneNumberConfiguration { "created_at" => created_at, "id" => id,
+    "porting_phone_number_id" => porting_phone_number_id, "record_type" => record_type,
+    "updated_at" => updated_at, "user_bundle_id" => user_bundle_id }
+);
+
 /// Spec: `#/components/schemas/PortingPhoneNumberExtension`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingPhoneNumberExtension {
     /// Specifies the activation ranges for this porting phone number extension. The activation range must be within the extension range and should not overlap with other activation ranges.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_ranges: Option<Vec<PortingPhoneNumberExtensionActivationRangesItem>>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Specifies the extension range for this porting phone number extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension_range: Option<PortingPhoneNumberExtensionExtensionRange>,
     /// Uniquely identifies this porting phone number extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the porting phone number associated with this porting phone number extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_phone_number_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was last updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    PortingPhoneNumberExtension { "activation_ranges" => activation_ranges, "created_at"
+    => created_at, "extension_range" => extension_range, "id" => id,
+    "porting_phone_number_id" => porting_phone_number_id, "record_type" => record_type,
+    "updated_at" => updated_at }
+);
+
 /// Spec: `#/components/schemas/PortingPhoneNumberExtension/properties/activation_ranges/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingPhoneNumberExtensionActivationRangesItem {
     /// Specifies the end of the activation range. It must be no more than the end of the extension range.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_at: Option<i64>,
     /// Specifies the start of the activation range. Must be greater or equal the start of the extension range.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_at: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    PortingPhoneNumberExtensionActivationRangesItem { "end_at" => end_at, "start_at" =>
+    start_at }
+);
 
 /// Specifies the extension range for this porting phone number extension.
 ///
@@ -2221,32 +2499,38 @@ impl From<&str> for PortingPhoneNumberRequirementsStatus {
 crate::codec::string_enum!(PortingPhoneNumberRequirementsStatus);
 
 /// Spec: `#/components/schemas/PortingReport`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingReport {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the document that was uploaded when report was generated. This field is only populated when the report is under completed status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub document_id: Option<String>,
     /// Uniquely identifies the report.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<ExportPortingOrdersCsvReport>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Identifies the type of report
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub report_type: Option<PortingReportReportType>,
     /// The current status of the report generation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PortingReportStatus>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PortingReport { "created_at" => created_at, "document_id" => document_id, "id" => id,
+    "params" => params, "record_type" => record_type, "report_type" => report_type,
+    "status" => status, "updated_at" => updated_at }
+);
 
 /// Identifies the type of report
 ///
@@ -2281,57 +2565,75 @@ impl From<&str> for PortingReportReportType {
 crate::codec::string_enum!(PortingReportReportType);
 
 /// Spec: `#/components/schemas/PortingVerificationCode`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PortingVerificationCode {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Uniquely identifies this porting verification code
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// E164 formatted phone number
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Identifies the associated porting order
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_order_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Indicates whether the verification code has been verified
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
 }
 
+crate::codec::optional_fields!(
+    PortingVerificationCode { "created_at" => created_at, "id" => id, "phone_number" =>
+    phone_number, "porting_order_id" => porting_order_id, "record_type" => record_type,
+    "updated_at" => updated_at, "verified" => verified }
+);
+
 /// Spec: `#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SendPortingVerificationCodes {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_method: Option<SendPortingVerificationCodesVerificationMethod>,
 }
 
+crate::codec::optional_fields!(
+    SendPortingVerificationCodes { "phone_numbers" => phone_numbers,
+    "verification_method" => verification_method }
+);
+
 /// Spec: `#/components/requestBodies/SharePortingOrder/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SharePortingOrder {
     /// The number of seconds the token will be valid for
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_seconds: Option<i64>,
     /// The permissions the token will have
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<SharePortingOrderPermissions>,
 }
 
+crate::codec::optional_fields!(
+    SharePortingOrder { "expires_in_seconds" => expires_in_seconds, "permissions" =>
+    permissions }
+);
+
 /// Spec: `#/components/responses/SharePortingOrder/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SharePortingOrder2 {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingOrderSharingToken>,
 }
+
+crate::codec::optional_fields!(SharePortingOrder2 { "data" => data });
 
 /// The permissions the token will have
 ///
@@ -2339,61 +2641,75 @@ pub struct SharePortingOrder2 {
 pub type SharePortingOrderPermissions = PortingOrderSharingTokenPermissionsItem;
 
 /// Spec: `#/components/responses/ShowPortingEventResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ShowPortingEventResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingEvent>,
 }
+
+crate::codec::optional_fields!(ShowPortingEventResponse { "data" => data });
 
 /// Spec: `#/components/responses/ShowPortingLOAConfiguration/content/application~1json/schema`
 pub type ShowPortingLoaConfiguration = CreatePortingLoaConfiguration2;
 
 /// Spec: `#/components/responses/ShowPortingOrder/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ShowPortingOrder {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingOrder>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<ShowPortingOrderMeta>,
 }
 
+crate::codec::optional_fields!(ShowPortingOrder { "data" => data, "meta" => meta });
+
 /// Spec: `#/components/responses/ShowPortingOrdersActivationJob/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ShowPortingOrdersActivationJob {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingOrdersActivationJob>,
 }
 
+crate::codec::optional_fields!(ShowPortingOrdersActivationJob { "data" => data });
+
 /// Spec: `#/components/responses/ShowPortingOrdersComment/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ShowPortingOrdersComment {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingOrdersComment>,
 }
 
+crate::codec::optional_fields!(ShowPortingOrdersComment { "data" => data });
+
 /// Spec: `#/components/responses/ShowPortingPhoneNumberBlock/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ShowPortingPhoneNumberBlock {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingPhoneNumberBlock>,
 }
 
+crate::codec::optional_fields!(ShowPortingPhoneNumberBlock { "data" => data });
+
 /// Spec: `#/components/responses/ShowPortingPhoneNumberExtension/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ShowPortingPhoneNumberExtension {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingPhoneNumberExtension>,
 }
+
+crate::codec::optional_fields!(ShowPortingPhoneNumberExtension { "data" => data });
 
 /// Spec: `#/components/responses/ShowPortingReport/content/application~1json/schema`
 pub type ShowPortingReport = CreatePortingReport2;
 
 /// Spec: `#/components/responses/SubRequestByPortingOrder/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SubRequestByPortingOrder {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<GetSubRequestByPortingOrder>,
 }
+
+crate::codec::optional_fields!(SubRequestByPortingOrder { "data" => data });
 
 /// Spec: `#/components/responses/UpdatePortingLOAConfiguration/content/application~1json/schema`
 pub type UpdatePortingLoaConfiguration = CreatePortingLoaConfiguration2;
@@ -2401,49 +2717,67 @@ pub type UpdatePortingLoaConfiguration = CreatePortingLoaConfiguration2;
 /// UpdatePortingOrder
 ///
 /// Spec: `#/components/schemas/UpdatePortingOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdatePortingOrder {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_settings: Option<UpdatePortingOrderActivationSettings>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub documents: Option<PortingOrderDocuments>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_user: Option<PortingOrderEndUser>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging: Option<UpdatePortingOrderMessaging>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub misc: Option<PortingOrderMisc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_configuration: Option<PortingOrderPhoneNumberConfiguration>,
     /// If present, we will read the current values from the specified Requirement Group into the Documents and Requirements for this Porting Order. Note that any future changes in the Requirement Group would have no impact on this Porting Order. We will return an error if a specified Requirement Group conflicts with documents or requirements in the same request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_group_id: Option<String>,
     /// List of requirements for porting numbers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements: Option<Vec<UpdatePortingOrderRequirement>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_feedback: Option<PortingOrderUserFeedback>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    UpdatePortingOrder { "activation_settings" => activation_settings,
+    "customer_reference" => customer_reference, "documents" => documents, "end_user" =>
+    end_user, "messaging" => messaging, "misc" => misc, "phone_number_configuration" =>
+    phone_number_configuration, "requirement_group_id" => requirement_group_id,
+    "requirements" => requirements, "user_feedback" => user_feedback, "webhook_url" =>
+    webhook_url }
+);
+
 /// Spec: `#/components/schemas/UpdatePortingOrder/properties/activation_settings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdatePortingOrderActivationSettings {
     /// ISO 8601 formatted Date/Time requested for the FOC date
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub foc_datetime_requested: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    UpdatePortingOrderActivationSettings { "foc_datetime_requested" =>
+    foc_datetime_requested }
+);
+
 /// Spec: `#/components/schemas/UpdatePortingOrder/properties/messaging`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdatePortingOrderMessaging {
     /// Indicates whether Telnyx will port messaging capabilities from the losing carrier. If false, any messaging capabilities will stay with their current provider.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_messaging: Option<bool>,
 }
+
+crate::codec::optional_fields!(
+    UpdatePortingOrderMessaging { "enable_messaging" => enable_messaging }
+);
 
 /// Specifies a value for a requirement on the Porting Order.
 ///
@@ -2460,72 +2794,98 @@ pub struct UpdatePortingOrderRequirement {
 pub type UpdatePortingOrderResponse = ShowPortingOrder;
 
 /// Spec: `#/components/requestBodies/UpdatePortingOrdersActivationJob/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdatePortingOrdersActivationJob {
     /// The desired activation time. The activation time should be between any of the activation windows.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activate_at: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    UpdatePortingOrdersActivationJob { "activate_at" => activate_at }
+);
+
 /// Spec: `#/components/requestBodies/VerifyPortingVerificationCodes/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VerifyPortingVerificationCodes {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_codes: Option<
         Vec<VerifyPortingVerificationCodesVerificationCodesItem>,
     >,
 }
 
+crate::codec::optional_fields!(
+    VerifyPortingVerificationCodes { "verification_codes" => verification_codes }
+);
+
 /// Spec: `#/components/responses/VerifyPortingVerificationCodes/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VerifyPortingVerificationCodes2 {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingVerificationCode>>,
 }
 
+crate::codec::optional_fields!(VerifyPortingVerificationCodes2 { "data" => data });
+
 /// Spec: `#/components/requestBodies/VerifyPortingVerificationCodes/content/application~1json/schema/properties/verification_codes/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VerifyPortingVerificationCodesVerificationCodesItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    VerifyPortingVerificationCodesVerificationCodesItem { "code" => code, "phone_number"
+    => phone_number }
+);
 
 /// The webhook payload for the porting_order.deleted event
 ///
 /// Spec: `#/components/schemas/WebhookPortingOrderDeletedPayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebhookPortingOrderDeletedPayload {
     /// Identifies the customer reference associated with the porting order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// ISO 8601 formatted date indicating when the porting order was deleted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<String>,
     /// Identifies the porting order that was deleted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    WebhookPortingOrderDeletedPayload { "customer_reference" => customer_reference,
+    "deleted_at" => deleted_at, "id" => id }
+);
 
 /// The webhook payload for the porting_order.messaging_changed event
 ///
 /// Spec: `#/components/schemas/WebhookPortingOrderMessagingChangedPayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebhookPortingOrderMessagingChangedPayload {
     /// Identifies the customer reference associated with the porting order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Identifies the porting order that was moved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The messaging portability status of the porting order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging: Option<WebhookPortingOrderMessagingChangedPayloadMessaging>,
     /// Identifies the support key associated with the porting order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub support_key: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    WebhookPortingOrderMessagingChangedPayload { "customer_reference" =>
+    customer_reference, "id" => id, "messaging" => messaging, "support_key" =>
+    support_key }
+);
 
 /// The messaging portability status of the porting order.
 ///
@@ -2535,40 +2895,50 @@ pub type WebhookPortingOrderMessagingChangedPayloadMessaging = PortingOrderMessa
 /// The webhook payload for the porting_order.new_comment event
 ///
 /// Spec: `#/components/schemas/WebhookPortingOrderNewCommentPayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebhookPortingOrderNewCommentPayload {
     /// The comment that was added to the porting order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<WebhookPortingOrderNewCommentPayloadComment>,
     /// Identifies the porting order that the comment was added to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_order_id: Option<String>,
     /// Identifies the support key associated with the porting order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub support_key: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    WebhookPortingOrderNewCommentPayload { "comment" => comment, "porting_order_id" =>
+    porting_order_id, "support_key" => support_key }
+);
 
 /// The comment that was added to the porting order.
 ///
 /// Spec: `#/components/schemas/WebhookPortingOrderNewCommentPayload/properties/comment`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebhookPortingOrderNewCommentPayloadComment {
     /// The body of the comment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Identifies the comment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 formatted date indicating when the comment was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inserted_at: Option<String>,
     /// Identifies the user that create the comment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Identifies the type of the user that created the comment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_type: Option<WebhookPortingOrderNewCommentPayloadCommentUserType>,
 }
+
+crate::codec::optional_fields!(
+    WebhookPortingOrderNewCommentPayloadComment { "body" => body, "id" => id,
+    "inserted_at" => inserted_at, "user_id" => user_id, "user_type" => user_type }
+);
 
 /// Identifies the type of the user that created the comment.
 ///
@@ -2613,20 +2983,25 @@ crate::codec::string_enum!(WebhookPortingOrderNewCommentPayloadCommentUserType);
 /// The webhook payload for the porting_order.split event
 ///
 /// Spec: `#/components/schemas/WebhookPortingOrderSplitPayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebhookPortingOrderSplitPayload {
     /// The porting order that was split.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<WebhookPortingOrderSplitPayloadFrom>,
     /// The list of porting phone numbers that were moved to the new porting order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_phone_numbers: Option<
         Vec<WebhookPortingOrderSplitPayloadPortingPhoneNumbersItem>,
     >,
     /// The new porting order that the phone numbers was moved to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<WebhookPortingOrderSplitPayloadTo>,
 }
+
+crate::codec::optional_fields!(
+    WebhookPortingOrderSplitPayload { "from" => from, "porting_phone_numbers" =>
+    porting_phone_numbers, "to" => to }
+);
 
 /// The porting order that was split.
 ///
@@ -2644,23 +3019,29 @@ pub type WebhookPortingOrderSplitPayloadTo = AcceptSuggestionsRequest;
 /// The webhook payload for the porting_order.status_changed event
 ///
 /// Spec: `#/components/schemas/WebhookPortingOrderStatusChangedPayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebhookPortingOrderStatusChangedPayload {
     /// Identifies the customer reference associated with the porting order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Identifies the porting order that was moved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PortingOrderStatus>,
     /// Identifies the support key associated with the porting order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub support_key: Option<String>,
     /// ISO 8601 formatted date indicating when the porting order was moved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The URL to send the webhook to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    WebhookPortingOrderStatusChangedPayload { "customer_reference" => customer_reference,
+    "id" => id, "status" => status, "support_key" => support_key, "updated_at" =>
+    updated_at, "webhook_url" => webhook_url }
+);

@@ -6,30 +6,39 @@
 use super::*;
 
 /// Spec: `#/components/schemas/PresignedObjectUrl`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PresignedObjectUrl {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<PresignedObjectUrlContent>,
 }
 
+crate::codec::optional_fields!(PresignedObjectUrl { "content" => content });
+
 /// Spec: `#/components/schemas/PresignedObjectUrl/properties/content`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PresignedObjectUrlContent {
     /// The expiration time of the token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// The presigned URL for the object
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub presigned_url: Option<String>,
     /// The token for the object
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    PresignedObjectUrlContent { "expires_at" => expires_at, "presigned_url" =>
+    presigned_url, "token" => token }
+);
+
 /// Spec: `#/components/schemas/PresignedObjectUrlParams`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PresignedObjectUrlParams {
     /// The time to live of the token in seconds
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl: Option<i64>,
 }
+
+crate::codec::optional_fields!(PresignedObjectUrlParams { "ttl" => ttl });

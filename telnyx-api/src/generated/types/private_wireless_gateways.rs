@@ -18,70 +18,83 @@ pub struct CreatePrivateWirelessGatewayBody {
 }
 
 /// Spec: `#/components/responses/CreatePrivateWirelessGatewayResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreatePrivateWirelessGatewayResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PrivateWirelessGateway>,
 }
+
+crate::codec::optional_fields!(CreatePrivateWirelessGatewayResponse { "data" => data });
 
 /// Spec: `#/components/responses/DeletePrivateWirelessGatewayResponse/content/application~1json/schema`
 pub type DeletePrivateWirelessGatewayResponse = CreatePrivateWirelessGatewayResponse;
 
 /// Spec: `#/components/responses/GetAllPrivateWirelessGatewaysResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetAllPrivateWirelessGatewaysResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PrivateWirelessGateway>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    GetAllPrivateWirelessGatewaysResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/components/responses/GetPrivateWirelessGatewayResponse/content/application~1json/schema`
 pub type GetPrivateWirelessGatewayResponse = CreatePrivateWirelessGatewayResponse;
 
 /// Spec: `#/components/schemas/PrivateWirelessGateway`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PrivateWirelessGateway {
     /// A list of the resources that have been assigned to the Private Wireless Gateway.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_resources: Option<Vec<PwgAssignedResourcesSummary>>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// IP block used to assign IPs to the SIM cards in the Private Wireless Gateway.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_range: Option<String>,
     /// The private wireless gateway name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The identification of the related network resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The name of the region where the Private Wireless Gateway is deployed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PrivateWirelessGatewayStatus>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PrivateWirelessGateway { "assigned_resources" => assigned_resources, "created_at" =>
+    created_at, "id" => id, "ip_range" => ip_range, "name" => name, "network_id" =>
+    network_id, "record_type" => record_type, "region_code" => region_code, "status" =>
+    status, "updated_at" => updated_at }
+);
 
 /// The current status or failure details of the Private Wireless Gateway.
 ///
 /// Spec: `#/components/schemas/PrivateWirelessGatewayStatus`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PrivateWirelessGatewayStatus {
     /// This attribute is an [error code](https://developers.telnyx.com/api/errors) related to the failure reason.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// This attribute provides a human-readable explanation of why a failure happened.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
     /// The current status or failure details of the Private Wireless Gateway.
     ///
@@ -94,9 +107,14 @@ pub struct PrivateWirelessGatewayStatus {
     /// - `decommissioning` - the Private Wireless Gateway is being removed from the network.
     ///
     /// Transitioning between the provisioning and provisioned states may take some time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<PrivateWirelessGatewayStatusValue>,
 }
+
+crate::codec::optional_fields!(
+    PrivateWirelessGatewayStatus { "error_code" => error_code, "error_description" =>
+    error_description, "value" => value }
+);
 
 /// The current status or failure details of the Private Wireless Gateway.
 ///
@@ -155,12 +173,16 @@ crate::codec::string_enum!(PrivateWirelessGatewayStatusValue);
 /// The summary of the resource that have been assigned to the Private Wireless Gateway.
 ///
 /// Spec: `#/components/schemas/PWGAssignedResourcesSummary`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PwgAssignedResourcesSummary {
     /// The current count of a resource type assigned to the Private Wireless Gateway.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// The type of the resource assigned to the Private Wireless Gateway.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PwgAssignedResourcesSummary { "count" => count, "record_type" => record_type }
+);

@@ -47,72 +47,87 @@ impl From<&str> for Direction {
 crate::codec::string_enum!(Direction);
 
 /// Spec: `#/components/schemas/Fax`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Fax {
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<ConnectionId>,
     /// ISO 8601 timestamp when resource was created
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<FromModel>,
     /// The string used as the caller id name (SIP From Display Name) presented to the destination (`to` number).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_display_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<MediaName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<MediaUrl>,
     /// If `store_preview` was set to `true`, this is a link to temporary location. Link expires after 10 minutes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quality: Option<Quality>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<FaxRecordType>,
     /// Status of the fax
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<FaxStatus>,
     /// Should fax media be stored on temporary URL. It does not support media_name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub store_media: Option<bool>,
     /// If store_media was set to true, this is a link to temporary location. Link expires after 10 minutes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stored_media_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<To>,
     /// ISO 8601 timestamp when resource was updated
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Optional failover URL that will receive fax webhooks if webhook_url doesn't return a 2XX response
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<String>,
     /// URL that will receive fax webhooks
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    Fax { "client_state" => client_state, "connection_id" => connection_id, "created_at"
+    => created_at, "direction" => direction, "from" => from, "from_display_name" =>
+    from_display_name, "id" => id, "media_name" => media_name, "media_url" => media_url,
+    "preview_url" => preview_url, "quality" => quality, "record_type" => record_type,
+    "status" => status, "store_media" => store_media, "stored_media_url" =>
+    stored_media_url, "to" => to, "updated_at" => updated_at, "webhook_failover_url" =>
+    webhook_failover_url, "webhook_url" => webhook_url }
+);
+
 /// Spec: `#/components/schemas/FaxDelivered`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FaxDelivered {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<FaxDeliveredEventType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<FaxDeliveredPayload>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<RecordType>,
 }
+
+crate::codec::optional_fields!(
+    FaxDelivered { "event_type" => event_type, "id" => id, "payload" => payload,
+    "record_type" => record_type }
+);
 
 /// The type of event being delivered.
 ///
@@ -147,37 +162,45 @@ impl From<&str> for FaxDeliveredEventType {
 crate::codec::string_enum!(FaxDeliveredEventType);
 
 /// Spec: `#/components/schemas/FaxDelivered/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FaxDeliveredPayload {
     /// The duration of the call in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_duration_secs: Option<i64>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<ConnectionId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_id: Option<FaxId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<FromModel>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<MediaName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_media_url: Option<OriginalMediaUrl>,
     /// Number of transferred pages
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_count: Option<i64>,
     /// The status of the fax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<FaxDeliveredPayloadStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<To>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
 }
+
+crate::codec::optional_fields!(
+    FaxDeliveredPayload { "call_duration_secs" => call_duration_secs, "client_state" =>
+    client_state, "connection_id" => connection_id, "direction" => direction, "fax_id" =>
+    fax_id, "from" => from, "media_name" => media_name, "original_media_url" =>
+    original_media_url, "page_count" => page_count, "status" => status, "to" => to,
+    "user_id" => user_id }
+);
 
 /// The status of the fax.
 ///
@@ -212,18 +235,23 @@ impl From<&str> for FaxDeliveredPayloadStatus {
 crate::codec::string_enum!(FaxDeliveredPayloadStatus);
 
 /// Spec: `#/components/schemas/FaxFailed`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FaxFailed {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<FaxFailedEventType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<FaxFailedPayload>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<RecordType>,
 }
+
+crate::codec::optional_fields!(
+    FaxFailed { "event_type" => event_type, "id" => id, "payload" => payload,
+    "record_type" => record_type }
+);
 
 /// The type of event being delivered.
 ///
@@ -258,34 +286,41 @@ impl From<&str> for FaxFailedEventType {
 crate::codec::string_enum!(FaxFailedEventType);
 
 /// Spec: `#/components/schemas/FaxFailed/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FaxFailedPayload {
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<ConnectionId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
     /// Cause of the sending failure
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<FaxFailedPayloadFailureReason>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_id: Option<FaxId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<FromModel>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<MediaName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_media_url: Option<OriginalMediaUrl>,
     /// The status of the fax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<FaxFailedPayloadStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<To>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
 }
+
+crate::codec::optional_fields!(
+    FaxFailedPayload { "client_state" => client_state, "connection_id" => connection_id,
+    "direction" => direction, "failure_reason" => failure_reason, "fax_id" => fax_id,
+    "from" => from, "media_name" => media_name, "original_media_url" =>
+    original_media_url, "status" => status, "to" => to, "user_id" => user_id }
+);
 
 /// Cause of the sending failure
 ///
@@ -357,18 +392,23 @@ crate::codec::string_enum!(FaxFailedPayloadStatus);
 pub type FaxId = String;
 
 /// Spec: `#/components/schemas/FaxMediaProcessed`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FaxMediaProcessed {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<FaxMediaProcessedEventType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<FaxMediaProcessedPayload>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<RecordType>,
 }
+
+crate::codec::optional_fields!(
+    FaxMediaProcessed { "event_type" => event_type, "id" => id, "payload" => payload,
+    "record_type" => record_type }
+);
 
 /// The type of event being delivered.
 ///
@@ -403,31 +443,38 @@ impl From<&str> for FaxMediaProcessedEventType {
 crate::codec::string_enum!(FaxMediaProcessedEventType);
 
 /// Spec: `#/components/schemas/FaxMediaProcessed/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FaxMediaProcessedPayload {
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<ConnectionId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_id: Option<FaxId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<FromModel>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<MediaName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_media_url: Option<OriginalMediaUrl>,
     /// The status of the fax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<FaxMediaProcessedPayloadStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<To>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
 }
+
+crate::codec::optional_fields!(
+    FaxMediaProcessedPayload { "client_state" => client_state, "connection_id" =>
+    connection_id, "direction" => direction, "fax_id" => fax_id, "from" => from,
+    "media_name" => media_name, "original_media_url" => original_media_url, "status" =>
+    status, "to" => to, "user_id" => user_id }
+);
 
 /// The status of the fax.
 ///
@@ -462,18 +509,23 @@ impl From<&str> for FaxMediaProcessedPayloadStatus {
 crate::codec::string_enum!(FaxMediaProcessedPayloadStatus);
 
 /// Spec: `#/components/schemas/FaxQueued`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FaxQueued {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<FaxQueuedEventType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<FaxQueuedPayload>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<RecordType>,
 }
+
+crate::codec::optional_fields!(
+    FaxQueued { "event_type" => event_type, "id" => id, "payload" => payload,
+    "record_type" => record_type }
+);
 
 /// The type of event being delivered.
 ///
@@ -508,31 +560,38 @@ impl From<&str> for FaxQueuedEventType {
 crate::codec::string_enum!(FaxQueuedEventType);
 
 /// Spec: `#/components/schemas/FaxQueued/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FaxQueuedPayload {
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<ConnectionId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_id: Option<FaxId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<FromModel>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<MediaName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_media_url: Option<OriginalMediaUrl>,
     /// The status of the fax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<FaxQueuedPayloadStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<To>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
 }
+
+crate::codec::optional_fields!(
+    FaxQueuedPayload { "client_state" => client_state, "connection_id" => connection_id,
+    "direction" => direction, "fax_id" => fax_id, "from" => from, "media_name" =>
+    media_name, "original_media_url" => original_media_url, "status" => status, "to" =>
+    to, "user_id" => user_id }
+);
 
 /// The status of the fax.
 ///
@@ -599,18 +658,23 @@ impl From<&str> for FaxRecordType {
 crate::codec::string_enum!(FaxRecordType);
 
 /// Spec: `#/components/schemas/FaxSendingStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FaxSendingStarted {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<FaxSendingStartedEventType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<FaxSendingStartedPayload>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<RecordType>,
 }
+
+crate::codec::optional_fields!(
+    FaxSendingStarted { "event_type" => event_type, "id" => id, "payload" => payload,
+    "record_type" => record_type }
+);
 
 /// The type of event being delivered.
 ///
@@ -645,31 +709,38 @@ impl From<&str> for FaxSendingStartedEventType {
 crate::codec::string_enum!(FaxSendingStartedEventType);
 
 /// Spec: `#/components/schemas/FaxSendingStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct FaxSendingStartedPayload {
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<ConnectionId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_id: Option<FaxId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<FromModel>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<MediaName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_media_url: Option<OriginalMediaUrl>,
     /// The status of the fax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<FaxSendingStartedPayloadStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<To>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
 }
+
+crate::codec::optional_fields!(
+    FaxSendingStartedPayload { "client_state" => client_state, "connection_id" =>
+    connection_id, "direction" => direction, "fax_id" => fax_id, "from" => from,
+    "media_name" => media_name, "original_media_url" => original_media_url, "status" =>
+    status, "to" => to, "user_id" => user_id }
+);
 
 /// The status of the fax.
 ///
@@ -779,13 +850,15 @@ pub type GetFaxResponse = SendFaxResponse;
 /// List Faxes Response
 ///
 /// Spec: `#/components/responses/ListFaxesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListFaxesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Fax>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+crate::codec::optional_fields!(ListFaxesResponse { "data" => data, "meta" => meta });
 
 /// The media_name used for the fax's media. Must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. media_name and media_url/contents can't be submitted together.
 ///
@@ -887,11 +960,13 @@ crate::codec::string_enum!(SendFaxRequestPreviewFormat);
 /// Send Fax Response
 ///
 /// Spec: `#/components/responses/SendFaxResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SendFaxResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Fax>,
 }
+
+crate::codec::optional_fields!(SendFaxResponse { "data" => data });
 
 /// Identifier of the user to whom the fax belongs
 ///

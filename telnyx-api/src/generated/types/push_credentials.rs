@@ -144,13 +144,17 @@ crate::codec::string_enum!(ListPushCredentialsFilterType);
 /// Mobile mobile push credentials
 ///
 /// Spec: `#/components/schemas/ListPushCredentialsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListPushCredentialsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PushCredential>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListPushCredentialsResponse { "data" => data, "meta" => meta }
+);
 
 /// Successful response with details about a push credential
 ///
@@ -180,8 +184,10 @@ pub struct PushCredential {
 /// Success response with details about a push credential
 ///
 /// Spec: `#/components/schemas/PushCredentialResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PushCredentialResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PushCredential>,
 }
+
+crate::codec::optional_fields!(PushCredentialResponse { "data" => data });

@@ -8,13 +8,17 @@ use super::*;
 /// List Queue Calls Response
 ///
 /// Spec: `#/components/responses/ListQueueCallsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListQueueCallsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<QueueCall>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListQueueCallsResponse { "data" => data, "meta" => meta }
+);
 
 /// Queue
 ///
@@ -99,11 +103,13 @@ crate::codec::string_enum!(QueueCallRecordType);
 /// Queue Call Response
 ///
 /// Spec: `#/components/responses/QueueCallResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct QueueCallResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<QueueCall>,
 }
+
+crate::codec::optional_fields!(QueueCallResponse { "data" => data });
 
 /// Spec: `#/components/schemas/Queue/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -138,8 +144,10 @@ crate::codec::string_enum!(QueueRecordType);
 /// Queue Response
 ///
 /// Spec: `#/components/responses/QueueResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct QueueResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Queue>,
 }
+
+crate::codec::optional_fields!(QueueResponse { "data" => data });

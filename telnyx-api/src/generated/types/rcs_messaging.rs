@@ -6,167 +6,183 @@
 use super::*;
 
 /// Spec: `#/components/schemas/MMSFallback`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MmsFallback {
     /// Phone number in +E.164 format
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// List of media URLs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_urls: Option<Vec<String>>,
     /// Subject of the message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Text
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    MmsFallback { "from" => from, "media_urls" => media_urls, "subject" => subject,
+    "text" => text }
+);
 
 /// When tapped, initiates the corresponding native action on the device.
 ///
 /// Spec: `#/components/schemas/RCSAction`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsAction {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_calendar_event_action: Option<RcsCreateCalendarEventAction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dial_action: Option<RcsDialAction>,
     /// Fallback URL to use if a client doesn't support a suggested action. Fallback URLs open in new browser windows. Maximum 2048 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub open_url_action: Option<RcsOpenUrlAction>,
     /// Payload (base64 encoded) that will be sent to the agent in the user event that results when the user taps the suggested action. Maximum 2048 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub postback_data: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_location_action: Option<RcsShareLocationAction>,
     /// Text that is shown in the suggested action. Maximum 25 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub view_location_action: Option<RcsViewLocationAction>,
 }
 
+crate::codec::optional_fields!(
+    RcsAction { "create_calendar_event_action" => create_calendar_event_action,
+    "dial_action" => dial_action, "fallback_url" => fallback_url, "open_url_action" =>
+    open_url_action, "postback_data" => postback_data, "share_location_action" =>
+    share_location_action, "text" => text, "view_location_action" => view_location_action
+    }
+);
+
 /// Spec: `#/components/schemas/RCSAgent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsAgent {
     /// RCS Agent ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
     /// Human readable agent name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_name: Option<String>,
     /// Date and time when the resource was created
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Specifies whether the agent is enabled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// Messaging profile ID associated with the RCS Agent
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub profile_id: Option<Option<String>>,
     /// Date and time when the resource was updated
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// User ID associated with the RCS Agent
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Failover URL to receive RCS events
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<Option<String>>,
     /// URL to receive RCS events
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<Option<String>>,
 }
 
+crate::codec::optional_fields!(
+    RcsAgent { "agent_id" => agent_id, "agent_name" => agent_name, "created_at" =>
+    created_at, "enabled" => enabled, "profile_id" => profile_id nullable, "updated_at"
+    => updated_at, "user_id" => user_id, "webhook_failover_url" => webhook_failover_url
+    nullable, "webhook_url" => webhook_url nullable }
+);
+
 /// Spec: `#/components/schemas/RCSAgentMessage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsAgentMessage {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_message: Option<RcsContentMessage>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<RcsEvent>,
     /// Timestamp in UTC of when this message is considered expired
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expire_time: Option<String>,
     /// Duration in seconds ending with 's'
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    RcsAgentMessage { "content_message" => content_message, "event" => event,
+    "expire_time" => expire_time, "ttl" => ttl }
+);
+
 /// Spec: `#/components/schemas/RCSAgentResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsAgentResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RcsAgent>,
 }
 
+crate::codec::optional_fields!(RcsAgentResponse { "data" => data });
+
 /// Spec: `#/components/schemas/RCSAgentUpdate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsAgentUpdate {
     /// Human readable agent name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_name: Option<String>,
     /// Messaging profile ID associated with the RCS Agent
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub profile_id: Option<Option<String>>,
     /// Failover URL to receive RCS events
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<Option<String>>,
     /// URL to receive RCS events
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<Option<String>>,
 }
 
+crate::codec::optional_fields!(
+    RcsAgentUpdate { "agent_name" => agent_name, "profile_id" => profile_id nullable,
+    "webhook_failover_url" => webhook_failover_url nullable, "webhook_url" => webhook_url
+    nullable }
+);
+
 /// Spec: `#/components/schemas/RCSAgentsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsAgentsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RcsAgent>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(RcsAgentsResponse { "data" => data, "meta" => meta });
+
 /// Spec: `#/components/schemas/RCSCardContent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsCardContent {
     /// Description of the card (at most 2000 characters)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media: Option<RcsMedia>,
     /// List of suggestions to include in the card. Maximum 10 suggestions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestions: Option<Vec<RcsSuggestion>>,
     /// Title of the card (at most 200 characters)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    RcsCardContent { "description" => description, "media" => media, "suggestions" =>
+    suggestions, "title" => title }
+);
 
 /// Carousel of cards.
 ///
@@ -233,36 +249,46 @@ pub struct RcsContentInfo {
 }
 
 /// Spec: `#/components/schemas/RCSContentMessage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsContentMessage {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_info: Option<RcsContentInfo>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rich_card: Option<RcsRichCard>,
     /// List of suggested actions and replies
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestions: Option<Vec<RcsSuggestion>>,
     /// Text (maximum 3072 characters)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    RcsContentMessage { "content_info" => content_info, "rich_card" => rich_card,
+    "suggestions" => suggestions, "text" => text }
+);
 
 /// Opens the user's default calendar app and starts the new calendar event flow with the agent-specified event data pre-filled.
 ///
 /// Spec: `#/components/schemas/RCSCreateCalendarEventAction`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsCreateCalendarEventAction {
     /// Event description. Maximum 500 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// Event title. Maximum 100 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    RcsCreateCalendarEventAction { "description" => description, "end_time" => end_time,
+    "start_time" => start_time, "title" => title }
+);
 
 /// Opens the user's default dialer app with the agent-specified phone number filled in.
 ///
@@ -276,11 +302,13 @@ pub struct RcsDialAction {
 /// RCS Event to send to the recipient
 ///
 /// Spec: `#/components/schemas/RCSEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<RcsEventEventType>,
 }
+
+crate::codec::optional_fields!(RcsEvent { "event_type" => event_type });
 
 /// Spec: `#/components/schemas/RCSEvent/properties/event_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -321,16 +349,20 @@ impl From<&str> for RcsEventEventType {
 crate::codec::string_enum!(RcsEventEventType);
 
 /// Spec: `#/components/schemas/RCSFrom`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsFrom {
     /// agent ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    RcsFrom { "agent_id" => agent_id, "agent_name" => agent_name, "carrier" => carrier }
+);
 
 /// Spec: `#/components/schemas/RCSLatLng`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -344,14 +376,18 @@ pub struct RcsLatLng {
 /// A media file within a rich card.
 ///
 /// Spec: `#/components/schemas/RCSMedia`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsMedia {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_info: Option<RcsContentInfo>,
     /// The height of the media within a rich card with a vertical layout. For a standalone card with horizontal layout, height is not customizable, and this field is ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub height: Option<RcsMediaHeight>,
 }
+
+crate::codec::optional_fields!(
+    RcsMedia { "content_info" => content_info, "height" => height }
+);
 
 /// The height of the media within a rich card with a vertical layout. For a standalone card with horizontal layout, height is not customizable, and this field is ignored.
 ///
@@ -549,60 +585,78 @@ impl From<&str> for RcsOpenUrlActionWebviewViewMode {
 crate::codec::string_enum!(RcsOpenUrlActionWebviewViewMode);
 
 /// Spec: `#/components/schemas/RCSReply`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsReply {
     /// Payload (base64 encoded) that will be sent to the agent in the user event that results when the user taps the suggested action. Maximum 2048 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub postback_data: Option<String>,
     /// Text that is shown in the suggested reply (maximum 25 characters)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    RcsReply { "postback_data" => postback_data, "text" => text }
+);
+
 /// Spec: `#/components/schemas/RCSResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RcsResponseData>,
 }
 
+crate::codec::optional_fields!(RcsResponse { "data" => data });
+
 /// Spec: `#/components/schemas/RCSResponse/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsResponseData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<RcsAgentMessage>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<RcsFrom>,
     /// message ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub received_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<RcsTo>,
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    RcsResponseData { "body" => body, "direction" => direction, "encoding" => encoding,
+    "from" => from, "id" => id, "messaging_profile_id" => messaging_profile_id,
+    "organization_id" => organization_id, "received_at" => received_at, "record_type" =>
+    record_type, "to" => to, "type" => type_ }
+);
+
 /// Spec: `#/components/schemas/RCSRichCard`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsRichCard {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub carousel_card: Option<RcsCarouselCard>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub standalone_card: Option<RcsStandaloneCard>,
 }
+
+crate::codec::optional_fields!(
+    RcsRichCard { "carousel_card" => carousel_card, "standalone_card" => standalone_card
+    }
+);
 
 /// Opens the RCS app's location chooser so the user can pick a location to send back to the agent.
 ///
@@ -706,52 +760,65 @@ impl From<&str> for RcsStandaloneCardThumbnailImageAlignment {
 crate::codec::string_enum!(RcsStandaloneCardThumbnailImageAlignment);
 
 /// Spec: `#/components/schemas/RCSSuggestion`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsSuggestion {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<RcsAction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply: Option<RcsReply>,
 }
+
+crate::codec::optional_fields!(RcsSuggestion { "action" => action, "reply" => reply });
 
 /// Spec: `#/components/schemas/RCSTo`
 pub type RcsTo = Vec<RcsToItem>;
 
 /// Spec: `#/components/schemas/RCSToItem`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsToItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    RcsToItem { "carrier" => carrier, "line_type" => line_type, "phone_number" =>
+    phone_number, "status" => status }
+);
 
 /// Opens the user's default map app and selects the agent-specified location.
 ///
 /// Spec: `#/components/schemas/RCSViewLocationAction`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RcsViewLocationAction {
     /// The label of the pin dropped
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lat_long: Option<RcsLatLng>,
     /// query string (Android only)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    RcsViewLocationAction { "label" => label, "lat_long" => lat_long, "query" => query }
+);
+
 /// Spec: `#/components/schemas/SMSFallback`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SmsFallback {
     /// Phone number in +E.164 format
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Text (maximum 3072 characters)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
+
+crate::codec::optional_fields!(SmsFallback { "from" => from, "text" => text });

@@ -6,135 +6,186 @@
 use super::*;
 
 /// Spec: `#/components/responses/listRegulatoryRequirements/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListRegulatoryRequirements {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RegulatoryRequirements>>,
 }
+
+crate::codec::optional_fields!(ListRegulatoryRequirements { "data" => data });
 
 /// Spec: `#/paths/~1regulatory_requirements/get/parameters/3/schema`
 pub type ListRegulatoryRequirementsFilterPhoneNumberType = ListAvailablePhoneNumberBlocksFilterPhoneNumberType;
 
 /// Spec: `#/components/responses/listRegulatoryRequirementsPhoneNumbers/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListRegulatoryRequirementsPhoneNumbers {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RegulatoryRequirementsPhoneNumbers>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    ListRegulatoryRequirementsPhoneNumbers { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/schemas/RegulatoryRequirements`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RegulatoryRequirements {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<
         Vec<RegulatoryRequirementsRegulatoryRequirementsItem>,
     >,
 }
 
+crate::codec::optional_fields!(
+    RegulatoryRequirements { "action" => action, "country_code" => country_code,
+    "phone_number_type" => phone_number_type, "regulatory_requirements" =>
+    regulatory_requirements }
+);
+
 /// Spec: `#/components/schemas/RegulatoryRequirementsPhoneNumbers`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RegulatoryRequirementsPhoneNumbers {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_information: Option<
         Vec<RegulatoryRequirementsPhoneNumbersRegionInformationItem>,
     >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<
         Vec<RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItem>,
     >,
 }
 
+crate::codec::optional_fields!(
+    RegulatoryRequirementsPhoneNumbers { "phone_number" => phone_number,
+    "phone_number_type" => phone_number_type, "record_type" => record_type,
+    "region_information" => region_information, "regulatory_requirements" =>
+    regulatory_requirements }
+);
+
 /// Spec: `#/components/schemas/RegulatoryRequirementsPhoneNumbers/properties/region_information/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RegulatoryRequirementsPhoneNumbersRegionInformationItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_type: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    RegulatoryRequirementsPhoneNumbersRegionInformationItem { "region_name" =>
+    region_name, "region_type" => region_type }
+);
+
 /// Spec: `#/components/schemas/RegulatoryRequirementsPhoneNumbers/properties/regulatory_requirements/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptance_criteria: Option<
         RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItemAcceptanceCriteria,
     >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItem { "acceptance_criteria"
+    => acceptance_criteria, "description" => description, "example" => example,
+    "field_type" => field_type, "id" => id, "label" => label, "record_type" =>
+    record_type }
+);
+
 /// Spec: `#/components/schemas/RegulatoryRequirementsPhoneNumbers/properties/regulatory_requirements/items/properties/acceptance_criteria`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItemAcceptanceCriteria {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality_limit: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItemAcceptanceCriteria {
+    "field_type" => field_type, "field_value" => field_value, "locality_limit" =>
+    locality_limit }
+);
+
 /// Spec: `#/components/schemas/RegulatoryRequirements/properties/regulatory_requirements/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RegulatoryRequirementsRegulatoryRequirementsItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptance_criteria: Option<
         RegulatoryRequirementsRegulatoryRequirementsItemAcceptanceCriteria,
     >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    RegulatoryRequirementsRegulatoryRequirementsItem { "acceptance_criteria" =>
+    acceptance_criteria, "description" => description, "example" => example, "field_type"
+    => field_type, "id" => id, "name" => name }
+);
+
 /// Spec: `#/components/schemas/RegulatoryRequirements/properties/regulatory_requirements/items/properties/acceptance_criteria`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RegulatoryRequirementsRegulatoryRequirementsItemAcceptanceCriteria {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptable_characters: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptable_values: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub case_sensitive: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality_limit: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_length: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_length: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_limit: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    RegulatoryRequirementsRegulatoryRequirementsItemAcceptanceCriteria {
+    "acceptable_characters" => acceptable_characters, "acceptable_values" =>
+    acceptable_values, "case_sensitive" => case_sensitive, "locality_limit" =>
+    locality_limit, "max_length" => max_length, "min_length" => min_length, "regex" =>
+    regex, "time_limit" => time_limit }
+);

@@ -6,11 +6,13 @@
 use super::*;
 
 /// Spec: `#/components/responses/CreateWdrReportResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateWdrReportResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<WdrReport>,
 }
+
+crate::codec::optional_fields!(CreateWdrReportResponse { "data" => data });
 
 /// Spec: `#/components/responses/DeleteWdrReportResponse/content/application~1json/schema`
 pub type DeleteWdrReportResponse = CreateWdrReportResponse;
@@ -19,50 +21,62 @@ pub type DeleteWdrReportResponse = CreateWdrReportResponse;
 pub type GetWdrReportResponse = CreateWdrReportResponse;
 
 /// Spec: `#/components/responses/GetWdrReportsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetWdrReportsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<WdrReport>>,
 }
 
+crate::codec::optional_fields!(GetWdrReportsResponse { "data" => data });
+
 /// Spec: `#/components/schemas/WdrReport`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WdrReport {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// ISO 8601 formatted date-time indicating the end time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The URL where the report content, when generated, will be published to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub report_url: Option<String>,
     /// ISO 8601 formatted date-time indicating the start time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// Indicates the status of the report, which is updated asynchronously.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<WdrReportStatus>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    WdrReport { "created_at" => created_at, "end_time" => end_time, "id" => id,
+    "record_type" => record_type, "report_url" => report_url, "start_time" => start_time,
+    "status" => status, "updated_at" => updated_at }
+);
+
 /// Spec: `#/components/schemas/WdrReportRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WdrReportRequest {
     /// ISO 8601 formatted date-time indicating the end time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// ISO 8601 formatted date-time indicating the start time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    WdrReportRequest { "end_time" => end_time, "start_time" => start_time }
+);
 
 /// Indicates the status of the report, which is updated asynchronously.
 ///

@@ -6,44 +6,48 @@
 use super::*;
 
 /// Spec: `#/paths/~1ledger_billing_group_reports/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateBillingGroupReportResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<LedgerBillingGroupReport>,
 }
+
+crate::codec::optional_fields!(CreateBillingGroupReportResponse { "data" => data });
 
 /// Spec: `#/paths/~1ledger_billing_group_reports~1{id}/get/responses/200/content/application~1json/schema`
 pub type GetBillingGroupReportResponse = CreateBillingGroupReportResponse;
 
 /// Spec: `#/components/schemas/LedgerBillingGroupReport`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LedgerBillingGroupReport {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Uniquely identifies the organization that owns the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<LedgerBillingGroupReportRecordType>,
     /// External url of the ledger billing group report, if the status is complete
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub report_url: Option<Option<String>>,
     /// Status of the ledger billing group report
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<LedgerBillingGroupReportStatus>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    LedgerBillingGroupReport { "created_at" => created_at, "id" => id, "organization_id"
+    => organization_id, "record_type" => record_type, "report_url" => report_url
+    nullable, "status" => status, "updated_at" => updated_at }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -78,12 +82,16 @@ impl From<&str> for LedgerBillingGroupReportRecordType {
 crate::codec::string_enum!(LedgerBillingGroupReportRecordType);
 
 /// Spec: `#/components/schemas/NewLedgerBillingGroupReport`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NewLedgerBillingGroupReport {
     /// Month of the ledger billing group report
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub month: Option<i64>,
     /// Year of the ledger billing group report
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    NewLedgerBillingGroupReport { "month" => month, "year" => year }
+);

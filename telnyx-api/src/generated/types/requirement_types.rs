@@ -9,13 +9,17 @@ use super::*;
 pub type DocReqsRequirementTypeList = Vec<DocReqsRequirementType>;
 
 /// Spec: `#/paths/~1requirement_types/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListRequirementTypesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DocReqsRequirementTypeList>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListRequirementTypesResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/paths/~1requirement_types/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,8 +60,10 @@ impl From<&str> for ListRequirementTypesSort {
 crate::codec::string_enum!(ListRequirementTypesSort);
 
 /// Spec: `#/paths/~1requirement_types~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RetrieveRequirementTypeResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DocReqsRequirementType>,
 }
+
+crate::codec::optional_fields!(RetrieveRequirementTypeResponse { "data" => data });

@@ -6,36 +6,43 @@
 use super::*;
 
 /// Spec: `#/components/schemas/DocReqsRequirement`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DocReqsRequirement {
     /// Indicates whether this requirement applies to ordering, porting, or both
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<DocReqsRequirementAction>,
     /// The 2-character (ISO 3166-1 alpha-2) country code where this requirement applies
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the associated document
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The locality where this requirement applies
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
     /// Indicates the phone_number_type this requirement applies to. Leave blank if this requirement applies to all number_types.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<DocReqsRequirementPhoneNumberType>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Lists the requirement types necessary to fulfill this requirement
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_types: Option<Vec<DocReqsRequirementType>>,
     /// ISO 8601 formatted date-time indicating when the resource was last updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    DocReqsRequirement { "action" => action, "country_code" => country_code, "created_at"
+    => created_at, "id" => id, "locality" => locality, "phone_number_type" =>
+    phone_number_type, "record_type" => record_type, "requirements_types" =>
+    requirements_types, "updated_at" => updated_at }
+);
 
 /// Indicates whether this requirement applies to ordering, porting, or both
 ///
@@ -127,13 +134,17 @@ pub type ListRequirementsFilterAction = CreateRequirementGroupBodyAction;
 pub type ListRequirementsFilterPhoneNumberType = DocReqsRequirementPhoneNumberType;
 
 /// Spec: `#/paths/~1requirements/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListRequirementsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DocReqsRequirementList>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    ListRequirementsResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/paths/~1requirements/get/parameters/3/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -178,8 +189,10 @@ impl From<&str> for ListRequirementsSort {
 crate::codec::string_enum!(ListRequirementsSort);
 
 /// Spec: `#/paths/~1requirements~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RetrieveDocumentRequirementsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DocReqsRequirement>,
 }
+
+crate::codec::optional_fields!(RetrieveDocumentRequirementsResponse { "data" => data });

@@ -6,57 +6,47 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateRoomCompositionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateRoomCompositionRequest {
     /// The desired format of the room composition.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<Option<String>>,
     /// The desired resolution (width/height in pixels) of the resulting video of the room composition. Both width and height are required to be between 16 and 1280; and width * height should not exceed 1280 * 720
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Option<String>>,
     /// id of the room session associated with the room composition.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<Option<String>>,
     /// Describes the video layout of the room composition in terms of regions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_layout: Option<std::collections::BTreeMap<String, VideoRegion>>,
     /// The failover URL where webhooks related to this room composition will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this room composition will be sent. Must include a scheme, such as 'https'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
+crate::codec::optional_fields!(
+    CreateRoomCompositionRequest { "format" => format nullable, "resolution" =>
+    resolution nullable, "session_id" => session_id nullable, "video_layout" =>
+    video_layout, "webhook_event_failover_url" => webhook_event_failover_url nullable,
+    "webhook_event_url" => webhook_event_url, "webhook_timeout_secs" =>
+    webhook_timeout_secs nullable }
+);
+
 /// Spec: `#/components/responses/CreateRoomCompositionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateRoomCompositionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RoomComposition>,
 }
+
+crate::codec::optional_fields!(CreateRoomCompositionResponse { "data" => data });
 
 /// Spec: `#/components/responses/GetRoomCompositionResponse/content/application~1json/schema`
 pub type GetRoomCompositionResponse = CreateRoomCompositionResponse;
@@ -100,82 +90,89 @@ impl From<&str> for ListRoomCompositionsFilterStatus {
 crate::codec::string_enum!(ListRoomCompositionsFilterStatus);
 
 /// Spec: `#/components/responses/ListRoomCompositionsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListRoomCompositionsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RoomComposition>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    ListRoomCompositionsResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/schemas/RoomComposition`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RoomComposition {
     /// ISO 8601 timestamp when the room composition has completed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
     /// ISO 8601 timestamp when the room composition was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Url to download the composition.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// Shows the room composition duration in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_secs: Option<i64>,
     /// ISO 8601 timestamp when the room composition has ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<String>,
     /// Shows format of the room composition.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<RoomCompositionFormat>,
     /// A unique identifier for the room composition.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Identify the room associated with the room composition.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub room_id: Option<String>,
     /// Identify the room session associated with the room composition.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// Shows the room composition size in MB.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_mb: Option<f64>,
     /// ISO 8601 timestamp when the room composition has stated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
     /// Shows the room composition status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<RoomCompositionStatus>,
     /// ISO 8601 timestamp when the room composition was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Identify the user associated with the room composition.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Describes the video layout of the room composition in terms of regions. Limited to 2 regions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_layout: Option<std::collections::BTreeMap<String, VideoRegion>>,
     /// The failover URL where webhooks related to this room composition will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this room composition will be sent. Must include a scheme, such as 'https'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
+
+crate::codec::optional_fields!(
+    RoomComposition { "completed_at" => completed_at, "created_at" => created_at,
+    "download_url" => download_url, "duration_secs" => duration_secs, "ended_at" =>
+    ended_at, "format" => format, "id" => id, "record_type" => record_type, "room_id" =>
+    room_id, "session_id" => session_id, "size_mb" => size_mb, "started_at" =>
+    started_at, "status" => status, "updated_at" => updated_at, "user_id" => user_id,
+    "video_layout" => video_layout, "webhook_event_failover_url" =>
+    webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
+    "webhook_timeout_secs" => webhook_timeout_secs nullable }
+);
 
 /// Shows format of the room composition.
 ///
@@ -250,58 +247,37 @@ impl From<&str> for RoomCompositionStatus {
 crate::codec::string_enum!(RoomCompositionStatus);
 
 /// Spec: `#/components/schemas/VideoRegion`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VideoRegion {
     /// Height of the video region
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub height: Option<Option<i64>>,
     /// Maximum number of columns of the region's placement grid. By default, the region has as many columns as needed to layout all the specified video sources.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_columns: Option<Option<i64>>,
     /// Maximum number of rows of the region's placement grid. By default, the region has as many rows as needed to layout all the specified video sources.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_rows: Option<Option<i64>>,
     /// Array of video recording ids to be composed in the region. Can be "*" to specify all video recordings in the session
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_sources: Option<Vec<String>>,
     /// Width of the video region
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub width: Option<Option<i64>>,
     /// X axis value (in pixels) of the region's upper left corner relative to the upper left corner of the whole room composition viewport.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub x_pos: Option<Option<i64>>,
     /// Y axis value (in pixels) of the region's upper left corner relative to the upper left corner of the whole room composition viewport.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub y_pos: Option<Option<i64>>,
     /// Regions with higher z_pos values are stacked on top of regions with lower z_pos values
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub z_pos: Option<Option<i64>>,
 }
+
+crate::codec::optional_fields!(
+    VideoRegion { "height" => height nullable, "max_columns" => max_columns nullable,
+    "max_rows" => max_rows nullable, "video_sources" => video_sources, "width" => width
+    nullable, "x_pos" => x_pos nullable, "y_pos" => y_pos nullable, "z_pos" => z_pos
+    nullable }
+);

@@ -6,8 +6,10 @@
 use super::*;
 
 /// Spec: `#/components/responses/GetRoomParticipantResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetRoomParticipantResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RoomParticipant>,
 }
+
+crate::codec::optional_fields!(GetRoomParticipantResponse { "data" => data });

@@ -8,88 +8,109 @@ use super::*;
 /// Bulk Room Recordings Delete Response
 ///
 /// Spec: `#/components/responses/BulkDeleteRoomRecordingsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BulkDeleteRoomRecordingsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<BulkDeleteRoomRecordingsResponseData>,
 }
 
+crate::codec::optional_fields!(BulkDeleteRoomRecordingsResponse { "data" => data });
+
 /// Spec: `#/components/responses/BulkDeleteRoomRecordingsResponse/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BulkDeleteRoomRecordingsResponseData {
     /// Amount of room recordings affected
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub room_recordings: Option<i64>,
 }
 
+crate::codec::optional_fields!(
+    BulkDeleteRoomRecordingsResponseData { "room_recordings" => room_recordings }
+);
+
 /// Spec: `#/components/responses/GetRoomRecordingResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetRoomRecordingResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RoomRecording>,
 }
 
+crate::codec::optional_fields!(GetRoomRecordingResponse { "data" => data });
+
 /// Spec: `#/components/responses/ListRoomRecordingsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListRoomRecordingsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RoomRecording>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    ListRoomRecordingsResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/schemas/RoomRecording`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RoomRecording {
     /// Shows the codec used for the room recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub codec: Option<String>,
     /// ISO 8601 timestamp when the room recording has completed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
     /// ISO 8601 timestamp when the room recording was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Url to download the recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// Shows the room recording duration in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_secs: Option<i64>,
     /// ISO 8601 timestamp when the room recording has ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<String>,
     /// A unique identifier for the room recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identify the room participant associated with the room recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Identify the room associated with the room recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub room_id: Option<String>,
     /// Identify the room session associated with the room recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// Shows the room recording size in MB.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_mb: Option<f64>,
     /// ISO 8601 timestamp when the room recording has stated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
     /// Shows the room recording status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<RoomRecordingStatus>,
     /// Shows the room recording type.
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<RoomRecordingType>,
     /// ISO 8601 timestamp when the room recording was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    RoomRecording { "codec" => codec, "completed_at" => completed_at, "created_at" =>
+    created_at, "download_url" => download_url, "duration_secs" => duration_secs,
+    "ended_at" => ended_at, "id" => id, "participant_id" => participant_id, "record_type"
+    => record_type, "room_id" => room_id, "session_id" => session_id, "size_mb" =>
+    size_mb, "started_at" => started_at, "status" => status, "type" => type_,
+    "updated_at" => updated_at }
+);
 
 /// Shows the room recording status.
 ///

@@ -9,15 +9,19 @@ use super::*;
 pub type ActionSuccessResponse = CallControlCommandResponse;
 
 /// Spec: `#/components/schemas/ActionsParticipantsRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ActionsParticipantsRequest {
     /// List of participant id to exclude from the action.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exclude: Option<Vec<String>>,
     /// Either a list of participant id to perform the action on, or the keyword "all" to perform the action on all participant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants: Option<ActionsParticipantsRequestParticipants>,
 }
+
+crate::codec::optional_fields!(
+    ActionsParticipantsRequest { "exclude" => exclude, "participants" => participants }
+);
 
 /// Either a list of participant id to perform the action on, or the keyword "all" to perform the action on all participant.
 ///
@@ -60,8 +64,10 @@ impl From<&str> for ActionsParticipantsRequestParticipantsVariant1 {
 crate::codec::string_enum!(ActionsParticipantsRequestParticipantsVariant1);
 
 /// Spec: `#/components/responses/GetRoomSessionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetRoomSessionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RoomSession>,
 }
+
+crate::codec::optional_fields!(GetRoomSessionResponse { "data" => data });

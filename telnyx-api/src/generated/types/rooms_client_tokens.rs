@@ -6,37 +6,50 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateRoomClientTokenRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateRoomClientTokenRequest {
     /// The time to live in seconds of the Refresh Token, after that time the Refresh Token is invalid and can't be used to refresh Client Token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token_ttl_secs: Option<i64>,
     /// The time to live in seconds of the Client Token, after that time the Client Token is invalid and can't be used to join a Room.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_ttl_secs: Option<i64>,
 }
 
+crate::codec::optional_fields!(
+    CreateRoomClientTokenRequest { "refresh_token_ttl_secs" => refresh_token_ttl_secs,
+    "token_ttl_secs" => token_ttl_secs }
+);
+
 /// Spec: `#/components/responses/CreateRoomClientTokenResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateRoomClientTokenResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CreateRoomClientTokenResponseData>,
 }
 
+crate::codec::optional_fields!(CreateRoomClientTokenResponse { "data" => data });
+
 /// Spec: `#/components/responses/CreateRoomClientTokenResponse/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateRoomClientTokenResponseData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     /// ISO 8601 timestamp when the refresh token expires.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token_expires_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// ISO 8601 timestamp when the token expires.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_expires_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CreateRoomClientTokenResponseData { "refresh_token" => refresh_token,
+    "refresh_token_expires_at" => refresh_token_expires_at, "token" => token,
+    "token_expires_at" => token_expires_at }
+);
 
 /// Spec: `#/components/schemas/RefreshRoomClientTokenRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -48,18 +61,25 @@ pub struct RefreshRoomClientTokenRequest {
 }
 
 /// Spec: `#/components/responses/RefreshRoomClientTokenResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RefreshRoomClientTokenResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RefreshRoomClientTokenResponseData>,
 }
 
+crate::codec::optional_fields!(RefreshRoomClientTokenResponse { "data" => data });
+
 /// Spec: `#/components/responses/RefreshRoomClientTokenResponse/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RefreshRoomClientTokenResponseData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// ISO 8601 timestamp when the token expires.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_expires_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    RefreshRoomClientTokenResponseData { "token" => token, "token_expires_at" =>
+    token_expires_at }
+);

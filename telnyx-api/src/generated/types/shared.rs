@@ -7,12 +7,15 @@ use super::*;
 
 /// Spec: `#/components/schemas/AcceptSuggestionsRequest`
 #[cfg(any(feature = "porting", feature = "regulatory"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct AcceptSuggestionsRequest {
     /// The ID of the address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+
+#[cfg(any(feature = "porting", feature = "regulatory"))]
+crate::codec::optional_fields!(AcceptSuggestionsRequest { "id" => id });
 
 /// Spec: `#/components/responses/ActionSuccessResponse/content/application~1json/schema/properties/data`
 pub type ActionSuccessResponseData = CallControlCommandResult;
@@ -486,12 +489,14 @@ pub struct BucketIds {
 /// HTTPValidationError
 ///
 /// Spec: `#/components/schemas/BucketNotFoundError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BucketNotFoundError {
     /// Detail
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<Vec<NotFoundError>>,
 }
+
+crate::codec::optional_fields!(BucketNotFoundError { "detail" => detail });
 
 /// The operation type. It can be one of the following:
 ///
@@ -667,23 +672,30 @@ pub type CallAiGatherPartialResultsPayloadMessageHistoryItemRole = CallAiGatherE
 ///
 /// Spec: `#/components/schemas/CallControlApplicationInbound`
 #[cfg(any(feature = "call-control", feature = "texml"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallControlApplicationInbound {
     /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     /// When enabled Telnyx will include Shaken/Stir data in the Webhook for new inbound calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shaken_stir_enabled: Option<bool>,
     /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_subdomain: Option<String>,
     /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_subdomain_receive_settings: Option<
         CallControlApplicationInboundSipSubdomainReceiveSettings,
     >,
 }
+
+#[cfg(any(feature = "call-control", feature = "texml"))]
+crate::codec::optional_fields!(
+    CallControlApplicationInbound { "channel_limit" => channel_limit,
+    "shaken_stir_enabled" => shaken_stir_enabled, "sip_subdomain" => sip_subdomain,
+    "sip_subdomain_receive_settings" => sip_subdomain_receive_settings }
+);
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
@@ -725,43 +737,53 @@ crate::codec::string_enum!(CallControlApplicationInboundSipSubdomainReceiveSetti
 ///
 /// Spec: `#/components/responses/CallControlCommandResponse/content/application~1json/schema`
 #[cfg(any(feature = "call-control", feature = "video"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallControlCommandResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallControlCommandResult>,
 }
+
+#[cfg(any(feature = "call-control", feature = "video"))]
+crate::codec::optional_fields!(CallControlCommandResponse { "data" => data });
 
 /// Call Control Command Result
 ///
 /// Spec: `#/components/schemas/CallControlCommandResult`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallControlCommandResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
 }
+
+crate::codec::optional_fields!(CallControlCommandResult { "result" => result });
 
 /// Call Cost Received Event
 ///
 /// Spec: `#/components/schemas/CallCost`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallCost {
     /// The type of the event being delivered
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallCostEventType>,
     /// Uniquely identifies a webhook
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CallCostMeta>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallCostPayload>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallCostRecordType>,
 }
+
+crate::codec::optional_fields!(
+    CallCost { "event_type" => event_type, "id" => id, "meta" => meta, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// The type of the event being delivered
 ///
@@ -796,65 +818,79 @@ impl From<&str> for CallCostEventType {
 crate::codec::string_enum!(CallCostEventType);
 
 /// Spec: `#/components/schemas/CallCost/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallCostMeta {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CallCostMetaMeta>,
 }
+
+crate::codec::optional_fields!(CallCostMeta { "meta" => meta });
 
 /// Spec: `#/components/schemas/CallCost/properties/meta/properties/meta`
 pub type CallCostMetaMeta = CallbackWebhookMeta;
 
 /// Spec: `#/components/schemas/CallCost/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallCostPayload {
     /// The number of seconds for which this call will be billed
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billed_duration_secs: Option<i64>,
     /// Call ID used to issue commands via Call Control API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_parts: Option<Vec<CallCostPayloadCostPartsItem>>,
     /// Reflects how command ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CallCostPayloadStatus>,
     /// The billed cost of the call
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<f64>,
 }
 
+crate::codec::optional_fields!(
+    CallCostPayload { "billed_duration_secs" => billed_duration_secs, "call_control_id"
+    => call_control_id, "call_leg_id" => call_leg_id, "call_session_id" =>
+    call_session_id, "client_state" => client_state, "connection_id" => connection_id,
+    "cost_parts" => cost_parts, "status" => status, "total_cost" => total_cost }
+);
+
 /// Spec: `#/components/schemas/CallCost/properties/payload/properties/cost_parts/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallCostPayloadCostPartsItem {
     /// The number of seconds for which this item will be billed
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub billed_duration_secs: Option<i64>,
     /// The service incurring a charge
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_part: Option<String>,
     /// The billed cost of the item, in currency shown in the `currency` field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<f64>,
     /// The currency in which `cost` is measured
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// The cost per unit of the item incurring a charge
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<f64>,
 }
+
+crate::codec::optional_fields!(
+    CallCostPayloadCostPartsItem { "billed_duration_secs" => billed_duration_secs,
+    "call_part" => call_part, "cost" => cost, "currency" => currency, "rate" => rate }
+);
 
 /// Reflects how command ended.
 ///
@@ -950,18 +986,24 @@ pub type CallForkStoppedPayloadStreamType = CallForkStartedPayloadStreamType;
 ///
 /// Spec: `#/components/schemas/CallForwarding`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallForwarding {
     /// Indicates if call forwarding will be enabled for this number if forwards_to and forwarding_type are filled in. Defaults to true for backwards compatibility with APIV1 use of numbers endpoints.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_forwarding_enabled: Option<bool>,
     /// Call forwarding type. 'forwards_to' must be set for this to have an effect.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub forwarding_type: Option<CallForwardingForwardingType>,
     /// The phone number to which inbound calls to this number are forwarded. Inbound calls will not be forwarded if this field is left blank. If set, must be a +E.164-formatted phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub forwards_to: Option<String>,
 }
+
+#[cfg(feature = "numbers")]
+crate::codec::optional_fields!(
+    CallForwarding { "call_forwarding_enabled" => call_forwarding_enabled,
+    "forwarding_type" => forwarding_type, "forwards_to" => forwards_to }
+);
 
 /// Call forwarding type. 'forwards_to' must be set for this to have an effect.
 ///
@@ -1087,20 +1129,27 @@ crate::codec::string_enum!(CallMachineDetectionEndedPayloadResult);
 ///
 /// Spec: `#/components/schemas/CallRecording`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallRecording {
     /// When using 'dual' channels, final audio file will be stereo recorded with the first leg on channel A, and the rest on channel B.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound_call_recording_channels: Option<
         CallRecordingInboundCallRecordingChannels,
     >,
     /// When enabled, any inbound call to this number will be recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound_call_recording_enabled: Option<bool>,
     /// The audio file format for calls being recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound_call_recording_format: Option<CallRecordingInboundCallRecordingFormat>,
 }
+
+#[cfg(feature = "numbers")]
+crate::codec::optional_fields!(
+    CallRecording { "inbound_call_recording_channels" => inbound_call_recording_channels,
+    "inbound_call_recording_enabled" => inbound_call_recording_enabled,
+    "inbound_call_recording_format" => inbound_call_recording_format }
+);
 
 /// When using 'dual' channels, final audio file will be stereo recorded with the first leg on channel A, and the rest on channel B.
 ///
@@ -1118,23 +1167,21 @@ pub type CallRecordingInboundCallRecordingFormat = AnswerRequestRecordFormat;
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/public_recording_urls`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallRecordingSavedPayloadPublicRecordingUrls {
     /// Recording URL in requested `mp3` format.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mp3: Option<Option<String>>,
     /// Recording URL in requested `wav` format.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wav: Option<Option<String>>,
 }
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::optional_fields!(
+    CallRecordingSavedPayloadPublicRecordingUrls { "mp3" => mp3 nullable, "wav" => wav
+    nullable }
+);
 
 /// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
 ///
@@ -1244,43 +1291,54 @@ pub enum CallRequestTo {
 }
 
 /// Spec: `#/components/schemas/CallbackWebhookMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallbackWebhookMeta {
     /// The number of times the callback webhook has been attempted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempt: Option<i64>,
     /// The URL that the callback webhook was delivered to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered_to: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallbackWebhookMeta { "attempt" => attempt, "delivered_to" => delivered_to }
+);
 
 /// CampaignSharingStatus
 ///
 /// Spec: `#/components/schemas/CampaignSharingStatus`
 #[cfg(feature = "10dlc")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CampaignSharingStatus {
     /// Downstreamcnpid
     #[serde(rename = "downstreamCnpId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub downstream_cnp_id: Option<String>,
     /// Shareddate
     #[serde(rename = "sharedDate")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_date: Option<String>,
     /// Sharingstatus
     #[serde(rename = "sharingStatus")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sharing_status: Option<String>,
     /// Statusdate
     #[serde(rename = "statusDate")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_date: Option<String>,
     /// Upstreamcnpid
     #[serde(rename = "upstreamCnpId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_cnp_id: Option<String>,
 }
+
+#[cfg(feature = "10dlc")]
+crate::codec::optional_fields!(
+    CampaignSharingStatus { "downstreamCnpId" => downstream_cnp_id, "sharedDate" =>
+    shared_date, "sharingStatus" => sharing_status, "statusDate" => status_date,
+    "upstreamCnpId" => upstream_cnp_id }
+);
 
 /// Spec: `#/components/responses/CancelPortingOrderResponse/content/application~1json/schema/properties/meta`
 pub type CancelPortingOrderResponseMeta = ShowPortingOrderMeta;
@@ -1460,41 +1518,54 @@ crate::codec::string_enum!(CloudflareSyncStatus);
 ///
 /// Spec: `#/components/schemas/CnamListing`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CnamListing {
     /// The CNAM listing details for this number. Must be alphanumeric characters or spaces with a maximum length of 15. Requires cnam_listing_enabled to also be set to true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cnam_listing_details: Option<String>,
     /// Enables CNAM listings for this number. Requires cnam_listing_details to also be set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cnam_listing_enabled: Option<bool>,
 }
 
+#[cfg(feature = "numbers")]
+crate::codec::optional_fields!(
+    CnamListing { "cnam_listing_details" => cnam_listing_details, "cnam_listing_enabled"
+    => cnam_listing_enabled }
+);
+
 /// Spec: `#/components/schemas/Comment`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Comment {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment_record_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment_record_type: Option<CommentCommentRecordType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub commenter: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub commenter_type: Option<CommentCommenterType>,
     /// An ISO 8901 datetime string denoting when the comment was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// An ISO 8901 datetime string for when the comment was read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub read_at: Option<String>,
     /// An ISO 8901 datetime string for when the comment was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    Comment { "body" => body, "comment_record_id" => comment_record_id,
+    "comment_record_type" => comment_record_type, "commenter" => commenter,
+    "commenter_type" => commenter_type, "created_at" => created_at, "id" => id, "read_at"
+    => read_at, "updated_at" => updated_at }
+);
 
 /// Spec: `#/components/schemas/Comment/properties/comment_record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1837,18 +1908,24 @@ pub type ConnectionName = String;
 ///
 /// Spec: `#/components/schemas/ConnectionRtcpSettings`
 #[cfg(feature = "connections")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConnectionRtcpSettings {
     /// BETA - Enable the capture and storage of RTCP messages to create QoS reports on the Telnyx Mission Control Portal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub capture_enabled: Option<bool>,
     /// RTCP port by default is rtp+1, it can also be set to rtcp-mux
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<ConnectionRtcpSettingsPort>,
     /// RTCP reports are sent to customers based on the frequency set. Frequency is in seconds and it can be set to values from 5 to 3000 seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub report_frequency_secs: Option<i64>,
 }
+
+#[cfg(feature = "connections")]
+crate::codec::optional_fields!(
+    ConnectionRtcpSettings { "capture_enabled" => capture_enabled, "port" => port,
+    "report_frequency_secs" => report_frequency_secs }
+);
 
 /// RTCP port by default is rtp+1, it can also be set to rtcp-mux
 ///
@@ -1894,13 +1971,16 @@ crate::codec::string_enum!(ConnectionRtcpSettingsPort);
 ///
 /// Spec: `#/components/schemas/ConsumedData`
 #[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConsumedData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
+
+#[cfg(feature = "wireless")]
+crate::codec::optional_fields!(ConsumedData { "amount" => amount, "unit" => unit });
 
 /// The two-character (ISO 3166-1 alpha-2) country code of the address.
 ///
@@ -1910,15 +1990,21 @@ pub type CountryCode = String;
 
 /// Spec: `#/paths/~1documents/post/requestBody/content/multipart~1form-data/schema`
 #[cfg(feature = "regulatory")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateDocumentBodyMultipart {
     /// Optional reference string for customer tracking.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// The file you are uploading.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<crate::UploadFile>,
 }
+
+#[cfg(feature = "regulatory")]
+crate::codec::optional_fields!(
+    CreateDocumentBodyMultipart { "customer_reference" => customer_reference, "file" =>
+    file }
+);
 
 #[cfg(feature = "regulatory")]
 impl CreateDocumentBodyMultipart {
@@ -1934,14 +2020,20 @@ impl CreateDocumentBodyMultipart {
 
 /// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/outbound`
 #[cfg(any(feature = "connections", feature = "fax", feature = "texml"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateExternalConnectionRequestOutbound {
     /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
 }
+
+#[cfg(any(feature = "connections", feature = "fax", feature = "texml"))]
+crate::codec::optional_fields!(
+    CreateExternalConnectionRequestOutbound { "channel_limit" => channel_limit,
+    "outbound_voice_profile_id" => outbound_voice_profile_id }
+);
 
 /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
 ///
@@ -2207,11 +2299,14 @@ crate::codec::string_enum!(CreateNumberBlockOrderRequestStatus);
 
 /// Spec: `#/components/schemas/CreatePortingOrderComment`
 #[cfg(feature = "porting")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreatePortingOrderComment {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
 }
+
+#[cfg(feature = "porting")]
+crate::codec::optional_fields!(CreatePortingOrderComment { "body" => body });
 
 /// Spec: `#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/action`
 #[cfg(feature = "regulatory")]
@@ -2366,33 +2461,42 @@ crate::codec::string_enum!(CredentialOutboundT38ReinviteSource);
 
 /// Spec: `#/components/schemas/Cursor`
 #[cfg(any(feature = "call-control", feature = "voice-config"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Cursor {
     /// Opaque identifier of next page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
     /// Opaque identifier of previous page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
 }
+
+#[cfg(any(feature = "call-control", feature = "voice-config"))]
+crate::codec::optional_fields!(Cursor { "after" => after, "before" => before });
 
 /// Cursor Pagination Meta
 ///
 /// Spec: `#/components/schemas/CursorPaginationMeta`
 #[cfg(any(feature = "call-control", feature = "voice-config"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CursorPaginationMeta {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cursors: Option<Cursor>,
     /// Path to next page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
     /// Path to previous page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_items: Option<i64>,
 }
+
+#[cfg(any(feature = "call-control", feature = "voice-config"))]
+crate::codec::optional_fields!(
+    CursorPaginationMeta { "cursors" => cursors, "next" => next, "previous" => previous,
+    "total_items" => total_items }
+);
 
 /// A customer reference string for customer look ups.
 ///
@@ -2405,69 +2509,84 @@ pub type DeleteObjectsResponse = serde_json::Map<String, serde_json::Value>;
 
 /// Spec: `#/components/schemas/DocReqsRequirementType`
 #[cfg(feature = "regulatory")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DocReqsRequirementType {
     /// Specifies objective criteria for acceptance
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptance_criteria: Option<DocReqsRequirementTypeAcceptanceCriteria>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Describes the requirement type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Provides one or more example of acceptable documents
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
     /// Identifies the associated document
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A short descriptive name for this requirement_type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Identifies the type of the resource
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Defines the type of this requirement type
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<DocReqsRequirementTypeType>,
     /// ISO 8601 formatted date-time indicating when the resource was last updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+#[cfg(feature = "regulatory")]
+crate::codec::optional_fields!(
+    DocReqsRequirementType { "acceptance_criteria" => acceptance_criteria, "created_at"
+    => created_at, "description" => description, "example" => example, "id" => id, "name"
+    => name, "record_type" => record_type, "type" => type_, "updated_at" => updated_at }
+);
 
 /// Specifies objective criteria for acceptance
 ///
 /// Spec: `#/components/schemas/DocReqsRequirementType/properties/acceptance_criteria`
 #[cfg(feature = "regulatory")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DocReqsRequirementTypeAcceptanceCriteria {
     /// Specifies the allowed characters as a string
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptable_characters: Option<String>,
     /// Specifies the list of strictly possible values for the requirement. Ignored when empty
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptable_values: Option<Vec<String>>,
     /// Specifies whether string matching should be case sensitive
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub case_sensitive: Option<bool>,
     /// Specifies geography-based acceptance criteria
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality_limit: Option<String>,
     /// Maximum length allowed for the value
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_length: Option<i64>,
     /// Minimum length allowed for the value
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_length: Option<i64>,
     /// A regular expression pattern that the value must match
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
     /// Specifies time-based acceptance criteria
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_limit: Option<String>,
 }
+
+#[cfg(feature = "regulatory")]
+crate::codec::optional_fields!(
+    DocReqsRequirementTypeAcceptanceCriteria { "acceptable_characters" =>
+    acceptable_characters, "acceptable_values" => acceptable_values, "case_sensitive" =>
+    case_sensitive, "locality_limit" => locality_limit, "max_length" => max_length,
+    "min_length" => min_length, "regex" => regex, "time_limit" => time_limit }
+);
 
 /// Defines the type of this requirement type
 ///
@@ -2514,21 +2633,26 @@ impl From<&str> for DocReqsRequirementTypeType {
 crate::codec::string_enum!(DocReqsRequirementTypeType);
 
 /// Spec: `#/components/schemas/DocServiceRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DocServiceRecord {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    DocServiceRecord { "created_at" => created_at, "id" => id, "record_type" =>
+    record_type, "updated_at" => updated_at }
+);
 
 /// DTMFTool
 ///
@@ -2667,12 +2791,15 @@ crate::codec::string_enum!(DynamicEmergencyAddressStatus);
 ///
 /// Spec: `#/components/schemas/ElevenLabsVoiceSettings`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ElevenLabsVoiceSettings {
     /// The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your ElevenLabs API key. Warning: Free plans are unlikely to work with this integration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key_ref: Option<String>,
 }
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::optional_fields!(ElevenLabsVoiceSettings { "api_key_ref" => api_key_ref });
 
 /// Spec: `#/components/schemas/EligibilityNumbersRequest`
 #[cfg(any(feature = "messaging", feature = "numbers", feature = "porting"))]
@@ -2772,64 +2899,80 @@ pub struct Error {
 }
 
 /// Spec: `#/components/schemas/ErrorRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ErrorRecord {
     /// an application-specific error code, expressed as a stringified 5-digit integer
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// a human-readable explanation specific to this occurrence of the problem. Like title, this field’s value can be localized
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceResponse>,
     /// a short, human-readable summary of the problem, with NO punctuation, that SHOULD NOT CHANGE from occurrence to occurrence of the problem, except for purposes of localization
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    ErrorRecord { "code" => code, "detail" => detail, "meta" => meta, "source" => source,
+    "title" => title }
+);
+
 /// Spec: `#/components/schemas/ErrorResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ErrorResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ErrorResponseErrorsItem>>,
 }
 
+crate::codec::optional_fields!(ErrorResponse { "errors" => errors });
+
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ErrorResponseErrorsItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<ErrorResponseErrorsItemMeta>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<ErrorResponseErrorsItemSource>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ErrorResponseErrorsItem { "code" => code, "detail" => detail, "meta" => meta,
+    "source" => source, "title" => title }
+);
 
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items/properties/meta`
 pub type ErrorResponseErrorsItemMeta = MetaResponse;
 
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ErrorResponseErrorsItemSource {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
 }
+
+crate::codec::optional_fields!(ErrorResponseErrorsItemSource { "pointer" => pointer });
 
 /// Spec: `#/components/schemas/Error/properties/source`
 pub type ErrorSource = SourceResponse;
 
 /// Spec: `#/components/schemas/Errors`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Errors {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
 }
+
+crate::codec::optional_fields!(Errors { "errors" => errors });
 
 /// EventStatus
 ///
@@ -2909,19 +3052,24 @@ pub type FilterBasicStatusLifecycle = CompleteOtaUpdateStatus;
 pub type FirstName = String;
 
 /// Spec: `#/components/schemas/ForbiddenError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ForbiddenError {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<ForbiddenErrorSource>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ForbiddenError { "code" => code, "detail" => detail, "meta" => meta, "source" =>
+    source, "title" => title }
+);
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
 pub type ForbiddenErrorSource = SourceResponse;
@@ -3027,33 +3175,43 @@ impl From<&str> for GcbPhoneNumberRecordType {
 crate::codec::string_enum!(GcbPhoneNumberRecordType);
 
 /// Spec: `#/components/schemas/GenericError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GenericError {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<GenericErrorSource>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    GenericError { "code" => code, "detail" => detail, "meta" => meta, "source" =>
+    source, "title" => title }
+);
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
 pub type GenericErrorSource = SourceResponse;
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment/properties/wireguard_peer`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer {
     /// The IP address of the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// A user specified name for the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer { "ip_address" =>
+    ip_address, "name" => name }
+);
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip_assignment/properties/wireguard_peer`
 pub type GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer = GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer;
@@ -3061,18 +3219,22 @@ pub type GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer = GlobalIp
 /// Global IP Protocol
 ///
 /// Spec: `#/components/schemas/GlobalIPProtocol/allOf/0`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GlobalIpProtocol2 {
     /// The Global IP Protocol code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// A name for Global IP Protocol.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    GlobalIpProtocol2 { "code" => code, "name" => name, "record_type" => record_type }
+);
 
 /// The handoff tool allows the assistant to hand off control of the conversation to another AI assistant. By default, this will happen transparently to the end user.
 ///
@@ -3154,12 +3316,15 @@ pub struct HangupTool {
 ///
 /// Spec: `#/components/schemas/HangupToolParams`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct HangupToolParams {
     /// The description of the function that will be passed to the assistant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
+
+#[cfg(any(feature = "ai", feature = "call-control"))]
+crate::codec::optional_fields!(HangupToolParams { "description" => description });
 
 /// Spec: `#/components/schemas/HangupTool/properties/type`
 #[cfg(any(feature = "ai", feature = "call-control"))]
@@ -3168,12 +3333,14 @@ pub type HangupToolType = CallHangupPayloadState;
 /// HTTPValidationError
 ///
 /// Spec: `#/components/schemas/HTTPValidationError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct HttpValidationError {
     /// Detail
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<Vec<ValidationError>>,
 }
+
+crate::codec::optional_fields!(HttpValidationError { "detail" => detail });
 
 /// Identifies the type of resource.
 ///
@@ -3223,15 +3390,20 @@ crate::codec::string_enum!(ImportAssistantsRequestProvider);
 
 /// Spec: `#/components/schemas/ImportMetadata`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ImportMetadata {
     /// ID of the assistant in the provider's system.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Provider the assistant was imported from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub import_provider: Option<ImportMetadataImportProvider>,
 }
+
+#[cfg(any(feature = "ai", feature = "call-control"))]
+crate::codec::optional_fields!(
+    ImportMetadata { "import_id" => import_id, "import_provider" => import_provider }
+);
 
 /// Provider the assistant was imported from.
 ///
@@ -3241,135 +3413,119 @@ pub type ImportMetadataImportProvider = ImportAssistantsRequestProvider;
 
 /// Spec: `#/components/schemas/InboundMessagePayload`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InboundMessagePayload {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc: Option<Vec<InboundMessagePayloadCcItem>>,
     /// Not used for inbound messages.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<Option<String>>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<Option<InboundMessagePayloadCost>>,
     /// Detailed breakdown of the message cost components.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_breakdown: Option<Option<InboundMessagePayloadCostBreakdown>>,
     /// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<InboundMessagePayloadDirection>,
     /// Encoding scheme used for the message body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
     /// These errors may point at addressees when referring to unsuccessful/unconfirmed delivery statuses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<InboundMessagePayloadFrom>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<InboundMessagePayloadMediaItem>>,
     /// Unique identifier for a messaging profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
     /// Number of parts into which the message's body must be split.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parts: Option<i64>,
     /// ISO 8601 formatted date indicating when the message request was received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub received_at: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<InboundMessagePayloadRecordType>,
     /// Not used for inbound messages.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<Option<String>>,
     /// Tags associated with the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Indicates whether the TCR campaign is billable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_campaign_billable: Option<bool>,
     /// The Campaign Registry (TCR) campaign ID associated with the message.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_campaign_id: Option<Option<String>>,
     /// The registration status of the TCR campaign.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_campaign_registered: Option<Option<String>>,
     /// Message body (i.e., content) as a non-empty string.
     ///
     /// **Required for SMS**
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<Vec<InboundMessagePayloadToItem>>,
     /// The type of message. This value can be either 'sms' or 'mms'.
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<InboundMessagePayloadType>,
     /// Not used for inbound messages.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<Option<String>>,
     /// The failover URL where webhooks related to this message will be sent if sending to the primary URL fails.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this message will be sent.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<Option<String>>,
 }
 
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    InboundMessagePayload { "cc" => cc, "completed_at" => completed_at nullable, "cost"
+    => cost nullable, "cost_breakdown" => cost_breakdown nullable, "direction" =>
+    direction, "encoding" => encoding, "errors" => errors, "from" => from, "id" => id,
+    "media" => media, "messaging_profile_id" => messaging_profile_id, "parts" => parts,
+    "received_at" => received_at, "record_type" => record_type, "sent_at" => sent_at
+    nullable, "tags" => tags, "tcr_campaign_billable" => tcr_campaign_billable,
+    "tcr_campaign_id" => tcr_campaign_id nullable, "tcr_campaign_registered" =>
+    tcr_campaign_registered nullable, "text" => text, "to" => to, "type" => type_,
+    "valid_until" => valid_until nullable, "webhook_failover_url" => webhook_failover_url
+    nullable, "webhook_url" => webhook_url nullable }
+);
+
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InboundMessagePayloadCcItem {
     /// The carrier of the receiver.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
     /// The line-type of the receiver.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_type: Option<InboundMessagePayloadCcItemLineType>,
     /// Receiving address (+E.164 formatted phone number or short code).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InboundMessagePayloadCcItemStatus>,
 }
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    InboundMessagePayloadCcItem { "carrier" => carrier, "line_type" => line_type,
+    "phone_number" => phone_number, "status" => status }
+);
 
 /// The line-type of the receiver.
 ///
@@ -3486,27 +3642,36 @@ impl From<&str> for InboundMessagePayloadCcItemStatus {
 crate::codec::string_enum!(InboundMessagePayloadCcItemStatus);
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cost`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InboundMessagePayloadCost {
     /// The amount deducted from your account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
     /// The ISO 4217 currency identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    InboundMessagePayloadCost { "amount" => amount, "currency" => currency }
+);
 
 /// Detailed breakdown of the message cost components.
 ///
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cost_breakdown`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InboundMessagePayloadCostBreakdown {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier_fee: Option<InboundMessagePayloadCostBreakdownCarrierFee>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<InboundMessagePayloadCostBreakdownRate>,
 }
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    InboundMessagePayloadCostBreakdown { "carrier_fee" => carrier_fee, "rate" => rate }
+);
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cost_breakdown/properties/carrier_fee`
 #[cfg(feature = "messaging")]
@@ -3554,20 +3719,26 @@ crate::codec::string_enum!(InboundMessagePayloadDirection);
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/from`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InboundMessagePayloadFrom {
     /// The carrier of the sender.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
     /// The line-type of the sender.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_type: Option<InboundMessagePayloadFromLineType>,
     /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InboundMessagePayloadFromStatus>,
 }
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    InboundMessagePayloadFrom { "carrier" => carrier, "line_type" => line_type,
+    "phone_number" => phone_number, "status" => status }
+);
 
 /// The line-type of the sender.
 ///
@@ -3615,21 +3786,27 @@ crate::codec::string_enum!(InboundMessagePayloadFromStatus);
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/media/items`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InboundMessagePayloadMediaItem {
     /// The MIME type of the requested media.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// The SHA256 hash of the requested media.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hash_sha256: Option<String>,
     /// The size of the requested media.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// The url of the media requested to be sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    InboundMessagePayloadMediaItem { "content_type" => content_type, "hash_sha256" =>
+    hash_sha256, "size" => size, "url" => url }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -3669,20 +3846,26 @@ crate::codec::string_enum!(InboundMessagePayloadRecordType);
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/to/items`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InboundMessagePayloadToItem {
     /// The carrier of the receiver.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
     /// The line-type of the receiver.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_type: Option<InboundMessagePayloadToItemLineType>,
     /// Receiving address (+E.164 formatted phone number or short code).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InboundMessagePayloadToItemStatus>,
 }
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    InboundMessagePayloadToItem { "carrier" => carrier, "line_type" => line_type,
+    "phone_number" => phone_number, "status" => status }
+);
 
 /// The line-type of the receiver.
 ///
@@ -3760,12 +3943,17 @@ pub type InboundMessagePayloadType = CreateLongCodeMessageRequestType;
 
 /// Spec: `#/components/schemas/InsightSettings`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InsightSettings {
     /// Reference to an Insight Group. Insights in this group will be run automatically for all the assistant's conversations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub insight_group_id: Option<String>,
 }
+
+#[cfg(any(feature = "ai", feature = "call-control"))]
+crate::codec::optional_fields!(
+    InsightSettings { "insight_group_id" => insight_group_id }
+);
 
 /// Uniquely identifies the resource.
 ///
@@ -3776,17 +3964,21 @@ pub struct InsightSettings {
 pub type IntId = String;
 
 /// Spec: `#/components/schemas/Interface`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Interface {
     /// A user specified name for the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The id of the network associated with the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InterfaceStatus>,
 }
+
+crate::codec::optional_fields!(
+    Interface { "name" => name, "network_id" => network_id, "status" => status }
+);
 
 /// The current status of the interface deployment.
 ///
@@ -3937,23 +4129,29 @@ impl From<&str> for ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
 crate::codec::string_enum!(ListAvailablePhoneNumberBlocksFilterPhoneNumberType);
 
 /// Spec: `#/components/schemas/ListBucketsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListBucketsResponse {
     #[serde(rename = "Buckets")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<Vec<ListBucketsResponseBucketsItem>>,
 }
 
+crate::codec::optional_fields!(ListBucketsResponse { "Buckets" => buckets });
+
 /// Spec: `#/components/schemas/ListBucketsResponse/properties/Buckets/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListBucketsResponseBucketsItem {
     #[serde(rename = "CreationDate")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_date: Option<String>,
     #[serde(rename = "Name")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ListBucketsResponseBucketsItem { "CreationDate" => creation_date, "Name" => name }
+);
 
 /// Spec: `#/paths/~1customer_service_records/get/parameters/2/schema`
 #[cfg(feature = "porting")]
@@ -3994,64 +4192,88 @@ impl From<&str> for ListCustomerServiceRecordsSort {
 crate::codec::string_enum!(ListCustomerServiceRecordsSort);
 
 /// Spec: `#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListInboundChannelsResponseData {
     /// The current number of concurrent channels set for the account
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channels: Option<i64>,
     /// Identifies the type of the response
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ListInboundChannelsResponseData { "channels" => channels, "record_type" =>
+    record_type }
+);
 
 /// List Messaging Profile Phone Numbers Response
 ///
 /// Spec: `#/components/responses/ListMessagingProfilePhoneNumbersResponse/content/application~1json/schema`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListMessagingProfilePhoneNumbersResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PhoneNumberWithMessagingSettings>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    ListMessagingProfilePhoneNumbersResponse { "data" => data, "meta" => meta }
+);
 
 /// List Messaging Profile Short Codes Response
 ///
 /// Spec: `#/components/responses/ListMessagingProfileShortCodesResponse/content/application~1json/schema`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListMessagingProfileShortCodesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ShortCode>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    ListMessagingProfileShortCodesResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/schemas/ListObjectsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListObjectsResponse {
     #[serde(rename = "Contents")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contents: Option<Vec<ListObjectsResponseContentsItem>>,
     #[serde(rename = "Name")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    ListObjectsResponse { "Contents" => contents, "Name" => name }
+);
+
 /// Spec: `#/components/schemas/ListObjectsResponse/properties/Contents/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListObjectsResponseContentsItem {
     #[serde(rename = "Key")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     #[serde(rename = "LastModified")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<String>,
     #[serde(rename = "Size")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<f64>,
 }
+
+crate::codec::optional_fields!(
+    ListObjectsResponseContentsItem { "Key" => key, "LastModified" => last_modified,
+    "Size" => size }
+);
 
 /// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/4/schema`
 #[cfg(feature = "numbers")]
@@ -4197,23 +4419,33 @@ crate::codec::string_enum!(ListRegulatoryRequirementsFilterAction);
 
 /// Spec: `#/components/responses/ListRoomParticipantsResponse/content/application~1json/schema`
 #[cfg(feature = "video")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListRoomParticipantsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RoomParticipant>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+#[cfg(feature = "video")]
+crate::codec::optional_fields!(
+    ListRoomParticipantsResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/responses/ListRoomSessionsResponse/content/application~1json/schema`
 #[cfg(feature = "video")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListRoomSessionsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RoomSession>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+#[cfg(feature = "video")]
+crate::codec::optional_fields!(
+    ListRoomSessionsResponse { "data" => data, "meta" => meta }
+);
 
 /// The locality of the address. For US addresses, this corresponds to the city of the address.
 ///
@@ -4225,24 +4457,30 @@ pub type Locality = String;
 ///
 /// Spec: `#/components/schemas/Location`
 #[cfg(any(feature = "connections", feature = "networking", feature = "numbers"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Location {
     /// Location code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Human readable name of location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Point of presence of location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pop: Option<String>,
     /// Identifies the geographical region of location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Site of location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub site: Option<String>,
 }
+
+#[cfg(any(feature = "connections", feature = "networking", feature = "numbers"))]
+crate::codec::optional_fields!(
+    Location { "code" => code, "name" => name, "pop" => pop, "region" => region, "site"
+    => site }
+);
 
 /// Spec: `#/components/schemas/Loopcount`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4344,18 +4582,25 @@ crate::codec::string_enum!(MdrDetailResponseCurrency);
 ///
 /// Spec: `#/components/schemas/MediaFeatures`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MediaFeatures {
     /// When enabled, Telnyx will accept RTP packets from any customer-side IP address and port, not just those to which Telnyx is sending RTP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub accept_any_rtp_packets_enabled: Option<bool>,
     /// When RTP Auto-Adjust is enabled, the destination RTP address port will be automatically changed to match the source of the incoming RTP packets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rtp_auto_adjust_enabled: Option<bool>,
     /// Controls whether Telnyx will accept a T.38 re-INVITE for this phone number. Note that Telnyx will not send a T.38 re-INVITE; this option only controls whether one will be accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub t38_fax_gateway_enabled: Option<bool>,
 }
+
+#[cfg(feature = "numbers")]
+crate::codec::optional_fields!(
+    MediaFeatures { "accept_any_rtp_packets_enabled" => accept_any_rtp_packets_enabled,
+    "rtp_auto_adjust_enabled" => rtp_auto_adjust_enabled, "t38_fax_gateway_enabled" =>
+    t38_fax_gateway_enabled }
+);
 
 /// The set of features available for a specific messaging use case (SMS or MMS). Features
 /// can vary depending on the characteristics the phone number, as well as its current
@@ -4375,15 +4620,21 @@ pub struct MessagingFeatureSet {
 
 /// Spec: `#/components/schemas/MessagingSettings`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MessagingSettings {
     /// Default Messaging Profile used for messaging exchanges with your assistant. This will be created automatically on assistant creation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_messaging_profile_id: Option<String>,
     /// The URL where webhooks related to delivery statused for assistant messages will be sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_status_webhook_url: Option<String>,
 }
+
+#[cfg(any(feature = "ai", feature = "call-control"))]
+crate::codec::optional_fields!(
+    MessagingSettings { "default_messaging_profile_id" => default_messaging_profile_id,
+    "delivery_status_webhook_url" => delivery_status_webhook_url }
+);
 
 /// Meta
 ///
@@ -4398,12 +4649,14 @@ pub struct Meta {
 }
 
 /// Spec: `#/components/schemas/MetaResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct MetaResponse {
     /// This should likely be a URL to the relevant documentation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
+crate::codec::optional_fields!(MetaResponse { "url" => url });
 
 /// Metadata
 ///
@@ -4494,13 +4747,18 @@ pub struct NotFoundError {
 
 /// Spec: `#/components/schemas/NotificationSetting/properties/parameters/items`
 #[cfg(any(feature = "account", feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NotificationSettingParametersItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
+
+#[cfg(any(feature = "account", feature = "ai", feature = "call-control"))]
+crate::codec::optional_fields!(
+    NotificationSettingParametersItem { "name" => name, "value" => value }
+);
 
 /// Most preferences apply immediately; however, other may needs to propagate.
 ///
@@ -4638,33 +4896,42 @@ crate::codec::string_enum!(NumberOrderPhoneNumberPhoneNumberType);
 
 /// Spec: `#/components/schemas/OutboundMessage`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct OutboundMessage {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<OutboundMessageEventType>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<OutboundMessagePayload>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<OutboundMessageRecordType>,
 }
 
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    OutboundMessage { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
 /// Spec: `#/components/schemas/OutboundMessageEvent`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct OutboundMessageEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<OutboundMessage>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<OutboundMessageEventMeta>,
 }
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(OutboundMessageEvent { "data" => data, "meta" => meta });
 
 /// Spec: `#/components/schemas/OutboundMessageEvent/properties/meta`
 #[cfg(feature = "messaging")]
@@ -4712,118 +4979,101 @@ crate::codec::string_enum!(OutboundMessageEventType);
 
 /// Spec: `#/components/schemas/OutboundMessagePayload`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct OutboundMessagePayload {
     /// ISO 8601 formatted date indicating when the message was finalized.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<Option<OutboundMessagePayloadCost>>,
     /// Detailed breakdown of the message cost components.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_breakdown: Option<Option<OutboundMessagePayloadCostBreakdown>>,
     /// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<OutboundMessagePayloadDirection>,
     /// Encoding scheme used for the message body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
     /// These errors may point at addressees when referring to unsuccessful/unconfirmed delivery statuses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<OutboundMessagePayloadFrom>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<OutboundMessagePayloadMediaItem>>,
     /// Unique identifier for a messaging profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
     /// The id of the organization the messaging profile belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Number of parts into which the message's body must be split.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parts: Option<i64>,
     /// ISO 8601 formatted date indicating when the message request was received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub received_at: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<OutboundMessagePayloadRecordType>,
     /// ISO 8601 formatted date indicating when the message was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<String>,
     /// Subject of multimedia message
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<Option<String>>,
     /// Tags associated with the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Indicates whether the TCR campaign is billable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_campaign_billable: Option<bool>,
     /// The Campaign Registry (TCR) campaign ID associated with the message.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_campaign_id: Option<Option<String>>,
     /// The registration status of the TCR campaign.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_campaign_registered: Option<Option<String>>,
     /// Message body (i.e., content) as a non-empty string.
     ///
     /// **Required for SMS**
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<Vec<OutboundMessagePayloadToItem>>,
     /// The type of message.
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<OutboundMessagePayloadType>,
     /// Message must be out of the queue by this time or else it will be discarded and marked as 'sending_failed'. Once the message moves out of the queue, this field will be nulled
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<Option<String>>,
     /// The failover URL where webhooks related to this message will be sent if sending to the primary URL fails.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this message will be sent.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<Option<String>>,
 }
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    OutboundMessagePayload { "completed_at" => completed_at, "cost" => cost nullable,
+    "cost_breakdown" => cost_breakdown nullable, "direction" => direction, "encoding" =>
+    encoding, "errors" => errors, "from" => from, "id" => id, "media" => media,
+    "messaging_profile_id" => messaging_profile_id, "organization_id" => organization_id,
+    "parts" => parts, "received_at" => received_at, "record_type" => record_type,
+    "sent_at" => sent_at, "subject" => subject nullable, "tags" => tags,
+    "tcr_campaign_billable" => tcr_campaign_billable, "tcr_campaign_id" =>
+    tcr_campaign_id nullable, "tcr_campaign_registered" => tcr_campaign_registered
+    nullable, "text" => text, "to" => to, "type" => type_, "valid_until" => valid_until
+    nullable, "webhook_failover_url" => webhook_failover_url nullable, "webhook_url" =>
+    webhook_url nullable }
+);
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost`
 #[cfg(feature = "messaging")]
@@ -4879,18 +5129,24 @@ crate::codec::string_enum!(OutboundMessagePayloadDirection);
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/from`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct OutboundMessagePayloadFrom {
     /// The carrier of the receiver.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
     /// The line-type of the receiver.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_type: Option<OutboundMessagePayloadFromLineType>,
     /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    OutboundMessagePayloadFrom { "carrier" => carrier, "line_type" => line_type,
+    "phone_number" => phone_number }
+);
 
 /// The line-type of the receiver.
 ///
@@ -4900,33 +5156,27 @@ pub type OutboundMessagePayloadFromLineType = InboundMessagePayloadCcItemLineTyp
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/media/items`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct OutboundMessagePayloadMediaItem {
     /// The MIME type of the requested media.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<Option<String>>,
     /// The SHA256 hash of the requested media.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<Option<String>>,
     /// The size of the requested media.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<Option<i64>>,
     /// The url of the media requested to be sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    OutboundMessagePayloadMediaItem { "content_type" => content_type nullable, "sha256"
+    => sha256 nullable, "size" => size nullable, "url" => url }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -4936,21 +5186,27 @@ pub type OutboundMessagePayloadRecordType = InboundMessagePayloadRecordType;
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/to/items`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct OutboundMessagePayloadToItem {
     /// The carrier of the receiver.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
     /// The line-type of the receiver.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_type: Option<OutboundMessagePayloadToItemLineType>,
     /// Receiving address (+E.164 formatted phone number or short code).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The delivery status of the message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<OutboundMessagePayloadToItemStatus>,
 }
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    OutboundMessagePayloadToItem { "carrier" => carrier, "line_type" => line_type,
+    "phone_number" => phone_number, "status" => status }
+);
 
 /// The line-type of the receiver.
 ///
@@ -5060,31 +5316,61 @@ pub type OutboundVoiceProfileId = String;
         feature = "wireless"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PaginationMeta {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_number: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_results: Option<i64>,
 }
 
+#[cfg(
+    any(
+        feature = "account",
+        feature = "billing",
+        feature = "call-control",
+        feature = "conferences",
+        feature = "connections",
+        feature = "fax",
+        feature = "messaging",
+        feature = "networking",
+        feature = "numbers",
+        feature = "porting",
+        feature = "regulatory",
+        feature = "texml",
+        feature = "video",
+        feature = "voice-config",
+        feature = "wireless"
+    )
+)]
+crate::codec::optional_fields!(
+    PaginationMeta { "page_number" => page_number, "page_size" => page_size,
+    "total_pages" => total_pages, "total_results" => total_results }
+);
+
 /// Spec: `#/components/schemas/PaginationMetaSimple`
 #[cfg(any(feature = "account", feature = "storage"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PaginationMetaSimple {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_number: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_results: Option<i64>,
 }
+
+#[cfg(any(feature = "account", feature = "storage"))]
+crate::codec::optional_fields!(
+    PaginationMetaSimple { "page_number" => page_number, "page_size" => page_size,
+    "total_pages" => total_pages, "total_results" => total_results }
+);
 
 /// PaginationResponse
 ///
@@ -5154,69 +5440,73 @@ crate::codec::string_enum!(PhoneNumberDetailedInboundCallScreening);
 
 /// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PhoneNumberWithMessagingSettings {
     /// ISO 3166-1 alpha-2 country code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The messaging products that this number can be registered to use
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub eligible_messaging_products: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<PhoneNumberWithMessagingSettingsFeatures>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub health: Option<NumberHealthMetrics>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The messaging product that the number is registered to use
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_product: Option<String>,
     /// Unique identifier for a messaging profile.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<Option<String>>,
     /// +E.164 formatted phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<PhoneNumberWithMessagingSettingsRecordType>,
     /// The messaging traffic or use case for which the number is currently configured.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub traffic_type: Option<String>,
     /// The type of the phone number
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<PhoneNumberWithMessagingSettingsType>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    PhoneNumberWithMessagingSettings { "country_code" => country_code, "created_at" =>
+    created_at, "eligible_messaging_products" => eligible_messaging_products, "features"
+    => features, "health" => health, "id" => id, "messaging_product" =>
+    messaging_product, "messaging_profile_id" => messaging_profile_id nullable,
+    "phone_number" => phone_number, "record_type" => record_type, "traffic_type" =>
+    traffic_type, "type" => type_, "updated_at" => updated_at }
+);
+
 /// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings/properties/features`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PhoneNumberWithMessagingSettingsFeatures {
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mms: Option<Option<MessagingFeatureSet>>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sms: Option<Option<MessagingFeatureSet>>,
 }
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    PhoneNumberWithMessagingSettingsFeatures { "mms" => mms nullable, "sms" => sms
+    nullable }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -5356,15 +5646,20 @@ crate::codec::string_enum!(PhoneNumberWithVoiceSettingsUsagePaymentMethod);
 
 /// Spec: `#/components/schemas/PhoneNumbersJobPhoneNumber`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PhoneNumbersJobPhoneNumber {
     /// The phone number's ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The phone number in e164 format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
+
+#[cfg(feature = "numbers")]
+crate::codec::optional_fields!(
+    PhoneNumbersJobPhoneNumber { "id" => id, "phone_number" => phone_number }
+);
 
 /// The status of the payload generation.
 ///
@@ -5513,40 +5808,49 @@ pub type PostalCode = String;
 
 /// Spec: `#/components/schemas/PrivacySettings`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PrivacySettings {
     /// If true, conversation history and insights will be stored. If false, they will not be stored. This in‑tool toggle governs solely the retention of conversation history and insights via the AI assistant. It has no effect on any separate recording, transcription, or storage configuration that you have set at the account, number, or application level. All such external settings remain in force regardless of your selection here.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_retention: Option<bool>,
 }
 
+#[cfg(any(feature = "ai", feature = "call-control"))]
+crate::codec::optional_fields!(PrivacySettings { "data_retention" => data_retention });
+
 /// Spec: `#/components/schemas/PublicInternetGateway`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PublicInternetGateway {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// A user specified name for the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The id of the network associated with the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InterfaceStatus>,
     /// The publically accessible ip for this interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_ip: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    PublicInternetGateway { "created_at" => created_at, "id" => id, "record_type" =>
+    record_type, "updated_at" => updated_at, "name" => name, "network_id" => network_id,
+    "status" => status, "public_ip" => public_ip }
+);
 
 /// The quality of the fax. The `ultra` settings provides the highest quality available, but also present longer fax processing times. `ultra_light` is best suited for images, wihle `ultra_dark` is best suited for text.
 ///
@@ -5678,21 +5982,26 @@ pub type ReadCommentResponseDataCommentRecordType = CommentCommentRecordType;
 pub type ReadCommentResponseDataCommenterType = CommentCommenterType;
 
 /// Spec: `#/components/schemas/Record`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Record {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    Record { "created_at" => created_at, "id" => id, "record_type" => record_type,
+    "updated_at" => updated_at }
+);
 
 /// Identifies the type of the resource.
 ///
@@ -5821,48 +6130,62 @@ pub struct Region {
 }
 
 /// Spec: `#/components/schemas/RegionIn`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RegionIn {
     /// The region the interface should be deployed to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
 }
+
+crate::codec::optional_fields!(RegionIn { "region_code" => region_code });
 
 /// Spec: `#/components/responses/RegionListResponse/content/application~1json/schema`
 #[cfg(any(feature = "networking", feature = "wireless"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RegionListResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Region>>,
 }
 
+#[cfg(any(feature = "networking", feature = "wireless"))]
+crate::codec::optional_fields!(RegionListResponse { "data" => data });
+
 /// Spec: `#/components/schemas/RegionOut`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RegionOut {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<RegionOutRegion>,
     /// The region interface is deployed to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    RegionOut { "region" => region, "region_code" => region_code }
+);
 
 /// Spec: `#/components/schemas/RegionOut/properties/region`
 pub type RegionOutRegion = GlobalIpProtocol2;
 
 /// Spec: `#/components/schemas/ResourceNotFoundError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ResourceNotFoundError {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<ResourceNotFoundErrorSource>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ResourceNotFoundError { "code" => code, "detail" => detail, "meta" => meta, "source"
+    => source, "title" => title }
+);
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
 pub type ResourceNotFoundErrorSource = SourceResponse;
@@ -5918,57 +6241,71 @@ crate::codec::string_enum!(RetrievalType);
 
 /// Spec: `#/components/schemas/RoomParticipant`
 #[cfg(feature = "video")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RoomParticipant {
     /// Context provided to the given participant through the client SDK
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
     /// A unique identifier for the room participant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 timestamp when the participant joined the session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub joined_at: Option<String>,
     /// ISO 8601 timestamp when the participant left the session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub left_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Identify the room session that participant is part of.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// ISO 8601 timestamp when the participant was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
+#[cfg(feature = "video")]
+crate::codec::optional_fields!(
+    RoomParticipant { "context" => context, "id" => id, "joined_at" => joined_at,
+    "left_at" => left_at, "record_type" => record_type, "session_id" => session_id,
+    "updated_at" => updated_at }
+);
+
 /// Spec: `#/components/schemas/RoomSession`
 #[cfg(feature = "video")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RoomSession {
     /// Shows if the room session is active or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// ISO 8601 timestamp when the room session was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// ISO 8601 timestamp when the room session has ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<String>,
     /// A unique identifier for the room session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<RoomParticipant>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Identify the room hosting that room session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub room_id: Option<String>,
     /// ISO 8601 timestamp when the room session was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+#[cfg(feature = "video")]
+crate::codec::optional_fields!(
+    RoomSession { "active" => active, "created_at" => created_at, "ended_at" => ended_at,
+    "id" => id, "participants" => participants, "record_type" => record_type, "room_id"
+    => room_id, "updated_at" => updated_at }
+);
 
 /// Send fax multipart request
 ///
@@ -6113,18 +6450,22 @@ impl From<&str> for ShortCodeRecordType {
 crate::codec::string_enum!(ShortCodeRecordType);
 
 /// Spec: `#/components/responses/ShowPortingOrder/content/application~1json/schema/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ShowPortingOrderMeta {
     /// Link to list all phone numbers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers_url: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ShowPortingOrderMeta { "phone_numbers_url" => phone_numbers_url }
+);
 
 /// This object represents a SIM card action. It allows tracking the current status of an operation that impacts the SIM card.
 ///
 /// Spec: `#/components/schemas/SIMCardAction`
 #[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardAction {
     /// The operation type. It can be one of the following:
     ///
@@ -6135,29 +6476,32 @@ pub struct SimCardAction {
     /// - `disable` - move the SIM card to the `disabled` status
     ///
     /// - `set_standby` - move the SIM card to the `standby` status
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action_type: Option<SimCardActionActionType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<CreatedAt>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// A JSON object representation of the action params.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<Option<serde_json::Map<String, serde_json::Value>>>,
     /// The related SIM card identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SimCardActionStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<UpdatedAt>,
 }
+
+#[cfg(feature = "wireless")]
+crate::codec::optional_fields!(
+    SimCardAction { "action_type" => action_type, "created_at" => created_at, "id" => id,
+    "record_type" => record_type, "settings" => settings nullable, "sim_card_id" =>
+    sim_card_id, "status" => status, "updated_at" => updated_at }
+);
 
 /// The operation type. It can be one of the following:
 ///
@@ -6217,23 +6561,31 @@ crate::codec::string_enum!(SimCardActionActionType);
 
 /// Spec: `#/components/responses/SIMCardActionResponse/content/application~1json/schema`
 #[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardActionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardAction>,
 }
 
+#[cfg(feature = "wireless")]
+crate::codec::optional_fields!(SimCardActionResponse { "data" => data });
+
 /// Spec: `#/components/schemas/SIMCardAction/properties/status`
 #[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardActionStatus {
     /// It describes why the SIM card action is in the current status. This will be `null` for self-explanatory statuses, such as `in-progress` and `completed` but will include further information on statuses like `interrupted` and `failed`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The current status of the SIM card action.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<SimCardActionStatusValue>,
 }
+
+#[cfg(feature = "wireless")]
+crate::codec::optional_fields!(
+    SimCardActionStatus { "reason" => reason, "value" => value }
+);
 
 /// The current status of the SIM card action.
 ///
@@ -6324,51 +6676,67 @@ pub type SimCardDataUsageNotificationThresholdUnit = SimCardDataLimitUnit;
 ///
 /// Spec: `#/components/schemas/SIMCardGroupAction`
 #[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardGroupAction {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// A JSON object representation of the action params.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<SimCardGroupActionSettings>,
     /// The SIM card group identification.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_group_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SimCardGroupActionStatus>,
     /// Represents the type of the operation requested.
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<SimCardGroupActionType>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
+#[cfg(feature = "wireless")]
+crate::codec::optional_fields!(
+    SimCardGroupAction { "created_at" => created_at, "id" => id, "record_type" =>
+    record_type, "settings" => settings, "sim_card_group_id" => sim_card_group_id,
+    "status" => status, "type" => type_, "updated_at" => updated_at }
+);
+
 /// Spec: `#/components/responses/SIMCardGroupActionResponse/content/application~1json/schema`
 #[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardGroupActionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardGroupAction>,
 }
+
+#[cfg(feature = "wireless")]
+crate::codec::optional_fields!(SimCardGroupActionResponse { "data" => data });
 
 /// A JSON object representation of the action params.
 ///
 /// Spec: `#/components/schemas/SIMCardGroupAction/properties/settings`
 #[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardGroupActionSettings {
     /// The identification of the related Private Wireless Gateway resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_wireless_gateway_id: Option<String>,
 }
+
+#[cfg(feature = "wireless")]
+crate::codec::optional_fields!(
+    SimCardGroupActionSettings { "private_wireless_gateway_id" =>
+    private_wireless_gateway_id }
+);
 
 /// Spec: `#/components/schemas/SIMCardGroupAction/properties/status`
 #[cfg(feature = "wireless")]
@@ -6450,14 +6818,19 @@ pub type SipReferToolParamsCustomHeadersItem = NotificationSettingParametersItem
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SipReferToolParamsSipHeadersItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<SipReferToolParamsSipHeadersItemName>,
     /// The value of the header. Note that we support mustache templating for the value. For example you can use `{{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
+
+#[cfg(any(feature = "ai", feature = "call-control"))]
+crate::codec::optional_fields!(
+    SipReferToolParamsSipHeadersItem { "name" => name, "value" => value }
+);
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items/properties/name`
 #[cfg(any(feature = "ai", feature = "call-control"))]
@@ -6720,15 +7093,19 @@ impl From<&str> for SortConnection {
 crate::codec::string_enum!(SortConnection);
 
 /// Spec: `#/components/schemas/SourceResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SourceResponse {
     /// a string indicating which URI query parameter caused the error
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
     /// A JSON Pointer \[RFC6901\] to the associated entity in the request document
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SourceResponse { "parameter" => parameter, "pointer" => pointer }
+);
 
 /// Specifies SIP transport protocol.
 ///
@@ -6782,18 +7159,24 @@ pub type Status = NotificationSettingStatus;
 ///
 /// Spec: `#/components/schemas/StopRecordingRequest`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct StopRecordingRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Uniquely identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
 }
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::optional_fields!(
+    StopRecordingRequest { "client_state" => client_state, "command_id" => command_id,
+    "recording_id" => recording_id }
+);
 
 /// Should fax media be stored on temporary URL. It does not support media_name, they can't be submitted together.
 ///
@@ -6919,12 +7302,17 @@ crate::codec::string_enum!(TaskStatus);
 ///
 /// Spec: `#/components/schemas/TelephonySettings`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TelephonySettings {
     /// Default Texml App used for voice calls with your assistant. This will be created automatically on assistant creation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_texml_app_id: Option<String>,
 }
+
+#[cfg(any(feature = "ai", feature = "call-control"))]
+crate::codec::optional_fields!(
+    TelephonySettings { "default_texml_app_id" => default_texml_app_id }
+);
 
 /// Campaign status
 ///
@@ -7097,18 +7485,23 @@ pub type ToNumber = String;
 
 /// Spec: `#/components/schemas/TranscriptionSettings`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TranscriptionSettings {
     /// The language of the audio to be transcribed. This is only applicable for `openai/whisper-large-v3-turbo` model. If not set, of if set to `auto`, the model will automatically detect the language. For the full list of supported languages, see the [whisper tokenizer](https://github.com/openai/whisper/blob/main/whisper/tokenizer.py).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The speech to text model to be used by the voice assistant.
     ///
     /// - `distil-whisper/distil-large-v2` is lower latency but English-only.
     /// - `openai/whisper-large-v3-turbo` is multi-lingual with automatic language detection but slightly higher latency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
 }
+
+#[cfg(any(feature = "ai", feature = "call-control"))]
+crate::codec::optional_fields!(
+    TranscriptionSettings { "language" => language, "model" => model }
+);
 
 /// TransferTool
 ///
@@ -7142,15 +7535,20 @@ pub type TransferToolParamsCustomHeadersItem = NotificationSettingParametersItem
 
 /// Spec: `#/components/schemas/TransferToolParams/properties/targets/items`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TransferToolParamsTargetsItem {
     /// The name of the target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The destination number or SIP URI of the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+#[cfg(any(feature = "ai", feature = "call-control"))]
+crate::codec::optional_fields!(
+    TransferToolParamsTargetsItem { "name" => name, "to" => to }
+);
 
 /// Spec: `#/components/schemas/TransferTool/properties/type`
 #[cfg(any(feature = "ai", feature = "call-control"))]
@@ -7187,55 +7585,70 @@ impl From<&str> for TransferToolType {
 crate::codec::string_enum!(TransferToolType);
 
 /// Spec: `#/components/schemas/UnauthorizedError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UnauthorizedError {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<UnauthorizedErrorSource>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    UnauthorizedError { "code" => code, "detail" => detail, "meta" => meta, "source" =>
+    source, "title" => title }
+);
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
 pub type UnauthorizedErrorSource = SourceResponse;
 
 /// Spec: `#/components/schemas/UnexpectedError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UnexpectedError {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<UnexpectedErrorSource>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    UnexpectedError { "code" => code, "detail" => detail, "meta" => meta, "source" =>
+    source, "title" => title }
+);
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
 pub type UnexpectedErrorSource = SourceResponse;
 
 /// Spec: `#/components/schemas/UnprocessableEntityError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UnprocessableEntityError {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<UnprocessableEntityErrorSource>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    UnprocessableEntityError { "code" => code, "detail" => detail, "meta" => meta,
+    "source" => source, "title" => title }
+);
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
 pub type UnprocessableEntityErrorSource = SourceResponse;
@@ -7273,26 +7686,36 @@ pub type UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings = CallCon
 ///
 /// Spec: `#/components/schemas/UpdateManagedAccountGlobalChannelLimitRequest`
 #[cfg(any(feature = "account", feature = "connections"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateManagedAccountGlobalChannelLimitRequest {
     /// Integer value that indicates the number of allocatable global outbound channels that should be allocated to the managed account. Must be 0 or more. If the value is 0 then the account will have no usable channels and will not be able to perform outbound calling.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
 }
+
+#[cfg(any(feature = "account", feature = "connections"))]
+crate::codec::optional_fields!(
+    UpdateManagedAccountGlobalChannelLimitRequest { "channel_limit" => channel_limit }
+);
 
 /// Upload media multipart request
 ///
 /// Spec: `#/components/schemas/UpdateMediaMultipartRequest`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateMediaMultipartRequest {
     /// The file you want to upload. The maximum allowed size is 20 MB.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media: Option<crate::UploadFile>,
     /// The number of seconds after which the media resource will be deleted, defaults to 2 days. The maximum allowed vale is 630720000, which translates to 20 years.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl_secs: Option<i64>,
 }
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    UpdateMediaMultipartRequest { "media" => media, "ttl_secs" => ttl_secs }
+);
 
 #[cfg(feature = "messaging")]
 impl UpdateMediaMultipartRequest {
@@ -7308,50 +7731,66 @@ impl UpdateMediaMultipartRequest {
 
 /// Spec: `#/components/schemas/UpdateNumberOrderRequest`
 #[cfg(any(feature = "numbers", feature = "regulatory"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateNumberOrderRequest {
     /// A customer reference string for customer look ups.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<Vec<UpdateRegulatoryRequirement>>,
 }
+
+#[cfg(any(feature = "numbers", feature = "regulatory"))]
+crate::codec::optional_fields!(
+    UpdateNumberOrderRequest { "customer_reference" => customer_reference,
+    "regulatory_requirements" => regulatory_requirements }
+);
 
 /// Spec: `#/paths/~1inbound_channels/patch/responses/200/content/application~1json/schema/properties/data`
 pub type UpdateOutboundChannelsResponseData = ListInboundChannelsResponseData;
 
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdatePhoneNumberVoiceSettingsRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_forwarding: Option<CallForwarding>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_recording: Option<CallRecording>,
     /// Controls whether the caller ID name is enabled for this phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_id_name_enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cnam_listing: Option<CnamListing>,
     /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound_call_screening: Option<
         UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening,
     >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_features: Option<MediaFeatures>,
     /// Controls whether a tech prefix is enabled for this phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tech_prefix_enabled: Option<bool>,
     /// This field allows you to rewrite the destination number of an inbound call before the call is routed to you. The value of this field may be any alphanumeric value, and the value will replace the number originally dialed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub translated_number: Option<String>,
     /// Controls whether a number is billed per minute or uses your concurrent channels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_payment_method: Option<
         UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod,
     >,
 }
+
+#[cfg(feature = "numbers")]
+crate::codec::optional_fields!(
+    UpdatePhoneNumberVoiceSettingsRequest { "call_forwarding" => call_forwarding,
+    "call_recording" => call_recording, "caller_id_name_enabled" =>
+    caller_id_name_enabled, "cnam_listing" => cnam_listing, "inbound_call_screening" =>
+    inbound_call_screening, "media_features" => media_features, "tech_prefix_enabled" =>
+    tech_prefix_enabled, "translated_number" => translated_number, "usage_payment_method"
+    => usage_payment_method }
+);
 
 /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
 ///
@@ -7369,15 +7808,20 @@ pub type UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod = PhoneNumberWi
 pub type UpdatePortingOrderResponseMeta = ShowPortingOrderMeta;
 
 /// Spec: `#/components/schemas/UpdateRegulatoryRequirement`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateRegulatoryRequirement {
     /// The value of the requirement. For address and document requirements, this should be the ID of the resource. For textual, this should be the value of the requirement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
     /// Unique id for a requirement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    UpdateRegulatoryRequirement { "field_value" => field_value, "requirement_id" =>
+    requirement_id }
+);
 
 /// Spec: `#/paths/~1requirement_groups~1{id}/patch/requestBody/content/application~1json/schema/properties/regulatory_requirements/items`
 pub type UpdateRequirementGroupBodyRegulatoryRequirementsItem = UpdateRegulatoryRequirement;
@@ -7536,93 +7980,106 @@ impl From<&str> for VerificationType {
 crate::codec::string_enum!(VerificationType);
 
 /// Spec: `#/components/schemas/VirtualCrossConnect`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VirtualCrossConnect {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// A user specified name for the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The id of the network associated with the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InterfaceStatus>,
     /// The desired throughput in Megabits per Second (Mbps) for your Virtual Cross Connect.
     ///
     /// The available bandwidths can be found using the /virtual_cross_connect_regions endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bandwidth_mbps: Option<f64>,
     /// The Border Gateway Protocol (BGP) Autonomous System Number (ASN). If null, value will be assigned by Telnyx.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bgp_asn: Option<f64>,
     /// The Virtual Private Cloud with which you would like to establish a cross connect.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_provider: Option<VirtualCrossConnectCloudProvider>,
     /// The region where your Virtual Private Cloud hosts are located.
     ///
     /// The available regions can be found using the /virtual_cross_connect_regions endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_provider_region: Option<String>,
     /// The authentication key for BGP peer configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_bgp_key: Option<String>,
     /// The identifier for your Virtual Private Cloud. The number will be different based upon your Cloud provider.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_cloud_account_id: Option<String>,
     /// The IP address assigned for your side of the Virtual Cross Connect.
     ///
     /// If none is provided, one will be generated for you.
     ///
     /// This value should be null for GCE as Google will only inform you of your assigned IP once the connection has been accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_cloud_ip: Option<String>,
     /// Indicates whether the primary circuit is enabled. Setting this to `false` will disable the circuit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_enabled: Option<bool>,
     /// The IP address assigned to the Telnyx side of the Virtual Cross Connect.
     ///
     /// If none is provided, one will be generated for you.
     ///
     /// This value should be null for GCE as Google will only inform you of your assigned IP once the connection has been accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_telnyx_ip: Option<String>,
     /// The authentication key for BGP peer configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_bgp_key: Option<String>,
     /// The identifier for your Virtual Private Cloud. The number will be different based upon your Cloud provider.
     ///
     /// This attribute is only necessary for GCE.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_cloud_account_id: Option<String>,
     /// The IP address assigned for your side of the Virtual Cross Connect.
     ///
     /// If none is provided, one will be generated for you.
     ///
     /// This value should be null for GCE as Google will only inform you of your assigned IP once the connection has been accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_cloud_ip: Option<String>,
     /// Indicates whether the secondary circuit is enabled. Setting this to `false` will disable the circuit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_enabled: Option<bool>,
     /// The IP address assigned to the Telnyx side of the Virtual Cross Connect.
     ///
     /// If none is provided, one will be generated for you.
     ///
     /// This value should be null for GCE as Google will only inform you of your assigned IP once the connection has been accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_telnyx_ip: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    VirtualCrossConnect { "created_at" => created_at, "id" => id, "record_type" =>
+    record_type, "updated_at" => updated_at, "name" => name, "network_id" => network_id,
+    "status" => status, "bandwidth_mbps" => bandwidth_mbps, "bgp_asn" => bgp_asn,
+    "cloud_provider" => cloud_provider, "cloud_provider_region" => cloud_provider_region,
+    "primary_bgp_key" => primary_bgp_key, "primary_cloud_account_id" =>
+    primary_cloud_account_id, "primary_cloud_ip" => primary_cloud_ip, "primary_enabled"
+    => primary_enabled, "primary_telnyx_ip" => primary_telnyx_ip, "secondary_bgp_key" =>
+    secondary_bgp_key, "secondary_cloud_account_id" => secondary_cloud_account_id,
+    "secondary_cloud_ip" => secondary_cloud_ip, "secondary_enabled" => secondary_enabled,
+    "secondary_telnyx_ip" => secondary_telnyx_ip }
+);
 
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
 ///
@@ -7786,18 +8243,24 @@ pub struct WebhookToolParams {
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebhookToolParamsBodyParameters {
     /// The properties of the body parameters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Map<String, serde_json::Value>>,
     /// The required properties of the body parameters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<Vec<String>>,
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<WebhookToolParamsBodyParametersType>,
 }
+
+#[cfg(any(feature = "ai", feature = "call-control"))]
+crate::codec::optional_fields!(
+    WebhookToolParamsBodyParameters { "properties" => properties, "required" => required,
+    "type" => type_ }
+);
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -7938,35 +8401,42 @@ impl From<&str> for WebhookToolType {
 crate::codec::string_enum!(WebhookToolType);
 
 /// Spec: `#/components/schemas/WireguardInterface`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WireguardInterface {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// A user specified name for the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The id of the network associated with the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InterfaceStatus>,
     /// Enable SIP traffic forwarding over VPN interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_sip_trunking: Option<bool>,
     /// The Telnyx WireGuard peers `Peer.endpoint` value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
     /// The Telnyx WireGuard peers `Peer.PublicKey`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_key: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    WireguardInterface { "created_at" => created_at, "id" => id, "record_type" =>
+    record_type, "updated_at" => updated_at, "name" => name, "network_id" => network_id,
+    "status" => status, "enable_sip_trunking" => enable_sip_trunking, "endpoint" =>
+    endpoint, "public_key" => public_key }
+);

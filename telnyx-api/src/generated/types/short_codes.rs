@@ -13,11 +13,13 @@ pub type ListShortCodesResponse = ListMessagingProfileShortCodesResponse;
 /// Short Code Response
 ///
 /// Spec: `#/components/responses/ShortCodeResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ShortCodeResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ShortCode>,
 }
+
+crate::codec::optional_fields!(ShortCodeResponse { "data" => data });
 
 /// Spec: `#/components/schemas/UpdateShortCodeRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

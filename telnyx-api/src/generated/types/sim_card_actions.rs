@@ -6,36 +6,46 @@
 use super::*;
 
 /// Spec: `#/components/responses/BulkSIMCardActionCollectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BulkSimCardActionCollectionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<BulkSimCardActionDetailed>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    BulkSimCardActionCollectionResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/schemas/BulkSIMCardActionDetailed`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BulkSimCardActionDetailed {
     /// The operation type. It can be one of the following:
     ///
     /// - `bulk_set_public_ips` - set a public IP for each specified SIM card.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action_type: Option<BulkSimCardActionDetailedActionType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<CreatedAt>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// A JSON object representation of the bulk action payload.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_actions_summary: Option<Vec<SimCardActionsSummary>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<UpdatedAt>,
 }
+
+crate::codec::optional_fields!(
+    BulkSimCardActionDetailed { "action_type" => action_type, "created_at" => created_at,
+    "id" => id, "record_type" => record_type, "settings" => settings,
+    "sim_card_actions_summary" => sim_card_actions_summary, "updated_at" => updated_at }
+);
 
 /// The operation type. It can be one of the following:
 ///
@@ -45,11 +55,13 @@ pub struct BulkSimCardActionDetailed {
 pub type BulkSimCardActionDetailedActionType = BulkSimCardActionActionType;
 
 /// Spec: `#/components/responses/BulkSIMCardActionDetailedResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BulkSimCardActionDetailedResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<BulkSimCardActionDetailed>,
 }
+
+crate::codec::optional_fields!(BulkSimCardActionDetailedResponse { "data" => data });
 
 /// Spec: `#/paths/~1bulk_sim_card_actions/get/parameters/2/schema`
 pub type ListBulkSimCardActionsFilterActionType = BulkSimCardActionActionType;
@@ -105,22 +117,30 @@ impl From<&str> for ListSimCardActionsFilterActionType {
 crate::codec::string_enum!(ListSimCardActionsFilterActionType);
 
 /// Spec: `#/components/responses/SimCardActionCollectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardActionCollectionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SimCardAction>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    SimCardActionCollectionResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/schemas/SIMCardActionsSummary`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardActionsSummary {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SimCardActionsSummaryStatus>,
 }
+
+crate::codec::optional_fields!(
+    SimCardActionsSummary { "count" => count, "status" => status }
+);
 
 /// Spec: `#/components/schemas/SIMCardActionsSummary/properties/status`
 pub type SimCardActionsSummaryStatus = SimCardActionStatusValue;

@@ -9,10 +9,14 @@ use super::*;
 pub type GetSimCardGroupActionsFilterType = SimCardGroupActionType;
 
 /// Spec: `#/components/responses/SimCardGroupActionCollectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardGroupActionCollectionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SimCardGroupAction>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    SimCardGroupActionCollectionResponse { "data" => data, "meta" => meta }
+);

@@ -6,23 +6,29 @@
 use super::*;
 
 /// Spec: `#/components/responses/CreateSimCardGroupResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateSimCardGroupResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardGroup>,
 }
+
+crate::codec::optional_fields!(CreateSimCardGroupResponse { "data" => data });
 
 /// Spec: `#/components/responses/DeleteSimCardGroupResponse/content/application~1json/schema`
 pub type DeleteSimCardGroupResponse = CreateSimCardGroupResponse;
 
 /// Spec: `#/components/responses/GetAllSimCardGroupsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetAllSimCardGroupsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SearchedSimCardGroup>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    GetAllSimCardGroupsResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/components/responses/GetSimCardGroupResponse/content/application~1json/schema`
 pub type GetSimCardGroupResponse = CreateSimCardGroupResponse;
@@ -30,39 +36,46 @@ pub type GetSimCardGroupResponse = CreateSimCardGroupResponse;
 /// SIMCardGroup
 ///
 /// Spec: `#/components/schemas/SearchedSIMCardGroup`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SearchedSimCardGroup {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumed_data: Option<ConsumedData>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Upper limit on the amount of data the SIM cards, within the group, can use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_limit: Option<SearchedSimCardGroupDataLimit>,
     /// Indicates whether the SIM card group is the users default group.
     /// The default group is created for the user and can not be removed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<bool>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A user friendly name for the SIM card group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The identification of the related Private Wireless Gateway resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_wireless_gateway_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The number of SIM cards associated with the group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_count: Option<i64>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SearchedSimCardGroup { "consumed_data" => consumed_data, "created_at" => created_at,
+    "data_limit" => data_limit, "default" => default, "id" => id, "name" => name,
+    "private_wireless_gateway_id" => private_wireless_gateway_id, "record_type" =>
+    record_type, "sim_card_count" => sim_card_count, "updated_at" => updated_at }
+);
 
 /// Upper limit on the amount of data the SIM cards, within the group, can use.
 ///
@@ -79,36 +92,43 @@ pub struct SetPrivateWirelessGatewayForSimCardGroupBody {
 /// SIMCardGroup
 ///
 /// Spec: `#/components/schemas/SIMCardGroup`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardGroup {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumed_data: Option<ConsumedData>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Upper limit on the amount of data the SIM cards, within the group, can use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_limit: Option<SimCardGroupDataLimit>,
     /// Indicates whether the SIM card group is the users default group.
     /// The default group is created for the user and can not be removed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<bool>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A user friendly name for the SIM card group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The identification of the related Private Wireless Gateway resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_wireless_gateway_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SimCardGroup { "consumed_data" => consumed_data, "created_at" => created_at,
+    "data_limit" => data_limit, "default" => default, "id" => id, "name" => name,
+    "private_wireless_gateway_id" => private_wireless_gateway_id, "record_type" =>
+    record_type, "updated_at" => updated_at }
+);
 
 /// SIMCardGroupCreate
 ///
@@ -135,15 +155,19 @@ pub type SimCardGroupDataLimit = ConsumedData;
 /// SIMCardGroupPatch
 ///
 /// Spec: `#/components/schemas/SIMCardGroupPatch`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardGroupPatch {
     /// Upper limit on the amount of data the SIM cards, within the group, can use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_limit: Option<SimCardGroupPatchDataLimit>,
     /// A user friendly name for the SIM card group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SimCardGroupPatch { "data_limit" => data_limit, "name" => name }
+);
 
 /// Upper limit on the amount of data the SIM cards, within the group, can use.
 ///

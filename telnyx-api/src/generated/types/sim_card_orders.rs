@@ -6,20 +6,26 @@
 use super::*;
 
 /// Spec: `#/components/responses/CreateSimCardOrderResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateSimCardOrderResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardOrder>,
 }
 
+crate::codec::optional_fields!(CreateSimCardOrderResponse { "data" => data });
+
 /// Spec: `#/components/responses/GetAllSimCardOrdersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetAllSimCardOrdersResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SimCardOrder>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    GetAllSimCardOrdersResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/components/responses/GetSimCardOrderResponse/content/application~1json/schema`
 pub type GetSimCardOrderResponse = CreateSimCardOrderResponse;
@@ -30,25 +36,25 @@ pub type PreviewSimCardOrdersBody = SimCardOrderCreate;
 /// SIMCardOrder
 ///
 /// Spec: `#/components/schemas/SIMCardOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardOrder {
     /// An object representing the total cost of the order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<SimCardOrderCost>,
     /// ISO 8601 formatted date-time indicating when the resource was last created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// An object representing the address information from when the order was submitted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_address: Option<SimCardOrderOrderAddress>,
     /// The amount of SIM cards requested in the SIM card order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The current status of the SIM Card order.
     ///
@@ -58,15 +64,22 @@ pub struct SimCardOrder {
     /// - `shipped` - the order was shipped and is on its way to be delivered to the specified **address**.
     /// - `delivered` - the order was delivered to the specified **address**.
     /// - `canceled` - the order was canceled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SimCardOrderStatus>,
     /// The URL used to get tracking information about the order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tracking_url: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was last updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SimCardOrder { "cost" => cost, "created_at" => created_at, "id" => id,
+    "order_address" => order_address, "quantity" => quantity, "record_type" =>
+    record_type, "status" => status, "tracking_url" => tracking_url, "updated_at" =>
+    updated_at }
+);
 
 /// An object representing the total cost of the order.
 ///
@@ -87,58 +100,72 @@ pub struct SimCardOrderCreate {
 /// An object representing the address information from when the order was submitted.
 ///
 /// Spec: `#/components/schemas/SIMCardOrder/properties/order_address`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardOrderOrderAddress {
     /// State or province where the address is located.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub administrative_area: Option<String>,
     /// The name of the business where the address is located.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_name: Option<String>,
     /// The mobile operator two-character (ISO 3166-1 alpha-2) origin country code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Supplemental field for address information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extended_address: Option<String>,
     /// The first name of the shipping recipient.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Uniquely identifies the address for the order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The last name of the shipping recipient.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// The name of the city where the address is located.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
     /// Postal code for the address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// The name of the street where the address is located.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_address: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SimCardOrderOrderAddress { "administrative_area" => administrative_area,
+    "business_name" => business_name, "country_code" => country_code, "extended_address"
+    => extended_address, "first_name" => first_name, "id" => id, "last_name" =>
+    last_name, "locality" => locality, "postal_code" => postal_code, "street_address" =>
+    street_address }
+);
 
 /// SIMCardOrderPreview
 ///
 /// Spec: `#/components/schemas/SIMCardOrderPreview`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardOrderPreview {
     /// The amount of SIM cards requested in the SIM card order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_cost: Option<SimCardOrderPreviewShippingCost>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_cards_cost: Option<SimCardOrderPreviewSimCardsCost>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<SimCardOrderPreviewTotalCost>,
 }
+
+crate::codec::optional_fields!(
+    SimCardOrderPreview { "quantity" => quantity, "record_type" => record_type,
+    "shipping_cost" => shipping_cost, "sim_cards_cost" => sim_cards_cost, "total_cost" =>
+    total_cost }
+);
 
 /// Spec: `#/components/schemas/SIMCardOrderPreview/properties/shipping_cost`
 pub type SimCardOrderPreviewShippingCost = InboundMessagePayloadCost;
@@ -209,8 +236,10 @@ impl From<&str> for SimCardOrderStatus {
 crate::codec::string_enum!(SimCardOrderStatus);
 
 /// Spec: `#/components/responses/SIMCardOrdersPreviewResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardOrdersPreviewResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardOrderPreview>,
 }
+
+crate::codec::optional_fields!(SimCardOrdersPreviewResponse { "data" => data });

@@ -8,39 +8,51 @@ use super::*;
 /// This object represents a bulk SIM card action. It groups SIM card actions created through a bulk endpoint under a single resource for further lookup.
 ///
 /// Spec: `#/components/schemas/BulkSIMCardAction`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BulkSimCardAction {
     /// The operation type. It can be one of the following:
     ///
     /// - `bulk_set_public_ips` - set a public IP for each specified SIM card.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action_type: Option<BulkSimCardActionActionType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<CreatedAt>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// A JSON object representation of the bulk action payload.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<UpdatedAt>,
 }
 
+crate::codec::optional_fields!(
+    BulkSimCardAction { "action_type" => action_type, "created_at" => created_at, "id" =>
+    id, "record_type" => record_type, "settings" => settings, "updated_at" => updated_at
+    }
+);
+
 /// Spec: `#/components/responses/BulkSIMCardActionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct BulkSimCardActionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<BulkSimCardAction>,
 }
 
+crate::codec::optional_fields!(BulkSimCardActionResponse { "data" => data });
+
 /// Spec: `#/components/responses/CreateSimCardDataUsageNotificationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateSimCardDataUsageNotificationResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardDataUsageNotification>,
 }
+
+crate::codec::optional_fields!(
+    CreateSimCardDataUsageNotificationResponse { "data" => data }
+);
 
 /// Spec: `#/components/responses/DeleteSimCardDataUsageNotificationResponse/content/application~1json/schema`
 pub type DeleteSimCardDataUsageNotificationResponse = CreateSimCardDataUsageNotificationResponse;
@@ -116,11 +128,13 @@ crate::codec::string_enum!(ESimPurchaseStatus);
 pub type GetSimCardDataUsageNotificationResponse = CreateSimCardDataUsageNotificationResponse;
 
 /// Spec: `#/components/responses/GetSimCardResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetSimCardResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCard>,
 }
+
+crate::codec::optional_fields!(GetSimCardResponse { "data" => data });
 
 /// Spec: `#/paths/~1sim_cards/get/parameters/6/schema/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -217,23 +231,31 @@ pub struct PostSimCardDataUsageNotificationBody {
 pub type PostSimCardDataUsageNotificationBodyThreshold = SimCardDataLimit;
 
 /// Spec: `#/components/responses/RegisterSimCardsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct RegisterSimCardsResponse {
     /// Successfully registered SIM cards.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SimpleSimCard>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
 }
 
+crate::codec::optional_fields!(
+    RegisterSimCardsResponse { "data" => data, "errors" => errors }
+);
+
 /// Spec: `#/components/responses/SearchSimCardsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SearchSimCardsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SimpleSimCard>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    SearchSimCardsResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/paths/~1sim_cards~1actions~1bulk_set_public_ips/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -244,103 +266,122 @@ pub struct SetPublicIPsBulkBody {
 /// SIMCard
 ///
 /// Spec: `#/components/schemas/SIMCard`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCard {
     /// Indicate whether the SIM card has any pending (in-progress) actions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub actions_in_progress: Option<bool>,
     /// List of IMEIs authorized to use a given SIM card.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorized_imeis: Option<Vec<String>>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The SIM card consumption so far in the current billing cycle.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_billing_period_consumed_data: Option<
         SimCardCurrentBillingPeriodConsumedData,
     >,
     /// Current physical location data of a given SIM card. Accuracy is given in meters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_device_location: Option<SimCardCurrentDeviceLocation>,
     /// IMEI of the device where a given SIM card is currently being used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_imei: Option<String>,
     /// Mobile Country Code of the current network to which the SIM card is connected. It's a three decimal digit that identifies a country.
     ///
     /// This code is commonly seen joined with a Mobile Network Code (MNC) in a tuple that allows identifying a carrier known as PLMN (Public Land Mobile Network) code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_mcc: Option<String>,
     /// Mobile Network Code of the current network to which the SIM card is connected. It's a two to three decimal digits that identify a network.
     ///
     /// This code is commonly seen joined with a Mobile Country Code (MCC) in a tuple that allows identifying a carrier known as PLMN (Public Land Mobile Network) code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_mnc: Option<String>,
     /// The SIM card individual data limit configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_limit: Option<SimCardDataLimit>,
     /// The ICCID is the identifier of the specific SIM card/chip. Each SIM is internationally identified by its integrated circuit card identifier (ICCID). ICCIDs are stored in the SIM card's memory and are also engraved or printed on the SIM card body during a process called personalization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub iccid: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// SIM cards are identified on their individual network operators by a unique International Mobile Subscriber Identity (IMSI).
     ///
     /// Mobile network operators connect mobile phone calls and communicate with their market SIM cards using their IMSIs. The IMSI is stored in the Subscriber  Identity Module (SIM) inside the device and is sent by the device to the appropriate network. It is used to acquire the details of the device in the Home  Location Register (HLR) or the Visitor Location Register (VLR).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub imsi: Option<String>,
     /// The SIM's address in the currently connected network. This IPv4 address is usually obtained dynamically, so it may vary according to the location or new connections.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ipv4: Option<String>,
     /// The SIM's address in the currently connected network. This IPv6 address is usually obtained dynamically, so it may vary according to the location or new connections.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ipv6: Option<String>,
     /// Indicates whether the device is actively connected to a network and able to run data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_data_session: Option<SimCardLiveDataSession>,
     /// Mobile Station International Subscriber Directory Number (MSISDN) is a number used to identify a mobile phone number internationally.
     ///
     /// MSISDN is defined by the E.164 numbering plan. It includes a country code and a National Destination Code which identifies the subscriber's operator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub msisdn: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The group SIMCardGroup identification. This attribute can be `null` when it's present in an associated resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_group_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SimCardStatus>,
     /// Searchable tags associated with the SIM card
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The type of SIM card
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<SimCardType>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SimCard { "actions_in_progress" => actions_in_progress, "authorized_imeis" =>
+    authorized_imeis, "created_at" => created_at, "current_billing_period_consumed_data"
+    => current_billing_period_consumed_data, "current_device_location" =>
+    current_device_location, "current_imei" => current_imei, "current_mcc" =>
+    current_mcc, "current_mnc" => current_mnc, "data_limit" => data_limit, "iccid" =>
+    iccid, "id" => id, "imsi" => imsi, "ipv4" => ipv4, "ipv6" => ipv6,
+    "live_data_session" => live_data_session, "msisdn" => msisdn, "record_type" =>
+    record_type, "sim_card_group_id" => sim_card_group_id, "status" => status, "tags" =>
+    tags, "type" => type_, "updated_at" => updated_at }
+);
 
 /// SIMCardActivationCode
 ///
 /// Spec: `#/components/schemas/SIMCardActivationCode`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardActivationCode {
     /// Contents of the eSIM activation QR code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    SimCardActivationCode { "activation_code" => activation_code, "record_type" =>
+    record_type }
+);
+
 /// Spec: `#/components/responses/SIMCardActivationCodeResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardActivationCodeResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardActivationCode>,
 }
+
+crate::codec::optional_fields!(SimCardActivationCodeResponse { "data" => data });
 
 /// The SIM card consumption so far in the current billing cycle.
 ///
@@ -350,61 +391,78 @@ pub type SimCardCurrentBillingPeriodConsumedData = ConsumedData;
 /// Current physical location data of a given SIM card. Accuracy is given in meters.
 ///
 /// Spec: `#/components/schemas/SIMCard/properties/current_device_location`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardCurrentDeviceLocation {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub accuracy: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub accuracy_unit: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub latitude: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub longitude: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SimCardCurrentDeviceLocation { "accuracy" => accuracy, "accuracy_unit" =>
+    accuracy_unit, "latitude" => latitude, "longitude" => longitude }
+);
 
 /// The SIM card individual data limit configuration.
 ///
 /// Spec: `#/components/schemas/SIMCard/properties/data_limit`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardDataLimit {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<SimCardDataLimitUnit>,
 }
+
+crate::codec::optional_fields!(SimCardDataLimit { "amount" => amount, "unit" => unit });
 
 /// The SIM card individual data usage notification information.
 ///
 /// Spec: `#/components/schemas/SimCardDataUsageNotification`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardDataUsageNotification {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The identification UUID of the related SIM card resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_id: Option<String>,
     /// Data usage threshold that will trigger the notification.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<SimCardDataUsageNotificationThreshold>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    SimCardDataUsageNotification { "created_at" => created_at, "id" => id, "record_type"
+    => record_type, "sim_card_id" => sim_card_id, "threshold" => threshold, "updated_at"
+    => updated_at }
+);
+
 /// Spec: `#/components/responses/SimCardDataUsageNotificationCollectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardDataUsageNotificationCollectionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SimCardDataUsageNotification>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    SimCardDataUsageNotificationCollectionResponse { "data" => data, "meta" => meta }
+);
 
 /// Data usage threshold that will trigger the notification.
 ///
@@ -414,33 +472,41 @@ pub type SimCardDataUsageNotificationThreshold = SimCardDataLimit;
 /// SIMCardDeviceDetails
 ///
 /// Spec: `#/components/schemas/SIMCardDeviceDetails`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardDeviceDetails {
     /// Brand of the device where the SIM card is being used in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub brand_name: Option<String>,
     /// Type of the device where the SIM card is being used in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub device_type: Option<String>,
     /// IMEI of the device where the SIM card is being used in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub imei: Option<String>,
     /// Brand of the device where the SIM card is being used in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model_name: Option<String>,
     /// Operating system of the device where the SIM card is being used in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operating_system: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    SimCardDeviceDetails { "brand_name" => brand_name, "device_type" => device_type,
+    "imei" => imei, "model_name" => model_name, "operating_system" => operating_system,
+    "record_type" => record_type }
+);
+
 /// Spec: `#/components/responses/SIMCardDeviceDetailsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardDeviceDetailsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardDeviceDetails>,
 }
+
+crate::codec::optional_fields!(SimCardDeviceDetailsResponse { "data" => data });
 
 /// Indicates whether the device is actively connected to a network and able to run data.
 ///
@@ -485,34 +551,42 @@ crate::codec::string_enum!(SimCardLiveDataSession);
 /// SIMCardPublicIP
 ///
 /// Spec: `#/components/schemas/SIMCardPublicIP`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardPublicIp {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The provisioned IP address. This attribute will only be available when underlying resource status is in a "provisioned" status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_id: Option<String>,
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<SimCardPublicIpType>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    SimCardPublicIp { "created_at" => created_at, "ip" => ip, "record_type" =>
+    record_type, "region_code" => region_code, "sim_card_id" => sim_card_id, "type" =>
+    type_, "updated_at" => updated_at }
+);
+
 /// Spec: `#/components/responses/SIMCardPublicIPResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardPublicIpResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardPublicIp>,
 }
+
+crate::codec::optional_fields!(SimCardPublicIpResponse { "data" => data });
 
 /// Spec: `#/components/schemas/SIMCardPublicIP/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -562,31 +636,35 @@ pub struct SimCardRegistration {
 }
 
 /// Spec: `#/components/schemas/SIMCardRegistrationCodeValidation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardRegistrationCodeValidation {
     /// The validation message
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub invalid_detail: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The 10-digit SIM card registration code
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_code: Option<String>,
     /// The attribute that denotes whether the code is valid or not
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub valid: Option<bool>,
 }
 
+crate::codec::optional_fields!(
+    SimCardRegistrationCodeValidation { "invalid_detail" => invalid_detail nullable,
+    "record_type" => record_type, "registration_code" => registration_code, "valid" =>
+    valid }
+);
+
 /// Spec: `#/components/schemas/SIMCardRegistrationCodeValidations`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardRegistrationCodeValidations {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SimCardRegistrationCodeValidation>>,
 }
+
+crate::codec::optional_fields!(SimCardRegistrationCodeValidations { "data" => data });
 
 /// Status on which the SIM card will be set after being successful registered.
 ///
@@ -594,10 +672,10 @@ pub struct SimCardRegistrationCodeValidations {
 pub type SimCardRegistrationStatus = ESimPurchaseStatus;
 
 /// Spec: `#/components/schemas/SIMCardStatus`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimCardStatus {
     /// It describes why the SIM card is in the current status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The current status of the SIM card. It will be one of the following:
     ///
@@ -618,9 +696,11 @@ pub struct SimCardStatus {
     /// - `standby` - the card is in stand by
     ///
     /// Transitioning between the enabled and disabled states may take a period of time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<SimCardStatusValue>,
 }
+
+crate::codec::optional_fields!(SimCardStatus { "reason" => reason, "value" => value });
 
 /// The current status of the SIM card. It will be one of the following:
 ///
@@ -739,56 +819,65 @@ crate::codec::string_enum!(SimCardType);
 /// SIMCard
 ///
 /// Spec: `#/components/schemas/SimpleSIMCard`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SimpleSimCard {
     /// Indicate whether the SIM card has any pending (in-progress) actions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub actions_in_progress: Option<bool>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The SIM card consumption so far in the current billing cycle.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_billing_period_consumed_data: Option<
         SimpleSimCardCurrentBillingPeriodConsumedData,
     >,
     /// The SIM card individual data limit configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_limit: Option<SimpleSimCardDataLimit>,
     /// The ICCID is the identifier of the specific SIM card/chip. Each SIM is internationally identified by its integrated circuit card identifier (ICCID). ICCIDs are stored in the SIM card's memory and are also engraved or printed on the SIM card body during a process called personalization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub iccid: Option<String>,
     /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// SIM cards are identified on their individual network operators by a unique International Mobile Subscriber Identity (IMSI).
     ///
     /// Mobile network operators connect mobile phone calls and communicate with their market SIM cards using their IMSIs. The IMSI is stored in the Subscriber  Identity Module (SIM) inside the device and is sent by the device to the appropriate network. It is used to acquire the details of the device in the Home  Location Register (HLR) or the Visitor Location Register (VLR).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub imsi: Option<String>,
     /// Mobile Station International Subscriber Directory Number (MSISDN) is a number used to identify a mobile phone number internationally.
     ///
     /// MSISDN is defined by the E.164 numbering plan. It includes a country code and a National Destination Code which identifies the subscriber's operator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub msisdn: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The group SIMCardGroup identification. This attribute can be `null` when it's present in an associated resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_group_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SimCardStatus>,
     /// Searchable tags associated with the SIM card
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The type of SIM card
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<SimpleSimCardType>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SimpleSimCard { "actions_in_progress" => actions_in_progress, "created_at" =>
+    created_at, "current_billing_period_consumed_data" =>
+    current_billing_period_consumed_data, "data_limit" => data_limit, "iccid" => iccid,
+    "id" => id, "imsi" => imsi, "msisdn" => msisdn, "record_type" => record_type,
+    "sim_card_group_id" => sim_card_group_id, "status" => status, "tags" => tags, "type"
+    => type_, "updated_at" => updated_at }
+);
 
 /// The SIM card consumption so far in the current billing cycle.
 ///
@@ -814,86 +903,104 @@ pub type UpdateSimCardResponse = GetSimCardResponse;
 /// The object containing the Array of SIM card registration codes.
 ///
 /// Spec: `#/paths/~1sim_cards~1actions~1validate_registration_codes/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ValidateRegistrationCodesBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_codes: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    ValidateRegistrationCodesBody { "registration_codes" => registration_codes }
+);
 
 /// This object represents a wireless connectivity session log that happened through a SIM card. It aids in finding out potential problems when the SIM is not able to attach properly.
 ///
 /// Spec: `#/components/schemas/WirelessConnectivityLog`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WirelessConnectivityLog {
     /// The Access Point Name (APN) identifies the packet data network that a mobile data user wants to communicate with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub apn: Option<String>,
     /// The cell ID to which the SIM connected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cell_id: Option<String>,
     /// ISO 8601 formatted date-time indicating when the record was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Uniquely identifies the session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The International Mobile Equipment Identity (or IMEI) is a number, usually unique, that identifies the device currently being used connect to the network.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub imei: Option<String>,
     /// SIM cards are identified on their individual network operators by a unique International Mobile Subscriber Identity (IMSI).
     ///
     /// Mobile network operators connect mobile phone calls and communicate with their market SIM cards using their IMSIs. The IMSI is stored in the Subscriber  Identity Module (SIM) inside the device and is sent by the device to the appropriate network. It is used to acquire the details of the device in the Home  Location Register (HLR) or the Visitor Location Register (VLR).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub imsi: Option<String>,
     /// The SIM's address in the currently connected network. This IPv4 address is usually obtained dynamically, so it may vary according to the location or new connections.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ipv4: Option<String>,
     /// The SIM's address in the currently connected network. This IPv6 address is usually obtained dynamically, so it may vary according to the location or new connections.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ipv6: Option<String>,
     /// ISO 8601 formatted date-time indicating when the last heartbeat to the device was successfully recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<String>,
     /// The type of the session, 'registration' being the initial authentication session and 'data' the actual data transfer sessions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_type: Option<WirelessConnectivityLogLogType>,
     /// It's a three decimal digit that identifies a country.
     ///
     /// This code is commonly seen joined with a Mobile Network Code (MNC) in a tuple that allows identifying a carrier known as PLMN (Public Land Mobile Network) code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile_country_code: Option<String>,
     /// It's a two to three decimal digits that identify a network.
     ///
     /// This code is commonly seen joined with a Mobile Country Code (MCC) in a tuple that allows identifying a carrier known as PLMN (Public Land Mobile Network) code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile_network_code: Option<String>,
     /// The radio technology the SIM card used during the session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub radio_access_technology: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The identification UUID of the related SIM card resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_id: Option<String>,
     /// ISO 8601 formatted date-time indicating when the session started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// The state of the SIM card after when the session happened.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// ISO 8601 formatted date-time indicating when the session ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_time: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    WirelessConnectivityLog { "apn" => apn, "cell_id" => cell_id, "created_at" =>
+    created_at, "id" => id, "imei" => imei, "imsi" => imsi, "ipv4" => ipv4, "ipv6" =>
+    ipv6, "last_seen" => last_seen, "log_type" => log_type, "mobile_country_code" =>
+    mobile_country_code, "mobile_network_code" => mobile_network_code,
+    "radio_access_technology" => radio_access_technology, "record_type" => record_type,
+    "sim_card_id" => sim_card_id, "start_time" => start_time, "state" => state,
+    "stop_time" => stop_time }
+);
+
 /// Spec: `#/components/responses/WirelessConnectivityLogCollectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WirelessConnectivityLogCollectionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<WirelessConnectivityLog>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    WirelessConnectivityLogCollectionResponse { "data" => data, "meta" => meta }
+);
 
 /// The type of the session, 'registration' being the initial authentication session and 'data' the actual data transfer sessions.
 ///

@@ -33,26 +33,32 @@ pub struct SiprecConnectorResponse {
 /// SIPREC Connector
 ///
 /// Spec: `#/components/schemas/SiprecConnectorResponse/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct SiprecConnectorResponseData {
     /// Subdomain to route calls when using Telnyx SRS (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_subdomain: Option<String>,
     /// ISO 8601 formatted date/time of creation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Hostname/IPv4 address of the SIPREC SRS.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     /// Name for the SIPREC connector resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Port for the SIPREC SRS.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date/time of last update.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    SiprecConnectorResponseData { "app_subdomain" => app_subdomain, "created_at" =>
+    created_at, "host" => host, "name" => name, "port" => port, "record_type" =>
+    record_type, "updated_at" => updated_at }
+);

@@ -106,63 +106,78 @@ pub type FirstCommandTimeoutSecs = i64;
 /// Get All Texml Applications Response
 ///
 /// Spec: `#/components/responses/GetAllTexmlApplicationsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetAllTexmlApplicationsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<TexmlApplication>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    GetAllTexmlApplicationsResponse { "data" => data, "meta" => meta }
+);
 
 /// Texml Application
 ///
 /// Spec: `#/components/schemas/TexmlApplication`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlApplication {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<ConnectionActive>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<AnchorsiteOverride>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<CreatedAt>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<DtmfType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_command_timeout: Option<FirstCommandTimeout>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_command_timeout_secs: Option<FirstCommandTimeoutSecs>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub friendly_name: Option<ApplicationName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<IntId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<TexmlApplicationInbound>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<TexmlApplicationOutbound>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// URL for Telnyx to send requests to containing information about call progress events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback: Option<String>,
     /// HTTP request method Telnyx should use when requesting the status_callback URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback_method: Option<TexmlApplicationStatusCallbackMethod>,
     /// Tags associated with the Texml Application.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<UpdatedAt>,
     /// URL to which Telnyx will deliver your XML Translator webhooks if we get an error response from your voice_url.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_fallback_url: Option<String>,
     /// HTTP request method Telnyx will use to interact with your XML Translator webhooks. Either 'get' or 'post'.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_method: Option<TexmlApplicationVoiceMethod>,
     /// URL to which Telnyx will deliver your XML Translator webhooks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_url: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TexmlApplication { "active" => active, "anchorsite_override" => anchorsite_override,
+    "created_at" => created_at, "dtmf_type" => dtmf_type, "first_command_timeout" =>
+    first_command_timeout, "first_command_timeout_secs" => first_command_timeout_secs,
+    "friendly_name" => friendly_name, "id" => id, "inbound" => inbound, "outbound" =>
+    outbound, "record_type" => record_type, "status_callback" => status_callback,
+    "status_callback_method" => status_callback_method, "tags" => tags, "updated_at" =>
+    updated_at, "voice_fallback_url" => voice_fallback_url, "voice_method" =>
+    voice_method, "voice_url" => voice_url }
+);
 
 /// Spec: `#/components/schemas/TexmlApplication/properties/inbound`
 pub type TexmlApplicationInbound = CallControlApplicationInbound;
@@ -173,11 +188,13 @@ pub type TexmlApplicationOutbound = CreateExternalConnectionRequestOutbound;
 /// Texml Application Response
 ///
 /// Spec: `#/components/responses/TexmlApplicationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlApplicationResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<TexmlApplication>,
 }
+
+crate::codec::optional_fields!(TexmlApplicationResponse { "data" => data });
 
 /// HTTP request method Telnyx should use when requesting the status_callback URL.
 ///

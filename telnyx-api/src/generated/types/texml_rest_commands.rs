@@ -14,63 +14,72 @@ pub type CallControlId = String;
 /// Call resource
 ///
 /// Spec: `#/components/schemas/CallResource`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallResource {
     /// The id of the account the resource belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<String>,
     /// The value of the answering machine detection result, if this feature was enabled for the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub answered_by: Option<CallResourceAnsweredBy>,
     /// Caller ID, if present.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_name: Option<String>,
     /// The timestamp of when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<String>,
     /// The timestamp of when the resource was last updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// The direction of this call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<CallResourceDirection>,
     /// The duration of this call, given in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<String>,
     /// The end time of this call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// The phone number or SIP address that made this call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The from number formatted for display.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_formatted: Option<String>,
     /// The price of this call, the currency is specified in the price_unit field. Only populated when the call cost feature is enabled for the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<String>,
     /// The unit in which the price is given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit: Option<String>,
     /// The identifier of this call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// The start time of this call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// The status of this call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CallResourceStatus>,
     /// The phone number or SIP address that received this call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// The to number formatted for display.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to_formatted: Option<String>,
     /// The relative URI for this call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallResource { "account_sid" => account_sid, "answered_by" => answered_by,
+    "caller_name" => caller_name, "date_created" => date_created, "date_updated" =>
+    date_updated, "direction" => direction, "duration" => duration, "end_time" =>
+    end_time, "from" => from, "from_formatted" => from_formatted, "price" => price,
+    "price_unit" => price_unit, "sid" => sid, "start_time" => start_time, "status" =>
+    status, "to" => to, "to_formatted" => to_formatted, "uri" => uri }
+);
 
 /// The value of the answering machine detection result, if this feature was enabled for the call.
 ///
@@ -85,32 +94,38 @@ pub type CallResourceDirection = BundleLimitDirection;
 /// Multiple call resources
 ///
 /// Spec: `#/components/schemas/CallResourceIndex`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CallResourceIndex {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub calls: Option<Vec<CallResource>>,
     /// The number of the last element on the page, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<i64>,
     /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Calls.json?Page=0&PageSize=1
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_page_uri: Option<String>,
     /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Calls.json?Page=1&PageSize=1&PageToken=MTY4AjgyNDkwNzIxMQ
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_uri: Option<String>,
     /// Current page number, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// The number of items on the page
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
     /// The number of the first element on the page, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<i64>,
     /// The URI of the current page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CallResourceIndex { "calls" => calls, "end" => end, "first_page_uri" =>
+    first_page_uri, "next_page_uri" => next_page_uri, "page" => page, "page_size" =>
+    page_size, "start" => start, "uri" => uri }
+);
 
 /// The status of this call.
 ///
@@ -171,84 +186,99 @@ crate::codec::string_enum!(CallResourceStatus);
 /// Conference recording resource
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingResource`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceRecordingResource {
     /// The id of the account the resource belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<String>,
     /// The identifier of the related participant's call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<String>,
     /// The number of channels in the recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channels: Option<i64>,
     /// The identifier of the related conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_sid: Option<String>,
     /// The timestamp of when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<String>,
     /// The timestamp of when the resource was last updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// Duratin of the recording in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// The recording error, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// The URL to use to download the recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
     /// The unique identifier of the recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// How the recording was started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<ConferenceRecordingResourceSource>,
     /// The timestamp of when the recording was started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// The status of the recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ConferenceRecordingResourceStatus>,
     /// A list of related resources identified by their relative URIs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subresource_uris: Option<serde_json::Map<String, serde_json::Value>>,
     /// The relative URI for this recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceRecordingResource { "account_sid" => account_sid, "call_sid" => call_sid,
+    "channels" => channels, "conference_sid" => conference_sid, "date_created" =>
+    date_created, "date_updated" => date_updated, "duration" => duration, "error_code" =>
+    error_code, "media_url" => media_url, "sid" => sid, "source" => source, "start_time"
+    => start_time, "status" => status, "subresource_uris" => subresource_uris, "uri" =>
+    uri }
+);
 
 /// Multiple conference recording resources
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingResourceIndex`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceRecordingResourceIndex {
     /// The number of the last element on the page, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<i64>,
     /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Conferences/6dc6cc1a-1ba1-4351-86b8-4c22c95cd98f/Recordings.json?page=0&pagesize=20
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_page_uri: Option<String>,
     /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Conferences/6dc6cc1a-1ba1-4351-86b8-4c22c95cd98f/Recordings.json?Page=1&PageSize=1&PageToken=MTY4AjgyNDkwNzIxMQ
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_uri: Option<String>,
     /// Current page number, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// The number of items on the page
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recordings: Option<Vec<ConferenceRecordingResource>>,
     /// The number of the first element on the page, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<i64>,
     /// The URI of the current page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceRecordingResourceIndex { "end" => end, "first_page_uri" => first_page_uri,
+    "next_page_uri" => next_page_uri, "page" => page, "page_size" => page_size,
+    "recordings" => recordings, "start" => start, "uri" => uri }
+);
 
 /// How the recording was started.
 ///
@@ -353,75 +383,89 @@ crate::codec::string_enum!(ConferenceRecordingResourceStatus);
 /// Conference resource
 ///
 /// Spec: `#/components/schemas/ConferenceResource`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceResource {
     /// The id of the account the resource belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<String>,
     /// The version of the API that was used to make the request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
     /// Caller ID, if present.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid_ending_conference: Option<String>,
     /// The timestamp of when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<String>,
     /// The timestamp of when the resource was last updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// A string that you assigned to describe this conference room.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub friendly_name: Option<String>,
     /// The reason why a conference ended. When a conference is in progress, will be null.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason_conference_ended: Option<ConferenceResourceReasonConferenceEnded>,
     /// A string representing the region where the conference is hosted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// The unique identifier of the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// The status of this conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ConferenceResourceStatus>,
     /// A list of related resources identified by their relative URIs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subresource_uris: Option<serde_json::Map<String, serde_json::Value>>,
     /// The relative URI for this conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceResource { "account_sid" => account_sid, "api_version" => api_version,
+    "call_sid_ending_conference" => call_sid_ending_conference, "date_created" =>
+    date_created, "date_updated" => date_updated, "friendly_name" => friendly_name,
+    "reason_conference_ended" => reason_conference_ended, "region" => region, "sid" =>
+    sid, "status" => status, "subresource_uris" => subresource_uris, "uri" => uri }
+);
 
 /// Multiple conference resources
 ///
 /// Spec: `#/components/schemas/ConferenceResourceIndex`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ConferenceResourceIndex {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conferences: Option<Vec<ConferenceResource>>,
     /// The number of the last element on the page, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<i64>,
     /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Conferences.json?Page=0&PageSize=1
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_page_uri: Option<String>,
     /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Conferences.json?Page=1&PageSize=1&PageToken=MTY4AjgyNDkwNzIxMQ
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_uri: Option<String>,
     /// Current page number, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// The number of items on the page
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
     /// The number of the first element on the page, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<i64>,
     /// The URI of the current page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ConferenceResourceIndex { "conferences" => conferences, "end" => end,
+    "first_page_uri" => first_page_uri, "next_page_uri" => next_page_uri, "page" => page,
+    "page_size" => page_size, "start" => start, "uri" => uri }
+);
 
 /// The reason why a conference ended. When a conference is in progress, will be null.
 ///
@@ -531,22 +575,28 @@ pub struct CreateTeXmlSecretRequest {
 /// Create TeXML Secret request
 ///
 /// Spec: `#/components/responses/CreateTeXMLSecretResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateTeXmlSecretResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CreateTeXmlSecretResult>,
 }
+
+crate::codec::optional_fields!(CreateTeXmlSecretResponse { "data" => data });
 
 /// Create TeXML Secret result
 ///
 /// Spec: `#/components/schemas/CreateTeXMLSecretResult`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateTeXmlSecretResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<CreateTeXmlSecretResultValue>,
 }
+
+crate::codec::optional_fields!(
+    CreateTeXmlSecretResult { "name" => name, "value" => value }
+);
 
 /// Spec: `#/components/schemas/CreateTeXMLSecretResult/properties/value`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -936,208 +986,242 @@ pub type DeprecatedInitiateCallRequestUrlMethod = TexmlStatusCallbackMethod;
 /// Initiate TeXML Call Response
 ///
 /// Spec: `#/components/responses/DeprecatedInitiateCallResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DeprecatedInitiateCallResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<InitiateCallResult>,
 }
+
+crate::codec::optional_fields!(DeprecatedInitiateCallResponse { "data" => data });
 
 /// Create Conference Participant Request
 ///
 /// Spec: `#/components/schemas/DialConferenceParticipantRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DialConferenceParticipantRequest {
     /// The URL the result of answering machine detection will be sent to.
     #[serde(rename = "AmdStatusCallback")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amd_status_callback: Option<String>,
     /// HTTP request type used for `AmdStatusCallback`. Defaults to `POST`.
     #[serde(rename = "AmdStatusCallbackMethod")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amd_status_callback_method: Option<
         DialConferenceParticipantRequestAmdStatusCallbackMethod,
     >,
     /// Whether to play a notification beep to the conference when the participant enters and exits.
     #[serde(rename = "Beep")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub beep: Option<DialConferenceParticipantRequestBeep>,
     /// The SID of the participant who is being coached. The participant being coached is the only participant who can hear the participant who is coaching.
     #[serde(rename = "CallSidToCoach")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid_to_coach: Option<String>,
     /// To be used as the caller id name (SIP From Display Name) presented to the destination (`To` number). The string should have a maximum of 128 characters, containing only letters, numbers, spaces, and `-_~!.+` special characters. If ommited, the display name will be the same as the number in the `From` field.
     #[serde(rename = "CallerId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_id: Option<String>,
     /// Whether to cancel ongoing playback on `greeting ended` detection. Defaults to `true`.
     #[serde(rename = "CancelPlaybackOnDetectMessageEnd")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_playback_on_detect_message_end: Option<bool>,
     /// Whether to cancel ongoing playback on `machine` detection. Defaults to `true`.
     #[serde(rename = "CancelPlaybackOnMachineDetection")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_playback_on_machine_detection: Option<bool>,
     /// Whether the participant is coaching another call. When `true`, `CallSidToCoach` has to be given.
     #[serde(rename = "Coaching")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub coaching: Option<bool>,
     /// Whether to record the conference the participant is joining. Defualts to `do-not-record`. The boolean values `true` and `false` are synonymous with `record-from-start` and `do-not-record` respectively.
     #[serde(rename = "ConferenceRecord")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_record: Option<DialConferenceParticipantRequestConferenceRecord>,
     /// The URL the conference recording callbacks will be sent to.
     #[serde(rename = "ConferenceRecordingStatusCallback")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_recording_status_callback: Option<String>,
     /// The changes to the conference recording's state that should generate a call to `RecoridngStatusCallback`. Can be: `in-progress`, `completed` and `absent`. Separate multiple values with a space. Defaults to `completed`. `failed` and `absent` are synonymous.
     #[serde(rename = "ConferenceRecordingStatusCallbackEvent")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_recording_status_callback_event: Option<String>,
     /// HTTP request type used for `ConferenceRecordingStatusCallback`. Defaults to `POST`.
     #[serde(rename = "ConferenceRecordingStatusCallbackMethod")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_recording_status_callback_method: Option<
         DialConferenceParticipantRequestConferenceRecordingStatusCallbackMethod,
     >,
     /// The number of seconds that Telnyx will wait for the recording to be stopped if silence is detected. The timer only starts when the speech is detected. Please note that the transcription is used to detect silence and the related charge will be applied. The minimum value is 0. The default value is 0 (infinite)
     #[serde(rename = "ConferenceRecordingTimeout")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_recording_timeout: Option<i64>,
     /// The URL the conference callbacks will be sent to.
     #[serde(rename = "ConferenceStatusCallback")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_status_callback: Option<String>,
     /// The changes to the conference's state that should generate a call to `ConferenceStatusCallback`. Can be: `start`, `end`, `join` and `leave`. Separate multiple values with a space. By default no callbacks are sent.
     #[serde(rename = "ConferenceStatusCallbackEvent")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_status_callback_event: Option<String>,
     /// HTTP request type used for `ConferenceStatusCallback`. Defaults to `POST`.
     #[serde(rename = "ConferenceStatusCallbackMethod")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_status_callback_method: Option<
         DialConferenceParticipantRequestConferenceStatusCallbackMethod,
     >,
     /// Whether to trim any leading and trailing silence from the conference recording. Defaults to `trim-silence`.
     #[serde(rename = "ConferenceTrim")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_trim: Option<DialConferenceParticipantRequestConferenceTrim>,
     /// Whether participant shall be bridged to conference before the participant answers (from early media if available). Defaults to `false`.
     #[serde(rename = "EarlyMedia")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub early_media: Option<bool>,
     /// Whether to end the conference when the participant leaves. Defaults to `false`.
     #[serde(rename = "EndConferenceOnExit")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_conference_on_exit: Option<bool>,
     /// The phone number of the party that initiated the call. Phone numbers are formatted with a `+` and country code.
     #[serde(rename = "From")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Whether to detect if a human or an answering machine picked up the call. Use `Enable` if you would like to ne notified as soon as the called party is identified. Use `DetectMessageEnd`, if you would like to leave a message on an answering machine.
     #[serde(rename = "MachineDetection")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub machine_detection: Option<DialConferenceParticipantRequestMachineDetection>,
     /// If initial silence duration is greater than this value, consider it a machine. Ignored when `premium` detection is used.
     #[serde(rename = "MachineDetectionSilenceTimeout")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub machine_detection_silence_timeout: Option<i64>,
     /// Silence duration threshold after a greeting message or voice for it be considered human. Ignored when `premium` detection is used.
     #[serde(rename = "MachineDetectionSpeechEndThreshold")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub machine_detection_speech_end_threshold: Option<i64>,
     /// Maximum threshold of a human greeting. If greeting longer than this value, considered machine. Ignored when `premium` detection is used.
     #[serde(rename = "MachineDetectionSpeechThreshold")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub machine_detection_speech_threshold: Option<i64>,
     /// How long answering machine detection should go on for before sending an `Unknown` result. Given in milliseconds.
     #[serde(rename = "MachineDetectionTimeout")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub machine_detection_timeout: Option<i64>,
     /// The maximum number of participants in the conference. Can be a positive integer from 2 to 800. The default value is 250.
     #[serde(rename = "MaxParticipants")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_participants: Option<i64>,
     /// Whether the participant should be muted.
     #[serde(rename = "Muted")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub muted: Option<bool>,
     /// The list of comma-separated codecs to be offered on a call.
     #[serde(rename = "PreferredCodecs")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_codecs: Option<String>,
     /// Whether to record the entire participant's call leg. Defaults to `false`.
     #[serde(rename = "Record")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<bool>,
     /// The number of channels in the final recording. Defaults to `mono`.
     #[serde(rename = "RecordingChannels")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_channels: Option<DialConferenceParticipantRequestRecordingChannels>,
     /// The URL the recording callbacks will be sent to.
     #[serde(rename = "RecordingStatusCallback")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_status_callback: Option<String>,
     /// The changes to the recording's state that should generate a call to `RecoridngStatusCallback`. Can be: `in-progress`, `completed` and `absent`. Separate multiple values with a space. Defaults to `completed`.
     #[serde(rename = "RecordingStatusCallbackEvent")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_status_callback_event: Option<String>,
     /// HTTP request type used for `RecordingStatusCallback`. Defaults to `POST`.
     #[serde(rename = "RecordingStatusCallbackMethod")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_status_callback_method: Option<
         DialConferenceParticipantRequestRecordingStatusCallbackMethod,
     >,
     /// The audio track to record for the call. The default is `both`.
     #[serde(rename = "RecordingTrack")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_track: Option<DialConferenceParticipantRequestRecordingTrack>,
     /// The password to use for SIP authentication.
     #[serde(rename = "SipAuthPassword")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_auth_password: Option<String>,
     /// The username to use for SIP authentication.
     #[serde(rename = "SipAuthUsername")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_auth_username: Option<String>,
     /// Whether to start the conference when the participant enters. Defaults to `true`.
     #[serde(rename = "StartConferenceOnEnter")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_conference_on_enter: Option<bool>,
     /// URL destination for Telnyx to send status callback events to for the call.
     #[serde(rename = "StatusCallback")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback: Option<String>,
     /// The changes to the call's state that should generate a call to `StatusCallback`. Can be: `initiated`, `ringing`, `answered`, and `completed`. Separate multiple values with a space. The default value is `completed`.
     #[serde(rename = "StatusCallbackEvent")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback_event: Option<String>,
     /// HTTP request type used for `StatusCallback`.
     #[serde(rename = "StatusCallbackMethod")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback_method: Option<
         DialConferenceParticipantRequestStatusCallbackMethod,
     >,
     /// The maximum duration of the call in seconds.
     #[serde(rename = "TimeLimit")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_limit: Option<i64>,
     /// The number of seconds that we should allow the phone to ring before assuming there is no answer. Can be an integer between 5 and 120, inclusive. The default value is 30.
     #[serde(rename = "Timeout")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<i64>,
     /// The phone number of the called party. Phone numbers are formatted with a `+` and country code.
     #[serde(rename = "To")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// Whether to trim any leading and trailing silence from the recording. Defaults to `trim-silence`.
     #[serde(rename = "Trim")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trim: Option<DialConferenceParticipantRequestTrim>,
     /// The URL to call for an audio file to play while the participant is waiting for the conference to start.
     #[serde(rename = "WaitUrl")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_url: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    DialConferenceParticipantRequest { "AmdStatusCallback" => amd_status_callback,
+    "AmdStatusCallbackMethod" => amd_status_callback_method, "Beep" => beep,
+    "CallSidToCoach" => call_sid_to_coach, "CallerId" => caller_id,
+    "CancelPlaybackOnDetectMessageEnd" => cancel_playback_on_detect_message_end,
+    "CancelPlaybackOnMachineDetection" => cancel_playback_on_machine_detection,
+    "Coaching" => coaching, "ConferenceRecord" => conference_record,
+    "ConferenceRecordingStatusCallback" => conference_recording_status_callback,
+    "ConferenceRecordingStatusCallbackEvent" =>
+    conference_recording_status_callback_event, "ConferenceRecordingStatusCallbackMethod"
+    => conference_recording_status_callback_method, "ConferenceRecordingTimeout" =>
+    conference_recording_timeout, "ConferenceStatusCallback" =>
+    conference_status_callback, "ConferenceStatusCallbackEvent" =>
+    conference_status_callback_event, "ConferenceStatusCallbackMethod" =>
+    conference_status_callback_method, "ConferenceTrim" => conference_trim, "EarlyMedia"
+    => early_media, "EndConferenceOnExit" => end_conference_on_exit, "From" => from,
+    "MachineDetection" => machine_detection, "MachineDetectionSilenceTimeout" =>
+    machine_detection_silence_timeout, "MachineDetectionSpeechEndThreshold" =>
+    machine_detection_speech_end_threshold, "MachineDetectionSpeechThreshold" =>
+    machine_detection_speech_threshold, "MachineDetectionTimeout" =>
+    machine_detection_timeout, "MaxParticipants" => max_participants, "Muted" => muted,
+    "PreferredCodecs" => preferred_codecs, "Record" => record, "RecordingChannels" =>
+    recording_channels, "RecordingStatusCallback" => recording_status_callback,
+    "RecordingStatusCallbackEvent" => recording_status_callback_event,
+    "RecordingStatusCallbackMethod" => recording_status_callback_method, "RecordingTrack"
+    => recording_track, "SipAuthPassword" => sip_auth_password, "SipAuthUsername" =>
+    sip_auth_username, "StartConferenceOnEnter" => start_conference_on_enter,
+    "StatusCallback" => status_callback, "StatusCallbackEvent" => status_callback_event,
+    "StatusCallbackMethod" => status_callback_method, "TimeLimit" => time_limit,
+    "Timeout" => timeout, "To" => to, "Trim" => trim, "WaitUrl" => wait_url }
+);
 
 /// HTTP request type used for `AmdStatusCallback`. Defaults to `POST`.
 ///
@@ -1500,49 +1584,60 @@ pub type InitiateCallRequestUrlMethod = TexmlStatusCallbackMethod;
 /// Initaite TeXML Call Result
 ///
 /// Spec: `#/components/schemas/InitiateCallResult`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct InitiateCallResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    InitiateCallResult { "from" => from, "status" => status, "to" => to }
+);
 
 /// New participant resource
 ///
 /// Spec: `#/components/schemas/NewParticipantResource`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct NewParticipantResource {
     /// The id of the account the resource belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<String>,
     /// The identifier of this participant's call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<String>,
     /// Whether the participant is coaching another call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub coaching: Option<bool>,
     /// The identifier of the coached participant's call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub coaching_call_sid: Option<String>,
     /// Whether the conference ends when the participant leaves.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_conference_on_exit: Option<bool>,
     /// Whether the participant is on hold.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold: Option<bool>,
     /// Whether the participant is muted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub muted: Option<bool>,
     /// The status of the participant's call in the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<NewParticipantResourceStatus>,
     /// The relative URI for this participant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    NewParticipantResource { "account_sid" => account_sid, "call_sid" => call_sid,
+    "coaching" => coaching, "coaching_call_sid" => coaching_call_sid,
+    "end_conference_on_exit" => end_conference_on_exit, "hold" => hold, "muted" => muted,
+    "status" => status, "uri" => uri }
+);
 
 /// The status of the participant's call in the conference.
 ///
@@ -1587,81 +1682,96 @@ crate::codec::string_enum!(NewParticipantResourceStatus);
 /// Participant resource
 ///
 /// Spec: `#/components/schemas/ParticipantResource`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ParticipantResource {
     /// The id of the account the resource belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<String>,
     /// The version of the API that was used to make the request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
     /// The identifier of this participant's call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<String>,
     /// The identifier of this participant's call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid_legacy: Option<String>,
     /// Whether the participant is coaching another call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub coaching: Option<bool>,
     /// The identifier of the coached participant's call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub coaching_call_sid: Option<String>,
     /// The identifier of the coached participant's call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub coaching_call_sid_legacy: Option<String>,
     /// The timestamp of when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<String>,
     /// The timestamp of when the resource was last updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// Whether the conference ends when the participant leaves.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_conference_on_exit: Option<bool>,
     /// Whether the participant is on hold.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold: Option<bool>,
     /// Whether the participant is muted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub muted: Option<bool>,
     /// The status of the participant's call in the conference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ParticipantResourceStatus>,
     /// The relative URI for this participant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ParticipantResource { "account_sid" => account_sid, "api_version" => api_version,
+    "call_sid" => call_sid, "call_sid_legacy" => call_sid_legacy, "coaching" => coaching,
+    "coaching_call_sid" => coaching_call_sid, "coaching_call_sid_legacy" =>
+    coaching_call_sid_legacy, "date_created" => date_created, "date_updated" =>
+    date_updated, "end_conference_on_exit" => end_conference_on_exit, "hold" => hold,
+    "muted" => muted, "status" => status, "uri" => uri }
+);
 
 /// Multiple participant resources
 ///
 /// Spec: `#/components/schemas/ParticipantResourceIndex`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ParticipantResourceIndex {
     /// The number of the last element on the page, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<i64>,
     /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Conferences/6dc6cc1a-1ba1-4351-86b8-4c22c95cd98f/Participants.json?page=0&pagesize=20
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_page_uri: Option<String>,
     /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Conferences/6dc6cc1a-1ba1-4351-86b8-4c22c95cd98f/Participants.json?Page=1&PageSize=1&PageToken=MTY4AjgyNDkwNzIxMQ
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_uri: Option<String>,
     /// Current page number, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// The number of items on the page
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<ParticipantResource>>,
     /// The number of the first element on the page, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<i64>,
     /// The URI of the current page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    ParticipantResourceIndex { "end" => end, "first_page_uri" => first_page_uri,
+    "next_page_uri" => next_page_uri, "page" => page, "page_size" => page_size,
+    "participants" => participants, "start" => start, "uri" => uri }
+);
 
 /// The status of the participant's call in the conference.
 ///
@@ -1895,140 +2005,150 @@ crate::codec::string_enum!(TexmlBidirectionalStreamMode);
 /// Texml Create Call Recording Request Body
 ///
 /// Spec: `#/components/schemas/TexmlCreateCallRecordingRequestBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlCreateCallRecordingRequestBody {
     #[serde(rename = "PlayBeep")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub play_beep: Option<PlayBeep>,
     #[serde(rename = "RecordingChannels")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_channels: Option<TexmlRecordingChannels>,
     #[serde(rename = "RecordingStatusCallback")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_status_callback: Option<TexmlStatusCallback>,
     #[serde(rename = "RecordingStatusCallbackEvent")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_status_callback_event: Option<RecordingStatusCallbackEvent>,
     #[serde(rename = "RecordingStatusCallbackMethod")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_status_callback_method: Option<TexmlStatusCallbackMethod>,
     #[serde(rename = "RecordingTrack")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_track: Option<RecordingTrack>,
     #[serde(rename = "SendRecordingUrl")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub send_recording_url: Option<SendRecordingUrl>,
 }
+
+crate::codec::optional_fields!(
+    TexmlCreateCallRecordingRequestBody { "PlayBeep" => play_beep, "RecordingChannels" =>
+    recording_channels, "RecordingStatusCallback" => recording_status_callback,
+    "RecordingStatusCallbackEvent" => recording_status_callback_event,
+    "RecordingStatusCallbackMethod" => recording_status_callback_method, "RecordingTrack"
+    => recording_track, "SendRecordingUrl" => send_recording_url }
+);
 
 /// Texml Create Call Recording Response Body
 ///
 /// Spec: `#/components/schemas/TexmlCreateCallRecordingResponseBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlCreateCallRecordingResponseBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<AccountSid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<CallControlId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channels: Option<TwimlRecordingChannels>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_sid: Option<Option<ConferenceSid>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<DateTimeRfc2822>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<DateTimeRfc2822>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<Option<TexmlRecordingDuration>>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<Option<TexmlErrorCode>>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<Option<TexmlRecordingPrice>>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit: Option<Option<TexmlPriceUnit>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<TexmlSid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<RecordingSource>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<DateTimeRfc2822>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub track: Option<RecordingTrack>,
     /// The relative URI for this recording resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TexmlCreateCallRecordingResponseBody { "account_sid" => account_sid, "call_sid" =>
+    call_sid, "channels" => channels, "conference_sid" => conference_sid nullable,
+    "date_created" => date_created, "date_updated" => date_updated, "duration" =>
+    duration nullable, "error_code" => error_code nullable, "price" => price nullable,
+    "price_unit" => price_unit nullable, "sid" => sid, "source" => source, "start_time"
+    => start_time, "track" => track, "uri" => uri }
+);
 
 /// Texml Create Call Streaming Request Body
 ///
 /// Spec: `#/components/schemas/TexmlCreateCallStreamingRequestBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlCreateCallStreamingRequestBody {
     #[serde(rename = "BidirectionalCodec")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bidirectional_codec: Option<TexmlBidirectionalStreamCodec>,
     #[serde(rename = "BidirectionalMode")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bidirectional_mode: Option<TexmlBidirectionalStreamMode>,
     #[serde(rename = "Name")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<StreamName>,
     #[serde(rename = "StatusCallback")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback: Option<TexmlStatusCallback>,
     #[serde(rename = "StatusCallbackMethod")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback_method: Option<TexmlStatusCallbackMethod>,
     #[serde(rename = "Track")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub track: Option<StreamTrack>,
     #[serde(rename = "Url")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<TexmlStreamUrl>,
 }
+
+crate::codec::optional_fields!(
+    TexmlCreateCallStreamingRequestBody { "BidirectionalCodec" => bidirectional_codec,
+    "BidirectionalMode" => bidirectional_mode, "Name" => name, "StatusCallback" =>
+    status_callback, "StatusCallbackMethod" => status_callback_method, "Track" => track,
+    "Url" => url }
+);
 
 /// Texml Create Call Streaming Response Body
 ///
 /// Spec: `#/components/schemas/TexmlCreateCallStreamingResponseBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlCreateCallStreamingResponseBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<AccountSid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<CallControlId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<DateTimeRfc2822>,
     /// The user specified name of Stream.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<TexmlSid>,
     /// The status of the streaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TexmlCreateCallStreamingResponseBodyStatus>,
     /// The relative URI for this streaming resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TexmlCreateCallStreamingResponseBody { "account_sid" => account_sid, "call_sid" =>
+    call_sid, "date_updated" => date_updated, "name" => name, "sid" => sid, "status" =>
+    status, "uri" => uri }
+);
 
 /// The status of the streaming.
 ///
@@ -2065,47 +2185,55 @@ crate::codec::string_enum!(TexmlCreateCallStreamingResponseBodyStatus);
 /// Create Siprec Session Request
 ///
 /// Spec: `#/components/schemas/TexmlCreateSiprecSessionRequestBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlCreateSiprecSessionRequestBody {
     /// The name of the connector to use for the SIPREC session.
     #[serde(rename = "ConnectorName")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connector_name: Option<String>,
     /// When set, custom parameters will be added as metadata (recording.session.ExtensionParameters). Otherwise, they’ll be added to sip headers.
     #[serde(rename = "IncludeMetadataCustomHeaders")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub include_metadata_custom_headers: Option<bool>,
     /// Name of the SIPREC session. May be used to stop the SIPREC session from TeXML instruction.
     #[serde(rename = "Name")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Controls whether to encrypt media sent to your SRS using SRTP and TLS. When set you need to configure SRS port in your connector to 5061.
     #[serde(rename = "Secure")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secure: Option<bool>,
     /// Sets `Session-Expires` header to the INVITE. A reinvite is sent every half the value set. Usefull for session keep alive. Minimum value is 90, set to 0 to disable.
     #[serde(rename = "SessionTimeoutSecs")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_timeout_secs: Option<i64>,
     /// Specifies SIP transport protocol.
     #[serde(rename = "SipTransport")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_transport: Option<TexmlCreateSiprecSessionRequestBodySipTransport>,
     /// URL destination for Telnyx to send status callback events to for the siprec session.
     #[serde(rename = "StatusCallback")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback: Option<String>,
     /// HTTP request type used for `StatusCallback`.
     #[serde(rename = "StatusCallbackMethod")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback_method: Option<
         TexmlCreateSiprecSessionRequestBodyStatusCallbackMethod,
     >,
     /// The track to be used for siprec session. Can be `both_tracks`, `inbound_track` or `outbound_track`. Defaults to `both_tracks`.
     #[serde(rename = "Track")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub track: Option<TexmlCreateSiprecSessionRequestBodyTrack>,
 }
+
+crate::codec::optional_fields!(
+    TexmlCreateSiprecSessionRequestBody { "ConnectorName" => connector_name,
+    "IncludeMetadataCustomHeaders" => include_metadata_custom_headers, "Name" => name,
+    "Secure" => secure, "SessionTimeoutSecs" => session_timeout_secs, "SipTransport" =>
+    sip_transport, "StatusCallback" => status_callback, "StatusCallbackMethod" =>
+    status_callback_method, "Track" => track }
+);
 
 /// Specifies SIP transport protocol.
 ///
@@ -2160,39 +2288,46 @@ crate::codec::string_enum!(TexmlCreateSiprecSessionRequestBodyTrack);
 /// Create Siprec Session Response
 ///
 /// Spec: `#/components/schemas/TexmlCreateSiprecSessionResponseBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlCreateSiprecSessionResponseBody {
     /// The id of the account the resource belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<String>,
     /// The id of the call the resource belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<String>,
     /// The date and time the siprec session was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<String>,
     /// The date and time the siprec session was last updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// The error code of the siprec session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// The SID of the siprec session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// The date and time the siprec session was started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// The status of the siprec session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TexmlCreateSiprecSessionResponseBodyStatus>,
     /// The track used for the siprec session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub track: Option<TexmlCreateSiprecSessionResponseBodyTrack>,
     /// The URI of the siprec session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TexmlCreateSiprecSessionResponseBody { "account_sid" => account_sid, "call_sid" =>
+    call_sid, "date_created" => date_created, "date_updated" => date_updated,
+    "error_code" => error_code, "sid" => sid, "start_time" => start_time, "status" =>
+    status, "track" => track, "uri" => uri }
+);
 
 /// The status of the siprec session.
 ///
@@ -2241,118 +2376,129 @@ pub type TexmlErrorCode = String;
 /// Texml Get Call Recording Response Body
 ///
 /// Spec: `#/components/schemas/TexmlGetCallRecordingResponseBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlGetCallRecordingResponseBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<AccountSid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<CallControlId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channels: Option<TwimlRecordingChannels>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_sid: Option<Option<ConferenceSid>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<DateTimeRfc2822>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<DateTimeRfc2822>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<Option<TexmlRecordingDuration>>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<Option<TexmlErrorCode>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<TexmlRecordingMediaUrl>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<TexmlSid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<RecordingSource>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<DateTimeRfc2822>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TexmlRecordingStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subresources_uris: Option<TexmlRecordingSubresourcesUris>,
     /// The relative URI for this recording resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TexmlGetCallRecordingResponseBody { "account_sid" => account_sid, "call_sid" =>
+    call_sid, "channels" => channels, "conference_sid" => conference_sid nullable,
+    "date_created" => date_created, "date_updated" => date_updated, "duration" =>
+    duration nullable, "error_code" => error_code nullable, "media_url" => media_url,
+    "sid" => sid, "source" => source, "start_time" => start_time, "status" => status,
+    "subresources_uris" => subresources_uris, "uri" => uri }
+);
 
 /// Multiple recording resources
 ///
 /// Spec: `#/components/schemas/TexmlGetCallRecordingsResponseBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlGetCallRecordingsResponseBody {
     /// The number of the last element on the page, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<i64>,
     /// Relative uri to the first page of the query results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_page_uri: Option<String>,
     /// Relative uri to the next page of the query results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_uri: Option<String>,
     /// Current page number, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// The number of items on the page
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
     /// Relative uri to the previous page of the query results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_page_uri: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recordings: Option<Vec<TexmlGetCallRecordingResponseBody>>,
     /// The number of the first element on the page, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<i64>,
     /// The URI of the current page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TexmlGetCallRecordingsResponseBody { "end" => end, "first_page_uri" =>
+    first_page_uri, "next_page_uri" => next_page_uri, "page" => page, "page_size" =>
+    page_size, "previous_page_uri" => previous_page_uri, "recordings" => recordings,
+    "start" => start, "uri" => uri }
+);
 
 /// List Recording Transcriptions Response
 ///
 /// Spec: `#/components/responses/TexmlListRecordingTranscriptionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlListRecordingTranscriptionResponse {
     /// The number of the last element on the page, zero-indexed
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<i64>,
     /// Relative uri to the first page of the query results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_page_uri: Option<String>,
     /// Relative uri to the next page of the query results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_uri: Option<String>,
     /// Current page number, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// The number of items on the page
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
     /// Relative uri to the previous page of the query results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_page_uri: Option<String>,
     /// The number of the first element on the page, zero-indexed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcriptions: Option<Vec<TexmlRecordingTranscription>>,
     /// The URI of the current page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TexmlListRecordingTranscriptionResponse { "end" => end, "first_page_uri" =>
+    first_page_uri, "next_page_uri" => next_page_uri, "page" => page, "page_size" =>
+    page_size, "previous_page_uri" => previous_page_uri, "start" => start,
+    "transcriptions" => transcriptions, "uri" => uri }
+);
 
 /// The unit in which the price is given.
 ///
@@ -2417,52 +2563,56 @@ crate::codec::string_enum!(TexmlRecordingStatus);
 /// Subresources details for a recording if available.
 ///
 /// Spec: `#/components/schemas/TexmlRecordingSubresourcesUris`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlRecordingSubresourcesUris {
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcriptions: Option<Option<String>>,
 }
+
+crate::codec::optional_fields!(
+    TexmlRecordingSubresourcesUris { "transcriptions" => transcriptions nullable }
+);
 
 /// Texml Get Call Recording Transcription Response Body
 ///
 /// Spec: `#/components/schemas/TexmlRecordingTranscription`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlRecordingTranscription {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<AccountSid>,
     /// The version of the API that was used to make the request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<CallControlId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<DateTimeRfc2822>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<DateTimeRfc2822>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<Option<TexmlRecordingDuration>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_sid: Option<TexmlSid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<TexmlSid>,
     /// The status of the recording transcriptions. The transcription text will be available only when the status is completed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TexmlRecordingTranscriptionStatus>,
     /// The recording's transcribed text
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_text: Option<String>,
     /// The relative URI for the recording transcription resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TexmlRecordingTranscription { "account_sid" => account_sid, "api_version" =>
+    api_version, "call_sid" => call_sid, "date_created" => date_created, "date_updated"
+    => date_updated, "duration" => duration nullable, "recording_sid" => recording_sid,
+    "sid" => sid, "status" => status, "transcription_text" => transcription_text, "uri"
+    => uri }
+);
 
 /// The status of the recording transcriptions. The transcription text will be available only when the status is completed.
 ///
@@ -2523,12 +2673,16 @@ pub type TexmlStreamUrl = String;
 /// Texml Create Call Recording Request Body
 ///
 /// Spec: `#/components/schemas/TexmlUpdateCallRecordingRequestBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlUpdateCallRecordingRequestBody {
     #[serde(rename = "Status")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TexmlUpdateCallRecordingRequestBodyStatus>,
 }
+
+crate::codec::optional_fields!(
+    TexmlUpdateCallRecordingRequestBody { "Status" => status }
+);
 
 /// Spec: `#/components/schemas/TexmlUpdateCallRecordingRequestBody/properties/Status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2571,33 +2725,43 @@ crate::codec::string_enum!(TexmlUpdateCallRecordingRequestBodyStatus);
 /// Texml Update Call Streaming Request Body
 ///
 /// Spec: `#/components/schemas/TexmlUpdateCallStreamingRequestBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlUpdateCallStreamingRequestBody {
     #[serde(rename = "Status")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<StreamStatus>,
 }
+
+crate::codec::optional_fields!(
+    TexmlUpdateCallStreamingRequestBody { "Status" => status }
+);
 
 /// Texml Update Call Streaming Response Body
 ///
 /// Spec: `#/components/schemas/TexmlUpdateCallStreamingResponseBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlUpdateCallStreamingResponseBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<AccountSid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<CallControlId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<DateTimeRfc2822>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<TexmlSid>,
     /// The status of the streaming.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TexmlUpdateCallStreamingResponseBodyStatus>,
     /// The relative URI for this streaming resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TexmlUpdateCallStreamingResponseBody { "account_sid" => account_sid, "call_sid" =>
+    call_sid, "date_updated" => date_updated, "sid" => sid, "status" => status, "uri" =>
+    uri }
+);
 
 /// The status of the streaming.
 ///
@@ -2607,13 +2771,17 @@ pub type TexmlUpdateCallStreamingResponseBodyStatus = StreamStatus;
 /// Update Siprec Session Request
 ///
 /// Spec: `#/components/schemas/TexmlUpdateSiprecSessionRequestBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlUpdateSiprecSessionRequestBody {
     /// The new status of the resource. Specifying `stopped` will end the siprec session.
     #[serde(rename = "Status")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TexmlUpdateSiprecSessionRequestBodyStatus>,
 }
+
+crate::codec::optional_fields!(
+    TexmlUpdateSiprecSessionRequestBody { "Status" => status }
+);
 
 /// The new status of the resource. Specifying `stopped` will end the siprec session.
 ///
@@ -2623,30 +2791,36 @@ pub type TexmlUpdateSiprecSessionRequestBodyStatus = StreamStatus;
 /// Update Siprec Session Response
 ///
 /// Spec: `#/components/schemas/TexmlUpdateSiprecSessionResponseBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct TexmlUpdateSiprecSessionResponseBody {
     /// The id of the account the resource belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<String>,
     /// The id of the call the resource belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<String>,
     /// The date and time the siprec session was last updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// The error code of the siprec session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// The SID of the siprec session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// The status of the siprec session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TexmlUpdateSiprecSessionResponseBodyStatus>,
     /// The URI of the siprec session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    TexmlUpdateSiprecSessionResponseBody { "account_sid" => account_sid, "call_sid" =>
+    call_sid, "date_updated" => date_updated, "error_code" => error_code, "sid" => sid,
+    "status" => status, "uri" => uri }
+);
 
 /// The status of the siprec session.
 ///
@@ -2659,41 +2833,48 @@ pub type TwimlRecordingChannels = i64;
 /// Update Call Request
 ///
 /// Spec: `#/components/schemas/UpdateCallRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateCallRequest {
     /// HTTP request type used for `FallbackUrl`.
     #[serde(rename = "FallbackMethod")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_method: Option<UpdateCallRequestFallbackMethod>,
     /// A failover URL for which Telnyx will retrieve the TeXML call instructions if the Url is not responding.
     #[serde(rename = "FallbackUrl")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_url: Option<String>,
     /// HTTP request type used for `Url`.
     #[serde(rename = "Method")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<UpdateCallRequestMethod>,
     /// The value to set the call status to. Setting the status to completed ends the call.
     #[serde(rename = "Status")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// URL destination for Telnyx to send status callback events to for the call.
     #[serde(rename = "StatusCallback")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback: Option<String>,
     /// HTTP request type used for `StatusCallback`.
     #[serde(rename = "StatusCallbackMethod")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback_method: Option<UpdateCallRequestStatusCallbackMethod>,
     /// TeXML to replace the current one with.
     #[serde(rename = "Texml")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub texml: Option<String>,
     /// The URL where TeXML will make a request to retrieve a new set of TeXML instructions to continue the call flow.
     #[serde(rename = "Url")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    UpdateCallRequest { "FallbackMethod" => fallback_method, "FallbackUrl" =>
+    fallback_url, "Method" => method, "Status" => status, "StatusCallback" =>
+    status_callback, "StatusCallbackMethod" => status_callback_method, "Texml" => texml,
+    "Url" => url }
+);
 
 /// HTTP request type used for `FallbackUrl`.
 ///
@@ -2713,64 +2894,74 @@ pub type UpdateCallRequestStatusCallbackMethod = TexmlStatusCallbackMethod;
 /// TeXml REST Update Command Result
 ///
 /// Spec: `#/components/schemas/UpdateCommandResult`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateCommandResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
+
+crate::codec::optional_fields!(UpdateCommandResult { "sid" => sid, "status" => status });
 
 /// Update Conference Participant Request
 ///
 /// Spec: `#/components/schemas/UpdateConferenceParticipantRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateConferenceParticipantRequest {
     /// The HTTP method used to call the `AnnounceUrl`. Defaults to `POST`.
     #[serde(rename = "AnnounceMethod")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub announce_method: Option<UpdateConferenceParticipantRequestAnnounceMethod>,
     /// The URL to call to announce something to the participant. The URL may return an MP3 fileo a WAV file, or a TwiML document that contains `<Play>`, `<Say>`, `<Pause>`, or `<Redirect>` verbs.
     #[serde(rename = "AnnounceUrl")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub announce_url: Option<String>,
     /// Whether to play a notification beep to the conference when the participant exits.
     #[serde(rename = "BeepOnExit")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub beep_on_exit: Option<bool>,
     /// The SID of the participant who is being coached. The participant being coached is the only participant who can hear the participant who is coaching.
     #[serde(rename = "CallSidToCoach")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid_to_coach: Option<String>,
     /// Whether the participant is coaching another call. When `true`, `CallSidToCoach` has to be given.
     #[serde(rename = "Coaching")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub coaching: Option<bool>,
     /// Whether to end the conference when the participant leaves.
     #[serde(rename = "EndConferenceOnExit")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_conference_on_exit: Option<bool>,
     /// Whether the participant should be on hold.
     #[serde(rename = "Hold")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold: Option<bool>,
     /// The HTTP method to use when calling the `HoldUrl`.
     #[serde(rename = "HoldMethod")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold_method: Option<UpdateConferenceParticipantRequestHoldMethod>,
     /// The URL to be called using the `HoldMethod` for music that plays when the participant is on hold. The URL may return an MP3 file, a WAV file, or a TwiML document that contains `<Play>`, `<Say>`, `<Pause>`, or `<Redirect>` verbs.
     #[serde(rename = "HoldUrl")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold_url: Option<String>,
     /// Whether the participant should be muted.
     #[serde(rename = "Muted")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub muted: Option<bool>,
     /// The URL to call for an audio file to play while the participant is waiting for the conference to start.
     #[serde(rename = "WaitUrl")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_url: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    UpdateConferenceParticipantRequest { "AnnounceMethod" => announce_method,
+    "AnnounceUrl" => announce_url, "BeepOnExit" => beep_on_exit, "CallSidToCoach" =>
+    call_sid_to_coach, "Coaching" => coaching, "EndConferenceOnExit" =>
+    end_conference_on_exit, "Hold" => hold, "HoldMethod" => hold_method, "HoldUrl" =>
+    hold_url, "Muted" => muted, "WaitUrl" => wait_url }
+);
 
 /// The HTTP method used to call the `AnnounceUrl`. Defaults to `POST`.
 ///
@@ -2785,8 +2976,10 @@ pub type UpdateConferenceParticipantRequestHoldMethod = TexmlStatusCallbackMetho
 /// TeXML REST Command Response
 ///
 /// Spec: `#/components/responses/UpdateTeXMLCallResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateTeXmlCallResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<UpdateCommandResult>,
 }
+
+crate::codec::optional_fields!(UpdateTeXmlCallResponse { "data" => data });

@@ -40,56 +40,71 @@ impl From<&str> for GetUsageReportsFormat {
 crate::codec::string_enum!(GetUsageReportsFormat);
 
 /// Spec: `#/components/schemas/PaginationData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PaginationData {
     /// Selected page number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_number: Option<i64>,
     /// Records per single page
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
     /// Total number of pages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<i64>,
     /// Total number of results.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_results: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    PaginationData { "page_number" => page_number, "page_size" => page_size,
+    "total_pages" => total_pages, "total_results" => total_results }
+);
 
 /// An object following one of the schemas published in <https://developers.telnyx.com/docs/api/v2/detail-records>
 ///
 /// Spec: `#/components/schemas/UsageReportsOptionsRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UsageReportsOptionsRecord {
     /// Telnyx Product
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
     /// Telnyx Product Dimensions
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub product_dimensions: Option<Vec<String>>,
     /// Telnyx Product Metrics
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub product_metrics: Option<Vec<String>>,
     /// Subproducts if applicable
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_types: Option<Vec<RecordType>>,
 }
+
+crate::codec::optional_fields!(
+    UsageReportsOptionsRecord { "product" => product, "product_dimensions" =>
+    product_dimensions, "product_metrics" => product_metrics, "record_types" =>
+    record_types }
+);
 
 /// An object following one of the schemas published in <https://developers.telnyx.com/docs/api/v2/detail-records>
 ///
 /// Spec: `#/components/schemas/UsageReportsOptionsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UsageReportsOptionsResponse {
     /// Collection of product description
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<UsageReportsOptionsRecord>>,
 }
 
+crate::codec::optional_fields!(UsageReportsOptionsResponse { "data" => data });
+
 /// Spec: `#/components/schemas/UsageReportsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UsageReportsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationData>,
 }
+
+crate::codec::optional_fields!(UsageReportsResponse { "data" => data, "meta" => meta });

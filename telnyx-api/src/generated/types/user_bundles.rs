@@ -6,14 +6,19 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateUserBundlesBulkRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateUserBundlesBulkRequest {
     /// Idempotency key for the request. Can be any UUID, but should always be unique for each request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<CreateUserBundlesBulkRequestItemsItem>>,
 }
+
+crate::codec::optional_fields!(
+    CreateUserBundlesBulkRequest { "idempotency_key" => idempotency_key, "items" => items
+    }
+);
 
 /// Spec: `#/components/schemas/CreateUserBundlesBulkRequest/properties/items/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

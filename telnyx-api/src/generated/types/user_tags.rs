@@ -6,20 +6,27 @@
 use super::*;
 
 /// Spec: `#/components/responses/ListUserTagsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListUserTagsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ListUserTagsResponseData>,
 }
 
+crate::codec::optional_fields!(ListUserTagsResponse { "data" => data });
+
 /// Spec: `#/components/responses/ListUserTagsResponse/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListUserTagsResponseData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_tags: Option<UserTagList>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound_profile_tags: Option<UserTagList>,
 }
+
+crate::codec::optional_fields!(
+    ListUserTagsResponseData { "number_tags" => number_tags, "outbound_profile_tags" =>
+    outbound_profile_tags }
+);
 
 /// A list of your tags on the given resource type. NOTE: The casing of the tags returned will not necessarily match the casing of the tags when they were added to a resource. This is because the tags will have the casing of the first time they were used within the Telnyx system regardless of source.
 ///

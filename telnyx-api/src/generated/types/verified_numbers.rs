@@ -23,13 +23,18 @@ pub type CreateVerifiedNumberBodyVerificationMethod = SendPortingVerificationCod
 /// CreateVerifiedNumberResponse
 ///
 /// Spec: `#/components/schemas/CreateVerifiedNumberResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateVerifiedNumberResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_method: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    CreateVerifiedNumberResponse { "phone_number" => phone_number, "verification_method"
+    => verification_method }
+);
 
 /// A paginated list of Verified Numbers
 ///
@@ -75,24 +80,31 @@ crate::codec::string_enum!(VerifiedNumberRecordType);
 /// VerifiedNumberResponse
 ///
 /// Spec: `#/components/schemas/VerifiedNumberResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VerifiedNumberResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<VerifiedNumberRecordType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified_at: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    VerifiedNumberResponse { "phone_number" => phone_number, "record_type" =>
+    record_type, "verified_at" => verified_at }
+);
 
 /// VerifiedNumberResponseDataWrapper
 ///
 /// Spec: `#/components/schemas/VerifiedNumberResponseDataWrapper`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VerifiedNumberResponseDataWrapper {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VerifiedNumberResponse>,
 }
+
+crate::codec::optional_fields!(VerifiedNumberResponseDataWrapper { "data" => data });
 
 /// Verify Verification Code Request
 ///

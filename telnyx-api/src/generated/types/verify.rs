@@ -92,37 +92,50 @@ pub struct CreateVerifyProfileBody {
 /// CreateVerifyProfileCallRequest
 ///
 /// Spec: `#/components/schemas/CreateVerifyProfileCallRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateVerifyProfileCallRequest {
     /// The name that identifies the application requesting 2fa in the verification message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
     /// The length of the verify code to generate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_length: Option<i64>,
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
     /// The message template identifier selected from /verify_profiles/templates
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_template_id: Option<String>,
     /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    CreateVerifyProfileCallRequest { "app_name" => app_name, "code_length" =>
+    code_length, "default_verification_timeout_secs" =>
+    default_verification_timeout_secs, "messaging_template_id" => messaging_template_id,
+    "whitelisted_destinations" => whitelisted_destinations }
+);
 
 /// CreateVerifyProfileFlashcallRequest
 ///
 /// Spec: `#/components/schemas/CreateVerifyProfileFlashcallRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CreateVerifyProfileFlashcallRequest {
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
     /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    CreateVerifyProfileFlashcallRequest { "default_verification_timeout_secs" =>
+    default_verification_timeout_secs, "whitelisted_destinations" =>
+    whitelisted_destinations }
+);
 
 /// CreateVerifyProfileSMSRequest
 ///
@@ -189,123 +202,148 @@ pub struct RetrieveVerificationResponse {
 /// Update Verify Profile Request
 ///
 /// Spec: `#/paths/~1verify_profiles~1{verify_profile_id}/patch/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateVerifyProfileBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call: Option<UpdateVerifyProfileCallRequest>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flashcall: Option<UpdateVerifyProfileFlashcallRequest>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sms: Option<UpdateVerifyProfileSmsRequest>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    UpdateVerifyProfileBody { "call" => call, "flashcall" => flashcall, "language" =>
+    language, "name" => name, "sms" => sms, "webhook_failover_url" =>
+    webhook_failover_url, "webhook_url" => webhook_url }
+);
 
 /// UpdateVerifyProfileCallRequest
 ///
 /// Spec: `#/components/schemas/UpdateVerifyProfileCallRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateVerifyProfileCallRequest {
     /// The name that identifies the application requesting 2fa in the verification message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
     /// The length of the verify code to generate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_length: Option<i64>,
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
     /// The message template identifier selected from /verify_profiles/templates
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_template_id: Option<String>,
     /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    UpdateVerifyProfileCallRequest { "app_name" => app_name, "code_length" =>
+    code_length, "default_verification_timeout_secs" =>
+    default_verification_timeout_secs, "messaging_template_id" => messaging_template_id,
+    "whitelisted_destinations" => whitelisted_destinations }
+);
 
 /// UpdateVerifyProfileFlashcallRequest
 ///
 /// Spec: `#/components/schemas/UpdateVerifyProfileFlashcallRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateVerifyProfileFlashcallRequest {
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
     /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    UpdateVerifyProfileFlashcallRequest { "default_verification_timeout_secs" =>
+    default_verification_timeout_secs, "whitelisted_destinations" =>
+    whitelisted_destinations }
+);
 
 /// UpdateVerifyProfileSMSRequest
 ///
 /// Spec: `#/components/schemas/UpdateVerifyProfileSMSRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UpdateVerifyProfileSmsRequest {
     /// The alphanumeric sender ID to use when sending to destinations that require an alphanumeric sender ID.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alpha_sender: Option<Option<String>>,
     /// The name that identifies the application requesting 2fa in the verification message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
     /// The length of the verify code to generate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_length: Option<i64>,
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
     /// The message template identifier selected from /verify_profiles/templates
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_template_id: Option<String>,
     /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    UpdateVerifyProfileSmsRequest { "alpha_sender" => alpha_sender nullable, "app_name"
+    => app_name, "code_length" => code_length, "default_verification_timeout_secs" =>
+    default_verification_timeout_secs, "messaging_template_id" => messaging_template_id,
+    "whitelisted_destinations" => whitelisted_destinations }
+);
 
 /// Verification
 ///
 /// Spec: `#/components/schemas/Verification`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Verification {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Send a self-generated numeric code to the end-user
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_code: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// +E164 formatted phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<VerificationRecordType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<VerificationStatus>,
     /// This is the number of seconds before the code of the request is expired. Once this request has expired, the code will no longer verify the user. Note: this will override the `default_verification_timeout_secs` on the Verify profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<i64>,
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<VerificationType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The identifier of the associated Verify profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verify_profile_id: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    Verification { "created_at" => created_at, "custom_code" => custom_code nullable,
+    "id" => id, "phone_number" => phone_number, "record_type" => record_type, "status" =>
+    status, "timeout_secs" => timeout_secs, "type" => type_, "updated_at" => updated_at,
+    "verify_profile_id" => verify_profile_id }
+);
 
 /// The possible verification profile record types.
 ///
@@ -422,125 +460,157 @@ crate::codec::string_enum!(VerificationStatus);
 /// VerifyProfileCallResponse
 ///
 /// Spec: `#/components/schemas/VerifyProfileCallResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VerifyProfileCallResponse {
     /// The name that identifies the application requesting 2fa in the verification message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
     /// The length of the verify code to generate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_length: Option<i64>,
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
     /// The message template identifier selected from /verify_profiles/templates
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_template_id: Option<String>,
     /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    VerifyProfileCallResponse { "app_name" => app_name, "code_length" => code_length,
+    "default_verification_timeout_secs" => default_verification_timeout_secs,
+    "messaging_template_id" => messaging_template_id, "whitelisted_destinations" =>
+    whitelisted_destinations }
+);
 
 /// VerifyProfileFlashcallResponse
 ///
 /// Spec: `#/components/schemas/VerifyProfileFlashcallResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VerifyProfileFlashcallResponse {
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
 }
+
+crate::codec::optional_fields!(
+    VerifyProfileFlashcallResponse { "default_verification_timeout_secs" =>
+    default_verification_timeout_secs }
+);
 
 /// VerifyProfileResponse
 ///
 /// Spec: `#/components/schemas/VerifyProfileMessageTemplateResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VerifyProfileMessageTemplateResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    VerifyProfileMessageTemplateResponse { "id" => id, "text" => text }
+);
 
 /// VerifyProfileResponse
 ///
 /// Spec: `#/components/schemas/VerifyProfileResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VerifyProfileResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call: Option<VerifyProfileCallResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flashcall: Option<VerifyProfileFlashcallResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<VerificationProfileRecordType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sms: Option<VerifyProfileSmsResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    VerifyProfileResponse { "call" => call, "created_at" => created_at, "flashcall" =>
+    flashcall, "id" => id, "language" => language, "name" => name, "record_type" =>
+    record_type, "sms" => sms, "updated_at" => updated_at, "webhook_failover_url" =>
+    webhook_failover_url, "webhook_url" => webhook_url }
+);
 
 /// VerifyProfileResponseDataWrapper
 ///
 /// Spec: `#/components/schemas/VerifyProfileResponseDataWrapper`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VerifyProfileResponseDataWrapper {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VerifyProfileResponse>,
 }
+
+crate::codec::optional_fields!(VerifyProfileResponseDataWrapper { "data" => data });
 
 /// VerifyProfileSMSResponse
 ///
 /// Spec: `#/components/schemas/VerifyProfileSMSResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VerifyProfileSmsResponse {
     /// The alphanumeric sender ID to use when sending to destinations that require an alphanumeric sender ID.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alpha_sender: Option<Option<String>>,
     /// The name that identifies the application requesting 2fa in the verification message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
     /// The length of the verify code to generate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_length: Option<i64>,
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
     /// The message template identifier selected from /verify_profiles/templates
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_template_id: Option<String>,
     /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    VerifyProfileSmsResponse { "alpha_sender" => alpha_sender nullable, "app_name" =>
+    app_name, "code_length" => code_length, "default_verification_timeout_secs" =>
+    default_verification_timeout_secs, "messaging_template_id" => messaging_template_id,
+    "whitelisted_destinations" => whitelisted_destinations }
+);
 
 /// VerifyVerificationCodeRequestById
 ///
 /// Spec: `#/components/schemas/VerifyVerificationCodeRequestById`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VerifyVerificationCodeRequestById {
     /// This is the code the user submits for verification.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Identifies if the verification code has been accepted or rejected. Only permitted if custom_code was used for the verification.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<VerifyVerificationCodeRequestByIdStatus>,
 }
+
+crate::codec::optional_fields!(
+    VerifyVerificationCodeRequestById { "code" => code, "status" => status }
+);
 
 /// Identifies if the verification code has been accepted or rejected. Only permitted if custom_code was used for the verification.
 ///

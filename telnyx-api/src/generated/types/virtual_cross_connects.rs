@@ -118,23 +118,29 @@ pub type VirtualCrossConnectCoverage = VirtualCrossConnectCoverage2;
 /// VirtualCrossConnectCoverage
 ///
 /// Spec: `#/components/schemas/VirtualCrossConnectCoverage/allOf/0`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VirtualCrossConnectCoverage2 {
     /// The available throughput in Megabits per Second (Mbps) for your Virtual Cross Connect.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_bandwidth: Option<Vec<f64>>,
     /// The Virtual Private Cloud with which you would like to establish a cross connect.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_provider: Option<VirtualCrossConnectCoverageCloudProvider>,
     /// The region where your Virtual Private Cloud hosts are located. Should be identical to how the cloud provider names region, i.e. us-east-1 for AWS but Frankfurt for Azure
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_provider_region: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    VirtualCrossConnectCoverage2 { "available_bandwidth" => available_bandwidth,
+    "cloud_provider" => cloud_provider, "cloud_provider_region" => cloud_provider_region,
+    "location" => location, "record_type" => record_type }
+);
 
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
 ///
@@ -142,13 +148,17 @@ pub struct VirtualCrossConnectCoverage2 {
 pub type VirtualCrossConnectCoverageCloudProvider = VirtualCrossConnectCloudProvider;
 
 /// Spec: `#/components/responses/VirtualCrossConnectCoverageListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VirtualCrossConnectCoverageListResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<VirtualCrossConnectCoverage>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    VirtualCrossConnectCoverageListResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/components/schemas/VirtualCrossConnectCreate`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -242,13 +252,17 @@ pub struct VirtualCrossConnectCreate {
 pub type VirtualCrossConnectCreateCloudProvider = VirtualCrossConnectCloudProvider;
 
 /// Spec: `#/components/responses/VirtualCrossConnectListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VirtualCrossConnectListResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<VirtualCrossConnectCombined>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    VirtualCrossConnectListResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/components/schemas/VirtualCrossConnectPatch`
 pub type VirtualCrossConnectPatch = VirtualCrossConnectPatch2;
@@ -256,39 +270,48 @@ pub type VirtualCrossConnectPatch = VirtualCrossConnectPatch2;
 /// VirtualCrossConnectPatch
 ///
 /// Spec: `#/components/schemas/VirtualCrossConnectPatch/allOf/0`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VirtualCrossConnectPatch2 {
     /// The IP address assigned for your side of the Virtual Cross Connect.
     ///
     /// If none is provided, one will be generated for you.
     ///
     /// This value can not be patched once the VXC has bene provisioned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_cloud_ip: Option<String>,
     /// Indicates whether the primary circuit is enabled. Setting this to `false` will disable the circuit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_enabled: Option<bool>,
     /// Whether the primary BGP route is being announced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_routing_announcement: Option<bool>,
     /// The IP address assigned for your side of the Virtual Cross Connect.
     ///
     /// If none is provided, one will be generated for you.
     ///
     /// This value can not be patched once the VXC has bene provisioned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_cloud_ip: Option<String>,
     /// Indicates whether the secondary circuit is enabled. Setting this to `false` will disable the circuit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_enabled: Option<bool>,
     /// Whether the secondary BGP route is being announced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_routing_announcement: Option<bool>,
 }
 
+crate::codec::optional_fields!(
+    VirtualCrossConnectPatch2 { "primary_cloud_ip" => primary_cloud_ip, "primary_enabled"
+    => primary_enabled, "primary_routing_announcement" => primary_routing_announcement,
+    "secondary_cloud_ip" => secondary_cloud_ip, "secondary_enabled" => secondary_enabled,
+    "secondary_routing_announcement" => secondary_routing_announcement }
+);
+
 /// Spec: `#/components/responses/VirtualCrossConnectResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VirtualCrossConnectResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VirtualCrossConnectCombined>,
 }
+
+crate::codec::optional_fields!(VirtualCrossConnectResponse { "data" => data });

@@ -55,51 +55,68 @@ impl From<&str> for GcbChannelZoneRecordType {
 crate::codec::string_enum!(GcbChannelZoneRecordType);
 
 /// Spec: `#/components/responses/GetGcbChannelZonesRequestResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetGcbChannelZonesRequestResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GcbChannelZone>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
+
+crate::codec::optional_fields!(
+    GetGcbChannelZonesRequestResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/components/responses/GetGcbNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetGcbNumbersResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GetGcbNumbersResponseDataItem>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(GetGcbNumbersResponse { "data" => data, "meta" => meta });
+
 /// Spec: `#/components/responses/GetGcbNumbersResponse/content/application~1json/schema/properties/data/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetGcbNumbersResponseDataItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_of_channels: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub numbers: Option<Vec<GetGcbNumbersResponseDataItemNumbersItem>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zone_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zone_name: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    GetGcbNumbersResponseDataItem { "number_of_channels" => number_of_channels, "numbers"
+    => numbers, "zone_id" => zone_id, "zone_name" => zone_name }
+);
+
 /// Spec: `#/components/responses/GetGcbNumbersResponse/content/application~1json/schema/properties/data/items/properties/numbers/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetGcbNumbersResponseDataItemNumbersItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
 }
 
+crate::codec::optional_fields!(
+    GetGcbNumbersResponseDataItemNumbersItem { "country" => country, "number" => number }
+);
+
 /// Spec: `#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListInboundChannelsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ListInboundChannelsResponseData>,
 }
+
+crate::codec::optional_fields!(ListInboundChannelsResponse { "data" => data });
 
 /// Spec: `#/paths/~1channel_zones~1{channel_zone_id}/put/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -6,30 +6,38 @@
 use super::*;
 
 /// Spec: `#/components/schemas/VoicemailPrefResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VoicemailPrefResponse {
     /// Whether voicemail is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// The pin used for the voicemail.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pin: Option<String>,
 }
+
+crate::codec::optional_fields!(
+    VoicemailPrefResponse { "enabled" => enabled, "pin" => pin }
+);
 
 /// Spec: `#/components/schemas/VoicemailRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VoicemailRequest {
     /// Whether voicemail is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// The pin used for voicemail
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pin: Option<String>,
 }
 
+crate::codec::optional_fields!(VoicemailRequest { "enabled" => enabled, "pin" => pin });
+
 /// Spec: `#/components/responses/VoicemailResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct VoicemailResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VoicemailPrefResponse>,
 }
+
+crate::codec::optional_fields!(VoicemailResponse { "data" => data });

@@ -6,15 +6,17 @@
 use super::*;
 
 /// Spec: `#/components/schemas/DownlinkData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DownlinkData {
     /// Downlink data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<f64>,
     /// Transmission unit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<DownlinkDataUnit>,
 }
+
+crate::codec::optional_fields!(DownlinkData { "amount" => amount, "unit" => unit });
 
 /// Transmission unit
 ///
@@ -57,69 +59,83 @@ impl From<&str> for DownlinkDataUnit {
 crate::codec::string_enum!(DownlinkDataUnit);
 
 /// Spec: `#/components/schemas/ExternalWdrDetailRecordDto`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalWdrDetailRecordDto {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<WirelessCost>,
     /// Record created time
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub downlink_data: Option<DownlinkData>,
     /// Session duration in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_seconds: Option<f64>,
     /// WDR id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// International mobile subscriber identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub imsi: Option<String>,
     /// Mobile country code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mcc: Option<String>,
     /// Mobile network code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mnc: Option<String>,
     /// Phone number
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<WirelessRate>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Sim card unique identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_id: Option<String>,
     /// Sim group unique identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_group_id: Option<String>,
     /// Defined sim group name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_group_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub uplink_data: Option<UplinkData>,
 }
 
+crate::codec::optional_fields!(
+    ExternalWdrDetailRecordDto { "cost" => cost, "created_at" => created_at,
+    "downlink_data" => downlink_data, "duration_seconds" => duration_seconds, "id" => id,
+    "imsi" => imsi, "mcc" => mcc, "mnc" => mnc, "phone_number" => phone_number, "rate" =>
+    rate, "record_type" => record_type, "sim_card_id" => sim_card_id, "sim_group_id" =>
+    sim_group_id, "sim_group_name" => sim_group_name, "uplink_data" => uplink_data }
+);
+
 /// Spec: `#/components/schemas/ExternalWdrGetDetailResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ExternalWdrGetDetailResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ExternalWdrDetailRecordDto>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
+crate::codec::optional_fields!(
+    ExternalWdrGetDetailResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/schemas/UplinkData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct UplinkData {
     /// Uplink data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<f64>,
     /// Transmission unit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<UplinkDataUnit>,
 }
+
+crate::codec::optional_fields!(UplinkData { "amount" => amount, "unit" => unit });
 
 /// Transmission unit
 ///
@@ -127,15 +143,19 @@ pub struct UplinkData {
 pub type UplinkDataUnit = DownlinkDataUnit;
 
 /// Spec: `#/components/schemas/WirelessCost`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WirelessCost {
     /// Final cost. Cost is calculated as rate * unit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
     /// Currency of the rate and cost
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<WirelessCostCurrency>,
 }
+
+crate::codec::optional_fields!(
+    WirelessCost { "amount" => amount, "currency" => currency }
+);
 
 /// Currency of the rate and cost
 ///
@@ -143,15 +163,19 @@ pub struct WirelessCost {
 pub type WirelessCostCurrency = MdrDetailResponseCurrency;
 
 /// Spec: `#/components/schemas/WirelessRate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WirelessRate {
     /// Rate from which cost is calculated
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
     /// Currency of the rate and cost
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<WirelessRateCurrency>,
 }
+
+crate::codec::optional_fields!(
+    WirelessRate { "amount" => amount, "currency" => currency }
+);
 
 /// Currency of the rate and cost
 ///

@@ -8,22 +8,27 @@ use super::*;
 /// Webhook delivery attempt details.
 ///
 /// Spec: `#/components/schemas/attempt`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Attempt {
     /// Webhook delivery error codes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<i64>>,
     /// ISO 8601 timestamp indicating when the attempt has finished.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<Http>,
     /// ISO 8601 timestamp indicating when the attempt was initiated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AttemptStatus>,
 }
+
+crate::codec::optional_fields!(
+    Attempt { "errors" => errors, "finished_at" => finished_at, "http" => http,
+    "started_at" => started_at, "status" => status }
+);
 
 /// Spec: `#/components/schemas/attempt/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -63,28 +68,30 @@ crate::codec::string_enum!(AttemptStatus);
 pub type GetWebhookDeliveriesFilterStatusEq = AttemptStatus;
 
 /// Spec: `#/paths/~1webhook_deliveries~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct GetWebhookDeliveryResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<WebhookDelivery>,
 }
+
+crate::codec::optional_fields!(GetWebhookDeliveryResponse { "data" => data });
 
 /// HTTP request and response information.
 ///
 /// Spec: `#/components/schemas/http`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Http {
     /// Request details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<HttpRequest>,
     /// Response details, optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<Option<HttpResponse>>,
 }
+
+crate::codec::optional_fields!(
+    Http { "request" => request, "response" => response nullable }
+);
 
 /// List of headers, limited to 10kB.
 ///
@@ -94,67 +101,83 @@ pub type HttpHeaders = Vec<Vec<String>>;
 /// Request details.
 ///
 /// Spec: `#/components/schemas/http/properties/request`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct HttpRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub headers: Option<HttpHeaders>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
+crate::codec::optional_fields!(HttpRequest { "headers" => headers, "url" => url });
 
 /// Response details, optional.
 ///
 /// Spec: `#/components/schemas/http/properties/response`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct HttpResponse {
     /// Raw response body, limited to 10kB.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub headers: Option<HttpHeaders>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
 }
 
+crate::codec::optional_fields!(
+    HttpResponse { "body" => body, "headers" => headers, "status" => status }
+);
+
 /// Spec: `#/components/responses/ListWebhookDeliveriesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ListWebhookDeliveriesResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<WebhookDelivery>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMetaSimple>,
 }
+
+crate::codec::optional_fields!(
+    ListWebhookDeliveriesResponse { "data" => data, "meta" => meta }
+);
 
 /// Record of all attempts to deliver a webhook.
 ///
 /// Spec: `#/components/schemas/webhook_delivery`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebhookDelivery {
     /// Detailed delivery attempts, ordered by most recent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<Vec<Attempt>>,
     /// ISO 8601 timestamp indicating when the last webhook response has been received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
     /// Uniquely identifies the webhook_delivery record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 timestamp indicating when the first request attempt was initiated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
     /// Delivery status: 'delivered' when successfuly delivered or 'failed' if all attempts have failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<WebhookDeliveryStatus>,
     /// Uniquely identifies the user that owns the webhook_delivery record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Original webhook JSON data. Payload fields vary according to event type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<WebhookDeliveryWebhook>,
 }
+
+crate::codec::optional_fields!(
+    WebhookDelivery { "attempts" => attempts, "finished_at" => finished_at, "id" => id,
+    "record_type" => record_type, "started_at" => started_at, "status" => status,
+    "user_id" => user_id, "webhook" => webhook }
+);
 
 /// Delivery status: 'delivered' when successfuly delivered or 'failed' if all attempts have failed.
 ///
@@ -164,23 +187,28 @@ pub type WebhookDeliveryStatus = AttemptStatus;
 /// Original webhook JSON data. Payload fields vary according to event type.
 ///
 /// Spec: `#/components/schemas/webhook_delivery/properties/webhook`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct WebhookDeliveryWebhook {
     /// The type of event being delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
     /// Identifies the type of resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<serde_json::Map<String, serde_json::Value>>,
     /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<WebhookDeliveryWebhookRecordType>,
 }
+
+crate::codec::optional_fields!(
+    WebhookDeliveryWebhook { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
 
 /// Identifies the type of the resource.
 ///
