@@ -132,15 +132,16 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool, cfg: &TokenStream) 
     let name = ident(&t.name);
     let doc = type_doc(t);
     let none = TokenStream::new();
-    // A struct of optional fields only (and so `Default`) decodes through
-    // `codec::OptionalFields`, which compiles to far less than serde's derive; one with a
-    // required field keeps the derive, which reports the missing field.
+    // A struct of optional fields only (and so `Default`) gets its serde impls from
+    // `codec::optional_fields!`, which compiles to far less than serde's derives; one with a
+    // required field keeps the derives (whose `Deserialize` reports the missing field).
     let all_optional = derive_default && s.fields.iter().all(|f| !f.required);
     let fields = s.fields.iter().map(|f| {
         let fname = ident(&f.name);
         let ty = field_type(f, &none);
         let fdoc = doc_attrs(f.doc.as_deref());
-        let rename = if f.name != f.api_name {
+        // `optional_fields!` (de)serializes these by wire name, without serde attributes.
+        let rename = if f.name != f.api_name && !all_optional {
             let api = &f.api_name;
             quote!(#[serde(rename = #api)])
         } else {
@@ -148,13 +149,12 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool, cfg: &TokenStream) 
         };
         let attrs = match (f.required, f.nullable) {
             (true, _) => TokenStream::new(),
-            // Only `Serialize` is derived: absent and `null` are told apart by `optional_fields!`.
-            (false, _) if all_optional => quote!(#[serde(skip_serializing_if = "Option::is_none")]),
             (false, false) => quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
             (false, true) => {
                 quote!(#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::codec::double_option")])
             }
         };
+        let attrs = if all_optional { TokenStream::new() } else { attrs };
         quote! {
             #fdoc
             #rename
@@ -194,25 +194,25 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool, cfg: &TokenStream) 
     } else {
         TokenStream::new()
     };
-    let (derive_deserialize, deserialize) = if all_optional {
-        (TokenStream::new(), optional_fields(&name, s, cfg))
+    let (derives, serde_impls) = if all_optional {
+        (quote!(Debug, Clone, PartialEq, Default), optional_fields(&name, s, cfg))
     } else {
-        (quote!(, serde::Deserialize), TokenStream::new())
+        (quote!(Debug, Clone, PartialEq, #derive_default serde::Serialize, serde::Deserialize), TokenStream::new())
     };
     quote! {
         #doc
         #cfg
-        #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize #derive_deserialize)]
+        #[derive(#derives)]
         pub struct #name {
             #(#fields)*
         }
-        #deserialize
+        #serde_impls
         #multipart
     }
 }
 
-/// `Deserialize` for a struct whose fields are all optional: one `match` on the member name
-/// (`telnyx_api::codec::optional_fields!`).
+/// `Serialize` and `Deserialize` for a struct whose fields are all optional: each member by
+/// its wire name, decoded with one `match` on the name (`telnyx_api::codec::optional_fields!`).
 fn optional_fields(name: &Ident, s: &Struct, cfg: &TokenStream) -> TokenStream {
     let members = s.fields.iter().map(|f| {
         let fname = ident(&f.name);

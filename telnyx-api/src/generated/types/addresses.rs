@@ -8,49 +8,30 @@ use super::*;
 /// Address
 ///
 /// Spec: `#/components/schemas/Address`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Address {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address_book: Option<AddressBook>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub administrative_area: Option<AdministrativeArea>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub borough: Option<Borough>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_name: Option<BusinessName>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<CountryCode>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<CustomerReference>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub extended_address: Option<ExtendedAddress>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<FirstName>,
     /// Uniquely identifies the address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<LastName>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<Locality>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub neighborhood: Option<Neighborhood>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<PhoneNumber>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<PostalCode>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_address: Option<StreetAddress>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub validate_address: Option<ValidateAddress>,
 }
 
@@ -100,33 +81,28 @@ pub struct AddressCreate {
 }
 
 /// Spec: `#/components/responses/AddressResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddressResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Address>,
 }
 
 crate::codec::optional_fields!(AddressResponse { "data" => data });
 
 /// Spec: `#/components/schemas/AddressSuggestionResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddressSuggestionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<AddressSuggestionResponseData>,
 }
 
 crate::codec::optional_fields!(AddressSuggestionResponse { "data" => data });
 
 /// Spec: `#/components/schemas/AddressSuggestionResponse/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddressSuggestionResponseData {
     /// Indicates if the address suggestions are accepted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted: Option<bool>,
     /// The UUID of the location.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<AddressSuggestionResponseDataRecordType>,
 }
 
@@ -166,11 +142,9 @@ impl From<&str> for AddressSuggestionResponseDataRecordType {
 crate::codec::string_enum!(AddressSuggestionResponseDataRecordType);
 
 /// Spec: `#/components/responses/GetAllAddressResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAllAddressResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Address>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -182,19 +156,13 @@ crate::codec::optional_fields!(GetAllAddressResponse { "data" => data, "meta" =>
 pub type ValidateAddress = bool;
 
 /// Spec: `#/components/schemas/ValidateAddressField`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidateAddressField {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub administrative_area: Option<AdministrativeArea>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<CountryCode>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub extended_address: Option<ExtendedAddress>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<Locality>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<PostalCode>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_address: Option<StreetAddress>,
 }
 
@@ -221,9 +189,8 @@ pub struct ValidateAddressRequest {
 /// Validate address action response
 ///
 /// Spec: `#/components/responses/ValidateAddressResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidateAddressResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ValidateAddressResult>,
 }
 

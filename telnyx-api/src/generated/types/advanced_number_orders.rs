@@ -8,27 +8,20 @@ use super::*;
 /// AdvancedOrderRequest
 ///
 /// Spec: `#/components/schemas/AdvancedOrderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AdvancedOrderRequest {
     /// Area Code
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub area_code: Option<String>,
     /// Comments
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub comments: Option<String>,
     /// Country Code
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Customer Reference
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Features
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<AdvancedOrderRequestFeaturesItem>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<AdvancedOrderRequestPhoneNumberType>,
     /// Quantity
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
 }
 
@@ -92,35 +85,25 @@ crate::codec::string_enum!(AdvancedOrderRequestPhoneNumberType);
 /// An Advanced Order Response
 ///
 /// Spec: `#/components/schemas/AdvancedOrderResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AdvancedOrderResponse {
     /// Area Code
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub area_code: Option<String>,
     /// Comments
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub comments: Option<String>,
     /// Country Code
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Customer Reference
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Features
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<AdvancedOrderResponseFeaturesItem>>,
     /// Id
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Orders
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub orders: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<AdvancedOrderResponsePhoneNumberType>,
     /// Quantity
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AdvancedOrderResponseStatus>,
 }
 
@@ -178,9 +161,8 @@ crate::codec::string_enum!(AdvancedOrderResponseStatus);
 /// An array of Advanced Order Responses
 ///
 /// Spec: `#/components/schemas/ListAdvancedOrderResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAdvancedOrderResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<AdvancedOrderResponse>>,
 }
 

@@ -107,21 +107,16 @@ pub struct AutorespConfigsResponseSchema {
 }
 
 /// Spec: `#/components/schemas/OptOutItem`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OptOutItem {
     /// The timestamp when the opt-out was created
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The keyword that triggered the opt-out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub keyword: Option<Option<String>>,
     /// Unique identifier for a messaging profile.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<ToNumber>,
 }
 
@@ -131,11 +126,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/OptOutListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OptOutListResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<OptOutItem>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 

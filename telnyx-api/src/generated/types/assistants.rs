@@ -270,13 +270,11 @@ pub type ScheduledSmsEventResponseConversationMetadataValue = CreateScheduledEve
 /// Request model for testing a webhook tool
 ///
 /// Spec: `#/components/schemas/TestWebhookToolRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TestWebhookToolRequest {
     /// Key-value arguments to use for the webhook test
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub arguments: Option<serde_json::Map<String, serde_json::Value>>,
     /// Key-value dynamic variables to use for the webhook test
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -313,45 +311,29 @@ pub struct TestWebhookToolResponseData {
 /// UpdateAssistantRequest
 ///
 /// Spec: `#/components/schemas/UpdateAssistantRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateAssistantRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Map of dynamic variables and their default values
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
     /// If the dynamic_variables_webhook_url is set for the assistant, we will send a request at the start of the conversation. See our [guide](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables) for more information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dynamic_variables_webhook_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled_features: Option<Vec<EnabledFeatures>>,
     /// Text that the assistant will use to start the conversation. This may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub greeting: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub insight_settings: Option<InsightSettings>,
     /// System instructions for the assistant. These may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
     /// This is only needed when using third-party inference providers. The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your LLM provider's API key. Warning: Free plans are unlikely to work with this integration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub llm_api_key_ref: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_settings: Option<MessagingSettings>,
     /// ID of the model to use. You can use the [Get models API](https://developers.telnyx.com/api/inference/inference-embedding/get-models-public-models-get) to see all of your available models,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub privacy_settings: Option<PrivacySettings>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephony_settings: Option<TelephonySettings>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tools: Option<AssistantTools>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription: Option<TranscriptionSettings>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_settings: Option<VoiceSettings>,
 }
 

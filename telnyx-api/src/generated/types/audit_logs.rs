@@ -8,16 +8,13 @@ use super::*;
 /// Details of the changes made to a resource.
 ///
 /// Spec: `#/components/schemas/AuditEventChanges`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuditEventChanges {
     /// The name of the field that was changed. May use the dot notation to indicate nested fields.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// The previous value of the field. Can be any JSON type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<Option<AuditEventChangesFrom>>,
     /// The new value of the field. Can be any JSON type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<Option<AuditEventChangesTo>>,
 }
 
@@ -46,37 +43,27 @@ pub type AuditEventChangesTo = AuditEventChangesFrom;
 /// Audit Log Entry
 ///
 /// Spec: `#/components/schemas/AuditLog`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuditLog {
     /// An alternate identifier for a resource which may be considered unique enough to identify the resource but is not the primary identifier for the resource. For example, this field could be used to store the phone number value for a phone number when the primary database identifier is a separate distinct value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alternate_resource_id: Option<Option<String>>,
     /// Indicates if the change was made by Telnyx on your behalf, the organization owner, a member of your organization, or in the case of managed accounts, the account manager.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub change_made_by: Option<AuditLogChangeMadeBy>,
     /// The type of change that occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub change_type: Option<String>,
     /// Details of the changes made to the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub changes: Option<Option<Vec<AuditEventChanges>>>,
     /// ISO 8601 formatted date indicating when the change occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Unique identifier for the audit log entry.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Unique identifier for the organization that owns the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// The type of the resource being audited.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Unique identifier for the resource that was changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     /// Unique identifier for the user who made the change.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
@@ -135,11 +122,9 @@ crate::codec::string_enum!(AuditLogChangeMadeBy);
 /// Audit Log List
 ///
 /// Spec: `#/components/schemas/AuditLogList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuditLogList {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<AuditLog>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 

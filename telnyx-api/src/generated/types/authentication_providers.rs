@@ -13,30 +13,21 @@ pub type Active = bool;
 /// AuthenticationProvider
 ///
 /// Spec: `#/components/schemas/AuthenticationProvider`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuthenticationProvider {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<Active>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Uniquely identifies the authentication provider.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Name>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<OrganizationId>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The settings associated with the authentication provider.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<AuthenticationProviderSettings>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_name: Option<ShortName>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -61,30 +52,23 @@ pub struct AuthenticationProviderCreate {
 /// The settings associated with the authentication provider.
 ///
 /// Spec: `#/components/schemas/AuthenticationProvider/properties/settings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuthenticationProviderSettings {
     /// The Assertion Consumer Service URL for the service provider (Telnyx).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assertion_consumer_service_url: Option<String>,
     /// The certificate fingerprint for the identity provider (IdP)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_cert_fingerprint: Option<String>,
     /// The algorithm used to generate the identity provider's (IdP) certificate fingerprint
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_cert_fingerprint_algorithm: Option<
         AuthenticationProviderSettingsIdpCertFingerprintAlgorithm,
     >,
     /// The Entity ID for the identity provider (IdP).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_entity_id: Option<String>,
     /// The SSO target url for the identity provider (IdP).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_sso_target_url: Option<String>,
     /// The name identifier format associated with the authentication provider. This must be the same for both the Identity Provider (IdP) and the service provider (Telnyx).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name_identifier_format: Option<String>,
     /// The Entity ID for the service provider (Telnyx).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_provider_entity_id: Option<String>,
 }
 
@@ -142,9 +126,8 @@ impl From<&str> for AuthenticationProviderSettingsIdpCertFingerprintAlgorithm {
 crate::codec::string_enum!(AuthenticationProviderSettingsIdpCertFingerprintAlgorithm);
 
 /// Spec: `#/paths/~1authentication_providers/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateAuthenticationProviderResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<AuthenticationProvider>,
 }
 
@@ -154,11 +137,9 @@ crate::codec::optional_fields!(CreateAuthenticationProviderResponse { "data" => 
 pub type DeleteAuthenticationProviderResponse = CreateAuthenticationProviderResponse;
 
 /// Spec: `#/paths/~1authentication_providers/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FindAuthenticationProvidersResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<AuthenticationProvider>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -279,17 +260,12 @@ pub type ShortName = String;
 /// Update Authentication Provider Request
 ///
 /// Spec: `#/components/schemas/UpdateAuthenticationProviderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateAuthenticationProviderRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<Active>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Name>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<Settings>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings_url: Option<SettingsUrl>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_name: Option<ShortName>,
 }
 

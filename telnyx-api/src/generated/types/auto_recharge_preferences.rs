@@ -6,27 +6,20 @@
 use super::*;
 
 /// Spec: `#/components/schemas/AutoRechargePref`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutoRechargePref {
     /// Whether auto recharge is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// The unique identifier for the auto recharge preference.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_enabled: Option<bool>,
     /// The payment preference for auto recharge.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub preference: Option<AutoRechargePrefPreference>,
     /// The amount to recharge the account, the actual recharge amount will be the amount necessary to reach the threshold amount plus the recharge amount.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recharge_amount: Option<String>,
     /// The record type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The threshold amount at which the account will be recharged.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold_amount: Option<String>,
 }
 
@@ -73,21 +66,16 @@ impl From<&str> for AutoRechargePrefPreference {
 crate::codec::string_enum!(AutoRechargePrefPreference);
 
 /// Spec: `#/components/schemas/AutoRechargePrefRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutoRechargePrefRequest {
     /// Whether auto recharge is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_enabled: Option<bool>,
     /// The payment preference for auto recharge.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub preference: Option<AutoRechargePrefRequestPreference>,
     /// The amount to recharge the account, the actual recharge amount will be the amount necessary to reach the threshold amount plus the recharge amount.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recharge_amount: Option<String>,
     /// The threshold amount at which the account will be recharged.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold_amount: Option<String>,
 }
 
@@ -103,9 +91,8 @@ crate::codec::optional_fields!(
 pub type AutoRechargePrefRequestPreference = AutoRechargePrefPreference;
 
 /// Spec: `#/components/responses/AutoRechargePrefResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutoRechargePrefResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<AutoRechargePref>,
 }
 

@@ -6,25 +6,19 @@
 use super::*;
 
 /// Spec: `#/components/schemas/UserBalance`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserBalance {
     /// Available amount to spend (balance + credit limit)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_credit: Option<String>,
     /// The account's current balance.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<String>,
     /// The account's credit limit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<String>,
     /// The ISO 4217 currency identifier.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// The account’s pending amount.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<UserBalanceRecordType>,
 }
 
@@ -40,9 +34,8 @@ crate::codec::optional_fields!(
 pub type UserBalanceRecordType = ManagedAccountBalanceRecordType;
 
 /// Spec: `#/components/responses/UserBalanceResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserBalanceResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<UserBalance>,
 }
 

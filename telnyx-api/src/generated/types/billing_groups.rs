@@ -6,28 +6,21 @@
 use super::*;
 
 /// Spec: `#/components/schemas/BillingGroup`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BillingGroup {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<Option<String>>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A user-specified name for the billing group
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Identifies the organization that owns the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<BillingGroupRecordType>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -70,9 +63,8 @@ impl From<&str> for BillingGroupRecordType {
 crate::codec::string_enum!(BillingGroupRecordType);
 
 /// Spec: `#/paths/~1billing_groups/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateBillingGroupResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<BillingGroup>,
 }
 
@@ -85,11 +77,9 @@ pub type DeleteBillingGroupResponse = CreateBillingGroupResponse;
 pub type GetBillingGroupResponse = CreateBillingGroupResponse;
 
 /// Spec: `#/paths/~1billing_groups/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBillingGroupsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<BillingGroup>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -98,20 +88,18 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/NewBillingGroup`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewBillingGroup {
     /// A name for the billing group
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 crate::codec::optional_fields!(NewBillingGroup { "name" => name });
 
 /// Spec: `#/components/schemas/UpdateBillingGroup`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateBillingGroup {
     /// A name for the billing group
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 

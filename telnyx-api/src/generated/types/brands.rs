@@ -52,54 +52,31 @@ crate::codec::string_enum!(AltBusinessIdType);
 /// ListedBrand
 ///
 /// Spec: `#/components/schemas/BrandBasic`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BrandBasic {
     /// Number of campaigns associated with the brand
-    #[serde(rename = "assignedCampaingsCount")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_campaings_count: Option<i64>,
     /// Unique identifier assigned to the brand.
-    #[serde(rename = "brandId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub brand_id: Option<String>,
     /// (Required for Non-profit/private/public) Legal company name.
-    #[serde(rename = "companyName")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// Date and time that the brand was created at.
-    #[serde(rename = "createdAt")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Display or marketing name of the brand.
-    #[serde(rename = "displayName")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Valid email address of brand support contact.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    #[serde(rename = "entityType")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<EntityType>,
     /// Failure reasons for brand
-    #[serde(rename = "failureReasons")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reasons: Option<serde_json::Value>,
-    #[serde(rename = "identityStatus")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity_status: Option<BrandIdentityStatus>,
     /// Status of the brand
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<BrandBasicStatus>,
     /// Unique identifier assigned to the brand by the registry.
-    #[serde(rename = "tcrBrandId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_brand_id: Option<String>,
     /// Date and time that the brand was last updated at.
-    #[serde(rename = "updatedAt")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Brand website URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
 
@@ -226,11 +203,9 @@ crate::codec::string_enum!(BrandIdentityStatus);
 /// BrandOptionalAttributes
 ///
 /// Spec: `#/components/schemas/BrandOptionalAttributes`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BrandOptionalAttributes {
     /// The tax exempt status of the brand
-    #[serde(rename = "taxExemptStatus")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tax_exempt_status: Option<String>,
 }
 
@@ -241,17 +216,13 @@ crate::codec::optional_fields!(
 /// BrandRecordSetCSP
 ///
 /// Spec: `#/components/schemas/BrandRecordSetCSP`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BrandRecordSetCsp {
     /// Page
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Records
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<BrandBasic>>,
     /// Totalrecords
-    #[serde(rename = "totalRecords")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_records: Option<i64>,
 }
 
@@ -445,35 +416,21 @@ crate::codec::string_enum!(EntityType);
 /// ExternalVetting
 ///
 /// Spec: `#/components/schemas/ExternalVetting`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExternalVetting {
     /// Vetting submission date. This is the date when the vetting request is generated in ISO 8601 format.
-    #[serde(rename = "createDate")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_date: Option<String>,
     /// External vetting provider ID for the brand.
-    #[serde(rename = "evpId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub evp_id: Option<String>,
     /// Vetting effective date. This is the date when vetting was completed, or the starting effective date in ISO 8601 format. If this date is missing, then the vetting was not complete or not valid.
-    #[serde(rename = "vettedDate")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub vetted_date: Option<String>,
     /// Identifies the vetting classification.
-    #[serde(rename = "vettingClass")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub vetting_class: Option<String>,
     /// Unique ID that identifies a vetting transaction performed by a vetting provider. This ID is provided by the vetting provider at time of vetting.
-    #[serde(rename = "vettingId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub vetting_id: Option<String>,
     /// Vetting score ranging from 0-100.
-    #[serde(rename = "vettingScore")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub vetting_score: Option<i64>,
     /// Required by some providers for vetting record confirmation.
-    #[serde(rename = "vettingToken")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub vetting_token: Option<String>,
 }
 

@@ -6,10 +6,8 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateBucketRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateBucketRequest {
-    #[serde(rename = "LocationConstraint")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_constraint: Option<String>,
 }
 

@@ -6,13 +6,11 @@
 use super::*;
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1ssl_certificate/put/requestBody/content/multipart~1form-data/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddStorageSslCertificateBody {
     /// The SSL certificate file
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<crate::UploadFile>,
     /// The private key file
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_key: Option<crate::UploadFile>,
 }
 
@@ -36,9 +34,8 @@ impl AddStorageSslCertificateBody {
 pub type AddStorageSslCertificateResponse = GetStorageSslCertificatesResponse;
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1ssl_certificate/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetStorageSslCertificatesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SslCertificate>,
 }
 
@@ -48,23 +45,17 @@ crate::codec::optional_fields!(GetStorageSslCertificatesResponse { "data" => dat
 pub type RemoveStorageSslCertificateResponse = GetStorageSslCertificatesResponse;
 
 /// Spec: `#/components/schemas/SSLCertificate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SslCertificate {
     /// Time when SSL certificate was uploaded
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Unique identifier for the SSL certificate
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub issued_by: Option<SslCertificateIssuedBy>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub issued_to: Option<SslCertificateIssuedTo>,
     /// The time the certificate is valid from
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<String>,
     /// The time the certificate is valid to
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<String>,
 }
 
@@ -74,16 +65,13 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/SSLCertificate/properties/issued_by`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SslCertificateIssuedBy {
     /// The common name of the entity the certificate was issued by
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub common_name: Option<String>,
     /// The organization the certificate was issued by
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
     /// The organizational unit the certificate was issued by
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_unit: Option<String>,
 }
 

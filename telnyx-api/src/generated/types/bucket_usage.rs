@@ -6,14 +6,11 @@
 use super::*;
 
 /// Spec: `#/components/schemas/BucketAPIUsageResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketApiUsageResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<BucketOps>>,
     /// The time the usage was recorded
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<BucketOpsTotal>,
 }
 
@@ -23,22 +20,17 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/BucketOps`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketOps {
     /// The number of bytes received
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_received: Option<i64>,
     /// The number of bytes sent
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_sent: Option<i64>,
     /// The category of the bucket operation
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<BucketOpsCategory>,
     /// The number of operations
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ops: Option<i64>,
     /// The number of successful operations
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub successful_ops: Option<i64>,
 }
 
@@ -116,19 +108,15 @@ impl From<&str> for BucketOpsCategory {
 crate::codec::string_enum!(BucketOpsCategory);
 
 /// Spec: `#/components/schemas/BucketOpsTotal`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketOpsTotal {
     /// The number of bytes received
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_received: Option<i64>,
     /// The number of bytes sent
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_sent: Option<i64>,
     /// The number of operations
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ops: Option<i64>,
     /// The number of successful operations
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub successful_ops: Option<i64>,
 }
 
@@ -138,19 +126,15 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/BucketUsage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketUsage {
     /// The number of objects in the bucket
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub num_objects: Option<i64>,
     /// The size of the bucket in bytes
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// The size of the bucket in kilobytes
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_kb: Option<i64>,
     /// The time the snapshot was taken
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }
 
@@ -160,11 +144,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1usage~1storage/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketUsageResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<BucketUsage>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMetaSimple>,
 }
 
@@ -173,9 +155,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1usage~1api/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetStorageApiUsageResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<BucketApiUsageResponse>>,
 }
 

@@ -8,9 +8,8 @@ use super::*;
 /// Phone Numbers Job Delete Phone Numbers
 ///
 /// Spec: `#/paths/~1phone_numbers~1jobs~1delete_phone_numbers/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateDeletePhoneNumbersJobResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PhoneNumbersJob>,
 }
 
@@ -40,11 +39,9 @@ pub type ListPhoneNumbersJobsFilterType = PhoneNumbersJobType;
 /// List Phone Numbers Background Jobs Response
 ///
 /// Spec: `#/components/responses/ListPhoneNumbersJobsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPhoneNumbersJobsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PhoneNumbersJob>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -56,37 +53,25 @@ crate::codec::optional_fields!(
 pub type ListPhoneNumbersJobsSort = ListPhoneNumberBlocksJobsSort;
 
 /// Spec: `#/components/schemas/PhoneNumbersJob`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumbersJob {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// ISO 8601 formatted date indicating when the estimated time of completion of the background job.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub etc: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_operations: Option<Vec<PhoneNumbersJobFailedOperation>>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_operations: Option<Vec<PhoneNumbersJobPendingOperation>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<PhoneNumbersJobPhoneNumber>>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Indicates the completion status of the background update.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PhoneNumbersJobStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub successful_operations: Option<Vec<PhoneNumbersJobSuccessfulOperation>>,
     /// Identifies the type of the background job.
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<PhoneNumbersJobType>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -105,15 +90,12 @@ pub struct PhoneNumbersJobDeletePhoneNumbersRequest {
 }
 
 /// Spec: `#/components/schemas/PhoneNumbersJobFailedOperation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumbersJobFailedOperation {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
     /// The phone number's ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The phone number in e164 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
 
@@ -123,13 +105,11 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PhoneNumbersJobPendingOperation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumbersJobPendingOperation {
     /// The phone number's ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The phone number in e164 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
 
@@ -186,13 +166,11 @@ impl From<&str> for PhoneNumbersJobStatus {
 crate::codec::string_enum!(PhoneNumbersJobStatus);
 
 /// Spec: `#/components/schemas/PhoneNumbersJobSuccessfulOperation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumbersJobSuccessfulOperation {
     /// The phone number's ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The phone number in e164 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
 

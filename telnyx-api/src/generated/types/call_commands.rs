@@ -6,28 +6,20 @@
 use super::*;
 
 /// Spec: `#/components/schemas/AIAssistantStartRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AiAssistantStartRequest {
     /// AI Assistant configuration
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assistant: Option<AiAssistantStartRequestAssistant>,
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Text that will be played when the assistant starts, if none then nothing will be played when the assistant starts. The greeting can be text for any voice or SSML for `AWS.Polly.<voice_id>` voices. There is a 3,000 character limit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub greeting: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub interruption_settings: Option<InterruptionSettings>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription: Option<TranscriptionConfig>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub voice: Option<VoiceConfig>,
     /// The settings associated with the voice selected
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_settings: Option<AiAssistantStartRequestVoiceSettings>,
 }
 
@@ -41,16 +33,13 @@ crate::codec::optional_fields!(
 /// AI Assistant configuration
 ///
 /// Spec: `#/components/schemas/AIAssistantStartRequest/properties/assistant`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AiAssistantStartRequestAssistant {
     /// The identifier of the AI assistant to use
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The system instructions that the voice assistant uses during the start assistant command. This will overwrite the instructions set in the assistant configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
     /// Reference to the OpenAI API key. Required only when using OpenAI models
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub openai_api_key_ref: Option<String>,
 }
 
@@ -73,13 +62,11 @@ pub enum AiAssistantStartRequestVoiceSettings {
 /// AI Assistant Stop Request
 ///
 /// Spec: `#/components/schemas/AIAssistantStopRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AiAssistantStopRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
 }
 
@@ -90,79 +77,53 @@ crate::codec::optional_fields!(
 /// Answer Request
 ///
 /// Spec: `#/components/schemas/AnswerRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AnswerRequest {
     /// Use this field to set the Billing Group ID for the call. Must be a valid and existing Billing Group ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_group_id: Option<String>,
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Custom headers to be added to the SIP INVITE response.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_headers: Option<Vec<CustomSipHeader>>,
     /// The list of comma-separated codecs in a preferred order for the forked media to be received.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_codecs: Option<AnswerRequestPreferredCodecs>,
     /// Start recording automatically after an event. Disabled by default.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<AnswerRequestRecord>,
     /// Defines which channel should be recorded ('single' or 'dual') when `record` is specified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_channels: Option<AnswerRequestRecordChannels>,
     /// The custom recording file name to be used instead of the default `call_leg_id`. Telnyx will still add a Unix timestamp suffix.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_custom_file_name: Option<String>,
     /// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_format: Option<AnswerRequestRecordFormat>,
     /// Defines the maximum length for the recording in seconds when `record` is specified. The minimum value is 0. The maximum value is 43200. The default value is 0 (infinite).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_max_length: Option<i64>,
     /// The number of seconds that Telnyx will wait for the recording to be stopped if silence is detected when `record` is specified. The timer only starts when the speech is detected. Please note that call transcription is used to detect silence and the related charge will be applied. The minimum value is 0. The default value is 0 (infinite).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_timeout_secs: Option<i64>,
     /// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_track: Option<AnswerRequestRecordTrack>,
     /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_trim: Option<AnswerRequestRecordTrim>,
     /// Generate silence RTP packets when no transmission available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub send_silence_when_idle: Option<bool>,
     /// SIP headers to be added to the SIP INVITE response. Currently only User-to-User header is supported.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_headers: Option<Vec<SipHeader>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sound_modifications: Option<SoundModifications>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_bidirectional_codec: Option<StreamBidirectionalCodec>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_bidirectional_mode: Option<StreamBidirectionalMode>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_bidirectional_target_legs: Option<StreamBidirectionalTargetLegs>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_codec: Option<StreamCodec>,
     /// Specifies which track should be streamed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_track: Option<AnswerRequestStreamTrack>,
     /// The destination WebSocket address where the stream is going to be delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_url: Option<String>,
     /// Enable transcription upon call answer. The default value is false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_config: Option<TranscriptionStartRequest>,
     /// Use this field to override the URL for which Telnyx will send subsequent webhooks to for this call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
     /// HTTP request type used for `webhook_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url_method: Option<AnswerRequestWebhookUrlMethod>,
 }
 
@@ -659,21 +620,16 @@ crate::codec::string_enum!(BridgeRequestRingtone);
 /// Call AI Gather Ended
 ///
 /// Spec: `#/components/schemas/CallAIGatherEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallAiGatherEnded {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallAiGatherEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallAiGatherEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallAiGatherEndedRecordType>,
 }
 
@@ -685,9 +641,8 @@ crate::codec::optional_fields!(
 /// Call AI Gather Ended Event
 ///
 /// Spec: `#/components/schemas/CallAIGatherEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallAiGatherEndedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallAiGatherEnded>,
 }
 
@@ -726,37 +681,27 @@ impl From<&str> for CallAiGatherEndedEventType {
 crate::codec::string_enum!(CallAiGatherEndedEventType);
 
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallAiGatherEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Telnyx connection ID used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The history of the messages exchanged during the AI gather
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_history: Option<Vec<CallAiGatherEndedPayloadMessageHistoryItem>>,
     /// The result of the AI gather, its type depends of the `parameters` provided in the command
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Map<String, serde_json::Value>>,
     /// Reflects how command ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CallAiGatherEndedPayloadStatus>,
     /// Destination number or SIP URI of the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
@@ -768,13 +713,11 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallAiGatherEndedPayloadMessageHistoryItem {
     /// The content of the message
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     /// The role of the message sender
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<CallAiGatherEndedPayloadMessageHistoryItemRole>,
 }
 
@@ -790,21 +733,16 @@ pub type CallAiGatherEndedRecordType = RecordType;
 /// Call AI Gather Message History Updated
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallAiGatherMessageHistoryUpdated {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallAiGatherMessageHistoryUpdatedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallAiGatherMessageHistoryUpdatedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallAiGatherMessageHistoryUpdatedRecordType>,
 }
 
@@ -816,9 +754,8 @@ crate::codec::optional_fields!(
 /// Call AI Gather Message History Updated Event
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdatedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallAiGatherMessageHistoryUpdatedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallAiGatherMessageHistoryUpdated>,
 }
 
@@ -863,33 +800,25 @@ impl From<&str> for CallAiGatherMessageHistoryUpdatedEventType {
 crate::codec::string_enum!(CallAiGatherMessageHistoryUpdatedEventType);
 
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallAiGatherMessageHistoryUpdatedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Telnyx connection ID used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The history of the messages exchanged during the AI gather
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_history: Option<
         Vec<CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem>,
     >,
     /// Destination number or SIP URI of the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
@@ -911,21 +840,16 @@ pub type CallAiGatherMessageHistoryUpdatedRecordType = RecordType;
 /// Call AI Gather Partial Results
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResults`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallAiGatherPartialResults {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallAiGatherPartialResultsEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallAiGatherPartialResultsPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallAiGatherPartialResultsRecordType>,
 }
 
@@ -937,9 +861,8 @@ crate::codec::optional_fields!(
 /// Call AI Gather Partial Results Event
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResultsEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallAiGatherPartialResultsEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallAiGatherPartialResults>,
 }
 
@@ -978,36 +901,27 @@ impl From<&str> for CallAiGatherPartialResultsEventType {
 crate::codec::string_enum!(CallAiGatherPartialResultsEventType);
 
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallAiGatherPartialResultsPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Telnyx connection ID used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The history of the messages exchanged during the AI gather
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_history: Option<
         Vec<CallAiGatherPartialResultsPayloadMessageHistoryItem>,
     >,
     /// The partial result of the AI gather, its type depends of the `parameters` provided in the command
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub partial_results: Option<serde_json::Map<String, serde_json::Value>>,
     /// Destination number or SIP URI of the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
@@ -1029,21 +943,16 @@ pub type CallAiGatherPartialResultsRecordType = RecordType;
 /// Call Answered
 ///
 /// Spec: `#/components/schemas/CallAnswered`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallAnswered {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallAnsweredEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallAnsweredPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallAnsweredRecordType>,
 }
 
@@ -1055,9 +964,8 @@ crate::codec::optional_fields!(
 /// Call Answered Event
 ///
 /// Spec: `#/components/schemas/CallAnsweredEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallAnsweredEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallAnswered>,
 }
 
@@ -1096,43 +1004,31 @@ impl From<&str> for CallAnsweredEventType {
 crate::codec::string_enum!(CallAnsweredEventType);
 
 /// Spec: `#/components/schemas/CallAnswered/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallAnsweredPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Custom headers set on answer command
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_headers: Option<Vec<CustomSipHeader>>,
     /// Number or SIP URI placing the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// User-to-User and Diversion headers from sip invite.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_headers: Option<Vec<SipHeader>>,
     /// ISO 8601 datetime of when the call started.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<CallAnsweredPayloadState>,
     /// Array of tags associated to number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Destination number or SIP URI of the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
@@ -1184,21 +1080,16 @@ pub type CallAnsweredRecordType = RecordType;
 /// Call Bridged
 ///
 /// Spec: `#/components/schemas/CallBridged`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallBridged {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallBridgedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallBridgedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallBridgedRecordType>,
 }
 
@@ -1210,9 +1101,8 @@ crate::codec::optional_fields!(
 /// Call Bridged Event
 ///
 /// Spec: `#/components/schemas/CallBridgedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallBridgedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallBridged>,
 }
 
@@ -1251,28 +1141,21 @@ impl From<&str> for CallBridgedEventType {
 crate::codec::string_enum!(CallBridgedEventType);
 
 /// Spec: `#/components/schemas/CallBridged/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallBridgedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Destination number or SIP URI of the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
@@ -1290,9 +1173,8 @@ pub type CallBridgedRecordType = RecordType;
 /// Call Control Command Response With Recording ID
 ///
 /// Spec: `#/components/responses/CallControlCommandResponseWithRecordingId/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallControlCommandResponseWithRecordingId {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallControlCommandResultWithRecordingId>,
 }
 
@@ -1303,12 +1185,10 @@ crate::codec::optional_fields!(
 /// Call Control Command Result With Recording ID
 ///
 /// Spec: `#/components/schemas/CallControlCommandResultWithRecordingId`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallControlCommandResultWithRecordingId {
     /// The ID of the recording. Only present when the record parameter is set to record-from-answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
 }
 
@@ -1320,24 +1200,18 @@ crate::codec::optional_fields!(
 /// Call Conversation Ended
 ///
 /// Spec: `#/components/schemas/callConversationEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallConversationEnded {
     /// Timestamp when the event was created in the system.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallConversationEndedEventType>,
     /// Unique identifier for the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallConversationEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallConversationEndedRecordType>,
 }
 
@@ -1350,9 +1224,8 @@ crate::codec::optional_fields!(
 /// Call Conversation Ended Event
 ///
 /// Spec: `#/components/schemas/callConversationEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallConversationEndedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallConversationEnded>,
 }
 
@@ -1391,55 +1264,39 @@ impl From<&str> for CallConversationEndedEventType {
 crate::codec::string_enum!(CallConversationEndedEventType);
 
 /// Spec: `#/components/schemas/callConversationEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallConversationEndedPayload {
     /// Unique identifier of the assistant involved in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assistant_id: Option<String>,
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call leg.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session (group of related call legs).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// The type of calling party connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub calling_party_type: Option<CallConversationEndedPayloadCallingPartyType>,
     /// Base64-encoded state received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ID unique to the conversation or insight group generated for the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation_id: Option<String>,
     /// Duration of the conversation in seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_sec: Option<i64>,
     /// The caller's number or identifier.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The large language model used during the conversation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub llm_model: Option<String>,
     /// The speech-to-text model used in the conversation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stt_model: Option<String>,
     /// The callee's number or SIP address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// The model ID used for text-to-speech synthesis.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tts_model_id: Option<String>,
     /// The text-to-speech provider used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tts_provider: Option<String>,
     /// Voice ID used for TTS.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tts_voice_id: Option<String>,
 }
 
@@ -1497,21 +1354,16 @@ pub type CallConversationEndedRecordType = RecordType;
 /// Call Conversation Insights Generated
 ///
 /// Spec: `#/components/schemas/callConversationInsightsGenerated`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallConversationInsightsGenerated {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallConversationInsightsGeneratedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallConversationInsightsGeneratedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallConversationInsightsGeneratedRecordType>,
 }
 
@@ -1523,9 +1375,8 @@ crate::codec::optional_fields!(
 /// Call Conversation Insights Generated Event
 ///
 /// Spec: `#/components/schemas/callConversationInsightsGeneratedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallConversationInsightsGeneratedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallConversationInsightsGenerated>,
 }
 
@@ -1570,33 +1421,25 @@ impl From<&str> for CallConversationInsightsGeneratedEventType {
 crate::codec::string_enum!(CallConversationInsightsGeneratedEventType);
 
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallConversationInsightsGeneratedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// The type of calling party connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub calling_party_type: Option<
         CallConversationInsightsGeneratedPayloadCallingPartyType,
     >,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ID that is unique to the insight group being generated for the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub insight_group_id: Option<String>,
     /// Array of insight results being generated for the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<CallConversationInsightsGeneratedPayloadResultsItem>>,
 }
 
@@ -1614,12 +1457,10 @@ crate::codec::optional_fields!(
 pub type CallConversationInsightsGeneratedPayloadCallingPartyType = CallConversationEndedPayloadCallingPartyType;
 
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallConversationInsightsGeneratedPayloadResultsItem {
     /// ID that is unique to the insight result being generated for the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub insight_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<CallConversationInsightsGeneratedPayloadResultsItemResult>,
 }
 
@@ -1644,21 +1485,16 @@ pub type CallConversationInsightsGeneratedRecordType = RecordType;
 /// Call DTMF Received
 ///
 /// Spec: `#/components/schemas/CallDtmfReceived`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallDtmfReceived {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallDtmfReceivedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallDtmfReceivedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallDtmfReceivedRecordType>,
 }
 
@@ -1670,9 +1506,8 @@ crate::codec::optional_fields!(
 /// Call DTMF Received Event
 ///
 /// Spec: `#/components/schemas/CallDtmfReceivedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallDtmfReceivedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallDtmfReceived>,
 }
 
@@ -1711,31 +1546,23 @@ impl From<&str> for CallDtmfReceivedEventType {
 crate::codec::string_enum!(CallDtmfReceivedEventType);
 
 /// Spec: `#/components/schemas/CallDtmfReceived/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallDtmfReceivedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The received DTMF digit or symbol.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub digit: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Destination number or SIP URI of the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
@@ -1753,21 +1580,16 @@ pub type CallDtmfReceivedRecordType = RecordType;
 /// Call Enqueued
 ///
 /// Spec: `#/components/schemas/CallEnqueued`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallEnqueued {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallEnqueuedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallEnqueuedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallEnqueuedRecordType>,
 }
 
@@ -1779,9 +1601,8 @@ crate::codec::optional_fields!(
 /// Call Enqueued Event
 ///
 /// Spec: `#/components/schemas/CallEnqueuedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallEnqueuedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallEnqueued>,
 }
 
@@ -1820,31 +1641,23 @@ impl From<&str> for CallEnqueuedEventType {
 crate::codec::string_enum!(CallEnqueuedEventType);
 
 /// Spec: `#/components/schemas/CallEnqueued/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallEnqueuedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Current position of the call in the queue.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_position: Option<i64>,
     /// The name of the queue
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
     /// Average time call spends in the queue in seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_avg_wait_time_secs: Option<i64>,
 }
 
@@ -1863,21 +1676,16 @@ pub type CallEnqueuedRecordType = RecordType;
 /// Call Fork Started
 ///
 /// Spec: `#/components/schemas/CallForkStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallForkStarted {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallForkStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallForkStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallForkStartedRecordType>,
 }
 
@@ -1889,9 +1697,8 @@ crate::codec::optional_fields!(
 /// Call Fork Started Event
 ///
 /// Spec: `#/components/schemas/CallForkStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallForkStartedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallForkStarted>,
 }
 
@@ -1930,25 +1737,19 @@ impl From<&str> for CallForkStartedEventType {
 crate::codec::string_enum!(CallForkStartedEventType);
 
 /// Spec: `#/components/schemas/CallForkStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallForkStartedPayload {
     /// Unique ID for controlling the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Type of media streamed. It can be either 'raw' or 'decrypted'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_type: Option<CallForkStartedPayloadStreamType>,
 }
 
@@ -1966,21 +1767,16 @@ pub type CallForkStartedRecordType = RecordType;
 /// Call Fork Stopped
 ///
 /// Spec: `#/components/schemas/CallForkStopped`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallForkStopped {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallForkStoppedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallForkStoppedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallForkStoppedRecordType>,
 }
 
@@ -1992,9 +1788,8 @@ crate::codec::optional_fields!(
 /// Call Fork Stopped Event
 ///
 /// Spec: `#/components/schemas/CallForkStoppedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallForkStoppedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallForkStopped>,
 }
 
@@ -2043,21 +1838,16 @@ pub type CallForkStoppedRecordType = RecordType;
 /// Call Gather Ended
 ///
 /// Spec: `#/components/schemas/CallGatherEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallGatherEnded {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallGatherEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallGatherEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallGatherEndedRecordType>,
 }
 
@@ -2069,9 +1859,8 @@ crate::codec::optional_fields!(
 /// Call Gather Ended Event
 ///
 /// Spec: `#/components/schemas/CallGatherEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallGatherEndedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallGatherEnded>,
 }
 
@@ -2110,34 +1899,25 @@ impl From<&str> for CallGatherEndedEventType {
 crate::codec::string_enum!(CallGatherEndedEventType);
 
 /// Spec: `#/components/schemas/CallGatherEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallGatherEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The received DTMF digit or symbol.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub digits: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Reflects how command ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CallGatherEndedPayloadStatus>,
     /// Destination number or SIP URI of the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
@@ -2208,21 +1988,16 @@ pub type CallGatherEndedRecordType = RecordType;
 /// Call Hangup
 ///
 /// Spec: `#/components/schemas/CallHangup`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallHangup {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallHangupEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallHangupPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallHangupRecordType>,
 }
 
@@ -2234,9 +2009,8 @@ crate::codec::optional_fields!(
 /// Call Hangup Event
 ///
 /// Spec: `#/components/schemas/CallHangupEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallHangupEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallHangup>,
 }
 
@@ -2275,55 +2049,39 @@ impl From<&str> for CallHangupEventType {
 crate::codec::string_enum!(CallHangupEventType);
 
 /// Spec: `#/components/schemas/CallHangup/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallHangupPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// Call quality statistics aggregated from the CHANNEL_HANGUP_COMPLETE event. Only includes metrics that are available (filters out nil values). Returns nil if no metrics are available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_quality_stats: Option<Option<CallHangupPayloadCallQualityStats>>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Custom headers set on answer command
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_headers: Option<Vec<CustomSipHeader>>,
     /// Number or SIP URI placing the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The reason the call was ended (`call_rejected`, `normal_clearing`, `originator_cancel`, `timeout`, `time_limit`, `user_busy`, `not_found` or `unspecified`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hangup_cause: Option<CallHangupPayloadHangupCause>,
     /// The party who ended the call (`callee`, `caller`, `unknown`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hangup_source: Option<CallHangupPayloadHangupSource>,
     /// The reason the call was ended (SIP response code). If the SIP response is unavailable (in inbound calls for example) this is set to `unspecified`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_hangup_cause: Option<String>,
     /// User-to-User and Diversion headers from sip invite.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_headers: Option<Vec<SipHeader>>,
     /// ISO 8601 datetime of when the call started.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<CallHangupPayloadState>,
     /// Array of tags associated to number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Destination number or SIP URI of the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
@@ -2340,13 +2098,11 @@ crate::codec::optional_fields!(
 /// Call quality statistics aggregated from the CHANNEL_HANGUP_COMPLETE event. Only includes metrics that are available (filters out nil values). Returns nil if no metrics are available.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallHangupPayloadCallQualityStats {
     /// Inbound call quality statistics.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<CallHangupPayloadCallQualityStatsInbound>,
     /// Outbound call quality statistics.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<CallHangupPayloadCallQualityStatsOutbound>,
 }
 
@@ -2357,22 +2113,17 @@ crate::codec::optional_fields!(
 /// Inbound call quality statistics.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/inbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallHangupPayloadCallQualityStatsInbound {
     /// Maximum jitter variance for inbound audio.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jitter_max_variance: Option<String>,
     /// Number of packets used for jitter calculation on inbound audio.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jitter_packet_count: Option<String>,
     /// Mean Opinion Score (MOS) for inbound audio quality.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mos: Option<String>,
     /// Total number of inbound audio packets.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub packet_count: Option<String>,
     /// Number of skipped inbound packets (packet loss).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_packet_count: Option<String>,
 }
 
@@ -2385,13 +2136,11 @@ crate::codec::optional_fields!(
 /// Outbound call quality statistics.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/outbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallHangupPayloadCallQualityStatsOutbound {
     /// Total number of outbound audio packets.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub packet_count: Option<String>,
     /// Number of skipped outbound packets (packet loss).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_packet_count: Option<String>,
 }
 
@@ -2508,21 +2257,16 @@ pub type CallHangupRecordType = RecordType;
 /// Call Initiated
 ///
 /// Spec: `#/components/schemas/CallInitiated`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallInitiated {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallInitiatedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallInitiatedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallInitiatedRecordType>,
 }
 
@@ -2534,9 +2278,8 @@ crate::codec::optional_fields!(
 /// Call Initiated Event
 ///
 /// Spec: `#/components/schemas/CallInitiatedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallInitiatedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallInitiated>,
 }
 
@@ -2575,64 +2318,45 @@ impl From<&str> for CallInitiatedEventType {
 crate::codec::string_enum!(CallInitiatedEventType);
 
 /// Spec: `#/components/schemas/CallInitiated/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallInitiatedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// Call screening result.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_screening_result: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// Caller id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_id_name: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// The list of comma-separated codecs enabled for the connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_codecs: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Custom headers from sip invite
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_headers: Option<Vec<CustomSipHeader>>,
     /// Whether the call is `incoming` or `outgoing`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<CallInitiatedPayloadDirection>,
     /// Number or SIP URI placing the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The list of comma-separated codecs offered by caller.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offered_codecs: Option<String>,
     /// SHAKEN/STIR attestation level.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shaken_stir_attestation: Option<String>,
     /// Whether attestation was successfully validated or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shaken_stir_validated: Option<bool>,
     /// User-to-User and Diversion headers from sip invite.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_headers: Option<Vec<SipHeader>>,
     /// ISO 8601 datetime of when the call started.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<CallInitiatedPayloadState>,
     /// Array of tags associated to number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Destination number or SIP URI of the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
@@ -2728,21 +2452,16 @@ pub type CallInitiatedRecordType = RecordType;
 /// Call Left Queue
 ///
 /// Spec: `#/components/schemas/CallLeftQueue`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallLeftQueue {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallLeftQueueEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallLeftQueuePayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallLeftQueueRecordType>,
 }
 
@@ -2754,9 +2473,8 @@ crate::codec::optional_fields!(
 /// Call Left Queue Event
 ///
 /// Spec: `#/components/schemas/CallLeftQueueEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallLeftQueueEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallLeftQueue>,
 }
 
@@ -2795,34 +2513,25 @@ impl From<&str> for CallLeftQueueEventType {
 crate::codec::string_enum!(CallLeftQueueEventType);
 
 /// Spec: `#/components/schemas/CallLeftQueue/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallLeftQueuePayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The name of the queue
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
     /// Last position of the call in the queue.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_position: Option<i64>,
     /// The reason for leaving the queue
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<CallLeftQueuePayloadReason>,
     /// Time call spent in the queue in seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_time_secs: Option<i64>,
 }
 
@@ -2889,21 +2598,16 @@ pub type CallLeftQueueRecordType = RecordType;
 /// Call Machine Detection Ended
 ///
 /// Spec: `#/components/schemas/CallMachineDetectionEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallMachineDetectionEnded {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallMachineDetectionEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallMachineDetectionEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallMachineDetectionEndedRecordType>,
 }
 
@@ -2915,9 +2619,8 @@ crate::codec::optional_fields!(
 /// Call Machine Detection Ended Event
 ///
 /// Spec: `#/components/schemas/CallMachineDetectionEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallMachineDetectionEndedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallMachineDetectionEnded>,
 }
 
@@ -2956,31 +2659,23 @@ impl From<&str> for CallMachineDetectionEndedEventType {
 crate::codec::string_enum!(CallMachineDetectionEndedEventType);
 
 /// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallMachineDetectionEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Answering machine detection result.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<CallMachineDetectionEndedPayloadResult>,
     /// Destination number or SIP URI of the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
@@ -2999,21 +2694,16 @@ pub type CallMachineDetectionEndedRecordType = RecordType;
 /// Call Machine Greeting Ended
 ///
 /// Spec: `#/components/schemas/CallMachineGreetingEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallMachineGreetingEnded {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallMachineGreetingEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallMachineGreetingEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallMachineGreetingEndedRecordType>,
 }
 
@@ -3025,9 +2715,8 @@ crate::codec::optional_fields!(
 /// Call Machine Greeting Ended Event
 ///
 /// Spec: `#/components/schemas/CallMachineGreetingEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallMachineGreetingEndedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallMachineGreetingEnded>,
 }
 
@@ -3066,31 +2755,23 @@ impl From<&str> for CallMachineGreetingEndedEventType {
 crate::codec::string_enum!(CallMachineGreetingEndedEventType);
 
 /// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallMachineGreetingEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Answering machine greeting ended result.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<CallMachineGreetingEndedPayloadResult>,
     /// Destination number or SIP URI of the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
@@ -3148,21 +2829,16 @@ pub type CallMachineGreetingEndedRecordType = RecordType;
 /// Call Machine Premium Detection Ended
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallMachinePremiumDetectionEnded {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallMachinePremiumDetectionEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallMachinePremiumDetectionEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallMachinePremiumDetectionEndedRecordType>,
 }
 
@@ -3174,9 +2850,8 @@ crate::codec::optional_fields!(
 /// Call Machine Premium Detection Ended Event
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumDetectionEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallMachinePremiumDetectionEndedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallMachinePremiumDetectionEnded>,
 }
 
@@ -3219,31 +2894,23 @@ impl From<&str> for CallMachinePremiumDetectionEndedEventType {
 crate::codec::string_enum!(CallMachinePremiumDetectionEndedEventType);
 
 /// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallMachinePremiumDetectionEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Premium Answering Machine Detection result.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<CallMachinePremiumDetectionEndedPayloadResult>,
     /// Destination number or SIP URI of the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
@@ -3314,21 +2981,16 @@ pub type CallMachinePremiumDetectionEndedRecordType = RecordType;
 /// Call Machine Premium Greeting Ended
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallMachinePremiumGreetingEnded {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallMachinePremiumGreetingEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallMachinePremiumGreetingEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallMachinePremiumGreetingEndedRecordType>,
 }
 
@@ -3340,9 +3002,8 @@ crate::codec::optional_fields!(
 /// Call Machine Premium Greeting Ended Event
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumGreetingEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallMachinePremiumGreetingEndedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallMachinePremiumGreetingEnded>,
 }
 
@@ -3385,31 +3046,23 @@ impl From<&str> for CallMachinePremiumGreetingEndedEventType {
 crate::codec::string_enum!(CallMachinePremiumGreetingEndedEventType);
 
 /// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallMachinePremiumGreetingEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Premium Answering Machine Greeting Ended result.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<CallMachinePremiumGreetingEndedPayloadResult>,
     /// Destination number or SIP URI of the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
@@ -3464,21 +3117,16 @@ pub type CallMachinePremiumGreetingEndedRecordType = RecordType;
 /// Call Playback Ended
 ///
 /// Spec: `#/components/schemas/CallPlaybackEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallPlaybackEnded {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallPlaybackEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallPlaybackEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallPlaybackEndedRecordType>,
 }
 
@@ -3490,9 +3138,8 @@ crate::codec::optional_fields!(
 /// Call Playback Ended Event
 ///
 /// Spec: `#/components/schemas/CallPlaybackEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallPlaybackEndedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallPlaybackEnded>,
 }
 
@@ -3531,37 +3178,27 @@ impl From<&str> for CallPlaybackEndedEventType {
 crate::codec::string_enum!(CallPlaybackEndedEventType);
 
 /// Spec: `#/components/schemas/CallPlaybackEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallPlaybackEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The name of the audio media file being played back, if media_name has been used to start.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
     /// The audio URL being played back, if audio_url has been used to start.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
     /// Whether the stopped audio was in overlay mode or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub overlay: Option<bool>,
     /// Reflects how command ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CallPlaybackEndedPayloadStatus>,
     /// Provides details in case of failure.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_detail: Option<String>,
 }
 
@@ -3637,21 +3274,16 @@ pub type CallPlaybackEndedRecordType = RecordType;
 /// Call Playback Started
 ///
 /// Spec: `#/components/schemas/CallPlaybackStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallPlaybackStarted {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallPlaybackStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallPlaybackStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallPlaybackStartedRecordType>,
 }
 
@@ -3663,9 +3295,8 @@ crate::codec::optional_fields!(
 /// Call Playback Started Event
 ///
 /// Spec: `#/components/schemas/CallPlaybackStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallPlaybackStartedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallPlaybackStarted>,
 }
 
@@ -3704,31 +3335,23 @@ impl From<&str> for CallPlaybackStartedEventType {
 crate::codec::string_enum!(CallPlaybackStartedEventType);
 
 /// Spec: `#/components/schemas/CallPlaybackStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallPlaybackStartedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The name of the audio media file being played back, if media_name has been used to start.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
     /// The audio URL being played back, if audio_url has been used to start.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
     /// Whether the audio is going to be played in overlay mode or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub overlay: Option<bool>,
 }
 
@@ -3747,21 +3370,16 @@ pub type CallPlaybackStartedRecordType = RecordType;
 /// Call Recording Error
 ///
 /// Spec: `#/components/schemas/callRecordingError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallRecordingError {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallRecordingErrorEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallRecordingErrorPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallRecordingErrorRecordType>,
 }
 
@@ -3773,9 +3391,8 @@ crate::codec::optional_fields!(
 /// Call Recording Error Event
 ///
 /// Spec: `#/components/schemas/callRecordingErrorEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallRecordingErrorEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallRecordingError>,
 }
 
@@ -3814,25 +3431,19 @@ impl From<&str> for CallRecordingErrorEventType {
 crate::codec::string_enum!(CallRecordingErrorEventType);
 
 /// Spec: `#/components/schemas/callRecordingError/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallRecordingErrorPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Indication that there was a problem recording the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<CallRecordingErrorPayloadReason>,
 }
 
@@ -3898,21 +3509,16 @@ pub type CallRecordingErrorRecordType = RecordType;
 /// Call Recording Saved
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallRecordingSaved {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallRecordingSavedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallRecordingSavedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallRecordingSavedRecordType>,
 }
 
@@ -3924,9 +3530,8 @@ crate::codec::optional_fields!(
 /// Call Recording Saved Event
 ///
 /// Spec: `#/components/schemas/CallRecordingSavedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallRecordingSavedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallRecordingSaved>,
 }
 
@@ -3965,34 +3570,25 @@ impl From<&str> for CallRecordingSavedEventType {
 crate::codec::string_enum!(CallRecordingSavedEventType);
 
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallRecordingSavedPayload {
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// Whether recording was recorded in `single` or `dual` channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channels: Option<CallRecordingSavedPayloadChannels>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_recording_urls: Option<CallRecordingSavedPayloadPublicRecordingUrls>,
     /// ISO 8601 datetime of when recording ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_ended_at: Option<String>,
     /// ISO 8601 datetime of when recording started.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_started_at: Option<String>,
     /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_urls: Option<CallRecordingSavedPayloadRecordingUrls>,
 }
 
@@ -4022,21 +3618,16 @@ pub type CallRecordingSavedRecordType = RecordType;
 /// Call Recording Transcription Saved
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallRecordingTranscriptionSaved {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallRecordingTranscriptionSavedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallRecordingTranscriptionSavedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallRecordingTranscriptionSavedRecordType>,
 }
 
@@ -4048,9 +3639,8 @@ crate::codec::optional_fields!(
 /// Call Recording Transcription Saved Event
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSavedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallRecordingTranscriptionSavedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallRecordingTranscriptionSaved>,
 }
 
@@ -4089,39 +3679,29 @@ impl From<&str> for CallRecordingTranscriptionSavedEventType {
 crate::codec::string_enum!(CallRecordingTranscriptionSavedEventType);
 
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallRecordingTranscriptionSavedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// The type of calling party connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub calling_party_type: Option<
         CallRecordingTranscriptionSavedPayloadCallingPartyType,
     >,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ID that is unique to the recording session and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
     /// ID that is unique to the transcription process and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_transcription_id: Option<String>,
     /// The transcription status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CallRecordingTranscriptionSavedPayloadStatus>,
     /// The transcribed text
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_text: Option<String>,
 }
 
@@ -4150,21 +3730,16 @@ pub type CallRecordingTranscriptionSavedPayloadStatus = RecordingResponseDataSta
 pub type CallRecordingTranscriptionSavedRecordType = RecordType;
 
 /// Spec: `#/components/schemas/CallReferCompleted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallReferCompleted {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallReferCompletedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallReferCompletedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallReferCompletedRecordType>,
 }
 
@@ -4176,9 +3751,8 @@ crate::codec::optional_fields!(
 /// Call Refer Completed Event
 ///
 /// Spec: `#/components/schemas/CallReferCompletedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallReferCompletedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallReferCompleted>,
 }
 
@@ -4217,31 +3791,23 @@ impl From<&str> for CallReferCompletedEventType {
 crate::codec::string_enum!(CallReferCompletedEventType);
 
 /// Spec: `#/components/schemas/CallReferCompleted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallReferCompletedPayload {
     /// Unique ID for controlling the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Number or SIP URI placing the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// SIP NOTIFY event status for tracking the REFER attempt.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_notify_response: Option<i64>,
     /// Destination number or SIP URI of the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
@@ -4258,21 +3824,16 @@ crate::codec::optional_fields!(
 pub type CallReferCompletedRecordType = RecordType;
 
 /// Spec: `#/components/schemas/CallReferFailed`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallReferFailed {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallReferFailedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallReferFailedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallReferFailedRecordType>,
 }
 
@@ -4284,9 +3845,8 @@ crate::codec::optional_fields!(
 /// Call Refer Failed Event
 ///
 /// Spec: `#/components/schemas/CallReferFailedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallReferFailedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallReferFailed>,
 }
 
@@ -4335,21 +3895,16 @@ pub type CallReferFailedRecordType = RecordType;
 /// Call Refer Started
 ///
 /// Spec: `#/components/schemas/CallReferStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallReferStarted {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallReferStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallReferStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallReferStartedRecordType>,
 }
 
@@ -4361,9 +3916,8 @@ crate::codec::optional_fields!(
 /// Call Refer Started Event
 ///
 /// Spec: `#/components/schemas/CallReferStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallReferStartedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallReferStarted>,
 }
 
@@ -4606,37 +4160,27 @@ crate::codec::string_enum!(CallRequestAnsweringMachineDetection);
 /// Optional configuration parameters to modify 'answering_machine_detection' performance.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/answering_machine_detection_config`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallRequestAnsweringMachineDetectionConfig {
     /// Silence duration threshold after a greeting message or voice for it be considered human.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub after_greeting_silence_millis: Option<i64>,
     /// Maximum threshold for silence between words.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub between_words_silence_millis: Option<i64>,
     /// Maximum threshold of a human greeting. If greeting longer than this value, considered machine.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub greeting_duration_millis: Option<i64>,
     /// If machine already detected, maximum threshold for silence between words. If exceeded, the greeting is considered ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub greeting_silence_duration_millis: Option<i64>,
     /// If machine already detected, maximum timeout threshold to determine the end of the machine greeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub greeting_total_analysis_time_millis: Option<i64>,
     /// If initial silence duration is greater than this value, consider it a machine.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_silence_millis: Option<i64>,
     /// If number of detected words is greater than this value, consder it a machine.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub maximum_number_of_words: Option<i64>,
     /// If a single word lasts longer than this threshold, consider it a machine.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub maximum_word_length_millis: Option<i64>,
     /// Minimum noise threshold for any analysis.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub silence_threshold: Option<i64>,
     /// Maximum timeout threshold for overall detection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_analysis_time_millis: Option<i64>,
 }
 
@@ -4655,49 +4199,35 @@ crate::codec::optional_fields!(
 /// Optional configuration parameters to dial new participant into a conference.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/conference_config`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallRequestConferenceConfig {
     /// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub beep_enabled: Option<CallRequestConferenceConfigBeepEnabled>,
     /// Conference name to be joined
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_name: Option<String>,
     /// Controls the moment when dialled call is joined into conference. If set to `true` user will be joined as soon as media is available (ringback). If `false` user will be joined when call is answered. Defaults to `true`
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub early_media: Option<bool>,
     /// Whether the conference should end and all remaining participants be hung up after the participant leaves the conference. Defaults to "false".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_conference_on_exit: Option<bool>,
     /// Whether the participant should be put on hold immediately after joining the conference. Defaults to "false".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold: Option<bool>,
     /// The URL of a file to be played to the participant when they are put on hold after joining the conference. hold_media_name and hold_audio_url cannot be used together in one request. Takes effect only when "start_conference_on_create" is set to "false". This property takes effect only if "hold" is set to "true".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold_audio_url: Option<String>,
     /// The media_name of a file to be played to the participant when they are put on hold after joining the conference. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file. Takes effect only when "start_conference_on_create" is set to "false". This property takes effect only if "hold" is set to "true".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold_media_name: Option<String>,
     /// Conference ID to be joined
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Whether the participant should be muted immediately after joining the conference. Defaults to "false".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mute: Option<bool>,
     /// Whether the conference should end after the participant leaves the conference. NOTE this doesn't hang up the other participants. Defaults to "false".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub soft_end_conference_on_exit: Option<bool>,
     /// Whether the conference should be started on creation. If the conference isn't started all participants that join are automatically put on hold. Defaults to "true".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_conference_on_create: Option<bool>,
     /// Whether the conference should be started after the participant joins the conference. Defaults to "false".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_conference_on_enter: Option<bool>,
     /// Sets the joining participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub supervisor_role: Option<CallRequestConferenceConfigSupervisorRole>,
     /// Array of unique call_control_ids the joining supervisor can whisper to. If none provided, the supervisor will join the conference as a monitoring participant only.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whisper_call_control_ids: Option<Vec<String>>,
 }
 
@@ -4835,21 +4365,16 @@ pub type CallRequestWebhookUrlMethod = AnswerRequestWebhookUrlMethod;
 /// Siprec Failed
 ///
 /// Spec: `#/components/schemas/CallSiprecFailed`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallSiprecFailed {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallSiprecFailedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallSiprecFailedPayload>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallSiprecFailedRecordType>,
 }
 
@@ -4861,9 +4386,8 @@ crate::codec::optional_fields!(
 /// Siprec Failed Event
 ///
 /// Spec: `#/components/schemas/CallSiprecFailedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallSiprecFailedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallSiprecFailed>,
 }
 
@@ -4902,25 +4426,19 @@ impl From<&str> for CallSiprecFailedEventType {
 crate::codec::string_enum!(CallSiprecFailedEventType);
 
 /// Spec: `#/components/schemas/CallSiprecFailed/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallSiprecFailedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Q850 reason why siprec session failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_cause: Option<String>,
 }
 
@@ -4938,21 +4456,16 @@ pub type CallSiprecFailedRecordType = RecordType;
 /// Siprec Started
 ///
 /// Spec: `#/components/schemas/CallSiprecStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallSiprecStarted {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallSiprecStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallSiprecStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallSiprecStartedRecordType>,
 }
 
@@ -4964,9 +4477,8 @@ crate::codec::optional_fields!(
 /// Siprec Started Event
 ///
 /// Spec: `#/components/schemas/CallSiprecStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallSiprecStartedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallSiprecStarted>,
 }
 
@@ -5005,22 +4517,17 @@ impl From<&str> for CallSiprecStartedEventType {
 crate::codec::string_enum!(CallSiprecStartedEventType);
 
 /// Spec: `#/components/schemas/CallSiprecStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallSiprecStartedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
 }
 
@@ -5038,21 +4545,16 @@ pub type CallSiprecStartedRecordType = RecordType;
 /// Siprec Stopped
 ///
 /// Spec: `#/components/schemas/CallSiprecStopped`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallSiprecStopped {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallSiprecStoppedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallSiprecStoppedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallSiprecStoppedRecordType>,
 }
 
@@ -5064,9 +4566,8 @@ crate::codec::optional_fields!(
 /// Siprec Stopped Event
 ///
 /// Spec: `#/components/schemas/CallSiprecStoppedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallSiprecStoppedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallSiprecStopped>,
 }
 
@@ -5105,25 +4606,19 @@ impl From<&str> for CallSiprecStoppedEventType {
 crate::codec::string_enum!(CallSiprecStoppedEventType);
 
 /// Spec: `#/components/schemas/CallSiprecStopped/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallSiprecStoppedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Q850 reason why the SIPREC session was stopped.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hangup_cause: Option<String>,
 }
 
@@ -5141,21 +4636,16 @@ pub type CallSiprecStoppedRecordType = RecordType;
 /// Call Speak Ended
 ///
 /// Spec: `#/components/schemas/CallSpeakEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallSpeakEnded {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallSpeakEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallSpeakEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallSpeakEndedRecordType>,
 }
 
@@ -5167,9 +4657,8 @@ crate::codec::optional_fields!(
 /// Call Speak Ended Event
 ///
 /// Spec: `#/components/schemas/CallSpeakEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallSpeakEndedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallSpeakEnded>,
 }
 
@@ -5208,25 +4697,19 @@ impl From<&str> for CallSpeakEndedEventType {
 crate::codec::string_enum!(CallSpeakEndedEventType);
 
 /// Spec: `#/components/schemas/CallSpeakEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallSpeakEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Reflects how the command ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CallSpeakEndedPayloadStatus>,
 }
 
@@ -5284,21 +4767,16 @@ pub type CallSpeakEndedRecordType = RecordType;
 /// Call Speak Started
 ///
 /// Spec: `#/components/schemas/CallSpeakStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallSpeakStarted {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallSpeakStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallSpeakStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallSpeakStartedRecordType>,
 }
 
@@ -5310,9 +4788,8 @@ crate::codec::optional_fields!(
 /// Call Speak Started Event
 ///
 /// Spec: `#/components/schemas/CallSpeakStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallSpeakStartedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallSpeakStarted>,
 }
 
@@ -5361,21 +4838,16 @@ pub type CallSpeakStartedRecordType = RecordType;
 /// Streaming Failed
 ///
 /// Spec: `#/components/schemas/CallStreamingFailed`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallStreamingFailed {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallStreamingFailedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallStreamingFailedPayload>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallStreamingFailedRecordType>,
 }
 
@@ -5387,9 +4859,8 @@ crate::codec::optional_fields!(
 /// Streaming Failed Event
 ///
 /// Spec: `#/components/schemas/CallStreamingFailedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallStreamingFailedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallStreamingFailed>,
 }
 
@@ -5428,34 +4899,25 @@ impl From<&str> for CallStreamingFailedEventType {
 crate::codec::string_enum!(CallStreamingFailedEventType);
 
 /// Spec: `#/components/schemas/CallStreamingFailed/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallStreamingFailedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// A short description explaning why the media streaming failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
     /// Identifies the streaming.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<String>,
     /// Streaming parameters as they were originally given to the Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_params: Option<CallStreamingFailedPayloadStreamParams>,
     /// The type of stream connection the stream is performing.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_type: Option<CallStreamingFailedPayloadStreamType>,
 }
 
@@ -5469,13 +4931,11 @@ crate::codec::optional_fields!(
 /// Streaming parameters as they were originally given to the Call Control API.
 ///
 /// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallStreamingFailedPayloadStreamParams {
     /// The destination WebSocket address where the stream is going to be delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_url: Option<String>,
     /// Specifies which track should be streamed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub track: Option<CallStreamingFailedPayloadStreamParamsTrack>,
 }
 
@@ -5533,21 +4993,16 @@ pub type CallStreamingFailedRecordType = RecordType;
 /// Streaming Started
 ///
 /// Spec: `#/components/schemas/CallStreamingStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallStreamingStarted {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallStreamingStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallStreamingStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallStreamingStartedRecordType>,
 }
 
@@ -5559,9 +5014,8 @@ crate::codec::optional_fields!(
 /// Streaming Started Event
 ///
 /// Spec: `#/components/schemas/CallStreamingStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallStreamingStartedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallStreamingStarted>,
 }
 
@@ -5600,25 +5054,19 @@ impl From<&str> for CallStreamingStartedEventType {
 crate::codec::string_enum!(CallStreamingStartedEventType);
 
 /// Spec: `#/components/schemas/CallStreamingStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallStreamingStartedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// Destination WebSocket address where the stream is going to be delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_url: Option<String>,
 }
 
@@ -5636,21 +5084,16 @@ pub type CallStreamingStartedRecordType = RecordType;
 /// Streaming Stopped
 ///
 /// Spec: `#/components/schemas/CallStreamingStopped`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallStreamingStopped {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallStreamingStoppedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallStreamingStoppedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallStreamingStoppedRecordType>,
 }
 
@@ -5662,9 +5105,8 @@ crate::codec::optional_fields!(
 /// Streaming Stopped Event
 ///
 /// Spec: `#/components/schemas/CallStreamingStoppedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallStreamingStoppedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallStreamingStopped>,
 }
 
@@ -5767,13 +5209,11 @@ pub struct CustomSipHeader {
 /// Dialogflow Config
 ///
 /// Spec: `#/components/schemas/DialogflowConfig`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DialogflowConfig {
     /// Enable sentiment analysis from Dialogflow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub analyze_sentiment: Option<bool>,
     /// Enable partial automated agent reply from Dialogflow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub partial_automated_agent_reply: Option<bool>,
 }
 
@@ -5806,37 +5246,27 @@ pub struct EnqueueRequest {
 /// Gather
 ///
 /// Spec: `#/components/schemas/GatherRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GatherRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// An id that will be sent back in the corresponding `call.gather.ended` webhook. Will be randomly generated if not specified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gather_id: Option<String>,
     /// The number of milliseconds to wait for the first DTMF.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_timeout_millis: Option<i64>,
     /// The number of milliseconds to wait for input between digits.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inter_digit_timeout_millis: Option<i64>,
     /// The maximum number of digits to fetch. This parameter has a maximum value of 128.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub maximum_digits: Option<i64>,
     /// The minimum number of digits to fetch. This parameter has a minimum value of 1.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum_digits: Option<i64>,
     /// The digit used to terminate input if fewer than `maximum_digits` digits have been gathered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub terminating_digit: Option<String>,
     /// The number of milliseconds to wait to complete the request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_millis: Option<i64>,
     /// A list of all digits accepted as valid.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_digits: Option<String>,
 }
 
@@ -5903,46 +5333,33 @@ pub type GatherUsingAiRequestVoiceSettings = AiAssistantStartRequestVoiceSetting
 /// Gather Using Audio Request
 ///
 /// Spec: `#/components/schemas/GatherUsingAudioRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GatherUsingAudioRequest {
     /// The URL of a file to be played back at the beginning of each prompt. The URL can point to either a WAV or MP3 file. media_name and audio_url cannot be used together in one request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_url: Option<String>,
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// The number of milliseconds to wait for input between digits.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inter_digit_timeout_millis: Option<i64>,
     /// The URL of a file to play when digits don't match the `valid_digits` parameter or the number of digits is not between `min` and `max`. The URL can point to either a WAV or MP3 file. invalid_media_name and invalid_audio_url cannot be used together in one request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invalid_audio_url: Option<String>,
     /// The media_name of a file to be played back when digits don't match the `valid_digits` parameter or the number of digits is not between `min` and `max`. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invalid_media_name: Option<String>,
     /// The maximum number of digits to fetch. This parameter has a maximum value of 128.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub maximum_digits: Option<i64>,
     /// The maximum number of times the file should be played if there is no input from the user on the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub maximum_tries: Option<i64>,
     /// The media_name of a file to be played back at the beginning of each prompt. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
     /// The minimum number of digits to fetch. This parameter has a minimum value of 1.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum_digits: Option<i64>,
     /// The digit used to terminate input if fewer than `maximum_digits` digits have been gathered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub terminating_digit: Option<String>,
     /// The number of milliseconds to wait for a DTMF response after file playback ends before a replaying the sound file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_millis: Option<i64>,
     /// A list of all digits accepted as valid.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_digits: Option<String>,
 }
 
@@ -7024,13 +6441,11 @@ crate::codec::string_enum!(GoogleTranscriptionLanguageLong);
 /// Hangup Request
 ///
 /// Spec: `#/components/schemas/HangupRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HangupRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
 }
 
@@ -7041,10 +6456,9 @@ crate::codec::optional_fields!(
 /// Settings for handling user interruptions during assistant speech
 ///
 /// Spec: `#/components/schemas/InterruptionSettings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InterruptionSettings {
     /// When true, allows users to interrupt the assistant while speaking
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable: Option<bool>,
 }
 
@@ -7053,13 +6467,11 @@ crate::codec::optional_fields!(InterruptionSettings { "enable" => enable });
 /// Leave Queue Request
 ///
 /// Spec: `#/components/schemas/LeaveQueueRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LeaveQueueRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
 }
 
@@ -7070,15 +6482,12 @@ crate::codec::optional_fields!(
 /// Noise Suppression Start Request
 ///
 /// Spec: `#/components/schemas/NoiseSuppressionStart`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoiseSuppressionStart {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<NoiseSuppressionDirection>,
 }
 
@@ -7090,13 +6499,11 @@ crate::codec::optional_fields!(
 /// Noise Suppression Stop Request
 ///
 /// Spec: `#/components/schemas/NoiseSuppressionStop`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoiseSuppressionStop {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
 }
 
@@ -7107,16 +6514,13 @@ crate::codec::optional_fields!(
 /// Pause Recording Request
 ///
 /// Spec: `#/components/schemas/PauseRecordingRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PauseRecordingRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Uniquely identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
 }
 
@@ -7128,40 +6532,28 @@ crate::codec::optional_fields!(
 /// Play Audio URL Request
 ///
 /// Spec: `#/components/schemas/PlayAudioUrlRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PlayAudioUrlRequest {
     /// Specifies the type of audio provided in `audio_url` or `playback_content`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_type: Option<PlayAudioUrlRequestAudioType>,
     /// The URL of a file to be played back on the call. The URL can point to either a WAV or MP3 file. media_name and audio_url cannot be used together in one request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_url: Option<String>,
     /// Caches the audio file. Useful when playing the same audio file multiple times during the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_audio: Option<bool>,
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
-    #[serde(rename = "loop")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub loop_: Option<Loopcount>,
     /// The media_name of a file to be played back on the call. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
     /// When enabled, audio will be mixed on top of any other audio that is actively being played back. Note that `overlay: true` will only work if there is another audio file already being played on the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub overlay: Option<bool>,
     /// Allows a user to provide base64 encoded mp3 or wav. Note: when using this parameter, `media_url` and `media_name` in the `playback_started` and `playback_ended` webhooks will be empty
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub playback_content: Option<String>,
     /// When specified, it stops the current audio being played. Specify `current` to stop the current audio being played, and to play the next file in the queue. Specify `all` to stop the current audio file being played and to also clear all audio files from the queue.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stop: Option<String>,
     /// Specifies the leg or legs on which audio will be played. If supplied, the value must be either `self`, `opposite` or `both`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub target_legs: Option<String>,
 }
 
@@ -7212,19 +6604,15 @@ crate::codec::string_enum!(PlayAudioUrlRequestAudioType);
 /// Playback Stop Request
 ///
 /// Spec: `#/components/schemas/PlaybackStopRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PlaybackStopRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// When enabled, it stops the audio being played in the overlay queue.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub overlay: Option<bool>,
     /// Use `current` to stop the current audio being played. Use `all` to stop the current audio file being played and clear all audio files from the queue.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stop: Option<String>,
 }
 
@@ -7314,16 +6702,13 @@ crate::codec::string_enum!(RejectRequestCause);
 /// Resume Recording Request
 ///
 /// Spec: `#/components/schemas/ResumeRecordingRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResumeRecordingRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Uniquely identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
 }
 
@@ -7335,9 +6720,8 @@ crate::codec::optional_fields!(
 /// Retrieve Call Status Response With Recording ID
 ///
 /// Spec: `#/components/responses/RetrieveCallStatusResponseWithRecordingId/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RetrieveCallStatusResponseWithRecordingId {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallWithRecordingId>,
 }
 
@@ -7426,19 +6810,15 @@ crate::codec::string_enum!(SipHeaderName);
 /// Use this field to modify sound effects, for example adjust the pitch.
 ///
 /// Spec: `#/components/schemas/SoundModifications`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SoundModifications {
     /// Adjust the pitch in octaves, values should be between -1 and 1, default 0
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub octaves: Option<f64>,
     /// Set the pitch directly, value should be &gt; 0, default 1 (lower = lower tone)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pitch: Option<f64>,
     /// Adjust the pitch in semitones, values should be between -14 and 14, default 0
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub semitone: Option<f64>,
     /// The track to which the sound modifications will be applied. Accepted values are `inbound` or `outbound`
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub track: Option<String>,
 }
 
@@ -7507,22 +6887,17 @@ pub type SpeakRequestServiceLevel = GatherUsingSpeakRequestServiceLevel;
 /// Start Forking Request
 ///
 /// Spec: `#/components/schemas/StartForkingRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartForkingRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// The network target, &lt;udp:ip_address:port&gt;, where the call's incoming RTP media packets should be forwarded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rx: Option<String>,
     /// Optionally specify a media type to stream. If `decrypted` selected, Telnyx will decrypt incoming SIP media before forking to the target. `rx` and `tx` are required fields if `decrypted` selected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_type: Option<StartForkingRequestStreamType>,
     /// The network target, &lt;udp:ip_address:port&gt;, where the call's outgoing RTP media packets should be forwarded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tx: Option<String>,
 }
 
@@ -7614,28 +6989,21 @@ pub type StartRecordingRequestTrim = AnswerRequestRecordTrim;
 /// Start Siprec Request
 ///
 /// Spec: `#/components/schemas/StartSiprecRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartSiprecRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Name of configured SIPREC connector to be used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connector_name: Option<String>,
     /// When set, custom parameters will be added as metadata (recording.session.ExtensionParameters). Otherwise, they’ll be added to sip headers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub include_metadata_custom_headers: Option<bool>,
     /// Controls whether to encrypt media sent to your SRS using SRTP and TLS. When set you need to configure SRS port in your connector to 5061.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secure: Option<bool>,
     /// Sets `Session-Expires` header to the INVITE. A reinvite is sent every half the value set. Usefull for session keep alive. Minimum value is 90, set to 0 to disable.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_timeout_secs: Option<i64>,
     /// Specifies SIP transport protocol.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_transport: Option<StartSiprecRequestSipTransport>,
     /// Specifies which track should be sent on siprec session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub siprec_track: Option<StartSiprecRequestSiprecTrack>,
 }
 
@@ -7654,32 +7022,22 @@ pub type StartSiprecRequestSiprecTrack = StreamTrack;
 /// Start Streaming Request
 ///
 /// Spec: `#/components/schemas/StartStreamingRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartStreamingRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dialogflow_config: Option<DialogflowConfig>,
     /// Enables Dialogflow for the current call. The default value is false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_dialogflow: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_bidirectional_codec: Option<StreamBidirectionalCodec>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_bidirectional_mode: Option<StreamBidirectionalMode>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_bidirectional_target_legs: Option<StreamBidirectionalTargetLegs>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_codec: Option<StreamCodec>,
     /// Specifies which track should be streamed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_track: Option<StartStreamingRequestStreamTrack>,
     /// The destination WebSocket address where the stream is going to be delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_url: Option<String>,
 }
 
@@ -7701,16 +7059,13 @@ pub type StartStreamingRequestStreamTrack = StreamTrack;
 /// Stop Forking Request
 ///
 /// Spec: `#/components/schemas/StopForkingRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopForkingRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Optionally specify a `stream_type`. This should match the `stream_type` that was used in `fork_start` command to properly stop the fork.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_type: Option<StopForkingRequestStreamType>,
 }
 
@@ -7758,13 +7113,11 @@ crate::codec::string_enum!(StopForkingRequestStreamType);
 /// Stop Gather Request
 ///
 /// Spec: `#/components/schemas/StopGatherRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopGatherRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
 }
 
@@ -7775,13 +7128,11 @@ crate::codec::optional_fields!(
 /// Stop Siprec Request
 ///
 /// Spec: `#/components/schemas/StopSiprecRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopSiprecRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
 }
 
@@ -7792,16 +7143,13 @@ crate::codec::optional_fields!(
 /// Stop Streaming Request
 ///
 /// Spec: `#/components/schemas/StopStreamingRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopStreamingRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Identifies the stream. If the `stream_id` is not provided the command stops all streams associated with a given `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<String>,
 }
 
@@ -8410,10 +7758,9 @@ crate::codec::string_enum!(TelnyxTranscriptionLanguage);
 /// Telnyx Voice Settings
 ///
 /// Spec: `#/components/schemas/TelnyxVoiceSettings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TelnyxVoiceSettings {
     /// The voice speed to be used for the voice. The voice speed must be between 0.1 and 2.0. Default value is 1.0.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_speed: Option<f64>,
 }
 
@@ -8422,21 +7769,16 @@ crate::codec::optional_fields!(TelnyxVoiceSettings { "voice_speed" => voice_spee
 /// Transcription
 ///
 /// Spec: `#/components/schemas/Transcription`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Transcription {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<TranscriptionEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<TranscriptionPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<TranscriptionRecordType>,
 }
 
@@ -8448,14 +7790,13 @@ crate::codec::optional_fields!(
 /// The settings associated with speech to text for the voice assistant. This is only relevant if the assistant uses a text-to-text language model. Any assistant using a model with native audio support (e.g. `fixie-ai/ultravox-v0_4`) will ignore this field.
 ///
 /// Spec: `#/components/schemas/TranscriptionConfig`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TranscriptionConfig {
     /// The speech to text model to be used by the voice assistant.
     ///
     /// - `distil-whisper/distil-large-v2` is lower latency but English-only.
     /// - `openai/whisper-large-v3-turbo` is multi-lingual with automatic language detection but slightly higher latency.
     /// - `google` is a multi-lingual option, please describe the language in the `language` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
 }
 
@@ -8464,36 +7805,26 @@ crate::codec::optional_fields!(TranscriptionConfig { "model" => model });
 /// Transcription engine A config
 ///
 /// Spec: `#/components/schemas/TranscriptionEngineAConfig`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TranscriptionEngineAConfig {
     /// Enables speaker diarization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_speaker_diarization: Option<bool>,
     /// Hints to improve transcription accuracy.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hints: Option<Vec<String>>,
     /// Whether to send also interim results. If set to false, only final results will be sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub interim_results: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<GoogleTranscriptionLanguage>,
     /// Defines maximum number of speakers in the conversation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_speaker_count: Option<i64>,
     /// Defines minimum number of speakers in the conversation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_speaker_count: Option<i64>,
     /// The model to use for transcription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<TranscriptionEngineAConfigModel>,
     /// Enables profanity_filter.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub profanity_filter: Option<bool>,
     /// Speech context to improve transcription accuracy.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub speech_context: Option<Vec<TranscriptionEngineAConfigSpeechContextItem>>,
     /// Enables enhanced transcription, this works for models `phone_call` and `video`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_enhanced: Option<bool>,
 }
 
@@ -8566,12 +7897,10 @@ impl From<&str> for TranscriptionEngineAConfigModel {
 crate::codec::string_enum!(TranscriptionEngineAConfigModel);
 
 /// Spec: `#/components/schemas/TranscriptionEngineAConfig/properties/speech_context/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TranscriptionEngineAConfigSpeechContextItem {
     /// Boost factor for the speech context.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub boost: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phrases: Option<Vec<String>>,
 }
 
@@ -8583,12 +7912,10 @@ crate::codec::optional_fields!(
 /// Transcription engine B config
 ///
 /// Spec: `#/components/schemas/TranscriptionEngineBConfig`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TranscriptionEngineBConfig {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<TelnyxTranscriptionLanguage>,
     /// The model to use for transcription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_model: Option<TranscriptionEngineBConfigTranscriptionModel>,
 }
 
@@ -8636,9 +7963,8 @@ crate::codec::string_enum!(TranscriptionEngineBConfigTranscriptionModel);
 /// Transcription Event
 ///
 /// Spec: `#/components/schemas/TranscriptionEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TranscriptionEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Transcription>,
 }
 
@@ -8677,24 +8003,18 @@ impl From<&str> for TranscriptionEventType {
 crate::codec::string_enum!(TranscriptionEventType);
 
 /// Spec: `#/components/schemas/Transcription/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TranscriptionPayload {
     /// Unique identifier and token for controlling the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_data: Option<TranscriptionPayloadTranscriptionData>,
 }
 
@@ -8705,19 +8025,15 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/Transcription/properties/payload/properties/transcription_data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TranscriptionPayloadTranscriptionData {
     /// Speech recognition confidence level.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub confidence: Option<f64>,
     /// When false, it means that this is an interim result.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_final: Option<bool>,
     /// Recognized text.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript: Option<String>,
     /// Indicates which leg of the call has been transcribed. This is only available when `transcription_engine` is set to `B`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_track: Option<
         TranscriptionPayloadTranscriptionDataTranscriptionTrack,
     >,
@@ -8741,23 +8057,18 @@ pub type TranscriptionRecordType = RecordType;
 /// Transcription start request
 ///
 /// Spec: `#/components/schemas/TranscriptionStartRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TranscriptionStartRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Engine to use for speech recognition. `A` - `Google`, `B` - `Telnyx`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_engine: Option<TranscriptionStartRequestTranscriptionEngine>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_engine_config: Option<
         TranscriptionStartRequestTranscriptionEngineConfig,
     >,
     /// Indicates which leg of the call will be transcribed. Use `inbound` for the leg that requested the transcription, `outbound` for the other leg, and `both` for both legs of the call. Will default to `inbound`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_tracks: Option<String>,
 }
 
@@ -8837,13 +8148,11 @@ for TranscriptionStartRequestTranscriptionEngineConfig {
 /// Transcription stop request
 ///
 /// Spec: `#/components/schemas/TranscriptionStopRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TranscriptionStopRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
 }
 

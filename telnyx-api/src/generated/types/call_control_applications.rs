@@ -8,56 +8,38 @@ use super::*;
 /// Call Control Application
 ///
 /// Spec: `#/components/schemas/CallControlApplication`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallControlApplication {
     /// Specifies whether the connection can be used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<CallControlApplicationAnchorsiteOverride>,
     /// A user-assigned name to help manage the application.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub application_name: Option<String>,
     /// ISO 8601 formatted date of when the resource was created
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Sets the type of DTMF digits sent from Telnyx to this Connection. Note that DTMF digits sent to Telnyx will be accepted in all formats.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<CallControlApplicationDtmfType>,
     /// Specifies whether calls to phone numbers associated with this connection should hangup after timing out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_command_timeout: Option<bool>,
     /// Specifies how many seconds to wait before timing out a dial command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_command_timeout_secs: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<CallControlApplicationInbound>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<CallControlApplicationOutbound>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallControlApplicationRecordType>,
     /// When enabled, DTMF digits entered by users will be redacted in debug logs to protect PII data entered through IVR interactions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub redact_dtmf_debug_logging: Option<bool>,
     /// Tags assigned to the Call Control Application.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// ISO 8601 formatted date of when the resource was last updated
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<CallControlApplicationWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as `https`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as `https`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
@@ -126,13 +108,11 @@ pub type CallControlApplicationDtmfType = DtmfType;
 /// Call Control Application Outbound
 ///
 /// Spec: `#/components/schemas/CallControlApplicationOutbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallControlApplicationOutbound {
     /// When set, this will limit the total number of outbound calls to phone numbers associated with this connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     /// Identifies the associated outbound voice profile.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound_voice_profile_id: Option<String>,
 }
 
@@ -174,9 +154,8 @@ crate::codec::string_enum!(CallControlApplicationRecordType);
 /// Call Control Application Response
 ///
 /// Spec: `#/components/responses/CallControlApplicationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallControlApplicationResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallControlApplication>,
 }
 
@@ -259,11 +238,9 @@ pub type CreateCallControlApplicationRequestWebhookApiVersion = WebhookApiVersio
 /// List Call Control Applications Response
 ///
 /// Spec: `#/components/responses/ListCallControlApplicationsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCallControlApplicationsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CallControlApplication>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 

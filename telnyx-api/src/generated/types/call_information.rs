@@ -26,11 +26,9 @@ pub struct ActiveCall {
 /// Active Calls Response
 ///
 /// Spec: `#/components/responses/ActiveCallsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ActiveCallsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ActiveCall>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CursorPaginationMeta>,
 }
 
@@ -70,9 +68,8 @@ pub type CallRecordType = ActiveCallRecordType;
 /// Retrieve Call Status Response
 ///
 /// Spec: `#/components/responses/RetrieveCallStatusResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RetrieveCallStatusResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Call>,
 }
 

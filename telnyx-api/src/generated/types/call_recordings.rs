@@ -28,13 +28,10 @@ pub type AzureAccountName = String;
 /// Azure Blob Storage Configuration Data
 ///
 /// Spec: `#/components/schemas/AzureConfigurationData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AzureConfigurationData {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_key: Option<AzureAccountKey>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_name: Option<AzureAccountName>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Bucket>,
 }
 
@@ -127,11 +124,9 @@ pub enum CustomStorageConfigurationConfiguration {
 /// Google Cloud Storage Configuration Data
 ///
 /// Spec: `#/components/schemas/GCSConfigurationData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GcsConfigurationData {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Bucket>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Credentials>,
 }
 
@@ -140,11 +135,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/ListRecordingTranscriptionsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRecordingTranscriptionsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RecordingTranscription>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CursorPaginationMeta>,
 }
 
@@ -155,9 +148,8 @@ crate::codec::optional_fields!(
 /// RecordingResponse
 ///
 /// Spec: `#/components/schemas/RecordingResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RecordingResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RecordingResponseData>,
 }
 
@@ -166,51 +158,36 @@ crate::codec::optional_fields!(RecordingResponse { "data" => data });
 /// RecordingResponseData
 ///
 /// Spec: `#/components/schemas/RecordingResponseData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RecordingResponseData {
     /// Unique identifier and token for controlling the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID unique to the call leg (used to correlate webhook events).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// When `dual`, the final audio file has the first leg on channel A, and the rest on channel B.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channels: Option<RecordingResponseDataChannels>,
     /// Uniquely identifies the conference.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Links to download the recording files.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_urls: Option<RecordingResponseDataDownloadUrls>,
     /// The duration of the recording in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_millis: Option<i64>,
     /// Uniquely identifies the recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<RecordingResponseDataRecordType>,
     /// ISO 8601 formatted date of when the recording ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_ended_at: Option<String>,
     /// ISO 8601 formatted date of when the recording started.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_started_at: Option<String>,
     /// The kind of event that led to this recording being created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<RecordingResponseDataSource>,
     /// The status of the recording. Only `completed` recordings are currently supported.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<RecordingResponseDataStatus>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -232,13 +209,11 @@ pub type RecordingResponseDataChannels = TexmlRecordingChannels;
 /// Links to download the recording files.
 ///
 /// Spec: `#/components/schemas/RecordingResponseData/properties/download_urls`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RecordingResponseDataDownloadUrls {
     /// Link to download the recording in mp3 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mp3: Option<String>,
     /// Link to download the recording in wav format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub wav: Option<String>,
 }
 
@@ -315,30 +290,22 @@ crate::codec::string_enum!(RecordingResponseDataSource);
 /// RecordingTranscriptionsResponseData
 ///
 /// Spec: `#/components/schemas/RecordingTranscription`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RecordingTranscription {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The duration of the recording transcription in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_millis: Option<i64>,
     /// Uniquely identifies the recording transcription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<RecordingTranscriptionRecordType>,
     /// Uniquely identifies the recording associated with this transcription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
     /// The status of the recording transcription. Only `completed` has transcription text available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<RecordingTranscriptionStatus>,
     /// The recording's transcribed text.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_text: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -380,20 +347,17 @@ impl From<&str> for RecordingTranscriptionRecordType {
 crate::codec::string_enum!(RecordingTranscriptionRecordType);
 
 /// Spec: `#/components/responses/RecordingTranscriptionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RecordingTranscriptionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RecordingTranscription>,
 }
 
 crate::codec::optional_fields!(RecordingTranscriptionResponse { "data" => data });
 
 /// Spec: `#/components/responses/RecordingsResponseBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RecordingsResponseBody {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RecordingResponseData>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -404,15 +368,11 @@ crate::codec::optional_fields!(
 /// AWS S3 Storage Configuration Data
 ///
 /// Spec: `#/components/schemas/S3ConfigurationData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct S3ConfigurationData {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub aws_access_key_id: Option<AwsAccessKeyId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub aws_secret_access_key: Option<AwsSecretAccessKey>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Bucket>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
 }
 

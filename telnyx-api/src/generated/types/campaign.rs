@@ -41,17 +41,13 @@ pub struct CampaignDeletionResponse {
 /// CampaignRecordSet_CSP
 ///
 /// Spec: `#/components/schemas/CampaignRecordSet_CSP`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CampaignRecordSetCsp {
     /// Page
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Records
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<TelnyxCampaignWithAssignedCountCsp>>,
     /// Totalrecords
-    #[serde(rename = "totalRecords")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_records: Option<i64>,
 }
 
@@ -199,13 +195,9 @@ pub struct CampaignRequest {
 /// CampaignSharingChain
 ///
 /// Spec: `#/components/schemas/CampaignSharingChain`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CampaignSharingChain {
-    #[serde(rename = "sharedByMe")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_by_me: Option<CampaignSharingStatus>,
-    #[serde(rename = "sharedWithMe")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_with_me: Option<CampaignSharingStatus>,
 }
 
@@ -217,27 +209,17 @@ crate::codec::optional_fields!(
 /// Campaign Status Update Event
 ///
 /// Spec: `#/components/schemas/CampaignStatusUpdateEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CampaignStatusUpdateEvent {
     /// Brand ID associated with the campaign.
-    #[serde(rename = "brandId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub brand_id: Option<String>,
     /// The ID of the campaign.
-    #[serde(rename = "campaignId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// Unix timestamp when campaign was created.
-    #[serde(rename = "createDate")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_date: Option<String>,
     /// Alphanumeric identifier of the CSP associated with this campaign.
-    #[serde(rename = "cspId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csp_id: Option<String>,
     /// Indicates whether the campaign is registered with T-Mobile.
-    #[serde(rename = "isTMobileRegistered")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_t_mobile_registered: Option<bool>,
 }
 
@@ -318,10 +300,8 @@ crate::codec::string_enum!(GetCampaignsSort);
 /// MnoMetadata
 ///
 /// Spec: `#/components/schemas/MnoMetadata`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MnoMetadata {
-    #[serde(rename = "10999")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub n10999: Option<MnoMetadataItem>,
 }
 
@@ -566,203 +546,111 @@ pub type TelnyxCampaignCspSubmissionStatus = TelnyxCampaignWithAssignedCountCspS
 /// TelnyxCampaignWithAssignedCount_CSP
 ///
 /// Spec: `#/components/schemas/TelnyxCampaignWithAssignedCount_CSP`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TelnyxCampaignWithAssignedCountCsp {
     /// Age gated content in campaign.
-    #[serde(rename = "ageGated")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub age_gated: Option<bool>,
     /// Number of phone numbers associated with the campaign
-    #[serde(rename = "assignedPhoneNumbersCount")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_phone_numbers_count: Option<f64>,
     /// Campaign subscription auto-renewal status.
-    #[serde(rename = "autoRenewal")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_renewal: Option<bool>,
     /// Campaign recent billed date.
-    #[serde(rename = "billedDate")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billed_date: Option<String>,
     /// Display or marketing name of the brand.
-    #[serde(rename = "brandDisplayName")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub brand_display_name: Option<serde_json::Value>,
     /// Unique identifier assigned to the brand.
-    #[serde(rename = "brandId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub brand_id: Option<String>,
     /// Unique identifier for a campaign.
-    #[serde(rename = "campaignId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// Campaign status
-    #[serde(rename = "campaignStatus")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_status: Option<TelnyxCampaignWithAssignedCountCspCampaignStatus>,
     /// Unix timestamp when campaign was created.
-    #[serde(rename = "createDate")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_date: Option<String>,
     /// Alphanumeric identifier of the CSP associated with this campaign.
-    #[serde(rename = "cspId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub csp_id: Option<String>,
     /// Summary description of this campaign.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Directlending
-    #[serde(rename = "directLending")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direct_lending: Option<bool>,
     /// Does message generated by the campaign include URL link in SMS?
-    #[serde(rename = "embeddedLink")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub embedded_link: Option<bool>,
     /// Sample of an embedded link that will be sent to subscribers.
-    #[serde(rename = "embeddedLinkSample")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub embedded_link_sample: Option<String>,
     /// Does message generated by the campaign include phone number in SMS?
-    #[serde(rename = "embeddedPhone")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub embedded_phone: Option<bool>,
     /// Failure reasons if campaign submission failed
-    #[serde(rename = "failureReasons")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reasons: Option<serde_json::Value>,
     /// Subscriber help keywords. Multiple keywords are comma separated without space.
-    #[serde(rename = "helpKeywords")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub help_keywords: Option<String>,
     /// Help message of the campaign.
-    #[serde(rename = "helpMessage")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub help_message: Option<String>,
     /// Indicates whether the campaign has a T-Mobile number pool ID associated with it.
-    #[serde(rename = "isTMobileNumberPoolingEnabled")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_t_mobile_number_pooling_enabled: Option<bool>,
     /// Indicates whether the campaign is registered with T-Mobile.
-    #[serde(rename = "isTMobileRegistered")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_t_mobile_registered: Option<bool>,
     /// Indicates whether the campaign is suspended with T-Mobile.
-    #[serde(rename = "isTMobileSuspended")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_t_mobile_suspended: Option<bool>,
     /// Message flow description.
-    #[serde(rename = "messageFlow")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_flow: Option<String>,
     /// Campaign created from mock brand. Mocked campaign cannot be shared with an upstream CNP.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mock: Option<bool>,
     /// When the campaign would be due for its next renew/bill date.
-    #[serde(rename = "nextRenewalOrExpirationDate")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_renewal_or_expiration_date: Option<String>,
     /// Does campaign utilize pool of phone numbers?
-    #[serde(rename = "numberPool")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_pool: Option<bool>,
     /// Subscriber opt-in keywords. Multiple keywords are comma separated without space.
-    #[serde(rename = "optinKeywords")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub optin_keywords: Option<String>,
     /// Subscriber opt-in message.
-    #[serde(rename = "optinMessage")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub optin_message: Option<String>,
     /// Subscriber opt-out keywords. Multiple keywords are comma separated without space.
-    #[serde(rename = "optoutKeywords")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub optout_keywords: Option<String>,
     /// Subscriber opt-out message.
-    #[serde(rename = "optoutMessage")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub optout_message: Option<String>,
     /// Link to the campaign's privacy policy.
-    #[serde(rename = "privacyPolicyLink")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub privacy_policy_link: Option<String>,
     /// Caller supplied campaign reference ID. If supplied, the value must be unique across all submitted campaigns. Can be used to prevent duplicate campaign registrations.
-    #[serde(rename = "referenceId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reference_id: Option<String>,
     /// Alphanumeric identifier of the reseller that you want to associate with this campaign.
-    #[serde(rename = "resellerId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reseller_id: Option<String>,
     /// Message sample. Some campaign tiers require 1 or more message samples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample1: Option<String>,
     /// Message sample. Some campaign tiers require 2 or more message samples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample2: Option<String>,
     /// Message sample. Some campaign tiers require 3 or more message samples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample3: Option<String>,
     /// Message sample. Some campaign tiers require 4 or more message samples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample4: Option<String>,
     /// Message sample. Some campaign tiers require 5 or more message samples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample5: Option<String>,
     /// Current campaign status. Possible values: ACTIVE, EXPIRED. A newly created campaign defaults to ACTIVE status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Campaign sub-usecases. Must be of defined valid sub-usecase types. Use `/registry/enum/usecase` operation to retrieve list of valid sub-usecases
-    #[serde(rename = "subUsecases")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_usecases: Option<Vec<String>>,
     /// Campaign submission status
-    #[serde(rename = "submissionStatus")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub submission_status: Option<TelnyxCampaignWithAssignedCountCspSubmissionStatus>,
     /// Does campaign responds to help keyword(s)?
-    #[serde(rename = "subscriberHelp")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriber_help: Option<bool>,
     /// Does campaign require subscriber to opt-in before SMS is sent to subscriber?
-    #[serde(rename = "subscriberOptin")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriber_optin: Option<bool>,
     /// Does campaign support subscriber opt-out keyword(s)?
-    #[serde(rename = "subscriberOptout")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriber_optout: Option<bool>,
     /// Unique identifier assigned to the brand by the registry.
-    #[serde(rename = "tcrBrandId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_brand_id: Option<String>,
     /// Unique identifier assigned to the campaign by the registry.
-    #[serde(rename = "tcrCampaignId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_campaign_id: Option<String>,
     /// Is terms & conditions accepted?
-    #[serde(rename = "termsAndConditions")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub terms_and_conditions: Option<bool>,
     /// Link to the campaign's terms and conditions.
-    #[serde(rename = "termsAndConditionsLink")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub terms_and_conditions_link: Option<String>,
     /// Campaign usecase. Must be of defined valid types. Use `/registry/enum/usecase` operation to retrieve usecases available for given brand.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usecase: Option<String>,
     /// Business/industry segment of this campaign (Deprecated). Must be of defined valid types. Use `/registry/enum/vertical` operation to retrieve verticals available for given brand, vertical combination.
     ///
     /// This field is deprecated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub vertical: Option<String>,
     /// Failover webhook to which campaign status updates are sent.
-    #[serde(rename = "webhookFailoverURL")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<String>,
     /// Webhook to which campaign status updates are sent.
-    #[serde(rename = "webhookURL")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
 
@@ -836,46 +724,29 @@ crate::codec::string_enum!(TelnyxCampaignWithAssignedCountCspSubmissionStatus);
 /// UpdateCampaignRequest
 ///
 /// Spec: `#/components/schemas/UpdateCampaignRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateCampaignRequest {
     /// Help message of the campaign.
-    #[serde(rename = "autoRenewal")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_renewal: Option<bool>,
     /// Help message of the campaign.
-    #[serde(rename = "helpMessage")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub help_message: Option<String>,
     /// Message flow description.
-    #[serde(rename = "messageFlow")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_flow: Option<String>,
     /// Alphanumeric identifier of the reseller that you want to associate with this campaign.
-    #[serde(rename = "resellerId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reseller_id: Option<String>,
     /// Message sample. Some campaign tiers require 1 or more message samples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample1: Option<String>,
     /// Message sample. Some campaign tiers require 2 or more message samples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample2: Option<String>,
     /// Message sample. Some campaign tiers require 3 or more message samples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample3: Option<String>,
     /// Message sample. Some campaign tiers require 4 or more message samples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample4: Option<String>,
     /// Message sample. Some campaign tiers require 5 or more message samples.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sample5: Option<String>,
     /// Webhook failover to which campaign status updates are sent.
-    #[serde(rename = "webhookFailoverURL")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<String>,
     /// Webhook to which campaign status updates are sent.
-    #[serde(rename = "webhookURL")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
 
@@ -889,34 +760,21 @@ crate::codec::optional_fields!(
 /// UsecaseMetadata
 ///
 /// Spec: `#/components/schemas/UsecaseMetadata`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UsecaseMetadata {
     /// Campaign annual subscription fee
-    #[serde(rename = "annualFee")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annual_fee: Option<f64>,
     /// Maximum number of sub-usecases declaration required.
-    #[serde(rename = "maxSubUsecases")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_sub_usecases: Option<i64>,
     /// Minimum number of sub-usecases declaration required.
-    #[serde(rename = "minSubUsecases")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_sub_usecases: Option<i64>,
     /// Map of usecase metadata for each MNO. Key is the network ID of the MNO (e.g. 10017), Value is the mno metadata for the usecase.
-    #[serde(rename = "mnoMetadata")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mno_metadata: Option<serde_json::Map<String, serde_json::Value>>,
     /// Campaign monthly subscription fee
-    #[serde(rename = "monthlyFee")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub monthly_fee: Option<f64>,
     /// Campaign quarterly subscription fee
-    #[serde(rename = "quarterlyFee")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quarterly_fee: Option<f64>,
     /// Campaign usecase
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usecase: Option<String>,
 }
 

@@ -6,41 +6,28 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CdrGetSyncUsageReportResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CdrGetSyncUsageReportResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CdrUsageReportResponse>,
 }
 
 crate::codec::optional_fields!(CdrGetSyncUsageReportResponse { "data" => data });
 
 /// Spec: `#/components/schemas/CdrUsageReportResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CdrUsageReportResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregation_type: Option<CdrUsageReportResponseAggregationType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connections: Option<Vec<i64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// Identifies the resource
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub product_breakdown: Option<CdrUsageReportResponseProductBreakdown>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub report_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CdrUsageReportResponseStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 

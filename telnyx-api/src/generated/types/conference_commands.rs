@@ -42,9 +42,8 @@ pub struct Conference {
 /// Conference Command Response
 ///
 /// Spec: `#/components/responses/ConferenceCommandResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceCommandResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceCommandResult>,
 }
 
@@ -61,18 +60,14 @@ pub struct ConferenceCommandResult {
 /// Conference Created
 ///
 /// Spec: `#/components/schemas/ConferenceCreated`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceCreated {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceCreatedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceCreatedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceCreatedRecordType>,
 }
 
@@ -84,9 +79,8 @@ crate::codec::optional_fields!(
 /// Conference Created Event
 ///
 /// Spec: `#/components/schemas/ConferenceCreatedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceCreatedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceCreated>,
 }
 
@@ -125,28 +119,21 @@ impl From<&str> for ConferenceCreatedEventType {
 crate::codec::string_enum!(ConferenceCreatedEventType);
 
 /// Spec: `#/components/schemas/ConferenceCreated/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceCreatedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Conference ID that the participant joined.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
 }
 
@@ -209,18 +196,14 @@ crate::codec::string_enum!(ConferenceEndReason);
 /// Conference Ended
 ///
 /// Spec: `#/components/schemas/ConferenceEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceEnded {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceEndedRecordType>,
 }
 
@@ -232,13 +215,11 @@ crate::codec::optional_fields!(
 /// IDs related to who ended the conference. It is expected for them to all be there or all be null
 ///
 /// Spec: `#/components/schemas/Conference/properties/ended_by`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceEndedBy {
     /// Call Control ID which ended the conference
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// Call Session ID which ended the conference
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
 }
 
@@ -250,9 +231,8 @@ crate::codec::optional_fields!(
 /// Conference Ended Event
 ///
 /// Spec: `#/components/schemas/ConferenceEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceEndedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceEnded>,
 }
 
@@ -291,31 +271,23 @@ impl From<&str> for ConferenceEndedEventType {
 crate::codec::string_enum!(ConferenceEndedEventType);
 
 /// Spec: `#/components/schemas/ConferenceEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceEndedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Conference ID that the participant joined.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
     /// Reason the conference ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<ConferenceEndedPayloadReason>,
 }
 
@@ -374,18 +346,14 @@ pub type ConferenceEndedRecordType = RecordType;
 /// Conference Floor Changed
 ///
 /// Spec: `#/components/schemas/ConferenceFloorChangedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceFloorChangedEvent {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceFloorChangedEventEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceFloorChangedEventPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceFloorChangedEventRecordType>,
 }
 
@@ -437,16 +405,13 @@ pub type ConferenceFloorChangedEventRecordType = RecordType;
 /// Conference Hold Request
 ///
 /// Spec: `#/components/schemas/ConferenceHoldRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceHoldRequest {
     /// The URL of a file to be played to the participants when they are put on hold. media_name and audio_url cannot be used together in one request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_url: Option<String>,
     /// List of unique identifiers and tokens for controlling the call. When empty all participants will be placed on hold.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_ids: Option<Vec<String>>,
     /// The media_name of a file to be played to the participants when they are put on hold. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
 }
 
@@ -458,10 +423,9 @@ crate::codec::optional_fields!(
 /// Conference Mute Request
 ///
 /// Spec: `#/components/schemas/ConferenceMuteRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceMuteRequest {
     /// Array of unique identifiers and tokens for controlling the call. When empty all participants will be muted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_ids: Option<Vec<String>>,
 }
 
@@ -472,21 +436,16 @@ crate::codec::optional_fields!(
 /// Conference Participant Joined
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantJoined`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceParticipantJoined {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceParticipantJoinedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceParticipantJoinedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceParticipantJoinedRecordType>,
 }
 
@@ -498,9 +457,8 @@ crate::codec::optional_fields!(
 /// Conference Participant Joined Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantJoinedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceParticipantJoinedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceParticipantJoined>,
 }
 
@@ -539,25 +497,19 @@ impl From<&str> for ConferenceParticipantJoinedEventType {
 crate::codec::string_enum!(ConferenceParticipantJoinedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceParticipantJoinedPayload {
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Conference ID that the participant joined.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
 }
 
@@ -575,21 +527,16 @@ pub type ConferenceParticipantJoinedRecordType = RecordType;
 /// Conference Participant Left
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantLeft`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceParticipantLeft {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceParticipantLeftEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceParticipantLeftPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceParticipantLeftRecordType>,
 }
 
@@ -601,9 +548,8 @@ crate::codec::optional_fields!(
 /// Conference Participant Left Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantLeftEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceParticipantLeftEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceParticipantLeft>,
 }
 
@@ -652,18 +598,14 @@ pub type ConferenceParticipantLeftRecordType = RecordType;
 /// Conference Participant Playback Ended
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceParticipantPlaybackEnded {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceParticipantPlaybackEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceParticipantPlaybackEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceParticipantPlaybackEndedRecordType>,
 }
 
@@ -675,9 +617,8 @@ crate::codec::optional_fields!(
 /// Conference Participant Playback Ended Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceParticipantPlaybackEndedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceParticipantPlaybackEnded>,
 }
 
@@ -722,37 +663,27 @@ impl From<&str> for ConferenceParticipantPlaybackEndedEventType {
 crate::codec::string_enum!(ConferenceParticipantPlaybackEndedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceParticipantPlaybackEndedPayload {
     /// Participant's call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// ID of the conference the text was spoken in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ID that is unique to the call session that started the conference.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_call_session_id: Option<String>,
     /// The name of the audio media file being played back, if media_name has been used to start.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
     /// The audio URL being played back, if audio_url has been used to start.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
 }
 
@@ -772,18 +703,14 @@ pub type ConferenceParticipantPlaybackEndedRecordType = RecordType;
 /// Conference Participant Playback Started
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceParticipantPlaybackStarted {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceParticipantPlaybackStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceParticipantPlaybackStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceParticipantPlaybackStartedRecordType>,
 }
 
@@ -795,9 +722,8 @@ crate::codec::optional_fields!(
 /// Conference Participant Playback Started Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceParticipantPlaybackStartedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceParticipantPlaybackStarted>,
 }
 
@@ -852,18 +778,14 @@ pub type ConferenceParticipantPlaybackStartedRecordType = RecordType;
 /// Conference Participant Speak Ended
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceParticipantSpeakEnded {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceParticipantSpeakEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceParticipantSpeakEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceParticipantSpeakEndedRecordType>,
 }
 
@@ -875,9 +797,8 @@ crate::codec::optional_fields!(
 /// Conference Participant Speak Ended Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceParticipantSpeakEndedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceParticipantSpeakEnded>,
 }
 
@@ -916,31 +837,23 @@ impl From<&str> for ConferenceParticipantSpeakEndedEventType {
 crate::codec::string_enum!(ConferenceParticipantSpeakEndedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceParticipantSpeakEndedPayload {
     /// Participant's call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// ID of the conference the text was spoken in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ID that is unique to the call session that started the conference.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_call_session_id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
 }
 
@@ -959,18 +872,14 @@ pub type ConferenceParticipantSpeakEndedRecordType = RecordType;
 /// Conference Participant Speak Started
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceParticipantSpeakStarted {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceParticipantSpeakStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceParticipantSpeakStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceParticipantSpeakStartedRecordType>,
 }
 
@@ -982,9 +891,8 @@ crate::codec::optional_fields!(
 /// Conference Participant Speak Started Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceParticipantSpeakStartedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceParticipantSpeakStarted>,
 }
 
@@ -1039,19 +947,14 @@ pub type ConferenceParticipantSpeakStartedRecordType = RecordType;
 /// Conference Play Request
 ///
 /// Spec: `#/components/schemas/ConferencePlayRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferencePlayRequest {
     /// The URL of a file to be played back in the conference. media_name and audio_url cannot be used together in one request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_url: Option<String>,
     /// List of call control ids identifying participants the audio file should be played to. If not given, the audio file will be played to the entire conference.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_ids: Option<Vec<String>>,
-    #[serde(rename = "loop")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub loop_: Option<Loopcount>,
     /// The media_name of a file to be played back in the conference. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
 }
 
@@ -1063,18 +966,14 @@ crate::codec::optional_fields!(
 /// Conference Playback Ended
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferencePlaybackEnded {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferencePlaybackEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferencePlaybackEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferencePlaybackEndedRecordType>,
 }
 
@@ -1086,9 +985,8 @@ crate::codec::optional_fields!(
 /// Conference Playback Ended Event
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferencePlaybackEndedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferencePlaybackEnded>,
 }
 
@@ -1127,25 +1025,19 @@ impl From<&str> for ConferencePlaybackEndedEventType {
 crate::codec::string_enum!(ConferencePlaybackEndedEventType);
 
 /// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferencePlaybackEndedPayload {
     /// ID of the conference the text was spoken in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ID that is unique to the call session that started the conference.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_call_session_id: Option<String>,
     /// The name of the audio media file being played back, if media_name has been used to start.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
     /// The audio URL being played back, if audio_url has been used to start.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
 }
 
@@ -1163,18 +1055,14 @@ pub type ConferencePlaybackEndedRecordType = RecordType;
 /// Conference Playback Started
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferencePlaybackStarted {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferencePlaybackStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferencePlaybackStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferencePlaybackStartedRecordType>,
 }
 
@@ -1186,9 +1074,8 @@ crate::codec::optional_fields!(
 /// Conference Playback Started Event
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferencePlaybackStartedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferencePlaybackStarted>,
 }
 
@@ -1267,18 +1154,14 @@ crate::codec::string_enum!(ConferenceRecordType);
 /// Conference Recording Saved
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceRecordingSaved {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceRecordingSavedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceRecordingSavedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceRecordingSavedRecordType>,
 }
 
@@ -1290,9 +1173,8 @@ crate::codec::optional_fields!(
 /// Conference Recording Saved Event
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSavedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceRecordingSavedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceRecordingSaved>,
 }
 
@@ -1331,45 +1213,33 @@ impl From<&str> for ConferenceRecordingSavedEventType {
 crate::codec::string_enum!(ConferenceRecordingSavedEventType);
 
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceRecordingSavedPayload {
     /// Participant's call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// Whether recording was recorded in `single` or `dual` channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channels: Option<ConferenceRecordingSavedPayloadChannels>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// ID of the conference that is being recorded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<ConferenceRecordingSavedPayloadFormat>,
     /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_recording_urls: Option<
         ConferenceRecordingSavedPayloadPublicRecordingUrls,
     >,
     /// ISO 8601 datetime of when recording ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_ended_at: Option<String>,
     /// ID of the conference recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
     /// ISO 8601 datetime of when recording started.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_started_at: Option<String>,
     /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_urls: Option<ConferenceRecordingSavedPayloadRecordingUrls>,
 }
 
@@ -1410,9 +1280,8 @@ pub type ConferenceRecordingSavedRecordType = RecordType;
 /// Conference Response
 ///
 /// Spec: `#/components/responses/ConferenceResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Conference>,
 }
 
@@ -1421,18 +1290,14 @@ crate::codec::optional_fields!(ConferenceResponse { "data" => data });
 /// Conference Speak Ended
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakEnded`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceSpeakEnded {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceSpeakEndedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceSpeakEndedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceSpeakEndedRecordType>,
 }
 
@@ -1444,9 +1309,8 @@ crate::codec::optional_fields!(
 /// Conference Speak Ended Event
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceSpeakEndedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceSpeakEnded>,
 }
 
@@ -1485,19 +1349,15 @@ impl From<&str> for ConferenceSpeakEndedEventType {
 crate::codec::string_enum!(ConferenceSpeakEndedEventType);
 
 /// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceSpeakEndedPayload {
     /// ID of the conference the text was spoken in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_id: Option<String>,
     /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ID that is unique to the call session that started the conference.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_call_session_id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
 }
 
@@ -1551,18 +1411,14 @@ pub struct ConferenceSpeakRequest {
 /// Conference Speak Started
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceSpeakStarted {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<ConferenceSpeakStartedEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<ConferenceSpeakStartedPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ConferenceSpeakStartedRecordType>,
 }
 
@@ -1574,9 +1430,8 @@ crate::codec::optional_fields!(
 /// Conference Speak Started Event
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceSpeakStartedEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ConferenceSpeakStarted>,
 }
 
@@ -1665,10 +1520,9 @@ crate::codec::string_enum!(ConferenceStatus);
 /// Conference Stop Request
 ///
 /// Spec: `#/components/schemas/ConferenceStopRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceStopRequest {
     /// List of call control ids identifying participants the audio file should stop be played to. If not given, the audio will be stoped to the entire conference.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_ids: Option<Vec<String>>,
 }
 
@@ -1688,10 +1542,9 @@ pub struct ConferenceUnholdRequest {
 /// Conference Unmute Request
 ///
 /// Spec: `#/components/schemas/ConferenceUnmuteRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceUnmuteRequest {
     /// List of unique identifiers and tokens for controlling the call. Enter each call control ID to be unmuted. When empty all participants will be unmuted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_ids: Option<Vec<String>>,
 }
 
@@ -1823,11 +1676,9 @@ pub type LeaveConferenceRequestBeepEnabled = CallRequestConferenceConfigBeepEnab
 /// List Conferences Response
 ///
 /// Spec: `#/components/responses/ListConferencesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListConferencesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Conference>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -1838,11 +1689,9 @@ crate::codec::optional_fields!(
 /// List Participants Response
 ///
 /// Spec: `#/components/responses/ListParticipantsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListParticipantsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Participant>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -1885,13 +1734,11 @@ pub struct Participant {
 /// Info about the conference that the participant is in
 ///
 /// Spec: `#/components/schemas/Participant/properties/conference`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParticipantConference {
     /// Uniquely identifies the conference
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Name of the conference
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -1970,13 +1817,11 @@ crate::codec::string_enum!(ParticipantStatus);
 /// Pause Recording Request
 ///
 /// Spec: `#/components/schemas/PauseConferenceRecordingRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PauseConferenceRecordingRequest {
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Use this field to pause specific recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
 }
 
@@ -1988,13 +1833,11 @@ crate::codec::optional_fields!(
 /// Pause Recording Request
 ///
 /// Spec: `#/components/schemas/ResumeConferenceRecordingRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResumeConferenceRecordingRequest {
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Use this field to resume specific recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
 }
 

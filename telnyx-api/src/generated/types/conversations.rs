@@ -161,12 +161,10 @@ pub struct ConversationsListData {
 /// CreateConversationRequest
 ///
 /// Spec: `#/components/schemas/CreateConversationRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateConversationRequest {
     /// Metadata associated with the conversation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -175,9 +173,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1ai~1conversations~1{conversation_id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetConversationByIdPublicConversationsGetResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Conversation>,
 }
 
@@ -191,10 +188,9 @@ pub type UpdateConversationByIdPublicConversationsPutResponse = GetConversationB
 /// UpdateConversationRequest
 ///
 /// Spec: `#/components/schemas/UpdateConversationRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateConversationRequest {
     /// Metadata associated with the conversation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 

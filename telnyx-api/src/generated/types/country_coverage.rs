@@ -6,41 +6,27 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CountryCoverage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CountryCoverage {
     /// Country ISO code
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Set of features supported
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub international_sms: Option<bool>,
     /// Indicates whether country can be queried with inventory coverage endpoint
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inventory_coverage: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub local: Option<CountryCoverageLocal>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub national: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub numbers: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub p2p: Option<bool>,
     /// Phone number type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<Vec<String>>,
     /// Supports quickship
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quickship: Option<bool>,
     /// Supports reservable
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reservable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_cost: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub toll_free: Option<CountryCoverageTollFree>,
 }
 
@@ -53,17 +39,12 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/CountryCoverage/properties/local`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CountryCoverageLocal {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub international_sms: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub p2p: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quickship: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reservable: Option<bool>,
 }
 
@@ -74,9 +55,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/CountryCoverageResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CountryCoverageResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CountryCoverage>>,
 }
 
@@ -86,9 +66,8 @@ crate::codec::optional_fields!(CountryCoverageResponse { "data" => data });
 pub type CountryCoverageTollFree = CountryCoverageLocal;
 
 /// Spec: `#/components/responses/SpecificCountryResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SpecificCountryResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CountryCoverage>,
 }
 

@@ -48,15 +48,12 @@ crate::codec::string_enum!(AvailableService);
 /// NetworkCoverage
 ///
 /// Spec: `#/components/schemas/NetworkCoverage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkCoverage {
     /// List of interface types supported in this region.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_services: Option<Vec<AvailableService>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
@@ -66,11 +63,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/NetworkCoverageListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkCoverageListResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NetworkCoverage>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 

@@ -168,69 +168,46 @@ crate::codec::string_enum!(CreateCredentialConnectionRequestWebhookApiVersion);
 /// Credential Connection
 ///
 /// Spec: `#/components/schemas/CredentialConnection`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CredentialConnection {
     /// Defaults to true
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<AnchorsiteOverride>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<String>,
     /// ISO-8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When enabled, Telnyx will generate comfort noise when you place the call on hold. If disabled, you will need to generate comfort noise or on hold music to avoid RTP timeout.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_on_hold_comfort_noise_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<DtmfType>,
     /// Encode the SIP contact header sent by Telnyx to avoid issues for NAT or ALG scenarios.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encode_contact_header_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encrypted_media: Option<Option<EncryptedMedia>>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<CredentialInbound>,
     /// Enable on-net T38 if you prefer the sender and receiver negotiating T38 directly if both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call depending on each leg's settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub onnet_t38_passthrough_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<CredentialOutbound>,
     /// The password to be used as part of the credentials. Must be 8 to 128 characters long.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rtcp_settings: Option<ConnectionRtcpSettings>,
     /// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_uri_calling_preference: Option<CredentialConnectionSipUriCallingPreference>,
     /// Tags associated with the connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// ISO-8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The user name to be used as part of the credentials. Must be 4-32 characters long and alphanumeric values only (no spaces or special characters). At least one of the first 5 characters must be a letter.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<CredentialConnectionWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
@@ -253,9 +230,8 @@ crate::codec::optional_fields!(
 /// Credential Connection Response
 ///
 /// Spec: `#/components/responses/CredentialConnectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CredentialConnectionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CredentialConnection>,
 }
 
@@ -274,39 +250,28 @@ pub type CredentialConnectionWebhookApiVersion = WebhookApiVersion;
 /// Credential Inbound
 ///
 /// Spec: `#/components/schemas/CredentialInbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CredentialInbound {
     /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ani_number_format: Option<CredentialInboundAniNumberFormat>,
     /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     /// Defines the list of codecs that Telnyx will send for inbound calls to a specific number on your portal account, in priority order. This only works when the Connection the number is assigned to uses Media Handling mode: default. OPUS and H.264 codecs are available only when using TCP or TLS transport for SIP.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub codecs: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dnis_number_format: Option<CredentialInboundDnisNumberFormat>,
     /// Generate ringback tone through 183 session progress message with early media.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub generate_ringback_tone: Option<bool>,
     /// When set, inbound phone calls will receive ISUP parameters via SIP headers. (Only when available and only when using TCP or TLS transport.)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub isup_headers_enabled: Option<bool>,
     /// Enable PRACK messages as defined in RFC3262.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub prack_enabled: Option<bool>,
     /// When enabled the SIP Connection will receive the Identity header with Shaken/Stir data in the SIP INVITE message of inbound calls, even when using UDP transport.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shaken_stir_enabled: Option<bool>,
     /// Defaults to true.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_compact_headers_enabled: Option<bool>,
     /// Time(sec) before aborting if connection is not made.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_1xx_secs: Option<i64>,
     /// Time(sec) before aborting if call is unanswered (min: 1, max: 600).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_2xx_secs: Option<i64>,
 }
 
@@ -330,35 +295,26 @@ pub type CredentialInboundDnisNumberFormat = CreateInboundIpRequestDnisNumberFor
 /// Credential Outbound
 ///
 /// Spec: `#/components/schemas/CredentialOutbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CredentialOutbound {
     /// Set a phone number as the ani_override value to override caller id number on outbound calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ani_override: Option<String>,
     /// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ani_override_type: Option<CredentialOutboundAniOverrideType>,
     /// Forces all SIP calls originated on this connection to be "parked" instead of "bridged" to the destination specified on the URI. Parked calls will return ringback to the caller and will await for a Call Control command to define which action will be taken next.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_parking_enabled: Option<Option<bool>>,
     /// When set, this will limit the total number of outbound calls to phone numbers associated with this connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     /// Generate ringback tone through 183 session progress message with early media.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub generate_ringback_tone: Option<bool>,
     /// When set, ringback will not wait for indication before sending ringback tone to calling party.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instant_ringback_enabled: Option<bool>,
     /// A 2-character country code specifying the country whose national dialing rules should be used. For example, if set to `US` then any US number can be dialed without preprending +1 to the number. When left blank, Telnyx will try US and GB dialing rules, in that order, by default.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub localization: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
     /// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite.
     ///
     /// By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub t38_reinvite_source: Option<CredentialOutboundT38ReinviteSource>,
 }
 
@@ -374,11 +330,9 @@ crate::codec::optional_fields!(
 /// List Credential Connections Response
 ///
 /// Spec: `#/components/responses/ListCredentialConnectionsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCredentialConnectionsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CredentialConnection>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -389,10 +343,9 @@ crate::codec::optional_fields!(
 /// Registration Status Response
 ///
 /// Spec: `#/components/responses/RegistrationStatusResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegistrationStatusResponse {
     /// Registration Status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RegistrationStatusResponseData>,
 }
 
@@ -401,31 +354,23 @@ crate::codec::optional_fields!(RegistrationStatusResponse { "data" => data });
 /// Registration Status
 ///
 /// Spec: `#/components/responses/RegistrationStatusResponse/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegistrationStatusResponseData {
     /// The ip used during the SIP connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_registration: Option<String>,
     /// The port of the SIP connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The user name of the SIP connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_username: Option<String>,
     /// The current registration status of your SIP connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<RegistrationStatusResponseDataStatus>,
     /// The protocol of the SIP connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transport: Option<String>,
     /// The user agent of the SIP connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
 }
 
@@ -491,63 +436,42 @@ crate::codec::string_enum!(RegistrationStatusResponseDataStatus);
 /// Update Credential Connection Request
 ///
 /// Spec: `#/components/schemas/UpdateCredentialConnectionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateCredentialConnectionRequest {
     /// Defaults to true
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<AnchorsiteOverride>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub android_push_credential_id: Option<Option<ConnectionAndroidPushCredentialId>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<ConnectionName>,
     /// When enabled, Telnyx will generate comfort noise when you place the call on hold. If disabled, you will need to generate comfort noise or on hold music to avoid RTP timeout.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_on_hold_comfort_noise_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<DtmfType>,
     /// Encode the SIP contact header sent by Telnyx to avoid issues for NAT or ALG scenarios.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encode_contact_header_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encrypted_media: Option<Option<EncryptedMedia>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<CredentialInbound>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ios_push_credential_id: Option<Option<ConnectionIosPushCredentialId>>,
     /// Enable on-net T38 if you prefer the sender and receiver negotiating T38 directly if both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call depending on each leg's settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub onnet_t38_passthrough_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<CredentialOutbound>,
     /// The password to be used as part of the credentials. Must be 8 to 128 characters long.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rtcp_settings: Option<ConnectionRtcpSettings>,
     /// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_uri_calling_preference: Option<
         UpdateCredentialConnectionRequestSipUriCallingPreference,
     >,
     /// Tags associated with the connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The user name to be used as part of the credentials. Must be 4-32 characters long and alphanumeric values only (no spaces or special characters).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<UpdateCredentialConnectionRequestWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 

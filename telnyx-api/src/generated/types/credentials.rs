@@ -8,11 +8,9 @@ use super::*;
 /// Get All Telephony Credential Response
 ///
 /// Spec: `#/components/responses/GetAllTelephonyCredentialResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAllTelephonyCredentialResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<TelephonyCredential>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -23,36 +21,26 @@ crate::codec::optional_fields!(
 /// On-demand Credential
 ///
 /// Spec: `#/components/schemas/TelephonyCredential`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TelephonyCredential {
     /// ISO-8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Defaults to false
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expired: Option<bool>,
     /// ISO-8601 formatted date indicating when the resource will expire.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Identifies the resource this credential is associated with.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     /// The randomly generated SIP password for the credential.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_password: Option<String>,
     /// The randomly generated SIP username for the credential.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_username: Option<String>,
     /// ISO-8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -83,9 +71,8 @@ pub struct TelephonyCredentialCreateRequest {
 /// Telephony Credential Response
 ///
 /// Spec: `#/components/responses/TelephonyCredentialResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TelephonyCredentialResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<TelephonyCredential>,
 }
 
@@ -94,18 +81,14 @@ crate::codec::optional_fields!(TelephonyCredentialResponse { "data" => data });
 /// TelephonyCredentialUpdateRequest
 ///
 /// Spec: `#/components/schemas/TelephonyCredentialUpdateRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TelephonyCredentialUpdateRequest {
     /// Identifies the Credential Connection this credential is associated with.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ISO-8601 formatted date indicating when the credential will expire.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Tags a credential. A single tag can hold at maximum 1000 credentials.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
 

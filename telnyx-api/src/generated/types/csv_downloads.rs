@@ -46,19 +46,15 @@ pub type CreateCsvDownloadFilterStatus = ListPhoneNumbersFilterStatus;
 pub type CreateCsvDownloadFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
 
 /// Spec: `#/components/schemas/CsvDownload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CsvDownload {
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Indicates the completion level of the CSV report. Only complete CSV download requests will be able to be retrieved.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CsvDownloadStatus>,
     /// The URL at which the CSV file can be retrieved.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
@@ -70,9 +66,8 @@ crate::codec::optional_fields!(
 /// CSV Download Response
 ///
 /// Spec: `#/components/responses/CsvDownloadResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CsvDownloadResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CsvDownload>>,
 }
 
@@ -125,11 +120,9 @@ crate::codec::string_enum!(CsvDownloadStatus);
 /// List CSV Downloads Response
 ///
 /// Spec: `#/components/responses/ListCsvDownloadsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCsvDownloadsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CsvDownload>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 

@@ -18,40 +18,31 @@ pub struct CreateCustomerServiceRecord {
 }
 
 /// Spec: `#/components/responses/CreateCustomerServiceRecord/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateCustomerServiceRecord2 {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CustomerServiceRecord>,
 }
 
 crate::codec::optional_fields!(CreateCustomerServiceRecord2 { "data" => data });
 
 /// Spec: `#/components/schemas/CustomerServiceRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerServiceRecord {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The error message in case status is `failed`. This field would be null in case of `pending` or `completed` status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Uniquely identifies this customer service record
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The phone number of the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The result of the CSR request. This field would be null in case of `pending` or `failed` status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<CustomerServiceRecordResult>,
     /// The status of the customer service record
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CustomerServiceRecordStatus>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -62,37 +53,27 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/CustomerServiceRecordAdditionalData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerServiceRecordAdditionalData {
     /// The account number of the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_number: Option<String>,
     /// The first line of the address of the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address_line_1: Option<String>,
     /// The name of the authorized person.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorized_person_name: Option<String>,
     /// The billing phone number of the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_phone_number: Option<String>,
     /// The city of the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// The customer code of the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_code: Option<String>,
     /// The name of the administrator of CSR.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The PIN of the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pin: Option<String>,
     /// The state of the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// The zip code of the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip_code: Option<String>,
 }
 
@@ -105,24 +86,19 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/CustomerServiceRecordPhoneNumberCoverage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerServiceRecordPhoneNumberCoverage {
     /// Additional data required to perform CSR for the phone number. Only returned if `has_csr_coverage` is true.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub additional_data_required: Option<
         Vec<CustomerServiceRecordPhoneNumberCoverageAdditionalDataRequiredItem>,
     >,
     /// Indicates whether the phone number is covered or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub has_csr_coverage: Option<bool>,
     /// The phone number that is being verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The reason why the phone number is not covered. Only returned if `has_csr_coverage` is false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
@@ -203,19 +179,15 @@ crate::codec::string_enum!(
 /// The result of the CSR request. This field would be null in case of `pending` or `failed` status.
 ///
 /// Spec: `#/components/schemas/CustomerServiceRecord/properties/result`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerServiceRecordResult {
     /// The address of the customer service record
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<CustomerServiceRecordResultAddress>,
     /// The admin of the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub admin: Option<CustomerServiceRecordResultAdmin>,
     /// The associated phone numbers of the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub associated_phone_numbers: Option<Vec<String>>,
     /// The name of the carrier that the customer service record is for.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier_name: Option<String>,
 }
 
@@ -228,22 +200,17 @@ crate::codec::optional_fields!(
 /// The address of the customer service record
 ///
 /// Spec: `#/components/schemas/CustomerServiceRecord/properties/result/properties/address`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerServiceRecordResultAddress {
     /// The state of the address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub administrative_area: Option<String>,
     /// The full address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub full_address: Option<String>,
     /// The city of the address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
     /// The zip code of the address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// The street address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_address: Option<String>,
 }
 
@@ -256,19 +223,15 @@ crate::codec::optional_fields!(
 /// The admin of the customer service record.
 ///
 /// Spec: `#/components/schemas/CustomerServiceRecord/properties/result/properties/admin`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerServiceRecordResultAdmin {
     /// The account number of the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_number: Option<String>,
     /// The authorized person name of the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorized_person_name: Option<String>,
     /// The billing phone number of the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_phone_number: Option<String>,
     /// The name of the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -319,21 +282,16 @@ impl From<&str> for CustomerServiceRecordStatus {
 crate::codec::string_enum!(CustomerServiceRecordStatus);
 
 /// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerServiceRecordStatusChangedEvent {
     /// The type of the callback event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CustomerServiceRecordStatusChangedEventEventType>,
     /// Uniquely identifies the callback event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 formatted date indicating when the callback event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CustomerServiceRecordStatusChangedEventPayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CustomerServiceRecordStatusChangedEventRecordType>,
 }
 
@@ -343,11 +301,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1customer_service_records/post/callbacks/CustomerServiceRecordStatusChanged/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerServiceRecordStatusChangedEvent2 {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CustomerServiceRecordStatusChangedEvent>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CallbackWebhookMeta>,
 }
 
@@ -392,19 +348,15 @@ impl From<&str> for CustomerServiceRecordStatusChangedEventEventType {
 crate::codec::string_enum!(CustomerServiceRecordStatusChangedEventEventType);
 
 /// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerServiceRecordStatusChangedEventPayload {
     /// Uniquely identifies the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The phone number of the customer service record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The status of the customer service record
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CustomerServiceRecordStatusChangedEventPayloadStatus>,
     /// ISO 8601 formatted date indicating the last time where the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -424,9 +376,8 @@ pub type CustomerServiceRecordStatusChangedEventPayloadStatus = CustomerServiceR
 pub type CustomerServiceRecordStatusChangedEventRecordType = RecordType;
 
 /// Spec: `#/components/responses/ListCustomerServiceRecordPhoneNumberCoverage/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCustomerServiceRecordPhoneNumberCoverage {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CustomerServiceRecordPhoneNumberCoverage>>,
 }
 
@@ -435,11 +386,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/ListCustomerServiceRecords/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCustomerServiceRecords {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CustomerServiceRecord>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 

@@ -6,18 +6,16 @@
 use super::*;
 
 /// Spec: `#/paths/~1storage~1migrations/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateMigrationResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<MigrationParams>,
 }
 
 crate::codec::optional_fields!(CreateMigrationResponse { "data" => data });
 
 /// Spec: `#/paths/~1storage~1migration_sources/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateMigrationSourceResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<MigrationSourceParams>,
 }
 
@@ -33,11 +31,9 @@ pub type GetMigrationResponse = CreateMigrationResponse;
 pub type GetMigrationSourceResponse = CreateMigrationSourceResponse;
 
 /// Spec: `#/paths/~1storage~1migration_source_coverage/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMigrationSourceCoverageResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MigrationSourceCoverageParams>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMetaSimple>,
 }
 
@@ -46,11 +42,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1storage~1migration_sources/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMigrationSourcesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MigrationSourceParams>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMetaSimple>,
 }
 
@@ -59,11 +53,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1storage~1migrations/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMigrationsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MigrationParams>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMetaSimple>,
 }
 
@@ -162,13 +154,11 @@ impl From<&str> for MigrationParamsStatus {
 crate::codec::string_enum!(MigrationParamsStatus);
 
 /// Spec: `#/components/schemas/MigrationSourceCoverageParams`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MigrationSourceCoverageParams {
     /// Cloud provider from which to migrate data.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<MigrationSourceCoverageParamsProvider>,
     /// Provider region from which to migrate data.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source_region: Option<String>,
 }
 
@@ -262,13 +252,11 @@ impl From<&str> for MigrationSourceParamsProvider {
 crate::codec::string_enum!(MigrationSourceParamsProvider);
 
 /// Spec: `#/components/schemas/MigrationSourceParams/properties/provider_auth`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MigrationSourceParamsProviderAuth {
     /// AWS Access Key. For Telnyx-to-Telnyx migrations, use your Telnyx API key here.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_key: Option<String>,
     /// AWS Secret Access Key. For Telnyx-to-Telnyx migrations, use your Telnyx API key here as well.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_access_key: Option<String>,
 }
 

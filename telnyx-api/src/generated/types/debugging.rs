@@ -136,11 +136,9 @@ crate::codec::string_enum!(FilterProduct);
 /// List Call Events Response
 ///
 /// Spec: `#/components/responses/ListCallEventsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCallEventsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CallEvent>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 

@@ -243,11 +243,9 @@ impl<'de> serde::Deserialize<'de> for DetailRecord {
 }
 
 /// Spec: `#/components/schemas/DetailRecordsSearchResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DetailRecordsSearchResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<DetailRecord>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 

@@ -74,21 +74,16 @@ pub struct DialogflowConnectionResponse {
 /// Dialogflow Connection
 ///
 /// Spec: `#/components/schemas/DialogflowConnectionResponse/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DialogflowConnectionResponseData {
     /// Uniquely identifies a Telnyx application (Call Control).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The id of a configured conversation profile on your Dialogflow account. (If you use Dialogflow CX, this param is required)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation_profile_id: Option<String>,
     /// Which Dialogflow environment will be used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The JSON map to connect your Dialoglow account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<String>,
 }
 

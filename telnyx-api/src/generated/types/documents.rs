@@ -40,9 +40,8 @@ pub struct CreateDocumentBodyVariant2 {
 }
 
 /// Spec: `#/paths/~1documents/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateDocumentResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DocServiceDocument>,
 }
 
@@ -52,37 +51,27 @@ crate::codec::optional_fields!(CreateDocumentResponse { "data" => data });
 pub type DeleteDocumentResponse = CreateDocumentResponse;
 
 /// Spec: `#/components/schemas/DocServiceDocument`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocServiceDocument {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The document's content_type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Optional reference string for customer tracking.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// The filename of the document.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
     /// The document's SHA256 hash provided for optional verification purposes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
     /// Indicates the document's filesize
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<DocServiceDocumentSize>,
     /// Indicates the current document reviewing status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<DocServiceDocumentStatus>,
 }
 
@@ -94,28 +83,21 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/DocServiceDocumentLink`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocServiceDocumentLink {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Identifies the associated document.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub document_id: Option<String>,
     /// The linked resource's record type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub linked_record_type: Option<String>,
     /// Identifies the linked resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub linked_resource_id: Option<String>,
 }
 
@@ -129,13 +111,11 @@ crate::codec::optional_fields!(
 /// Indicates the document's filesize
 ///
 /// Spec: `#/components/schemas/DocServiceDocument/allOf/1/properties/size`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocServiceDocumentSize {
     /// The number of bytes
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
     /// Identifies the unit
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
 
@@ -184,11 +164,9 @@ impl From<&str> for DocServiceDocumentStatus {
 crate::codec::string_enum!(DocServiceDocumentStatus);
 
 /// Spec: `#/paths/~1document_links/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDocumentLinksResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<DocServiceDocumentLink>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -197,11 +175,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1documents/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDocumentsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<DocServiceDocument>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 

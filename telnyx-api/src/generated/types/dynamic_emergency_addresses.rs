@@ -83,20 +83,17 @@ impl From<&str> for DynamicEmergencyAddressCountryCode {
 crate::codec::string_enum!(DynamicEmergencyAddressCountryCode);
 
 /// Spec: `#/components/responses/DynamicEmergencyAddressResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DynamicEmergencyAddressResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DynamicEmergencyAddress>,
 }
 
 crate::codec::optional_fields!(DynamicEmergencyAddressResponse { "data" => data });
 
 /// Spec: `#/components/responses/listDynamicEmergencyAddresses/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDynamicEmergencyAddresses {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<DynamicEmergencyAddress>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<Metadata>,
 }
 

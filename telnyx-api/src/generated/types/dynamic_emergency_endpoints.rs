@@ -31,9 +31,8 @@ pub struct DynamicEmergencyEndpoint {
 }
 
 /// Spec: `#/components/responses/DynamicEmergencyEndpointResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DynamicEmergencyEndpointResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DynamicEmergencyEndpoint>,
 }
 
@@ -45,11 +44,9 @@ crate::codec::optional_fields!(DynamicEmergencyEndpointResponse { "data" => data
 pub type DynamicEmergencyEndpointStatus = DynamicEmergencyAddressStatus;
 
 /// Spec: `#/components/responses/listDynamicEmergencyEndpoints/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDynamicEmergencyEndpoints {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<DynamicEmergencyEndpoint>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<Metadata>,
 }
 

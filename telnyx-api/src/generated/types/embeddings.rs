@@ -133,25 +133,19 @@ pub struct EmbeddingResponse {
 }
 
 /// Spec: `#/components/schemas/EmbeddingResponse/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EmbeddingResponseData {
     /// Created At
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Finished At
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<Option<String>>,
     /// Status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Task ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_id: Option<String>,
     /// Task Name
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_name: Option<String>,
     /// User ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
@@ -331,21 +325,16 @@ pub struct TaskStatusResponse {
 }
 
 /// Spec: `#/components/schemas/TaskStatusResponse/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TaskStatusResponseData {
     /// Created At
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Finished At
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<BackgroundTaskStatus>,
     /// Task ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_id: Option<String>,
     /// Task Name
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_name: Option<String>,
 }
 

@@ -8,41 +8,25 @@ use super::*;
 /// Civic Address
 ///
 /// Spec: `#/components/schemas/CivicAddress`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CivicAddress {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub city_or_town: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub city_or_town_alias: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_or_district: Option<String>,
     /// Identifies what is the default location in the list of locations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_location_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub house_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub house_number_suffix: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<Location>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_or_zip_code: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state_or_province: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_suffix: Option<String>,
 }
 
@@ -97,22 +81,17 @@ pub type CreateExternalConnectionRequestInbound = UpdateManagedAccountGlobalChan
 /// Create Upload Request
 ///
 /// Spec: `#/components/schemas/CreateExternalConnectionUploadRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateExternalConnectionUploadRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub additional_usages: Option<
         Vec<CreateExternalConnectionUploadRequestAdditionalUsagesItem>,
     >,
     /// Identifies the civic address to assign all phone numbers to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub civic_address_id: Option<String>,
     /// Identifies the location to assign all phone numbers to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_ids: Option<Vec<String>>,
     /// The use case of the upload request. NOTE: `calling_user_assignment` is not supported for toll free numbers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<CreateExternalConnectionUploadRequestUsage>,
 }
 
@@ -166,13 +145,11 @@ pub type CreateExternalConnectionUploadRequestUsage = CreateExternalConnectionUp
 /// Create Upload request Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateExternalConnectionUploadResponse {
     /// Describes wether or not the operation was successful
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     /// Ticket id of the upload request
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_id: Option<String>,
 }
 
@@ -189,10 +166,9 @@ pub type CredentialActive = bool;
 /// Dismiss request was successful
 ///
 /// Spec: `#/paths/~1external_connections~1log_messages~1{id}/delete/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteExternalConnectionLogMessageResponse {
     /// Describes wether or not the operation was successful
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 
@@ -203,43 +179,29 @@ crate::codec::optional_fields!(
 /// External Connection
 ///
 /// Spec: `#/components/schemas/ExternalConnection`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExternalConnection {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<ConnectionActive>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credential_active: Option<CredentialActive>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_sip_connection: Option<ExternalSipConnection>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<IntId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<ExternalConnectionInbound>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<ExternalConnectionOutbound>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Tags associated with the connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<ExternalConnectionWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
@@ -262,28 +224,21 @@ pub type ExternalConnectionOutbound = CreateExternalConnectionRequestOutbound;
 /// Phone number details with relation to an external connection
 ///
 /// Spec: `#/components/schemas/ExternalConnectionPhoneNumber`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExternalConnectionPhoneNumber {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub acquired_capabilities: Option<
         Vec<ExternalConnectionPhoneNumberAcquiredCapabilitiesItem>,
     >,
     /// Identifies the civic address assigned to the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub civic_address_id: Option<String>,
     /// The iso country code that will be displayed to the user when they receive a call from this phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub displayed_country_code: Option<String>,
     /// Identifies the location assigned to the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Phone number ID from the Telnyx API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_id: Option<String>,
     /// Phone number in E164 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_id: Option<Uuid>,
 }
 
@@ -345,9 +300,8 @@ crate::codec::string_enum!(ExternalConnectionPhoneNumberAcquiredCapabilitiesItem
 /// External Connection Response
 ///
 /// Spec: `#/components/responses/ExternalConnectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExternalConnectionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ExternalConnection>,
 }
 
@@ -438,9 +392,8 @@ pub type FilterUploadStatusItem = TnUploadEntryStatus;
 /// Get All Civic Addresses Response
 ///
 /// Spec: `#/components/responses/GetAllCivicAddressesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAllCivicAddressesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CivicAddress>>,
 }
 
@@ -449,11 +402,9 @@ crate::codec::optional_fields!(GetAllCivicAddressesResponse { "data" => data });
 /// Get All External Connections Response
 ///
 /// Spec: `#/components/responses/GetAllExternalConnectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAllExternalConnectionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ExternalConnection>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -464,9 +415,8 @@ crate::codec::optional_fields!(
 /// Get Civic Address Response
 ///
 /// Spec: `#/components/responses/GetCivicAddressResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetCivicAddressResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CivicAddress>,
 }
 
@@ -475,9 +425,8 @@ crate::codec::optional_fields!(GetCivicAddressResponse { "data" => data });
 /// Get External Connection Phone Number Response
 ///
 /// Spec: `#/components/responses/GetExternalConnectionPhoneNumberResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetExternalConnectionPhoneNumberResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ExternalConnectionPhoneNumber>,
 }
 
@@ -488,9 +437,8 @@ crate::codec::optional_fields!(
 /// Get Log Message Response
 ///
 /// Spec: `#/components/responses/GetLogMessageResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLogMessageResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_messages: Option<Vec<LogMessage>>,
 }
 
@@ -499,9 +447,8 @@ crate::codec::optional_fields!(GetLogMessageResponse { "log_messages" => log_mes
 /// Get Release Response
 ///
 /// Spec: `#/components/responses/GetReleaseResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetReleaseResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Release>,
 }
 
@@ -510,9 +457,8 @@ crate::codec::optional_fields!(GetReleaseResponse { "data" => data });
 /// Get Upload Response
 ///
 /// Spec: `#/components/responses/GetUploadResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetUploadResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Upload>,
 }
 
@@ -521,22 +467,19 @@ crate::codec::optional_fields!(GetUploadResponse { "data" => data });
 /// Get Uploads Status Response
 ///
 /// Spec: `#/components/responses/GetUploadsStatusResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetUploadsStatusResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<GetUploadsStatusResponseData>,
 }
 
 crate::codec::optional_fields!(GetUploadsStatusResponse { "data" => data });
 
 /// Spec: `#/components/responses/GetUploadsStatusResponse/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetUploadsStatusResponseData {
     /// The count of phone numbers that are pending assignment to the external connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_numbers_count: Option<i64>,
     /// The count of number uploads that have not yet been uploaded to Microsoft.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_orders_count: Option<i64>,
 }
 
@@ -548,11 +491,9 @@ crate::codec::optional_fields!(
 /// List External Connection Phone Numbers Response
 ///
 /// Spec: `#/components/responses/ListExternalConnectionPhoneNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListExternalConnectionPhoneNumbersResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ExternalConnectionPhoneNumber>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -563,11 +504,9 @@ crate::codec::optional_fields!(
 /// List Log Messages Response
 ///
 /// Spec: `#/components/responses/ListLogMessagesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListLogMessagesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_messages: Option<Vec<LogMessage>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -578,11 +517,9 @@ crate::codec::optional_fields!(
 /// List Releases Response
 ///
 /// Spec: `#/components/responses/ListReleasesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListReleasesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Release>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -591,33 +528,27 @@ crate::codec::optional_fields!(ListReleasesResponse { "data" => data, "meta" => 
 /// List Uploads Response
 ///
 /// Spec: `#/components/responses/ListUploadsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListUploadsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Upload>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(ListUploadsResponse { "data" => data, "meta" => meta });
 
 /// Spec: `#/components/schemas/LocationResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocationResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<LocationResponseData>,
 }
 
 crate::codec::optional_fields!(LocationResponse { "data" => data });
 
 /// Spec: `#/components/schemas/LocationResponse/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocationResponseData {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted_address_suggestions: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub static_emergency_address_id: Option<String>,
 }
 
@@ -641,16 +572,13 @@ pub struct LogMessage {
 }
 
 /// Spec: `#/components/schemas/LogMessage/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LogMessageMeta {
     /// The external connection the log message is associated with, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_connection_id: Option<String>,
     /// The telephone number the log message is associated with, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephone_number: Option<String>,
     /// The ticket ID for an operation that generated the log message, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_id: Option<String>,
 }
 
@@ -665,13 +593,11 @@ pub type LogMessageSource = ErrorResponseErrorsItemSource;
 /// Operator Connect Refresh Response
 ///
 /// Spec: `#/paths/~1operator_connect~1actions~1refresh/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperatorConnectRefreshResponse {
     /// A message describing the result of the operation
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Describes wether or not the operation was successful
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 
@@ -702,22 +628,16 @@ pub type RefreshExternalConnectionUploadsResponse = DeleteExternalConnectionLogM
 /// Phone Number Release
 ///
 /// Spec: `#/components/schemas/Release`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Release {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A message set if there is an error with the upload process.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Represents the status of the release on Microsoft Teams.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ReleaseStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telephone_numbers: Option<Vec<TnReleaseEntry>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_id: Option<Uuid>,
 }
 
@@ -786,13 +706,11 @@ crate::codec::string_enum!(ReleaseStatus);
 /// TnReleaseEntry
 ///
 /// Spec: `#/components/schemas/TnReleaseEntry`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TnReleaseEntry {
     /// Phone number ID from the Telnyx API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_id: Option<String>,
     /// Phone number in E164 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
 
@@ -803,30 +721,22 @@ crate::codec::optional_fields!(
 /// TnUploadEntry
 ///
 /// Spec: `#/components/schemas/TnUploadEntry`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TnUploadEntry {
     /// Identifies the civic address assigned to the phone number entry.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub civic_address_id: Option<String>,
     /// A code returned by Microsoft Teams if there is an error with the phone number entry upload.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<TnUploadEntryErrorCode>,
     /// A message returned by Microsoft Teams if there is an error with the upload process.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Represents the status of the phone number entry upload on Telnyx.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub internal_status: Option<TnUploadEntryInternalStatus>,
     /// Identifies the location assigned to the phone number entry.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_id: Option<Uuid>,
     /// Phone number in E164 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Represents the status of the phone number entry upload on Microsoft Teams.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TnUploadEntryStatus>,
 }
 
@@ -996,10 +906,9 @@ crate::codec::string_enum!(TnUploadEntryStatus);
 /// Update External Connection Phone Number Request
 ///
 /// Spec: `#/components/schemas/UpdateExternalConnectionPhoneNumberRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateExternalConnectionPhoneNumberRequest {
     /// Identifies the location to assign the phone number to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 
@@ -1010,25 +919,18 @@ crate::codec::optional_fields!(
 /// Update External Connection Request
 ///
 /// Spec: `#/components/schemas/UpdateExternalConnectionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateExternalConnectionRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<ConnectionActive>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<UpdateExternalConnectionRequestInbound>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<UpdateExternalConnectionRequestOutbound>,
     /// Tags associated with the connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
@@ -1055,26 +957,18 @@ pub struct UpdateLocationBody {
 /// Upload
 ///
 /// Spec: `#/components/schemas/Upload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Upload {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_usages: Option<Vec<UploadAvailableUsagesItem>>,
     /// A code returned by Microsoft Teams if there is an error with the upload process.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A message set if there is an error with the upload process.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Represents the status of the upload on Microsoft Teams.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<UploadStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_id: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tn_upload_entries: Option<Vec<TnUploadEntry>>,
 }
 

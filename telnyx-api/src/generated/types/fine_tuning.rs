@@ -25,10 +25,9 @@ pub struct CreateFineTuningJobRequest {
 /// The hyperparameters used for the fine-tuning job.
 ///
 /// Spec: `#/components/schemas/CreateFineTuningJobRequest/properties/hyperparameters`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateFineTuningJobRequestHyperparameters {
     /// The number of epochs to train the model for. An epoch refers to one full cycle through the training dataset. 'auto' decides the optimal number of epochs based on the size of the dataset. If setting the number manually, we support any number between 1 and 50 epochs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub n_epochs: Option<i64>,
 }
 

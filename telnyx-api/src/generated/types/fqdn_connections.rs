@@ -189,9 +189,8 @@ pub struct FqdnConnection {
 /// FQDN Connection Response
 ///
 /// Spec: `#/components/responses/FqdnConnectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FqdnConnectionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<FqdnConnection>,
 }
 
@@ -200,63 +199,45 @@ crate::codec::optional_fields!(FqdnConnectionResponse { "data" => data });
 /// Inbound FQDN
 ///
 /// Spec: `#/components/schemas/InboundFqdn`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboundFqdn {
     /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ani_number_format: Option<InboundFqdnAniNumberFormat>,
     /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<Option<i64>>,
     /// Defines the list of codecs that Telnyx will send for inbound calls to a specific number on your portal account, in priority order. This only works when the Connection the number is assigned to uses Media Handling mode: default. OPUS and H.264 codecs are available only when using TCP or TLS transport for SIP.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub codecs: Option<Vec<String>>,
     /// The default primary FQDN to use for the number. Only settable if the connection is
     /// of FQDN type. Value must be the ID of an FQDN set on the connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_primary_fqdn_id: Option<Option<String>>,
     /// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or null, other values are not allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_routing_method: Option<Option<InboundFqdnDefaultRoutingMethod>>,
     /// The default secondary FQDN to use for the number. Only settable if the connection is
     /// of FQDN type. Value must be the ID of an FQDN set on the connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_secondary_fqdn_id: Option<Option<String>>,
     /// The default tertiary FQDN to use for the number. Only settable if the connection is
     /// of FQDN type. Value must be the ID of an FQDN set on the connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_tertiary_fqdn_id: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dnis_number_format: Option<InboundFqdnDnisNumberFormat>,
     /// Generate ringback tone through 183 session progress message with early media.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub generate_ringback_tone: Option<bool>,
     /// When set, inbound phone calls will receive ISUP parameters via SIP headers. (Only when available and only when using TCP or TLS transport.)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub isup_headers_enabled: Option<bool>,
     /// Enable PRACK messages as defined in RFC3262.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub prack_enabled: Option<bool>,
     /// When enabled the SIP Connection will receive the Identity header with Shaken/Stir data in the SIP INVITE message of inbound calls, even when using UDP transport.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shaken_stir_enabled: Option<bool>,
     /// Defaults to true.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_compact_headers_enabled: Option<bool>,
     /// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_region: Option<InboundFqdnSipRegion>,
     /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_subdomain: Option<Option<String>>,
     /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_subdomain_receive_settings: Option<InboundFqdnSipSubdomainReceiveSettings>,
     /// Time(sec) before aborting if connection is not made.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_1xx_secs: Option<i64>,
     /// Time(sec) before aborting if call is unanswered (min: 1, max: 600).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_2xx_secs: Option<i64>,
 }
 
@@ -301,11 +282,9 @@ pub type InboundFqdnSipSubdomainReceiveSettings = CallControlApplicationInboundS
 /// List FQDN Connections Response
 ///
 /// Spec: `#/components/responses/ListFqdnConnectionsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFqdnConnectionsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<FqdnConnection>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -316,48 +295,33 @@ crate::codec::optional_fields!(
 /// Connection Outbound Settings
 ///
 /// Spec: `#/components/schemas/OutboundFqdn`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutboundFqdn {
     /// Set a phone number as the ani_override value to override caller id number on outbound calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ani_override: Option<String>,
     /// Specifies when we should apply your ani_override setting. Only applies when ani_override is not blank.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ani_override_type: Option<OutboundFqdnAniOverrideType>,
     /// Forces all SIP calls originated on this connection to be \"parked\" instead of \"bridged\" to the destination specified on the URI. Parked calls will return ringback to the caller and will await for a Call Control command to define which action will be taken next.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_parking_enabled: Option<Option<bool>>,
     /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encrypted_media: Option<Option<EncryptedMedia>>,
     /// Generate ringback tone through 183 session progress message with early media.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub generate_ringback_tone: Option<bool>,
     /// When set, ringback will not wait for indication before sending ringback tone to calling party.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instant_ringback_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_authentication_method: Option<OutboundFqdnIpAuthenticationMethod>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_authentication_token: Option<String>,
     /// A 2-character country code specifying the country whose national dialing rules should be used. For example, if set to `US` then any US number can be dialed without preprending +1 to the number. When left blank, Telnyx will try US and GB dialing rules, in that order, by default.",
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub localization: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
     /// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite. By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub t38_reinvite_source: Option<OutboundFqdnT38ReinviteSource>,
     /// Numerical chars only, exactly 4 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tech_prefix: Option<String>,
     /// Time(sec) before aborting if connection is not made.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_1xx_secs: Option<i64>,
     /// Time(sec) before aborting if call is unanswered (min: 1, max: 600).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_2xx_secs: Option<i64>,
 }
 
@@ -420,50 +384,31 @@ pub type OutboundFqdnT38ReinviteSource = CredentialOutboundT38ReinviteSource;
 /// Update FQDN Connection Request
 ///
 /// Spec: `#/components/schemas/UpdateFqdnConnectionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateFqdnConnectionRequest {
     /// Defaults to true
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<AnchorsiteOverride>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub android_push_credential_id: Option<Option<ConnectionAndroidPushCredentialId>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<ConnectionName>,
     /// When enabled, Telnyx will generate comfort noise when you place the call on hold. If disabled, you will need to generate comfort noise or on hold music to avoid RTP timeout.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_on_hold_comfort_noise_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<DtmfType>,
     /// Encode the SIP contact header sent by Telnyx to avoid issues for NAT or ALG scenarios.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encode_contact_header_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encrypted_media: Option<Option<EncryptedMedia>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<InboundFqdn>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ios_push_credential_id: Option<Option<ConnectionIosPushCredentialId>>,
     /// Enable on-net T38 if you prefer that the sender and receiver negotiate T38 directly when both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call according to each leg's settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub onnet_t38_passthrough_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<OutboundFqdn>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rtcp_settings: Option<ConnectionRtcpSettings>,
     /// Tags associated with the connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transport_protocol: Option<FqdnConnectionTransportProtocol>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<WebhookApiVersion>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<WebhookEventFailoverUrl>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<WebhookEventUrl>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<WebhookTimeoutSecs>>,
 }
 

@@ -28,31 +28,23 @@ pub struct CreateFqdnRequest {
 /// Fqdn
 ///
 /// Spec: `#/components/schemas/Fqdn`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Fqdn {
     /// ID of the FQDN connection to which this FQDN is attached.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The DNS record type for the FQDN. For cases where a port is not set, the DNS record type must be 'srv'. For cases where a port is set, the DNS record type must be 'a'. If the DNS record type is 'a' and a port is not specified, 5060 will be used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dns_record_type: Option<String>,
     /// FQDN represented by this resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fqdn: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Port to use when connecting to this FQDN.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -65,9 +57,8 @@ crate::codec::optional_fields!(
 /// FQDN Response
 ///
 /// Spec: `#/components/responses/FqdnResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FqdnResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Fqdn>,
 }
 
@@ -76,11 +67,9 @@ crate::codec::optional_fields!(FqdnResponse { "data" => data });
 /// List FQDNs Response
 ///
 /// Spec: `#/components/responses/ListFqdnsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFqdnsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Fqdn>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -89,19 +78,15 @@ crate::codec::optional_fields!(ListFqdnsResponse { "data" => data, "meta" => met
 /// Update FQDN Request
 ///
 /// Spec: `#/components/schemas/UpdateFqdnRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateFqdnRequest {
     /// ID of the FQDN connection to which this IP should be attached.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The DNS record type for the FQDN. For cases where a port is not set, the DNS record type must be 'srv'. For cases where a port is set, the DNS record type must be 'a'. If the DNS record type is 'a' and a port is not specified, 5060 will be used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dns_record_type: Option<String>,
     /// FQDN represented by this resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fqdn: Option<String>,
     /// Port to use when connecting to this FQDN.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<Option<i64>>,
 }
 

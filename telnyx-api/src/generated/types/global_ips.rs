@@ -6,31 +6,23 @@
 use super::*;
 
 /// Spec: `#/components/schemas/GlobalIP`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIp {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// A user specified description for the address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The Global IP address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// A user specified name for the address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A Global IP ports grouped by protocol code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ports: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -46,25 +38,19 @@ pub type GlobalIpAllowedPort = GlobalIpAllowedPort2;
 /// Global IP Allowed Port Range
 ///
 /// Spec: `#/components/schemas/GlobalIPAllowedPort/allOf/0`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAllowedPort2 {
     /// First port of a range.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_port: Option<i64>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Last port of a range.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_port: Option<i64>,
     /// A name for the Global IP ports range.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The Global IP Protocol code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol_code: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
@@ -75,45 +61,34 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/GlobalIpAllowedPortListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAllowedPortListResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpAllowedPort>>,
 }
 
 crate::codec::optional_fields!(GlobalIpAllowedPortListResponse { "data" => data });
 
 /// Spec: `#/components/schemas/GlobalIpAssignment`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignment {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Global IP ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip_id: Option<String>,
     /// Status of BGP announcement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_announced: Option<bool>,
     /// Wireguard peer is connected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
     /// Enable/disable BGP announcement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_in_maintenance: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InterfaceStatus>,
     /// Wireguard peer ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub wireguard_peer_id: Option<String>,
 }
 
@@ -125,16 +100,12 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentHealthMetric {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip: Option<GlobalIpAssignmentHealthMetricGlobalIp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip_assignment: Option<GlobalIpAssignmentHealthMetricGlobalIpAssignment>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub health: Option<GlobalIpAssignmentHealthMetricHealth>,
     /// The timestamp of the metric.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }
 
@@ -144,13 +115,11 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentHealthMetricGlobalIp {
     /// Global IP ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The Global IP address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
 }
 
@@ -159,17 +128,14 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentHealthMetricGlobalIpAssignment {
     /// Global IP assignment ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub wireguard_peer: Option<
         GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer,
     >,
     /// Wireguard peer ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub wireguard_peer_id: Option<String>,
 }
 
@@ -179,13 +145,11 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/health`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentHealthMetricHealth {
     /// The number of failed health checks.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fail: Option<f64>,
     /// The number of successful health checks.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pass: Option<f64>,
 }
 
@@ -194,11 +158,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/GlobalIpAssignmentListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentListResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpAssignment>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -207,45 +169,34 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/GlobalIpAssignmentResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<GlobalIpAssignment>,
 }
 
 crate::codec::optional_fields!(GlobalIpAssignmentResponse { "data" => data });
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUpdate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentUpdate {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Global IP ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip_id: Option<String>,
     /// Status of BGP announcement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_announced: Option<bool>,
     /// Wireguard peer is connected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
     /// Enable/disable BGP announcement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_in_maintenance: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InterfaceStatus>,
     /// Wireguard peer ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub wireguard_peer_id: Option<String>,
 }
 
@@ -257,18 +208,13 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentUsageMetric {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip: Option<GlobalIpAssignmentUsageMetricGlobalIp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip_assignment: Option<GlobalIpAssignmentUsageMetricGlobalIpAssignment>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub received: Option<GlobalIpAssignmentUsageMetricReceived>,
     /// The timestamp of the metric.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transmitted: Option<GlobalIpAssignmentUsageMetricTransmitted>,
 }
 
@@ -285,13 +231,11 @@ pub type GlobalIpAssignmentUsageMetricGlobalIp = GlobalIpAssignmentHealthMetricG
 pub type GlobalIpAssignmentUsageMetricGlobalIpAssignment = GlobalIpAssignmentHealthMetricGlobalIpAssignment;
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/received`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentUsageMetricReceived {
     /// The amount of data received.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<f64>,
     /// The unit of the amount of data received.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
 
@@ -303,37 +247,29 @@ crate::codec::optional_fields!(
 pub type GlobalIpAssignmentUsageMetricTransmitted = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/responses/GlobalIpAssignmentUsageResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentUsageResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpAssignmentUsageMetric>>,
 }
 
 crate::codec::optional_fields!(GlobalIpAssignmentUsageResponse { "data" => data });
 
 /// Spec: `#/components/schemas/GlobalIPHealthCheck`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpHealthCheck {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Global IP ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip_id: Option<String>,
     /// A Global IP health check params.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_params: Option<serde_json::Map<String, serde_json::Value>>,
     /// The Global IP health check type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_type: Option<String>,
 }
 
@@ -345,11 +281,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/GlobalIpHealthCheckListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpHealthCheckListResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpHealthCheck>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -358,9 +292,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/GlobalIpHealthCheckResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpHealthCheckResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<GlobalIpHealthCheck>,
 }
 
@@ -372,16 +305,13 @@ pub type GlobalIpHealthCheckType = GlobalIpHealthCheckType2;
 /// Global IP Health Check Type
 ///
 /// Spec: `#/components/schemas/GlobalIpHealthCheckType/allOf/0`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpHealthCheckType2 {
     /// Global IP Health check params.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_params: Option<serde_json::Map<String, serde_json::Value>>,
     /// Global IP Health check type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_type: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
@@ -391,36 +321,29 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/GlobalIpHealthCheckTypesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpHealthCheckTypesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpHealthCheckType>>,
 }
 
 crate::codec::optional_fields!(GlobalIpHealthCheckTypesResponse { "data" => data });
 
 /// Spec: `#/components/responses/GlobalIpHealthResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpHealthResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpAssignmentHealthMetric>>,
 }
 
 crate::codec::optional_fields!(GlobalIpHealthResponse { "data" => data });
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpLatencyMetric {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip: Option<GlobalIpLatencyMetricGlobalIp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mean_latency: Option<GlobalIpLatencyMetricMeanLatency>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub percentile_latency: Option<GlobalIpLatencyMetricPercentileLatency>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub prober_location: Option<GlobalIpLatencyMetricProberLocation>,
     /// The timestamp of the metric.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }
 
@@ -437,28 +360,14 @@ pub type GlobalIpLatencyMetricGlobalIp = GlobalIpAssignmentHealthMetricGlobalIp;
 pub type GlobalIpLatencyMetricMeanLatency = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpLatencyMetricPercentileLatency {
-    #[serde(rename = "0")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub n0: Option<GlobalIpLatencyMetricPercentileLatency0>,
-    #[serde(rename = "100")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub n100: Option<GlobalIpLatencyMetricPercentileLatency100>,
-    #[serde(rename = "25")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub n25: Option<GlobalIpLatencyMetricPercentileLatency25>,
-    #[serde(rename = "50")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub n50: Option<GlobalIpLatencyMetricPercentileLatency50>,
-    #[serde(rename = "75")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub n75: Option<GlobalIpLatencyMetricPercentileLatency75>,
-    #[serde(rename = "90")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub n90: Option<GlobalIpLatencyMetricPercentileLatency90>,
-    #[serde(rename = "99")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub n99: Option<GlobalIpLatencyMetricPercentileLatency99>,
 }
 
@@ -489,19 +398,15 @@ pub type GlobalIpLatencyMetricPercentileLatency90 = GlobalIpAssignmentUsageMetri
 pub type GlobalIpLatencyMetricPercentileLatency99 = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/prober_location`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpLatencyMetricProberLocation {
     /// Location ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Latitude.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lat: Option<f64>,
     /// Longitude.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lon: Option<f64>,
     /// Location name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -511,20 +416,17 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/GlobalIpLatencyResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpLatencyResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpLatencyMetric>>,
 }
 
 crate::codec::optional_fields!(GlobalIpLatencyResponse { "data" => data });
 
 /// Spec: `#/components/responses/GlobalIpListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpListResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIp>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -534,34 +436,28 @@ crate::codec::optional_fields!(GlobalIpListResponse { "data" => data, "meta" => 
 pub type GlobalIpProtocol = GlobalIpProtocol2;
 
 /// Spec: `#/components/responses/GlobalIpProtocolListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpProtocolListResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpProtocol>>,
 }
 
 crate::codec::optional_fields!(GlobalIpProtocolListResponse { "data" => data });
 
 /// Spec: `#/components/responses/GlobalIpResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<GlobalIp>,
 }
 
 crate::codec::optional_fields!(GlobalIpResponse { "data" => data });
 
 /// Spec: `#/components/schemas/GlobalIpUsageMetric`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpUsageMetric {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub global_ip: Option<GlobalIpUsageMetricGlobalIp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub received: Option<GlobalIpUsageMetricReceived>,
     /// The timestamp of the metric.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transmitted: Option<GlobalIpUsageMetricTransmitted>,
 }
 
@@ -580,9 +476,8 @@ pub type GlobalIpUsageMetricReceived = GlobalIpAssignmentUsageMetricReceived;
 pub type GlobalIpUsageMetricTransmitted = GlobalIpAssignmentUsageMetricReceived;
 
 /// Spec: `#/components/responses/GlobalIpUsageResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpUsageResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GlobalIpUsageMetric>>,
 }
 

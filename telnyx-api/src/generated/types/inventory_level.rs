@@ -273,28 +273,18 @@ impl From<&str> for CreateInventoryCoverageFilterPhoneNumberType {
 crate::codec::string_enum!(CreateInventoryCoverageFilterPhoneNumberType);
 
 /// Spec: `#/components/schemas/InventoryCoverage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryCoverage {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub administrative_area: Option<String>,
     /// Indicates if the phone number requires advance requirements.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub advance_requirements: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage_type: Option<InventoryCoverageCoverageType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_range: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_type: Option<InventoryCoverageNumberType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<InventoryCoveragePhoneNumberType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
@@ -341,9 +331,8 @@ impl From<&str> for InventoryCoverageCoverageType {
 crate::codec::string_enum!(InventoryCoverageCoverageType);
 
 /// Spec: `#/components/schemas/InventoryCoverageMetadata`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryCoverageMetadata {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_results: Option<i64>,
 }
 
@@ -436,11 +425,9 @@ impl From<&str> for InventoryCoveragePhoneNumberType {
 crate::codec::string_enum!(InventoryCoveragePhoneNumberType);
 
 /// Spec: `#/components/responses/InventoryCoverageResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryCoverageResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<InventoryCoverage>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<InventoryCoverageMetadata>,
 }
 

@@ -8,53 +8,38 @@ use super::*;
 /// Create Inbound Ip Request
 ///
 /// Spec: `#/components/schemas/CreateInboundIpRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateInboundIpRequest {
     /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ani_number_format: Option<CreateInboundIpRequestAniNumberFormat>,
     /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     /// Defines the list of codecs that Telnyx will send for inbound calls to a specific number on your portal account, in priority order. This only works when the Connection the number is assigned to uses Media Handling mode: default. OPUS and H.264 codecs are available only when using TCP or TLS transport for SIP.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub codecs: Option<Vec<String>>,
     /// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_routing_method: Option<CreateInboundIpRequestDefaultRoutingMethod>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dnis_number_format: Option<CreateInboundIpRequestDnisNumberFormat>,
     /// Generate ringback tone through 183 session progress message with early media.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub generate_ringback_tone: Option<bool>,
     /// When set, inbound phone calls will receive ISUP parameters via SIP headers. (Only when available and only when using TCP or TLS transport.)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub isup_headers_enabled: Option<bool>,
     /// Enable PRACK messages as defined in RFC3262.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub prack_enabled: Option<bool>,
     /// When enabled the SIP Connection will receive the Identity header with Shaken/Stir data in the SIP INVITE message of inbound calls, even when using UDP transport.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shaken_stir_enabled: Option<bool>,
     /// Defaults to true.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_compact_headers_enabled: Option<bool>,
     /// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_region: Option<CreateInboundIpRequestSipRegion>,
     /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_subdomain: Option<String>,
     /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_subdomain_receive_settings: Option<
         CreateInboundIpRequestSipSubdomainReceiveSettings,
     >,
     /// Time(sec) before aborting if connection is not made.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_1xx_secs: Option<i64>,
     /// Time(sec) before aborting if call is unanswered (min: 1, max: 600).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_2xx_secs: Option<i64>,
 }
 
@@ -78,55 +63,36 @@ pub type CreateInboundIpRequestSipSubdomainReceiveSettings = CallControlApplicat
 /// Create IP Connection Request
 ///
 /// Spec: `#/components/schemas/CreateIpConnectionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateIpConnectionRequest {
     /// Defaults to true
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<AnchorsiteOverride>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub android_push_credential_id: Option<Option<ConnectionAndroidPushCredentialId>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<String>,
     /// When enabled, Telnyx will generate comfort noise when you place the call on hold. If disabled, you will need to generate comfort noise or on hold music to avoid RTP timeout.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_on_hold_comfort_noise_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<DtmfType>,
     /// Encode the SIP contact header sent by Telnyx to avoid issues for NAT or ALG scenarios.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encode_contact_header_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encrypted_media: Option<Option<EncryptedMedia>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<CreateInboundIpRequest>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ios_push_credential_id: Option<Option<ConnectionIosPushCredentialId>>,
     /// Enable on-net T38 if you prefer the sender and receiver negotiating T38 directly if both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call depending on each leg's settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub onnet_t38_passthrough_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<OutboundIp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rtcp_settings: Option<ConnectionRtcpSettings>,
     /// Tags associated with the connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transport_protocol: Option<CreateIpConnectionRequestTransportProtocol>,
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<CreateIpConnectionRequestWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
@@ -159,63 +125,45 @@ pub type CreateIpConnectionRequestWebhookApiVersion = WebhookApiVersion;
 /// Inbound Ip
 ///
 /// Spec: `#/components/schemas/InboundIp`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboundIp {
     /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ani_number_format: Option<InboundIpAniNumberFormat>,
     /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     /// Defines the list of codecs that Telnyx will send for inbound calls to a specific number on your portal account, in priority order. This only works when the Connection the number is assigned to uses Media Handling mode: default. OPUS and H.264 codecs are available only when using TCP or TLS transport for SIP.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub codecs: Option<Vec<String>>,
     /// The default primary IP to use for the number. Only settable if the connection is
     /// of IP authentication type. Value must be the ID of an authorized IP set on the connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_primary_ip_id: Option<String>,
     /// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_routing_method: Option<InboundIpDefaultRoutingMethod>,
     /// The default secondary IP to use for the number. Only settable if the connection is
     /// of IP authentication type. Value must be the ID of an authorized IP set on the connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_secondary_ip_id: Option<String>,
     /// The default tertiary IP to use for the number. Only settable if the connection is
     /// of IP authentication type. Value must be the ID of an authorized IP set on the connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_tertiary_ip_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dnis_number_format: Option<InboundIpDnisNumberFormat>,
     /// Generate ringback tone through 183 session progress message with early media.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub generate_ringback_tone: Option<bool>,
     /// When set, inbound phone calls will receive ISUP parameters via SIP headers. (Only when available and only when using TCP or TLS transport.)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub isup_headers_enabled: Option<bool>,
     /// Enable PRACK messages as defined in RFC3262.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub prack_enabled: Option<bool>,
     /// When enabled the SIP Connection will receive the Identity header with Shaken/Stir data in the SIP INVITE message of inbound calls, even when using UDP transport.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shaken_stir_enabled: Option<bool>,
     /// Defaults to true.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_compact_headers_enabled: Option<bool>,
     /// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_region: Option<InboundIpSipRegion>,
     /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_subdomain: Option<String>,
     /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_subdomain_receive_settings: Option<InboundIpSipSubdomainReceiveSettings>,
     /// Time(sec) before aborting if connection is not made.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_1xx_secs: Option<i64>,
     /// Time(sec) before aborting if call is unanswered (min: 1, max: 600).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_2xx_secs: Option<i64>,
 }
 
@@ -259,63 +207,42 @@ pub type InboundIpSipSubdomainReceiveSettings = CallControlApplicationInboundSip
 /// Ip Connection
 ///
 /// Spec: `#/components/schemas/IpConnection`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpConnection {
     /// Defaults to true
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<AnchorsiteOverride>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When enabled, Telnyx will generate comfort noise when you place the call on hold. If disabled, you will need to generate comfort noise or on hold music to avoid RTP timeout.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_on_hold_comfort_noise_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<DtmfType>,
     /// Encode the SIP contact header sent by Telnyx to avoid issues for NAT or ALG scenarios.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encode_contact_header_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encrypted_media: Option<Option<EncryptedMedia>>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<InboundIp>,
     /// Enable on-net T38 if you prefer the sender and receiver negotiating T38 directly if both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call depending on each leg's settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub onnet_t38_passthrough_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<OutboundIp>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rtcp_settings: Option<ConnectionRtcpSettings>,
     /// Tags associated with the connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transport_protocol: Option<IpConnectionTransportProtocol>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<IpConnectionWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
@@ -337,9 +264,8 @@ crate::codec::optional_fields!(
 /// Ip Connection Response
 ///
 /// Spec: `#/components/responses/IpConnectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpConnectionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<IpConnection>,
 }
 
@@ -358,11 +284,9 @@ pub type IpConnectionWebhookApiVersion = WebhookApiVersion;
 /// List Ip Connections Response
 ///
 /// Spec: `#/components/responses/ListIpConnectionsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListIpConnectionsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<IpConnection>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -373,42 +297,30 @@ crate::codec::optional_fields!(
 /// Outbound Ip
 ///
 /// Spec: `#/components/schemas/OutboundIp`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutboundIp {
     /// Set a phone number as the ani_override value to override caller id number on outbound calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ani_override: Option<String>,
     /// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ani_override_type: Option<OutboundIpAniOverrideType>,
     /// Forces all SIP calls originated on this connection to be "parked" instead of "bridged" to the destination specified on the URI. Parked calls will return ringback to the caller and will await for a Call Control command to define which action will be taken next.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_parking_enabled: Option<Option<bool>>,
     /// When set, this will limit the total number of outbound calls to phone numbers associated with this connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     /// Generate ringback tone through 183 session progress message with early media.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub generate_ringback_tone: Option<bool>,
     /// When set, ringback will not wait for indication before sending ringback tone to calling party.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instant_ringback_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_authentication_method: Option<OutboundIpIpAuthenticationMethod>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_authentication_token: Option<String>,
     /// A 2-character country code specifying the country whose national dialing rules should be used. For example, if set to `US` then any US number can be dialed without preprending +1 to the number. When left blank, Telnyx will try US and GB dialing rules, in that order, by default.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub localization: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
     /// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite.
     ///
     /// By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub t38_reinvite_source: Option<OutboundIpT38ReinviteSource>,
     /// Numerical chars only, exactly 4 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tech_prefix: Option<String>,
 }
 
@@ -472,55 +384,36 @@ pub type OutboundIpT38ReinviteSource = CredentialOutboundT38ReinviteSource;
 /// Update Ip Connection Request
 ///
 /// Spec: `#/components/schemas/UpdateIpConnectionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateIpConnectionRequest {
     /// Defaults to true
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<AnchorsiteOverride>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub android_push_credential_id: Option<Option<ConnectionAndroidPushCredentialId>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<String>,
     /// When enabled, Telnyx will generate comfort noise when you place the call on hold. If disabled, you will need to generate comfort noise or on hold music to avoid RTP timeout.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_on_hold_comfort_noise_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<DtmfType>,
     /// Encode the SIP contact header sent by Telnyx to avoid issues for NAT or ALG scenarios.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encode_contact_header_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encrypted_media: Option<Option<EncryptedMedia>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<InboundIp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ios_push_credential_id: Option<Option<ConnectionIosPushCredentialId>>,
     /// Enable on-net T38 if you prefer the sender and receiver negotiating T38 directly if both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call depending on each leg's settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub onnet_t38_passthrough_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<OutboundIp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rtcp_settings: Option<ConnectionRtcpSettings>,
     /// Tags associated with the connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transport_protocol: Option<UpdateIpConnectionRequestTransportProtocol>,
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<UpdateIpConnectionRequestWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 

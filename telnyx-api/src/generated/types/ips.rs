@@ -23,28 +23,21 @@ pub struct CreateIpRequest {
 /// Ip
 ///
 /// Spec: `#/components/schemas/Ip`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Ip {
     /// ID of the IP Connection to which this IP should be attached.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// IP adddress represented by this resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// Port to use when connecting to this IP.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -57,9 +50,8 @@ crate::codec::optional_fields!(
 /// Ip Response
 ///
 /// Spec: `#/components/responses/IpResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Ip>,
 }
 
@@ -68,9 +60,8 @@ crate::codec::optional_fields!(IpResponse { "data" => data });
 /// List Ips Response
 ///
 /// Spec: `#/components/responses/ListIpsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListIpsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Ip>>,
 }
 

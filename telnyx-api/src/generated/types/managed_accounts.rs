@@ -27,10 +27,9 @@ pub struct CreateManagedAccountRequest {
 }
 
 /// Spec: `#/paths/~1managed_accounts~1{id}~1actions~1enable/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnableManagedAccountBody {
     /// When true, all connections owned by this managed account will automatically be re-enabled. Note: Any connections that do not pass validations will not be re-enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reenable_all_connections: Option<bool>,
 }
 
@@ -39,9 +38,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/ListManagedAccountsAllocatableGlobalOutboundChannelsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListManagedAccountsAllocatableGlobalOutboundChannelsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ManagedAccountsGlobalOutboundChannels>,
 }
 
@@ -50,11 +48,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/ListManagedAccountsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListManagedAccountsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ManagedAccountMultiListing>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -99,22 +95,17 @@ pub struct ManagedAccount {
 }
 
 /// Spec: `#/components/schemas/ManagedAccountBalance`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ManagedAccountBalance {
     /// Available amount to spend (balance + credit limit)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_credit: Option<String>,
     /// The account's current balance.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<String>,
     /// The account's credit limit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<String>,
     /// The ISO 4217 currency identifier.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<ManagedAccountBalanceRecordType>,
 }
 
@@ -192,9 +183,8 @@ impl From<&str> for ManagedAccountRecordType {
 crate::codec::string_enum!(ManagedAccountRecordType);
 
 /// Spec: `#/components/responses/ManagedAccountResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ManagedAccountResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ManagedAccount>,
 }
 
@@ -203,19 +193,15 @@ crate::codec::optional_fields!(ManagedAccountResponse { "data" => data });
 /// Managed Accounts Global Outbound Channels
 ///
 /// Spec: `#/components/schemas/ManagedAccountsGlobalOutboundChannels`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ManagedAccountsGlobalOutboundChannels {
     /// The total amount of allocatable global outbound channels available to the authenticated manager. Will be 0 if the feature is not enabled for their account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allocatable_global_outbound_channels: Option<i64>,
     /// Boolean value that indicates if the managed account is able to have custom pricing set for it or not. If false, uses the pricing of the manager account. Defaults to false. This value may be changed, but there may be time lag between when the value is changed and pricing changes take effect.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub managed_account_allow_custom_pricing: Option<bool>,
     /// The type of the data contained in this record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The total number of allocatable global outbound channels currently allocated across all managed accounts for the authenticated user. This includes any amount of channels allocated by default at managed account creation time. Will be 0 if the feature is not enabled for their account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_global_channels_allocated: Option<i64>,
 }
 
@@ -229,22 +215,17 @@ crate::codec::optional_fields!(
 /// Global Outbound Channels Details for a Managed Account
 ///
 /// Spec: `#/components/schemas/SingleManagedAccountGlobalOutboundChannels`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SingleManagedAccountGlobalOutboundChannels {
     /// Integer value that indicates the number of allocatable global outbound channels that are allocated to the managed account. If the value is 0 then the account will have no usable channels and will not be able to perform outbound calling.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     /// The email of the managed account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The user ID of the managed account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The user ID of the manager of the account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub manager_account_id: Option<String>,
     /// The name of the type of data in the response.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
@@ -255,9 +236,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/UpdateManagedAccountGlobalChannelLimitResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateManagedAccountGlobalChannelLimitResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SingleManagedAccountGlobalOutboundChannels>,
 }
 
@@ -268,10 +248,9 @@ crate::codec::optional_fields!(
 /// Update Managed Account Request
 ///
 /// Spec: `#/components/schemas/UpdateManagedAccountRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateManagedAccountRequest {
     /// Boolean value that indicates if the managed account is able to have custom pricing set for it or not. If false, uses the pricing of the manager account. Defaults to false. This value may be changed, but there may be time lag between when the value is changed and pricing changes take effect.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub managed_account_allow_custom_pricing: Option<bool>,
 }
 

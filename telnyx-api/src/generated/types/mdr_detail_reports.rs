@@ -52,45 +52,32 @@ pub type GetPaginatedMdrsMessageType = CreateLongCodeMessageRequestType;
 pub type GetPaginatedMdrsStatus = MdrDetailResponseStatus;
 
 /// Spec: `#/components/schemas/MdrDetailResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrDetailResponse {
     /// The destination number for a call, or the callee
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cld: Option<String>,
     /// The number associated with the person initiating the call, or the caller
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cli: Option<String>,
     /// Final cost. Cost is calculated as rate * parts
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<String>,
     /// Message sent time
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Currency of the rate and cost
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<MdrDetailResponseCurrency>,
     /// Direction of message - inbound or outbound.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
     /// Id of message detail record
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Type of message
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_type: Option<MdrDetailResponseMessageType>,
     /// Number of parts this message has. Max number of character is 160. If message contains more characters then that it will be broken down in multiple parts
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parts: Option<f64>,
     /// Configured profile name. New profiles can be created and configured on Telnyx portal
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub profile_name: Option<String>,
     /// Rate applied to the message
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Message status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<MdrDetailResponseStatus>,
 }
 
@@ -163,11 +150,9 @@ impl From<&str> for MdrDetailResponseStatus {
 crate::codec::string_enum!(MdrDetailResponseStatus);
 
 /// Spec: `#/components/schemas/MdrGetDetailResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrGetDetailResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MdrDetailResponse>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 

@@ -9,38 +9,33 @@ use super::*;
 pub type GetMdrUsageReportSyncAggregationType = MdrPostUsageReportRequestAggregationType;
 
 /// Spec: `#/components/schemas/MdrDeleteUsageReportsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrDeleteUsageReportsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<MdrUsageReportResponse>,
 }
 
 crate::codec::optional_fields!(MdrDeleteUsageReportsResponse { "data" => data });
 
 /// Spec: `#/components/schemas/MdrGetSyncUsageReportResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrGetSyncUsageReportResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<MdrUsageReportResponse>,
 }
 
 crate::codec::optional_fields!(MdrGetSyncUsageReportResponse { "data" => data });
 
 /// Spec: `#/components/schemas/MdrGetUsageReportsByIdResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrGetUsageReportsByIdResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<MdrUsageReportResponse>,
 }
 
 crate::codec::optional_fields!(MdrGetUsageReportsByIdResponse { "data" => data });
 
 /// Spec: `#/components/schemas/MdrGetUsageReportsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrGetUsageReportsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MdrUsageReportResponse>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -97,44 +92,29 @@ impl From<&str> for MdrPostUsageReportRequestAggregationType {
 crate::codec::string_enum!(MdrPostUsageReportRequestAggregationType);
 
 /// Spec: `#/components/schemas/MdrPostUsageReportsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrPostUsageReportsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<MdrUsageReportResponse>,
 }
 
 crate::codec::optional_fields!(MdrPostUsageReportsResponse { "data" => data });
 
 /// Spec: `#/components/schemas/MdrUsageRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrUsageRecord {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier_passthrough_fee: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parts: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub profile_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub received: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tn_type: Option<String>,
 }
 
@@ -147,32 +127,20 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/MdrUsageReportResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrUsageReportResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub aggregation_type: Option<MdrUsageReportResponseAggregationType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connections: Option<Vec<i64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
     /// Identifies the resource
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub profiles: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub report_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<MdrUsageRecord>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<MdrUsageReportResponseStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 

@@ -8,11 +8,9 @@ use super::*;
 /// List of media resources response
 ///
 /// Spec: `#/components/responses/ListMediaResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMediaResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MediaResource>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -21,22 +19,17 @@ crate::codec::optional_fields!(ListMediaResponse { "data" => data, "meta" => met
 /// Media Resource
 ///
 /// Spec: `#/components/schemas/MediaResource`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MediaResource {
     /// Content type of the file
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// ISO 8601 formatted date of when the media resource was created
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// ISO 8601 formatted date of when the media resource will expire and be deleted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// Uniquely identifies a media resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
     /// ISO 8601 formatted date of when the media resource was last updated
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -48,9 +41,8 @@ crate::codec::optional_fields!(
 /// Media resource response
 ///
 /// Spec: `#/components/responses/MediaResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MediaResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<MediaResource>,
 }
 
@@ -59,13 +51,11 @@ crate::codec::optional_fields!(MediaResponse { "data" => data });
 /// Upload media request
 ///
 /// Spec: `#/components/schemas/UpdateMediaRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateMediaRequest {
     /// The URL where the media to be stored in Telnyx network is currently hosted. The maximum allowed size is 20 MB.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
     /// The number of seconds after which the media resource will be deleted, defaults to 2 days. The maximum allowed vale is 630720000, which translates to 20 years.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl_secs: Option<i64>,
 }
 

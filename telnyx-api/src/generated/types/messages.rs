@@ -204,9 +204,8 @@ pub struct CreateShortCodeMessageRequest {
 pub type CreateShortCodeMessageRequestType = CreateLongCodeMessageRequestType;
 
 /// Spec: `#/paths/~1messages~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMessageResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<GetMessageResponseData>,
 }
 
@@ -223,9 +222,8 @@ pub enum GetMessageResponseData {
 /// Message Response
 ///
 /// Spec: `#/components/responses/MessageResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessageResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<OutboundMessagePayload>,
 }
 

@@ -6,13 +6,11 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateMessagingHostedNumberOrderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateMessagingHostedNumberOrderRequest {
     /// Automatically associate the number with this messaging profile ID when the order is complete.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
     /// Phone numbers to be used for hosted messaging.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<String>>,
 }
 
@@ -66,19 +64,15 @@ pub struct CreatedVerificationCodesResponseDataItemVariant2 {
 }
 
 /// Spec: `#/components/schemas/EligibilityNumberResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EligibilityNumberResponse {
     /// Detailed information about the eligibility status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Whether the phone number is eligible for hosted messaging.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub eligible: Option<bool>,
     /// The eligibility status of the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub eligible_status: Option<EligibilityNumberResponseEligibleStatus>,
     /// The phone number in e164 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
 
@@ -176,10 +170,9 @@ impl From<&str> for EligibilityNumberResponseEligibleStatus {
 crate::codec::string_enum!(EligibilityNumberResponseEligibleStatus);
 
 /// Spec: `#/components/schemas/EligibilityNumbersResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EligibilityNumbersResponse {
     /// List of phone numbers with their eligibility status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<EligibilityNumberResponse>>,
 }
 
@@ -188,17 +181,13 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/HostedNumber`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostedNumber {
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The messaging hosted phone number (+E.164 format)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<HostedNumberStatus>,
 }
 
@@ -252,11 +241,9 @@ crate::codec::string_enum!(HostedNumberStatus);
 /// List Messaging Hosted Number Order Response
 ///
 /// Spec: `#/components/responses/ListMessagingHostedNumberOrdersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMessagingHostedNumberOrdersResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MessagingHostedNumberOrder>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -265,20 +252,15 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/MessagingHostedNumberOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagingHostedNumberOrder {
     /// Resource unique identifier.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Automatically associate the number with this messaging profile ID when the order is complete.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<HostedNumber>>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<MessagingHostedNumberOrderStatus>,
 }
 
@@ -291,9 +273,8 @@ crate::codec::optional_fields!(
 /// Retrieve Messaging Hosted Number Order Response
 ///
 /// Spec: `#/components/responses/MessagingHostedNumberOrderResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagingHostedNumberOrderResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<MessagingHostedNumberOrder>,
 }
 
@@ -340,22 +321,19 @@ crate::codec::string_enum!(MessagingHostedNumberOrderStatus);
 /// Retrieve Messaging Hosted Number Response
 ///
 /// Spec: `#/components/responses/MessagingHostedNumberResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagingHostedNumberResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<HostedNumber>,
 }
 
 crate::codec::optional_fields!(MessagingHostedNumberResponse { "data" => data });
 
 /// Spec: `#/components/schemas/UploadFileMessagingHostedNumberOrderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UploadFileMessagingHostedNumberOrderRequest {
     /// Must be the last month's bill with proof of ownership of all of the numbers in the order in PDF format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bill: Option<crate::UploadFile>,
     /// Must be a signed LOA for the numbers in the order in PDF format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub loa: Option<crate::UploadFile>,
 }
 
@@ -442,9 +420,8 @@ pub struct ValidationCodesRequestVerificationCodesItem {
 /// Retrieve Messaging Hosted Number Response
 ///
 /// Spec: `#/components/responses/ValidationCodesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidationCodesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ValidationCodes>,
 }
 

@@ -106,21 +106,16 @@ impl From<&str> for CreateMessagingProfileRequestWebhookApiVersion {
 crate::codec::string_enum!(CreateMessagingProfileRequestWebhookApiVersion);
 
 /// Spec: `#/components/schemas/InboundMessage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboundMessage {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<InboundMessageEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<InboundMessagePayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<InboundMessageRecordType>,
 }
 
@@ -130,9 +125,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/InboundMessageEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboundMessageEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<InboundMessage>,
 }
 
@@ -178,11 +172,9 @@ pub type InboundMessageRecordType = RecordType;
 /// List Messaging Profile Metrics Response
 ///
 /// Spec: `#/components/responses/ListMessagingProfileMetrics/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMessagingProfileMetrics {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MessagingProfileHighLevelMetrics>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -193,11 +185,9 @@ crate::codec::optional_fields!(
 /// List Messaging Profiles Response
 ///
 /// Spec: `#/components/responses/ListMessagingProfilesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMessagingProfilesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MessagingProfile>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -206,59 +196,41 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/MessagingProfile`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagingProfile {
     /// The alphanumeric sender ID to use when sending to destinations that require an alphanumeric sender ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alpha_sender: Option<Option<String>>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The maximum amount of money (in USD) that can be spent by this profile before midnight UTC.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub daily_spend_limit: Option<String>,
     /// Whether to enforce the value configured by `daily_spend_limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub daily_spend_limit_enabled: Option<bool>,
     /// Specifies whether the messaging profile is enabled or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// enables SMS fallback for MMS messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mms_fall_back_to_sms: Option<bool>,
     /// enables automated resizing of MMS media.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mms_transcoding: Option<bool>,
     /// A user friendly name for the messaging profile.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_pool_settings: Option<Option<NumberPoolSettings>>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<MessagingProfileRecordType>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url_shortener_settings: Option<Option<UrlShortenerSettings>>,
     /// Secret used to authenticate with v1 endpoints.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub v1_secret: Option<String>,
     /// Determines which webhook format will be used, Telnyx API v1, v2, or a legacy 2010-04-01 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<MessagingProfileWebhookApiVersion>,
     /// The failover URL where webhooks related to this messaging profile will be sent if sending to the primary URL fails.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this messaging profile will be sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<Option<String>>,
     /// Destinations to which the messaging profile is allowed to send. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
@@ -276,12 +248,10 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/MessagingProfileDetailedMetric`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagingProfileDetailedMetric {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Vec<MessagingProfileMessageTypeMetrics>>,
     /// The timestamp of the aggregated data.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }
 
@@ -290,11 +260,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/MessagingProfileDetailedMetrics`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagingProfileDetailedMetrics {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detailed: Option<Vec<MessagingProfileDetailedMetric>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub overview: Option<MessagingProfileHighLevelMetrics>,
 }
 
@@ -303,20 +271,15 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/MessagingProfileHighLevelMetrics`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagingProfileHighLevelMetrics {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<MessagingProfileHighLevelMetricsInbound>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<MessagingProfileHighLevelMetricsOutbound>,
     /// The number of phone numbers associated with the messaging profile.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<f64>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<MessagingProfileHighLevelMetricsRecordType>,
 }
 
@@ -327,10 +290,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/MessagingProfileHighLevelMetrics/properties/inbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagingProfileHighLevelMetricsInbound {
     /// The number of inbound messages received.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub received: Option<f64>,
 }
 
@@ -339,16 +301,13 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/MessagingProfileHighLevelMetrics/properties/outbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagingProfileHighLevelMetricsOutbound {
     /// The number of outbound messages successfully delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered: Option<f64>,
     /// The ratio of messages sent that resulted in errors.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_ratio: Option<f64>,
     /// The number of outbound messages sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent: Option<f64>,
 }
 
@@ -390,22 +349,17 @@ impl From<&str> for MessagingProfileHighLevelMetricsRecordType {
 crate::codec::string_enum!(MessagingProfileHighLevelMetricsRecordType);
 
 /// Spec: `#/components/schemas/MessagingProfileMessageTypeMetrics`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagingProfileMessageTypeMetrics {
     /// The number of outbound messages successfully delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered: Option<f64>,
     /// The metric type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// The ratio of outbound messages sent that resulted in errors.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound_error_ratio: Option<f64>,
     /// The number of inbound messages received.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub received: Option<f64>,
     /// The number of outbound messages sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent: Option<f64>,
 }
 
@@ -500,9 +454,8 @@ crate::codec::string_enum!(MessagingProfileRecordType);
 /// Messaging Profile Response
 ///
 /// Spec: `#/components/responses/MessagingProfileResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagingProfileResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<MessagingProfile>,
 }
 
@@ -550,22 +503,17 @@ pub struct NumberPoolSettings {
 }
 
 /// Spec: `#/components/schemas/ReplacedLinkClick`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplacedLinkClick {
     /// The message ID associated with the clicked link.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the message request was received.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_clicked: Option<String>,
     /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// The original link that was sent in the message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
@@ -575,9 +523,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/ReplacedLinkClickEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplacedLinkClickEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ReplacedLinkClick>,
 }
 
@@ -586,70 +533,51 @@ crate::codec::optional_fields!(ReplacedLinkClickEvent { "data" => data });
 /// Retrieve Messaging Profile Metrics Response
 ///
 /// Spec: `#/components/responses/RetrieveMessagingProfileMetrics/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RetrieveMessagingProfileMetrics {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<MessagingProfileDetailedMetrics>,
 }
 
 crate::codec::optional_fields!(RetrieveMessagingProfileMetrics { "data" => data });
 
 /// Spec: `#/components/schemas/UpdateMessagingProfileRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateMessagingProfileRequest {
     /// The alphanumeric sender ID to use when sending to destinations that require an alphanumeric sender ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alpha_sender: Option<Option<String>>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The maximum amount of money (in USD) that can be spent by this profile before midnight UTC.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub daily_spend_limit: Option<String>,
     /// Whether to enforce the value configured by `daily_spend_limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub daily_spend_limit_enabled: Option<bool>,
     /// Specifies whether the messaging profile is enabled or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// enables SMS fallback for MMS messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mms_fall_back_to_sms: Option<bool>,
     /// enables automated resizing of MMS media.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mms_transcoding: Option<bool>,
     /// A user friendly name for the messaging profile.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_pool_settings: Option<Option<NumberPoolSettings>>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<UpdateMessagingProfileRequestRecordType>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url_shortener_settings: Option<Option<UrlShortenerSettings>>,
     /// Secret used to authenticate with v1 endpoints.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub v1_secret: Option<String>,
     /// Determines which webhook format will be used, Telnyx API v1, v2, or a legacy 2010-04-01 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<UpdateMessagingProfileRequestWebhookApiVersion>,
     /// The failover URL where webhooks related to this messaging profile will be sent if sending to the primary URL fails.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this messaging profile will be sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<Option<String>>,
     /// Destinations to which the messaging profile is allowed to send. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
     ///
     /// This field is required if the messaging profile doesn't have it defined yet.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 

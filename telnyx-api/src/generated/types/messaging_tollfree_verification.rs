@@ -8,13 +8,11 @@ use super::*;
 /// A paginated response
 ///
 /// Spec: `#/components/schemas/Paginated_VerificationRequestStatus_`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PaginatedVerificationRequestStatus {
     /// The records yielded by this request
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<VerificationRequestStatus>>,
     /// The total amount of records for these query parameters
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_records: Option<i64>,
 }
 

@@ -8,11 +8,9 @@ use super::*;
 /// List Messaging Profile Url Domains Response
 ///
 /// Spec: `#/components/responses/ListMessagingUrlDomains/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMessagingUrlDomains {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MessagingUrlDomain>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -21,15 +19,11 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/MessagingUrlDomain`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagingUrlDomain {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url_domain: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_case: Option<String>,
 }
 

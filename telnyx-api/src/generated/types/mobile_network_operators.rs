@@ -8,35 +8,27 @@ use super::*;
 /// MobileNetworkOperator
 ///
 /// Spec: `#/components/schemas/MobileNetworkOperator`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileNetworkOperator {
     /// The mobile operator two-character (ISO 3166-1 alpha-2) origin country code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// MCC stands for Mobile Country Code. It's a three decimal digit that identifies a country.
     ///
     /// This code is commonly seen joined with a Mobile Network Code (MNC) in a tuple that allows identifying a carrier known as PLMN (Public Land Mobile Network) code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mcc: Option<String>,
     /// MNC stands for Mobile Network Code. It's a two to three decimal digits that identify a network.
     ///
     /// This code is commonly seen joined with a Mobile Country Code (MCC) in a tuple that allows identifying a carrier known as PLMN (Public Land Mobile Network) code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mnc: Option<String>,
     /// The network operator name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Indicate whether the mobile network operator can be set as preferred in the Network Preferences API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_preferences_enabled: Option<bool>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// TADIG stands for Transferred Account Data Interchange Group. The TADIG code is a unique identifier for network operators in GSM mobile networks.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tadig: Option<String>,
 }
 
@@ -47,11 +39,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/SearchMobileNetworkOperatorsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchMobileNetworkOperatorsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MobileNetworkOperator>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 

@@ -6,27 +6,20 @@
 use super::*;
 
 /// Spec: `#/components/schemas/DefaultGateway`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DefaultGateway {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Network ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InterfaceStatus>,
     /// Wireguard peer ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub wireguard_peer_id: Option<String>,
 }
 
@@ -37,11 +30,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/DefaultGatewayResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DefaultGatewayResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<DefaultGateway>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -50,22 +41,17 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/Network`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Network {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// A user specified name for the network.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -94,36 +80,25 @@ pub struct NetworkCreate {
 }
 
 /// Spec: `#/components/schemas/NetworkInterface`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkInterface {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// A user specified name for the interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The id of the network associated with the interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InterfaceStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<NetworkInterfaceRegion>,
     /// The region interface is deployed to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
     /// Identifies the type of the interface.
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
@@ -135,11 +110,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/NetworkInterfaceListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkInterfaceListResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NetworkInterface>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -151,20 +124,17 @@ crate::codec::optional_fields!(
 pub type NetworkInterfaceRegion = GlobalIpProtocol2;
 
 /// Spec: `#/components/responses/NetworkListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkListResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Network>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(NetworkListResponse { "data" => data, "meta" => meta });
 
 /// Spec: `#/components/responses/NetworkResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Network>,
 }
 

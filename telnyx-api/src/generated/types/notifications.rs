@@ -51,27 +51,24 @@ impl From<&str> for ChannelTypeId {
 crate::codec::string_enum!(ChannelTypeId);
 
 /// Spec: `#/paths/~1notification_channels/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateNotificationChannelsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<NotificationChannel>,
 }
 
 crate::codec::optional_fields!(CreateNotificationChannelsResponse { "data" => data });
 
 /// Spec: `#/paths/~1notification_profiles/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateNotificationProfileResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<NotificationProfile>,
 }
 
 crate::codec::optional_fields!(CreateNotificationProfileResponse { "data" => data });
 
 /// Spec: `#/paths/~1notification_settings/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateNotificationSettingResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<NotificationSetting>,
 }
 
@@ -113,11 +110,9 @@ pub enum DeleteNotificationSettingResponse3 {
 }
 
 /// Spec: `#/paths/~1notification_event_conditions/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FindNotificationsEventsConditionsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NotificationEventCondition>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -126,11 +121,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1notification_events/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FindNotificationsEventsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NotificationEvent>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -139,11 +132,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1notification_profiles/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FindNotificationsProfilesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NotificationProfile>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -161,11 +152,9 @@ pub type GetNotificationProfileResponse = CreateNotificationProfileResponse;
 pub type GetNotificationSettingResponse = CreateNotificationSettingResponse;
 
 /// Spec: `#/paths/~1notification_channels/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNotificationChannelsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NotificationChannel>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -174,11 +163,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1notification_settings/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNotificationSettingsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NotificationSetting>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -189,25 +176,19 @@ crate::codec::optional_fields!(
 /// A Notification Channel
 ///
 /// Spec: `#/components/schemas/NotificationChannel`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotificationChannel {
     /// The destination associated with the channel type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_destination: Option<String>,
     /// A Channel Type ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_type_id: Option<NotificationChannelChannelTypeId>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A UUID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A UUID reference to the associated Notification Profile.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notification_profile_id: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -264,23 +245,17 @@ crate::codec::string_enum!(NotificationChannelChannelTypeId);
 /// An object representing the available notifications.
 ///
 /// Spec: `#/components/schemas/NotificationEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotificationEvent {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// A UUID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A human readable name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notification_category: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -291,37 +266,25 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/NotificationEventCondition`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotificationEventCondition {
     /// Dictates whether a notification channel id needs to be provided when creating a notficiation setting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_multiple_channels: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub associated_record_type: Option<NotificationEventConditionAssociatedRecordType>,
     /// Dictates whether a notification setting will take effect immediately.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub asynchronous: Option<bool>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// A UUID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notification_event_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Vec<NotificationEventConditionParametersItem>>,
     /// Dictates the supported notification channel types that can be emitted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub supported_channels: Option<Vec<String>>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -369,13 +332,10 @@ impl From<&str> for NotificationEventConditionAssociatedRecordType {
 crate::codec::string_enum!(NotificationEventConditionAssociatedRecordType);
 
 /// Spec: `#/components/schemas/NotificationEventCondition/properties/parameters/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotificationEventConditionParametersItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub optional: Option<bool>,
 }
 
@@ -387,19 +347,15 @@ crate::codec::optional_fields!(
 /// A Collection of Notification Channels
 ///
 /// Spec: `#/components/schemas/NotificationProfile`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotificationProfile {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A UUID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A human readable name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -409,34 +365,24 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/NotificationSetting`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotificationSetting {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub associated_record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub associated_record_type_value: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A UUID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A UUID reference to the associated Notification Channel.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notification_channel_id: Option<String>,
     /// A UUID reference to the associated Notification Event Condition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notification_event_condition_id: Option<String>,
     /// A UUID reference to the associated Notification Profile.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notification_profile_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Vec<NotificationSettingParametersItem>>,
     /// Most preferences apply immediately; however, other may needs to propagate.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<NotificationSettingStatus>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 

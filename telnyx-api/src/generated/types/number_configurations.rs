@@ -6,22 +6,17 @@
 use super::*;
 
 /// Spec: `#/components/schemas/BulkMessagingSettingsUpdatePhoneNumbers`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkMessagingSettingsUpdatePhoneNumbers {
     /// Phone numbers that failed to update.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failed: Option<Vec<String>>,
     /// Order ID to verify bulk update status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
     /// Phone numbers pending to be updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending: Option<Vec<String>>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<BulkMessagingSettingsUpdatePhoneNumbersRecordType>,
     /// Phoned numbers updated successfully.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<Vec<String>>,
 }
 
@@ -77,9 +72,8 @@ pub struct BulkMessagingSettingsUpdatePhoneNumbersRequest {
 /// Retrieve bulk update messaging settings Response
 ///
 /// Spec: `#/components/responses/BulkMessagingSettingsUpdatePhoneNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkMessagingSettingsUpdatePhoneNumbersResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<BulkMessagingSettingsUpdatePhoneNumbers>,
 }
 
@@ -95,9 +89,8 @@ pub type ListPhoneNumbersWithMessagingSettingsResponse = ListMessagingProfilePho
 /// Retrieve Messaging Settings Response
 ///
 /// Spec: `#/components/responses/PhoneNumberWithMessagingSettingsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumberWithMessagingSettingsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PhoneNumberWithMessagingSettings>,
 }
 
@@ -106,20 +99,18 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/UpdatePhoneNumberMessagingSettingsRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePhoneNumberMessagingSettingsRequest {
     /// Configure the messaging product for this number:
     ///
     /// * Omit this field or set its value to `null` to keep the current value.
     /// * Set this field to a quoted product ID to set this phone number to that product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_product: Option<String>,
     /// Configure the messaging profile this phone number is assigned to:
     ///
     /// * Omit this field or set its value to `null` to keep the current value.
     /// * Set this field to `""` to unassign the number from its messaging profile
     /// * Set this field to a quoted UUID of a messaging profile to assign this number to that messaging profile
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
 }
 

@@ -6,13 +6,11 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CallerName`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallerName {
     /// The name of the requested phone number's owner as per the CNAM database
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_name: Option<String>,
     /// A caller-name lookup specific error code, expressed as a stringified 5-digit integer
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
 }
 
@@ -21,26 +19,19 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/Carrier`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Carrier {
     /// Unused
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// Region code that matches the specific country calling code if the requested phone number type is mobile
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile_country_code: Option<String>,
     /// National destination code (NDC), with a 0 prefix, if an NDC is found and the requested phone number type is mobile
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile_network_code: Option<String>,
     /// SPID (Service Provider ID) name, if the requested phone number has been ported; otherwise, the name of carrier who owns the phone number block
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// If known to Telnyx and applicable, the primary network carrier.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub normalized_carrier: Option<String>,
     /// A phone number type that identifies the type of service associated with the requested phone number
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<CarrierType>,
 }
 
@@ -129,28 +120,20 @@ crate::codec::string_enum!(CarrierType);
 /// NumberLookup
 ///
 /// Spec: `#/components/schemas/NumberLookupRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumberLookupRecord {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_name: Option<CallerName>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<Carrier>,
     /// Region code that matches the specific country calling code
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Unused
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fraud: Option<String>,
     /// Hyphen-separated national number, preceded by the national destination code (NDC), with a 0 prefix, if an NDC is found
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub national_format: Option<String>,
     /// E164-formatted phone number
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub portability: Option<Portability>,
     /// Identifies the type of record
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
@@ -164,9 +147,8 @@ crate::codec::optional_fields!(
 /// Number Lookup Response
 ///
 /// Spec: `#/components/responses/NumberLookupResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumberLookupResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<NumberLookupRecord>,
 }
 
@@ -207,45 +189,32 @@ impl From<&str> for NumberLookupType {
 crate::codec::string_enum!(NumberLookupType);
 
 /// Spec: `#/components/schemas/Portability`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Portability {
     /// Alternative SPID (Service Provider ID). Often used when a carrier is using a number from another carrier
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub altspid: Option<String>,
     /// Alternative service provider name
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub altspid_carrier_name: Option<String>,
     /// Alternative service provider type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub altspid_carrier_type: Option<String>,
     /// City name extracted from the locality in the Local Exchange Routing Guide (LERG) database
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Type of number
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_type: Option<String>,
     /// Local Routing Number, if assigned to the requested phone number
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lrn: Option<String>,
     /// Operating Company Name (OCN) as per the Local Exchange Routing Guide (LERG) database
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ocn: Option<String>,
     /// ISO-formatted date when the requested phone number has been ported
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ported_date: Option<String>,
     /// Indicates whether or not the requested phone number has been ported
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ported_status: Option<PortabilityPortedStatus>,
     /// SPID (Service Provider ID)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub spid: Option<String>,
     /// Service provider name
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub spid_carrier_name: Option<String>,
     /// Service provider type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub spid_carrier_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
 }
 

@@ -19,9 +19,8 @@ pub struct CreatePortoutReport {
 }
 
 /// Spec: `#/components/responses/CreatePortoutReport/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePortoutReport2 {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortoutReport>,
 }
 
@@ -44,30 +43,19 @@ pub struct ExportPortoutsCsvReport {
 /// The filters to apply to the export port-out CSV report.
 ///
 /// Spec: `#/components/schemas/ExportPortoutsCSVReport/properties/filters`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExportPortoutsCsvReportFilters {
     /// The date and time the port-out was created after.
-    #[serde(rename = "created_at__gt")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at_gt: Option<String>,
     /// The date and time the port-out was created before.
-    #[serde(rename = "created_at__lt")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at_lt: Option<String>,
     /// The customer reference of the port-outs to include in the report.
-    #[serde(rename = "customer_reference__in")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference_in: Option<Vec<String>>,
     /// The end user name of the port-outs to include in the report.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_user_name: Option<String>,
     /// A list of phone numbers that the port-outs phone numbers must overlap with.
-    #[serde(rename = "phone_numbers__overlaps")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers_overlaps: Option<Vec<String>>,
     /// The status of the port-outs to include in the report.
-    #[serde(rename = "status__in")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_in: Option<Vec<ExportPortoutsCsvReportFiltersStatusInItem>>,
 }
 
@@ -129,11 +117,9 @@ impl From<&str> for ExportPortoutsCsvReportFiltersStatusInItem {
 crate::codec::string_enum!(ExportPortoutsCsvReportFiltersStatusInItem);
 
 /// Spec: `#/components/responses/ListPortoutComments/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortoutComments {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortoutComment>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<Metadata>,
 }
 
@@ -178,11 +164,9 @@ impl From<&str> for ListPortoutEventsFilterEventType {
 crate::codec::string_enum!(ListPortoutEventsFilterEventType);
 
 /// Spec: `#/components/responses/ListPortoutEventsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortoutEventsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortoutEvent>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -191,20 +175,17 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/ListPortoutRejections/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortoutRejections {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortoutRejection>>,
 }
 
 crate::codec::optional_fields!(ListPortoutRejections { "data" => data });
 
 /// Spec: `#/components/responses/ListPortoutReports/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortoutReports {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortoutReport>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -223,20 +204,17 @@ pub type ListPortoutRequestFilterStatus = ExportPortoutsCsvReportFiltersStatusIn
 pub type ListPortoutRequestFilterStatusInItem = ExportPortoutsCsvReportFiltersStatusInItem;
 
 /// Spec: `#/components/responses/ListPortoutResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortoutResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortoutDetails>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<Metadata>,
 }
 
 crate::codec::optional_fields!(ListPortoutResponse { "data" => data, "meta" => meta });
 
 /// Spec: `#/components/responses/PortOutListSupportingDocumentsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortOutListSupportingDocumentsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortOutSupportingDocument>>,
 }
 
@@ -318,93 +296,66 @@ pub struct PortoutComment {
 }
 
 /// Spec: `#/components/responses/PortoutCommentResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortoutCommentResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortoutComment>,
 }
 
 crate::codec::optional_fields!(PortoutCommentResponse { "data" => data });
 
 /// Spec: `#/components/schemas/PortoutDetails`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortoutDetails {
     /// Is true when the number is already ported
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub already_ported: Option<bool>,
     /// Name of person authorizing the porting order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorized_name: Option<String>,
     /// Carrier the number will be ported out to
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier_name: Option<String>,
     /// City or municipality of billing address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// ISO 8601 formatted date of when the portout was created
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The current carrier
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_carrier: Option<String>,
     /// Person name or company name requesting the port
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_user_name: Option<String>,
     /// ISO 8601 formatted Date/Time of the FOC date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub foc_date: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 formatted date of when the portout was created
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inserted_at: Option<String>,
     /// The Local Service Request
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lsr: Option<Vec<String>>,
     /// Phone numbers associated with this portout
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<String>>,
     /// Port order number assigned by the carrier the number will be ported out to
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pon: Option<String>,
     /// The reason why the order is being rejected by the user. If the order is authorized, this field can be left null
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The rejection code for one of the valid rejections to reject a port out order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rejection_code: Option<i64>,
     /// ISO 8601 formatted Date/Time of the user requested FOC date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requested_foc_date: Option<String>,
     /// First line of billing address (street address)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_address: Option<String>,
     /// New service provider spid
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub spid: Option<String>,
     /// State, province, or similar of billing address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Status of portout request
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PortoutDetailsStatus>,
     /// A key to reference this port out request when contacting Telnyx customer support
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub support_key: Option<String>,
     /// ISO 8601 formatted date of when the portout was last updated
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Identifies the user (or organization) who requested the port out
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Telnyx partner providing network coverage
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
     /// Postal Code of billing address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
 }
 
@@ -426,35 +377,26 @@ crate::codec::optional_fields!(
 pub type PortoutDetailsStatus = ExportPortoutsCsvReportFiltersStatusInItem;
 
 /// Spec: `#/components/schemas/PortoutEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortoutEvent {
     /// Indicates the notification methods used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_notification_methods: Option<
         Vec<PortoutEventAvailableNotificationMethodsItem>,
     >,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the event type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<PortoutEventEventType>,
     /// Uniquely identifies the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<PortoutEventPayload>,
     /// The status of the payload generation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload_status: Option<PortoutEventPayloadStatus>,
     /// Identifies the port-out order associated with the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub portout_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -554,13 +496,10 @@ pub enum PortoutEventPayload {
 pub type PortoutEventPayloadStatus = PortingEventPayloadStatus;
 
 /// Spec: `#/components/schemas/PortoutRejection`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortoutRejection {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason_required: Option<bool>,
 }
 
@@ -570,30 +509,22 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PortoutReport`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortoutReport {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the document that was uploaded when report was generated. This field is only populated when the report is under completed status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub document_id: Option<String>,
     /// Uniquely identifies the report.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<ExportPortoutsCsvReport>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Identifies the type of report
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub report_type: Option<PortoutReportReportType>,
     /// The current status of the report generation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PortoutReportStatus>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -641,9 +572,8 @@ crate::codec::string_enum!(PortoutReportReportType);
 pub type PortoutReportStatus = PortingReportStatus;
 
 /// Spec: `#/components/responses/PortoutResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortoutResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortoutDetails>,
 }
 
@@ -653,10 +583,9 @@ crate::codec::optional_fields!(PortoutResponse { "data" => data });
 pub type PostPortRequestCommentBody = CreatePortingOrderComment;
 
 /// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PostPortRequestSupportingDocumentsBody {
     /// List of supporting documents parameters
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub documents: Option<Vec<PostPortRequestSupportingDocumentsBodyDocumentsItem>>,
 }
 
@@ -680,9 +609,8 @@ pub struct PostPortRequestSupportingDocumentsBodyDocumentsItem {
 pub type PostPortRequestSupportingDocumentsBodyDocumentsItemType = PortOutSupportingDocumentType;
 
 /// Spec: `#/components/responses/ShowPortoutEventResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ShowPortoutEventResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortoutEvent>,
 }
 
@@ -692,10 +620,9 @@ crate::codec::optional_fields!(ShowPortoutEventResponse { "data" => data });
 pub type ShowPortoutReport = CreatePortoutReport2;
 
 /// Spec: `#/paths/~1portouts~1{id}~1{status}/patch/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePortoutStatusBody {
     /// Provide a reason if rejecting the port out request
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -738,16 +665,13 @@ crate::codec::string_enum!(UpdatePortoutStatusStatus);
 /// The webhook payload for the portout.foc_date_changed event
 ///
 /// Spec: `#/components/schemas/WebhookPortoutFocDateChangedPayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookPortoutFocDateChangedPayload {
     /// ISO 8601 formatted date indicating the new FOC date.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub foc_date: Option<String>,
     /// Identifies the port-out order that have the FOC date changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the organization that port-out order belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
@@ -759,19 +683,15 @@ crate::codec::optional_fields!(
 /// The webhook payload for the portout.new_comment event
 ///
 /// Spec: `#/components/schemas/WebhookPortoutNewCommentPayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookPortoutNewCommentPayload {
     /// The body of the comment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Identifies the comment that was added to the port-out order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the port-out order that the comment was added to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub portout_id: Option<String>,
     /// Identifies the user that added the comment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
@@ -783,34 +703,25 @@ crate::codec::optional_fields!(
 /// The webhook payload for the portout.status_changed event
 ///
 /// Spec: `#/components/schemas/WebhookPortoutStatusChangedPayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookPortoutStatusChangedPayload {
     /// The PIN that was attempted to be used to authorize the port out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempted_pin: Option<String>,
     /// Carrier the number will be ported out to
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier_name: Option<String>,
     /// Identifies the port out that was moved.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Phone numbers associated with this port-out order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<String>>,
     /// The reason why the order is being rejected by the user. If the order is authorized, this field can be left null
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rejection_reason: Option<String>,
     /// The new carrier SPID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub spid: Option<String>,
     /// The new status of the port out.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<WebhookPortoutStatusChangedPayloadStatus>,
     /// The name of the port-out's end user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscriber_name: Option<String>,
     /// Identifies the user that the port-out order belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 

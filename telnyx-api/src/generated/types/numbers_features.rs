@@ -9,9 +9,8 @@ use super::*;
 pub type PostNumbersFeaturesBody = EligibilityNumbersRequest;
 
 /// Spec: `#/paths/~1numbers_features/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PostNumbersFeaturesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PostNumbersFeaturesResponseDataItem>>,
 }
 

@@ -9,10 +9,8 @@ use super::*;
 pub type DeleteObjectsRequest = Vec<DeleteObjectsRequestItem>;
 
 /// Spec: `#/components/schemas/DeleteObjectsRequest/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteObjectsRequestItem {
-    #[serde(rename = "Key")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
 

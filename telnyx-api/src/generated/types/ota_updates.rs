@@ -8,30 +8,21 @@ use super::*;
 /// This object represents an Over the Air (OTA) update request. It allows tracking the current status of a operation that apply settings in a particular SIM card.
 ///
 /// Spec: `#/components/schemas/CompleteOTAUpdate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CompleteOtaUpdate {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// A JSON object representation of the operation. The information present here will relate directly to the source of the OTA request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<CompleteOtaUpdateSettings>,
     /// The identification UUID of the related SIM card resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CompleteOtaUpdateStatus>,
     /// Represents the type of the operation requested. This will relate directly to the source of the request.
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<CompleteOtaUpdateType>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -44,9 +35,8 @@ crate::codec::optional_fields!(
 /// A JSON object representation of the operation. The information present here will relate directly to the source of the OTA request.
 ///
 /// Spec: `#/components/schemas/CompleteOTAUpdate/properties/settings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CompleteOtaUpdateSettings {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile_network_operators_preferences: Option<
         MobileNetworkOperatorsPreferencesResponse,
     >,
@@ -93,16 +83,13 @@ crate::codec::string_enum!(CompleteOtaUpdateType);
 pub type ListOtaUpdatesFilterType = CompleteOtaUpdateType;
 
 /// Spec: `#/components/schemas/MobileNetworkOperatorPreferencesResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileNetworkOperatorPreferencesResponse {
     /// The mobile network operator resource identification UUID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile_network_operator_id: Option<String>,
     /// The mobile network operator resource name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile_network_operator_name: Option<String>,
     /// It determines what is the priority of a specific network operator that should be assumed by a SIM card when connecting to a network. The highest priority is 0, the second highest is 1 and so on.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
 }
 
@@ -120,20 +107,17 @@ pub type MobileNetworkOperatorsPreferencesResponse = Vec<
 >;
 
 /// Spec: `#/components/responses/OTAUpdateResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OtaUpdateResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CompleteOtaUpdate>,
 }
 
 crate::codec::optional_fields!(OtaUpdateResponse { "data" => data });
 
 /// Spec: `#/components/responses/SearchOTAUpdateResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchOtaUpdateResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SimplifiedOtaUpdate>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -144,27 +128,19 @@ crate::codec::optional_fields!(
 /// This object represents an Over the Air (OTA) update request. It allows tracking the current status of a operation that apply settings in a particular SIM card.
 ///
 /// Spec: `#/components/schemas/SimplifiedOTAUpdate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimplifiedOtaUpdate {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The identification UUID of the related SIM card resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SimplifiedOtaUpdateStatus>,
     /// Represents the type of the operation requested. This will relate directly to the source of the request.
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<SimplifiedOtaUpdateType>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 

@@ -56,11 +56,9 @@ pub struct CreateOutboundVoiceProfileRequest {
 /// List Outbound Voice Profiles Response
 ///
 /// Spec: `#/components/responses/ListOutboundVoiceProfilesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOutboundVoiceProfilesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<OutboundVoiceProfile>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -69,19 +67,15 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/OutboundCallRecording`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutboundCallRecording {
     /// When call_recording_type is 'by_caller_phone_number', only outbound calls using one of these numbers will be recorded. Numbers must be specified in E164 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_recording_caller_phone_numbers: Option<Vec<String>>,
     /// When using 'dual' channels, the final audio file will be a stereo recording with the first leg on channel A, and the rest on channel B.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_recording_channels: Option<OutboundCallRecordingCallRecordingChannels>,
     /// The audio file format for calls being recorded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_recording_format: Option<OutboundCallRecordingCallRecordingFormat>,
     /// Specifies which calls are recorded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_recording_type: Option<OutboundCallRecordingCallRecordingType>,
 }
 
@@ -208,9 +202,8 @@ pub struct OutboundVoiceProfile {
 /// Outbound Voice Profile Response
 ///
 /// Spec: `#/components/responses/OutboundVoiceProfileResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutboundVoiceProfileResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<OutboundVoiceProfile>,
 }
 

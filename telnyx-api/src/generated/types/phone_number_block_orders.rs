@@ -48,11 +48,9 @@ pub struct CreateNumberBlockOrderRequest {
 /// List Number Block Orders Response
 ///
 /// Spec: `#/components/responses/ListNumberBlockOrdersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNumberBlockOrdersResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NumberBlockOrder>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -61,41 +59,29 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/NumberBlockOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumberBlockOrder {
     /// Identifies the connection associated to all numbers in the phone number block.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// An ISO 8901 datetime string denoting when the number order was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the messaging profile associated to all numbers in the phone number block.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
     /// The count of phone numbers in the number order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers_count: Option<i64>,
     /// The phone number range included in the block.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// True if all requirements are met for every phone number, false otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_met: Option<bool>,
     /// Starting phone number block
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub starting_number: Option<String>,
     /// The status of the order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<NumberBlockOrderStatus>,
     /// An ISO 8901 datetime string for when the number order was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -121,9 +107,8 @@ pub type NumberBlockOrderStatus = CreateNumberBlockOrderRequestStatus;
 /// Number Order Event
 ///
 /// Spec: `#/components/schemas/NumberOrderBlockEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumberOrderBlockEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<NumberBlockOrder>,
 }
 

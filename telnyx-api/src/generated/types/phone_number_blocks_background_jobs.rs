@@ -8,9 +8,8 @@ use super::*;
 /// Phone Number Blocks Job Delete Phone Number Block
 ///
 /// Spec: `#/paths/~1phone_number_blocks~1jobs~1delete_phone_number_block/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePhoneNumberBlockDeletionJobResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PhoneNumberBlocksJob>,
 }
 
@@ -36,11 +35,9 @@ pub type ListPhoneNumberBlocksJobsFilterType = PhoneNumberBlocksJobType;
 /// List Phone Number Blocks Background Jobs Response
 ///
 /// Spec: `#/components/responses/ListPhoneNumberBlocksJobsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPhoneNumberBlocksJobsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PhoneNumberBlocksJob>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -49,33 +46,23 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PhoneNumberBlocksJob`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumberBlocksJob {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// ISO 8601 formatted date indicating when the estimated time of completion of the background job.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub etc: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_operations: Option<Vec<PhoneNumberBlocksJobFailedOperation>>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Indicates the completion status of the background operation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PhoneNumberBlocksJobStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub successful_operations: Option<Vec<PhoneNumberBlocksJobSuccessfulOperation>>,
     /// Identifies the type of the background job.
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<PhoneNumberBlocksJobType>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -93,15 +80,12 @@ pub struct PhoneNumberBlocksJobDeletePhoneNumberBlockRequest {
 }
 
 /// Spec: `#/components/schemas/PhoneNumberBlocksJobFailedOperation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumberBlocksJobFailedOperation {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
     /// The phone number's ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The phone number in e164 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
 
@@ -116,13 +100,11 @@ crate::codec::optional_fields!(
 pub type PhoneNumberBlocksJobStatus = EventStatus;
 
 /// Spec: `#/components/schemas/PhoneNumberBlocksJobSuccessfulOperation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumberBlocksJobSuccessfulOperation {
     /// The phone number's ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The phone number in e164 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
 

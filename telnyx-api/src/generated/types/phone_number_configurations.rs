@@ -8,9 +8,8 @@ use super::*;
 /// Phone Number Response
 ///
 /// Spec: `#/components/responses/DeletePhoneNumberResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeletePhoneNumberResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PhoneNumberDeletedDetailed>,
 }
 
@@ -19,16 +18,13 @@ crate::codec::optional_fields!(DeletePhoneNumberResponse { "data" => data });
 /// The emergency services settings for a phone number.
 ///
 /// Spec: `#/components/schemas/EmergencySettings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EmergencySettings {
     /// Identifies the address to be used with emergency services.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_address_id: Option<String>,
     /// Allows you to enable or disable emergency services on the phone number. In order to enable emergency services, you must also set an emergency_address_id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_enabled: Option<bool>,
     /// Represents the state of the number regarding emergency activation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_status: Option<EmergencySettingsEmergencyStatus>,
 }
 
@@ -194,11 +190,9 @@ pub type ListPhoneNumbersFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSet
 /// List Phone Numbers Response
 ///
 /// Spec: `#/components/responses/ListPhoneNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPhoneNumbersResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PhoneNumberDetailed>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -254,11 +248,9 @@ pub type ListPhoneNumbersWithVoiceSettingsFilterVoiceUsagePaymentMethod = PhoneN
 /// List Phone Numbers With Voice Settings Response
 ///
 /// Spec: `#/components/responses/ListPhoneNumbersWithVoiceSettingsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPhoneNumbersWithVoiceSettingsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PhoneNumberWithVoiceSettings>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -279,84 +271,60 @@ pub struct PhoneNumberBundleStatusChangeRequest {
 /// Phone Number Bundle Status Change
 ///
 /// Spec: `#/paths/~1phone_numbers~1{id}~1actions~1bundle_status_change/patch/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumberBundleStatusChangeResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PhoneNumberWithVoiceSettings>,
 }
 
 crate::codec::optional_fields!(PhoneNumberBundleStatusChangeResponse { "data" => data });
 
 /// Spec: `#/components/schemas/PhoneNumberDeletedDetailed`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumberDeletedDetailed {
     /// Identifies the billing group associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_group_id: Option<String>,
     /// Indicates if call forwarding will be enabled for this number if forwards_to and forwarding_type are filled in. Defaults to true for backwards compatibility with APIV1 use of numbers endpoints.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_forwarding_enabled: Option<bool>,
     /// Indicates whether call recording is enabled for this number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_recording_enabled: Option<bool>,
     /// Indicates whether caller ID is enabled for this number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_id_name_enabled: Option<bool>,
     /// Indicates whether a CNAM listing is enabled for this number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cnam_listing_enabled: Option<bool>,
     /// Identifies the connection associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The user-assigned name of the connection to be associated with this phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<String>,
     /// ISO 8601 formatted date indicating when the time it took to activate after the purchase.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Identifies the emergency address associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_address_id: Option<String>,
     /// Indicates whether emergency services are enabled for this number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_enabled: Option<bool>,
     /// If someone attempts to port your phone number away from Telnyx and your phone number has an external PIN set, Telnyx will attempt to verify that you provided the correct external PIN to the winning carrier. Note that not all carriers cooperate with this security mechanism.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_pin: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<IntId>,
     /// Identifies the messaging profile associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
     /// The name of the messaging profile associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_name: Option<String>,
     /// The +E.164-formatted phone number associated with this record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The phone number's type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<PhoneNumberDeletedDetailedPhoneNumberType>,
     /// ISO 8601 formatted date indicating the time the request was made to purchase the number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub purchased_at: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The phone number's current status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PhoneNumberDeletedDetailedStatus>,
     /// Indicates whether T38 Fax Gateway for inbound calls to this number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub t38_fax_gateway_enabled: Option<bool>,
     /// A list of user-assigned tags to help manage the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -445,85 +413,59 @@ impl From<&str> for PhoneNumberDeletedDetailedStatus {
 crate::codec::string_enum!(PhoneNumberDeletedDetailedStatus);
 
 /// Spec: `#/components/schemas/PhoneNumberDetailed`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumberDetailed {
     /// Identifies the billing group associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_group_id: Option<String>,
     /// Indicates if call forwarding will be enabled for this number if forwards_to and forwarding_type are filled in. Defaults to true for backwards compatibility with APIV1 use of numbers endpoints.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_forwarding_enabled: Option<bool>,
     /// Indicates whether call recording is enabled for this number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_recording_enabled: Option<bool>,
     /// Indicates whether caller ID is enabled for this number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_id_name_enabled: Option<bool>,
     /// Indicates whether a CNAM listing is enabled for this number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cnam_listing_enabled: Option<bool>,
     /// Identifies the connection associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The user-assigned name of the connection to be associated with this phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<String>,
     /// The ISO 3166-1 alpha-2 country code of the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_iso_alpha2: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Identifies the emergency address associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_address_id: Option<String>,
     /// Indicates whether emergency services are enabled for this number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_enabled: Option<bool>,
     /// Indicates the status of the provisioning of emergency services for the phone number. This field contains information about activity that may be ongoing for a number where it either is being provisioned or deprovisioned but is not yet enabled/disabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_status: Option<PhoneNumberDetailedEmergencyStatus>,
     /// If someone attempts to port your phone number away from Telnyx and your phone number has an external PIN set, Telnyx will attempt to verify that you provided the correct external PIN to the winning carrier. Note that not all carriers cooperate with this security mechanism.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_pin: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<IntId>,
     /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound_call_screening: Option<PhoneNumberDetailedInboundCallScreening>,
     /// Identifies the messaging profile associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
     /// The name of the messaging profile associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_name: Option<String>,
     /// The +E.164-formatted phone number associated with this record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The phone number's type.
     /// Note: For numbers purchased prior to July 2023 or when fetching a number's details immediately after a purchase completes, the legacy values `tollfree`, `shortcode` or `longcode` may be returned instead.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<PhoneNumberDetailedPhoneNumberType>,
     /// ISO 8601 formatted date indicating when the resource was purchased.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub purchased_at: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Indicates if the phone number was purchased or ported in. For some numbers this information may not be available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<Option<PhoneNumberDetailedSourceType>>,
     /// The phone number's current status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PhoneNumberDetailedStatus>,
     /// Indicates whether T38 Fax Gateway for inbound calls to this number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub t38_fax_gateway_enabled: Option<bool>,
     /// A list of user-assigned tags to help manage the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
 
@@ -785,53 +727,38 @@ pub struct PhoneNumberEnableEmergencyRequest {
 /// Phone Number Response
 ///
 /// Spec: `#/components/responses/PhoneNumberResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumberResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PhoneNumberDetailed>,
 }
 
 crate::codec::optional_fields!(PhoneNumberResponse { "data" => data });
 
 /// Spec: `#/components/schemas/PhoneNumberWithVoiceSettings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumberWithVoiceSettings {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_forwarding: Option<CallForwarding>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_recording: Option<CallRecording>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cnam_listing: Option<CnamListing>,
     /// Identifies the connection associated with this phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency: Option<EmergencySettings>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound_call_screening: Option<PhoneNumberWithVoiceSettingsInboundCallScreening>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_features: Option<MediaFeatures>,
     /// The phone number in +E164 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Controls whether a tech prefix is enabled for this phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tech_prefix_enabled: Option<bool>,
     /// This field allows you to rewrite the destination number of an inbound call before the call is routed to you. The value of this field may be any alphanumeric value, and the value will replace the number originally dialed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub translated_number: Option<String>,
     /// Controls whether a number is billed per minute or uses your concurrent channels.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_payment_method: Option<PhoneNumberWithVoiceSettingsUsagePaymentMethod>,
 }
 
@@ -873,11 +800,9 @@ pub type SlimListPhoneNumbersFilterVoiceUsagePaymentMethod = PhoneNumberWithVoic
 /// List Phone Numbers Response
 ///
 /// Spec: `#/components/responses/SlimListPhoneNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SlimListPhoneNumbersResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SlimPhoneNumberDetailed>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -889,70 +814,49 @@ crate::codec::optional_fields!(
 pub type SlimListPhoneNumbersSort = ListPhoneNumbersSort;
 
 /// Spec: `#/components/schemas/SlimPhoneNumberDetailed`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SlimPhoneNumberDetailed {
     /// Identifies the billing group associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_group_id: Option<String>,
     /// Indicates if call forwarding will be enabled for this number if forwards_to and forwarding_type are filled in. Defaults to true for backwards compatibility with APIV1 use of numbers endpoints.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_forwarding_enabled: Option<bool>,
     /// Indicates whether call recording is enabled for this number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_recording_enabled: Option<bool>,
     /// Indicates whether caller ID is enabled for this number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_id_name_enabled: Option<bool>,
     /// Indicates whether a CNAM listing is enabled for this number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cnam_listing_enabled: Option<bool>,
     /// Identifies the connection associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The ISO 3166-1 alpha-2 country code of the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_iso_alpha2: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Identifies the emergency address associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_address_id: Option<String>,
     /// Indicates whether emergency services are enabled for this number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_enabled: Option<bool>,
     /// Indicates the status of the provisioning of emergency services for the phone number. This field contains information about activity that may be ongoing for a number where it either is being provisioned or deprovisioned but is not yet enabled/disabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_status: Option<SlimPhoneNumberDetailedEmergencyStatus>,
     /// If someone attempts to port your phone number away from Telnyx and your phone number has an external PIN set, Telnyx will attempt to verify that you provided the correct external PIN to the winning carrier. Note that not all carriers cooperate with this security mechanism.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_pin: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<IntId>,
     /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound_call_screening: Option<SlimPhoneNumberDetailedInboundCallScreening>,
     /// The +E.164-formatted phone number associated with this record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The phone number's type.
     /// Note: For numbers purchased prior to July 2023 or when fetching a number's details immediately after a purchase completes, the legacy values `tollfree`, `shortcode` or `longcode` may be returned instead.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<SlimPhoneNumberDetailedPhoneNumberType>,
     /// ISO 8601 formatted date indicating when the resource was purchased.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub purchased_at: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The phone number's current status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SlimPhoneNumberDetailedStatus>,
     /// Indicates whether T38 Fax Gateway for inbound calls to this number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub t38_fax_gateway_enabled: Option<bool>,
 }
 
@@ -993,28 +897,21 @@ pub type SlimPhoneNumberDetailedPhoneNumberType = PhoneNumberDetailedPhoneNumber
 pub type SlimPhoneNumberDetailedStatus = PhoneNumberDetailedStatus;
 
 /// Spec: `#/components/schemas/UpdatePhoneNumberRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePhoneNumberRequest {
     /// Identifies the billing group associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_group_id: Option<String>,
     /// Identifies the connection associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// If someone attempts to port your phone number away from Telnyx and your phone number has an external PIN set, we will attempt to verify that you provided the correct external PIN to the winning carrier. Note that not all carriers cooperate with this security mechanism.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_pin: Option<String>,
     /// Indicates whether HD voice is enabled for this number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hd_voice_enabled: Option<bool>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A list of user-assigned tags to help organize phone numbers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
 

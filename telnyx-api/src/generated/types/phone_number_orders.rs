@@ -6,9 +6,8 @@
 use super::*;
 
 /// Spec: `#/components/responses/CommentResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CommentResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CommentResponseData>,
 }
 
@@ -18,21 +17,16 @@ crate::codec::optional_fields!(CommentResponse { "data" => data });
 pub type CommentResponseData = Comment;
 
 /// Spec: `#/components/schemas/CreateNumberOrderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateNumberOrderRequest {
     /// Identifies the billing group associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_group_id: Option<String>,
     /// Identifies the connection associated with this phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Identifies the messaging profile associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<CreateNumberOrderRequestPhoneNumbersItem>>,
 }
 
@@ -56,25 +50,19 @@ pub struct CreateNumberOrderRequestPhoneNumbersItem {
 }
 
 /// Spec: `#/components/schemas/CreateSubNumberOrdersReportRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateSubNumberOrdersReportRequest {
     /// Filter by country code
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Filter for orders created after this date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at_gt: Option<String>,
     /// Filter for orders created before this date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at_lt: Option<String>,
     /// Filter by customer reference
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Filter by specific order request ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_request_id: Option<String>,
     /// Filter by order status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CreateSubNumberOrdersReportRequestStatus>,
 }
 
@@ -93,11 +81,9 @@ pub type CreateSubNumberOrdersReportRequestStatus = CreateNumberBlockOrderReques
 pub type ListCommentsFilterCommentRecordType = CommentCommentRecordType;
 
 /// Spec: `#/components/responses/listCommentsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCommentsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Comment>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -106,11 +92,9 @@ crate::codec::optional_fields!(ListCommentsResponse { "data" => data, "meta" => 
 /// List Number Order Phone Numbers Response
 ///
 /// Spec: `#/components/responses/ListNumberOrderPhoneNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNumberOrderPhoneNumbersResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NumberOrderPhoneNumber>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -121,11 +105,9 @@ crate::codec::optional_fields!(
 /// List Number Orders Response
 ///
 /// Spec: `#/components/responses/ListNumberOrdersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNumberOrdersResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NumberOrder>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -136,11 +118,9 @@ crate::codec::optional_fields!(
 /// List Sub Number Orders Response
 ///
 /// Spec: `#/components/responses/ListSubNumberOrdersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSubNumberOrdersResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SubNumberOrder>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -151,42 +131,29 @@ crate::codec::optional_fields!(
 /// Number Order With Phone Numbers
 ///
 /// Spec: `#/components/schemas/NumberOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumberOrder {
     /// Identifies the messaging profile associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_group_id: Option<String>,
     /// Identifies the connection associated with this phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// An ISO 8901 datetime string denoting when the number order was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the messaging profile associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<PhoneNumbersJobPhoneNumber>>,
     /// The count of phone numbers in the number order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers_count: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// True if all requirements are met for every phone number, false otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_met: Option<bool>,
     /// The status of the order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<NumberOrderStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_number_orders_ids: Option<Vec<String>>,
     /// An ISO 8901 datetime string for when the number order was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -201,42 +168,27 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/NumberOrderPhoneNumber`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumberOrderPhoneNumber {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bundle_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_block_number: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_request_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<NumberOrderPhoneNumberPhoneNumberType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<
         Vec<SubNumberOrderRegulatoryRequirementWithValue>,
     >,
     /// True if all requirements are met for a phone number, false otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_met: Option<bool>,
     /// Status of requirements (if applicable)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_status: Option<NumberOrderPhoneNumberRequirementsStatus>,
     /// The status of the phone number in the order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<NumberOrderPhoneNumberStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_number_order_id: Option<String>,
 }
 
@@ -309,9 +261,8 @@ crate::codec::string_enum!(NumberOrderPhoneNumberRequirementsStatus);
 /// Number Order Phone Number Response
 ///
 /// Spec: `#/components/responses/NumberOrderPhoneNumberResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumberOrderPhoneNumberResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<NumberOrderPhoneNumber>,
 }
 
@@ -325,9 +276,8 @@ pub type NumberOrderPhoneNumberStatus = CreateNumberBlockOrderRequestStatus;
 /// Number Order Response
 ///
 /// Spec: `#/components/responses/NumberOrderResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumberOrderResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<NumberOrderWithPhoneNumbers>,
 }
 
@@ -341,42 +291,29 @@ pub type NumberOrderStatus = CreateNumberBlockOrderRequestStatus;
 /// NumberOrder
 ///
 /// Spec: `#/components/schemas/NumberOrderWithPhoneNumbers`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumberOrderWithPhoneNumbers {
     /// Identifies the messaging profile associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_group_id: Option<String>,
     /// Identifies the connection associated with this phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// An ISO 8901 datetime string denoting when the number order was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the messaging profile associated with the phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<NumberOrderPhoneNumber>>,
     /// The count of phone numbers in the number order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers_count: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// True if all requirements are met for every phone number, false otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_met: Option<bool>,
     /// The status of the order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<NumberOrderWithPhoneNumbersStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_number_orders_ids: Option<Vec<String>>,
     /// An ISO 8901 datetime string for when the number order was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -399,42 +336,28 @@ pub type NumberOrderWithPhoneNumbersStatus = CreateNumberBlockOrderRequestStatus
 pub type ReadCommentResponse = CommentResponse;
 
 /// Spec: `#/components/schemas/SubNumberOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubNumberOrder {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// An ISO 8901 datetime string denoting when the number order was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// True if the sub number order is a block sub number order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_block_sub_number_order: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_request_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<SubNumberOrderPhoneNumberType>,
     /// The count of phone numbers in the number order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers_count: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<Vec<SubNumberOrderRegulatoryRequirement>>,
     /// True if all requirements are met for every phone number, false otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_met: Option<bool>,
     /// The status of the order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SubNumberOrderStatus>,
     /// An ISO 8901 datetime string for when the number order was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
@@ -452,14 +375,11 @@ crate::codec::optional_fields!(
 pub type SubNumberOrderPhoneNumberType = NumberOrderPhoneNumberPhoneNumberType;
 
 /// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirement`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubNumberOrderRegulatoryRequirement {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<SubNumberOrderRegulatoryRequirementFieldType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Unique id for a requirement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_id: Option<String>,
 }
 
@@ -511,17 +431,13 @@ impl From<&str> for SubNumberOrderRegulatoryRequirementFieldType {
 crate::codec::string_enum!(SubNumberOrderRegulatoryRequirementFieldType);
 
 /// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirementWithValue`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubNumberOrderRegulatoryRequirementWithValue {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<SubNumberOrderRegulatoryRequirementWithValueFieldType>,
     /// The value of the requirement, this could be an id to a resource or a string value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Unique id for a requirement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_id: Option<String>,
 }
 
@@ -537,9 +453,8 @@ pub type SubNumberOrderRegulatoryRequirementWithValueFieldType = SubNumberOrderR
 /// Sub Number Order Response
 ///
 /// Spec: `#/components/responses/SubNumberOrderResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubNumberOrderResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SubNumberOrder>,
 }
 
@@ -551,28 +466,21 @@ crate::codec::optional_fields!(SubNumberOrderResponse { "data" => data });
 pub type SubNumberOrderStatus = CreateNumberBlockOrderRequestStatus;
 
 /// Spec: `#/components/schemas/SubNumberOrdersReport`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubNumberOrdersReport {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The filters that were applied to generate this report
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub filters: Option<SubNumberOrdersReportFilters>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The type of order report.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_type: Option<String>,
     /// Indicates the completion level of the sub number orders report. The report must have a status of 'success' before it can be downloaded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SubNumberOrdersReportStatus>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The ID of the user who created the report.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
@@ -585,19 +493,13 @@ crate::codec::optional_fields!(
 /// The filters that were applied to generate this report
 ///
 /// Spec: `#/components/schemas/SubNumberOrdersReport/properties/filters`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubNumberOrdersReportFilters {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at_gt: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at_lt: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_request_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
@@ -608,9 +510,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/SubNumberOrdersReportResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubNumberOrdersReportResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SubNumberOrdersReport>,
 }
 
@@ -661,9 +562,8 @@ impl From<&str> for SubNumberOrdersReportStatus {
 crate::codec::string_enum!(SubNumberOrdersReportStatus);
 
 /// Spec: `#/components/schemas/UpdateNumberOrderPhoneNumberRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateNumberOrderPhoneNumberRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<Vec<UpdateRegulatoryRequirement>>,
 }
 
@@ -673,9 +573,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/UpdateSubNumberOrderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateSubNumberOrderRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<Vec<UpdateRegulatoryRequirement>>,
 }
 

@@ -6,22 +6,17 @@
 use super::*;
 
 /// Spec: `#/components/schemas/PortabilityCheckDetails`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortabilityCheckDetails {
     /// Indicates whether this phone number is FastPort eligible
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fast_portable: Option<bool>,
     /// If this phone number is not portable, explains why. Empty string if the number is portable.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_portable_reason: Option<String>,
     /// The +E.164 formatted phone number this result is about
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Indicates whether this phone number is portable
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub portable: Option<bool>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
@@ -32,19 +27,17 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/PortabilityCheckResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortabilityCheckResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortabilityCheckDetails>>,
 }
 
 crate::codec::optional_fields!(PortabilityCheckResponse { "data" => data });
 
 /// Spec: `#/paths/~1portability_checks/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PostPortabilityCheckBody {
     /// The list of +E.164 formatted phone numbers to check for portability
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<String>>,
 }
 

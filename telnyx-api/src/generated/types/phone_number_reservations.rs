@@ -6,25 +6,18 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateNumberReservationRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateNumberReservationRequest {
     /// An ISO 8901 datetime string denoting when the numbers reservation was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<ReservedPhoneNumber>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The status of the entire reservation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CreateNumberReservationRequestStatus>,
     /// An ISO 8901 datetime string for when the number reservation was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -42,11 +35,9 @@ pub type CreateNumberReservationRequestStatus = CreateNumberBlockOrderRequestSta
 /// List Number Reservations Response
 ///
 /// Spec: `#/components/responses/ListNumberReservationsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNumberReservationsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NumberReservation>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -55,25 +46,18 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/NumberReservation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumberReservation {
     /// An ISO 8901 datetime string denoting when the numbers reservation was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<ReservedPhoneNumber>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The status of the entire reservation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<NumberReservationStatus>,
     /// An ISO 8901 datetime string for when the number reservation was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -86,9 +70,8 @@ crate::codec::optional_fields!(
 /// Number Reservation Response
 ///
 /// Spec: `#/components/responses/NumberReservationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumberReservationResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<NumberReservation>,
 }
 
@@ -100,25 +83,18 @@ crate::codec::optional_fields!(NumberReservationResponse { "data" => data });
 pub type NumberReservationStatus = CreateNumberBlockOrderRequestStatus;
 
 /// Spec: `#/components/schemas/ReservedPhoneNumber`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReservedPhoneNumber {
     /// An ISO 8901 datetime string denoting when the individual number reservation was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// An ISO 8901 datetime string for when the individual number reservation is going to expire
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expired_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The status of the phone number's reservation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ReservedPhoneNumberStatus>,
     /// An ISO 8901 datetime string for when the the individual number reservation was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 

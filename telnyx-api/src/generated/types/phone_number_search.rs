@@ -6,28 +6,19 @@
 use super::*;
 
 /// Spec: `#/components/schemas/AvailablePhoneNumber`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AvailablePhoneNumber {
     /// Specifies whether the phone number is an exact match based on the search criteria or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub best_effort: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_information: Option<CostInformation>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<Feature>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Specifies whether the phone number can receive calls immediately after purchase or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quickship: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<AvailablePhoneNumberRecordType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_information: Option<Vec<RegionInformation>>,
     /// Specifies whether the phone number can be reserved before purchase or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reservable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub vanity_format: Option<String>,
 }
 
@@ -39,19 +30,13 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/AvailablePhoneNumberBlock`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AvailablePhoneNumberBlock {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_information: Option<CostInformation>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<Vec<Feature>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<AvailablePhoneNumberBlockRecordType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_information: Option<Vec<RegionInformation>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub starting_number: Option<String>,
 }
 
@@ -122,11 +107,9 @@ impl From<&str> for AvailablePhoneNumberRecordType {
 crate::codec::string_enum!(AvailablePhoneNumberRecordType);
 
 /// Spec: `#/components/schemas/AvailablePhoneNumbersMetadata`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AvailablePhoneNumbersMetadata {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub best_effort_results: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_results: Option<i64>,
 }
 
@@ -136,14 +119,11 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/CostInformation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CostInformation {
     /// The ISO 4217 code for the currency.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub monthly_cost: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub upfront_cost: Option<String>,
 }
 
@@ -153,9 +133,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/Feature`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Feature {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -164,11 +143,9 @@ crate::codec::optional_fields!(Feature { "name" => name });
 /// List Available Phone Numbers Blocks Response
 ///
 /// Spec: `#/components/responses/ListAvailablePhoneNumbersBlockResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAvailablePhoneNumbersBlockResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<AvailablePhoneNumberBlock>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<AvailablePhoneNumbersMetadata>,
 }
 
@@ -240,11 +217,9 @@ pub type ListAvailablePhoneNumbersFilterPhoneNumberType = ListAvailablePhoneNumb
 /// List Available Phone Numbers Response
 ///
 /// Spec: `#/components/responses/ListAvailablePhoneNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAvailablePhoneNumbersResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<AvailablePhoneNumber>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<AvailablePhoneNumbersMetadata>,
 }
 
@@ -253,11 +228,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RegionInformation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegionInformation {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_type: Option<RegionInformationRegionType>,
 }
 

@@ -12,9 +12,8 @@ pub type CancelPortingOrderResponse = ShowPortingOrder;
 pub type ConfirmPortingOrderResponse = ShowPortingOrder;
 
 /// Spec: `#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePortingAdditionalDocuments {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub additional_documents: Option<
         Vec<CreatePortingAdditionalDocumentsAdditionalDocumentsItem>,
     >,
@@ -25,22 +24,19 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/CreatePortingAdditionalDocuments/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePortingAdditionalDocuments2 {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingAdditionalDocument>>,
 }
 
 crate::codec::optional_fields!(CreatePortingAdditionalDocuments2 { "data" => data });
 
 /// Spec: `#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema/properties/additional_documents/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePortingAdditionalDocumentsAdditionalDocumentsItem {
     /// The document identification
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub document_id: Option<String>,
     /// The type of document being created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub document_type: Option<
         CreatePortingAdditionalDocumentsAdditionalDocumentsItemDocumentType,
     >,
@@ -74,9 +70,8 @@ pub struct CreatePortingLoaConfiguration {
 }
 
 /// Spec: `#/components/responses/CreatePortingLOAConfiguration/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePortingLoaConfiguration2 {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingLoaConfiguration>,
 }
 
@@ -158,9 +153,8 @@ pub struct CreatePortingPhoneNumberBlockActivationRangesItem {
 pub type CreatePortingPhoneNumberBlockPhoneNumberRange = CreatePortingPhoneNumberBlockActivationRangesItem;
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberConfigurations/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePortingPhoneNumberConfigurations {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_configurations: Option<
         Vec<CreatePortingPhoneNumberConfigurationsPhoneNumberConfigurationsItem>,
     >,
@@ -172,9 +166,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/CreatePortingPhoneNumberConfigurations/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePortingPhoneNumberConfigurations2 {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingPhoneNumberConfiguration>>,
 }
 
@@ -224,9 +217,8 @@ pub struct CreatePortingReport {
 }
 
 /// Spec: `#/components/responses/CreatePortingReport/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePortingReport2 {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingReport>,
 }
 
@@ -249,23 +241,15 @@ pub struct ExportPortingOrdersCsvReport {
 /// The filters to apply to the export porting order CSV report.
 ///
 /// Spec: `#/components/schemas/ExportPortingOrdersCSVReport/properties/filters`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExportPortingOrdersCsvReportFilters {
     /// The date and time the porting order was created after.
-    #[serde(rename = "created_at__gt")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at_gt: Option<String>,
     /// The date and time the porting order was created before.
-    #[serde(rename = "created_at__lt")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at_lt: Option<String>,
     /// The customer reference of the porting orders to include in the report.
-    #[serde(rename = "customer_reference__in")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference_in: Option<Vec<String>>,
     /// The status of the porting orders to include in the report.
-    #[serde(rename = "status__in")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_in: Option<Vec<ExportPortingOrdersCsvReportFiltersStatusInItem>>,
 }
 
@@ -340,13 +324,11 @@ pub type FilterByPortingOrderStatus = ExportPortingOrdersCsvReportFiltersStatusI
 pub type FilterByPortingOrderStatusIn = ExportPortingOrdersCsvReportFiltersStatusInItem;
 
 /// Spec: `#/components/schemas/GetSubRequestByPortingOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSubRequestByPortingOrder {
     /// Identifies the Port Request associated with the Porting Order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub port_request_id: Option<String>,
     /// Identifies the Sub Request associated with the Porting Order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_request_id: Option<String>,
 }
 
@@ -365,20 +347,17 @@ pub type ListAdditionalDocumentsFilterDocumentTypeInItem = PortingAdditionalDocu
 pub type ListAdditionalDocumentsSort = ListCustomerServiceRecordsSort;
 
 /// Spec: `#/components/responses/ListAllowedFocWindows/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAllowedFocWindows {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingOrdersAllowedFocWindow>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(ListAllowedFocWindows { "data" => data, "meta" => meta });
 
 /// Spec: `#/components/responses/ListDraftPortingOrdersWithoutPagination/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDraftPortingOrdersWithoutPagination {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingOrder>>,
 }
 
@@ -455,11 +434,9 @@ pub type ListPhoneNumberConfigurationsFilterPortingOrderStatusInItem = ListPhone
 pub type ListPhoneNumberConfigurationsSort = ListCustomerServiceRecordsSort;
 
 /// Spec: `#/components/responses/ListPortingAdditionalDocuments/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingAdditionalDocuments {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingAdditionalDocument>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -471,11 +448,9 @@ crate::codec::optional_fields!(
 pub type ListPortingEventsFilterType = PortingEventEventType;
 
 /// Spec: `#/components/responses/ListPortingEventsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingEventsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingEvent>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -484,11 +459,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/ListPortingLOAConfigurations/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingLoaConfigurations {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingLoaConfiguration>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -497,22 +470,18 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/ListPortingOrder/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingOrder {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingOrder>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(ListPortingOrder { "data" => data, "meta" => meta });
 
 /// Spec: `#/components/responses/ListPortingOrderRequirements/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingOrderRequirements {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingOrderRequirementDetail>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -521,11 +490,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/ListPortingOrdersActivationJobs/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingOrdersActivationJobs {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingOrdersActivationJob>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -534,11 +501,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/ListPortingOrdersComments/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingOrdersComments {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingOrdersComment>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -547,9 +512,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/ListPortingOrdersExceptionTypes/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingOrdersExceptionTypes {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingOrdersExceptionType>>,
 }
 
@@ -606,11 +570,9 @@ impl From<&str> for ListPortingOrdersSort {
 crate::codec::string_enum!(ListPortingOrdersSort);
 
 /// Spec: `#/components/responses/ListPortingPhoneNumberBlocks/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingPhoneNumberBlocks {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingPhoneNumberBlock>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -653,11 +615,9 @@ impl From<&str> for ListPortingPhoneNumberBlocksSort {
 crate::codec::string_enum!(ListPortingPhoneNumberBlocksSort);
 
 /// Spec: `#/components/responses/ListPortingPhoneNumberConfigurations/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingPhoneNumberConfigurations {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingPhoneNumberConfiguration>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -666,11 +626,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/ListPortingPhoneNumberExtensions/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingPhoneNumberExtensions {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingPhoneNumberExtension>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -682,11 +640,9 @@ crate::codec::optional_fields!(
 pub type ListPortingPhoneNumberExtensionsSort = ListPortingPhoneNumberBlocksSort;
 
 /// Spec: `#/components/responses/ListPortingPhoneNumbers/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingPhoneNumbers {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingPhoneNumber>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -698,11 +654,9 @@ crate::codec::optional_fields!(
 pub type ListPortingPhoneNumbersFilterPortingOrderStatus = ExportPortingOrdersCsvReportFiltersStatusInItem;
 
 /// Spec: `#/components/responses/ListPortingReports/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingReports {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingReport>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -715,11 +669,9 @@ pub type ListPortingReportsFilterReportType = PortingReportReportType;
 pub type ListPortingReportsFilterStatus = PortingReportStatus;
 
 /// Spec: `#/components/responses/ListPortingVerificationCodes/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingVerificationCodes {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingVerificationCode>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -771,34 +723,25 @@ impl From<&str> for PortabilityStatus {
 crate::codec::string_enum!(PortabilityStatus);
 
 /// Spec: `#/components/schemas/PortingAdditionalDocument`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingAdditionalDocument {
     /// The content type of the related document.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the associated document
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub document_id: Option<String>,
     /// Identifies the type of additional document
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub document_type: Option<PortingAdditionalDocumentDocumentType>,
     /// The filename of the related document.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
     /// Uniquely identifies this additional document
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the associated porting order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_order_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -854,35 +797,26 @@ impl From<&str> for PortingAdditionalDocumentDocumentType {
 crate::codec::string_enum!(PortingAdditionalDocumentDocumentType);
 
 /// Spec: `#/components/schemas/PortingEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingEvent {
     /// Indicates the notification methods used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_notification_methods: Option<
         Vec<PortingEventAvailableNotificationMethodsItem>,
     >,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the event type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<PortingEventEventType>,
     /// Uniquely identifies the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<PortingEventPayload>,
     /// The status of the payload generation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload_status: Option<PortingEventPayloadStatus>,
     /// Identifies the porting order associated with the event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_order_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -1005,37 +939,27 @@ pub enum PortingEventPayload {
 }
 
 /// Spec: `#/components/schemas/PortingLOAConfiguration`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingLoaConfiguration {
     /// The address of the company.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<PortingLoaConfigurationAddress>,
     /// The name of the company
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// The contact information of the company.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<PortingLoaConfigurationContact>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Uniquely identifies the LOA configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The logo to be used in the LOA.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub logo: Option<PortingLoaConfigurationLogo>,
     /// The name of the LOA configuration
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The organization that owns the LOA configuration
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -1049,25 +973,19 @@ crate::codec::optional_fields!(
 /// The address of the company.
 ///
 /// Spec: `#/components/schemas/PortingLOAConfiguration/properties/address`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingLoaConfigurationAddress {
     /// The locality of the company
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// The country code of the company
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// The extended address of the company
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub extended_address: Option<String>,
     /// The administrative area of the company
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// The street address of the company
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_address: Option<String>,
     /// The postal code of the company
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip_code: Option<String>,
 }
 
@@ -1080,13 +998,11 @@ crate::codec::optional_fields!(
 /// The contact information of the company.
 ///
 /// Spec: `#/components/schemas/PortingLOAConfiguration/properties/contact`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingLoaConfigurationContact {
     /// The email address of the contact
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The phone number of the contact
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
 
@@ -1097,13 +1013,11 @@ crate::codec::optional_fields!(
 /// The logo to be used in the LOA.
 ///
 /// Spec: `#/components/schemas/PortingLOAConfiguration/properties/logo`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingLoaConfigurationLogo {
     /// The content type of the logo.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<PortingLoaConfigurationLogoContentType>,
     /// Identifies the document that contains the logo.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub document_id: Option<String>,
 }
 
@@ -1145,67 +1059,44 @@ impl From<&str> for PortingLoaConfigurationLogoContentType {
 crate::codec::string_enum!(PortingLoaConfigurationLogoContentType);
 
 /// Spec: `#/components/schemas/PortingOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrder {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_settings: Option<PortingOrderActivationSettings>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// A customer-specified reference number for customer bookkeeping purposes
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// A description of the porting order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub documents: Option<PortingOrderDocuments>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_user: Option<PortingOrderEndUser>,
     /// Uniquely identifies this porting order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging: Option<PortingOrderMessaging>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub misc: Option<PortingOrderMisc>,
     /// Identifies the old service provider
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_service_provider_ocn: Option<String>,
     /// A key to reference for the porting order group when contacting Telnyx customer support. This information is not available for porting orders in `draft` state
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_support_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_configuration: Option<PortingOrderPhoneNumberConfiguration>,
     /// The type of the phone number
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<PortingOrderPhoneNumberType>,
     /// Count of phone numbers associated with this porting order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_phone_numbers_count: Option<i64>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// List of documentation requirements for porting numbers. Can be set directly or via the `requirement_group_id` parameter.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements: Option<Vec<PortingOrderRequirement>>,
     /// Is true when the required documentation is met
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_met: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PortingOrderStatus>,
     /// A key to reference this porting order when contacting Telnyx customer support. This information is not available in draft porting orders.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub support_key: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_feedback: Option<PortingOrderUserFeedback>,
     /// Identifies the user (or organization) who requested the porting order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
 
@@ -1224,18 +1115,14 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PortingOrderActivationSettings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderActivationSettings {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_status: Option<PortingOrderActivationStatus>,
     /// Indicates whether this porting order is eligible for FastPort
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fast_port_eligible: Option<bool>,
     /// ISO 8601 formatted Date/Time of the FOC date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub foc_datetime_actual: Option<String>,
     /// ISO 8601 formatted Date/Time requested for the FOC date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub foc_datetime_requested: Option<String>,
 }
 
@@ -1328,13 +1215,11 @@ crate::codec::string_enum!(PortingOrderActivationStatus);
 /// Can be specified directly or via the `requirement_group_id` parameter.
 ///
 /// Spec: `#/components/schemas/PortingOrderDocuments`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderDocuments {
     /// Returned ID of the submitted Invoice via the Documents endpoint
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice: Option<String>,
     /// Returned ID of the submitted LOA via the Documents endpoint
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub loa: Option<String>,
 }
 
@@ -1343,11 +1228,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PortingOrderEndUser`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderEndUser {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub admin: Option<PortingOrderEndUserAdmin>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<PortingOrderEndUserLocation>,
 }
 
@@ -1356,28 +1239,21 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PortingOrderEndUserAdmin`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderEndUserAdmin {
     /// The authorized person's account number with the current service provider
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_number: Option<String>,
     /// Name of person authorizing the porting order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_person_name: Option<String>,
     /// Billing phone number associated with these phone numbers
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_phone_number: Option<String>,
     /// European business identification number. Applicable only in the European Union
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_identifier: Option<String>,
     /// Person Name or Company name requesting the port
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_name: Option<String>,
     /// PIN/passcode possibly required by the old service provider for extra verification
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pin_passcode: Option<String>,
     /// European tax identification number. Applicable only in the European Union
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tax_identifier: Option<String>,
 }
 
@@ -1389,25 +1265,19 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PortingOrderEndUserLocation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderEndUserLocation {
     /// State, province, or similar of billing address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub administrative_area: Option<String>,
     /// ISO3166-1 alpha-2 country code of billing address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Second line of billing address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub extended_address: Option<String>,
     /// City or municipality of billing address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
     /// Postal Code of billing address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// First line of billing address
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_address: Option<String>,
 }
 
@@ -1420,19 +1290,15 @@ crate::codec::optional_fields!(
 /// Information about messaging porting process.
 ///
 /// Spec: `#/components/schemas/PortingOrderMessaging`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderMessaging {
     /// Indicates whether Telnyx will port messaging capabilities from the losing carrier. If false, any messaging capabilities will stay with their current provider.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_messaging: Option<bool>,
     /// Indicates whether the porting order can also port messaging capabilities.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_capable: Option<bool>,
     /// Indicates whether the messaging porting has been completed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_port_completed: Option<bool>,
     /// The current status of the messaging porting.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_port_status: Option<PortingOrderMessagingMessagingPortStatus>,
 }
 
@@ -1443,16 +1309,12 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PortingOrderMisc`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderMisc {
     /// New billing phone number for the remaining numbers. Used in case the current billing phone number is being ported to Telnyx. This will be set on your account with your current service provider and should be one of the numbers remaining on that account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub new_billing_phone_number: Option<String>,
     /// Remaining numbers can be either kept with their current service provider or disconnected. 'new_billing_telephone_number' is required when 'remaining_numbers_action' is 'keep'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub remaining_numbers_action: Option<PortingOrderMiscRemainingNumbersAction>,
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<PortingOrderType>,
 }
 
@@ -1498,21 +1360,16 @@ impl From<&str> for PortingOrderMiscRemainingNumbersAction {
 crate::codec::string_enum!(PortingOrderMiscRemainingNumbersAction);
 
 /// Spec: `#/components/schemas/PortingOrderPhoneNumberConfiguration`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderPhoneNumberConfiguration {
     /// identifies the billing group to set on the numbers when ported
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_group_id: Option<String>,
     /// identifies the connection to set on the numbers when ported
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// identifies the emergency address to set on the numbers when ported
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_address_id: Option<String>,
     /// identifies the messaging profile to set on the numbers when ported
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
 
@@ -1575,19 +1432,15 @@ impl From<&str> for PortingOrderPhoneNumberType {
 crate::codec::string_enum!(PortingOrderPhoneNumberType);
 
 /// Spec: `#/components/schemas/PortingOrderRequirement`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderRequirement {
     /// Type of value expected on field_value field
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<PortingOrderRequirementFieldType>,
     /// identifies the document that satisfies this requirement
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Identifies the requirement type that meets this requirement
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_type_id: Option<String>,
 }
 
@@ -1597,22 +1450,17 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PortingOrderRequirementDetail`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderRequirementDetail {
     /// Type of value expected on field_value field
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<PortingOrderRequirementDetailFieldType>,
     /// Identifies the document that satisfies this requirement
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Status of the requirement
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_status: Option<String>,
     /// Identifies the requirement type that meets this requirement
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_type: Option<PortingOrderRequirementDetailRequirementType>,
 }
 
@@ -1661,26 +1509,19 @@ crate::codec::string_enum!(PortingOrderRequirementDetailFieldType);
 /// Identifies the requirement type that meets this requirement
 ///
 /// Spec: `#/components/schemas/PortingOrderRequirementDetail/properties/requirement_type`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderRequirementDetailRequirementType {
     /// The acceptance criteria for the requirement type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptance_criteria: Option<serde_json::Map<String, serde_json::Value>>,
     /// A description of the requirement type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// An example of the requirement type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
     /// Identifies the requirement type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The name of the requirement type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The type of the requirement type
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
@@ -1723,31 +1564,23 @@ impl From<&str> for PortingOrderRequirementFieldType {
 crate::codec::string_enum!(PortingOrderRequirementFieldType);
 
 /// Spec: `#/components/schemas/PortingOrderSharingToken`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderSharingToken {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// ISO 8601 formatted date indicating when the sharing token expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// The number of seconds until the sharing token expires
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_seconds: Option<i64>,
     /// Uniquely identifies this sharing token
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The permissions granted to the sharing token
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<PortingOrderSharingTokenPermissionsItem>>,
     /// Identifies the porting order resource being shared
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_order_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// A signed JWT token that can be used to access the shared resource
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
 
@@ -1795,13 +1628,11 @@ crate::codec::string_enum!(PortingOrderSharingTokenPermissionsItem);
 /// Porting order status
 ///
 /// Spec: `#/components/schemas/PortingOrderStatus`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderStatus {
     /// A list of 0 or more details about this porting order's status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<PortingOrdersExceptionType>>,
     /// The current status of the porting order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<PortingOrderStatusValue>,
 }
 
@@ -1906,13 +1737,11 @@ impl From<&str> for PortingOrderType {
 crate::codec::string_enum!(PortingOrderType);
 
 /// Spec: `#/components/schemas/PortingOrderUserFeedback`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderUserFeedback {
     /// A comment related to the customer rating.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_comment: Option<String>,
     /// Once an order is ported, cancellation is requested or the request is cancelled, the user may rate their experience
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_rating: Option<i64>,
 }
 
@@ -1922,31 +1751,23 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PortingOrdersActivationJob`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrdersActivationJob {
     /// ISO 8601 formatted date indicating when the activation job should be executed. This time should be between some activation window.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub activate_at: Option<String>,
     /// Specifies the type of this activation job
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_type: Option<PortingOrdersActivationJobActivationType>,
     /// List of allowed activation windows for this activation job
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_windows: Option<Vec<PortingOrdersActivationJobActivationWindowsItem>>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Uniquely identifies this activation job
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Specifies the status of this activation job
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PortingOrdersActivationJobStatus>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -1994,13 +1815,11 @@ impl From<&str> for PortingOrdersActivationJobActivationType {
 crate::codec::string_enum!(PortingOrdersActivationJobActivationType);
 
 /// Spec: `#/components/schemas/PortingOrdersActivationJob/properties/activation_windows/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrdersActivationJobActivationWindowsItem {
     /// ISO 8601 formatted date indicating when the activation window ends
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_at: Option<String>,
     /// ISO 8601 formatted date indicating when the activation window starts
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_at: Option<String>,
 }
 
@@ -2056,16 +1875,13 @@ crate::codec::string_enum!(PortingOrdersActivationJobStatus);
 /// PortingOrdersAllowedFocWindow
 ///
 /// Spec: `#/components/schemas/PortingOrdersAllowedFocWindow`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrdersAllowedFocWindow {
     /// ISO 8601 formatted date indicating the end of the range of foc window
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating the start of the range of foc window.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
 }
 
@@ -2075,29 +1891,21 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PortingOrdersComment`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrdersComment {
     /// Body of comment
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_order_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The email address of the user who created this comment
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
     /// The ID of the user who created this comment
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Indicates whether this comment was created by a Telnyx Admin, user, or system
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_type: Option<PortingOrdersCommentUserType>,
 }
 
@@ -2148,13 +1956,11 @@ impl From<&str> for PortingOrdersCommentUserType {
 crate::codec::string_enum!(PortingOrdersCommentUserType);
 
 /// Spec: `#/components/schemas/PortingOrdersExceptionType`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrdersExceptionType {
     /// Identifier of an exception type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<PortingOrdersExceptionTypeCode>,
     /// Description of an exception type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
@@ -2275,32 +2081,23 @@ impl From<&str> for PortingOrdersExceptionTypeCode {
 crate::codec::string_enum!(PortingOrdersExceptionTypeCode);
 
 /// Spec: `#/components/schemas/PortingPhoneNumber`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingPhoneNumber {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_status: Option<PortingOrderActivationStatus>,
     /// E164 formatted phone number
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The type of the phone number
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<PortingPhoneNumberPhoneNumberType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub portability_status: Option<PortabilityStatus>,
     /// Identifies the associated port request
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_order_id: Option<String>,
     /// The current status of the porting order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_order_status: Option<PortingPhoneNumberPortingOrderStatus>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The current status of the requirements in a INTL porting order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_status: Option<PortingPhoneNumberRequirementsStatus>,
     /// A key to reference this porting order when contacting Telnyx customer support
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub support_key: Option<String>,
 }
 
@@ -2313,31 +2110,23 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PortingPhoneNumberBlock`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingPhoneNumberBlock {
     /// Specifies the activation ranges for this porting phone number block. The activation range must be within the phone number range and should not overlap with other activation ranges.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_ranges: Option<Vec<PortingPhoneNumberBlockActivationRangesItem>>,
     /// Specifies the country code for this porting phone number block. It is a two-letter ISO 3166-1 alpha-2 country code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Uniquely identifies this porting phone number block.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Specifies the phone number range for this porting phone number block.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_range: Option<PortingPhoneNumberBlockPhoneNumberRange>,
     /// Specifies the phone number type for this porting phone number block.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<PortingPhoneNumberBlockPhoneNumberType>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -2362,25 +2151,19 @@ pub type PortingPhoneNumberBlockPhoneNumberRange = PortingOrdersActivationJobAct
 pub type PortingPhoneNumberBlockPhoneNumberType = PortingOrderPhoneNumberType;
 
 /// Spec: `#/components/schemas/PortingPhoneNumberConfiguration`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingPhoneNumberConfiguration {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Uniquely identifies this phone number configuration
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the associated porting phone number
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_phone_number_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Identifies the associated user bundle
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_bundle_id: Option<String>,
 }
 
@@ -2391,28 +2174,21 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PortingPhoneNumberExtension`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingPhoneNumberExtension {
     /// Specifies the activation ranges for this porting phone number extension. The activation range must be within the extension range and should not overlap with other activation ranges.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_ranges: Option<Vec<PortingPhoneNumberExtensionActivationRangesItem>>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Specifies the extension range for this porting phone number extension.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension_range: Option<PortingPhoneNumberExtensionExtensionRange>,
     /// Uniquely identifies this porting phone number extension.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the porting phone number associated with this porting phone number extension.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_phone_number_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -2424,13 +2200,11 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PortingPhoneNumberExtension/properties/activation_ranges/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingPhoneNumberExtensionActivationRangesItem {
     /// Specifies the end of the activation range. It must be no more than the end of the extension range.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_at: Option<i64>,
     /// Specifies the start of the activation range. Must be greater or equal the start of the extension range.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_at: Option<i64>,
 }
 
@@ -2499,30 +2273,22 @@ impl From<&str> for PortingPhoneNumberRequirementsStatus {
 crate::codec::string_enum!(PortingPhoneNumberRequirementsStatus);
 
 /// Spec: `#/components/schemas/PortingReport`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingReport {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the document that was uploaded when report was generated. This field is only populated when the report is under completed status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub document_id: Option<String>,
     /// Uniquely identifies the report.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<ExportPortingOrdersCsvReport>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Identifies the type of report
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub report_type: Option<PortingReportReportType>,
     /// The current status of the report generation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PortingReportStatus>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -2565,28 +2331,21 @@ impl From<&str> for PortingReportReportType {
 crate::codec::string_enum!(PortingReportReportType);
 
 /// Spec: `#/components/schemas/PortingVerificationCode`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingVerificationCode {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Uniquely identifies this porting verification code
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// E164 formatted phone number
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Identifies the associated porting order
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_order_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Indicates whether the verification code has been verified
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
 }
 
@@ -2597,11 +2356,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendPortingVerificationCodes {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_method: Option<SendPortingVerificationCodesVerificationMethod>,
 }
 
@@ -2611,13 +2368,11 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/requestBodies/SharePortingOrder/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SharePortingOrder {
     /// The number of seconds the token will be valid for
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_seconds: Option<i64>,
     /// The permissions the token will have
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<SharePortingOrderPermissions>,
 }
 
@@ -2627,9 +2382,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/SharePortingOrder/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SharePortingOrder2 {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingOrderSharingToken>,
 }
 
@@ -2641,9 +2395,8 @@ crate::codec::optional_fields!(SharePortingOrder2 { "data" => data });
 pub type SharePortingOrderPermissions = PortingOrderSharingTokenPermissionsItem;
 
 /// Spec: `#/components/responses/ShowPortingEventResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ShowPortingEventResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingEvent>,
 }
 
@@ -2653,47 +2406,41 @@ crate::codec::optional_fields!(ShowPortingEventResponse { "data" => data });
 pub type ShowPortingLoaConfiguration = CreatePortingLoaConfiguration2;
 
 /// Spec: `#/components/responses/ShowPortingOrder/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ShowPortingOrder {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingOrder>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<ShowPortingOrderMeta>,
 }
 
 crate::codec::optional_fields!(ShowPortingOrder { "data" => data, "meta" => meta });
 
 /// Spec: `#/components/responses/ShowPortingOrdersActivationJob/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ShowPortingOrdersActivationJob {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingOrdersActivationJob>,
 }
 
 crate::codec::optional_fields!(ShowPortingOrdersActivationJob { "data" => data });
 
 /// Spec: `#/components/responses/ShowPortingOrdersComment/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ShowPortingOrdersComment {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingOrdersComment>,
 }
 
 crate::codec::optional_fields!(ShowPortingOrdersComment { "data" => data });
 
 /// Spec: `#/components/responses/ShowPortingPhoneNumberBlock/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ShowPortingPhoneNumberBlock {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingPhoneNumberBlock>,
 }
 
 crate::codec::optional_fields!(ShowPortingPhoneNumberBlock { "data" => data });
 
 /// Spec: `#/components/responses/ShowPortingPhoneNumberExtension/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ShowPortingPhoneNumberExtension {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PortingPhoneNumberExtension>,
 }
 
@@ -2703,9 +2450,8 @@ crate::codec::optional_fields!(ShowPortingPhoneNumberExtension { "data" => data 
 pub type ShowPortingReport = CreatePortingReport2;
 
 /// Spec: `#/components/responses/SubRequestByPortingOrder/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubRequestByPortingOrder {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<GetSubRequestByPortingOrder>,
 }
 
@@ -2717,31 +2463,20 @@ pub type UpdatePortingLoaConfiguration = CreatePortingLoaConfiguration2;
 /// UpdatePortingOrder
 ///
 /// Spec: `#/components/schemas/UpdatePortingOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePortingOrder {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_settings: Option<UpdatePortingOrderActivationSettings>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub documents: Option<PortingOrderDocuments>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_user: Option<PortingOrderEndUser>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging: Option<UpdatePortingOrderMessaging>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub misc: Option<PortingOrderMisc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_configuration: Option<PortingOrderPhoneNumberConfiguration>,
     /// If present, we will read the current values from the specified Requirement Group into the Documents and Requirements for this Porting Order. Note that any future changes in the Requirement Group would have no impact on this Porting Order. We will return an error if a specified Requirement Group conflicts with documents or requirements in the same request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_group_id: Option<String>,
     /// List of requirements for porting numbers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements: Option<Vec<UpdatePortingOrderRequirement>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_feedback: Option<PortingOrderUserFeedback>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
 
@@ -2755,10 +2490,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/UpdatePortingOrder/properties/activation_settings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePortingOrderActivationSettings {
     /// ISO 8601 formatted Date/Time requested for the FOC date
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub foc_datetime_requested: Option<String>,
 }
 
@@ -2768,10 +2502,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/UpdatePortingOrder/properties/messaging`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePortingOrderMessaging {
     /// Indicates whether Telnyx will port messaging capabilities from the losing carrier. If false, any messaging capabilities will stay with their current provider.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_messaging: Option<bool>,
 }
 
@@ -2794,10 +2527,9 @@ pub struct UpdatePortingOrderRequirement {
 pub type UpdatePortingOrderResponse = ShowPortingOrder;
 
 /// Spec: `#/components/requestBodies/UpdatePortingOrdersActivationJob/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePortingOrdersActivationJob {
     /// The desired activation time. The activation time should be between any of the activation windows.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub activate_at: Option<String>,
 }
 
@@ -2806,9 +2538,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/requestBodies/VerifyPortingVerificationCodes/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifyPortingVerificationCodes {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_codes: Option<
         Vec<VerifyPortingVerificationCodesVerificationCodesItem>,
     >,
@@ -2819,20 +2550,17 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/VerifyPortingVerificationCodes/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifyPortingVerificationCodes2 {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PortingVerificationCode>>,
 }
 
 crate::codec::optional_fields!(VerifyPortingVerificationCodes2 { "data" => data });
 
 /// Spec: `#/components/requestBodies/VerifyPortingVerificationCodes/content/application~1json/schema/properties/verification_codes/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifyPortingVerificationCodesVerificationCodesItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
 
@@ -2844,16 +2572,13 @@ crate::codec::optional_fields!(
 /// The webhook payload for the porting_order.deleted event
 ///
 /// Spec: `#/components/schemas/WebhookPortingOrderDeletedPayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookPortingOrderDeletedPayload {
     /// Identifies the customer reference associated with the porting order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// ISO 8601 formatted date indicating when the porting order was deleted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<String>,
     /// Identifies the porting order that was deleted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
@@ -2865,19 +2590,15 @@ crate::codec::optional_fields!(
 /// The webhook payload for the porting_order.messaging_changed event
 ///
 /// Spec: `#/components/schemas/WebhookPortingOrderMessagingChangedPayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookPortingOrderMessagingChangedPayload {
     /// Identifies the customer reference associated with the porting order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Identifies the porting order that was moved.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The messaging portability status of the porting order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging: Option<WebhookPortingOrderMessagingChangedPayloadMessaging>,
     /// Identifies the support key associated with the porting order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub support_key: Option<String>,
 }
 
@@ -2895,16 +2616,13 @@ pub type WebhookPortingOrderMessagingChangedPayloadMessaging = PortingOrderMessa
 /// The webhook payload for the porting_order.new_comment event
 ///
 /// Spec: `#/components/schemas/WebhookPortingOrderNewCommentPayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookPortingOrderNewCommentPayload {
     /// The comment that was added to the porting order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<WebhookPortingOrderNewCommentPayloadComment>,
     /// Identifies the porting order that the comment was added to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_order_id: Option<String>,
     /// Identifies the support key associated with the porting order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub support_key: Option<String>,
 }
 
@@ -2916,22 +2634,17 @@ crate::codec::optional_fields!(
 /// The comment that was added to the porting order.
 ///
 /// Spec: `#/components/schemas/WebhookPortingOrderNewCommentPayload/properties/comment`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookPortingOrderNewCommentPayloadComment {
     /// The body of the comment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Identifies the comment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 formatted date indicating when the comment was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inserted_at: Option<String>,
     /// Identifies the user that create the comment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Identifies the type of the user that created the comment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_type: Option<WebhookPortingOrderNewCommentPayloadCommentUserType>,
 }
 
@@ -2983,18 +2696,15 @@ crate::codec::string_enum!(WebhookPortingOrderNewCommentPayloadCommentUserType);
 /// The webhook payload for the porting_order.split event
 ///
 /// Spec: `#/components/schemas/WebhookPortingOrderSplitPayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookPortingOrderSplitPayload {
     /// The porting order that was split.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<WebhookPortingOrderSplitPayloadFrom>,
     /// The list of porting phone numbers that were moved to the new porting order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_phone_numbers: Option<
         Vec<WebhookPortingOrderSplitPayloadPortingPhoneNumbersItem>,
     >,
     /// The new porting order that the phone numbers was moved to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<WebhookPortingOrderSplitPayloadTo>,
 }
 
@@ -3019,24 +2729,18 @@ pub type WebhookPortingOrderSplitPayloadTo = AcceptSuggestionsRequest;
 /// The webhook payload for the porting_order.status_changed event
 ///
 /// Spec: `#/components/schemas/WebhookPortingOrderStatusChangedPayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookPortingOrderStatusChangedPayload {
     /// Identifies the customer reference associated with the porting order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Identifies the porting order that was moved.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PortingOrderStatus>,
     /// Identifies the support key associated with the porting order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub support_key: Option<String>,
     /// ISO 8601 formatted date indicating when the porting order was moved.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The URL to send the webhook to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
 

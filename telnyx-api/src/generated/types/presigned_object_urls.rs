@@ -6,25 +6,21 @@
 use super::*;
 
 /// Spec: `#/components/schemas/PresignedObjectUrl`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PresignedObjectUrl {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<PresignedObjectUrlContent>,
 }
 
 crate::codec::optional_fields!(PresignedObjectUrl { "content" => content });
 
 /// Spec: `#/components/schemas/PresignedObjectUrl/properties/content`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PresignedObjectUrlContent {
     /// The expiration time of the token
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// The presigned URL for the object
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub presigned_url: Option<String>,
     /// The token for the object
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
 
@@ -34,10 +30,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PresignedObjectUrlParams`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PresignedObjectUrlParams {
     /// The time to live of the token in seconds
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl: Option<i64>,
 }
 

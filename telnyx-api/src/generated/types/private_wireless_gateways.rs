@@ -18,9 +18,8 @@ pub struct CreatePrivateWirelessGatewayBody {
 }
 
 /// Spec: `#/components/responses/CreatePrivateWirelessGatewayResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePrivateWirelessGatewayResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PrivateWirelessGateway>,
 }
 
@@ -30,11 +29,9 @@ crate::codec::optional_fields!(CreatePrivateWirelessGatewayResponse { "data" => 
 pub type DeletePrivateWirelessGatewayResponse = CreatePrivateWirelessGatewayResponse;
 
 /// Spec: `#/components/responses/GetAllPrivateWirelessGatewaysResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAllPrivateWirelessGatewaysResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PrivateWirelessGateway>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -46,35 +43,25 @@ crate::codec::optional_fields!(
 pub type GetPrivateWirelessGatewayResponse = CreatePrivateWirelessGatewayResponse;
 
 /// Spec: `#/components/schemas/PrivateWirelessGateway`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrivateWirelessGateway {
     /// A list of the resources that have been assigned to the Private Wireless Gateway.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_resources: Option<Vec<PwgAssignedResourcesSummary>>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// IP block used to assign IPs to the SIM cards in the Private Wireless Gateway.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_range: Option<String>,
     /// The private wireless gateway name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The identification of the related network resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The name of the region where the Private Wireless Gateway is deployed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PrivateWirelessGatewayStatus>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -88,13 +75,11 @@ crate::codec::optional_fields!(
 /// The current status or failure details of the Private Wireless Gateway.
 ///
 /// Spec: `#/components/schemas/PrivateWirelessGatewayStatus`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrivateWirelessGatewayStatus {
     /// This attribute is an [error code](https://developers.telnyx.com/api/errors) related to the failure reason.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// This attribute provides a human-readable explanation of why a failure happened.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
     /// The current status or failure details of the Private Wireless Gateway.
     ///
@@ -107,7 +92,6 @@ pub struct PrivateWirelessGatewayStatus {
     /// - `decommissioning` - the Private Wireless Gateway is being removed from the network.
     ///
     /// Transitioning between the provisioning and provisioned states may take some time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<PrivateWirelessGatewayStatusValue>,
 }
 
@@ -173,13 +157,11 @@ crate::codec::string_enum!(PrivateWirelessGatewayStatusValue);
 /// The summary of the resource that have been assigned to the Private Wireless Gateway.
 ///
 /// Spec: `#/components/schemas/PWGAssignedResourcesSummary`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PwgAssignedResourcesSummary {
     /// The current count of a resource type assigned to the Private Wireless Gateway.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// The type of the resource assigned to the Private Wireless Gateway.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 

@@ -38,16 +38,13 @@ pub struct CreateFaxApplicationRequest {
 }
 
 /// Spec: `#/components/schemas/CreateFaxApplicationRequest/properties/inbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateFaxApplicationRequestInbound {
     /// When set, this will limit the number of concurrent inbound calls to phone numbers associated with this connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_subdomain: Option<String>,
     /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_subdomain_receive_settings: Option<
         CreateFaxApplicationRequestInboundSipSubdomainReceiveSettings,
     >,
@@ -70,37 +67,24 @@ pub type CreateFaxApplicationRequestOutbound = CreateExternalConnectionRequestOu
 /// Fax Application
 ///
 /// Spec: `#/components/schemas/FaxApplication`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaxApplication {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<ConnectionActive>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<AnchorsiteOverride>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub application_name: Option<ApplicationName>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<IntId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<FaxApplicationInbound>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<FaxApplicationOutbound>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Tags associated with the Fax Application.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<WebhookEventFailoverUrl>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<WebhookEventUrl>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<WebhookTimeoutSecs>>,
 }
 
@@ -122,9 +106,8 @@ pub type FaxApplicationOutbound = CreateExternalConnectionRequestOutbound;
 /// Fax Application Response
 ///
 /// Spec: `#/components/responses/FaxApplicationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaxApplicationResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<FaxApplication>,
 }
 
@@ -138,11 +121,9 @@ pub type FaxEmailRecipient = String;
 /// Get All Fax Applications Response
 ///
 /// Spec: `#/components/responses/GetAllFaxApplicationsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAllFaxApplicationsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<FaxApplication>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 

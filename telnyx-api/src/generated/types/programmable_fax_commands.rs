@@ -47,56 +47,37 @@ impl From<&str> for Direction {
 crate::codec::string_enum!(Direction);
 
 /// Spec: `#/components/schemas/Fax`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Fax {
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<ConnectionId>,
     /// ISO 8601 timestamp when resource was created
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<FromModel>,
     /// The string used as the caller id name (SIP From Display Name) presented to the destination (`to` number).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_display_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<MediaName>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<MediaUrl>,
     /// If `store_preview` was set to `true`, this is a link to temporary location. Link expires after 10 minutes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quality: Option<Quality>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<FaxRecordType>,
     /// Status of the fax
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<FaxStatus>,
     /// Should fax media be stored on temporary URL. It does not support media_name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub store_media: Option<bool>,
     /// If store_media was set to true, this is a link to temporary location. Link expires after 10 minutes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stored_media_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<To>,
     /// ISO 8601 timestamp when resource was updated
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Optional failover URL that will receive fax webhooks if webhook_url doesn't return a 2XX response
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<String>,
     /// URL that will receive fax webhooks
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
 
@@ -111,16 +92,12 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/FaxDelivered`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaxDelivered {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<FaxDeliveredEventType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<FaxDeliveredPayload>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<RecordType>,
 }
 
@@ -162,35 +139,23 @@ impl From<&str> for FaxDeliveredEventType {
 crate::codec::string_enum!(FaxDeliveredEventType);
 
 /// Spec: `#/components/schemas/FaxDelivered/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaxDeliveredPayload {
     /// The duration of the call in seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_duration_secs: Option<i64>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<ConnectionId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_id: Option<FaxId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<FromModel>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<MediaName>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_media_url: Option<OriginalMediaUrl>,
     /// Number of transferred pages
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_count: Option<i64>,
     /// The status of the fax.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<FaxDeliveredPayloadStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<To>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
 }
 
@@ -235,16 +200,12 @@ impl From<&str> for FaxDeliveredPayloadStatus {
 crate::codec::string_enum!(FaxDeliveredPayloadStatus);
 
 /// Spec: `#/components/schemas/FaxFailed`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaxFailed {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<FaxFailedEventType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<FaxFailedPayload>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<RecordType>,
 }
 
@@ -286,32 +247,21 @@ impl From<&str> for FaxFailedEventType {
 crate::codec::string_enum!(FaxFailedEventType);
 
 /// Spec: `#/components/schemas/FaxFailed/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaxFailedPayload {
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<ConnectionId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
     /// Cause of the sending failure
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<FaxFailedPayloadFailureReason>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_id: Option<FaxId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<FromModel>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<MediaName>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_media_url: Option<OriginalMediaUrl>,
     /// The status of the fax.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<FaxFailedPayloadStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<To>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
 }
 
@@ -392,16 +342,12 @@ crate::codec::string_enum!(FaxFailedPayloadStatus);
 pub type FaxId = String;
 
 /// Spec: `#/components/schemas/FaxMediaProcessed`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaxMediaProcessed {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<FaxMediaProcessedEventType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<FaxMediaProcessedPayload>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<RecordType>,
 }
 
@@ -443,29 +389,19 @@ impl From<&str> for FaxMediaProcessedEventType {
 crate::codec::string_enum!(FaxMediaProcessedEventType);
 
 /// Spec: `#/components/schemas/FaxMediaProcessed/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaxMediaProcessedPayload {
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<ConnectionId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_id: Option<FaxId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<FromModel>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<MediaName>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_media_url: Option<OriginalMediaUrl>,
     /// The status of the fax.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<FaxMediaProcessedPayloadStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<To>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
 }
 
@@ -509,16 +445,12 @@ impl From<&str> for FaxMediaProcessedPayloadStatus {
 crate::codec::string_enum!(FaxMediaProcessedPayloadStatus);
 
 /// Spec: `#/components/schemas/FaxQueued`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaxQueued {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<FaxQueuedEventType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<FaxQueuedPayload>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<RecordType>,
 }
 
@@ -560,29 +492,19 @@ impl From<&str> for FaxQueuedEventType {
 crate::codec::string_enum!(FaxQueuedEventType);
 
 /// Spec: `#/components/schemas/FaxQueued/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaxQueuedPayload {
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<ConnectionId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_id: Option<FaxId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<FromModel>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<MediaName>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_media_url: Option<OriginalMediaUrl>,
     /// The status of the fax.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<FaxQueuedPayloadStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<To>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
 }
 
@@ -658,16 +580,12 @@ impl From<&str> for FaxRecordType {
 crate::codec::string_enum!(FaxRecordType);
 
 /// Spec: `#/components/schemas/FaxSendingStarted`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaxSendingStarted {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<FaxSendingStartedEventType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<FaxSendingStartedPayload>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<RecordType>,
 }
 
@@ -709,29 +627,19 @@ impl From<&str> for FaxSendingStartedEventType {
 crate::codec::string_enum!(FaxSendingStartedEventType);
 
 /// Spec: `#/components/schemas/FaxSendingStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaxSendingStartedPayload {
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<ConnectionId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fax_id: Option<FaxId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<FromModel>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_name: Option<MediaName>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_media_url: Option<OriginalMediaUrl>,
     /// The status of the fax.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<FaxSendingStartedPayloadStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<To>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
 }
 
@@ -850,11 +758,9 @@ pub type GetFaxResponse = SendFaxResponse;
 /// List Faxes Response
 ///
 /// Spec: `#/components/responses/ListFaxesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFaxesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Fax>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -960,9 +866,8 @@ crate::codec::string_enum!(SendFaxRequestPreviewFormat);
 /// Send Fax Response
 ///
 /// Spec: `#/components/responses/SendFaxResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendFaxResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Fax>,
 }
 

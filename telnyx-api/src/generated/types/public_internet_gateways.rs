@@ -36,11 +36,9 @@ pub struct PublicInternetGatewayCreate {
 }
 
 /// Spec: `#/components/responses/PublicInternetGatewayListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublicInternetGatewayListResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PublicInternetGatewayRead>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -49,35 +47,25 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PublicInternetGatewayRead`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublicInternetGatewayRead {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// A user specified name for the interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The id of the network associated with the interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InterfaceStatus>,
     /// The publically accessible ip for this interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_ip: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<PublicInternetGatewayReadRegion>,
     /// The region interface is deployed to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
 }
 
@@ -92,9 +80,8 @@ crate::codec::optional_fields!(
 pub type PublicInternetGatewayReadRegion = GlobalIpProtocol2;
 
 /// Spec: `#/components/responses/PublicInternetGatewayResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublicInternetGatewayResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PublicInternetGatewayRead>,
 }
 

@@ -144,11 +144,9 @@ crate::codec::string_enum!(ListPushCredentialsFilterType);
 /// Mobile mobile push credentials
 ///
 /// Spec: `#/components/schemas/ListPushCredentialsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPushCredentialsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PushCredential>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -184,9 +182,8 @@ pub struct PushCredential {
 /// Success response with details about a push credential
 ///
 /// Spec: `#/components/schemas/PushCredentialResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PushCredentialResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<PushCredential>,
 }
 

@@ -8,11 +8,9 @@ use super::*;
 /// List Queue Calls Response
 ///
 /// Spec: `#/components/responses/ListQueueCallsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListQueueCallsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<QueueCall>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -103,9 +101,8 @@ crate::codec::string_enum!(QueueCallRecordType);
 /// Queue Call Response
 ///
 /// Spec: `#/components/responses/QueueCallResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueueCallResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<QueueCall>,
 }
 
@@ -144,9 +141,8 @@ crate::codec::string_enum!(QueueRecordType);
 /// Queue Response
 ///
 /// Spec: `#/components/responses/QueueResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueueResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Queue>,
 }
 

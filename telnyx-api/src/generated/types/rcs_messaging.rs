@@ -6,19 +6,15 @@
 use super::*;
 
 /// Spec: `#/components/schemas/MMSFallback`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MmsFallback {
     /// Phone number in +E.164 format
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// List of media URLs
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_urls: Option<Vec<String>>,
     /// Subject of the message
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Text
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
@@ -30,26 +26,18 @@ crate::codec::optional_fields!(
 /// When tapped, initiates the corresponding native action on the device.
 ///
 /// Spec: `#/components/schemas/RCSAction`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsAction {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_calendar_event_action: Option<RcsCreateCalendarEventAction>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dial_action: Option<RcsDialAction>,
     /// Fallback URL to use if a client doesn't support a suggested action. Fallback URLs open in new browser windows. Maximum 2048 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub open_url_action: Option<RcsOpenUrlAction>,
     /// Payload (base64 encoded) that will be sent to the agent in the user event that results when the user taps the suggested action. Maximum 2048 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub postback_data: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub share_location_action: Option<RcsShareLocationAction>,
     /// Text that is shown in the suggested action. Maximum 25 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub view_location_action: Option<RcsViewLocationAction>,
 }
 
@@ -62,34 +50,25 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RCSAgent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsAgent {
     /// RCS Agent ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
     /// Human readable agent name
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_name: Option<String>,
     /// Date and time when the resource was created
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Specifies whether the agent is enabled
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// Messaging profile ID associated with the RCS Agent
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub profile_id: Option<Option<String>>,
     /// Date and time when the resource was updated
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// User ID associated with the RCS Agent
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Failover URL to receive RCS events
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<Option<String>>,
     /// URL to receive RCS events
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<Option<String>>,
 }
 
@@ -101,17 +80,13 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RCSAgentMessage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsAgentMessage {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_message: Option<RcsContentMessage>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<RcsEvent>,
     /// Timestamp in UTC of when this message is considered expired
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expire_time: Option<String>,
     /// Duration in seconds ending with 's'
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl: Option<String>,
 }
 
@@ -121,28 +96,23 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RCSAgentResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsAgentResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RcsAgent>,
 }
 
 crate::codec::optional_fields!(RcsAgentResponse { "data" => data });
 
 /// Spec: `#/components/schemas/RCSAgentUpdate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsAgentUpdate {
     /// Human readable agent name
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_name: Option<String>,
     /// Messaging profile ID associated with the RCS Agent
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub profile_id: Option<Option<String>>,
     /// Failover URL to receive RCS events
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<Option<String>>,
     /// URL to receive RCS events
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<Option<String>>,
 }
 
@@ -153,29 +123,23 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RCSAgentsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsAgentsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RcsAgent>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(RcsAgentsResponse { "data" => data, "meta" => meta });
 
 /// Spec: `#/components/schemas/RCSCardContent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsCardContent {
     /// Description of the card (at most 2000 characters)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media: Option<RcsMedia>,
     /// List of suggestions to include in the card. Maximum 10 suggestions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestions: Option<Vec<RcsSuggestion>>,
     /// Title of the card (at most 200 characters)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
@@ -249,17 +213,13 @@ pub struct RcsContentInfo {
 }
 
 /// Spec: `#/components/schemas/RCSContentMessage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsContentMessage {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_info: Option<RcsContentInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rich_card: Option<RcsRichCard>,
     /// List of suggested actions and replies
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestions: Option<Vec<RcsSuggestion>>,
     /// Text (maximum 3072 characters)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
@@ -271,17 +231,13 @@ crate::codec::optional_fields!(
 /// Opens the user's default calendar app and starts the new calendar event flow with the agent-specified event data pre-filled.
 ///
 /// Spec: `#/components/schemas/RCSCreateCalendarEventAction`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsCreateCalendarEventAction {
     /// Event description. Maximum 500 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// Event title. Maximum 100 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
@@ -302,9 +258,8 @@ pub struct RcsDialAction {
 /// RCS Event to send to the recipient
 ///
 /// Spec: `#/components/schemas/RCSEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<RcsEventEventType>,
 }
 
@@ -349,14 +304,11 @@ impl From<&str> for RcsEventEventType {
 crate::codec::string_enum!(RcsEventEventType);
 
 /// Spec: `#/components/schemas/RCSFrom`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsFrom {
     /// agent ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
 }
 
@@ -376,12 +328,10 @@ pub struct RcsLatLng {
 /// A media file within a rich card.
 ///
 /// Spec: `#/components/schemas/RCSMedia`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsMedia {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_info: Option<RcsContentInfo>,
     /// The height of the media within a rich card with a vertical layout. For a standalone card with horizontal layout, height is not customizable, and this field is ignored.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub height: Option<RcsMediaHeight>,
 }
 
@@ -585,13 +535,11 @@ impl From<&str> for RcsOpenUrlActionWebviewViewMode {
 crate::codec::string_enum!(RcsOpenUrlActionWebviewViewMode);
 
 /// Spec: `#/components/schemas/RCSReply`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsReply {
     /// Payload (base64 encoded) that will be sent to the agent in the user event that results when the user taps the suggested action. Maximum 2048 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub postback_data: Option<String>,
     /// Text that is shown in the suggested reply (maximum 25 characters)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
@@ -600,40 +548,27 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RCSResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RcsResponseData>,
 }
 
 crate::codec::optional_fields!(RcsResponse { "data" => data });
 
 /// Spec: `#/components/schemas/RCSResponse/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsResponseData {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<RcsAgentMessage>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<RcsFrom>,
     /// message ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub received_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<RcsTo>,
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
@@ -645,11 +580,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RCSRichCard`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsRichCard {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub carousel_card: Option<RcsCarouselCard>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub standalone_card: Option<RcsStandaloneCard>,
 }
 
@@ -760,11 +693,9 @@ impl From<&str> for RcsStandaloneCardThumbnailImageAlignment {
 crate::codec::string_enum!(RcsStandaloneCardThumbnailImageAlignment);
 
 /// Spec: `#/components/schemas/RCSSuggestion`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsSuggestion {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<RcsAction>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply: Option<RcsReply>,
 }
 
@@ -774,15 +705,11 @@ crate::codec::optional_fields!(RcsSuggestion { "action" => action, "reply" => re
 pub type RcsTo = Vec<RcsToItem>;
 
 /// Spec: `#/components/schemas/RCSToItem`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsToItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
@@ -794,15 +721,12 @@ crate::codec::optional_fields!(
 /// Opens the user's default map app and selects the agent-specified location.
 ///
 /// Spec: `#/components/schemas/RCSViewLocationAction`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsViewLocationAction {
     /// The label of the pin dropped
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lat_long: Option<RcsLatLng>,
     /// query string (Android only)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
 }
 
@@ -811,13 +735,11 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/SMSFallback`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SmsFallback {
     /// Phone number in +E.164 format
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Text (maximum 3072 characters)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 

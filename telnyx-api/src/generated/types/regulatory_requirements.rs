@@ -6,9 +6,8 @@
 use super::*;
 
 /// Spec: `#/components/responses/listRegulatoryRequirements/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRegulatoryRequirements {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RegulatoryRequirements>>,
 }
 
@@ -18,11 +17,9 @@ crate::codec::optional_fields!(ListRegulatoryRequirements { "data" => data });
 pub type ListRegulatoryRequirementsFilterPhoneNumberType = ListAvailablePhoneNumberBlocksFilterPhoneNumberType;
 
 /// Spec: `#/components/responses/listRegulatoryRequirementsPhoneNumbers/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRegulatoryRequirementsPhoneNumbers {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RegulatoryRequirementsPhoneNumbers>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -31,15 +28,11 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RegulatoryRequirements`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegulatoryRequirements {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<
         Vec<RegulatoryRequirementsRegulatoryRequirementsItem>,
     >,
@@ -52,19 +45,14 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RegulatoryRequirementsPhoneNumbers`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegulatoryRequirementsPhoneNumbers {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_information: Option<
         Vec<RegulatoryRequirementsPhoneNumbersRegionInformationItem>,
     >,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<
         Vec<RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItem>,
     >,
@@ -78,11 +66,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RegulatoryRequirementsPhoneNumbers/properties/region_information/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegulatoryRequirementsPhoneNumbersRegionInformationItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_type: Option<String>,
 }
 
@@ -92,23 +78,16 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RegulatoryRequirementsPhoneNumbers/properties/regulatory_requirements/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptance_criteria: Option<
         RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItemAcceptanceCriteria,
     >,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
@@ -120,13 +99,10 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RegulatoryRequirementsPhoneNumbers/properties/regulatory_requirements/items/properties/acceptance_criteria`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItemAcceptanceCriteria {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality_limit: Option<String>,
 }
 
@@ -137,21 +113,15 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RegulatoryRequirements/properties/regulatory_requirements/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegulatoryRequirementsRegulatoryRequirementsItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptance_criteria: Option<
         RegulatoryRequirementsRegulatoryRequirementsItemAcceptanceCriteria,
     >,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -162,23 +132,15 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RegulatoryRequirements/properties/regulatory_requirements/items/properties/acceptance_criteria`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegulatoryRequirementsRegulatoryRequirementsItemAcceptanceCriteria {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptable_characters: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptable_values: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub case_sensitive: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality_limit: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_length: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_length: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_limit: Option<String>,
 }
 

@@ -6,9 +6,8 @@
 use super::*;
 
 /// Spec: `#/components/responses/CreateWdrReportResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateWdrReportResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<WdrReport>,
 }
 
@@ -21,39 +20,30 @@ pub type DeleteWdrReportResponse = CreateWdrReportResponse;
 pub type GetWdrReportResponse = CreateWdrReportResponse;
 
 /// Spec: `#/components/responses/GetWdrReportsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetWdrReportsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<WdrReport>>,
 }
 
 crate::codec::optional_fields!(GetWdrReportsResponse { "data" => data });
 
 /// Spec: `#/components/schemas/WdrReport`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WdrReport {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// ISO 8601 formatted date-time indicating the end time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The URL where the report content, when generated, will be published to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub report_url: Option<String>,
     /// ISO 8601 formatted date-time indicating the start time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// Indicates the status of the report, which is updated asynchronously.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<WdrReportStatus>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -64,13 +54,11 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/WdrReportRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WdrReportRequest {
     /// ISO 8601 formatted date-time indicating the end time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// ISO 8601 formatted date-time indicating the start time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
 }
 

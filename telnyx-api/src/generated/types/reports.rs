@@ -6,9 +6,8 @@
 use super::*;
 
 /// Spec: `#/paths/~1ledger_billing_group_reports/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateBillingGroupReportResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<LedgerBillingGroupReport>,
 }
 
@@ -18,28 +17,21 @@ crate::codec::optional_fields!(CreateBillingGroupReportResponse { "data" => data
 pub type GetBillingGroupReportResponse = CreateBillingGroupReportResponse;
 
 /// Spec: `#/components/schemas/LedgerBillingGroupReport`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LedgerBillingGroupReport {
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Uniquely identifies the organization that owns the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<LedgerBillingGroupReportRecordType>,
     /// External url of the ledger billing group report, if the status is complete
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub report_url: Option<Option<String>>,
     /// Status of the ledger billing group report
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<LedgerBillingGroupReportStatus>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -82,13 +74,11 @@ impl From<&str> for LedgerBillingGroupReportRecordType {
 crate::codec::string_enum!(LedgerBillingGroupReportRecordType);
 
 /// Spec: `#/components/schemas/NewLedgerBillingGroupReport`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewLedgerBillingGroupReport {
     /// Month of the ledger billing group report
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub month: Option<i64>,
     /// Year of the ledger billing group report
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<i64>,
 }
 

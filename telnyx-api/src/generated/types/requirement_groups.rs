@@ -36,39 +36,24 @@ pub type GetRequirementGroupsFilterPhoneNumberType = ListAvailablePhoneNumberBlo
 pub type GetRequirementGroupsFilterStatus = RequirementGroupStatus;
 
 /// Spec: `#/components/schemas/NumberOrderPhoneNumberRequirementGroupResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumberOrderPhoneNumberRequirementGroupResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bundle_id: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_block_number: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_request_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<
         Vec<NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem>,
     >,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_met: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_status: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_number_order_id: Option<String>,
 }
 
@@ -83,15 +68,11 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/NumberOrderPhoneNumberRequirementGroupResponse/properties/regulatory_requirements/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
@@ -102,13 +83,10 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RegulatoryRequirement`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegulatoryRequirement {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_id: Option<String>,
 }
 
@@ -118,27 +96,17 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RequirementGroup`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RequirementGroup {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<Vec<UserRequirement>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<RequirementGroupStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -193,29 +161,19 @@ impl From<&str> for RequirementGroupStatus {
 crate::codec::string_enum!(RequirementGroupStatus);
 
 /// Spec: `#/components/schemas/SubNumberOrderPhoneNumber`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubNumberOrderPhoneNumber {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bundle_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<
         Vec<SubNumberOrderPhoneNumberRegulatoryRequirementsItem>,
     >,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_met: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_status: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
@@ -231,9 +189,8 @@ crate::codec::optional_fields!(
 pub type SubNumberOrderPhoneNumberRegulatoryRequirementsItem = NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem;
 
 /// Spec: `#/components/schemas/SubNumberOrderRequirementGroupResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubNumberOrderRequirementGroupResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SubNumberOrderRequirementGroupResponseData>,
 }
 
@@ -242,35 +199,21 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/SubNumberOrderRequirementGroupResponse/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubNumberOrderRequirementGroupResponseData {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_block_sub_number_order: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_request_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<SubNumberOrderPhoneNumber>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers_count: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<Vec<RegulatoryRequirement>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_met: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -292,9 +235,8 @@ pub struct UpdateNumberOrderPhoneNumberRequirementGroupBody {
 }
 
 /// Spec: `#/paths/~1number_order_phone_numbers~1{id}~1requirement_group/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateNumberOrderPhoneNumberRequirementGroupResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<NumberOrderPhoneNumberRequirementGroupResponse>,
 }
 
@@ -309,21 +251,14 @@ pub type UpdateRequirementGroupBody = UpdateNumberOrderRequest;
 pub type UpdateSubNumberOrderRequirementGroupBody = UpdateNumberOrderPhoneNumberRequirementGroupBody;
 
 /// Spec: `#/components/schemas/UserRequirement`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserRequirement {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<UserRequirementStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 

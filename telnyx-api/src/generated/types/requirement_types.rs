@@ -9,11 +9,9 @@ use super::*;
 pub type DocReqsRequirementTypeList = Vec<DocReqsRequirementType>;
 
 /// Spec: `#/paths/~1requirement_types/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRequirementTypesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DocReqsRequirementTypeList>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -60,9 +58,8 @@ impl From<&str> for ListRequirementTypesSort {
 crate::codec::string_enum!(ListRequirementTypesSort);
 
 /// Spec: `#/paths/~1requirement_types~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RetrieveRequirementTypeResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DocReqsRequirementType>,
 }
 

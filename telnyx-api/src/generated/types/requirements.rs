@@ -6,34 +6,25 @@
 use super::*;
 
 /// Spec: `#/components/schemas/DocReqsRequirement`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocReqsRequirement {
     /// Indicates whether this requirement applies to ordering, porting, or both
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<DocReqsRequirementAction>,
     /// The 2-character (ISO 3166-1 alpha-2) country code where this requirement applies
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the associated document
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The locality where this requirement applies
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
     /// Indicates the phone_number_type this requirement applies to. Leave blank if this requirement applies to all number_types.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_type: Option<DocReqsRequirementPhoneNumberType>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Lists the requirement types necessary to fulfill this requirement
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirements_types: Option<Vec<DocReqsRequirementType>>,
     /// ISO 8601 formatted date-time indicating when the resource was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -134,11 +125,9 @@ pub type ListRequirementsFilterAction = CreateRequirementGroupBodyAction;
 pub type ListRequirementsFilterPhoneNumberType = DocReqsRequirementPhoneNumberType;
 
 /// Spec: `#/paths/~1requirements/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRequirementsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DocReqsRequirementList>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -189,9 +178,8 @@ impl From<&str> for ListRequirementsSort {
 crate::codec::string_enum!(ListRequirementsSort);
 
 /// Spec: `#/paths/~1requirements~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RetrieveDocumentRequirementsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<DocReqsRequirement>,
 }
 

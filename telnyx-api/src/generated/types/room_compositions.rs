@@ -6,28 +6,21 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateRoomCompositionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomCompositionRequest {
     /// The desired format of the room composition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<Option<String>>,
     /// The desired resolution (width/height in pixels) of the resulting video of the room composition. Both width and height are required to be between 16 and 1280; and width * height should not exceed 1280 * 720
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Option<String>>,
     /// id of the room session associated with the room composition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<Option<String>>,
     /// Describes the video layout of the room composition in terms of regions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_layout: Option<std::collections::BTreeMap<String, VideoRegion>>,
     /// The failover URL where webhooks related to this room composition will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this room composition will be sent. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
@@ -40,9 +33,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/CreateRoomCompositionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomCompositionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RoomComposition>,
 }
 
@@ -90,11 +82,9 @@ impl From<&str> for ListRoomCompositionsFilterStatus {
 crate::codec::string_enum!(ListRoomCompositionsFilterStatus);
 
 /// Spec: `#/components/responses/ListRoomCompositionsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRoomCompositionsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RoomComposition>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -103,63 +93,44 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RoomComposition`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoomComposition {
     /// ISO 8601 timestamp when the room composition has completed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
     /// ISO 8601 timestamp when the room composition was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Url to download the composition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// Shows the room composition duration in seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_secs: Option<i64>,
     /// ISO 8601 timestamp when the room composition has ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<String>,
     /// Shows format of the room composition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<RoomCompositionFormat>,
     /// A unique identifier for the room composition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Identify the room associated with the room composition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub room_id: Option<String>,
     /// Identify the room session associated with the room composition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// Shows the room composition size in MB.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_mb: Option<f64>,
     /// ISO 8601 timestamp when the room composition has stated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
     /// Shows the room composition status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<RoomCompositionStatus>,
     /// ISO 8601 timestamp when the room composition was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Identify the user associated with the room composition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Describes the video layout of the room composition in terms of regions. Limited to 2 regions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_layout: Option<std::collections::BTreeMap<String, VideoRegion>>,
     /// The failover URL where webhooks related to this room composition will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this room composition will be sent. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
@@ -247,31 +218,23 @@ impl From<&str> for RoomCompositionStatus {
 crate::codec::string_enum!(RoomCompositionStatus);
 
 /// Spec: `#/components/schemas/VideoRegion`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VideoRegion {
     /// Height of the video region
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub height: Option<Option<i64>>,
     /// Maximum number of columns of the region's placement grid. By default, the region has as many columns as needed to layout all the specified video sources.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_columns: Option<Option<i64>>,
     /// Maximum number of rows of the region's placement grid. By default, the region has as many rows as needed to layout all the specified video sources.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_rows: Option<Option<i64>>,
     /// Array of video recording ids to be composed in the region. Can be "*" to specify all video recordings in the session
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_sources: Option<Vec<String>>,
     /// Width of the video region
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub width: Option<Option<i64>>,
     /// X axis value (in pixels) of the region's upper left corner relative to the upper left corner of the whole room composition viewport.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub x_pos: Option<Option<i64>>,
     /// Y axis value (in pixels) of the region's upper left corner relative to the upper left corner of the whole room composition viewport.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub y_pos: Option<Option<i64>>,
     /// Regions with higher z_pos values are stacked on top of regions with lower z_pos values
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub z_pos: Option<Option<i64>>,
 }
 

@@ -6,9 +6,8 @@
 use super::*;
 
 /// Spec: `#/components/responses/GetRoomParticipantResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetRoomParticipantResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RoomParticipant>,
 }
 

@@ -8,19 +8,17 @@ use super::*;
 /// Bulk Room Recordings Delete Response
 ///
 /// Spec: `#/components/responses/BulkDeleteRoomRecordingsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkDeleteRoomRecordingsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<BulkDeleteRoomRecordingsResponseData>,
 }
 
 crate::codec::optional_fields!(BulkDeleteRoomRecordingsResponse { "data" => data });
 
 /// Spec: `#/components/responses/BulkDeleteRoomRecordingsResponse/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkDeleteRoomRecordingsResponseData {
     /// Amount of room recordings affected
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub room_recordings: Option<i64>,
 }
 
@@ -29,20 +27,17 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/GetRoomRecordingResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetRoomRecordingResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RoomRecording>,
 }
 
 crate::codec::optional_fields!(GetRoomRecordingResponse { "data" => data });
 
 /// Spec: `#/components/responses/ListRoomRecordingsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRoomRecordingsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RoomRecording>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -51,55 +46,38 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/RoomRecording`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoomRecording {
     /// Shows the codec used for the room recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub codec: Option<String>,
     /// ISO 8601 timestamp when the room recording has completed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
     /// ISO 8601 timestamp when the room recording was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Url to download the recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// Shows the room recording duration in seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_secs: Option<i64>,
     /// ISO 8601 timestamp when the room recording has ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<String>,
     /// A unique identifier for the room recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identify the room participant associated with the room recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Identify the room associated with the room recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub room_id: Option<String>,
     /// Identify the room session associated with the room recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// Shows the room recording size in MB.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_mb: Option<f64>,
     /// ISO 8601 timestamp when the room recording has stated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
     /// Shows the room recording status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<RoomRecordingStatus>,
     /// Shows the room recording type.
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<RoomRecordingType>,
     /// ISO 8601 timestamp when the room recording was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 

@@ -9,13 +9,11 @@ use super::*;
 pub type ActionSuccessResponse = CallControlCommandResponse;
 
 /// Spec: `#/components/schemas/ActionsParticipantsRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ActionsParticipantsRequest {
     /// List of participant id to exclude from the action.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub exclude: Option<Vec<String>>,
     /// Either a list of participant id to perform the action on, or the keyword "all" to perform the action on all participant.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants: Option<ActionsParticipantsRequestParticipants>,
 }
 
@@ -64,9 +62,8 @@ impl From<&str> for ActionsParticipantsRequestParticipantsVariant1 {
 crate::codec::string_enum!(ActionsParticipantsRequestParticipantsVariant1);
 
 /// Spec: `#/components/responses/GetRoomSessionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetRoomSessionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RoomSession>,
 }
 

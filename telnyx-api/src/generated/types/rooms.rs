@@ -6,25 +6,19 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateRoomRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomRequest {
     /// Enable or disable recording for that room.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_recording: Option<bool>,
     /// The maximum amount of participants allowed in a room. If new participants try to join after that limit is reached, their request will be rejected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_participants: Option<i64>,
     /// The unique (within the Telnyx account scope) name of the room.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unique_name: Option<String>,
     /// The failover URL where webhooks related to this room will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this room will be sent. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
@@ -36,9 +30,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/CreateRoomResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Room>,
 }
 
@@ -48,36 +41,28 @@ crate::codec::optional_fields!(CreateRoomResponse { "data" => data });
 pub type GetRoomResponse = CreateRoomResponse;
 
 /// Spec: `#/components/responses/ListRoomsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRoomsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Room>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(ListRoomsResponse { "data" => data, "meta" => meta });
 
 /// Spec: `#/components/schemas/PatchRoomRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PatchRoomRequest {
     /// Enable or disable recording for that room.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_recording: Option<bool>,
     /// The maximum amount of participants allowed in a room. If new participants try to join after that limit is reached, their request will be rejected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_participants: Option<i64>,
     /// The unique (within the Telnyx account scope) name of the room.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unique_name: Option<String>,
     /// The failover URL where webhooks related to this room will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this room will be sent. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
@@ -92,41 +77,29 @@ crate::codec::optional_fields!(
 pub type PatchRoomResponse = CreateRoomResponse;
 
 /// Spec: `#/components/schemas/Room`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Room {
     /// The identifier of the active room session if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active_session_id: Option<String>,
     /// ISO 8601 timestamp when the room was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Enable or disable recording for that room.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_recording: Option<bool>,
     /// A unique identifier for the room.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Maximum participants allowed in the room.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_participants: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<RoomSession>>,
     /// The unique (within the Telnyx account scope) name of the room.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unique_name: Option<String>,
     /// ISO 8601 timestamp when the room was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The failover URL where webhooks related to this room will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this room will be sent. Must include a scheme, such as 'https'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 

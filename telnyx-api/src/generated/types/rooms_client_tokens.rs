@@ -6,13 +6,11 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateRoomClientTokenRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomClientTokenRequest {
     /// The time to live in seconds of the Refresh Token, after that time the Refresh Token is invalid and can't be used to refresh Client Token.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token_ttl_secs: Option<i64>,
     /// The time to live in seconds of the Client Token, after that time the Client Token is invalid and can't be used to join a Room.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_ttl_secs: Option<i64>,
 }
 
@@ -22,26 +20,21 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/CreateRoomClientTokenResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomClientTokenResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CreateRoomClientTokenResponseData>,
 }
 
 crate::codec::optional_fields!(CreateRoomClientTokenResponse { "data" => data });
 
 /// Spec: `#/components/responses/CreateRoomClientTokenResponse/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomClientTokenResponseData {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     /// ISO 8601 timestamp when the refresh token expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token_expires_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// ISO 8601 timestamp when the token expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_expires_at: Option<String>,
 }
 
@@ -61,21 +54,18 @@ pub struct RefreshRoomClientTokenRequest {
 }
 
 /// Spec: `#/components/responses/RefreshRoomClientTokenResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RefreshRoomClientTokenResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<RefreshRoomClientTokenResponseData>,
 }
 
 crate::codec::optional_fields!(RefreshRoomClientTokenResponse { "data" => data });
 
 /// Spec: `#/components/responses/RefreshRoomClientTokenResponse/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RefreshRoomClientTokenResponseData {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// ISO 8601 timestamp when the token expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_expires_at: Option<String>,
 }
 

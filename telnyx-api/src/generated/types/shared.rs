@@ -7,10 +7,9 @@ use super::*;
 
 /// Spec: `#/components/schemas/AcceptSuggestionsRequest`
 #[cfg(any(feature = "porting", feature = "regulatory"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AcceptSuggestionsRequest {
     /// The ID of the address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
@@ -489,10 +488,9 @@ pub struct BucketIds {
 /// HTTPValidationError
 ///
 /// Spec: `#/components/schemas/BucketNotFoundError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketNotFoundError {
     /// Detail
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<Vec<NotFoundError>>,
 }
 
@@ -672,19 +670,15 @@ pub type CallAiGatherPartialResultsPayloadMessageHistoryItemRole = CallAiGatherE
 ///
 /// Spec: `#/components/schemas/CallControlApplicationInbound`
 #[cfg(any(feature = "call-control", feature = "texml"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallControlApplicationInbound {
     /// When set, this will limit the total number of inbound calls to phone numbers associated with this connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     /// When enabled Telnyx will include Shaken/Stir data in the Webhook for new inbound calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shaken_stir_enabled: Option<bool>,
     /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_subdomain: Option<String>,
     /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_subdomain_receive_settings: Option<
         CallControlApplicationInboundSipSubdomainReceiveSettings,
     >,
@@ -737,9 +731,8 @@ crate::codec::string_enum!(CallControlApplicationInboundSipSubdomainReceiveSetti
 ///
 /// Spec: `#/components/responses/CallControlCommandResponse/content/application~1json/schema`
 #[cfg(any(feature = "call-control", feature = "video"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallControlCommandResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CallControlCommandResult>,
 }
 
@@ -749,9 +742,8 @@ crate::codec::optional_fields!(CallControlCommandResponse { "data" => data });
 /// Call Control Command Result
 ///
 /// Spec: `#/components/schemas/CallControlCommandResult`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallControlCommandResult {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
 }
 
@@ -760,23 +752,17 @@ crate::codec::optional_fields!(CallControlCommandResult { "result" => result });
 /// Call Cost Received Event
 ///
 /// Spec: `#/components/schemas/CallCost`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallCost {
     /// The type of the event being delivered
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CallCostEventType>,
     /// Uniquely identifies a webhook
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CallCostMeta>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<CallCostPayload>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<CallCostRecordType>,
 }
 
@@ -818,9 +804,8 @@ impl From<&str> for CallCostEventType {
 crate::codec::string_enum!(CallCostEventType);
 
 /// Spec: `#/components/schemas/CallCost/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallCostMeta {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<CallCostMetaMeta>,
 }
 
@@ -830,33 +815,24 @@ crate::codec::optional_fields!(CallCostMeta { "meta" => meta });
 pub type CallCostMetaMeta = CallbackWebhookMeta;
 
 /// Spec: `#/components/schemas/CallCost/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallCostPayload {
     /// The number of seconds for which this call will be billed
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billed_duration_secs: Option<i64>,
     /// Call ID used to issue commands via Call Control API.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_leg_id: Option<String>,
     /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_session_id: Option<String>,
     /// State received from a command.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_parts: Option<Vec<CallCostPayloadCostPartsItem>>,
     /// Reflects how command ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CallCostPayloadStatus>,
     /// The billed cost of the call
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<f64>,
 }
 
@@ -868,22 +844,17 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/CallCost/properties/payload/properties/cost_parts/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallCostPayloadCostPartsItem {
     /// The number of seconds for which this item will be billed
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub billed_duration_secs: Option<i64>,
     /// The service incurring a charge
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_part: Option<String>,
     /// The billed cost of the item, in currency shown in the `currency` field
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<f64>,
     /// The currency in which `cost` is measured
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// The cost per unit of the item incurring a charge
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<f64>,
 }
 
@@ -986,16 +957,13 @@ pub type CallForkStoppedPayloadStreamType = CallForkStartedPayloadStreamType;
 ///
 /// Spec: `#/components/schemas/CallForwarding`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallForwarding {
     /// Indicates if call forwarding will be enabled for this number if forwards_to and forwarding_type are filled in. Defaults to true for backwards compatibility with APIV1 use of numbers endpoints.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_forwarding_enabled: Option<bool>,
     /// Call forwarding type. 'forwards_to' must be set for this to have an effect.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub forwarding_type: Option<CallForwardingForwardingType>,
     /// The phone number to which inbound calls to this number are forwarded. Inbound calls will not be forwarded if this field is left blank. If set, must be a +E.164-formatted phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub forwards_to: Option<String>,
 }
 
@@ -1129,18 +1097,15 @@ crate::codec::string_enum!(CallMachineDetectionEndedPayloadResult);
 ///
 /// Spec: `#/components/schemas/CallRecording`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallRecording {
     /// When using 'dual' channels, final audio file will be stereo recorded with the first leg on channel A, and the rest on channel B.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound_call_recording_channels: Option<
         CallRecordingInboundCallRecordingChannels,
     >,
     /// When enabled, any inbound call to this number will be recorded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound_call_recording_enabled: Option<bool>,
     /// The audio file format for calls being recorded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound_call_recording_format: Option<CallRecordingInboundCallRecordingFormat>,
 }
 
@@ -1167,13 +1132,11 @@ pub type CallRecordingInboundCallRecordingFormat = AnswerRequestRecordFormat;
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/public_recording_urls`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallRecordingSavedPayloadPublicRecordingUrls {
     /// Recording URL in requested `mp3` format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mp3: Option<Option<String>>,
     /// Recording URL in requested `wav` format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub wav: Option<Option<String>>,
 }
 
@@ -1291,13 +1254,11 @@ pub enum CallRequestTo {
 }
 
 /// Spec: `#/components/schemas/CallbackWebhookMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallbackWebhookMeta {
     /// The number of times the callback webhook has been attempted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempt: Option<i64>,
     /// The URL that the callback webhook was delivered to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered_to: Option<String>,
 }
 
@@ -1309,27 +1270,17 @@ crate::codec::optional_fields!(
 ///
 /// Spec: `#/components/schemas/CampaignSharingStatus`
 #[cfg(feature = "10dlc")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CampaignSharingStatus {
     /// Downstreamcnpid
-    #[serde(rename = "downstreamCnpId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub downstream_cnp_id: Option<String>,
     /// Shareddate
-    #[serde(rename = "sharedDate")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_date: Option<String>,
     /// Sharingstatus
-    #[serde(rename = "sharingStatus")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sharing_status: Option<String>,
     /// Statusdate
-    #[serde(rename = "statusDate")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_date: Option<String>,
     /// Upstreamcnpid
-    #[serde(rename = "upstreamCnpId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_cnp_id: Option<String>,
 }
 
@@ -1518,13 +1469,11 @@ crate::codec::string_enum!(CloudflareSyncStatus);
 ///
 /// Spec: `#/components/schemas/CnamListing`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CnamListing {
     /// The CNAM listing details for this number. Must be alphanumeric characters or spaces with a maximum length of 15. Requires cnam_listing_enabled to also be set to true.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cnam_listing_details: Option<String>,
     /// Enables CNAM listings for this number. Requires cnam_listing_details to also be set.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cnam_listing_enabled: Option<bool>,
 }
 
@@ -1535,28 +1484,19 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/Comment`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Comment {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment_record_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment_record_type: Option<CommentCommentRecordType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commenter: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commenter_type: Option<CommentCommenterType>,
     /// An ISO 8901 datetime string denoting when the comment was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// An ISO 8901 datetime string for when the comment was read.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub read_at: Option<String>,
     /// An ISO 8901 datetime string for when the comment was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -1908,16 +1848,13 @@ pub type ConnectionName = String;
 ///
 /// Spec: `#/components/schemas/ConnectionRtcpSettings`
 #[cfg(feature = "connections")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectionRtcpSettings {
     /// BETA - Enable the capture and storage of RTCP messages to create QoS reports on the Telnyx Mission Control Portal.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub capture_enabled: Option<bool>,
     /// RTCP port by default is rtp+1, it can also be set to rtcp-mux
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<ConnectionRtcpSettingsPort>,
     /// RTCP reports are sent to customers based on the frequency set. Frequency is in seconds and it can be set to values from 5 to 3000 seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub report_frequency_secs: Option<i64>,
 }
 
@@ -1971,11 +1908,9 @@ crate::codec::string_enum!(ConnectionRtcpSettingsPort);
 ///
 /// Spec: `#/components/schemas/ConsumedData`
 #[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConsumedData {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
 
@@ -1990,13 +1925,11 @@ pub type CountryCode = String;
 
 /// Spec: `#/paths/~1documents/post/requestBody/content/multipart~1form-data/schema`
 #[cfg(feature = "regulatory")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateDocumentBodyMultipart {
     /// Optional reference string for customer tracking.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// The file you are uploading.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<crate::UploadFile>,
 }
 
@@ -2020,12 +1953,10 @@ impl CreateDocumentBodyMultipart {
 
 /// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/outbound`
 #[cfg(any(feature = "connections", feature = "fax", feature = "texml"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateExternalConnectionRequestOutbound {
     /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
 }
 
@@ -2299,9 +2230,8 @@ crate::codec::string_enum!(CreateNumberBlockOrderRequestStatus);
 
 /// Spec: `#/components/schemas/CreatePortingOrderComment`
 #[cfg(feature = "porting")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePortingOrderComment {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
 }
 
@@ -2461,13 +2391,11 @@ crate::codec::string_enum!(CredentialOutboundT38ReinviteSource);
 
 /// Spec: `#/components/schemas/Cursor`
 #[cfg(any(feature = "call-control", feature = "voice-config"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Cursor {
     /// Opaque identifier of next page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
     /// Opaque identifier of previous page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
 }
 
@@ -2478,17 +2406,13 @@ crate::codec::optional_fields!(Cursor { "after" => after, "before" => before });
 ///
 /// Spec: `#/components/schemas/CursorPaginationMeta`
 #[cfg(any(feature = "call-control", feature = "voice-config"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CursorPaginationMeta {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cursors: Option<Cursor>,
     /// Path to next page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
     /// Path to previous page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_items: Option<i64>,
 }
 
@@ -2509,35 +2433,25 @@ pub type DeleteObjectsResponse = serde_json::Map<String, serde_json::Value>;
 
 /// Spec: `#/components/schemas/DocReqsRequirementType`
 #[cfg(feature = "regulatory")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocReqsRequirementType {
     /// Specifies objective criteria for acceptance
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptance_criteria: Option<DocReqsRequirementTypeAcceptanceCriteria>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Describes the requirement type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Provides one or more example of acceptable documents
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
     /// Identifies the associated document
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A short descriptive name for this requirement_type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Identifies the type of the resource
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Defines the type of this requirement type
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<DocReqsRequirementTypeType>,
     /// ISO 8601 formatted date-time indicating when the resource was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -2552,31 +2466,23 @@ crate::codec::optional_fields!(
 ///
 /// Spec: `#/components/schemas/DocReqsRequirementType/properties/acceptance_criteria`
 #[cfg(feature = "regulatory")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocReqsRequirementTypeAcceptanceCriteria {
     /// Specifies the allowed characters as a string
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptable_characters: Option<String>,
     /// Specifies the list of strictly possible values for the requirement. Ignored when empty
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptable_values: Option<Vec<String>>,
     /// Specifies whether string matching should be case sensitive
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub case_sensitive: Option<bool>,
     /// Specifies geography-based acceptance criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality_limit: Option<String>,
     /// Maximum length allowed for the value
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_length: Option<i64>,
     /// Minimum length allowed for the value
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_length: Option<i64>,
     /// A regular expression pattern that the value must match
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
     /// Specifies time-based acceptance criteria
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_limit: Option<String>,
 }
 
@@ -2633,19 +2539,15 @@ impl From<&str> for DocReqsRequirementTypeType {
 crate::codec::string_enum!(DocReqsRequirementTypeType);
 
 /// Spec: `#/components/schemas/DocServiceRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocServiceRecord {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -2791,10 +2693,9 @@ crate::codec::string_enum!(DynamicEmergencyAddressStatus);
 ///
 /// Spec: `#/components/schemas/ElevenLabsVoiceSettings`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ElevenLabsVoiceSettings {
     /// The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your ElevenLabs API key. Warning: Free plans are unlikely to work with this integration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key_ref: Option<String>,
 }
 
@@ -2899,20 +2800,15 @@ pub struct Error {
 }
 
 /// Spec: `#/components/schemas/ErrorRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorRecord {
     /// an application-specific error code, expressed as a stringified 5-digit integer
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// a human-readable explanation specific to this occurrence of the problem. Like title, this field’s value can be localized
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaResponse>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceResponse>,
     /// a short, human-readable summary of the problem, with NO punctuation, that SHOULD NOT CHANGE from occurrence to occurrence of the problem, except for purposes of localization
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
@@ -2922,26 +2818,20 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/ErrorResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ErrorResponseErrorsItem>>,
 }
 
 crate::codec::optional_fields!(ErrorResponse { "errors" => errors });
 
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorResponseErrorsItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<ErrorResponseErrorsItemMeta>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<ErrorResponseErrorsItemSource>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
@@ -2954,9 +2844,8 @@ crate::codec::optional_fields!(
 pub type ErrorResponseErrorsItemMeta = MetaResponse;
 
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items/properties/source`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorResponseErrorsItemSource {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
 }
 
@@ -2966,9 +2855,8 @@ crate::codec::optional_fields!(ErrorResponseErrorsItemSource { "pointer" => poin
 pub type ErrorSource = SourceResponse;
 
 /// Spec: `#/components/schemas/Errors`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Errors {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
 }
 
@@ -3052,17 +2940,12 @@ pub type FilterBasicStatusLifecycle = CompleteOtaUpdateStatus;
 pub type FirstName = String;
 
 /// Spec: `#/components/schemas/ForbiddenError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ForbiddenError {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<ForbiddenErrorSource>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
@@ -3175,17 +3058,12 @@ impl From<&str> for GcbPhoneNumberRecordType {
 crate::codec::string_enum!(GcbPhoneNumberRecordType);
 
 /// Spec: `#/components/schemas/GenericError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenericError {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<GenericErrorSource>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
@@ -3198,13 +3076,11 @@ crate::codec::optional_fields!(
 pub type GenericErrorSource = SourceResponse;
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment/properties/wireguard_peer`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer {
     /// The IP address of the interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// A user specified name for the interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -3219,16 +3095,13 @@ pub type GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer = GlobalIp
 /// Global IP Protocol
 ///
 /// Spec: `#/components/schemas/GlobalIPProtocol/allOf/0`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpProtocol2 {
     /// The Global IP Protocol code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// A name for Global IP Protocol.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
@@ -3316,10 +3189,9 @@ pub struct HangupTool {
 ///
 /// Spec: `#/components/schemas/HangupToolParams`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HangupToolParams {
     /// The description of the function that will be passed to the assistant.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
@@ -3333,10 +3205,9 @@ pub type HangupToolType = CallHangupPayloadState;
 /// HTTPValidationError
 ///
 /// Spec: `#/components/schemas/HTTPValidationError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HttpValidationError {
     /// Detail
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<Vec<ValidationError>>,
 }
 
@@ -3390,13 +3261,11 @@ crate::codec::string_enum!(ImportAssistantsRequestProvider);
 
 /// Spec: `#/components/schemas/ImportMetadata`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportMetadata {
     /// ID of the assistant in the provider's system.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
     /// Provider the assistant was imported from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub import_provider: Option<ImportMetadataImportProvider>,
 }
 
@@ -3413,80 +3282,54 @@ pub type ImportMetadataImportProvider = ImportAssistantsRequestProvider;
 
 /// Spec: `#/components/schemas/InboundMessagePayload`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboundMessagePayload {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cc: Option<Vec<InboundMessagePayloadCcItem>>,
     /// Not used for inbound messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<Option<InboundMessagePayloadCost>>,
     /// Detailed breakdown of the message cost components.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_breakdown: Option<Option<InboundMessagePayloadCostBreakdown>>,
     /// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<InboundMessagePayloadDirection>,
     /// Encoding scheme used for the message body.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
     /// These errors may point at addressees when referring to unsuccessful/unconfirmed delivery statuses.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<InboundMessagePayloadFrom>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<InboundMessagePayloadMediaItem>>,
     /// Unique identifier for a messaging profile.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
     /// Number of parts into which the message's body must be split.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parts: Option<i64>,
     /// ISO 8601 formatted date indicating when the message request was received.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub received_at: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<InboundMessagePayloadRecordType>,
     /// Not used for inbound messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<Option<String>>,
     /// Tags associated with the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Indicates whether the TCR campaign is billable.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_campaign_billable: Option<bool>,
     /// The Campaign Registry (TCR) campaign ID associated with the message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_campaign_id: Option<Option<String>>,
     /// The registration status of the TCR campaign.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_campaign_registered: Option<Option<String>>,
     /// Message body (i.e., content) as a non-empty string.
     ///
     /// **Required for SMS**
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<Vec<InboundMessagePayloadToItem>>,
     /// The type of message. This value can be either 'sms' or 'mms'.
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<InboundMessagePayloadType>,
     /// Not used for inbound messages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<Option<String>>,
     /// The failover URL where webhooks related to this message will be sent if sending to the primary URL fails.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this message will be sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<Option<String>>,
 }
 
@@ -3506,18 +3349,14 @@ crate::codec::optional_fields!(
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboundMessagePayloadCcItem {
     /// The carrier of the receiver.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
     /// The line-type of the receiver.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_type: Option<InboundMessagePayloadCcItemLineType>,
     /// Receiving address (+E.164 formatted phone number or short code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InboundMessagePayloadCcItemStatus>,
 }
 
@@ -3642,13 +3481,11 @@ impl From<&str> for InboundMessagePayloadCcItemStatus {
 crate::codec::string_enum!(InboundMessagePayloadCcItemStatus);
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cost`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboundMessagePayloadCost {
     /// The amount deducted from your account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
     /// The ISO 4217 currency identifier.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
 }
 
@@ -3660,11 +3497,9 @@ crate::codec::optional_fields!(
 ///
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cost_breakdown`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboundMessagePayloadCostBreakdown {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier_fee: Option<InboundMessagePayloadCostBreakdownCarrierFee>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<InboundMessagePayloadCostBreakdownRate>,
 }
 
@@ -3719,18 +3554,14 @@ crate::codec::string_enum!(InboundMessagePayloadDirection);
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/from`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboundMessagePayloadFrom {
     /// The carrier of the sender.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
     /// The line-type of the sender.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_type: Option<InboundMessagePayloadFromLineType>,
     /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InboundMessagePayloadFromStatus>,
 }
 
@@ -3786,19 +3617,15 @@ crate::codec::string_enum!(InboundMessagePayloadFromStatus);
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/media/items`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboundMessagePayloadMediaItem {
     /// The MIME type of the requested media.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// The SHA256 hash of the requested media.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hash_sha256: Option<String>,
     /// The size of the requested media.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// The url of the media requested to be sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
@@ -3846,18 +3673,14 @@ crate::codec::string_enum!(InboundMessagePayloadRecordType);
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/to/items`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboundMessagePayloadToItem {
     /// The carrier of the receiver.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
     /// The line-type of the receiver.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_type: Option<InboundMessagePayloadToItemLineType>,
     /// Receiving address (+E.164 formatted phone number or short code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InboundMessagePayloadToItemStatus>,
 }
 
@@ -3943,10 +3766,9 @@ pub type InboundMessagePayloadType = CreateLongCodeMessageRequestType;
 
 /// Spec: `#/components/schemas/InsightSettings`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InsightSettings {
     /// Reference to an Insight Group. Insights in this group will be run automatically for all the assistant's conversations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub insight_group_id: Option<String>,
 }
 
@@ -3964,15 +3786,12 @@ crate::codec::optional_fields!(
 pub type IntId = String;
 
 /// Spec: `#/components/schemas/Interface`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Interface {
     /// A user specified name for the interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The id of the network associated with the interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InterfaceStatus>,
 }
 
@@ -4129,23 +3948,17 @@ impl From<&str> for ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
 crate::codec::string_enum!(ListAvailablePhoneNumberBlocksFilterPhoneNumberType);
 
 /// Spec: `#/components/schemas/ListBucketsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBucketsResponse {
-    #[serde(rename = "Buckets")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<Vec<ListBucketsResponseBucketsItem>>,
 }
 
 crate::codec::optional_fields!(ListBucketsResponse { "Buckets" => buckets });
 
 /// Spec: `#/components/schemas/ListBucketsResponse/properties/Buckets/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBucketsResponseBucketsItem {
-    #[serde(rename = "CreationDate")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_date: Option<String>,
-    #[serde(rename = "Name")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -4192,13 +4005,11 @@ impl From<&str> for ListCustomerServiceRecordsSort {
 crate::codec::string_enum!(ListCustomerServiceRecordsSort);
 
 /// Spec: `#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListInboundChannelsResponseData {
     /// The current number of concurrent channels set for the account
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channels: Option<i64>,
     /// Identifies the type of the response
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
@@ -4211,11 +4022,9 @@ crate::codec::optional_fields!(
 ///
 /// Spec: `#/components/responses/ListMessagingProfilePhoneNumbersResponse/content/application~1json/schema`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMessagingProfilePhoneNumbersResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PhoneNumberWithMessagingSettings>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -4228,11 +4037,9 @@ crate::codec::optional_fields!(
 ///
 /// Spec: `#/components/responses/ListMessagingProfileShortCodesResponse/content/application~1json/schema`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMessagingProfileShortCodesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ShortCode>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -4242,13 +4049,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/ListObjectsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListObjectsResponse {
-    #[serde(rename = "Contents")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contents: Option<Vec<ListObjectsResponseContentsItem>>,
-    #[serde(rename = "Name")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -4257,16 +4060,10 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/ListObjectsResponse/properties/Contents/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListObjectsResponseContentsItem {
-    #[serde(rename = "Key")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    #[serde(rename = "LastModified")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<String>,
-    #[serde(rename = "Size")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<f64>,
 }
 
@@ -4419,11 +4216,9 @@ crate::codec::string_enum!(ListRegulatoryRequirementsFilterAction);
 
 /// Spec: `#/components/responses/ListRoomParticipantsResponse/content/application~1json/schema`
 #[cfg(feature = "video")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRoomParticipantsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RoomParticipant>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -4434,11 +4229,9 @@ crate::codec::optional_fields!(
 
 /// Spec: `#/components/responses/ListRoomSessionsResponse/content/application~1json/schema`
 #[cfg(feature = "video")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRoomSessionsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<RoomSession>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -4457,22 +4250,17 @@ pub type Locality = String;
 ///
 /// Spec: `#/components/schemas/Location`
 #[cfg(any(feature = "connections", feature = "networking", feature = "numbers"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Location {
     /// Location code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Human readable name of location.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Point of presence of location.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pop: Option<String>,
     /// Identifies the geographical region of location.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Site of location.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub site: Option<String>,
 }
 
@@ -4582,16 +4370,13 @@ crate::codec::string_enum!(MdrDetailResponseCurrency);
 ///
 /// Spec: `#/components/schemas/MediaFeatures`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MediaFeatures {
     /// When enabled, Telnyx will accept RTP packets from any customer-side IP address and port, not just those to which Telnyx is sending RTP.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub accept_any_rtp_packets_enabled: Option<bool>,
     /// When RTP Auto-Adjust is enabled, the destination RTP address port will be automatically changed to match the source of the incoming RTP packets.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rtp_auto_adjust_enabled: Option<bool>,
     /// Controls whether Telnyx will accept a T.38 re-INVITE for this phone number. Note that Telnyx will not send a T.38 re-INVITE; this option only controls whether one will be accepted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub t38_fax_gateway_enabled: Option<bool>,
 }
 
@@ -4620,13 +4405,11 @@ pub struct MessagingFeatureSet {
 
 /// Spec: `#/components/schemas/MessagingSettings`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagingSettings {
     /// Default Messaging Profile used for messaging exchanges with your assistant. This will be created automatically on assistant creation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_messaging_profile_id: Option<String>,
     /// The URL where webhooks related to delivery statused for assistant messages will be sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_status_webhook_url: Option<String>,
 }
 
@@ -4649,10 +4432,9 @@ pub struct Meta {
 }
 
 /// Spec: `#/components/schemas/MetaResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetaResponse {
     /// This should likely be a URL to the relevant documentation
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
@@ -4747,11 +4529,9 @@ pub struct NotFoundError {
 
 /// Spec: `#/components/schemas/NotificationSetting/properties/parameters/items`
 #[cfg(any(feature = "account", feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotificationSettingParametersItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
@@ -4896,21 +4676,16 @@ crate::codec::string_enum!(NumberOrderPhoneNumberPhoneNumberType);
 
 /// Spec: `#/components/schemas/OutboundMessage`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutboundMessage {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<OutboundMessageEventType>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<OutboundMessagePayload>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<OutboundMessageRecordType>,
 }
 
@@ -4922,11 +4697,9 @@ crate::codec::optional_fields!(
 
 /// Spec: `#/components/schemas/OutboundMessageEvent`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutboundMessageEvent {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<OutboundMessage>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<OutboundMessageEventMeta>,
 }
 
@@ -4979,84 +4752,57 @@ crate::codec::string_enum!(OutboundMessageEventType);
 
 /// Spec: `#/components/schemas/OutboundMessagePayload`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutboundMessagePayload {
     /// ISO 8601 formatted date indicating when the message was finalized.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<Option<OutboundMessagePayloadCost>>,
     /// Detailed breakdown of the message cost components.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_breakdown: Option<Option<OutboundMessagePayloadCostBreakdown>>,
     /// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<OutboundMessagePayloadDirection>,
     /// Encoding scheme used for the message body.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
     /// These errors may point at addressees when referring to unsuccessful/unconfirmed delivery statuses.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<OutboundMessagePayloadFrom>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<OutboundMessagePayloadMediaItem>>,
     /// Unique identifier for a messaging profile.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
     /// The id of the organization the messaging profile belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Number of parts into which the message's body must be split.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parts: Option<i64>,
     /// ISO 8601 formatted date indicating when the message request was received.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub received_at: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<OutboundMessagePayloadRecordType>,
     /// ISO 8601 formatted date indicating when the message was sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<String>,
     /// Subject of multimedia message
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<Option<String>>,
     /// Tags associated with the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Indicates whether the TCR campaign is billable.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_campaign_billable: Option<bool>,
     /// The Campaign Registry (TCR) campaign ID associated with the message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_campaign_id: Option<Option<String>>,
     /// The registration status of the TCR campaign.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcr_campaign_registered: Option<Option<String>>,
     /// Message body (i.e., content) as a non-empty string.
     ///
     /// **Required for SMS**
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<Vec<OutboundMessagePayloadToItem>>,
     /// The type of message.
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<OutboundMessagePayloadType>,
     /// Message must be out of the queue by this time or else it will be discarded and marked as 'sending_failed'. Once the message moves out of the queue, this field will be nulled
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<Option<String>>,
     /// The failover URL where webhooks related to this message will be sent if sending to the primary URL fails.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this message will be sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<Option<String>>,
 }
 
@@ -5129,16 +4875,13 @@ crate::codec::string_enum!(OutboundMessagePayloadDirection);
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/from`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutboundMessagePayloadFrom {
     /// The carrier of the receiver.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
     /// The line-type of the receiver.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_type: Option<OutboundMessagePayloadFromLineType>,
     /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
 
@@ -5156,19 +4899,15 @@ pub type OutboundMessagePayloadFromLineType = InboundMessagePayloadCcItemLineTyp
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/media/items`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutboundMessagePayloadMediaItem {
     /// The MIME type of the requested media.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<Option<String>>,
     /// The SHA256 hash of the requested media.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<Option<String>>,
     /// The size of the requested media.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<Option<i64>>,
     /// The url of the media requested to be sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
@@ -5186,19 +4925,15 @@ pub type OutboundMessagePayloadRecordType = InboundMessagePayloadRecordType;
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/to/items`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutboundMessagePayloadToItem {
     /// The carrier of the receiver.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
     /// The line-type of the receiver.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_type: Option<OutboundMessagePayloadToItemLineType>,
     /// Receiving address (+E.164 formatted phone number or short code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// The delivery status of the message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<OutboundMessagePayloadToItemStatus>,
 }
 
@@ -5316,15 +5051,11 @@ pub type OutboundVoiceProfileId = String;
         feature = "wireless"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PaginationMeta {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_number: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_results: Option<i64>,
 }
 
@@ -5354,15 +5085,11 @@ crate::codec::optional_fields!(
 
 /// Spec: `#/components/schemas/PaginationMetaSimple`
 #[cfg(any(feature = "account", feature = "storage"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PaginationMetaSimple {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_number: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_results: Option<i64>,
 }
 
@@ -5440,45 +5167,31 @@ crate::codec::string_enum!(PhoneNumberDetailedInboundCallScreening);
 
 /// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumberWithMessagingSettings {
     /// ISO 3166-1 alpha-2 country code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The messaging products that this number can be registered to use
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub eligible_messaging_products: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<PhoneNumberWithMessagingSettingsFeatures>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub health: Option<NumberHealthMetrics>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The messaging product that the number is registered to use
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_product: Option<String>,
     /// Unique identifier for a messaging profile.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<Option<String>>,
     /// +E.164 formatted phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<PhoneNumberWithMessagingSettingsRecordType>,
     /// The messaging traffic or use case for which the number is currently configured.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub traffic_type: Option<String>,
     /// The type of the phone number
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<PhoneNumberWithMessagingSettingsType>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -5494,11 +5207,9 @@ crate::codec::optional_fields!(
 
 /// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings/properties/features`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumberWithMessagingSettingsFeatures {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mms: Option<Option<MessagingFeatureSet>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sms: Option<Option<MessagingFeatureSet>>,
 }
 
@@ -5646,13 +5357,11 @@ crate::codec::string_enum!(PhoneNumberWithVoiceSettingsUsagePaymentMethod);
 
 /// Spec: `#/components/schemas/PhoneNumbersJobPhoneNumber`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumbersJobPhoneNumber {
     /// The phone number's ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The phone number in e164 format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
 }
 
@@ -5808,10 +5517,9 @@ pub type PostalCode = String;
 
 /// Spec: `#/components/schemas/PrivacySettings`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrivacySettings {
     /// If true, conversation history and insights will be stored. If false, they will not be stored. This in‑tool toggle governs solely the retention of conversation history and insights via the AI assistant. It has no effect on any separate recording, transcription, or storage configuration that you have set at the account, number, or application level. All such external settings remain in force regardless of your selection here.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_retention: Option<bool>,
 }
 
@@ -5819,30 +5527,22 @@ pub struct PrivacySettings {
 crate::codec::optional_fields!(PrivacySettings { "data_retention" => data_retention });
 
 /// Spec: `#/components/schemas/PublicInternetGateway`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublicInternetGateway {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// A user specified name for the interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The id of the network associated with the interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InterfaceStatus>,
     /// The publically accessible ip for this interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_ip: Option<String>,
 }
 
@@ -5982,19 +5682,15 @@ pub type ReadCommentResponseDataCommentRecordType = CommentCommentRecordType;
 pub type ReadCommentResponseDataCommenterType = CommentCommenterType;
 
 /// Spec: `#/components/schemas/Record`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Record {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -6130,10 +5826,9 @@ pub struct Region {
 }
 
 /// Spec: `#/components/schemas/RegionIn`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegionIn {
     /// The region the interface should be deployed to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
 }
 
@@ -6141,9 +5836,8 @@ crate::codec::optional_fields!(RegionIn { "region_code" => region_code });
 
 /// Spec: `#/components/responses/RegionListResponse/content/application~1json/schema`
 #[cfg(any(feature = "networking", feature = "wireless"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegionListResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Region>>,
 }
 
@@ -6151,12 +5845,10 @@ pub struct RegionListResponse {
 crate::codec::optional_fields!(RegionListResponse { "data" => data });
 
 /// Spec: `#/components/schemas/RegionOut`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegionOut {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<RegionOutRegion>,
     /// The region interface is deployed to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
 }
 
@@ -6168,17 +5860,12 @@ crate::codec::optional_fields!(
 pub type RegionOutRegion = GlobalIpProtocol2;
 
 /// Spec: `#/components/schemas/ResourceNotFoundError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceNotFoundError {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<ResourceNotFoundErrorSource>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
@@ -6241,27 +5928,20 @@ crate::codec::string_enum!(RetrievalType);
 
 /// Spec: `#/components/schemas/RoomParticipant`
 #[cfg(feature = "video")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoomParticipant {
     /// Context provided to the given participant through the client SDK
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
     /// A unique identifier for the room participant.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 timestamp when the participant joined the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub joined_at: Option<String>,
     /// ISO 8601 timestamp when the participant left the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub left_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Identify the room session that participant is part of.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// ISO 8601 timestamp when the participant was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -6274,29 +5954,21 @@ crate::codec::optional_fields!(
 
 /// Spec: `#/components/schemas/RoomSession`
 #[cfg(feature = "video")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoomSession {
     /// Shows if the room session is active or not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// ISO 8601 timestamp when the room session was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// ISO 8601 timestamp when the room session has ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<String>,
     /// A unique identifier for the room session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<RoomParticipant>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Identify the room hosting that room session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub room_id: Option<String>,
     /// ISO 8601 timestamp when the room session was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -6450,10 +6122,9 @@ impl From<&str> for ShortCodeRecordType {
 crate::codec::string_enum!(ShortCodeRecordType);
 
 /// Spec: `#/components/responses/ShowPortingOrder/content/application~1json/schema/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ShowPortingOrderMeta {
     /// Link to list all phone numbers
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_numbers_url: Option<String>,
 }
 
@@ -6465,7 +6136,7 @@ crate::codec::optional_fields!(
 ///
 /// Spec: `#/components/schemas/SIMCardAction`
 #[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardAction {
     /// The operation type. It can be one of the following:
     ///
@@ -6476,23 +6147,15 @@ pub struct SimCardAction {
     /// - `disable` - move the SIM card to the `disabled` status
     ///
     /// - `set_standby` - move the SIM card to the `standby` status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub action_type: Option<SimCardActionActionType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<CreatedAt>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// A JSON object representation of the action params.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<Option<serde_json::Map<String, serde_json::Value>>>,
     /// The related SIM card identifier.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SimCardActionStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<UpdatedAt>,
 }
 
@@ -6561,9 +6224,8 @@ crate::codec::string_enum!(SimCardActionActionType);
 
 /// Spec: `#/components/responses/SIMCardActionResponse/content/application~1json/schema`
 #[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardActionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardAction>,
 }
 
@@ -6572,13 +6234,11 @@ crate::codec::optional_fields!(SimCardActionResponse { "data" => data });
 
 /// Spec: `#/components/schemas/SIMCardAction/properties/status`
 #[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardActionStatus {
     /// It describes why the SIM card action is in the current status. This will be `null` for self-explanatory statuses, such as `in-progress` and `completed` but will include further information on statuses like `interrupted` and `failed`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The current status of the SIM card action.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<SimCardActionStatusValue>,
 }
 
@@ -6676,30 +6336,21 @@ pub type SimCardDataUsageNotificationThresholdUnit = SimCardDataLimitUnit;
 ///
 /// Spec: `#/components/schemas/SIMCardGroupAction`
 #[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardGroupAction {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// A JSON object representation of the action params.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<SimCardGroupActionSettings>,
     /// The SIM card group identification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_group_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SimCardGroupActionStatus>,
     /// Represents the type of the operation requested.
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<SimCardGroupActionType>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -6712,9 +6363,8 @@ crate::codec::optional_fields!(
 
 /// Spec: `#/components/responses/SIMCardGroupActionResponse/content/application~1json/schema`
 #[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardGroupActionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardGroupAction>,
 }
 
@@ -6725,10 +6375,9 @@ crate::codec::optional_fields!(SimCardGroupActionResponse { "data" => data });
 ///
 /// Spec: `#/components/schemas/SIMCardGroupAction/properties/settings`
 #[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardGroupActionSettings {
     /// The identification of the related Private Wireless Gateway resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_wireless_gateway_id: Option<String>,
 }
 
@@ -6818,12 +6467,10 @@ pub type SipReferToolParamsCustomHeadersItem = NotificationSettingParametersItem
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SipReferToolParamsSipHeadersItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<SipReferToolParamsSipHeadersItemName>,
     /// The value of the header. Note that we support mustache templating for the value. For example you can use `{{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
@@ -7093,13 +6740,11 @@ impl From<&str> for SortConnection {
 crate::codec::string_enum!(SortConnection);
 
 /// Spec: `#/components/schemas/SourceResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SourceResponse {
     /// a string indicating which URI query parameter caused the error
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
     /// A JSON Pointer \[RFC6901\] to the associated entity in the request document
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
 }
 
@@ -7159,16 +6804,13 @@ pub type Status = NotificationSettingStatus;
 ///
 /// Spec: `#/components/schemas/StopRecordingRequest`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopRecordingRequest {
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
     /// Uniquely identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
 }
 
@@ -7302,10 +6944,9 @@ crate::codec::string_enum!(TaskStatus);
 ///
 /// Spec: `#/components/schemas/TelephonySettings`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TelephonySettings {
     /// Default Texml App used for voice calls with your assistant. This will be created automatically on assistant creation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_texml_app_id: Option<String>,
 }
 
@@ -7485,16 +7126,14 @@ pub type ToNumber = String;
 
 /// Spec: `#/components/schemas/TranscriptionSettings`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TranscriptionSettings {
     /// The language of the audio to be transcribed. This is only applicable for `openai/whisper-large-v3-turbo` model. If not set, of if set to `auto`, the model will automatically detect the language. For the full list of supported languages, see the [whisper tokenizer](https://github.com/openai/whisper/blob/main/whisper/tokenizer.py).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The speech to text model to be used by the voice assistant.
     ///
     /// - `distil-whisper/distil-large-v2` is lower latency but English-only.
     /// - `openai/whisper-large-v3-turbo` is multi-lingual with automatic language detection but slightly higher latency.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
 }
 
@@ -7535,13 +7174,11 @@ pub type TransferToolParamsCustomHeadersItem = NotificationSettingParametersItem
 
 /// Spec: `#/components/schemas/TransferToolParams/properties/targets/items`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TransferToolParamsTargetsItem {
     /// The name of the target.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The destination number or SIP URI of the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
@@ -7585,17 +7222,12 @@ impl From<&str> for TransferToolType {
 crate::codec::string_enum!(TransferToolType);
 
 /// Spec: `#/components/schemas/UnauthorizedError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnauthorizedError {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<UnauthorizedErrorSource>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
@@ -7608,17 +7240,12 @@ crate::codec::optional_fields!(
 pub type UnauthorizedErrorSource = SourceResponse;
 
 /// Spec: `#/components/schemas/UnexpectedError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnexpectedError {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<UnexpectedErrorSource>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
@@ -7631,17 +7258,12 @@ crate::codec::optional_fields!(
 pub type UnexpectedErrorSource = SourceResponse;
 
 /// Spec: `#/components/schemas/UnprocessableEntityError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnprocessableEntityError {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<UnprocessableEntityErrorSource>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
@@ -7686,10 +7308,9 @@ pub type UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings = CallCon
 ///
 /// Spec: `#/components/schemas/UpdateManagedAccountGlobalChannelLimitRequest`
 #[cfg(any(feature = "account", feature = "connections"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateManagedAccountGlobalChannelLimitRequest {
     /// Integer value that indicates the number of allocatable global outbound channels that should be allocated to the managed account. Must be 0 or more. If the value is 0 then the account will have no usable channels and will not be able to perform outbound calling.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
 }
 
@@ -7702,13 +7323,11 @@ crate::codec::optional_fields!(
 ///
 /// Spec: `#/components/schemas/UpdateMediaMultipartRequest`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateMediaMultipartRequest {
     /// The file you want to upload. The maximum allowed size is 20 MB.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media: Option<crate::UploadFile>,
     /// The number of seconds after which the media resource will be deleted, defaults to 2 days. The maximum allowed vale is 630720000, which translates to 20 years.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl_secs: Option<i64>,
 }
 
@@ -7731,12 +7350,10 @@ impl UpdateMediaMultipartRequest {
 
 /// Spec: `#/components/schemas/UpdateNumberOrderRequest`
 #[cfg(any(feature = "numbers", feature = "regulatory"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateNumberOrderRequest {
     /// A customer reference string for customer look ups.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub regulatory_requirements: Option<Vec<UpdateRegulatoryRequirement>>,
 }
 
@@ -7751,32 +7368,23 @@ pub type UpdateOutboundChannelsResponseData = ListInboundChannelsResponseData;
 
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest`
 #[cfg(feature = "numbers")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePhoneNumberVoiceSettingsRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_forwarding: Option<CallForwarding>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_recording: Option<CallRecording>,
     /// Controls whether the caller ID name is enabled for this phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_id_name_enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cnam_listing: Option<CnamListing>,
     /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound_call_screening: Option<
         UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening,
     >,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_features: Option<MediaFeatures>,
     /// Controls whether a tech prefix is enabled for this phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tech_prefix_enabled: Option<bool>,
     /// This field allows you to rewrite the destination number of an inbound call before the call is routed to you. The value of this field may be any alphanumeric value, and the value will replace the number originally dialed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub translated_number: Option<String>,
     /// Controls whether a number is billed per minute or uses your concurrent channels.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_payment_method: Option<
         UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod,
     >,
@@ -7808,13 +7416,11 @@ pub type UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod = PhoneNumberWi
 pub type UpdatePortingOrderResponseMeta = ShowPortingOrderMeta;
 
 /// Spec: `#/components/schemas/UpdateRegulatoryRequirement`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateRegulatoryRequirement {
     /// The value of the requirement. For address and document requirements, this should be the ID of the resource. For textual, this should be the value of the requirement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
     /// Unique id for a requirement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement_id: Option<String>,
 }
 
@@ -7980,91 +7586,70 @@ impl From<&str> for VerificationType {
 crate::codec::string_enum!(VerificationType);
 
 /// Spec: `#/components/schemas/VirtualCrossConnect`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VirtualCrossConnect {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// A user specified name for the interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The id of the network associated with the interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InterfaceStatus>,
     /// The desired throughput in Megabits per Second (Mbps) for your Virtual Cross Connect.
     ///
     /// The available bandwidths can be found using the /virtual_cross_connect_regions endpoint.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bandwidth_mbps: Option<f64>,
     /// The Border Gateway Protocol (BGP) Autonomous System Number (ASN). If null, value will be assigned by Telnyx.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bgp_asn: Option<f64>,
     /// The Virtual Private Cloud with which you would like to establish a cross connect.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_provider: Option<VirtualCrossConnectCloudProvider>,
     /// The region where your Virtual Private Cloud hosts are located.
     ///
     /// The available regions can be found using the /virtual_cross_connect_regions endpoint.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_provider_region: Option<String>,
     /// The authentication key for BGP peer configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_bgp_key: Option<String>,
     /// The identifier for your Virtual Private Cloud. The number will be different based upon your Cloud provider.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_cloud_account_id: Option<String>,
     /// The IP address assigned for your side of the Virtual Cross Connect.
     ///
     /// If none is provided, one will be generated for you.
     ///
     /// This value should be null for GCE as Google will only inform you of your assigned IP once the connection has been accepted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_cloud_ip: Option<String>,
     /// Indicates whether the primary circuit is enabled. Setting this to `false` will disable the circuit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_enabled: Option<bool>,
     /// The IP address assigned to the Telnyx side of the Virtual Cross Connect.
     ///
     /// If none is provided, one will be generated for you.
     ///
     /// This value should be null for GCE as Google will only inform you of your assigned IP once the connection has been accepted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_telnyx_ip: Option<String>,
     /// The authentication key for BGP peer configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_bgp_key: Option<String>,
     /// The identifier for your Virtual Private Cloud. The number will be different based upon your Cloud provider.
     ///
     /// This attribute is only necessary for GCE.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_cloud_account_id: Option<String>,
     /// The IP address assigned for your side of the Virtual Cross Connect.
     ///
     /// If none is provided, one will be generated for you.
     ///
     /// This value should be null for GCE as Google will only inform you of your assigned IP once the connection has been accepted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_cloud_ip: Option<String>,
     /// Indicates whether the secondary circuit is enabled. Setting this to `false` will disable the circuit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_enabled: Option<bool>,
     /// The IP address assigned to the Telnyx side of the Virtual Cross Connect.
     ///
     /// If none is provided, one will be generated for you.
     ///
     /// This value should be null for GCE as Google will only inform you of your assigned IP once the connection has been accepted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_telnyx_ip: Option<String>,
 }
 
@@ -8243,16 +7828,12 @@ pub struct WebhookToolParams {
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters`
 #[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookToolParamsBodyParameters {
     /// The properties of the body parameters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Map<String, serde_json::Value>>,
     /// The required properties of the body parameters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<Vec<String>>,
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<WebhookToolParamsBodyParametersType>,
 }
 
@@ -8401,36 +7982,26 @@ impl From<&str> for WebhookToolType {
 crate::codec::string_enum!(WebhookToolType);
 
 /// Spec: `#/components/schemas/WireguardInterface`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WireguardInterface {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// A user specified name for the interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The id of the network associated with the interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InterfaceStatus>,
     /// Enable SIP traffic forwarding over VPN interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_sip_trunking: Option<bool>,
     /// The Telnyx WireGuard peers `Peer.endpoint` value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
     /// The Telnyx WireGuard peers `Peer.PublicKey`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_key: Option<String>,
 }
 

@@ -106,17 +106,13 @@ pub struct SharedCampaign {
 /// SharedCampaignRecordSet
 ///
 /// Spec: `#/components/schemas/SharedCampaignRecordSet`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SharedCampaignRecordSet {
     /// Page
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Records
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<SharedCampaign>>,
     /// Totalrecords
-    #[serde(rename = "totalRecords")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_records: Option<i64>,
 }
 
@@ -279,17 +275,13 @@ pub type TelnyxDownstreamCampaignCampaignStatus = TelnyxCampaignWithAssignedCoun
 /// TelnyxDownstreamCampaignRecordSet
 ///
 /// Spec: `#/components/schemas/TelnyxDownstreamCampaignRecordSet`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TelnyxDownstreamCampaignRecordSet {
     /// Page
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Records
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<TelnyxDownstreamCampaign>>,
     /// Totalrecords
-    #[serde(rename = "totalRecords")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_records: Option<i64>,
 }
 
@@ -301,15 +293,11 @@ crate::codec::optional_fields!(
 /// UpdateCampaignRequest
 ///
 /// Spec: `#/components/schemas/UpdatePartnerCampaignRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePartnerCampaignRequest {
     /// Webhook failover to which campaign status updates are sent.
-    #[serde(rename = "webhookFailoverURL")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<String>,
     /// Webhook to which campaign status updates are sent.
-    #[serde(rename = "webhookURL")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
 

@@ -13,9 +13,8 @@ pub type ListShortCodesResponse = ListMessagingProfileShortCodesResponse;
 /// Short Code Response
 ///
 /// Spec: `#/components/responses/ShortCodeResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ShortCodeResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ShortCode>,
 }
 

@@ -6,11 +6,9 @@
 use super::*;
 
 /// Spec: `#/components/responses/BulkSIMCardActionCollectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkSimCardActionCollectionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<BulkSimCardActionDetailed>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -19,25 +17,18 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/BulkSIMCardActionDetailed`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkSimCardActionDetailed {
     /// The operation type. It can be one of the following:
     ///
     /// - `bulk_set_public_ips` - set a public IP for each specified SIM card.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub action_type: Option<BulkSimCardActionDetailedActionType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<CreatedAt>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// A JSON object representation of the bulk action payload.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_actions_summary: Option<Vec<SimCardActionsSummary>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<UpdatedAt>,
 }
 
@@ -55,9 +46,8 @@ crate::codec::optional_fields!(
 pub type BulkSimCardActionDetailedActionType = BulkSimCardActionActionType;
 
 /// Spec: `#/components/responses/BulkSIMCardActionDetailedResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkSimCardActionDetailedResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<BulkSimCardActionDetailed>,
 }
 
@@ -117,11 +107,9 @@ impl From<&str> for ListSimCardActionsFilterActionType {
 crate::codec::string_enum!(ListSimCardActionsFilterActionType);
 
 /// Spec: `#/components/responses/SimCardActionCollectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardActionCollectionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SimCardAction>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -130,11 +118,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/SIMCardActionsSummary`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardActionsSummary {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SimCardActionsSummaryStatus>,
 }
 

@@ -9,11 +9,9 @@ use super::*;
 pub type GetSimCardGroupActionsFilterType = SimCardGroupActionType;
 
 /// Spec: `#/components/responses/SimCardGroupActionCollectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardGroupActionCollectionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SimCardGroupAction>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 

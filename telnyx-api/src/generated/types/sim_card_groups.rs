@@ -6,9 +6,8 @@
 use super::*;
 
 /// Spec: `#/components/responses/CreateSimCardGroupResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateSimCardGroupResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardGroup>,
 }
 
@@ -18,11 +17,9 @@ crate::codec::optional_fields!(CreateSimCardGroupResponse { "data" => data });
 pub type DeleteSimCardGroupResponse = CreateSimCardGroupResponse;
 
 /// Spec: `#/components/responses/GetAllSimCardGroupsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAllSimCardGroupsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SearchedSimCardGroup>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -36,37 +33,27 @@ pub type GetSimCardGroupResponse = CreateSimCardGroupResponse;
 /// SIMCardGroup
 ///
 /// Spec: `#/components/schemas/SearchedSIMCardGroup`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchedSimCardGroup {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumed_data: Option<ConsumedData>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Upper limit on the amount of data the SIM cards, within the group, can use.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_limit: Option<SearchedSimCardGroupDataLimit>,
     /// Indicates whether the SIM card group is the users default group.
     /// The default group is created for the user and can not be removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<bool>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A user friendly name for the SIM card group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The identification of the related Private Wireless Gateway resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_wireless_gateway_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The number of SIM cards associated with the group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_count: Option<i64>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -92,34 +79,25 @@ pub struct SetPrivateWirelessGatewayForSimCardGroupBody {
 /// SIMCardGroup
 ///
 /// Spec: `#/components/schemas/SIMCardGroup`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardGroup {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumed_data: Option<ConsumedData>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Upper limit on the amount of data the SIM cards, within the group, can use.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_limit: Option<SimCardGroupDataLimit>,
     /// Indicates whether the SIM card group is the users default group.
     /// The default group is created for the user and can not be removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<bool>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A user friendly name for the SIM card group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The identification of the related Private Wireless Gateway resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_wireless_gateway_id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -155,13 +133,11 @@ pub type SimCardGroupDataLimit = ConsumedData;
 /// SIMCardGroupPatch
 ///
 /// Spec: `#/components/schemas/SIMCardGroupPatch`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardGroupPatch {
     /// Upper limit on the amount of data the SIM cards, within the group, can use.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_limit: Option<SimCardGroupPatchDataLimit>,
     /// A user friendly name for the SIM card group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 

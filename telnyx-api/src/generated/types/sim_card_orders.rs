@@ -6,20 +6,17 @@
 use super::*;
 
 /// Spec: `#/components/responses/CreateSimCardOrderResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateSimCardOrderResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardOrder>,
 }
 
 crate::codec::optional_fields!(CreateSimCardOrderResponse { "data" => data });
 
 /// Spec: `#/components/responses/GetAllSimCardOrdersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAllSimCardOrdersResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SimCardOrder>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -36,25 +33,19 @@ pub type PreviewSimCardOrdersBody = SimCardOrderCreate;
 /// SIMCardOrder
 ///
 /// Spec: `#/components/schemas/SIMCardOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardOrder {
     /// An object representing the total cost of the order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<SimCardOrderCost>,
     /// ISO 8601 formatted date-time indicating when the resource was last created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// An object representing the address information from when the order was submitted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_address: Option<SimCardOrderOrderAddress>,
     /// The amount of SIM cards requested in the SIM card order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The current status of the SIM Card order.
     ///
@@ -64,13 +55,10 @@ pub struct SimCardOrder {
     /// - `shipped` - the order was shipped and is on its way to be delivered to the specified **address**.
     /// - `delivered` - the order was delivered to the specified **address**.
     /// - `canceled` - the order was canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SimCardOrderStatus>,
     /// The URL used to get tracking information about the order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tracking_url: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -100,37 +88,27 @@ pub struct SimCardOrderCreate {
 /// An object representing the address information from when the order was submitted.
 ///
 /// Spec: `#/components/schemas/SIMCardOrder/properties/order_address`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardOrderOrderAddress {
     /// State or province where the address is located.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub administrative_area: Option<String>,
     /// The name of the business where the address is located.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_name: Option<String>,
     /// The mobile operator two-character (ISO 3166-1 alpha-2) origin country code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Supplemental field for address information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub extended_address: Option<String>,
     /// The first name of the shipping recipient.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Uniquely identifies the address for the order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The last name of the shipping recipient.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// The name of the city where the address is located.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
     /// Postal code for the address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// The name of the street where the address is located.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_address: Option<String>,
 }
 
@@ -145,19 +123,14 @@ crate::codec::optional_fields!(
 /// SIMCardOrderPreview
 ///
 /// Spec: `#/components/schemas/SIMCardOrderPreview`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardOrderPreview {
     /// The amount of SIM cards requested in the SIM card order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_cost: Option<SimCardOrderPreviewShippingCost>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_cards_cost: Option<SimCardOrderPreviewSimCardsCost>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_cost: Option<SimCardOrderPreviewTotalCost>,
 }
 
@@ -236,9 +209,8 @@ impl From<&str> for SimCardOrderStatus {
 crate::codec::string_enum!(SimCardOrderStatus);
 
 /// Spec: `#/components/responses/SIMCardOrdersPreviewResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardOrdersPreviewResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardOrderPreview>,
 }
 

@@ -8,23 +8,17 @@ use super::*;
 /// This object represents a bulk SIM card action. It groups SIM card actions created through a bulk endpoint under a single resource for further lookup.
 ///
 /// Spec: `#/components/schemas/BulkSIMCardAction`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkSimCardAction {
     /// The operation type. It can be one of the following:
     ///
     /// - `bulk_set_public_ips` - set a public IP for each specified SIM card.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub action_type: Option<BulkSimCardActionActionType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<CreatedAt>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// A JSON object representation of the bulk action payload.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<UpdatedAt>,
 }
 
@@ -35,18 +29,16 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/BulkSIMCardActionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkSimCardActionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<BulkSimCardAction>,
 }
 
 crate::codec::optional_fields!(BulkSimCardActionResponse { "data" => data });
 
 /// Spec: `#/components/responses/CreateSimCardDataUsageNotificationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateSimCardDataUsageNotificationResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardDataUsageNotification>,
 }
 
@@ -128,9 +120,8 @@ crate::codec::string_enum!(ESimPurchaseStatus);
 pub type GetSimCardDataUsageNotificationResponse = CreateSimCardDataUsageNotificationResponse;
 
 /// Spec: `#/components/responses/GetSimCardResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSimCardResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCard>,
 }
 
@@ -231,12 +222,10 @@ pub struct PostSimCardDataUsageNotificationBody {
 pub type PostSimCardDataUsageNotificationBodyThreshold = SimCardDataLimit;
 
 /// Spec: `#/components/responses/RegisterSimCardsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegisterSimCardsResponse {
     /// Successfully registered SIM cards.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SimpleSimCard>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<Error>>,
 }
 
@@ -245,11 +234,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/SearchSimCardsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchSimCardsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SimpleSimCard>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -266,82 +253,59 @@ pub struct SetPublicIPsBulkBody {
 /// SIMCard
 ///
 /// Spec: `#/components/schemas/SIMCard`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCard {
     /// Indicate whether the SIM card has any pending (in-progress) actions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub actions_in_progress: Option<bool>,
     /// List of IMEIs authorized to use a given SIM card.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorized_imeis: Option<Vec<String>>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The SIM card consumption so far in the current billing cycle.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_billing_period_consumed_data: Option<
         SimCardCurrentBillingPeriodConsumedData,
     >,
     /// Current physical location data of a given SIM card. Accuracy is given in meters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_device_location: Option<SimCardCurrentDeviceLocation>,
     /// IMEI of the device where a given SIM card is currently being used.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_imei: Option<String>,
     /// Mobile Country Code of the current network to which the SIM card is connected. It's a three decimal digit that identifies a country.
     ///
     /// This code is commonly seen joined with a Mobile Network Code (MNC) in a tuple that allows identifying a carrier known as PLMN (Public Land Mobile Network) code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_mcc: Option<String>,
     /// Mobile Network Code of the current network to which the SIM card is connected. It's a two to three decimal digits that identify a network.
     ///
     /// This code is commonly seen joined with a Mobile Country Code (MCC) in a tuple that allows identifying a carrier known as PLMN (Public Land Mobile Network) code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_mnc: Option<String>,
     /// The SIM card individual data limit configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_limit: Option<SimCardDataLimit>,
     /// The ICCID is the identifier of the specific SIM card/chip. Each SIM is internationally identified by its integrated circuit card identifier (ICCID). ICCIDs are stored in the SIM card's memory and are also engraved or printed on the SIM card body during a process called personalization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub iccid: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// SIM cards are identified on their individual network operators by a unique International Mobile Subscriber Identity (IMSI).
     ///
     /// Mobile network operators connect mobile phone calls and communicate with their market SIM cards using their IMSIs. The IMSI is stored in the Subscriber  Identity Module (SIM) inside the device and is sent by the device to the appropriate network. It is used to acquire the details of the device in the Home  Location Register (HLR) or the Visitor Location Register (VLR).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub imsi: Option<String>,
     /// The SIM's address in the currently connected network. This IPv4 address is usually obtained dynamically, so it may vary according to the location or new connections.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ipv4: Option<String>,
     /// The SIM's address in the currently connected network. This IPv6 address is usually obtained dynamically, so it may vary according to the location or new connections.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ipv6: Option<String>,
     /// Indicates whether the device is actively connected to a network and able to run data.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub live_data_session: Option<SimCardLiveDataSession>,
     /// Mobile Station International Subscriber Directory Number (MSISDN) is a number used to identify a mobile phone number internationally.
     ///
     /// MSISDN is defined by the E.164 numbering plan. It includes a country code and a National Destination Code which identifies the subscriber's operator.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub msisdn: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The group SIMCardGroup identification. This attribute can be `null` when it's present in an associated resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_group_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SimCardStatus>,
     /// Searchable tags associated with the SIM card
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The type of SIM card
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<SimCardType>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -360,12 +324,10 @@ crate::codec::optional_fields!(
 /// SIMCardActivationCode
 ///
 /// Spec: `#/components/schemas/SIMCardActivationCode`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardActivationCode {
     /// Contents of the eSIM activation QR code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
@@ -375,9 +337,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/SIMCardActivationCodeResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardActivationCodeResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardActivationCode>,
 }
 
@@ -391,15 +352,11 @@ pub type SimCardCurrentBillingPeriodConsumedData = ConsumedData;
 /// Current physical location data of a given SIM card. Accuracy is given in meters.
 ///
 /// Spec: `#/components/schemas/SIMCard/properties/current_device_location`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardCurrentDeviceLocation {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub accuracy: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub accuracy_unit: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub latitude: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub longitude: Option<String>,
 }
 
@@ -411,11 +368,9 @@ crate::codec::optional_fields!(
 /// The SIM card individual data limit configuration.
 ///
 /// Spec: `#/components/schemas/SIMCard/properties/data_limit`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardDataLimit {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<SimCardDataLimitUnit>,
 }
 
@@ -424,24 +379,18 @@ crate::codec::optional_fields!(SimCardDataLimit { "amount" => amount, "unit" => 
 /// The SIM card individual data usage notification information.
 ///
 /// Spec: `#/components/schemas/SimCardDataUsageNotification`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardDataUsageNotification {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The identification UUID of the related SIM card resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_id: Option<String>,
     /// Data usage threshold that will trigger the notification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<SimCardDataUsageNotificationThreshold>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -452,11 +401,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/SimCardDataUsageNotificationCollectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardDataUsageNotificationCollectionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SimCardDataUsageNotification>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -472,24 +419,18 @@ pub type SimCardDataUsageNotificationThreshold = SimCardDataLimit;
 /// SIMCardDeviceDetails
 ///
 /// Spec: `#/components/schemas/SIMCardDeviceDetails`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardDeviceDetails {
     /// Brand of the device where the SIM card is being used in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub brand_name: Option<String>,
     /// Type of the device where the SIM card is being used in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub device_type: Option<String>,
     /// IMEI of the device where the SIM card is being used in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub imei: Option<String>,
     /// Brand of the device where the SIM card is being used in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub model_name: Option<String>,
     /// Operating system of the device where the SIM card is being used in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operating_system: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
@@ -500,9 +441,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/SIMCardDeviceDetailsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardDeviceDetailsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardDeviceDetails>,
 }
 
@@ -551,25 +491,17 @@ crate::codec::string_enum!(SimCardLiveDataSession);
 /// SIMCardPublicIP
 ///
 /// Spec: `#/components/schemas/SIMCardPublicIP`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardPublicIp {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The provisioned IP address. This attribute will only be available when underlying resource status is in a "provisioned" status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_id: Option<String>,
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<SimCardPublicIpType>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -580,9 +512,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/SIMCardPublicIPResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardPublicIpResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<SimCardPublicIp>,
 }
 
@@ -636,18 +567,14 @@ pub struct SimCardRegistration {
 }
 
 /// Spec: `#/components/schemas/SIMCardRegistrationCodeValidation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardRegistrationCodeValidation {
     /// The validation message
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invalid_detail: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The 10-digit SIM card registration code
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_code: Option<String>,
     /// The attribute that denotes whether the code is valid or not
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub valid: Option<bool>,
 }
 
@@ -658,9 +585,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/SIMCardRegistrationCodeValidations`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardRegistrationCodeValidations {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SimCardRegistrationCodeValidation>>,
 }
 
@@ -672,10 +598,9 @@ crate::codec::optional_fields!(SimCardRegistrationCodeValidations { "data" => da
 pub type SimCardRegistrationStatus = ESimPurchaseStatus;
 
 /// Spec: `#/components/schemas/SIMCardStatus`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardStatus {
     /// It describes why the SIM card is in the current status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The current status of the SIM card. It will be one of the following:
     ///
@@ -696,7 +621,6 @@ pub struct SimCardStatus {
     /// - `standby` - the card is in stand by
     ///
     /// Transitioning between the enabled and disabled states may take a period of time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<SimCardStatusValue>,
 }
 
@@ -819,54 +743,39 @@ crate::codec::string_enum!(SimCardType);
 /// SIMCard
 ///
 /// Spec: `#/components/schemas/SimpleSIMCard`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimpleSimCard {
     /// Indicate whether the SIM card has any pending (in-progress) actions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub actions_in_progress: Option<bool>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The SIM card consumption so far in the current billing cycle.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_billing_period_consumed_data: Option<
         SimpleSimCardCurrentBillingPeriodConsumedData,
     >,
     /// The SIM card individual data limit configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_limit: Option<SimpleSimCardDataLimit>,
     /// The ICCID is the identifier of the specific SIM card/chip. Each SIM is internationally identified by its integrated circuit card identifier (ICCID). ICCIDs are stored in the SIM card's memory and are also engraved or printed on the SIM card body during a process called personalization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub iccid: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// SIM cards are identified on their individual network operators by a unique International Mobile Subscriber Identity (IMSI).
     ///
     /// Mobile network operators connect mobile phone calls and communicate with their market SIM cards using their IMSIs. The IMSI is stored in the Subscriber  Identity Module (SIM) inside the device and is sent by the device to the appropriate network. It is used to acquire the details of the device in the Home  Location Register (HLR) or the Visitor Location Register (VLR).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub imsi: Option<String>,
     /// Mobile Station International Subscriber Directory Number (MSISDN) is a number used to identify a mobile phone number internationally.
     ///
     /// MSISDN is defined by the E.164 numbering plan. It includes a country code and a National Destination Code which identifies the subscriber's operator.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub msisdn: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The group SIMCardGroup identification. This attribute can be `null` when it's present in an associated resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_group_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SimCardStatus>,
     /// Searchable tags associated with the SIM card
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The type of SIM card
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<SimpleSimCardType>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -903,9 +812,8 @@ pub type UpdateSimCardResponse = GetSimCardResponse;
 /// The object containing the Array of SIM card registration codes.
 ///
 /// Spec: `#/paths/~1sim_cards~1actions~1validate_registration_codes/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidateRegistrationCodesBody {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_codes: Option<Vec<String>>,
 }
 
@@ -916,66 +824,48 @@ crate::codec::optional_fields!(
 /// This object represents a wireless connectivity session log that happened through a SIM card. It aids in finding out potential problems when the SIM is not able to attach properly.
 ///
 /// Spec: `#/components/schemas/WirelessConnectivityLog`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WirelessConnectivityLog {
     /// The Access Point Name (APN) identifies the packet data network that a mobile data user wants to communicate with.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub apn: Option<String>,
     /// The cell ID to which the SIM connected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cell_id: Option<String>,
     /// ISO 8601 formatted date-time indicating when the record was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Uniquely identifies the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     /// The International Mobile Equipment Identity (or IMEI) is a number, usually unique, that identifies the device currently being used connect to the network.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub imei: Option<String>,
     /// SIM cards are identified on their individual network operators by a unique International Mobile Subscriber Identity (IMSI).
     ///
     /// Mobile network operators connect mobile phone calls and communicate with their market SIM cards using their IMSIs. The IMSI is stored in the Subscriber  Identity Module (SIM) inside the device and is sent by the device to the appropriate network. It is used to acquire the details of the device in the Home  Location Register (HLR) or the Visitor Location Register (VLR).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub imsi: Option<String>,
     /// The SIM's address in the currently connected network. This IPv4 address is usually obtained dynamically, so it may vary according to the location or new connections.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ipv4: Option<String>,
     /// The SIM's address in the currently connected network. This IPv6 address is usually obtained dynamically, so it may vary according to the location or new connections.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ipv6: Option<String>,
     /// ISO 8601 formatted date-time indicating when the last heartbeat to the device was successfully recorded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<String>,
     /// The type of the session, 'registration' being the initial authentication session and 'data' the actual data transfer sessions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_type: Option<WirelessConnectivityLogLogType>,
     /// It's a three decimal digit that identifies a country.
     ///
     /// This code is commonly seen joined with a Mobile Network Code (MNC) in a tuple that allows identifying a carrier known as PLMN (Public Land Mobile Network) code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile_country_code: Option<String>,
     /// It's a two to three decimal digits that identify a network.
     ///
     /// This code is commonly seen joined with a Mobile Country Code (MCC) in a tuple that allows identifying a carrier known as PLMN (Public Land Mobile Network) code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile_network_code: Option<String>,
     /// The radio technology the SIM card used during the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub radio_access_technology: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// The identification UUID of the related SIM card resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_id: Option<String>,
     /// ISO 8601 formatted date-time indicating when the session started.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// The state of the SIM card after when the session happened.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// ISO 8601 formatted date-time indicating when the session ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_time: Option<String>,
 }
 
@@ -990,11 +880,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/WirelessConnectivityLogCollectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WirelessConnectivityLogCollectionResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<WirelessConnectivityLog>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 

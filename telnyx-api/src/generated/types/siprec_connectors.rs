@@ -33,27 +33,20 @@ pub struct SiprecConnectorResponse {
 /// SIPREC Connector
 ///
 /// Spec: `#/components/schemas/SiprecConnectorResponse/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SiprecConnectorResponseData {
     /// Subdomain to route calls when using Telnyx SRS (optional).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_subdomain: Option<String>,
     /// ISO 8601 formatted date/time of creation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Hostname/IPv4 address of the SIPREC SRS.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     /// Name for the SIPREC connector resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Port for the SIPREC SRS.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date/time of last update.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 

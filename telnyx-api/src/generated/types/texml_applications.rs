@@ -106,11 +106,9 @@ pub type FirstCommandTimeoutSecs = i64;
 /// Get All Texml Applications Response
 ///
 /// Spec: `#/components/responses/GetAllTexmlApplicationsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAllTexmlApplicationsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<TexmlApplication>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -121,50 +119,32 @@ crate::codec::optional_fields!(
 /// Texml Application
 ///
 /// Spec: `#/components/schemas/TexmlApplication`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlApplication {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<ConnectionActive>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<AnchorsiteOverride>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<CreatedAt>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<DtmfType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_command_timeout: Option<FirstCommandTimeout>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_command_timeout_secs: Option<FirstCommandTimeoutSecs>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub friendly_name: Option<ApplicationName>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<IntId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<TexmlApplicationInbound>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound: Option<TexmlApplicationOutbound>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// URL for Telnyx to send requests to containing information about call progress events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback: Option<String>,
     /// HTTP request method Telnyx should use when requesting the status_callback URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback_method: Option<TexmlApplicationStatusCallbackMethod>,
     /// Tags associated with the Texml Application.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<UpdatedAt>,
     /// URL to which Telnyx will deliver your XML Translator webhooks if we get an error response from your voice_url.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_fallback_url: Option<String>,
     /// HTTP request method Telnyx will use to interact with your XML Translator webhooks. Either 'get' or 'post'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_method: Option<TexmlApplicationVoiceMethod>,
     /// URL to which Telnyx will deliver your XML Translator webhooks.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_url: Option<String>,
 }
 
@@ -188,9 +168,8 @@ pub type TexmlApplicationOutbound = CreateExternalConnectionRequestOutbound;
 /// Texml Application Response
 ///
 /// Spec: `#/components/responses/TexmlApplicationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlApplicationResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<TexmlApplication>,
 }
 

@@ -14,61 +14,43 @@ pub type CallControlId = String;
 /// Call resource
 ///
 /// Spec: `#/components/schemas/CallResource`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallResource {
     /// The id of the account the resource belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<String>,
     /// The value of the answering machine detection result, if this feature was enabled for the call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub answered_by: Option<CallResourceAnsweredBy>,
     /// Caller ID, if present.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_name: Option<String>,
     /// The timestamp of when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<String>,
     /// The timestamp of when the resource was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// The direction of this call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<CallResourceDirection>,
     /// The duration of this call, given in seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<String>,
     /// The end time of this call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// The phone number or SIP address that made this call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// The from number formatted for display.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_formatted: Option<String>,
     /// The price of this call, the currency is specified in the price_unit field. Only populated when the call cost feature is enabled for the account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<String>,
     /// The unit in which the price is given.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit: Option<String>,
     /// The identifier of this call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// The start time of this call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// The status of this call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CallResourceStatus>,
     /// The phone number or SIP address that received this call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// The to number formatted for display.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to_formatted: Option<String>,
     /// The relative URI for this call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -94,30 +76,22 @@ pub type CallResourceDirection = BundleLimitDirection;
 /// Multiple call resources
 ///
 /// Spec: `#/components/schemas/CallResourceIndex`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallResourceIndex {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub calls: Option<Vec<CallResource>>,
     /// The number of the last element on the page, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<i64>,
     /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Calls.json?Page=0&PageSize=1
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_page_uri: Option<String>,
     /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Calls.json?Page=1&PageSize=1&PageToken=MTY4AjgyNDkwNzIxMQ
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_uri: Option<String>,
     /// Current page number, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// The number of items on the page
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
     /// The number of the first element on the page, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<i64>,
     /// The URI of the current page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -186,52 +160,37 @@ crate::codec::string_enum!(CallResourceStatus);
 /// Conference recording resource
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingResource`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceRecordingResource {
     /// The id of the account the resource belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<String>,
     /// The identifier of the related participant's call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<String>,
     /// The number of channels in the recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channels: Option<i64>,
     /// The identifier of the related conference.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_sid: Option<String>,
     /// The timestamp of when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<String>,
     /// The timestamp of when the resource was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// Duratin of the recording in seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// The recording error, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// The URL to use to download the recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
     /// The unique identifier of the recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// How the recording was started.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<ConferenceRecordingResourceSource>,
     /// The timestamp of when the recording was started.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// The status of the recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ConferenceRecordingResourceStatus>,
     /// A list of related resources identified by their relative URIs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subresource_uris: Option<serde_json::Map<String, serde_json::Value>>,
     /// The relative URI for this recording.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -247,30 +206,22 @@ crate::codec::optional_fields!(
 /// Multiple conference recording resources
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingResourceIndex`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceRecordingResourceIndex {
     /// The number of the last element on the page, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<i64>,
     /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Conferences/6dc6cc1a-1ba1-4351-86b8-4c22c95cd98f/Recordings.json?page=0&pagesize=20
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_page_uri: Option<String>,
     /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Conferences/6dc6cc1a-1ba1-4351-86b8-4c22c95cd98f/Recordings.json?Page=1&PageSize=1&PageToken=MTY4AjgyNDkwNzIxMQ
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_uri: Option<String>,
     /// Current page number, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// The number of items on the page
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recordings: Option<Vec<ConferenceRecordingResource>>,
     /// The number of the first element on the page, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<i64>,
     /// The URI of the current page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -383,43 +334,31 @@ crate::codec::string_enum!(ConferenceRecordingResourceStatus);
 /// Conference resource
 ///
 /// Spec: `#/components/schemas/ConferenceResource`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceResource {
     /// The id of the account the resource belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<String>,
     /// The version of the API that was used to make the request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
     /// Caller ID, if present.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid_ending_conference: Option<String>,
     /// The timestamp of when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<String>,
     /// The timestamp of when the resource was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// A string that you assigned to describe this conference room.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub friendly_name: Option<String>,
     /// The reason why a conference ended. When a conference is in progress, will be null.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason_conference_ended: Option<ConferenceResourceReasonConferenceEnded>,
     /// A string representing the region where the conference is hosted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// The unique identifier of the conference.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// The status of this conference.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ConferenceResourceStatus>,
     /// A list of related resources identified by their relative URIs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subresource_uris: Option<serde_json::Map<String, serde_json::Value>>,
     /// The relative URI for this conference.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -434,30 +373,22 @@ crate::codec::optional_fields!(
 /// Multiple conference resources
 ///
 /// Spec: `#/components/schemas/ConferenceResourceIndex`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConferenceResourceIndex {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conferences: Option<Vec<ConferenceResource>>,
     /// The number of the last element on the page, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<i64>,
     /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Conferences.json?Page=0&PageSize=1
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_page_uri: Option<String>,
     /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Conferences.json?Page=1&PageSize=1&PageToken=MTY4AjgyNDkwNzIxMQ
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_uri: Option<String>,
     /// Current page number, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// The number of items on the page
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
     /// The number of the first element on the page, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<i64>,
     /// The URI of the current page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -575,9 +506,8 @@ pub struct CreateTeXmlSecretRequest {
 /// Create TeXML Secret request
 ///
 /// Spec: `#/components/responses/CreateTeXMLSecretResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateTeXmlSecretResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<CreateTeXmlSecretResult>,
 }
 
@@ -586,11 +516,9 @@ crate::codec::optional_fields!(CreateTeXmlSecretResponse { "data" => data });
 /// Create TeXML Secret result
 ///
 /// Spec: `#/components/schemas/CreateTeXMLSecretResult`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateTeXmlSecretResult {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<CreateTeXmlSecretResultValue>,
 }
 
@@ -986,9 +914,8 @@ pub type DeprecatedInitiateCallRequestUrlMethod = TexmlStatusCallbackMethod;
 /// Initiate TeXML Call Response
 ///
 /// Spec: `#/components/responses/DeprecatedInitiateCallResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeprecatedInitiateCallResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<InitiateCallResult>,
 }
 
@@ -997,197 +924,107 @@ crate::codec::optional_fields!(DeprecatedInitiateCallResponse { "data" => data }
 /// Create Conference Participant Request
 ///
 /// Spec: `#/components/schemas/DialConferenceParticipantRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DialConferenceParticipantRequest {
     /// The URL the result of answering machine detection will be sent to.
-    #[serde(rename = "AmdStatusCallback")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amd_status_callback: Option<String>,
     /// HTTP request type used for `AmdStatusCallback`. Defaults to `POST`.
-    #[serde(rename = "AmdStatusCallbackMethod")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amd_status_callback_method: Option<
         DialConferenceParticipantRequestAmdStatusCallbackMethod,
     >,
     /// Whether to play a notification beep to the conference when the participant enters and exits.
-    #[serde(rename = "Beep")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub beep: Option<DialConferenceParticipantRequestBeep>,
     /// The SID of the participant who is being coached. The participant being coached is the only participant who can hear the participant who is coaching.
-    #[serde(rename = "CallSidToCoach")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid_to_coach: Option<String>,
     /// To be used as the caller id name (SIP From Display Name) presented to the destination (`To` number). The string should have a maximum of 128 characters, containing only letters, numbers, spaces, and `-_~!.+` special characters. If ommited, the display name will be the same as the number in the `From` field.
-    #[serde(rename = "CallerId")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub caller_id: Option<String>,
     /// Whether to cancel ongoing playback on `greeting ended` detection. Defaults to `true`.
-    #[serde(rename = "CancelPlaybackOnDetectMessageEnd")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_playback_on_detect_message_end: Option<bool>,
     /// Whether to cancel ongoing playback on `machine` detection. Defaults to `true`.
-    #[serde(rename = "CancelPlaybackOnMachineDetection")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_playback_on_machine_detection: Option<bool>,
     /// Whether the participant is coaching another call. When `true`, `CallSidToCoach` has to be given.
-    #[serde(rename = "Coaching")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub coaching: Option<bool>,
     /// Whether to record the conference the participant is joining. Defualts to `do-not-record`. The boolean values `true` and `false` are synonymous with `record-from-start` and `do-not-record` respectively.
-    #[serde(rename = "ConferenceRecord")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_record: Option<DialConferenceParticipantRequestConferenceRecord>,
     /// The URL the conference recording callbacks will be sent to.
-    #[serde(rename = "ConferenceRecordingStatusCallback")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_recording_status_callback: Option<String>,
     /// The changes to the conference recording's state that should generate a call to `RecoridngStatusCallback`. Can be: `in-progress`, `completed` and `absent`. Separate multiple values with a space. Defaults to `completed`. `failed` and `absent` are synonymous.
-    #[serde(rename = "ConferenceRecordingStatusCallbackEvent")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_recording_status_callback_event: Option<String>,
     /// HTTP request type used for `ConferenceRecordingStatusCallback`. Defaults to `POST`.
-    #[serde(rename = "ConferenceRecordingStatusCallbackMethod")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_recording_status_callback_method: Option<
         DialConferenceParticipantRequestConferenceRecordingStatusCallbackMethod,
     >,
     /// The number of seconds that Telnyx will wait for the recording to be stopped if silence is detected. The timer only starts when the speech is detected. Please note that the transcription is used to detect silence and the related charge will be applied. The minimum value is 0. The default value is 0 (infinite)
-    #[serde(rename = "ConferenceRecordingTimeout")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_recording_timeout: Option<i64>,
     /// The URL the conference callbacks will be sent to.
-    #[serde(rename = "ConferenceStatusCallback")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_status_callback: Option<String>,
     /// The changes to the conference's state that should generate a call to `ConferenceStatusCallback`. Can be: `start`, `end`, `join` and `leave`. Separate multiple values with a space. By default no callbacks are sent.
-    #[serde(rename = "ConferenceStatusCallbackEvent")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_status_callback_event: Option<String>,
     /// HTTP request type used for `ConferenceStatusCallback`. Defaults to `POST`.
-    #[serde(rename = "ConferenceStatusCallbackMethod")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_status_callback_method: Option<
         DialConferenceParticipantRequestConferenceStatusCallbackMethod,
     >,
     /// Whether to trim any leading and trailing silence from the conference recording. Defaults to `trim-silence`.
-    #[serde(rename = "ConferenceTrim")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_trim: Option<DialConferenceParticipantRequestConferenceTrim>,
     /// Whether participant shall be bridged to conference before the participant answers (from early media if available). Defaults to `false`.
-    #[serde(rename = "EarlyMedia")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub early_media: Option<bool>,
     /// Whether to end the conference when the participant leaves. Defaults to `false`.
-    #[serde(rename = "EndConferenceOnExit")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_conference_on_exit: Option<bool>,
     /// The phone number of the party that initiated the call. Phone numbers are formatted with a `+` and country code.
-    #[serde(rename = "From")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Whether to detect if a human or an answering machine picked up the call. Use `Enable` if you would like to ne notified as soon as the called party is identified. Use `DetectMessageEnd`, if you would like to leave a message on an answering machine.
-    #[serde(rename = "MachineDetection")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub machine_detection: Option<DialConferenceParticipantRequestMachineDetection>,
     /// If initial silence duration is greater than this value, consider it a machine. Ignored when `premium` detection is used.
-    #[serde(rename = "MachineDetectionSilenceTimeout")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub machine_detection_silence_timeout: Option<i64>,
     /// Silence duration threshold after a greeting message or voice for it be considered human. Ignored when `premium` detection is used.
-    #[serde(rename = "MachineDetectionSpeechEndThreshold")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub machine_detection_speech_end_threshold: Option<i64>,
     /// Maximum threshold of a human greeting. If greeting longer than this value, considered machine. Ignored when `premium` detection is used.
-    #[serde(rename = "MachineDetectionSpeechThreshold")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub machine_detection_speech_threshold: Option<i64>,
     /// How long answering machine detection should go on for before sending an `Unknown` result. Given in milliseconds.
-    #[serde(rename = "MachineDetectionTimeout")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub machine_detection_timeout: Option<i64>,
     /// The maximum number of participants in the conference. Can be a positive integer from 2 to 800. The default value is 250.
-    #[serde(rename = "MaxParticipants")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_participants: Option<i64>,
     /// Whether the participant should be muted.
-    #[serde(rename = "Muted")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub muted: Option<bool>,
     /// The list of comma-separated codecs to be offered on a call.
-    #[serde(rename = "PreferredCodecs")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_codecs: Option<String>,
     /// Whether to record the entire participant's call leg. Defaults to `false`.
-    #[serde(rename = "Record")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<bool>,
     /// The number of channels in the final recording. Defaults to `mono`.
-    #[serde(rename = "RecordingChannels")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_channels: Option<DialConferenceParticipantRequestRecordingChannels>,
     /// The URL the recording callbacks will be sent to.
-    #[serde(rename = "RecordingStatusCallback")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_status_callback: Option<String>,
     /// The changes to the recording's state that should generate a call to `RecoridngStatusCallback`. Can be: `in-progress`, `completed` and `absent`. Separate multiple values with a space. Defaults to `completed`.
-    #[serde(rename = "RecordingStatusCallbackEvent")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_status_callback_event: Option<String>,
     /// HTTP request type used for `RecordingStatusCallback`. Defaults to `POST`.
-    #[serde(rename = "RecordingStatusCallbackMethod")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_status_callback_method: Option<
         DialConferenceParticipantRequestRecordingStatusCallbackMethod,
     >,
     /// The audio track to record for the call. The default is `both`.
-    #[serde(rename = "RecordingTrack")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_track: Option<DialConferenceParticipantRequestRecordingTrack>,
     /// The password to use for SIP authentication.
-    #[serde(rename = "SipAuthPassword")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_auth_password: Option<String>,
     /// The username to use for SIP authentication.
-    #[serde(rename = "SipAuthUsername")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_auth_username: Option<String>,
     /// Whether to start the conference when the participant enters. Defaults to `true`.
-    #[serde(rename = "StartConferenceOnEnter")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_conference_on_enter: Option<bool>,
     /// URL destination for Telnyx to send status callback events to for the call.
-    #[serde(rename = "StatusCallback")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback: Option<String>,
     /// The changes to the call's state that should generate a call to `StatusCallback`. Can be: `initiated`, `ringing`, `answered`, and `completed`. Separate multiple values with a space. The default value is `completed`.
-    #[serde(rename = "StatusCallbackEvent")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback_event: Option<String>,
     /// HTTP request type used for `StatusCallback`.
-    #[serde(rename = "StatusCallbackMethod")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback_method: Option<
         DialConferenceParticipantRequestStatusCallbackMethod,
     >,
     /// The maximum duration of the call in seconds.
-    #[serde(rename = "TimeLimit")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_limit: Option<i64>,
     /// The number of seconds that we should allow the phone to ring before assuming there is no answer. Can be an integer between 5 and 120, inclusive. The default value is 30.
-    #[serde(rename = "Timeout")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<i64>,
     /// The phone number of the called party. Phone numbers are formatted with a `+` and country code.
-    #[serde(rename = "To")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// Whether to trim any leading and trailing silence from the recording. Defaults to `trim-silence`.
-    #[serde(rename = "Trim")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub trim: Option<DialConferenceParticipantRequestTrim>,
     /// The URL to call for an audio file to play while the participant is waiting for the conference to start.
-    #[serde(rename = "WaitUrl")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_url: Option<String>,
 }
 
@@ -1584,13 +1421,10 @@ pub type InitiateCallRequestUrlMethod = TexmlStatusCallbackMethod;
 /// Initaite TeXML Call Result
 ///
 /// Spec: `#/components/schemas/InitiateCallResult`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InitiateCallResult {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
@@ -1601,34 +1435,25 @@ crate::codec::optional_fields!(
 /// New participant resource
 ///
 /// Spec: `#/components/schemas/NewParticipantResource`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewParticipantResource {
     /// The id of the account the resource belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<String>,
     /// The identifier of this participant's call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<String>,
     /// Whether the participant is coaching another call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub coaching: Option<bool>,
     /// The identifier of the coached participant's call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub coaching_call_sid: Option<String>,
     /// Whether the conference ends when the participant leaves.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_conference_on_exit: Option<bool>,
     /// Whether the participant is on hold.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold: Option<bool>,
     /// Whether the participant is muted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub muted: Option<bool>,
     /// The status of the participant's call in the conference.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<NewParticipantResourceStatus>,
     /// The relative URI for this participant.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -1682,49 +1507,35 @@ crate::codec::string_enum!(NewParticipantResourceStatus);
 /// Participant resource
 ///
 /// Spec: `#/components/schemas/ParticipantResource`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParticipantResource {
     /// The id of the account the resource belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<String>,
     /// The version of the API that was used to make the request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
     /// The identifier of this participant's call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<String>,
     /// The identifier of this participant's call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid_legacy: Option<String>,
     /// Whether the participant is coaching another call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub coaching: Option<bool>,
     /// The identifier of the coached participant's call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub coaching_call_sid: Option<String>,
     /// The identifier of the coached participant's call.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub coaching_call_sid_legacy: Option<String>,
     /// The timestamp of when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<String>,
     /// The timestamp of when the resource was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// Whether the conference ends when the participant leaves.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_conference_on_exit: Option<bool>,
     /// Whether the participant is on hold.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold: Option<bool>,
     /// Whether the participant is muted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub muted: Option<bool>,
     /// The status of the participant's call in the conference.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ParticipantResourceStatus>,
     /// The relative URI for this participant.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -1740,30 +1551,22 @@ crate::codec::optional_fields!(
 /// Multiple participant resources
 ///
 /// Spec: `#/components/schemas/ParticipantResourceIndex`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParticipantResourceIndex {
     /// The number of the last element on the page, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<i64>,
     /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Conferences/6dc6cc1a-1ba1-4351-86b8-4c22c95cd98f/Participants.json?page=0&pagesize=20
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_page_uri: Option<String>,
     /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Conferences/6dc6cc1a-1ba1-4351-86b8-4c22c95cd98f/Participants.json?Page=1&PageSize=1&PageToken=MTY4AjgyNDkwNzIxMQ
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_uri: Option<String>,
     /// Current page number, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// The number of items on the page
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<ParticipantResource>>,
     /// The number of the first element on the page, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<i64>,
     /// The URI of the current page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -2005,28 +1808,14 @@ crate::codec::string_enum!(TexmlBidirectionalStreamMode);
 /// Texml Create Call Recording Request Body
 ///
 /// Spec: `#/components/schemas/TexmlCreateCallRecordingRequestBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlCreateCallRecordingRequestBody {
-    #[serde(rename = "PlayBeep")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub play_beep: Option<PlayBeep>,
-    #[serde(rename = "RecordingChannels")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_channels: Option<TexmlRecordingChannels>,
-    #[serde(rename = "RecordingStatusCallback")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_status_callback: Option<TexmlStatusCallback>,
-    #[serde(rename = "RecordingStatusCallbackEvent")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_status_callback_event: Option<RecordingStatusCallbackEvent>,
-    #[serde(rename = "RecordingStatusCallbackMethod")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_status_callback_method: Option<TexmlStatusCallbackMethod>,
-    #[serde(rename = "RecordingTrack")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_track: Option<RecordingTrack>,
-    #[serde(rename = "SendRecordingUrl")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub send_recording_url: Option<SendRecordingUrl>,
 }
 
@@ -2041,38 +1830,23 @@ crate::codec::optional_fields!(
 /// Texml Create Call Recording Response Body
 ///
 /// Spec: `#/components/schemas/TexmlCreateCallRecordingResponseBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlCreateCallRecordingResponseBody {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<AccountSid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<CallControlId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channels: Option<TwimlRecordingChannels>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_sid: Option<Option<ConferenceSid>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<DateTimeRfc2822>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<DateTimeRfc2822>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<Option<TexmlRecordingDuration>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<Option<TexmlErrorCode>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<Option<TexmlRecordingPrice>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_unit: Option<Option<TexmlPriceUnit>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<TexmlSid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<RecordingSource>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<DateTimeRfc2822>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub track: Option<RecordingTrack>,
     /// The relative URI for this recording resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -2088,28 +1862,14 @@ crate::codec::optional_fields!(
 /// Texml Create Call Streaming Request Body
 ///
 /// Spec: `#/components/schemas/TexmlCreateCallStreamingRequestBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlCreateCallStreamingRequestBody {
-    #[serde(rename = "BidirectionalCodec")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bidirectional_codec: Option<TexmlBidirectionalStreamCodec>,
-    #[serde(rename = "BidirectionalMode")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bidirectional_mode: Option<TexmlBidirectionalStreamMode>,
-    #[serde(rename = "Name")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<StreamName>,
-    #[serde(rename = "StatusCallback")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback: Option<TexmlStatusCallback>,
-    #[serde(rename = "StatusCallbackMethod")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback_method: Option<TexmlStatusCallbackMethod>,
-    #[serde(rename = "Track")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub track: Option<StreamTrack>,
-    #[serde(rename = "Url")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<TexmlStreamUrl>,
 }
 
@@ -2123,24 +1883,17 @@ crate::codec::optional_fields!(
 /// Texml Create Call Streaming Response Body
 ///
 /// Spec: `#/components/schemas/TexmlCreateCallStreamingResponseBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlCreateCallStreamingResponseBody {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<AccountSid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<CallControlId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<DateTimeRfc2822>,
     /// The user specified name of Stream.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<TexmlSid>,
     /// The status of the streaming.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TexmlCreateCallStreamingResponseBodyStatus>,
     /// The relative URI for this streaming resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -2185,45 +1938,27 @@ crate::codec::string_enum!(TexmlCreateCallStreamingResponseBodyStatus);
 /// Create Siprec Session Request
 ///
 /// Spec: `#/components/schemas/TexmlCreateSiprecSessionRequestBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlCreateSiprecSessionRequestBody {
     /// The name of the connector to use for the SIPREC session.
-    #[serde(rename = "ConnectorName")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connector_name: Option<String>,
     /// When set, custom parameters will be added as metadata (recording.session.ExtensionParameters). Otherwise, they’ll be added to sip headers.
-    #[serde(rename = "IncludeMetadataCustomHeaders")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub include_metadata_custom_headers: Option<bool>,
     /// Name of the SIPREC session. May be used to stop the SIPREC session from TeXML instruction.
-    #[serde(rename = "Name")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Controls whether to encrypt media sent to your SRS using SRTP and TLS. When set you need to configure SRS port in your connector to 5061.
-    #[serde(rename = "Secure")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secure: Option<bool>,
     /// Sets `Session-Expires` header to the INVITE. A reinvite is sent every half the value set. Usefull for session keep alive. Minimum value is 90, set to 0 to disable.
-    #[serde(rename = "SessionTimeoutSecs")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_timeout_secs: Option<i64>,
     /// Specifies SIP transport protocol.
-    #[serde(rename = "SipTransport")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sip_transport: Option<TexmlCreateSiprecSessionRequestBodySipTransport>,
     /// URL destination for Telnyx to send status callback events to for the siprec session.
-    #[serde(rename = "StatusCallback")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback: Option<String>,
     /// HTTP request type used for `StatusCallback`.
-    #[serde(rename = "StatusCallbackMethod")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback_method: Option<
         TexmlCreateSiprecSessionRequestBodyStatusCallbackMethod,
     >,
     /// The track to be used for siprec session. Can be `both_tracks`, `inbound_track` or `outbound_track`. Defaults to `both_tracks`.
-    #[serde(rename = "Track")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub track: Option<TexmlCreateSiprecSessionRequestBodyTrack>,
 }
 
@@ -2288,37 +2023,27 @@ crate::codec::string_enum!(TexmlCreateSiprecSessionRequestBodyTrack);
 /// Create Siprec Session Response
 ///
 /// Spec: `#/components/schemas/TexmlCreateSiprecSessionResponseBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlCreateSiprecSessionResponseBody {
     /// The id of the account the resource belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<String>,
     /// The id of the call the resource belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<String>,
     /// The date and time the siprec session was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<String>,
     /// The date and time the siprec session was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// The error code of the siprec session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// The SID of the siprec session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// The date and time the siprec session was started.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// The status of the siprec session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TexmlCreateSiprecSessionResponseBodyStatus>,
     /// The track used for the siprec session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub track: Option<TexmlCreateSiprecSessionResponseBodyTrack>,
     /// The URI of the siprec session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -2376,38 +2101,23 @@ pub type TexmlErrorCode = String;
 /// Texml Get Call Recording Response Body
 ///
 /// Spec: `#/components/schemas/TexmlGetCallRecordingResponseBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlGetCallRecordingResponseBody {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<AccountSid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<CallControlId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channels: Option<TwimlRecordingChannels>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub conference_sid: Option<Option<ConferenceSid>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<DateTimeRfc2822>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<DateTimeRfc2822>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<Option<TexmlRecordingDuration>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<Option<TexmlErrorCode>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<TexmlRecordingMediaUrl>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<TexmlSid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<RecordingSource>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<DateTimeRfc2822>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TexmlRecordingStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subresources_uris: Option<TexmlRecordingSubresourcesUris>,
     /// The relative URI for this recording resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -2423,33 +2133,24 @@ crate::codec::optional_fields!(
 /// Multiple recording resources
 ///
 /// Spec: `#/components/schemas/TexmlGetCallRecordingsResponseBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlGetCallRecordingsResponseBody {
     /// The number of the last element on the page, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<i64>,
     /// Relative uri to the first page of the query results
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_page_uri: Option<String>,
     /// Relative uri to the next page of the query results
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_uri: Option<String>,
     /// Current page number, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// The number of items on the page
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
     /// Relative uri to the previous page of the query results
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_page_uri: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recordings: Option<Vec<TexmlGetCallRecordingResponseBody>>,
     /// The number of the first element on the page, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<i64>,
     /// The URI of the current page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -2463,33 +2164,24 @@ crate::codec::optional_fields!(
 /// List Recording Transcriptions Response
 ///
 /// Spec: `#/components/responses/TexmlListRecordingTranscriptionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlListRecordingTranscriptionResponse {
     /// The number of the last element on the page, zero-indexed
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<i64>,
     /// Relative uri to the first page of the query results
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_page_uri: Option<String>,
     /// Relative uri to the next page of the query results
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_uri: Option<String>,
     /// Current page number, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// The number of items on the page
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
     /// Relative uri to the previous page of the query results
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_page_uri: Option<String>,
     /// The number of the first element on the page, zero-indexed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcriptions: Option<Vec<TexmlRecordingTranscription>>,
     /// The URI of the current page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -2563,9 +2255,8 @@ crate::codec::string_enum!(TexmlRecordingStatus);
 /// Subresources details for a recording if available.
 ///
 /// Spec: `#/components/schemas/TexmlRecordingSubresourcesUris`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlRecordingSubresourcesUris {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcriptions: Option<Option<String>>,
 }
 
@@ -2576,33 +2267,22 @@ crate::codec::optional_fields!(
 /// Texml Get Call Recording Transcription Response Body
 ///
 /// Spec: `#/components/schemas/TexmlRecordingTranscription`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlRecordingTranscription {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<AccountSid>,
     /// The version of the API that was used to make the request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<CallControlId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_created: Option<DateTimeRfc2822>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<DateTimeRfc2822>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<Option<TexmlRecordingDuration>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_sid: Option<TexmlSid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<TexmlSid>,
     /// The status of the recording transcriptions. The transcription text will be available only when the status is completed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TexmlRecordingTranscriptionStatus>,
     /// The recording's transcribed text
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_text: Option<String>,
     /// The relative URI for the recording transcription resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -2673,10 +2353,8 @@ pub type TexmlStreamUrl = String;
 /// Texml Create Call Recording Request Body
 ///
 /// Spec: `#/components/schemas/TexmlUpdateCallRecordingRequestBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlUpdateCallRecordingRequestBody {
-    #[serde(rename = "Status")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TexmlUpdateCallRecordingRequestBodyStatus>,
 }
 
@@ -2725,10 +2403,8 @@ crate::codec::string_enum!(TexmlUpdateCallRecordingRequestBodyStatus);
 /// Texml Update Call Streaming Request Body
 ///
 /// Spec: `#/components/schemas/TexmlUpdateCallStreamingRequestBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlUpdateCallStreamingRequestBody {
-    #[serde(rename = "Status")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<StreamStatus>,
 }
 
@@ -2739,21 +2415,15 @@ crate::codec::optional_fields!(
 /// Texml Update Call Streaming Response Body
 ///
 /// Spec: `#/components/schemas/TexmlUpdateCallStreamingResponseBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlUpdateCallStreamingResponseBody {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<AccountSid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<CallControlId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<DateTimeRfc2822>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<TexmlSid>,
     /// The status of the streaming.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TexmlUpdateCallStreamingResponseBodyStatus>,
     /// The relative URI for this streaming resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -2771,11 +2441,9 @@ pub type TexmlUpdateCallStreamingResponseBodyStatus = StreamStatus;
 /// Update Siprec Session Request
 ///
 /// Spec: `#/components/schemas/TexmlUpdateSiprecSessionRequestBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlUpdateSiprecSessionRequestBody {
     /// The new status of the resource. Specifying `stopped` will end the siprec session.
-    #[serde(rename = "Status")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TexmlUpdateSiprecSessionRequestBodyStatus>,
 }
 
@@ -2791,28 +2459,21 @@ pub type TexmlUpdateSiprecSessionRequestBodyStatus = StreamStatus;
 /// Update Siprec Session Response
 ///
 /// Spec: `#/components/schemas/TexmlUpdateSiprecSessionResponseBody`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlUpdateSiprecSessionResponseBody {
     /// The id of the account the resource belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_sid: Option<String>,
     /// The id of the call the resource belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid: Option<String>,
     /// The date and time the siprec session was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// The error code of the siprec session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// The SID of the siprec session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// The status of the siprec session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TexmlUpdateSiprecSessionResponseBodyStatus>,
     /// The URI of the siprec session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
@@ -2833,39 +2494,23 @@ pub type TwimlRecordingChannels = i64;
 /// Update Call Request
 ///
 /// Spec: `#/components/schemas/UpdateCallRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateCallRequest {
     /// HTTP request type used for `FallbackUrl`.
-    #[serde(rename = "FallbackMethod")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_method: Option<UpdateCallRequestFallbackMethod>,
     /// A failover URL for which Telnyx will retrieve the TeXML call instructions if the Url is not responding.
-    #[serde(rename = "FallbackUrl")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_url: Option<String>,
     /// HTTP request type used for `Url`.
-    #[serde(rename = "Method")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<UpdateCallRequestMethod>,
     /// The value to set the call status to. Setting the status to completed ends the call.
-    #[serde(rename = "Status")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// URL destination for Telnyx to send status callback events to for the call.
-    #[serde(rename = "StatusCallback")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback: Option<String>,
     /// HTTP request type used for `StatusCallback`.
-    #[serde(rename = "StatusCallbackMethod")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_callback_method: Option<UpdateCallRequestStatusCallbackMethod>,
     /// TeXML to replace the current one with.
-    #[serde(rename = "Texml")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub texml: Option<String>,
     /// The URL where TeXML will make a request to retrieve a new set of TeXML instructions to continue the call flow.
-    #[serde(rename = "Url")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
@@ -2894,11 +2539,9 @@ pub type UpdateCallRequestStatusCallbackMethod = TexmlStatusCallbackMethod;
 /// TeXml REST Update Command Result
 ///
 /// Spec: `#/components/schemas/UpdateCommandResult`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateCommandResult {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
@@ -2907,51 +2550,29 @@ crate::codec::optional_fields!(UpdateCommandResult { "sid" => sid, "status" => s
 /// Update Conference Participant Request
 ///
 /// Spec: `#/components/schemas/UpdateConferenceParticipantRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateConferenceParticipantRequest {
     /// The HTTP method used to call the `AnnounceUrl`. Defaults to `POST`.
-    #[serde(rename = "AnnounceMethod")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub announce_method: Option<UpdateConferenceParticipantRequestAnnounceMethod>,
     /// The URL to call to announce something to the participant. The URL may return an MP3 fileo a WAV file, or a TwiML document that contains `<Play>`, `<Say>`, `<Pause>`, or `<Redirect>` verbs.
-    #[serde(rename = "AnnounceUrl")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub announce_url: Option<String>,
     /// Whether to play a notification beep to the conference when the participant exits.
-    #[serde(rename = "BeepOnExit")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub beep_on_exit: Option<bool>,
     /// The SID of the participant who is being coached. The participant being coached is the only participant who can hear the participant who is coaching.
-    #[serde(rename = "CallSidToCoach")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_sid_to_coach: Option<String>,
     /// Whether the participant is coaching another call. When `true`, `CallSidToCoach` has to be given.
-    #[serde(rename = "Coaching")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub coaching: Option<bool>,
     /// Whether to end the conference when the participant leaves.
-    #[serde(rename = "EndConferenceOnExit")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_conference_on_exit: Option<bool>,
     /// Whether the participant should be on hold.
-    #[serde(rename = "Hold")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold: Option<bool>,
     /// The HTTP method to use when calling the `HoldUrl`.
-    #[serde(rename = "HoldMethod")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold_method: Option<UpdateConferenceParticipantRequestHoldMethod>,
     /// The URL to be called using the `HoldMethod` for music that plays when the participant is on hold. The URL may return an MP3 file, a WAV file, or a TwiML document that contains `<Play>`, `<Say>`, `<Pause>`, or `<Redirect>` verbs.
-    #[serde(rename = "HoldUrl")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hold_url: Option<String>,
     /// Whether the participant should be muted.
-    #[serde(rename = "Muted")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub muted: Option<bool>,
     /// The URL to call for an audio file to play while the participant is waiting for the conference to start.
-    #[serde(rename = "WaitUrl")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_url: Option<String>,
 }
 
@@ -2976,9 +2597,8 @@ pub type UpdateConferenceParticipantRequestHoldMethod = TexmlStatusCallbackMetho
 /// TeXML REST Command Response
 ///
 /// Spec: `#/components/responses/UpdateTeXMLCallResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateTeXmlCallResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<UpdateCommandResult>,
 }
 

@@ -65,32 +65,23 @@ impl From<&str> for ListTextToSpeechVoicesProvider {
 crate::codec::string_enum!(ListTextToSpeechVoicesProvider);
 
 /// Spec: `#/paths/~1text-to-speech~1voices/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTextToSpeechVoicesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub voices: Option<Vec<ListTextToSpeechVoicesResponseVoicesItem>>,
 }
 
 crate::codec::optional_fields!(ListTextToSpeechVoicesResponse { "voices" => voices });
 
 /// Spec: `#/paths/~1text-to-speech~1voices/get/responses/200/content/application~1json/schema/properties/voices/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTextToSpeechVoicesResponseVoicesItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub accent: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub age: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gender: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
 }
 

@@ -40,19 +40,15 @@ impl From<&str> for GetUsageReportsFormat {
 crate::codec::string_enum!(GetUsageReportsFormat);
 
 /// Spec: `#/components/schemas/PaginationData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PaginationData {
     /// Selected page number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_number: Option<i64>,
     /// Records per single page
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
     /// Total number of pages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<i64>,
     /// Total number of results.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_results: Option<i64>,
 }
 
@@ -64,19 +60,15 @@ crate::codec::optional_fields!(
 /// An object following one of the schemas published in <https://developers.telnyx.com/docs/api/v2/detail-records>
 ///
 /// Spec: `#/components/schemas/UsageReportsOptionsRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UsageReportsOptionsRecord {
     /// Telnyx Product
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
     /// Telnyx Product Dimensions
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub product_dimensions: Option<Vec<String>>,
     /// Telnyx Product Metrics
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub product_metrics: Option<Vec<String>>,
     /// Subproducts if applicable
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_types: Option<Vec<RecordType>>,
 }
 
@@ -89,21 +81,18 @@ crate::codec::optional_fields!(
 /// An object following one of the schemas published in <https://developers.telnyx.com/docs/api/v2/detail-records>
 ///
 /// Spec: `#/components/schemas/UsageReportsOptionsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UsageReportsOptionsResponse {
     /// Collection of product description
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<UsageReportsOptionsRecord>>,
 }
 
 crate::codec::optional_fields!(UsageReportsOptionsResponse { "data" => data });
 
 /// Spec: `#/components/schemas/UsageReportsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UsageReportsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationData>,
 }
 

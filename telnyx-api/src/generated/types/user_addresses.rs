@@ -6,11 +6,9 @@
 use super::*;
 
 /// Spec: `#/components/responses/GetAllUserAddressResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAllUserAddressResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<UserAddress>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -29,45 +27,28 @@ pub type SortUserAddress = SortAddress;
 /// UserAddress
 ///
 /// Spec: `#/components/schemas/UserAddress`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserAddress {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub administrative_area: Option<AdministrativeArea>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub borough: Option<Borough>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub business_name: Option<BusinessName>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<CountryCode>,
     /// ISO 8601 formatted date indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<CustomerReference>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub extended_address: Option<ExtendedAddress>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<FirstName>,
     /// Uniquely identifies the user address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<LastName>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<Locality>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub neighborhood: Option<Neighborhood>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<PhoneNumber>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<PostalCode>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub street_address: Option<StreetAddress>,
     /// ISO 8601 formatted date indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -109,9 +90,8 @@ pub struct UserAddressCreate {
 }
 
 /// Spec: `#/components/responses/UserAddressResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserAddressResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<UserAddress>,
 }
 

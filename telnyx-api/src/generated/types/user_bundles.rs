@@ -6,12 +6,10 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateUserBundlesBulkRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateUserBundlesBulkRequest {
     /// Idempotency key for the request. Can be any UUID, but should always be unique for each request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<CreateUserBundlesBulkRequestItemsItem>>,
 }
 

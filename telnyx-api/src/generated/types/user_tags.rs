@@ -6,20 +6,17 @@
 use super::*;
 
 /// Spec: `#/components/responses/ListUserTagsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListUserTagsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ListUserTagsResponseData>,
 }
 
 crate::codec::optional_fields!(ListUserTagsResponse { "data" => data });
 
 /// Spec: `#/components/responses/ListUserTagsResponse/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListUserTagsResponseData {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_tags: Option<UserTagList>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub outbound_profile_tags: Option<UserTagList>,
 }
 

@@ -23,11 +23,9 @@ pub type CreateVerifiedNumberBodyVerificationMethod = SendPortingVerificationCod
 /// CreateVerifiedNumberResponse
 ///
 /// Spec: `#/components/schemas/CreateVerifiedNumberResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateVerifiedNumberResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_method: Option<String>,
 }
 
@@ -80,13 +78,10 @@ crate::codec::string_enum!(VerifiedNumberRecordType);
 /// VerifiedNumberResponse
 ///
 /// Spec: `#/components/schemas/VerifiedNumberResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifiedNumberResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<VerifiedNumberRecordType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified_at: Option<String>,
 }
 
@@ -98,9 +93,8 @@ crate::codec::optional_fields!(
 /// VerifiedNumberResponseDataWrapper
 ///
 /// Spec: `#/components/schemas/VerifiedNumberResponseDataWrapper`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifiedNumberResponseDataWrapper {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VerifiedNumberResponse>,
 }
 

@@ -92,22 +92,17 @@ pub struct CreateVerifyProfileBody {
 /// CreateVerifyProfileCallRequest
 ///
 /// Spec: `#/components/schemas/CreateVerifyProfileCallRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateVerifyProfileCallRequest {
     /// The name that identifies the application requesting 2fa in the verification message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
     /// The length of the verify code to generate.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_length: Option<i64>,
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
     /// The message template identifier selected from /verify_profiles/templates
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_template_id: Option<String>,
     /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
@@ -121,13 +116,11 @@ crate::codec::optional_fields!(
 /// CreateVerifyProfileFlashcallRequest
 ///
 /// Spec: `#/components/schemas/CreateVerifyProfileFlashcallRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateVerifyProfileFlashcallRequest {
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
     /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
@@ -202,21 +195,14 @@ pub struct RetrieveVerificationResponse {
 /// Update Verify Profile Request
 ///
 /// Spec: `#/paths/~1verify_profiles~1{verify_profile_id}/patch/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateVerifyProfileBody {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call: Option<UpdateVerifyProfileCallRequest>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub flashcall: Option<UpdateVerifyProfileFlashcallRequest>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sms: Option<UpdateVerifyProfileSmsRequest>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
 
@@ -229,22 +215,17 @@ crate::codec::optional_fields!(
 /// UpdateVerifyProfileCallRequest
 ///
 /// Spec: `#/components/schemas/UpdateVerifyProfileCallRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateVerifyProfileCallRequest {
     /// The name that identifies the application requesting 2fa in the verification message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
     /// The length of the verify code to generate.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_length: Option<i64>,
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
     /// The message template identifier selected from /verify_profiles/templates
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_template_id: Option<String>,
     /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
@@ -258,13 +239,11 @@ crate::codec::optional_fields!(
 /// UpdateVerifyProfileFlashcallRequest
 ///
 /// Spec: `#/components/schemas/UpdateVerifyProfileFlashcallRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateVerifyProfileFlashcallRequest {
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
     /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
@@ -277,25 +256,19 @@ crate::codec::optional_fields!(
 /// UpdateVerifyProfileSMSRequest
 ///
 /// Spec: `#/components/schemas/UpdateVerifyProfileSMSRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateVerifyProfileSmsRequest {
     /// The alphanumeric sender ID to use when sending to destinations that require an alphanumeric sender ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alpha_sender: Option<Option<String>>,
     /// The name that identifies the application requesting 2fa in the verification message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
     /// The length of the verify code to generate.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_length: Option<i64>,
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
     /// The message template identifier selected from /verify_profiles/templates
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_template_id: Option<String>,
     /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
@@ -309,32 +282,21 @@ crate::codec::optional_fields!(
 /// Verification
 ///
 /// Spec: `#/components/schemas/Verification`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Verification {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Send a self-generated numeric code to the end-user
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_code: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// +E164 formatted phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<VerificationRecordType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<VerificationStatus>,
     /// This is the number of seconds before the code of the request is expired. Once this request has expired, the code will no longer verify the user. Note: this will override the `default_verification_timeout_secs` on the Verify profile.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<i64>,
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub type_: Option<VerificationType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The identifier of the associated Verify profile.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verify_profile_id: Option<String>,
 }
 
@@ -460,22 +422,17 @@ crate::codec::string_enum!(VerificationStatus);
 /// VerifyProfileCallResponse
 ///
 /// Spec: `#/components/schemas/VerifyProfileCallResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifyProfileCallResponse {
     /// The name that identifies the application requesting 2fa in the verification message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
     /// The length of the verify code to generate.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_length: Option<i64>,
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
     /// The message template identifier selected from /verify_profiles/templates
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_template_id: Option<String>,
     /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
@@ -489,10 +446,9 @@ crate::codec::optional_fields!(
 /// VerifyProfileFlashcallResponse
 ///
 /// Spec: `#/components/schemas/VerifyProfileFlashcallResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifyProfileFlashcallResponse {
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
 }
 
@@ -504,11 +460,9 @@ crate::codec::optional_fields!(
 /// VerifyProfileResponse
 ///
 /// Spec: `#/components/schemas/VerifyProfileMessageTemplateResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifyProfileMessageTemplateResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
@@ -519,29 +473,18 @@ crate::codec::optional_fields!(
 /// VerifyProfileResponse
 ///
 /// Spec: `#/components/schemas/VerifyProfileResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifyProfileResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub call: Option<VerifyProfileCallResponse>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub flashcall: Option<VerifyProfileFlashcallResponse>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<VerificationProfileRecordType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sms: Option<VerifyProfileSmsResponse>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_failover_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
 }
 
@@ -555,9 +498,8 @@ crate::codec::optional_fields!(
 /// VerifyProfileResponseDataWrapper
 ///
 /// Spec: `#/components/schemas/VerifyProfileResponseDataWrapper`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifyProfileResponseDataWrapper {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VerifyProfileResponse>,
 }
 
@@ -566,25 +508,19 @@ crate::codec::optional_fields!(VerifyProfileResponseDataWrapper { "data" => data
 /// VerifyProfileSMSResponse
 ///
 /// Spec: `#/components/schemas/VerifyProfileSMSResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifyProfileSmsResponse {
     /// The alphanumeric sender ID to use when sending to destinations that require an alphanumeric sender ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alpha_sender: Option<Option<String>>,
     /// The name that identifies the application requesting 2fa in the verification message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
     /// The length of the verify code to generate.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_length: Option<i64>,
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
     /// The message template identifier selected from /verify_profiles/templates
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub messaging_template_id: Option<String>,
     /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
@@ -598,13 +534,11 @@ crate::codec::optional_fields!(
 /// VerifyVerificationCodeRequestById
 ///
 /// Spec: `#/components/schemas/VerifyVerificationCodeRequestById`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifyVerificationCodeRequestById {
     /// This is the code the user submits for verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Identifies if the verification code has been accepted or rejected. Only permitted if custom_code was used for the verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<VerifyVerificationCodeRequestByIdStatus>,
 }
 

@@ -118,21 +118,16 @@ pub type VirtualCrossConnectCoverage = VirtualCrossConnectCoverage2;
 /// VirtualCrossConnectCoverage
 ///
 /// Spec: `#/components/schemas/VirtualCrossConnectCoverage/allOf/0`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VirtualCrossConnectCoverage2 {
     /// The available throughput in Megabits per Second (Mbps) for your Virtual Cross Connect.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_bandwidth: Option<Vec<f64>>,
     /// The Virtual Private Cloud with which you would like to establish a cross connect.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_provider: Option<VirtualCrossConnectCoverageCloudProvider>,
     /// The region where your Virtual Private Cloud hosts are located. Should be identical to how the cloud provider names region, i.e. us-east-1 for AWS but Frankfurt for Azure
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_provider_region: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
 }
 
@@ -148,11 +143,9 @@ crate::codec::optional_fields!(
 pub type VirtualCrossConnectCoverageCloudProvider = VirtualCrossConnectCloudProvider;
 
 /// Spec: `#/components/responses/VirtualCrossConnectCoverageListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VirtualCrossConnectCoverageListResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<VirtualCrossConnectCoverage>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -252,11 +245,9 @@ pub struct VirtualCrossConnectCreate {
 pub type VirtualCrossConnectCreateCloudProvider = VirtualCrossConnectCloudProvider;
 
 /// Spec: `#/components/responses/VirtualCrossConnectListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VirtualCrossConnectListResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<VirtualCrossConnectCombined>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -270,33 +261,27 @@ pub type VirtualCrossConnectPatch = VirtualCrossConnectPatch2;
 /// VirtualCrossConnectPatch
 ///
 /// Spec: `#/components/schemas/VirtualCrossConnectPatch/allOf/0`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VirtualCrossConnectPatch2 {
     /// The IP address assigned for your side of the Virtual Cross Connect.
     ///
     /// If none is provided, one will be generated for you.
     ///
     /// This value can not be patched once the VXC has bene provisioned.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_cloud_ip: Option<String>,
     /// Indicates whether the primary circuit is enabled. Setting this to `false` will disable the circuit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_enabled: Option<bool>,
     /// Whether the primary BGP route is being announced.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_routing_announcement: Option<bool>,
     /// The IP address assigned for your side of the Virtual Cross Connect.
     ///
     /// If none is provided, one will be generated for you.
     ///
     /// This value can not be patched once the VXC has bene provisioned.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_cloud_ip: Option<String>,
     /// Indicates whether the secondary circuit is enabled. Setting this to `false` will disable the circuit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_enabled: Option<bool>,
     /// Whether the secondary BGP route is being announced.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary_routing_announcement: Option<bool>,
 }
 
@@ -308,9 +293,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/VirtualCrossConnectResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VirtualCrossConnectResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VirtualCrossConnectCombined>,
 }
 

@@ -55,11 +55,9 @@ impl From<&str> for GcbChannelZoneRecordType {
 crate::codec::string_enum!(GcbChannelZoneRecordType);
 
 /// Spec: `#/components/responses/GetGcbChannelZonesRequestResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetGcbChannelZonesRequestResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GcbChannelZone>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -68,26 +66,20 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/GetGcbNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetGcbNumbersResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<GetGcbNumbersResponseDataItem>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(GetGcbNumbersResponse { "data" => data, "meta" => meta });
 
 /// Spec: `#/components/responses/GetGcbNumbersResponse/content/application~1json/schema/properties/data/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetGcbNumbersResponseDataItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_of_channels: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub numbers: Option<Vec<GetGcbNumbersResponseDataItemNumbersItem>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zone_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub zone_name: Option<String>,
 }
 
@@ -97,11 +89,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/GetGcbNumbersResponse/content/application~1json/schema/properties/data/items/properties/numbers/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetGcbNumbersResponseDataItemNumbersItem {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
 }
 
@@ -110,9 +100,8 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListInboundChannelsResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ListInboundChannelsResponseData>,
 }
 

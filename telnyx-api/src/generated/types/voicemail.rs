@@ -6,13 +6,11 @@
 use super::*;
 
 /// Spec: `#/components/schemas/VoicemailPrefResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VoicemailPrefResponse {
     /// Whether voicemail is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// The pin used for the voicemail.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pin: Option<String>,
 }
 
@@ -21,22 +19,19 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/VoicemailRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VoicemailRequest {
     /// Whether voicemail is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// The pin used for voicemail
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pin: Option<String>,
 }
 
 crate::codec::optional_fields!(VoicemailRequest { "enabled" => enabled, "pin" => pin });
 
 /// Spec: `#/components/responses/VoicemailResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct VoicemailResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<VoicemailPrefResponse>,
 }
 

@@ -6,13 +6,11 @@
 use super::*;
 
 /// Spec: `#/components/schemas/DownlinkData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DownlinkData {
     /// Downlink data
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<f64>,
     /// Transmission unit
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<DownlinkDataUnit>,
 }
 
@@ -59,47 +57,32 @@ impl From<&str> for DownlinkDataUnit {
 crate::codec::string_enum!(DownlinkDataUnit);
 
 /// Spec: `#/components/schemas/ExternalWdrDetailRecordDto`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExternalWdrDetailRecordDto {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<WirelessCost>,
     /// Record created time
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub downlink_data: Option<DownlinkData>,
     /// Session duration in seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_seconds: Option<f64>,
     /// WDR id
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// International mobile subscriber identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub imsi: Option<String>,
     /// Mobile country code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mcc: Option<String>,
     /// Mobile network code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mnc: Option<String>,
     /// Phone number
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<WirelessRate>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// Sim card unique identifier
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_card_id: Option<String>,
     /// Sim group unique identifier
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_group_id: Option<String>,
     /// Defined sim group name
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sim_group_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uplink_data: Option<UplinkData>,
 }
 
@@ -112,11 +95,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/ExternalWdrGetDetailResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExternalWdrGetDetailResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ExternalWdrDetailRecordDto>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -125,13 +106,11 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/UplinkData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UplinkData {
     /// Uplink data
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<f64>,
     /// Transmission unit
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<UplinkDataUnit>,
 }
 
@@ -143,13 +122,11 @@ crate::codec::optional_fields!(UplinkData { "amount" => amount, "unit" => unit }
 pub type UplinkDataUnit = DownlinkDataUnit;
 
 /// Spec: `#/components/schemas/WirelessCost`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WirelessCost {
     /// Final cost. Cost is calculated as rate * unit
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
     /// Currency of the rate and cost
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<WirelessCostCurrency>,
 }
 
@@ -163,13 +140,11 @@ crate::codec::optional_fields!(
 pub type WirelessCostCurrency = MdrDetailResponseCurrency;
 
 /// Spec: `#/components/schemas/WirelessRate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WirelessRate {
     /// Rate from which cost is calculated
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
     /// Currency of the rate and cost
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<WirelessRateCurrency>,
 }
 

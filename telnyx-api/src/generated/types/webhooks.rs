@@ -8,20 +8,15 @@ use super::*;
 /// Webhook delivery attempt details.
 ///
 /// Spec: `#/components/schemas/attempt`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Attempt {
     /// Webhook delivery error codes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<i64>>,
     /// ISO 8601 timestamp indicating when the attempt has finished.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<Http>,
     /// ISO 8601 timestamp indicating when the attempt was initiated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AttemptStatus>,
 }
 
@@ -68,9 +63,8 @@ crate::codec::string_enum!(AttemptStatus);
 pub type GetWebhookDeliveriesFilterStatusEq = AttemptStatus;
 
 /// Spec: `#/paths/~1webhook_deliveries~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetWebhookDeliveryResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<WebhookDelivery>,
 }
 
@@ -79,13 +73,11 @@ crate::codec::optional_fields!(GetWebhookDeliveryResponse { "data" => data });
 /// HTTP request and response information.
 ///
 /// Spec: `#/components/schemas/http`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Http {
     /// Request details.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<HttpRequest>,
     /// Response details, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<Option<HttpResponse>>,
 }
 
@@ -101,11 +93,9 @@ pub type HttpHeaders = Vec<Vec<String>>;
 /// Request details.
 ///
 /// Spec: `#/components/schemas/http/properties/request`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HttpRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub headers: Option<HttpHeaders>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
@@ -114,14 +104,11 @@ crate::codec::optional_fields!(HttpRequest { "headers" => headers, "url" => url 
 /// Response details, optional.
 ///
 /// Spec: `#/components/schemas/http/properties/response`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HttpResponse {
     /// Raw response body, limited to 10kB.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub headers: Option<HttpHeaders>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<i64>,
 }
 
@@ -130,11 +117,9 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/responses/ListWebhookDeliveriesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListWebhookDeliveriesResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<WebhookDelivery>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMetaSimple>,
 }
 
@@ -145,31 +130,23 @@ crate::codec::optional_fields!(
 /// Record of all attempts to deliver a webhook.
 ///
 /// Spec: `#/components/schemas/webhook_delivery`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookDelivery {
     /// Detailed delivery attempts, ordered by most recent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<Vec<Attempt>>,
     /// ISO 8601 timestamp indicating when the last webhook response has been received.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
     /// Uniquely identifies the webhook_delivery record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 timestamp indicating when the first request attempt was initiated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
     /// Delivery status: 'delivered' when successfuly delivered or 'failed' if all attempts have failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<WebhookDeliveryStatus>,
     /// Uniquely identifies the user that owns the webhook_delivery record.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Original webhook JSON data. Payload fields vary according to event type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<WebhookDeliveryWebhook>,
 }
 
@@ -187,21 +164,16 @@ pub type WebhookDeliveryStatus = AttemptStatus;
 /// Original webhook JSON data. Payload fields vary according to event type.
 ///
 /// Spec: `#/components/schemas/webhook_delivery/properties/webhook`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookDeliveryWebhook {
     /// The type of event being delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
     /// Identifies the type of resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// ISO 8601 datetime of when the event occurred.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<serde_json::Map<String, serde_json::Value>>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<WebhookDeliveryWebhookRecordType>,
 }
 

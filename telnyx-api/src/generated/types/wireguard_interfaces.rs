@@ -41,11 +41,9 @@ pub struct WireguardInterfaceCreate {
 }
 
 /// Spec: `#/components/responses/WireguardInterfaceListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WireguardInterfaceListResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<WireguardInterfaceRead>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -54,41 +52,29 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/WireguardInterfaceRead`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WireguardInterfaceRead {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// A user specified name for the interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The id of the network associated with the interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<InterfaceStatus>,
     /// Enable SIP traffic forwarding over VPN interface.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_sip_trunking: Option<bool>,
     /// The Telnyx WireGuard peers `Peer.endpoint` value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
     /// The Telnyx WireGuard peers `Peer.PublicKey`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<WireguardInterfaceReadRegion>,
     /// The region interface is deployed to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
 }
 
@@ -104,44 +90,35 @@ crate::codec::optional_fields!(
 pub type WireguardInterfaceReadRegion = GlobalIpProtocol2;
 
 /// Spec: `#/components/responses/WireguardInterfaceResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WireguardInterfaceResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<WireguardInterfaceRead>,
 }
 
 crate::codec::optional_fields!(WireguardInterfaceResponse { "data" => data });
 
 /// Spec: `#/components/schemas/WireguardPeer`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WireguardPeer {
     /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Identifies the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifies the type of the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The WireGuard `PublicKey`.
     ///
     /// If you do not provide a Public Key, a new Public and Private key pair will be generated for you.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_key: Option<String>,
     /// ISO 8601 formatted date-time indicating when peer sent traffic last time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<String>,
     /// Your WireGuard `Interface.PrivateKey`.
     ///
     /// This attribute is only ever utlised if, on POST, you do NOT provide your own `public_key`. In which case, a new Public and Private key pair will be generated for you. When your `private_key` is returned, you must save this immediately as we do not save it within Telnyx. If you lose your Private Key, it can not be recovered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_key: Option<String>,
     /// The id of the wireguard interface associated with the peer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub wireguard_interface_id: Option<String>,
 }
 
@@ -184,11 +161,9 @@ pub struct WireguardPeerCreate {
 }
 
 /// Spec: `#/components/responses/WireguardPeerListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WireguardPeerListResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<WireguardPeer>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<PaginationMeta>,
 }
 
@@ -199,21 +174,19 @@ crate::codec::optional_fields!(
 /// WireguardPeerPatch
 ///
 /// Spec: `#/components/schemas/WireguardPeerPatch`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WireguardPeerPatch {
     /// The WireGuard `PublicKey`.
     ///
     /// If you do not provide a Public Key, a new Public and Private key pair will be generated for you.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_key: Option<String>,
 }
 
 crate::codec::optional_fields!(WireguardPeerPatch { "public_key" => public_key });
 
 /// Spec: `#/components/responses/WireguardPeerResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WireguardPeerResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<WireguardPeer>,
 }
 
