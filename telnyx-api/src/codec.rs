@@ -131,8 +131,9 @@ pub fn deserialize_struct<'de, D: Deserializer<'de>, T: OptionalFields>(deserial
 }
 
 /// [`OptionalFields`], `Deserialize` and `Serialize` (members in field order, `None` left
-/// out) for a generated struct from its members' wire names and fields: `optional_fields!(Name { "wire" => field, "other" => other nullable })`, where
-/// a `nullable` field is an `Option<Option<T>>` whose `null` is `Some(None)`.
+/// out) for a generated struct from its members' wire names and fields:
+/// `optional_fields!(Name { "wire" => field, "other" => other nullable })`, where a
+/// `nullable` field is an `Option<Option<T>>` whose `null` is `Some(None)`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __optional_fields {
