@@ -33,7 +33,9 @@ pub fn enum_from_str<'de, D: Deserializer<'de>, T: for<'a> From<&'a str>>(deseri
 }
 
 /// A string enum's value as sent: a string, or a boolean or number kept as its text (some
-/// Telnyx "string" enums are sent as `true` or `0`).
+/// Telnyx "string" enums are sent as `true` or `0`). Also the member names of
+/// [`OptionalFields`] structs, so every struct shares one key reader. Borrowed from the input
+/// when it has no escapes.
 struct WireText<'de>(Cow<'de, str>);
 
 impl<'de> Deserialize<'de> for WireText<'de> {
@@ -193,36 +195,10 @@ impl<'de, T: OptionalFields> Visitor<'de> for StructVisitor<T> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         let mut value = T::default();
-        while let Some(key) = map.next_key::<WireKey<'de>>()? {
+        while let Some(key) = map.next_key::<WireText<'de>>()? {
             value.set_field(&key.0, &mut map)?;
         }
         Ok(value)
-    }
-}
-
-/// A member name: borrowed from the input when it has no escapes. One type for every struct,
-/// so the deserializer's key reading is compiled once.
-struct WireKey<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for WireKey<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = WireKey<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a member name")
-            }
-            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(WireKey(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(WireKey(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(WireKey(Cow::Owned(v)))
-            }
-        }
-        deserializer.deserialize_identifier(KeyVisitor)
     }
 }
 

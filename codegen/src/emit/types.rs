@@ -140,25 +140,28 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool, cfg: &TokenStream) 
         let fname = ident(&f.name);
         let ty = field_type(f, &none);
         let fdoc = doc_attrs(f.doc.as_deref());
-        // `optional_fields!` (de)serializes these by wire name, without serde attributes.
-        let rename = if f.name != f.api_name && !all_optional {
-            let api = &f.api_name;
-            quote!(#[serde(rename = #api)])
-        } else {
+        // `optional_fields!` (de)serializes by wire name: no serde attributes then.
+        let serde_attrs = if all_optional {
             TokenStream::new()
+        } else {
+            let rename = if f.name != f.api_name {
+                let api = &f.api_name;
+                quote!(#[serde(rename = #api)])
+            } else {
+                TokenStream::new()
+            };
+            let attrs = match (f.required, f.nullable) {
+                (true, _) => TokenStream::new(),
+                (false, false) => quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
+                (false, true) => {
+                    quote!(#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::codec::double_option")])
+                }
+            };
+            quote!(#rename #attrs)
         };
-        let attrs = match (f.required, f.nullable) {
-            (true, _) => TokenStream::new(),
-            (false, false) => quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
-            (false, true) => {
-                quote!(#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::codec::double_option")])
-            }
-        };
-        let attrs = if all_optional { TokenStream::new() } else { attrs };
         quote! {
             #fdoc
-            #rename
-            #attrs
+            #serde_attrs
             pub #fname: #ty,
         }
     });
