@@ -63,6 +63,16 @@ impl Warnings {
         self.kinds.is_empty()
     }
 
+    /// How often each kind of warning was given, by [`warning_kind`] of what was done (so a
+    /// repair applied to differently named things counts as one kind), in first-seen order.
+    pub fn kinds(&self) -> Vec<(String, usize)> {
+        let mut out: indexmap::IndexMap<String, usize> = indexmap::IndexMap::new();
+        for (what, (count, _)) in &self.kinds {
+            *out.entry(warning_kind(what)).or_default() += count;
+        }
+        out.into_iter().collect()
+    }
+
     /// One line per kind: `#/pointer: what` when it happened once, else
     /// `what (N places: #/a, #/b, #/c, …)`.
     pub fn into_lines(self) -> Vec<String> {
@@ -76,5 +86,50 @@ impl Warnings {
                 }
             })
             .collect()
+    }
+}
+
+/// The kind of a warning: its text with quoted names (`"ListPhoneNumbers"`), bracketed feature
+/// names (`[storage]`) and `{template}` variables elided, for counting warnings by kind.
+pub fn warning_kind(what: &str) -> String {
+    let mut out = String::with_capacity(what.len());
+    let mut chars = what.chars();
+    while let Some(c) = chars.next() {
+        let close = match c {
+            '"' => '"',
+            '[' => ']',
+            '{' => '}',
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        out.push(c);
+        out.push('…');
+        for d in chars.by_ref() {
+            if d == close {
+                break;
+            }
+        }
+        out.push(close);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_elide_names() {
+        assert_eq!(
+            warning_kind("duplicate operationId \"A\" renamed to \"b\" in [x] at {id}"),
+            "duplicate operationId \"…\" renamed to \"…\" in […] at {…}"
+        );
+        let mut w = Warnings::default();
+        w.add("renamed \"a\"", "#/1");
+        w.add("renamed \"b\"", "#/2");
+        w.add("dropped", "#/3");
+        assert_eq!(w.kinds(), [("renamed \"…\"".to_owned(), 2), ("dropped".to_owned(), 1)]);
     }
 }

@@ -15,11 +15,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use crate::error::{GenError, Result};
+use crate::error::Result;
 use crate::ir::*;
 
 /// Feature names the crate defines besides the groups.
-pub const RESERVED: &[&str] = &["default", "full"];
+pub const RESERVED: &[&str] = &["default", "full", CATCH_ALL];
 
 /// The feature table: groups sorted by name.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -119,43 +119,72 @@ impl Groups {
     }
 }
 
+/// The catch-all feature: the tags of a spec that are in no group of the table (a spec update
+/// that adds tags still generates, and `cargo xtask update-spec` lists them to place).
+pub const CATCH_ALL: &str = "other";
+
+/// Warning kinds of [`assign`].
+pub const UNPLACED: &str = "tag in no group of spec/features.toml (put in the catch-all feature)";
+pub const EMPTY_GROUP: &str = "group of spec/features.toml whose tags are all gone (kept, empty)";
+pub const GONE_TAG: &str = "tag of spec/features.toml that no operation has";
+
 /// Record the features of tags and types in `ir` (and the groups in [`Ir::features`]).
 ///
-/// Fails naming every tag of the spec's operations that is in no group. Returns warnings for
-/// tags of the table that no operation uses (left from an older spec).
-pub fn assign(ir: &mut Ir, groups: &Groups) -> Result<Vec<String>> {
+/// A tag of the spec's operations that is in no group goes into the catch-all feature
+/// [`CATCH_ALL`] (part of `full`), with a warning naming it and its operation count. A group
+/// none of whose tags any operation has any more stays a feature (so that users' `Cargo.toml`
+/// keeps working), with no operations and a warning. Returns the warnings as (kind, text).
+pub fn assign(ir: &mut Ir, groups: &Groups) -> Result<Vec<(&'static str, String)>> {
     let group_of: BTreeMap<&str, &str> =
         groups.groups.iter().flat_map(|g| g.tags.iter().map(move |t| (t.as_str(), g.name.as_str()))).collect();
 
-    let mut missing = Vec::new();
+    let mut warnings = Vec::new();
+    let mut unplaced = Vec::new();
     for tag in &mut ir.tags {
-        match group_of.get(tag.name.as_str()) {
-            Some(g) => tag.feature = Some((*g).to_owned()),
+        let feature = match group_of.get(tag.name.as_str()) {
+            Some(g) => (*g).to_owned(),
             None => {
                 let ops: Vec<&Operation> = ir.operations.iter().filter(|op| op.tag_module == tag.module).collect();
                 let first = ops.first().map_or("#", |op| op.pointer.as_str());
-                missing.push((first.to_owned(), format!("{:?} ({} operations, first {first})", tag.name, ops.len())));
+                warnings.push((
+                    UNPLACED,
+                    format!(
+                        "{first}: tag {:?} ({} operations) is in no group of spec/features.toml: put in the catch-all \
+                         feature `{CATCH_ALL}`",
+                        tag.name,
+                        ops.len()
+                    ),
+                ));
+                unplaced.push(tag.name.clone());
+                CATCH_ALL.to_owned()
             }
-        }
-    }
-    if let Some((pointer, _)) = missing.first() {
-        let list: Vec<&str> = missing.iter().map(|(_, m)| m.as_str()).collect();
-        return Err(GenError::new(
-            pointer.clone(),
-            format!("tags in no group of the feature table (spec/features.toml); add each to one: {}", list.join(", ")),
-        ));
+        };
+        tag.feature = Some(feature);
     }
 
     let used: BTreeSet<&str> = ir.tags.iter().map(|t| t.name.as_str()).collect();
-    let mut warnings = Vec::new();
-    for g in &groups.groups {
-        for t in g.tags.iter().filter(|t| !used.contains(t.as_str())) {
-            warnings.push(format!("feature table: tag {t:?} of [{}] is the tag of no operation", g.name));
+    for g in groups.groups.iter().filter(|g| !g.is_umbrella()) {
+        let gone: Vec<&String> = g.tags.iter().filter(|t| !used.contains(t.as_str())).collect();
+        if gone.len() == g.tags.len() {
+            warnings.push((
+                EMPTY_GROUP,
+                format!(
+                    "feature table: none of the tags of [{}] is the tag of an operation any more: the feature is \
+                     kept, with no operations",
+                    g.name
+                ),
+            ));
+        } else {
+            for t in gone {
+                warnings
+                    .push((GONE_TAG, format!("feature table: tag {t:?} of [{}] is the tag of no operation", g.name)));
+            }
         }
     }
 
     let feature_of_module: BTreeMap<&str, &str> =
         ir.tags.iter().filter_map(|t| Some((t.module.as_str(), t.feature.as_deref()?))).collect();
+    let operations_of = |tags: &[&str]| ir.operations.iter().filter(|op| tags.contains(&op.tag.as_str())).count();
     let mut features = Vec::new();
     for g in &groups.groups {
         let tags: Vec<String> = g.tags.iter().filter(|t| used.contains(t.as_str())).cloned().collect();
@@ -165,14 +194,26 @@ pub fn assign(ir: &mut Ir, groups: &Groups) -> Result<Vec<String>> {
                 groups.groups.iter().filter(|o| &o.name == inc).flat_map(|o| o.tags.iter().map(String::as_str)),
             );
         }
-        let operations = ir.operations.iter().filter(|op| all_tags.contains(&op.tag.as_str())).count();
         features.push(FeatureGroup {
             name: g.name.clone(),
             doc: g.doc.clone(),
+            operations: operations_of(&all_tags),
             tags,
             includes: g.includes.clone(),
-            operations,
+            catch_all: false,
         });
+    }
+    if !unplaced.is_empty() {
+        let tags: Vec<&str> = unplaced.iter().map(String::as_str).collect();
+        features.push(FeatureGroup {
+            name: CATCH_ALL.to_owned(),
+            doc: Some("Tags of the spec that are in no group of spec/features.toml yet".to_owned()),
+            operations: operations_of(&tags),
+            tags: unplaced,
+            includes: Vec::new(),
+            catch_all: true,
+        });
+        features.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
     let needs = type_features(&ir.types, &ir.operations, &feature_of_module);

@@ -61,6 +61,9 @@ pub struct FeatureGroup {
     pub includes: Vec<String>,
     /// Number of operations of those tags (of the included groups' tags, for an umbrella).
     pub operations: usize,
+    /// The catch-all group ([`crate::features::CATCH_ALL`]): the spec's tags that are in no
+    /// group of the table.
+    pub catch_all: bool,
 }
 
 /// An operation that looks paged but gets no item stream.

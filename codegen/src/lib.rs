@@ -10,6 +10,7 @@ pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod features;
+pub mod hooks;
 pub mod ir;
 pub mod load;
 pub mod lower;
@@ -47,8 +48,10 @@ pub struct Generated {
     pub sections: Vec<emit::features::Section>,
     /// The IR the files were emitted from.
     pub ir: ir::Ir,
-    /// Repairs and other notes from loading.
+    /// Repairs and other notes from loading, and notes on the feature table.
     pub warnings: Vec<String>,
+    /// How often each kind of warning was given (see [`error::Warnings::kinds`]).
+    pub warning_kinds: Vec<(String, usize)>,
     pub timings: Timings,
 }
 
@@ -69,10 +72,17 @@ pub fn generate_loaded(
 ) -> Result<Generated, GenError> {
     let mut timings = Timings { load: started.elapsed(), ..Timings::default() };
     let mut warnings = loaded.warnings;
+    let mut warning_kinds = loaded.warning_kinds;
     let t = Instant::now();
     let mut ir = lower::lower_with_webhooks(&loaded.openapi, &loaded.webhooks, overrides)?;
     if let Some(groups) = features {
-        warnings.extend(features::assign(&mut ir, groups)?);
+        for (kind, w) in features::assign(&mut ir, groups)? {
+            match warning_kinds.iter_mut().find(|(k, _)| k == kind) {
+                Some((_, n)) => *n += 1,
+                None => warning_kinds.push((kind.to_owned(), 1)),
+            }
+            warnings.push(w);
+        }
     }
     timings.lower = t.elapsed();
     let out = emit::emit_and_format(&ir)?;
@@ -80,5 +90,5 @@ pub fn generate_loaded(
     timings.format = out.format;
     timings.threads = out.threads;
     let sections = emit::features::sections(&ir);
-    Ok(Generated { files: out.files, sections, ir, warnings, timings })
+    Ok(Generated { files: out.files, sections, ir, warnings, warning_kinds, timings })
 }

@@ -27,6 +27,8 @@ pub struct Loaded {
     pub webhooks: IndexMap<String, ReferenceOr<PathItem>>,
     /// What normalising and repairing changed, one line per kind (see [`Warnings::into_lines`]).
     pub warnings: Vec<String>,
+    /// How often each kind of repair or normalisation was applied ([`Warnings::kinds`]).
+    pub warning_kinds: Vec<(String, usize)>,
 }
 
 /// Parse spec text. JSON is recognised by its first non-blank character.
@@ -62,7 +64,7 @@ pub fn load_value(mut raw: Value) -> Result<Loaded> {
     let version = raw.get("openapi").and_then(Value::as_str).unwrap_or("").to_owned();
     let minor: Vec<&str> = version.split('.').take(2).collect();
     match minor.as_slice() {
-        ["3", "0"] => {}
+        ["3", "0"] => normalize::stray_31(&mut raw, &mut warnings)?,
         ["3", "1"] => normalize::oas31(&mut raw, &mut warnings)?,
         _ => {
             return Err(GenError::new(
@@ -74,7 +76,8 @@ pub fn load_value(mut raw: Value) -> Result<Loaded> {
     repair::repair(&mut raw, &mut warnings)?;
     let openapi = typed(&raw)?;
     let webhooks = webhooks(&raw)?;
-    Ok(Loaded { openapi, raw, webhooks, warnings: warnings.into_lines() })
+    let warning_kinds = warnings.kinds();
+    Ok(Loaded { openapi, raw, webhooks, warnings: warnings.into_lines(), warning_kinds })
 }
 
 fn webhooks(raw: &Value) -> Result<IndexMap<String, ReferenceOr<PathItem>>> {

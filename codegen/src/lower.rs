@@ -579,6 +579,19 @@ impl<'a> Lowerer<'a> {
     fn operations(&mut self) -> Result<(Vec<Operation>, Vec<UnrecognisedPaging>)> {
         let mut ops = Vec::new();
         let mut method_scopes: BTreeMap<String, Scope> = BTreeMap::new();
+        // The methods the runtime adds to a hook operation's API struct are taken first.
+        for (path, item) in &self.api.paths.paths {
+            let ReferenceOr::Item(item) = item else { continue };
+            for (method, op) in item.iter() {
+                if let Some(hook) = crate::hooks::hook_for(method, path) {
+                    let tag = op.tags.first().cloned().unwrap_or_else(|| "Other".to_owned());
+                    let scope = method_scopes.entry(self.tag_module(&tag)).or_default();
+                    for name in hook.reserved {
+                        scope.claim(name);
+                    }
+                }
+            }
+        }
         for (path, item) in &self.api.paths.paths {
             let path_at = ptr("#/paths", path);
             let item = match item {

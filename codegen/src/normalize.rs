@@ -30,6 +30,103 @@ use serde_json::{json, Map, Value};
 use crate::error::{escape_token, ptr, GenError, Result, Warnings};
 use crate::walk::{self, Kind, Visitor};
 
+/// In a document that says 3.0, the 3.1 constructs whose meaning is unambiguous (a `type` list,
+/// `type: "null"`, `const`, numeric `exclusiveMinimum`, schema `examples`, `$defs`,
+/// `contentMediaType`/`contentEncoding`, the boolean schema `true`) are read with their 3.1
+/// meaning, each kind with a warning. Unlike a 3.1 document, `$ref` siblings keep their 3.0
+/// meaning (ignored), and 3.1 keywords 3.0 cannot express are ignored (as a 3.0 reader does),
+/// with a warning.
+pub(crate) fn stray_31(doc: &mut Value, warnings: &mut Warnings) -> Result<()> {
+    let mut s = Stray { n: Normalizer { warnings, path_items: Value::Null, defs: Vec::new() } };
+    walk::document(doc, &mut s)?;
+    hoist_defs(doc, &mut s.n)
+}
+
+struct Stray<'w> {
+    n: Normalizer<'w>,
+}
+
+impl Stray<'_> {
+    fn found(&mut self, what: &str, at: String) {
+        self.n.warnings.add(format!("OpenAPI 3.1 construct in a 3.0 document ({what}): read with its 3.1 meaning"), at);
+    }
+}
+
+impl Visitor for Stray<'_> {
+    fn schema(&mut self, node: &mut Value, at: &str) -> Result<()> {
+        let map = match node {
+            Value::Bool(true) => {
+                self.found("boolean schema `true`", at.to_owned());
+                *node = json!({});
+                return Ok(());
+            }
+            Value::Bool(false) => {
+                return Err(GenError::new(at, "the boolean schema `false` (no value is valid) is not supported"))
+            }
+            Value::Object(map) => map,
+            _ => return Ok(()),
+        };
+        if map.contains_key("$ref") {
+            return Ok(());
+        }
+        match map.get("type") {
+            Some(Value::Array(_)) => self.found("a `type` list", ptr(at, "type")),
+            Some(Value::String(t)) if t == "null" => self.found("`type: null`", ptr(at, "type")),
+            _ => {}
+        }
+        if map.contains_key("const") {
+            self.found("`const`", ptr(at, "const"));
+        }
+        for key in ["exclusiveMinimum", "exclusiveMaximum"] {
+            if matches!(map.get(key), Some(Value::Number(_))) {
+                self.found("a numeric exclusive bound", ptr(at, key));
+            }
+        }
+        if matches!(map.get("examples"), Some(Value::Array(_))) {
+            self.found("schema `examples`", ptr(at, "examples"));
+        }
+        for key in ["$defs", "contentMediaType", "contentEncoding"] {
+            if map.contains_key(key) {
+                self.found(&format!("`{key}`"), ptr(at, key));
+            }
+        }
+        for key in ["oneOf", "anyOf"] {
+            if map.get(key).and_then(Value::as_array).is_some_and(|b| b.iter().any(is_null_branch)) {
+                self.found("a `null` branch", ptr(at, key));
+            }
+        }
+        for key in UNSUPPORTED.iter().chain(VALIDATION_ONLY).chain(&["unevaluatedProperties"]) {
+            if map.remove(*key).is_some() {
+                self.n.warnings.add(
+                    format!("OpenAPI 3.1 keyword `{key}` in a 3.0 document ignored (a 3.0 reader ignores it)"),
+                    ptr(at, key),
+                );
+            }
+        }
+        if let Some(defs) = map.remove("$defs") {
+            let Value::Object(defs) = defs else {
+                return Err(GenError::new(ptr(at, "$defs"), "`$defs` must be a map of schemas"));
+            };
+            let owner = at
+                .strip_prefix("#/components/schemas/")
+                .and_then(|rest| rest.split('/').next())
+                .map(|t| t.replace("~1", "/").replace("~0", "~"))
+                .unwrap_or_default();
+            for (name, schema) in defs {
+                self.n.defs.push((ptr(&ptr(at, "$defs"), &name), format!("{owner}_{name}"), schema));
+            }
+        }
+        self.n.null_branches(map, at);
+        self.n.const_to_enum(map, at)?;
+        self.n.type_list(map, at)?;
+        self.n.examples(map, at);
+        exclusive_bound(map, at, "exclusiveMinimum", "minimum", |m, n| m > n)?;
+        exclusive_bound(map, at, "exclusiveMaximum", "maximum", |m, n| m < n)?;
+        self.n.content_keywords(map, at);
+        Ok(())
+    }
+}
+
 /// Rewrite a 3.1 document into its 3.0 equivalent in place.
 pub(crate) fn oas31(doc: &mut Value, warnings: &mut Warnings) -> Result<()> {
     let Some(root) = doc.as_object_mut() else { return Err(GenError::new("#", "the document is not an object")) };

@@ -27,15 +27,6 @@ fn wrong_type_in_document_names_the_pointer() {
 }
 
 #[test]
-fn undeclared_path_parameter() {
-    let e = err(&format!(
-        "{HEAD}paths:\n  /calls/{{id}}:\n    get:\n      operationId: g\n      responses:\n        '204': {{description: none}}\n"
-    ));
-    assert_eq!(e.pointer, "#/paths/~1calls~1{id}/get");
-    assert!(e.message.contains("{id}"), "{e}");
-}
-
-#[test]
 fn unsupported_version_and_bad_yaml() {
     assert_eq!(err("openapi: 2.0\ninfo: {title: t, version: '1'}\npaths: {}\n").pointer, "#/openapi");
     assert_eq!(err("openapi: [unclosed\n").pointer, "#");

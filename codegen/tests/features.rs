@@ -67,12 +67,40 @@ fn features_of_tags_and_types() {
 }
 
 #[test]
-fn a_tag_in_no_group_is_an_error_naming_it() {
+fn a_tag_in_no_group_goes_into_the_catch_all_feature() {
     let table = fixture("features.toml").replace("tags = [\"Numbers\"]", "tags = [\"Numbers of old\"]");
-    let e = generate(&table).unwrap_err();
-    assert_eq!(e.pointer, "#/paths/~1numbers/get");
-    assert!(e.message.contains("\"Numbers\" (1 operations"), "{e}");
-    assert!(e.message.contains("spec/features.toml"), "{e}");
+    let g = generate(&table).unwrap_or_else(|e| panic!("{e}"));
+    let ir = &g.ir;
+    let numbers_ops = ir.operations.iter().filter(|op| op.tag == "Numbers").count();
+    assert!(numbers_ops > 0);
+    let other = ir.features.iter().find(|f| f.name == codegen::features::CATCH_ALL).expect("the catch-all feature");
+    assert!(other.catch_all);
+    assert_eq!((other.tags.as_slice(), other.operations), (&["Numbers".to_owned()][..], numbers_ops));
+    let tag = ir.tags.iter().find(|t| t.name == "Numbers").unwrap();
+    assert_eq!(tag.feature.as_deref(), Some(codegen::features::CATCH_ALL));
+    let warning = format!("tag \"Numbers\" ({numbers_ops} operations) is in no group of spec/features.toml");
+    assert!(
+        g.warnings.iter().any(|w| w.contains(&warning) && w.starts_with("#/paths/~1numbers/get")),
+        "{:?}",
+        g.warnings
+    );
+    // A group whose tags are all gone stays a feature, empty, with a warning.
+    let numbers = ir.features.iter().find(|f| f.name == "numbers").unwrap();
+    assert_eq!((numbers.tags.len(), numbers.operations), (0, 0));
+    assert!(g.warnings.iter().any(|w| w.contains("none of the tags of [numbers]")), "{:?}", g.warnings);
+    // Both are in the Cargo features, `other` in `full`; the README table lists both.
+    let cargo = &g.sections.iter().find(|s| s.path == codegen::emit::features::CARGO_TOML).unwrap().content;
+    let full = cargo.lines().find(|l| l.starts_with("full = ")).unwrap();
+    assert!(full.contains("\"other\"") && full.contains("\"numbers\""), "{cargo}");
+    assert!(cargo.lines().any(|l| l == "other = []") && cargo.lines().any(|l| l == "numbers = []"), "{cargo}");
+    let readme = &g.sections.iter().find(|s| s.path == codegen::emit::features::README).unwrap().content;
+    assert!(
+        readme.contains(&format!("| `other` | {numbers_ops} |")) && readme.contains("| `numbers` | 0 |"),
+        "{readme}"
+    );
+    // The module of the tag is gated by it.
+    let apis = &g.files["telnyx-api/src/generated/apis/mod.rs"];
+    assert!(apis.contains("#[cfg(feature = \"other\")]\npub mod numbers;"), "{apis}");
 }
 
 #[test]

@@ -248,3 +248,182 @@ fn boolean_required_in_a_parameter_schema_marks_the_parameter() {
     let ir = ir("repair_required_parameter");
     assert!(ir.operations[0].params.iter().any(|p| p.api_name == "country" && p.required));
 }
+
+fn warning_with<'l>(l: &'l Loaded, needle: &str) -> &'l str {
+    l.warnings
+        .iter()
+        .find(|w| w.contains(needle))
+        .unwrap_or_else(|| panic!("no warning with {needle:?}: {:#?}", l.warnings))
+}
+
+#[test]
+fn swagger2_body_parameters_become_the_request_body() {
+    let l = load("repair_swagger2_body");
+    let register = "#/paths/~1actions~1register~1sim_cards/post";
+    assert_eq!(
+        warning_with(&l, "`in: body` parameters read as the properties"),
+        format!(
+            "Swagger 2 `in: body` parameters read as the properties of the operation's JSON requestBody (2 places: \
+             {register}/parameters/0, {register}/parameters/1)"
+        )
+    );
+    assert!(warning_with(&l, "parameter read as the operation's requestBody")
+        .starts_with("#/paths/~1sim_cards~1{id}/patch/parameters/1:"));
+    warning_with(&l, "`in: formData` parameters read as the properties of the operation's form requestBody");
+    warning_with(&l, "#/components/parameters/SimCardBody: Swagger 2 body parameter component removed");
+    warning_with(
+        &l,
+        &format!("{register}/responses/200/schema: Swagger 2 response `schema` read as its application/json content"),
+    );
+    // Only the query parameter is left; the body has the others as properties, `required` kept.
+    let op = at(&l.raw, "/paths/~1actions~1register~1sim_cards/post");
+    assert_eq!(op["parameters"], json!([{"in": "query", "name": "dry_run", "schema": {"type": "boolean"}}]));
+    let body = &op["requestBody"];
+    assert_eq!(body["required"], true);
+    let schema = &body["content"]["application/json"]["schema"];
+    assert_eq!(schema["required"], json!(["registration_codes"]));
+    assert_eq!(schema["properties"]["sim_card_group_id"]["description"], "The group to attach the SIM cards to.");
+    assert!(l.raw.pointer("/components/parameters/SimCardBody").is_none());
+
+    let ir = ir("repair_swagger2_body");
+    let op = |id: &str| ir.operations.iter().find(|o| o.id == id).unwrap_or_else(|| panic!("no {id}"));
+    let register = op("SimCardRegister");
+    assert_eq!(register.body.as_ref().map(|b| &b.ty), Some(&TypeRef::Named("SimCardRegisterBody".into())));
+    assert!(field(&ir, "SimCardRegisterBody", "registration_codes").required);
+    assert_eq!(register.response, codegen::ir::ResponseKind::Json(TypeRef::Named("SimCardRegisterResponse".into())));
+    // A single object body parameter is the body itself (Swagger 2).
+    assert!(field(&ir, "SimCardUpdateBody", "tags").ty == TypeRef::Array(Box::new(TypeRef::String)));
+    let fax = op("SendFax").body.as_ref().unwrap();
+    assert_eq!(fax.kind, codegen::ir::BodyKind::Multipart);
+    assert_eq!(field(&ir, "SendFaxBody", "media").ty, TypeRef::File);
+}
+
+#[test]
+fn a_response_component_written_as_a_bare_schema_gets_content() {
+    let l = load("repair_bare_schema_response");
+    warning_with(
+        &l,
+        "response component written as a bare schema (no `content`): the schema moves to components/schemas, the \
+         response's application/json content refers to it (2 places: #/components/responses/ListPushCredentialsResponse, \
+         #/components/responses/PushCredentialResponse)",
+    );
+    assert_eq!(
+        at(&l.raw, "/components/responses/ListPushCredentialsResponse"),
+        &json!({"description": "Mobile push credentials",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ListPushCredentialsResponse"}}}})
+    );
+    let ir = ir("repair_bare_schema_response");
+    let response = |id: &str| ir.operations.iter().find(|o| o.id == id).unwrap().response.clone();
+    assert_eq!(
+        response("ListPushCredentials"),
+        codegen::ir::ResponseKind::Json(TypeRef::Named("ListPushCredentialsResponse".into()))
+    );
+    assert_eq!(
+        response("GetPushCredential"),
+        codegen::ir::ResponseKind::Json(TypeRef::Named("PushCredentialResponse".into()))
+    );
+    assert_eq!(field(&ir, "PushCredentialResponse", "data").ty, TypeRef::Named("PushCredential".into()));
+}
+
+#[test]
+fn a_ref_is_a_json_pointer_into_the_document() {
+    let l = load("repair_pointer_ref");
+    let body = "#/paths/~1display_profiles/post/requestBody/content/application~1json/schema/properties";
+    assert_eq!(
+        warning_with(&l, "schema $ref to a schema inside another object"),
+        format!(
+            "schema $ref to a schema inside another object (a JSON pointer): the schema moves to components/schemas, \
+             where both places refer to it (4 places: {body}/name, {body}/phone_numbers, {body}/reason, …)"
+        )
+    );
+    warning_with(
+        &l,
+        "#/paths/~1display_profiles~1search/get/parameters/0: parameter $ref to a parameter outside components",
+    );
+    let schemas = at(&l.raw, "/components/schemas");
+    let p = "/components/schemas/VerifiedCallsDisplayProfile/properties";
+    assert_eq!(
+        at(&l.raw, &format!("{p}/name")),
+        &json!({"$ref": "#/components/schemas/VerifiedCallsDisplayProfileName"})
+    );
+    assert_eq!(schemas["VerifiedCallsDisplayProfileName"], json!({"type": "string", "description": "The name shown."}));
+    assert_eq!(
+        at(&l.raw, &format!("{p}/call_reasons/items")),
+        &json!({"$ref": "#/components/schemas/VerifiedCallsDisplayProfileCallReasonsItem"})
+    );
+    assert_eq!(
+        at(&l.raw, "/paths/~1display_profiles~1search/get/parameters/0"),
+        &json!({"$ref": "#/components/parameters/CreateDisplayProfilePageSize"})
+    );
+
+    let ir = ir("repair_pointer_ref");
+    assert_eq!(
+        field(&ir, "CreateDisplayProfileBody", "reason").ty,
+        TypeRef::Named("VerifiedCallsDisplayProfileCallReasonsItem".into())
+    );
+    assert_eq!(
+        field(&ir, "VerifiedCallsDisplayProfile", "call_reasons").ty,
+        TypeRef::Array(Box::new(TypeRef::Named("VerifiedCallsDisplayProfileCallReasonsItem".into())))
+    );
+    let search = ir.operations.iter().find(|o| o.id == "SearchDisplayProfiles").unwrap();
+    let ty = |name: &str| search.params.iter().find(|p| p.api_name == name).map(|p| p.ty.clone());
+    assert_eq!(ty("page_size"), Some(TypeRef::Integer));
+    assert_eq!(ty("business"), Some(TypeRef::Named("VerifiedCallsDisplayProfileName".into())));
+}
+
+#[test]
+fn path_templates_and_path_parameters_are_reconciled() {
+    let l = load("repair_path_template");
+    warning_with(
+        &l,
+        "#/paths/~1texml~1Accounts~1{accound_sid}~1Conferences/get: path template variable {accound_sid} is declared \
+         as path parameter \"account_sid\": the template is renamed after it",
+    );
+    warning_with(
+        &l,
+        "~1Siprec~1{siprec_sid}.json/post ({siprec_sid}): path template variable that no parameter declares",
+    );
+    warning_with(&l, "path parameter that the path template lacks: dropped (it could not be sent) (2 places");
+    let ir = ir("repair_path_template");
+    let paths: Vec<&str> = ir.operations.iter().map(|o| o.path.as_str()).collect();
+    // Renamed in place: the spec's order is kept.
+    assert_eq!(
+        paths,
+        [
+            "/texml/Accounts/{account_sid}/Conferences",
+            "/texml/Accounts/{account_sid}/Calls/{call_sid}/Siprec/{siprec_sid}.json",
+            "/texml/Accounts/{account_sid}/Queues",
+        ]
+    );
+    let names = |i: usize| ir.operations[i].params.iter().map(|p| p.api_name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(1), ["account_sid", "call_sid", "siprec_sid"]);
+    assert_eq!(names(2), ["account_sid"]);
+}
+
+#[test]
+fn openapi_31_constructs_in_a_30_document_are_read_with_their_31_meaning() {
+    let l = load("repair_stray_31");
+    let kinds: Vec<&str> = l.warnings.iter().map(|w| w.split_once(": ").map_or(w.as_str(), |(_, k)| k)).collect();
+    assert_eq!(
+        kinds,
+        [
+            "OpenAPI 3.1 construct in a 3.0 document (a numeric exclusive bound): read with its 3.1 meaning",
+            "OpenAPI 3.1 construct in a 3.0 document (schema `examples`): read with its 3.1 meaning",
+            "OpenAPI 3.1 construct in a 3.0 document (`const`): read with its 3.1 meaning",
+            "OpenAPI 3.1 construct in a 3.0 document (a `type` list): read with its 3.1 meaning",
+            "OpenAPI 3.1 construct in a 3.0 document (a `null` branch): read with its 3.1 meaning",
+            "OpenAPI 3.1 keyword `contains` in a 3.0 document ignored (a 3.0 reader ignores it)",
+        ]
+    );
+    let call = "/components/schemas/Call/properties";
+    assert_eq!(at(&l.raw, &format!("{call}/from")), &json!({"type": "string", "nullable": true}));
+    assert_eq!(at(&l.raw, &format!("{call}/to")), &json!({"oneOf": [{"type": "string"}], "nullable": true}));
+    // `$ref` siblings keep their 3.0 meaning: ignored, not wrapped in an allOf.
+    assert_eq!(
+        at(&l.raw, &format!("{call}/state")),
+        &json!({"$ref": "#/components/schemas/State", "description": "ignored in 3.0"})
+    );
+    let ir = ir("repair_stray_31");
+    assert!(field(&ir, "Call", "from").nullable && field(&ir, "Call", "to").nullable);
+    assert_eq!(field(&ir, "Call", "state").ty, TypeRef::Named("State".into()));
+}

@@ -530,32 +530,29 @@ pub async fn create_completion_text_stream<R: Serialize + ?Sized>(
     Ok(create_completion_stream(client, request).await?.text_deltas())
 }
 
-/// The typed chat API on `client.chat()`, next to the generated `create_completion_json`
-/// (feature `ai`, which gates the `Chat` tag; the functions above need no feature).
-#[cfg(feature = "ai")]
-impl crate::apis::chat::ChatApi<'_> {
+// The typed chat API on the API struct of `POST /ai/chat/completions` (`client.chat()`), next to
+// the generated `create_completion_json`; gated by that tag's feature (`ai`). The functions
+// above need no feature. A spec without the operation gets none of these methods (the hook
+// expands to nothing), so the crate compiles whatever the spec holds.
+crate::generated::hooks::chat_completions_api! {
+    ChatCompletionsBody;
+
     /// Create a chat completion (non-streaming), typed as OpenAI's `chat.completion`.
     ///
     /// `POST /ai/chat/completions`
-    pub async fn create_completion(&self, request: &crate::types::ChatCompletionRequest) -> Result<ChatCompletion> {
+    pub async fn create_completion(&self, request: &ChatCompletionsBody) -> Result<ChatCompletion> {
         create_completion(self.client, request).await
     }
 
     /// Create a streamed chat completion: sets `"stream": true` and yields each
     /// `chat.completion.chunk` as it arrives.
-    pub async fn create_completion_stream(
-        &self,
-        request: &crate::types::ChatCompletionRequest,
-    ) -> Result<ChatCompletionStream> {
+    pub async fn create_completion_stream(&self, request: &ChatCompletionsBody) -> Result<ChatCompletionStream> {
         create_completion_stream(self.client, request).await
     }
 
     /// Like [`create_completion_stream`](Self::create_completion_stream), yielding only the text
     /// deltas of the first choice.
-    pub async fn create_completion_text_stream(
-        &self,
-        request: &crate::types::ChatCompletionRequest,
-    ) -> Result<ChatTextStream> {
+    pub async fn create_completion_text_stream(&self, request: &ChatCompletionsBody) -> Result<ChatTextStream> {
         create_completion_text_stream(self.client, request).await
     }
 }

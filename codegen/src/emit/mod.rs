@@ -4,6 +4,7 @@ pub mod catalogue;
 pub mod conformance;
 pub mod docs;
 pub mod features;
+pub mod hooks;
 pub mod operations;
 pub mod types;
 pub mod webhooks;
@@ -185,6 +186,7 @@ enum Job<'a> {
     ApisMod,
     Catalogue,
     WebhookEvents,
+    Hooks,
     Root,
     Conformance,
 }
@@ -214,7 +216,7 @@ impl<'a> Plan<'a> {
         let mut jobs: Vec<Job<'a>> = self.types_by_module.keys().map(|m| Job::Types(m)).collect();
         jobs.push(Job::TypesMod);
         jobs.extend(self.ir.tags.iter().map(Job::Api));
-        jobs.extend([Job::ApisMod, Job::Catalogue, Job::WebhookEvents, Job::Root, Job::Conformance]);
+        jobs.extend([Job::ApisMod, Job::Catalogue, Job::WebhookEvents, Job::Hooks, Job::Root, Job::Conformance]);
         jobs
     }
 
@@ -232,7 +234,7 @@ impl<'a> Plan<'a> {
             Job::Conformance => 35 * ops + 2 * self.ir.types.len(),
             Job::Catalogue => 11 * ops,
             Job::WebhookEvents => 20 * self.ir.webhook_events.len(),
-            Job::TypesMod | Job::ApisMod | Job::Root => 3 * self.ir.tags.len(),
+            Job::TypesMod | Job::ApisMod | Job::Root | Job::Hooks => 3 * self.ir.tags.len(),
         }
     }
 
@@ -321,11 +323,17 @@ impl<'a> Plan<'a> {
                 let doc = "Typed webhook events, keyed by `event_type`.";
                 ("webhook_events.rs".to_owned(), file(&[doc], webhooks::events(ir), "webhook_events.rs")?)
             }
+            Job::Hooks => {
+                let doc =
+                    "Hooks for the hand-written runtime into generated items a spec may lack (see `codegen::hooks`).";
+                ("hooks.rs".to_owned(), file(&[doc], hooks::hooks(ir), "hooks.rs")?)
+            }
             Job::Root => {
                 let title = format!("{} {} — generated operations and types.", ir.title, ir.version);
                 let root = quote! {
                     pub mod apis;
                     pub mod catalogue;
+                    pub(crate) mod hooks;
                     pub mod types;
                     pub mod webhook_events;
                 };

@@ -6,6 +6,8 @@ pub mod apis;
 
 pub mod catalogue;
 
+pub(crate) mod hooks;
+
 pub mod types;
 
 pub mod webhook_events;
