@@ -1,12 +1,15 @@
-//! Never panic: mutated fragments of the pinned spec go through load + lower + emit + format, and
+//! Never panic: mutated fragments of real specs go through load + lower + emit + format, and
 //! every run must end in `Ok` or a `GenError`.
 //!
-//! A fragment is a few path items of the pinned spec plus every component they reach, so each
+//! The seeds are the pinned spec and the oldest, a middle and the newest spec of the history
+//! sample (`../shared/spec/history/`): Swagger 2 leftovers, 3.0 and 3.1 shapes. A fragment is a
+//! few path items of one seed plus every component they reach, so each
 //! run is small (the whole spec takes seconds per run in a debug build) while the shapes stay
 //! the real ones. Each mutation changes one node picked at random: deleted, replaced by a value
 //! of another JSON type, turned into a dangling or misplaced `$ref`, given a 3.1 construct, or
-//! renamed / replaced with a name that is hard to make an identifier of (`""`, `self`, `{`, …);
-//! a third of the fragments are declared OpenAPI 3.1 so the normaliser is exercised too.
+//! renamed / replaced with a name that is hard to make an identifier of (`""`, `self`, `{`, …),
+//! or made a `$ref` (a JSON pointer) to another node of the fragment; a third of the 3.0
+//! fragments are declared OpenAPI 3.1 so the normaliser is exercised too.
 //! Everything is derived from one seed, so a failure names a mutation that can be replayed.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -14,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
-const MUTATIONS: u64 = 1000;
+const MUTATIONS: u64 = 2000;
 const SEED: u64 = 0x7e1e_c0de_5eed_0001;
 
 /// xorshift64*: enough randomness to pick positions, no dependency.
@@ -36,6 +39,31 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+fn read_spec(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("the spec is needed beside the repo: cannot read {}: {e}", path.display()));
+    codegen::load::parse_value(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The seeds: the pinned spec, then the oldest, a middle and the newest of the history sample.
+fn seeds() -> Vec<(String, Value)> {
+    let mut out = vec![("pinned".to_owned(), pinned_spec())];
+    let dir = root().join("../shared/spec/history");
+    let mut history: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yml"))
+        .collect();
+    history.sort();
+    assert!(history.len() >= 3, "the history sample has {} specs", history.len());
+    for path in [&history[0], &history[history.len() / 2], &history[history.len() - 1]] {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        out.push((name, read_spec(path)));
+    }
+    out
+}
+
 /// The pinned spec, found as `cargo xtask` finds it.
 fn pinned_spec() -> Value {
     let path = match std::env::var_os("TELNYX_OPENAPI_SPEC") {
@@ -55,9 +83,7 @@ fn pinned_spec() -> Value {
             }
         }
     };
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("the pinned spec is needed beside the repo: cannot read {}: {e}", path.display()));
-    codegen::load::parse_value(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    read_spec(&path)
 }
 
 /// Every `#/components/<section>/<name>` referenced under `v`.
@@ -106,7 +132,7 @@ fn fragment(spec: &Value, rng: &mut Rng) -> Value {
         i += 1;
     }
     json!({
-        "openapi": "3.0.0",
+        "openapi": spec["openapi"].clone(),
         "info": spec["info"].clone(),
         "paths": chosen,
         "components": components,
@@ -146,6 +172,8 @@ fn node_mut<'v>(v: &'v mut Value, at: &[String]) -> Option<&'v mut Value> {
 /// Apply mutation `kind` at `at`; returns a description of it.
 fn mutate(doc: &mut Value, at: &[String], kind: usize, rng: &mut Rng) -> String {
     let shown = format!("#/{}", at.join("/"));
+    let snapshot = if kind == 13 { doc.clone() } else { Value::Null };
+    let doc_snapshot = &snapshot;
     if kind == 0 {
         let (last, parent_at) = match at.split_last() {
             Some(x) => x,
@@ -239,6 +267,14 @@ fn mutate(doc: &mut Value, at: &[String], kind: usize, rng: &mut Rng) -> String 
             [c, section, name, ..] if c == "components" => json!({"$ref": format!("#/components/{section}/{name}")}),
             _ => json!({"$ref": "#/components/schemas/Errors"}),
         },
+        // A JSON pointer to another node of the document (a schema, a parameter, anything).
+        13 => {
+            let mut all = Vec::new();
+            positions(doc_snapshot, &mut Vec::new(), &mut all);
+            let to = &all[rng.below(all.len())];
+            let tokens: Vec<String> = to.iter().map(|t| t.replace('~', "~0").replace('/', "~1")).collect();
+            json!({"$ref": format!("#/{}", tokens.join("/"))})
+        }
         // 3.1 and repair constructs, added next to what is there.
         _ => {
             let extra = [
@@ -266,6 +302,10 @@ fn mutate(doc: &mut Value, at: &[String], kind: usize, rng: &mut Rng) -> String 
                 ("contentEncoding", json!(7)),
                 ("items", json!([{"type": "string"}])),
                 ("additionalProperties", json!(false)),
+                ("in", json!("body")),
+                ("in", json!("formData")),
+                ("schema", json!({"type": "object", "properties": {"a": {"type": "string"}}})),
+                ("properties", json!({"bare": {"type": "integer"}})),
                 ("properties", json!({"p": false, "q": true})),
                 ("allOf", json!([{"$ref": "#/components/schemas/DoesNotExist"}, {"type": "object"}])),
             ];
@@ -350,7 +390,7 @@ fn run(doc: Value) -> Result<bool, String> {
 
 #[test]
 fn mutated_specs_never_panic() {
-    let spec = pinned_spec();
+    let seeds = seeds();
     let mut rng = Rng(SEED);
     // Panics are reported below with the mutation that caused them; the default hook would print
     // each one a second time. This test is alone in its binary, so the hook is its own.
@@ -359,8 +399,9 @@ fn mutated_specs_never_panic() {
     let (mut ok, mut errors) = (0, 0);
     let mut panics = Vec::new();
     for n in 0..MUTATIONS {
-        let mut doc = fragment(&spec, &mut rng);
-        if rng.below(3) == 0 {
+        let (seed, spec) = &seeds[n as usize % seeds.len()];
+        let mut doc = fragment(spec, &mut rng);
+        if doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.0")) && rng.below(3) == 0 {
             doc["openapi"] = json!("3.1.0");
         }
         let mut all = Vec::new();
@@ -373,12 +414,13 @@ fn mutated_specs_never_panic() {
         match run(doc) {
             Ok(true) => ok += 1,
             Ok(false) => errors += 1,
-            Err(msg) => panics.push(format!("mutation {n} (OpenAPI {version}): {what}: panicked: {msg}")),
+            Err(msg) => panics.push(format!("mutation {n} (of {seed}, OpenAPI {version}): {what}: panicked: {msg}")),
         }
     }
     let _ = std::panic::take_hook();
     println!(
-        "{MUTATIONS} mutations in {:.1?}: {ok} generated, {errors} rejected with an error, {} panicked",
+        "{MUTATIONS} mutations of {} seeds in {:.1?}: {ok} generated, {errors} rejected with an error, {} panicked",
+        seeds.len(),
         started.elapsed(),
         panics.len()
     );

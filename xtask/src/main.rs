@@ -11,6 +11,7 @@ use std::time::Instant;
 use sha2::{Digest, Sha256};
 
 mod bench;
+mod corpus;
 
 const USAGE: &str = "\
 cargo xtask <command> [options]
@@ -37,6 +38,16 @@ Commands:
                                          seconds, best of M rounds (default 1)); generated lines;
                                          `cargo bench --bench sse`. Builds go to target/bench.
                                          Takes several minutes
+  corpus [DIR|FILE…] [--compile] [--json]
+                                         generate in memory from every spec of a corpus (default:
+                                         ../shared/spec/history/ and ../shared/spec/), one row per spec:
+                                         OpenAPI version, operations, types, warnings, seconds, status
+                                         (ok / error with pointer / panic); then warnings by kind and
+                                         spec; ends with `corpus: G/N generate, C/N compile, P panics`.
+                                         --compile also regenerates each into a scratch copy of the
+                                         workspace (temporary directory, one shared target directory)
+                                         and runs `cargo clippy -p telnyx-api --all-features -- -D
+                                         warnings`. Exit code 1 on any error, panic or failed compile
   help                                   this text
 
 The spec is found by --spec PATH, then $TELNYX_OPENAPI_SPEC, then spec/cache/<file> if present,
@@ -94,6 +105,15 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             };
             bench::bench(&opts)
         }
+        "corpus" => {
+            let a = Args::parse_any(rest, &["--compile", "--json"], &[])?;
+            let opts = corpus::CorpusOptions {
+                inputs: a.positional.iter().map(PathBuf::from).collect(),
+                compile: a.flag("--compile"),
+                json: a.flag("--json"),
+            };
+            corpus::corpus(&opts)
+        }
         // What `bench` runs in a release build of this program; prints JSON.
         "bench-regen" => bench::bench_regen(runs(&Args::parse(rest, 0, &[], &["--runs"])?, "--runs", 5)?),
         "help" | "--help" | "-h" => {
@@ -149,6 +169,13 @@ impl Args {
             ));
         }
         Ok(out)
+    }
+
+    /// Like [`Args::parse`], with any number of plain arguments.
+    fn parse_any(args: &[String], flags: &[&str], values: &[&str]) -> Result<Self, String> {
+        let n = args.iter().filter(|a| !a.starts_with("--")).count()
+            - values.iter().filter(|v| args.iter().any(|a| a == *v)).count();
+        Self::parse(args, n, flags, values)
     }
 
     fn flag(&self, name: &str) -> bool {
@@ -647,20 +674,59 @@ fn update_spec(root: &Path, opts: &UpdateOptions, env: Option<PathBuf>) -> Resul
     }
     write_generated(root, &cached, &generated, Mode::Write, opts.timings, started)?;
 
+    let notes = feature_notes(&generated.ir);
+    if !notes.is_empty() {
+        print!("\n{notes}");
+    }
     let markdown = match &report {
         Ok(r) => {
             print!("\n{}", r.to_text());
-            r.to_markdown(REPORT_LIMIT)
+            r.to_markdown(REPORT_LIMIT.saturating_sub(notes.len()))
         }
         Err(e) => {
             println!("\nno diff: {e}");
             format!("### API diff\n\nNo diff: {e}\n")
         }
     };
+    let markdown = if notes.is_empty() { markdown } else { format!("{notes}\n{markdown}") };
     if let Some(path) = &opts.report {
         std::fs::write(path, markdown).map_err(|e| format!("cannot write report {}: {e}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a maintainer should do to `spec/features.toml` after a spec update: the tags in no group
+/// (generated into the catch-all feature), and the groups left with no operations. Markdown (it
+/// reads as text too); empty when there is nothing to do.
+fn feature_notes(ir: &codegen::ir::Ir) -> String {
+    let mut out = String::new();
+    if let Some(other) = ir.features.iter().find(|f| f.catch_all) {
+        out.push_str(&format!(
+            "### New tags to place in a group of spec/features.toml\n\nThey are in the catch-all feature `{}` \
+             for now ({} operations):\n\n",
+            other.name, other.operations
+        ));
+        for tag in &other.tags {
+            let n = ir.operations.iter().filter(|op| &op.tag == tag).count();
+            out.push_str(&format!("- {tag} ({n} operations)\n"));
+        }
+    }
+    let empty: Vec<&str> = ir
+        .features
+        .iter()
+        .filter(|f| !f.catch_all && f.includes.is_empty() && f.operations == 0)
+        .map(|f| f.name.as_str())
+        .collect();
+    if !empty.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str("### Groups of spec/features.toml with no operations any more (kept as empty features)\n\n");
+        for name in empty {
+            out.push_str(&format!("- `{name}`\n"));
+        }
+    }
+    out
 }
 
 /// `.rs` files under `dir`, relative, with `/` separators.
@@ -844,6 +910,65 @@ sha256 = \"0000\"
         let markdown = std::fs::read_to_string(&report).unwrap();
         assert!(expected.breaking() > 0);
         assert_eq!(markdown.lines().last(), Some(expected.summary_line().as_str()));
+    }
+
+    /// The real flow: from the pinned spec to the newest spec of the history sample, in a copy of
+    /// the workspace's spec tables, README and Cargo.toml, with no manual step; the report lists
+    /// the tags the feature table does not place.
+    #[test]
+    fn update_spec_from_the_pinned_spec_to_the_newest_history_spec() {
+        let repo = root();
+        let history = repo.join("../shared/spec/history");
+        let mut specs = corpus::spec_files(&[history]).expect("the spec history sample beside the repo");
+        specs.sort();
+        let newest = specs.last().unwrap().clone();
+        let pinned = find_spec(&repo, &Options::default(), None).expect("the pinned spec");
+
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path();
+        for f in ["spec/pin.toml", "spec/features.toml", "spec/overrides.toml", "README.md", "telnyx-api/Cargo.toml"] {
+            std::fs::create_dir_all(ws.join(f).parent().unwrap()).unwrap();
+            std::fs::copy(repo.join(f), ws.join(f)).unwrap();
+        }
+        let report = ws.join("report.md");
+        let opts = UpdateOptions {
+            spec: newest.clone(),
+            source: None,
+            commit: Some("07fd7a9ab49d1893586d9c0e2e0f98db25a4e6f6".into()),
+            report: Some(report.clone()),
+            timings: false,
+        };
+        update_spec(ws, &opts, Some(pinned.path.clone())).unwrap();
+
+        let new_text = std::fs::read_to_string(&newest).unwrap();
+        let pin = read_pin(ws).unwrap();
+        assert_eq!(pin.sha256, sha256(&new_text));
+        assert!(ws.join(codegen::emit::CRATE_DIR).join("apis/mod.rs").is_file());
+
+        // The tags of the new spec that no group has, derived from the spec and the table.
+        let table =
+            codegen::features::Groups::from_toml(&std::fs::read_to_string(repo.join("spec/features.toml")).unwrap())
+                .unwrap();
+        let placed: BTreeSet<&str> = table.groups.iter().flat_map(|g| g.tags.iter().map(String::as_str)).collect();
+        let ir = lower_spec(&newest, &new_text, &read_overrides(&repo).unwrap()).unwrap();
+        let new_tags: BTreeSet<&str> =
+            ir.operations.iter().map(|op| op.tag.as_str()).filter(|t| !placed.contains(t)).collect();
+        assert!(!new_tags.is_empty(), "the newest history spec adds tags");
+
+        let markdown = std::fs::read_to_string(&report).unwrap();
+        assert!(markdown.contains("### New tags to place in a group of spec/features.toml"), "{markdown}");
+        for tag in &new_tags {
+            assert!(markdown.contains(&format!("- {tag} (")), "{tag} is not listed:\n{markdown}");
+        }
+        let overrides = read_overrides(&repo).unwrap();
+        let old = lower_spec(&pinned.path, &pinned.text, &overrides).unwrap();
+        assert_eq!(markdown.lines().last(), Some(codegen::diff::diff(&old, &ir).summary_line().as_str()));
+        // The catch-all feature is in the [features] block and in `full`, and in the README table.
+        let cargo = std::fs::read_to_string(ws.join("telnyx-api/Cargo.toml")).unwrap();
+        assert!(cargo.lines().any(|l| l == "other = []"), "{cargo}");
+        assert!(cargo.lines().any(|l| l.starts_with("full = [") && l.contains("\"other\"")), "{cargo}");
+        let readme = std::fs::read_to_string(ws.join("README.md")).unwrap();
+        assert!(readme.contains("| `other` |"), "the README table has no `other` row");
     }
 
     #[test]

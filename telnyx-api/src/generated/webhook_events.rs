@@ -701,6 +701,7 @@ impl WebhookEvent {
         },
     ];
     /// Decode a parsed body.
+    #[allow(clippy::match_single_binding)]
     pub fn from_value(value: serde_json::Value) -> Result<Self, WebhookError> {
         let Some(event_type) = event_type_of(&value).map(str::to_owned) else {
             return Ok(Self::Unknown(value));
@@ -973,6 +974,7 @@ impl WebhookEvent {
     }
 
     /// The event type (`None` for an `Unknown` body without one).
+    #[allow(clippy::match_single_binding)]
     pub fn event_type(&self) -> Option<&str> {
         match self {
             #[cfg(feature = "call-control")]
@@ -1126,6 +1128,7 @@ impl<'de> Deserialize<'de> for WebhookEvent {
 }
 
 impl Serialize for WebhookEvent {
+    #[allow(clippy::match_single_binding)]
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             #[cfg(feature = "call-control")]
