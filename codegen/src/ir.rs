@@ -23,6 +23,8 @@ pub struct Ir {
     /// Cargo features, one per group of tags (sorted by name); empty when generated without a
     /// feature table, and then nothing is gated. Filled by [`crate::features::assign`].
     pub features: Vec<FeatureGroup>,
+    /// What lowering read in a way the spec does not spell out: (kind, text with pointer).
+    pub warnings: Vec<(String, String)>,
 }
 
 /// One webhook event type and the payload type it decodes into.
@@ -158,7 +160,8 @@ pub struct Union {
 pub struct UnionVariant {
     pub name: String,
     pub ty: TypeRef,
-    /// Discriminator values selecting this variant.
+    /// Discriminator values selecting this variant when decoding; the first is the one written
+    /// (a mapping's values, or the value the variant's schema pins, then its schema name).
     pub tags: Vec<String>,
     pub boxed: bool,
 }

@@ -75,14 +75,16 @@ pub fn generate_loaded(
     let mut warning_kinds = loaded.warning_kinds;
     let t = Instant::now();
     let mut ir = lower::lower_with_webhooks(&loaded.openapi, &loaded.webhooks, overrides)?;
+    let mut notes: Vec<(String, String)> = ir.warnings.clone();
     if let Some(groups) = features {
-        for (kind, w) in features::assign(&mut ir, groups)? {
-            match warning_kinds.iter_mut().find(|(k, _)| k == kind) {
-                Some((_, n)) => *n += 1,
-                None => warning_kinds.push((kind.to_owned(), 1)),
-            }
-            warnings.push(w);
+        notes.extend(features::assign(&mut ir, groups)?.into_iter().map(|(k, w)| (k.to_owned(), w)));
+    }
+    for (kind, w) in notes {
+        match warning_kinds.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => warning_kinds.push((kind, 1)),
         }
+        warnings.push(w);
     }
     timings.lower = t.elapsed();
     let out = emit::emit_and_format(&ir)?;

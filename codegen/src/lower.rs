@@ -43,6 +43,7 @@ pub fn lower_with_webhooks(
     crate::dedup::dedup(&mut types, &components);
     mark_boxes(&mut types);
     let tags = l.tags_in_use(&operations);
+    let warnings = std::mem::take(&mut l.warnings).into_iter().map(|(k, w)| (k.to_owned(), w)).collect();
     assign_modules(&mut types, &operations);
     types.sort_by(|a, b| (a.module.as_str(), a.name.as_str()).cmp(&(b.module.as_str(), b.name.as_str())));
     Ok(Ir {
@@ -55,6 +56,7 @@ pub fn lower_with_webhooks(
         webhook_events,
         webhook_unkeyed,
         features: Vec::new(),
+        warnings,
     })
 }
 
@@ -190,7 +192,21 @@ struct Lowerer<'a> {
     /// Lowered component parameters / request bodies / responses by pointer.
     cache: BTreeMap<String, TypeRef>,
     types: Vec<TypeDef>,
+    /// Warnings: (kind, text).
+    warnings: Vec<(&'static str, String)>,
 }
+
+/// Where a union variant's discriminator value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Evidence {
+    /// A one-value `enum` (or `const`) on the variant's discriminator property.
+    Enum,
+    /// Only the property's `default`.
+    Default,
+}
+
+/// Warning kind: a discriminator value read from a `default`.
+pub const DEFAULT_TAG: &str = "discriminator without a mapping: a variant's value taken from its property's `default`";
 
 const COMPONENT_SCHEMA: &str = "#/components/schemas/";
 
@@ -203,7 +219,43 @@ impl<'a> Lowerer<'a> {
             components: BTreeMap::new(),
             cache: BTreeMap::new(),
             types: Vec::new(),
+            warnings: Vec::new(),
         }
+    }
+
+    /// The value a variant schema pins for the discriminator property `prop` (through
+    /// references and `allOf`): a one-value string `enum` (a `const` is one by now), else a
+    /// string `default`.
+    fn declared_tag(&self, s: &ReferenceOr<Schema>, prop: &str, depth: usize) -> Option<(String, Evidence)> {
+        if depth > 16 {
+            return None;
+        }
+        let schema = match s {
+            ReferenceOr::Reference { reference } => match self.component_schema(reference, "#").ok()?.1 {
+                r @ ReferenceOr::Reference { .. } => return self.declared_tag(r, prop, depth + 1),
+                ReferenceOr::Item(s) => s,
+            },
+            ReferenceOr::Item(s) => s,
+        };
+        let v = view(schema);
+        if let Some(p) = v.properties.and_then(|ps| ps.get(prop)) {
+            let p: &Schema = match p {
+                ReferenceOr::Item(p) => p,
+                ReferenceOr::Reference { reference } => match self.component_schema(reference, "#").ok()?.1 {
+                    ReferenceOr::Item(s) => s,
+                    ReferenceOr::Reference { .. } => return None,
+                },
+            };
+            let pv = view(p);
+            if let [Value::String(one)] = pv.enum_values.as_slice() {
+                return Some((one.clone(), Evidence::Enum));
+            }
+            return match &p.schema_data.default {
+                Some(Value::String(d)) => Some((d.clone(), Evidence::Default)),
+                _ => None,
+            };
+        }
+        v.all_of.iter().find_map(|part| self.declared_tag(part, prop, depth + 1))
     }
 
     fn schemas(&self) -> Option<&'a IndexMap<String, ReferenceOr<Schema>>> {
@@ -524,22 +576,25 @@ impl<'a> Lowerer<'a> {
         at: &str,
     ) -> Result<TypeRef> {
         let base = Self::slot_name(slot);
-        let mut lowered = Vec::new();
+        let disc = v.data.discriminator.as_ref();
+        // Each distinct variant type with the discriminator value its schema declares.
+        let mut lowered: Vec<(TypeRef, Option<(String, Evidence)>)> = Vec::new();
         for (i, s) in list.iter().enumerate() {
             let item_at = format!("{at}/{key}/{i}");
             let (t, n) = self.lower_ref(s, &format!("{base}Variant{}", i + 1), &item_at)?;
             let t = if n { TypeRef::Nullable(Box::new(t)) } else { t };
-            if !lowered.contains(&t) {
-                lowered.push(t);
+            if !lowered.iter().any(|(l, _)| l == &t) {
+                let declared = disc.and_then(|d| self.declared_tag(s, &d.property_name, 0));
+                lowered.push((t, declared));
             }
         }
         if lowered.len() == 1 {
-            return Ok(lowered.remove(0));
+            return Ok(lowered.remove(0).0);
         }
-        let disc = v.data.discriminator.as_ref();
         let mut scope = Scope::with_reserved(["Unknown"]);
         let mut variants = Vec::new();
-        for t in lowered {
+        let mut from_default = Vec::new();
+        for (t, declared) in lowered {
             // An inline variant type is named `{Union}Variant{n}`; its variant is `Variant{n}`.
             // Only a suffix that starts a new word: `Foo2` or `Foos` as a variant of `Foo` keep
             // their whole name (a variant cannot be `2`, and `s` is not a name).
@@ -562,13 +617,34 @@ impl<'a> Lowerer<'a> {
                     }
                 }
                 if tags.is_empty() {
-                    // Without a mapping the discriminator value is the schema name.
+                    // Without a mapping, OpenAPI says the value is the schema name; Telnyx's
+                    // servers send the value the variant's schema pins for the property. Both
+                    // decode; the pinned one is written.
+                    if let Some((value, evidence)) = declared {
+                        if evidence == Evidence::Default {
+                            from_default.push(format!("{n} = {value:?}"));
+                        }
+                        tags.push(value);
+                    }
                     if let Some((schema, _)) = self.components.iter().find(|(_, rust)| *rust == n) {
-                        tags.push(schema.clone());
+                        if !tags.contains(schema) {
+                            tags.push(schema.clone());
+                        }
                     }
                 }
             }
             variants.push(UnionVariant { name, ty: t, tags, boxed: false });
+        }
+        if let (Some(d), false) = (disc, from_default.is_empty()) {
+            self.warnings.push((
+                DEFAULT_TAG,
+                format!(
+                    "{at}: discriminator `{}` without a mapping: variant values taken from the `default` of their \
+                     property ({})",
+                    d.property_name,
+                    from_default.join(", ")
+                ),
+            ));
         }
         let union = Union { variants, discriminator: disc.map(|d| d.property_name.clone()), multipart: false };
         Ok(self.define(slot, at, doc_of(v.data), TypeKind::Union(union)))

@@ -427,3 +427,30 @@ fn openapi_31_constructs_in_a_30_document_are_read_with_their_31_meaning() {
     assert!(field(&ir, "Call", "from").nullable && field(&ir, "Call", "to").nullable);
     assert_eq!(field(&ir, "Call", "state").ty, TypeRef::Named("State".into()));
 }
+
+#[test]
+fn a_discriminator_without_mapping_uses_the_value_each_variant_pins() {
+    let g = codegen::generate(&text("discriminator_values"), &Overrides::default()).unwrap_or_else(|e| panic!("{e}"));
+    let union = match &def(&g.ir, "DetailRecord").kind {
+        TypeKind::Union(u) => u.clone(),
+        other => panic!("{other:?}"),
+    };
+    let tags: Vec<(&str, Vec<&str>)> =
+        union.variants.iter().map(|v| (v.name.as_str(), v.tags.iter().map(String::as_str).collect())).collect();
+    assert_eq!(
+        tags,
+        [
+            ("MessageDetailRecord", vec!["message_detail_record", "MessageDetailRecord"]),
+            ("SimCardUsage", vec!["sim_card_usage", "SimCardUsage"]),
+            ("AmdDetailRecord", vec!["amd_detail_record", "AmdDetailRecord"]),
+            ("Untagged", vec!["Untagged"]),
+        ]
+    );
+    // Only the `default` is a guess, and it says so.
+    assert_eq!(
+        g.warnings,
+        ["#/components/schemas/DetailRecord: discriminator `record_type` without a mapping: variant values taken from \
+          the `default` of their property (SimCardUsage = \"sim_card_usage\")"]
+    );
+    assert_eq!(g.warning_kinds, [(codegen::lower::DEFAULT_TAG.to_owned(), 1)]);
+}

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 
 use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 
 /// Deserialize an optional, nullable field: absent → `None` (via `#[serde(default)]`),
 /// `null` → `Some(None)`, a value → `Some(Some(v))`. This keeps "clear this field" (`null`)
@@ -21,6 +21,24 @@ where
 /// Deserialize a union variant from an already buffered JSON value.
 pub fn from_value<T: DeserializeOwned, E: serde::de::Error>(value: serde_json::Value) -> Result<T, E> {
     serde_json::from_value(value).map_err(E::custom)
+}
+
+/// Serialize a variant of a union with a discriminator: the variant's JSON object, with the
+/// property `prop` set to `tag` (the value the server sends) when the variant leaves it out,
+/// null or empty (a `Default` variant struct whose discriminator field is a required `String`).
+pub fn serialize_tagged<T: Serialize + ?Sized, S: Serializer>(
+    value: &T,
+    prop: &str,
+    tag: &str,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut json = serde_json::to_value(value).map_err(serde::ser::Error::custom)?;
+    if let serde_json::Value::Object(map) = &mut json {
+        if map.get(prop).is_none_or(|v| v.is_null() || v.as_str() == Some("")) {
+            map.insert(prop.to_owned(), serde_json::Value::String(tag.to_owned()));
+        }
+    }
+    json.serialize(serializer)
 }
 
 /// Deserialize a string enum: any string is accepted, unknown ones become `Unknown(…)`.

@@ -334,15 +334,32 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union, cfg: &TokenStream) -> To
         quote!(#(Some(#tags))|* => crate::codec::from_value(value).map(#wrap),)
     });
     let unknown_doc = format!(" A `{prop}` value this version of the crate does not know, kept as JSON.");
+    // Written with the discriminator value the server sends, also when the variant's own field
+    // for it is left empty.
+    let ser_arms = u.variants.iter().map(|v| {
+        let vn = ident(&v.name);
+        match v.tags.first() {
+            Some(tag) => quote!(Self::#vn(v) => crate::codec::serialize_tagged(v, #prop, #tag, serializer),),
+            None => quote!(Self::#vn(v) => serde::Serialize::serialize(v, serializer),),
+        }
+    });
     quote! {
         #doc
         #cfg
-        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-        #[serde(untagged)]
+        #[derive(Debug, Clone, PartialEq)]
         pub enum #name {
             #(#decl)*
             #[doc = #unknown_doc]
             Unknown(serde_json::Value),
+        }
+        #cfg
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#ser_arms)*
+                    Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+                }
+            }
         }
         #cfg
         impl<'de> serde::Deserialize<'de> for #name {

@@ -8116,13 +8116,36 @@ impl From<&str> for TranscriptionStartRequestTranscriptionEngine {
 crate::codec::string_enum!(TranscriptionStartRequestTranscriptionEngine);
 
 /// Spec: `#/components/schemas/TranscriptionStartRequest/properties/transcription_engine_config`
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum TranscriptionStartRequestTranscriptionEngineConfig {
     TranscriptionEngineAConfig(TranscriptionEngineAConfig),
     TranscriptionEngineBConfig(TranscriptionEngineBConfig),
     /// A `transcription_engine` value this version of the crate does not know, kept as JSON.
     Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for TranscriptionStartRequestTranscriptionEngineConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::TranscriptionEngineAConfig(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "transcription_engine",
+                    "A",
+                    serializer,
+                )
+            }
+            Self::TranscriptionEngineBConfig(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "transcription_engine",
+                    "B",
+                    serializer,
+                )
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
 }
 
 impl<'de> serde::Deserialize<'de>

@@ -193,8 +193,7 @@ pub struct ConferenceParticipantDetailRecord {
 /// An object following one of the schemas published in <https://developers.telnyx.com/docs/api/v2/detail-records>
 ///
 /// Spec: `#/components/schemas/DetailRecord`
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum DetailRecord {
     MessageDetailRecord(MessageDetailRecord),
     ConferenceDetailRecord(ConferenceDetailRecord),
@@ -207,6 +206,70 @@ pub enum DetailRecord {
     Unknown(serde_json::Value),
 }
 
+impl serde::Serialize for DetailRecord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::MessageDetailRecord(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "record_type",
+                    "message_detail_record",
+                    serializer,
+                )
+            }
+            Self::ConferenceDetailRecord(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "record_type",
+                    "conference_detail_record",
+                    serializer,
+                )
+            }
+            Self::ConferenceParticipantDetailRecord(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "record_type",
+                    "conference_participant_detail_record",
+                    serializer,
+                )
+            }
+            Self::AmdDetailRecord(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "record_type",
+                    "amd_detail_record",
+                    serializer,
+                )
+            }
+            Self::VerifyDetailRecord(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "record_type",
+                    "verification_detail_record",
+                    serializer,
+                )
+            }
+            Self::SimCardUsageDetailRecord(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "record_type",
+                    "sim_card_usage",
+                    serializer,
+                )
+            }
+            Self::MediaStorageDetailRecord(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "record_type",
+                    "media_storage",
+                    serializer,
+                )
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for DetailRecord {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -215,26 +278,27 @@ impl<'de> serde::Deserialize<'de> for DetailRecord {
             deserializer,
         )?;
         match value.get("record_type").and_then(serde_json::Value::as_str) {
-            Some("MessageDetailRecord") => {
+            Some("message_detail_record") | Some("MessageDetailRecord") => {
                 crate::codec::from_value(value).map(Self::MessageDetailRecord)
             }
-            Some("ConferenceDetailRecord") => {
+            Some("conference_detail_record") | Some("ConferenceDetailRecord") => {
                 crate::codec::from_value(value).map(Self::ConferenceDetailRecord)
             }
-            Some("ConferenceParticipantDetailRecord") => {
+            Some("conference_participant_detail_record")
+            | Some("ConferenceParticipantDetailRecord") => {
                 crate::codec::from_value(value)
                     .map(Self::ConferenceParticipantDetailRecord)
             }
-            Some("AmdDetailRecord") => {
+            Some("amd_detail_record") | Some("AmdDetailRecord") => {
                 crate::codec::from_value(value).map(Self::AmdDetailRecord)
             }
-            Some("VerifyDetailRecord") => {
+            Some("verification_detail_record") | Some("VerifyDetailRecord") => {
                 crate::codec::from_value(value).map(Self::VerifyDetailRecord)
             }
-            Some("SimCardUsageDetailRecord") => {
+            Some("sim_card_usage") | Some("SimCardUsageDetailRecord") => {
                 crate::codec::from_value(value).map(Self::SimCardUsageDetailRecord)
             }
-            Some("MediaStorageDetailRecord") => {
+            Some("media_storage") | Some("MediaStorageDetailRecord") => {
                 crate::codec::from_value(value).map(Self::MediaStorageDetailRecord)
             }
             _ => Ok(Self::Unknown(value)),
