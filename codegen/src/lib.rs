@@ -16,6 +16,7 @@ pub mod load;
 pub mod lower;
 pub mod naming;
 mod normalize;
+pub mod overlay;
 pub mod paging;
 mod repair;
 mod walk;

@@ -54,12 +54,22 @@ pub fn parse_only(text: &str) -> Result<openapiv3::OpenAPI> {
 
 /// Load a spec from text.
 pub fn load(text: &str) -> Result<Loaded> {
+    load_with(text, &[])
+}
+
+/// Load a spec from text and apply the overlays (after repairs and normalisation).
+pub fn load_with(text: &str, overlays: &[crate::overlay::Overlay]) -> Result<Loaded> {
     let raw = parse_value(text)?;
-    load_value(raw)
+    load_value_with(raw, overlays)
 }
 
 /// Load a spec from an already parsed value.
-pub fn load_value(mut raw: Value) -> Result<Loaded> {
+pub fn load_value(raw: Value) -> Result<Loaded> {
+    load_value_with(raw, &[])
+}
+
+/// Load a spec from an already parsed value and apply the overlays.
+pub fn load_value_with(mut raw: Value, overlays: &[crate::overlay::Overlay]) -> Result<Loaded> {
     let mut warnings = Warnings::default();
     let version = raw.get("openapi").and_then(Value::as_str).unwrap_or("").to_owned();
     let minor: Vec<&str> = version.split('.').take(2).collect();
@@ -74,6 +84,11 @@ pub fn load_value(mut raw: Value) -> Result<Loaded> {
         }
     }
     repair::repair(&mut raw, &mut warnings)?;
+    if !overlays.is_empty() {
+        crate::overlay::apply(&mut raw, overlays, &mut warnings)?;
+        // What an overlay adds is checked like the spec itself (its `$ref`s, say).
+        repair::repair(&mut raw, &mut warnings)?;
+    }
     let openapi = typed(&raw)?;
     let webhooks = webhooks(&raw)?;
     let warning_kinds = warnings.kinds();

@@ -454,3 +454,26 @@ fn a_discriminator_without_mapping_uses_the_value_each_variant_pins() {
     );
     assert_eq!(g.warning_kinds, [(codegen::lower::DEFAULT_TAG.to_owned(), 1)]);
 }
+
+#[test]
+fn overlays_apply_after_repairs_and_what_they_add_is_checked() {
+    let spec = text("repair_required_string");
+    let overlay = |update: &str| {
+        codegen::overlay::Overlay::parse(
+            "spec/overlays/x.yaml",
+            &format!(
+                "overlay: 1.0.0\ninfo: {{title: x, version: '1'}}\nactions:\n  - target: $.paths['/numbers'].post\n    \
+                 description: served elsewhere\n    update: {update}\n"
+            ),
+        )
+        .unwrap()
+    };
+    let ok = codegen::load::load_with(&spec, &[overlay("{servers: [{url: 'https://numbers.example'}]}")]).unwrap();
+    assert_eq!(at(&ok.raw, "/paths/~1numbers/post/servers/0/url"), "https://numbers.example");
+    assert!(ok.warnings.iter().any(|w| w
+        == "#/paths/~1numbers/post: overlay spec/overlays/x.yaml (x): updated $.paths['/numbers'].post: served elsewhere"));
+    let bad =
+        codegen::load::load_with(&spec, &[overlay("{responses: {'201': {$ref: '#/components/responses/Nope'}}}")]);
+    let e = bad.err().expect("a dangling $ref from an overlay is an error");
+    assert_eq!(e.pointer, "#/paths/~1numbers/post/responses/201");
+}

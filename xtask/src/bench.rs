@@ -110,7 +110,7 @@ fn regen_figures(runs: usize) -> Result<Value, String> {
         let spec = find_spec(&root, &Options::default(), env.as_deref())?;
         let at = |e: codegen::GenError| format!("{}: {e}", spec.path.display());
         let t = Instant::now();
-        let loaded = codegen::load::load(&spec.text).map_err(at)?;
+        let loaded = codegen::load::load_with(&spec.text, &config.overlays).map_err(at)?;
         let generated = codegen::generate_loaded(loaded, &config.overrides, config.features.as_ref(), t).map_err(at)?;
         let t_write = Instant::now();
         let (changed, stale) = sync_generated(&root, &generated, &Mode::Check)?;

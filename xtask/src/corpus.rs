@@ -106,7 +106,7 @@ pub fn generate_one(path: &Path, config: &Config) -> (Row, Option<codegen::Gener
     };
     let started = Instant::now();
     let result = catch_unwind(AssertUnwindSafe(|| -> Result<(String, codegen::Generated), codegen::GenError> {
-        let loaded = codegen::load::load(&text)?;
+        let loaded = codegen::load::load_with(&text, &config.overlays)?;
         let version = loaded.raw.get("openapi").and_then(Value::as_str).unwrap_or("?").to_owned();
         let generated = codegen::generate_loaded(loaded, &config.overrides, config.features.as_ref(), started)?;
         Ok((version, generated))
@@ -408,7 +408,7 @@ mod tests {
         std::fs::write(dir.path().join("notes.txt"), "not a spec").unwrap();
         let files = spec_files(&[dir.path().to_path_buf()]).unwrap();
         assert_eq!(files.len(), 2);
-        let config = Config { overrides: Default::default(), features: None };
+        let config = Config::default();
         let rows: Vec<Row> = files.iter().map(|f| generate_one(f, &config).0).collect();
         assert_eq!((rows[0].status.clone(), rows[0].operations, rows[0].openapi.as_str()), (Status::Ok, 1, "3.0.0"));
         match &rows[1].status {

@@ -336,13 +336,36 @@ fn read_features(root: &Path) -> Result<Option<codegen::features::Groups>, Strin
 }
 
 /// What generation reads from `spec/` besides the spec.
+#[derive(Default)]
 struct Config {
     overrides: codegen::naming::Overrides,
     features: Option<codegen::features::Groups>,
+    /// `spec/overlays/*.yaml`, in file-name order.
+    overlays: Vec<codegen::overlay::Overlay>,
 }
 
 fn read_config(root: &Path) -> Result<Config, String> {
-    Ok(Config { overrides: read_overrides(root)?, features: read_features(root)? })
+    Ok(Config { overrides: read_overrides(root)?, features: read_features(root)?, overlays: read_overlays(root)? })
+}
+
+/// The corrections to the spec in `spec/overlays/` (OpenAPI Overlay documents), sorted by name.
+fn read_overlays(root: &Path) -> Result<Vec<codegen::overlay::Overlay>, String> {
+    let dir = root.join("spec/overlays");
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(Vec::new()) };
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().and_then(|x| x.to_str()).is_some_and(|x| ["yaml", "yml", "json"].contains(&x)))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            codegen::overlay::Overlay::parse(&format!("spec/overlays/{name}"), &text).map_err(|e| e.to_string())
+        })
+        .collect()
 }
 
 fn regenerate(opts: &Options, mode: Mode) -> Result<ExitCode, String> {
@@ -359,7 +382,7 @@ fn regenerate(opts: &Options, mode: Mode) -> Result<ExitCode, String> {
 fn generate(spec: &Spec, config: &Config) -> Result<codegen::Generated, String> {
     let at = |e: codegen::GenError| format!("{}: {e}", spec.path.display());
     let started = Instant::now();
-    let loaded = codegen::load::load(&spec.text).map_err(at)?;
+    let loaded = codegen::load::load_with(&spec.text, &config.overlays).map_err(at)?;
     let generated =
         codegen::generate_loaded(loaded, &config.overrides, config.features.as_ref(), started).map_err(at)?;
     for w in &generated.warnings {
@@ -495,13 +518,13 @@ fn write_generated(
 }
 
 /// Load and lower one spec file; errors name the file and the JSON pointer.
-fn lower_spec(path: &Path, text: &str, overrides: &codegen::naming::Overrides) -> Result<codegen::ir::Ir, String> {
+fn lower_spec(path: &Path, text: &str, config: &Config) -> Result<codegen::ir::Ir, String> {
     let at = |e: codegen::GenError| format!("{}: {e}", path.display());
-    let loaded = codegen::load::load(text).map_err(at)?;
+    let loaded = codegen::load::load_with(text, &config.overlays).map_err(at)?;
     for w in &loaded.warnings {
         eprintln!("warning: {}: {w}", path.display());
     }
-    codegen::lower::lower(&loaded.openapi, overrides).map_err(at)
+    codegen::lower::lower_with_webhooks(&loaded.openapi, &loaded.webhooks, &config.overrides).map_err(at)
 }
 
 fn read_spec(path: &Path) -> Result<Spec, String> {
@@ -512,12 +535,12 @@ fn read_spec(path: &Path) -> Result<Spec, String> {
 /// `cargo xtask diff OLD NEW`.
 fn diff(a: &Args) -> Result<ExitCode, String> {
     let started = Instant::now();
-    let overrides = read_overrides(&root())?;
+    let config = read_config(&root())?;
     let (old, new) = (read_spec(Path::new(&a.positional[0]))?, read_spec(Path::new(&a.positional[1]))?);
     // Two independent load + lower runs: one thread each.
     let (old_ir, new_ir) = std::thread::scope(|s| {
-        let o = s.spawn(|| lower_spec(&old.path, &old.text, &overrides));
-        let n = lower_spec(&new.path, &new.text, &overrides);
+        let o = s.spawn(|| lower_spec(&old.path, &old.text, &config));
+        let n = lower_spec(&new.path, &new.text, &config);
         let o = o.join().unwrap_or_else(|_| Err(format!("{}: internal error: lowering panicked", old.path.display())));
         (o, n)
     });
@@ -620,15 +643,10 @@ fn pin_updates(
 }
 
 /// The currently pinned spec, found by the normal lookup, lowered; `Err` says why there is none.
-fn previous_ir(
-    root: &Path,
-    pin: &Pin,
-    env: Option<&Path>,
-    overrides: &codegen::naming::Overrides,
-) -> Result<codegen::ir::Ir, String> {
+fn previous_ir(root: &Path, pin: &Pin, env: Option<&Path>, config: &Config) -> Result<codegen::ir::Ir, String> {
     let old = find_spec(root, &Options::default(), env)
         .map_err(|e| format!("the previously pinned spec ({}) is not available: {e}", pin.file))?;
-    lower_spec(&old.path, &old.text, overrides).map_err(|e| format!("the previously pinned spec does not lower: {e}"))
+    lower_spec(&old.path, &old.text, config).map_err(|e| format!("the previously pinned spec does not lower: {e}"))
 }
 
 /// `cargo xtask update-spec PATH`: pin, cache, regenerate, report. `env` is
@@ -644,13 +662,12 @@ fn update_spec(root: &Path, opts: &UpdateOptions, env: Option<PathBuf>) -> Resul
     let pin = read_pin(root)?;
     let updates = pin_updates(&pin, opts, &file, &sha)?;
     let config = read_config(root)?;
-    let overrides = &config.overrides;
 
     // Everything that can fail on the new spec happens before anything is written: a spec the
     // generator cannot handle is never pinned. The previous spec is lowered meanwhile, for the
     // diff, on the other thread.
     let (generated, previous) = std::thread::scope(|s| {
-        let previous = s.spawn(|| previous_ir(root, &pin, env.as_deref(), overrides));
+        let previous = s.spawn(|| previous_ir(root, &pin, env.as_deref(), &config));
         let generated = generate(&new, &config);
         (generated, previous.join().unwrap_or_else(|_| Err("internal error: lowering panicked".to_owned())))
     });
@@ -904,8 +921,8 @@ sha256 = \"0000\"
 
         let old = std::fs::read_to_string(fixture("old.yaml")).unwrap();
         let expected = codegen::diff::diff(
-            &lower_spec(Path::new("old"), &old, &Default::default()).unwrap(),
-            &lower_spec(Path::new("new"), &new, &Default::default()).unwrap(),
+            &lower_spec(Path::new("old"), &old, &Config::default()).unwrap(),
+            &lower_spec(Path::new("new"), &new, &Config::default()).unwrap(),
         );
         let markdown = std::fs::read_to_string(&report).unwrap();
         assert!(expected.breaking() > 0);
@@ -930,6 +947,11 @@ sha256 = \"0000\"
             std::fs::create_dir_all(ws.join(f).parent().unwrap()).unwrap();
             std::fs::copy(repo.join(f), ws.join(f)).unwrap();
         }
+        for o in read_overlays(&repo).unwrap() {
+            let f = ws.join(&o.source);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::copy(repo.join(&o.source), f).unwrap();
+        }
         let report = ws.join("report.md");
         let opts = UpdateOptions {
             spec: newest.clone(),
@@ -950,7 +972,8 @@ sha256 = \"0000\"
             codegen::features::Groups::from_toml(&std::fs::read_to_string(repo.join("spec/features.toml")).unwrap())
                 .unwrap();
         let placed: BTreeSet<&str> = table.groups.iter().flat_map(|g| g.tags.iter().map(String::as_str)).collect();
-        let ir = lower_spec(&newest, &new_text, &read_overrides(&repo).unwrap()).unwrap();
+        let config = read_config(&repo).unwrap();
+        let ir = lower_spec(&newest, &new_text, &config).unwrap();
         let new_tags: BTreeSet<&str> =
             ir.operations.iter().map(|op| op.tag.as_str()).filter(|t| !placed.contains(t)).collect();
         assert!(!new_tags.is_empty(), "the newest history spec adds tags");
@@ -960,8 +983,7 @@ sha256 = \"0000\"
         for tag in &new_tags {
             assert!(markdown.contains(&format!("- {tag} (")), "{tag} is not listed:\n{markdown}");
         }
-        let overrides = read_overrides(&repo).unwrap();
-        let old = lower_spec(&pinned.path, &pinned.text, &overrides).unwrap();
+        let old = lower_spec(&pinned.path, &pinned.text, &config).unwrap();
         assert_eq!(markdown.lines().last(), Some(codegen::diff::diff(&old, &ir).summary_line().as_str()));
         // The catch-all feature is in the [features] block and in `full`, and in the README table.
         let cargo = std::fs::read_to_string(ws.join("telnyx-api/Cargo.toml")).unwrap();

@@ -1,0 +1,255 @@
+//! Corrections to the spec as [OpenAPI Overlay 1.0] documents (`spec/overlays/*.yaml`): where
+//! the spec is wrong and no general rule can tell (a path served from another host, say), the
+//! correction is written down with its reason instead of patched into generated code.
+//!
+//! An overlay is a list of actions, each a JSONPath (RFC 9535, `serde_json_path`) `target` with
+//! an `update` (merged into every node the target selects: objects key by key, recursively;
+//! a list target gets the update appended; anything else is replaced) or `remove: true`. They
+//! are applied on loading, after repairs and the 3.1 normalisation, in file-name order, each
+//! action reported as a warning with its target and the reason its `description` gives. An
+//! action whose target selects nothing is an error naming it: a spec update that fixed the spec
+//! should make us delete the action, not leave it silently unused.
+//!
+//! [OpenAPI Overlay 1.0]: https://spec.openapis.org/overlay/v1.0.0.html
+
+use serde_json::Value;
+use serde_json_path::JsonPath;
+
+use crate::error::{GenError, Result, Warnings};
+
+/// A parsed overlay document.
+#[derive(Debug, Clone)]
+pub struct Overlay {
+    /// Where it came from (`spec/overlays/storage.yaml`), for warnings and errors.
+    pub source: String,
+    pub title: String,
+    pub actions: Vec<Action>,
+}
+
+/// One action of an overlay.
+#[derive(Debug, Clone)]
+pub struct Action {
+    pub target: String,
+    path: JsonPath,
+    /// The reason for the correction (the action's `description`).
+    pub description: String,
+    pub update: Option<Value>,
+    pub remove: bool,
+}
+
+impl Overlay {
+    /// Parse an overlay document (YAML or JSON); errors name `source` and the pointer into it.
+    pub fn parse(source: &str, text: &str) -> Result<Self> {
+        let at = |p: &str| format!("{source}#{p}");
+        let doc = crate::load::parse_value(text).map_err(|e| GenError::new(at(""), e.message))?;
+        match doc.get("overlay").and_then(Value::as_str) {
+            Some(v) if v.starts_with("1.") => {}
+            other => {
+                return Err(GenError::new(
+                    at("/overlay"),
+                    format!("not an OpenAPI Overlay 1.x document (overlay: {other:?})"),
+                ))
+            }
+        }
+        let title = doc.pointer("/info/title").and_then(Value::as_str).unwrap_or("").to_owned();
+        let Some(list) = doc.get("actions").and_then(Value::as_array) else {
+            return Err(GenError::new(at("/actions"), "an overlay needs a list of actions"));
+        };
+        let mut actions = Vec::new();
+        for (i, a) in list.iter().enumerate() {
+            let a_at = format!("/actions/{i}");
+            let Some(target) = a.get("target").and_then(Value::as_str) else {
+                return Err(GenError::new(at(&format!("{a_at}/target")), "an action needs a JSONPath `target`"));
+            };
+            let path = JsonPath::parse(target).map_err(|e| {
+                GenError::new(at(&format!("{a_at}/target")), format!("invalid JSONPath {target:?}: {e}"))
+            })?;
+            let Some(description) = a.get("description").and_then(Value::as_str).filter(|d| !d.trim().is_empty())
+            else {
+                return Err(GenError::new(
+                    at(&format!("{a_at}/description")),
+                    "an action needs a `description`: the reason for the correction",
+                ));
+            };
+            let remove = a.get("remove").and_then(Value::as_bool).unwrap_or(false);
+            let update = a.get("update").cloned();
+            if remove == update.is_some() {
+                return Err(GenError::new(at(&a_at), "an action has either `update` or `remove: true`"));
+            }
+            actions.push(Action {
+                target: target.to_owned(),
+                path,
+                description: description.split_whitespace().collect::<Vec<_>>().join(" "),
+                update,
+                remove,
+            });
+        }
+        Ok(Overlay { source: source.to_owned(), title, actions })
+    }
+}
+
+/// Apply the overlays to the document in order; each action becomes a warning.
+pub fn apply(doc: &mut Value, overlays: &[Overlay], warnings: &mut Warnings) -> Result<()> {
+    for overlay in overlays {
+        for (i, action) in overlay.actions.iter().enumerate() {
+            let pointers: Vec<String> =
+                action.path.query_located(doc).locations().map(|l| l.to_json_pointer()).collect();
+            if pointers.is_empty() {
+                return Err(GenError::new(
+                    format!("{}#/actions/{i}/target", overlay.source),
+                    format!(
+                        "overlay target {:?} matches nothing in this spec: if the spec is right now, delete the action \
+                         ({})",
+                        action.target, action.description
+                    ),
+                ));
+            }
+            let verb = if action.remove { "removed" } else { "updated" };
+            for p in &pointers {
+                warnings.add(
+                    format!(
+                        "overlay {} ({}): {verb} {}: {}",
+                        overlay.source, overlay.title, action.target, action.description
+                    ),
+                    format!("#{p}"),
+                );
+            }
+            if action.remove {
+                // Deepest (and, in a list, last) first, so that removing one node never moves another.
+                let mut order = pointers.clone();
+                order.sort_by(|a, b| pointer_order(b, a));
+                for p in order {
+                    remove_at(doc, &p);
+                }
+            } else if let Some(update) = &action.update {
+                for p in &pointers {
+                    if let Some(node) = doc.pointer_mut(p) {
+                        merge(node, update);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Overlay `update` semantics: objects merge key by key (recursively), a list gets the update
+/// appended (each element of a list update), anything else is replaced.
+fn merge(node: &mut Value, update: &Value) {
+    match (node, update) {
+        (Value::Object(target), Value::Object(u)) => {
+            for (k, v) in u {
+                match target.get_mut(k) {
+                    Some(existing) if existing.is_object() && v.is_object() => merge(existing, v),
+                    _ => {
+                        target.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (Value::Array(items), Value::Array(u)) => items.extend(u.iter().cloned()),
+        (Value::Array(items), u) => items.push(u.clone()),
+        (node, u) => *node = u.clone(),
+    }
+}
+
+/// Document order of two pointers, list indices compared as numbers.
+fn pointer_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let (mut x, mut y) = (a.split('/'), b.split('/'));
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (None, Some(_)) => return std::cmp::Ordering::Less,
+            (Some(_), None) => return std::cmp::Ordering::Greater,
+            (Some(s), Some(t)) => {
+                let o = match (s.parse::<usize>(), t.parse::<usize>()) {
+                    (Ok(i), Ok(j)) => i.cmp(&j),
+                    _ => s.cmp(t),
+                };
+                if o != std::cmp::Ordering::Equal {
+                    return o;
+                }
+            }
+        }
+    }
+}
+
+fn remove_at(doc: &mut Value, pointer: &str) {
+    let Some((parent, last)) = pointer.rsplit_once('/') else { return };
+    let key = last.replace("~1", "/").replace("~0", "~");
+    match doc.pointer_mut(parent) {
+        Some(Value::Object(m)) => {
+            m.shift_remove(&key);
+        }
+        Some(Value::Array(items)) => {
+            if let Ok(i) = key.parse::<usize>() {
+                if i < items.len() {
+                    items.remove(i);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const OVERLAY: &str = "overlay: 1.0.0\ninfo: {title: fixes, version: '1'}\nactions:\n  - target: $.paths['/a'].get\n    description: the real host\n    update: {servers: [{url: 'https://x.example'}], tags: [B]}\n  - target: $.paths['/b']\n    description: gone\n    remove: true\n  - target: $.paths.*.get.tags\n    description: another tag\n    update: C\n";
+
+    #[test]
+    fn updates_merge_removes_remove_and_each_is_a_warning() {
+        let overlay = Overlay::parse("o.yaml", OVERLAY).unwrap();
+        let mut doc = json!({"paths": {"/a": {"get": {"operationId": "a", "tags": ["A"]}}, "/b": {"get": {}}}});
+        let mut w = Warnings::default();
+        apply(&mut doc, &[overlay], &mut w).unwrap();
+        assert_eq!(
+            doc,
+            json!({"paths": {"/a": {"get": {"operationId": "a", "tags": ["B", "C"],
+                                            "servers": [{"url": "https://x.example"}]}}}})
+        );
+        let lines = w.into_lines();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0], "#/paths/~1a/get: overlay o.yaml (fixes): updated $.paths['/a'].get: the real host");
+        assert_eq!(lines[1], "#/paths/~1b: overlay o.yaml (fixes): removed $.paths['/b']: gone");
+    }
+
+    #[test]
+    fn list_elements_are_removed_from_the_last() {
+        let overlay = Overlay::parse(
+            "o.yaml",
+            "overlay: 1.0.0\nactions:\n  - {target: '$.l[?@ > 1]', description: big ones, remove: true}\n",
+        )
+        .unwrap();
+        let mut doc = json!({"l": [0, 5, 1, 7, 1, 1, 1, 1, 1, 1, 9, 1]});
+        apply(&mut doc, &[overlay], &mut Warnings::default()).unwrap();
+        assert_eq!(doc, json!({"l": [0, 1, 1, 1, 1, 1, 1, 1, 1]}));
+    }
+
+    #[test]
+    fn a_target_that_matches_nothing_is_an_error() {
+        let overlay = Overlay::parse("o.yaml", OVERLAY).unwrap();
+        let mut doc = json!({"paths": {"/a": {"get": {}}}});
+        let e = apply(&mut doc, &[overlay], &mut Warnings::default()).unwrap_err();
+        assert_eq!(e.pointer, "o.yaml#/actions/1/target");
+        assert!(e.message.contains("$.paths['/b']") && e.message.contains("gone"), "{e}");
+    }
+
+    #[test]
+    fn malformed_overlays_name_the_place() {
+        for (text, at) in [
+            ("openapi: 3.0.0\n", "o.yaml#/overlay"),
+            ("overlay: 1.0.0\n", "o.yaml#/actions"),
+            (
+                "overlay: 1.0.0\nactions:\n  - {target: '$[', description: x, remove: true}\n",
+                "o.yaml#/actions/0/target",
+            ),
+            ("overlay: 1.0.0\nactions:\n  - {target: '$.a', remove: true}\n", "o.yaml#/actions/0/description"),
+            ("overlay: 1.0.0\nactions:\n  - {target: '$.a', description: x}\n", "o.yaml#/actions/0"),
+        ] {
+            assert_eq!(Overlay::parse("o.yaml", text).unwrap_err().pointer, at, "{text}");
+        }
+    }
+}
