@@ -25,6 +25,28 @@ pub struct Ir {
     pub features: Vec<FeatureGroup>,
     /// What lowering read in a way the spec does not spell out: (kind, text with pointer).
     pub warnings: Vec<(String, String)>,
+    /// Servers other than the document's, that some paths or operations are served from.
+    pub servers: Vec<Server>,
+}
+
+/// A server of a path or operation that is not the document's base URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Server {
+    /// Configuration name (`storage`): from the server's `x-telnyx-server-name`, else its host.
+    pub name: String,
+    /// URL template (`https://{region}.telnyxcloudstorage.com`).
+    pub url: String,
+    pub description: Option<String>,
+    pub variables: Vec<ServerVariable>,
+}
+
+/// A variable of a server's URL template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerVariable {
+    pub name: String,
+    pub default: String,
+    pub values: Vec<String>,
+    pub description: Option<String>,
 }
 
 /// One webhook event type and the payload type it decodes into.
@@ -235,6 +257,8 @@ pub struct Operation {
     pub description: Option<String>,
     pub deprecated: bool,
     pub auth: bool,
+    /// The server (by [`Server::name`]) the operation is sent to instead of the base URL.
+    pub server: Option<String>,
     pub params: Vec<Param>,
     /// The struct holding optional parameters (`ListMessagesParams`), if any.
     pub params_struct: Option<String>,

@@ -44,6 +44,7 @@ pub fn lower_with_webhooks(
     mark_boxes(&mut types);
     let tags = l.tags_in_use(&operations);
     let warnings = std::mem::take(&mut l.warnings).into_iter().map(|(k, w)| (k.to_owned(), w)).collect();
+    let servers = std::mem::take(&mut l.servers);
     assign_modules(&mut types, &operations);
     types.sort_by(|a, b| (a.module.as_str(), a.name.as_str()).cmp(&(b.module.as_str(), b.name.as_str())));
     Ok(Ir {
@@ -57,6 +58,7 @@ pub fn lower_with_webhooks(
         webhook_unkeyed,
         features: Vec::new(),
         warnings,
+        servers,
     })
 }
 
@@ -194,6 +196,8 @@ struct Lowerer<'a> {
     types: Vec<TypeDef>,
     /// Warnings: (kind, text).
     warnings: Vec<(&'static str, String)>,
+    /// Servers of paths and operations other than the document's.
+    servers: Vec<Server>,
 }
 
 /// Where a union variant's discriminator value comes from.
@@ -220,7 +224,52 @@ impl<'a> Lowerer<'a> {
             cache: BTreeMap::new(),
             types: Vec::new(),
             warnings: Vec::new(),
+            servers: Vec::new(),
         }
+    }
+
+    /// The name of a path's or operation's server, recorded in [`Lowerer::servers`]; `None` when
+    /// it is the document's own (the base URL).
+    fn server(&mut self, s: &openapiv3::Server) -> Option<String> {
+        let url = s.url.trim_end_matches('/');
+        if self.api.servers.iter().any(|d| d.url.trim_end_matches('/') == url) {
+            return None;
+        }
+        if let Some(known) = self.servers.iter().find(|k| k.url == url) {
+            return Some(known.name.clone());
+        }
+        let wanted = match s.extensions.get("x-telnyx-server-name").and_then(Value::as_str) {
+            Some(n) => naming::snake(n),
+            None => {
+                // The first host label that is not a variable: `{region}.telnyxcloudstorage.com`.
+                let host = url.split("://").nth(1).unwrap_or(url).split('/').next().unwrap_or("");
+                naming::snake(host.split('.').find(|l| !l.contains('{')).unwrap_or("server"))
+            }
+        };
+        let mut name = wanted.clone();
+        let mut i = 2;
+        while self.servers.iter().any(|k| k.name == name) {
+            name = format!("{wanted}_{i}");
+            i += 1;
+        }
+        let variables = s
+            .variables
+            .iter()
+            .flatten()
+            .map(|(n, v)| ServerVariable {
+                name: n.clone(),
+                default: v.default.clone(),
+                values: v.enumeration.clone(),
+                description: v.description.clone().filter(|d| !d.trim().is_empty()),
+            })
+            .collect();
+        self.servers.push(Server {
+            name: name.clone(),
+            url: url.to_owned(),
+            description: s.description.clone().filter(|d| !d.trim().is_empty()),
+            variables,
+        });
+        Some(name)
     }
 
     /// The value a variant schema pins for the discriminator property `prop` (through
@@ -678,7 +727,7 @@ impl<'a> Lowerer<'a> {
             };
             for (method, op) in item.iter() {
                 let at = format!("{path_at}/{method}");
-                let lowered = self.operation(path, method, op, &item.parameters, &at, &mut method_scopes)?;
+                let lowered = self.operation(path, method, op, item, &at, &mut method_scopes)?;
                 ops.push(lowered);
             }
         }
@@ -735,10 +784,11 @@ impl<'a> Lowerer<'a> {
         path: &str,
         method: &str,
         op: &openapiv3::Operation,
-        path_params: &[ReferenceOr<Parameter>],
+        item: &openapiv3::PathItem,
         at: &str,
         method_scopes: &mut BTreeMap<String, Scope>,
     ) -> Result<Operation> {
+        let (path_params, path_servers) = (&item.parameters, &item.servers);
         let (id, has_spec_id) = match &op.operation_id {
             Some(id) if !id.trim().is_empty() => (id.clone(), true),
             _ => (naming::derived_operation_name(method, path), false),
@@ -849,6 +899,10 @@ impl<'a> Lowerer<'a> {
         };
         let response = self.response(op, &camel, at)?;
         let auth = !matches!(&op.security, Some(reqs) if reqs.is_empty());
+        let server = match op.servers.first().or_else(|| path_servers.first()) {
+            Some(s) => self.server(s),
+            None => None,
+        };
         Ok(Operation {
             id,
             has_spec_id,
@@ -862,6 +916,7 @@ impl<'a> Lowerer<'a> {
             description: op.description.clone().filter(|s| !s.trim().is_empty()),
             deprecated: op.deprecated,
             auth,
+            server,
             params,
             params_struct,
             body,

@@ -24,6 +24,10 @@ pub struct Overlay {
     pub source: String,
     pub title: String,
     pub actions: Vec<Action>,
+    /// Whether an action that matches nothing is an error (the default) or only a warning
+    /// (`cargo xtask corpus` runs the overlays over specs from other years, which the
+    /// corrections of today's spec need not fit).
+    pub strict: bool,
 }
 
 /// One action of an overlay.
@@ -84,7 +88,7 @@ impl Overlay {
                 remove,
             });
         }
-        Ok(Overlay { source: source.to_owned(), title, actions })
+        Ok(Overlay { source: source.to_owned(), title, actions, strict: true })
     }
 }
 
@@ -94,6 +98,16 @@ pub fn apply(doc: &mut Value, overlays: &[Overlay], warnings: &mut Warnings) -> 
         for (i, action) in overlay.actions.iter().enumerate() {
             let pointers: Vec<String> =
                 action.path.query_located(doc).locations().map(|l| l.to_json_pointer()).collect();
+            if pointers.is_empty() && !overlay.strict {
+                warnings.add(
+                    format!(
+                        "overlay {}: action {i} ({}) matches nothing in this spec: skipped",
+                        overlay.source, action.target
+                    ),
+                    format!("{}#/actions/{i}", overlay.source),
+                );
+                continue;
+            }
             if pointers.is_empty() {
                 return Err(GenError::new(
                     format!("{}#/actions/{i}/target", overlay.source),
@@ -235,6 +249,16 @@ mod tests {
         let e = apply(&mut doc, &[overlay], &mut Warnings::default()).unwrap_err();
         assert_eq!(e.pointer, "o.yaml#/actions/1/target");
         assert!(e.message.contains("$.paths['/b']") && e.message.contains("gone"), "{e}");
+        // Not strict (the corpus of older specs): a warning, and the rest still applies.
+        let mut lenient = Overlay::parse("o.yaml", OVERLAY).unwrap();
+        lenient.strict = false;
+        let mut w = Warnings::default();
+        apply(&mut doc, &[lenient], &mut w).unwrap();
+        assert_eq!(doc["paths"]["/a"]["get"]["tags"], json!(["B", "C"]));
+        assert!(w
+            .into_lines()
+            .iter()
+            .any(|l| l.contains("action 1 ($.paths['/b']) matches nothing in this spec: skipped")));
     }
 
     #[test]

@@ -6,8 +6,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
+use crate::servers::{ServerConfig, ServerSpec, SERVERS};
 
 /// The production base URL of the Telnyx v2 API.
 pub const DEFAULT_BASE_URL: &str = "https://api.telnyx.com/v2";
@@ -34,6 +37,8 @@ pub(crate) struct ClientInner {
     pub(crate) timeout: Option<Duration>,
     pub(crate) stream_idle_timeout: Duration,
     pub(crate) sleep: Option<SleepFn>,
+    /// Configuration of the servers other than the base URL, by name.
+    pub(crate) servers: BTreeMap<String, ServerConfig>,
 }
 
 /// The function that waits between retries (see [`ClientBuilder::retry_sleep`]).
@@ -48,6 +53,7 @@ impl fmt::Debug for Client {
             .field("timeout", &self.inner.timeout)
             .field("stream_idle_timeout", &self.inner.stream_idle_timeout)
             .field("custom_retry_sleep", &self.inner.sleep.is_some())
+            .field("servers", &self.inner.servers)
             .finish()
     }
 }
@@ -63,17 +69,33 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A client configured from the environment: `TELNYX_API_KEY` (required) and
-    /// `TELNYX_BASE_URL` (optional).
+    /// A client configured from the environment: `TELNYX_API_KEY` (required),
+    /// `TELNYX_BASE_URL` (optional), and for each server other than the base URL (see
+    /// [`crate::servers`]) `TELNYX_<SERVER>_<VARIABLE>` and `TELNYX_<SERVER>_URL` (optional:
+    /// `TELNYX_STORAGE_REGION`, `TELNYX_STORAGE_URL`).
     pub fn from_env() -> Result<Client> {
         let key = std::env::var("TELNYX_API_KEY").map_err(|_| Error::Config("TELNYX_API_KEY is not set".into()))?;
+        let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let mut b = Client::builder().api_key(key);
-        if let Ok(url) = std::env::var("TELNYX_BASE_URL") {
-            if !url.trim().is_empty() {
-                b = b.base_url(url);
+        if let Some(url) = set("TELNYX_BASE_URL") {
+            b = b.base_url(url);
+        }
+        for server in SERVERS {
+            if let Some(url) = set(&server.url_env_var()) {
+                b = b.server_url(server.name, url);
+            }
+            for v in server.variables {
+                if let Some(value) = set(&server.env_var(v.name)) {
+                    b = b.server_variable(server.name, v.name, value);
+                }
             }
         }
         b.build()
+    }
+
+    /// The endpoint requests to `server` go to (no trailing slash).
+    pub fn server_base(&self, server: &ServerSpec) -> String {
+        server.base(self.inner.servers.get(server.name))
     }
 
     /// The base URL requests go to (no trailing slash).
@@ -99,6 +121,7 @@ pub struct ClientBuilder {
     stream_idle_timeout: Duration,
     user_agent: String,
     sleep: Option<SleepFn>,
+    servers: BTreeMap<String, ServerConfig>,
 }
 
 impl Default for ClientBuilder {
@@ -113,6 +136,7 @@ impl Default for ClientBuilder {
             stream_idle_timeout: Duration::from_secs(60),
             user_agent: concat!("telnyx-api-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
             sleep: None,
+            servers: BTreeMap::new(),
         }
     }
 }
@@ -129,11 +153,26 @@ impl fmt::Debug for ClientBuilder {
             .field("stream_idle_timeout", &self.stream_idle_timeout)
             .field("user_agent", &self.user_agent)
             .field("custom_retry_sleep", &self.sleep.is_some())
+            .field("servers", &self.servers)
             .finish()
     }
 }
 
 impl ClientBuilder {
+    /// Replace the whole endpoint of a server other than the base URL (by its name in
+    /// [`crate::servers::SERVERS`], `"storage"`), e.g. a local S3-compatible server in tests.
+    pub fn server_url(mut self, server: &str, url: impl Into<String>) -> Self {
+        self.servers.entry(server.to_owned()).or_default().url = Some(url.into());
+        self
+    }
+
+    /// Set a variable of a server's URL template (`server_variable("storage", "region",
+    /// "us-east-1")`); unset variables take the spec's default.
+    pub fn server_variable(mut self, server: &str, variable: &str, value: impl Into<String>) -> Self {
+        self.servers.entry(server.to_owned()).or_default().variables.insert(variable.to_owned(), value.into());
+        self
+    }
+
     /// Base URL, default [`DEFAULT_BASE_URL`]. A trailing `/` is ignored.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
@@ -232,6 +271,11 @@ impl ClientBuilder {
                 return Err(Error::Config("API key must be printable ASCII without spaces".into()));
             }
         }
+        for (name, config) in &self.servers {
+            if let Some(url) = &config.url {
+                crate::servers::check_url(name, url)?;
+            }
+        }
         let http = match self.http {
             Some(h) => h,
             None => reqwest::Client::builder()
@@ -249,6 +293,7 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 stream_idle_timeout: self.stream_idle_timeout,
                 sleep: self.sleep,
+                servers: self.servers,
             }),
         })
     }

@@ -22,6 +22,7 @@ pub mod multipart;
 pub mod pagination;
 pub mod request;
 pub mod retry;
+pub mod servers;
 pub mod sse;
 pub mod webhooks;
 

@@ -24,6 +24,7 @@ use crate::client::Client;
 use crate::error::{ApiError, Error, Result};
 use crate::multipart::Multipart;
 use crate::retry::{is_retryable_status, retry_after, RetryPolicy};
+use crate::servers::ServerSpec;
 
 /// Characters left as they are in a path segment: RFC 3986 unreserved.
 const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
@@ -74,6 +75,7 @@ pub struct Request {
     headers: Vec<(&'static str, String)>,
     body: Body,
     auth: bool,
+    server: Option<&'static ServerSpec>,
     error: Option<String>,
 }
 
@@ -88,6 +90,7 @@ impl fmt::Debug for Request {
             .field("headers", &self.headers)
             .field("body", &self.body)
             .field("auth", &self.auth)
+            .field("server", &self.server.map(|s| s.name))
             .finish()
     }
 }
@@ -106,8 +109,20 @@ impl Request {
             headers: Vec::new(),
             body: Body::Empty,
             auth: true,
+            server: None,
             error: None,
         }
+    }
+
+    /// Send to `server` instead of the base URL (operations whose path has its own `servers`).
+    #[doc(hidden)]
+    pub fn server(&mut self, server: &'static ServerSpec) {
+        self.server = Some(server);
+    }
+
+    /// The server the request goes to, when not the base URL.
+    pub fn target_server(&self) -> Option<&'static ServerSpec> {
+        self.server
     }
 
     /// HTTP method.
@@ -725,7 +740,10 @@ async fn execute_inner(
         policy = &once;
     }
     let timeout = timeout.unwrap_or(inner.timeout);
-    let url = request.url(&inner.base_url)?;
+    let url = match request.server {
+        Some(server) => request.url(&client.server_base(server))?,
+        None => request.url(&inner.base_url)?,
+    };
     let mut attempt: u32 = 0;
     loop {
         span.attempt(attempt);

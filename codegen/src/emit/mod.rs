@@ -6,6 +6,7 @@ pub mod docs;
 pub mod features;
 pub mod hooks;
 pub mod operations;
+pub mod servers;
 pub mod types;
 pub mod webhooks;
 
@@ -187,6 +188,7 @@ enum Job<'a> {
     Catalogue,
     WebhookEvents,
     Hooks,
+    Servers,
     Root,
     Conformance,
 }
@@ -216,7 +218,15 @@ impl<'a> Plan<'a> {
         let mut jobs: Vec<Job<'a>> = self.types_by_module.keys().map(|m| Job::Types(m)).collect();
         jobs.push(Job::TypesMod);
         jobs.extend(self.ir.tags.iter().map(Job::Api));
-        jobs.extend([Job::ApisMod, Job::Catalogue, Job::WebhookEvents, Job::Hooks, Job::Root, Job::Conformance]);
+        jobs.extend([
+            Job::ApisMod,
+            Job::Catalogue,
+            Job::WebhookEvents,
+            Job::Hooks,
+            Job::Servers,
+            Job::Root,
+            Job::Conformance,
+        ]);
         jobs
     }
 
@@ -234,7 +244,7 @@ impl<'a> Plan<'a> {
             Job::Conformance => 35 * ops + 2 * self.ir.types.len(),
             Job::Catalogue => 11 * ops,
             Job::WebhookEvents => 20 * self.ir.webhook_events.len(),
-            Job::TypesMod | Job::ApisMod | Job::Root | Job::Hooks => 3 * self.ir.tags.len(),
+            Job::TypesMod | Job::ApisMod | Job::Root | Job::Hooks | Job::Servers => 3 * self.ir.tags.len(),
         }
     }
 
@@ -328,12 +338,17 @@ impl<'a> Plan<'a> {
                     "Hooks for the hand-written runtime into generated items a spec may lack (see `codegen::hooks`).";
                 ("hooks.rs".to_owned(), file(&[doc], hooks::hooks(ir), "hooks.rs")?)
             }
+            Job::Servers => {
+                let doc = "Servers other than the base URL that some operations are sent to (see `crate::servers`).";
+                ("servers.rs".to_owned(), file(&[doc], servers::servers(ir), "servers.rs")?)
+            }
             Job::Root => {
                 let title = format!("{} {} — generated operations and types.", ir.title, ir.version);
                 let root = quote! {
                     pub mod apis;
                     pub mod catalogue;
                     pub(crate) mod hooks;
+                    pub mod servers;
                     pub mod types;
                     pub mod webhook_events;
                 };

@@ -377,6 +377,10 @@ fn method_with_body(
     if !op.auth {
         stmts.push(quote!(request.no_auth();));
     }
+    if let Some(server) = &op.server {
+        let s = super::servers::static_ident(server);
+        stmts.push(quote!(request.server(&crate::generated::servers::#s);));
+    }
     let ret = return_type(&op.response, prefix);
     let decode = match &op.response {
         ResponseKind::Empty => quote!(crate::request::decode_empty),

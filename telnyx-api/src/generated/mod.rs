@@ -8,6 +8,8 @@ pub mod catalogue;
 
 pub(crate) mod hooks;
 
+pub mod servers;
+
 pub mod types;
 
 pub mod webhook_events;

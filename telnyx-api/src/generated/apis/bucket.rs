@@ -17,12 +17,13 @@ impl BucketApi<'_> {
     ///
     /// `GET /` (operation `ListBuckets`)
     pub fn list_buckets(&self) -> ApiCall<String> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::GET,
             "ListBuckets",
             "/",
             "/".to_owned(),
         );
+        request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_text)
     }
 
@@ -42,6 +43,7 @@ impl BucketApi<'_> {
             ["/", &crate::request::path_arg(&bucket_name)].concat(),
         );
         request.raw("text/xml", body.to_owned());
+        request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 
@@ -54,12 +56,13 @@ impl BucketApi<'_> {
     /// # Arguments
     /// - `bucket_name` (`bucketName`): The name of the bucket.
     pub fn delete_bucket(&self, bucket_name: &str) -> ApiCall<()> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::DELETE,
             "DeleteBucket",
             "/{bucketName}",
             ["/", &crate::request::path_arg(&bucket_name)].concat(),
         );
+        request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 
@@ -72,12 +75,13 @@ impl BucketApi<'_> {
     /// # Arguments
     /// - `bucket_name` (`bucketName`): The name of the bucket.
     pub fn head_bucket(&self, bucket_name: &str) -> ApiCall<()> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::HEAD,
             "HeadBucket",
             "/{bucketName}",
             ["/", &crate::request::path_arg(&bucket_name)].concat(),
         );
+        request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 }

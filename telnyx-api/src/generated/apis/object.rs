@@ -57,6 +57,7 @@ impl ObjectApi<'_> {
             ["/", &crate::request::path_arg(&bucket_name)].concat(),
         );
         request.query("list-type", &params.list_type, QueryStyle::FormExplode);
+        request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_text)
     }
 
@@ -83,6 +84,7 @@ impl ObjectApi<'_> {
         );
         request.query("delete", &delete, QueryStyle::FormExplode);
         request.raw("text/xml", body.to_owned());
+        request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_text)
     }
 
@@ -114,6 +116,7 @@ impl ObjectApi<'_> {
                 .concat(),
         );
         request.query("uploadId", &params.upload_id, QueryStyle::FormExplode);
+        request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_bytes)
     }
 
@@ -149,6 +152,7 @@ impl ObjectApi<'_> {
         request.query("partNumber", &params.part_number, QueryStyle::FormExplode);
         request.query("uploadId", &params.upload_id, QueryStyle::FormExplode);
         request.raw("application/octet-stream", body);
+        request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 
@@ -162,7 +166,7 @@ impl ObjectApi<'_> {
     /// - `bucket_name` (`bucketName`): The bucket name.
     /// - `object_name` (`objectName`): The object name.
     pub fn delete_object(&self, bucket_name: &str, object_name: &str) -> ApiCall<()> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::DELETE,
             "DeleteObject",
             "/{bucketName}/{objectName}",
@@ -174,6 +178,7 @@ impl ObjectApi<'_> {
             ]
                 .concat(),
         );
+        request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 
@@ -187,7 +192,7 @@ impl ObjectApi<'_> {
     /// - `bucket_name` (`bucketName`): The bucket name.
     /// - `object_name` (`objectName`): The object name.
     pub fn head_object(&self, bucket_name: &str, object_name: &str) -> ApiCall<()> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::HEAD,
             "HeadObject",
             "/{bucketName}/{objectName}",
@@ -199,6 +204,7 @@ impl ObjectApi<'_> {
             ]
                 .concat(),
         );
+        request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 }
