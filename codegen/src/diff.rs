@@ -699,7 +699,11 @@ impl<'a> Differ<'a> {
             self.push(&s, Kind::DeprecationChanged, false, None, detail.to_owned());
         }
         if o.auth != n.auth {
-            let detail = if n.auth { "now sends the API key" } else { "no longer sends the API key" };
+            let detail = match n.auth {
+                Auth::None => "no longer sends the API key",
+                Auth::Bearer => "now sends the API key as a bearer token",
+                Auth::AwsSigV4 => "now signs the request (AWS Signature Version 4, the API key as access key id)",
+            };
             self.push(&s, Kind::AuthChanged, false, None, detail.to_owned());
         }
     }

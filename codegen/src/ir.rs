@@ -29,6 +29,19 @@ pub struct Ir {
     pub servers: Vec<Server>,
 }
 
+/// How an operation authenticates: its first security requirement (or the document's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// `security: []`: nothing is sent.
+    None,
+    /// The API key as `Authorization: Bearer …` (the Telnyx API's scheme, and the default for
+    /// schemes the runtime has no other way to send).
+    Bearer,
+    /// An AWS Signature Version 4 `Authorization` header with the API key as the access key id
+    /// (a scheme with `x-amazon-apigateway-authtype: awsSigv4`: Telnyx Cloud Storage).
+    AwsSigV4,
+}
+
 /// A server of a path or operation that is not the document's base URL.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Server {
@@ -256,7 +269,7 @@ pub struct Operation {
     pub summary: Option<String>,
     pub description: Option<String>,
     pub deprecated: bool,
-    pub auth: bool,
+    pub auth: Auth,
     /// The server (by [`Server::name`]) the operation is sent to instead of the base URL.
     pub server: Option<String>,
     pub params: Vec<Param>,

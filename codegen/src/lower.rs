@@ -228,6 +228,27 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// How a security requirement list is sent: nothing for `[]`, else by its first
+    /// requirement's first scheme (a SigV4 scheme, or the bearer API key).
+    fn auth(&self, security: Option<&Vec<openapiv3::SecurityRequirement>>) -> Auth {
+        let Some(reqs) = security else { return Auth::Bearer };
+        let Some(first) = reqs.first() else { return Auth::None };
+        let schemes = self.api.components.as_ref().map(|c| &c.security_schemes);
+        let sigv4 = first.keys().next().and_then(|name| schemes?.get(name)).is_some_and(|s| match s {
+            ReferenceOr::Item(openapiv3::SecurityScheme::APIKey { extensions, .. })
+            | ReferenceOr::Item(openapiv3::SecurityScheme::HTTP { extensions, .. }) => extensions
+                .get("x-amazon-apigateway-authtype")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.eq_ignore_ascii_case("awsSigv4")),
+            _ => false,
+        });
+        if sigv4 {
+            Auth::AwsSigV4
+        } else {
+            Auth::Bearer
+        }
+    }
+
     /// The name of a path's or operation's server, recorded in [`Lowerer::servers`]; `None` when
     /// it is the document's own (the base URL).
     fn server(&mut self, s: &openapiv3::Server) -> Option<String> {
@@ -898,7 +919,7 @@ impl<'a> Lowerer<'a> {
             }
         };
         let response = self.response(op, &camel, at)?;
-        let auth = !matches!(&op.security, Some(reqs) if reqs.is_empty());
+        let auth = self.auth(op.security.as_ref().or(self.api.security.as_ref()));
         let server = match op.servers.first().or_else(|| path_servers.first()) {
             Some(s) => self.server(s),
             None => None,

@@ -8,7 +8,9 @@
 //! are applied on loading, after repairs and the 3.1 normalisation, in file-name order, each
 //! action reported as a warning with its target and the reason its `description` gives. An
 //! action whose target selects nothing is an error naming it: a spec update that fixed the spec
-//! should make us delete the action, not leave it silently unused.
+//! should make us delete the action, not leave it silently unused. Only an action marked
+//! `x-optional: true` (an Overlay extension; its description says why the spec may lack the
+//! target) is skipped there, with a warning.
 //!
 //! [OpenAPI Overlay 1.0]: https://spec.openapis.org/overlay/v1.0.0.html
 
@@ -39,6 +41,8 @@ pub struct Action {
     pub description: String,
     pub update: Option<Value>,
     pub remove: bool,
+    /// `x-optional: true`: where the target matches nothing, skipped with a warning.
+    pub optional: bool,
 }
 
 impl Overlay {
@@ -86,6 +90,7 @@ impl Overlay {
                 description: description.split_whitespace().collect::<Vec<_>>().join(" "),
                 update,
                 remove,
+                optional: a.get("x-optional").and_then(Value::as_bool).unwrap_or(false),
             });
         }
         Ok(Overlay { source: source.to_owned(), title, actions, strict: true })
@@ -98,7 +103,7 @@ pub fn apply(doc: &mut Value, overlays: &[Overlay], warnings: &mut Warnings) -> 
         for (i, action) in overlay.actions.iter().enumerate() {
             let pointers: Vec<String> =
                 action.path.query_located(doc).locations().map(|l| l.to_json_pointer()).collect();
-            if pointers.is_empty() && !overlay.strict {
+            if pointers.is_empty() && (action.optional || !overlay.strict) {
                 warnings.add(
                     format!(
                         "overlay {}: action {i} ({}) matches nothing in this spec: skipped",
@@ -228,6 +233,16 @@ mod tests {
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[0], "#/paths/~1a/get: overlay o.yaml (fixes): updated $.paths['/a'].get: the real host");
         assert_eq!(lines[1], "#/paths/~1b: overlay o.yaml (fixes): removed $.paths['/b']: gone");
+    }
+
+    #[test]
+    fn an_optional_action_is_skipped_where_its_target_is_missing() {
+        let text = OVERLAY.replace("    description: gone\n", "    description: gone\n    x-optional: true\n");
+        let overlay = Overlay::parse("o.yaml", &text).unwrap();
+        let mut doc = json!({"paths": {"/a": {"get": {}}}});
+        let mut w = Warnings::default();
+        apply(&mut doc, &[overlay], &mut w).unwrap();
+        assert!(w.into_lines().iter().any(|l| l.starts_with("o.yaml#/actions/1: ") && l.contains("skipped")));
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod pagination;
 pub mod request;
 pub mod retry;
 pub mod servers;
+pub mod sigv4;
 pub mod sse;
 pub mod webhooks;
 

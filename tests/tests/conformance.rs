@@ -254,10 +254,36 @@ fn schema_at(spec: &Value, validator: &schema::Validator<'_>, schema: &Value, js
 
 /// The main server, and one for the bucket paths when the spec has them (the 2026-07-16 spec
 /// has none).
+/// The corrections of `spec/overlays/` (Cloud Storage's endpoint and SigV4 security, …), as
+/// `cargo xtask regenerate` applies them.
+fn overlays(repo: &Path) -> Vec<codegen::overlay::Overlay> {
+    let dir = repo.join("spec/overlays");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "yaml")).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            codegen::overlay::Overlay::parse(&p.display().to_string(), &text).unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect()
+}
+
+/// Prism serves the spec the crate is generated from: the published one with the overlays.
 fn start_servers(repo: &Path, spec_path: &Path, spec: &Value) -> (Prism, Option<Prism>) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("prism-conformance");
     std::fs::create_dir_all(&dir).expect("create the Prism run directory");
     prism::install(repo).unwrap_or_else(|e| panic!("cannot install Prism: {e}"));
+    let overlaid = dir.join("spec-overlaid.json");
+    let mut published: Value = {
+        let text = std::fs::read_to_string(spec_path).unwrap_or_else(|e| panic!("{}: {e}", spec_path.display()));
+        codegen::load::parse_value(&text).unwrap_or_else(|e| panic!("{e}"))
+    };
+    codegen::overlay::apply(&mut published, &overlays(repo), &mut Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&overlaid, serde_json::to_vec(&published).expect("JSON")).expect("write the overlaid spec");
+    let spec_path = overlaid.as_path();
     let main_spec = dir.join("spec-no-buckets.json");
     let bucket_spec = dir.join("spec-buckets-only.json");
     let buckets: Vec<&str> = ["/{bucketName}", "/{bucketName}/{objectName}"]
@@ -293,8 +319,10 @@ fn conformance() {
     let t0 = Instant::now();
     // The synthesizer and the validator read OpenAPI 3.0: they get the document as the generator
     // reads it (a 3.1 spec normalised, repairs applied); Prism reads the file itself.
-    let spec = codegen::load::load_value(pinned_spec()).map(|l| l.raw).unwrap_or_else(|e| panic!("{e}"));
     let repo = root();
+    let spec = codegen::load::load_value_with(pinned_spec(), &overlays(&repo))
+        .map(|l| l.raw)
+        .unwrap_or_else(|e| panic!("{e}"));
     let known = known::load(&repo.join("spec/known-spec-issues.toml"));
 
     // Cases: every operation of the spec, matched to its OpEntry by (method, path).

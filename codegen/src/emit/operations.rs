@@ -374,8 +374,10 @@ fn method_with_body(
             BodyKind::Multipart => quote!(request.multipart(body.into_multipart());),
         });
     }
-    if !op.auth {
-        stmts.push(quote!(request.no_auth();));
+    match op.auth {
+        Auth::None => stmts.push(quote!(request.no_auth();)),
+        Auth::AwsSigV4 => stmts.push(quote!(request.sign_sigv4();)),
+        Auth::Bearer => {}
     }
     if let Some(server) = &op.server {
         let s = super::servers::static_ident(server);

@@ -23,6 +23,7 @@ impl BucketApi<'_> {
             "/",
             "/".to_owned(),
         );
+        request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_text)
     }
@@ -43,6 +44,7 @@ impl BucketApi<'_> {
             ["/", &crate::request::path_arg(&bucket_name)].concat(),
         );
         request.raw("text/xml", body.to_owned());
+        request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
@@ -62,6 +64,7 @@ impl BucketApi<'_> {
             "/{bucketName}",
             ["/", &crate::request::path_arg(&bucket_name)].concat(),
         );
+        request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
@@ -81,6 +84,7 @@ impl BucketApi<'_> {
             "/{bucketName}",
             ["/", &crate::request::path_arg(&bucket_name)].concat(),
         );
+        request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }

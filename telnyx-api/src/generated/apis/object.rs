@@ -57,6 +57,7 @@ impl ObjectApi<'_> {
             ["/", &crate::request::path_arg(&bucket_name)].concat(),
         );
         request.query("list-type", &params.list_type, QueryStyle::FormExplode);
+        request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_text)
     }
@@ -84,6 +85,7 @@ impl ObjectApi<'_> {
         );
         request.query("delete", &delete, QueryStyle::FormExplode);
         request.raw("text/xml", body.to_owned());
+        request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_text)
     }
@@ -116,6 +118,7 @@ impl ObjectApi<'_> {
                 .concat(),
         );
         request.query("uploadId", &params.upload_id, QueryStyle::FormExplode);
+        request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_bytes)
     }
@@ -152,6 +155,7 @@ impl ObjectApi<'_> {
         request.query("partNumber", &params.part_number, QueryStyle::FormExplode);
         request.query("uploadId", &params.upload_id, QueryStyle::FormExplode);
         request.raw("application/octet-stream", body);
+        request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
@@ -178,6 +182,7 @@ impl ObjectApi<'_> {
             ]
                 .concat(),
         );
+        request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
@@ -204,6 +209,7 @@ impl ObjectApi<'_> {
             ]
                 .concat(),
         );
+        request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
