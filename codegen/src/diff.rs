@@ -397,7 +397,7 @@ fn usage(ir: &Ir) -> BTreeMap<&str, Usage> {
     for op in &ir.operations {
         request.extend(op.params.iter().map(|p| &p.ty));
         request.extend(op.body.iter().chain(&op.multipart_alternative).map(|b| &b.ty));
-        if let ResponseKind::Json(t) | ResponseKind::JsonOrText(t) = &op.response {
+        if let ResponseKind::Json(t) | ResponseKind::JsonOrText(t) | ResponseKind::Xml(t) = &op.response {
             response.push(t);
         }
     }
@@ -818,7 +818,7 @@ impl<'a> Differ<'a> {
                 let class = |r: &RequestBody| match r.kind {
                     BodyKind::Bytes(_) => 0,
                     BodyKind::Text(_) => 1,
-                    BodyKind::Json | BodyKind::Form | BodyKind::Multipart => 2,
+                    BodyKind::Json | BodyKind::Form | BodyKind::Multipart | BodyKind::Xml(_) => 2,
                 };
                 let same_arg = class(a) == class(b) && (class(a) != 2 || self.same(&a.ty, &b.ty));
                 if !same_arg {

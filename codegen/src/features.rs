@@ -241,7 +241,7 @@ fn roots(op: &Operation) -> Vec<&str> {
     for b in op.body.iter().chain(&op.multipart_alternative) {
         out.extend(b.ty.named());
     }
-    if let ResponseKind::Json(t) | ResponseKind::JsonOrText(t) = &op.response {
+    if let ResponseKind::Json(t) | ResponseKind::JsonOrText(t) | ResponseKind::Xml(t) = &op.response {
         out.extend(t.named());
     }
     if let Some(p) = &op.paging {

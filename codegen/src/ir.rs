@@ -27,6 +27,46 @@ pub struct Ir {
     pub warnings: Vec<(String, String)>,
     /// Servers other than the document's, that some paths or operations are served from.
     pub servers: Vec<Server>,
+    /// How each type sent or received as XML is written, from the spec's `xml` objects.
+    pub xml_docs: Vec<XmlDocDef>,
+}
+
+/// The XML form of a named type (a request body or response of an XML content type).
+#[derive(Debug, Clone, PartialEq)]
+pub struct XmlDocDef {
+    pub type_name: String,
+    /// The root element: the schema's `xml.name`, else the schema's name.
+    pub root: String,
+    pub namespace: Option<String>,
+    pub body: XmlNodeDef,
+}
+
+/// How a value is written inside its element.
+#[derive(Debug, Clone, PartialEq)]
+pub enum XmlNodeDef {
+    /// Text, read as this JSON type: `string`, `integer`, `number` or `boolean`.
+    Text(String),
+    Object(Vec<XmlFieldDef>),
+    /// One element named `item` per entry.
+    List {
+        item: String,
+        node: Box<XmlNodeDef>,
+    },
+}
+
+/// One property of an XML object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct XmlFieldDef {
+    /// The property name (the JSON member).
+    pub json: String,
+    /// The element or attribute name (`xml.name`, else the property name).
+    pub xml: String,
+    pub attribute: bool,
+    /// For a list: `Some(item element)` when wrapped (`xml.wrapped`), `None` when its entries
+    /// repeat the element; `list` says whether it is one.
+    pub wrapped_item: Option<String>,
+    pub list: bool,
+    pub node: XmlNodeDef,
 }
 
 /// How an operation authenticates: its first security requirement (or the document's).
@@ -374,8 +414,10 @@ pub enum BodyKind {
     Multipart,
     /// Raw bytes with this content type.
     Bytes(String),
-    /// Text (XML) with this content type.
+    /// Text with this content type.
     Text(String),
+    /// An XML document of the body type, with this content type (see [`Ir::xml_docs`]).
+    Xml(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -394,4 +436,6 @@ pub enum ResponseKind {
     Bytes,
     Text,
     JsonOrText(TypeRef),
+    /// An XML document of this type (see [`Ir::xml_docs`]).
+    Xml(TypeRef),
 }

@@ -89,10 +89,28 @@ pub fn load_value_with(mut raw: Value, overlays: &[crate::overlay::Overlay]) -> 
         // What an overlay adds is checked like the spec itself (its `$ref`s, say).
         repair::repair(&mut raw, &mut warnings)?;
     }
+    carry_xml(&mut raw)?;
     let openapi = typed(&raw)?;
     let webhooks = webhooks(&raw)?;
     let warning_kinds = warnings.kinds();
     Ok(Loaded { openapi, raw, webhooks, warnings: warnings.into_lines(), warning_kinds })
+}
+
+/// `openapiv3` drops a schema's `xml` object (it keeps only `x-` extensions): carried as
+/// `x-xml` so that lowering can describe XML bodies.
+fn carry_xml(raw: &mut Value) -> Result<()> {
+    struct Carry;
+    impl crate::walk::Visitor for Carry {
+        fn schema(&mut self, node: &mut Value, _at: &str) -> Result<()> {
+            if let Some(map) = node.as_object_mut() {
+                if let Some(xml) = map.remove("xml") {
+                    map.insert("x-xml".to_owned(), xml);
+                }
+            }
+            Ok(())
+        }
+    }
+    crate::walk::document(raw, &mut Carry)
 }
 
 fn webhooks(raw: &Value) -> Result<IndexMap<String, ReferenceOr<PathItem>>> {

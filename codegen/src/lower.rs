@@ -22,6 +22,7 @@ use crate::naming::{self, Overrides, Scope};
 pub const SHARED_MODULE: &str = "shared";
 
 mod webhooks;
+mod xml;
 
 /// Lower a loaded 3.0 document (no `webhooks` section).
 pub fn lower(api: &OpenAPI, overrides: &Overrides) -> Result<Ir> {
@@ -45,6 +46,7 @@ pub fn lower_with_webhooks(
     let tags = l.tags_in_use(&operations);
     let warnings = std::mem::take(&mut l.warnings).into_iter().map(|(k, w)| (k.to_owned(), w)).collect();
     let servers = std::mem::take(&mut l.servers);
+    let xml_docs = std::mem::take(&mut l.xml_docs);
     assign_modules(&mut types, &operations);
     types.sort_by(|a, b| (a.module.as_str(), a.name.as_str()).cmp(&(b.module.as_str(), b.name.as_str())));
     Ok(Ir {
@@ -59,6 +61,7 @@ pub fn lower_with_webhooks(
         features: Vec::new(),
         warnings,
         servers,
+        xml_docs,
     })
 }
 
@@ -198,6 +201,8 @@ struct Lowerer<'a> {
     warnings: Vec<(&'static str, String)>,
     /// Servers of paths and operations other than the document's.
     servers: Vec<Server>,
+    /// The XML forms of XML body and response types.
+    xml_docs: Vec<XmlDocDef>,
 }
 
 /// Where a union variant's discriminator value comes from.
@@ -225,6 +230,7 @@ impl<'a> Lowerer<'a> {
             types: Vec::new(),
             warnings: Vec::new(),
             servers: Vec::new(),
+            xml_docs: Vec::new(),
         }
     }
 
@@ -1060,6 +1066,12 @@ impl<'a> Lowerer<'a> {
             "application/json" => BodyKind::Json,
             "multipart/form-data" => BodyKind::Multipart,
             "application/x-www-form-urlencoded" => BodyKind::Form,
+            c if xml::is_xml(c)
+                && !matches!(self.unalias(&ty), TypeRef::String | TypeRef::File)
+                && media.schema.as_ref().is_some_and(|s| self.record_xml(s, &ty)) =>
+            {
+                BodyKind::Xml(c.to_owned())
+            }
             c if c.starts_with("text/") => BodyKind::Text(c.to_owned()),
             c if matches!(self.unalias(&ty), TypeRef::File | TypeRef::String) => {
                 BodyKind::Bytes(if c == "*/*" { "application/octet-stream".to_owned() } else { c.to_owned() })
@@ -1137,13 +1149,19 @@ impl<'a> Lowerer<'a> {
                 (None, None) => ResponseKind::Empty,
                 (Some(t), None) => ResponseKind::Json(t),
                 (Some(t), Some(_)) => ResponseKind::JsonOrText(t),
-                (None, Some((ct, _))) => {
-                    if ct.starts_with("text/") {
-                        ResponseKind::Text
-                    } else {
-                        ResponseKind::Bytes
+                (None, Some((ct, media))) => match &media.schema {
+                    Some(schema) if xml::is_xml(ct) => {
+                        let at = format!("{}/schema", ptr(&format!("{r_at}/content"), ct));
+                        let t = self.lower_ref(schema, &hint, &at)?.0;
+                        if !matches!(self.unalias(&t), TypeRef::String | TypeRef::File) && self.record_xml(schema, &t) {
+                            ResponseKind::Xml(t)
+                        } else {
+                            ResponseKind::Text
+                        }
                     }
-                }
+                    _ if ct.starts_with("text/") => ResponseKind::Text,
+                    _ => ResponseKind::Bytes,
+                },
             };
             if !kinds.contains(&kind) {
                 kinds.push(kind);
@@ -1376,7 +1394,7 @@ fn assign_modules(types: &mut [TypeDef], ops: &[Operation]) {
         if let Some(b) = &op.body {
             roots.push(&b.ty);
         }
-        if let ResponseKind::Json(t) | ResponseKind::JsonOrText(t) = &op.response {
+        if let ResponseKind::Json(t) | ResponseKind::JsonOrText(t) | ResponseKind::Xml(t) = &op.response {
             roots.push(t);
         }
         // The webhooks an operation triggers live with it.

@@ -148,8 +148,17 @@ pub struct ApiError {
 
 impl ApiError {
     pub(crate) fn new(operation: &'static str, status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
-        let errors = parse_envelope(&body);
-        let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let mut errors = parse_envelope(&body);
+        let mut request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        // The S3-compatible Cloud Storage operations answer errors with an S3 error document.
+        if errors.is_empty() {
+            if let Some((code, message, id)) = crate::xml::s3_error(&body) {
+                errors.push(TelnyxError { title: code.clone(), code, detail: message, ..TelnyxError::default() });
+                request_id = request_id
+                    .or(id)
+                    .or_else(|| headers.get("x-amz-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned));
+            }
+        }
         ApiError { operation, status, errors, request_id, headers, body }
     }
 

@@ -290,6 +290,22 @@ impl Request {
         self.auth = Auth::None;
     }
 
+    /// An XML body of an XML type (see [`crate::xml`]). An optional body that is empty (no
+    /// member set) is not sent: an empty XML document is not the same as none (S3 rejects an
+    /// empty `<CreateBucketConfiguration/>`, but takes a `CreateBucket` without a body).
+    #[doc(hidden)]
+    pub fn xml<T: crate::xml::XmlType>(&mut self, content_type: &str, body: &T, required: bool) {
+        let json = match serde_json::to_value(body) {
+            Ok(v) => v,
+            Err(e) => return self.error = Some(format!("body: {e}")),
+        };
+        if !required && json.as_object().is_some_and(serde_json::Map::is_empty) {
+            return;
+        }
+        let text = crate::xml::json_to_document(T::XML, &json);
+        self.raw(content_type, bytes::Bytes::from(text));
+    }
+
     /// Send the API key in an AWS Signature Version 4 `Authorization` header (see
     /// [`crate::sigv4`]), for operations whose security scheme is SigV4.
     #[doc(hidden)]

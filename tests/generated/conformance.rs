@@ -573,7 +573,7 @@ pub mod ops {
         }
         pub fn create_bucket(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
-            let body = a.raw_body();
+            let body: types::CreateBucketRequest = a.body()?;
             Ok(send(c.bucket().create_bucket(&bucket_name, &body)))
         }
         pub fn delete_bucket(c: &Client, a: &Args) -> Result<CallFuture, String> {
@@ -4198,7 +4198,7 @@ pub mod ops {
         pub fn delete_objects(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
             let delete: bool = a.query("delete")?;
-            let body = a.raw_body();
+            let body: types::DeleteObjectsRequest = a.body()?;
             Ok(send(c.object().delete_objects(&bucket_name, delete, &body)))
         }
         pub fn get_object(c: &Client, a: &Args) -> Result<CallFuture, String> {
@@ -12939,6 +12939,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CreateBucketRequest>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/ListBucketsResponse",
+        type_name: "ListBucketsResponse",
+        roundtrip: roundtrip::<types::ListBucketsResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ListBucketsResponse/properties/Buckets/items",
+        type_name: "ListBucketsResponseBucketsItem",
+        roundtrip: roundtrip::<types::ListBucketsResponseBucketsItem>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1storage~1buckets~1{bucketName}~1ssl_certificate/put/requestBody/content/multipart~1form-data/schema",
         type_name: "AddStorageSslCertificateBody",
         roundtrip: roundtrip::<types::AddStorageSslCertificateBody>,
@@ -18736,6 +18746,21 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::DeleteObjectsRequestItem>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/DeleteObjectsResponse",
+        type_name: "DeleteObjectsResponse",
+        roundtrip: roundtrip::<types::DeleteObjectsResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ListObjectsResponse",
+        type_name: "ListObjectsResponse",
+        roundtrip: roundtrip::<types::ListObjectsResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ListObjectsResponse/properties/Contents/items",
+        type_name: "ListObjectsResponseContentsItem",
+        roundtrip: roundtrip::<types::ListObjectsResponseContentsItem>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CompleteOTAUpdate",
         type_name: "CompleteOtaUpdate",
         roundtrip: roundtrip::<types::CompleteOtaUpdate>,
@@ -21841,11 +21866,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CustomerReference>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/DeleteObjectsResponse",
-        type_name: "DeleteObjectsResponse",
-        roundtrip: roundtrip::<types::DeleteObjectsResponse>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/DocReqsRequirementType",
         type_name: "DocReqsRequirementType",
         roundtrip: roundtrip::<types::DocReqsRequirementType>,
@@ -22227,16 +22247,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         >,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ListBucketsResponse",
-        type_name: "ListBucketsResponse",
-        roundtrip: roundtrip::<types::ListBucketsResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ListBucketsResponse/properties/Buckets/items",
-        type_name: "ListBucketsResponseBucketsItem",
-        roundtrip: roundtrip::<types::ListBucketsResponseBucketsItem>,
-    },
-    SchemaEntry {
         pointer: "#/paths/~1customer_service_records/get/parameters/2/schema",
         type_name: "ListCustomerServiceRecordsSort",
         roundtrip: roundtrip::<types::ListCustomerServiceRecordsSort>,
@@ -22255,16 +22265,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/responses/ListMessagingProfileShortCodesResponse/content/application~1json/schema",
         type_name: "ListMessagingProfileShortCodesResponse",
         roundtrip: roundtrip::<types::ListMessagingProfileShortCodesResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ListObjectsResponse",
-        type_name: "ListObjectsResponse",
-        roundtrip: roundtrip::<types::ListObjectsResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ListObjectsResponse/properties/Contents/items",
-        type_name: "ListObjectsResponseContentsItem",
-        roundtrip: roundtrip::<types::ListObjectsResponseContentsItem>,
     },
     SchemaEntry {
         pointer: "#/paths/~1phone_number_blocks~1jobs/get/parameters/4/schema",

@@ -9,6 +9,7 @@ pub mod operations;
 pub mod servers;
 pub mod types;
 pub mod webhooks;
+pub mod xml;
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -189,6 +190,7 @@ enum Job<'a> {
     WebhookEvents,
     Hooks,
     Servers,
+    Xml,
     Root,
     Conformance,
 }
@@ -224,6 +226,7 @@ impl<'a> Plan<'a> {
             Job::WebhookEvents,
             Job::Hooks,
             Job::Servers,
+            Job::Xml,
             Job::Root,
             Job::Conformance,
         ]);
@@ -244,7 +247,7 @@ impl<'a> Plan<'a> {
             Job::Conformance => 35 * ops + 2 * self.ir.types.len(),
             Job::Catalogue => 11 * ops,
             Job::WebhookEvents => 20 * self.ir.webhook_events.len(),
-            Job::TypesMod | Job::ApisMod | Job::Root | Job::Hooks | Job::Servers => 3 * self.ir.tags.len(),
+            Job::TypesMod | Job::ApisMod | Job::Root | Job::Hooks | Job::Servers | Job::Xml => 3 * self.ir.tags.len(),
         }
     }
 
@@ -342,6 +345,10 @@ impl<'a> Plan<'a> {
                 let doc = "Servers other than the base URL that some operations are sent to (see `crate::servers`).";
                 ("servers.rs".to_owned(), file(&[doc], servers::servers(ir), "servers.rs")?)
             }
+            Job::Xml => {
+                let doc = "The XML form of the types sent or received as XML (see `crate::xml`).";
+                ("xml.rs".to_owned(), file(&[doc], xml::xml(ir), "xml.rs")?)
+            }
             Job::Root => {
                 let title = format!("{} {} — generated operations and types.", ir.title, ir.version);
                 let root = quote! {
@@ -351,6 +358,7 @@ impl<'a> Plan<'a> {
                     pub mod servers;
                     pub mod types;
                     pub mod webhook_events;
+                    mod xml;
                 };
                 ("mod.rs".to_owned(), file(&[&title], root, "mod.rs")?)
             }

@@ -39,7 +39,7 @@ pub fn body_arg(b: &RequestBody, prefix: &TokenStream) -> TokenStream {
         // Always an argument, also where the spec leaves the body optional: an omitted body and
         // `{}` mean the same to the API, and `Option<&T>` on every `send_message` call would be
         // noise.
-        BodyKind::Json | BodyKind::Form | BodyKind::Multipart => {
+        BodyKind::Json | BodyKind::Form | BodyKind::Multipart | BodyKind::Xml(_) => {
             let ty = type_tokens(&b.ty, prefix);
             quote!(&#ty)
         }
@@ -73,6 +73,7 @@ pub fn return_type(r: &ResponseKind, prefix: &TokenStream) -> TokenStream {
             let t = type_tokens(t, prefix);
             quote!(crate::JsonOrText<#t>)
         }
+        ResponseKind::Xml(t) => type_tokens(t, prefix),
     }
 }
 
@@ -207,6 +208,7 @@ fn stream_method(op: &Operation, prefix: &TokenStream) -> TokenStream {
             .to_owned(),
     ]);
     let item = type_tokens(&p.item, prefix);
+    // Pages are decoded as JSON.
     let resp = match &op.response {
         ResponseKind::Json(t) | ResponseKind::JsonOrText(t) => type_tokens(t, prefix),
         _ => return TokenStream::new(),
@@ -372,6 +374,10 @@ fn method_with_body(
             BodyKind::Json => quote!(request.json(body);),
             BodyKind::Form => quote!(request.form(body);),
             BodyKind::Multipart => quote!(request.multipart(body.into_multipart());),
+            BodyKind::Xml(ct) => {
+                let required = b.required;
+                quote!(request.xml(#ct, body, #required);)
+            }
         });
     }
     match op.auth {
@@ -390,6 +396,7 @@ fn method_with_body(
         ResponseKind::Bytes => quote!(crate::request::decode_bytes),
         ResponseKind::Text => quote!(crate::request::decode_text),
         ResponseKind::JsonOrText(_) => quote!(crate::request::decode_json_or_text),
+        ResponseKind::Xml(_) => quote!(crate::xml::decode_xml),
     };
     let deprecated = if op.deprecated {
         quote!(#[deprecated(note = "deprecated in the Telnyx API spec")])
@@ -447,7 +454,7 @@ pub fn tag_file(tag: &Tag, ops: &[&Operation]) -> TokenStream {
                 .body
                 .as_ref()
                 .is_some_and(|b| b.ty.named().is_some() && !matches!(b.kind, BodyKind::Bytes(_) | BodyKind::Text(_)))
-            || matches!(&op.response, ResponseKind::Json(t) | ResponseKind::JsonOrText(t) if t.named().is_some())
+            || matches!(&op.response, ResponseKind::Json(t) | ResponseKind::JsonOrText(t) | ResponseKind::Xml(t) if t.named().is_some())
     });
     let types_import = if uses_types {
         quote!(

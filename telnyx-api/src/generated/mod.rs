@@ -13,3 +13,5 @@ pub mod servers;
 pub mod types;
 
 pub mod webhook_events;
+
+mod xml;

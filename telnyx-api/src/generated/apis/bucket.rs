@@ -3,6 +3,7 @@
 //! Operations tagged `Bucket` (feature `storage`).
 
 use crate::request::{ApiCall, Request};
+use crate::types;
 
 /// Operations tagged `Bucket`; get it with `client.bucket()`.
 #[derive(Debug, Clone, Copy)]
@@ -16,7 +17,7 @@ impl BucketApi<'_> {
     /// List all Buckets.
     ///
     /// `GET /` (operation `ListBuckets`)
-    pub fn list_buckets(&self) -> ApiCall<String> {
+    pub fn list_buckets(&self) -> ApiCall<types::ListBucketsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListBuckets",
@@ -25,7 +26,7 @@ impl BucketApi<'_> {
         );
         request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
-        ApiCall::new(self.client, request, crate::request::decode_text)
+        ApiCall::new(self.client, request, crate::xml::decode_xml)
     }
 
     /// CreateBucket
@@ -36,14 +37,18 @@ impl BucketApi<'_> {
     ///
     /// # Arguments
     /// - `bucket_name` (`bucketName`): The name of the bucket.
-    pub fn create_bucket(&self, bucket_name: &str, body: &str) -> ApiCall<()> {
+    pub fn create_bucket(
+        &self,
+        bucket_name: &str,
+        body: &types::CreateBucketRequest,
+    ) -> ApiCall<()> {
         let mut request = Request::new(
             reqwest::Method::PUT,
             "CreateBucket",
             "/{bucketName}",
             ["/", &crate::request::path_arg(&bucket_name)].concat(),
         );
-        request.raw("text/xml", body.to_owned());
+        request.xml("text/xml", body, false);
         request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_empty)

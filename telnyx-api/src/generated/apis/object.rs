@@ -4,6 +4,7 @@
 
 use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
+use crate::types;
 
 /// Operations tagged `Object`; get it with `client.object()`.
 #[derive(Debug, Clone, Copy)]
@@ -49,7 +50,7 @@ impl ObjectApi<'_> {
         &self,
         bucket_name: &str,
         params: &ListObjectsParams,
-    ) -> ApiCall<String> {
+    ) -> ApiCall<types::ListObjectsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListObjects",
@@ -59,7 +60,7 @@ impl ObjectApi<'_> {
         request.query("list-type", &params.list_type, QueryStyle::FormExplode);
         request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
-        ApiCall::new(self.client, request, crate::request::decode_text)
+        ApiCall::new(self.client, request, crate::xml::decode_xml)
     }
 
     /// DeleteObjects
@@ -75,8 +76,8 @@ impl ObjectApi<'_> {
         &self,
         bucket_name: &str,
         delete: bool,
-        body: &str,
-    ) -> ApiCall<String> {
+        body: &types::DeleteObjectsRequest,
+    ) -> ApiCall<types::DeleteObjectsResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "DeleteObjects",
@@ -84,10 +85,10 @@ impl ObjectApi<'_> {
             ["/", &crate::request::path_arg(&bucket_name)].concat(),
         );
         request.query("delete", &delete, QueryStyle::FormExplode);
-        request.raw("text/xml", body.to_owned());
+        request.xml("text/xml", body, true);
         request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
-        ApiCall::new(self.client, request, crate::request::decode_text)
+        ApiCall::new(self.client, request, crate::xml::decode_xml)
     }
 
     /// GetObject

@@ -14,3 +14,22 @@ pub struct CreateBucketRequest {
 crate::codec::optional_fields!(
     CreateBucketRequest { "LocationConstraint" => location_constraint }
 );
+
+/// Spec: `#/components/schemas/ListBucketsResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListBucketsResponse {
+    pub buckets: Option<Vec<ListBucketsResponseBucketsItem>>,
+}
+
+crate::codec::optional_fields!(ListBucketsResponse { "Buckets" => buckets });
+
+/// Spec: `#/components/schemas/ListBucketsResponse/properties/Buckets/items`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListBucketsResponseBucketsItem {
+    pub creation_date: Option<String>,
+    pub name: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListBucketsResponseBucketsItem { "CreationDate" => creation_date, "Name" => name }
+);

@@ -15,3 +15,30 @@ pub struct DeleteObjectsRequestItem {
 }
 
 crate::codec::optional_fields!(DeleteObjectsRequestItem { "Key" => key });
+
+/// Spec: `#/components/schemas/DeleteObjectsResponse`
+pub type DeleteObjectsResponse = serde_json::Map<String, serde_json::Value>;
+
+/// Spec: `#/components/schemas/ListObjectsResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListObjectsResponse {
+    pub contents: Option<Vec<ListObjectsResponseContentsItem>>,
+    pub name: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListObjectsResponse { "Contents" => contents, "Name" => name }
+);
+
+/// Spec: `#/components/schemas/ListObjectsResponse/properties/Contents/items`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListObjectsResponseContentsItem {
+    pub key: Option<String>,
+    pub last_modified: Option<String>,
+    pub size: Option<f64>,
+}
+
+crate::codec::optional_fields!(
+    ListObjectsResponseContentsItem { "Key" => key, "LastModified" => last_modified,
+    "Size" => size }
+);

@@ -2428,9 +2428,6 @@ crate::codec::optional_fields!(
 #[cfg(feature = "regulatory")]
 pub type CustomerReference = String;
 
-/// Spec: `#/components/schemas/DeleteObjectsResponse`
-pub type DeleteObjectsResponse = serde_json::Map<String, serde_json::Value>;
-
 /// Spec: `#/components/schemas/DocReqsRequirementType`
 #[cfg(feature = "regulatory")]
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -3947,25 +3944,6 @@ impl From<&str> for ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
 #[cfg(any(feature = "numbers", feature = "regulatory"))]
 crate::codec::string_enum!(ListAvailablePhoneNumberBlocksFilterPhoneNumberType);
 
-/// Spec: `#/components/schemas/ListBucketsResponse`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListBucketsResponse {
-    pub buckets: Option<Vec<ListBucketsResponseBucketsItem>>,
-}
-
-crate::codec::optional_fields!(ListBucketsResponse { "Buckets" => buckets });
-
-/// Spec: `#/components/schemas/ListBucketsResponse/properties/Buckets/items`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListBucketsResponseBucketsItem {
-    pub creation_date: Option<String>,
-    pub name: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    ListBucketsResponseBucketsItem { "CreationDate" => creation_date, "Name" => name }
-);
-
 /// Spec: `#/paths/~1customer_service_records/get/parameters/2/schema`
 #[cfg(feature = "porting")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -4046,30 +4024,6 @@ pub struct ListMessagingProfileShortCodesResponse {
 #[cfg(feature = "messaging")]
 crate::codec::optional_fields!(
     ListMessagingProfileShortCodesResponse { "data" => data, "meta" => meta }
-);
-
-/// Spec: `#/components/schemas/ListObjectsResponse`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListObjectsResponse {
-    pub contents: Option<Vec<ListObjectsResponseContentsItem>>,
-    pub name: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    ListObjectsResponse { "Contents" => contents, "Name" => name }
-);
-
-/// Spec: `#/components/schemas/ListObjectsResponse/properties/Contents/items`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListObjectsResponseContentsItem {
-    pub key: Option<String>,
-    pub last_modified: Option<String>,
-    pub size: Option<f64>,
-}
-
-crate::codec::optional_fields!(
-    ListObjectsResponseContentsItem { "Key" => key, "LastModified" => last_modified,
-    "Size" => size }
 );
 
 /// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/4/schema`
