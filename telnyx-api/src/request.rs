@@ -23,6 +23,7 @@ use serde_json::Value;
 use crate::client::Client;
 use crate::error::{ApiError, Error, Result};
 use crate::multipart::Multipart;
+use crate::raw_body::RawBody;
 use crate::retry::{is_retryable_status, retry_after, RetryPolicy};
 use crate::servers::ServerSpec;
 
@@ -59,6 +60,12 @@ pub enum Body {
         content_type: String,
         /// The bytes.
         data: Bytes,
+    },
+    /// Raw bytes streamed as they are produced (see [`RawBody::from_stream`]); sent once.
+    Stream {
+        /// `Content-Type` header value.
+        content_type: String,
+        body: RawBody,
     },
 }
 
@@ -282,6 +289,15 @@ impl Request {
     #[doc(hidden)]
     pub fn raw(&mut self, content_type: &str, data: impl Into<Bytes>) {
         self.body = Body::Raw { content_type: content_type.to_owned(), data: data.into() };
+    }
+
+    /// A raw body in memory or streamed.
+    #[doc(hidden)]
+    pub fn raw_body(&mut self, content_type: &str, body: RawBody) {
+        self.body = match body.as_bytes() {
+            Some(data) => Body::Raw { content_type: content_type.to_owned(), data: data.clone() },
+            None => Body::Stream { content_type: content_type.to_owned(), body },
+        };
     }
 
     /// Do not send the API key (`security: []`).
@@ -772,7 +788,9 @@ async fn execute_inner(
     let once;
     let mut policy = retry.unwrap_or(&inner.retry);
     // A streamed upload is consumed by the first attempt: nothing to send again.
-    if matches!(&request.body, Body::Multipart(form) if !form.is_replayable()) {
+    if matches!(&request.body, Body::Multipart(form) if !form.is_replayable())
+        || matches!(request.body, Body::Stream { .. })
+    {
         once = RetryPolicy { max_retries: 0, ..policy.clone() };
         policy = &once;
     }
@@ -925,7 +943,7 @@ pub(crate) async fn build_http(
             let payload = match &request.body {
                 Body::Empty => crate::sigv4::EMPTY_PAYLOAD.to_owned(),
                 Body::Json(bytes) | Body::Raw { data: bytes, .. } => crate::sigv4::payload_hash(bytes),
-                Body::Form(_) | Body::Multipart(_) => crate::sigv4::UNSIGNED_PAYLOAD.to_owned(),
+                Body::Form(_) | Body::Multipart(_) | Body::Stream { .. } => crate::sigv4::UNSIGNED_PAYLOAD.to_owned(),
             };
             // Telnyx reads only the access key id; the region is the server's, if it has one.
             let region = request
@@ -984,6 +1002,15 @@ pub(crate) async fn build_http(
         Body::Multipart(form) => b.multipart(form.to_reqwest(op).await?),
         Body::Raw { content_type, data } => {
             b.header(reqwest::header::CONTENT_TYPE, content_type.as_str()).body(data.clone())
+        }
+        Body::Stream { content_type, body } => {
+            let stream = body.to_reqwest().map_err(|message| Error::InvalidRequest { operation: op, message })?;
+            let b = b.header(reqwest::header::CONTENT_TYPE, content_type.as_str());
+            let b = match body.len() {
+                Some(n) => b.header(reqwest::header::CONTENT_LENGTH, n),
+                None => b,
+            };
+            b.body(stream)
         }
     };
     Ok(b)

@@ -1,6 +1,7 @@
 //! Telnyx Cloud Storage through the generated methods against a real S3 implementation: the
 //! pinned `moto` server (tools/moto/, installed by `tools/moto/install.sh`, which this test runs
-//! when the server is missing) on 127.0.0.1. Create a bucket, put objects, list, get, head,
+//! when the server is missing) on 127.0.0.1. Create a bucket, put objects (bytes, and a stream),
+//! list, get, head,
 //! delete several objects with one XML body, delete the bucket — typed XML both ways, the SigV4
 //! header, the storage endpoint from `server_url`, and S3 error documents as `Error::Api`.
 
@@ -73,7 +74,10 @@ async fn bucket_and_object_round_trip() {
     let small = Bytes::from_static(b"hello from Rust");
     let large = Bytes::from(vec![b'x'; 300_000]);
     object.put_object(storage, "notes/hello.txt", small.clone(), &Default::default()).await.unwrap();
-    object.put_object(storage, "big.bin", large.clone(), &Default::default()).await.unwrap();
+    // Streamed: chunks as they are produced, with the length known up front.
+    let chunks: Vec<std::io::Result<Bytes>> = large.chunks(64 * 1024).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+    let stream = telnyx_api::RawBody::from_stream(futures::stream::iter(chunks), Some(large.len() as u64));
+    object.put_object(storage, "big.bin", stream, &Default::default()).await.unwrap();
 
     let contents = object.list_objects(storage, &Default::default()).await.unwrap().contents.unwrap_or_default();
     let mut keys: Vec<(String, f64)> =

@@ -34,7 +34,7 @@ pub fn arg_type(t: &TypeRef, prefix: &TokenStream) -> TokenStream {
 /// How a request body is taken as an argument.
 pub fn body_arg(b: &RequestBody, prefix: &TokenStream) -> TokenStream {
     match &b.kind {
-        BodyKind::Bytes(_) => quote!(bytes::Bytes),
+        BodyKind::Bytes(_) => quote!(impl Into<crate::RawBody>),
         BodyKind::Text(_) => quote!(&str),
         // Always an argument, also where the spec leaves the body optional: an omitted body and
         // `{}` mean the same to the API, and `Option<&T>` on every `send_message` call would be
@@ -170,7 +170,7 @@ fn stream_method(op: &Operation, prefix: &TokenStream) -> TokenStream {
     }
     if let Some(b) = &op.body {
         let ty = match &b.kind {
-            BodyKind::Bytes(_) => quote!(bytes::Bytes),
+            BodyKind::Bytes(_) => quote!(impl Into<crate::RawBody>),
             BodyKind::Text(_) => quote!(&str),
             _ => {
                 let t = type_tokens(&b.ty, prefix);
@@ -369,7 +369,7 @@ fn method_with_body(
     }
     if let Some(b) = body {
         stmts.push(match &b.kind {
-            BodyKind::Bytes(ct) => quote!(request.raw(#ct, body);),
+            BodyKind::Bytes(ct) => quote!(request.raw_body(#ct, body.into());),
             BodyKind::Text(ct) => quote!(request.raw(#ct, body.to_owned());),
             BodyKind::Json => quote!(request.json(body);),
             BodyKind::Form => quote!(request.form(body);),

@@ -137,7 +137,7 @@ impl ObjectApi<'_> {
         &self,
         bucket_name: &str,
         object_name: &str,
-        body: bytes::Bytes,
+        body: impl Into<crate::RawBody>,
         params: &PutObjectParams,
     ) -> ApiCall<()> {
         let mut request = Request::new(
@@ -155,7 +155,7 @@ impl ObjectApi<'_> {
         request.header("Content-type", &params.content_type);
         request.query("partNumber", &params.part_number, QueryStyle::FormExplode);
         request.query("uploadId", &params.upload_id, QueryStyle::FormExplode);
-        request.raw("application/octet-stream", body);
+        request.raw_body("application/octet-stream", body.into());
         request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_empty)
