@@ -33,6 +33,16 @@ pub fn pinned_spec() -> serde_json::Value {
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("cannot parse {}: {e}", path.display()))
 }
 
+/// `v` with its `$ref`s followed (within `root`).
+pub fn resolve<'a>(root: &'a serde_json::Value, v: &'a serde_json::Value) -> &'a serde_json::Value {
+    let mut v = v;
+    for _ in 0..64 {
+        let Some(r) = v.get("$ref").and_then(serde_json::Value::as_str) else { break };
+        v = root.pointer(r.trim_start_matches('#')).unwrap_or_else(|| panic!("unresolvable $ref {r}"));
+    }
+    v
+}
+
 /// HTTP methods OpenAPI path items can hold.
 pub const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 

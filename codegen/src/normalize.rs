@@ -103,19 +103,7 @@ impl Visitor for Stray<'_> {
                 );
             }
         }
-        if let Some(defs) = map.remove("$defs") {
-            let Value::Object(defs) = defs else {
-                return Err(GenError::new(ptr(at, "$defs"), "`$defs` must be a map of schemas"));
-            };
-            let owner = at
-                .strip_prefix("#/components/schemas/")
-                .and_then(|rest| rest.split('/').next())
-                .map(|t| t.replace("~1", "/").replace("~0", "~"))
-                .unwrap_or_default();
-            for (name, schema) in defs {
-                self.n.defs.push((ptr(&ptr(at, "$defs"), &name), format!("{owner}_{name}"), schema));
-            }
-        }
+        self.n.take_defs(map, at)?;
         self.n.null_branches(map, at);
         self.n.const_to_enum(map, at)?;
         self.n.type_list(map, at)?;
@@ -280,20 +268,7 @@ impl Normalizer<'_> {
         for key in IGNORED {
             map.remove(*key);
         }
-        if let Some(defs) = map.remove("$defs") {
-            let defs_at = ptr(at, "$defs");
-            let Value::Object(defs) = defs else {
-                return Err(GenError::new(defs_at, "`$defs` must be a map of schemas"));
-            };
-            let owner = at
-                .strip_prefix("#/components/schemas/")
-                .and_then(|rest| rest.split('/').next())
-                .map(|t| t.replace("~1", "/").replace("~0", "~"))
-                .unwrap_or_default();
-            for (name, schema) in defs {
-                self.defs.push((ptr(&defs_at, &name), format!("{owner}_{name}"), schema));
-            }
-        }
+        self.take_defs(map, at)?;
         self.null_branches(map, at);
         self.const_to_enum(map, at)?;
         self.type_list(map, at)?;
@@ -301,6 +276,25 @@ impl Normalizer<'_> {
         exclusive_bound(map, at, "exclusiveMinimum", "minimum", |m, n| m > n)?;
         exclusive_bound(map, at, "exclusiveMaximum", "maximum", |m, n| m < n)?;
         self.content_keywords(map, at);
+        Ok(())
+    }
+
+    /// Take a schema's `$defs` out, to be hoisted into `components/schemas` as
+    /// `{Owner}_{name}` ([`hoist_defs`]).
+    fn take_defs(&mut self, map: &mut Map<String, Value>, at: &str) -> Result<()> {
+        let Some(defs) = map.remove("$defs") else { return Ok(()) };
+        let defs_at = ptr(at, "$defs");
+        let Value::Object(defs) = defs else {
+            return Err(GenError::new(defs_at, "`$defs` must be a map of schemas"));
+        };
+        let owner = at
+            .strip_prefix("#/components/schemas/")
+            .and_then(|rest| rest.split('/').next())
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .unwrap_or_default();
+        for (name, schema) in defs {
+            self.defs.push((ptr(&defs_at, &name), format!("{owner}_{name}"), schema));
+        }
         Ok(())
     }
 

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 use workspace_tests::generated::SCHEMAS;
-use workspace_tests::pinned_spec;
+use workspace_tests::{pinned_spec, resolve};
 
 #[allow(dead_code)]
 #[path = "../conformance/schema.rs"]
@@ -14,14 +14,6 @@ mod schema;
 #[allow(dead_code)]
 #[path = "../conformance/synth.rs"]
 mod synth;
-
-fn resolve<'a>(root: &'a Value, v: &'a Value) -> &'a Value {
-    let mut v = v;
-    while let Some(r) = v.get("$ref").and_then(Value::as_str) {
-        v = root.pointer(r.trim_start_matches('#')).expect("resolvable $ref");
-    }
-    v
-}
 
 /// The value a schema pins for property `name` (through `allOf`).
 fn declared(root: &Value, schema: &Value, name: &str) -> Option<String> {

@@ -13,15 +13,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use telnyx_api::webhooks::WebhookEvent;
-use workspace_tests::{pinned_spec, METHODS};
-
-fn resolve<'a>(root: &'a Value, v: &'a Value) -> &'a Value {
-    let mut v = v;
-    while let Some(r) = v.get("$ref").and_then(Value::as_str) {
-        v = root.pointer(r.trim_start_matches('#')).expect("resolvable $ref");
-    }
-    v
-}
+use workspace_tests::{pinned_spec, resolve, METHODS};
 
 /// Properties of a schema, through `allOf`.
 fn property<'a>(root: &'a Value, schema: &'a Value, name: &str) -> Option<&'a Value> {
