@@ -39,7 +39,16 @@ pub(crate) struct ClientInner {
     pub(crate) sleep: Option<SleepFn>,
     /// Configuration of the servers other than the base URL, by name.
     pub(crate) servers: BTreeMap<String, ServerConfig>,
+    /// Most bytes of an error body kept (and read).
+    pub(crate) max_error_body: usize,
+    /// Most bytes of a success body buffered for decoding.
+    pub(crate) max_response_body: usize,
 }
+
+/// Default [`ClientBuilder::max_error_body`]: 64 KiB.
+pub const DEFAULT_MAX_ERROR_BODY: usize = 64 * 1024;
+/// Default [`ClientBuilder::max_response_body`]: 256 MiB.
+pub const DEFAULT_MAX_RESPONSE_BODY: usize = 256 * 1024 * 1024;
 
 /// The function that waits between retries (see [`ClientBuilder::retry_sleep`]).
 pub(crate) type SleepFn = Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
@@ -122,6 +131,8 @@ pub struct ClientBuilder {
     user_agent: String,
     sleep: Option<SleepFn>,
     servers: BTreeMap<String, ServerConfig>,
+    max_error_body: usize,
+    max_response_body: usize,
 }
 
 impl Default for ClientBuilder {
@@ -137,6 +148,8 @@ impl Default for ClientBuilder {
             user_agent: concat!("telnyx-api-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
             sleep: None,
             servers: BTreeMap::new(),
+            max_error_body: DEFAULT_MAX_ERROR_BODY,
+            max_response_body: DEFAULT_MAX_RESPONSE_BODY,
         }
     }
 }
@@ -154,11 +167,33 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("custom_retry_sleep", &self.sleep.is_some())
             .field("servers", &self.servers)
+            .field("max_error_body", &self.max_error_body)
+            .field("max_response_body", &self.max_response_body)
             .finish()
     }
 }
 
 impl ClientBuilder {
+    /// The most of an error response's body that is read and kept in [`ApiError::body`]
+    /// (default 64 KiB, [`DEFAULT_MAX_ERROR_BODY`]); the error envelope is parsed from it when it
+    /// fits, and [`ApiError::body_truncated`] says when it did not. The rest is not read (the
+    /// connection is closed), so a huge error page costs one bounded read per attempt.
+    ///
+    /// [`ApiError::body`]: crate::ApiError::body
+    /// [`ApiError::body_truncated`]: crate::ApiError::body_truncated
+    pub fn max_error_body(mut self, bytes: usize) -> Self {
+        self.max_error_body = bytes;
+        self
+    }
+
+    /// The largest success body buffered for decoding (default 256 MiB,
+    /// [`DEFAULT_MAX_RESPONSE_BODY`]); a larger one is [`Error::BodyTooLarge`]. Downloads read
+    /// with `into_byte_stream` are streamed and not limited.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = bytes;
+        self
+    }
+
     /// Replace the whole endpoint of a server other than the base URL (by its name in
     /// [`crate::servers::SERVERS`], `"storage"`), e.g. a local S3-compatible server in tests.
     pub fn server_url(mut self, server: &str, url: impl Into<String>) -> Self {
@@ -294,6 +329,8 @@ impl ClientBuilder {
                 stream_idle_timeout: self.stream_idle_timeout,
                 sleep: self.sleep,
                 servers: self.servers,
+                max_error_body: self.max_error_body,
+                max_response_body: self.max_response_body,
             }),
         })
     }

@@ -66,6 +66,20 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A success response's body was larger than the client buffers for a decoded response
+    /// ([`ClientBuilder::max_response_body`](crate::ClientBuilder::max_response_body)); reading
+    /// stopped there. Byte streams (`into_byte_stream`) have no such limit.
+    #[error(
+        "the response of {operation} (HTTP {status}) is larger than the {limit}-byte limit for buffered responses"
+    )]
+    BodyTooLarge {
+        /// Operation id of the call.
+        operation: &'static str,
+        /// HTTP status of the response.
+        status: StatusCode,
+        /// The limit that was exceeded, in bytes.
+        limit: usize,
+    },
     /// The client is misconfigured (for example `TELNYX_API_KEY` is missing).
     #[error("configuration error: {0}")]
     Config(String),
@@ -142,8 +156,12 @@ pub struct ApiError {
     pub request_id: Option<String>,
     /// Response headers.
     pub headers: HeaderMap,
-    /// The raw response body (kept whether or not it parsed).
+    /// The raw response body (kept whether or not it parsed), at most the client's
+    /// [`max_error_body`](crate::ClientBuilder::max_error_body) bytes of it.
     pub body: Bytes,
+    /// Whether the body was longer than that and only its first part is kept (the rest was not
+    /// read: the connection was closed instead).
+    pub body_truncated: bool,
 }
 
 impl ApiError {
@@ -159,7 +177,13 @@ impl ApiError {
                     .or_else(|| headers.get("x-amz-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned));
             }
         }
-        ApiError { operation, status, errors, request_id, headers, body }
+        ApiError { operation, status, errors, request_id, headers, body, body_truncated: false }
+    }
+
+    /// The same error for a body of which only the first part was read.
+    pub(crate) fn truncated(mut self, truncated: bool) -> Self {
+        self.body_truncated = truncated;
+        self
     }
 
     /// The body as text (lossy UTF-8).
@@ -177,6 +201,9 @@ impl fmt::Display for ApiError {
             if !text.is_empty() {
                 let cut: String = text.chars().take(300).collect();
                 write!(f, ": {cut}")?;
+                if self.body_truncated {
+                    write!(f, " (body cut)")?;
+                }
             }
         }
         for e in &self.errors {

@@ -728,6 +728,8 @@ struct Reply {
     status: StatusCode,
     headers: HeaderMap,
     body: ReplyBody,
+    /// Only the first part of an error body was read.
+    truncated: bool,
 }
 
 enum ReplyBody {
@@ -844,7 +846,8 @@ async fn execute_inner(
                     ReplyBody::Bytes(b) => b,
                     ReplyBody::Stream(_) => Bytes::new(),
                 };
-                return Err(Error::Api(Box::new(ApiError::new(op, reply.status, reply.headers, body))));
+                let error = ApiError::new(op, reply.status, reply.headers, body).truncated(reply.truncated);
+                return Err(Error::Api(Box::new(error)));
             }
         }
     }
@@ -1016,6 +1019,22 @@ pub(crate) async fn build_http(
     Ok(b)
 }
 
+/// Read at most `limit` bytes of a body: the bytes, and whether there was more. The rest is not
+/// read: dropping the response closes its connection, so a server cannot make the client read
+/// (or hold) more than `limit`.
+async fn read_limited(mut resp: reqwest::Response, limit: usize, op: &'static str) -> Result<(Bytes, bool)> {
+    let mut buf = bytes::BytesMut::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|source| Error::Transport { operation: op, source })? {
+        let room = limit - buf.len();
+        if chunk.len() > room {
+            buf.extend_from_slice(&chunk[..room]);
+            return Ok((buf.freeze(), true));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok((buf.freeze(), false))
+}
+
 async fn attempt_once(
     client: &Client,
     request: &Request,
@@ -1030,10 +1049,15 @@ async fn attempt_once(
         let status = resp.status();
         let headers = resp.headers().clone();
         if stream && status.is_success() {
-            return Ok(Reply { status, headers, body: ReplyBody::Stream(resp) });
+            return Ok(Reply { status, headers, body: ReplyBody::Stream(resp), truncated: false });
         }
-        let body = resp.bytes().await.map_err(|source| Error::Transport { operation: op, source })?;
-        Ok(Reply { status, headers, body: ReplyBody::Bytes(body) })
+        let inner = &client.inner;
+        let limit = if status.is_success() { inner.max_response_body } else { inner.max_error_body };
+        let (body, truncated) = read_limited(resp, limit, op).await?;
+        if truncated && status.is_success() {
+            return Err(Error::BodyTooLarge { operation: op, status, limit });
+        }
+        Ok(Reply { status, headers, body: ReplyBody::Bytes(body), truncated })
     };
     match timeout {
         Some(t) => tokio::time::timeout(t, fut).await.map_err(|_| Error::Timeout { operation: op, timeout: t })?,

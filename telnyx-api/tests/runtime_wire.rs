@@ -760,3 +760,44 @@ async fn byte_stream_idle_timeout_and_truncation() {
     assert!(stream.next().await.is_none(), "no items after an error");
     assert_eq!(server.count(), 1, "nothing is retried once streaming started");
 }
+
+/// A huge error body costs one bounded read per attempt: the first 64 KiB are kept (the Telnyx
+/// envelope parsed when it fits in them), the rest is not read, and the error says it was cut.
+#[tokio::test]
+async fn error_bodies_are_read_up_to_the_limit_and_no_further() {
+    let huge = vec![b'x'; 8 * 1024 * 1024];
+    let server = Server::always(Reply::bytes(500, "text/plain", huge)).await;
+    let (client, sleeps) = client_with_sleeps(&server, RetryPolicy { max_retries: 2, ..exact_policy() });
+    let started = std::time::Instant::now();
+    let err = call(&client, get("/huge")).await.unwrap_err();
+    let api = err.api_error().expect("an API error");
+    assert_eq!(api.body.len(), telnyx_api::client::DEFAULT_MAX_ERROR_BODY);
+    assert!(api.body_truncated, "{err}");
+    assert!(err.to_string().contains("(body cut)"), "{err}");
+    assert_eq!((server.count(), sleeps.taken().len()), (3, 2), "each attempt read a bounded prefix");
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+
+    // An envelope that fits is parsed; a limit of its own size keeps it whole.
+    let envelope = json!({"errors": [{"code": "10015", "title": "Bad Request"}]});
+    let len = envelope.to_string().len();
+    let server = Server::always(Reply::json(400, envelope)).await;
+    let exact = builder(&server).max_error_body(len).max_retries(0).build().unwrap();
+    let err = call(&exact, get("/e")).await.unwrap_err();
+    assert_eq!((err.codes(), err.api_error().unwrap().body_truncated), (vec!["10015"], false));
+    let cut = builder(&server).max_error_body(len - 1).max_retries(0).build().unwrap();
+    let err = call(&cut, get("/e")).await.unwrap_err();
+    assert!(err.api_error().unwrap().body_truncated && err.codes().is_empty(), "{err}");
+}
+
+/// A success body over the buffered-response limit is a typed error, not an allocation.
+#[tokio::test]
+async fn success_bodies_over_the_limit_are_a_typed_error() {
+    let server = Server::always(Reply::json(200, json!({"data": "x".repeat(10_000)}))).await;
+    let client = builder(&server).max_response_body(1_000).max_retries(0).build().unwrap();
+    match call(&client, get("/big")).await {
+        Err(Error::BodyTooLarge { operation: "testOp", limit: 1_000, status }) => assert_eq!(status, StatusCode::OK),
+        other => panic!("expected BodyTooLarge, got {other:?}"),
+    }
+    let roomy = builder(&server).max_retries(0).build().unwrap();
+    assert!(call(&roomy, get("/big")).await.is_ok());
+}
