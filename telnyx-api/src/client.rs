@@ -43,6 +43,8 @@ pub(crate) struct ClientInner {
     pub(crate) max_error_body: usize,
     /// Most bytes of a success body buffered for decoding.
     pub(crate) max_response_body: usize,
+    /// Largest server-sent event accepted.
+    pub(crate) max_sse_event: usize,
 }
 
 /// Default [`ClientBuilder::max_error_body`]: 64 KiB.
@@ -133,6 +135,7 @@ pub struct ClientBuilder {
     servers: BTreeMap<String, ServerConfig>,
     max_error_body: usize,
     max_response_body: usize,
+    max_sse_event: usize,
 }
 
 impl Default for ClientBuilder {
@@ -150,6 +153,7 @@ impl Default for ClientBuilder {
             servers: BTreeMap::new(),
             max_error_body: DEFAULT_MAX_ERROR_BODY,
             max_response_body: DEFAULT_MAX_RESPONSE_BODY,
+            max_sse_event: crate::sse::DEFAULT_MAX_EVENT_SIZE,
         }
     }
 }
@@ -169,6 +173,7 @@ impl fmt::Debug for ClientBuilder {
             .field("servers", &self.servers)
             .field("max_error_body", &self.max_error_body)
             .field("max_response_body", &self.max_response_body)
+            .field("max_sse_event", &self.max_sse_event)
             .finish()
     }
 }
@@ -191,6 +196,14 @@ impl ClientBuilder {
     /// with `into_byte_stream` are streamed and not limited.
     pub fn max_response_body(mut self, bytes: usize) -> Self {
         self.max_response_body = bytes;
+        self
+    }
+
+    /// The largest server-sent event a stream accepts (default 4 MiB,
+    /// [`crate::sse::DEFAULT_MAX_EVENT_SIZE`]); a larger one ends the stream with
+    /// [`Error::Stream`].
+    pub fn max_sse_event(mut self, bytes: usize) -> Self {
+        self.max_sse_event = bytes;
         self
     }
 
@@ -331,6 +344,7 @@ impl ClientBuilder {
                 servers: self.servers,
                 max_error_body: self.max_error_body,
                 max_response_body: self.max_response_body,
+                max_sse_event: self.max_sse_event,
             }),
         })
     }

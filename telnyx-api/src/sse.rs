@@ -110,6 +110,12 @@ impl EventParser {
         self.buf.len() - self.pos
     }
 
+    /// What the event being received holds so far: its `data` and `event` fields and the
+    /// incomplete line (what a cap on the size of one event must bound).
+    pub fn pending_event_bytes(&self) -> usize {
+        self.data.len() + self.event.len() + self.pending_bytes()
+    }
+
     /// The next complete event from the bytes pushed so far.
     pub fn next_event(&mut self) -> Option<Event> {
         if !self.started {
@@ -251,8 +257,13 @@ pub struct SseStream<T> {
     complete: bool,
     events: u64,
     done: bool,
+    /// The largest event accepted, in bytes.
+    max_event: usize,
     _item: PhantomData<fn() -> T>,
 }
+
+/// Default largest server-sent event ([`SseStream::max_event_size`]): 4 MiB.
+pub const DEFAULT_MAX_EVENT_SIZE: usize = 4 * 1024 * 1024;
 
 impl<T> fmt::Debug for SseStream<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -277,7 +288,8 @@ impl<T: DeserializeOwned> SseStream<T> {
         let operation = request.operation_id();
         let body = ApiCall::new(client, request, decode_empty).into_byte_stream().await?;
         let (status, headers) = (body.status(), body.headers().clone());
-        Ok(SseStream::from_byte_stream(operation, status, headers, body, client.inner.stream_idle_timeout))
+        Ok(SseStream::from_byte_stream(operation, status, headers, body, client.inner.stream_idle_timeout)
+            .max_event_size(client.inner.max_sse_event))
     }
 
     /// Stream the events of a response whose status the caller already checked.
@@ -312,12 +324,22 @@ impl<T: DeserializeOwned> SseStream<T> {
             complete: false,
             events: 0,
             done: false,
+            max_event: DEFAULT_MAX_EVENT_SIZE,
             _item: PhantomData,
         }
     }
 }
 
 impl<T> SseStream<T> {
+    /// The largest event accepted (default [`DEFAULT_MAX_EVENT_SIZE`], or the client's
+    /// [`max_sse_event`](crate::ClientBuilder::max_sse_event)): an event that grows past it is
+    /// an [`Error::Stream`] and ends the stream, so a server cannot make the client buffer an
+    /// endless event. Memory stays flat over any number of events within it.
+    pub fn max_event_size(mut self, bytes: usize) -> Self {
+        self.max_event = bytes;
+        self
+    }
+
     /// Count an item for which `is_terminal` returns `true` as the end of the stream's content:
     /// if the body ends after it without `data: [DONE]`, the stream ends cleanly instead of with
     /// a truncation error. (Chat completions: a chunk with a `finish_reason`.)
@@ -429,6 +451,13 @@ impl<T: DeserializeOwned> Stream for SseStream<T> {
                     this.inner = Box::pin(futures::stream::empty());
                     return Poll::Ready(None);
                 }
+            }
+            if this.parser.pending_event_bytes() > this.max_event {
+                let e = Error::Stream(format!(
+                    "{}: an event of more than {} bytes (the limit of the client's max_sse_event)",
+                    this.operation, this.max_event
+                ));
+                return this.fail(e);
             }
             match this.inner.as_mut().poll_next(cx) {
                 Poll::Ready(Some(Ok(bytes))) => {
