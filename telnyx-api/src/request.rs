@@ -24,7 +24,7 @@ use crate::client::Client;
 use crate::error::{ApiError, Error, Result};
 use crate::multipart::Multipart;
 use crate::raw_body::RawBody;
-use crate::retry::{is_retryable_status, retry_after, RetryPolicy};
+use crate::retry::{is_retryable_status, retry_after, retry_after_too_long, RetryPolicy};
 use crate::servers::ServerSpec;
 
 /// Characters left as they are in a path segment: RFC 3986 unreserved.
@@ -811,11 +811,12 @@ async fn execute_inner(
                 if reply.status.is_success() {
                     None
                 } else {
+                    // A server that asks to wait longer than the cap gets the error back now.
+                    let too_long = retry_after_too_long(&reply.headers);
                     match should_retry_header(&reply.headers) {
-                        Some(true) => Some(retry_after(&reply.headers)),
-                        Some(false) => None,
-                        None if is_retryable_status(reply.status) => Some(retry_after(&reply.headers)),
-                        None => None,
+                        Some(true) if !too_long => Some(retry_after(&reply.headers)),
+                        None if !too_long && is_retryable_status(reply.status) => Some(retry_after(&reply.headers)),
+                        _ => None,
                     }
                 }
             }

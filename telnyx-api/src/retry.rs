@@ -2,7 +2,13 @@
 //!
 //! Matches the official Telnyx SDKs: by default 2 retries on connection errors, 408, 409, 429 and
 //! 5xx, exponential backoff from 0.5 s doubling up to 8 s with jitter, and the server's
-//! `retry-after-ms` / `Retry-After` honoured when it asks for at most 60 s.
+//! `retry-after-ms` / `Retry-After` honoured when it asks for at most 60 s. A server asking for
+//! longer gets its error returned at once instead of a long sleep.
+//!
+//! The time one call can take is bounded: at most `max_retries + 1` attempts, each within the
+//! client's per-attempt timeout, and between them waits of at most `max(max_delay, 60 s)`. With
+//! the defaults (2 retries, 60 s timeout, 8 s backoff cap) that is at most 3 × 60 s + 2 × 60 s
+//! = 5 minutes, and normally far less.
 
 use std::time::{Duration, SystemTime};
 
@@ -64,30 +70,45 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 409 | 429) || status.is_server_error()
 }
 
+/// The longest server-requested wait that is honoured (slept before retrying).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
 /// The delay the server asked for: `retry-after-ms` (milliseconds) first, then `Retry-After`
-/// (seconds or an HTTP date). Only values in `(0, 60 s]` are honoured.
+/// (seconds or an HTTP date). Only values in `(0, 60 s]` ([`MAX_RETRY_AFTER`]) are honoured;
+/// a longer one is not slept at all ([`retry_after_too_long`]: the call fails with the error).
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     retry_after_at(headers, SystemTime::now())
 }
 
 /// [`retry_after`] with an explicit "now", for HTTP-date values.
 pub fn retry_after_at(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let limit = Duration::from_secs(60);
-    let ok = |d: Duration| (d > Duration::ZERO && d <= limit).then_some(d);
+    requested_at(headers, now).filter(|d| *d <= MAX_RETRY_AFTER)
+}
+
+/// Whether the server asked to wait longer than [`MAX_RETRY_AFTER`] (`Retry-After: 3600`):
+/// such a response is returned as the error instead of slept on, so one call never waits for
+/// minutes or hours.
+pub fn retry_after_too_long(headers: &HeaderMap) -> bool {
+    requested_at(headers, SystemTime::now()).is_some_and(|d| d > MAX_RETRY_AFTER)
+}
+
+/// Any positive wait the server asked for (unparseable, zero or past values are none).
+fn requested_at(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let positive = |d: Duration| (d > Duration::ZERO).then_some(d);
     if let Some(ms) = header_str(headers, "retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()) {
-        if ms.is_finite() && ms > 0.0 {
-            return ok(Duration::from_secs_f64(ms / 1000.0));
+        if ms.is_finite() && ms > 0.0 && ms < 1e15 {
+            return positive(Duration::from_secs_f64(ms / 1000.0));
         }
     }
     let value = header_str(headers, "retry-after")?.trim();
     if let Ok(secs) = value.parse::<f64>() {
-        if secs.is_finite() && secs > 0.0 {
-            return ok(Duration::from_secs_f64(secs));
+        if secs.is_finite() && secs > 0.0 && secs < 1e12 {
+            return positive(Duration::from_secs_f64(secs));
         }
         return None;
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    ok(when.duration_since(now).ok()?)
+    positive(when.duration_since(now).ok()?)
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -134,6 +155,10 @@ mod tests {
         assert_eq!(retry_after(&headers(&[("retry-after", "3")])), Some(Duration::from_secs(3)));
         assert_eq!(retry_after(&headers(&[("retry-after", "0")])), None);
         assert_eq!(retry_after(&headers(&[("retry-after", "61")])), None);
+        assert!(retry_after_too_long(&headers(&[("retry-after", "61")])));
+        assert!(retry_after_too_long(&headers(&[("retry-after-ms", "60001")])));
+        assert!(!retry_after_too_long(&headers(&[("retry-after", "60")])));
+        assert!(!retry_after_too_long(&headers(&[("retry-after", "soon")])));
         assert_eq!(retry_after(&headers(&[("retry-after", "soon")])), None);
         let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:30 GMT").unwrap();
         let h = headers(&[("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT")]);
