@@ -97,6 +97,26 @@ impl Overlay {
     }
 }
 
+/// The overlays in `dir` (`*.yaml`, `*.yml`, `*.json`, in file-name order), each named
+/// `{label}/{file}` in warnings and errors; none when the directory does not exist.
+pub fn read_dir(dir: &std::path::Path, label: &str) -> Result<Vec<Overlay>, String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(Vec::new()) };
+    let mut files: Vec<std::path::PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().and_then(|x| x.to_str()).is_some_and(|x| ["yaml", "yml", "json"].contains(&x)))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            Overlay::parse(&format!("{label}/{name}"), &text).map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
 /// Apply the overlays to the document in order; each action becomes a warning.
 pub fn apply(doc: &mut Value, overlays: &[Overlay], warnings: &mut Warnings) -> Result<()> {
     for overlay in overlays {

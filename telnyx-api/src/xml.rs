@@ -272,12 +272,6 @@ pub fn json_to_document(doc: &XmlDoc, value: &Value) -> String {
     out
 }
 
-/// Encode a value of an XML type.
-pub fn to_xml<T: XmlType>(value: &T) -> std::result::Result<String, String> {
-    let json = serde_json::to_value(value).map_err(|e| e.to_string())?;
-    Ok(json_to_document(T::XML, &json))
-}
-
 /// Decode an XML response body into `T`.
 #[doc(hidden)]
 pub fn decode_xml<T: XmlType>(operation: &'static str, raw: RawResponse) -> Result<T> {

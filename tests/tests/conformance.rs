@@ -257,18 +257,7 @@ fn schema_at(spec: &Value, validator: &schema::Validator<'_>, schema: &Value, js
 /// The corrections of `spec/overlays/` (Cloud Storage's endpoint and SigV4 security, …), as
 /// `cargo xtask regenerate` applies them.
 fn overlays(repo: &Path) -> Vec<codegen::overlay::Overlay> {
-    let dir = repo.join("spec/overlays");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "yaml")).collect())
-        .unwrap_or_default();
-    files.sort();
-    files
-        .iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            codegen::overlay::Overlay::parse(&p.display().to_string(), &text).unwrap_or_else(|e| panic!("{e}"))
-        })
-        .collect()
+    codegen::overlay::read_dir(&repo.join("spec/overlays"), "spec/overlays").unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Prism serves the spec the crate is generated from: the published one with the overlays.

@@ -350,22 +350,7 @@ fn read_config(root: &Path) -> Result<Config, String> {
 
 /// The corrections to the spec in `spec/overlays/` (OpenAPI Overlay documents), sorted by name.
 fn read_overlays(root: &Path) -> Result<Vec<codegen::overlay::Overlay>, String> {
-    let dir = root.join("spec/overlays");
-    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(Vec::new()) };
-    let mut files: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().and_then(|x| x.to_str()).is_some_and(|x| ["yaml", "yml", "json"].contains(&x)))
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            codegen::overlay::Overlay::parse(&format!("spec/overlays/{name}"), &text).map_err(|e| e.to_string())
-        })
-        .collect()
+    codegen::overlay::read_dir(&root.join("spec/overlays"), "spec/overlays")
 }
 
 fn regenerate(opts: &Options, mode: Mode) -> Result<ExitCode, String> {
