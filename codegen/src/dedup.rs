@@ -160,7 +160,7 @@ mod tests {
     }
 
     fn object(fields: Vec<Field>) -> TypeKind {
-        TypeKind::Struct(Struct { fields, multipart: false })
+        TypeKind::Struct(Struct { fields, multipart: false, additional: None })
     }
 
     fn values(vs: &[&str]) -> TypeKind {
@@ -238,6 +238,7 @@ mod tests {
                 TypeKind::Struct(Struct {
                     fields: vec![field("a", TypeRef::String, true), field("b", TypeRef::Integer, false)],
                     multipart: true,
+                    additional: None,
                 }),
             ),
             // Structs naming enums that differ.

@@ -10,6 +10,12 @@
 //!
 //! A table entry with `includes` instead of `tags` is an umbrella feature (`voice`): it only
 //! enables the groups it lists, so nothing is gated by it directly.
+//!
+//! Webhooks that no operation declares as a callback (an OpenAPI 3.1 document's top-level
+//! `webhooks`) reach no group through operations; a group's `webhooks` (prefixes of
+//! `event_type`: `"call."`) claims them, the longest matching prefix winning. An event no group
+//! claims is always compiled, with a warning. A type nothing reaches at all (a component no
+//! operation or webhook names) is compiled with `full` only.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -38,6 +44,8 @@ pub struct Group {
     pub tags: Vec<String>,
     /// The groups an umbrella enables (empty for a group of tags).
     pub includes: Vec<String>,
+    /// Prefixes of the `event_type`s of the webhooks the group claims (`"call."`).
+    pub webhooks: Vec<String>,
 }
 
 impl Group {
@@ -56,6 +64,8 @@ struct GroupEntry {
     tags: Vec<String>,
     #[serde(default)]
     includes: Vec<String>,
+    #[serde(default)]
+    webhooks: Vec<String>,
 }
 
 impl Groups {
@@ -85,6 +95,11 @@ impl Groups {
                 }
                 _ => {}
             }
+            if !entry.webhooks.is_empty() && entry.tags.is_empty() {
+                return Err(format!(
+                    "invalid feature table: [{name}] has webhooks but no tags (an umbrella only includes)"
+                ));
+            }
             for inc in &entry.includes {
                 match table.get(inc) {
                     Some(e) if !e.tags.is_empty() => {}
@@ -113,6 +128,7 @@ impl Groups {
                 doc: e.doc.filter(|d| !d.trim().is_empty()),
                 tags: e.tags,
                 includes: e.includes,
+                webhooks: e.webhooks,
             })
             .collect();
         Ok(Groups { groups })
@@ -127,6 +143,10 @@ pub const CATCH_ALL: &str = "other";
 pub const UNPLACED: &str = "tag in no group of spec/features.toml (put in the catch-all feature)";
 pub const EMPTY_GROUP: &str = "group of spec/features.toml whose tags are all gone (kept, empty)";
 pub const GONE_TAG: &str = "tag of spec/features.toml that no operation has";
+pub const UNCLAIMED_WEBHOOK: &str = "webhook that no operation declares and no group claims (always compiled)";
+
+/// The feature every group is part of; what nothing reaches is compiled with it only.
+pub const FULL: &str = "full";
 
 /// Record the features of tags and types in `ir` (and the groups in [`Ir::features`]).
 ///
@@ -216,7 +236,41 @@ pub fn assign(ir: &mut Ir, groups: &Groups) -> Result<Vec<(&'static str, String)
         features.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
-    let needs = type_features(&ir.types, &ir.operations, &feature_of_module);
+    // Webhooks no operation declares: the group claiming the longest prefix of the event type.
+    let declared: BTreeSet<&str> =
+        ir.operations.iter().flat_map(|op| op.callbacks.iter().filter_map(TypeRef::named)).collect();
+    let mut claimed: Vec<(&str, &str)> = Vec::new();
+    let mut unclaimed: Vec<&str> = Vec::new();
+    let mut unclaimed_events = Vec::new();
+    for e in ir.webhook_events.iter().filter(|e| !declared.contains(e.ty.as_str())) {
+        let best = groups
+            .groups
+            .iter()
+            .flat_map(|g| g.webhooks.iter().map(move |p| (p.as_str(), g.name.as_str())))
+            .filter(|(p, _)| e.event_type.starts_with(p))
+            .max_by_key(|(p, _)| p.len());
+        match best {
+            Some((_, g)) => claimed.push((g, e.ty.as_str())),
+            None => {
+                unclaimed.push(e.ty.as_str());
+                unclaimed_events.push(e.event_type.as_str());
+            }
+        }
+    }
+    if !unclaimed_events.is_empty() && !groups.groups.is_empty() {
+        let n = unclaimed_events.len();
+        let first: Vec<&str> = unclaimed_events.iter().take(5).copied().collect();
+        warnings.push((
+            UNCLAIMED_WEBHOOK,
+            format!(
+                "feature table: {n} webhook event types no operation declares and no group's `webhooks` claims                  are always compiled ({}{})",
+                first.join(", "),
+                if n > first.len() { ", …" } else { "" }
+            ),
+        ));
+    }
+    let roots = Roots { claimed: &claimed, unclaimed: &unclaimed, gate_unreached: !groups.groups.is_empty() };
+    let needs = type_features(&ir.types, &ir.operations, &feature_of_module, &roots);
     for (t, f) in ir.types.iter_mut().zip(needs) {
         t.features = f;
     }
@@ -252,12 +306,28 @@ fn roots(op: &Operation) -> Vec<&str> {
     out
 }
 
+/// What reaches types besides operations.
+struct Roots<'a> {
+    /// (group, payload type) of the webhooks a group claims.
+    claimed: &'a [(&'a str, &'a str)],
+    /// Payload types of the webhooks no group claims: always compiled.
+    unclaimed: &'a [&'a str],
+    /// Compile what nothing reaches with `full` only (there is a feature table).
+    gate_unreached: bool,
+}
+
 /// For each type (in order), the features that need it; empty for always compiled.
 ///
-/// A type is compiled when any feature whose operations reach it is on. A type no operation
-/// reaches is always compiled, and so is everything it refers to (an always-compiled type
-/// cannot name a gated one), as is a type every feature reaches (same as always, and simpler).
-fn type_features(types: &[TypeDef], ops: &[Operation], feature_of_module: &BTreeMap<&str, &str>) -> Vec<Vec<String>> {
+/// A type is compiled when any feature whose operations (or claimed webhooks) reach it is on.
+/// The payload of a webhook no group claims is always compiled, and so is everything it refers
+/// to (an always-compiled type cannot name a gated one), as is a type every feature reaches
+/// (same as always, and simpler). A type nothing reaches is compiled with [`FULL`].
+fn type_features(
+    types: &[TypeDef],
+    ops: &[Operation],
+    feature_of_module: &BTreeMap<&str, &str>,
+    extra: &Roots<'_>,
+) -> Vec<Vec<String>> {
     let index: BTreeMap<&str, usize> = types.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
     let edges: Vec<Vec<usize>> =
         types.iter().map(|t| children(t).into_iter().filter_map(|n| index.get(n).copied()).collect()).collect();
@@ -277,6 +347,9 @@ fn type_features(types: &[TypeDef], ops: &[Operation], feature_of_module: &BTree
         let Some(f) = feature_of_module.get(op.tag_module.as_str()) else { continue };
         roots_by_feature.entry(f).or_default().extend(roots(op).into_iter().filter_map(|n| index.get(n).copied()));
     }
+    for (f, ty) in extra.claimed {
+        roots_by_feature.entry(f).or_default().extend(index.get(ty).copied());
+    }
     let all: BTreeSet<&str> = feature_of_module.values().copied().collect();
     let mut needs: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); types.len()];
     for (f, start) in roots_by_feature {
@@ -286,12 +359,24 @@ fn type_features(types: &[TypeDef], ops: &[Operation], feature_of_module: &BTree
             }
         }
     }
-    let unreached: Vec<usize> = (0..types.len()).filter(|&i| needs[i].is_empty()).collect();
-    let always = closure(unreached);
+    let unreached = |i: &usize| needs[*i].is_empty();
+    let always = if extra.gate_unreached {
+        closure(extra.unclaimed.iter().filter_map(|n| index.get(n).copied()).filter(unreached).collect())
+    } else {
+        closure((0..types.len()).filter(unreached).collect())
+    };
     needs
         .into_iter()
         .zip(always)
-        .map(|(n, always)| if always || n == all { Vec::new() } else { n.into_iter().map(str::to_owned).collect() })
+        .map(|(n, always)| {
+            if always || n == all {
+                Vec::new()
+            } else if n.is_empty() {
+                vec![FULL.to_owned()]
+            } else {
+                n.into_iter().map(str::to_owned).collect()
+            }
+        })
         .collect()
 }
 

@@ -1,7 +1,9 @@
 //! Hooks: the places where hand-written runtime code builds on a generated item that a spec may
-//! or may not have. The typed, streaming chat API (`telnyx-api/src/chat.rs`) adds methods to the
-//! API struct of the chat completions operation; a spec without that operation (every spec
-//! before 2024) must still give a crate that compiles.
+//! or may not have. The typed, streaming chat APIs (`telnyx-api/src/chat.rs`) and Anthropic
+//! Messages API (`telnyx-api/src/anthropic.rs`) add methods to the API structs of their
+//! operations; a spec without such an operation (every spec before 2024 lacks them all, specs
+//! before mid-2026 lack the OpenAI- and Anthropic-compatible ones) must still give a crate that
+//! compiles.
 //!
 //! Each hook is found by method and path (operation ids change between specs; paths of these
 //! operations have not). Lowering reserves the hook's hand-written method names in the API
@@ -23,16 +25,59 @@ pub struct Hook {
     pub doc: &'static str,
 }
 
-/// The hooks the runtime uses.
-pub const HOOKS: &[Hook] = &[Hook {
-    macro_name: "chat_completions_api",
-    method: "POST",
-    path: "/ai/chat/completions",
-    reserved: &["create_completion", "create_completion_stream", "create_completion_text_stream"],
-    doc: "the typed and streaming chat completion methods of `crate::chat`",
-}];
+/// The hooks the runtime uses. No two reserve the same method name (checked by a test), so hooks
+/// whose operations share a tag (and so an API struct) never define a method twice.
+pub const HOOKS: &[Hook] = &[
+    Hook {
+        macro_name: "chat_completions_api",
+        method: "POST",
+        path: "/ai/chat/completions",
+        reserved: &["create_completion", "create_completion_stream", "create_completion_text_stream"],
+        doc: "the typed and streaming chat completion methods of `crate::chat`",
+    },
+    Hook {
+        macro_name: "openai_chat_completions_api",
+        method: "POST",
+        path: "/ai/openai/chat/completions",
+        reserved: &["create_chat_completion", "create_chat_completion_stream", "create_chat_completion_text_stream"],
+        doc: "the typed and streaming chat completion methods of `crate::chat::openai`",
+    },
+    Hook {
+        macro_name: "anthropic_messages_api",
+        method: "POST",
+        path: "/ai/anthropic/v1/messages",
+        reserved: &["create_message", "create_message_stream", "create_message_text_stream"],
+        doc: "the typed and streaming Anthropic Messages methods of `crate::anthropic`",
+    },
+];
 
-/// The hook whose operation this is.
-pub fn hook_for(method: &str, path: &str) -> Option<&'static Hook> {
-    HOOKS.iter().find(|h| h.method.eq_ignore_ascii_case(method) && h.path == path)
+/// The hooks whose operation this is (lowering reserves the names of each).
+pub fn hooks_for<'m>(method: &'m str, path: &'m str) -> impl Iterator<Item = &'static Hook> + 'm {
+    HOOKS.iter().filter(move |h| h.method.eq_ignore_ascii_case(method) && h.path == path)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn no_two_hooks_share_a_macro_or_a_method_name() {
+        let mut macros = BTreeSet::new();
+        let mut methods = BTreeSet::new();
+        for hook in HOOKS {
+            assert!(macros.insert(hook.macro_name), "macro {} is defined twice", hook.macro_name);
+            for name in hook.reserved {
+                assert!(methods.insert(*name), "method {name} is reserved by two hooks ({})", hook.macro_name);
+            }
+        }
+    }
+
+    #[test]
+    fn hooks_are_found_by_method_and_path() {
+        let found: Vec<_> = hooks_for("post", "/ai/anthropic/v1/messages").map(|h| h.macro_name).collect();
+        assert_eq!(found, ["anthropic_messages_api"]);
+        assert_eq!(hooks_for("get", "/ai/anthropic/v1/messages").count(), 0);
+    }
 }

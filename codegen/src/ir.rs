@@ -199,6 +199,10 @@ pub struct Struct {
     pub fields: Vec<Field>,
     /// Contains binary (`format: binary`) fields: sent as multipart, gets `into_multipart`.
     pub multipart: bool,
+    /// The Rust name of the field that keeps the members the schema does not declare, when it
+    /// admits them (`additionalProperties` next to `properties`): a JSON map, sent and received
+    /// as members of the object itself.
+    pub additional: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

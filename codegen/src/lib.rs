@@ -14,6 +14,7 @@ pub mod hooks;
 pub mod ir;
 pub mod load;
 pub mod lower;
+pub mod method_names;
 pub mod naming;
 mod normalize;
 pub mod overlay;

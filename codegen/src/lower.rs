@@ -21,6 +21,7 @@ use crate::naming::{self, Overrides, Scope};
 /// Module holding types used by more than one tag (or by none).
 pub const SHARED_MODULE: &str = "shared";
 
+mod nullables;
 mod webhooks;
 mod xml;
 
@@ -39,6 +40,8 @@ pub fn lower_with_webhooks(
     l.components()?;
     let (mut operations, paging_unrecognised) = l.operations()?;
     let (webhook_events, webhook_unkeyed) = l.webhook_events(webhooks, &mut operations)?;
+    // Again for the webhook payload types, which exist only now (none is paged).
+    nullables::flatten_response_only(&mut l.types, &operations);
     let mut types = std::mem::take(&mut l.types);
     let components: BTreeSet<&str> = l.components.values().map(String::as_str).collect();
     crate::dedup::dedup(&mut types, &components);
@@ -63,6 +66,14 @@ pub fn lower_with_webhooks(
         servers,
         xml_docs,
     })
+}
+
+/// The operationId, or one derived from the method and path when the spec gives none.
+fn operation_id(op: &openapiv3::Operation, method: &str, path: &str) -> String {
+    match &op.operation_id {
+        Some(id) if !id.trim().is_empty() => id.clone(),
+        _ => naming::derived_operation_name(method, path),
+    }
 }
 
 /// A schema seen through one lens, whether `openapiv3` parsed it as a typed schema or as
@@ -492,7 +503,9 @@ impl<'a> Lowerer<'a> {
                     TypeRef::Array(Box::new(item))
                 }
                 Some("object") | None if v.properties.is_some_and(|p| !p.is_empty()) => {
-                    let st = self.lower_struct(&base, v.properties.into_iter().flatten(), v.required, at)?;
+                    let open =
+                        matches!(v.additional, Some(AdditionalProperties::Any(true) | AdditionalProperties::Schema(_)));
+                    let st = self.lower_struct(&base, v.properties.into_iter().flatten(), v.required, open, at)?;
                     self.define(&slot, at, doc, TypeKind::Struct(st))
                 }
                 Some("object") | None if v.additional.is_some() || v.ty == Some("object") => match v.additional {
@@ -525,6 +538,7 @@ impl<'a> Lowerer<'a> {
         parent: &str,
         props: impl IntoIterator<Item = (&'p String, &'p ReferenceOr<Box<Schema>>)>,
         required: &[String],
+        open: bool,
         at: &str,
     ) -> Result<Struct> {
         let mut scope = Scope::default();
@@ -549,7 +563,10 @@ impl<'a> Lowerer<'a> {
         }
         let multipart =
             fields.iter().any(|f| matches!(&f.ty, TypeRef::File) || f.ty == TypeRef::Array(Box::new(TypeRef::File)));
-        Ok(Struct { fields, multipart })
+        // The undeclared members, as JSON values whatever the schema of `additionalProperties`
+        // says (a multipart body sends only its declared parts).
+        let additional = (open && !multipart).then(|| scope.claim("additional_properties"));
+        Ok(Struct { fields, multipart, additional })
     }
 
     /// Collect the properties of every `allOf` part (following references and nested `allOf`).
@@ -640,7 +657,7 @@ impl<'a> Lowerer<'a> {
             });
         }
         let multipart = fields.iter().any(|f| f.ty == TypeRef::File);
-        Ok(self.define(slot, at, doc, TypeKind::Struct(Struct { fields, multipart })))
+        Ok(self.define(slot, at, doc, TypeKind::Struct(Struct { fields, multipart, additional: None })))
     }
 
     fn lower_union(
@@ -735,7 +752,7 @@ impl<'a> Lowerer<'a> {
         for (path, item) in &self.api.paths.paths {
             let ReferenceOr::Item(item) = item else { continue };
             for (method, op) in item.iter() {
-                if let Some(hook) = crate::hooks::hook_for(method, path) {
+                for hook in crate::hooks::hooks_for(method, path) {
                     let tag = op.tags.first().cloned().unwrap_or_else(|| "Other".to_owned());
                     let scope = method_scopes.entry(self.tag_module(&tag)).or_default();
                     for name in hook.reserved {
@@ -744,6 +761,8 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+        let wanted = self.method_names();
+        let mut wanted = wanted.into_iter();
         for (path, item) in &self.api.paths.paths {
             let path_at = ptr("#/paths", path);
             let item = match item {
@@ -754,10 +773,13 @@ impl<'a> Lowerer<'a> {
             };
             for (method, op) in item.iter() {
                 let at = format!("{path_at}/{method}");
-                let lowered = self.operation(path, method, op, item, &at, &mut method_scopes)?;
+                let name = wanted.next().unwrap_or_default();
+                let lowered = self.operation(path, method, op, item, &at, (&name, &mut method_scopes))?;
                 ops.push(lowered);
             }
         }
+        // Before paging, whose field paths say whether a field is a double `Option`.
+        nullables::flatten_response_only(&mut self.types, &ops);
         // Paging is decided once every type exists; item-stream names are claimed after all
         // operation names, so a stream method never takes an operation's name.
         let index: std::collections::HashMap<&str, &TypeDef> =
@@ -777,6 +799,28 @@ impl<'a> Lowerer<'a> {
             }
         }
         Ok((ops, unrecognised))
+    }
+
+    /// The wanted method name of every operation, in document order ([`crate::method_names`]).
+    fn method_names(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        for (path, item) in &self.api.paths.paths {
+            let ReferenceOr::Item(item) = item else { continue };
+            for (method, op) in item.iter() {
+                let tag = op.tags.first().cloned().unwrap_or_else(|| "Other".to_owned());
+                keys.push((self.tag_module(&tag), operation_id(op, method, path), method, path.as_str()));
+            }
+        }
+        let keys: Vec<crate::method_names::OperationKey<'_>> = keys
+            .iter()
+            .map(|(tag_module, id, method, path)| crate::method_names::OperationKey {
+                tag_module: tag_module.clone(),
+                id,
+                method,
+                path,
+            })
+            .collect();
+        crate::method_names::method_names(&keys, &self.overrides.operations)
     }
 
     fn resolve_param<'p>(&self, p: &'p ReferenceOr<Parameter>, at: &str) -> Result<(&'p Parameter, Option<String>)>
@@ -813,17 +857,14 @@ impl<'a> Lowerer<'a> {
         op: &openapiv3::Operation,
         item: &openapiv3::PathItem,
         at: &str,
-        method_scopes: &mut BTreeMap<String, Scope>,
+        (wanted, method_scopes): (&str, &mut BTreeMap<String, Scope>),
     ) -> Result<Operation> {
         let (path_params, path_servers) = (&item.parameters, &item.servers);
-        let (id, has_spec_id) = match &op.operation_id {
-            Some(id) if !id.trim().is_empty() => (id.clone(), true),
-            _ => (naming::derived_operation_name(method, path), false),
-        };
+        let id = operation_id(op, method, path);
+        let has_spec_id = op.operation_id.as_ref().is_some_and(|id| !id.trim().is_empty());
         let tag = op.tags.first().cloned().unwrap_or_else(|| "Other".to_owned());
         let tag_module = self.tag_module(&tag);
-        let wanted = self.overrides.operations.get(&id).cloned().unwrap_or_else(|| naming::snake(&id));
-        let rust_name = method_scopes.entry(tag_module.clone()).or_default().claim(&wanted);
+        let rust_name = method_scopes.entry(tag_module.clone()).or_default().claim(wanted);
         let camel = naming::type_name(&rust_name);
 
         // Parameters: operation-level ones override path-level ones with the same name and place.

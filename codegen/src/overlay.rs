@@ -12,6 +12,15 @@
 //! `x-optional: true` (an Overlay extension; its description says why the spec may lack the
 //! target) is skipped there, with a warning.
 //!
+//! One more extension, `x-if-absent: true`, is for definitions that some specs carry themselves
+//! and others lack (operations the spec dropped while the service still serves them): its
+//! `update` (an object) adds to each selected object only the members it does not have yet. A
+//! member the spec already has is kept exactly as the spec writes it, neither merged with the
+//! overlay's (merging would append the overlay's parameters to the spec's, or give a response
+//! two media types) nor replaced; each kept member is a warning. Where nothing is added at all,
+//! the spec has caught up, and that is treated like a target that matches nothing: an error,
+//! unless the action is `x-optional` (or the corpus runs it over older specs).
+//!
 //! [OpenAPI Overlay 1.0]: https://spec.openapis.org/overlay/v1.0.0.html
 
 use serde_json::Value;
@@ -43,6 +52,8 @@ pub struct Action {
     pub remove: bool,
     /// `x-optional: true`: where the target matches nothing, skipped with a warning.
     pub optional: bool,
+    /// `x-if-absent: true`: the update adds only the members a selected object lacks.
+    pub if_absent: bool,
 }
 
 impl Overlay {
@@ -84,6 +95,13 @@ impl Overlay {
             if remove == update.is_some() {
                 return Err(GenError::new(at(&a_at), "an action has either `update` or `remove: true`"));
             }
+            let if_absent = a.get("x-if-absent").and_then(Value::as_bool).unwrap_or(false);
+            if if_absent && !update.as_ref().is_some_and(Value::is_object) {
+                return Err(GenError::new(
+                    at(&format!("{a_at}/x-if-absent")),
+                    "`x-if-absent: true` needs an `update` that is an object (the members to add where absent)",
+                ));
+            }
             actions.push(Action {
                 target: target.to_owned(),
                 path,
@@ -91,6 +109,7 @@ impl Overlay {
                 update,
                 remove,
                 optional: a.get("x-optional").and_then(Value::as_bool).unwrap_or(false),
+                if_absent,
             });
         }
         Ok(Overlay { source: source.to_owned(), title, actions, strict: true })
@@ -143,6 +162,10 @@ pub fn apply(doc: &mut Value, overlays: &[Overlay], warnings: &mut Warnings) -> 
                     ),
                 ));
             }
+            if action.if_absent {
+                add_absent(doc, overlay, i, action, &pointers, warnings)?;
+                continue;
+            }
             let verb = if action.remove { "removed" } else { "updated" };
             for p in &pointers {
                 warnings.add(
@@ -167,6 +190,89 @@ pub fn apply(doc: &mut Value, overlays: &[Overlay], warnings: &mut Warnings) -> 
                     }
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// An `x-if-absent` action whose target matched `pointers`: add the update's members each
+/// selected object lacks; keep (and report) those it has. Nothing added anywhere is the spec
+/// having caught up: an error on a strict overlay unless the action is optional.
+fn add_absent(
+    doc: &mut Value,
+    overlay: &Overlay,
+    i: usize,
+    action: &Action,
+    pointers: &[String],
+    warnings: &mut Warnings,
+) -> Result<()> {
+    let Some(Value::Object(update)) = &action.update else { return Ok(()) };
+    // Decide before changing anything, so that an error leaves the document as it was.
+    let mut plan = Vec::new();
+    for p in pointers {
+        let Some(Value::Object(node)) = doc.pointer(p) else {
+            return Err(GenError::new(
+                format!("{}#/actions/{i}/target", overlay.source),
+                format!(
+                    "`x-if-absent` adds members to objects, but {:?} selects #{p}, which is not one",
+                    action.target
+                ),
+            ));
+        };
+        let (added, kept): (Vec<&String>, Vec<&String>) = update.keys().partition(|k| !node.contains_key(*k));
+        plan.push((p, added, kept));
+    }
+    let names = |keys: &[&String]| keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+    if plan.iter().all(|(_, added, _)| added.is_empty()) {
+        let kept = plan.first().map(|(_, _, kept)| names(kept)).unwrap_or_default();
+        if action.optional || !overlay.strict {
+            warnings.add(
+                format!(
+                    "overlay {}: action {i} ({}) adds nothing: this spec has {kept} itself: skipped",
+                    overlay.source, action.target
+                ),
+                format!("{}#/actions/{i}", overlay.source),
+            );
+            return Ok(());
+        }
+        return Err(GenError::new(
+            format!("{}#/actions/{i}/target", overlay.source),
+            format!(
+                "overlay action with `x-if-absent` adds nothing: this spec has {kept} under {:?} itself; if the \
+                 spec's own are right now, delete the action ({})",
+                action.target, action.description
+            ),
+        ));
+    }
+    for (p, added, kept) in plan {
+        if !added.is_empty() {
+            warnings.add(
+                format!(
+                    "overlay {} ({}): added {} under {} (absent from this spec): {}",
+                    overlay.source,
+                    overlay.title,
+                    names(&added),
+                    action.target,
+                    action.description
+                ),
+                format!("#{p}"),
+            );
+        }
+        if !kept.is_empty() {
+            warnings.add(
+                format!(
+                    "overlay {} ({}): kept this spec's own {} under {} (x-if-absent)",
+                    overlay.source,
+                    overlay.title,
+                    names(&kept),
+                    action.target
+                ),
+                format!("#{p}"),
+            );
+        }
+        let Some(Value::Object(node)) = doc.pointer_mut(p) else { continue };
+        for k in added {
+            node.insert(k.clone(), update[k].clone());
         }
     }
     Ok(())
@@ -296,6 +402,56 @@ mod tests {
             .any(|l| l.contains("action 1 ($.paths['/b']) matches nothing in this spec: skipped")));
     }
 
+    const IF_ABSENT: &str = "overlay: 1.0.0\ninfo: {title: restore, version: '1'}\nactions:\n  - target: $.paths\n    \
+                             description: still served\n    x-if-absent: true\n    update:\n      \
+                             /a: {get: {parameters: [{name: mine, in: query}]}}\n      /b: {get: {operationId: b}}\n";
+
+    #[test]
+    fn if_absent_adds_only_the_members_the_spec_lacks() {
+        let overlay = Overlay::parse("o.yaml", IF_ABSENT).unwrap();
+        let spec_a = json!({"get": {"operationId": "a", "parameters": [{"name": "theirs", "in": "query"}]}});
+        let mut doc = json!({"paths": {"/a": spec_a.clone()}});
+        let mut w = Warnings::default();
+        apply(&mut doc, &[overlay], &mut w).unwrap();
+        // The spec's own `/a` is kept as it is: not merged (no second parameter), not replaced.
+        assert_eq!(doc, json!({"paths": {"/a": spec_a, "/b": {"get": {"operationId": "b"}}}}));
+        assert_eq!(
+            w.into_lines(),
+            [
+                "#/paths: overlay o.yaml (restore): added `/b` under $.paths (absent from this spec): still served",
+                "#/paths: overlay o.yaml (restore): kept this spec's own `/a` under $.paths (x-if-absent)",
+            ]
+        );
+        // On a spec without either, both are added, in the overlay's order.
+        let mut bare = json!({"paths": {"/z": {}}});
+        apply(&mut bare, &[Overlay::parse("o.yaml", IF_ABSENT).unwrap()], &mut Warnings::default()).unwrap();
+        let keys: Vec<&String> = bare["paths"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["/z", "/a", "/b"]);
+    }
+
+    #[test]
+    fn if_absent_adding_nothing_is_an_error_unless_optional() {
+        let full = json!({"paths": {"/a": {}, "/b": {}}});
+        let mut doc = full.clone();
+        let e = apply(&mut doc, &[Overlay::parse("o.yaml", IF_ABSENT).unwrap()], &mut Warnings::default()).unwrap_err();
+        assert_eq!(e.pointer, "o.yaml#/actions/0/target");
+        assert!(e.message.contains("`/a`, `/b`") && e.message.contains("still served"), "{e}");
+        assert_eq!(doc, full, "an error changes nothing");
+        let optional = IF_ABSENT.replace("    x-if-absent: true\n", "    x-if-absent: true\n    x-optional: true\n");
+        let mut w = Warnings::default();
+        apply(&mut doc, &[Overlay::parse("o.yaml", &optional).unwrap()], &mut w).unwrap();
+        assert_eq!(doc, full);
+        assert_eq!(
+            w.into_lines(),
+            ["o.yaml#/actions/0: overlay o.yaml: action 0 ($.paths) adds nothing: this spec has `/a`, `/b` itself: skipped"]
+        );
+        // A target that is not an object cannot take members.
+        let mut list = json!({"paths": []});
+        let e =
+            apply(&mut list, &[Overlay::parse("o.yaml", IF_ABSENT).unwrap()], &mut Warnings::default()).unwrap_err();
+        assert!(e.message.contains("#/paths, which is not one"), "{e}");
+    }
+
     #[test]
     fn malformed_overlays_name_the_place() {
         for (text, at) in [
@@ -307,6 +463,14 @@ mod tests {
             ),
             ("overlay: 1.0.0\nactions:\n  - {target: '$.a', remove: true}\n", "o.yaml#/actions/0/description"),
             ("overlay: 1.0.0\nactions:\n  - {target: '$.a', description: x}\n", "o.yaml#/actions/0"),
+            (
+                "overlay: 1.0.0\nactions:\n  - {target: '$.a', description: x, remove: true, x-if-absent: true}\n",
+                "o.yaml#/actions/0/x-if-absent",
+            ),
+            (
+                "overlay: 1.0.0\nactions:\n  - {target: '$.a', description: x, update: [1], x-if-absent: true}\n",
+                "o.yaml#/actions/0/x-if-absent",
+            ),
         ] {
             assert_eq!(Overlay::parse("o.yaml", text).unwrap_err().pointer, at, "{text}");
         }

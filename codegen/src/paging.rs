@@ -6,8 +6,11 @@
 //!
 //! | style | query parameters | next page | last page |
 //! |---|---|---|---|
-//! | page number | `page[number]` (+ `page[size]`), `page` (+ `recordsPerPage`, `page_size`), `Page` (+ `PageSize`) | number + 1 | `meta.total_pages`, `totalRecords`/`total_records`/`meta.total_results`, a short or empty page |
-//! | cursor | `page[after]` | `meta.cursors.after` | no cursor, or an empty page |
+//! | page number | `page[number]` (+ `page[size]`), `page_number` or `page` (+ `recordsPerPage`, `page_size`), `Page` (+ `PageSize`) | number + 1 | `meta.total_pages`, `totalRecords`/`total_records`/`meta.total_results`, a short or empty page |
+//! | cursor | `page[after]`, `page_cursor`, `cursor` | `meta.cursors.after`, `meta.page_cursor`, `meta.cursor` | no cursor, or an empty page |
+//!
+//! A deepObject parameter of an object type counts as its members (`page` with `number` and
+//! `size` is `page[number]` and `page[size]`), which is how they go on the wire.
 //! | next URI | `Page`/`PageToken` with a `next_page_uri` response field | the link's query parameters | no link, or an empty page |
 //!
 //! Candidates that fit none of these are reported in [`crate::ir::Ir::paging_unrecognised`].
@@ -28,6 +31,8 @@ pub fn is_paging_param(api_name: &str) -> bool {
                 | "page_token"
                 | "pagesize"
                 | "page_size"
+                | "page_number"
+                | "page_cursor"
                 | "per_page"
                 | "recordsperpage"
                 | "cursor"
@@ -46,12 +51,30 @@ pub enum Detection {
 }
 
 /// Size parameters that go with a page-number parameter, in order of preference.
+/// Cursor parameters, each with where the response carries the next page's cursor.
+const CURSORS: &[(&str, &[&str])] = &[
+    ("page[after]", &["meta", "cursors", "after"]),
+    ("page_cursor", &["meta", "page_cursor"]),
+    ("cursor", &["meta", "cursor"]),
+];
+
 const SIZE_PARAMS: &[&str] = &["page[size]", "recordsPerPage", "page_size", "per_page", "PageSize"];
 
 /// Find the paging style of `op`; `method` is the name to give the item-stream method.
 pub fn detect(op: &Operation, types: &HashMap<&str, &TypeDef>, method: impl FnOnce() -> String) -> Detection {
-    let query: Vec<&str> =
-        op.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| p.api_name.as_str()).collect();
+    // The names on the wire: a deepObject parameter of an object type is sent as
+    // `page[number]`, `page[size]`, … (the 2026 specs consolidate `page[number]` and
+    // `page[size]` into one such `page`).
+    let mut wire: Vec<String> = Vec::new();
+    for p in op.params.iter().filter(|p| p.location == ParamLocation::Query) {
+        match (p.style, struct_fields(&p.ty, types)) {
+            (QueryStyle::DeepObject, Some(fields)) => {
+                wire.extend(fields.iter().map(|f| format!("{}[{}]", p.api_name, f.api_name)));
+            }
+            _ => wire.push(p.api_name.clone()),
+        }
+    }
+    let query: Vec<&str> = wire.iter().map(String::as_str).collect();
     if !query.iter().any(|q| is_paging_param(q)) {
         return Detection::NotPaged;
     }
@@ -79,16 +102,24 @@ pub fn detect(op: &Operation, types: &HashMap<&str, &TypeDef>, method: impl FnOn
     let Some(item) = array_item(&items.ty, types) else { return Detection::NotPaged };
 
     let has = |name: &str| query.contains(&name);
-    let next_cursor = path(fields, &["meta", "cursors", "after"], types).filter(|p| p.leaf == TypeRef::String);
+    // The first cursor parameter whose next value the response carries. A consolidated `page`
+    // may offer both cursors and numbers: the response tells which.
+    let cursor = CURSORS.iter().find_map(|(param, at)| {
+        let next = path(fields, at, types).filter(|p| p.leaf == TypeRef::String);
+        next.filter(|_| has(param)).map(|p| (*param, p))
+    });
     let next_uri = path(fields, &["next_page_uri"], types).filter(|p| p.leaf == TypeRef::String);
-    let style = if has("page[after]") {
-        if next_cursor.is_none() {
-            return Detection::Unrecognised("`page[after]` but no `meta.cursors.after` in the response".into());
-        }
-        PagingStyle::Cursor { after: "page[after]".into() }
+    let (style, next_cursor) = match cursor {
+        Some((after, next)) => (PagingStyle::Cursor { after: after.into() }, Some(next)),
+        None => (PagingStyle::PageNumber { number: String::new(), size: None }, None),
+    };
+    let style = if matches!(style, PagingStyle::Cursor { .. }) {
+        style
+    } else if has("page[after]") && !has("page[number]") {
+        return Detection::Unrecognised("`page[after]` but no `meta.cursors.after` in the response".into());
     } else if next_uri.is_some() && (has("Page") || has("PageToken")) {
         PagingStyle::NextUri { params: query.iter().map(|q| (*q).to_owned()).collect() }
-    } else if let Some(number) = ["page[number]", "page", "Page"].into_iter().find(|n| has(n)) {
+    } else if let Some(number) = ["page[number]", "page_number", "page", "Page"].into_iter().find(|n| has(n)) {
         let size = SIZE_PARAMS.iter().find(|s| has(s)).map(|s| (*s).to_owned());
         PagingStyle::PageNumber { number: number.into(), size }
     } else {

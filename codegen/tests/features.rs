@@ -25,14 +25,15 @@ fn features_of_tags_and_types() {
         ir.types.iter().find(|t| t.name == name).unwrap_or_else(|| panic!("no type {name}")).features.clone()
     };
     // Reached by one group's operations (including through a callback), by two of three, by
-    // all three (then always compiled), by none (always compiled, and so what it names).
+    // all three (then always compiled).
     assert_eq!(features("NewMessage"), ["messaging"]);
     assert_eq!(features("MessageStatus"), ["messaging"]);
     assert_eq!(features("MessageDelivered"), ["messaging"]);
     assert_eq!(features("DialBody"), ["voice"]);
     assert_eq!(features("Meta"), ["numbers", "voice"]);
     assert!(features("PhoneNumber").is_empty());
-    assert!(features("Unused").is_empty() && features("Orphan").is_empty());
+    // Nothing reaches these: compiled with `full` only.
+    assert_eq!((features("Unused"), features("Orphan")), (vec!["full".to_owned()], vec!["full".to_owned()]));
     let tag = |m: &str| ir.tags.iter().find(|t| t.module == m).and_then(|t| t.feature.clone());
     assert_eq!(tag("calls").as_deref(), Some("voice"));
     // A tag of the table that no operation has is left out, with a warning.
@@ -125,4 +126,35 @@ fn parallel_emission_matches_sequential() {
         })
         .collect();
     assert_eq!(sequential, g.files);
+}
+
+#[test]
+fn webhooks_no_operation_declares_go_with_the_group_claiming_their_event_type() {
+    let table = "[voice]\ntags = [\"Calls\"]\nwebhooks = [\"call.\"]\n\n\
+                 [recordings]\ntags = [\"Messages\"]\nwebhooks = [\"call.recording.\"]\n";
+    let groups = Groups::from_toml(table).unwrap_or_else(|e| panic!("{e}"));
+    let loaded = codegen::load::load(&fixture("webhooks31.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    let g = codegen::generate_loaded(loaded, &Default::default(), Some(&groups), std::time::Instant::now())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let features = |name: &str| -> Vec<String> {
+        g.ir.types.iter().find(|t| t.name == name).unwrap_or_else(|| panic!("no type {name}")).features.clone()
+    };
+    // A prefix claims the event and what its payload names; the longest prefix wins.
+    assert_eq!(features("CallAnsweredEvent"), ["voice"]);
+    assert_eq!(features("CallPayload"), ["voice"]);
+    assert_eq!(features("CallRecordingSavedEvent"), ["recordings"]);
+    // No group claims `fax.`: always compiled, with a warning naming it.
+    assert!(features("FaxDeliveredEvent").is_empty());
+    assert!(
+        g.warnings.iter().any(|w| w.contains("1 webhook event types") && w.contains("fax.delivered")),
+        "{:?}",
+        g.warnings
+    );
+    // What nothing reaches is compiled with `full` only.
+    assert_eq!(features("NobodysSchema"), [codegen::features::FULL]);
+    let events = &g.files["telnyx-api/src/generated/webhook_events.rs"];
+    assert!(events.contains("#[cfg(feature = \"voice\")]\n    CallAnswered("), "{events}");
+    // An umbrella cannot claim webhooks.
+    let err = Groups::from_toml("[a]\ntags = [\"A\"]\n\n[u]\nincludes = [\"a\"]\nwebhooks = [\"x.\"]\n").unwrap_err();
+    assert!(err.contains("[u] has webhooks but no tags"), "{err}");
 }

@@ -423,8 +423,11 @@ fn openapi_31_constructs_in_a_30_document_are_read_with_their_31_meaning() {
         at(&l.raw, &format!("{call}/state")),
         &json!({"$ref": "#/components/schemas/State", "description": "ignored in 3.0"})
     );
+    // Read as nullable; `Call` is only ever received, so lowering then makes the optional
+    // nullable fields plain `Option`s (see `optional_nullable_fields_are_double_only_where_sent`).
     let ir = ir("repair_stray_31");
-    assert!(field(&ir, "Call", "from").nullable && field(&ir, "Call", "to").nullable);
+    assert!(!field(&ir, "Call", "from").nullable && !field(&ir, "Call", "to").nullable);
+    assert!(!field(&ir, "Call", "from").required);
     assert_eq!(field(&ir, "Call", "state").ty, TypeRef::Named("State".into()));
 }
 
@@ -476,4 +479,25 @@ fn overlays_apply_after_repairs_and_what_they_add_is_checked() {
         codegen::load::load_with(&spec, &[overlay("{responses: {'201': {$ref: '#/components/responses/Nope'}}}")]);
     let e = bad.err().expect("a dangling $ref from an overlay is an error");
     assert_eq!(e.pointer, "#/paths/~1numbers/post/responses/201");
+}
+
+#[test]
+fn optional_nullable_fields_are_double_only_where_sent() {
+    let ir = ir("response_only_nullable");
+    // Reached by a request body: `null` and absent stay apart.
+    assert!(field(&ir, "ContactPatch", "nickname").nullable);
+    assert!(field(&ir, "Address", "line2").nullable, "sent through ContactPatch, received too");
+    // Only in responses: absent and `null` are both `None`, so a plain `Option`.
+    assert!(!field(&ir, "ContactResponse", "nickname").nullable);
+    // An open schema keeps its undeclared members; a closed one has no such field.
+    let additional = |ty: &str| match &def(&ir, ty).kind {
+        TypeKind::Struct(s) => s.additional.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(additional("ContactPatch").as_deref(), Some("additional_properties"));
+    assert_eq!(additional("ContactResponse"), None);
+    // A required nullable field is an `Option` either way and keeps its flag.
+    assert!(
+        field(&ir, "ContactResponse", "deleted_at").nullable && field(&ir, "ContactResponse", "deleted_at").required
+    );
 }

@@ -1,4 +1,6 @@
-//! Typed and streamed chat completions (`POST /ai/chat/completions`, OpenAI-compatible).
+//! Typed and streamed chat completions (`POST /ai/chat/completions`, OpenAI-compatible), and
+//! the same through Telnyx's OpenAI-compatible API (`POST /ai/openai/chat/completions`, in
+//! [`openai`]).
 //!
 //! The spec declares the 200 response as `{}`; the types here follow the OpenAI chat completion
 //! format the endpoint actually returns. They are lenient on purpose: optional fields default,
@@ -21,12 +23,11 @@
 //! # Ok(()) }
 //! ```
 
-use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures::Stream;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::client::Client;
@@ -39,7 +40,7 @@ pub const OPERATION_ID: &str = "chat_public_chat_completions_post";
 const PATH: &str = "/ai/chat/completions";
 
 /// A `null` or missing value reads as the type's default.
-fn null_default<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+pub(crate) fn null_default<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,
@@ -78,26 +79,28 @@ macro_rules! open_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-                let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                let s = <::std::borrow::Cow::<'de, str> as ::serde::Deserialize>::deserialize(d)?;
                 Ok($name::from(s.as_ref()))
             }
         }
     };
 }
+// Also for the Anthropic types (`crate::anthropic`).
+pub(crate) use open_enum;
 
 open_enum! {
     /// Why the model stopped generating.
@@ -474,27 +477,60 @@ impl Stream for ChatTextStream {
     }
 }
 
-/// The request body as a JSON object, with `stream` checked or set.
-fn body_with_stream<R: Serialize + ?Sized>(request: &R, stream: bool) -> Result<serde_json::Map<String, Value>> {
-    let invalid = |message: String| Error::InvalidRequest { operation: OPERATION_ID, message };
-    let mut body = match serde_json::to_value(request) {
-        Ok(Value::Object(map)) => map,
-        Ok(other) => return Err(invalid(format!("the request body must be a JSON object, got {other}"))),
-        Err(e) => return Err(invalid(format!("body: {e}"))),
-    };
-    if stream {
-        body.insert("stream".to_owned(), Value::Bool(true));
-    } else if body.get("stream").is_some_and(|v| v == &Value::Bool(true)) {
-        // The answer would be an event stream, not a ChatCompletion.
-        return Err(invalid("`stream: true` needs `chat::create_completion_stream`".to_owned()));
-    }
-    Ok(body)
+/// An endpoint taking a JSON request whose `stream` member asks for an event stream.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Endpoint {
+    pub(crate) operation: &'static str,
+    pub(crate) path: &'static str,
+    /// The function to call for `stream: true`, for the error of the non-streaming one.
+    pub(crate) stream_fn: &'static str,
 }
 
-fn request(body: &serde_json::Map<String, Value>) -> Request {
-    let mut request = Request::new(reqwest::Method::POST, OPERATION_ID, PATH, PATH.to_owned());
-    request.json(body);
-    request
+const TELNYX: Endpoint = Endpoint { operation: OPERATION_ID, path: PATH, stream_fn: "chat::create_completion_stream" };
+
+impl Endpoint {
+    /// The request body as a JSON object, with `stream` checked or set.
+    pub(crate) fn body<R: Serialize + ?Sized>(
+        &self,
+        request: &R,
+        stream: bool,
+    ) -> Result<serde_json::Map<String, Value>> {
+        let invalid = |message: String| Error::InvalidRequest { operation: self.operation, message };
+        let mut body = match serde_json::to_value(request) {
+            Ok(Value::Object(map)) => map,
+            Ok(other) => return Err(invalid(format!("the request body must be a JSON object, got {other}"))),
+            Err(e) => return Err(invalid(format!("body: {e}"))),
+        };
+        if stream {
+            body.insert("stream".to_owned(), Value::Bool(true));
+        } else if body.get("stream").is_some_and(|v| v == &Value::Bool(true)) {
+            // The answer would be an event stream, not one decoded body.
+            return Err(invalid(format!("`stream: true` needs `{}`", self.stream_fn)));
+        }
+        Ok(body)
+    }
+
+    /// `POST` the body to the endpoint.
+    pub(crate) fn request(&self, body: &serde_json::Map<String, Value>) -> Request {
+        let mut request = Request::new(reqwest::Method::POST, self.operation, self.path, self.path.to_owned());
+        request.json(body);
+        request
+    }
+
+    async fn completion<R: Serialize + ?Sized>(&self, client: &Client, request: &R) -> Result<ChatCompletion> {
+        let body = self.body(request, false)?;
+        ApiCall::new(client, self.request(&body), decode_json::<ChatCompletion>).send().await
+    }
+
+    async fn completion_stream<R: Serialize + ?Sized>(
+        &self,
+        client: &Client,
+        request: &R,
+    ) -> Result<ChatCompletionStream> {
+        let body = self.body(request, true)?;
+        let stream = SseStream::open(client, self.request(&body)).await?;
+        Ok(stream.terminal_when(ChatCompletionChunk::is_finished))
+    }
 }
 
 /// Create a chat completion and wait for all of it (`POST /ai/chat/completions`).
@@ -504,8 +540,7 @@ fn request(body: &serde_json::Map<String, Value>) -> Request {
 /// `"stream": true` is rejected with [`Error::InvalidRequest`]: use
 /// [`create_completion_stream`] for that.
 pub async fn create_completion<R: Serialize + ?Sized>(client: &Client, request: &R) -> Result<ChatCompletion> {
-    let body = body_with_stream(request, false)?;
-    ApiCall::new(client, self::request(&body), decode_json::<ChatCompletion>).send().await
+    TELNYX.completion(client, request).await
 }
 
 /// Create a chat completion and stream it as it is generated: sets `"stream": true` and returns
@@ -517,9 +552,7 @@ pub async fn create_completion_stream<R: Serialize + ?Sized>(
     client: &Client,
     request: &R,
 ) -> Result<ChatCompletionStream> {
-    let body = body_with_stream(request, true)?;
-    let stream = SseStream::open(client, self::request(&body)).await?;
-    Ok(stream.terminal_when(ChatCompletionChunk::is_finished))
+    TELNYX.completion_stream(client, request).await
 }
 
 /// [`create_completion_stream`], keeping only the text deltas.
@@ -528,6 +561,69 @@ pub async fn create_completion_text_stream<R: Serialize + ?Sized>(
     request: &R,
 ) -> Result<ChatTextStream> {
     Ok(create_completion_stream(client, request).await?.text_deltas())
+}
+
+/// The typed chat completions of this module through Telnyx's OpenAI-compatible API,
+/// `POST /ai/openai/chat/completions` (tag `OpenAI Chat`, the base URL the OpenAI SDKs are
+/// pointed at: `https://api.telnyx.com/v2/ai/openai`).
+///
+/// Same request, same [`ChatCompletion`] and [`ChatCompletionChunk`] types, same stream
+/// contract ([`ChatCompletionStream`]: `data: [DONE]` or a chunk with a `finish_reason` ends
+/// it, a body ending before either is a truncation error, an error event is an error item).
+/// With the `ai` feature the same calls are methods of `client.openai_chat()`
+/// (`create_chat_completion`, `create_chat_completion_stream`,
+/// `create_chat_completion_text_stream`).
+///
+/// ```no_run
+/// use futures::StreamExt as _;
+/// # async fn run() -> telnyx_api::Result<()> {
+/// let client = telnyx_api::Client::from_env()?;
+/// let request = serde_json::json!({
+///     "model": "meta-llama/Meta-Llama-3.1-8B-Instruct",
+///     "messages": [{"role": "user", "content": "Say hello"}],
+/// });
+/// let mut text = telnyx_api::chat::openai::create_completion_text_stream(&client, &request).await?;
+/// while let Some(delta) = text.next().await {
+///     print!("{}", delta?);
+/// }
+/// # Ok(()) }
+/// ```
+pub mod openai {
+    use serde::Serialize;
+
+    use super::{ChatCompletion, ChatCompletionStream, ChatTextStream, Endpoint};
+    use crate::client::Client;
+    use crate::error::Result;
+
+    /// Operation id of `POST /ai/openai/chat/completions` in the Telnyx spec.
+    pub const OPERATION_ID: &str = "create_openai_chat_completion";
+    const PATH: &str = "/ai/openai/chat/completions";
+    const OPENAI: Endpoint =
+        Endpoint { operation: OPERATION_ID, path: PATH, stream_fn: "chat::openai::create_completion_stream" };
+
+    /// Create a chat completion and wait for all of it (`POST /ai/openai/chat/completions`); see
+    /// [`super::create_completion`]. A request with `"stream": true` is rejected with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest).
+    pub async fn create_completion<R: Serialize + ?Sized>(client: &Client, request: &R) -> Result<ChatCompletion> {
+        OPENAI.completion(client, request).await
+    }
+
+    /// Create a chat completion and stream it as it is generated (sets `"stream": true`); see
+    /// [`super::create_completion_stream`].
+    pub async fn create_completion_stream<R: Serialize + ?Sized>(
+        client: &Client,
+        request: &R,
+    ) -> Result<ChatCompletionStream> {
+        OPENAI.completion_stream(client, request).await
+    }
+
+    /// [`create_completion_stream`], keeping only the text deltas.
+    pub async fn create_completion_text_stream<R: Serialize + ?Sized>(
+        client: &Client,
+        request: &R,
+    ) -> Result<ChatTextStream> {
+        Ok(create_completion_stream(client, request).await?.text_deltas())
+    }
 }
 
 // The typed chat API on the API struct of `POST /ai/chat/completions` (`client.chat()`), next to
@@ -557,6 +653,39 @@ crate::generated::hooks::chat_completions_api! {
     }
 }
 
+// The same on the API struct of `POST /ai/openai/chat/completions` (`client.openai_chat()`).
+// Named `create_chat_completion*` there: that struct also holds the Responses API, and no two
+// hooks reserve the same name, so hooks may share an API struct in any spec.
+crate::generated::hooks::openai_chat_completions_api! {
+    OpenAiChatCompletionsBody;
+
+    /// Create a chat completion (non-streaming) through the OpenAI-compatible API, typed as
+    /// OpenAI's `chat.completion`.
+    ///
+    /// `POST /ai/openai/chat/completions`
+    pub async fn create_chat_completion(&self, request: &OpenAiChatCompletionsBody) -> Result<ChatCompletion> {
+        openai::create_completion(self.client, request).await
+    }
+
+    /// Create a streamed chat completion through the OpenAI-compatible API: sets
+    /// `"stream": true` and yields each `chat.completion.chunk` as it arrives.
+    pub async fn create_chat_completion_stream(
+        &self,
+        request: &OpenAiChatCompletionsBody,
+    ) -> Result<ChatCompletionStream> {
+        openai::create_completion_stream(self.client, request).await
+    }
+
+    /// Like [`create_chat_completion_stream`](Self::create_chat_completion_stream), yielding only
+    /// the text deltas of the first choice.
+    pub async fn create_chat_completion_text_stream(
+        &self,
+        request: &OpenAiChatCompletionsBody,
+    ) -> Result<ChatTextStream> {
+        openai::create_completion_text_stream(self.client, request).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -580,9 +709,12 @@ mod tests {
     #[test]
     fn stream_flag_is_set_or_rejected() {
         let req = serde_json::json!({"model": "m", "messages": [], "stream": true});
-        assert!(matches!(body_with_stream(&req, false), Err(Error::InvalidRequest { .. })));
-        let body = body_with_stream(&serde_json::json!({"model": "m"}), true).unwrap();
+        match TELNYX.body(&req, false) {
+            Err(Error::InvalidRequest { message, .. }) => assert!(message.contains("chat::create_completion_stream")),
+            other => panic!("{other:?}"),
+        }
+        let body = TELNYX.body(&serde_json::json!({"model": "m"}), true).unwrap();
         assert_eq!(body["stream"], true);
-        assert!(body_with_stream(&serde_json::json!([1]), true).is_err());
+        assert!(TELNYX.body(&serde_json::json!([1]), true).is_err());
     }
 }

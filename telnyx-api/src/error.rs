@@ -87,6 +87,12 @@ pub enum Error {
     /// timeout, malformed event).
     #[error("stream error: {0}")]
     Stream(String),
+    /// A server-sent event stream carried an error event, typed: the server's error type,
+    /// message and code (streams opened with
+    /// [`SseStream::typed_error_events`](crate::sse::SseStream::typed_error_events), such as
+    /// those of [`crate::anthropic`]). The stream ends with it.
+    #[error("stream error: {0}")]
+    StreamEvent(Box<crate::sse::StreamErrorEvent>),
     /// A webhook failed verification or parsing (see [`crate::webhooks`]).
     #[error("webhook rejected: {0}")]
     Webhook(#[from] crate::webhooks::WebhookError),
@@ -115,6 +121,14 @@ impl Error {
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The error event a stream ended with, when it was typed ([`Error::StreamEvent`]).
+    pub fn stream_event(&self) -> Option<&crate::sse::StreamErrorEvent> {
+        match self {
+            Error::StreamEvent(e) => Some(e),
             _ => None,
         }
     }
@@ -275,15 +289,29 @@ fn parse_envelope(body: &[u8]) -> Vec<TelnyxError> {
     struct Envelope {
         errors: Vec<TelnyxError>,
     }
+    /// `{"error": {…}}`: Telnyx fields, or the OpenAI (`message`, `type`, `code`) and Anthropic
+    /// (`type`, `message`) ones that the OpenAI- and Anthropic-compatible endpoints answer with.
     #[derive(Deserialize)]
     struct Single {
-        error: TelnyxError,
+        error: SingleError,
+    }
+    #[derive(Deserialize)]
+    struct SingleError {
+        #[serde(flatten)]
+        telnyx: TelnyxError,
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default, rename = "type")]
+        type_: Option<String>,
     }
     if let Ok(e) = serde_json::from_slice::<Envelope>(body) {
         return e.errors;
     }
-    if let Ok(e) = serde_json::from_slice::<Single>(body) {
-        return vec![e.error];
+    if let Ok(Single { error }) = serde_json::from_slice::<Single>(body) {
+        let mut e = error.telnyx;
+        e.title = e.title.or(error.type_);
+        e.detail = e.detail.or(error.message);
+        return vec![e];
     }
     Vec::new()
 }
@@ -306,6 +334,20 @@ mod tests {
         assert_eq!(e.body, body);
         let text = e.to_string();
         assert!(text.contains("[10015] Bad Request: at most 20 (at /base)"), "{text}");
+    }
+
+    #[test]
+    fn openai_and_anthropic_error_bodies_are_read() {
+        let anthropic = br#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
+        let e = ApiError::new("op", StatusCode::BAD_REQUEST, HeaderMap::new(), Bytes::from_static(anthropic));
+        assert_eq!(
+            (e.errors[0].title.as_deref(), e.errors[0].detail.as_deref()),
+            (Some("overloaded_error"), Some("Overloaded"))
+        );
+        assert!(e.to_string().contains("overloaded_error: Overloaded"), "{e}");
+        let openai = br#"{"error":{"message":"bad model","type":"invalid_request_error","code":"model_not_found","param":null}}"#;
+        let e = ApiError::new("op", StatusCode::NOT_FOUND, HeaderMap::new(), Bytes::from_static(openai));
+        assert!(e.to_string().contains("[model_not_found] invalid_request_error: bad model"), "{e}");
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod anthropic;
 pub mod chat;
 pub mod client;
 #[doc(hidden)]

@@ -8,11 +8,13 @@
 //!
 //! ```no_run
 //! use futures::TryStreamExt;
-//! use telnyx_api::apis::messaging_profiles::ListMessagingProfilesParams;
+//! use telnyx_api::apis::profiles::ListMessagingProfilesParams;
+//! use telnyx_api::types::PageConsolidated;
 //!
 //! # async fn run(client: telnyx_api::Client) -> telnyx_api::Result<()> {
-//! let params = ListMessagingProfilesParams { page_size: Some(250), ..Default::default() };
-//! let mut profiles = client.messaging_profiles().list_messaging_profiles_stream(&params);
+//! let page = PageConsolidated { size: Some(250), ..Default::default() };
+//! let params = ListMessagingProfilesParams { page: Some(page), ..Default::default() };
+//! let mut profiles = client.profiles().list_messaging_profiles_stream(&params);
 //! while let Some(profile) = profiles.try_next().await? {
 //!     println!("{:?}", profile.name);
 //! }

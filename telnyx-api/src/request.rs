@@ -88,6 +88,8 @@ pub struct Request {
     path: String,
     query: Vec<(String, String)>,
     headers: Vec<(&'static str, String)>,
+    /// The `Accept` header, unless `headers` has one (an operation's own `Accept` parameter).
+    accept: &'static str,
     body: Body,
     auth: Auth,
     server: Option<&'static ServerSpec>,
@@ -103,6 +105,7 @@ impl fmt::Debug for Request {
             .field("path", &self.path)
             .field("query", &self.query)
             .field("headers", &self.headers)
+            .field("accept", &self.accept)
             .field("body", &self.body)
             .field("auth", &self.auth)
             .field("server", &self.server.map(|s| s.name))
@@ -122,11 +125,25 @@ impl Request {
             path,
             query: Vec::new(),
             headers: Vec::new(),
+            accept: "application/json",
             body: Body::Empty,
             auth: Auth::Bearer,
             server: None,
             error: None,
         }
+    }
+
+    /// The media types the response may have, sent as `Accept` (default `application/json`:
+    /// without one, an operation that can answer JSON or CSV answers CSV). An `Accept` header
+    /// parameter the caller sets wins.
+    #[doc(hidden)]
+    pub fn accept(&mut self, media_types: &'static str) {
+        self.accept = media_types;
+    }
+
+    /// The `Accept` header the request sends.
+    pub fn accept_header(&self) -> &str {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("accept")).map_or(self.accept, |(_, v)| v)
     }
 
     /// Send to `server` instead of the base URL (operations whose path has its own `servers`).
@@ -358,9 +375,19 @@ fn flatten(name: &str, value: Value, style: QueryStyle, out: &mut Vec<(String, S
                     out.push((name.to_owned(), joined.join(",")));
                 }
             }
-            QueryStyle::FormExplode | QueryStyle::DeepObject => {
+            QueryStyle::FormExplode => {
                 for item in items {
                     flatten(name, item, style, out);
+                }
+            }
+            // OpenAPI leaves arrays in a deepObject undefined. Telnyx reads them the way Plug and
+            // Rack do, `filter[status][in][]=a&filter[status][in][]=b` (without the `[]` only the
+            // last value counts), which is how its specs named such parameters before they were
+            // consolidated into deepObject ones.
+            QueryStyle::DeepObject => {
+                let name = format!("{name}[]");
+                for item in items {
+                    flatten(&name, item, style, out);
                 }
             }
         },
@@ -982,6 +1009,9 @@ pub(crate) async fn build_http(
                 .header("x-amz-content-sha256", signed.content_sha256);
         }
         _ => {}
+    }
+    if !request.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("accept")) {
+        b = b.header(reqwest::header::ACCEPT, request.accept);
     }
     for (name, value) in &request.headers {
         // `from_bytes` lowercases; `from_static` would panic on a spec's `X-Foo`.

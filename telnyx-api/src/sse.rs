@@ -12,7 +12,10 @@
 //!   APIs: `data: [DONE]` ends the stream, a `{"error": …}` payload (or an `event: error`) is an
 //!   error item, a body that ends before `[DONE]` or a terminal item (see
 //!   [`SseStream::terminal_when`]) is an error, and a silent connection times out after the
-//!   client's [`stream_idle_timeout`](crate::ClientBuilder::stream_idle_timeout).
+//!   client's [`stream_idle_timeout`](crate::ClientBuilder::stream_idle_timeout). Protocols that
+//!   end with a last event rather than `[DONE]` (Anthropic's `message_stop`) say so with
+//!   [`SseStream::last_when`]; those whose error events have a fixed shape can have them typed
+//!   ([`SseStream::typed_error_events`], [`StreamErrorEvent`]).
 //!
 //! Why our own parser rather than the `eventsource-stream` crate: that crate re-allocates and
 //! copies the rest of its buffer after every line (`String::split_off`), which is quadratic in
@@ -234,14 +237,16 @@ pub type TerminalFn<T> = fn(&T) -> bool;
 ///   the path); the stream goes on;
 /// - `Err(Error::Stream)` for an error event from the server (`data: {"error": …}` or
 ///   `event: error`), keeping its message, type and code, and for a body that ends before
-///   `data: [DONE]` and before a terminal item (truncation);
+///   `data: [DONE]` and before a terminal item (truncation); with
+///   [`typed_error_events`](Self::typed_error_events) an error event is
+///   `Err(Error::StreamEvent)` instead, its fields parsed into a [`StreamErrorEvent`];
 /// - `Err(Error::Timeout)` when nothing arrives for the idle timeout (the timer restarts with
 ///   every read, so `:` keep-alive comments keep a slow stream open — it is not a total
 ///   timeout);
 /// - `Err(Error::Transport)` when the connection fails.
 ///
-/// After any error other than `Error::Decode`, and after `data: [DONE]`, the stream ends.
-/// Dropping it closes the connection.
+/// After any error other than `Error::Decode`, after `data: [DONE]` and after a last item (see
+/// [`last_when`](Self::last_when)), the stream ends. Dropping it closes the connection.
 #[must_use = "streams do nothing unless polled"]
 pub struct SseStream<T> {
     operation: &'static str,
@@ -253,6 +258,12 @@ pub struct SseStream<T> {
     /// Created on the first poll, so that a stream can be built outside a Tokio runtime.
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     terminal: Option<TerminalFn<T>>,
+    /// Decides the item after which the stream ends (instead of at `[DONE]`).
+    last: Option<TerminalFn<T>>,
+    /// What the stream ends with, for the truncation error.
+    end_marker: &'static str,
+    /// Error events become `Error::StreamEvent` rather than `Error::Stream`.
+    typed_errors: bool,
     /// A terminal item was seen: ending now is not a truncation.
     complete: bool,
     events: u64,
@@ -284,8 +295,10 @@ impl<T: DeserializeOwned> SseStream<T> {
     /// response headers arrive) and stream the events of its body. A non-success status becomes
     /// [`Error::Api`] with the body, as for every other call.
     #[doc(hidden)]
-    pub async fn open(client: &Client, request: Request) -> Result<Self> {
+    pub async fn open(client: &Client, mut request: Request) -> Result<Self> {
         let operation = request.operation_id();
+        // Unless the operation's own `Accept` parameter says otherwise.
+        request.accept("text/event-stream");
         let body = ApiCall::new(client, request, decode_empty).into_byte_stream().await?;
         let (status, headers) = (body.status(), body.headers().clone());
         Ok(SseStream::from_byte_stream(operation, status, headers, body, client.inner.stream_idle_timeout)
@@ -321,6 +334,9 @@ impl<T: DeserializeOwned> SseStream<T> {
             idle: idle_timeout,
             sleep: None,
             terminal: None,
+            last: None,
+            end_marker: "`data: [DONE]`",
+            typed_errors: false,
             complete: false,
             events: 0,
             done: false,
@@ -345,6 +361,25 @@ impl<T> SseStream<T> {
     /// a truncation error. (Chat completions: a chunk with a `finish_reason`.)
     pub fn terminal_when(mut self, is_terminal: TerminalFn<T>) -> Self {
         self.terminal = Some(is_terminal);
+        self
+    }
+
+    /// End the stream after the first item for which `is_last` returns `true`: that item is
+    /// yielded, then the stream ends and the connection is closed without waiting for the body
+    /// to end, as after `data: [DONE]`. A body that ends before such an item (and before
+    /// `[DONE]`) is a truncation error naming `what` (Anthropic Messages: the `message_stop`
+    /// event).
+    pub fn last_when(mut self, is_last: TerminalFn<T>, what: &'static str) -> Self {
+        self.last = Some(is_last);
+        self.end_marker = what;
+        self
+    }
+
+    /// Report an error event as [`Error::StreamEvent`] with its type, message and code parsed
+    /// ([`StreamErrorEvent`]) rather than as [`Error::Stream`] with a message. The chat streams
+    /// keep `Error::Stream`, as they always have.
+    pub fn typed_error_events(mut self) -> Self {
+        self.typed_errors = true;
         self
     }
 
@@ -388,8 +423,8 @@ impl<T> SseStream<T> {
             ))
         } else {
             Error::Stream(format!(
-                "{}: the event stream ended after {} events without `data: [DONE]` (truncated)",
-                self.operation, self.events
+                "{}: the event stream ended after {} events without {} (truncated)",
+                self.operation, self.events, self.end_marker
             ))
         }
     }
@@ -404,20 +439,27 @@ impl<T: DeserializeOwned> SseStream<T> {
             self.done = true;
             return None;
         }
-        if event.event == "error" {
+        // An `event: error`, or an error payload (cheap pre-check: only data that mentions
+        // `"error` can carry one).
+        if event.event == "error" || (data.contains("\"error") && is_error_payload(data)) {
             self.done = true;
-            return Some(Err(Error::Stream(error_message(self.operation, data))));
-        }
-        // Cheap pre-check: only data that mentions `"error` can carry an error payload.
-        if data.contains("\"error") && is_error_payload(data) {
-            self.done = true;
-            return Some(Err(Error::Stream(error_message(self.operation, data))));
+            let e = if self.typed_errors {
+                Error::StreamEvent(Box::new(StreamErrorEvent::parse(self.operation, &event.event, data)))
+            } else {
+                Error::Stream(error_message(self.operation, data))
+            };
+            return Some(Err(e));
         }
         // Plain serde_json; on failure the path comes from the error's position (`json_path`).
         match serde_json::from_str::<T>(data) {
             Ok(item) => {
                 if self.terminal.is_some_and(|f| f(&item)) {
                     self.complete = true;
+                }
+                if self.last.is_some_and(|f| f(&item)) {
+                    self.done = true;
+                    // Drop the body now so the connection closes without waiting.
+                    self.inner = Box::pin(futures::stream::empty());
                 }
                 Some(Ok(item))
             }
@@ -491,6 +533,80 @@ impl<T: DeserializeOwned> Stream for SseStream<T> {
                 }
             }
         }
+    }
+}
+
+/// An error event from the server, parsed: what [`Error::StreamEvent`] carries for a stream
+/// opened with [`SseStream::typed_error_events`].
+///
+/// Understands the Anthropic shape (`{"type": "error", "error": {"type", "message"}}`), the
+/// OpenAI one (`{"error": {"message", "type", "code", "param"}}`), a bare `{"error": "text"}` and
+/// the Telnyx envelope (`{"errors": [{"code", "title", "detail"}]}`); whatever the shape, the
+/// data is kept as sent. `Display` gives the same readable message as the untyped
+/// [`Error::Stream`] would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StreamErrorEvent {
+    /// Operation id of the call.
+    pub operation: &'static str,
+    /// The event type: `error`, or `message` for an error payload in an event without a name.
+    pub event: String,
+    /// The error's type as the server names it (Anthropic: `overloaded_error`,
+    /// `rate_limit_error`, `api_error`, `invalid_request_error`, …).
+    pub error_type: Option<String>,
+    /// The server's message (Telnyx envelope: `title: detail` of the first entry).
+    pub message: Option<String>,
+    /// An error code (OpenAI `error.code`, the Telnyx envelope's first `errors[].code`).
+    pub code: Option<String>,
+    /// The event's data as sent.
+    pub data: String,
+}
+
+impl StreamErrorEvent {
+    pub(crate) fn parse(operation: &'static str, event: &str, data: &str) -> Self {
+        let mut out = StreamErrorEvent {
+            operation,
+            event: event.to_owned(),
+            error_type: None,
+            message: None,
+            code: None,
+            data: data.to_owned(),
+        };
+        let text = |v: Option<&Value>| match v {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let Ok(value) = serde_json::from_str::<Value>(data) else {
+            let data = data.trim();
+            out.message = (!data.is_empty()).then(|| data.to_owned());
+            return out;
+        };
+        match value.get("error") {
+            Some(Value::String(s)) => out.message = Some(s.clone()),
+            Some(e @ Value::Object(_)) => {
+                out.error_type = text(e.get("type"));
+                out.message = text(e.get("message").or_else(|| e.get("detail")));
+                out.code = text(e.get("code"));
+            }
+            _ => {}
+        }
+        if let Some(first) = value.get("errors").and_then(Value::as_array).and_then(|e| e.first()) {
+            out.code = out.code.or_else(|| text(first.get("code")));
+            if out.message.is_none() {
+                out.message = match (text(first.get("title")), text(first.get("detail"))) {
+                    (Some(t), Some(d)) => Some(format!("{t}: {d}")),
+                    (t, d) => t.or(d),
+                };
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Display for StreamErrorEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&error_message(self.operation, &self.data))
     }
 }
 
@@ -635,5 +751,24 @@ mod tests {
         assert!(is_error_payload(r#"{"error":"x"}"#));
         assert!(!is_error_payload(r#"{"error":null,"choices":[]}"#));
         assert!(!is_error_payload(r#"{"choices":[{"delta":{"content":"\"error\""}}]}"#));
+    }
+
+    #[test]
+    fn error_events_parse_into_their_fields() {
+        let e = StreamErrorEvent::parse(
+            "op",
+            "error",
+            r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+        );
+        assert_eq!(
+            (e.error_type.as_deref(), e.message.as_deref(), e.code.as_deref()),
+            (Some("overloaded_error"), Some("Overloaded"), None)
+        );
+        assert!(e.to_string().contains("Overloaded (type overloaded_error)"), "{e}");
+        let e =
+            StreamErrorEvent::parse("op", "message", r#"{"errors":[{"code":"10015","title":"Bad","detail":"nope"}]}"#);
+        assert_eq!((e.code.as_deref(), e.message.as_deref()), (Some("10015"), Some("Bad: nope")));
+        let e = StreamErrorEvent::parse("op", "error", "upstream went away");
+        assert_eq!((e.error_type, e.message.as_deref()), (None, Some("upstream went away")));
     }
 }

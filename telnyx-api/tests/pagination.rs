@@ -10,7 +10,7 @@ use telnyx_api::apis::call_information::ListConnectionActiveCallsParams;
 use telnyx_api::apis::ip_addresses::ListAccessIpAddressesParams;
 use telnyx_api::apis::ips::ListIpsParams;
 use telnyx_api::apis::texml_rest_commands::GetTexmlCallsParams;
-use telnyx_api::{Client, Error, RetryPolicy};
+use telnyx_api::{types, Client, Error, RetryPolicy};
 
 use runtime_support::{Recorded, Reply, Server, Sleeps};
 
@@ -49,8 +49,10 @@ async fn page_number_stream_follows_meta_total_pages() {
     })
     .await;
     let client = client(&server);
-    let params =
-        ListAccessIpAddressesParams { page_size: Some(2), filter_ip_source: Some("api".into()), ..Default::default() };
+    let params = ListAccessIpAddressesParams {
+        page: Some(types::ListAccessIpAddressesPage { size: Some(2), ..Default::default() }),
+        filter: Some(types::ListAccessIpAddressesFilter { ip_source: Some("api".into()), ..Default::default() }),
+    };
     let items: Vec<_> = client.ip_addresses().list_access_ip_addresses_stream(&params).try_collect().await.unwrap();
     assert_eq!(ids(&items), ["ip-1", "ip-2", "ip-3", "ip-4", "ip-5"]);
 
@@ -71,14 +73,23 @@ async fn page_number_stream_follows_meta_total_pages() {
 async fn page_number_stream_starts_at_the_callers_page() {
     let server = Server::start(|_, r| {
         let page: u64 = param(r, "page[number]").unwrap().parse().unwrap();
-        Reply::json(200, json!({"data": [access_ip(page)], "meta": {"total_pages": 4}}))
+        Reply::json(200, json!({"data": [access_ip(page)], "meta": meta(4)}))
     })
     .await;
-    let params = ListAccessIpAddressesParams { page_number: Some(3), ..Default::default() };
+    let params = ListAccessIpAddressesParams {
+        page: Some(types::ListAccessIpAddressesPage { number: Some(3), ..Default::default() }),
+        ..Default::default()
+    };
     let items: Vec<_> =
         client(&server).ip_addresses().list_access_ip_addresses_stream(&params).try_collect().await.unwrap();
     assert_eq!(ids(&items), ["ip-3", "ip-4"]);
     assert_eq!(server.count(), 2);
+}
+
+/// The `meta` of a page-number list: the spec requires all four members; only `total_pages`
+/// matters here (`total_results` is too large to end a stream).
+fn meta(total_pages: u64) -> Value {
+    json!({"page_number": 1, "page_size": 2, "total_pages": total_pages, "total_results": 1000})
 }
 
 fn ip(n: u64) -> Value {
@@ -111,7 +122,10 @@ async fn without_meta_a_short_page_ends_the_stream_when_the_size_is_known() {
         Reply::json(200, json!({ "data": items }))
     })
     .await;
-    let params = ListIpsParams { page_size: Some(2), ..Default::default() };
+    let params = ListIpsParams {
+        page: Some(types::ConnectionsPageConsolidated { size: Some(2), ..Default::default() }),
+        ..Default::default()
+    };
     let items: Vec<_> = client(&server).ips().list_ips_stream(&params).try_collect().await.unwrap();
     assert_eq!(items.len(), 3);
     assert_eq!(server.count(), 2, "page 2 is shorter than page[size]: no third request");
@@ -211,7 +225,7 @@ async fn next_uri_style_copies_the_links_query() {
 async fn pages_are_requested_lazily() {
     let server = Server::start(|_, r| {
         let page: u64 = param(r, "page[number]").map_or(1, |p| p.parse().unwrap());
-        Reply::json(200, json!({"data": [access_ip(2 * page - 1), access_ip(2 * page)], "meta": {"total_pages": 3}}))
+        Reply::json(200, json!({"data": [access_ip(2 * page - 1), access_ip(2 * page)], "meta": meta(3)}))
     })
     .await;
     let client = client(&server);
@@ -231,7 +245,7 @@ async fn pages_are_requested_lazily() {
 #[tokio::test]
 async fn an_error_page_is_yielded_and_ends_the_stream() {
     let server = Server::start(|_, r| match param(r, "page[number]").as_deref() {
-        None => Reply::json(200, json!({"data": [access_ip(1)], "meta": {"total_pages": 3}})),
+        None => Reply::json(200, json!({"data": [access_ip(1)], "meta": meta(3)})),
         _ => Reply::json(403, json!({"errors": [{"code": "10010", "title": "Forbidden"}]})),
     })
     .await;
@@ -249,9 +263,9 @@ async fn an_error_page_is_yielded_and_ends_the_stream() {
 #[tokio::test]
 async fn each_page_request_is_retried_like_any_call() {
     let server = Server::start(|i, r| match (i, param(r, "page[number]").as_deref()) {
-        (_, None) => Reply::json(200, json!({"data": [access_ip(1)], "meta": {"total_pages": 2}})),
+        (_, None) => Reply::json(200, json!({"data": [access_ip(1)], "meta": meta(2)})),
         (1, Some("2")) => Reply::status(503),
-        _ => Reply::json(200, json!({"data": [access_ip(2)], "meta": {"total_pages": 2}})),
+        _ => Reply::json(200, json!({"data": [access_ip(2)], "meta": meta(2)})),
     })
     .await;
     let sleeps = Sleeps::default();
@@ -270,7 +284,7 @@ async fn each_page_request_is_retried_like_any_call() {
 
     // And per-stream settings reach every page: no retries, so the 503 surfaces.
     let server = Server::start(|_, r| match param(r, "page[number]").as_deref() {
-        None => Reply::json(200, json!({"data": [access_ip(1)], "meta": {"total_pages": 2}})),
+        None => Reply::json(200, json!({"data": [access_ip(1)], "meta": meta(2)})),
         _ => Reply::status(503),
     })
     .await;
@@ -288,7 +302,7 @@ async fn page_wise_access() {
     let server = Server::start(|_, r| {
         let page: u64 = param(r, "page[number]").map_or(1, |p| p.parse().unwrap());
         let items: Vec<Value> = if page <= 2 { vec![access_ip(2 * page - 1), access_ip(2 * page)] } else { vec![] };
-        Reply::json(200, json!({"data": items, "meta": {}}))
+        Reply::json(200, json!({"data": items, "meta": meta(3)}))
     })
     .await;
     let client = client(&server);

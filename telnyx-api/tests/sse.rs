@@ -13,161 +13,12 @@ use serde_json::{json, Value};
 use telnyx_api::chat::{self, ChatCompletionChunk, ChatCompletionStream, FinishReason, Role};
 use telnyx_api::sse::{Event, EventParser, SseStream};
 use telnyx_api::{Client, Error};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
+
+mod sse_support;
+use sse_support::{serve, split_at, within, Framing, Script, Step};
 
 const KEY: &str = "KEYsse0123456789";
-
-// ------------------------------------------------------------------------------ test server
-
-/// One step of a scripted response body.
-enum Step {
-    /// Write these bytes (one HTTP chunk when chunked) and flush.
-    Bytes(Vec<u8>),
-    /// Wait.
-    Sleep(Duration),
-    /// Wait until the test says go.
-    Gate(oneshot::Receiver<()>),
-    /// Stop writing and wait until the client closes the connection; report on the channel.
-    AwaitClose(oneshot::Sender<bool>),
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Framing {
-    /// `Transfer-Encoding: chunked`, terminated properly.
-    Chunked,
-    /// `Transfer-Encoding: chunked`, connection dropped without the final chunk.
-    ChunkedAbort,
-    /// No length: the body ends when the server closes the connection.
-    Close,
-}
-
-struct Script {
-    status: u16,
-    headers: Vec<(String, String)>,
-    framing: Framing,
-    steps: Vec<Step>,
-}
-
-impl Script {
-    fn sse(framing: Framing, steps: Vec<Step>) -> Script {
-        Script { status: 200, headers: vec![("content-type".into(), "text/event-stream".into())], framing, steps }
-    }
-}
-
-/// A request as the server saw it.
-#[derive(Debug)]
-struct Seen {
-    head: String,
-    body: Vec<u8>,
-}
-
-/// Serve one scripted response per connection, in order; report each request.
-async fn serve(scripts: Vec<Script>) -> (String, mpsc::UnboundedReceiver<Seen>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        for script in scripts {
-            let Ok((sock, _)) = listener.accept().await else { return };
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let _ = respond(sock, script, tx).await;
-            });
-        }
-    });
-    (format!("http://{addr}/v2"), rx)
-}
-
-async fn respond(mut sock: TcpStream, script: Script, tx: mpsc::UnboundedSender<Seen>) -> std::io::Result<()> {
-    // Read the head and a Content-Length body.
-    let mut buf = Vec::new();
-    let mut tmp = [0u8; 4096];
-    let head_end = loop {
-        let n = sock.read(&mut tmp).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        buf.extend_from_slice(&tmp[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let len = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse::<usize>().ok())?
-        })
-        .unwrap_or(0);
-    while buf.len() < head_end + len {
-        let n = sock.read(&mut tmp).await?;
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&tmp[..n]);
-    }
-    let _ = tx.send(Seen { head, body: buf[head_end..].to_vec() });
-
-    let mut out = format!("HTTP/1.1 {} X\r\n", script.status);
-    for (k, v) in &script.headers {
-        out.push_str(&format!("{k}: {v}\r\n"));
-    }
-    match script.framing {
-        Framing::Chunked | Framing::ChunkedAbort => out.push_str("transfer-encoding: chunked\r\n"),
-        Framing::Close => out.push_str("connection: close\r\n"),
-    }
-    out.push_str("\r\n");
-    sock.write_all(out.as_bytes()).await?;
-    sock.flush().await?;
-    let chunked = script.framing != Framing::Close;
-    for step in script.steps {
-        match step {
-            Step::Bytes(b) if b.is_empty() => {}
-            Step::Bytes(b) => {
-                if chunked {
-                    sock.write_all(format!("{:x}\r\n", b.len()).as_bytes()).await?;
-                    sock.write_all(&b).await?;
-                    sock.write_all(b"\r\n").await?;
-                } else {
-                    sock.write_all(&b).await?;
-                }
-                sock.flush().await?;
-            }
-            Step::Sleep(d) => tokio::time::sleep(d).await,
-            Step::Gate(rx) => {
-                let _ = rx.await;
-            }
-            Step::AwaitClose(report) => {
-                let closed = tokio::time::timeout(Duration::from_secs(5), async {
-                    let mut b = [0u8; 64];
-                    loop {
-                        match sock.read(&mut b).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(_) => {}
-                        }
-                    }
-                })
-                .await
-                .is_ok();
-                let _ = report.send(closed);
-                return Ok(());
-            }
-        }
-    }
-    if script.framing == Framing::Chunked {
-        sock.write_all(b"0\r\n\r\n").await?;
-        sock.flush().await?;
-        // Keep the connection open for a while: the client must not depend on it closing.
-        let mut b = [0u8; 64];
-        let _ = tokio::time::timeout(Duration::from_secs(2), sock.read(&mut b)).await;
-    } else {
-        sock.shutdown().await?;
-    }
-    Ok(())
-}
 
 fn client(url: &str) -> Client {
     Client::builder().api_key(KEY).base_url(url).max_retries(0).build().unwrap()
@@ -179,11 +30,6 @@ fn client_idle(url: &str, idle: Duration) -> Client {
 
 fn request() -> Value {
     json!({"model": "meta-llama/Meta-Llama-3.1-8B-Instruct", "messages": [{"role": "user", "content": "hi"}]})
-}
-
-/// Bound every await on the network, so a regression fails instead of hanging.
-async fn within<F: std::future::Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(10), f).await.expect("timed out")
 }
 
 async fn collect(stream: ChatCompletionStream) -> Vec<Result<ChatCompletionChunk, Error>> {
@@ -260,19 +106,6 @@ fn typed_over(pieces: Vec<Vec<u8>>) -> SseStream<ChatCompletionChunk> {
         .terminal_when(ChatCompletionChunk::is_finished)
 }
 
-fn split_at(bytes: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
-    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
-    cuts.sort_unstable();
-    let mut out = Vec::new();
-    let mut last = 0;
-    for c in cuts {
-        out.push(bytes[last..c].to_vec());
-        last = c;
-    }
-    out.push(bytes[last..].to_vec());
-    out
-}
-
 // ------------------------------------------------------------------------------ framing
 
 #[tokio::test]
@@ -285,6 +118,7 @@ async fn fixture_over_the_wire_chunked() {
     let req = seen.recv().await.unwrap();
     assert!(req.head.starts_with("POST /v2/ai/chat/completions HTTP/1.1"), "{}", req.head);
     assert!(req.head.to_ascii_lowercase().contains(&format!("authorization: bearer {}", KEY.to_ascii_lowercase())));
+    assert!(req.head.to_ascii_lowercase().contains("\r\naccept: text/event-stream\r\n"), "{}", req.head);
     let body: Value = serde_json::from_slice(&req.body).unwrap();
     assert_eq!(body["stream"], true, "stream is set by create_completion_stream");
     assert_eq!(body["messages"][0]["content"], "hi");
@@ -652,6 +486,7 @@ async fn non_streaming_completion_is_typed() {
     assert_eq!(done.choices[0].message.tool_calls[0].function.name, "lookup");
     assert_eq!(done.usage.as_ref().map(|u| u.total_tokens), Some(7));
     let req = seen.recv().await.unwrap();
+    assert!(req.head.to_ascii_lowercase().contains("\r\naccept: application/json\r\n"), "{}", req.head);
     let sent: Value = serde_json::from_slice(&req.body).unwrap();
     assert!(sent.get("stream").is_none(), "{sent}");
 }
@@ -807,4 +642,134 @@ async fn an_event_past_the_size_limit_ends_the_stream() {
         }
     }
     assert_eq!(n, 5_000);
+}
+
+// ------------------------------------------------------------------------------ the OpenAI-compatible endpoint
+
+/// `POST /ai/openai/chat/completions` streams the same chunks with the same contract.
+#[tokio::test]
+async fn openai_endpoint_streams_the_fixture() {
+    let one_byte_per_read =
+        fixture().into_iter().flat_map(|b| [Step::Bytes(vec![b]), Step::Sleep(Duration::from_micros(50))]).collect();
+    let (url, mut seen) = serve(vec![
+        Script::sse(Framing::Chunked, vec![Step::Bytes(crlf(&fixture()))]),
+        Script::sse(Framing::Close, one_byte_per_read),
+    ])
+    .await;
+    for _ in 0..2 {
+        let stream = within(chat::openai::create_completion_stream(&client(&url), &request())).await.unwrap();
+        assert_eq!(stream.operation(), chat::openai::OPERATION_ID);
+        check_fixture(collect(stream).await);
+        let req = seen.recv().await.unwrap();
+        assert!(req.head.starts_with("POST /v2/ai/openai/chat/completions HTTP/1.1"), "{}", req.head);
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        assert_eq!(body["stream"], true);
+        assert_eq!(body["messages"][0]["content"], "hi");
+    }
+}
+
+/// Every LF as CRLF.
+fn crlf(bytes: &[u8]) -> Vec<u8> {
+    bytes.iter().flat_map(|&b| if b == b'\n' { vec![b'\r', b'\n'] } else { vec![b] }).collect()
+}
+
+#[tokio::test]
+async fn openai_endpoint_truncation_and_error_events() {
+    let err = json!({"error": {"message": "rate limited", "type": "rate_limit_error", "code": "429"}});
+    let (url, _seen) = serve(vec![
+        // Ends without [DONE] and without a finish_reason.
+        Script::sse(Framing::Close, vec![Step::Bytes(data(&chunk(Some("a"), None)))]),
+        Script::sse(Framing::Chunked, vec![Step::Bytes(data(&chunk(Some("a"), None))), Step::Bytes(data(&err))]),
+    ])
+    .await;
+    let items = collect(within(chat::openai::create_completion_stream(&client(&url), &request())).await.unwrap()).await;
+    match items.as_slice() {
+        [Ok(_), Err(Error::Stream(m))] => {
+            assert!(m.contains("truncated") && m.contains("create_openai_chat_completion"), "{m}")
+        }
+        other => panic!("expected a chunk then a truncation error, got {other:?}"),
+    }
+    let items = collect(within(chat::openai::create_completion_stream(&client(&url), &request())).await.unwrap()).await;
+    match items.as_slice() {
+        [Ok(_), Err(Error::Stream(m))] => assert!(m.contains("rate limited") && m.contains("rate_limit_error"), "{m}"),
+        other => panic!("expected a chunk then the error event, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn openai_endpoint_non_streaming_is_typed() {
+    let body = json!({"id": "c", "object": "chat.completion", "created": 1, "model": "m",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi!"}, "finish_reason": "stop"}]});
+    let (url, mut seen) = serve(vec![Script::json(200, &[], &body)]).await;
+    let done = within(chat::openai::create_completion(&client(&url), &request())).await.unwrap();
+    assert_eq!(done.text(), Some("Hi!"));
+    assert!(seen.recv().await.unwrap().head.starts_with("POST /v2/ai/openai/chat/completions "));
+    let mut streaming = request();
+    streaming["stream"] = json!(true);
+    let err = chat::openai::create_completion(&client(&url), &streaming).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest { operation: "create_openai_chat_completion", message }
+            if message.contains("chat::openai::create_completion_stream")),
+        "{err:?}"
+    );
+}
+
+/// The methods on `client.openai_chat()` take the generated request type.
+#[cfg(feature = "ai")]
+#[tokio::test]
+async fn openai_typed_methods_on_the_api_struct() {
+    let (url, mut seen) = serve(vec![Script::sse(Framing::Chunked, vec![Step::Bytes(fixture())])]).await;
+    let client = client(&url);
+    let request: telnyx_api::types::ChatCompletionRequest = serde_json::from_value(request()).unwrap();
+    let text = within(client.openai_chat().create_chat_completion_text_stream(&request)).await.unwrap();
+    let parts: Vec<String> = within(text.collect::<Vec<_>>()).await.into_iter().map(Result::unwrap).collect();
+    assert_eq!(parts.concat(), FIXTURE_TEXT);
+    let req = seen.recv().await.unwrap();
+    assert!(req.head.starts_with("POST /v2/ai/openai/chat/completions "), "{}", req.head);
+    assert_eq!(serde_json::from_slice::<Value>(&req.body).unwrap()["stream"], true);
+}
+
+// ------------------------------------------------------------------------------ the example
+
+/// `chat_stream` (no flag, `POST /ai/chat/completions`): the content deltas on stdout as they
+/// come and one newline, exit 0; an error event, an HTTP error or a truncated stream: a message
+/// on stderr, exit 1.
+#[tokio::test]
+async fn chat_stream_example() {
+    let Some(bin) = sse_support::example_binary("chat_stream") else {
+        eprintln!("skipping: the chat_stream example is not built (run plain `cargo test`)");
+        return;
+    };
+    let err = json!({"error": {"message": "context length exceeded", "type": "invalid_request_error"}});
+    let envelope = json!({"errors": [{"code": "10015", "title": "Invalid model", "detail": "model `nope` not found"}]});
+    let (url, mut seen) = serve(vec![
+        Script::sse(Framing::Chunked, vec![Step::Bytes(fixture())]),
+        Script::sse(Framing::Chunked, vec![Step::Bytes(data(&chunk(Some("par"), None))), Step::Bytes(data(&err))]),
+        Script::json(422, &[], &envelope),
+        Script::sse(Framing::Close, vec![Step::Bytes(data(&chunk(Some("cut"), None)))]),
+    ])
+    .await;
+
+    let ok = sse_support::run_chat_stream(bin.clone(), url.clone(), &["Tell", "me"]).await;
+    assert_eq!((ok.code, ok.stdout.as_str()), (0, format!("{FIXTURE_TEXT}\n").as_str()), "stderr: {}", ok.stderr);
+    let req = seen.recv().await.unwrap();
+    assert!(req.head.starts_with("POST /v2/ai/chat/completions "), "{}", req.head);
+    let body: Value = serde_json::from_slice(&req.body).unwrap();
+    assert_eq!((body["stream"].clone(), body["messages"][0]["content"].clone()), (json!(true), json!("Tell me")));
+
+    let event = sse_support::run_chat_stream(bin.clone(), url.clone(), &["hi"]).await;
+    assert_eq!((event.code, event.stdout.as_str()), (1, "par\n"), "{event:?}");
+    assert!(event.stderr.contains("context length exceeded"), "{}", event.stderr);
+
+    let http = sse_support::run_chat_stream(bin.clone(), url.clone(), &["hi"]).await;
+    assert_eq!((http.code, http.stdout.as_str()), (1, ""), "{http:?}");
+    assert!(http.stderr.contains("HTTP 422") && http.stderr.contains("[10015]"), "{}", http.stderr);
+
+    let cut = sse_support::run_chat_stream(bin.clone(), url, &["hi"]).await;
+    assert_eq!((cut.code, cut.stdout.as_str()), (1, "cut\n"), "{cut:?}");
+    assert!(cut.stderr.contains("truncated"), "{}", cut.stderr);
+
+    let usage = sse_support::run_chat_stream(bin, "http://127.0.0.1:9/v2".into(), &[]).await;
+    assert_eq!(usage.code, 1);
+    assert!(usage.stderr.contains("usage: chat_stream [--anthropic]"), "{}", usage.stderr);
 }

@@ -19,7 +19,8 @@
 //! those paths, all others against one serving the spec without them (otherwise a wrong method
 //! or path in the SDK falls through to the bucket routes and goes unnoticed; see
 //! `tools/prism/README.md`). Both specs are derived into the target directory, never the repo.
-//! A spec without bucket paths (2026-07-16) runs against the one server.
+//! The pinned spec lacks the bucket paths; `spec/overlays/storage.yaml` defines them, so the
+//! overlaid spec Prism serves has them. A spec without them even so runs against the one server.
 //!
 //! `TELNYX_OPENAPI_SPEC=path` runs the suite against another spec (after `cargo xtask
 //! regenerate --spec path`); `spec/known-spec-issues.toml` lists the pinned spec's defects only.
@@ -252,15 +253,14 @@ fn schema_at(spec: &Value, validator: &schema::Validator<'_>, schema: &Value, js
     }
 }
 
-/// The main server, and one for the bucket paths when the spec has them (the 2026-07-16 spec
-/// has none).
 /// The corrections of `spec/overlays/` (Cloud Storage's endpoint and SigV4 security, …), as
 /// `cargo xtask regenerate` applies them.
 fn overlays(repo: &Path) -> Vec<codegen::overlay::Overlay> {
     codegen::overlay::read_dir(&repo.join("spec/overlays"), "spec/overlays").unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Prism serves the spec the crate is generated from: the published one with the overlays.
+/// Prism serves the spec the crate is generated from: the published one with the overlays. The
+/// main server, and one for the bucket paths when the overlaid spec has them.
 fn start_servers(repo: &Path, spec_path: &Path, spec: &Value) -> (Prism, Option<Prism>) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("prism-conformance");
     std::fs::create_dir_all(&dir).expect("create the Prism run directory");

@@ -18,45 +18,71 @@ fn decoded_query(url: &reqwest::Url) -> Vec<(String, String)> {
 }
 
 #[test]
-fn bracketed_query_names_and_arrays_encode_as_named() {
+fn deep_object_parameters_encode_with_brackets_and_arrays_with_empty_brackets() {
     let c = client("https://api.telnyx.com/v2");
     let params = ListCustomerServiceRecordsParams {
-        page_number: Some(2),
-        filter_phone_number_in: Some(vec!["+13125550001".into(), "+13125550002".into()]),
-        sort: Some(types::ListCustomerServiceRecordsSort::MinusCreatedAt),
-        ..Default::default()
+        page: Some(types::CustomerServiceRecordPageConsolidated { number: Some(2), ..Default::default() }),
+        filter: Some(types::CustomerServiceRecordFilterConsolidated {
+            phone_number: Some(types::CustomerServiceRecordFilterConsolidatedPhoneNumber {
+                in_: Some(vec!["+13125550001".into(), "+13125550002".into()]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        sort: Some(types::ListCustomerServiceRecordsSort {
+            value: Some(types::ListCustomerServiceRecordsSortValue::MinusCreatedAt),
+        }),
     };
     let call = c.customer_service_record().list_customer_service_records(&params);
     let url = call.request().url(c.base_url()).unwrap();
     assert_eq!(
         url.query(),
         Some(
-            "page%5Bnumber%5D=2&sort%5B%5D=-created_at\
+            "page%5Bnumber%5D=2\
              &filter%5Bphone_number%5D%5Bin%5D%5B%5D=%2B13125550001\
-             &filter%5Bphone_number%5D%5Bin%5D%5B%5D=%2B13125550002"
+             &filter%5Bphone_number%5D%5Bin%5D%5B%5D=%2B13125550002\
+             &sort%5Bvalue%5D=-created_at"
         )
     );
     assert_eq!(
         decoded_query(&url),
         vec![
             ("page[number]".to_owned(), "2".to_owned()),
-            ("sort[]".to_owned(), "-created_at".to_owned()),
             ("filter[phone_number][in][]".to_owned(), "+13125550001".to_owned()),
             ("filter[phone_number][in][]".to_owned(), "+13125550002".to_owned()),
+            ("sort[value]".to_owned(), "-created_at".to_owned()),
         ]
     );
 }
 
 #[test]
-fn deep_object_filter_and_required_query() {
+fn deep_object_filter_with_a_required_member() {
     let c = client("https://api.telnyx.com/v2");
-    let mut filter = serde_json::Map::new();
-    filter.insert("cld".into(), serde_json::json!("+13125550001"));
-    let params = SearchDetailRecordsParams { filter: Some(filter), ..Default::default() };
-    let call = c.detail_records().search_detail_records(&types::SearchDetailRecordsFilterRecordType::Amd, &params);
+    let params = SearchDetailRecordsParams {
+        filter: Some(types::SearchDetailRecordsFilter {
+            record_type: types::SearchDetailRecordsFilterRecordType::Amd,
+            date_range: Some(types::SearchDetailRecordsFilterDateRange::Today),
+            // The schema admits members it does not declare (`additionalProperties: true`).
+            additional_properties: serde_json::json!({"cld": {"contains": "456"}}).as_object().unwrap().clone(),
+        }),
+        ..Default::default()
+    };
+    let call = c.detail_records().search_detail_records(&params);
     let q = decoded_query(&call.request().url(c.base_url()).unwrap());
     assert!(q.contains(&("filter[record_type]".to_owned(), "amd".to_owned())), "{q:?}");
-    assert!(q.contains(&("filter[cld]".to_owned(), "+13125550001".to_owned())), "{q:?}");
+    assert!(q.contains(&("filter[date_range]".to_owned(), "today".to_owned())), "{q:?}");
+    assert!(q.contains(&("filter[cld][contains]".to_owned(), "456".to_owned())), "{q:?}");
+}
+
+#[test]
+fn undeclared_members_of_an_open_schema_are_kept_both_ways() {
+    let json = r#"{"record_type":"amd","cld":{"starts_with":"123"},"direction":"inbound"}"#;
+    let filter: types::SearchDetailRecordsFilter = serde_json::from_str(json).unwrap();
+    assert_eq!(filter.record_type, types::SearchDetailRecordsFilterRecordType::Amd);
+    assert_eq!(filter.additional_properties.len(), 2, "{filter:?}");
+    assert_eq!(filter.additional_properties["direction"], "inbound");
+    let back: serde_json::Value = serde_json::to_value(&filter).unwrap();
+    assert_eq!(back, serde_json::from_str::<serde_json::Value>(json).unwrap());
 }
 
 #[test]
@@ -92,11 +118,13 @@ fn multipart_bodies_have_file_and_text_parts() {
     let body = types::AudioTranscriptionRequest {
         file: Some(telnyx_api::UploadFile::from_bytes("hello.mp3", b"ID3".to_vec()).mime_type("audio/mpeg")),
         file_url: None,
+        language: None,
         model: types::AudioTranscriptionRequestModel::from("distil-whisper/distil-large-v2"),
+        model_config: None,
         response_format: None,
         timestamp_granularities: None,
     };
-    let call = c.audio().audio_public_audio_transcriptions_post(&body);
+    let call = c.audio().create_transcription(&body);
     match call.request().body() {
         Body::Multipart(form) => assert_eq!(form.part_names(), vec!["file", "model"]),
         other => panic!("expected multipart, got {other:?}"),
@@ -109,7 +137,7 @@ fn unknown_enum_values_and_unknown_fields_deserialize() {
         "data": [{"id": "1", "status": "a-status-from-the-future", "brand_new_field": {"x": 1}}],
         "meta": {"page_number": 1, "page_size": 20, "total_pages": 1, "total_results": 1, "extra": true}
     }"#;
-    let parsed: types::ListCustomerServiceRecords = serde_json::from_str(json).unwrap();
+    let parsed: types::ListCustomerServiceRecordsResponse = serde_json::from_str(json).unwrap();
     let record = &parsed.data.as_ref().unwrap()[0];
     assert_eq!(record.status, Some(types::CustomerServiceRecordStatus::Unknown("a-status-from-the-future".into())));
     // The unknown value goes back on the wire unchanged.
@@ -177,4 +205,45 @@ async fn an_error_status_keeps_status_codes_request_id_and_body() {
     assert_eq!(err.request_id(), Some("rid-2"));
     assert_eq!(err.codes(), vec!["10015"]);
     assert!(err.api_error().unwrap().body_text().contains("bad to"));
+}
+
+/// The value of header `name` in a raw request head, if sent once; panics if sent twice.
+fn header_value<'r>(raw: &'r str, name: &str) -> Option<&'r str> {
+    let values: Vec<&str> = raw
+        .split("\r\n")
+        .filter_map(|line| line.split_once(':'))
+        .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim())
+        .collect();
+    assert!(values.len() <= 1, "{name} sent {} times: {raw}", values.len());
+    values.first().copied()
+}
+
+#[tokio::test]
+async fn accept_says_what_the_operation_decodes_and_an_accept_parameter_wins() {
+    use telnyx_api::apis::organization_users::GetOrganizationUsersGroupsReportParams;
+    const CSV: &str =
+        "HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ncontent-length: 7\r\nconnection: close\r\n\r\nid,name";
+    const JSON: &str =
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nconnection: close\r\n\r\n{\"data\":[]}";
+
+    // No parameter: the JSON the operation decodes by default.
+    let (base, server) = serve_once(JSON);
+    let report = client(&base).organization_users().get_organization_users_groups_report(&Default::default());
+    assert_eq!(report.request().accept_header(), "application/json");
+    assert!(matches!(report.await.unwrap(), telnyx_api::JsonOrText::Json(_)));
+    assert_eq!(header_value(&server.join().unwrap(), "accept"), Some("application/json"));
+
+    // The operation's own `Accept` parameter replaces it (sent once, not twice).
+    let (base, server) = serve_once(CSV);
+    let params =
+        GetOrganizationUsersGroupsReportParams { accept: Some(types::GetOrganizationUsersGroupsReportAccept::TextCsv) };
+    let report = client(&base).organization_users().get_organization_users_groups_report(&params).await.unwrap();
+    assert_eq!(header_value(&server.join().unwrap(), "accept"), Some("text/csv"));
+    assert!(matches!(report, telnyx_api::JsonOrText::Text(ref t) if t == "id,name"), "{report:?}");
+
+    // A download takes any media type.
+    let (base, server) = serve_once(CSV);
+    client(&base).media_storage_api().download_media("m").await.unwrap();
+    assert_eq!(header_value(&server.join().unwrap(), "accept"), Some("*/*"));
 }

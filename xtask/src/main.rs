@@ -29,15 +29,20 @@ Commands:
                                          spec/pin.toml, copy it to spec/cache/, regenerate, and print the
                                          diff against the previously pinned spec (--report FILE also
                                          writes it as Markdown, for a pull request body)
-  bench [--runs N] [--build-runs M] [--group A,B] [--no-builds] [--no-sse]
+  bench [--runs N] [--build-runs M] [--group A,B] [--all-groups] [--baseline REV] [--no-builds] [--no-sse]
                                          performance figures in one run: regeneration with a
                                          release-built generator by phase, best of N (default 5),
                                          against parsing the spec alone; clean debug builds of
                                          telnyx-api (all features, each --group alone (default:
-                                         the largest group and messaging), none: wall and CPU
-                                         seconds, best of M rounds (default 1)); generated lines;
-                                         `cargo bench --bench sse`. Builds go to target/bench.
-                                         Takes several minutes
+                                         the largest group and messaging; --all-groups: every
+                                         group of the [features] block), none: wall and CPU
+                                         seconds, share of full, peak rustc memory, best of M
+                                         rounds (default 1)); --baseline REV also builds the full
+                                         crate as of git revision REV (a temporary worktree) and
+                                         prints new/baseline; the build-cost budget (full ≤ 1.5×
+                                         baseline, each group ≤ 15 % of full, rustc ≤ 2.5 GiB),
+                                         pass or miss; generated lines; `cargo bench --bench sse`.
+                                         Builds go to target/bench. Takes several minutes
   corpus [DIR|FILE…] [--compile] [--json]
                                          generate in memory from every spec of a corpus (default:
                                          ../shared/spec/history/ and ../shared/spec/), one row per spec:
@@ -95,11 +100,18 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             update_spec(&root(), &opts, std::env::var_os("TELNYX_OPENAPI_SPEC").map(PathBuf::from))
         }
         "bench" => {
-            let a = Args::parse(rest, 0, &["--no-builds", "--no-sse"], &["--runs", "--build-runs", "--group"])?;
+            let a = Args::parse(
+                rest,
+                0,
+                &["--no-builds", "--no-sse", "--all-groups"],
+                &["--runs", "--build-runs", "--group", "--baseline"],
+            )?;
             let opts = bench::BenchOptions {
                 runs: runs(&a, "--runs", 5)?,
                 build_runs: runs(&a, "--build-runs", 1)?,
                 groups: a.value("--group").map(|g| g.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+                all_groups: a.flag("--all-groups"),
+                baseline: a.value("--baseline").map(str::to_owned),
                 builds: !a.flag("--no-builds"),
                 sse: !a.flag("--no-sse"),
             };
@@ -937,6 +949,16 @@ sha256 = \"0000\"
             std::fs::create_dir_all(f.parent().unwrap()).unwrap();
             std::fs::copy(repo.join(&o.source), f).unwrap();
         }
+        // The table places every tag of the specs so far; without two of its groups, the new
+        // spec has tags to place, as a spec update that adds tags does.
+        let table_path = ws.join("spec/features.toml");
+        let table_text = std::fs::read_to_string(&table_path).unwrap();
+        let without = ["email", "oauth"].iter().fold(table_text, |text, group| {
+            let start = text.find(&format!("\n[{group}]\n")).unwrap_or_else(|| panic!("no [{group}] in the table"));
+            let end = text[start + 1..].find("\n[").map_or(text.len(), |e| start + 1 + e);
+            format!("{}{}", &text[..start], &text[end..])
+        });
+        std::fs::write(&table_path, without).unwrap();
         let report = ws.join("report.md");
         let opts = UpdateOptions {
             spec: newest.clone(),
@@ -953,11 +975,9 @@ sha256 = \"0000\"
         assert!(ws.join(codegen::emit::CRATE_DIR).join("apis/mod.rs").is_file());
 
         // The tags of the new spec that no group has, derived from the spec and the table.
-        let table =
-            codegen::features::Groups::from_toml(&std::fs::read_to_string(repo.join("spec/features.toml")).unwrap())
-                .unwrap();
+        let table = codegen::features::Groups::from_toml(&std::fs::read_to_string(&table_path).unwrap()).unwrap();
         let placed: BTreeSet<&str> = table.groups.iter().flat_map(|g| g.tags.iter().map(String::as_str)).collect();
-        let config = read_config(&repo).unwrap();
+        let config = read_config(ws).unwrap();
         let ir = lower_spec(&newest, &new_text, &config).unwrap();
         let new_tags: BTreeSet<&str> =
             ir.operations.iter().map(|op| op.tag.as_str()).filter(|t| !placed.contains(t)).collect();
@@ -1005,6 +1025,71 @@ sha256 = \"0000\"
         assert!(!dir.path().join("spec/cache/bad.yaml").exists());
         let missing = update_spec(dir.path(), &options(dir.path().join("nope.yaml"), None), None).unwrap_err();
         assert!(missing.contains("nope.yaml"), "{missing}");
+    }
+
+    /// The Cloud Storage operations that `spec/overlays/storage.yaml` defines where a spec lacks
+    /// them come out of the pinned spec (which lacks them) exactly as out of each spec beside the
+    /// repo that has its own: `codegen::diff` finds no change to them or their types (so no
+    /// method, parameter, body, response or type of users changes), and on both sides each is
+    /// SigV4-signed and sent to the storage server. What is compared is read from the overlay.
+    #[test]
+    fn the_storage_overlay_restores_the_operations_as_the_specs_that_had_them() {
+        let repo = root();
+        let config = read_config(&repo).unwrap();
+        let overlay =
+            config.overlays.iter().find(|o| o.source.ends_with("/storage.yaml")).expect("the storage overlay");
+        let defined = |target: &str| -> Vec<String> {
+            let action = overlay.actions.iter().find(|a| a.if_absent && a.target == target).expect(target);
+            action
+                .update
+                .as_ref()
+                .and_then(serde_json::Value::as_object)
+                .expect("an object update")
+                .keys()
+                .cloned()
+                .collect()
+        };
+        let (paths, schemas) = (defined("$.paths"), defined("$.components.schemas"));
+        let has_paths = |text: &str| {
+            let doc = codegen::load::parse_value(text).unwrap();
+            paths.iter().all(|p| doc["paths"].get(p).is_some())
+        };
+        let pinned = find_spec(&repo, &Options::default(), None).expect("the pinned spec");
+        assert!(!has_paths(&pinned.text), "the pinned spec has the S3 paths again: delete the overlay's definitions");
+        let new = lower_spec(&pinned.path, &pinned.text, &config).unwrap();
+        let storage_ops = |ir: &codegen::ir::Ir| -> Vec<String> {
+            let ops: Vec<&codegen::ir::Operation> =
+                ir.operations.iter().filter(|op| paths.contains(&op.path)).collect();
+            for op in &ops {
+                assert_eq!(op.auth, codegen::ir::Auth::AwsSigV4, "{} {}", op.method, op.path);
+                assert_eq!(op.server.as_deref(), Some("storage"), "{} {}", op.method, op.path);
+            }
+            let mut ids: Vec<String> = ops.iter().map(|op| format!("{} {} {}", op.method, op.path, op.id)).collect();
+            ids.sort();
+            ids
+        };
+        let restored = storage_ops(&new);
+        let mut compared = 0;
+        for old_path in corpus::spec_files(&[repo.join("../shared/spec")]).unwrap() {
+            let old_text = std::fs::read_to_string(&old_path).unwrap();
+            if !has_paths(&old_text) {
+                continue;
+            }
+            let old = lower_spec(&old_path, &old_text, &config).unwrap();
+            assert_eq!(storage_ops(&old), restored, "{}", old_path.display());
+            let report = codegen::diff::diff(&old, &new);
+            let storage: Vec<&codegen::diff::Change> = report
+                .changes
+                .iter()
+                .filter(|c| {
+                    paths.iter().any(|p| c.subject.ends_with(&format!(" {p}")))
+                        || schemas.iter().any(|s| c.pointer.starts_with(&format!("#/components/schemas/{s}")))
+                })
+                .collect();
+            assert!(storage.is_empty(), "{} → {}: {storage:#?}", old_path.display(), pinned.path.display());
+            compared += 1;
+        }
+        assert!(compared > 0, "no spec beside the repo has the S3 paths to compare with");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use quote::quote;
 use crate::ir::*;
 
 /// The feature every group is part of, and the default.
-pub const FULL: &str = "full";
+pub use crate::features::FULL;
 
 /// `#[cfg(feature = "a")]`, `#[cfg(any(feature = "a", feature = "b"))]`, or nothing for no
 /// features (always compiled).

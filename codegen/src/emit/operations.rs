@@ -389,6 +389,12 @@ fn method_with_body(
         let s = super::servers::static_ident(server);
         stmts.push(quote!(request.server(&crate::generated::servers::#s);));
     }
+    // `application/json`, the default, fits the other kinds (and every error body).
+    match &op.response {
+        ResponseKind::Bytes | ResponseKind::Text => stmts.push(quote!(request.accept("*/*");)),
+        ResponseKind::Xml(_) => stmts.push(quote!(request.accept("application/xml");)),
+        ResponseKind::Empty | ResponseKind::Json(_) | ResponseKind::JsonOrText(_) => {}
+    }
     let ret = return_type(&op.response, prefix);
     let decode = match &op.response {
         ResponseKind::Empty => quote!(crate::request::decode_empty),

@@ -135,7 +135,8 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool, cfg: &TokenStream) 
     // A struct of optional fields only (and so `Default`) gets its serde impls from
     // `codec::optional_fields!`, which compiles to far less than serde's derives; one with a
     // required field keeps the derives (whose `Deserialize` reports the missing field).
-    let all_optional = derive_default && s.fields.iter().all(|f| !f.required);
+    // Undeclared members kept in a map need serde's `flatten`: derives then too.
+    let all_optional = derive_default && s.fields.iter().all(|f| !f.required) && s.additional.is_none();
     let fields = s.fields.iter().map(|f| {
         let fname = ident(&f.name);
         let ty = field_type(f, &none);
@@ -163,6 +164,15 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool, cfg: &TokenStream) 
             #fdoc
             #serde_attrs
             pub #fname: #ty,
+        }
+    });
+    let additional = s.additional.as_deref().map(|a| {
+        let a = ident(a);
+        quote! {
+            /// Members the spec does not declare (it admits any): received as sent, and sent as
+            /// members of this object.
+            #[serde(flatten)]
+            pub #a: serde_json::Map<String, serde_json::Value>,
         }
     });
     let derive_default = if derive_default { quote!(Default,) } else { TokenStream::new() };
@@ -208,6 +218,7 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool, cfg: &TokenStream) 
         #[derive(#derives)]
         pub struct #name {
             #(#fields)*
+            #additional
         }
         #serde_impls
         #multipart

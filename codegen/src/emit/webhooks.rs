@@ -81,8 +81,9 @@ pub fn events(ir: &Ir) -> TokenStream {
     if !ir.features.is_empty() {
         enum_doc.push(String::new());
         enum_doc.push(
-            "A variant exists only when the Cargo feature of an operation declaring the event is \
-             enabled (as its payload type does); with none of them enabled, the event arrives as `Unknown`."
+            "A variant exists only when a Cargo feature its payload type needs is enabled: that of an \
+             operation declaring the event, or of the group whose `webhooks` claim its event type \
+             (`spec/features.toml`); with none of them enabled, the event arrives as `Unknown`."
                 .to_owned(),
         );
     }

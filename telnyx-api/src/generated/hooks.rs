@@ -11,3 +11,25 @@ macro_rules! chat_completions_api {
 }
 
 pub(crate) use chat_completions_api;
+
+/// `POST /ai/openai/chat/completions` is operation `create_openai_chat_completion` of tag `OpenAI Chat`: implements the typed and streaming chat completion methods of `crate::chat::openai` on [`crate::apis::openai_chat::OpenaiChatApi`], with `$body` an alias of its request body type.
+macro_rules! openai_chat_completions_api {
+    ($body:ident; $($item:item)*) => {
+        #[cfg(feature = "ai")] type $body = crate ::types::ChatCompletionRequest;
+        #[cfg(feature = "ai")] impl crate ::apis::openai_chat::OpenaiChatApi < '_ > {
+        $($item)* }
+    };
+}
+
+pub(crate) use openai_chat_completions_api;
+
+/// `POST /ai/anthropic/v1/messages` is operation `create_anthropic_message` of tag `Anthropic Messages`: implements the typed and streaming Anthropic Messages methods of `crate::anthropic` on [`crate::apis::anthropic_messages::AnthropicMessagesApi`], with `$body` an alias of its request body type.
+macro_rules! anthropic_messages_api {
+    ($body:ident; $($item:item)*) => {
+        #[cfg(feature = "ai")] type $body = crate ::types::AnthropicMessageRequest;
+        #[cfg(feature = "ai")] impl crate
+        ::apis::anthropic_messages::AnthropicMessagesApi < '_ > { $($item)* }
+    };
+}
+
+pub(crate) use anthropic_messages_api;

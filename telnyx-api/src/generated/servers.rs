@@ -2,6 +2,28 @@
 //!
 //! Servers other than the base URL that some operations are sent to (see `crate::servers`).
 
+static API_VARIABLES: [crate::servers::ServerVariable; 0] = [];
+
+/// `https://api.telnyx.com`: the server of `get_o_auth_authorization_server_metadata`, `get_o_auth_protected_resource_metadata`.
+pub static API: crate::servers::ServerSpec = crate::servers::ServerSpec {
+    name: "api",
+    url: "https://api.telnyx.com",
+    variables: &API_VARIABLES,
+    description: "",
+};
+
+static API_2_VARIABLES: [crate::servers::ServerVariable; 0] = [];
+
+/// `wss://api.telnyx.com/v2`: the server of `transcription_over_ws`.
+///
+/// Telnyx API v2 (WebSocket)
+pub static API_2: crate::servers::ServerSpec = crate::servers::ServerSpec {
+    name: "api_2",
+    url: "wss://api.telnyx.com/v2",
+    variables: &API_2_VARIABLES,
+    description: "Telnyx API v2 (WebSocket)",
+};
+
 static STORAGE_VARIABLES: [crate::servers::ServerVariable; 1] = [
     crate::servers::ServerVariable {
         name: "region",
@@ -22,4 +44,4 @@ pub static STORAGE: crate::servers::ServerSpec = crate::servers::ServerSpec {
 };
 
 /// Every server of the spec other than the base URL.
-pub static SERVERS: &[&crate::servers::ServerSpec] = &[&STORAGE];
+pub static SERVERS: &[&crate::servers::ServerSpec] = &[&API, &API_2, &STORAGE];

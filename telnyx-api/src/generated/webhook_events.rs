@@ -9,324 +9,392 @@ use crate::webhooks::{event_type_of, WebhookError};
 ///
 /// Event types the spec does not declare, and bodies without an `event_type`, become [`Unknown`](Self::Unknown) with the JSON kept; a declared event whose body does not match its type is an error naming the JSON path.
 ///
-/// A variant exists only when the Cargo feature of an operation declaring the event is enabled (as its payload type does); with none of them enabled, the event arrives as `Unknown`.
+/// A variant exists only when a Cargo feature its payload type needs is enabled: that of an operation declaring the event, or of the group whose `webhooks` claim its event type (`spec/features.toml`); with none of them enabled, the event arrives as `Unknown`.
 ///
 /// Payloads the spec declares without an `event_type` to key them by (they arrive as `Unknown`; decode them with `serde_json::from_value`):
-/// - [`types::CampaignStatusUpdateEvent`] (`#/paths/~1campaignBuilder/post/callbacks/campaignStatusUpdate/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema`): no `event_type` enum at `data.event_type` or `event_type`
-/// - [`types::ReplacedLinkClickEvent`] (`#/paths/~1messaging_profiles/post/callbacks/replacedLinkClick/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema`): no `event_type` enum at `data.event_type` or `event_type`
-/// - [`types::NumberOrderBlockEvent`] (`#/paths/~1number_block_orders/post/callbacks/numberOrderStatusUpdate/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema`): no `event_type` enum at `data.event_type` or `event_type`
+/// - [`types::CampaignStatusUpdateEvent`] (`#/webhooks/campaignStatusUpdate/post/requestBody/content/application~1json/schema`): no `event_type` enum at `data.event_type` or `event_type`
+/// - [`types::NumberOrderWebhookEvent`] (`#/webhooks/numberOrderStatusUpdate/post/requestBody/content/application~1json/schema`): no `event_type` enum at `data.event_type` or `event_type`
+/// - [`types::ReplacedLinkClickEvent`] (`#/webhooks/replacedLinkClick/post/requestBody/content/application~1json/schema`): no `event_type` enum at `data.event_type` or `event_type`
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum WebhookEvent {
-    /// `call.answered`: [`types::CallAnsweredEvent`].
-    ///
-    /// Declared by `DialCall`, `AnswerCall`, `TransferCall`.
-    #[cfg(feature = "call-control")]
-    CallAnswered(crate::types::CallAnsweredEvent),
-    /// `call.bridged`: [`types::CallBridgedEvent`].
-    ///
-    /// Declared by `DialCall`, `BridgeCall`, `TransferCall`.
-    #[cfg(feature = "call-control")]
-    CallBridged(crate::types::CallBridgedEvent),
-    /// `call.hangup`: [`types::CallHangupEvent`].
-    ///
-    /// Declared by `DialCall`, `HangupCall`, `RejectCall`, `TransferCall`.
-    #[cfg(feature = "call-control")]
-    CallHangup(crate::types::CallHangupEvent),
-    /// `call.initiated`: [`types::CallInitiatedEvent`].
-    ///
-    /// Declared by `DialCall`, `TransferCall`.
-    #[cfg(feature = "call-control")]
-    CallInitiated(crate::types::CallInitiatedEvent),
-    /// `call.machine.detection.ended`: [`types::CallMachineDetectionEndedEvent`].
-    ///
-    /// Declared by `DialCall`, `TransferCall`.
-    #[cfg(feature = "call-control")]
-    CallMachineDetectionEnded(crate::types::CallMachineDetectionEndedEvent),
-    /// `call.machine.greeting.ended`: [`types::CallMachineGreetingEndedEvent`].
-    ///
-    /// Declared by `DialCall`, `TransferCall`.
-    #[cfg(feature = "call-control")]
-    CallMachineGreetingEnded(crate::types::CallMachineGreetingEndedEvent),
-    /// `call.machine.premium.detection.ended`: [`types::CallMachinePremiumDetectionEndedEvent`].
-    ///
-    /// Declared by `DialCall`, `TransferCall`.
-    #[cfg(feature = "call-control")]
-    CallMachinePremiumDetectionEnded(
-        crate::types::CallMachinePremiumDetectionEndedEvent,
-    ),
-    /// `call.machine.premium.greeting.ended`: [`types::CallMachinePremiumGreetingEndedEvent`].
-    ///
-    /// Declared by `DialCall`, `TransferCall`.
-    #[cfg(feature = "call-control")]
-    CallMachinePremiumGreetingEnded(crate::types::CallMachinePremiumGreetingEndedEvent),
-    /// `streaming.failed`: [`types::CallStreamingFailedEvent`].
-    ///
-    /// Declared by `DialCall`, `AnswerCall`, `StartCallStreaming`.
-    #[cfg(feature = "call-control")]
-    StreamingFailed(crate::types::CallStreamingFailedEvent),
-    /// `streaming.started`: [`types::CallStreamingStartedEvent`].
-    ///
-    /// Declared by `DialCall`, `AnswerCall`, `StartCallStreaming`.
-    #[cfg(feature = "call-control")]
-    StreamingStarted(crate::types::CallStreamingStartedEvent),
-    /// `streaming.stopped`: [`types::CallStreamingStoppedEvent`].
-    ///
-    /// Declared by `DialCall`, `AnswerCall`, `StartCallStreaming`, `StopCallStreaming`.
-    #[cfg(feature = "call-control")]
-    StreamingStopped(crate::types::CallStreamingStoppedEvent),
-    /// `call.conversation.ended`: [`types::CallConversationEndedEvent`].
-    ///
-    /// Declared by `CallStartAIAssistant`, `callGatherUsingAI`.
-    #[cfg(feature = "call-control")]
-    CallConversationEnded(crate::types::CallConversationEndedEvent),
-    /// `call.conversation_insights.generated`: [`types::CallConversationInsightsGeneratedEvent`].
-    ///
-    /// Declared by `CallStartAIAssistant`.
-    #[cfg(feature = "call-control")]
-    CallConversationInsightsGenerated(
-        crate::types::CallConversationInsightsGeneratedEvent,
-    ),
-    /// `call.enqueued`: [`types::CallEnqueuedEvent`].
-    ///
-    /// Declared by `EnqueueCall`.
-    #[cfg(feature = "call-control")]
-    CallEnqueued(crate::types::CallEnqueuedEvent),
-    /// `call.dequeued`: [`types::CallLeftQueueEvent`].
-    ///
-    /// Declared by `EnqueueCall`, `LeaveQueue`.
-    #[cfg(feature = "call-control")]
-    CallDequeued(crate::types::CallLeftQueueEvent),
-    /// `call.fork.started`: [`types::CallForkStartedEvent`].
-    ///
-    /// Declared by `StartCallFork`.
-    #[cfg(feature = "call-control")]
-    CallForkStarted(crate::types::CallForkStartedEvent),
-    /// `call.fork.stopped`: [`types::CallForkStoppedEvent`].
-    ///
-    /// Declared by `StartCallFork`, `StopCallFork`.
-    #[cfg(feature = "call-control")]
-    CallForkStopped(crate::types::CallForkStoppedEvent),
-    /// `call.dtmf.received`: [`types::CallDtmfReceivedEvent`].
-    ///
-    /// Declared by `GatherCall`, `GatherUsingAudio`, `GatherUsingSpeak`.
-    #[cfg(feature = "call-control")]
-    CallDtmfReceived(crate::types::CallDtmfReceivedEvent),
-    /// `call.gather.ended`: [`types::CallGatherEndedEvent`].
-    ///
-    /// Declared by `GatherCall`, `StopCallGather`, `GatherUsingAudio`, `GatherUsingSpeak`.
-    #[cfg(feature = "call-control")]
-    CallGatherEnded(crate::types::CallGatherEndedEvent),
     /// `call.ai_gather.ended`: [`types::CallAiGatherEndedEvent`].
     ///
-    /// Declared by `callGatherUsingAI`.
+    /// Declared by `webhooks/CallAIGatherEnded`.
     #[cfg(feature = "call-control")]
     CallAiGatherEnded(crate::types::CallAiGatherEndedEvent),
     /// `call.ai_gather.message_history_updated`: [`types::CallAiGatherMessageHistoryUpdatedEvent`].
     ///
-    /// Declared by `callGatherUsingAI`.
+    /// Declared by `webhooks/CallAIGatherMessageHistoryUpdated`.
     #[cfg(feature = "call-control")]
     CallAiGatherMessageHistoryUpdated(
         crate::types::CallAiGatherMessageHistoryUpdatedEvent,
     ),
     /// `call.ai_gather.partial_results`: [`types::CallAiGatherPartialResultsEvent`].
     ///
-    /// Declared by `callGatherUsingAI`.
+    /// Declared by `webhooks/CallAIGatherPartialResults`.
     #[cfg(feature = "call-control")]
     CallAiGatherPartialResults(crate::types::CallAiGatherPartialResultsEvent),
+    /// `call.answered`: [`types::CallAnsweredEvent`].
+    ///
+    /// Declared by `webhooks/callAnswered`.
+    #[cfg(feature = "call-control")]
+    CallAnswered(crate::types::CallAnsweredEvent),
+    /// `call.bridged`: [`types::CallBridgedEvent`].
+    ///
+    /// Declared by `webhooks/callBridged`.
+    #[cfg(feature = "call-control")]
+    CallBridged(crate::types::CallBridgedEvent),
+    /// `call.conversation.ended`: [`types::CallConversationEndedEvent`].
+    ///
+    /// Declared by `webhooks/callConversationEnded`.
+    #[cfg(feature = "call-control")]
+    CallConversationEnded(crate::types::CallConversationEndedEvent),
+    /// `call.conversation_insights.generated`: [`types::CallConversationInsightsGeneratedEvent`].
+    ///
+    /// Declared by `webhooks/callConversationInsightsGenerated`.
+    #[cfg(feature = "call-control")]
+    CallConversationInsightsGenerated(
+        crate::types::CallConversationInsightsGeneratedEvent,
+    ),
+    /// `call.cost`: [`types::CallCostEvent`].
+    ///
+    /// Declared by `webhooks/callCost`.
+    #[cfg(feature = "call-control")]
+    CallCost(crate::types::CallCostEvent),
+    /// `call.deepfake_detection.error`: [`types::CallDeepfakeDetectionErrorEvent`].
+    ///
+    /// Declared by `webhooks/callDeepfakeDetectionError`.
+    #[cfg(feature = "call-control")]
+    CallDeepfakeDetectionError(crate::types::CallDeepfakeDetectionErrorEvent),
+    /// `call.deepfake_detection.result`: [`types::CallDeepfakeDetectionResultEvent`].
+    ///
+    /// Declared by `webhooks/callDeepfakeDetectionResult`.
+    #[cfg(feature = "call-control")]
+    CallDeepfakeDetectionResult(crate::types::CallDeepfakeDetectionResultEvent),
+    /// `call.dtmf.received`: [`types::CallDtmfReceivedEvent`].
+    ///
+    /// Declared by `webhooks/callDtmfReceived`.
+    #[cfg(feature = "call-control")]
+    CallDtmfReceived(crate::types::CallDtmfReceivedEvent),
+    /// `call.enqueued`: [`types::CallEnqueuedEvent`].
+    ///
+    /// Declared by `webhooks/callEnqueued`.
+    #[cfg(feature = "call-control")]
+    CallEnqueued(crate::types::CallEnqueuedEvent),
+    /// `call.fork.started`: [`types::CallForkStartedEvent`].
+    ///
+    /// Declared by `webhooks/callForkStarted`.
+    #[cfg(feature = "call-control")]
+    CallForkStarted(crate::types::CallForkStartedEvent),
+    /// `call.fork.stopped`: [`types::CallForkStoppedEvent`].
+    ///
+    /// Declared by `webhooks/callForkStopped`.
+    #[cfg(feature = "call-control")]
+    CallForkStopped(crate::types::CallForkStoppedEvent),
+    /// `call.gather.ended`: [`types::CallGatherEndedEvent`].
+    ///
+    /// Declared by `webhooks/callGatherEnded`.
+    #[cfg(feature = "call-control")]
+    CallGatherEnded(crate::types::CallGatherEndedEvent),
+    /// `call.hangup`: [`types::CallHangupEvent`].
+    ///
+    /// Declared by `webhooks/callHangup`.
+    #[cfg(feature = "call-control")]
+    CallHangup(crate::types::CallHangupEvent),
+    /// `call.hold`: [`types::CallHoldEvent`].
+    ///
+    /// Declared by `webhooks/callHold`.
+    #[cfg(feature = "call-control")]
+    CallHold(crate::types::CallHoldEvent),
+    /// `call.initiated`: [`types::CallInitiatedEvent`].
+    ///
+    /// Declared by `webhooks/callInitiated`.
+    #[cfg(feature = "call-control")]
+    CallInitiated(crate::types::CallInitiatedEvent),
+    /// `call.dequeued`: [`types::CallLeftQueueEvent`].
+    ///
+    /// Declared by `webhooks/callLeftQueue`.
+    #[cfg(feature = "call-control")]
+    CallDequeued(crate::types::CallLeftQueueEvent),
+    /// `call.machine.detection.ended`: [`types::CallMachineDetectionEndedEvent`].
+    ///
+    /// Declared by `webhooks/callMachineDetectionEnded`.
+    #[cfg(feature = "call-control")]
+    CallMachineDetectionEnded(crate::types::CallMachineDetectionEndedEvent),
+    /// `call.machine.greeting.ended`: [`types::CallMachineGreetingEndedEvent`].
+    ///
+    /// Declared by `webhooks/callMachineGreetingEnded`.
+    #[cfg(feature = "call-control")]
+    CallMachineGreetingEnded(crate::types::CallMachineGreetingEndedEvent),
+    /// `call.machine.premium.detection.ended`: [`types::CallMachinePremiumDetectionEndedEvent`].
+    ///
+    /// Declared by `webhooks/callMachinePremiumDetectionEnded`.
+    #[cfg(feature = "call-control")]
+    CallMachinePremiumDetectionEnded(
+        crate::types::CallMachinePremiumDetectionEndedEvent,
+    ),
+    /// `call.machine.premium.greeting.ended`: [`types::CallMachinePremiumGreetingEndedEvent`].
+    ///
+    /// Declared by `webhooks/callMachinePremiumGreetingEnded`.
+    #[cfg(feature = "call-control")]
+    CallMachinePremiumGreetingEnded(crate::types::CallMachinePremiumGreetingEndedEvent),
     /// `call.playback.ended`: [`types::CallPlaybackEndedEvent`].
     ///
-    /// Declared by `GatherUsingAudio`, `StartCallPlayback`, `StopCallPlayback`.
+    /// Declared by `webhooks/callPlaybackEnded`.
     #[cfg(feature = "call-control")]
     CallPlaybackEnded(crate::types::CallPlaybackEndedEvent),
     /// `call.playback.started`: [`types::CallPlaybackStartedEvent`].
     ///
-    /// Declared by `GatherUsingAudio`, `StartCallPlayback`.
+    /// Declared by `webhooks/callPlaybackStarted`.
     #[cfg(feature = "call-control")]
     CallPlaybackStarted(crate::types::CallPlaybackStartedEvent),
     /// `call.recording.error`: [`types::CallRecordingErrorEvent`].
     ///
-    /// Declared by `HangupCall`, `StartCallRecord`, `StopCallRecording`.
+    /// Declared by `webhooks/callRecordingError`.
     #[cfg(feature = "call-control")]
     CallRecordingError(crate::types::CallRecordingErrorEvent),
     /// `call.recording.saved`: [`types::CallRecordingSavedEvent`].
     ///
-    /// Declared by `HangupCall`, `StartCallRecord`, `StopCallRecording`.
+    /// Declared by `webhooks/callRecordingSaved`.
     #[cfg(feature = "call-control")]
     CallRecordingSaved(crate::types::CallRecordingSavedEvent),
-    /// `call.speak.ended`: [`types::CallSpeakEndedEvent`].
-    ///
-    /// Declared by `StopCallPlayback`, `SpeakCall`.
-    #[cfg(feature = "call-control")]
-    CallSpeakEnded(crate::types::CallSpeakEndedEvent),
     /// `call.recording.transcription.saved`: [`types::CallRecordingTranscriptionSavedEvent`].
     ///
-    /// Declared by `StartCallRecord`.
+    /// Declared by `webhooks/callRecordingTranscriptionSaved`.
     #[cfg(feature = "call-control")]
     CallRecordingTranscriptionSaved(crate::types::CallRecordingTranscriptionSavedEvent),
     /// `call.refer.completed`: [`types::CallReferCompletedEvent`].
     ///
-    /// Declared by `ReferCall`.
+    /// Declared by `webhooks/callReferCompleted`.
     #[cfg(feature = "call-control")]
     CallReferCompleted(crate::types::CallReferCompletedEvent),
     /// `call.refer.failed`: [`types::CallReferFailedEvent`].
     ///
-    /// Declared by `ReferCall`.
+    /// Declared by `webhooks/callReferFailed`.
     #[cfg(feature = "call-control")]
     CallReferFailed(crate::types::CallReferFailedEvent),
     /// `call.refer.started`: [`types::CallReferStartedEvent`].
     ///
-    /// Declared by `ReferCall`.
+    /// Declared by `webhooks/callReferStarted`.
     #[cfg(feature = "call-control")]
     CallReferStarted(crate::types::CallReferStartedEvent),
     /// `siprec.failed`: [`types::CallSiprecFailedEvent`].
     ///
-    /// Declared by `StartSiprecSession`.
+    /// Declared by `webhooks/callSiprecFailed`.
     #[cfg(feature = "call-control")]
     SiprecFailed(crate::types::CallSiprecFailedEvent),
     /// `siprec.started`: [`types::CallSiprecStartedEvent`].
     ///
-    /// Declared by `StartSiprecSession`.
+    /// Declared by `webhooks/callSiprecStarted`.
     #[cfg(feature = "call-control")]
     SiprecStarted(crate::types::CallSiprecStartedEvent),
     /// `siprec.stopped`: [`types::CallSiprecStoppedEvent`].
     ///
-    /// Declared by `StartSiprecSession`, `StopSiprecSession`.
+    /// Declared by `webhooks/callSiprecStopped`.
     #[cfg(feature = "call-control")]
     SiprecStopped(crate::types::CallSiprecStoppedEvent),
+    /// `call.speak.ended`: [`types::CallSpeakEndedEvent`].
+    ///
+    /// Declared by `webhooks/callSpeakEnded`.
+    #[cfg(feature = "call-control")]
+    CallSpeakEnded(crate::types::CallSpeakEndedEvent),
     /// `call.speak.started`: [`types::CallSpeakStartedEvent`].
     ///
-    /// Declared by `SpeakCall`.
+    /// Declared by `webhooks/callSpeakStarted`.
     #[cfg(feature = "call-control")]
     CallSpeakStarted(crate::types::CallSpeakStartedEvent),
-    /// `call.transcription`: [`types::TranscriptionEvent`].
+    /// `streaming.failed`: [`types::CallStreamingFailedEvent`].
     ///
-    /// Declared by `StartCallTranscription`.
+    /// Declared by `webhooks/callStreamingFailed`.
     #[cfg(feature = "call-control")]
-    CallTranscription(crate::types::TranscriptionEvent),
+    StreamingFailed(crate::types::CallStreamingFailedEvent),
+    /// `streaming.started`: [`types::CallStreamingStartedEvent`].
+    ///
+    /// Declared by `webhooks/callStreamingStarted`.
+    #[cfg(feature = "call-control")]
+    StreamingStarted(crate::types::CallStreamingStartedEvent),
+    /// `streaming.stopped`: [`types::CallStreamingStoppedEvent`].
+    ///
+    /// Declared by `webhooks/callStreamingStopped`.
+    #[cfg(feature = "call-control")]
+    StreamingStopped(crate::types::CallStreamingStoppedEvent),
+    /// `call.unhold`: [`types::CallUnholdEvent`].
+    ///
+    /// Declared by `webhooks/callUnhold`.
+    #[cfg(feature = "call-control")]
+    CallUnhold(crate::types::CallUnholdEvent),
     /// `conference.created`: [`types::ConferenceCreatedEvent`].
     ///
-    /// Declared by `CreateConference`.
-    #[cfg(feature = "conferences")]
+    /// Declared by `webhooks/conferenceCreated`.
+    #[cfg(feature = "voice-config")]
     ConferenceCreated(crate::types::ConferenceCreatedEvent),
     /// `conference.ended`: [`types::ConferenceEndedEvent`].
     ///
-    /// Declared by `CreateConference`.
-    #[cfg(feature = "conferences")]
+    /// Declared by `webhooks/conferenceEnded`.
+    #[cfg(feature = "voice-config")]
     ConferenceEnded(crate::types::ConferenceEndedEvent),
     /// `conference.floor.changed`: [`types::ConferenceFloorChangedEvent`].
     ///
-    /// Declared by `CreateConference`.
-    #[cfg(feature = "conferences")]
+    /// Declared by `webhooks/conferenceFloorChanged`.
+    #[cfg(feature = "voice-config")]
     ConferenceFloorChanged(crate::types::ConferenceFloorChangedEvent),
     /// `conference.participant.joined`: [`types::ConferenceParticipantJoinedEvent`].
     ///
-    /// Declared by `CreateConference`, `JoinConference`.
-    #[cfg(feature = "conferences")]
+    /// Declared by `webhooks/conferenceParticipantJoined`.
+    #[cfg(feature = "voice-config")]
     ConferenceParticipantJoined(crate::types::ConferenceParticipantJoinedEvent),
     /// `conference.participant.left`: [`types::ConferenceParticipantLeftEvent`].
     ///
-    /// Declared by `CreateConference`, `JoinConference`, `LeaveConference`.
-    #[cfg(feature = "conferences")]
+    /// Declared by `webhooks/conferenceParticipantLeft`.
+    #[cfg(feature = "voice-config")]
     ConferenceParticipantLeft(crate::types::ConferenceParticipantLeftEvent),
     /// `conference.participant.playback.ended`: [`types::ConferenceParticipantPlaybackEndedEvent`].
     ///
-    /// Declared by `PlayConferenceAudio`, `StopConferenceAudio`.
-    #[cfg(feature = "conferences")]
+    /// Declared by `webhooks/conferenceParticipantPlaybackEnded`.
+    #[cfg(feature = "voice-config")]
     ConferenceParticipantPlaybackEnded(
         crate::types::ConferenceParticipantPlaybackEndedEvent,
     ),
     /// `conference.participant.playback.started`: [`types::ConferenceParticipantPlaybackStartedEvent`].
     ///
-    /// Declared by `PlayConferenceAudio`.
-    #[cfg(feature = "conferences")]
+    /// Declared by `webhooks/conferenceParticipantPlaybackStarted`.
+    #[cfg(feature = "voice-config")]
     ConferenceParticipantPlaybackStarted(
         crate::types::ConferenceParticipantPlaybackStartedEvent,
     ),
-    /// `conference.playback.ended`: [`types::ConferencePlaybackEndedEvent`].
-    ///
-    /// Declared by `PlayConferenceAudio`.
-    #[cfg(feature = "conferences")]
-    ConferencePlaybackEnded(crate::types::ConferencePlaybackEndedEvent),
-    /// `conference.playback.started`: [`types::ConferencePlaybackStartedEvent`].
-    ///
-    /// Declared by `PlayConferenceAudio`.
-    #[cfg(feature = "conferences")]
-    ConferencePlaybackStarted(crate::types::ConferencePlaybackStartedEvent),
-    /// `conference.recording.saved`: [`types::ConferenceRecordingSavedEvent`].
-    ///
-    /// Declared by `StopConferenceRecording`.
-    #[cfg(feature = "conferences")]
-    ConferenceRecordingSaved(crate::types::ConferenceRecordingSavedEvent),
     /// `conference.participant.speak.ended`: [`types::ConferenceParticipantSpeakEndedEvent`].
     ///
-    /// Declared by `SpeakTextToConference`.
-    #[cfg(feature = "conferences")]
+    /// Declared by `webhooks/conferenceParticipantSpeakEnded`.
+    #[cfg(feature = "voice-config")]
     ConferenceParticipantSpeakEnded(crate::types::ConferenceParticipantSpeakEndedEvent),
     /// `conference.participant.speak.started`: [`types::ConferenceParticipantSpeakStartedEvent`].
     ///
-    /// Declared by `SpeakTextToConference`.
-    #[cfg(feature = "conferences")]
+    /// Declared by `webhooks/conferenceParticipantSpeakStarted`.
+    #[cfg(feature = "voice-config")]
     ConferenceParticipantSpeakStarted(
         crate::types::ConferenceParticipantSpeakStartedEvent,
     ),
+    /// `conference.playback.ended`: [`types::ConferencePlaybackEndedEvent`].
+    ///
+    /// Declared by `webhooks/conferencePlaybackEnded`.
+    #[cfg(feature = "voice-config")]
+    ConferencePlaybackEnded(crate::types::ConferencePlaybackEndedEvent),
+    /// `conference.playback.started`: [`types::ConferencePlaybackStartedEvent`].
+    ///
+    /// Declared by `webhooks/conferencePlaybackStarted`.
+    #[cfg(feature = "voice-config")]
+    ConferencePlaybackStarted(crate::types::ConferencePlaybackStartedEvent),
+    /// `conference.recording.saved`: [`types::ConferenceRecordingSavedEvent`].
+    ///
+    /// Declared by `webhooks/conferenceRecordingSaved`.
+    #[cfg(feature = "voice-config")]
+    ConferenceRecordingSaved(crate::types::ConferenceRecordingSavedEvent),
     /// `conference.speak.ended`: [`types::ConferenceSpeakEndedEvent`].
     ///
-    /// Declared by `SpeakTextToConference`.
-    #[cfg(feature = "conferences")]
+    /// Declared by `webhooks/conferenceSpeakEnded`.
+    #[cfg(feature = "voice-config")]
     ConferenceSpeakEnded(crate::types::ConferenceSpeakEndedEvent),
     /// `conference.speak.started`: [`types::ConferenceSpeakStartedEvent`].
     ///
-    /// Declared by `SpeakTextToConference`.
-    #[cfg(feature = "conferences")]
+    /// Declared by `webhooks/conferenceSpeakStarted`.
+    #[cfg(feature = "voice-config")]
     ConferenceSpeakStarted(crate::types::ConferenceSpeakStartedEvent),
-    /// `customer_service_record.status_changed`: [`types::CustomerServiceRecordStatusChangedEvent2`].
-    ///
-    /// Declared by `CreateCustomerServiceRecord`.
-    #[cfg(feature = "porting")]
-    CustomerServiceRecordStatusChanged(
-        crate::types::CustomerServiceRecordStatusChangedEvent2,
-    ),
-    /// `fax.delivered`: [`types::FaxDelivered`].
-    ///
-    /// Declared by `SendFax`.
-    #[cfg(feature = "fax")]
-    FaxDelivered(crate::types::FaxDelivered),
-    /// `fax.failed`: [`types::FaxFailed`].
-    ///
-    /// Declared by `SendFax`.
-    #[cfg(feature = "fax")]
-    FaxFailed(crate::types::FaxFailed),
-    /// `fax.media.processed`: [`types::FaxMediaProcessed`].
-    ///
-    /// Declared by `SendFax`.
-    #[cfg(feature = "fax")]
-    FaxMediaProcessed(crate::types::FaxMediaProcessed),
-    /// `fax.queued`: [`types::FaxQueued`].
-    ///
-    /// Declared by `SendFax`.
-    #[cfg(feature = "fax")]
-    FaxQueued(crate::types::FaxQueued),
-    /// `fax.sending.started`: [`types::FaxSendingStarted`].
-    ///
-    /// Declared by `SendFax`.
-    #[cfg(feature = "fax")]
-    FaxSendingStarted(crate::types::FaxSendingStarted),
     /// `message.sent`: [`types::OutboundMessageEvent`].
     ///
-    /// Declared by `SendMessage`, `CreateGroupMmsMessage`, `CreateLongCodeMessage`, `CreateNumberPoolMessage`, 2 more.
+    /// Declared by `webhooks/deliveryUpdate`.
     #[cfg(feature = "messaging")]
     MessageSent(crate::types::OutboundMessageEvent),
     /// `message.finalized`: [`types::OutboundMessageEvent`].
     ///
-    /// Declared by `SendMessage`, `CreateGroupMmsMessage`, `CreateLongCodeMessage`, `CreateNumberPoolMessage`, 2 more.
+    /// Declared by `webhooks/deliveryUpdate`.
     #[cfg(feature = "messaging")]
     MessageFinalized(crate::types::OutboundMessageEvent),
+    /// `fax.delivered`: [`types::FaxDelivered`].
+    ///
+    /// Declared by `webhooks/fax.delivered`.
+    #[cfg(feature = "fax")]
+    FaxDelivered(crate::types::FaxDelivered),
+    /// `fax.failed`: [`types::FaxFailed`].
+    ///
+    /// Declared by `webhooks/fax.failed`.
+    #[cfg(feature = "fax")]
+    FaxFailed(crate::types::FaxFailed),
+    /// `fax.media.processed`: [`types::FaxMediaProcessed`].
+    ///
+    /// Declared by `webhooks/fax.media.processed`.
+    #[cfg(feature = "fax")]
+    FaxMediaProcessed(crate::types::FaxMediaProcessed),
+    /// `fax.queued`: [`types::FaxQueued`].
+    ///
+    /// Declared by `webhooks/fax.queued`.
+    #[cfg(feature = "fax")]
+    FaxQueued(crate::types::FaxQueued),
+    /// `fax.sending.started`: [`types::FaxSendingStarted`].
+    ///
+    /// Declared by `webhooks/fax.sending.started`.
+    #[cfg(feature = "fax")]
+    FaxSendingStarted(crate::types::FaxSendingStarted),
+    /// `messaging_hosted_numbers_orders.created`: [`types::HostedNumberOrderEvent`].
+    ///
+    /// Declared by `webhooks/hostedNumberOrderEvent`.
+    #[cfg(feature = "messaging")]
+    MessagingHostedNumbersOrdersCreated(crate::types::HostedNumberOrderEvent),
+    /// `messaging_hosted_numbers_orders.updated`: [`types::HostedNumberOrderEvent`].
+    ///
+    /// Declared by `webhooks/hostedNumberOrderEvent`.
+    #[cfg(feature = "messaging")]
+    MessagingHostedNumbersOrdersUpdated(crate::types::HostedNumberOrderEvent),
+    /// `messaging_hosted_numbers_orders.deleted`: [`types::HostedNumberOrderEvent`].
+    ///
+    /// Declared by `webhooks/hostedNumberOrderEvent`.
+    #[cfg(feature = "messaging")]
+    MessagingHostedNumbersOrdersDeleted(crate::types::HostedNumberOrderEvent),
+    /// `messaging_hosted_numbers_orders.internal_transfer_detected`: [`types::HostedNumberOrderEvent`].
+    ///
+    /// Declared by `webhooks/hostedNumberOrderEvent`.
+    #[cfg(feature = "messaging")]
+    MessagingHostedNumbersOrdersInternalTransferDetected(
+        crate::types::HostedNumberOrderEvent,
+    ),
+    /// `messaging_hosted_numbers_orders.internal_transfer_approval_requested`: [`types::HostedNumberOrderEvent`].
+    ///
+    /// Declared by `webhooks/hostedNumberOrderEvent`.
+    #[cfg(feature = "messaging")]
+    MessagingHostedNumbersOrdersInternalTransferApprovalRequested(
+        crate::types::HostedNumberOrderEvent,
+    ),
+    /// `messaging_hosted_numbers_orders.internal_transfer_approved`: [`types::HostedNumberOrderEvent`].
+    ///
+    /// Declared by `webhooks/hostedNumberOrderEvent`.
+    #[cfg(feature = "messaging")]
+    MessagingHostedNumbersOrdersInternalTransferApproved(
+        crate::types::HostedNumberOrderEvent,
+    ),
+    /// `messaging_hosted_numbers_orders.internal_transfer_rejected`: [`types::HostedNumberOrderEvent`].
+    ///
+    /// Declared by `webhooks/hostedNumberOrderEvent`.
+    #[cfg(feature = "messaging")]
+    MessagingHostedNumbersOrdersInternalTransferRejected(
+        crate::types::HostedNumberOrderEvent,
+    ),
+    /// `messaging_hosted_numbers_orders.internal_transfer_auto_approved`: [`types::HostedNumberOrderEvent`].
+    ///
+    /// Declared by `webhooks/hostedNumberOrderEvent`.
+    #[cfg(feature = "messaging")]
+    MessagingHostedNumbersOrdersInternalTransferAutoApproved(
+        crate::types::HostedNumberOrderEvent,
+    ),
     /// `message.received`: [`types::InboundMessageEvent`].
     ///
-    /// Declared by `CreateMessagingProfile`.
+    /// Declared by `webhooks/inboundMessage`.
     #[cfg(feature = "messaging")]
     MessageReceived(crate::types::InboundMessageEvent),
+    /// `call.transcription`: [`types::TranscriptionEvent`].
+    ///
+    /// Declared by `webhooks/transcription`.
+    #[cfg(feature = "call-control")]
+    CallTranscription(crate::types::TranscriptionEvent),
     /// Any other event, kept as JSON.
     Unknown(serde_json::Value),
 }
@@ -347,357 +415,429 @@ impl WebhookEvent {
     pub const EVENTS: &'static [EventInfo] = &[
         #[cfg(feature = "call-control")]
         EventInfo {
-            event_type: "call.answered",
-            type_name: "CallAnsweredEvent",
-            schema_pointer: "#/paths/~1calls/post/callbacks/callAnswered/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "call.bridged",
-            type_name: "CallBridgedEvent",
-            schema_pointer: "#/paths/~1calls/post/callbacks/callBridged/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "call.hangup",
-            type_name: "CallHangupEvent",
-            schema_pointer: "#/paths/~1calls/post/callbacks/callHangup/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "call.initiated",
-            type_name: "CallInitiatedEvent",
-            schema_pointer: "#/paths/~1calls/post/callbacks/callInitiated/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "call.machine.detection.ended",
-            type_name: "CallMachineDetectionEndedEvent",
-            schema_pointer: "#/paths/~1calls/post/callbacks/callMachineDetectionEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "call.machine.greeting.ended",
-            type_name: "CallMachineGreetingEndedEvent",
-            schema_pointer: "#/paths/~1calls/post/callbacks/callMachineGreetingEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "call.machine.premium.detection.ended",
-            type_name: "CallMachinePremiumDetectionEndedEvent",
-            schema_pointer: "#/paths/~1calls/post/callbacks/callMachinePremiumDetectionEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "call.machine.premium.greeting.ended",
-            type_name: "CallMachinePremiumGreetingEndedEvent",
-            schema_pointer: "#/paths/~1calls/post/callbacks/callMachinePremiumGreetingEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "streaming.failed",
-            type_name: "CallStreamingFailedEvent",
-            schema_pointer: "#/paths/~1calls/post/callbacks/streamingFailed/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "streaming.started",
-            type_name: "CallStreamingStartedEvent",
-            schema_pointer: "#/paths/~1calls/post/callbacks/streamingStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "streaming.stopped",
-            type_name: "CallStreamingStoppedEvent",
-            schema_pointer: "#/paths/~1calls/post/callbacks/streamingStopped/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "call.conversation.ended",
-            type_name: "CallConversationEndedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1ai_assistant_start/post/callbacks/callConversationEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "call.conversation_insights.generated",
-            type_name: "CallConversationInsightsGeneratedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1ai_assistant_start/post/callbacks/callConversationInsightsGenerated/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "call.enqueued",
-            type_name: "CallEnqueuedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1enqueue/post/callbacks/callEnqueued/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "call.dequeued",
-            type_name: "CallLeftQueueEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1enqueue/post/callbacks/callLeftQueue/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "call.fork.started",
-            type_name: "CallForkStartedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1fork_start/post/callbacks/callForkStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "call.fork.stopped",
-            type_name: "CallForkStoppedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1fork_start/post/callbacks/callForkStopped/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "call.dtmf.received",
-            type_name: "CallDtmfReceivedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather/post/callbacks/callDtmfReceived/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "call.gather.ended",
-            type_name: "CallGatherEndedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather/post/callbacks/callGatherEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
             event_type: "call.ai_gather.ended",
             type_name: "CallAiGatherEndedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather_using_ai/post/callbacks/CallAIGatherEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/CallAIGatherEnded/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.ai_gather.message_history_updated",
             type_name: "CallAiGatherMessageHistoryUpdatedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather_using_ai/post/callbacks/CallAIGatherMessageHistoryUpdated/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/CallAIGatherMessageHistoryUpdated/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.ai_gather.partial_results",
             type_name: "CallAiGatherPartialResultsEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather_using_ai/post/callbacks/CallAIGatherPartialResults/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/CallAIGatherPartialResults/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.answered",
+            type_name: "CallAnsweredEvent",
+            schema_pointer: "#/webhooks/callAnswered/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.bridged",
+            type_name: "CallBridgedEvent",
+            schema_pointer: "#/webhooks/callBridged/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.conversation.ended",
+            type_name: "CallConversationEndedEvent",
+            schema_pointer: "#/webhooks/callConversationEnded/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.conversation_insights.generated",
+            type_name: "CallConversationInsightsGeneratedEvent",
+            schema_pointer: "#/webhooks/callConversationInsightsGenerated/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.cost",
+            type_name: "CallCostEvent",
+            schema_pointer: "#/webhooks/callCost/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.deepfake_detection.error",
+            type_name: "CallDeepfakeDetectionErrorEvent",
+            schema_pointer: "#/webhooks/callDeepfakeDetectionError/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.deepfake_detection.result",
+            type_name: "CallDeepfakeDetectionResultEvent",
+            schema_pointer: "#/webhooks/callDeepfakeDetectionResult/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.dtmf.received",
+            type_name: "CallDtmfReceivedEvent",
+            schema_pointer: "#/webhooks/callDtmfReceived/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.enqueued",
+            type_name: "CallEnqueuedEvent",
+            schema_pointer: "#/webhooks/callEnqueued/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.fork.started",
+            type_name: "CallForkStartedEvent",
+            schema_pointer: "#/webhooks/callForkStarted/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.fork.stopped",
+            type_name: "CallForkStoppedEvent",
+            schema_pointer: "#/webhooks/callForkStopped/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.gather.ended",
+            type_name: "CallGatherEndedEvent",
+            schema_pointer: "#/webhooks/callGatherEnded/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.hangup",
+            type_name: "CallHangupEvent",
+            schema_pointer: "#/webhooks/callHangup/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.hold",
+            type_name: "CallHoldEvent",
+            schema_pointer: "#/webhooks/callHold/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.initiated",
+            type_name: "CallInitiatedEvent",
+            schema_pointer: "#/webhooks/callInitiated/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.dequeued",
+            type_name: "CallLeftQueueEvent",
+            schema_pointer: "#/webhooks/callLeftQueue/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.machine.detection.ended",
+            type_name: "CallMachineDetectionEndedEvent",
+            schema_pointer: "#/webhooks/callMachineDetectionEnded/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.machine.greeting.ended",
+            type_name: "CallMachineGreetingEndedEvent",
+            schema_pointer: "#/webhooks/callMachineGreetingEnded/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.machine.premium.detection.ended",
+            type_name: "CallMachinePremiumDetectionEndedEvent",
+            schema_pointer: "#/webhooks/callMachinePremiumDetectionEnded/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.machine.premium.greeting.ended",
+            type_name: "CallMachinePremiumGreetingEndedEvent",
+            schema_pointer: "#/webhooks/callMachinePremiumGreetingEnded/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.playback.ended",
             type_name: "CallPlaybackEndedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather_using_audio/post/callbacks/callPlaybackEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/callPlaybackEnded/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.playback.started",
             type_name: "CallPlaybackStartedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather_using_audio/post/callbacks/callPlaybackStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/callPlaybackStarted/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.recording.error",
             type_name: "CallRecordingErrorEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1hangup/post/callbacks/callRecordingError/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/callRecordingError/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.recording.saved",
             type_name: "CallRecordingSavedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1hangup/post/callbacks/callRecordingSaved/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "call-control")]
-        EventInfo {
-            event_type: "call.speak.ended",
-            type_name: "CallSpeakEndedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1playback_stop/post/callbacks/callSpeakEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/callRecordingSaved/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.recording.transcription.saved",
             type_name: "CallRecordingTranscriptionSavedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1record_start/post/callbacks/callRecordingTranscriptionSaved/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/callRecordingTranscriptionSaved/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.refer.completed",
             type_name: "CallReferCompletedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1refer/post/callbacks/callReferCompleted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/callReferCompleted/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.refer.failed",
             type_name: "CallReferFailedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1refer/post/callbacks/callReferFailed/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/callReferFailed/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.refer.started",
             type_name: "CallReferStartedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1refer/post/callbacks/callReferStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/callReferStarted/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "siprec.failed",
             type_name: "CallSiprecFailedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1siprec_start/post/callbacks/callSiprecFailed/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/callSiprecFailed/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "siprec.started",
             type_name: "CallSiprecStartedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1siprec_start/post/callbacks/callSiprecStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/callSiprecStarted/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "siprec.stopped",
             type_name: "CallSiprecStoppedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1siprec_start/post/callbacks/callSiprecStopped/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/callSiprecStopped/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.speak.ended",
+            type_name: "CallSpeakEndedEvent",
+            schema_pointer: "#/webhooks/callSpeakEnded/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "call-control")]
         EventInfo {
             event_type: "call.speak.started",
             type_name: "CallSpeakStartedEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1speak/post/callbacks/callSpeakStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/callSpeakStarted/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "call-control")]
         EventInfo {
-            event_type: "call.transcription",
-            type_name: "TranscriptionEvent",
-            schema_pointer: "#/paths/~1calls~1{call_control_id}~1actions~1transcription_start/post/callbacks/transcription/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            event_type: "streaming.failed",
+            type_name: "CallStreamingFailedEvent",
+            schema_pointer: "#/webhooks/callStreamingFailed/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "conferences")]
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "streaming.started",
+            type_name: "CallStreamingStartedEvent",
+            schema_pointer: "#/webhooks/callStreamingStarted/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "streaming.stopped",
+            type_name: "CallStreamingStoppedEvent",
+            schema_pointer: "#/webhooks/callStreamingStopped/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.unhold",
+            type_name: "CallUnholdEvent",
+            schema_pointer: "#/webhooks/callUnhold/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "voice-config")]
         EventInfo {
             event_type: "conference.created",
             type_name: "ConferenceCreatedEvent",
-            schema_pointer: "#/paths/~1conferences/post/callbacks/conferenceCreated/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/conferenceCreated/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "conferences")]
+        #[cfg(feature = "voice-config")]
         EventInfo {
             event_type: "conference.ended",
             type_name: "ConferenceEndedEvent",
-            schema_pointer: "#/paths/~1conferences/post/callbacks/conferenceEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/conferenceEnded/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "conferences")]
+        #[cfg(feature = "voice-config")]
         EventInfo {
             event_type: "conference.floor.changed",
             type_name: "ConferenceFloorChangedEvent",
-            schema_pointer: "#/paths/~1conferences/post/callbacks/conferenceFloorChanged/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/conferenceFloorChanged/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "conferences")]
+        #[cfg(feature = "voice-config")]
         EventInfo {
             event_type: "conference.participant.joined",
             type_name: "ConferenceParticipantJoinedEvent",
-            schema_pointer: "#/paths/~1conferences/post/callbacks/conferenceParticipantJoined/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/conferenceParticipantJoined/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "conferences")]
+        #[cfg(feature = "voice-config")]
         EventInfo {
             event_type: "conference.participant.left",
             type_name: "ConferenceParticipantLeftEvent",
-            schema_pointer: "#/paths/~1conferences/post/callbacks/conferenceParticipantLeft/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/conferenceParticipantLeft/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "conferences")]
+        #[cfg(feature = "voice-config")]
         EventInfo {
             event_type: "conference.participant.playback.ended",
             type_name: "ConferenceParticipantPlaybackEndedEvent",
-            schema_pointer: "#/paths/~1conferences~1{id}~1actions~1play/post/callbacks/conferenceParticipantPlaybackEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/conferenceParticipantPlaybackEnded/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "conferences")]
+        #[cfg(feature = "voice-config")]
         EventInfo {
             event_type: "conference.participant.playback.started",
             type_name: "ConferenceParticipantPlaybackStartedEvent",
-            schema_pointer: "#/paths/~1conferences~1{id}~1actions~1play/post/callbacks/conferenceParticipantPlaybackStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/conferenceParticipantPlaybackStarted/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "conferences")]
-        EventInfo {
-            event_type: "conference.playback.ended",
-            type_name: "ConferencePlaybackEndedEvent",
-            schema_pointer: "#/paths/~1conferences~1{id}~1actions~1play/post/callbacks/conferencePlaybackEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "conferences")]
-        EventInfo {
-            event_type: "conference.playback.started",
-            type_name: "ConferencePlaybackStartedEvent",
-            schema_pointer: "#/paths/~1conferences~1{id}~1actions~1play/post/callbacks/conferencePlaybackStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "conferences")]
-        EventInfo {
-            event_type: "conference.recording.saved",
-            type_name: "ConferenceRecordingSavedEvent",
-            schema_pointer: "#/paths/~1conferences~1{id}~1actions~1record_stop/post/callbacks/conferenceRecordingSaved/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "conferences")]
+        #[cfg(feature = "voice-config")]
         EventInfo {
             event_type: "conference.participant.speak.ended",
             type_name: "ConferenceParticipantSpeakEndedEvent",
-            schema_pointer: "#/paths/~1conferences~1{id}~1actions~1speak/post/callbacks/conferenceParticipantSpeakEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/conferenceParticipantSpeakEnded/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "conferences")]
+        #[cfg(feature = "voice-config")]
         EventInfo {
             event_type: "conference.participant.speak.started",
             type_name: "ConferenceParticipantSpeakStartedEvent",
-            schema_pointer: "#/paths/~1conferences~1{id}~1actions~1speak/post/callbacks/conferenceParticipantSpeakStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/conferenceParticipantSpeakStarted/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "conferences")]
+        #[cfg(feature = "voice-config")]
+        EventInfo {
+            event_type: "conference.playback.ended",
+            type_name: "ConferencePlaybackEndedEvent",
+            schema_pointer: "#/webhooks/conferencePlaybackEnded/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "voice-config")]
+        EventInfo {
+            event_type: "conference.playback.started",
+            type_name: "ConferencePlaybackStartedEvent",
+            schema_pointer: "#/webhooks/conferencePlaybackStarted/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "voice-config")]
+        EventInfo {
+            event_type: "conference.recording.saved",
+            type_name: "ConferenceRecordingSavedEvent",
+            schema_pointer: "#/webhooks/conferenceRecordingSaved/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "voice-config")]
         EventInfo {
             event_type: "conference.speak.ended",
             type_name: "ConferenceSpeakEndedEvent",
-            schema_pointer: "#/paths/~1conferences~1{id}~1actions~1speak/post/callbacks/conferenceSpeakEnded/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/conferenceSpeakEnded/post/requestBody/content/application~1json/schema",
         },
-        #[cfg(feature = "conferences")]
+        #[cfg(feature = "voice-config")]
         EventInfo {
             event_type: "conference.speak.started",
             type_name: "ConferenceSpeakStartedEvent",
-            schema_pointer: "#/paths/~1conferences~1{id}~1actions~1speak/post/callbacks/conferenceSpeakStarted/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "porting")]
-        EventInfo {
-            event_type: "customer_service_record.status_changed",
-            type_name: "CustomerServiceRecordStatusChangedEvent2",
-            schema_pointer: "#/paths/~1customer_service_records/post/callbacks/CustomerServiceRecordStatusChanged/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "fax")]
-        EventInfo {
-            event_type: "fax.delivered",
-            type_name: "FaxDelivered",
-            schema_pointer: "#/paths/~1faxes/post/callbacks/fax.delivered/{$response.body#~1data~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "fax")]
-        EventInfo {
-            event_type: "fax.failed",
-            type_name: "FaxFailed",
-            schema_pointer: "#/paths/~1faxes/post/callbacks/fax.failed/{$response.body#~1data~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "fax")]
-        EventInfo {
-            event_type: "fax.media.processed",
-            type_name: "FaxMediaProcessed",
-            schema_pointer: "#/paths/~1faxes/post/callbacks/fax.media.processed/{$response.body#~1data~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "fax")]
-        EventInfo {
-            event_type: "fax.queued",
-            type_name: "FaxQueued",
-            schema_pointer: "#/paths/~1faxes/post/callbacks/fax.queued/{$response.body#~1data~1webhook_url}/post/requestBody/content/application~1json/schema",
-        },
-        #[cfg(feature = "fax")]
-        EventInfo {
-            event_type: "fax.sending.started",
-            type_name: "FaxSendingStarted",
-            schema_pointer: "#/paths/~1faxes/post/callbacks/fax.sending.started/{$response.body#~1data~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/conferenceSpeakStarted/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "messaging")]
         EventInfo {
             event_type: "message.sent",
             type_name: "OutboundMessageEvent",
-            schema_pointer: "#/paths/~1messages/post/callbacks/deliveryUpdate/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/deliveryUpdate/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "messaging")]
         EventInfo {
             event_type: "message.finalized",
             type_name: "OutboundMessageEvent",
-            schema_pointer: "#/paths/~1messages/post/callbacks/deliveryUpdate/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/deliveryUpdate/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "fax")]
+        EventInfo {
+            event_type: "fax.delivered",
+            type_name: "FaxDelivered",
+            schema_pointer: "#/webhooks/fax.delivered/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "fax")]
+        EventInfo {
+            event_type: "fax.failed",
+            type_name: "FaxFailed",
+            schema_pointer: "#/webhooks/fax.failed/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "fax")]
+        EventInfo {
+            event_type: "fax.media.processed",
+            type_name: "FaxMediaProcessed",
+            schema_pointer: "#/webhooks/fax.media.processed/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "fax")]
+        EventInfo {
+            event_type: "fax.queued",
+            type_name: "FaxQueued",
+            schema_pointer: "#/webhooks/fax.queued/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "fax")]
+        EventInfo {
+            event_type: "fax.sending.started",
+            type_name: "FaxSendingStarted",
+            schema_pointer: "#/webhooks/fax.sending.started/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "messaging")]
+        EventInfo {
+            event_type: "messaging_hosted_numbers_orders.created",
+            type_name: "HostedNumberOrderEvent",
+            schema_pointer: "#/webhooks/hostedNumberOrderEvent/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "messaging")]
+        EventInfo {
+            event_type: "messaging_hosted_numbers_orders.updated",
+            type_name: "HostedNumberOrderEvent",
+            schema_pointer: "#/webhooks/hostedNumberOrderEvent/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "messaging")]
+        EventInfo {
+            event_type: "messaging_hosted_numbers_orders.deleted",
+            type_name: "HostedNumberOrderEvent",
+            schema_pointer: "#/webhooks/hostedNumberOrderEvent/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "messaging")]
+        EventInfo {
+            event_type: "messaging_hosted_numbers_orders.internal_transfer_detected",
+            type_name: "HostedNumberOrderEvent",
+            schema_pointer: "#/webhooks/hostedNumberOrderEvent/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "messaging")]
+        EventInfo {
+            event_type: "messaging_hosted_numbers_orders.internal_transfer_approval_requested",
+            type_name: "HostedNumberOrderEvent",
+            schema_pointer: "#/webhooks/hostedNumberOrderEvent/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "messaging")]
+        EventInfo {
+            event_type: "messaging_hosted_numbers_orders.internal_transfer_approved",
+            type_name: "HostedNumberOrderEvent",
+            schema_pointer: "#/webhooks/hostedNumberOrderEvent/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "messaging")]
+        EventInfo {
+            event_type: "messaging_hosted_numbers_orders.internal_transfer_rejected",
+            type_name: "HostedNumberOrderEvent",
+            schema_pointer: "#/webhooks/hostedNumberOrderEvent/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "messaging")]
+        EventInfo {
+            event_type: "messaging_hosted_numbers_orders.internal_transfer_auto_approved",
+            type_name: "HostedNumberOrderEvent",
+            schema_pointer: "#/webhooks/hostedNumberOrderEvent/post/requestBody/content/application~1json/schema",
         },
         #[cfg(feature = "messaging")]
         EventInfo {
             event_type: "message.received",
             type_name: "InboundMessageEvent",
-            schema_pointer: "#/paths/~1messaging_profiles/post/callbacks/inboundMessage/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema",
+            schema_pointer: "#/webhooks/inboundMessage/post/requestBody/content/application~1json/schema",
+        },
+        #[cfg(feature = "call-control")]
+        EventInfo {
+            event_type: "call.transcription",
+            type_name: "TranscriptionEvent",
+            schema_pointer: "#/webhooks/transcription/post/requestBody/content/application~1json/schema",
         },
     ];
     /// Decode a parsed body.
@@ -709,6 +849,22 @@ impl WebhookEvent {
         Ok(
             match event_type.as_str() {
                 #[cfg(feature = "call-control")]
+                "call.ai_gather.ended" => {
+                    Self::CallAiGatherEnded(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "call-control")]
+                "call.ai_gather.message_history_updated" => {
+                    Self::CallAiGatherMessageHistoryUpdated(
+                        crate::webhooks::decode_event(value)?,
+                    )
+                }
+                #[cfg(feature = "call-control")]
+                "call.ai_gather.partial_results" => {
+                    Self::CallAiGatherPartialResults(
+                        crate::webhooks::decode_event(value)?,
+                    )
+                }
+                #[cfg(feature = "call-control")]
                 "call.answered" => {
                     Self::CallAnswered(crate::webhooks::decode_event(value)?)
                 }
@@ -717,10 +873,60 @@ impl WebhookEvent {
                     Self::CallBridged(crate::webhooks::decode_event(value)?)
                 }
                 #[cfg(feature = "call-control")]
+                "call.conversation.ended" => {
+                    Self::CallConversationEnded(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "call-control")]
+                "call.conversation_insights.generated" => {
+                    Self::CallConversationInsightsGenerated(
+                        crate::webhooks::decode_event(value)?,
+                    )
+                }
+                #[cfg(feature = "call-control")]
+                "call.cost" => Self::CallCost(crate::webhooks::decode_event(value)?),
+                #[cfg(feature = "call-control")]
+                "call.deepfake_detection.error" => {
+                    Self::CallDeepfakeDetectionError(
+                        crate::webhooks::decode_event(value)?,
+                    )
+                }
+                #[cfg(feature = "call-control")]
+                "call.deepfake_detection.result" => {
+                    Self::CallDeepfakeDetectionResult(
+                        crate::webhooks::decode_event(value)?,
+                    )
+                }
+                #[cfg(feature = "call-control")]
+                "call.dtmf.received" => {
+                    Self::CallDtmfReceived(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "call-control")]
+                "call.enqueued" => {
+                    Self::CallEnqueued(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "call-control")]
+                "call.fork.started" => {
+                    Self::CallForkStarted(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "call-control")]
+                "call.fork.stopped" => {
+                    Self::CallForkStopped(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "call-control")]
+                "call.gather.ended" => {
+                    Self::CallGatherEnded(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "call-control")]
                 "call.hangup" => Self::CallHangup(crate::webhooks::decode_event(value)?),
+                #[cfg(feature = "call-control")]
+                "call.hold" => Self::CallHold(crate::webhooks::decode_event(value)?),
                 #[cfg(feature = "call-control")]
                 "call.initiated" => {
                     Self::CallInitiated(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "call-control")]
+                "call.dequeued" => {
+                    Self::CallDequeued(crate::webhooks::decode_event(value)?)
                 }
                 #[cfg(feature = "call-control")]
                 "call.machine.detection.ended" => {
@@ -745,68 +951,6 @@ impl WebhookEvent {
                     )
                 }
                 #[cfg(feature = "call-control")]
-                "streaming.failed" => {
-                    Self::StreamingFailed(crate::webhooks::decode_event(value)?)
-                }
-                #[cfg(feature = "call-control")]
-                "streaming.started" => {
-                    Self::StreamingStarted(crate::webhooks::decode_event(value)?)
-                }
-                #[cfg(feature = "call-control")]
-                "streaming.stopped" => {
-                    Self::StreamingStopped(crate::webhooks::decode_event(value)?)
-                }
-                #[cfg(feature = "call-control")]
-                "call.conversation.ended" => {
-                    Self::CallConversationEnded(crate::webhooks::decode_event(value)?)
-                }
-                #[cfg(feature = "call-control")]
-                "call.conversation_insights.generated" => {
-                    Self::CallConversationInsightsGenerated(
-                        crate::webhooks::decode_event(value)?,
-                    )
-                }
-                #[cfg(feature = "call-control")]
-                "call.enqueued" => {
-                    Self::CallEnqueued(crate::webhooks::decode_event(value)?)
-                }
-                #[cfg(feature = "call-control")]
-                "call.dequeued" => {
-                    Self::CallDequeued(crate::webhooks::decode_event(value)?)
-                }
-                #[cfg(feature = "call-control")]
-                "call.fork.started" => {
-                    Self::CallForkStarted(crate::webhooks::decode_event(value)?)
-                }
-                #[cfg(feature = "call-control")]
-                "call.fork.stopped" => {
-                    Self::CallForkStopped(crate::webhooks::decode_event(value)?)
-                }
-                #[cfg(feature = "call-control")]
-                "call.dtmf.received" => {
-                    Self::CallDtmfReceived(crate::webhooks::decode_event(value)?)
-                }
-                #[cfg(feature = "call-control")]
-                "call.gather.ended" => {
-                    Self::CallGatherEnded(crate::webhooks::decode_event(value)?)
-                }
-                #[cfg(feature = "call-control")]
-                "call.ai_gather.ended" => {
-                    Self::CallAiGatherEnded(crate::webhooks::decode_event(value)?)
-                }
-                #[cfg(feature = "call-control")]
-                "call.ai_gather.message_history_updated" => {
-                    Self::CallAiGatherMessageHistoryUpdated(
-                        crate::webhooks::decode_event(value)?,
-                    )
-                }
-                #[cfg(feature = "call-control")]
-                "call.ai_gather.partial_results" => {
-                    Self::CallAiGatherPartialResults(
-                        crate::webhooks::decode_event(value)?,
-                    )
-                }
-                #[cfg(feature = "call-control")]
                 "call.playback.ended" => {
                     Self::CallPlaybackEnded(crate::webhooks::decode_event(value)?)
                 }
@@ -821,10 +965,6 @@ impl WebhookEvent {
                 #[cfg(feature = "call-control")]
                 "call.recording.saved" => {
                     Self::CallRecordingSaved(crate::webhooks::decode_event(value)?)
-                }
-                #[cfg(feature = "call-control")]
-                "call.speak.ended" => {
-                    Self::CallSpeakEnded(crate::webhooks::decode_event(value)?)
                 }
                 #[cfg(feature = "call-control")]
                 "call.recording.transcription.saved" => {
@@ -857,88 +997,104 @@ impl WebhookEvent {
                     Self::SiprecStopped(crate::webhooks::decode_event(value)?)
                 }
                 #[cfg(feature = "call-control")]
+                "call.speak.ended" => {
+                    Self::CallSpeakEnded(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "call-control")]
                 "call.speak.started" => {
                     Self::CallSpeakStarted(crate::webhooks::decode_event(value)?)
                 }
                 #[cfg(feature = "call-control")]
-                "call.transcription" => {
-                    Self::CallTranscription(crate::webhooks::decode_event(value)?)
+                "streaming.failed" => {
+                    Self::StreamingFailed(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "conferences")]
+                #[cfg(feature = "call-control")]
+                "streaming.started" => {
+                    Self::StreamingStarted(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "call-control")]
+                "streaming.stopped" => {
+                    Self::StreamingStopped(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "call-control")]
+                "call.unhold" => Self::CallUnhold(crate::webhooks::decode_event(value)?),
+                #[cfg(feature = "voice-config")]
                 "conference.created" => {
                     Self::ConferenceCreated(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "conferences")]
+                #[cfg(feature = "voice-config")]
                 "conference.ended" => {
                     Self::ConferenceEnded(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "conferences")]
+                #[cfg(feature = "voice-config")]
                 "conference.floor.changed" => {
                     Self::ConferenceFloorChanged(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "conferences")]
+                #[cfg(feature = "voice-config")]
                 "conference.participant.joined" => {
                     Self::ConferenceParticipantJoined(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "conferences")]
+                #[cfg(feature = "voice-config")]
                 "conference.participant.left" => {
                     Self::ConferenceParticipantLeft(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "conferences")]
+                #[cfg(feature = "voice-config")]
                 "conference.participant.playback.ended" => {
                     Self::ConferenceParticipantPlaybackEnded(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "conferences")]
+                #[cfg(feature = "voice-config")]
                 "conference.participant.playback.started" => {
                     Self::ConferenceParticipantPlaybackStarted(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "conferences")]
-                "conference.playback.ended" => {
-                    Self::ConferencePlaybackEnded(crate::webhooks::decode_event(value)?)
-                }
-                #[cfg(feature = "conferences")]
-                "conference.playback.started" => {
-                    Self::ConferencePlaybackStarted(
-                        crate::webhooks::decode_event(value)?,
-                    )
-                }
-                #[cfg(feature = "conferences")]
-                "conference.recording.saved" => {
-                    Self::ConferenceRecordingSaved(crate::webhooks::decode_event(value)?)
-                }
-                #[cfg(feature = "conferences")]
+                #[cfg(feature = "voice-config")]
                 "conference.participant.speak.ended" => {
                     Self::ConferenceParticipantSpeakEnded(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "conferences")]
+                #[cfg(feature = "voice-config")]
                 "conference.participant.speak.started" => {
                     Self::ConferenceParticipantSpeakStarted(
                         crate::webhooks::decode_event(value)?,
                     )
                 }
-                #[cfg(feature = "conferences")]
+                #[cfg(feature = "voice-config")]
+                "conference.playback.ended" => {
+                    Self::ConferencePlaybackEnded(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice-config")]
+                "conference.playback.started" => {
+                    Self::ConferencePlaybackStarted(
+                        crate::webhooks::decode_event(value)?,
+                    )
+                }
+                #[cfg(feature = "voice-config")]
+                "conference.recording.saved" => {
+                    Self::ConferenceRecordingSaved(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "voice-config")]
                 "conference.speak.ended" => {
                     Self::ConferenceSpeakEnded(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "conferences")]
+                #[cfg(feature = "voice-config")]
                 "conference.speak.started" => {
                     Self::ConferenceSpeakStarted(crate::webhooks::decode_event(value)?)
                 }
-                #[cfg(feature = "porting")]
-                "customer_service_record.status_changed" => {
-                    Self::CustomerServiceRecordStatusChanged(
-                        crate::webhooks::decode_event(value)?,
-                    )
+                #[cfg(feature = "messaging")]
+                "message.sent" => {
+                    Self::MessageSent(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "messaging")]
+                "message.finalized" => {
+                    Self::MessageFinalized(crate::webhooks::decode_event(value)?)
                 }
                 #[cfg(feature = "fax")]
                 "fax.delivered" => {
@@ -957,16 +1113,60 @@ impl WebhookEvent {
                     Self::FaxSendingStarted(crate::webhooks::decode_event(value)?)
                 }
                 #[cfg(feature = "messaging")]
-                "message.sent" => {
-                    Self::MessageSent(crate::webhooks::decode_event(value)?)
+                "messaging_hosted_numbers_orders.created" => {
+                    Self::MessagingHostedNumbersOrdersCreated(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
                 #[cfg(feature = "messaging")]
-                "message.finalized" => {
-                    Self::MessageFinalized(crate::webhooks::decode_event(value)?)
+                "messaging_hosted_numbers_orders.updated" => {
+                    Self::MessagingHostedNumbersOrdersUpdated(
+                        crate::webhooks::decode_event(value)?,
+                    )
+                }
+                #[cfg(feature = "messaging")]
+                "messaging_hosted_numbers_orders.deleted" => {
+                    Self::MessagingHostedNumbersOrdersDeleted(
+                        crate::webhooks::decode_event(value)?,
+                    )
+                }
+                #[cfg(feature = "messaging")]
+                "messaging_hosted_numbers_orders.internal_transfer_detected" => {
+                    Self::MessagingHostedNumbersOrdersInternalTransferDetected(
+                        crate::webhooks::decode_event(value)?,
+                    )
+                }
+                #[cfg(feature = "messaging")]
+                "messaging_hosted_numbers_orders.internal_transfer_approval_requested" => {
+                    Self::MessagingHostedNumbersOrdersInternalTransferApprovalRequested(
+                        crate::webhooks::decode_event(value)?,
+                    )
+                }
+                #[cfg(feature = "messaging")]
+                "messaging_hosted_numbers_orders.internal_transfer_approved" => {
+                    Self::MessagingHostedNumbersOrdersInternalTransferApproved(
+                        crate::webhooks::decode_event(value)?,
+                    )
+                }
+                #[cfg(feature = "messaging")]
+                "messaging_hosted_numbers_orders.internal_transfer_rejected" => {
+                    Self::MessagingHostedNumbersOrdersInternalTransferRejected(
+                        crate::webhooks::decode_event(value)?,
+                    )
+                }
+                #[cfg(feature = "messaging")]
+                "messaging_hosted_numbers_orders.internal_transfer_auto_approved" => {
+                    Self::MessagingHostedNumbersOrdersInternalTransferAutoApproved(
+                        crate::webhooks::decode_event(value)?,
+                    )
                 }
                 #[cfg(feature = "messaging")]
                 "message.received" => {
                     Self::MessageReceived(crate::webhooks::decode_event(value)?)
+                }
+                #[cfg(feature = "call-control")]
+                "call.transcription" => {
+                    Self::CallTranscription(crate::webhooks::decode_event(value)?)
                 }
                 _ => Self::Unknown(value),
             },
@@ -978,13 +1178,49 @@ impl WebhookEvent {
     pub fn event_type(&self) -> Option<&str> {
         match self {
             #[cfg(feature = "call-control")]
+            Self::CallAiGatherEnded(_) => Some("call.ai_gather.ended"),
+            #[cfg(feature = "call-control")]
+            Self::CallAiGatherMessageHistoryUpdated(_) => {
+                Some("call.ai_gather.message_history_updated")
+            }
+            #[cfg(feature = "call-control")]
+            Self::CallAiGatherPartialResults(_) => Some("call.ai_gather.partial_results"),
+            #[cfg(feature = "call-control")]
             Self::CallAnswered(_) => Some("call.answered"),
             #[cfg(feature = "call-control")]
             Self::CallBridged(_) => Some("call.bridged"),
             #[cfg(feature = "call-control")]
+            Self::CallConversationEnded(_) => Some("call.conversation.ended"),
+            #[cfg(feature = "call-control")]
+            Self::CallConversationInsightsGenerated(_) => {
+                Some("call.conversation_insights.generated")
+            }
+            #[cfg(feature = "call-control")]
+            Self::CallCost(_) => Some("call.cost"),
+            #[cfg(feature = "call-control")]
+            Self::CallDeepfakeDetectionError(_) => Some("call.deepfake_detection.error"),
+            #[cfg(feature = "call-control")]
+            Self::CallDeepfakeDetectionResult(_) => {
+                Some("call.deepfake_detection.result")
+            }
+            #[cfg(feature = "call-control")]
+            Self::CallDtmfReceived(_) => Some("call.dtmf.received"),
+            #[cfg(feature = "call-control")]
+            Self::CallEnqueued(_) => Some("call.enqueued"),
+            #[cfg(feature = "call-control")]
+            Self::CallForkStarted(_) => Some("call.fork.started"),
+            #[cfg(feature = "call-control")]
+            Self::CallForkStopped(_) => Some("call.fork.stopped"),
+            #[cfg(feature = "call-control")]
+            Self::CallGatherEnded(_) => Some("call.gather.ended"),
+            #[cfg(feature = "call-control")]
             Self::CallHangup(_) => Some("call.hangup"),
             #[cfg(feature = "call-control")]
+            Self::CallHold(_) => Some("call.hold"),
+            #[cfg(feature = "call-control")]
             Self::CallInitiated(_) => Some("call.initiated"),
+            #[cfg(feature = "call-control")]
+            Self::CallDequeued(_) => Some("call.dequeued"),
             #[cfg(feature = "call-control")]
             Self::CallMachineDetectionEnded(_) => Some("call.machine.detection.ended"),
             #[cfg(feature = "call-control")]
@@ -998,38 +1234,6 @@ impl WebhookEvent {
                 Some("call.machine.premium.greeting.ended")
             }
             #[cfg(feature = "call-control")]
-            Self::StreamingFailed(_) => Some("streaming.failed"),
-            #[cfg(feature = "call-control")]
-            Self::StreamingStarted(_) => Some("streaming.started"),
-            #[cfg(feature = "call-control")]
-            Self::StreamingStopped(_) => Some("streaming.stopped"),
-            #[cfg(feature = "call-control")]
-            Self::CallConversationEnded(_) => Some("call.conversation.ended"),
-            #[cfg(feature = "call-control")]
-            Self::CallConversationInsightsGenerated(_) => {
-                Some("call.conversation_insights.generated")
-            }
-            #[cfg(feature = "call-control")]
-            Self::CallEnqueued(_) => Some("call.enqueued"),
-            #[cfg(feature = "call-control")]
-            Self::CallDequeued(_) => Some("call.dequeued"),
-            #[cfg(feature = "call-control")]
-            Self::CallForkStarted(_) => Some("call.fork.started"),
-            #[cfg(feature = "call-control")]
-            Self::CallForkStopped(_) => Some("call.fork.stopped"),
-            #[cfg(feature = "call-control")]
-            Self::CallDtmfReceived(_) => Some("call.dtmf.received"),
-            #[cfg(feature = "call-control")]
-            Self::CallGatherEnded(_) => Some("call.gather.ended"),
-            #[cfg(feature = "call-control")]
-            Self::CallAiGatherEnded(_) => Some("call.ai_gather.ended"),
-            #[cfg(feature = "call-control")]
-            Self::CallAiGatherMessageHistoryUpdated(_) => {
-                Some("call.ai_gather.message_history_updated")
-            }
-            #[cfg(feature = "call-control")]
-            Self::CallAiGatherPartialResults(_) => Some("call.ai_gather.partial_results"),
-            #[cfg(feature = "call-control")]
             Self::CallPlaybackEnded(_) => Some("call.playback.ended"),
             #[cfg(feature = "call-control")]
             Self::CallPlaybackStarted(_) => Some("call.playback.started"),
@@ -1037,8 +1241,6 @@ impl WebhookEvent {
             Self::CallRecordingError(_) => Some("call.recording.error"),
             #[cfg(feature = "call-control")]
             Self::CallRecordingSaved(_) => Some("call.recording.saved"),
-            #[cfg(feature = "call-control")]
-            Self::CallSpeakEnded(_) => Some("call.speak.ended"),
             #[cfg(feature = "call-control")]
             Self::CallRecordingTranscriptionSaved(_) => {
                 Some("call.recording.transcription.saved")
@@ -1056,49 +1258,57 @@ impl WebhookEvent {
             #[cfg(feature = "call-control")]
             Self::SiprecStopped(_) => Some("siprec.stopped"),
             #[cfg(feature = "call-control")]
+            Self::CallSpeakEnded(_) => Some("call.speak.ended"),
+            #[cfg(feature = "call-control")]
             Self::CallSpeakStarted(_) => Some("call.speak.started"),
             #[cfg(feature = "call-control")]
-            Self::CallTranscription(_) => Some("call.transcription"),
-            #[cfg(feature = "conferences")]
+            Self::StreamingFailed(_) => Some("streaming.failed"),
+            #[cfg(feature = "call-control")]
+            Self::StreamingStarted(_) => Some("streaming.started"),
+            #[cfg(feature = "call-control")]
+            Self::StreamingStopped(_) => Some("streaming.stopped"),
+            #[cfg(feature = "call-control")]
+            Self::CallUnhold(_) => Some("call.unhold"),
+            #[cfg(feature = "voice-config")]
             Self::ConferenceCreated(_) => Some("conference.created"),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceEnded(_) => Some("conference.ended"),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceFloorChanged(_) => Some("conference.floor.changed"),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceParticipantJoined(_) => Some("conference.participant.joined"),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceParticipantLeft(_) => Some("conference.participant.left"),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceParticipantPlaybackEnded(_) => {
                 Some("conference.participant.playback.ended")
             }
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceParticipantPlaybackStarted(_) => {
                 Some("conference.participant.playback.started")
             }
-            #[cfg(feature = "conferences")]
-            Self::ConferencePlaybackEnded(_) => Some("conference.playback.ended"),
-            #[cfg(feature = "conferences")]
-            Self::ConferencePlaybackStarted(_) => Some("conference.playback.started"),
-            #[cfg(feature = "conferences")]
-            Self::ConferenceRecordingSaved(_) => Some("conference.recording.saved"),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceParticipantSpeakEnded(_) => {
                 Some("conference.participant.speak.ended")
             }
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceParticipantSpeakStarted(_) => {
                 Some("conference.participant.speak.started")
             }
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
+            Self::ConferencePlaybackEnded(_) => Some("conference.playback.ended"),
+            #[cfg(feature = "voice-config")]
+            Self::ConferencePlaybackStarted(_) => Some("conference.playback.started"),
+            #[cfg(feature = "voice-config")]
+            Self::ConferenceRecordingSaved(_) => Some("conference.recording.saved"),
+            #[cfg(feature = "voice-config")]
             Self::ConferenceSpeakEnded(_) => Some("conference.speak.ended"),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceSpeakStarted(_) => Some("conference.speak.started"),
-            #[cfg(feature = "porting")]
-            Self::CustomerServiceRecordStatusChanged(_) => {
-                Some("customer_service_record.status_changed")
-            }
+            #[cfg(feature = "messaging")]
+            Self::MessageSent(_) => Some("message.sent"),
+            #[cfg(feature = "messaging")]
+            Self::MessageFinalized(_) => Some("message.finalized"),
             #[cfg(feature = "fax")]
             Self::FaxDelivered(_) => Some("fax.delivered"),
             #[cfg(feature = "fax")]
@@ -1110,11 +1320,43 @@ impl WebhookEvent {
             #[cfg(feature = "fax")]
             Self::FaxSendingStarted(_) => Some("fax.sending.started"),
             #[cfg(feature = "messaging")]
-            Self::MessageSent(_) => Some("message.sent"),
+            Self::MessagingHostedNumbersOrdersCreated(_) => {
+                Some("messaging_hosted_numbers_orders.created")
+            }
             #[cfg(feature = "messaging")]
-            Self::MessageFinalized(_) => Some("message.finalized"),
+            Self::MessagingHostedNumbersOrdersUpdated(_) => {
+                Some("messaging_hosted_numbers_orders.updated")
+            }
+            #[cfg(feature = "messaging")]
+            Self::MessagingHostedNumbersOrdersDeleted(_) => {
+                Some("messaging_hosted_numbers_orders.deleted")
+            }
+            #[cfg(feature = "messaging")]
+            Self::MessagingHostedNumbersOrdersInternalTransferDetected(_) => {
+                Some("messaging_hosted_numbers_orders.internal_transfer_detected")
+            }
+            #[cfg(feature = "messaging")]
+            Self::MessagingHostedNumbersOrdersInternalTransferApprovalRequested(_) => {
+                Some(
+                    "messaging_hosted_numbers_orders.internal_transfer_approval_requested",
+                )
+            }
+            #[cfg(feature = "messaging")]
+            Self::MessagingHostedNumbersOrdersInternalTransferApproved(_) => {
+                Some("messaging_hosted_numbers_orders.internal_transfer_approved")
+            }
+            #[cfg(feature = "messaging")]
+            Self::MessagingHostedNumbersOrdersInternalTransferRejected(_) => {
+                Some("messaging_hosted_numbers_orders.internal_transfer_rejected")
+            }
+            #[cfg(feature = "messaging")]
+            Self::MessagingHostedNumbersOrdersInternalTransferAutoApproved(_) => {
+                Some("messaging_hosted_numbers_orders.internal_transfer_auto_approved")
+            }
             #[cfg(feature = "messaging")]
             Self::MessageReceived(_) => Some("message.received"),
+            #[cfg(feature = "call-control")]
+            Self::CallTranscription(_) => Some("call.transcription"),
             Self::Unknown(v) => event_type_of(v),
         }
     }
@@ -1132,13 +1374,43 @@ impl Serialize for WebhookEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             #[cfg(feature = "call-control")]
+            Self::CallAiGatherEnded(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
+            Self::CallAiGatherMessageHistoryUpdated(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
+            Self::CallAiGatherPartialResults(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
             Self::CallAnswered(e) => e.serialize(s),
             #[cfg(feature = "call-control")]
             Self::CallBridged(e) => e.serialize(s),
             #[cfg(feature = "call-control")]
+            Self::CallConversationEnded(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
+            Self::CallConversationInsightsGenerated(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
+            Self::CallCost(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
+            Self::CallDeepfakeDetectionError(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
+            Self::CallDeepfakeDetectionResult(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
+            Self::CallDtmfReceived(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
+            Self::CallEnqueued(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
+            Self::CallForkStarted(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
+            Self::CallForkStopped(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
+            Self::CallGatherEnded(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
             Self::CallHangup(e) => e.serialize(s),
             #[cfg(feature = "call-control")]
+            Self::CallHold(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
             Self::CallInitiated(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
+            Self::CallDequeued(e) => e.serialize(s),
             #[cfg(feature = "call-control")]
             Self::CallMachineDetectionEnded(e) => e.serialize(s),
             #[cfg(feature = "call-control")]
@@ -1148,34 +1420,6 @@ impl Serialize for WebhookEvent {
             #[cfg(feature = "call-control")]
             Self::CallMachinePremiumGreetingEnded(e) => e.serialize(s),
             #[cfg(feature = "call-control")]
-            Self::StreamingFailed(e) => e.serialize(s),
-            #[cfg(feature = "call-control")]
-            Self::StreamingStarted(e) => e.serialize(s),
-            #[cfg(feature = "call-control")]
-            Self::StreamingStopped(e) => e.serialize(s),
-            #[cfg(feature = "call-control")]
-            Self::CallConversationEnded(e) => e.serialize(s),
-            #[cfg(feature = "call-control")]
-            Self::CallConversationInsightsGenerated(e) => e.serialize(s),
-            #[cfg(feature = "call-control")]
-            Self::CallEnqueued(e) => e.serialize(s),
-            #[cfg(feature = "call-control")]
-            Self::CallDequeued(e) => e.serialize(s),
-            #[cfg(feature = "call-control")]
-            Self::CallForkStarted(e) => e.serialize(s),
-            #[cfg(feature = "call-control")]
-            Self::CallForkStopped(e) => e.serialize(s),
-            #[cfg(feature = "call-control")]
-            Self::CallDtmfReceived(e) => e.serialize(s),
-            #[cfg(feature = "call-control")]
-            Self::CallGatherEnded(e) => e.serialize(s),
-            #[cfg(feature = "call-control")]
-            Self::CallAiGatherEnded(e) => e.serialize(s),
-            #[cfg(feature = "call-control")]
-            Self::CallAiGatherMessageHistoryUpdated(e) => e.serialize(s),
-            #[cfg(feature = "call-control")]
-            Self::CallAiGatherPartialResults(e) => e.serialize(s),
-            #[cfg(feature = "call-control")]
             Self::CallPlaybackEnded(e) => e.serialize(s),
             #[cfg(feature = "call-control")]
             Self::CallPlaybackStarted(e) => e.serialize(s),
@@ -1183,8 +1427,6 @@ impl Serialize for WebhookEvent {
             Self::CallRecordingError(e) => e.serialize(s),
             #[cfg(feature = "call-control")]
             Self::CallRecordingSaved(e) => e.serialize(s),
-            #[cfg(feature = "call-control")]
-            Self::CallSpeakEnded(e) => e.serialize(s),
             #[cfg(feature = "call-control")]
             Self::CallRecordingTranscriptionSaved(e) => e.serialize(s),
             #[cfg(feature = "call-control")]
@@ -1200,39 +1442,49 @@ impl Serialize for WebhookEvent {
             #[cfg(feature = "call-control")]
             Self::SiprecStopped(e) => e.serialize(s),
             #[cfg(feature = "call-control")]
+            Self::CallSpeakEnded(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
             Self::CallSpeakStarted(e) => e.serialize(s),
             #[cfg(feature = "call-control")]
-            Self::CallTranscription(e) => e.serialize(s),
-            #[cfg(feature = "conferences")]
+            Self::StreamingFailed(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
+            Self::StreamingStarted(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
+            Self::StreamingStopped(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
+            Self::CallUnhold(e) => e.serialize(s),
+            #[cfg(feature = "voice-config")]
             Self::ConferenceCreated(e) => e.serialize(s),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceEnded(e) => e.serialize(s),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceFloorChanged(e) => e.serialize(s),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceParticipantJoined(e) => e.serialize(s),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceParticipantLeft(e) => e.serialize(s),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceParticipantPlaybackEnded(e) => e.serialize(s),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceParticipantPlaybackStarted(e) => e.serialize(s),
-            #[cfg(feature = "conferences")]
-            Self::ConferencePlaybackEnded(e) => e.serialize(s),
-            #[cfg(feature = "conferences")]
-            Self::ConferencePlaybackStarted(e) => e.serialize(s),
-            #[cfg(feature = "conferences")]
-            Self::ConferenceRecordingSaved(e) => e.serialize(s),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceParticipantSpeakEnded(e) => e.serialize(s),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceParticipantSpeakStarted(e) => e.serialize(s),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
+            Self::ConferencePlaybackEnded(e) => e.serialize(s),
+            #[cfg(feature = "voice-config")]
+            Self::ConferencePlaybackStarted(e) => e.serialize(s),
+            #[cfg(feature = "voice-config")]
+            Self::ConferenceRecordingSaved(e) => e.serialize(s),
+            #[cfg(feature = "voice-config")]
             Self::ConferenceSpeakEnded(e) => e.serialize(s),
-            #[cfg(feature = "conferences")]
+            #[cfg(feature = "voice-config")]
             Self::ConferenceSpeakStarted(e) => e.serialize(s),
-            #[cfg(feature = "porting")]
-            Self::CustomerServiceRecordStatusChanged(e) => e.serialize(s),
+            #[cfg(feature = "messaging")]
+            Self::MessageSent(e) => e.serialize(s),
+            #[cfg(feature = "messaging")]
+            Self::MessageFinalized(e) => e.serialize(s),
             #[cfg(feature = "fax")]
             Self::FaxDelivered(e) => e.serialize(s),
             #[cfg(feature = "fax")]
@@ -1244,11 +1496,35 @@ impl Serialize for WebhookEvent {
             #[cfg(feature = "fax")]
             Self::FaxSendingStarted(e) => e.serialize(s),
             #[cfg(feature = "messaging")]
-            Self::MessageSent(e) => e.serialize(s),
+            Self::MessagingHostedNumbersOrdersCreated(e) => e.serialize(s),
             #[cfg(feature = "messaging")]
-            Self::MessageFinalized(e) => e.serialize(s),
+            Self::MessagingHostedNumbersOrdersUpdated(e) => e.serialize(s),
+            #[cfg(feature = "messaging")]
+            Self::MessagingHostedNumbersOrdersDeleted(e) => e.serialize(s),
+            #[cfg(feature = "messaging")]
+            Self::MessagingHostedNumbersOrdersInternalTransferDetected(e) => {
+                e.serialize(s)
+            }
+            #[cfg(feature = "messaging")]
+            Self::MessagingHostedNumbersOrdersInternalTransferApprovalRequested(e) => {
+                e.serialize(s)
+            }
+            #[cfg(feature = "messaging")]
+            Self::MessagingHostedNumbersOrdersInternalTransferApproved(e) => {
+                e.serialize(s)
+            }
+            #[cfg(feature = "messaging")]
+            Self::MessagingHostedNumbersOrdersInternalTransferRejected(e) => {
+                e.serialize(s)
+            }
+            #[cfg(feature = "messaging")]
+            Self::MessagingHostedNumbersOrdersInternalTransferAutoApproved(e) => {
+                e.serialize(s)
+            }
             #[cfg(feature = "messaging")]
             Self::MessageReceived(e) => e.serialize(s),
+            #[cfg(feature = "call-control")]
+            Self::CallTranscription(e) => e.serialize(s),
             Self::Unknown(v) => v.serialize(s),
         }
     }

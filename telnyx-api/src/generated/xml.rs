@@ -133,11 +133,11 @@ impl crate::xml::XmlType for crate::types::DeleteObjectsRequest {
     };
 }
 
-/// `DeleteObjectsResponse` as the XML document `<DeleteObjectsResponse>`.
+/// `DeleteObjectsResponse` as the XML document `<DeleteResult>`.
 #[cfg(feature = "storage")]
 impl crate::xml::XmlType for crate::types::DeleteObjectsResponse {
     const XML: &'static crate::xml::XmlDoc = &crate::xml::XmlDoc {
-        root: "DeleteObjectsResponse",
+        root: "DeleteResult",
         namespace: None,
         body: crate::xml::XmlNode::Object(&[]),
     };

@@ -22,13 +22,14 @@ impl AccessTokensApi<'_> {
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
     pub fn create_telephony_credential_token(&self, id: &str) -> ApiCall<String> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "CreateTelephonyCredentialToken",
             "/telephony_credentials/{id}/token",
             ["/telephony_credentials/", &crate::request::path_arg(&id), "/token"]
                 .concat(),
         );
+        request.accept("*/*");
         ApiCall::new(self.client, request, crate::request::decode_text)
     }
 }

@@ -18,34 +18,14 @@ pub struct AddressesApi<'a> {
 /// Optional parameters of `find_addresses` (`GET /addresses`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindAddressesParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[customer_reference\]\[eq\], filter\[customer_reference\]\[contains\], filter\[used_as_emergency\], filter\[street_address\]\[contains\], filter\[address_book\]\[eq\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter addresses via the customer reference set. Matching is not case-sensitive.
-    ///
-    /// Sent as query parameter `filter[customer_reference][eq]`.
-    pub filter_customer_reference_eq: Option<String>,
-    /// If present, addresses with `customer_reference` containing the given value will be returned. Matching is not case-sensitive.
-    ///
-    /// Sent as query parameter `filter[customer_reference][contains]`.
-    pub filter_customer_reference_contains: Option<String>,
-    /// If set as 'true', only addresses used as the emergency address for at least one active phone-number will be returned. When set to 'false', the opposite happens: only addresses not used as the emergency address from phone-numbers will be returned.
-    ///
-    /// Sent as query parameter `filter[used_as_emergency]`.
-    pub filter_used_as_emergency: Option<String>,
-    /// If present, addresses with `street_address` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
-    ///
-    /// Sent as query parameter `filter[street_address][contains]`.
-    pub filter_street_address_contains: Option<String>,
-    /// If present, only returns results with the `address_book` flag set to the given value.
-    ///
-    /// Sent as query parameter `filter[address_book][eq]`.
-    pub filter_address_book_eq: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::FilterConsolidated>,
     /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
     ///
     /// That is:
@@ -73,45 +53,15 @@ impl AddressesApi<'_> {
     pub fn find_addresses(
         &self,
         params: &FindAddressesParams,
-    ) -> ApiCall<types::GetAllAddressResponse> {
+    ) -> ApiCall<types::FindAddressesResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "FindAddresses",
             "/addresses",
             "/addresses".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[customer_reference][eq]",
-                &params.filter_customer_reference_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[customer_reference][contains]",
-                &params.filter_customer_reference_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[used_as_emergency]",
-                &params.filter_used_as_emergency,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[street_address][contains]",
-                &params.filter_street_address_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[address_book][eq]",
-                &params.filter_address_book_eq,
-                QueryStyle::FormExplode,
-            );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -131,7 +81,7 @@ impl AddressesApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::GetAllAddressResponse = crate::request::decode_json(
+                let page: types::FindAddressesResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -163,7 +113,7 @@ impl AddressesApi<'_> {
     pub fn create_address(
         &self,
         body: &types::AddressCreate,
-    ) -> ApiCall<types::AddressResponse> {
+    ) -> ApiCall<types::CreateAddressResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateAddress",
@@ -201,7 +151,7 @@ impl AddressesApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): address ID
-    pub fn get_address(&self, id: &str) -> ApiCall<types::AddressResponse> {
+    pub fn get_address(&self, id: &str) -> ApiCall<types::GetAddressResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetAddress",
@@ -219,7 +169,7 @@ impl AddressesApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): address ID
-    pub fn delete_address(&self, id: &str) -> ApiCall<types::AddressResponse> {
+    pub fn delete_address(&self, id: &str) -> ApiCall<types::DeleteAddressResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteAddress",

@@ -31,7 +31,7 @@ impl AdvancedNumberOrdersApi<'_> {
     pub fn create_advanced_order_v2(
         &self,
         body: &types::AdvancedOrderRequest,
-    ) -> ApiCall<types::AdvancedOrderResponse> {
+    ) -> ApiCall<types::AdvancedOrder> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "create_advanced_order_v2",
@@ -42,16 +42,42 @@ impl AdvancedNumberOrdersApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Update Advanced Order
+    ///
+    /// `PATCH /advanced_orders/{advanced-order-id}/requirement_group` (operation `update_advanced_order_v2`)
+    ///
+    /// # Arguments
+    /// - `advanced_order_id` (`advanced-order-id`): Unique identifier of the advanced order.
+    pub fn update_advanced_order_v2(
+        &self,
+        advanced_order_id: &str,
+        body: &types::AdvancedOrderRequest,
+    ) -> ApiCall<types::AdvancedOrder> {
+        let mut request = Request::new(
+            reqwest::Method::PATCH,
+            "update_advanced_order_v2",
+            "/advanced_orders/{advanced-order-id}/requirement_group",
+            [
+                "/advanced_orders/",
+                &crate::request::path_arg(&advanced_order_id),
+                "/requirement_group",
+            ]
+                .concat(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
     /// Get Advanced Order
     ///
     /// `GET /advanced_orders/{order_id}` (operation `get_advanced_order_v2`)
     ///
     /// # Arguments
-    /// - `order_id` (`order_id`)
+    /// - `order_id` (`order_id`): Unique identifier of the order.
     pub fn get_advanced_order_v2(
         &self,
         order_id: &str,
-    ) -> ApiCall<types::AdvancedOrderResponse> {
+    ) -> ApiCall<types::AdvancedOrder> {
         let request = Request::new(
             reqwest::Method::GET,
             "get_advanced_order_v2",

@@ -6,8 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::types;
 
 /// Operations tagged `Audio`; get it with `client.audio()`.
-///
-/// Turn audio into text or text into audio.
 #[derive(Debug, Clone, Copy)]
 pub struct AudioApi<'a> {
     pub(crate) client: &'a crate::Client,
@@ -19,7 +17,7 @@ impl AudioApi<'_> {
     /// Transcribe speech to text. This endpoint is consistent with the [OpenAI Transcription API](https://platform.openai.com/docs/api-reference/audio/createTranscription) and may be used with the OpenAI JS or Python SDK.
     ///
     /// `POST /ai/audio/transcriptions` (operation `audio_public_audio_transcriptions_post`)
-    pub fn audio_public_audio_transcriptions_post(
+    pub fn create_transcription(
         &self,
         body: &types::AudioTranscriptionRequest,
     ) -> ApiCall<types::AudioTranscriptionResponse> {

@@ -18,22 +18,14 @@ pub struct AuditLogsApi<'a> {
 /// Optional parameters of `list_audit_logs` (`GET /audit_events`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAuditLogsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::AuditLogsPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[created_before\], filter\[created_after\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter for audit events created before a specific date.
-    ///
-    /// Sent as query parameter `filter[created_before]`.
-    pub filter_created_before: Option<String>,
-    /// Filter for audit events created after a specific date.
-    ///
-    /// Sent as query parameter `filter[created_after]`.
-    pub filter_created_after: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::AuditLogsFilterConsolidated>,
     /// Set the order of the results by the creation date.
     ///
     /// Sent as query parameter `sort`.
@@ -56,20 +48,8 @@ impl AuditLogsApi<'_> {
             "/audit_events",
             "/audit_events".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[created_before]",
-                &params.filter_created_before,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_after]",
-                &params.filter_created_after,
-                QueryStyle::FormExplode,
-            );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }

@@ -16,14 +16,6 @@ pub struct AuthenticationProvidersApi<'a> {
 /// Optional parameters of `find_authentication_providers` (`GET /authentication_providers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindAuthenticationProvidersParams {
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
     /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the `-` prefix.
     ///
     /// That is:
@@ -40,6 +32,10 @@ pub struct FindAuthenticationProvidersParams {
     ///
     /// Sent as query parameter `sort`.
     pub sort: Option<types::FindAuthenticationProvidersSort>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    ///
+    /// Sent as query parameter `page`.
+    pub page: Option<types::FindAuthenticationProvidersPage>,
 }
 
 impl AuthenticationProvidersApi<'_> {
@@ -58,9 +54,8 @@ impl AuthenticationProvidersApi<'_> {
             "/authentication_providers",
             "/authentication_providers".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 

@@ -19,7 +19,9 @@ impl AutoRechargePreferencesApi<'_> {
     /// Returns the payment auto recharge preferences.
     ///
     /// `GET /payment/auto_recharge_prefs` (operation `GetAutoRechargePrefs`)
-    pub fn get_auto_recharge_prefs(&self) -> ApiCall<types::AutoRechargePrefResponse> {
+    pub fn get_auto_recharge_prefs(
+        &self,
+    ) -> ApiCall<types::GetAutoRechargePrefsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetAutoRechargePrefs",
@@ -37,7 +39,7 @@ impl AutoRechargePreferencesApi<'_> {
     pub fn update_auto_recharge_prefs(
         &self,
         body: &types::AutoRechargePrefRequest,
-    ) -> ApiCall<types::AutoRechargePrefResponse> {
+    ) -> ApiCall<types::UpdateAutoRechargePrefsResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateAutoRechargePrefs",

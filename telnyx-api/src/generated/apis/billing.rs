@@ -17,7 +17,7 @@ impl BillingApi<'_> {
     /// Get user balance details
     ///
     /// `GET /balance` (operation `GetUserBalance`)
-    pub fn get_user_balance(&self) -> ApiCall<types::UserBalanceResponse> {
+    pub fn get_user_balance(&self) -> ApiCall<types::GetUserBalanceResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetUserBalance",

@@ -18,14 +18,10 @@ pub struct BillingGroupsApi<'a> {
 /// Optional parameters of `list_billing_groups` (`GET /billing_groups`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListBillingGroupsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ListBillingGroupsPage>,
 }
 
 impl BillingGroupsApi<'_> {
@@ -42,8 +38,7 @@ impl BillingGroupsApi<'_> {
             "/billing_groups",
             "/billing_groups".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 

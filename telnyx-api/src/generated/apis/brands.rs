@@ -15,9 +15,11 @@ pub struct BrandsApi<'a> {
     pub(crate) client: &'a crate::Client,
 }
 
-/// Optional parameters of `get_brands` (`GET /brand`).
+/// Optional parameters of `get_brands` (`GET /10dlc/brand`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetBrandsParams {
+    /// Page number to retrieve (1-based).
+    ///
     /// Sent as query parameter `page`.
     pub page: Option<i64>,
     /// number of records per page. maximum of 500
@@ -28,12 +30,20 @@ pub struct GetBrandsParams {
     ///
     /// Sent as query parameter `sort`.
     pub sort: Option<types::GetBrandsSort>,
+    /// Filter results by display name.
+    ///
     /// Sent as query parameter `displayName`.
     pub display_name: Option<String>,
+    /// Filter results by entity type.
+    ///
     /// Sent as query parameter `entityType`.
     pub entity_type: Option<String>,
+    /// Filter results by state.
+    ///
     /// Sent as query parameter `state`.
     pub state: Option<String>,
+    /// Filter results by country.
+    ///
     /// Sent as query parameter `country`.
     pub country: Option<String>,
     /// Filter results by the Telnyx Brand id
@@ -46,12 +56,21 @@ pub struct GetBrandsParams {
     pub tcr_brand_id: Option<String>,
 }
 
+/// Optional parameters of `get_brand_sms_otp_status` (`GET /10dlc/brand/smsOtp/{referenceId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetBrandSmsOtpStatusParams {
+    /// Filter by Brand ID for easier lookup in portal applications
+    ///
+    /// Sent as query parameter `brandId`.
+    pub brand_id: Option<String>,
+}
+
 impl BrandsApi<'_> {
     /// List Brands
     ///
     /// This endpoint is used to list all brands associated with your organization.
     ///
-    /// `GET /brand` (operation `GetBrands`)
+    /// `GET /10dlc/brand` (operation `GetBrands`)
     pub fn get_brands(
         &self,
         params: &GetBrandsParams,
@@ -59,8 +78,8 @@ impl BrandsApi<'_> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetBrands",
-            "/brand",
-            "/brand".to_owned(),
+            "/10dlc/brand",
+            "/10dlc/brand".to_owned(),
         );
         request.query("page", &params.page, QueryStyle::FormExplode);
         request
@@ -111,7 +130,7 @@ impl BrandsApi<'_> {
     ///
     /// This endpoint is used to create a new brand. A brand is an entity created by The Campaign Registry (TCR) that represents an organization or a company. It is this entity that TCR created campaigns will be associated with. Each brand creation will entail an upfront, non-refundable $4 expense.
     ///
-    /// `POST /brand` (operation `CreateBrandPost`)
+    /// `POST /10dlc/brand` (operation `CreateBrandPost`)
     pub fn create_brand_post(
         &self,
         body: &types::CreateBrand,
@@ -119,8 +138,8 @@ impl BrandsApi<'_> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateBrandPost",
-            "/brand",
-            "/brand".to_owned(),
+            "/10dlc/brand",
+            "/10dlc/brand".to_owned(),
         );
         request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
@@ -142,10 +161,10 @@ impl BrandsApi<'_> {
     /// found.
     /// * `OTHERS` - Details of the data misrepresentation if any.
     ///
-    /// `GET /brand/feedback/{brandId}` (operation `GetBrandFeedbackById`)
+    /// `GET /10dlc/brand/feedback/{brandId}` (operation `GetBrandFeedbackById`)
     ///
     /// # Arguments
-    /// - `brand_id` (`brandId`)
+    /// - `brand_id` (`brandId`): Unique identifier of the brand.
     pub fn get_brand_feedback_by_id(
         &self,
         brand_id: &str,
@@ -153,9 +172,39 @@ impl BrandsApi<'_> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetBrandFeedbackById",
-            "/brand/feedback/{brandId}",
-            ["/brand/feedback/", &crate::request::path_arg(&brand_id)].concat(),
+            "/10dlc/brand/feedback/{brandId}",
+            ["/10dlc/brand/feedback/", &crate::request::path_arg(&brand_id)].concat(),
         );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Get Brand SMS OTP Status
+    ///
+    /// Query the status of an SMS OTP (One-Time Password) for Sole Proprietor brand verification.
+    ///
+    /// This endpoint allows you to check the delivery and verification status of an OTP sent during the Sole Proprietor brand verification process. You can query by either:
+    ///
+    /// * `referenceId` - The reference ID returned when the OTP was initially triggered
+    /// * `brandId` - Query parameter for portal users to look up OTP status by Brand ID
+    ///
+    /// The response includes delivery status, verification dates, and detailed delivery information.
+    ///
+    /// `GET /10dlc/brand/smsOtp/{referenceId}` (operation `GetBrandSmsOtpStatus`)
+    ///
+    /// # Arguments
+    /// - `reference_id` (`referenceId`): The reference ID returned when the OTP was initially triggered
+    pub fn get_brand_sms_otp_status(
+        &self,
+        reference_id: &str,
+        params: &GetBrandSmsOtpStatusParams,
+    ) -> ApiCall<types::BrandSmsOtpStatus> {
+        let mut request = Request::new(
+            reqwest::Method::GET,
+            "GetBrandSmsOtpStatus",
+            "/10dlc/brand/smsOtp/{referenceId}",
+            ["/10dlc/brand/smsOtp/", &crate::request::path_arg(&reference_id)].concat(),
+        );
+        request.query("brandId", &params.brand_id, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -163,10 +212,10 @@ impl BrandsApi<'_> {
     ///
     /// Retrieve a brand by `brandId`.
     ///
-    /// `GET /brand/{brandId}` (operation `GetBrand`)
+    /// `GET /10dlc/brand/{brandId}` (operation `GetBrand`)
     ///
     /// # Arguments
-    /// - `brand_id` (`brandId`)
+    /// - `brand_id` (`brandId`): Unique identifier of the brand.
     pub fn get_brand(
         &self,
         brand_id: &str,
@@ -174,8 +223,8 @@ impl BrandsApi<'_> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetBrand",
-            "/brand/{brandId}",
-            ["/brand/", &crate::request::path_arg(&brand_id)].concat(),
+            "/10dlc/brand/{brandId}",
+            ["/10dlc/brand/", &crate::request::path_arg(&brand_id)].concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -184,10 +233,10 @@ impl BrandsApi<'_> {
     ///
     /// Update a brand's attributes by `brandId`.
     ///
-    /// `PUT /brand/{brandId}` (operation `UpdateBrand`)
+    /// `PUT /10dlc/brand/{brandId}` (operation `UpdateBrand`)
     ///
     /// # Arguments
-    /// - `brand_id` (`brandId`)
+    /// - `brand_id` (`brandId`): Unique identifier of the brand.
     pub fn update_brand(
         &self,
         brand_id: &str,
@@ -196,8 +245,8 @@ impl BrandsApi<'_> {
         let mut request = Request::new(
             reqwest::Method::PUT,
             "UpdateBrand",
-            "/brand/{brandId}",
-            ["/brand/", &crate::request::path_arg(&brand_id)].concat(),
+            "/10dlc/brand/{brandId}",
+            ["/10dlc/brand/", &crate::request::path_arg(&brand_id)].concat(),
         );
         request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
@@ -207,32 +256,32 @@ impl BrandsApi<'_> {
     ///
     /// Delete Brand. This endpoint is used to delete a brand. Note the brand cannot be deleted if it contains one or more active campaigns, the campaigns need to be inactive and at least 3 months old due to billing purposes.
     ///
-    /// `DELETE /brand/{brandId}` (operation `DeleteBrand`)
+    /// `DELETE /10dlc/brand/{brandId}` (operation `DeleteBrand`)
     ///
     /// # Arguments
-    /// - `brand_id` (`brandId`)
-    pub fn delete_brand(&self, brand_id: &str) -> ApiCall<serde_json::Value> {
+    /// - `brand_id` (`brandId`): Unique identifier of the brand.
+    pub fn delete_brand(&self, brand_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteBrand",
-            "/brand/{brandId}",
-            ["/brand/", &crate::request::path_arg(&brand_id)].concat(),
+            "/10dlc/brand/{brandId}",
+            ["/10dlc/brand/", &crate::request::path_arg(&brand_id)].concat(),
         );
-        ApiCall::new(self.client, request, crate::request::decode_json)
+        ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 
     /// Resend brand 2FA email
     ///
-    /// `POST /brand/{brandId}/2faEmail` (operation `ResendBrand2faEmail`)
+    /// `POST /10dlc/brand/{brandId}/2faEmail` (operation `ResendBrand2faEmail`)
     ///
     /// # Arguments
-    /// - `brand_id` (`brandId`)
+    /// - `brand_id` (`brandId`): Unique identifier of the brand.
     pub fn resend_brand2fa_email(&self, brand_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::POST,
             "ResendBrand2faEmail",
-            "/brand/{brandId}/2faEmail",
-            ["/brand/", &crate::request::path_arg(&brand_id), "/2faEmail"].concat(),
+            "/10dlc/brand/{brandId}/2faEmail",
+            ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/2faEmail"].concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
@@ -241,16 +290,19 @@ impl BrandsApi<'_> {
     ///
     /// Get list of valid external vetting record for a given brand
     ///
-    /// `GET /brand/{brandId}/externalVetting` (operation `ListExternalVettings`)
+    /// `GET /10dlc/brand/{brandId}/externalVetting` (operation `ListExternalVettings`)
     ///
     /// # Arguments
-    /// - `brand_id` (`brandId`)
-    pub fn list_external_vettings(&self, brand_id: &str) -> ApiCall<serde_json::Value> {
+    /// - `brand_id` (`brandId`): Unique identifier of the brand.
+    pub fn list_external_vettings(
+        &self,
+        brand_id: &str,
+    ) -> ApiCall<types::ExternalVettingList> {
         let request = Request::new(
             reqwest::Method::GET,
             "ListExternalVettings",
-            "/brand/{brandId}/externalVetting",
-            ["/brand/", &crate::request::path_arg(&brand_id), "/externalVetting"]
+            "/10dlc/brand/{brandId}/externalVetting",
+            ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/externalVetting"]
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
@@ -262,10 +314,10 @@ impl BrandsApi<'_> {
     /// vetting provider. If the vetting provider confirms validity of the record, it will be
     /// saved with the brand and will be considered for future campaign qualification.
     ///
-    /// `PUT /brand/{brandId}/externalVetting` (operation `PutExternalVettingRecord`)
+    /// `PUT /10dlc/brand/{brandId}/externalVetting` (operation `PutExternalVettingRecord`)
     ///
     /// # Arguments
-    /// - `brand_id` (`brandId`)
+    /// - `brand_id` (`brandId`): Unique identifier of the brand.
     pub fn put_external_vetting_record(
         &self,
         brand_id: &str,
@@ -274,8 +326,8 @@ impl BrandsApi<'_> {
         let mut request = Request::new(
             reqwest::Method::PUT,
             "PutExternalVettingRecord",
-            "/brand/{brandId}/externalVetting",
-            ["/brand/", &crate::request::path_arg(&brand_id), "/externalVetting"]
+            "/10dlc/brand/{brandId}/externalVetting",
+            ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/externalVetting"]
                 .concat(),
         );
         request.json(body);
@@ -284,22 +336,24 @@ impl BrandsApi<'_> {
 
     /// Order Brand External Vetting
     ///
-    /// Order new external vetting for a brand
+    /// Order new external vetting for a brand.
     ///
-    /// `POST /brand/{brandId}/externalVetting` (operation `PostOrderExternalVetting`)
+    /// Duplicate orders for the same `evpId` and `vettingClass` return `400` with code `10012` if a successful vetting exists within the last 180 days, or one is currently being processed. Failed vettings can be retried immediately.
+    ///
+    /// `POST /10dlc/brand/{brandId}/externalVetting` (operation `PostOrderExternalVetting`)
     ///
     /// # Arguments
-    /// - `brand_id` (`brandId`)
+    /// - `brand_id` (`brandId`): Unique identifier of the brand.
     pub fn post_order_external_vetting(
         &self,
         brand_id: &str,
         body: &types::OrderExternalVetting,
-    ) -> ApiCall<serde_json::Value> {
+    ) -> ApiCall<types::ExternalVetting> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "PostOrderExternalVetting",
-            "/brand/{brandId}/externalVetting",
-            ["/brand/", &crate::request::path_arg(&brand_id), "/externalVetting"]
+            "/10dlc/brand/{brandId}/externalVetting",
+            ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/externalVetting"]
                 .concat(),
         );
         request.json(body);
@@ -310,17 +364,119 @@ impl BrandsApi<'_> {
     ///
     /// This operation allows you to revet the brand. However, revetting is allowed once after the successful brand registration and thereafter limited to once every 3 months.
     ///
-    /// `PUT /brand/{brandId}/revet` (operation `RevetBrand`)
+    /// `PUT /10dlc/brand/{brandId}/revet` (operation `RevetBrand`)
     ///
     /// # Arguments
-    /// - `brand_id` (`brandId`)
-    pub fn revet_brand(&self, brand_id: &str) -> ApiCall<serde_json::Value> {
+    /// - `brand_id` (`brandId`): Unique identifier of the brand.
+    pub fn revet_brand(&self, brand_id: &str) -> ApiCall<types::TelnyxBrand> {
         let request = Request::new(
             reqwest::Method::PUT,
             "RevetBrand",
-            "/brand/{brandId}/revet",
-            ["/brand/", &crate::request::path_arg(&brand_id), "/revet"].concat(),
+            "/10dlc/brand/{brandId}/revet",
+            ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/revet"].concat(),
         );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Get Brand SMS OTP Status by Brand ID
+    ///
+    /// Query the status of an SMS OTP (One-Time Password) for Sole Proprietor brand verification using the Brand ID.
+    ///
+    /// This endpoint allows you to check the delivery and verification status of an OTP sent during the Sole Proprietor brand verification process by looking it up with the brand ID.
+    ///
+    /// The response includes delivery status, verification dates, and detailed delivery information.
+    ///
+    /// **Note:** This is an alternative to the `/10dlc/brand/smsOtp/{referenceId}` endpoint when you have the Brand ID but not the reference ID.
+    ///
+    /// `GET /10dlc/brand/{brandId}/smsOtp` (operation `GetBrandSmsOtpStatusByBrandId`)
+    ///
+    /// # Arguments
+    /// - `brand_id` (`brandId`): The Brand ID for which to query OTP status
+    pub fn get_brand_sms_otp_status_by_brand_id(
+        &self,
+        brand_id: &str,
+    ) -> ApiCall<types::BrandSmsOtpStatus> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetBrandSmsOtpStatusByBrandId",
+            "/10dlc/brand/{brandId}/smsOtp",
+            ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/smsOtp"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Verify Brand SMS OTP
+    ///
+    /// Verify the SMS OTP (One-Time Password) for Sole Proprietor brand verification.
+    ///
+    /// **Verification Flow:**
+    ///
+    /// 1. User receives OTP via SMS after triggering
+    /// 2. User submits the OTP pin through this endpoint
+    /// 3. Upon successful verification:
+    /// - A `BRAND_OTP_VERIFIED` webhook event is sent to the CSP
+    /// - The brand's `identityStatus` changes to `VERIFIED`
+    /// - Campaigns can now be created for this brand
+    ///
+    /// **Error Handling:**
+    ///
+    /// Provides proper error responses for:
+    /// * Invalid OTP pins
+    /// * Expired OTPs
+    /// * OTP verification failures
+    ///
+    /// `PUT /10dlc/brand/{brandId}/smsOtp` (operation `VerifyBrandSmsOtp`)
+    ///
+    /// # Arguments
+    /// - `brand_id` (`brandId`): The Brand ID for which to verify the OTP
+    pub fn verify_brand_sms_otp(
+        &self,
+        brand_id: &str,
+        body: &types::VerifyBrandSmsOtpRequest,
+    ) -> ApiCall<()> {
+        let mut request = Request::new(
+            reqwest::Method::PUT,
+            "VerifyBrandSmsOtp",
+            "/10dlc/brand/{brandId}/smsOtp",
+            ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/smsOtp"].concat(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+
+    /// Trigger Brand SMS OTP
+    ///
+    /// Trigger or re-trigger an SMS OTP (One-Time Password) for Sole Proprietor brand verification.
+    ///
+    /// **Important Notes:**
+    ///
+    /// * Only allowed for Sole Proprietor (`SOLE_PROPRIETOR`) brands
+    /// * Triggers generation of a one-time password sent to the `mobilePhone` number in the brand's profile
+    /// * Campaigns cannot be created until OTP verification is complete
+    /// * US/CA numbers only for real OTPs; mock brands can use non-US/CA numbers for testing
+    /// * Returns a `referenceId` that can be used to check OTP status via the GET `/10dlc/brand/smsOtp/{referenceId}` endpoint
+    ///
+    /// **Use Cases:**
+    ///
+    /// * Initial OTP trigger after Sole Proprietor brand creation
+    /// * Re-triggering OTP if the user didn't receive or needs a new code
+    ///
+    /// `POST /10dlc/brand/{brandId}/smsOtp` (operation `TriggerBrandSmsOtp`)
+    ///
+    /// # Arguments
+    /// - `brand_id` (`brandId`): The Brand ID for which to trigger the OTP
+    pub fn trigger_brand_sms_otp(
+        &self,
+        brand_id: &str,
+        body: &types::TriggerBrandSmsOtpRequest,
+    ) -> ApiCall<types::TriggerBrandSmsOtpResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "TriggerBrandSmsOtp",
+            "/10dlc/brand/{brandId}/smsOtp",
+            ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/smsOtp"].concat(),
+        );
+        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -14,7 +14,7 @@ pub struct BucketApi<'a> {
 impl BucketApi<'_> {
     /// ListBuckets
     ///
-    /// List all Buckets.
+    /// Lists the buckets of the account whose API key signs the request, with the name and creation time of each.
     ///
     /// `GET /` (operation `ListBuckets`)
     pub fn list_buckets(&self) -> ApiCall<types::ListBucketsResponse> {
@@ -26,12 +26,13 @@ impl BucketApi<'_> {
         );
         request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
+        request.accept("application/xml");
         ApiCall::new(self.client, request, crate::xml::decode_xml)
     }
 
     /// CreateBucket
     ///
-    /// Create a bucket.
+    /// Creates a bucket in the region of the endpoint the request is sent to. The body is optional; a `LocationConstraint` in it must name that same region. Bucket names are shared by all accounts: a name already taken is `BucketAlreadyExists`.
     ///
     /// `PUT /{bucketName}` (operation `CreateBucket`)
     ///
@@ -56,7 +57,7 @@ impl BucketApi<'_> {
 
     /// DeleteBucket
     ///
-    /// Deletes a bucket. The bucket must be empty for it to be deleted.
+    /// Deletes a bucket. Only an empty bucket can be deleted.
     ///
     /// `DELETE /{bucketName}` (operation `DeleteBucket`)
     ///
@@ -76,7 +77,7 @@ impl BucketApi<'_> {
 
     /// HeadBucket
     ///
-    /// Determines if a bucket exists and you have permission to access it.
+    /// Checks that a bucket exists and that the API key may use it, without a response body.
     ///
     /// `HEAD /{bucketName}` (operation `HeadBucket`)
     ///

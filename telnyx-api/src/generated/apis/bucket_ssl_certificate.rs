@@ -42,7 +42,7 @@ impl BucketSslCertificateApi<'_> {
 
     /// Add SSL Certificate
     ///
-    /// Uploads an SSL certificate and its matching secret so that you can use Telnyx’s storage as your CDN.
+    /// Uploads an SSL certificate and its matching secret so that you can use Telnyx's storage as your CDN.
     ///
     /// `PUT /storage/buckets/{bucketName}/ssl_certificate` (operation `AddStorageSSLCertificate`)
     ///

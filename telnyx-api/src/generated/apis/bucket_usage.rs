@@ -23,13 +23,11 @@ impl BucketUsageApi<'_> {
     ///
     /// # Arguments
     /// - `bucket_name` (`bucketName`): The name of the bucket
-    /// - `filter_start_time` (`filter[start_time]`): The start time of the period to filter the usage (ISO microsecond format)
-    /// - `filter_end_time` (`filter[end_time]`): The end time of the period to filter the usage (ISO microsecond format)
+    /// - `filter` (`filter`): Consolidated filter parameter (deepObject style). Originally: filter\[start_time\], filter\[end_time\]
     pub fn get_storage_api_usage(
         &self,
         bucket_name: &str,
-        filter_start_time: &str,
-        filter_end_time: &str,
+        filter: &types::GetStorageApiUsageFilter,
     ) -> ApiCall<types::GetStorageApiUsageResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
@@ -38,8 +36,7 @@ impl BucketUsageApi<'_> {
             ["/storage/buckets/", &crate::request::path_arg(&bucket_name), "/usage/api"]
                 .concat(),
         );
-        request.query("filter[start_time]", &filter_start_time, QueryStyle::FormExplode);
-        request.query("filter[end_time]", &filter_end_time, QueryStyle::FormExplode);
+        request.query("filter", &filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 

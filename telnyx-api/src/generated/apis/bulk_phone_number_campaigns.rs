@@ -15,13 +15,17 @@ pub struct BulkPhoneNumberCampaignsApi<'a> {
     pub(crate) client: &'a crate::Client,
 }
 
-/// Optional parameters of `get_phone_number_status` (`GET /phoneNumberAssignmentByProfile/{taskId}/phoneNumbers`).
+/// Optional parameters of `get_phone_number_status` (`GET /10dlc/phoneNumberAssignmentByProfile/{taskId}/phoneNumbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPhoneNumberStatusParams {
+    /// Number of records to return per page.
+    ///
     /// Sent as query parameter `recordsPerPage`.
-    pub records_per_page: Option<serde_json::Value>,
+    pub records_per_page: Option<i64>,
+    /// Page number to retrieve (1-based).
+    ///
     /// Sent as query parameter `page`.
-    pub page: Option<serde_json::Value>,
+    pub page: Option<i64>,
 }
 
 impl BulkPhoneNumberCampaignsApi<'_> {
@@ -29,16 +33,16 @@ impl BulkPhoneNumberCampaignsApi<'_> {
     ///
     /// This endpoint allows you to link all phone numbers associated with a Messaging Profile to a campaign. **Please note:** if you want to assign phone numbers to a campaign that you did not create with Telnyx 10DLC services, this endpoint allows that provided that you've shared the campaign with Telnyx. In this case, only provide the parameter, `tcrCampaignId`, and not `campaignId`. In all other cases (where the campaign you're assigning was created with Telnyx 10DLC services), only provide `campaignId`, not `tcrCampaignId`.
     ///
-    /// `POST /phoneNumberAssignmentByProfile` (operation `PostAssignMessagingProfileToCampaign`)
+    /// `POST /10dlc/phoneNumberAssignmentByProfile` (operation `PostAssignMessagingProfileToCampaign`)
     pub fn post_assign_messaging_profile_to_campaign(
         &self,
         body: &types::AssignProfileToCampaignRequest,
-    ) -> ApiCall<types::PostAssignMessagingProfileToCampaignResponse> {
+    ) -> ApiCall<types::AssignProfileToCampaignResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "PostAssignMessagingProfileToCampaign",
-            "/phoneNumberAssignmentByProfile",
-            "/phoneNumberAssignmentByProfile".to_owned(),
+            "/10dlc/phoneNumberAssignmentByProfile",
+            "/10dlc/phoneNumberAssignmentByProfile".to_owned(),
         );
         request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
@@ -48,10 +52,10 @@ impl BulkPhoneNumberCampaignsApi<'_> {
     ///
     /// Check the status of the task associated with assigning all phone numbers on a messaging profile to a campaign by `taskId`.
     ///
-    /// `GET /phoneNumberAssignmentByProfile/{taskId}` (operation `GetAssignmentTaskStatus`)
+    /// `GET /10dlc/phoneNumberAssignmentByProfile/{taskId}` (operation `GetAssignmentTaskStatus`)
     ///
     /// # Arguments
-    /// - `task_id` (`taskId`)
+    /// - `task_id` (`taskId`): Unique identifier of the task.
     pub fn get_assignment_task_status(
         &self,
         task_id: &str,
@@ -59,8 +63,11 @@ impl BulkPhoneNumberCampaignsApi<'_> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetAssignmentTaskStatus",
-            "/phoneNumberAssignmentByProfile/{taskId}",
-            ["/phoneNumberAssignmentByProfile/", &crate::request::path_arg(&task_id)]
+            "/10dlc/phoneNumberAssignmentByProfile/{taskId}",
+            [
+                "/10dlc/phoneNumberAssignmentByProfile/",
+                &crate::request::path_arg(&task_id),
+            ]
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
@@ -70,10 +77,10 @@ impl BulkPhoneNumberCampaignsApi<'_> {
     ///
     /// Check the status of the individual phone number/campaign assignments associated with the supplied `taskId`.
     ///
-    /// `GET /phoneNumberAssignmentByProfile/{taskId}/phoneNumbers` (operation `GetPhoneNumberStatus`)
+    /// `GET /10dlc/phoneNumberAssignmentByProfile/{taskId}/phoneNumbers` (operation `GetPhoneNumberStatus`)
     ///
     /// # Arguments
-    /// - `task_id` (`taskId`)
+    /// - `task_id` (`taskId`): Unique identifier of the task.
     pub fn get_phone_number_status(
         &self,
         task_id: &str,
@@ -82,9 +89,9 @@ impl BulkPhoneNumberCampaignsApi<'_> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetPhoneNumberStatus",
-            "/phoneNumberAssignmentByProfile/{taskId}/phoneNumbers",
+            "/10dlc/phoneNumberAssignmentByProfile/{taskId}/phoneNumbers",
             [
-                "/phoneNumberAssignmentByProfile/",
+                "/10dlc/phoneNumberAssignmentByProfile/",
                 &crate::request::path_arg(&task_id),
                 "/phoneNumbers",
             ]

@@ -18,70 +18,27 @@ pub struct BulkPhoneNumberOperationsApi<'a> {
 /// Optional parameters of `list_phone_numbers_jobs` (`GET /phone_numbers/jobs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPhoneNumbersJobsParams {
-    /// Filter the phone number jobs by type.
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[type]`.
-    pub filter_type: Option<types::ListPhoneNumbersJobsFilterType>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::NumbersPageConsolidated>,
     /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
     ///
     /// Sent as query parameter `sort`.
     pub sort: Option<types::ListPhoneNumbersJobsSort>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[type\]
+    ///
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPhoneNumbersJobsFilter>,
 }
 
 /// Optional parameters of `create_update_phone_numbers_job` (`POST /phone_numbers/jobs/update_phone_numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateUpdatePhoneNumbersJobParams {
-    /// Filter by phone number that have bundles.
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[has_bundle\], filter\[tag\], filter\[connection_id\], filter\[phone_number\], filter\[status\], filter\[voice.connection_name\], filter\[voice.usage_payment_method\], filter\[billing_group_id\], filter\[emergency_address_id\], filter\[customer_reference\]
     ///
-    /// Sent as query parameter `filter[has_bundle]`.
-    pub filter_has_bundle: Option<String>,
-    /// Filter by phone number tags.
-    ///
-    /// Sent as query parameter `filter[tag]`.
-    pub filter_tag: Option<String>,
-    /// Filter by connection_id.
-    ///
-    /// Sent as query parameter `filter[connection_id]`.
-    pub filter_connection_id: Option<String>,
-    /// Filter by phone number. Requires at least three digits.
-    /// Non-numerical characters will result in no values being returned.
-    ///
-    /// Sent as query parameter `filter[phone_number]`.
-    pub filter_phone_number: Option<String>,
-    /// Filter by phone number status.
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::CreateUpdatePhoneNumbersJobFilterStatus>,
-    /// Filter contains connection name. Requires at least three characters.
-    ///
-    /// Sent as query parameter `filter[voice.connection_name][contains]`.
-    pub filter_voice_connection_name_contains: Option<String>,
-    /// Filter by usage_payment_method.
-    ///
-    /// Sent as query parameter `filter[voice.usage_payment_method]`.
-    pub filter_voice_usage_payment_method: Option<
-        types::CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod,
-    >,
-    /// Filter by the billing_group_id associated with phone numbers. To filter to only phone numbers that have no billing group associated them, set the value of this filter to the string 'null'.
-    ///
-    /// Sent as query parameter `filter[billing_group_id]`.
-    pub filter_billing_group_id: Option<String>,
-    /// Filter by the emergency_address_id associated with phone numbers. To filter only phone numbers that have no emergency address associated with them, set the value of this filter to the string 'null'.
-    ///
-    /// Sent as query parameter `filter[emergency_address_id]`.
-    pub filter_emergency_address_id: Option<String>,
-    /// Filter numbers via the customer_reference set.
-    ///
-    /// Sent as query parameter `filter[customer_reference]`.
-    pub filter_customer_reference: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::CreateUpdatePhoneNumbersJobFilter>,
 }
 
 impl BulkPhoneNumberOperationsApi<'_> {
@@ -98,10 +55,9 @@ impl BulkPhoneNumberOperationsApi<'_> {
             "/phone_numbers/jobs",
             "/phone_numbers/jobs".to_owned(),
         );
-        request.query("filter[type]", &params.filter_type, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -198,56 +154,7 @@ impl BulkPhoneNumberOperationsApi<'_> {
             "/phone_numbers/jobs/update_phone_numbers",
             "/phone_numbers/jobs/update_phone_numbers".to_owned(),
         );
-        request
-            .query(
-                "filter[has_bundle]",
-                &params.filter_has_bundle,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[tag]", &params.filter_tag, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[connection_id]",
-                &params.filter_connection_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number]",
-                &params.filter_phone_number,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[voice.connection_name][contains]",
-                &params.filter_voice_connection_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[voice.usage_payment_method]",
-                &params.filter_voice_usage_payment_method,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[billing_group_id]",
-                &params.filter_billing_group_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[emergency_address_id]",
-                &params.filter_emergency_address_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[customer_reference]",
-                &params.filter_customer_reference,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }

@@ -16,18 +16,14 @@ pub struct BundlesApi<'a> {
 /// Optional parameters of `get_user_billing_bundles` (`GET /bundle_pricing/billing_bundles`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetUserBillingBundlesParams {
-    /// Filter by country code.
+    /// Consolidated filter parameter (deepObject style). Supports filtering by country_iso and resource. Examples: filter\[country_iso\]=US or filter\[resource\]=+15617819942
     ///
-    /// Sent as query parameter `filter[country_iso]`.
-    pub filter_country_iso: Option<Vec<String>>,
-    /// The page number to load
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::BundlePricingFilterConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::BundlePricingPageConsolidated>,
     /// Format: Bearer &lt;TOKEN&gt;
     ///
     /// Sent as header parameter `authorization_bearer`.
@@ -59,14 +55,8 @@ impl BundlesApi<'_> {
             "/bundle_pricing/billing_bundles",
             "/bundle_pricing/billing_bundles".to_owned(),
         );
-        request
-            .query(
-                "filter[country_iso]",
-                &params.filter_country_iso,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         request.header("authorization_bearer", &params.authorization_bearer);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -111,7 +101,7 @@ impl BundlesApi<'_> {
     /// `GET /bundle_pricing/billing_bundles/{bundle_id}` (operation `GetBillingBundleById`)
     ///
     /// # Arguments
-    /// - `bundle_id` (`bundle_id`)
+    /// - `bundle_id` (`bundle_id`): Unique identifier of the bundle.
     pub fn get_billing_bundle_by_id(
         &self,
         bundle_id: &str,

@@ -18,14 +18,17 @@ impl CallCommandsApi<'_> {
     ///
     /// Dial a number or SIP URI from a given connection. A successful response will include a `call_leg_id` which can be used to correlate the command with subsequent webhooks.
     ///
-    /// **Expected Webhooks (see [schema](https://developers.telnyx.com/api/call-control/dial-call#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.initiated`
     /// - `call.answered` or `call.hangup`
+    /// - `call.hold` and `call.unhold` if the call is held/unheld
     /// - `call.machine.detection.ended` if `answering_machine_detection` was requested
     /// - `call.machine.greeting.ended` if `answering_machine_detection` was requested to detect the end of machine greeting
     /// - `call.machine.premium.detection.ended` if `answering_machine_detection=premium` was requested
     /// - `call.machine.premium.greeting.ended` if `answering_machine_detection=premium` was requested and a beep was detected
+    /// - `call.deepfake_detection.result` if `deepfake_detection` was enabled
+    /// - `call.deepfake_detection.error` if `deepfake_detection` was enabled and an error occurred
     /// - `streaming.started`, `streaming.stopped` or `streaming.failed` if `stream_url` was set
     ///
     /// When the `record` parameter is set to `record-from-answer`, the response will include a `recording_id` field.
@@ -34,7 +37,7 @@ impl CallCommandsApi<'_> {
     pub fn dial_call(
         &self,
         body: &types::CallRequest,
-    ) -> ApiCall<types::RetrieveCallStatusResponseWithRecordingId> {
+    ) -> ApiCall<types::DialCallResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "DialCall",
@@ -45,11 +48,67 @@ impl CallCommandsApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Add messages to AI Assistant
+    ///
+    /// Add messages to the conversation started by an AI assistant on the call.
+    ///
+    /// `POST /calls/{call_control_id}/actions/ai_assistant_add_messages` (operation `CallAddMessagesToAIAssistant`)
+    ///
+    /// # Arguments
+    /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
+    pub fn call_add_messages_to_ai_assistant(
+        &self,
+        call_control_id: &str,
+        body: &types::AiAssistantAddMessagesRequest,
+    ) -> ApiCall<types::CallAddMessagesToAiAssistantResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "CallAddMessagesToAIAssistant",
+            "/calls/{call_control_id}/actions/ai_assistant_add_messages",
+            [
+                "/calls/",
+                &crate::request::path_arg(&call_control_id),
+                "/actions/ai_assistant_add_messages",
+            ]
+                .concat(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Join AI Assistant Conversation
+    ///
+    /// Add a participant to an existing AI assistant conversation. Use this command to bring an additional call leg into a running AI conversation.
+    ///
+    /// `POST /calls/{call_control_id}/actions/ai_assistant_join` (operation `CallJoinAIAssistant`)
+    ///
+    /// # Arguments
+    /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
+    pub fn call_join_ai_assistant(
+        &self,
+        call_control_id: &str,
+        body: &types::AiAssistantJoinRequest,
+    ) -> ApiCall<types::CallJoinAiAssistantResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "CallJoinAIAssistant",
+            "/calls/{call_control_id}/actions/ai_assistant_join",
+            [
+                "/calls/",
+                &crate::request::path_arg(&call_control_id),
+                "/actions/ai_assistant_join",
+            ]
+                .concat(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
     /// Start AI Assistant
     ///
     /// Start an AI assistant on the call.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/call-start-ai-assistant#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.conversation.ended`
     /// - `call.conversation_insights.generated`
@@ -62,7 +121,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::AiAssistantStartRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::CallStartAiAssistantResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CallStartAIAssistant",
@@ -90,7 +149,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::AiAssistantStopRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::CallStopAiAssistantResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CallStopAIAssistant",
@@ -110,9 +169,12 @@ impl CallCommandsApi<'_> {
     ///
     /// Answer an incoming call. You must issue this command before executing subsequent commands on an incoming call.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/answer-call#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.answered`
+    /// - `call.hold` and `call.unhold` if the call is held/unheld
+    /// - `call.deepfake_detection.result` if `deepfake_detection` was enabled
+    /// - `call.deepfake_detection.error` if `deepfake_detection` was enabled and an error occurred
     /// - `streaming.started`, `streaming.stopped` or `streaming.failed` if `stream_url` was set
     ///
     /// When the `record` parameter is set to `record-from-answer`, the response will include a `recording_id` field.
@@ -125,7 +187,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::AnswerRequest,
-    ) -> ApiCall<types::CallControlCommandResponseWithRecordingId> {
+    ) -> ApiCall<types::AnswerCallResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "AnswerCall",
@@ -141,7 +203,7 @@ impl CallCommandsApi<'_> {
     ///
     /// Bridge two call control calls.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/bridge-call#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.bridged` for Leg A
     /// - `call.bridged` for Leg B
@@ -154,7 +216,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::BridgeRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::BridgeCallResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "BridgeCall",
@@ -178,7 +240,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::ClientStateUpdateRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::UpdateClientStateResponse> {
         let mut request = Request::new(
             reqwest::Method::PUT,
             "UpdateClientState",
@@ -187,6 +249,66 @@ impl CallCommandsApi<'_> {
                 "/calls/",
                 &crate::request::path_arg(&call_control_id),
                 "/actions/client_state_update",
+            ]
+                .concat(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Start Conversation Relay
+    ///
+    /// Start a Conversation Relay session on an active call. Conversation Relay connects the call audio to your WebSocket so your application can exchange realtime messages with the caller while Telnyx handles speech recognition and text-to-speech. Only one AI Assistant or Conversation Relay session can be active on a call at a time.
+    ///
+    /// **Expected Webhooks:**
+    ///
+    /// - `call.conversation.ended` - Sent when the Conversation Relay session ends. If the customer WebSocket disconnects, the webhook payload `reason` is `customer_disconnect`.
+    ///
+    /// `POST /calls/{call_control_id}/actions/conversation_relay_start` (operation `CallStartConversationRelay`)
+    ///
+    /// # Arguments
+    /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
+    pub fn call_start_conversation_relay(
+        &self,
+        call_control_id: &str,
+        body: &types::ConversationRelayStartRequest,
+    ) -> ApiCall<types::CallStartConversationRelayResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "CallStartConversationRelay",
+            "/calls/{call_control_id}/actions/conversation_relay_start",
+            [
+                "/calls/",
+                &crate::request::path_arg(&call_control_id),
+                "/actions/conversation_relay_start",
+            ]
+                .concat(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Stop Conversation Relay
+    ///
+    /// Stop the active Conversation Relay session on a call.
+    ///
+    /// `POST /calls/{call_control_id}/actions/conversation_relay_stop` (operation `CallStopConversationRelay`)
+    ///
+    /// # Arguments
+    /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
+    pub fn call_stop_conversation_relay(
+        &self,
+        call_control_id: &str,
+        body: &types::ConversationRelayStopRequest,
+    ) -> ApiCall<types::CallStopConversationRelayResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "CallStopConversationRelay",
+            "/calls/{call_control_id}/actions/conversation_relay_stop",
+            [
+                "/calls/",
+                &crate::request::path_arg(&call_control_id),
+                "/actions/conversation_relay_stop",
             ]
                 .concat(),
         );
@@ -206,7 +328,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::EnqueueRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::EnqueueCallResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "EnqueueCall",
@@ -225,7 +347,7 @@ impl CallCommandsApi<'_> {
     /// variety of use cases, including fraud detection, or the creation of AI-generated audio responses.
     /// Requests must specify either the `target` attribute or the `rx` and `tx` attributes.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/start-call-fork#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.fork.started`
     /// - `call.fork.stopped`
@@ -238,7 +360,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::StartForkingRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::StartCallForkResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "StartCallFork",
@@ -258,7 +380,7 @@ impl CallCommandsApi<'_> {
     ///
     /// Stop forking a call.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/stop-call-fork#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.fork.stopped`
     ///
@@ -270,7 +392,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::StopForkingRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::StopCallForkResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "StopCallFork",
@@ -292,7 +414,7 @@ impl CallCommandsApi<'_> {
     ///
     /// You can pass a list of valid digits. The `Answer` command must be issued before the `gather` command.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/gather-call#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.dtmf.received` (you may receive many of these webhooks)
     /// - `call.gather.ended`
@@ -305,7 +427,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::GatherRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::GatherCallResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "GatherCall",
@@ -321,7 +443,7 @@ impl CallCommandsApi<'_> {
     ///
     /// Stop current gather.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/stop-call-gather#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.gather.ended`
     ///
@@ -333,7 +455,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::StopGatherRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::StopCallGatherResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "StopCallGather",
@@ -355,7 +477,7 @@ impl CallCommandsApi<'_> {
     ///
     /// You can pass parameters described as a JSON Schema object and the voice assistant will attempt to gather these informations.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/call-gather-using-ai#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.ai_gather.ended`
     /// - `call.conversation.ended`
@@ -370,7 +492,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::GatherUsingAiRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::CallGatherUsingAiResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "callGatherUsingAI",
@@ -392,7 +514,7 @@ impl CallCommandsApi<'_> {
     ///
     /// You can pass a list of valid digits along with an 'invalid_audio_url', which will be played back at the beginning of each prompt. Playback will be interrupted when a DTMF signal is received. The `Answer command must be issued before the `gather_using_audio` command.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/gather-using-audio#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.playback.started`
     /// - `call.playback.ended`
@@ -407,7 +529,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::GatherUsingAudioRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::GatherUsingAudioResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "GatherUsingAudio",
@@ -429,7 +551,7 @@ impl CallCommandsApi<'_> {
     ///
     /// You can pass a list of valid digits along with an 'invalid_payload', which will be played back at the beginning of each prompt. Speech will be interrupted when a DTMF signal is received. The `Answer` command must be issued before the `gather_using_speak` command.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/gather-using-speak#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.dtmf.received` (you may receive many of these webhooks)
     /// - `call.gather.ended`
@@ -442,7 +564,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::GatherUsingSpeakRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::GatherUsingSpeakResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "GatherUsingSpeak",
@@ -462,7 +584,7 @@ impl CallCommandsApi<'_> {
     ///
     /// Hang up the call.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/hangup-call#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.hangup`
     /// - `call.recording.saved`
@@ -475,7 +597,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::HangupRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::HangupCallResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "HangupCall",
@@ -499,7 +621,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::LeaveQueueRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::LeaveQueueResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "LeaveQueue",
@@ -525,7 +647,7 @@ impl CallCommandsApi<'_> {
     /// - When `overlay` is enabled, `target_legs` is limited to `self`.
     /// - A customer cannot Play Audio with `overlay=true` unless there is a Play Audio with `overlay=false` actively playing.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/start-call-playback#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.playback.started`
     /// - `call.playback.ended`
@@ -538,7 +660,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::PlayAudioUrlRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::StartCallPlaybackResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "StartCallPlayback",
@@ -558,7 +680,7 @@ impl CallCommandsApi<'_> {
     ///
     /// Stop audio being played on the call.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/stop-call-playback#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.playback.ended` or `call.speak.ended`
     ///
@@ -570,7 +692,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::PlaybackStopRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::StopCallPlaybackResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "StopCallPlayback",
@@ -602,7 +724,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::PauseRecordingRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::PauseCallRecordingResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "PauseCallRecording",
@@ -634,7 +756,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::ResumeRecordingRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::ResumeCallRecordingResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "ResumeCallRecording",
@@ -654,7 +776,7 @@ impl CallCommandsApi<'_> {
     ///
     /// Start recording the call. Recording will stop on call hang-up, or can be initiated via the Stop Recording command.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/start-call-record#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.recording.saved`
     /// - `call.recording.transcription.saved`
@@ -668,7 +790,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::StartRecordingRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::StartCallRecordResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "StartCallRecord",
@@ -688,7 +810,7 @@ impl CallCommandsApi<'_> {
     ///
     /// Stop recording the call.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/stop-call-recording#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.recording.saved`
     ///
@@ -700,7 +822,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::StopRecordingRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::StopCallRecordingResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "StopCallRecording",
@@ -720,7 +842,7 @@ impl CallCommandsApi<'_> {
     ///
     /// Initiate a SIP Refer on a Call Control call. You can initiate a SIP Refer at any point in the duration of a call.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/refer-call#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.refer.started`
     /// - `call.refer.completed`
@@ -734,7 +856,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::ReferRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::ReferCallResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "ReferCall",
@@ -750,7 +872,7 @@ impl CallCommandsApi<'_> {
     ///
     /// Reject an incoming call.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/reject-call#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.hangup`
     ///
@@ -762,7 +884,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::RejectRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::RejectCallResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "RejectCall",
@@ -790,7 +912,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::SendDtmfRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::SendDtmfResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "SendDTMF",
@@ -822,7 +944,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::SendSipInfoRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::SendSipInfoResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "SendSIPInfo",
@@ -856,7 +978,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::StartSiprecRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::StartSiprecSessionResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "StartSiprecSession",
@@ -888,7 +1010,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::StopSiprecRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::StopSiprecSessionResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "StopSiprecSession",
@@ -908,7 +1030,7 @@ impl CallCommandsApi<'_> {
     ///
     /// Convert text to speech and play it back on the call. If multiple speak text commands are issued consecutively, the audio files will be placed in a queue awaiting playback.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/speak-call#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.speak.started`
     /// - `call.speak.ended`
@@ -921,7 +1043,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::SpeakRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::SpeakCallResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "SpeakCall",
@@ -947,7 +1069,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::StartStreamingRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::StartCallStreamingResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "StartCallStreaming",
@@ -967,7 +1089,7 @@ impl CallCommandsApi<'_> {
     ///
     /// Stop streaming a call to a WebSocket.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/stop-call-streaming#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `streaming.stopped`
     ///
@@ -979,7 +1101,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::StopStreamingRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::StopCallStreamingResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "StopCallStreaming",
@@ -1005,7 +1127,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::NoiseSuppressionStart,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::NoiseSuppressionStartResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "noiseSuppressionStart",
@@ -1031,7 +1153,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::NoiseSuppressionStop,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::NoiseSuppressionStopResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "noiseSuppressionStop",
@@ -1047,11 +1169,39 @@ impl CallCommandsApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Switch supervisor role
+    ///
+    /// Switch the supervisor role for a bridged call. This allows switching between different supervisor modes during an active call
+    ///
+    /// `POST /calls/{call_control_id}/actions/switch_supervisor_role` (operation `SwitchSupervisorRole`)
+    ///
+    /// # Arguments
+    /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
+    pub fn switch_supervisor_role(
+        &self,
+        call_control_id: &str,
+        body: &types::SwitchSupervisorRoleRequest,
+    ) -> ApiCall<types::SwitchSupervisorRoleResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "SwitchSupervisorRole",
+            "/calls/{call_control_id}/actions/switch_supervisor_role",
+            [
+                "/calls/",
+                &crate::request::path_arg(&call_control_id),
+                "/actions/switch_supervisor_role",
+            ]
+                .concat(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
     /// Transcription start
     ///
     /// Start real-time transcription. Transcription will stop on call hang-up, or can be initiated via the Transcription stop command.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/start-call-transcription#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.transcription`
     ///
@@ -1063,7 +1213,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::TranscriptionStartRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::StartCallTranscriptionResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "StartCallTranscription",
@@ -1091,7 +1241,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::TranscriptionStopRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::StopCallTranscriptionResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "StopCallTranscription",
@@ -1111,7 +1261,7 @@ impl CallCommandsApi<'_> {
     ///
     /// Transfer a call to a new destination. If the transfer is unsuccessful, a `call.hangup` webhook for the other call (Leg B) will be sent indicating that the transfer could not be completed. The original call will remain active and may be issued additional commands, potentially transfering the call to an alternate destination.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/transfer-call#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `call.initiated`
     /// - `call.bridged` to Leg B
@@ -1129,7 +1279,7 @@ impl CallCommandsApi<'_> {
         &self,
         call_control_id: &str,
         body: &types::TransferCallRequest,
-    ) -> ApiCall<types::CallControlCommandResponse> {
+    ) -> ApiCall<types::TransferCallResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "TransferCall",

@@ -18,22 +18,14 @@ pub struct CallControlApplicationsApi<'a> {
 /// Optional parameters of `list_call_control_applications` (`GET /call_control_applications`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCallControlApplicationsParams {
-    /// The page number to load
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[application_name\]\[contains\], filter\[outbound.outbound_voice_profile_id\], filter\[leg_id\], filter\[application_session_id\], filter\[connection_id\], filter\[product\], filter\[failed\], filter\[from\], filter\[to\], filter\[name\], filter\[type\], filter\[occurred_at\]\[eq/gt/gte/lt/lte\], filter\[status\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::CallControlFilterConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[after\], page\[before\], page\[limit\], page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// If present, applications with `application_name` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
-    ///
-    /// Sent as query parameter `filter[application_name][contains]`.
-    pub filter_application_name_contains: Option<String>,
-    /// Identifies the associated outbound voice profile.
-    ///
-    /// Sent as query parameter `filter[outbound_voice_profile_id]`.
-    pub filter_outbound_voice_profile_id: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::CallControlPageConsolidated>,
     /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
     ///
     /// That is:
@@ -68,20 +60,8 @@ impl CallControlApplicationsApi<'_> {
             "/call_control_applications",
             "/call_control_applications".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[application_name][contains]",
-                &params.filter_application_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[outbound_voice_profile_id]",
-                &params.filter_outbound_voice_profile_id,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -133,7 +113,7 @@ impl CallControlApplicationsApi<'_> {
     pub fn create_call_control_application(
         &self,
         body: &types::CreateCallControlApplicationRequest,
-    ) -> ApiCall<types::CallControlApplicationResponse> {
+    ) -> ApiCall<types::CreateCallControlApplicationResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateCallControlApplication",
@@ -155,7 +135,7 @@ impl CallControlApplicationsApi<'_> {
     pub fn retrieve_call_control_application(
         &self,
         id: &str,
-    ) -> ApiCall<types::CallControlApplicationResponse> {
+    ) -> ApiCall<types::RetrieveCallControlApplicationResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveCallControlApplication",
@@ -176,7 +156,7 @@ impl CallControlApplicationsApi<'_> {
     pub fn delete_call_control_application(
         &self,
         id: &str,
-    ) -> ApiCall<types::CallControlApplicationResponse> {
+    ) -> ApiCall<types::DeleteCallControlApplicationResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteCallControlApplication",
@@ -198,7 +178,7 @@ impl CallControlApplicationsApi<'_> {
         &self,
         id: &str,
         body: &types::UpdateCallControlApplicationRequest,
-    ) -> ApiCall<types::CallControlApplicationResponse> {
+    ) -> ApiCall<types::UpdateCallControlApplicationResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateCallControlApplication",

@@ -18,18 +18,10 @@ pub struct CallInformationApi<'a> {
 /// Optional parameters of `list_connection_active_calls` (`GET /connections/{connection_id}/active_calls`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListConnectionActiveCallsParams {
-    /// Limit of records per single page
+    /// Consolidated page parameter (deepObject style). Originally: page\[after\], page\[before\], page\[limit\], page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[limit]`.
-    pub page_limit: Option<i64>,
-    /// Opaque identifier of next page
-    ///
-    /// Sent as query parameter `page[after]`.
-    pub page_after: Option<String>,
-    /// Opaque identifier of previous page
-    ///
-    /// Sent as query parameter `page[before]`.
-    pub page_before: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::CallControlPageConsolidated>,
 }
 
 impl CallInformationApi<'_> {
@@ -66,7 +58,7 @@ impl CallInformationApi<'_> {
         &self,
         connection_id: &str,
         params: &ListConnectionActiveCallsParams,
-    ) -> ApiCall<types::ActiveCallsResponse> {
+    ) -> ApiCall<types::ListConnectionActiveCallsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListConnectionActiveCalls",
@@ -74,9 +66,7 @@ impl CallInformationApi<'_> {
             ["/connections/", &crate::request::path_arg(&connection_id), "/active_calls"]
                 .concat(),
         );
-        request.query("page[limit]", &params.page_limit, QueryStyle::FormExplode);
-        request.query("page[after]", &params.page_after, QueryStyle::FormExplode);
-        request.query("page[before]", &params.page_before, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -95,7 +85,7 @@ impl CallInformationApi<'_> {
                 after: "page[after]",
             },
             |op, raw| {
-                let page: types::ActiveCallsResponse = crate::request::decode_json(
+                let page: types::ListConnectionActiveCallsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;

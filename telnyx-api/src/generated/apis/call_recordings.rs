@@ -15,49 +15,30 @@ pub struct CallRecordingsApi<'a> {
     pub(crate) client: &'a crate::Client,
 }
 
+/// Optional parameters of `get_recording_transcriptions` (`GET /recording_transcriptions`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetRecordingTranscriptionsParams {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    ///
+    /// Sent as query parameter `page`.
+    pub page: Option<types::CallRecordingsPageConsolidated>,
+    /// Filter recording transcriptions by various attributes.
+    ///
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::GetRecordingTranscriptionsFilter>,
+}
+
 /// Optional parameters of `get_recordings` (`GET /recordings`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetRecordingsParams {
-    /// Returns only recordings associated with a given conference.
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[conference_id]`.
-    pub filter_conference_id: Option<String>,
-    /// Returns only recordings created later than or at given ISO 8601 datetime.
+    /// Sent as query parameter `page`.
+    pub page: Option<types::CallRecordingsPageConsolidated>,
+    /// Filter recordings by various attributes.
     ///
-    /// Sent as query parameter `filter[created_at][gte]`.
-    pub filter_created_at_gte: Option<String>,
-    /// Returns only recordings created earlier than or at given ISO 8601 datetime.
-    ///
-    /// Sent as query parameter `filter[created_at][lte]`.
-    pub filter_created_at_lte: Option<String>,
-    /// If present, recordings will be filtered to those with a matching call_leg_id.
-    ///
-    /// Sent as query parameter `filter[call_leg_id]`.
-    pub filter_call_leg_id: Option<String>,
-    /// If present, recordings will be filtered to those with a matching call_session_id.
-    ///
-    /// Sent as query parameter `filter[call_session_id]`.
-    pub filter_call_session_id: Option<String>,
-    /// If present, recordings will be filtered to those with a matching `from` attribute (case-sensitive).
-    ///
-    /// Sent as query parameter `filter[from]`.
-    pub filter_from: Option<String>,
-    /// If present, recordings will be filtered to those with a matching `to` attribute (case-sensitive).
-    ///
-    /// Sent as query parameter `filter[to]`.
-    pub filter_to: Option<String>,
-    /// If present, recordings will be filtered to those with a matching `connection_id` attribute (case-sensitive).
-    ///
-    /// Sent as query parameter `filter[connection_id]`.
-    pub filter_connection_id: Option<String>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::GetRecordingsFilter>,
 }
 
 impl CallRecordingsApi<'_> {
@@ -68,7 +49,7 @@ impl CallRecordingsApi<'_> {
     /// `GET /custom_storage_credentials/{connection_id}` (operation `GetCustomStorageCredentials`)
     ///
     /// # Arguments
-    /// - `connection_id` (`connection_id`): Telnyx connection id
+    /// - `connection_id` (`connection_id`): Uniquely identifies a Telnyx application (Call Control, TeXML) or Sip connection resource.
     pub fn get_custom_storage_credentials(
         &self,
         connection_id: &str,
@@ -90,7 +71,7 @@ impl CallRecordingsApi<'_> {
     /// `PUT /custom_storage_credentials/{connection_id}` (operation `UpdateCustomStorageCredentials`)
     ///
     /// # Arguments
-    /// - `connection_id` (`connection_id`): Telnyx connection id
+    /// - `connection_id` (`connection_id`): Uniquely identifies a Telnyx application (Call Control, TeXML) or Sip connection resource.
     pub fn update_custom_storage_credentials(
         &self,
         connection_id: &str,
@@ -114,7 +95,7 @@ impl CallRecordingsApi<'_> {
     /// `POST /custom_storage_credentials/{connection_id}` (operation `CreateCustomStorageCredentials`)
     ///
     /// # Arguments
-    /// - `connection_id` (`connection_id`): Telnyx connection id
+    /// - `connection_id` (`connection_id`): Uniquely identifies a Telnyx application (Call Control, TeXML) or Sip connection resource.
     pub fn create_custom_storage_credentials(
         &self,
         connection_id: &str,
@@ -138,7 +119,7 @@ impl CallRecordingsApi<'_> {
     /// `DELETE /custom_storage_credentials/{connection_id}` (operation `DeleteCustomStorageCredentials`)
     ///
     /// # Arguments
-    /// - `connection_id` (`connection_id`): Telnyx connection id
+    /// - `connection_id` (`connection_id`): Uniquely identifies a Telnyx application (Call Control, TeXML) or Sip connection resource.
     pub fn delete_custom_storage_credentials(&self, connection_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
@@ -157,14 +138,44 @@ impl CallRecordingsApi<'_> {
     /// `GET /recording_transcriptions` (operation `getRecordingTranscriptions`)
     pub fn get_recording_transcriptions(
         &self,
-    ) -> ApiCall<types::ListRecordingTranscriptionsResponse> {
-        let request = Request::new(
+        params: &GetRecordingTranscriptionsParams,
+    ) -> ApiCall<types::GetRecordingTranscriptionsResponse> {
+        let mut request = Request::new(
             reqwest::Method::GET,
             "getRecordingTranscriptions",
             "/recording_transcriptions",
             "/recording_transcriptions".to_owned(),
         );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`get_recording_transcriptions`](Self::get_recording_transcriptions), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_recording_transcriptions_stream(
+        &self,
+        params: &GetRecordingTranscriptionsParams,
+    ) -> Paginator<types::RecordingTranscription> {
+        let first = self.get_recording_transcriptions(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::GetRecordingTranscriptionsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    ..PageData::default()
+                })
+            },
+        )
     }
 
     /// Retrieve a recording transcription
@@ -178,7 +189,7 @@ impl CallRecordingsApi<'_> {
     pub fn get_recording_transcription(
         &self,
         recording_transcription_id: &str,
-    ) -> ApiCall<types::RecordingTranscriptionResponse> {
+    ) -> ApiCall<types::GetRecordingTranscriptionResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "getRecordingTranscription",
@@ -203,7 +214,7 @@ impl CallRecordingsApi<'_> {
     pub fn delete_recording_transcription(
         &self,
         recording_transcription_id: &str,
-    ) -> ApiCall<types::RecordingTranscriptionResponse> {
+    ) -> ApiCall<types::DeleteRecordingTranscriptionResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "deleteRecordingTranscription",
@@ -225,53 +236,15 @@ impl CallRecordingsApi<'_> {
     pub fn get_recordings(
         &self,
         params: &GetRecordingsParams,
-    ) -> ApiCall<types::RecordingsResponseBody> {
+    ) -> ApiCall<types::GetRecordingsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetRecordings",
             "/recordings",
             "/recordings".to_owned(),
         );
-        request
-            .query(
-                "filter[conference_id]",
-                &params.filter_conference_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][gte]",
-                &params.filter_created_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][lte]",
-                &params.filter_created_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[call_leg_id]",
-                &params.filter_call_leg_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[call_session_id]",
-                &params.filter_call_session_id,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[from]", &params.filter_from, QueryStyle::FormExplode);
-        request.query("filter[to]", &params.filter_to, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[connection_id]",
-                &params.filter_connection_id,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -290,7 +263,7 @@ impl CallRecordingsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::RecordingsResponseBody = crate::request::decode_json(
+                let page: types::GetRecordingsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -318,16 +291,19 @@ impl CallRecordingsApi<'_> {
     ///
     /// Permanently deletes a list of call recordings.
     ///
-    /// `DELETE /recordings/actions/delete` (operation `DeleteRecordings`)
-    pub fn delete_recordings(&self, body: &Vec<String>) -> ApiCall<()> {
+    /// `POST /recordings/actions/delete` (operation `DeleteRecordings`)
+    pub fn delete_recordings(
+        &self,
+        body: &types::DeleteRecordingsRequest,
+    ) -> ApiCall<types::DeleteRecordingsResponse> {
         let mut request = Request::new(
-            reqwest::Method::DELETE,
+            reqwest::Method::POST,
             "DeleteRecordings",
             "/recordings/actions/delete",
             "/recordings/actions/delete".to_owned(),
         );
         request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_empty)
+        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
     /// Retrieve a call recording

@@ -15,7 +15,7 @@ pub struct CampaignApi<'a> {
     pub(crate) client: &'a crate::Client,
 }
 
-/// Optional parameters of `get_campaigns` (`GET /campaign`).
+/// Optional parameters of `get_campaigns` (`GET /10dlc/campaign`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetCampaignsParams {
     /// The 1-indexed page number to get. The default value is `1`.
@@ -37,10 +37,10 @@ impl CampaignApi<'_> {
     ///
     /// Retrieve a list of campaigns associated with a supplied `brandId`.
     ///
-    /// `GET /campaign` (operation `GetCampaigns`)
+    /// `GET /10dlc/campaign` (operation `GetCampaigns`)
     ///
     /// # Arguments
-    /// - `brand_id` (`brandId`)
+    /// - `brand_id` (`brandId`): Filter results by brand id.
     pub fn get_campaigns(
         &self,
         brand_id: &str,
@@ -49,8 +49,8 @@ impl CampaignApi<'_> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetCampaigns",
-            "/campaign",
-            "/campaign".to_owned(),
+            "/10dlc/campaign",
+            "/10dlc/campaign".to_owned(),
         );
         request.query("brandId", &brand_id, QueryStyle::FormExplode);
         request.query("page", &params.page, QueryStyle::FormExplode);
@@ -97,16 +97,19 @@ impl CampaignApi<'_> {
     ///
     /// Manually accept a campaign shared with Telnyx
     ///
-    /// `POST /campaign/acceptSharing/{campaignId}` (operation `AcceptCampaign`)
+    /// `POST /10dlc/campaign/acceptSharing/{campaignId}` (operation `AcceptCampaign`)
     ///
     /// # Arguments
     /// - `campaign_id` (`campaignId`): TCR's ID for the campaign to import
-    pub fn accept_campaign(&self, campaign_id: &str) -> ApiCall<serde_json::Value> {
+    pub fn accept_campaign(
+        &self,
+        campaign_id: &str,
+    ) -> ApiCall<serde_json::Map<String, serde_json::Value>> {
         let request = Request::new(
             reqwest::Method::POST,
             "AcceptCampaign",
-            "/campaign/acceptSharing/{campaignId}",
-            ["/campaign/acceptSharing/", &crate::request::path_arg(&campaign_id)]
+            "/10dlc/campaign/acceptSharing/{campaignId}",
+            ["/10dlc/campaign/acceptSharing/", &crate::request::path_arg(&campaign_id)]
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
@@ -114,47 +117,47 @@ impl CampaignApi<'_> {
 
     /// Get Campaign Cost
     ///
-    /// `GET /campaign/usecase/cost` (operation `GetCampaignCost`)
+    /// `GET /10dlc/campaign/usecase/cost` (operation `GetCampaignCost`)
     ///
     /// # Arguments
-    /// - `usecase` (`usecase`)
+    /// - `usecase` (`usecase`): Filter results by usecase.
     pub fn get_campaign_cost(&self, usecase: &str) -> ApiCall<types::CampaignCost> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetCampaignCost",
-            "/campaign/usecase/cost",
-            "/campaign/usecase/cost".to_owned(),
+            "/10dlc/campaign/usecase/cost",
+            "/10dlc/campaign/usecase/cost".to_owned(),
         );
         request.query("usecase", &usecase, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Get My Campaign
+    /// Get campaign
     ///
     /// Retrieve campaign details by `campaignId`.
     ///
-    /// `GET /campaign/{campaignId}` (operation `GetCampaign`)
+    /// `GET /10dlc/campaign/{campaignId}` (operation `GetCampaign`)
     ///
     /// # Arguments
-    /// - `campaign_id` (`campaignId`)
+    /// - `campaign_id` (`campaignId`): Unique identifier of the campaign.
     pub fn get_campaign(&self, campaign_id: &str) -> ApiCall<types::TelnyxCampaignCsp> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetCampaign",
-            "/campaign/{campaignId}",
-            ["/campaign/", &crate::request::path_arg(&campaign_id)].concat(),
+            "/10dlc/campaign/{campaignId}",
+            ["/10dlc/campaign/", &crate::request::path_arg(&campaign_id)].concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Update My Campaign
+    /// Update campaign
     ///
     /// Update a campaign's properties by `campaignId`. **Please note:** only sample messages are editable.
     ///
-    /// `PUT /campaign/{campaignId}` (operation `UpdateCampaign`)
+    /// `PUT /10dlc/campaign/{campaignId}` (operation `UpdateCampaign`)
     ///
     /// # Arguments
-    /// - `campaign_id` (`campaignId`)
+    /// - `campaign_id` (`campaignId`): Unique identifier of the campaign.
     pub fn update_campaign(
         &self,
         campaign_id: &str,
@@ -163,21 +166,21 @@ impl CampaignApi<'_> {
         let mut request = Request::new(
             reqwest::Method::PUT,
             "UpdateCampaign",
-            "/campaign/{campaignId}",
-            ["/campaign/", &crate::request::path_arg(&campaign_id)].concat(),
+            "/10dlc/campaign/{campaignId}",
+            ["/10dlc/campaign/", &crate::request::path_arg(&campaign_id)].concat(),
         );
         request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Deactivate My Campaign
+    /// Deactivate campaign
     ///
     /// Terminate a campaign. Note that once deactivated, a campaign cannot be restored.
     ///
-    /// `DELETE /campaign/{campaignId}` (operation `DeactivateCampaign`)
+    /// `DELETE /10dlc/campaign/{campaignId}` (operation `DeactivateCampaign`)
     ///
     /// # Arguments
-    /// - `campaign_id` (`campaignId`)
+    /// - `campaign_id` (`campaignId`): Unique identifier of the campaign.
     pub fn deactivate_campaign(
         &self,
         campaign_id: &str,
@@ -185,9 +188,33 @@ impl CampaignApi<'_> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeactivateCampaign",
-            "/campaign/{campaignId}",
-            ["/campaign/", &crate::request::path_arg(&campaign_id)].concat(),
+            "/10dlc/campaign/{campaignId}",
+            ["/10dlc/campaign/", &crate::request::path_arg(&campaign_id)].concat(),
         );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Submit campaign appeal for manual review
+    ///
+    /// Submits an appeal for rejected native campaigns in TELNYX_FAILED or MNO_REJECTED status. The appeal is recorded for manual compliance team review and the campaign status is reset to TCR_ACCEPTED. Note: Appeal forwarding is handled manually to allow proper review before incurring upstream charges.
+    ///
+    /// `POST /10dlc/campaign/{campaignId}/appeal` (operation `AppealCampaign`)
+    ///
+    /// # Arguments
+    /// - `campaign_id` (`campaignId`): The Telnyx campaign identifier
+    pub fn appeal_campaign(
+        &self,
+        campaign_id: &str,
+        body: &types::AppealCampaignBody,
+    ) -> ApiCall<types::AppealCampaignResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "AppealCampaign",
+            "/10dlc/campaign/{campaignId}/appeal",
+            ["/10dlc/campaign/", &crate::request::path_arg(&campaign_id), "/appeal"]
+                .concat(),
+        );
+        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -195,7 +222,7 @@ impl CampaignApi<'_> {
     ///
     /// Get the campaign metadata for each MNO it was submitted to.
     ///
-    /// `GET /campaign/{campaignId}/mnoMetadata` (operation `GetCampaignMnoMetadata`)
+    /// `GET /10dlc/campaign/{campaignId}/mnoMetadata` (operation `GetCampaignMnoMetadata`)
     ///
     /// # Arguments
     /// - `campaign_id` (`campaignId`): ID of the campaign in question
@@ -206,21 +233,21 @@ impl CampaignApi<'_> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetCampaignMnoMetadata",
-            "/campaign/{campaignId}/mnoMetadata",
-            ["/campaign/", &crate::request::path_arg(&campaign_id), "/mnoMetadata"]
+            "/10dlc/campaign/{campaignId}/mnoMetadata",
+            ["/10dlc/campaign/", &crate::request::path_arg(&campaign_id), "/mnoMetadata"]
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Get My Campaign Operation Status
+    /// Get campaign operation status
     ///
     /// Retrieve campaign's operation status at MNO level.
     ///
-    /// `GET /campaign/{campaignId}/operationStatus` (operation `GetCampaignOperationStatus`)
+    /// `GET /10dlc/campaign/{campaignId}/operationStatus` (operation `GetCampaignOperationStatus`)
     ///
     /// # Arguments
-    /// - `campaign_id` (`campaignId`)
+    /// - `campaign_id` (`campaignId`): Unique identifier of the campaign.
     pub fn get_campaign_operation_status(
         &self,
         campaign_id: &str,
@@ -228,19 +255,23 @@ impl CampaignApi<'_> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetCampaignOperationStatus",
-            "/campaign/{campaignId}/operationStatus",
-            ["/campaign/", &crate::request::path_arg(&campaign_id), "/operationStatus"]
+            "/10dlc/campaign/{campaignId}/operationStatus",
+            [
+                "/10dlc/campaign/",
+                &crate::request::path_arg(&campaign_id),
+                "/operationStatus",
+            ]
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Get My Osr Campaign Attributes
+    /// Get OSR campaign attributes
     ///
-    /// `GET /campaign/{campaignId}/osr/attributes` (operation `GetCampaignOsrAttributes`)
+    /// `GET /10dlc/campaign/{campaignId}/osr/attributes` (operation `GetCampaignOsrAttributes`)
     ///
     /// # Arguments
-    /// - `campaign_id` (`campaignId`)
+    /// - `campaign_id` (`campaignId`): Unique identifier of the campaign.
     pub fn get_campaign_osr_attributes(
         &self,
         campaign_id: &str,
@@ -248,8 +279,12 @@ impl CampaignApi<'_> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetCampaignOsrAttributes",
-            "/campaign/{campaignId}/osr/attributes",
-            ["/campaign/", &crate::request::path_arg(&campaign_id), "/osr/attributes"]
+            "/10dlc/campaign/{campaignId}/osr/attributes",
+            [
+                "/10dlc/campaign/",
+                &crate::request::path_arg(&campaign_id),
+                "/osr/attributes",
+            ]
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
@@ -257,7 +292,7 @@ impl CampaignApi<'_> {
 
     /// Get Sharing Status
     ///
-    /// `GET /campaign/{campaignId}/sharing` (operation `GetCampaignSharingStatus`)
+    /// `GET /10dlc/campaign/{campaignId}/sharing` (operation `GetCampaignSharingStatus`)
     ///
     /// # Arguments
     /// - `campaign_id` (`campaignId`): ID of the campaign in question
@@ -268,26 +303,27 @@ impl CampaignApi<'_> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetCampaignSharingStatus",
-            "/campaign/{campaignId}/sharing",
-            ["/campaign/", &crate::request::path_arg(&campaign_id), "/sharing"].concat(),
+            "/10dlc/campaign/{campaignId}/sharing",
+            ["/10dlc/campaign/", &crate::request::path_arg(&campaign_id), "/sharing"]
+                .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
     /// Submit Campaign
     ///
-    /// Before creating a campaign, use the [Qualify By Usecase endpoint](https://developers.telnyx.com/api/messaging/10dlc/get-usecase-qualification) to ensure that the brand you want to assign a new campaign to is qualified for the desired use case of that campaign. **Please note:** After campaign creation, you'll only be able to edit the campaign's sample messages. Creating a campaign will entail an upfront, non-refundable three month's cost that will depend on the campaign's use case ([see 10DLC Costs section for details](https://developers.telnyx.com/docs/messaging/10dlc/concepts#10dlc-costs)).
+    /// Before creating a campaign, use the [Qualify By Usecase endpoint](https://developers.telnyx.com/api-reference/campaign/qualify-by-usecase) to ensure that the brand you want to assign a new campaign to is qualified for the desired use case of that campaign. **Please note:** After campaign creation, you'll only be able to edit the campaign's sample messages. Creating a campaign will entail an upfront, non-refundable three month's cost that will depend on the campaign's use case ([see 10DLC Costs section for details](https://developers.telnyx.com/api-reference/campaign/get-campaign-cost)).
     ///
-    /// `POST /campaignBuilder` (operation `PostCampaign`)
+    /// `POST /10dlc/campaignBuilder` (operation `PostCampaign`)
     pub fn post_campaign(
         &self,
         body: &types::CampaignRequest,
-    ) -> ApiCall<types::PostCampaignResponse> {
+    ) -> ApiCall<types::TelnyxCampaignCsp> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "PostCampaign",
-            "/campaignBuilder",
-            "/campaignBuilder".to_owned(),
+            "/10dlc/campaignBuilder",
+            "/10dlc/campaignBuilder".to_owned(),
         );
         request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
@@ -297,11 +333,11 @@ impl CampaignApi<'_> {
     ///
     /// This endpoint allows you to see whether or not the supplied brand is suitable for your desired campaign use case.
     ///
-    /// `GET /campaignBuilder/brand/{brandId}/usecase/{usecase}` (operation `GetUsecaseQualification`)
+    /// `GET /10dlc/campaignBuilder/brand/{brandId}/usecase/{usecase}` (operation `GetUsecaseQualification`)
     ///
     /// # Arguments
-    /// - `brand_id` (`brandId`)
-    /// - `usecase` (`usecase`)
+    /// - `brand_id` (`brandId`): Unique identifier of the brand.
+    /// - `usecase` (`usecase`): Unique identifier of the usecase.
     pub fn get_usecase_qualification(
         &self,
         brand_id: &str,
@@ -310,9 +346,9 @@ impl CampaignApi<'_> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetUsecaseQualification",
-            "/campaignBuilder/brand/{brandId}/usecase/{usecase}",
+            "/10dlc/campaignBuilder/brand/{brandId}/usecase/{usecase}",
             [
-                "/campaignBuilder/brand/",
+                "/10dlc/campaignBuilder/brand/",
                 &crate::request::path_arg(&brand_id),
                 "/usecase/",
                 &crate::request::path_arg(&usecase),

@@ -16,13 +16,14 @@ pub struct ChatApi<'a> {
 impl ChatApi<'_> {
     /// Create a chat completion
     ///
-    /// Chat with a language model. This endpoint is consistent with the [OpenAI Chat Completions API](https://platform.openai.com/docs/api-reference/chat) and may be used with the OpenAI JS or Python SDK.
+    /// **Deprecated**: Use `POST /v2/ai/openai/chat/completions` instead. Chat with a language model. This endpoint is consistent with the [OpenAI Chat Completions API](https://platform.openai.com/docs/api-reference/chat) and may be used with the OpenAI JS or Python SDK.
     ///
     /// `POST /ai/chat/completions` (operation `chat_public_chat_completions_post`)
+    #[deprecated(note = "deprecated in the Telnyx API spec")]
     pub fn create_completion_json(
         &self,
         body: &types::ChatCompletionRequest,
-    ) -> ApiCall<serde_json::Value> {
+    ) -> ApiCall<serde_json::Map<String, serde_json::Value>> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "chat_public_chat_completions_post",
@@ -35,18 +36,41 @@ impl ChatApi<'_> {
 
     /// Get available models
     ///
-    /// This endpoint returns a list of Open Source and OpenAI models that are available for use.
+    /// **Deprecated**: Use `GET /v2/ai/openai/models` instead.
     ///
-    /// **Note**: Model `id`'s will be in the form `{source}/{model_name}`. For example `openai/gpt-4` or `mistralai/Mistral-7B-Instruct-v0.1` consistent with HuggingFace naming conventions.
+    /// Returns the same `ModelsResponse` payload as the OpenAI-compatible endpoint — open-source LLMs hosted on Telnyx (e.g. `moonshotai/Kimi-K2.6`, `zai-org/GLM-5.1-FP8`, `MiniMaxAI/MiniMax-M2.7`), embedding models, and fine-tuned models — kept around for backwards compatibility. New integrations should use `/v2/ai/openai/models`.
+    ///
+    /// Model ids follow the `{organization}/{model_name}` convention from Hugging Face.
     ///
     /// `GET /ai/models` (operation `get_models_public_models_get`)
-    pub fn get_models_public_models_get(&self) -> ApiCall<types::ModelsResponse> {
+    #[deprecated(note = "deprecated in the Telnyx API spec")]
+    pub fn get_models(&self) -> ApiCall<types::ModelsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "get_models_public_models_get",
             "/ai/models",
             "/ai/models".to_owned(),
         );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Create a response
+    ///
+    /// **Deprecated**: Use `POST /v2/ai/openai/responses` instead. This endpoint is compatible with the [OpenAI Responses API](https://developers.openai.com/api/reference/responses/overview) and may be used with the OpenAI JS or Python SDK. Response id parameter is not supported at the moment. Use the `conversation` parameter with a Telnyx Conversation ID to leverage persistent conversations.
+    ///
+    /// `POST /ai/responses` (operation `chat_public_responses_completions_post`)
+    #[deprecated(note = "deprecated in the Telnyx API spec")]
+    pub fn create_response(
+        &self,
+        body: &serde_json::Map<String, serde_json::Value>,
+    ) -> ApiCall<serde_json::Map<String, serde_json::Value>> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "chat_public_responses_completions_post",
+            "/ai/responses",
+            "/ai/responses".to_owned(),
+        );
+        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 

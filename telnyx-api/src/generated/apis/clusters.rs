@@ -15,18 +15,18 @@ pub struct ClustersApi<'a> {
     pub(crate) client: &'a crate::Client,
 }
 
-/// Optional parameters of `list_all_requested_clusters_public_text_clusters_get` (`GET /ai/clusters`).
+/// Optional parameters of `list_all_requested_clusters` (`GET /ai/clusters`).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListAllRequestedClustersPublicTextClustersGetParams {
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+pub struct ListAllRequestedClustersParams {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    ///
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ListAllRequestedClustersPage>,
 }
 
-/// Optional parameters of `fetch_cluster_by_task_id_public_text_clusters_task_id_get` (`GET /ai/clusters/{task_id}`).
+/// Optional parameters of `fetch_cluster_by_task_id` (`GET /ai/clusters/{task_id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct FetchClusterByTaskIdPublicTextClustersTaskIdGetParams {
+pub struct FetchClusterByTaskIdParams {
     /// The number of nodes in the cluster to return in the response. Nodes will be sorted by their centrality within the cluster.
     ///
     /// Sent as query parameter `top_n_nodes`.
@@ -37,9 +37,11 @@ pub struct FetchClusterByTaskIdPublicTextClustersTaskIdGetParams {
     pub show_subclusters: Option<bool>,
 }
 
-/// Optional parameters of `fetch_cluster_image_by_task_id_public_text_clusters_task_id_image_get` (`GET /ai/clusters/{task_id}/graph`).
+/// Optional parameters of `fetch_cluster_image_by_task_id` (`GET /ai/clusters/{task_id}/graph`).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct FetchClusterImageByTaskIdPublicTextClustersTaskIdImageGetParams {
+pub struct FetchClusterImageByTaskIdParams {
+    /// Filter results by cluster id.
+    ///
     /// Sent as query parameter `cluster_id`.
     pub cluster_id: Option<i64>,
 }
@@ -48,9 +50,9 @@ impl ClustersApi<'_> {
     /// List all clusters
     ///
     /// `GET /ai/clusters` (operation `list_all_requested_clusters_public_text_clusters_get`)
-    pub fn list_all_requested_clusters_public_text_clusters_get(
+    pub fn list_all_requested_clusters(
         &self,
-        params: &ListAllRequestedClustersPublicTextClustersGetParams,
+        params: &ListAllRequestedClustersParams,
     ) -> ApiCall<types::ClusteringRequestInfoData> {
         let mut request = Request::new(
             reqwest::Method::GET,
@@ -58,19 +60,18 @@ impl ClustersApi<'_> {
             "/ai/clusters",
             "/ai/clusters".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_all_requested_clusters_public_text_clusters_get`](Self::list_all_requested_clusters_public_text_clusters_get), page after page (`page[number]` paging).
+    /// Every item of [`list_all_requested_clusters`](Self::list_all_requested_clusters), page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_all_requested_clusters_public_text_clusters_get_stream(
+    pub fn list_all_requested_clusters_stream(
         &self,
-        params: &ListAllRequestedClustersPublicTextClustersGetParams,
+        params: &ListAllRequestedClustersParams,
     ) -> Paginator<types::ClusteringRequestInfo> {
-        let first = self.list_all_requested_clusters_public_text_clusters_get(params);
+        let first = self.list_all_requested_clusters(params);
         Paginator::new(
             first,
             PageStyle::Number {
@@ -98,10 +99,10 @@ impl ClustersApi<'_> {
 
     /// Compute new clusters
     ///
-    /// Starts a background task to compute how the data in an [embedded storage bucket](https://developers.telnyx.com/api/inference/inference-embedding/post-embedding) is clustered. This helps identify common themes and patterns in the data.
+    /// Starts a background task to compute how the data in an [embedded storage bucket](https://developers.telnyx.com/api-reference/embeddings/embed-documents) is clustered. This helps identify common themes and patterns in the data.
     ///
     /// `POST /ai/clusters` (operation `compute_new_cluster_public_text_clusters_post`)
-    pub fn compute_new_cluster_public_text_clusters_post(
+    pub fn compute_new_cluster(
         &self,
         body: &types::PublicTextClusteringRequest,
     ) -> ApiCall<types::TextClusteringResponseData> {
@@ -120,11 +121,11 @@ impl ClustersApi<'_> {
     /// `GET /ai/clusters/{task_id}` (operation `fetch_cluster_by_task_id_public_text_clusters__task_id__get`)
     ///
     /// # Arguments
-    /// - `task_id` (`task_id`)
-    pub fn fetch_cluster_by_task_id_public_text_clusters_task_id_get(
+    /// - `task_id` (`task_id`): Unique identifier of the task.
+    pub fn fetch_cluster_by_task_id(
         &self,
         task_id: &str,
-        params: &FetchClusterByTaskIdPublicTextClustersTaskIdGetParams,
+        params: &FetchClusterByTaskIdParams,
     ) -> ApiCall<types::ClusteringStatusResponseData> {
         let mut request = Request::new(
             reqwest::Method::GET,
@@ -147,11 +148,8 @@ impl ClustersApi<'_> {
     /// `DELETE /ai/clusters/{task_id}` (operation `delete_cluster_by_task_id_public_text_clusters__task_id__delete`)
     ///
     /// # Arguments
-    /// - `task_id` (`task_id`)
-    pub fn delete_cluster_by_task_id_public_text_clusters_task_id_delete(
-        &self,
-        task_id: &str,
-    ) -> ApiCall<()> {
+    /// - `task_id` (`task_id`): Unique identifier of the task.
+    pub fn delete_cluster_by_task_id(&self, task_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "delete_cluster_by_task_id_public_text_clusters__task_id__delete",
@@ -166,12 +164,12 @@ impl ClustersApi<'_> {
     /// `GET /ai/clusters/{task_id}/graph` (operation `fetch_cluster_image_by_task_id_public_text_clusters__task_id__image_get`)
     ///
     /// # Arguments
-    /// - `task_id` (`task_id`)
-    pub fn fetch_cluster_image_by_task_id_public_text_clusters_task_id_image_get(
+    /// - `task_id` (`task_id`): Unique identifier of the task.
+    pub fn fetch_cluster_image_by_task_id(
         &self,
         task_id: &str,
-        params: &FetchClusterImageByTaskIdPublicTextClustersTaskIdImageGetParams,
-    ) -> ApiCall<serde_json::Value> {
+        params: &FetchClusterImageByTaskIdParams,
+    ) -> ApiCall<bytes::Bytes> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "fetch_cluster_image_by_task_id_public_text_clusters__task_id__image_get",
@@ -179,6 +177,7 @@ impl ClustersApi<'_> {
             ["/ai/clusters/", &crate::request::path_arg(&task_id), "/graph"].concat(),
         );
         request.query("cluster_id", &params.cluster_id, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
+        request.accept("*/*");
+        ApiCall::new(self.client, request, crate::request::decode_bytes)
     }
 }

@@ -18,47 +18,44 @@ pub struct ConferenceCommandsApi<'a> {
 /// Optional parameters of `list_conferences` (`GET /conferences`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListConferencesParams {
-    /// If present, conferences will be filtered to those with a matching `name` attribute. Matching is case-sensitive
+    /// Region where the conference data is located
     ///
-    /// Sent as query parameter `filter[name]`.
-    pub filter_name: Option<String>,
-    /// If present, conferences will be filtered by status.
+    /// Sent as query parameter `region`.
+    pub region: Option<types::ConferenceRegion2>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[application_name\]\[contains\], filter\[outbound.outbound_voice_profile_id\], filter\[leg_id\], filter\[application_session_id\], filter\[connection_id\], filter\[product\], filter\[failed\], filter\[from\], filter\[to\], filter\[name\], filter\[type\], filter\[occurred_at\]\[eq/gt/gte/lt/lte\], filter\[status\]
     ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::FilterConferenceStatus>,
-    /// The page number to load
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::CallControlFilterConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[after\], page\[before\], page\[limit\], page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::CallControlPageConsolidated>,
 }
 
 /// Optional parameters of `list_conference_participants` (`GET /conferences/{conference_id}/participants`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListConferenceParticipantsParams {
-    /// If present, participants will be filtered to those who are/are not muted
+    /// Region where the conference data is located
     ///
-    /// Sent as query parameter `filter[muted]`.
-    pub filter_muted: Option<bool>,
-    /// If present, participants will be filtered to those who are/are not put on hold
+    /// Sent as query parameter `region`.
+    pub region: Option<types::ConferenceRegion2>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[after\], page\[before\], page\[limit\], page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[on_hold]`.
-    pub filter_on_hold: Option<bool>,
-    /// If present, participants will be filtered to those who are whispering or are not
+    /// Sent as query parameter `page`.
+    pub page: Option<types::CallControlPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[muted\], filter\[on_hold\], filter\[whispering\]
     ///
-    /// Sent as query parameter `filter[whispering]`.
-    pub filter_whispering: Option<bool>,
-    /// The page number to load
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListConferenceParticipantsFilter>,
+}
+
+/// Optional parameters of `retrieve_conference` (`GET /conferences/{id}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RetrieveConferenceParams {
+    /// Region where the conference data is located
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `region`.
+    pub region: Option<types::ConferenceRegion2>,
 }
 
 impl ConferenceCommandsApi<'_> {
@@ -77,10 +74,9 @@ impl ConferenceCommandsApi<'_> {
             "/conferences",
             "/conferences".to_owned(),
         );
-        request.query("filter[name]", &params.filter_name, QueryStyle::FormExplode);
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("region", &params.region, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -127,7 +123,7 @@ impl ConferenceCommandsApi<'_> {
     ///
     /// Create a conference from an existing call leg using a `call_control_id` and a conference name. Upon creating the conference, the call will be automatically bridged to the conference. Conferences will expire after all participants have left the conference or after 4 hours regardless of the number of active participants.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/create-conference#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `conference.created`
     /// - `conference.participant.joined`
@@ -140,7 +136,7 @@ impl ConferenceCommandsApi<'_> {
     pub fn create_conference(
         &self,
         body: &types::CreateConferenceRequest,
-    ) -> ApiCall<types::ConferenceResponse> {
+    ) -> ApiCall<types::CreateConferenceResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateConference",
@@ -163,7 +159,7 @@ impl ConferenceCommandsApi<'_> {
         &self,
         conference_id: &str,
         params: &ListConferenceParticipantsParams,
-    ) -> ApiCall<types::ListParticipantsResponse> {
+    ) -> ApiCall<types::ListConferenceParticipantsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListConferenceParticipants",
@@ -171,17 +167,9 @@ impl ConferenceCommandsApi<'_> {
             ["/conferences/", &crate::request::path_arg(&conference_id), "/participants"]
                 .concat(),
         );
-        request.query("filter[muted]", &params.filter_muted, QueryStyle::FormExplode);
-        request
-            .query("filter[on_hold]", &params.filter_on_hold, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[whispering]",
-                &params.filter_whispering,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("region", &params.region, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -201,7 +189,7 @@ impl ConferenceCommandsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListParticipantsResponse = crate::request::decode_json(
+                let page: types::ListConferenceParticipantsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -233,13 +221,69 @@ impl ConferenceCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Uniquely identifies the conference by id
-    pub fn retrieve_conference(&self, id: &str) -> ApiCall<types::ConferenceResponse> {
-        let request = Request::new(
+    pub fn retrieve_conference(
+        &self,
+        id: &str,
+        params: &RetrieveConferenceParams,
+    ) -> ApiCall<types::RetrieveConferenceResponse> {
+        let mut request = Request::new(
             reqwest::Method::GET,
             "RetrieveConference",
             "/conferences/{id}",
             ["/conferences/", &crate::request::path_arg(&id)].concat(),
         );
+        request.query("region", &params.region, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// End a conference
+    ///
+    /// End a conference and terminate all active participants.
+    ///
+    /// `POST /conferences/{id}/actions/end` (operation `EndConference`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference.
+    pub fn end_conference(
+        &self,
+        id: &str,
+        body: &types::EndConferenceRequest,
+    ) -> ApiCall<types::EndConferenceResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "EndConference",
+            "/conferences/{id}/actions/end",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/end"].concat(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Gather DTMF using audio prompt in a conference
+    ///
+    /// Play an audio file to a specific conference participant and gather DTMF input.
+    ///
+    /// `POST /conferences/{id}/actions/gather_using_audio` (operation `ConferenceGatherUsingAudio`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference.
+    pub fn conference_gather_using_audio(
+        &self,
+        id: &str,
+        body: &types::ConferenceGatherUsingAudioRequest,
+    ) -> ApiCall<types::ConferenceGatherUsingAudioResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "ConferenceGatherUsingAudio",
+            "/conferences/{id}/actions/gather_using_audio",
+            [
+                "/conferences/",
+                &crate::request::path_arg(&id),
+                "/actions/gather_using_audio",
+            ]
+                .concat(),
+        );
+        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -255,7 +299,7 @@ impl ConferenceCommandsApi<'_> {
         &self,
         id: &str,
         body: &types::ConferenceHoldRequest,
-    ) -> ApiCall<types::ConferenceCommandResponse> {
+    ) -> ApiCall<types::HoldConferenceParticipantsResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "HoldConferenceParticipants",
@@ -270,7 +314,7 @@ impl ConferenceCommandsApi<'_> {
     ///
     /// Join an existing call leg to a conference. Issue the Join Conference command with the conference ID in the path and the `call_control_id` of the leg you wish to join to the conference as an attribute. The conference can have up to a certain amount of active participants, as set by the `max_participants` parameter in conference creation request.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/join-conference#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `conference.participant.joined`
     /// - `conference.participant.left`
@@ -283,7 +327,7 @@ impl ConferenceCommandsApi<'_> {
         &self,
         id: &str,
         body: &types::JoinConferenceRequest,
-    ) -> ApiCall<types::ConferenceCommandResponse> {
+    ) -> ApiCall<types::JoinConferenceResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "JoinConference",
@@ -298,7 +342,7 @@ impl ConferenceCommandsApi<'_> {
     ///
     /// Removes a call leg from a conference and moves it back to parked state.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/leave-conference#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `conference.participant.left`
     ///
@@ -310,7 +354,7 @@ impl ConferenceCommandsApi<'_> {
         &self,
         id: &str,
         body: &types::LeaveConferenceRequest,
-    ) -> ApiCall<types::ConferenceCommandResponse> {
+    ) -> ApiCall<types::LeaveConferenceResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "LeaveConference",
@@ -333,7 +377,7 @@ impl ConferenceCommandsApi<'_> {
         &self,
         id: &str,
         body: &types::ConferenceMuteRequest,
-    ) -> ApiCall<types::ConferenceCommandResponse> {
+    ) -> ApiCall<types::MuteConferenceParticipantsResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "MuteConferenceParticipants",
@@ -356,7 +400,7 @@ impl ConferenceCommandsApi<'_> {
         &self,
         id: &str,
         body: &types::ConferencePlayRequest,
-    ) -> ApiCall<types::ConferenceCommandResponse> {
+    ) -> ApiCall<types::PlayConferenceAudioResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "PlayConferenceAudio",
@@ -379,7 +423,7 @@ impl ConferenceCommandsApi<'_> {
         &self,
         id: &str,
         body: &types::PauseConferenceRecordingRequest,
-    ) -> ApiCall<types::ConferenceCommandResponse> {
+    ) -> ApiCall<types::PauseConferenceRecordingResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "PauseConferenceRecording",
@@ -403,7 +447,7 @@ impl ConferenceCommandsApi<'_> {
         &self,
         id: &str,
         body: &types::ResumeConferenceRecordingRequest,
-    ) -> ApiCall<types::ConferenceCommandResponse> {
+    ) -> ApiCall<types::ResumeConferenceRecordingResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "ResumeConferenceRecording",
@@ -419,7 +463,7 @@ impl ConferenceCommandsApi<'_> {
     ///
     /// Start recording the conference. Recording will stop on conference end, or via the Stop Recording command.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/start-conference-recording#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `conference.recording.saved`
     ///
@@ -431,7 +475,7 @@ impl ConferenceCommandsApi<'_> {
         &self,
         id: &str,
         body: &types::StartConferenceRecordingRequest,
-    ) -> ApiCall<types::ConferenceCommandResponse> {
+    ) -> ApiCall<types::StartConferenceRecordingResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "StartConferenceRecording",
@@ -447,7 +491,7 @@ impl ConferenceCommandsApi<'_> {
     ///
     /// Stop recording the conference.
     ///
-    /// **Expected Webhooks (see [callback schema](https://developers.telnyx.com/api/call-control/stop-conference-recording#callbacks) below):**
+    /// **Expected Webhooks:**
     ///
     /// - `conference.recording.saved`
     ///
@@ -458,13 +502,37 @@ impl ConferenceCommandsApi<'_> {
     pub fn stop_conference_recording(
         &self,
         id: &str,
-        body: &types::StopRecordingRequest,
-    ) -> ApiCall<types::ConferenceCommandResponse> {
+        body: &types::StopRecordingConferenceRequest,
+    ) -> ApiCall<types::StopConferenceRecordingResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "StopConferenceRecording",
             "/conferences/{id}/actions/record_stop",
             ["/conferences/", &crate::request::path_arg(&id), "/actions/record_stop"]
+                .concat(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Send DTMF to conference participants
+    ///
+    /// Send DTMF tones to one or more conference participants.
+    ///
+    /// `POST /conferences/{id}/actions/send_dtmf` (operation `ConferenceSendDTMF`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference.
+    pub fn conference_send_dtmf(
+        &self,
+        id: &str,
+        body: &types::ConferenceSendDtmfRequest,
+    ) -> ApiCall<types::ConferenceSendDtmfResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "ConferenceSendDTMF",
+            "/conferences/{id}/actions/send_dtmf",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/send_dtmf"]
                 .concat(),
         );
         request.json(body);
@@ -483,7 +551,7 @@ impl ConferenceCommandsApi<'_> {
         &self,
         id: &str,
         body: &types::ConferenceSpeakRequest,
-    ) -> ApiCall<types::ConferenceCommandResponse> {
+    ) -> ApiCall<types::SpeakTextToConferenceResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "SpeakTextToConference",
@@ -506,7 +574,7 @@ impl ConferenceCommandsApi<'_> {
         &self,
         id: &str,
         body: &types::ConferenceStopRequest,
-    ) -> ApiCall<types::ConferenceCommandResponse> {
+    ) -> ApiCall<types::StopConferenceAudioResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "StopConferenceAudio",
@@ -529,7 +597,7 @@ impl ConferenceCommandsApi<'_> {
         &self,
         id: &str,
         body: &types::ConferenceUnholdRequest,
-    ) -> ApiCall<types::ConferenceCommandResponse> {
+    ) -> ApiCall<types::UnholdConferenceParticipantsResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "UnholdConferenceParticipants",
@@ -552,7 +620,7 @@ impl ConferenceCommandsApi<'_> {
         &self,
         id: &str,
         body: &types::ConferenceUnmuteRequest,
-    ) -> ApiCall<types::ConferenceCommandResponse> {
+    ) -> ApiCall<types::UnmuteConferenceParticipantsResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "UnmuteConferenceParticipants",
@@ -575,12 +643,72 @@ impl ConferenceCommandsApi<'_> {
         &self,
         id: &str,
         body: &types::UpdateConferenceRequest,
-    ) -> ApiCall<types::ConferenceCommandResponse> {
+    ) -> ApiCall<types::UpdateConferenceResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "UpdateConference",
             "/conferences/{id}/actions/update",
             ["/conferences/", &crate::request::path_arg(&id), "/actions/update"].concat(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Retrieve a conference participant
+    ///
+    /// Retrieve details of a specific conference participant by their ID or label.
+    ///
+    /// `GET /conferences/{id}/participants/{participant_id}` (operation `RetrieveConferenceParticipant`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference.
+    /// - `participant_id` (`participant_id`): Uniquely identifies the participant by their ID or label.
+    pub fn retrieve_conference_participant(
+        &self,
+        id: &str,
+        participant_id: &str,
+    ) -> ApiCall<types::ConferenceParticipantResource> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveConferenceParticipant",
+            "/conferences/{id}/participants/{participant_id}",
+            [
+                "/conferences/",
+                &crate::request::path_arg(&id),
+                "/participants/",
+                &crate::request::path_arg(&participant_id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a conference participant
+    ///
+    /// Update properties of a conference participant.
+    ///
+    /// `PATCH /conferences/{id}/participants/{participant_id}` (operation `UpdateConferenceParticipant`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference.
+    /// - `participant_id` (`participant_id`): Uniquely identifies the participant.
+    pub fn update_conference_participant(
+        &self,
+        id: &str,
+        participant_id: &str,
+        body: &types::UpdateConferenceParticipantRequest,
+    ) -> ApiCall<types::ConferenceParticipantResource> {
+        let mut request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateConferenceParticipant",
+            "/conferences/{id}/participants/{participant_id}",
+            [
+                "/conferences/",
+                &crate::request::path_arg(&id),
+                "/participants/",
+                &crate::request::path_arg(&participant_id),
+            ]
+                .concat(),
         );
         request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)

@@ -18,22 +18,14 @@ pub struct ConnectionsApi<'a> {
 /// Optional parameters of `list_connections` (`GET /connections`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListConnectionsParams {
-    /// The page number to load
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[connection_name\], filter\[fqdn\], filter\[outbound_voice_profile_id\], filter\[outbound.outbound_voice_profile_id\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ConnectionsFilterConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// If present, connections with `connection_name` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
-    ///
-    /// Sent as query parameter `filter[connection_name][contains]`.
-    pub filter_connection_name_contains: Option<String>,
-    /// Identifies the associated outbound voice profile.
-    ///
-    /// Sent as query parameter `filter[outbound_voice_profile_id]`.
-    pub filter_outbound_voice_profile_id: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ConnectionsPageConsolidated>,
     /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
     ///
     /// That is:
@@ -49,7 +41,7 @@ pub struct ListConnectionsParams {
     /// If not given, results are sorted by `created_at` in descending order.
     ///
     /// Sent as query parameter `sort`.
-    pub sort: Option<types::SortConnection>,
+    pub sort: Option<types::ConnectionsSortConnection>,
 }
 
 impl ConnectionsApi<'_> {
@@ -68,20 +60,8 @@ impl ConnectionsApi<'_> {
             "/connections",
             "/connections".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[connection_name][contains]",
-                &params.filter_connection_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[outbound_voice_profile_id]",
-                &params.filter_outbound_voice_profile_id,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -133,7 +113,10 @@ impl ConnectionsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): IP Connection ID
-    pub fn retrieve_connection(&self, id: &str) -> ApiCall<types::ConnectionResponse> {
+    pub fn retrieve_connection(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::RetrieveConnectionResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveConnection",

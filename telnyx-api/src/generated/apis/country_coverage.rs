@@ -19,7 +19,9 @@ impl CountryCoverageApi<'_> {
     /// Get country coverage
     ///
     /// `GET /country_coverage` (operation `retreiveCountryCoverage`)
-    pub fn retreive_country_coverage(&self) -> ApiCall<types::CountryCoverageResponse> {
+    pub fn retreive_country_coverage(
+        &self,
+    ) -> ApiCall<types::RetreiveCountryCoverageResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "retreiveCountryCoverage",
@@ -40,7 +42,7 @@ impl CountryCoverageApi<'_> {
     pub fn retreive_specific_country_coverage(
         &self,
         country_code: &str,
-    ) -> ApiCall<types::SpecificCountryResponse> {
+    ) -> ApiCall<types::RetreiveSpecificCountryCoverageResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "retreiveSpecificCountryCoverage",

@@ -16,34 +16,18 @@ pub struct CoverageApi<'a> {
 /// Optional parameters of `list_network_coverage` (`GET /network_coverage`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListNetworkCoverageParams {
-    /// The page number to load
+    /// Consolidated filters parameter (deepObject style). Originally: filters\[available_services\]\[contains\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filters`.
+    pub filters: Option<types::ListNetworkCoverageFilters>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[location.region\], filter\[location.site\], filter\[location.pop\], filter\[location.code\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The region of associated location to filter on.
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListNetworkCoverageFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `filters[available_services][contains]`.
-    pub filters_available_services_contains: Option<types::AvailableService>,
-    /// The region of associated location to filter on.
-    ///
-    /// Sent as query parameter `filter[location.region]`.
-    pub filter_location_region: Option<String>,
-    /// The site of associated location to filter on.
-    ///
-    /// Sent as query parameter `filter[location.site]`.
-    pub filter_location_site: Option<String>,
-    /// The POP of associated location to filter on.
-    ///
-    /// Sent as query parameter `filter[location.pop]`.
-    pub filter_location_pop: Option<String>,
-    /// The code of associated location to filter on.
-    ///
-    /// Sent as query parameter `filter[location.code]`.
-    pub filter_location_code: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
 }
 
 impl CoverageApi<'_> {
@@ -55,45 +39,16 @@ impl CoverageApi<'_> {
     pub fn list_network_coverage(
         &self,
         params: &ListNetworkCoverageParams,
-    ) -> ApiCall<types::NetworkCoverageListResponse> {
+    ) -> ApiCall<types::ListNetworkCoverageResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListNetworkCoverage",
             "/network_coverage",
             "/network_coverage".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filters[available_services][contains]",
-                &params.filters_available_services_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[location.region]",
-                &params.filter_location_region,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[location.site]",
-                &params.filter_location_site,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[location.pop]",
-                &params.filter_location_pop,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[location.code]",
-                &params.filter_location_code,
-                QueryStyle::FormExplode,
-            );
+        request.query("filters", &params.filters, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -112,7 +67,7 @@ impl CoverageApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::NetworkCoverageListResponse = crate::request::decode_json(
+                let page: types::ListNetworkCoverageResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;

@@ -18,22 +18,14 @@ pub struct CredentialConnectionsApi<'a> {
 /// Optional parameters of `list_credential_connections` (`GET /credential_connections`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCredentialConnectionsParams {
-    /// The page number to load
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[connection_name\], filter\[fqdn\], filter\[outbound_voice_profile_id\], filter\[outbound.outbound_voice_profile_id\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ConnectionsFilterConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// If present, connections with `connection_name` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
-    ///
-    /// Sent as query parameter `filter[connection_name][contains]`.
-    pub filter_connection_name_contains: Option<String>,
-    /// Identifies the associated outbound voice profile.
-    ///
-    /// Sent as query parameter `filter[outbound.outbound_voice_profile_id]`.
-    pub filter_outbound_outbound_voice_profile_id: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ConnectionsPageConsolidated>,
     /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
     ///
     /// That is:
@@ -49,7 +41,7 @@ pub struct ListCredentialConnectionsParams {
     /// If not given, results are sorted by `created_at` in descending order.
     ///
     /// Sent as query parameter `sort`.
-    pub sort: Option<types::SortConnection>,
+    pub sort: Option<types::ConnectionsSortConnection>,
 }
 
 impl CredentialConnectionsApi<'_> {
@@ -68,20 +60,8 @@ impl CredentialConnectionsApi<'_> {
             "/credential_connections",
             "/credential_connections".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[connection_name][contains]",
-                &params.filter_connection_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[outbound.outbound_voice_profile_id]",
-                &params.filter_outbound_outbound_voice_profile_id,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -133,7 +113,7 @@ impl CredentialConnectionsApi<'_> {
     pub fn create_credential_connection(
         &self,
         body: &types::CreateCredentialConnectionRequest,
-    ) -> ApiCall<types::CredentialConnectionResponse> {
+    ) -> ApiCall<types::CreateCredentialConnectionResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateCredentialConnection",
@@ -155,7 +135,7 @@ impl CredentialConnectionsApi<'_> {
     pub fn retrieve_credential_connection(
         &self,
         id: &str,
-    ) -> ApiCall<types::CredentialConnectionResponse> {
+    ) -> ApiCall<types::RetrieveCredentialConnectionResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveCredentialConnection",
@@ -176,7 +156,7 @@ impl CredentialConnectionsApi<'_> {
     pub fn delete_credential_connection(
         &self,
         id: &str,
-    ) -> ApiCall<types::CredentialConnectionResponse> {
+    ) -> ApiCall<types::DeleteCredentialConnectionResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteCredentialConnection",
@@ -198,7 +178,7 @@ impl CredentialConnectionsApi<'_> {
         &self,
         id: &str,
         body: &types::UpdateCredentialConnectionRequest,
-    ) -> ApiCall<types::CredentialConnectionResponse> {
+    ) -> ApiCall<types::UpdateCredentialConnectionResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateCredentialConnection",
@@ -220,7 +200,7 @@ impl CredentialConnectionsApi<'_> {
     pub fn check_registration_status(
         &self,
         id: &str,
-    ) -> ApiCall<types::RegistrationStatusResponse> {
+    ) -> ApiCall<types::CheckRegistrationStatusResponse> {
         let request = Request::new(
             reqwest::Method::POST,
             "CheckRegistrationStatus",

@@ -18,34 +18,14 @@ pub struct CredentialsApi<'a> {
 /// Optional parameters of `find_telephony_credentials` (`GET /telephony_credentials`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindTelephonyCredentialsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::TelephonyCredentialsPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[tag\], filter\[name\], filter\[status\], filter\[resource_id\], filter\[sip_username\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter by tag
-    ///
-    /// Sent as query parameter `filter[tag]`.
-    pub filter_tag: Option<String>,
-    /// Filter by name
-    ///
-    /// Sent as query parameter `filter[name]`.
-    pub filter_name: Option<String>,
-    /// Filter by status
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<String>,
-    /// Filter by resource_id
-    ///
-    /// Sent as query parameter `filter[resource_id]`.
-    pub filter_resource_id: Option<String>,
-    /// Filter by sip_username
-    ///
-    /// Sent as query parameter `filter[sip_username]`.
-    pub filter_sip_username: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::TelephonyCredentialsFilterConsolidated>,
 }
 
 impl CredentialsApi<'_> {
@@ -57,30 +37,15 @@ impl CredentialsApi<'_> {
     pub fn find_telephony_credentials(
         &self,
         params: &FindTelephonyCredentialsParams,
-    ) -> ApiCall<types::GetAllTelephonyCredentialResponse> {
+    ) -> ApiCall<types::FindTelephonyCredentialsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "FindTelephonyCredentials",
             "/telephony_credentials",
             "/telephony_credentials".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("filter[tag]", &params.filter_tag, QueryStyle::FormExplode);
-        request.query("filter[name]", &params.filter_name, QueryStyle::FormExplode);
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[resource_id]",
-                &params.filter_resource_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[sip_username]",
-                &params.filter_sip_username,
-                QueryStyle::FormExplode,
-            );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -99,7 +64,7 @@ impl CredentialsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::GetAllTelephonyCredentialResponse = crate::request::decode_json(
+                let page: types::FindTelephonyCredentialsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -131,7 +96,7 @@ impl CredentialsApi<'_> {
     pub fn create_telephony_credential(
         &self,
         body: &types::TelephonyCredentialCreateRequest,
-    ) -> ApiCall<types::TelephonyCredentialResponse> {
+    ) -> ApiCall<types::CreateTelephonyCredentialResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateTelephonyCredential",
@@ -153,7 +118,7 @@ impl CredentialsApi<'_> {
     pub fn get_telephony_credential(
         &self,
         id: &str,
-    ) -> ApiCall<types::TelephonyCredentialResponse> {
+    ) -> ApiCall<types::GetTelephonyCredentialResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetTelephonyCredential",
@@ -174,7 +139,7 @@ impl CredentialsApi<'_> {
     pub fn delete_telephony_credential(
         &self,
         id: &str,
-    ) -> ApiCall<types::TelephonyCredentialResponse> {
+    ) -> ApiCall<types::DeleteTelephonyCredentialResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteTelephonyCredential",
@@ -196,7 +161,7 @@ impl CredentialsApi<'_> {
         &self,
         id: &str,
         body: &types::TelephonyCredentialUpdateRequest,
-    ) -> ApiCall<types::TelephonyCredentialResponse> {
+    ) -> ApiCall<types::UpdateTelephonyCredentialResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateTelephonyCredential",

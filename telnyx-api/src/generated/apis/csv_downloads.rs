@@ -16,14 +16,10 @@ pub struct CsvDownloadsApi<'a> {
 /// Optional parameters of `list_csv_downloads` (`GET /phone_numbers/csv_downloads`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCsvDownloadsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::NumbersPageConsolidated>,
 }
 
 /// Optional parameters of `create_csv_download` (`POST /phone_numbers/csv_downloads`).
@@ -33,49 +29,10 @@ pub struct CreateCsvDownloadParams {
     ///
     /// Sent as query parameter `csv_format`.
     pub csv_format: Option<types::CreateCsvDownloadCsvFormat>,
-    /// Filter by phone number that have bundles.
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[has_bundle\], filter\[tag\], filter\[connection_id\], filter\[phone_number\], filter\[status\], filter\[voice.connection_name\], filter\[voice.usage_payment_method\], filter\[billing_group_id\], filter\[emergency_address_id\], filter\[customer_reference\]
     ///
-    /// Sent as query parameter `filter[has_bundle]`.
-    pub filter_has_bundle: Option<String>,
-    /// Filter by phone number tags.
-    ///
-    /// Sent as query parameter `filter[tag]`.
-    pub filter_tag: Option<String>,
-    /// Filter by connection_id.
-    ///
-    /// Sent as query parameter `filter[connection_id]`.
-    pub filter_connection_id: Option<String>,
-    /// Filter by phone number. Requires at least three digits.
-    /// Non-numerical characters will result in no values being returned.
-    ///
-    /// Sent as query parameter `filter[phone_number]`.
-    pub filter_phone_number: Option<String>,
-    /// Filter by phone number status.
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::CreateCsvDownloadFilterStatus>,
-    /// Filter contains connection name. Requires at least three characters.
-    ///
-    /// Sent as query parameter `filter[voice.connection_name][contains]`.
-    pub filter_voice_connection_name_contains: Option<String>,
-    /// Filter by usage_payment_method.
-    ///
-    /// Sent as query parameter `filter[voice.usage_payment_method]`.
-    pub filter_voice_usage_payment_method: Option<
-        types::CreateCsvDownloadFilterVoiceUsagePaymentMethod,
-    >,
-    /// Filter by the billing_group_id associated with phone numbers. To filter to only phone numbers that have no billing group associated them, set the value of this filter to the string 'null'.
-    ///
-    /// Sent as query parameter `filter[billing_group_id]`.
-    pub filter_billing_group_id: Option<String>,
-    /// Filter by the emergency_address_id associated with phone numbers. To filter only phone numbers that have no emergency address associated with them, set the value of this filter to the string 'null'.
-    ///
-    /// Sent as query parameter `filter[emergency_address_id]`.
-    pub filter_emergency_address_id: Option<String>,
-    /// Filter numbers via the customer_reference set.
-    ///
-    /// Sent as query parameter `filter[customer_reference]`.
-    pub filter_customer_reference: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::CreateCsvDownloadFilter>,
 }
 
 impl CsvDownloadsApi<'_> {
@@ -92,8 +49,7 @@ impl CsvDownloadsApi<'_> {
             "/phone_numbers/csv_downloads",
             "/phone_numbers/csv_downloads".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -142,7 +98,7 @@ impl CsvDownloadsApi<'_> {
     pub fn create_csv_download(
         &self,
         params: &CreateCsvDownloadParams,
-    ) -> ApiCall<types::CsvDownloadResponse> {
+    ) -> ApiCall<types::CreateCsvDownloadResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateCsvDownload",
@@ -150,56 +106,7 @@ impl CsvDownloadsApi<'_> {
             "/phone_numbers/csv_downloads".to_owned(),
         );
         request.query("csv_format", &params.csv_format, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[has_bundle]",
-                &params.filter_has_bundle,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[tag]", &params.filter_tag, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[connection_id]",
-                &params.filter_connection_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number]",
-                &params.filter_phone_number,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[voice.connection_name][contains]",
-                &params.filter_voice_connection_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[voice.usage_payment_method]",
-                &params.filter_voice_usage_payment_method,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[billing_group_id]",
-                &params.filter_billing_group_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[emergency_address_id]",
-                &params.filter_emergency_address_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[customer_reference]",
-                &params.filter_customer_reference,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -209,7 +116,7 @@ impl CsvDownloadsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the CSV download.
-    pub fn get_csv_download(&self, id: &str) -> ApiCall<types::CsvDownloadResponse> {
+    pub fn get_csv_download(&self, id: &str) -> ApiCall<types::GetCsvDownloadResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetCsvDownload",

@@ -18,42 +18,18 @@ pub struct CustomerServiceRecordApi<'a> {
 /// Optional parameters of `list_customer_service_records` (`GET /customer_service_records`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCustomerServiceRecordsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::CustomerServiceRecordPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[phone_number\]\[eq\], filter\[phone_number\]\[in\]\[\], filter\[status\]\[eq\], filter\[status\]\[in\]\[\], filter\[created_at\]\[lt\], filter\[created_at\]\[gt\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::CustomerServiceRecordFilterConsolidated>,
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
     ///
-    /// Sent as query parameter `sort[]`.
+    /// Sent as query parameter `sort`.
     pub sort: Option<types::ListCustomerServiceRecordsSort>,
-    /// Filters records to those with a specified number.
-    ///
-    /// Sent as query parameter `filter[phone_number][eq]`.
-    pub filter_phone_number_eq: Option<String>,
-    /// Filters records to those with at least one number in the list.
-    ///
-    /// Sent as query parameter `filter[phone_number][in][]`.
-    pub filter_phone_number_in: Option<Vec<String>>,
-    /// Filters records to those with a specific status.
-    ///
-    /// Sent as query parameter `filter[status][eq]`.
-    pub filter_status_eq: Option<types::StatusEqFilter>,
-    /// Filters records to those with a least one status in the list.
-    ///
-    /// Sent as query parameter `filter[status][in][]`.
-    pub filter_status_in: Option<Vec<types::StatusInFilterItem>>,
-    /// Filters records to those created before a specific date.
-    ///
-    /// Sent as query parameter `filter[created_at][lt]`.
-    pub filter_created_at_lt: Option<String>,
-    /// Filters records to those created after a specific date.
-    ///
-    /// Sent as query parameter `filter[created_at][gt]`.
-    pub filter_created_at_gt: Option<String>,
 }
 
 impl CustomerServiceRecordApi<'_> {
@@ -65,52 +41,16 @@ impl CustomerServiceRecordApi<'_> {
     pub fn list_customer_service_records(
         &self,
         params: &ListCustomerServiceRecordsParams,
-    ) -> ApiCall<types::ListCustomerServiceRecords> {
+    ) -> ApiCall<types::ListCustomerServiceRecordsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListCustomerServiceRecords",
             "/customer_service_records",
             "/customer_service_records".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("sort[]", &params.sort, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[phone_number][eq]",
-                &params.filter_phone_number_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][in][]",
-                &params.filter_phone_number_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[status][eq]",
-                &params.filter_status_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[status][in][]",
-                &params.filter_status_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][lt]",
-                &params.filter_created_at_lt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][gt]",
-                &params.filter_created_at_gt,
-                QueryStyle::FormExplode,
-            );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("sort", &params.sort, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -129,7 +69,7 @@ impl CustomerServiceRecordApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListCustomerServiceRecords = crate::request::decode_json(
+                let page: types::ListCustomerServiceRecordsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -161,7 +101,7 @@ impl CustomerServiceRecordApi<'_> {
     pub fn create_customer_service_record(
         &self,
         body: &types::CreateCustomerServiceRecord,
-    ) -> ApiCall<types::CreateCustomerServiceRecord2> {
+    ) -> ApiCall<types::CreateCustomerServiceRecordResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateCustomerServiceRecord",
@@ -180,7 +120,7 @@ impl CustomerServiceRecordApi<'_> {
     pub fn verify_phone_number_coverage(
         &self,
         body: &types::VerifyCustomerServiceRecordPhoneNumberCoverage,
-    ) -> ApiCall<types::ListCustomerServiceRecordPhoneNumberCoverage> {
+    ) -> ApiCall<types::VerifyPhoneNumberCoverageResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "VerifyPhoneNumberCoverage",
@@ -202,7 +142,7 @@ impl CustomerServiceRecordApi<'_> {
     pub fn get_customer_service_record(
         &self,
         customer_service_record_id: &str,
-    ) -> ApiCall<types::ShowCustomerServiceRecord> {
+    ) -> ApiCall<types::GetCustomerServiceRecordResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetCustomerServiceRecord",

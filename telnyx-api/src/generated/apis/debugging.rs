@@ -18,70 +18,14 @@ pub struct DebuggingApi<'a> {
 /// Optional parameters of `list_call_events` (`GET /call_events`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCallEventsParams {
-    /// The unique identifier of an individual call leg.
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[application_name\]\[contains\], filter\[outbound.outbound_voice_profile_id\], filter\[leg_id\], filter\[application_session_id\], filter\[connection_id\], filter\[product\], filter\[failed\], filter\[from\], filter\[to\], filter\[name\], filter\[type\], filter\[occurred_at\]\[eq/gt/gte/lt/lte\], filter\[status\]
     ///
-    /// Sent as query parameter `filter[leg_id]`.
-    pub filter_leg_id: Option<String>,
-    /// The unique identifier of the call session. A session may include multiple call leg events.
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::CallControlFilterConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[after\], page\[before\], page\[limit\], page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[application_session_id]`.
-    pub filter_application_session_id: Option<String>,
-    /// The unique identifier of the conection.
-    ///
-    /// Sent as query parameter `filter[connection_id]`.
-    pub filter_connection_id: Option<String>,
-    /// Filter by product.
-    ///
-    /// Sent as query parameter `filter[product]`.
-    pub filter_product: Option<types::FilterProduct>,
-    /// Filter by From number.
-    ///
-    /// Sent as query parameter `filter[from]`.
-    pub filter_from: Option<String>,
-    /// Filter by To number.
-    ///
-    /// Sent as query parameter `filter[to]`.
-    pub filter_to: Option<String>,
-    /// Delivery failed or not.
-    ///
-    /// Sent as query parameter `filter[failed]`.
-    pub filter_failed: Option<bool>,
-    /// Event type
-    ///
-    /// Sent as query parameter `filter[type]`.
-    pub filter_type: Option<types::FilterCallEventType>,
-    /// Event name
-    ///
-    /// Sent as query parameter `filter[name]`.
-    pub filter_name: Option<String>,
-    /// Event occurred_at: greater than
-    ///
-    /// Sent as query parameter `filter[occurred_at][gt]`.
-    pub filter_occurred_at_gt: Option<String>,
-    /// Event occurred_at: greater than or equal
-    ///
-    /// Sent as query parameter `filter[occurred_at][gte]`.
-    pub filter_occurred_at_gte: Option<String>,
-    /// Event occurred_at: lower than
-    ///
-    /// Sent as query parameter `filter[occurred_at][lt]`.
-    pub filter_occurred_at_lt: Option<String>,
-    /// Event occurred_at: lower than or equal
-    ///
-    /// Sent as query parameter `filter[occurred_at][lte]`.
-    pub filter_occurred_at_lte: Option<String>,
-    /// Event occurred_at: equal
-    ///
-    /// Sent as query parameter `filter[occurred_at][eq]`.
-    pub filter_occurred_at_eq: Option<String>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::CallControlPageConsolidated>,
 }
 
 impl DebuggingApi<'_> {
@@ -102,58 +46,8 @@ impl DebuggingApi<'_> {
             "/call_events",
             "/call_events".to_owned(),
         );
-        request.query("filter[leg_id]", &params.filter_leg_id, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[application_session_id]",
-                &params.filter_application_session_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[connection_id]",
-                &params.filter_connection_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query("filter[product]", &params.filter_product, QueryStyle::FormExplode);
-        request.query("filter[from]", &params.filter_from, QueryStyle::FormExplode);
-        request.query("filter[to]", &params.filter_to, QueryStyle::FormExplode);
-        request.query("filter[failed]", &params.filter_failed, QueryStyle::FormExplode);
-        request.query("filter[type]", &params.filter_type, QueryStyle::FormExplode);
-        request.query("filter[name]", &params.filter_name, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[occurred_at][gt]",
-                &params.filter_occurred_at_gt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[occurred_at][gte]",
-                &params.filter_occurred_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[occurred_at][lt]",
-                &params.filter_occurred_at_lt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[occurred_at][lte]",
-                &params.filter_occurred_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[occurred_at][eq]",
-                &params.filter_occurred_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 

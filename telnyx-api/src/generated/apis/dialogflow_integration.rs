@@ -21,7 +21,7 @@ impl DialogflowIntegrationApi<'_> {
     /// `GET /dialogflow_connections/{connection_id}` (operation `GetDialogflowConnection`)
     ///
     /// # Arguments
-    /// - `connection_id` (`connection_id`): Telnyx connection id
+    /// - `connection_id` (`connection_id`): Uniquely identifies a Telnyx application (Call Control).
     pub fn get_dialogflow_connection(
         &self,
         connection_id: &str,
@@ -43,7 +43,7 @@ impl DialogflowIntegrationApi<'_> {
     /// `PUT /dialogflow_connections/{connection_id}` (operation `UpdateDialogflowConnection`)
     ///
     /// # Arguments
-    /// - `connection_id` (`connection_id`): Telnyx connection id
+    /// - `connection_id` (`connection_id`): Uniquely identifies a Telnyx application (Call Control).
     pub fn update_dialogflow_connection(
         &self,
         connection_id: &str,
@@ -67,7 +67,7 @@ impl DialogflowIntegrationApi<'_> {
     /// `POST /dialogflow_connections/{connection_id}` (operation `CreateDialogflowConnection`)
     ///
     /// # Arguments
-    /// - `connection_id` (`connection_id`): Telnyx connection id
+    /// - `connection_id` (`connection_id`): Uniquely identifies a Telnyx application (Call Control).
     pub fn create_dialogflow_connection(
         &self,
         connection_id: &str,
@@ -91,7 +91,7 @@ impl DialogflowIntegrationApi<'_> {
     /// `DELETE /dialogflow_connections/{connection_id}` (operation `DeleteDialogflowConnection`)
     ///
     /// # Arguments
-    /// - `connection_id` (`connection_id`): Telnyx connection id
+    /// - `connection_id` (`connection_id`): Uniquely identifies a Telnyx application (Call Control).
     pub fn delete_dialogflow_connection(&self, connection_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,

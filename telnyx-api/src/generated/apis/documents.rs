@@ -18,63 +18,31 @@ pub struct DocumentsApi<'a> {
 /// Optional parameters of `list_document_links` (`GET /document_links`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListDocumentLinksParams {
-    /// The page number to load
+    /// Consolidated filter parameter for document links (deepObject style). Originally: filter\[linked_record_type\], filter\[linked_resource_id\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::FilterDocumentLinksConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Identifies the associated document to filter on.
-    ///
-    /// Sent as query parameter `filter[document_id]`.
-    pub filter_document_id: Option<String>,
-    /// The `linked_record_type` of the document to filter on.
-    ///
-    /// Sent as query parameter `filter[linked_record_type]`.
-    pub filter_linked_record_type: Option<String>,
-    /// The `linked_resource_id` of the document to filter on.
-    ///
-    /// Sent as query parameter `filter[linked_resource_id]`.
-    pub filter_linked_resource_id: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::DocumentsPageConsolidated>,
 }
 
 /// Optional parameters of `list_documents` (`GET /documents`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListDocumentsParams {
-    /// Filter by string matching part of filename.
+    /// Consolidated filter parameter for documents (deepObject style). Originally: filter\[filename\]\[contains\], filter\[customer_reference\]\[eq\], filter\[customer_reference\]\[in\]\[\], filter\[created_at\]\[gt\], filter\[created_at\]\[lt\]
     ///
-    /// Sent as query parameter `filter[filename][contains]`.
-    pub filter_filename_contains: Option<String>,
-    /// Filter documents by a customer references.
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::FilterDocumentsConsolidated>,
+    /// Consolidated sort parameter for documents (deepObject style). Originally: sort\[\]
     ///
-    /// Sent as query parameter `filter[customer_reference][eq]`.
-    pub filter_customer_reference_eq: Option<String>,
-    /// Filter documents by a list of customer references.
+    /// Sent as query parameter `sort`.
+    pub sort: Option<Vec<types::SortDocumentsConsolidatedItem>>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[customer_reference][in][]`.
-    pub filter_customer_reference_in: Option<String>,
-    /// Filter by created at greater than provided value.
-    ///
-    /// Sent as query parameter `filter[created_at][gt]`.
-    pub filter_created_at_gt: Option<String>,
-    /// Filter by created at less than provided value.
-    ///
-    /// Sent as query parameter `filter[created_at][lt]`.
-    pub filter_created_at_lt: Option<String>,
-    /// Specifies the sort order for results. If you want to sort by a field in ascending order, include it as a sort parameter. If you want to sort in descending order, prepend a `-` in front of the field name.
-    ///
-    /// Sent as query parameter `sort[]`.
-    pub sort: Option<types::ListDocumentsSort>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::DocumentsPageConsolidated>,
 }
 
 impl DocumentsApi<'_> {
@@ -93,26 +61,8 @@ impl DocumentsApi<'_> {
             "/document_links",
             "/document_links".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[document_id]",
-                &params.filter_document_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[linked_record_type]",
-                &params.filter_linked_record_type,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[linked_resource_id]",
-                &params.filter_linked_resource_id,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -170,39 +120,9 @@ impl DocumentsApi<'_> {
             "/documents",
             "/documents".to_owned(),
         );
-        request
-            .query(
-                "filter[filename][contains]",
-                &params.filter_filename_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[customer_reference][eq]",
-                &params.filter_customer_reference_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[customer_reference][in][]",
-                &params.filter_customer_reference_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][gt]",
-                &params.filter_created_at_gt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][lt]",
-                &params.filter_created_at_lt,
-                QueryStyle::FormExplode,
-            );
-        request.query("sort[]", &params.sort, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("sort", &params.sort, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -254,7 +174,7 @@ impl DocumentsApi<'_> {
     /// `POST /documents` (operation `CreateDocument`)
     pub fn create_document(
         &self,
-        body: &types::CreateDocumentBody,
+        body: &types::CreateDocServiceDocumentRequest,
     ) -> ApiCall<types::CreateDocumentResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
@@ -271,7 +191,7 @@ impl DocumentsApi<'_> {
     /// `POST /documents` (operation `CreateDocument`)
     pub fn create_document_multipart(
         &self,
-        body: &types::CreateDocumentBodyMultipart,
+        body: &types::CreateMultiPartDocServiceDocumentRequest,
     ) -> ApiCall<types::CreateDocumentResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
@@ -356,12 +276,34 @@ impl DocumentsApi<'_> {
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
     pub fn download_document(&self, id: &str) -> ApiCall<bytes::Bytes> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::GET,
             "DownloadDocument",
             "/documents/{id}/download",
             ["/documents/", &crate::request::path_arg(&id), "/download"].concat(),
         );
+        request.accept("*/*");
         ApiCall::new(self.client, request, crate::request::decode_bytes)
+    }
+
+    /// Generate a temporary download link for a document
+    ///
+    /// Generates a temporary pre-signed URL that can be used to download the document directly from the storage backend without authentication.
+    ///
+    /// `GET /documents/{id}/download_link` (operation `getDocumentDownloadLink`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the document
+    pub fn get_document_download_link(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetDocumentDownloadLinkResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "getDocumentDownloadLink",
+            "/documents/{id}/download_link",
+            ["/documents/", &crate::request::path_arg(&id), "/download_link"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -18,22 +18,14 @@ pub struct DynamicEmergencyAddressesApi<'a> {
 /// Optional parameters of `list_dynamic_emergency_addresses` (`GET /dynamic_emergency_addresses`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListDynamicEmergencyAddressesParams {
-    /// Filter by status.
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[status\], filter\[country_code\]
     ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::ListDynamicEmergencyAddressesFilterStatus>,
-    /// Filter by country code.
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListDynamicEmergencyAddressesFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[country_code]`.
-    pub filter_country_code: Option<String>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::EmergencyPageConsolidated>,
 }
 
 impl DynamicEmergencyAddressesApi<'_> {
@@ -45,22 +37,15 @@ impl DynamicEmergencyAddressesApi<'_> {
     pub fn list_dynamic_emergency_addresses(
         &self,
         params: &ListDynamicEmergencyAddressesParams,
-    ) -> ApiCall<types::ListDynamicEmergencyAddresses> {
+    ) -> ApiCall<types::ListDynamicEmergencyAddressesResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListDynamicEmergencyAddresses",
             "/dynamic_emergency_addresses",
             "/dynamic_emergency_addresses".to_owned(),
         );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[country_code]",
-                &params.filter_country_code,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -79,20 +64,20 @@ impl DynamicEmergencyAddressesApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListDynamicEmergencyAddresses = crate::request::decode_json(
+                let page: types::ListDynamicEmergencyAddressesResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
                 let total_pages = page
                     .meta
                     .as_ref()
-                    .map(|v| &v.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
+                    .and_then(|v| v.total_pages.as_ref())
+                    .map(|n| *n as u64);
                 let total_items = page
                     .meta
                     .as_ref()
-                    .map(|v| &v.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
+                    .and_then(|v| v.total_results.as_ref())
+                    .map(|n| *n as u64);
                 Ok(PageData {
                     items: page.data.unwrap_or_default(),
                     total_pages,
@@ -111,7 +96,7 @@ impl DynamicEmergencyAddressesApi<'_> {
     pub fn create_dynamic_emergency_address(
         &self,
         body: &types::DynamicEmergencyAddress,
-    ) -> ApiCall<types::DynamicEmergencyAddressResponse> {
+    ) -> ApiCall<types::CreateDynamicEmergencyAddressResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateDynamicEmergencyAddress",
@@ -133,7 +118,7 @@ impl DynamicEmergencyAddressesApi<'_> {
     pub fn get_dynamic_emergency_address(
         &self,
         id: &str,
-    ) -> ApiCall<types::DynamicEmergencyAddressResponse> {
+    ) -> ApiCall<types::GetDynamicEmergencyAddressResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetDynamicEmergencyAddress",
@@ -154,7 +139,7 @@ impl DynamicEmergencyAddressesApi<'_> {
     pub fn delete_dynamic_emergency_address(
         &self,
         id: &str,
-    ) -> ApiCall<types::DynamicEmergencyAddressResponse> {
+    ) -> ApiCall<types::DeleteDynamicEmergencyAddressResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteDynamicEmergencyAddress",

@@ -18,22 +18,14 @@ pub struct DynamicEmergencyEndpointsApi<'a> {
 /// Optional parameters of `list_dynamic_emergency_endpoints` (`GET /dynamic_emergency_endpoints`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListDynamicEmergencyEndpointsParams {
-    /// Filter by status.
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::ListDynamicEmergencyEndpointsFilterStatus>,
-    /// Filter by country code.
+    /// Sent as query parameter `page`.
+    pub page: Option<types::EmergencyPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[status\], filter\[country_code\]
     ///
-    /// Sent as query parameter `filter[country_code]`.
-    pub filter_country_code: Option<String>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListDynamicEmergencyEndpointsFilter>,
 }
 
 impl DynamicEmergencyEndpointsApi<'_> {
@@ -45,22 +37,15 @@ impl DynamicEmergencyEndpointsApi<'_> {
     pub fn list_dynamic_emergency_endpoints(
         &self,
         params: &ListDynamicEmergencyEndpointsParams,
-    ) -> ApiCall<types::ListDynamicEmergencyEndpoints> {
+    ) -> ApiCall<types::ListDynamicEmergencyEndpointsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListDynamicEmergencyEndpoints",
             "/dynamic_emergency_endpoints",
             "/dynamic_emergency_endpoints".to_owned(),
         );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[country_code]",
-                &params.filter_country_code,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -79,20 +64,20 @@ impl DynamicEmergencyEndpointsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListDynamicEmergencyEndpoints = crate::request::decode_json(
+                let page: types::ListDynamicEmergencyEndpointsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
                 let total_pages = page
                     .meta
                     .as_ref()
-                    .map(|v| &v.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
+                    .and_then(|v| v.total_pages.as_ref())
+                    .map(|n| *n as u64);
                 let total_items = page
                     .meta
                     .as_ref()
-                    .map(|v| &v.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
+                    .and_then(|v| v.total_results.as_ref())
+                    .map(|n| *n as u64);
                 Ok(PageData {
                     items: page.data.unwrap_or_default(),
                     total_pages,
@@ -111,7 +96,7 @@ impl DynamicEmergencyEndpointsApi<'_> {
     pub fn create_dynamic_emergency_endpoint(
         &self,
         body: &types::DynamicEmergencyEndpoint,
-    ) -> ApiCall<types::DynamicEmergencyEndpointResponse> {
+    ) -> ApiCall<types::CreateDynamicEmergencyEndpointResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateDynamicEmergencyEndpoint",
@@ -133,7 +118,7 @@ impl DynamicEmergencyEndpointsApi<'_> {
     pub fn get_dynamic_emergency_endpoint(
         &self,
         id: &str,
-    ) -> ApiCall<types::DynamicEmergencyEndpointResponse> {
+    ) -> ApiCall<types::GetDynamicEmergencyEndpointResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetDynamicEmergencyEndpoint",
@@ -154,7 +139,7 @@ impl DynamicEmergencyEndpointsApi<'_> {
     pub fn delete_dynamic_emergency_endpoint(
         &self,
         id: &str,
-    ) -> ApiCall<types::DynamicEmergencyEndpointResponse> {
+    ) -> ApiCall<types::DeleteDynamicEmergencyEndpointResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteDynamicEmergencyEndpoint",

@@ -103,7 +103,7 @@ impl EmbeddingsApi<'_> {
     /// `GET /ai/embeddings/buckets/{bucket_name}` (operation `GetBucketName`)
     ///
     /// # Arguments
-    /// - `bucket_name` (`bucket_name`)
+    /// - `bucket_name` (`bucket_name`): Name of the bucket.
     pub fn get_bucket_name(
         &self,
         bucket_name: &str,
@@ -124,11 +124,8 @@ impl EmbeddingsApi<'_> {
     /// `DELETE /ai/embeddings/buckets/{bucket_name}` (operation `embedding_bucket_files_public_embedding_buckets__bucket_name__delete`)
     ///
     /// # Arguments
-    /// - `bucket_name` (`bucket_name`)
-    pub fn embedding_bucket_files_public_embedding_buckets_bucket_name_delete(
-        &self,
-        bucket_name: &str,
-    ) -> ApiCall<()> {
+    /// - `bucket_name` (`bucket_name`): Name of the bucket.
+    pub fn delete_embedding_bucket_files(&self, bucket_name: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "embedding_bucket_files_public_embedding_buckets__bucket_name__delete",
@@ -167,7 +164,7 @@ impl EmbeddingsApi<'_> {
 
     /// Embed URL content
     ///
-    /// Embed website content from a specified URL, including child pages up to 5 levels deep within the same domain. The process crawls and loads content from the main URL and its linked pages into a Telnyx Cloud Storage bucket. As soon as each webpage is added to the bucket, its content is immediately processed for embeddings, that can be used for [similarity search](https://developers.telnyx.com/api/inference/inference-embedding/post-embedding-similarity-search) and [clustering](https://developers.telnyx.com/docs/inference/clusters).
+    /// Embed website content from a specified URL, including child pages up to 5 levels deep within the same domain. The process crawls and loads content from the main URL and its linked pages into a Telnyx Cloud Storage bucket. As soon as each webpage is added to the bucket, its content is immediately processed for embeddings, that can be used for [similarity search](https://developers.telnyx.com/api-reference/embeddings/search-for-documents) and [clustering](https://developers.telnyx.com/docs/inference/clusters).
     ///
     /// `POST /ai/embeddings/url` (operation `PostEmbeddingUrl`)
     pub fn post_embedding_url(
@@ -196,7 +193,7 @@ impl EmbeddingsApi<'_> {
     /// `GET /ai/embeddings/{task_id}` (operation `GetEmbeddingTask`)
     ///
     /// # Arguments
-    /// - `task_id` (`task_id`)
+    /// - `task_id` (`task_id`): Unique identifier of the task.
     pub fn get_embedding_task(
         &self,
         task_id: &str,

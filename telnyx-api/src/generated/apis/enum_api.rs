@@ -14,10 +14,10 @@ pub struct EnumApiApi<'a> {
 impl EnumApiApi<'_> {
     /// Get Enum
     ///
-    /// `GET /enum/{endpoint}` (operation `GetEnumEndpoint`)
+    /// `GET /10dlc/enum/{endpoint}` (operation `GetEnumEndpoint`)
     ///
     /// # Arguments
-    /// - `endpoint` (`endpoint`)
+    /// - `endpoint` (`endpoint`): Unique identifier of the endpoint.
     pub fn get_enum_endpoint(
         &self,
         endpoint: &types::GetEnumEndpointEndpoint,
@@ -25,8 +25,8 @@ impl EnumApiApi<'_> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetEnumEndpoint",
-            "/enum/{endpoint}",
-            ["/enum/", &crate::request::path_arg(&endpoint)].concat(),
+            "/10dlc/enum/{endpoint}",
+            ["/10dlc/enum/", &crate::request::path_arg(&endpoint)].concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }

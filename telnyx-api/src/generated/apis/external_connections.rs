@@ -18,163 +18,75 @@ pub struct ExternalConnectionsApi<'a> {
 /// Optional parameters of `list_external_connections` (`GET /external_connections`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListExternalConnectionsParams {
-    /// The page number to load
+    /// Filter parameter for external connections (deepObject style). Supports filtering by connection_name, external_sip_connection, id, created_at, and phone_number.
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::FilterConnectionsConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// If present, connections with `connection_name` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
-    ///
-    /// Sent as query parameter `filter[connection_name][contains]`.
-    pub filter_connection_name_contains: Option<String>,
-    /// If present, connections with `external_sip_connection` matching the given value will be returned.
-    ///
-    /// Sent as query parameter `filter[external_sip_connection]`.
-    pub filter_external_sip_connection: Option<types::FilterExternalSipConnection>,
-    /// If present, connections with `id` matching the given value will be returned.
-    ///
-    /// Sent as query parameter `filter[id]`.
-    pub filter_id: Option<String>,
-    /// Filter by ISO 8601 formatted date-time string matching resource creation date-time.
-    ///
-    /// Sent as query parameter `filter[created_at]`.
-    pub filter_created_at: Option<String>,
-    /// If present, connections associated with the given phone_number will be returned. A full match is necessary with a e164 format.
-    ///
-    /// Sent as query parameter `filter[phone_number][eq]`.
-    pub filter_phone_number_eq: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ExternalVoiceIntegrationsPageConsolidated>,
 }
 
 /// Optional parameters of `list_external_connection_log_messages` (`GET /external_connections/log_messages`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListExternalConnectionLogMessagesParams {
-    /// The page number to load
+    /// Filter parameter for log messages (deepObject style). Supports filtering by external_connection_id and telephone_number with eq/contains operations.
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::FilterLogMessagesConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The external connection ID to filter by or "null" to filter for logs without an external connection ID
-    ///
-    /// Sent as query parameter `filter[external_connection_id]`.
-    pub filter_external_connection_id: Option<String>,
-    /// The partial phone number to filter log messages for. Requires 3-15 digits.
-    ///
-    /// Sent as query parameter `filter[telephone_number][contains]`.
-    pub filter_telephone_number_contains: Option<String>,
-    /// The phone number to filter log messages for or "null" to filter for logs without a phone number
-    ///
-    /// Sent as query parameter `filter[telephone_number][eq]`.
-    pub filter_telephone_number_eq: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ExternalVoiceIntegrationsPageConsolidated>,
 }
 
 /// Optional parameters of `list_civic_addresses` (`GET /external_connections/{id}/civic_addresses`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCivicAddressesParams {
-    /// The country (or countries) to filter addresses by.
+    /// Filter parameter for civic addresses (deepObject style). Supports filtering by country.
     ///
-    /// Sent as query parameter `filter[country]`.
-    pub filter_country: Option<Vec<String>>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::FilterCivicAddressesConsolidated>,
 }
 
 /// Optional parameters of `list_external_connection_phone_numbers` (`GET /external_connections/{id}/phone_numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListExternalConnectionPhoneNumbersParams {
-    /// The page number to load
+    /// Filter parameter for phone numbers (deepObject style). Supports filtering by phone_number, civic_address_id, and location_id with eq/contains operations.
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::FilterPhoneNumbersConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The phone number to filter by
-    ///
-    /// Sent as query parameter `filter[phone_number][eq]`.
-    pub filter_phone_number_eq: Option<String>,
-    /// The partial phone number to filter by. Requires 3-15 digits.
-    ///
-    /// Sent as query parameter `filter[phone_number][contains]`.
-    pub filter_phone_number_contains: Option<String>,
-    /// The civic address ID to filter by
-    ///
-    /// Sent as query parameter `filter[civic_address_id][eq]`.
-    pub filter_civic_address_id_eq: Option<String>,
-    /// The location ID to filter by
-    ///
-    /// Sent as query parameter `filter[location_id][eq]`.
-    pub filter_location_id_eq: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ExternalVoiceIntegrationsPageConsolidated>,
 }
 
 /// Optional parameters of `list_external_connection_releases` (`GET /external_connections/{id}/releases`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListExternalConnectionReleasesParams {
-    /// The page number to load
+    /// Filter parameter for releases (deepObject style). Supports filtering by status, civic_address_id, location_id, and phone_number with eq/contains operations.
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::FilterReleasesConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The status of the release to filter by
-    ///
-    /// Sent as query parameter `filter[status][eq]`.
-    pub filter_status_eq: Option<Vec<types::FilterReleaseStatusItem>>,
-    /// The civic address ID to filter by
-    ///
-    /// Sent as query parameter `filter[civic_address_id][eq]`.
-    pub filter_civic_address_id_eq: Option<String>,
-    /// The location ID to filter by
-    ///
-    /// Sent as query parameter `filter[location_id][eq]`.
-    pub filter_location_id_eq: Option<String>,
-    /// The phone number to filter by
-    ///
-    /// Sent as query parameter `filter[phone_number][eq]`.
-    pub filter_phone_number_eq: Option<String>,
-    /// The partial phone number to filter by. Requires 3-15 digits.
-    ///
-    /// Sent as query parameter `filter[phone_number][contains]`.
-    pub filter_phone_number_contains: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ExternalVoiceIntegrationsPageConsolidated>,
 }
 
 /// Optional parameters of `list_external_connection_uploads` (`GET /external_connections/{id}/uploads`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListExternalConnectionUploadsParams {
-    /// The page number to load
+    /// Filter parameter for uploads (deepObject style). Supports filtering by status, civic_address_id, location_id, and phone_number with eq/contains operations.
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::FilterUploadsConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The status of the upload to filter by
-    ///
-    /// Sent as query parameter `filter[status][eq]`.
-    pub filter_status_eq: Option<Vec<types::FilterUploadStatusItem>>,
-    /// The civic address ID to filter by
-    ///
-    /// Sent as query parameter `filter[civic_address_id][eq]`.
-    pub filter_civic_address_id_eq: Option<String>,
-    /// The location ID to filter by
-    ///
-    /// Sent as query parameter `filter[location_id][eq]`.
-    pub filter_location_id_eq: Option<String>,
-    /// The phone number to filter by
-    ///
-    /// Sent as query parameter `filter[phone_number][eq]`.
-    pub filter_phone_number_eq: Option<String>,
-    /// The partial phone number to filter by. Requires 3-15 digits.
-    ///
-    /// Sent as query parameter `filter[phone_number][contains]`.
-    pub filter_phone_number_contains: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ExternalVoiceIntegrationsPageConsolidated>,
 }
 
 impl ExternalConnectionsApi<'_> {
@@ -186,40 +98,15 @@ impl ExternalConnectionsApi<'_> {
     pub fn list_external_connections(
         &self,
         params: &ListExternalConnectionsParams,
-    ) -> ApiCall<types::GetAllExternalConnectionResponse> {
+    ) -> ApiCall<types::ListExternalConnectionsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListExternalConnections",
             "/external_connections",
             "/external_connections".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[connection_name][contains]",
-                &params.filter_connection_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[external_sip_connection]",
-                &params.filter_external_sip_connection,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[id]", &params.filter_id, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[created_at]",
-                &params.filter_created_at,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][eq]",
-                &params.filter_phone_number_eq,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -238,7 +125,7 @@ impl ExternalConnectionsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::GetAllExternalConnectionResponse = crate::request::decode_json(
+                let page: types::ListExternalConnectionsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -270,7 +157,7 @@ impl ExternalConnectionsApi<'_> {
     pub fn create_external_connection(
         &self,
         body: &types::CreateExternalConnectionRequest,
-    ) -> ApiCall<types::ExternalConnectionResponse> {
+    ) -> ApiCall<types::CreateExternalConnectionResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateExternalConnection",
@@ -289,33 +176,15 @@ impl ExternalConnectionsApi<'_> {
     pub fn list_external_connection_log_messages(
         &self,
         params: &ListExternalConnectionLogMessagesParams,
-    ) -> ApiCall<types::ListLogMessagesResponse> {
+    ) -> ApiCall<types::ListExternalConnectionLogMessagesResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListExternalConnectionLogMessages",
             "/external_connections/log_messages",
             "/external_connections/log_messages".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[external_connection_id]",
-                &params.filter_external_connection_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[telephone_number][contains]",
-                &params.filter_telephone_number_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[telephone_number][eq]",
-                &params.filter_telephone_number_eq,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -334,7 +203,7 @@ impl ExternalConnectionsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListLogMessagesResponse = crate::request::decode_json(
+                let page: types::ListExternalConnectionLogMessagesResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -369,7 +238,7 @@ impl ExternalConnectionsApi<'_> {
     pub fn get_external_connection_log_message(
         &self,
         id: &str,
-    ) -> ApiCall<types::GetLogMessageResponse> {
+    ) -> ApiCall<types::GetExternalConnectionLogMessageResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetExternalConnectionLogMessage",
@@ -413,7 +282,7 @@ impl ExternalConnectionsApi<'_> {
     pub fn get_external_connection(
         &self,
         id: &str,
-    ) -> ApiCall<types::ExternalConnectionResponse> {
+    ) -> ApiCall<types::GetExternalConnectionResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetExternalConnection",
@@ -434,7 +303,7 @@ impl ExternalConnectionsApi<'_> {
     pub fn delete_external_connection(
         &self,
         id: &str,
-    ) -> ApiCall<types::ExternalConnectionResponse> {
+    ) -> ApiCall<types::DeleteExternalConnectionResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteExternalConnection",
@@ -456,7 +325,7 @@ impl ExternalConnectionsApi<'_> {
         &self,
         id: &str,
         body: &types::UpdateExternalConnectionRequest,
-    ) -> ApiCall<types::ExternalConnectionResponse> {
+    ) -> ApiCall<types::UpdateExternalConnectionResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateExternalConnection",
@@ -479,7 +348,7 @@ impl ExternalConnectionsApi<'_> {
         &self,
         id: &str,
         params: &ListCivicAddressesParams,
-    ) -> ApiCall<types::GetAllCivicAddressesResponse> {
+    ) -> ApiCall<types::ListCivicAddressesResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListCivicAddresses",
@@ -491,8 +360,7 @@ impl ExternalConnectionsApi<'_> {
             ]
                 .concat(),
         );
-        request
-            .query("filter[country]", &params.filter_country, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -509,7 +377,7 @@ impl ExternalConnectionsApi<'_> {
         &self,
         id: &str,
         address_id: &str,
-    ) -> ApiCall<types::GetCivicAddressResponse> {
+    ) -> ApiCall<types::GetExternalConnectionCivicAddressResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetExternalConnectionCivicAddress",
@@ -574,32 +442,8 @@ impl ExternalConnectionsApi<'_> {
             ["/external_connections/", &crate::request::path_arg(&id), "/phone_numbers"]
                 .concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[phone_number][eq]",
-                &params.filter_phone_number_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][contains]",
-                &params.filter_phone_number_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[civic_address_id][eq]",
-                &params.filter_civic_address_id_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[location_id][eq]",
-                &params.filter_location_id_eq,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -686,7 +530,7 @@ impl ExternalConnectionsApi<'_> {
         id: &str,
         phone_number_id: &str,
         body: &types::UpdateExternalConnectionPhoneNumberRequest,
-    ) -> ApiCall<types::GetExternalConnectionPhoneNumberResponse> {
+    ) -> ApiCall<types::UpdateExternalConnectionPhoneNumberResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateExternalConnectionPhoneNumber",
@@ -715,7 +559,7 @@ impl ExternalConnectionsApi<'_> {
         &self,
         id: &str,
         params: &ListExternalConnectionReleasesParams,
-    ) -> ApiCall<types::ListReleasesResponse> {
+    ) -> ApiCall<types::ListExternalConnectionReleasesResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListExternalConnectionReleases",
@@ -723,38 +567,8 @@ impl ExternalConnectionsApi<'_> {
             ["/external_connections/", &crate::request::path_arg(&id), "/releases"]
                 .concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[status][eq]",
-                &params.filter_status_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[civic_address_id][eq]",
-                &params.filter_civic_address_id_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[location_id][eq]",
-                &params.filter_location_id_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][eq]",
-                &params.filter_phone_number_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][contains]",
-                &params.filter_phone_number_contains,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -774,7 +588,7 @@ impl ExternalConnectionsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListReleasesResponse = crate::request::decode_json(
+                let page: types::ListExternalConnectionReleasesResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -811,7 +625,7 @@ impl ExternalConnectionsApi<'_> {
         &self,
         id: &str,
         release_id: &str,
-    ) -> ApiCall<types::GetReleaseResponse> {
+    ) -> ApiCall<types::GetExternalConnectionReleaseResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetExternalConnectionRelease",
@@ -839,7 +653,7 @@ impl ExternalConnectionsApi<'_> {
         &self,
         id: &str,
         params: &ListExternalConnectionUploadsParams,
-    ) -> ApiCall<types::ListUploadsResponse> {
+    ) -> ApiCall<types::ListExternalConnectionUploadsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListExternalConnectionUploads",
@@ -847,38 +661,8 @@ impl ExternalConnectionsApi<'_> {
             ["/external_connections/", &crate::request::path_arg(&id), "/uploads"]
                 .concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[status][eq]",
-                &params.filter_status_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[civic_address_id][eq]",
-                &params.filter_civic_address_id_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[location_id][eq]",
-                &params.filter_location_id_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][eq]",
-                &params.filter_phone_number_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][contains]",
-                &params.filter_phone_number_contains,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -898,7 +682,7 @@ impl ExternalConnectionsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListUploadsResponse = crate::request::decode_json(
+                let page: types::ListExternalConnectionUploadsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -983,7 +767,7 @@ impl ExternalConnectionsApi<'_> {
     pub fn get_external_connection_uploads_status(
         &self,
         id: &str,
-    ) -> ApiCall<types::GetUploadsStatusResponse> {
+    ) -> ApiCall<types::GetExternalConnectionUploadsStatusResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetExternalConnectionUploadsStatus",
@@ -1007,7 +791,7 @@ impl ExternalConnectionsApi<'_> {
         &self,
         id: &str,
         ticket_id: &str,
-    ) -> ApiCall<types::GetUploadResponse> {
+    ) -> ApiCall<types::GetExternalConnectionUploadResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetExternalConnectionUpload",
@@ -1036,7 +820,7 @@ impl ExternalConnectionsApi<'_> {
         &self,
         id: &str,
         ticket_id: &str,
-    ) -> ApiCall<types::GetUploadResponse> {
+    ) -> ApiCall<types::RetryUploadResponse> {
         let request = Request::new(
             reqwest::Method::POST,
             "RetryUpload",
@@ -1055,7 +839,7 @@ impl ExternalConnectionsApi<'_> {
 
     /// Refresh Operator Connect integration
     ///
-    /// This endpoint will make an asynchronous request to refresh the Operator Connect integration with Microsoft Teams for the current user. This will create new external connections on the user's account if needed, and/or report the integration results as [log messages](https://developers.telnyx.com/api/external-voice-integrations/list-external-connection-log-messages).
+    /// This endpoint will make an asynchronous request to refresh the Operator Connect integration with Microsoft Teams for the current user. This will create new external connections on the user's account if needed, and/or report the integration results as [log messages](https://developers.telnyx.com/api-reference/external-connections/list-all-log-messages#list-all-log-messages).
     ///
     /// `POST /operator_connect/actions/refresh` (operation `OperatorConnectRefresh`)
     pub fn operator_connect_refresh(

@@ -19,9 +19,7 @@ impl FineTuningApi<'_> {
     /// Retrieve a list of all fine tuning jobs created by the user.
     ///
     /// `GET /ai/fine_tuning/jobs` (operation `get_finetuningjob_public_finetuning_get`)
-    pub fn get_finetuningjob_public_finetuning_get(
-        &self,
-    ) -> ApiCall<types::FineTuningJobsListData> {
+    pub fn get_finetuningjob(&self) -> ApiCall<types::FineTuningJobsListData> {
         let request = Request::new(
             reqwest::Method::GET,
             "get_finetuningjob_public_finetuning_get",
@@ -36,7 +34,7 @@ impl FineTuningApi<'_> {
     /// Create a new fine tuning job.
     ///
     /// `POST /ai/fine_tuning/jobs` (operation `create_new_finetuningjob_public_finetuning_post`)
-    pub fn create_new_finetuningjob_public_finetuning_post(
+    pub fn create_new_finetuningjob(
         &self,
         body: &types::CreateFineTuningJobRequest,
     ) -> ApiCall<types::FineTuningJob> {
@@ -57,8 +55,8 @@ impl FineTuningApi<'_> {
     /// `GET /ai/fine_tuning/jobs/{job_id}` (operation `get_finetuningjob_public_finetuning__job_id__get`)
     ///
     /// # Arguments
-    /// - `job_id` (`job_id`)
-    pub fn get_finetuningjob_public_finetuning_job_id_get(
+    /// - `job_id` (`job_id`): Unique identifier of the job.
+    pub fn get_finetuningjob_by_job_id(
         &self,
         job_id: &str,
     ) -> ApiCall<types::FineTuningJob> {
@@ -78,8 +76,8 @@ impl FineTuningApi<'_> {
     /// `POST /ai/fine_tuning/jobs/{job_id}/cancel` (operation `cancel_new_finetuningjob_public_finetuning_post`)
     ///
     /// # Arguments
-    /// - `job_id` (`job_id`)
-    pub fn cancel_new_finetuningjob_public_finetuning_post(
+    /// - `job_id` (`job_id`): Unique identifier of the job.
+    pub fn cancel_new_finetuningjob(
         &self,
         job_id: &str,
     ) -> ApiCall<types::FineTuningJob> {

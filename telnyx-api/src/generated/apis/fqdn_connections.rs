@@ -18,26 +18,14 @@ pub struct FqdnConnectionsApi<'a> {
 /// Optional parameters of `list_fqdn_connections` (`GET /fqdn_connections`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListFqdnConnectionsParams {
-    /// The page number to load
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[connection_name\], filter\[fqdn\], filter\[outbound_voice_profile_id\], filter\[outbound.outbound_voice_profile_id\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ConnectionsFilterConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// If present, connections with `connection_name` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
-    ///
-    /// Sent as query parameter `filter[connection_name][contains]`.
-    pub filter_connection_name_contains: Option<String>,
-    /// If present, connections with an `fqdn` that equals the given value will be returned. Matching is case-sensitive, and the full string must match.
-    ///
-    /// Sent as query parameter `filter[fqdn]`.
-    pub filter_fqdn: Option<String>,
-    /// Identifies the associated outbound voice profile.
-    ///
-    /// Sent as query parameter `filter[outbound_voice_profile_id]`.
-    pub filter_outbound_voice_profile_id: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ConnectionsPageConsolidated>,
     /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
     ///
     /// That is:
@@ -53,7 +41,7 @@ pub struct ListFqdnConnectionsParams {
     /// If not given, results are sorted by `created_at` in descending order.
     ///
     /// Sent as query parameter `sort`.
-    pub sort: Option<types::SortConnection>,
+    pub sort: Option<types::ConnectionsSortConnection>,
 }
 
 impl FqdnConnectionsApi<'_> {
@@ -72,21 +60,8 @@ impl FqdnConnectionsApi<'_> {
             "/fqdn_connections",
             "/fqdn_connections".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[connection_name][contains]",
-                &params.filter_connection_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[fqdn]", &params.filter_fqdn, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[outbound_voice_profile_id]",
-                &params.filter_outbound_voice_profile_id,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -138,7 +113,7 @@ impl FqdnConnectionsApi<'_> {
     pub fn create_fqdn_connection(
         &self,
         body: &types::CreateFqdnConnectionRequest,
-    ) -> ApiCall<types::FqdnConnectionResponse> {
+    ) -> ApiCall<types::CreateFqdnConnectionResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateFqdnConnection",
@@ -160,7 +135,7 @@ impl FqdnConnectionsApi<'_> {
     pub fn retrieve_fqdn_connection(
         &self,
         id: &str,
-    ) -> ApiCall<types::FqdnConnectionResponse> {
+    ) -> ApiCall<types::RetrieveFqdnConnectionResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveFqdnConnection",
@@ -181,7 +156,7 @@ impl FqdnConnectionsApi<'_> {
     pub fn delete_fqdn_connection(
         &self,
         id: &str,
-    ) -> ApiCall<types::FqdnConnectionResponse> {
+    ) -> ApiCall<types::DeleteFqdnConnectionResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteFqdnConnection",
@@ -203,7 +178,7 @@ impl FqdnConnectionsApi<'_> {
         &self,
         id: &str,
         body: &types::UpdateFqdnConnectionRequest,
-    ) -> ApiCall<types::FqdnConnectionResponse> {
+    ) -> ApiCall<types::UpdateFqdnConnectionResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateFqdnConnection",

@@ -18,30 +18,14 @@ pub struct FqdnsApi<'a> {
 /// Optional parameters of `list_fqdns` (`GET /fqdns`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListFqdnsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ConnectionsPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[connection_id\], filter\[fqdn\], filter\[port\], filter\[dns_record_type\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// ID of the FQDN connection to which the FQDN belongs.
-    ///
-    /// Sent as query parameter `filter[connection_id]`.
-    pub filter_connection_id: Option<String>,
-    /// FQDN represented by the resource.
-    ///
-    /// Sent as query parameter `filter[fqdn]`.
-    pub filter_fqdn: Option<String>,
-    /// Port to use when connecting to the FQDN.
-    ///
-    /// Sent as query parameter `filter[port]`.
-    pub filter_port: Option<i64>,
-    /// DNS record type used by the FQDN.
-    ///
-    /// Sent as query parameter `filter[dns_record_type]`.
-    pub filter_dns_record_type: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListFqdnsFilter>,
 }
 
 impl FqdnsApi<'_> {
@@ -60,22 +44,8 @@ impl FqdnsApi<'_> {
             "/fqdns",
             "/fqdns".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[connection_id]",
-                &params.filter_connection_id,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[fqdn]", &params.filter_fqdn, QueryStyle::FormExplode);
-        request.query("filter[port]", &params.filter_port, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[dns_record_type]",
-                &params.filter_dns_record_type,
-                QueryStyle::FormExplode,
-            );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -123,7 +93,7 @@ impl FqdnsApi<'_> {
     pub fn create_fqdn(
         &self,
         body: &types::CreateFqdnRequest,
-    ) -> ApiCall<types::FqdnResponse> {
+    ) -> ApiCall<types::CreateFqdnResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateFqdn",
@@ -142,7 +112,7 @@ impl FqdnsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn retrieve_fqdn(&self, id: &str) -> ApiCall<types::FqdnResponse> {
+    pub fn retrieve_fqdn(&self, id: &str) -> ApiCall<types::RetrieveFqdnResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveFqdn",
@@ -160,7 +130,7 @@ impl FqdnsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn delete_fqdn(&self, id: &str) -> ApiCall<types::FqdnResponse> {
+    pub fn delete_fqdn(&self, id: &str) -> ApiCall<types::DeleteFqdnResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteFqdn",
@@ -182,7 +152,7 @@ impl FqdnsApi<'_> {
         &self,
         id: &str,
         body: &types::UpdateFqdnRequest,
-    ) -> ApiCall<types::FqdnResponse> {
+    ) -> ApiCall<types::UpdateFqdnResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateFqdn",

@@ -18,116 +18,64 @@ pub struct GlobalIpsApi<'a> {
 /// Optional parameters of `get_global_ip_assignment_health` (`GET /global_ip_assignment_health`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetGlobalIpAssignmentHealthParams {
-    /// Filter by Global IP ID(s) separated by commas
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[global_ip_id\]\[in\], filter\[global_ip_assignment_id\]\[in\]
     ///
-    /// Sent as query parameter `filter[global_ip_id][in]`.
-    pub filter_global_ip_id_in: Option<String>,
-    /// Filter by Global IP Assignment ID(s) separated by commas
-    ///
-    /// Sent as query parameter `filter[global_ip_assignment_id][in]`.
-    pub filter_global_ip_assignment_id_in: Option<String>,
-    /// Filter by timestamp greater than
-    ///
-    /// Sent as query parameter `filter[timestamp][gt]`.
-    pub filter_timestamp_gt: Option<String>,
-    /// Filter by timestamp less than
-    ///
-    /// Sent as query parameter `filter[timestamp][lt]`.
-    pub filter_timestamp_lt: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::GetGlobalIpAssignmentHealthFilter>,
 }
 
 /// Optional parameters of `list_global_ip_assignments` (`GET /global_ip_assignments`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListGlobalIpAssignmentsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
 }
 
 /// Optional parameters of `get_global_ip_assignment_usage` (`GET /global_ip_assignments_usage`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetGlobalIpAssignmentUsageParams {
-    /// Filter by Global IP Assignment ID(s) separated by commas
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[global_ip_assignment_id\]\[in\], filter\[global_ip_id\]\[in\]
     ///
-    /// Sent as query parameter `filter[global_ip_assignment_id][in]`.
-    pub filter_global_ip_assignment_id_in: Option<String>,
-    /// Filter by Global IP ID(s), separated by commas
-    ///
-    /// Sent as query parameter `filter[global_ip_id][in]`.
-    pub filter_global_ip_id_in: Option<String>,
-    /// Filter by timestamp greater than
-    ///
-    /// Sent as query parameter `filter[timestamp][gt]`.
-    pub filter_timestamp_gt: Option<String>,
-    /// Filter by timestamp less than
-    ///
-    /// Sent as query parameter `filter[timestamp][lt]`.
-    pub filter_timestamp_lt: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::GetGlobalIpAssignmentUsageFilter>,
 }
 
 /// Optional parameters of `list_global_ip_health_checks` (`GET /global_ip_health_checks`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListGlobalIpHealthChecksParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
 }
 
 /// Optional parameters of `get_global_ip_latency` (`GET /global_ip_latency`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetGlobalIpLatencyParams {
-    /// Filter by Global IP ID(s) separated by commas
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[global_ip_id\]\[in\]
     ///
-    /// Sent as query parameter `filter[global_ip_id][in]`.
-    pub filter_global_ip_id_in: Option<String>,
-    /// Filter by timestamp greater than
-    ///
-    /// Sent as query parameter `filter[timestamp][gt]`.
-    pub filter_timestamp_gt: Option<String>,
-    /// Filter by timestamp less than
-    ///
-    /// Sent as query parameter `filter[timestamp][lt]`.
-    pub filter_timestamp_lt: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::GetGlobalIpLatencyFilter>,
 }
 
 /// Optional parameters of `get_global_ip_usage` (`GET /global_ip_usage`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetGlobalIpUsageParams {
-    /// Filter by Global IP ID(s) separated by commas
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[global_ip_id\]\[in\]
     ///
-    /// Sent as query parameter `filter[global_ip_id][in]`.
-    pub filter_global_ip_id_in: Option<String>,
-    /// Filter by timestamp greater than
-    ///
-    /// Sent as query parameter `filter[timestamp][gt]`.
-    pub filter_timestamp_gt: Option<String>,
-    /// Filter by timestamp less than
-    ///
-    /// Sent as query parameter `filter[timestamp][lt]`.
-    pub filter_timestamp_lt: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::GetGlobalIpUsageFilter>,
 }
 
 /// Optional parameters of `list_global_ips` (`GET /global_ips`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListGlobalIpsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
 }
 
 impl GlobalIpsApi<'_> {
@@ -138,7 +86,7 @@ impl GlobalIpsApi<'_> {
     /// `GET /global_ip_allowed_ports` (operation `ListGlobalIpAllowedPorts`)
     pub fn list_global_ip_allowed_ports(
         &self,
-    ) -> ApiCall<types::GlobalIpAllowedPortListResponse> {
+    ) -> ApiCall<types::ListGlobalIpAllowedPortsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "ListGlobalIpAllowedPorts",
@@ -154,37 +102,14 @@ impl GlobalIpsApi<'_> {
     pub fn get_global_ip_assignment_health(
         &self,
         params: &GetGlobalIpAssignmentHealthParams,
-    ) -> ApiCall<types::GlobalIpHealthResponse> {
+    ) -> ApiCall<types::GetGlobalIpAssignmentHealthResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetGlobalIpAssignmentHealth",
             "/global_ip_assignment_health",
             "/global_ip_assignment_health".to_owned(),
         );
-        request
-            .query(
-                "filter[global_ip_id][in]",
-                &params.filter_global_ip_id_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[global_ip_assignment_id][in]",
-                &params.filter_global_ip_assignment_id_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[timestamp][gt]",
-                &params.filter_timestamp_gt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[timestamp][lt]",
-                &params.filter_timestamp_lt,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -196,15 +121,14 @@ impl GlobalIpsApi<'_> {
     pub fn list_global_ip_assignments(
         &self,
         params: &ListGlobalIpAssignmentsParams,
-    ) -> ApiCall<types::GlobalIpAssignmentListResponse> {
+    ) -> ApiCall<types::ListGlobalIpAssignmentsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListGlobalIpAssignments",
             "/global_ip_assignments",
             "/global_ip_assignments".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -223,7 +147,7 @@ impl GlobalIpsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::GlobalIpAssignmentListResponse = crate::request::decode_json(
+                let page: types::ListGlobalIpAssignmentsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -255,7 +179,7 @@ impl GlobalIpsApi<'_> {
     pub fn create_global_ip_assignment(
         &self,
         body: &types::GlobalIpAssignment,
-    ) -> ApiCall<types::GlobalIpAssignmentResponse> {
+    ) -> ApiCall<types::CreateGlobalIpAssignmentResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateGlobalIpAssignment",
@@ -277,7 +201,7 @@ impl GlobalIpsApi<'_> {
     pub fn get_global_ip_assignment(
         &self,
         id: &str,
-    ) -> ApiCall<types::GlobalIpAssignmentResponse> {
+    ) -> ApiCall<types::GetGlobalIpAssignmentResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetGlobalIpAssignment",
@@ -298,7 +222,7 @@ impl GlobalIpsApi<'_> {
     pub fn delete_global_ip_assignment(
         &self,
         id: &str,
-    ) -> ApiCall<types::GlobalIpAssignmentResponse> {
+    ) -> ApiCall<types::DeleteGlobalIpAssignmentResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteGlobalIpAssignment",
@@ -320,7 +244,7 @@ impl GlobalIpsApi<'_> {
         &self,
         id: &str,
         body: &types::GlobalIpAssignmentUpdate,
-    ) -> ApiCall<types::GlobalIpAssignmentResponse> {
+    ) -> ApiCall<types::UpdateGlobalIpAssignmentResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateGlobalIpAssignment",
@@ -337,37 +261,14 @@ impl GlobalIpsApi<'_> {
     pub fn get_global_ip_assignment_usage(
         &self,
         params: &GetGlobalIpAssignmentUsageParams,
-    ) -> ApiCall<types::GlobalIpAssignmentUsageResponse> {
+    ) -> ApiCall<types::GetGlobalIpAssignmentUsageResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetGlobalIpAssignmentUsage",
             "/global_ip_assignments_usage",
             "/global_ip_assignments_usage".to_owned(),
         );
-        request
-            .query(
-                "filter[global_ip_assignment_id][in]",
-                &params.filter_global_ip_assignment_id_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[global_ip_id][in]",
-                &params.filter_global_ip_id_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[timestamp][gt]",
-                &params.filter_timestamp_gt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[timestamp][lt]",
-                &params.filter_timestamp_lt,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -378,7 +279,7 @@ impl GlobalIpsApi<'_> {
     /// `GET /global_ip_health_check_types` (operation `ListGlobalIpHealthCheckTypes`)
     pub fn list_global_ip_health_check_types(
         &self,
-    ) -> ApiCall<types::GlobalIpHealthCheckTypesResponse> {
+    ) -> ApiCall<types::ListGlobalIpHealthCheckTypesResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "ListGlobalIpHealthCheckTypes",
@@ -396,15 +297,14 @@ impl GlobalIpsApi<'_> {
     pub fn list_global_ip_health_checks(
         &self,
         params: &ListGlobalIpHealthChecksParams,
-    ) -> ApiCall<types::GlobalIpHealthCheckListResponse> {
+    ) -> ApiCall<types::ListGlobalIpHealthChecksResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListGlobalIpHealthChecks",
             "/global_ip_health_checks",
             "/global_ip_health_checks".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -423,7 +323,7 @@ impl GlobalIpsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::GlobalIpHealthCheckListResponse = crate::request::decode_json(
+                let page: types::ListGlobalIpHealthChecksResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -455,7 +355,7 @@ impl GlobalIpsApi<'_> {
     pub fn create_global_ip_health_check(
         &self,
         body: &types::GlobalIpHealthCheck,
-    ) -> ApiCall<types::GlobalIpHealthCheckResponse> {
+    ) -> ApiCall<types::CreateGlobalIpHealthCheckResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateGlobalIpHealthCheck",
@@ -477,7 +377,7 @@ impl GlobalIpsApi<'_> {
     pub fn get_global_ip_health_check(
         &self,
         id: &str,
-    ) -> ApiCall<types::GlobalIpHealthCheckResponse> {
+    ) -> ApiCall<types::GetGlobalIpHealthCheckResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetGlobalIpHealthCheck",
@@ -498,7 +398,7 @@ impl GlobalIpsApi<'_> {
     pub fn delete_global_ip_health_check(
         &self,
         id: &str,
-    ) -> ApiCall<types::GlobalIpHealthCheckResponse> {
+    ) -> ApiCall<types::DeleteGlobalIpHealthCheckResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteGlobalIpHealthCheck",
@@ -514,31 +414,14 @@ impl GlobalIpsApi<'_> {
     pub fn get_global_ip_latency(
         &self,
         params: &GetGlobalIpLatencyParams,
-    ) -> ApiCall<types::GlobalIpLatencyResponse> {
+    ) -> ApiCall<types::GetGlobalIpLatencyResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetGlobalIpLatency",
             "/global_ip_latency",
             "/global_ip_latency".to_owned(),
         );
-        request
-            .query(
-                "filter[global_ip_id][in]",
-                &params.filter_global_ip_id_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[timestamp][gt]",
-                &params.filter_timestamp_gt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[timestamp][lt]",
-                &params.filter_timestamp_lt,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -549,7 +432,7 @@ impl GlobalIpsApi<'_> {
     /// `GET /global_ip_protocols` (operation `ListGlobalIpProtocols`)
     pub fn list_global_ip_protocols(
         &self,
-    ) -> ApiCall<types::GlobalIpProtocolListResponse> {
+    ) -> ApiCall<types::ListGlobalIpProtocolsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "ListGlobalIpProtocols",
@@ -565,31 +448,14 @@ impl GlobalIpsApi<'_> {
     pub fn get_global_ip_usage(
         &self,
         params: &GetGlobalIpUsageParams,
-    ) -> ApiCall<types::GlobalIpUsageResponse> {
+    ) -> ApiCall<types::GetGlobalIpUsageResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetGlobalIpUsage",
             "/global_ip_usage",
             "/global_ip_usage".to_owned(),
         );
-        request
-            .query(
-                "filter[global_ip_id][in]",
-                &params.filter_global_ip_id_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[timestamp][gt]",
-                &params.filter_timestamp_gt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[timestamp][lt]",
-                &params.filter_timestamp_lt,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -601,15 +467,14 @@ impl GlobalIpsApi<'_> {
     pub fn list_global_ips(
         &self,
         params: &ListGlobalIpsParams,
-    ) -> ApiCall<types::GlobalIpListResponse> {
+    ) -> ApiCall<types::ListGlobalIpsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListGlobalIps",
             "/global_ips",
             "/global_ips".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -628,7 +493,7 @@ impl GlobalIpsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::GlobalIpListResponse = crate::request::decode_json(
+                let page: types::ListGlobalIpsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -660,7 +525,7 @@ impl GlobalIpsApi<'_> {
     pub fn create_global_ip(
         &self,
         body: &types::GlobalIp,
-    ) -> ApiCall<types::GlobalIpResponse> {
+    ) -> ApiCall<types::CreateGlobalIpResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateGlobalIp",
@@ -679,7 +544,7 @@ impl GlobalIpsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn get_global_ip(&self, id: &str) -> ApiCall<types::GlobalIpResponse> {
+    pub fn get_global_ip(&self, id: &str) -> ApiCall<types::GetGlobalIpResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetGlobalIp",
@@ -697,7 +562,7 @@ impl GlobalIpsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn delete_global_ip(&self, id: &str) -> ApiCall<types::GlobalIpResponse> {
+    pub fn delete_global_ip(&self, id: &str) -> ApiCall<types::DeleteGlobalIpResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteGlobalIp",

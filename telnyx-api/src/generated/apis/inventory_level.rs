@@ -17,24 +17,10 @@ pub struct InventoryLevelApi<'a> {
 /// Optional parameters of `create_inventory_coverage` (`GET /inventory_coverage`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateInventoryCoverageParams {
-    /// Sent as query parameter `filter[npa]`.
-    pub filter_npa: Option<i64>,
-    /// Sent as query parameter `filter[nxx]`.
-    pub filter_nxx: Option<i64>,
-    /// Sent as query parameter `filter[administrative_area]`.
-    pub filter_administrative_area: Option<String>,
-    /// Sent as query parameter `filter[phone_number_type]`.
-    pub filter_phone_number_type: Option<
-        types::CreateInventoryCoverageFilterPhoneNumberType,
-    >,
-    /// Sent as query parameter `filter[country_code]`.
-    pub filter_country_code: Option<types::CreateInventoryCoverageFilterCountryCode>,
-    /// Sent as query parameter `filter[count]`.
-    pub filter_count: Option<bool>,
-    /// Filter if the phone number should be used for voice, fax, mms, sms, emergency. Returns features in the response when used.
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[npa\], filter\[nxx\], filter\[administrative_area\], filter\[phone_number_type\], filter\[country_code\], filter\[count\], filter\[features\], filter\[groupBy\]
     ///
-    /// Sent as query parameter `filter[features]`.
-    pub filter_features: Option<Vec<types::CreateInventoryCoverageFilterFeaturesItem>>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::CreateInventoryCoverageFilter>,
 }
 
 impl InventoryLevelApi<'_> {
@@ -43,44 +29,17 @@ impl InventoryLevelApi<'_> {
     /// Creates an inventory coverage request. If locality, npa or national_destination_code is used in groupBy, and no region or locality filters are used, the whole paginated set is returned.
     ///
     /// `GET /inventory_coverage` (operation `CreateInventoryCoverage`)
-    ///
-    /// # Arguments
-    /// - `filter_group_by` (`filter[groupBy]`)
     pub fn create_inventory_coverage(
         &self,
-        filter_group_by: &types::CreateInventoryCoverageFilterGroupBy,
         params: &CreateInventoryCoverageParams,
-    ) -> ApiCall<types::InventoryCoverageResponse> {
+    ) -> ApiCall<types::CreateInventoryCoverageResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "CreateInventoryCoverage",
             "/inventory_coverage",
             "/inventory_coverage".to_owned(),
         );
-        request.query("filter[npa]", &params.filter_npa, QueryStyle::FormExplode);
-        request.query("filter[nxx]", &params.filter_nxx, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[administrative_area]",
-                &params.filter_administrative_area,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number_type]",
-                &params.filter_phone_number_type,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[country_code]",
-                &params.filter_country_code,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[count]", &params.filter_count, QueryStyle::FormExplode);
-        request
-            .query("filter[features]", &params.filter_features, QueryStyle::FormExplode);
-        request.query("filter[groupBy]", &filter_group_by, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -18,18 +18,14 @@ pub struct IpAddressesApi<'a> {
 /// Optional parameters of `list_access_ip_addresses` (`GET /access_ip_address`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAccessIpAddressesParams {
-    /// Sent as query parameter `filter[ip_source]`.
-    pub filter_ip_source: Option<String>,
-    /// Sent as query parameter `filter[ip_address]`.
-    pub filter_ip_address: Option<String>,
-    /// Sent as query parameter `filter[created_at][gt]`.
-    pub filter_created_at_gt: Option<String>,
-    /// Sent as query parameter `filter[created_at][lt]`.
-    pub filter_created_at_lt: Option<String>,
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[ip_source\], filter\[ip_address\], filter\[created_at\]. Supports complex bracket operations for dynamic filtering.
+    ///
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListAccessIpAddressesFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    ///
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ListAccessIpAddressesPage>,
 }
 
 impl IpAddressesApi<'_> {
@@ -46,32 +42,8 @@ impl IpAddressesApi<'_> {
             "/access_ip_address",
             "/access_ip_address".to_owned(),
         );
-        request
-            .query(
-                "filter[ip_source]",
-                &params.filter_ip_source,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[ip_address]",
-                &params.filter_ip_address,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][gt]",
-                &params.filter_created_at_gt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][lt]",
-                &params.filter_created_at_lt,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -94,15 +66,9 @@ impl IpAddressesApi<'_> {
                     op,
                     raw,
                 )?;
-                let total_pages = page
-                    .meta
-                    .total_pages
-                    .as_ref()
+                let total_pages = Some(&page.meta.total_pages)
                     .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .total_results
-                    .as_ref()
+                let total_items = Some(&page.meta.total_results)
                     .and_then(|n| u64::try_from(*n).ok());
                 Ok(PageData {
                     items: page.data,
@@ -136,7 +102,7 @@ impl IpAddressesApi<'_> {
     /// `GET /access_ip_address/{access_ip_address_id}` (operation `GetAccessIpAddress`)
     ///
     /// # Arguments
-    /// - `access_ip_address_id` (`access_ip_address_id`)
+    /// - `access_ip_address_id` (`access_ip_address_id`): Unique identifier of the access ip address.
     pub fn get_access_ip_address(
         &self,
         access_ip_address_id: &str,
@@ -156,7 +122,7 @@ impl IpAddressesApi<'_> {
     /// `DELETE /access_ip_address/{access_ip_address_id}` (operation `DeleteAccessIpAddress`)
     ///
     /// # Arguments
-    /// - `access_ip_address_id` (`access_ip_address_id`)
+    /// - `access_ip_address_id` (`access_ip_address_id`): Unique identifier of the access ip address.
     pub fn delete_access_ip_address(
         &self,
         access_ip_address_id: &str,

@@ -18,22 +18,14 @@ pub struct IpConnectionsApi<'a> {
 /// Optional parameters of `list_ip_connections` (`GET /ip_connections`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListIpConnectionsParams {
-    /// The page number to load
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[connection_name\], filter\[fqdn\], filter\[outbound_voice_profile_id\], filter\[outbound.outbound_voice_profile_id\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ConnectionsFilterConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// If present, connections with `connection_name` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
-    ///
-    /// Sent as query parameter `filter[connection_name][contains]`.
-    pub filter_connection_name_contains: Option<String>,
-    /// Identifies the associated outbound voice profile.
-    ///
-    /// Sent as query parameter `filter[outbound.outbound_voice_profile_id]`.
-    pub filter_outbound_outbound_voice_profile_id: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ConnectionsPageConsolidated>,
     /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
     ///
     /// That is:
@@ -49,7 +41,7 @@ pub struct ListIpConnectionsParams {
     /// If not given, results are sorted by `created_at` in descending order.
     ///
     /// Sent as query parameter `sort`.
-    pub sort: Option<types::SortConnection>,
+    pub sort: Option<types::ConnectionsSortConnection>,
 }
 
 impl IpConnectionsApi<'_> {
@@ -68,20 +60,8 @@ impl IpConnectionsApi<'_> {
             "/ip_connections",
             "/ip_connections".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[connection_name][contains]",
-                &params.filter_connection_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[outbound.outbound_voice_profile_id]",
-                &params.filter_outbound_outbound_voice_profile_id,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -133,7 +113,7 @@ impl IpConnectionsApi<'_> {
     pub fn create_ip_connection(
         &self,
         body: &types::CreateIpConnectionRequest,
-    ) -> ApiCall<types::IpConnectionResponse> {
+    ) -> ApiCall<types::CreateIpConnectionResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateIpConnection",
@@ -155,7 +135,7 @@ impl IpConnectionsApi<'_> {
     pub fn retrieve_ip_connection(
         &self,
         id: &str,
-    ) -> ApiCall<types::IpConnectionResponse> {
+    ) -> ApiCall<types::RetrieveIpConnectionResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveIpConnection",
@@ -176,7 +156,7 @@ impl IpConnectionsApi<'_> {
     pub fn delete_ip_connection(
         &self,
         id: &str,
-    ) -> ApiCall<types::IpConnectionResponse> {
+    ) -> ApiCall<types::DeleteIpConnectionResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteIpConnection",
@@ -198,7 +178,7 @@ impl IpConnectionsApi<'_> {
         &self,
         id: &str,
         body: &types::UpdateIpConnectionRequest,
-    ) -> ApiCall<types::IpConnectionResponse> {
+    ) -> ApiCall<types::UpdateIpConnectionResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateIpConnection",

@@ -18,22 +18,14 @@ pub struct IpRangesApi<'a> {
 /// Optional parameters of `list_access_ip_ranges` (`GET /access_ip_ranges`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAccessIpRangesParams {
-    /// Sent as query parameter `filter[cidr_block]`.
-    pub filter_cidr_block: Option<String>,
-    /// Sent as query parameter `filter[cidr_block][startswith]`.
-    pub filter_cidr_block_startswith: Option<String>,
-    /// Sent as query parameter `filter[cidr_block][endswith]`.
-    pub filter_cidr_block_endswith: Option<String>,
-    /// Sent as query parameter `filter[cidr_block][contains]`.
-    pub filter_cidr_block_contains: Option<String>,
-    /// Sent as query parameter `filter[created_at][gt]`.
-    pub filter_created_at_gt: Option<String>,
-    /// Sent as query parameter `filter[created_at][lt]`.
-    pub filter_created_at_lt: Option<String>,
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[cidr_block\], filter\[cidr_block\]\[startswith\], filter\[cidr_block\]\[endswith\], filter\[cidr_block\]\[contains\], filter\[created_at\]. Supports complex bracket operations for dynamic filtering.
+    ///
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListAccessIpRangesFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    ///
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ListAccessIpRangesPage>,
 }
 
 impl IpRangesApi<'_> {
@@ -50,44 +42,8 @@ impl IpRangesApi<'_> {
             "/access_ip_ranges",
             "/access_ip_ranges".to_owned(),
         );
-        request
-            .query(
-                "filter[cidr_block]",
-                &params.filter_cidr_block,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[cidr_block][startswith]",
-                &params.filter_cidr_block_startswith,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[cidr_block][endswith]",
-                &params.filter_cidr_block_endswith,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[cidr_block][contains]",
-                &params.filter_cidr_block_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][gt]",
-                &params.filter_created_at_gt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][lt]",
-                &params.filter_created_at_lt,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -110,15 +66,9 @@ impl IpRangesApi<'_> {
                     op,
                     raw,
                 )?;
-                let total_pages = page
-                    .meta
-                    .total_pages
-                    .as_ref()
+                let total_pages = Some(&page.meta.total_pages)
                     .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .total_results
-                    .as_ref()
+                let total_items = Some(&page.meta.total_results)
                     .and_then(|n| u64::try_from(*n).ok());
                 Ok(PageData {
                     items: page.data,
@@ -149,17 +99,17 @@ impl IpRangesApi<'_> {
 
     /// Delete access IP ranges
     ///
-    /// `DELETE /access_ip_ranges/{access_ip_range_id}` (no operationId in the spec)
+    /// `DELETE /access_ip_ranges/{access_ip_range_id}` (operation `DeleteAccessIpRange`)
     ///
     /// # Arguments
-    /// - `access_ip_range_id` (`access_ip_range_id`)
-    pub fn delete_access_ip_ranges_access_ip_range_id(
+    /// - `access_ip_range_id` (`access_ip_range_id`): Unique identifier of the access ip range.
+    pub fn delete_access_ip_range(
         &self,
         access_ip_range_id: &str,
     ) -> ApiCall<types::AccessIpRangeResponseSchema> {
         let request = Request::new(
             reqwest::Method::DELETE,
-            "delete_access_ip_ranges_access_ip_range_id",
+            "DeleteAccessIpRange",
             "/access_ip_ranges/{access_ip_range_id}",
             ["/access_ip_ranges/", &crate::request::path_arg(&access_ip_range_id)]
                 .concat(),

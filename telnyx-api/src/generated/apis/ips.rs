@@ -18,26 +18,14 @@ pub struct IpsApi<'a> {
 /// Optional parameters of `list_ips` (`GET /ips`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListIpsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ConnectionsPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[connection_id\], filter\[ip_address\], filter\[port\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// ID of the IP Connection to which this IP should be attached.
-    ///
-    /// Sent as query parameter `filter[connection_id]`.
-    pub filter_connection_id: Option<String>,
-    /// IP adddress represented by this resource.
-    ///
-    /// Sent as query parameter `filter[ip_address]`.
-    pub filter_ip_address: Option<String>,
-    /// Port to use when connecting to this IP.
-    ///
-    /// Sent as query parameter `filter[port]`.
-    pub filter_port: Option<i64>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListIpsFilter>,
 }
 
 impl IpsApi<'_> {
@@ -53,21 +41,8 @@ impl IpsApi<'_> {
             "/ips",
             "/ips".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[connection_id]",
-                &params.filter_connection_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[ip_address]",
-                &params.filter_ip_address,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[port]", &params.filter_port, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -84,8 +59,20 @@ impl IpsApi<'_> {
             },
             |op, raw| {
                 let page: types::ListIpsResponse = crate::request::decode_json(op, raw)?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
                 Ok(PageData {
                     items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
                     ..PageData::default()
                 })
             },
@@ -100,7 +87,7 @@ impl IpsApi<'_> {
     pub fn create_ip(
         &self,
         body: &types::CreateIpRequest,
-    ) -> ApiCall<types::IpResponse> {
+    ) -> ApiCall<types::CreateIpResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateIp",
@@ -119,7 +106,7 @@ impl IpsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the type of resource.
-    pub fn retrieve_ip(&self, id: &str) -> ApiCall<types::IpResponse> {
+    pub fn retrieve_ip(&self, id: &str) -> ApiCall<types::RetrieveIpResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveIp",
@@ -137,7 +124,7 @@ impl IpsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the type of resource.
-    pub fn delete_ip(&self, id: &str) -> ApiCall<types::IpResponse> {
+    pub fn delete_ip(&self, id: &str) -> ApiCall<types::DeleteIpResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteIp",
@@ -159,7 +146,7 @@ impl IpsApi<'_> {
         &self,
         id: &str,
         body: &types::UpdateIpRequest,
-    ) -> ApiCall<types::IpResponse> {
+    ) -> ApiCall<types::UpdateIpResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateIp",

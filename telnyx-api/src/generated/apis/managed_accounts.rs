@@ -18,34 +18,30 @@ pub struct ManagedAccountsApi<'a> {
 /// Optional parameters of `list_managed_accounts` (`GET /managed_accounts`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListManagedAccountsParams {
-    /// The page number to load
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[email\]\[contains\], filter\[email\]\[eq\], filter\[organization_name\]\[contains\], filter\[organization_name\]\[eq\], filter\[status\]\[eq\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ManagedAccountsFilterConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// If present, email containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
+    /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
     ///
-    /// Sent as query parameter `filter[email][contains]`.
-    pub filter_email_contains: Option<String>,
-    /// If present, only returns results with the `email` matching exactly the value given.
+    /// That is:
     ///
-    /// Sent as query parameter `filter[email][eq]`.
-    pub filter_email_eq: Option<String>,
-    /// If present, only returns results with the `organization_name` containing the given value. Matching is not case-sensitive. Requires at least three characters.
+    /// -
+    /// `email`: sorts the result by the
+    /// `email` field in ascending order.
     ///
-    /// Sent as query parameter `filter[organization_name][contains]`.
-    pub filter_organization_name_contains: Option<String>,
-    /// If present, only returns results with the `organization_name` matching exactly the value given.
+    /// -
+    /// `-email`: sorts the result by the
+    /// `email` field in descending order.
     ///
-    /// Sent as query parameter `filter[organization_name][eq]`.
-    pub filter_organization_name_eq: Option<String>,
-    /// Set the order of the results by the creation date.
+    /// If not given, results are sorted by `created_at` in descending order.
     ///
     /// Sent as query parameter `sort`.
-    pub sort: Option<types::Sort>,
+    pub sort: Option<types::ManagedAccountsSort>,
     /// Specifies if cancelled accounts should be included in the results.
     ///
     /// Sent as query parameter `include_cancelled_accounts`.
@@ -68,32 +64,8 @@ impl ManagedAccountsApi<'_> {
             "/managed_accounts",
             "/managed_accounts".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[email][contains]",
-                &params.filter_email_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[email][eq]",
-                &params.filter_email_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[organization_name][contains]",
-                &params.filter_organization_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[organization_name][eq]",
-                &params.filter_organization_name_eq,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         request
             .query(
@@ -151,7 +123,7 @@ impl ManagedAccountsApi<'_> {
     pub fn create_managed_account(
         &self,
         body: &types::CreateManagedAccountRequest,
-    ) -> ApiCall<types::ManagedAccountResponse> {
+    ) -> ApiCall<types::CreateManagedAccountResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateManagedAccount",
@@ -169,7 +141,7 @@ impl ManagedAccountsApi<'_> {
     /// `GET /managed_accounts/allocatable_global_outbound_channels` (operation `ListAllocatableGlobalOutboundChannels`)
     pub fn list_allocatable_global_outbound_channels(
         &self,
-    ) -> ApiCall<types::ListManagedAccountsAllocatableGlobalOutboundChannelsResponse> {
+    ) -> ApiCall<types::ListAllocatableGlobalOutboundChannelsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "ListAllocatableGlobalOutboundChannels",
@@ -190,7 +162,7 @@ impl ManagedAccountsApi<'_> {
     pub fn retrieve_managed_account(
         &self,
         id: &str,
-    ) -> ApiCall<types::ManagedAccountResponse> {
+    ) -> ApiCall<types::RetrieveManagedAccountResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveManagedAccount",
@@ -212,7 +184,7 @@ impl ManagedAccountsApi<'_> {
         &self,
         id: &str,
         body: &types::UpdateManagedAccountRequest,
-    ) -> ApiCall<types::ManagedAccountResponse> {
+    ) -> ApiCall<types::UpdateManagedAccountResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateManagedAccount",
@@ -234,7 +206,7 @@ impl ManagedAccountsApi<'_> {
     pub fn disable_managed_account(
         &self,
         id: &str,
-    ) -> ApiCall<types::ManagedAccountResponse> {
+    ) -> ApiCall<types::DisableManagedAccountResponse> {
         let request = Request::new(
             reqwest::Method::POST,
             "DisableManagedAccount",
@@ -257,7 +229,7 @@ impl ManagedAccountsApi<'_> {
         &self,
         id: &str,
         body: &types::EnableManagedAccountBody,
-    ) -> ApiCall<types::ManagedAccountResponse> {
+    ) -> ApiCall<types::EnableManagedAccountResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "EnableManagedAccount",

@@ -17,10 +17,10 @@ pub struct MediaStorageApiApi<'a> {
 /// Optional parameters of `list_media_storage` (`GET /media`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListMediaStorageParams {
-    /// Filters files by given content types
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[content_type\]\[\]
     ///
-    /// Sent as query parameter `filter[content_type][]`.
-    pub filter_content_type: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListMediaStorageFilter>,
 }
 
 impl MediaStorageApiApi<'_> {
@@ -32,19 +32,14 @@ impl MediaStorageApiApi<'_> {
     pub fn list_media_storage(
         &self,
         params: &ListMediaStorageParams,
-    ) -> ApiCall<types::ListMediaResponse> {
+    ) -> ApiCall<types::ListMediaStorageResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListMediaStorage",
             "/media",
             "/media".to_owned(),
         );
-        request
-            .query(
-                "filter[content_type][]",
-                &params.filter_content_type,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -56,7 +51,7 @@ impl MediaStorageApiApi<'_> {
     pub fn create_media_storage(
         &self,
         body: &types::UploadMediaRequest,
-    ) -> ApiCall<types::MediaResponse> {
+    ) -> ApiCall<types::CreateMediaStorageResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateMediaStorage",
@@ -73,7 +68,7 @@ impl MediaStorageApiApi<'_> {
     pub fn create_media_storage_multipart(
         &self,
         body: &types::UploadMediaMultipartRequest,
-    ) -> ApiCall<types::MediaResponse> {
+    ) -> ApiCall<types::CreateMediaStorageResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateMediaStorage",
@@ -92,7 +87,10 @@ impl MediaStorageApiApi<'_> {
     ///
     /// # Arguments
     /// - `media_name` (`media_name`): Uniquely identifies a media resource.
-    pub fn get_media_storage(&self, media_name: &str) -> ApiCall<types::MediaResponse> {
+    pub fn get_media_storage(
+        &self,
+        media_name: &str,
+    ) -> ApiCall<types::GetMediaStorageResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetMediaStorage",
@@ -114,7 +112,7 @@ impl MediaStorageApiApi<'_> {
         &self,
         media_name: &str,
         body: &types::UpdateMediaRequest,
-    ) -> ApiCall<types::MediaResponse> {
+    ) -> ApiCall<types::UpdateMediaStorageResponse> {
         let mut request = Request::new(
             reqwest::Method::PUT,
             "UpdateMediaStorage",
@@ -132,7 +130,7 @@ impl MediaStorageApiApi<'_> {
         &self,
         media_name: &str,
         body: &types::UpdateMediaMultipartRequest,
-    ) -> ApiCall<types::MediaResponse> {
+    ) -> ApiCall<types::UpdateMediaStorageResponse> {
         let mut request = Request::new(
             reqwest::Method::PUT,
             "UpdateMediaStorage",
@@ -170,12 +168,13 @@ impl MediaStorageApiApi<'_> {
     /// # Arguments
     /// - `media_name` (`media_name`): Uniquely identifies a media resource.
     pub fn download_media(&self, media_name: &str) -> ApiCall<bytes::Bytes> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::GET,
             "DownloadMedia",
             "/media/{media_name}/download",
             ["/media/", &crate::request::path_arg(&media_name), "/download"].concat(),
         );
+        request.accept("*/*");
         ApiCall::new(self.client, request, crate::request::decode_bytes)
     }
 }

@@ -26,7 +26,7 @@ impl MessagesApi<'_> {
     pub fn send_message(
         &self,
         body: &types::CreateMessageRequest,
-    ) -> ApiCall<types::MessageResponse> {
+    ) -> ApiCall<types::SendMessageResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "SendMessage",
@@ -37,13 +37,53 @@ impl MessagesApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Send a message using an alphanumeric sender ID
+    ///
+    /// Send an SMS message using an alphanumeric sender ID. This is SMS only.
+    ///
+    /// `POST /messages/alphanumeric_sender_id` (operation `SendAlphanumericSenderIdMessage`)
+    pub fn send_alphanumeric_sender_id_message(
+        &self,
+        body: &types::SendAlphanumericSenderIdMessageBody,
+    ) -> ApiCall<types::OutboundMessageResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "SendAlphanumericSenderIdMessage",
+            "/messages/alphanumeric_sender_id",
+            "/messages/alphanumeric_sender_id".to_owned(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Retrieve group MMS messages
+    ///
+    /// Retrieve all messages in a group MMS conversation by the group message ID.
+    ///
+    /// `GET /messages/group/{message_id}` (operation `GetGroupMmsMessages`)
+    ///
+    /// # Arguments
+    /// - `message_id` (`message_id`): The group message ID.
+    pub fn get_group_mms_messages(
+        &self,
+        message_id: &str,
+    ) -> ApiCall<types::GetGroupMmsMessagesResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetGroupMmsMessages",
+            "/messages/group/{message_id}",
+            ["/messages/group/", &crate::request::path_arg(&message_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
     /// Send a group MMS message
     ///
     /// `POST /messages/group_mms` (operation `CreateGroupMmsMessage`)
     pub fn create_group_mms_message(
         &self,
         body: &types::CreateGroupMmsMessageRequest,
-    ) -> ApiCall<types::MessageResponse> {
+    ) -> ApiCall<types::CreateGroupMmsMessageResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateGroupMmsMessage",
@@ -60,7 +100,7 @@ impl MessagesApi<'_> {
     pub fn create_long_code_message(
         &self,
         body: &types::CreateLongCodeMessageRequest,
-    ) -> ApiCall<types::MessageResponse> {
+    ) -> ApiCall<types::CreateLongCodeMessageResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateLongCodeMessage",
@@ -77,12 +117,35 @@ impl MessagesApi<'_> {
     pub fn create_number_pool_message(
         &self,
         body: &types::CreateNumberPoolMessageRequest,
-    ) -> ApiCall<types::MessageResponse> {
+    ) -> ApiCall<types::CreateNumberPoolMessageResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateNumberPoolMessage",
             "/messages/number_pool",
             "/messages/number_pool".to_owned(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Schedule a message
+    ///
+    /// Schedule a message with a Phone Number, Alphanumeric Sender ID, Short Code or Number Pool.
+    ///
+    /// This endpoint allows you to schedule a message with any messaging resource.
+    /// Current messaging resources include: long-code, short-code, number-pool, and
+    /// alphanumeric-sender-id.
+    ///
+    /// `POST /messages/schedule` (operation `ScheduleMessage`)
+    pub fn schedule_message(
+        &self,
+        body: &types::CreateScheduledMessageRequest,
+    ) -> ApiCall<types::ScheduleMessageResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "ScheduleMessage",
+            "/messages/schedule",
+            "/messages/schedule".to_owned(),
         );
         request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
@@ -94,7 +157,7 @@ impl MessagesApi<'_> {
     pub fn create_short_code_message(
         &self,
         body: &types::CreateShortCodeMessageRequest,
-    ) -> ApiCall<types::MessageResponse> {
+    ) -> ApiCall<types::CreateShortCodeMessageResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateShortCodeMessage",
@@ -107,7 +170,7 @@ impl MessagesApi<'_> {
 
     /// Retrieve a message
     ///
-    /// Note: This API endpoint can only retrieve messages that are no older than 10 days since their creation. If you require messages older than this, please generate an [MDR report.](https://developers.telnyx.com/api/v1/mission-control/add-mdr-request)
+    /// Note: This API endpoint can only retrieve messages that are no older than 10 days since their creation. If you require messages older than this, please generate an [MDR report.](https://developers.telnyx.com/api-reference/mdr-usage-reports/create-mdr-usage-report)
     ///
     /// `GET /messages/{id}` (operation `GetMessage`)
     ///
@@ -117,6 +180,27 @@ impl MessagesApi<'_> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetMessage",
+            "/messages/{id}",
+            ["/messages/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Cancel a scheduled message
+    ///
+    /// Cancel a scheduled message that has not yet been sent. Only messages with `status=scheduled` and `send_at` more than a minute from now can be cancelled.
+    ///
+    /// `DELETE /messages/{id}` (operation `CancelMessage`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the message to cancel
+    pub fn cancel_message(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::OutboundMessagePayloadCancelled> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "CancelMessage",
             "/messages/{id}",
             ["/messages/", &crate::request::path_arg(&id)].concat(),
         );

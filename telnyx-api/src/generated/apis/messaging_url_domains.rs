@@ -18,14 +18,10 @@ pub struct MessagingUrlDomainsApi<'a> {
 /// Optional parameters of `list_messaging_url_domains` (`GET /messaging_url_domains`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListMessagingUrlDomainsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
 }
 
 impl MessagingUrlDomainsApi<'_> {
@@ -35,15 +31,14 @@ impl MessagingUrlDomainsApi<'_> {
     pub fn list_messaging_url_domains(
         &self,
         params: &ListMessagingUrlDomainsParams,
-    ) -> ApiCall<types::ListMessagingUrlDomains> {
+    ) -> ApiCall<types::ListMessagingUrlDomainsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListMessagingUrlDomains",
             "/messaging_url_domains",
             "/messaging_url_domains".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -62,19 +57,19 @@ impl MessagingUrlDomainsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListMessagingUrlDomains = crate::request::decode_json(
+                let page: types::ListMessagingUrlDomainsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
                 let total_pages = page
                     .meta
                     .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
+                    .map(|v| &v.total_pages)
                     .and_then(|n| u64::try_from(*n).ok());
                 let total_items = page
                     .meta
                     .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
+                    .map(|v| &v.total_results)
                     .and_then(|n| u64::try_from(*n).ok());
                 Ok(PageData {
                     items: page.data.unwrap_or_default(),

@@ -18,46 +18,14 @@ pub struct MobileNetworkOperatorsApi<'a> {
 /// Optional parameters of `get_mobile_network_operators` (`GET /mobile_network_operators`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetMobileNetworkOperatorsParams {
-    /// The page number to load
+    /// Consolidated filter parameter for mobile network operators (deepObject style). Originally: filter\[name\]\[starts_with\], filter\[name\]\[contains\], filter\[name\]\[ends_with\], filter\[country_code\], filter\[mcc\], filter\[mnc\], filter\[tadig\], filter\[network_preferences_enabled\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::FilterMobileNetworkOperatorsConsolidated>,
+    /// Consolidated pagination parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter by name starting with.
-    ///
-    /// Sent as query parameter `filter[name][starts_with]`.
-    pub filter_name_starts_with: Option<String>,
-    /// Filter by name containing match.
-    ///
-    /// Sent as query parameter `filter[name][contains]`.
-    pub filter_name_contains: Option<String>,
-    /// Filter by name ending with.
-    ///
-    /// Sent as query parameter `filter[name][ends_with]`.
-    pub filter_name_ends_with: Option<String>,
-    /// Filter by exact country_code.
-    ///
-    /// Sent as query parameter `filter[country_code]`.
-    pub filter_country_code: Option<String>,
-    /// Filter by exact MCC.
-    ///
-    /// Sent as query parameter `filter[mcc]`.
-    pub filter_mcc: Option<String>,
-    /// Filter by exact MNC.
-    ///
-    /// Sent as query parameter `filter[mnc]`.
-    pub filter_mnc: Option<String>,
-    /// Filter by exact TADIG.
-    ///
-    /// Sent as query parameter `filter[tadig]`.
-    pub filter_tadig: Option<String>,
-    /// Filter by network_preferences_enabled.
-    ///
-    /// Sent as query parameter `filter[network_preferences_enabled]`.
-    pub filter_network_preferences_enabled: Option<bool>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::WirelessPageConsolidated>,
 }
 
 impl MobileNetworkOperatorsApi<'_> {
@@ -69,48 +37,15 @@ impl MobileNetworkOperatorsApi<'_> {
     pub fn get_mobile_network_operators(
         &self,
         params: &GetMobileNetworkOperatorsParams,
-    ) -> ApiCall<types::SearchMobileNetworkOperatorsResponse> {
+    ) -> ApiCall<types::GetMobileNetworkOperatorsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetMobileNetworkOperators",
             "/mobile_network_operators",
             "/mobile_network_operators".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[name][starts_with]",
-                &params.filter_name_starts_with,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[name][contains]",
-                &params.filter_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[name][ends_with]",
-                &params.filter_name_ends_with,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[country_code]",
-                &params.filter_country_code,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[mcc]", &params.filter_mcc, QueryStyle::FormExplode);
-        request.query("filter[mnc]", &params.filter_mnc, QueryStyle::FormExplode);
-        request.query("filter[tadig]", &params.filter_tadig, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[network_preferences_enabled]",
-                &params.filter_network_preferences_enabled,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -129,7 +64,7 @@ impl MobileNetworkOperatorsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::SearchMobileNetworkOperatorsResponse = crate::request::decode_json(
+                let page: types::GetMobileNetworkOperatorsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;

@@ -11,10 +11,10 @@ pub mod addresses;
 #[cfg(feature = "numbers")]
 pub mod advanced_number_orders;
 
-#[cfg(feature = "messaging")]
-pub mod advanced_opt_in_opt_out;
-
 #[cfg(feature = "ai")]
+pub mod anthropic_messages;
+
+#[cfg(feature = "ai-assistants")]
 pub mod assistants;
 
 #[cfg(feature = "ai")]
@@ -71,14 +71,23 @@ pub mod call_recordings;
 #[cfg(feature = "10dlc")]
 pub mod campaign;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
+pub mod cdr_reports;
+
+#[cfg(feature = "reporting")]
 pub mod cdr_usage_reports;
 
 #[cfg(feature = "ai")]
 pub mod chat;
 
+#[cfg(feature = "storage")]
+pub mod cloudfs_filesystems;
+
 #[cfg(feature = "ai")]
 pub mod clusters;
+
+#[cfg(feature = "branded-calling")]
+pub mod comments;
 
 #[cfg(feature = "conferences")]
 pub mod conference_commands;
@@ -86,7 +95,10 @@ pub mod conference_commands;
 #[cfg(feature = "connections")]
 pub mod connections;
 
-#[cfg(feature = "ai")]
+#[cfg(feature = "ai-assistants")]
+pub mod conversation_histories;
+
+#[cfg(feature = "ai-assistants")]
 pub mod conversations;
 
 #[cfg(feature = "numbers")]
@@ -113,11 +125,17 @@ pub mod data_migration;
 #[cfg(feature = "call-control")]
 pub mod debugging;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
 pub mod detail_records;
 
 #[cfg(feature = "call-control")]
 pub mod dialogflow_integration;
+
+#[cfg(feature = "branded-calling")]
+pub mod dir_references;
+
+#[cfg(feature = "branded-calling")]
+pub mod display_identity_records;
 
 #[cfg(feature = "regulatory")]
 pub mod documents;
@@ -128,8 +146,44 @@ pub mod dynamic_emergency_addresses;
 #[cfg(feature = "numbers")]
 pub mod dynamic_emergency_endpoints;
 
+#[cfg(feature = "email")]
+pub mod email_domain_dns_records;
+
+#[cfg(feature = "email")]
+pub mod email_domains;
+
+#[cfg(feature = "email")]
+pub mod email_events;
+
+#[cfg(feature = "email")]
+pub mod email_messages;
+
+#[cfg(feature = "email")]
+pub mod email_suppression_imports;
+
+#[cfg(feature = "email")]
+pub mod email_suppressions;
+
+#[cfg(feature = "email")]
+pub mod email_templates;
+
+#[cfg(feature = "email")]
+pub mod email_unsubscribe_groups;
+
+#[cfg(feature = "email")]
+pub mod email_validations;
+
+#[cfg(feature = "branded-calling")]
+pub mod email_verification;
+
+#[cfg(feature = "email")]
+pub mod email_webhooks;
+
 #[cfg(feature = "ai")]
 pub mod embeddings;
+
+#[cfg(feature = "branded-calling")]
+pub mod enterprises;
 
 #[cfg(feature = "account")]
 pub mod enum_api;
@@ -149,11 +203,26 @@ pub mod fqdns;
 #[cfg(feature = "networking")]
 pub mod global_ips;
 
-#[cfg(feature = "ai")]
+#[cfg(feature = "messaging")]
+pub mod hosted_numbers;
+
+#[cfg(feature = "numbers")]
+pub mod inexplicit_number_orders;
+
+#[cfg(feature = "branded-calling")]
+pub mod infringement_claims;
+
+#[cfg(feature = "ai-assistants")]
 pub mod integration_secrets;
+
+#[cfg(feature = "ai-assistants")]
+pub mod integrations;
 
 #[cfg(feature = "numbers")]
 pub mod inventory_level;
+
+#[cfg(feature = "billing")]
+pub mod invoices;
 
 #[cfg(feature = "account")]
 pub mod ip_addresses;
@@ -167,13 +236,25 @@ pub mod ip_ranges;
 #[cfg(feature = "connections")]
 pub mod ips;
 
+#[cfg(feature = "storage")]
+pub mod kv_keys;
+
+#[cfg(feature = "storage")]
+pub mod kv_namespaces;
+
 #[cfg(feature = "account")]
 pub mod managed_accounts;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "ai-assistants")]
+pub mod mcp_servers;
+
+#[cfg(feature = "reporting")]
 pub mod mdr_detail_reports;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
+pub mod mdr_detailed_reports;
+
+#[cfg(feature = "reporting")]
 pub mod mdr_usage_reports;
 
 #[cfg(feature = "messaging")]
@@ -183,19 +264,25 @@ pub mod media_storage_api;
 pub mod messages;
 
 #[cfg(feature = "messaging")]
-pub mod messaging_hosted_number;
-
-#[cfg(feature = "messaging")]
-pub mod messaging_profiles;
-
-#[cfg(feature = "messaging")]
-pub mod messaging_tollfree_verification;
+pub mod messaging;
 
 #[cfg(feature = "messaging")]
 pub mod messaging_url_domains;
 
+#[cfg(feature = "ai-missions")]
+pub mod missions;
+
 #[cfg(feature = "wireless")]
 pub mod mobile_network_operators;
+
+#[cfg(feature = "numbers")]
+pub mod mobile_number_settings;
+
+#[cfg(feature = "numbers")]
+pub mod mobile_phone_numbers;
+
+#[cfg(feature = "connections")]
+pub mod mobile_voice_connections;
 
 #[cfg(feature = "networking")]
 pub mod networks;
@@ -203,26 +290,53 @@ pub mod networks;
 #[cfg(feature = "account")]
 pub mod notifications;
 
-#[cfg(feature = "messaging")]
-pub mod number_configurations;
-
 #[cfg(feature = "identity")]
 pub mod number_lookup;
 
 #[cfg(feature = "porting")]
 pub mod number_portout;
 
+#[cfg(feature = "messaging")]
+pub mod number_settings;
+
 #[cfg(feature = "numbers")]
 pub mod numbers_features;
 
+#[cfg(feature = "oauth")]
+pub mod oauth_clients;
+
+#[cfg(feature = "oauth")]
+pub mod oauth_discovery;
+
+#[cfg(feature = "oauth")]
+pub mod oauth_grants;
+
+#[cfg(feature = "oauth")]
+pub mod oauth_protocol;
+
 #[cfg(feature = "storage")]
 pub mod object;
+
+#[cfg(feature = "ai")]
+pub mod openai_chat;
+
+#[cfg(feature = "ai")]
+pub mod openai_embeddings;
+
+#[cfg(feature = "messaging")]
+pub mod opt_out_management;
+
+#[cfg(feature = "account")]
+pub mod organization_users;
 
 #[cfg(feature = "wireless")]
 pub mod ota_updates;
 
 #[cfg(feature = "voice-config")]
 pub mod outbound_voice_profiles;
+
+#[cfg(feature = "branded-calling")]
+pub mod phone_number_batches;
 
 #[cfg(feature = "numbers")]
 pub mod phone_number_block_orders;
@@ -248,6 +362,9 @@ pub mod phone_number_reservations;
 #[cfg(feature = "numbers")]
 pub mod phone_number_search;
 
+#[cfg(feature = "branded-calling")]
+pub mod phone_numbers;
+
 #[cfg(feature = "porting")]
 pub mod porting_orders;
 
@@ -257,11 +374,17 @@ pub mod presigned_object_urls;
 #[cfg(feature = "wireless")]
 pub mod private_wireless_gateways;
 
+#[cfg(feature = "messaging")]
+pub mod profiles;
+
 #[cfg(feature = "fax")]
 pub mod programmable_fax_applications;
 
 #[cfg(feature = "fax")]
 pub mod programmable_fax_commands;
+
+#[cfg(feature = "speech")]
+pub mod pronunciation_dictionaries;
 
 #[cfg(feature = "networking")]
 pub mod public_internet_gateways;
@@ -273,7 +396,10 @@ pub mod push_credentials;
 pub mod queue_commands;
 
 #[cfg(feature = "messaging")]
-pub mod rcs_messaging;
+pub mod rcs;
+
+#[cfg(feature = "branded-calling")]
+pub mod reference_data;
 
 #[cfg(feature = "networking")]
 pub mod regions;
@@ -284,8 +410,11 @@ pub mod regulatory_requirements;
 #[cfg(feature = "wireless")]
 pub mod reporting;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
 pub mod reports;
+
+#[cfg(feature = "branded-calling")]
+pub mod reputation;
 
 #[cfg(feature = "regulatory")]
 pub mod requirement_groups;
@@ -314,6 +443,12 @@ pub mod rooms;
 #[cfg(feature = "video")]
 pub mod rooms_client_tokens;
 
+#[cfg(feature = "reporting")]
+pub mod session_analysis;
+
+#[cfg(feature = "account")]
+pub mod seti_observability;
+
 #[cfg(feature = "10dlc")]
 pub mod shared_campaigns;
 
@@ -338,16 +473,43 @@ pub mod sim_cards;
 #[cfg(feature = "voice-config")]
 pub mod siprec_connectors;
 
+#[cfg(feature = "reporting")]
+pub mod speech_to_text_batch_reports;
+
+#[cfg(feature = "speech")]
+pub mod speech_to_text_capabilities;
+
+#[cfg(feature = "speech")]
+pub mod speech_to_text_over_websockets;
+
+#[cfg(feature = "reporting")]
+pub mod speech_to_text_usage_reports;
+
+#[cfg(feature = "billing")]
+pub mod stored_payment_transactions;
+
+#[cfg(feature = "reporting")]
+pub mod telco_data_usage_reports;
+
+#[cfg(feature = "branded-calling")]
+pub mod terms_of_service;
+
 #[cfg(feature = "texml")]
 pub mod texml_applications;
 
 #[cfg(feature = "texml")]
 pub mod texml_rest_commands;
 
-#[cfg(feature = "ai")]
+#[cfg(feature = "speech")]
 pub mod text_to_speech_commands;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "wireless")]
+pub mod traffic_policy_profiles;
+
+#[cfg(feature = "connections")]
+pub mod uac_connections;
+
+#[cfg(feature = "reporting")]
 pub mod usage_reports_beta;
 
 #[cfg(feature = "regulatory")]
@@ -358,6 +520,9 @@ pub mod user_bundles;
 
 #[cfg(feature = "account")]
 pub mod user_tags;
+
+#[cfg(feature = "messaging")]
+pub mod verification_requests;
 
 #[cfg(feature = "identity")]
 pub mod verified_numbers;
@@ -371,6 +536,15 @@ pub mod virtual_cross_connects;
 #[cfg(feature = "voice-config")]
 pub mod voice_channels;
 
+#[cfg(feature = "speech")]
+pub mod voice_clones;
+
+#[cfg(feature = "speech")]
+pub mod voice_designs;
+
+#[cfg(feature = "voice-config")]
+pub mod voice_sdk_stats;
+
 #[cfg(feature = "voice-config")]
 pub mod voicemail;
 
@@ -380,11 +554,29 @@ pub mod wdr_detail_reports;
 #[cfg(feature = "account")]
 pub mod webhooks;
 
+#[cfg(feature = "whatsapp")]
+pub mod whatsapp_business_accounts;
+
+#[cfg(feature = "whatsapp")]
+pub mod whatsapp_message_templates;
+
+#[cfg(feature = "whatsapp")]
+pub mod whatsapp_messaging;
+
+#[cfg(feature = "whatsapp")]
+pub mod whatsapp_phone_numbers;
+
 #[cfg(feature = "networking")]
 pub mod wireguard_interfaces;
 
 #[cfg(feature = "wireless")]
+pub mod wireless_blocklists;
+
+#[cfg(feature = "wireless")]
 pub mod wireless_regions;
+
+#[cfg(feature = "billing")]
+pub mod x402_payment_transactions;
 
 impl crate::Client {
     /// Operations tagged `Access Tokens` (1 operations; feature `connections`).
@@ -403,7 +595,7 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Advanced Number Orders` (3 operations; feature `numbers`).
+    /// Operations tagged `Advanced Number Orders` (4 operations; feature `numbers`).
     #[cfg(feature = "numbers")]
     pub fn advanced_number_orders(
         &self,
@@ -413,18 +605,16 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Advanced OptIn/OptOut` (6 operations; feature `messaging`).
-    #[cfg(feature = "messaging")]
-    pub fn advanced_opt_in_opt_out(
-        &self,
-    ) -> advanced_opt_in_opt_out::AdvancedOptInOptOutApi<'_> {
-        advanced_opt_in_opt_out::AdvancedOptInOptOutApi {
+    /// Operations tagged `Anthropic Messages` (1 operations; feature `ai`).
+    #[cfg(feature = "ai")]
+    pub fn anthropic_messages(&self) -> anthropic_messages::AnthropicMessagesApi<'_> {
+        anthropic_messages::AnthropicMessagesApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Assistants` (12 operations; feature `ai`).
-    #[cfg(feature = "ai")]
+    /// Operations tagged `Assistants` (46 operations; feature `ai-assistants`).
+    #[cfg(feature = "ai-assistants")]
     pub fn assistants(&self) -> assistants::AssistantsApi<'_> {
         assistants::AssistantsApi {
             client: self,
@@ -481,7 +671,7 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Brands` (11 operations; feature `10dlc`).
+    /// Operations tagged `Brands` (15 operations; feature `10dlc`).
     #[cfg(feature = "10dlc")]
     pub fn brands(&self) -> brands::BrandsApi<'_> {
         brands::BrandsApi { client: self }
@@ -539,7 +729,7 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Call Commands` (36 operations; feature `call-control`).
+    /// Operations tagged `Call Commands` (41 operations; feature `call-control`).
     #[cfg(feature = "call-control")]
     pub fn call_commands(&self) -> call_commands::CallCommandsApi<'_> {
         call_commands::CallCommandsApi {
@@ -573,7 +763,7 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Campaign` (12 operations; feature `10dlc`).
+    /// Operations tagged `Campaign` (13 operations; feature `10dlc`).
     #[cfg(feature = "10dlc")]
     pub fn campaign(&self) -> campaign::CampaignApi<'_> {
         campaign::CampaignApi {
@@ -581,18 +771,34 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `CDR Usage Reports` (1 operations; feature `billing`).
-    #[cfg(feature = "billing")]
+    /// Operations tagged `CDR Reports` (5 operations; feature `reporting`).
+    #[cfg(feature = "reporting")]
+    pub fn cdr_reports(&self) -> cdr_reports::CdrReportsApi<'_> {
+        cdr_reports::CdrReportsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `CDR Usage Reports` (5 operations; feature `reporting`).
+    #[cfg(feature = "reporting")]
     pub fn cdr_usage_reports(&self) -> cdr_usage_reports::CdrUsageReportsApi<'_> {
         cdr_usage_reports::CdrUsageReportsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `Chat` (3 operations; feature `ai`).
+    /// Operations tagged `Chat` (4 operations; feature `ai`).
     #[cfg(feature = "ai")]
     pub fn chat(&self) -> chat::ChatApi<'_> {
         chat::ChatApi { client: self }
+    }
+
+    /// Operations tagged `cloudfs filesystems` (6 operations; feature `storage`).
+    #[cfg(feature = "storage")]
+    pub fn cloudfs_filesystems(&self) -> cloudfs_filesystems::CloudfsFilesystemsApi<'_> {
+        cloudfs_filesystems::CloudfsFilesystemsApi {
+            client: self,
+        }
     }
 
     /// Operations tagged `Clusters` (5 operations; feature `ai`).
@@ -603,7 +809,15 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Conference Commands` (18 operations; feature `conferences`).
+    /// Operations tagged `Comments` (2 operations; feature `branded-calling`).
+    #[cfg(feature = "branded-calling")]
+    pub fn comments(&self) -> comments::CommentsApi<'_> {
+        comments::CommentsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Conference Commands` (23 operations; feature `conferences`).
     #[cfg(feature = "conferences")]
     pub fn conference_commands(&self) -> conference_commands::ConferenceCommandsApi<'_> {
         conference_commands::ConferenceCommandsApi {
@@ -619,8 +833,18 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Conversations` (7 operations; feature `ai`).
-    #[cfg(feature = "ai")]
+    /// Operations tagged `Conversation Histories` (1 operations; feature `ai-assistants`).
+    #[cfg(feature = "ai-assistants")]
+    pub fn conversation_histories(
+        &self,
+    ) -> conversation_histories::ConversationHistoriesApi<'_> {
+        conversation_histories::ConversationHistoriesApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Conversations` (21 operations; feature `ai-assistants`).
+    #[cfg(feature = "ai-assistants")]
     pub fn conversations(&self) -> conversations::ConversationsApi<'_> {
         conversations::ConversationsApi {
             client: self,
@@ -695,8 +919,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Detail Records` (1 operations; feature `billing`).
-    #[cfg(feature = "billing")]
+    /// Operations tagged `Detail Records` (1 operations; feature `reporting`).
+    #[cfg(feature = "reporting")]
     pub fn detail_records(&self) -> detail_records::DetailRecordsApi<'_> {
         detail_records::DetailRecordsApi {
             client: self,
@@ -713,7 +937,25 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Documents` (7 operations; feature `regulatory`).
+    /// Operations tagged `DIR References` (3 operations; feature `branded-calling`).
+    #[cfg(feature = "branded-calling")]
+    pub fn dir_references(&self) -> dir_references::DirReferencesApi<'_> {
+        dir_references::DirReferencesApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Display Identity Records` (8 operations; feature `branded-calling`).
+    #[cfg(feature = "branded-calling")]
+    pub fn display_identity_records(
+        &self,
+    ) -> display_identity_records::DisplayIdentityRecordsApi<'_> {
+        display_identity_records::DisplayIdentityRecordsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Documents` (8 operations; feature `regulatory`).
     #[cfg(feature = "regulatory")]
     pub fn documents(&self) -> documents::DocumentsApi<'_> {
         documents::DocumentsApi {
@@ -741,10 +983,112 @@ impl crate::Client {
         }
     }
 
+    /// Operations tagged `Email Domain DNS Records` (2 operations; feature `email`).
+    #[cfg(feature = "email")]
+    pub fn email_domain_dns_records(
+        &self,
+    ) -> email_domain_dns_records::EmailDomainDnsRecordsApi<'_> {
+        email_domain_dns_records::EmailDomainDnsRecordsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Email Domains` (6 operations; feature `email`).
+    #[cfg(feature = "email")]
+    pub fn email_domains(&self) -> email_domains::EmailDomainsApi<'_> {
+        email_domains::EmailDomainsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Email Events` (2 operations; feature `email`).
+    #[cfg(feature = "email")]
+    pub fn email_events(&self) -> email_events::EmailEventsApi<'_> {
+        email_events::EmailEventsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Email Messages` (6 operations; feature `email`).
+    #[cfg(feature = "email")]
+    pub fn email_messages(&self) -> email_messages::EmailMessagesApi<'_> {
+        email_messages::EmailMessagesApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Email Suppression Imports` (2 operations; feature `email`).
+    #[cfg(feature = "email")]
+    pub fn email_suppression_imports(
+        &self,
+    ) -> email_suppression_imports::EmailSuppressionImportsApi<'_> {
+        email_suppression_imports::EmailSuppressionImportsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Email Suppressions` (6 operations; feature `email`).
+    #[cfg(feature = "email")]
+    pub fn email_suppressions(&self) -> email_suppressions::EmailSuppressionsApi<'_> {
+        email_suppressions::EmailSuppressionsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Email Templates` (7 operations; feature `email`).
+    #[cfg(feature = "email")]
+    pub fn email_templates(&self) -> email_templates::EmailTemplatesApi<'_> {
+        email_templates::EmailTemplatesApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Email Unsubscribe Groups` (8 operations; feature `email`).
+    #[cfg(feature = "email")]
+    pub fn email_unsubscribe_groups(
+        &self,
+    ) -> email_unsubscribe_groups::EmailUnsubscribeGroupsApi<'_> {
+        email_unsubscribe_groups::EmailUnsubscribeGroupsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Email Validations` (3 operations; feature `email`).
+    #[cfg(feature = "email")]
+    pub fn email_validations(&self) -> email_validations::EmailValidationsApi<'_> {
+        email_validations::EmailValidationsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Email Verification` (3 operations; feature `branded-calling`).
+    #[cfg(feature = "branded-calling")]
+    pub fn email_verification(&self) -> email_verification::EmailVerificationApi<'_> {
+        email_verification::EmailVerificationApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Email Webhooks` (5 operations; feature `email`).
+    #[cfg(feature = "email")]
+    pub fn email_webhooks(&self) -> email_webhooks::EmailWebhooksApi<'_> {
+        email_webhooks::EmailWebhooksApi {
+            client: self,
+        }
+    }
+
     /// Operations tagged `Embeddings` (8 operations; feature `ai`).
     #[cfg(feature = "ai")]
     pub fn embeddings(&self) -> embeddings::EmbeddingsApi<'_> {
         embeddings::EmbeddingsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Enterprises` (6 operations; feature `branded-calling`).
+    #[cfg(feature = "branded-calling")]
+    pub fn enterprises(&self) -> enterprises::EnterprisesApi<'_> {
+        enterprises::EnterprisesApi {
             client: self,
         }
     }
@@ -797,10 +1141,44 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Integration Secrets` (3 operations; feature `ai`).
-    #[cfg(feature = "ai")]
+    /// Operations tagged `Hosted Numbers` (9 operations; feature `messaging`).
+    #[cfg(feature = "messaging")]
+    pub fn hosted_numbers(&self) -> hosted_numbers::HostedNumbersApi<'_> {
+        hosted_numbers::HostedNumbersApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Inexplicit Number Orders` (3 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
+    pub fn inexplicit_number_orders(
+        &self,
+    ) -> inexplicit_number_orders::InexplicitNumberOrdersApi<'_> {
+        inexplicit_number_orders::InexplicitNumberOrdersApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Infringement Claims` (4 operations; feature `branded-calling`).
+    #[cfg(feature = "branded-calling")]
+    pub fn infringement_claims(&self) -> infringement_claims::InfringementClaimsApi<'_> {
+        infringement_claims::InfringementClaimsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Integration Secrets` (3 operations; feature `ai-assistants`).
+    #[cfg(feature = "ai-assistants")]
     pub fn integration_secrets(&self) -> integration_secrets::IntegrationSecretsApi<'_> {
         integration_secrets::IntegrationSecretsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Integrations` (5 operations; feature `ai-assistants`).
+    #[cfg(feature = "ai-assistants")]
+    pub fn integrations(&self) -> integrations::IntegrationsApi<'_> {
+        integrations::IntegrationsApi {
             client: self,
         }
     }
@@ -809,6 +1187,14 @@ impl crate::Client {
     #[cfg(feature = "numbers")]
     pub fn inventory_level(&self) -> inventory_level::InventoryLevelApi<'_> {
         inventory_level::InventoryLevelApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Other` (4 operations; feature `billing`).
+    #[cfg(feature = "billing")]
+    pub fn invoices(&self) -> invoices::InvoicesApi<'_> {
+        invoices::InvoicesApi {
             client: self,
         }
     }
@@ -843,6 +1229,20 @@ impl crate::Client {
         ips::IpsApi { client: self }
     }
 
+    /// Operations tagged `kv keys` (4 operations; feature `storage`).
+    #[cfg(feature = "storage")]
+    pub fn kv_keys(&self) -> kv_keys::KvKeysApi<'_> {
+        kv_keys::KvKeysApi { client: self }
+    }
+
+    /// Operations tagged `kv namespaces` (4 operations; feature `storage`).
+    #[cfg(feature = "storage")]
+    pub fn kv_namespaces(&self) -> kv_namespaces::KvNamespacesApi<'_> {
+        kv_namespaces::KvNamespacesApi {
+            client: self,
+        }
+    }
+
     /// Operations tagged `Managed Accounts` (8 operations; feature `account`).
     #[cfg(feature = "account")]
     pub fn managed_accounts(&self) -> managed_accounts::ManagedAccountsApi<'_> {
@@ -851,16 +1251,34 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `MDR Detail Reports` (1 operations; feature `billing`).
-    #[cfg(feature = "billing")]
+    /// Operations tagged `MCP Servers` (5 operations; feature `ai-assistants`).
+    #[cfg(feature = "ai-assistants")]
+    pub fn mcp_servers(&self) -> mcp_servers::McpServersApi<'_> {
+        mcp_servers::McpServersApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `MDR Detail Reports` (1 operations; feature `reporting`).
+    #[cfg(feature = "reporting")]
     pub fn mdr_detail_reports(&self) -> mdr_detail_reports::MdrDetailReportsApi<'_> {
         mdr_detail_reports::MdrDetailReportsApi {
             client: self,
         }
     }
 
-    /// Operations tagged `MDR Usage Reports` (5 operations; feature `billing`).
-    #[cfg(feature = "billing")]
+    /// Operations tagged `MDR Detailed Reports` (4 operations; feature `reporting`).
+    #[cfg(feature = "reporting")]
+    pub fn mdr_detailed_reports(
+        &self,
+    ) -> mdr_detailed_reports::MdrDetailedReportsApi<'_> {
+        mdr_detailed_reports::MdrDetailedReportsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `MDR Usage Reports` (9 operations; feature `reporting`).
+    #[cfg(feature = "reporting")]
     pub fn mdr_usage_reports(&self) -> mdr_usage_reports::MdrUsageReportsApi<'_> {
         mdr_usage_reports::MdrUsageReportsApi {
             client: self,
@@ -875,7 +1293,7 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Messages` (6 operations; feature `messaging`).
+    /// Operations tagged `Messages` (10 operations; feature `messaging`).
     #[cfg(feature = "messaging")]
     pub fn messages(&self) -> messages::MessagesApi<'_> {
         messages::MessagesApi {
@@ -883,30 +1301,10 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Messaging Hosted Number` (8 operations; feature `messaging`).
+    /// Operations tagged `Messaging` (11 operations; feature `messaging`).
     #[cfg(feature = "messaging")]
-    pub fn messaging_hosted_number(
-        &self,
-    ) -> messaging_hosted_number::MessagingHostedNumberApi<'_> {
-        messaging_hosted_number::MessagingHostedNumberApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Messaging Profiles` (9 operations; feature `messaging`).
-    #[cfg(feature = "messaging")]
-    pub fn messaging_profiles(&self) -> messaging_profiles::MessagingProfilesApi<'_> {
-        messaging_profiles::MessagingProfilesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Messaging Tollfree Verification` (5 operations; feature `messaging`).
-    #[cfg(feature = "messaging")]
-    pub fn messaging_tollfree_verification(
-        &self,
-    ) -> messaging_tollfree_verification::MessagingTollfreeVerificationApi<'_> {
-        messaging_tollfree_verification::MessagingTollfreeVerificationApi {
+    pub fn messaging(&self) -> messaging::MessagingApi<'_> {
+        messaging::MessagingApi {
             client: self,
         }
     }
@@ -921,12 +1319,50 @@ impl crate::Client {
         }
     }
 
+    /// Operations tagged `Missions` (41 operations; feature `ai-missions`).
+    #[cfg(feature = "ai-missions")]
+    pub fn missions(&self) -> missions::MissionsApi<'_> {
+        missions::MissionsApi {
+            client: self,
+        }
+    }
+
     /// Operations tagged `Mobile Network Operators` (1 operations; feature `wireless`).
     #[cfg(feature = "wireless")]
     pub fn mobile_network_operators(
         &self,
     ) -> mobile_network_operators::MobileNetworkOperatorsApi<'_> {
         mobile_network_operators::MobileNetworkOperatorsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Mobile Number Settings` (2 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
+    pub fn mobile_number_settings(
+        &self,
+    ) -> mobile_number_settings::MobileNumberSettingsApi<'_> {
+        mobile_number_settings::MobileNumberSettingsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Mobile Phone Numbers` (3 operations; feature `numbers`).
+    #[cfg(feature = "numbers")]
+    pub fn mobile_phone_numbers(
+        &self,
+    ) -> mobile_phone_numbers::MobilePhoneNumbersApi<'_> {
+        mobile_phone_numbers::MobilePhoneNumbersApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Mobile Voice Connections` (5 operations; feature `connections`).
+    #[cfg(feature = "connections")]
+    pub fn mobile_voice_connections(
+        &self,
+    ) -> mobile_voice_connections::MobileVoiceConnectionsApi<'_> {
+        mobile_voice_connections::MobileVoiceConnectionsApi {
             client: self,
         }
     }
@@ -947,16 +1383,6 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Number Configurations` (5 operations; feature `messaging`).
-    #[cfg(feature = "messaging")]
-    pub fn number_configurations(
-        &self,
-    ) -> number_configurations::NumberConfigurationsApi<'_> {
-        number_configurations::NumberConfigurationsApi {
-            client: self,
-        }
-    }
-
     /// Operations tagged `Number Lookup` (1 operations; feature `identity`).
     #[cfg(feature = "identity")]
     pub fn number_lookup(&self) -> number_lookup::NumberLookupApi<'_> {
@@ -973,6 +1399,14 @@ impl crate::Client {
         }
     }
 
+    /// Operations tagged `Number Settings` (5 operations; feature `messaging`).
+    #[cfg(feature = "messaging")]
+    pub fn number_settings(&self) -> number_settings::NumberSettingsApi<'_> {
+        number_settings::NumberSettingsApi {
+            client: self,
+        }
+    }
+
     /// Operations tagged `numbers features` (1 operations; feature `numbers`).
     #[cfg(feature = "numbers")]
     pub fn numbers_features(&self) -> numbers_features::NumbersFeaturesApi<'_> {
@@ -981,10 +1415,74 @@ impl crate::Client {
         }
     }
 
+    /// Operations tagged `OAuth Clients` (5 operations; feature `oauth`).
+    #[cfg(feature = "oauth")]
+    pub fn oauth_clients(&self) -> oauth_clients::OauthClientsApi<'_> {
+        oauth_clients::OauthClientsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `OAuth Discovery` (2 operations; feature `oauth`).
+    #[cfg(feature = "oauth")]
+    pub fn oauth_discovery(&self) -> oauth_discovery::OauthDiscoveryApi<'_> {
+        oauth_discovery::OauthDiscoveryApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `OAuth Grants` (3 operations; feature `oauth`).
+    #[cfg(feature = "oauth")]
+    pub fn oauth_grants(&self) -> oauth_grants::OauthGrantsApi<'_> {
+        oauth_grants::OauthGrantsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `OAuth Protocol` (7 operations; feature `oauth`).
+    #[cfg(feature = "oauth")]
+    pub fn oauth_protocol(&self) -> oauth_protocol::OauthProtocolApi<'_> {
+        oauth_protocol::OauthProtocolApi {
+            client: self,
+        }
+    }
+
     /// Operations tagged `Object` (6 operations; feature `storage`).
     #[cfg(feature = "storage")]
     pub fn object(&self) -> object::ObjectApi<'_> {
         object::ObjectApi { client: self }
+    }
+
+    /// Operations tagged `OpenAI Chat` (3 operations; feature `ai`).
+    #[cfg(feature = "ai")]
+    pub fn openai_chat(&self) -> openai_chat::OpenaiChatApi<'_> {
+        openai_chat::OpenaiChatApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `OpenAI Embeddings` (2 operations; feature `ai`).
+    #[cfg(feature = "ai")]
+    pub fn openai_embeddings(&self) -> openai_embeddings::OpenaiEmbeddingsApi<'_> {
+        openai_embeddings::OpenaiEmbeddingsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Opt-Out Management` (6 operations; feature `messaging`).
+    #[cfg(feature = "messaging")]
+    pub fn opt_out_management(&self) -> opt_out_management::OptOutManagementApi<'_> {
+        opt_out_management::OptOutManagementApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Organization Users` (4 operations; feature `account`).
+    #[cfg(feature = "account")]
+    pub fn organization_users(&self) -> organization_users::OrganizationUsersApi<'_> {
+        organization_users::OrganizationUsersApi {
+            client: self,
+        }
     }
 
     /// Operations tagged `OTA updates` (2 operations; feature `wireless`).
@@ -1001,6 +1499,16 @@ impl crate::Client {
         &self,
     ) -> outbound_voice_profiles::OutboundVoiceProfilesApi<'_> {
         outbound_voice_profiles::OutboundVoiceProfilesApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Phone Number Batches` (2 operations; feature `branded-calling`).
+    #[cfg(feature = "branded-calling")]
+    pub fn phone_number_batches(
+        &self,
+    ) -> phone_number_batches::PhoneNumberBatchesApi<'_> {
+        phone_number_batches::PhoneNumberBatchesApi {
             client: self,
         }
     }
@@ -1035,7 +1543,7 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Phone Number Configurations` (10 operations; feature `numbers`).
+    /// Operations tagged `Phone Number Configurations` (11 operations; feature `numbers`).
     #[cfg(feature = "numbers")]
     pub fn phone_number_configurations(
         &self,
@@ -1081,7 +1589,15 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Porting Orders` (47 operations; feature `porting`).
+    /// Operations tagged `Phone Numbers` (3 operations; feature `branded-calling`).
+    #[cfg(feature = "branded-calling")]
+    pub fn phone_numbers(&self) -> phone_numbers::PhoneNumbersApi<'_> {
+        phone_numbers::PhoneNumbersApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Porting Orders` (53 operations; feature `porting`).
     #[cfg(feature = "porting")]
     pub fn porting_orders(&self) -> porting_orders::PortingOrdersApi<'_> {
         porting_orders::PortingOrdersApi {
@@ -1109,6 +1625,14 @@ impl crate::Client {
         }
     }
 
+    /// Operations tagged `Profiles` (7 operations; feature `messaging`).
+    #[cfg(feature = "messaging")]
+    pub fn profiles(&self) -> profiles::ProfilesApi<'_> {
+        profiles::ProfilesApi {
+            client: self,
+        }
+    }
+
     /// Operations tagged `Programmable Fax Applications` (5 operations; feature `fax`).
     #[cfg(feature = "fax")]
     pub fn programmable_fax_applications(
@@ -1125,6 +1649,16 @@ impl crate::Client {
         &self,
     ) -> programmable_fax_commands::ProgrammableFaxCommandsApi<'_> {
         programmable_fax_commands::ProgrammableFaxCommandsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Pronunciation Dictionaries` (5 operations; feature `speech`).
+    #[cfg(feature = "speech")]
+    pub fn pronunciation_dictionaries(
+        &self,
+    ) -> pronunciation_dictionaries::PronunciationDictionariesApi<'_> {
+        pronunciation_dictionaries::PronunciationDictionariesApi {
             client: self,
         }
     }
@@ -1147,7 +1681,7 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Queue Commands` (3 operations; feature `call-control`).
+    /// Operations tagged `Queue Commands` (9 operations; feature `call-control`).
     #[cfg(feature = "call-control")]
     pub fn queue_commands(&self) -> queue_commands::QueueCommandsApi<'_> {
         queue_commands::QueueCommandsApi {
@@ -1155,10 +1689,16 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `RCS messaging` (4 operations; feature `messaging`).
+    /// Operations tagged `RCS` (8 operations; feature `messaging`).
     #[cfg(feature = "messaging")]
-    pub fn rcs_messaging(&self) -> rcs_messaging::RcsMessagingApi<'_> {
-        rcs_messaging::RcsMessagingApi {
+    pub fn rcs(&self) -> rcs::RcsApi<'_> {
+        rcs::RcsApi { client: self }
+    }
+
+    /// Operations tagged `Reference Data` (3 operations; feature `branded-calling`).
+    #[cfg(feature = "branded-calling")]
+    pub fn reference_data(&self) -> reference_data::ReferenceDataApi<'_> {
+        reference_data::ReferenceDataApi {
             client: self,
         }
     }
@@ -1189,10 +1729,18 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Reports` (2 operations; feature `billing`).
-    #[cfg(feature = "billing")]
+    /// Operations tagged `Reports` (2 operations; feature `reporting`).
+    #[cfg(feature = "reporting")]
     pub fn reports(&self) -> reports::ReportsApi<'_> {
         reports::ReportsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Reputation` (17 operations; feature `branded-calling`).
+    #[cfg(feature = "branded-calling")]
+    pub fn reputation(&self) -> reputation::ReputationApi<'_> {
+        reputation::ReputationApi {
             client: self,
         }
     }
@@ -1213,7 +1761,7 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Requirements` (2 operations; feature `regulatory`).
+    /// Operations tagged `Requirements` (4 operations; feature `regulatory`).
     #[cfg(feature = "regulatory")]
     pub fn requirements(&self) -> requirements::RequirementsApi<'_> {
         requirements::RequirementsApi {
@@ -1267,6 +1815,22 @@ impl crate::Client {
         }
     }
 
+    /// Operations tagged `Session Analysis` (3 operations; feature `reporting`).
+    #[cfg(feature = "reporting")]
+    pub fn session_analysis(&self) -> session_analysis::SessionAnalysisApi<'_> {
+        session_analysis::SessionAnalysisApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `SETI Observability` (1 operations; feature `account`).
+    #[cfg(feature = "account")]
+    pub fn seti_observability(&self) -> seti_observability::SetiObservabilityApi<'_> {
+        seti_observability::SetiObservabilityApi {
+            client: self,
+        }
+    }
+
     /// Operations tagged `Shared Campaigns` (5 operations; feature `10dlc`).
     #[cfg(feature = "10dlc")]
     pub fn shared_campaigns(&self) -> shared_campaigns::SharedCampaignsApi<'_> {
@@ -1301,7 +1865,7 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `SIM Card Groups` (7 operations; feature `wireless`).
+    /// Operations tagged `SIM Card Groups` (9 operations; feature `wireless`).
     #[cfg(feature = "wireless")]
     pub fn sim_card_groups(&self) -> sim_card_groups::SimCardGroupsApi<'_> {
         sim_card_groups::SimCardGroupsApi {
@@ -1317,7 +1881,7 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `SIM Cards` (22 operations; feature `wireless`).
+    /// Operations tagged `SIM Cards` (24 operations; feature `wireless`).
     #[cfg(feature = "wireless")]
     pub fn sim_cards(&self) -> sim_cards::SimCardsApi<'_> {
         sim_cards::SimCardsApi {
@@ -1333,6 +1897,74 @@ impl crate::Client {
         }
     }
 
+    /// Operations tagged `Speech to Text Batch Reports` (4 operations; feature `reporting`).
+    #[cfg(feature = "reporting")]
+    pub fn speech_to_text_batch_reports(
+        &self,
+    ) -> speech_to_text_batch_reports::SpeechToTextBatchReportsApi<'_> {
+        speech_to_text_batch_reports::SpeechToTextBatchReportsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Speech To Text Capabilities` (1 operations; feature `speech`).
+    #[cfg(feature = "speech")]
+    pub fn speech_to_text_capabilities(
+        &self,
+    ) -> speech_to_text_capabilities::SpeechToTextCapabilitiesApi<'_> {
+        speech_to_text_capabilities::SpeechToTextCapabilitiesApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Speech To Text over WebSockets` (1 operations; feature `speech`).
+    #[cfg(feature = "speech")]
+    pub fn speech_to_text_over_websockets(
+        &self,
+    ) -> speech_to_text_over_websockets::SpeechToTextOverWebsocketsApi<'_> {
+        speech_to_text_over_websockets::SpeechToTextOverWebsocketsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Speech to text Usage Reports` (1 operations; feature `reporting`).
+    #[cfg(feature = "reporting")]
+    pub fn speech_to_text_usage_reports(
+        &self,
+    ) -> speech_to_text_usage_reports::SpeechToTextUsageReportsApi<'_> {
+        speech_to_text_usage_reports::SpeechToTextUsageReportsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Stored Payment Transactions` (1 operations; feature `billing`).
+    #[cfg(feature = "billing")]
+    pub fn stored_payment_transactions(
+        &self,
+    ) -> stored_payment_transactions::StoredPaymentTransactionsApi<'_> {
+        stored_payment_transactions::StoredPaymentTransactionsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Telco Data Usage Reports` (4 operations; feature `reporting`).
+    #[cfg(feature = "reporting")]
+    pub fn telco_data_usage_reports(
+        &self,
+    ) -> telco_data_usage_reports::TelcoDataUsageReportsApi<'_> {
+        telco_data_usage_reports::TelcoDataUsageReportsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Terms of Service` (6 operations; feature `branded-calling`).
+    #[cfg(feature = "branded-calling")]
+    pub fn terms_of_service(&self) -> terms_of_service::TermsOfServiceApi<'_> {
+        terms_of_service::TermsOfServiceApi {
+            client: self,
+        }
+    }
+
     /// Operations tagged `TeXML Applications` (5 operations; feature `texml`).
     #[cfg(feature = "texml")]
     pub fn texml_applications(&self) -> texml_applications::TexmlApplicationsApi<'_> {
@@ -1341,7 +1973,7 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `TeXML REST Commands` (30 operations; feature `texml`).
+    /// Operations tagged `TeXML REST Commands` (34 operations; feature `texml`).
     #[cfg(feature = "texml")]
     pub fn texml_rest_commands(&self) -> texml_rest_commands::TexmlRestCommandsApi<'_> {
         texml_rest_commands::TexmlRestCommandsApi {
@@ -1349,8 +1981,8 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Text to Speech Commands` (2 operations; feature `ai`).
-    #[cfg(feature = "ai")]
+    /// Operations tagged `Text To Speech Commands` (3 operations; feature `speech`).
+    #[cfg(feature = "speech")]
     pub fn text_to_speech_commands(
         &self,
     ) -> text_to_speech_commands::TextToSpeechCommandsApi<'_> {
@@ -1359,8 +1991,26 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Usage Reports (BETA)` (2 operations; feature `billing`).
-    #[cfg(feature = "billing")]
+    /// Operations tagged `Traffic Policy Profiles` (6 operations; feature `wireless`).
+    #[cfg(feature = "wireless")]
+    pub fn traffic_policy_profiles(
+        &self,
+    ) -> traffic_policy_profiles::TrafficPolicyProfilesApi<'_> {
+        traffic_policy_profiles::TrafficPolicyProfilesApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `UAC Connections` (7 operations; feature `connections`).
+    #[cfg(feature = "connections")]
+    pub fn uac_connections(&self) -> uac_connections::UacConnectionsApi<'_> {
+        uac_connections::UacConnectionsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Usage Reports (BETA)` (2 operations; feature `reporting`).
+    #[cfg(feature = "reporting")]
     pub fn usage_reports_beta(&self) -> usage_reports_beta::UsageReportsBetaApi<'_> {
         usage_reports_beta::UsageReportsBetaApi {
             client: self,
@@ -1391,6 +2041,16 @@ impl crate::Client {
         }
     }
 
+    /// Operations tagged `Verification Requests` (6 operations; feature `messaging`).
+    #[cfg(feature = "messaging")]
+    pub fn verification_requests(
+        &self,
+    ) -> verification_requests::VerificationRequestsApi<'_> {
+        verification_requests::VerificationRequestsApi {
+            client: self,
+        }
+    }
+
     /// Operations tagged `Verified Numbers` (5 operations; feature `identity`).
     #[cfg(feature = "identity")]
     pub fn verified_numbers(&self) -> verified_numbers::VerifiedNumbersApi<'_> {
@@ -1399,7 +2059,7 @@ impl crate::Client {
         }
     }
 
-    /// Operations tagged `Verify` (13 operations; feature `identity`).
+    /// Operations tagged `Verify` (16 operations; feature `identity`).
     #[cfg(feature = "identity")]
     pub fn verify(&self) -> verify::VerifyApi<'_> {
         verify::VerifyApi { client: self }
@@ -1419,6 +2079,30 @@ impl crate::Client {
     #[cfg(feature = "voice-config")]
     pub fn voice_channels(&self) -> voice_channels::VoiceChannelsApi<'_> {
         voice_channels::VoiceChannelsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Voice Clones` (6 operations; feature `speech`).
+    #[cfg(feature = "speech")]
+    pub fn voice_clones(&self) -> voice_clones::VoiceClonesApi<'_> {
+        voice_clones::VoiceClonesApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Voice Designs` (7 operations; feature `speech`).
+    #[cfg(feature = "speech")]
+    pub fn voice_designs(&self) -> voice_designs::VoiceDesignsApi<'_> {
+        voice_designs::VoiceDesignsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Voice SDK Stats` (2 operations; feature `voice-config`).
+    #[cfg(feature = "voice-config")]
+    pub fn voice_sdk_stats(&self) -> voice_sdk_stats::VoiceSdkStatsApi<'_> {
+        voice_sdk_stats::VoiceSdkStatsApi {
             client: self,
         }
     }
@@ -1447,6 +2131,44 @@ impl crate::Client {
         }
     }
 
+    /// Operations tagged `Whatsapp Business Accounts` (8 operations; feature `whatsapp`).
+    #[cfg(feature = "whatsapp")]
+    pub fn whatsapp_business_accounts(
+        &self,
+    ) -> whatsapp_business_accounts::WhatsappBusinessAccountsApi<'_> {
+        whatsapp_business_accounts::WhatsappBusinessAccountsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Whatsapp Message Templates` (5 operations; feature `whatsapp`).
+    #[cfg(feature = "whatsapp")]
+    pub fn whatsapp_message_templates(
+        &self,
+    ) -> whatsapp_message_templates::WhatsappMessageTemplatesApi<'_> {
+        whatsapp_message_templates::WhatsappMessageTemplatesApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Whatsapp messaging` (1 operations; feature `whatsapp`).
+    #[cfg(feature = "whatsapp")]
+    pub fn whatsapp_messaging(&self) -> whatsapp_messaging::WhatsappMessagingApi<'_> {
+        whatsapp_messaging::WhatsappMessagingApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `Whatsapp Phone Numbers` (13 operations; feature `whatsapp`).
+    #[cfg(feature = "whatsapp")]
+    pub fn whatsapp_phone_numbers(
+        &self,
+    ) -> whatsapp_phone_numbers::WhatsappPhoneNumbersApi<'_> {
+        whatsapp_phone_numbers::WhatsappPhoneNumbersApi {
+            client: self,
+        }
+    }
+
     /// Operations tagged `WireGuard Interfaces` (10 operations; feature `networking`).
     #[cfg(feature = "networking")]
     pub fn wireguard_interfaces(
@@ -1457,10 +2179,28 @@ impl crate::Client {
         }
     }
 
+    /// Operations tagged `Wireless Blocklists` (6 operations; feature `wireless`).
+    #[cfg(feature = "wireless")]
+    pub fn wireless_blocklists(&self) -> wireless_blocklists::WirelessBlocklistsApi<'_> {
+        wireless_blocklists::WirelessBlocklistsApi {
+            client: self,
+        }
+    }
+
     /// Operations tagged `Wireless Regions` (1 operations; feature `wireless`).
     #[cfg(feature = "wireless")]
     pub fn wireless_regions(&self) -> wireless_regions::WirelessRegionsApi<'_> {
         wireless_regions::WirelessRegionsApi {
+            client: self,
+        }
+    }
+
+    /// Operations tagged `x402 Payment Transactions` (2 operations; feature `billing`).
+    #[cfg(feature = "billing")]
+    pub fn x402_payment_transactions(
+        &self,
+    ) -> x402_payment_transactions::X402PaymentTransactionsApi<'_> {
+        x402_payment_transactions::X402PaymentTransactionsApi {
             client: self,
         }
     }

@@ -18,43 +18,27 @@ pub struct NetworksApi<'a> {
 /// Optional parameters of `list_networks` (`GET /networks`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListNetworksParams {
-    /// The page number to load
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[name\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListNetworksFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The network name to filter on.
-    ///
-    /// Sent as query parameter `filter[name]`.
-    pub filter_name: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
 }
 
 /// Optional parameters of `list_network_interfaces` (`GET /networks/{id}/network_interfaces`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListNetworkInterfacesParams {
-    /// The page number to load
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[name\], filter\[type\], filter\[status\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListNetworkInterfacesFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The interface name to filter on.
-    ///
-    /// Sent as query parameter `filter[name]`.
-    pub filter_name: Option<String>,
-    /// The interface type to filter on.
-    ///
-    /// Sent as query parameter `filter[type]`.
-    pub filter_type: Option<String>,
-    /// The interface status to filter on.
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::InterfaceStatus>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
 }
 
 impl NetworksApi<'_> {
@@ -66,16 +50,15 @@ impl NetworksApi<'_> {
     pub fn list_networks(
         &self,
         params: &ListNetworksParams,
-    ) -> ApiCall<types::NetworkListResponse> {
+    ) -> ApiCall<types::ListNetworksResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListNetworks",
             "/networks",
             "/networks".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("filter[name]", &params.filter_name, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -94,7 +77,7 @@ impl NetworksApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::NetworkListResponse = crate::request::decode_json(
+                let page: types::ListNetworksResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -126,7 +109,7 @@ impl NetworksApi<'_> {
     pub fn create_network(
         &self,
         body: &types::NetworkCreate,
-    ) -> ApiCall<types::NetworkResponse> {
+    ) -> ApiCall<types::CreateNetworkResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateNetwork",
@@ -145,7 +128,7 @@ impl NetworksApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn get_network(&self, id: &str) -> ApiCall<types::NetworkResponse> {
+    pub fn get_network(&self, id: &str) -> ApiCall<types::GetNetworkResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetNetwork",
@@ -163,7 +146,7 @@ impl NetworksApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn delete_network(&self, id: &str) -> ApiCall<types::NetworkResponse> {
+    pub fn delete_network(&self, id: &str) -> ApiCall<types::DeleteNetworkResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteNetwork",
@@ -185,7 +168,7 @@ impl NetworksApi<'_> {
         &self,
         id: &str,
         body: &types::NetworkCreate,
-    ) -> ApiCall<types::NetworkResponse> {
+    ) -> ApiCall<types::UpdateNetworkResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateNetwork",
@@ -207,7 +190,7 @@ impl NetworksApi<'_> {
     pub fn get_default_gateway(
         &self,
         id: &str,
-    ) -> ApiCall<types::DefaultGatewayResponse> {
+    ) -> ApiCall<types::GetDefaultGatewayResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetDefaultGateway",
@@ -229,7 +212,7 @@ impl NetworksApi<'_> {
         &self,
         id: &str,
         body: &types::DefaultGateway,
-    ) -> ApiCall<types::DefaultGatewayResponse> {
+    ) -> ApiCall<types::CreateDefaultGatewayResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateDefaultGateway",
@@ -251,7 +234,7 @@ impl NetworksApi<'_> {
     pub fn delete_default_gateway(
         &self,
         id: &str,
-    ) -> ApiCall<types::DefaultGatewayResponse> {
+    ) -> ApiCall<types::DeleteDefaultGatewayResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteDefaultGateway",
@@ -273,7 +256,7 @@ impl NetworksApi<'_> {
         &self,
         id: &str,
         params: &ListNetworkInterfacesParams,
-    ) -> ApiCall<types::NetworkInterfaceListResponse> {
+    ) -> ApiCall<types::ListNetworkInterfacesResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListNetworkInterfaces",
@@ -281,11 +264,8 @@ impl NetworksApi<'_> {
             ["/networks/", &crate::request::path_arg(&id), "/network_interfaces"]
                 .concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("filter[name]", &params.filter_name, QueryStyle::FormExplode);
-        request.query("filter[type]", &params.filter_type, QueryStyle::FormExplode);
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -305,7 +285,7 @@ impl NetworksApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::NetworkInterfaceListResponse = crate::request::decode_json(
+                let page: types::ListNetworkInterfacesResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;

@@ -18,94 +18,58 @@ pub struct NotificationsApi<'a> {
 /// Optional parameters of `list_notification_channels` (`GET /notification_channels`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListNotificationChannelsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[associated_record_type\]\[eq\], filter\[channel_type_id\]\[eq\], filter\[notification_profile_id\]\[eq\], filter\[notification_channel\]\[eq\], filter\[notification_event_condition_id\]\[eq\], filter\[status\]\[eq\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter by the id of a channel type
-    ///
-    /// Sent as query parameter `filter[channel_type_id][eq]`.
-    pub filter_channel_type_id_eq: Option<types::ChannelTypeId>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::NotificationsFilterConsolidated>,
 }
 
 /// Optional parameters of `find_notifications_events_conditions` (`GET /notification_event_conditions`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindNotificationsEventsConditionsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[associated_record_type\]\[eq\], filter\[channel_type_id\]\[eq\], filter\[notification_profile_id\]\[eq\], filter\[notification_channel\]\[eq\], filter\[notification_event_condition_id\]\[eq\], filter\[status\]\[eq\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter by the associated record type
-    ///
-    /// Sent as query parameter `filter[associated_record_type][eq]`.
-    pub filter_associated_record_type_eq: Option<types::AssociatedRecordType>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::NotificationsFilterConsolidated>,
 }
 
 /// Optional parameters of `find_notifications_events` (`GET /notification_events`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindNotificationsEventsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
 }
 
 /// Optional parameters of `find_notifications_profiles` (`GET /notification_profiles`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindNotificationsProfilesParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
 }
 
 /// Optional parameters of `list_notification_settings` (`GET /notification_settings`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListNotificationSettingsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[associated_record_type\]\[eq\], filter\[channel_type_id\]\[eq\], filter\[notification_profile_id\]\[eq\], filter\[notification_channel\]\[eq\], filter\[notification_event_condition_id\]\[eq\], filter\[status\]\[eq\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter by the id of a notification profile
-    ///
-    /// Sent as query parameter `filter[notification_profile_id][eq]`.
-    pub filter_notification_profile_id_eq: Option<String>,
-    /// Filter by the id of a notification channel
-    ///
-    /// Sent as query parameter `filter[notification_channel][eq]`.
-    pub filter_notification_channel_eq: Option<String>,
-    /// Filter by the id of a notification channel
-    ///
-    /// Sent as query parameter `filter[notification_event_condition_id][eq]`.
-    pub filter_notification_event_condition_id_eq: Option<String>,
-    /// Filter by the associated record type
-    ///
-    /// Sent as query parameter `filter[associated_record_type][eq]`.
-    pub filter_associated_record_type_eq: Option<types::AssociatedRecordType>,
-    /// The status of a notification setting
-    ///
-    /// Sent as query parameter `filter[status][eq]`.
-    pub filter_status_eq: Option<types::Status>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::NotificationsFilterConsolidated>,
 }
 
 impl NotificationsApi<'_> {
@@ -124,14 +88,8 @@ impl NotificationsApi<'_> {
             "/notification_channels",
             "/notification_channels".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[channel_type_id][eq]",
-                &params.filter_channel_type_id_eq,
-                QueryStyle::FormExplode,
-            );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -273,14 +231,8 @@ impl NotificationsApi<'_> {
             "/notification_event_conditions",
             "/notification_event_conditions".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[associated_record_type][eq]",
-                &params.filter_associated_record_type_eq,
-                QueryStyle::FormExplode,
-            );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -338,8 +290,7 @@ impl NotificationsApi<'_> {
             "/notification_events",
             "/notification_events".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -397,8 +348,7 @@ impl NotificationsApi<'_> {
             "/notification_profiles",
             "/notification_profiles".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -540,38 +490,8 @@ impl NotificationsApi<'_> {
             "/notification_settings",
             "/notification_settings".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[notification_profile_id][eq]",
-                &params.filter_notification_profile_id_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[notification_channel][eq]",
-                &params.filter_notification_channel_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[notification_event_condition_id][eq]",
-                &params.filter_notification_event_condition_id_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[associated_record_type][eq]",
-                &params.filter_associated_record_type_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[status][eq]",
-                &params.filter_status_eq,
-                QueryStyle::FormExplode,
-            );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 

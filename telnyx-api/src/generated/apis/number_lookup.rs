@@ -36,7 +36,7 @@ impl NumberLookupApi<'_> {
         &self,
         phone_number: &str,
         params: &LookupNumberParams,
-    ) -> ApiCall<types::NumberLookupResponse> {
+    ) -> ApiCall<types::LookupNumberResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "LookupNumber",

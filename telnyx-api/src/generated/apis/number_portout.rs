@@ -18,125 +18,49 @@ pub struct NumberPortoutApi<'a> {
 /// Optional parameters of `list_portout_request` (`GET /portouts`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortoutRequestParams {
-    /// Filter by new carrier name.
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `filter[carrier_name]`.
-    pub filter_carrier_name: Option<String>,
-    /// Filter by Port Order Number (PON).
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[carrier_name\], filter\[country_code\], filter\[country_code_in\], filter\[foc_date\], filter\[inserted_at\], filter\[phone_number\], filter\[pon\], filter\[ported_out_at\], filter\[spid\], filter\[status\], filter\[status_in\], filter\[support_key\]
     ///
-    /// Sent as query parameter `filter[pon]`.
-    pub filter_pon: Option<String>,
-    /// Filter by new carrier spid.
-    ///
-    /// Sent as query parameter `filter[spid]`.
-    pub filter_spid: Option<String>,
-    /// Filter by portout status.
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::ListPortoutRequestFilterStatus>,
-    /// Filter by a list of portout statuses
-    ///
-    /// Sent as query parameter `filter[status_in]`.
-    pub filter_status_in: Option<Vec<types::ListPortoutRequestFilterStatusInItem>>,
-    /// Filter by ported_out_at date greater than or equal.
-    ///
-    /// Sent as query parameter `filter[ported_out_at][gte]`.
-    pub filter_ported_out_at_gte: Option<String>,
-    /// Filter by ported_out_at date less than or equal.
-    ///
-    /// Sent as query parameter `filter[ported_out_at][lte]`.
-    pub filter_ported_out_at_lte: Option<String>,
-    /// Filter by inserted_at date greater than or equal.
-    ///
-    /// Sent as query parameter `filter[inserted_at][gte]`.
-    pub filter_inserted_at_gte: Option<String>,
-    /// Filter by inserted_at date less than or equal.
-    ///
-    /// Sent as query parameter `filter[inserted_at][lte]`.
-    pub filter_inserted_at_lte: Option<String>,
-    /// Filter by foc_date. Matches all portouts with the same date
-    ///
-    /// Sent as query parameter `filter[foc_date]`.
-    pub filter_foc_date: Option<String>,
-    /// Filter by a phone number on the portout. Matches all portouts with the phone number
-    ///
-    /// Sent as query parameter `filter[phone_number]`.
-    pub filter_phone_number: Option<String>,
-    /// Filter by the portout's support_key
-    ///
-    /// Sent as query parameter `filter[support_key]`.
-    pub filter_support_key: Option<String>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPortoutRequestFilter>,
 }
 
 /// Optional parameters of `list_portout_events` (`GET /portouts/events`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortoutEventsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[event_type\], filter\[portout_id\], filter\[created_at\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter by event type.
-    ///
-    /// Sent as query parameter `filter[event_type]`.
-    pub filter_event_type: Option<types::ListPortoutEventsFilterEventType>,
-    /// Filter by port-out order ID.
-    ///
-    /// Sent as query parameter `filter[portout_id]`.
-    pub filter_portout_id: Option<String>,
-    /// Filter by created at greater than or equal to.
-    ///
-    /// Sent as query parameter `filter[created_at][gte]`.
-    pub filter_created_at_gte: Option<String>,
-    /// Filter by created at less than or equal to.
-    ///
-    /// Sent as query parameter `filter[created_at][lte]`.
-    pub filter_created_at_lte: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPortoutEventsFilter>,
 }
 
 /// Optional parameters of `list_portout_rejections` (`GET /portouts/rejections/{portout_id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortoutRejectionsParams {
-    /// Filter rejections of a specific code
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[code\], filter\[code\]\[in\]
     ///
-    /// Sent as query parameter `filter[code]`.
-    pub filter_code: Option<i64>,
-    /// Filter rejections in a list of codes
-    ///
-    /// Sent as query parameter `filter[code][in]`.
-    pub filter_code_in: Option<Vec<i64>>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPortoutRejectionsFilter>,
 }
 
 /// Optional parameters of `list_portout_reports` (`GET /portouts/reports`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortoutReportsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[report_type\], filter\[status\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter reports of a specific type
-    ///
-    /// Sent as query parameter `filter[report_type]`.
-    pub filter_report_type: Option<types::ListPortoutReportsFilterReportType>,
-    /// Filter reports of a specific status
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::ListPortoutReportsFilterStatus>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPortoutReportsFilter>,
 }
 
 impl NumberPortoutApi<'_> {
@@ -148,68 +72,15 @@ impl NumberPortoutApi<'_> {
     pub fn list_portout_request(
         &self,
         params: &ListPortoutRequestParams,
-    ) -> ApiCall<types::ListPortoutResponse> {
+    ) -> ApiCall<types::ListPortoutRequestResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListPortoutRequest",
             "/portouts",
             "/portouts".to_owned(),
         );
-        request
-            .query(
-                "filter[carrier_name]",
-                &params.filter_carrier_name,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[pon]", &params.filter_pon, QueryStyle::FormExplode);
-        request.query("filter[spid]", &params.filter_spid, QueryStyle::FormExplode);
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[status_in]",
-                &params.filter_status_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[ported_out_at][gte]",
-                &params.filter_ported_out_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[ported_out_at][lte]",
-                &params.filter_ported_out_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[inserted_at][gte]",
-                &params.filter_inserted_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[inserted_at][lte]",
-                &params.filter_inserted_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query("filter[foc_date]", &params.filter_foc_date, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[phone_number]",
-                &params.filter_phone_number,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[support_key]",
-                &params.filter_support_key,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -228,20 +99,20 @@ impl NumberPortoutApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListPortoutResponse = crate::request::decode_json(
+                let page: types::ListPortoutRequestResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
                 let total_pages = page
                     .meta
                     .as_ref()
-                    .map(|v| &v.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
+                    .and_then(|v| v.total_pages.as_ref())
+                    .map(|n| *n as u64);
                 let total_items = page
                     .meta
                     .as_ref()
-                    .map(|v| &v.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
+                    .and_then(|v| v.total_results.as_ref())
+                    .map(|n| *n as u64);
                 Ok(PageData {
                     items: page.data.unwrap_or_default(),
                     total_pages,
@@ -267,32 +138,8 @@ impl NumberPortoutApi<'_> {
             "/portouts/events",
             "/portouts/events".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[event_type]",
-                &params.filter_event_type,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[portout_id]",
-                &params.filter_portout_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][gte]",
-                &params.filter_created_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][lte]",
-                &params.filter_created_at_lte,
-                QueryStyle::FormExplode,
-            );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -386,16 +233,14 @@ impl NumberPortoutApi<'_> {
         &self,
         portout_id: &str,
         params: &ListPortoutRejectionsParams,
-    ) -> ApiCall<types::ListPortoutRejections> {
+    ) -> ApiCall<types::ListPortoutRejectionsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListPortoutRejections",
             "/portouts/rejections/{portout_id}",
             ["/portouts/rejections/", &crate::request::path_arg(&portout_id)].concat(),
         );
-        request.query("filter[code]", &params.filter_code, QueryStyle::FormExplode);
-        request
-            .query("filter[code][in]", &params.filter_code_in, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -407,22 +252,15 @@ impl NumberPortoutApi<'_> {
     pub fn list_portout_reports(
         &self,
         params: &ListPortoutReportsParams,
-    ) -> ApiCall<types::ListPortoutReports> {
+    ) -> ApiCall<types::ListPortoutReportsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListPortoutReports",
             "/portouts/reports",
             "/portouts/reports".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[report_type]",
-                &params.filter_report_type,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -441,7 +279,7 @@ impl NumberPortoutApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListPortoutReports = crate::request::decode_json(
+                let page: types::ListPortoutReportsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -473,7 +311,7 @@ impl NumberPortoutApi<'_> {
     pub fn create_portout_report(
         &self,
         body: &types::CreatePortoutReport,
-    ) -> ApiCall<types::CreatePortoutReport2> {
+    ) -> ApiCall<types::CreatePortoutReportResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreatePortoutReport",
@@ -492,7 +330,10 @@ impl NumberPortoutApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies a report.
-    pub fn get_portout_report(&self, id: &str) -> ApiCall<types::ShowPortoutReport> {
+    pub fn get_portout_report(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetPortoutReportResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetPortoutReport",
@@ -510,7 +351,10 @@ impl NumberPortoutApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Portout id
-    pub fn find_portout_request(&self, id: &str) -> ApiCall<types::PortoutResponse> {
+    pub fn find_portout_request(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::FindPortoutRequestResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "FindPortoutRequest",
@@ -531,7 +375,7 @@ impl NumberPortoutApi<'_> {
     pub fn find_portout_comments(
         &self,
         id: &str,
-    ) -> ApiCall<types::ListPortoutComments> {
+    ) -> ApiCall<types::FindPortoutCommentsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "FindPortoutComments",
@@ -553,7 +397,7 @@ impl NumberPortoutApi<'_> {
         &self,
         id: &str,
         body: &types::PostPortRequestCommentBody,
-    ) -> ApiCall<types::PortoutCommentResponse> {
+    ) -> ApiCall<types::PostPortRequestCommentResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "PostPortRequestComment",
@@ -575,7 +419,7 @@ impl NumberPortoutApi<'_> {
     pub fn get_port_request_supporting_documents(
         &self,
         id: &str,
-    ) -> ApiCall<types::PortOutListSupportingDocumentsResponse> {
+    ) -> ApiCall<types::GetPortRequestSupportingDocumentsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetPortRequestSupportingDocuments",
@@ -598,7 +442,7 @@ impl NumberPortoutApi<'_> {
         &self,
         id: &str,
         body: &types::PostPortRequestSupportingDocumentsBody,
-    ) -> ApiCall<types::CreatePortOutSupportingDocumentsResponse> {
+    ) -> ApiCall<types::PostPortRequestSupportingDocumentsResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "PostPortRequestSupportingDocuments",
@@ -624,7 +468,7 @@ impl NumberPortoutApi<'_> {
         id: &str,
         status: &types::UpdatePortoutStatusStatus,
         body: &types::UpdatePortoutStatusBody,
-    ) -> ApiCall<types::PortoutResponse> {
+    ) -> ApiCall<types::UpdatePortoutStatusResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdatePortoutStatus",

@@ -15,6 +15,8 @@ pub struct ObjectApi<'a> {
 /// Optional parameters of `list_objects` (`GET /{bucketName}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListObjectsParams {
+    /// `2` asks for the ListObjectsV2 form of the listing; without it the server answers in the original ListObjects form.
+    ///
     /// Sent as query parameter `list-type`.
     pub list_type: Option<i64>,
 }
@@ -22,6 +24,8 @@ pub struct ListObjectsParams {
 /// Optional parameters of `get_object` (`GET /{bucketName}/{objectName}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetObjectParams {
+    /// A multipart upload id. Not a parameter of S3's GetObject; the specs that had this operation declared it, and it stays so that calls that set it still compile.
+    ///
     /// Sent as query parameter `uploadId`.
     pub upload_id: Option<String>,
 }
@@ -29,10 +33,16 @@ pub struct GetObjectParams {
 /// Optional parameters of `put_object` (`PUT /{bucketName}/{objectName}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PutObjectParams {
+    /// The object's media type, stored with it and returned by GetObject and HeadObject.
+    ///
     /// Sent as header parameter `Content-type`.
     pub content_type: Option<String>,
+    /// With `uploadId`, the number of the part this request uploads (1 to 10,000).
+    ///
     /// Sent as query parameter `partNumber`.
     pub part_number: Option<String>,
+    /// With `partNumber`, the multipart upload the part belongs to.
+    ///
     /// Sent as query parameter `uploadId`.
     pub upload_id: Option<String>,
 }
@@ -40,7 +50,7 @@ pub struct PutObjectParams {
 impl ObjectApi<'_> {
     /// ListObjectsV2
     ///
-    /// List all objects contained in a given bucket.
+    /// Lists the objects of a bucket, up to 1,000 per request: the key, last-modified time and size of each.
     ///
     /// `GET /{bucketName}` (operation `ListObjects`)
     ///
@@ -60,18 +70,19 @@ impl ObjectApi<'_> {
         request.query("list-type", &params.list_type, QueryStyle::FormExplode);
         request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
+        request.accept("application/xml");
         ApiCall::new(self.client, request, crate::xml::decode_xml)
     }
 
     /// DeleteObjects
     ///
-    /// Deletes one or multiple objects from a given bucket.
+    /// Deletes several objects of a bucket in one request: the keys go in a `Delete` XML document, up to 1,000 of them. A key that does not exist counts as deleted.
     ///
     /// `POST /{bucketName}` (operation `DeleteObjects`)
     ///
     /// # Arguments
-    /// - `bucket_name` (`bucketName`): The bucket name.
-    /// - `delete` (`delete`)
+    /// - `bucket_name` (`bucketName`): The name of the bucket.
+    /// - `delete` (`delete`): Marks the POST as a multi-object delete (S3's `POST /{bucket}?delete`); always `true`.
     pub fn delete_objects(
         &self,
         bucket_name: &str,
@@ -88,18 +99,19 @@ impl ObjectApi<'_> {
         request.xml("text/xml", body, true);
         request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
+        request.accept("application/xml");
         ApiCall::new(self.client, request, crate::xml::decode_xml)
     }
 
     /// GetObject
     ///
-    /// Retrieves an object from a given bucket.
+    /// Downloads an object; the response body is the object's bytes as stored.
     ///
     /// `GET /{bucketName}/{objectName}` (operation `GetObject`)
     ///
     /// # Arguments
-    /// - `bucket_name` (`bucketName`): The bucket name.
-    /// - `object_name` (`objectName`): The object name.
+    /// - `bucket_name` (`bucketName`): The name of the bucket.
+    /// - `object_name` (`objectName`): The object's key.
     pub fn get_object(
         &self,
         bucket_name: &str,
@@ -121,18 +133,19 @@ impl ObjectApi<'_> {
         request.query("uploadId", &params.upload_id, QueryStyle::FormExplode);
         request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
+        request.accept("*/*");
         ApiCall::new(self.client, request, crate::request::decode_bytes)
     }
 
     /// PutObject
     ///
-    /// Add an object to a bucket.
+    /// Uploads an object, replacing any object of the bucket with the same key. With `partNumber` and `uploadId` it uploads one part of a multipart upload instead (S3's UploadPart).
     ///
     /// `PUT /{bucketName}/{objectName}` (operation `PutObject`)
     ///
     /// # Arguments
-    /// - `bucket_name` (`bucketName`): The bucket name.
-    /// - `object_name` (`objectName`): The object name.
+    /// - `bucket_name` (`bucketName`): The name of the bucket.
+    /// - `object_name` (`objectName`): The object's key.
     pub fn put_object(
         &self,
         bucket_name: &str,
@@ -163,13 +176,13 @@ impl ObjectApi<'_> {
 
     /// DeleteObject
     ///
-    /// Delete an object from a given bucket.
+    /// Deletes an object. Deleting a key that does not exist succeeds too.
     ///
     /// `DELETE /{bucketName}/{objectName}` (operation `DeleteObject`)
     ///
     /// # Arguments
-    /// - `bucket_name` (`bucketName`): The bucket name.
-    /// - `object_name` (`objectName`): The object name.
+    /// - `bucket_name` (`bucketName`): The name of the bucket.
+    /// - `object_name` (`objectName`): The object's key.
     pub fn delete_object(&self, bucket_name: &str, object_name: &str) -> ApiCall<()> {
         let mut request = Request::new(
             reqwest::Method::DELETE,
@@ -190,13 +203,13 @@ impl ObjectApi<'_> {
 
     /// HeadObject
     ///
-    /// Retrieves metadata from an object without returning the object itself.
+    /// Reads an object's metadata (size, media type, ETag, last-modified time) from the response headers, without downloading the object.
     ///
     /// `HEAD /{bucketName}/{objectName}` (operation `HeadObject`)
     ///
     /// # Arguments
-    /// - `bucket_name` (`bucketName`): The bucket name.
-    /// - `object_name` (`objectName`): The object name.
+    /// - `bucket_name` (`bucketName`): The name of the bucket.
+    /// - `object_name` (`objectName`): The object's key.
     pub fn head_object(&self, bucket_name: &str, object_name: &str) -> ApiCall<()> {
         let mut request = Request::new(
             reqwest::Method::HEAD,

@@ -18,26 +18,14 @@ pub struct OtaUpdatesApi<'a> {
 /// Optional parameters of `list_ota_updates` (`GET /ota_updates`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListOtaUpdatesParams {
-    /// The page number to load
+    /// Consolidated filter parameter for OTA updates (deepObject style). Originally: filter\[status\], filter\[sim_card_id\], filter\[type\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::FilterOtaUpdatesConsolidated>,
+    /// Consolidated pagination parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter by a specific status of the resource's lifecycle.
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::FilterBasicStatusLifecycle>,
-    /// The SIM card identification UUID.
-    ///
-    /// Sent as query parameter `filter[sim_card_id]`.
-    pub filter_sim_card_id: Option<String>,
-    /// Filter by type.
-    ///
-    /// Sent as query parameter `filter[type]`.
-    pub filter_type: Option<types::ListOtaUpdatesFilterType>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::WirelessPageConsolidated>,
 }
 
 impl OtaUpdatesApi<'_> {
@@ -47,23 +35,15 @@ impl OtaUpdatesApi<'_> {
     pub fn list_ota_updates(
         &self,
         params: &ListOtaUpdatesParams,
-    ) -> ApiCall<types::SearchOtaUpdateResponse> {
+    ) -> ApiCall<types::ListOtaUpdatesResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListOtaUpdates",
             "/ota_updates",
             "/ota_updates".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[sim_card_id]",
-                &params.filter_sim_card_id,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[type]", &params.filter_type, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -82,7 +62,7 @@ impl OtaUpdatesApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::SearchOtaUpdateResponse = crate::request::decode_json(
+                let page: types::ListOtaUpdatesResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -114,7 +94,7 @@ impl OtaUpdatesApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn get_ota_update(&self, id: &str) -> ApiCall<types::OtaUpdateResponse> {
+    pub fn get_ota_update(&self, id: &str) -> ApiCall<types::GetOtaUpdateResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetOtaUpdate",

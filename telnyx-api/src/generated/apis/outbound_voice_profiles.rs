@@ -18,18 +18,14 @@ pub struct OutboundVoiceProfilesApi<'a> {
 /// Optional parameters of `list_outbound_voice_profiles` (`GET /outbound_voice_profiles`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListOutboundVoiceProfilesParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::OutboundVoiceProfilesPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[name\]\[contains\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Optional filter on outbound voice profile name.
-    ///
-    /// Sent as query parameter `filter[name][contains]`.
-    pub filter_name_contains: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::OutboundVoiceProfilesFilterConsolidated>,
     /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the `-` prefix.
     ///
     /// That is:
@@ -62,14 +58,8 @@ impl OutboundVoiceProfilesApi<'_> {
             "/outbound_voice_profiles",
             "/outbound_voice_profiles".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[name][contains]",
-                &params.filter_name_contains,
-                QueryStyle::FormExplode,
-            );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -121,7 +111,7 @@ impl OutboundVoiceProfilesApi<'_> {
     pub fn create_voice_profile(
         &self,
         body: &types::CreateOutboundVoiceProfileRequest,
-    ) -> ApiCall<types::OutboundVoiceProfileResponse> {
+    ) -> ApiCall<types::CreateVoiceProfileResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateVoiceProfile",
@@ -143,7 +133,7 @@ impl OutboundVoiceProfilesApi<'_> {
     pub fn get_outbound_voice_profile(
         &self,
         id: &str,
-    ) -> ApiCall<types::OutboundVoiceProfileResponse> {
+    ) -> ApiCall<types::GetOutboundVoiceProfileResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetOutboundVoiceProfile",
@@ -164,7 +154,7 @@ impl OutboundVoiceProfilesApi<'_> {
     pub fn delete_outbound_voice_profile(
         &self,
         id: &str,
-    ) -> ApiCall<types::OutboundVoiceProfileResponse> {
+    ) -> ApiCall<types::DeleteOutboundVoiceProfileResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteOutboundVoiceProfile",
@@ -186,7 +176,7 @@ impl OutboundVoiceProfilesApi<'_> {
         &self,
         id: &str,
         body: &types::UpdateOutboundVoiceProfileRequest,
-    ) -> ApiCall<types::OutboundVoiceProfileResponse> {
+    ) -> ApiCall<types::UpdateOutboundVoiceProfileResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateOutboundVoiceProfile",

@@ -16,30 +16,14 @@ pub struct PhoneNumberBlockOrdersApi<'a> {
 /// Optional parameters of `list_number_block_orders` (`GET /number_block_orders`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListNumberBlockOrdersParams {
-    /// Filter number block orders by status.
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<String>,
-    /// Filter number block orders later than this value.
+    /// Sent as query parameter `page`.
+    pub page: Option<types::NumbersPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[status\], filter\[created_at\], filter\[phone_numbers.starting_number\]
     ///
-    /// Sent as query parameter `filter[created_at][gt]`.
-    pub filter_created_at_gt: Option<String>,
-    /// Filter number block orders earlier than this value.
-    ///
-    /// Sent as query parameter `filter[created_at][lt]`.
-    pub filter_created_at_lt: Option<String>,
-    /// Filter number block  orders having these phone numbers.
-    ///
-    /// Sent as query parameter `filter[phone_numbers.starting_number]`.
-    pub filter_phone_numbers_starting_number: Option<String>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListNumberBlockOrdersFilter>,
 }
 
 impl PhoneNumberBlockOrdersApi<'_> {
@@ -58,27 +42,8 @@ impl PhoneNumberBlockOrdersApi<'_> {
             "/number_block_orders",
             "/number_block_orders".to_owned(),
         );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[created_at][gt]",
-                &params.filter_created_at_gt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][lt]",
-                &params.filter_created_at_lt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_numbers.starting_number]",
-                &params.filter_phone_numbers_starting_number,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -129,7 +94,7 @@ impl PhoneNumberBlockOrdersApi<'_> {
     pub fn create_number_block_order(
         &self,
         body: &types::CreateNumberBlockOrderRequest,
-    ) -> ApiCall<types::NumberBlockOrderResponse> {
+    ) -> ApiCall<types::CreateNumberBlockOrderResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateNumberBlockOrder",
@@ -151,7 +116,7 @@ impl PhoneNumberBlockOrdersApi<'_> {
     pub fn retrieve_number_block_order(
         &self,
         number_block_order_id: &str,
-    ) -> ApiCall<types::NumberBlockOrderResponse> {
+    ) -> ApiCall<types::RetrieveNumberBlockOrderResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveNumberBlockOrder",

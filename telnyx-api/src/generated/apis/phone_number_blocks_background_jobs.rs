@@ -18,26 +18,18 @@ pub struct PhoneNumberBlocksBackgroundJobsApi<'a> {
 /// Optional parameters of `list_phone_number_blocks_jobs` (`GET /phone_number_blocks/jobs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPhoneNumberBlocksJobsParams {
-    /// Filter the phone number blocks jobs by type.
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[type]`.
-    pub filter_type: Option<types::ListPhoneNumberBlocksJobsFilterType>,
-    /// Filter the phone number blocks jobs by status.
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::ListPhoneNumberBlocksJobsFilterStatus>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::NumbersPageConsolidated>,
     /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
     ///
     /// Sent as query parameter `sort`.
     pub sort: Option<types::ListPhoneNumberBlocksJobsSort>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[type\], filter\[status\]
+    ///
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPhoneNumberBlocksJobsFilter>,
 }
 
 impl PhoneNumberBlocksBackgroundJobsApi<'_> {
@@ -54,11 +46,9 @@ impl PhoneNumberBlocksBackgroundJobsApi<'_> {
             "/phone_number_blocks/jobs",
             "/phone_number_blocks/jobs".to_owned(),
         );
-        request.query("filter[type]", &params.filter_type, QueryStyle::FormExplode);
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 

@@ -15,29 +15,21 @@ pub struct PhoneNumberCampaignsApi<'a> {
     pub(crate) client: &'a crate::Client,
 }
 
-/// Optional parameters of `get_all_phone_number_campaigns` (`GET /phone_number_campaigns`).
+/// Optional parameters of `get_all_phone_number_campaigns` (`GET /10dlc/phone_number_campaigns`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAllPhoneNumberCampaignsParams {
+    /// Number of records to return per page.
+    ///
     /// Sent as query parameter `recordsPerPage`.
-    pub records_per_page: Option<serde_json::Value>,
+    pub records_per_page: Option<i64>,
+    /// Page number to retrieve (1-based).
+    ///
     /// Sent as query parameter `page`.
-    pub page: Option<serde_json::Value>,
-    /// Filter results by the Telnyx Campaign id
+    pub page: Option<i64>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[telnyx_campaign_id\], filter\[telnyx_brand_id\], filter\[tcr_campaign_id\], filter\[tcr_brand_id\]
     ///
-    /// Sent as query parameter `filter[telnyx_campaign_id]`.
-    pub filter_telnyx_campaign_id: Option<String>,
-    /// Filter results by the Telnyx Brand id
-    ///
-    /// Sent as query parameter `filter[telnyx_brand_id]`.
-    pub filter_telnyx_brand_id: Option<String>,
-    /// Filter results by the TCR Campaign id
-    ///
-    /// Sent as query parameter `filter[tcr_campaign_id]`.
-    pub filter_tcr_campaign_id: Option<String>,
-    /// Filter results by the TCR Brand id
-    ///
-    /// Sent as query parameter `filter[tcr_brand_id]`.
-    pub filter_tcr_brand_id: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::T10dlcFilterConsolidated>,
     /// Specifies the sort order for results. If not given, results are sorted by createdAt in descending order.
     ///
     /// Sent as query parameter `sort`.
@@ -45,9 +37,9 @@ pub struct GetAllPhoneNumberCampaignsParams {
 }
 
 impl PhoneNumberCampaignsApi<'_> {
-    /// Retrieve All Phone Number Campaigns
+    /// List phone number campaigns
     ///
-    /// `GET /phone_number_campaigns` (operation `GetAllPhoneNumberCampaigns`)
+    /// `GET /10dlc/phone_number_campaigns` (operation `GetAllPhoneNumberCampaigns`)
     pub fn get_all_phone_number_campaigns(
         &self,
         params: &GetAllPhoneNumberCampaignsParams,
@@ -55,36 +47,13 @@ impl PhoneNumberCampaignsApi<'_> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetAllPhoneNumberCampaigns",
-            "/phone_number_campaigns",
-            "/phone_number_campaigns".to_owned(),
+            "/10dlc/phone_number_campaigns",
+            "/10dlc/phone_number_campaigns".to_owned(),
         );
         request
             .query("recordsPerPage", &params.records_per_page, QueryStyle::FormExplode);
         request.query("page", &params.page, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[telnyx_campaign_id]",
-                &params.filter_telnyx_campaign_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[telnyx_brand_id]",
-                &params.filter_telnyx_brand_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[tcr_campaign_id]",
-                &params.filter_tcr_campaign_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[tcr_brand_id]",
-                &params.filter_tcr_brand_id,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -121,7 +90,7 @@ impl PhoneNumberCampaignsApi<'_> {
 
     /// Create New Phone Number Campaign
     ///
-    /// `POST /phone_number_campaigns` (operation `CreatePhoneNumberCampaign`)
+    /// `POST /10dlc/phone_number_campaigns` (operation `CreatePhoneNumberCampaign`)
     pub fn create_phone_number_campaign(
         &self,
         body: &types::PhoneNumberCampaignCreate,
@@ -129,8 +98,8 @@ impl PhoneNumberCampaignsApi<'_> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreatePhoneNumberCampaign",
-            "/phone_number_campaigns",
-            "/phone_number_campaigns".to_owned(),
+            "/10dlc/phone_number_campaigns",
+            "/10dlc/phone_number_campaigns".to_owned(),
         );
         request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
@@ -140,10 +109,10 @@ impl PhoneNumberCampaignsApi<'_> {
     ///
     /// Retrieve an individual phone number/campaign assignment by `phoneNumber`.
     ///
-    /// `GET /phone_number_campaigns/{phoneNumber}` (operation `GetSinglePhoneNumberCampaign`)
+    /// `GET /10dlc/phone_number_campaigns/{phoneNumber}` (operation `GetSinglePhoneNumberCampaign`)
     ///
     /// # Arguments
-    /// - `phone_number` (`phoneNumber`)
+    /// - `phone_number` (`phoneNumber`): Unique identifier of the phone number.
     pub fn get_single_phone_number_campaign(
         &self,
         phone_number: &str,
@@ -151,8 +120,8 @@ impl PhoneNumberCampaignsApi<'_> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetSinglePhoneNumberCampaign",
-            "/phone_number_campaigns/{phoneNumber}",
-            ["/phone_number_campaigns/", &crate::request::path_arg(&phone_number)]
+            "/10dlc/phone_number_campaigns/{phoneNumber}",
+            ["/10dlc/phone_number_campaigns/", &crate::request::path_arg(&phone_number)]
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
@@ -160,10 +129,10 @@ impl PhoneNumberCampaignsApi<'_> {
 
     /// Create New Phone Number Campaign
     ///
-    /// `PUT /phone_number_campaigns/{phoneNumber}` (operation `PutPhoneNumberCampaign`)
+    /// `PUT /10dlc/phone_number_campaigns/{phoneNumber}` (operation `PutPhoneNumberCampaign`)
     ///
     /// # Arguments
-    /// - `phone_number` (`phoneNumber`)
+    /// - `phone_number` (`phoneNumber`): Unique identifier of the phone number.
     pub fn put_phone_number_campaign(
         &self,
         phone_number: &str,
@@ -172,8 +141,8 @@ impl PhoneNumberCampaignsApi<'_> {
         let mut request = Request::new(
             reqwest::Method::PUT,
             "PutPhoneNumberCampaign",
-            "/phone_number_campaigns/{phoneNumber}",
-            ["/phone_number_campaigns/", &crate::request::path_arg(&phone_number)]
+            "/10dlc/phone_number_campaigns/{phoneNumber}",
+            ["/10dlc/phone_number_campaigns/", &crate::request::path_arg(&phone_number)]
                 .concat(),
         );
         request.json(body);
@@ -184,10 +153,10 @@ impl PhoneNumberCampaignsApi<'_> {
     ///
     /// This endpoint allows you to remove a campaign assignment from the supplied `phoneNumber`.
     ///
-    /// `DELETE /phone_number_campaigns/{phoneNumber}` (operation `DeletePhoneNumberCampaign`)
+    /// `DELETE /10dlc/phone_number_campaigns/{phoneNumber}` (operation `DeletePhoneNumberCampaign`)
     ///
     /// # Arguments
-    /// - `phone_number` (`phoneNumber`)
+    /// - `phone_number` (`phoneNumber`): Unique identifier of the phone number.
     pub fn delete_phone_number_campaign(
         &self,
         phone_number: &str,
@@ -195,8 +164,8 @@ impl PhoneNumberCampaignsApi<'_> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeletePhoneNumberCampaign",
-            "/phone_number_campaigns/{phoneNumber}",
-            ["/phone_number_campaigns/", &crate::request::path_arg(&phone_number)]
+            "/10dlc/phone_number_campaigns/{phoneNumber}",
+            ["/10dlc/phone_number_campaigns/", &crate::request::path_arg(&phone_number)]
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)

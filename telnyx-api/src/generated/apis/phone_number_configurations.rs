@@ -18,94 +18,33 @@ pub struct PhoneNumberConfigurationsApi<'a> {
 /// Optional parameters of `list_phone_numbers` (`GET /phone_numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPhoneNumbersParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter by phone number tags.
-    ///
-    /// Sent as query parameter `filter[tag]`.
-    pub filter_tag: Option<String>,
-    /// Filter by phone number. Requires at least three digits.
-    /// Non-numerical characters will result in no values being returned.
-    ///
-    /// Sent as query parameter `filter[phone_number]`.
-    pub filter_phone_number: Option<String>,
-    /// Filter by phone number status.
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::ListPhoneNumbersFilterStatus>,
-    /// Filter by phone number country ISO alpha-2 code. Can be a single value or an array of values.
-    ///
-    /// Sent as query parameter `filter[country_iso_alpha2]`.
-    pub filter_country_iso_alpha2: Option<types::ListPhoneNumbersFilterCountryIsoAlpha2>,
-    /// Filter by connection_id.
-    ///
-    /// Sent as query parameter `filter[connection_id]`.
-    pub filter_connection_id: Option<String>,
-    /// Filter contains connection name. Requires at least three characters.
-    ///
-    /// Sent as query parameter `filter[voice.connection_name][contains]`.
-    pub filter_voice_connection_name_contains: Option<String>,
-    /// Filter starts with connection name. Requires at least three characters.
-    ///
-    /// Sent as query parameter `filter[voice.connection_name][starts_with]`.
-    pub filter_voice_connection_name_starts_with: Option<String>,
-    /// Filter ends with connection name. Requires at least three characters.
-    ///
-    /// Sent as query parameter `filter[voice.connection_name][ends_with]`.
-    pub filter_voice_connection_name_ends_with: Option<String>,
-    /// Filter by connection name.
-    ///
-    /// Sent as query parameter `filter[voice.connection_name][eq]`.
-    pub filter_voice_connection_name_eq: Option<String>,
-    /// Filter by usage_payment_method.
-    ///
-    /// Sent as query parameter `filter[voice.usage_payment_method]`.
-    pub filter_voice_usage_payment_method: Option<
-        types::ListPhoneNumbersFilterVoiceUsagePaymentMethod,
-    >,
-    /// Filter by the billing_group_id associated with phone numbers. To filter to only phone numbers that have no billing group associated them, set the value of this filter to the string 'null'.
-    ///
-    /// Sent as query parameter `filter[billing_group_id]`.
-    pub filter_billing_group_id: Option<String>,
-    /// Filter by the emergency_address_id associated with phone numbers. To filter only phone numbers that have no emergency address associated with them, set the value of this filter to the string 'null'.
-    ///
-    /// Sent as query parameter `filter[emergency_address_id]`.
-    pub filter_emergency_address_id: Option<String>,
-    /// Filter numbers via the customer_reference set.
-    ///
-    /// Sent as query parameter `filter[customer_reference]`.
-    pub filter_customer_reference: Option<String>,
-    /// Filter phone numbers by phone number type.
-    ///
-    /// Sent as query parameter `filter[number_type][eq]`.
-    pub filter_number_type_eq: Option<types::ListPhoneNumbersFilterNumberTypeEq>,
-    /// Filter phone numbers by their source. Use 'ported' for numbers ported from other carriers, or 'purchased' for numbers bought directly from Telnyx.
-    ///
-    /// Sent as query parameter `filter[source]`.
-    pub filter_source: Option<types::ListPhoneNumbersFilterSource>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::NumbersPageConsolidated>,
     /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
     ///
     /// Sent as query parameter `sort`.
     pub sort: Option<types::ListPhoneNumbersSort>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[tag\], filter\[phone_number\], filter\[status\], filter\[country_iso_alpha2\], filter\[connection_id\], filter\[voice.connection_name\], filter\[voice.usage_payment_method\], filter\[billing_group_id\], filter\[emergency_address_id\], filter\[customer_reference\], filter\[number_type\], filter\[source\]
+    ///
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPhoneNumbersFilter>,
+    /// Although it is an infrequent occurrence, due to the highly distributed nature of the Telnyx platform, it is possible that there will be an issue when loading in Messaging Profile information. As such, when this parameter is set to `true` and an error in fetching this information occurs, messaging profile related fields will be omitted in the response and an error message will be included instead of returning a 503 error.
+    ///
+    /// Sent as query parameter `handle_messaging_profile_error`.
+    pub handle_messaging_profile_error: Option<
+        types::ListPhoneNumbersHandleMessagingProfileError,
+    >,
 }
 
 /// Optional parameters of `slim_list_phone_numbers` (`GET /phone_numbers/slim`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SlimListPhoneNumbersParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::NumbersPageConsolidated>,
     /// Include the connection associated with the phone number.
     ///
     /// Sent as query parameter `include_connection`.
@@ -114,111 +53,31 @@ pub struct SlimListPhoneNumbersParams {
     ///
     /// Sent as query parameter `include_tags`.
     pub include_tags: Option<bool>,
-    /// Filter by phone number tags. (This requires the include_tags param)
-    ///
-    /// Sent as query parameter `filter[tag]`.
-    pub filter_tag: Option<String>,
-    /// Filter by phone number. Requires at least three digits.
-    /// Non-numerical characters will result in no values being returned.
-    ///
-    /// Sent as query parameter `filter[phone_number]`.
-    pub filter_phone_number: Option<String>,
-    /// Filter by phone number status.
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::SlimListPhoneNumbersFilterStatus>,
-    /// Filter by phone number country ISO alpha-2 code. Can be a single value or an array of values.
-    ///
-    /// Sent as query parameter `filter[country_iso_alpha2]`.
-    pub filter_country_iso_alpha2: Option<
-        types::SlimListPhoneNumbersFilterCountryIsoAlpha2,
-    >,
-    /// Filter by connection_id.
-    ///
-    /// Sent as query parameter `filter[connection_id]`.
-    pub filter_connection_id: Option<String>,
-    /// Filter contains connection name. Requires at least three characters and the include_connection param.
-    ///
-    /// Sent as query parameter `filter[voice.connection_name][contains]`.
-    pub filter_voice_connection_name_contains: Option<String>,
-    /// Filter starts with connection name. Requires at least three characters and the include_connection param.
-    ///
-    /// Sent as query parameter `filter[voice.connection_name][starts_with]`.
-    pub filter_voice_connection_name_starts_with: Option<String>,
-    /// Filter ends with connection name. Requires at least three characters and the include_connection param.
-    ///
-    /// Sent as query parameter `filter[voice.connection_name][ends_with]`.
-    pub filter_voice_connection_name_ends_with: Option<String>,
-    /// Filter by connection name , requires the include_connection param and the include_connection param.
-    ///
-    /// Sent as query parameter `filter[voice.connection_name]`.
-    pub filter_voice_connection_name: Option<String>,
-    /// Filter by usage_payment_method.
-    ///
-    /// Sent as query parameter `filter[voice.usage_payment_method]`.
-    pub filter_voice_usage_payment_method: Option<
-        types::SlimListPhoneNumbersFilterVoiceUsagePaymentMethod,
-    >,
-    /// Filter by the billing_group_id associated with phone numbers. To filter to only phone numbers that have no billing group associated them, set the value of this filter to the string 'null'.
-    ///
-    /// Sent as query parameter `filter[billing_group_id]`.
-    pub filter_billing_group_id: Option<String>,
-    /// Filter by the emergency_address_id associated with phone numbers. To filter only phone numbers that have no emergency address associated with them, set the value of this filter to the string 'null'.
-    ///
-    /// Sent as query parameter `filter[emergency_address_id]`.
-    pub filter_emergency_address_id: Option<String>,
-    /// Filter numbers via the customer_reference set.
-    ///
-    /// Sent as query parameter `filter[customer_reference]`.
-    pub filter_customer_reference: Option<String>,
-    /// Filter phone numbers by phone number type.
-    ///
-    /// Sent as query parameter `filter[number_type][eq]`.
-    pub filter_number_type_eq: Option<types::SlimListPhoneNumbersFilterNumberTypeEq>,
-    /// Filter phone numbers by their source. Use 'ported' for numbers ported from other carriers, or 'purchased' for numbers bought directly from Telnyx.
-    ///
-    /// Sent as query parameter `filter[source]`.
-    pub filter_source: Option<types::SlimListPhoneNumbersFilterSource>,
     /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
     ///
     /// Sent as query parameter `sort`.
     pub sort: Option<types::SlimListPhoneNumbersSort>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[tag\], filter\[phone_number\], filter\[status\], filter\[country_iso_alpha2\], filter\[connection_id\], filter\[voice.connection_name\], filter\[voice.usage_payment_method\], filter\[billing_group_id\], filter\[emergency_address_id\], filter\[customer_reference\], filter\[number_type\], filter\[source\]
+    ///
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::SlimListPhoneNumbersFilter>,
 }
 
 /// Optional parameters of `list_phone_numbers_with_voice_settings` (`GET /phone_numbers/voice`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPhoneNumbersWithVoiceSettingsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter by phone number. Requires at least three digits.
-    /// Non-numerical characters will result in no values being returned.
-    ///
-    /// Sent as query parameter `filter[phone_number]`.
-    pub filter_phone_number: Option<String>,
-    /// Filter contains connection name. Requires at least three characters.
-    ///
-    /// Sent as query parameter `filter[connection_name][contains]`.
-    pub filter_connection_name_contains: Option<String>,
-    /// Filter numbers via the customer_reference set.
-    ///
-    /// Sent as query parameter `filter[customer_reference]`.
-    pub filter_customer_reference: Option<String>,
-    /// Filter by usage_payment_method.
-    ///
-    /// Sent as query parameter `filter[voice.usage_payment_method]`.
-    pub filter_voice_usage_payment_method: Option<
-        types::ListPhoneNumbersWithVoiceSettingsFilterVoiceUsagePaymentMethod,
-    >,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::NumbersPageConsolidated>,
     /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
     ///
     /// Sent as query parameter `sort`.
     pub sort: Option<types::ListPhoneNumbersWithVoiceSettingsSort>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[phone_number\], filter\[connection_name\], filter\[customer_reference\], filter\[voice.usage_payment_method\]
+    ///
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPhoneNumbersWithVoiceSettingsFilter>,
 }
 
 impl PhoneNumberConfigurationsApi<'_> {
@@ -235,84 +94,15 @@ impl PhoneNumberConfigurationsApi<'_> {
             "/phone_numbers",
             "/phone_numbers".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("filter[tag]", &params.filter_tag, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[phone_number]",
-                &params.filter_phone_number,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[country_iso_alpha2]",
-                &params.filter_country_iso_alpha2,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[connection_id]",
-                &params.filter_connection_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[voice.connection_name][contains]",
-                &params.filter_voice_connection_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[voice.connection_name][starts_with]",
-                &params.filter_voice_connection_name_starts_with,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[voice.connection_name][ends_with]",
-                &params.filter_voice_connection_name_ends_with,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[voice.connection_name][eq]",
-                &params.filter_voice_connection_name_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[voice.usage_payment_method]",
-                &params.filter_voice_usage_payment_method,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[billing_group_id]",
-                &params.filter_billing_group_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[emergency_address_id]",
-                &params.filter_emergency_address_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[customer_reference]",
-                &params.filter_customer_reference,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[number_type][eq]",
-                &params.filter_number_type_eq,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[source]", &params.filter_source, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request
+            .query(
+                "handle_messaging_profile_error",
+                &params.handle_messaging_profile_error,
+                QueryStyle::FormExplode,
+            );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -337,22 +127,41 @@ impl PhoneNumberConfigurationsApi<'_> {
                 )?;
                 let total_pages = page
                     .meta
+                    .total_pages
                     .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
                     .and_then(|n| u64::try_from(*n).ok());
                 let total_items = page
                     .meta
+                    .total_results
                     .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
                     .and_then(|n| u64::try_from(*n).ok());
                 Ok(PageData {
-                    items: page.data.unwrap_or_default(),
+                    items: page.data,
                     total_pages,
                     total_items,
                     ..PageData::default()
                 })
             },
         )
+    }
+
+    /// Verify ownership of phone numbers
+    ///
+    /// Verifies ownership of the provided phone numbers and returns a mapping of numbers to their IDs, plus a list of numbers not found in the account.
+    ///
+    /// `POST /phone_numbers/actions/verify_ownership` (operation `VerifyPhoneNumberOwnership`)
+    pub fn verify_phone_number_ownership(
+        &self,
+        body: &types::PhoneNumberVerifyOwnershipRequest,
+    ) -> ApiCall<types::VerifyPhoneNumberOwnershipResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "VerifyPhoneNumberOwnership",
+            "/phone_numbers/actions/verify_ownership",
+            "/phone_numbers/actions/verify_ownership".to_owned(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
     /// Slim List phone numbers
@@ -370,8 +179,7 @@ impl PhoneNumberConfigurationsApi<'_> {
             "/phone_numbers/slim",
             "/phone_numbers/slim".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         request
             .query(
                 "include_connection",
@@ -379,82 +187,8 @@ impl PhoneNumberConfigurationsApi<'_> {
                 QueryStyle::FormExplode,
             );
         request.query("include_tags", &params.include_tags, QueryStyle::FormExplode);
-        request.query("filter[tag]", &params.filter_tag, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[phone_number]",
-                &params.filter_phone_number,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[country_iso_alpha2]",
-                &params.filter_country_iso_alpha2,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[connection_id]",
-                &params.filter_connection_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[voice.connection_name][contains]",
-                &params.filter_voice_connection_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[voice.connection_name][starts_with]",
-                &params.filter_voice_connection_name_starts_with,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[voice.connection_name][ends_with]",
-                &params.filter_voice_connection_name_ends_with,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[voice.connection_name]",
-                &params.filter_voice_connection_name,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[voice.usage_payment_method]",
-                &params.filter_voice_usage_payment_method,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[billing_group_id]",
-                &params.filter_billing_group_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[emergency_address_id]",
-                &params.filter_emergency_address_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[customer_reference]",
-                &params.filter_customer_reference,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[number_type][eq]",
-                &params.filter_number_type_eq,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[source]", &params.filter_source, QueryStyle::FormExplode);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -510,33 +244,9 @@ impl PhoneNumberConfigurationsApi<'_> {
             "/phone_numbers/voice",
             "/phone_numbers/voice".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[phone_number]",
-                &params.filter_phone_number,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[connection_name][contains]",
-                &params.filter_connection_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[customer_reference]",
-                &params.filter_customer_reference,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[voice.usage_payment_method]",
-                &params.filter_voice_usage_payment_method,
-                QueryStyle::FormExplode,
-            );
+        request.query("page", &params.page, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -588,7 +298,7 @@ impl PhoneNumberConfigurationsApi<'_> {
     pub fn retrieve_phone_number(
         &self,
         id: &str,
-    ) -> ApiCall<types::PhoneNumberResponse> {
+    ) -> ApiCall<types::RetrievePhoneNumberResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrievePhoneNumber",
@@ -627,7 +337,7 @@ impl PhoneNumberConfigurationsApi<'_> {
         &self,
         id: &str,
         body: &types::UpdatePhoneNumberRequest,
-    ) -> ApiCall<types::PhoneNumberResponse> {
+    ) -> ApiCall<types::UpdatePhoneNumberResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdatePhoneNumber",
@@ -699,7 +409,7 @@ impl PhoneNumberConfigurationsApi<'_> {
     pub fn get_phone_number_voice_settings(
         &self,
         id: &str,
-    ) -> ApiCall<types::PhoneNumberWithVoiceSettingsResponse> {
+    ) -> ApiCall<types::GetPhoneNumberVoiceSettingsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetPhoneNumberVoiceSettings",
@@ -719,7 +429,7 @@ impl PhoneNumberConfigurationsApi<'_> {
         &self,
         id: &str,
         body: &types::UpdatePhoneNumberVoiceSettingsRequest,
-    ) -> ApiCall<types::PhoneNumberWithVoiceSettingsResponse> {
+    ) -> ApiCall<types::UpdatePhoneNumberVoiceSettingsResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdatePhoneNumberVoiceSettings",

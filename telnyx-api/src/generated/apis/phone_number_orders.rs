@@ -15,98 +15,62 @@ pub struct PhoneNumberOrdersApi<'a> {
     pub(crate) client: &'a crate::Client,
 }
 
+/// Optional parameters of `list_comments` (`GET /comments`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListCommentsParams {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[comment_record_type\], filter\[comment_record_id\]
+    ///
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListCommentsFilter>,
+}
+
 /// Optional parameters of `retrieve_order_phone_numbers` (`GET /number_order_phone_numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RetrieveOrderPhoneNumbersParams {
-    /// Country code of the order phone number.
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[country_code\]
     ///
-    /// Sent as query parameter `filter[country_code]`.
-    pub filter_country_code: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::RetrieveOrderPhoneNumbersFilter>,
 }
 
 /// Optional parameters of `list_number_orders` (`GET /number_orders`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListNumberOrdersParams {
-    /// Filter number orders by status.
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<String>,
-    /// Filter number orders later than this value.
+    /// Sent as query parameter `page`.
+    pub page: Option<types::NumbersPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[status\], filter\[created_at\], filter\[phone_numbers_count\], filter\[customer_reference\], filter\[requirements_met\]
     ///
-    /// Sent as query parameter `filter[created_at][gt]`.
-    pub filter_created_at_gt: Option<String>,
-    /// Filter number orders earlier than this value.
-    ///
-    /// Sent as query parameter `filter[created_at][lt]`.
-    pub filter_created_at_lt: Option<String>,
-    /// Filter number order with this amount of numbers
-    ///
-    /// Sent as query parameter `filter[phone_numbers_count]`.
-    pub filter_phone_numbers_count: Option<String>,
-    /// Filter number orders via the customer reference set.
-    ///
-    /// Sent as query parameter `filter[customer_reference]`.
-    pub filter_customer_reference: Option<String>,
-    /// Filter number orders by requirements met.
-    ///
-    /// Sent as query parameter `filter[requirements_met]`.
-    pub filter_requirements_met: Option<bool>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListNumberOrdersFilter>,
 }
 
 /// Optional parameters of `list_sub_number_orders` (`GET /sub_number_orders`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListSubNumberOrdersParams {
-    /// Filter sub number orders by status.
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[status\], filter\[order_request_id\], filter\[country_code\], filter\[phone_number_type\], filter\[phone_numbers_count\]
     ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<String>,
-    /// ID of the number order the sub number order belongs to
-    ///
-    /// Sent as query parameter `filter[order_request_id]`.
-    pub filter_order_request_id: Option<String>,
-    /// ISO alpha-2 country code.
-    ///
-    /// Sent as query parameter `filter[country_code]`.
-    pub filter_country_code: Option<String>,
-    /// Phone Number Type
-    ///
-    /// Sent as query parameter `filter[phone_number_type]`.
-    pub filter_phone_number_type: Option<String>,
-    /// Amount of numbers in the sub number order
-    ///
-    /// Sent as query parameter `filter[phone_numbers_count]`.
-    pub filter_phone_numbers_count: Option<i64>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListSubNumberOrdersFilter>,
 }
 
 /// Optional parameters of `get_sub_number_order` (`GET /sub_number_orders/{sub_number_order_id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSubNumberOrderParams {
-    /// Include the first 50 phone number objects in the results
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[include_phone_numbers\]
     ///
-    /// Sent as query parameter `filter[include_phone_numbers]`.
-    pub filter_include_phone_numbers: Option<bool>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::GetSubNumberOrderFilter>,
 }
 
 impl PhoneNumberOrdersApi<'_> {
     /// Retrieve all comments
     ///
     /// `GET /comments` (operation `ListComments`)
-    ///
-    /// # Arguments
-    /// - `filter_comment_record_type` (`filter[comment_record_type]`): Record type that the comment relates to
-    /// - `filter_comment_record_id` (`filter[comment_record_id]`): ID of the record the comments relate to
     pub fn list_comments(
         &self,
-        filter_comment_record_type: &types::ListCommentsFilterCommentRecordType,
-        filter_comment_record_id: &str,
+        params: &ListCommentsParams,
     ) -> ApiCall<types::ListCommentsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
@@ -114,18 +78,7 @@ impl PhoneNumberOrdersApi<'_> {
             "/comments",
             "/comments".to_owned(),
         );
-        request
-            .query(
-                "filter[comment_record_type]",
-                &filter_comment_record_type,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[comment_record_id]",
-                &filter_comment_record_id,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -135,7 +88,7 @@ impl PhoneNumberOrdersApi<'_> {
     pub fn create_comment(
         &self,
         body: &types::Comment,
-    ) -> ApiCall<types::CommentResponse> {
+    ) -> ApiCall<types::CreateCommentResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateComment",
@@ -152,7 +105,7 @@ impl PhoneNumberOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): The comment ID.
-    pub fn retrieve_comment(&self, id: &str) -> ApiCall<types::CommentResponse> {
+    pub fn retrieve_comment(&self, id: &str) -> ApiCall<types::RetrieveCommentResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveComment",
@@ -168,7 +121,10 @@ impl PhoneNumberOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): The comment ID.
-    pub fn mark_comment_read(&self, id: &str) -> ApiCall<types::ReadCommentResponse> {
+    pub fn mark_comment_read(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::MarkCommentReadResponse> {
         let request = Request::new(
             reqwest::Method::PATCH,
             "MarkCommentRead",
@@ -186,19 +142,14 @@ impl PhoneNumberOrdersApi<'_> {
     pub fn retrieve_order_phone_numbers(
         &self,
         params: &RetrieveOrderPhoneNumbersParams,
-    ) -> ApiCall<types::ListNumberOrderPhoneNumbersResponse> {
+    ) -> ApiCall<types::RetrieveOrderPhoneNumbersResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "RetrieveOrderPhoneNumbers",
             "/number_order_phone_numbers",
             "/number_order_phone_numbers".to_owned(),
         );
-        request
-            .query(
-                "filter[country_code]",
-                &params.filter_country_code,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -213,7 +164,7 @@ impl PhoneNumberOrdersApi<'_> {
     pub fn get_number_order_phone_number(
         &self,
         number_order_phone_number_id: &str,
-    ) -> ApiCall<types::NumberOrderPhoneNumberResponse> {
+    ) -> ApiCall<types::GetNumberOrderPhoneNumberResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetNumberOrderPhoneNumber",
@@ -239,7 +190,7 @@ impl PhoneNumberOrdersApi<'_> {
         &self,
         number_order_phone_number_id: &str,
         body: &types::UpdateNumberOrderPhoneNumberRequest,
-    ) -> ApiCall<types::NumberOrderPhoneNumberResponse> {
+    ) -> ApiCall<types::UpdateNumberOrderPhoneNumberResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateNumberOrderPhoneNumber",
@@ -269,39 +220,8 @@ impl PhoneNumberOrdersApi<'_> {
             "/number_orders",
             "/number_orders".to_owned(),
         );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[created_at][gt]",
-                &params.filter_created_at_gt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][lt]",
-                &params.filter_created_at_lt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_numbers_count]",
-                &params.filter_phone_numbers_count,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[customer_reference]",
-                &params.filter_customer_reference,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[requirements_met]",
-                &params.filter_requirements_met,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -352,7 +272,7 @@ impl PhoneNumberOrdersApi<'_> {
     pub fn create_number_order(
         &self,
         body: &types::CreateNumberOrderRequest,
-    ) -> ApiCall<types::NumberOrderResponse> {
+    ) -> ApiCall<types::CreateNumberOrderResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateNumberOrder",
@@ -374,7 +294,7 @@ impl PhoneNumberOrdersApi<'_> {
     pub fn retrieve_number_order(
         &self,
         number_order_id: &str,
-    ) -> ApiCall<types::NumberOrderResponse> {
+    ) -> ApiCall<types::RetrieveNumberOrderResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveNumberOrder",
@@ -396,7 +316,7 @@ impl PhoneNumberOrdersApi<'_> {
         &self,
         number_order_id: &str,
         body: &types::UpdateNumberOrderRequest,
-    ) -> ApiCall<types::NumberOrderResponse> {
+    ) -> ApiCall<types::UpdateNumberOrderResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateNumberOrder",
@@ -422,31 +342,7 @@ impl PhoneNumberOrdersApi<'_> {
             "/sub_number_orders",
             "/sub_number_orders".to_owned(),
         );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[order_request_id]",
-                &params.filter_order_request_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[country_code]",
-                &params.filter_country_code,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number_type]",
-                &params.filter_phone_number_type,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_numbers_count]",
-                &params.filter_phone_numbers_count,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -462,7 +358,7 @@ impl PhoneNumberOrdersApi<'_> {
         &self,
         sub_number_order_id: &str,
         params: &GetSubNumberOrderParams,
-    ) -> ApiCall<types::SubNumberOrderResponse> {
+    ) -> ApiCall<types::GetSubNumberOrderResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetSubNumberOrder",
@@ -470,12 +366,7 @@ impl PhoneNumberOrdersApi<'_> {
             ["/sub_number_orders/", &crate::request::path_arg(&sub_number_order_id)]
                 .concat(),
         );
-        request
-            .query(
-                "filter[include_phone_numbers]",
-                &params.filter_include_phone_numbers,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -491,7 +382,7 @@ impl PhoneNumberOrdersApi<'_> {
         &self,
         sub_number_order_id: &str,
         body: &types::UpdateSubNumberOrderRequest,
-    ) -> ApiCall<types::SubNumberOrderResponse> {
+    ) -> ApiCall<types::UpdateSubNumberOrderResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateSubNumberOrder",
@@ -514,7 +405,7 @@ impl PhoneNumberOrdersApi<'_> {
     pub fn cancel_sub_number_order(
         &self,
         sub_number_order_id: &str,
-    ) -> ApiCall<types::SubNumberOrderResponse> {
+    ) -> ApiCall<types::CancelSubNumberOrderResponse> {
         let request = Request::new(
             reqwest::Method::PATCH,
             "CancelSubNumberOrder",
@@ -537,7 +428,7 @@ impl PhoneNumberOrdersApi<'_> {
     pub fn create_sub_number_orders_report(
         &self,
         body: &types::CreateSubNumberOrdersReportRequest,
-    ) -> ApiCall<types::SubNumberOrdersReportResponse> {
+    ) -> ApiCall<types::CreateSubNumberOrdersReportResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateSubNumberOrdersReport",
@@ -559,7 +450,7 @@ impl PhoneNumberOrdersApi<'_> {
     pub fn get_sub_number_orders_report(
         &self,
         report_id: &str,
-    ) -> ApiCall<types::SubNumberOrdersReportResponse> {
+    ) -> ApiCall<types::GetSubNumberOrdersReportResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetSubNumberOrdersReport",
@@ -579,7 +470,7 @@ impl PhoneNumberOrdersApi<'_> {
     /// # Arguments
     /// - `report_id` (`report_id`): The unique identifier of the sub number orders report
     pub fn download_sub_number_orders_report(&self, report_id: &str) -> ApiCall<String> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::GET,
             "DownloadSubNumberOrdersReport",
             "/sub_number_orders_report/{report_id}/download",
@@ -590,6 +481,7 @@ impl PhoneNumberOrdersApi<'_> {
             ]
                 .concat(),
         );
+        request.accept("*/*");
         ApiCall::new(self.client, request, crate::request::decode_text)
     }
 }

@@ -22,7 +22,7 @@ impl PhoneNumberPortingApi<'_> {
     pub fn post_portability_check(
         &self,
         body: &types::PostPortabilityCheckBody,
-    ) -> ApiCall<types::PortabilityCheckResponse> {
+    ) -> ApiCall<types::PostPortabilityCheckResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "PostPortabilityCheck",

@@ -18,34 +18,14 @@ pub struct PhoneNumberReservationsApi<'a> {
 /// Optional parameters of `list_number_reservations` (`GET /number_reservations`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListNumberReservationsParams {
-    /// Filter number reservations by status.
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<String>,
-    /// Filter number reservations later than this value.
+    /// Sent as query parameter `page`.
+    pub page: Option<types::NumbersPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[status\], filter\[created_at\], filter\[phone_numbers.phone_number\], filter\[customer_reference\]
     ///
-    /// Sent as query parameter `filter[created_at][gt]`.
-    pub filter_created_at_gt: Option<String>,
-    /// Filter number reservations earlier than this value.
-    ///
-    /// Sent as query parameter `filter[created_at][lt]`.
-    pub filter_created_at_lt: Option<String>,
-    /// Filter number reservations having these phone numbers.
-    ///
-    /// Sent as query parameter `filter[phone_numbers.phone_number]`.
-    pub filter_phone_numbers_phone_number: Option<String>,
-    /// Filter number reservations via the customer reference set.
-    ///
-    /// Sent as query parameter `filter[customer_reference]`.
-    pub filter_customer_reference: Option<String>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListNumberReservationsFilter>,
 }
 
 impl PhoneNumberReservationsApi<'_> {
@@ -64,33 +44,8 @@ impl PhoneNumberReservationsApi<'_> {
             "/number_reservations",
             "/number_reservations".to_owned(),
         );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[created_at][gt]",
-                &params.filter_created_at_gt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][lt]",
-                &params.filter_created_at_lt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_numbers.phone_number]",
-                &params.filter_phone_numbers_phone_number,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[customer_reference]",
-                &params.filter_customer_reference,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -141,7 +96,7 @@ impl PhoneNumberReservationsApi<'_> {
     pub fn create_number_reservation(
         &self,
         body: &types::CreateNumberReservationRequest,
-    ) -> ApiCall<types::NumberReservationResponse> {
+    ) -> ApiCall<types::CreateNumberReservationResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateNumberReservation",
@@ -163,7 +118,7 @@ impl PhoneNumberReservationsApi<'_> {
     pub fn retrieve_number_reservation(
         &self,
         number_reservation_id: &str,
-    ) -> ApiCall<types::NumberReservationResponse> {
+    ) -> ApiCall<types::RetrieveNumberReservationResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveNumberReservation",
@@ -185,7 +140,7 @@ impl PhoneNumberReservationsApi<'_> {
     pub fn extend_number_reservation_expiry_time(
         &self,
         number_reservation_id: &str,
-    ) -> ApiCall<types::NumberReservationResponse> {
+    ) -> ApiCall<types::ExtendNumberReservationExpiryTimeResponse> {
         let request = Request::new(
             reqwest::Method::POST,
             "ExtendNumberReservationExpiryTime",

@@ -17,91 +17,19 @@ pub struct PhoneNumberSearchApi<'a> {
 /// Optional parameters of `list_available_phone_number_blocks` (`GET /available_phone_number_blocks`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAvailablePhoneNumberBlocksParams {
-    /// Filter phone numbers by city.
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[locality\], filter\[country_code\], filter\[national_destination_code\], filter\[phone_number_type\]
     ///
-    /// Sent as query parameter `filter[locality]`.
-    pub filter_locality: Option<String>,
-    /// Filter phone numbers by country.
-    ///
-    /// Sent as query parameter `filter[country_code]`.
-    pub filter_country_code: Option<String>,
-    /// Filter by the national destination code of the number.
-    ///
-    /// Sent as query parameter `filter[national_destination_code]`.
-    pub filter_national_destination_code: Option<String>,
-    /// Filter phone numbers by number type.
-    ///
-    /// Sent as query parameter `filter[phone_number_type]`.
-    pub filter_phone_number_type: Option<
-        types::ListAvailablePhoneNumberBlocksFilterPhoneNumberType,
-    >,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListAvailablePhoneNumberBlocksFilter>,
 }
 
 /// Optional parameters of `list_available_phone_numbers` (`GET /available_phone_numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAvailablePhoneNumbersParams {
-    /// Filter numbers starting with a pattern (excludes NDC if used with `national_destination_code` filter).
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[phone_number\], filter\[locality\], filter\[administrative_area\], filter\[country_code\], filter\[national_destination_code\], filter\[rate_center\], filter\[phone_number_type\], filter\[features\], filter\[limit\], filter\[best_effort\], filter\[quickship\], filter\[reservable\], filter\[exclude_held_numbers\]
     ///
-    /// Sent as query parameter `filter[phone_number][starts_with]`.
-    pub filter_phone_number_starts_with: Option<String>,
-    /// Filter numbers ending with a pattern (excludes NDC if used with `national_destination_code` filter).
-    ///
-    /// Sent as query parameter `filter[phone_number][ends_with]`.
-    pub filter_phone_number_ends_with: Option<String>,
-    /// Filter numbers containing a pattern (excludes NDC if used with `national_destination_code` filter).
-    ///
-    /// Sent as query parameter `filter[phone_number][contains]`.
-    pub filter_phone_number_contains: Option<String>,
-    /// Filter phone numbers by city.
-    ///
-    /// Sent as query parameter `filter[locality]`.
-    pub filter_locality: Option<String>,
-    /// Find numbers in a particular US state or CA province.
-    ///
-    /// Sent as query parameter `filter[administrative_area]`.
-    pub filter_administrative_area: Option<String>,
-    /// Filter phone numbers by country.
-    ///
-    /// Sent as query parameter `filter[country_code]`.
-    pub filter_country_code: Option<String>,
-    /// Filter by the national destination code of the number.
-    ///
-    /// Sent as query parameter `filter[national_destination_code]`.
-    pub filter_national_destination_code: Option<String>,
-    /// Filter phone numbers by rate center. This filter is only applicable to USA and Canada numbers.
-    ///
-    /// Sent as query parameter `filter[rate_center]`.
-    pub filter_rate_center: Option<String>,
-    /// Filter phone numbers by number type.
-    ///
-    /// Sent as query parameter `filter[phone_number_type]`.
-    pub filter_phone_number_type: Option<
-        types::ListAvailablePhoneNumbersFilterPhoneNumberType,
-    >,
-    /// Filter phone numbers with specific features.
-    ///
-    /// Sent as query parameter `filter[features]`.
-    pub filter_features: Option<Vec<types::ListAvailablePhoneNumbersFilterFeaturesItem>>,
-    /// Limits the number of results.
-    ///
-    /// Sent as query parameter `filter[limit]`.
-    pub filter_limit: Option<i64>,
-    /// Filter to determine if best effort results should be included. Only available in USA/CANADA.
-    ///
-    /// Sent as query parameter `filter[best_effort]`.
-    pub filter_best_effort: Option<bool>,
-    /// Filter to exclude phone numbers that need additional time after to purchase to activate. Only applicable for +1 toll_free numbers.
-    ///
-    /// Sent as query parameter `filter[quickship]`.
-    pub filter_quickship: Option<bool>,
-    /// Filter to ensure only numbers that can be reserved are included in the results.
-    ///
-    /// Sent as query parameter `filter[reservable]`.
-    pub filter_reservable: Option<bool>,
-    /// Filter to exclude phone numbers that are currently on hold/reserved for your account.
-    ///
-    /// Sent as query parameter `filter[exclude_held_numbers]`.
-    pub filter_exclude_held_numbers: Option<bool>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListAvailablePhoneNumbersFilter>,
 }
 
 impl PhoneNumberSearchApi<'_> {
@@ -111,33 +39,14 @@ impl PhoneNumberSearchApi<'_> {
     pub fn list_available_phone_number_blocks(
         &self,
         params: &ListAvailablePhoneNumberBlocksParams,
-    ) -> ApiCall<types::ListAvailablePhoneNumbersBlockResponse> {
+    ) -> ApiCall<types::ListAvailablePhoneNumberBlocksResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListAvailablePhoneNumberBlocks",
             "/available_phone_number_blocks",
             "/available_phone_number_blocks".to_owned(),
         );
-        request
-            .query("filter[locality]", &params.filter_locality, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[country_code]",
-                &params.filter_country_code,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[national_destination_code]",
-                &params.filter_national_destination_code,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number_type]",
-                &params.filter_phone_number_type,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -154,83 +63,7 @@ impl PhoneNumberSearchApi<'_> {
             "/available_phone_numbers",
             "/available_phone_numbers".to_owned(),
         );
-        request
-            .query(
-                "filter[phone_number][starts_with]",
-                &params.filter_phone_number_starts_with,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][ends_with]",
-                &params.filter_phone_number_ends_with,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][contains]",
-                &params.filter_phone_number_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query("filter[locality]", &params.filter_locality, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[administrative_area]",
-                &params.filter_administrative_area,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[country_code]",
-                &params.filter_country_code,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[national_destination_code]",
-                &params.filter_national_destination_code,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[rate_center]",
-                &params.filter_rate_center,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number_type]",
-                &params.filter_phone_number_type,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query("filter[features]", &params.filter_features, QueryStyle::FormExplode);
-        request.query("filter[limit]", &params.filter_limit, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[best_effort]",
-                &params.filter_best_effort,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[quickship]",
-                &params.filter_quickship,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[reservable]",
-                &params.filter_reservable,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[exclude_held_numbers]",
-                &params.filter_exclude_held_numbers,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -18,189 +18,73 @@ pub struct PortingOrdersApi<'a> {
 /// Optional parameters of `list_porting_events` (`GET /porting/events`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortingEventsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PortingOrderPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[type\], filter\[porting_order_id\], filter\[created_at\]\[gte\], filter\[created_at\]\[lte\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter by event type.
-    ///
-    /// Sent as query parameter `filter[type]`.
-    pub filter_type: Option<types::ListPortingEventsFilterType>,
-    /// Filter by porting order ID.
-    ///
-    /// Sent as query parameter `filter[porting_order_id]`.
-    pub filter_porting_order_id: Option<String>,
-    /// Filter by created at greater than or equal to.
-    ///
-    /// Sent as query parameter `filter[created_at][gte]`.
-    pub filter_created_at_gte: Option<String>,
-    /// Filter by created at less than or equal to.
-    ///
-    /// Sent as query parameter `filter[created_at][lte]`.
-    pub filter_created_at_lte: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPortingEventsFilter>,
 }
 
 /// Optional parameters of `list_loa_configurations` (`GET /porting/loa_configurations`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListLoaConfigurationsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PortingOrderPageConsolidated>,
 }
 
 /// Optional parameters of `list_porting_reports` (`GET /porting/reports`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortingReportsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PortingOrderPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[report_type\], filter\[status\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter reports of a specific type
-    ///
-    /// Sent as query parameter `filter[report_type]`.
-    pub filter_report_type: Option<types::ListPortingReportsFilterReportType>,
-    /// Filter reports of a specific status
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::ListPortingReportsFilterStatus>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPortingReportsFilter>,
 }
 
 /// Optional parameters of `list_porting_orders` (`GET /porting_orders`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortingOrdersParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PortingOrderPageConsolidated>,
     /// Include the first 50 phone number objects in the results
     ///
     /// Sent as query parameter `include_phone_numbers`.
     pub include_phone_numbers: Option<bool>,
-    /// Filter results by status
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[customer_reference\], filter\[customer_group_reference\], filter\[parent_support_key\], filter\[phone_numbers.country_code\], filter\[phone_numbers.carrier_name\], filter\[misc.type\], filter\[end_user.admin.entity_name\], filter\[end_user.admin.auth_person_name\], filter\[activation_settings.fast_port_eligible\], filter\[activation_settings.foc_datetime_requested\]\[gt\], filter\[activation_settings.foc_datetime_requested\]\[lt\], filter\[phone_numbers.phone_number\]\[contains\]
     ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::FilterByPortingOrderStatus>,
-    /// Filter porting orders by multiple statuses
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPortingOrdersFilter>,
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
     ///
-    /// Sent as query parameter `filter[status][in][]`.
-    pub filter_status_in: Option<types::FilterByPortingOrderStatusIn>,
-    /// Filter results by customer_reference
-    ///
-    /// Sent as query parameter `filter[customer_reference]`.
-    pub filter_customer_reference: Option<String>,
-    /// Filter results by parent_support_key
-    ///
-    /// Sent as query parameter `filter[parent_support_key]`.
-    pub filter_parent_support_key: Option<String>,
-    /// Filter results by country ISO 3166-1 alpha-2 code
-    ///
-    /// Sent as query parameter `filter[phone_numbers.country_code]`.
-    pub filter_phone_numbers_country_code: Option<String>,
-    /// Filter results by old service provider
-    ///
-    /// Sent as query parameter `filter[phone_numbers.carrier_name]`.
-    pub filter_phone_numbers_carrier_name: Option<String>,
-    /// Filter results by porting order type
-    ///
-    /// Sent as query parameter `filter[misc.type]`.
-    pub filter_misc_type: Option<types::PortingOrderType>,
-    /// Filter results by person or company name
-    ///
-    /// Sent as query parameter `filter[end_user.admin.entity_name]`.
-    pub filter_end_user_admin_entity_name: Option<String>,
-    /// Filter results by authorized person
-    ///
-    /// Sent as query parameter `filter[end_user.admin.auth_person_name]`.
-    pub filter_end_user_admin_auth_person_name: Option<String>,
-    /// Filter results by fast port eligible
-    ///
-    /// Sent as query parameter `filter[activation_settings.fast_port_eligible]`.
-    pub filter_activation_settings_fast_port_eligible: Option<bool>,
-    /// Filter results by foc date later than this value
-    ///
-    /// Sent as query parameter `filter[activation_settings.foc_datetime_requested][gt]`.
-    pub filter_activation_settings_foc_datetime_requested_gt: Option<String>,
-    /// Filter results by foc date earlier than this value
-    ///
-    /// Sent as query parameter `filter[activation_settings.foc_datetime_requested][lt]`.
-    pub filter_activation_settings_foc_datetime_requested_lt: Option<String>,
-    /// Filter results by full or partial phone_number
-    ///
-    /// Sent as query parameter `filter[phone_numbers.phone_number][contains]`.
-    pub filter_phone_numbers_phone_number_contains: Option<String>,
-    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
-    ///
-    /// Sent as query parameter `sort[]`.
+    /// Sent as query parameter `sort`.
     pub sort: Option<types::ListPortingOrdersSort>,
 }
 
 /// Optional parameters of `list_phone_number_configurations` (`GET /porting_orders/phone_number_configurations`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPhoneNumberConfigurationsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PortingOrderPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[porting_order.status\]\[in\]\[\], filter\[porting_phone_number\]\[in\]\[\], filter\[user_bundle_id\]\[in\]\[\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter results by porting order id
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPhoneNumberConfigurationsFilter>,
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
     ///
-    /// Sent as query parameter `filter[porting_order_id]`.
-    pub filter_porting_order_id: Option<String>,
-    /// Filter results by a list of porting order ids
-    ///
-    /// Sent as query parameter `filter[porting_order_id][in][]`.
-    pub filter_porting_order_id_in: Option<Vec<String>>,
-    /// Filter results by a specific porting order status
-    ///
-    /// Sent as query parameter `filter[porting_order.status]`.
-    pub filter_porting_order_status: Option<
-        types::ListPhoneNumberConfigurationsFilterPortingOrderStatus,
-    >,
-    /// Filter results by specific porting order statuses
-    ///
-    /// Sent as query parameter `filter[porting_order.status][in][]`.
-    pub filter_porting_order_status_in: Option<
-        Vec<types::ListPhoneNumberConfigurationsFilterPortingOrderStatusInItem>,
-    >,
-    /// Filter results by a specific porting phone number ID
-    ///
-    /// Sent as query parameter `filter[porting_phone_number]`.
-    pub filter_porting_phone_number: Option<String>,
-    /// Filter results by a list of porting phone number IDs
-    ///
-    /// Sent as query parameter `filter[porting_phone_number][in][]`.
-    pub filter_porting_phone_number_in: Option<Vec<String>>,
-    /// Filter results by a specific user bundle ID
-    ///
-    /// Sent as query parameter `filter[user_bundle_id]`.
-    pub filter_user_bundle_id: Option<String>,
-    /// Filter results by a list of user bundle IDs
-    ///
-    /// Sent as query parameter `filter[user_bundle_id][in][]`.
-    pub filter_user_bundle_id_in: Option<Vec<String>>,
-    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
-    ///
-    /// Sent as query parameter `sort[]`.
+    /// Sent as query parameter `sort`.
     pub sort: Option<types::ListPhoneNumberConfigurationsSort>,
 }
 
@@ -216,54 +100,36 @@ pub struct GetPortingOrderParams {
 /// Optional parameters of `list_porting_order_activation_jobs` (`GET /porting_orders/{id}/activation_jobs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortingOrderActivationJobsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PortingOrderPageConsolidated>,
 }
 
 /// Optional parameters of `list_additional_documents` (`GET /porting_orders/{id}/additional_documents`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAdditionalDocumentsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PortingOrderPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[document_type\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter additional documents of a specific document type
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListAdditionalDocumentsFilter>,
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
     ///
-    /// Sent as query parameter `filter[document_type]`.
-    pub filter_document_type: Option<types::ListAdditionalDocumentsFilterDocumentType>,
-    /// Filter additional documents by a list of document types
-    ///
-    /// Sent as query parameter `filter[document_type][in][]`.
-    pub filter_document_type_in: Option<
-        Vec<types::ListAdditionalDocumentsFilterDocumentTypeInItem>,
-    >,
-    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
-    ///
-    /// Sent as query parameter `sort[]`.
+    /// Sent as query parameter `sort`.
     pub sort: Option<types::ListAdditionalDocumentsSort>,
 }
 
 /// Optional parameters of `list_porting_order_comments` (`GET /porting_orders/{id}/comments`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortingOrderCommentsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PortingOrderPageConsolidated>,
 }
 
 /// Optional parameters of `get_porting_order_loa_template` (`GET /porting_orders/{id}/loa_template`).
@@ -278,152 +144,108 @@ pub struct GetPortingOrderLoaTemplateParams {
 /// Optional parameters of `list_porting_order_requirements` (`GET /porting_orders/{id}/requirements`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortingOrderRequirementsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PortingOrderPageConsolidated>,
 }
 
 /// Optional parameters of `list_verification_codes` (`GET /porting_orders/{id}/verification_codes`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListVerificationCodesParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PortingOrderPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[verified\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter results by phone number
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListVerificationCodesFilter>,
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
     ///
-    /// Sent as query parameter `filter[phone_number]`.
-    pub filter_phone_number: Option<String>,
-    /// Filter results by a list of phone numbers
-    ///
-    /// Sent as query parameter `filter[phone_number][in][]`.
-    pub filter_phone_number_in: Option<Vec<String>>,
-    /// Filter verification codes that have been verified or not
-    ///
-    /// Sent as query parameter `filter[verified]`.
-    pub filter_verified: Option<bool>,
-    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
-    ///
-    /// Sent as query parameter `sort[]`.
+    /// Sent as query parameter `sort`.
     pub sort: Option<types::ListVerificationCodesSort>,
+}
+
+/// Optional parameters of `list_porting_action_requirements` (`GET /porting_orders/{porting_order_id}/action_requirements`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListPortingActionRequirementsParams {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    ///
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PortingOrderPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[id\]\[in\]\[\], filter\[requirement_type_id\], filter\[action_type\], filter\[status\]
+    ///
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPortingActionRequirementsFilter>,
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
+    ///
+    /// Sent as query parameter `sort`.
+    pub sort: Option<types::ListPortingActionRequirementsSort>,
+}
+
+/// Optional parameters of `list_porting_associated_phone_numbers` (`GET /porting_orders/{porting_order_id}/associated_phone_numbers`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListPortingAssociatedPhoneNumbersParams {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    ///
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PortingOrderPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[phone_number\], filter\[action\]
+    ///
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPortingAssociatedPhoneNumbersFilter>,
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
+    ///
+    /// Sent as query parameter `sort`.
+    pub sort: Option<types::ListPortingAssociatedPhoneNumbersSort>,
 }
 
 /// Optional parameters of `list_porting_phone_number_blocks` (`GET /porting_orders/{porting_order_id}/phone_number_blocks`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortingPhoneNumberBlocksParams {
-    /// Filter results by phone number
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[porting_order_id\], filter\[support_key\], filter\[status\], filter\[phone_number\], filter\[activation_status\], filter\[portability_status\]
     ///
-    /// Sent as query parameter `filter[phone_number]`.
-    pub filter_phone_number: Option<String>,
-    /// Filter results by a list of phone numbers
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::PortingOrderFilterConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[phone_number][in][]`.
-    pub filter_phone_number_in: Option<Vec<String>>,
-    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PortingOrderPageConsolidated>,
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
     ///
-    /// Sent as query parameter `sort[]`.
+    /// Sent as query parameter `sort`.
     pub sort: Option<types::ListPortingPhoneNumberBlocksSort>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
 }
 
 /// Optional parameters of `list_porting_phone_number_extensions` (`GET /porting_orders/{porting_order_id}/phone_number_extensions`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortingPhoneNumberExtensionsParams {
-    /// Filter results by phone number
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[phone_number]`.
-    pub filter_phone_number: Option<String>,
-    /// Filter results by a list of phone numbers
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PortingOrderPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[porting_phone_number_id\]
     ///
-    /// Sent as query parameter `filter[phone_number][in][]`.
-    pub filter_phone_number_in: Option<Vec<String>>,
-    /// Filter results by porting phone number id
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPortingPhoneNumberExtensionsFilter>,
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
     ///
-    /// Sent as query parameter `filter[porting_phone_number_id]`.
-    pub filter_porting_phone_number_id: Option<String>,
-    /// Filter results by a list of porting phone number ids
-    ///
-    /// Sent as query parameter `filter[porting_phone_number_id][in][]`.
-    pub filter_porting_phone_number_id_in: Option<String>,
-    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
-    ///
-    /// Sent as query parameter `sort[]`.
+    /// Sent as query parameter `sort`.
     pub sort: Option<types::ListPortingPhoneNumberExtensionsSort>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
 }
 
 /// Optional parameters of `list_porting_phone_numbers` (`GET /porting_phone_numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortingPhoneNumbersParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PortingOrderPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[porting_order_status\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter results by porting order id
-    ///
-    /// Sent as query parameter `filter[porting_order_id]`.
-    pub filter_porting_order_id: Option<String>,
-    /// Filter results by a list of porting order ids
-    ///
-    /// Sent as query parameter `filter[porting_order_id][in][]`.
-    pub filter_porting_order_id_in: Option<Vec<String>>,
-    /// Filter results by support key
-    ///
-    /// Sent as query parameter `filter[support_key][eq]`.
-    pub filter_support_key_eq: Option<String>,
-    /// Filter results by a list of support keys
-    ///
-    /// Sent as query parameter `filter[support_key][in][]`.
-    pub filter_support_key_in: Option<Vec<String>>,
-    /// Filter results by phone number
-    ///
-    /// Sent as query parameter `filter[phone_number]`.
-    pub filter_phone_number: Option<String>,
-    /// Filter results by a list of phone numbers
-    ///
-    /// Sent as query parameter `filter[phone_number][in][]`.
-    pub filter_phone_number_in: Option<Vec<String>>,
-    /// Filter results by porting order status
-    ///
-    /// Sent as query parameter `filter[porting_order_status]`.
-    pub filter_porting_order_status: Option<
-        types::ListPortingPhoneNumbersFilterPortingOrderStatus,
-    >,
-    /// Filter results by activation status
-    ///
-    /// Sent as query parameter `filter[activation_status]`.
-    pub filter_activation_status: Option<types::PortingOrderActivationStatus>,
-    /// Filter results by portability status
-    ///
-    /// Sent as query parameter `filter[portability_status]`.
-    pub filter_portability_status: Option<types::PortabilityStatus>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPortingPhoneNumbersFilter>,
 }
 
 impl PortingOrdersApi<'_> {
@@ -442,27 +264,8 @@ impl PortingOrdersApi<'_> {
             "/porting/events",
             "/porting/events".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("filter[type]", &params.filter_type, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[porting_order_id]",
-                &params.filter_porting_order_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][gte]",
-                &params.filter_created_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][lte]",
-                &params.filter_created_at_lte,
-                QueryStyle::FormExplode,
-            );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -544,25 +347,6 @@ impl PortingOrdersApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 
-    /// Preview the LOA configuration parameters
-    ///
-    /// Preview the LOA template that would be generated without need to create LOA configuration.
-    ///
-    /// `POST /porting/loa_configuration/preview` (operation `PreviewLoaConfigurationParams`)
-    pub fn preview_loa_configuration_params(
-        &self,
-        body: &types::CreatePortingLoaConfiguration,
-    ) -> ApiCall<bytes::Bytes> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "PreviewLoaConfigurationParams",
-            "/porting/loa_configuration/preview",
-            "/porting/loa_configuration/preview".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_bytes)
-    }
-
     /// List LOA configurations
     ///
     /// List the LOA configurations.
@@ -571,15 +355,14 @@ impl PortingOrdersApi<'_> {
     pub fn list_loa_configurations(
         &self,
         params: &ListLoaConfigurationsParams,
-    ) -> ApiCall<types::ListPortingLoaConfigurations> {
+    ) -> ApiCall<types::ListLoaConfigurationsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListLoaConfigurations",
             "/porting/loa_configurations",
             "/porting/loa_configurations".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -598,7 +381,7 @@ impl PortingOrdersApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListPortingLoaConfigurations = crate::request::decode_json(
+                let page: types::ListLoaConfigurationsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -630,7 +413,7 @@ impl PortingOrdersApi<'_> {
     pub fn create_loa_configuration(
         &self,
         body: &types::CreatePortingLoaConfiguration,
-    ) -> ApiCall<types::CreatePortingLoaConfiguration2> {
+    ) -> ApiCall<types::CreateLoaConfigurationResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateLoaConfiguration",
@@ -639,6 +422,26 @@ impl PortingOrdersApi<'_> {
         );
         request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Preview the LOA configuration parameters
+    ///
+    /// Preview the LOA template that would be generated without need to create LOA configuration.
+    ///
+    /// `POST /porting/loa_configurations/preview` (operation `PreviewLoaConfigurationParams`)
+    pub fn preview_loa_configuration_params(
+        &self,
+        body: &types::CreatePortingLoaConfiguration,
+    ) -> ApiCall<bytes::Bytes> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "PreviewLoaConfigurationParams",
+            "/porting/loa_configurations/preview",
+            "/porting/loa_configurations/preview".to_owned(),
+        );
+        request.json(body);
+        request.accept("*/*");
+        ApiCall::new(self.client, request, crate::request::decode_bytes)
     }
 
     /// Retrieve a LOA configuration
@@ -652,7 +455,7 @@ impl PortingOrdersApi<'_> {
     pub fn get_loa_configuration(
         &self,
         id: &str,
-    ) -> ApiCall<types::ShowPortingLoaConfiguration> {
+    ) -> ApiCall<types::GetLoaConfigurationResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetLoaConfiguration",
@@ -692,7 +495,7 @@ impl PortingOrdersApi<'_> {
         &self,
         id: &str,
         body: &types::CreatePortingLoaConfiguration,
-    ) -> ApiCall<types::UpdatePortingLoaConfiguration> {
+    ) -> ApiCall<types::UpdateLoaConfigurationResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateLoaConfiguration",
@@ -712,13 +515,14 @@ impl PortingOrdersApi<'_> {
     /// # Arguments
     /// - `id` (`id`): Identifies a LOA configuration.
     pub fn preview_loa_configuration(&self, id: &str) -> ApiCall<bytes::Bytes> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::GET,
             "PreviewLoaConfiguration",
             "/porting/loa_configurations/{id}/preview",
             ["/porting/loa_configurations/", &crate::request::path_arg(&id), "/preview"]
                 .concat(),
         );
+        request.accept("*/*");
         ApiCall::new(self.client, request, crate::request::decode_bytes)
     }
 
@@ -730,22 +534,15 @@ impl PortingOrdersApi<'_> {
     pub fn list_porting_reports(
         &self,
         params: &ListPortingReportsParams,
-    ) -> ApiCall<types::ListPortingReports> {
+    ) -> ApiCall<types::ListPortingReportsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListPortingReports",
             "/porting/reports",
             "/porting/reports".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[report_type]",
-                &params.filter_report_type,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -764,7 +561,7 @@ impl PortingOrdersApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListPortingReports = crate::request::decode_json(
+                let page: types::ListPortingReportsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -796,7 +593,7 @@ impl PortingOrdersApi<'_> {
     pub fn create_porting_report(
         &self,
         body: &types::CreatePortingReport,
-    ) -> ApiCall<types::CreatePortingReport2> {
+    ) -> ApiCall<types::CreatePortingReportResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreatePortingReport",
@@ -815,12 +612,32 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies a report.
-    pub fn get_porting_report(&self, id: &str) -> ApiCall<types::ShowPortingReport> {
+    pub fn get_porting_report(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetPortingReportResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetPortingReport",
             "/porting/reports/{id}",
             ["/porting/reports/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// List available carriers in the UK
+    ///
+    /// List available carriers in the UK.
+    ///
+    /// `GET /porting/uk_carriers` (operation `listPortingUKCarriers`)
+    pub fn list_porting_uk_carriers(
+        &self,
+    ) -> ApiCall<types::ListPortingUkCarriersResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "listPortingUKCarriers",
+            "/porting/uk_carriers",
+            "/porting/uk_carriers".to_owned(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -833,95 +650,22 @@ impl PortingOrdersApi<'_> {
     pub fn list_porting_orders(
         &self,
         params: &ListPortingOrdersParams,
-    ) -> ApiCall<types::ListPortingOrder> {
+    ) -> ApiCall<types::ListPortingOrdersResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListPortingOrders",
             "/porting_orders",
             "/porting_orders".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         request
             .query(
                 "include_phone_numbers",
                 &params.include_phone_numbers,
                 QueryStyle::FormExplode,
             );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[status][in][]",
-                &params.filter_status_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[customer_reference]",
-                &params.filter_customer_reference,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[parent_support_key]",
-                &params.filter_parent_support_key,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_numbers.country_code]",
-                &params.filter_phone_numbers_country_code,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_numbers.carrier_name]",
-                &params.filter_phone_numbers_carrier_name,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[misc.type]",
-                &params.filter_misc_type,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[end_user.admin.entity_name]",
-                &params.filter_end_user_admin_entity_name,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[end_user.admin.auth_person_name]",
-                &params.filter_end_user_admin_auth_person_name,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[activation_settings.fast_port_eligible]",
-                &params.filter_activation_settings_fast_port_eligible,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[activation_settings.foc_datetime_requested][gt]",
-                &params.filter_activation_settings_foc_datetime_requested_gt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[activation_settings.foc_datetime_requested][lt]",
-                &params.filter_activation_settings_foc_datetime_requested_lt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_numbers.phone_number][contains]",
-                &params.filter_phone_numbers_phone_number_contains,
-                QueryStyle::FormExplode,
-            );
-        request.query("sort[]", &params.sort, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("sort", &params.sort, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -940,7 +684,7 @@ impl PortingOrdersApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListPortingOrder = crate::request::decode_json(
+                let page: types::ListPortingOrdersResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -972,7 +716,7 @@ impl PortingOrdersApi<'_> {
     pub fn create_porting_order(
         &self,
         body: &types::CreatePortingOrder,
-    ) -> ApiCall<types::ListDraftPortingOrdersWithoutPagination> {
+    ) -> ApiCall<types::CreatePortingOrderResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreatePortingOrder",
@@ -988,9 +732,7 @@ impl PortingOrdersApi<'_> {
     /// Returns a list of all possible exception types for a porting order.
     ///
     /// `GET /porting_orders/exception_types` (operation `ListExceptionTypes`)
-    pub fn list_exception_types(
-        &self,
-    ) -> ApiCall<types::ListPortingOrdersExceptionTypes> {
+    pub fn list_exception_types(&self) -> ApiCall<types::ListExceptionTypesResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "ListExceptionTypes",
@@ -1008,64 +750,16 @@ impl PortingOrdersApi<'_> {
     pub fn list_phone_number_configurations(
         &self,
         params: &ListPhoneNumberConfigurationsParams,
-    ) -> ApiCall<types::ListPortingPhoneNumberConfigurations> {
+    ) -> ApiCall<types::ListPhoneNumberConfigurationsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListPhoneNumberConfigurations",
             "/porting_orders/phone_number_configurations",
             "/porting_orders/phone_number_configurations".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[porting_order_id]",
-                &params.filter_porting_order_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[porting_order_id][in][]",
-                &params.filter_porting_order_id_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[porting_order.status]",
-                &params.filter_porting_order_status,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[porting_order.status][in][]",
-                &params.filter_porting_order_status_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[porting_phone_number]",
-                &params.filter_porting_phone_number,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[porting_phone_number][in][]",
-                &params.filter_porting_phone_number_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[user_bundle_id]",
-                &params.filter_user_bundle_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[user_bundle_id][in][]",
-                &params.filter_user_bundle_id_in,
-                QueryStyle::FormExplode,
-            );
-        request.query("sort[]", &params.sort, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("sort", &params.sort, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -1084,7 +778,7 @@ impl PortingOrdersApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListPortingPhoneNumberConfigurations = crate::request::decode_json(
+                let page: types::ListPhoneNumberConfigurationsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -1116,7 +810,7 @@ impl PortingOrdersApi<'_> {
     pub fn create_phone_number_configurations(
         &self,
         body: &types::CreatePortingPhoneNumberConfigurations,
-    ) -> ApiCall<types::CreatePortingPhoneNumberConfigurations2> {
+    ) -> ApiCall<types::CreatePhoneNumberConfigurationsResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreatePhoneNumberConfigurations",
@@ -1139,7 +833,7 @@ impl PortingOrdersApi<'_> {
         &self,
         id: &str,
         params: &GetPortingOrderParams,
-    ) -> ApiCall<types::ShowPortingOrder> {
+    ) -> ApiCall<types::GetPortingOrderResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetPortingOrder",
@@ -1211,7 +905,7 @@ impl PortingOrdersApi<'_> {
     pub fn activate_porting_order(
         &self,
         id: &str,
-    ) -> ApiCall<types::ShowPortingOrdersActivationJob> {
+    ) -> ApiCall<types::ActivatePortingOrderResponse> {
         let request = Request::new(
             reqwest::Method::POST,
             "ActivatePortingOrder",
@@ -1278,7 +972,7 @@ impl PortingOrdersApi<'_> {
         &self,
         id: &str,
         body: &types::SharePortingOrder,
-    ) -> ApiCall<types::SharePortingOrder2> {
+    ) -> ApiCall<types::SharePortingOrderResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "SharePortingOrder",
@@ -1302,7 +996,7 @@ impl PortingOrdersApi<'_> {
         &self,
         id: &str,
         params: &ListPortingOrderActivationJobsParams,
-    ) -> ApiCall<types::ListPortingOrdersActivationJobs> {
+    ) -> ApiCall<types::ListPortingOrderActivationJobsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListPortingOrderActivationJobs",
@@ -1310,8 +1004,7 @@ impl PortingOrdersApi<'_> {
             ["/porting_orders/", &crate::request::path_arg(&id), "/activation_jobs"]
                 .concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -1331,7 +1024,7 @@ impl PortingOrdersApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListPortingOrdersActivationJobs = crate::request::decode_json(
+                let page: types::ListPortingOrderActivationJobsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -1368,7 +1061,7 @@ impl PortingOrdersApi<'_> {
         &self,
         id: &str,
         activation_job_id: &str,
-    ) -> ApiCall<types::ShowPortingOrdersActivationJob> {
+    ) -> ApiCall<types::GetPortingOrdersActivationJobResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetPortingOrdersActivationJob",
@@ -1398,7 +1091,7 @@ impl PortingOrdersApi<'_> {
         id: &str,
         activation_job_id: &str,
         body: &types::UpdatePortingOrdersActivationJob,
-    ) -> ApiCall<types::ShowPortingOrdersActivationJob> {
+    ) -> ApiCall<types::UpdatePortingOrdersActivationJobResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdatePortingOrdersActivationJob",
@@ -1427,7 +1120,7 @@ impl PortingOrdersApi<'_> {
         &self,
         id: &str,
         params: &ListAdditionalDocumentsParams,
-    ) -> ApiCall<types::ListPortingAdditionalDocuments> {
+    ) -> ApiCall<types::ListAdditionalDocumentsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListAdditionalDocuments",
@@ -1435,21 +1128,9 @@ impl PortingOrdersApi<'_> {
             ["/porting_orders/", &crate::request::path_arg(&id), "/additional_documents"]
                 .concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[document_type]",
-                &params.filter_document_type,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[document_type][in][]",
-                &params.filter_document_type_in,
-                QueryStyle::FormExplode,
-            );
-        request.query("sort[]", &params.sort, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("sort", &params.sort, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -1469,7 +1150,7 @@ impl PortingOrdersApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListPortingAdditionalDocuments = crate::request::decode_json(
+                let page: types::ListAdditionalDocumentsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -1505,7 +1186,7 @@ impl PortingOrdersApi<'_> {
         &self,
         id: &str,
         body: &types::CreatePortingAdditionalDocuments,
-    ) -> ApiCall<types::CreatePortingAdditionalDocuments2> {
+    ) -> ApiCall<types::CreateAdditionalDocumentsResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateAdditionalDocuments",
@@ -1557,7 +1238,7 @@ impl PortingOrdersApi<'_> {
     pub fn list_allowed_foc_windows(
         &self,
         id: &str,
-    ) -> ApiCall<types::ListAllowedFocWindows> {
+    ) -> ApiCall<types::ListAllowedFocWindowsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "ListAllowedFocWindows",
@@ -1580,15 +1261,14 @@ impl PortingOrdersApi<'_> {
         &self,
         id: &str,
         params: &ListPortingOrderCommentsParams,
-    ) -> ApiCall<types::ListPortingOrdersComments> {
+    ) -> ApiCall<types::ListPortingOrderCommentsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListPortingOrderComments",
             "/porting_orders/{id}/comments",
             ["/porting_orders/", &crate::request::path_arg(&id), "/comments"].concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -1608,7 +1288,7 @@ impl PortingOrdersApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListPortingOrdersComments = crate::request::decode_json(
+                let page: types::ListPortingOrderCommentsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -1644,7 +1324,7 @@ impl PortingOrdersApi<'_> {
         &self,
         id: &str,
         body: &types::CreatePortingOrderComment,
-    ) -> ApiCall<types::ShowPortingOrdersComment> {
+    ) -> ApiCall<types::CreatePortingOrderCommentResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreatePortingOrderComment",
@@ -1681,6 +1361,7 @@ impl PortingOrdersApi<'_> {
                 &params.loa_configuration_id,
                 QueryStyle::FormExplode,
             );
+        request.accept("*/*");
         ApiCall::new(self.client, request, crate::request::decode_bytes)
     }
 
@@ -1696,7 +1377,7 @@ impl PortingOrdersApi<'_> {
         &self,
         id: &str,
         params: &ListPortingOrderRequirementsParams,
-    ) -> ApiCall<types::ListPortingOrderRequirements> {
+    ) -> ApiCall<types::ListPortingOrderRequirementsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListPortingOrderRequirements",
@@ -1704,8 +1385,7 @@ impl PortingOrdersApi<'_> {
             ["/porting_orders/", &crate::request::path_arg(&id), "/requirements"]
                 .concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -1725,7 +1405,7 @@ impl PortingOrdersApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListPortingOrderRequirements = crate::request::decode_json(
+                let page: types::ListPortingOrderRequirementsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -1760,7 +1440,7 @@ impl PortingOrdersApi<'_> {
     pub fn get_porting_order_sub_request(
         &self,
         id: &str,
-    ) -> ApiCall<types::SubRequestByPortingOrder> {
+    ) -> ApiCall<types::GetPortingOrderSubRequestResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetPortingOrderSubRequest",
@@ -1782,7 +1462,7 @@ impl PortingOrdersApi<'_> {
         &self,
         id: &str,
         params: &ListVerificationCodesParams,
-    ) -> ApiCall<types::ListPortingVerificationCodes> {
+    ) -> ApiCall<types::ListVerificationCodesResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListVerificationCodes",
@@ -1790,23 +1470,9 @@ impl PortingOrdersApi<'_> {
             ["/porting_orders/", &crate::request::path_arg(&id), "/verification_codes"]
                 .concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[phone_number]",
-                &params.filter_phone_number,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][in][]",
-                &params.filter_phone_number_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query("filter[verified]", &params.filter_verified, QueryStyle::FormExplode);
-        request.query("sort[]", &params.sort, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("sort", &params.sort, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -1826,7 +1492,7 @@ impl PortingOrdersApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListPortingVerificationCodes = crate::request::decode_json(
+                let page: types::ListVerificationCodesResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -1890,7 +1556,7 @@ impl PortingOrdersApi<'_> {
         &self,
         id: &str,
         body: &types::VerifyPortingVerificationCodes,
-    ) -> ApiCall<types::VerifyPortingVerificationCodes2> {
+    ) -> ApiCall<types::VerifyPortingVerificationCodesResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "VerifyPortingVerificationCodes",
@@ -1906,6 +1572,235 @@ impl PortingOrdersApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// List action requirements for a porting order
+    ///
+    /// Returns a list of action requirements for a specific porting order.
+    ///
+    /// `GET /porting_orders/{porting_order_id}/action_requirements` (operation `listPortingActionRequirements`)
+    ///
+    /// # Arguments
+    /// - `porting_order_id` (`porting_order_id`): The ID of the porting order
+    pub fn list_porting_action_requirements(
+        &self,
+        porting_order_id: &str,
+        params: &ListPortingActionRequirementsParams,
+    ) -> ApiCall<types::ListPortingActionRequirementsResponse> {
+        let mut request = Request::new(
+            reqwest::Method::GET,
+            "listPortingActionRequirements",
+            "/porting_orders/{porting_order_id}/action_requirements",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&porting_order_id),
+                "/action_requirements",
+            ]
+                .concat(),
+        );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("sort", &params.sort, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`list_porting_action_requirements`](Self::list_porting_action_requirements), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_porting_action_requirements_stream(
+        &self,
+        porting_order_id: &str,
+        params: &ListPortingActionRequirementsParams,
+    ) -> Paginator<types::PortingActionRequirement> {
+        let first = self.list_porting_action_requirements(porting_order_id, params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListPortingActionRequirementsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+
+    /// Initiate an action requirement
+    ///
+    /// Initiates a specific action requirement for a porting order.
+    ///
+    /// `POST /porting_orders/{porting_order_id}/action_requirements/{id}/initiate` (operation `initiatePortingActionRequirement`)
+    ///
+    /// # Arguments
+    /// - `porting_order_id` (`porting_order_id`): The ID of the porting order
+    /// - `id` (`id`): The ID of the action requirement
+    pub fn initiate_porting_action_requirement(
+        &self,
+        porting_order_id: &str,
+        id: &str,
+        body: &types::InitiatePortingActionRequirement,
+    ) -> ApiCall<types::InitiatePortingActionRequirementResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "initiatePortingActionRequirement",
+            "/porting_orders/{porting_order_id}/action_requirements/{id}/initiate",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&porting_order_id),
+                "/action_requirements/",
+                &crate::request::path_arg(&id),
+                "/initiate",
+            ]
+                .concat(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// List all associated phone numbers
+    ///
+    /// Returns a list of all associated phone numbers for a porting order. Associated phone numbers are used for partial porting in GB to specify which phone numbers should be kept or disconnected.
+    ///
+    /// `GET /porting_orders/{porting_order_id}/associated_phone_numbers` (operation `listPortingAssociatedPhoneNumbers`)
+    ///
+    /// # Arguments
+    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone numbers
+    pub fn list_porting_associated_phone_numbers(
+        &self,
+        porting_order_id: &str,
+        params: &ListPortingAssociatedPhoneNumbersParams,
+    ) -> ApiCall<types::ListPortingAssociatedPhoneNumbersResponse> {
+        let mut request = Request::new(
+            reqwest::Method::GET,
+            "listPortingAssociatedPhoneNumbers",
+            "/porting_orders/{porting_order_id}/associated_phone_numbers",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&porting_order_id),
+                "/associated_phone_numbers",
+            ]
+                .concat(),
+        );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("sort", &params.sort, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`list_porting_associated_phone_numbers`](Self::list_porting_associated_phone_numbers), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_porting_associated_phone_numbers_stream(
+        &self,
+        porting_order_id: &str,
+        params: &ListPortingAssociatedPhoneNumbersParams,
+    ) -> Paginator<types::PortingAssociatedPhoneNumber> {
+        let first = self.list_porting_associated_phone_numbers(porting_order_id, params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListPortingAssociatedPhoneNumbersResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+
+    /// Create an associated phone number
+    ///
+    /// Creates a new associated phone number for a porting order. This is used for partial porting in GB to specify which phone numbers should be kept or disconnected.
+    ///
+    /// `POST /porting_orders/{porting_order_id}/associated_phone_numbers` (operation `createPortingAssociatedPhoneNumber`)
+    ///
+    /// # Arguments
+    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number
+    pub fn create_porting_associated_phone_number(
+        &self,
+        porting_order_id: &str,
+        body: &types::CreatePortingAssociatedPhoneNumber,
+    ) -> ApiCall<types::CreatePortingAssociatedPhoneNumberResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "createPortingAssociatedPhoneNumber",
+            "/porting_orders/{porting_order_id}/associated_phone_numbers",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&porting_order_id),
+                "/associated_phone_numbers",
+            ]
+                .concat(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Delete an associated phone number
+    ///
+    /// Deletes an associated phone number from a porting order.
+    ///
+    /// `DELETE /porting_orders/{porting_order_id}/associated_phone_numbers/{id}` (operation `deletePortingAssociatedPhoneNumber`)
+    ///
+    /// # Arguments
+    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number
+    /// - `id` (`id`): Identifies the associated phone number to be deleted
+    pub fn delete_porting_associated_phone_number(
+        &self,
+        porting_order_id: &str,
+        id: &str,
+    ) -> ApiCall<types::DeletePortingAssociatedPhoneNumberResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "deletePortingAssociatedPhoneNumber",
+            "/porting_orders/{porting_order_id}/associated_phone_numbers/{id}",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&porting_order_id),
+                "/associated_phone_numbers/",
+                &crate::request::path_arg(&id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
     /// List all phone number blocks
     ///
     /// Returns a list of all phone number blocks of a porting order.
@@ -1918,7 +1813,7 @@ impl PortingOrdersApi<'_> {
         &self,
         porting_order_id: &str,
         params: &ListPortingPhoneNumberBlocksParams,
-    ) -> ApiCall<types::ListPortingPhoneNumberBlocks> {
+    ) -> ApiCall<types::ListPortingPhoneNumberBlocksResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "listPortingPhoneNumberBlocks",
@@ -1930,21 +1825,9 @@ impl PortingOrdersApi<'_> {
             ]
                 .concat(),
         );
-        request
-            .query(
-                "filter[phone_number]",
-                &params.filter_phone_number,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][in][]",
-                &params.filter_phone_number_in,
-                QueryStyle::FormExplode,
-            );
-        request.query("sort[]", &params.sort, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("sort", &params.sort, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -1964,7 +1847,7 @@ impl PortingOrdersApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListPortingPhoneNumberBlocks = crate::request::decode_json(
+                let page: types::ListPortingPhoneNumberBlocksResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -2000,7 +1883,7 @@ impl PortingOrdersApi<'_> {
         &self,
         porting_order_id: &str,
         body: &types::CreatePortingPhoneNumberBlock,
-    ) -> ApiCall<types::ShowPortingPhoneNumberBlock> {
+    ) -> ApiCall<types::CreatePortingPhoneNumberBlockResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "createPortingPhoneNumberBlock",
@@ -2029,7 +1912,7 @@ impl PortingOrdersApi<'_> {
         &self,
         porting_order_id: &str,
         id: &str,
-    ) -> ApiCall<types::ShowPortingPhoneNumberBlock> {
+    ) -> ApiCall<types::DeletePortingPhoneNumberBlockResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "deletePortingPhoneNumberBlock",
@@ -2057,7 +1940,7 @@ impl PortingOrdersApi<'_> {
         &self,
         porting_order_id: &str,
         params: &ListPortingPhoneNumberExtensionsParams,
-    ) -> ApiCall<types::ListPortingPhoneNumberExtensions> {
+    ) -> ApiCall<types::ListPortingPhoneNumberExtensionsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "listPortingPhoneNumberExtensions",
@@ -2069,33 +1952,9 @@ impl PortingOrdersApi<'_> {
             ]
                 .concat(),
         );
-        request
-            .query(
-                "filter[phone_number]",
-                &params.filter_phone_number,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][in][]",
-                &params.filter_phone_number_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[porting_phone_number_id]",
-                &params.filter_porting_phone_number_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[porting_phone_number_id][in][]",
-                &params.filter_porting_phone_number_id_in,
-                QueryStyle::FormExplode,
-            );
-        request.query("sort[]", &params.sort, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("sort", &params.sort, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -2115,7 +1974,7 @@ impl PortingOrdersApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListPortingPhoneNumberExtensions = crate::request::decode_json(
+                let page: types::ListPortingPhoneNumberExtensionsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -2151,7 +2010,7 @@ impl PortingOrdersApi<'_> {
         &self,
         porting_order_id: &str,
         body: &types::CreatePortingPhoneNumberExtension,
-    ) -> ApiCall<types::ShowPortingPhoneNumberExtension> {
+    ) -> ApiCall<types::CreatePortingPhoneNumberExtensionResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "createPortingPhoneNumberExtension",
@@ -2180,7 +2039,7 @@ impl PortingOrdersApi<'_> {
         &self,
         porting_order_id: &str,
         id: &str,
-    ) -> ApiCall<types::ShowPortingPhoneNumberExtension> {
+    ) -> ApiCall<types::DeletePortingPhoneNumberExtensionResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "deletePortingPhoneNumberExtension",
@@ -2204,69 +2063,15 @@ impl PortingOrdersApi<'_> {
     pub fn list_porting_phone_numbers(
         &self,
         params: &ListPortingPhoneNumbersParams,
-    ) -> ApiCall<crate::JsonOrText<types::ListPortingPhoneNumbers>> {
+    ) -> ApiCall<crate::JsonOrText<types::ListPortingPhoneNumbersResponse>> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListPortingPhoneNumbers",
             "/porting_phone_numbers",
             "/porting_phone_numbers".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[porting_order_id]",
-                &params.filter_porting_order_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[porting_order_id][in][]",
-                &params.filter_porting_order_id_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[support_key][eq]",
-                &params.filter_support_key_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[support_key][in][]",
-                &params.filter_support_key_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number]",
-                &params.filter_phone_number,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][in][]",
-                &params.filter_phone_number_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[porting_order_status]",
-                &params.filter_porting_order_status,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[activation_status]",
-                &params.filter_activation_status,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[portability_status]",
-                &params.filter_portability_status,
-                QueryStyle::FormExplode,
-            );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json_or_text)
     }
 
@@ -2285,7 +2090,7 @@ impl PortingOrdersApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListPortingPhoneNumbers = crate::request::decode_json(
+                let page: types::ListPortingPhoneNumbersResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;

@@ -18,11 +18,11 @@ pub struct PrivateWirelessGatewaysApi<'a> {
 /// Optional parameters of `get_private_wireless_gateways` (`GET /private_wireless_gateways`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPrivateWirelessGatewaysParams {
-    /// The page number to load
+    /// The page number to load.
     ///
     /// Sent as query parameter `page[number]`.
     pub page_number: Option<i64>,
-    /// The size of the page
+    /// The size of the page.
     ///
     /// Sent as query parameter `page[size]`.
     pub page_size: Option<i64>,
@@ -57,7 +57,7 @@ impl PrivateWirelessGatewaysApi<'_> {
     pub fn get_private_wireless_gateways(
         &self,
         params: &GetPrivateWirelessGatewaysParams,
-    ) -> ApiCall<types::GetAllPrivateWirelessGatewaysResponse> {
+    ) -> ApiCall<types::GetPrivateWirelessGatewaysResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetPrivateWirelessGateways",
@@ -105,7 +105,7 @@ impl PrivateWirelessGatewaysApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::GetAllPrivateWirelessGatewaysResponse = crate::request::decode_json(
+                let page: types::GetPrivateWirelessGatewaysResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -180,7 +180,7 @@ impl PrivateWirelessGatewaysApi<'_> {
     pub fn delete_wireless_gateway(
         &self,
         id: &str,
-    ) -> ApiCall<types::DeletePrivateWirelessGatewayResponse> {
+    ) -> ApiCall<types::DeleteWirelessGatewayResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteWirelessGateway",

@@ -18,22 +18,14 @@ pub struct ProgrammableFaxApplicationsApi<'a> {
 /// Optional parameters of `list_fax_applications` (`GET /fax_applications`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListFaxApplicationsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[application_name\]\[contains\], filter\[outbound_voice_profile_id\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// If present, applications with `application_name` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
-    ///
-    /// Sent as query parameter `filter[application_name][contains]`.
-    pub filter_application_name_contains: Option<String>,
-    /// Identifies the associated outbound voice profile.
-    ///
-    /// Sent as query parameter `filter[outbound_voice_profile_id]`.
-    pub filter_outbound_voice_profile_id: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ProgrammableFaxFilterConsolidated>,
     /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
     ///
     /// That is:
@@ -49,7 +41,7 @@ pub struct ListFaxApplicationsParams {
     /// If not given, results are sorted by `created_at` in descending order.
     ///
     /// Sent as query parameter `sort`.
-    pub sort: Option<types::SortApplication>,
+    pub sort: Option<types::ProgrammableFaxSortApplication>,
 }
 
 impl ProgrammableFaxApplicationsApi<'_> {
@@ -61,27 +53,15 @@ impl ProgrammableFaxApplicationsApi<'_> {
     pub fn list_fax_applications(
         &self,
         params: &ListFaxApplicationsParams,
-    ) -> ApiCall<types::GetAllFaxApplicationsResponse> {
+    ) -> ApiCall<types::ListFaxApplicationsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListFaxApplications",
             "/fax_applications",
             "/fax_applications".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[application_name][contains]",
-                &params.filter_application_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[outbound_voice_profile_id]",
-                &params.filter_outbound_voice_profile_id,
-                QueryStyle::FormExplode,
-            );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -101,7 +81,7 @@ impl ProgrammableFaxApplicationsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::GetAllFaxApplicationsResponse = crate::request::decode_json(
+                let page: types::ListFaxApplicationsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -133,7 +113,7 @@ impl ProgrammableFaxApplicationsApi<'_> {
     pub fn create_fax_application(
         &self,
         body: &types::CreateFaxApplicationRequest,
-    ) -> ApiCall<types::FaxApplicationResponse> {
+    ) -> ApiCall<types::CreateFaxApplicationResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateFaxApplication",
@@ -155,7 +135,7 @@ impl ProgrammableFaxApplicationsApi<'_> {
     pub fn get_fax_application(
         &self,
         id: &str,
-    ) -> ApiCall<types::FaxApplicationResponse> {
+    ) -> ApiCall<types::GetFaxApplicationResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetFaxApplication",
@@ -176,7 +156,7 @@ impl ProgrammableFaxApplicationsApi<'_> {
     pub fn delete_fax_application(
         &self,
         id: &str,
-    ) -> ApiCall<types::FaxApplicationResponse> {
+    ) -> ApiCall<types::DeleteFaxApplicationResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteFaxApplication",
@@ -198,7 +178,7 @@ impl ProgrammableFaxApplicationsApi<'_> {
         &self,
         id: &str,
         body: &types::UpdateFaxApplicationRequest,
-    ) -> ApiCall<types::FaxApplicationResponse> {
+    ) -> ApiCall<types::UpdateFaxApplicationResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateFaxApplication",

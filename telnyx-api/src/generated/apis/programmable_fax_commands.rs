@@ -18,42 +18,14 @@ pub struct ProgrammableFaxCommandsApi<'a> {
 /// Optional parameters of `list_faxes` (`GET /faxes`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListFaxesParams {
-    /// ISO 8601 date time for filtering faxes created after or on that date
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[created_at\]\[gte\], filter\[created_at\]\[gt\], filter\[created_at\]\[lte\], filter\[created_at\]\[lt\], filter\[direction\]\[eq\], filter\[from\]\[eq\], filter\[to\]\[eq\]
     ///
-    /// Sent as query parameter `filter[created_at][gte]`.
-    pub filter_created_at_gte: Option<String>,
-    /// ISO 8601 date time for filtering faxes created after that date
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListFaxesFilter>,
+    /// Consolidated pagination parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[created_at][gt]`.
-    pub filter_created_at_gt: Option<String>,
-    /// ISO 8601 formatted date time for filtering faxes created on or before that date
-    ///
-    /// Sent as query parameter `filter[created_at][lte]`.
-    pub filter_created_at_lte: Option<String>,
-    /// ISO 8601 formatted date time for filtering faxes created before that date
-    ///
-    /// Sent as query parameter `filter[created_at][lt]`.
-    pub filter_created_at_lt: Option<String>,
-    /// The direction, inbound or outbound, for filtering faxes sent from this account
-    ///
-    /// Sent as query parameter `filter[direction][eq]`.
-    pub filter_direction_eq: Option<String>,
-    /// The phone number, in E.164 format for filtering faxes sent from this number
-    ///
-    /// Sent as query parameter `filter[from][eq]`.
-    pub filter_from_eq: Option<String>,
-    /// The phone number, in E.164 format for filtering faxes sent to this number
-    ///
-    /// Sent as query parameter `filter[to][eq]`.
-    pub filter_to_eq: Option<String>,
-    /// Number of fax resourcxes for the single page returned
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Number of the page to be retrieved
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ListFaxesPage>,
 }
 
 impl ProgrammableFaxCommandsApi<'_> {
@@ -70,41 +42,8 @@ impl ProgrammableFaxCommandsApi<'_> {
             "/faxes",
             "/faxes".to_owned(),
         );
-        request
-            .query(
-                "filter[created_at][gte]",
-                &params.filter_created_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][gt]",
-                &params.filter_created_at_gt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][lte]",
-                &params.filter_created_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][lt]",
-                &params.filter_created_at_lt,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[direction][eq]",
-                &params.filter_direction_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query("filter[from][eq]", &params.filter_from_eq, QueryStyle::FormExplode);
-        request.query("filter[to][eq]", &params.filter_to_eq, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -124,8 +63,20 @@ impl ProgrammableFaxCommandsApi<'_> {
                     op,
                     raw,
                 )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
                 Ok(PageData {
                     items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
                     ..PageData::default()
                 })
             },
@@ -135,6 +86,17 @@ impl ProgrammableFaxCommandsApi<'_> {
     /// Send a fax
     ///
     /// Send a fax. Files have size limits and page count limit validations. If a file is bigger than 50MB or has more than 350 pages it will fail with `file_size_limit_exceeded` and `page_count_limit_exceeded` respectively.
+    ///
+    /// **Supported file formats:**
+    ///
+    /// - PDF (`application/pdf`)
+    /// - TIFF (`application/tiff`, `image/tiff`)
+    /// - JPEG (`image/jpeg`)
+    /// - PNG (`image/png`)
+    /// - Microsoft Word `.doc` (`application/msword`)
+    /// - Microsoft Word `.docx` (`application/vnd.openxmlformats-officedocument.wordprocessingml.document`)
+    /// - Rich Text Format `.rtf` (`application/rtf`)
+    /// - Plain text `.txt` (`text/plain`)
     ///
     /// **Expected Webhooks:**
     ///
@@ -182,7 +144,7 @@ impl ProgrammableFaxCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): The unique identifier of a fax.
-    pub fn view_fax(&self, id: &str) -> ApiCall<types::GetFaxResponse> {
+    pub fn view_fax(&self, id: &str) -> ApiCall<types::ViewFaxResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "ViewFax",

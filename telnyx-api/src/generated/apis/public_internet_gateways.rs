@@ -18,18 +18,14 @@ pub struct PublicInternetGatewaysApi<'a> {
 /// Optional parameters of `list_public_internet_gateways` (`GET /public_internet_gateways`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPublicInternetGatewaysParams {
-    /// The page number to load
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[network_id\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPublicInternetGatewaysFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The associated network id to filter on.
-    ///
-    /// Sent as query parameter `filter[network_id]`.
-    pub filter_network_id: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
 }
 
 impl PublicInternetGatewaysApi<'_> {
@@ -41,21 +37,15 @@ impl PublicInternetGatewaysApi<'_> {
     pub fn list_public_internet_gateways(
         &self,
         params: &ListPublicInternetGatewaysParams,
-    ) -> ApiCall<types::PublicInternetGatewayListResponse> {
+    ) -> ApiCall<types::ListPublicInternetGatewaysResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListPublicInternetGateways",
             "/public_internet_gateways",
             "/public_internet_gateways".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[network_id]",
-                &params.filter_network_id,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -74,7 +64,7 @@ impl PublicInternetGatewaysApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::PublicInternetGatewayListResponse = crate::request::decode_json(
+                let page: types::ListPublicInternetGatewaysResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -106,7 +96,7 @@ impl PublicInternetGatewaysApi<'_> {
     pub fn create_public_internet_gateway(
         &self,
         body: &types::PublicInternetGatewayCreate,
-    ) -> ApiCall<types::PublicInternetGatewayResponse> {
+    ) -> ApiCall<types::CreatePublicInternetGatewayResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreatePublicInternetGateway",
@@ -128,7 +118,7 @@ impl PublicInternetGatewaysApi<'_> {
     pub fn get_public_internet_gateway(
         &self,
         id: &str,
-    ) -> ApiCall<types::PublicInternetGatewayResponse> {
+    ) -> ApiCall<types::GetPublicInternetGatewayResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetPublicInternetGateway",
@@ -149,7 +139,7 @@ impl PublicInternetGatewaysApi<'_> {
     pub fn delete_public_internet_gateway(
         &self,
         id: &str,
-    ) -> ApiCall<types::PublicInternetGatewayResponse> {
+    ) -> ApiCall<types::DeletePublicInternetGatewayResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeletePublicInternetGateway",

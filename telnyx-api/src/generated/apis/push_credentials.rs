@@ -18,22 +18,14 @@ pub struct PushCredentialsApi<'a> {
 /// Optional parameters of `list_push_credentials` (`GET /mobile_push_credentials`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPushCredentialsParams {
-    /// type of mobile push credentials
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[type]`.
-    pub filter_type: Option<types::ListPushCredentialsFilterType>,
-    /// Unique mobile push credential alias
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PushNotificationsPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[type\], filter\[alias\]
     ///
-    /// Sent as query parameter `filter[alias]`.
-    pub filter_alias: Option<String>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListPushCredentialsFilter>,
 }
 
 impl PushCredentialsApi<'_> {
@@ -52,10 +44,8 @@ impl PushCredentialsApi<'_> {
             "/mobile_push_credentials",
             "/mobile_push_credentials".to_owned(),
         );
-        request.query("filter[type]", &params.filter_type, QueryStyle::FormExplode);
-        request.query("filter[alias]", &params.filter_alias, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 

@@ -15,9 +15,9 @@ pub struct QueueCommandsApi<'a> {
     pub(crate) client: &'a crate::Client,
 }
 
-/// Optional parameters of `list_queue_calls` (`GET /queues/{queue_name}/calls`).
+/// Optional parameters of `list_queues` (`GET /queues`).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListQueueCallsParams {
+pub struct ListQueuesParams {
     /// The page number to load
     ///
     /// Sent as query parameter `page[number]`.
@@ -28,7 +28,94 @@ pub struct ListQueueCallsParams {
     pub page_size: Option<i64>,
 }
 
+/// Optional parameters of `list_queue_calls` (`GET /queues/{queue_name}/calls`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListQueueCallsParams {
+    /// Consolidated page parameter (deepObject style). Originally: page\[after\], page\[before\], page\[limit\], page\[size\], page\[number\]
+    ///
+    /// Sent as query parameter `page`.
+    pub page: Option<types::CallControlPageConsolidated>,
+}
+
 impl QueueCommandsApi<'_> {
+    /// List queues
+    ///
+    /// List all queues for the authenticated user.
+    ///
+    /// `GET /queues` (operation `ListQueues`)
+    pub fn list_queues(
+        &self,
+        params: &ListQueuesParams,
+    ) -> ApiCall<types::ListQueuesResponse> {
+        let mut request = Request::new(
+            reqwest::Method::GET,
+            "ListQueues",
+            "/queues",
+            "/queues".to_owned(),
+        );
+        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
+        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`list_queues`](Self::list_queues), page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn list_queues_stream(
+        &self,
+        params: &ListQueuesParams,
+    ) -> Paginator<types::Queue> {
+        let first = self.list_queues(params);
+        Paginator::new(
+            first,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListQueuesResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+
+    /// Create a queue
+    ///
+    /// Create a new call queue.
+    ///
+    /// `POST /queues` (operation `CreateQueue`)
+    pub fn create_queue(
+        &self,
+        body: &types::CreateQueueRequest,
+    ) -> ApiCall<types::CreateQueueResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "CreateQueue",
+            "/queues",
+            "/queues".to_owned(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
     /// Retrieve a call queue
     ///
     /// Retrieve an existing call queue
@@ -40,7 +127,7 @@ impl QueueCommandsApi<'_> {
     pub fn retrieve_call_queue(
         &self,
         queue_name: &str,
-    ) -> ApiCall<types::QueueResponse> {
+    ) -> ApiCall<types::RetrieveCallQueueResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveCallQueue",
@@ -48,6 +135,47 @@ impl QueueCommandsApi<'_> {
             ["/queues/", &crate::request::path_arg(&queue_name)].concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a queue
+    ///
+    /// Update properties of an existing call queue.
+    ///
+    /// `POST /queues/{queue_name}` (operation `UpdateQueue`)
+    ///
+    /// # Arguments
+    /// - `queue_name` (`queue_name`): Uniquely identifies the queue by name
+    pub fn update_queue(
+        &self,
+        queue_name: &str,
+        body: &types::UpdateQueueRequest,
+    ) -> ApiCall<types::UpdateQueueResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "UpdateQueue",
+            "/queues/{queue_name}",
+            ["/queues/", &crate::request::path_arg(&queue_name)].concat(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Delete a queue
+    ///
+    /// Delete an existing call queue.
+    ///
+    /// `DELETE /queues/{queue_name}` (operation `DeleteQueue`)
+    ///
+    /// # Arguments
+    /// - `queue_name` (`queue_name`): Uniquely identifies the queue by name
+    pub fn delete_queue(&self, queue_name: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteQueue",
+            "/queues/{queue_name}",
+            ["/queues/", &crate::request::path_arg(&queue_name)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 
     /// Retrieve calls from a queue
@@ -69,8 +197,7 @@ impl QueueCommandsApi<'_> {
             "/queues/{queue_name}/calls",
             ["/queues/", &crate::request::path_arg(&queue_name), "/calls"].concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -127,7 +254,7 @@ impl QueueCommandsApi<'_> {
         &self,
         queue_name: &str,
         call_control_id: &str,
-    ) -> ApiCall<types::QueueCallResponse> {
+    ) -> ApiCall<types::RetrieveCallFromQueueResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveCallFromQueue",
@@ -141,5 +268,65 @@ impl QueueCommandsApi<'_> {
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Force remove a call from a queue
+    ///
+    /// Removes an inactive call from a queue. If the call is no longer active, use this command to remove it from the queue.
+    ///
+    /// `DELETE /queues/{queue_name}/calls/{call_control_id}` (operation `RemoveQueueCall`)
+    ///
+    /// # Arguments
+    /// - `queue_name` (`queue_name`): Uniquely identifies the queue by name
+    /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
+    pub fn remove_queue_call(
+        &self,
+        queue_name: &str,
+        call_control_id: &str,
+    ) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "RemoveQueueCall",
+            "/queues/{queue_name}/calls/{call_control_id}",
+            [
+                "/queues/",
+                &crate::request::path_arg(&queue_name),
+                "/calls/",
+                &crate::request::path_arg(&call_control_id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+
+    /// Update queued call
+    ///
+    /// Update queued call's keep_after_hangup flag
+    ///
+    /// `PATCH /queues/{queue_name}/calls/{call_control_id}` (operation `UpdateCallInQueue`)
+    ///
+    /// # Arguments
+    /// - `queue_name` (`queue_name`): Uniquely identifies the queue by name
+    /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
+    pub fn update_call_in_queue(
+        &self,
+        queue_name: &str,
+        call_control_id: &str,
+        body: &types::UpdateQueuedCallRequest,
+    ) -> ApiCall<()> {
+        let mut request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateCallInQueue",
+            "/queues/{queue_name}/calls/{call_control_id}",
+            [
+                "/queues/",
+                &crate::request::path_arg(&queue_name),
+                "/calls/",
+                &crate::request::path_arg(&call_control_id),
+            ]
+                .concat(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 }

@@ -19,7 +19,7 @@ impl RegionsApi<'_> {
     /// List all regions and the interfaces that region supports
     ///
     /// `GET /regions` (operation `ListRegions`)
-    pub fn list_regions(&self) -> ApiCall<types::RegionListResponse> {
+    pub fn list_regions(&self) -> ApiCall<types::ListRegionsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "ListRegions",

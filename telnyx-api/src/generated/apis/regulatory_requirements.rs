@@ -14,56 +14,39 @@ pub struct RegulatoryRequirementsApi<'a> {
     pub(crate) client: &'a crate::Client,
 }
 
+/// Optional parameters of `list_regulatory_requirements_phone_numbers` (`GET /phone_numbers_regulatory_requirements`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListRegulatoryRequirementsPhoneNumbersParams {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[phone_number\]
+    ///
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListRegulatoryRequirementsPhoneNumbersFilter>,
+}
+
 /// Optional parameters of `list_regulatory_requirements` (`GET /regulatory_requirements`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRegulatoryRequirementsParams {
-    /// Phone number to check requirements for
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[phone_number\], filter\[requirement_group_id\], filter\[country_code\], filter\[phone_number_type\], filter\[action\]
     ///
-    /// Sent as query parameter `filter[phone_number]`.
-    pub filter_phone_number: Option<String>,
-    /// ID of requirement group to check requirements for
-    ///
-    /// Sent as query parameter `filter[requirement_group_id]`.
-    pub filter_requirement_group_id: Option<String>,
-    /// Country code(iso2) to check requirements for
-    ///
-    /// Sent as query parameter `filter[country_code]`.
-    pub filter_country_code: Option<String>,
-    /// Phone number type to check requirements for
-    ///
-    /// Sent as query parameter `filter[phone_number_type]`.
-    pub filter_phone_number_type: Option<
-        types::ListRegulatoryRequirementsFilterPhoneNumberType,
-    >,
-    /// Action to check requirements for
-    ///
-    /// Sent as query parameter `filter[action]`.
-    pub filter_action: Option<types::ListRegulatoryRequirementsFilterAction>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListRegulatoryRequirementsFilter>,
 }
 
 impl RegulatoryRequirementsApi<'_> {
     /// Retrieve regulatory requirements for a list of phone numbers
     ///
     /// `GET /phone_numbers_regulatory_requirements` (operation `ListRegulatoryRequirementsPhoneNumbers`)
-    ///
-    /// # Arguments
-    /// - `filter_phone_number` (`filter[phone_number]`): Record type phone number/ phone numbers
     pub fn list_regulatory_requirements_phone_numbers(
         &self,
-        filter_phone_number: &str,
-    ) -> ApiCall<types::ListRegulatoryRequirementsPhoneNumbers> {
+        params: &ListRegulatoryRequirementsPhoneNumbersParams,
+    ) -> ApiCall<types::ListRegulatoryRequirementsPhoneNumbersResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListRegulatoryRequirementsPhoneNumbers",
             "/phone_numbers_regulatory_requirements",
             "/phone_numbers_regulatory_requirements".to_owned(),
         );
-        request
-            .query(
-                "filter[phone_number]",
-                &filter_phone_number,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -73,38 +56,14 @@ impl RegulatoryRequirementsApi<'_> {
     pub fn list_regulatory_requirements(
         &self,
         params: &ListRegulatoryRequirementsParams,
-    ) -> ApiCall<types::ListRegulatoryRequirements> {
+    ) -> ApiCall<types::ListRegulatoryRequirementsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListRegulatoryRequirements",
             "/regulatory_requirements",
             "/regulatory_requirements".to_owned(),
         );
-        request
-            .query(
-                "filter[phone_number]",
-                &params.filter_phone_number,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[requirement_group_id]",
-                &params.filter_requirement_group_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[country_code]",
-                &params.filter_country_code,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number_type]",
-                &params.filter_phone_number_type,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[action]", &params.filter_action, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

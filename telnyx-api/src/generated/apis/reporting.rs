@@ -18,11 +18,11 @@ pub struct ReportingApi<'a> {
 /// Optional parameters of `get_wdr_reports` (`GET /wireless/detail_records_reports`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetWdrReportsParams {
-    /// The page number to load
+    /// The page number to load.
     ///
     /// Sent as query parameter `page[number]`.
     pub page_number: Option<i64>,
-    /// The size of the page
+    /// The size of the page.
     ///
     /// Sent as query parameter `page[size]`.
     pub page_size: Option<i64>,

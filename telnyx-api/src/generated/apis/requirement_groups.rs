@@ -17,28 +17,10 @@ pub struct RequirementGroupsApi<'a> {
 /// Optional parameters of `get_requirement_groups` (`GET /requirement_groups`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetRequirementGroupsParams {
-    /// Filter requirement groups by country code (iso alpha 2)
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[country_code\], filter\[phone_number_type\], filter\[action\], filter\[status\], filter\[customer_reference\]
     ///
-    /// Sent as query parameter `filter[country_code]`.
-    pub filter_country_code: Option<String>,
-    /// Filter requirement groups by phone number type.
-    ///
-    /// Sent as query parameter `filter[phone_number_type]`.
-    pub filter_phone_number_type: Option<
-        types::GetRequirementGroupsFilterPhoneNumberType,
-    >,
-    /// Filter requirement groups by action type
-    ///
-    /// Sent as query parameter `filter[action]`.
-    pub filter_action: Option<types::GetRequirementGroupsFilterAction>,
-    /// Filter requirement groups by status
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::GetRequirementGroupsFilterStatus>,
-    /// Filter requirement groups by customer reference
-    ///
-    /// Sent as query parameter `filter[customer_reference]`.
-    pub filter_customer_reference: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::GetRequirementGroupsFilter>,
 }
 
 impl RequirementGroupsApi<'_> {
@@ -81,26 +63,7 @@ impl RequirementGroupsApi<'_> {
             "/requirement_groups",
             "/requirement_groups".to_owned(),
         );
-        request
-            .query(
-                "filter[country_code]",
-                &params.filter_country_code,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number_type]",
-                &params.filter_phone_number_type,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[action]", &params.filter_action, QueryStyle::FormExplode);
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[customer_reference]",
-                &params.filter_customer_reference,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 

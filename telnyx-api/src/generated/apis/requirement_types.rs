@@ -17,14 +17,14 @@ pub struct RequirementTypesApi<'a> {
 /// Optional parameters of `list_requirement_types` (`GET /requirement_types`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRequirementTypesParams {
-    /// Filters requirement types to those whose name contains a certain string.
+    /// Consolidated filter parameter for requirement types (deepObject style). Originally: filter\[name\]
     ///
-    /// Sent as query parameter `filter[name][contains]`.
-    pub filter_name_contains: Option<String>,
-    /// Specifies the sort order for results. If you want to sort by a field in ascending order, include it as a sort parameter. If you want to sort in descending order, prepend a `-` in front of the field name.
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::FilterRequirementTypesConsolidated>,
+    /// Consolidated sort parameter for requirement types (deepObject style). Originally: sort\[\]
     ///
-    /// Sent as query parameter `sort[]`.
-    pub sort: Option<types::ListRequirementTypesSort>,
+    /// Sent as query parameter `sort`.
+    pub sort: Option<Vec<types::SortRequirementTypesConsolidatedItem>>,
 }
 
 impl RequirementTypesApi<'_> {
@@ -43,17 +43,12 @@ impl RequirementTypesApi<'_> {
             "/requirement_types",
             "/requirement_types".to_owned(),
         );
-        request
-            .query(
-                "filter[name][contains]",
-                &params.filter_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request.query("sort[]", &params.sort, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Retrieve a requirement type
+    /// Retrieve a requirement types
     ///
     /// Retrieve a requirement type by id
     ///

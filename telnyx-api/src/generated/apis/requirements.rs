@@ -18,30 +18,31 @@ pub struct RequirementsApi<'a> {
 /// Optional parameters of `list_requirements` (`GET /requirements`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRequirementsParams {
-    /// Filters results to those applying to a 2-character (ISO 3166-1 alpha-2) country code
+    /// Consolidated filter parameter for requirements (deepObject style). Originally: filter\[country_code\], filter\[phone_number_type\], filter\[action\]
     ///
-    /// Sent as query parameter `filter[country_code]`.
-    pub filter_country_code: Option<String>,
-    /// Filters results to those applying to a specific `phone_number_type`
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::FilterRequirementsConsolidated>,
+    /// Consolidated sort parameter for requirements (deepObject style). Originally: sort\[\]
     ///
-    /// Sent as query parameter `filter[phone_number_type]`.
-    pub filter_phone_number_type: Option<types::ListRequirementsFilterPhoneNumberType>,
-    /// Filters requirements to those applying to a specific action.
+    /// Sent as query parameter `sort`.
+    pub sort: Option<Vec<types::SortRequirementsConsolidatedItem>>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[action]`.
-    pub filter_action: Option<types::ListRequirementsFilterAction>,
-    /// Specifies the sort order for results. If you want to sort by a field in ascending order, include it as a sort parameter. If you want to sort in descending order, prepend a `-` in front of the field name.
+    /// Sent as query parameter `page`.
+    pub page: Option<types::DocumentsPageConsolidated>,
+    /// Filter by requirement version number. When omitted, returns the currently-active version.
     ///
-    /// Sent as query parameter `sort[]`.
-    pub sort: Option<types::ListRequirementsSort>,
-    /// The page number to load
+    /// Sent as query parameter `version`.
+    pub version: Option<i64>,
+}
+
+/// Optional parameters of `retrieve_document_requirements` (`GET /requirements/{id}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RetrieveDocumentRequirementsParams {
+    /// Filter by requirement version number. When omitted, returns the currently-active version.
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `version`.
+    pub version: Option<i64>,
 }
 
 impl RequirementsApi<'_> {
@@ -60,22 +61,10 @@ impl RequirementsApi<'_> {
             "/requirements",
             "/requirements".to_owned(),
         );
-        request
-            .query(
-                "filter[country_code]",
-                &params.filter_country_code,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number_type]",
-                &params.filter_phone_number_type,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[action]", &params.filter_action, QueryStyle::FormExplode);
-        request.query("sort[]", &params.sort, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("sort", &params.sort, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("version", &params.version, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -129,12 +118,59 @@ impl RequirementsApi<'_> {
     pub fn retrieve_document_requirements(
         &self,
         id: &str,
+        params: &RetrieveDocumentRequirementsParams,
     ) -> ApiCall<types::RetrieveDocumentRequirementsResponse> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::GET,
             "RetrieveDocumentRequirements",
             "/requirements/{id}",
             ["/requirements/", &crate::request::path_arg(&id)].concat(),
+        );
+        request.query("version", &params.version, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Schedule a future requirement version
+    ///
+    /// Create a new pending version of a requirement with a future effective start date. Only one pending version may exist per requirement at a time.
+    ///
+    /// `POST /requirements/{id}/versions` (operation `CreateRequirementVersion`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the requirement_type record
+    pub fn create_requirement_version(
+        &self,
+        id: &str,
+        body: &types::CreateRequirementVersionRequest,
+    ) -> ApiCall<types::CreateRequirementVersionResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "CreateRequirementVersion",
+            "/requirements/{id}/versions",
+            ["/requirements/", &crate::request::path_arg(&id), "/versions"].concat(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Cancel a pending requirement version
+    ///
+    /// Cancel a pending requirement version. The pending version is marked as cancelled and the previously active version is restored with effective_end_at set to NULL.
+    ///
+    /// `DELETE /requirements/{id}/versions/pending` (operation `CancelPendingRequirementVersion`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the requirement_type record
+    pub fn cancel_pending_requirement_version(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::CancelPendingVersionResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "CancelPendingRequirementVersion",
+            "/requirements/{id}/versions/pending",
+            ["/requirements/", &crate::request::path_arg(&id), "/versions/pending"]
+                .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }

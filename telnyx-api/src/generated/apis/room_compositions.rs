@@ -18,34 +18,14 @@ pub struct RoomCompositionsApi<'a> {
 /// Optional parameters of `list_room_compositions` (`GET /room_compositions`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRoomCompositionsParams {
-    /// ISO 8601 date for filtering room compositions created on that date.
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[date_created_at\]\[eq\], filter\[date_created_at\]\[gte\], filter\[date_created_at\]\[lte\], filter\[session_id\], filter\[status\]
     ///
-    /// Sent as query parameter `filter[date_created_at][eq]`.
-    pub filter_date_created_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room compositions created after that date.
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListRoomCompositionsFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[date_created_at][gte]`.
-    pub filter_date_created_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room compositions created before that date.
-    ///
-    /// Sent as query parameter `filter[date_created_at][lte]`.
-    pub filter_date_created_at_lte: Option<String>,
-    /// The session_id for filtering room compositions.
-    ///
-    /// Sent as query parameter `filter[session_id]`.
-    pub filter_session_id: Option<String>,
-    /// The status for filtering room compositions.
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::ListRoomCompositionsFilterStatus>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::VideoPageConsolidated>,
 }
 
 impl RoomCompositionsApi<'_> {
@@ -62,33 +42,8 @@ impl RoomCompositionsApi<'_> {
             "/room_compositions",
             "/room_compositions".to_owned(),
         );
-        request
-            .query(
-                "filter[date_created_at][eq]",
-                &params.filter_date_created_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_created_at][gte]",
-                &params.filter_date_created_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_created_at][lte]",
-                &params.filter_date_created_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[session_id]",
-                &params.filter_session_id,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -159,7 +114,7 @@ impl RoomCompositionsApi<'_> {
     pub fn view_room_composition(
         &self,
         room_composition_id: &str,
-    ) -> ApiCall<types::GetRoomCompositionResponse> {
+    ) -> ApiCall<types::ViewRoomCompositionResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "ViewRoomComposition",

@@ -18,58 +18,14 @@ pub struct RoomParticipantsApi<'a> {
 /// Optional parameters of `list_room_participants` (`GET /room_participants`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRoomParticipantsParams {
-    /// ISO 8601 date for filtering room participants that joined on that date.
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[date_joined_at\]\[eq\], filter\[date_joined_at\]\[gte\], filter\[date_joined_at\]\[lte\], filter\[date_updated_at\]\[eq\], filter\[date_updated_at\]\[gte\], filter\[date_updated_at\]\[lte\], filter\[date_left_at\]\[eq\], filter\[date_left_at\]\[gte\], filter\[date_left_at\]\[lte\], filter\[context\], filter\[session_id\]
     ///
-    /// Sent as query parameter `filter[date_joined_at][eq]`.
-    pub filter_date_joined_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room participants that joined after that date.
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListRoomParticipantsFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[date_joined_at][gte]`.
-    pub filter_date_joined_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room participants that joined before that date.
-    ///
-    /// Sent as query parameter `filter[date_joined_at][lte]`.
-    pub filter_date_joined_at_lte: Option<String>,
-    /// ISO 8601 date for filtering room participants updated on that date.
-    ///
-    /// Sent as query parameter `filter[date_updated_at][eq]`.
-    pub filter_date_updated_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room participants updated after that date.
-    ///
-    /// Sent as query parameter `filter[date_updated_at][gte]`.
-    pub filter_date_updated_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room participants updated before that date.
-    ///
-    /// Sent as query parameter `filter[date_updated_at][lte]`.
-    pub filter_date_updated_at_lte: Option<String>,
-    /// ISO 8601 date for filtering room participants that left on that date.
-    ///
-    /// Sent as query parameter `filter[date_left_at][eq]`.
-    pub filter_date_left_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room participants that left after that date.
-    ///
-    /// Sent as query parameter `filter[date_left_at][gte]`.
-    pub filter_date_left_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room participants that left before that date.
-    ///
-    /// Sent as query parameter `filter[date_left_at][lte]`.
-    pub filter_date_left_at_lte: Option<String>,
-    /// Filter room participants based on the context.
-    ///
-    /// Sent as query parameter `filter[context]`.
-    pub filter_context: Option<String>,
-    /// Session_id for filtering room participants.
-    ///
-    /// Sent as query parameter `filter[session_id]`.
-    pub filter_session_id: Option<String>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::VideoPageConsolidated>,
 }
 
 impl RoomParticipantsApi<'_> {
@@ -86,70 +42,8 @@ impl RoomParticipantsApi<'_> {
             "/room_participants",
             "/room_participants".to_owned(),
         );
-        request
-            .query(
-                "filter[date_joined_at][eq]",
-                &params.filter_date_joined_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_joined_at][gte]",
-                &params.filter_date_joined_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_joined_at][lte]",
-                &params.filter_date_joined_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_updated_at][eq]",
-                &params.filter_date_updated_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_updated_at][gte]",
-                &params.filter_date_updated_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_updated_at][lte]",
-                &params.filter_date_updated_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_left_at][eq]",
-                &params.filter_date_left_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_left_at][gte]",
-                &params.filter_date_left_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_left_at][lte]",
-                &params.filter_date_left_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query("filter[context]", &params.filter_context, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[session_id]",
-                &params.filter_session_id,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -201,7 +95,7 @@ impl RoomParticipantsApi<'_> {
     pub fn view_room_participant(
         &self,
         room_participant_id: &str,
-    ) -> ApiCall<types::GetRoomParticipantResponse> {
+    ) -> ApiCall<types::ViewRoomParticipantResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "ViewRoomParticipant",

@@ -18,139 +18,27 @@ pub struct RoomRecordingsApi<'a> {
 /// Optional parameters of `list_room_recordings` (`GET /room_recordings`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRoomRecordingsParams {
-    /// ISO 8601 date for filtering room recordings ended on that date.
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[date_ended_at\]\[eq\], filter\[date_ended_at\]\[gte\], filter\[date_ended_at\]\[lte\], filter\[date_started_at\]\[eq\], filter\[date_started_at\]\[gte\], filter\[date_started_at\]\[lte\], filter\[room_id\], filter\[participant_id\], filter\[session_id\], filter\[status\], filter\[type\], filter\[duration_secs\]
     ///
-    /// Sent as query parameter `filter[date_ended_at][eq]`.
-    pub filter_date_ended_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room recordings ended after that date.
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListRoomRecordingsFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[date_ended_at][gte]`.
-    pub filter_date_ended_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room recordings ended before that date.
-    ///
-    /// Sent as query parameter `filter[date_ended_at][lte]`.
-    pub filter_date_ended_at_lte: Option<String>,
-    /// ISO 8601 date for filtering room recordings started on that date.
-    ///
-    /// Sent as query parameter `filter[date_started_at][eq]`.
-    pub filter_date_started_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room recordings started after that date.
-    ///
-    /// Sent as query parameter `filter[date_started_at][gte]`.
-    pub filter_date_started_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room recordings started before that date.
-    ///
-    /// Sent as query parameter `filter[date_started_at][lte]`.
-    pub filter_date_started_at_lte: Option<String>,
-    /// room_id for filtering room recordings.
-    ///
-    /// Sent as query parameter `filter[room_id]`.
-    pub filter_room_id: Option<String>,
-    /// participant_id for filtering room recordings.
-    ///
-    /// Sent as query parameter `filter[participant_id]`.
-    pub filter_participant_id: Option<String>,
-    /// session_id for filtering room recordings.
-    ///
-    /// Sent as query parameter `filter[session_id]`.
-    pub filter_session_id: Option<String>,
-    /// status for filtering room recordings.
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<String>,
-    /// type for filtering room recordings.
-    ///
-    /// Sent as query parameter `filter[type]`.
-    pub filter_type: Option<String>,
-    /// duration_secs equal for filtering room recordings.
-    ///
-    /// Sent as query parameter `filter[duration_secs][eq]`.
-    pub filter_duration_secs_eq: Option<i64>,
-    /// duration_secs less or equal for filtering room recordings.
-    ///
-    /// Sent as query parameter `filter[duration_secs][lte]`.
-    pub filter_duration_secs_lte: Option<i64>,
-    /// duration_secs greater or equal for filtering room recordings.
-    ///
-    /// Sent as query parameter `filter[duration_secs][gte]`.
-    pub filter_duration_secs_gte: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::VideoPageConsolidated>,
 }
 
 /// Optional parameters of `delete_room_recordings` (`DELETE /room_recordings`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteRoomRecordingsParams {
-    /// ISO 8601 date for filtering room recordings ended on that date.
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[date_ended_at\]\[eq\], filter\[date_ended_at\]\[gte\], filter\[date_ended_at\]\[lte\], filter\[date_started_at\]\[eq\], filter\[date_started_at\]\[gte\], filter\[date_started_at\]\[lte\], filter\[room_id\], filter\[participant_id\], filter\[session_id\], filter\[status\], filter\[type\], filter\[duration_secs\]
     ///
-    /// Sent as query parameter `filter[date_ended_at][eq]`.
-    pub filter_date_ended_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room recordings ended after that date.
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::DeleteRoomRecordingsFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[date_ended_at][gte]`.
-    pub filter_date_ended_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room recordings ended before that date.
-    ///
-    /// Sent as query parameter `filter[date_ended_at][lte]`.
-    pub filter_date_ended_at_lte: Option<String>,
-    /// ISO 8601 date for filtering room recordings started on that date.
-    ///
-    /// Sent as query parameter `filter[date_started_at][eq]`.
-    pub filter_date_started_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room recordings started after that date.
-    ///
-    /// Sent as query parameter `filter[date_started_at][gte]`.
-    pub filter_date_started_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room recordings started before that date.
-    ///
-    /// Sent as query parameter `filter[date_started_at][lte]`.
-    pub filter_date_started_at_lte: Option<String>,
-    /// room_id for filtering room recordings.
-    ///
-    /// Sent as query parameter `filter[room_id]`.
-    pub filter_room_id: Option<String>,
-    /// participant_id for filtering room recordings.
-    ///
-    /// Sent as query parameter `filter[participant_id]`.
-    pub filter_participant_id: Option<String>,
-    /// session_id for filtering room recordings.
-    ///
-    /// Sent as query parameter `filter[session_id]`.
-    pub filter_session_id: Option<String>,
-    /// status for filtering room recordings.
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<String>,
-    /// type for filtering room recordings.
-    ///
-    /// Sent as query parameter `filter[type]`.
-    pub filter_type: Option<String>,
-    /// duration_secs equal for filtering room recordings.
-    ///
-    /// Sent as query parameter `filter[duration_secs][eq]`.
-    pub filter_duration_secs_eq: Option<i64>,
-    /// duration_secs less or equal for filtering room recordings.
-    ///
-    /// Sent as query parameter `filter[duration_secs][lte]`.
-    pub filter_duration_secs_lte: Option<i64>,
-    /// duration_secs greater or equal for filtering room recordings.
-    ///
-    /// Sent as query parameter `filter[duration_secs][gte]`.
-    pub filter_duration_secs_gte: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::VideoPageConsolidated>,
 }
 
 impl RoomRecordingsApi<'_> {
@@ -167,78 +55,8 @@ impl RoomRecordingsApi<'_> {
             "/room_recordings",
             "/room_recordings".to_owned(),
         );
-        request
-            .query(
-                "filter[date_ended_at][eq]",
-                &params.filter_date_ended_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_ended_at][gte]",
-                &params.filter_date_ended_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_ended_at][lte]",
-                &params.filter_date_ended_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_started_at][eq]",
-                &params.filter_date_started_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_started_at][gte]",
-                &params.filter_date_started_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_started_at][lte]",
-                &params.filter_date_started_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query("filter[room_id]", &params.filter_room_id, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[participant_id]",
-                &params.filter_participant_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[session_id]",
-                &params.filter_session_id,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request.query("filter[type]", &params.filter_type, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[duration_secs][eq]",
-                &params.filter_duration_secs_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[duration_secs][lte]",
-                &params.filter_duration_secs_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[duration_secs][gte]",
-                &params.filter_duration_secs_gte,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -287,85 +105,15 @@ impl RoomRecordingsApi<'_> {
     pub fn delete_room_recordings(
         &self,
         params: &DeleteRoomRecordingsParams,
-    ) -> ApiCall<types::BulkDeleteRoomRecordingsResponse> {
+    ) -> ApiCall<types::DeleteRoomRecordingsResponse> {
         let mut request = Request::new(
             reqwest::Method::DELETE,
             "DeleteRoomRecordings",
             "/room_recordings",
             "/room_recordings".to_owned(),
         );
-        request
-            .query(
-                "filter[date_ended_at][eq]",
-                &params.filter_date_ended_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_ended_at][gte]",
-                &params.filter_date_ended_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_ended_at][lte]",
-                &params.filter_date_ended_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_started_at][eq]",
-                &params.filter_date_started_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_started_at][gte]",
-                &params.filter_date_started_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_started_at][lte]",
-                &params.filter_date_started_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query("filter[room_id]", &params.filter_room_id, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[participant_id]",
-                &params.filter_participant_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[session_id]",
-                &params.filter_session_id,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request.query("filter[type]", &params.filter_type, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[duration_secs][eq]",
-                &params.filter_duration_secs_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[duration_secs][lte]",
-                &params.filter_duration_secs_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[duration_secs][gte]",
-                &params.filter_duration_secs_gte,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -378,7 +126,7 @@ impl RoomRecordingsApi<'_> {
     pub fn view_room_recording(
         &self,
         room_recording_id: &str,
-    ) -> ApiCall<types::GetRoomRecordingResponse> {
+    ) -> ApiCall<types::ViewRoomRecordingResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "ViewRoomRecording",

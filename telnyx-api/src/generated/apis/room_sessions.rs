@@ -18,62 +18,18 @@ pub struct RoomSessionsApi<'a> {
 /// Optional parameters of `list_room_sessions` (`GET /room_sessions`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRoomSessionsParams {
-    /// ISO 8601 date for filtering room sessions created on that date.
-    ///
-    /// Sent as query parameter `filter[date_created_at][eq]`.
-    pub filter_date_created_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room sessions created after that date.
-    ///
-    /// Sent as query parameter `filter[date_created_at][gte]`.
-    pub filter_date_created_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room sessions created before that date.
-    ///
-    /// Sent as query parameter `filter[date_created_at][lte]`.
-    pub filter_date_created_at_lte: Option<String>,
-    /// ISO 8601 date for filtering room sessions updated on that date.
-    ///
-    /// Sent as query parameter `filter[date_updated_at][eq]`.
-    pub filter_date_updated_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room sessions updated after that date.
-    ///
-    /// Sent as query parameter `filter[date_updated_at][gte]`.
-    pub filter_date_updated_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room sessions updated before that date.
-    ///
-    /// Sent as query parameter `filter[date_updated_at][lte]`.
-    pub filter_date_updated_at_lte: Option<String>,
-    /// ISO 8601 date for filtering room sessions ended on that date.
-    ///
-    /// Sent as query parameter `filter[date_ended_at][eq]`.
-    pub filter_date_ended_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room sessions ended after that date.
-    ///
-    /// Sent as query parameter `filter[date_ended_at][gte]`.
-    pub filter_date_ended_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room sessions ended before that date.
-    ///
-    /// Sent as query parameter `filter[date_ended_at][lte]`.
-    pub filter_date_ended_at_lte: Option<String>,
-    /// Room_id for filtering room sessions.
-    ///
-    /// Sent as query parameter `filter[room_id]`.
-    pub filter_room_id: Option<String>,
-    /// Filter active or inactive room sessions.
-    ///
-    /// Sent as query parameter `filter[active]`.
-    pub filter_active: Option<bool>,
     /// To decide if room participants should be included in the response.
     ///
     /// Sent as query parameter `include_participants`.
     pub include_participants: Option<bool>,
-    /// The size of the page
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[date_created_at\]\[eq\], filter\[date_created_at\]\[gte\], filter\[date_created_at\]\[lte\], filter\[date_updated_at\]\[eq\], filter\[date_updated_at\]\[gte\], filter\[date_updated_at\]\[lte\], filter\[date_ended_at\]\[eq\], filter\[date_ended_at\]\[gte\], filter\[date_ended_at\]\[lte\], filter\[room_id\], filter\[active\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The page number to load
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListRoomSessionsFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::VideoPageConsolidated>,
 }
 
 /// Optional parameters of `view_room_session` (`GET /room_sessions/{room_session_id}`).
@@ -88,54 +44,14 @@ pub struct ViewRoomSessionParams {
 /// Optional parameters of `retrieve_list_room_participants` (`GET /room_sessions/{room_session_id}/participants`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RetrieveListRoomParticipantsParams {
-    /// ISO 8601 date for filtering room participants that joined on that date.
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[date_joined_at\]\[eq\], filter\[date_joined_at\]\[gte\], filter\[date_joined_at\]\[lte\], filter\[date_updated_at\]\[eq\], filter\[date_updated_at\]\[gte\], filter\[date_updated_at\]\[lte\], filter\[date_left_at\]\[eq\], filter\[date_left_at\]\[gte\], filter\[date_left_at\]\[lte\], filter\[context\]
     ///
-    /// Sent as query parameter `filter[date_joined_at][eq]`.
-    pub filter_date_joined_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room participants that joined after that date.
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::RetrieveListRoomParticipantsFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[date_joined_at][gte]`.
-    pub filter_date_joined_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room participants that joined before that date.
-    ///
-    /// Sent as query parameter `filter[date_joined_at][lte]`.
-    pub filter_date_joined_at_lte: Option<String>,
-    /// ISO 8601 date for filtering room participants updated on that date.
-    ///
-    /// Sent as query parameter `filter[date_updated_at][eq]`.
-    pub filter_date_updated_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room participants updated after that date.
-    ///
-    /// Sent as query parameter `filter[date_updated_at][gte]`.
-    pub filter_date_updated_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room participants updated before that date.
-    ///
-    /// Sent as query parameter `filter[date_updated_at][lte]`.
-    pub filter_date_updated_at_lte: Option<String>,
-    /// ISO 8601 date for filtering room participants that left on that date.
-    ///
-    /// Sent as query parameter `filter[date_left_at][eq]`.
-    pub filter_date_left_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room participants that left after that date.
-    ///
-    /// Sent as query parameter `filter[date_left_at][gte]`.
-    pub filter_date_left_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room participants that left before that date.
-    ///
-    /// Sent as query parameter `filter[date_left_at][lte]`.
-    pub filter_date_left_at_lte: Option<String>,
-    /// Filter room participants based on the context.
-    ///
-    /// Sent as query parameter `filter[context]`.
-    pub filter_context: Option<String>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::VideoPageConsolidated>,
 }
 
 impl RoomSessionsApi<'_> {
@@ -154,69 +70,12 @@ impl RoomSessionsApi<'_> {
         );
         request
             .query(
-                "filter[date_created_at][eq]",
-                &params.filter_date_created_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_created_at][gte]",
-                &params.filter_date_created_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_created_at][lte]",
-                &params.filter_date_created_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_updated_at][eq]",
-                &params.filter_date_updated_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_updated_at][gte]",
-                &params.filter_date_updated_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_updated_at][lte]",
-                &params.filter_date_updated_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_ended_at][eq]",
-                &params.filter_date_ended_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_ended_at][gte]",
-                &params.filter_date_ended_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_ended_at][lte]",
-                &params.filter_date_ended_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query("filter[room_id]", &params.filter_room_id, QueryStyle::FormExplode);
-        request.query("filter[active]", &params.filter_active, QueryStyle::FormExplode);
-        request
-            .query(
                 "include_participants",
                 &params.include_participants,
                 QueryStyle::FormExplode,
             );
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -269,7 +128,7 @@ impl RoomSessionsApi<'_> {
         &self,
         room_session_id: &str,
         params: &ViewRoomSessionParams,
-    ) -> ApiCall<types::GetRoomSessionResponse> {
+    ) -> ApiCall<types::ViewRoomSessionResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ViewRoomSession",
@@ -296,7 +155,7 @@ impl RoomSessionsApi<'_> {
     pub fn end_session(
         &self,
         room_session_id: &str,
-    ) -> ApiCall<types::ActionSuccessResponse> {
+    ) -> ApiCall<types::EndSessionResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "EndSession",
@@ -322,7 +181,7 @@ impl RoomSessionsApi<'_> {
         &self,
         room_session_id: &str,
         body: &types::ActionsParticipantsRequest,
-    ) -> ApiCall<types::ActionSuccessResponse> {
+    ) -> ApiCall<types::KickParticipantInSessionResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "KickParticipantInSession",
@@ -349,7 +208,7 @@ impl RoomSessionsApi<'_> {
         &self,
         room_session_id: &str,
         body: &types::ActionsParticipantsRequest,
-    ) -> ApiCall<types::ActionSuccessResponse> {
+    ) -> ApiCall<types::MuteParticipantInSessionResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "MuteParticipantInSession",
@@ -376,7 +235,7 @@ impl RoomSessionsApi<'_> {
         &self,
         room_session_id: &str,
         body: &types::ActionsParticipantsRequest,
-    ) -> ApiCall<types::ActionSuccessResponse> {
+    ) -> ApiCall<types::UnmuteParticipantInSessionResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "UnmuteParticipantInSession",
@@ -403,7 +262,7 @@ impl RoomSessionsApi<'_> {
         &self,
         room_session_id: &str,
         params: &RetrieveListRoomParticipantsParams,
-    ) -> ApiCall<types::ListRoomParticipantsResponse> {
+    ) -> ApiCall<types::RetrieveListRoomParticipantsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "RetrieveListRoomParticipants",
@@ -415,64 +274,8 @@ impl RoomSessionsApi<'_> {
             ]
                 .concat(),
         );
-        request
-            .query(
-                "filter[date_joined_at][eq]",
-                &params.filter_date_joined_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_joined_at][gte]",
-                &params.filter_date_joined_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_joined_at][lte]",
-                &params.filter_date_joined_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_updated_at][eq]",
-                &params.filter_date_updated_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_updated_at][gte]",
-                &params.filter_date_updated_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_updated_at][lte]",
-                &params.filter_date_updated_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_left_at][eq]",
-                &params.filter_date_left_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_left_at][gte]",
-                &params.filter_date_left_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_left_at][lte]",
-                &params.filter_date_left_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query("filter[context]", &params.filter_context, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -492,7 +295,7 @@ impl RoomSessionsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListRoomParticipantsResponse = crate::request::decode_json(
+                let page: types::RetrieveListRoomParticipantsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;

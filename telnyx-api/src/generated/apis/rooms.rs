@@ -18,46 +18,18 @@ pub struct RoomsApi<'a> {
 /// Optional parameters of `list_rooms` (`GET /rooms`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRoomsParams {
-    /// ISO 8601 date for filtering rooms created on that date.
-    ///
-    /// Sent as query parameter `filter[date_created_at][eq]`.
-    pub filter_date_created_at_eq: Option<String>,
-    /// ISO 8601 date for filtering rooms created after that date.
-    ///
-    /// Sent as query parameter `filter[date_created_at][gte]`.
-    pub filter_date_created_at_gte: Option<String>,
-    /// ISO 8601 date for filtering rooms created before that date.
-    ///
-    /// Sent as query parameter `filter[date_created_at][lte]`.
-    pub filter_date_created_at_lte: Option<String>,
-    /// ISO 8601 date for filtering rooms updated on that date.
-    ///
-    /// Sent as query parameter `filter[date_updated_at][eq]`.
-    pub filter_date_updated_at_eq: Option<String>,
-    /// ISO 8601 date for filtering rooms updated after that date.
-    ///
-    /// Sent as query parameter `filter[date_updated_at][gte]`.
-    pub filter_date_updated_at_gte: Option<String>,
-    /// ISO 8601 date for filtering rooms updated before that date.
-    ///
-    /// Sent as query parameter `filter[date_updated_at][lte]`.
-    pub filter_date_updated_at_lte: Option<String>,
-    /// Unique_name for filtering rooms.
-    ///
-    /// Sent as query parameter `filter[unique_name]`.
-    pub filter_unique_name: Option<String>,
     /// To decide if room sessions should be included in the response.
     ///
     /// Sent as query parameter `include_sessions`.
     pub include_sessions: Option<bool>,
-    /// The size of the page
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[date_created_at\]\[eq\], filter\[date_created_at\]\[gte\], filter\[date_created_at\]\[lte\], filter\[date_updated_at\]\[eq\], filter\[date_updated_at\]\[gte\], filter\[date_updated_at\]\[lte\], filter\[unique_name\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The page number to load
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListRoomsFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::VideoPageConsolidated>,
 }
 
 /// Optional parameters of `view_room` (`GET /rooms/{room_id}`).
@@ -72,58 +44,18 @@ pub struct ViewRoomParams {
 /// Optional parameters of `retrieve_list_room_sessions` (`GET /rooms/{room_id}/sessions`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RetrieveListRoomSessionsParams {
-    /// ISO 8601 date for filtering room sessions created on that date.
-    ///
-    /// Sent as query parameter `filter[date_created_at][eq]`.
-    pub filter_date_created_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room sessions created after that date.
-    ///
-    /// Sent as query parameter `filter[date_created_at][gte]`.
-    pub filter_date_created_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room sessions created before that date.
-    ///
-    /// Sent as query parameter `filter[date_created_at][lte]`.
-    pub filter_date_created_at_lte: Option<String>,
-    /// ISO 8601 date for filtering room sessions updated on that date.
-    ///
-    /// Sent as query parameter `filter[date_updated_at][eq]`.
-    pub filter_date_updated_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room sessions updated after that date.
-    ///
-    /// Sent as query parameter `filter[date_updated_at][gte]`.
-    pub filter_date_updated_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room sessions updated before that date.
-    ///
-    /// Sent as query parameter `filter[date_updated_at][lte]`.
-    pub filter_date_updated_at_lte: Option<String>,
-    /// ISO 8601 date for filtering room sessions ended on that date.
-    ///
-    /// Sent as query parameter `filter[date_ended_at][eq]`.
-    pub filter_date_ended_at_eq: Option<String>,
-    /// ISO 8601 date for filtering room sessions ended after that date.
-    ///
-    /// Sent as query parameter `filter[date_ended_at][gte]`.
-    pub filter_date_ended_at_gte: Option<String>,
-    /// ISO 8601 date for filtering room sessions ended before that date.
-    ///
-    /// Sent as query parameter `filter[date_ended_at][lte]`.
-    pub filter_date_ended_at_lte: Option<String>,
-    /// Filter active or inactive room sessions.
-    ///
-    /// Sent as query parameter `filter[active]`.
-    pub filter_active: Option<bool>,
     /// To decide if room participants should be included in the response.
     ///
     /// Sent as query parameter `include_participants`.
     pub include_participants: Option<bool>,
-    /// The size of the page
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[date_created_at\]\[eq\], filter\[date_created_at\]\[gte\], filter\[date_created_at\]\[lte\], filter\[date_updated_at\]\[eq\], filter\[date_updated_at\]\[gte\], filter\[date_updated_at\]\[lte\], filter\[date_ended_at\]\[eq\], filter\[date_ended_at\]\[gte\], filter\[date_ended_at\]\[lte\], filter\[active\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The page number to load
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::RetrieveListRoomSessionsFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::VideoPageConsolidated>,
 }
 
 impl RoomsApi<'_> {
@@ -142,54 +74,12 @@ impl RoomsApi<'_> {
         );
         request
             .query(
-                "filter[date_created_at][eq]",
-                &params.filter_date_created_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_created_at][gte]",
-                &params.filter_date_created_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_created_at][lte]",
-                &params.filter_date_created_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_updated_at][eq]",
-                &params.filter_date_updated_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_updated_at][gte]",
-                &params.filter_date_updated_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_updated_at][lte]",
-                &params.filter_date_updated_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[unique_name]",
-                &params.filter_unique_name,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
                 "include_sessions",
                 &params.include_sessions,
                 QueryStyle::FormExplode,
             );
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -258,7 +148,7 @@ impl RoomsApi<'_> {
         &self,
         room_id: &str,
         params: &ViewRoomParams,
-    ) -> ApiCall<types::GetRoomResponse> {
+    ) -> ApiCall<types::ViewRoomResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ViewRoom",
@@ -304,7 +194,7 @@ impl RoomsApi<'_> {
         &self,
         room_id: &str,
         body: &types::PatchRoomRequest,
-    ) -> ApiCall<types::PatchRoomResponse> {
+    ) -> ApiCall<types::UpdateRoomResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateRoom",
@@ -325,7 +215,7 @@ impl RoomsApi<'_> {
         &self,
         room_id: &str,
         params: &RetrieveListRoomSessionsParams,
-    ) -> ApiCall<types::ListRoomSessionsResponse> {
+    ) -> ApiCall<types::RetrieveListRoomSessionsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "RetrieveListRoomSessions",
@@ -334,67 +224,12 @@ impl RoomsApi<'_> {
         );
         request
             .query(
-                "filter[date_created_at][eq]",
-                &params.filter_date_created_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_created_at][gte]",
-                &params.filter_date_created_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_created_at][lte]",
-                &params.filter_date_created_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_updated_at][eq]",
-                &params.filter_date_updated_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_updated_at][gte]",
-                &params.filter_date_updated_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_updated_at][lte]",
-                &params.filter_date_updated_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_ended_at][eq]",
-                &params.filter_date_ended_at_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_ended_at][gte]",
-                &params.filter_date_ended_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[date_ended_at][lte]",
-                &params.filter_date_ended_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[active]", &params.filter_active, QueryStyle::FormExplode);
-        request
-            .query(
                 "include_participants",
                 &params.include_participants,
                 QueryStyle::FormExplode,
             );
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -414,7 +249,7 @@ impl RoomsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListRoomSessionsResponse = crate::request::decode_json(
+                let page: types::RetrieveListRoomSessionsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;

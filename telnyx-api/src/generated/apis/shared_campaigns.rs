@@ -13,7 +13,7 @@ pub struct SharedCampaignsApi<'a> {
     pub(crate) client: &'a crate::Client,
 }
 
-/// Optional parameters of `get_partner_campaigns_shared_by_user` (`GET /partnerCampaign/sharedByMe`).
+/// Optional parameters of `get_partner_campaigns_shared_by_user` (`GET /10dlc/partnerCampaign/sharedByMe`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPartnerCampaignsSharedByUserParams {
     /// The 1-indexed page number to get. The default value is `1`.
@@ -26,7 +26,7 @@ pub struct GetPartnerCampaignsSharedByUserParams {
     pub records_per_page: Option<i64>,
 }
 
-/// Optional parameters of `get_shared_campaigns` (`GET /partner_campaigns`).
+/// Optional parameters of `get_shared_campaigns` (`GET /10dlc/partner_campaigns`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSharedCampaignsParams {
     /// The 1-indexed page number to get. The default value is `1`.
@@ -44,7 +44,7 @@ pub struct GetSharedCampaignsParams {
 }
 
 impl SharedCampaignsApi<'_> {
-    /// Get Partner Campaigns Shared By User
+    /// List shared partner campaigns
     ///
     /// Get all partner campaigns you have shared to Telnyx in a paginated fashion
     ///
@@ -52,7 +52,7 @@ impl SharedCampaignsApi<'_> {
     /// has accepted. In other words, shared but pending campaigns are currently omitted
     /// from the response from this endpoint.
     ///
-    /// `GET /partnerCampaign/sharedByMe` (operation `GetPartnerCampaignsSharedByUser`)
+    /// `GET /10dlc/partnerCampaign/sharedByMe` (operation `GetPartnerCampaignsSharedByUser`)
     pub fn get_partner_campaigns_shared_by_user(
         &self,
         params: &GetPartnerCampaignsSharedByUserParams,
@@ -60,8 +60,8 @@ impl SharedCampaignsApi<'_> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetPartnerCampaignsSharedByUser",
-            "/partnerCampaign/sharedByMe",
-            "/partnerCampaign/sharedByMe".to_owned(),
+            "/10dlc/partnerCampaign/sharedByMe",
+            "/10dlc/partnerCampaign/sharedByMe".to_owned(),
         );
         request.query("page", &params.page, QueryStyle::FormExplode);
         request
@@ -103,7 +103,7 @@ impl SharedCampaignsApi<'_> {
 
     /// Get Sharing Status
     ///
-    /// `GET /partnerCampaign/{campaignId}/sharing` (operation `GetPartnerCampaignSharingStatus`)
+    /// `GET /10dlc/partnerCampaign/{campaignId}/sharing` (operation `GetPartnerCampaignSharingStatus`)
     ///
     /// # Arguments
     /// - `campaign_id` (`campaignId`): ID of the campaign in question
@@ -114,8 +114,12 @@ impl SharedCampaignsApi<'_> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetPartnerCampaignSharingStatus",
-            "/partnerCampaign/{campaignId}/sharing",
-            ["/partnerCampaign/", &crate::request::path_arg(&campaign_id), "/sharing"]
+            "/10dlc/partnerCampaign/{campaignId}/sharing",
+            [
+                "/10dlc/partnerCampaign/",
+                &crate::request::path_arg(&campaign_id),
+                "/sharing",
+            ]
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
@@ -127,7 +131,7 @@ impl SharedCampaignsApi<'_> {
     ///
     /// This endpoint is currently limited to only returning shared campaigns that Telnyx has accepted. In other words, shared but pending campaigns are currently omitted from the response from this endpoint.
     ///
-    /// `GET /partner_campaigns` (operation `GetSharedCampaigns`)
+    /// `GET /10dlc/partner_campaigns` (operation `GetSharedCampaigns`)
     pub fn get_shared_campaigns(
         &self,
         params: &GetSharedCampaignsParams,
@@ -135,8 +139,8 @@ impl SharedCampaignsApi<'_> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetSharedCampaigns",
-            "/partner_campaigns",
-            "/partner_campaigns".to_owned(),
+            "/10dlc/partner_campaigns",
+            "/10dlc/partner_campaigns".to_owned(),
         );
         request.query("page", &params.page, QueryStyle::FormExplode);
         request
@@ -181,10 +185,10 @@ impl SharedCampaignsApi<'_> {
     ///
     /// Retrieve campaign details by `campaignId`.
     ///
-    /// `GET /partner_campaigns/{campaignId}` (operation `GetSharedCampaign`)
+    /// `GET /10dlc/partner_campaigns/{campaignId}` (operation `GetSharedCampaign`)
     ///
     /// # Arguments
-    /// - `campaign_id` (`campaignId`)
+    /// - `campaign_id` (`campaignId`): Unique identifier of the campaign.
     pub fn get_shared_campaign(
         &self,
         campaign_id: &str,
@@ -192,8 +196,9 @@ impl SharedCampaignsApi<'_> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetSharedCampaign",
-            "/partner_campaigns/{campaignId}",
-            ["/partner_campaigns/", &crate::request::path_arg(&campaign_id)].concat(),
+            "/10dlc/partner_campaigns/{campaignId}",
+            ["/10dlc/partner_campaigns/", &crate::request::path_arg(&campaign_id)]
+                .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -202,10 +207,10 @@ impl SharedCampaignsApi<'_> {
     ///
     /// Update campaign details by `campaignId`. **Please note:** Only webhook urls are editable.
     ///
-    /// `PATCH /partner_campaigns/{campaignId}` (operation `UpdateSharedCampaign`)
+    /// `PATCH /10dlc/partner_campaigns/{campaignId}` (operation `UpdateSharedCampaign`)
     ///
     /// # Arguments
-    /// - `campaign_id` (`campaignId`)
+    /// - `campaign_id` (`campaignId`): Unique identifier of the campaign.
     pub fn update_shared_campaign(
         &self,
         campaign_id: &str,
@@ -214,8 +219,9 @@ impl SharedCampaignsApi<'_> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateSharedCampaign",
-            "/partner_campaigns/{campaignId}",
-            ["/partner_campaigns/", &crate::request::path_arg(&campaign_id)].concat(),
+            "/10dlc/partner_campaigns/{campaignId}",
+            ["/10dlc/partner_campaigns/", &crate::request::path_arg(&campaign_id)]
+                .concat(),
         );
         request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)

@@ -18,18 +18,14 @@ pub struct ShortCodesApi<'a> {
 /// Optional parameters of `list_short_codes` (`GET /short_codes`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListShortCodesParams {
-    /// The page number to load
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[messaging_profile_id\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListShortCodesFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter by Messaging Profile ID. Use the string `null` for phone numbers without assigned profiles. A synonym for the `/messaging_profiles/{id}/short_codes` endpoint when querying about an extant profile.
-    ///
-    /// Sent as query parameter `filter[messaging_profile_id]`.
-    pub filter_messaging_profile_id: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
 }
 
 impl ShortCodesApi<'_> {
@@ -46,14 +42,8 @@ impl ShortCodesApi<'_> {
             "/short_codes",
             "/short_codes".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[messaging_profile_id]",
-                &params.filter_messaging_profile_id,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -79,12 +69,12 @@ impl ShortCodesApi<'_> {
                 let total_pages = page
                     .meta
                     .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
+                    .map(|v| &v.total_pages)
                     .and_then(|n| u64::try_from(*n).ok());
                 let total_items = page
                     .meta
                     .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
+                    .map(|v| &v.total_results)
                     .and_then(|n| u64::try_from(*n).ok());
                 Ok(PageData {
                     items: page.data.unwrap_or_default(),
@@ -102,7 +92,10 @@ impl ShortCodesApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): The id of the short code
-    pub fn retrieve_short_code(&self, id: &str) -> ApiCall<types::ShortCodeResponse> {
+    pub fn retrieve_short_code(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::RetrieveShortCodeResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveShortCode",
@@ -115,6 +108,7 @@ impl ShortCodesApi<'_> {
     /// Update short code
     ///
     /// Update the settings for a specific short code. To unbind a short code from a profile, set the `messaging_profile_id` to `null` or an empty string.
+    /// To add or update tags, include the tags field as an array of strings.
     ///
     /// `PATCH /short_codes/{id}` (operation `UpdateShortCode`)
     ///
@@ -124,7 +118,7 @@ impl ShortCodesApi<'_> {
         &self,
         id: &str,
         body: &types::UpdateShortCodeRequest,
-    ) -> ApiCall<types::ShortCodeResponse> {
+    ) -> ApiCall<types::UpdateShortCodeResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateShortCode",

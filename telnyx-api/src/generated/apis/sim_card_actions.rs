@@ -18,11 +18,11 @@ pub struct SimCardActionsApi<'a> {
 /// Optional parameters of `list_bulk_sim_card_actions` (`GET /bulk_sim_card_actions`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListBulkSimCardActionsParams {
-    /// The page number to load
+    /// The page number to load.
     ///
     /// Sent as query parameter `page[number]`.
     pub page_number: Option<i64>,
-    /// The size of the page
+    /// The size of the page.
     ///
     /// Sent as query parameter `page[size]`.
     pub page_size: Option<i64>,
@@ -35,30 +35,14 @@ pub struct ListBulkSimCardActionsParams {
 /// Optional parameters of `list_sim_card_actions` (`GET /sim_card_actions`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListSimCardActionsParams {
-    /// The page number to load
+    /// Consolidated filter parameter for SIM card actions (deepObject style). Originally: filter\[sim_card_id\], filter\[status\], filter\[bulk_sim_card_action_id\], filter\[action_type\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::FilterSimCardActionsConsolidated>,
+    /// Consolidated pagination parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// A valid SIM card ID.
-    ///
-    /// Sent as query parameter `filter[sim_card_id]`.
-    pub filter_sim_card_id: Option<String>,
-    /// Filter by a specific status of the resource's lifecycle.
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<types::FilterBasicStatusLifecycle>,
-    /// Filter by a bulk SIM card action ID.
-    ///
-    /// Sent as query parameter `filter[bulk_sim_card_action_id]`.
-    pub filter_bulk_sim_card_action_id: Option<String>,
-    /// Filter by action type.
-    ///
-    /// Sent as query parameter `filter[action_type]`.
-    pub filter_action_type: Option<types::ListSimCardActionsFilterActionType>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::WirelessPageConsolidated>,
 }
 
 impl SimCardActionsApi<'_> {
@@ -138,7 +122,7 @@ impl SimCardActionsApi<'_> {
     pub fn get_bulk_sim_card_action(
         &self,
         id: &str,
-    ) -> ApiCall<types::BulkSimCardActionDetailedResponse> {
+    ) -> ApiCall<types::GetBulkSimCardActionResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetBulkSimCardAction",
@@ -156,34 +140,15 @@ impl SimCardActionsApi<'_> {
     pub fn list_sim_card_actions(
         &self,
         params: &ListSimCardActionsParams,
-    ) -> ApiCall<types::SimCardActionCollectionResponse> {
+    ) -> ApiCall<types::ListSimCardActionsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListSimCardActions",
             "/sim_card_actions",
             "/sim_card_actions".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[sim_card_id]",
-                &params.filter_sim_card_id,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[bulk_sim_card_action_id]",
-                &params.filter_bulk_sim_card_action_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[action_type]",
-                &params.filter_action_type,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -202,7 +167,7 @@ impl SimCardActionsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::SimCardActionCollectionResponse = crate::request::decode_json(
+                let page: types::ListSimCardActionsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -237,7 +202,7 @@ impl SimCardActionsApi<'_> {
     pub fn get_sim_card_action(
         &self,
         id: &str,
-    ) -> ApiCall<types::SimCardActionResponse> {
+    ) -> ApiCall<types::GetSimCardActionResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetSimCardAction",

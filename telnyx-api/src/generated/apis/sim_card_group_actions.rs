@@ -18,11 +18,11 @@ pub struct SimCardGroupActionsApi<'a> {
 /// Optional parameters of `get_sim_card_group_actions` (`GET /sim_card_group_actions`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSimCardGroupActionsParams {
-    /// The page number to load
+    /// The page number to load.
     ///
     /// Sent as query parameter `page[number]`.
     pub page_number: Option<i64>,
-    /// The size of the page
+    /// The size of the page.
     ///
     /// Sent as query parameter `page[size]`.
     pub page_size: Option<i64>,
@@ -49,7 +49,7 @@ impl SimCardGroupActionsApi<'_> {
     pub fn get_sim_card_group_actions(
         &self,
         params: &GetSimCardGroupActionsParams,
-    ) -> ApiCall<types::SimCardGroupActionCollectionResponse> {
+    ) -> ApiCall<types::GetSimCardGroupActionsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetSimCardGroupActions",
@@ -84,7 +84,7 @@ impl SimCardGroupActionsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::SimCardGroupActionCollectionResponse = crate::request::decode_json(
+                let page: types::GetSimCardGroupActionsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -119,7 +119,7 @@ impl SimCardGroupActionsApi<'_> {
     pub fn get_sim_card_group_action(
         &self,
         id: &str,
-    ) -> ApiCall<types::SimCardGroupActionResponse> {
+    ) -> ApiCall<types::GetSimCardGroupActionResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetSimCardGroupAction",

@@ -18,11 +18,11 @@ pub struct SimCardGroupsApi<'a> {
 /// Optional parameters of `get_all_sim_card_groups` (`GET /sim_card_groups`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAllSimCardGroupsParams {
-    /// The page number to load
+    /// The page number to load.
     ///
     /// Sent as query parameter `page[number]`.
     pub page_number: Option<i64>,
-    /// The size of the page
+    /// The size of the page.
     ///
     /// Sent as query parameter `page[size]`.
     pub page_size: Option<i64>,
@@ -34,6 +34,10 @@ pub struct GetAllSimCardGroupsParams {
     ///
     /// Sent as query parameter `filter[private_wireless_gateway_id]`.
     pub filter_private_wireless_gateway_id: Option<String>,
+    /// A Wireless Blocklist ID associated with the group.
+    ///
+    /// Sent as query parameter `filter[wireless_blocklist_id]`.
+    pub filter_wireless_blocklist_id: Option<String>,
 }
 
 /// Optional parameters of `get_sim_card_group` (`GET /sim_card_groups/{id}`).
@@ -68,6 +72,12 @@ impl SimCardGroupsApi<'_> {
             .query(
                 "filter[private_wireless_gateway_id]",
                 &params.filter_private_wireless_gateway_id,
+                QueryStyle::FormExplode,
+            );
+        request
+            .query(
+                "filter[wireless_blocklist_id]",
+                &params.filter_wireless_blocklist_id,
                 QueryStyle::FormExplode,
             );
         ApiCall::new(self.client, request, crate::request::decode_json)
@@ -209,7 +219,7 @@ impl SimCardGroupsApi<'_> {
     pub fn remove_sim_card_group_private_wireless_gateway(
         &self,
         id: &str,
-    ) -> ApiCall<types::SimCardGroupActionResponse> {
+    ) -> ApiCall<types::RemoveSimCardGroupPrivateWirelessGatewayResponse> {
         let request = Request::new(
             reqwest::Method::POST,
             "RemoveSimCardGroupPrivateWirelessGateway",
@@ -218,6 +228,32 @@ impl SimCardGroupsApi<'_> {
                 "/sim_card_groups/",
                 &crate::request::path_arg(&id),
                 "/actions/remove_private_wireless_gateway",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Request Wireless Blocklist removal from SIM card group
+    ///
+    /// This action will asynchronously remove an existing Wireless Blocklist to all the SIMs in the SIM card group.
+    ///
+    /// `POST /sim_card_groups/{id}/actions/remove_wireless_blocklist` (operation `RemoveWirelessBlocklistForSimCardGroup`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM group.
+    pub fn remove_wireless_blocklist_for_sim_card_group(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::RemoveWirelessBlocklistForSimCardGroupResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "RemoveWirelessBlocklistForSimCardGroup",
+            "/sim_card_groups/{id}/actions/remove_wireless_blocklist",
+            [
+                "/sim_card_groups/",
+                &crate::request::path_arg(&id),
+                "/actions/remove_wireless_blocklist",
             ]
                 .concat(),
         );
@@ -236,7 +272,7 @@ impl SimCardGroupsApi<'_> {
         &self,
         id: &str,
         body: &types::SetPrivateWirelessGatewayForSimCardGroupBody,
-    ) -> ApiCall<types::SimCardGroupActionResponse> {
+    ) -> ApiCall<types::SetPrivateWirelessGatewayForSimCardGroupResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "SetPrivateWirelessGatewayForSimCardGroup",
@@ -245,6 +281,34 @@ impl SimCardGroupsApi<'_> {
                 "/sim_card_groups/",
                 &crate::request::path_arg(&id),
                 "/actions/set_private_wireless_gateway",
+            ]
+                .concat(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Request Wireless Blocklist assignment for SIM card group
+    ///
+    /// This action will asynchronously assign a Wireless Blocklist to all the SIMs in the SIM card group.
+    ///
+    /// `POST /sim_card_groups/{id}/actions/set_wireless_blocklist` (operation `SetWirelessBlocklistForSimCardGroup`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM group.
+    pub fn set_wireless_blocklist_for_sim_card_group(
+        &self,
+        id: &str,
+        body: &types::SetWirelessBlocklistForSimCardGroupBody,
+    ) -> ApiCall<types::SetWirelessBlocklistForSimCardGroupResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "SetWirelessBlocklistForSimCardGroup",
+            "/sim_card_groups/{id}/actions/set_wireless_blocklist",
+            [
+                "/sim_card_groups/",
+                &crate::request::path_arg(&id),
+                "/actions/set_wireless_blocklist",
             ]
                 .concat(),
         );

@@ -18,62 +18,14 @@ pub struct SimCardOrdersApi<'a> {
 /// Optional parameters of `get_sim_card_orders` (`GET /sim_card_orders`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSimCardOrdersParams {
-    /// Filter by ISO 8601 formatted date-time string matching resource creation date-time.
+    /// Consolidated filter parameter for SIM card orders (deepObject style). Originally: filter\[created_at\], filter\[updated_at\], filter\[quantity\], filter\[cost.amount\], filter\[cost.currency\], filter\[address.id\], filter\[address.street_address\], filter\[address.extended_address\], filter\[address.locality\], filter\[address.administrative_area\], filter\[address.country_code\], filter\[address.postal_code\]
     ///
-    /// Sent as query parameter `filter[created_at]`.
-    pub filter_created_at: Option<String>,
-    /// Filter by ISO 8601 formatted date-time string matching resource last update date-time.
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::FilterSimCardOrdersConsolidated>,
+    /// Consolidated pagination parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `filter[updated_at]`.
-    pub filter_updated_at: Option<String>,
-    /// Filter orders by how many SIM cards were ordered.
-    ///
-    /// Sent as query parameter `filter[quantity]`.
-    pub filter_quantity: Option<i64>,
-    /// The total monetary amount of the order.
-    ///
-    /// Sent as query parameter `filter[cost.amount]`.
-    pub filter_cost_amount: Option<String>,
-    /// Filter by ISO 4217 currency string.
-    ///
-    /// Sent as query parameter `filter[cost.currency]`.
-    pub filter_cost_currency: Option<String>,
-    /// Uniquely identifies the address for the order.
-    ///
-    /// Sent as query parameter `filter[address.id]`.
-    pub filter_address_id: Option<String>,
-    /// Returns entries with matching name of the street where the address is located.
-    ///
-    /// Sent as query parameter `filter[address.street_address]`.
-    pub filter_address_street_address: Option<String>,
-    /// Returns entries with matching name of the supplemental field for address information.
-    ///
-    /// Sent as query parameter `filter[address.extended_address]`.
-    pub filter_address_extended_address: Option<String>,
-    /// Filter by the name of the city where the address is located.
-    ///
-    /// Sent as query parameter `filter[address.locality]`.
-    pub filter_address_locality: Option<String>,
-    /// Filter by state or province where the address is located.
-    ///
-    /// Sent as query parameter `filter[address.administrative_area]`.
-    pub filter_address_administrative_area: Option<String>,
-    /// Filter by the mobile operator two-character (ISO 3166-1 alpha-2) origin country code.
-    ///
-    /// Sent as query parameter `filter[address.country_code]`.
-    pub filter_address_country_code: Option<String>,
-    /// Filter by postal code for the address.
-    ///
-    /// Sent as query parameter `filter[address.postal_code]`.
-    pub filter_address_postal_code: Option<String>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::WirelessPageConsolidated>,
 }
 
 impl SimCardOrdersApi<'_> {
@@ -85,7 +37,7 @@ impl SimCardOrdersApi<'_> {
     pub fn preview_sim_card_orders(
         &self,
         body: &types::PreviewSimCardOrdersBody,
-    ) -> ApiCall<types::SimCardOrdersPreviewResponse> {
+    ) -> ApiCall<types::PreviewSimCardOrdersResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "PreviewSimCardOrders",
@@ -104,83 +56,15 @@ impl SimCardOrdersApi<'_> {
     pub fn get_sim_card_orders(
         &self,
         params: &GetSimCardOrdersParams,
-    ) -> ApiCall<types::GetAllSimCardOrdersResponse> {
+    ) -> ApiCall<types::GetSimCardOrdersResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetSimCardOrders",
             "/sim_card_orders",
             "/sim_card_orders".to_owned(),
         );
-        request
-            .query(
-                "filter[created_at]",
-                &params.filter_created_at,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[updated_at]",
-                &params.filter_updated_at,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query("filter[quantity]", &params.filter_quantity, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[cost.amount]",
-                &params.filter_cost_amount,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[cost.currency]",
-                &params.filter_cost_currency,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[address.id]",
-                &params.filter_address_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[address.street_address]",
-                &params.filter_address_street_address,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[address.extended_address]",
-                &params.filter_address_extended_address,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[address.locality]",
-                &params.filter_address_locality,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[address.administrative_area]",
-                &params.filter_address_administrative_area,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[address.country_code]",
-                &params.filter_address_country_code,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[address.postal_code]",
-                &params.filter_address_postal_code,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -199,7 +83,7 @@ impl SimCardOrdersApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::GetAllSimCardOrdersResponse = crate::request::decode_json(
+                let page: types::GetSimCardOrdersResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;

@@ -18,11 +18,11 @@ pub struct SimCardsApi<'a> {
 /// Optional parameters of `list_data_usage_notifications` (`GET /sim_card_data_usage_notifications`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListDataUsageNotificationsParams {
-    /// The page number to load
+    /// The page number to load.
     ///
     /// Sent as query parameter `page[number]`.
     pub page_number: Option<i64>,
-    /// The size of the page
+    /// The size of the page.
     ///
     /// Sent as query parameter `page[size]`.
     pub page_size: Option<i64>,
@@ -35,14 +35,14 @@ pub struct ListDataUsageNotificationsParams {
 /// Optional parameters of `get_sim_cards` (`GET /sim_cards`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSimCardsParams {
-    /// The page number to load
+    /// Consolidated filter parameter for SIM cards (deepObject style). Originally: filter\[iccid\], filter\[msisdn\], filter\[status\], filter\[tags\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::FilterSimCardConsolidated>,
+    /// Consolidated pagination parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::WirelessPageConsolidated>,
     /// It includes the associated SIM card group object in the response when present.
     ///
     /// Sent as query parameter `include_sim_card_group`.
@@ -51,32 +51,6 @@ pub struct GetSimCardsParams {
     ///
     /// Sent as query parameter `filter[sim_card_group_id]`.
     pub filter_sim_card_group_id: Option<String>,
-    /// A list of SIM card tags to filter on.
-    ///
-    /// If the SIM card contains ***all*** of the given `tags` they will be found.
-    ///
-    /// For example, if the SIM cards have the following tags:
-    ///
-    /// - `['customers', 'staff', 'test']`
-    ///
-    /// - `['test']`
-    ///
-    /// - `['customers']`
-    ///
-    /// Searching for `['customers', 'test']` returns only the first because it's the only one with both tags.
-    /// Searching for `test` returns the first two SIMs, because both of them have such tag.
-    /// Searching for `customers` returns the first and last SIMs.
-    ///
-    /// Sent as query parameter `filter[tags]`.
-    pub filter_tags: Option<Vec<String>>,
-    /// A search string to partially match for the SIM card's ICCID.
-    ///
-    /// Sent as query parameter `filter[iccid]`.
-    pub filter_iccid: Option<String>,
-    /// Filter by a SIM card's status.
-    ///
-    /// Sent as query parameter `filter[status]`.
-    pub filter_status: Option<Vec<types::GetSimCardsFilterStatusItem>>,
     /// Sorts SIM cards by the given field. Defaults to ascending order unless field is prefixed with a minus sign.
     ///
     /// Sent as query parameter `sort`.
@@ -90,6 +64,10 @@ pub struct GetSimCardParams {
     ///
     /// Sent as query parameter `include_sim_card_group`.
     pub include_sim_card_group: Option<bool>,
+    /// When set to true, includes the PIN and PUK codes in the response. These codes are used for SIM card security and unlocking purposes. Available for both physical SIM cards and eSIMs.
+    ///
+    /// Sent as query parameter `include_pin_puk_codes`.
+    pub include_pin_puk_codes: Option<bool>,
 }
 
 /// Optional parameters of `delete_sim_card` (`DELETE /sim_cards/{id}`).
@@ -113,11 +91,11 @@ pub struct SetSimCardPublicIpParams {
 /// Optional parameters of `get_wireless_connectivity_logs` (`GET /sim_cards/{id}/wireless_connectivity_logs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetWirelessConnectivityLogsParams {
-    /// The page number to load
+    /// The page number to load.
     ///
     /// Sent as query parameter `page[number]`.
     pub page_number: Option<i64>,
-    /// The size of the page
+    /// The size of the page.
     ///
     /// Sent as query parameter `page[size]`.
     pub page_size: Option<i64>,
@@ -134,7 +112,7 @@ impl SimCardsApi<'_> {
     pub fn purchase_e_sim(
         &self,
         body: &types::ESimPurchase,
-    ) -> ApiCall<types::RegisterSimCardsResponse> {
+    ) -> ApiCall<types::PurchaseESimResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "PurchaseESim",
@@ -174,7 +152,7 @@ impl SimCardsApi<'_> {
     pub fn list_data_usage_notifications(
         &self,
         params: &ListDataUsageNotificationsParams,
-    ) -> ApiCall<types::SimCardDataUsageNotificationCollectionResponse> {
+    ) -> ApiCall<types::ListDataUsageNotificationsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListDataUsageNotifications",
@@ -207,7 +185,7 @@ impl SimCardsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::SimCardDataUsageNotificationCollectionResponse = crate::request::decode_json(
+                let page: types::ListDataUsageNotificationsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -239,7 +217,7 @@ impl SimCardsApi<'_> {
     pub fn post_sim_card_data_usage_notification(
         &self,
         body: &types::PostSimCardDataUsageNotificationBody,
-    ) -> ApiCall<types::CreateSimCardDataUsageNotificationResponse> {
+    ) -> ApiCall<types::PostSimCardDataUsageNotificationResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "PostSimCardDataUsageNotification",
@@ -283,7 +261,7 @@ impl SimCardsApi<'_> {
     pub fn delete_sim_card_data_usage_notifications(
         &self,
         id: &str,
-    ) -> ApiCall<types::DeleteSimCardDataUsageNotificationResponse> {
+    ) -> ApiCall<types::DeleteSimCardDataUsageNotificationsResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteSimCardDataUsageNotifications",
@@ -306,7 +284,7 @@ impl SimCardsApi<'_> {
         &self,
         id: &str,
         body: &types::SimCardDataUsageNotification,
-    ) -> ApiCall<types::UpdateSimCardDataUsageNotificationResponse> {
+    ) -> ApiCall<types::PatchSimCardDataUsageNotificationResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "PatchSimCardDataUsageNotification",
@@ -326,15 +304,15 @@ impl SimCardsApi<'_> {
     pub fn get_sim_cards(
         &self,
         params: &GetSimCardsParams,
-    ) -> ApiCall<types::SearchSimCardsResponse> {
+    ) -> ApiCall<types::GetSimCardsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetSimCards",
             "/sim_cards",
             "/sim_cards".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         request
             .query(
                 "include_sim_card_group",
@@ -347,9 +325,6 @@ impl SimCardsApi<'_> {
                 &params.filter_sim_card_group_id,
                 QueryStyle::FormExplode,
             );
-        request.query("filter[tags]", &params.filter_tags, QueryStyle::FormExplode);
-        request.query("filter[iccid]", &params.filter_iccid, QueryStyle::FormExplode);
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -369,7 +344,7 @@ impl SimCardsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::SearchSimCardsResponse = crate::request::decode_json(
+                let page: types::GetSimCardsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -393,17 +368,63 @@ impl SimCardsApi<'_> {
         )
     }
 
+    /// Request bulk disabling voice on SIM cards.
+    ///
+    /// This API triggers an asynchronous operation to disable voice on SIM cards belonging to a specified SIM Card Group.
+    ///
+    /// For each SIM Card a SIM Card Action will be generated. The status of the SIM Card Actions can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
+    ///
+    /// The overall status of the Bulk SIM Card Action can be followed through the [List Bulk SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-bulk-sim-card-actions) API.
+    ///
+    /// `POST /sim_cards/actions/bulk_disable_voice` (operation `DisableVoiceBulk`)
+    pub fn disable_voice_bulk(
+        &self,
+        body: &types::DisableVoiceBulkBody,
+    ) -> ApiCall<types::DisableVoiceBulkResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "DisableVoiceBulk",
+            "/sim_cards/actions/bulk_disable_voice",
+            "/sim_cards/actions/bulk_disable_voice".to_owned(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Request bulk enabling voice on SIM cards.
+    ///
+    /// This API triggers an asynchronous operation to enable voice on SIM cards belonging to a specified SIM Card Group.
+    ///
+    /// For each SIM Card a SIM Card Action will be generated. The status of the SIM Card Actions can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
+    ///
+    /// The overall status of the Bulk SIM Card Action can be followed through the [List Bulk SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-bulk-sim-card-actions) API.
+    ///
+    /// `POST /sim_cards/actions/bulk_enable_voice` (operation `EnableVoiceBulk`)
+    pub fn enable_voice_bulk(
+        &self,
+        body: &types::EnableVoiceBulkBody,
+    ) -> ApiCall<types::EnableVoiceBulkResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "EnableVoiceBulk",
+            "/sim_cards/actions/bulk_enable_voice",
+            "/sim_cards/actions/bulk_enable_voice".to_owned(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
     /// Request bulk setting SIM card public IPs.
     ///
     /// This API triggers an asynchronous operation to set a public IP for each of the specified SIM cards.
     ///
-    /// For each SIM Card a SIM Card Action will be generated. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developersdev.telnyx.com/docs/api/v2/wireless/SIM-Card-Actions#ListSIMCardActions) API.
+    /// For each SIM Card a SIM Card Action will be generated. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
     ///
     /// `POST /sim_cards/actions/bulk_set_public_ips` (operation `SetPublicIPsBulk`)
     pub fn set_public_i_ps_bulk(
         &self,
         body: &types::SetPublicIPsBulkBody,
-    ) -> ApiCall<types::BulkSimCardActionResponse> {
+    ) -> ApiCall<types::SetPublicIPsBulkResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "SetPublicIPsBulk",
@@ -456,6 +477,12 @@ impl SimCardsApi<'_> {
             .query(
                 "include_sim_card_group",
                 &params.include_sim_card_group,
+                QueryStyle::FormExplode,
+            );
+        request
+            .query(
+                "include_pin_puk_codes",
+                &params.include_pin_puk_codes,
                 QueryStyle::FormExplode,
             );
         ApiCall::new(self.client, request, crate::request::decode_json)
@@ -516,13 +543,13 @@ impl SimCardsApi<'_> {
     ///
     /// This API disables a SIM card, disconnecting it from the network and making it impossible to consume data.
     ///
-    /// The API will trigger an asynchronous operation called a SIM Card Action. Transitioning to the disabled state may take a period of time. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developersdev.telnyx.com/docs/api/v2/wireless/SIM-Card-Actions#ListSIMCardActions) API.
+    /// The API will trigger an asynchronous operation called a SIM Card Action. Transitioning to the disabled state may take a period of time. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
     ///
     /// `POST /sim_cards/{id}/actions/disable` (operation `DisableSimCard`)
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the SIM.
-    pub fn disable_sim_card(&self, id: &str) -> ApiCall<types::SimCardActionResponse> {
+    pub fn disable_sim_card(&self, id: &str) -> ApiCall<types::DisableSimCardResponse> {
         let request = Request::new(
             reqwest::Method::POST,
             "DisableSimCard",
@@ -538,13 +565,13 @@ impl SimCardsApi<'_> {
     ///
     /// To enable a SIM card, it must be associated with a SIM card group.
     ///
-    /// The API will trigger an asynchronous operation called a SIM Card Action. Transitioning to the enabled state may take a period of time. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developersdev.telnyx.com/docs/api/v2/wireless/SIM-Card-Actions#ListSIMCardActions) API.
+    /// The API will trigger an asynchronous operation called a SIM Card Action. Transitioning to the enabled state may take a period of time. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
     ///
     /// `POST /sim_cards/{id}/actions/enable` (operation `EnableSimCard`)
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the SIM.
-    pub fn enable_sim_card(&self, id: &str) -> ApiCall<types::SimCardActionResponse> {
+    pub fn enable_sim_card(&self, id: &str) -> ApiCall<types::EnableSimCardResponse> {
         let request = Request::new(
             reqwest::Method::POST,
             "EnableSimCard",
@@ -558,7 +585,7 @@ impl SimCardsApi<'_> {
     ///
     /// This API removes an existing public IP from a SIM card.
     ///
-    /// The API will trigger an asynchronous operation called a SIM Card Action. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developersdev.telnyx.com/docs/api/v2/wireless/SIM-Card-Actions#ListSIMCardActions) API.
+    /// The API will trigger an asynchronous operation called a SIM Card Action. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
     ///
     /// `POST /sim_cards/{id}/actions/remove_public_ip` (operation `RemoveSimCardPublicIp`)
     ///
@@ -567,7 +594,7 @@ impl SimCardsApi<'_> {
     pub fn remove_sim_card_public_ip(
         &self,
         id: &str,
-    ) -> ApiCall<types::SimCardActionResponse> {
+    ) -> ApiCall<types::RemoveSimCardPublicIpResponse> {
         let request = Request::new(
             reqwest::Method::POST,
             "RemoveSimCardPublicIp",
@@ -582,7 +609,7 @@ impl SimCardsApi<'_> {
     ///
     /// This API makes a SIM card reachable on the public internet by mapping a random public IP to the SIM card.
     ///
-    /// The API will trigger an asynchronous operation called a SIM Card Action. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developersdev.telnyx.com/docs/api/v2/wireless/SIM-Card-Actions#ListSIMCardActions) API.
+    /// The API will trigger an asynchronous operation called a SIM Card Action. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
     ///
     /// Setting a Public IP to a SIM Card incurs a charge and will only succeed if the account has sufficient funds.
     ///
@@ -594,7 +621,7 @@ impl SimCardsApi<'_> {
         &self,
         id: &str,
         params: &SetSimCardPublicIpParams,
-    ) -> ApiCall<types::SimCardActionResponse> {
+    ) -> ApiCall<types::SetSimCardPublicIpResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "SetSimCardPublicIp",
@@ -612,7 +639,7 @@ impl SimCardsApi<'_> {
     ///
     /// To set a SIM card to standby, it must be associated with SIM card group.
     ///
-    /// The API will trigger an asynchronous operation called a SIM Card Action. Transitioning to the standby state may take a period of time. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developersdev.telnyx.com/docs/api/v2/wireless/SIM-Card-Actions#ListSIMCardActions) API.
+    /// The API will trigger an asynchronous operation called a SIM Card Action. Transitioning to the standby state may take a period of time. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
     ///
     /// `POST /sim_cards/{id}/actions/set_standby` (operation `SetSimCardStandby`)
     ///
@@ -621,7 +648,7 @@ impl SimCardsApi<'_> {
     pub fn set_sim_card_standby(
         &self,
         id: &str,
-    ) -> ApiCall<types::SimCardActionResponse> {
+    ) -> ApiCall<types::SetSimCardStandbyResponse> {
         let request = Request::new(
             reqwest::Method::POST,
             "SetSimCardStandby",
@@ -645,7 +672,7 @@ impl SimCardsApi<'_> {
     pub fn get_sim_card_activation_code(
         &self,
         id: &str,
-    ) -> ApiCall<types::SimCardActivationCodeResponse> {
+    ) -> ApiCall<types::GetSimCardActivationCodeResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetSimCardActivationCode",
@@ -666,7 +693,7 @@ impl SimCardsApi<'_> {
     pub fn get_sim_card_device_details(
         &self,
         id: &str,
-    ) -> ApiCall<types::SimCardDeviceDetailsResponse> {
+    ) -> ApiCall<types::GetSimCardDeviceDetailsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetSimCardDeviceDetails",
@@ -687,7 +714,7 @@ impl SimCardsApi<'_> {
     pub fn get_sim_card_public_ip(
         &self,
         id: &str,
-    ) -> ApiCall<types::SimCardPublicIpResponse> {
+    ) -> ApiCall<types::GetSimCardPublicIpResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetSimCardPublicIp",
@@ -709,7 +736,7 @@ impl SimCardsApi<'_> {
         &self,
         id: &str,
         params: &GetWirelessConnectivityLogsParams,
-    ) -> ApiCall<types::WirelessConnectivityLogCollectionResponse> {
+    ) -> ApiCall<types::GetWirelessConnectivityLogsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetWirelessConnectivityLogs",
@@ -742,7 +769,7 @@ impl SimCardsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::WirelessConnectivityLogCollectionResponse = crate::request::decode_json(
+                let page: types::GetWirelessConnectivityLogsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;

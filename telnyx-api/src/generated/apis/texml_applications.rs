@@ -18,33 +18,25 @@ pub struct TexmlApplicationsApi<'a> {
 /// Optional parameters of `find_texml_applications` (`GET /texml_applications`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindTexmlApplicationsParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::CallScriptingPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[outbound_voice_profile_id\], filter\[friendly_name\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// If present, applications with `friendly_name` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
-    ///
-    /// Sent as query parameter `filter[friendly_name][contains]`.
-    pub filter_friendly_name_contains: Option<String>,
-    /// Identifies the associated outbound voice profile.
-    ///
-    /// Sent as query parameter `filter[outbound_voice_profile_id]`.
-    pub filter_outbound_voice_profile_id: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::CallScriptingFilterConsolidated>,
     /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
     ///
     /// That is:
     ///
     /// -
-    /// `application_name`: sorts the result by the
-    /// `application_name` field in ascending order.
+    /// `friendly_name`: sorts the result by the
+    /// `friendly_name` field in ascending order.
     ///
     /// -
-    /// `-application_name`: sorts the result by the
-    /// `application_name` field in descending order.
+    /// `-friendly_name`: sorts the result by the
+    /// `friendly_name` field in descending order.
     ///
     /// If not given, results are sorted by `created_at` in descending order.
     ///
@@ -61,27 +53,15 @@ impl TexmlApplicationsApi<'_> {
     pub fn find_texml_applications(
         &self,
         params: &FindTexmlApplicationsParams,
-    ) -> ApiCall<types::GetAllTexmlApplicationsResponse> {
+    ) -> ApiCall<types::FindTexmlApplicationsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "FindTexmlApplications",
             "/texml_applications",
             "/texml_applications".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[friendly_name][contains]",
-                &params.filter_friendly_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[outbound_voice_profile_id]",
-                &params.filter_outbound_voice_profile_id,
-                QueryStyle::FormExplode,
-            );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -101,7 +81,7 @@ impl TexmlApplicationsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::GetAllTexmlApplicationsResponse = crate::request::decode_json(
+                let page: types::FindTexmlApplicationsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -133,7 +113,7 @@ impl TexmlApplicationsApi<'_> {
     pub fn create_texml_application(
         &self,
         body: &types::CreateTexmlApplicationRequest,
-    ) -> ApiCall<types::TexmlApplicationResponse> {
+    ) -> ApiCall<types::CreateTexmlApplicationResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateTexmlApplication",
@@ -155,7 +135,7 @@ impl TexmlApplicationsApi<'_> {
     pub fn get_texml_application(
         &self,
         id: &str,
-    ) -> ApiCall<types::TexmlApplicationResponse> {
+    ) -> ApiCall<types::GetTexmlApplicationResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetTexmlApplication",
@@ -176,7 +156,7 @@ impl TexmlApplicationsApi<'_> {
     pub fn delete_texml_application(
         &self,
         id: &str,
-    ) -> ApiCall<types::TexmlApplicationResponse> {
+    ) -> ApiCall<types::DeleteTexmlApplicationResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteTexmlApplication",
@@ -198,7 +178,7 @@ impl TexmlApplicationsApi<'_> {
         &self,
         id: &str,
         body: &types::UpdateTexmlApplicationRequest,
-    ) -> ApiCall<types::TexmlApplicationResponse> {
+    ) -> ApiCall<types::UpdateTexmlApplicationResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateTexmlApplication",

@@ -22,9 +22,9 @@ pub struct GetTexmlCallsParams {
     ///
     /// Sent as query parameter `Page`.
     pub page: Option<i64>,
-    /// The size of the page
+    /// The number of records to be displayed on a page
     ///
-    /// Sent as query parameter `page[size]`.
+    /// Sent as query parameter `PageSize`.
     pub page_size: Option<i64>,
     /// Used to request the next page of results.
     ///
@@ -38,10 +38,10 @@ pub struct GetTexmlCallsParams {
     ///
     /// Sent as query parameter `From`.
     pub from: Option<String>,
-    /// The status of a notification setting
+    /// Filters calls by status.
     ///
-    /// Sent as query parameter `filter[status][eq]`.
-    pub filter_status_eq: Option<types::Status>,
+    /// Sent as query parameter `Status`.
+    pub status: Option<types::Status2>,
     /// Filters calls by their start date. Expected format is YYYY-MM-DD.
     ///
     /// Sent as query parameter `StartTime`.
@@ -75,9 +75,9 @@ pub struct GetTexmlConferencesParams {
     ///
     /// Sent as query parameter `Page`.
     pub page: Option<i64>,
-    /// The size of the page
+    /// The number of records to be displayed on a page
     ///
-    /// Sent as query parameter `page[size]`.
+    /// Sent as query parameter `PageSize`.
     pub page_size: Option<i64>,
     /// Used to request the next page of results.
     ///
@@ -91,6 +91,31 @@ pub struct GetTexmlConferencesParams {
     ///
     /// Sent as query parameter `Status`.
     pub status: Option<types::ConferenceStatus2>,
+    /// Filters conferences by the creation date. Expected format is YYYY-MM-DD. Also accepts inequality operators, e.g. DateCreated&gt;=2023-05-22.
+    ///
+    /// Sent as query parameter `DateCreated`.
+    pub date_created: Option<String>,
+    /// Filters conferences by the time they were last updated. Expected format is YYYY-MM-DD. Also accepts inequality operators, e.g. DateUpdated&gt;=2023-05-22.
+    ///
+    /// Sent as query parameter `DateUpdated`.
+    pub date_updated: Option<String>,
+}
+
+/// Optional parameters of `get_texml_queues` (`GET /texml/Accounts/{account_sid}/Queues`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetTexmlQueuesParams {
+    /// The number of the page to be displayed, zero-indexed, should be used in conjuction with PageToken.
+    ///
+    /// Sent as query parameter `Page`.
+    pub page: Option<i64>,
+    /// The number of records to be displayed on a page
+    ///
+    /// Sent as query parameter `PageSize`.
+    pub page_size: Option<i64>,
+    /// Used to request the next page of results.
+    ///
+    /// Sent as query parameter `PageToken`.
+    pub page_token: Option<String>,
     /// Filters conferences by the creation date. Expected format is YYYY-MM-DD. Also accepts inequality operators, e.g. DateCreated&gt;=2023-05-22.
     ///
     /// Sent as query parameter `DateCreated`.
@@ -125,9 +150,9 @@ pub struct GetTeXmlRecordingTranscriptionsParams {
     ///
     /// Sent as query parameter `PageToken`.
     pub page_token: Option<String>,
-    /// The size of the page
+    /// The number of records to be displayed on a page
     ///
-    /// Sent as query parameter `page[size]`.
+    /// Sent as query parameter `PageSize`.
     pub page_size: Option<i64>,
 }
 
@@ -153,16 +178,11 @@ impl TexmlRestCommandsApi<'_> {
                 .concat(),
         );
         request.query("Page", &params.page, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("PageSize", &params.page_size, QueryStyle::FormExplode);
         request.query("PageToken", &params.page_token, QueryStyle::FormExplode);
         request.query("To", &params.to, QueryStyle::FormExplode);
         request.query("From", &params.from, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[status][eq]",
-                &params.filter_status_eq,
-                QueryStyle::FormExplode,
-            );
+        request.query("Status", &params.status, QueryStyle::FormExplode);
         request.query("StartTime", &params.start_time, QueryStyle::FormExplode);
         request.query("StartTime_gt", &params.start_time_gt, QueryStyle::FormExplode);
         request.query("StartTime_lt", &params.start_time_lt, QueryStyle::FormExplode);
@@ -186,11 +206,11 @@ impl TexmlRestCommandsApi<'_> {
             PageStyle::NextUri {
                 params: &[
                     "Page",
-                    "page[size]",
+                    "PageSize",
                     "PageToken",
                     "To",
                     "From",
-                    "filter[status][eq]",
+                    "Status",
                     "StartTime",
                     "StartTime_gt",
                     "StartTime_lt",
@@ -553,7 +573,7 @@ impl TexmlRestCommandsApi<'_> {
                 .concat(),
         );
         request.query("Page", &params.page, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("PageSize", &params.page_size, QueryStyle::FormExplode);
         request.query("PageToken", &params.page_token, QueryStyle::FormExplode);
         request.query("FriendlyName", &params.friendly_name, QueryStyle::FormExplode);
         request.query("Status", &params.status, QueryStyle::FormExplode);
@@ -576,7 +596,7 @@ impl TexmlRestCommandsApi<'_> {
             PageStyle::NextUri {
                 params: &[
                     "Page",
-                    "page[size]",
+                    "PageSize",
                     "PageToken",
                     "FriendlyName",
                     "Status",
@@ -641,7 +661,7 @@ impl TexmlRestCommandsApi<'_> {
         &self,
         account_sid: &str,
         conference_sid: &str,
-        body: &types::UpdateConferenceRequest,
+        body: &types::CallScriptingUpdateConferenceRequest,
     ) -> ApiCall<types::ConferenceResource> {
         let mut request = Request::new(
             reqwest::Method::POST,
@@ -769,7 +789,7 @@ impl TexmlRestCommandsApi<'_> {
         account_sid: &str,
         conference_sid: &str,
         call_sid_or_participant_label: &str,
-        body: &types::UpdateConferenceParticipantRequest,
+        body: &types::CallScriptingUpdateConferenceParticipantRequest,
     ) -> ApiCall<types::ParticipantResource> {
         let mut request = Request::new(
             reqwest::Method::POST,
@@ -880,6 +900,172 @@ impl TexmlRestCommandsApi<'_> {
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// List queue resources
+    ///
+    /// Lists queue resources.
+    ///
+    /// `GET /texml/Accounts/{account_sid}/Queues` (operation `GetTexmlQueues`)
+    ///
+    /// # Arguments
+    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
+    pub fn get_texml_queues(
+        &self,
+        account_sid: &str,
+        params: &GetTexmlQueuesParams,
+    ) -> ApiCall<types::QueueResourceIndex> {
+        let mut request = Request::new(
+            reqwest::Method::GET,
+            "GetTexmlQueues",
+            "/texml/Accounts/{account_sid}/Queues",
+            ["/texml/Accounts/", &crate::request::path_arg(&account_sid), "/Queues"]
+                .concat(),
+        );
+        request.query("Page", &params.page, QueryStyle::FormExplode);
+        request.query("PageSize", &params.page_size, QueryStyle::FormExplode);
+        request.query("PageToken", &params.page_token, QueryStyle::FormExplode);
+        request.query("DateCreated", &params.date_created, QueryStyle::FormExplode);
+        request.query("DateUpdated", &params.date_updated, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Every item of [`get_texml_queues`](Self::get_texml_queues), page after page (paging by `next_page_uri`).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn get_texml_queues_stream(
+        &self,
+        account_sid: &str,
+        params: &GetTexmlQueuesParams,
+    ) -> Paginator<types::QueueResource> {
+        let first = self.get_texml_queues(account_sid, params);
+        Paginator::new(
+            first,
+            PageStyle::NextUri {
+                params: &["Page", "PageSize", "PageToken", "DateCreated", "DateUpdated"],
+            },
+            |op, raw| {
+                let page: types::QueueResourceIndex = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let next_uri = page.next_page_uri.as_ref().cloned();
+                Ok(PageData {
+                    items: page.queues.unwrap_or_default(),
+                    next_uri,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+
+    /// Create a new queue
+    ///
+    /// Creates a new queue resource.
+    ///
+    /// `POST /texml/Accounts/{account_sid}/Queues` (operation `CreateTexmlQueue`)
+    ///
+    /// # Arguments
+    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
+    pub fn create_texml_queue(
+        &self,
+        account_sid: &str,
+        body: &types::CallScriptingCreateQueueRequest,
+    ) -> ApiCall<types::QueueResource> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "CreateTexmlQueue",
+            "/texml/Accounts/{account_sid}/Queues",
+            ["/texml/Accounts/", &crate::request::path_arg(&account_sid), "/Queues"]
+                .concat(),
+        );
+        request.form(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Fetch a queue resource
+    ///
+    /// Returns a queue resource.
+    ///
+    /// `GET /texml/Accounts/{account_sid}/Queues/{queue_sid}` (operation `GetTexmlQueue`)
+    ///
+    /// # Arguments
+    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
+    /// - `queue_sid` (`queue_sid`): The QueueSid that identifies the call queue.
+    pub fn get_texml_queue(
+        &self,
+        account_sid: &str,
+        queue_sid: &str,
+    ) -> ApiCall<types::QueueResource> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetTexmlQueue",
+            "/texml/Accounts/{account_sid}/Queues/{queue_sid}",
+            [
+                "/texml/Accounts/",
+                &crate::request::path_arg(&account_sid),
+                "/Queues/",
+                &crate::request::path_arg(&queue_sid),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a queue resource
+    ///
+    /// Updates a queue resource.
+    ///
+    /// `POST /texml/Accounts/{account_sid}/Queues/{queue_sid}` (operation `UpdateTexmlQueue`)
+    ///
+    /// # Arguments
+    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
+    /// - `queue_sid` (`queue_sid`): The QueueSid that identifies the call queue.
+    pub fn update_texml_queue(
+        &self,
+        account_sid: &str,
+        queue_sid: &str,
+        body: &types::CallScriptingUpdateQueueRequest,
+    ) -> ApiCall<types::QueueResource> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "UpdateTexmlQueue",
+            "/texml/Accounts/{account_sid}/Queues/{queue_sid}",
+            [
+                "/texml/Accounts/",
+                &crate::request::path_arg(&account_sid),
+                "/Queues/",
+                &crate::request::path_arg(&queue_sid),
+            ]
+                .concat(),
+        );
+        request.form(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Delete a queue resource
+    ///
+    /// Delete a queue resource.
+    ///
+    /// `DELETE /texml/Accounts/{account_sid}/Queues/{queue_sid}` (operation `DeleteTexmlQueue`)
+    ///
+    /// # Arguments
+    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
+    /// - `queue_sid` (`queue_sid`): The QueueSid that identifies the call queue.
+    pub fn delete_texml_queue(&self, account_sid: &str, queue_sid: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteTexmlQueue",
+            "/texml/Accounts/{account_sid}/Queues/{queue_sid}",
+            [
+                "/texml/Accounts/",
+                &crate::request::path_arg(&account_sid),
+                "/Queues/",
+                &crate::request::path_arg(&queue_sid),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 
     /// Fetch multiple recording resources
@@ -1013,7 +1199,7 @@ impl TexmlRestCommandsApi<'_> {
         &self,
         account_sid: &str,
         params: &GetTeXmlRecordingTranscriptionsParams,
-    ) -> ApiCall<types::TexmlListRecordingTranscriptionResponse> {
+    ) -> ApiCall<types::GetTeXmlRecordingTranscriptionsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetTeXMLRecordingTranscriptions",
@@ -1026,7 +1212,7 @@ impl TexmlRestCommandsApi<'_> {
                 .concat(),
         );
         request.query("PageToken", &params.page_token, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("PageSize", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -1042,10 +1228,10 @@ impl TexmlRestCommandsApi<'_> {
         Paginator::new(
             first,
             PageStyle::NextUri {
-                params: &["PageToken", "page[size]"],
+                params: &["PageToken", "PageSize"],
             },
             |op, raw| {
-                let page: types::TexmlListRecordingTranscriptionResponse = crate::request::decode_json(
+                let page: types::GetTeXmlRecordingTranscriptionsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -1119,47 +1305,32 @@ impl TexmlRestCommandsApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 
-    /// (Deprecated) Initiate an outbound call
+    /// Initiate an outbound AI call
     ///
-    /// Initiate an outbound TeXML call. Telnyx will request TeXML from the XML Request URL configured for the connection in the Mission Control Portal.
+    /// Initiate an outbound AI call with warm-up support. Validates parameters, builds an internal TeXML with an AI Assistant configuration, encodes instructions into client state, and calls the dial API. The Twiml, Texml, and Url parameters are not allowed and will result in a 422 error.
     ///
-    /// `POST /texml/calls/{application_id}` (operation `DeprecatedInitiateTexmlCall`)
+    /// **Expected callback events:**
     ///
-    /// # Arguments
-    /// - `application_id` (`application_id`): The ID of the TeXML application used for the call.
-    pub fn deprecated_initiate_texml_call(
-        &self,
-        application_id: &str,
-        body: &types::DeprecatedInitiateCallRequest,
-    ) -> ApiCall<types::DeprecatedInitiateCallResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "DeprecatedInitiateTexmlCall",
-            "/texml/calls/{application_id}",
-            ["/texml/calls/", &crate::request::path_arg(&application_id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// (Deprecated) Update call
+    /// Status callbacks: `initiated`, `ringing`, `answered`, one terminal status (`completed`, `no-answer`, `busy`, `canceled`, or `failed`), then `analyzed` after post-call processing completes.
     ///
-    /// Update TeXML call. Please note that the keys present in the payload MUST BE formatted in CamelCase as specified in the example.
+    /// Conversation callbacks: `conversation_created` and `conversation_ended`.
     ///
-    /// `POST /texml/calls/{call_sid}/update` (operation `DeprecatedUpdateTexmlCall`)
+    /// Recording, AMD, transcription, and deepfake detection callbacks are only sent when those features are enabled.
+    ///
+    /// `POST /texml/ai_calls/{connection_id}` (operation `InitiateTexmlAICall`)
     ///
     /// # Arguments
-    /// - `call_sid` (`call_sid`): The CallSid that identifies the call to update.
-    pub fn deprecated_update_texml_call(
+    /// - `connection_id` (`connection_id`): The ID of the TeXML connection to use for the call.
+    pub fn initiate_texml_ai_call(
         &self,
-        call_sid: &str,
-        body: &types::UpdateCallRequest,
-    ) -> ApiCall<types::UpdateTeXmlCallResponse> {
+        connection_id: &str,
+        body: &types::InitiateAiCallRequest,
+    ) -> ApiCall<types::InitiateAiCallResult> {
         let mut request = Request::new(
             reqwest::Method::POST,
-            "DeprecatedUpdateTexmlCall",
-            "/texml/calls/{call_sid}/update",
-            ["/texml/calls/", &crate::request::path_arg(&call_sid), "/update"].concat(),
+            "InitiateTexmlAICall",
+            "/texml/ai_calls/{connection_id}",
+            ["/texml/ai_calls/", &crate::request::path_arg(&connection_id)].concat(),
         );
         request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
@@ -1173,7 +1344,7 @@ impl TexmlRestCommandsApi<'_> {
     pub fn create_texml_secret(
         &self,
         body: &types::CreateTeXmlSecretRequest,
-    ) -> ApiCall<types::CreateTeXmlSecretResponse> {
+    ) -> ApiCall<types::CreateTexmlSecretResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateTexmlSecret",

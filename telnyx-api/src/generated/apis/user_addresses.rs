@@ -18,26 +18,14 @@ pub struct UserAddressesApi<'a> {
 /// Optional parameters of `find_user_address` (`GET /user_addresses`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindUserAddressParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `page`.
+    pub page: Option<types::UserAddressesPageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[customer_reference\]\[eq\], filter\[customer_reference\]\[contains\], filter\[street_address\]\[contains\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Filter addresses via the customer reference set. Matching is not case-sensitive.
-    ///
-    /// Sent as query parameter `filter[customer_reference][eq]`.
-    pub filter_customer_reference_eq: Option<String>,
-    /// If present, addresses with `customer_reference` containing the given value will be returned. Matching is not case-sensitive.
-    ///
-    /// Sent as query parameter `filter[customer_reference][contains]`.
-    pub filter_customer_reference_contains: Option<String>,
-    /// If present, addresses with `street_address` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
-    ///
-    /// Sent as query parameter `filter[street_address][contains]`.
-    pub filter_street_address_contains: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::UserAddressesFilterConsolidated>,
     /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
     ///
     /// That is:
@@ -65,33 +53,15 @@ impl UserAddressesApi<'_> {
     pub fn find_user_address(
         &self,
         params: &FindUserAddressParams,
-    ) -> ApiCall<types::GetAllUserAddressResponse> {
+    ) -> ApiCall<types::FindUserAddressResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "FindUserAddress",
             "/user_addresses",
             "/user_addresses".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[customer_reference][eq]",
-                &params.filter_customer_reference_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[customer_reference][contains]",
-                &params.filter_customer_reference_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[street_address][contains]",
-                &params.filter_street_address_contains,
-                QueryStyle::FormExplode,
-            );
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -111,7 +81,7 @@ impl UserAddressesApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::GetAllUserAddressResponse = crate::request::decode_json(
+                let page: types::FindUserAddressResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -143,7 +113,7 @@ impl UserAddressesApi<'_> {
     pub fn create_user_address(
         &self,
         body: &types::UserAddressCreate,
-    ) -> ApiCall<types::UserAddressResponse> {
+    ) -> ApiCall<types::CreateUserAddressResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateUserAddress",
@@ -162,7 +132,7 @@ impl UserAddressesApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): user address ID
-    pub fn get_user_address(&self, id: &str) -> ApiCall<types::UserAddressResponse> {
+    pub fn get_user_address(&self, id: &str) -> ApiCall<types::GetUserAddressResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetUserAddress",

@@ -16,22 +16,14 @@ pub struct UserBundlesApi<'a> {
 /// Optional parameters of `get_user_bundles` (`GET /bundle_pricing/user_bundles`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetUserBundlesParams {
-    /// Filter by country code.
+    /// Consolidated filter parameter (deepObject style). Supports filtering by country_iso and resource. Examples: filter\[country_iso\]=US or filter\[resource\]=+15617819942
     ///
-    /// Sent as query parameter `filter[country_iso]`.
-    pub filter_country_iso: Option<Vec<String>>,
-    /// Filter by resource.
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::BundlePricingFilterConsolidated>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `filter[resource]`.
-    pub filter_resource: Option<Vec<String>>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::BundlePricingPageConsolidated>,
     /// Format: Bearer &lt;TOKEN&gt;
     ///
     /// Sent as header parameter `authorization_bearer`.
@@ -50,10 +42,10 @@ pub struct CreateUserBundlesBulkParams {
 /// Optional parameters of `get_unused_user_bundles` (`GET /bundle_pricing/user_bundles/unused`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetUnusedUserBundlesParams {
-    /// Filter by country code.
+    /// Consolidated filter parameter (deepObject style). Supports filtering by country_iso and resource. Examples: filter\[country_iso\]=US or filter\[resource\]=+15617819942
     ///
-    /// Sent as query parameter `filter[country_iso]`.
-    pub filter_country_iso: Option<Vec<String>>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::BundlePricingFilterConsolidated>,
     /// Format: Bearer &lt;TOKEN&gt;
     ///
     /// Sent as header parameter `authorization_bearer`.
@@ -103,16 +95,8 @@ impl UserBundlesApi<'_> {
             "/bundle_pricing/user_bundles",
             "/bundle_pricing/user_bundles".to_owned(),
         );
-        request
-            .query(
-                "filter[country_iso]",
-                &params.filter_country_iso,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query("filter[resource]", &params.filter_resource, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         request.header("authorization_bearer", &params.authorization_bearer);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -186,12 +170,7 @@ impl UserBundlesApi<'_> {
             "/bundle_pricing/user_bundles/unused",
             "/bundle_pricing/user_bundles/unused".to_owned(),
         );
-        request
-            .query(
-                "filter[country_iso]",
-                &params.filter_country_iso,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         request.header("authorization_bearer", &params.authorization_bearer);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
@@ -203,7 +182,7 @@ impl UserBundlesApi<'_> {
     /// `GET /bundle_pricing/user_bundles/{user_bundle_id}` (operation `GetUserBundleById`)
     ///
     /// # Arguments
-    /// - `user_bundle_id` (`user_bundle_id`)
+    /// - `user_bundle_id` (`user_bundle_id`): Unique identifier of the user bundle.
     pub fn get_user_bundle_by_id(
         &self,
         user_bundle_id: &str,
@@ -227,7 +206,7 @@ impl UserBundlesApi<'_> {
     /// `DELETE /bundle_pricing/user_bundles/{user_bundle_id}` (operation `DeactivateUserBundle`)
     ///
     /// # Arguments
-    /// - `user_bundle_id` (`user_bundle_id`)
+    /// - `user_bundle_id` (`user_bundle_id`): Unique identifier of the user bundle.
     pub fn deactivate_user_bundle(
         &self,
         user_bundle_id: &str,
@@ -251,7 +230,7 @@ impl UserBundlesApi<'_> {
     /// `GET /bundle_pricing/user_bundles/{user_bundle_id}/resources` (operation `GetUserBundleResources`)
     ///
     /// # Arguments
-    /// - `user_bundle_id` (`user_bundle_id`)
+    /// - `user_bundle_id` (`user_bundle_id`): Unique identifier of the user bundle.
     pub fn get_user_bundle_resources(
         &self,
         user_bundle_id: &str,

@@ -17,10 +17,10 @@ pub struct UserTagsApi<'a> {
 /// Optional parameters of `get_user_tags` (`GET /user_tags`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetUserTagsParams {
-    /// Filter tags by prefix
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[starts_with\]
     ///
-    /// Sent as query parameter `filter[starts_with]`.
-    pub filter_starts_with: Option<String>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::GetUserTagsFilter>,
 }
 
 impl UserTagsApi<'_> {
@@ -32,19 +32,14 @@ impl UserTagsApi<'_> {
     pub fn get_user_tags(
         &self,
         params: &GetUserTagsParams,
-    ) -> ApiCall<types::ListUserTagsResponse> {
+    ) -> ApiCall<types::GetUserTagsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetUserTags",
             "/user_tags",
             "/user_tags".to_owned(),
         );
-        request
-            .query(
-                "filter[starts_with]",
-                &params.filter_starts_with,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -18,10 +18,10 @@ pub struct VerifiedNumbersApi<'a> {
 /// Optional parameters of `list_verified_numbers` (`GET /verified_numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListVerifiedNumbersParams {
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
+    /// Consolidated page parameter (deepObject style). Use page\[size\] and page\[number\] in the query string. Originally: page\[size\], page\[number\]
+    ///
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ListVerifiedNumbersPage>,
 }
 
 impl VerifiedNumbersApi<'_> {
@@ -40,8 +40,7 @@ impl VerifiedNumbersApi<'_> {
             "/verified_numbers",
             "/verified_numbers".to_owned(),
         );
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -64,9 +63,15 @@ impl VerifiedNumbersApi<'_> {
                     op,
                     raw,
                 )?;
-                let total_pages = Some(&page.meta.total_pages)
+                let total_pages = page
+                    .meta
+                    .total_pages
+                    .as_ref()
                     .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
+                let total_items = page
+                    .meta
+                    .total_results
+                    .as_ref()
                     .and_then(|n| u64::try_from(*n).ok());
                 Ok(PageData {
                     items: page.data,
@@ -80,7 +85,7 @@ impl VerifiedNumbersApi<'_> {
 
     /// Request phone number verification
     ///
-    /// Initiates phone number verification procedure.
+    /// Initiates phone number verification procedure. Supports DTMF extension dialing for voice calls to numbers behind IVR systems.
     ///
     /// `POST /verified_numbers` (operation `CreateVerifiedNumber`)
     pub fn create_verified_number(

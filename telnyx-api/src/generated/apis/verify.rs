@@ -18,12 +18,14 @@ pub struct VerifyApi<'a> {
 /// Optional parameters of `list_profiles` (`GET /verify_profiles`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListProfilesParams {
-    /// Sent as query parameter `filter[name]`.
-    pub filter_name: Option<String>,
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[name\]
+    ///
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListProfilesFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    ///
+    /// Sent as query parameter `page`.
+    pub page: Option<types::ListProfilesPage>,
 }
 
 impl VerifyApi<'_> {
@@ -95,7 +97,7 @@ impl VerifyApi<'_> {
     /// `POST /verifications/flashcall` (operation `CreateFlashcallVerification`)
     pub fn create_flashcall_verification(
         &self,
-        body: &types::CreateVerificationRequestFlashcall,
+        body: &types::CreateVerificationRequest,
     ) -> ApiCall<types::CreateVerificationResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
@@ -119,6 +121,23 @@ impl VerifyApi<'_> {
             "CreateVerificationSms",
             "/verifications/sms",
             "/verifications/sms".to_owned(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Trigger WhatsApp verification
+    ///
+    /// `POST /verifications/whatsapp` (operation `CreateWhatsappVerification`)
+    pub fn create_whatsapp_verification(
+        &self,
+        body: &types::CreateVerificationRequestWhatsapp,
+    ) -> ApiCall<types::CreateVerificationResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "CreateWhatsappVerification",
+            "/verifications/whatsapp",
+            "/verifications/whatsapp".to_owned(),
         );
         request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
@@ -184,9 +203,8 @@ impl VerifyApi<'_> {
             "/verify_profiles",
             "/verify_profiles".to_owned(),
         );
-        request.query("filter[name]", &params.filter_name, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -256,6 +274,49 @@ impl VerifyApi<'_> {
             "/verify_profiles/templates",
             "/verify_profiles/templates".to_owned(),
         );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Create message template
+    ///
+    /// Create a new Verify profile message template.
+    ///
+    /// `POST /verify_profiles/templates` (operation `CreateMessageTemplate`)
+    pub fn create_message_template(
+        &self,
+        body: &types::CreateMessageTemplateRequest,
+    ) -> ApiCall<types::MessageTemplateResponseDataWrapper> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "CreateMessageTemplate",
+            "/verify_profiles/templates",
+            "/verify_profiles/templates".to_owned(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update message template
+    ///
+    /// Update an existing Verify profile message template.
+    ///
+    /// `PATCH /verify_profiles/templates/{template_id}` (operation `UpdateMessageTemplate`)
+    ///
+    /// # Arguments
+    /// - `template_id` (`template_id`): The identifier of the message template to update.
+    pub fn update_message_template(
+        &self,
+        template_id: &str,
+        body: &types::UpdateMessageTemplateRequest,
+    ) -> ApiCall<types::MessageTemplateResponseDataWrapper> {
+        let mut request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateMessageTemplate",
+            "/verify_profiles/templates/{template_id}",
+            ["/verify_profiles/templates/", &crate::request::path_arg(&template_id)]
+                .concat(),
+        );
+        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 

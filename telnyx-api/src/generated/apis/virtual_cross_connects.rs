@@ -18,61 +18,31 @@ pub struct VirtualCrossConnectsApi<'a> {
 /// Optional parameters of `list_virtual_cross_connects` (`GET /virtual_cross_connects`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListVirtualCrossConnectsParams {
-    /// The page number to load
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[network_id\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListVirtualCrossConnectsFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The associated network id to filter on.
-    ///
-    /// Sent as query parameter `filter[network_id]`.
-    pub filter_network_id: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
 }
 
 /// Optional parameters of `list_virtual_cross_connect_coverage` (`GET /virtual_cross_connects_coverage`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListVirtualCrossConnectCoverageParams {
-    /// The page number to load
+    /// Consolidated filters parameter (deepObject style). Originally: filters\[available_bandwidth\]\[contains\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filters`.
+    pub filters: Option<types::ListVirtualCrossConnectCoverageFilters>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[cloud_provider\], filter\[cloud_provider_region\], filter\[location.region\], filter\[location.site\], filter\[location.pop\], filter\[location.code\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The available bandwidth to filter on.
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListVirtualCrossConnectCoverageFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `filters[available_bandwidth][contains]`.
-    pub filters_available_bandwidth_contains: Option<i64>,
-    /// The Telnyx region code
-    ///
-    /// Sent as query parameter `filter[cloud_provider]`.
-    pub filter_cloud_provider: Option<
-        types::ListVirtualCrossConnectCoverageFilterCloudProvider,
-    >,
-    /// The cloud provider region code to filter on
-    ///
-    /// Sent as query parameter `filter[cloud_provider_region]`.
-    pub filter_cloud_provider_region: Option<String>,
-    /// The region of associated location to filter on.
-    ///
-    /// Sent as query parameter `filter[location.region]`.
-    pub filter_location_region: Option<String>,
-    /// The site of associated location to filter on.
-    ///
-    /// Sent as query parameter `filter[location.site]`.
-    pub filter_location_site: Option<String>,
-    /// The POP of associated location to filter on.
-    ///
-    /// Sent as query parameter `filter[location.pop]`.
-    pub filter_location_pop: Option<String>,
-    /// The code of associated location to filter on.
-    ///
-    /// Sent as query parameter `filter[location.code]`.
-    pub filter_location_code: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
 }
 
 impl VirtualCrossConnectsApi<'_> {
@@ -84,21 +54,15 @@ impl VirtualCrossConnectsApi<'_> {
     pub fn list_virtual_cross_connects(
         &self,
         params: &ListVirtualCrossConnectsParams,
-    ) -> ApiCall<types::VirtualCrossConnectListResponse> {
+    ) -> ApiCall<types::ListVirtualCrossConnectsResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListVirtualCrossConnects",
             "/virtual_cross_connects",
             "/virtual_cross_connects".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[network_id]",
-                &params.filter_network_id,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -117,7 +81,7 @@ impl VirtualCrossConnectsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::VirtualCrossConnectListResponse = crate::request::decode_json(
+                let page: types::ListVirtualCrossConnectsResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -151,7 +115,7 @@ impl VirtualCrossConnectsApi<'_> {
     pub fn create_virtual_cross_connect(
         &self,
         body: &types::VirtualCrossConnectCreate,
-    ) -> ApiCall<types::VirtualCrossConnectResponse> {
+    ) -> ApiCall<types::CreateVirtualCrossConnectResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateVirtualCrossConnect",
@@ -173,7 +137,7 @@ impl VirtualCrossConnectsApi<'_> {
     pub fn get_virtual_cross_connect(
         &self,
         id: &str,
-    ) -> ApiCall<types::VirtualCrossConnectResponse> {
+    ) -> ApiCall<types::GetVirtualCrossConnectResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetVirtualCrossConnect",
@@ -194,7 +158,7 @@ impl VirtualCrossConnectsApi<'_> {
     pub fn delete_virtual_cross_connect(
         &self,
         id: &str,
-    ) -> ApiCall<types::VirtualCrossConnectResponse> {
+    ) -> ApiCall<types::DeleteVirtualCrossConnectResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteVirtualCrossConnect",
@@ -220,7 +184,7 @@ impl VirtualCrossConnectsApi<'_> {
         &self,
         id: &str,
         body: &types::VirtualCrossConnectPatch,
-    ) -> ApiCall<types::VirtualCrossConnectResponse> {
+    ) -> ApiCall<types::UpdateVirtualCrossConnectResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateVirtualCrossConnect",
@@ -241,57 +205,16 @@ impl VirtualCrossConnectsApi<'_> {
     pub fn list_virtual_cross_connect_coverage(
         &self,
         params: &ListVirtualCrossConnectCoverageParams,
-    ) -> ApiCall<types::VirtualCrossConnectCoverageListResponse> {
+    ) -> ApiCall<types::ListVirtualCrossConnectCoverageResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListVirtualCrossConnectCoverage",
             "/virtual_cross_connects_coverage",
             "/virtual_cross_connects_coverage".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filters[available_bandwidth][contains]",
-                &params.filters_available_bandwidth_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[cloud_provider]",
-                &params.filter_cloud_provider,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[cloud_provider_region]",
-                &params.filter_cloud_provider_region,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[location.region]",
-                &params.filter_location_region,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[location.site]",
-                &params.filter_location_site,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[location.pop]",
-                &params.filter_location_pop,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[location.code]",
-                &params.filter_location_code,
-                QueryStyle::FormExplode,
-            );
+        request.query("filters", &params.filters, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -310,7 +233,7 @@ impl VirtualCrossConnectsApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::VirtualCrossConnectCoverageListResponse = crate::request::decode_json(
+                let page: types::ListVirtualCrossConnectCoverageResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;

@@ -18,14 +18,10 @@ pub struct VoiceChannelsApi<'a> {
 /// Optional parameters of `get_channel_zones` (`GET /channel_zones`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetChannelZonesParams {
-    /// The page number to load
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::VoiceChannelsPageConsolidated>,
 }
 
 impl VoiceChannelsApi<'_> {
@@ -44,8 +40,7 @@ impl VoiceChannelsApi<'_> {
             "/channel_zones",
             "/channel_zones".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -152,7 +147,7 @@ impl VoiceChannelsApi<'_> {
     /// `GET /list` (operation `GetAllNumbersChannelZones`)
     pub fn get_all_numbers_channel_zones(
         &self,
-    ) -> ApiCall<types::GetGcbNumbersResponse> {
+    ) -> ApiCall<types::GetAllNumbersChannelZonesResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetAllNumbersChannelZones",
@@ -173,7 +168,7 @@ impl VoiceChannelsApi<'_> {
     pub fn get_numbers_channel_zones(
         &self,
         channel_zone_id: &str,
-    ) -> ApiCall<types::GetGcbNumbersResponse> {
+    ) -> ApiCall<types::GetNumbersChannelZonesResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetNumbersChannelZones",

@@ -25,7 +25,7 @@ impl VoicemailApi<'_> {
     pub fn get_voicemail(
         &self,
         phone_number_id: &str,
-    ) -> ApiCall<types::VoicemailResponse> {
+    ) -> ApiCall<types::GetVoicemailResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetVoicemail",
@@ -52,7 +52,7 @@ impl VoicemailApi<'_> {
         &self,
         phone_number_id: &str,
         body: &types::VoicemailRequest,
-    ) -> ApiCall<types::VoicemailResponse> {
+    ) -> ApiCall<types::CreateVoicemailResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateVoicemail",
@@ -80,7 +80,7 @@ impl VoicemailApi<'_> {
         &self,
         phone_number_id: &str,
         body: &types::VoicemailRequest,
-    ) -> ApiCall<types::VoicemailResponse> {
+    ) -> ApiCall<types::UpdateVoicemailResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateVoicemail",

@@ -24,32 +24,46 @@ pub struct GetPaginatedWdrsParams {
     ///
     /// Sent as query parameter `end_date`.
     pub end_date: Option<String>,
+    /// Filter results by identifier.
+    ///
     /// Sent as query parameter `id`.
     pub id: Option<String>,
+    /// Filter results by mcc.
+    ///
     /// Sent as query parameter `mcc`.
     pub mcc: Option<String>,
+    /// Filter results by mnc.
+    ///
     /// Sent as query parameter `mnc`.
     pub mnc: Option<String>,
+    /// Filter results by imsi.
+    ///
     /// Sent as query parameter `imsi`.
     pub imsi: Option<String>,
+    /// Filter results by sim group name.
+    ///
     /// Sent as query parameter `sim_group_name`.
     pub sim_group_name: Option<String>,
+    /// Filter results by sim group id.
+    ///
     /// Sent as query parameter `sim_group_id`.
     pub sim_group_id: Option<String>,
+    /// Filter results by sim card id.
+    ///
     /// Sent as query parameter `sim_card_id`.
     pub sim_card_id: Option<String>,
+    /// Filter results by phone number.
+    ///
     /// Sent as query parameter `phone_number`.
     pub phone_number: Option<String>,
-    /// Page number
+    /// Field and direction to sort the results by.
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// Size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
     /// Sent as query parameter `sort`.
     pub sort: Option<Vec<String>>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    ///
+    /// Sent as query parameter `page`.
+    pub page: Option<types::GetPaginatedWdrsPage>,
 }
 
 impl WdrDetailReportsApi<'_> {
@@ -78,9 +92,8 @@ impl WdrDetailReportsApi<'_> {
         request.query("sim_group_id", &params.sim_group_id, QueryStyle::FormExplode);
         request.query("sim_card_id", &params.sim_card_id, QueryStyle::FormExplode);
         request.query("phone_number", &params.phone_number, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         request.query("sort", &params.sort, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 

@@ -18,46 +18,14 @@ pub struct WebhooksApi<'a> {
 /// Optional parameters of `get_webhook_deliveries` (`GET /webhook_deliveries`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetWebhookDeliveriesParams {
-    /// Return only webhook_deliveries matching the given `status`
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `filter[status][eq]`.
-    pub filter_status_eq: Option<types::GetWebhookDeliveriesFilterStatusEq>,
-    /// Return only webhook_deliveries matching the given value of `event_type`. Accepts multiple values separated by a `,`.
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[status\]\[eq\], filter\[event_type\], filter\[webhook\]\[contains\], filter\[attempts\]\[contains\], filter\[started_at\]\[gte\], filter\[started_at\]\[lte\], filter\[finished_at\]\[gte\], filter\[finished_at\]\[lte\]
     ///
-    /// Sent as query parameter `filter[event_type]`.
-    pub filter_event_type: Option<String>,
-    /// Return only webhook deliveries whose `webhook` component contains the given text
-    ///
-    /// Sent as query parameter `filter[webhook][contains]`.
-    pub filter_webhook_contains: Option<String>,
-    /// Return only webhook_deliveries whose `attempts` component contains the given text
-    ///
-    /// Sent as query parameter `filter[attempts][contains]`.
-    pub filter_attempts_contains: Option<String>,
-    /// Return only webhook_deliveries whose delivery started later than or at given ISO 8601 datetime
-    ///
-    /// Sent as query parameter `filter[started_at][gte]`.
-    pub filter_started_at_gte: Option<String>,
-    /// Return only webhook_deliveries whose delivery started earlier than or at given ISO 8601 datetime
-    ///
-    /// Sent as query parameter `filter[started_at][lte]`.
-    pub filter_started_at_lte: Option<String>,
-    /// Return only webhook_deliveries whose delivery finished later than or at given ISO 8601 datetime
-    ///
-    /// Sent as query parameter `filter[finished_at][gte]`.
-    pub filter_finished_at_gte: Option<String>,
-    /// Return only webhook_deliveries whose delivery finished earlier than or at given ISO 8601 datetime
-    ///
-    /// Sent as query parameter `filter[finished_at][lte]`.
-    pub filter_finished_at_lte: Option<String>,
-    /// The page number to load
-    ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
-    ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::GetWebhookDeliveriesFilter>,
 }
 
 impl WebhooksApi<'_> {
@@ -69,63 +37,15 @@ impl WebhooksApi<'_> {
     pub fn get_webhook_deliveries(
         &self,
         params: &GetWebhookDeliveriesParams,
-    ) -> ApiCall<types::ListWebhookDeliveriesResponse> {
+    ) -> ApiCall<types::GetWebhookDeliveriesResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetWebhookDeliveries",
             "/webhook_deliveries",
             "/webhook_deliveries".to_owned(),
         );
-        request
-            .query(
-                "filter[status][eq]",
-                &params.filter_status_eq,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[event_type]",
-                &params.filter_event_type,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[webhook][contains]",
-                &params.filter_webhook_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[attempts][contains]",
-                &params.filter_attempts_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[started_at][gte]",
-                &params.filter_started_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[started_at][lte]",
-                &params.filter_started_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[finished_at][gte]",
-                &params.filter_finished_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[finished_at][lte]",
-                &params.filter_finished_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        request.query("page", &params.page, QueryStyle::DeepObject);
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -144,7 +64,7 @@ impl WebhooksApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::ListWebhookDeliveriesResponse = crate::request::decode_json(
+                let page: types::GetWebhookDeliveriesResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;

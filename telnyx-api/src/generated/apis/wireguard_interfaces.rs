@@ -18,35 +18,27 @@ pub struct WireguardInterfacesApi<'a> {
 /// Optional parameters of `list_wireguard_interfaces` (`GET /wireguard_interfaces`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWireguardInterfacesParams {
-    /// The page number to load
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[network_id\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListWireguardInterfacesFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The associated network id to filter on.
-    ///
-    /// Sent as query parameter `filter[network_id]`.
-    pub filter_network_id: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
 }
 
 /// Optional parameters of `list_wireguard_peers` (`GET /wireguard_peers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWireguardPeersParams {
-    /// The page number to load
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[wireguard_interface_id\]
     ///
-    /// Sent as query parameter `page[number]`.
-    pub page_number: Option<i64>,
-    /// The size of the page
+    /// Sent as query parameter `filter`.
+    pub filter: Option<types::ListWireguardPeersFilter>,
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
     ///
-    /// Sent as query parameter `page[size]`.
-    pub page_size: Option<i64>,
-    /// The id of the associated WireGuard interface to filter on.
-    ///
-    /// Sent as query parameter `filter[wireguard_interface_id]`.
-    pub filter_wireguard_interface_id: Option<String>,
+    /// Sent as query parameter `page`.
+    pub page: Option<types::PageConsolidated>,
 }
 
 impl WireguardInterfacesApi<'_> {
@@ -58,21 +50,15 @@ impl WireguardInterfacesApi<'_> {
     pub fn list_wireguard_interfaces(
         &self,
         params: &ListWireguardInterfacesParams,
-    ) -> ApiCall<types::WireguardInterfaceListResponse> {
+    ) -> ApiCall<types::ListWireguardInterfacesResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListWireguardInterfaces",
             "/wireguard_interfaces",
             "/wireguard_interfaces".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[network_id]",
-                &params.filter_network_id,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -91,7 +77,7 @@ impl WireguardInterfacesApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::WireguardInterfaceListResponse = crate::request::decode_json(
+                let page: types::ListWireguardInterfacesResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -123,7 +109,7 @@ impl WireguardInterfacesApi<'_> {
     pub fn create_wireguard_interface(
         &self,
         body: &types::WireguardInterfaceCreate,
-    ) -> ApiCall<types::WireguardInterfaceResponse> {
+    ) -> ApiCall<types::CreateWireguardInterfaceResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateWireguardInterface",
@@ -145,7 +131,7 @@ impl WireguardInterfacesApi<'_> {
     pub fn get_wireguard_interface(
         &self,
         id: &str,
-    ) -> ApiCall<types::WireguardInterfaceResponse> {
+    ) -> ApiCall<types::GetWireguardInterfaceResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetWireguardInterface",
@@ -166,7 +152,7 @@ impl WireguardInterfacesApi<'_> {
     pub fn delete_wireguard_interface(
         &self,
         id: &str,
-    ) -> ApiCall<types::WireguardInterfaceResponse> {
+    ) -> ApiCall<types::DeleteWireguardInterfaceResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteWireguardInterface",
@@ -184,21 +170,15 @@ impl WireguardInterfacesApi<'_> {
     pub fn list_wireguard_peers(
         &self,
         params: &ListWireguardPeersParams,
-    ) -> ApiCall<types::WireguardPeerListResponse> {
+    ) -> ApiCall<types::ListWireguardPeersResponse> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListWireguardPeers",
             "/wireguard_peers",
             "/wireguard_peers".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[wireguard_interface_id]",
-                &params.filter_wireguard_interface_id,
-                QueryStyle::FormExplode,
-            );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -217,7 +197,7 @@ impl WireguardInterfacesApi<'_> {
                 size: Some("page[size]"),
             },
             |op, raw| {
-                let page: types::WireguardPeerListResponse = crate::request::decode_json(
+                let page: types::ListWireguardPeersResponse = crate::request::decode_json(
                     op,
                     raw,
                 )?;
@@ -249,7 +229,7 @@ impl WireguardInterfacesApi<'_> {
     pub fn create_wireguard_peer(
         &self,
         body: &types::WireguardPeerCreate,
-    ) -> ApiCall<types::WireguardPeerResponse> {
+    ) -> ApiCall<types::CreateWireguardPeerResponse> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateWireguardPeer",
@@ -268,7 +248,10 @@ impl WireguardInterfacesApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn get_wireguard_peer(&self, id: &str) -> ApiCall<types::WireguardPeerResponse> {
+    pub fn get_wireguard_peer(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetWireguardPeerResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetWireguardPeer",
@@ -289,7 +272,7 @@ impl WireguardInterfacesApi<'_> {
     pub fn delete_wireguard_peer(
         &self,
         id: &str,
-    ) -> ApiCall<types::WireguardPeerResponse> {
+    ) -> ApiCall<types::DeleteWireguardPeerResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteWireguardPeer",
@@ -311,7 +294,7 @@ impl WireguardInterfacesApi<'_> {
         &self,
         id: &str,
         body: &types::WireguardPeerPatch,
-    ) -> ApiCall<types::WireguardPeerResponse> {
+    ) -> ApiCall<types::UpdateWireguardPeerResponse> {
         let mut request = Request::new(
             reqwest::Method::PATCH,
             "UpdateWireguardPeer",
@@ -331,12 +314,13 @@ impl WireguardInterfacesApi<'_> {
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
     pub fn get_wireguard_peer_config(&self, id: &str) -> ApiCall<String> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::GET,
             "GetWireguardPeerConfig",
             "/wireguard_peers/{id}/config",
             ["/wireguard_peers/", &crate::request::path_arg(&id), "/config"].concat(),
         );
+        request.accept("*/*");
         ApiCall::new(self.client, request, crate::request::decode_text)
     }
 }

@@ -14,7 +14,7 @@ pub struct Address {
     pub administrative_area: Option<AdministrativeArea>,
     pub borough: Option<Borough>,
     pub business_name: Option<BusinessName>,
-    pub country_code: Option<CountryCode>,
+    pub country_code: Option<CountryCode2>,
     /// ISO 8601 formatted date indicating when the resource was created.
     pub created_at: Option<String>,
     pub customer_reference: Option<CustomerReference>,
@@ -25,7 +25,7 @@ pub struct Address {
     pub last_name: Option<LastName>,
     pub locality: Option<Locality>,
     pub neighborhood: Option<Neighborhood>,
-    pub phone_number: Option<PhoneNumber>,
+    pub phone_number: Option<PhoneNumber2>,
     pub postal_code: Option<PostalCode>,
     /// Identifies the type of the resource.
     pub record_type: Option<String>,
@@ -61,7 +61,7 @@ pub struct AddressCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub borough: Option<Borough>,
     pub business_name: BusinessName,
-    pub country_code: CountryCode,
+    pub country_code: CountryCode2,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<CustomerReference>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,21 +72,13 @@ pub struct AddressCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub neighborhood: Option<Neighborhood>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_number: Option<PhoneNumber>,
+    pub phone_number: Option<PhoneNumber2>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<PostalCode>,
     pub street_address: StreetAddress,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validate_address: Option<ValidateAddress>,
 }
-
-/// Spec: `#/components/responses/AddressResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AddressResponse {
-    pub data: Option<Address>,
-}
-
-crate::codec::optional_fields!(AddressResponse { "data" => data });
 
 /// Spec: `#/components/schemas/AddressSuggestionResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -141,14 +133,128 @@ impl From<&str> for AddressSuggestionResponseDataRecordType {
 
 crate::codec::string_enum!(AddressSuggestionResponseDataRecordType);
 
-/// Spec: `#/components/responses/GetAllAddressResponse/content/application~1json/schema`
+/// The locality of the address. For US addresses, this corresponds to the state of the address.
+///
+/// Spec: `#/components/schemas/administrative_area`
+pub type AdministrativeArea = String;
+
+/// The borough of the address. This field is not used for addresses in the US but is used for some international addresses.
+///
+/// Spec: `#/components/schemas/borough`
+pub type Borough = String;
+
+/// The business name associated with the address. An address must have either a first last name or a business name.
+///
+/// Spec: `#/components/schemas/business_name`
+pub type BusinessName = String;
+
+/// The two-character (ISO 3166-1 alpha-2) country code of the address.
+///
+/// Spec: `#/components/schemas/country_code`
+pub type CountryCode2 = String;
+
+/// Spec: `#/paths/~1addresses/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetAllAddressResponse {
+pub struct CreateAddressResponse {
+    pub data: Option<Address>,
+}
+
+crate::codec::optional_fields!(CreateAddressResponse { "data" => data });
+
+/// Spec: `#/paths/~1addresses~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteAddressResponse = CreateAddressResponse;
+
+/// Spec: `#/components/schemas/Error`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Error {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<ErrorSource2>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/Error/properties/source`
+pub type ErrorSource2 = ErrorSource;
+
+/// Additional street address information about the address such as, but not limited to, unit number or apartment number.
+///
+/// Spec: `#/components/schemas/extended_address`
+pub type ExtendedAddress = String;
+
+/// Spec: `#/paths/~1addresses/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterConsolidated {
+    pub address_book: Option<FilterConsolidatedAddressBook>,
+    pub customer_reference: Option<FilterConsolidatedCustomerReference>,
+    pub street_address: Option<FilterConsolidatedStreetAddress>,
+    /// If set as 'true', only addresses used as the emergency address for at least one active phone-number will be returned. When set to 'false', the opposite happens: only addresses not used as the emergency address from phone-numbers will be returned.
+    pub used_as_emergency: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterConsolidated { "address_book" => address_book, "customer_reference" =>
+    customer_reference, "street_address" => street_address, "used_as_emergency" =>
+    used_as_emergency }
+);
+
+/// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/customer_reference`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum FilterConsolidatedCustomerReference {
+    String(String),
+    Variant2(FilterConsolidatedCustomerReferenceVariant2),
+}
+
+/// Spec: `#/paths/~1addresses/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FindAddressesResponse {
     pub data: Option<Vec<Address>>,
     pub meta: Option<PaginationMeta>,
 }
 
-crate::codec::optional_fields!(GetAllAddressResponse { "data" => data, "meta" => meta });
+crate::codec::optional_fields!(FindAddressesResponse { "data" => data, "meta" => meta });
+
+/// The first name associated with the address. An address must have either a first last name or a business name.
+///
+/// Spec: `#/components/schemas/first_name`
+pub type FirstName = String;
+
+/// Spec: `#/paths/~1addresses~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetAddressResponse = CreateAddressResponse;
+
+/// The last name associated with the address. An address must have either a first last name or a business name.
+///
+/// Spec: `#/components/schemas/last_name`
+pub type LastName = String;
+
+/// The locality of the address. For US addresses, this corresponds to the city of the address.
+///
+/// Spec: `#/components/schemas/locality`
+pub type Locality = String;
+
+/// The neighborhood of the address. This field is not used for addresses in the US but is used for some international addresses.
+///
+/// Spec: `#/components/schemas/neighborhood`
+pub type Neighborhood = String;
+
+/// The phone number associated with the address.
+///
+/// Spec: `#/components/schemas/phone_number`
+pub type PhoneNumber2 = String;
+
+/// The postal code of the address.
+///
+/// Spec: `#/components/schemas/postal_code`
+pub type PostalCode = String;
+
+/// The primary street address information about the address.
+///
+/// Spec: `#/components/schemas/street_address`
+pub type StreetAddress = String;
 
 /// Indicates whether or not the address should be validated for emergency use upon creation or not. This should be left with the default value of `true` unless you have used the `/addresses/actions/validate` endpoint to validate the address separately prior to creation. If an address is not validated for emergency use upon creation and it is not valid, it will not be able to be used for emergency services.
 ///
@@ -159,7 +265,7 @@ pub type ValidateAddress = bool;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidateAddressField {
     pub administrative_area: Option<AdministrativeArea>,
-    pub country_code: Option<CountryCode>,
+    pub country_code: Option<CountryCode2>,
     pub extended_address: Option<ExtendedAddress>,
     pub locality: Option<Locality>,
     pub postal_code: Option<PostalCode>,
@@ -177,7 +283,7 @@ crate::codec::optional_fields!(
 pub struct ValidateAddressRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub administrative_area: Option<AdministrativeArea>,
-    pub country_code: CountryCode,
+    pub country_code: CountryCode2,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extended_address: Option<ExtendedAddress>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -188,7 +294,7 @@ pub struct ValidateAddressRequest {
 
 /// Validate address action response
 ///
-/// Spec: `#/components/responses/ValidateAddressResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1addresses~1actions~1validate/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidateAddressResponse {
     pub data: Option<ValidateAddressResult>,
@@ -208,6 +314,7 @@ pub struct ValidateAddressResult {
     pub record_type: Option<String>,
     /// Indicates whether an address is valid or invalid.
     pub result: ValidateAddressResultResult,
+    /// Provides normalized address when available.
     pub suggested: ValidateAddressField,
 }
 

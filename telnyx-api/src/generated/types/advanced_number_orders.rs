@@ -5,6 +5,40 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Advanced Order
+///
+/// Spec: `#/components/schemas/AdvancedOrder`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AdvancedOrder {
+    /// Area Code
+    pub area_code: Option<String>,
+    /// Comments
+    pub comments: Option<String>,
+    /// Country Code
+    pub country_code: Option<String>,
+    /// Customer Reference
+    pub customer_reference: Option<String>,
+    /// Features
+    pub features: Option<Vec<AdvancedOrderFeaturesItem>>,
+    /// Id
+    pub id: Option<String>,
+    /// Orders
+    pub orders: Option<Vec<String>>,
+    pub phone_number_type: Option<serde_json::Value>,
+    /// Quantity
+    pub quantity: Option<i64>,
+    /// The ID of the requirement group associated with this advanced order
+    pub requirement_group_id: Option<String>,
+    pub status: Option<serde_json::Value>,
+}
+
+crate::codec::optional_fields!(
+    AdvancedOrder { "area_code" => area_code, "comments" => comments, "country_code" =>
+    country_code, "customer_reference" => customer_reference, "features" => features,
+    "id" => id, "orders" => orders, "phone_number_type" => phone_number_type, "quantity"
+    => quantity, "requirement_group_id" => requirement_group_id, "status" => status }
+);
+
 /// AdvancedOrderRequest
 ///
 /// Spec: `#/components/schemas/AdvancedOrderRequest`
@@ -23,14 +57,19 @@ pub struct AdvancedOrderRequest {
     pub phone_number_type: Option<AdvancedOrderRequestPhoneNumberType>,
     /// Quantity
     pub quantity: Option<i64>,
+    /// The ID of the requirement group to associate with this advanced order
+    pub requirement_group_id: Option<String>,
 }
 
 crate::codec::optional_fields!(
     AdvancedOrderRequest { "area_code" => area_code, "comments" => comments,
     "country_code" => country_code, "customer_reference" => customer_reference,
     "features" => features, "phone_number_type" => phone_number_type, "quantity" =>
-    quantity }
+    quantity, "requirement_group_id" => requirement_group_id }
 );
+
+/// Spec: `#/components/schemas/AdvancedOrderRequest/properties/features/items`
+pub type AdvancedOrderRequestFeaturesItem = AdvancedOrderFeaturesItem;
 
 /// Spec: `#/components/schemas/AdvancedOrderRequest/properties/phone_number_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -82,88 +121,10 @@ impl From<&str> for AdvancedOrderRequestPhoneNumberType {
 
 crate::codec::string_enum!(AdvancedOrderRequestPhoneNumberType);
 
-/// An Advanced Order Response
-///
-/// Spec: `#/components/schemas/AdvancedOrderResponse`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AdvancedOrderResponse {
-    /// Area Code
-    pub area_code: Option<String>,
-    /// Comments
-    pub comments: Option<String>,
-    /// Country Code
-    pub country_code: Option<String>,
-    /// Customer Reference
-    pub customer_reference: Option<String>,
-    /// Features
-    pub features: Option<Vec<AdvancedOrderResponseFeaturesItem>>,
-    /// Id
-    pub id: Option<String>,
-    /// Orders
-    pub orders: Option<Vec<String>>,
-    pub phone_number_type: Option<AdvancedOrderResponsePhoneNumberType>,
-    /// Quantity
-    pub quantity: Option<i64>,
-    pub status: Option<AdvancedOrderResponseStatus>,
-}
-
-crate::codec::optional_fields!(
-    AdvancedOrderResponse { "area_code" => area_code, "comments" => comments,
-    "country_code" => country_code, "customer_reference" => customer_reference,
-    "features" => features, "id" => id, "orders" => orders, "phone_number_type" =>
-    phone_number_type, "quantity" => quantity, "status" => status }
-);
-
-/// Spec: `#/components/schemas/AdvancedOrderResponse/properties/features/items`
-pub type AdvancedOrderResponseFeaturesItem = AdvancedOrderRequestFeaturesItem;
-
-/// Spec: `#/components/schemas/AdvancedOrderResponse/properties/phone_number_type`
-pub type AdvancedOrderResponsePhoneNumberType = AdvancedOrderRequestPhoneNumberType;
-
-/// Spec: `#/components/schemas/AdvancedOrderResponse/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AdvancedOrderResponseStatus {
-    /// `pending`
-    Pending,
-    /// `processing`
-    Processing,
-    /// `ordered`
-    Ordered,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AdvancedOrderResponseStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Processing => "processing",
-            Self::Ordered => "ordered",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AdvancedOrderResponseStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "processing" => Self::Processing,
-            "ordered" => Self::Ordered,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AdvancedOrderResponseStatus);
-
-/// An array of Advanced Order Responses
-///
-/// Spec: `#/components/schemas/ListAdvancedOrderResponse`
+/// Spec: `#/components/responses/ListAdvancedOrderResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAdvancedOrderResponse {
-    pub data: Option<Vec<AdvancedOrderResponse>>,
+    pub data: Option<Vec<AdvancedOrder>>,
 }
 
 crate::codec::optional_fields!(ListAdvancedOrderResponse { "data" => data });

@@ -5,6 +5,135 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// AddTagRequest
+///
+/// Spec: `#/components/schemas/AddTagRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AddTagRequest {
+    /// Tag
+    pub tag: String,
+}
+
+/// Numeric expression: applies an arithmetic operator to two sub-expressions.
+///
+/// Useful for derived numeric checks, e.g. `cart_total + shipping > 50`.
+/// Both operands should resolve to numbers at runtime.
+///
+/// Spec: `#/components/schemas/ArithmeticExpression`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ArithmeticExpression {
+    pub left: Box<Expression>,
+    /// Arithmetic operator applied to `left` and `right`.
+    pub op: ArithmeticExpressionOp,
+    pub right: Box<Expression>,
+    /// Type
+    #[serde(rename = "type")]
+    pub type_: ArithmeticExpressionType,
+}
+
+/// Arithmetic operator applied to `left` and `right`.
+///
+/// Spec: `#/components/schemas/ArithmeticExpression/properties/op`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ArithmeticExpressionOp {
+    /// `+`
+    Plus,
+    /// `-`
+    Minus,
+    /// `*`
+    Star,
+    /// `/`
+    Empty,
+    /// `%`
+    Percent,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ArithmeticExpressionOp {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Plus => "+",
+            Self::Minus => "-",
+            Self::Star => "*",
+            Self::Empty => "/",
+            Self::Percent => "%",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ArithmeticExpressionOp {
+    fn from(value: &str) -> Self {
+        match value {
+            "+" => Self::Plus,
+            "-" => Self::Minus,
+            "*" => Self::Star,
+            "/" => Self::Empty,
+            "%" => Self::Percent,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ArithmeticExpressionOp);
+
+/// Type
+///
+/// Spec: `#/components/schemas/ArithmeticExpression/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ArithmeticExpressionType {
+    /// `arithmetic`
+    Arithmetic,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ArithmeticExpressionType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Arithmetic => "arithmetic",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ArithmeticExpressionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "arithmetic" => Self::Arithmetic,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ArithmeticExpressionType);
+
+/// AssistantChatReq
+///
+/// Spec: `#/components/schemas/AssistantChatReq`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AssistantChatReq {
+    /// The message content sent by the client to the assistant
+    pub content: String,
+    /// A unique identifier for the conversation thread, used to maintain context
+    pub conversation_id: String,
+    /// The optional display name of the user sending the message
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// AssistantChatResponse
+///
+/// Spec: `#/components/schemas/AssistantChatResponse`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AssistantChatResponse {
+    /// The assistant's generated response based on the input message and context.
+    pub content: String,
+}
+
 /// Aligns with the OpenAI API:
 /// <https://platform.openai.com/docs/api-reference/assistants/deleteAssistant>
 ///
@@ -19,14 +148,636 @@ pub struct AssistantDeletedResponse {
     pub object: String,
 }
 
+/// Reference to a connected integration attached to an assistant. Discover available integrations with `/ai/integrations` and connected integrations with `/ai/integrations/connections`.
+///
+/// Spec: `#/components/schemas/AssistantIntegration`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AssistantIntegration {
+    /// Optional per-assistant allowlist of integration tool names. When omitted or empty, all tools allowed by the connected integration are available to the assistant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_list: Option<Vec<String>>,
+    /// Catalog integration ID to attach. This is the `id` from the integrations catalog at `/ai/integrations` (the same value also appears as `integration_id` on entries returned by `/ai/integrations/connections`). It is **not** the connection-level `id` from `/ai/integrations/connections`.
+    pub integration_id: String,
+}
+
+/// Reference to an MCP server attached to an assistant. Create and manage MCP servers with the `/ai/mcp_servers` endpoints, then attach them to assistants by ID.
+///
+/// Spec: `#/components/schemas/AssistantMCPServer`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AssistantMcpServer {
+    /// Optional per-assistant allowlist of MCP tool names. When omitted, the assistant uses the MCP server's configured `allowed_tools`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_tools: Option<Vec<String>>,
+    /// ID of the MCP server to attach. This must be the `id` of an MCP server returned by the `/ai/mcp_servers` endpoints.
+    pub id: String,
+}
+
+/// One row in `call_attempts` — captures the terminal outcome of a single dispatch.
+///
+/// Spec: `#/components/schemas/AssistantScheduledCallAttempt`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AssistantScheduledCallAttempt {
+    /// Attempt Number
+    pub attempt_number: i64,
+    /// Attempted At
+    pub attempted_at: String,
+    /// Duration of the call in seconds
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_duration: Option<i64>,
+    /// Values: busy, canceled, no-answer, ringing, completed, failed, in-progress
+    pub call_status: String,
+    /// Telnyx Call Control Id
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telnyx_call_control_id: Option<String>,
+}
+
+/// AssistantSmsChatReq
+///
+/// Spec: `#/components/schemas/AssistantSmsChatReq`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AssistantSmsChatReq {
+    /// Conversation Metadata
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_metadata: Option<
+        std::collections::BTreeMap<String, AssistantSmsChatReqConversationMetadataValue>,
+    >,
+    /// From
+    pub from: String,
+    /// Should Create Conversation
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub should_create_conversation: Option<bool>,
+    /// Text
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// To
+    pub to: String,
+}
+
+/// AssistantSmsChatResponse
+///
+/// Spec: `#/components/schemas/AssistantSmsChatResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AssistantSmsChatResponse {
+    /// Conversation Id
+    pub conversation_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    AssistantSmsChatResponse { "conversation_id" => conversation_id }
+);
+
+/// Edge target referencing a different assistant.
+///
+/// When the edge fires, the conversation hands off to `assistant_id`: the
+/// active assistant on the conversation row is rewritten and the new
+/// assistant's flow starts at its own `start_node_id`. The current turn's
+/// LLM response is delivered to the user as-is; subsequent turns route
+/// to the new assistant.
+///
+/// Spec: `#/components/schemas/AssistantTarget`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AssistantTarget {
+    /// ID of the assistant the conversation transitions to.
+    pub assistant_id: String,
+    /// Optional canvas coordinates for rendering the target assistant as a node in authoring UIs. Pure presentation — the runtime ignores it; round-trips so frontends can persist graph layout across reloads. When multiple edges target the same assistant, each edge's `position` is independent (frontends typically use the first non-null one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<NodePosition>,
+    /// Type
+    #[serde(rename = "type")]
+    pub type_: AssistantTargetType,
+    /// Voice behavior when handing off to the target assistant, mirroring the handoff tool's `voice_mode`. `unified` (default) keeps the current voice across the handoff; `distinct` lets the target assistant speak with its own configured voice. Only applies to assistant targets — node targets override voice via the node's own `voice_settings`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_mode: Option<AssistantTargetVoiceMode>,
+}
+
+/// Type
+///
+/// Spec: `#/components/schemas/AssistantTarget/properties/type`
+pub type AssistantTargetType = AssistantMessageRole;
+
+/// Voice behavior when handing off to the target assistant, mirroring the handoff tool's `voice_mode`. `unified` (default) keeps the current voice across the handoff; `distinct` lets the target assistant speak with its own configured voice. Only applies to assistant targets — node targets override voice via the node's own `voice_settings`.
+///
+/// Spec: `#/components/schemas/AssistantTarget/properties/voice_mode`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AssistantTargetVoiceMode {
+    /// `unified`
+    Unified,
+    /// `distinct`
+    Distinct,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AssistantTargetVoiceMode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unified => "unified",
+            Self::Distinct => "distinct",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AssistantTargetVoiceMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "unified" => Self::Unified,
+            "distinct" => Self::Distinct,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AssistantTargetVoiceMode);
+
+/// Response model containing complete assistant test information.
+///
+/// Returns all test configuration details including evaluation criteria,
+/// scheduling, and metadata. Used when retrieving individual tests or
+/// after creating/updating tests.
+///
+/// Spec: `#/components/schemas/AssistantTestResponse`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AssistantTestResponse {
+    /// Timestamp when the test was created.
+    pub created_at: String,
+    /// Detailed description of the test's purpose and scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Target destination for test conversations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+    /// Detailed test scenario instructions and objectives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<String>,
+    /// Maximum allowed duration for test execution in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_duration_seconds: Option<i64>,
+    /// Human-readable name of the test.
+    pub name: String,
+    /// Evaluation criteria used to assess test performance.
+    pub rubric: Vec<AssistantTestResponseRubricItem>,
+    /// Communication channel used for test execution.
+    pub telnyx_conversation_channel: TelnyxConversationChannel,
+    /// Unique identifier for the assistant test.
+    pub test_id: String,
+    /// Test suite grouping for organizational purposes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_suite: Option<String>,
+}
+
+/// Spec: `#/components/schemas/AssistantTestResponse/properties/rubric/items`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AssistantTestResponseRubricItem {
+    /// Specific guidance on how to assess the assistant’s performance for this rubric item.
+    pub criteria: String,
+    /// Label for the evaluation criterion, e.g., Empathy, Accuracy, Clarity.
+    pub name: String,
+}
+
+/// Deprecated for new integrations. Inline tool definitions available to the assistant. Prefer `tool_ids` to attach shared tools created with the AI Tools endpoints.
+///
+/// Spec: `#/components/schemas/AssistantTools`
+pub type AssistantTools = Vec<AssistantToolsItem2>;
+
+/// Spec: `#/components/schemas/AssistantTools/items`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum AssistantToolsItem2 {
+    InferenceEmbeddingWebhookTool(InferenceEmbeddingWebhookTool),
+    ClientSideTool(ClientSideTool),
+    RetrievalTool(RetrievalTool),
+    HandoffTool(HandoffTool),
+    HangupTool(HangupTool),
+    InferenceEmbeddingTransferTool(InferenceEmbeddingTransferTool),
+    InviteTool(InviteTool),
+    SipReferTool(SipReferTool),
+    DtmfTool(DtmfTool),
+    SendMessageTool(SendMessageTool),
+    SkipTurnTool(SkipTurnTool),
+    PayTool(PayTool),
+}
+
 /// AssistantsListData
 ///
 /// Spec: `#/components/schemas/AssistantsListData`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AssistantsListData {
     /// Data
-    pub data: Vec<Assistant>,
+    pub data: Vec<InferenceEmbeddingAssistant>,
 }
+
+/// AudioVisualizerConfig
+///
+/// Spec: `#/components/schemas/AudioVisualizerConfig`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AudioVisualizerConfig {
+    /// The color theme for the audio visualizer.
+    pub color: Option<AudioVisualizerConfigColor>,
+    /// The preset style for the audio visualizer.
+    pub preset: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    AudioVisualizerConfig { "color" => color, "preset" => preset }
+);
+
+/// The color theme for the audio visualizer.
+///
+/// Spec: `#/components/schemas/AudioVisualizerConfig/properties/color`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AudioVisualizerConfigColor {
+    /// `verdant`
+    Verdant,
+    /// `twilight`
+    Twilight,
+    /// `bloom`
+    Bloom,
+    /// `mystic`
+    Mystic,
+    /// `flare`
+    Flare,
+    /// `glacier`
+    Glacier,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AudioVisualizerConfigColor {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Verdant => "verdant",
+            Self::Twilight => "twilight",
+            Self::Bloom => "bloom",
+            Self::Mystic => "mystic",
+            Self::Flare => "flare",
+            Self::Glacier => "glacier",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AudioVisualizerConfigColor {
+    fn from(value: &str) -> Self {
+        match value {
+            "verdant" => Self::Verdant,
+            "twilight" => Self::Twilight,
+            "bloom" => Self::Bloom,
+            "mystic" => Self::Mystic,
+            "flare" => Self::Flare,
+            "glacier" => Self::Glacier,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AudioVisualizerConfigColor);
+
+/// Constant boolean value. Useful for unconditional ('always') edges.
+///
+/// Spec: `#/components/schemas/BooleanLiteralExpression`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BooleanLiteralExpression {
+    /// Type
+    #[serde(rename = "type")]
+    pub type_: BooleanLiteralExpressionType,
+    /// Literal boolean value.
+    pub value: bool,
+}
+
+/// Type
+///
+/// Spec: `#/components/schemas/BooleanLiteralExpression/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BooleanLiteralExpressionType {
+    /// `bool_literal`
+    BoolLiteral,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl BooleanLiteralExpressionType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BoolLiteral => "bool_literal",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for BooleanLiteralExpressionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "bool_literal" => Self::BoolLiteral,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(BooleanLiteralExpressionType);
+
+/// Combine sub-expressions with a logical operator (`and` / `or` / `not`).
+///
+/// `and` and `or` accept two or more operands; `not` accepts exactly one.
+///
+/// Spec: `#/components/schemas/BooleanOpExpression`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BooleanOpExpression {
+    /// Logical operator. `not` is unary; `and`/`or` are n-ary (&gt;=2).
+    pub op: BooleanOpExpressionOp,
+    /// Operand sub-expressions. Length must be exactly 1 for `not` and &gt;= 2 for `and`/`or`.
+    pub operands: Vec<Expression>,
+    /// Type
+    #[serde(rename = "type")]
+    pub type_: BooleanOpExpressionType,
+}
+
+/// Logical operator. `not` is unary; `and`/`or` are n-ary (&gt;=2).
+///
+/// Spec: `#/components/schemas/BooleanOpExpression/properties/op`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BooleanOpExpressionOp {
+    /// `and`
+    And,
+    /// `or`
+    Or,
+    /// `not`
+    Not,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl BooleanOpExpressionOp {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::And => "and",
+            Self::Or => "or",
+            Self::Not => "not",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for BooleanOpExpressionOp {
+    fn from(value: &str) -> Self {
+        match value {
+            "and" => Self::And,
+            "or" => Self::Or,
+            "not" => Self::Not,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(BooleanOpExpressionOp);
+
+/// Type
+///
+/// Spec: `#/components/schemas/BooleanOpExpression/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BooleanOpExpressionType {
+    /// `bool_op`
+    BoolOp,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl BooleanOpExpressionType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BoolOp => "bool_op",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for BooleanOpExpressionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "bool_op" => Self::BoolOp,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(BooleanOpExpressionType);
+
+/// Create/update request body. Accepts:
+/// - ``rules`` — canonical ordered list of routing rules
+///
+/// Spec: `#/components/schemas/CanaryDeployRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CanaryDeployRequest {
+    /// Rules
+    pub rules: Option<Vec<RuleInput>>,
+}
+
+crate::codec::optional_fields!(CanaryDeployRequest { "rules" => rules });
+
+/// Response shape.
+///
+/// Always carries ``rules`` (canonical).
+///
+/// Spec: `#/components/schemas/CanaryDeployResponse`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CanaryDeployResponse {
+    /// Assistant Id
+    pub assistant_id: String,
+    /// Created At
+    pub created_at: String,
+    /// Rules
+    pub rules: Vec<RuleOutput>,
+    /// Updated At
+    pub updated_at: String,
+}
+
+/// A single attribute/operator/values check.
+///
+/// A clause matches when the routing context's value for ``attribute``
+/// satisfies ``operator`` against any of ``values``.
+///
+/// Spec: `#/components/schemas/Clause`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Clause {
+    /// Attribute name from the routing context
+    pub attribute: String,
+    /// Match operator
+    pub operator: Operator,
+    /// Values
+    pub values: Vec<String>,
+}
+
+/// ClientSideTool
+///
+/// Spec: `#/components/schemas/ClientSideTool`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ClientSideTool {
+    pub client_side_tool: ClientSideToolParams,
+    #[serde(rename = "type")]
+    pub type_: ClientSideToolType,
+}
+
+/// ClientSideToolParams
+///
+/// Spec: `#/components/schemas/ClientSideToolParams`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ClientSideToolParams {
+    /// The description of the tool.
+    pub description: String,
+    /// The name of the tool.
+    pub name: String,
+    /// The parameters the tool accepts, described as a JSON Schema object. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
+    pub parameters: ClientSideToolParamsParameters,
+}
+
+/// The parameters the tool accepts, described as a JSON Schema object. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
+///
+/// Spec: `#/components/schemas/ClientSideToolParams/properties/parameters`
+pub type ClientSideToolParamsParameters = CallControlWebhookToolParamsBodyParameters;
+
+/// Spec: `#/components/schemas/ClientSideTool/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClientSideToolType {
+    /// `client_side_tool`
+    ClientSideTool,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ClientSideToolType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ClientSideTool => "client_side_tool",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ClientSideToolType {
+    fn from(value: &str) -> Self {
+        match value {
+            "client_side_tool" => Self::ClientSideTool,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ClientSideToolType);
+
+/// Compare two sub-expressions with a relational or membership operator.
+///
+/// Evaluates to a boolean. Used in edge conditions to gate transitions on
+/// runtime values, e.g. `user_age >= 18` or `tier == "gold"`.
+///
+/// Spec: `#/components/schemas/ComparisonExpression`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ComparisonExpression {
+    pub left: Box<Expression>,
+    /// Relational/membership operator. `contains` / `not_contains` apply to strings (substring) and arrays (membership).
+    pub op: ComparisonExpressionOp,
+    pub right: Box<Expression>,
+    /// Type
+    #[serde(rename = "type")]
+    pub type_: ComparisonExpressionType,
+}
+
+/// Relational/membership operator. `contains` / `not_contains` apply to strings (substring) and arrays (membership).
+///
+/// Spec: `#/components/schemas/ComparisonExpression/properties/op`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ComparisonExpressionOp {
+    /// `==`
+    EqEq,
+    /// `!=`
+    Eq,
+    /// `<`
+    Lt,
+    /// `<=`
+    LtEq,
+    /// `>`
+    Gt,
+    /// `>=`
+    GtEq,
+    /// `contains`
+    Contains,
+    /// `not_contains`
+    NotContains,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ComparisonExpressionOp {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EqEq => "==",
+            Self::Eq => "!=",
+            Self::Lt => "<",
+            Self::LtEq => "<=",
+            Self::Gt => ">",
+            Self::GtEq => ">=",
+            Self::Contains => "contains",
+            Self::NotContains => "not_contains",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ComparisonExpressionOp {
+    fn from(value: &str) -> Self {
+        match value {
+            "==" => Self::EqEq,
+            "!=" => Self::Eq,
+            "<" => Self::Lt,
+            "<=" => Self::LtEq,
+            ">" => Self::Gt,
+            ">=" => Self::GtEq,
+            "contains" => Self::Contains,
+            "not_contains" => Self::NotContains,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ComparisonExpressionOp);
+
+/// Type
+///
+/// Spec: `#/components/schemas/ComparisonExpression/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ComparisonExpressionType {
+    /// `comparison`
+    Comparison,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ComparisonExpressionType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Comparison => "comparison",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ComparisonExpressionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "comparison" => Self::Comparison,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ComparisonExpressionType);
 
 /// ConversationChannelType
 ///
@@ -64,53 +815,238 @@ impl From<&str> for ConversationChannelType {
 
 crate::codec::string_enum!(ConversationChannelType);
 
+/// Conversation flow as returned by the API.
+///
+/// Spec: `#/components/schemas/ConversationFlow`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConversationFlow {
+    /// Directed transitions between nodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edges: Option<Vec<FlowEdge>>,
+    /// All nodes in the flow.
+    pub nodes: Vec<ConversationFlowNodesItem>,
+    /// ID of the node where the conversation begins.
+    pub start_node_id: String,
+}
+
+/// Spec: `#/components/schemas/ConversationFlow/properties/nodes/items`
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConversationFlowNodesItem {
+    FlowNode(FlowNode),
+    ToolNode(ToolNode),
+    SpeakNode(SpeakNode),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for ConversationFlowNodesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::FlowNode(v) => {
+                crate::codec::serialize_tagged(v, "type", "prompt", serializer)
+            }
+            Self::ToolNode(v) => {
+                crate::codec::serialize_tagged(v, "type", "tool", serializer)
+            }
+            Self::SpeakNode(v) => {
+                crate::codec::serialize_tagged(v, "type", "speak", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConversationFlowNodesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("prompt") => crate::codec::from_value(value).map(Self::FlowNode),
+            Some("tool") => crate::codec::from_value(value).map(Self::ToolNode),
+            Some("speak") => crate::codec::from_value(value).map(Self::SpeakNode),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+
+/// Conversation flow as supplied by API clients (create / update).
+///
+/// A directed graph of `FlowNodeReq` connected by `FlowEdge`s. Validation
+/// enforces unique node/edge IDs, that `start_node_id` references a real
+/// node, and that every edge's endpoints reference real nodes.
+///
+/// Spec: `#/components/schemas/ConversationFlowReq`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConversationFlowReq {
+    /// Directed transitions between nodes. May be empty for a single-node flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edges: Option<Vec<FlowEdge>>,
+    /// All nodes in the flow. Must contain `start_node_id`. Each node is a prompt node (`type: prompt`) or a tool node (`type: tool`).
+    pub nodes: Vec<ConversationFlowReqNodesItem>,
+    /// ID of the node where the conversation begins.
+    pub start_node_id: String,
+}
+
+/// Spec: `#/components/schemas/ConversationFlowReq/properties/nodes/items`
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConversationFlowReqNodesItem {
+    FlowNodeReq(FlowNodeReq),
+    ToolNodeReq(ToolNodeReq),
+    SpeakNodeReq(SpeakNodeReq),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for ConversationFlowReqNodesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::FlowNodeReq(v) => {
+                crate::codec::serialize_tagged(v, "type", "prompt", serializer)
+            }
+            Self::ToolNodeReq(v) => {
+                crate::codec::serialize_tagged(v, "type", "tool", serializer)
+            }
+            Self::SpeakNodeReq(v) => {
+                crate::codec::serialize_tagged(v, "type", "speak", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConversationFlowReqNodesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("prompt") => crate::codec::from_value(value).map(Self::FlowNodeReq),
+            Some("tool") => crate::codec::from_value(value).map(Self::ToolNodeReq),
+            Some("speak") => crate::codec::from_value(value).map(Self::SpeakNodeReq),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+
 /// CreateAssistantRequest
 ///
 /// Spec: `#/components/schemas/CreateAssistantRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateAssistantRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_flow: Option<ConversationFlowReq>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Map of dynamic variables and their default values
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
-    /// If the dynamic_variables_webhook_url is set for the assistant, we will send a request at the start of the conversation. See our [guide](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables) for more information.
+    /// Timeout in milliseconds for the dynamic variables webhook. Must be between 1 and 10000 ms. If the webhook does not respond within this timeout, the call proceeds with default values. See the [dynamic variables guide](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_variables_webhook_timeout_ms: Option<i64>,
+    /// If `dynamic_variables_webhook_url` is set, Telnyx sends a POST request to this URL at the start of the conversation to resolve dynamic variables. **Gotcha:** the webhook response must wrap variables under a top-level `dynamic_variables` object, e.g. `{"dynamic_variables": {"customer_name": "Jane"}}`. Returning a flat object will be ignored and variables will fall back to their defaults. See the [dynamic variables guide](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables) for the full request/response format and timeout behavior.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dynamic_variables_webhook_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled_features: Option<Vec<EnabledFeatures>>,
-    /// Text that the assistant will use to start the conversation. This may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_llm: Option<ExternalLlmReq>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_config: Option<FallbackConfigReq>,
+    /// Text that the assistant will use to start the conversation. This may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables). Use an empty string to have the assistant wait for the user to speak first. Use the special value `<assistant-speaks-first-with-model-generated-message>` to have the assistant generate the greeting based on the system instructions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub greeting: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub insight_settings: Option<InsightSettings>,
     /// System instructions for the assistant. These may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables)
     pub instructions: String,
-    /// This is only needed when using third-party inference providers. The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your LLM provider's API key. Warning: Free plans are unlikely to work with this integration.
+    /// Connected integrations attached to the assistant. The catalog of available integrations is at `/ai/integrations`; the user's connected integrations are at `/ai/integrations/connections`. Each item references a catalog integration by `integration_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrations: Option<Vec<AssistantIntegration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interruption_settings: Option<InferenceEmbeddingInterruptionSettings>,
+    /// This is only needed when using third-party inference providers selected by `model`. The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api-reference/integration-secrets/create-a-secret) that refers to your LLM provider's API key. For bring-your-own endpoint authentication, use `external_llm.llm_api_key_ref` instead. Warning: Free plans are unlikely to work with this integration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub llm_api_key_ref: Option<String>,
+    /// MCP servers attached to the assistant. Create MCP servers with `/ai/mcp_servers`, then reference them by `id` here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp_servers: Option<Vec<AssistantMcpServer>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messaging_settings: Option<MessagingSettings>,
-    /// ID of the model to use. You can use the [Get models API](https://developers.telnyx.com/api/inference/inference-embedding/get-models-public-models-get) to see all of your available models,
-    pub model: String,
+    /// ID of the model to use when `external_llm` is not set. You can use the [Get models API](https://developers.telnyx.com/api-reference/openai-chat/get-available-models-openai-compatible) to see available models. If `external_llm` is provided, the assistant uses `external_llm` instead of this field. If neither `model` nor `external_llm` is provided, Telnyx applies the default model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observability_settings: Option<ObservabilityReq>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_conversation_settings: Option<PostConversationSettingsReq>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_settings: Option<PrivacySettings>,
+    /// Tags associated with the assistant. Tags can also be managed with the assistant tag endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telephony_settings: Option<TelephonySettings>,
+    /// IDs of shared tools to attach to the assistant. New integrations should prefer `tool_ids` over inline `tools`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_ids: Option<Vec<String>>,
+    /// Deprecated for new integrations. Inline tool definitions available to the assistant. Prefer `tool_ids` to attach shared tools created with the AI Tools endpoints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<AssistantTools>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription: Option<TranscriptionSettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_settings: Option<VoiceSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub widget_settings: Option<WidgetSettings>,
 }
+
+/// Request model for creating a new assistant test.
+///
+/// This model defines all the required and optional parameters needed to create
+/// a comprehensive test for an AI assistant, including test configuration,
+/// evaluation criteria, and scheduling options.
+///
+/// Spec: `#/components/schemas/CreateAssistantTestRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateAssistantTestRequest {
+    /// Optional detailed description of what this test evaluates and its purpose. Helps team members understand the test's objectives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The target destination for the test conversation. Format depends on the channel: phone number for SMS/voice, webhook URL for web chat, etc.
+    pub destination: String,
+    /// Detailed instructions that define the test scenario and what the assistant should accomplish. This guides the test execution and evaluation.
+    pub instructions: String,
+    /// Maximum duration in seconds that the test conversation should run before timing out. If not specified, uses system default timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_duration_seconds: Option<i64>,
+    /// A descriptive name for the assistant test. This will be used to identify the test in the UI and reports.
+    pub name: String,
+    /// Evaluation criteria used to assess the assistant's performance. Each rubric item contains a name and specific criteria for evaluation.
+    pub rubric: Vec<CreateAssistantTestRequestRubricItem>,
+    /// The communication channel through which the test will be conducted. Determines how the assistant will receive and respond to test messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telnyx_conversation_channel: Option<TelnyxConversationChannel>,
+    /// Optional test suite name to group related tests together. Useful for organizing tests by feature, team, or release cycle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_suite: Option<String>,
+}
+
+/// Spec: `#/components/schemas/CreateAssistantTestRequest/properties/rubric/items`
+pub type CreateAssistantTestRequestRubricItem = AssistantTestResponseRubricItem;
 
 /// CreateScheduledEventRequest
 ///
 /// Spec: `#/components/schemas/CreateScheduledEventRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateScheduledEventRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_settings: Option<ScheduledCallSettings>,
     /// Metadata associated with the conversation. Telnyx provides several pieces of metadata, but customers can also add their own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_metadata: Option<
@@ -119,6 +1055,15 @@ pub struct CreateScheduledEventRequest {
             CreateScheduledEventRequestConversationMetadataValue,
         >,
     >,
+    /// A map of dynamic variable names to values. These variables can be referenced in the assistant's instructions and messages using {{variable_name}} syntax.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_variables: Option<std::collections::BTreeMap<String, String>>,
+    /// Configure number of retries on client errors: busy, no-answer, failed, canceled (caller hung up before the callee answered)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_retries_client_errors: Option<i64>,
+    /// Retry Interval Secs
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_interval_secs: Option<i64>,
     /// The datetime at which the event should be scheduled. Formatted as ISO 8601.
     pub scheduled_at_fixed_datetime: String,
     /// The phone number, SIP URI, to schedule the call or text from.
@@ -132,13 +1077,817 @@ pub struct CreateScheduledEventRequest {
 }
 
 /// Spec: `#/components/schemas/CreateScheduledEventRequest/properties/conversation_metadata/additionalProperties`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum CreateScheduledEventRequestConversationMetadataValue {
-    String(String),
-    Integer(i64),
-    Boolean(bool),
+pub type CreateScheduledEventRequestConversationMetadataValue = AssistantSmsChatReqConversationMetadataValue;
+
+/// Request model for creating a shared (org-level) tool.
+///
+/// Spec: `#/components/schemas/CreateSharedToolRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateSharedToolRequest {
+    /// Client Side Tool
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_side_tool: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Display Name
+    pub display_name: String,
+    /// Function
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Handoff
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Invite
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Pay
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pay: Option<PayToolParams>,
+    /// Retrieval
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retrieval: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Timeout Ms
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<i64>,
+    /// Type
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Webhook
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Members the spec does not declare (it admits any): received as sent, and sent as
+    /// members of this object.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+
+/// Fallback edge condition: fires only when no other edge's condition is true.
+///
+/// Evaluated after every conditioned (`llm` / `expression`) edge regardless
+/// of declaration order, so it routes the flow whenever none of the node's
+/// other outgoing edges match. Valid **only** on edges leaving a `tool` or
+/// `speak` node, where the deterministic step auto-advances and must always
+/// have somewhere to go. A tool/speak node with any outgoing edge is required
+/// to carry exactly one `default` edge so it never dead-ends; a tool/speak
+/// node with no outgoing edges is a valid terminal step. Carries no parameters.
+///
+/// Spec: `#/components/schemas/DefaultCondition`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DefaultCondition {
+    /// Type
+    #[serde(rename = "type")]
+    pub type_: DefaultConditionType,
+}
+
+/// Type
+///
+/// Spec: `#/components/schemas/DefaultCondition/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DefaultConditionType {
+    /// `default`
+    Default,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DefaultConditionType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Default => "default",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DefaultConditionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "default" => Self::Default,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DefaultConditionType);
+
+/// DTMFTool
+///
+/// Spec: `#/components/schemas/DTMFTool`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DtmfTool {
+    pub send_dtmf: serde_json::Map<String, serde_json::Value>,
+    #[serde(rename = "type")]
+    pub type_: DtmfToolType,
+}
+
+/// Spec: `#/components/schemas/DTMFTool/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DtmfToolType {
+    /// `send_dtmf`
+    SendDtmf,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DtmfToolType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SendDtmf => "send_dtmf",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DtmfToolType {
+    fn from(value: &str) -> Self {
+        match value {
+            "send_dtmf" => Self::SendDtmf,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DtmfToolType);
+
+/// Reference a dynamic variable by name.
+///
+/// Resolved at runtime from the assistant's dynamic-variables context (see
+/// `Assistant.dynamic_variables` and the dynamic-variables webhook).
+///
+/// Spec: `#/components/schemas/DynamicVariableExpression`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DynamicVariableExpression {
+    /// Variable name to look up in the runtime context.
+    pub name: String,
+    /// Type
+    #[serde(rename = "type")]
+    pub type_: DynamicVariableExpressionType,
+}
+
+/// Type
+///
+/// Spec: `#/components/schemas/DynamicVariableExpression/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DynamicVariableExpressionType {
+    /// `variable`
+    Variable,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DynamicVariableExpressionType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Variable => "variable",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DynamicVariableExpressionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "variable" => Self::Variable,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DynamicVariableExpressionType);
+
+/// If `telephony` is enabled, the assistant will be able to make and receive calls. If `messaging` is enabled, the assistant will be able to send and receive messages.
+///
+/// Spec: `#/components/schemas/EnabledFeatures`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EnabledFeatures {
+    /// `telephony`
+    Telephony,
+    /// `messaging`
+    Messaging,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl EnabledFeatures {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Telephony => "telephony",
+            Self::Messaging => "messaging",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for EnabledFeatures {
+    fn from(value: &str) -> Self {
+        match value {
+            "telephony" => Self::Telephony,
+            "messaging" => Self::Messaging,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(EnabledFeatures);
+
+/// EnhanceInstructionsRequest
+///
+/// Spec: `#/components/schemas/EnhanceInstructionsRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EnhanceInstructionsRequest {
+    /// Optional guidance describing how the instructions should be enhanced. When provided, the LLM applies these requested changes in addition to fixing any identified issues.
+    pub enhancement_prompt: Option<Option<String>>,
+    /// The instructions to enhance. When omitted, the assistant's existing instructions are used.
+    pub instructions: Option<Option<String>>,
+}
+
+crate::codec::optional_fields!(
+    EnhanceInstructionsRequest { "enhancement_prompt" => enhancement_prompt nullable,
+    "instructions" => instructions nullable }
+);
+
+/// A node in a deterministic expression AST. Exactly one variant is selected by the `type` discriminator. Terminal variants (`number_literal`, `string_literal`, `bool_literal`, `variable`) bottom out the recursion; `arithmetic`, `bool_op`, and `comparison` nest further sub-expressions.
+///
+/// Extracted into a single named schema so the recursive union is defined once (was previously inlined at every operand site).
+///
+/// Spec: `#/components/schemas/Expression`
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expression {
+    ComparisonExpression(Box<ComparisonExpression>),
+    BooleanOpExpression(BooleanOpExpression),
+    ArithmeticExpression(Box<ArithmeticExpression>),
+    DynamicVariableExpression(DynamicVariableExpression),
+    StringLiteralExpression(StringLiteralExpression),
+    NumberLiteralExpression(NumberLiteralExpression),
+    BooleanLiteralExpression(BooleanLiteralExpression),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for Expression {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ComparisonExpression(v) => {
+                crate::codec::serialize_tagged(v, "type", "comparison", serializer)
+            }
+            Self::BooleanOpExpression(v) => {
+                crate::codec::serialize_tagged(v, "type", "bool_op", serializer)
+            }
+            Self::ArithmeticExpression(v) => {
+                crate::codec::serialize_tagged(v, "type", "arithmetic", serializer)
+            }
+            Self::DynamicVariableExpression(v) => {
+                crate::codec::serialize_tagged(v, "type", "variable", serializer)
+            }
+            Self::StringLiteralExpression(v) => {
+                crate::codec::serialize_tagged(v, "type", "string_literal", serializer)
+            }
+            Self::NumberLiteralExpression(v) => {
+                crate::codec::serialize_tagged(v, "type", "number_literal", serializer)
+            }
+            Self::BooleanLiteralExpression(v) => {
+                crate::codec::serialize_tagged(v, "type", "bool_literal", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Expression {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("comparison") => {
+                crate::codec::from_value(value)
+                    .map(|v| Self::ComparisonExpression(Box::new(v)))
+            }
+            Some("bool_op") => {
+                crate::codec::from_value(value).map(Self::BooleanOpExpression)
+            }
+            Some("arithmetic") => {
+                crate::codec::from_value(value)
+                    .map(|v| Self::ArithmeticExpression(Box::new(v)))
+            }
+            Some("variable") => {
+                crate::codec::from_value(value).map(Self::DynamicVariableExpression)
+            }
+            Some("string_literal") => {
+                crate::codec::from_value(value).map(Self::StringLiteralExpression)
+            }
+            Some("number_literal") => {
+                crate::codec::from_value(value).map(Self::NumberLiteralExpression)
+            }
+            Some("bool_literal") => {
+                crate::codec::from_value(value).map(Self::BooleanLiteralExpression)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+
+/// Edge condition evaluated as a deterministic expression AST.
+///
+/// The expression is computed against runtime dynamic variables and must
+/// evaluate to a boolean. Prefer this over `LLMCondition` when the rule is
+/// a clean function of known variables — it's cheaper and predictable.
+///
+/// Spec: `#/components/schemas/ExpressionCondition`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExpressionCondition {
+    pub expression: Expression,
+    /// Type
+    #[serde(rename = "type")]
+    pub type_: ExpressionConditionType,
+}
+
+/// Type
+///
+/// Spec: `#/components/schemas/ExpressionCondition/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExpressionConditionType {
+    /// `expression`
+    Expression,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ExpressionConditionType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Expression => "expression",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ExpressionConditionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "expression" => Self::Expression,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ExpressionConditionType);
+
+/// ExternalLLM
+///
+/// Spec: `#/components/schemas/ExternalLLM`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ExternalLlm {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication_method: Option<AuthenticationMethod>,
+    /// Base URL for the external LLM endpoint.
+    pub base_url: String,
+    /// Integration secret identifier for the client certificate used with certificate authentication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_ref: Option<String>,
+    /// When `true`, Telnyx forwards the assistant's dynamic variables to the external LLM endpoint as a top-level `extra_metadata` object on the chat completion request body. Defaults to `false`. Example payload sent to the external endpoint: `{"extra_metadata": {"customer_name": "Jane", "account_id": "acct_789", "telnyx_agent_target": "+13125550100", "telnyx_end_user_target": "+13125550123"}}`. Distinct from OpenAI's native `metadata` field, which has its own size and type limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward_metadata: Option<bool>,
+    /// Integration secret identifier for the external LLM API key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm_api_key_ref: Option<String>,
+    /// Model identifier to use with the external LLM endpoint.
+    pub model: String,
+    /// URL used to retrieve an access token when certificate authentication is enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_retrieval_url: Option<String>,
+}
+
+/// ExternalLLMReq
+///
+/// Spec: `#/components/schemas/ExternalLLMReq`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ExternalLlmReq {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication_method: Option<AuthenticationMethod>,
+    /// Base URL for the external LLM endpoint.
+    pub base_url: String,
+    /// Integration secret identifier for the client certificate used with certificate authentication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_ref: Option<String>,
+    /// When `true`, Telnyx forwards the assistant's dynamic variables to the external LLM endpoint as a top-level `extra_metadata` object on the chat completion request body. Defaults to `false`. Example payload sent to the external endpoint: `{"extra_metadata": {"customer_name": "Jane", "account_id": "acct_789", "telnyx_agent_target": "+13125550100", "telnyx_end_user_target": "+13125550123"}}`. Distinct from OpenAI's native `metadata` field, which has its own size and type limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward_metadata: Option<bool>,
+    /// Integration secret identifier for the external LLM API key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm_api_key_ref: Option<String>,
+    /// Model identifier to use with the external LLM endpoint.
+    pub model: String,
+    /// URL used to retrieve an access token when certificate authentication is enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_retrieval_url: Option<String>,
+}
+
+/// FallbackConfig
+///
+/// Spec: `#/components/schemas/FallbackConfig`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FallbackConfig {
+    pub external_llm: Option<ExternalLlm>,
+    /// Integration secret identifier for the fallback model API key.
+    pub llm_api_key_ref: Option<String>,
+    /// Fallback Telnyx-hosted model to use when the primary LLM provider is unavailable.
+    pub model: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FallbackConfig { "external_llm" => external_llm, "llm_api_key_ref" =>
+    llm_api_key_ref, "model" => model }
+);
+
+/// FallbackConfigReq
+///
+/// Spec: `#/components/schemas/FallbackConfigReq`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FallbackConfigReq {
+    pub external_llm: Option<ExternalLlmReq>,
+    /// Integration secret identifier for the fallback model API key.
+    pub llm_api_key_ref: Option<String>,
+    /// Fallback Telnyx-hosted model to use when the primary LLM provider is unavailable.
+    pub model: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FallbackConfigReq { "external_llm" => external_llm, "llm_api_key_ref" =>
+    llm_api_key_ref, "model" => model }
+);
+
+/// Directed transition from one node to a target, gated by a condition.
+///
+/// The target is either another node in the same flow (`NodeTarget`) or a
+/// different assistant (`AssistantTarget`). Multiple edges may share a
+/// `start_node_id`; the runtime evaluates them in the order they're
+/// declared and takes the first whose condition is true.
+///
+/// Spec: `#/components/schemas/FlowEdge`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FlowEdge {
+    /// Condition that gates the transition. Discriminated by `type`: `llm`, `expression`.
+    pub condition: FlowEdgeCondition,
+    /// Caller-supplied unique identifier for this edge within the flow.
+    pub id: String,
+    /// ID of the node this edge transitions away from.
+    pub start_node_id: String,
+    /// Destination of the transition. Discriminated by `type`: `node` (jump to another node in this flow) or `assistant` (hand off to a different assistant).
+    pub target: FlowEdgeTarget,
+}
+
+/// Condition that gates the transition. Discriminated by `type`: `llm`, `expression`.
+///
+/// Spec: `#/components/schemas/FlowEdge/properties/condition`
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlowEdgeCondition {
+    LlmCondition(LlmCondition),
+    ExpressionCondition(ExpressionCondition),
+    DefaultCondition(DefaultCondition),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for FlowEdgeCondition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::LlmCondition(v) => {
+                crate::codec::serialize_tagged(v, "type", "llm", serializer)
+            }
+            Self::ExpressionCondition(v) => {
+                crate::codec::serialize_tagged(v, "type", "expression", serializer)
+            }
+            Self::DefaultCondition(v) => {
+                crate::codec::serialize_tagged(v, "type", "default", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FlowEdgeCondition {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("llm") => crate::codec::from_value(value).map(Self::LlmCondition),
+            Some("expression") => {
+                crate::codec::from_value(value).map(Self::ExpressionCondition)
+            }
+            Some("default") => {
+                crate::codec::from_value(value).map(Self::DefaultCondition)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+
+/// Destination of the transition. Discriminated by `type`: `node` (jump to another node in this flow) or `assistant` (hand off to a different assistant).
+///
+/// Spec: `#/components/schemas/FlowEdge/properties/target`
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlowEdgeTarget {
+    NodeTarget(NodeTarget),
+    AssistantTarget(AssistantTarget),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for FlowEdgeTarget {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::NodeTarget(v) => {
+                crate::codec::serialize_tagged(v, "type", "node", serializer)
+            }
+            Self::AssistantTarget(v) => {
+                crate::codec::serialize_tagged(v, "type", "assistant", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FlowEdgeTarget {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("node") => crate::codec::from_value(value).map(Self::NodeTarget),
+            Some("assistant") => {
+                crate::codec::from_value(value).map(Self::AssistantTarget)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+
+/// One step in a conversation flow, as returned by the API.
+///
+/// Spec: `#/components/schemas/FlowNode`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FlowNode {
+    /// Override for `Assistant.external_llm` while this node is active. Use this to route a node's turns to a different external LLM (different `model`, `base_url`, credentials). Part of the LLM bundle — see `model` for cascade semantics. Mutually exclusive with `model` on the node (a single LLM identity per node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_llm: Option<ExternalLlm>,
+    /// Caller-supplied unique identifier for this node within the flow.
+    pub id: String,
+    /// Prompt that drives the LLM while this node is active. Required.
+    pub instructions: String,
+    /// How `instructions` combine with the assistant-level instructions. `replace` (default): the node's instructions are used alone. `append`: the node's instructions are concatenated after the assistant's instructions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions_mode: Option<FlowNodeInstructionsMode>,
+    /// Override for `Assistant.llm_api_key_ref` while this node is active. Part of the LLM bundle — see `model` for cascade semantics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm_api_key_ref: Option<String>,
+    /// Override for `Assistant.model` while this node is active. Part of the LLM bundle (`model` + `llm_api_key_ref` + `external_llm`): when any of the three is set on the node, all three are taken from the node and the assistant-level LLM identity is not consulted. When none of the three is set, the assistant's bundle cascades unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Optional human-readable label, displayed in authoring UIs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Optional canvas coordinates used by authoring UIs to lay out the graph. Ignored by the runtime; round-trips so frontends can persist graph layout across reloads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<NodePosition>,
+    /// IDs of shared (org-level) tools available at this node. Knowledge bases are attached the same way — via a shared retrieval tool. Tools not listed here are not callable while this node is active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_tool_ids: Option<Vec<String>>,
+    /// Full tool definitions for this node, resolved from `shared_tool_ids` server-side. Populated on responses so clients can render the flow without a follow-up fetch per shared tool. Ignored on input — set `shared_tool_ids` to configure a node's tools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<AssistantTools>>,
+    /// How `shared_tool_ids` combine with the assistant-level tool set. `replace` (default): only the node's tools are callable. `append`: the node's tools are added to the assistant's tools. Ignored when `shared_tool_ids` is null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools_mode: Option<FlowNodeToolsMode>,
+    /// Per-node transcription override (response form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcription: Option<TranscriptionSettings>,
+    /// Node kind discriminator. `prompt` is an LLM-driven step.
+    #[serde(rename = "type")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<FlowNodeType>,
+    /// Per-node voice override (response form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_settings: Option<VoiceSettings>,
+}
+
+/// How `instructions` combine with the assistant-level instructions. `replace` (default): the node's instructions are used alone. `append`: the node's instructions are concatenated after the assistant's instructions.
+///
+/// Spec: `#/components/schemas/FlowNode/properties/instructions_mode`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FlowNodeInstructionsMode {
+    /// `replace`
+    Replace,
+    /// `append`
+    Append,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FlowNodeInstructionsMode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Replace => "replace",
+            Self::Append => "append",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FlowNodeInstructionsMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "replace" => Self::Replace,
+            "append" => Self::Append,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FlowNodeInstructionsMode);
+
+/// One step in a conversation flow, as supplied by API clients.
+///
+/// Each node carries the prompt, tool scope, and optional overrides for
+/// model/voice/transcription. Unset overrides cascade from the assistant.
+///
+/// Spec: `#/components/schemas/FlowNodeReq`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FlowNodeReq {
+    /// Override for `Assistant.external_llm` while this node is active. Use this to route a node's turns to a different external LLM (different `model`, `base_url`, credentials). Part of the LLM bundle — see `model` for cascade semantics. Mutually exclusive with `model` on the node (a single LLM identity per node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_llm: Option<ExternalLlmReq>,
+    /// Caller-supplied unique identifier for this node within the flow.
+    pub id: String,
+    /// Prompt that drives the LLM while this node is active. Required.
+    pub instructions: String,
+    /// How `instructions` combine with the assistant-level instructions. `replace` (default): the node's instructions are used alone. `append`: the node's instructions are concatenated after the assistant's instructions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions_mode: Option<FlowNodeReqInstructionsMode>,
+    /// Override for `Assistant.llm_api_key_ref` while this node is active. Part of the LLM bundle — see `model` for cascade semantics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm_api_key_ref: Option<String>,
+    /// Override for `Assistant.model` while this node is active. Part of the LLM bundle (`model` + `llm_api_key_ref` + `external_llm`): when any of the three is set on the node, all three are taken from the node and the assistant-level LLM identity is not consulted. When none of the three is set, the assistant's bundle cascades unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Optional human-readable label, displayed in authoring UIs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Optional canvas coordinates used by authoring UIs to lay out the graph. Ignored by the runtime; round-trips so frontends can persist graph layout across reloads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<NodePosition>,
+    /// IDs of shared (org-level) tools available at this node. Knowledge bases are attached the same way — via a shared retrieval tool. Tools not listed here are not callable while this node is active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_tool_ids: Option<Vec<String>>,
+    /// How `shared_tool_ids` combine with the assistant-level tool set. `replace` (default): only the node's tools are callable. `append`: the node's tools are added to the assistant's tools. Ignored when `shared_tool_ids` is null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools_mode: Option<FlowNodeReqToolsMode>,
+    /// Per-node transcription override (model/language/region). Unset fields cascade from the assistant-level transcription.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcription: Option<TranscriptionSettings>,
+    /// Node kind discriminator. `prompt` (default) is an LLM-driven step; `tool` is a standalone tool execution (see `ToolNodeReq`).
+    #[serde(rename = "type")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<FlowNodeReqType>,
+    /// Per-node voice override. Only fields set here override the assistant-level voice settings; unset fields cascade.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_settings: Option<VoiceSettings>,
+}
+
+/// How `instructions` combine with the assistant-level instructions. `replace` (default): the node's instructions are used alone. `append`: the node's instructions are concatenated after the assistant's instructions.
+///
+/// Spec: `#/components/schemas/FlowNodeReq/properties/instructions_mode`
+pub type FlowNodeReqInstructionsMode = FlowNodeInstructionsMode;
+
+/// How `shared_tool_ids` combine with the assistant-level tool set. `replace` (default): only the node's tools are callable. `append`: the node's tools are added to the assistant's tools. Ignored when `shared_tool_ids` is null.
+///
+/// Spec: `#/components/schemas/FlowNodeReq/properties/tools_mode`
+pub type FlowNodeReqToolsMode = FlowNodeInstructionsMode;
+
+/// Node kind discriminator. `prompt` (default) is an LLM-driven step; `tool` is a standalone tool execution (see `ToolNodeReq`).
+///
+/// Spec: `#/components/schemas/FlowNodeReq/properties/type`
+pub type FlowNodeReqType = FlowNodeType;
+
+/// How `shared_tool_ids` combine with the assistant-level tool set. `replace` (default): only the node's tools are callable. `append`: the node's tools are added to the assistant's tools. Ignored when `shared_tool_ids` is null.
+///
+/// Spec: `#/components/schemas/FlowNode/properties/tools_mode`
+pub type FlowNodeToolsMode = FlowNodeInstructionsMode;
+
+/// Node kind discriminator. `prompt` is an LLM-driven step.
+///
+/// Spec: `#/components/schemas/FlowNode/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FlowNodeType {
+    /// `prompt`
+    Prompt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FlowNodeType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Prompt => "prompt",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FlowNodeType {
+    fn from(value: &str) -> Self {
+        match value {
+            "prompt" => Self::Prompt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FlowNodeType);
+
+/// Spec: `#/paths/~1ai~1assistants~1tests/get/parameters/3/schema`
+pub type GetAssistantTestsPage = ListAccessIpAddressesPage;
+
+/// Spec: `#/paths/~1ai~1assistants~1{assistant_id}~1scheduled_events/get/parameters/4/schema`
+pub type GetScheduledEventsPage = ListAccessIpAddressesPage;
+
+/// Spec: `#/paths/~1ai~1assistants~1tests~1{test_id}~1runs/get/parameters/2/schema`
+pub type GetTestRunsForTestPage = ListAccessIpAddressesPage;
+
+/// Spec: `#/paths/~1ai~1assistants~1tests~1test-suites~1{suite_name}~1runs/get/parameters/3/schema`
+pub type GetTestSuiteRunsForTestPage = ListAccessIpAddressesPage;
+
+/// The handoff tool allows the assistant to hand off control of the conversation to another AI assistant. By default, this will happen transparently to the end user.
+///
+/// Spec: `#/components/schemas/HandoffTool`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HandoffTool {
+    pub handoff: HandoffToolParams,
+    #[serde(rename = "type")]
+    pub type_: HandoffToolType,
+}
+
+/// HandoffToolParams
+///
+/// Spec: `#/components/schemas/HandoffToolParams`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct HandoffToolParams {
+    /// List of possible assistants that can receive a handoff.
+    pub ai_assistants: Vec<HandoffToolParamsAiAssistantsItem>,
+    /// With the unified voice mode all assistants share the same voice, making the handoff transparent to the user. With the distinct voice mode all assistants retain their voice configuration, providing the experience of a conference call with a team of assistants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_mode: Option<HandoffToolParamsVoiceMode>,
+}
+
+/// Spec: `#/components/schemas/HandoffToolParams/properties/ai_assistants/items`
+pub type HandoffToolParamsAiAssistantsItem = UserGroupReference;
+
+/// With the unified voice mode all assistants share the same voice, making the handoff transparent to the user. With the distinct voice mode all assistants retain their voice configuration, providing the experience of a conference call with a team of assistants.
+///
+/// Spec: `#/components/schemas/HandoffToolParams/properties/voice_mode`
+pub type HandoffToolParamsVoiceMode = AssistantTargetVoiceMode;
+
+/// Spec: `#/components/schemas/HandoffTool/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HandoffToolType {
+    /// `handoff`
+    Handoff,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl HandoffToolType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Handoff => "handoff",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for HandoffToolType {
+    fn from(value: &str) -> Self {
+        match value {
+            "handoff" => Self::Handoff,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(HandoffToolType);
 
 /// ImportAssistantsRequest
 ///
@@ -147,8 +1896,946 @@ pub enum CreateScheduledEventRequestConversationMetadataValue {
 pub struct ImportAssistantsRequest {
     /// Integration secret pointer that refers to the API key for the external provider. This should be an identifier for an integration secret created via /v2/integration_secrets.
     pub api_key_ref: String,
+    /// Optional list of assistant IDs to import from the external provider. If not provided, all assistants will be imported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_ids: Option<Vec<String>>,
     /// The external provider to import assistants from.
     pub provider: ImportAssistantsRequestProvider,
+}
+
+/// The external provider to import assistants from.
+///
+/// Spec: `#/components/schemas/ImportAssistantsRequest/properties/provider`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ImportAssistantsRequestProvider {
+    /// `elevenlabs`
+    Elevenlabs,
+    /// `vapi`
+    Vapi,
+    /// `retell`
+    Retell,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ImportAssistantsRequestProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Elevenlabs => "elevenlabs",
+            Self::Vapi => "vapi",
+            Self::Retell => "retell",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ImportAssistantsRequestProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "elevenlabs" => Self::Elevenlabs,
+            "vapi" => Self::Vapi,
+            "retell" => Self::Retell,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ImportAssistantsRequestProvider);
+
+/// Spec: `#/components/schemas/ImportMetadata`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImportMetadata {
+    /// ID of the assistant in the provider's system.
+    pub import_id: Option<String>,
+    /// Provider the assistant was imported from.
+    pub import_provider: Option<ImportMetadataImportProvider>,
+}
+
+crate::codec::optional_fields!(
+    ImportMetadata { "import_id" => import_id, "import_provider" => import_provider }
+);
+
+/// Provider the assistant was imported from.
+///
+/// Spec: `#/components/schemas/ImportMetadata/properties/import_provider`
+pub type ImportMetadataImportProvider = ImportAssistantsRequestProvider;
+
+/// Spec: `#/components/schemas/inference-embedding_Assistant`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InferenceEmbeddingAssistant {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_flow: Option<ConversationFlow>,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Map of dynamic variables and their values
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Timeout in milliseconds for the dynamic variables webhook. Must be between 1 and 10000 ms. If the webhook does not respond within this timeout, the call proceeds with default values. See the [dynamic variables guide](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_variables_webhook_timeout_ms: Option<i64>,
+    /// If `dynamic_variables_webhook_url` is set, Telnyx sends a POST request to this URL at the start of the conversation to resolve dynamic variables. **Gotcha:** the webhook response must wrap variables under a top-level `dynamic_variables` object, e.g. `{"dynamic_variables": {"customer_name": "Jane"}}`. Returning a flat object will be ignored and variables will fall back to their defaults. See the [dynamic variables guide](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables) for the full request/response format and timeout behavior.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_variables_webhook_url: Option<String>,
+    /// Enabled Features
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled_features: Option<Vec<EnabledFeatures>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_llm: Option<ExternalLlm>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_config: Option<FallbackConfig>,
+    /// Text that the assistant will use to start the conversation. This may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables). Use an empty string to have the assistant wait for the user to speak first. Use the special value `<assistant-speaks-first-with-model-generated-message>` to have the assistant generate the greeting based on the system instructions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub greeting: Option<String>,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_metadata: Option<ImportMetadata>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insight_settings: Option<InsightSettings>,
+    /// System instructions for the assistant. These may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables)
+    pub instructions: String,
+    /// Connected integrations attached to the assistant. The catalog of available integrations is at `/ai/integrations`; the user's connected integrations are at `/ai/integrations/connections`. Each item references a catalog integration by `integration_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrations: Option<Vec<AssistantIntegration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interruption_settings: Option<InferenceEmbeddingInterruptionSettings>,
+    /// This is only needed when using third-party inference providers selected by `model`. The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api-reference/integration-secrets/create-a-secret) that refers to your LLM provider's API key. For bring-your-own endpoint authentication, use `external_llm.llm_api_key_ref` instead. Warning: Free plans are unlikely to work with this integration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm_api_key_ref: Option<String>,
+    /// MCP servers attached to the assistant. Create MCP servers with `/ai/mcp_servers`, then reference them by `id` here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp_servers: Option<Vec<AssistantMcpServer>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messaging_settings: Option<MessagingSettings>,
+    /// ID of the model to use when `external_llm` is not set. You can use the [Get models API](https://developers.telnyx.com/api-reference/openai-chat/get-available-models-openai-compatible) to see available models. If `external_llm` is provided, the assistant uses `external_llm` instead of this field. If neither `model` nor `external_llm` is provided, Telnyx applies the default model.
+    pub model: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observability_settings: Option<Observability>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_conversation_settings: Option<PostConversationSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_settings: Option<PrivacySettings>,
+    /// IDs of missions related to this assistant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub related_mission_ids: Option<Vec<String>>,
+    /// Tags associated with the assistant. Tags can also be managed with the assistant tag endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telephony_settings: Option<TelephonySettings>,
+    /// Deprecated for new integrations. Inline tool definitions available to the assistant. Prefer `tool_ids` to attach shared tools created with the AI Tools endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<AssistantTools>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcription: Option<TranscriptionSettings>,
+    /// Timestamp when this assistant version was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_created_at: Option<String>,
+    /// Identifier for the assistant version returned by version-aware assistant endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// Human-readable name for the assistant version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_settings: Option<VoiceSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub widget_settings: Option<WidgetSettings>,
+}
+
+/// Settings for interruptions and how the assistant decides the user has finished speaking. These timings are most relevant when using non turn-taking transcription models. For turn-taking models like `deepgram/flux`, end-of-turn behavior is controlled by the transcription end-of-turn settings under `transcription.settings` (`eot_threshold`, `eot_timeout_ms`, `eager_eot_threshold`).
+///
+/// Spec: `#/components/schemas/inference-embedding_InterruptionSettings`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InferenceEmbeddingInterruptionSettings {
+    /// When true, disables user interruptions while the assistant greeting is playing.
+    pub disable_greeting_interruption: Option<bool>,
+    /// Whether users can interrupt the assistant while it is speaking.
+    pub enable: Option<bool>,
+    pub start_speaking_plan: Option<StartSpeakingPlan>,
+}
+
+crate::codec::optional_fields!(
+    InferenceEmbeddingInterruptionSettings { "disable_greeting_interruption" =>
+    disable_greeting_interruption, "enable" => enable, "start_speaking_plan" =>
+    start_speaking_plan }
+);
+
+/// TransferTool
+///
+/// Spec: `#/components/schemas/inference-embedding_TransferTool`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InferenceEmbeddingTransferTool {
+    pub transfer: InferenceEmbeddingTransferToolParams,
+    #[serde(rename = "type")]
+    pub type_: InferenceEmbeddingTransferToolType,
+}
+
+/// TransferToolParams
+///
+/// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InferenceEmbeddingTransferToolParams {
+    /// Custom headers to be added to the SIP INVITE for the transfer command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_headers: Option<
+        Vec<InferenceEmbeddingTransferToolParamsCustomHeadersItem>,
+    >,
+    /// A description of the transfer tool. By default, Telnyx generates this automatically based on the configured targets. Typically only set when importing an assistant from another provider that allowed a custom description; in that case the provided value is preserved. Most users should leave this empty and let Telnyx manage it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Number or SIP URI placing the call.
+    pub from: String,
+    /// The different possible targets of the transfer. The assistant will be able to choose one of the targets to transfer the call to. This can also be a dynamic variable string like `{{ targets }}` where `targets` is returned by the dynamic variables webhook and resolves to an array of target objects at runtime.
+    pub targets: InferenceEmbeddingTransferToolParamsTargets,
+    /// Configuration for voicemail detection (AMD - Answering Machine Detection) on the transferred call. Allows the assistant to detect when a voicemail system answers the transferred call and take appropriate action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voicemail_detection: Option<
+        InferenceEmbeddingTransferToolParamsVoicemailDetection,
+    >,
+    /// Optional delay in milliseconds before playing the warm message audio when the transferred call is answered. When set, the audio_url is not included in the dial command; instead, playback starts after the specified delay. When not set, existing behavior (audio_url in dial) is preserved.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub warm_message_delay_ms: Option<Option<i64>>,
+    /// Natural language instructions for your agent for how to provide context for the transfer recipient.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm_transfer_instructions: Option<String>,
+}
+
+/// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/custom_headers/items`
+pub type InferenceEmbeddingTransferToolParamsCustomHeadersItem = CallControlWebhookToolParamsHeadersItem;
+
+/// The different possible targets of the transfer. The assistant will be able to choose one of the targets to transfer the call to. This can also be a dynamic variable string like `{{ targets }}` where `targets` is returned by the dynamic variables webhook and resolves to an array of target objects at runtime.
+///
+/// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/targets`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum InferenceEmbeddingTransferToolParamsTargets {
+    InferenceEmbeddingTransferToolParamsTargetsVariant1ItemList(
+        Vec<InferenceEmbeddingTransferToolParamsTargetsVariant1Item>,
+    ),
+    String(String),
+}
+
+/// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/targets/oneOf/0/items`
+pub type InferenceEmbeddingTransferToolParamsTargetsVariant1Item = CallControlTransferToolParamsTargetsVariant1Item;
+
+/// Configuration for voicemail detection (AMD - Answering Machine Detection) on the transferred call. Allows the assistant to detect when a voicemail system answers the transferred call and take appropriate action.
+///
+/// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/voicemail_detection`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InferenceEmbeddingTransferToolParamsVoicemailDetection {
+    /// Advanced AMD detection configuration parameters. All values are optional - Telnyx will use defaults if not specified.
+    pub detection_config: Option<
+        InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionConfig,
+    >,
+    /// The AMD detection mode to use. 'premium' enables premium answering machine detection. 'disabled' turns off AMD detection.
+    pub detection_mode: Option<
+        InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionMode,
+    >,
+    /// Action to take when voicemail is detected on the transferred call.
+    pub on_voicemail_detected: Option<
+        InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetected,
+    >,
+}
+
+crate::codec::optional_fields!(
+    InferenceEmbeddingTransferToolParamsVoicemailDetection { "detection_config" =>
+    detection_config, "detection_mode" => detection_mode, "on_voicemail_detected" =>
+    on_voicemail_detected }
+);
+
+/// Advanced AMD detection configuration parameters. All values are optional - Telnyx will use defaults if not specified.
+///
+/// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/voicemail_detection/properties/detection_config`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionConfig {
+    /// Duration of silence after greeting detection before finalizing the result.
+    pub after_greeting_silence_millis: Option<i64>,
+    /// Maximum silence duration between words during greeting.
+    pub between_words_silence_millis: Option<i64>,
+    /// Expected duration of greeting speech.
+    pub greeting_duration_millis: Option<i64>,
+    /// Duration of silence after the greeting to wait before considering the greeting complete.
+    pub greeting_silence_duration_millis: Option<i64>,
+    /// Maximum time to spend analyzing the greeting.
+    pub greeting_total_analysis_time_millis: Option<i64>,
+    /// Maximum silence duration at the start of the call before speech.
+    pub initial_silence_millis: Option<i64>,
+    /// Maximum number of words expected in a human greeting.
+    pub maximum_number_of_words: Option<i64>,
+    /// Maximum duration of a single word.
+    pub maximum_word_length_millis: Option<i64>,
+    /// Minimum duration for audio to be considered a word.
+    pub min_word_length_millis: Option<i64>,
+    /// Audio level threshold for silence detection.
+    pub silence_threshold: Option<i64>,
+    /// Total time allowed for AMD analysis.
+    pub total_analysis_time_millis: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionConfig {
+    "after_greeting_silence_millis" => after_greeting_silence_millis,
+    "between_words_silence_millis" => between_words_silence_millis,
+    "greeting_duration_millis" => greeting_duration_millis,
+    "greeting_silence_duration_millis" => greeting_silence_duration_millis,
+    "greeting_total_analysis_time_millis" => greeting_total_analysis_time_millis,
+    "initial_silence_millis" => initial_silence_millis, "maximum_number_of_words" =>
+    maximum_number_of_words, "maximum_word_length_millis" => maximum_word_length_millis,
+    "min_word_length_millis" => min_word_length_millis, "silence_threshold" =>
+    silence_threshold, "total_analysis_time_millis" => total_analysis_time_millis }
+);
+
+/// The AMD detection mode to use. 'premium' enables premium answering machine detection. 'disabled' turns off AMD detection.
+///
+/// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/voicemail_detection/properties/detection_mode`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionMode {
+    /// `disabled`
+    Disabled,
+    /// `premium`
+    Premium,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionMode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Disabled => "disabled",
+            Self::Premium => "premium",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "disabled" => Self::Disabled,
+            "premium" => Self::Premium,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(
+    InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionMode
+);
+
+/// Action to take when voicemail is detected on the transferred call.
+///
+/// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/voicemail_detection/properties/on_voicemail_detected`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetected {
+    /// The action to take when voicemail is detected. 'stop_transfer' hangs up immediately. 'leave_message_and_stop_transfer' leaves a message then hangs up.
+    pub action: Option<
+        InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedAction,
+    >,
+    /// Configuration for the voicemail message to leave. Only applicable when action is 'leave_message_and_stop_transfer'.
+    pub voicemail_message: Option<
+        InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessage,
+    >,
+}
+
+crate::codec::optional_fields!(
+    InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetected { "action"
+    => action, "voicemail_message" => voicemail_message }
+);
+
+/// The action to take when voicemail is detected. 'stop_transfer' hangs up immediately. 'leave_message_and_stop_transfer' leaves a message then hangs up.
+///
+/// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/voicemail_detection/properties/on_voicemail_detected/properties/action`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedAction {
+    /// `stop_transfer`
+    StopTransfer,
+    /// `leave_message_and_stop_transfer`
+    LeaveMessageAndStopTransfer,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedAction {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::StopTransfer => "stop_transfer",
+            Self::LeaveMessageAndStopTransfer => "leave_message_and_stop_transfer",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str>
+for InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "stop_transfer" => Self::StopTransfer,
+            "leave_message_and_stop_transfer" => Self::LeaveMessageAndStopTransfer,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(
+    InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedAction
+);
+
+/// Configuration for the voicemail message to leave. Only applicable when action is 'leave_message_and_stop_transfer'.
+///
+/// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/voicemail_detection/properties/on_voicemail_detected/properties/voicemail_message`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessage {
+    /// The specific message to leave as voicemail (converted to speech). Only applicable when type is 'message'.
+    pub message: Option<String>,
+    /// The type of voicemail message. Use 'message' to leave a specific TTS message, or 'warm_transfer_instructions' to play the warm transfer audio.
+    pub type_: Option<
+        InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessageType,
+    >,
+}
+
+crate::codec::optional_fields!(
+    InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessage
+    { "message" => message, "type" => type_ }
+);
+
+/// The type of voicemail message. Use 'message' to leave a specific TTS message, or 'warm_transfer_instructions' to play the warm transfer audio.
+///
+/// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/voicemail_detection/properties/on_voicemail_detected/properties/voicemail_message/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessageType {
+    /// `message`
+    Message,
+    /// `warm_transfer_instructions`
+    WarmTransferInstructions,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessageType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Message => "message",
+            Self::WarmTransferInstructions => "warm_transfer_instructions",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str>
+for InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessageType {
+    fn from(value: &str) -> Self {
+        match value {
+            "message" => Self::Message,
+            "warm_transfer_instructions" => Self::WarmTransferInstructions,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(
+    InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessageType
+);
+
+/// Spec: `#/components/schemas/inference-embedding_TransferTool/properties/type`
+pub type InferenceEmbeddingTransferToolType = TransferToolType;
+
+/// WebhookTool
+///
+/// Spec: `#/components/schemas/inference-embedding_WebhookTool`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InferenceEmbeddingWebhookTool {
+    #[serde(rename = "type")]
+    pub type_: InferenceEmbeddingWebhookToolType,
+    pub webhook: WebhookToolParams,
+}
+
+/// Spec: `#/components/schemas/inference-embedding_WebhookTool/properties/type`
+pub type InferenceEmbeddingWebhookToolType = WebhookToolType;
+
+/// Spec: `#/components/schemas/InsightSettings`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InsightSettings {
+    /// Reference to an Insight Group. Insights in this group will be run automatically for all the assistant's conversations.
+    pub insight_group_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    InsightSettings { "insight_group_id" => insight_group_id }
+);
+
+/// InviteTool
+///
+/// Spec: `#/components/schemas/InviteTool`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InviteTool {
+    /// InviteToolConfig
+    pub invite: InviteToolConfig,
+    #[serde(rename = "type")]
+    pub type_: InviteToolType,
+}
+
+/// InviteToolConfig
+///
+/// Spec: `#/components/schemas/InviteToolConfig`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InviteToolConfig {
+    /// Custom headers to be added to the SIP INVITE for the invite command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_headers: Option<Vec<InviteToolConfigCustomHeadersItem>>,
+    /// Number or SIP URI placing the call.
+    pub from: String,
+    /// The different possible targets of the invite. The assistant will be able to choose one of the targets to invite to the call. This can also be a dynamic variable string like `{{ targets }}` where `targets` is returned by the dynamic variables webhook and resolves to an array of target objects at runtime. If omitted or null, the invite tool can still be configured and targets may be supplied dynamically at runtime.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub targets: Option<Option<InviteToolConfigTargets>>,
+    /// Configuration for voicemail detection (AMD - Answering Machine Detection) on the invited call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voicemail_detection: Option<InviteToolConfigVoicemailDetection>,
+}
+
+/// Spec: `#/components/schemas/InviteToolConfig/properties/custom_headers/items`
+pub type InviteToolConfigCustomHeadersItem = CallControlWebhookToolParamsHeadersItem;
+
+/// The different possible targets of the invite. The assistant will be able to choose one of the targets to invite to the call. This can also be a dynamic variable string like `{{ targets }}` where `targets` is returned by the dynamic variables webhook and resolves to an array of target objects at runtime. If omitted or null, the invite tool can still be configured and targets may be supplied dynamically at runtime.
+///
+/// Spec: `#/components/schemas/InviteToolConfig/properties/targets`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum InviteToolConfigTargets {
+    InviteToolConfigTargetsVariant1ItemList(Vec<InviteToolConfigTargetsVariant1Item>),
+    String(String),
+}
+
+/// Spec: `#/components/schemas/InviteToolConfig/properties/targets/oneOf/0/items`
+pub type InviteToolConfigTargetsVariant1Item = CallControlTransferToolParamsTargetsVariant1Item;
+
+/// Configuration for voicemail detection (AMD - Answering Machine Detection) on the invited call.
+///
+/// Spec: `#/components/schemas/InviteToolConfig/properties/voicemail_detection`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InviteToolConfigVoicemailDetection {
+    /// The AMD detection mode to use. 'premium' enables premium answering machine detection. 'disabled' turns off AMD detection.
+    pub detection_mode: Option<InviteToolConfigVoicemailDetectionDetectionMode>,
+    /// Action to take when voicemail is detected on the invited call.
+    pub on_voicemail_detected: Option<
+        InviteToolConfigVoicemailDetectionOnVoicemailDetected,
+    >,
+}
+
+crate::codec::optional_fields!(
+    InviteToolConfigVoicemailDetection { "detection_mode" => detection_mode,
+    "on_voicemail_detected" => on_voicemail_detected }
+);
+
+/// The AMD detection mode to use. 'premium' enables premium answering machine detection. 'disabled' turns off AMD detection.
+///
+/// Spec: `#/components/schemas/InviteToolConfig/properties/voicemail_detection/properties/detection_mode`
+pub type InviteToolConfigVoicemailDetectionDetectionMode = InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionMode;
+
+/// Action to take when voicemail is detected on the invited call.
+///
+/// Spec: `#/components/schemas/InviteToolConfig/properties/voicemail_detection/properties/on_voicemail_detected`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InviteToolConfigVoicemailDetectionOnVoicemailDetected {
+    /// The action to take when voicemail is detected.
+    pub action: Option<InviteToolConfigVoicemailDetectionOnVoicemailDetectedAction>,
+}
+
+crate::codec::optional_fields!(
+    InviteToolConfigVoicemailDetectionOnVoicemailDetected { "action" => action }
+);
+
+/// The action to take when voicemail is detected.
+///
+/// Spec: `#/components/schemas/InviteToolConfig/properties/voicemail_detection/properties/on_voicemail_detected/properties/action`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InviteToolConfigVoicemailDetectionOnVoicemailDetectedAction {
+    /// `stop_invite`
+    StopInvite,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InviteToolConfigVoicemailDetectionOnVoicemailDetectedAction {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::StopInvite => "stop_invite",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InviteToolConfigVoicemailDetectionOnVoicemailDetectedAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "stop_invite" => Self::StopInvite,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(InviteToolConfigVoicemailDetectionOnVoicemailDetectedAction);
+
+/// Spec: `#/components/schemas/InviteTool/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InviteToolType {
+    /// `invite`
+    Invite,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InviteToolType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Invite => "invite",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InviteToolType {
+    fn from(value: &str) -> Self {
+        match value {
+            "invite" => Self::Invite,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(InviteToolType);
+
+/// Edge condition evaluated by the LLM from a natural-language prompt.
+///
+/// The model is asked to judge the prompt against conversation context and
+/// returns true/false. Use this for fuzzy intents that aren't expressible as
+/// a deterministic expression (e.g. 'user wants to escalate to a human').
+///
+/// Spec: `#/components/schemas/LLMCondition`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LlmCondition {
+    /// Natural-language criterion the LLM judges as true/false.
+    pub prompt: String,
+    /// Type
+    #[serde(rename = "type")]
+    pub type_: LlmConditionType,
+}
+
+/// Type
+///
+/// Spec: `#/components/schemas/LLMCondition/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LlmConditionType {
+    /// `llm`
+    Llm,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl LlmConditionType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Llm => "llm",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for LlmConditionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "llm" => Self::Llm,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(LlmConditionType);
+
+/// Spec: `#/components/schemas/MessagingSettings`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MessagingSettings {
+    /// If more than this many minutes have passed since the last message, the assistant will start a new conversation instead of continuing the existing one.
+    pub conversation_inactivity_minutes: Option<i64>,
+    /// Default Messaging Profile used for messaging exchanges with your assistant. This will be created automatically on assistant creation.
+    pub default_messaging_profile_id: Option<String>,
+    /// The URL where webhooks related to delivery statused for assistant messages will be sent.
+    pub delivery_status_webhook_url: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    MessagingSettings { "conversation_inactivity_minutes" =>
+    conversation_inactivity_minutes, "default_messaging_profile_id" =>
+    default_messaging_profile_id, "delivery_status_webhook_url" =>
+    delivery_status_webhook_url }
+);
+
+/// 2D coordinates for a node, used by authoring UIs to lay out the graph.
+///
+/// Purely a presentation aid. The runtime ignores `position`; it round-trips
+/// through the API so frontends can persist the graph layout customers
+/// arrange in the editor.
+///
+/// Spec: `#/components/schemas/NodePosition`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NodePosition {
+    /// Horizontal coordinate in the authoring canvas.
+    pub x: f64,
+    /// Vertical coordinate in the authoring canvas.
+    pub y: f64,
+}
+
+/// Edge target referencing another node within the same flow.
+///
+/// The runtime transitions the active node to `node_id` and continues
+/// processing within the current assistant's flow.
+///
+/// Spec: `#/components/schemas/NodeTarget`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NodeTarget {
+    /// ID of the node this edge transitions into.
+    pub node_id: String,
+    /// Type
+    #[serde(rename = "type")]
+    pub type_: NodeTargetType,
+}
+
+/// Type
+///
+/// Spec: `#/components/schemas/NodeTarget/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NodeTargetType {
+    /// `node`
+    Node,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NodeTargetType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Node => "node",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NodeTargetType {
+    fn from(value: &str) -> Self {
+        match value {
+            "node" => Self::Node,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NodeTargetType);
+
+/// Constant numeric value (float; integers are accepted and stored as float).
+///
+/// Spec: `#/components/schemas/NumberLiteralExpression`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NumberLiteralExpression {
+    /// Type
+    #[serde(rename = "type")]
+    pub type_: NumberLiteralExpressionType,
+    /// Literal numeric value.
+    pub value: f64,
+}
+
+/// Type
+///
+/// Spec: `#/components/schemas/NumberLiteralExpression/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NumberLiteralExpressionType {
+    /// `number_literal`
+    NumberLiteral,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NumberLiteralExpressionType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NumberLiteral => "number_literal",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NumberLiteralExpressionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "number_literal" => Self::NumberLiteral,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NumberLiteralExpressionType);
+
+/// Observability
+///
+/// Spec: `#/components/schemas/Observability`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Observability {
+    /// Host
+    pub host: Option<String>,
+    /// Prompt Label
+    pub prompt_label: Option<String>,
+    /// Prompt Name
+    pub prompt_name: Option<String>,
+    pub prompt_sync: Option<PromptSyncStatus>,
+    /// Prompt Version
+    pub prompt_version: Option<i64>,
+    /// Public Key Ref
+    pub public_key_ref: Option<String>,
+    /// Secret Key Ref
+    pub secret_key_ref: Option<String>,
+    pub status: Option<ObservabilityStatus>,
+}
+
+crate::codec::optional_fields!(
+    Observability { "host" => host, "prompt_label" => prompt_label, "prompt_name" =>
+    prompt_name, "prompt_sync" => prompt_sync, "prompt_version" => prompt_version,
+    "public_key_ref" => public_key_ref, "secret_key_ref" => secret_key_ref, "status" =>
+    status }
+);
+
+/// ObservabilityReq
+///
+/// Spec: `#/components/schemas/ObservabilityReq`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ObservabilityReq {
+    /// Host
+    pub host: Option<String>,
+    /// Prompt Label
+    pub prompt_label: Option<String>,
+    /// Prompt Name
+    pub prompt_name: Option<String>,
+    pub prompt_sync: Option<PromptSyncStatus>,
+    /// Prompt Version
+    pub prompt_version: Option<i64>,
+    /// Public Key Ref
+    pub public_key_ref: Option<String>,
+    /// Secret Key Ref
+    pub secret_key_ref: Option<String>,
+    pub status: Option<ObservabilityStatus>,
+}
+
+crate::codec::optional_fields!(
+    ObservabilityReq { "host" => host, "prompt_label" => prompt_label, "prompt_name" =>
+    prompt_name, "prompt_sync" => prompt_sync, "prompt_version" => prompt_version,
+    "public_key_ref" => public_key_ref, "secret_key_ref" => secret_key_ref, "status" =>
+    status }
+);
+
+/// ObservabilityStatus
+///
+/// Spec: `#/components/schemas/ObservabilityStatus`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ObservabilityStatus {
+    /// `enabled`
+    Enabled,
+    /// `disabled`
+    Disabled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ObservabilityStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Enabled => "enabled",
+            Self::Disabled => "disabled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ObservabilityStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "enabled" => Self::Enabled,
+            "disabled" => Self::Disabled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ObservabilityStatus);
+
+/// Operator
+///
+/// Spec: `#/components/schemas/Operator`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Operator {
+    /// `in`
+    In,
+    /// `not_in`
+    NotIn,
+    /// `starts_with`
+    StartsWith,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl Operator {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::In => "in",
+            Self::NotIn => "not_in",
+            Self::StartsWith => "starts_with",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for Operator {
+    fn from(value: &str) -> Self {
+        match value {
+            "in" => Self::In,
+            "not_in" => Self::NotIn,
+            "starts_with" => Self::StartsWith,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(Operator);
+
+/// Paginated list of assistant tests with metadata.
+///
+/// Returns a subset of tests based on pagination parameters along with
+/// metadata for implementing pagination controls in the UI.
+///
+/// Spec: `#/components/schemas/PaginatedAssistantTestList`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PaginatedAssistantTestList {
+    /// Array of assistant test objects for the current page.
+    pub data: Vec<AssistantTestResponse>,
+    /// Pagination metadata including total counts and current page info.
+    pub meta: Meta,
 }
 
 /// PaginatedScheduledEventList
@@ -163,6 +2850,217 @@ pub struct PaginatedScheduledEventList {
 
 /// Spec: `#/components/schemas/PaginatedScheduledEventList/properties/data/items`
 pub type PaginatedScheduledEventListDataItem = ScheduledEventResponse;
+
+/// Paginated list of test runs with metadata.
+///
+/// Returns test run execution results with pagination support for
+/// handling large numbers of test executions.
+///
+/// Spec: `#/components/schemas/PaginatedTestRunList`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PaginatedTestRunList {
+    /// Array of test run objects for the current page.
+    pub data: Vec<TestRunResponse>,
+    /// Pagination metadata including total counts and current page info.
+    pub meta: Meta,
+}
+
+/// The pay tool allows the assistant to collect card payments from the caller via DTMF during the conversation. Recording is automatically paused while the pay tool is active and resumes when the payment flow completes. The connector_name must reference a pay connector configured in the Telnyx API.
+///
+/// Spec: `#/components/schemas/PayTool`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PayTool {
+    pub pay: PayToolParams,
+    #[serde(rename = "type")]
+    pub type_: PayToolType,
+}
+
+/// PayToolParams
+///
+/// Spec: `#/components/schemas/PayToolParams`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PayToolParams {
+    /// The name of the pay connector configured in the Telnyx API. Must reference an existing pay connector for this organization.
+    pub connector_name: String,
+    /// Default currency for payments processed by this tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Optional description of the pay tool that will be passed to the assistant.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub description: Option<Option<String>>,
+    /// Default payment method for payments processed by this tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_method: Option<String>,
+}
+
+/// Spec: `#/components/schemas/PayTool/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PayToolType {
+    /// `pay`
+    Pay,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PayToolType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pay => "pay",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PayToolType {
+    fn from(value: &str) -> Self {
+        match value {
+            "pay" => Self::Pay,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PayToolType);
+
+/// Configuration for post-conversation processing. When enabled, the assistant receives one additional LLM turn after the conversation ends, allowing it to execute tool calls such as logging to a CRM or sending a summary. The assistant can execute multiple parallel or sequential tools during this phase. Telephony-control tools (e.g. hangup, transfer) are unavailable post-conversation. Beta feature.
+///
+/// Spec: `#/components/schemas/PostConversationSettings`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PostConversationSettings {
+    /// Whether post-conversation processing is enabled. When true, the assistant will be invoked after the conversation ends to perform any final tool calls. Defaults to false.
+    pub enabled: Option<bool>,
+}
+
+crate::codec::optional_fields!(PostConversationSettings { "enabled" => enabled });
+
+/// Configuration for post-conversation processing. When enabled, the assistant receives one additional LLM turn after the conversation ends, allowing it to execute tool calls such as logging to a CRM or sending a summary. The assistant can execute multiple parallel or sequential tools during this phase. Telephony-control tools (e.g. hangup, transfer) are unavailable post-conversation. Beta feature.
+///
+/// Spec: `#/components/schemas/PostConversationSettingsReq`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PostConversationSettingsReq {
+    /// Whether post-conversation processing is enabled. When true, the assistant will be invoked after the conversation ends to perform any final tool calls. Defaults to false.
+    pub enabled: Option<bool>,
+}
+
+crate::codec::optional_fields!(PostConversationSettingsReq { "enabled" => enabled });
+
+/// Spec: `#/components/schemas/PrivacySettings`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PrivacySettings {
+    /// If true, conversation history and insights will be stored. If false, they will not be stored. This in‑tool toggle governs solely the retention of conversation history and insights via the AI assistant. It has no effect on any separate recording, transcription, or storage configuration that you have set at the account, number, or application level. All such external settings remain in force regardless of your selection here.
+    pub data_retention: Option<bool>,
+}
+
+crate::codec::optional_fields!(PrivacySettings { "data_retention" => data_retention });
+
+/// Whether to auto-publish the assistant's instructions as a Langfuse prompt.
+///
+/// When ENABLED + prompt_name set, every assistant create/update pushes
+/// `instructions` to Langfuse via create_prompt and stores the returned
+/// version in prompt_version.
+///
+/// Spec: `#/components/schemas/PromptSyncStatus`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PromptSyncStatus {
+    /// `enabled`
+    Enabled,
+    /// `disabled`
+    Disabled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PromptSyncStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Enabled => "enabled",
+            Self::Disabled => "disabled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PromptSyncStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "enabled" => Self::Enabled,
+            "disabled" => Self::Disabled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PromptSyncStatus);
+
+/// RetrievalTool
+///
+/// Spec: `#/components/schemas/RetrievalTool`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RetrievalTool {
+    pub retrieval: BucketIds,
+    #[serde(rename = "type")]
+    pub type_: RetrievalToolType,
+}
+
+/// Spec: `#/components/schemas/RetrievalTool/properties/type`
+pub type RetrievalToolType = CallControlRetrievalToolType;
+
+/// One slot in a percentage rollout.
+///
+/// Spec: `#/components/schemas/RolloutSlot`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RolloutSlot {
+    /// Version Id
+    pub version_id: String,
+    /// Weight
+    pub weight: f64,
+}
+
+/// A targeting rule: ``match`` clauses (AND) gate ``serve``.
+///
+/// An empty ``match`` is a catch-all (always fires).
+///
+/// Spec: `#/components/schemas/Rule-Input`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RuleInput {
+    /// Match
+    #[serde(rename = "match")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_: Option<Vec<Clause>>,
+    pub serve: Serve,
+}
+
+/// A targeting rule: ``match`` clauses (AND) gate ``serve``.
+///
+/// An empty ``match`` is a catch-all (always fires).
+///
+/// Spec: `#/components/schemas/Rule-Output`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RuleOutput {
+    /// Match
+    #[serde(rename = "match")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_: Option<Vec<Clause>>,
+    pub serve: Serve,
+}
+
+/// Per-call telephony overrides applied when a scheduled phone-call event
+/// dispatches. Phone-call events only. New per-call dispatch options should be
+/// added here rather than as top-level event fields.
+///
+/// Spec: `#/components/schemas/ScheduledCallSettings`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ScheduledCallSettings {
+    pub sip_region: Option<SipRegion>,
+}
+
+crate::codec::optional_fields!(ScheduledCallSettings { "sip_region" => sip_region });
 
 /// Union type for different scheduled event response types
 ///
@@ -181,6 +3079,17 @@ pub enum ScheduledEventResponse {
 pub struct ScheduledPhoneCallEventResponse {
     /// Assistant Id
     pub assistant_id: String,
+    /// Call Attempts
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_attempts: Option<Vec<AssistantScheduledCallAttempt>>,
+    /// Duration of the call in seconds
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_duration: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_settings: Option<ScheduledCallSettings>,
+    /// Values: busy, canceled, no-answer, ringing, completed, failed, in-progress
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_status: Option<String>,
     /// Conversation Id
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_id: Option<String>,
@@ -195,15 +3104,27 @@ pub struct ScheduledPhoneCallEventResponse {
     /// Created At
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// Date time at which call was sent
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatched_at: Option<String>,
+    /// A map of dynamic variable names to values. These variables can be referenced in the assistant's instructions and messages using {{variable_name}} syntax.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_variables: Option<std::collections::BTreeMap<String, String>>,
     /// Errors
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<String>>,
+    /// Configure number of retries on client errors: busy, no-answer, failed, canceled (caller hung up before the callee answered)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_retries_client_errors: Option<i64>,
     /// Retry Attempts
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_attempts: Option<i64>,
     /// Retry Count
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_count: Option<i64>,
+    /// Retry Interval Secs
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_interval_secs: Option<i64>,
     /// Scheduled At Fixed Datetime
     pub scheduled_at_fixed_datetime: String,
     /// Scheduled Event Id
@@ -219,7 +3140,7 @@ pub struct ScheduledPhoneCallEventResponse {
 }
 
 /// Spec: `#/components/schemas/ScheduledPhoneCallEventResponse/properties/conversation_metadata/additionalProperties`
-pub type ScheduledPhoneCallEventResponseConversationMetadataValue = CreateScheduledEventRequestConversationMetadataValue;
+pub type ScheduledPhoneCallEventResponseConversationMetadataValue = AssistantSmsChatReqConversationMetadataValue;
 
 /// ScheduledSmsEventResponse
 ///
@@ -242,6 +3163,9 @@ pub struct ScheduledSmsEventResponse {
     /// Created At
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// A map of dynamic variable names to values. These variables can be referenced in the assistant's instructions and messages using {{variable_name}} syntax.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_variables: Option<std::collections::BTreeMap<String, String>>,
     /// Errors
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<String>>,
@@ -265,7 +3189,888 @@ pub struct ScheduledSmsEventResponse {
 }
 
 /// Spec: `#/components/schemas/ScheduledSmsEventResponse/properties/conversation_metadata/additionalProperties`
-pub type ScheduledSmsEventResponseConversationMetadataValue = CreateScheduledEventRequestConversationMetadataValue;
+pub type ScheduledSmsEventResponseConversationMetadataValue = AssistantSmsChatReqConversationMetadataValue;
+
+/// The send_message tool allows the assistant to send SMS or MMS messages to the end user. The 'to' and 'from' addresses are automatically determined from the conversation context, and the message text is generated by the assistant unless a message_template is provided for runtime variable substitution.
+///
+/// Spec: `#/components/schemas/SendMessageTool`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SendMessageTool {
+    pub send_message: SendMessageToolSendMessage,
+    #[serde(rename = "type")]
+    pub type_: SendMessageToolType,
+}
+
+/// Spec: `#/components/schemas/SendMessageTool/properties/send_message`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SendMessageToolSendMessage {
+    /// Optional message template with dynamic variable support using mustache syntax (e.g., {{variable_name}}). When set, the assistant will use this template for the SMS body instead of generating one. Dynamic variables like {{telnyx_end_user_target}}, {{telnyx_agent_target}}, and custom webhook-provided variables will be resolved at runtime.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub message_template: Option<Option<String>>,
+    /// Members the spec does not declare (it admits any): received as sent, and sent as
+    /// members of this object.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Spec: `#/components/schemas/SendMessageTool/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SendMessageToolType {
+    /// `send_message`
+    SendMessage,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SendMessageToolType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SendMessage => "send_message",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SendMessageToolType {
+    fn from(value: &str) -> Self {
+        match value {
+            "send_message" => Self::SendMessage,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SendMessageToolType);
+
+/// What a rule serves when matched.
+///
+/// Exactly one of:
+/// - ``version_id`` — serve a specific version
+/// - ``rollout`` — weighted random across versions; weights must sum to
+/// less than 100, with the leftover routing to the main version
+///
+/// Spec: `#/components/schemas/Serve`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Serve {
+    /// Rollout
+    pub rollout: Option<Vec<RolloutSlot>>,
+    /// Version Id
+    pub version_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    Serve { "rollout" => rollout, "version_id" => version_id }
+);
+
+/// SharedToolListResponse
+///
+/// Spec: `#/components/schemas/SharedToolListResponse`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SharedToolListResponse {
+    /// Data
+    pub data: Vec<SharedToolResponse>,
+    pub meta: Meta,
+}
+
+/// SharedToolResponse
+///
+/// Spec: `#/components/schemas/SharedToolResponse`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SharedToolResponse {
+    /// Created At
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Display Name
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Id
+    pub id: String,
+    /// Timeout Ms
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<i64>,
+    /// Tool Definition
+    pub tool_definition: serde_json::Map<String, serde_json::Value>,
+    /// Type
+    #[serde(rename = "type")]
+    pub type_: String,
+}
+
+/// SIPReferTool
+///
+/// Spec: `#/components/schemas/SIPReferTool`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SipReferTool {
+    pub refer: SipReferToolParams,
+    #[serde(rename = "type")]
+    pub type_: SipReferToolType,
+}
+
+/// SIPReferToolParams
+///
+/// Spec: `#/components/schemas/SIPReferToolParams`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SipReferToolParams {
+    /// Custom headers to be added to the SIP REFER.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_headers: Option<Vec<SipReferToolParamsCustomHeadersItem>>,
+    /// SIP headers to be added to the SIP REFER. Currently only User-to-User and Diversion headers are supported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_headers: Option<Vec<SipReferToolParamsSipHeadersItem>>,
+    /// The different possible targets of the SIP refer. The assistant will be able to choose one of the targets to refer the call to.
+    pub targets: Vec<SipReferToolParamsTargetsItem>,
+}
+
+/// Spec: `#/components/schemas/SIPReferToolParams/properties/custom_headers/items`
+pub type SipReferToolParamsCustomHeadersItem = CallControlWebhookToolParamsHeadersItem;
+
+/// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SipReferToolParamsSipHeadersItem {
+    pub name: Option<SipReferToolParamsSipHeadersItemName>,
+    /// The value of the header. Note that we support mustache templating for the value. For example you can use `{{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret.
+    pub value: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    SipReferToolParamsSipHeadersItem { "name" => name, "value" => value }
+);
+
+/// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items/properties/name`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SipReferToolParamsSipHeadersItemName {
+    /// `User-to-User`
+    UserToUser,
+    /// `Diversion`
+    Diversion,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SipReferToolParamsSipHeadersItemName {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::UserToUser => "User-to-User",
+            Self::Diversion => "Diversion",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SipReferToolParamsSipHeadersItemName {
+    fn from(value: &str) -> Self {
+        match value {
+            "User-to-User" => Self::UserToUser,
+            "Diversion" => Self::Diversion,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SipReferToolParamsSipHeadersItemName);
+
+/// Spec: `#/components/schemas/SIPReferToolParams/properties/targets/items`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SipReferToolParamsTargetsItem {
+    /// The name of the target.
+    pub name: String,
+    /// The SIP URI to which the call will be referred.
+    pub sip_address: String,
+    /// SIP Authentication password used for SIP challenges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_auth_password: Option<String>,
+    /// SIP Authentication username used for SIP challenges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_auth_username: Option<String>,
+}
+
+/// Spec: `#/components/schemas/SIPReferTool/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SipReferToolType {
+    /// `refer`
+    Refer,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SipReferToolType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Refer => "refer",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SipReferToolType {
+    fn from(value: &str) -> Self {
+        match value {
+            "refer" => Self::Refer,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SipReferToolType);
+
+/// SkipTurnTool
+///
+/// Spec: `#/components/schemas/SkipTurnTool`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SkipTurnTool {
+    pub skip_turn: SkipTurnToolParams,
+    #[serde(rename = "type")]
+    pub type_: SkipTurnToolType,
+}
+
+/// SkipTurnToolParams
+///
+/// Spec: `#/components/schemas/SkipTurnToolParams`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SkipTurnToolParams {
+    /// The description of the function that will be passed to the assistant.
+    pub description: Option<String>,
+}
+
+crate::codec::optional_fields!(SkipTurnToolParams { "description" => description });
+
+/// Spec: `#/components/schemas/SkipTurnTool/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SkipTurnToolType {
+    /// `skip_turn`
+    SkipTurn,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SkipTurnToolType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SkipTurn => "skip_turn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SkipTurnToolType {
+    fn from(value: &str) -> Self {
+        match value {
+            "skip_turn" => Self::SkipTurn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SkipTurnToolType);
+
+/// A standalone scripted-message step in a flow, as returned by the API.
+///
+/// Spec: `#/components/schemas/SpeakNode`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SpeakNode {
+    /// Caller-supplied unique identifier for this node within the flow.
+    pub id: String,
+    /// Message delivered to the user verbatim when the flow reaches this node. No LLM turn — the text is spoken/sent exactly as written. `{{variable}}` placeholders are interpolated from the conversation's dynamic variables; an unresolved placeholder renders as an empty string. After delivering, the flow routes via the node's outgoing `llm` / `expression` edges (commonly a single unconditional edge).
+    pub message: String,
+    /// Optional human-readable label, displayed in authoring UIs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Optional canvas coordinates used by authoring UIs to lay out the graph. Ignored by the runtime; round-trips so frontends can persist graph layout across reloads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<NodePosition>,
+    /// Node kind discriminator. Always `speak` for a speak node.
+    #[serde(rename = "type")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<SpeakNodeType>,
+}
+
+/// A standalone scripted-message step in a flow, as supplied by clients.
+///
+/// Unlike a prompt node, a speak node has no instructions or model — it isn't
+/// an LLM turn. Reaching it delivers `message` to the user verbatim (with
+/// `{{variable}}` interpolation), then routes via outgoing `llm` /
+/// `expression` edges.
+///
+/// Spec: `#/components/schemas/SpeakNodeReq`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SpeakNodeReq {
+    /// Caller-supplied unique identifier for this node within the flow.
+    pub id: String,
+    /// Message delivered to the user verbatim when the flow reaches this node. No LLM turn — the text is spoken/sent exactly as written. `{{variable}}` placeholders are interpolated from the conversation's dynamic variables; an unresolved placeholder renders as an empty string. After delivering, the flow routes via the node's outgoing `llm` / `expression` edges (commonly a single unconditional edge).
+    pub message: String,
+    /// Optional human-readable label, displayed in authoring UIs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Optional canvas coordinates used by authoring UIs to lay out the graph. Ignored by the runtime; round-trips so frontends can persist graph layout across reloads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<NodePosition>,
+    /// Node kind discriminator. Always `speak` for a speak node.
+    #[serde(rename = "type")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<SpeakNodeReqType>,
+}
+
+/// Node kind discriminator. Always `speak` for a speak node.
+///
+/// Spec: `#/components/schemas/SpeakNodeReq/properties/type`
+pub type SpeakNodeReqType = SpeakNodeType;
+
+/// Node kind discriminator. Always `speak` for a speak node.
+///
+/// Spec: `#/components/schemas/SpeakNode/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SpeakNodeType {
+    /// `speak`
+    Speak,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SpeakNodeType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Speak => "speak",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SpeakNodeType {
+    fn from(value: &str) -> Self {
+        match value {
+            "speak" => Self::Speak,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SpeakNodeType);
+
+/// Controls when the assistant starts speaking after the user stops. These thresholds primarily apply to non turn-taking transcription models. For turn-taking models like `deepgram/flux`, end-of-turn detection is driven by the transcription end-of-turn settings under `transcription.settings` instead.
+///
+/// Spec: `#/components/schemas/StartSpeakingPlan`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartSpeakingPlan {
+    pub transcription_endpointing_plan: Option<TranscriptionEndpointingPlan>,
+    /// Minimum seconds to wait before the assistant starts speaking.
+    pub wait_seconds: Option<f64>,
+}
+
+crate::codec::optional_fields!(
+    StartSpeakingPlan { "transcription_endpointing_plan" =>
+    transcription_endpointing_plan, "wait_seconds" => wait_seconds }
+);
+
+/// Constant string value.
+///
+/// Spec: `#/components/schemas/StringLiteralExpression`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StringLiteralExpression {
+    /// Type
+    #[serde(rename = "type")]
+    pub type_: StringLiteralExpressionType,
+    /// Literal string value.
+    pub value: String,
+}
+
+/// Type
+///
+/// Spec: `#/components/schemas/StringLiteralExpression/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StringLiteralExpressionType {
+    /// `string_literal`
+    StringLiteral,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl StringLiteralExpressionType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::StringLiteral => "string_literal",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for StringLiteralExpressionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "string_literal" => Self::StringLiteral,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(StringLiteralExpressionType);
+
+/// TagsResponse
+///
+/// Spec: `#/components/schemas/TagsResponse`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TagsResponse {
+    /// Tags
+    pub tags: Vec<String>,
+}
+
+/// TelephonySettings
+///
+/// Spec: `#/components/schemas/TelephonySettings`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TelephonySettings {
+    /// Default Texml App used for voice calls with your assistant. This will be created automatically on assistant creation.
+    pub default_texml_app_id: Option<String>,
+    /// The noise suppression engine to use. Use 'disabled' to turn off noise suppression.
+    pub noise_suppression: Option<TelephonySettingsNoiseSuppression>,
+    /// Configuration for noise suppression. Only applicable when noise_suppression is 'deepfilternet'.
+    pub noise_suppression_config: Option<TelephonySettingsNoiseSuppressionConfig>,
+    /// Configuration for call recording format and channel settings.
+    pub recording_settings: Option<TelephonySettingsRecordingSettings>,
+    /// When enabled, allows users to interact with your AI assistant directly from your website without requiring authentication. This is required for FE widgets that work with assistants that have telephony enabled.
+    pub supports_unauthenticated_web_calls: Option<bool>,
+    /// Maximum duration in seconds for the AI assistant to participate on the call. When this limit is reached the assistant will be stopped. This limit does not apply to portions of a call without an active assistant (for instance, a call transferred to a human representative).
+    pub time_limit_secs: Option<i64>,
+    /// Duration in seconds of end user silence before the assistant checks in on the user. When this limit is reached the assistant will prompt the user to respond. This is distinct from user_idle_timeout_secs which stops the assistant entirely.
+    pub user_idle_reply_secs: Option<i64>,
+    /// Maximum duration in seconds of end user silence on the call. When this limit is reached the assistant will be stopped. This limit does not apply to portions of a call without an active assistant (for instance, a call transferred to a human representative).
+    pub user_idle_timeout_secs: Option<i64>,
+    /// Configuration for voicemail detection (AMD - Answering Machine Detection) on outgoing calls. These settings only apply if AMD is enabled on the Dial command. See [TeXML Dial documentation](https://developers.telnyx.com/api-reference/texml-rest-commands/initiate-an-outbound-call) for enabling AMD. Recommended settings: MachineDetection=Enable, AsyncAmd=true, DetectionMode=Premium.
+    pub voicemail_detection: Option<TelephonySettingsVoicemailDetection>,
+}
+
+crate::codec::optional_fields!(
+    TelephonySettings { "default_texml_app_id" => default_texml_app_id,
+    "noise_suppression" => noise_suppression, "noise_suppression_config" =>
+    noise_suppression_config, "recording_settings" => recording_settings,
+    "supports_unauthenticated_web_calls" => supports_unauthenticated_web_calls,
+    "time_limit_secs" => time_limit_secs, "user_idle_reply_secs" => user_idle_reply_secs,
+    "user_idle_timeout_secs" => user_idle_timeout_secs, "voicemail_detection" =>
+    voicemail_detection }
+);
+
+/// The noise suppression engine to use. Use 'disabled' to turn off noise suppression.
+///
+/// Spec: `#/components/schemas/TelephonySettings/properties/noise_suppression`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelephonySettingsNoiseSuppression {
+    /// `krisp`
+    Krisp,
+    /// `deepfilternet`
+    Deepfilternet,
+    /// `disabled`
+    Disabled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TelephonySettingsNoiseSuppression {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Krisp => "krisp",
+            Self::Deepfilternet => "deepfilternet",
+            Self::Disabled => "disabled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TelephonySettingsNoiseSuppression {
+    fn from(value: &str) -> Self {
+        match value {
+            "krisp" => Self::Krisp,
+            "deepfilternet" => Self::Deepfilternet,
+            "disabled" => Self::Disabled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TelephonySettingsNoiseSuppression);
+
+/// Configuration for noise suppression. Only applicable when noise_suppression is 'deepfilternet'.
+///
+/// Spec: `#/components/schemas/TelephonySettings/properties/noise_suppression_config`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TelephonySettingsNoiseSuppressionConfig {
+    /// Attenuation limit for noise suppression. Range: 0-100.
+    pub attenuation_limit: Option<i64>,
+    /// Mode for noise suppression configuration.
+    pub mode: Option<TelephonySettingsNoiseSuppressionConfigMode>,
+}
+
+crate::codec::optional_fields!(
+    TelephonySettingsNoiseSuppressionConfig { "attenuation_limit" => attenuation_limit,
+    "mode" => mode }
+);
+
+/// Mode for noise suppression configuration.
+///
+/// Spec: `#/components/schemas/TelephonySettings/properties/noise_suppression_config/properties/mode`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelephonySettingsNoiseSuppressionConfigMode {
+    /// `advanced`
+    Advanced,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TelephonySettingsNoiseSuppressionConfigMode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Advanced => "advanced",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TelephonySettingsNoiseSuppressionConfigMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "advanced" => Self::Advanced,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TelephonySettingsNoiseSuppressionConfigMode);
+
+/// Configuration for call recording format and channel settings.
+///
+/// Spec: `#/components/schemas/TelephonySettings/properties/recording_settings`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TelephonySettingsRecordingSettings {
+    /// The number of channels for the recording. 'single' for mono, 'dual' for stereo.
+    pub channels: Option<TelephonySettingsRecordingSettingsChannels>,
+    /// Whether call recording is enabled. When set to false, calls will not be recorded regardless of other recording configuration.
+    pub enabled: Option<bool>,
+    /// The format of the recording file.
+    pub format: Option<TelephonySettingsRecordingSettingsFormat>,
+    /// When enabled, the call recording will stop when the conversation ends (for example, when the assistant hangs up or the call is transferred). When disabled, recording continues until the call itself ends.
+    pub stop_on_conversation_end: Option<bool>,
+}
+
+crate::codec::optional_fields!(
+    TelephonySettingsRecordingSettings { "channels" => channels, "enabled" => enabled,
+    "format" => format, "stop_on_conversation_end" => stop_on_conversation_end }
+);
+
+/// The number of channels for the recording. 'single' for mono, 'dual' for stereo.
+///
+/// Spec: `#/components/schemas/TelephonySettings/properties/recording_settings/properties/channels`
+pub type TelephonySettingsRecordingSettingsChannels = TexmlRecordingChannels;
+
+/// The format of the recording file.
+///
+/// Spec: `#/components/schemas/TelephonySettings/properties/recording_settings/properties/format`
+pub type TelephonySettingsRecordingSettingsFormat = AnswerRequestRecordFormat;
+
+/// Configuration for voicemail detection (AMD - Answering Machine Detection) on outgoing calls. These settings only apply if AMD is enabled on the Dial command. See [TeXML Dial documentation](https://developers.telnyx.com/api-reference/texml-rest-commands/initiate-an-outbound-call) for enabling AMD. Recommended settings: MachineDetection=Enable, AsyncAmd=true, DetectionMode=Premium.
+///
+/// Spec: `#/components/schemas/TelephonySettings/properties/voicemail_detection`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TelephonySettingsVoicemailDetection {
+    /// Action to take when voicemail is detected.
+    pub on_voicemail_detected: Option<
+        TelephonySettingsVoicemailDetectionOnVoicemailDetected,
+    >,
+}
+
+crate::codec::optional_fields!(
+    TelephonySettingsVoicemailDetection { "on_voicemail_detected" =>
+    on_voicemail_detected }
+);
+
+/// Action to take when voicemail is detected.
+///
+/// Spec: `#/components/schemas/TelephonySettings/properties/voicemail_detection/properties/on_voicemail_detected`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TelephonySettingsVoicemailDetectionOnVoicemailDetected {
+    /// The action to take when voicemail is detected.
+    pub action: Option<TelephonySettingsVoicemailDetectionOnVoicemailDetectedAction>,
+    /// Configuration for the voicemail message to leave. Only applicable when action is 'leave_message_and_stop_assistant'.
+    pub voicemail_message: Option<
+        TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessage,
+    >,
+}
+
+crate::codec::optional_fields!(
+    TelephonySettingsVoicemailDetectionOnVoicemailDetected { "action" => action,
+    "voicemail_message" => voicemail_message }
+);
+
+/// The action to take when voicemail is detected.
+///
+/// Spec: `#/components/schemas/TelephonySettings/properties/voicemail_detection/properties/on_voicemail_detected/properties/action`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelephonySettingsVoicemailDetectionOnVoicemailDetectedAction {
+    /// `stop_assistant`
+    StopAssistant,
+    /// `leave_message_and_stop_assistant`
+    LeaveMessageAndStopAssistant,
+    /// `continue_assistant`
+    ContinueAssistant,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TelephonySettingsVoicemailDetectionOnVoicemailDetectedAction {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::StopAssistant => "stop_assistant",
+            Self::LeaveMessageAndStopAssistant => "leave_message_and_stop_assistant",
+            Self::ContinueAssistant => "continue_assistant",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TelephonySettingsVoicemailDetectionOnVoicemailDetectedAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "stop_assistant" => Self::StopAssistant,
+            "leave_message_and_stop_assistant" => Self::LeaveMessageAndStopAssistant,
+            "continue_assistant" => Self::ContinueAssistant,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TelephonySettingsVoicemailDetectionOnVoicemailDetectedAction);
+
+/// Configuration for the voicemail message to leave. Only applicable when action is 'leave_message_and_stop_assistant'.
+///
+/// Spec: `#/components/schemas/TelephonySettings/properties/voicemail_detection/properties/on_voicemail_detected/properties/voicemail_message`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessage {
+    /// The specific message to leave as voicemail. Only applicable when type is 'message'.
+    pub message: Option<String>,
+    /// The prompt to use for generating the voicemail message. Only applicable when type is 'prompt'.
+    pub prompt: Option<String>,
+    /// The type of voicemail message. Use 'prompt' to have the assistant generate a message based on a prompt, or 'message' to leave a specific message.
+    pub type_: Option<
+        TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessageType,
+    >,
+}
+
+crate::codec::optional_fields!(
+    TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessage { "message" =>
+    message, "prompt" => prompt, "type" => type_ }
+);
+
+/// The type of voicemail message. Use 'prompt' to have the assistant generate a message based on a prompt, or 'message' to leave a specific message.
+///
+/// Spec: `#/components/schemas/TelephonySettings/properties/voicemail_detection/properties/on_voicemail_detected/properties/voicemail_message/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessageType {
+    /// `prompt`
+    Prompt,
+    /// `message`
+    Message,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessageType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Prompt => "prompt",
+            Self::Message => "message",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str>
+for TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessageType {
+    fn from(value: &str) -> Self {
+        match value {
+            "prompt" => Self::Prompt,
+            "message" => Self::Message,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(
+    TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessageType
+);
+
+/// TelnyxConversationChannel
+///
+/// Spec: `#/components/schemas/TelnyxConversationChannel`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelnyxConversationChannel {
+    /// `phone_call`
+    PhoneCall,
+    /// `web_call`
+    WebCall,
+    /// `sms_chat`
+    SmsChat,
+    /// `web_chat`
+    WebChat,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TelnyxConversationChannel {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PhoneCall => "phone_call",
+            Self::WebCall => "web_call",
+            Self::SmsChat => "sms_chat",
+            Self::WebChat => "web_chat",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TelnyxConversationChannel {
+    fn from(value: &str) -> Self {
+        match value {
+            "phone_call" => Self::PhoneCall,
+            "web_call" => Self::WebCall,
+            "sms_chat" => Self::SmsChat,
+            "web_chat" => Self::WebChat,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TelnyxConversationChannel);
+
+/// TestRunDetailResult
+///
+/// Spec: `#/components/schemas/TestRunDetailResult`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TestRunDetailResult {
+    /// Name
+    pub name: String,
+    pub status: TestStatus,
+}
+
+/// Response model containing test run execution details and results.
+///
+/// Provides comprehensive information about a test execution including
+/// status, timing, logs, and detailed evaluation results.
+///
+/// Spec: `#/components/schemas/TestRunResponse`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TestRunResponse {
+    /// Timestamp when the test run finished execution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<String>,
+    /// Identifier of the conversation created during test execution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
+    /// Identifier for conversation analysis and insights data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_insights_id: Option<String>,
+    /// Timestamp when the test run was created and queued.
+    pub created_at: String,
+    /// Detailed evaluation results for each rubric criteria. Name is name of the criteria from the rubric and status is the result of the evaluation. This list will have a result for every criteria in the rubric section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail_status: Option<Vec<TestRunDetailResult>>,
+    /// Detailed execution logs and debug information.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logs: Option<String>,
+    /// Unique identifier for this specific test run execution.
+    pub run_id: String,
+    pub status: TestStatus,
+    /// Identifier of the assistant test that was executed.
+    pub test_id: String,
+    /// Identifier linking this run to a test suite execution batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_suite_run_id: Option<String>,
+    /// How this test run was initiated (manual, scheduled, or API).
+    pub triggered_by: String,
+    /// Timestamp of the last update to this test run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+/// Represents the lifecycle of a test:
+/// - 'pending': Test is waiting to be executed.
+/// - 'starting': Test execution is initializing.
+/// - 'running': Test is currently executing.
+/// - 'passed': Test completed successfully.
+/// - 'failed': Test executed but did not pass.
+/// - 'error': An error occurred during test execution.
+///
+/// Spec: `#/components/schemas/TestStatus`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TestStatus {
+    /// `pending`
+    Pending,
+    /// `starting`
+    Starting,
+    /// `running`
+    Running,
+    /// `passed`
+    Passed,
+    /// `failed`
+    Failed,
+    /// `error`
+    Error,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TestStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Starting => "starting",
+            Self::Running => "running",
+            Self::Passed => "passed",
+            Self::Failed => "failed",
+            Self::Error => "error",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TestStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "starting" => Self::Starting,
+            "running" => Self::Running,
+            "passed" => Self::Passed,
+            "failed" => Self::Failed,
+            "error" => Self::Error,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TestStatus);
+
+/// Response containing all available test suite names.
+///
+/// Returns a list of distinct test suite names that can be used for
+/// filtering and organizing tests.
+///
+/// Spec: `#/components/schemas/TestSuitesResponse`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TestSuitesResponse {
+    /// Array of unique test suite names available to the user.
+    pub data: Vec<String>,
+}
 
 /// Request model for testing a webhook tool
 ///
@@ -308,42 +4113,915 @@ pub struct TestWebhookToolResponseData {
     pub data: TestWebhookToolResponse,
 }
 
+/// A standalone tool step in a conversation flow, as returned by the API.
+///
+/// Spec: `#/components/schemas/ToolNode`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ToolNode {
+    /// Caller-supplied unique identifier for this node within the flow.
+    pub id: String,
+    /// Optional human-readable label, displayed in authoring UIs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Optional canvas coordinates used by authoring UIs to lay out the graph. Ignored by the runtime; round-trips so frontends can persist graph layout across reloads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<NodePosition>,
+    /// ID of the single shared (org-level) tool this node executes. When the flow reaches this node the tool runs as a deliberate step (no LLM turn); its outgoing `tool_result` edges then route on the outcome. Arguments are filled from the conversation's dynamic variables by name — a dynamic variable whose name matches one of the tool's parameters supplies that argument. Cross-validated against the org's shared tools on write.
+    pub shared_tool_id: String,
+    /// Full tool definition resolved from `shared_tool_id` server-side. Populated on responses so clients can render the node without a follow-up fetch. Ignored on input — set `shared_tool_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<AssistantTools>,
+    /// Node kind discriminator. Always `tool` for a tool node.
+    #[serde(rename = "type")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<ToolNodeType>,
+}
+
+/// A standalone tool step in a conversation flow, as supplied by clients.
+///
+/// Unlike a prompt node, a tool node has no instructions or model — it
+/// isn't an LLM turn. Reaching it deterministically runs one shared tool
+/// (arguments filled from matching dynamic variables by name), then routes
+/// on the result via outgoing `tool_result` edges.
+///
+/// Spec: `#/components/schemas/ToolNodeReq`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ToolNodeReq {
+    /// Caller-supplied unique identifier for this node within the flow.
+    pub id: String,
+    /// Optional human-readable label, displayed in authoring UIs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Optional canvas coordinates used by authoring UIs to lay out the graph. Ignored by the runtime; round-trips so frontends can persist graph layout across reloads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<NodePosition>,
+    /// ID of the single shared (org-level) tool this node executes. When the flow reaches this node the tool runs as a deliberate step (no LLM turn); its outgoing `tool_result` edges then route on the outcome. Arguments are filled from the conversation's dynamic variables by name — a dynamic variable whose name matches one of the tool's parameters supplies that argument. Cross-validated against the org's shared tools on write.
+    pub shared_tool_id: String,
+    /// Node kind discriminator. Always `tool` for a tool node.
+    #[serde(rename = "type")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<ToolNodeReqType>,
+}
+
+/// Node kind discriminator. Always `tool` for a tool node.
+///
+/// Spec: `#/components/schemas/ToolNodeReq/properties/type`
+pub type ToolNodeReqType = ToolMessageRole;
+
+/// Node kind discriminator. Always `tool` for a tool node.
+///
+/// Spec: `#/components/schemas/ToolNode/properties/type`
+pub type ToolNodeType = ToolMessageRole;
+
+/// Endpointing thresholds used to decide when the user has finished speaking. Applies to non turn-taking transcription models. For `deepgram/flux`, use `transcription.settings.eot_threshold` / `eot_timeout_ms` / `eager_eot_threshold`.
+///
+/// Spec: `#/components/schemas/TranscriptionEndpointingPlan`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TranscriptionEndpointingPlan {
+    /// Seconds to wait after the transcript ends without punctuation.
+    pub on_no_punctuation_seconds: Option<f64>,
+    /// Seconds to wait after the transcript ends with a number.
+    pub on_number_seconds: Option<f64>,
+    /// Seconds to wait after the transcript ends with punctuation.
+    pub on_punctuation_seconds: Option<f64>,
+}
+
+crate::codec::optional_fields!(
+    TranscriptionEndpointingPlan { "on_no_punctuation_seconds" =>
+    on_no_punctuation_seconds, "on_number_seconds" => on_number_seconds,
+    "on_punctuation_seconds" => on_punctuation_seconds }
+);
+
+/// Spec: `#/components/schemas/TranscriptionSettings`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TranscriptionSettings {
+    /// Integration secret identifier for the transcription provider API key. Currently used for Azure transcription regions that require a customer-provided API key.
+    pub api_key_ref: Option<String>,
+    /// The language of the audio to be transcribed. If not set, or if set to `auto`, supported models will automatically detect the language. For `deepgram/flux`, supported values are: `auto` (Telnyx language detection controls the language hint), `multi` (no language hint), and language-specific hints `en`, `es`, `fr`, `de`, `hi`, `ru`, `pt`, `ja`, `it`, and `nl`. For `soniox/stt-rt-v4`, `auto` omits the language hint and lets Soniox auto-detect; ISO 639-1 codes (e.g. `en`, `es`) bias detection toward that language.
+    pub language: Option<String>,
+    /// The speech to text model to be used by the voice assistant. All Deepgram models are run on-premise.
+    ///
+    /// - `deepgram/flux` is optimized for turn-taking with multilingual language hints.
+    /// - `deepgram/nova-3` is multilingual with automatic language detection.
+    /// - `deepgram/nova-2` is Deepgram's previous-generation multilingual model.
+    /// - `azure/fast` is a multilingual Azure transcription model.
+    /// - `assemblyai/universal-streaming` is a multilingual streaming model with configurable turn detection.
+    /// - `xai/grok-stt` is a multilingual Grok STT model.
+    /// - `soniox/stt-rt-v4` is a multilingual streaming model with automatic language detection and configurable endpointing.
+    /// - `nvidia/parakeet-v3` is a multilingual transcription model with automatic language detection.
+    pub model: Option<TranscriptionSettingsModel>,
+    /// Region on third party cloud providers (currently Azure) if using one of their models. Some regions require `api_key_ref`.
+    pub region: Option<String>,
+    pub settings: Option<TranscriptionSettingsConfig>,
+}
+
+crate::codec::optional_fields!(
+    TranscriptionSettings { "api_key_ref" => api_key_ref, "language" => language, "model"
+    => model, "region" => region, "settings" => settings }
+);
+
+/// TranscriptionSettingsConfig
+///
+/// Spec: `#/components/schemas/TranscriptionSettingsConfig`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TranscriptionSettingsConfig {
+    /// Available only for deepgram/flux. Confidence threshold for eager end of turn detection. Must be lower than or equal to eot_threshold. Setting this equal to eot_threshold effectively disables eager end of turn.
+    pub eager_eot_threshold: Option<f64>,
+    /// Available only for soniox/stt-rt-v4. When true, Soniox emits end-of-utterance events at the cadence configured by `max_endpoint_delay_ms`.
+    pub enable_endpoint_detection: Option<bool>,
+    /// Available only for assemblyai/universal-streaming. Confidence level required to trigger an end of turn. Higher values require more certainty before ending a turn.
+    pub end_of_turn_confidence_threshold: Option<f64>,
+    /// Available only for deepgram/flux. Confidence required to trigger an end of turn. Higher values = more reliable turn detection but slightly increased latency.
+    pub eot_threshold: Option<f64>,
+    /// Available only for deepgram/flux. Maximum milliseconds of silence before forcing an end of turn, regardless of confidence.
+    pub eot_timeout_ms: Option<i64>,
+    /// Available only for soniox/stt-rt-v4. When true, Soniox streams interim (non-final) results in addition to finalized transcripts.
+    pub interim_results: Option<bool>,
+    /// Available only for deepgram/nova-3 and deepgram/flux. A comma-separated list of key terms to boost for recognition during transcription. Helps improve accuracy for domain-specific terminology, proper nouns, or uncommon words. This field may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables) using mustache syntax (e.g. `Telnyx,{{customer_name}},VoIP`). Variables are resolved at call time before the value is sent to the speech-to-text engine.
+    pub keyterm: Option<String>,
+    /// Available only for soniox/stt-rt-v4. Maximum silence (in milliseconds) before Soniox emits an end-of-utterance event. Only honored when `enable_endpoint_detection` is true.
+    pub max_endpoint_delay_ms: Option<i64>,
+    /// Available only for assemblyai/universal-streaming. Maximum duration of silence in milliseconds before forcing an end of turn.
+    pub max_turn_silence: Option<i64>,
+    /// Available only for assemblyai/universal-streaming. Minimum duration of silence in milliseconds before a turn can end. Must be less than or equal to max_turn_silence.
+    pub min_turn_silence: Option<i64>,
+    /// Numerals
+    pub numerals: Option<bool>,
+    /// Smart Format
+    pub smart_format: Option<bool>,
+}
+
+crate::codec::optional_fields!(
+    TranscriptionSettingsConfig { "eager_eot_threshold" => eager_eot_threshold,
+    "enable_endpoint_detection" => enable_endpoint_detection,
+    "end_of_turn_confidence_threshold" => end_of_turn_confidence_threshold,
+    "eot_threshold" => eot_threshold, "eot_timeout_ms" => eot_timeout_ms,
+    "interim_results" => interim_results, "keyterm" => keyterm, "max_endpoint_delay_ms"
+    => max_endpoint_delay_ms, "max_turn_silence" => max_turn_silence, "min_turn_silence"
+    => min_turn_silence, "numerals" => numerals, "smart_format" => smart_format }
+);
+
+/// The speech to text model to be used by the voice assistant. All Deepgram models are run on-premise.
+///
+/// - `deepgram/flux` is optimized for turn-taking with multilingual language hints.
+/// - `deepgram/nova-3` is multilingual with automatic language detection.
+/// - `deepgram/nova-2` is Deepgram's previous-generation multilingual model.
+/// - `azure/fast` is a multilingual Azure transcription model.
+/// - `assemblyai/universal-streaming` is a multilingual streaming model with configurable turn detection.
+/// - `xai/grok-stt` is a multilingual Grok STT model.
+/// - `soniox/stt-rt-v4` is a multilingual streaming model with automatic language detection and configurable endpointing.
+/// - `nvidia/parakeet-v3` is a multilingual transcription model with automatic language detection.
+///
+/// Spec: `#/components/schemas/TranscriptionSettings/properties/model`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionSettingsModel {
+    /// `deepgram/flux`
+    DeepgramFlux,
+    /// `deepgram/nova-3`
+    DeepgramNova3,
+    /// `deepgram/nova-2`
+    DeepgramNova2,
+    /// `azure/fast`
+    AzureFast,
+    /// `assemblyai/universal-streaming`
+    AssemblyaiUniversalStreaming,
+    /// `xai/grok-stt`
+    XaiGrokStt,
+    /// `soniox/stt-rt-v4`
+    SonioxSttRtV4,
+    /// `nvidia/parakeet-v3`
+    NvidiaParakeetV3,
+    /// `distil-whisper/distil-large-v2`
+    DistilWhisperDistilLargeV2,
+    /// `openai/whisper-large-v3-turbo`
+    OpenaiWhisperLargeV3Turbo,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptionSettingsModel {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::DeepgramFlux => "deepgram/flux",
+            Self::DeepgramNova3 => "deepgram/nova-3",
+            Self::DeepgramNova2 => "deepgram/nova-2",
+            Self::AzureFast => "azure/fast",
+            Self::AssemblyaiUniversalStreaming => "assemblyai/universal-streaming",
+            Self::XaiGrokStt => "xai/grok-stt",
+            Self::SonioxSttRtV4 => "soniox/stt-rt-v4",
+            Self::NvidiaParakeetV3 => "nvidia/parakeet-v3",
+            Self::DistilWhisperDistilLargeV2 => "distil-whisper/distil-large-v2",
+            Self::OpenaiWhisperLargeV3Turbo => "openai/whisper-large-v3-turbo",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionSettingsModel {
+    fn from(value: &str) -> Self {
+        match value {
+            "deepgram/flux" => Self::DeepgramFlux,
+            "deepgram/nova-3" => Self::DeepgramNova3,
+            "deepgram/nova-2" => Self::DeepgramNova2,
+            "azure/fast" => Self::AzureFast,
+            "assemblyai/universal-streaming" => Self::AssemblyaiUniversalStreaming,
+            "xai/grok-stt" => Self::XaiGrokStt,
+            "soniox/stt-rt-v4" => Self::SonioxSttRtV4,
+            "nvidia/parakeet-v3" => Self::NvidiaParakeetV3,
+            "distil-whisper/distil-large-v2" => Self::DistilWhisperDistilLargeV2,
+            "openai/whisper-large-v3-turbo" => Self::OpenaiWhisperLargeV3Turbo,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionSettingsModel);
+
+/// Request model for triggering a single test run.
+///
+/// Optional request body for the trigger test run endpoint.
+///
+/// Spec: `#/components/schemas/TriggerTestRunRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TriggerTestRunRequest {
+    /// Optional assistant version ID to use for this test run. If provided, the version must exist or a 400 error will be returned. If not provided, test will run on main version
+    pub destination_version_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    TriggerTestRunRequest { "destination_version_id" => destination_version_id }
+);
+
+/// Request model for triggering test suite runs.
+///
+/// Optional request body for the trigger test suite runs endpoint.
+///
+/// Spec: `#/components/schemas/TriggerTestSuiteRunsRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TriggerTestSuiteRunsRequest {
+    /// Optional assistant version ID to use for all test runs in this suite. If provided, the version must exist or a 400 error will be returned. If not provided, test will run on main version
+    pub destination_version_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    TriggerTestSuiteRunsRequest { "destination_version_id" => destination_version_id }
+);
+
 /// UpdateAssistantRequest
 ///
 /// Spec: `#/components/schemas/UpdateAssistantRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateAssistantRequest {
+    pub conversation_flow: Option<ConversationFlowReq>,
     pub description: Option<String>,
     /// Map of dynamic variables and their default values
     pub dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
-    /// If the dynamic_variables_webhook_url is set for the assistant, we will send a request at the start of the conversation. See our [guide](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables) for more information.
+    /// Timeout in milliseconds for the dynamic variables webhook. Must be between 1 and 10000 ms. If the webhook does not respond within this timeout, the call proceeds with default values. See the [dynamic variables guide](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables).
+    pub dynamic_variables_webhook_timeout_ms: Option<i64>,
+    /// If `dynamic_variables_webhook_url` is set, Telnyx sends a POST request to this URL at the start of the conversation to resolve dynamic variables. **Gotcha:** the webhook response must wrap variables under a top-level `dynamic_variables` object, e.g. `{"dynamic_variables": {"customer_name": "Jane"}}`. Returning a flat object will be ignored and variables will fall back to their defaults. See the [dynamic variables guide](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables) for the full request/response format and timeout behavior.
     pub dynamic_variables_webhook_url: Option<String>,
     pub enabled_features: Option<Vec<EnabledFeatures>>,
-    /// Text that the assistant will use to start the conversation. This may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables)
+    pub external_llm: Option<ExternalLlmReq>,
+    pub fallback_config: Option<FallbackConfigReq>,
+    /// Text that the assistant will use to start the conversation. This may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables). Use an empty string to have the assistant wait for the user to speak first. Use the special value `<assistant-speaks-first-with-model-generated-message>` to have the assistant generate the greeting based on the system instructions.
     pub greeting: Option<String>,
     pub insight_settings: Option<InsightSettings>,
     /// System instructions for the assistant. These may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables)
     pub instructions: Option<String>,
-    /// This is only needed when using third-party inference providers. The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your LLM provider's API key. Warning: Free plans are unlikely to work with this integration.
+    /// Connected integrations attached to the assistant. The catalog of available integrations is at `/ai/integrations`; the user's connected integrations are at `/ai/integrations/connections`. Each item references a catalog integration by `integration_id`.
+    pub integrations: Option<Vec<AssistantIntegration>>,
+    pub interruption_settings: Option<InferenceEmbeddingInterruptionSettings>,
+    /// This is only needed when using third-party inference providers selected by `model`. The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api-reference/integration-secrets/create-a-secret) that refers to your LLM provider's API key. For bring-your-own endpoint authentication, use `external_llm.llm_api_key_ref` instead. Warning: Free plans are unlikely to work with this integration.
     pub llm_api_key_ref: Option<String>,
+    /// MCP servers attached to the assistant. Create MCP servers with `/ai/mcp_servers`, then reference them by `id` here.
+    pub mcp_servers: Option<Vec<AssistantMcpServer>>,
     pub messaging_settings: Option<MessagingSettings>,
-    /// ID of the model to use. You can use the [Get models API](https://developers.telnyx.com/api/inference/inference-embedding/get-models-public-models-get) to see all of your available models,
+    /// ID of the model to use when `external_llm` is not set. You can use the [Get models API](https://developers.telnyx.com/api-reference/openai-chat/get-available-models-openai-compatible) to see available models. If `external_llm` is provided, the assistant uses `external_llm` instead of this field. If neither `model` nor `external_llm` is provided, Telnyx applies the default model.
     pub model: Option<String>,
     pub name: Option<String>,
+    pub observability_settings: Option<ObservabilityReq>,
+    pub post_conversation_settings: Option<PostConversationSettingsReq>,
     pub privacy_settings: Option<PrivacySettings>,
+    /// Tags associated with the assistant. Tags can also be managed with the assistant tag endpoints.
+    pub tags: Option<Vec<String>>,
     pub telephony_settings: Option<TelephonySettings>,
+    /// IDs of shared tools to attach to the assistant. New integrations should prefer `tool_ids` over inline `tools`.
+    pub tool_ids: Option<Vec<String>>,
+    /// Deprecated for new integrations. Inline tool definitions available to the assistant. Prefer `tool_ids` to attach shared tools created with the AI Tools endpoints.
     pub tools: Option<AssistantTools>,
     pub transcription: Option<TranscriptionSettings>,
+    /// Human-readable name for the assistant version.
+    pub version_name: Option<String>,
     pub voice_settings: Option<VoiceSettings>,
+    pub widget_settings: Option<WidgetSettings>,
 }
 
 crate::codec::optional_fields!(
-    UpdateAssistantRequest { "description" => description, "dynamic_variables" =>
-    dynamic_variables, "dynamic_variables_webhook_url" => dynamic_variables_webhook_url,
-    "enabled_features" => enabled_features, "greeting" => greeting, "insight_settings" =>
-    insight_settings, "instructions" => instructions, "llm_api_key_ref" =>
-    llm_api_key_ref, "messaging_settings" => messaging_settings, "model" => model, "name"
-    => name, "privacy_settings" => privacy_settings, "telephony_settings" =>
-    telephony_settings, "tools" => tools, "transcription" => transcription,
-    "voice_settings" => voice_settings }
+    UpdateAssistantRequest { "conversation_flow" => conversation_flow, "description" =>
+    description, "dynamic_variables" => dynamic_variables,
+    "dynamic_variables_webhook_timeout_ms" => dynamic_variables_webhook_timeout_ms,
+    "dynamic_variables_webhook_url" => dynamic_variables_webhook_url, "enabled_features"
+    => enabled_features, "external_llm" => external_llm, "fallback_config" =>
+    fallback_config, "greeting" => greeting, "insight_settings" => insight_settings,
+    "instructions" => instructions, "integrations" => integrations,
+    "interruption_settings" => interruption_settings, "llm_api_key_ref" =>
+    llm_api_key_ref, "mcp_servers" => mcp_servers, "messaging_settings" =>
+    messaging_settings, "model" => model, "name" => name, "observability_settings" =>
+    observability_settings, "post_conversation_settings" => post_conversation_settings,
+    "privacy_settings" => privacy_settings, "tags" => tags, "telephony_settings" =>
+    telephony_settings, "tool_ids" => tool_ids, "tools" => tools, "transcription" =>
+    transcription, "version_name" => version_name, "voice_settings" => voice_settings,
+    "widget_settings" => widget_settings }
 );
+
+/// Spec: `#/components/schemas/UpdateAssistantRequestWithPromotion`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdateAssistantRequestWithPromotion {
+    pub conversation_flow: Option<ConversationFlowReq>,
+    pub description: Option<String>,
+    /// Map of dynamic variables and their default values
+    pub dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Timeout in milliseconds for the dynamic variables webhook. Must be between 1 and 10000 ms. If the webhook does not respond within this timeout, the call proceeds with default values. See the [dynamic variables guide](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables).
+    pub dynamic_variables_webhook_timeout_ms: Option<i64>,
+    /// If `dynamic_variables_webhook_url` is set, Telnyx sends a POST request to this URL at the start of the conversation to resolve dynamic variables. **Gotcha:** the webhook response must wrap variables under a top-level `dynamic_variables` object, e.g. `{"dynamic_variables": {"customer_name": "Jane"}}`. Returning a flat object will be ignored and variables will fall back to their defaults. See the [dynamic variables guide](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables) for the full request/response format and timeout behavior.
+    pub dynamic_variables_webhook_url: Option<String>,
+    pub enabled_features: Option<Vec<EnabledFeatures>>,
+    pub external_llm: Option<ExternalLlmReq>,
+    pub fallback_config: Option<FallbackConfigReq>,
+    /// Text that the assistant will use to start the conversation. This may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables). Use an empty string to have the assistant wait for the user to speak first. Use the special value `<assistant-speaks-first-with-model-generated-message>` to have the assistant generate the greeting based on the system instructions.
+    pub greeting: Option<String>,
+    pub insight_settings: Option<InsightSettings>,
+    /// System instructions for the assistant. These may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables)
+    pub instructions: Option<String>,
+    /// Connected integrations attached to the assistant. The catalog of available integrations is at `/ai/integrations`; the user's connected integrations are at `/ai/integrations/connections`. Each item references a catalog integration by `integration_id`.
+    pub integrations: Option<Vec<AssistantIntegration>>,
+    pub interruption_settings: Option<InferenceEmbeddingInterruptionSettings>,
+    /// This is only needed when using third-party inference providers selected by `model`. The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api-reference/integration-secrets/create-a-secret) that refers to your LLM provider's API key. For bring-your-own endpoint authentication, use `external_llm.llm_api_key_ref` instead. Warning: Free plans are unlikely to work with this integration.
+    pub llm_api_key_ref: Option<String>,
+    /// MCP servers attached to the assistant. Create MCP servers with `/ai/mcp_servers`, then reference them by `id` here.
+    pub mcp_servers: Option<Vec<AssistantMcpServer>>,
+    pub messaging_settings: Option<MessagingSettings>,
+    /// ID of the model to use when `external_llm` is not set. You can use the [Get models API](https://developers.telnyx.com/api-reference/openai-chat/get-available-models-openai-compatible) to see available models. If `external_llm` is provided, the assistant uses `external_llm` instead of this field. If neither `model` nor `external_llm` is provided, Telnyx applies the default model.
+    pub model: Option<String>,
+    pub name: Option<String>,
+    pub observability_settings: Option<ObservabilityReq>,
+    pub post_conversation_settings: Option<PostConversationSettingsReq>,
+    pub privacy_settings: Option<PrivacySettings>,
+    /// Tags associated with the assistant. Tags can also be managed with the assistant tag endpoints.
+    pub tags: Option<Vec<String>>,
+    pub telephony_settings: Option<TelephonySettings>,
+    /// IDs of shared tools to attach to the assistant. New integrations should prefer `tool_ids` over inline `tools`.
+    pub tool_ids: Option<Vec<String>>,
+    /// Deprecated for new integrations. Inline tool definitions available to the assistant. Prefer `tool_ids` to attach shared tools created with the AI Tools endpoints.
+    pub tools: Option<AssistantTools>,
+    pub transcription: Option<TranscriptionSettings>,
+    /// Human-readable name for the assistant version.
+    pub version_name: Option<String>,
+    pub voice_settings: Option<VoiceSettings>,
+    pub widget_settings: Option<WidgetSettings>,
+    /// Indicates whether the assistant should be promoted to the main version. Defaults to true.
+    pub promote_to_main: Option<bool>,
+}
+
+crate::codec::optional_fields!(
+    UpdateAssistantRequestWithPromotion { "conversation_flow" => conversation_flow,
+    "description" => description, "dynamic_variables" => dynamic_variables,
+    "dynamic_variables_webhook_timeout_ms" => dynamic_variables_webhook_timeout_ms,
+    "dynamic_variables_webhook_url" => dynamic_variables_webhook_url, "enabled_features"
+    => enabled_features, "external_llm" => external_llm, "fallback_config" =>
+    fallback_config, "greeting" => greeting, "insight_settings" => insight_settings,
+    "instructions" => instructions, "integrations" => integrations,
+    "interruption_settings" => interruption_settings, "llm_api_key_ref" =>
+    llm_api_key_ref, "mcp_servers" => mcp_servers, "messaging_settings" =>
+    messaging_settings, "model" => model, "name" => name, "observability_settings" =>
+    observability_settings, "post_conversation_settings" => post_conversation_settings,
+    "privacy_settings" => privacy_settings, "tags" => tags, "telephony_settings" =>
+    telephony_settings, "tool_ids" => tool_ids, "tools" => tools, "transcription" =>
+    transcription, "version_name" => version_name, "voice_settings" => voice_settings,
+    "widget_settings" => widget_settings, "promote_to_main" => promote_to_main }
+);
+
+/// Request model for updating an existing assistant test.
+///
+/// All fields are optional, allowing partial updates of test configuration.
+/// Only provided fields will be updated, others remain unchanged.
+///
+/// Spec: `#/components/schemas/UpdateAssistantTestRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdateAssistantTestRequest {
+    /// Updated description of the test's purpose and evaluation criteria.
+    pub description: Option<String>,
+    /// Updated target destination for test conversations.
+    pub destination: Option<String>,
+    /// Updated test scenario instructions and objectives.
+    pub instructions: Option<String>,
+    /// Updated maximum test duration in seconds.
+    pub max_duration_seconds: Option<i64>,
+    /// Updated name for the assistant test. Must be unique and descriptive.
+    pub name: Option<String>,
+    /// Updated evaluation criteria for assessing assistant performance.
+    pub rubric: Option<Vec<UpdateAssistantTestRequestRubricItem>>,
+    /// Updated communication channel for the test execution.
+    pub telnyx_conversation_channel: Option<TelnyxConversationChannel>,
+    /// Updated test suite assignment for better organization.
+    pub test_suite: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    UpdateAssistantTestRequest { "description" => description, "destination" =>
+    destination, "instructions" => instructions, "max_duration_seconds" =>
+    max_duration_seconds, "name" => name, "rubric" => rubric,
+    "telnyx_conversation_channel" => telnyx_conversation_channel, "test_suite" =>
+    test_suite }
+);
+
+/// Spec: `#/components/schemas/UpdateAssistantTestRequest/properties/rubric/items`
+pub type UpdateAssistantTestRequestRubricItem = AssistantTestResponseRubricItem;
+
+/// Request model for updating a shared tool.
+///
+/// Spec: `#/components/schemas/UpdateSharedToolRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UpdateSharedToolRequest {
+    /// Client Side Tool
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_side_tool: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Display Name
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Function
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Handoff
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Invite
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Pay
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pay: Option<PayToolParams>,
+    /// Retrieval
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retrieval: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Timeout Ms
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<i64>,
+    /// Type
+    #[serde(rename = "type")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<String>,
+    /// Webhook
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Members the spec does not declare (it admits any): received as sent, and sent as
+    /// members of this object.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Spec: `#/components/schemas/VoiceSettings`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct VoiceSettings {
+    /// The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api-reference/integration-secrets/create-a-secret) that refers to your ElevenLabs API key. Warning: Free plans are unlikely to work with this integration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_ref: Option<String>,
+    /// Optional background audio to play on the call. Use a predefined media bed, or supply a looped MP3 URL. If a media URL is chosen in the portal, customers can preview it before saving.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_audio: Option<VoiceSettingsBackgroundAudio>,
+    /// Enables emotionally expressive speech using SSML emotion tags. When enabled, the assistant uses audio tags like angry, excited, content, and sad to add emotional nuance. Only supported for Telnyx Ultra voices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expressive_mode: Option<bool>,
+    /// Enhances recognition for specific languages and dialects during MiniMax TTS synthesis. Default is null (no boost). Set to 'auto' for automatic language detection. Only applicable when using MiniMax voices.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub language_boost: Option<Option<VoiceSettingsLanguageBoost>>,
+    /// Determines how closely the AI should adhere to the original voice when attempting to replicate it. Only applicable when using ElevenLabs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub similarity_boost: Option<f64>,
+    /// Adjusts speech velocity. 1.0 is default speed; values less than 1.0 slow speech; values greater than 1.0 accelerate it. Only applicable when using ElevenLabs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed: Option<f64>,
+    /// Determines the style exaggeration of the voice. Amplifies speaker style but consumes additional resources when set above 0. Only applicable when using ElevenLabs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<f64>,
+    /// Determines how stable the voice is and the randomness between each generation. Lower values create a broader emotional range; higher values produce more consistent, monotonous output. Only applicable when using ElevenLabs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    /// Amplifies similarity to the original speaker voice. Increases computational load and latency slightly. Only applicable when using ElevenLabs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_speaker_boost: Option<bool>,
+    /// The voice to be used by the voice assistant. Check the full list of [available voices](https://developers.telnyx.com/docs/tts-stt/tts-available-voices) via our voices API.
+    /// To use ElevenLabs, you must reference your ElevenLabs API key as an integration secret under the `api_key_ref` field. See [integration secrets documentation](https://developers.telnyx.com/api-reference/integration-secrets/create-a-secret) for details. For Telnyx voices, use `Telnyx.<model_id>.<voice_id>` (e.g. Telnyx.KokoroTTS.af_heart).
+    /// The voice portion of the identifier supports [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables) using mustache syntax (e.g. `Telnyx.Ultra.{{voice_id}}`). The variable is resolved at call time from your dynamic variables webhook, allowing you to select the voice dynamically per call.
+    pub voice: String,
+    /// The speed of the voice in the range \[0.25, 2.0\]. 1.0 is deafult speed. Larger numbers make the voice faster, smaller numbers make it slower. This is only applicable for Telnyx Natural voices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_speed: Option<f64>,
+}
+
+/// Optional background audio to play on the call. Use a predefined media bed, or supply a looped MP3 URL. If a media URL is chosen in the portal, customers can preview it before saving.
+///
+/// Spec: `#/components/schemas/VoiceSettings/properties/background_audio`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum VoiceSettingsBackgroundAudio {
+    Variant1(VoiceSettingsBackgroundAudioVariant1),
+    Variant2(VoiceSettingsBackgroundAudioVariant2),
+    Variant3(VoiceSettingsBackgroundAudioVariant3),
+}
+
+/// Spec: `#/components/schemas/VoiceSettings/properties/background_audio/oneOf/0`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct VoiceSettingsBackgroundAudioVariant1 {
+    /// Select from predefined media options.
+    #[serde(rename = "type")]
+    pub type_: VoiceSettingsBackgroundAudioVariant1Type,
+    /// The predefined media to use. `silence` disables background audio.
+    pub value: VoiceSettingsBackgroundAudioVariant1Value,
+    /// Volume level for the predefined background audio. Supports values from 0.1 to 1.0 in 0.1 increments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<f64>,
+}
+
+/// Select from predefined media options.
+///
+/// Spec: `#/components/schemas/VoiceSettings/properties/background_audio/oneOf/0/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VoiceSettingsBackgroundAudioVariant1Type {
+    /// `predefined_media`
+    PredefinedMedia,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl VoiceSettingsBackgroundAudioVariant1Type {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PredefinedMedia => "predefined_media",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VoiceSettingsBackgroundAudioVariant1Type {
+    fn from(value: &str) -> Self {
+        match value {
+            "predefined_media" => Self::PredefinedMedia,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VoiceSettingsBackgroundAudioVariant1Type);
+
+/// The predefined media to use. `silence` disables background audio.
+///
+/// Spec: `#/components/schemas/VoiceSettings/properties/background_audio/oneOf/0/properties/value`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VoiceSettingsBackgroundAudioVariant1Value {
+    /// `silence`
+    Silence,
+    /// `office`
+    Office,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl VoiceSettingsBackgroundAudioVariant1Value {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Silence => "silence",
+            Self::Office => "office",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VoiceSettingsBackgroundAudioVariant1Value {
+    fn from(value: &str) -> Self {
+        match value {
+            "silence" => Self::Silence,
+            "office" => Self::Office,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VoiceSettingsBackgroundAudioVariant1Value);
+
+/// Spec: `#/components/schemas/VoiceSettings/properties/background_audio/oneOf/1`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct VoiceSettingsBackgroundAudioVariant2 {
+    /// Provide a direct URL to an MP3 file. The audio will loop during the call.
+    #[serde(rename = "type")]
+    pub type_: VoiceSettingsBackgroundAudioVariant2Type,
+    /// HTTPS URL to an MP3 file.
+    pub value: String,
+}
+
+/// Provide a direct URL to an MP3 file. The audio will loop during the call.
+///
+/// Spec: `#/components/schemas/VoiceSettings/properties/background_audio/oneOf/1/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VoiceSettingsBackgroundAudioVariant2Type {
+    /// `media_url`
+    MediaUrl,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl VoiceSettingsBackgroundAudioVariant2Type {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MediaUrl => "media_url",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VoiceSettingsBackgroundAudioVariant2Type {
+    fn from(value: &str) -> Self {
+        match value {
+            "media_url" => Self::MediaUrl,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VoiceSettingsBackgroundAudioVariant2Type);
+
+/// Spec: `#/components/schemas/VoiceSettings/properties/background_audio/oneOf/2`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct VoiceSettingsBackgroundAudioVariant3 {
+    /// Reference a previously uploaded media by its name from Telnyx Media Storage.
+    #[serde(rename = "type")]
+    pub type_: VoiceSettingsBackgroundAudioVariant3Type,
+    /// The `name` of a media asset created via [Media Storage API](https://developers.telnyx.com/api/media-storage/create-media-storage). The audio will loop during the call.
+    pub value: String,
+}
+
+/// Reference a previously uploaded media by its name from Telnyx Media Storage.
+///
+/// Spec: `#/components/schemas/VoiceSettings/properties/background_audio/oneOf/2/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VoiceSettingsBackgroundAudioVariant3Type {
+    /// `media_name`
+    MediaName,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl VoiceSettingsBackgroundAudioVariant3Type {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MediaName => "media_name",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VoiceSettingsBackgroundAudioVariant3Type {
+    fn from(value: &str) -> Self {
+        match value {
+            "media_name" => Self::MediaName,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VoiceSettingsBackgroundAudioVariant3Type);
+
+/// Enhances recognition for specific languages and dialects during MiniMax TTS synthesis. Default is null (no boost). Set to 'auto' for automatic language detection. Only applicable when using MiniMax voices.
+///
+/// Spec: `#/components/schemas/VoiceSettings/properties/language_boost`
+pub type VoiceSettingsLanguageBoost = MinimaxVoiceSettingsLanguageBoost;
+
+/// WebhookToolParams
+///
+/// Spec: `#/components/schemas/WebhookToolParams`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct WebhookToolParams {
+    /// If async, the assistant will move forward without waiting for your server to respond.
+    #[serde(rename = "async")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub async_: Option<bool>,
+    /// Maximum time in milliseconds that the conversation worker waits for an async webhook response before returning "Submitted" to the LLM. If unset, the platform default (currently 300ms) is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub async_timeout_ms: Option<i64>,
+    /// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_parameters: Option<WebhookToolParamsBodyParameters>,
+    /// The description of the tool.
+    pub description: String,
+    /// The headers to be sent to the external tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<Vec<WebhookToolParamsHeadersItem>>,
+    /// The HTTP method to be used when calling the external tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<WebhookToolParamsMethod>,
+    /// The name of the tool.
+    pub name: String,
+    /// The path parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the path of the request if the URL contains a placeholder for a value. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_parameters: Option<WebhookToolParamsPathParameters>,
+    /// The query parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the query of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_parameters: Option<WebhookToolParamsQueryParameters>,
+    /// A list of mappings that extract values from the webhook response and store them as dynamic variables. Each mapping specifies a dynamic variable name and a dot-notation path to the value in the response body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_fields_as_variables: Option<
+        Vec<WebhookToolParamsStoreFieldsAsVariablesItem>,
+    >,
+    /// The maximum number of milliseconds to wait for the webhook to respond. Only applicable when async is false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<i64>,
+    /// The URL of the external tool to be called. This URL is going to be used by the assistant. The URL can be templated like: `https://example.com/api/v1/{id}`, where `{id}` is a placeholder for a value that will be provided by the assistant if `path_parameters` are provided with the `id` attribute.
+    pub url: String,
+}
+
+/// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
+///
+/// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters`
+pub type WebhookToolParamsBodyParameters = CallControlWebhookToolParamsBodyParameters;
+
+/// Spec: `#/components/schemas/WebhookToolParams/properties/headers/items`
+pub type WebhookToolParamsHeadersItem = CallControlWebhookToolParamsHeadersItem;
+
+/// The HTTP method to be used when calling the external tool.
+///
+/// Spec: `#/components/schemas/WebhookToolParams/properties/method`
+pub type WebhookToolParamsMethod = CallControlWebhookToolParamsMethod;
+
+/// The path parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the path of the request if the URL contains a placeholder for a value. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
+///
+/// Spec: `#/components/schemas/WebhookToolParams/properties/path_parameters`
+pub type WebhookToolParamsPathParameters = CallControlWebhookToolParamsBodyParameters;
+
+/// The query parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the query of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
+///
+/// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters`
+pub type WebhookToolParamsQueryParameters = CallControlWebhookToolParamsBodyParameters;
+
+/// Spec: `#/components/schemas/WebhookToolParams/properties/store_fields_as_variables/items`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct WebhookToolParamsStoreFieldsAsVariablesItem {
+    /// The name of the dynamic variable to store the extracted value in.
+    pub name: String,
+    /// A dot-notation path to the value in the webhook response body (e.g. 'customer.name' or 'id').
+    pub value_path: String,
+}
+
+/// Configuration settings for the assistant's web widget.
+///
+/// Spec: `#/components/schemas/WidgetSettings`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WidgetSettings {
+    /// Text displayed while the agent is processing.
+    pub agent_thinking_text: Option<String>,
+    pub audio_visualizer_config: Option<AudioVisualizerConfig>,
+    /// The default state of the widget.
+    pub default_state: Option<WidgetSettingsDefaultState>,
+    /// URL for users to give feedback.
+    pub give_feedback_url: Option<Option<String>>,
+    /// URL to a custom logo icon for the widget.
+    pub logo_icon_url: Option<Option<String>>,
+    /// The positioning style for the widget.
+    pub position: Option<WidgetSettingsPosition>,
+    /// URL for users to report issues.
+    pub report_issue_url: Option<Option<String>>,
+    /// Text prompting users to speak to interrupt.
+    pub speak_to_interrupt_text: Option<String>,
+    /// Custom text displayed on the start call button.
+    pub start_call_text: Option<String>,
+    /// The visual theme for the widget.
+    pub theme: Option<WidgetSettingsTheme>,
+    /// URL to view conversation history.
+    pub view_history_url: Option<Option<String>>,
+}
+
+crate::codec::optional_fields!(
+    WidgetSettings { "agent_thinking_text" => agent_thinking_text,
+    "audio_visualizer_config" => audio_visualizer_config, "default_state" =>
+    default_state, "give_feedback_url" => give_feedback_url nullable, "logo_icon_url" =>
+    logo_icon_url nullable, "position" => position, "report_issue_url" =>
+    report_issue_url nullable, "speak_to_interrupt_text" => speak_to_interrupt_text,
+    "start_call_text" => start_call_text, "theme" => theme, "view_history_url" =>
+    view_history_url nullable }
+);
+
+/// The default state of the widget.
+///
+/// Spec: `#/components/schemas/WidgetSettings/properties/default_state`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WidgetSettingsDefaultState {
+    /// `expanded`
+    Expanded,
+    /// `collapsed`
+    Collapsed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WidgetSettingsDefaultState {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Expanded => "expanded",
+            Self::Collapsed => "collapsed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WidgetSettingsDefaultState {
+    fn from(value: &str) -> Self {
+        match value {
+            "expanded" => Self::Expanded,
+            "collapsed" => Self::Collapsed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WidgetSettingsDefaultState);
+
+/// The positioning style for the widget.
+///
+/// Spec: `#/components/schemas/WidgetSettings/properties/position`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WidgetSettingsPosition {
+    /// `fixed`
+    Fixed,
+    /// `static`
+    Static,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WidgetSettingsPosition {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Fixed => "fixed",
+            Self::Static => "static",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WidgetSettingsPosition {
+    fn from(value: &str) -> Self {
+        match value {
+            "fixed" => Self::Fixed,
+            "static" => Self::Static,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WidgetSettingsPosition);
+
+/// The visual theme for the widget.
+///
+/// Spec: `#/components/schemas/WidgetSettings/properties/theme`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WidgetSettingsTheme {
+    /// `light`
+    Light,
+    /// `dark`
+    Dark,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WidgetSettingsTheme {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Light => "light",
+            Self::Dark => "dark",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WidgetSettingsTheme {
+    fn from(value: &str) -> Self {
+        match value {
+            "light" => Self::Light,
+            "dark" => Self::Dark,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WidgetSettingsTheme);

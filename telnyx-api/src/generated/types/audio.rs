@@ -8,14 +8,20 @@ use super::*;
 /// Spec: `#/components/schemas/AudioTranscriptionRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioTranscriptionRequest {
-    /// The audio file object to transcribe, in one of these formats: flac, mp3, mp4, mpeg, mpga, m4a, ogg, wav, or webm. File uploads are limited to 100 MB. Cannot be used together with `file_url`
+    /// The audio file object to transcribe, in one of these formats: flac, mp3, mp4, mpeg, mpga, m4a, ogg, wav, or webm. File uploads are limited to 100 MB. Cannot be used together with `file_url`. Note: `deepgram/nova-3` only supports mp3 and wav formats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<crate::UploadFile>,
-    /// Link to audio file in one of these formats: flac, mp3, mp4, mpeg, mpga, m4a, ogg, wav, or webm. Support for hosted files is limited to 100MB. Cannot be used together with `file`
+    /// Link to audio file in one of these formats: flac, mp3, mp4, mpeg, mpga, m4a, ogg, wav, or webm. Support for hosted files is limited to 100MB. Cannot be used together with `file`. Note: `deepgram/nova-3` only supports mp3 and wav formats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_url: Option<String>,
-    /// ID of the model to use. `distil-whisper/distil-large-v2` is lower latency but English-only. `openai/whisper-large-v3-turbo` is multi-lingual but slightly higher latency.
+    /// The language of the audio to be transcribed. For `deepgram/nova-3`, only English variants are supported: `en`, `en-US`, `en-GB`, `en-AU`, `en-NZ`, `en-IN`. For `openai/whisper-large-v3-turbo`, supports multiple languages. `distil-whisper/distil-large-v2` does not support language parameter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// ID of the model to use. `distil-whisper/distil-large-v2` is lower latency but English-only. `openai/whisper-large-v3-turbo` is multi-lingual but slightly higher latency. `deepgram/nova-3` supports English variants (en, en-US, en-GB, en-AU, en-NZ, en-IN) and only accepts mp3/wav files.
     pub model: AudioTranscriptionRequestModel,
+    /// Additional model-specific configuration parameters. Only allowed with `deepgram/nova-3` model. Can include Deepgram-specific options such as `smart_format`, `punctuate`, `diarize`, `utterance`, `numerals`, and `language`. If `language` is provided both as a top-level parameter and in `model_config`, the top-level parameter takes precedence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_config: Option<serde_json::Map<String, serde_json::Value>>,
     /// The format of the transcript output. Use `verbose_json` to take advantage of timestamps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<AudioTranscriptionRequestResponseFormat>,
@@ -32,14 +38,16 @@ impl AudioTranscriptionRequest {
         let mut form = crate::Multipart::new();
         form.file_opt("file", &self.file);
         form.text("file_url", &self.file_url);
+        form.text("language", &self.language);
         form.text("model", &self.model);
+        form.text("model_config", &self.model_config);
         form.text("response_format", &self.response_format);
         form.text("timestamp_granularities[]", &self.timestamp_granularities);
         form
     }
 }
 
-/// ID of the model to use. `distil-whisper/distil-large-v2` is lower latency but English-only. `openai/whisper-large-v3-turbo` is multi-lingual but slightly higher latency.
+/// ID of the model to use. `distil-whisper/distil-large-v2` is lower latency but English-only. `openai/whisper-large-v3-turbo` is multi-lingual but slightly higher latency. `deepgram/nova-3` supports English variants (en, en-US, en-GB, en-AU, en-NZ, en-IN) and only accepts mp3/wav files.
 ///
 /// Spec: `#/components/schemas/AudioTranscriptionRequest/properties/model`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -48,6 +56,8 @@ pub enum AudioTranscriptionRequestModel {
     DistilWhisperDistilLargeV2,
     /// `openai/whisper-large-v3-turbo`
     OpenaiWhisperLargeV3Turbo,
+    /// `deepgram/nova-3`
+    DeepgramNova3,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
@@ -58,6 +68,7 @@ impl AudioTranscriptionRequestModel {
         match self {
             Self::DistilWhisperDistilLargeV2 => "distil-whisper/distil-large-v2",
             Self::OpenaiWhisperLargeV3Turbo => "openai/whisper-large-v3-turbo",
+            Self::DeepgramNova3 => "deepgram/nova-3",
             Self::Unknown(other) => other,
         }
     }
@@ -68,6 +79,7 @@ impl From<&str> for AudioTranscriptionRequestModel {
         match value {
             "distil-whisper/distil-large-v2" => Self::DistilWhisperDistilLargeV2,
             "openai/whisper-large-v3-turbo" => Self::OpenaiWhisperLargeV3Turbo,
+            "deepgram/nova-3" => Self::DeepgramNova3,
             other => Self::Unknown(other.to_owned()),
         }
     }
@@ -143,17 +155,22 @@ impl From<&str> for AudioTranscriptionRequestTimestampGranularities {
 
 crate::codec::string_enum!(AudioTranscriptionRequestTimestampGranularities);
 
+/// Response fields vary by model. `distil-whisper/distil-large-v2` returns `text`, `duration`, and `segments` in `verbose_json` mode. `openai/whisper-large-v3-turbo` returns `text` only. `deepgram/nova-3` returns `text` and, depending on `model_config`, may include `words` with per-word timestamps and speaker labels.
+///
 /// Spec: `#/components/schemas/AudioTranscriptionResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AudioTranscriptionResponse {
-    /// The duration of the audio file in seconds. This is only included if `response_format` is set to `verbose_json`.
+    /// The duration of the audio file in seconds. Returned by `distil-whisper/distil-large-v2` and `deepgram/nova-3` when `response_format` is `verbose_json`. Not returned by `openai/whisper-large-v3-turbo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<f64>,
-    /// Segments of the transcribed text and their corresponding details. This is only included if `response_format` is set to `verbose_json`.
+    /// Segments of the transcribed text and their corresponding details. Returned by `distil-whisper/distil-large-v2` when `response_format` is `verbose_json`. Not returned by `openai/whisper-large-v3-turbo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<AudioTranscriptionResponseSegments>>,
     /// The transcribed text for the audio file.
     pub text: String,
+    /// Word-level timestamps and optional speaker labels. Only returned by `deepgram/nova-3` when word-level output is enabled via `model_config`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub words: Option<Vec<AudioTranscriptionResponseWord>>,
 }
 
 /// Spec: `#/components/schemas/AudioTranscriptionResponseSegments`
@@ -167,4 +184,23 @@ pub struct AudioTranscriptionResponseSegments {
     pub start: f64,
     /// Text content of the segment.
     pub text: String,
+}
+
+/// Word-level timing detail. Only present when using `deepgram/nova-3` with `model_config` options that enable word timestamps.
+///
+/// Spec: `#/components/schemas/AudioTranscriptionResponseWord`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AudioTranscriptionResponseWord {
+    /// Confidence score for the word (0.0 to 1.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
+    /// End time of the word in seconds.
+    pub end: f64,
+    /// Speaker index. Only present when diarization is enabled via `model_config`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaker: Option<i64>,
+    /// Start time of the word in seconds.
+    pub start: f64,
+    /// The transcribed word.
+    pub word: String,
 }

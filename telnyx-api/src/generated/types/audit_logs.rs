@@ -13,13 +13,13 @@ pub struct AuditEventChanges {
     /// The name of the field that was changed. May use the dot notation to indicate nested fields.
     pub field: Option<String>,
     /// The previous value of the field. Can be any JSON type.
-    pub from: Option<Option<AuditEventChangesFrom>>,
+    pub from: Option<AuditEventChangesFrom>,
     /// The new value of the field. Can be any JSON type.
-    pub to: Option<Option<AuditEventChangesTo>>,
+    pub to: Option<AuditEventChangesTo>,
 }
 
 crate::codec::optional_fields!(
-    AuditEventChanges { "field" => field, "from" => from nullable, "to" => to nullable }
+    AuditEventChanges { "field" => field, "from" => from, "to" => to }
 );
 
 /// The previous value of the field. Can be any JSON type.
@@ -46,13 +46,13 @@ pub type AuditEventChangesTo = AuditEventChangesFrom;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuditLog {
     /// An alternate identifier for a resource which may be considered unique enough to identify the resource but is not the primary identifier for the resource. For example, this field could be used to store the phone number value for a phone number when the primary database identifier is a separate distinct value.
-    pub alternate_resource_id: Option<Option<String>>,
+    pub alternate_resource_id: Option<String>,
     /// Indicates if the change was made by Telnyx on your behalf, the organization owner, a member of your organization, or in the case of managed accounts, the account manager.
     pub change_made_by: Option<AuditLogChangeMadeBy>,
     /// The type of change that occurred.
     pub change_type: Option<String>,
     /// Details of the changes made to the resource.
-    pub changes: Option<Option<Vec<AuditEventChanges>>>,
+    pub changes: Option<Vec<AuditEventChanges>>,
     /// ISO 8601 formatted date indicating when the change occurred.
     pub created_at: Option<String>,
     /// Unique identifier for the audit log entry.
@@ -68,11 +68,10 @@ pub struct AuditLog {
 }
 
 crate::codec::optional_fields!(
-    AuditLog { "alternate_resource_id" => alternate_resource_id nullable,
-    "change_made_by" => change_made_by, "change_type" => change_type, "changes" =>
-    changes nullable, "created_at" => created_at, "id" => id, "organization_id" =>
-    organization_id, "record_type" => record_type, "resource_id" => resource_id,
-    "user_id" => user_id }
+    AuditLog { "alternate_resource_id" => alternate_resource_id, "change_made_by" =>
+    change_made_by, "change_type" => change_type, "changes" => changes, "created_at" =>
+    created_at, "id" => id, "organization_id" => organization_id, "record_type" =>
+    record_type, "resource_id" => resource_id, "user_id" => user_id }
 );
 
 /// Indicates if the change was made by Telnyx on your behalf, the organization owner, a member of your organization, or in the case of managed accounts, the account manager.
@@ -125,7 +124,40 @@ crate::codec::string_enum!(AuditLogChangeMadeBy);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuditLogList {
     pub data: Option<Vec<AuditLog>>,
-    pub meta: Option<PaginationMeta>,
+    pub meta: Option<AuditLogsPaginationMeta>,
 }
 
 crate::codec::optional_fields!(AuditLogList { "data" => data, "meta" => meta });
+
+/// Spec: `#/paths/~1audit_events/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AuditLogsFilterConsolidated {
+    /// Filter for audit events created after a specific date.
+    pub created_after: Option<String>,
+    /// Filter for audit events created before a specific date.
+    pub created_before: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    AuditLogsFilterConsolidated { "created_after" => created_after, "created_before" =>
+    created_before }
+);
+
+/// Spec: `#/paths/~1audit_events/get/parameters/0/schema`
+pub type AuditLogsPageConsolidated = ListAccessIpAddressesPage;
+
+/// Pagination Meta
+///
+/// Spec: `#/components/schemas/audit-logs_PaginationMeta`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AuditLogsPaginationMeta {
+    pub page_number: Option<i64>,
+    pub page_size: Option<i64>,
+    pub total_pages: Option<i64>,
+    pub total_results: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    AuditLogsPaginationMeta { "page_number" => page_number, "page_size" => page_size,
+    "total_pages" => total_pages, "total_results" => total_results }
+);

@@ -15,6 +15,8 @@ pub type Active = bool;
 /// Spec: `#/components/schemas/AuthenticationProvider`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuthenticationProvider {
+    /// ISO 8601 formatted date indicating when the authentication provider was activated.
+    pub activated_at: Option<String>,
     pub active: Option<Active>,
     /// ISO 8601 formatted date indicating when the resource was created.
     pub created_at: Option<String>,
@@ -32,9 +34,10 @@ pub struct AuthenticationProvider {
 }
 
 crate::codec::optional_fields!(
-    AuthenticationProvider { "active" => active, "created_at" => created_at, "id" => id,
-    "name" => name, "organization_id" => organization_id, "record_type" => record_type,
-    "settings" => settings, "short_name" => short_name, "updated_at" => updated_at }
+    AuthenticationProvider { "activated_at" => activated_at, "active" => active,
+    "created_at" => created_at, "id" => id, "name" => name, "organization_id" =>
+    organization_id, "record_type" => record_type, "settings" => settings, "short_name"
+    => short_name, "updated_at" => updated_at }
 );
 
 /// Spec: `#/components/schemas/AuthenticationProviderCreate`
@@ -56,29 +59,42 @@ pub struct AuthenticationProviderCreate {
 pub struct AuthenticationProviderSettings {
     /// The Assertion Consumer Service URL for the service provider (Telnyx).
     pub assertion_consumer_service_url: Option<String>,
+    /// Mapping of SAML attribute names used by the identity provider (IdP).
+    pub idp_attribute_names: Option<serde_json::Map<String, serde_json::Value>>,
     /// The certificate fingerprint for the identity provider (IdP)
     pub idp_cert_fingerprint: Option<String>,
     /// The algorithm used to generate the identity provider's (IdP) certificate fingerprint
     pub idp_cert_fingerprint_algorithm: Option<
         AuthenticationProviderSettingsIdpCertFingerprintAlgorithm,
     >,
+    /// The full X.509 certificate for the identity provider (IdP).
+    pub idp_certificate: Option<String>,
     /// The Entity ID for the identity provider (IdP).
     pub idp_entity_id: Option<String>,
+    /// The Single Logout (SLO) target URL for the identity provider (IdP).
+    pub idp_slo_target_url: Option<String>,
     /// The SSO target url for the identity provider (IdP).
     pub idp_sso_target_url: Option<String>,
     /// The name identifier format associated with the authentication provider. This must be the same for both the Identity Provider (IdP) and the service provider (Telnyx).
     pub name_identifier_format: Option<String>,
+    /// Whether group provisioning is enabled for this authentication provider.
+    pub provision_groups: Option<bool>,
     /// The Entity ID for the service provider (Telnyx).
     pub service_provider_entity_id: Option<String>,
+    /// The login URL for the service provider (Telnyx). Users navigate to this URL to initiate SSO login.
+    pub service_provider_login_url: Option<String>,
 }
 
 crate::codec::optional_fields!(
     AuthenticationProviderSettings { "assertion_consumer_service_url" =>
-    assertion_consumer_service_url, "idp_cert_fingerprint" => idp_cert_fingerprint,
-    "idp_cert_fingerprint_algorithm" => idp_cert_fingerprint_algorithm, "idp_entity_id"
-    => idp_entity_id, "idp_sso_target_url" => idp_sso_target_url,
-    "name_identifier_format" => name_identifier_format, "service_provider_entity_id" =>
-    service_provider_entity_id }
+    assertion_consumer_service_url, "idp_attribute_names" => idp_attribute_names,
+    "idp_cert_fingerprint" => idp_cert_fingerprint, "idp_cert_fingerprint_algorithm" =>
+    idp_cert_fingerprint_algorithm, "idp_certificate" => idp_certificate, "idp_entity_id"
+    => idp_entity_id, "idp_slo_target_url" => idp_slo_target_url, "idp_sso_target_url" =>
+    idp_sso_target_url, "name_identifier_format" => name_identifier_format,
+    "provision_groups" => provision_groups, "service_provider_entity_id" =>
+    service_provider_entity_id, "service_provider_login_url" =>
+    service_provider_login_url }
 );
 
 /// The algorithm used to generate the identity provider's (IdP) certificate fingerprint
@@ -136,6 +152,9 @@ crate::codec::optional_fields!(CreateAuthenticationProviderResponse { "data" => 
 /// Spec: `#/paths/~1authentication_providers~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteAuthenticationProviderResponse = CreateAuthenticationProviderResponse;
 
+/// Spec: `#/paths/~1authentication_providers/get/parameters/1/schema`
+pub type FindAuthenticationProvidersPage = ListAccessIpAddressesPage;
+
 /// Spec: `#/paths/~1authentication_providers/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FindAuthenticationProvidersResponse {
@@ -147,7 +166,7 @@ crate::codec::optional_fields!(
     FindAuthenticationProvidersResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/paths/~1authentication_providers/get/parameters/2/schema`
+/// Spec: `#/paths/~1authentication_providers/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FindAuthenticationProvidersSort {
     /// `name`

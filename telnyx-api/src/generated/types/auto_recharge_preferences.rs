@@ -90,10 +90,13 @@ crate::codec::optional_fields!(
 /// Spec: `#/components/schemas/AutoRechargePrefRequest/properties/preference`
 pub type AutoRechargePrefRequestPreference = AutoRechargePrefPreference;
 
-/// Spec: `#/components/responses/AutoRechargePrefResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1payment~1auto_recharge_prefs/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct AutoRechargePrefResponse {
+pub struct GetAutoRechargePrefsResponse {
     pub data: Option<AutoRechargePref>,
 }
 
-crate::codec::optional_fields!(AutoRechargePrefResponse { "data" => data });
+crate::codec::optional_fields!(GetAutoRechargePrefsResponse { "data" => data });
+
+/// Spec: `#/paths/~1payment~1auto_recharge_prefs/patch/responses/200/content/application~1json/schema`
+pub type UpdateAutoRechargePrefsResponse = GetAutoRechargePrefsResponse;

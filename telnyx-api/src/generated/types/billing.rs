@@ -5,6 +5,14 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1balance/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetUserBalanceResponse {
+    pub data: Option<UserBalance>,
+}
+
+crate::codec::optional_fields!(GetUserBalanceResponse { "data" => data });
+
 /// Spec: `#/components/schemas/UserBalance`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserBalance {
@@ -32,11 +40,3 @@ crate::codec::optional_fields!(
 ///
 /// Spec: `#/components/schemas/UserBalance/properties/record_type`
 pub type UserBalanceRecordType = ManagedAccountBalanceRecordType;
-
-/// Spec: `#/components/responses/UserBalanceResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct UserBalanceResponse {
-    pub data: Option<UserBalance>,
-}
-
-crate::codec::optional_fields!(UserBalanceResponse { "data" => data });

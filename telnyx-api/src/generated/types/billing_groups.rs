@@ -11,7 +11,7 @@ pub struct BillingGroup {
     /// ISO 8601 formatted date indicating when the resource was created.
     pub created_at: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was removed.
-    pub deleted_at: Option<Option<String>>,
+    pub deleted_at: Option<String>,
     /// Identifies the type of resource.
     pub id: Option<String>,
     /// A user-specified name for the billing group
@@ -25,9 +25,9 @@ pub struct BillingGroup {
 }
 
 crate::codec::optional_fields!(
-    BillingGroup { "created_at" => created_at, "deleted_at" => deleted_at nullable, "id"
-    => id, "name" => name, "organization_id" => organization_id, "record_type" =>
-    record_type, "updated_at" => updated_at }
+    BillingGroup { "created_at" => created_at, "deleted_at" => deleted_at, "id" => id,
+    "name" => name, "organization_id" => organization_id, "record_type" => record_type,
+    "updated_at" => updated_at }
 );
 
 /// Identifies the type of the resource.
@@ -75,6 +75,9 @@ pub type DeleteBillingGroupResponse = CreateBillingGroupResponse;
 
 /// Spec: `#/paths/~1billing_groups~1{id}/get/responses/200/content/application~1json/schema`
 pub type GetBillingGroupResponse = CreateBillingGroupResponse;
+
+/// Spec: `#/paths/~1billing_groups/get/parameters/0/schema`
+pub type ListBillingGroupsPage = ListAccessIpAddressesPage;
 
 /// Spec: `#/paths/~1billing_groups/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -68,7 +68,7 @@ pub struct BrandBasic {
     pub email: Option<String>,
     pub entity_type: Option<EntityType>,
     /// Failure reasons for brand
-    pub failure_reasons: Option<serde_json::Value>,
+    pub failure_reasons: Option<String>,
     pub identity_status: Option<BrandIdentityStatus>,
     /// Status of the brand
     pub status: Option<BrandBasicStatus>,
@@ -279,6 +279,40 @@ impl From<&str> for BrandRelationship {
 
 crate::codec::string_enum!(BrandRelationship);
 
+/// Status information for an SMS OTP sent during Sole Proprietor brand verification
+///
+/// Spec: `#/components/schemas/BrandSmsOtpStatus`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct BrandSmsOtpStatus {
+    /// The Brand ID associated with this OTP request
+    #[serde(rename = "brandId")]
+    pub brand_id: String,
+    /// The current delivery status of the OTP SMS message. Common values include: `DELIVERED_HANDSET`, `PENDING`, `FAILED`, `EXPIRED`
+    #[serde(rename = "deliveryStatus")]
+    pub delivery_status: String,
+    /// The timestamp when the delivery status was last updated
+    #[serde(rename = "deliveryStatusDate")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_status_date: Option<String>,
+    /// Additional details about the delivery status
+    #[serde(rename = "deliveryStatusDetails")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_status_details: Option<String>,
+    /// The mobile phone number where the OTP was sent, in E.164 format
+    #[serde(rename = "mobilePhone")]
+    pub mobile_phone: String,
+    /// The reference ID for this OTP request, used for status queries
+    #[serde(rename = "referenceId")]
+    pub reference_id: String,
+    /// The timestamp when the OTP request was initiated
+    #[serde(rename = "requestDate")]
+    pub request_date: String,
+    /// The timestamp when the OTP was successfully verified (if applicable)
+    #[serde(rename = "verifyDate")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_date: Option<String>,
+}
+
 /// CreateBrand
 ///
 /// Spec: `#/components/schemas/CreateBrand`
@@ -286,7 +320,7 @@ crate::codec::string_enum!(BrandRelationship);
 pub struct CreateBrand {
     /// Business contact email.
     ///
-    /// Required if `entityType` is `PUBLIC_PROFIT`.
+    /// Required if `entityType` is `PUBLIC_PROFIT`. Otherwise, it is recommended to either omit this field or set it to `null`.
     #[serde(rename = "businessContactEmail")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_contact_email: Option<String>,
@@ -382,6 +416,8 @@ pub enum EntityType {
     NonProfit,
     /// `GOVERNMENT`
     Government,
+    /// `SOLE_PROPRIETOR`
+    SoleProprietor,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
@@ -394,6 +430,7 @@ impl EntityType {
             Self::PublicProfit => "PUBLIC_PROFIT",
             Self::NonProfit => "NON_PROFIT",
             Self::Government => "GOVERNMENT",
+            Self::SoleProprietor => "SOLE_PROPRIETOR",
             Self::Unknown(other) => other,
         }
     }
@@ -406,6 +443,7 @@ impl From<&str> for EntityType {
             "PUBLIC_PROFIT" => Self::PublicProfit,
             "NON_PROFIT" => Self::NonProfit,
             "GOVERNMENT" => Self::Government,
+            "SOLE_PROPRIETOR" => Self::SoleProprietor,
             other => Self::Unknown(other.to_owned()),
         }
     }
@@ -440,9 +478,14 @@ crate::codec::optional_fields!(
     "vettingScore" => vetting_score, "vettingToken" => vetting_token }
 );
 
+/// External vetting list
+///
+/// Spec: `#/components/schemas/ExternalVettingList`
+pub type ExternalVettingList = Vec<ExternalVetting>;
+
 /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
 ///
-/// Spec: `#/paths/~1brand/get/parameters/2/schema`
+/// Spec: `#/paths/~110dlc~1brand/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GetBrandsSort {
     /// `assignedCampaignsCount`
@@ -738,7 +781,7 @@ pub struct TelnyxBrand {
     /// Failure reasons for brand
     #[serde(rename = "failureReasons")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure_reasons: Option<serde_json::Value>,
+    pub failure_reasons: Option<String>,
     /// First name of business contact.
     #[serde(rename = "firstName")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -882,7 +925,7 @@ pub struct TelnyxBrandWithCampaignsCount {
     /// Failure reasons for brand
     #[serde(rename = "failureReasons")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure_reasons: Option<serde_json::Value>,
+    pub failure_reasons: Option<String>,
     /// First name of business contact.
     #[serde(rename = "firstName")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -976,21 +1019,47 @@ pub struct TelnyxBrandWithCampaignsCount {
 /// Spec: `#/components/schemas/TelnyxBrand/properties/status`
 pub type TelnyxBrandWithCampaignsCountStatus = BrandBasicStatus;
 
+/// Request body for triggering a Brand SMS OTP
+///
+/// Spec: `#/components/schemas/TriggerBrandSmsOtpRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TriggerBrandSmsOtpRequest {
+    /// SMS message template to send the OTP. Must include `@OTP_PIN@` placeholder which will be replaced with the actual PIN
+    #[serde(rename = "pinSms")]
+    pub pin_sms: String,
+    /// SMS message to send upon successful OTP verification
+    #[serde(rename = "successSms")]
+    pub success_sms: String,
+}
+
+/// Response after successfully triggering a Brand SMS OTP
+///
+/// Spec: `#/components/schemas/TriggerBrandSmsOtpResponse`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TriggerBrandSmsOtpResponse {
+    /// The Brand ID for which the OTP was triggered
+    #[serde(rename = "brandId")]
+    pub brand_id: String,
+    /// The reference ID that can be used to check OTP status
+    #[serde(rename = "referenceId")]
+    pub reference_id: String,
+}
+
 /// UpdateBrand
 ///
 /// Spec: `#/components/schemas/UpdateBrand`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateBrand {
+    /// Alternate business identifier such as DUNS, LEI, or GIIN
+    #[serde(rename = "altBusinessId")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alt_business_id: Option<String>,
     #[serde(rename = "altBusinessIdType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_business_id_type: Option<AltBusinessIdType>,
-    /// Alternate business identifier such as DUNS, LEI, or GIIN
-    #[serde(rename = "altBusiness_id")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alt_business_id: Option<String>,
     /// Business contact email.
     ///
-    /// Required if `entityType` will be changed to `PUBLIC_PROFIT`.
+    /// Required if `entityType` will be changed to `PUBLIC_PROFIT`. Otherwise, it is recommended to either omit this field or set it to `null`.
     #[serde(rename = "businessContactEmail")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_contact_email: Option<String>,
@@ -1069,45 +1138,67 @@ pub struct UpdateBrand {
     pub website: Option<String>,
 }
 
+/// Request body for verifying a Brand SMS OTP
+///
+/// Spec: `#/components/schemas/VerifyBrandSmsOtpRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct VerifyBrandSmsOtpRequest {
+    /// The OTP PIN received via SMS
+    #[serde(rename = "otpPin")]
+    pub otp_pin: String,
+}
+
 /// Vertical or industry segment of the brand or campaign.
 ///
 /// Spec: `#/components/schemas/Vertical`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Vertical {
-    /// `REAL_ESTATE`
-    RealEstate,
-    /// `HEALTHCARE`
-    Healthcare,
+    /// `AGRICULTURE`
+    Agriculture,
+    /// `COMMUNICATION`
+    Communication,
+    /// `CONSTRUCTION`
+    Construction,
+    /// `EDUCATION`
+    Education,
     /// `ENERGY`
     Energy,
     /// `ENTERTAINMENT`
     Entertainment,
-    /// `RETAIL`
-    Retail,
-    /// `AGRICULTURE`
-    Agriculture,
-    /// `INSURANCE`
-    Insurance,
-    /// `EDUCATION`
-    Education,
-    /// `HOSPITALITY`
-    Hospitality,
     /// `FINANCIAL`
     Financial,
     /// `GAMBLING`
     Gambling,
-    /// `CONSTRUCTION`
-    Construction,
-    /// `NGO`
-    Ngo,
-    /// `MANUFACTURING`
-    Manufacturing,
     /// `GOVERNMENT`
     Government,
+    /// `HEALTHCARE`
+    Healthcare,
+    /// `HOSPITALITY`
+    Hospitality,
+    /// `HUMAN_RESOURCES`
+    HumanResources,
+    /// `INSURANCE`
+    Insurance,
+    /// `LEGAL`
+    Legal,
+    /// `MANUFACTURING`
+    Manufacturing,
+    /// `NGO`
+    Ngo,
+    /// `POLITICAL`
+    Political,
+    /// `POSTAL`
+    Postal,
+    /// `PROFESSIONAL`
+    Professional,
+    /// `REAL_ESTATE`
+    RealEstate,
+    /// `RETAIL`
+    Retail,
     /// `TECHNOLOGY`
     Technology,
-    /// `COMMUNICATION`
-    Communication,
+    /// `TRANSPORTATION`
+    Transportation,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
@@ -1116,23 +1207,29 @@ impl Vertical {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::RealEstate => "REAL_ESTATE",
-            Self::Healthcare => "HEALTHCARE",
+            Self::Agriculture => "AGRICULTURE",
+            Self::Communication => "COMMUNICATION",
+            Self::Construction => "CONSTRUCTION",
+            Self::Education => "EDUCATION",
             Self::Energy => "ENERGY",
             Self::Entertainment => "ENTERTAINMENT",
-            Self::Retail => "RETAIL",
-            Self::Agriculture => "AGRICULTURE",
-            Self::Insurance => "INSURANCE",
-            Self::Education => "EDUCATION",
-            Self::Hospitality => "HOSPITALITY",
             Self::Financial => "FINANCIAL",
             Self::Gambling => "GAMBLING",
-            Self::Construction => "CONSTRUCTION",
-            Self::Ngo => "NGO",
-            Self::Manufacturing => "MANUFACTURING",
             Self::Government => "GOVERNMENT",
+            Self::Healthcare => "HEALTHCARE",
+            Self::Hospitality => "HOSPITALITY",
+            Self::HumanResources => "HUMAN_RESOURCES",
+            Self::Insurance => "INSURANCE",
+            Self::Legal => "LEGAL",
+            Self::Manufacturing => "MANUFACTURING",
+            Self::Ngo => "NGO",
+            Self::Political => "POLITICAL",
+            Self::Postal => "POSTAL",
+            Self::Professional => "PROFESSIONAL",
+            Self::RealEstate => "REAL_ESTATE",
+            Self::Retail => "RETAIL",
             Self::Technology => "TECHNOLOGY",
-            Self::Communication => "COMMUNICATION",
+            Self::Transportation => "TRANSPORTATION",
             Self::Unknown(other) => other,
         }
     }
@@ -1141,23 +1238,29 @@ impl Vertical {
 impl From<&str> for Vertical {
     fn from(value: &str) -> Self {
         match value {
-            "REAL_ESTATE" => Self::RealEstate,
-            "HEALTHCARE" => Self::Healthcare,
+            "AGRICULTURE" => Self::Agriculture,
+            "COMMUNICATION" => Self::Communication,
+            "CONSTRUCTION" => Self::Construction,
+            "EDUCATION" => Self::Education,
             "ENERGY" => Self::Energy,
             "ENTERTAINMENT" => Self::Entertainment,
-            "RETAIL" => Self::Retail,
-            "AGRICULTURE" => Self::Agriculture,
-            "INSURANCE" => Self::Insurance,
-            "EDUCATION" => Self::Education,
-            "HOSPITALITY" => Self::Hospitality,
             "FINANCIAL" => Self::Financial,
             "GAMBLING" => Self::Gambling,
-            "CONSTRUCTION" => Self::Construction,
-            "NGO" => Self::Ngo,
-            "MANUFACTURING" => Self::Manufacturing,
             "GOVERNMENT" => Self::Government,
+            "HEALTHCARE" => Self::Healthcare,
+            "HOSPITALITY" => Self::Hospitality,
+            "HUMAN_RESOURCES" => Self::HumanResources,
+            "INSURANCE" => Self::Insurance,
+            "LEGAL" => Self::Legal,
+            "MANUFACTURING" => Self::Manufacturing,
+            "NGO" => Self::Ngo,
+            "POLITICAL" => Self::Political,
+            "POSTAL" => Self::Postal,
+            "PROFESSIONAL" => Self::Professional,
+            "REAL_ESTATE" => Self::RealEstate,
+            "RETAIL" => Self::Retail,
             "TECHNOLOGY" => Self::Technology,
-            "COMMUNICATION" => Self::Communication,
+            "TRANSPORTATION" => Self::Transportation,
             other => Self::Unknown(other.to_owned()),
         }
     }

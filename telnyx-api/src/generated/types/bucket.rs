@@ -5,9 +5,12 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// The optional body of CreateBucket (the S3 `CreateBucketConfiguration` document); Telnyx reads only `LocationConstraint`.
+///
 /// Spec: `#/components/schemas/CreateBucketRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateBucketRequest {
+    /// The bucket's region. When given, it must be the region of the endpoint the request is sent to (`InvalidLocationConstraint` otherwise).
     pub location_constraint: Option<String>,
 }
 
@@ -15,9 +18,12 @@ crate::codec::optional_fields!(
     CreateBucketRequest { "LocationConstraint" => location_constraint }
 );
 
+/// The account's buckets (the S3 `ListAllMyBucketsResult` document).
+///
 /// Spec: `#/components/schemas/ListBucketsResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBucketsResponse {
+    /// One entry per bucket.
     pub buckets: Option<Vec<ListBucketsResponseBucketsItem>>,
 }
 
@@ -26,7 +32,9 @@ crate::codec::optional_fields!(ListBucketsResponse { "Buckets" => buckets });
 /// Spec: `#/components/schemas/ListBucketsResponse/properties/Buckets/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBucketsResponseBucketsItem {
+    /// When the bucket was created.
     pub creation_date: Option<String>,
+    /// The bucket's name.
     pub name: Option<String>,
 }
 

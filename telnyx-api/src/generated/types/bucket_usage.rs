@@ -154,6 +154,15 @@ crate::codec::optional_fields!(
     GetBucketUsageResponse { "data" => data, "meta" => meta }
 );
 
+/// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1usage~1api/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct GetStorageApiUsageFilter {
+    /// The end time of the period to filter the usage (ISO microsecond format)
+    pub end_time: String,
+    /// The start time of the period to filter the usage (ISO microsecond format)
+    pub start_time: String,
+}
+
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1usage~1api/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetStorageApiUsageResponse {

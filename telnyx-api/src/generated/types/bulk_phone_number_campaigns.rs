@@ -54,7 +54,7 @@ pub struct AssignmentTaskStatusResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The status of the task associated with assigning a messaging profile to a campaign.
-    pub status: TaskStatus,
+    pub status: T10dlcTaskStatus,
     /// Taskid
     #[serde(rename = "taskId")]
     pub task_id: String,
@@ -73,16 +73,6 @@ pub struct PhoneNumberStatusResponsePaginated {
     pub records: Vec<ProfileAssignmentPhoneNumbers>,
 }
 
-/// Response Assign Messaging Profile To Campaign Public Phonenumberassignmentbyprofile Post
-///
-/// Spec: `#/paths/~1phoneNumberAssignmentByProfile/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum PostAssignMessagingProfileToCampaignResponse {
-    AssignProfileToCampaignResponse(AssignProfileToCampaignResponse),
-    SettingsDataErrorMessage(SettingsDataErrorMessage),
-}
-
 /// ProfileAssignmentPhoneNumbers
 ///
 /// Spec: `#/components/schemas/ProfileAssignmentPhoneNumbers`
@@ -96,13 +86,4 @@ pub struct ProfileAssignmentPhoneNumbers {
     /// The ID of the task associated with the phone number.
     #[serde(rename = "taskId")]
     pub task_id: String,
-}
-
-/// SettingsDataErrorMessage
-///
-/// Spec: `#/components/schemas/SettingsDataErrorMessage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SettingsDataErrorMessage {
-    /// Message
-    pub message: String,
 }

@@ -20,25 +20,31 @@ crate::codec::optional_fields!(CreateDeletePhoneNumbersJobResponse { "data" => d
 /// Spec: `#/paths/~1phone_numbers~1jobs~1update_emergency_settings/post/responses/202/content/application~1json/schema`
 pub type CreatePhoneNumbersJobUpdateEmergencySettingsResponse = CreateDeletePhoneNumbersJobResponse;
 
-/// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/4/schema`
-pub type CreateUpdatePhoneNumbersJobFilterStatus = ListPhoneNumbersFilterStatus;
-
-/// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/6/schema`
-pub type CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
+/// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema`
+pub type CreateUpdatePhoneNumbersJobFilter = CreateCsvDownloadFilter;
 
 /// Phone Numbers Job Update Phone Numbers
 ///
 /// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/responses/202/content/application~1json/schema`
 pub type CreateUpdatePhoneNumbersJobResponse = CreateDeletePhoneNumbersJobResponse;
 
+/// Spec: `#/paths/~1phone_numbers~1jobs/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPhoneNumbersJobsFilter {
+    /// Identifies the type of the background job.
+    pub type_: Option<ListPhoneNumbersJobsFilterType>,
+}
+
+crate::codec::optional_fields!(ListPhoneNumbersJobsFilter { "type" => type_ });
+
 /// Identifies the type of the background job.
 ///
-/// Spec: `#/paths/~1phone_numbers~1jobs/get/parameters/0/schema`
+/// Spec: `#/paths/~1phone_numbers~1jobs/get/parameters/2/schema/properties/type`
 pub type ListPhoneNumbersJobsFilterType = PhoneNumbersJobType;
 
 /// List Phone Numbers Background Jobs Response
 ///
-/// Spec: `#/components/responses/ListPhoneNumbersJobsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1phone_numbers~1jobs/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPhoneNumbersJobsResponse {
     pub data: Option<Vec<PhoneNumbersJob>>,
@@ -49,7 +55,7 @@ crate::codec::optional_fields!(
     ListPhoneNumbersJobsResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/paths/~1phone_numbers~1jobs/get/parameters/3/schema`
+/// Spec: `#/paths/~1phone_numbers~1jobs/get/parameters/1/schema`
 pub type ListPhoneNumbersJobsSort = ListPhoneNumberBlocksJobsSort;
 
 /// Spec: `#/components/schemas/PhoneNumbersJob`
@@ -92,7 +98,7 @@ pub struct PhoneNumbersJobDeletePhoneNumbersRequest {
 /// Spec: `#/components/schemas/PhoneNumbersJobFailedOperation`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumbersJobFailedOperation {
-    pub errors: Option<Vec<Error>>,
+    pub errors: Option<Vec<NumbersError>>,
     /// The phone number's ID
     pub id: Option<String>,
     /// The phone number in e164 format.
@@ -245,6 +251,9 @@ pub struct PhoneNumbersJobUpdatePhoneNumbersRequest {
     /// A customer reference string for customer look ups.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
+    /// Indicates whether to enable or disable the deletion lock on each phone number. When enabled, this prevents the phone number from being deleted via the API or Telnyx portal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_lock_enabled: Option<bool>,
     /// If someone attempts to port your phone number away from Telnyx and your phone number has an external PIN set, we will attempt to verify that you provided the correct external PIN to the winning carrier. Note that not all carriers cooperate with this security mechanism.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_pin: Option<String>,

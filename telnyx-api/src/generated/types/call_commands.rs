@@ -5,11 +5,182 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// AI Assistant Add Messages Request
+///
+/// Spec: `#/components/schemas/AIAssistantAddMessagesRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AiAssistantAddMessagesRequest {
+    /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
+    pub client_state: Option<String>,
+    /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
+    pub command_id: Option<String>,
+    /// The messages to add to the conversation.
+    pub messages: Option<Vec<AiAssistantAddMessagesRequestMessagesItem>>,
+}
+
+crate::codec::optional_fields!(
+    AiAssistantAddMessagesRequest { "client_state" => client_state, "command_id" =>
+    command_id, "messages" => messages }
+);
+
+/// Spec: `#/components/schemas/AIAssistantAddMessagesRequest/properties/messages/items`
+#[derive(Debug, Clone, PartialEq)]
+pub enum AiAssistantAddMessagesRequestMessagesItem {
+    UserMessage(UserMessage),
+    AssistantMessage(AssistantMessage),
+    ToolMessage(ToolMessage),
+    SystemMessage(SystemMessage),
+    DeveloperMessage(DeveloperMessage),
+    /// A `role` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for AiAssistantAddMessagesRequestMessagesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::UserMessage(v) => {
+                crate::codec::serialize_tagged(v, "role", "user", serializer)
+            }
+            Self::AssistantMessage(v) => {
+                crate::codec::serialize_tagged(v, "role", "assistant", serializer)
+            }
+            Self::ToolMessage(v) => {
+                crate::codec::serialize_tagged(v, "role", "tool", serializer)
+            }
+            Self::SystemMessage(v) => {
+                crate::codec::serialize_tagged(v, "role", "system", serializer)
+            }
+            Self::DeveloperMessage(v) => {
+                crate::codec::serialize_tagged(v, "role", "developer", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AiAssistantAddMessagesRequestMessagesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("role").and_then(serde_json::Value::as_str) {
+            Some("user") => crate::codec::from_value(value).map(Self::UserMessage),
+            Some("assistant") => {
+                crate::codec::from_value(value).map(Self::AssistantMessage)
+            }
+            Some("tool") => crate::codec::from_value(value).map(Self::ToolMessage),
+            Some("system") => crate::codec::from_value(value).map(Self::SystemMessage),
+            Some("developer") => {
+                crate::codec::from_value(value).map(Self::DeveloperMessage)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+
+/// Spec: `#/components/schemas/AIAssistantJoinParticipant`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AiAssistantJoinParticipant {
+    /// The call_control_id of the participant to add to the conversation.
+    pub id: String,
+    /// Display name for the participant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Determines what happens to the conversation when this participant hangs up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_hangup: Option<AiAssistantJoinParticipantOnHangup>,
+    /// The role of the participant in the conversation.
+    pub role: AiAssistantJoinParticipantRole,
+}
+
+/// Determines what happens to the conversation when this participant hangs up.
+///
+/// Spec: `#/components/schemas/AIAssistantJoinParticipant/properties/on_hangup`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AiAssistantJoinParticipantOnHangup {
+    /// `continue_conversation`
+    ContinueConversation,
+    /// `end_conversation`
+    EndConversation,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AiAssistantJoinParticipantOnHangup {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ContinueConversation => "continue_conversation",
+            Self::EndConversation => "end_conversation",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AiAssistantJoinParticipantOnHangup {
+    fn from(value: &str) -> Self {
+        match value {
+            "continue_conversation" => Self::ContinueConversation,
+            "end_conversation" => Self::EndConversation,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AiAssistantJoinParticipantOnHangup);
+
+/// The role of the participant in the conversation.
+///
+/// Spec: `#/components/schemas/AIAssistantJoinParticipant/properties/role`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AiAssistantJoinParticipantRole {
+    /// `user`
+    User,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AiAssistantJoinParticipantRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::User => "user",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AiAssistantJoinParticipantRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "user" => Self::User,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AiAssistantJoinParticipantRole);
+
+/// Spec: `#/components/schemas/AIAssistantJoinRequest`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AiAssistantJoinRequest {
+    /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<String>,
+    /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_id: Option<String>,
+    /// The ID of the AI assistant conversation to join.
+    pub conversation_id: String,
+    pub participant: AiAssistantJoinParticipant,
+}
+
 /// Spec: `#/components/schemas/AIAssistantStartRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AiAssistantStartRequest {
-    /// AI Assistant configuration
-    pub assistant: Option<AiAssistantStartRequestAssistant>,
+    pub assistant: Option<CallAssistantRequest>,
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
@@ -17,6 +188,12 @@ pub struct AiAssistantStartRequest {
     /// Text that will be played when the assistant starts, if none then nothing will be played when the assistant starts. The greeting can be text for any voice or SSML for `AWS.Polly.<voice_id>` voices. There is a 3,000 character limit.
     pub greeting: Option<String>,
     pub interruption_settings: Option<InterruptionSettings>,
+    /// A list of messages to seed the conversation history before the assistant starts. Follows the same message format as the `ai_assistant_add_messages` command.
+    pub message_history: Option<Vec<AiAssistantStartRequestMessageHistoryItem>>,
+    /// A list of participants to add to the conversation when it starts.
+    pub participants: Option<Vec<AiAssistantJoinParticipant>>,
+    /// When `true`, a webhook is sent each time the conversation message history is updated.
+    pub send_message_history_updates: Option<bool>,
     pub transcription: Option<TranscriptionConfig>,
     pub voice: Option<VoiceConfig>,
     /// The settings associated with the voice selected
@@ -26,37 +203,86 @@ pub struct AiAssistantStartRequest {
 crate::codec::optional_fields!(
     AiAssistantStartRequest { "assistant" => assistant, "client_state" => client_state,
     "command_id" => command_id, "greeting" => greeting, "interruption_settings" =>
-    interruption_settings, "transcription" => transcription, "voice" => voice,
-    "voice_settings" => voice_settings }
+    interruption_settings, "message_history" => message_history, "participants" =>
+    participants, "send_message_history_updates" => send_message_history_updates,
+    "transcription" => transcription, "voice" => voice, "voice_settings" =>
+    voice_settings }
 );
 
-/// AI Assistant configuration
-///
-/// Spec: `#/components/schemas/AIAssistantStartRequest/properties/assistant`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AiAssistantStartRequestAssistant {
-    /// The identifier of the AI assistant to use
-    pub id: Option<String>,
-    /// The system instructions that the voice assistant uses during the start assistant command. This will overwrite the instructions set in the assistant configuration.
-    pub instructions: Option<String>,
-    /// Reference to the OpenAI API key. Required only when using OpenAI models
-    pub openai_api_key_ref: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    AiAssistantStartRequestAssistant { "id" => id, "instructions" => instructions,
-    "openai_api_key_ref" => openai_api_key_ref }
-);
+/// Spec: `#/components/schemas/AIAssistantStartRequest/properties/message_history/items`
+pub type AiAssistantStartRequestMessageHistoryItem = AiAssistantAddMessagesRequestMessagesItem;
 
 /// The settings associated with the voice selected
 ///
 /// Spec: `#/components/schemas/AIAssistantStartRequest/properties/voice_settings`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum AiAssistantStartRequestVoiceSettings {
     ElevenLabsVoiceSettings(ElevenLabsVoiceSettings),
     TelnyxVoiceSettings(TelnyxVoiceSettings),
     AwsVoiceSettings(AwsVoiceSettings),
+    AzureVoiceSettings(AzureVoiceSettings),
+    RimeVoiceSettings(RimeVoiceSettings),
+    ResembleVoiceSettings(ResembleVoiceSettings),
+    XaiVoiceSettings(XaiVoiceSettings),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for AiAssistantStartRequestVoiceSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ElevenLabsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "elevenlabs", serializer)
+            }
+            Self::TelnyxVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "telnyx", serializer)
+            }
+            Self::AwsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "aws", serializer)
+            }
+            Self::AzureVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "azure", serializer)
+            }
+            Self::RimeVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "rime", serializer)
+            }
+            Self::ResembleVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "resemble", serializer)
+            }
+            Self::XaiVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "xai", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AiAssistantStartRequestVoiceSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("elevenlabs") => {
+                crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
+            }
+            Some("telnyx") => {
+                crate::codec::from_value(value).map(Self::TelnyxVoiceSettings)
+            }
+            Some("aws") => crate::codec::from_value(value).map(Self::AwsVoiceSettings),
+            Some("azure") => {
+                crate::codec::from_value(value).map(Self::AzureVoiceSettings)
+            }
+            Some("rime") => crate::codec::from_value(value).map(Self::RimeVoiceSettings),
+            Some("resemble") => {
+                crate::codec::from_value(value).map(Self::ResembleVoiceSettings)
+            }
+            Some("xai") => crate::codec::from_value(value).map(Self::XaiVoiceSettings),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 
 /// AI Assistant Stop Request
@@ -74,19 +300,33 @@ crate::codec::optional_fields!(
     AiAssistantStopRequest { "client_state" => client_state, "command_id" => command_id }
 );
 
+/// Call Control Command Response With Recording ID
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1answer/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AnswerCallResponse {
+    pub data: Option<CallControlCommandResultWithRecordingId>,
+}
+
+crate::codec::optional_fields!(AnswerCallResponse { "data" => data });
+
 /// Answer Request
 ///
 /// Spec: `#/components/schemas/AnswerRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AnswerRequest {
+    pub assistant: Option<CallAssistantRequest>,
     /// Use this field to set the Billing Group ID for the call. Must be a valid and existing Billing Group ID.
     pub billing_group_id: Option<String>,
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
     pub command_id: Option<String>,
+    pub conversation_relay_config: Option<ConversationRelayEmbeddedConfig>,
     /// Custom headers to be added to the SIP INVITE response.
     pub custom_headers: Option<Vec<CustomSipHeader>>,
+    /// Enables deepfake detection on the call. When enabled, audio from the remote party is streamed to a detection service that analyzes whether the voice is AI-generated. Results are delivered via the `call.deepfake_detection.result` webhook.
+    pub deepfake_detection: Option<AnswerRequestDeepfakeDetection>,
     /// The list of comma-separated codecs in a preferred order for the forked media to be received.
     pub preferred_codecs: Option<AnswerRequestPreferredCodecs>,
     /// Start recording automatically after an event. Disabled by default.
@@ -121,29 +361,54 @@ pub struct AnswerRequest {
     /// Enable transcription upon call answer. The default value is false.
     pub transcription: Option<bool>,
     pub transcription_config: Option<TranscriptionStartRequest>,
+    /// A map of event types to retry policies. Each retry policy contains an array of `retries_ms` specifying the delays between retry attempts in milliseconds. Maximum 5 retries, total delay cannot exceed 60 seconds.
+    pub webhook_retries_policies: Option<
+        std::collections::BTreeMap<String, AnswerRequestWebhookRetriesPoliciesValue>,
+    >,
     /// Use this field to override the URL for which Telnyx will send subsequent webhooks to for this call.
     pub webhook_url: Option<String>,
     /// HTTP request type used for `webhook_url`.
     pub webhook_url_method: Option<AnswerRequestWebhookUrlMethod>,
+    /// A map of event types to webhook URLs. When an event of the specified type occurs, the webhook URL associated with that event type will be called instead of `webhook_url`. Events not mapped here will use the default `webhook_url`.
+    pub webhook_urls: Option<std::collections::BTreeMap<String, String>>,
+    /// HTTP request method to invoke `webhook_urls`.
+    pub webhook_urls_method: Option<AnswerRequestWebhookUrlsMethod>,
 }
 
 crate::codec::optional_fields!(
-    AnswerRequest { "billing_group_id" => billing_group_id, "client_state" =>
-    client_state, "command_id" => command_id, "custom_headers" => custom_headers,
-    "preferred_codecs" => preferred_codecs, "record" => record, "record_channels" =>
-    record_channels, "record_custom_file_name" => record_custom_file_name,
-    "record_format" => record_format, "record_max_length" => record_max_length,
-    "record_timeout_secs" => record_timeout_secs, "record_track" => record_track,
-    "record_trim" => record_trim, "send_silence_when_idle" => send_silence_when_idle,
-    "sip_headers" => sip_headers, "sound_modifications" => sound_modifications,
-    "stream_bidirectional_codec" => stream_bidirectional_codec,
-    "stream_bidirectional_mode" => stream_bidirectional_mode,
+    AnswerRequest { "assistant" => assistant, "billing_group_id" => billing_group_id,
+    "client_state" => client_state, "command_id" => command_id,
+    "conversation_relay_config" => conversation_relay_config, "custom_headers" =>
+    custom_headers, "deepfake_detection" => deepfake_detection, "preferred_codecs" =>
+    preferred_codecs, "record" => record, "record_channels" => record_channels,
+    "record_custom_file_name" => record_custom_file_name, "record_format" =>
+    record_format, "record_max_length" => record_max_length, "record_timeout_secs" =>
+    record_timeout_secs, "record_track" => record_track, "record_trim" => record_trim,
+    "send_silence_when_idle" => send_silence_when_idle, "sip_headers" => sip_headers,
+    "sound_modifications" => sound_modifications, "stream_bidirectional_codec" =>
+    stream_bidirectional_codec, "stream_bidirectional_mode" => stream_bidirectional_mode,
     "stream_bidirectional_target_legs" => stream_bidirectional_target_legs,
     "stream_codec" => stream_codec, "stream_track" => stream_track, "stream_url" =>
     stream_url, "transcription" => transcription, "transcription_config" =>
-    transcription_config, "webhook_url" => webhook_url, "webhook_url_method" =>
-    webhook_url_method }
+    transcription_config, "webhook_retries_policies" => webhook_retries_policies,
+    "webhook_url" => webhook_url, "webhook_url_method" => webhook_url_method,
+    "webhook_urls" => webhook_urls, "webhook_urls_method" => webhook_urls_method }
 );
+
+/// Enables deepfake detection on the call. When enabled, audio from the remote party is streamed to a detection service that analyzes whether the voice is AI-generated. Results are delivered via the `call.deepfake_detection.result` webhook.
+///
+/// Spec: `#/components/schemas/AnswerRequest/properties/deepfake_detection`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AnswerRequestDeepfakeDetection {
+    /// Whether deepfake detection is enabled.
+    pub enabled: bool,
+    /// Maximum time in seconds to wait for RTP audio before timing out. If no audio is received within this window, detection stops with an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rtp_timeout: Option<i64>,
+    /// Maximum time in seconds to wait for a detection result before timing out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<i64>,
+}
 
 /// The list of comma-separated codecs in a preferred order for the forked media to be received.
 ///
@@ -259,6 +524,17 @@ crate::codec::string_enum!(AnswerRequestRecordTrack);
 /// Spec: `#/components/schemas/AnswerRequest/properties/stream_track`
 pub type AnswerRequestStreamTrack = StreamTrack;
 
+/// Spec: `#/components/schemas/AnswerRequest/properties/webhook_retries_policies/additionalProperties`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AnswerRequestWebhookRetriesPoliciesValue {
+    /// Array of delays in milliseconds between retry attempts. Total sum cannot exceed 60000ms.
+    pub retries_ms: Option<Vec<i64>>,
+}
+
+crate::codec::optional_fields!(
+    AnswerRequestWebhookRetriesPoliciesValue { "retries_ms" => retries_ms }
+);
+
 /// HTTP request type used for `webhook_url`.
 ///
 /// Spec: `#/components/schemas/AnswerRequest/properties/webhook_url_method`
@@ -295,10 +571,558 @@ impl From<&str> for AnswerRequestWebhookUrlMethod {
 
 crate::codec::string_enum!(AnswerRequestWebhookUrlMethod);
 
-/// AWS Voice Settings
+/// HTTP request method to invoke `webhook_urls`.
 ///
-/// Spec: `#/components/schemas/AWSVoiceSettings`
-pub type AwsVoiceSettings = serde_json::Map<String, serde_json::Value>;
+/// Spec: `#/components/schemas/AnswerRequest/properties/webhook_urls_method`
+pub type AnswerRequestWebhookUrlsMethod = AnswerRequestWebhookUrlMethod;
+
+/// Assistant configuration including choice of LLM, custom instructions, and tools.
+///
+/// Spec: `#/components/schemas/Assistant`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Assistant {
+    /// The system instructions that the voice assistant uses during the gather command
+    pub instructions: Option<String>,
+    /// The model to be used by the voice assistant.
+    pub model: Option<String>,
+    /// This is necessary only if the model selected is from OpenAI. You would pass the `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your OpenAI API Key. Warning: Free plans are unlikely to work with this integration.
+    pub openai_api_key_ref: Option<String>,
+    /// The tools that the voice assistant can use.
+    pub tools: Option<Vec<AssistantToolsItem>>,
+}
+
+crate::codec::optional_fields!(
+    Assistant { "instructions" => instructions, "model" => model, "openai_api_key_ref" =>
+    openai_api_key_ref, "tools" => tools }
+);
+
+/// Messages sent by the model in response to user messages.
+///
+/// Spec: `#/components/schemas/AssistantMessage`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AssistantMessage {
+    /// The contents of the assistant message. Required unless `tool_calls`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<MessageMetadata>,
+    /// The role of the messages author, in this case `assistant`.
+    pub role: AssistantMessageRole,
+    /// The tool calls generated by the model, such as function calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<Vec<ToolCall>>,
+}
+
+/// Spec: `#/components/schemas/Assistant/properties/tools/items`
+#[derive(Debug, Clone, PartialEq)]
+pub enum AssistantToolsItem {
+    BookAppointmentTool(BookAppointmentTool),
+    CheckAvailabilityTool(CheckAvailabilityTool),
+    WebhookTool(WebhookTool),
+    HangupTool(HangupTool),
+    TransferTool(TransferTool),
+    CallControlRetrievalTool(CallControlRetrievalTool),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for AssistantToolsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::BookAppointmentTool(v) => {
+                crate::codec::serialize_tagged(v, "type", "book_appointment", serializer)
+            }
+            Self::CheckAvailabilityTool(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "type",
+                    "check_availability",
+                    serializer,
+                )
+            }
+            Self::WebhookTool(v) => {
+                crate::codec::serialize_tagged(v, "type", "webhook", serializer)
+            }
+            Self::HangupTool(v) => {
+                crate::codec::serialize_tagged(v, "type", "hangup", serializer)
+            }
+            Self::TransferTool(v) => {
+                crate::codec::serialize_tagged(v, "type", "transfer", serializer)
+            }
+            Self::CallControlRetrievalTool(v) => {
+                crate::codec::serialize_tagged(v, "type", "retrieval", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AssistantToolsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("book_appointment") => {
+                crate::codec::from_value(value).map(Self::BookAppointmentTool)
+            }
+            Some("check_availability") => {
+                crate::codec::from_value(value).map(Self::CheckAvailabilityTool)
+            }
+            Some("webhook") => crate::codec::from_value(value).map(Self::WebhookTool),
+            Some("hangup") => crate::codec::from_value(value).map(Self::HangupTool),
+            Some("transfer") => crate::codec::from_value(value).map(Self::TransferTool),
+            Some("retrieval") => {
+                crate::codec::from_value(value).map(Self::CallControlRetrievalTool)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+
+/// Language to use for speech recognition
+///
+/// Spec: `#/components/schemas/AzureTranscriptionLanguage`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AzureTranscriptionLanguage {
+    /// `af`
+    Af,
+    /// `am`
+    Am,
+    /// `ar`
+    Ar,
+    /// `bg`
+    Bg,
+    /// `bn`
+    Bn,
+    /// `bs`
+    Bs,
+    /// `ca`
+    Ca,
+    /// `cs`
+    Cs,
+    /// `cy`
+    Cy,
+    /// `da`
+    Da,
+    /// `de`
+    De,
+    /// `el`
+    El,
+    /// `en`
+    En,
+    /// `es`
+    Es,
+    /// `et`
+    Et,
+    /// `eu`
+    Eu,
+    /// `fa`
+    Fa,
+    /// `fi`
+    Fi,
+    /// `fr`
+    Fr,
+    /// `ga`
+    Ga,
+    /// `gl`
+    Gl,
+    /// `gu`
+    Gu,
+    /// `he`
+    He,
+    /// `hi`
+    Hi,
+    /// `hr`
+    Hr,
+    /// `hu`
+    Hu,
+    /// `hy`
+    Hy,
+    /// `id`
+    Id,
+    /// `is`
+    Is,
+    /// `it`
+    It,
+    /// `ja`
+    Ja,
+    /// `ka`
+    Ka,
+    /// `kk`
+    Kk,
+    /// `km`
+    Km,
+    /// `kn`
+    Kn,
+    /// `ko`
+    Ko,
+    /// `lo`
+    Lo,
+    /// `lt`
+    Lt,
+    /// `lv`
+    Lv,
+    /// `mk`
+    Mk,
+    /// `ml`
+    Ml,
+    /// `mn`
+    Mn,
+    /// `mr`
+    Mr,
+    /// `ms`
+    Ms,
+    /// `mt`
+    Mt,
+    /// `my`
+    My,
+    /// `nb`
+    Nb,
+    /// `ne`
+    Ne,
+    /// `nl`
+    Nl,
+    /// `pl`
+    Pl,
+    /// `ps`
+    Ps,
+    /// `pt`
+    Pt,
+    /// `ro`
+    Ro,
+    /// `ru`
+    Ru,
+    /// `si`
+    Si,
+    /// `sk`
+    Sk,
+    /// `sl`
+    Sl,
+    /// `so`
+    So,
+    /// `sq`
+    Sq,
+    /// `sr`
+    Sr,
+    /// `sv`
+    Sv,
+    /// `sw`
+    Sw,
+    /// `ta`
+    Ta,
+    /// `te`
+    Te,
+    /// `th`
+    Th,
+    /// `tr`
+    Tr,
+    /// `uk`
+    Uk,
+    /// `ur`
+    Ur,
+    /// `uz`
+    Uz,
+    /// `vi`
+    Vi,
+    /// `wuu`
+    Wuu,
+    /// `yue`
+    Yue,
+    /// `zh`
+    Zh,
+    /// `zu`
+    Zu,
+    /// `auto`
+    Auto,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AzureTranscriptionLanguage {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Af => "af",
+            Self::Am => "am",
+            Self::Ar => "ar",
+            Self::Bg => "bg",
+            Self::Bn => "bn",
+            Self::Bs => "bs",
+            Self::Ca => "ca",
+            Self::Cs => "cs",
+            Self::Cy => "cy",
+            Self::Da => "da",
+            Self::De => "de",
+            Self::El => "el",
+            Self::En => "en",
+            Self::Es => "es",
+            Self::Et => "et",
+            Self::Eu => "eu",
+            Self::Fa => "fa",
+            Self::Fi => "fi",
+            Self::Fr => "fr",
+            Self::Ga => "ga",
+            Self::Gl => "gl",
+            Self::Gu => "gu",
+            Self::He => "he",
+            Self::Hi => "hi",
+            Self::Hr => "hr",
+            Self::Hu => "hu",
+            Self::Hy => "hy",
+            Self::Id => "id",
+            Self::Is => "is",
+            Self::It => "it",
+            Self::Ja => "ja",
+            Self::Ka => "ka",
+            Self::Kk => "kk",
+            Self::Km => "km",
+            Self::Kn => "kn",
+            Self::Ko => "ko",
+            Self::Lo => "lo",
+            Self::Lt => "lt",
+            Self::Lv => "lv",
+            Self::Mk => "mk",
+            Self::Ml => "ml",
+            Self::Mn => "mn",
+            Self::Mr => "mr",
+            Self::Ms => "ms",
+            Self::Mt => "mt",
+            Self::My => "my",
+            Self::Nb => "nb",
+            Self::Ne => "ne",
+            Self::Nl => "nl",
+            Self::Pl => "pl",
+            Self::Ps => "ps",
+            Self::Pt => "pt",
+            Self::Ro => "ro",
+            Self::Ru => "ru",
+            Self::Si => "si",
+            Self::Sk => "sk",
+            Self::Sl => "sl",
+            Self::So => "so",
+            Self::Sq => "sq",
+            Self::Sr => "sr",
+            Self::Sv => "sv",
+            Self::Sw => "sw",
+            Self::Ta => "ta",
+            Self::Te => "te",
+            Self::Th => "th",
+            Self::Tr => "tr",
+            Self::Uk => "uk",
+            Self::Ur => "ur",
+            Self::Uz => "uz",
+            Self::Vi => "vi",
+            Self::Wuu => "wuu",
+            Self::Yue => "yue",
+            Self::Zh => "zh",
+            Self::Zu => "zu",
+            Self::Auto => "auto",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AzureTranscriptionLanguage {
+    fn from(value: &str) -> Self {
+        match value {
+            "af" => Self::Af,
+            "am" => Self::Am,
+            "ar" => Self::Ar,
+            "bg" => Self::Bg,
+            "bn" => Self::Bn,
+            "bs" => Self::Bs,
+            "ca" => Self::Ca,
+            "cs" => Self::Cs,
+            "cy" => Self::Cy,
+            "da" => Self::Da,
+            "de" => Self::De,
+            "el" => Self::El,
+            "en" => Self::En,
+            "es" => Self::Es,
+            "et" => Self::Et,
+            "eu" => Self::Eu,
+            "fa" => Self::Fa,
+            "fi" => Self::Fi,
+            "fr" => Self::Fr,
+            "ga" => Self::Ga,
+            "gl" => Self::Gl,
+            "gu" => Self::Gu,
+            "he" => Self::He,
+            "hi" => Self::Hi,
+            "hr" => Self::Hr,
+            "hu" => Self::Hu,
+            "hy" => Self::Hy,
+            "id" => Self::Id,
+            "is" => Self::Is,
+            "it" => Self::It,
+            "ja" => Self::Ja,
+            "ka" => Self::Ka,
+            "kk" => Self::Kk,
+            "km" => Self::Km,
+            "kn" => Self::Kn,
+            "ko" => Self::Ko,
+            "lo" => Self::Lo,
+            "lt" => Self::Lt,
+            "lv" => Self::Lv,
+            "mk" => Self::Mk,
+            "ml" => Self::Ml,
+            "mn" => Self::Mn,
+            "mr" => Self::Mr,
+            "ms" => Self::Ms,
+            "mt" => Self::Mt,
+            "my" => Self::My,
+            "nb" => Self::Nb,
+            "ne" => Self::Ne,
+            "nl" => Self::Nl,
+            "pl" => Self::Pl,
+            "ps" => Self::Ps,
+            "pt" => Self::Pt,
+            "ro" => Self::Ro,
+            "ru" => Self::Ru,
+            "si" => Self::Si,
+            "sk" => Self::Sk,
+            "sl" => Self::Sl,
+            "so" => Self::So,
+            "sq" => Self::Sq,
+            "sr" => Self::Sr,
+            "sv" => Self::Sv,
+            "sw" => Self::Sw,
+            "ta" => Self::Ta,
+            "te" => Self::Te,
+            "th" => Self::Th,
+            "tr" => Self::Tr,
+            "uk" => Self::Uk,
+            "ur" => Self::Ur,
+            "uz" => Self::Uz,
+            "vi" => Self::Vi,
+            "wuu" => Self::Wuu,
+            "yue" => Self::Yue,
+            "zh" => Self::Zh,
+            "zu" => Self::Zu,
+            "auto" => Self::Auto,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AzureTranscriptionLanguage);
+
+/// Azure region to use for speech recognition
+///
+/// Spec: `#/components/schemas/AzureTranscriptionRegion`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AzureTranscriptionRegion {
+    /// `australiaeast`
+    Australiaeast,
+    /// `centralindia`
+    Centralindia,
+    /// `eastus`
+    Eastus,
+    /// `northcentralus`
+    Northcentralus,
+    /// `westeurope`
+    Westeurope,
+    /// `westus2`
+    Westus2,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AzureTranscriptionRegion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Australiaeast => "australiaeast",
+            Self::Centralindia => "centralindia",
+            Self::Eastus => "eastus",
+            Self::Northcentralus => "northcentralus",
+            Self::Westeurope => "westeurope",
+            Self::Westus2 => "westus2",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AzureTranscriptionRegion {
+    fn from(value: &str) -> Self {
+        match value {
+            "australiaeast" => Self::Australiaeast,
+            "centralindia" => Self::Centralindia,
+            "eastus" => Self::Eastus,
+            "northcentralus" => Self::Northcentralus,
+            "westeurope" => Self::Westeurope,
+            "westus2" => Self::Westus2,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AzureTranscriptionRegion);
+
+/// BookAppointmentTool
+///
+/// Spec: `#/components/schemas/BookAppointmentTool`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BookAppointmentTool {
+    pub book_appointment: BookAppointmentToolParams,
+    #[serde(rename = "type")]
+    pub type_: BookAppointmentToolType,
+}
+
+/// BookAppointmentToolParams
+///
+/// Spec: `#/components/schemas/BookAppointmentToolParams`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct BookAppointmentToolParams {
+    /// Reference to an integration secret that contains your Cal.com API key. You would pass the `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your Cal.com API key.
+    pub api_key_ref: String,
+    /// The name of the attendee [cal.com](https://cal.com/docs/api-reference/v2/bookings/create-a-booking#body-attendee-name). If not provided, the assistant will ask for the attendee's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendee_name: Option<String>,
+    /// The timezone of the attendee [cal.com](https://cal.com/docs/api-reference/v2/bookings/create-a-booking#body-attendee-timezone). If not provided, the assistant will ask for the attendee's timezone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendee_timezone: Option<String>,
+    /// Event Type ID for which slots are being fetched. [cal.com](https://cal.com/docs/api-reference/v2/bookings/create-a-booking#body-event-type-id)
+    pub event_type_id: i64,
+}
+
+/// Spec: `#/components/schemas/BookAppointmentTool/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BookAppointmentToolType {
+    /// `book_appointment`
+    BookAppointment,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl BookAppointmentToolType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BookAppointment => "book_appointment",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for BookAppointmentToolType {
+    fn from(value: &str) -> Self {
+        match value {
+            "book_appointment" => Self::BookAppointment,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(BookAppointmentToolType);
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1bridge/post/responses/200/content/application~1json/schema`
+pub type BridgeCallResponse = CallAddMessagesToAiAssistantResponse;
 
 /// Bridge Request
 ///
@@ -313,6 +1137,9 @@ pub struct BridgeRequest {
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
+    /// Specifies behavior after the bridge ends. If set to `true`, the current leg will be put on hold after unbridge instead of being hung up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_after_unbridge: Option<bool>,
     /// When enabled, DTMF tones are not passed to the call participant. The webhooks containing the DTMF information will be sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mute_dtmf: Option<BridgeRequestMuteDtmf>,
@@ -322,6 +1149,9 @@ pub struct BridgeRequest {
     /// Specifies whether to play a ringtone if the call you want to bridge with has not yet been answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub play_ringtone: Option<bool>,
+    /// When set to `true`, it prevents bridging if the target call is already bridged to another call. Disabled by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prevent_double_bridge: Option<bool>,
     /// The name of the queue you want to bridge with, can't be used together with call_control_id parameter or video_room_id parameter. Bridging with a queue means bridging with the first call in the queue. The call will always be removed from the queue regardless of whether bridging succeeds. Returns an error when the queue is empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
@@ -617,569 +1447,163 @@ impl From<&str> for BridgeRequestRingtone {
 
 crate::codec::string_enum!(BridgeRequestRingtone);
 
-/// Call AI Gather Ended
+/// AI Assistant configuration. All fields except `id` are optional — the assistant's stored configuration will be used as fallback for any omitted fields.
 ///
-/// Spec: `#/components/schemas/CallAIGatherEnded`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallAiGatherEnded {
-    /// The type of event being delivered.
-    pub event_type: Option<CallAiGatherEndedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallAiGatherEndedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallAiGatherEndedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallAiGatherEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call AI Gather Ended Event
-///
-/// Spec: `#/components/schemas/CallAIGatherEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallAiGatherEndedEvent {
-    pub data: Option<CallAiGatherEnded>,
-}
-
-crate::codec::optional_fields!(CallAiGatherEndedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallAIGatherEnded/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherEndedEventType {
-    /// `call.ai_gather.ended`
-    CallAiGatherEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallAiGatherEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallAiGatherEnded => "call.ai_gather.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallAiGatherEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.ai_gather.ended" => Self::CallAiGatherEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallAiGatherEndedEventType);
-
-/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallAiGatherEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Telnyx connection ID used in the call.
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    pub from: Option<String>,
-    /// The history of the messages exchanged during the AI gather
-    pub message_history: Option<Vec<CallAiGatherEndedPayloadMessageHistoryItem>>,
-    /// The result of the AI gather, its type depends of the `parameters` provided in the command
-    pub result: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Reflects how command ended.
-    pub status: Option<CallAiGatherEndedPayloadStatus>,
-    /// Destination number or SIP URI of the call.
-    pub to: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallAiGatherEndedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "from" => from, "message_history" =>
-    message_history, "result" => result, "status" => status, "to" => to }
-);
-
-/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallAiGatherEndedPayloadMessageHistoryItem {
-    /// The content of the message
-    pub content: Option<String>,
-    /// The role of the message sender
-    pub role: Option<CallAiGatherEndedPayloadMessageHistoryItemRole>,
-}
-
-crate::codec::optional_fields!(
-    CallAiGatherEndedPayloadMessageHistoryItem { "content" => content, "role" => role }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallAIGatherEnded/properties/record_type`
-pub type CallAiGatherEndedRecordType = RecordType;
-
-/// Call AI Gather Message History Updated
-///
-/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallAiGatherMessageHistoryUpdated {
-    /// The type of event being delivered.
-    pub event_type: Option<CallAiGatherMessageHistoryUpdatedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallAiGatherMessageHistoryUpdatedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallAiGatherMessageHistoryUpdatedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallAiGatherMessageHistoryUpdated { "event_type" => event_type, "id" => id,
-    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call AI Gather Message History Updated Event
-///
-/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdatedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallAiGatherMessageHistoryUpdatedEvent {
-    pub data: Option<CallAiGatherMessageHistoryUpdated>,
-}
-
-crate::codec::optional_fields!(
-    CallAiGatherMessageHistoryUpdatedEvent { "data" => data }
-);
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherMessageHistoryUpdatedEventType {
-    /// `call.ai_gather.message_history_updated`
-    CallAiGatherMessageHistoryUpdated,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallAiGatherMessageHistoryUpdatedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallAiGatherMessageHistoryUpdated => {
-                "call.ai_gather.message_history_updated"
-            }
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallAiGatherMessageHistoryUpdatedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.ai_gather.message_history_updated" => {
-                Self::CallAiGatherMessageHistoryUpdated
-            }
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallAiGatherMessageHistoryUpdatedEventType);
-
-/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallAiGatherMessageHistoryUpdatedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Telnyx connection ID used in the call.
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    pub from: Option<String>,
-    /// The history of the messages exchanged during the AI gather
-    pub message_history: Option<
-        Vec<CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem>,
+/// Spec: `#/components/schemas/CallAssistantRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallAssistantRequest {
+    /// Map of dynamic variables and their default values. Dynamic variables can be referenced in instructions, greeting, and tool definitions using the `{{variable_name}}` syntax. Call-control-agent automatically merges in `telnyx_call_*` variables (telnyx_call_to, telnyx_call_from, telnyx_conversation_channel, telnyx_agent_target, telnyx_end_user_target, telnyx_call_caller_id_name) and custom header variables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_variables: Option<
+        std::collections::BTreeMap<String, CallAssistantRequestDynamicVariablesValue>,
     >,
-    /// Destination number or SIP URI of the call.
-    pub to: Option<String>,
+    /// External LLM configuration for bringing your own LLM endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_llm: Option<CallAssistantRequestExternalLlm>,
+    /// Fallback LLM configuration used when the primary LLM provider is unavailable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_config: Option<CallAssistantRequestFallbackConfig>,
+    /// Initial greeting text spoken when the assistant starts. Can be plain text for any voice or SSML for `AWS.Polly.<voice_id>` voices. There is a 3,000 character limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub greeting: Option<String>,
+    /// The identifier of the AI assistant to use.
+    pub id: String,
+    /// System instructions for the voice assistant. Can be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables). This will overwrite the instructions set in the assistant configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<String>,
+    /// Integration secret identifier for the LLM provider API key. Use this field to reference an [integration secret](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) containing your LLM provider API key. Supports any LLM provider (OpenAI, Anthropic, etc.).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm_api_key_ref: Option<String>,
+    /// MCP (Model Context Protocol) server configurations for extending the assistant's capabilities with external tools and data sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp_servers: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
+    /// LLM model override for this call. If omitted, the assistant's configured model is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Assistant name override for this call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Observability configuration for the assistant session, including Langfuse integration for tracing and monitoring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observability_settings: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Deprecated — use `llm_api_key_ref` instead. Integration secret identifier for the OpenAI API key. This field is maintained for backward compatibility; `llm_api_key_ref` is the canonical field name and supports all LLM providers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openai_api_key_ref: Option<String>,
+    /// Inline tool definitions available to the assistant (webhook, retrieval, transfer, hangup, etc.). Overrides the assistant's stored tools if provided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<CallAssistantRequestToolsItem>>,
 }
 
-crate::codec::optional_fields!(
-    CallAiGatherMessageHistoryUpdatedPayload { "call_control_id" => call_control_id,
-    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
-    client_state, "connection_id" => connection_id, "from" => from, "message_history" =>
-    message_history, "to" => to }
-);
+/// Spec: `#/components/schemas/CallAssistantRequest/properties/dynamic_variables/additionalProperties`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum CallAssistantRequestDynamicVariablesValue {
+    String(String),
+    Number(f64),
+    Boolean(bool),
+}
 
-/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items`
-pub type CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
-
-/// Identifies the type of the resource.
+/// External LLM configuration for bringing your own LLM endpoint.
 ///
-/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/record_type`
-pub type CallAiGatherMessageHistoryUpdatedRecordType = RecordType;
-
-/// Call AI Gather Partial Results
-///
-/// Spec: `#/components/schemas/CallAIGatherPartialResults`
+/// Spec: `#/components/schemas/CallAssistantRequest/properties/external_llm`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallAiGatherPartialResults {
-    /// The type of event being delivered.
-    pub event_type: Option<CallAiGatherPartialResultsEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallAiGatherPartialResultsPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallAiGatherPartialResultsRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallAiGatherPartialResults { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call AI Gather Partial Results Event
-///
-/// Spec: `#/components/schemas/CallAIGatherPartialResultsEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallAiGatherPartialResultsEvent {
-    pub data: Option<CallAiGatherPartialResults>,
-}
-
-crate::codec::optional_fields!(CallAiGatherPartialResultsEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherPartialResultsEventType {
-    /// `call.ai_gather.partial_results`
-    CallAiGatherPartialResults,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallAiGatherPartialResultsEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallAiGatherPartialResults => "call.ai_gather.partial_results",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallAiGatherPartialResultsEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.ai_gather.partial_results" => Self::CallAiGatherPartialResults,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallAiGatherPartialResultsEventType);
-
-/// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallAiGatherPartialResultsPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Telnyx connection ID used in the call.
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    pub from: Option<String>,
-    /// The history of the messages exchanged during the AI gather
-    pub message_history: Option<
-        Vec<CallAiGatherPartialResultsPayloadMessageHistoryItem>,
+pub struct CallAssistantRequestExternalLlm {
+    /// Authentication method used when connecting to the external LLM endpoint.
+    pub authentication_method: Option<
+        CallAssistantRequestExternalLlmAuthenticationMethod,
     >,
-    /// The partial result of the AI gather, its type depends of the `parameters` provided in the command
-    pub partial_results: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Destination number or SIP URI of the call.
-    pub to: Option<String>,
+    /// Base URL for the external LLM endpoint.
+    pub base_url: Option<String>,
+    /// Integration secret identifier for the client certificate used with certificate authentication.
+    pub certificate_ref: Option<String>,
+    /// When enabled, Telnyx forwards the assistant's dynamic variables to the external LLM endpoint. Defaults to false. The chat completion request includes a top-level `extra_metadata` object when dynamic variables are available. For example: `{"extra_metadata":{"customer_name":"Jane","account_id":"acct_789","telnyx_agent_target":"+13125550100","telnyx_end_user_target":"+13125550123"}}`.
+    pub forward_metadata: Option<bool>,
+    /// Integration secret identifier for the external LLM API key.
+    pub llm_api_key_ref: Option<String>,
+    /// Model identifier to use with the external LLM endpoint.
+    pub model: Option<String>,
+    /// URL used to retrieve an access token when certificate authentication is enabled.
+    pub token_retrieval_url: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    CallAiGatherPartialResultsPayload { "call_control_id" => call_control_id,
-    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
-    client_state, "connection_id" => connection_id, "from" => from, "message_history" =>
-    message_history, "partial_results" => partial_results, "to" => to }
+    CallAssistantRequestExternalLlm { "authentication_method" => authentication_method,
+    "base_url" => base_url, "certificate_ref" => certificate_ref, "forward_metadata" =>
+    forward_metadata, "llm_api_key_ref" => llm_api_key_ref, "model" => model,
+    "token_retrieval_url" => token_retrieval_url }
 );
 
-/// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items`
-pub type CallAiGatherPartialResultsPayloadMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
-
-/// Identifies the type of the resource.
+/// Authentication method used when connecting to the external LLM endpoint.
 ///
-/// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/record_type`
-pub type CallAiGatherPartialResultsRecordType = RecordType;
+/// Spec: `#/components/schemas/CallAssistantRequest/properties/external_llm/properties/authentication_method`
+pub type CallAssistantRequestExternalLlmAuthenticationMethod = AuthenticationMethod;
 
-/// Call Answered
+/// Fallback LLM configuration used when the primary LLM provider is unavailable.
 ///
-/// Spec: `#/components/schemas/CallAnswered`
+/// Spec: `#/components/schemas/CallAssistantRequest/properties/fallback_config`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallAnswered {
-    /// The type of event being delivered.
-    pub event_type: Option<CallAnsweredEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallAnsweredPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallAnsweredRecordType>,
+pub struct CallAssistantRequestFallbackConfig {
+    /// External LLM fallback configuration.
+    pub external_llm: Option<CallAssistantRequestFallbackConfigExternalLlm>,
+    /// Integration secret identifier for the fallback model API key.
+    pub llm_api_key_ref: Option<String>,
+    /// Fallback Telnyx-hosted model to use when the primary LLM provider is unavailable.
+    pub model: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    CallAnswered { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
-    "payload" => payload, "record_type" => record_type }
+    CallAssistantRequestFallbackConfig { "external_llm" => external_llm,
+    "llm_api_key_ref" => llm_api_key_ref, "model" => model }
 );
 
-/// Call Answered Event
+/// External LLM fallback configuration.
 ///
-/// Spec: `#/components/schemas/CallAnsweredEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallAnsweredEvent {
-    pub data: Option<CallAnswered>,
-}
+/// Spec: `#/components/schemas/CallAssistantRequest/properties/fallback_config/properties/external_llm`
+pub type CallAssistantRequestFallbackConfigExternalLlm = CallAssistantRequestExternalLlm;
 
-crate::codec::optional_fields!(CallAnsweredEvent { "data" => data });
+/// Spec: `#/components/schemas/CallAssistantRequest/properties/tools/items`
+pub type CallAssistantRequestToolsItem = AssistantToolsItem;
 
-/// The type of event being delivered.
+/// BucketIds
 ///
-/// Spec: `#/components/schemas/CallAnswered/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAnsweredEventType {
-    /// `call.answered`
-    CallAnswered,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
+/// Spec: `#/components/schemas/CallControlBucketIds`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallControlBucketIds {
+    /// Bucket Ids
+    pub bucket_ids: Vec<String>,
+    /// The maximum number of results to retrieve as context for the language model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_num_results: Option<i64>,
 }
 
-impl CallAnsweredEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallAnswered => "call.answered",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallAnsweredEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.answered" => Self::CallAnswered,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallAnsweredEventType);
-
-/// Spec: `#/components/schemas/CallAnswered/properties/payload`
+/// Call Control Command Result With Conversation ID
+///
+/// Spec: `#/components/schemas/CallControlCommandResultWithConversationId`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallAnsweredPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Custom headers set on answer command
-    pub custom_headers: Option<Vec<CustomSipHeader>>,
-    /// Number or SIP URI placing the call.
-    pub from: Option<String>,
-    /// User-to-User and Diversion headers from sip invite.
-    pub sip_headers: Option<Vec<SipHeader>>,
-    /// ISO 8601 datetime of when the call started.
-    pub start_time: Option<String>,
-    /// State received from a command.
-    pub state: Option<CallAnsweredPayloadState>,
-    /// Array of tags associated to number.
-    pub tags: Option<Vec<String>>,
-    /// Destination number or SIP URI of the call.
-    pub to: Option<String>,
+pub struct CallControlCommandResultWithConversationId {
+    /// The ID of the conversation created by the command.
+    pub conversation_id: Option<String>,
+    pub result: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    CallAnsweredPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "custom_headers" => custom_headers, "from" => from,
-    "sip_headers" => sip_headers, "start_time" => start_time, "state" => state, "tags" =>
-    tags, "to" => to }
+    CallControlCommandResultWithConversationId { "conversation_id" => conversation_id,
+    "result" => result }
 );
 
-/// State received from a command.
+/// Call Control Command Result With Conversation Relay ID
 ///
-/// Spec: `#/components/schemas/CallAnswered/properties/payload/properties/state`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAnsweredPayloadState {
-    /// `answered`
-    Answered,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallAnsweredPayloadState {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Answered => "answered",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallAnsweredPayloadState {
-    fn from(value: &str) -> Self {
-        match value {
-            "answered" => Self::Answered,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallAnsweredPayloadState);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallAnswered/properties/record_type`
-pub type CallAnsweredRecordType = RecordType;
-
-/// Call Bridged
-///
-/// Spec: `#/components/schemas/CallBridged`
+/// Spec: `#/components/schemas/CallControlCommandResultWithConversationRelayId`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallBridged {
-    /// The type of event being delivered.
-    pub event_type: Option<CallBridgedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallBridgedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallBridgedRecordType>,
+pub struct CallControlCommandResultWithConversationRelayId {
+    /// The ID of the Conversation Relay session created by the command.
+    pub conversation_relay_id: Option<String>,
+    pub result: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    CallBridged { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
-    "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Bridged Event
-///
-/// Spec: `#/components/schemas/CallBridgedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallBridgedEvent {
-    pub data: Option<CallBridged>,
-}
-
-crate::codec::optional_fields!(CallBridgedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallBridged/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallBridgedEventType {
-    /// `call.bridged`
-    CallBridged,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallBridgedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallBridged => "call.bridged",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallBridgedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.bridged" => Self::CallBridged,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallBridgedEventType);
-
-/// Spec: `#/components/schemas/CallBridged/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallBridgedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    pub from: Option<String>,
-    /// Destination number or SIP URI of the call.
-    pub to: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallBridgedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "from" => from, "to" => to }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallBridged/properties/record_type`
-pub type CallBridgedRecordType = RecordType;
-
-/// Call Control Command Response With Recording ID
-///
-/// Spec: `#/components/responses/CallControlCommandResponseWithRecordingId/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallControlCommandResponseWithRecordingId {
-    pub data: Option<CallControlCommandResultWithRecordingId>,
-}
-
-crate::codec::optional_fields!(
-    CallControlCommandResponseWithRecordingId { "data" => data }
+    CallControlCommandResultWithConversationRelayId { "conversation_relay_id" =>
+    conversation_relay_id, "result" => result }
 );
 
 /// Call Control Command Result With Recording ID
@@ -1197,2771 +1621,91 @@ crate::codec::optional_fields!(
     result }
 );
 
-/// Call Conversation Ended
+/// RetrievalTool
 ///
-/// Spec: `#/components/schemas/callConversationEnded`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallConversationEnded {
-    /// Timestamp when the event was created in the system.
-    pub created_at: Option<String>,
-    /// The type of event being delivered.
-    pub event_type: Option<CallConversationEndedEventType>,
-    /// Unique identifier for the event.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallConversationEndedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallConversationEndedRecordType>,
+/// Spec: `#/components/schemas/CallControlRetrievalTool`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CallControlRetrievalTool {
+    pub retrieval: CallControlBucketIds,
+    #[serde(rename = "type")]
+    pub type_: CallControlRetrievalToolType,
 }
 
-crate::codec::optional_fields!(
-    CallConversationEnded { "created_at" => created_at, "event_type" => event_type, "id"
-    => id, "occurred_at" => occurred_at, "payload" => payload, "record_type" =>
-    record_type }
-);
-
-/// Call Conversation Ended Event
+/// TransferToolParams
 ///
-/// Spec: `#/components/schemas/callConversationEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallConversationEndedEvent {
-    pub data: Option<CallConversationEnded>,
+/// Spec: `#/components/schemas/CallControlTransferToolParams`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CallControlTransferToolParams {
+    /// Number or SIP URI placing the call.
+    pub from: String,
+    /// The different possible targets of the transfer. The assistant will be able to choose one of the targets to transfer the call to. This can also be a dynamic variable string like `{{ targets }}` where `targets` is returned by the dynamic variables webhook and resolves to an array of target objects at runtime.
+    pub targets: CallControlTransferToolParamsTargets,
 }
 
-crate::codec::optional_fields!(CallConversationEndedEvent { "data" => data });
-
-/// The type of event being delivered.
+/// The different possible targets of the transfer. The assistant will be able to choose one of the targets to transfer the call to. This can also be a dynamic variable string like `{{ targets }}` where `targets` is returned by the dynamic variables webhook and resolves to an array of target objects at runtime.
 ///
-/// Spec: `#/components/schemas/callConversationEnded/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallConversationEndedEventType {
-    /// `call.conversation.ended`
-    CallConversationEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallConversationEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallConversationEnded => "call.conversation.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallConversationEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.conversation.ended" => Self::CallConversationEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallConversationEndedEventType);
-
-/// Spec: `#/components/schemas/callConversationEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallConversationEndedPayload {
-    /// Unique identifier of the assistant involved in the call.
-    pub assistant_id: Option<String>,
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call leg.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session (group of related call legs).
-    pub call_session_id: Option<String>,
-    /// The type of calling party connection.
-    pub calling_party_type: Option<CallConversationEndedPayloadCallingPartyType>,
-    /// Base64-encoded state received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// ID unique to the conversation or insight group generated for the call.
-    pub conversation_id: Option<String>,
-    /// Duration of the conversation in seconds.
-    pub duration_sec: Option<i64>,
-    /// The caller's number or identifier.
-    pub from: Option<String>,
-    /// The large language model used during the conversation.
-    pub llm_model: Option<String>,
-    /// The speech-to-text model used in the conversation.
-    pub stt_model: Option<String>,
-    /// The callee's number or SIP address.
-    pub to: Option<String>,
-    /// The model ID used for text-to-speech synthesis.
-    pub tts_model_id: Option<String>,
-    /// The text-to-speech provider used in the call.
-    pub tts_provider: Option<String>,
-    /// Voice ID used for TTS.
-    pub tts_voice_id: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallConversationEndedPayload { "assistant_id" => assistant_id, "call_control_id" =>
-    call_control_id, "call_leg_id" => call_leg_id, "call_session_id" => call_session_id,
-    "calling_party_type" => calling_party_type, "client_state" => client_state,
-    "connection_id" => connection_id, "conversation_id" => conversation_id,
-    "duration_sec" => duration_sec, "from" => from, "llm_model" => llm_model, "stt_model"
-    => stt_model, "to" => to, "tts_model_id" => tts_model_id, "tts_provider" =>
-    tts_provider, "tts_voice_id" => tts_voice_id }
-);
-
-/// The type of calling party connection.
-///
-/// Spec: `#/components/schemas/callConversationEnded/properties/payload/properties/calling_party_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallConversationEndedPayloadCallingPartyType {
-    /// `pstn`
-    Pstn,
-    /// `sip`
-    Sip,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallConversationEndedPayloadCallingPartyType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pstn => "pstn",
-            Self::Sip => "sip",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallConversationEndedPayloadCallingPartyType {
-    fn from(value: &str) -> Self {
-        match value {
-            "pstn" => Self::Pstn,
-            "sip" => Self::Sip,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallConversationEndedPayloadCallingPartyType);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/callConversationEnded/properties/record_type`
-pub type CallConversationEndedRecordType = RecordType;
-
-/// Call Conversation Insights Generated
-///
-/// Spec: `#/components/schemas/callConversationInsightsGenerated`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallConversationInsightsGenerated {
-    /// The type of event being delivered.
-    pub event_type: Option<CallConversationInsightsGeneratedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallConversationInsightsGeneratedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallConversationInsightsGeneratedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallConversationInsightsGenerated { "event_type" => event_type, "id" => id,
-    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Conversation Insights Generated Event
-///
-/// Spec: `#/components/schemas/callConversationInsightsGeneratedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallConversationInsightsGeneratedEvent {
-    pub data: Option<CallConversationInsightsGenerated>,
-}
-
-crate::codec::optional_fields!(
-    CallConversationInsightsGeneratedEvent { "data" => data }
-);
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallConversationInsightsGeneratedEventType {
-    /// `call.conversation_insights.generated`
-    CallConversationInsightsGenerated,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallConversationInsightsGeneratedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallConversationInsightsGenerated => {
-                "call.conversation_insights.generated"
-            }
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallConversationInsightsGeneratedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.conversation_insights.generated" => {
-                Self::CallConversationInsightsGenerated
-            }
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallConversationInsightsGeneratedEventType);
-
-/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallConversationInsightsGeneratedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// The type of calling party connection.
-    pub calling_party_type: Option<
-        CallConversationInsightsGeneratedPayloadCallingPartyType,
-    >,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// ID that is unique to the insight group being generated for the call.
-    pub insight_group_id: Option<String>,
-    /// Array of insight results being generated for the call.
-    pub results: Option<Vec<CallConversationInsightsGeneratedPayloadResultsItem>>,
-}
-
-crate::codec::optional_fields!(
-    CallConversationInsightsGeneratedPayload { "call_control_id" => call_control_id,
-    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id,
-    "calling_party_type" => calling_party_type, "client_state" => client_state,
-    "connection_id" => connection_id, "insight_group_id" => insight_group_id, "results"
-    => results }
-);
-
-/// The type of calling party connection.
-///
-/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/calling_party_type`
-pub type CallConversationInsightsGeneratedPayloadCallingPartyType = CallConversationEndedPayloadCallingPartyType;
-
-/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallConversationInsightsGeneratedPayloadResultsItem {
-    /// ID that is unique to the insight result being generated for the call.
-    pub insight_id: Option<String>,
-    pub result: Option<CallConversationInsightsGeneratedPayloadResultsItemResult>,
-}
-
-crate::codec::optional_fields!(
-    CallConversationInsightsGeneratedPayloadResultsItem { "insight_id" => insight_id,
-    "result" => result }
-);
-
-/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items/properties/result`
+/// Spec: `#/components/schemas/CallControlTransferToolParams/properties/targets`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
-pub enum CallConversationInsightsGeneratedPayloadResultsItemResult {
-    Object(serde_json::Map<String, serde_json::Value>),
+pub enum CallControlTransferToolParamsTargets {
+    CallControlTransferToolParamsTargetsVariant1ItemList(
+        Vec<CallControlTransferToolParamsTargetsVariant1Item>,
+    ),
     String(String),
 }
 
-/// Identifies the type of the resource.
+/// WebhookToolParams
 ///
-/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/record_type`
-pub type CallConversationInsightsGeneratedRecordType = RecordType;
+/// Spec: `#/components/schemas/CallControlWebhookToolParams`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallControlWebhookToolParams {
+    /// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_parameters: Option<CallControlWebhookToolParamsBodyParameters>,
+    /// The description of the tool.
+    pub description: String,
+    /// The headers to be sent to the external tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<Vec<CallControlWebhookToolParamsHeadersItem>>,
+    /// The HTTP method to be used when calling the external tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<CallControlWebhookToolParamsMethod>,
+    /// The name of the tool.
+    pub name: String,
+    /// The path parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the path of the request if the URL contains a placeholder for a value. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_parameters: Option<CallControlWebhookToolParamsPathParameters>,
+    /// The query parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the query of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_parameters: Option<CallControlWebhookToolParamsQueryParameters>,
+    /// The URL of the external tool to be called. This URL is going to be used by the assistant. The URL can be templated like: `https://example.com/api/v1/{id}`, where `{id}` is a placeholder for a value that will be provided by the assistant if `path_parameters` are provided with the `id` attribute.
+    pub url: String,
+}
 
-/// Call DTMF Received
+/// The path parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the path of the request if the URL contains a placeholder for a value. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
-/// Spec: `#/components/schemas/CallDtmfReceived`
+/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/path_parameters`
+pub type CallControlWebhookToolParamsPathParameters = CallControlWebhookToolParamsBodyParameters;
+
+/// The query parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the query of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
+///
+/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/query_parameters`
+pub type CallControlWebhookToolParamsQueryParameters = CallControlWebhookToolParamsBodyParameters;
+
+/// Call Control Command Response With Conversation ID
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1gather_using_ai/post/responses/200/content/application~1json/schema`
+pub type CallGatherUsingAiResponse = CallJoinAiAssistantResponse;
+
+/// Call Control Command Response With Conversation ID
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1ai_assistant_join/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallDtmfReceived {
-    /// The type of event being delivered.
-    pub event_type: Option<CallDtmfReceivedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallDtmfReceivedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallDtmfReceivedRecordType>,
+pub struct CallJoinAiAssistantResponse {
+    pub data: Option<CallControlCommandResultWithConversationId>,
 }
 
-crate::codec::optional_fields!(
-    CallDtmfReceived { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call DTMF Received Event
-///
-/// Spec: `#/components/schemas/CallDtmfReceivedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallDtmfReceivedEvent {
-    pub data: Option<CallDtmfReceived>,
-}
-
-crate::codec::optional_fields!(CallDtmfReceivedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallDtmfReceived/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallDtmfReceivedEventType {
-    /// `call.dtmf.received`
-    CallDtmfReceived,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallDtmfReceivedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallDtmfReceived => "call.dtmf.received",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallDtmfReceivedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.dtmf.received" => Self::CallDtmfReceived,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallDtmfReceivedEventType);
-
-/// Spec: `#/components/schemas/CallDtmfReceived/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallDtmfReceivedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Identifies the type of resource.
-    pub connection_id: Option<String>,
-    /// The received DTMF digit or symbol.
-    pub digit: Option<String>,
-    /// Number or SIP URI placing the call.
-    pub from: Option<String>,
-    /// Destination number or SIP URI of the call.
-    pub to: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallDtmfReceivedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "digit" => digit, "from" => from, "to" => to }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallDtmfReceived/properties/record_type`
-pub type CallDtmfReceivedRecordType = RecordType;
-
-/// Call Enqueued
-///
-/// Spec: `#/components/schemas/CallEnqueued`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallEnqueued {
-    /// The type of event being delivered.
-    pub event_type: Option<CallEnqueuedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallEnqueuedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallEnqueuedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallEnqueued { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
-    "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Enqueued Event
-///
-/// Spec: `#/components/schemas/CallEnqueuedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallEnqueuedEvent {
-    pub data: Option<CallEnqueued>,
-}
-
-crate::codec::optional_fields!(CallEnqueuedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallEnqueued/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallEnqueuedEventType {
-    /// `call.enqueued`
-    CallEnqueued,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallEnqueuedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallEnqueued => "call.enqueued",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallEnqueuedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.enqueued" => Self::CallEnqueued,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallEnqueuedEventType);
-
-/// Spec: `#/components/schemas/CallEnqueued/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallEnqueuedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Current position of the call in the queue.
-    pub current_position: Option<i64>,
-    /// The name of the queue
-    pub queue: Option<String>,
-    /// Average time call spends in the queue in seconds.
-    pub queue_avg_wait_time_secs: Option<i64>,
-}
-
-crate::codec::optional_fields!(
-    CallEnqueuedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "current_position" => current_position, "queue" =>
-    queue, "queue_avg_wait_time_secs" => queue_avg_wait_time_secs }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallEnqueued/properties/record_type`
-pub type CallEnqueuedRecordType = RecordType;
-
-/// Call Fork Started
-///
-/// Spec: `#/components/schemas/CallForkStarted`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallForkStarted {
-    /// The type of event being delivered.
-    pub event_type: Option<CallForkStartedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallForkStartedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallForkStartedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallForkStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Fork Started Event
-///
-/// Spec: `#/components/schemas/CallForkStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallForkStartedEvent {
-    pub data: Option<CallForkStarted>,
-}
-
-crate::codec::optional_fields!(CallForkStartedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallForkStarted/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallForkStartedEventType {
-    /// `call.fork.started`
-    CallForkStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallForkStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallForkStarted => "call.fork.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallForkStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.fork.started" => Self::CallForkStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallForkStartedEventType);
-
-/// Spec: `#/components/schemas/CallForkStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallForkStartedPayload {
-    /// Unique ID for controlling the call.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Type of media streamed. It can be either 'raw' or 'decrypted'.
-    pub stream_type: Option<CallForkStartedPayloadStreamType>,
-}
-
-crate::codec::optional_fields!(
-    CallForkStartedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "stream_type" => stream_type }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallForkStarted/properties/record_type`
-pub type CallForkStartedRecordType = RecordType;
-
-/// Call Fork Stopped
-///
-/// Spec: `#/components/schemas/CallForkStopped`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallForkStopped {
-    /// The type of event being delivered.
-    pub event_type: Option<CallForkStoppedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallForkStoppedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallForkStoppedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallForkStopped { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Fork Stopped Event
-///
-/// Spec: `#/components/schemas/CallForkStoppedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallForkStoppedEvent {
-    pub data: Option<CallForkStopped>,
-}
-
-crate::codec::optional_fields!(CallForkStoppedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallForkStopped/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallForkStoppedEventType {
-    /// `call.fork.stopped`
-    CallForkStopped,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallForkStoppedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallForkStopped => "call.fork.stopped",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallForkStoppedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.fork.stopped" => Self::CallForkStopped,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallForkStoppedEventType);
-
-/// Spec: `#/components/schemas/CallForkStopped/properties/payload`
-pub type CallForkStoppedPayload = CallForkStartedPayload;
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallForkStopped/properties/record_type`
-pub type CallForkStoppedRecordType = RecordType;
-
-/// Call Gather Ended
-///
-/// Spec: `#/components/schemas/CallGatherEnded`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallGatherEnded {
-    /// The type of event being delivered.
-    pub event_type: Option<CallGatherEndedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallGatherEndedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallGatherEndedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallGatherEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Gather Ended Event
-///
-/// Spec: `#/components/schemas/CallGatherEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallGatherEndedEvent {
-    pub data: Option<CallGatherEnded>,
-}
-
-crate::codec::optional_fields!(CallGatherEndedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallGatherEnded/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallGatherEndedEventType {
-    /// `call.gather.ended`
-    CallGatherEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallGatherEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallGatherEnded => "call.gather.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallGatherEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.gather.ended" => Self::CallGatherEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallGatherEndedEventType);
-
-/// Spec: `#/components/schemas/CallGatherEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallGatherEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// The received DTMF digit or symbol.
-    pub digits: Option<String>,
-    /// Number or SIP URI placing the call.
-    pub from: Option<String>,
-    /// Reflects how command ended.
-    pub status: Option<CallGatherEndedPayloadStatus>,
-    /// Destination number or SIP URI of the call.
-    pub to: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallGatherEndedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "digits" => digits, "from" => from, "status" =>
-    status, "to" => to }
-);
-
-/// Reflects how command ended.
-///
-/// Spec: `#/components/schemas/CallGatherEnded/properties/payload/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallGatherEndedPayloadStatus {
-    /// `valid`
-    Valid,
-    /// `invalid`
-    Invalid,
-    /// `call_hangup`
-    CallHangup,
-    /// `cancelled`
-    Cancelled,
-    /// `cancelled_amd`
-    CancelledAmd,
-    /// `timeout`
-    Timeout,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallGatherEndedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Valid => "valid",
-            Self::Invalid => "invalid",
-            Self::CallHangup => "call_hangup",
-            Self::Cancelled => "cancelled",
-            Self::CancelledAmd => "cancelled_amd",
-            Self::Timeout => "timeout",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallGatherEndedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "valid" => Self::Valid,
-            "invalid" => Self::Invalid,
-            "call_hangup" => Self::CallHangup,
-            "cancelled" => Self::Cancelled,
-            "cancelled_amd" => Self::CancelledAmd,
-            "timeout" => Self::Timeout,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallGatherEndedPayloadStatus);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallGatherEnded/properties/record_type`
-pub type CallGatherEndedRecordType = RecordType;
-
-/// Call Hangup
-///
-/// Spec: `#/components/schemas/CallHangup`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallHangup {
-    /// The type of event being delivered.
-    pub event_type: Option<CallHangupEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallHangupPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallHangupRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallHangup { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
-    "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Hangup Event
-///
-/// Spec: `#/components/schemas/CallHangupEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallHangupEvent {
-    pub data: Option<CallHangup>,
-}
-
-crate::codec::optional_fields!(CallHangupEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallHangup/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallHangupEventType {
-    /// `call.hangup`
-    CallHangup,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallHangupEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallHangup => "call.hangup",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallHangupEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.hangup" => Self::CallHangup,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallHangupEventType);
-
-/// Spec: `#/components/schemas/CallHangup/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallHangupPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// Call quality statistics aggregated from the CHANNEL_HANGUP_COMPLETE event. Only includes metrics that are available (filters out nil values). Returns nil if no metrics are available.
-    pub call_quality_stats: Option<Option<CallHangupPayloadCallQualityStats>>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Custom headers set on answer command
-    pub custom_headers: Option<Vec<CustomSipHeader>>,
-    /// Number or SIP URI placing the call.
-    pub from: Option<String>,
-    /// The reason the call was ended (`call_rejected`, `normal_clearing`, `originator_cancel`, `timeout`, `time_limit`, `user_busy`, `not_found` or `unspecified`).
-    pub hangup_cause: Option<CallHangupPayloadHangupCause>,
-    /// The party who ended the call (`callee`, `caller`, `unknown`).
-    pub hangup_source: Option<CallHangupPayloadHangupSource>,
-    /// The reason the call was ended (SIP response code). If the SIP response is unavailable (in inbound calls for example) this is set to `unspecified`.
-    pub sip_hangup_cause: Option<String>,
-    /// User-to-User and Diversion headers from sip invite.
-    pub sip_headers: Option<Vec<SipHeader>>,
-    /// ISO 8601 datetime of when the call started.
-    pub start_time: Option<String>,
-    /// State received from a command.
-    pub state: Option<CallHangupPayloadState>,
-    /// Array of tags associated to number.
-    pub tags: Option<Vec<String>>,
-    /// Destination number or SIP URI of the call.
-    pub to: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallHangupPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_quality_stats" => call_quality_stats nullable, "call_session_id"
-    => call_session_id, "client_state" => client_state, "connection_id" => connection_id,
-    "custom_headers" => custom_headers, "from" => from, "hangup_cause" => hangup_cause,
-    "hangup_source" => hangup_source, "sip_hangup_cause" => sip_hangup_cause,
-    "sip_headers" => sip_headers, "start_time" => start_time, "state" => state, "tags" =>
-    tags, "to" => to }
-);
-
-/// Call quality statistics aggregated from the CHANNEL_HANGUP_COMPLETE event. Only includes metrics that are available (filters out nil values). Returns nil if no metrics are available.
-///
-/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallHangupPayloadCallQualityStats {
-    /// Inbound call quality statistics.
-    pub inbound: Option<CallHangupPayloadCallQualityStatsInbound>,
-    /// Outbound call quality statistics.
-    pub outbound: Option<CallHangupPayloadCallQualityStatsOutbound>,
-}
-
-crate::codec::optional_fields!(
-    CallHangupPayloadCallQualityStats { "inbound" => inbound, "outbound" => outbound }
-);
-
-/// Inbound call quality statistics.
-///
-/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/inbound`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallHangupPayloadCallQualityStatsInbound {
-    /// Maximum jitter variance for inbound audio.
-    pub jitter_max_variance: Option<String>,
-    /// Number of packets used for jitter calculation on inbound audio.
-    pub jitter_packet_count: Option<String>,
-    /// Mean Opinion Score (MOS) for inbound audio quality.
-    pub mos: Option<String>,
-    /// Total number of inbound audio packets.
-    pub packet_count: Option<String>,
-    /// Number of skipped inbound packets (packet loss).
-    pub skip_packet_count: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallHangupPayloadCallQualityStatsInbound { "jitter_max_variance" =>
-    jitter_max_variance, "jitter_packet_count" => jitter_packet_count, "mos" => mos,
-    "packet_count" => packet_count, "skip_packet_count" => skip_packet_count }
-);
-
-/// Outbound call quality statistics.
-///
-/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/outbound`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallHangupPayloadCallQualityStatsOutbound {
-    /// Total number of outbound audio packets.
-    pub packet_count: Option<String>,
-    /// Number of skipped outbound packets (packet loss).
-    pub skip_packet_count: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallHangupPayloadCallQualityStatsOutbound { "packet_count" => packet_count,
-    "skip_packet_count" => skip_packet_count }
-);
-
-/// The reason the call was ended (`call_rejected`, `normal_clearing`, `originator_cancel`, `timeout`, `time_limit`, `user_busy`, `not_found` or `unspecified`).
-///
-/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/hangup_cause`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallHangupPayloadHangupCause {
-    /// `call_rejected`
-    CallRejected,
-    /// `normal_clearing`
-    NormalClearing,
-    /// `originator_cancel`
-    OriginatorCancel,
-    /// `timeout`
-    Timeout,
-    /// `time_limit`
-    TimeLimit,
-    /// `user_busy`
-    UserBusy,
-    /// `not_found`
-    NotFound,
-    /// `unspecified`
-    Unspecified,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallHangupPayloadHangupCause {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallRejected => "call_rejected",
-            Self::NormalClearing => "normal_clearing",
-            Self::OriginatorCancel => "originator_cancel",
-            Self::Timeout => "timeout",
-            Self::TimeLimit => "time_limit",
-            Self::UserBusy => "user_busy",
-            Self::NotFound => "not_found",
-            Self::Unspecified => "unspecified",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallHangupPayloadHangupCause {
-    fn from(value: &str) -> Self {
-        match value {
-            "call_rejected" => Self::CallRejected,
-            "normal_clearing" => Self::NormalClearing,
-            "originator_cancel" => Self::OriginatorCancel,
-            "timeout" => Self::Timeout,
-            "time_limit" => Self::TimeLimit,
-            "user_busy" => Self::UserBusy,
-            "not_found" => Self::NotFound,
-            "unspecified" => Self::Unspecified,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallHangupPayloadHangupCause);
-
-/// The party who ended the call (`callee`, `caller`, `unknown`).
-///
-/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/hangup_source`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallHangupPayloadHangupSource {
-    /// `caller`
-    Caller,
-    /// `callee`
-    Callee,
-    /// `unknown`
-    UnknownValue,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallHangupPayloadHangupSource {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Caller => "caller",
-            Self::Callee => "callee",
-            Self::UnknownValue => "unknown",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallHangupPayloadHangupSource {
-    fn from(value: &str) -> Self {
-        match value {
-            "caller" => Self::Caller,
-            "callee" => Self::Callee,
-            "unknown" => Self::UnknownValue,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallHangupPayloadHangupSource);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallHangup/properties/record_type`
-pub type CallHangupRecordType = RecordType;
-
-/// Call Initiated
-///
-/// Spec: `#/components/schemas/CallInitiated`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallInitiated {
-    /// The type of event being delivered.
-    pub event_type: Option<CallInitiatedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallInitiatedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallInitiatedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallInitiated { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
-    "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Initiated Event
-///
-/// Spec: `#/components/schemas/CallInitiatedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallInitiatedEvent {
-    pub data: Option<CallInitiated>,
-}
-
-crate::codec::optional_fields!(CallInitiatedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallInitiated/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallInitiatedEventType {
-    /// `call.initiated`
-    CallInitiated,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallInitiatedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallInitiated => "call.initiated",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallInitiatedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.initiated" => Self::CallInitiated,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallInitiatedEventType);
-
-/// Spec: `#/components/schemas/CallInitiated/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallInitiatedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// Call screening result.
-    pub call_screening_result: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// Caller id.
-    pub caller_id_name: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// The list of comma-separated codecs enabled for the connection.
-    pub connection_codecs: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Custom headers from sip invite
-    pub custom_headers: Option<Vec<CustomSipHeader>>,
-    /// Whether the call is `incoming` or `outgoing`.
-    pub direction: Option<CallInitiatedPayloadDirection>,
-    /// Number or SIP URI placing the call.
-    pub from: Option<String>,
-    /// The list of comma-separated codecs offered by caller.
-    pub offered_codecs: Option<String>,
-    /// SHAKEN/STIR attestation level.
-    pub shaken_stir_attestation: Option<String>,
-    /// Whether attestation was successfully validated or not.
-    pub shaken_stir_validated: Option<bool>,
-    /// User-to-User and Diversion headers from sip invite.
-    pub sip_headers: Option<Vec<SipHeader>>,
-    /// ISO 8601 datetime of when the call started.
-    pub start_time: Option<String>,
-    /// State received from a command.
-    pub state: Option<CallInitiatedPayloadState>,
-    /// Array of tags associated to number.
-    pub tags: Option<Vec<String>>,
-    /// Destination number or SIP URI of the call.
-    pub to: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallInitiatedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_screening_result" => call_screening_result, "call_session_id" =>
-    call_session_id, "caller_id_name" => caller_id_name, "client_state" => client_state,
-    "connection_codecs" => connection_codecs, "connection_id" => connection_id,
-    "custom_headers" => custom_headers, "direction" => direction, "from" => from,
-    "offered_codecs" => offered_codecs, "shaken_stir_attestation" =>
-    shaken_stir_attestation, "shaken_stir_validated" => shaken_stir_validated,
-    "sip_headers" => sip_headers, "start_time" => start_time, "state" => state, "tags" =>
-    tags, "to" => to }
-);
-
-/// Whether the call is `incoming` or `outgoing`.
-///
-/// Spec: `#/components/schemas/CallInitiated/properties/payload/properties/direction`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallInitiatedPayloadDirection {
-    /// `incoming`
-    Incoming,
-    /// `outgoing`
-    Outgoing,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallInitiatedPayloadDirection {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Incoming => "incoming",
-            Self::Outgoing => "outgoing",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallInitiatedPayloadDirection {
-    fn from(value: &str) -> Self {
-        match value {
-            "incoming" => Self::Incoming,
-            "outgoing" => Self::Outgoing,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallInitiatedPayloadDirection);
-
-/// State received from a command.
-///
-/// Spec: `#/components/schemas/CallInitiated/properties/payload/properties/state`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallInitiatedPayloadState {
-    /// `parked`
-    Parked,
-    /// `bridging`
-    Bridging,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallInitiatedPayloadState {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Parked => "parked",
-            Self::Bridging => "bridging",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallInitiatedPayloadState {
-    fn from(value: &str) -> Self {
-        match value {
-            "parked" => Self::Parked,
-            "bridging" => Self::Bridging,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallInitiatedPayloadState);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallInitiated/properties/record_type`
-pub type CallInitiatedRecordType = RecordType;
-
-/// Call Left Queue
-///
-/// Spec: `#/components/schemas/CallLeftQueue`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallLeftQueue {
-    /// The type of event being delivered.
-    pub event_type: Option<CallLeftQueueEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallLeftQueuePayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallLeftQueueRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallLeftQueue { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
-    "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Left Queue Event
-///
-/// Spec: `#/components/schemas/CallLeftQueueEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallLeftQueueEvent {
-    pub data: Option<CallLeftQueue>,
-}
-
-crate::codec::optional_fields!(CallLeftQueueEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallLeftQueue/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallLeftQueueEventType {
-    /// `call.dequeued`
-    CallDequeued,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallLeftQueueEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallDequeued => "call.dequeued",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallLeftQueueEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.dequeued" => Self::CallDequeued,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallLeftQueueEventType);
-
-/// Spec: `#/components/schemas/CallLeftQueue/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallLeftQueuePayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// The name of the queue
-    pub queue: Option<String>,
-    /// Last position of the call in the queue.
-    pub queue_position: Option<i64>,
-    /// The reason for leaving the queue
-    pub reason: Option<CallLeftQueuePayloadReason>,
-    /// Time call spent in the queue in seconds.
-    pub wait_time_secs: Option<i64>,
-}
-
-crate::codec::optional_fields!(
-    CallLeftQueuePayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "queue" => queue, "queue_position" =>
-    queue_position, "reason" => reason, "wait_time_secs" => wait_time_secs }
-);
-
-/// The reason for leaving the queue
-///
-/// Spec: `#/components/schemas/CallLeftQueue/properties/payload/properties/reason`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallLeftQueuePayloadReason {
-    /// `bridged`
-    Bridged,
-    /// `bridging-in-process`
-    BridgingInProcess,
-    /// `hangup`
-    Hangup,
-    /// `leave`
-    Leave,
-    /// `timeout`
-    Timeout,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallLeftQueuePayloadReason {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Bridged => "bridged",
-            Self::BridgingInProcess => "bridging-in-process",
-            Self::Hangup => "hangup",
-            Self::Leave => "leave",
-            Self::Timeout => "timeout",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallLeftQueuePayloadReason {
-    fn from(value: &str) -> Self {
-        match value {
-            "bridged" => Self::Bridged,
-            "bridging-in-process" => Self::BridgingInProcess,
-            "hangup" => Self::Hangup,
-            "leave" => Self::Leave,
-            "timeout" => Self::Timeout,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallLeftQueuePayloadReason);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallLeftQueue/properties/record_type`
-pub type CallLeftQueueRecordType = RecordType;
-
-/// Call Machine Detection Ended
-///
-/// Spec: `#/components/schemas/CallMachineDetectionEnded`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallMachineDetectionEnded {
-    /// The type of event being delivered.
-    pub event_type: Option<CallMachineDetectionEndedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallMachineDetectionEndedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallMachineDetectionEndedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallMachineDetectionEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Machine Detection Ended Event
-///
-/// Spec: `#/components/schemas/CallMachineDetectionEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallMachineDetectionEndedEvent {
-    pub data: Option<CallMachineDetectionEnded>,
-}
-
-crate::codec::optional_fields!(CallMachineDetectionEndedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachineDetectionEndedEventType {
-    /// `call.machine.detection.ended`
-    CallMachineDetectionEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallMachineDetectionEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallMachineDetectionEnded => "call.machine.detection.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallMachineDetectionEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.machine.detection.ended" => Self::CallMachineDetectionEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallMachineDetectionEndedEventType);
-
-/// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallMachineDetectionEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    pub from: Option<String>,
-    /// Answering machine detection result.
-    pub result: Option<CallMachineDetectionEndedPayloadResult>,
-    /// Destination number or SIP URI of the call.
-    pub to: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallMachineDetectionEndedPayload { "call_control_id" => call_control_id,
-    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
-    client_state, "connection_id" => connection_id, "from" => from, "result" => result,
-    "to" => to }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/record_type`
-pub type CallMachineDetectionEndedRecordType = RecordType;
-
-/// Call Machine Greeting Ended
-///
-/// Spec: `#/components/schemas/CallMachineGreetingEnded`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallMachineGreetingEnded {
-    /// The type of event being delivered.
-    pub event_type: Option<CallMachineGreetingEndedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallMachineGreetingEndedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallMachineGreetingEndedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallMachineGreetingEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Machine Greeting Ended Event
-///
-/// Spec: `#/components/schemas/CallMachineGreetingEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallMachineGreetingEndedEvent {
-    pub data: Option<CallMachineGreetingEnded>,
-}
-
-crate::codec::optional_fields!(CallMachineGreetingEndedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachineGreetingEndedEventType {
-    /// `call.machine.greeting.ended`
-    CallMachineGreetingEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallMachineGreetingEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallMachineGreetingEnded => "call.machine.greeting.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallMachineGreetingEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.machine.greeting.ended" => Self::CallMachineGreetingEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallMachineGreetingEndedEventType);
-
-/// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallMachineGreetingEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    pub from: Option<String>,
-    /// Answering machine greeting ended result.
-    pub result: Option<CallMachineGreetingEndedPayloadResult>,
-    /// Destination number or SIP URI of the call.
-    pub to: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallMachineGreetingEndedPayload { "call_control_id" => call_control_id, "call_leg_id"
-    => call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "from" => from, "result" => result, "to" => to }
-);
-
-/// Answering machine greeting ended result.
-///
-/// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/payload/properties/result`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachineGreetingEndedPayloadResult {
-    /// `beep_detected`
-    BeepDetected,
-    /// `ended`
-    Ended,
-    /// `not_sure`
-    NotSure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallMachineGreetingEndedPayloadResult {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BeepDetected => "beep_detected",
-            Self::Ended => "ended",
-            Self::NotSure => "not_sure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallMachineGreetingEndedPayloadResult {
-    fn from(value: &str) -> Self {
-        match value {
-            "beep_detected" => Self::BeepDetected,
-            "ended" => Self::Ended,
-            "not_sure" => Self::NotSure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallMachineGreetingEndedPayloadResult);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/record_type`
-pub type CallMachineGreetingEndedRecordType = RecordType;
-
-/// Call Machine Premium Detection Ended
-///
-/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallMachinePremiumDetectionEnded {
-    /// The type of event being delivered.
-    pub event_type: Option<CallMachinePremiumDetectionEndedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallMachinePremiumDetectionEndedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallMachinePremiumDetectionEndedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallMachinePremiumDetectionEnded { "event_type" => event_type, "id" => id,
-    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Machine Premium Detection Ended Event
-///
-/// Spec: `#/components/schemas/CallMachinePremiumDetectionEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallMachinePremiumDetectionEndedEvent {
-    pub data: Option<CallMachinePremiumDetectionEnded>,
-}
-
-crate::codec::optional_fields!(CallMachinePremiumDetectionEndedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachinePremiumDetectionEndedEventType {
-    /// `call.machine.premium.detection.ended`
-    CallMachinePremiumDetectionEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallMachinePremiumDetectionEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallMachinePremiumDetectionEnded => {
-                "call.machine.premium.detection.ended"
-            }
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallMachinePremiumDetectionEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.machine.premium.detection.ended" => {
-                Self::CallMachinePremiumDetectionEnded
-            }
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallMachinePremiumDetectionEndedEventType);
-
-/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallMachinePremiumDetectionEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    pub from: Option<String>,
-    /// Premium Answering Machine Detection result.
-    pub result: Option<CallMachinePremiumDetectionEndedPayloadResult>,
-    /// Destination number or SIP URI of the call.
-    pub to: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallMachinePremiumDetectionEndedPayload { "call_control_id" => call_control_id,
-    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
-    client_state, "connection_id" => connection_id, "from" => from, "result" => result,
-    "to" => to }
-);
-
-/// Premium Answering Machine Detection result.
-///
-/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/payload/properties/result`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachinePremiumDetectionEndedPayloadResult {
-    /// `human_residence`
-    HumanResidence,
-    /// `human_business`
-    HumanBusiness,
-    /// `machine`
-    Machine,
-    /// `silence`
-    Silence,
-    /// `fax_detected`
-    FaxDetected,
-    /// `not_sure`
-    NotSure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallMachinePremiumDetectionEndedPayloadResult {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::HumanResidence => "human_residence",
-            Self::HumanBusiness => "human_business",
-            Self::Machine => "machine",
-            Self::Silence => "silence",
-            Self::FaxDetected => "fax_detected",
-            Self::NotSure => "not_sure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallMachinePremiumDetectionEndedPayloadResult {
-    fn from(value: &str) -> Self {
-        match value {
-            "human_residence" => Self::HumanResidence,
-            "human_business" => Self::HumanBusiness,
-            "machine" => Self::Machine,
-            "silence" => Self::Silence,
-            "fax_detected" => Self::FaxDetected,
-            "not_sure" => Self::NotSure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallMachinePremiumDetectionEndedPayloadResult);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/record_type`
-pub type CallMachinePremiumDetectionEndedRecordType = RecordType;
-
-/// Call Machine Premium Greeting Ended
-///
-/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallMachinePremiumGreetingEnded {
-    /// The type of event being delivered.
-    pub event_type: Option<CallMachinePremiumGreetingEndedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallMachinePremiumGreetingEndedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallMachinePremiumGreetingEndedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallMachinePremiumGreetingEnded { "event_type" => event_type, "id" => id,
-    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Machine Premium Greeting Ended Event
-///
-/// Spec: `#/components/schemas/CallMachinePremiumGreetingEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallMachinePremiumGreetingEndedEvent {
-    pub data: Option<CallMachinePremiumGreetingEnded>,
-}
-
-crate::codec::optional_fields!(CallMachinePremiumGreetingEndedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachinePremiumGreetingEndedEventType {
-    /// `call.machine.premium.greeting.ended`
-    CallMachinePremiumGreetingEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallMachinePremiumGreetingEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallMachinePremiumGreetingEnded => {
-                "call.machine.premium.greeting.ended"
-            }
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallMachinePremiumGreetingEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.machine.premium.greeting.ended" => {
-                Self::CallMachinePremiumGreetingEnded
-            }
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallMachinePremiumGreetingEndedEventType);
-
-/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallMachinePremiumGreetingEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    pub from: Option<String>,
-    /// Premium Answering Machine Greeting Ended result.
-    pub result: Option<CallMachinePremiumGreetingEndedPayloadResult>,
-    /// Destination number or SIP URI of the call.
-    pub to: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallMachinePremiumGreetingEndedPayload { "call_control_id" => call_control_id,
-    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
-    client_state, "connection_id" => connection_id, "from" => from, "result" => result,
-    "to" => to }
-);
-
-/// Premium Answering Machine Greeting Ended result.
-///
-/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload/properties/result`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachinePremiumGreetingEndedPayloadResult {
-    /// `beep_detected`
-    BeepDetected,
-    /// `no_beep_detected`
-    NoBeepDetected,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallMachinePremiumGreetingEndedPayloadResult {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BeepDetected => "beep_detected",
-            Self::NoBeepDetected => "no_beep_detected",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallMachinePremiumGreetingEndedPayloadResult {
-    fn from(value: &str) -> Self {
-        match value {
-            "beep_detected" => Self::BeepDetected,
-            "no_beep_detected" => Self::NoBeepDetected,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallMachinePremiumGreetingEndedPayloadResult);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/record_type`
-pub type CallMachinePremiumGreetingEndedRecordType = RecordType;
-
-/// Call Playback Ended
-///
-/// Spec: `#/components/schemas/CallPlaybackEnded`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallPlaybackEnded {
-    /// The type of event being delivered.
-    pub event_type: Option<CallPlaybackEndedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallPlaybackEndedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallPlaybackEndedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallPlaybackEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Playback Ended Event
-///
-/// Spec: `#/components/schemas/CallPlaybackEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallPlaybackEndedEvent {
-    pub data: Option<CallPlaybackEnded>,
-}
-
-crate::codec::optional_fields!(CallPlaybackEndedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallPlaybackEnded/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallPlaybackEndedEventType {
-    /// `call.playback.ended`
-    CallPlaybackEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallPlaybackEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallPlaybackEnded => "call.playback.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallPlaybackEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.playback.ended" => Self::CallPlaybackEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallPlaybackEndedEventType);
-
-/// Spec: `#/components/schemas/CallPlaybackEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallPlaybackEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// The name of the audio media file being played back, if media_name has been used to start.
-    pub media_name: Option<String>,
-    /// The audio URL being played back, if audio_url has been used to start.
-    pub media_url: Option<String>,
-    /// Whether the stopped audio was in overlay mode or not.
-    pub overlay: Option<bool>,
-    /// Reflects how command ended.
-    pub status: Option<CallPlaybackEndedPayloadStatus>,
-    /// Provides details in case of failure.
-    pub status_detail: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallPlaybackEndedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "media_name" => media_name, "media_url" =>
-    media_url, "overlay" => overlay, "status" => status, "status_detail" => status_detail
-    }
-);
-
-/// Reflects how command ended.
-///
-/// Spec: `#/components/schemas/CallPlaybackEnded/properties/payload/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallPlaybackEndedPayloadStatus {
-    /// `file_not_found`
-    FileNotFound,
-    /// `call_hangup`
-    CallHangup,
-    /// `unknown`
-    UnknownValue,
-    /// `cancelled`
-    Cancelled,
-    /// `cancelled_amd`
-    CancelledAmd,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallPlaybackEndedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FileNotFound => "file_not_found",
-            Self::CallHangup => "call_hangup",
-            Self::UnknownValue => "unknown",
-            Self::Cancelled => "cancelled",
-            Self::CancelledAmd => "cancelled_amd",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallPlaybackEndedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "file_not_found" => Self::FileNotFound,
-            "call_hangup" => Self::CallHangup,
-            "unknown" => Self::UnknownValue,
-            "cancelled" => Self::Cancelled,
-            "cancelled_amd" => Self::CancelledAmd,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallPlaybackEndedPayloadStatus);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallPlaybackEnded/properties/record_type`
-pub type CallPlaybackEndedRecordType = RecordType;
-
-/// Call Playback Started
-///
-/// Spec: `#/components/schemas/CallPlaybackStarted`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallPlaybackStarted {
-    /// The type of event being delivered.
-    pub event_type: Option<CallPlaybackStartedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallPlaybackStartedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallPlaybackStartedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallPlaybackStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Playback Started Event
-///
-/// Spec: `#/components/schemas/CallPlaybackStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallPlaybackStartedEvent {
-    pub data: Option<CallPlaybackStarted>,
-}
-
-crate::codec::optional_fields!(CallPlaybackStartedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallPlaybackStarted/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallPlaybackStartedEventType {
-    /// `call.playback.started`
-    CallPlaybackStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallPlaybackStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallPlaybackStarted => "call.playback.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallPlaybackStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.playback.started" => Self::CallPlaybackStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallPlaybackStartedEventType);
-
-/// Spec: `#/components/schemas/CallPlaybackStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallPlaybackStartedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// The name of the audio media file being played back, if media_name has been used to start.
-    pub media_name: Option<String>,
-    /// The audio URL being played back, if audio_url has been used to start.
-    pub media_url: Option<String>,
-    /// Whether the audio is going to be played in overlay mode or not.
-    pub overlay: Option<bool>,
-}
-
-crate::codec::optional_fields!(
-    CallPlaybackStartedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "media_name" => media_name, "media_url" =>
-    media_url, "overlay" => overlay }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallPlaybackStarted/properties/record_type`
-pub type CallPlaybackStartedRecordType = RecordType;
-
-/// Call Recording Error
-///
-/// Spec: `#/components/schemas/callRecordingError`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallRecordingError {
-    /// The type of event being delivered.
-    pub event_type: Option<CallRecordingErrorEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallRecordingErrorPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallRecordingErrorRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallRecordingError { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Recording Error Event
-///
-/// Spec: `#/components/schemas/callRecordingErrorEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallRecordingErrorEvent {
-    pub data: Option<CallRecordingError>,
-}
-
-crate::codec::optional_fields!(CallRecordingErrorEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/callRecordingError/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingErrorEventType {
-    /// `call.recording.error`
-    CallRecordingError,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRecordingErrorEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallRecordingError => "call.recording.error",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRecordingErrorEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.recording.error" => Self::CallRecordingError,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRecordingErrorEventType);
-
-/// Spec: `#/components/schemas/callRecordingError/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallRecordingErrorPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Indication that there was a problem recording the call.
-    pub reason: Option<CallRecordingErrorPayloadReason>,
-}
-
-crate::codec::optional_fields!(
-    CallRecordingErrorPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "reason" => reason }
-);
-
-/// Indication that there was a problem recording the call.
-///
-/// Spec: `#/components/schemas/callRecordingError/properties/payload/properties/reason`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingErrorPayloadReason {
-    /// `Failed to authorize with storage using custom credentials`
-    FailedToAuthorizeWithStorageUsingCustomCredentials,
-    /// `Invalid credentials json`
-    InvalidCredentialsJson,
-    /// `Unsupported backend`
-    UnsupportedBackend,
-    /// `Internal server error`
-    InternalServerError,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRecordingErrorPayloadReason {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FailedToAuthorizeWithStorageUsingCustomCredentials => {
-                "Failed to authorize with storage using custom credentials"
-            }
-            Self::InvalidCredentialsJson => "Invalid credentials json",
-            Self::UnsupportedBackend => "Unsupported backend",
-            Self::InternalServerError => "Internal server error",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRecordingErrorPayloadReason {
-    fn from(value: &str) -> Self {
-        match value {
-            "Failed to authorize with storage using custom credentials" => {
-                Self::FailedToAuthorizeWithStorageUsingCustomCredentials
-            }
-            "Invalid credentials json" => Self::InvalidCredentialsJson,
-            "Unsupported backend" => Self::UnsupportedBackend,
-            "Internal server error" => Self::InternalServerError,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRecordingErrorPayloadReason);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/callRecordingError/properties/record_type`
-pub type CallRecordingErrorRecordType = RecordType;
-
-/// Call Recording Saved
-///
-/// Spec: `#/components/schemas/CallRecordingSaved`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallRecordingSaved {
-    /// The type of event being delivered.
-    pub event_type: Option<CallRecordingSavedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallRecordingSavedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallRecordingSavedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallRecordingSaved { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Recording Saved Event
-///
-/// Spec: `#/components/schemas/CallRecordingSavedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallRecordingSavedEvent {
-    pub data: Option<CallRecordingSaved>,
-}
-
-crate::codec::optional_fields!(CallRecordingSavedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallRecordingSaved/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingSavedEventType {
-    /// `call.recording.saved`
-    CallRecordingSaved,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRecordingSavedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallRecordingSaved => "call.recording.saved",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRecordingSavedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.recording.saved" => Self::CallRecordingSaved,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRecordingSavedEventType);
-
-/// Spec: `#/components/schemas/CallRecordingSaved/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallRecordingSavedPayload {
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// Whether recording was recorded in `single` or `dual` channel.
-    pub channels: Option<CallRecordingSavedPayloadChannels>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
-    pub public_recording_urls: Option<CallRecordingSavedPayloadPublicRecordingUrls>,
-    /// ISO 8601 datetime of when recording ended.
-    pub recording_ended_at: Option<String>,
-    /// ISO 8601 datetime of when recording started.
-    pub recording_started_at: Option<String>,
-    /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
-    pub recording_urls: Option<CallRecordingSavedPayloadRecordingUrls>,
-}
-
-crate::codec::optional_fields!(
-    CallRecordingSavedPayload { "call_leg_id" => call_leg_id, "call_session_id" =>
-    call_session_id, "channels" => channels, "client_state" => client_state,
-    "connection_id" => connection_id, "public_recording_urls" => public_recording_urls,
-    "recording_ended_at" => recording_ended_at, "recording_started_at" =>
-    recording_started_at, "recording_urls" => recording_urls }
-);
-
-/// Whether recording was recorded in `single` or `dual` channel.
-///
-/// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/channels`
-pub type CallRecordingSavedPayloadChannels = TexmlRecordingChannels;
-
-/// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
-///
-/// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/recording_urls`
-pub type CallRecordingSavedPayloadRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallRecordingSaved/properties/record_type`
-pub type CallRecordingSavedRecordType = RecordType;
-
-/// Call Recording Transcription Saved
-///
-/// Spec: `#/components/schemas/callRecordingTranscriptionSaved`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallRecordingTranscriptionSaved {
-    /// The type of event being delivered.
-    pub event_type: Option<CallRecordingTranscriptionSavedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallRecordingTranscriptionSavedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallRecordingTranscriptionSavedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallRecordingTranscriptionSaved { "event_type" => event_type, "id" => id,
-    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Recording Transcription Saved Event
-///
-/// Spec: `#/components/schemas/callRecordingTranscriptionSavedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallRecordingTranscriptionSavedEvent {
-    pub data: Option<CallRecordingTranscriptionSaved>,
-}
-
-crate::codec::optional_fields!(CallRecordingTranscriptionSavedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRecordingTranscriptionSavedEventType {
-    /// `call.recording.transcription.saved`
-    CallRecordingTranscriptionSaved,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRecordingTranscriptionSavedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallRecordingTranscriptionSaved => "call.recording.transcription.saved",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRecordingTranscriptionSavedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.recording.transcription.saved" => Self::CallRecordingTranscriptionSaved,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRecordingTranscriptionSavedEventType);
-
-/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallRecordingTranscriptionSavedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// The type of calling party connection.
-    pub calling_party_type: Option<
-        CallRecordingTranscriptionSavedPayloadCallingPartyType,
-    >,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// ID that is unique to the recording session and can be used to correlate webhook events.
-    pub recording_id: Option<String>,
-    /// ID that is unique to the transcription process and can be used to correlate webhook events.
-    pub recording_transcription_id: Option<String>,
-    /// The transcription status.
-    pub status: Option<CallRecordingTranscriptionSavedPayloadStatus>,
-    /// The transcribed text
-    pub transcription_text: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallRecordingTranscriptionSavedPayload { "call_control_id" => call_control_id,
-    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id,
-    "calling_party_type" => calling_party_type, "client_state" => client_state,
-    "connection_id" => connection_id, "recording_id" => recording_id,
-    "recording_transcription_id" => recording_transcription_id, "status" => status,
-    "transcription_text" => transcription_text }
-);
-
-/// The type of calling party connection.
-///
-/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/calling_party_type`
-pub type CallRecordingTranscriptionSavedPayloadCallingPartyType = CallConversationEndedPayloadCallingPartyType;
-
-/// The transcription status.
-///
-/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/status`
-pub type CallRecordingTranscriptionSavedPayloadStatus = RecordingResponseDataStatus;
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/record_type`
-pub type CallRecordingTranscriptionSavedRecordType = RecordType;
-
-/// Spec: `#/components/schemas/CallReferCompleted`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallReferCompleted {
-    /// The type of event being delivered.
-    pub event_type: Option<CallReferCompletedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallReferCompletedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallReferCompletedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallReferCompleted { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Refer Completed Event
-///
-/// Spec: `#/components/schemas/CallReferCompletedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallReferCompletedEvent {
-    pub data: Option<CallReferCompleted>,
-}
-
-crate::codec::optional_fields!(CallReferCompletedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallReferCompleted/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallReferCompletedEventType {
-    /// `call.refer.completed`
-    CallReferCompleted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallReferCompletedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallReferCompleted => "call.refer.completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallReferCompletedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.refer.completed" => Self::CallReferCompleted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallReferCompletedEventType);
-
-/// Spec: `#/components/schemas/CallReferCompleted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallReferCompletedPayload {
-    /// Unique ID for controlling the call.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Number or SIP URI placing the call.
-    pub from: Option<String>,
-    /// SIP NOTIFY event status for tracking the REFER attempt.
-    pub sip_notify_response: Option<i64>,
-    /// Destination number or SIP URI of the call.
-    pub to: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallReferCompletedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "from" => from, "sip_notify_response" =>
-    sip_notify_response, "to" => to }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallReferCompleted/properties/record_type`
-pub type CallReferCompletedRecordType = RecordType;
-
-/// Spec: `#/components/schemas/CallReferFailed`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallReferFailed {
-    /// The type of event being delivered.
-    pub event_type: Option<CallReferFailedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallReferFailedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallReferFailedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallReferFailed { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Refer Failed Event
-///
-/// Spec: `#/components/schemas/CallReferFailedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallReferFailedEvent {
-    pub data: Option<CallReferFailed>,
-}
-
-crate::codec::optional_fields!(CallReferFailedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallReferFailed/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallReferFailedEventType {
-    /// `call.refer.failed`
-    CallReferFailed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallReferFailedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallReferFailed => "call.refer.failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallReferFailedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.refer.failed" => Self::CallReferFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallReferFailedEventType);
-
-/// Spec: `#/components/schemas/CallReferFailed/properties/payload`
-pub type CallReferFailedPayload = CallReferCompletedPayload;
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallReferFailed/properties/record_type`
-pub type CallReferFailedRecordType = RecordType;
-
-/// Call Refer Started
-///
-/// Spec: `#/components/schemas/CallReferStarted`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallReferStarted {
-    /// The type of event being delivered.
-    pub event_type: Option<CallReferStartedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallReferStartedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallReferStartedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallReferStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Refer Started Event
-///
-/// Spec: `#/components/schemas/CallReferStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallReferStartedEvent {
-    pub data: Option<CallReferStarted>,
-}
-
-crate::codec::optional_fields!(CallReferStartedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallReferStarted/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallReferStartedEventType {
-    /// `call.refer.started`
-    CallReferStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallReferStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallReferStarted => "call.refer.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallReferStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.refer.started" => Self::CallReferStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallReferStartedEventType);
-
-/// Spec: `#/components/schemas/CallReferStarted/properties/payload`
-pub type CallReferStartedPayload = CallReferCompletedPayload;
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallReferStarted/properties/record_type`
-pub type CallReferStartedRecordType = RecordType;
+crate::codec::optional_fields!(CallJoinAiAssistantResponse { "data" => data });
 
 /// Dial Request
 ///
@@ -3971,17 +1715,25 @@ pub struct CallRequest {
     /// Enables Answering Machine Detection. Telnyx offers Premium and Standard detections. With Premium detection, when a call is answered, Telnyx runs real-time detection and sends a `call.machine.premium.detection.ended` webhook with one of the following results: `human_residence`, `human_business`, `machine`, `silence` or `fax_detected`. If we detect a beep, we also send a `call.machine.premium.greeting.ended` webhook with the result of `beep_detected`. If we detect a beep before `call.machine.premium.detection.ended` we only send `call.machine.premium.greeting.ended`, and if we detect a beep after `call.machine.premium.detection.ended`, we send both webhooks. With Standard detection, when a call is answered, Telnyx runs real-time detection to determine if it was picked up by a human or a machine and sends an `call.machine.detection.ended` webhook with the analysis result. If `greeting_end` or `detect_words` is used and a `machine` is detected, you will receive another `call.machine.greeting.ended` webhook when the answering machine greeting ends with a beep or silence. If `detect_beep` is used, you will only receive `call.machine.greeting.ended` if a beep is detected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answering_machine_detection: Option<CallRequestAnsweringMachineDetection>,
-    /// Optional configuration parameters to modify 'answering_machine_detection' performance.
+    /// Optional configuration parameters to modify 'answering_machine_detection' performance. Only `total_analysis_time_millis` and `greeting_duration_millis` parameters are applicable when `premium` is selected as answering_machine_detection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answering_machine_detection_config: Option<
         CallRequestAnsweringMachineDetectionConfig,
     >,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assistant: Option<CallAssistantRequest>,
     /// The URL of a file to be played back to the callee when the call is answered. The URL can point to either a WAV or MP3 file. media_name and audio_url cannot be used together in one request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_url: Option<String>,
     /// Use this field to set the Billing Group ID for the call. Must be a valid and existing Billing Group ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_group_id: Option<String>,
+    /// Indicates the intent to bridge this call with the call specified in link_to. When bridge_intent is true, link_to becomes required and the from number will be overwritten by the from number from the linked call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bridge_intent: Option<bool>,
+    /// Whether to automatically bridge answered call to the call specified in link_to. When bridge_on_answer is true, link_to becomes required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bridge_on_answer: Option<bool>,
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
@@ -3993,9 +1745,14 @@ pub struct CallRequest {
     pub conference_config: Option<CallRequestConferenceConfig>,
     /// The ID of the Call Control App (formerly ID of the connection) to be used when dialing the destination.
     pub connection_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_relay_config: Option<ConversationRelayEmbeddedConfig>,
     /// Custom headers to be added to the SIP INVITE.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_headers: Option<Vec<CustomSipHeader>>,
+    /// Enables deepfake detection on the call. When enabled, audio from the remote party is streamed to a detection service that analyzes whether the voice is AI-generated. Results are delivered via the `call.deepfake_detection.result` webhook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deepfake_detection: Option<CallRequestDeepfakeDetection>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dialogflow_config: Option<DialogflowConfig>,
     /// Enables Dialogflow for the current call. The default value is false.
@@ -4009,15 +1766,24 @@ pub struct CallRequest {
     /// Use another call's control id for sharing the same call session id
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_to: Option<String>,
-    /// Defines whether media should be encrypted on the call.
+    /// Defines whether media should be encrypted on the call. For SIP URI destinations, media encryption can also be requested per endpoint with the `secure` URI parameter: `;secure=true` or `;secure=srtp` enables SRTP, and `;secure=dtls` enables DTLS. This parameter, when set to `SRTP` or `DTLS`, takes precedence over the per-endpoint `secure` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_encryption: Option<CallRequestMediaEncryption>,
     /// The media_name of a file to be played back to the callee when the call is answered. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_name: Option<String>,
+    /// If supplied with the value `self`, the current leg will be parked after unbridge. If not set, the default behavior is to hang up the leg. When park_after_unbridge is set, link_to becomes required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub park_after_unbridge: Option<String>,
     /// The list of comma-separated codecs in a preferred order for the forked media to be received.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_codecs: Option<String>,
+    /// Prevents bridging and hangs up the call if the target is already bridged. Disabled by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prevent_double_bridge: Option<bool>,
+    /// Indicates the privacy level to be used for the call. When set to `id`, caller ID information (name and number) will be hidden from the called party. When set to `none` or omitted, caller ID will be shown normally.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<CallRequestPrivacy>,
     /// Start recording automatically after an event. Disabled by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<CallRequestRecord>,
@@ -4042,6 +1808,12 @@ pub struct CallRequest {
     /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_trim: Option<CallRequestRecordTrim>,
+    /// Whether to keep trying the remaining routing paths (e.g. alternate providers/gateways) for the same destination after `timeout_secs` is reached for the current attempt. When set to `false`, reaching `timeout_secs` aborts the entire dial attempt and the `call.hangup` webhook reports a `hangup_cause` of `no_answer` instead of `timeout`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_on_timeout: Option<bool>,
+    /// DTMF digits to send automatically after the called party answers. Useful for reaching an extension behind an IVR (e.g. `"200"` to dial extension 200 once the called party picks up). Allowed characters: `0-9`, `A-D`, `w` (0.5s pause), `W` (1s pause), `*`, `#`. Maximum 64 characters. When omitted, no automatic DTMF is sent. May also be supplied inline by appending `,<digits>` to `to` (e.g. `to=+18004247767,200`); if both forms are present, this explicit field takes precedence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_digits_on_answer: Option<String>,
     /// Generate silence RTP packets when no transmission available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_silence_when_idle: Option<bool>,
@@ -4054,11 +1826,17 @@ pub struct CallRequest {
     /// SIP headers to be added to the SIP INVITE request. Currently only User-to-User header is supported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sip_headers: Option<Vec<SipHeader>>,
+    /// Defines the SIP region to be used for the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_region: Option<CallRequestSipRegion>,
     /// Defines SIP transport protocol to be used on the call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sip_transport_protocol: Option<CallRequestSipTransportProtocol>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sound_modifications: Option<SoundModifications>,
+    /// An authentication token to be sent as part of the WebSocket connection when using streaming. Maximum length is 4000 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_auth_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream_bidirectional_codec: Option<StreamBidirectionalCodec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4090,19 +1868,30 @@ pub struct CallRequest {
     /// The number of seconds that Telnyx will wait for the call to be answered by the destination to which it is being called. If the timeout is reached before an answer is received, the call will hangup and a `call.hangup` webhook with a `hangup_cause` of `timeout` will be sent. Minimum value is 5 seconds. Maximum value is 600 seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<i64>,
-    /// The DID or SIP URI to dial out to. Multiple DID or SIP URIs can be provided using an array of strings
+    /// The DID or SIP URI to dial out to. Multiple DID or SIP URIs can be provided using an array of strings. For SIP URI destinations, append `;secure=true` or `;secure=srtp` to enable SRTP media encryption for that endpoint, or `;secure=dtls` to enable DTLS media encryption for that endpoint. If `media_encryption` is set to `SRTP` or `DTLS`, it takes precedence over any per-endpoint `secure` URI parameter. For a single string destination, you may append a comma followed by DTMF digits (e.g. `+18004247767,200`) to play those digits as DTMF once the called party answers — equivalent to setting `send_digits_on_answer` separately. If both are present, the explicit `send_digits_on_answer` parameter takes precedence. This shorthand is not supported when `to` is an array.
     pub to: CallRequestTo,
     /// Enable transcription upon call answer. The default value is false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription_config: Option<TranscriptionStartRequest>,
+    /// A map of event types to retry policies. Each retry policy contains an array of `retries_ms` specifying the delays between retry attempts in milliseconds. Maximum 5 retries, total delay cannot exceed 60 seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_retries_policies: Option<
+        std::collections::BTreeMap<String, CallRequestWebhookRetriesPoliciesValue>,
+    >,
     /// Use this field to override the URL for which Telnyx will send subsequent webhooks to for this call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
     /// HTTP request type used for `webhook_url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url_method: Option<CallRequestWebhookUrlMethod>,
+    /// A map of event types to webhook URLs. When an event of the specified type occurs, the webhook URL associated with that event type will be called instead of the default webhook URL. Events not mapped here will use the default webhook URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_urls: Option<std::collections::BTreeMap<String, String>>,
+    /// HTTP request method to invoke `webhook_urls`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_urls_method: Option<CallRequestWebhookUrlsMethod>,
 }
 
 /// Enables Answering Machine Detection. Telnyx offers Premium and Standard detections. With Premium detection, when a call is answered, Telnyx runs real-time detection and sends a `call.machine.premium.detection.ended` webhook with one of the following results: `human_residence`, `human_business`, `machine`, `silence` or `fax_detected`. If we detect a beep, we also send a `call.machine.premium.greeting.ended` webhook with the result of `beep_detected`. If we detect a beep before `call.machine.premium.detection.ended` we only send `call.machine.premium.greeting.ended`, and if we detect a beep after `call.machine.premium.detection.ended`, we send both webhooks. With Standard detection, when a call is answered, Telnyx runs real-time detection to determine if it was picked up by a human or a machine and sends an `call.machine.detection.ended` webhook with the analysis result. If `greeting_end` or `detect_words` is used and a `machine` is detected, you will receive another `call.machine.greeting.ended` webhook when the answering machine greeting ends with a beep or silence. If `detect_beep` is used, you will only receive `call.machine.greeting.ended` if a beep is detected.
@@ -4157,7 +1946,7 @@ impl From<&str> for CallRequestAnsweringMachineDetection {
 
 crate::codec::string_enum!(CallRequestAnsweringMachineDetection);
 
-/// Optional configuration parameters to modify 'answering_machine_detection' performance.
+/// Optional configuration parameters to modify 'answering_machine_detection' performance. Only `total_analysis_time_millis` and `greeting_duration_millis` parameters are applicable when `premium` is selected as answering_machine_detection.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/answering_machine_detection_config`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -4242,45 +2031,46 @@ crate::codec::optional_fields!(
     supervisor_role, "whisper_call_control_ids" => whisper_call_control_ids }
 );
 
-/// Defines whether media should be encrypted on the call.
+/// Enables deepfake detection on the call. When enabled, audio from the remote party is streamed to a detection service that analyzes whether the voice is AI-generated. Results are delivered via the `call.deepfake_detection.result` webhook.
 ///
-/// Spec: `#/components/schemas/CallRequest/properties/media_encryption`
+/// Spec: `#/components/schemas/CallRequest/properties/deepfake_detection`
+pub type CallRequestDeepfakeDetection = AnswerRequestDeepfakeDetection;
+
+/// Indicates the privacy level to be used for the call. When set to `id`, caller ID information (name and number) will be hidden from the called party. When set to `none` or omitted, caller ID will be shown normally.
+///
+/// Spec: `#/components/schemas/CallRequest/properties/privacy`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestMediaEncryption {
-    /// `disabled`
-    Disabled,
-    /// `SRTP`
-    Srtp,
-    /// `DTLS`
-    Dtls,
+pub enum CallRequestPrivacy {
+    /// `id`
+    Id,
+    /// `none`
+    None,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl CallRequestMediaEncryption {
+impl CallRequestPrivacy {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Disabled => "disabled",
-            Self::Srtp => "SRTP",
-            Self::Dtls => "DTLS",
+            Self::Id => "id",
+            Self::None => "none",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for CallRequestMediaEncryption {
+impl From<&str> for CallRequestPrivacy {
     fn from(value: &str) -> Self {
         match value {
-            "disabled" => Self::Disabled,
-            "SRTP" => Self::Srtp,
-            "DTLS" => Self::Dtls,
+            "id" => Self::Id,
+            "none" => Self::None,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(CallRequestMediaEncryption);
+crate::codec::string_enum!(CallRequestPrivacy);
 
 /// Start recording automatically after an event. Disabled by default.
 ///
@@ -4307,6 +2097,11 @@ pub type CallRequestRecordTrack = AnswerRequestRecordTrack;
 /// Spec: `#/components/schemas/CallRequest/properties/record_trim`
 pub type CallRequestRecordTrim = AnswerRequestRecordTrim;
 
+/// Defines the SIP region to be used for the call.
+///
+/// Spec: `#/components/schemas/CallRequest/properties/sip_region`
+pub type CallRequestSipRegion = SipRegion;
+
 /// Defines SIP transport protocol to be used on the call.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/sip_transport_protocol`
@@ -4317,840 +2112,43 @@ pub type CallRequestSipTransportProtocol = FqdnConnectionTransportProtocol;
 /// Spec: `#/components/schemas/CallRequest/properties/stream_track`
 pub type CallRequestStreamTrack = StreamTrack;
 
-/// The role of the supervisor call. 'barge' means that supervisor call hears and is being heard by both ends of the call (caller & callee). 'whisper' means that only supervised_call_control_id hears supervisor but supervisor can hear everything. 'monitor' means that nobody can hear supervisor call, but supervisor can hear everything on the call.
-///
-/// Spec: `#/components/schemas/CallRequest/properties/supervisor_role`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestSupervisorRole {
-    /// `barge`
-    Barge,
-    /// `whisper`
-    Whisper,
-    /// `monitor`
-    Monitor,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallRequestSupervisorRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Barge => "barge",
-            Self::Whisper => "whisper",
-            Self::Monitor => "monitor",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallRequestSupervisorRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "barge" => Self::Barge,
-            "whisper" => Self::Whisper,
-            "monitor" => Self::Monitor,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallRequestSupervisorRole);
+/// Spec: `#/components/schemas/CallRequest/properties/webhook_retries_policies/additionalProperties`
+pub type CallRequestWebhookRetriesPoliciesValue = AnswerRequestWebhookRetriesPoliciesValue;
 
 /// HTTP request type used for `webhook_url`.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/webhook_url_method`
 pub type CallRequestWebhookUrlMethod = AnswerRequestWebhookUrlMethod;
 
-/// Siprec Failed
+/// HTTP request method to invoke `webhook_urls`.
 ///
-/// Spec: `#/components/schemas/CallSiprecFailed`
+/// Spec: `#/components/schemas/CallRequest/properties/webhook_urls_method`
+pub type CallRequestWebhookUrlsMethod = AnswerRequestWebhookUrlMethod;
+
+/// Call Control Command Response With Conversation ID
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1ai_assistant_start/post/responses/200/content/application~1json/schema`
+pub type CallStartAiAssistantResponse = CallJoinAiAssistantResponse;
+
+/// Call Control Command Response With Conversation Relay ID
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1conversation_relay_start/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallSiprecFailed {
-    /// The type of event being delivered.
-    pub event_type: Option<CallSiprecFailedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallSiprecFailedPayload>,
-    /// Identifies the resource.
-    pub record_type: Option<CallSiprecFailedRecordType>,
+pub struct CallStartConversationRelayResponse {
+    pub data: Option<CallControlCommandResultWithConversationRelayId>,
 }
 
-crate::codec::optional_fields!(
-    CallSiprecFailed { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
+crate::codec::optional_fields!(CallStartConversationRelayResponse { "data" => data });
 
-/// Siprec Failed Event
+/// Call Control Command Response
 ///
-/// Spec: `#/components/schemas/CallSiprecFailedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallSiprecFailedEvent {
-    pub data: Option<CallSiprecFailed>,
-}
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1ai_assistant_stop/post/responses/200/content/application~1json/schema`
+pub type CallStopAiAssistantResponse = CallAddMessagesToAiAssistantResponse;
 
-crate::codec::optional_fields!(CallSiprecFailedEvent { "data" => data });
-
-/// The type of event being delivered.
+/// Call Control Command Response
 ///
-/// Spec: `#/components/schemas/CallSiprecFailed/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSiprecFailedEventType {
-    /// `siprec.failed`
-    SiprecFailed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallSiprecFailedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SiprecFailed => "siprec.failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallSiprecFailedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "siprec.failed" => Self::SiprecFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallSiprecFailedEventType);
-
-/// Spec: `#/components/schemas/CallSiprecFailed/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallSiprecFailedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Q850 reason why siprec session failed.
-    pub failure_cause: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallSiprecFailedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "failure_cause" => failure_cause }
-);
-
-/// Identifies the resource.
-///
-/// Spec: `#/components/schemas/CallSiprecFailed/properties/record_type`
-pub type CallSiprecFailedRecordType = RecordType;
-
-/// Siprec Started
-///
-/// Spec: `#/components/schemas/CallSiprecStarted`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallSiprecStarted {
-    /// The type of event being delivered.
-    pub event_type: Option<CallSiprecStartedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallSiprecStartedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallSiprecStartedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallSiprecStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Siprec Started Event
-///
-/// Spec: `#/components/schemas/CallSiprecStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallSiprecStartedEvent {
-    pub data: Option<CallSiprecStarted>,
-}
-
-crate::codec::optional_fields!(CallSiprecStartedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallSiprecStarted/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSiprecStartedEventType {
-    /// `siprec.started`
-    SiprecStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallSiprecStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SiprecStarted => "siprec.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallSiprecStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "siprec.started" => Self::SiprecStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallSiprecStartedEventType);
-
-/// Spec: `#/components/schemas/CallSiprecStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallSiprecStartedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallSiprecStartedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallSiprecStarted/properties/record_type`
-pub type CallSiprecStartedRecordType = RecordType;
-
-/// Siprec Stopped
-///
-/// Spec: `#/components/schemas/CallSiprecStopped`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallSiprecStopped {
-    /// The type of event being delivered.
-    pub event_type: Option<CallSiprecStoppedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallSiprecStoppedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallSiprecStoppedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallSiprecStopped { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Siprec Stopped Event
-///
-/// Spec: `#/components/schemas/CallSiprecStoppedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallSiprecStoppedEvent {
-    pub data: Option<CallSiprecStopped>,
-}
-
-crate::codec::optional_fields!(CallSiprecStoppedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallSiprecStopped/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSiprecStoppedEventType {
-    /// `siprec.stopped`
-    SiprecStopped,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallSiprecStoppedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SiprecStopped => "siprec.stopped",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallSiprecStoppedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "siprec.stopped" => Self::SiprecStopped,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallSiprecStoppedEventType);
-
-/// Spec: `#/components/schemas/CallSiprecStopped/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallSiprecStoppedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Q850 reason why the SIPREC session was stopped.
-    pub hangup_cause: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallSiprecStoppedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "hangup_cause" => hangup_cause }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallSiprecStopped/properties/record_type`
-pub type CallSiprecStoppedRecordType = RecordType;
-
-/// Call Speak Ended
-///
-/// Spec: `#/components/schemas/CallSpeakEnded`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallSpeakEnded {
-    /// The type of event being delivered.
-    pub event_type: Option<CallSpeakEndedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallSpeakEndedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallSpeakEndedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallSpeakEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Speak Ended Event
-///
-/// Spec: `#/components/schemas/CallSpeakEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallSpeakEndedEvent {
-    pub data: Option<CallSpeakEnded>,
-}
-
-crate::codec::optional_fields!(CallSpeakEndedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallSpeakEnded/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSpeakEndedEventType {
-    /// `call.speak.ended`
-    CallSpeakEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallSpeakEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallSpeakEnded => "call.speak.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallSpeakEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.speak.ended" => Self::CallSpeakEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallSpeakEndedEventType);
-
-/// Spec: `#/components/schemas/CallSpeakEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallSpeakEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Reflects how the command ended.
-    pub status: Option<CallSpeakEndedPayloadStatus>,
-}
-
-crate::codec::optional_fields!(
-    CallSpeakEndedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "status" => status }
-);
-
-/// Reflects how the command ended.
-///
-/// Spec: `#/components/schemas/CallSpeakEnded/properties/payload/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSpeakEndedPayloadStatus {
-    /// `completed`
-    Completed,
-    /// `call_hangup`
-    CallHangup,
-    /// `cancelled_amd`
-    CancelledAmd,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallSpeakEndedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Completed => "completed",
-            Self::CallHangup => "call_hangup",
-            Self::CancelledAmd => "cancelled_amd",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallSpeakEndedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "completed" => Self::Completed,
-            "call_hangup" => Self::CallHangup,
-            "cancelled_amd" => Self::CancelledAmd,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallSpeakEndedPayloadStatus);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallSpeakEnded/properties/record_type`
-pub type CallSpeakEndedRecordType = RecordType;
-
-/// Call Speak Started
-///
-/// Spec: `#/components/schemas/CallSpeakStarted`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallSpeakStarted {
-    /// The type of event being delivered.
-    pub event_type: Option<CallSpeakStartedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallSpeakStartedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallSpeakStartedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallSpeakStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Call Speak Started Event
-///
-/// Spec: `#/components/schemas/CallSpeakStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallSpeakStartedEvent {
-    pub data: Option<CallSpeakStarted>,
-}
-
-crate::codec::optional_fields!(CallSpeakStartedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallSpeakStarted/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallSpeakStartedEventType {
-    /// `call.speak.started`
-    CallSpeakStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallSpeakStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallSpeakStarted => "call.speak.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallSpeakStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.speak.started" => Self::CallSpeakStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallSpeakStartedEventType);
-
-/// Spec: `#/components/schemas/CallSpeakStarted/properties/payload`
-pub type CallSpeakStartedPayload = CallSiprecStartedPayload;
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallSpeakStarted/properties/record_type`
-pub type CallSpeakStartedRecordType = RecordType;
-
-/// Streaming Failed
-///
-/// Spec: `#/components/schemas/CallStreamingFailed`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallStreamingFailed {
-    /// The type of event being delivered.
-    pub event_type: Option<CallStreamingFailedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallStreamingFailedPayload>,
-    /// Identifies the resource.
-    pub record_type: Option<CallStreamingFailedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallStreamingFailed { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Streaming Failed Event
-///
-/// Spec: `#/components/schemas/CallStreamingFailedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallStreamingFailedEvent {
-    pub data: Option<CallStreamingFailed>,
-}
-
-crate::codec::optional_fields!(CallStreamingFailedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallStreamingFailed/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallStreamingFailedEventType {
-    /// `streaming.failed`
-    StreamingFailed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallStreamingFailedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::StreamingFailed => "streaming.failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallStreamingFailedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "streaming.failed" => Self::StreamingFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallStreamingFailedEventType);
-
-/// Spec: `#/components/schemas/CallStreamingFailed/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallStreamingFailedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// A short description explaning why the media streaming failed.
-    pub failure_reason: Option<String>,
-    /// Identifies the streaming.
-    pub stream_id: Option<String>,
-    /// Streaming parameters as they were originally given to the Call Control API.
-    pub stream_params: Option<CallStreamingFailedPayloadStreamParams>,
-    /// The type of stream connection the stream is performing.
-    pub stream_type: Option<CallStreamingFailedPayloadStreamType>,
-}
-
-crate::codec::optional_fields!(
-    CallStreamingFailedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "failure_reason" => failure_reason, "stream_id" =>
-    stream_id, "stream_params" => stream_params, "stream_type" => stream_type }
-);
-
-/// Streaming parameters as they were originally given to the Call Control API.
-///
-/// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallStreamingFailedPayloadStreamParams {
-    /// The destination WebSocket address where the stream is going to be delivered.
-    pub stream_url: Option<String>,
-    /// Specifies which track should be streamed.
-    pub track: Option<CallStreamingFailedPayloadStreamParamsTrack>,
-}
-
-crate::codec::optional_fields!(
-    CallStreamingFailedPayloadStreamParams { "stream_url" => stream_url, "track" => track
-    }
-);
-
-/// Specifies which track should be streamed.
-///
-/// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params/properties/track`
-pub type CallStreamingFailedPayloadStreamParamsTrack = StreamTrack;
-
-/// The type of stream connection the stream is performing.
-///
-/// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallStreamingFailedPayloadStreamType {
-    /// `websocket`
-    Websocket,
-    /// `dialogflow`
-    Dialogflow,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallStreamingFailedPayloadStreamType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Websocket => "websocket",
-            Self::Dialogflow => "dialogflow",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallStreamingFailedPayloadStreamType {
-    fn from(value: &str) -> Self {
-        match value {
-            "websocket" => Self::Websocket,
-            "dialogflow" => Self::Dialogflow,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallStreamingFailedPayloadStreamType);
-
-/// Identifies the resource.
-///
-/// Spec: `#/components/schemas/CallStreamingFailed/properties/record_type`
-pub type CallStreamingFailedRecordType = RecordType;
-
-/// Streaming Started
-///
-/// Spec: `#/components/schemas/CallStreamingStarted`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallStreamingStarted {
-    /// The type of event being delivered.
-    pub event_type: Option<CallStreamingStartedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallStreamingStartedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallStreamingStartedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallStreamingStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Streaming Started Event
-///
-/// Spec: `#/components/schemas/CallStreamingStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallStreamingStartedEvent {
-    pub data: Option<CallStreamingStarted>,
-}
-
-crate::codec::optional_fields!(CallStreamingStartedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallStreamingStarted/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallStreamingStartedEventType {
-    /// `streaming.started`
-    StreamingStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallStreamingStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::StreamingStarted => "streaming.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallStreamingStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "streaming.started" => Self::StreamingStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallStreamingStartedEventType);
-
-/// Spec: `#/components/schemas/CallStreamingStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallStreamingStartedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// Destination WebSocket address where the stream is going to be delivered.
-    pub stream_url: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallStreamingStartedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "stream_url" => stream_url }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallStreamingStarted/properties/record_type`
-pub type CallStreamingStartedRecordType = RecordType;
-
-/// Streaming Stopped
-///
-/// Spec: `#/components/schemas/CallStreamingStopped`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallStreamingStopped {
-    /// The type of event being delivered.
-    pub event_type: Option<CallStreamingStoppedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CallStreamingStoppedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CallStreamingStoppedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CallStreamingStopped { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Streaming Stopped Event
-///
-/// Spec: `#/components/schemas/CallStreamingStoppedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallStreamingStoppedEvent {
-    pub data: Option<CallStreamingStopped>,
-}
-
-crate::codec::optional_fields!(CallStreamingStoppedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/CallStreamingStopped/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallStreamingStoppedEventType {
-    /// `streaming.stopped`
-    StreamingStopped,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallStreamingStoppedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::StreamingStopped => "streaming.stopped",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallStreamingStoppedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "streaming.stopped" => Self::StreamingStopped,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallStreamingStoppedEventType);
-
-/// Spec: `#/components/schemas/CallStreamingStopped/properties/payload`
-pub type CallStreamingStoppedPayload = CallStreamingStartedPayload;
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CallStreamingStopped/properties/record_type`
-pub type CallStreamingStoppedRecordType = RecordType;
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1conversation_relay_stop/post/responses/200/content/application~1json/schema`
+pub type CallStopConversationRelayResponse = CallAddMessagesToAiAssistantResponse;
 
 /// Call With Recording ID
 ///
@@ -5186,6 +2184,57 @@ pub struct CallWithRecordingId {
 /// Spec: `#/components/schemas/CallWithRecordingId/properties/record_type`
 pub type CallWithRecordingIdRecordType = ActiveCallRecordType;
 
+/// CheckAvailabilityTool
+///
+/// Spec: `#/components/schemas/CheckAvailabilityTool`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CheckAvailabilityTool {
+    pub check_availability: CheckAvailabilityToolParams,
+    #[serde(rename = "type")]
+    pub type_: CheckAvailabilityToolType,
+}
+
+/// CheckAvailabilityToolParams
+///
+/// Spec: `#/components/schemas/CheckAvailabilityToolParams`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CheckAvailabilityToolParams {
+    /// Reference to an integration secret that contains your Cal.com API key. You would pass the `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your Cal.com API key.
+    pub api_key_ref: String,
+    /// Event Type ID for which slots are being fetched. [cal.com](https://cal.com/docs/api-reference/v2/slots/get-available-slots#parameter-event-type-id)
+    pub event_type_id: i64,
+}
+
+/// Spec: `#/components/schemas/CheckAvailabilityTool/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CheckAvailabilityToolType {
+    /// `check_availability`
+    CheckAvailability,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CheckAvailabilityToolType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CheckAvailability => "check_availability",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CheckAvailabilityToolType {
+    fn from(value: &str) -> Self {
+        match value {
+            "check_availability" => Self::CheckAvailability,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CheckAvailabilityToolType);
+
 /// Update client state Request
 ///
 /// Spec: `#/components/schemas/ClientStateUpdateRequest`
@@ -5195,16 +2244,914 @@ pub struct ClientStateUpdateRequest {
     pub client_state: String,
 }
 
-/// Custom SIP Header
+/// Custom parameters for the Conversation Relay session. Pass key-value data as `assistant.dynamic_variables` to make it available to the relay session.
 ///
-/// Spec: `#/components/schemas/CustomSipHeader`
+/// Spec: `#/components/schemas/ConversationRelayAssistant`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CustomSipHeader {
-    /// The name of the header to add.
-    pub name: String,
-    /// The value of the header.
-    pub value: String,
+pub struct ConversationRelayAssistant {
+    /// Custom key-value parameters forwarded to the Conversation Relay session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_variables: Option<std::collections::BTreeMap<String, String>>,
+    /// Members the spec does not declare (it admits any): received as sent, and sent as
+    /// members of this object.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+
+/// Starts a Conversation Relay session automatically when the answered/dialed call is answered. This embedded shape is supported on `answer` and `dial`. It uses public field names (`url`, `dtmf_detection`, `greeting`, `voice`, `language`, etc.) and maps them to the underlying Conversation Relay action. `client_state`, `tts_language`, and `transcription_language` inside this object are ignored; use the parent command's `client_state` and `command_id` fields instead.
+///
+/// Spec: `#/components/schemas/ConversationRelayEmbeddedConfig`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConversationRelayEmbeddedConfig {
+    /// Custom key-value parameters forwarded to the relay session as assistant dynamic variables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_parameters: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Enable DTMF detection for the relay session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dtmf_detection: Option<bool>,
+    /// Text played when the relay session starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub greeting: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interruptible: Option<ConversationRelayInterruptible>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interruptible_greeting: Option<ConversationRelayInterruptible>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interruption_settings: Option<ConversationRelayInterruptionSettings>,
+    /// Default language for both text-to-speech and speech recognition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Per-language TTS and transcription settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub languages: Option<Vec<ConversationRelayLanguage>>,
+    /// Structured voice provider. Must be supplied together with `structured_provider`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structured_provider: Option<ConversationRelayStructuredProvider>,
+    /// Engine to use for speech recognition. Legacy values `A` - `Google`, `B` - `Telnyx` are supported for backward compatibility. For Conversation Relay, use this field with `transcription_engine_config`; the `transcription` object is not supported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcription_engine: Option<ConversationRelayEmbeddedConfigTranscriptionEngine>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcription_engine_config: Option<ConversationRelayTranscriptionEngineConfig>,
+    /// Text-to-speech provider. If omitted, Telnyx derives it from `voice` or `provider`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tts_provider: Option<String>,
+    /// WebSocket URL for your Conversation Relay server. Must start with `ws://` or `wss://`.
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<VoiceConfig>,
+    /// The settings associated with the voice selected
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_settings: Option<ConversationRelayEmbeddedConfigVoiceSettings>,
+}
+
+/// Engine to use for speech recognition. Legacy values `A` - `Google`, `B` - `Telnyx` are supported for backward compatibility. For Conversation Relay, use this field with `transcription_engine_config`; the `transcription` object is not supported.
+///
+/// Spec: `#/components/schemas/ConversationRelayEmbeddedConfig/properties/transcription_engine`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConversationRelayEmbeddedConfigTranscriptionEngine {
+    /// `Google`
+    Google,
+    /// `Telnyx`
+    Telnyx,
+    /// `Deepgram`
+    Deepgram,
+    /// `Azure`
+    Azure,
+    /// `xAI`
+    XAi,
+    /// `AssemblyAI`
+    AssemblyAi,
+    /// `Speechmatics`
+    Speechmatics,
+    /// `Soniox`
+    Soniox,
+    /// `A`
+    A,
+    /// `B`
+    B,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConversationRelayEmbeddedConfigTranscriptionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Google => "Google",
+            Self::Telnyx => "Telnyx",
+            Self::Deepgram => "Deepgram",
+            Self::Azure => "Azure",
+            Self::XAi => "xAI",
+            Self::AssemblyAi => "AssemblyAI",
+            Self::Speechmatics => "Speechmatics",
+            Self::Soniox => "Soniox",
+            Self::A => "A",
+            Self::B => "B",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConversationRelayEmbeddedConfigTranscriptionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "Google" => Self::Google,
+            "Telnyx" => Self::Telnyx,
+            "Deepgram" => Self::Deepgram,
+            "Azure" => Self::Azure,
+            "xAI" => Self::XAi,
+            "AssemblyAI" => Self::AssemblyAi,
+            "Speechmatics" => Self::Speechmatics,
+            "Soniox" => Self::Soniox,
+            "A" => Self::A,
+            "B" => Self::B,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConversationRelayEmbeddedConfigTranscriptionEngine);
+
+/// The settings associated with the voice selected
+///
+/// Spec: `#/components/schemas/ConversationRelayEmbeddedConfig/properties/voice_settings`
+pub type ConversationRelayEmbeddedConfigVoiceSettings = ConferenceSpeakRequestVoiceSettings;
+
+/// Controls when caller input can interrupt assistant speech. `any` allows speech or DTMF interruptions; `none` disables interruptions; `speech` allows speech only; `dtmf` allows DTMF only.
+///
+/// Spec: `#/components/schemas/ConversationRelayInterruptible`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConversationRelayInterruptible {
+    /// `none`
+    None,
+    /// `any`
+    Any,
+    /// `speech`
+    Speech,
+    /// `dtmf`
+    Dtmf,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConversationRelayInterruptible {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "none",
+            Self::Any => "any",
+            Self::Speech => "speech",
+            Self::Dtmf => "dtmf",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConversationRelayInterruptible {
+    fn from(value: &str) -> Self {
+        match value {
+            "none" => Self::None,
+            "any" => Self::Any,
+            "speech" => Self::Speech,
+            "dtmf" => Self::Dtmf,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConversationRelayInterruptible);
+
+/// Settings for handling caller interruptions during Conversation Relay speech.
+///
+/// Spec: `#/components/schemas/ConversationRelayInterruptionSettings`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConversationRelayInterruptionSettings {
+    /// Legacy boolean form. `true` is equivalent to `interruptible=any`; `false` is equivalent to `interruptible=none`.
+    pub enable: Option<bool>,
+    pub interruptible: Option<ConversationRelayInterruptible>,
+    pub interruptible_greeting: Option<ConversationRelayInterruptible>,
+    pub welcome_greeting_interruptible: Option<ConversationRelayInterruptible>,
+}
+
+crate::codec::optional_fields!(
+    ConversationRelayInterruptionSettings { "enable" => enable, "interruptible" =>
+    interruptible, "interruptible_greeting" => interruptible_greeting,
+    "welcome_greeting_interruptible" => welcome_greeting_interruptible }
+);
+
+/// Language-specific TTS and transcription settings for Conversation Relay.
+///
+/// Spec: `#/components/schemas/ConversationRelayLanguage`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConversationRelayLanguage {
+    /// BCP 47 language tag for this language configuration.
+    pub language: String,
+    /// Conversation Relay speech model. Prefer `transcription_engine_config.transcription_model` when configuring speech-to-text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speech_model: Option<String>,
+    /// Engine to use for speech recognition. Legacy values `A` - `Google`, `B` - `Telnyx` are supported for backward compatibility. When provided in a Conversation Relay language entry, Telnyx derives `transcription_provider` and `speech_model` for that language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcription_engine: Option<ConversationRelayLanguageTranscriptionEngine>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcription_engine_config: Option<ConversationRelayTranscriptionEngineConfig>,
+    /// Conversation Relay transcription provider name. Prefer `transcription_engine` when configuring speech-to-text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcription_provider: Option<String>,
+    /// Text-to-speech provider for this language. If omitted and `voice` is provided, Telnyx derives the provider from the voice identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tts_provider: Option<String>,
+    /// Voice identifier for this language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<String>,
+    /// The settings associated with the voice selected
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_settings: Option<ConversationRelayLanguageVoiceSettings>,
+}
+
+/// Engine to use for speech recognition. Legacy values `A` - `Google`, `B` - `Telnyx` are supported for backward compatibility. When provided in a Conversation Relay language entry, Telnyx derives `transcription_provider` and `speech_model` for that language.
+///
+/// Spec: `#/components/schemas/ConversationRelayLanguage/properties/transcription_engine`
+pub type ConversationRelayLanguageTranscriptionEngine = ConversationRelayEmbeddedConfigTranscriptionEngine;
+
+/// The settings associated with the voice selected
+///
+/// Spec: `#/components/schemas/ConversationRelayLanguage/properties/voice_settings`
+pub type ConversationRelayLanguageVoiceSettings = ConferenceSpeakRequestVoiceSettings;
+
+/// Conversation Relay connection settings. This object can provide `url`, `dtmf_detection`, `interruptible`, `interruptible_greeting`, and `languages`. Top-level aliases override nested values when both are present.
+///
+/// Spec: `#/components/schemas/ConversationRelaySettings`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConversationRelaySettings {
+    /// Whether to enable DTMF detection during the relay session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dtmf_detection: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interruptible: Option<ConversationRelayInterruptible>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interruptible_greeting: Option<ConversationRelayInterruptible>,
+    /// Language-specific TTS and transcription settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub languages: Option<Vec<ConversationRelayLanguage>>,
+    /// WebSocket URL for your Conversation Relay server. Must start with `ws://` or `wss://`.
+    pub url: String,
+}
+
+/// Start a Conversation Relay session. You may provide the WebSocket URL as `url`, `conversation_relay_url`, or `conversation_relay_settings.url`; top-level values take precedence over nested settings. Use `transcription_engine` and `transcription_engine_config` for speech-to-text configuration; the `transcription` object is not supported.
+///
+/// Spec: `#/components/schemas/ConversationRelayStartRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConversationRelayStartRequest {
+    pub assistant: Option<ConversationRelayAssistant>,
+    /// Use this field to add state to subsequent webhooks. It must be a valid Base-64 encoded string.
+    pub client_state: Option<String>,
+    /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
+    pub command_id: Option<String>,
+    /// Enable DTMF detection for the relay session.
+    pub conversation_relay_dtmf_detection: Option<bool>,
+    pub conversation_relay_settings: Option<ConversationRelaySettings>,
+    /// WebSocket URL for your Conversation Relay server. Must start with `ws://` or `wss://`.
+    pub conversation_relay_url: Option<String>,
+    /// Custom key-value parameters forwarded to the relay session as `assistant.dynamic_variables`. If `assistant.dynamic_variables` is also present, these values are merged in.
+    pub custom_parameters: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Public alias for `conversation_relay_dtmf_detection`. If both are present, this value wins.
+    pub dtmf_detection: Option<bool>,
+    /// Text played when the relay session starts.
+    pub greeting: Option<String>,
+    pub interruptible: Option<ConversationRelayInterruptible>,
+    pub interruptible_greeting: Option<ConversationRelayInterruptible>,
+    pub interruption_settings: Option<ConversationRelayInterruptionSettings>,
+    /// Default language for the relay session. This value is used for both text-to-speech and speech recognition.
+    pub language: Option<String>,
+    /// Per-language TTS and transcription settings.
+    pub languages: Option<Vec<ConversationRelayLanguage>>,
+    /// Structured voice provider. Must be supplied together with `structured_provider`.
+    pub provider: Option<String>,
+    pub structured_provider: Option<ConversationRelayStructuredProvider>,
+    /// Not supported for Conversation Relay start requests. Use `transcription_engine` and `transcription_engine_config` instead.
+    pub transcription: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Engine to use for speech recognition. Legacy values `A` - `Google`, `B` - `Telnyx` are supported for backward compatibility. For Conversation Relay, use this field with `transcription_engine_config`; the `transcription` object is not supported.
+    pub transcription_engine: Option<ConversationRelayStartRequestTranscriptionEngine>,
+    pub transcription_engine_config: Option<ConversationRelayTranscriptionEngineConfig>,
+    /// Text-to-speech provider. If omitted, Telnyx derives it from `voice` or `provider`.
+    pub tts_provider: Option<String>,
+    /// Public alias for `conversation_relay_url`. Must start with `ws://` or `wss://`. If both are present, this value wins.
+    pub url: Option<String>,
+    pub voice: Option<VoiceConfig>,
+    /// The settings associated with the voice selected
+    pub voice_settings: Option<ConversationRelayStartRequestVoiceSettings>,
+}
+
+crate::codec::optional_fields!(
+    ConversationRelayStartRequest { "assistant" => assistant, "client_state" =>
+    client_state, "command_id" => command_id, "conversation_relay_dtmf_detection" =>
+    conversation_relay_dtmf_detection, "conversation_relay_settings" =>
+    conversation_relay_settings, "conversation_relay_url" => conversation_relay_url,
+    "custom_parameters" => custom_parameters, "dtmf_detection" => dtmf_detection,
+    "greeting" => greeting, "interruptible" => interruptible, "interruptible_greeting" =>
+    interruptible_greeting, "interruption_settings" => interruption_settings, "language"
+    => language, "languages" => languages, "provider" => provider, "structured_provider"
+    => structured_provider, "transcription" => transcription, "transcription_engine" =>
+    transcription_engine, "transcription_engine_config" => transcription_engine_config,
+    "tts_provider" => tts_provider, "url" => url, "voice" => voice, "voice_settings" =>
+    voice_settings }
+);
+
+/// Engine to use for speech recognition. Legacy values `A` - `Google`, `B` - `Telnyx` are supported for backward compatibility. For Conversation Relay, use this field with `transcription_engine_config`; the `transcription` object is not supported.
+///
+/// Spec: `#/components/schemas/ConversationRelayStartRequest/properties/transcription_engine`
+pub type ConversationRelayStartRequestTranscriptionEngine = ConversationRelayEmbeddedConfigTranscriptionEngine;
+
+/// The settings associated with the voice selected
+///
+/// Spec: `#/components/schemas/ConversationRelayStartRequest/properties/voice_settings`
+pub type ConversationRelayStartRequestVoiceSettings = ConferenceSpeakRequestVoiceSettings;
+
+/// Conversation Relay Stop Request
+///
+/// Spec: `#/components/schemas/ConversationRelayStopRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConversationRelayStopRequest {
+    /// Use this field to add state to subsequent webhooks. It must be a valid Base-64 encoded string.
+    pub client_state: Option<String>,
+    /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
+    pub command_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ConversationRelayStopRequest { "client_state" => client_state, "command_id" =>
+    command_id }
+);
+
+/// Provider-specific structured voice settings. Must be supplied together with `provider`; Telnyx sends the value as the nested provider configuration for Conversation Relay.
+///
+/// Spec: `#/components/schemas/ConversationRelayStructuredProvider`
+pub type ConversationRelayStructuredProvider = serde_json::Map<
+    String,
+    serde_json::Value,
+>;
+
+/// Engine-specific transcription settings for Conversation Relay. This accepts the same provider-specific options used by the Call Transcription Start command, such as `transcription_model`, without requiring the engine discriminator to be repeated inside this object.
+///
+/// Spec: `#/components/schemas/ConversationRelayTranscriptionEngineConfig`
+pub type ConversationRelayTranscriptionEngineConfig = serde_json::Map<
+    String,
+    serde_json::Value,
+>;
+
+/// DeepgramNova2Config
+///
+/// Spec: `#/components/schemas/DeepgramNova2Config`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DeepgramNova2Config {
+    /// Nova-2 keyword biasing without intensifiers. Up to 100 terms to bias recognition toward. For weighted biasing, use `keywords_boosting` instead. Nova-2-only; use `keyterms` on Nova-3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hints: Option<Vec<String>>,
+    /// Whether to send also interim results. If set to false, only final results will be sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interim_results: Option<bool>,
+    /// Keywords and their respective intensifiers (boosting values) to improve transcription accuracy for specific words or phrases. The intensifier should be a numeric value. Example: `{"snuffleupagus": 5, "systrom": 2, "krieger": 1}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keywords_boosting: Option<std::collections::BTreeMap<String, f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<DeepgramNova2TranscriptionLanguage>,
+    /// Enable Deepgram's smart formatting (capitalization, punctuation, and digit normalization). Note: Telnyx defaults this to `true`, overriding Deepgram's underlying default of `false` — omit the field to get a smart-formatted transcript, or set it to `false` to receive the raw lowercase transcript without punctuation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smart_format: Option<bool>,
+    pub transcription_engine: DeepgramNova2ConfigTranscriptionEngine,
+    pub transcription_model: DeepgramNova2ConfigTranscriptionModel,
+    /// Number of milliseconds of silence to consider an utterance ended. Ranges from 0 to 5000 ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utterance_end_ms: Option<i64>,
+}
+
+/// Spec: `#/components/schemas/DeepgramNova2Config/properties/transcription_engine`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DeepgramNova2ConfigTranscriptionEngine {
+    /// `Deepgram`
+    Deepgram,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DeepgramNova2ConfigTranscriptionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Deepgram => "Deepgram",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DeepgramNova2ConfigTranscriptionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "Deepgram" => Self::Deepgram,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DeepgramNova2ConfigTranscriptionEngine);
+
+/// Spec: `#/components/schemas/DeepgramNova2Config/properties/transcription_model`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DeepgramNova2ConfigTranscriptionModel {
+    /// `deepgram/nova-2`
+    DeepgramNova2,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DeepgramNova2ConfigTranscriptionModel {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::DeepgramNova2 => "deepgram/nova-2",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DeepgramNova2ConfigTranscriptionModel {
+    fn from(value: &str) -> Self {
+        match value {
+            "deepgram/nova-2" => Self::DeepgramNova2,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DeepgramNova2ConfigTranscriptionModel);
+
+/// Language to use for speech recognition with nova-2 model
+///
+/// Spec: `#/components/schemas/DeepgramNova2TranscriptionLanguage`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DeepgramNova2TranscriptionLanguage {
+    /// `bg`
+    Bg,
+    /// `ca`
+    Ca,
+    /// `zh`
+    Zh,
+    /// `zh-CN`
+    ZhCn,
+    /// `zh-Hans`
+    ZhHans,
+    /// `zh-TW`
+    ZhTw,
+    /// `zh-Hant`
+    ZhHant,
+    /// `zh-HK`
+    ZhHk,
+    /// `cs`
+    Cs,
+    /// `da`
+    Da,
+    /// `da-DK`
+    DaDk,
+    /// `nl`
+    Nl,
+    /// `en`
+    En,
+    /// `en-US`
+    EnUs,
+    /// `en-AU`
+    EnAu,
+    /// `en-GB`
+    EnGb,
+    /// `en-NZ`
+    EnNz,
+    /// `en-IN`
+    EnIn,
+    /// `et`
+    Et,
+    /// `fi`
+    Fi,
+    /// `nl-BE`
+    NlBe,
+    /// `fr`
+    Fr,
+    /// `fr-CA`
+    FrCa,
+    /// `de`
+    De,
+    /// `de-CH`
+    DeCh,
+    /// `el`
+    El,
+    /// `hi`
+    Hi,
+    /// `hu`
+    Hu,
+    /// `id`
+    Id,
+    /// `it`
+    It,
+    /// `ja`
+    Ja,
+    /// `ko`
+    Ko,
+    /// `ko-KR`
+    KoKr,
+    /// `lv`
+    Lv,
+    /// `lt`
+    Lt,
+    /// `ms`
+    Ms,
+    /// `no`
+    No,
+    /// `pl`
+    Pl,
+    /// `pt`
+    Pt,
+    /// `pt-BR`
+    PtBr,
+    /// `pt-PT`
+    PtPt,
+    /// `ro`
+    Ro,
+    /// `ru`
+    Ru,
+    /// `sk`
+    Sk,
+    /// `es`
+    Es,
+    /// `es-419`
+    Es419,
+    /// `sv`
+    Sv,
+    /// `sv-SE`
+    SvSe,
+    /// `th`
+    Th,
+    /// `th-TH`
+    ThTh,
+    /// `tr`
+    Tr,
+    /// `uk`
+    Uk,
+    /// `vi`
+    Vi,
+    /// `auto_detect`
+    AutoDetect,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DeepgramNova2TranscriptionLanguage {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Bg => "bg",
+            Self::Ca => "ca",
+            Self::Zh => "zh",
+            Self::ZhCn => "zh-CN",
+            Self::ZhHans => "zh-Hans",
+            Self::ZhTw => "zh-TW",
+            Self::ZhHant => "zh-Hant",
+            Self::ZhHk => "zh-HK",
+            Self::Cs => "cs",
+            Self::Da => "da",
+            Self::DaDk => "da-DK",
+            Self::Nl => "nl",
+            Self::En => "en",
+            Self::EnUs => "en-US",
+            Self::EnAu => "en-AU",
+            Self::EnGb => "en-GB",
+            Self::EnNz => "en-NZ",
+            Self::EnIn => "en-IN",
+            Self::Et => "et",
+            Self::Fi => "fi",
+            Self::NlBe => "nl-BE",
+            Self::Fr => "fr",
+            Self::FrCa => "fr-CA",
+            Self::De => "de",
+            Self::DeCh => "de-CH",
+            Self::El => "el",
+            Self::Hi => "hi",
+            Self::Hu => "hu",
+            Self::Id => "id",
+            Self::It => "it",
+            Self::Ja => "ja",
+            Self::Ko => "ko",
+            Self::KoKr => "ko-KR",
+            Self::Lv => "lv",
+            Self::Lt => "lt",
+            Self::Ms => "ms",
+            Self::No => "no",
+            Self::Pl => "pl",
+            Self::Pt => "pt",
+            Self::PtBr => "pt-BR",
+            Self::PtPt => "pt-PT",
+            Self::Ro => "ro",
+            Self::Ru => "ru",
+            Self::Sk => "sk",
+            Self::Es => "es",
+            Self::Es419 => "es-419",
+            Self::Sv => "sv",
+            Self::SvSe => "sv-SE",
+            Self::Th => "th",
+            Self::ThTh => "th-TH",
+            Self::Tr => "tr",
+            Self::Uk => "uk",
+            Self::Vi => "vi",
+            Self::AutoDetect => "auto_detect",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DeepgramNova2TranscriptionLanguage {
+    fn from(value: &str) -> Self {
+        match value {
+            "bg" => Self::Bg,
+            "ca" => Self::Ca,
+            "zh" => Self::Zh,
+            "zh-CN" => Self::ZhCn,
+            "zh-Hans" => Self::ZhHans,
+            "zh-TW" => Self::ZhTw,
+            "zh-Hant" => Self::ZhHant,
+            "zh-HK" => Self::ZhHk,
+            "cs" => Self::Cs,
+            "da" => Self::Da,
+            "da-DK" => Self::DaDk,
+            "nl" => Self::Nl,
+            "en" => Self::En,
+            "en-US" => Self::EnUs,
+            "en-AU" => Self::EnAu,
+            "en-GB" => Self::EnGb,
+            "en-NZ" => Self::EnNz,
+            "en-IN" => Self::EnIn,
+            "et" => Self::Et,
+            "fi" => Self::Fi,
+            "nl-BE" => Self::NlBe,
+            "fr" => Self::Fr,
+            "fr-CA" => Self::FrCa,
+            "de" => Self::De,
+            "de-CH" => Self::DeCh,
+            "el" => Self::El,
+            "hi" => Self::Hi,
+            "hu" => Self::Hu,
+            "id" => Self::Id,
+            "it" => Self::It,
+            "ja" => Self::Ja,
+            "ko" => Self::Ko,
+            "ko-KR" => Self::KoKr,
+            "lv" => Self::Lv,
+            "lt" => Self::Lt,
+            "ms" => Self::Ms,
+            "no" => Self::No,
+            "pl" => Self::Pl,
+            "pt" => Self::Pt,
+            "pt-BR" => Self::PtBr,
+            "pt-PT" => Self::PtPt,
+            "ro" => Self::Ro,
+            "ru" => Self::Ru,
+            "sk" => Self::Sk,
+            "es" => Self::Es,
+            "es-419" => Self::Es419,
+            "sv" => Self::Sv,
+            "sv-SE" => Self::SvSe,
+            "th" => Self::Th,
+            "th-TH" => Self::ThTh,
+            "tr" => Self::Tr,
+            "uk" => Self::Uk,
+            "vi" => Self::Vi,
+            "auto_detect" => Self::AutoDetect,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DeepgramNova2TranscriptionLanguage);
+
+/// DeepgramNova3Config
+///
+/// Spec: `#/components/schemas/DeepgramNova3Config`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DeepgramNova3Config {
+    /// Whether to send also interim results. If set to false, only final results will be sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interim_results: Option<bool>,
+    /// Nova-3 keyterm prompting. Up to 100 domain-specific terms or brand names to bias recognition toward. Nova-3-only; use `hints` on Nova-2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyterms: Option<Vec<String>>,
+    /// Keywords and their respective intensifiers (boosting values) to improve transcription accuracy for specific words or phrases. The intensifier should be a numeric value. Example: `{"snuffleupagus": 5, "systrom": 2, "krieger": 1}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keywords_boosting: Option<std::collections::BTreeMap<String, f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<DeepgramNova3TranscriptionLanguage>,
+    /// Enable Deepgram's smart formatting (capitalization, punctuation, and digit normalization). Note: Telnyx defaults this to `true`, overriding Deepgram's underlying default of `false` — omit the field to get a smart-formatted transcript, or set it to `false` to receive the raw lowercase transcript without punctuation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smart_format: Option<bool>,
+    pub transcription_engine: DeepgramNova3ConfigTranscriptionEngine,
+    pub transcription_model: DeepgramNova3ConfigTranscriptionModel,
+    /// Number of milliseconds of silence to consider an utterance ended. Ranges from 0 to 5000 ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utterance_end_ms: Option<i64>,
+}
+
+/// Spec: `#/components/schemas/DeepgramNova3Config/properties/transcription_engine`
+pub type DeepgramNova3ConfigTranscriptionEngine = DeepgramNova2ConfigTranscriptionEngine;
+
+/// Spec: `#/components/schemas/DeepgramNova3Config/properties/transcription_model`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DeepgramNova3ConfigTranscriptionModel {
+    /// `deepgram/nova-3`
+    DeepgramNova3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DeepgramNova3ConfigTranscriptionModel {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::DeepgramNova3 => "deepgram/nova-3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DeepgramNova3ConfigTranscriptionModel {
+    fn from(value: &str) -> Self {
+        match value {
+            "deepgram/nova-3" => Self::DeepgramNova3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DeepgramNova3ConfigTranscriptionModel);
+
+/// Language to use for speech recognition with nova-3 model
+///
+/// Spec: `#/components/schemas/DeepgramNova3TranscriptionLanguage`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DeepgramNova3TranscriptionLanguage {
+    /// `en`
+    En,
+    /// `en-US`
+    EnUs,
+    /// `en-AU`
+    EnAu,
+    /// `en-GB`
+    EnGb,
+    /// `en-IN`
+    EnIn,
+    /// `en-NZ`
+    EnNz,
+    /// `de`
+    De,
+    /// `nl`
+    Nl,
+    /// `sv`
+    Sv,
+    /// `sv-SE`
+    SvSe,
+    /// `da`
+    Da,
+    /// `da-DK`
+    DaDk,
+    /// `es`
+    Es,
+    /// `es-419`
+    Es419,
+    /// `fr`
+    Fr,
+    /// `fr-CA`
+    FrCa,
+    /// `pt`
+    Pt,
+    /// `pt-BR`
+    PtBr,
+    /// `pt-PT`
+    PtPt,
+    /// `auto_detect`
+    AutoDetect,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DeepgramNova3TranscriptionLanguage {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::En => "en",
+            Self::EnUs => "en-US",
+            Self::EnAu => "en-AU",
+            Self::EnGb => "en-GB",
+            Self::EnIn => "en-IN",
+            Self::EnNz => "en-NZ",
+            Self::De => "de",
+            Self::Nl => "nl",
+            Self::Sv => "sv",
+            Self::SvSe => "sv-SE",
+            Self::Da => "da",
+            Self::DaDk => "da-DK",
+            Self::Es => "es",
+            Self::Es419 => "es-419",
+            Self::Fr => "fr",
+            Self::FrCa => "fr-CA",
+            Self::Pt => "pt",
+            Self::PtBr => "pt-BR",
+            Self::PtPt => "pt-PT",
+            Self::AutoDetect => "auto_detect",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DeepgramNova3TranscriptionLanguage {
+    fn from(value: &str) -> Self {
+        match value {
+            "en" => Self::En,
+            "en-US" => Self::EnUs,
+            "en-AU" => Self::EnAu,
+            "en-GB" => Self::EnGb,
+            "en-IN" => Self::EnIn,
+            "en-NZ" => Self::EnNz,
+            "de" => Self::De,
+            "nl" => Self::Nl,
+            "sv" => Self::Sv,
+            "sv-SE" => Self::SvSe,
+            "da" => Self::Da,
+            "da-DK" => Self::DaDk,
+            "es" => Self::Es,
+            "es-419" => Self::Es419,
+            "fr" => Self::Fr,
+            "fr-CA" => Self::FrCa,
+            "pt" => Self::Pt,
+            "pt-BR" => Self::PtBr,
+            "pt-PT" => Self::PtPt,
+            "auto_detect" => Self::AutoDetect,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DeepgramNova3TranscriptionLanguage);
+
+/// Developer-provided instructions that the model should follow, regardless of messages sent by the user.
+///
+/// Spec: `#/components/schemas/DeveloperMessage`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DeveloperMessage {
+    /// The contents of the developer message.
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<MessageMetadata>,
+    /// The role of the messages author, in this case developer.
+    pub role: DeveloperMessageRole,
+}
+
+/// The role of the messages author, in this case developer.
+///
+/// Spec: `#/components/schemas/DeveloperMessage/properties/role`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DeveloperMessageRole {
+    /// `developer`
+    Developer,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DeveloperMessageRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Developer => "developer",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DeveloperMessageRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "developer" => Self::Developer,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DeveloperMessageRole);
+
+/// Retrieve Call Status Response With Recording ID
+///
+/// Spec: `#/paths/~1calls/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DialCallResponse {
+    pub data: Option<CallWithRecordingId>,
+}
+
+crate::codec::optional_fields!(DialCallResponse { "data" => data });
 
 /// Dialogflow Config
 ///
@@ -5222,6 +3169,11 @@ crate::codec::optional_fields!(
     "partial_automated_agent_reply" => partial_automated_agent_reply }
 );
 
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1enqueue/post/responses/200/content/application~1json/schema`
+pub type EnqueueCallResponse = CallAddMessagesToAiAssistantResponse;
+
 /// Enqueue Request
 ///
 /// Spec: `#/components/schemas/EnqueueRequest`
@@ -5233,6 +3185,9 @@ pub struct EnqueueRequest {
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
+    /// If set to true, the call will remain in the queue after hangup. In this case bridging to such call will fail with necessary information needed to re-establish the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_after_hangup: Option<bool>,
     /// The maximum number of calls allowed in the queue at a given time. Can't be modified for an existing queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_size: Option<i64>,
@@ -5242,6 +3197,11 @@ pub struct EnqueueRequest {
     /// The name of the queue the call should be put in. If a queue with a given name doesn't exist yet it will be created.
     pub queue_name: String,
 }
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1gather/post/responses/200/content/application~1json/schema`
+pub type GatherCallResponse = CallAddMessagesToAiAssistantResponse;
 
 /// Gather
 ///
@@ -5292,6 +3252,9 @@ pub struct GatherUsingAiRequest {
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
+    /// Text that will be played when the gathering has finished. There is a 3,000 character limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gather_ended_speech: Option<String>,
     /// Text that will be played when the gathering starts, if none then nothing will be played when the gathering starts. The greeting can be text for any voice or SSML for `AWS.Polly.<voice_id>` voices. There is a 3,000 character limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub greeting: Option<String>,
@@ -5304,15 +3267,15 @@ pub struct GatherUsingAiRequest {
     pub message_history: Option<Vec<GatherUsingAiRequestMessageHistoryItem>>,
     /// The parameters described as a JSON Schema object that needs to be gathered by the voice assistant. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
     pub parameters: serde_json::Map<String, serde_json::Value>,
-    /// Default is `false`. If set to `true`, the voice assistant will send updates to the message history via the `call.ai_gather.message_history_updated` [callback](https://developers.telnyx.com/api/call-control/call-gather-using-ai#callbacks) in real time as the message history is updated.
+    /// Default is `false`. If set to `true`, the voice assistant will send updates to the message history via the `call.ai_gather.message_history_updated` callback in real time as the message history is updated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_message_history_updates: Option<bool>,
-    /// Default is `false`. If set to `true`, the voice assistant will send partial results via the `call.ai_gather.partial_results` [callback](https://developers.telnyx.com/api/call-control/call-gather-using-ai#callbacks) in real time as individual fields are gathered. If set to `false`, the voice assistant will only send the final result via the `call.ai_gather.ended` callback.
+    /// Default is `false`. If set to `true`, the voice assistant will send partial results via the `call.ai_gather.partial_results` callback in real time as individual fields are gathered. If set to `false`, the voice assistant will only send the final result via the `call.ai_gather.ended` callback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_partial_results: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription: Option<TranscriptionConfig>,
-    /// The number of milliseconds to wait for a user response before the voice assistant times out and check if the user is still there.
+    /// The maximum time in milliseconds to wait for user response before timing out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_response_timeout_ms: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5373,6 +3336,11 @@ crate::codec::optional_fields!(
     timeout_millis, "valid_digits" => valid_digits }
 );
 
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1gather_using_audio/post/responses/200/content/application~1json/schema`
+pub type GatherUsingAudioResponse = CallAddMessagesToAiAssistantResponse;
+
 /// Gather Using Speak Request
 ///
 /// Spec: `#/components/schemas/GatherUsingSpeakRequest`
@@ -5425,15 +3393,21 @@ pub struct GatherUsingSpeakRequest {
     ///
     /// **Supported Providers:**
     /// - **AWS:** Use `AWS.Polly.<VoiceId>` (e.g., `AWS.Polly.Joanna`). For neural voices, which provide more realistic, human-like speech, append `-Neural` to the `VoiceId` (e.g., `AWS.Polly.Joanna-Neural`). Check the [available voices](https://docs.aws.amazon.com/polly/latest/dg/available-voices.html) for compatibility.
-    /// - **Azure:** Use `Azure.<VoiceId>. (e.g. Azure.en-CA-ClaraNeural, Azure.en-CA-LiamNeural, Azure.en-US-BrianMultilingualNeural, Azure.en-US-Ava:DragonHDLatestNeural. For a complete list of voices, go to [Azure Voice Gallery](https://speech.microsoft.com/portal/voicegallery).)
+    /// - **Azure:** Use `Azure.<VoiceId>` (e.g., `Azure.en-CA-ClaraNeural`, `Azure.en-US-BrianMultilingualNeural`, `Azure.en-US-Ava:DragonHDLatestNeural`). For a complete list of voices, go to [Azure Voice Gallery](https://speech.microsoft.com/portal/voicegallery). Use `voice_settings` to configure custom deployments, regions, or API keys.
     /// - **ElevenLabs:** Use `ElevenLabs.<ModelId>.<VoiceId>` (e.g., `ElevenLabs.eleven_multilingual_v2.21m00Tcm4TlvDq8ikWAM`). The `ModelId` part is optional. To use ElevenLabs, you must provide your ElevenLabs API key as an integration identifier secret in `"voice_settings": {"api_key_ref": "<secret_identifier>"}`. See [integration secrets documentation](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) for details. Check [available voices](https://elevenlabs.io/docs/api-reference/get-voices).
-    /// - **Telnyx:** Use `Telnyx.<model_id>.<voice_id>`
+    /// - **Telnyx:** Use `Telnyx.<model_id>.<voice_id>` (e.g., `Telnyx.KokoroTTS.af`). Use `voice_settings` to configure voice_speed and other synthesis parameters. `Bayan` provides Arabic (multiple dialects) and English voices (e.g., `Telnyx.Bayan.Ahmed`, `Telnyx.Bayan.Amanda`). `Sukhan` provides Urdu voices (e.g., `Telnyx.Sukhan.urdu-professor`); `voice_speed` is not supported.
+    /// - **Minimax:** Use `Minimax.<ModelId>.<VoiceId>` (e.g., `Minimax.speech-02-hd.Wise_Woman`). Supported models: `speech-02-turbo`, `speech-02-hd`, `speech-2.6-turbo`, `speech-2.8-turbo`. Use `voice_settings` to configure speed, volume, pitch, and language_boost.
+    /// - **Rime:** Use `Rime.<model_id>.<voice_id>` (e.g., `Rime.Arcana.cove`). Supported model_ids: `Arcana`, `Mist`, `ArcanaV3`, `Coda`. Use `voice_settings` to configure voice_speed.
+    /// - **Resemble:** Use `Resemble.Turbo.<voice_id>` (e.g., `Resemble.Turbo.my_voice`). Only `Turbo` model is supported. Use `voice_settings` to configure precision, sample_rate, and format.
+    /// - **Inworld:** Use `Inworld.<ModelId>.<VoiceId>` (e.g., `Inworld.Mini.Loretta`, `Inworld.Max.Oliver`, `Inworld.TTS2.Loretta`). Supported models: `Mini`, `Max`, `TTS2`. Use `voice_settings` to configure `delivery_mode` (`STABLE`, `BALANCED`, `CREATIVE`), supported by `TTS2` only.
+    /// - **Fish Audio:** Use `FishAudio.<ModelId>.<VoiceId>` (e.g., `FishAudio.s2.1-pro.<reference_id>`). Supported models: `s2.1-pro`, `s2-pro`, `s1`. `VoiceId` is a Fish Voice-Library reference ID.
+    /// - **xAI:** Use `xAI.<VoiceId>` (e.g., `xAI.eve`). Available voices: `eve`, `ara`, `rex`, `sal`, `leo`.
     ///
     /// For service_level basic, you may define the gender of the speaker (male or female).
     pub voice: String,
     /// The settings associated with the voice selected
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub voice_settings: Option<ElevenLabsVoiceSettings>,
+    pub voice_settings: Option<GatherUsingSpeakRequestVoiceSettings>,
 }
 
 /// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
@@ -5444,7 +3418,7 @@ pub type GatherUsingSpeakRequestLanguage = ConferenceSpeakRequestLanguage;
 /// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
 ///
 /// Spec: `#/components/schemas/GatherUsingSpeakRequest/properties/payload_type`
-pub type GatherUsingSpeakRequestPayloadType = ConferenceSpeakRequestPayloadType;
+pub type GatherUsingSpeakRequestPayloadType = AwsProviderParamsTextType;
 
 /// This parameter impacts speech quality, language options and payload types. When using `basic`, only the `en-US` language and payload type `text` are allowed.
 ///
@@ -5481,6 +3455,16 @@ impl From<&str> for GatherUsingSpeakRequestServiceLevel {
 }
 
 crate::codec::string_enum!(GatherUsingSpeakRequestServiceLevel);
+
+/// The settings associated with the voice selected
+///
+/// Spec: `#/components/schemas/GatherUsingSpeakRequest/properties/voice_settings`
+pub type GatherUsingSpeakRequestVoiceSettings = ConferenceSpeakRequestVoiceSettings;
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1gather_using_speak/post/responses/200/content/application~1json/schema`
+pub type GatherUsingSpeakResponse = CallAddMessagesToAiAssistantResponse;
 
 /// Language to use for speech recognition
 ///
@@ -5830,613 +3814,10 @@ impl From<&str> for GoogleTranscriptionLanguage {
 
 crate::codec::string_enum!(GoogleTranscriptionLanguage);
 
-/// Language to use for speech recognition
+/// Call Control Command Response
 ///
-/// Spec: `#/components/schemas/GoogleTranscriptionLanguageLong`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GoogleTranscriptionLanguageLong {
-    /// `af-ZA`
-    AfZa,
-    /// `am-ET`
-    AmEt,
-    /// `ar-AE`
-    ArAe,
-    /// `ar-BH`
-    ArBh,
-    /// `ar-DZ`
-    ArDz,
-    /// `ar-EG`
-    ArEg,
-    /// `ar-IL`
-    ArIl,
-    /// `ar-IQ`
-    ArIq,
-    /// `ar-JO`
-    ArJo,
-    /// `ar-KW`
-    ArKw,
-    /// `ar-LB`
-    ArLb,
-    /// `ar-MA`
-    ArMa,
-    /// `ar-MR`
-    ArMr,
-    /// `ar-OM`
-    ArOm,
-    /// `ar-PS`
-    ArPs,
-    /// `ar-QA`
-    ArQa,
-    /// `ar-SA`
-    ArSa,
-    /// `ar-TN`
-    ArTn,
-    /// `ar-YE`
-    ArYe,
-    /// `az-AZ`
-    AzAz,
-    /// `bg-BG`
-    BgBg,
-    /// `bn-BD`
-    BnBd,
-    /// `bn-IN`
-    BnIn,
-    /// `bs-BA`
-    BsBa,
-    /// `ca-ES`
-    CaEs,
-    /// `cs-CZ`
-    CsCz,
-    /// `da-DK`
-    DaDk,
-    /// `de-AT`
-    DeAt,
-    /// `de-CH`
-    DeCh,
-    /// `de-DE`
-    DeDe,
-    /// `el-GR`
-    ElGr,
-    /// `en-AU`
-    EnAu,
-    /// `en-CA`
-    EnCa,
-    /// `en-GB`
-    EnGb,
-    /// `en-GH`
-    EnGh,
-    /// `en-HK`
-    EnHk,
-    /// `en-IE`
-    EnIe,
-    /// `en-IN`
-    EnIn,
-    /// `en-KE`
-    EnKe,
-    /// `en-NG`
-    EnNg,
-    /// `en-NZ`
-    EnNz,
-    /// `en-PH`
-    EnPh,
-    /// `en-PK`
-    EnPk,
-    /// `en-SG`
-    EnSg,
-    /// `en-TZ`
-    EnTz,
-    /// `en-US`
-    EnUs,
-    /// `en-ZA`
-    EnZa,
-    /// `es-AR`
-    EsAr,
-    /// `es-BO`
-    EsBo,
-    /// `es-CL`
-    EsCl,
-    /// `es-CO`
-    EsCo,
-    /// `es-CR`
-    EsCr,
-    /// `es-DO`
-    EsDo,
-    /// `es-EC`
-    EsEc,
-    /// `es-ES`
-    EsEs,
-    /// `es-GT`
-    EsGt,
-    /// `es-HN`
-    EsHn,
-    /// `es-MX`
-    EsMx,
-    /// `es-NI`
-    EsNi,
-    /// `es-PA`
-    EsPa,
-    /// `es-PE`
-    EsPe,
-    /// `es-PR`
-    EsPr,
-    /// `es-PY`
-    EsPy,
-    /// `es-SV`
-    EsSv,
-    /// `es-US`
-    EsUs,
-    /// `es-UY`
-    EsUy,
-    /// `es-VE`
-    EsVe,
-    /// `et-EE`
-    EtEe,
-    /// `eu-ES`
-    EuEs,
-    /// `fa-IR`
-    FaIr,
-    /// `fi-FI`
-    FiFi,
-    /// `fil-PH`
-    FilPh,
-    /// `fr-BE`
-    FrBe,
-    /// `fr-CA`
-    FrCa,
-    /// `fr-CH`
-    FrCh,
-    /// `fr-FR`
-    FrFr,
-    /// `gl-ES`
-    GlEs,
-    /// `gu-IN`
-    GuIn,
-    /// `hi-IN`
-    HiIn,
-    /// `hr-HR`
-    HrHr,
-    /// `hu-HU`
-    HuHu,
-    /// `hy-AM`
-    HyAm,
-    /// `id-ID`
-    IdId,
-    /// `is-IS`
-    IsIs,
-    /// `it-CH`
-    ItCh,
-    /// `it-IT`
-    ItIt,
-    /// `iw-IL`
-    IwIl,
-    /// `ja-JP`
-    JaJp,
-    /// `jv-ID`
-    JvId,
-    /// `ka-GE`
-    KaGe,
-    /// `kk-KZ`
-    KkKz,
-    /// `km-KH`
-    KmKh,
-    /// `kn-IN`
-    KnIn,
-    /// `ko-KR`
-    KoKr,
-    /// `lo-LA`
-    LoLa,
-    /// `lt-LT`
-    LtLt,
-    /// `lv-LV`
-    LvLv,
-    /// `mk-MK`
-    MkMk,
-    /// `ml-IN`
-    MlIn,
-    /// `mn-MN`
-    MnMn,
-    /// `mr-IN`
-    MrIn,
-    /// `ms-MY`
-    MsMy,
-    /// `my-MM`
-    MyMm,
-    /// `ne-NP`
-    NeNp,
-    /// `nl-BE`
-    NlBe,
-    /// `nl-NL`
-    NlNl,
-    /// `no-NO`
-    NoNo,
-    /// `pa-Guru-IN`
-    PaGuruIn,
-    /// `pl-PL`
-    PlPl,
-    /// `pt-BR`
-    PtBr,
-    /// `pt-PT`
-    PtPt,
-    /// `ro-RO`
-    RoRo,
-    /// `ru-RU`
-    RuRu,
-    /// `rw-RW`
-    RwRw,
-    /// `si-LK`
-    SiLk,
-    /// `sk-SK`
-    SkSk,
-    /// `sl-SI`
-    SlSi,
-    /// `sq-AL`
-    SqAl,
-    /// `sr-RS`
-    SrRs,
-    /// `ss-latn-za`
-    SsLatnZa,
-    /// `st-ZA`
-    StZa,
-    /// `su-ID`
-    SuId,
-    /// `sv-SE`
-    SvSe,
-    /// `sw-KE`
-    SwKe,
-    /// `sw-TZ`
-    SwTz,
-    /// `ta-IN`
-    TaIn,
-    /// `ta-LK`
-    TaLk,
-    /// `ta-MY`
-    TaMy,
-    /// `ta-SG`
-    TaSg,
-    /// `te-IN`
-    TeIn,
-    /// `th-TH`
-    ThTh,
-    /// `tn-latn-za`
-    TnLatnZa,
-    /// `tr-TR`
-    TrTr,
-    /// `ts-ZA`
-    TsZa,
-    /// `uk-UA`
-    UkUa,
-    /// `ur-IN`
-    UrIn,
-    /// `ur-PK`
-    UrPk,
-    /// `uz-UZ`
-    UzUz,
-    /// `ve-ZA`
-    VeZa,
-    /// `vi-VN`
-    ViVn,
-    /// `xh-ZA`
-    XhZa,
-    /// `yue-Hant-HK`
-    YueHantHk,
-    /// `zh`
-    Zh,
-    /// `zh-TW`
-    ZhTw,
-    /// `zu-ZA`
-    ZuZa,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl GoogleTranscriptionLanguageLong {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AfZa => "af-ZA",
-            Self::AmEt => "am-ET",
-            Self::ArAe => "ar-AE",
-            Self::ArBh => "ar-BH",
-            Self::ArDz => "ar-DZ",
-            Self::ArEg => "ar-EG",
-            Self::ArIl => "ar-IL",
-            Self::ArIq => "ar-IQ",
-            Self::ArJo => "ar-JO",
-            Self::ArKw => "ar-KW",
-            Self::ArLb => "ar-LB",
-            Self::ArMa => "ar-MA",
-            Self::ArMr => "ar-MR",
-            Self::ArOm => "ar-OM",
-            Self::ArPs => "ar-PS",
-            Self::ArQa => "ar-QA",
-            Self::ArSa => "ar-SA",
-            Self::ArTn => "ar-TN",
-            Self::ArYe => "ar-YE",
-            Self::AzAz => "az-AZ",
-            Self::BgBg => "bg-BG",
-            Self::BnBd => "bn-BD",
-            Self::BnIn => "bn-IN",
-            Self::BsBa => "bs-BA",
-            Self::CaEs => "ca-ES",
-            Self::CsCz => "cs-CZ",
-            Self::DaDk => "da-DK",
-            Self::DeAt => "de-AT",
-            Self::DeCh => "de-CH",
-            Self::DeDe => "de-DE",
-            Self::ElGr => "el-GR",
-            Self::EnAu => "en-AU",
-            Self::EnCa => "en-CA",
-            Self::EnGb => "en-GB",
-            Self::EnGh => "en-GH",
-            Self::EnHk => "en-HK",
-            Self::EnIe => "en-IE",
-            Self::EnIn => "en-IN",
-            Self::EnKe => "en-KE",
-            Self::EnNg => "en-NG",
-            Self::EnNz => "en-NZ",
-            Self::EnPh => "en-PH",
-            Self::EnPk => "en-PK",
-            Self::EnSg => "en-SG",
-            Self::EnTz => "en-TZ",
-            Self::EnUs => "en-US",
-            Self::EnZa => "en-ZA",
-            Self::EsAr => "es-AR",
-            Self::EsBo => "es-BO",
-            Self::EsCl => "es-CL",
-            Self::EsCo => "es-CO",
-            Self::EsCr => "es-CR",
-            Self::EsDo => "es-DO",
-            Self::EsEc => "es-EC",
-            Self::EsEs => "es-ES",
-            Self::EsGt => "es-GT",
-            Self::EsHn => "es-HN",
-            Self::EsMx => "es-MX",
-            Self::EsNi => "es-NI",
-            Self::EsPa => "es-PA",
-            Self::EsPe => "es-PE",
-            Self::EsPr => "es-PR",
-            Self::EsPy => "es-PY",
-            Self::EsSv => "es-SV",
-            Self::EsUs => "es-US",
-            Self::EsUy => "es-UY",
-            Self::EsVe => "es-VE",
-            Self::EtEe => "et-EE",
-            Self::EuEs => "eu-ES",
-            Self::FaIr => "fa-IR",
-            Self::FiFi => "fi-FI",
-            Self::FilPh => "fil-PH",
-            Self::FrBe => "fr-BE",
-            Self::FrCa => "fr-CA",
-            Self::FrCh => "fr-CH",
-            Self::FrFr => "fr-FR",
-            Self::GlEs => "gl-ES",
-            Self::GuIn => "gu-IN",
-            Self::HiIn => "hi-IN",
-            Self::HrHr => "hr-HR",
-            Self::HuHu => "hu-HU",
-            Self::HyAm => "hy-AM",
-            Self::IdId => "id-ID",
-            Self::IsIs => "is-IS",
-            Self::ItCh => "it-CH",
-            Self::ItIt => "it-IT",
-            Self::IwIl => "iw-IL",
-            Self::JaJp => "ja-JP",
-            Self::JvId => "jv-ID",
-            Self::KaGe => "ka-GE",
-            Self::KkKz => "kk-KZ",
-            Self::KmKh => "km-KH",
-            Self::KnIn => "kn-IN",
-            Self::KoKr => "ko-KR",
-            Self::LoLa => "lo-LA",
-            Self::LtLt => "lt-LT",
-            Self::LvLv => "lv-LV",
-            Self::MkMk => "mk-MK",
-            Self::MlIn => "ml-IN",
-            Self::MnMn => "mn-MN",
-            Self::MrIn => "mr-IN",
-            Self::MsMy => "ms-MY",
-            Self::MyMm => "my-MM",
-            Self::NeNp => "ne-NP",
-            Self::NlBe => "nl-BE",
-            Self::NlNl => "nl-NL",
-            Self::NoNo => "no-NO",
-            Self::PaGuruIn => "pa-Guru-IN",
-            Self::PlPl => "pl-PL",
-            Self::PtBr => "pt-BR",
-            Self::PtPt => "pt-PT",
-            Self::RoRo => "ro-RO",
-            Self::RuRu => "ru-RU",
-            Self::RwRw => "rw-RW",
-            Self::SiLk => "si-LK",
-            Self::SkSk => "sk-SK",
-            Self::SlSi => "sl-SI",
-            Self::SqAl => "sq-AL",
-            Self::SrRs => "sr-RS",
-            Self::SsLatnZa => "ss-latn-za",
-            Self::StZa => "st-ZA",
-            Self::SuId => "su-ID",
-            Self::SvSe => "sv-SE",
-            Self::SwKe => "sw-KE",
-            Self::SwTz => "sw-TZ",
-            Self::TaIn => "ta-IN",
-            Self::TaLk => "ta-LK",
-            Self::TaMy => "ta-MY",
-            Self::TaSg => "ta-SG",
-            Self::TeIn => "te-IN",
-            Self::ThTh => "th-TH",
-            Self::TnLatnZa => "tn-latn-za",
-            Self::TrTr => "tr-TR",
-            Self::TsZa => "ts-ZA",
-            Self::UkUa => "uk-UA",
-            Self::UrIn => "ur-IN",
-            Self::UrPk => "ur-PK",
-            Self::UzUz => "uz-UZ",
-            Self::VeZa => "ve-ZA",
-            Self::ViVn => "vi-VN",
-            Self::XhZa => "xh-ZA",
-            Self::YueHantHk => "yue-Hant-HK",
-            Self::Zh => "zh",
-            Self::ZhTw => "zh-TW",
-            Self::ZuZa => "zu-ZA",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for GoogleTranscriptionLanguageLong {
-    fn from(value: &str) -> Self {
-        match value {
-            "af-ZA" => Self::AfZa,
-            "am-ET" => Self::AmEt,
-            "ar-AE" => Self::ArAe,
-            "ar-BH" => Self::ArBh,
-            "ar-DZ" => Self::ArDz,
-            "ar-EG" => Self::ArEg,
-            "ar-IL" => Self::ArIl,
-            "ar-IQ" => Self::ArIq,
-            "ar-JO" => Self::ArJo,
-            "ar-KW" => Self::ArKw,
-            "ar-LB" => Self::ArLb,
-            "ar-MA" => Self::ArMa,
-            "ar-MR" => Self::ArMr,
-            "ar-OM" => Self::ArOm,
-            "ar-PS" => Self::ArPs,
-            "ar-QA" => Self::ArQa,
-            "ar-SA" => Self::ArSa,
-            "ar-TN" => Self::ArTn,
-            "ar-YE" => Self::ArYe,
-            "az-AZ" => Self::AzAz,
-            "bg-BG" => Self::BgBg,
-            "bn-BD" => Self::BnBd,
-            "bn-IN" => Self::BnIn,
-            "bs-BA" => Self::BsBa,
-            "ca-ES" => Self::CaEs,
-            "cs-CZ" => Self::CsCz,
-            "da-DK" => Self::DaDk,
-            "de-AT" => Self::DeAt,
-            "de-CH" => Self::DeCh,
-            "de-DE" => Self::DeDe,
-            "el-GR" => Self::ElGr,
-            "en-AU" => Self::EnAu,
-            "en-CA" => Self::EnCa,
-            "en-GB" => Self::EnGb,
-            "en-GH" => Self::EnGh,
-            "en-HK" => Self::EnHk,
-            "en-IE" => Self::EnIe,
-            "en-IN" => Self::EnIn,
-            "en-KE" => Self::EnKe,
-            "en-NG" => Self::EnNg,
-            "en-NZ" => Self::EnNz,
-            "en-PH" => Self::EnPh,
-            "en-PK" => Self::EnPk,
-            "en-SG" => Self::EnSg,
-            "en-TZ" => Self::EnTz,
-            "en-US" => Self::EnUs,
-            "en-ZA" => Self::EnZa,
-            "es-AR" => Self::EsAr,
-            "es-BO" => Self::EsBo,
-            "es-CL" => Self::EsCl,
-            "es-CO" => Self::EsCo,
-            "es-CR" => Self::EsCr,
-            "es-DO" => Self::EsDo,
-            "es-EC" => Self::EsEc,
-            "es-ES" => Self::EsEs,
-            "es-GT" => Self::EsGt,
-            "es-HN" => Self::EsHn,
-            "es-MX" => Self::EsMx,
-            "es-NI" => Self::EsNi,
-            "es-PA" => Self::EsPa,
-            "es-PE" => Self::EsPe,
-            "es-PR" => Self::EsPr,
-            "es-PY" => Self::EsPy,
-            "es-SV" => Self::EsSv,
-            "es-US" => Self::EsUs,
-            "es-UY" => Self::EsUy,
-            "es-VE" => Self::EsVe,
-            "et-EE" => Self::EtEe,
-            "eu-ES" => Self::EuEs,
-            "fa-IR" => Self::FaIr,
-            "fi-FI" => Self::FiFi,
-            "fil-PH" => Self::FilPh,
-            "fr-BE" => Self::FrBe,
-            "fr-CA" => Self::FrCa,
-            "fr-CH" => Self::FrCh,
-            "fr-FR" => Self::FrFr,
-            "gl-ES" => Self::GlEs,
-            "gu-IN" => Self::GuIn,
-            "hi-IN" => Self::HiIn,
-            "hr-HR" => Self::HrHr,
-            "hu-HU" => Self::HuHu,
-            "hy-AM" => Self::HyAm,
-            "id-ID" => Self::IdId,
-            "is-IS" => Self::IsIs,
-            "it-CH" => Self::ItCh,
-            "it-IT" => Self::ItIt,
-            "iw-IL" => Self::IwIl,
-            "ja-JP" => Self::JaJp,
-            "jv-ID" => Self::JvId,
-            "ka-GE" => Self::KaGe,
-            "kk-KZ" => Self::KkKz,
-            "km-KH" => Self::KmKh,
-            "kn-IN" => Self::KnIn,
-            "ko-KR" => Self::KoKr,
-            "lo-LA" => Self::LoLa,
-            "lt-LT" => Self::LtLt,
-            "lv-LV" => Self::LvLv,
-            "mk-MK" => Self::MkMk,
-            "ml-IN" => Self::MlIn,
-            "mn-MN" => Self::MnMn,
-            "mr-IN" => Self::MrIn,
-            "ms-MY" => Self::MsMy,
-            "my-MM" => Self::MyMm,
-            "ne-NP" => Self::NeNp,
-            "nl-BE" => Self::NlBe,
-            "nl-NL" => Self::NlNl,
-            "no-NO" => Self::NoNo,
-            "pa-Guru-IN" => Self::PaGuruIn,
-            "pl-PL" => Self::PlPl,
-            "pt-BR" => Self::PtBr,
-            "pt-PT" => Self::PtPt,
-            "ro-RO" => Self::RoRo,
-            "ru-RU" => Self::RuRu,
-            "rw-RW" => Self::RwRw,
-            "si-LK" => Self::SiLk,
-            "sk-SK" => Self::SkSk,
-            "sl-SI" => Self::SlSi,
-            "sq-AL" => Self::SqAl,
-            "sr-RS" => Self::SrRs,
-            "ss-latn-za" => Self::SsLatnZa,
-            "st-ZA" => Self::StZa,
-            "su-ID" => Self::SuId,
-            "sv-SE" => Self::SvSe,
-            "sw-KE" => Self::SwKe,
-            "sw-TZ" => Self::SwTz,
-            "ta-IN" => Self::TaIn,
-            "ta-LK" => Self::TaLk,
-            "ta-MY" => Self::TaMy,
-            "ta-SG" => Self::TaSg,
-            "te-IN" => Self::TeIn,
-            "th-TH" => Self::ThTh,
-            "tn-latn-za" => Self::TnLatnZa,
-            "tr-TR" => Self::TrTr,
-            "ts-ZA" => Self::TsZa,
-            "uk-UA" => Self::UkUa,
-            "ur-IN" => Self::UrIn,
-            "ur-PK" => Self::UrPk,
-            "uz-UZ" => Self::UzUz,
-            "ve-ZA" => Self::VeZa,
-            "vi-VN" => Self::ViVn,
-            "xh-ZA" => Self::XhZa,
-            "yue-Hant-HK" => Self::YueHantHk,
-            "zh" => Self::Zh,
-            "zh-TW" => Self::ZhTw,
-            "zu-ZA" => Self::ZuZa,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(GoogleTranscriptionLanguageLong);
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1hangup/post/responses/200/content/application~1json/schema`
+pub type HangupCallResponse = CallAddMessagesToAiAssistantResponse;
 
 /// Hangup Request
 ///
@@ -6447,10 +3828,13 @@ pub struct HangupRequest {
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
     pub command_id: Option<String>,
+    /// Custom headers to be added to the SIP BYE message.
+    pub custom_headers: Option<Vec<CustomSipHeader>>,
 }
 
 crate::codec::optional_fields!(
-    HangupRequest { "client_state" => client_state, "command_id" => command_id }
+    HangupRequest { "client_state" => client_state, "command_id" => command_id,
+    "custom_headers" => custom_headers }
 );
 
 /// Settings for handling user interruptions during assistant speech
@@ -6479,6 +3863,287 @@ crate::codec::optional_fields!(
     LeaveQueueRequest { "client_state" => client_state, "command_id" => command_id }
 );
 
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1leave_queue/post/responses/200/content/application~1json/schema`
+pub type LeaveQueueResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Metadata to add to the message
+///
+/// Spec: `#/components/schemas/MessageMetadata`
+pub type MessageMetadata = serde_json::Map<String, serde_json::Value>;
+
+/// The engine to use for noise suppression.
+/// For backward compatibility, engines A, B, C, and D are also supported, but are deprecated:
+/// A - Denoiser
+/// B - DeepFilterNet
+/// C - Krisp
+/// D - AiCoustics
+///
+/// Spec: `#/components/schemas/NoiseSuppressionEngine`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NoiseSuppressionEngine {
+    /// `Denoiser`
+    Denoiser,
+    /// `DeepFilterNet`
+    DeepFilterNet,
+    /// `Krisp`
+    Krisp,
+    /// `AiCoustics`
+    AiCoustics,
+    /// `aic_l_quail`
+    AicLQuail,
+    /// `aic_l_rook`
+    AicLRook,
+    /// `aic_s_quail`
+    AicSQuail,
+    /// `aic_s_rook`
+    AicSRook,
+    /// `quail_voice_focus_s`
+    QuailVoiceFocusS,
+    /// `quail_voice_focus_xs`
+    QuailVoiceFocusXs,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NoiseSuppressionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Denoiser => "Denoiser",
+            Self::DeepFilterNet => "DeepFilterNet",
+            Self::Krisp => "Krisp",
+            Self::AiCoustics => "AiCoustics",
+            Self::AicLQuail => "aic_l_quail",
+            Self::AicLRook => "aic_l_rook",
+            Self::AicSQuail => "aic_s_quail",
+            Self::AicSRook => "aic_s_rook",
+            Self::QuailVoiceFocusS => "quail_voice_focus_s",
+            Self::QuailVoiceFocusXs => "quail_voice_focus_xs",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NoiseSuppressionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "Denoiser" => Self::Denoiser,
+            "DeepFilterNet" => Self::DeepFilterNet,
+            "Krisp" => Self::Krisp,
+            "AiCoustics" => Self::AiCoustics,
+            "aic_l_quail" => Self::AicLQuail,
+            "aic_l_rook" => Self::AicLRook,
+            "aic_s_quail" => Self::AicSQuail,
+            "aic_s_rook" => Self::AicSRook,
+            "quail_voice_focus_s" => Self::QuailVoiceFocusS,
+            "quail_voice_focus_xs" => Self::QuailVoiceFocusXs,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NoiseSuppressionEngine);
+
+/// Configuration parameters for noise suppression engines. Different engines support different parameters.
+///
+/// Spec: `#/components/schemas/NoiseSuppressionEngineConfig`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NoiseSuppressionEngineConfig {
+    /// The attenuation limit for noise suppression (0-100). Only applicable for DeepFilterNet.
+    pub attenuation_limit: Option<i64>,
+    /// Enhancement intensity (0.0-1.0). Only applicable for AiCoustics.
+    pub enhancement_level: Option<f64>,
+    /// AiCoustics model family. 'sparrow' optimized for human-to-human calls, 'quail' optimized for Voice AI/STT. Only applicable for AiCoustics.
+    pub family: Option<NoiseSuppressionEngineConfigFamily>,
+    /// Processing mode. Only applicable for DeepFilterNet.
+    pub mode: Option<NoiseSuppressionEngineConfigMode>,
+    /// The Krisp model to use. Only applicable for Krisp.
+    pub model: Option<NoiseSuppressionEngineConfigModel>,
+    /// AiCoustics model size. 's' and 'l' work with both families. 'xs' and 'xxs' are sparrow-only. 'vf_l' and 'vf_1_1_l' are quail-only. Only applicable for AiCoustics.
+    pub size: Option<NoiseSuppressionEngineConfigSize>,
+    /// Suppression level (0.0-100.0). Only applicable for Krisp.
+    pub suppression_level: Option<f64>,
+    /// Voice gain multiplier (0.1-4.0). Only applicable for AiCoustics.
+    pub voice_gain: Option<f64>,
+}
+
+crate::codec::optional_fields!(
+    NoiseSuppressionEngineConfig { "attenuation_limit" => attenuation_limit,
+    "enhancement_level" => enhancement_level, "family" => family, "mode" => mode, "model"
+    => model, "size" => size, "suppression_level" => suppression_level, "voice_gain" =>
+    voice_gain }
+);
+
+/// AiCoustics model family. 'sparrow' optimized for human-to-human calls, 'quail' optimized for Voice AI/STT. Only applicable for AiCoustics.
+///
+/// Spec: `#/components/schemas/NoiseSuppressionEngineConfig/properties/family`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NoiseSuppressionEngineConfigFamily {
+    /// `sparrow`
+    Sparrow,
+    /// `quail`
+    Quail,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NoiseSuppressionEngineConfigFamily {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sparrow => "sparrow",
+            Self::Quail => "quail",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NoiseSuppressionEngineConfigFamily {
+    fn from(value: &str) -> Self {
+        match value {
+            "sparrow" => Self::Sparrow,
+            "quail" => Self::Quail,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NoiseSuppressionEngineConfigFamily);
+
+/// Processing mode. Only applicable for DeepFilterNet.
+///
+/// Spec: `#/components/schemas/NoiseSuppressionEngineConfig/properties/mode`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NoiseSuppressionEngineConfigMode {
+    /// `standard`
+    Standard,
+    /// `advanced`
+    Advanced,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NoiseSuppressionEngineConfigMode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Standard => "standard",
+            Self::Advanced => "advanced",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NoiseSuppressionEngineConfigMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "standard" => Self::Standard,
+            "advanced" => Self::Advanced,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NoiseSuppressionEngineConfigMode);
+
+/// The Krisp model to use. Only applicable for Krisp.
+///
+/// Spec: `#/components/schemas/NoiseSuppressionEngineConfig/properties/model`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NoiseSuppressionEngineConfigModel {
+    /// `krisp-viva-tel-v2.kef`
+    KrispVivaTelV2Kef,
+    /// `krisp-viva-tel-lite-v1.kef`
+    KrispVivaTelLiteV1Kef,
+    /// `krisp-viva-pro-v1.kef`
+    KrispVivaProV1Kef,
+    /// `krisp-viva-ss-v1.kef`
+    KrispVivaSsV1Kef,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NoiseSuppressionEngineConfigModel {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::KrispVivaTelV2Kef => "krisp-viva-tel-v2.kef",
+            Self::KrispVivaTelLiteV1Kef => "krisp-viva-tel-lite-v1.kef",
+            Self::KrispVivaProV1Kef => "krisp-viva-pro-v1.kef",
+            Self::KrispVivaSsV1Kef => "krisp-viva-ss-v1.kef",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NoiseSuppressionEngineConfigModel {
+    fn from(value: &str) -> Self {
+        match value {
+            "krisp-viva-tel-v2.kef" => Self::KrispVivaTelV2Kef,
+            "krisp-viva-tel-lite-v1.kef" => Self::KrispVivaTelLiteV1Kef,
+            "krisp-viva-pro-v1.kef" => Self::KrispVivaProV1Kef,
+            "krisp-viva-ss-v1.kef" => Self::KrispVivaSsV1Kef,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NoiseSuppressionEngineConfigModel);
+
+/// AiCoustics model size. 's' and 'l' work with both families. 'xs' and 'xxs' are sparrow-only. 'vf_l' and 'vf_1_1_l' are quail-only. Only applicable for AiCoustics.
+///
+/// Spec: `#/components/schemas/NoiseSuppressionEngineConfig/properties/size`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NoiseSuppressionEngineConfigSize {
+    /// `s`
+    S,
+    /// `l`
+    L,
+    /// `xs`
+    Xs,
+    /// `xxs`
+    Xxs,
+    /// `vf_l`
+    VfL,
+    /// `vf_1_1_l`
+    Vf11L,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NoiseSuppressionEngineConfigSize {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::S => "s",
+            Self::L => "l",
+            Self::Xs => "xs",
+            Self::Xxs => "xxs",
+            Self::VfL => "vf_l",
+            Self::Vf11L => "vf_1_1_l",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NoiseSuppressionEngineConfigSize {
+    fn from(value: &str) -> Self {
+        match value {
+            "s" => Self::S,
+            "l" => Self::L,
+            "xs" => Self::Xs,
+            "xxs" => Self::Xxs,
+            "vf_l" => Self::VfL,
+            "vf_1_1_l" => Self::Vf11L,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NoiseSuppressionEngineConfigSize);
+
 /// Noise Suppression Start Request
 ///
 /// Spec: `#/components/schemas/NoiseSuppressionStart`
@@ -6489,12 +4154,20 @@ pub struct NoiseSuppressionStart {
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
     pub command_id: Option<String>,
     pub direction: Option<NoiseSuppressionDirection>,
+    pub noise_suppression_engine: Option<NoiseSuppressionEngine>,
+    pub noise_suppression_engine_config: Option<NoiseSuppressionEngineConfig>,
 }
 
 crate::codec::optional_fields!(
     NoiseSuppressionStart { "client_state" => client_state, "command_id" => command_id,
-    "direction" => direction }
+    "direction" => direction, "noise_suppression_engine" => noise_suppression_engine,
+    "noise_suppression_engine_config" => noise_suppression_engine_config }
 );
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1suppression_start/post/responses/200/content/application~1json/schema`
+pub type NoiseSuppressionStartResponse = CallAddMessagesToAiAssistantResponse;
 
 /// Noise Suppression Stop Request
 ///
@@ -6510,6 +4183,16 @@ pub struct NoiseSuppressionStop {
 crate::codec::optional_fields!(
     NoiseSuppressionStop { "client_state" => client_state, "command_id" => command_id }
 );
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1suppression_stop/post/responses/200/content/application~1json/schema`
+pub type NoiseSuppressionStopResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1record_pause/post/responses/200/content/application~1json/schema`
+pub type PauseCallRecordingResponse = CallAddMessagesToAiAssistantResponse;
 
 /// Pause Recording Request
 ///
@@ -6544,6 +4227,7 @@ pub struct PlayAudioUrlRequest {
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
     pub command_id: Option<String>,
+    /// The number of times the audio file should be played. If supplied, the value must be an integer between 1 and 100, or the special string `infinity` for an endless loop.
     pub loop_: Option<Loopcount>,
     /// The media_name of a file to be played back on the call. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file.
     pub media_name: Option<String>,
@@ -6565,42 +4249,6 @@ crate::codec::optional_fields!(
     }
 );
 
-/// Specifies the type of audio provided in `audio_url` or `playback_content`.
-///
-/// Spec: `#/components/schemas/PlayAudioUrlRequest/properties/audio_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PlayAudioUrlRequestAudioType {
-    /// `mp3`
-    Mp3,
-    /// `wav`
-    Wav,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PlayAudioUrlRequestAudioType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mp3 => "mp3",
-            Self::Wav => "wav",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PlayAudioUrlRequestAudioType {
-    fn from(value: &str) -> Self {
-        match value {
-            "mp3" => Self::Mp3,
-            "wav" => Self::Wav,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PlayAudioUrlRequestAudioType);
-
 /// Playback Stop Request
 ///
 /// Spec: `#/components/schemas/PlaybackStopRequest`
@@ -6620,6 +4268,11 @@ crate::codec::optional_fields!(
     PlaybackStopRequest { "client_state" => client_state, "command_id" => command_id,
     "overlay" => overlay, "stop" => stop }
 );
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1refer/post/responses/200/content/application~1json/schema`
+pub type ReferCallResponse = CallAddMessagesToAiAssistantResponse;
 
 /// Refer request
 ///
@@ -6647,6 +4300,11 @@ pub struct ReferRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sip_headers: Option<Vec<SipHeader>>,
 }
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1reject/post/responses/200/content/application~1json/schema`
+pub type RejectCallResponse = CallAddMessagesToAiAssistantResponse;
 
 /// Reject Request
 ///
@@ -6699,6 +4357,11 @@ impl From<&str> for RejectRequestCause {
 
 crate::codec::string_enum!(RejectRequestCause);
 
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1record_resume/post/responses/200/content/application~1json/schema`
+pub type ResumeCallRecordingResponse = CallAddMessagesToAiAssistantResponse;
+
 /// Resume Recording Request
 ///
 /// Spec: `#/components/schemas/ResumeRecordingRequest`
@@ -6715,18 +4378,6 @@ pub struct ResumeRecordingRequest {
 crate::codec::optional_fields!(
     ResumeRecordingRequest { "client_state" => client_state, "command_id" => command_id,
     "recording_id" => recording_id }
-);
-
-/// Retrieve Call Status Response With Recording ID
-///
-/// Spec: `#/components/responses/RetrieveCallStatusResponseWithRecordingId/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RetrieveCallStatusResponseWithRecordingId {
-    pub data: Option<CallWithRecordingId>,
-}
-
-crate::codec::optional_fields!(
-    RetrieveCallStatusResponseWithRecordingId { "data" => data }
 );
 
 /// Send DTMF Request
@@ -6747,6 +4398,11 @@ pub struct SendDtmfRequest {
     pub duration_millis: Option<i64>,
 }
 
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1send_dtmf/post/responses/200/content/application~1json/schema`
+pub type SendDtmfResponse = CallAddMessagesToAiAssistantResponse;
+
 /// Send SIP Info Request
 ///
 /// Spec: `#/components/schemas/SendSIPInfoRequest`
@@ -6764,48 +4420,10 @@ pub struct SendSipInfoRequest {
     pub content_type: String,
 }
 
-/// SIP Header
+/// Call Control Command Response
 ///
-/// Spec: `#/components/schemas/SipHeader`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct SipHeader {
-    /// The name of the header to add.
-    pub name: SipHeaderName,
-    /// The value of the header.
-    pub value: String,
-}
-
-/// The name of the header to add.
-///
-/// Spec: `#/components/schemas/SipHeader/properties/name`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SipHeaderName {
-    /// `User-to-User`
-    UserToUser,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SipHeaderName {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::UserToUser => "User-to-User",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SipHeaderName {
-    fn from(value: &str) -> Self {
-        match value {
-            "User-to-User" => Self::UserToUser,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SipHeaderName);
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1send_sip_info/post/responses/200/content/application~1json/schema`
+pub type SendSipInfoResponse = CallAddMessagesToAiAssistantResponse;
 
 /// Use this field to modify sound effects, for example adjust the pitch.
 ///
@@ -6827,6 +4445,11 @@ crate::codec::optional_fields!(
     "track" => track }
 );
 
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1speak/post/responses/200/content/application~1json/schema`
+pub type SpeakCallResponse = CallAddMessagesToAiAssistantResponse;
+
 /// Speak Request
 ///
 /// Spec: `#/components/schemas/SpeakRequest`
@@ -6841,6 +4464,10 @@ pub struct SpeakRequest {
     /// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<SpeakRequestLanguage>,
+    /// The number of times to play the audio file. Use `infinity` to loop indefinitely. Defaults to 1.
+    #[serde(rename = "loop")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loop_: Option<Loopcount>,
     /// The text or SSML to be converted into speech. There is a 3,000 character limit.
     pub payload: String,
     /// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
@@ -6852,21 +4479,30 @@ pub struct SpeakRequest {
     /// When specified, it stops the current audio being played. Specify `current` to stop the current audio being played, and to play the next file in the queue. Specify `all` to stop the current audio file being played and to also clear all audio files from the queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<String>,
+    /// Specifies which legs of the call should receive the spoken audio.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_legs: Option<SpeakRequestTargetLegs>,
     /// Specifies the voice used in speech synthesis.
     ///
     /// - Define voices using the format `<Provider>.<Model>.<VoiceId>`. Specifying only the provider will give default values for voice_id and model_id.
     ///
     /// **Supported Providers:**
     /// - **AWS:** Use `AWS.Polly.<VoiceId>` (e.g., `AWS.Polly.Joanna`). For neural voices, which provide more realistic, human-like speech, append `-Neural` to the `VoiceId` (e.g., `AWS.Polly.Joanna-Neural`). Check the [available voices](https://docs.aws.amazon.com/polly/latest/dg/available-voices.html) for compatibility.
-    /// - **Azure:** Use `Azure.<VoiceId>. (e.g. Azure.en-CA-ClaraNeural, Azure.en-CA-LiamNeural, Azure.en-US-BrianMultilingualNeural, Azure.en-US-Ava:DragonHDLatestNeural. For a complete list of voices, go to [Azure Voice Gallery](https://speech.microsoft.com/portal/voicegallery).)
+    /// - **Azure:** Use `Azure.<VoiceId>` (e.g., `Azure.en-CA-ClaraNeural`, `Azure.en-US-BrianMultilingualNeural`, `Azure.en-US-Ava:DragonHDLatestNeural`). For a complete list of voices, go to [Azure Voice Gallery](https://speech.microsoft.com/portal/voicegallery). Use `voice_settings` to configure custom deployments, regions, or API keys.
     /// - **ElevenLabs:** Use `ElevenLabs.<ModelId>.<VoiceId>` (e.g., `ElevenLabs.eleven_multilingual_v2.21m00Tcm4TlvDq8ikWAM`). The `ModelId` part is optional. To use ElevenLabs, you must provide your ElevenLabs API key as an integration identifier secret in `"voice_settings": {"api_key_ref": "<secret_identifier>"}`. See [integration secrets documentation](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) for details. Check [available voices](https://elevenlabs.io/docs/api-reference/get-voices).
-    /// - **Telnyx:** Use `Telnyx.<model_id>.<voice_id>`
+    /// - **Telnyx:** Use `Telnyx.<model_id>.<voice_id>` (e.g., `Telnyx.KokoroTTS.af`). Use `voice_settings` to configure voice_speed and other synthesis parameters. `Bayan` provides Arabic (multiple dialects) and English voices (e.g., `Telnyx.Bayan.Ahmed`, `Telnyx.Bayan.Amanda`). `Sukhan` provides Urdu voices (e.g., `Telnyx.Sukhan.urdu-professor`); `voice_speed` is not supported.
+    /// - **Minimax:** Use `Minimax.<ModelId>.<VoiceId>` (e.g., `Minimax.speech-02-hd.Wise_Woman`). Supported models: `speech-02-turbo`, `speech-02-hd`, `speech-2.6-turbo`, `speech-2.8-turbo`. Use `voice_settings` to configure speed, volume, pitch, and language_boost.
+    /// - **Rime:** Use `Rime.<model_id>.<voice_id>` (e.g., `Rime.Arcana.cove`). Supported model_ids: `Arcana`, `Mist`, `ArcanaV3`, `Coda`. Use `voice_settings` to configure voice_speed.
+    /// - **Resemble:** Use `Resemble.Turbo.<voice_id>` (e.g., `Resemble.Turbo.my_voice`). Only `Turbo` model is supported. Use `voice_settings` to configure precision, sample_rate, and format.
+    /// - **Inworld:** Use `Inworld.<ModelId>.<VoiceId>` (e.g., `Inworld.Mini.Loretta`, `Inworld.Max.Oliver`, `Inworld.TTS2.Loretta`). Supported models: `Mini`, `Max`, `TTS2`. Use `voice_settings` to configure `delivery_mode` (`STABLE`, `BALANCED`, `CREATIVE`), supported by `TTS2` only.
+    /// - **Fish Audio:** Use `FishAudio.<ModelId>.<VoiceId>` (e.g., `FishAudio.s2.1-pro.<reference_id>`). Supported models: `s2.1-pro`, `s2-pro`, `s1`. `VoiceId` is a Fish Voice-Library reference ID.
+    /// - **xAI:** Use `xAI.<VoiceId>` (e.g., `xAI.eve`). Available voices: `eve`, `ara`, `rex`, `sal`, `leo`.
     ///
     /// For service_level basic, you may define the gender of the speaker (male or female).
     pub voice: String,
     /// The settings associated with the voice selected
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub voice_settings: Option<ElevenLabsVoiceSettings>,
+    pub voice_settings: Option<SpeakRequestVoiceSettings>,
 }
 
 /// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
@@ -6877,12 +4513,178 @@ pub type SpeakRequestLanguage = ConferenceSpeakRequestLanguage;
 /// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
 ///
 /// Spec: `#/components/schemas/SpeakRequest/properties/payload_type`
-pub type SpeakRequestPayloadType = ConferenceSpeakRequestPayloadType;
+pub type SpeakRequestPayloadType = AwsProviderParamsTextType;
 
 /// This parameter impacts speech quality, language options and payload types. When using `basic`, only the `en-US` language and payload type `text` are allowed.
 ///
 /// Spec: `#/components/schemas/SpeakRequest/properties/service_level`
 pub type SpeakRequestServiceLevel = GatherUsingSpeakRequestServiceLevel;
+
+/// Specifies which legs of the call should receive the spoken audio.
+///
+/// Spec: `#/components/schemas/SpeakRequest/properties/target_legs`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SpeakRequestTargetLegs {
+    /// `self`
+    SelfValue,
+    /// `opposite`
+    Opposite,
+    /// `both`
+    Both,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SpeakRequestTargetLegs {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SelfValue => "self",
+            Self::Opposite => "opposite",
+            Self::Both => "both",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SpeakRequestTargetLegs {
+    fn from(value: &str) -> Self {
+        match value {
+            "self" => Self::SelfValue,
+            "opposite" => Self::Opposite,
+            "both" => Self::Both,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SpeakRequestTargetLegs);
+
+/// The settings associated with the voice selected
+///
+/// Spec: `#/components/schemas/SpeakRequest/properties/voice_settings`
+pub type SpeakRequestVoiceSettings = ConferenceSpeakRequestVoiceSettings;
+
+/// Language to use for speech recognition
+///
+/// Spec: `#/components/schemas/SpeechmaticsTranscriptionLanguage`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SpeechmaticsTranscriptionLanguage {
+    /// `en`
+    En,
+    /// `ba`
+    Ba,
+    /// `eu`
+    Eu,
+    /// `gl`
+    Gl,
+    /// `ga`
+    Ga,
+    /// `mt`
+    Mt,
+    /// `mn`
+    Mn,
+    /// `sw`
+    Sw,
+    /// `ug`
+    Ug,
+    /// `cy`
+    Cy,
+    /// `ar_en`
+    ArEn,
+    /// `cmn_en`
+    CmnEn,
+    /// `en_ms`
+    EnMs,
+    /// `en_ta`
+    EnTa,
+    /// `tl`
+    Tl,
+    /// `es-bilingual-en`
+    EsBilingualEn,
+    /// `cmn_en_ms_ta`
+    CmnEnMsTa,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SpeechmaticsTranscriptionLanguage {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::En => "en",
+            Self::Ba => "ba",
+            Self::Eu => "eu",
+            Self::Gl => "gl",
+            Self::Ga => "ga",
+            Self::Mt => "mt",
+            Self::Mn => "mn",
+            Self::Sw => "sw",
+            Self::Ug => "ug",
+            Self::Cy => "cy",
+            Self::ArEn => "ar_en",
+            Self::CmnEn => "cmn_en",
+            Self::EnMs => "en_ms",
+            Self::EnTa => "en_ta",
+            Self::Tl => "tl",
+            Self::EsBilingualEn => "es-bilingual-en",
+            Self::CmnEnMsTa => "cmn_en_ms_ta",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SpeechmaticsTranscriptionLanguage {
+    fn from(value: &str) -> Self {
+        match value {
+            "en" => Self::En,
+            "ba" => Self::Ba,
+            "eu" => Self::Eu,
+            "gl" => Self::Gl,
+            "ga" => Self::Ga,
+            "mt" => Self::Mt,
+            "mn" => Self::Mn,
+            "sw" => Self::Sw,
+            "ug" => Self::Ug,
+            "cy" => Self::Cy,
+            "ar_en" => Self::ArEn,
+            "cmn_en" => Self::CmnEn,
+            "en_ms" => Self::EnMs,
+            "en_ta" => Self::EnTa,
+            "tl" => Self::Tl,
+            "es-bilingual-en" => Self::EsBilingualEn,
+            "cmn_en_ms_ta" => Self::CmnEnMsTa,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SpeechmaticsTranscriptionLanguage);
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1fork_start/post/responses/200/content/application~1json/schema`
+pub type StartCallForkResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1playback_start/post/responses/200/content/application~1json/schema`
+pub type StartCallPlaybackResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1record_start/post/responses/200/content/application~1json/schema`
+pub type StartCallRecordResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1streaming_start/post/responses/200/content/application~1json/schema`
+pub type StartCallStreamingResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1transcription_start/post/responses/200/content/application~1json/schema`
+pub type StartCallTranscriptionResponse = CallAddMessagesToAiAssistantResponse;
 
 /// Start Forking Request
 ///
@@ -6944,11 +4746,11 @@ pub struct StartRecordingRequest {
     /// Enable post recording transcription. The default value is false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription: Option<bool>,
-    /// Engine to use for speech recognition. `A` - `Google`
+    /// Engine to use for speech recognition. `A` - `Google`, `B` - `Telnyx`, `deepgram/nova-3` - `Deepgram Nova-3`. Note: `deepgram/nova-3` supports only `en` and `en-{Region}` languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transcription_engine: Option<String>,
+    pub transcription_engine: Option<StartRecordingRequestTranscriptionEngine>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transcription_language: Option<GoogleTranscriptionLanguageLong>,
+    pub transcription_language: Option<TranscriptionLanguage>,
     /// Defines maximum number of speakers in the conversation. Applies to `google` engine only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription_max_speaker_count: Option<i64>,
@@ -6980,6 +4782,46 @@ pub type StartRecordingRequestFormat = AnswerRequestRecordFormat;
 ///
 /// Spec: `#/components/schemas/StartRecordingRequest/properties/recording_track`
 pub type StartRecordingRequestRecordingTrack = AnswerRequestRecordTrack;
+
+/// Engine to use for speech recognition. `A` - `Google`, `B` - `Telnyx`, `deepgram/nova-3` - `Deepgram Nova-3`. Note: `deepgram/nova-3` supports only `en` and `en-{Region}` languages.
+///
+/// Spec: `#/components/schemas/StartRecordingRequest/properties/transcription_engine`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StartRecordingRequestTranscriptionEngine {
+    /// `A`
+    A,
+    /// `B`
+    B,
+    /// `deepgram/nova-3`
+    DeepgramNova3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl StartRecordingRequestTranscriptionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::A => "A",
+            Self::B => "B",
+            Self::DeepgramNova3 => "deepgram/nova-3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for StartRecordingRequestTranscriptionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "A" => Self::A,
+            "B" => Self::B,
+            "deepgram/nova-3" => Self::DeepgramNova3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(StartRecordingRequestTranscriptionEngine);
 
 /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
 ///
@@ -7019,6 +4861,11 @@ crate::codec::optional_fields!(
 /// Spec: `#/components/schemas/StartSiprecRequest/properties/siprec_track`
 pub type StartSiprecRequestSiprecTrack = StreamTrack;
 
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1siprec_start/post/responses/200/content/application~1json/schema`
+pub type StartSiprecSessionResponse = CallAddMessagesToAiAssistantResponse;
+
 /// Start Streaming Request
 ///
 /// Spec: `#/components/schemas/StartStreamingRequest`
@@ -7028,11 +4875,16 @@ pub struct StartStreamingRequest {
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
     pub command_id: Option<String>,
+    /// Custom parameters to be sent as part of the WebSocket connection.
+    pub custom_parameters: Option<Vec<StartStreamingRequestCustomParametersItem>>,
     pub dialogflow_config: Option<DialogflowConfig>,
     /// Enables Dialogflow for the current call. The default value is false.
     pub enable_dialogflow: Option<bool>,
+    /// An authentication token to be sent as part of the WebSocket connection. Maximum length is 4000 characters.
+    pub stream_auth_token: Option<String>,
     pub stream_bidirectional_codec: Option<StreamBidirectionalCodec>,
     pub stream_bidirectional_mode: Option<StreamBidirectionalMode>,
+    pub stream_bidirectional_sampling_rate: Option<StreamBidirectionalSamplingRate>,
     pub stream_bidirectional_target_legs: Option<StreamBidirectionalTargetLegs>,
     pub stream_codec: Option<StreamCodec>,
     /// Specifies which track should be streamed.
@@ -7043,18 +4895,53 @@ pub struct StartStreamingRequest {
 
 crate::codec::optional_fields!(
     StartStreamingRequest { "client_state" => client_state, "command_id" => command_id,
-    "dialogflow_config" => dialogflow_config, "enable_dialogflow" => enable_dialogflow,
+    "custom_parameters" => custom_parameters, "dialogflow_config" => dialogflow_config,
+    "enable_dialogflow" => enable_dialogflow, "stream_auth_token" => stream_auth_token,
     "stream_bidirectional_codec" => stream_bidirectional_codec,
     "stream_bidirectional_mode" => stream_bidirectional_mode,
+    "stream_bidirectional_sampling_rate" => stream_bidirectional_sampling_rate,
     "stream_bidirectional_target_legs" => stream_bidirectional_target_legs,
     "stream_codec" => stream_codec, "stream_track" => stream_track, "stream_url" =>
     stream_url }
 );
 
+/// Spec: `#/components/schemas/StartStreamingRequest/properties/custom_parameters/items`
+pub type StartStreamingRequestCustomParametersItem = CallControlWebhookToolParamsHeadersItem;
+
 /// Specifies which track should be streamed.
 ///
 /// Spec: `#/components/schemas/StartStreamingRequest/properties/stream_track`
 pub type StartStreamingRequestStreamTrack = StreamTrack;
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1fork_stop/post/responses/200/content/application~1json/schema`
+pub type StopCallForkResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1gather_stop/post/responses/200/content/application~1json/schema`
+pub type StopCallGatherResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1playback_stop/post/responses/200/content/application~1json/schema`
+pub type StopCallPlaybackResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1record_stop/post/responses/200/content/application~1json/schema`
+pub type StopCallRecordingResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1streaming_stop/post/responses/200/content/application~1json/schema`
+pub type StopCallStreamingResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1transcription_stop/post/responses/200/content/application~1json/schema`
+pub type StopCallTranscriptionResponse = CallAddMessagesToAiAssistantResponse;
 
 /// Stop Forking Request
 ///
@@ -7125,6 +5012,24 @@ crate::codec::optional_fields!(
     StopGatherRequest { "client_state" => client_state, "command_id" => command_id }
 );
 
+/// Stop Recording Request
+///
+/// Spec: `#/components/schemas/StopRecordingRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StopRecordingRequest {
+    /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
+    pub client_state: Option<String>,
+    /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
+    pub command_id: Option<String>,
+    /// Uniquely identifies the resource.
+    pub recording_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    StopRecordingRequest { "client_state" => client_state, "command_id" => command_id,
+    "recording_id" => recording_id }
+);
+
 /// Stop Siprec Request
 ///
 /// Spec: `#/components/schemas/StopSiprecRequest`
@@ -7139,6 +5044,11 @@ pub struct StopSiprecRequest {
 crate::codec::optional_fields!(
     StopSiprecRequest { "client_state" => client_state, "command_id" => command_id }
 );
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1siprec_stop/post/responses/200/content/application~1json/schema`
+pub type StopSiprecSessionResponse = CallAddMessagesToAiAssistantResponse;
 
 /// Stop Streaming Request
 ///
@@ -7173,6 +5083,8 @@ pub enum StreamBidirectionalCodec {
     Opus,
     /// `AMR-WB`
     AmrWb,
+    /// `L16`
+    L16,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
@@ -7186,6 +5098,7 @@ impl StreamBidirectionalCodec {
             Self::G722 => "G722",
             Self::Opus => "OPUS",
             Self::AmrWb => "AMR-WB",
+            Self::L16 => "L16",
             Self::Unknown(other) => other,
         }
     }
@@ -7199,6 +5112,7 @@ impl From<&str> for StreamBidirectionalCodec {
             "G722" => Self::G722,
             "OPUS" => Self::Opus,
             "AMR-WB" => Self::AmrWb,
+            "L16" => Self::L16,
             other => Self::Unknown(other.to_owned()),
         }
     }
@@ -7287,15 +5201,23 @@ impl From<&str> for StreamBidirectionalTargetLegs {
 
 crate::codec::string_enum!(StreamBidirectionalTargetLegs);
 
-/// Specifies the codec to be used for the streamed audio. When set to 'default' or when transcoding is not possible, the codec from the call will be used. Currently, transcoding is only supported between PCMU and PCMA codecs.
+/// Specifies the codec to be used for the streamed audio. When set to 'default' or when transcoding is not possible, the codec from the call will be used.
 ///
 /// Spec: `#/components/schemas/StreamCodec`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StreamCodec {
-    /// `PCMA`
-    Pcma,
     /// `PCMU`
     Pcmu,
+    /// `PCMA`
+    Pcma,
+    /// `G722`
+    G722,
+    /// `OPUS`
+    Opus,
+    /// `AMR-WB`
+    AmrWb,
+    /// `L16`
+    L16,
     /// `default`
     Default,
     /// A value this version of the crate does not know, kept as sent.
@@ -7306,8 +5228,12 @@ impl StreamCodec {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Pcma => "PCMA",
             Self::Pcmu => "PCMU",
+            Self::Pcma => "PCMA",
+            Self::G722 => "G722",
+            Self::Opus => "OPUS",
+            Self::AmrWb => "AMR-WB",
+            Self::L16 => "L16",
             Self::Default => "default",
             Self::Unknown(other) => other,
         }
@@ -7317,8 +5243,12 @@ impl StreamCodec {
 impl From<&str> for StreamCodec {
     fn from(value: &str) -> Self {
         match value {
-            "PCMA" => Self::Pcma,
             "PCMU" => Self::Pcmu,
+            "PCMA" => Self::Pcma,
+            "G722" => Self::G722,
+            "OPUS" => Self::Opus,
+            "AMR-WB" => Self::AmrWb,
+            "L16" => Self::L16,
             "default" => Self::Default,
             other => Self::Unknown(other.to_owned()),
         }
@@ -7326,6 +5256,70 @@ impl From<&str> for StreamCodec {
 }
 
 crate::codec::string_enum!(StreamCodec);
+
+/// Switch Supervisor Role Request
+///
+/// Spec: `#/components/schemas/SwitchSupervisorRoleRequest`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SwitchSupervisorRoleRequest {
+    /// The supervisor role to switch to. 'barge' allows speaking to both parties, 'whisper' allows speaking to caller only, 'monitor' allows listening only.
+    pub role: SwitchSupervisorRoleRequestRole,
+}
+
+/// The supervisor role to switch to. 'barge' allows speaking to both parties, 'whisper' allows speaking to caller only, 'monitor' allows listening only.
+///
+/// Spec: `#/components/schemas/SwitchSupervisorRoleRequest/properties/role`
+pub type SwitchSupervisorRoleRequestRole = CallRequestSupervisorRole;
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1switch_supervisor_role/post/responses/200/content/application~1json/schema`
+pub type SwitchSupervisorRoleResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Developer-provided instructions that the model should follow, regardless of messages sent by the user.
+///
+/// Spec: `#/components/schemas/SystemMessage`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SystemMessage {
+    /// The contents of the system message.
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<MessageMetadata>,
+    /// The role of the messages author, in this case `system`.
+    pub role: SystemMessageRole,
+}
+
+/// The role of the messages author, in this case `system`.
+///
+/// Spec: `#/components/schemas/SystemMessage/properties/role`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SystemMessageRole {
+    /// `system`
+    System,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SystemMessageRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::System => "system",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SystemMessageRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "system" => Self::System,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SystemMessageRole);
 
 /// Language to use for speech recognition
 ///
@@ -7755,52 +5749,171 @@ impl From<&str> for TelnyxTranscriptionLanguage {
 
 crate::codec::string_enum!(TelnyxTranscriptionLanguage);
 
-/// Telnyx Voice Settings
+/// A call to a function tool created by the model.
 ///
-/// Spec: `#/components/schemas/TelnyxVoiceSettings`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct TelnyxVoiceSettings {
-    /// The voice speed to be used for the voice. The voice speed must be between 0.1 and 2.0. Default value is 1.0.
-    pub voice_speed: Option<f64>,
+/// Spec: `#/components/schemas/ToolCall`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ToolCall {
+    /// The function that the model called.
+    pub function: ToolCallFunction,
+    /// The ID of the tool call.
+    pub id: String,
+    /// The type of the tool. Currently, only `function` is supported.
+    #[serde(rename = "type")]
+    pub type_: ToolCallType,
 }
 
-crate::codec::optional_fields!(TelnyxVoiceSettings { "voice_speed" => voice_speed });
-
-/// Transcription
+/// The function that the model called.
 ///
-/// Spec: `#/components/schemas/Transcription`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Transcription {
-    /// The type of event being delivered.
-    pub event_type: Option<TranscriptionEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<TranscriptionPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<TranscriptionRecordType>,
-}
+/// Spec: `#/components/schemas/ToolCall/properties/function`
+pub type ToolCallFunction = CreateKvNamespaceRequest;
 
-crate::codec::optional_fields!(
-    Transcription { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
-    "payload" => payload, "record_type" => record_type }
-);
+/// The type of the tool. Currently, only `function` is supported.
+///
+/// Spec: `#/components/schemas/ToolCall/properties/type`
+pub type ToolCallType = ChatCompletionToolParamType;
+
+/// Tool Message
+///
+/// Spec: `#/components/schemas/ToolMessage`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ToolMessage {
+    /// The contents of the tool message.
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<MessageMetadata>,
+    /// The role of the messages author, in this case `tool`.
+    pub role: ToolMessageRole,
+    /// Tool call that this message is responding to.
+    pub tool_call_id: String,
+}
 
 /// The settings associated with speech to text for the voice assistant. This is only relevant if the assistant uses a text-to-text language model. Any assistant using a model with native audio support (e.g. `fixie-ai/ultravox-v0_4`) will ignore this field.
 ///
 /// Spec: `#/components/schemas/TranscriptionConfig`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TranscriptionConfig {
-    /// The speech to text model to be used by the voice assistant.
+    /// The language of the audio to be transcribed. If not set, or if set to `auto`, supported models will automatically detect the language. Supported and meaningful values depend on the selected transcription `model`. For `deepgram/flux`, supported values are: `auto` (Telnyx language detection controls the language hint), `multi` (no language hint), and language-specific hints `en`, `es`, `fr`, `de`, `hi`, `ru`, `pt`, `ja`, `it`, and `nl`. For `soniox/stt-rt-v4`, `auto` omits the language hint and lets Soniox auto-detect; ISO 639-1 codes (e.g. `en`, `es`) bias detection toward that language. For `assemblyai/universal-streaming`, `auto` (or unset) enables native multilingual code-switching; ISO 639-1 codes (`en`, `es`, `de`, `fr`, `pt`, `it`, `tr`, `nl`, `sv`, `no`, `da`, `fi`, `hi`, `vi`, `ar`, `he`, `ja`, `zh`) bias the session to that language.
+    pub language: Option<String>,
+    /// The speech to text model to be used by the voice assistant. Supported models include:
     ///
-    /// - `distil-whisper/distil-large-v2` is lower latency but English-only.
-    /// - `openai/whisper-large-v3-turbo` is multi-lingual with automatic language detection but slightly higher latency.
-    /// - `google` is a multi-lingual option, please describe the language in the `language` field.
-    pub model: Option<String>,
+    /// - `deepgram/flux` (or `flux`) for live streaming turn-taking.
+    /// - `deepgram/nova-3` and `deepgram/nova-2` for live streaming transcription.
+    /// - `speechmatics/standard` and `speechmatics/enhanced` for live streaming transcription.
+    /// - `assemblyai/universal-streaming` for live streaming transcription.
+    /// - `xai/grok-stt` for live streaming transcription.
+    /// - `soniox/stt-rt-v4` for live streaming multilingual transcription with automatic language detection.
+    /// - `nvidia/parakeet-v3` for multilingual transcription with automatic language detection.
+    /// - `azure/fast` and `azure/realtime`; Azure models require `region`, and unsupported regions require `api_key_ref`.
+    /// - `google/latest_long` for non-streaming multilingual transcription.
+    /// - `distil-whisper/distil-large-v2` for lower-latency English-only non-streaming transcription.
+    /// - `openai/whisper-large-v3-turbo` for multilingual non-streaming transcription with automatic language detection.
+    pub model: Option<TranscriptionConfigModel>,
 }
 
-crate::codec::optional_fields!(TranscriptionConfig { "model" => model });
+crate::codec::optional_fields!(
+    TranscriptionConfig { "language" => language, "model" => model }
+);
+
+/// The speech to text model to be used by the voice assistant. Supported models include:
+///
+/// - `deepgram/flux` (or `flux`) for live streaming turn-taking.
+/// - `deepgram/nova-3` and `deepgram/nova-2` for live streaming transcription.
+/// - `speechmatics/standard` and `speechmatics/enhanced` for live streaming transcription.
+/// - `assemblyai/universal-streaming` for live streaming transcription.
+/// - `xai/grok-stt` for live streaming transcription.
+/// - `soniox/stt-rt-v4` for live streaming multilingual transcription with automatic language detection.
+/// - `nvidia/parakeet-v3` for multilingual transcription with automatic language detection.
+/// - `azure/fast` and `azure/realtime`; Azure models require `region`, and unsupported regions require `api_key_ref`.
+/// - `google/latest_long` for non-streaming multilingual transcription.
+/// - `distil-whisper/distil-large-v2` for lower-latency English-only non-streaming transcription.
+/// - `openai/whisper-large-v3-turbo` for multilingual non-streaming transcription with automatic language detection.
+///
+/// Spec: `#/components/schemas/TranscriptionConfig/properties/model`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionConfigModel {
+    /// `deepgram/flux`
+    DeepgramFlux,
+    /// `flux`
+    Flux,
+    /// `deepgram/nova-3`
+    DeepgramNova3,
+    /// `deepgram/nova-2`
+    DeepgramNova2,
+    /// `speechmatics/standard`
+    SpeechmaticsStandard,
+    /// `speechmatics/enhanced`
+    SpeechmaticsEnhanced,
+    /// `assemblyai/universal-streaming`
+    AssemblyaiUniversalStreaming,
+    /// `xai/grok-stt`
+    XaiGrokStt,
+    /// `soniox/stt-rt-v4`
+    SonioxSttRtV4,
+    /// `nvidia/parakeet-v3`
+    NvidiaParakeetV3,
+    /// `azure/fast`
+    AzureFast,
+    /// `azure/realtime`
+    AzureRealtime,
+    /// `google/latest_long`
+    GoogleLatestLong,
+    /// `distil-whisper/distil-large-v2`
+    DistilWhisperDistilLargeV2,
+    /// `openai/whisper-large-v3-turbo`
+    OpenaiWhisperLargeV3Turbo,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptionConfigModel {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::DeepgramFlux => "deepgram/flux",
+            Self::Flux => "flux",
+            Self::DeepgramNova3 => "deepgram/nova-3",
+            Self::DeepgramNova2 => "deepgram/nova-2",
+            Self::SpeechmaticsStandard => "speechmatics/standard",
+            Self::SpeechmaticsEnhanced => "speechmatics/enhanced",
+            Self::AssemblyaiUniversalStreaming => "assemblyai/universal-streaming",
+            Self::XaiGrokStt => "xai/grok-stt",
+            Self::SonioxSttRtV4 => "soniox/stt-rt-v4",
+            Self::NvidiaParakeetV3 => "nvidia/parakeet-v3",
+            Self::AzureFast => "azure/fast",
+            Self::AzureRealtime => "azure/realtime",
+            Self::GoogleLatestLong => "google/latest_long",
+            Self::DistilWhisperDistilLargeV2 => "distil-whisper/distil-large-v2",
+            Self::OpenaiWhisperLargeV3Turbo => "openai/whisper-large-v3-turbo",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionConfigModel {
+    fn from(value: &str) -> Self {
+        match value {
+            "deepgram/flux" => Self::DeepgramFlux,
+            "flux" => Self::Flux,
+            "deepgram/nova-3" => Self::DeepgramNova3,
+            "deepgram/nova-2" => Self::DeepgramNova2,
+            "speechmatics/standard" => Self::SpeechmaticsStandard,
+            "speechmatics/enhanced" => Self::SpeechmaticsEnhanced,
+            "assemblyai/universal-streaming" => Self::AssemblyaiUniversalStreaming,
+            "xai/grok-stt" => Self::XaiGrokStt,
+            "soniox/stt-rt-v4" => Self::SonioxSttRtV4,
+            "nvidia/parakeet-v3" => Self::NvidiaParakeetV3,
+            "azure/fast" => Self::AzureFast,
+            "azure/realtime" => Self::AzureRealtime,
+            "google/latest_long" => Self::GoogleLatestLong,
+            "distil-whisper/distil-large-v2" => Self::DistilWhisperDistilLargeV2,
+            "openai/whisper-large-v3-turbo" => Self::OpenaiWhisperLargeV3Turbo,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionConfigModel);
 
 /// Transcription engine A config
 ///
@@ -7824,6 +5937,8 @@ pub struct TranscriptionEngineAConfig {
     pub profanity_filter: Option<bool>,
     /// Speech context to improve transcription accuracy.
     pub speech_context: Option<Vec<TranscriptionEngineAConfigSpeechContextItem>>,
+    /// Engine identifier for Google transcription service
+    pub transcription_engine: Option<TranscriptionEngineAConfigTranscriptionEngine>,
     /// Enables enhanced transcription, this works for models `phone_call` and `video`.
     pub use_enhanced: Option<bool>,
 }
@@ -7833,68 +5948,14 @@ crate::codec::optional_fields!(
     enable_speaker_diarization, "hints" => hints, "interim_results" => interim_results,
     "language" => language, "max_speaker_count" => max_speaker_count, "min_speaker_count"
     => min_speaker_count, "model" => model, "profanity_filter" => profanity_filter,
-    "speech_context" => speech_context, "use_enhanced" => use_enhanced }
+    "speech_context" => speech_context, "transcription_engine" => transcription_engine,
+    "use_enhanced" => use_enhanced }
 );
 
 /// The model to use for transcription.
 ///
 /// Spec: `#/components/schemas/TranscriptionEngineAConfig/properties/model`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TranscriptionEngineAConfigModel {
-    /// `latest_long`
-    LatestLong,
-    /// `latest_short`
-    LatestShort,
-    /// `command_and_search`
-    CommandAndSearch,
-    /// `phone_call`
-    PhoneCall,
-    /// `video`
-    Video,
-    /// `default`
-    Default,
-    /// `medical_conversation`
-    MedicalConversation,
-    /// `medical_dictation`
-    MedicalDictation,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TranscriptionEngineAConfigModel {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::LatestLong => "latest_long",
-            Self::LatestShort => "latest_short",
-            Self::CommandAndSearch => "command_and_search",
-            Self::PhoneCall => "phone_call",
-            Self::Video => "video",
-            Self::Default => "default",
-            Self::MedicalConversation => "medical_conversation",
-            Self::MedicalDictation => "medical_dictation",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TranscriptionEngineAConfigModel {
-    fn from(value: &str) -> Self {
-        match value {
-            "latest_long" => Self::LatestLong,
-            "latest_short" => Self::LatestShort,
-            "command_and_search" => Self::CommandAndSearch,
-            "phone_call" => Self::PhoneCall,
-            "video" => Self::Video,
-            "default" => Self::Default,
-            "medical_conversation" => Self::MedicalConversation,
-            "medical_dictation" => Self::MedicalDictation,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TranscriptionEngineAConfigModel);
+pub type TranscriptionEngineAConfigModel = GoogleModels;
 
 /// Spec: `#/components/schemas/TranscriptionEngineAConfig/properties/speech_context/items`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -7909,150 +5970,1653 @@ crate::codec::optional_fields!(
     }
 );
 
+/// Engine identifier for Google transcription service
+///
+/// Spec: `#/components/schemas/TranscriptionEngineAConfig/properties/transcription_engine`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionEngineAConfigTranscriptionEngine {
+    /// `A`
+    A,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptionEngineAConfigTranscriptionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::A => "A",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionEngineAConfigTranscriptionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "A" => Self::A,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionEngineAConfigTranscriptionEngine);
+
+/// Transcription engine AssemblyAI config
+///
+/// Spec: `#/components/schemas/TranscriptionEngineAssemblyaiConfig`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TranscriptionEngineAssemblyaiConfig {
+    /// Whether to send also interim results. If set to false, only final results will be sent.
+    pub interim_results: Option<bool>,
+    /// Engine identifier for AssemblyAI transcription service
+    pub transcription_engine: Option<
+        TranscriptionEngineAssemblyaiConfigTranscriptionEngine,
+    >,
+    /// The model to use for transcription.
+    pub transcription_model: Option<
+        TranscriptionEngineAssemblyaiConfigTranscriptionModel,
+    >,
+}
+
+crate::codec::optional_fields!(
+    TranscriptionEngineAssemblyaiConfig { "interim_results" => interim_results,
+    "transcription_engine" => transcription_engine, "transcription_model" =>
+    transcription_model }
+);
+
+/// Engine identifier for AssemblyAI transcription service
+///
+/// Spec: `#/components/schemas/TranscriptionEngineAssemblyaiConfig/properties/transcription_engine`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionEngineAssemblyaiConfigTranscriptionEngine {
+    /// `AssemblyAI`
+    AssemblyAi,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptionEngineAssemblyaiConfigTranscriptionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AssemblyAi => "AssemblyAI",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionEngineAssemblyaiConfigTranscriptionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "AssemblyAI" => Self::AssemblyAi,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionEngineAssemblyaiConfigTranscriptionEngine);
+
+/// The model to use for transcription.
+///
+/// Spec: `#/components/schemas/TranscriptionEngineAssemblyaiConfig/properties/transcription_model`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionEngineAssemblyaiConfigTranscriptionModel {
+    /// `assemblyai/universal-streaming`
+    AssemblyaiUniversalStreaming,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptionEngineAssemblyaiConfigTranscriptionModel {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AssemblyaiUniversalStreaming => "assemblyai/universal-streaming",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionEngineAssemblyaiConfigTranscriptionModel {
+    fn from(value: &str) -> Self {
+        match value {
+            "assemblyai/universal-streaming" => Self::AssemblyaiUniversalStreaming,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionEngineAssemblyaiConfigTranscriptionModel);
+
+/// Transcription engine Azure config
+///
+/// Spec: `#/components/schemas/TranscriptionEngineAzureConfig`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TranscriptionEngineAzureConfig {
+    /// Reference to the API key for authentication. See [integration secrets documentation](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) for details. The parameter is optional as defaults are available for some regions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<AzureTranscriptionLanguage>,
+    pub region: AzureTranscriptionRegion,
+    /// Engine identifier for Azure transcription service
+    pub transcription_engine: TranscriptionEngineAzureConfigTranscriptionEngine,
+}
+
+/// Engine identifier for Azure transcription service
+///
+/// Spec: `#/components/schemas/TranscriptionEngineAzureConfig/properties/transcription_engine`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionEngineAzureConfigTranscriptionEngine {
+    /// `Azure`
+    Azure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptionEngineAzureConfigTranscriptionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Azure => "Azure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionEngineAzureConfigTranscriptionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "Azure" => Self::Azure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionEngineAzureConfigTranscriptionEngine);
+
 /// Transcription engine B config
 ///
 /// Spec: `#/components/schemas/TranscriptionEngineBConfig`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TranscriptionEngineBConfig {
     pub language: Option<TelnyxTranscriptionLanguage>,
+    /// Engine identifier for Telnyx transcription service
+    pub transcription_engine: Option<TranscriptionEngineBConfigTranscriptionEngine>,
     /// The model to use for transcription.
     pub transcription_model: Option<TranscriptionEngineBConfigTranscriptionModel>,
 }
 
 crate::codec::optional_fields!(
-    TranscriptionEngineBConfig { "language" => language, "transcription_model" =>
-    transcription_model }
+    TranscriptionEngineBConfig { "language" => language, "transcription_engine" =>
+    transcription_engine, "transcription_model" => transcription_model }
 );
+
+/// Engine identifier for Telnyx transcription service
+///
+/// Spec: `#/components/schemas/TranscriptionEngineBConfig/properties/transcription_engine`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionEngineBConfigTranscriptionEngine {
+    /// `B`
+    B,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptionEngineBConfigTranscriptionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::B => "B",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionEngineBConfigTranscriptionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "B" => Self::B,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionEngineBConfigTranscriptionEngine);
 
 /// The model to use for transcription.
 ///
 /// Spec: `#/components/schemas/TranscriptionEngineBConfig/properties/transcription_model`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TranscriptionEngineBConfigTranscriptionModel {
-    /// `openai/whisper-tiny`
-    OpenaiWhisperTiny,
-    /// `openai/whisper-large-v3-turbo`
-    OpenaiWhisperLargeV3Turbo,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
+pub type TranscriptionEngineBConfigTranscriptionModel = TelnyxModels;
+
+/// Spec: `#/components/schemas/TranscriptionEngineDeepgramConfig`
+#[derive(Debug, Clone, PartialEq)]
+pub enum TranscriptionEngineDeepgramConfig {
+    DeepgramNova2Config(DeepgramNova2Config),
+    DeepgramNova3Config(DeepgramNova3Config),
+    /// A `transcription_model` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
 }
 
-impl TranscriptionEngineBConfigTranscriptionModel {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
+impl serde::Serialize for TranscriptionEngineDeepgramConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::OpenaiWhisperTiny => "openai/whisper-tiny",
-            Self::OpenaiWhisperLargeV3Turbo => "openai/whisper-large-v3-turbo",
-            Self::Unknown(other) => other,
+            Self::DeepgramNova2Config(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "transcription_model",
+                    "deepgram/nova-2",
+                    serializer,
+                )
+            }
+            Self::DeepgramNova3Config(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "transcription_model",
+                    "deepgram/nova-3",
+                    serializer,
+                )
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
         }
     }
 }
 
-impl From<&str> for TranscriptionEngineBConfigTranscriptionModel {
-    fn from(value: &str) -> Self {
-        match value {
-            "openai/whisper-tiny" => Self::OpenaiWhisperTiny,
-            "openai/whisper-large-v3-turbo" => Self::OpenaiWhisperLargeV3Turbo,
-            other => Self::Unknown(other.to_owned()),
+impl<'de> serde::Deserialize<'de> for TranscriptionEngineDeepgramConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("transcription_model").and_then(serde_json::Value::as_str) {
+            Some("deepgram/nova-2") => {
+                crate::codec::from_value(value).map(Self::DeepgramNova2Config)
+            }
+            Some("deepgram/nova-3") => {
+                crate::codec::from_value(value).map(Self::DeepgramNova3Config)
+            }
+            _ => Ok(Self::Unknown(value)),
         }
     }
 }
 
-crate::codec::string_enum!(TranscriptionEngineBConfigTranscriptionModel);
-
-/// Transcription Event
+/// Transcription engine Google config
 ///
-/// Spec: `#/components/schemas/TranscriptionEvent`
+/// Spec: `#/components/schemas/TranscriptionEngineGoogleConfig`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct TranscriptionEvent {
-    pub data: Option<Transcription>,
-}
-
-crate::codec::optional_fields!(TranscriptionEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/Transcription/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TranscriptionEventType {
-    /// `call.transcription`
-    CallTranscription,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TranscriptionEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallTranscription => "call.transcription",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TranscriptionEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call.transcription" => Self::CallTranscription,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TranscriptionEventType);
-
-/// Spec: `#/components/schemas/Transcription/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct TranscriptionPayload {
-    /// Unique identifier and token for controlling the call.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    pub transcription_data: Option<TranscriptionPayloadTranscriptionData>,
+pub struct TranscriptionEngineGoogleConfig {
+    /// Enables speaker diarization.
+    pub enable_speaker_diarization: Option<bool>,
+    /// Hints to improve transcription accuracy.
+    pub hints: Option<Vec<String>>,
+    /// Whether to send also interim results. If set to false, only final results will be sent.
+    pub interim_results: Option<bool>,
+    pub language: Option<GoogleTranscriptionLanguage>,
+    /// Defines maximum number of speakers in the conversation.
+    pub max_speaker_count: Option<i64>,
+    /// Defines minimum number of speakers in the conversation.
+    pub min_speaker_count: Option<i64>,
+    /// The model to use for transcription.
+    pub model: Option<TranscriptionEngineGoogleConfigModel>,
+    /// Enables profanity_filter.
+    pub profanity_filter: Option<bool>,
+    /// Speech context to improve transcription accuracy.
+    pub speech_context: Option<Vec<TranscriptionEngineGoogleConfigSpeechContextItem>>,
+    /// Engine identifier for Google transcription service
+    pub transcription_engine: Option<TranscriptionEngineGoogleConfigTranscriptionEngine>,
+    /// Enables enhanced transcription, this works for models `phone_call` and `video`.
+    pub use_enhanced: Option<bool>,
 }
 
 crate::codec::optional_fields!(
-    TranscriptionPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id, "transcription_data" => transcription_data }
+    TranscriptionEngineGoogleConfig { "enable_speaker_diarization" =>
+    enable_speaker_diarization, "hints" => hints, "interim_results" => interim_results,
+    "language" => language, "max_speaker_count" => max_speaker_count, "min_speaker_count"
+    => min_speaker_count, "model" => model, "profanity_filter" => profanity_filter,
+    "speech_context" => speech_context, "transcription_engine" => transcription_engine,
+    "use_enhanced" => use_enhanced }
 );
 
-/// Spec: `#/components/schemas/Transcription/properties/payload/properties/transcription_data`
+/// The model to use for transcription.
+///
+/// Spec: `#/components/schemas/TranscriptionEngineGoogleConfig/properties/model`
+pub type TranscriptionEngineGoogleConfigModel = GoogleModels;
+
+/// Spec: `#/components/schemas/TranscriptionEngineGoogleConfig/properties/speech_context/items`
+pub type TranscriptionEngineGoogleConfigSpeechContextItem = TranscriptionEngineAConfigSpeechContextItem;
+
+/// Engine identifier for Google transcription service
+///
+/// Spec: `#/components/schemas/TranscriptionEngineGoogleConfig/properties/transcription_engine`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionEngineGoogleConfigTranscriptionEngine {
+    /// `Google`
+    Google,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptionEngineGoogleConfigTranscriptionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Google => "Google",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionEngineGoogleConfigTranscriptionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "Google" => Self::Google,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionEngineGoogleConfigTranscriptionEngine);
+
+/// Transcription engine Parakeet config
+///
+/// Spec: `#/components/schemas/TranscriptionEngineParakeetConfig`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct TranscriptionPayloadTranscriptionData {
-    /// Speech recognition confidence level.
-    pub confidence: Option<f64>,
-    /// When false, it means that this is an interim result.
-    pub is_final: Option<bool>,
-    /// Recognized text.
-    pub transcript: Option<String>,
-    /// Indicates which leg of the call has been transcribed. This is only available when `transcription_engine` is set to `B`.
-    pub transcription_track: Option<
-        TranscriptionPayloadTranscriptionDataTranscriptionTrack,
+pub struct TranscriptionEngineParakeetConfig {
+    /// Whether to send also interim results. If set to false, only final results will be sent.
+    pub interim_results: Option<bool>,
+    /// Engine identifier for Parakeet transcription service
+    pub transcription_engine: Option<
+        TranscriptionEngineParakeetConfigTranscriptionEngine,
+    >,
+    /// The model to use for transcription.
+    pub transcription_model: Option<TranscriptionEngineParakeetConfigTranscriptionModel>,
+}
+
+crate::codec::optional_fields!(
+    TranscriptionEngineParakeetConfig { "interim_results" => interim_results,
+    "transcription_engine" => transcription_engine, "transcription_model" =>
+    transcription_model }
+);
+
+/// Engine identifier for Parakeet transcription service
+///
+/// Spec: `#/components/schemas/TranscriptionEngineParakeetConfig/properties/transcription_engine`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionEngineParakeetConfigTranscriptionEngine {
+    /// `Parakeet`
+    Parakeet,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptionEngineParakeetConfigTranscriptionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Parakeet => "Parakeet",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionEngineParakeetConfigTranscriptionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "Parakeet" => Self::Parakeet,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionEngineParakeetConfigTranscriptionEngine);
+
+/// The model to use for transcription.
+///
+/// Spec: `#/components/schemas/TranscriptionEngineParakeetConfig/properties/transcription_model`
+pub type TranscriptionEngineParakeetConfigTranscriptionModel = ParakeetModels;
+
+/// Transcription engine Soniox config
+///
+/// Spec: `#/components/schemas/TranscriptionEngineSonioxConfig`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TranscriptionEngineSonioxConfig {
+    /// When true, Soniox emits end-of-utterance events at the cadence configured by `max_endpoint_delay_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_endpoint_detection: Option<bool>,
+    /// Whether to send also interim results. If set to false, only final results will be sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interim_results: Option<bool>,
+    /// ISO 639-1 language hint (e.g. `en`, `es`), or `auto` to omit the hint and let Soniox auto-detect supported languages multilingually.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Maximum silence (in milliseconds) before Soniox emits an end-of-utterance event. Only honored when `enable_endpoint_detection` is true. Range: 500-3000 ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_endpoint_delay_ms: Option<i64>,
+    /// Engine identifier for Soniox transcription service
+    pub transcription_engine: TranscriptionEngineSonioxConfigTranscriptionEngine,
+    /// The model to use for transcription.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcription_model: Option<TranscriptionEngineSonioxConfigTranscriptionModel>,
+}
+
+/// Engine identifier for Soniox transcription service
+///
+/// Spec: `#/components/schemas/TranscriptionEngineSonioxConfig/properties/transcription_engine`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionEngineSonioxConfigTranscriptionEngine {
+    /// `Soniox`
+    Soniox,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptionEngineSonioxConfigTranscriptionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Soniox => "Soniox",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionEngineSonioxConfigTranscriptionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "Soniox" => Self::Soniox,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionEngineSonioxConfigTranscriptionEngine);
+
+/// The model to use for transcription.
+///
+/// Spec: `#/components/schemas/TranscriptionEngineSonioxConfig/properties/transcription_model`
+pub type TranscriptionEngineSonioxConfigTranscriptionModel = SonioxModels;
+
+/// Transcription engine Speechmatics config
+///
+/// Spec: `#/components/schemas/TranscriptionEngineSpeechmaticsConfig`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TranscriptionEngineSpeechmaticsConfig {
+    /// Whether to send also interim results. If set to false, only final results will be sent.
+    pub interim_results: Option<bool>,
+    pub language: Option<SpeechmaticsTranscriptionLanguage>,
+    /// Engine identifier for Speechmatics transcription service
+    pub transcription_engine: Option<
+        TranscriptionEngineSpeechmaticsConfigTranscriptionEngine,
+    >,
+    /// The model to use for transcription.
+    pub transcription_model: Option<
+        TranscriptionEngineSpeechmaticsConfigTranscriptionModel,
     >,
 }
 
 crate::codec::optional_fields!(
-    TranscriptionPayloadTranscriptionData { "confidence" => confidence, "is_final" =>
-    is_final, "transcript" => transcript, "transcription_track" => transcription_track }
+    TranscriptionEngineSpeechmaticsConfig { "interim_results" => interim_results,
+    "language" => language, "transcription_engine" => transcription_engine,
+    "transcription_model" => transcription_model }
 );
 
-/// Indicates which leg of the call has been transcribed. This is only available when `transcription_engine` is set to `B`.
+/// Engine identifier for Speechmatics transcription service
 ///
-/// Spec: `#/components/schemas/Transcription/properties/payload/properties/transcription_data/properties/transcription_track`
-pub type TranscriptionPayloadTranscriptionDataTranscriptionTrack = BundleLimitDirection;
+/// Spec: `#/components/schemas/TranscriptionEngineSpeechmaticsConfig/properties/transcription_engine`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionEngineSpeechmaticsConfigTranscriptionEngine {
+    /// `Speechmatics`
+    Speechmatics,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
 
-/// Identifies the type of the resource.
+impl TranscriptionEngineSpeechmaticsConfigTranscriptionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Speechmatics => "Speechmatics",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionEngineSpeechmaticsConfigTranscriptionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "Speechmatics" => Self::Speechmatics,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionEngineSpeechmaticsConfigTranscriptionEngine);
+
+/// The model to use for transcription.
 ///
-/// Spec: `#/components/schemas/Transcription/properties/record_type`
-pub type TranscriptionRecordType = RecordType;
+/// Spec: `#/components/schemas/TranscriptionEngineSpeechmaticsConfig/properties/transcription_model`
+pub type TranscriptionEngineSpeechmaticsConfigTranscriptionModel = SpeechmaticsModels;
+
+/// Transcription engine Telnyx config
+///
+/// Spec: `#/components/schemas/TranscriptionEngineTelnyxConfig`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TranscriptionEngineTelnyxConfig {
+    pub language: Option<TelnyxTranscriptionLanguage>,
+    /// Engine identifier for Telnyx transcription service
+    pub transcription_engine: Option<TranscriptionEngineTelnyxConfigTranscriptionEngine>,
+    /// The model to use for transcription.
+    pub transcription_model: Option<TranscriptionEngineTelnyxConfigTranscriptionModel>,
+}
+
+crate::codec::optional_fields!(
+    TranscriptionEngineTelnyxConfig { "language" => language, "transcription_engine" =>
+    transcription_engine, "transcription_model" => transcription_model }
+);
+
+/// Engine identifier for Telnyx transcription service
+///
+/// Spec: `#/components/schemas/TranscriptionEngineTelnyxConfig/properties/transcription_engine`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionEngineTelnyxConfigTranscriptionEngine {
+    /// `Telnyx`
+    Telnyx,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptionEngineTelnyxConfigTranscriptionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Telnyx => "Telnyx",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionEngineTelnyxConfigTranscriptionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "Telnyx" => Self::Telnyx,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionEngineTelnyxConfigTranscriptionEngine);
+
+/// The model to use for transcription.
+///
+/// Spec: `#/components/schemas/TranscriptionEngineTelnyxConfig/properties/transcription_model`
+pub type TranscriptionEngineTelnyxConfigTranscriptionModel = TelnyxModels;
+
+/// Transcription engine xAI config
+///
+/// Spec: `#/components/schemas/TranscriptionEngineXaiConfig`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TranscriptionEngineXaiConfig {
+    /// Whether to send also interim results. If set to false, only final results will be sent.
+    pub interim_results: Option<bool>,
+    pub language: Option<XaiTranscriptionLanguage>,
+    /// Engine identifier for xAI transcription service
+    pub transcription_engine: Option<TranscriptionEngineXaiConfigTranscriptionEngine>,
+    /// The model to use for transcription.
+    pub transcription_model: Option<TranscriptionEngineXaiConfigTranscriptionModel>,
+}
+
+crate::codec::optional_fields!(
+    TranscriptionEngineXaiConfig { "interim_results" => interim_results, "language" =>
+    language, "transcription_engine" => transcription_engine, "transcription_model" =>
+    transcription_model }
+);
+
+/// Engine identifier for xAI transcription service
+///
+/// Spec: `#/components/schemas/TranscriptionEngineXaiConfig/properties/transcription_engine`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionEngineXaiConfigTranscriptionEngine {
+    /// `xAI`
+    XAi,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptionEngineXaiConfigTranscriptionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::XAi => "xAI",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionEngineXaiConfigTranscriptionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "xAI" => Self::XAi,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionEngineXaiConfigTranscriptionEngine);
+
+/// The model to use for transcription.
+///
+/// Spec: `#/components/schemas/TranscriptionEngineXaiConfig/properties/transcription_model`
+pub type TranscriptionEngineXaiConfigTranscriptionModel = XaiModels;
+
+/// Language code for transcription. Note: Not all languages are supported by all transcription engines (google, telnyx, deepgram). See engine-specific documentation for supported values.
+///
+/// Spec: `#/components/schemas/TranscriptionLanguage`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionLanguage {
+    /// `af`
+    Af,
+    /// `af-ZA`
+    AfZa,
+    /// `am`
+    Am,
+    /// `am-ET`
+    AmEt,
+    /// `ar`
+    Ar,
+    /// `ar-AE`
+    ArAe,
+    /// `ar-BH`
+    ArBh,
+    /// `ar-DZ`
+    ArDz,
+    /// `ar-EG`
+    ArEg,
+    /// `ar-IL`
+    ArIl,
+    /// `ar-IQ`
+    ArIq,
+    /// `ar-JO`
+    ArJo,
+    /// `ar-KW`
+    ArKw,
+    /// `ar-LB`
+    ArLb,
+    /// `ar-MA`
+    ArMa,
+    /// `ar-MR`
+    ArMr,
+    /// `ar-OM`
+    ArOm,
+    /// `ar-PS`
+    ArPs,
+    /// `ar-QA`
+    ArQa,
+    /// `ar-SA`
+    ArSa,
+    /// `ar-TN`
+    ArTn,
+    /// `ar-YE`
+    ArYe,
+    /// `as`
+    As,
+    /// `auto_detect`
+    AutoDetect,
+    /// `az`
+    Az,
+    /// `az-AZ`
+    AzAz,
+    /// `ba`
+    Ba,
+    /// `be`
+    Be,
+    /// `bg`
+    Bg,
+    /// `bg-BG`
+    BgBg,
+    /// `bn`
+    Bn,
+    /// `bn-BD`
+    BnBd,
+    /// `bn-IN`
+    BnIn,
+    /// `bo`
+    Bo,
+    /// `br`
+    Br,
+    /// `bs`
+    Bs,
+    /// `bs-BA`
+    BsBa,
+    /// `ca`
+    Ca,
+    /// `ca-ES`
+    CaEs,
+    /// `cs`
+    Cs,
+    /// `cs-CZ`
+    CsCz,
+    /// `cy`
+    Cy,
+    /// `da`
+    Da,
+    /// `da-DK`
+    DaDk,
+    /// `de`
+    De,
+    /// `de-AT`
+    DeAt,
+    /// `de-CH`
+    DeCh,
+    /// `de-DE`
+    DeDe,
+    /// `el`
+    El,
+    /// `el-GR`
+    ElGr,
+    /// `en`
+    En,
+    /// `en-AU`
+    EnAu,
+    /// `en-CA`
+    EnCa,
+    /// `en-GB`
+    EnGb,
+    /// `en-GH`
+    EnGh,
+    /// `en-HK`
+    EnHk,
+    /// `en-IE`
+    EnIe,
+    /// `en-IN`
+    EnIn,
+    /// `en-KE`
+    EnKe,
+    /// `en-NG`
+    EnNg,
+    /// `en-NZ`
+    EnNz,
+    /// `en-PH`
+    EnPh,
+    /// `en-PK`
+    EnPk,
+    /// `en-SG`
+    EnSg,
+    /// `en-TZ`
+    EnTz,
+    /// `en-US`
+    EnUs,
+    /// `en-ZA`
+    EnZa,
+    /// `es`
+    Es,
+    /// `es-419`
+    Es419,
+    /// `es-AR`
+    EsAr,
+    /// `es-BO`
+    EsBo,
+    /// `es-CL`
+    EsCl,
+    /// `es-CO`
+    EsCo,
+    /// `es-CR`
+    EsCr,
+    /// `es-DO`
+    EsDo,
+    /// `es-EC`
+    EsEc,
+    /// `es-ES`
+    EsEs,
+    /// `es-GT`
+    EsGt,
+    /// `es-HN`
+    EsHn,
+    /// `es-MX`
+    EsMx,
+    /// `es-NI`
+    EsNi,
+    /// `es-PA`
+    EsPa,
+    /// `es-PE`
+    EsPe,
+    /// `es-PR`
+    EsPr,
+    /// `es-PY`
+    EsPy,
+    /// `es-SV`
+    EsSv,
+    /// `es-US`
+    EsUs,
+    /// `es-UY`
+    EsUy,
+    /// `es-VE`
+    EsVe,
+    /// `et`
+    Et,
+    /// `et-EE`
+    EtEe,
+    /// `eu`
+    Eu,
+    /// `eu-ES`
+    EuEs,
+    /// `fa`
+    Fa,
+    /// `fa-IR`
+    FaIr,
+    /// `fi`
+    Fi,
+    /// `fi-FI`
+    FiFi,
+    /// `fil-PH`
+    FilPh,
+    /// `fo`
+    Fo,
+    /// `fr`
+    Fr,
+    /// `fr-BE`
+    FrBe,
+    /// `fr-CA`
+    FrCa,
+    /// `fr-CH`
+    FrCh,
+    /// `fr-FR`
+    FrFr,
+    /// `gl`
+    Gl,
+    /// `gl-ES`
+    GlEs,
+    /// `gu`
+    Gu,
+    /// `gu-IN`
+    GuIn,
+    /// `ha`
+    Ha,
+    /// `haw`
+    Haw,
+    /// `he`
+    He,
+    /// `hi`
+    Hi,
+    /// `hi-IN`
+    HiIn,
+    /// `hr`
+    Hr,
+    /// `hr-HR`
+    HrHr,
+    /// `ht`
+    Ht,
+    /// `hu`
+    Hu,
+    /// `hu-HU`
+    HuHu,
+    /// `hy`
+    Hy,
+    /// `hy-AM`
+    HyAm,
+    /// `id`
+    Id,
+    /// `id-ID`
+    IdId,
+    /// `is`
+    Is,
+    /// `is-IS`
+    IsIs,
+    /// `it`
+    It,
+    /// `it-CH`
+    ItCh,
+    /// `it-IT`
+    ItIt,
+    /// `iw-IL`
+    IwIl,
+    /// `ja`
+    Ja,
+    /// `ja-JP`
+    JaJp,
+    /// `jv-ID`
+    JvId,
+    /// `jw`
+    Jw,
+    /// `ka`
+    Ka,
+    /// `ka-GE`
+    KaGe,
+    /// `kk`
+    Kk,
+    /// `kk-KZ`
+    KkKz,
+    /// `km`
+    Km,
+    /// `km-KH`
+    KmKh,
+    /// `kn`
+    Kn,
+    /// `kn-IN`
+    KnIn,
+    /// `ko`
+    Ko,
+    /// `ko-KR`
+    KoKr,
+    /// `la`
+    La,
+    /// `lb`
+    Lb,
+    /// `ln`
+    Ln,
+    /// `lo`
+    Lo,
+    /// `lo-LA`
+    LoLa,
+    /// `lt`
+    Lt,
+    /// `lt-LT`
+    LtLt,
+    /// `lv`
+    Lv,
+    /// `lv-LV`
+    LvLv,
+    /// `mg`
+    Mg,
+    /// `mi`
+    Mi,
+    /// `mk`
+    Mk,
+    /// `mk-MK`
+    MkMk,
+    /// `ml`
+    Ml,
+    /// `ml-IN`
+    MlIn,
+    /// `mn`
+    Mn,
+    /// `mn-MN`
+    MnMn,
+    /// `mr`
+    Mr,
+    /// `mr-IN`
+    MrIn,
+    /// `ms`
+    Ms,
+    /// `ms-MY`
+    MsMy,
+    /// `mt`
+    Mt,
+    /// `my`
+    My,
+    /// `my-MM`
+    MyMm,
+    /// `ne`
+    Ne,
+    /// `ne-NP`
+    NeNp,
+    /// `nl`
+    Nl,
+    /// `nl-BE`
+    NlBe,
+    /// `nl-NL`
+    NlNl,
+    /// `nn`
+    Nn,
+    /// `no`
+    No,
+    /// `no-NO`
+    NoNo,
+    /// `oc`
+    Oc,
+    /// `pa`
+    Pa,
+    /// `pa-Guru-IN`
+    PaGuruIn,
+    /// `pl`
+    Pl,
+    /// `pl-PL`
+    PlPl,
+    /// `ps`
+    Ps,
+    /// `pt`
+    Pt,
+    /// `pt-BR`
+    PtBr,
+    /// `pt-PT`
+    PtPt,
+    /// `ro`
+    Ro,
+    /// `ro-RO`
+    RoRo,
+    /// `ru`
+    Ru,
+    /// `ru-RU`
+    RuRu,
+    /// `rw-RW`
+    RwRw,
+    /// `sa`
+    Sa,
+    /// `sd`
+    Sd,
+    /// `si`
+    Si,
+    /// `si-LK`
+    SiLk,
+    /// `sk`
+    Sk,
+    /// `sk-SK`
+    SkSk,
+    /// `sl`
+    Sl,
+    /// `sl-SI`
+    SlSi,
+    /// `sn`
+    Sn,
+    /// `so`
+    So,
+    /// `sq`
+    Sq,
+    /// `sq-AL`
+    SqAl,
+    /// `sr`
+    Sr,
+    /// `sr-RS`
+    SrRs,
+    /// `ss-latn-za`
+    SsLatnZa,
+    /// `st-ZA`
+    StZa,
+    /// `su`
+    Su,
+    /// `su-ID`
+    SuId,
+    /// `sv`
+    Sv,
+    /// `sv-SE`
+    SvSe,
+    /// `sw`
+    Sw,
+    /// `sw-KE`
+    SwKe,
+    /// `sw-TZ`
+    SwTz,
+    /// `ta`
+    Ta,
+    /// `ta-IN`
+    TaIn,
+    /// `ta-LK`
+    TaLk,
+    /// `ta-MY`
+    TaMy,
+    /// `ta-SG`
+    TaSg,
+    /// `te`
+    Te,
+    /// `te-IN`
+    TeIn,
+    /// `tg`
+    Tg,
+    /// `th`
+    Th,
+    /// `th-TH`
+    ThTh,
+    /// `tk`
+    Tk,
+    /// `tl`
+    Tl,
+    /// `tn-latn-za`
+    TnLatnZa,
+    /// `tr`
+    Tr,
+    /// `tr-TR`
+    TrTr,
+    /// `ts-ZA`
+    TsZa,
+    /// `tt`
+    Tt,
+    /// `uk`
+    Uk,
+    /// `uk-UA`
+    UkUa,
+    /// `ur`
+    Ur,
+    /// `ur-IN`
+    UrIn,
+    /// `ur-PK`
+    UrPk,
+    /// `uz`
+    Uz,
+    /// `uz-UZ`
+    UzUz,
+    /// `ve-ZA`
+    VeZa,
+    /// `vi`
+    Vi,
+    /// `vi-VN`
+    ViVn,
+    /// `xh-ZA`
+    XhZa,
+    /// `yi`
+    Yi,
+    /// `yo`
+    Yo,
+    /// `yue-Hant-HK`
+    YueHantHk,
+    /// `zh`
+    Zh,
+    /// `zh-TW`
+    ZhTw,
+    /// `zu-ZA`
+    ZuZa,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptionLanguage {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Af => "af",
+            Self::AfZa => "af-ZA",
+            Self::Am => "am",
+            Self::AmEt => "am-ET",
+            Self::Ar => "ar",
+            Self::ArAe => "ar-AE",
+            Self::ArBh => "ar-BH",
+            Self::ArDz => "ar-DZ",
+            Self::ArEg => "ar-EG",
+            Self::ArIl => "ar-IL",
+            Self::ArIq => "ar-IQ",
+            Self::ArJo => "ar-JO",
+            Self::ArKw => "ar-KW",
+            Self::ArLb => "ar-LB",
+            Self::ArMa => "ar-MA",
+            Self::ArMr => "ar-MR",
+            Self::ArOm => "ar-OM",
+            Self::ArPs => "ar-PS",
+            Self::ArQa => "ar-QA",
+            Self::ArSa => "ar-SA",
+            Self::ArTn => "ar-TN",
+            Self::ArYe => "ar-YE",
+            Self::As => "as",
+            Self::AutoDetect => "auto_detect",
+            Self::Az => "az",
+            Self::AzAz => "az-AZ",
+            Self::Ba => "ba",
+            Self::Be => "be",
+            Self::Bg => "bg",
+            Self::BgBg => "bg-BG",
+            Self::Bn => "bn",
+            Self::BnBd => "bn-BD",
+            Self::BnIn => "bn-IN",
+            Self::Bo => "bo",
+            Self::Br => "br",
+            Self::Bs => "bs",
+            Self::BsBa => "bs-BA",
+            Self::Ca => "ca",
+            Self::CaEs => "ca-ES",
+            Self::Cs => "cs",
+            Self::CsCz => "cs-CZ",
+            Self::Cy => "cy",
+            Self::Da => "da",
+            Self::DaDk => "da-DK",
+            Self::De => "de",
+            Self::DeAt => "de-AT",
+            Self::DeCh => "de-CH",
+            Self::DeDe => "de-DE",
+            Self::El => "el",
+            Self::ElGr => "el-GR",
+            Self::En => "en",
+            Self::EnAu => "en-AU",
+            Self::EnCa => "en-CA",
+            Self::EnGb => "en-GB",
+            Self::EnGh => "en-GH",
+            Self::EnHk => "en-HK",
+            Self::EnIe => "en-IE",
+            Self::EnIn => "en-IN",
+            Self::EnKe => "en-KE",
+            Self::EnNg => "en-NG",
+            Self::EnNz => "en-NZ",
+            Self::EnPh => "en-PH",
+            Self::EnPk => "en-PK",
+            Self::EnSg => "en-SG",
+            Self::EnTz => "en-TZ",
+            Self::EnUs => "en-US",
+            Self::EnZa => "en-ZA",
+            Self::Es => "es",
+            Self::Es419 => "es-419",
+            Self::EsAr => "es-AR",
+            Self::EsBo => "es-BO",
+            Self::EsCl => "es-CL",
+            Self::EsCo => "es-CO",
+            Self::EsCr => "es-CR",
+            Self::EsDo => "es-DO",
+            Self::EsEc => "es-EC",
+            Self::EsEs => "es-ES",
+            Self::EsGt => "es-GT",
+            Self::EsHn => "es-HN",
+            Self::EsMx => "es-MX",
+            Self::EsNi => "es-NI",
+            Self::EsPa => "es-PA",
+            Self::EsPe => "es-PE",
+            Self::EsPr => "es-PR",
+            Self::EsPy => "es-PY",
+            Self::EsSv => "es-SV",
+            Self::EsUs => "es-US",
+            Self::EsUy => "es-UY",
+            Self::EsVe => "es-VE",
+            Self::Et => "et",
+            Self::EtEe => "et-EE",
+            Self::Eu => "eu",
+            Self::EuEs => "eu-ES",
+            Self::Fa => "fa",
+            Self::FaIr => "fa-IR",
+            Self::Fi => "fi",
+            Self::FiFi => "fi-FI",
+            Self::FilPh => "fil-PH",
+            Self::Fo => "fo",
+            Self::Fr => "fr",
+            Self::FrBe => "fr-BE",
+            Self::FrCa => "fr-CA",
+            Self::FrCh => "fr-CH",
+            Self::FrFr => "fr-FR",
+            Self::Gl => "gl",
+            Self::GlEs => "gl-ES",
+            Self::Gu => "gu",
+            Self::GuIn => "gu-IN",
+            Self::Ha => "ha",
+            Self::Haw => "haw",
+            Self::He => "he",
+            Self::Hi => "hi",
+            Self::HiIn => "hi-IN",
+            Self::Hr => "hr",
+            Self::HrHr => "hr-HR",
+            Self::Ht => "ht",
+            Self::Hu => "hu",
+            Self::HuHu => "hu-HU",
+            Self::Hy => "hy",
+            Self::HyAm => "hy-AM",
+            Self::Id => "id",
+            Self::IdId => "id-ID",
+            Self::Is => "is",
+            Self::IsIs => "is-IS",
+            Self::It => "it",
+            Self::ItCh => "it-CH",
+            Self::ItIt => "it-IT",
+            Self::IwIl => "iw-IL",
+            Self::Ja => "ja",
+            Self::JaJp => "ja-JP",
+            Self::JvId => "jv-ID",
+            Self::Jw => "jw",
+            Self::Ka => "ka",
+            Self::KaGe => "ka-GE",
+            Self::Kk => "kk",
+            Self::KkKz => "kk-KZ",
+            Self::Km => "km",
+            Self::KmKh => "km-KH",
+            Self::Kn => "kn",
+            Self::KnIn => "kn-IN",
+            Self::Ko => "ko",
+            Self::KoKr => "ko-KR",
+            Self::La => "la",
+            Self::Lb => "lb",
+            Self::Ln => "ln",
+            Self::Lo => "lo",
+            Self::LoLa => "lo-LA",
+            Self::Lt => "lt",
+            Self::LtLt => "lt-LT",
+            Self::Lv => "lv",
+            Self::LvLv => "lv-LV",
+            Self::Mg => "mg",
+            Self::Mi => "mi",
+            Self::Mk => "mk",
+            Self::MkMk => "mk-MK",
+            Self::Ml => "ml",
+            Self::MlIn => "ml-IN",
+            Self::Mn => "mn",
+            Self::MnMn => "mn-MN",
+            Self::Mr => "mr",
+            Self::MrIn => "mr-IN",
+            Self::Ms => "ms",
+            Self::MsMy => "ms-MY",
+            Self::Mt => "mt",
+            Self::My => "my",
+            Self::MyMm => "my-MM",
+            Self::Ne => "ne",
+            Self::NeNp => "ne-NP",
+            Self::Nl => "nl",
+            Self::NlBe => "nl-BE",
+            Self::NlNl => "nl-NL",
+            Self::Nn => "nn",
+            Self::No => "no",
+            Self::NoNo => "no-NO",
+            Self::Oc => "oc",
+            Self::Pa => "pa",
+            Self::PaGuruIn => "pa-Guru-IN",
+            Self::Pl => "pl",
+            Self::PlPl => "pl-PL",
+            Self::Ps => "ps",
+            Self::Pt => "pt",
+            Self::PtBr => "pt-BR",
+            Self::PtPt => "pt-PT",
+            Self::Ro => "ro",
+            Self::RoRo => "ro-RO",
+            Self::Ru => "ru",
+            Self::RuRu => "ru-RU",
+            Self::RwRw => "rw-RW",
+            Self::Sa => "sa",
+            Self::Sd => "sd",
+            Self::Si => "si",
+            Self::SiLk => "si-LK",
+            Self::Sk => "sk",
+            Self::SkSk => "sk-SK",
+            Self::Sl => "sl",
+            Self::SlSi => "sl-SI",
+            Self::Sn => "sn",
+            Self::So => "so",
+            Self::Sq => "sq",
+            Self::SqAl => "sq-AL",
+            Self::Sr => "sr",
+            Self::SrRs => "sr-RS",
+            Self::SsLatnZa => "ss-latn-za",
+            Self::StZa => "st-ZA",
+            Self::Su => "su",
+            Self::SuId => "su-ID",
+            Self::Sv => "sv",
+            Self::SvSe => "sv-SE",
+            Self::Sw => "sw",
+            Self::SwKe => "sw-KE",
+            Self::SwTz => "sw-TZ",
+            Self::Ta => "ta",
+            Self::TaIn => "ta-IN",
+            Self::TaLk => "ta-LK",
+            Self::TaMy => "ta-MY",
+            Self::TaSg => "ta-SG",
+            Self::Te => "te",
+            Self::TeIn => "te-IN",
+            Self::Tg => "tg",
+            Self::Th => "th",
+            Self::ThTh => "th-TH",
+            Self::Tk => "tk",
+            Self::Tl => "tl",
+            Self::TnLatnZa => "tn-latn-za",
+            Self::Tr => "tr",
+            Self::TrTr => "tr-TR",
+            Self::TsZa => "ts-ZA",
+            Self::Tt => "tt",
+            Self::Uk => "uk",
+            Self::UkUa => "uk-UA",
+            Self::Ur => "ur",
+            Self::UrIn => "ur-IN",
+            Self::UrPk => "ur-PK",
+            Self::Uz => "uz",
+            Self::UzUz => "uz-UZ",
+            Self::VeZa => "ve-ZA",
+            Self::Vi => "vi",
+            Self::ViVn => "vi-VN",
+            Self::XhZa => "xh-ZA",
+            Self::Yi => "yi",
+            Self::Yo => "yo",
+            Self::YueHantHk => "yue-Hant-HK",
+            Self::Zh => "zh",
+            Self::ZhTw => "zh-TW",
+            Self::ZuZa => "zu-ZA",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptionLanguage {
+    fn from(value: &str) -> Self {
+        match value {
+            "af" => Self::Af,
+            "af-ZA" => Self::AfZa,
+            "am" => Self::Am,
+            "am-ET" => Self::AmEt,
+            "ar" => Self::Ar,
+            "ar-AE" => Self::ArAe,
+            "ar-BH" => Self::ArBh,
+            "ar-DZ" => Self::ArDz,
+            "ar-EG" => Self::ArEg,
+            "ar-IL" => Self::ArIl,
+            "ar-IQ" => Self::ArIq,
+            "ar-JO" => Self::ArJo,
+            "ar-KW" => Self::ArKw,
+            "ar-LB" => Self::ArLb,
+            "ar-MA" => Self::ArMa,
+            "ar-MR" => Self::ArMr,
+            "ar-OM" => Self::ArOm,
+            "ar-PS" => Self::ArPs,
+            "ar-QA" => Self::ArQa,
+            "ar-SA" => Self::ArSa,
+            "ar-TN" => Self::ArTn,
+            "ar-YE" => Self::ArYe,
+            "as" => Self::As,
+            "auto_detect" => Self::AutoDetect,
+            "az" => Self::Az,
+            "az-AZ" => Self::AzAz,
+            "ba" => Self::Ba,
+            "be" => Self::Be,
+            "bg" => Self::Bg,
+            "bg-BG" => Self::BgBg,
+            "bn" => Self::Bn,
+            "bn-BD" => Self::BnBd,
+            "bn-IN" => Self::BnIn,
+            "bo" => Self::Bo,
+            "br" => Self::Br,
+            "bs" => Self::Bs,
+            "bs-BA" => Self::BsBa,
+            "ca" => Self::Ca,
+            "ca-ES" => Self::CaEs,
+            "cs" => Self::Cs,
+            "cs-CZ" => Self::CsCz,
+            "cy" => Self::Cy,
+            "da" => Self::Da,
+            "da-DK" => Self::DaDk,
+            "de" => Self::De,
+            "de-AT" => Self::DeAt,
+            "de-CH" => Self::DeCh,
+            "de-DE" => Self::DeDe,
+            "el" => Self::El,
+            "el-GR" => Self::ElGr,
+            "en" => Self::En,
+            "en-AU" => Self::EnAu,
+            "en-CA" => Self::EnCa,
+            "en-GB" => Self::EnGb,
+            "en-GH" => Self::EnGh,
+            "en-HK" => Self::EnHk,
+            "en-IE" => Self::EnIe,
+            "en-IN" => Self::EnIn,
+            "en-KE" => Self::EnKe,
+            "en-NG" => Self::EnNg,
+            "en-NZ" => Self::EnNz,
+            "en-PH" => Self::EnPh,
+            "en-PK" => Self::EnPk,
+            "en-SG" => Self::EnSg,
+            "en-TZ" => Self::EnTz,
+            "en-US" => Self::EnUs,
+            "en-ZA" => Self::EnZa,
+            "es" => Self::Es,
+            "es-419" => Self::Es419,
+            "es-AR" => Self::EsAr,
+            "es-BO" => Self::EsBo,
+            "es-CL" => Self::EsCl,
+            "es-CO" => Self::EsCo,
+            "es-CR" => Self::EsCr,
+            "es-DO" => Self::EsDo,
+            "es-EC" => Self::EsEc,
+            "es-ES" => Self::EsEs,
+            "es-GT" => Self::EsGt,
+            "es-HN" => Self::EsHn,
+            "es-MX" => Self::EsMx,
+            "es-NI" => Self::EsNi,
+            "es-PA" => Self::EsPa,
+            "es-PE" => Self::EsPe,
+            "es-PR" => Self::EsPr,
+            "es-PY" => Self::EsPy,
+            "es-SV" => Self::EsSv,
+            "es-US" => Self::EsUs,
+            "es-UY" => Self::EsUy,
+            "es-VE" => Self::EsVe,
+            "et" => Self::Et,
+            "et-EE" => Self::EtEe,
+            "eu" => Self::Eu,
+            "eu-ES" => Self::EuEs,
+            "fa" => Self::Fa,
+            "fa-IR" => Self::FaIr,
+            "fi" => Self::Fi,
+            "fi-FI" => Self::FiFi,
+            "fil-PH" => Self::FilPh,
+            "fo" => Self::Fo,
+            "fr" => Self::Fr,
+            "fr-BE" => Self::FrBe,
+            "fr-CA" => Self::FrCa,
+            "fr-CH" => Self::FrCh,
+            "fr-FR" => Self::FrFr,
+            "gl" => Self::Gl,
+            "gl-ES" => Self::GlEs,
+            "gu" => Self::Gu,
+            "gu-IN" => Self::GuIn,
+            "ha" => Self::Ha,
+            "haw" => Self::Haw,
+            "he" => Self::He,
+            "hi" => Self::Hi,
+            "hi-IN" => Self::HiIn,
+            "hr" => Self::Hr,
+            "hr-HR" => Self::HrHr,
+            "ht" => Self::Ht,
+            "hu" => Self::Hu,
+            "hu-HU" => Self::HuHu,
+            "hy" => Self::Hy,
+            "hy-AM" => Self::HyAm,
+            "id" => Self::Id,
+            "id-ID" => Self::IdId,
+            "is" => Self::Is,
+            "is-IS" => Self::IsIs,
+            "it" => Self::It,
+            "it-CH" => Self::ItCh,
+            "it-IT" => Self::ItIt,
+            "iw-IL" => Self::IwIl,
+            "ja" => Self::Ja,
+            "ja-JP" => Self::JaJp,
+            "jv-ID" => Self::JvId,
+            "jw" => Self::Jw,
+            "ka" => Self::Ka,
+            "ka-GE" => Self::KaGe,
+            "kk" => Self::Kk,
+            "kk-KZ" => Self::KkKz,
+            "km" => Self::Km,
+            "km-KH" => Self::KmKh,
+            "kn" => Self::Kn,
+            "kn-IN" => Self::KnIn,
+            "ko" => Self::Ko,
+            "ko-KR" => Self::KoKr,
+            "la" => Self::La,
+            "lb" => Self::Lb,
+            "ln" => Self::Ln,
+            "lo" => Self::Lo,
+            "lo-LA" => Self::LoLa,
+            "lt" => Self::Lt,
+            "lt-LT" => Self::LtLt,
+            "lv" => Self::Lv,
+            "lv-LV" => Self::LvLv,
+            "mg" => Self::Mg,
+            "mi" => Self::Mi,
+            "mk" => Self::Mk,
+            "mk-MK" => Self::MkMk,
+            "ml" => Self::Ml,
+            "ml-IN" => Self::MlIn,
+            "mn" => Self::Mn,
+            "mn-MN" => Self::MnMn,
+            "mr" => Self::Mr,
+            "mr-IN" => Self::MrIn,
+            "ms" => Self::Ms,
+            "ms-MY" => Self::MsMy,
+            "mt" => Self::Mt,
+            "my" => Self::My,
+            "my-MM" => Self::MyMm,
+            "ne" => Self::Ne,
+            "ne-NP" => Self::NeNp,
+            "nl" => Self::Nl,
+            "nl-BE" => Self::NlBe,
+            "nl-NL" => Self::NlNl,
+            "nn" => Self::Nn,
+            "no" => Self::No,
+            "no-NO" => Self::NoNo,
+            "oc" => Self::Oc,
+            "pa" => Self::Pa,
+            "pa-Guru-IN" => Self::PaGuruIn,
+            "pl" => Self::Pl,
+            "pl-PL" => Self::PlPl,
+            "ps" => Self::Ps,
+            "pt" => Self::Pt,
+            "pt-BR" => Self::PtBr,
+            "pt-PT" => Self::PtPt,
+            "ro" => Self::Ro,
+            "ro-RO" => Self::RoRo,
+            "ru" => Self::Ru,
+            "ru-RU" => Self::RuRu,
+            "rw-RW" => Self::RwRw,
+            "sa" => Self::Sa,
+            "sd" => Self::Sd,
+            "si" => Self::Si,
+            "si-LK" => Self::SiLk,
+            "sk" => Self::Sk,
+            "sk-SK" => Self::SkSk,
+            "sl" => Self::Sl,
+            "sl-SI" => Self::SlSi,
+            "sn" => Self::Sn,
+            "so" => Self::So,
+            "sq" => Self::Sq,
+            "sq-AL" => Self::SqAl,
+            "sr" => Self::Sr,
+            "sr-RS" => Self::SrRs,
+            "ss-latn-za" => Self::SsLatnZa,
+            "st-ZA" => Self::StZa,
+            "su" => Self::Su,
+            "su-ID" => Self::SuId,
+            "sv" => Self::Sv,
+            "sv-SE" => Self::SvSe,
+            "sw" => Self::Sw,
+            "sw-KE" => Self::SwKe,
+            "sw-TZ" => Self::SwTz,
+            "ta" => Self::Ta,
+            "ta-IN" => Self::TaIn,
+            "ta-LK" => Self::TaLk,
+            "ta-MY" => Self::TaMy,
+            "ta-SG" => Self::TaSg,
+            "te" => Self::Te,
+            "te-IN" => Self::TeIn,
+            "tg" => Self::Tg,
+            "th" => Self::Th,
+            "th-TH" => Self::ThTh,
+            "tk" => Self::Tk,
+            "tl" => Self::Tl,
+            "tn-latn-za" => Self::TnLatnZa,
+            "tr" => Self::Tr,
+            "tr-TR" => Self::TrTr,
+            "ts-ZA" => Self::TsZa,
+            "tt" => Self::Tt,
+            "uk" => Self::Uk,
+            "uk-UA" => Self::UkUa,
+            "ur" => Self::Ur,
+            "ur-IN" => Self::UrIn,
+            "ur-PK" => Self::UrPk,
+            "uz" => Self::Uz,
+            "uz-UZ" => Self::UzUz,
+            "ve-ZA" => Self::VeZa,
+            "vi" => Self::Vi,
+            "vi-VN" => Self::ViVn,
+            "xh-ZA" => Self::XhZa,
+            "yi" => Self::Yi,
+            "yo" => Self::Yo,
+            "yue-Hant-HK" => Self::YueHantHk,
+            "zh" => Self::Zh,
+            "zh-TW" => Self::ZhTw,
+            "zu-ZA" => Self::ZuZa,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptionLanguage);
 
 /// Transcription start request
 ///
@@ -8063,7 +7627,7 @@ pub struct TranscriptionStartRequest {
     pub client_state: Option<String>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
     pub command_id: Option<String>,
-    /// Engine to use for speech recognition. `A` - `Google`, `B` - `Telnyx`.
+    /// Engine to use for speech recognition. Legacy values `A` - `Google`, `B` - `Telnyx` are supported for backward compatibility.
     pub transcription_engine: Option<TranscriptionStartRequestTranscriptionEngine>,
     pub transcription_engine_config: Option<
         TranscriptionStartRequestTranscriptionEngineConfig,
@@ -8079,11 +7643,29 @@ crate::codec::optional_fields!(
     => transcription_tracks }
 );
 
-/// Engine to use for speech recognition. `A` - `Google`, `B` - `Telnyx`.
+/// Engine to use for speech recognition. Legacy values `A` - `Google`, `B` - `Telnyx` are supported for backward compatibility.
 ///
 /// Spec: `#/components/schemas/TranscriptionStartRequest/properties/transcription_engine`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TranscriptionStartRequestTranscriptionEngine {
+    /// `Google`
+    Google,
+    /// `Telnyx`
+    Telnyx,
+    /// `Deepgram`
+    Deepgram,
+    /// `Azure`
+    Azure,
+    /// `xAI`
+    XAi,
+    /// `AssemblyAI`
+    AssemblyAi,
+    /// `Speechmatics`
+    Speechmatics,
+    /// `Soniox`
+    Soniox,
+    /// `Parakeet`
+    Parakeet,
     /// `A`
     A,
     /// `B`
@@ -8096,6 +7678,15 @@ impl TranscriptionStartRequestTranscriptionEngine {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
+            Self::Google => "Google",
+            Self::Telnyx => "Telnyx",
+            Self::Deepgram => "Deepgram",
+            Self::Azure => "Azure",
+            Self::XAi => "xAI",
+            Self::AssemblyAi => "AssemblyAI",
+            Self::Speechmatics => "Speechmatics",
+            Self::Soniox => "Soniox",
+            Self::Parakeet => "Parakeet",
             Self::A => "A",
             Self::B => "B",
             Self::Unknown(other) => other,
@@ -8106,6 +7697,15 @@ impl TranscriptionStartRequestTranscriptionEngine {
 impl From<&str> for TranscriptionStartRequestTranscriptionEngine {
     fn from(value: &str) -> Self {
         match value {
+            "Google" => Self::Google,
+            "Telnyx" => Self::Telnyx,
+            "Deepgram" => Self::Deepgram,
+            "Azure" => Self::Azure,
+            "xAI" => Self::XAi,
+            "AssemblyAI" => Self::AssemblyAi,
+            "Speechmatics" => Self::Speechmatics,
+            "Soniox" => Self::Soniox,
+            "Parakeet" => Self::Parakeet,
             "A" => Self::A,
             "B" => Self::B,
             other => Self::Unknown(other.to_owned()),
@@ -8118,6 +7718,15 @@ crate::codec::string_enum!(TranscriptionStartRequestTranscriptionEngine);
 /// Spec: `#/components/schemas/TranscriptionStartRequest/properties/transcription_engine_config`
 #[derive(Debug, Clone, PartialEq)]
 pub enum TranscriptionStartRequestTranscriptionEngineConfig {
+    TranscriptionEngineGoogleConfig(TranscriptionEngineGoogleConfig),
+    TranscriptionEngineTelnyxConfig(TranscriptionEngineTelnyxConfig),
+    TranscriptionEngineDeepgramConfig(TranscriptionEngineDeepgramConfig),
+    TranscriptionEngineAzureConfig(TranscriptionEngineAzureConfig),
+    TranscriptionEngineXaiConfig(TranscriptionEngineXaiConfig),
+    TranscriptionEngineAssemblyaiConfig(TranscriptionEngineAssemblyaiConfig),
+    TranscriptionEngineSpeechmaticsConfig(TranscriptionEngineSpeechmaticsConfig),
+    TranscriptionEngineSonioxConfig(TranscriptionEngineSonioxConfig),
+    TranscriptionEngineParakeetConfig(TranscriptionEngineParakeetConfig),
     TranscriptionEngineAConfig(TranscriptionEngineAConfig),
     TranscriptionEngineBConfig(TranscriptionEngineBConfig),
     /// A `transcription_engine` value this version of the crate does not know, kept as JSON.
@@ -8127,6 +7736,78 @@ pub enum TranscriptionStartRequestTranscriptionEngineConfig {
 impl serde::Serialize for TranscriptionStartRequestTranscriptionEngineConfig {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
+            Self::TranscriptionEngineGoogleConfig(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "transcription_engine",
+                    "Google",
+                    serializer,
+                )
+            }
+            Self::TranscriptionEngineTelnyxConfig(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "transcription_engine",
+                    "Telnyx",
+                    serializer,
+                )
+            }
+            Self::TranscriptionEngineDeepgramConfig(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "transcription_engine",
+                    "Deepgram",
+                    serializer,
+                )
+            }
+            Self::TranscriptionEngineAzureConfig(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "transcription_engine",
+                    "Azure",
+                    serializer,
+                )
+            }
+            Self::TranscriptionEngineXaiConfig(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "transcription_engine",
+                    "xAI",
+                    serializer,
+                )
+            }
+            Self::TranscriptionEngineAssemblyaiConfig(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "transcription_engine",
+                    "AssemblyAI",
+                    serializer,
+                )
+            }
+            Self::TranscriptionEngineSpeechmaticsConfig(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "transcription_engine",
+                    "Speechmatics",
+                    serializer,
+                )
+            }
+            Self::TranscriptionEngineSonioxConfig(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "transcription_engine",
+                    "Soniox",
+                    serializer,
+                )
+            }
+            Self::TranscriptionEngineParakeetConfig(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "transcription_engine",
+                    "Parakeet",
+                    serializer,
+                )
+            }
             Self::TranscriptionEngineAConfig(v) => {
                 crate::codec::serialize_tagged(
                     v,
@@ -8157,6 +7838,40 @@ for TranscriptionStartRequestTranscriptionEngineConfig {
             deserializer,
         )?;
         match value.get("transcription_engine").and_then(serde_json::Value::as_str) {
+            Some("Google") => {
+                crate::codec::from_value(value)
+                    .map(Self::TranscriptionEngineGoogleConfig)
+            }
+            Some("Telnyx") => {
+                crate::codec::from_value(value)
+                    .map(Self::TranscriptionEngineTelnyxConfig)
+            }
+            Some("Deepgram") => {
+                crate::codec::from_value(value)
+                    .map(Self::TranscriptionEngineDeepgramConfig)
+            }
+            Some("Azure") => {
+                crate::codec::from_value(value).map(Self::TranscriptionEngineAzureConfig)
+            }
+            Some("xAI") => {
+                crate::codec::from_value(value).map(Self::TranscriptionEngineXaiConfig)
+            }
+            Some("AssemblyAI") => {
+                crate::codec::from_value(value)
+                    .map(Self::TranscriptionEngineAssemblyaiConfig)
+            }
+            Some("Speechmatics") => {
+                crate::codec::from_value(value)
+                    .map(Self::TranscriptionEngineSpeechmaticsConfig)
+            }
+            Some("Soniox") => {
+                crate::codec::from_value(value)
+                    .map(Self::TranscriptionEngineSonioxConfig)
+            }
+            Some("Parakeet") => {
+                crate::codec::from_value(value)
+                    .map(Self::TranscriptionEngineParakeetConfig)
+            }
             Some("A") => {
                 crate::codec::from_value(value).map(Self::TranscriptionEngineAConfig)
             }
@@ -8194,7 +7909,7 @@ pub struct TransferCallRequest {
     pub answering_machine_detection: Option<
         TransferCallRequestAnsweringMachineDetection,
     >,
-    /// Optional configuration parameters to modify 'answering_machine_detection' performance.
+    /// Optional configuration parameters to modify 'answering_machine_detection' performance. Only `total_analysis_time_millis` and `greeting_duration_millis` parameters are applicable when `premium` is selected as answering_machine_detection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answering_machine_detection_config: Option<
         TransferCallRequestAnsweringMachineDetectionConfig,
@@ -8220,7 +7935,7 @@ pub struct TransferCallRequest {
     /// The `from_display_name` string to be used as the caller id name (SIP From Display Name) presented to the destination (`to` number). The string should have a maximum of 128 characters, containing only letters, numbers, spaces, and -_~!.+ special characters. If ommited, the display name will be the same as the number in the `from` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_display_name: Option<String>,
-    /// Defines whether media should be encrypted on the new call leg.
+    /// Defines whether media should be encrypted on the new call leg. For SIP URI destinations, media encryption can also be requested per endpoint with the `secure` URI parameter: `;secure=true` or `;secure=srtp` enables SRTP, and `;secure=dtls` enables DTLS. This parameter, when set to `SRTP` or `DTLS`, takes precedence over the per-endpoint `secure` value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_encryption: Option<TransferCallRequestMediaEncryption>,
     /// The media_name of a file to be played back when the transfer destination answers before bridging the call. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file.
@@ -8229,6 +7944,42 @@ pub struct TransferCallRequest {
     /// When enabled, DTMF tones are not passed to the call participant. The webhooks containing the DTMF information will be sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mute_dtmf: Option<TransferCallRequestMuteDtmf>,
+    /// Specifies behavior after the bridge ends (i.e. the opposite leg either hangs up or is transferred). If supplied with the value `self`, the current leg will be parked after unbridge. If not set, the default behavior is to hang up the leg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub park_after_unbridge: Option<String>,
+    /// The list of comma-separated codecs in order of preference to be used during the call. The codecs supported are `G722`, `PCMU`, `PCMA`, `G729`, `OPUS`, `VP8`, `H264`, `AMR-WB`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_codecs: Option<String>,
+    /// Indicates the privacy level to be used for the call. When set to `id`, caller ID information (name and number) will be hidden from the called party. When set to `none` or omitted, caller ID will be shown normally.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<TransferCallRequestPrivacy>,
+    /// Start recording automatically after an event. Disabled by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<TransferCallRequestRecord>,
+    /// Defines which channel should be recorded ('single' or 'dual') when `record` is specified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_channels: Option<TransferCallRequestRecordChannels>,
+    /// The custom recording file name to be used instead of the default `call_leg_id`. Telnyx will still add a Unix timestamp suffix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_custom_file_name: Option<String>,
+    /// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_format: Option<TransferCallRequestRecordFormat>,
+    /// Defines the maximum length for the recording in seconds when `record` is specified. The minimum value is 0. The maximum value is 43200. The default value is 0 (infinite).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_max_length: Option<i64>,
+    /// The number of seconds that Telnyx will wait for the recording to be stopped if silence is detected when `record` is specified. The timer only starts when the speech is detected. Please note that call transcription is used to detect silence and the related charge will be applied. The minimum value is 0. The default value is 0 (infinite).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_timeout_secs: Option<i64>,
+    /// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_track: Option<TransferCallRequestRecordTrack>,
+    /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_trim: Option<TransferCallRequestRecordTrim>,
+    /// DTMF digits to send automatically after the transfer destination answers. Useful for reaching an extension behind an IVR (e.g. `"200"` to dial extension 200 once the called party picks up). Allowed characters: `0-9`, `A-D`, `w` (0.5s pause), `W` (1s pause), `*`, `#`. Maximum 64 characters. When omitted, no automatic DTMF is sent. May also be supplied inline by appending `,<digits>` to `to` (e.g. `to=+18004247767,200`); if both forms are present, this explicit field takes precedence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_digits_on_answer: Option<String>,
     /// SIP Authentication password used for SIP challenges.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sip_auth_password: Option<String>,
@@ -8238,6 +7989,9 @@ pub struct TransferCallRequest {
     /// SIP headers to be added to the SIP INVITE. Currently only User-to-User header is supported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sip_headers: Option<Vec<SipHeader>>,
+    /// Defines the SIP region to be used for the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_region: Option<TransferCallRequestSipRegion>,
     /// Defines SIP transport protocol to be used on the call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sip_transport_protocol: Option<TransferCallRequestSipTransportProtocol>,
@@ -8252,14 +8006,28 @@ pub struct TransferCallRequest {
     /// The number of seconds that Telnyx will wait for the call to be answered by the destination to which it is being transferred. If the timeout is reached before an answer is received, the call will hangup and a `call.hangup` webhook with a `hangup_cause` of `timeout` will be sent. Minimum value is 5 seconds. Maximum value is 600 seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<i64>,
-    /// The DID or SIP URI to dial out to.
+    /// The DID or SIP URI to dial out to. For SIP URI destinations, append `;secure=true` or `;secure=srtp` to enable SRTP media encryption for that endpoint, or `;secure=dtls` to enable DTLS media encryption for that endpoint. If `media_encryption` is set to `SRTP` or `DTLS`, it takes precedence over any per-endpoint `secure` URI parameter. You may also append a comma followed by DTMF digits (e.g. `+18004247767,200`) to play those digits as DTMF once the transfer destination answers — equivalent to setting `send_digits_on_answer` separately. If both are present, the explicit `send_digits_on_answer` parameter takes precedence.
     pub to: String,
+    /// A map of event types to retry policies. Each retry policy contains an array of `retries_ms` specifying the delays between retry attempts in milliseconds. Maximum 5 retries, total delay cannot exceed 60 seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_retries_policies: Option<
+        std::collections::BTreeMap<
+            String,
+            TransferCallRequestWebhookRetriesPoliciesValue,
+        >,
+    >,
     /// Use this field to override the URL for which Telnyx will send subsequent webhooks to for this call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
     /// HTTP request type used for `webhook_url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url_method: Option<TransferCallRequestWebhookUrlMethod>,
+    /// A map of event types to webhook URLs. When an event of the specified type occurs, the webhook URL associated with that event type will be called instead of `webhook_url`. Events not mapped here will use the default `webhook_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_urls: Option<std::collections::BTreeMap<String, String>>,
+    /// HTTP request method to invoke `webhook_urls`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_urls_method: Option<TransferCallRequestWebhookUrlsMethod>,
 }
 
 /// Enables Answering Machine Detection. When a call is answered, Telnyx runs real-time detection to determine if it was picked up by a human or a machine and sends an `call.machine.detection.ended` webhook with the analysis result. If 'greeting_end' or 'detect_words' is used and a 'machine' is detected, you will receive another 'call.machine.greeting.ended' webhook when the answering machine greeting ends with a beep or silence. If `detect_beep` is used, you will only receive 'call.machine.greeting.ended' if a beep is detected.
@@ -8267,12 +8035,12 @@ pub struct TransferCallRequest {
 /// Spec: `#/components/schemas/TransferCallRequest/properties/answering_machine_detection`
 pub type TransferCallRequestAnsweringMachineDetection = CallRequestAnsweringMachineDetection;
 
-/// Optional configuration parameters to modify 'answering_machine_detection' performance.
+/// Optional configuration parameters to modify 'answering_machine_detection' performance. Only `total_analysis_time_millis` and `greeting_duration_millis` parameters are applicable when `premium` is selected as answering_machine_detection.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/answering_machine_detection_config`
 pub type TransferCallRequestAnsweringMachineDetectionConfig = CallRequestAnsweringMachineDetectionConfig;
 
-/// Defines whether media should be encrypted on the new call leg.
+/// Defines whether media should be encrypted on the new call leg. For SIP URI destinations, media encryption can also be requested per endpoint with the `secure` URI parameter: `;secure=true` or `;secure=srtp` enables SRTP, and `;secure=dtls` enables DTLS. This parameter, when set to `SRTP` or `DTLS`, takes precedence over the per-endpoint `secure` value.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/media_encryption`
 pub type TransferCallRequestMediaEncryption = CallRequestMediaEncryption;
@@ -8282,15 +8050,96 @@ pub type TransferCallRequestMediaEncryption = CallRequestMediaEncryption;
 /// Spec: `#/components/schemas/TransferCallRequest/properties/mute_dtmf`
 pub type TransferCallRequestMuteDtmf = BridgeRequestMuteDtmf;
 
+/// Indicates the privacy level to be used for the call. When set to `id`, caller ID information (name and number) will be hidden from the called party. When set to `none` or omitted, caller ID will be shown normally.
+///
+/// Spec: `#/components/schemas/TransferCallRequest/properties/privacy`
+pub type TransferCallRequestPrivacy = CallRequestPrivacy;
+
+/// Start recording automatically after an event. Disabled by default.
+///
+/// Spec: `#/components/schemas/TransferCallRequest/properties/record`
+pub type TransferCallRequestRecord = AnswerRequestRecord;
+
+/// Defines which channel should be recorded ('single' or 'dual') when `record` is specified.
+///
+/// Spec: `#/components/schemas/TransferCallRequest/properties/record_channels`
+pub type TransferCallRequestRecordChannels = TexmlRecordingChannels;
+
+/// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
+///
+/// Spec: `#/components/schemas/TransferCallRequest/properties/record_format`
+pub type TransferCallRequestRecordFormat = AnswerRequestRecordFormat;
+
+/// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
+///
+/// Spec: `#/components/schemas/TransferCallRequest/properties/record_track`
+pub type TransferCallRequestRecordTrack = AnswerRequestRecordTrack;
+
+/// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
+///
+/// Spec: `#/components/schemas/TransferCallRequest/properties/record_trim`
+pub type TransferCallRequestRecordTrim = AnswerRequestRecordTrim;
+
+/// Defines the SIP region to be used for the call.
+///
+/// Spec: `#/components/schemas/TransferCallRequest/properties/sip_region`
+pub type TransferCallRequestSipRegion = SipRegion;
+
 /// Defines SIP transport protocol to be used on the call.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/sip_transport_protocol`
 pub type TransferCallRequestSipTransportProtocol = FqdnConnectionTransportProtocol;
 
+/// Spec: `#/components/schemas/TransferCallRequest/properties/webhook_retries_policies/additionalProperties`
+pub type TransferCallRequestWebhookRetriesPoliciesValue = AnswerRequestWebhookRetriesPoliciesValue;
+
 /// HTTP request type used for `webhook_url`.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/webhook_url_method`
 pub type TransferCallRequestWebhookUrlMethod = AnswerRequestWebhookUrlMethod;
+
+/// HTTP request method to invoke `webhook_urls`.
+///
+/// Spec: `#/components/schemas/TransferCallRequest/properties/webhook_urls_method`
+pub type TransferCallRequestWebhookUrlsMethod = AnswerRequestWebhookUrlMethod;
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1transfer/post/responses/200/content/application~1json/schema`
+pub type TransferCallResponse = CallAddMessagesToAiAssistantResponse;
+
+/// TransferTool
+///
+/// Spec: `#/components/schemas/TransferTool`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TransferTool {
+    pub transfer: CallControlTransferToolParams,
+    #[serde(rename = "type")]
+    pub type_: TransferToolType,
+}
+
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1client_state_update/put/responses/200/content/application~1json/schema`
+pub type UpdateClientStateResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Messages sent by an end user
+///
+/// Spec: `#/components/schemas/UserMessage`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct UserMessage {
+    /// The contents of the user message.
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<MessageMetadata>,
+    /// The role of the messages author, in this case `user`.
+    pub role: UserMessageRole,
+}
+
+/// The role of the messages author, in this case `user`.
+///
+/// Spec: `#/components/schemas/UserMessage/properties/role`
+pub type UserMessageRole = AiAssistantJoinParticipantRole;
 
 /// The voice to be used by the voice assistant. Currently we support ElevenLabs, Telnyx and AWS voices.
 ///
@@ -8299,6 +8148,147 @@ pub type TransferCallRequestWebhookUrlMethod = AnswerRequestWebhookUrlMethod;
 /// - **Azure:** Use `Azure.<VoiceId>. (e.g. Azure.en-CA-ClaraNeural, Azure.en-CA-LiamNeural, Azure.en-US-BrianMultilingualNeural, Azure.en-US-Ava:DragonHDLatestNeural. For a complete list of voices, go to [Azure Voice Gallery](https://speech.microsoft.com/portal/voicegallery).)
 /// - **ElevenLabs:** Use `ElevenLabs.<ModelId>.<VoiceId>` (e.g., `ElevenLabs.BaseModel.John`). The `ModelId` part is optional. To use ElevenLabs, you must provide your ElevenLabs API key as an integration secret under `"voice_settings": {"api_key_ref": "<secret_id>"}`. See [integration secrets documentation](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) for details. Check [available voices](https://elevenlabs.io/docs/api-reference/get-voices).
 /// - **Telnyx:** Use `Telnyx.<model_id>.<voice_id>`
+/// - **Inworld:** Use `Inworld.<ModelId>.<VoiceId>` (e.g., `Inworld.Mini.Loretta`, `Inworld.Max.Oliver`, `Inworld.TTS2.Loretta`). Supported models: `Mini`, `Max`, `TTS2`.
+/// - **Fish Audio:** Use `FishAudio.<ModelId>.<VoiceId>` (e.g., `FishAudio.s2.1-pro.<reference_id>`). Supported models: `s2.1-pro`, `s2-pro`, `s1`. `VoiceId` is a Fish Voice-Library reference ID.
+/// - **xAI:** Use `xAI.<VoiceId>` (e.g., `xAI.eve`). Available voices: `eve`, `ara`, `rex`, `sal`, `leo`.
 ///
 /// Spec: `#/components/schemas/VoiceConfig`
 pub type VoiceConfig = String;
+
+/// WebhookTool
+///
+/// Spec: `#/components/schemas/WebhookTool`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WebhookTool {
+    #[serde(rename = "type")]
+    pub type_: WebhookToolType,
+    pub webhook: CallControlWebhookToolParams,
+}
+
+/// Language to use for speech recognition
+///
+/// Spec: `#/components/schemas/XaiTranscriptionLanguage`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum XaiTranscriptionLanguage {
+    /// `ar`
+    Ar,
+    /// `cs`
+    Cs,
+    /// `da`
+    Da,
+    /// `de`
+    De,
+    /// `en`
+    En,
+    /// `es`
+    Es,
+    /// `fa`
+    Fa,
+    /// `fil`
+    Fil,
+    /// `fr`
+    Fr,
+    /// `hi`
+    Hi,
+    /// `id`
+    Id,
+    /// `it`
+    It,
+    /// `ja`
+    Ja,
+    /// `ko`
+    Ko,
+    /// `mk`
+    Mk,
+    /// `ms`
+    Ms,
+    /// `nl`
+    Nl,
+    /// `pl`
+    Pl,
+    /// `pt`
+    Pt,
+    /// `ro`
+    Ro,
+    /// `ru`
+    Ru,
+    /// `sv`
+    Sv,
+    /// `th`
+    Th,
+    /// `tr`
+    Tr,
+    /// `vi`
+    Vi,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl XaiTranscriptionLanguage {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ar => "ar",
+            Self::Cs => "cs",
+            Self::Da => "da",
+            Self::De => "de",
+            Self::En => "en",
+            Self::Es => "es",
+            Self::Fa => "fa",
+            Self::Fil => "fil",
+            Self::Fr => "fr",
+            Self::Hi => "hi",
+            Self::Id => "id",
+            Self::It => "it",
+            Self::Ja => "ja",
+            Self::Ko => "ko",
+            Self::Mk => "mk",
+            Self::Ms => "ms",
+            Self::Nl => "nl",
+            Self::Pl => "pl",
+            Self::Pt => "pt",
+            Self::Ro => "ro",
+            Self::Ru => "ru",
+            Self::Sv => "sv",
+            Self::Th => "th",
+            Self::Tr => "tr",
+            Self::Vi => "vi",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for XaiTranscriptionLanguage {
+    fn from(value: &str) -> Self {
+        match value {
+            "ar" => Self::Ar,
+            "cs" => Self::Cs,
+            "da" => Self::Da,
+            "de" => Self::De,
+            "en" => Self::En,
+            "es" => Self::Es,
+            "fa" => Self::Fa,
+            "fil" => Self::Fil,
+            "fr" => Self::Fr,
+            "hi" => Self::Hi,
+            "id" => Self::Id,
+            "it" => Self::It,
+            "ja" => Self::Ja,
+            "ko" => Self::Ko,
+            "mk" => Self::Mk,
+            "ms" => Self::Ms,
+            "nl" => Self::Nl,
+            "pl" => Self::Pl,
+            "pt" => Self::Pt,
+            "ro" => Self::Ro,
+            "ru" => Self::Ru,
+            "sv" => Self::Sv,
+            "th" => Self::Th,
+            "tr" => Self::Tr,
+            "vi" => Self::Vi,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(XaiTranscriptionLanguage);

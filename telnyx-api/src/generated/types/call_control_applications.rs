@@ -16,6 +16,8 @@ pub struct CallControlApplication {
     pub anchorsite_override: Option<CallControlApplicationAnchorsiteOverride>,
     /// A user-assigned name to help manage the application.
     pub application_name: Option<String>,
+    /// Specifies if call cost webhooks should be sent for this Call Control Application.
+    pub call_cost_in_webhooks: Option<bool>,
     /// ISO 8601 formatted date of when the resource was created
     pub created_at: Option<String>,
     /// Sets the type of DTMF digits sent from Telnyx to this Connection. Note that DTMF digits sent to Telnyx will be accepted in all formats.
@@ -37,23 +39,23 @@ pub struct CallControlApplication {
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
     pub webhook_api_version: Option<CallControlApplicationWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as `https`.
-    pub webhook_event_failover_url: Option<Option<String>>,
+    pub webhook_event_failover_url: Option<String>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as `https`.
     pub webhook_event_url: Option<String>,
-    pub webhook_timeout_secs: Option<Option<i64>>,
+    pub webhook_timeout_secs: Option<i64>,
 }
 
 crate::codec::optional_fields!(
     CallControlApplication { "active" => active, "anchorsite_override" =>
-    anchorsite_override, "application_name" => application_name, "created_at" =>
-    created_at, "dtmf_type" => dtmf_type, "first_command_timeout" =>
-    first_command_timeout, "first_command_timeout_secs" => first_command_timeout_secs,
-    "id" => id, "inbound" => inbound, "outbound" => outbound, "record_type" =>
-    record_type, "redact_dtmf_debug_logging" => redact_dtmf_debug_logging, "tags" =>
-    tags, "updated_at" => updated_at, "webhook_api_version" => webhook_api_version,
-    "webhook_event_failover_url" => webhook_event_failover_url nullable,
-    "webhook_event_url" => webhook_event_url, "webhook_timeout_secs" =>
-    webhook_timeout_secs nullable }
+    anchorsite_override, "application_name" => application_name, "call_cost_in_webhooks"
+    => call_cost_in_webhooks, "created_at" => created_at, "dtmf_type" => dtmf_type,
+    "first_command_timeout" => first_command_timeout, "first_command_timeout_secs" =>
+    first_command_timeout_secs, "id" => id, "inbound" => inbound, "outbound" => outbound,
+    "record_type" => record_type, "redact_dtmf_debug_logging" =>
+    redact_dtmf_debug_logging, "tags" => tags, "updated_at" => updated_at,
+    "webhook_api_version" => webhook_api_version, "webhook_event_failover_url" =>
+    webhook_event_failover_url, "webhook_event_url" => webhook_event_url,
+    "webhook_timeout_secs" => webhook_timeout_secs }
 );
 
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
@@ -61,14 +63,24 @@ crate::codec::optional_fields!(
 /// Spec: `#/components/schemas/CallControlApplication/properties/anchorsite_override`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallControlApplicationAnchorsiteOverride {
-    /// `"Latency"`
+    /// `Latency`
     Latency,
-    /// `"Chicago, IL"`
+    /// `Chicago, IL`
     ChicagoIl,
-    /// `"Ashburn, VA"`
+    /// `Ashburn, VA`
     AshburnVa,
-    /// `"San Jose, CA"`
+    /// `San Jose, CA`
     SanJoseCa,
+    /// `London, UK`
+    LondonUk,
+    /// `Chennai, IN`
+    ChennaiIn,
+    /// `Amsterdam, Netherlands`
+    AmsterdamNetherlands,
+    /// `Toronto, Canada`
+    TorontoCanada,
+    /// `Sydney, Australia`
+    SydneyAustralia,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
@@ -77,10 +89,15 @@ impl CallControlApplicationAnchorsiteOverride {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Latency => "\"Latency\"",
-            Self::ChicagoIl => "\"Chicago, IL\"",
-            Self::AshburnVa => "\"Ashburn, VA\"",
-            Self::SanJoseCa => "\"San Jose, CA\"",
+            Self::Latency => "Latency",
+            Self::ChicagoIl => "Chicago, IL",
+            Self::AshburnVa => "Ashburn, VA",
+            Self::SanJoseCa => "San Jose, CA",
+            Self::LondonUk => "London, UK",
+            Self::ChennaiIn => "Chennai, IN",
+            Self::AmsterdamNetherlands => "Amsterdam, Netherlands",
+            Self::TorontoCanada => "Toronto, Canada",
+            Self::SydneyAustralia => "Sydney, Australia",
             Self::Unknown(other) => other,
         }
     }
@@ -89,10 +106,15 @@ impl CallControlApplicationAnchorsiteOverride {
 impl From<&str> for CallControlApplicationAnchorsiteOverride {
     fn from(value: &str) -> Self {
         match value {
-            "\"Latency\"" => Self::Latency,
-            "\"Chicago, IL\"" => Self::ChicagoIl,
-            "\"Ashburn, VA\"" => Self::AshburnVa,
-            "\"San Jose, CA\"" => Self::SanJoseCa,
+            "Latency" => Self::Latency,
+            "Chicago, IL" => Self::ChicagoIl,
+            "Ashburn, VA" => Self::AshburnVa,
+            "San Jose, CA" => Self::SanJoseCa,
+            "London, UK" => Self::LondonUk,
+            "Chennai, IN" => Self::ChennaiIn,
+            "Amsterdam, Netherlands" => Self::AmsterdamNetherlands,
+            "Toronto, Canada" => Self::TorontoCanada,
+            "Sydney, Australia" => Self::SydneyAustralia,
             other => Self::Unknown(other.to_owned()),
         }
     }
@@ -104,22 +126,6 @@ crate::codec::string_enum!(CallControlApplicationAnchorsiteOverride);
 ///
 /// Spec: `#/components/schemas/CallControlApplication/properties/dtmf_type`
 pub type CallControlApplicationDtmfType = DtmfType;
-
-/// Call Control Application Outbound
-///
-/// Spec: `#/components/schemas/CallControlApplicationOutbound`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallControlApplicationOutbound {
-    /// When set, this will limit the total number of outbound calls to phone numbers associated with this connection.
-    pub channel_limit: Option<i64>,
-    /// Identifies the associated outbound voice profile.
-    pub outbound_voice_profile_id: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallControlApplicationOutbound { "channel_limit" => channel_limit,
-    "outbound_voice_profile_id" => outbound_voice_profile_id }
-);
 
 /// Spec: `#/components/schemas/CallControlApplication/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -151,16 +157,6 @@ impl From<&str> for CallControlApplicationRecordType {
 
 crate::codec::string_enum!(CallControlApplicationRecordType);
 
-/// Call Control Application Response
-///
-/// Spec: `#/components/responses/CallControlApplicationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallControlApplicationResponse {
-    pub data: Option<CallControlApplication>,
-}
-
-crate::codec::optional_fields!(CallControlApplicationResponse { "data" => data });
-
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/CallControlApplication/properties/webhook_api_version`
@@ -181,6 +177,9 @@ pub struct CreateCallControlApplicationRequest {
     >,
     /// A user-assigned name to help manage the application.
     pub application_name: String,
+    /// Specifies if call cost webhooks should be sent for this Call Control Application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_cost_in_webhooks: Option<bool>,
     /// Sets the type of DTMF digits sent from Telnyx to this Connection. Note that DTMF digits sent to Telnyx will be accepted in all formats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<CreateCallControlApplicationRequestDtmfType>,
@@ -235,9 +234,24 @@ pub type CreateCallControlApplicationRequestDtmfType = DtmfType;
 /// Spec: `#/components/schemas/CreateCallControlApplicationRequest/properties/webhook_api_version`
 pub type CreateCallControlApplicationRequestWebhookApiVersion = WebhookApiVersion;
 
+/// Call Control Application Response
+///
+/// Spec: `#/paths/~1call_control_applications/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateCallControlApplicationResponse {
+    pub data: Option<CallControlApplication>,
+}
+
+crate::codec::optional_fields!(CreateCallControlApplicationResponse { "data" => data });
+
+/// Call Control Application Response
+///
+/// Spec: `#/paths/~1call_control_applications~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteCallControlApplicationResponse = CreateCallControlApplicationResponse;
+
 /// List Call Control Applications Response
 ///
-/// Spec: `#/components/responses/ListCallControlApplicationsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1call_control_applications/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCallControlApplicationsResponse {
     pub data: Option<Vec<CallControlApplication>>,
@@ -247,6 +261,11 @@ pub struct ListCallControlApplicationsResponse {
 crate::codec::optional_fields!(
     ListCallControlApplicationsResponse { "data" => data, "meta" => meta }
 );
+
+/// Call Control Application Response
+///
+/// Spec: `#/paths/~1call_control_applications~1{id}/get/responses/200/content/application~1json/schema`
+pub type RetrieveCallControlApplicationResponse = CreateCallControlApplicationResponse;
 
 /// Update Call Control Application Request
 ///
@@ -263,6 +282,9 @@ pub struct UpdateCallControlApplicationRequest {
     >,
     /// A user-assigned name to help manage the application.
     pub application_name: String,
+    /// Specifies if call cost webhooks should be sent for this Call Control Application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_cost_in_webhooks: Option<bool>,
     /// Sets the type of DTMF digits sent from Telnyx to this Connection. Note that DTMF digits sent to Telnyx will be accepted in all formats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<UpdateCallControlApplicationRequestDtmfType>,
@@ -319,3 +341,8 @@ pub type UpdateCallControlApplicationRequestDtmfType = DtmfType;
 ///
 /// Spec: `#/components/schemas/UpdateCallControlApplicationRequest/properties/webhook_api_version`
 pub type UpdateCallControlApplicationRequestWebhookApiVersion = WebhookApiVersion;
+
+/// Call Control Application Response
+///
+/// Spec: `#/paths/~1call_control_applications~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateCallControlApplicationResponse = CreateCallControlApplicationResponse;

@@ -23,17 +23,6 @@ pub struct ActiveCall {
     pub record_type: ActiveCallRecordType,
 }
 
-/// Active Calls Response
-///
-/// Spec: `#/components/responses/ActiveCallsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ActiveCallsResponse {
-    pub data: Option<Vec<ActiveCall>>,
-    pub meta: Option<CursorPaginationMeta>,
-}
-
-crate::codec::optional_fields!(ActiveCallsResponse { "data" => data, "meta" => meta });
-
 /// Call
 ///
 /// Spec: `#/components/schemas/Call`
@@ -65,9 +54,40 @@ pub struct Call {
 /// Spec: `#/components/schemas/Call/properties/record_type`
 pub type CallRecordType = ActiveCallRecordType;
 
+/// Cursor Pagination Meta
+///
+/// Spec: `#/components/schemas/CursorPaginationMeta`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CursorPaginationMeta {
+    pub cursors: Option<Cursor>,
+    /// Path to next page.
+    pub next: Option<String>,
+    /// Path to previous page.
+    pub previous: Option<String>,
+    pub total_items: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    CursorPaginationMeta { "cursors" => cursors, "next" => next, "previous" => previous,
+    "total_items" => total_items }
+);
+
+/// Active Calls Response
+///
+/// Spec: `#/paths/~1connections~1{connection_id}~1active_calls/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListConnectionActiveCallsResponse {
+    pub data: Option<Vec<ActiveCall>>,
+    pub meta: Option<CursorPaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListConnectionActiveCallsResponse { "data" => data, "meta" => meta }
+);
+
 /// Retrieve Call Status Response
 ///
-/// Spec: `#/components/responses/RetrieveCallStatusResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1calls~1{call_control_id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RetrieveCallStatusResponse {
     pub data: Option<Call>,

@@ -28,22 +28,42 @@ pub type AzureAccountName = String;
 /// Azure Blob Storage Configuration Data
 ///
 /// Spec: `#/components/schemas/AzureConfigurationData`
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AzureConfigurationData {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_key: Option<AzureAccountKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_name: Option<AzureAccountName>,
+    /// Storage backend type
+    pub backend: AzureConfigurationDataBackend,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Bucket>,
 }
-
-crate::codec::optional_fields!(
-    AzureConfigurationData { "account_key" => account_key, "account_name" =>
-    account_name, "bucket" => bucket }
-);
 
 /// Name of the bucket to be used to store recording files.
 ///
 /// Spec: `#/components/schemas/Bucket`
 pub type Bucket = String;
+
+/// Cursor Pagination Meta
+///
+/// Spec: `#/components/schemas/call-recordings_CursorPaginationMeta`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallRecordingsCursorPaginationMeta {
+    pub cursors: Option<Cursor>,
+    /// Path to next page.
+    pub next: Option<String>,
+    /// Path to previous page.
+    pub previous: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CallRecordingsCursorPaginationMeta { "cursors" => cursors, "next" => next, "previous"
+    => previous }
+);
+
+/// Spec: `#/paths/~1recording_transcriptions/get/parameters/0/schema`
+pub type CallRecordingsPageConsolidated = ListAccessIpAddressesPage;
 
 /// Uniquely identifies a Telnyx application (Call Control, TeXML) or Sip connection resource.
 ///
@@ -113,37 +133,263 @@ impl From<&str> for CustomStorageConfigurationBackend {
 crate::codec::string_enum!(CustomStorageConfigurationBackend);
 
 /// Spec: `#/components/schemas/CustomStorageConfiguration/properties/configuration`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum CustomStorageConfigurationConfiguration {
     GcsConfigurationData(GcsConfigurationData),
     S3ConfigurationData(S3ConfigurationData),
     AzureConfigurationData(AzureConfigurationData),
+    /// A `backend` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
 }
+
+impl serde::Serialize for CustomStorageConfigurationConfiguration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::GcsConfigurationData(v) => {
+                crate::codec::serialize_tagged(v, "backend", "gcs", serializer)
+            }
+            Self::S3ConfigurationData(v) => {
+                crate::codec::serialize_tagged(v, "backend", "s3", serializer)
+            }
+            Self::AzureConfigurationData(v) => {
+                crate::codec::serialize_tagged(v, "backend", "azure", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CustomStorageConfigurationConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("backend").and_then(serde_json::Value::as_str) {
+            Some("gcs") => {
+                crate::codec::from_value(value).map(Self::GcsConfigurationData)
+            }
+            Some("s3") => crate::codec::from_value(value).map(Self::S3ConfigurationData),
+            Some("azure") => {
+                crate::codec::from_value(value).map(Self::AzureConfigurationData)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+
+/// Spec: `#/paths/~1recording_transcriptions~1{recording_transcription_id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteRecordingTranscriptionResponse = GetRecordingTranscriptionResponse;
+
+/// Spec: `#/components/requestBodies/DeleteRecordingsRequest/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct DeleteRecordingsRequest {
+    /// List of call recording IDs to delete.
+    pub ids: Vec<String>,
+}
+
+/// Spec: `#/paths/~1recordings~1actions~1delete/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeleteRecordingsResponse {
+    pub status: Option<DeleteRecordingsResponseStatus>,
+}
+
+crate::codec::optional_fields!(DeleteRecordingsResponse { "status" => status });
+
+/// Spec: `#/paths/~1recordings~1actions~1delete/post/responses/200/content/application~1json/schema/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DeleteRecordingsResponseStatus {
+    /// `ok`
+    Ok,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DeleteRecordingsResponseStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ok => "ok",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DeleteRecordingsResponseStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "ok" => Self::Ok,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DeleteRecordingsResponseStatus);
 
 /// Google Cloud Storage Configuration Data
 ///
 /// Spec: `#/components/schemas/GCSConfigurationData`
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GcsConfigurationData {
+    /// Storage backend type
+    pub backend: GcsConfigurationDataBackend,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Bucket>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Credentials>,
 }
 
-crate::codec::optional_fields!(
-    GcsConfigurationData { "bucket" => bucket, "credentials" => credentials }
-);
+/// Storage backend type
+///
+/// Spec: `#/components/schemas/GCSConfigurationData/properties/backend`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GcsConfigurationDataBackend {
+    /// `gcs`
+    Gcs,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
 
-/// Spec: `#/components/responses/ListRecordingTranscriptionsResponse/content/application~1json/schema`
+impl GcsConfigurationDataBackend {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Gcs => "gcs",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for GcsConfigurationDataBackend {
+    fn from(value: &str) -> Self {
+        match value {
+            "gcs" => Self::Gcs,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(GcsConfigurationDataBackend);
+
+/// Spec: `#/paths/~1recording_transcriptions~1{recording_transcription_id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListRecordingTranscriptionsResponse {
-    pub data: Option<Vec<RecordingTranscription>>,
-    pub meta: Option<CursorPaginationMeta>,
+pub struct GetRecordingTranscriptionResponse {
+    pub data: Option<RecordingTranscription>,
+}
+
+crate::codec::optional_fields!(GetRecordingTranscriptionResponse { "data" => data });
+
+/// Spec: `#/paths/~1recording_transcriptions/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetRecordingTranscriptionsFilter {
+    pub created_at: Option<GetRecordingTranscriptionsFilterCreatedAt>,
+    /// If present, transcriptions will be filtered to those associated with the given recording.
+    pub recording_id: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    ListRecordingTranscriptionsResponse { "data" => data, "meta" => meta }
+    GetRecordingTranscriptionsFilter { "created_at" => created_at, "recording_id" =>
+    recording_id }
 );
+
+/// Spec: `#/paths/~1recording_transcriptions/get/parameters/1/schema/properties/created_at`
+pub type GetRecordingTranscriptionsFilterCreatedAt = ListOptOutsCreatedAt;
+
+/// Spec: `#/paths/~1recording_transcriptions/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetRecordingTranscriptionsResponse {
+    pub data: Option<Vec<RecordingTranscription>>,
+    pub meta: Option<CallRecordingsCursorPaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    GetRecordingTranscriptionsResponse { "data" => data, "meta" => meta }
+);
+
+/// Spec: `#/paths/~1recordings/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetRecordingsFilter {
+    /// If present, recordings will be filtered to those with a matching `call_control_id`.
+    pub call_control_id: Option<String>,
+    /// If present, recordings will be filtered to those with a matching call_leg_id.
+    pub call_leg_id: Option<String>,
+    /// If present, recordings will be filtered to those with a matching call_session_id.
+    pub call_session_id: Option<String>,
+    /// Returns only recordings associated with a given conference.
+    pub conference_id: Option<String>,
+    /// If present, recordings will be filtered to those with a matching `conference_region`.
+    pub conference_region: Option<String>,
+    /// If present, recordings will be filtered to those with a matching `connection_id` attribute (case-sensitive).
+    pub connection_id: Option<String>,
+    pub created_at: Option<GetRecordingsFilterCreatedAt>,
+    pub end_time: Option<GetRecordingsFilterEndTime>,
+    /// If present, recordings will be filtered to those with a matching `from` attribute (case-sensitive).
+    pub from: Option<String>,
+    /// If present, recordings will be filtered to those with a matching `sip_call_id` attribute. Matching is case-sensitive.
+    pub sip_call_id: Option<String>,
+    pub start_time: Option<GetRecordingsFilterStartTime>,
+    /// If present, recordings will be filtered to those with a matching `to` attribute (case-sensitive).
+    pub to: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GetRecordingsFilter { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "conference_id" => conference_id,
+    "conference_region" => conference_region, "connection_id" => connection_id,
+    "created_at" => created_at, "end_time" => end_time, "from" => from, "sip_call_id" =>
+    sip_call_id, "start_time" => start_time, "to" => to }
+);
+
+/// Spec: `#/paths/~1recordings/get/parameters/1/schema/properties/created_at`
+pub type GetRecordingsFilterCreatedAt = ListOptOutsCreatedAt;
+
+/// Spec: `#/paths/~1recordings/get/parameters/1/schema/properties/end_time`
+pub type GetRecordingsFilterEndTime = ListOptOutsCreatedAt;
+
+/// Spec: `#/paths/~1recordings/get/parameters/1/schema/properties/start_time`
+pub type GetRecordingsFilterStartTime = ListOptOutsCreatedAt;
+
+/// Spec: `#/paths/~1recordings/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetRecordingsResponse {
+    pub data: Option<Vec<RecordingResponseData>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(GetRecordingsResponse { "data" => data, "meta" => meta });
+
+/// Identifies record type.
+///
+/// Spec: `#/components/schemas/RecordType`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordType {
+    /// `custom_storage_credentials`
+    CustomStorageCredentials,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl RecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CustomStorageCredentials => "custom_storage_credentials",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for RecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "custom_storage_credentials" => Self::CustomStorageCredentials,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(RecordType);
 
 /// RecordingResponse
 ///
@@ -170,14 +416,20 @@ pub struct RecordingResponseData {
     pub channels: Option<RecordingResponseDataChannels>,
     /// Uniquely identifies the conference.
     pub conference_id: Option<String>,
+    /// Identifies the Telnyx application (Call Control, TeXML) or SIP connection resource associated with this recording.
+    pub connection_id: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
     pub created_at: Option<String>,
     /// Links to download the recording files.
     pub download_urls: Option<RecordingResponseDataDownloadUrls>,
     /// The duration of the recording in milliseconds.
     pub duration_millis: Option<i64>,
+    /// The `from` (caller) number for the call that generated this recording.
+    pub from: Option<String>,
     /// Uniquely identifies the recording.
     pub id: Option<String>,
+    /// Indicates what triggered the recording. Possible values include `DialVerb`, `Conference`, `OutboundAPI`, `Trunking`, `RecordVerb`, `StartCallRecordingAPI`, `StartConferenceRecordingAPI`.
+    pub initiated_by: Option<String>,
     pub record_type: Option<RecordingResponseDataRecordType>,
     /// ISO 8601 formatted date of when the recording ended.
     pub recording_ended_at: Option<String>,
@@ -187,6 +439,8 @@ pub struct RecordingResponseData {
     pub source: Option<RecordingResponseDataSource>,
     /// The status of the recording. Only `completed` recordings are currently supported.
     pub status: Option<RecordingResponseDataStatus>,
+    /// The `to` (callee) number for the call that generated this recording.
+    pub to: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was updated.
     pub updated_at: Option<String>,
 }
@@ -194,11 +448,12 @@ pub struct RecordingResponseData {
 crate::codec::optional_fields!(
     RecordingResponseData { "call_control_id" => call_control_id, "call_leg_id" =>
     call_leg_id, "call_session_id" => call_session_id, "channels" => channels,
-    "conference_id" => conference_id, "created_at" => created_at, "download_urls" =>
-    download_urls, "duration_millis" => duration_millis, "id" => id, "record_type" =>
+    "conference_id" => conference_id, "connection_id" => connection_id, "created_at" =>
+    created_at, "download_urls" => download_urls, "duration_millis" => duration_millis,
+    "from" => from, "id" => id, "initiated_by" => initiated_by, "record_type" =>
     record_type, "recording_ended_at" => recording_ended_at, "recording_started_at" =>
-    recording_started_at, "source" => source, "status" => status, "updated_at" =>
-    updated_at }
+    recording_started_at, "source" => source, "status" => status, "to" => to,
+    "updated_at" => updated_at }
 );
 
 /// When `dual`, the final audio file has the first leg on channel A, and the rest on channel B.
@@ -209,17 +464,7 @@ pub type RecordingResponseDataChannels = TexmlRecordingChannels;
 /// Links to download the recording files.
 ///
 /// Spec: `#/components/schemas/RecordingResponseData/properties/download_urls`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RecordingResponseDataDownloadUrls {
-    /// Link to download the recording in mp3 format.
-    pub mp3: Option<String>,
-    /// Link to download the recording in wav format.
-    pub wav: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    RecordingResponseDataDownloadUrls { "mp3" => mp3, "wav" => wav }
-);
+pub type RecordingResponseDataDownloadUrls = CallRecordingSavedPayloadPublicRecordingUrls;
 
 /// Spec: `#/components/schemas/RecordingResponseData/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -346,38 +591,56 @@ impl From<&str> for RecordingTranscriptionRecordType {
 
 crate::codec::string_enum!(RecordingTranscriptionRecordType);
 
-/// Spec: `#/components/responses/RecordingTranscriptionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RecordingTranscriptionResponse {
-    pub data: Option<RecordingTranscription>,
-}
-
-crate::codec::optional_fields!(RecordingTranscriptionResponse { "data" => data });
-
-/// Spec: `#/components/responses/RecordingsResponseBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RecordingsResponseBody {
-    pub data: Option<Vec<RecordingResponseData>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(
-    RecordingsResponseBody { "data" => data, "meta" => meta }
-);
+/// Region where the bucket is located.
+///
+/// Spec: `#/components/schemas/Region`
+pub type Region = String;
 
 /// AWS S3 Storage Configuration Data
 ///
 /// Spec: `#/components/schemas/S3ConfigurationData`
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct S3ConfigurationData {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aws_access_key_id: Option<AwsAccessKeyId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aws_secret_access_key: Option<AwsSecretAccessKey>,
+    /// Storage backend type
+    pub backend: S3ConfigurationDataBackend,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Bucket>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
 }
 
-crate::codec::optional_fields!(
-    S3ConfigurationData { "aws_access_key_id" => aws_access_key_id,
-    "aws_secret_access_key" => aws_secret_access_key, "bucket" => bucket, "region" =>
-    region }
-);
+/// Storage backend type
+///
+/// Spec: `#/components/schemas/S3ConfigurationData/properties/backend`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum S3ConfigurationDataBackend {
+    /// `s3`
+    S3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl S3ConfigurationDataBackend {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::S3 => "s3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for S3ConfigurationDataBackend {
+    fn from(value: &str) -> Self {
+        match value {
+            "s3" => Self::S3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(S3ConfigurationDataBackend);

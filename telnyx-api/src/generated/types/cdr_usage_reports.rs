@@ -5,6 +5,14 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/components/schemas/CdrDeleteUsageReportResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CdrDeleteUsageReportResponse {
+    pub data: Option<CdrUsageReportResponseLegacy>,
+}
+
+crate::codec::optional_fields!(CdrDeleteUsageReportResponse { "data" => data });
+
 /// Spec: `#/components/schemas/CdrGetSyncUsageReportResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CdrGetSyncUsageReportResponse {
@@ -12,6 +20,33 @@ pub struct CdrGetSyncUsageReportResponse {
 }
 
 crate::codec::optional_fields!(CdrGetSyncUsageReportResponse { "data" => data });
+
+/// Spec: `#/components/schemas/CdrGetUsageReportByIdResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CdrGetUsageReportByIdResponse {
+    pub data: Option<CdrUsageReportResponseLegacy>,
+}
+
+crate::codec::optional_fields!(CdrGetUsageReportByIdResponse { "data" => data });
+
+/// Spec: `#/components/schemas/CdrGetUsageReportsResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CdrGetUsageReportsResponse {
+    pub data: Option<Vec<CdrUsageReportResponseLegacy>>,
+    pub meta: Option<StandardPaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    CdrGetUsageReportsResponse { "data" => data, "meta" => meta }
+);
+
+/// Spec: `#/components/schemas/CdrPostUsageReportResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CdrPostUsageReportResponse {
+    pub data: Option<CdrUsageReportResponseLegacy>,
+}
+
+crate::codec::optional_fields!(CdrPostUsageReportResponse { "data" => data });
 
 /// Spec: `#/components/schemas/CdrUsageReportResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -81,6 +116,37 @@ impl From<&str> for CdrUsageReportResponseAggregationType {
 
 crate::codec::string_enum!(CdrUsageReportResponseAggregationType);
 
+/// Legacy V2 CDR usage report response
+///
+/// Spec: `#/components/schemas/CdrUsageReportResponseLegacy`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CdrUsageReportResponseLegacy {
+    /// Aggregation type: All = 0, By Connections = 1, By Tags = 2, By Billing Group = 3
+    pub aggregation_type: Option<i64>,
+    pub connections: Option<Vec<String>>,
+    pub created_at: Option<String>,
+    pub end_time: Option<String>,
+    /// Identifies the resource
+    pub id: Option<String>,
+    /// Product breakdown type: No breakdown = 0, DID vs Toll-free = 1, Country = 2, DID vs Toll-free per Country = 3
+    pub product_breakdown: Option<i64>,
+    pub record_type: Option<String>,
+    pub report_url: Option<String>,
+    pub result: Option<serde_json::Map<String, serde_json::Value>>,
+    pub start_time: Option<String>,
+    /// Status of the report: Pending = 1, Complete = 2, Failed = 3, Expired = 4
+    pub status: Option<i64>,
+    pub updated_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CdrUsageReportResponseLegacy { "aggregation_type" => aggregation_type, "connections"
+    => connections, "created_at" => created_at, "end_time" => end_time, "id" => id,
+    "product_breakdown" => product_breakdown, "record_type" => record_type, "report_url"
+    => report_url, "result" => result, "start_time" => start_time, "status" => status,
+    "updated_at" => updated_at }
+);
+
 /// Spec: `#/components/schemas/CdrUsageReportResponse/properties/product_breakdown`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CdrUsageReportResponseProductBreakdown {
@@ -128,3 +194,29 @@ pub type GetCdrUsageReportSyncAggregationType = CdrUsageReportResponseAggregatio
 
 /// Spec: `#/paths/~1reports~1cdr_usage_reports~1sync/get/parameters/3/schema`
 pub type GetCdrUsageReportSyncProductBreakdown = CdrUsageReportResponseProductBreakdown;
+
+/// Request object for CDR usage report
+///
+/// Spec: `#/components/schemas/UsageRequestLegacy`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UsageRequestLegacy {
+    /// Aggregation type: All = 0, By Connections = 1, By Tags = 2, By Billing Group = 3
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregation_type: Option<i64>,
+    /// List of connections to filter by
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections: Option<Vec<i64>>,
+    /// End time in ISO format
+    pub end_time: String,
+    /// List of managed accounts to include
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_accounts: Option<Vec<String>>,
+    /// Product breakdown type: No breakdown = 0, DID vs Toll-free = 1, Country = 2, DID vs Toll-free per Country = 3
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_breakdown: Option<i64>,
+    /// Whether to select all managed accounts
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub select_all_managed_accounts: Option<bool>,
+    /// Start time in ISO format
+    pub start_time: String,
+}

@@ -57,12 +57,15 @@ pub struct ClusteringStatusResponseData {
     pub data: ClusteringStatusResponse,
 }
 
+/// Spec: `#/paths/~1ai~1clusters/get/parameters/0/schema`
+pub type ListAllRequestedClustersPage = ListAccessIpAddressesPage;
+
 /// PublicTextClusteringRequest
 ///
 /// Spec: `#/components/schemas/PublicTextClusteringRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PublicTextClusteringRequest {
-    /// The embedded storage bucket to compute the clusters from. The bucket must already be [embedded](https://developers.telnyx.com/api/inference/inference-embedding/post-embedding).
+    /// The embedded storage bucket to compute the clusters from. The bucket must already be [embedded](https://developers.telnyx.com/api-reference/embeddings/embed-documents).
     pub bucket: String,
     /// Array of files to filter which are included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,6 +96,54 @@ pub struct RecursiveCluster {
     pub subclusters: Option<Vec<RecursiveCluster>>,
     pub total_number_of_nodes: i64,
 }
+
+/// TaskStatus
+///
+/// Spec: `#/components/schemas/TaskStatus`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TaskStatus {
+    /// `pending`
+    Pending,
+    /// `starting`
+    Starting,
+    /// `running`
+    Running,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TaskStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Starting => "starting",
+            Self::Running => "running",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TaskStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "starting" => Self::Starting,
+            "running" => Self::Running,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TaskStatus);
 
 /// TextClusteringResponse
 ///

@@ -39,16 +39,6 @@ pub struct Conference {
     pub updated_at: Option<String>,
 }
 
-/// Conference Command Response
-///
-/// Spec: `#/components/responses/ConferenceCommandResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceCommandResponse {
-    pub data: Option<ConferenceCommandResult>,
-}
-
-crate::codec::optional_fields!(ConferenceCommandResponse { "data" => data });
-
 /// Conference Command Result
 ///
 /// Spec: `#/components/schemas/ConferenceCommandResult`
@@ -56,98 +46,6 @@ crate::codec::optional_fields!(ConferenceCommandResponse { "data" => data });
 pub struct ConferenceCommandResult {
     pub result: String,
 }
-
-/// Conference Created
-///
-/// Spec: `#/components/schemas/ConferenceCreated`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceCreated {
-    /// The type of event being delivered.
-    pub event_type: Option<ConferenceCreatedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    pub payload: Option<ConferenceCreatedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<ConferenceCreatedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceCreated { "event_type" => event_type, "id" => id, "payload" => payload,
-    "record_type" => record_type }
-);
-
-/// Conference Created Event
-///
-/// Spec: `#/components/schemas/ConferenceCreatedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceCreatedEvent {
-    pub data: Option<ConferenceCreated>,
-}
-
-crate::codec::optional_fields!(ConferenceCreatedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceCreated/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceCreatedEventType {
-    /// `conference.created`
-    ConferenceCreated,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceCreatedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceCreated => "conference.created",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceCreatedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.created" => Self::ConferenceCreated,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceCreatedEventType);
-
-/// Spec: `#/components/schemas/ConferenceCreated/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceCreatedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Conference ID that the participant joined.
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceCreatedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "conference_id" => conference_id, "connection_id" => connection_id, "occurred_at" =>
-    occurred_at }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceCreated/properties/record_type`
-pub type ConferenceCreatedRecordType = RecordType;
 
 /// Reason why the conference ended
 ///
@@ -193,25 +91,6 @@ impl From<&str> for ConferenceEndReason {
 
 crate::codec::string_enum!(ConferenceEndReason);
 
-/// Conference Ended
-///
-/// Spec: `#/components/schemas/ConferenceEnded`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceEnded {
-    /// The type of event being delivered.
-    pub event_type: Option<ConferenceEndedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    pub payload: Option<ConferenceEndedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<ConferenceEndedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceEnded { "event_type" => event_type, "id" => id, "payload" => payload,
-    "record_type" => record_type }
-);
-
 /// IDs related to who ended the conference. It is expected for them to all be there or all be null
 ///
 /// Spec: `#/components/schemas/Conference/properties/ended_by`
@@ -228,179 +107,64 @@ crate::codec::optional_fields!(
     call_session_id }
 );
 
-/// Conference Ended Event
+/// Conference Gather Using Audio Request
 ///
-/// Spec: `#/components/schemas/ConferenceEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceEndedEvent {
-    pub data: Option<ConferenceEnded>,
-}
-
-crate::codec::optional_fields!(ConferenceEndedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceEnded/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceEndedEventType {
-    /// `conference.ended`
-    ConferenceEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceEnded => "conference.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.ended" => Self::ConferenceEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceEndedEventType);
-
-/// Spec: `#/components/schemas/ConferenceEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceEndedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
+/// Spec: `#/components/schemas/ConferenceGatherUsingAudioRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceGatherUsingAudioRequest {
+    /// The URL of the audio file to play as the gather prompt. Must be WAV or MP3 format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_url: Option<String>,
+    /// Unique identifier and token for controlling the call leg that will receive the gather prompt.
+    pub call_control_id: String,
+    /// Use this field to add state to every subsequent webhook. Must be a valid Base-64 encoded string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
-    /// Conference ID that the participant joined.
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    /// Reason the conference ended.
-    pub reason: Option<ConferenceEndedPayloadReason>,
+    /// Identifier for this gather command. Will be included in the gather ended webhook. Maximum 100 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gather_id: Option<String>,
+    /// Duration in milliseconds to wait for the first digit before timing out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_timeout_millis: Option<i64>,
+    /// Duration in milliseconds to wait between digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inter_digit_timeout_millis: Option<i64>,
+    /// URL of audio file to play when invalid input is received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid_audio_url: Option<String>,
+    /// Name of media file to play when invalid input is received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid_media_name: Option<String>,
+    /// Maximum number of digits to gather.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_digits: Option<i64>,
+    /// Maximum number of times to play the prompt if no input is received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_tries: Option<i64>,
+    /// The name of the media file uploaded to the Media Storage API to play as the gather prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_name: Option<String>,
+    /// Minimum number of digits to gather.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_digits: Option<i64>,
+    /// Whether to stop the audio playback when a DTMF digit is received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_playback_on_dtmf: Option<bool>,
+    /// Digit that terminates gathering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminating_digit: Option<String>,
+    /// Duration in milliseconds to wait for input before timing out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_millis: Option<i64>,
+    /// Digits that are valid for gathering. All other digits will be ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_digits: Option<String>,
 }
 
-crate::codec::optional_fields!(
-    ConferenceEndedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "conference_id" => conference_id, "connection_id" => connection_id, "occurred_at" =>
-    occurred_at, "reason" => reason }
-);
-
-/// Reason the conference ended.
+/// Conference Command Response
 ///
-/// Spec: `#/components/schemas/ConferenceEnded/properties/payload/properties/reason`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceEndedPayloadReason {
-    /// `all_left`
-    AllLeft,
-    /// `host_left`
-    HostLeft,
-    /// `time_exceeded`
-    TimeExceeded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceEndedPayloadReason {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AllLeft => "all_left",
-            Self::HostLeft => "host_left",
-            Self::TimeExceeded => "time_exceeded",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceEndedPayloadReason {
-    fn from(value: &str) -> Self {
-        match value {
-            "all_left" => Self::AllLeft,
-            "host_left" => Self::HostLeft,
-            "time_exceeded" => Self::TimeExceeded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceEndedPayloadReason);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceEnded/properties/record_type`
-pub type ConferenceEndedRecordType = RecordType;
-
-/// Conference Floor Changed
-///
-/// Spec: `#/components/schemas/ConferenceFloorChangedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceFloorChangedEvent {
-    /// The type of event being delivered.
-    pub event_type: Option<ConferenceFloorChangedEventEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    pub payload: Option<ConferenceFloorChangedEventPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<ConferenceFloorChangedEventRecordType>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceFloorChangedEvent { "event_type" => event_type, "id" => id, "payload" =>
-    payload, "record_type" => record_type }
-);
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceFloorChangedEventEventType {
-    /// `conference.floor.changed`
-    ConferenceFloorChanged,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceFloorChangedEventEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceFloorChanged => "conference.floor.changed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceFloorChangedEventEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.floor.changed" => Self::ConferenceFloorChanged,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceFloorChangedEventEventType);
-
-/// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/payload`
-pub type ConferenceFloorChangedEventPayload = ConferenceCreatedPayload;
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/record_type`
-pub type ConferenceFloorChangedEventRecordType = RecordType;
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1gather_using_audio/post/responses/200/content/application~1json/schema`
+pub type ConferenceGatherUsingAudioResponse = EndConferenceResponse;
 
 /// Conference Hold Request
 ///
@@ -413,11 +177,12 @@ pub struct ConferenceHoldRequest {
     pub call_control_ids: Option<Vec<String>>,
     /// The media_name of a file to be played to the participants when they are put on hold. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file.
     pub media_name: Option<String>,
+    pub region: Option<ConferenceRegion>,
 }
 
 crate::codec::optional_fields!(
     ConferenceHoldRequest { "audio_url" => audio_url, "call_control_ids" =>
-    call_control_ids, "media_name" => media_name }
+    call_control_ids, "media_name" => media_name, "region" => region }
 );
 
 /// Conference Mute Request
@@ -427,522 +192,104 @@ crate::codec::optional_fields!(
 pub struct ConferenceMuteRequest {
     /// Array of unique identifiers and tokens for controlling the call. When empty all participants will be muted.
     pub call_control_ids: Option<Vec<String>>,
+    pub region: Option<ConferenceRegion>,
 }
 
 crate::codec::optional_fields!(
-    ConferenceMuteRequest { "call_control_ids" => call_control_ids }
+    ConferenceMuteRequest { "call_control_ids" => call_control_ids, "region" => region }
 );
 
-/// Conference Participant Joined
+/// Conference Participant
 ///
-/// Spec: `#/components/schemas/ConferenceParticipantJoined`
+/// Spec: `#/components/schemas/ConferenceParticipant`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceParticipantJoined {
-    /// The type of event being delivered.
-    pub event_type: Option<ConferenceParticipantJoinedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<ConferenceParticipantJoinedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<ConferenceParticipantJoinedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceParticipantJoined { "event_type" => event_type, "id" => id, "occurred_at"
-    => occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Conference Participant Joined Event
-///
-/// Spec: `#/components/schemas/ConferenceParticipantJoinedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceParticipantJoinedEvent {
-    pub data: Option<ConferenceParticipantJoined>,
-}
-
-crate::codec::optional_fields!(ConferenceParticipantJoinedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantJoinedEventType {
-    /// `conference.participant.joined`
-    ConferenceParticipantJoined,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceParticipantJoinedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceParticipantJoined => "conference.participant.joined",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceParticipantJoinedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.participant.joined" => Self::ConferenceParticipantJoined,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceParticipantJoinedEventType);
-
-/// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceParticipantJoinedPayload {
-    /// Call ID used to issue commands via Call Control API.
+pub struct ConferenceParticipant {
+    /// Unique identifier and token for controlling the participant's call leg.
     pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
+    /// Unique identifier for the call leg.
     pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Conference ID that the participant joined.
+    /// Unique identifier for the conference.
     pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceParticipantJoinedPayload { "call_control_id" => call_control_id,
-    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
-    client_state, "conference_id" => conference_id, "connection_id" => connection_id }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/record_type`
-pub type ConferenceParticipantJoinedRecordType = RecordType;
-
-/// Conference Participant Left
-///
-/// Spec: `#/components/schemas/ConferenceParticipantLeft`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceParticipantLeft {
-    /// The type of event being delivered.
-    pub event_type: Option<ConferenceParticipantLeftEventType>,
-    /// Identifies the type of resource.
+    /// Timestamp when the participant joined.
+    pub created_at: Option<String>,
+    /// Whether the conference ends when this participant exits.
+    pub end_conference_on_exit: Option<bool>,
+    /// Uniquely identifies the participant.
     pub id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<ConferenceParticipantLeftPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<ConferenceParticipantLeftRecordType>,
+    /// Label assigned to the participant when joining.
+    pub label: Option<String>,
+    /// Whether the participant is muted.
+    pub muted: Option<bool>,
+    /// Whether the participant is on hold.
+    pub on_hold: Option<bool>,
+    /// Whether the conference soft-ends when this participant exits.
+    pub soft_end_conference_on_exit: Option<bool>,
+    /// Status of the participant.
+    pub status: Option<ConferenceParticipantStatus>,
+    /// Timestamp when the participant was last updated.
+    pub updated_at: Option<String>,
+    /// List of call control IDs this participant is whispering to.
+    pub whisper_call_control_ids: Option<Vec<String>>,
 }
 
 crate::codec::optional_fields!(
-    ConferenceParticipantLeft { "event_type" => event_type, "id" => id, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
+    ConferenceParticipant { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "conference_id" => conference_id, "created_at" => created_at,
+    "end_conference_on_exit" => end_conference_on_exit, "id" => id, "label" => label,
+    "muted" => muted, "on_hold" => on_hold, "soft_end_conference_on_exit" =>
+    soft_end_conference_on_exit, "status" => status, "updated_at" => updated_at,
+    "whisper_call_control_ids" => whisper_call_control_ids }
 );
 
-/// Conference Participant Left Event
+/// Conference Participant Resource
 ///
-/// Spec: `#/components/schemas/ConferenceParticipantLeftEvent`
+/// Spec: `#/components/schemas/ConferenceParticipantResource`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceParticipantLeftEvent {
-    pub data: Option<ConferenceParticipantLeft>,
+pub struct ConferenceParticipantResource {
+    pub data: Option<ConferenceParticipant>,
 }
 
-crate::codec::optional_fields!(ConferenceParticipantLeftEvent { "data" => data });
+crate::codec::optional_fields!(ConferenceParticipantResource { "data" => data });
 
-/// The type of event being delivered.
+/// Status of the participant.
 ///
-/// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/event_type`
+/// Spec: `#/components/schemas/ConferenceParticipant/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantLeftEventType {
-    /// `conference.participant.left`
-    ConferenceParticipantLeft,
+pub enum ConferenceParticipantStatus {
+    /// `joining`
+    Joining,
+    /// `joined`
+    Joined,
+    /// `left`
+    Left,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl ConferenceParticipantLeftEventType {
+impl ConferenceParticipantStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::ConferenceParticipantLeft => "conference.participant.left",
+            Self::Joining => "joining",
+            Self::Joined => "joined",
+            Self::Left => "left",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for ConferenceParticipantLeftEventType {
+impl From<&str> for ConferenceParticipantStatus {
     fn from(value: &str) -> Self {
         match value {
-            "conference.participant.left" => Self::ConferenceParticipantLeft,
+            "joining" => Self::Joining,
+            "joined" => Self::Joined,
+            "left" => Self::Left,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(ConferenceParticipantLeftEventType);
-
-/// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/payload`
-pub type ConferenceParticipantLeftPayload = ConferenceParticipantJoinedPayload;
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/record_type`
-pub type ConferenceParticipantLeftRecordType = RecordType;
-
-/// Conference Participant Playback Ended
-///
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceParticipantPlaybackEnded {
-    /// The type of event being delivered.
-    pub event_type: Option<ConferenceParticipantPlaybackEndedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    pub payload: Option<ConferenceParticipantPlaybackEndedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<ConferenceParticipantPlaybackEndedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceParticipantPlaybackEnded { "event_type" => event_type, "id" => id,
-    "payload" => payload, "record_type" => record_type }
-);
-
-/// Conference Participant Playback Ended Event
-///
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceParticipantPlaybackEndedEvent {
-    pub data: Option<ConferenceParticipantPlaybackEnded>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceParticipantPlaybackEndedEvent { "data" => data }
-);
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantPlaybackEndedEventType {
-    /// `conference.participant.playback.ended`
-    ConferenceParticipantPlaybackEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceParticipantPlaybackEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceParticipantPlaybackEnded => {
-                "conference.participant.playback.ended"
-            }
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceParticipantPlaybackEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.participant.playback.ended" => {
-                Self::ConferenceParticipantPlaybackEnded
-            }
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceParticipantPlaybackEndedEventType);
-
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceParticipantPlaybackEndedPayload {
-    /// Participant's call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// ID of the conference the text was spoken in.
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// ID that is unique to the call session that started the conference.
-    pub creator_call_session_id: Option<String>,
-    /// The name of the audio media file being played back, if media_name has been used to start.
-    pub media_name: Option<String>,
-    /// The audio URL being played back, if audio_url has been used to start.
-    pub media_url: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceParticipantPlaybackEndedPayload { "call_control_id" => call_control_id,
-    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
-    client_state, "conference_id" => conference_id, "connection_id" => connection_id,
-    "creator_call_session_id" => creator_call_session_id, "media_name" => media_name,
-    "media_url" => media_url, "occurred_at" => occurred_at }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/record_type`
-pub type ConferenceParticipantPlaybackEndedRecordType = RecordType;
-
-/// Conference Participant Playback Started
-///
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceParticipantPlaybackStarted {
-    /// The type of event being delivered.
-    pub event_type: Option<ConferenceParticipantPlaybackStartedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    pub payload: Option<ConferenceParticipantPlaybackStartedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<ConferenceParticipantPlaybackStartedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceParticipantPlaybackStarted { "event_type" => event_type, "id" => id,
-    "payload" => payload, "record_type" => record_type }
-);
-
-/// Conference Participant Playback Started Event
-///
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceParticipantPlaybackStartedEvent {
-    pub data: Option<ConferenceParticipantPlaybackStarted>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceParticipantPlaybackStartedEvent { "data" => data }
-);
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantPlaybackStartedEventType {
-    /// `conference.participant.playback.started`
-    ConferenceParticipantPlaybackStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceParticipantPlaybackStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceParticipantPlaybackStarted => {
-                "conference.participant.playback.started"
-            }
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceParticipantPlaybackStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.participant.playback.started" => {
-                Self::ConferenceParticipantPlaybackStarted
-            }
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceParticipantPlaybackStartedEventType);
-
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/payload`
-pub type ConferenceParticipantPlaybackStartedPayload = ConferenceParticipantPlaybackEndedPayload;
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/record_type`
-pub type ConferenceParticipantPlaybackStartedRecordType = RecordType;
-
-/// Conference Participant Speak Ended
-///
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceParticipantSpeakEnded {
-    /// The type of event being delivered.
-    pub event_type: Option<ConferenceParticipantSpeakEndedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    pub payload: Option<ConferenceParticipantSpeakEndedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<ConferenceParticipantSpeakEndedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceParticipantSpeakEnded { "event_type" => event_type, "id" => id, "payload"
-    => payload, "record_type" => record_type }
-);
-
-/// Conference Participant Speak Ended Event
-///
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceParticipantSpeakEndedEvent {
-    pub data: Option<ConferenceParticipantSpeakEnded>,
-}
-
-crate::codec::optional_fields!(ConferenceParticipantSpeakEndedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantSpeakEndedEventType {
-    /// `conference.participant.speak.ended`
-    ConferenceParticipantSpeakEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceParticipantSpeakEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceParticipantSpeakEnded => "conference.participant.speak.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceParticipantSpeakEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.participant.speak.ended" => Self::ConferenceParticipantSpeakEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceParticipantSpeakEndedEventType);
-
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceParticipantSpeakEndedPayload {
-    /// Participant's call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// ID of the conference the text was spoken in.
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// ID that is unique to the call session that started the conference.
-    pub creator_call_session_id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceParticipantSpeakEndedPayload { "call_control_id" => call_control_id,
-    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
-    client_state, "conference_id" => conference_id, "connection_id" => connection_id,
-    "creator_call_session_id" => creator_call_session_id, "occurred_at" => occurred_at }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/record_type`
-pub type ConferenceParticipantSpeakEndedRecordType = RecordType;
-
-/// Conference Participant Speak Started
-///
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceParticipantSpeakStarted {
-    /// The type of event being delivered.
-    pub event_type: Option<ConferenceParticipantSpeakStartedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    pub payload: Option<ConferenceParticipantSpeakStartedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<ConferenceParticipantSpeakStartedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceParticipantSpeakStarted { "event_type" => event_type, "id" => id, "payload"
-    => payload, "record_type" => record_type }
-);
-
-/// Conference Participant Speak Started Event
-///
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceParticipantSpeakStartedEvent {
-    pub data: Option<ConferenceParticipantSpeakStarted>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceParticipantSpeakStartedEvent { "data" => data }
-);
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantSpeakStartedEventType {
-    /// `conference.participant.speak.started`
-    ConferenceParticipantSpeakStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceParticipantSpeakStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceParticipantSpeakStarted => {
-                "conference.participant.speak.started"
-            }
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceParticipantSpeakStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.participant.speak.started" => {
-                Self::ConferenceParticipantSpeakStarted
-            }
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceParticipantSpeakStartedEventType);
-
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/payload`
-pub type ConferenceParticipantSpeakStartedPayload = ConferenceParticipantSpeakEndedPayload;
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/record_type`
-pub type ConferenceParticipantSpeakStartedRecordType = RecordType;
+crate::codec::string_enum!(ConferenceParticipantStatus);
 
 /// Conference Play Request
 ///
@@ -953,173 +300,17 @@ pub struct ConferencePlayRequest {
     pub audio_url: Option<String>,
     /// List of call control ids identifying participants the audio file should be played to. If not given, the audio file will be played to the entire conference.
     pub call_control_ids: Option<Vec<String>>,
+    /// The number of times the audio file should be played. If supplied, the value must be an integer between 1 and 100, or the special string `infinity` for an endless loop.
     pub loop_: Option<Loopcount>,
     /// The media_name of a file to be played back in the conference. The media_name must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. The file must either be a WAV or MP3 file.
     pub media_name: Option<String>,
+    pub region: Option<ConferenceRegion>,
 }
 
 crate::codec::optional_fields!(
     ConferencePlayRequest { "audio_url" => audio_url, "call_control_ids" =>
-    call_control_ids, "loop" => loop_, "media_name" => media_name }
+    call_control_ids, "loop" => loop_, "media_name" => media_name, "region" => region }
 );
-
-/// Conference Playback Ended
-///
-/// Spec: `#/components/schemas/ConferencePlaybackEnded`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferencePlaybackEnded {
-    /// The type of event being delivered.
-    pub event_type: Option<ConferencePlaybackEndedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    pub payload: Option<ConferencePlaybackEndedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<ConferencePlaybackEndedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    ConferencePlaybackEnded { "event_type" => event_type, "id" => id, "payload" =>
-    payload, "record_type" => record_type }
-);
-
-/// Conference Playback Ended Event
-///
-/// Spec: `#/components/schemas/ConferencePlaybackEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferencePlaybackEndedEvent {
-    pub data: Option<ConferencePlaybackEnded>,
-}
-
-crate::codec::optional_fields!(ConferencePlaybackEndedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferencePlaybackEndedEventType {
-    /// `conference.playback.ended`
-    ConferencePlaybackEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferencePlaybackEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferencePlaybackEnded => "conference.playback.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferencePlaybackEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.playback.ended" => Self::ConferencePlaybackEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferencePlaybackEndedEventType);
-
-/// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferencePlaybackEndedPayload {
-    /// ID of the conference the text was spoken in.
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// ID that is unique to the call session that started the conference.
-    pub creator_call_session_id: Option<String>,
-    /// The name of the audio media file being played back, if media_name has been used to start.
-    pub media_name: Option<String>,
-    /// The audio URL being played back, if audio_url has been used to start.
-    pub media_url: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    ConferencePlaybackEndedPayload { "conference_id" => conference_id, "connection_id" =>
-    connection_id, "creator_call_session_id" => creator_call_session_id, "media_name" =>
-    media_name, "media_url" => media_url, "occurred_at" => occurred_at }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/record_type`
-pub type ConferencePlaybackEndedRecordType = RecordType;
-
-/// Conference Playback Started
-///
-/// Spec: `#/components/schemas/ConferencePlaybackStarted`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferencePlaybackStarted {
-    /// The type of event being delivered.
-    pub event_type: Option<ConferencePlaybackStartedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    pub payload: Option<ConferencePlaybackStartedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<ConferencePlaybackStartedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    ConferencePlaybackStarted { "event_type" => event_type, "id" => id, "payload" =>
-    payload, "record_type" => record_type }
-);
-
-/// Conference Playback Started Event
-///
-/// Spec: `#/components/schemas/ConferencePlaybackStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferencePlaybackStartedEvent {
-    pub data: Option<ConferencePlaybackStarted>,
-}
-
-crate::codec::optional_fields!(ConferencePlaybackStartedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferencePlaybackStartedEventType {
-    /// `conference.playback.started`
-    ConferencePlaybackStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferencePlaybackStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferencePlaybackStarted => "conference.playback.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferencePlaybackStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.playback.started" => Self::ConferencePlaybackStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferencePlaybackStartedEventType);
-
-/// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/payload`
-pub type ConferencePlaybackStartedPayload = ConferencePlaybackEndedPayload;
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/record_type`
-pub type ConferencePlaybackStartedRecordType = RecordType;
 
 /// Spec: `#/components/schemas/Conference/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1151,226 +342,75 @@ impl From<&str> for ConferenceRecordType {
 
 crate::codec::string_enum!(ConferenceRecordType);
 
-/// Conference Recording Saved
+/// Region where the conference data is located. Defaults to the region defined in user's data locality settings (Europe or US).
 ///
-/// Spec: `#/components/schemas/ConferenceRecordingSaved`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceRecordingSaved {
-    /// The type of event being delivered.
-    pub event_type: Option<ConferenceRecordingSavedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    pub payload: Option<ConferenceRecordingSavedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<ConferenceRecordingSavedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceRecordingSaved { "event_type" => event_type, "id" => id, "payload" =>
-    payload, "record_type" => record_type }
-);
-
-/// Conference Recording Saved Event
-///
-/// Spec: `#/components/schemas/ConferenceRecordingSavedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceRecordingSavedEvent {
-    pub data: Option<ConferenceRecordingSaved>,
-}
-
-crate::codec::optional_fields!(ConferenceRecordingSavedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/event_type`
+/// Spec: `#/components/schemas/ConferenceRegion`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceRecordingSavedEventType {
-    /// `conference.recording.saved`
-    ConferenceRecordingSaved,
+pub enum ConferenceRegion {
+    /// `Australia`
+    Australia,
+    /// `Europe`
+    Europe,
+    /// `Middle East`
+    MiddleEast,
+    /// `US`
+    Us,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl ConferenceRecordingSavedEventType {
+impl ConferenceRegion {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::ConferenceRecordingSaved => "conference.recording.saved",
+            Self::Australia => "Australia",
+            Self::Europe => "Europe",
+            Self::MiddleEast => "Middle East",
+            Self::Us => "US",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for ConferenceRecordingSavedEventType {
+impl From<&str> for ConferenceRegion {
     fn from(value: &str) -> Self {
         match value {
-            "conference.recording.saved" => Self::ConferenceRecordingSaved,
+            "Australia" => Self::Australia,
+            "Europe" => Self::Europe,
+            "Middle East" => Self::MiddleEast,
+            "US" => Self::Us,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(ConferenceRecordingSavedEventType);
+crate::codec::string_enum!(ConferenceRegion);
 
-/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceRecordingSavedPayload {
-    /// Participant's call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// Whether recording was recorded in `single` or `dual` channel.
-    pub channels: Option<ConferenceRecordingSavedPayloadChannels>,
-    /// State received from a command.
+/// Spec: `#/paths/~1conferences/get/parameters/0/schema`
+pub type ConferenceRegion2 = ConferenceRegion;
+
+/// Conference Send DTMF Request
+///
+/// Spec: `#/components/schemas/ConferenceSendDTMFRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConferenceSendDtmfRequest {
+    /// Array of participant call control IDs to send DTMF to. When empty, DTMF will be sent to all participants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_control_ids: Option<Vec<String>>,
+    /// Use this field to add state to every subsequent webhook. Must be a valid Base-64 encoded string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
-    /// ID of the conference that is being recorded.
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
-    pub format: Option<ConferenceRecordingSavedPayloadFormat>,
-    /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
-    pub public_recording_urls: Option<
-        ConferenceRecordingSavedPayloadPublicRecordingUrls,
-    >,
-    /// ISO 8601 datetime of when recording ended.
-    pub recording_ended_at: Option<String>,
-    /// ID of the conference recording.
-    pub recording_id: Option<String>,
-    /// ISO 8601 datetime of when recording started.
-    pub recording_started_at: Option<String>,
-    /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
-    pub recording_urls: Option<ConferenceRecordingSavedPayloadRecordingUrls>,
+    /// DTMF digits to send. Valid characters: 0-9, A-D, *, #, w (0.5s pause), W (1s pause).
+    pub digits: String,
+    /// Duration of each DTMF digit in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_millis: Option<i64>,
 }
 
-crate::codec::optional_fields!(
-    ConferenceRecordingSavedPayload { "call_control_id" => call_control_id,
-    "call_session_id" => call_session_id, "channels" => channels, "client_state" =>
-    client_state, "conference_id" => conference_id, "connection_id" => connection_id,
-    "format" => format, "public_recording_urls" => public_recording_urls,
-    "recording_ended_at" => recording_ended_at, "recording_id" => recording_id,
-    "recording_started_at" => recording_started_at, "recording_urls" => recording_urls }
-);
-
-/// Whether recording was recorded in `single` or `dual` channel.
+/// Conference Command Response
 ///
-/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/channels`
-pub type ConferenceRecordingSavedPayloadChannels = TexmlRecordingChannels;
-
-/// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
-///
-/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/format`
-pub type ConferenceRecordingSavedPayloadFormat = AnswerRequestRecordFormat;
-
-/// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
-///
-/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/public_recording_urls`
-pub type ConferenceRecordingSavedPayloadPublicRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
-
-/// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
-///
-/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/recording_urls`
-pub type ConferenceRecordingSavedPayloadRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/record_type`
-pub type ConferenceRecordingSavedRecordType = RecordType;
-
-/// Conference Response
-///
-/// Spec: `#/components/responses/ConferenceResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceResponse {
-    pub data: Option<Conference>,
-}
-
-crate::codec::optional_fields!(ConferenceResponse { "data" => data });
-
-/// Conference Speak Ended
-///
-/// Spec: `#/components/schemas/ConferenceSpeakEnded`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceSpeakEnded {
-    /// The type of event being delivered.
-    pub event_type: Option<ConferenceSpeakEndedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    pub payload: Option<ConferenceSpeakEndedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<ConferenceSpeakEndedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceSpeakEnded { "event_type" => event_type, "id" => id, "payload" => payload,
-    "record_type" => record_type }
-);
-
-/// Conference Speak Ended Event
-///
-/// Spec: `#/components/schemas/ConferenceSpeakEndedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceSpeakEndedEvent {
-    pub data: Option<ConferenceSpeakEnded>,
-}
-
-crate::codec::optional_fields!(ConferenceSpeakEndedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceSpeakEndedEventType {
-    /// `conference.speak.ended`
-    ConferenceSpeakEnded,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceSpeakEndedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceSpeakEnded => "conference.speak.ended",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceSpeakEndedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.speak.ended" => Self::ConferenceSpeakEnded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceSpeakEndedEventType);
-
-/// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceSpeakEndedPayload {
-    /// ID of the conference the text was spoken in.
-    pub conference_id: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-    /// ID that is unique to the call session that started the conference.
-    pub creator_call_session_id: Option<String>,
-    /// ISO 8601 datetime of when the event occurred.
-    pub occurred_at: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceSpeakEndedPayload { "conference_id" => conference_id, "connection_id" =>
-    connection_id, "creator_call_session_id" => creator_call_session_id, "occurred_at" =>
-    occurred_at }
-);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/record_type`
-pub type ConferenceSpeakEndedRecordType = RecordType;
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1send_dtmf/post/responses/200/content/application~1json/schema`
+pub type ConferenceSendDtmfResponse = EndConferenceResponse;
 
 /// Conference Speak Request
 ///
@@ -1391,131 +431,35 @@ pub struct ConferenceSpeakRequest {
     /// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload_type: Option<ConferenceSpeakRequestPayloadType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<ConferenceRegion>,
     /// Specifies the voice used in speech synthesis.
     ///
     /// - Define voices using the format `<Provider>.<Model>.<VoiceId>`. Specifying only the provider will give default values for voice_id and model_id.
     ///
     /// **Supported Providers:**
     /// - **AWS:** Use `AWS.Polly.<VoiceId>` (e.g., `AWS.Polly.Joanna`). For neural voices, which provide more realistic, human-like speech, append `-Neural` to the `VoiceId` (e.g., `AWS.Polly.Joanna-Neural`). Check the [available voices](https://docs.aws.amazon.com/polly/latest/dg/available-voices.html) for compatibility.
-    /// - **Azure:** Use `Azure.<VoiceId>. (e.g. Azure.en-CA-ClaraNeural, Azure.en-CA-LiamNeural, Azure.en-US-BrianMultilingualNeural, Azure.en-US-Ava:DragonHDLatestNeural. For a complete list of voices, go to [Azure Voice Gallery](https://speech.microsoft.com/portal/voicegallery).)
+    /// - **Azure:** Use `Azure.<VoiceId>` (e.g., `Azure.en-CA-ClaraNeural`, `Azure.en-US-BrianMultilingualNeural`, `Azure.en-US-Ava:DragonHDLatestNeural`). For a complete list of voices, go to [Azure Voice Gallery](https://speech.microsoft.com/portal/voicegallery). Use `voice_settings` to configure custom deployments, regions, or API keys.
     /// - **ElevenLabs:** Use `ElevenLabs.<ModelId>.<VoiceId>` (e.g., `ElevenLabs.eleven_multilingual_v2.21m00Tcm4TlvDq8ikWAM`). The `ModelId` part is optional. To use ElevenLabs, you must provide your ElevenLabs API key as an integration identifier secret in `"voice_settings": {"api_key_ref": "<secret_identifier>"}`. See [integration secrets documentation](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) for details. Check [available voices](https://elevenlabs.io/docs/api-reference/get-voices).
-    /// - **Telnyx:** Use `Telnyx.<model_id>.<voice_id>`
+    /// - **Telnyx:** Use `Telnyx.<model_id>.<voice_id>` (e.g., `Telnyx.KokoroTTS.af`). Use `voice_settings` to configure voice_speed and other synthesis parameters. `Bayan` provides Arabic (multiple dialects) and English voices (e.g., `Telnyx.Bayan.Ahmed`, `Telnyx.Bayan.Amanda`). `Sukhan` provides Urdu voices (e.g., `Telnyx.Sukhan.urdu-professor`); `voice_speed` is not supported.
+    /// - **Minimax:** Use `Minimax.<ModelId>.<VoiceId>` (e.g., `Minimax.speech-02-hd.Wise_Woman`). Supported models: `speech-02-turbo`, `speech-02-hd`, `speech-2.6-turbo`, `speech-2.8-turbo`. Use `voice_settings` to configure speed, volume, pitch, and language_boost.
+    /// - **Rime:** Use `Rime.<model_id>.<voice_id>` (e.g., `Rime.Arcana.cove`). Supported model_ids: `Arcana`, `Mist`, `ArcanaV3`, `Coda`. Use `voice_settings` to configure voice_speed.
+    /// - **Resemble:** Use `Resemble.Turbo.<voice_id>` (e.g., `Resemble.Turbo.my_voice`). Only `Turbo` model is supported. Use `voice_settings` to configure precision, sample_rate, and format.
+    /// - **Inworld:** Use `Inworld.<ModelId>.<VoiceId>` (e.g., `Inworld.Mini.Loretta`, `Inworld.Max.Oliver`, `Inworld.TTS2.Loretta`). Supported models: `Mini`, `Max`, `TTS2`. Use `voice_settings` to configure `delivery_mode` (`STABLE`, `BALANCED`, `CREATIVE`), supported by `TTS2` only.
+    /// - **Fish Audio:** Use `FishAudio.<ModelId>.<VoiceId>` (e.g., `FishAudio.s2.1-pro.<reference_id>`). Supported models: `s2.1-pro`, `s2-pro`, `s1`. `VoiceId` is a Fish Voice-Library reference ID.
+    /// - **xAI:** Use `xAI.<VoiceId>` (e.g., `xAI.eve`). Available voices: `eve`, `ara`, `rex`, `sal`, `leo`.
     ///
     /// For service_level basic, you may define the gender of the speaker (male or female).
     pub voice: String,
     /// The settings associated with the voice selected
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub voice_settings: Option<ElevenLabsVoiceSettings>,
+    pub voice_settings: Option<ConferenceSpeakRequestVoiceSettings>,
 }
 
-/// Conference Speak Started
+/// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
 ///
-/// Spec: `#/components/schemas/ConferenceSpeakStarted`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceSpeakStarted {
-    /// The type of event being delivered.
-    pub event_type: Option<ConferenceSpeakStartedEventType>,
-    /// Identifies the type of resource.
-    pub id: Option<String>,
-    pub payload: Option<ConferenceSpeakStartedPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<ConferenceSpeakStartedRecordType>,
-}
-
-crate::codec::optional_fields!(
-    ConferenceSpeakStarted { "event_type" => event_type, "id" => id, "payload" =>
-    payload, "record_type" => record_type }
-);
-
-/// Conference Speak Started Event
-///
-/// Spec: `#/components/schemas/ConferenceSpeakStartedEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConferenceSpeakStartedEvent {
-    pub data: Option<ConferenceSpeakStarted>,
-}
-
-crate::codec::optional_fields!(ConferenceSpeakStartedEvent { "data" => data });
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceSpeakStartedEventType {
-    /// `conference.speak.started`
-    ConferenceSpeakStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceSpeakStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ConferenceSpeakStarted => "conference.speak.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceSpeakStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "conference.speak.started" => Self::ConferenceSpeakStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceSpeakStartedEventType);
-
-/// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/payload`
-pub type ConferenceSpeakStartedPayload = ConferenceSpeakEndedPayload;
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/record_type`
-pub type ConferenceSpeakStartedRecordType = RecordType;
-
-/// Status of the conference
-///
-/// Spec: `#/components/schemas/Conference/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceStatus {
-    /// `init`
-    Init,
-    /// `in_progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Init => "init",
-            Self::InProgress => "in_progress",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "init" => Self::Init,
-            "in_progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceStatus);
+/// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/payload_type`
+pub type ConferenceSpeakRequestPayloadType = AwsProviderParamsTextType;
 
 /// Conference Stop Request
 ///
@@ -1524,10 +468,11 @@ crate::codec::string_enum!(ConferenceStatus);
 pub struct ConferenceStopRequest {
     /// List of call control ids identifying participants the audio file should stop be played to. If not given, the audio will be stoped to the entire conference.
     pub call_control_ids: Option<Vec<String>>,
+    pub region: Option<ConferenceRegion>,
 }
 
 crate::codec::optional_fields!(
-    ConferenceStopRequest { "call_control_ids" => call_control_ids }
+    ConferenceStopRequest { "call_control_ids" => call_control_ids, "region" => region }
 );
 
 /// Conference Unhold Request
@@ -1537,6 +482,8 @@ crate::codec::optional_fields!(
 pub struct ConferenceUnholdRequest {
     /// List of unique identifiers and tokens for controlling the call. Enter each call control ID to be unheld.
     pub call_control_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<ConferenceRegion>,
 }
 
 /// Conference Unmute Request
@@ -1546,10 +493,12 @@ pub struct ConferenceUnholdRequest {
 pub struct ConferenceUnmuteRequest {
     /// List of unique identifiers and tokens for controlling the call. Enter each call control ID to be unmuted. When empty all participants will be unmuted.
     pub call_control_ids: Option<Vec<String>>,
+    pub region: Option<ConferenceRegion>,
 }
 
 crate::codec::optional_fields!(
-    ConferenceUnmuteRequest { "call_control_ids" => call_control_ids }
+    ConferenceUnmuteRequest { "call_control_ids" => call_control_ids, "region" => region
+    }
 );
 
 /// Create Conference Request
@@ -1585,6 +534,9 @@ pub struct CreateConferenceRequest {
     pub max_participants: Option<i64>,
     /// Name of the conference
     pub name: String,
+    /// Sets the region where the conference data will be hosted. Defaults to the region defined in user's data locality settings (Europe or US).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<CreateConferenceRequestRegion>,
     /// Whether the conference should be started on creation. If the conference isn't started all participants that join are automatically put on hold. Defaults to "true".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_conference_on_create: Option<bool>,
@@ -1595,8 +547,46 @@ pub struct CreateConferenceRequest {
 /// Spec: `#/components/schemas/CreateConferenceRequest/properties/beep_enabled`
 pub type CreateConferenceRequestBeepEnabled = CallRequestConferenceConfigBeepEnabled;
 
-/// Spec: `#/paths/~1conferences/get/parameters/1/schema`
-pub type FilterConferenceStatus = ConferenceStatus;
+/// Sets the region where the conference data will be hosted. Defaults to the region defined in user's data locality settings (Europe or US).
+///
+/// Spec: `#/components/schemas/CreateConferenceRequest/properties/region`
+pub type CreateConferenceRequestRegion = ConferenceRegion;
+
+/// Conference Response
+///
+/// Spec: `#/paths/~1conferences/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateConferenceResponse {
+    pub data: Option<Conference>,
+}
+
+crate::codec::optional_fields!(CreateConferenceResponse { "data" => data });
+
+/// End Conference Request
+///
+/// Spec: `#/components/schemas/EndConferenceRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EndConferenceRequest {
+    /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same conference.
+    pub command_id: Option<String>,
+}
+
+crate::codec::optional_fields!(EndConferenceRequest { "command_id" => command_id });
+
+/// Conference Command Response
+///
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1end/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EndConferenceResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(EndConferenceResponse { "data" => data });
+
+/// Conference Command Response
+///
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1hold/post/responses/200/content/application~1json/schema`
+pub type HoldConferenceParticipantsResponse = EndConferenceResponse;
 
 /// Join Conference Request
 ///
@@ -1629,6 +619,8 @@ pub struct JoinConferenceRequest {
     /// Whether the participant should be muted immediately after joining the conference. Defaults to "false".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mute: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<ConferenceRegion>,
     /// Whether the conference should end after the participant leaves the conference. NOTE this doesn't hang up the other participants. Defaults to "false".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub soft_end_conference_on_exit: Option<bool>,
@@ -1653,6 +645,11 @@ pub type JoinConferenceRequestBeepEnabled = CallRequestConferenceConfigBeepEnabl
 /// Spec: `#/components/schemas/JoinConferenceRequest/properties/supervisor_role`
 pub type JoinConferenceRequestSupervisorRole = CallRequestConferenceConfigSupervisorRole;
 
+/// Conference Command Response
+///
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1join/post/responses/200/content/application~1json/schema`
+pub type JoinConferenceResponse = EndConferenceResponse;
+
 /// Leave Conference Request
 ///
 /// Spec: `#/components/schemas/LeaveConferenceRequest`
@@ -1666,6 +663,8 @@ pub struct LeaveConferenceRequest {
     /// Use this field to avoid execution of duplicate commands. Telnyx will ignore subsequent commands with the same `command_id` as one that has already been executed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<ConferenceRegion>,
 }
 
 /// Whether a beep sound should be played when the participant leaves the conference. Can be used to override the conference-level setting.
@@ -1673,9 +672,43 @@ pub struct LeaveConferenceRequest {
 /// Spec: `#/components/schemas/LeaveConferenceRequest/properties/beep_enabled`
 pub type LeaveConferenceRequestBeepEnabled = CallRequestConferenceConfigBeepEnabled;
 
+/// Conference Command Response
+///
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1leave/post/responses/200/content/application~1json/schema`
+pub type LeaveConferenceResponse = EndConferenceResponse;
+
+/// Spec: `#/paths/~1conferences~1{conference_id}~1participants/get/parameters/3/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListConferenceParticipantsFilter {
+    /// If present, participants will be filtered to those who are/are not muted
+    pub muted: Option<bool>,
+    /// If present, participants will be filtered to those who are/are not put on hold
+    pub on_hold: Option<bool>,
+    /// If present, participants will be filtered to those who are whispering or are not
+    pub whispering: Option<bool>,
+}
+
+crate::codec::optional_fields!(
+    ListConferenceParticipantsFilter { "muted" => muted, "on_hold" => on_hold,
+    "whispering" => whispering }
+);
+
+/// List Participants Response
+///
+/// Spec: `#/paths/~1conferences~1{conference_id}~1participants/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListConferenceParticipantsResponse {
+    pub data: Option<Vec<Participant>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListConferenceParticipantsResponse { "data" => data, "meta" => meta }
+);
+
 /// List Conferences Response
 ///
-/// Spec: `#/components/responses/ListConferencesResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1conferences/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListConferencesResponse {
     pub data: Option<Vec<Conference>>,
@@ -1686,18 +719,10 @@ crate::codec::optional_fields!(
     ListConferencesResponse { "data" => data, "meta" => meta }
 );
 
-/// List Participants Response
+/// Conference Command Response
 ///
-/// Spec: `#/components/responses/ListParticipantsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListParticipantsResponse {
-    pub data: Option<Vec<Participant>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(
-    ListParticipantsResponse { "data" => data, "meta" => meta }
-);
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1mute/post/responses/200/content/application~1json/schema`
+pub type MuteConferenceParticipantsResponse = EndConferenceResponse;
 
 /// Participant
 ///
@@ -1777,42 +802,7 @@ crate::codec::string_enum!(ParticipantRecordType);
 /// The status of the participant with respect to the lifecycle within the conference
 ///
 /// Spec: `#/components/schemas/Participant/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ParticipantStatus {
-    /// `joining`
-    Joining,
-    /// `joined`
-    Joined,
-    /// `left`
-    Left,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ParticipantStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Joining => "joining",
-            Self::Joined => "joined",
-            Self::Left => "left",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ParticipantStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "joining" => Self::Joining,
-            "joined" => Self::Joined,
-            "left" => Self::Left,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ParticipantStatus);
+pub type ParticipantStatus = ConferenceParticipantStatus;
 
 /// Pause Recording Request
 ///
@@ -1823,12 +813,23 @@ pub struct PauseConferenceRecordingRequest {
     pub command_id: Option<String>,
     /// Use this field to pause specific recording.
     pub recording_id: Option<String>,
+    pub region: Option<ConferenceRegion>,
 }
 
 crate::codec::optional_fields!(
     PauseConferenceRecordingRequest { "command_id" => command_id, "recording_id" =>
-    recording_id }
+    recording_id, "region" => region }
 );
+
+/// Conference Command Response
+///
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1record_pause/post/responses/200/content/application~1json/schema`
+pub type PauseConferenceRecordingResponse = EndConferenceResponse;
+
+/// Conference Command Response
+///
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1play/post/responses/200/content/application~1json/schema`
+pub type PlayConferenceAudioResponse = EndConferenceResponse;
 
 /// Pause Recording Request
 ///
@@ -1839,18 +840,37 @@ pub struct ResumeConferenceRecordingRequest {
     pub command_id: Option<String>,
     /// Use this field to resume specific recording.
     pub recording_id: Option<String>,
+    pub region: Option<ConferenceRegion>,
 }
 
 crate::codec::optional_fields!(
     ResumeConferenceRecordingRequest { "command_id" => command_id, "recording_id" =>
-    recording_id }
+    recording_id, "region" => region }
 );
+
+/// Conference Command Response
+///
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1record_resume/post/responses/200/content/application~1json/schema`
+pub type ResumeConferenceRecordingResponse = EndConferenceResponse;
+
+/// Conference Response
+///
+/// Spec: `#/paths/~1conferences~1{id}/get/responses/200/content/application~1json/schema`
+pub type RetrieveConferenceResponse = CreateConferenceResponse;
+
+/// Conference Command Response
+///
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1speak/post/responses/200/content/application~1json/schema`
+pub type SpeakTextToConferenceResponse = EndConferenceResponse;
 
 /// Start Conference Recording Request
 ///
 /// Spec: `#/components/schemas/StartConferenceRecordingRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StartConferenceRecordingRequest {
+    /// When `dual`, final audio file will be stereo recorded with the conference creator on the first channel, and the rest on the second channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<StartConferenceRecordingRequestChannels>,
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `conference_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
@@ -1862,10 +882,17 @@ pub struct StartConferenceRecordingRequest {
     /// If enabled, a beep sound will be played at the start of a recording.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub play_beep: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<ConferenceRegion>,
     /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trim: Option<StartConferenceRecordingRequestTrim>,
 }
+
+/// When `dual`, final audio file will be stereo recorded with the conference creator on the first channel, and the rest on the second channel.
+///
+/// Spec: `#/components/schemas/StartConferenceRecordingRequest/properties/channels`
+pub type StartConferenceRecordingRequestChannels = TexmlRecordingChannels;
 
 /// The audio file format used when storing the conference recording. Can be either `mp3` or `wav`.
 ///
@@ -1876,3 +903,100 @@ pub type StartConferenceRecordingRequestFormat = AnswerRequestRecordFormat;
 ///
 /// Spec: `#/components/schemas/StartConferenceRecordingRequest/properties/trim`
 pub type StartConferenceRecordingRequestTrim = AnswerRequestRecordTrim;
+
+/// Conference Command Response
+///
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1record_start/post/responses/200/content/application~1json/schema`
+pub type StartConferenceRecordingResponse = EndConferenceResponse;
+
+/// Conference Command Response
+///
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1stop/post/responses/200/content/application~1json/schema`
+pub type StopConferenceAudioResponse = EndConferenceResponse;
+
+/// Conference Command Response
+///
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1record_stop/post/responses/200/content/application~1json/schema`
+pub type StopConferenceRecordingResponse = EndConferenceResponse;
+
+/// Stop Recording Request
+///
+/// Spec: `#/components/schemas/StopRecordingConferenceRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StopRecordingConferenceRequest {
+    /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
+    pub client_state: Option<String>,
+    /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
+    pub command_id: Option<String>,
+    /// Uniquely identifies the resource.
+    pub recording_id: Option<String>,
+    pub region: Option<ConferenceRegion>,
+}
+
+crate::codec::optional_fields!(
+    StopRecordingConferenceRequest { "client_state" => client_state, "command_id" =>
+    command_id, "recording_id" => recording_id, "region" => region }
+);
+
+/// Conference Command Response
+///
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1unhold/post/responses/200/content/application~1json/schema`
+pub type UnholdConferenceParticipantsResponse = EndConferenceResponse;
+
+/// Conference Command Response
+///
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1unmute/post/responses/200/content/application~1json/schema`
+pub type UnmuteConferenceParticipantsResponse = EndConferenceResponse;
+
+/// Update Conference Participant Request
+///
+/// Spec: `#/components/schemas/UpdateConferenceParticipantRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdateConferenceParticipantRequest {
+    /// Whether entry/exit beeps are enabled for this participant.
+    pub beep_enabled: Option<UpdateConferenceParticipantRequestBeepEnabled>,
+    /// Whether the conference should end when this participant exits.
+    pub end_conference_on_exit: Option<bool>,
+    /// Whether the conference should soft-end when this participant exits. A soft end will stop new participants from joining but allow existing participants to remain.
+    pub soft_end_conference_on_exit: Option<bool>,
+}
+
+crate::codec::optional_fields!(
+    UpdateConferenceParticipantRequest { "beep_enabled" => beep_enabled,
+    "end_conference_on_exit" => end_conference_on_exit, "soft_end_conference_on_exit" =>
+    soft_end_conference_on_exit }
+);
+
+/// Whether entry/exit beeps are enabled for this participant.
+///
+/// Spec: `#/components/schemas/UpdateConferenceParticipantRequest/properties/beep_enabled`
+pub type UpdateConferenceParticipantRequestBeepEnabled = CallRequestConferenceConfigBeepEnabled;
+
+/// Update Conference Request
+///
+/// Spec: `#/components/schemas/UpdateConferenceRequest`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct UpdateConferenceRequest {
+    /// Unique identifier and token for controlling the call
+    pub call_control_id: String,
+    /// Use this field to avoid execution of duplicate commands. Telnyx will ignore subsequent commands with the same `command_id` as one that has already been executed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<ConferenceRegion>,
+    /// Sets the participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
+    pub supervisor_role: UpdateConferenceRequestSupervisorRole,
+    /// Array of unique call_control_ids the supervisor can whisper to. If none provided, the supervisor will join the conference as a monitoring participant only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whisper_call_control_ids: Option<Vec<String>>,
+}
+
+/// Sets the participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
+///
+/// Spec: `#/components/schemas/UpdateConferenceRequest/properties/supervisor_role`
+pub type UpdateConferenceRequestSupervisorRole = CallRequestConferenceConfigSupervisorRole;
+
+/// Conference Command Response
+///
+/// Spec: `#/paths/~1conferences~1{id}~1actions~1update/post/responses/200/content/application~1json/schema`
+pub type UpdateConferenceResponse = EndConferenceResponse;

@@ -18,7 +18,7 @@ pub struct Connection {
     pub created_at: Option<String>,
     /// Identifies the specific resource.
     pub id: Option<String>,
-    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
+    pub outbound_voice_profile_id: Option<ConnectionsOutboundVoiceProfileId>,
     /// Identifies the type of the resource.
     pub record_type: Option<String>,
     /// Tags associated with the connection.
@@ -28,9 +28,9 @@ pub struct Connection {
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
     pub webhook_api_version: Option<ConnectionWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails.
-    pub webhook_event_failover_url: Option<Option<String>>,
+    pub webhook_event_failover_url: Option<String>,
     /// The URL where webhooks related to this connection will be sent.
-    pub webhook_event_url: Option<Option<String>>,
+    pub webhook_event_url: Option<String>,
 }
 
 crate::codec::optional_fields!(
@@ -38,19 +38,9 @@ crate::codec::optional_fields!(
     "connection_name" => connection_name, "created_at" => created_at, "id" => id,
     "outbound_voice_profile_id" => outbound_voice_profile_id, "record_type" =>
     record_type, "tags" => tags, "updated_at" => updated_at, "webhook_api_version" =>
-    webhook_api_version, "webhook_event_failover_url" => webhook_event_failover_url
-    nullable, "webhook_event_url" => webhook_event_url nullable }
+    webhook_api_version, "webhook_event_failover_url" => webhook_event_failover_url,
+    "webhook_event_url" => webhook_event_url }
 );
-
-/// Connection Response
-///
-/// Spec: `#/components/responses/ConnectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConnectionResponse {
-    pub data: Option<Connection>,
-}
-
-crate::codec::optional_fields!(ConnectionResponse { "data" => data });
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
@@ -63,9 +53,19 @@ pub type ConnectionWebhookApiVersion = WebhookApiVersion;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListConnectionsResponse {
     pub data: Option<Vec<Connection>>,
-    pub meta: Option<PaginationMeta>,
+    pub meta: Option<ConnectionsPaginationMeta>,
 }
 
 crate::codec::optional_fields!(
     ListConnectionsResponse { "data" => data, "meta" => meta }
 );
+
+/// Connection Response
+///
+/// Spec: `#/paths/~1connections~1{id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetrieveConnectionResponse {
+    pub data: Option<Connection>,
+}
+
+crate::codec::optional_fields!(RetrieveConnectionResponse { "data" => data });

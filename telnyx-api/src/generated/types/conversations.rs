@@ -13,7 +13,7 @@ pub struct Conversation {
     pub id: String,
     /// The datetime of the latest message in the conversation.
     pub last_message_at: String,
-    /// Metadata associated with the conversation. Telnyx provides several pieces of metadata, but customers can also add their own.
+    /// Metadata associated with the conversation. Telnyx provides several pieces of metadata, but customers can also add their own. The reserved field `ai_disabled` (boolean) can be set to `true` to prevent AI-generated responses on this conversation. When `ai_disabled` is `true`, calls to the chat endpoint will return a 400 error. Set to `false` or remove the field to re-enable AI responses. This is useful when a human agent needs to take over the conversation mid-stream (e.g., a technician stepping in while AI was messaging a resident).
     pub metadata: std::collections::BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -30,6 +30,28 @@ pub struct ConversationInsight {
     pub id: String,
     /// Current status of the insight generation for the conversation.
     pub status: ConversationInsightStatus,
+}
+
+/// Aggregated conversation insight counts grouped by the specified fields. Each item in `data` contains the grouped field values and a `record_count` indicating how many conversation insights match that combination.
+///
+/// Spec: `#/components/schemas/ConversationInsightAggregateResp`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConversationInsightAggregateResp {
+    /// Aggregation result rows. Each row contains the grouped field values and a `record_count`.
+    pub data: Vec<ConversationInsightAggregateRespDataItem>,
+}
+
+/// An aggregation row. Contains the grouped field values (keyed by the group_by field names) and a `record_count` integer. For example, when grouping by `score`, each row has a `score` value and a `record_count` of conversations with that score. When also splitting by `metadata.assistant_version_id`, each row includes both `score` and `metadata.assistant_version_id` plus their combined `record_count`.
+///
+/// Spec: `#/components/schemas/ConversationInsightAggregateResp/properties/data/items`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConversationInsightAggregateRespDataItem {
+    /// Number of conversation insights that match this combination of grouped field values.
+    pub record_count: i64,
+    /// Members the spec does not declare (it admits any): received as sent, and sent as
+    /// members of this object.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Spec: `#/components/schemas/ConversationInsight/properties/conversation_insights/items`
@@ -163,7 +185,7 @@ pub struct ConversationsListData {
 /// Spec: `#/components/schemas/CreateConversationRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateConversationRequest {
-    /// Metadata associated with the conversation.
+    /// Metadata associated with the conversation. Set `ai_disabled` to `true` to create the conversation with AI message responses disabled.
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
     pub name: Option<String>,
 }
@@ -172,25 +194,277 @@ crate::codec::optional_fields!(
     CreateConversationRequest { "metadata" => metadata, "name" => name }
 );
 
+/// CreateMsgReq
+///
+/// Spec: `#/components/schemas/CreateMsgReq`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateMsgReq {
+    /// Content
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// Metadata
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<std::collections::BTreeMap<String, CreateMsgReqMetadataValue>>,
+    /// Name
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Role
+    pub role: String,
+    /// Sent At
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<String>,
+    /// Tool Call Id
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+    /// Tool Calls
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
+    /// Tool Choice
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<CreateMsgReqToolChoice>,
+}
+
+/// Spec: `#/components/schemas/CreateMsgReq/properties/metadata/additionalProperties`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum CreateMsgReqMetadataValue {
+    String(String),
+    Integer(i64),
+    Boolean(bool),
+    CreateMsgReqMetadataValueVariant4ItemList(
+        Vec<CreateMsgReqMetadataValueVariant4Item>,
+    ),
+}
+
+/// Spec: `#/components/schemas/CreateMsgReq/properties/metadata/additionalProperties/anyOf/3/items`
+pub type CreateMsgReqMetadataValueVariant4Item = AssistantSmsChatReqConversationMetadataValue;
+
+/// Spec: `#/paths/~1ai~1conversations~1insight-groups/get/parameters/0/schema`
+pub type GetAllInsightGroupsPage = ListAccessIpAddressesPage;
+
+/// Spec: `#/paths/~1ai~1conversations~1insights/get/parameters/0/schema`
+pub type GetAllInsightsPage = ListAccessIpAddressesPage;
+
 /// Spec: `#/paths/~1ai~1conversations~1{conversation_id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetConversationByIdPublicConversationsGetResponse {
+pub struct GetConversationByIdResponse {
     pub data: Option<Conversation>,
 }
 
+crate::codec::optional_fields!(GetConversationByIdResponse { "data" => data });
+
+/// GetInsightTemplateGroupsRespData
+///
+/// Spec: `#/components/schemas/GetInsightTemplateGroupsRespData`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct GetInsightTemplateGroupsRespData {
+    /// Data
+    pub data: Vec<InsightTemplateGroupResp>,
+    pub meta: Meta,
+}
+
+/// GetInsightTemplatesRespData
+///
+/// Spec: `#/components/schemas/GetInsightTemplatesRespData`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct GetInsightTemplatesRespData {
+    /// Data
+    pub data: Vec<InsightTemplateResp>,
+    pub meta: Meta,
+}
+
+/// InsightTemplateCreateReq
+///
+/// Spec: `#/components/schemas/InsightTemplateCreateReq`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InsightTemplateCreateReq {
+    /// Instructions
+    pub instructions: String,
+    /// If specified, the output will follow the JSON schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json_schema: Option<InsightTemplateCreateReqJsonSchema>,
+    /// Name
+    pub name: String,
+    /// Webhook
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<String>,
+}
+
+/// If specified, the output will follow the JSON schema.
+///
+/// Spec: `#/components/schemas/InsightTemplateCreateReq/properties/json_schema`
+pub type InsightTemplateCreateReqJsonSchema = CreateMsgReqToolChoice;
+
+/// InsightTemplateDetailRespData
+///
+/// Spec: `#/components/schemas/InsightTemplateDetailRespData`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InsightTemplateDetailRespData {
+    pub data: InsightTemplateResp,
+}
+
+/// InsightTemplateGroupCreateReq
+///
+/// Spec: `#/components/schemas/InsightTemplateGroupCreateReq`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InsightTemplateGroupCreateReq {
+    /// Description
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Name
+    pub name: String,
+    /// Webhook
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<String>,
+}
+
+/// InsightTemplateGroupDetailRespData
+///
+/// Spec: `#/components/schemas/InsightTemplateGroupDetailRespData`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InsightTemplateGroupDetailRespData {
+    pub data: InsightTemplateGroupResp,
+}
+
+/// InsightTemplateGroupResp
+///
+/// Spec: `#/components/schemas/InsightTemplateGroupResp`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InsightTemplateGroupResp {
+    /// Created At
+    pub created_at: String,
+    /// Description
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Id
+    pub id: String,
+    /// Insights
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insights: Option<Vec<InsightTemplateResp>>,
+    /// Name
+    pub name: String,
+    /// Webhook
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<String>,
+}
+
+/// InsightTemplateGroupUpdateReq
+///
+/// Spec: `#/components/schemas/InsightTemplateGroupUpdateReq`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InsightTemplateGroupUpdateReq {
+    /// Description
+    pub description: Option<String>,
+    /// Name
+    pub name: Option<String>,
+    /// Webhook
+    pub webhook: Option<String>,
+}
+
 crate::codec::optional_fields!(
-    GetConversationByIdPublicConversationsGetResponse { "data" => data }
+    InsightTemplateGroupUpdateReq { "description" => description, "name" => name,
+    "webhook" => webhook }
 );
 
+/// InsightTemplateResp
+///
+/// Spec: `#/components/schemas/InsightTemplateResp`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InsightTemplateResp {
+    /// Created At
+    pub created_at: String,
+    /// Id
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insight_type: Option<TemplateType>,
+    /// Instructions
+    pub instructions: String,
+    /// If specified, the output will follow the JSON schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json_schema: Option<InsightTemplateRespJsonSchema>,
+    /// Name
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Webhook
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<String>,
+}
+
+/// If specified, the output will follow the JSON schema.
+///
+/// Spec: `#/components/schemas/InsightTemplateResp/properties/json_schema`
+pub type InsightTemplateRespJsonSchema = CreateMsgReqToolChoice;
+
+/// InsightTemplateUpdateReq
+///
+/// Spec: `#/components/schemas/InsightTemplateUpdateReq`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InsightTemplateUpdateReq {
+    /// Instructions
+    pub instructions: Option<String>,
+    /// Json Schema
+    pub json_schema: Option<InsightTemplateUpdateReqJsonSchema>,
+    /// Name
+    pub name: Option<String>,
+    /// Webhook
+    pub webhook: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    InsightTemplateUpdateReq { "instructions" => instructions, "json_schema" =>
+    json_schema, "name" => name, "webhook" => webhook }
+);
+
+/// Json Schema
+///
+/// Spec: `#/components/schemas/InsightTemplateUpdateReq/properties/json_schema`
+pub type InsightTemplateUpdateReqJsonSchema = CreateMsgReqToolChoice;
+
+/// TemplateType
+///
+/// Spec: `#/components/schemas/TemplateType`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TemplateType {
+    /// `custom`
+    Custom,
+    /// `default`
+    Default,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TemplateType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Custom => "custom",
+            Self::Default => "default",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TemplateType {
+    fn from(value: &str) -> Self {
+        match value {
+            "custom" => Self::Custom,
+            "default" => Self::Default,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TemplateType);
+
 /// Spec: `#/paths/~1ai~1conversations~1{conversation_id}/put/responses/200/content/application~1json/schema`
-pub type UpdateConversationByIdPublicConversationsPutResponse = GetConversationByIdPublicConversationsGetResponse;
+pub type UpdateConversationByIdResponse = GetConversationByIdResponse;
 
 /// UpdateConversationRequest
 ///
 /// Spec: `#/components/schemas/UpdateConversationRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateConversationRequest {
-    /// Metadata associated with the conversation.
+    /// Metadata associated with the conversation. Set `ai_disabled` to `true` to stop AI from responding to messages (e.g., when a human agent takes over). Set to `false` to re-enable AI responses.
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 

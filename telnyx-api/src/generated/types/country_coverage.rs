@@ -24,6 +24,8 @@ pub struct CountryCoverage {
     pub phone_number_type: Option<Vec<String>>,
     /// Supports quickship
     pub quickship: Option<bool>,
+    /// Geographic region (e.g., AMER, EMEA, APAC)
+    pub region: Option<String>,
     /// Supports reservable
     pub reservable: Option<bool>,
     pub shared_cost: Option<serde_json::Map<String, serde_json::Value>>,
@@ -34,14 +36,16 @@ crate::codec::optional_fields!(
     CountryCoverage { "code" => code, "features" => features, "international_sms" =>
     international_sms, "inventory_coverage" => inventory_coverage, "local" => local,
     "mobile" => mobile, "national" => national, "numbers" => numbers, "p2p" => p2p,
-    "phone_number_type" => phone_number_type, "quickship" => quickship, "reservable" =>
-    reservable, "shared_cost" => shared_cost, "toll_free" => toll_free }
+    "phone_number_type" => phone_number_type, "quickship" => quickship, "region" =>
+    region, "reservable" => reservable, "shared_cost" => shared_cost, "toll_free" =>
+    toll_free }
 );
 
 /// Spec: `#/components/schemas/CountryCoverage/properties/local`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CountryCoverageLocal {
     pub features: Option<Vec<String>>,
+    pub full_pstn_replacement: Option<bool>,
     pub international_sms: Option<bool>,
     pub p2p: Option<bool>,
     pub quickship: Option<bool>,
@@ -49,26 +53,28 @@ pub struct CountryCoverageLocal {
 }
 
 crate::codec::optional_fields!(
-    CountryCoverageLocal { "features" => features, "international_sms" =>
-    international_sms, "p2p" => p2p, "quickship" => quickship, "reservable" => reservable
-    }
+    CountryCoverageLocal { "features" => features, "full_pstn_replacement" =>
+    full_pstn_replacement, "international_sms" => international_sms, "p2p" => p2p,
+    "quickship" => quickship, "reservable" => reservable }
 );
-
-/// Spec: `#/components/responses/CountryCoverageResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CountryCoverageResponse {
-    pub data: Option<Vec<CountryCoverage>>,
-}
-
-crate::codec::optional_fields!(CountryCoverageResponse { "data" => data });
 
 /// Spec: `#/components/schemas/CountryCoverage/properties/toll_free`
 pub type CountryCoverageTollFree = CountryCoverageLocal;
 
-/// Spec: `#/components/responses/SpecificCountryResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1country_coverage/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct SpecificCountryResponse {
+pub struct RetreiveCountryCoverageResponse {
+    pub data: Option<std::collections::BTreeMap<String, CountryCoverage>>,
+}
+
+crate::codec::optional_fields!(RetreiveCountryCoverageResponse { "data" => data });
+
+/// Spec: `#/paths/~1country_coverage~1countries~1{country_code}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetreiveSpecificCountryCoverageResponse {
     pub data: Option<CountryCoverage>,
 }
 
-crate::codec::optional_fields!(SpecificCountryResponse { "data" => data });
+crate::codec::optional_fields!(
+    RetreiveSpecificCountryCoverageResponse { "data" => data }
+);

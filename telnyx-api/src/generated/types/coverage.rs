@@ -45,6 +45,67 @@ impl From<&str> for AvailableService {
 
 crate::codec::string_enum!(AvailableService);
 
+/// Spec: `#/paths/~1network_coverage/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListNetworkCoverageFilter {
+    /// The code of associated location to filter on.
+    pub location_code: Option<String>,
+    /// The POP of associated location to filter on.
+    pub location_pop: Option<String>,
+    /// The region of associated location to filter on.
+    pub location_region: Option<String>,
+    /// The site of associated location to filter on.
+    pub location_site: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListNetworkCoverageFilter { "location.code" => location_code, "location.pop" =>
+    location_pop, "location.region" => location_region, "location.site" => location_site
+    }
+);
+
+/// Spec: `#/paths/~1network_coverage/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListNetworkCoverageFilters {
+    pub available_services: Option<ListNetworkCoverageFiltersAvailableServices>,
+}
+
+crate::codec::optional_fields!(
+    ListNetworkCoverageFilters { "available_services" => available_services }
+);
+
+/// Spec: `#/paths/~1network_coverage/get/parameters/0/schema/properties/available_services`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum ListNetworkCoverageFiltersAvailableServices {
+    AvailableService(AvailableService),
+    Variant2(ListNetworkCoverageFiltersAvailableServicesVariant2),
+}
+
+/// Available service filtering operations
+///
+/// Spec: `#/paths/~1network_coverage/get/parameters/0/schema/properties/available_services/oneOf/1`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListNetworkCoverageFiltersAvailableServicesVariant2 {
+    /// Filter by available services containing the specified service
+    pub contains: Option<AvailableService>,
+}
+
+crate::codec::optional_fields!(
+    ListNetworkCoverageFiltersAvailableServicesVariant2 { "contains" => contains }
+);
+
+/// Spec: `#/paths/~1network_coverage/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListNetworkCoverageResponse {
+    pub data: Option<Vec<NetworkCoverage>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListNetworkCoverageResponse { "data" => data, "meta" => meta }
+);
+
 /// NetworkCoverage
 ///
 /// Spec: `#/components/schemas/NetworkCoverage`
@@ -52,7 +113,7 @@ crate::codec::string_enum!(AvailableService);
 pub struct NetworkCoverage {
     /// List of interface types supported in this region.
     pub available_services: Option<Vec<AvailableService>>,
-    pub location: Option<Location>,
+    pub location: Option<NetappsLocation>,
     /// Identifies the type of the resource.
     pub record_type: Option<String>,
 }
@@ -60,15 +121,4 @@ pub struct NetworkCoverage {
 crate::codec::optional_fields!(
     NetworkCoverage { "available_services" => available_services, "location" => location,
     "record_type" => record_type }
-);
-
-/// Spec: `#/components/responses/NetworkCoverageListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct NetworkCoverageListResponse {
-    pub data: Option<Vec<NetworkCoverage>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(
-    NetworkCoverageListResponse { "data" => data, "meta" => meta }
 );

@@ -21,6 +21,9 @@ pub struct CreateCredentialConnectionRequest {
         deserialize_with = "crate::codec::double_option"
     )]
     pub android_push_credential_id: Option<Option<ConnectionAndroidPushCredentialId>>,
+    /// Specifies if call cost webhooks should be sent for this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_cost_in_webhooks: Option<bool>,
     pub connection_name: ConnectionName,
     /// When enabled, Telnyx will generate comfort noise when you place the call on hold. If disabled, you will need to generate comfort noise or on hold music to avoid RTP timeout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,6 +47,12 @@ pub struct CreateCredentialConnectionRequest {
         deserialize_with = "crate::codec::double_option"
     )]
     pub ios_push_credential_id: Option<Option<ConnectionIosPushCredentialId>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_buffer: Option<ConnectionJitterBuffer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_suppression: Option<ConnectionNoiseSuppression>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_suppression_details: Option<ConnectionNoiseSuppressionDetails>,
     /// Enable on-net T38 if you prefer the sender and receiver negotiating T38 directly if both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call depending on each leg's settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub onnet_t38_passthrough_enabled: Option<bool>,
@@ -85,85 +94,15 @@ pub struct CreateCredentialConnectionRequest {
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
-/// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
+/// Credential Connection Response
 ///
-/// Spec: `#/components/schemas/CreateCredentialConnectionRequest/properties/sip_uri_calling_preference`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateCredentialConnectionRequestSipUriCallingPreference {
-    /// `disabled`
-    Disabled,
-    /// `unrestricted`
-    Unrestricted,
-    /// `internal`
-    Internal,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
+/// Spec: `#/paths/~1credential_connections/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateCredentialConnectionResponse {
+    pub data: Option<CredentialConnection>,
 }
 
-impl CreateCredentialConnectionRequestSipUriCallingPreference {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::Unrestricted => "unrestricted",
-            Self::Internal => "internal",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateCredentialConnectionRequestSipUriCallingPreference {
-    fn from(value: &str) -> Self {
-        match value {
-            "disabled" => Self::Disabled,
-            "unrestricted" => Self::Unrestricted,
-            "internal" => Self::Internal,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateCredentialConnectionRequestSipUriCallingPreference);
-
-/// Determines which webhook format will be used, Telnyx API v1, v2 or texml. Note - texml can only be set when the outbound object parameter call_parking_enabled is included and set to true.
-///
-/// Spec: `#/components/schemas/CreateCredentialConnectionRequest/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateCredentialConnectionRequestWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// `texml`
-    Texml,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateCredentialConnectionRequestWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Texml => "texml",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateCredentialConnectionRequestWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            "texml" => Self::Texml,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateCredentialConnectionRequestWebhookApiVersion);
+crate::codec::optional_fields!(CreateCredentialConnectionResponse { "data" => data });
 
 /// Credential Connection
 ///
@@ -173,6 +112,9 @@ pub struct CredentialConnection {
     /// Defaults to true
     pub active: Option<bool>,
     pub anchorsite_override: Option<AnchorsiteOverride>,
+    pub android_push_credential_id: Option<ConnectionAndroidPushCredentialId>,
+    /// Specifies if call cost webhooks should be sent for this connection.
+    pub call_cost_in_webhooks: Option<bool>,
     pub connection_name: Option<String>,
     /// ISO-8601 formatted date indicating when the resource was created.
     pub created_at: Option<String>,
@@ -181,10 +123,14 @@ pub struct CredentialConnection {
     pub dtmf_type: Option<DtmfType>,
     /// Encode the SIP contact header sent by Telnyx to avoid issues for NAT or ALG scenarios.
     pub encode_contact_header_enabled: Option<bool>,
-    pub encrypted_media: Option<Option<EncryptedMedia>>,
+    pub encrypted_media: Option<EncryptedMedia>,
     /// Identifies the type of resource.
     pub id: Option<String>,
     pub inbound: Option<CredentialInbound>,
+    pub ios_push_credential_id: Option<ConnectionIosPushCredentialId>,
+    pub jitter_buffer: Option<ConnectionJitterBuffer>,
+    pub noise_suppression: Option<ConnectionNoiseSuppression>,
+    pub noise_suppression_details: Option<ConnectionNoiseSuppressionDetails>,
     /// Enable on-net T38 if you prefer the sender and receiver negotiating T38 directly if both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call depending on each leg's settings.
     pub onnet_t38_passthrough_enabled: Option<bool>,
     pub outbound: Option<CredentialOutbound>,
@@ -204,38 +150,31 @@ pub struct CredentialConnection {
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
     pub webhook_api_version: Option<CredentialConnectionWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    pub webhook_event_failover_url: Option<Option<String>>,
+    pub webhook_event_failover_url: Option<String>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    pub webhook_timeout_secs: Option<Option<i64>>,
+    pub webhook_timeout_secs: Option<i64>,
 }
 
 crate::codec::optional_fields!(
     CredentialConnection { "active" => active, "anchorsite_override" =>
-    anchorsite_override, "connection_name" => connection_name, "created_at" =>
-    created_at, "default_on_hold_comfort_noise_enabled" =>
-    default_on_hold_comfort_noise_enabled, "dtmf_type" => dtmf_type,
+    anchorsite_override, "android_push_credential_id" => android_push_credential_id,
+    "call_cost_in_webhooks" => call_cost_in_webhooks, "connection_name" =>
+    connection_name, "created_at" => created_at, "default_on_hold_comfort_noise_enabled"
+    => default_on_hold_comfort_noise_enabled, "dtmf_type" => dtmf_type,
     "encode_contact_header_enabled" => encode_contact_header_enabled, "encrypted_media"
-    => encrypted_media nullable, "id" => id, "inbound" => inbound,
+    => encrypted_media, "id" => id, "inbound" => inbound, "ios_push_credential_id" =>
+    ios_push_credential_id, "jitter_buffer" => jitter_buffer, "noise_suppression" =>
+    noise_suppression, "noise_suppression_details" => noise_suppression_details,
     "onnet_t38_passthrough_enabled" => onnet_t38_passthrough_enabled, "outbound" =>
     outbound, "password" => password, "record_type" => record_type, "rtcp_settings" =>
     rtcp_settings, "sip_uri_calling_preference" => sip_uri_calling_preference, "tags" =>
     tags, "updated_at" => updated_at, "user_name" => user_name, "webhook_api_version" =>
-    webhook_api_version, "webhook_event_failover_url" => webhook_event_failover_url
-    nullable, "webhook_event_url" => webhook_event_url, "webhook_timeout_secs" =>
-    webhook_timeout_secs nullable }
+    webhook_api_version, "webhook_event_failover_url" => webhook_event_failover_url,
+    "webhook_event_url" => webhook_event_url, "webhook_timeout_secs" =>
+    webhook_timeout_secs }
 );
-
-/// Credential Connection Response
-///
-/// Spec: `#/components/responses/CredentialConnectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CredentialConnectionResponse {
-    pub data: Option<CredentialConnection>,
-}
-
-crate::codec::optional_fields!(CredentialConnectionResponse { "data" => data });
 
 /// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
 ///
@@ -258,6 +197,8 @@ pub struct CredentialInbound {
     pub channel_limit: Option<i64>,
     /// Defines the list of codecs that Telnyx will send for inbound calls to a specific number on your portal account, in priority order. This only works when the Connection the number is assigned to uses Media Handling mode: default. OPUS and H.264 codecs are available only when using TCP or TLS transport for SIP.
     pub codecs: Option<Vec<String>>,
+    /// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
+    pub default_routing_method: Option<CredentialInboundDefaultRoutingMethod>,
     pub dnis_number_format: Option<CredentialInboundDnisNumberFormat>,
     /// Generate ringback tone through 183 session progress message with early media.
     pub generate_ringback_tone: Option<bool>,
@@ -267,6 +208,8 @@ pub struct CredentialInbound {
     pub prack_enabled: Option<bool>,
     /// When enabled the SIP Connection will receive the Identity header with Shaken/Stir data in the SIP INVITE message of inbound calls, even when using UDP transport.
     pub shaken_stir_enabled: Option<bool>,
+    /// When enabled, allows multiple devices to ring simultaneously on incoming calls.
+    pub simultaneous_ringing: Option<CredentialInboundSimultaneousRinging>,
     /// Defaults to true.
     pub sip_compact_headers_enabled: Option<bool>,
     /// Time(sec) before aborting if connection is not made.
@@ -277,17 +220,24 @@ pub struct CredentialInbound {
 
 crate::codec::optional_fields!(
     CredentialInbound { "ani_number_format" => ani_number_format, "channel_limit" =>
-    channel_limit, "codecs" => codecs, "dnis_number_format" => dnis_number_format,
+    channel_limit, "codecs" => codecs, "default_routing_method" =>
+    default_routing_method, "dnis_number_format" => dnis_number_format,
     "generate_ringback_tone" => generate_ringback_tone, "isup_headers_enabled" =>
     isup_headers_enabled, "prack_enabled" => prack_enabled, "shaken_stir_enabled" =>
-    shaken_stir_enabled, "sip_compact_headers_enabled" => sip_compact_headers_enabled,
-    "timeout_1xx_secs" => timeout_1xx_secs, "timeout_2xx_secs" => timeout_2xx_secs }
+    shaken_stir_enabled, "simultaneous_ringing" => simultaneous_ringing,
+    "sip_compact_headers_enabled" => sip_compact_headers_enabled, "timeout_1xx_secs" =>
+    timeout_1xx_secs, "timeout_2xx_secs" => timeout_2xx_secs }
 );
 
 /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
 ///
 /// Spec: `#/components/schemas/CredentialInbound/properties/ani_number_format`
 pub type CredentialInboundAniNumberFormat = CreateInboundIpRequestAniNumberFormat;
+
+/// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
+///
+/// Spec: `#/components/schemas/CredentialInbound/properties/default_routing_method`
+pub type CredentialInboundDefaultRoutingMethod = CreateInboundIpRequestDefaultRoutingMethod;
 
 /// Spec: `#/components/schemas/CredentialInbound/properties/dnis_number_format`
 pub type CredentialInboundDnisNumberFormat = CreateInboundIpRequestDnisNumberFormat;
@@ -311,7 +261,7 @@ pub struct CredentialOutbound {
     pub instant_ringback_enabled: Option<bool>,
     /// A 2-character country code specifying the country whose national dialing rules should be used. For example, if set to `US` then any US number can be dialed without preprending +1 to the number. When left blank, Telnyx will try US and GB dialing rules, in that order, by default.
     pub localization: Option<String>,
-    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
+    pub outbound_voice_profile_id: Option<ConnectionsOutboundVoiceProfileId>,
     /// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite.
     ///
     /// By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
@@ -327,111 +277,28 @@ crate::codec::optional_fields!(
     "t38_reinvite_source" => t38_reinvite_source }
 );
 
+/// Credential Connection Response
+///
+/// Spec: `#/paths/~1credential_connections~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteCredentialConnectionResponse = CreateCredentialConnectionResponse;
+
 /// List Credential Connections Response
 ///
-/// Spec: `#/components/responses/ListCredentialConnectionsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1credential_connections/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCredentialConnectionsResponse {
     pub data: Option<Vec<CredentialConnection>>,
-    pub meta: Option<PaginationMeta>,
+    pub meta: Option<ConnectionsPaginationMeta>,
 }
 
 crate::codec::optional_fields!(
     ListCredentialConnectionsResponse { "data" => data, "meta" => meta }
 );
 
-/// Registration Status Response
+/// Credential Connection Response
 ///
-/// Spec: `#/components/responses/RegistrationStatusResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RegistrationStatusResponse {
-    /// Registration Status
-    pub data: Option<RegistrationStatusResponseData>,
-}
-
-crate::codec::optional_fields!(RegistrationStatusResponse { "data" => data });
-
-/// Registration Status
-///
-/// Spec: `#/components/responses/RegistrationStatusResponse/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RegistrationStatusResponseData {
-    /// The ip used during the SIP connection
-    pub ip_address: Option<String>,
-    /// ISO 8601 formatted date indicating when the resource was last updated.
-    pub last_registration: Option<String>,
-    /// The port of the SIP connection
-    pub port: Option<i64>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<String>,
-    /// The user name of the SIP connection
-    pub sip_username: Option<String>,
-    /// The current registration status of your SIP connection
-    pub status: Option<RegistrationStatusResponseDataStatus>,
-    /// The protocol of the SIP connection
-    pub transport: Option<String>,
-    /// The user agent of the SIP connection
-    pub user_agent: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    RegistrationStatusResponseData { "ip_address" => ip_address, "last_registration" =>
-    last_registration, "port" => port, "record_type" => record_type, "sip_username" =>
-    sip_username, "status" => status, "transport" => transport, "user_agent" =>
-    user_agent }
-);
-
-/// The current registration status of your SIP connection
-///
-/// Spec: `#/components/responses/RegistrationStatusResponse/content/application~1json/schema/properties/data/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RegistrationStatusResponseDataStatus {
-    /// `Not Applicable`
-    NotApplicable,
-    /// `Not Registered`
-    NotRegistered,
-    /// `Failed`
-    Failed,
-    /// `Expired`
-    Expired,
-    /// `Registered`
-    Registered,
-    /// `Unregistered`
-    Unregistered,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl RegistrationStatusResponseDataStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::NotApplicable => "Not Applicable",
-            Self::NotRegistered => "Not Registered",
-            Self::Failed => "Failed",
-            Self::Expired => "Expired",
-            Self::Registered => "Registered",
-            Self::Unregistered => "Unregistered",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for RegistrationStatusResponseDataStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "Not Applicable" => Self::NotApplicable,
-            "Not Registered" => Self::NotRegistered,
-            "Failed" => Self::Failed,
-            "Expired" => Self::Expired,
-            "Registered" => Self::Registered,
-            "Unregistered" => Self::Unregistered,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(RegistrationStatusResponseDataStatus);
+/// Spec: `#/paths/~1credential_connections~1{id}/get/responses/200/content/application~1json/schema`
+pub type RetrieveCredentialConnectionResponse = CreateCredentialConnectionResponse;
 
 /// Update Credential Connection Request
 ///
@@ -442,6 +309,8 @@ pub struct UpdateCredentialConnectionRequest {
     pub active: Option<bool>,
     pub anchorsite_override: Option<AnchorsiteOverride>,
     pub android_push_credential_id: Option<Option<ConnectionAndroidPushCredentialId>>,
+    /// Specifies if call cost webhooks should be sent for this connection.
+    pub call_cost_in_webhooks: Option<bool>,
     pub connection_name: Option<ConnectionName>,
     /// When enabled, Telnyx will generate comfort noise when you place the call on hold. If disabled, you will need to generate comfort noise or on hold music to avoid RTP timeout.
     pub default_on_hold_comfort_noise_enabled: Option<bool>,
@@ -451,6 +320,9 @@ pub struct UpdateCredentialConnectionRequest {
     pub encrypted_media: Option<Option<EncryptedMedia>>,
     pub inbound: Option<CredentialInbound>,
     pub ios_push_credential_id: Option<Option<ConnectionIosPushCredentialId>>,
+    pub jitter_buffer: Option<ConnectionJitterBuffer>,
+    pub noise_suppression: Option<ConnectionNoiseSuppression>,
+    pub noise_suppression_details: Option<ConnectionNoiseSuppressionDetails>,
     /// Enable on-net T38 if you prefer the sender and receiver negotiating T38 directly if both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call depending on each leg's settings.
     pub onnet_t38_passthrough_enabled: Option<bool>,
     pub outbound: Option<CredentialOutbound>,
@@ -478,18 +350,20 @@ pub struct UpdateCredentialConnectionRequest {
 crate::codec::optional_fields!(
     UpdateCredentialConnectionRequest { "active" => active, "anchorsite_override" =>
     anchorsite_override, "android_push_credential_id" => android_push_credential_id
-    nullable, "connection_name" => connection_name,
-    "default_on_hold_comfort_noise_enabled" => default_on_hold_comfort_noise_enabled,
-    "dtmf_type" => dtmf_type, "encode_contact_header_enabled" =>
-    encode_contact_header_enabled, "encrypted_media" => encrypted_media nullable,
-    "inbound" => inbound, "ios_push_credential_id" => ios_push_credential_id nullable,
-    "onnet_t38_passthrough_enabled" => onnet_t38_passthrough_enabled, "outbound" =>
-    outbound, "password" => password, "rtcp_settings" => rtcp_settings,
-    "sip_uri_calling_preference" => sip_uri_calling_preference, "tags" => tags,
-    "user_name" => user_name, "webhook_api_version" => webhook_api_version,
-    "webhook_event_failover_url" => webhook_event_failover_url nullable,
-    "webhook_event_url" => webhook_event_url, "webhook_timeout_secs" =>
-    webhook_timeout_secs nullable }
+    nullable, "call_cost_in_webhooks" => call_cost_in_webhooks, "connection_name" =>
+    connection_name, "default_on_hold_comfort_noise_enabled" =>
+    default_on_hold_comfort_noise_enabled, "dtmf_type" => dtmf_type,
+    "encode_contact_header_enabled" => encode_contact_header_enabled, "encrypted_media"
+    => encrypted_media nullable, "inbound" => inbound, "ios_push_credential_id" =>
+    ios_push_credential_id nullable, "jitter_buffer" => jitter_buffer,
+    "noise_suppression" => noise_suppression, "noise_suppression_details" =>
+    noise_suppression_details, "onnet_t38_passthrough_enabled" =>
+    onnet_t38_passthrough_enabled, "outbound" => outbound, "password" => password,
+    "rtcp_settings" => rtcp_settings, "sip_uri_calling_preference" =>
+    sip_uri_calling_preference, "tags" => tags, "user_name" => user_name,
+    "webhook_api_version" => webhook_api_version, "webhook_event_failover_url" =>
+    webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
+    "webhook_timeout_secs" => webhook_timeout_secs nullable }
 );
 
 /// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
@@ -501,3 +375,8 @@ pub type UpdateCredentialConnectionRequestSipUriCallingPreference = CreateCreden
 ///
 /// Spec: `#/components/schemas/UpdateCredentialConnectionRequest/properties/webhook_api_version`
 pub type UpdateCredentialConnectionRequestWebhookApiVersion = WebhookApiVersion;
+
+/// Credential Connection Response
+///
+/// Spec: `#/paths/~1credential_connections~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateCredentialConnectionResponse = CreateCredentialConnectionResponse;

@@ -5,18 +5,38 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Telephony Credential Response
+///
+/// Spec: `#/paths/~1telephony_credentials/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateTelephonyCredentialResponse {
+    pub data: Option<TelephonyCredential>,
+}
+
+crate::codec::optional_fields!(CreateTelephonyCredentialResponse { "data" => data });
+
+/// Telephony Credential Response
+///
+/// Spec: `#/paths/~1telephony_credentials~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteTelephonyCredentialResponse = CreateTelephonyCredentialResponse;
+
 /// Get All Telephony Credential Response
 ///
-/// Spec: `#/components/responses/GetAllTelephonyCredentialResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1telephony_credentials/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetAllTelephonyCredentialResponse {
+pub struct FindTelephonyCredentialsResponse {
     pub data: Option<Vec<TelephonyCredential>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    GetAllTelephonyCredentialResponse { "data" => data, "meta" => meta }
+    FindTelephonyCredentialsResponse { "data" => data, "meta" => meta }
 );
+
+/// Telephony Credential Response
+///
+/// Spec: `#/paths/~1telephony_credentials~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetTelephonyCredentialResponse = CreateTelephonyCredentialResponse;
 
 /// On-demand Credential
 ///
@@ -42,13 +62,15 @@ pub struct TelephonyCredential {
     pub sip_username: Option<String>,
     /// ISO-8601 formatted date indicating when the resource was updated.
     pub updated_at: Option<String>,
+    /// Identifies the user this credential is associated with.
+    pub user_id: Option<String>,
 }
 
 crate::codec::optional_fields!(
     TelephonyCredential { "created_at" => created_at, "expired" => expired, "expires_at"
     => expires_at, "id" => id, "name" => name, "record_type" => record_type,
     "resource_id" => resource_id, "sip_password" => sip_password, "sip_username" =>
-    sip_username, "updated_at" => updated_at }
+    sip_username, "updated_at" => updated_at, "user_id" => user_id }
 );
 
 /// TelephonyCredentialCreateRequest
@@ -68,16 +90,6 @@ pub struct TelephonyCredentialCreateRequest {
     pub tag: Option<String>,
 }
 
-/// Telephony Credential Response
-///
-/// Spec: `#/components/responses/TelephonyCredentialResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct TelephonyCredentialResponse {
-    pub data: Option<TelephonyCredential>,
-}
-
-crate::codec::optional_fields!(TelephonyCredentialResponse { "data" => data });
-
 /// TelephonyCredentialUpdateRequest
 ///
 /// Spec: `#/components/schemas/TelephonyCredentialUpdateRequest`
@@ -96,3 +108,31 @@ crate::codec::optional_fields!(
     TelephonyCredentialUpdateRequest { "connection_id" => connection_id, "expires_at" =>
     expires_at, "name" => name, "tag" => tag }
 );
+
+/// Spec: `#/paths/~1telephony_credentials/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TelephonyCredentialsFilterConsolidated {
+    /// Filter by name
+    pub name: Option<String>,
+    /// Filter by resource_id
+    pub resource_id: Option<String>,
+    /// Filter by sip_username
+    pub sip_username: Option<String>,
+    /// Filter by status
+    pub status: Option<String>,
+    /// Filter by tag
+    pub tag: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    TelephonyCredentialsFilterConsolidated { "name" => name, "resource_id" =>
+    resource_id, "sip_username" => sip_username, "status" => status, "tag" => tag }
+);
+
+/// Spec: `#/paths/~1telephony_credentials/get/parameters/0/schema`
+pub type TelephonyCredentialsPageConsolidated = ListAccessIpAddressesPage;
+
+/// Telephony Credential Response
+///
+/// Spec: `#/paths/~1telephony_credentials~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateTelephonyCredentialResponse = CreateTelephonyCredentialResponse;

@@ -39,11 +39,15 @@ impl From<&str> for CreateCsvDownloadCsvFormat {
 
 crate::codec::string_enum!(CreateCsvDownloadCsvFormat);
 
-/// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/parameters/5/schema`
-pub type CreateCsvDownloadFilterStatus = ListPhoneNumbersFilterStatus;
+/// CSV Download Response
+///
+/// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateCsvDownloadResponse {
+    pub data: Option<Vec<CsvDownload>>,
+}
 
-/// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/parameters/7/schema`
-pub type CreateCsvDownloadFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
+crate::codec::optional_fields!(CreateCsvDownloadResponse { "data" => data });
 
 /// Spec: `#/components/schemas/CsvDownload`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -62,16 +66,6 @@ crate::codec::optional_fields!(
     CsvDownload { "id" => id, "record_type" => record_type, "status" => status, "url" =>
     url }
 );
-
-/// CSV Download Response
-///
-/// Spec: `#/components/responses/CsvDownloadResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CsvDownloadResponse {
-    pub data: Option<Vec<CsvDownload>>,
-}
-
-crate::codec::optional_fields!(CsvDownloadResponse { "data" => data });
 
 /// Indicates the completion level of the CSV report. Only complete CSV download requests will be able to be retrieved.
 ///
@@ -117,9 +111,14 @@ impl From<&str> for CsvDownloadStatus {
 
 crate::codec::string_enum!(CsvDownloadStatus);
 
+/// CSV Download Response
+///
+/// Spec: `#/paths/~1phone_numbers~1csv_downloads~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetCsvDownloadResponse = CreateCsvDownloadResponse;
+
 /// List CSV Downloads Response
 ///
-/// Spec: `#/components/responses/ListCsvDownloadsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1phone_numbers~1csv_downloads/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCsvDownloadsResponse {
     pub data: Option<Vec<CsvDownload>>,

@@ -17,13 +17,13 @@ pub struct CreateCustomerServiceRecord {
     pub webhook_url: Option<String>,
 }
 
-/// Spec: `#/components/responses/CreateCustomerServiceRecord/content/application~1json/schema`
+/// Spec: `#/paths/~1customer_service_records/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateCustomerServiceRecord2 {
+pub struct CreateCustomerServiceRecordResponse {
     pub data: Option<CustomerServiceRecord>,
 }
 
-crate::codec::optional_fields!(CreateCustomerServiceRecord2 { "data" => data });
+crate::codec::optional_fields!(CreateCustomerServiceRecordResponse { "data" => data });
 
 /// Spec: `#/components/schemas/CustomerServiceRecord`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,12 +44,15 @@ pub struct CustomerServiceRecord {
     pub status: Option<CustomerServiceRecordStatus>,
     /// ISO 8601 formatted date indicating when the resource was created.
     pub updated_at: Option<String>,
+    /// Callback URL to receive webhook notifications.
+    pub webhook_url: Option<String>,
 }
 
 crate::codec::optional_fields!(
     CustomerServiceRecord { "created_at" => created_at, "error_message" => error_message,
     "id" => id, "phone_number" => phone_number, "record_type" => record_type, "result" =>
-    result, "status" => status, "updated_at" => updated_at }
+    result, "status" => status, "updated_at" => updated_at, "webhook_url" => webhook_url
+    }
 );
 
 /// Spec: `#/components/schemas/CustomerServiceRecordAdditionalData`
@@ -84,6 +87,43 @@ crate::codec::optional_fields!(
     city, "customer_code" => customer_code, "name" => name, "pin" => pin, "state" =>
     state, "zip_code" => zip_code }
 );
+
+/// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerServiceRecordFilterConsolidated {
+    pub created_at: Option<CustomerServiceRecordFilterConsolidatedCreatedAt>,
+    pub phone_number: Option<CustomerServiceRecordFilterConsolidatedPhoneNumber>,
+    pub status: Option<CustomerServiceRecordFilterConsolidatedStatus>,
+}
+
+crate::codec::optional_fields!(
+    CustomerServiceRecordFilterConsolidated { "created_at" => created_at, "phone_number"
+    => phone_number, "status" => status }
+);
+
+/// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/status`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerServiceRecordFilterConsolidatedStatus {
+    /// Filters records to those with a specific status.
+    pub eq: Option<CustomerServiceRecordFilterConsolidatedStatusEq>,
+    /// Filters records to those with a least one status in the list.
+    pub in_: Option<Vec<CustomerServiceRecordFilterConsolidatedStatusInItem>>,
+}
+
+crate::codec::optional_fields!(
+    CustomerServiceRecordFilterConsolidatedStatus { "eq" => eq, "in" => in_ }
+);
+
+/// Filters records to those with a specific status.
+///
+/// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/status/properties/eq`
+pub type CustomerServiceRecordFilterConsolidatedStatusEq = CustomerServiceRecordStatus;
+
+/// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/status/properties/in/items`
+pub type CustomerServiceRecordFilterConsolidatedStatusInItem = CustomerServiceRecordStatus;
+
+/// Spec: `#/paths/~1customer_service_records/get/parameters/0/schema`
+pub type CustomerServiceRecordPageConsolidated = ListAccessIpAddressesPage;
 
 /// Spec: `#/components/schemas/CustomerServiceRecordPhoneNumberCoverage`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -281,129 +321,27 @@ impl From<&str> for CustomerServiceRecordStatus {
 
 crate::codec::string_enum!(CustomerServiceRecordStatus);
 
-/// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent`
+/// Spec: `#/paths/~1customer_service_records~1{customer_service_record_id}/get/responses/201/content/application~1json/schema`
+pub type GetCustomerServiceRecordResponse = CreateCustomerServiceRecordResponse;
+
+/// Spec: `#/paths/~1customer_service_records/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CustomerServiceRecordStatusChangedEvent {
-    /// The type of the callback event.
-    pub event_type: Option<CustomerServiceRecordStatusChangedEventEventType>,
-    /// Uniquely identifies the callback event.
-    pub id: Option<String>,
-    /// ISO 8601 formatted date indicating when the callback event occurred.
-    pub occurred_at: Option<String>,
-    pub payload: Option<CustomerServiceRecordStatusChangedEventPayload>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<CustomerServiceRecordStatusChangedEventRecordType>,
-}
-
-crate::codec::optional_fields!(
-    CustomerServiceRecordStatusChangedEvent { "event_type" => event_type, "id" => id,
-    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
-);
-
-/// Spec: `#/paths/~1customer_service_records/post/callbacks/CustomerServiceRecordStatusChanged/{$request.body#~1webhook_url}/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CustomerServiceRecordStatusChangedEvent2 {
-    pub data: Option<CustomerServiceRecordStatusChangedEvent>,
-    pub meta: Option<CallbackWebhookMeta>,
-}
-
-crate::codec::optional_fields!(
-    CustomerServiceRecordStatusChangedEvent2 { "data" => data, "meta" => meta }
-);
-
-/// The type of the callback event.
-///
-/// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CustomerServiceRecordStatusChangedEventEventType {
-    /// `customer_service_record.status_changed`
-    CustomerServiceRecordStatusChanged,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CustomerServiceRecordStatusChangedEventEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CustomerServiceRecordStatusChanged => {
-                "customer_service_record.status_changed"
-            }
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CustomerServiceRecordStatusChangedEventEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "customer_service_record.status_changed" => {
-                Self::CustomerServiceRecordStatusChanged
-            }
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CustomerServiceRecordStatusChangedEventEventType);
-
-/// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CustomerServiceRecordStatusChangedEventPayload {
-    /// Uniquely identifies the customer service record.
-    pub id: Option<String>,
-    /// The phone number of the customer service record.
-    pub phone_number: Option<String>,
-    /// The status of the customer service record
-    pub status: Option<CustomerServiceRecordStatusChangedEventPayloadStatus>,
-    /// ISO 8601 formatted date indicating the last time where the resource was updated.
-    pub updated_at: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CustomerServiceRecordStatusChangedEventPayload { "id" => id, "phone_number" =>
-    phone_number, "status" => status, "updated_at" => updated_at }
-);
-
-/// The status of the customer service record
-///
-/// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/payload/properties/status`
-pub type CustomerServiceRecordStatusChangedEventPayloadStatus = CustomerServiceRecordStatus;
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/CustomerServiceRecordStatusChangedEvent/properties/record_type`
-pub type CustomerServiceRecordStatusChangedEventRecordType = RecordType;
-
-/// Spec: `#/components/responses/ListCustomerServiceRecordPhoneNumberCoverage/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListCustomerServiceRecordPhoneNumberCoverage {
-    pub data: Option<Vec<CustomerServiceRecordPhoneNumberCoverage>>,
-}
-
-crate::codec::optional_fields!(
-    ListCustomerServiceRecordPhoneNumberCoverage { "data" => data }
-);
-
-/// Spec: `#/components/responses/ListCustomerServiceRecords/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListCustomerServiceRecords {
+pub struct ListCustomerServiceRecordsResponse {
     pub data: Option<Vec<CustomerServiceRecord>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    ListCustomerServiceRecords { "data" => data, "meta" => meta }
+    ListCustomerServiceRecordsResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/components/responses/ShowCustomerServiceRecord/content/application~1json/schema`
-pub type ShowCustomerServiceRecord = CreateCustomerServiceRecord2;
-
-/// Spec: `#/paths/~1customer_service_records/get/parameters/5/schema`
-pub type StatusEqFilter = CustomerServiceRecordStatus;
-
-/// Spec: `#/paths/~1customer_service_records/get/parameters/6/schema/items`
-pub type StatusInFilterItem = CustomerServiceRecordStatus;
-
 /// Spec: `#/components/requestBodies/VerifyCustomerServiceRecordPhoneNumberCoverage/content/application~1json/schema`
-pub type VerifyCustomerServiceRecordPhoneNumberCoverage = EligibilityNumbersRequest;
+pub type VerifyCustomerServiceRecordPhoneNumberCoverage = BulkDeletePhoneNumbersRequest;
+
+/// Spec: `#/paths/~1customer_service_records~1phone_number_coverages/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VerifyPhoneNumberCoverageResponse {
+    pub data: Option<Vec<CustomerServiceRecordPhoneNumberCoverage>>,
+}
+
+crate::codec::optional_fields!(VerifyPhoneNumberCoverageResponse { "data" => data });

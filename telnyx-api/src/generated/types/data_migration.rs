@@ -170,34 +170,7 @@ crate::codec::optional_fields!(
 /// Cloud provider from which to migrate data.
 ///
 /// Spec: `#/components/schemas/MigrationSourceCoverageParams/properties/provider`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MigrationSourceCoverageParamsProvider {
-    /// `aws`
-    Aws,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl MigrationSourceCoverageParamsProvider {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Aws => "aws",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for MigrationSourceCoverageParamsProvider {
-    fn from(value: &str) -> Self {
-        match value {
-            "aws" => Self::Aws,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(MigrationSourceCoverageParamsProvider);
+pub type MigrationSourceCoverageParamsProvider = AwsVoiceSettingsType;
 
 /// Spec: `#/components/schemas/MigrationSourceParams`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -56,86 +56,9 @@ impl From<&str> for CallEventRecordType {
 
 crate::codec::string_enum!(CallEventRecordType);
 
-/// Event type
-///
-/// Spec: `#/components/schemas/CallEvent/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallEventType {
-    /// `command`
-    Command,
-    /// `webhook`
-    Webhook,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Command => "command",
-            Self::Webhook => "webhook",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "command" => Self::Command,
-            "webhook" => Self::Webhook,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallEventType);
-
-/// Spec: `#/paths/~1call_events/get/parameters/7/schema`
-pub type FilterCallEventType = CallEventType;
-
-/// Spec: `#/paths/~1call_events/get/parameters/3/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FilterProduct {
-    /// `call_control`
-    CallControl,
-    /// `fax`
-    Fax,
-    /// `texml`
-    Texml,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FilterProduct {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallControl => "call_control",
-            Self::Fax => "fax",
-            Self::Texml => "texml",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FilterProduct {
-    fn from(value: &str) -> Self {
-        match value {
-            "call_control" => Self::CallControl,
-            "fax" => Self::Fax,
-            "texml" => Self::Texml,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FilterProduct);
-
 /// List Call Events Response
 ///
-/// Spec: `#/components/responses/ListCallEventsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1call_events/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCallEventsResponse {
     pub data: Option<Vec<CallEvent>>,

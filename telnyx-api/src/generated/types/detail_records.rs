@@ -306,11 +306,25 @@ impl<'de> serde::Deserialize<'de> for DetailRecord {
     }
 }
 
+/// Spec: `#/components/schemas/detail-records_PaginationMeta`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DetailRecordsPaginationMeta {
+    pub page_number: Option<i64>,
+    pub page_size: Option<i64>,
+    pub total_pages: Option<i64>,
+    pub total_results: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    DetailRecordsPaginationMeta { "page_number" => page_number, "page_size" => page_size,
+    "total_pages" => total_pages, "total_results" => total_results }
+);
+
 /// Spec: `#/components/schemas/DetailRecordsSearchResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DetailRecordsSearchResponse {
     pub data: Option<Vec<DetailRecord>>,
-    pub meta: Option<PaginationMeta>,
+    pub meta: Option<DetailRecordsPaginationMeta>,
 }
 
 crate::codec::optional_fields!(
@@ -563,7 +577,23 @@ impl From<&str> for MessageDetailRecordStatus {
 
 crate::codec::string_enum!(MessageDetailRecordStatus);
 
-/// Spec: `#/paths/~1detail_records/get/parameters/1/schema`
+/// Spec: `#/paths/~1detail_records/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SearchDetailRecordsFilter {
+    /// Filter by the given user-friendly date range. You can specify one of the following enum values, or a dynamic one using this format: last_N_days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_range: Option<SearchDetailRecordsFilterDateRange>,
+    /// Filter by the given record type.
+    pub record_type: SearchDetailRecordsFilterRecordType,
+    /// Members the spec does not declare (it admits any): received as sent, and sent as
+    /// members of this object.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Filter by the given user-friendly date range. You can specify one of the following enum values, or a dynamic one using this format: last_N_days.
+///
+/// Spec: `#/paths/~1detail_records/get/parameters/0/schema/properties/date_range`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SearchDetailRecordsFilterDateRange {
     /// `yesterday`
@@ -625,7 +655,9 @@ impl From<&str> for SearchDetailRecordsFilterDateRange {
 
 crate::codec::string_enum!(SearchDetailRecordsFilterDateRange);
 
-/// Spec: `#/paths/~1detail_records/get/parameters/0/schema`
+/// Filter by the given record type.
+///
+/// Spec: `#/paths/~1detail_records/get/parameters/0/schema/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SearchDetailRecordsFilterRecordType {
     /// `ai-voice-assistant`
@@ -734,6 +766,9 @@ impl From<&str> for SearchDetailRecordsFilterRecordType {
 }
 
 crate::codec::string_enum!(SearchDetailRecordsFilterRecordType);
+
+/// Spec: `#/paths/~1detail_records/get/parameters/2/schema`
+pub type SearchDetailRecordsPage = ListAccessIpAddressesPage;
 
 /// Spec: `#/components/schemas/SimCardUsageDetailRecord`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -5,39 +5,23 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/paths/~1documents/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum CreateDocumentBody {
-    Variant1(CreateDocumentBodyVariant1),
-    Variant2(CreateDocumentBodyVariant2),
-}
-
-/// Spec: `#/paths/~1documents/post/requestBody/content/application~1json/schema/oneOf/0`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreateDocumentBodyVariant1 {
-    /// Optional reference string for customer tracking.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+/// Spec: `#/components/schemas/CreateDocServiceDocumentRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateDocServiceDocumentRequest {
+    /// A customer reference string for customer look ups.
     pub customer_reference: Option<String>,
+    /// Alternatively, instead of the URL you can provide the Base64 encoded contents of the file you are uploading.
+    pub file: Option<String>,
     /// The filename of the document.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
     /// If the file is already hosted publicly, you can provide a URL and have the documents service fetch it for you.
-    pub url: String,
+    pub url: Option<String>,
 }
 
-/// Spec: `#/paths/~1documents/post/requestBody/content/application~1json/schema/oneOf/1`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreateDocumentBodyVariant2 {
-    /// A customer reference string for customer look ups.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_reference: Option<String>,
-    /// The Base64 encoded contents of the file you are uploading.
-    pub file: String,
-    /// The filename of the document.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub filename: Option<String>,
-}
+crate::codec::optional_fields!(
+    CreateDocServiceDocumentRequest { "customer_reference" => customer_reference, "file"
+    => file, "filename" => filename, "url" => url }
+);
 
 /// Spec: `#/paths/~1documents/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -61,6 +45,8 @@ pub struct DocServiceDocument {
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
     pub updated_at: Option<String>,
+    /// The antivirus scan status of the document.
+    pub av_scan_status: Option<DocServiceDocumentAvScanStatus>,
     /// The document's content_type.
     pub content_type: Option<String>,
     /// Optional reference string for customer tracking.
@@ -77,10 +63,54 @@ pub struct DocServiceDocument {
 
 crate::codec::optional_fields!(
     DocServiceDocument { "created_at" => created_at, "id" => id, "record_type" =>
-    record_type, "updated_at" => updated_at, "content_type" => content_type,
-    "customer_reference" => customer_reference, "filename" => filename, "sha256" =>
-    sha256, "size" => size, "status" => status }
+    record_type, "updated_at" => updated_at, "av_scan_status" => av_scan_status,
+    "content_type" => content_type, "customer_reference" => customer_reference,
+    "filename" => filename, "sha256" => sha256, "size" => size, "status" => status }
 );
+
+/// The antivirus scan status of the document.
+///
+/// Spec: `#/components/schemas/DocServiceDocument/allOf/1/properties/av_scan_status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DocServiceDocumentAvScanStatus {
+    /// `scanned`
+    Scanned,
+    /// `infected`
+    Infected,
+    /// `pending_scan`
+    PendingScan,
+    /// `not_scanned`
+    NotScanned,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DocServiceDocumentAvScanStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Scanned => "scanned",
+            Self::Infected => "infected",
+            Self::PendingScan => "pending_scan",
+            Self::NotScanned => "not_scanned",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DocServiceDocumentAvScanStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "scanned" => Self::Scanned,
+            "infected" => Self::Infected,
+            "pending_scan" => Self::PendingScan,
+            "not_scanned" => Self::NotScanned,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DocServiceDocumentAvScanStatus);
 
 /// Spec: `#/components/schemas/DocServiceDocumentLink`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -163,6 +193,45 @@ impl From<&str> for DocServiceDocumentStatus {
 
 crate::codec::string_enum!(DocServiceDocumentStatus);
 
+/// Spec: `#/paths/~1document_links/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterDocumentLinksConsolidated {
+    /// The linked_record_type of the document to filter on.
+    pub linked_record_type: Option<String>,
+    /// The linked_resource_id of the document to filter on.
+    pub linked_resource_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterDocumentLinksConsolidated { "linked_record_type" => linked_record_type,
+    "linked_resource_id" => linked_resource_id }
+);
+
+/// Spec: `#/paths/~1documents/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterDocumentsConsolidated {
+    pub created_at: Option<FilterDocumentsConsolidatedCreatedAt>,
+    pub customer_reference: Option<FilterDocumentsConsolidatedCustomerReference>,
+    pub filename: Option<FilterDocumentsConsolidatedFilename>,
+}
+
+crate::codec::optional_fields!(
+    FilterDocumentsConsolidated { "created_at" => created_at, "customer_reference" =>
+    customer_reference, "filename" => filename }
+);
+
+/// Spec: `#/paths/~1documents/get/parameters/0/schema/properties/created_at`
+pub type FilterDocumentsConsolidatedCreatedAt = CustomerServiceRecordFilterConsolidatedCreatedAt;
+
+/// Spec: `#/paths/~1documents/get/parameters/0/schema/properties/customer_reference`
+pub type FilterDocumentsConsolidatedCustomerReference = CustomerServiceRecordFilterConsolidatedPhoneNumber;
+
+/// Spec: `#/paths/~1documents/get/parameters/0/schema/properties/filename`
+pub type FilterDocumentsConsolidatedFilename = FilterConsolidatedStreetAddress;
+
+/// Spec: `#/paths/~1documents~1{id}~1download_link/get/responses/200/content/application~1json/schema`
+pub type GetDocumentDownloadLinkResponse = RcsDeeplinkResponse;
+
 /// Spec: `#/paths/~1document_links/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDocumentLinksResponse {
@@ -183,46 +252,58 @@ pub struct ListDocumentsResponse {
 
 crate::codec::optional_fields!(ListDocumentsResponse { "data" => data, "meta" => meta });
 
-/// Spec: `#/paths/~1documents/get/parameters/5/schema`
+/// Spec: `#/paths/~1documents~1{id}/get/responses/200/content/application~1json/schema`
+pub type RetrieveDocumentResponse = CreateDocumentResponse;
+
+/// Spec: `#/paths/~1documents/get/parameters/1/schema/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListDocumentsSort {
+pub enum SortDocumentsConsolidatedItem {
     /// `filename`
     Filename,
     /// `created_at`
     CreatedAt,
     /// `updated_at`
     UpdatedAt,
+    /// `-filename`
+    MinusFilename,
+    /// `-created_at`
+    MinusCreatedAt,
+    /// `-updated_at`
+    MinusUpdatedAt,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl ListDocumentsSort {
+impl SortDocumentsConsolidatedItem {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Filename => "filename",
             Self::CreatedAt => "created_at",
             Self::UpdatedAt => "updated_at",
+            Self::MinusFilename => "-filename",
+            Self::MinusCreatedAt => "-created_at",
+            Self::MinusUpdatedAt => "-updated_at",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for ListDocumentsSort {
+impl From<&str> for SortDocumentsConsolidatedItem {
     fn from(value: &str) -> Self {
         match value {
             "filename" => Self::Filename,
             "created_at" => Self::CreatedAt,
             "updated_at" => Self::UpdatedAt,
+            "-filename" => Self::MinusFilename,
+            "-created_at" => Self::MinusCreatedAt,
+            "-updated_at" => Self::MinusUpdatedAt,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(ListDocumentsSort);
-
-/// Spec: `#/paths/~1documents~1{id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveDocumentResponse = CreateDocumentResponse;
+crate::codec::string_enum!(SortDocumentsConsolidatedItem);
 
 /// Spec: `#/paths/~1documents~1{id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateDocumentResponse = CreateDocumentResponse;

@@ -5,12 +5,22 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1dynamic_emergency_addresses/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateDynamicEmergencyAddressResponse {
+    pub data: Option<DynamicEmergencyAddress>,
+}
+
+crate::codec::optional_fields!(CreateDynamicEmergencyAddressResponse { "data" => data });
+
+/// Spec: `#/paths/~1dynamic_emergency_addresses~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteDynamicEmergencyAddressResponse = CreateDynamicEmergencyAddressResponse;
+
 /// Spec: `#/components/schemas/DynamicEmergencyAddress`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DynamicEmergencyAddress {
     pub administrative_area: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country_code: Option<DynamicEmergencyAddressCountryCode>,
+    pub country_code: DynamicEmergencyAddressCountryCode,
     /// ISO 8601 formatted date of when the resource was created
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
@@ -82,24 +92,16 @@ impl From<&str> for DynamicEmergencyAddressCountryCode {
 
 crate::codec::string_enum!(DynamicEmergencyAddressCountryCode);
 
-/// Spec: `#/components/responses/DynamicEmergencyAddressResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DynamicEmergencyAddressResponse {
-    pub data: Option<DynamicEmergencyAddress>,
-}
+/// Spec: `#/paths/~1dynamic_emergency_addresses~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetDynamicEmergencyAddressResponse = CreateDynamicEmergencyAddressResponse;
 
-crate::codec::optional_fields!(DynamicEmergencyAddressResponse { "data" => data });
-
-/// Spec: `#/components/responses/listDynamicEmergencyAddresses/content/application~1json/schema`
+/// Spec: `#/paths/~1dynamic_emergency_addresses/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListDynamicEmergencyAddresses {
+pub struct ListDynamicEmergencyAddressesResponse {
     pub data: Option<Vec<DynamicEmergencyAddress>>,
     pub meta: Option<Metadata>,
 }
 
 crate::codec::optional_fields!(
-    ListDynamicEmergencyAddresses { "data" => data, "meta" => meta }
+    ListDynamicEmergencyAddressesResponse { "data" => data, "meta" => meta }
 );
-
-/// Spec: `#/paths/~1dynamic_emergency_addresses/get/parameters/0/schema`
-pub type ListDynamicEmergencyAddressesFilterStatus = DynamicEmergencyAddressStatus;

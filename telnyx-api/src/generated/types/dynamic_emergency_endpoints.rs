@@ -5,6 +5,19 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1dynamic_emergency_endpoints/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateDynamicEmergencyEndpointResponse {
+    pub data: Option<DynamicEmergencyEndpoint>,
+}
+
+crate::codec::optional_fields!(
+    CreateDynamicEmergencyEndpointResponse { "data" => data }
+);
+
+/// Spec: `#/paths/~1dynamic_emergency_endpoints~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteDynamicEmergencyEndpointResponse = CreateDynamicEmergencyEndpointResponse;
+
 /// Spec: `#/components/schemas/DynamicEmergencyEndpoint`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DynamicEmergencyEndpoint {
@@ -30,29 +43,24 @@ pub struct DynamicEmergencyEndpoint {
     pub updated_at: Option<String>,
 }
 
-/// Spec: `#/components/responses/DynamicEmergencyEndpointResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DynamicEmergencyEndpointResponse {
-    pub data: Option<DynamicEmergencyEndpoint>,
-}
-
-crate::codec::optional_fields!(DynamicEmergencyEndpointResponse { "data" => data });
-
 /// Status of dynamic emergency address
 ///
 /// Spec: `#/components/schemas/DynamicEmergencyEndpoint/properties/status`
 pub type DynamicEmergencyEndpointStatus = DynamicEmergencyAddressStatus;
 
-/// Spec: `#/components/responses/listDynamicEmergencyEndpoints/content/application~1json/schema`
+/// Spec: `#/paths/~1dynamic_emergency_endpoints~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetDynamicEmergencyEndpointResponse = CreateDynamicEmergencyEndpointResponse;
+
+/// Spec: `#/paths/~1dynamic_emergency_endpoints/get/parameters/1/schema`
+pub type ListDynamicEmergencyEndpointsFilter = ListDynamicEmergencyAddressesFilter;
+
+/// Spec: `#/paths/~1dynamic_emergency_endpoints/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListDynamicEmergencyEndpoints {
+pub struct ListDynamicEmergencyEndpointsResponse {
     pub data: Option<Vec<DynamicEmergencyEndpoint>>,
     pub meta: Option<Metadata>,
 }
 
 crate::codec::optional_fields!(
-    ListDynamicEmergencyEndpoints { "data" => data, "meta" => meta }
+    ListDynamicEmergencyEndpointsResponse { "data" => data, "meta" => meta }
 );
-
-/// Spec: `#/paths/~1dynamic_emergency_endpoints/get/parameters/0/schema`
-pub type ListDynamicEmergencyEndpointsFilterStatus = DynamicEmergencyAddressStatus;

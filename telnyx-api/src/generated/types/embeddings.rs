@@ -138,7 +138,7 @@ pub struct EmbeddingResponseData {
     /// Created At
     pub created_at: Option<String>,
     /// Finished At
-    pub finished_at: Option<Option<String>>,
+    pub finished_at: Option<String>,
     /// Status
     pub status: Option<String>,
     /// Task ID
@@ -150,9 +150,9 @@ pub struct EmbeddingResponseData {
 }
 
 crate::codec::optional_fields!(
-    EmbeddingResponseData { "created_at" => created_at, "finished_at" => finished_at
-    nullable, "status" => status, "task_id" => task_id, "task_name" => task_name,
-    "user_id" => user_id }
+    EmbeddingResponseData { "created_at" => created_at, "finished_at" => finished_at,
+    "status" => status, "task_id" => task_id, "task_name" => task_name, "user_id" =>
+    user_id }
 );
 
 /// Example document response from embedding service

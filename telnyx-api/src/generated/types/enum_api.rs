@@ -5,32 +5,40 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// EnumListResponse
+/// EnumObjecToObjecttResponse
 ///
-/// Spec: `#/components/schemas/EnumListResponse`
-pub type EnumListResponse = Vec<EnumListResponseItem>;
+/// Spec: `#/components/schemas/EnumObjecToObjecttResponse`
+pub type EnumObjecToObjecttResponse = serde_json::Map<String, serde_json::Value>;
 
-/// Spec: `#/components/schemas/EnumListResponse/items`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum EnumListResponseItem {
-    String(String),
-    Object(serde_json::Map<String, serde_json::Value>),
-}
-
-/// EnumObjectResponse
+/// EnumObjectListResponse
 ///
-/// Spec: `#/components/schemas/EnumObjectResponse`
-pub type EnumObjectResponse = serde_json::Map<String, serde_json::Value>;
+/// Spec: `#/components/schemas/EnumObjectListResponse`
+pub type EnumObjectListResponse = Vec<serde_json::Map<String, serde_json::Value>>;
+
+/// EnumObjectToStringResponse
+///
+/// Spec: `#/components/schemas/EnumObjectToStringResponse`
+pub type EnumObjectToStringResponse = serde_json::Map<String, serde_json::Value>;
 
 /// EnumPaginatedResponse
 ///
 /// Spec: `#/components/schemas/EnumPaginatedResponse`
-pub type EnumPaginatedResponse = serde_json::Map<String, serde_json::Value>;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct EnumPaginatedResponse {
+    pub page: i64,
+    pub records: Vec<serde_json::Map<String, serde_json::Value>>,
+    #[serde(rename = "totalRecords")]
+    pub total_records: i64,
+}
+
+/// EnumStringListResponse
+///
+/// Spec: `#/components/schemas/EnumStringListResponse`
+pub type EnumStringListResponse = Vec<String>;
 
 /// Endpoint
 ///
-/// Spec: `#/paths/~1enum~1{endpoint}/get/parameters/0/schema`
+/// Spec: `#/paths/~110dlc~1enum~1{endpoint}/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GetEnumEndpointEndpoint {
     /// `mno`
@@ -120,11 +128,13 @@ impl From<&str> for GetEnumEndpointEndpoint {
 
 crate::codec::string_enum!(GetEnumEndpointEndpoint);
 
-/// Spec: `#/paths/~1enum~1{endpoint}/get/responses/200/content/application~1json/schema`
+/// Spec: `#/paths/~110dlc~1enum~1{endpoint}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum GetEnumEndpointResponse {
-    EnumListResponse(EnumListResponse),
-    EnumObjectResponse(EnumObjectResponse),
+    EnumStringListResponse(EnumStringListResponse),
+    EnumObjectListResponse(EnumObjectListResponse),
+    EnumObjectToStringResponse(EnumObjectToStringResponse),
+    EnumObjecToObjecttResponse(EnumObjecToObjecttResponse),
     EnumPaginatedResponse(EnumPaginatedResponse),
 }

@@ -51,8 +51,7 @@ pub struct CreateExternalConnectionRequest {
     pub external_sip_connection: ExternalSipConnectionZoomOnly,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound: Option<CreateExternalConnectionRequestInbound>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outbound: Option<CreateExternalConnectionRequestOutbound>,
+    pub outbound: CreateExternalConnectionRequestOutbound,
     /// Tags associated with the connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
@@ -76,30 +75,60 @@ pub struct CreateExternalConnectionRequest {
 }
 
 /// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/inbound`
-pub type CreateExternalConnectionRequestInbound = UpdateManagedAccountGlobalChannelLimitRequest;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateExternalConnectionRequestInbound {
+    /// When set, this will limit the number of concurrent inbound calls to phone numbers associated with this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_limit: Option<i64>,
+    /// The ID of the outbound voice profile to use for inbound calls.
+    pub outbound_voice_profile_id: String,
+}
+
+/// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/outbound`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateExternalConnectionRequestOutbound {
+    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
+    pub channel_limit: Option<i64>,
+    pub outbound_voice_profile_id: Option<
+        ExternalVoiceIntegrationsOutboundVoiceProfileId,
+    >,
+}
+
+crate::codec::optional_fields!(
+    CreateExternalConnectionRequestOutbound { "channel_limit" => channel_limit,
+    "outbound_voice_profile_id" => outbound_voice_profile_id }
+);
+
+/// External Connection Response
+///
+/// Spec: `#/paths/~1external_connections/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateExternalConnectionResponse {
+    pub data: Option<ExternalConnection>,
+}
+
+crate::codec::optional_fields!(CreateExternalConnectionResponse { "data" => data });
 
 /// Create Upload Request
 ///
 /// Spec: `#/components/schemas/CreateExternalConnectionUploadRequest`
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateExternalConnectionUploadRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_usages: Option<
         Vec<CreateExternalConnectionUploadRequestAdditionalUsagesItem>,
     >,
     /// Identifies the civic address to assign all phone numbers to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub civic_address_id: Option<String>,
     /// Identifies the location to assign all phone numbers to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
-    pub number_ids: Option<Vec<String>>,
+    pub number_ids: Vec<String>,
     /// The use case of the upload request. NOTE: `calling_user_assignment` is not supported for toll free numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<CreateExternalConnectionUploadRequestUsage>,
 }
-
-crate::codec::optional_fields!(
-    CreateExternalConnectionUploadRequest { "additional_usages" => additional_usages,
-    "civic_address_id" => civic_address_id, "location_id" => location_id, "number_ids" =>
-    number_ids, "usage" => usage }
-);
 
 /// Additional use cases of the upload request. If not provided, all supported usages will be used.
 ///
@@ -176,6 +205,11 @@ crate::codec::optional_fields!(
     DeleteExternalConnectionLogMessageResponse { "success" => success }
 );
 
+/// External Connection Response
+///
+/// Spec: `#/paths/~1external_connections~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteExternalConnectionResponse = CreateExternalConnectionResponse;
+
 /// External Connection
 ///
 /// Spec: `#/components/schemas/ExternalConnection`
@@ -186,7 +220,7 @@ pub struct ExternalConnection {
     pub created_at: Option<String>,
     pub credential_active: Option<CredentialActive>,
     pub external_sip_connection: Option<ExternalSipConnection>,
-    pub id: Option<IntId>,
+    pub id: Option<ExternalVoiceIntegrationsIntId>,
     pub inbound: Option<ExternalConnectionInbound>,
     pub outbound: Option<ExternalConnectionOutbound>,
     /// Identifies the type of the resource.
@@ -198,11 +232,11 @@ pub struct ExternalConnection {
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
     pub webhook_api_version: Option<ExternalConnectionWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    pub webhook_event_failover_url: Option<Option<String>>,
+    pub webhook_event_failover_url: Option<String>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    pub webhook_timeout_secs: Option<Option<i64>>,
+    pub webhook_timeout_secs: Option<i64>,
 }
 
 crate::codec::optional_fields!(
@@ -211,8 +245,8 @@ crate::codec::optional_fields!(
     external_sip_connection, "id" => id, "inbound" => inbound, "outbound" => outbound,
     "record_type" => record_type, "tags" => tags, "updated_at" => updated_at,
     "webhook_api_version" => webhook_api_version, "webhook_event_failover_url" =>
-    webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
-    "webhook_timeout_secs" => webhook_timeout_secs nullable }
+    webhook_event_failover_url, "webhook_event_url" => webhook_event_url,
+    "webhook_timeout_secs" => webhook_timeout_secs }
 );
 
 /// Spec: `#/components/schemas/ExternalConnection/properties/inbound`
@@ -297,16 +331,6 @@ impl From<&str> for ExternalConnectionPhoneNumberAcquiredCapabilitiesItem {
 
 crate::codec::string_enum!(ExternalConnectionPhoneNumberAcquiredCapabilitiesItem);
 
-/// External Connection Response
-///
-/// Spec: `#/components/responses/ExternalConnectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ExternalConnectionResponse {
-    pub data: Option<ExternalConnection>,
-}
-
-crate::codec::optional_fields!(ExternalConnectionResponse { "data" => data });
-
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/ExternalConnection/properties/webhook_api_version`
@@ -380,51 +404,222 @@ impl From<&str> for ExternalSipConnectionZoomOnly {
 
 crate::codec::string_enum!(ExternalSipConnectionZoomOnly);
 
-/// Spec: `#/paths/~1external_connections/get/parameters/3/schema`
-pub type FilterExternalSipConnection = ExternalSipConnection;
-
-/// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/3/schema/items`
-pub type FilterReleaseStatusItem = ReleaseStatus;
-
-/// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/3/schema/items`
-pub type FilterUploadStatusItem = TnUploadEntryStatus;
-
-/// Get All Civic Addresses Response
+/// Uniquely identifies the resource.
 ///
-/// Spec: `#/components/responses/GetAllCivicAddressesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetAllCivicAddressesResponse {
-    pub data: Option<Vec<CivicAddress>>,
-}
+/// Spec: `#/components/schemas/external-voice-integrations_IntId`
+pub type ExternalVoiceIntegrationsIntId = String;
 
-crate::codec::optional_fields!(GetAllCivicAddressesResponse { "data" => data });
-
-/// Get All External Connections Response
+/// Identifies the associated outbound voice profile.
 ///
-/// Spec: `#/components/responses/GetAllExternalConnectionResponse/content/application~1json/schema`
+/// Spec: `#/components/schemas/external-voice-integrations_OutboundVoiceProfileId`
+pub type ExternalVoiceIntegrationsOutboundVoiceProfileId = String;
+
+/// Spec: `#/paths/~1external_connections/get/parameters/1/schema`
+pub type ExternalVoiceIntegrationsPageConsolidated = ListAccessIpAddressesPage;
+
+/// Pagination Meta
+///
+/// Spec: `#/components/schemas/external-voice-integrations_PaginationMeta`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetAllExternalConnectionResponse {
-    pub data: Option<Vec<ExternalConnection>>,
-    pub meta: Option<PaginationMeta>,
+pub struct ExternalVoiceIntegrationsPaginationMeta {
+    pub page_number: Option<i64>,
+    pub page_size: Option<i64>,
+    pub total_pages: Option<i64>,
+    pub total_results: Option<i64>,
 }
 
 crate::codec::optional_fields!(
-    GetAllExternalConnectionResponse { "data" => data, "meta" => meta }
+    ExternalVoiceIntegrationsPaginationMeta { "page_number" => page_number, "page_size"
+    => page_size, "total_pages" => total_pages, "total_results" => total_results }
 );
+
+/// Spec: `#/paths/~1external_connections~1{id}~1civic_addresses/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterCivicAddressesConsolidated {
+    /// The country (or countries) to filter addresses by.
+    pub country: Option<Vec<String>>,
+}
+
+crate::codec::optional_fields!(
+    FilterCivicAddressesConsolidated { "country" => country }
+);
+
+/// Spec: `#/paths/~1external_connections/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterConnectionsConsolidated {
+    pub connection_name: Option<FilterConnectionsConsolidatedConnectionName>,
+    /// If present, connections with `created_at` date matching the given YYYY-MM-DD date will be returned.
+    pub created_at: Option<String>,
+    /// If present, connections with `external_sip_connection` matching the given value will be returned.
+    pub external_sip_connection: Option<
+        FilterConnectionsConsolidatedExternalSipConnection,
+    >,
+    /// If present, connections with `id` matching the given value will be returned.
+    pub id: Option<String>,
+    /// Phone number filter for connections. Note: Despite the 'contains' name, this requires a full E164 match per the original specification.
+    pub phone_number: Option<FilterConnectionsConsolidatedPhoneNumber>,
+}
+
+crate::codec::optional_fields!(
+    FilterConnectionsConsolidated { "connection_name" => connection_name, "created_at" =>
+    created_at, "external_sip_connection" => external_sip_connection, "id" => id,
+    "phone_number" => phone_number }
+);
+
+/// Spec: `#/paths/~1external_connections/get/parameters/0/schema/properties/connection_name`
+pub type FilterConnectionsConsolidatedConnectionName = FilterConsolidatedStreetAddress;
+
+/// If present, connections with `external_sip_connection` matching the given value will be returned.
+///
+/// Spec: `#/paths/~1external_connections/get/parameters/0/schema/properties/external_sip_connection`
+pub type FilterConnectionsConsolidatedExternalSipConnection = ExternalSipConnection;
+
+/// Phone number filter for connections. Note: Despite the 'contains' name, this requires a full E164 match per the original specification.
+///
+/// Spec: `#/paths/~1external_connections/get/parameters/0/schema/properties/phone_number`
+pub type FilterConnectionsConsolidatedPhoneNumber = FilterConsolidatedStreetAddress;
+
+/// Spec: `#/paths/~1external_connections~1log_messages/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterLogMessagesConsolidated {
+    /// The external connection ID to filter by or "null" to filter for logs without an external connection ID
+    pub external_connection_id: Option<String>,
+    /// Telephone number filter operations for log messages. Use 'eq' for exact matches or 'contains' for partial matches.
+    pub telephone_number: Option<FilterLogMessagesConsolidatedTelephoneNumber>,
+}
+
+crate::codec::optional_fields!(
+    FilterLogMessagesConsolidated { "external_connection_id" => external_connection_id,
+    "telephone_number" => telephone_number }
+);
+
+/// Telephone number filter operations for log messages. Use 'eq' for exact matches or 'contains' for partial matches.
+///
+/// Spec: `#/paths/~1external_connections~1log_messages/get/parameters/0/schema/properties/telephone_number`
+pub type FilterLogMessagesConsolidatedTelephoneNumber = FilterConsolidatedCustomerReferenceVariant2;
+
+/// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterPhoneNumbersConsolidated {
+    pub civic_address_id: Option<FilterPhoneNumbersConsolidatedCivicAddressId>,
+    pub location_id: Option<FilterPhoneNumbersConsolidatedLocationId>,
+    pub phone_number: Option<FilterPhoneNumbersConsolidatedPhoneNumber>,
+}
+
+crate::codec::optional_fields!(
+    FilterPhoneNumbersConsolidated { "civic_address_id" => civic_address_id,
+    "location_id" => location_id, "phone_number" => phone_number }
+);
+
+/// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers/get/parameters/1/schema/properties/civic_address_id`
+pub type FilterPhoneNumbersConsolidatedCivicAddressId = FilterConsolidatedAddressBook;
+
+/// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers/get/parameters/1/schema/properties/location_id`
+pub type FilterPhoneNumbersConsolidatedLocationId = FilterConsolidatedAddressBook;
+
+/// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers/get/parameters/1/schema/properties/phone_number`
+pub type FilterPhoneNumbersConsolidatedPhoneNumber = FilterConsolidatedCustomerReferenceVariant2;
+
+/// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterReleasesConsolidated {
+    pub civic_address_id: Option<FilterReleasesConsolidatedCivicAddressId>,
+    pub location_id: Option<FilterReleasesConsolidatedLocationId>,
+    /// Phone number filter operations. Use 'eq' for exact matches or 'contains' for partial matches.
+    pub phone_number: Option<FilterReleasesConsolidatedPhoneNumber>,
+    pub status: Option<FilterReleasesConsolidatedStatus>,
+}
+
+crate::codec::optional_fields!(
+    FilterReleasesConsolidated { "civic_address_id" => civic_address_id, "location_id" =>
+    location_id, "phone_number" => phone_number, "status" => status }
+);
+
+/// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/1/schema/properties/civic_address_id`
+pub type FilterReleasesConsolidatedCivicAddressId = FilterConsolidatedAddressBook;
+
+/// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/1/schema/properties/location_id`
+pub type FilterReleasesConsolidatedLocationId = FilterConsolidatedAddressBook;
+
+/// Phone number filter operations. Use 'eq' for exact matches or 'contains' for partial matches.
+///
+/// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/1/schema/properties/phone_number`
+pub type FilterReleasesConsolidatedPhoneNumber = FilterConsolidatedCustomerReferenceVariant2;
+
+/// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/1/schema/properties/status`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterReleasesConsolidatedStatus {
+    /// The status of the release to filter by
+    pub eq: Option<Vec<FilterReleasesConsolidatedStatusEqItem>>,
+}
+
+crate::codec::optional_fields!(FilterReleasesConsolidatedStatus { "eq" => eq });
+
+/// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/1/schema/properties/status/properties/eq/items`
+pub type FilterReleasesConsolidatedStatusEqItem = ReleaseStatus;
+
+/// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterUploadsConsolidated {
+    pub civic_address_id: Option<FilterUploadsConsolidatedCivicAddressId>,
+    pub location_id: Option<FilterUploadsConsolidatedLocationId>,
+    pub phone_number: Option<FilterUploadsConsolidatedPhoneNumber>,
+    pub status: Option<FilterUploadsConsolidatedStatus>,
+}
+
+crate::codec::optional_fields!(
+    FilterUploadsConsolidated { "civic_address_id" => civic_address_id, "location_id" =>
+    location_id, "phone_number" => phone_number, "status" => status }
+);
+
+/// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/1/schema/properties/civic_address_id`
+pub type FilterUploadsConsolidatedCivicAddressId = FilterConsolidatedAddressBook;
+
+/// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/1/schema/properties/location_id`
+pub type FilterUploadsConsolidatedLocationId = FilterConsolidatedAddressBook;
+
+/// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/1/schema/properties/phone_number`
+pub type FilterUploadsConsolidatedPhoneNumber = FilterConsolidatedCustomerReferenceVariant2;
+
+/// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/1/schema/properties/status`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterUploadsConsolidatedStatus {
+    /// The status of the upload to filter by
+    pub eq: Option<Vec<FilterUploadsConsolidatedStatusEqItem>>,
+}
+
+crate::codec::optional_fields!(FilterUploadsConsolidatedStatus { "eq" => eq });
+
+/// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/1/schema/properties/status/properties/eq/items`
+pub type FilterUploadsConsolidatedStatusEqItem = TnUploadEntryStatus;
 
 /// Get Civic Address Response
 ///
-/// Spec: `#/components/responses/GetCivicAddressResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1external_connections~1{id}~1civic_addresses~1{address_id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetCivicAddressResponse {
+pub struct GetExternalConnectionCivicAddressResponse {
     pub data: Option<CivicAddress>,
 }
 
-crate::codec::optional_fields!(GetCivicAddressResponse { "data" => data });
+crate::codec::optional_fields!(
+    GetExternalConnectionCivicAddressResponse { "data" => data }
+);
+
+/// Get Log Message Response
+///
+/// Spec: `#/paths/~1external_connections~1log_messages~1{id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetExternalConnectionLogMessageResponse {
+    pub log_messages: Option<Vec<LogMessage>>,
+}
+
+crate::codec::optional_fields!(
+    GetExternalConnectionLogMessageResponse { "log_messages" => log_messages }
+);
 
 /// Get External Connection Phone Number Response
 ///
-/// Spec: `#/components/responses/GetExternalConnectionPhoneNumberResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers~1{phone_number_id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetExternalConnectionPhoneNumberResponse {
     pub data: Option<ExternalConnectionPhoneNumber>,
@@ -434,49 +629,46 @@ crate::codec::optional_fields!(
     GetExternalConnectionPhoneNumberResponse { "data" => data }
 );
 
-/// Get Log Message Response
-///
-/// Spec: `#/components/responses/GetLogMessageResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetLogMessageResponse {
-    pub log_messages: Option<Vec<LogMessage>>,
-}
-
-crate::codec::optional_fields!(GetLogMessageResponse { "log_messages" => log_messages });
-
 /// Get Release Response
 ///
-/// Spec: `#/components/responses/GetReleaseResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1external_connections~1{id}~1releases~1{release_id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetReleaseResponse {
+pub struct GetExternalConnectionReleaseResponse {
     pub data: Option<Release>,
 }
 
-crate::codec::optional_fields!(GetReleaseResponse { "data" => data });
+crate::codec::optional_fields!(GetExternalConnectionReleaseResponse { "data" => data });
+
+/// External Connection Response
+///
+/// Spec: `#/paths/~1external_connections~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetExternalConnectionResponse = CreateExternalConnectionResponse;
 
 /// Get Upload Response
 ///
-/// Spec: `#/components/responses/GetUploadResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1external_connections~1{id}~1uploads~1{ticket_id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetUploadResponse {
+pub struct GetExternalConnectionUploadResponse {
     pub data: Option<Upload>,
 }
 
-crate::codec::optional_fields!(GetUploadResponse { "data" => data });
+crate::codec::optional_fields!(GetExternalConnectionUploadResponse { "data" => data });
 
 /// Get Uploads Status Response
 ///
-/// Spec: `#/components/responses/GetUploadsStatusResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1external_connections~1{id}~1uploads~1status/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetUploadsStatusResponse {
-    pub data: Option<GetUploadsStatusResponseData>,
+pub struct GetExternalConnectionUploadsStatusResponse {
+    pub data: Option<GetExternalConnectionUploadsStatusResponseData>,
 }
 
-crate::codec::optional_fields!(GetUploadsStatusResponse { "data" => data });
+crate::codec::optional_fields!(
+    GetExternalConnectionUploadsStatusResponse { "data" => data }
+);
 
-/// Spec: `#/components/responses/GetUploadsStatusResponse/content/application~1json/schema/properties/data`
+/// Spec: `#/paths/~1external_connections~1{id}~1uploads~1status/get/responses/200/content/application~1json/schema/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetUploadsStatusResponseData {
+pub struct GetExternalConnectionUploadsStatusResponseData {
     /// The count of phone numbers that are pending assignment to the external connection.
     pub pending_numbers_count: Option<i64>,
     /// The count of number uploads that have not yet been uploaded to Microsoft.
@@ -484,57 +676,102 @@ pub struct GetUploadsStatusResponseData {
 }
 
 crate::codec::optional_fields!(
-    GetUploadsStatusResponseData { "pending_numbers_count" => pending_numbers_count,
-    "pending_orders_count" => pending_orders_count }
+    GetExternalConnectionUploadsStatusResponseData { "pending_numbers_count" =>
+    pending_numbers_count, "pending_orders_count" => pending_orders_count }
+);
+
+/// Get All Civic Addresses Response
+///
+/// Spec: `#/paths/~1external_connections~1{id}~1civic_addresses/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListCivicAddressesResponse {
+    pub data: Option<Vec<CivicAddress>>,
+}
+
+crate::codec::optional_fields!(ListCivicAddressesResponse { "data" => data });
+
+/// List Log Messages Response
+///
+/// Spec: `#/paths/~1external_connections~1log_messages/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListExternalConnectionLogMessagesResponse {
+    pub log_messages: Option<Vec<LogMessage>>,
+    pub meta: Option<ExternalVoiceIntegrationsPaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListExternalConnectionLogMessagesResponse { "log_messages" => log_messages, "meta" =>
+    meta }
 );
 
 /// List External Connection Phone Numbers Response
 ///
-/// Spec: `#/components/responses/ListExternalConnectionPhoneNumbersResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListExternalConnectionPhoneNumbersResponse {
     pub data: Option<Vec<ExternalConnectionPhoneNumber>>,
-    pub meta: Option<PaginationMeta>,
+    pub meta: Option<ExternalVoiceIntegrationsPaginationMeta>,
 }
 
 crate::codec::optional_fields!(
     ListExternalConnectionPhoneNumbersResponse { "data" => data, "meta" => meta }
 );
 
-/// List Log Messages Response
+/// List Releases Response
 ///
-/// Spec: `#/components/responses/ListLogMessagesResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1external_connections~1{id}~1releases/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListLogMessagesResponse {
-    pub log_messages: Option<Vec<LogMessage>>,
-    pub meta: Option<PaginationMeta>,
+pub struct ListExternalConnectionReleasesResponse {
+    pub data: Option<Vec<Release>>,
+    pub meta: Option<ExternalVoiceIntegrationsPaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    ListLogMessagesResponse { "log_messages" => log_messages, "meta" => meta }
+    ListExternalConnectionReleasesResponse { "data" => data, "meta" => meta }
 );
-
-/// List Releases Response
-///
-/// Spec: `#/components/responses/ListReleasesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListReleasesResponse {
-    pub data: Option<Vec<Release>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(ListReleasesResponse { "data" => data, "meta" => meta });
 
 /// List Uploads Response
 ///
-/// Spec: `#/components/responses/ListUploadsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListUploadsResponse {
+pub struct ListExternalConnectionUploadsResponse {
     pub data: Option<Vec<Upload>>,
-    pub meta: Option<PaginationMeta>,
+    pub meta: Option<ExternalVoiceIntegrationsPaginationMeta>,
 }
 
-crate::codec::optional_fields!(ListUploadsResponse { "data" => data, "meta" => meta });
+crate::codec::optional_fields!(
+    ListExternalConnectionUploadsResponse { "data" => data, "meta" => meta }
+);
+
+/// Get All External Connections Response
+///
+/// Spec: `#/paths/~1external_connections/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListExternalConnectionsResponse {
+    pub data: Option<Vec<ExternalConnection>>,
+    pub meta: Option<ExternalVoiceIntegrationsPaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListExternalConnectionsResponse { "data" => data, "meta" => meta }
+);
+
+/// Location
+///
+/// Spec: `#/components/schemas/Location`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Location {
+    pub additional_info: Option<String>,
+    pub description: Option<String>,
+    pub id: Option<Uuid>,
+    /// Represents whether the location is the default or not.
+    pub is_default: Option<bool>,
+}
+
+crate::codec::optional_fields!(
+    Location { "additional_info" => additional_info, "description" => description, "id"
+    => id, "is_default" => is_default }
+);
 
 /// Spec: `#/components/schemas/LocationResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -588,7 +825,7 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/LogMessage/properties/source`
-pub type LogMessageSource = ErrorResponseErrorsItemSource;
+pub type LogMessageSource = BlocksErrorObjectSource;
 
 /// Operator Connect Refresh Response
 ///
@@ -702,6 +939,11 @@ impl From<&str> for ReleaseStatus {
 }
 
 crate::codec::string_enum!(ReleaseStatus);
+
+/// Get Upload Response
+///
+/// Spec: `#/paths/~1external_connections~1{id}~1uploads~1{ticket_id}~1retry/post/responses/202/content/application~1json/schema`
+pub type RetryUploadResponse = GetExternalConnectionUploadResponse;
 
 /// TnReleaseEntry
 ///
@@ -916,36 +1158,59 @@ crate::codec::optional_fields!(
     UpdateExternalConnectionPhoneNumberRequest { "location_id" => location_id }
 );
 
+/// Get External Connection Phone Number Response
+///
+/// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers~1{phone_number_id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateExternalConnectionPhoneNumberResponse = GetExternalConnectionPhoneNumberResponse;
+
 /// Update External Connection Request
 ///
 /// Spec: `#/components/schemas/UpdateExternalConnectionRequest`
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateExternalConnectionRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<ConnectionActive>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound: Option<UpdateExternalConnectionRequestInbound>,
-    pub outbound: Option<UpdateExternalConnectionRequestOutbound>,
+    pub outbound: UpdateExternalConnectionRequestOutbound,
     /// Tags associated with the connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
     pub webhook_event_failover_url: Option<Option<String>>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
-
-crate::codec::optional_fields!(
-    UpdateExternalConnectionRequest { "active" => active, "inbound" => inbound,
-    "outbound" => outbound, "tags" => tags, "webhook_event_failover_url" =>
-    webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
-    "webhook_timeout_secs" => webhook_timeout_secs nullable }
-);
 
 /// Spec: `#/components/schemas/UpdateExternalConnectionRequest/properties/inbound`
 pub type UpdateExternalConnectionRequestInbound = UpdateManagedAccountGlobalChannelLimitRequest;
 
 /// Spec: `#/components/schemas/UpdateExternalConnectionRequest/properties/outbound`
-pub type UpdateExternalConnectionRequestOutbound = CreateExternalConnectionRequestOutbound;
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UpdateExternalConnectionRequestOutbound {
+    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_limit: Option<i64>,
+    pub outbound_voice_profile_id: ExternalVoiceIntegrationsOutboundVoiceProfileId,
+}
+
+/// External Connection Response
+///
+/// Spec: `#/paths/~1external_connections~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateExternalConnectionResponse = CreateExternalConnectionResponse;
 
 /// Spec: `#/paths/~1external_connections~1{id}~1locations~1{location_id}/patch/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

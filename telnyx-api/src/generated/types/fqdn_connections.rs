@@ -21,6 +21,9 @@ pub struct CreateFqdnConnectionRequest {
         deserialize_with = "crate::codec::double_option"
     )]
     pub android_push_credential_id: Option<Option<ConnectionAndroidPushCredentialId>>,
+    /// Specifies if call cost webhooks should be sent for this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_cost_in_webhooks: Option<bool>,
     pub connection_name: ConnectionName,
     /// When enabled, Telnyx will generate comfort noise when you place the call on hold. If disabled, you will need to generate comfort noise or on hold music to avoid RTP timeout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,9 +47,15 @@ pub struct CreateFqdnConnectionRequest {
         deserialize_with = "crate::codec::double_option"
     )]
     pub ios_push_credential_id: Option<Option<ConnectionIosPushCredentialId>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_buffer: Option<ConnectionJitterBuffer>,
     /// When enabled, the connection will be created for Microsoft Teams Direct Routing. A *.mstsbc.telnyx.tech FQDN will be created for the connection automatically.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub microsoft_teams_sbc: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_suppression: Option<ConnectionNoiseSuppression>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_suppression_details: Option<ConnectionNoiseSuppressionDetails>,
     /// Enable on-net T38 if you prefer the sender and receiver negotiating T38 directly if both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call depending on each leg's settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub onnet_t38_passthrough_enabled: Option<bool>,
@@ -77,6 +86,21 @@ pub struct CreateFqdnConnectionRequest {
     pub webhook_timeout_secs: Option<Option<WebhookTimeoutSecs>>,
 }
 
+/// FQDN Connection Response
+///
+/// Spec: `#/paths/~1fqdn_connections/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateFqdnConnectionResponse {
+    pub data: Option<FqdnConnection>,
+}
+
+crate::codec::optional_fields!(CreateFqdnConnectionResponse { "data" => data });
+
+/// FQDN Connection Response
+///
+/// Spec: `#/paths/~1fqdn_connections~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteFqdnConnectionResponse = CreateFqdnConnectionResponse;
+
 /// FQDN Connection
 ///
 /// Spec: `#/components/schemas/FqdnConnection`
@@ -90,9 +114,14 @@ pub struct FqdnConnection {
     pub adjust_dtmf_timestamp: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<AnchorsiteOverride>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub android_push_credential_id: Option<ConnectionAndroidPushCredentialId>,
     /// Indicates whether call cost calculation is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_cost_enabled: Option<bool>,
+    /// Specifies if call cost webhooks should be sent for this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_cost_in_webhooks: Option<bool>,
     pub connection_name: ConnectionName,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<CreatedAt>,
@@ -104,12 +133,8 @@ pub struct FqdnConnection {
     /// Encode the SIP contact header sent by Telnyx to avoid issues for NAT or ALG scenarios.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encode_contact_header_enabled: Option<bool>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub encrypted_media: Option<Option<EncryptedMedia>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted_media: Option<EncryptedMedia>,
     /// Identifies the resource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -121,12 +146,17 @@ pub struct FqdnConnection {
     pub ignore_mark_bit: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound: Option<InboundFqdn>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ios_push_credential_id: Option<ConnectionIosPushCredentialId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_buffer: Option<ConnectionJitterBuffer>,
     /// The connection is enabled for Microsoft Teams Direct Routing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub microsoft_teams_sbc: Option<bool>,
-    /// Indicates whether noise suppression is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub noise_suppression: Option<bool>,
+    pub noise_suppression: Option<ConnectionNoiseSuppression>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_suppression_details: Option<ConnectionNoiseSuppressionDetails>,
     /// Enable on-net T38 if you prefer that the sender and receiver negotiate T38 directly when both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call according to each leg's settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub onnet_t38_passthrough_enabled: Option<bool>,
@@ -170,31 +200,13 @@ pub struct FqdnConnection {
     pub user_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_api_version: Option<WebhookApiVersion>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub webhook_event_failover_url: Option<Option<WebhookEventFailoverUrl>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_event_failover_url: Option<WebhookEventFailoverUrl>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_event_url: Option<WebhookEventUrl>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub webhook_timeout_secs: Option<Option<WebhookTimeoutSecs>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_timeout_secs: Option<WebhookTimeoutSecs>,
 }
-
-/// FQDN Connection Response
-///
-/// Spec: `#/components/responses/FqdnConnectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FqdnConnectionResponse {
-    pub data: Option<FqdnConnection>,
-}
-
-crate::codec::optional_fields!(FqdnConnectionResponse { "data" => data });
 
 /// Inbound FQDN
 ///
@@ -281,11 +293,11 @@ pub type InboundFqdnSipSubdomainReceiveSettings = CallControlApplicationInboundS
 
 /// List FQDN Connections Response
 ///
-/// Spec: `#/components/responses/ListFqdnConnectionsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1fqdn_connections/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFqdnConnectionsResponse {
     pub data: Option<Vec<FqdnConnection>>,
-    pub meta: Option<PaginationMeta>,
+    pub meta: Option<ConnectionsPaginationMeta>,
 }
 
 crate::codec::optional_fields!(
@@ -314,7 +326,7 @@ pub struct OutboundFqdn {
     pub ip_authentication_token: Option<String>,
     /// A 2-character country code specifying the country whose national dialing rules should be used. For example, if set to `US` then any US number can be dialed without preprending +1 to the number. When left blank, Telnyx will try US and GB dialing rules, in that order, by default.",
     pub localization: Option<String>,
-    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
+    pub outbound_voice_profile_id: Option<ConnectionsOutboundVoiceProfileId>,
     /// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite. By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
     pub t38_reinvite_source: Option<OutboundFqdnT38ReinviteSource>,
     /// Numerical chars only, exactly 4 characters.
@@ -381,6 +393,11 @@ crate::codec::string_enum!(OutboundFqdnIpAuthenticationMethod);
 /// Spec: `#/components/schemas/OutboundFqdn/properties/t38_reinvite_source`
 pub type OutboundFqdnT38ReinviteSource = CredentialOutboundT38ReinviteSource;
 
+/// FQDN Connection Response
+///
+/// Spec: `#/paths/~1fqdn_connections~1{id}/get/responses/200/content/application~1json/schema`
+pub type RetrieveFqdnConnectionResponse = CreateFqdnConnectionResponse;
+
 /// Update FQDN Connection Request
 ///
 /// Spec: `#/components/schemas/UpdateFqdnConnectionRequest`
@@ -390,6 +407,8 @@ pub struct UpdateFqdnConnectionRequest {
     pub active: Option<bool>,
     pub anchorsite_override: Option<AnchorsiteOverride>,
     pub android_push_credential_id: Option<Option<ConnectionAndroidPushCredentialId>>,
+    /// Specifies if call cost webhooks should be sent for this connection.
+    pub call_cost_in_webhooks: Option<bool>,
     pub connection_name: Option<ConnectionName>,
     /// When enabled, Telnyx will generate comfort noise when you place the call on hold. If disabled, you will need to generate comfort noise or on hold music to avoid RTP timeout.
     pub default_on_hold_comfort_noise_enabled: Option<bool>,
@@ -399,6 +418,9 @@ pub struct UpdateFqdnConnectionRequest {
     pub encrypted_media: Option<Option<EncryptedMedia>>,
     pub inbound: Option<InboundFqdn>,
     pub ios_push_credential_id: Option<Option<ConnectionIosPushCredentialId>>,
+    pub jitter_buffer: Option<ConnectionJitterBuffer>,
+    pub noise_suppression: Option<ConnectionNoiseSuppression>,
+    pub noise_suppression_details: Option<ConnectionNoiseSuppressionDetails>,
     /// Enable on-net T38 if you prefer that the sender and receiver negotiate T38 directly when both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call according to each leg's settings.
     pub onnet_t38_passthrough_enabled: Option<bool>,
     pub outbound: Option<OutboundFqdn>,
@@ -415,15 +437,22 @@ pub struct UpdateFqdnConnectionRequest {
 crate::codec::optional_fields!(
     UpdateFqdnConnectionRequest { "active" => active, "anchorsite_override" =>
     anchorsite_override, "android_push_credential_id" => android_push_credential_id
-    nullable, "connection_name" => connection_name,
-    "default_on_hold_comfort_noise_enabled" => default_on_hold_comfort_noise_enabled,
-    "dtmf_type" => dtmf_type, "encode_contact_header_enabled" =>
-    encode_contact_header_enabled, "encrypted_media" => encrypted_media nullable,
-    "inbound" => inbound, "ios_push_credential_id" => ios_push_credential_id nullable,
-    "onnet_t38_passthrough_enabled" => onnet_t38_passthrough_enabled, "outbound" =>
-    outbound, "rtcp_settings" => rtcp_settings, "tags" => tags, "transport_protocol" =>
-    transport_protocol, "webhook_api_version" => webhook_api_version,
-    "webhook_event_failover_url" => webhook_event_failover_url nullable,
-    "webhook_event_url" => webhook_event_url, "webhook_timeout_secs" =>
-    webhook_timeout_secs nullable }
+    nullable, "call_cost_in_webhooks" => call_cost_in_webhooks, "connection_name" =>
+    connection_name, "default_on_hold_comfort_noise_enabled" =>
+    default_on_hold_comfort_noise_enabled, "dtmf_type" => dtmf_type,
+    "encode_contact_header_enabled" => encode_contact_header_enabled, "encrypted_media"
+    => encrypted_media nullable, "inbound" => inbound, "ios_push_credential_id" =>
+    ios_push_credential_id nullable, "jitter_buffer" => jitter_buffer,
+    "noise_suppression" => noise_suppression, "noise_suppression_details" =>
+    noise_suppression_details, "onnet_t38_passthrough_enabled" =>
+    onnet_t38_passthrough_enabled, "outbound" => outbound, "rtcp_settings" =>
+    rtcp_settings, "tags" => tags, "transport_protocol" => transport_protocol,
+    "webhook_api_version" => webhook_api_version, "webhook_event_failover_url" =>
+    webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
+    "webhook_timeout_secs" => webhook_timeout_secs nullable }
 );
+
+/// FQDN Connection Response
+///
+/// Spec: `#/paths/~1fqdn_connections~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateFqdnConnectionResponse = CreateFqdnConnectionResponse;

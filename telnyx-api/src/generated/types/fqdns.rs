@@ -25,55 +25,54 @@ pub struct CreateFqdnRequest {
     pub port: Option<Option<i64>>,
 }
 
-/// Fqdn
-///
-/// Spec: `#/components/schemas/Fqdn`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Fqdn {
-    /// ID of the FQDN connection to which this FQDN is attached.
-    pub connection_id: Option<String>,
-    /// ISO 8601 formatted date indicating when the resource was created.
-    pub created_at: Option<String>,
-    /// The DNS record type for the FQDN. For cases where a port is not set, the DNS record type must be 'srv'. For cases where a port is set, the DNS record type must be 'a'. If the DNS record type is 'a' and a port is not specified, 5060 will be used.
-    pub dns_record_type: Option<String>,
-    /// FQDN represented by this resource.
-    pub fqdn: Option<String>,
-    /// Identifies the resource.
-    pub id: Option<String>,
-    /// Port to use when connecting to this FQDN.
-    pub port: Option<i64>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<String>,
-    /// ISO 8601 formatted date indicating when the resource was updated.
-    pub updated_at: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    Fqdn { "connection_id" => connection_id, "created_at" => created_at,
-    "dns_record_type" => dns_record_type, "fqdn" => fqdn, "id" => id, "port" => port,
-    "record_type" => record_type, "updated_at" => updated_at }
-);
-
 /// FQDN Response
 ///
-/// Spec: `#/components/responses/FqdnResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1fqdns/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct FqdnResponse {
+pub struct CreateFqdnResponse {
     pub data: Option<Fqdn>,
 }
 
-crate::codec::optional_fields!(FqdnResponse { "data" => data });
+crate::codec::optional_fields!(CreateFqdnResponse { "data" => data });
+
+/// FQDN Response
+///
+/// Spec: `#/paths/~1fqdns~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteFqdnResponse = CreateFqdnResponse;
+
+/// Spec: `#/paths/~1fqdns/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListFqdnsFilter {
+    /// ID of the FQDN connection to which the FQDN belongs.
+    pub connection_id: Option<String>,
+    /// DNS record type used by the FQDN.
+    pub dns_record_type: Option<String>,
+    /// FQDN represented by the resource.
+    pub fqdn: Option<String>,
+    /// Port to use when connecting to the FQDN.
+    pub port: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    ListFqdnsFilter { "connection_id" => connection_id, "dns_record_type" =>
+    dns_record_type, "fqdn" => fqdn, "port" => port }
+);
 
 /// List FQDNs Response
 ///
-/// Spec: `#/components/responses/ListFqdnsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1fqdns/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFqdnsResponse {
     pub data: Option<Vec<Fqdn>>,
-    pub meta: Option<PaginationMeta>,
+    pub meta: Option<ConnectionsPaginationMeta>,
 }
 
 crate::codec::optional_fields!(ListFqdnsResponse { "data" => data, "meta" => meta });
+
+/// FQDN Response
+///
+/// Spec: `#/paths/~1fqdns~1{id}/get/responses/200/content/application~1json/schema`
+pub type RetrieveFqdnResponse = CreateFqdnResponse;
 
 /// Update FQDN Request
 ///
@@ -94,3 +93,8 @@ crate::codec::optional_fields!(
     UpdateFqdnRequest { "connection_id" => connection_id, "dns_record_type" =>
     dns_record_type, "fqdn" => fqdn, "port" => port nullable }
 );
+
+/// FQDN Response
+///
+/// Spec: `#/paths/~1fqdns~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateFqdnResponse = CreateFqdnResponse;

@@ -5,6 +5,116 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1global_ip_assignments/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateGlobalIpAssignmentResponse {
+    pub data: Option<GlobalIpAssignment>,
+}
+
+crate::codec::optional_fields!(CreateGlobalIpAssignmentResponse { "data" => data });
+
+/// Spec: `#/paths/~1global_ip_health_checks/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateGlobalIpHealthCheckResponse {
+    pub data: Option<GlobalIpHealthCheck>,
+}
+
+crate::codec::optional_fields!(CreateGlobalIpHealthCheckResponse { "data" => data });
+
+/// Spec: `#/paths/~1global_ips/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateGlobalIpResponse {
+    pub data: Option<GlobalIp>,
+}
+
+crate::codec::optional_fields!(CreateGlobalIpResponse { "data" => data });
+
+/// Spec: `#/paths/~1global_ip_assignments~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteGlobalIpAssignmentResponse = CreateGlobalIpAssignmentResponse;
+
+/// Spec: `#/paths/~1global_ip_health_checks~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteGlobalIpHealthCheckResponse = CreateGlobalIpHealthCheckResponse;
+
+/// Spec: `#/paths/~1global_ips~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteGlobalIpResponse = CreateGlobalIpResponse;
+
+/// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetGlobalIpAssignmentHealthFilter {
+    pub global_ip_assignment_id: Option<
+        GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId,
+    >,
+    pub global_ip_id: Option<GetGlobalIpAssignmentHealthFilterGlobalIpId>,
+}
+
+crate::codec::optional_fields!(
+    GetGlobalIpAssignmentHealthFilter { "global_ip_assignment_id" =>
+    global_ip_assignment_id, "global_ip_id" => global_ip_id }
+);
+
+/// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_id`
+pub type GetGlobalIpAssignmentHealthFilterGlobalIpId = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId;
+
+/// Spec: `#/paths/~1global_ip_assignment_health/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetGlobalIpAssignmentHealthResponse {
+    pub data: Option<Vec<GlobalIpAssignmentHealthMetric>>,
+}
+
+crate::codec::optional_fields!(GetGlobalIpAssignmentHealthResponse { "data" => data });
+
+/// Spec: `#/paths/~1global_ip_assignments~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetGlobalIpAssignmentResponse = CreateGlobalIpAssignmentResponse;
+
+/// Spec: `#/paths/~1global_ip_assignments_usage/get/parameters/0/schema`
+pub type GetGlobalIpAssignmentUsageFilter = GetGlobalIpAssignmentHealthFilter;
+
+/// Spec: `#/paths/~1global_ip_assignments_usage/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetGlobalIpAssignmentUsageResponse {
+    pub data: Option<Vec<GlobalIpAssignmentUsageMetric>>,
+}
+
+crate::codec::optional_fields!(GetGlobalIpAssignmentUsageResponse { "data" => data });
+
+/// Spec: `#/paths/~1global_ip_health_checks~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetGlobalIpHealthCheckResponse = CreateGlobalIpHealthCheckResponse;
+
+/// Spec: `#/paths/~1global_ip_latency/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetGlobalIpLatencyFilter {
+    pub global_ip_id: Option<GetGlobalIpLatencyFilterGlobalIpId>,
+}
+
+crate::codec::optional_fields!(
+    GetGlobalIpLatencyFilter { "global_ip_id" => global_ip_id }
+);
+
+/// Spec: `#/paths/~1global_ip_latency/get/parameters/0/schema/properties/global_ip_id`
+pub type GetGlobalIpLatencyFilterGlobalIpId = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId;
+
+/// Spec: `#/paths/~1global_ip_latency/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetGlobalIpLatencyResponse {
+    pub data: Option<Vec<GlobalIpLatencyMetric>>,
+}
+
+crate::codec::optional_fields!(GetGlobalIpLatencyResponse { "data" => data });
+
+/// Spec: `#/paths/~1global_ips~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetGlobalIpResponse = CreateGlobalIpResponse;
+
+/// Spec: `#/paths/~1global_ip_usage/get/parameters/0/schema`
+pub type GetGlobalIpUsageFilter = GetGlobalIpLatencyFilter;
+
+/// Spec: `#/paths/~1global_ip_usage/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetGlobalIpUsageResponse {
+    pub data: Option<Vec<GlobalIpUsageMetric>>,
+}
+
+crate::codec::optional_fields!(GetGlobalIpUsageResponse { "data" => data });
+
 /// Spec: `#/components/schemas/GlobalIP`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIp {
@@ -59,14 +169,6 @@ crate::codec::optional_fields!(
     last_port, "name" => name, "protocol_code" => protocol_code, "record_type" =>
     record_type }
 );
-
-/// Spec: `#/components/responses/GlobalIpAllowedPortListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpAllowedPortListResponse {
-    pub data: Option<Vec<GlobalIpAllowedPort>>,
-}
-
-crate::codec::optional_fields!(GlobalIpAllowedPortListResponse { "data" => data });
 
 /// Spec: `#/components/schemas/GlobalIpAssignment`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -157,25 +259,6 @@ crate::codec::optional_fields!(
     GlobalIpAssignmentHealthMetricHealth { "fail" => fail, "pass" => pass }
 );
 
-/// Spec: `#/components/responses/GlobalIpAssignmentListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpAssignmentListResponse {
-    pub data: Option<Vec<GlobalIpAssignment>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(
-    GlobalIpAssignmentListResponse { "data" => data, "meta" => meta }
-);
-
-/// Spec: `#/components/responses/GlobalIpAssignmentResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpAssignmentResponse {
-    pub data: Option<GlobalIpAssignment>,
-}
-
-crate::codec::optional_fields!(GlobalIpAssignmentResponse { "data" => data });
-
 /// Spec: `#/components/schemas/GlobalIpAssignmentUpdate`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentUpdate {
@@ -246,14 +329,6 @@ crate::codec::optional_fields!(
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/transmitted`
 pub type GlobalIpAssignmentUsageMetricTransmitted = GlobalIpAssignmentUsageMetricReceived;
 
-/// Spec: `#/components/responses/GlobalIpAssignmentUsageResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpAssignmentUsageResponse {
-    pub data: Option<Vec<GlobalIpAssignmentUsageMetric>>,
-}
-
-crate::codec::optional_fields!(GlobalIpAssignmentUsageResponse { "data" => data });
-
 /// Spec: `#/components/schemas/GlobalIPHealthCheck`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpHealthCheck {
@@ -280,25 +355,6 @@ crate::codec::optional_fields!(
     health_check_type }
 );
 
-/// Spec: `#/components/responses/GlobalIpHealthCheckListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpHealthCheckListResponse {
-    pub data: Option<Vec<GlobalIpHealthCheck>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(
-    GlobalIpHealthCheckListResponse { "data" => data, "meta" => meta }
-);
-
-/// Spec: `#/components/responses/GlobalIpHealthCheckResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpHealthCheckResponse {
-    pub data: Option<GlobalIpHealthCheck>,
-}
-
-crate::codec::optional_fields!(GlobalIpHealthCheckResponse { "data" => data });
-
 /// Spec: `#/components/schemas/GlobalIpHealthCheckType`
 pub type GlobalIpHealthCheckType = GlobalIpHealthCheckType2;
 
@@ -319,22 +375,6 @@ crate::codec::optional_fields!(
     GlobalIpHealthCheckType2 { "health_check_params" => health_check_params,
     "health_check_type" => health_check_type, "record_type" => record_type }
 );
-
-/// Spec: `#/components/responses/GlobalIpHealthCheckTypesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpHealthCheckTypesResponse {
-    pub data: Option<Vec<GlobalIpHealthCheckType>>,
-}
-
-crate::codec::optional_fields!(GlobalIpHealthCheckTypesResponse { "data" => data });
-
-/// Spec: `#/components/responses/GlobalIpHealthResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpHealthResponse {
-    pub data: Option<Vec<GlobalIpAssignmentHealthMetric>>,
-}
-
-crate::codec::optional_fields!(GlobalIpHealthResponse { "data" => data });
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -415,41 +455,8 @@ crate::codec::optional_fields!(
     => name }
 );
 
-/// Spec: `#/components/responses/GlobalIpLatencyResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpLatencyResponse {
-    pub data: Option<Vec<GlobalIpLatencyMetric>>,
-}
-
-crate::codec::optional_fields!(GlobalIpLatencyResponse { "data" => data });
-
-/// Spec: `#/components/responses/GlobalIpListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpListResponse {
-    pub data: Option<Vec<GlobalIp>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(GlobalIpListResponse { "data" => data, "meta" => meta });
-
 /// Spec: `#/components/schemas/GlobalIPProtocol`
 pub type GlobalIpProtocol = GlobalIpProtocol2;
-
-/// Spec: `#/components/responses/GlobalIpProtocolListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpProtocolListResponse {
-    pub data: Option<Vec<GlobalIpProtocol>>,
-}
-
-crate::codec::optional_fields!(GlobalIpProtocolListResponse { "data" => data });
-
-/// Spec: `#/components/responses/GlobalIpResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpResponse {
-    pub data: Option<GlobalIp>,
-}
-
-crate::codec::optional_fields!(GlobalIpResponse { "data" => data });
 
 /// Spec: `#/components/schemas/GlobalIpUsageMetric`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -475,10 +482,60 @@ pub type GlobalIpUsageMetricReceived = GlobalIpAssignmentUsageMetricReceived;
 /// Spec: `#/components/schemas/GlobalIpUsageMetric/properties/transmitted`
 pub type GlobalIpUsageMetricTransmitted = GlobalIpAssignmentUsageMetricReceived;
 
-/// Spec: `#/components/responses/GlobalIpUsageResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1global_ip_allowed_ports/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpUsageResponse {
-    pub data: Option<Vec<GlobalIpUsageMetric>>,
+pub struct ListGlobalIpAllowedPortsResponse {
+    pub data: Option<Vec<GlobalIpAllowedPort>>,
 }
 
-crate::codec::optional_fields!(GlobalIpUsageResponse { "data" => data });
+crate::codec::optional_fields!(ListGlobalIpAllowedPortsResponse { "data" => data });
+
+/// Spec: `#/paths/~1global_ip_assignments/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListGlobalIpAssignmentsResponse {
+    pub data: Option<Vec<GlobalIpAssignment>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListGlobalIpAssignmentsResponse { "data" => data, "meta" => meta }
+);
+
+/// Spec: `#/paths/~1global_ip_health_check_types/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListGlobalIpHealthCheckTypesResponse {
+    pub data: Option<Vec<GlobalIpHealthCheckType>>,
+}
+
+crate::codec::optional_fields!(ListGlobalIpHealthCheckTypesResponse { "data" => data });
+
+/// Spec: `#/paths/~1global_ip_health_checks/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListGlobalIpHealthChecksResponse {
+    pub data: Option<Vec<GlobalIpHealthCheck>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListGlobalIpHealthChecksResponse { "data" => data, "meta" => meta }
+);
+
+/// Spec: `#/paths/~1global_ip_protocols/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListGlobalIpProtocolsResponse {
+    pub data: Option<Vec<GlobalIpProtocol>>,
+}
+
+crate::codec::optional_fields!(ListGlobalIpProtocolsResponse { "data" => data });
+
+/// Spec: `#/paths/~1global_ips/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListGlobalIpsResponse {
+    pub data: Option<Vec<GlobalIp>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(ListGlobalIpsResponse { "data" => data, "meta" => meta });
+
+/// Spec: `#/paths/~1global_ip_assignments~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateGlobalIpAssignmentResponse = CreateGlobalIpAssignmentResponse;

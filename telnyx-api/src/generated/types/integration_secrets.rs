@@ -95,10 +95,37 @@ pub struct IntegrationSecretCreatedResponse {
 pub struct IntegrationSecretsListData {
     /// Data
     pub data: Vec<IntegrationSecret>,
-    pub meta: Metadata,
+    pub meta: IntegrationSecretsMetadata,
 }
+
+/// Metadata
+///
+/// Spec: `#/components/schemas/integration-secrets_Metadata`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct IntegrationSecretsMetadata {
+    /// Page Number
+    pub page_number: i64,
+    /// Page Size
+    pub page_size: i64,
+    /// Total Pages
+    pub total_pages: i64,
+    /// Total Items
+    pub total_results: i64,
+}
+
+/// Spec: `#/paths/~1integration_secrets/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListIntegrationSecretsFilter {
+    /// Filter by type
+    pub type_: Option<ListIntegrationSecretsFilterType>,
+}
+
+crate::codec::optional_fields!(ListIntegrationSecretsFilter { "type" => type_ });
 
 /// Filter by type
 ///
-/// Spec: `#/paths/~1integration_secrets/get/parameters/2/schema`
+/// Spec: `#/paths/~1integration_secrets/get/parameters/1/schema/properties/type`
 pub type ListIntegrationSecretsFilterType = CreateIntegrationSecretRequestType;
+
+/// Spec: `#/paths/~1integration_secrets/get/parameters/0/schema`
+pub type ListIntegrationSecretsPage = ListAccessIpAddressesPage;

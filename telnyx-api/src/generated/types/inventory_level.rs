@@ -5,9 +5,36 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1inventory_coverage/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateInventoryCoverageFilter {
+    /// Filter by administrative area
+    pub administrative_area: Option<String>,
+    /// Include count in the result
+    pub count: Option<bool>,
+    /// Filter by country. Defaults to US
+    pub country_code: Option<CreateInventoryCoverageFilterCountryCode>,
+    /// Filter if the phone number should be used for voice, fax, mms, sms, emergency. Returns features in the response when used.
+    pub features: Option<Vec<CreateInventoryCoverageFilterFeaturesItem>>,
+    /// Filter to group results
+    pub group_by: Option<CreateInventoryCoverageFilterGroupBy>,
+    /// Filter by npa
+    pub npa: Option<i64>,
+    /// Filter by nxx
+    pub nxx: Option<i64>,
+    /// Filter by phone number type
+    pub phone_number_type: Option<CreateInventoryCoverageFilterPhoneNumberType>,
+}
+
+crate::codec::optional_fields!(
+    CreateInventoryCoverageFilter { "administrative_area" => administrative_area, "count"
+    => count, "country_code" => country_code, "features" => features, "groupBy" =>
+    group_by, "npa" => npa, "nxx" => nxx, "phone_number_type" => phone_number_type }
+);
+
 /// Filter by country. Defaults to US
 ///
-/// Spec: `#/paths/~1inventory_coverage/get/parameters/4/schema`
+/// Spec: `#/paths/~1inventory_coverage/get/parameters/0/schema/properties/country_code`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CreateInventoryCoverageFilterCountryCode {
     /// `AT`
@@ -177,12 +204,12 @@ impl From<&str> for CreateInventoryCoverageFilterCountryCode {
 
 crate::codec::string_enum!(CreateInventoryCoverageFilterCountryCode);
 
-/// Spec: `#/paths/~1inventory_coverage/get/parameters/6/schema/items`
-pub type CreateInventoryCoverageFilterFeaturesItem = AdvancedOrderRequestFeaturesItem;
+/// Spec: `#/paths/~1inventory_coverage/get/parameters/0/schema/properties/features/items`
+pub type CreateInventoryCoverageFilterFeaturesItem = AdvancedOrderFeaturesItem;
 
 /// Filter to group results
 ///
-/// Spec: `#/paths/~1inventory_coverage/get/parameters/7/schema`
+/// Spec: `#/paths/~1inventory_coverage/get/parameters/0/schema/properties/groupBy`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CreateInventoryCoverageFilterGroupBy {
     /// `locality`
@@ -222,7 +249,7 @@ crate::codec::string_enum!(CreateInventoryCoverageFilterGroupBy);
 
 /// Filter by phone number type
 ///
-/// Spec: `#/paths/~1inventory_coverage/get/parameters/3/schema`
+/// Spec: `#/paths/~1inventory_coverage/get/parameters/0/schema/properties/phone_number_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CreateInventoryCoverageFilterPhoneNumberType {
     /// `local`
@@ -271,6 +298,17 @@ impl From<&str> for CreateInventoryCoverageFilterPhoneNumberType {
 }
 
 crate::codec::string_enum!(CreateInventoryCoverageFilterPhoneNumberType);
+
+/// Spec: `#/paths/~1inventory_coverage/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateInventoryCoverageResponse {
+    pub data: Option<Vec<InventoryCoverage>>,
+    pub meta: Option<InventoryCoverageMetadata>,
+}
+
+crate::codec::optional_fields!(
+    CreateInventoryCoverageResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/components/schemas/InventoryCoverage`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -423,14 +461,3 @@ impl From<&str> for InventoryCoveragePhoneNumberType {
 }
 
 crate::codec::string_enum!(InventoryCoveragePhoneNumberType);
-
-/// Spec: `#/components/responses/InventoryCoverageResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct InventoryCoverageResponse {
-    pub data: Option<Vec<InventoryCoverage>>,
-    pub meta: Option<InventoryCoverageMetadata>,
-}
-
-crate::codec::optional_fields!(
-    InventoryCoverageResponse { "data" => data, "meta" => meta }
-);

@@ -12,7 +12,7 @@ use super::*;
 pub struct AccessIpAddressListResponseSchema {
     /// Data
     pub data: Vec<AccessIpAddressResponseSchema>,
-    pub meta: PaginationMeta,
+    pub meta: CloudflareIpListSyncPaginationMeta,
 }
 
 /// AccessIPAddressPOST
@@ -50,4 +50,21 @@ pub struct AccessIpAddressResponseSchema {
     pub updated_at: Option<String>,
     /// User Id
     pub user_id: String,
+}
+
+/// Spec: `#/paths/~1access_ip_address/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ListAccessIpAddressesFilter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<ListAccessIpAddressesFilterCreatedAt>,
+    /// Filter by IP address
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    /// Filter by IP source
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_source: Option<String>,
+    /// Members the spec does not declare (it admits any): received as sent, and sent as
+    /// members of this object.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }

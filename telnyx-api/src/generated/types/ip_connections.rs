@@ -69,6 +69,8 @@ pub struct CreateIpConnectionRequest {
     pub active: Option<bool>,
     pub anchorsite_override: Option<AnchorsiteOverride>,
     pub android_push_credential_id: Option<Option<ConnectionAndroidPushCredentialId>>,
+    /// Specifies if call cost webhooks should be sent for this connection.
+    pub call_cost_in_webhooks: Option<bool>,
     pub connection_name: Option<String>,
     /// When enabled, Telnyx will generate comfort noise when you place the call on hold. If disabled, you will need to generate comfort noise or on hold music to avoid RTP timeout.
     pub default_on_hold_comfort_noise_enabled: Option<bool>,
@@ -78,6 +80,9 @@ pub struct CreateIpConnectionRequest {
     pub encrypted_media: Option<Option<EncryptedMedia>>,
     pub inbound: Option<CreateInboundIpRequest>,
     pub ios_push_credential_id: Option<Option<ConnectionIosPushCredentialId>>,
+    pub jitter_buffer: Option<ConnectionJitterBuffer>,
+    pub noise_suppression: Option<ConnectionNoiseSuppression>,
+    pub noise_suppression_details: Option<ConnectionNoiseSuppressionDetails>,
     /// Enable on-net T38 if you prefer the sender and receiver negotiating T38 directly if both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call depending on each leg's settings.
     pub onnet_t38_passthrough_enabled: Option<bool>,
     pub outbound: Option<OutboundIp>,
@@ -99,17 +104,19 @@ pub struct CreateIpConnectionRequest {
 crate::codec::optional_fields!(
     CreateIpConnectionRequest { "active" => active, "anchorsite_override" =>
     anchorsite_override, "android_push_credential_id" => android_push_credential_id
-    nullable, "connection_name" => connection_name,
-    "default_on_hold_comfort_noise_enabled" => default_on_hold_comfort_noise_enabled,
-    "dtmf_type" => dtmf_type, "encode_contact_header_enabled" =>
-    encode_contact_header_enabled, "encrypted_media" => encrypted_media nullable,
-    "inbound" => inbound, "ios_push_credential_id" => ios_push_credential_id nullable,
-    "onnet_t38_passthrough_enabled" => onnet_t38_passthrough_enabled, "outbound" =>
-    outbound, "rtcp_settings" => rtcp_settings, "tags" => tags, "transport_protocol" =>
-    transport_protocol, "webhook_api_version" => webhook_api_version,
-    "webhook_event_failover_url" => webhook_event_failover_url nullable,
-    "webhook_event_url" => webhook_event_url, "webhook_timeout_secs" =>
-    webhook_timeout_secs nullable }
+    nullable, "call_cost_in_webhooks" => call_cost_in_webhooks, "connection_name" =>
+    connection_name, "default_on_hold_comfort_noise_enabled" =>
+    default_on_hold_comfort_noise_enabled, "dtmf_type" => dtmf_type,
+    "encode_contact_header_enabled" => encode_contact_header_enabled, "encrypted_media"
+    => encrypted_media nullable, "inbound" => inbound, "ios_push_credential_id" =>
+    ios_push_credential_id nullable, "jitter_buffer" => jitter_buffer,
+    "noise_suppression" => noise_suppression, "noise_suppression_details" =>
+    noise_suppression_details, "onnet_t38_passthrough_enabled" =>
+    onnet_t38_passthrough_enabled, "outbound" => outbound, "rtcp_settings" =>
+    rtcp_settings, "tags" => tags, "transport_protocol" => transport_protocol,
+    "webhook_api_version" => webhook_api_version, "webhook_event_failover_url" =>
+    webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
+    "webhook_timeout_secs" => webhook_timeout_secs nullable }
 );
 
 /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
@@ -121,6 +128,21 @@ pub type CreateIpConnectionRequestTransportProtocol = FqdnConnectionTransportPro
 ///
 /// Spec: `#/components/schemas/CreateIpConnectionRequest/properties/webhook_api_version`
 pub type CreateIpConnectionRequestWebhookApiVersion = WebhookApiVersion;
+
+/// Ip Connection Response
+///
+/// Spec: `#/paths/~1ip_connections/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateIpConnectionResponse {
+    pub data: Option<IpConnection>,
+}
+
+crate::codec::optional_fields!(CreateIpConnectionResponse { "data" => data });
+
+/// Ip Connection Response
+///
+/// Spec: `#/paths/~1ip_connections~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteIpConnectionResponse = CreateIpConnectionResponse;
 
 /// Inbound Ip
 ///
@@ -212,6 +234,9 @@ pub struct IpConnection {
     /// Defaults to true
     pub active: Option<bool>,
     pub anchorsite_override: Option<AnchorsiteOverride>,
+    pub android_push_credential_id: Option<ConnectionAndroidPushCredentialId>,
+    /// Specifies if call cost webhooks should be sent for this connection.
+    pub call_cost_in_webhooks: Option<bool>,
     pub connection_name: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
     pub created_at: Option<String>,
@@ -220,10 +245,14 @@ pub struct IpConnection {
     pub dtmf_type: Option<DtmfType>,
     /// Encode the SIP contact header sent by Telnyx to avoid issues for NAT or ALG scenarios.
     pub encode_contact_header_enabled: Option<bool>,
-    pub encrypted_media: Option<Option<EncryptedMedia>>,
+    pub encrypted_media: Option<EncryptedMedia>,
     /// Identifies the type of resource.
     pub id: Option<String>,
     pub inbound: Option<InboundIp>,
+    pub ios_push_credential_id: Option<ConnectionIosPushCredentialId>,
+    pub jitter_buffer: Option<ConnectionJitterBuffer>,
+    pub noise_suppression: Option<ConnectionNoiseSuppression>,
+    pub noise_suppression_details: Option<ConnectionNoiseSuppressionDetails>,
     /// Enable on-net T38 if you prefer the sender and receiver negotiating T38 directly if both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call depending on each leg's settings.
     pub onnet_t38_passthrough_enabled: Option<bool>,
     pub outbound: Option<OutboundIp>,
@@ -239,37 +268,30 @@ pub struct IpConnection {
     /// Determines which webhook format will be used, Telnyx API v1 or v2.
     pub webhook_api_version: Option<IpConnectionWebhookApiVersion>,
     /// The failover URL where webhooks related to this connection will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    pub webhook_event_failover_url: Option<Option<String>>,
+    pub webhook_event_failover_url: Option<String>,
     /// The URL where webhooks related to this connection will be sent. Must include a scheme, such as 'https'.
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    pub webhook_timeout_secs: Option<Option<i64>>,
+    pub webhook_timeout_secs: Option<i64>,
 }
 
 crate::codec::optional_fields!(
     IpConnection { "active" => active, "anchorsite_override" => anchorsite_override,
-    "connection_name" => connection_name, "created_at" => created_at,
-    "default_on_hold_comfort_noise_enabled" => default_on_hold_comfort_noise_enabled,
-    "dtmf_type" => dtmf_type, "encode_contact_header_enabled" =>
-    encode_contact_header_enabled, "encrypted_media" => encrypted_media nullable, "id" =>
-    id, "inbound" => inbound, "onnet_t38_passthrough_enabled" =>
-    onnet_t38_passthrough_enabled, "outbound" => outbound, "record_type" => record_type,
-    "rtcp_settings" => rtcp_settings, "tags" => tags, "transport_protocol" =>
-    transport_protocol, "updated_at" => updated_at, "webhook_api_version" =>
-    webhook_api_version, "webhook_event_failover_url" => webhook_event_failover_url
-    nullable, "webhook_event_url" => webhook_event_url, "webhook_timeout_secs" =>
-    webhook_timeout_secs nullable }
+    "android_push_credential_id" => android_push_credential_id, "call_cost_in_webhooks"
+    => call_cost_in_webhooks, "connection_name" => connection_name, "created_at" =>
+    created_at, "default_on_hold_comfort_noise_enabled" =>
+    default_on_hold_comfort_noise_enabled, "dtmf_type" => dtmf_type,
+    "encode_contact_header_enabled" => encode_contact_header_enabled, "encrypted_media"
+    => encrypted_media, "id" => id, "inbound" => inbound, "ios_push_credential_id" =>
+    ios_push_credential_id, "jitter_buffer" => jitter_buffer, "noise_suppression" =>
+    noise_suppression, "noise_suppression_details" => noise_suppression_details,
+    "onnet_t38_passthrough_enabled" => onnet_t38_passthrough_enabled, "outbound" =>
+    outbound, "record_type" => record_type, "rtcp_settings" => rtcp_settings, "tags" =>
+    tags, "transport_protocol" => transport_protocol, "updated_at" => updated_at,
+    "webhook_api_version" => webhook_api_version, "webhook_event_failover_url" =>
+    webhook_event_failover_url, "webhook_event_url" => webhook_event_url,
+    "webhook_timeout_secs" => webhook_timeout_secs }
 );
-
-/// Ip Connection Response
-///
-/// Spec: `#/components/responses/IpConnectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct IpConnectionResponse {
-    pub data: Option<IpConnection>,
-}
-
-crate::codec::optional_fields!(IpConnectionResponse { "data" => data });
 
 /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
 ///
@@ -283,11 +305,11 @@ pub type IpConnectionWebhookApiVersion = WebhookApiVersion;
 
 /// List Ip Connections Response
 ///
-/// Spec: `#/components/responses/ListIpConnectionsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1ip_connections/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListIpConnectionsResponse {
     pub data: Option<Vec<IpConnection>>,
-    pub meta: Option<PaginationMeta>,
+    pub meta: Option<ConnectionsPaginationMeta>,
 }
 
 crate::codec::optional_fields!(
@@ -315,7 +337,7 @@ pub struct OutboundIp {
     pub ip_authentication_token: Option<String>,
     /// A 2-character country code specifying the country whose national dialing rules should be used. For example, if set to `US` then any US number can be dialed without preprending +1 to the number. When left blank, Telnyx will try US and GB dialing rules, in that order, by default.
     pub localization: Option<String>,
-    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
+    pub outbound_voice_profile_id: Option<ConnectionsOutboundVoiceProfileId>,
     /// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite.
     ///
     /// By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
@@ -381,6 +403,11 @@ crate::codec::string_enum!(OutboundIpIpAuthenticationMethod);
 /// Spec: `#/components/schemas/OutboundIp/properties/t38_reinvite_source`
 pub type OutboundIpT38ReinviteSource = CredentialOutboundT38ReinviteSource;
 
+/// Ip Connection Response
+///
+/// Spec: `#/paths/~1ip_connections~1{id}/get/responses/200/content/application~1json/schema`
+pub type RetrieveIpConnectionResponse = CreateIpConnectionResponse;
+
 /// Update Ip Connection Request
 ///
 /// Spec: `#/components/schemas/UpdateIpConnectionRequest`
@@ -390,6 +417,8 @@ pub struct UpdateIpConnectionRequest {
     pub active: Option<bool>,
     pub anchorsite_override: Option<AnchorsiteOverride>,
     pub android_push_credential_id: Option<Option<ConnectionAndroidPushCredentialId>>,
+    /// Specifies if call cost webhooks should be sent for this connection.
+    pub call_cost_in_webhooks: Option<bool>,
     pub connection_name: Option<String>,
     /// When enabled, Telnyx will generate comfort noise when you place the call on hold. If disabled, you will need to generate comfort noise or on hold music to avoid RTP timeout.
     pub default_on_hold_comfort_noise_enabled: Option<bool>,
@@ -399,6 +428,9 @@ pub struct UpdateIpConnectionRequest {
     pub encrypted_media: Option<Option<EncryptedMedia>>,
     pub inbound: Option<InboundIp>,
     pub ios_push_credential_id: Option<Option<ConnectionIosPushCredentialId>>,
+    pub jitter_buffer: Option<ConnectionJitterBuffer>,
+    pub noise_suppression: Option<ConnectionNoiseSuppression>,
+    pub noise_suppression_details: Option<ConnectionNoiseSuppressionDetails>,
     /// Enable on-net T38 if you prefer the sender and receiver negotiating T38 directly if both are on the Telnyx network. If this is disabled, Telnyx will be able to use T38 on just one leg of the call depending on each leg's settings.
     pub onnet_t38_passthrough_enabled: Option<bool>,
     pub outbound: Option<OutboundIp>,
@@ -420,17 +452,19 @@ pub struct UpdateIpConnectionRequest {
 crate::codec::optional_fields!(
     UpdateIpConnectionRequest { "active" => active, "anchorsite_override" =>
     anchorsite_override, "android_push_credential_id" => android_push_credential_id
-    nullable, "connection_name" => connection_name,
-    "default_on_hold_comfort_noise_enabled" => default_on_hold_comfort_noise_enabled,
-    "dtmf_type" => dtmf_type, "encode_contact_header_enabled" =>
-    encode_contact_header_enabled, "encrypted_media" => encrypted_media nullable,
-    "inbound" => inbound, "ios_push_credential_id" => ios_push_credential_id nullable,
-    "onnet_t38_passthrough_enabled" => onnet_t38_passthrough_enabled, "outbound" =>
-    outbound, "rtcp_settings" => rtcp_settings, "tags" => tags, "transport_protocol" =>
-    transport_protocol, "webhook_api_version" => webhook_api_version,
-    "webhook_event_failover_url" => webhook_event_failover_url nullable,
-    "webhook_event_url" => webhook_event_url, "webhook_timeout_secs" =>
-    webhook_timeout_secs nullable }
+    nullable, "call_cost_in_webhooks" => call_cost_in_webhooks, "connection_name" =>
+    connection_name, "default_on_hold_comfort_noise_enabled" =>
+    default_on_hold_comfort_noise_enabled, "dtmf_type" => dtmf_type,
+    "encode_contact_header_enabled" => encode_contact_header_enabled, "encrypted_media"
+    => encrypted_media nullable, "inbound" => inbound, "ios_push_credential_id" =>
+    ios_push_credential_id nullable, "jitter_buffer" => jitter_buffer,
+    "noise_suppression" => noise_suppression, "noise_suppression_details" =>
+    noise_suppression_details, "onnet_t38_passthrough_enabled" =>
+    onnet_t38_passthrough_enabled, "outbound" => outbound, "rtcp_settings" =>
+    rtcp_settings, "tags" => tags, "transport_protocol" => transport_protocol,
+    "webhook_api_version" => webhook_api_version, "webhook_event_failover_url" =>
+    webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
+    "webhook_timeout_secs" => webhook_timeout_secs nullable }
 );
 
 /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
@@ -442,3 +476,8 @@ pub type UpdateIpConnectionRequestTransportProtocol = FqdnConnectionTransportPro
 ///
 /// Spec: `#/components/schemas/UpdateIpConnectionRequest/properties/webhook_api_version`
 pub type UpdateIpConnectionRequestWebhookApiVersion = WebhookApiVersion;
+
+/// Ip Connection Response
+///
+/// Spec: `#/paths/~1ip_connections~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateIpConnectionResponse = CreateIpConnectionResponse;

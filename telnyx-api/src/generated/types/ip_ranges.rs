@@ -12,7 +12,7 @@ use super::*;
 pub struct AccessIpRangeListResponseSchema {
     /// Data
     pub data: Vec<AccessIpRangeResponseSchema>,
-    pub meta: PaginationMeta,
+    pub meta: CloudflareIpListSyncPaginationMeta,
 }
 
 /// AccessIPRangePOST
@@ -49,3 +49,48 @@ pub struct AccessIpRangeResponseSchema {
     /// User Id
     pub user_id: String,
 }
+
+/// Spec: `#/paths/~1access_ip_ranges/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ListAccessIpRangesFilter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<ListAccessIpRangesFilterCidrBlock>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<ListAccessIpRangesFilterCreatedAt>,
+    /// Members the spec does not declare (it admits any): received as sent, and sent as
+    /// members of this object.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Spec: `#/paths/~1access_ip_ranges/get/parameters/0/schema/properties/cidr_block`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum ListAccessIpRangesFilterCidrBlock {
+    String(String),
+    Variant2(ListAccessIpRangesFilterCidrBlockVariant2),
+}
+
+/// CIDR block pattern matching operations
+///
+/// Spec: `#/paths/~1access_ip_ranges/get/parameters/0/schema/properties/cidr_block/oneOf/1`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListAccessIpRangesFilterCidrBlockVariant2 {
+    /// Filter CIDR blocks containing the specified string
+    pub contains: Option<String>,
+    /// Filter CIDR blocks ending with the specified string
+    pub endswith: Option<String>,
+    /// Filter CIDR blocks starting with the specified string
+    pub startswith: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListAccessIpRangesFilterCidrBlockVariant2 { "contains" => contains, "endswith" =>
+    endswith, "startswith" => startswith }
+);
+
+/// Spec: `#/paths/~1access_ip_ranges/get/parameters/0/schema/properties/created_at`
+pub type ListAccessIpRangesFilterCreatedAt = ListAccessIpAddressesFilterCreatedAt;
+
+/// Spec: `#/paths/~1access_ip_ranges/get/parameters/1/schema`
+pub type ListAccessIpRangesPage = ListAccessIpAddressesPage;

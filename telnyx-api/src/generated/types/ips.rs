@@ -20,6 +20,21 @@ pub struct CreateIpRequest {
     pub port: Option<i64>,
 }
 
+/// Ip Response
+///
+/// Spec: `#/paths/~1ips/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateIpResponse {
+    pub data: Option<Ip>,
+}
+
+crate::codec::optional_fields!(CreateIpResponse { "data" => data });
+
+/// Ip Response
+///
+/// Spec: `#/paths/~1ips~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteIpResponse = CreateIpResponse;
+
 /// Ip
 ///
 /// Spec: `#/components/schemas/Ip`
@@ -47,25 +62,37 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at }
 );
 
-/// Ip Response
-///
-/// Spec: `#/components/responses/IpResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1ips/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct IpResponse {
-    pub data: Option<Ip>,
+pub struct ListIpsFilter {
+    /// ID of the IP Connection to which this IP should be attached.
+    pub connection_id: Option<String>,
+    /// IP adddress represented by this resource.
+    pub ip_address: Option<String>,
+    /// Port to use when connecting to this IP.
+    pub port: Option<i64>,
 }
 
-crate::codec::optional_fields!(IpResponse { "data" => data });
+crate::codec::optional_fields!(
+    ListIpsFilter { "connection_id" => connection_id, "ip_address" => ip_address, "port"
+    => port }
+);
 
 /// List Ips Response
 ///
-/// Spec: `#/components/responses/ListIpsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1ips/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListIpsResponse {
     pub data: Option<Vec<Ip>>,
+    pub meta: Option<ConnectionsPaginationMeta>,
 }
 
-crate::codec::optional_fields!(ListIpsResponse { "data" => data });
+crate::codec::optional_fields!(ListIpsResponse { "data" => data, "meta" => meta });
+
+/// Ip Response
+///
+/// Spec: `#/paths/~1ips~1{id}/get/responses/200/content/application~1json/schema`
+pub type RetrieveIpResponse = CreateIpResponse;
 
 /// Update Ip Request
 ///
@@ -81,3 +108,8 @@ pub struct UpdateIpRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
 }
+
+/// Ip Response
+///
+/// Spec: `#/paths/~1ips~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateIpResponse = CreateIpResponse;

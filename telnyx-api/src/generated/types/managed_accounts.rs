@@ -26,6 +26,17 @@ pub struct CreateManagedAccountRequest {
     pub rollup_billing: Option<bool>,
 }
 
+/// Spec: `#/paths/~1managed_accounts/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateManagedAccountResponse {
+    pub data: Option<ManagedAccount>,
+}
+
+crate::codec::optional_fields!(CreateManagedAccountResponse { "data" => data });
+
+/// Spec: `#/paths/~1managed_accounts~1{id}~1actions~1disable/post/responses/200/content/application~1json/schema`
+pub type DisableManagedAccountResponse = CreateManagedAccountResponse;
+
 /// Spec: `#/paths/~1managed_accounts~1{id}~1actions~1enable/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnableManagedAccountBody {
@@ -37,17 +48,20 @@ crate::codec::optional_fields!(
     EnableManagedAccountBody { "reenable_all_connections" => reenable_all_connections }
 );
 
-/// Spec: `#/components/responses/ListManagedAccountsAllocatableGlobalOutboundChannelsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1managed_accounts~1{id}~1actions~1enable/post/responses/200/content/application~1json/schema`
+pub type EnableManagedAccountResponse = CreateManagedAccountResponse;
+
+/// Spec: `#/paths/~1managed_accounts~1allocatable_global_outbound_channels/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListManagedAccountsAllocatableGlobalOutboundChannelsResponse {
+pub struct ListAllocatableGlobalOutboundChannelsResponse {
     pub data: Option<ManagedAccountsGlobalOutboundChannels>,
 }
 
 crate::codec::optional_fields!(
-    ListManagedAccountsAllocatableGlobalOutboundChannelsResponse { "data" => data }
+    ListAllocatableGlobalOutboundChannelsResponse { "data" => data }
 );
 
-/// Spec: `#/components/responses/ListManagedAccountsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1managed_accounts/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListManagedAccountsResponse {
     pub data: Option<Vec<ManagedAccountMultiListing>>,
@@ -182,13 +196,85 @@ impl From<&str> for ManagedAccountRecordType {
 
 crate::codec::string_enum!(ManagedAccountRecordType);
 
-/// Spec: `#/components/responses/ManagedAccountResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1managed_accounts/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ManagedAccountResponse {
-    pub data: Option<ManagedAccount>,
+pub struct ManagedAccountsFilterConsolidated {
+    pub email: Option<ManagedAccountsFilterConsolidatedEmail>,
+    pub organization_name: Option<ManagedAccountsFilterConsolidatedOrganizationName>,
+    pub status: Option<ManagedAccountsFilterConsolidatedStatus>,
 }
 
-crate::codec::optional_fields!(ManagedAccountResponse { "data" => data });
+crate::codec::optional_fields!(
+    ManagedAccountsFilterConsolidated { "email" => email, "organization_name" =>
+    organization_name, "status" => status }
+);
+
+/// Spec: `#/paths/~1managed_accounts/get/parameters/0/schema/properties/email`
+pub type ManagedAccountsFilterConsolidatedEmail = FilterConsolidatedCustomerReferenceVariant2;
+
+/// Spec: `#/paths/~1managed_accounts/get/parameters/0/schema/properties/organization_name`
+pub type ManagedAccountsFilterConsolidatedOrganizationName = FilterConsolidatedCustomerReferenceVariant2;
+
+/// Spec: `#/paths/~1managed_accounts/get/parameters/0/schema/properties/status`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ManagedAccountsFilterConsolidatedStatus {
+    /// If present, only returns managed accounts with the `status` matching exactly the value given. Use `enabled` or `disabled` to filter accounts by whether they are currently able to use Telnyx services.
+    pub eq: Option<ManagedAccountsFilterConsolidatedStatusEq>,
+}
+
+crate::codec::optional_fields!(ManagedAccountsFilterConsolidatedStatus { "eq" => eq });
+
+/// If present, only returns managed accounts with the `status` matching exactly the value given. Use `enabled` or `disabled` to filter accounts by whether they are currently able to use Telnyx services.
+///
+/// Spec: `#/paths/~1managed_accounts/get/parameters/0/schema/properties/status/properties/eq`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ManagedAccountsFilterConsolidatedStatusEq {
+    /// `all`
+    All,
+    /// `active`
+    Active,
+    /// `enabled`
+    Enabled,
+    /// `cancelled`
+    Cancelled,
+    /// `disabled`
+    Disabled,
+    /// `blocked`
+    Blocked,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ManagedAccountsFilterConsolidatedStatusEq {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::All => "all",
+            Self::Active => "active",
+            Self::Enabled => "enabled",
+            Self::Cancelled => "cancelled",
+            Self::Disabled => "disabled",
+            Self::Blocked => "blocked",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ManagedAccountsFilterConsolidatedStatusEq {
+    fn from(value: &str) -> Self {
+        match value {
+            "all" => Self::All,
+            "active" => Self::Active,
+            "enabled" => Self::Enabled,
+            "cancelled" => Self::Cancelled,
+            "disabled" => Self::Disabled,
+            "blocked" => Self::Blocked,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ManagedAccountsFilterConsolidatedStatusEq);
 
 /// Managed Accounts Global Outbound Channels
 ///
@@ -211,6 +297,43 @@ crate::codec::optional_fields!(
     managed_account_allow_custom_pricing, "record_type" => record_type,
     "total_global_channels_allocated" => total_global_channels_allocated }
 );
+
+/// Spec: `#/paths/~1managed_accounts/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ManagedAccountsSort {
+    /// `created_at`
+    CreatedAt,
+    /// `email`
+    Email,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ManagedAccountsSort {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::Email => "email",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ManagedAccountsSort {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "email" => Self::Email,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ManagedAccountsSort);
+
+/// Spec: `#/paths/~1managed_accounts~1{id}/get/responses/200/content/application~1json/schema`
+pub type RetrieveManagedAccountResponse = CreateManagedAccountResponse;
 
 /// Global Outbound Channels Details for a Managed Account
 ///
@@ -235,7 +358,7 @@ crate::codec::optional_fields!(
     "record_type" => record_type }
 );
 
-/// Spec: `#/components/responses/UpdateManagedAccountGlobalChannelLimitResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1managed_accounts~1{id}~1update_global_channel_limit/patch/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateManagedAccountGlobalChannelLimitResponse {
     pub data: Option<SingleManagedAccountGlobalOutboundChannels>,
@@ -258,3 +381,6 @@ crate::codec::optional_fields!(
     UpdateManagedAccountRequest { "managed_account_allow_custom_pricing" =>
     managed_account_allow_custom_pricing }
 );
+
+/// Spec: `#/paths/~1managed_accounts~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateManagedAccountResponse = CreateManagedAccountResponse;

@@ -8,38 +8,7 @@ use super::*;
 /// Direction (inbound or outbound)
 ///
 /// Spec: `#/paths/~1reports~1mdrs/get/parameters/3/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GetPaginatedMdrsDirection {
-    /// `INBOUND`
-    Inbound,
-    /// `OUTBOUND`
-    Outbound,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl GetPaginatedMdrsDirection {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "INBOUND",
-            Self::Outbound => "OUTBOUND",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for GetPaginatedMdrsDirection {
-    fn from(value: &str) -> Self {
-        match value {
-            "INBOUND" => Self::Inbound,
-            "OUTBOUND" => Self::Outbound,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(GetPaginatedMdrsDirection);
+pub type GetPaginatedMdrsDirection = MdrDetailReportResponseDirectionsItem;
 
 /// Type of message
 ///
@@ -153,7 +122,7 @@ crate::codec::string_enum!(MdrDetailResponseStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrGetDetailResponse {
     pub data: Option<Vec<MdrDetailResponse>>,
-    pub meta: Option<PaginationMeta>,
+    pub meta: Option<ReportingPaginationMeta>,
 }
 
 crate::codec::optional_fields!(MdrGetDetailResponse { "data" => data, "meta" => meta });

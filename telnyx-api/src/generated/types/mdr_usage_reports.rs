@@ -8,6 +8,17 @@ use super::*;
 /// Spec: `#/paths/~1reports~1mdr_usage_reports~1sync/get/parameters/2/schema`
 pub type GetMdrUsageReportSyncAggregationType = MdrPostUsageReportRequestAggregationType;
 
+/// Spec: `#/paths/~1reports~1mdr_usage_reports/get/parameters/0/schema`
+pub type GetMdrUsageReportsPage = ListAccessIpAddressesPage;
+
+/// Spec: `#/components/schemas/MdrDeleteUsageReportResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MdrDeleteUsageReportResponse {
+    pub data: Option<MdrUsageReportResponseLegacy>,
+}
+
+crate::codec::optional_fields!(MdrDeleteUsageReportResponse { "data" => data });
+
 /// Spec: `#/components/schemas/MdrDeleteUsageReportsResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrDeleteUsageReportsResponse {
@@ -24,6 +35,14 @@ pub struct MdrGetSyncUsageReportResponse {
 
 crate::codec::optional_fields!(MdrGetSyncUsageReportResponse { "data" => data });
 
+/// Spec: `#/components/schemas/MdrGetUsageReportByIdResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MdrGetUsageReportByIdResponse {
+    pub data: Option<MdrUsageReportResponseLegacy>,
+}
+
+crate::codec::optional_fields!(MdrGetUsageReportByIdResponse { "data" => data });
+
 /// Spec: `#/components/schemas/MdrGetUsageReportsByIdResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrGetUsageReportsByIdResponse {
@@ -36,7 +55,7 @@ crate::codec::optional_fields!(MdrGetUsageReportsByIdResponse { "data" => data }
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrGetUsageReportsResponse {
     pub data: Option<Vec<MdrUsageReportResponse>>,
-    pub meta: Option<PaginationMeta>,
+    pub meta: Option<ReportingPaginationMeta>,
 }
 
 crate::codec::optional_fields!(
@@ -90,6 +109,14 @@ impl From<&str> for MdrPostUsageReportRequestAggregationType {
 }
 
 crate::codec::string_enum!(MdrPostUsageReportRequestAggregationType);
+
+/// Spec: `#/components/schemas/MdrPostUsageReportResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MdrPostUsageReportResponse {
+    pub data: Option<MdrUsageReportResponseLegacy>,
+}
+
+crate::codec::optional_fields!(MdrPostUsageReportResponse { "data" => data });
 
 /// Spec: `#/components/schemas/MdrPostUsageReportsResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -155,5 +182,68 @@ crate::codec::optional_fields!(
 /// Spec: `#/components/schemas/MdrUsageReportResponse/properties/aggregation_type`
 pub type MdrUsageReportResponseAggregationType = MdrPostUsageReportRequestAggregationType;
 
+/// Legacy V2 MDR usage report response
+///
+/// Spec: `#/components/schemas/MdrUsageReportResponseLegacy`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MdrUsageReportResponseLegacy {
+    /// Aggregation type: No aggregation = 0, By Messaging Profile = 1, By Tags = 2
+    pub aggregation_type: Option<i64>,
+    pub connections: Option<Vec<String>>,
+    pub created_at: Option<String>,
+    pub end_time: Option<String>,
+    /// Identifies the resource
+    pub id: Option<String>,
+    /// List of messaging profile IDs
+    pub profiles: Option<Vec<String>>,
+    pub record_type: Option<String>,
+    pub report_url: Option<String>,
+    pub result: Option<serde_json::Map<String, serde_json::Value>>,
+    pub start_time: Option<String>,
+    /// Status of the report (Pending = 1, Complete = 2, Failed = 3, Expired = 4)
+    pub status: Option<i64>,
+    pub updated_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    MdrUsageReportResponseLegacy { "aggregation_type" => aggregation_type, "connections"
+    => connections, "created_at" => created_at, "end_time" => end_time, "id" => id,
+    "profiles" => profiles, "record_type" => record_type, "report_url" => report_url,
+    "result" => result, "start_time" => start_time, "status" => status, "updated_at" =>
+    updated_at }
+);
+
 /// Spec: `#/components/schemas/MdrUsageReportResponse/properties/status`
 pub type MdrUsageReportResponseStatus = CdrUsageReportResponseStatus;
+
+/// MDR usage request parameters
+///
+/// Spec: `#/components/schemas/MdrUsageRequestLegacy`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct MdrUsageRequestLegacy {
+    /// Aggregation type: No aggregation = 0, By Messaging Profile = 1, By Tags = 2
+    pub aggregation_type: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    /// List of managed accounts to include
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_accounts: Option<Vec<String>>,
+    /// List of messaging profile IDs to filter by
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profiles: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub select_all_managed_accounts: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+}
+
+/// Spec: `#/components/schemas/standard_MdrGetUsageReportsResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StandardMdrGetUsageReportsResponse {
+    pub data: Option<Vec<MdrUsageReportResponseLegacy>>,
+    pub meta: Option<StandardPaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    StandardMdrGetUsageReportsResponse { "data" => data, "meta" => meta }
+);

@@ -5,16 +5,44 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Media resource response
+///
+/// Spec: `#/paths/~1media/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateMediaStorageResponse {
+    pub data: Option<MediaResource>,
+}
+
+crate::codec::optional_fields!(CreateMediaStorageResponse { "data" => data });
+
+/// Media resource response
+///
+/// Spec: `#/paths/~1media~1{media_name}/get/responses/200/content/application~1json/schema`
+pub type GetMediaStorageResponse = CreateMediaStorageResponse;
+
+/// Spec: `#/paths/~1media/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListMediaStorageFilter {
+    /// Filters files by given content types
+    pub content_type: Option<Vec<String>>,
+}
+
+crate::codec::optional_fields!(
+    ListMediaStorageFilter { "content_type" => content_type }
+);
+
 /// List of media resources response
 ///
-/// Spec: `#/components/responses/ListMediaResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1media/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListMediaResponse {
+pub struct ListMediaStorageResponse {
     pub data: Option<Vec<MediaResource>>,
     pub meta: Option<PaginationMeta>,
 }
 
-crate::codec::optional_fields!(ListMediaResponse { "data" => data, "meta" => meta });
+crate::codec::optional_fields!(
+    ListMediaStorageResponse { "data" => data, "meta" => meta }
+);
 
 /// Media Resource
 ///
@@ -38,16 +66,6 @@ crate::codec::optional_fields!(
     "expires_at" => expires_at, "media_name" => media_name, "updated_at" => updated_at }
 );
 
-/// Media resource response
-///
-/// Spec: `#/components/responses/MediaResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct MediaResponse {
-    pub data: Option<MediaResource>,
-}
-
-crate::codec::optional_fields!(MediaResponse { "data" => data });
-
 /// Upload media request
 ///
 /// Spec: `#/components/schemas/UpdateMediaRequest`
@@ -62,6 +80,11 @@ pub struct UpdateMediaRequest {
 crate::codec::optional_fields!(
     UpdateMediaRequest { "media_url" => media_url, "ttl_secs" => ttl_secs }
 );
+
+/// Media resource response
+///
+/// Spec: `#/paths/~1media~1{media_name}/put/responses/200/content/application~1json/schema`
+pub type UpdateMediaStorageResponse = CreateMediaStorageResponse;
 
 /// Upload media request
 ///

@@ -32,12 +32,20 @@ pub struct CreateGroupMmsMessageRequest {
     pub webhook_url: Option<String>,
 }
 
+/// Message Response
+///
+/// Spec: `#/paths/~1messages~1group_mms/post/responses/200/content/application~1json/schema`
+pub type CreateGroupMmsMessageResponse = OutboundMessageResponse;
+
 /// Spec: `#/components/schemas/CreateLongCodeMessageRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateLongCodeMessageRequest {
     /// Automatically detect if an SMS message is unusually long and exceeds a recommended limit of message parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_detect: Option<bool>,
+    /// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<CreateLongCodeMessageRequestEncoding>,
     /// Phone number, in +E.164 format, used to send the message.
     pub from: String,
     /// A list of media URLs. The total media size must be less than 1 MB.
@@ -69,12 +77,60 @@ pub struct CreateLongCodeMessageRequest {
     pub webhook_url: Option<String>,
 }
 
+/// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
+///
+/// Spec: `#/components/schemas/CreateLongCodeMessageRequest/properties/encoding`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateLongCodeMessageRequestEncoding {
+    /// `auto`
+    Auto,
+    /// `gsm7`
+    Gsm7,
+    /// `ucs2`
+    Ucs2,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateLongCodeMessageRequestEncoding {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Auto => "auto",
+            Self::Gsm7 => "gsm7",
+            Self::Ucs2 => "ucs2",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateLongCodeMessageRequestEncoding {
+    fn from(value: &str) -> Self {
+        match value {
+            "auto" => Self::Auto,
+            "gsm7" => Self::Gsm7,
+            "ucs2" => Self::Ucs2,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateLongCodeMessageRequestEncoding);
+
+/// Message Response
+///
+/// Spec: `#/paths/~1messages~1long_code/post/responses/200/content/application~1json/schema`
+pub type CreateLongCodeMessageResponse = OutboundMessageResponse;
+
 /// Spec: `#/components/schemas/CreateMessageRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateMessageRequest {
     /// Automatically detect if an SMS message is unusually long and exceeds a recommended limit of message parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_detect: Option<bool>,
+    /// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<CreateMessageRequestEncoding>,
     /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
     ///
     /// **Required if sending with a phone number, short code, or alphanumeric sender ID.**
@@ -90,6 +146,13 @@ pub struct CreateMessageRequest {
     /// **Required if sending via number pool or with an alphanumeric sender ID.**
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
+    /// ISO 8601 formatted date indicating when to send the message - accurate up till a minute.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub send_at: Option<Option<String>>,
     /// Subject of multimedia message
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
@@ -114,6 +177,11 @@ pub struct CreateMessageRequest {
     pub webhook_url: Option<String>,
 }
 
+/// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
+///
+/// Spec: `#/components/schemas/CreateMessageRequest/properties/encoding`
+pub type CreateMessageRequestEncoding = CreateLongCodeMessageRequestEncoding;
+
 /// The protocol for sending the message, either SMS or MMS.
 ///
 /// Spec: `#/components/schemas/CreateMessageRequest/properties/type`
@@ -125,6 +193,9 @@ pub struct CreateNumberPoolMessageRequest {
     /// Automatically detect if an SMS message is unusually long and exceeds a recommended limit of message parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_detect: Option<bool>,
+    /// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<CreateNumberPoolMessageRequestEncoding>,
     /// A list of media URLs. The total media size must be less than 1 MB.
     ///
     /// **Required for MMS**
@@ -156,10 +227,73 @@ pub struct CreateNumberPoolMessageRequest {
     pub webhook_url: Option<String>,
 }
 
+/// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
+///
+/// Spec: `#/components/schemas/CreateNumberPoolMessageRequest/properties/encoding`
+pub type CreateNumberPoolMessageRequestEncoding = CreateLongCodeMessageRequestEncoding;
+
 /// The protocol for sending the message, either SMS or MMS.
 ///
 /// Spec: `#/components/schemas/CreateNumberPoolMessageRequest/properties/type`
 pub type CreateNumberPoolMessageRequestType = CreateLongCodeMessageRequestType;
+
+/// Message Response
+///
+/// Spec: `#/paths/~1messages~1number_pool/post/responses/200/content/application~1json/schema`
+pub type CreateNumberPoolMessageResponse = OutboundMessageResponse;
+
+/// Spec: `#/components/schemas/CreateScheduledMessageRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateScheduledMessageRequest {
+    /// Automatically detect if an SMS message is unusually long and exceeds a recommended limit of message parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_detect: Option<bool>,
+    /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
+    ///
+    /// **Required if sending with a phone number, short code, or alphanumeric sender ID.**
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// A list of media URLs. The total media size must be less than 1 MB.
+    ///
+    /// **Required for MMS**
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_urls: Option<Vec<String>>,
+    /// Unique identifier for a messaging profile.
+    ///
+    /// **Required if sending via number pool or with an alphanumeric sender ID.**
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messaging_profile_id: Option<String>,
+    /// ISO 8601 formatted date indicating when to send the message - accurate up till a minute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_at: Option<String>,
+    /// Subject of multimedia message
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// Message body (i.e., content) as a non-empty string.
+    ///
+    /// **Required for SMS**
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    pub to: ToNumber,
+    /// The protocol for sending the message, either SMS or MMS.
+    #[serde(rename = "type")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<CreateScheduledMessageRequestType>,
+    /// If the profile this number is associated with has webhooks, use them for delivery notifications. If webhooks are also specified on the message itself, they will be attempted first, then those on the profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_profile_webhooks: Option<bool>,
+    /// The failover URL where webhooks related to this message will be sent if sending to the primary URL fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_failover_url: Option<String>,
+    /// The URL where webhooks related to this message will be sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+}
+
+/// The protocol for sending the message, either SMS or MMS.
+///
+/// Spec: `#/components/schemas/CreateScheduledMessageRequest/properties/type`
+pub type CreateScheduledMessageRequestType = CreateLongCodeMessageRequestType;
 
 /// Spec: `#/components/schemas/CreateShortCodeMessageRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -167,6 +301,9 @@ pub struct CreateShortCodeMessageRequest {
     /// Automatically detect if an SMS message is unusually long and exceeds a recommended limit of message parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_detect: Option<bool>,
+    /// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<CreateShortCodeMessageRequestEncoding>,
     /// Phone number, in +E.164 format, used to send the message.
     pub from: String,
     /// A list of media URLs. The total media size must be less than 1 MB.
@@ -198,10 +335,28 @@ pub struct CreateShortCodeMessageRequest {
     pub webhook_url: Option<String>,
 }
 
+/// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
+///
+/// Spec: `#/components/schemas/CreateShortCodeMessageRequest/properties/encoding`
+pub type CreateShortCodeMessageRequestEncoding = CreateLongCodeMessageRequestEncoding;
+
 /// The protocol for sending the message, either SMS or MMS.
 ///
 /// Spec: `#/components/schemas/CreateShortCodeMessageRequest/properties/type`
 pub type CreateShortCodeMessageRequestType = CreateLongCodeMessageRequestType;
+
+/// Message Response
+///
+/// Spec: `#/paths/~1messages~1short_code/post/responses/200/content/application~1json/schema`
+pub type CreateShortCodeMessageResponse = OutboundMessageResponse;
+
+/// Spec: `#/paths/~1messages~1group~1{message_id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetGroupMmsMessagesResponse {
+    pub data: Option<Vec<OutboundMessagePayload>>,
+}
+
+crate::codec::optional_fields!(GetGroupMmsMessagesResponse { "data" => data });
 
 /// Spec: `#/paths/~1messages~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -219,12 +374,179 @@ pub enum GetMessageResponseData {
     InboundMessagePayload(InboundMessagePayload),
 }
 
-/// Message Response
-///
-/// Spec: `#/components/responses/MessageResponse/content/application~1json/schema`
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct MessageResponse {
+pub struct OutboundMessagePayloadCancelled {
+    pub cc: Option<Vec<OutboundMessagePayloadCancelledCcItem>>,
+    /// ISO 8601 formatted date indicating when the message was finalized.
+    pub completed_at: Option<String>,
+    pub cost: Option<OutboundMessagePayloadCancelledCost>,
+    /// Detailed breakdown of the message cost components.
+    pub cost_breakdown: Option<OutboundMessagePayloadCancelledCostBreakdown>,
+    /// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
+    pub direction: Option<OutboundMessagePayloadCancelledDirection>,
+    /// Encoding scheme used for the message body.
+    pub encoding: Option<String>,
+    /// These errors may point at addressees when referring to unsuccessful/unconfirmed delivery statuses.
+    pub errors: Option<Vec<MessagingError>>,
+    pub from: Option<OutboundMessagePayloadCancelledFrom>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    pub media: Option<Vec<OutboundMessagePayloadCancelledMediaItem>>,
+    /// Unique identifier for a messaging profile.
+    pub messaging_profile_id: Option<String>,
+    /// The number of characters in the message text
+    pub num_chars: Option<i64>,
+    /// The id of the organization the messaging profile belongs to.
+    pub organization_id: Option<String>,
+    /// Number of parts into which the message's body must be split.
+    pub parts: Option<i64>,
+    /// ISO 8601 formatted date indicating when the message request was received.
+    pub received_at: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<OutboundMessagePayloadCancelledRecordType>,
+    /// ISO 8601 formatted date indicating when the message was sent.
+    pub sent_at: Option<String>,
+    /// Indicates whether smart encoding was applied to this message. When `true`, one or more Unicode characters were automatically replaced with GSM-7 equivalents to reduce segment count and cost. The original message text is preserved in webhooks.
+    pub smart_encoding_applied: Option<bool>,
+    /// Subject of multimedia message
+    pub subject: Option<String>,
+    /// Tags associated with the resource.
+    pub tags: Option<Vec<String>>,
+    /// Indicates whether the TCR campaign is billable.
+    pub tcr_campaign_billable: Option<bool>,
+    /// The Campaign Registry (TCR) campaign ID associated with the message.
+    pub tcr_campaign_id: Option<String>,
+    /// The registration status of the TCR campaign.
+    pub tcr_campaign_registered: Option<String>,
+    /// Message body (i.e., content) as a non-empty string.
+    ///
+    /// **Required for SMS**
+    pub text: Option<String>,
+    pub to: Option<Vec<OutboundMessagePayloadCancelledToItem>>,
+    /// The type of message.
+    pub type_: Option<OutboundMessagePayloadCancelledType>,
+    /// Message must be out of the queue by this time or else it will be discarded and marked as 'sending_failed'. Once the message moves out of the queue, this field will be nulled
+    pub valid_until: Option<String>,
+    /// The failover URL where webhooks related to this message will be sent if sending to the primary URL fails.
+    pub webhook_failover_url: Option<String>,
+    /// The URL where webhooks related to this message will be sent.
+    pub webhook_url: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    OutboundMessagePayloadCancelled { "cc" => cc, "completed_at" => completed_at, "cost"
+    => cost, "cost_breakdown" => cost_breakdown, "direction" => direction, "encoding" =>
+    encoding, "errors" => errors, "from" => from, "id" => id, "media" => media,
+    "messaging_profile_id" => messaging_profile_id, "num_chars" => num_chars,
+    "organization_id" => organization_id, "parts" => parts, "received_at" => received_at,
+    "record_type" => record_type, "sent_at" => sent_at, "smart_encoding_applied" =>
+    smart_encoding_applied, "subject" => subject, "tags" => tags, "tcr_campaign_billable"
+    => tcr_campaign_billable, "tcr_campaign_id" => tcr_campaign_id,
+    "tcr_campaign_registered" => tcr_campaign_registered, "text" => text, "to" => to,
+    "type" => type_, "valid_until" => valid_until, "webhook_failover_url" =>
+    webhook_failover_url, "webhook_url" => webhook_url }
+);
+
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cc/items`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundMessagePayloadCancelledCcItem {
+    /// The carrier of the receiver.
+    pub carrier: Option<String>,
+    /// The line-type of the receiver.
+    pub line_type: Option<OutboundMessagePayloadCancelledCcItemLineType>,
+    /// Receiving address (+E.164 formatted phone number or short code).
+    pub phone_number: Option<String>,
+    /// The delivery status of the message.
+    pub status: Option<OutboundMessagePayloadCancelledCcItemStatus>,
+}
+
+crate::codec::optional_fields!(
+    OutboundMessagePayloadCancelledCcItem { "carrier" => carrier, "line_type" =>
+    line_type, "phone_number" => phone_number, "status" => status }
+);
+
+/// The line-type of the receiver.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cc/items/properties/line_type`
+pub type OutboundMessagePayloadCancelledCcItemLineType = InboundMessagePayloadCcItemLineType;
+
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cost`
+pub type OutboundMessagePayloadCancelledCost = InboundMessagePayloadCost;
+
+/// Detailed breakdown of the message cost components.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cost_breakdown`
+pub type OutboundMessagePayloadCancelledCostBreakdown = InboundMessagePayloadCostBreakdown;
+
+/// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/direction`
+pub type OutboundMessagePayloadCancelledDirection = OutboundMessagePayloadDirection;
+
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/from`
+pub type OutboundMessagePayloadCancelledFrom = OutboundMessagePayloadFrom;
+
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/media/items`
+pub type OutboundMessagePayloadCancelledMediaItem = OutboundMessagePayloadMediaItem;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/record_type`
+pub type OutboundMessagePayloadCancelledRecordType = InboundMessagePayloadRecordType;
+
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/to/items`
+pub type OutboundMessagePayloadCancelledToItem = OutboundMessagePayloadCancelledCcItem;
+
+/// The type of message.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/type`
+pub type OutboundMessagePayloadCancelledType = CreateLongCodeMessageRequestType;
+
+/// Spec: `#/components/schemas/OutboundMessageResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundMessageResponse {
     pub data: Option<OutboundMessagePayload>,
 }
 
-crate::codec::optional_fields!(MessageResponse { "data" => data });
+crate::codec::optional_fields!(OutboundMessageResponse { "data" => data });
+
+/// Message Response
+///
+/// Spec: `#/paths/~1messages~1schedule/post/responses/200/content/application~1json/schema`
+pub type ScheduleMessageResponse = OutboundMessageResponse;
+
+/// Spec: `#/paths/~1messages~1alphanumeric_sender_id/post/requestBody/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SendAlphanumericSenderIdMessageBody {
+    /// A valid alphanumeric sender ID on the user's account.
+    pub from: String,
+    /// The messaging profile ID to use.
+    pub messaging_profile_id: String,
+    /// The message body.
+    pub text: String,
+    /// Receiving address (+E.164 formatted phone number).
+    pub to: ToNumber,
+    /// If true, use the messaging profile's webhook settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_profile_webhooks: Option<bool>,
+    /// Failover callback URL for delivery status updates.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub webhook_failover_url: Option<Option<String>>,
+    /// Callback URL for delivery status updates.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub webhook_url: Option<Option<String>>,
+}
+
+/// Message Response
+///
+/// Spec: `#/paths/~1messages/post/responses/200/content/application~1json/schema`
+pub type SendMessageResponse = OutboundMessageResponse;

@@ -7,15 +7,15 @@ use super::*;
 
 /// List Messaging Profile Url Domains Response
 ///
-/// Spec: `#/components/responses/ListMessagingUrlDomains/content/application~1json/schema`
+/// Spec: `#/paths/~1messaging_url_domains/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListMessagingUrlDomains {
+pub struct ListMessagingUrlDomainsResponse {
     pub data: Option<Vec<MessagingUrlDomain>>,
-    pub meta: Option<PaginationMeta>,
+    pub meta: Option<MessagingPaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    ListMessagingUrlDomains { "data" => data, "meta" => meta }
+    ListMessagingUrlDomainsResponse { "data" => data, "meta" => meta }
 );
 
 /// Spec: `#/components/schemas/MessagingUrlDomain`

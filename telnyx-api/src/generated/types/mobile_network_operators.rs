@@ -5,6 +5,45 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1mobile_network_operators/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterMobileNetworkOperatorsConsolidated {
+    /// Filter by exact country_code.
+    pub country_code: Option<String>,
+    /// Filter by exact MCC.
+    pub mcc: Option<String>,
+    /// Filter by exact MNC.
+    pub mnc: Option<String>,
+    /// Advanced name filtering operations
+    pub name: Option<FilterMobileNetworkOperatorsConsolidatedName>,
+    /// Filter by network_preferences_enabled.
+    pub network_preferences_enabled: Option<bool>,
+    /// Filter by exact TADIG.
+    pub tadig: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterMobileNetworkOperatorsConsolidated { "country_code" => country_code, "mcc" =>
+    mcc, "mnc" => mnc, "name" => name, "network_preferences_enabled" =>
+    network_preferences_enabled, "tadig" => tadig }
+);
+
+/// Advanced name filtering operations
+///
+/// Spec: `#/paths/~1mobile_network_operators/get/parameters/0/schema/properties/name`
+pub type FilterMobileNetworkOperatorsConsolidatedName = InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber;
+
+/// Spec: `#/paths/~1mobile_network_operators/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetMobileNetworkOperatorsResponse {
+    pub data: Option<Vec<MobileNetworkOperator>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    GetMobileNetworkOperatorsResponse { "data" => data, "meta" => meta }
+);
+
 /// MobileNetworkOperator
 ///
 /// Spec: `#/components/schemas/MobileNetworkOperator`
@@ -36,15 +75,4 @@ crate::codec::optional_fields!(
     MobileNetworkOperator { "country_code" => country_code, "id" => id, "mcc" => mcc,
     "mnc" => mnc, "name" => name, "network_preferences_enabled" =>
     network_preferences_enabled, "record_type" => record_type, "tadig" => tadig }
-);
-
-/// Spec: `#/components/responses/SearchMobileNetworkOperatorsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SearchMobileNetworkOperatorsResponse {
-    pub data: Option<Vec<MobileNetworkOperator>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(
-    SearchMobileNetworkOperatorsResponse { "data" => data, "meta" => meta }
 );

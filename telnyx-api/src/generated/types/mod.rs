@@ -14,16 +14,16 @@ mod advanced_number_orders;
 #[cfg(feature = "numbers")]
 pub use self::advanced_number_orders::*;
 
-#[cfg(feature = "messaging")]
-mod advanced_opt_in_opt_out;
-
-#[cfg(feature = "messaging")]
-pub use self::advanced_opt_in_opt_out::*;
+#[cfg(feature = "ai")]
+mod anthropic_messages;
 
 #[cfg(feature = "ai")]
+pub use self::anthropic_messages::*;
+
+#[cfg(feature = "ai-assistants")]
 mod assistants;
 
-#[cfg(feature = "ai")]
+#[cfg(feature = "ai-assistants")]
 pub use self::assistants::*;
 
 #[cfg(feature = "ai")]
@@ -134,10 +134,16 @@ mod campaign;
 #[cfg(feature = "10dlc")]
 pub use self::campaign::*;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
+mod cdr_reports;
+
+#[cfg(feature = "reporting")]
+pub use self::cdr_reports::*;
+
+#[cfg(feature = "reporting")]
 mod cdr_usage_reports;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
 pub use self::cdr_usage_reports::*;
 
 #[cfg(feature = "ai")]
@@ -146,11 +152,23 @@ mod chat;
 #[cfg(feature = "ai")]
 pub use self::chat::*;
 
+#[cfg(feature = "storage")]
+mod cloudfs_filesystems;
+
+#[cfg(feature = "storage")]
+pub use self::cloudfs_filesystems::*;
+
 #[cfg(feature = "ai")]
 mod clusters;
 
 #[cfg(feature = "ai")]
 pub use self::clusters::*;
+
+#[cfg(feature = "branded-calling")]
+mod comments;
+
+#[cfg(feature = "branded-calling")]
+pub use self::comments::*;
 
 #[cfg(feature = "conferences")]
 mod conference_commands;
@@ -164,10 +182,16 @@ mod connections;
 #[cfg(feature = "connections")]
 pub use self::connections::*;
 
-#[cfg(feature = "ai")]
+#[cfg(feature = "ai-assistants")]
+mod conversation_histories;
+
+#[cfg(feature = "ai-assistants")]
+pub use self::conversation_histories::*;
+
+#[cfg(feature = "ai-assistants")]
 mod conversations;
 
-#[cfg(feature = "ai")]
+#[cfg(feature = "ai-assistants")]
 pub use self::conversations::*;
 
 #[cfg(feature = "numbers")]
@@ -218,10 +242,10 @@ mod debugging;
 #[cfg(feature = "call-control")]
 pub use self::debugging::*;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
 mod detail_records;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
 pub use self::detail_records::*;
 
 #[cfg(feature = "call-control")]
@@ -229,6 +253,18 @@ mod dialogflow_integration;
 
 #[cfg(feature = "call-control")]
 pub use self::dialogflow_integration::*;
+
+#[cfg(feature = "branded-calling")]
+mod dir_references;
+
+#[cfg(feature = "branded-calling")]
+pub use self::dir_references::*;
+
+#[cfg(feature = "branded-calling")]
+mod display_identity_records;
+
+#[cfg(feature = "branded-calling")]
+pub use self::display_identity_records::*;
 
 #[cfg(feature = "regulatory")]
 mod documents;
@@ -248,11 +284,83 @@ mod dynamic_emergency_endpoints;
 #[cfg(feature = "numbers")]
 pub use self::dynamic_emergency_endpoints::*;
 
+#[cfg(feature = "email")]
+mod email_domain_dns_records;
+
+#[cfg(feature = "email")]
+pub use self::email_domain_dns_records::*;
+
+#[cfg(feature = "email")]
+mod email_domains;
+
+#[cfg(feature = "email")]
+pub use self::email_domains::*;
+
+#[cfg(feature = "email")]
+mod email_events;
+
+#[cfg(feature = "email")]
+pub use self::email_events::*;
+
+#[cfg(feature = "email")]
+mod email_messages;
+
+#[cfg(feature = "email")]
+pub use self::email_messages::*;
+
+#[cfg(feature = "email")]
+mod email_suppression_imports;
+
+#[cfg(feature = "email")]
+pub use self::email_suppression_imports::*;
+
+#[cfg(feature = "email")]
+mod email_suppressions;
+
+#[cfg(feature = "email")]
+pub use self::email_suppressions::*;
+
+#[cfg(feature = "email")]
+mod email_templates;
+
+#[cfg(feature = "email")]
+pub use self::email_templates::*;
+
+#[cfg(feature = "email")]
+mod email_unsubscribe_groups;
+
+#[cfg(feature = "email")]
+pub use self::email_unsubscribe_groups::*;
+
+#[cfg(feature = "email")]
+mod email_validations;
+
+#[cfg(feature = "email")]
+pub use self::email_validations::*;
+
+#[cfg(feature = "branded-calling")]
+mod email_verification;
+
+#[cfg(feature = "branded-calling")]
+pub use self::email_verification::*;
+
+#[cfg(feature = "email")]
+mod email_webhooks;
+
+#[cfg(feature = "email")]
+pub use self::email_webhooks::*;
+
 #[cfg(feature = "ai")]
 mod embeddings;
 
 #[cfg(feature = "ai")]
 pub use self::embeddings::*;
+
+#[cfg(feature = "branded-calling")]
+mod enterprises;
+
+#[cfg(feature = "branded-calling")]
+pub use self::enterprises::*;
 
 #[cfg(feature = "account")]
 mod enum_api;
@@ -290,17 +398,47 @@ mod global_ips;
 #[cfg(feature = "networking")]
 pub use self::global_ips::*;
 
-#[cfg(feature = "ai")]
+#[cfg(feature = "messaging")]
+mod hosted_numbers;
+
+#[cfg(feature = "messaging")]
+pub use self::hosted_numbers::*;
+
+#[cfg(feature = "numbers")]
+mod inexplicit_number_orders;
+
+#[cfg(feature = "numbers")]
+pub use self::inexplicit_number_orders::*;
+
+#[cfg(feature = "branded-calling")]
+mod infringement_claims;
+
+#[cfg(feature = "branded-calling")]
+pub use self::infringement_claims::*;
+
+#[cfg(feature = "ai-assistants")]
 mod integration_secrets;
 
-#[cfg(feature = "ai")]
+#[cfg(feature = "ai-assistants")]
 pub use self::integration_secrets::*;
+
+#[cfg(feature = "ai-assistants")]
+mod integrations;
+
+#[cfg(feature = "ai-assistants")]
+pub use self::integrations::*;
 
 #[cfg(feature = "numbers")]
 mod inventory_level;
 
 #[cfg(feature = "numbers")]
 pub use self::inventory_level::*;
+
+#[cfg(feature = "billing")]
+mod invoices;
+
+#[cfg(feature = "billing")]
+pub use self::invoices::*;
 
 #[cfg(feature = "account")]
 mod ip_addresses;
@@ -326,22 +464,46 @@ mod ips;
 #[cfg(feature = "connections")]
 pub use self::ips::*;
 
+#[cfg(feature = "storage")]
+mod kv_keys;
+
+#[cfg(feature = "storage")]
+pub use self::kv_keys::*;
+
+#[cfg(feature = "storage")]
+mod kv_namespaces;
+
+#[cfg(feature = "storage")]
+pub use self::kv_namespaces::*;
+
 #[cfg(feature = "account")]
 mod managed_accounts;
 
 #[cfg(feature = "account")]
 pub use self::managed_accounts::*;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "ai-assistants")]
+mod mcp_servers;
+
+#[cfg(feature = "ai-assistants")]
+pub use self::mcp_servers::*;
+
+#[cfg(feature = "reporting")]
 mod mdr_detail_reports;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
 pub use self::mdr_detail_reports::*;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
+mod mdr_detailed_reports;
+
+#[cfg(feature = "reporting")]
+pub use self::mdr_detailed_reports::*;
+
+#[cfg(feature = "reporting")]
 mod mdr_usage_reports;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
 pub use self::mdr_usage_reports::*;
 
 #[cfg(feature = "messaging")]
@@ -357,22 +519,10 @@ mod messages;
 pub use self::messages::*;
 
 #[cfg(feature = "messaging")]
-mod messaging_hosted_number;
+mod messaging;
 
 #[cfg(feature = "messaging")]
-pub use self::messaging_hosted_number::*;
-
-#[cfg(feature = "messaging")]
-mod messaging_profiles;
-
-#[cfg(feature = "messaging")]
-pub use self::messaging_profiles::*;
-
-#[cfg(feature = "messaging")]
-mod messaging_tollfree_verification;
-
-#[cfg(feature = "messaging")]
-pub use self::messaging_tollfree_verification::*;
+pub use self::messaging::*;
 
 #[cfg(feature = "messaging")]
 mod messaging_url_domains;
@@ -380,11 +530,35 @@ mod messaging_url_domains;
 #[cfg(feature = "messaging")]
 pub use self::messaging_url_domains::*;
 
+#[cfg(feature = "ai-missions")]
+mod missions;
+
+#[cfg(feature = "ai-missions")]
+pub use self::missions::*;
+
 #[cfg(feature = "wireless")]
 mod mobile_network_operators;
 
 #[cfg(feature = "wireless")]
 pub use self::mobile_network_operators::*;
+
+#[cfg(feature = "numbers")]
+mod mobile_number_settings;
+
+#[cfg(feature = "numbers")]
+pub use self::mobile_number_settings::*;
+
+#[cfg(feature = "numbers")]
+mod mobile_phone_numbers;
+
+#[cfg(feature = "numbers")]
+pub use self::mobile_phone_numbers::*;
+
+#[cfg(feature = "connections")]
+mod mobile_voice_connections;
+
+#[cfg(feature = "connections")]
+pub use self::mobile_voice_connections::*;
 
 #[cfg(feature = "networking")]
 mod networks;
@@ -398,12 +572,6 @@ mod notifications;
 #[cfg(feature = "account")]
 pub use self::notifications::*;
 
-#[cfg(feature = "messaging")]
-mod number_configurations;
-
-#[cfg(feature = "messaging")]
-pub use self::number_configurations::*;
-
 #[cfg(feature = "identity")]
 mod number_lookup;
 
@@ -416,17 +584,71 @@ mod number_portout;
 #[cfg(feature = "porting")]
 pub use self::number_portout::*;
 
+#[cfg(feature = "messaging")]
+mod number_settings;
+
+#[cfg(feature = "messaging")]
+pub use self::number_settings::*;
+
 #[cfg(feature = "numbers")]
 mod numbers_features;
 
 #[cfg(feature = "numbers")]
 pub use self::numbers_features::*;
 
+#[cfg(feature = "oauth")]
+mod oauth_clients;
+
+#[cfg(feature = "oauth")]
+pub use self::oauth_clients::*;
+
+#[cfg(feature = "oauth")]
+mod oauth_discovery;
+
+#[cfg(feature = "oauth")]
+pub use self::oauth_discovery::*;
+
+#[cfg(feature = "oauth")]
+mod oauth_grants;
+
+#[cfg(feature = "oauth")]
+pub use self::oauth_grants::*;
+
+#[cfg(feature = "oauth")]
+mod oauth_protocol;
+
+#[cfg(feature = "oauth")]
+pub use self::oauth_protocol::*;
+
 #[cfg(feature = "storage")]
 mod object;
 
 #[cfg(feature = "storage")]
 pub use self::object::*;
+
+#[cfg(feature = "ai")]
+mod openai_chat;
+
+#[cfg(feature = "ai")]
+pub use self::openai_chat::*;
+
+#[cfg(feature = "ai")]
+mod openai_embeddings;
+
+#[cfg(feature = "ai")]
+pub use self::openai_embeddings::*;
+
+#[cfg(feature = "messaging")]
+mod opt_out_management;
+
+#[cfg(feature = "messaging")]
+pub use self::opt_out_management::*;
+
+#[cfg(feature = "account")]
+mod organization_users;
+
+#[cfg(feature = "account")]
+pub use self::organization_users::*;
 
 #[cfg(feature = "wireless")]
 mod ota_updates;
@@ -439,6 +661,12 @@ mod outbound_voice_profiles;
 
 #[cfg(feature = "voice-config")]
 pub use self::outbound_voice_profiles::*;
+
+#[cfg(feature = "branded-calling")]
+mod phone_number_batches;
+
+#[cfg(feature = "branded-calling")]
+pub use self::phone_number_batches::*;
 
 #[cfg(feature = "numbers")]
 mod phone_number_block_orders;
@@ -488,6 +716,12 @@ mod phone_number_search;
 #[cfg(feature = "numbers")]
 pub use self::phone_number_search::*;
 
+#[cfg(feature = "branded-calling")]
+mod phone_numbers;
+
+#[cfg(feature = "branded-calling")]
+pub use self::phone_numbers::*;
+
 #[cfg(feature = "porting")]
 mod porting_orders;
 
@@ -506,6 +740,12 @@ mod private_wireless_gateways;
 #[cfg(feature = "wireless")]
 pub use self::private_wireless_gateways::*;
 
+#[cfg(feature = "messaging")]
+mod profiles;
+
+#[cfg(feature = "messaging")]
+pub use self::profiles::*;
+
 #[cfg(feature = "fax")]
 mod programmable_fax_applications;
 
@@ -517,6 +757,12 @@ mod programmable_fax_commands;
 
 #[cfg(feature = "fax")]
 pub use self::programmable_fax_commands::*;
+
+#[cfg(feature = "speech")]
+mod pronunciation_dictionaries;
+
+#[cfg(feature = "speech")]
+pub use self::pronunciation_dictionaries::*;
 
 #[cfg(feature = "networking")]
 mod public_internet_gateways;
@@ -537,10 +783,22 @@ mod queue_commands;
 pub use self::queue_commands::*;
 
 #[cfg(feature = "messaging")]
-mod rcs_messaging;
+mod rcs;
 
 #[cfg(feature = "messaging")]
-pub use self::rcs_messaging::*;
+pub use self::rcs::*;
+
+#[cfg(feature = "branded-calling")]
+mod reference_data;
+
+#[cfg(feature = "branded-calling")]
+pub use self::reference_data::*;
+
+#[cfg(feature = "networking")]
+mod regions;
+
+#[cfg(feature = "networking")]
+pub use self::regions::*;
 
 #[cfg(feature = "regulatory")]
 mod regulatory_requirements;
@@ -554,11 +812,17 @@ mod reporting;
 #[cfg(feature = "wireless")]
 pub use self::reporting::*;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
 mod reports;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
 pub use self::reports::*;
+
+#[cfg(feature = "branded-calling")]
+mod reputation;
+
+#[cfg(feature = "branded-calling")]
+pub use self::reputation::*;
 
 #[cfg(feature = "regulatory")]
 mod requirement_groups;
@@ -614,8 +878,84 @@ mod rooms_client_tokens;
 #[cfg(feature = "video")]
 pub use self::rooms_client_tokens::*;
 
+#[cfg(feature = "reporting")]
+mod session_analysis;
+
+#[cfg(feature = "reporting")]
+pub use self::session_analysis::*;
+
+#[cfg(feature = "account")]
+mod seti_observability;
+
+#[cfg(feature = "account")]
+pub use self::seti_observability::*;
+
+#[cfg(
+    any(
+        feature = "10dlc",
+        feature = "account",
+        feature = "ai",
+        feature = "ai-assistants",
+        feature = "ai-missions",
+        feature = "billing",
+        feature = "branded-calling",
+        feature = "call-control",
+        feature = "conferences",
+        feature = "connections",
+        feature = "email",
+        feature = "fax",
+        feature = "full",
+        feature = "identity",
+        feature = "messaging",
+        feature = "networking",
+        feature = "numbers",
+        feature = "oauth",
+        feature = "porting",
+        feature = "regulatory",
+        feature = "reporting",
+        feature = "speech",
+        feature = "storage",
+        feature = "texml",
+        feature = "video",
+        feature = "voice-config",
+        feature = "whatsapp",
+        feature = "wireless"
+    )
+)]
 mod shared;
 
+#[cfg(
+    any(
+        feature = "10dlc",
+        feature = "account",
+        feature = "ai",
+        feature = "ai-assistants",
+        feature = "ai-missions",
+        feature = "billing",
+        feature = "branded-calling",
+        feature = "call-control",
+        feature = "conferences",
+        feature = "connections",
+        feature = "email",
+        feature = "fax",
+        feature = "full",
+        feature = "identity",
+        feature = "messaging",
+        feature = "networking",
+        feature = "numbers",
+        feature = "oauth",
+        feature = "porting",
+        feature = "regulatory",
+        feature = "reporting",
+        feature = "speech",
+        feature = "storage",
+        feature = "texml",
+        feature = "video",
+        feature = "voice-config",
+        feature = "whatsapp",
+        feature = "wireless"
+    )
+)]
 pub use self::shared::*;
 
 #[cfg(feature = "10dlc")]
@@ -666,6 +1006,48 @@ mod siprec_connectors;
 #[cfg(feature = "voice-config")]
 pub use self::siprec_connectors::*;
 
+#[cfg(feature = "reporting")]
+mod speech_to_text_batch_reports;
+
+#[cfg(feature = "reporting")]
+pub use self::speech_to_text_batch_reports::*;
+
+#[cfg(feature = "speech")]
+mod speech_to_text_capabilities;
+
+#[cfg(feature = "speech")]
+pub use self::speech_to_text_capabilities::*;
+
+#[cfg(feature = "speech")]
+mod speech_to_text_over_websockets;
+
+#[cfg(feature = "speech")]
+pub use self::speech_to_text_over_websockets::*;
+
+#[cfg(feature = "reporting")]
+mod speech_to_text_usage_reports;
+
+#[cfg(feature = "reporting")]
+pub use self::speech_to_text_usage_reports::*;
+
+#[cfg(feature = "billing")]
+mod stored_payment_transactions;
+
+#[cfg(feature = "billing")]
+pub use self::stored_payment_transactions::*;
+
+#[cfg(feature = "reporting")]
+mod telco_data_usage_reports;
+
+#[cfg(feature = "reporting")]
+pub use self::telco_data_usage_reports::*;
+
+#[cfg(feature = "branded-calling")]
+mod terms_of_service;
+
+#[cfg(feature = "branded-calling")]
+pub use self::terms_of_service::*;
+
 #[cfg(feature = "texml")]
 mod texml_applications;
 
@@ -678,16 +1060,28 @@ mod texml_rest_commands;
 #[cfg(feature = "texml")]
 pub use self::texml_rest_commands::*;
 
-#[cfg(feature = "ai")]
+#[cfg(feature = "speech")]
 mod text_to_speech_commands;
 
-#[cfg(feature = "ai")]
+#[cfg(feature = "speech")]
 pub use self::text_to_speech_commands::*;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "wireless")]
+mod traffic_policy_profiles;
+
+#[cfg(feature = "wireless")]
+pub use self::traffic_policy_profiles::*;
+
+#[cfg(feature = "connections")]
+mod uac_connections;
+
+#[cfg(feature = "connections")]
+pub use self::uac_connections::*;
+
+#[cfg(feature = "reporting")]
 mod usage_reports_beta;
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
 pub use self::usage_reports_beta::*;
 
 #[cfg(feature = "regulatory")]
@@ -707,6 +1101,12 @@ mod user_tags;
 
 #[cfg(feature = "account")]
 pub use self::user_tags::*;
+
+#[cfg(feature = "messaging")]
+mod verification_requests;
+
+#[cfg(feature = "messaging")]
+pub use self::verification_requests::*;
 
 #[cfg(feature = "identity")]
 mod verified_numbers;
@@ -732,6 +1132,24 @@ mod voice_channels;
 #[cfg(feature = "voice-config")]
 pub use self::voice_channels::*;
 
+#[cfg(feature = "speech")]
+mod voice_clones;
+
+#[cfg(feature = "speech")]
+pub use self::voice_clones::*;
+
+#[cfg(feature = "speech")]
+mod voice_designs;
+
+#[cfg(feature = "speech")]
+pub use self::voice_designs::*;
+
+#[cfg(feature = "voice-config")]
+mod voice_sdk_stats;
+
+#[cfg(feature = "voice-config")]
+pub use self::voice_sdk_stats::*;
+
 #[cfg(feature = "voice-config")]
 mod voicemail;
 
@@ -750,6 +1168,30 @@ mod webhooks;
 #[cfg(feature = "account")]
 pub use self::webhooks::*;
 
+#[cfg(feature = "whatsapp")]
+mod whatsapp_business_accounts;
+
+#[cfg(feature = "whatsapp")]
+pub use self::whatsapp_business_accounts::*;
+
+#[cfg(feature = "whatsapp")]
+mod whatsapp_message_templates;
+
+#[cfg(feature = "whatsapp")]
+pub use self::whatsapp_message_templates::*;
+
+#[cfg(feature = "whatsapp")]
+mod whatsapp_messaging;
+
+#[cfg(feature = "whatsapp")]
+pub use self::whatsapp_messaging::*;
+
+#[cfg(feature = "whatsapp")]
+mod whatsapp_phone_numbers;
+
+#[cfg(feature = "whatsapp")]
+pub use self::whatsapp_phone_numbers::*;
+
 #[cfg(feature = "networking")]
 mod wireguard_interfaces;
 
@@ -757,7 +1199,19 @@ mod wireguard_interfaces;
 pub use self::wireguard_interfaces::*;
 
 #[cfg(feature = "wireless")]
+mod wireless_blocklists;
+
+#[cfg(feature = "wireless")]
+pub use self::wireless_blocklists::*;
+
+#[cfg(feature = "wireless")]
 mod wireless_regions;
 
 #[cfg(feature = "wireless")]
 pub use self::wireless_regions::*;
+
+#[cfg(feature = "billing")]
+mod x402_payment_transactions;
+
+#[cfg(feature = "billing")]
+pub use self::x402_payment_transactions::*;

@@ -5,6 +5,17 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1networks~1{id}~1default_gateway/post/responses/200/content/application~1json/schema`
+pub type CreateDefaultGatewayResponse = GetDefaultGatewayResponse;
+
+/// Spec: `#/paths/~1networks/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateNetworkResponse {
+    pub data: Option<Network>,
+}
+
+crate::codec::optional_fields!(CreateNetworkResponse { "data" => data });
+
 /// Spec: `#/components/schemas/DefaultGateway`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DefaultGateway {
@@ -29,16 +40,63 @@ crate::codec::optional_fields!(
     status, "wireguard_peer_id" => wireguard_peer_id }
 );
 
-/// Spec: `#/components/responses/DefaultGatewayResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1networks~1{id}~1default_gateway/delete/responses/200/content/application~1json/schema`
+pub type DeleteDefaultGatewayResponse = GetDefaultGatewayResponse;
+
+/// Spec: `#/paths/~1networks~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteNetworkResponse = CreateNetworkResponse;
+
+/// Spec: `#/paths/~1networks~1{id}~1default_gateway/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct DefaultGatewayResponse {
+pub struct GetDefaultGatewayResponse {
     pub data: Option<Vec<DefaultGateway>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    DefaultGatewayResponse { "data" => data, "meta" => meta }
+    GetDefaultGatewayResponse { "data" => data, "meta" => meta }
 );
+
+/// Spec: `#/paths/~1networks~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetNetworkResponse = CreateNetworkResponse;
+
+/// Spec: `#/paths/~1networks~1{id}~1network_interfaces/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListNetworkInterfacesFilter {
+    /// The interface name to filter on.
+    pub name: Option<String>,
+    /// The interface status to filter on.
+    pub status: Option<InterfaceStatus>,
+    /// The interface type to filter on.
+    pub type_: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListNetworkInterfacesFilter { "name" => name, "status" => status, "type" => type_ }
+);
+
+/// Spec: `#/paths/~1networks~1{id}~1network_interfaces/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListNetworkInterfacesResponse {
+    pub data: Option<Vec<NetworkInterface>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListNetworkInterfacesResponse { "data" => data, "meta" => meta }
+);
+
+/// Spec: `#/paths/~1networks/get/parameters/0/schema`
+pub type ListNetworksFilter = Feature;
+
+/// Spec: `#/paths/~1networks/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListNetworksResponse {
+    pub data: Option<Vec<Network>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(ListNetworksResponse { "data" => data, "meta" => meta });
 
 /// Spec: `#/components/schemas/Network`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -109,33 +167,8 @@ crate::codec::optional_fields!(
     }
 );
 
-/// Spec: `#/components/responses/NetworkInterfaceListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct NetworkInterfaceListResponse {
-    pub data: Option<Vec<NetworkInterface>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(
-    NetworkInterfaceListResponse { "data" => data, "meta" => meta }
-);
-
 /// Spec: `#/components/schemas/RegionOut/properties/region`
 pub type NetworkInterfaceRegion = GlobalIpProtocol2;
 
-/// Spec: `#/components/responses/NetworkListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct NetworkListResponse {
-    pub data: Option<Vec<Network>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(NetworkListResponse { "data" => data, "meta" => meta });
-
-/// Spec: `#/components/responses/NetworkResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct NetworkResponse {
-    pub data: Option<Network>,
-}
-
-crate::codec::optional_fields!(NetworkResponse { "data" => data });
+/// Spec: `#/paths/~1networks~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateNetworkResponse = CreateNetworkResponse;

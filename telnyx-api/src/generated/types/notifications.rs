@@ -5,51 +5,6 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/paths/~1notification_event_conditions/get/parameters/2/schema`
-pub type AssociatedRecordType = NotificationEventConditionAssociatedRecordType;
-
-/// Spec: `#/paths/~1notification_channels/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ChannelTypeId {
-    /// `webhook`
-    Webhook,
-    /// `sms`
-    Sms,
-    /// `email`
-    Email,
-    /// `voice`
-    Voice,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ChannelTypeId {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Webhook => "webhook",
-            Self::Sms => "sms",
-            Self::Email => "email",
-            Self::Voice => "voice",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ChannelTypeId {
-    fn from(value: &str) -> Self {
-        match value {
-            "webhook" => Self::Webhook,
-            "sms" => Self::Sms,
-            "email" => Self::Email,
-            "voice" => Self::Voice,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ChannelTypeId);
-
 /// Spec: `#/paths/~1notification_channels/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateNotificationChannelsResponse {
@@ -394,6 +349,187 @@ crate::codec::optional_fields!(
     "notification_profile_id" => notification_profile_id, "parameters" => parameters,
     "status" => status, "updated_at" => updated_at }
 );
+
+/// Spec: `#/components/schemas/NotificationSetting/properties/parameters/items`
+pub type NotificationSettingParametersItem = CallControlWebhookToolParamsHeadersItem;
+
+/// Most preferences apply immediately; however, other may needs to propagate.
+///
+/// Spec: `#/components/schemas/NotificationSetting/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NotificationSettingStatus {
+    /// `enabled`
+    Enabled,
+    /// `enable-received`
+    EnableReceived,
+    /// `enable-pending`
+    EnablePending,
+    /// `enable-submtited`
+    EnableSubmtited,
+    /// `delete-received`
+    DeleteReceived,
+    /// `delete-pending`
+    DeletePending,
+    /// `delete-submitted`
+    DeleteSubmitted,
+    /// `deleted`
+    Deleted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NotificationSettingStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Enabled => "enabled",
+            Self::EnableReceived => "enable-received",
+            Self::EnablePending => "enable-pending",
+            Self::EnableSubmtited => "enable-submtited",
+            Self::DeleteReceived => "delete-received",
+            Self::DeletePending => "delete-pending",
+            Self::DeleteSubmitted => "delete-submitted",
+            Self::Deleted => "deleted",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NotificationSettingStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "enabled" => Self::Enabled,
+            "enable-received" => Self::EnableReceived,
+            "enable-pending" => Self::EnablePending,
+            "enable-submtited" => Self::EnableSubmtited,
+            "delete-received" => Self::DeleteReceived,
+            "delete-pending" => Self::DeletePending,
+            "delete-submitted" => Self::DeleteSubmitted,
+            "deleted" => Self::Deleted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NotificationSettingStatus);
+
+/// Spec: `#/paths/~1notification_channels/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NotificationsFilterConsolidated {
+    pub associated_record_type: Option<
+        NotificationsFilterConsolidatedAssociatedRecordType,
+    >,
+    pub channel_type_id: Option<NotificationsFilterConsolidatedChannelTypeId>,
+    pub notification_channel: Option<NotificationsFilterConsolidatedNotificationChannel>,
+    pub notification_event_condition_id: Option<
+        NotificationsFilterConsolidatedNotificationEventConditionId,
+    >,
+    pub notification_profile_id: Option<
+        NotificationsFilterConsolidatedNotificationProfileId,
+    >,
+    pub status: Option<NotificationsFilterConsolidatedStatus>,
+}
+
+crate::codec::optional_fields!(
+    NotificationsFilterConsolidated { "associated_record_type" => associated_record_type,
+    "channel_type_id" => channel_type_id, "notification_channel" => notification_channel,
+    "notification_event_condition_id" => notification_event_condition_id,
+    "notification_profile_id" => notification_profile_id, "status" => status }
+);
+
+/// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/associated_record_type`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NotificationsFilterConsolidatedAssociatedRecordType {
+    /// Filter by the associated record type
+    pub eq: Option<NotificationsFilterConsolidatedAssociatedRecordTypeEq>,
+}
+
+crate::codec::optional_fields!(
+    NotificationsFilterConsolidatedAssociatedRecordType { "eq" => eq }
+);
+
+/// Filter by the associated record type
+///
+/// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/associated_record_type/properties/eq`
+pub type NotificationsFilterConsolidatedAssociatedRecordTypeEq = NotificationEventConditionAssociatedRecordType;
+
+/// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/channel_type_id`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NotificationsFilterConsolidatedChannelTypeId {
+    /// Filter by the id of a channel type
+    pub eq: Option<NotificationsFilterConsolidatedChannelTypeIdEq>,
+}
+
+crate::codec::optional_fields!(
+    NotificationsFilterConsolidatedChannelTypeId { "eq" => eq }
+);
+
+/// Filter by the id of a channel type
+///
+/// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/channel_type_id/properties/eq`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NotificationsFilterConsolidatedChannelTypeIdEq {
+    /// `webhook`
+    Webhook,
+    /// `sms`
+    Sms,
+    /// `email`
+    Email,
+    /// `voice`
+    Voice,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NotificationsFilterConsolidatedChannelTypeIdEq {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Webhook => "webhook",
+            Self::Sms => "sms",
+            Self::Email => "email",
+            Self::Voice => "voice",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NotificationsFilterConsolidatedChannelTypeIdEq {
+    fn from(value: &str) -> Self {
+        match value {
+            "webhook" => Self::Webhook,
+            "sms" => Self::Sms,
+            "email" => Self::Email,
+            "voice" => Self::Voice,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NotificationsFilterConsolidatedChannelTypeIdEq);
+
+/// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/notification_channel`
+pub type NotificationsFilterConsolidatedNotificationChannel = FilterConsolidatedAddressBook;
+
+/// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/notification_event_condition_id`
+pub type NotificationsFilterConsolidatedNotificationEventConditionId = FilterConsolidatedAddressBook;
+
+/// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/notification_profile_id`
+pub type NotificationsFilterConsolidatedNotificationProfileId = FilterConsolidatedAddressBook;
+
+/// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/status`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NotificationsFilterConsolidatedStatus {
+    /// The status of a notification setting
+    pub eq: Option<NotificationsFilterConsolidatedStatusEq>,
+}
+
+crate::codec::optional_fields!(NotificationsFilterConsolidatedStatus { "eq" => eq });
+
+/// The status of a notification setting
+///
+/// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/status/properties/eq`
+pub type NotificationsFilterConsolidatedStatusEq = NotificationSettingStatus;
 
 /// Spec: `#/paths/~1notification_channels~1{id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateNotificationChannelResponse = CreateNotificationChannelsResponse;

@@ -117,6 +117,16 @@ impl From<&str> for CarrierType {
 
 crate::codec::string_enum!(CarrierType);
 
+/// Number Lookup Response
+///
+/// Spec: `#/paths/~1number_lookup~1{phone_number}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LookupNumberResponse {
+    pub data: Option<NumberLookupRecord>,
+}
+
+crate::codec::optional_fields!(LookupNumberResponse { "data" => data });
+
 /// NumberLookup
 ///
 /// Spec: `#/components/schemas/NumberLookupRecord`
@@ -143,16 +153,6 @@ crate::codec::optional_fields!(
     national_format, "phone_number" => phone_number, "portability" => portability,
     "record_type" => record_type }
 );
-
-/// Number Lookup Response
-///
-/// Spec: `#/components/responses/NumberLookupResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct NumberLookupResponse {
-    pub data: Option<NumberLookupRecord>,
-}
-
-crate::codec::optional_fields!(NumberLookupResponse { "data" => data });
 
 /// Spec: `#/paths/~1number_lookup~1{phone_number}/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

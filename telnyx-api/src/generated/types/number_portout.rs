@@ -5,9 +5,6 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/responses/CreatePortOutSupportingDocumentsResponse/content/application~1json/schema`
-pub type CreatePortOutSupportingDocumentsResponse = PortOutListSupportingDocumentsResponse;
-
 /// The parameters for generating a new port-out related report.
 ///
 /// Spec: `#/components/requestBodies/CreatePortoutReport/content/application~1json/schema`
@@ -18,18 +15,18 @@ pub struct CreatePortoutReport {
     pub report_type: CreatePortoutReportReportType,
 }
 
-/// Spec: `#/components/responses/CreatePortoutReport/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreatePortoutReport2 {
-    pub data: Option<PortoutReport>,
-}
-
-crate::codec::optional_fields!(CreatePortoutReport2 { "data" => data });
-
 /// Identifies the type of report
 ///
 /// Spec: `#/components/requestBodies/CreatePortoutReport/content/application~1json/schema/properties/report_type`
 pub type CreatePortoutReportReportType = PortoutReportReportType;
+
+/// Spec: `#/paths/~1portouts~1reports/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreatePortoutReportResponse {
+    pub data: Option<PortoutReport>,
+}
+
+crate::codec::optional_fields!(CreatePortoutReportResponse { "data" => data });
 
 /// The parameters for generating a port-outs CSV report.
 ///
@@ -116,16 +113,62 @@ impl From<&str> for ExportPortoutsCsvReportFiltersStatusInItem {
 
 crate::codec::string_enum!(ExportPortoutsCsvReportFiltersStatusInItem);
 
-/// Spec: `#/components/responses/ListPortoutComments/content/application~1json/schema`
+/// Spec: `#/paths/~1portouts~1{id}~1comments/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortoutComments {
+pub struct FindPortoutCommentsResponse {
     pub data: Option<Vec<PortoutComment>>,
     pub meta: Option<Metadata>,
 }
 
-crate::codec::optional_fields!(ListPortoutComments { "data" => data, "meta" => meta });
+crate::codec::optional_fields!(
+    FindPortoutCommentsResponse { "data" => data, "meta" => meta }
+);
 
-/// Spec: `#/paths/~1portouts~1events/get/parameters/2/schema`
+/// Spec: `#/paths/~1portouts~1{id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FindPortoutRequestResponse {
+    pub data: Option<PortoutDetails>,
+}
+
+crate::codec::optional_fields!(FindPortoutRequestResponse { "data" => data });
+
+/// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/get/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetPortRequestSupportingDocumentsResponse {
+    pub data: Option<Vec<PortOutSupportingDocument>>,
+}
+
+crate::codec::optional_fields!(
+    GetPortRequestSupportingDocumentsResponse { "data" => data }
+);
+
+/// Spec: `#/paths/~1portouts~1reports~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetPortoutReportResponse = CreatePortoutReportResponse;
+
+/// Spec: `#/paths/~1portouts~1events/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortoutEventsFilter {
+    /// Filter by created_at date range using nested operations
+    pub created_at: Option<ListPortoutEventsFilterCreatedAt>,
+    /// Filter by event type.
+    pub event_type: Option<ListPortoutEventsFilterEventType>,
+    /// Filter by port-out order ID.
+    pub portout_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListPortoutEventsFilter { "created_at" => created_at, "event_type" => event_type,
+    "portout_id" => portout_id }
+);
+
+/// Filter by created_at date range using nested operations
+///
+/// Spec: `#/paths/~1portouts~1events/get/parameters/1/schema/properties/created_at`
+pub type ListPortoutEventsFilterCreatedAt = ListOptOutsCreatedAt;
+
+/// Filter by event type.
+///
+/// Spec: `#/paths/~1portouts~1events/get/parameters/1/schema/properties/event_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListPortoutEventsFilterEventType {
     /// `portout.status_changed`
@@ -163,7 +206,7 @@ impl From<&str> for ListPortoutEventsFilterEventType {
 
 crate::codec::string_enum!(ListPortoutEventsFilterEventType);
 
-/// Spec: `#/components/responses/ListPortoutEventsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1portouts~1events/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortoutEventsResponse {
     pub data: Option<Vec<PortoutEvent>>,
@@ -174,52 +217,128 @@ crate::codec::optional_fields!(
     ListPortoutEventsResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/components/responses/ListPortoutRejections/content/application~1json/schema`
+/// Spec: `#/paths/~1portouts~1rejections~1{portout_id}/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortoutRejections {
+pub struct ListPortoutRejectionsFilter {
+    pub code: Option<ListPortoutRejectionsFilterCode>,
+}
+
+crate::codec::optional_fields!(ListPortoutRejectionsFilter { "code" => code });
+
+/// Spec: `#/paths/~1portouts~1rejections~1{portout_id}/get/parameters/1/schema/properties/code`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum ListPortoutRejectionsFilterCode {
+    Integer(i64),
+    IntegerList(Vec<i64>),
+}
+
+/// Spec: `#/paths/~1portouts~1rejections~1{portout_id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortoutRejectionsResponse {
     pub data: Option<Vec<PortoutRejection>>,
 }
 
-crate::codec::optional_fields!(ListPortoutRejections { "data" => data });
+crate::codec::optional_fields!(ListPortoutRejectionsResponse { "data" => data });
 
-/// Spec: `#/components/responses/ListPortoutReports/content/application~1json/schema`
+/// Spec: `#/paths/~1portouts~1reports/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortoutReports {
+pub struct ListPortoutReportsFilter {
+    /// Filter reports of a specific type
+    pub report_type: Option<ListPortoutReportsFilterReportType>,
+    /// Filter reports of a specific status
+    pub status: Option<ListPortoutReportsFilterStatus>,
+}
+
+crate::codec::optional_fields!(
+    ListPortoutReportsFilter { "report_type" => report_type, "status" => status }
+);
+
+/// Filter reports of a specific type
+///
+/// Spec: `#/paths/~1portouts~1reports/get/parameters/1/schema/properties/report_type`
+pub type ListPortoutReportsFilterReportType = PortoutReportReportType;
+
+/// Filter reports of a specific status
+///
+/// Spec: `#/paths/~1portouts~1reports/get/parameters/1/schema/properties/status`
+pub type ListPortoutReportsFilterStatus = PortingReportStatus;
+
+/// Spec: `#/paths/~1portouts~1reports/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortoutReportsResponse {
     pub data: Option<Vec<PortoutReport>>,
     pub meta: Option<PaginationMeta>,
 }
 
-crate::codec::optional_fields!(ListPortoutReports { "data" => data, "meta" => meta });
+crate::codec::optional_fields!(
+    ListPortoutReportsResponse { "data" => data, "meta" => meta }
+);
 
-/// Spec: `#/paths/~1portouts~1reports/get/parameters/2/schema`
-pub type ListPortoutReportsFilterReportType = PortoutReportReportType;
+/// Spec: `#/paths/~1portouts/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortoutRequestFilter {
+    /// Filter by new carrier name.
+    pub carrier_name: Option<String>,
+    /// Filter by 2-letter country code
+    pub country_code: Option<String>,
+    /// Filter by a list of 2-letter country codes
+    pub country_code_in: Option<Vec<String>>,
+    /// Filter by foc_date. Matches all portouts with the same date
+    pub foc_date: Option<String>,
+    /// Filter by inserted_at date range using nested operations
+    pub inserted_at: Option<ListPortoutRequestFilterInsertedAt>,
+    /// Filter by a phone number on the portout. Matches all portouts with the phone number
+    pub phone_number: Option<String>,
+    /// Filter by Port Order Number (PON).
+    pub pon: Option<String>,
+    /// Filter by ported_out_at date range using nested operations
+    pub ported_out_at: Option<ListPortoutRequestFilterPortedOutAt>,
+    /// Filter by new carrier spid.
+    pub spid: Option<String>,
+    /// Filter by portout status.
+    pub status: Option<ListPortoutRequestFilterStatus>,
+    /// Filter by a list of portout statuses
+    pub status_in: Option<Vec<ListPortoutRequestFilterStatusInItem>>,
+    /// Filter by the portout's support_key
+    pub support_key: Option<String>,
+}
 
-/// Spec: `#/paths/~1portouts~1reports/get/parameters/3/schema`
-pub type ListPortoutReportsFilterStatus = PortingReportStatus;
+crate::codec::optional_fields!(
+    ListPortoutRequestFilter { "carrier_name" => carrier_name, "country_code" =>
+    country_code, "country_code_in" => country_code_in, "foc_date" => foc_date,
+    "inserted_at" => inserted_at, "phone_number" => phone_number, "pon" => pon,
+    "ported_out_at" => ported_out_at, "spid" => spid, "status" => status, "status_in" =>
+    status_in, "support_key" => support_key }
+);
 
-/// Spec: `#/paths/~1portouts/get/parameters/3/schema`
+/// Filter by inserted_at date range using nested operations
+///
+/// Spec: `#/paths/~1portouts/get/parameters/1/schema/properties/inserted_at`
+pub type ListPortoutRequestFilterInsertedAt = ListOptOutsCreatedAt;
+
+/// Filter by ported_out_at date range using nested operations
+///
+/// Spec: `#/paths/~1portouts/get/parameters/1/schema/properties/ported_out_at`
+pub type ListPortoutRequestFilterPortedOutAt = ListOptOutsCreatedAt;
+
+/// Filter by portout status.
+///
+/// Spec: `#/paths/~1portouts/get/parameters/1/schema/properties/status`
 pub type ListPortoutRequestFilterStatus = ExportPortoutsCsvReportFiltersStatusInItem;
 
-/// Spec: `#/paths/~1portouts/get/parameters/4/schema/items`
+/// Spec: `#/paths/~1portouts/get/parameters/1/schema/properties/status_in/items`
 pub type ListPortoutRequestFilterStatusInItem = ExportPortoutsCsvReportFiltersStatusInItem;
 
-/// Spec: `#/components/responses/ListPortoutResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1portouts/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortoutResponse {
+pub struct ListPortoutRequestResponse {
     pub data: Option<Vec<PortoutDetails>>,
     pub meta: Option<Metadata>,
 }
 
-crate::codec::optional_fields!(ListPortoutResponse { "data" => data, "meta" => meta });
-
-/// Spec: `#/components/responses/PortOutListSupportingDocumentsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PortOutListSupportingDocumentsResponse {
-    pub data: Option<Vec<PortOutSupportingDocument>>,
-}
-
 crate::codec::optional_fields!(
-    PortOutListSupportingDocumentsResponse { "data" => data }
+    ListPortoutRequestResponse { "data" => data, "meta" => meta }
 );
 
 /// Spec: `#/components/schemas/PortOutSupportingDocument`
@@ -295,14 +414,6 @@ pub struct PortoutComment {
     pub user_id: String,
 }
 
-/// Spec: `#/components/responses/PortoutCommentResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PortoutCommentResponse {
-    pub data: Option<PortoutComment>,
-}
-
-crate::codec::optional_fields!(PortoutCommentResponse { "data" => data });
-
 /// Spec: `#/components/schemas/PortoutDetails`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortoutDetails {
@@ -322,6 +433,8 @@ pub struct PortoutDetails {
     pub end_user_name: Option<String>,
     /// ISO 8601 formatted Date/Time of the FOC date
     pub foc_date: Option<String>,
+    /// Indicates whether messaging services should be maintained with Telnyx after the port out completes
+    pub host_messaging: Option<bool>,
     pub id: Option<String>,
     /// ISO 8601 formatted date of when the portout was created
     pub inserted_at: Option<String>,
@@ -363,12 +476,12 @@ crate::codec::optional_fields!(
     PortoutDetails { "already_ported" => already_ported, "authorized_name" =>
     authorized_name, "carrier_name" => carrier_name, "city" => city, "created_at" =>
     created_at, "current_carrier" => current_carrier, "end_user_name" => end_user_name,
-    "foc_date" => foc_date, "id" => id, "inserted_at" => inserted_at, "lsr" => lsr,
-    "phone_numbers" => phone_numbers, "pon" => pon, "reason" => reason, "record_type" =>
-    record_type, "rejection_code" => rejection_code, "requested_foc_date" =>
-    requested_foc_date, "service_address" => service_address, "spid" => spid, "state" =>
-    state, "status" => status, "support_key" => support_key, "updated_at" => updated_at,
-    "user_id" => user_id, "vendor" => vendor, "zip" => zip }
+    "foc_date" => foc_date, "host_messaging" => host_messaging, "id" => id, "inserted_at"
+    => inserted_at, "lsr" => lsr, "phone_numbers" => phone_numbers, "pon" => pon,
+    "reason" => reason, "record_type" => record_type, "rejection_code" => rejection_code,
+    "requested_foc_date" => requested_foc_date, "service_address" => service_address,
+    "spid" => spid, "state" => state, "status" => status, "support_key" => support_key,
+    "updated_at" => updated_at, "user_id" => user_id, "vendor" => vendor, "zip" => zip }
 );
 
 /// Status of portout request
@@ -377,123 +490,68 @@ crate::codec::optional_fields!(
 pub type PortoutDetailsStatus = ExportPortoutsCsvReportFiltersStatusInItem;
 
 /// Spec: `#/components/schemas/PortoutEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PortoutEvent {
-    /// Indicates the notification methods used.
-    pub available_notification_methods: Option<
-        Vec<PortoutEventAvailableNotificationMethodsItem>,
-    >,
-    /// ISO 8601 formatted date indicating when the resource was created.
-    pub created_at: Option<String>,
-    /// Identifies the event type
-    pub event_type: Option<PortoutEventEventType>,
-    /// Uniquely identifies the event.
-    pub id: Option<String>,
-    pub payload: Option<PortoutEventPayload>,
-    /// The status of the payload generation.
-    pub payload_status: Option<PortoutEventPayloadStatus>,
-    /// Identifies the port-out order associated with the event.
-    pub portout_id: Option<String>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<String>,
-    /// ISO 8601 formatted date indicating when the resource was updated.
-    pub updated_at: Option<String>,
+#[derive(Debug, Clone, PartialEq)]
+pub enum PortoutEvent {
+    WebhookPortoutStatusChanged(WebhookPortoutStatusChanged),
+    WebhookPortoutNewComment(WebhookPortoutNewComment),
+    WebhookPortoutFocDateChanged(WebhookPortoutFocDateChanged),
+    /// A `event_type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
 }
 
-crate::codec::optional_fields!(
-    PortoutEvent { "available_notification_methods" => available_notification_methods,
-    "created_at" => created_at, "event_type" => event_type, "id" => id, "payload" =>
-    payload, "payload_status" => payload_status, "portout_id" => portout_id,
-    "record_type" => record_type, "updated_at" => updated_at }
-);
-
-/// Spec: `#/components/schemas/PortoutEvent/properties/available_notification_methods/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortoutEventAvailableNotificationMethodsItem {
-    /// `email`
-    Email,
-    /// `webhook`
-    Webhook,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortoutEventAvailableNotificationMethodsItem {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
+impl serde::Serialize for PortoutEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::Email => "email",
-            Self::Webhook => "webhook",
-            Self::Unknown(other) => other,
+            Self::WebhookPortoutStatusChanged(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "event_type",
+                    "portout.status_changed",
+                    serializer,
+                )
+            }
+            Self::WebhookPortoutNewComment(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "event_type",
+                    "portout.new_comment",
+                    serializer,
+                )
+            }
+            Self::WebhookPortoutFocDateChanged(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "event_type",
+                    "portout.foc_date_changed",
+                    serializer,
+                )
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
         }
     }
 }
 
-impl From<&str> for PortoutEventAvailableNotificationMethodsItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "email" => Self::Email,
-            "webhook" => Self::Webhook,
-            other => Self::Unknown(other.to_owned()),
+impl<'de> serde::Deserialize<'de> for PortoutEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("event_type").and_then(serde_json::Value::as_str) {
+            Some("portout.status_changed") => {
+                crate::codec::from_value(value).map(Self::WebhookPortoutStatusChanged)
+            }
+            Some("portout.new_comment") => {
+                crate::codec::from_value(value).map(Self::WebhookPortoutNewComment)
+            }
+            Some("portout.foc_date_changed") => {
+                crate::codec::from_value(value).map(Self::WebhookPortoutFocDateChanged)
+            }
+            _ => Ok(Self::Unknown(value)),
         }
     }
 }
-
-crate::codec::string_enum!(PortoutEventAvailableNotificationMethodsItem);
-
-/// Identifies the event type
-///
-/// Spec: `#/components/schemas/PortoutEvent/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortoutEventEventType {
-    /// `portout.status_changed`
-    PortoutStatusChanged,
-    /// `portout.foc_date_changed`
-    PortoutFocDateChanged,
-    /// `portout.new_comment`
-    PortoutNewComment,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortoutEventEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PortoutStatusChanged => "portout.status_changed",
-            Self::PortoutFocDateChanged => "portout.foc_date_changed",
-            Self::PortoutNewComment => "portout.new_comment",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortoutEventEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "portout.status_changed" => Self::PortoutStatusChanged,
-            "portout.foc_date_changed" => Self::PortoutFocDateChanged,
-            "portout.new_comment" => Self::PortoutNewComment,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortoutEventEventType);
-
-/// Spec: `#/components/schemas/PortoutEvent/properties/payload`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum PortoutEventPayload {
-    WebhookPortoutStatusChangedPayload(WebhookPortoutStatusChangedPayload),
-    WebhookPortoutNewCommentPayload(WebhookPortoutNewCommentPayload),
-    WebhookPortoutFocDateChangedPayload(WebhookPortoutFocDateChangedPayload),
-}
-
-/// The status of the payload generation.
-///
-/// Spec: `#/components/schemas/PortoutEvent/properties/payload_status`
-pub type PortoutEventPayloadStatus = PortingEventPayloadStatus;
 
 /// Spec: `#/components/schemas/PortoutRejection`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -571,16 +629,16 @@ crate::codec::string_enum!(PortoutReportReportType);
 /// Spec: `#/components/schemas/PortoutReport/properties/status`
 pub type PortoutReportStatus = PortingReportStatus;
 
-/// Spec: `#/components/responses/PortoutResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PortoutResponse {
-    pub data: Option<PortoutDetails>,
-}
-
-crate::codec::optional_fields!(PortoutResponse { "data" => data });
-
 /// Spec: `#/paths/~1portouts~1{id}~1comments/post/requestBody/content/application~1json/schema`
 pub type PostPortRequestCommentBody = CreatePortingOrderComment;
+
+/// Spec: `#/paths/~1portouts~1{id}~1comments/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PostPortRequestCommentResponse {
+    pub data: Option<PortoutComment>,
+}
+
+crate::codec::optional_fields!(PostPortRequestCommentResponse { "data" => data });
 
 /// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -608,7 +666,10 @@ pub struct PostPortRequestSupportingDocumentsBodyDocumentsItem {
 /// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/post/requestBody/content/application~1json/schema/properties/documents/items/properties/type`
 pub type PostPortRequestSupportingDocumentsBodyDocumentsItemType = PortOutSupportingDocumentType;
 
-/// Spec: `#/components/responses/ShowPortoutEventResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/post/responses/201/content/application~1json/schema`
+pub type PostPortRequestSupportingDocumentsResponse = GetPortRequestSupportingDocumentsResponse;
+
+/// Spec: `#/paths/~1portouts~1events~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ShowPortoutEventResponse {
     pub data: Option<PortoutEvent>,
@@ -616,17 +677,18 @@ pub struct ShowPortoutEventResponse {
 
 crate::codec::optional_fields!(ShowPortoutEventResponse { "data" => data });
 
-/// Spec: `#/components/responses/ShowPortoutReport/content/application~1json/schema`
-pub type ShowPortoutReport = CreatePortoutReport2;
-
 /// Spec: `#/paths/~1portouts~1{id}~1{status}/patch/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdatePortoutStatusBody {
+    /// Indicates whether messaging services should be maintained with Telnyx after the port out completes
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_messaging: Option<bool>,
     /// Provide a reason if rejecting the port out request
-    pub reason: Option<String>,
+    pub reason: String,
 }
 
-crate::codec::optional_fields!(UpdatePortoutStatusBody { "reason" => reason });
+/// Spec: `#/paths/~1portouts~1{id}~1{status}/patch/responses/200/content/application~1json/schema`
+pub type UpdatePortoutStatusResponse = FindPortoutRequestResponse;
 
 /// Spec: `#/paths/~1portouts~1{id}~1{status}/patch/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -662,9 +724,116 @@ impl From<&str> for UpdatePortoutStatusStatus {
 
 crate::codec::string_enum!(UpdatePortoutStatusStatus);
 
+/// Spec: `#/components/schemas/WebhookPortoutFocDateChanged`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WebhookPortoutFocDateChanged {
+    /// Indicates the notification methods used.
+    pub available_notification_methods: Option<
+        Vec<WebhookPortoutFocDateChangedAvailableNotificationMethodsItem>,
+    >,
+    /// ISO 8601 formatted date indicating when the resource was created.
+    pub created_at: Option<String>,
+    /// Identifies the event type
+    pub event_type: Option<WebhookPortoutFocDateChangedEventType>,
+    /// Uniquely identifies the event.
+    pub id: Option<String>,
+    /// The webhook payload for the portout.foc_date_changed event
+    pub payload: Option<WebhookPortoutFocDateChangedPayload>,
+    /// The status of the payload generation.
+    pub payload_status: Option<WebhookPortoutFocDateChangedPayloadStatus>,
+    /// Identifies the port-out order associated with the event.
+    pub portout_id: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was updated.
+    pub updated_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    WebhookPortoutFocDateChanged { "available_notification_methods" =>
+    available_notification_methods, "created_at" => created_at, "event_type" =>
+    event_type, "id" => id, "payload" => payload, "payload_status" => payload_status,
+    "portout_id" => portout_id, "record_type" => record_type, "updated_at" => updated_at
+    }
+);
+
+/// Spec: `#/components/schemas/WebhookPortoutFocDateChanged/properties/available_notification_methods/items`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookPortoutFocDateChangedAvailableNotificationMethodsItem {
+    /// `email`
+    Email,
+    /// `webhook`
+    Webhook,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WebhookPortoutFocDateChangedAvailableNotificationMethodsItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Email => "email",
+            Self::Webhook => "webhook",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WebhookPortoutFocDateChangedAvailableNotificationMethodsItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "email" => Self::Email,
+            "webhook" => Self::Webhook,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WebhookPortoutFocDateChangedAvailableNotificationMethodsItem);
+
+/// Identifies the event type
+///
+/// Spec: `#/components/schemas/WebhookPortoutFocDateChanged/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookPortoutFocDateChangedEventType {
+    /// `portout.status_changed`
+    PortoutStatusChanged,
+    /// `portout.foc_date_changed`
+    PortoutFocDateChanged,
+    /// `portout.new_comment`
+    PortoutNewComment,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WebhookPortoutFocDateChangedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PortoutStatusChanged => "portout.status_changed",
+            Self::PortoutFocDateChanged => "portout.foc_date_changed",
+            Self::PortoutNewComment => "portout.new_comment",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WebhookPortoutFocDateChangedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "portout.status_changed" => Self::PortoutStatusChanged,
+            "portout.foc_date_changed" => Self::PortoutFocDateChanged,
+            "portout.new_comment" => Self::PortoutNewComment,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WebhookPortoutFocDateChangedEventType);
+
 /// The webhook payload for the portout.foc_date_changed event
 ///
-/// Spec: `#/components/schemas/WebhookPortoutFocDateChangedPayload`
+/// Spec: `#/components/schemas/WebhookPortoutFocDateChanged/properties/payload`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookPortoutFocDateChangedPayload {
     /// ISO 8601 formatted date indicating the new FOC date.
@@ -680,9 +849,55 @@ crate::codec::optional_fields!(
     => user_id }
 );
 
+/// The status of the payload generation.
+///
+/// Spec: `#/components/schemas/WebhookPortoutFocDateChanged/properties/payload_status`
+pub type WebhookPortoutFocDateChangedPayloadStatus = PortingEventDeletedPayloadPayloadStatus;
+
+/// Spec: `#/components/schemas/WebhookPortoutNewComment`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WebhookPortoutNewComment {
+    /// Indicates the notification methods used.
+    pub available_notification_methods: Option<
+        Vec<WebhookPortoutNewCommentAvailableNotificationMethodsItem>,
+    >,
+    /// ISO 8601 formatted date indicating when the resource was created.
+    pub created_at: Option<String>,
+    /// Identifies the event type
+    pub event_type: Option<WebhookPortoutNewCommentEventType>,
+    /// Uniquely identifies the event.
+    pub id: Option<String>,
+    /// The webhook payload for the portout.new_comment event
+    pub payload: Option<WebhookPortoutNewCommentPayload>,
+    /// The status of the payload generation.
+    pub payload_status: Option<WebhookPortoutNewCommentPayloadStatus>,
+    /// Identifies the port-out order associated with the event.
+    pub portout_id: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was updated.
+    pub updated_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    WebhookPortoutNewComment { "available_notification_methods" =>
+    available_notification_methods, "created_at" => created_at, "event_type" =>
+    event_type, "id" => id, "payload" => payload, "payload_status" => payload_status,
+    "portout_id" => portout_id, "record_type" => record_type, "updated_at" => updated_at
+    }
+);
+
+/// Spec: `#/components/schemas/WebhookPortoutNewComment/properties/available_notification_methods/items`
+pub type WebhookPortoutNewCommentAvailableNotificationMethodsItem = WebhookPortoutFocDateChangedAvailableNotificationMethodsItem;
+
+/// Identifies the event type
+///
+/// Spec: `#/components/schemas/WebhookPortoutNewComment/properties/event_type`
+pub type WebhookPortoutNewCommentEventType = WebhookPortoutFocDateChangedEventType;
+
 /// The webhook payload for the portout.new_comment event
 ///
-/// Spec: `#/components/schemas/WebhookPortoutNewCommentPayload`
+/// Spec: `#/components/schemas/WebhookPortoutNewComment/properties/payload`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookPortoutNewCommentPayload {
     /// The body of the comment.
@@ -700,9 +915,55 @@ crate::codec::optional_fields!(
     portout_id, "user_id" => user_id }
 );
 
+/// The status of the payload generation.
+///
+/// Spec: `#/components/schemas/WebhookPortoutNewComment/properties/payload_status`
+pub type WebhookPortoutNewCommentPayloadStatus = PortingEventDeletedPayloadPayloadStatus;
+
+/// Spec: `#/components/schemas/WebhookPortoutStatusChanged`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WebhookPortoutStatusChanged {
+    /// Indicates the notification methods used.
+    pub available_notification_methods: Option<
+        Vec<WebhookPortoutStatusChangedAvailableNotificationMethodsItem>,
+    >,
+    /// ISO 8601 formatted date indicating when the resource was created.
+    pub created_at: Option<String>,
+    /// Identifies the event type
+    pub event_type: Option<WebhookPortoutStatusChangedEventType>,
+    /// Uniquely identifies the event.
+    pub id: Option<String>,
+    /// The webhook payload for the portout.status_changed event
+    pub payload: Option<WebhookPortoutStatusChangedPayload>,
+    /// The status of the payload generation.
+    pub payload_status: Option<WebhookPortoutStatusChangedPayloadStatus2>,
+    /// Identifies the port-out order associated with the event.
+    pub portout_id: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was updated.
+    pub updated_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    WebhookPortoutStatusChanged { "available_notification_methods" =>
+    available_notification_methods, "created_at" => created_at, "event_type" =>
+    event_type, "id" => id, "payload" => payload, "payload_status" => payload_status,
+    "portout_id" => portout_id, "record_type" => record_type, "updated_at" => updated_at
+    }
+);
+
+/// Spec: `#/components/schemas/WebhookPortoutStatusChanged/properties/available_notification_methods/items`
+pub type WebhookPortoutStatusChangedAvailableNotificationMethodsItem = WebhookPortoutFocDateChangedAvailableNotificationMethodsItem;
+
+/// Identifies the event type
+///
+/// Spec: `#/components/schemas/WebhookPortoutStatusChanged/properties/event_type`
+pub type WebhookPortoutStatusChangedEventType = WebhookPortoutFocDateChangedEventType;
+
 /// The webhook payload for the portout.status_changed event
 ///
-/// Spec: `#/components/schemas/WebhookPortoutStatusChangedPayload`
+/// Spec: `#/components/schemas/WebhookPortoutStatusChanged/properties/payload`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookPortoutStatusChangedPayload {
     /// The PIN that was attempted to be used to authorize the port out.
@@ -734,5 +995,10 @@ crate::codec::optional_fields!(
 
 /// The new status of the port out.
 ///
-/// Spec: `#/components/schemas/WebhookPortoutStatusChangedPayload/properties/status`
+/// Spec: `#/components/schemas/WebhookPortoutStatusChanged/properties/payload/properties/status`
 pub type WebhookPortoutStatusChangedPayloadStatus = ExportPortoutsCsvReportFiltersStatusInItem;
+
+/// The status of the payload generation.
+///
+/// Spec: `#/components/schemas/WebhookPortoutStatusChanged/properties/payload_status`
+pub type WebhookPortoutStatusChangedPayloadStatus2 = PortingEventDeletedPayloadPayloadStatus;

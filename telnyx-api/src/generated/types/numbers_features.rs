@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/paths/~1numbers_features/post/requestBody/content/application~1json/schema`
-pub type PostNumbersFeaturesBody = EligibilityNumbersRequest;
+pub type PostNumbersFeaturesBody = BulkDeletePhoneNumbersRequest;
 
 /// Spec: `#/paths/~1numbers_features/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -5,24 +5,33 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// The keys DeleteObjects deletes (the S3 `Delete` document: one `Object` element per key).
+///
 /// Spec: `#/components/schemas/DeleteObjectsRequest`
 pub type DeleteObjectsRequest = Vec<DeleteObjectsRequestItem>;
 
 /// Spec: `#/components/schemas/DeleteObjectsRequest/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteObjectsRequestItem {
+    /// The key of an object to delete.
     pub key: Option<String>,
 }
 
 crate::codec::optional_fields!(DeleteObjectsRequestItem { "Key" => key });
 
+/// The result of DeleteObjects (the S3 `DeleteResult` document: a `Deleted` element per key deleted, an `Error` element per key that was not), read as a map whose members are not described here.
+///
 /// Spec: `#/components/schemas/DeleteObjectsResponse`
 pub type DeleteObjectsResponse = serde_json::Map<String, serde_json::Value>;
 
+/// A page of a bucket's objects (the S3 `ListBucketResult` document).
+///
 /// Spec: `#/components/schemas/ListObjectsResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListObjectsResponse {
+    /// One entry per object (repeated `Contents` elements, not wrapped).
     pub contents: Option<Vec<ListObjectsResponseContentsItem>>,
+    /// The bucket's name.
     pub name: Option<String>,
 }
 
@@ -33,8 +42,11 @@ crate::codec::optional_fields!(
 /// Spec: `#/components/schemas/ListObjectsResponse/properties/Contents/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListObjectsResponseContentsItem {
+    /// The object's key.
     pub key: Option<String>,
+    /// When the object was last written.
     pub last_modified: Option<String>,
+    /// The object's size in bytes.
     pub size: Option<f64>,
 }
 

@@ -79,8 +79,50 @@ impl From<&str> for CompleteOtaUpdateType {
 
 crate::codec::string_enum!(CompleteOtaUpdateType);
 
-/// Spec: `#/paths/~1ota_updates/get/parameters/4/schema`
-pub type ListOtaUpdatesFilterType = CompleteOtaUpdateType;
+/// Spec: `#/paths/~1ota_updates/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterOtaUpdatesConsolidated {
+    /// The SIM card identification UUID.
+    pub sim_card_id: Option<String>,
+    /// Filter by a specific status of the resource's lifecycle.
+    pub status: Option<FilterOtaUpdatesConsolidatedStatus>,
+    /// Filter by type.
+    pub type_: Option<FilterOtaUpdatesConsolidatedType>,
+}
+
+crate::codec::optional_fields!(
+    FilterOtaUpdatesConsolidated { "sim_card_id" => sim_card_id, "status" => status,
+    "type" => type_ }
+);
+
+/// Filter by a specific status of the resource's lifecycle.
+///
+/// Spec: `#/paths/~1ota_updates/get/parameters/0/schema/properties/status`
+pub type FilterOtaUpdatesConsolidatedStatus = CompleteOtaUpdateStatus;
+
+/// Filter by type.
+///
+/// Spec: `#/paths/~1ota_updates/get/parameters/0/schema/properties/type`
+pub type FilterOtaUpdatesConsolidatedType = CompleteOtaUpdateType;
+
+/// Spec: `#/paths/~1ota_updates~1{id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetOtaUpdateResponse {
+    pub data: Option<CompleteOtaUpdate>,
+}
+
+crate::codec::optional_fields!(GetOtaUpdateResponse { "data" => data });
+
+/// Spec: `#/paths/~1ota_updates/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListOtaUpdatesResponse {
+    pub data: Option<Vec<SimplifiedOtaUpdate>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListOtaUpdatesResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/components/schemas/MobileNetworkOperatorPreferencesResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -105,25 +147,6 @@ crate::codec::optional_fields!(
 pub type MobileNetworkOperatorsPreferencesResponse = Vec<
     MobileNetworkOperatorPreferencesResponse,
 >;
-
-/// Spec: `#/components/responses/OTAUpdateResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct OtaUpdateResponse {
-    pub data: Option<CompleteOtaUpdate>,
-}
-
-crate::codec::optional_fields!(OtaUpdateResponse { "data" => data });
-
-/// Spec: `#/components/responses/SearchOTAUpdateResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SearchOtaUpdateResponse {
-    pub data: Option<Vec<SimplifiedOtaUpdate>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(
-    SearchOtaUpdateResponse { "data" => data, "meta" => meta }
-);
 
 /// This object represents an Over the Air (OTA) update request. It allows tracking the current status of a operation that apply settings in a particular SIM card.
 ///

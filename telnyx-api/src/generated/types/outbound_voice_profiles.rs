@@ -19,6 +19,9 @@ pub struct CreateOutboundVoiceProfileRequest {
     pub billing_group_id: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_recording: Option<OutboundCallRecording>,
+    /// (BETA) Specifies the time window and call limits for calls made using this outbound voice profile. Note that all times are UTC in 24-hour clock time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calling_window: Option<CreateOutboundVoiceProfileRequestCallingWindow>,
     /// Must be no more than your global concurrent call limit. Null means no limit.
     #[serde(
         default,
@@ -53,9 +56,47 @@ pub struct CreateOutboundVoiceProfileRequest {
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
+/// (BETA) Specifies the time window and call limits for calls made using this outbound voice profile. Note that all times are UTC in 24-hour clock time.
+///
+/// Spec: `#/components/schemas/CreateOutboundVoiceProfileRequest/properties/calling_window`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateOutboundVoiceProfileRequestCallingWindow {
+    /// (BETA) The maximum number of calls that can be initiated to a single called party (CLD) within the calling window. A null value means no limit.
+    pub calls_per_cld: Option<i64>,
+    /// (BETA) The UTC time of day (in HH:MM format, 24-hour clock) when calls are no longer allowed to start.
+    pub end_time: Option<String>,
+    /// (BETA) The UTC time of day (in HH:MM format, 24-hour clock) when calls are allowed to start.
+    pub start_time: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CreateOutboundVoiceProfileRequestCallingWindow { "calls_per_cld" => calls_per_cld,
+    "end_time" => end_time, "start_time" => start_time }
+);
+
+/// Outbound Voice Profile Response
+///
+/// Spec: `#/paths/~1outbound_voice_profiles/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateVoiceProfileResponse {
+    pub data: Option<OutboundVoiceProfile>,
+}
+
+crate::codec::optional_fields!(CreateVoiceProfileResponse { "data" => data });
+
+/// Outbound Voice Profile Response
+///
+/// Spec: `#/paths/~1outbound_voice_profiles~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteOutboundVoiceProfileResponse = CreateVoiceProfileResponse;
+
+/// Outbound Voice Profile Response
+///
+/// Spec: `#/paths/~1outbound_voice_profiles~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetOutboundVoiceProfileResponse = CreateVoiceProfileResponse;
+
 /// List Outbound Voice Profiles Response
 ///
-/// Spec: `#/components/responses/ListOutboundVoiceProfilesResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1outbound_voice_profiles/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOutboundVoiceProfilesResponse {
     pub data: Option<Vec<OutboundVoiceProfile>>,
@@ -142,21 +183,16 @@ crate::codec::string_enum!(OutboundCallRecordingCallRecordingType);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct OutboundVoiceProfile {
     /// The ID of the billing group associated with the outbound proflile. Defaults to null (for no group assigned).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub billing_group_id: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_group_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_recording: Option<OutboundCallRecording>,
+    /// (BETA) Specifies the time window and call limits for calls made using this outbound voice profile. Note that all times are UTC in 24-hour clock time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calling_window: Option<OutboundVoiceProfileCallingWindow>,
     /// Must be no more than your global concurrent call limit. Null means no limit.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub concurrent_call_limit: Option<Option<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrent_call_limit: Option<i64>,
     /// Amount of connections associated with this outbound voice profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connections_count: Option<i64>,
@@ -199,15 +235,13 @@ pub struct OutboundVoiceProfile {
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
-/// Outbound Voice Profile Response
+/// (BETA) Specifies the time window and call limits for calls made using this outbound voice profile. Note that all times are UTC in 24-hour clock time.
 ///
-/// Spec: `#/components/responses/OutboundVoiceProfileResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct OutboundVoiceProfileResponse {
-    pub data: Option<OutboundVoiceProfile>,
-}
+/// Spec: `#/components/schemas/OutboundVoiceProfile/properties/calling_window`
+pub type OutboundVoiceProfileCallingWindow = CreateOutboundVoiceProfileRequestCallingWindow;
 
-crate::codec::optional_fields!(OutboundVoiceProfileResponse { "data" => data });
+/// Spec: `#/paths/~1outbound_voice_profiles/get/parameters/0/schema`
+pub type OutboundVoiceProfilesPageConsolidated = ListAccessIpAddressesPage;
 
 /// Indicates the coverage of the termination regions.
 ///
@@ -241,7 +275,7 @@ impl From<&str> for ServicePlan {
 
 crate::codec::string_enum!(ServicePlan);
 
-/// Spec: `#/paths/~1outbound_voice_profiles/get/parameters/3/schema`
+/// Spec: `#/paths/~1outbound_voice_profiles/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SortOutboundVoiceProfile {
     /// `enabled`
@@ -361,6 +395,9 @@ pub struct UpdateOutboundVoiceProfileRequest {
     pub billing_group_id: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_recording: Option<OutboundCallRecording>,
+    /// (BETA) Specifies the time window and call limits for calls made using this outbound voice profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calling_window: Option<UpdateOutboundVoiceProfileRequestCallingWindow>,
     /// Must be no more than your global concurrent call limit. Null means no limit.
     #[serde(
         default,
@@ -394,6 +431,16 @@ pub struct UpdateOutboundVoiceProfileRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
 }
+
+/// (BETA) Specifies the time window and call limits for calls made using this outbound voice profile.
+///
+/// Spec: `#/components/schemas/UpdateOutboundVoiceProfileRequest/properties/calling_window`
+pub type UpdateOutboundVoiceProfileRequestCallingWindow = CreateOutboundVoiceProfileRequestCallingWindow;
+
+/// Outbound Voice Profile Response
+///
+/// Spec: `#/paths/~1outbound_voice_profiles~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateOutboundVoiceProfileResponse = CreateVoiceProfileResponse;
 
 /// Setting for how costs for outbound profile are calculated.
 ///

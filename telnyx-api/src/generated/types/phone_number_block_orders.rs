@@ -45,9 +45,41 @@ pub struct CreateNumberBlockOrderRequest {
     pub updated_at: Option<String>,
 }
 
+/// Number Block Order Response
+///
+/// Spec: `#/paths/~1number_block_orders/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateNumberBlockOrderResponse {
+    pub data: Option<NumberBlockOrder>,
+}
+
+crate::codec::optional_fields!(CreateNumberBlockOrderResponse { "data" => data });
+
+/// Spec: `#/paths/~1number_block_orders/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListNumberBlockOrdersFilter {
+    /// Filter number block orders by date range.
+    pub created_at: Option<ListNumberBlockOrdersFilterCreatedAt>,
+    /// Filter number block  orders having these phone numbers.
+    pub phone_numbers_starting_number: Option<String>,
+    /// Filter number block orders by status.
+    pub status: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListNumberBlockOrdersFilter { "created_at" => created_at,
+    "phone_numbers.starting_number" => phone_numbers_starting_number, "status" => status
+    }
+);
+
+/// Filter number block orders by date range.
+///
+/// Spec: `#/paths/~1number_block_orders/get/parameters/1/schema/properties/created_at`
+pub type ListNumberBlockOrdersFilterCreatedAt = CustomerServiceRecordFilterConsolidatedCreatedAt;
+
 /// List Number Block Orders Response
 ///
-/// Spec: `#/components/responses/ListNumberBlockOrdersResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1number_block_orders/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNumberBlockOrdersResponse {
     pub data: Option<Vec<NumberBlockOrder>>,
@@ -94,22 +126,12 @@ crate::codec::optional_fields!(
     }
 );
 
-/// Number Block Order Response
-///
-/// Spec: `#/components/responses/NumberBlockOrderResponse/content/application~1json/schema`
-pub type NumberBlockOrderResponse = NumberOrderBlockEvent;
-
 /// The status of the order.
 ///
 /// Spec: `#/components/schemas/NumberBlockOrder/properties/status`
 pub type NumberBlockOrderStatus = CreateNumberBlockOrderRequestStatus;
 
-/// Number Order Event
+/// Number Block Order Response
 ///
-/// Spec: `#/components/schemas/NumberOrderBlockEvent`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct NumberOrderBlockEvent {
-    pub data: Option<NumberBlockOrder>,
-}
-
-crate::codec::optional_fields!(NumberOrderBlockEvent { "data" => data });
+/// Spec: `#/paths/~1number_block_orders~1{number_block_order_id}/get/responses/200/content/application~1json/schema`
+pub type RetrieveNumberBlockOrderResponse = CreateNumberBlockOrderResponse;

@@ -22,19 +22,32 @@ crate::codec::optional_fields!(
 /// Spec: `#/paths/~1phone_number_blocks~1jobs~1{id}/get/responses/200/content/application~1json/schema`
 pub type GetPhoneNumberBlocksJobResponse = CreatePhoneNumberBlockDeletionJobResponse;
 
+/// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPhoneNumberBlocksJobsFilter {
+    /// Identifies the status of the background job.
+    pub status: Option<ListPhoneNumberBlocksJobsFilterStatus>,
+    /// Identifies the type of the background job.
+    pub type_: Option<ListPhoneNumberBlocksJobsFilterType>,
+}
+
+crate::codec::optional_fields!(
+    ListPhoneNumberBlocksJobsFilter { "status" => status, "type" => type_ }
+);
+
 /// Identifies the status of the background job.
 ///
-/// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/1/schema`
+/// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/2/schema/properties/status`
 pub type ListPhoneNumberBlocksJobsFilterStatus = EventStatus;
 
 /// Identifies the type of the background job.
 ///
-/// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/0/schema`
+/// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/2/schema/properties/type`
 pub type ListPhoneNumberBlocksJobsFilterType = PhoneNumberBlocksJobType;
 
 /// List Phone Number Blocks Background Jobs Response
 ///
-/// Spec: `#/components/responses/ListPhoneNumberBlocksJobsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1phone_number_blocks~1jobs/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPhoneNumberBlocksJobsResponse {
     pub data: Option<Vec<PhoneNumberBlocksJob>>,
@@ -82,7 +95,7 @@ pub struct PhoneNumberBlocksJobDeletePhoneNumberBlockRequest {
 /// Spec: `#/components/schemas/PhoneNumberBlocksJobFailedOperation`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumberBlocksJobFailedOperation {
-    pub errors: Option<Vec<Error>>,
+    pub errors: Option<Vec<NumbersError>>,
     /// The phone number's ID
     pub id: Option<String>,
     /// The phone number in e164 format.

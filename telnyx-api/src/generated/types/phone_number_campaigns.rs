@@ -7,7 +7,7 @@ use super::*;
 
 /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
 ///
-/// Spec: `#/paths/~1phone_number_campaigns/get/parameters/6/schema`
+/// Spec: `#/paths/~110dlc~1phone_number_campaigns/get/parameters/3/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GetAllPhoneNumberCampaignsSort {
     /// `assignmentStatus`
@@ -79,7 +79,7 @@ pub struct PhoneNumberCampaign {
     /// Extra info about a failure to assign/unassign a number. Relevant only if the assignmentStatus is either FAILED_ASSIGNMENT or FAILED_UNASSIGNMENT
     #[serde(rename = "failureReasons")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure_reasons: Option<serde_json::Value>,
+    pub failure_reasons: Option<String>,
     /// Phonenumber
     #[serde(rename = "phoneNumber")]
     pub phone_number: String,
@@ -174,3 +174,22 @@ pub struct PhoneNumberCampaignPaginated {
     #[serde(rename = "totalRecords")]
     pub total_records: i64,
 }
+
+/// Spec: `#/paths/~110dlc~1phone_number_campaigns/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct T10dlcFilterConsolidated {
+    /// Filter results by the TCR Brand id
+    pub tcr_brand_id: Option<String>,
+    /// Filter results by the TCR Campaign id
+    pub tcr_campaign_id: Option<String>,
+    /// Filter results by the Telnyx Brand id
+    pub telnyx_brand_id: Option<String>,
+    /// Filter results by the Telnyx Campaign id
+    pub telnyx_campaign_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    T10dlcFilterConsolidated { "tcr_brand_id" => tcr_brand_id, "tcr_campaign_id" =>
+    tcr_campaign_id, "telnyx_brand_id" => telnyx_brand_id, "telnyx_campaign_id" =>
+    telnyx_campaign_id }
+);

@@ -7,7 +7,7 @@ use super::*;
 
 /// Phone Number Response
 ///
-/// Spec: `#/components/responses/DeletePhoneNumberResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1phone_numbers~1{id}/delete/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeletePhoneNumberResponse {
     pub data: Option<PhoneNumberDeletedDetailed>,
@@ -101,56 +101,74 @@ pub enum EnablePhoneNumberEmergencyResponse3 {
     EnablePhoneNumberEmergencyResponse2(EnablePhoneNumberEmergencyResponse2),
 }
 
-/// Spec: `#/paths/~1phone_numbers/get/parameters/5/schema`
+/// Retrieve Phone Number Voice Response
+///
+/// Spec: `#/paths/~1phone_numbers~1{id}~1voice/get/responses/200/content/application~1json/schema`
+pub type GetPhoneNumberVoiceSettingsResponse = PhoneNumberBundleStatusChangeResponse;
+
+/// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPhoneNumbersFilter {
+    /// Filter by the billing_group_id associated with phone numbers. To filter to only phone numbers that have no billing group associated them, set the value of this filter to the string 'null'.
+    pub billing_group_id: Option<String>,
+    /// Filter by connection_id.
+    pub connection_id: Option<String>,
+    /// Filter by phone number country ISO alpha-2 code. Can be a single value or an array of values.
+    pub country_iso_alpha2: Option<ListPhoneNumbersFilterCountryIsoAlpha2>,
+    /// Filter numbers via the customer_reference set.
+    pub customer_reference: Option<String>,
+    /// Filter by the emergency_address_id associated with phone numbers. To filter only phone numbers that have no emergency address associated with them, set the value of this filter to the string 'null'.
+    pub emergency_address_id: Option<String>,
+    /// Filter phone numbers by phone number type.
+    pub number_type: Option<ListPhoneNumbersFilterNumberType>,
+    /// Filter by phone number. Requires at least three digits.
+    /// Non-numerical characters will result in no values being returned.
+    pub phone_number: Option<String>,
+    /// Filter phone numbers by their source. Use 'ported' for numbers ported from other carriers, or 'purchased' for numbers bought directly from Telnyx.
+    pub source: Option<ListPhoneNumbersFilterSource>,
+    /// Filter by phone number status.
+    pub status: Option<ListPhoneNumbersFilterStatus>,
+    /// Filter by phone number tags.
+    pub tag: Option<String>,
+    /// Filter by voice connection name pattern matching.
+    pub voice_connection_name: Option<ListPhoneNumbersFilterVoiceConnectionName>,
+    /// Filter by usage_payment_method.
+    pub voice_usage_payment_method: Option<
+        ListPhoneNumbersFilterVoiceUsagePaymentMethod,
+    >,
+    /// When set to 'true', filters for phone numbers that do not have any tags applied. All other values are ignored.
+    pub without_tags: Option<ListPhoneNumbersFilterWithoutTags>,
+}
+
+crate::codec::optional_fields!(
+    ListPhoneNumbersFilter { "billing_group_id" => billing_group_id, "connection_id" =>
+    connection_id, "country_iso_alpha2" => country_iso_alpha2, "customer_reference" =>
+    customer_reference, "emergency_address_id" => emergency_address_id, "number_type" =>
+    number_type, "phone_number" => phone_number, "source" => source, "status" => status,
+    "tag" => tag, "voice.connection_name" => voice_connection_name,
+    "voice.usage_payment_method" => voice_usage_payment_method, "without_tags" =>
+    without_tags }
+);
+
+/// Filter by phone number country ISO alpha-2 code. Can be a single value or an array of values.
+///
+/// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/country_iso_alpha2`
 pub type ListPhoneNumbersFilterCountryIsoAlpha2 = CallRequestTo;
 
-/// Spec: `#/paths/~1phone_numbers/get/parameters/15/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumbersFilterNumberTypeEq {
-    /// `local`
-    Local,
-    /// `national`
-    National,
-    /// `toll_free`
-    TollFree,
-    /// `mobile`
-    Mobile,
-    /// `shared_cost`
-    SharedCost,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
+/// Filter phone numbers by phone number type.
+///
+/// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/number_type`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPhoneNumbersFilterNumberType {
+    /// Filter phone numbers by phone number type.
+    pub eq: Option<ListPhoneNumbersFilterNumberTypeEq>,
 }
 
-impl ListPhoneNumbersFilterNumberTypeEq {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::National => "national",
-            Self::TollFree => "toll_free",
-            Self::Mobile => "mobile",
-            Self::SharedCost => "shared_cost",
-            Self::Unknown(other) => other,
-        }
-    }
-}
+crate::codec::optional_fields!(ListPhoneNumbersFilterNumberType { "eq" => eq });
 
-impl From<&str> for ListPhoneNumbersFilterNumberTypeEq {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "national" => Self::National,
-            "toll_free" => Self::TollFree,
-            "mobile" => Self::Mobile,
-            "shared_cost" => Self::SharedCost,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPhoneNumbersFilterNumberTypeEq);
-
-/// Spec: `#/paths/~1phone_numbers/get/parameters/16/schema`
+/// Filter phone numbers by their source. Use 'ported' for numbers ported from other carriers, or 'purchased' for numbers bought directly from Telnyx.
+///
+/// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/source`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListPhoneNumbersFilterSource {
     /// `ported`
@@ -184,23 +202,31 @@ impl From<&str> for ListPhoneNumbersFilterSource {
 
 crate::codec::string_enum!(ListPhoneNumbersFilterSource);
 
-/// Spec: `#/paths/~1phone_numbers/get/parameters/11/schema`
+/// Filter by usage_payment_method.
+///
+/// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/voice.usage_payment_method`
 pub type ListPhoneNumbersFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
+
+/// When set to 'true', filters for phone numbers that do not have any tags applied. All other values are ignored.
+///
+/// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/without_tags`
+pub type ListPhoneNumbersFilterWithoutTags = ForceQueryVariant1;
+
+/// Spec: `#/paths/~1phone_numbers/get/parameters/3/schema`
+pub type ListPhoneNumbersHandleMessagingProfileError = ForceQueryVariant1;
 
 /// List Phone Numbers Response
 ///
-/// Spec: `#/components/responses/ListPhoneNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
+/// Spec: `#/paths/~1phone_numbers/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListPhoneNumbersResponse {
-    pub data: Option<Vec<PhoneNumberDetailed>>,
-    pub meta: Option<PaginationMeta>,
+    pub data: Vec<PhoneNumberDetailed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<NumbersError>>,
+    pub meta: PaginationMeta,
 }
 
-crate::codec::optional_fields!(
-    ListPhoneNumbersResponse { "data" => data, "meta" => meta }
-);
-
-/// Spec: `#/paths/~1phone_numbers/get/parameters/17/schema`
+/// Spec: `#/paths/~1phone_numbers/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListPhoneNumbersSort {
     /// `purchased_at`
@@ -242,12 +268,41 @@ impl From<&str> for ListPhoneNumbersSort {
 
 crate::codec::string_enum!(ListPhoneNumbersSort);
 
-/// Spec: `#/paths/~1phone_numbers~1voice/get/parameters/5/schema`
+/// Spec: `#/paths/~1phone_numbers~1voice/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPhoneNumbersWithVoiceSettingsFilter {
+    /// Filter by connection name pattern matching.
+    pub connection_name: Option<ListPhoneNumbersWithVoiceSettingsFilterConnectionName>,
+    /// Filter numbers via the customer_reference set.
+    pub customer_reference: Option<String>,
+    /// Filter by phone number. Requires at least three digits.
+    /// Non-numerical characters will result in no values being returned.
+    pub phone_number: Option<String>,
+    /// Filter by usage_payment_method.
+    pub voice_usage_payment_method: Option<
+        ListPhoneNumbersWithVoiceSettingsFilterVoiceUsagePaymentMethod,
+    >,
+}
+
+crate::codec::optional_fields!(
+    ListPhoneNumbersWithVoiceSettingsFilter { "connection_name" => connection_name,
+    "customer_reference" => customer_reference, "phone_number" => phone_number,
+    "voice.usage_payment_method" => voice_usage_payment_method }
+);
+
+/// Filter by connection name pattern matching.
+///
+/// Spec: `#/paths/~1phone_numbers~1voice/get/parameters/2/schema/properties/connection_name`
+pub type ListPhoneNumbersWithVoiceSettingsFilterConnectionName = FilterConsolidatedStreetAddress;
+
+/// Filter by usage_payment_method.
+///
+/// Spec: `#/paths/~1phone_numbers~1voice/get/parameters/2/schema/properties/voice.usage_payment_method`
 pub type ListPhoneNumbersWithVoiceSettingsFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
 
 /// List Phone Numbers With Voice Settings Response
 ///
-/// Spec: `#/components/responses/ListPhoneNumbersWithVoiceSettingsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1phone_numbers~1voice/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPhoneNumbersWithVoiceSettingsResponse {
     pub data: Option<Vec<PhoneNumberWithVoiceSettings>>,
@@ -258,8 +313,13 @@ crate::codec::optional_fields!(
     ListPhoneNumbersWithVoiceSettingsResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/paths/~1phone_numbers~1voice/get/parameters/6/schema`
+/// Spec: `#/paths/~1phone_numbers~1voice/get/parameters/1/schema`
 pub type ListPhoneNumbersWithVoiceSettingsSort = ListPhoneNumbersSort;
+
+/// Identifies the resource.
+///
+/// Spec: `#/components/schemas/numbers_IntId`
+pub type NumbersIntId = String;
 
 /// Spec: `#/components/schemas/PhoneNumberBundleStatusChangeRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -281,6 +341,8 @@ crate::codec::optional_fields!(PhoneNumberBundleStatusChangeResponse { "data" =>
 /// Spec: `#/components/schemas/PhoneNumberDeletedDetailed`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumberDeletedDetailed {
+    /// ISO 8601 formatted date indicating when the phone number was first activated (transitioned from purchase-pending or port-pending to active). Will be null for numbers that have not yet been activated, or for legacy numbers activated before this field was tracked.
+    pub activated_at: Option<String>,
     /// Identifies the billing group associated with the phone number.
     pub billing_group_id: Option<String>,
     /// Indicates if call forwarding will be enabled for this number if forwards_to and forwarding_type are filled in. Defaults to true for backwards compatibility with APIV1 use of numbers endpoints.
@@ -299,13 +361,17 @@ pub struct PhoneNumberDeletedDetailed {
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
     pub customer_reference: Option<String>,
+    /// Indicates whether deletion lock is enabled for this number. When enabled, this prevents the phone number from being deleted via the API or Telnyx portal.
+    pub deletion_lock_enabled: Option<bool>,
     /// Identifies the emergency address associated with the phone number.
     pub emergency_address_id: Option<String>,
     /// Indicates whether emergency services are enabled for this number.
     pub emergency_enabled: Option<bool>,
     /// If someone attempts to port your phone number away from Telnyx and your phone number has an external PIN set, Telnyx will attempt to verify that you provided the correct external PIN to the winning carrier. Note that not all carriers cooperate with this security mechanism.
     pub external_pin: Option<String>,
-    pub id: Option<IntId>,
+    /// Indicates whether HD voice is enabled for this number.
+    pub hd_voice_enabled: Option<bool>,
+    pub id: Option<NumbersIntId>,
     /// Identifies the messaging profile associated with the phone number.
     pub messaging_profile_id: Option<String>,
     /// The name of the messaging profile associated with the phone number.
@@ -329,18 +395,20 @@ pub struct PhoneNumberDeletedDetailed {
 }
 
 crate::codec::optional_fields!(
-    PhoneNumberDeletedDetailed { "billing_group_id" => billing_group_id,
-    "call_forwarding_enabled" => call_forwarding_enabled, "call_recording_enabled" =>
-    call_recording_enabled, "caller_id_name_enabled" => caller_id_name_enabled,
-    "cnam_listing_enabled" => cnam_listing_enabled, "connection_id" => connection_id,
-    "connection_name" => connection_name, "created_at" => created_at,
-    "customer_reference" => customer_reference, "emergency_address_id" =>
-    emergency_address_id, "emergency_enabled" => emergency_enabled, "external_pin" =>
-    external_pin, "id" => id, "messaging_profile_id" => messaging_profile_id,
-    "messaging_profile_name" => messaging_profile_name, "phone_number" => phone_number,
-    "phone_number_type" => phone_number_type, "purchased_at" => purchased_at,
-    "record_type" => record_type, "status" => status, "t38_fax_gateway_enabled" =>
-    t38_fax_gateway_enabled, "tags" => tags, "updated_at" => updated_at }
+    PhoneNumberDeletedDetailed { "activated_at" => activated_at, "billing_group_id" =>
+    billing_group_id, "call_forwarding_enabled" => call_forwarding_enabled,
+    "call_recording_enabled" => call_recording_enabled, "caller_id_name_enabled" =>
+    caller_id_name_enabled, "cnam_listing_enabled" => cnam_listing_enabled,
+    "connection_id" => connection_id, "connection_name" => connection_name, "created_at"
+    => created_at, "customer_reference" => customer_reference, "deletion_lock_enabled" =>
+    deletion_lock_enabled, "emergency_address_id" => emergency_address_id,
+    "emergency_enabled" => emergency_enabled, "external_pin" => external_pin,
+    "hd_voice_enabled" => hd_voice_enabled, "id" => id, "messaging_profile_id" =>
+    messaging_profile_id, "messaging_profile_name" => messaging_profile_name,
+    "phone_number" => phone_number, "phone_number_type" => phone_number_type,
+    "purchased_at" => purchased_at, "record_type" => record_type, "status" => status,
+    "t38_fax_gateway_enabled" => t38_fax_gateway_enabled, "tags" => tags, "updated_at" =>
+    updated_at }
 );
 
 /// The phone number's type.
@@ -413,78 +481,88 @@ impl From<&str> for PhoneNumberDeletedDetailedStatus {
 crate::codec::string_enum!(PhoneNumberDeletedDetailedStatus);
 
 /// Spec: `#/components/schemas/PhoneNumberDetailed`
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberDetailed {
+    /// ISO 8601 formatted date indicating when the phone number was first activated (transitioned from purchase-pending or port-pending to active). Will be null for numbers that have not yet been activated, or for legacy numbers activated before this field was tracked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activated_at: Option<String>,
     /// Identifies the billing group associated with the phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_group_id: Option<String>,
     /// Indicates if call forwarding will be enabled for this number if forwards_to and forwarding_type are filled in. Defaults to true for backwards compatibility with APIV1 use of numbers endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_forwarding_enabled: Option<bool>,
     /// Indicates whether call recording is enabled for this number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_recording_enabled: Option<bool>,
     /// Indicates whether caller ID is enabled for this number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller_id_name_enabled: Option<bool>,
     /// Indicates whether a CNAM listing is enabled for this number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cnam_listing_enabled: Option<bool>,
     /// Identifies the connection associated with the phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The user-assigned name of the connection to be associated with this phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<String>,
     /// The ISO 3166-1 alpha-2 country code of the phone number.
-    pub country_iso_alpha2: Option<String>,
+    pub country_iso_alpha2: String,
     /// ISO 8601 formatted date indicating when the resource was created.
-    pub created_at: Option<String>,
+    pub created_at: String,
     /// A customer reference string for customer look ups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
+    /// Indicates whether deletion lock is enabled for this number. When enabled, this prevents the phone number from being deleted via the API or Telnyx portal.
+    pub deletion_lock_enabled: bool,
     /// Identifies the emergency address associated with the phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emergency_address_id: Option<String>,
     /// Indicates whether emergency services are enabled for this number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emergency_enabled: Option<bool>,
     /// Indicates the status of the provisioning of emergency services for the phone number. This field contains information about activity that may be ongoing for a number where it either is being provisioned or deprovisioned but is not yet enabled/disabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emergency_status: Option<PhoneNumberDetailedEmergencyStatus>,
     /// If someone attempts to port your phone number away from Telnyx and your phone number has an external PIN set, Telnyx will attempt to verify that you provided the correct external PIN to the winning carrier. Note that not all carriers cooperate with this security mechanism.
     pub external_pin: Option<String>,
-    pub id: Option<IntId>,
+    /// Indicates whether HD voice is enabled for this number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hd_voice_enabled: Option<bool>,
+    pub id: NumbersIntId,
     /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_call_screening: Option<PhoneNumberDetailedInboundCallScreening>,
     /// Identifies the messaging profile associated with the phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messaging_profile_id: Option<String>,
     /// The name of the messaging profile associated with the phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messaging_profile_name: Option<String>,
     /// The +E.164-formatted phone number associated with this record.
-    pub phone_number: Option<String>,
+    pub phone_number: String,
     /// The phone number's type.
     /// Note: For numbers purchased prior to July 2023 or when fetching a number's details immediately after a purchase completes, the legacy values `tollfree`, `shortcode` or `longcode` may be returned instead.
-    pub phone_number_type: Option<PhoneNumberDetailedPhoneNumberType>,
+    pub phone_number_type: PhoneNumberDetailedPhoneNumberType,
     /// ISO 8601 formatted date indicating when the resource was purchased.
-    pub purchased_at: Option<String>,
+    pub purchased_at: String,
     /// Identifies the type of the resource.
-    pub record_type: Option<String>,
+    pub record_type: String,
     /// Indicates if the phone number was purchased or ported in. For some numbers this information may not be available.
-    pub source_type: Option<Option<PhoneNumberDetailedSourceType>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_type: Option<PhoneNumberDetailedSourceTypeVariant1>,
     /// The phone number's current status.
-    pub status: Option<PhoneNumberDetailedStatus>,
+    pub status: PhoneNumberDetailedStatus,
     /// Indicates whether T38 Fax Gateway for inbound calls to this number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub t38_fax_gateway_enabled: Option<bool>,
     /// A list of user-assigned tags to help manage the phone number.
-    pub tags: Option<Vec<String>>,
+    pub tags: Vec<String>,
+    /// ISO 8601 formatted date indicating when the resource was updated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
 }
-
-crate::codec::optional_fields!(
-    PhoneNumberDetailed { "billing_group_id" => billing_group_id,
-    "call_forwarding_enabled" => call_forwarding_enabled, "call_recording_enabled" =>
-    call_recording_enabled, "caller_id_name_enabled" => caller_id_name_enabled,
-    "cnam_listing_enabled" => cnam_listing_enabled, "connection_id" => connection_id,
-    "connection_name" => connection_name, "country_iso_alpha2" => country_iso_alpha2,
-    "created_at" => created_at, "customer_reference" => customer_reference,
-    "emergency_address_id" => emergency_address_id, "emergency_enabled" =>
-    emergency_enabled, "emergency_status" => emergency_status, "external_pin" =>
-    external_pin, "id" => id, "inbound_call_screening" => inbound_call_screening,
-    "messaging_profile_id" => messaging_profile_id, "messaging_profile_name" =>
-    messaging_profile_name, "phone_number" => phone_number, "phone_number_type" =>
-    phone_number_type, "purchased_at" => purchased_at, "record_type" => record_type,
-    "source_type" => source_type nullable, "status" => status, "t38_fax_gateway_enabled"
-    => t38_fax_gateway_enabled, "tags" => tags }
-);
 
 /// Indicates the status of the provisioning of emergency services for the phone number. This field contains information about activity that may be ongoing for a number where it either is being provisioned or deprovisioned but is not yet enabled/disabled.
 ///
@@ -533,6 +611,11 @@ impl From<&str> for PhoneNumberDetailedEmergencyStatus {
 }
 
 crate::codec::string_enum!(PhoneNumberDetailedEmergencyStatus);
+
+/// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
+///
+/// Spec: `#/components/schemas/PhoneNumberDetailed/properties/inbound_call_screening`
+pub type PhoneNumberDetailedInboundCallScreening = MobilePhoneNumberInboundCallScreening;
 
 /// The phone number's type.
 /// Note: For numbers purchased prior to July 2023 or when fetching a number's details immediately after a purchase completes, the legacy values `tollfree`, `shortcode` or `longcode` may be returned instead.
@@ -599,11 +682,9 @@ impl From<&str> for PhoneNumberDetailedPhoneNumberType {
 
 crate::codec::string_enum!(PhoneNumberDetailedPhoneNumberType);
 
-/// Indicates if the phone number was purchased or ported in. For some numbers this information may not be available.
-///
-/// Spec: `#/components/schemas/PhoneNumberDetailed/properties/source_type`
+/// Spec: `#/components/schemas/PhoneNumberDetailed/properties/source_type/anyOf/0`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PhoneNumberDetailedSourceType {
+pub enum PhoneNumberDetailedSourceTypeVariant1 {
     /// `number_order`
     NumberOrder,
     /// `port_request`
@@ -612,7 +693,7 @@ pub enum PhoneNumberDetailedSourceType {
     Unknown(String),
 }
 
-impl PhoneNumberDetailedSourceType {
+impl PhoneNumberDetailedSourceTypeVariant1 {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -623,7 +704,7 @@ impl PhoneNumberDetailedSourceType {
     }
 }
 
-impl From<&str> for PhoneNumberDetailedSourceType {
+impl From<&str> for PhoneNumberDetailedSourceTypeVariant1 {
     fn from(value: &str) -> Self {
         match value {
             "number_order" => Self::NumberOrder,
@@ -633,7 +714,7 @@ impl From<&str> for PhoneNumberDetailedSourceType {
     }
 }
 
-crate::codec::string_enum!(PhoneNumberDetailedSourceType);
+crate::codec::string_enum!(PhoneNumberDetailedSourceTypeVariant1);
 
 /// The phone number's current status.
 ///
@@ -724,15 +805,41 @@ pub struct PhoneNumberEnableEmergencyRequest {
     pub emergency_enabled: bool,
 }
 
-/// Phone Number Response
-///
-/// Spec: `#/components/responses/PhoneNumberResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PhoneNumberResponse {
-    pub data: Option<PhoneNumberDetailed>,
+/// Spec: `#/components/schemas/PhoneNumberVerifyOwnershipRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PhoneNumberVerifyOwnershipRequest {
+    /// Array of phone numbers to verify ownership for
+    pub phone_numbers: Vec<String>,
 }
 
-crate::codec::optional_fields!(PhoneNumberResponse { "data" => data });
+/// Spec: `#/components/schemas/PhoneNumberVerifyOwnershipResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PhoneNumberVerifyOwnershipResponse {
+    /// The list of phone numbers which you own and are in an editable state
+    pub found: Option<Vec<PhoneNumberVerifyOwnershipResponseFoundItem>>,
+    /// Phone numbers that are not found in the account
+    pub not_found: Option<Vec<String>>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PhoneNumberVerifyOwnershipResponse { "found" => found, "not_found" => not_found,
+    "record_type" => record_type }
+);
+
+/// Spec: `#/components/schemas/PhoneNumberVerifyOwnershipResponse/properties/found/items`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PhoneNumberVerifyOwnershipResponseFoundItem {
+    pub id: Option<NumbersIntId>,
+    /// The phone number in E.164 format
+    pub number_val_e164: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PhoneNumberVerifyOwnershipResponseFoundItem { "id" => id, "number_val_e164" =>
+    number_val_e164 }
+);
 
 /// Spec: `#/components/schemas/PhoneNumberWithVoiceSettings`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -775,31 +882,151 @@ crate::codec::optional_fields!(
 /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
 ///
 /// Spec: `#/components/schemas/PhoneNumberWithVoiceSettings/properties/inbound_call_screening`
-pub type PhoneNumberWithVoiceSettingsInboundCallScreening = PhoneNumberDetailedInboundCallScreening;
+pub type PhoneNumberWithVoiceSettingsInboundCallScreening = MobilePhoneNumberInboundCallScreening;
 
-/// Retrieve Phone Number Voice Response
+/// Phone Number Response
 ///
-/// Spec: `#/components/responses/PhoneNumberWithVoiceSettingsResponse/content/application~1json/schema`
-pub type PhoneNumberWithVoiceSettingsResponse = PhoneNumberBundleStatusChangeResponse;
+/// Spec: `#/paths/~1phone_numbers~1{id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetrievePhoneNumberResponse {
+    pub data: Option<PhoneNumberDetailed>,
+}
 
-/// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/7/schema`
+crate::codec::optional_fields!(RetrievePhoneNumberResponse { "data" => data });
+
+/// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/4/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SlimListPhoneNumbersFilter {
+    /// Filter by the billing_group_id associated with phone numbers. To filter to only phone numbers that have no billing group associated them, set the value of this filter to the string 'null'.
+    pub billing_group_id: Option<String>,
+    /// Filter by connection_id.
+    pub connection_id: Option<String>,
+    /// Filter by phone number country ISO alpha-2 code. Can be a single value or an array of values.
+    pub country_iso_alpha2: Option<SlimListPhoneNumbersFilterCountryIsoAlpha2>,
+    /// Filter numbers via the customer_reference set.
+    pub customer_reference: Option<String>,
+    /// Filter by the emergency_address_id associated with phone numbers. To filter only phone numbers that have no emergency address associated with them, set the value of this filter to the string 'null'.
+    pub emergency_address_id: Option<String>,
+    /// Filter phone numbers by phone number type.
+    pub number_type: Option<SlimListPhoneNumbersFilterNumberType>,
+    /// Filter by phone number. Requires at least three digits.
+    /// Non-numerical characters will result in no values being returned.
+    pub phone_number: Option<String>,
+    /// Filter phone numbers by their source. Use 'ported' for numbers ported from other carriers, or 'purchased' for numbers bought directly from Telnyx.
+    pub source: Option<SlimListPhoneNumbersFilterSource>,
+    /// Filter by phone number status.
+    pub status: Option<SlimListPhoneNumbersFilterStatus>,
+    /// Filter by phone number tags. (This requires the include_tags param)
+    pub tag: Option<String>,
+    /// Filter by voice connection name pattern matching (requires include_connection param).
+    pub voice_connection_name: Option<SlimListPhoneNumbersFilterVoiceConnectionName>,
+    /// Filter by usage_payment_method.
+    pub voice_usage_payment_method: Option<
+        SlimListPhoneNumbersFilterVoiceUsagePaymentMethod,
+    >,
+}
+
+crate::codec::optional_fields!(
+    SlimListPhoneNumbersFilter { "billing_group_id" => billing_group_id, "connection_id"
+    => connection_id, "country_iso_alpha2" => country_iso_alpha2, "customer_reference" =>
+    customer_reference, "emergency_address_id" => emergency_address_id, "number_type" =>
+    number_type, "phone_number" => phone_number, "source" => source, "status" => status,
+    "tag" => tag, "voice.connection_name" => voice_connection_name,
+    "voice.usage_payment_method" => voice_usage_payment_method }
+);
+
+/// Filter by phone number country ISO alpha-2 code. Can be a single value or an array of values.
+///
+/// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/4/schema/properties/country_iso_alpha2`
 pub type SlimListPhoneNumbersFilterCountryIsoAlpha2 = CallRequestTo;
 
-/// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/17/schema`
-pub type SlimListPhoneNumbersFilterNumberTypeEq = ListPhoneNumbersFilterNumberTypeEq;
+/// Filter phone numbers by phone number type.
+///
+/// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/4/schema/properties/number_type`
+pub type SlimListPhoneNumbersFilterNumberType = ListPhoneNumbersFilterNumberType;
 
-/// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/18/schema`
+/// Filter phone numbers by their source. Use 'ported' for numbers ported from other carriers, or 'purchased' for numbers bought directly from Telnyx.
+///
+/// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/4/schema/properties/source`
 pub type SlimListPhoneNumbersFilterSource = ListPhoneNumbersFilterSource;
 
-/// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/6/schema`
-pub type SlimListPhoneNumbersFilterStatus = ListPhoneNumbersFilterStatus;
+/// Filter by phone number status.
+///
+/// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/4/schema/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SlimListPhoneNumbersFilterStatus {
+    /// `purchase-pending`
+    PurchasePending,
+    /// `purchase-failed`
+    PurchaseFailed,
+    /// `port_pending`
+    PortPending,
+    /// `active`
+    Active,
+    /// `deleted`
+    Deleted,
+    /// `port-failed`
+    PortFailed,
+    /// `emergency-only`
+    EmergencyOnly,
+    /// `ported-out`
+    PortedOut,
+    /// `port-out-pending`
+    PortOutPending,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
 
-/// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/13/schema`
+impl SlimListPhoneNumbersFilterStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PurchasePending => "purchase-pending",
+            Self::PurchaseFailed => "purchase-failed",
+            Self::PortPending => "port_pending",
+            Self::Active => "active",
+            Self::Deleted => "deleted",
+            Self::PortFailed => "port-failed",
+            Self::EmergencyOnly => "emergency-only",
+            Self::PortedOut => "ported-out",
+            Self::PortOutPending => "port-out-pending",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SlimListPhoneNumbersFilterStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "purchase-pending" => Self::PurchasePending,
+            "purchase-failed" => Self::PurchaseFailed,
+            "port_pending" => Self::PortPending,
+            "active" => Self::Active,
+            "deleted" => Self::Deleted,
+            "port-failed" => Self::PortFailed,
+            "emergency-only" => Self::EmergencyOnly,
+            "ported-out" => Self::PortedOut,
+            "port-out-pending" => Self::PortOutPending,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SlimListPhoneNumbersFilterStatus);
+
+/// Filter by voice connection name pattern matching (requires include_connection param).
+///
+/// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/4/schema/properties/voice.connection_name`
+pub type SlimListPhoneNumbersFilterVoiceConnectionName = ListPhoneNumbersFilterVoiceConnectionName;
+
+/// Filter by usage_payment_method.
+///
+/// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/4/schema/properties/voice.usage_payment_method`
 pub type SlimListPhoneNumbersFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
 
 /// List Phone Numbers Response
 ///
-/// Spec: `#/components/responses/SlimListPhoneNumbersResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1phone_numbers~1slim/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SlimListPhoneNumbersResponse {
     pub data: Option<Vec<SlimPhoneNumberDetailed>>,
@@ -810,12 +1037,14 @@ crate::codec::optional_fields!(
     SlimListPhoneNumbersResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/19/schema`
+/// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/3/schema`
 pub type SlimListPhoneNumbersSort = ListPhoneNumbersSort;
 
 /// Spec: `#/components/schemas/SlimPhoneNumberDetailed`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SlimPhoneNumberDetailed {
+    /// ISO 8601 formatted date indicating when the phone number was first activated (transitioned from purchase-pending or port-pending to active). Will be null for numbers that have not yet been activated, or for legacy numbers activated before this field was tracked.
+    pub activated_at: Option<String>,
     /// Identifies the billing group associated with the phone number.
     pub billing_group_id: Option<String>,
     /// Indicates if call forwarding will be enabled for this number if forwards_to and forwarding_type are filled in. Defaults to true for backwards compatibility with APIV1 use of numbers endpoints.
@@ -842,7 +1071,9 @@ pub struct SlimPhoneNumberDetailed {
     pub emergency_status: Option<SlimPhoneNumberDetailedEmergencyStatus>,
     /// If someone attempts to port your phone number away from Telnyx and your phone number has an external PIN set, Telnyx will attempt to verify that you provided the correct external PIN to the winning carrier. Note that not all carriers cooperate with this security mechanism.
     pub external_pin: Option<String>,
-    pub id: Option<IntId>,
+    /// Indicates whether HD voice is enabled for this number.
+    pub hd_voice_enabled: Option<bool>,
+    pub id: Option<NumbersIntId>,
     /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
     pub inbound_call_screening: Option<SlimPhoneNumberDetailedInboundCallScreening>,
     /// The +E.164-formatted phone number associated with this record.
@@ -858,21 +1089,24 @@ pub struct SlimPhoneNumberDetailed {
     pub status: Option<SlimPhoneNumberDetailedStatus>,
     /// Indicates whether T38 Fax Gateway for inbound calls to this number.
     pub t38_fax_gateway_enabled: Option<bool>,
+    /// ISO 8601 formatted date indicating when the resource was updated.
+    pub updated_at: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    SlimPhoneNumberDetailed { "billing_group_id" => billing_group_id,
-    "call_forwarding_enabled" => call_forwarding_enabled, "call_recording_enabled" =>
-    call_recording_enabled, "caller_id_name_enabled" => caller_id_name_enabled,
-    "cnam_listing_enabled" => cnam_listing_enabled, "connection_id" => connection_id,
-    "country_iso_alpha2" => country_iso_alpha2, "created_at" => created_at,
-    "customer_reference" => customer_reference, "emergency_address_id" =>
-    emergency_address_id, "emergency_enabled" => emergency_enabled, "emergency_status" =>
-    emergency_status, "external_pin" => external_pin, "id" => id,
+    SlimPhoneNumberDetailed { "activated_at" => activated_at, "billing_group_id" =>
+    billing_group_id, "call_forwarding_enabled" => call_forwarding_enabled,
+    "call_recording_enabled" => call_recording_enabled, "caller_id_name_enabled" =>
+    caller_id_name_enabled, "cnam_listing_enabled" => cnam_listing_enabled,
+    "connection_id" => connection_id, "country_iso_alpha2" => country_iso_alpha2,
+    "created_at" => created_at, "customer_reference" => customer_reference,
+    "emergency_address_id" => emergency_address_id, "emergency_enabled" =>
+    emergency_enabled, "emergency_status" => emergency_status, "external_pin" =>
+    external_pin, "hd_voice_enabled" => hd_voice_enabled, "id" => id,
     "inbound_call_screening" => inbound_call_screening, "phone_number" => phone_number,
     "phone_number_type" => phone_number_type, "purchased_at" => purchased_at,
     "record_type" => record_type, "status" => status, "t38_fax_gateway_enabled" =>
-    t38_fax_gateway_enabled }
+    t38_fax_gateway_enabled, "updated_at" => updated_at }
 );
 
 /// Indicates the status of the provisioning of emergency services for the phone number. This field contains information about activity that may be ongoing for a number where it either is being provisioned or deprovisioned but is not yet enabled/disabled.
@@ -883,7 +1117,7 @@ pub type SlimPhoneNumberDetailedEmergencyStatus = PhoneNumberDetailedEmergencySt
 /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
 ///
 /// Spec: `#/components/schemas/SlimPhoneNumberDetailed/properties/inbound_call_screening`
-pub type SlimPhoneNumberDetailedInboundCallScreening = PhoneNumberDetailedInboundCallScreening;
+pub type SlimPhoneNumberDetailedInboundCallScreening = MobilePhoneNumberInboundCallScreening;
 
 /// The phone number's type.
 /// Note: For numbers purchased prior to July 2023 or when fetching a number's details immediately after a purchase completes, the legacy values `tollfree`, `shortcode` or `longcode` may be returned instead.
@@ -899,6 +1133,8 @@ pub type SlimPhoneNumberDetailedStatus = PhoneNumberDetailedStatus;
 /// Spec: `#/components/schemas/UpdatePhoneNumberRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePhoneNumberRequest {
+    /// Identifies the address associated with the phone number.
+    pub address_id: Option<String>,
     /// Identifies the billing group associated with the phone number.
     pub billing_group_id: Option<String>,
     /// Identifies the connection associated with the phone number.
@@ -916,7 +1152,28 @@ pub struct UpdatePhoneNumberRequest {
 }
 
 crate::codec::optional_fields!(
-    UpdatePhoneNumberRequest { "billing_group_id" => billing_group_id, "connection_id" =>
-    connection_id, "customer_reference" => customer_reference, "external_pin" =>
-    external_pin, "hd_voice_enabled" => hd_voice_enabled, "id" => id, "tags" => tags }
+    UpdatePhoneNumberRequest { "address_id" => address_id, "billing_group_id" =>
+    billing_group_id, "connection_id" => connection_id, "customer_reference" =>
+    customer_reference, "external_pin" => external_pin, "hd_voice_enabled" =>
+    hd_voice_enabled, "id" => id, "tags" => tags }
 );
+
+/// Phone Number Response
+///
+/// Spec: `#/paths/~1phone_numbers~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdatePhoneNumberResponse = RetrievePhoneNumberResponse;
+
+/// Retrieve Phone Number Voice Response
+///
+/// Spec: `#/paths/~1phone_numbers~1{id}~1voice/patch/responses/200/content/application~1json/schema`
+pub type UpdatePhoneNumberVoiceSettingsResponse = PhoneNumberBundleStatusChangeResponse;
+
+/// Phone Number Verify Ownership Response
+///
+/// Spec: `#/paths/~1phone_numbers~1actions~1verify_ownership/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VerifyPhoneNumberOwnershipResponse {
+    pub data: Option<PhoneNumberVerifyOwnershipResponse>,
+}
+
+crate::codec::optional_fields!(VerifyPhoneNumberOwnershipResponse { "data" => data });

@@ -5,16 +5,21 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/responses/CommentResponse/content/application~1json/schema`
+/// Sub Number Order Response
+///
+/// Spec: `#/paths/~1sub_number_orders~1{sub_number_order_id}~1cancel/patch/responses/200/content/application~1json/schema`
+pub type CancelSubNumberOrderResponse = GetSubNumberOrderResponse;
+
+/// Spec: `#/paths/~1comments/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CommentResponse {
-    pub data: Option<CommentResponseData>,
+pub struct CreateCommentResponse {
+    pub data: Option<CreateCommentResponseData>,
 }
 
-crate::codec::optional_fields!(CommentResponse { "data" => data });
+crate::codec::optional_fields!(CreateCommentResponse { "data" => data });
 
-/// Spec: `#/components/responses/CommentResponse/content/application~1json/schema/properties/data`
-pub type CommentResponseData = Comment;
+/// Spec: `#/paths/~1comments/post/responses/200/content/application~1json/schema/properties/data`
+pub type CreateCommentResponseData = Comment;
 
 /// Spec: `#/components/schemas/CreateNumberOrderRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -49,6 +54,16 @@ pub struct CreateNumberOrderRequestPhoneNumbersItem {
     pub requirement_group_id: Option<String>,
 }
 
+/// Number Order Response
+///
+/// Spec: `#/paths/~1number_orders/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateNumberOrderResponse {
+    pub data: Option<NumberOrderWithPhoneNumbers>,
+}
+
+crate::codec::optional_fields!(CreateNumberOrderResponse { "data" => data });
+
 /// Spec: `#/components/schemas/CreateSubNumberOrdersReportRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateSubNumberOrdersReportRequest {
@@ -77,10 +92,68 @@ crate::codec::optional_fields!(
 /// Spec: `#/components/schemas/CreateSubNumberOrdersReportRequest/properties/status`
 pub type CreateSubNumberOrdersReportRequestStatus = CreateNumberBlockOrderRequestStatus;
 
+/// Spec: `#/paths/~1sub_number_orders_report/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateSubNumberOrdersReportResponse {
+    pub data: Option<SubNumberOrdersReport>,
+}
+
+crate::codec::optional_fields!(CreateSubNumberOrdersReportResponse { "data" => data });
+
+/// Number Order Phone Number Response
+///
+/// Spec: `#/paths/~1number_order_phone_numbers~1{number_order_phone_number_id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetNumberOrderPhoneNumberResponse {
+    pub data: Option<NumberOrderPhoneNumber>,
+}
+
+crate::codec::optional_fields!(GetNumberOrderPhoneNumberResponse { "data" => data });
+
+/// Spec: `#/paths/~1sub_number_orders~1{sub_number_order_id}/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetSubNumberOrderFilter {
+    /// Include the first 50 phone number objects in the results
+    pub include_phone_numbers: Option<bool>,
+}
+
+crate::codec::optional_fields!(
+    GetSubNumberOrderFilter { "include_phone_numbers" => include_phone_numbers }
+);
+
+/// Sub Number Order Response
+///
+/// Spec: `#/paths/~1sub_number_orders~1{sub_number_order_id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetSubNumberOrderResponse {
+    pub data: Option<SubNumberOrder>,
+}
+
+crate::codec::optional_fields!(GetSubNumberOrderResponse { "data" => data });
+
+/// Spec: `#/paths/~1sub_number_orders_report~1{report_id}/get/responses/200/content/application~1json/schema`
+pub type GetSubNumberOrdersReportResponse = CreateSubNumberOrdersReportResponse;
+
 /// Spec: `#/paths/~1comments/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListCommentsFilter {
+    /// ID of the record the comments relate to
+    pub comment_record_id: Option<String>,
+    /// Record type that the comment relates to
+    pub comment_record_type: Option<ListCommentsFilterCommentRecordType>,
+}
+
+crate::codec::optional_fields!(
+    ListCommentsFilter { "comment_record_id" => comment_record_id, "comment_record_type"
+    => comment_record_type }
+);
+
+/// Record type that the comment relates to
+///
+/// Spec: `#/paths/~1comments/get/parameters/0/schema/properties/comment_record_type`
 pub type ListCommentsFilterCommentRecordType = CommentCommentRecordType;
 
-/// Spec: `#/components/responses/listCommentsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1comments/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCommentsResponse {
     pub data: Option<Vec<Comment>>,
@@ -89,22 +162,35 @@ pub struct ListCommentsResponse {
 
 crate::codec::optional_fields!(ListCommentsResponse { "data" => data, "meta" => meta });
 
-/// List Number Order Phone Numbers Response
-///
-/// Spec: `#/components/responses/ListNumberOrderPhoneNumbersResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1number_orders/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListNumberOrderPhoneNumbersResponse {
-    pub data: Option<Vec<NumberOrderPhoneNumber>>,
-    pub meta: Option<PaginationMeta>,
+pub struct ListNumberOrdersFilter {
+    /// Filter number orders by date range.
+    pub created_at: Option<ListNumberOrdersFilterCreatedAt>,
+    /// Filter number orders via the customer reference set.
+    pub customer_reference: Option<String>,
+    /// Filter number order with this amount of numbers
+    pub phone_numbers_count: Option<String>,
+    /// Filter number orders by requirements met.
+    pub requirements_met: Option<bool>,
+    /// Filter number orders by status.
+    pub status: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    ListNumberOrderPhoneNumbersResponse { "data" => data, "meta" => meta }
+    ListNumberOrdersFilter { "created_at" => created_at, "customer_reference" =>
+    customer_reference, "phone_numbers_count" => phone_numbers_count, "requirements_met"
+    => requirements_met, "status" => status }
 );
+
+/// Filter number orders by date range.
+///
+/// Spec: `#/paths/~1number_orders/get/parameters/1/schema/properties/created_at`
+pub type ListNumberOrdersFilterCreatedAt = CustomerServiceRecordFilterConsolidatedCreatedAt;
 
 /// List Number Orders Response
 ///
-/// Spec: `#/components/responses/ListNumberOrdersResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1number_orders/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNumberOrdersResponse {
     pub data: Option<Vec<NumberOrder>>,
@@ -115,9 +201,30 @@ crate::codec::optional_fields!(
     ListNumberOrdersResponse { "data" => data, "meta" => meta }
 );
 
+/// Spec: `#/paths/~1sub_number_orders/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListSubNumberOrdersFilter {
+    /// ISO alpha-2 country code.
+    pub country_code: Option<String>,
+    /// ID of the number order the sub number order belongs to
+    pub order_request_id: Option<String>,
+    /// Phone Number Type
+    pub phone_number_type: Option<String>,
+    /// Amount of numbers in the sub number order
+    pub phone_numbers_count: Option<i64>,
+    /// Filter sub number orders by status.
+    pub status: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListSubNumberOrdersFilter { "country_code" => country_code, "order_request_id" =>
+    order_request_id, "phone_number_type" => phone_number_type, "phone_numbers_count" =>
+    phone_numbers_count, "status" => status }
+);
+
 /// List Sub Number Orders Response
 ///
-/// Spec: `#/components/responses/ListSubNumberOrdersResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1sub_number_orders/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSubNumberOrdersResponse {
     pub data: Option<Vec<SubNumberOrder>>,
@@ -127,6 +234,9 @@ pub struct ListSubNumberOrdersResponse {
 crate::codec::optional_fields!(
     ListSubNumberOrdersResponse { "data" => data, "meta" => meta }
 );
+
+/// Spec: `#/paths/~1comments~1{id}~1read/patch/responses/200/content/application~1json/schema`
+pub type MarkCommentReadResponse = CreateCommentResponse;
 
 /// Number Order With Phone Numbers
 ///
@@ -202,138 +312,47 @@ crate::codec::optional_fields!(
     "sub_number_order_id" => sub_number_order_id }
 );
 
-/// Status of requirements (if applicable)
-///
-/// Spec: `#/components/schemas/NumberOrderPhoneNumber/properties/requirements_status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NumberOrderPhoneNumberRequirementsStatus {
-    /// `pending`
-    Pending,
-    /// `approved`
-    Approved,
-    /// `cancelled`
-    Cancelled,
-    /// `deleted`
-    Deleted,
-    /// `requirement-info-exception`
-    RequirementInfoException,
-    /// `requirement-info-pending`
-    RequirementInfoPending,
-    /// `requirement-info-under-review`
-    RequirementInfoUnderReview,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl NumberOrderPhoneNumberRequirementsStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Cancelled => "cancelled",
-            Self::Deleted => "deleted",
-            Self::RequirementInfoException => "requirement-info-exception",
-            Self::RequirementInfoPending => "requirement-info-pending",
-            Self::RequirementInfoUnderReview => "requirement-info-under-review",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for NumberOrderPhoneNumberRequirementsStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "approved" => Self::Approved,
-            "cancelled" => Self::Cancelled,
-            "deleted" => Self::Deleted,
-            "requirement-info-exception" => Self::RequirementInfoException,
-            "requirement-info-pending" => Self::RequirementInfoPending,
-            "requirement-info-under-review" => Self::RequirementInfoUnderReview,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(NumberOrderPhoneNumberRequirementsStatus);
-
-/// Number Order Phone Number Response
-///
-/// Spec: `#/components/responses/NumberOrderPhoneNumberResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct NumberOrderPhoneNumberResponse {
-    pub data: Option<NumberOrderPhoneNumber>,
-}
-
-crate::codec::optional_fields!(NumberOrderPhoneNumberResponse { "data" => data });
-
 /// The status of the phone number in the order.
 ///
 /// Spec: `#/components/schemas/NumberOrderPhoneNumber/properties/status`
 pub type NumberOrderPhoneNumberStatus = CreateNumberBlockOrderRequestStatus;
-
-/// Number Order Response
-///
-/// Spec: `#/components/responses/NumberOrderResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct NumberOrderResponse {
-    pub data: Option<NumberOrderWithPhoneNumbers>,
-}
-
-crate::codec::optional_fields!(NumberOrderResponse { "data" => data });
 
 /// The status of the order.
 ///
 /// Spec: `#/components/schemas/NumberOrder/properties/status`
 pub type NumberOrderStatus = CreateNumberBlockOrderRequestStatus;
 
-/// NumberOrder
+/// Spec: `#/paths/~1comments~1{id}/get/responses/200/content/application~1json/schema`
+pub type RetrieveCommentResponse = CreateCommentResponse;
+
+/// Number Order Response
 ///
-/// Spec: `#/components/schemas/NumberOrderWithPhoneNumbers`
+/// Spec: `#/paths/~1number_orders~1{number_order_id}/get/responses/200/content/application~1json/schema`
+pub type RetrieveNumberOrderResponse = CreateNumberOrderResponse;
+
+/// Spec: `#/paths/~1number_order_phone_numbers/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct NumberOrderWithPhoneNumbers {
-    /// Identifies the messaging profile associated with the phone number.
-    pub billing_group_id: Option<String>,
-    /// Identifies the connection associated with this phone number.
-    pub connection_id: Option<String>,
-    /// An ISO 8901 datetime string denoting when the number order was created.
-    pub created_at: Option<String>,
-    /// A customer reference string for customer look ups.
-    pub customer_reference: Option<String>,
-    pub id: Option<String>,
-    /// Identifies the messaging profile associated with the phone number.
-    pub messaging_profile_id: Option<String>,
-    pub phone_numbers: Option<Vec<NumberOrderPhoneNumber>>,
-    /// The count of phone numbers in the number order.
-    pub phone_numbers_count: Option<i64>,
-    pub record_type: Option<String>,
-    /// True if all requirements are met for every phone number, false otherwise.
-    pub requirements_met: Option<bool>,
-    /// The status of the order.
-    pub status: Option<NumberOrderWithPhoneNumbersStatus>,
-    pub sub_number_orders_ids: Option<Vec<String>>,
-    /// An ISO 8901 datetime string for when the number order was updated.
-    pub updated_at: Option<String>,
+pub struct RetrieveOrderPhoneNumbersFilter {
+    /// Country code of the order phone number.
+    pub country_code: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    NumberOrderWithPhoneNumbers { "billing_group_id" => billing_group_id, "connection_id"
-    => connection_id, "created_at" => created_at, "customer_reference" =>
-    customer_reference, "id" => id, "messaging_profile_id" => messaging_profile_id,
-    "phone_numbers" => phone_numbers, "phone_numbers_count" => phone_numbers_count,
-    "record_type" => record_type, "requirements_met" => requirements_met, "status" =>
-    status, "sub_number_orders_ids" => sub_number_orders_ids, "updated_at" => updated_at
-    }
+    RetrieveOrderPhoneNumbersFilter { "country_code" => country_code }
 );
 
-/// The status of the order.
+/// List Number Order Phone Numbers Response
 ///
-/// Spec: `#/components/schemas/NumberOrderWithPhoneNumbers/properties/status`
-pub type NumberOrderWithPhoneNumbersStatus = CreateNumberBlockOrderRequestStatus;
+/// Spec: `#/paths/~1number_order_phone_numbers/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetrieveOrderPhoneNumbersResponse {
+    pub data: Option<Vec<NumberOrderPhoneNumber>>,
+    pub meta: Option<PaginationMeta>,
+}
 
-/// Spec: `#/components/responses/ReadCommentResponse/content/application~1json/schema`
-pub type ReadCommentResponse = CommentResponse;
+crate::codec::optional_fields!(
+    RetrieveOrderPhoneNumbersResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/components/schemas/SubNumberOrder`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -388,78 +407,6 @@ crate::codec::optional_fields!(
     record_type, "requirement_id" => requirement_id }
 );
 
-/// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirement/properties/field_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SubNumberOrderRegulatoryRequirementFieldType {
-    /// `textual`
-    Textual,
-    /// `datetime`
-    Datetime,
-    /// `address`
-    Address,
-    /// `document`
-    Document,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SubNumberOrderRegulatoryRequirementFieldType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Textual => "textual",
-            Self::Datetime => "datetime",
-            Self::Address => "address",
-            Self::Document => "document",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SubNumberOrderRegulatoryRequirementFieldType {
-    fn from(value: &str) -> Self {
-        match value {
-            "textual" => Self::Textual,
-            "datetime" => Self::Datetime,
-            "address" => Self::Address,
-            "document" => Self::Document,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SubNumberOrderRegulatoryRequirementFieldType);
-
-/// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirementWithValue`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SubNumberOrderRegulatoryRequirementWithValue {
-    pub field_type: Option<SubNumberOrderRegulatoryRequirementWithValueFieldType>,
-    /// The value of the requirement, this could be an id to a resource or a string value.
-    pub field_value: Option<String>,
-    pub record_type: Option<String>,
-    /// Unique id for a requirement.
-    pub requirement_id: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    SubNumberOrderRegulatoryRequirementWithValue { "field_type" => field_type,
-    "field_value" => field_value, "record_type" => record_type, "requirement_id" =>
-    requirement_id }
-);
-
-/// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirementWithValue/properties/field_type`
-pub type SubNumberOrderRegulatoryRequirementWithValueFieldType = SubNumberOrderRegulatoryRequirementFieldType;
-
-/// Sub Number Order Response
-///
-/// Spec: `#/components/responses/SubNumberOrderResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SubNumberOrderResponse {
-    pub data: Option<SubNumberOrder>,
-}
-
-crate::codec::optional_fields!(SubNumberOrderResponse { "data" => data });
-
 /// The status of the order.
 ///
 /// Spec: `#/components/schemas/SubNumberOrder/properties/status`
@@ -508,14 +455,6 @@ crate::codec::optional_fields!(
     created_at_gt, "created_at_lt" => created_at_lt, "customer_reference" =>
     customer_reference, "order_request_id" => order_request_id, "status" => status }
 );
-
-/// Spec: `#/components/responses/SubNumberOrdersReportResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SubNumberOrdersReportResponse {
-    pub data: Option<SubNumberOrdersReport>,
-}
-
-crate::codec::optional_fields!(SubNumberOrdersReportResponse { "data" => data });
 
 /// Indicates the completion level of the sub number orders report. The report must have a status of 'success' before it can be downloaded.
 ///
@@ -572,6 +511,16 @@ crate::codec::optional_fields!(
     regulatory_requirements }
 );
 
+/// Number Order Phone Number Response
+///
+/// Spec: `#/paths/~1number_order_phone_numbers~1{number_order_phone_number_id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateNumberOrderPhoneNumberResponse = GetNumberOrderPhoneNumberResponse;
+
+/// Number Order Response
+///
+/// Spec: `#/paths/~1number_orders~1{number_order_id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateNumberOrderResponse = CreateNumberOrderResponse;
+
 /// Spec: `#/components/schemas/UpdateSubNumberOrderRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateSubNumberOrderRequest {
@@ -581,3 +530,8 @@ pub struct UpdateSubNumberOrderRequest {
 crate::codec::optional_fields!(
     UpdateSubNumberOrderRequest { "regulatory_requirements" => regulatory_requirements }
 );
+
+/// Sub Number Order Response
+///
+/// Spec: `#/paths/~1sub_number_orders~1{sub_number_order_id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateSubNumberOrderResponse = GetSubNumberOrderResponse;

@@ -26,14 +26,6 @@ crate::codec::optional_fields!(
     "record_type" => record_type }
 );
 
-/// Spec: `#/components/responses/PortabilityCheckResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PortabilityCheckResponse {
-    pub data: Option<Vec<PortabilityCheckDetails>>,
-}
-
-crate::codec::optional_fields!(PortabilityCheckResponse { "data" => data });
-
 /// Spec: `#/paths/~1portability_checks/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PostPortabilityCheckBody {
@@ -44,3 +36,11 @@ pub struct PostPortabilityCheckBody {
 crate::codec::optional_fields!(
     PostPortabilityCheckBody { "phone_numbers" => phone_numbers }
 );
+
+/// Spec: `#/paths/~1portability_checks/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PostPortabilityCheckResponse {
+    pub data: Option<Vec<PortabilityCheckDetails>>,
+}
+
+crate::codec::optional_fields!(PostPortabilityCheckResponse { "data" => data });

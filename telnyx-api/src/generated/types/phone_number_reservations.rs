@@ -32,9 +32,48 @@ crate::codec::optional_fields!(
 /// Spec: `#/components/schemas/CreateNumberReservationRequest/properties/status`
 pub type CreateNumberReservationRequestStatus = CreateNumberBlockOrderRequestStatus;
 
+/// Number Reservation Response
+///
+/// Spec: `#/paths/~1number_reservations/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateNumberReservationResponse {
+    pub data: Option<NumberReservation>,
+}
+
+crate::codec::optional_fields!(CreateNumberReservationResponse { "data" => data });
+
+/// Number Reservation Response
+///
+/// Spec: `#/paths/~1number_reservations~1{number_reservation_id}~1actions~1extend/post/responses/200/content/application~1json/schema`
+pub type ExtendNumberReservationExpiryTimeResponse = CreateNumberReservationResponse;
+
+/// Spec: `#/paths/~1number_reservations/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListNumberReservationsFilter {
+    /// Filter number reservations by date range.
+    pub created_at: Option<ListNumberReservationsFilterCreatedAt>,
+    /// Filter number reservations via the customer reference set.
+    pub customer_reference: Option<String>,
+    /// Filter number reservations having these phone numbers.
+    pub phone_numbers_phone_number: Option<String>,
+    /// Filter number reservations by status.
+    pub status: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListNumberReservationsFilter { "created_at" => created_at, "customer_reference" =>
+    customer_reference, "phone_numbers.phone_number" => phone_numbers_phone_number,
+    "status" => status }
+);
+
+/// Filter number reservations by date range.
+///
+/// Spec: `#/paths/~1number_reservations/get/parameters/1/schema/properties/created_at`
+pub type ListNumberReservationsFilterCreatedAt = CustomerServiceRecordFilterConsolidatedCreatedAt;
+
 /// List Number Reservations Response
 ///
-/// Spec: `#/components/responses/ListNumberReservationsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1number_reservations/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNumberReservationsResponse {
     pub data: Option<Vec<NumberReservation>>,
@@ -52,6 +91,8 @@ pub struct NumberReservation {
     pub created_at: Option<String>,
     /// A customer reference string for customer look ups.
     pub customer_reference: Option<String>,
+    /// Errors the reservation could happen upon
+    pub errors: Option<String>,
     pub id: Option<String>,
     pub phone_numbers: Option<Vec<ReservedPhoneNumber>>,
     pub record_type: Option<String>,
@@ -63,19 +104,9 @@ pub struct NumberReservation {
 
 crate::codec::optional_fields!(
     NumberReservation { "created_at" => created_at, "customer_reference" =>
-    customer_reference, "id" => id, "phone_numbers" => phone_numbers, "record_type" =>
-    record_type, "status" => status, "updated_at" => updated_at }
+    customer_reference, "errors" => errors, "id" => id, "phone_numbers" => phone_numbers,
+    "record_type" => record_type, "status" => status, "updated_at" => updated_at }
 );
-
-/// Number Reservation Response
-///
-/// Spec: `#/components/responses/NumberReservationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct NumberReservationResponse {
-    pub data: Option<NumberReservation>,
-}
-
-crate::codec::optional_fields!(NumberReservationResponse { "data" => data });
 
 /// The status of the entire reservation.
 ///
@@ -87,6 +118,8 @@ pub type NumberReservationStatus = CreateNumberBlockOrderRequestStatus;
 pub struct ReservedPhoneNumber {
     /// An ISO 8901 datetime string denoting when the individual number reservation was created.
     pub created_at: Option<String>,
+    /// Errors the reservation could happen upon
+    pub errors: Option<String>,
     /// An ISO 8901 datetime string for when the individual number reservation is going to expire
     pub expired_at: Option<String>,
     pub id: Option<String>,
@@ -99,12 +132,17 @@ pub struct ReservedPhoneNumber {
 }
 
 crate::codec::optional_fields!(
-    ReservedPhoneNumber { "created_at" => created_at, "expired_at" => expired_at, "id" =>
-    id, "phone_number" => phone_number, "record_type" => record_type, "status" => status,
-    "updated_at" => updated_at }
+    ReservedPhoneNumber { "created_at" => created_at, "errors" => errors, "expired_at" =>
+    expired_at, "id" => id, "phone_number" => phone_number, "record_type" => record_type,
+    "status" => status, "updated_at" => updated_at }
 );
 
 /// The status of the phone number's reservation.
 ///
 /// Spec: `#/components/schemas/ReservedPhoneNumber/properties/status`
 pub type ReservedPhoneNumberStatus = CreateNumberBlockOrderRequestStatus;
+
+/// Number Reservation Response
+///
+/// Spec: `#/paths/~1number_reservations~1{number_reservation_id}/get/responses/200/content/application~1json/schema`
+pub type RetrieveNumberReservationResponse = CreateNumberReservationResponse;

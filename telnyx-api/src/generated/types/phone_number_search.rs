@@ -34,16 +34,16 @@ crate::codec::optional_fields!(
 pub struct AvailablePhoneNumberBlock {
     pub cost_information: Option<CostInformation>,
     pub features: Option<Vec<Feature>>,
+    pub phone_number: Option<String>,
     pub range: Option<i64>,
     pub record_type: Option<AvailablePhoneNumberBlockRecordType>,
     pub region_information: Option<Vec<RegionInformation>>,
-    pub starting_number: Option<String>,
 }
 
 crate::codec::optional_fields!(
     AvailablePhoneNumberBlock { "cost_information" => cost_information, "features" =>
-    features, "range" => range, "record_type" => record_type, "region_information" =>
-    region_information, "starting_number" => starting_number }
+    features, "phone_number" => phone_number, "range" => range, "record_type" =>
+    record_type, "region_information" => region_information }
 );
 
 /// Spec: `#/components/schemas/AvailablePhoneNumberBlock/properties/record_type`
@@ -132,28 +132,79 @@ crate::codec::optional_fields!(
     "upfront_cost" => upfront_cost }
 );
 
-/// Spec: `#/components/schemas/Feature`
+/// Spec: `#/paths/~1available_phone_number_blocks/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Feature {
-    pub name: Option<String>,
+pub struct ListAvailablePhoneNumberBlocksFilter {
+    /// Filter phone numbers by country.
+    pub country_code: Option<String>,
+    /// Filter phone numbers by city.
+    pub locality: Option<String>,
+    /// Filter by the national destination code of the number.
+    pub national_destination_code: Option<String>,
+    /// Filter phone numbers by number type.
+    pub phone_number_type: Option<ListAvailablePhoneNumberBlocksFilterPhoneNumberType>,
 }
 
-crate::codec::optional_fields!(Feature { "name" => name });
+crate::codec::optional_fields!(
+    ListAvailablePhoneNumberBlocksFilter { "country_code" => country_code, "locality" =>
+    locality, "national_destination_code" => national_destination_code,
+    "phone_number_type" => phone_number_type }
+);
 
 /// List Available Phone Numbers Blocks Response
 ///
-/// Spec: `#/components/responses/ListAvailablePhoneNumbersBlockResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1available_phone_number_blocks/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListAvailablePhoneNumbersBlockResponse {
+pub struct ListAvailablePhoneNumberBlocksResponse {
     pub data: Option<Vec<AvailablePhoneNumberBlock>>,
     pub meta: Option<AvailablePhoneNumbersMetadata>,
 }
 
 crate::codec::optional_fields!(
-    ListAvailablePhoneNumbersBlockResponse { "data" => data, "meta" => meta }
+    ListAvailablePhoneNumberBlocksResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/paths/~1available_phone_numbers/get/parameters/9/schema/items`
+/// Spec: `#/paths/~1available_phone_numbers/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListAvailablePhoneNumbersFilter {
+    /// Find numbers in a particular US state or CA province.
+    pub administrative_area: Option<String>,
+    /// Filter to determine if best effort results should be included. Only available in USA/CANADA.
+    pub best_effort: Option<bool>,
+    /// Filter phone numbers by country.
+    pub country_code: Option<String>,
+    /// Filter to exclude phone numbers that are currently on hold/reserved for your account.
+    pub exclude_held_numbers: Option<bool>,
+    /// Filter phone numbers with specific features.
+    pub features: Option<Vec<ListAvailablePhoneNumbersFilterFeaturesItem>>,
+    /// Limits the number of results.
+    pub limit: Option<i64>,
+    /// Filter phone numbers by city.
+    pub locality: Option<String>,
+    /// Filter by the national destination code of the number.
+    pub national_destination_code: Option<String>,
+    /// Filter phone numbers by pattern matching.
+    pub phone_number: Option<ListAvailablePhoneNumbersFilterPhoneNumber>,
+    /// Filter phone numbers by number type.
+    pub phone_number_type: Option<ListAvailablePhoneNumbersFilterPhoneNumberType>,
+    /// Filter to exclude phone numbers that need additional time after to purchase to activate. Only applicable for +1 toll_free numbers.
+    pub quickship: Option<bool>,
+    /// Filter phone numbers by rate center. This filter is only applicable to USA and Canada numbers.
+    pub rate_center: Option<String>,
+    /// Filter to ensure only numbers that can be reserved are included in the results.
+    pub reservable: Option<bool>,
+}
+
+crate::codec::optional_fields!(
+    ListAvailablePhoneNumbersFilter { "administrative_area" => administrative_area,
+    "best_effort" => best_effort, "country_code" => country_code, "exclude_held_numbers"
+    => exclude_held_numbers, "features" => features, "limit" => limit, "locality" =>
+    locality, "national_destination_code" => national_destination_code, "phone_number" =>
+    phone_number, "phone_number_type" => phone_number_type, "quickship" => quickship,
+    "rate_center" => rate_center, "reservable" => reservable }
+);
+
+/// Spec: `#/paths/~1available_phone_numbers/get/parameters/0/schema/properties/features/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListAvailablePhoneNumbersFilterFeaturesItem {
     /// `sms`
@@ -211,20 +262,29 @@ impl From<&str> for ListAvailablePhoneNumbersFilterFeaturesItem {
 
 crate::codec::string_enum!(ListAvailablePhoneNumbersFilterFeaturesItem);
 
-/// Spec: `#/paths/~1available_phone_numbers/get/parameters/8/schema`
+/// Filter phone numbers by pattern matching.
+///
+/// Spec: `#/paths/~1available_phone_numbers/get/parameters/0/schema/properties/phone_number`
+pub type ListAvailablePhoneNumbersFilterPhoneNumber = InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber;
+
+/// Filter phone numbers by number type.
+///
+/// Spec: `#/paths/~1available_phone_numbers/get/parameters/0/schema/properties/phone_number_type`
 pub type ListAvailablePhoneNumbersFilterPhoneNumberType = ListAvailablePhoneNumberBlocksFilterPhoneNumberType;
 
 /// List Available Phone Numbers Response
 ///
-/// Spec: `#/components/responses/ListAvailablePhoneNumbersResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1available_phone_numbers/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAvailablePhoneNumbersResponse {
     pub data: Option<Vec<AvailablePhoneNumber>>,
     pub meta: Option<AvailablePhoneNumbersMetadata>,
+    pub metadata: Option<AvailablePhoneNumbersMetadata>,
 }
 
 crate::codec::optional_fields!(
-    ListAvailablePhoneNumbersResponse { "data" => data, "meta" => meta }
+    ListAvailablePhoneNumbersResponse { "data" => data, "meta" => meta, "metadata" =>
+    metadata }
 );
 
 /// Spec: `#/components/schemas/RegionInformation`

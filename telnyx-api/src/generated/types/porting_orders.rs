@@ -5,11 +5,56 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/responses/CancelPortingOrderResponse/content/application~1json/schema`
-pub type CancelPortingOrderResponse = ShowPortingOrder;
+/// Spec: `#/paths/~1porting_orders~1{id}~1actions~1activate/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ActivatePortingOrderResponse {
+    pub data: Option<PortingOrdersActivationJob>,
+}
 
-/// Spec: `#/components/responses/ConfirmPortingOrderResponse/content/application~1json/schema`
-pub type ConfirmPortingOrderResponse = ShowPortingOrder;
+crate::codec::optional_fields!(ActivatePortingOrderResponse { "data" => data });
+
+/// Required information for initiating the action requirement for AU ID verification.
+///
+/// Spec: `#/components/schemas/AUIdVerificationParams`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AuIdVerificationParams {
+    /// The first name of the person that will perform the verification flow.
+    pub first_name: String,
+    /// The last name of the person that will perform the verification flow.
+    pub last_name: String,
+}
+
+/// Spec: `#/paths/~1porting_orders~1{id}~1actions~1cancel/post/responses/200/content/application~1json/schema`
+pub type CancelPortingOrderResponse = GetPortingOrderResponse;
+
+/// Spec: `#/paths/~1porting_orders~1{id}~1actions~1confirm/post/responses/200/content/application~1json/schema`
+pub type ConfirmPortingOrderResponse = GetPortingOrderResponse;
+
+/// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateAdditionalDocumentsResponse {
+    pub data: Option<Vec<PortingAdditionalDocument>>,
+}
+
+crate::codec::optional_fields!(CreateAdditionalDocumentsResponse { "data" => data });
+
+/// Spec: `#/paths/~1porting~1loa_configurations/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateLoaConfigurationResponse {
+    pub data: Option<PortingLoaConfiguration>,
+}
+
+crate::codec::optional_fields!(CreateLoaConfigurationResponse { "data" => data });
+
+/// Spec: `#/paths/~1porting_orders~1phone_number_configurations/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreatePhoneNumberConfigurationsResponse {
+    pub data: Option<Vec<PortingPhoneNumberConfiguration>>,
+}
+
+crate::codec::optional_fields!(
+    CreatePhoneNumberConfigurationsResponse { "data" => data }
+);
 
 /// Spec: `#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -22,14 +67,6 @@ pub struct CreatePortingAdditionalDocuments {
 crate::codec::optional_fields!(
     CreatePortingAdditionalDocuments { "additional_documents" => additional_documents }
 );
-
-/// Spec: `#/components/responses/CreatePortingAdditionalDocuments/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreatePortingAdditionalDocuments2 {
-    pub data: Option<Vec<PortingAdditionalDocument>>,
-}
-
-crate::codec::optional_fields!(CreatePortingAdditionalDocuments2 { "data" => data });
 
 /// Spec: `#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema/properties/additional_documents/items`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -52,6 +89,32 @@ crate::codec::optional_fields!(
 /// Spec: `#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema/properties/additional_documents/items/properties/document_type`
 pub type CreatePortingAdditionalDocumentsAdditionalDocumentsItemDocumentType = PortingAdditionalDocumentDocumentType;
 
+/// Spec: `#/components/requestBodies/CreatePortingAssociatedPhoneNumber/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CreatePortingAssociatedPhoneNumber {
+    /// Specifies the action to take with this phone number during partial porting.
+    pub action: CreatePortingAssociatedPhoneNumberAction,
+    pub phone_number_range: CreatePortingAssociatedPhoneNumberPhoneNumberRange,
+}
+
+/// Specifies the action to take with this phone number during partial porting.
+///
+/// Spec: `#/components/requestBodies/CreatePortingAssociatedPhoneNumber/content/application~1json/schema/properties/action`
+pub type CreatePortingAssociatedPhoneNumberAction = PortingAssociatedPhoneNumberAction;
+
+/// Spec: `#/components/requestBodies/CreatePortingAssociatedPhoneNumber/content/application~1json/schema/properties/phone_number_range`
+pub type CreatePortingAssociatedPhoneNumberPhoneNumberRange = PortingAssociatedPhoneNumberPhoneNumberRange;
+
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreatePortingAssociatedPhoneNumberResponse {
+    pub data: Option<PortingAssociatedPhoneNumber>,
+}
+
+crate::codec::optional_fields!(
+    CreatePortingAssociatedPhoneNumberResponse { "data" => data }
+);
+
 /// The parameters for creating a new LOA configuration.
 ///
 /// Spec: `#/components/requestBodies/CreatePortingLOAConfiguration/content/application~1json/schema`
@@ -69,35 +132,24 @@ pub struct CreatePortingLoaConfiguration {
     pub name: String,
 }
 
-/// Spec: `#/components/responses/CreatePortingLOAConfiguration/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreatePortingLoaConfiguration2 {
-    pub data: Option<PortingLoaConfiguration>,
-}
-
-crate::codec::optional_fields!(CreatePortingLoaConfiguration2 { "data" => data });
-
 /// The address of the company.
 ///
 /// Spec: `#/components/requestBodies/CreatePortingLOAConfiguration/content/application~1json/schema/properties/address`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingLoaConfigurationAddress {
     /// The locality of the company
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
+    pub city: String,
     /// The country code of the company
     pub country_code: String,
     /// The extended address of the company
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extended_address: Option<String>,
     /// The administrative area of the company
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    pub state: String,
     /// The street address of the company
     pub street_address: String,
     /// The postal code of the company
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zip_code: Option<String>,
+    pub zip_code: String,
 }
 
 /// The contact information of the company.
@@ -125,12 +177,35 @@ pub struct CreatePortingLoaConfigurationLogo {
 /// Spec: `#/components/schemas/CreatePortingOrder`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingOrder {
-    /// A customer-specified reference number for customer bookkeeping purposes
+    /// A customer-specified group reference for customer bookkeeping purposes
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_reference: Option<String>,
+    pub customer_group_reference: Option<String>,
+    /// A customer-specified reference number for customer bookkeeping purposes
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub customer_reference: Option<Option<String>>,
     /// The list of +E.164 formatted phone numbers
     pub phone_numbers: Vec<String>,
 }
+
+/// Spec: `#/paths/~1porting_orders~1{id}~1comments/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreatePortingOrderCommentResponse {
+    pub data: Option<PortingOrdersComment>,
+}
+
+crate::codec::optional_fields!(CreatePortingOrderCommentResponse { "data" => data });
+
+/// Spec: `#/paths/~1porting_orders/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreatePortingOrderResponse {
+    pub data: Option<Vec<PortingOrder>>,
+}
+
+crate::codec::optional_fields!(CreatePortingOrderResponse { "data" => data });
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberBlock/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -152,6 +227,14 @@ pub struct CreatePortingPhoneNumberBlockActivationRangesItem {
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberBlock/content/application~1json/schema/properties/phone_number_range`
 pub type CreatePortingPhoneNumberBlockPhoneNumberRange = CreatePortingPhoneNumberBlockActivationRangesItem;
 
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreatePortingPhoneNumberBlockResponse {
+    pub data: Option<PortingPhoneNumberBlock>,
+}
+
+crate::codec::optional_fields!(CreatePortingPhoneNumberBlockResponse { "data" => data });
+
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberConfigurations/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePortingPhoneNumberConfigurations {
@@ -163,16 +246,6 @@ pub struct CreatePortingPhoneNumberConfigurations {
 crate::codec::optional_fields!(
     CreatePortingPhoneNumberConfigurations { "phone_number_configurations" =>
     phone_number_configurations }
-);
-
-/// Spec: `#/components/responses/CreatePortingPhoneNumberConfigurations/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreatePortingPhoneNumberConfigurations2 {
-    pub data: Option<Vec<PortingPhoneNumberConfiguration>>,
-}
-
-crate::codec::optional_fields!(
-    CreatePortingPhoneNumberConfigurations2 { "data" => data }
 );
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberConfigurations/content/application~1json/schema/properties/phone_number_configurations/items`
@@ -206,6 +279,16 @@ pub struct CreatePortingPhoneNumberExtensionActivationRangesItem {
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberExtension/content/application~1json/schema/properties/extension_range`
 pub type CreatePortingPhoneNumberExtensionExtensionRange = CreatePortingPhoneNumberExtensionActivationRangesItem;
 
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreatePortingPhoneNumberExtensionResponse {
+    pub data: Option<PortingPhoneNumberExtension>,
+}
+
+crate::codec::optional_fields!(
+    CreatePortingPhoneNumberExtensionResponse { "data" => data }
+);
+
 /// The parameters for generating a new porting related report.
 ///
 /// Spec: `#/components/requestBodies/CreatePortingReport/content/application~1json/schema`
@@ -216,18 +299,27 @@ pub struct CreatePortingReport {
     pub report_type: CreatePortingReportReportType,
 }
 
-/// Spec: `#/components/responses/CreatePortingReport/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreatePortingReport2 {
-    pub data: Option<PortingReport>,
-}
-
-crate::codec::optional_fields!(CreatePortingReport2 { "data" => data });
-
 /// Identifies the type of report
 ///
 /// Spec: `#/components/requestBodies/CreatePortingReport/content/application~1json/schema/properties/report_type`
 pub type CreatePortingReportReportType = PortingReportReportType;
+
+/// Spec: `#/paths/~1porting~1reports/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreatePortingReportResponse {
+    pub data: Option<PortingReport>,
+}
+
+crate::codec::optional_fields!(CreatePortingReportResponse { "data" => data });
+
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeletePortingAssociatedPhoneNumberResponse = CreatePortingAssociatedPhoneNumberResponse;
+
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeletePortingPhoneNumberBlockResponse = CreatePortingPhoneNumberBlockResponse;
+
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeletePortingPhoneNumberExtensionResponse = CreatePortingPhoneNumberExtensionResponse;
 
 /// The parameters for generating a porting orders CSV report.
 ///
@@ -317,11 +409,33 @@ impl From<&str> for ExportPortingOrdersCsvReportFiltersStatusInItem {
 
 crate::codec::string_enum!(ExportPortingOrdersCsvReportFiltersStatusInItem);
 
-/// Spec: `#/paths/~1porting_orders/get/parameters/3/schema`
-pub type FilterByPortingOrderStatus = ExportPortingOrdersCsvReportFiltersStatusInItem;
+/// Spec: `#/paths/~1porting~1loa_configurations~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetLoaConfigurationResponse = CreateLoaConfigurationResponse;
 
-/// Spec: `#/paths/~1porting_orders/get/parameters/4/schema`
-pub type FilterByPortingOrderStatusIn = ExportPortingOrdersCsvReportFiltersStatusInItem;
+/// Spec: `#/paths/~1porting_orders~1{id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetPortingOrderResponse {
+    pub data: Option<PortingOrder>,
+    pub meta: Option<GetPortingOrderResponseMeta>,
+}
+
+crate::codec::optional_fields!(
+    GetPortingOrderResponse { "data" => data, "meta" => meta }
+);
+
+/// Spec: `#/paths/~1porting_orders~1{id}~1sub_request/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetPortingOrderSubRequestResponse {
+    pub data: Option<GetSubRequestByPortingOrder>,
+}
+
+crate::codec::optional_fields!(GetPortingOrderSubRequestResponse { "data" => data });
+
+/// Spec: `#/paths/~1porting_orders~1{id}~1activation_jobs~1{activationJobId}/get/responses/200/content/application~1json/schema`
+pub type GetPortingOrdersActivationJobResponse = ActivatePortingOrderResponse;
+
+/// Spec: `#/paths/~1porting~1reports~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetPortingReportResponse = CreatePortingReportResponse;
 
 /// Spec: `#/components/schemas/GetSubRequestByPortingOrder`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -337,37 +451,109 @@ crate::codec::optional_fields!(
     => sub_request_id }
 );
 
+/// Spec: `#/components/requestBodies/InitiatePortingActionRequirement/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InitiatePortingActionRequirement {
+    pub params: AuIdVerificationParams,
+}
+
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1action_requirements~1{id}~1initiate/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InitiatePortingActionRequirementResponse {
+    pub data: Option<PortingActionRequirement>,
+}
+
+crate::codec::optional_fields!(
+    InitiatePortingActionRequirementResponse { "data" => data }
+);
+
+/// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListAdditionalDocumentsFilter {
+    /// Filter additional documents by a list of document types
+    pub document_type: Option<Vec<ListAdditionalDocumentsFilterDocumentTypeItem>>,
+}
+
+crate::codec::optional_fields!(
+    ListAdditionalDocumentsFilter { "document_type" => document_type }
+);
+
+/// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/2/schema/properties/document_type/items`
+pub type ListAdditionalDocumentsFilterDocumentTypeItem = PortingAdditionalDocumentDocumentType;
+
+/// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListAdditionalDocumentsResponse {
+    pub data: Option<Vec<PortingAdditionalDocument>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListAdditionalDocumentsResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/3/schema`
-pub type ListAdditionalDocumentsFilterDocumentType = PortingAdditionalDocumentDocumentType;
-
-/// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/4/schema/items`
-pub type ListAdditionalDocumentsFilterDocumentTypeInItem = PortingAdditionalDocumentDocumentType;
-
-/// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/5/schema`
 pub type ListAdditionalDocumentsSort = ListCustomerServiceRecordsSort;
 
-/// Spec: `#/components/responses/ListAllowedFocWindows/content/application~1json/schema`
+/// Spec: `#/paths/~1porting_orders~1{id}~1allowed_foc_windows/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListAllowedFocWindows {
+pub struct ListAllowedFocWindowsResponse {
     pub data: Option<Vec<PortingOrdersAllowedFocWindow>>,
     pub meta: Option<PaginationMeta>,
 }
 
-crate::codec::optional_fields!(ListAllowedFocWindows { "data" => data, "meta" => meta });
+crate::codec::optional_fields!(
+    ListAllowedFocWindowsResponse { "data" => data, "meta" => meta }
+);
 
-/// Spec: `#/components/responses/ListDraftPortingOrdersWithoutPagination/content/application~1json/schema`
+/// Spec: `#/paths/~1porting_orders~1exception_types/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListDraftPortingOrdersWithoutPagination {
-    pub data: Option<Vec<PortingOrder>>,
+pub struct ListExceptionTypesResponse {
+    pub data: Option<Vec<PortingOrdersExceptionType>>,
+}
+
+crate::codec::optional_fields!(ListExceptionTypesResponse { "data" => data });
+
+/// Spec: `#/paths/~1porting~1loa_configurations/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListLoaConfigurationsResponse {
+    pub data: Option<Vec<PortingLoaConfiguration>>,
+    pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    ListDraftPortingOrdersWithoutPagination { "data" => data }
+    ListLoaConfigurationsResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/4/schema`
+/// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPhoneNumberConfigurationsFilter {
+    pub porting_order: Option<ListPhoneNumberConfigurationsFilterPortingOrder>,
+    /// Filter results by a list of porting phone number IDs
+    pub porting_phone_number: Option<Vec<String>>,
+    /// Filter results by a list of user bundle IDs
+    pub user_bundle_id: Option<Vec<String>>,
+}
+
+crate::codec::optional_fields!(
+    ListPhoneNumberConfigurationsFilter { "porting_order" => porting_order,
+    "porting_phone_number" => porting_phone_number, "user_bundle_id" => user_bundle_id }
+);
+
+/// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/1/schema/properties/porting_order`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPhoneNumberConfigurationsFilterPortingOrder {
+    /// Filter results by specific porting order statuses
+    pub status: Option<Vec<ListPhoneNumberConfigurationsFilterPortingOrderStatusItem>>,
+}
+
+crate::codec::optional_fields!(
+    ListPhoneNumberConfigurationsFilterPortingOrder { "status" => status }
+);
+
+/// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/1/schema/properties/porting_order/properties/status/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumberConfigurationsFilterPortingOrderStatus {
+pub enum ListPhoneNumberConfigurationsFilterPortingOrderStatusItem {
     /// `activation-in-progress`
     ActivationInProgress,
     /// `cancel-pending`
@@ -390,7 +576,7 @@ pub enum ListPhoneNumberConfigurationsFilterPortingOrderStatus {
     Unknown(String),
 }
 
-impl ListPhoneNumberConfigurationsFilterPortingOrderStatus {
+impl ListPhoneNumberConfigurationsFilterPortingOrderStatusItem {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -408,7 +594,7 @@ impl ListPhoneNumberConfigurationsFilterPortingOrderStatus {
     }
 }
 
-impl From<&str> for ListPhoneNumberConfigurationsFilterPortingOrderStatus {
+impl From<&str> for ListPhoneNumberConfigurationsFilterPortingOrderStatusItem {
     fn from(value: &str) -> Self {
         match value {
             "activation-in-progress" => Self::ActivationInProgress,
@@ -425,29 +611,264 @@ impl From<&str> for ListPhoneNumberConfigurationsFilterPortingOrderStatus {
     }
 }
 
-crate::codec::string_enum!(ListPhoneNumberConfigurationsFilterPortingOrderStatus);
+crate::codec::string_enum!(ListPhoneNumberConfigurationsFilterPortingOrderStatusItem);
 
-/// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/5/schema/items`
-pub type ListPhoneNumberConfigurationsFilterPortingOrderStatusInItem = ListPhoneNumberConfigurationsFilterPortingOrderStatus;
-
-/// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/10/schema`
-pub type ListPhoneNumberConfigurationsSort = ListCustomerServiceRecordsSort;
-
-/// Spec: `#/components/responses/ListPortingAdditionalDocuments/content/application~1json/schema`
+/// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortingAdditionalDocuments {
-    pub data: Option<Vec<PortingAdditionalDocument>>,
+pub struct ListPhoneNumberConfigurationsResponse {
+    pub data: Option<Vec<PortingPhoneNumberConfiguration>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    ListPortingAdditionalDocuments { "data" => data, "meta" => meta }
+    ListPhoneNumberConfigurationsResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/paths/~1porting~1events/get/parameters/2/schema`
-pub type ListPortingEventsFilterType = PortingEventEventType;
+/// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/2/schema`
+pub type ListPhoneNumberConfigurationsSort = ListCustomerServiceRecordsSort;
 
-/// Spec: `#/components/responses/ListPortingEventsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1action_requirements/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingActionRequirementsFilter {
+    /// Filter action requirements by action type
+    pub action_type: Option<ListPortingActionRequirementsFilterActionType>,
+    /// Filter action requirements by a list of IDs
+    pub id: Option<Vec<String>>,
+    /// Filter action requirements by requirement type ID
+    pub requirement_type_id: Option<String>,
+    /// Filter action requirements by status
+    pub status: Option<ListPortingActionRequirementsFilterStatus>,
+}
+
+crate::codec::optional_fields!(
+    ListPortingActionRequirementsFilter { "action_type" => action_type, "id" => id,
+    "requirement_type_id" => requirement_type_id, "status" => status }
+);
+
+/// Filter action requirements by action type
+///
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1action_requirements/get/parameters/2/schema/properties/action_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPortingActionRequirementsFilterActionType {
+    /// `au_id_verification`
+    AuIdVerification,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPortingActionRequirementsFilterActionType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AuIdVerification => "au_id_verification",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPortingActionRequirementsFilterActionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "au_id_verification" => Self::AuIdVerification,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPortingActionRequirementsFilterActionType);
+
+/// Filter action requirements by status
+///
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1action_requirements/get/parameters/2/schema/properties/status`
+pub type ListPortingActionRequirementsFilterStatus = PortingActionRequirementStatus;
+
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1action_requirements/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingActionRequirementsResponse {
+    pub data: Option<Vec<PortingActionRequirement>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListPortingActionRequirementsResponse { "data" => data, "meta" => meta }
+);
+
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1action_requirements/get/parameters/3/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingActionRequirementsSort {
+    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+    pub value: Option<ListPortingActionRequirementsSortValue>,
+}
+
+crate::codec::optional_fields!(ListPortingActionRequirementsSort { "value" => value });
+
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+///
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1action_requirements/get/parameters/3/schema/properties/value`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPortingActionRequirementsSortValue {
+    /// `created_at`
+    CreatedAt,
+    /// `-created_at`
+    MinusCreatedAt,
+    /// `updated_at`
+    UpdatedAt,
+    /// `-updated_at`
+    MinusUpdatedAt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPortingActionRequirementsSortValue {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::MinusCreatedAt => "-created_at",
+            Self::UpdatedAt => "updated_at",
+            Self::MinusUpdatedAt => "-updated_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPortingActionRequirementsSortValue {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "-created_at" => Self::MinusCreatedAt,
+            "updated_at" => Self::UpdatedAt,
+            "-updated_at" => Self::MinusUpdatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPortingActionRequirementsSortValue);
+
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingAssociatedPhoneNumbersFilter {
+    /// Filter results by action type
+    pub action: Option<ListPortingAssociatedPhoneNumbersFilterAction>,
+    /// Filter results by a phone number. It should be in E.164 format.
+    pub phone_number: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListPortingAssociatedPhoneNumbersFilter { "action" => action, "phone_number" =>
+    phone_number }
+);
+
+/// Filter results by action type
+///
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/parameters/2/schema/properties/action`
+pub type ListPortingAssociatedPhoneNumbersFilterAction = PortingAssociatedPhoneNumberAction;
+
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingAssociatedPhoneNumbersResponse {
+    pub data: Option<Vec<PortingAssociatedPhoneNumber>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListPortingAssociatedPhoneNumbersResponse { "data" => data, "meta" => meta }
+);
+
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/parameters/3/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingAssociatedPhoneNumbersSort {
+    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
+    pub value: Option<ListPortingAssociatedPhoneNumbersSortValue>,
+}
+
+crate::codec::optional_fields!(
+    ListPortingAssociatedPhoneNumbersSort { "value" => value }
+);
+
+/// Spec: `#/paths/~1porting~1events/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingEventsFilter {
+    /// Created at date range filtering operations
+    pub created_at: Option<ListPortingEventsFilterCreatedAt>,
+    /// Filter by porting order ID.
+    pub porting_order_id: Option<String>,
+    /// Filter by event type.
+    pub type_: Option<ListPortingEventsFilterType>,
+}
+
+crate::codec::optional_fields!(
+    ListPortingEventsFilter { "created_at" => created_at, "porting_order_id" =>
+    porting_order_id, "type" => type_ }
+);
+
+/// Created at date range filtering operations
+///
+/// Spec: `#/paths/~1porting~1events/get/parameters/1/schema/properties/created_at`
+pub type ListPortingEventsFilterCreatedAt = ListOptOutsCreatedAt;
+
+/// Filter by event type.
+///
+/// Spec: `#/paths/~1porting~1events/get/parameters/1/schema/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPortingEventsFilterType {
+    /// `porting_order.deleted`
+    PortingOrderDeleted,
+    /// `porting_order.loa_updated`
+    PortingOrderLoaUpdated,
+    /// `porting_order.messaging_changed`
+    PortingOrderMessagingChanged,
+    /// `porting_order.status_changed`
+    PortingOrderStatusChanged,
+    /// `porting_order.sharing_token_expired`
+    PortingOrderSharingTokenExpired,
+    /// `porting_order.new_comment`
+    PortingOrderNewComment,
+    /// `porting_order.split`
+    PortingOrderSplit,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPortingEventsFilterType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PortingOrderDeleted => "porting_order.deleted",
+            Self::PortingOrderLoaUpdated => "porting_order.loa_updated",
+            Self::PortingOrderMessagingChanged => "porting_order.messaging_changed",
+            Self::PortingOrderStatusChanged => "porting_order.status_changed",
+            Self::PortingOrderSharingTokenExpired => {
+                "porting_order.sharing_token_expired"
+            }
+            Self::PortingOrderNewComment => "porting_order.new_comment",
+            Self::PortingOrderSplit => "porting_order.split",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPortingEventsFilterType {
+    fn from(value: &str) -> Self {
+        match value {
+            "porting_order.deleted" => Self::PortingOrderDeleted,
+            "porting_order.loa_updated" => Self::PortingOrderLoaUpdated,
+            "porting_order.messaging_changed" => Self::PortingOrderMessagingChanged,
+            "porting_order.status_changed" => Self::PortingOrderStatusChanged,
+            "porting_order.sharing_token_expired" => {
+                Self::PortingOrderSharingTokenExpired
+            }
+            "porting_order.new_comment" => Self::PortingOrderNewComment,
+            "porting_order.split" => Self::PortingOrderSplit,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPortingEventsFilterType);
+
+/// Spec: `#/paths/~1porting~1events/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingEventsResponse {
     pub data: Option<Vec<PortingEvent>>,
@@ -458,70 +879,159 @@ crate::codec::optional_fields!(
     ListPortingEventsResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/components/responses/ListPortingLOAConfigurations/content/application~1json/schema`
+/// Spec: `#/paths/~1porting_orders~1{id}~1activation_jobs/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortingLoaConfigurations {
-    pub data: Option<Vec<PortingLoaConfiguration>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(
-    ListPortingLoaConfigurations { "data" => data, "meta" => meta }
-);
-
-/// Spec: `#/components/responses/ListPortingOrder/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortingOrder {
-    pub data: Option<Vec<PortingOrder>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(ListPortingOrder { "data" => data, "meta" => meta });
-
-/// Spec: `#/components/responses/ListPortingOrderRequirements/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortingOrderRequirements {
-    pub data: Option<Vec<PortingOrderRequirementDetail>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(
-    ListPortingOrderRequirements { "data" => data, "meta" => meta }
-);
-
-/// Spec: `#/components/responses/ListPortingOrdersActivationJobs/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortingOrdersActivationJobs {
+pub struct ListPortingOrderActivationJobsResponse {
     pub data: Option<Vec<PortingOrdersActivationJob>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    ListPortingOrdersActivationJobs { "data" => data, "meta" => meta }
+    ListPortingOrderActivationJobsResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/components/responses/ListPortingOrdersComments/content/application~1json/schema`
+/// Spec: `#/paths/~1porting_orders~1{id}~1comments/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortingOrdersComments {
+pub struct ListPortingOrderCommentsResponse {
     pub data: Option<Vec<PortingOrdersComment>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    ListPortingOrdersComments { "data" => data, "meta" => meta }
+    ListPortingOrderCommentsResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/components/responses/ListPortingOrdersExceptionTypes/content/application~1json/schema`
+/// Spec: `#/paths/~1porting_orders~1{id}~1requirements/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortingOrdersExceptionTypes {
-    pub data: Option<Vec<PortingOrdersExceptionType>>,
+pub struct ListPortingOrderRequirementsResponse {
+    pub data: Option<Vec<PortingOrderRequirementDetail>>,
+    pub meta: Option<PaginationMeta>,
 }
 
-crate::codec::optional_fields!(ListPortingOrdersExceptionTypes { "data" => data });
+crate::codec::optional_fields!(
+    ListPortingOrderRequirementsResponse { "data" => data, "meta" => meta }
+);
 
-/// Spec: `#/paths/~1porting_orders/get/parameters/16/schema`
+/// Spec: `#/paths/~1porting_orders/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingOrdersFilter {
+    pub activation_settings: Option<ListPortingOrdersFilterActivationSettings>,
+    /// Filter results by customer_group_reference
+    pub customer_group_reference: Option<String>,
+    /// Filter results by customer_reference
+    pub customer_reference: Option<String>,
+    pub end_user: Option<ListPortingOrdersFilterEndUser>,
+    pub misc: Option<ListPortingOrdersFilterMisc>,
+    /// Filter results by parent_support_key
+    pub parent_support_key: Option<String>,
+    pub phone_numbers: Option<ListPortingOrdersFilterPhoneNumbers>,
+}
+
+crate::codec::optional_fields!(
+    ListPortingOrdersFilter { "activation_settings" => activation_settings,
+    "customer_group_reference" => customer_group_reference, "customer_reference" =>
+    customer_reference, "end_user" => end_user, "misc" => misc, "parent_support_key" =>
+    parent_support_key, "phone_numbers" => phone_numbers }
+);
+
+/// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/activation_settings`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingOrdersFilterActivationSettings {
+    /// Filter results by fast port eligible
+    pub fast_port_eligible: Option<bool>,
+    /// FOC datetime range filtering operations
+    pub foc_datetime_requested: Option<
+        ListPortingOrdersFilterActivationSettingsFocDatetimeRequested,
+    >,
+}
+
+crate::codec::optional_fields!(
+    ListPortingOrdersFilterActivationSettings { "fast_port_eligible" =>
+    fast_port_eligible, "foc_datetime_requested" => foc_datetime_requested }
+);
+
+/// FOC datetime range filtering operations
+///
+/// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/activation_settings/properties/foc_datetime_requested`
+pub type ListPortingOrdersFilterActivationSettingsFocDatetimeRequested = CustomerServiceRecordFilterConsolidatedCreatedAt;
+
+/// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/end_user`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingOrdersFilterEndUser {
+    pub admin: Option<ListPortingOrdersFilterEndUserAdmin>,
+}
+
+crate::codec::optional_fields!(ListPortingOrdersFilterEndUser { "admin" => admin });
+
+/// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/end_user/properties/admin`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingOrdersFilterEndUserAdmin {
+    /// Filter results by authorized person
+    pub auth_person_name: Option<String>,
+    /// Filter results by person or company name
+    pub entity_name: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListPortingOrdersFilterEndUserAdmin { "auth_person_name" => auth_person_name,
+    "entity_name" => entity_name }
+);
+
+/// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/misc`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingOrdersFilterMisc {
+    /// Filter results by porting order type
+    pub type_: Option<PortingOrderType>,
+}
+
+crate::codec::optional_fields!(ListPortingOrdersFilterMisc { "type" => type_ });
+
+/// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/phone_numbers`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingOrdersFilterPhoneNumbers {
+    /// Filter results by old service provider
+    pub carrier_name: Option<String>,
+    /// Filter results by country ISO 3166-1 alpha-2 code
+    pub country_code: Option<String>,
+    /// Phone number pattern filtering operations
+    pub phone_number: Option<ListPortingOrdersFilterPhoneNumbersPhoneNumber>,
+}
+
+crate::codec::optional_fields!(
+    ListPortingOrdersFilterPhoneNumbers { "carrier_name" => carrier_name, "country_code"
+    => country_code, "phone_number" => phone_number }
+);
+
+/// Phone number pattern filtering operations
+///
+/// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/phone_numbers/properties/phone_number`
+pub type ListPortingOrdersFilterPhoneNumbersPhoneNumber = FilterConsolidatedStreetAddress;
+
+/// Spec: `#/paths/~1porting_orders/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingOrdersResponse {
+    pub data: Option<Vec<PortingOrder>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListPortingOrdersResponse { "data" => data, "meta" => meta }
+);
+
+/// Spec: `#/paths/~1porting_orders/get/parameters/3/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingOrdersSort {
+    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+    pub value: Option<ListPortingOrdersSortValue>,
+}
+
+crate::codec::optional_fields!(ListPortingOrdersSort { "value" => value });
+
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+///
+/// Spec: `#/paths/~1porting_orders/get/parameters/3/schema/properties/value`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPortingOrdersSort {
+pub enum ListPortingOrdersSortValue {
     /// `created_at`
     CreatedAt,
     /// `-created_at`
@@ -534,7 +1044,7 @@ pub enum ListPortingOrdersSort {
     Unknown(String),
 }
 
-impl ListPortingOrdersSort {
+impl ListPortingOrdersSortValue {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -551,7 +1061,7 @@ impl ListPortingOrdersSort {
     }
 }
 
-impl From<&str> for ListPortingOrdersSort {
+impl From<&str> for ListPortingOrdersSortValue {
     fn from(value: &str) -> Self {
         match value {
             "created_at" => Self::CreatedAt,
@@ -567,119 +1077,138 @@ impl From<&str> for ListPortingOrdersSort {
     }
 }
 
-crate::codec::string_enum!(ListPortingOrdersSort);
+crate::codec::string_enum!(ListPortingOrdersSortValue);
 
-/// Spec: `#/components/responses/ListPortingPhoneNumberBlocks/content/application~1json/schema`
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortingPhoneNumberBlocks {
+pub struct ListPortingPhoneNumberBlocksResponse {
     pub data: Option<Vec<PortingPhoneNumberBlock>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    ListPortingPhoneNumberBlocks { "data" => data, "meta" => meta }
+    ListPortingPhoneNumberBlocksResponse { "data" => data, "meta" => meta }
 );
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/3/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPortingPhoneNumberBlocksSort {
-    /// `-created_at`
-    MinusCreatedAt,
-    /// `created_at`
-    CreatedAt,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
+pub type ListPortingPhoneNumberBlocksSort = ListPortingAssociatedPhoneNumbersSort;
 
-impl ListPortingPhoneNumberBlocksSort {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MinusCreatedAt => "-created_at",
-            Self::CreatedAt => "created_at",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPortingPhoneNumberBlocksSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "-created_at" => Self::MinusCreatedAt,
-            "created_at" => Self::CreatedAt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPortingPhoneNumberBlocksSort);
-
-/// Spec: `#/components/responses/ListPortingPhoneNumberConfigurations/content/application~1json/schema`
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortingPhoneNumberConfigurations {
-    pub data: Option<Vec<PortingPhoneNumberConfiguration>>,
-    pub meta: Option<PaginationMeta>,
+pub struct ListPortingPhoneNumberExtensionsFilter {
+    /// Filter results by porting phone number id
+    pub porting_phone_number_id: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    ListPortingPhoneNumberConfigurations { "data" => data, "meta" => meta }
+    ListPortingPhoneNumberExtensionsFilter { "porting_phone_number_id" =>
+    porting_phone_number_id }
 );
 
-/// Spec: `#/components/responses/ListPortingPhoneNumberExtensions/content/application~1json/schema`
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortingPhoneNumberExtensions {
+pub struct ListPortingPhoneNumberExtensionsResponse {
     pub data: Option<Vec<PortingPhoneNumberExtension>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    ListPortingPhoneNumberExtensions { "data" => data, "meta" => meta }
+    ListPortingPhoneNumberExtensionsResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/parameters/5/schema`
-pub type ListPortingPhoneNumberExtensionsSort = ListPortingPhoneNumberBlocksSort;
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/parameters/3/schema`
+pub type ListPortingPhoneNumberExtensionsSort = ListPortingAssociatedPhoneNumbersSort;
 
-/// Spec: `#/components/responses/ListPortingPhoneNumbers/content/application~1json/schema`
+/// Spec: `#/paths/~1porting_phone_numbers/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortingPhoneNumbers {
+pub struct ListPortingPhoneNumbersFilter {
+    /// Filter results by porting order status
+    pub porting_order_status: Option<ListPortingPhoneNumbersFilterPortingOrderStatus>,
+}
+
+crate::codec::optional_fields!(
+    ListPortingPhoneNumbersFilter { "porting_order_status" => porting_order_status }
+);
+
+/// Filter results by porting order status
+///
+/// Spec: `#/paths/~1porting_phone_numbers/get/parameters/1/schema/properties/porting_order_status`
+pub type ListPortingPhoneNumbersFilterPortingOrderStatus = ExportPortingOrdersCsvReportFiltersStatusInItem;
+
+/// Spec: `#/paths/~1porting_phone_numbers/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingPhoneNumbersResponse {
     pub data: Option<Vec<PortingPhoneNumber>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    ListPortingPhoneNumbers { "data" => data, "meta" => meta }
+    ListPortingPhoneNumbersResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/paths/~1porting_phone_numbers/get/parameters/8/schema`
-pub type ListPortingPhoneNumbersFilterPortingOrderStatus = ExportPortingOrdersCsvReportFiltersStatusInItem;
-
-/// Spec: `#/components/responses/ListPortingReports/content/application~1json/schema`
+/// Spec: `#/paths/~1porting~1reports/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortingReports {
+pub struct ListPortingReportsFilter {
+    /// Filter reports of a specific type
+    pub report_type: Option<ListPortingReportsFilterReportType>,
+    /// Filter reports of a specific status
+    pub status: Option<ListPortingReportsFilterStatus>,
+}
+
+crate::codec::optional_fields!(
+    ListPortingReportsFilter { "report_type" => report_type, "status" => status }
+);
+
+/// Filter reports of a specific type
+///
+/// Spec: `#/paths/~1porting~1reports/get/parameters/1/schema/properties/report_type`
+pub type ListPortingReportsFilterReportType = PortingReportReportType;
+
+/// Filter reports of a specific status
+///
+/// Spec: `#/paths/~1porting~1reports/get/parameters/1/schema/properties/status`
+pub type ListPortingReportsFilterStatus = PortingReportStatus;
+
+/// Spec: `#/paths/~1porting~1reports/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingReportsResponse {
     pub data: Option<Vec<PortingReport>>,
     pub meta: Option<PaginationMeta>,
 }
 
-crate::codec::optional_fields!(ListPortingReports { "data" => data, "meta" => meta });
+crate::codec::optional_fields!(
+    ListPortingReportsResponse { "data" => data, "meta" => meta }
+);
 
-/// Spec: `#/paths/~1porting~1reports/get/parameters/2/schema`
-pub type ListPortingReportsFilterReportType = PortingReportReportType;
-
-/// Spec: `#/paths/~1porting~1reports/get/parameters/3/schema`
-pub type ListPortingReportsFilterStatus = PortingReportStatus;
-
-/// Spec: `#/components/responses/ListPortingVerificationCodes/content/application~1json/schema`
+/// Spec: `#/paths/~1porting~1uk_carriers/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPortingVerificationCodes {
+pub struct ListPortingUkCarriersResponse {
+    pub data: Option<Vec<PortingUkCarrier>>,
+}
+
+crate::codec::optional_fields!(ListPortingUkCarriersResponse { "data" => data });
+
+/// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListVerificationCodesFilter {
+    /// Filter verification codes that have been verified or not
+    pub verified: Option<bool>,
+}
+
+crate::codec::optional_fields!(ListVerificationCodesFilter { "verified" => verified });
+
+/// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListVerificationCodesResponse {
     pub data: Option<Vec<PortingVerificationCode>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    ListPortingVerificationCodes { "data" => data, "meta" => meta }
+    ListVerificationCodesResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes/get/parameters/6/schema`
+/// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes/get/parameters/3/schema`
 pub type ListVerificationCodesSort = ListCustomerServiceRecordsSort;
 
 /// Specifies whether Telnyx is able to confirm portability this number in the United States & Canada. International phone numbers are provisional by default.
@@ -721,6 +1250,119 @@ impl From<&str> for PortabilityStatus {
 }
 
 crate::codec::string_enum!(PortabilityStatus);
+
+/// Spec: `#/components/schemas/PortingActionRequirement`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingActionRequirement {
+    /// The type of action required
+    pub action_type: Option<String>,
+    /// Optional URL for the action
+    pub action_url: Option<String>,
+    /// Reason for cancellation if status is 'cancelled'
+    pub cancel_reason: Option<String>,
+    /// ISO 8601 formatted date-time indicating when the resource was created
+    pub created_at: Option<String>,
+    /// Identifies the action requirement
+    pub id: Option<String>,
+    /// The ID of the porting order this action requirement belongs to
+    pub porting_order_id: Option<String>,
+    /// Identifies the type of the resource
+    pub record_type: Option<PortingActionRequirementRecordType>,
+    /// The ID of the requirement type
+    pub requirement_type_id: Option<String>,
+    /// Current status of the action requirement
+    pub status: Option<PortingActionRequirementStatus>,
+    /// ISO 8601 formatted date-time indicating when the resource was updated
+    pub updated_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PortingActionRequirement { "action_type" => action_type, "action_url" => action_url,
+    "cancel_reason" => cancel_reason, "created_at" => created_at, "id" => id,
+    "porting_order_id" => porting_order_id, "record_type" => record_type,
+    "requirement_type_id" => requirement_type_id, "status" => status, "updated_at" =>
+    updated_at }
+);
+
+/// Identifies the type of the resource
+///
+/// Spec: `#/components/schemas/PortingActionRequirement/properties/record_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingActionRequirementRecordType {
+    /// `porting_action_requirement`
+    PortingActionRequirement,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingActionRequirementRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PortingActionRequirement => "porting_action_requirement",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingActionRequirementRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "porting_action_requirement" => Self::PortingActionRequirement,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingActionRequirementRecordType);
+
+/// Current status of the action requirement
+///
+/// Spec: `#/components/schemas/PortingActionRequirement/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingActionRequirementStatus {
+    /// `created`
+    Created,
+    /// `pending`
+    Pending,
+    /// `completed`
+    Completed,
+    /// `cancelled`
+    Cancelled,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingActionRequirementStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "created",
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Cancelled => "cancelled",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingActionRequirementStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "created" => Self::Created,
+            "pending" => Self::Pending,
+            "completed" => Self::Completed,
+            "cancelled" => Self::Cancelled,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingActionRequirementStatus);
 
 /// Spec: `#/components/schemas/PortingAdditionalDocument`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -796,40 +1438,268 @@ impl From<&str> for PortingAdditionalDocumentDocumentType {
 
 crate::codec::string_enum!(PortingAdditionalDocumentDocumentType);
 
-/// Spec: `#/components/schemas/PortingEvent`
+/// Spec: `#/components/schemas/PortingAssociatedPhoneNumber`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct PortingEvent {
-    /// Indicates the notification methods used.
-    pub available_notification_methods: Option<
-        Vec<PortingEventAvailableNotificationMethodsItem>,
-    >,
+pub struct PortingAssociatedPhoneNumber {
+    /// Specifies the action to take with this phone number during partial porting.
+    pub action: Option<PortingAssociatedPhoneNumberAction>,
+    /// Specifies the country code for this associated phone number. It is a two-letter ISO 3166-1 alpha-2 country code.
+    pub country_code: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
     pub created_at: Option<String>,
-    /// Identifies the event type
-    pub event_type: Option<PortingEventEventType>,
-    /// Uniquely identifies the event.
+    /// Uniquely identifies this associated phone number.
     pub id: Option<String>,
-    pub payload: Option<PortingEventPayload>,
-    /// The status of the payload generation.
-    pub payload_status: Option<PortingEventPayloadStatus>,
-    /// Identifies the porting order associated with the event.
+    /// Specifies the phone number range for this associated phone number.
+    pub phone_number_range: Option<PortingAssociatedPhoneNumberPhoneNumberRange>,
+    /// Specifies the phone number type for this associated phone number.
+    pub phone_number_type: Option<PortingAssociatedPhoneNumberPhoneNumberType>,
+    /// Identifies the porting order associated with this phone number.
     pub porting_order_id: Option<String>,
     /// Identifies the type of the resource.
     pub record_type: Option<String>,
-    /// ISO 8601 formatted date indicating when the resource was updated.
+    /// ISO 8601 formatted date indicating when the resource was last updated.
     pub updated_at: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    PortingEvent { "available_notification_methods" => available_notification_methods,
-    "created_at" => created_at, "event_type" => event_type, "id" => id, "payload" =>
-    payload, "payload_status" => payload_status, "porting_order_id" => porting_order_id,
+    PortingAssociatedPhoneNumber { "action" => action, "country_code" => country_code,
+    "created_at" => created_at, "id" => id, "phone_number_range" => phone_number_range,
+    "phone_number_type" => phone_number_type, "porting_order_id" => porting_order_id,
     "record_type" => record_type, "updated_at" => updated_at }
 );
 
-/// Spec: `#/components/schemas/PortingEvent/properties/available_notification_methods/items`
+/// Specifies the action to take with this phone number during partial porting.
+///
+/// Spec: `#/components/schemas/PortingAssociatedPhoneNumber/properties/action`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingEventAvailableNotificationMethodsItem {
+pub enum PortingAssociatedPhoneNumberAction {
+    /// `keep`
+    Keep,
+    /// `disconnect`
+    Disconnect,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingAssociatedPhoneNumberAction {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Keep => "keep",
+            Self::Disconnect => "disconnect",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingAssociatedPhoneNumberAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "keep" => Self::Keep,
+            "disconnect" => Self::Disconnect,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingAssociatedPhoneNumberAction);
+
+/// Specifies the phone number range for this associated phone number.
+///
+/// Spec: `#/components/schemas/PortingAssociatedPhoneNumber/properties/phone_number_range`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingAssociatedPhoneNumberPhoneNumberRange {
+    /// Specifies the end of the phone number range for this associated phone number.
+    pub end_at: Option<String>,
+    /// Specifies the start of the phone number range for this associated phone number.
+    pub start_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PortingAssociatedPhoneNumberPhoneNumberRange { "end_at" => end_at, "start_at" =>
+    start_at }
+);
+
+/// Specifies the phone number type for this associated phone number.
+///
+/// Spec: `#/components/schemas/PortingAssociatedPhoneNumber/properties/phone_number_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingAssociatedPhoneNumberPhoneNumberType {
+    /// `landline`
+    Landline,
+    /// `local`
+    Local,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// `toll_free`
+    TollFree,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingAssociatedPhoneNumberPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Landline => "landline",
+            Self::Local => "local",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::TollFree => "toll_free",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingAssociatedPhoneNumberPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "landline" => Self::Landline,
+            "local" => Self::Local,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            "toll_free" => Self::TollFree,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingAssociatedPhoneNumberPhoneNumberType);
+
+/// Spec: `#/components/schemas/PortingEvent`
+#[derive(Debug, Clone, PartialEq)]
+pub enum PortingEvent {
+    DeletedPayload(PortingEventDeletedPayload),
+    MessagingChangedPayload(PortingEventMessagingChangedPayload),
+    StatusChangedEvent(PortingEventStatusChangedEvent),
+    NewCommentEvent(PortingEventNewCommentEvent),
+    SplitEvent(PortingEventSplitEvent),
+    WithoutWebhook(PortingEventWithoutWebhook),
+    /// A `event_type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for PortingEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::DeletedPayload(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "event_type",
+                    "porting_order.deleted",
+                    serializer,
+                )
+            }
+            Self::MessagingChangedPayload(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "event_type",
+                    "porting_order.messaging_changed",
+                    serializer,
+                )
+            }
+            Self::StatusChangedEvent(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "event_type",
+                    "porting_order.status_changed",
+                    serializer,
+                )
+            }
+            Self::NewCommentEvent(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "event_type",
+                    "porting_order.new_comment",
+                    serializer,
+                )
+            }
+            Self::SplitEvent(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "event_type",
+                    "porting_order.split",
+                    serializer,
+                )
+            }
+            Self::WithoutWebhook(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "event_type",
+                    "porting_order.loa_updated",
+                    serializer,
+                )
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PortingEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("event_type").and_then(serde_json::Value::as_str) {
+            Some("porting_order.deleted") => {
+                crate::codec::from_value(value).map(Self::DeletedPayload)
+            }
+            Some("porting_order.messaging_changed") => {
+                crate::codec::from_value(value).map(Self::MessagingChangedPayload)
+            }
+            Some("porting_order.status_changed") => {
+                crate::codec::from_value(value).map(Self::StatusChangedEvent)
+            }
+            Some("porting_order.new_comment") => {
+                crate::codec::from_value(value).map(Self::NewCommentEvent)
+            }
+            Some("porting_order.split") => {
+                crate::codec::from_value(value).map(Self::SplitEvent)
+            }
+            Some("porting_order.loa_updated")
+            | Some("porting_order.sharing_token_expired") => {
+                crate::codec::from_value(value).map(Self::WithoutWebhook)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+
+/// Spec: `#/components/schemas/PortingEventDeletedPayload`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingEventDeletedPayload {
+    /// Indicates the notification methods used.
+    pub available_notification_methods: Option<
+        Vec<PortingEventDeletedPayloadAvailableNotificationMethodsItem>,
+    >,
+    /// Identifies the event type
+    pub event_type: Option<PortingEventDeletedPayloadEventType>,
+    /// Uniquely identifies the event.
+    pub id: Option<String>,
+    pub payload: Option<PortingEventDeletedPayloadPayload>,
+    /// The status of the payload generation.
+    pub payload_status: Option<PortingEventDeletedPayloadPayloadStatus>,
+    /// Identifies the porting order associated with the event.
+    pub porting_order_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PortingEventDeletedPayload { "available_notification_methods" =>
+    available_notification_methods, "event_type" => event_type, "id" => id, "payload" =>
+    payload, "payload_status" => payload_status, "porting_order_id" => porting_order_id }
+);
+
+/// Spec: `#/components/schemas/PortingEventDeletedPayload/properties/available_notification_methods/items`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingEventDeletedPayloadAvailableNotificationMethodsItem {
     /// `email`
     Email,
     /// `webhook`
@@ -840,7 +1710,7 @@ pub enum PortingEventAvailableNotificationMethodsItem {
     Unknown(String),
 }
 
-impl PortingEventAvailableNotificationMethodsItem {
+impl PortingEventDeletedPayloadAvailableNotificationMethodsItem {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -852,7 +1722,7 @@ impl PortingEventAvailableNotificationMethodsItem {
     }
 }
 
-impl From<&str> for PortingEventAvailableNotificationMethodsItem {
+impl From<&str> for PortingEventDeletedPayloadAvailableNotificationMethodsItem {
     fn from(value: &str) -> Self {
         match value {
             "email" => Self::Email,
@@ -863,80 +1733,656 @@ impl From<&str> for PortingEventAvailableNotificationMethodsItem {
     }
 }
 
-crate::codec::string_enum!(PortingEventAvailableNotificationMethodsItem);
+crate::codec::string_enum!(PortingEventDeletedPayloadAvailableNotificationMethodsItem);
 
 /// Identifies the event type
 ///
-/// Spec: `#/components/schemas/PortingEvent/properties/event_type`
+/// Spec: `#/components/schemas/PortingEventDeletedPayload/properties/event_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingEventEventType {
+pub enum PortingEventDeletedPayloadEventType {
     /// `porting_order.deleted`
     PortingOrderDeleted,
-    /// `porting_order.loa_updated`
-    PortingOrderLoaUpdated,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingEventDeletedPayloadEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PortingOrderDeleted => "porting_order.deleted",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingEventDeletedPayloadEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "porting_order.deleted" => Self::PortingOrderDeleted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingEventDeletedPayloadEventType);
+
+/// Spec: `#/components/schemas/PortingEventDeletedPayload/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingEventDeletedPayloadPayload {
+    /// ISO 8601 formatted date indicating when the resource was created.
+    pub created_at: Option<String>,
+    /// Identifies the customer reference associated with the porting order.
+    pub customer_reference: Option<String>,
+    /// ISO 8601 formatted date indicating when the porting order was deleted.
+    pub deleted_at: Option<String>,
+    /// Identifies the porting order that was deleted.
+    pub id: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was updated.
+    pub updated_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PortingEventDeletedPayloadPayload { "created_at" => created_at, "customer_reference"
+    => customer_reference, "deleted_at" => deleted_at, "id" => id, "record_type" =>
+    record_type, "updated_at" => updated_at }
+);
+
+/// Spec: `#/components/schemas/PortingEventMessagingChangedPayload`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingEventMessagingChangedPayload {
+    /// Indicates the notification methods used.
+    pub available_notification_methods: Option<
+        Vec<PortingEventMessagingChangedPayloadAvailableNotificationMethodsItem>,
+    >,
+    /// ISO 8601 formatted date indicating when the resource was created.
+    pub created_at: Option<String>,
+    /// Identifies the event type
+    pub event_type: Option<PortingEventMessagingChangedPayloadEventType>,
+    /// Uniquely identifies the event.
+    pub id: Option<String>,
+    /// The webhook payload for the porting_order.messaging_changed event
+    pub payload: Option<PortingEventMessagingChangedPayloadPayload>,
+    /// The status of the payload generation.
+    pub payload_status: Option<PortingEventMessagingChangedPayloadPayloadStatus>,
+    /// Identifies the porting order associated with the event.
+    pub porting_order_id: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was updated.
+    pub updated_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PortingEventMessagingChangedPayload { "available_notification_methods" =>
+    available_notification_methods, "created_at" => created_at, "event_type" =>
+    event_type, "id" => id, "payload" => payload, "payload_status" => payload_status,
+    "porting_order_id" => porting_order_id, "record_type" => record_type, "updated_at" =>
+    updated_at }
+);
+
+/// Spec: `#/components/schemas/PortingEventMessagingChangedPayload/properties/available_notification_methods/items`
+pub type PortingEventMessagingChangedPayloadAvailableNotificationMethodsItem = PortingEventDeletedPayloadAvailableNotificationMethodsItem;
+
+/// Identifies the event type
+///
+/// Spec: `#/components/schemas/PortingEventMessagingChangedPayload/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingEventMessagingChangedPayloadEventType {
     /// `porting_order.messaging_changed`
     PortingOrderMessagingChanged,
-    /// `porting_order.status_changed`
-    PortingOrderStatusChanged,
-    /// `porting_order.sharing_token_expired`
-    PortingOrderSharingTokenExpired,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingEventMessagingChangedPayloadEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PortingOrderMessagingChanged => "porting_order.messaging_changed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingEventMessagingChangedPayloadEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "porting_order.messaging_changed" => Self::PortingOrderMessagingChanged,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingEventMessagingChangedPayloadEventType);
+
+/// The webhook payload for the porting_order.messaging_changed event
+///
+/// Spec: `#/components/schemas/PortingEventMessagingChangedPayload/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingEventMessagingChangedPayloadPayload {
+    /// Identifies the customer reference associated with the porting order.
+    pub customer_reference: Option<String>,
+    /// Identifies the porting order that was moved.
+    pub id: Option<String>,
+    /// The messaging portability status of the porting order.
+    pub messaging: Option<PortingEventMessagingChangedPayloadPayloadMessaging>,
+    /// Identifies the support key associated with the porting order.
+    pub support_key: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PortingEventMessagingChangedPayloadPayload { "customer_reference" =>
+    customer_reference, "id" => id, "messaging" => messaging, "support_key" =>
+    support_key }
+);
+
+/// The messaging portability status of the porting order.
+///
+/// Spec: `#/components/schemas/PortingEventMessagingChangedPayload/properties/payload/properties/messaging`
+pub type PortingEventMessagingChangedPayloadPayloadMessaging = PortingOrderMessaging;
+
+/// Indicates the messaging port status of the porting order.
+///
+/// Spec: `#/components/schemas/PortingEventMessagingChangedPayload/properties/payload/properties/messaging/properties/messaging_port_status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingEventMessagingChangedPayloadPayloadMessagingMessagingPortStatus {
+    /// `not_applicable`
+    NotApplicable,
+    /// `pending`
+    Pending,
+    /// `activating`
+    Activating,
+    /// `exception`
+    Exception,
+    /// `canceled`
+    Canceled,
+    /// `partial_port_complete`
+    PartialPortComplete,
+    /// `ported`
+    Ported,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingEventMessagingChangedPayloadPayloadMessagingMessagingPortStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NotApplicable => "not_applicable",
+            Self::Pending => "pending",
+            Self::Activating => "activating",
+            Self::Exception => "exception",
+            Self::Canceled => "canceled",
+            Self::PartialPortComplete => "partial_port_complete",
+            Self::Ported => "ported",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str>
+for PortingEventMessagingChangedPayloadPayloadMessagingMessagingPortStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "not_applicable" => Self::NotApplicable,
+            "pending" => Self::Pending,
+            "activating" => Self::Activating,
+            "exception" => Self::Exception,
+            "canceled" => Self::Canceled,
+            "partial_port_complete" => Self::PartialPortComplete,
+            "ported" => Self::Ported,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(
+    PortingEventMessagingChangedPayloadPayloadMessagingMessagingPortStatus
+);
+
+/// The status of the payload generation.
+///
+/// Spec: `#/components/schemas/PortingEventMessagingChangedPayload/properties/payload_status`
+pub type PortingEventMessagingChangedPayloadPayloadStatus = PortingEventDeletedPayloadPayloadStatus;
+
+/// Spec: `#/components/schemas/PortingEventNewCommentEvent`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingEventNewCommentEvent {
+    /// Indicates the notification methods used.
+    pub available_notification_methods: Option<
+        Vec<PortingEventNewCommentEventAvailableNotificationMethodsItem>,
+    >,
+    /// ISO 8601 formatted date indicating when the resource was created.
+    pub created_at: Option<String>,
+    /// Identifies the event type
+    pub event_type: Option<PortingEventNewCommentEventEventType>,
+    /// Uniquely identifies the event.
+    pub id: Option<String>,
+    /// The webhook payload for the porting_order.new_comment event
+    pub payload: Option<PortingEventNewCommentEventPayload>,
+    /// The status of the payload generation.
+    pub payload_status: Option<PortingEventNewCommentEventPayloadStatus>,
+    /// Identifies the porting order associated with the event.
+    pub porting_order_id: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was updated.
+    pub updated_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PortingEventNewCommentEvent { "available_notification_methods" =>
+    available_notification_methods, "created_at" => created_at, "event_type" =>
+    event_type, "id" => id, "payload" => payload, "payload_status" => payload_status,
+    "porting_order_id" => porting_order_id, "record_type" => record_type, "updated_at" =>
+    updated_at }
+);
+
+/// Spec: `#/components/schemas/PortingEventNewCommentEvent/properties/available_notification_methods/items`
+pub type PortingEventNewCommentEventAvailableNotificationMethodsItem = PortingEventDeletedPayloadAvailableNotificationMethodsItem;
+
+/// Identifies the event type
+///
+/// Spec: `#/components/schemas/PortingEventNewCommentEvent/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingEventNewCommentEventEventType {
     /// `porting_order.new_comment`
     PortingOrderNewComment,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingEventNewCommentEventEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PortingOrderNewComment => "porting_order.new_comment",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingEventNewCommentEventEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "porting_order.new_comment" => Self::PortingOrderNewComment,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingEventNewCommentEventEventType);
+
+/// The webhook payload for the porting_order.new_comment event
+///
+/// Spec: `#/components/schemas/PortingEventNewCommentEvent/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingEventNewCommentEventPayload {
+    /// The comment that was added to the porting order.
+    pub comment: Option<PortingEventNewCommentEventPayloadComment>,
+    /// Identifies the porting order that the comment was added to.
+    pub porting_order_id: Option<String>,
+    /// Identifies the support key associated with the porting order.
+    pub support_key: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PortingEventNewCommentEventPayload { "comment" => comment, "porting_order_id" =>
+    porting_order_id, "support_key" => support_key }
+);
+
+/// The comment that was added to the porting order.
+///
+/// Spec: `#/components/schemas/PortingEventNewCommentEvent/properties/payload/properties/comment`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingEventNewCommentEventPayloadComment {
+    /// The body of the comment.
+    pub body: Option<String>,
+    /// Identifies the comment.
+    pub id: Option<String>,
+    /// ISO 8601 formatted date indicating when the comment was created.
+    pub inserted_at: Option<String>,
+    /// Identifies the user that create the comment.
+    pub user_id: Option<String>,
+    /// Identifies the type of the user that created the comment.
+    pub user_type: Option<PortingEventNewCommentEventPayloadCommentUserType>,
+}
+
+crate::codec::optional_fields!(
+    PortingEventNewCommentEventPayloadComment { "body" => body, "id" => id, "inserted_at"
+    => inserted_at, "user_id" => user_id, "user_type" => user_type }
+);
+
+/// Identifies the type of the user that created the comment.
+///
+/// Spec: `#/components/schemas/PortingEventNewCommentEvent/properties/payload/properties/comment/properties/user_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingEventNewCommentEventPayloadCommentUserType {
+    /// `user`
+    User,
+    /// `admin`
+    Admin,
+    /// `system`
+    System,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingEventNewCommentEventPayloadCommentUserType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::User => "user",
+            Self::Admin => "admin",
+            Self::System => "system",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingEventNewCommentEventPayloadCommentUserType {
+    fn from(value: &str) -> Self {
+        match value {
+            "user" => Self::User,
+            "admin" => Self::Admin,
+            "system" => Self::System,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingEventNewCommentEventPayloadCommentUserType);
+
+/// The status of the payload generation.
+///
+/// Spec: `#/components/schemas/PortingEventNewCommentEvent/properties/payload_status`
+pub type PortingEventNewCommentEventPayloadStatus = PortingEventDeletedPayloadPayloadStatus;
+
+/// Spec: `#/components/schemas/PortingEventSplitEvent`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingEventSplitEvent {
+    /// Indicates the notification methods used.
+    pub available_notification_methods: Option<
+        Vec<PortingEventSplitEventAvailableNotificationMethodsItem>,
+    >,
+    /// ISO 8601 formatted date indicating when the resource was created.
+    pub created_at: Option<String>,
+    /// Identifies the event type
+    pub event_type: Option<PortingEventSplitEventEventType>,
+    /// Uniquely identifies the event.
+    pub id: Option<String>,
+    /// The webhook payload for the porting_order.split event
+    pub payload: Option<PortingEventSplitEventPayload>,
+    /// The status of the payload generation.
+    pub payload_status: Option<PortingEventSplitEventPayloadStatus>,
+    /// Identifies the porting order associated with the event.
+    pub porting_order_id: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was updated.
+    pub updated_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PortingEventSplitEvent { "available_notification_methods" =>
+    available_notification_methods, "created_at" => created_at, "event_type" =>
+    event_type, "id" => id, "payload" => payload, "payload_status" => payload_status,
+    "porting_order_id" => porting_order_id, "record_type" => record_type, "updated_at" =>
+    updated_at }
+);
+
+/// Spec: `#/components/schemas/PortingEventSplitEvent/properties/available_notification_methods/items`
+pub type PortingEventSplitEventAvailableNotificationMethodsItem = PortingEventDeletedPayloadAvailableNotificationMethodsItem;
+
+/// Identifies the event type
+///
+/// Spec: `#/components/schemas/PortingEventSplitEvent/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingEventSplitEventEventType {
     /// `porting_order.split`
     PortingOrderSplit,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl PortingEventEventType {
+impl PortingEventSplitEventEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::PortingOrderDeleted => "porting_order.deleted",
-            Self::PortingOrderLoaUpdated => "porting_order.loa_updated",
-            Self::PortingOrderMessagingChanged => "porting_order.messaging_changed",
-            Self::PortingOrderStatusChanged => "porting_order.status_changed",
-            Self::PortingOrderSharingTokenExpired => {
-                "porting_order.sharing_token_expired"
-            }
-            Self::PortingOrderNewComment => "porting_order.new_comment",
             Self::PortingOrderSplit => "porting_order.split",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for PortingEventEventType {
+impl From<&str> for PortingEventSplitEventEventType {
     fn from(value: &str) -> Self {
         match value {
-            "porting_order.deleted" => Self::PortingOrderDeleted,
-            "porting_order.loa_updated" => Self::PortingOrderLoaUpdated,
-            "porting_order.messaging_changed" => Self::PortingOrderMessagingChanged,
-            "porting_order.status_changed" => Self::PortingOrderStatusChanged,
-            "porting_order.sharing_token_expired" => {
-                Self::PortingOrderSharingTokenExpired
-            }
-            "porting_order.new_comment" => Self::PortingOrderNewComment,
             "porting_order.split" => Self::PortingOrderSplit,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(PortingEventEventType);
+crate::codec::string_enum!(PortingEventSplitEventEventType);
 
-/// Spec: `#/components/schemas/PortingEvent/properties/payload`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum PortingEventPayload {
-    WebhookPortingOrderDeletedPayload(WebhookPortingOrderDeletedPayload),
-    WebhookPortingOrderMessagingChangedPayload(
-        WebhookPortingOrderMessagingChangedPayload,
-    ),
-    WebhookPortingOrderStatusChangedPayload(WebhookPortingOrderStatusChangedPayload),
-    WebhookPortingOrderNewCommentPayload(WebhookPortingOrderNewCommentPayload),
-    WebhookPortingOrderSplitPayload(WebhookPortingOrderSplitPayload),
+/// The webhook payload for the porting_order.split event
+///
+/// Spec: `#/components/schemas/PortingEventSplitEvent/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingEventSplitEventPayload {
+    /// The porting order that was split.
+    pub from: Option<PortingEventSplitEventPayloadFrom>,
+    /// The list of porting phone numbers that were moved to the new porting order.
+    pub porting_phone_numbers: Option<
+        Vec<PortingEventSplitEventPayloadPortingPhoneNumbersItem>,
+    >,
+    /// The new porting order that the phone numbers was moved to.
+    pub to: Option<PortingEventSplitEventPayloadTo>,
 }
+
+crate::codec::optional_fields!(
+    PortingEventSplitEventPayload { "from" => from, "porting_phone_numbers" =>
+    porting_phone_numbers, "to" => to }
+);
+
+/// The porting order that was split.
+///
+/// Spec: `#/components/schemas/PortingEventSplitEvent/properties/payload/properties/from`
+pub type PortingEventSplitEventPayloadFrom = AcceptSuggestionsRequest;
+
+/// Spec: `#/components/schemas/PortingEventSplitEvent/properties/payload/properties/porting_phone_numbers/items`
+pub type PortingEventSplitEventPayloadPortingPhoneNumbersItem = AcceptSuggestionsRequest;
+
+/// The status of the payload generation.
+///
+/// Spec: `#/components/schemas/PortingEventSplitEvent/properties/payload_status`
+pub type PortingEventSplitEventPayloadStatus = PortingEventDeletedPayloadPayloadStatus;
+
+/// The new porting order that the phone numbers was moved to.
+///
+/// Spec: `#/components/schemas/PortingEventSplitEvent/properties/payload/properties/to`
+pub type PortingEventSplitEventPayloadTo = AcceptSuggestionsRequest;
+
+/// Spec: `#/components/schemas/PortingEventStatusChangedEvent`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingEventStatusChangedEvent {
+    /// Indicates the notification methods used.
+    pub available_notification_methods: Option<
+        Vec<PortingEventStatusChangedEventAvailableNotificationMethodsItem>,
+    >,
+    /// ISO 8601 formatted date indicating when the resource was created.
+    pub created_at: Option<String>,
+    /// Identifies the event type
+    pub event_type: Option<PortingEventStatusChangedEventEventType>,
+    /// Uniquely identifies the event.
+    pub id: Option<String>,
+    /// The webhook payload for the porting_order.status_changed event
+    pub payload: Option<PortingEventStatusChangedEventPayload>,
+    /// The status of the payload generation.
+    pub payload_status: Option<PortingEventStatusChangedEventPayloadStatus>,
+    /// Identifies the porting order associated with the event.
+    pub porting_order_id: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was updated.
+    pub updated_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PortingEventStatusChangedEvent { "available_notification_methods" =>
+    available_notification_methods, "created_at" => created_at, "event_type" =>
+    event_type, "id" => id, "payload" => payload, "payload_status" => payload_status,
+    "porting_order_id" => porting_order_id, "record_type" => record_type, "updated_at" =>
+    updated_at }
+);
+
+/// Spec: `#/components/schemas/PortingEventStatusChangedEvent/properties/available_notification_methods/items`
+pub type PortingEventStatusChangedEventAvailableNotificationMethodsItem = PortingEventDeletedPayloadAvailableNotificationMethodsItem;
+
+/// Identifies the event type
+///
+/// Spec: `#/components/schemas/PortingEventStatusChangedEvent/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingEventStatusChangedEventEventType {
+    /// `porting_order.status_changed`
+    PortingOrderStatusChanged,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingEventStatusChangedEventEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PortingOrderStatusChanged => "porting_order.status_changed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingEventStatusChangedEventEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "porting_order.status_changed" => Self::PortingOrderStatusChanged,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingEventStatusChangedEventEventType);
+
+/// The webhook payload for the porting_order.status_changed event
+///
+/// Spec: `#/components/schemas/PortingEventStatusChangedEvent/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingEventStatusChangedEventPayload {
+    /// Identifies the customer reference associated with the porting order.
+    pub customer_reference: Option<String>,
+    /// Identifies the porting order that was moved.
+    pub id: Option<String>,
+    pub status: Option<PortingOrderStatus>,
+    /// Identifies the support key associated with the porting order.
+    pub support_key: Option<String>,
+    /// ISO 8601 formatted date indicating when the porting order was moved.
+    pub updated_at: Option<String>,
+    /// The URL to send the webhook to.
+    pub webhook_url: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PortingEventStatusChangedEventPayload { "customer_reference" => customer_reference,
+    "id" => id, "status" => status, "support_key" => support_key, "updated_at" =>
+    updated_at, "webhook_url" => webhook_url }
+);
+
+/// The status of the payload generation.
+///
+/// Spec: `#/components/schemas/PortingEventStatusChangedEvent/properties/payload_status`
+pub type PortingEventStatusChangedEventPayloadStatus = PortingEventDeletedPayloadPayloadStatus;
+
+/// Spec: `#/components/schemas/PortingEventWithoutWebhook`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingEventWithoutWebhook {
+    /// Indicates the notification methods used.
+    pub available_notification_methods: Option<
+        Vec<PortingEventWithoutWebhookAvailableNotificationMethodsItem>,
+    >,
+    /// ISO 8601 formatted date indicating when the resource was created.
+    pub created_at: Option<String>,
+    /// Identifies the event type
+    pub event_type: Option<PortingEventWithoutWebhookEventType>,
+    /// Uniquely identifies the event.
+    pub id: Option<String>,
+    pub payload: Option<serde_json::Value>,
+    /// The status of the payload generation.
+    pub payload_status: Option<PortingEventWithoutWebhookPayloadStatus>,
+    /// Identifies the porting order associated with the event.
+    pub porting_order_id: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was updated.
+    pub updated_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PortingEventWithoutWebhook { "available_notification_methods" =>
+    available_notification_methods, "created_at" => created_at, "event_type" =>
+    event_type, "id" => id, "payload" => payload, "payload_status" => payload_status,
+    "porting_order_id" => porting_order_id, "record_type" => record_type, "updated_at" =>
+    updated_at }
+);
+
+/// Spec: `#/components/schemas/PortingEventWithoutWebhook/properties/available_notification_methods/items`
+pub type PortingEventWithoutWebhookAvailableNotificationMethodsItem = PortingEventDeletedPayloadAvailableNotificationMethodsItem;
+
+/// Identifies the event type
+///
+/// Spec: `#/components/schemas/PortingEventWithoutWebhook/properties/event_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingEventWithoutWebhookEventType {
+    /// `porting_order.loa_updated`
+    PortingOrderLoaUpdated,
+    /// `porting_order.sharing_token_expired`
+    PortingOrderSharingTokenExpired,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingEventWithoutWebhookEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PortingOrderLoaUpdated => "porting_order.loa_updated",
+            Self::PortingOrderSharingTokenExpired => {
+                "porting_order.sharing_token_expired"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingEventWithoutWebhookEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "porting_order.loa_updated" => Self::PortingOrderLoaUpdated,
+            "porting_order.sharing_token_expired" => {
+                Self::PortingOrderSharingTokenExpired
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingEventWithoutWebhookEventType);
+
+/// The status of the payload generation.
+///
+/// Spec: `#/components/schemas/PortingEventWithoutWebhook/properties/payload_status`
+pub type PortingEventWithoutWebhookPayloadStatus = PortingEventDeletedPayloadPayloadStatus;
 
 /// Spec: `#/components/schemas/PortingLOAConfiguration`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1062,8 +2508,12 @@ crate::codec::string_enum!(PortingLoaConfigurationLogoContentType);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrder {
     pub activation_settings: Option<PortingOrderActivationSettings>,
+    /// For specific porting orders, we may require additional steps to be taken before submitting the porting order.
+    pub additional_steps: Option<Vec<PortingOrderAdditionalStepsItem>>,
     /// ISO 8601 formatted date indicating when the resource was created.
     pub created_at: Option<String>,
+    /// A customer-specified group reference for customer bookkeeping purposes
+    pub customer_group_reference: Option<String>,
     /// A customer-specified reference number for customer bookkeeping purposes
     pub customer_reference: Option<String>,
     /// A description of the porting order
@@ -1081,6 +2531,8 @@ pub struct PortingOrder {
     pub phone_number_configuration: Option<PortingOrderPhoneNumberConfiguration>,
     /// The type of the phone number
     pub phone_number_type: Option<PortingOrderPhoneNumberType>,
+    /// List of phone numbers associated with this porting order
+    pub phone_numbers: Option<Vec<PortingPhoneNumber>>,
     /// Count of phone numbers associated with this porting order
     pub porting_phone_numbers_count: Option<i64>,
     /// Identifies the type of the resource.
@@ -1101,17 +2553,18 @@ pub struct PortingOrder {
 }
 
 crate::codec::optional_fields!(
-    PortingOrder { "activation_settings" => activation_settings, "created_at" =>
-    created_at, "customer_reference" => customer_reference, "description" => description,
-    "documents" => documents, "end_user" => end_user, "id" => id, "messaging" =>
-    messaging, "misc" => misc, "old_service_provider_ocn" => old_service_provider_ocn,
-    "parent_support_key" => parent_support_key, "phone_number_configuration" =>
-    phone_number_configuration, "phone_number_type" => phone_number_type,
-    "porting_phone_numbers_count" => porting_phone_numbers_count, "record_type" =>
-    record_type, "requirements" => requirements, "requirements_met" => requirements_met,
-    "status" => status, "support_key" => support_key, "updated_at" => updated_at,
-    "user_feedback" => user_feedback, "user_id" => user_id, "webhook_url" => webhook_url
-    }
+    PortingOrder { "activation_settings" => activation_settings, "additional_steps" =>
+    additional_steps, "created_at" => created_at, "customer_group_reference" =>
+    customer_group_reference, "customer_reference" => customer_reference, "description"
+    => description, "documents" => documents, "end_user" => end_user, "id" => id,
+    "messaging" => messaging, "misc" => misc, "old_service_provider_ocn" =>
+    old_service_provider_ocn, "parent_support_key" => parent_support_key,
+    "phone_number_configuration" => phone_number_configuration, "phone_number_type" =>
+    phone_number_type, "phone_numbers" => phone_numbers, "porting_phone_numbers_count" =>
+    porting_phone_numbers_count, "record_type" => record_type, "requirements" =>
+    requirements, "requirements_met" => requirements_met, "status" => status,
+    "support_key" => support_key, "updated_at" => updated_at, "user_feedback" =>
+    user_feedback, "user_id" => user_id, "webhook_url" => webhook_url }
 );
 
 /// Spec: `#/components/schemas/PortingOrderActivationSettings`
@@ -1212,19 +2665,53 @@ impl From<&str> for PortingOrderActivationStatus {
 
 crate::codec::string_enum!(PortingOrderActivationStatus);
 
+/// Spec: `#/components/schemas/PortingOrder/properties/additional_steps/items`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingOrderAdditionalStepsItem {
+    /// `associated_phone_numbers`
+    AssociatedPhoneNumbers,
+    /// `phone_number_verification_codes`
+    PhoneNumberVerificationCodes,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingOrderAdditionalStepsItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AssociatedPhoneNumbers => "associated_phone_numbers",
+            Self::PhoneNumberVerificationCodes => "phone_number_verification_codes",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingOrderAdditionalStepsItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "associated_phone_numbers" => Self::AssociatedPhoneNumbers,
+            "phone_number_verification_codes" => Self::PhoneNumberVerificationCodes,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingOrderAdditionalStepsItem);
+
 /// Can be specified directly or via the `requirement_group_id` parameter.
 ///
 /// Spec: `#/components/schemas/PortingOrderDocuments`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderDocuments {
     /// Returned ID of the submitted Invoice via the Documents endpoint
-    pub invoice: Option<String>,
+    pub invoice: Option<Option<String>>,
     /// Returned ID of the submitted LOA via the Documents endpoint
-    pub loa: Option<String>,
+    pub loa: Option<Option<String>>,
 }
 
 crate::codec::optional_fields!(
-    PortingOrderDocuments { "invoice" => invoice, "loa" => loa }
+    PortingOrderDocuments { "invoice" => invoice nullable, "loa" => loa nullable }
 );
 
 /// Spec: `#/components/schemas/PortingOrderEndUser`
@@ -1242,50 +2729,101 @@ crate::codec::optional_fields!(
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderEndUserAdmin {
     /// The authorized person's account number with the current service provider
-    pub account_number: Option<String>,
+    pub account_number: Option<Option<String>>,
     /// Name of person authorizing the porting order
-    pub auth_person_name: Option<String>,
+    pub auth_person_name: Option<Option<String>>,
     /// Billing phone number associated with these phone numbers
-    pub billing_phone_number: Option<String>,
+    pub billing_phone_number: Option<Option<String>>,
     /// European business identification number. Applicable only in the European Union
-    pub business_identifier: Option<String>,
+    pub business_identifier: Option<Option<String>>,
     /// Person Name or Company name requesting the port
-    pub entity_name: Option<String>,
+    pub entity_name: Option<Option<String>>,
     /// PIN/passcode possibly required by the old service provider for extra verification
-    pub pin_passcode: Option<String>,
+    pub pin_passcode: Option<Option<String>>,
     /// European tax identification number. Applicable only in the European Union
-    pub tax_identifier: Option<String>,
+    pub tax_identifier: Option<Option<String>>,
 }
 
 crate::codec::optional_fields!(
-    PortingOrderEndUserAdmin { "account_number" => account_number, "auth_person_name" =>
-    auth_person_name, "billing_phone_number" => billing_phone_number,
-    "business_identifier" => business_identifier, "entity_name" => entity_name,
-    "pin_passcode" => pin_passcode, "tax_identifier" => tax_identifier }
+    PortingOrderEndUserAdmin { "account_number" => account_number nullable,
+    "auth_person_name" => auth_person_name nullable, "billing_phone_number" =>
+    billing_phone_number nullable, "business_identifier" => business_identifier nullable,
+    "entity_name" => entity_name nullable, "pin_passcode" => pin_passcode nullable,
+    "tax_identifier" => tax_identifier nullable }
 );
 
 /// Spec: `#/components/schemas/PortingOrderEndUserLocation`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderEndUserLocation {
     /// State, province, or similar of billing address
-    pub administrative_area: Option<String>,
+    pub administrative_area: Option<Option<String>>,
     /// ISO3166-1 alpha-2 country code of billing address
-    pub country_code: Option<String>,
+    pub country_code: Option<Option<String>>,
     /// Second line of billing address
-    pub extended_address: Option<String>,
+    pub extended_address: Option<Option<String>>,
     /// City or municipality of billing address
-    pub locality: Option<String>,
+    pub locality: Option<Option<String>>,
     /// Postal Code of billing address
-    pub postal_code: Option<String>,
+    pub postal_code: Option<Option<String>>,
     /// First line of billing address
-    pub street_address: Option<String>,
+    pub street_address: Option<Option<String>>,
 }
 
 crate::codec::optional_fields!(
-    PortingOrderEndUserLocation { "administrative_area" => administrative_area,
-    "country_code" => country_code, "extended_address" => extended_address, "locality" =>
-    locality, "postal_code" => postal_code, "street_address" => street_address }
+    PortingOrderEndUserLocation { "administrative_area" => administrative_area nullable,
+    "country_code" => country_code nullable, "extended_address" => extended_address
+    nullable, "locality" => locality nullable, "postal_code" => postal_code nullable,
+    "street_address" => street_address nullable }
 );
+
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingOrderFilterConsolidated {
+    /// Filter results by activation status
+    pub activation_status: Option<PortingOrderActivationStatus>,
+    /// Filter results by a list of phone numbers
+    pub phone_number: Option<Vec<String>>,
+    /// Filter results by portability status
+    pub portability_status: Option<PortabilityStatus>,
+    /// Filter results by a list of porting order ids
+    pub porting_order_id: Option<Vec<String>>,
+    /// Filter porting orders by status(es). Originally: filter\[status\], filter\[status\]\[in\]\[\]
+    pub status: Option<PortingOrderFilterConsolidatedStatus>,
+    /// Filter results by support key(s). Originally: filter\[support_key\]\[eq\], filter\[support_key\]\[in\]\[\]
+    pub support_key: Option<PortingOrderFilterConsolidatedSupportKey>,
+}
+
+crate::codec::optional_fields!(
+    PortingOrderFilterConsolidated { "activation_status" => activation_status,
+    "phone_number" => phone_number, "portability_status" => portability_status,
+    "porting_order_id" => porting_order_id, "status" => status, "support_key" =>
+    support_key }
+);
+
+/// Filter porting orders by status(es). Originally: filter\[status\], filter\[status\]\[in\]\[\]
+///
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/1/schema/properties/status`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum PortingOrderFilterConsolidatedStatus {
+    Variant1(PortingOrderFilterConsolidatedStatusVariant1),
+    PortingOrderFilterConsolidatedStatusVariant2ItemList(
+        Vec<PortingOrderFilterConsolidatedStatusVariant2Item>,
+    ),
+}
+
+/// Filter by single status
+///
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/1/schema/properties/status/oneOf/0`
+pub type PortingOrderFilterConsolidatedStatusVariant1 = ExportPortingOrdersCsvReportFiltersStatusInItem;
+
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/1/schema/properties/status/oneOf/1/items`
+pub type PortingOrderFilterConsolidatedStatusVariant2Item = ExportPortingOrdersCsvReportFiltersStatusInItem;
+
+/// Filter results by support key(s). Originally: filter\[support_key\]\[eq\], filter\[support_key\]\[in\]\[\]
+///
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/1/schema/properties/support_key`
+pub type PortingOrderFilterConsolidatedSupportKey = CallRequestTo;
 
 /// Information about messaging porting process.
 ///
@@ -1308,128 +2846,59 @@ crate::codec::optional_fields!(
     "messaging_port_status" => messaging_port_status }
 );
 
+/// The current status of the messaging porting.
+///
+/// Spec: `#/components/schemas/PortingOrderMessaging/properties/messaging_port_status`
+pub type PortingOrderMessagingMessagingPortStatus = PortingEventMessagingChangedPayloadPayloadMessagingMessagingPortStatus;
+
 /// Spec: `#/components/schemas/PortingOrderMisc`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderMisc {
     /// New billing phone number for the remaining numbers. Used in case the current billing phone number is being ported to Telnyx. This will be set on your account with your current service provider and should be one of the numbers remaining on that account.
-    pub new_billing_phone_number: Option<String>,
+    pub new_billing_phone_number: Option<Option<String>>,
     /// Remaining numbers can be either kept with their current service provider or disconnected. 'new_billing_telephone_number' is required when 'remaining_numbers_action' is 'keep'.
-    pub remaining_numbers_action: Option<PortingOrderMiscRemainingNumbersAction>,
+    pub remaining_numbers_action: Option<Option<PortingOrderMiscRemainingNumbersAction>>,
     pub type_: Option<PortingOrderType>,
 }
 
 crate::codec::optional_fields!(
-    PortingOrderMisc { "new_billing_phone_number" => new_billing_phone_number,
-    "remaining_numbers_action" => remaining_numbers_action, "type" => type_ }
+    PortingOrderMisc { "new_billing_phone_number" => new_billing_phone_number nullable,
+    "remaining_numbers_action" => remaining_numbers_action nullable, "type" => type_ }
 );
 
 /// Remaining numbers can be either kept with their current service provider or disconnected. 'new_billing_telephone_number' is required when 'remaining_numbers_action' is 'keep'.
 ///
 /// Spec: `#/components/schemas/PortingOrderMisc/properties/remaining_numbers_action`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingOrderMiscRemainingNumbersAction {
-    /// `keep`
-    Keep,
-    /// `disconnect`
-    Disconnect,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
+pub type PortingOrderMiscRemainingNumbersAction = PortingAssociatedPhoneNumberAction;
 
-impl PortingOrderMiscRemainingNumbersAction {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Keep => "keep",
-            Self::Disconnect => "disconnect",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortingOrderMiscRemainingNumbersAction {
-    fn from(value: &str) -> Self {
-        match value {
-            "keep" => Self::Keep,
-            "disconnect" => Self::Disconnect,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortingOrderMiscRemainingNumbersAction);
+/// Spec: `#/paths/~1porting~1events/get/parameters/0/schema`
+pub type PortingOrderPageConsolidated = ListAccessIpAddressesPage;
 
 /// Spec: `#/components/schemas/PortingOrderPhoneNumberConfiguration`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderPhoneNumberConfiguration {
     /// identifies the billing group to set on the numbers when ported
-    pub billing_group_id: Option<String>,
+    pub billing_group_id: Option<Option<String>>,
     /// identifies the connection to set on the numbers when ported
-    pub connection_id: Option<String>,
+    pub connection_id: Option<Option<String>>,
     /// identifies the emergency address to set on the numbers when ported
-    pub emergency_address_id: Option<String>,
+    pub emergency_address_id: Option<Option<String>>,
     /// identifies the messaging profile to set on the numbers when ported
-    pub messaging_profile_id: Option<String>,
+    pub messaging_profile_id: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
 }
 
 crate::codec::optional_fields!(
-    PortingOrderPhoneNumberConfiguration { "billing_group_id" => billing_group_id,
-    "connection_id" => connection_id, "emergency_address_id" => emergency_address_id,
-    "messaging_profile_id" => messaging_profile_id, "tags" => tags }
+    PortingOrderPhoneNumberConfiguration { "billing_group_id" => billing_group_id
+    nullable, "connection_id" => connection_id nullable, "emergency_address_id" =>
+    emergency_address_id nullable, "messaging_profile_id" => messaging_profile_id
+    nullable, "tags" => tags }
 );
 
 /// The type of the phone number
 ///
 /// Spec: `#/components/schemas/PortingOrder/properties/phone_number_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingOrderPhoneNumberType {
-    /// `landline`
-    Landline,
-    /// `local`
-    Local,
-    /// `mobile`
-    Mobile,
-    /// `national`
-    National,
-    /// `shared_cost`
-    SharedCost,
-    /// `toll_free`
-    TollFree,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortingOrderPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Landline => "landline",
-            Self::Local => "local",
-            Self::Mobile => "mobile",
-            Self::National => "national",
-            Self::SharedCost => "shared_cost",
-            Self::TollFree => "toll_free",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortingOrderPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "landline" => Self::Landline,
-            "local" => Self::Local,
-            "mobile" => Self::Mobile,
-            "national" => Self::National,
-            "shared_cost" => Self::SharedCost,
-            "toll_free" => Self::TollFree,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortingOrderPhoneNumberType);
+pub type PortingOrderPhoneNumberType = PortingAssociatedPhoneNumberPhoneNumberType;
 
 /// Spec: `#/components/schemas/PortingOrderRequirement`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1740,14 +3209,14 @@ crate::codec::string_enum!(PortingOrderType);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderUserFeedback {
     /// A comment related to the customer rating.
-    pub user_comment: Option<String>,
+    pub user_comment: Option<Option<String>>,
     /// Once an order is ported, cancellation is requested or the request is cancelled, the user may rate their experience
-    pub user_rating: Option<i64>,
+    pub user_rating: Option<Option<i64>>,
 }
 
 crate::codec::optional_fields!(
-    PortingOrderUserFeedback { "user_comment" => user_comment, "user_rating" =>
-    user_rating }
+    PortingOrderUserFeedback { "user_comment" => user_comment nullable, "user_rating" =>
+    user_rating nullable }
 );
 
 /// Spec: `#/components/schemas/PortingOrdersActivationJob`
@@ -1815,18 +3284,7 @@ impl From<&str> for PortingOrdersActivationJobActivationType {
 crate::codec::string_enum!(PortingOrdersActivationJobActivationType);
 
 /// Spec: `#/components/schemas/PortingOrdersActivationJob/properties/activation_windows/items`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PortingOrdersActivationJobActivationWindowsItem {
-    /// ISO 8601 formatted date indicating when the activation window ends
-    pub end_at: Option<String>,
-    /// ISO 8601 formatted date indicating when the activation window starts
-    pub start_at: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    PortingOrdersActivationJobActivationWindowsItem { "end_at" => end_at, "start_at" =>
-    start_at }
-);
+pub type PortingOrdersActivationJobActivationWindowsItem = PortingAssociatedPhoneNumberPhoneNumberRange;
 
 /// Specifies the status of this activation job
 ///
@@ -1901,18 +3359,14 @@ pub struct PortingOrdersComment {
     pub porting_order_id: Option<String>,
     /// Identifies the type of the resource.
     pub record_type: Option<String>,
-    /// The email address of the user who created this comment
-    pub user_email: Option<String>,
-    /// The ID of the user who created this comment
-    pub user_id: Option<String>,
     /// Indicates whether this comment was created by a Telnyx Admin, user, or system
     pub user_type: Option<PortingOrdersCommentUserType>,
 }
 
 crate::codec::optional_fields!(
     PortingOrdersComment { "body" => body, "created_at" => created_at, "id" => id,
-    "porting_order_id" => porting_order_id, "record_type" => record_type, "user_email" =>
-    user_email, "user_id" => user_id, "user_type" => user_type }
+    "porting_order_id" => porting_order_id, "record_type" => record_type, "user_type" =>
+    user_type }
 );
 
 /// Indicates whether this comment was created by a Telnyx Admin, user, or system
@@ -2138,17 +3592,17 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/PortingPhoneNumberBlock/properties/activation_ranges/items`
-pub type PortingPhoneNumberBlockActivationRangesItem = PortingOrdersActivationJobActivationWindowsItem;
+pub type PortingPhoneNumberBlockActivationRangesItem = PortingAssociatedPhoneNumberPhoneNumberRange;
 
 /// Specifies the phone number range for this porting phone number block.
 ///
 /// Spec: `#/components/schemas/PortingPhoneNumberBlock/properties/phone_number_range`
-pub type PortingPhoneNumberBlockPhoneNumberRange = PortingOrdersActivationJobActivationWindowsItem;
+pub type PortingPhoneNumberBlockPhoneNumberRange = PortingAssociatedPhoneNumberPhoneNumberRange;
 
 /// Specifies the phone number type for this porting phone number block.
 ///
 /// Spec: `#/components/schemas/PortingPhoneNumberBlock/properties/phone_number_type`
-pub type PortingPhoneNumberBlockPhoneNumberType = PortingOrderPhoneNumberType;
+pub type PortingPhoneNumberBlockPhoneNumberType = PortingAssociatedPhoneNumberPhoneNumberType;
 
 /// Spec: `#/components/schemas/PortingPhoneNumberConfiguration`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -2221,7 +3675,7 @@ pub type PortingPhoneNumberExtensionExtensionRange = PortingPhoneNumberExtension
 /// The type of the phone number
 ///
 /// Spec: `#/components/schemas/PortingPhoneNumber/properties/phone_number_type`
-pub type PortingPhoneNumberPhoneNumberType = PortingOrderPhoneNumberType;
+pub type PortingPhoneNumberPhoneNumberType = PortingAssociatedPhoneNumberPhoneNumberType;
 
 /// The current status of the porting order
 ///
@@ -2330,6 +3784,31 @@ impl From<&str> for PortingReportReportType {
 
 crate::codec::string_enum!(PortingReportReportType);
 
+/// Spec: `#/components/schemas/PortingUKCarrier`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingUkCarrier {
+    /// Alternative CUPIDs of the carrier.
+    pub alternative_cupids: Option<Vec<String>>,
+    /// ISO 8601 formatted date indicating when the resource was created.
+    pub created_at: Option<String>,
+    /// The CUPID of the carrier. This is a 3 digit number code that identifies the carrier in the UK.
+    pub cupid: Option<String>,
+    /// Identifies the UK carrier.
+    pub id: Option<String>,
+    /// The name of the carrier.
+    pub name: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was updated.
+    pub updated_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PortingUkCarrier { "alternative_cupids" => alternative_cupids, "created_at" =>
+    created_at, "cupid" => cupid, "id" => id, "name" => name, "record_type" =>
+    record_type, "updated_at" => updated_at }
+);
+
 /// Spec: `#/components/schemas/PortingVerificationCode`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingVerificationCode {
@@ -2367,6 +3846,9 @@ crate::codec::optional_fields!(
     "verification_method" => verification_method }
 );
 
+/// Spec: `#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema/properties/verification_method`
+pub type SendPortingVerificationCodesVerificationMethod = CreatedVerificationCodesResponseDataItemType;
+
 /// Spec: `#/components/requestBodies/SharePortingOrder/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SharePortingOrder {
@@ -2381,20 +3863,20 @@ crate::codec::optional_fields!(
     permissions }
 );
 
-/// Spec: `#/components/responses/SharePortingOrder/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SharePortingOrder2 {
-    pub data: Option<PortingOrderSharingToken>,
-}
-
-crate::codec::optional_fields!(SharePortingOrder2 { "data" => data });
-
 /// The permissions the token will have
 ///
 /// Spec: `#/components/requestBodies/SharePortingOrder/content/application~1json/schema/properties/permissions`
 pub type SharePortingOrderPermissions = PortingOrderSharingTokenPermissionsItem;
 
-/// Spec: `#/components/responses/ShowPortingEventResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1porting_orders~1{id}~1actions~1share/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SharePortingOrderResponse {
+    pub data: Option<PortingOrderSharingToken>,
+}
+
+crate::codec::optional_fields!(SharePortingOrderResponse { "data" => data });
+
+/// Spec: `#/paths/~1porting~1events~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ShowPortingEventResponse {
     pub data: Option<PortingEvent>,
@@ -2402,63 +3884,8 @@ pub struct ShowPortingEventResponse {
 
 crate::codec::optional_fields!(ShowPortingEventResponse { "data" => data });
 
-/// Spec: `#/components/responses/ShowPortingLOAConfiguration/content/application~1json/schema`
-pub type ShowPortingLoaConfiguration = CreatePortingLoaConfiguration2;
-
-/// Spec: `#/components/responses/ShowPortingOrder/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ShowPortingOrder {
-    pub data: Option<PortingOrder>,
-    pub meta: Option<ShowPortingOrderMeta>,
-}
-
-crate::codec::optional_fields!(ShowPortingOrder { "data" => data, "meta" => meta });
-
-/// Spec: `#/components/responses/ShowPortingOrdersActivationJob/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ShowPortingOrdersActivationJob {
-    pub data: Option<PortingOrdersActivationJob>,
-}
-
-crate::codec::optional_fields!(ShowPortingOrdersActivationJob { "data" => data });
-
-/// Spec: `#/components/responses/ShowPortingOrdersComment/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ShowPortingOrdersComment {
-    pub data: Option<PortingOrdersComment>,
-}
-
-crate::codec::optional_fields!(ShowPortingOrdersComment { "data" => data });
-
-/// Spec: `#/components/responses/ShowPortingPhoneNumberBlock/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ShowPortingPhoneNumberBlock {
-    pub data: Option<PortingPhoneNumberBlock>,
-}
-
-crate::codec::optional_fields!(ShowPortingPhoneNumberBlock { "data" => data });
-
-/// Spec: `#/components/responses/ShowPortingPhoneNumberExtension/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ShowPortingPhoneNumberExtension {
-    pub data: Option<PortingPhoneNumberExtension>,
-}
-
-crate::codec::optional_fields!(ShowPortingPhoneNumberExtension { "data" => data });
-
-/// Spec: `#/components/responses/ShowPortingReport/content/application~1json/schema`
-pub type ShowPortingReport = CreatePortingReport2;
-
-/// Spec: `#/components/responses/SubRequestByPortingOrder/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SubRequestByPortingOrder {
-    pub data: Option<GetSubRequestByPortingOrder>,
-}
-
-crate::codec::optional_fields!(SubRequestByPortingOrder { "data" => data });
-
-/// Spec: `#/components/responses/UpdatePortingLOAConfiguration/content/application~1json/schema`
-pub type UpdatePortingLoaConfiguration = CreatePortingLoaConfiguration2;
+/// Spec: `#/paths/~1porting~1loa_configurations~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateLoaConfigurationResponse = CreateLoaConfigurationResponse;
 
 /// UpdatePortingOrder
 ///
@@ -2466,11 +3893,12 @@ pub type UpdatePortingLoaConfiguration = CreatePortingLoaConfiguration2;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePortingOrder {
     pub activation_settings: Option<UpdatePortingOrderActivationSettings>,
+    pub customer_group_reference: Option<String>,
     pub customer_reference: Option<String>,
     pub documents: Option<PortingOrderDocuments>,
     pub end_user: Option<PortingOrderEndUser>,
     pub messaging: Option<UpdatePortingOrderMessaging>,
-    pub misc: Option<PortingOrderMisc>,
+    pub misc: Option<Option<PortingOrderMisc>>,
     pub phone_number_configuration: Option<PortingOrderPhoneNumberConfiguration>,
     /// If present, we will read the current values from the specified Requirement Group into the Documents and Requirements for this Porting Order. Note that any future changes in the Requirement Group would have no impact on this Porting Order. We will return an error if a specified Requirement Group conflicts with documents or requirements in the same request.
     pub requirement_group_id: Option<String>,
@@ -2482,8 +3910,9 @@ pub struct UpdatePortingOrder {
 
 crate::codec::optional_fields!(
     UpdatePortingOrder { "activation_settings" => activation_settings,
-    "customer_reference" => customer_reference, "documents" => documents, "end_user" =>
-    end_user, "messaging" => messaging, "misc" => misc, "phone_number_configuration" =>
+    "customer_group_reference" => customer_group_reference, "customer_reference" =>
+    customer_reference, "documents" => documents, "end_user" => end_user, "messaging" =>
+    messaging, "misc" => misc nullable, "phone_number_configuration" =>
     phone_number_configuration, "requirement_group_id" => requirement_group_id,
     "requirements" => requirements, "user_feedback" => user_feedback, "webhook_url" =>
     webhook_url }
@@ -2523,8 +3952,8 @@ pub struct UpdatePortingOrderRequirement {
     pub requirement_type_id: String,
 }
 
-/// Spec: `#/components/responses/UpdatePortingOrderResponse/content/application~1json/schema`
-pub type UpdatePortingOrderResponse = ShowPortingOrder;
+/// Spec: `#/paths/~1porting_orders~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdatePortingOrderResponse = GetPortingOrderResponse;
 
 /// Spec: `#/components/requestBodies/UpdatePortingOrdersActivationJob/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -2536,6 +3965,9 @@ pub struct UpdatePortingOrdersActivationJob {
 crate::codec::optional_fields!(
     UpdatePortingOrdersActivationJob { "activate_at" => activate_at }
 );
+
+/// Spec: `#/paths/~1porting_orders~1{id}~1activation_jobs~1{activationJobId}/patch/responses/200/content/application~1json/schema`
+pub type UpdatePortingOrdersActivationJobResponse = ActivatePortingOrderResponse;
 
 /// Spec: `#/components/requestBodies/VerifyPortingVerificationCodes/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -2549,13 +3981,15 @@ crate::codec::optional_fields!(
     VerifyPortingVerificationCodes { "verification_codes" => verification_codes }
 );
 
-/// Spec: `#/components/responses/VerifyPortingVerificationCodes/content/application~1json/schema`
+/// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes~1verify/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct VerifyPortingVerificationCodes2 {
+pub struct VerifyPortingVerificationCodesResponse {
     pub data: Option<Vec<PortingVerificationCode>>,
 }
 
-crate::codec::optional_fields!(VerifyPortingVerificationCodes2 { "data" => data });
+crate::codec::optional_fields!(
+    VerifyPortingVerificationCodesResponse { "data" => data }
+);
 
 /// Spec: `#/components/requestBodies/VerifyPortingVerificationCodes/content/application~1json/schema/properties/verification_codes/items`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -2567,185 +4001,4 @@ pub struct VerifyPortingVerificationCodesVerificationCodesItem {
 crate::codec::optional_fields!(
     VerifyPortingVerificationCodesVerificationCodesItem { "code" => code, "phone_number"
     => phone_number }
-);
-
-/// The webhook payload for the porting_order.deleted event
-///
-/// Spec: `#/components/schemas/WebhookPortingOrderDeletedPayload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct WebhookPortingOrderDeletedPayload {
-    /// Identifies the customer reference associated with the porting order.
-    pub customer_reference: Option<String>,
-    /// ISO 8601 formatted date indicating when the porting order was deleted.
-    pub deleted_at: Option<String>,
-    /// Identifies the porting order that was deleted.
-    pub id: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    WebhookPortingOrderDeletedPayload { "customer_reference" => customer_reference,
-    "deleted_at" => deleted_at, "id" => id }
-);
-
-/// The webhook payload for the porting_order.messaging_changed event
-///
-/// Spec: `#/components/schemas/WebhookPortingOrderMessagingChangedPayload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct WebhookPortingOrderMessagingChangedPayload {
-    /// Identifies the customer reference associated with the porting order.
-    pub customer_reference: Option<String>,
-    /// Identifies the porting order that was moved.
-    pub id: Option<String>,
-    /// The messaging portability status of the porting order.
-    pub messaging: Option<WebhookPortingOrderMessagingChangedPayloadMessaging>,
-    /// Identifies the support key associated with the porting order.
-    pub support_key: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    WebhookPortingOrderMessagingChangedPayload { "customer_reference" =>
-    customer_reference, "id" => id, "messaging" => messaging, "support_key" =>
-    support_key }
-);
-
-/// The messaging portability status of the porting order.
-///
-/// Spec: `#/components/schemas/WebhookPortingOrderMessagingChangedPayload/properties/messaging`
-pub type WebhookPortingOrderMessagingChangedPayloadMessaging = PortingOrderMessaging;
-
-/// The webhook payload for the porting_order.new_comment event
-///
-/// Spec: `#/components/schemas/WebhookPortingOrderNewCommentPayload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct WebhookPortingOrderNewCommentPayload {
-    /// The comment that was added to the porting order.
-    pub comment: Option<WebhookPortingOrderNewCommentPayloadComment>,
-    /// Identifies the porting order that the comment was added to.
-    pub porting_order_id: Option<String>,
-    /// Identifies the support key associated with the porting order.
-    pub support_key: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    WebhookPortingOrderNewCommentPayload { "comment" => comment, "porting_order_id" =>
-    porting_order_id, "support_key" => support_key }
-);
-
-/// The comment that was added to the porting order.
-///
-/// Spec: `#/components/schemas/WebhookPortingOrderNewCommentPayload/properties/comment`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct WebhookPortingOrderNewCommentPayloadComment {
-    /// The body of the comment.
-    pub body: Option<String>,
-    /// Identifies the comment.
-    pub id: Option<String>,
-    /// ISO 8601 formatted date indicating when the comment was created.
-    pub inserted_at: Option<String>,
-    /// Identifies the user that create the comment.
-    pub user_id: Option<String>,
-    /// Identifies the type of the user that created the comment.
-    pub user_type: Option<WebhookPortingOrderNewCommentPayloadCommentUserType>,
-}
-
-crate::codec::optional_fields!(
-    WebhookPortingOrderNewCommentPayloadComment { "body" => body, "id" => id,
-    "inserted_at" => inserted_at, "user_id" => user_id, "user_type" => user_type }
-);
-
-/// Identifies the type of the user that created the comment.
-///
-/// Spec: `#/components/schemas/WebhookPortingOrderNewCommentPayload/properties/comment/properties/user_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookPortingOrderNewCommentPayloadCommentUserType {
-    /// `user`
-    User,
-    /// `admin`
-    Admin,
-    /// `system`
-    System,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl WebhookPortingOrderNewCommentPayloadCommentUserType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::User => "user",
-            Self::Admin => "admin",
-            Self::System => "system",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for WebhookPortingOrderNewCommentPayloadCommentUserType {
-    fn from(value: &str) -> Self {
-        match value {
-            "user" => Self::User,
-            "admin" => Self::Admin,
-            "system" => Self::System,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(WebhookPortingOrderNewCommentPayloadCommentUserType);
-
-/// The webhook payload for the porting_order.split event
-///
-/// Spec: `#/components/schemas/WebhookPortingOrderSplitPayload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct WebhookPortingOrderSplitPayload {
-    /// The porting order that was split.
-    pub from: Option<WebhookPortingOrderSplitPayloadFrom>,
-    /// The list of porting phone numbers that were moved to the new porting order.
-    pub porting_phone_numbers: Option<
-        Vec<WebhookPortingOrderSplitPayloadPortingPhoneNumbersItem>,
-    >,
-    /// The new porting order that the phone numbers was moved to.
-    pub to: Option<WebhookPortingOrderSplitPayloadTo>,
-}
-
-crate::codec::optional_fields!(
-    WebhookPortingOrderSplitPayload { "from" => from, "porting_phone_numbers" =>
-    porting_phone_numbers, "to" => to }
-);
-
-/// The porting order that was split.
-///
-/// Spec: `#/components/schemas/WebhookPortingOrderSplitPayload/properties/from`
-pub type WebhookPortingOrderSplitPayloadFrom = AcceptSuggestionsRequest;
-
-/// Spec: `#/components/schemas/WebhookPortingOrderSplitPayload/properties/porting_phone_numbers/items`
-pub type WebhookPortingOrderSplitPayloadPortingPhoneNumbersItem = AcceptSuggestionsRequest;
-
-/// The new porting order that the phone numbers was moved to.
-///
-/// Spec: `#/components/schemas/WebhookPortingOrderSplitPayload/properties/to`
-pub type WebhookPortingOrderSplitPayloadTo = AcceptSuggestionsRequest;
-
-/// The webhook payload for the porting_order.status_changed event
-///
-/// Spec: `#/components/schemas/WebhookPortingOrderStatusChangedPayload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct WebhookPortingOrderStatusChangedPayload {
-    /// Identifies the customer reference associated with the porting order.
-    pub customer_reference: Option<String>,
-    /// Identifies the porting order that was moved.
-    pub id: Option<String>,
-    pub status: Option<PortingOrderStatus>,
-    /// Identifies the support key associated with the porting order.
-    pub support_key: Option<String>,
-    /// ISO 8601 formatted date indicating when the porting order was moved.
-    pub updated_at: Option<String>,
-    /// The URL to send the webhook to.
-    pub webhook_url: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    WebhookPortingOrderStatusChangedPayload { "customer_reference" => customer_reference,
-    "id" => id, "status" => status, "support_key" => support_key, "updated_at" =>
-    updated_at, "webhook_url" => webhook_url }
 );

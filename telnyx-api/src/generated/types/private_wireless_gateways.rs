@@ -17,7 +17,7 @@ pub struct CreatePrivateWirelessGatewayBody {
     pub region_code: Option<String>,
 }
 
-/// Spec: `#/components/responses/CreatePrivateWirelessGatewayResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1private_wireless_gateways/post/responses/202/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePrivateWirelessGatewayResponse {
     pub data: Option<PrivateWirelessGateway>,
@@ -25,22 +25,22 @@ pub struct CreatePrivateWirelessGatewayResponse {
 
 crate::codec::optional_fields!(CreatePrivateWirelessGatewayResponse { "data" => data });
 
-/// Spec: `#/components/responses/DeletePrivateWirelessGatewayResponse/content/application~1json/schema`
-pub type DeletePrivateWirelessGatewayResponse = CreatePrivateWirelessGatewayResponse;
+/// Spec: `#/paths/~1private_wireless_gateways~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteWirelessGatewayResponse = CreatePrivateWirelessGatewayResponse;
 
-/// Spec: `#/components/responses/GetAllPrivateWirelessGatewaysResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1private_wireless_gateways~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetPrivateWirelessGatewayResponse = CreatePrivateWirelessGatewayResponse;
+
+/// Spec: `#/paths/~1private_wireless_gateways/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetAllPrivateWirelessGatewaysResponse {
+pub struct GetPrivateWirelessGatewaysResponse {
     pub data: Option<Vec<PrivateWirelessGateway>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    GetAllPrivateWirelessGatewaysResponse { "data" => data, "meta" => meta }
+    GetPrivateWirelessGatewaysResponse { "data" => data, "meta" => meta }
 );
-
-/// Spec: `#/components/responses/GetPrivateWirelessGatewayResponse/content/application~1json/schema`
-pub type GetPrivateWirelessGatewayResponse = CreatePrivateWirelessGatewayResponse;
 
 /// Spec: `#/components/schemas/PrivateWirelessGateway`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -77,7 +77,7 @@ crate::codec::optional_fields!(
 /// Spec: `#/components/schemas/PrivateWirelessGatewayStatus`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrivateWirelessGatewayStatus {
-    /// This attribute is an [error code](https://developers.telnyx.com/api/errors) related to the failure reason.
+    /// This attribute is an [error code](https://developers.telnyx.com/development/api-fundamentals/api-errors) related to the failure reason.
     pub error_code: Option<String>,
     /// This attribute provides a human-readable explanation of why a failure happened.
     pub error_description: Option<String>,

@@ -61,8 +61,20 @@ crate::codec::optional_fields!(
 /// Spec: `#/components/schemas/CreateFaxApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
 pub type CreateFaxApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
 
-/// Spec: `#/components/schemas/CreateFaxApplicationRequest/properties/outbound`
-pub type CreateFaxApplicationRequestOutbound = CreateExternalConnectionRequestOutbound;
+/// Fax Application Response
+///
+/// Spec: `#/paths/~1fax_applications/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateFaxApplicationResponse {
+    pub data: Option<FaxApplication>,
+}
+
+crate::codec::optional_fields!(CreateFaxApplicationResponse { "data" => data });
+
+/// Fax Application Response
+///
+/// Spec: `#/paths/~1fax_applications~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteFaxApplicationResponse = CreateFaxApplicationResponse;
 
 /// Fax Application
 ///
@@ -83,9 +95,9 @@ pub struct FaxApplication {
     pub tags: Option<Vec<String>>,
     /// ISO 8601 formatted date indicating when the resource was updated.
     pub updated_at: Option<String>,
-    pub webhook_event_failover_url: Option<Option<WebhookEventFailoverUrl>>,
+    pub webhook_event_failover_url: Option<WebhookEventFailoverUrl>,
     pub webhook_event_url: Option<WebhookEventUrl>,
-    pub webhook_timeout_secs: Option<Option<WebhookTimeoutSecs>>,
+    pub webhook_timeout_secs: Option<WebhookTimeoutSecs>,
 }
 
 crate::codec::optional_fields!(
@@ -93,43 +105,95 @@ crate::codec::optional_fields!(
     "application_name" => application_name, "created_at" => created_at, "id" => id,
     "inbound" => inbound, "outbound" => outbound, "record_type" => record_type, "tags" =>
     tags, "updated_at" => updated_at, "webhook_event_failover_url" =>
-    webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
-    "webhook_timeout_secs" => webhook_timeout_secs nullable }
+    webhook_event_failover_url, "webhook_event_url" => webhook_event_url,
+    "webhook_timeout_secs" => webhook_timeout_secs }
 );
 
 /// Spec: `#/components/schemas/FaxApplication/properties/inbound`
 pub type FaxApplicationInbound = CreateFaxApplicationRequestInbound;
 
 /// Spec: `#/components/schemas/FaxApplication/properties/outbound`
-pub type FaxApplicationOutbound = CreateExternalConnectionRequestOutbound;
-
-/// Fax Application Response
-///
-/// Spec: `#/components/responses/FaxApplicationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FaxApplicationResponse {
-    pub data: Option<FaxApplication>,
-}
-
-crate::codec::optional_fields!(FaxApplicationResponse { "data" => data });
+pub type FaxApplicationOutbound = CreateFaxApplicationRequestOutbound;
 
 /// Specifies an email address where faxes sent to this application will be forwarded to (as pdf or tiff attachments)
 ///
 /// Spec: `#/components/schemas/FaxEmailRecipient`
 pub type FaxEmailRecipient = String;
 
+/// Fax Application Response
+///
+/// Spec: `#/paths/~1fax_applications~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetFaxApplicationResponse = CreateFaxApplicationResponse;
+
 /// Get All Fax Applications Response
 ///
-/// Spec: `#/components/responses/GetAllFaxApplicationsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1fax_applications/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetAllFaxApplicationsResponse {
+pub struct ListFaxApplicationsResponse {
     pub data: Option<Vec<FaxApplication>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    GetAllFaxApplicationsResponse { "data" => data, "meta" => meta }
+    ListFaxApplicationsResponse { "data" => data, "meta" => meta }
 );
+
+/// Spec: `#/paths/~1fax_applications/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProgrammableFaxFilterConsolidated {
+    /// Application name filtering operations
+    pub application_name: Option<ProgrammableFaxFilterConsolidatedApplicationName>,
+    /// Identifies the associated outbound voice profile.
+    pub outbound_voice_profile_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ProgrammableFaxFilterConsolidated { "application_name" => application_name,
+    "outbound_voice_profile_id" => outbound_voice_profile_id }
+);
+
+/// Application name filtering operations
+///
+/// Spec: `#/paths/~1fax_applications/get/parameters/1/schema/properties/application_name`
+pub type ProgrammableFaxFilterConsolidatedApplicationName = FilterConsolidatedStreetAddress;
+
+/// Spec: `#/paths/~1fax_applications/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProgrammableFaxSortApplication {
+    /// `created_at`
+    CreatedAt,
+    /// `application_name`
+    ApplicationName,
+    /// `active`
+    Active,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ProgrammableFaxSortApplication {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::ApplicationName => "application_name",
+            Self::Active => "active",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ProgrammableFaxSortApplication {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "application_name" => Self::ApplicationName,
+            "active" => Self::Active,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ProgrammableFaxSortApplication);
 
 /// Update Fax Application Request
 ///
@@ -173,4 +237,9 @@ pub struct UpdateFaxApplicationRequest {
 pub type UpdateFaxApplicationRequestInbound = CreateFaxApplicationRequestInbound;
 
 /// Spec: `#/components/schemas/UpdateFaxApplicationRequest/properties/outbound`
-pub type UpdateFaxApplicationRequestOutbound = CreateExternalConnectionRequestOutbound;
+pub type UpdateFaxApplicationRequestOutbound = CreateFaxApplicationRequestOutbound;
+
+/// Fax Application Response
+///
+/// Spec: `#/paths/~1fax_applications~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateFaxApplicationResponse = CreateFaxApplicationResponse;

@@ -7,44 +7,8 @@ use super::*;
 
 /// Successful response upon accepting cancel fax command
 ///
-/// Spec: `#/components/responses/CancelFaxResponse/content/application~1json/schema`
-pub type CancelFaxResponse = CallControlCommandResult;
-
-/// The direction of the fax.
-///
-/// Spec: `#/components/schemas/Direction`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Direction {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl Direction {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for Direction {
-    fn from(value: &str) -> Self {
-        match value {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(Direction);
+/// Spec: `#/paths/~1faxes~1{id}~1actions~1cancel/post/responses/202/content/application~1json/schema`
+pub type CancelFaxResponse = CallAddMessagesToAiAssistantResponse;
 
 /// Spec: `#/components/schemas/Fax`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -91,462 +55,6 @@ crate::codec::optional_fields!(
     webhook_failover_url, "webhook_url" => webhook_url }
 );
 
-/// Spec: `#/components/schemas/FaxDelivered`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FaxDelivered {
-    /// The type of event being delivered.
-    pub event_type: Option<FaxDeliveredEventType>,
-    pub id: Option<Id>,
-    pub payload: Option<FaxDeliveredPayload>,
-    pub record_type: Option<RecordType>,
-}
-
-crate::codec::optional_fields!(
-    FaxDelivered { "event_type" => event_type, "id" => id, "payload" => payload,
-    "record_type" => record_type }
-);
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/FaxDelivered/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxDeliveredEventType {
-    /// `fax.delivered`
-    FaxDelivered,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FaxDeliveredEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FaxDelivered => "fax.delivered",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FaxDeliveredEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "fax.delivered" => Self::FaxDelivered,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FaxDeliveredEventType);
-
-/// Spec: `#/components/schemas/FaxDelivered/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FaxDeliveredPayload {
-    /// The duration of the call in seconds.
-    pub call_duration_secs: Option<i64>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    pub connection_id: Option<ConnectionId>,
-    pub direction: Option<Direction>,
-    pub fax_id: Option<FaxId>,
-    pub from: Option<FromModel>,
-    pub media_name: Option<MediaName>,
-    pub original_media_url: Option<OriginalMediaUrl>,
-    /// Number of transferred pages
-    pub page_count: Option<i64>,
-    /// The status of the fax.
-    pub status: Option<FaxDeliveredPayloadStatus>,
-    pub to: Option<To>,
-    pub user_id: Option<UserId>,
-}
-
-crate::codec::optional_fields!(
-    FaxDeliveredPayload { "call_duration_secs" => call_duration_secs, "client_state" =>
-    client_state, "connection_id" => connection_id, "direction" => direction, "fax_id" =>
-    fax_id, "from" => from, "media_name" => media_name, "original_media_url" =>
-    original_media_url, "page_count" => page_count, "status" => status, "to" => to,
-    "user_id" => user_id }
-);
-
-/// The status of the fax.
-///
-/// Spec: `#/components/schemas/FaxDelivered/properties/payload/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxDeliveredPayloadStatus {
-    /// `delivered`
-    Delivered,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FaxDeliveredPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Delivered => "delivered",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FaxDeliveredPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "delivered" => Self::Delivered,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FaxDeliveredPayloadStatus);
-
-/// Spec: `#/components/schemas/FaxFailed`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FaxFailed {
-    /// The type of event being delivered.
-    pub event_type: Option<FaxFailedEventType>,
-    pub id: Option<Id>,
-    pub payload: Option<FaxFailedPayload>,
-    pub record_type: Option<RecordType>,
-}
-
-crate::codec::optional_fields!(
-    FaxFailed { "event_type" => event_type, "id" => id, "payload" => payload,
-    "record_type" => record_type }
-);
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/FaxFailed/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxFailedEventType {
-    /// `fax.failed`
-    FaxFailed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FaxFailedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FaxFailed => "fax.failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FaxFailedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "fax.failed" => Self::FaxFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FaxFailedEventType);
-
-/// Spec: `#/components/schemas/FaxFailed/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FaxFailedPayload {
-    /// State received from a command.
-    pub client_state: Option<String>,
-    pub connection_id: Option<ConnectionId>,
-    pub direction: Option<Direction>,
-    /// Cause of the sending failure
-    pub failure_reason: Option<FaxFailedPayloadFailureReason>,
-    pub fax_id: Option<FaxId>,
-    pub from: Option<FromModel>,
-    pub media_name: Option<MediaName>,
-    pub original_media_url: Option<OriginalMediaUrl>,
-    /// The status of the fax.
-    pub status: Option<FaxFailedPayloadStatus>,
-    pub to: Option<To>,
-    pub user_id: Option<UserId>,
-}
-
-crate::codec::optional_fields!(
-    FaxFailedPayload { "client_state" => client_state, "connection_id" => connection_id,
-    "direction" => direction, "failure_reason" => failure_reason, "fax_id" => fax_id,
-    "from" => from, "media_name" => media_name, "original_media_url" =>
-    original_media_url, "status" => status, "to" => to, "user_id" => user_id }
-);
-
-/// Cause of the sending failure
-///
-/// Spec: `#/components/schemas/FaxFailed/properties/payload/properties/failure_reason`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxFailedPayloadFailureReason {
-    /// `rejected`
-    Rejected,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FaxFailedPayloadFailureReason {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Rejected => "rejected",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FaxFailedPayloadFailureReason {
-    fn from(value: &str) -> Self {
-        match value {
-            "rejected" => Self::Rejected,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FaxFailedPayloadFailureReason);
-
-/// The status of the fax.
-///
-/// Spec: `#/components/schemas/FaxFailed/properties/payload/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxFailedPayloadStatus {
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FaxFailedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FaxFailedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FaxFailedPayloadStatus);
-
-/// Identifies the fax.
-///
-/// Spec: `#/components/schemas/FaxId`
-pub type FaxId = String;
-
-/// Spec: `#/components/schemas/FaxMediaProcessed`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FaxMediaProcessed {
-    /// The type of event being delivered.
-    pub event_type: Option<FaxMediaProcessedEventType>,
-    pub id: Option<Id>,
-    pub payload: Option<FaxMediaProcessedPayload>,
-    pub record_type: Option<RecordType>,
-}
-
-crate::codec::optional_fields!(
-    FaxMediaProcessed { "event_type" => event_type, "id" => id, "payload" => payload,
-    "record_type" => record_type }
-);
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/FaxMediaProcessed/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxMediaProcessedEventType {
-    /// `fax.media.processed`
-    FaxMediaProcessed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FaxMediaProcessedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FaxMediaProcessed => "fax.media.processed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FaxMediaProcessedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "fax.media.processed" => Self::FaxMediaProcessed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FaxMediaProcessedEventType);
-
-/// Spec: `#/components/schemas/FaxMediaProcessed/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FaxMediaProcessedPayload {
-    /// State received from a command.
-    pub client_state: Option<String>,
-    pub connection_id: Option<ConnectionId>,
-    pub direction: Option<Direction>,
-    pub fax_id: Option<FaxId>,
-    pub from: Option<FromModel>,
-    pub media_name: Option<MediaName>,
-    pub original_media_url: Option<OriginalMediaUrl>,
-    /// The status of the fax.
-    pub status: Option<FaxMediaProcessedPayloadStatus>,
-    pub to: Option<To>,
-    pub user_id: Option<UserId>,
-}
-
-crate::codec::optional_fields!(
-    FaxMediaProcessedPayload { "client_state" => client_state, "connection_id" =>
-    connection_id, "direction" => direction, "fax_id" => fax_id, "from" => from,
-    "media_name" => media_name, "original_media_url" => original_media_url, "status" =>
-    status, "to" => to, "user_id" => user_id }
-);
-
-/// The status of the fax.
-///
-/// Spec: `#/components/schemas/FaxMediaProcessed/properties/payload/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxMediaProcessedPayloadStatus {
-    /// `media.processed`
-    MediaProcessed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FaxMediaProcessedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MediaProcessed => "media.processed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FaxMediaProcessedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "media.processed" => Self::MediaProcessed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FaxMediaProcessedPayloadStatus);
-
-/// Spec: `#/components/schemas/FaxQueued`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FaxQueued {
-    /// The type of event being delivered.
-    pub event_type: Option<FaxQueuedEventType>,
-    pub id: Option<Id>,
-    pub payload: Option<FaxQueuedPayload>,
-    pub record_type: Option<RecordType>,
-}
-
-crate::codec::optional_fields!(
-    FaxQueued { "event_type" => event_type, "id" => id, "payload" => payload,
-    "record_type" => record_type }
-);
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/FaxQueued/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxQueuedEventType {
-    /// `fax.queued`
-    FaxQueued,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FaxQueuedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FaxQueued => "fax.queued",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FaxQueuedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "fax.queued" => Self::FaxQueued,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FaxQueuedEventType);
-
-/// Spec: `#/components/schemas/FaxQueued/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FaxQueuedPayload {
-    /// State received from a command.
-    pub client_state: Option<String>,
-    pub connection_id: Option<ConnectionId>,
-    pub direction: Option<Direction>,
-    pub fax_id: Option<FaxId>,
-    pub from: Option<FromModel>,
-    pub media_name: Option<MediaName>,
-    pub original_media_url: Option<OriginalMediaUrl>,
-    /// The status of the fax.
-    pub status: Option<FaxQueuedPayloadStatus>,
-    pub to: Option<To>,
-    pub user_id: Option<UserId>,
-}
-
-crate::codec::optional_fields!(
-    FaxQueuedPayload { "client_state" => client_state, "connection_id" => connection_id,
-    "direction" => direction, "fax_id" => fax_id, "from" => from, "media_name" =>
-    media_name, "original_media_url" => original_media_url, "status" => status, "to" =>
-    to, "user_id" => user_id }
-);
-
-/// The status of the fax.
-///
-/// Spec: `#/components/schemas/FaxQueued/properties/payload/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxQueuedPayloadStatus {
-    /// `queued`
-    Queued,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FaxQueuedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Queued => "queued",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FaxQueuedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "queued" => Self::Queued,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FaxQueuedPayloadStatus);
-
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/Fax/properties/record_type`
@@ -578,109 +86,6 @@ impl From<&str> for FaxRecordType {
 }
 
 crate::codec::string_enum!(FaxRecordType);
-
-/// Spec: `#/components/schemas/FaxSendingStarted`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FaxSendingStarted {
-    /// The type of event being delivered.
-    pub event_type: Option<FaxSendingStartedEventType>,
-    pub id: Option<Id>,
-    pub payload: Option<FaxSendingStartedPayload>,
-    pub record_type: Option<RecordType>,
-}
-
-crate::codec::optional_fields!(
-    FaxSendingStarted { "event_type" => event_type, "id" => id, "payload" => payload,
-    "record_type" => record_type }
-);
-
-/// The type of event being delivered.
-///
-/// Spec: `#/components/schemas/FaxSendingStarted/properties/event_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxSendingStartedEventType {
-    /// `fax.sending.started`
-    FaxSendingStarted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FaxSendingStartedEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FaxSendingStarted => "fax.sending.started",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FaxSendingStartedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "fax.sending.started" => Self::FaxSendingStarted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FaxSendingStartedEventType);
-
-/// Spec: `#/components/schemas/FaxSendingStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FaxSendingStartedPayload {
-    /// State received from a command.
-    pub client_state: Option<String>,
-    pub connection_id: Option<ConnectionId>,
-    pub direction: Option<Direction>,
-    pub fax_id: Option<FaxId>,
-    pub from: Option<FromModel>,
-    pub media_name: Option<MediaName>,
-    pub original_media_url: Option<OriginalMediaUrl>,
-    /// The status of the fax.
-    pub status: Option<FaxSendingStartedPayloadStatus>,
-    pub to: Option<To>,
-    pub user_id: Option<UserId>,
-}
-
-crate::codec::optional_fields!(
-    FaxSendingStartedPayload { "client_state" => client_state, "connection_id" =>
-    connection_id, "direction" => direction, "fax_id" => fax_id, "from" => from,
-    "media_name" => media_name, "original_media_url" => original_media_url, "status" =>
-    status, "to" => to, "user_id" => user_id }
-);
-
-/// The status of the fax.
-///
-/// Spec: `#/components/schemas/FaxSendingStarted/properties/payload/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FaxSendingStartedPayloadStatus {
-    /// `sending`
-    Sending,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FaxSendingStartedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sending => "sending",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FaxSendingStartedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "sending" => Self::Sending,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FaxSendingStartedPayloadStatus);
 
 /// Status of the fax
 ///
@@ -750,47 +155,76 @@ impl From<&str> for FaxStatus {
 
 crate::codec::string_enum!(FaxStatus);
 
-/// Get Fax Response
+/// Spec: `#/paths/~1faxes/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListFaxesFilter {
+    /// Date range filtering operations for fax creation timestamp
+    pub created_at: Option<ListFaxesFilterCreatedAt>,
+    /// Direction filtering operations
+    pub direction: Option<ListFaxesFilterDirection>,
+    /// From number filtering operations
+    pub from: Option<ListFaxesFilterFrom>,
+    /// To number filtering operations
+    pub to: Option<ListFaxesFilterTo>,
+}
+
+crate::codec::optional_fields!(
+    ListFaxesFilter { "created_at" => created_at, "direction" => direction, "from" =>
+    from, "to" => to }
+);
+
+/// Date range filtering operations for fax creation timestamp
 ///
-/// Spec: `#/components/responses/GetFaxResponse/content/application~1json/schema`
-pub type GetFaxResponse = SendFaxResponse;
+/// Spec: `#/paths/~1faxes/get/parameters/0/schema/properties/created_at`
+pub type ListFaxesFilterCreatedAt = ListAccessIpAddressesFilterCreatedAtVariant2;
+
+/// Direction filtering operations
+///
+/// Spec: `#/paths/~1faxes/get/parameters/0/schema/properties/direction`
+pub type ListFaxesFilterDirection = FilterConsolidatedAddressBook;
+
+/// From number filtering operations
+///
+/// Spec: `#/paths/~1faxes/get/parameters/0/schema/properties/from`
+pub type ListFaxesFilterFrom = FilterConsolidatedAddressBook;
+
+/// To number filtering operations
+///
+/// Spec: `#/paths/~1faxes/get/parameters/0/schema/properties/to`
+pub type ListFaxesFilterTo = FilterConsolidatedAddressBook;
+
+/// Spec: `#/paths/~1faxes/get/parameters/1/schema`
+pub type ListFaxesPage = ListAccessIpAddressesPage;
 
 /// List Faxes Response
 ///
-/// Spec: `#/components/responses/ListFaxesResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1faxes/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFaxesResponse {
     pub data: Option<Vec<Fax>>,
-    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(ListFaxesResponse { "data" => data, "meta" => meta });
 
-/// The media_name used for the fax's media. Must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. media_name and media_url/contents can't be submitted together.
-///
-/// Spec: `#/components/schemas/MediaName`
-pub type MediaName = String;
-
-/// The URL (or list of URLs) to the PDF used for the fax's media. media_url and media_name/contents can't be submitted together.
+/// The URL (or list of URLs) to the fax document. Supported formats: PDF, TIFF, JPEG, PNG, DOC, DOCX, RTF, and TXT. media_url and media_name/contents can't be submitted together.
 ///
 /// Spec: `#/components/schemas/MediaUrl`
 pub type MediaUrl = String;
 
-/// The original URL to the PDF used for the fax's media. If media_name was supplied, this is omitted
-///
-/// Spec: `#/components/schemas/OriginalMediaUrl`
-pub type OriginalMediaUrl = String;
-
 /// Refresh Fax Response
 ///
-/// Spec: `#/components/responses/RefreshFaxResponse/content/application~1json/schema`
-pub type RefreshFaxResponse = CallControlCommandResult;
+/// Spec: `#/paths/~1faxes~1{id}~1actions~1refresh/post/responses/200/content/application~1json/schema`
+pub type RefreshFaxResponse = CallAddMessagesToAiAssistantResponse;
 
 /// Send fax request
 ///
 /// Spec: `#/components/schemas/SendFaxRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SendFaxRequest {
+    /// The black threshold percentage for monochrome faxes. Only applicable if `monochrome` is set to `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub black_threshold: Option<i64>,
     /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_state: Option<String>,
@@ -865,7 +299,7 @@ crate::codec::string_enum!(SendFaxRequestPreviewFormat);
 
 /// Send Fax Response
 ///
-/// Spec: `#/components/responses/SendFaxResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1faxes/post/responses/202/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendFaxResponse {
     pub data: Option<Fax>,
@@ -873,7 +307,7 @@ pub struct SendFaxResponse {
 
 crate::codec::optional_fields!(SendFaxResponse { "data" => data });
 
-/// Identifier of the user to whom the fax belongs
+/// Get Fax Response
 ///
-/// Spec: `#/components/schemas/UserId`
-pub type UserId = String;
+/// Spec: `#/paths/~1faxes~1{id}/get/responses/200/content/application~1json/schema`
+pub type ViewFaxResponse = SendFaxResponse;

@@ -5,50 +5,34 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/schemas/PublicInternetGatewayCreate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct PublicInternetGatewayCreate {
-    /// ISO 8601 formatted date-time indicating when the resource was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// Identifies the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Identifies the type of the resource.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<String>,
-    /// ISO 8601 formatted date-time indicating when the resource was updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-    /// A user specified name for the interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The id of the network associated with the interface.
-    pub network_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<InterfaceStatus>,
-    /// The publically accessible ip for this interface.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_ip: Option<String>,
-    /// The region the interface should be deployed to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region_code: Option<String>,
+/// Spec: `#/paths/~1public_internet_gateways/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreatePublicInternetGatewayResponse {
+    pub data: Option<PublicInternetGatewayRead>,
 }
 
-/// Spec: `#/components/responses/PublicInternetGatewayListResponse/content/application~1json/schema`
+crate::codec::optional_fields!(CreatePublicInternetGatewayResponse { "data" => data });
+
+/// Spec: `#/paths/~1public_internet_gateways~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeletePublicInternetGatewayResponse = CreatePublicInternetGatewayResponse;
+
+/// Spec: `#/paths/~1public_internet_gateways~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetPublicInternetGatewayResponse = CreatePublicInternetGatewayResponse;
+
+/// Spec: `#/paths/~1public_internet_gateways/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct PublicInternetGatewayListResponse {
+pub struct ListPublicInternetGatewaysResponse {
     pub data: Option<Vec<PublicInternetGatewayRead>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    PublicInternetGatewayListResponse { "data" => data, "meta" => meta }
+    ListPublicInternetGatewaysResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/components/schemas/PublicInternetGatewayRead`
+/// Spec: `#/components/schemas/PublicInternetGateway`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct PublicInternetGatewayRead {
+pub struct PublicInternetGateway {
     /// ISO 8601 formatted date-time indicating when the resource was created.
     pub created_at: Option<String>,
     /// Identifies the resource.
@@ -64,25 +48,44 @@ pub struct PublicInternetGatewayRead {
     pub status: Option<InterfaceStatus>,
     /// The publically accessible ip for this interface.
     pub public_ip: Option<String>,
-    pub region: Option<PublicInternetGatewayReadRegion>,
     /// The region interface is deployed to.
     pub region_code: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    PublicInternetGatewayRead { "created_at" => created_at, "id" => id, "record_type" =>
+    PublicInternetGateway { "created_at" => created_at, "id" => id, "record_type" =>
     record_type, "updated_at" => updated_at, "name" => name, "network_id" => network_id,
-    "status" => status, "public_ip" => public_ip, "region" => region, "region_code" =>
+    "status" => status, "public_ip" => public_ip, "region_code" => region_code }
+);
+
+/// Spec: `#/components/schemas/PublicInternetGatewayCreate`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PublicInternetGatewayCreate {
+    /// ISO 8601 formatted date-time indicating when the resource was created.
+    pub created_at: Option<String>,
+    /// Identifies the resource.
+    pub id: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+    /// ISO 8601 formatted date-time indicating when the resource was updated.
+    pub updated_at: Option<String>,
+    /// A user specified name for the interface.
+    pub name: Option<String>,
+    /// The id of the network associated with the interface.
+    pub network_id: Option<String>,
+    pub status: Option<InterfaceStatus>,
+    /// The publically accessible ip for this interface.
+    pub public_ip: Option<String>,
+    /// The region interface is deployed to.
+    pub region_code: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PublicInternetGatewayCreate { "created_at" => created_at, "id" => id, "record_type"
+    => record_type, "updated_at" => updated_at, "name" => name, "network_id" =>
+    network_id, "status" => status, "public_ip" => public_ip, "region_code" =>
     region_code }
 );
 
-/// Spec: `#/components/schemas/RegionOut/properties/region`
-pub type PublicInternetGatewayReadRegion = GlobalIpProtocol2;
-
-/// Spec: `#/components/responses/PublicInternetGatewayResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PublicInternetGatewayResponse {
-    pub data: Option<PublicInternetGatewayRead>,
-}
-
-crate::codec::optional_fields!(PublicInternetGatewayResponse { "data" => data });
+/// Spec: `#/components/schemas/PublicInternetGatewayRead`
+pub type PublicInternetGatewayRead = PublicInternetGateway;

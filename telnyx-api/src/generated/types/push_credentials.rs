@@ -107,7 +107,22 @@ pub enum CreatePushCredentialBody {
     CreateAndroidPushCredentialRequest(CreateAndroidPushCredentialRequest),
 }
 
-/// Spec: `#/paths/~1mobile_push_credentials/get/parameters/0/schema`
+/// Spec: `#/paths/~1mobile_push_credentials/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPushCredentialsFilter {
+    /// Unique mobile push credential alias
+    pub alias: Option<String>,
+    /// type of mobile push credentials
+    pub type_: Option<ListPushCredentialsFilterType>,
+}
+
+crate::codec::optional_fields!(
+    ListPushCredentialsFilter { "alias" => alias, "type" => type_ }
+);
+
+/// type of mobile push credentials
+///
+/// Spec: `#/paths/~1mobile_push_credentials/get/parameters/1/schema/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListPushCredentialsFilterType {
     /// `ios`
@@ -188,3 +203,6 @@ pub struct PushCredentialResponse {
 }
 
 crate::codec::optional_fields!(PushCredentialResponse { "data" => data });
+
+/// Spec: `#/paths/~1mobile_push_credentials/get/parameters/0/schema`
+pub type PushNotificationsPageConsolidated = ListAccessIpAddressesPage;

@@ -5,9 +5,31 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Create Queue Request
+///
+/// Spec: `#/components/schemas/CreateQueueRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateQueueRequest {
+    /// The maximum number of calls allowed in the queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<i64>,
+    /// The name of the queue. Must be between 1 and 255 characters.
+    pub queue_name: String,
+}
+
+/// Queue Response
+///
+/// Spec: `#/paths/~1queues/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateQueueResponse {
+    pub data: Option<Queue>,
+}
+
+crate::codec::optional_fields!(CreateQueueResponse { "data" => data });
+
 /// List Queue Calls Response
 ///
-/// Spec: `#/components/responses/ListQueueCallsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1queues~1{queue_name}~1calls/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListQueueCallsResponse {
     pub data: Option<Vec<QueueCall>>,
@@ -17,6 +39,17 @@ pub struct ListQueueCallsResponse {
 crate::codec::optional_fields!(
     ListQueueCallsResponse { "data" => data, "meta" => meta }
 );
+
+/// List Queues Response
+///
+/// Spec: `#/paths/~1queues/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListQueuesResponse {
+    pub data: Option<Vec<Queue>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(ListQueuesResponse { "data" => data, "meta" => meta });
 
 /// Queue
 ///
@@ -57,6 +90,8 @@ pub struct QueueCall {
     pub enqueued_at: String,
     /// Number or SIP URI placing the call.
     pub from: String,
+    /// Indicates whether the call is still active in the queue.
+    pub is_alive: bool,
     /// Unique identifier of the queue the call is in.
     pub queue_id: String,
     /// Current position of the call in the queue
@@ -98,16 +133,6 @@ impl From<&str> for QueueCallRecordType {
 
 crate::codec::string_enum!(QueueCallRecordType);
 
-/// Queue Call Response
-///
-/// Spec: `#/components/responses/QueueCallResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct QueueCallResponse {
-    pub data: Option<QueueCall>,
-}
-
-crate::codec::optional_fields!(QueueCallResponse { "data" => data });
-
 /// Spec: `#/components/schemas/Queue/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QueueRecordType {
@@ -138,12 +163,44 @@ impl From<&str> for QueueRecordType {
 
 crate::codec::string_enum!(QueueRecordType);
 
-/// Queue Response
+/// Queue Call Response
 ///
-/// Spec: `#/components/responses/QueueResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1queues~1{queue_name}~1calls~1{call_control_id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct QueueResponse {
-    pub data: Option<Queue>,
+pub struct RetrieveCallFromQueueResponse {
+    pub data: Option<QueueCall>,
 }
 
-crate::codec::optional_fields!(QueueResponse { "data" => data });
+crate::codec::optional_fields!(RetrieveCallFromQueueResponse { "data" => data });
+
+/// Queue Response
+///
+/// Spec: `#/paths/~1queues~1{queue_name}/get/responses/200/content/application~1json/schema`
+pub type RetrieveCallQueueResponse = CreateQueueResponse;
+
+/// Update Queue Request
+///
+/// Spec: `#/components/schemas/UpdateQueueRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UpdateQueueRequest {
+    /// The maximum number of calls allowed in the queue.
+    pub max_size: i64,
+}
+
+/// Queue Response
+///
+/// Spec: `#/paths/~1queues~1{queue_name}/post/responses/200/content/application~1json/schema`
+pub type UpdateQueueResponse = CreateQueueResponse;
+
+/// Update Queued Call Request
+///
+/// Spec: `#/components/schemas/UpdateQueuedCallRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdateQueuedCallRequest {
+    /// Whether the call should remain in queue after hangup.
+    pub keep_after_hangup: Option<bool>,
+}
+
+crate::codec::optional_fields!(
+    UpdateQueuedCallRequest { "keep_after_hangup" => keep_after_hangup }
+);

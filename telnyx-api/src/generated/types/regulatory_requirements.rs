@@ -5,27 +5,61 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/responses/listRegulatoryRequirements/content/application~1json/schema`
+/// Spec: `#/paths/~1regulatory_requirements/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListRegulatoryRequirements {
-    pub data: Option<Vec<RegulatoryRequirements>>,
+pub struct ListRegulatoryRequirementsFilter {
+    /// Action to check requirements for
+    pub action: Option<ListRegulatoryRequirementsFilterAction>,
+    /// Country code(iso2) to check requirements for
+    pub country_code: Option<String>,
+    /// Phone number to check requirements for
+    pub phone_number: Option<String>,
+    /// Phone number type to check requirements for
+    pub phone_number_type: Option<ListRegulatoryRequirementsFilterPhoneNumberType>,
+    /// ID of requirement group to check requirements for
+    pub requirement_group_id: Option<String>,
 }
 
-crate::codec::optional_fields!(ListRegulatoryRequirements { "data" => data });
+crate::codec::optional_fields!(
+    ListRegulatoryRequirementsFilter { "action" => action, "country_code" =>
+    country_code, "phone_number" => phone_number, "phone_number_type" =>
+    phone_number_type, "requirement_group_id" => requirement_group_id }
+);
 
-/// Spec: `#/paths/~1regulatory_requirements/get/parameters/3/schema`
+/// Phone number type to check requirements for
+///
+/// Spec: `#/paths/~1regulatory_requirements/get/parameters/0/schema/properties/phone_number_type`
 pub type ListRegulatoryRequirementsFilterPhoneNumberType = ListAvailablePhoneNumberBlocksFilterPhoneNumberType;
 
-/// Spec: `#/components/responses/listRegulatoryRequirementsPhoneNumbers/content/application~1json/schema`
+/// Spec: `#/paths/~1phone_numbers_regulatory_requirements/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListRegulatoryRequirementsPhoneNumbers {
+pub struct ListRegulatoryRequirementsPhoneNumbersFilter {
+    /// Record type phone number/ phone numbers
+    pub phone_number: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListRegulatoryRequirementsPhoneNumbersFilter { "phone_number" => phone_number }
+);
+
+/// Spec: `#/paths/~1phone_numbers_regulatory_requirements/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListRegulatoryRequirementsPhoneNumbersResponse {
     pub data: Option<Vec<RegulatoryRequirementsPhoneNumbers>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    ListRegulatoryRequirementsPhoneNumbers { "data" => data, "meta" => meta }
+    ListRegulatoryRequirementsPhoneNumbersResponse { "data" => data, "meta" => meta }
 );
+
+/// Spec: `#/paths/~1regulatory_requirements/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListRegulatoryRequirementsResponse {
+    pub data: Option<Vec<RegulatoryRequirements>>,
+}
+
+crate::codec::optional_fields!(ListRegulatoryRequirementsResponse { "data" => data });
 
 /// Spec: `#/components/schemas/RegulatoryRequirements`
 #[derive(Debug, Clone, PartialEq, Default)]

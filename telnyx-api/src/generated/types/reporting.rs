@@ -5,7 +5,7 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/responses/CreateWdrReportResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1wireless~1detail_records_reports/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateWdrReportResponse {
     pub data: Option<WdrReport>,
@@ -13,13 +13,13 @@ pub struct CreateWdrReportResponse {
 
 crate::codec::optional_fields!(CreateWdrReportResponse { "data" => data });
 
-/// Spec: `#/components/responses/DeleteWdrReportResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1wireless~1detail_records_reports~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteWdrReportResponse = CreateWdrReportResponse;
 
-/// Spec: `#/components/responses/GetWdrReportResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1wireless~1detail_records_reports~1{id}/get/responses/200/content/application~1json/schema`
 pub type GetWdrReportResponse = CreateWdrReportResponse;
 
-/// Spec: `#/components/responses/GetWdrReportsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1wireless~1detail_records_reports/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetWdrReportsResponse {
     pub data: Option<Vec<WdrReport>>,

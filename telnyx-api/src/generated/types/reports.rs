@@ -28,7 +28,7 @@ pub struct LedgerBillingGroupReport {
     /// Identifies the type of the resource.
     pub record_type: Option<LedgerBillingGroupReportRecordType>,
     /// External url of the ledger billing group report, if the status is complete
-    pub report_url: Option<Option<String>>,
+    pub report_url: Option<String>,
     /// Status of the ledger billing group report
     pub status: Option<LedgerBillingGroupReportStatus>,
     /// ISO 8601 formatted date indicating when the resource was updated.
@@ -37,8 +37,8 @@ pub struct LedgerBillingGroupReport {
 
 crate::codec::optional_fields!(
     LedgerBillingGroupReport { "created_at" => created_at, "id" => id, "organization_id"
-    => organization_id, "record_type" => record_type, "report_url" => report_url
-    nullable, "status" => status, "updated_at" => updated_at }
+    => organization_id, "record_type" => record_type, "report_url" => report_url,
+    "status" => status, "updated_at" => updated_at }
 );
 
 /// Identifies the type of the resource.

@@ -20,25 +20,86 @@ pub struct CreateRequirementGroupBody {
     >,
 }
 
+/// Spec: `#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/action`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateRequirementGroupBodyAction {
+    /// `ordering`
+    Ordering,
+    /// `porting`
+    Porting,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateRequirementGroupBodyAction {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ordering => "ordering",
+            Self::Porting => "porting",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateRequirementGroupBodyAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "ordering" => Self::Ordering,
+            "porting" => Self::Porting,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateRequirementGroupBodyAction);
+
 /// Spec: `#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/phone_number_type`
 pub type CreateRequirementGroupBodyPhoneNumberType = ListAvailablePhoneNumberBlocksFilterPhoneNumberType;
 
 /// Spec: `#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/regulatory_requirements/items`
 pub type CreateRequirementGroupBodyRegulatoryRequirementsItem = UpdateRegulatoryRequirement;
 
-/// Spec: `#/paths/~1requirement_groups/get/parameters/2/schema`
+/// Spec: `#/paths/~1requirement_groups/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetRequirementGroupsFilter {
+    /// Filter requirement groups by action type
+    pub action: Option<GetRequirementGroupsFilterAction>,
+    /// Filter requirement groups by country code (iso alpha 2)
+    pub country_code: Option<String>,
+    /// Filter requirement groups by customer reference
+    pub customer_reference: Option<String>,
+    /// Filter requirement groups by phone number type.
+    pub phone_number_type: Option<GetRequirementGroupsFilterPhoneNumberType>,
+    /// Filter requirement groups by status
+    pub status: Option<GetRequirementGroupsFilterStatus>,
+}
+
+crate::codec::optional_fields!(
+    GetRequirementGroupsFilter { "action" => action, "country_code" => country_code,
+    "customer_reference" => customer_reference, "phone_number_type" => phone_number_type,
+    "status" => status }
+);
+
+/// Filter requirement groups by action type
+///
+/// Spec: `#/paths/~1requirement_groups/get/parameters/0/schema/properties/action`
 pub type GetRequirementGroupsFilterAction = ListRegulatoryRequirementsFilterAction;
 
-/// Spec: `#/paths/~1requirement_groups/get/parameters/1/schema`
+/// Filter requirement groups by phone number type.
+///
+/// Spec: `#/paths/~1requirement_groups/get/parameters/0/schema/properties/phone_number_type`
 pub type GetRequirementGroupsFilterPhoneNumberType = ListAvailablePhoneNumberBlocksFilterPhoneNumberType;
 
-/// Spec: `#/paths/~1requirement_groups/get/parameters/3/schema`
+/// Filter requirement groups by status
+///
+/// Spec: `#/paths/~1requirement_groups/get/parameters/0/schema/properties/status`
 pub type GetRequirementGroupsFilterStatus = RequirementGroupStatus;
 
 /// Spec: `#/components/schemas/NumberOrderPhoneNumberRequirementGroupResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumberOrderPhoneNumberRequirementGroupResponse {
-    pub bundle_id: Option<Option<String>>,
+    pub bundle_id: Option<String>,
     pub country_code: Option<String>,
     pub deadline: Option<String>,
     pub id: Option<String>,
@@ -58,7 +119,7 @@ pub struct NumberOrderPhoneNumberRequirementGroupResponse {
 }
 
 crate::codec::optional_fields!(
-    NumberOrderPhoneNumberRequirementGroupResponse { "bundle_id" => bundle_id nullable,
+    NumberOrderPhoneNumberRequirementGroupResponse { "bundle_id" => bundle_id,
     "country_code" => country_code, "deadline" => deadline, "id" => id, "is_block_number"
     => is_block_number, "locality" => locality, "order_request_id" => order_request_id,
     "phone_number" => phone_number, "phone_number_type" => phone_number_type,
@@ -129,6 +190,8 @@ pub enum RequirementGroupStatus {
     PendingApproval,
     /// `declined`
     Declined,
+    /// `expired`
+    Expired,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
@@ -141,6 +204,7 @@ impl RequirementGroupStatus {
             Self::Unapproved => "unapproved",
             Self::PendingApproval => "pending-approval",
             Self::Declined => "declined",
+            Self::Expired => "expired",
             Self::Unknown(other) => other,
         }
     }
@@ -153,6 +217,7 @@ impl From<&str> for RequirementGroupStatus {
             "unapproved" => Self::Unapproved,
             "pending-approval" => Self::PendingApproval,
             "declined" => Self::Declined,
+            "expired" => Self::Expired,
             other => Self::Unknown(other.to_owned()),
         }
     }

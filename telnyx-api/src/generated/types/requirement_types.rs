@@ -8,6 +8,9 @@ use super::*;
 /// Spec: `#/components/schemas/DocReqsRequirementTypeList`
 pub type DocReqsRequirementTypeList = Vec<DocReqsRequirementType>;
 
+/// Spec: `#/paths/~1requirement_types/get/parameters/0/schema`
+pub type FilterRequirementTypesConsolidated = OutboundVoiceProfilesFilterConsolidated;
+
 /// Spec: `#/paths/~1requirement_types/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRequirementTypesResponse {
@@ -19,44 +22,6 @@ crate::codec::optional_fields!(
     ListRequirementTypesResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/paths/~1requirement_types/get/parameters/1/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListRequirementTypesSort {
-    /// `created_at`
-    CreatedAt,
-    /// `name`
-    Name,
-    /// `updated_at`
-    UpdatedAt,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListRequirementTypesSort {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::Name => "name",
-            Self::UpdatedAt => "updated_at",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListRequirementTypesSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            "name" => Self::Name,
-            "updated_at" => Self::UpdatedAt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListRequirementTypesSort);
-
 /// Spec: `#/paths/~1requirement_types~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RetrieveRequirementTypeResponse {
@@ -64,3 +29,53 @@ pub struct RetrieveRequirementTypeResponse {
 }
 
 crate::codec::optional_fields!(RetrieveRequirementTypeResponse { "data" => data });
+
+/// Spec: `#/paths/~1requirement_types/get/parameters/1/schema/items`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SortRequirementTypesConsolidatedItem {
+    /// `name`
+    Name,
+    /// `created_at`
+    CreatedAt,
+    /// `updated_at`
+    UpdatedAt,
+    /// `-name`
+    MinusName,
+    /// `-created_at`
+    MinusCreatedAt,
+    /// `-updated_at`
+    MinusUpdatedAt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SortRequirementTypesConsolidatedItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Name => "name",
+            Self::CreatedAt => "created_at",
+            Self::UpdatedAt => "updated_at",
+            Self::MinusName => "-name",
+            Self::MinusCreatedAt => "-created_at",
+            Self::MinusUpdatedAt => "-updated_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SortRequirementTypesConsolidatedItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "name" => Self::Name,
+            "created_at" => Self::CreatedAt,
+            "updated_at" => Self::UpdatedAt,
+            "-name" => Self::MinusName,
+            "-created_at" => Self::MinusCreatedAt,
+            "-updated_at" => Self::MinusUpdatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SortRequirementTypesConsolidatedItem);

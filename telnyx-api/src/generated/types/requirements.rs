@@ -5,15 +5,50 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/components/schemas/CancelPendingVersionResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CancelPendingVersionResponse {
+    pub data: Option<CancelPendingVersionResponseData>,
+}
+
+crate::codec::optional_fields!(CancelPendingVersionResponse { "data" => data });
+
+/// Spec: `#/components/schemas/CancelPendingVersionResponse/properties/data`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CancelPendingVersionResponseData {
+    pub cancelled: Option<DocReqsRequirement>,
+    pub restored: Option<DocReqsRequirement>,
+}
+
+crate::codec::optional_fields!(
+    CancelPendingVersionResponseData { "cancelled" => cancelled, "restored" => restored }
+);
+
+/// Spec: `#/components/schemas/CreateRequirementVersionRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateRequirementVersionRequest {
+    /// ISO 8601 formatted date-time indicating when the new version should become active. Must be a future date-time.
+    pub effective_start_at: String,
+    /// List of requirement type UUIDs that apply to the new version. Replaces the existing requirement types for the new version.
+    pub requirement_type_ids: Vec<String>,
+}
+
+/// Spec: `#/paths/~1requirements~1{id}~1versions/post/responses/201/content/application~1json/schema`
+pub type CreateRequirementVersionResponse = RetrieveDocumentRequirementsResponse;
+
 /// Spec: `#/components/schemas/DocReqsRequirement`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocReqsRequirement {
-    /// Indicates whether this requirement applies to ordering, porting, or both
+    /// Indicates whether this requirement applies to branded_calling, ordering, porting, or both ordering and porting
     pub action: Option<DocReqsRequirementAction>,
     /// The 2-character (ISO 3166-1 alpha-2) country code where this requirement applies
     pub country_code: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
     pub created_at: Option<String>,
+    /// When this version was superseded. NULL means this is the active or pending version.
+    pub effective_end_at: Option<String>,
+    /// When this version became (or will become) active.
+    pub effective_start_at: Option<String>,
     /// Identifies the associated document
     pub id: Option<String>,
     /// The locality where this requirement applies
@@ -23,25 +58,30 @@ pub struct DocReqsRequirement {
     /// Identifies the type of the resource.
     pub record_type: Option<String>,
     /// Lists the requirement types necessary to fulfill this requirement
-    pub requirements_types: Option<Vec<DocReqsRequirementType>>,
+    pub requirement_types: Option<Vec<DocReqsRequirementType>>,
     /// ISO 8601 formatted date-time indicating when the resource was last updated.
     pub updated_at: Option<String>,
+    /// Version number. Increments with each new version. Defaults to 1.
+    pub version: Option<i64>,
 }
 
 crate::codec::optional_fields!(
     DocReqsRequirement { "action" => action, "country_code" => country_code, "created_at"
-    => created_at, "id" => id, "locality" => locality, "phone_number_type" =>
-    phone_number_type, "record_type" => record_type, "requirements_types" =>
-    requirements_types, "updated_at" => updated_at }
+    => created_at, "effective_end_at" => effective_end_at, "effective_start_at" =>
+    effective_start_at, "id" => id, "locality" => locality, "phone_number_type" =>
+    phone_number_type, "record_type" => record_type, "requirement_types" =>
+    requirement_types, "updated_at" => updated_at, "version" => version }
 );
 
-/// Indicates whether this requirement applies to ordering, porting, or both
+/// Indicates whether this requirement applies to branded_calling, ordering, porting, or both ordering and porting
 ///
 /// Spec: `#/components/schemas/DocReqsRequirement/properties/action`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DocReqsRequirementAction {
     /// `both`
     Both,
+    /// `branded_calling`
+    BrandedCalling,
     /// `ordering`
     Ordering,
     /// `porting`
@@ -55,6 +95,7 @@ impl DocReqsRequirementAction {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Both => "both",
+            Self::BrandedCalling => "branded_calling",
             Self::Ordering => "ordering",
             Self::Porting => "porting",
             Self::Unknown(other) => other,
@@ -66,6 +107,7 @@ impl From<&str> for DocReqsRequirementAction {
     fn from(value: &str) -> Self {
         match value {
             "both" => Self::Both,
+            "branded_calling" => Self::BrandedCalling,
             "ordering" => Self::Ordering,
             "porting" => Self::Porting,
             other => Self::Unknown(other.to_owned()),
@@ -118,11 +160,66 @@ impl From<&str> for DocReqsRequirementPhoneNumberType {
 
 crate::codec::string_enum!(DocReqsRequirementPhoneNumberType);
 
-/// Spec: `#/paths/~1requirements/get/parameters/2/schema`
-pub type ListRequirementsFilterAction = CreateRequirementGroupBodyAction;
+/// Spec: `#/paths/~1requirements/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterRequirementsConsolidated {
+    /// Filters requirements to those applying to a specific action.
+    pub action: Option<FilterRequirementsConsolidatedAction>,
+    /// Filters results to those applying to a 2-character (ISO 3166-1 alpha-2) country code
+    pub country_code: Option<String>,
+    /// Filters results to those applying to a specific phone_number_type
+    pub phone_number_type: Option<FilterRequirementsConsolidatedPhoneNumberType>,
+}
 
-/// Spec: `#/paths/~1requirements/get/parameters/1/schema`
-pub type ListRequirementsFilterPhoneNumberType = DocReqsRequirementPhoneNumberType;
+crate::codec::optional_fields!(
+    FilterRequirementsConsolidated { "action" => action, "country_code" => country_code,
+    "phone_number_type" => phone_number_type }
+);
+
+/// Filters requirements to those applying to a specific action.
+///
+/// Spec: `#/paths/~1requirements/get/parameters/0/schema/properties/action`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterRequirementsConsolidatedAction {
+    /// `branded_calling`
+    BrandedCalling,
+    /// `ordering`
+    Ordering,
+    /// `porting`
+    Porting,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FilterRequirementsConsolidatedAction {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BrandedCalling => "branded_calling",
+            Self::Ordering => "ordering",
+            Self::Porting => "porting",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FilterRequirementsConsolidatedAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "branded_calling" => Self::BrandedCalling,
+            "ordering" => Self::Ordering,
+            "porting" => Self::Porting,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FilterRequirementsConsolidatedAction);
+
+/// Filters results to those applying to a specific phone_number_type
+///
+/// Spec: `#/paths/~1requirements/get/parameters/0/schema/properties/phone_number_type`
+pub type FilterRequirementsConsolidatedPhoneNumberType = DocReqsRequirementPhoneNumberType;
 
 /// Spec: `#/paths/~1requirements/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -135,48 +232,6 @@ crate::codec::optional_fields!(
     ListRequirementsResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/paths/~1requirements/get/parameters/3/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListRequirementsSort {
-    /// `action`
-    Action,
-    /// `country_code`
-    CountryCode,
-    /// `locality`
-    Locality,
-    /// `phone_number_type`
-    PhoneNumberType,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListRequirementsSort {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Action => "action",
-            Self::CountryCode => "country_code",
-            Self::Locality => "locality",
-            Self::PhoneNumberType => "phone_number_type",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListRequirementsSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "action" => Self::Action,
-            "country_code" => Self::CountryCode,
-            "locality" => Self::Locality,
-            "phone_number_type" => Self::PhoneNumberType,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListRequirementsSort);
-
 /// Spec: `#/paths/~1requirements~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RetrieveDocumentRequirementsResponse {
@@ -184,3 +239,61 @@ pub struct RetrieveDocumentRequirementsResponse {
 }
 
 crate::codec::optional_fields!(RetrieveDocumentRequirementsResponse { "data" => data });
+
+/// Spec: `#/paths/~1requirements/get/parameters/1/schema/items`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SortRequirementsConsolidatedItem {
+    /// `created_at`
+    CreatedAt,
+    /// `updated_at`
+    UpdatedAt,
+    /// `country_code`
+    CountryCode,
+    /// `phone_number_type`
+    PhoneNumberType,
+    /// `-created_at`
+    MinusCreatedAt,
+    /// `-updated_at`
+    MinusUpdatedAt,
+    /// `-country_code`
+    MinusCountryCode,
+    /// `-phone_number_type`
+    MinusPhoneNumberType,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SortRequirementsConsolidatedItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::UpdatedAt => "updated_at",
+            Self::CountryCode => "country_code",
+            Self::PhoneNumberType => "phone_number_type",
+            Self::MinusCreatedAt => "-created_at",
+            Self::MinusUpdatedAt => "-updated_at",
+            Self::MinusCountryCode => "-country_code",
+            Self::MinusPhoneNumberType => "-phone_number_type",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SortRequirementsConsolidatedItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "updated_at" => Self::UpdatedAt,
+            "country_code" => Self::CountryCode,
+            "phone_number_type" => Self::PhoneNumberType,
+            "-created_at" => Self::MinusCreatedAt,
+            "-updated_at" => Self::MinusUpdatedAt,
+            "-country_code" => Self::MinusCountryCode,
+            "-phone_number_type" => Self::MinusPhoneNumberType,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SortRequirementsConsolidatedItem);

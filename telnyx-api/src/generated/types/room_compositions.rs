@@ -9,30 +9,29 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomCompositionRequest {
     /// The desired format of the room composition.
-    pub format: Option<Option<String>>,
+    pub format: Option<String>,
     /// The desired resolution (width/height in pixels) of the resulting video of the room composition. Both width and height are required to be between 16 and 1280; and width * height should not exceed 1280 * 720
-    pub resolution: Option<Option<String>>,
+    pub resolution: Option<String>,
     /// id of the room session associated with the room composition.
-    pub session_id: Option<Option<String>>,
+    pub session_id: Option<String>,
     /// Describes the video layout of the room composition in terms of regions.
     pub video_layout: Option<std::collections::BTreeMap<String, VideoRegion>>,
     /// The failover URL where webhooks related to this room composition will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    pub webhook_event_failover_url: Option<Option<String>>,
+    pub webhook_event_failover_url: Option<String>,
     /// The URL where webhooks related to this room composition will be sent. Must include a scheme, such as 'https'.
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    pub webhook_timeout_secs: Option<Option<i64>>,
+    pub webhook_timeout_secs: Option<i64>,
 }
 
 crate::codec::optional_fields!(
-    CreateRoomCompositionRequest { "format" => format nullable, "resolution" =>
-    resolution nullable, "session_id" => session_id nullable, "video_layout" =>
-    video_layout, "webhook_event_failover_url" => webhook_event_failover_url nullable,
-    "webhook_event_url" => webhook_event_url, "webhook_timeout_secs" =>
-    webhook_timeout_secs nullable }
+    CreateRoomCompositionRequest { "format" => format, "resolution" => resolution,
+    "session_id" => session_id, "video_layout" => video_layout,
+    "webhook_event_failover_url" => webhook_event_failover_url, "webhook_event_url" =>
+    webhook_event_url, "webhook_timeout_secs" => webhook_timeout_secs }
 );
 
-/// Spec: `#/components/responses/CreateRoomCompositionResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1room_compositions/post/responses/202/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomCompositionResponse {
     pub data: Option<RoomComposition>,
@@ -40,10 +39,24 @@ pub struct CreateRoomCompositionResponse {
 
 crate::codec::optional_fields!(CreateRoomCompositionResponse { "data" => data });
 
-/// Spec: `#/components/responses/GetRoomCompositionResponse/content/application~1json/schema`
-pub type GetRoomCompositionResponse = CreateRoomCompositionResponse;
+/// Spec: `#/paths/~1room_compositions/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListRoomCompositionsFilter {
+    pub date_created_at: Option<ListRoomCompositionsFilterDateCreatedAt>,
+    /// The session_id for filtering room compositions.
+    pub session_id: Option<String>,
+    /// The status for filtering room compositions.
+    pub status: Option<ListRoomCompositionsFilterStatus>,
+}
 
-/// Spec: `#/paths/~1room_compositions/get/parameters/4/schema`
+crate::codec::optional_fields!(
+    ListRoomCompositionsFilter { "date_created_at" => date_created_at, "session_id" =>
+    session_id, "status" => status }
+);
+
+/// The status for filtering room compositions.
+///
+/// Spec: `#/paths/~1room_compositions/get/parameters/0/schema/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListRoomCompositionsFilterStatus {
     /// `completed`
@@ -81,7 +94,7 @@ impl From<&str> for ListRoomCompositionsFilterStatus {
 
 crate::codec::string_enum!(ListRoomCompositionsFilterStatus);
 
-/// Spec: `#/components/responses/ListRoomCompositionsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1room_compositions/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRoomCompositionsResponse {
     pub data: Option<Vec<RoomComposition>>,
@@ -110,6 +123,8 @@ pub struct RoomComposition {
     /// A unique identifier for the room composition.
     pub id: Option<String>,
     pub record_type: Option<String>,
+    /// The resolution of the room composition.
+    pub resolution: Option<String>,
     /// Identify the room associated with the room composition.
     pub room_id: Option<String>,
     /// Identify the room session associated with the room composition.
@@ -127,22 +142,22 @@ pub struct RoomComposition {
     /// Describes the video layout of the room composition in terms of regions. Limited to 2 regions.
     pub video_layout: Option<std::collections::BTreeMap<String, VideoRegion>>,
     /// The failover URL where webhooks related to this room composition will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    pub webhook_event_failover_url: Option<Option<String>>,
+    pub webhook_event_failover_url: Option<String>,
     /// The URL where webhooks related to this room composition will be sent. Must include a scheme, such as 'https'.
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    pub webhook_timeout_secs: Option<Option<i64>>,
+    pub webhook_timeout_secs: Option<i64>,
 }
 
 crate::codec::optional_fields!(
     RoomComposition { "completed_at" => completed_at, "created_at" => created_at,
     "download_url" => download_url, "duration_secs" => duration_secs, "ended_at" =>
-    ended_at, "format" => format, "id" => id, "record_type" => record_type, "room_id" =>
-    room_id, "session_id" => session_id, "size_mb" => size_mb, "started_at" =>
-    started_at, "status" => status, "updated_at" => updated_at, "user_id" => user_id,
-    "video_layout" => video_layout, "webhook_event_failover_url" =>
-    webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
-    "webhook_timeout_secs" => webhook_timeout_secs nullable }
+    ended_at, "format" => format, "id" => id, "record_type" => record_type, "resolution"
+    => resolution, "room_id" => room_id, "session_id" => session_id, "size_mb" =>
+    size_mb, "started_at" => started_at, "status" => status, "updated_at" => updated_at,
+    "user_id" => user_id, "video_layout" => video_layout, "webhook_event_failover_url" =>
+    webhook_event_failover_url, "webhook_event_url" => webhook_event_url,
+    "webhook_timeout_secs" => webhook_timeout_secs }
 );
 
 /// Shows format of the room composition.
@@ -221,26 +236,28 @@ crate::codec::string_enum!(RoomCompositionStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VideoRegion {
     /// Height of the video region
-    pub height: Option<Option<i64>>,
+    pub height: Option<i64>,
     /// Maximum number of columns of the region's placement grid. By default, the region has as many columns as needed to layout all the specified video sources.
-    pub max_columns: Option<Option<i64>>,
+    pub max_columns: Option<i64>,
     /// Maximum number of rows of the region's placement grid. By default, the region has as many rows as needed to layout all the specified video sources.
-    pub max_rows: Option<Option<i64>>,
+    pub max_rows: Option<i64>,
     /// Array of video recording ids to be composed in the region. Can be "*" to specify all video recordings in the session
     pub video_sources: Option<Vec<String>>,
     /// Width of the video region
-    pub width: Option<Option<i64>>,
+    pub width: Option<i64>,
     /// X axis value (in pixels) of the region's upper left corner relative to the upper left corner of the whole room composition viewport.
-    pub x_pos: Option<Option<i64>>,
+    pub x_pos: Option<i64>,
     /// Y axis value (in pixels) of the region's upper left corner relative to the upper left corner of the whole room composition viewport.
-    pub y_pos: Option<Option<i64>>,
+    pub y_pos: Option<i64>,
     /// Regions with higher z_pos values are stacked on top of regions with lower z_pos values
-    pub z_pos: Option<Option<i64>>,
+    pub z_pos: Option<i64>,
 }
 
 crate::codec::optional_fields!(
-    VideoRegion { "height" => height nullable, "max_columns" => max_columns nullable,
-    "max_rows" => max_rows nullable, "video_sources" => video_sources, "width" => width
-    nullable, "x_pos" => x_pos nullable, "y_pos" => y_pos nullable, "z_pos" => z_pos
-    nullable }
+    VideoRegion { "height" => height, "max_columns" => max_columns, "max_rows" =>
+    max_rows, "video_sources" => video_sources, "width" => width, "x_pos" => x_pos,
+    "y_pos" => y_pos, "z_pos" => z_pos }
 );
+
+/// Spec: `#/paths/~1room_compositions~1{room_composition_id}/get/responses/200/content/application~1json/schema`
+pub type ViewRoomCompositionResponse = CreateRoomCompositionResponse;

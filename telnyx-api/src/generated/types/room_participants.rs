@@ -5,10 +5,37 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/responses/GetRoomParticipantResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1room_participants/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetRoomParticipantResponse {
+pub struct ListRoomParticipantsFilter {
+    /// Filter room participants based on the context.
+    pub context: Option<String>,
+    pub date_joined_at: Option<ListRoomParticipantsFilterDateJoinedAt>,
+    pub date_left_at: Option<ListRoomParticipantsFilterDateLeftAt>,
+    pub date_updated_at: Option<ListRoomParticipantsFilterDateUpdatedAt>,
+    /// Session_id for filtering room participants.
+    pub session_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListRoomParticipantsFilter { "context" => context, "date_joined_at" =>
+    date_joined_at, "date_left_at" => date_left_at, "date_updated_at" => date_updated_at,
+    "session_id" => session_id }
+);
+
+/// Spec: `#/paths/~1room_participants/get/parameters/0/schema/properties/date_joined_at`
+pub type ListRoomParticipantsFilterDateJoinedAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1room_participants/get/parameters/0/schema/properties/date_left_at`
+pub type ListRoomParticipantsFilterDateLeftAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1room_participants/get/parameters/0/schema/properties/date_updated_at`
+pub type ListRoomParticipantsFilterDateUpdatedAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1room_participants~1{room_participant_id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ViewRoomParticipantResponse {
     pub data: Option<RoomParticipant>,
 }
 
-crate::codec::optional_fields!(GetRoomParticipantResponse { "data" => data });
+crate::codec::optional_fields!(ViewRoomParticipantResponse { "data" => data });

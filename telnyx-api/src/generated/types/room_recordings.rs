@@ -5,36 +5,63 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1room_recordings/delete/parameters/0/schema`
+pub type DeleteRoomRecordingsFilter = ListRoomRecordingsFilter;
+
 /// Bulk Room Recordings Delete Response
 ///
-/// Spec: `#/components/responses/BulkDeleteRoomRecordingsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1room_recordings/delete/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct BulkDeleteRoomRecordingsResponse {
-    pub data: Option<BulkDeleteRoomRecordingsResponseData>,
+pub struct DeleteRoomRecordingsResponse {
+    pub data: Option<DeleteRoomRecordingsResponseData>,
 }
 
-crate::codec::optional_fields!(BulkDeleteRoomRecordingsResponse { "data" => data });
+crate::codec::optional_fields!(DeleteRoomRecordingsResponse { "data" => data });
 
-/// Spec: `#/components/responses/BulkDeleteRoomRecordingsResponse/content/application~1json/schema/properties/data`
+/// Spec: `#/paths/~1room_recordings/delete/responses/201/content/application~1json/schema/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct BulkDeleteRoomRecordingsResponseData {
+pub struct DeleteRoomRecordingsResponseData {
     /// Amount of room recordings affected
     pub room_recordings: Option<i64>,
 }
 
 crate::codec::optional_fields!(
-    BulkDeleteRoomRecordingsResponseData { "room_recordings" => room_recordings }
+    DeleteRoomRecordingsResponseData { "room_recordings" => room_recordings }
 );
 
-/// Spec: `#/components/responses/GetRoomRecordingResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1room_recordings/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetRoomRecordingResponse {
-    pub data: Option<RoomRecording>,
+pub struct ListRoomRecordingsFilter {
+    pub date_ended_at: Option<ListRoomRecordingsFilterDateEndedAt>,
+    pub date_started_at: Option<ListRoomRecordingsFilterDateStartedAt>,
+    /// duration_secs greater or equal for filtering room recordings.
+    pub duration_secs: Option<i64>,
+    /// participant_id for filtering room recordings.
+    pub participant_id: Option<String>,
+    /// room_id for filtering room recordings.
+    pub room_id: Option<String>,
+    /// session_id for filtering room recordings.
+    pub session_id: Option<String>,
+    /// status for filtering room recordings.
+    pub status: Option<String>,
+    /// type for filtering room recordings.
+    pub type_: Option<String>,
 }
 
-crate::codec::optional_fields!(GetRoomRecordingResponse { "data" => data });
+crate::codec::optional_fields!(
+    ListRoomRecordingsFilter { "date_ended_at" => date_ended_at, "date_started_at" =>
+    date_started_at, "duration_secs" => duration_secs, "participant_id" =>
+    participant_id, "room_id" => room_id, "session_id" => session_id, "status" => status,
+    "type" => type_ }
+);
 
-/// Spec: `#/components/responses/ListRoomRecordingsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1room_recordings/get/parameters/0/schema/properties/date_ended_at`
+pub type ListRoomRecordingsFilterDateEndedAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1room_recordings/get/parameters/0/schema/properties/date_started_at`
+pub type ListRoomRecordingsFilterDateStartedAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1room_recordings/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRoomRecordingsResponse {
     pub data: Option<Vec<RoomRecording>>,
@@ -161,3 +188,11 @@ impl From<&str> for RoomRecordingType {
 }
 
 crate::codec::string_enum!(RoomRecordingType);
+
+/// Spec: `#/paths/~1room_recordings~1{room_recording_id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ViewRoomRecordingResponse {
+    pub data: Option<RoomRecording>,
+}
+
+crate::codec::optional_fields!(ViewRoomRecordingResponse { "data" => data });

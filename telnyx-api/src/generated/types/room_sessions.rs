@@ -5,9 +5,6 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/responses/ActionSuccessResponse/content/application~1json/schema`
-pub type ActionSuccessResponse = CallControlCommandResponse;
-
 /// Spec: `#/components/schemas/ActionsParticipantsRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ActionsParticipantsRequest {
@@ -61,10 +58,77 @@ impl From<&str> for ActionsParticipantsRequestParticipantsVariant1 {
 
 crate::codec::string_enum!(ActionsParticipantsRequestParticipantsVariant1);
 
-/// Spec: `#/components/responses/GetRoomSessionResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1end/post/responses/200/content/application~1json/schema`
+pub type EndSessionResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1kick/post/responses/200/content/application~1json/schema`
+pub type KickParticipantInSessionResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Spec: `#/paths/~1room_sessions/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetRoomSessionResponse {
+pub struct ListRoomSessionsFilter {
+    /// Filter active or inactive room sessions.
+    pub active: Option<bool>,
+    pub date_created_at: Option<ListRoomSessionsFilterDateCreatedAt>,
+    pub date_ended_at: Option<ListRoomSessionsFilterDateEndedAt>,
+    pub date_updated_at: Option<ListRoomSessionsFilterDateUpdatedAt>,
+    /// Room_id for filtering room sessions.
+    pub room_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListRoomSessionsFilter { "active" => active, "date_created_at" => date_created_at,
+    "date_ended_at" => date_ended_at, "date_updated_at" => date_updated_at, "room_id" =>
+    room_id }
+);
+
+/// Spec: `#/paths/~1room_sessions/get/parameters/1/schema/properties/date_created_at`
+pub type ListRoomSessionsFilterDateCreatedAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1room_sessions/get/parameters/1/schema/properties/date_ended_at`
+pub type ListRoomSessionsFilterDateEndedAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1room_sessions/get/parameters/1/schema/properties/date_updated_at`
+pub type ListRoomSessionsFilterDateUpdatedAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1mute/post/responses/200/content/application~1json/schema`
+pub type MuteParticipantInSessionResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1participants/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetrieveListRoomParticipantsFilter {
+    /// Filter room participants based on the context.
+    pub context: Option<String>,
+    pub date_joined_at: Option<RetrieveListRoomParticipantsFilterDateJoinedAt>,
+    pub date_left_at: Option<RetrieveListRoomParticipantsFilterDateLeftAt>,
+    pub date_updated_at: Option<RetrieveListRoomParticipantsFilterDateUpdatedAt>,
+}
+
+crate::codec::optional_fields!(
+    RetrieveListRoomParticipantsFilter { "context" => context, "date_joined_at" =>
+    date_joined_at, "date_left_at" => date_left_at, "date_updated_at" => date_updated_at
+    }
+);
+
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1participants/get/parameters/1/schema/properties/date_joined_at`
+pub type RetrieveListRoomParticipantsFilterDateJoinedAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1participants/get/parameters/1/schema/properties/date_left_at`
+pub type RetrieveListRoomParticipantsFilterDateLeftAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1participants/get/parameters/1/schema/properties/date_updated_at`
+pub type RetrieveListRoomParticipantsFilterDateUpdatedAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1participants/get/responses/200/content/application~1json/schema`
+pub type RetrieveListRoomParticipantsResponse = ListRoomParticipantsResponse;
+
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1unmute/post/responses/200/content/application~1json/schema`
+pub type UnmuteParticipantInSessionResponse = CallAddMessagesToAiAssistantResponse;
+
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ViewRoomSessionResponse {
     pub data: Option<RoomSession>,
 }
 
-crate::codec::optional_fields!(GetRoomSessionResponse { "data" => data });
+crate::codec::optional_fields!(ViewRoomSessionResponse { "data" => data });

@@ -15,21 +15,21 @@ pub struct CreateRoomRequest {
     /// The unique (within the Telnyx account scope) name of the room.
     pub unique_name: Option<String>,
     /// The failover URL where webhooks related to this room will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    pub webhook_event_failover_url: Option<Option<String>>,
+    pub webhook_event_failover_url: Option<String>,
     /// The URL where webhooks related to this room will be sent. Must include a scheme, such as 'https'.
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    pub webhook_timeout_secs: Option<Option<i64>>,
+    pub webhook_timeout_secs: Option<i64>,
 }
 
 crate::codec::optional_fields!(
     CreateRoomRequest { "enable_recording" => enable_recording, "max_participants" =>
     max_participants, "unique_name" => unique_name, "webhook_event_failover_url" =>
-    webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
-    "webhook_timeout_secs" => webhook_timeout_secs nullable }
+    webhook_event_failover_url, "webhook_event_url" => webhook_event_url,
+    "webhook_timeout_secs" => webhook_timeout_secs }
 );
 
-/// Spec: `#/components/responses/CreateRoomResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1rooms/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomResponse {
     pub data: Option<Room>,
@@ -37,10 +37,27 @@ pub struct CreateRoomResponse {
 
 crate::codec::optional_fields!(CreateRoomResponse { "data" => data });
 
-/// Spec: `#/components/responses/GetRoomResponse/content/application~1json/schema`
-pub type GetRoomResponse = CreateRoomResponse;
+/// Spec: `#/paths/~1rooms/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListRoomsFilter {
+    pub date_created_at: Option<ListRoomsFilterDateCreatedAt>,
+    pub date_updated_at: Option<ListRoomsFilterDateUpdatedAt>,
+    /// Unique_name for filtering rooms.
+    pub unique_name: Option<String>,
+}
 
-/// Spec: `#/components/responses/ListRoomsResponse/content/application~1json/schema`
+crate::codec::optional_fields!(
+    ListRoomsFilter { "date_created_at" => date_created_at, "date_updated_at" =>
+    date_updated_at, "unique_name" => unique_name }
+);
+
+/// Spec: `#/paths/~1rooms/get/parameters/1/schema/properties/date_created_at`
+pub type ListRoomsFilterDateCreatedAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1rooms/get/parameters/1/schema/properties/date_updated_at`
+pub type ListRoomsFilterDateUpdatedAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1rooms/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRoomsResponse {
     pub data: Option<Vec<Room>>,
@@ -59,22 +76,47 @@ pub struct PatchRoomRequest {
     /// The unique (within the Telnyx account scope) name of the room.
     pub unique_name: Option<String>,
     /// The failover URL where webhooks related to this room will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    pub webhook_event_failover_url: Option<Option<String>>,
+    pub webhook_event_failover_url: Option<String>,
     /// The URL where webhooks related to this room will be sent. Must include a scheme, such as 'https'.
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    pub webhook_timeout_secs: Option<Option<i64>>,
+    pub webhook_timeout_secs: Option<i64>,
 }
 
 crate::codec::optional_fields!(
     PatchRoomRequest { "enable_recording" => enable_recording, "max_participants" =>
     max_participants, "unique_name" => unique_name, "webhook_event_failover_url" =>
-    webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
-    "webhook_timeout_secs" => webhook_timeout_secs nullable }
+    webhook_event_failover_url, "webhook_event_url" => webhook_event_url,
+    "webhook_timeout_secs" => webhook_timeout_secs }
 );
 
-/// Spec: `#/components/responses/PatchRoomResponse/content/application~1json/schema`
-pub type PatchRoomResponse = CreateRoomResponse;
+/// Spec: `#/paths/~1rooms~1{room_id}~1sessions/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetrieveListRoomSessionsFilter {
+    /// Filter active or inactive room sessions.
+    pub active: Option<bool>,
+    pub date_created_at: Option<RetrieveListRoomSessionsFilterDateCreatedAt>,
+    pub date_ended_at: Option<RetrieveListRoomSessionsFilterDateEndedAt>,
+    pub date_updated_at: Option<RetrieveListRoomSessionsFilterDateUpdatedAt>,
+}
+
+crate::codec::optional_fields!(
+    RetrieveListRoomSessionsFilter { "active" => active, "date_created_at" =>
+    date_created_at, "date_ended_at" => date_ended_at, "date_updated_at" =>
+    date_updated_at }
+);
+
+/// Spec: `#/paths/~1rooms~1{room_id}~1sessions/get/parameters/2/schema/properties/date_created_at`
+pub type RetrieveListRoomSessionsFilterDateCreatedAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1rooms~1{room_id}~1sessions/get/parameters/2/schema/properties/date_ended_at`
+pub type RetrieveListRoomSessionsFilterDateEndedAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1rooms~1{room_id}~1sessions/get/parameters/2/schema/properties/date_updated_at`
+pub type RetrieveListRoomSessionsFilterDateUpdatedAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1rooms~1{room_id}~1sessions/get/responses/200/content/application~1json/schema`
+pub type RetrieveListRoomSessionsResponse = ListRoomSessionsResponse;
 
 /// Spec: `#/components/schemas/Room`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -96,11 +138,11 @@ pub struct Room {
     /// ISO 8601 timestamp when the room was updated.
     pub updated_at: Option<String>,
     /// The failover URL where webhooks related to this room will be sent if sending to the primary URL fails. Must include a scheme, such as 'https'.
-    pub webhook_event_failover_url: Option<Option<String>>,
+    pub webhook_event_failover_url: Option<String>,
     /// The URL where webhooks related to this room will be sent. Must include a scheme, such as 'https'.
     pub webhook_event_url: Option<String>,
     /// Specifies how many seconds to wait before timing out a webhook.
-    pub webhook_timeout_secs: Option<Option<i64>>,
+    pub webhook_timeout_secs: Option<i64>,
 }
 
 crate::codec::optional_fields!(
@@ -108,6 +150,12 @@ crate::codec::optional_fields!(
     "enable_recording" => enable_recording, "id" => id, "max_participants" =>
     max_participants, "record_type" => record_type, "sessions" => sessions, "unique_name"
     => unique_name, "updated_at" => updated_at, "webhook_event_failover_url" =>
-    webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
-    "webhook_timeout_secs" => webhook_timeout_secs nullable }
+    webhook_event_failover_url, "webhook_event_url" => webhook_event_url,
+    "webhook_timeout_secs" => webhook_timeout_secs }
 );
+
+/// Spec: `#/paths/~1rooms~1{room_id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateRoomResponse = CreateRoomResponse;
+
+/// Spec: `#/paths/~1rooms~1{room_id}/get/responses/200/content/application~1json/schema`
+pub type ViewRoomResponse = CreateRoomResponse;

@@ -19,7 +19,7 @@ crate::codec::optional_fields!(
     "token_ttl_secs" => token_ttl_secs }
 );
 
-/// Spec: `#/components/responses/CreateRoomClientTokenResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1rooms~1{room_id}~1actions~1generate_join_client_token/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomClientTokenResponse {
     pub data: Option<CreateRoomClientTokenResponseData>,
@@ -27,7 +27,7 @@ pub struct CreateRoomClientTokenResponse {
 
 crate::codec::optional_fields!(CreateRoomClientTokenResponse { "data" => data });
 
-/// Spec: `#/components/responses/CreateRoomClientTokenResponse/content/application~1json/schema/properties/data`
+/// Spec: `#/paths/~1rooms~1{room_id}~1actions~1generate_join_client_token/post/responses/201/content/application~1json/schema/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomClientTokenResponseData {
     pub refresh_token: Option<String>,
@@ -53,7 +53,7 @@ pub struct RefreshRoomClientTokenRequest {
     pub token_ttl_secs: Option<i64>,
 }
 
-/// Spec: `#/components/responses/RefreshRoomClientTokenResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1rooms~1{room_id}~1actions~1refresh_client_token/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RefreshRoomClientTokenResponse {
     pub data: Option<RefreshRoomClientTokenResponseData>,
@@ -61,7 +61,7 @@ pub struct RefreshRoomClientTokenResponse {
 
 crate::codec::optional_fields!(RefreshRoomClientTokenResponse { "data" => data });
 
-/// Spec: `#/components/responses/RefreshRoomClientTokenResponse/content/application~1json/schema/properties/data`
+/// Spec: `#/paths/~1rooms~1{room_id}~1actions~1refresh_client_token/post/responses/201/content/application~1json/schema/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RefreshRoomClientTokenResponseData {
     pub token: Option<String>,

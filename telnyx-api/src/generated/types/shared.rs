@@ -6,18 +6,29 @@
 use super::*;
 
 /// Spec: `#/components/schemas/AcceptSuggestionsRequest`
-#[cfg(any(feature = "porting", feature = "regulatory"))]
+#[cfg(
+    any(
+        feature = "porting",
+        feature = "regulatory",
+        feature = "whatsapp",
+        feature = "wireless"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AcceptSuggestionsRequest {
     /// The ID of the address.
     pub id: Option<String>,
 }
 
-#[cfg(any(feature = "porting", feature = "regulatory"))]
+#[cfg(
+    any(
+        feature = "porting",
+        feature = "regulatory",
+        feature = "whatsapp",
+        feature = "wireless"
+    )
+)]
 crate::codec::optional_fields!(AcceptSuggestionsRequest { "id" => id });
-
-/// Spec: `#/components/responses/ActionSuccessResponse/content/application~1json/schema/properties/data`
-pub type ActionSuccessResponseData = CallControlCommandResult;
 
 /// Spec: `#/components/schemas/ActiveCall/properties/record_type`
 #[cfg(feature = "call-control")]
@@ -53,16 +64,10 @@ impl From<&str> for ActiveCallRecordType {
 #[cfg(feature = "call-control")]
 crate::codec::string_enum!(ActiveCallRecordType);
 
-/// The locality of the address. For US addresses, this corresponds to the state of the address.
-///
-/// Spec: `#/components/schemas/administrative_area`
-#[cfg(feature = "regulatory")]
-pub type AdministrativeArea = String;
-
-/// Spec: `#/components/schemas/AdvancedOrderRequest/properties/features/items`
+/// Spec: `#/components/schemas/AdvancedOrder/properties/features/items`
 #[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AdvancedOrderRequestFeaturesItem {
+pub enum AdvancedOrderFeaturesItem {
     /// `sms`
     Sms,
     /// `mms`
@@ -78,7 +83,7 @@ pub enum AdvancedOrderRequestFeaturesItem {
 }
 
 #[cfg(feature = "numbers")]
-impl AdvancedOrderRequestFeaturesItem {
+impl AdvancedOrderFeaturesItem {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -93,7 +98,7 @@ impl AdvancedOrderRequestFeaturesItem {
 }
 
 #[cfg(feature = "numbers")]
-impl From<&str> for AdvancedOrderRequestFeaturesItem {
+impl From<&str> for AdvancedOrderFeaturesItem {
     fn from(value: &str) -> Self {
         match value {
             "sms" => Self::Sms,
@@ -107,7 +112,37 @@ impl From<&str> for AdvancedOrderRequestFeaturesItem {
 }
 
 #[cfg(feature = "numbers")]
-crate::codec::string_enum!(AdvancedOrderRequestFeaturesItem);
+crate::codec::string_enum!(AdvancedOrderFeaturesItem);
+
+/// Third-party reseller / partner managing the enterprise's phone numbers. Omit when the enterprise works directly with Telnyx.
+///
+/// Spec: `#/components/schemas/AgentInput`
+#[cfg(feature = "branded-calling")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AgentInput {
+    pub administrative_area: String,
+    pub city: String,
+    pub contact_email: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub contact_title: String,
+    pub country: String,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub dba: Option<Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub extended_address: Option<Option<String>>,
+    pub legal_name: String,
+    pub postal_code: String,
+    pub street_address: String,
+}
 
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
 ///
@@ -186,6 +221,7 @@ crate::codec::string_enum!(AnchorsiteOverride);
 /// Spec: `#/components/schemas/AnswerRequest/properties/record_format`
 #[cfg(
     any(
+        feature = "ai-assistants",
         feature = "call-control",
         feature = "conferences",
         feature = "numbers",
@@ -204,6 +240,7 @@ pub enum AnswerRequestRecordFormat {
 
 #[cfg(
     any(
+        feature = "ai-assistants",
         feature = "call-control",
         feature = "conferences",
         feature = "numbers",
@@ -223,6 +260,7 @@ impl AnswerRequestRecordFormat {
 
 #[cfg(
     any(
+        feature = "ai-assistants",
         feature = "call-control",
         feature = "conferences",
         feature = "numbers",
@@ -241,6 +279,7 @@ impl From<&str> for AnswerRequestRecordFormat {
 
 #[cfg(
     any(
+        feature = "ai-assistants",
         feature = "call-control",
         feature = "conferences",
         feature = "numbers",
@@ -291,98 +330,436 @@ crate::codec::string_enum!(AnswerRequestRecordTrim);
 #[cfg(any(feature = "fax", feature = "texml"))]
 pub type ApplicationName = String;
 
-/// Spec: `#/components/schemas/Assistant`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct Assistant {
-    pub created_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Map of dynamic variables and their values
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dynamic_variables: Option<serde_json::Map<String, serde_json::Value>>,
-    /// If the dynamic_variables_webhook_url is set for the assistant, we will send a request at the start of the conversation. See our [guide](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables) for more information.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dynamic_variables_webhook_url: Option<String>,
-    /// Enabled Features
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled_features: Option<Vec<EnabledFeatures>>,
-    /// Text that the assistant will use to start the conversation. This may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub greeting: Option<String>,
-    pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub import_metadata: Option<ImportMetadata>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub insight_settings: Option<InsightSettings>,
-    /// System instructions for the assistant. These may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables)
-    pub instructions: String,
-    /// This is only needed when using third-party inference providers. The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your LLM provider's API key. Warning: Free plans are unlikely to work with this integration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub llm_api_key_ref: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub messaging_settings: Option<MessagingSettings>,
-    /// ID of the model to use. You can use the [Get models API](https://developers.telnyx.com/api/inference/inference-embedding/get-models-public-models-get) to see all of your available models,
-    pub model: String,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub privacy_settings: Option<PrivacySettings>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub telephony_settings: Option<TelephonySettings>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tools: Option<AssistantTools>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transcription: Option<TranscriptionSettings>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub voice_settings: Option<VoiceSettings>,
+/// The role of the messages author, in this case `assistant`.
+///
+/// Spec: `#/components/schemas/AssistantMessage/properties/role`
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AssistantMessageRole {
+    /// `assistant`
+    Assistant,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
 
-/// AssistantChatReq
-///
-/// Spec: `#/components/schemas/AssistantChatReq`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct AssistantChatReq {
-    /// Content
-    pub content: String,
-    /// Conversation Id
-    pub conversation_id: String,
-    /// Name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl AssistantMessageRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Assistant => "assistant",
+            Self::Unknown(other) => other,
+        }
+    }
 }
 
-/// AssistantChatResponse
-///
-/// Spec: `#/components/schemas/AssistantChatResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct AssistantChatResponse {
-    /// Content
-    pub content: String,
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl From<&str> for AssistantMessageRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "assistant" => Self::Assistant,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
 
-/// The tools that the assistant can use. These may be templated with [dynamic variables](https://developers.telnyx.com/docs/inference/ai-assistants/dynamic-variables)
-///
-/// Spec: `#/components/schemas/AssistantTools`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-pub type AssistantTools = Vec<AssistantToolsItem>;
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+crate::codec::string_enum!(AssistantMessageRole);
 
-/// Spec: `#/components/schemas/AssistantTools/items`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+/// Spec: `#/components/schemas/AssistantSmsChatReq/properties/conversation_metadata/additionalProperties`
+#[cfg(feature = "ai-assistants")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
-pub enum AssistantToolsItem {
-    WebhookTool(WebhookTool),
-    RetrievalTool(RetrievalTool),
-    HandoffTool(HandoffTool),
-    HangupTool(HangupTool),
-    TransferTool(TransferTool),
-    SipReferTool(SipReferTool),
-    DtmfTool(DtmfTool),
+pub enum AssistantSmsChatReqConversationMetadataValue {
+    String(String),
+    Integer(i64),
+    Boolean(bool),
 }
+
+/// Server-to-client frame containing a base64-encoded audio chunk.
+///
+/// Spec: `#/components/schemas/AudioChunkFrame`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AudioChunkFrame {
+    /// Base64-encoded audio data. May be `null` for providers that use `drop_concatenated_audio` mode (Telnyx Natural/NaturalHD, Rime, Minimax, MurfAI, Resemble) — in that case only streamed chunks carry audio.
+    pub audio: Option<String>,
+    /// Whether this audio was served from cache.
+    pub cached: Option<bool>,
+    /// Always `false` for audio chunk frames.
+    pub is_final: Option<bool>,
+    /// The text segment that this audio chunk corresponds to.
+    pub text: Option<String>,
+    /// Milliseconds from the start-of-speech request to the first audio frame. Only present on the first audio chunk of a synthesis request.
+    pub time_to_first_audio_frame_ms: Option<i64>,
+    /// Frame type identifier.
+    pub type_: Option<AudioChunkFrameType>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    AudioChunkFrame { "audio" => audio, "cached" => cached, "isFinal" => is_final, "text"
+    => text, "timeToFirstAudioFrameMs" => time_to_first_audio_frame_ms, "type" => type_ }
+);
+
+/// Frame type identifier.
+///
+/// Spec: `#/components/schemas/AudioChunkFrame/properties/type`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AudioChunkFrameType {
+    /// `audio_chunk`
+    AudioChunk,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "full")]
+impl AudioChunkFrameType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AudioChunk => "audio_chunk",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+impl From<&str> for AudioChunkFrameType {
+    fn from(value: &str) -> Self {
+        match value {
+            "audio_chunk" => Self::AudioChunk,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+crate::codec::string_enum!(AudioChunkFrameType);
+
+/// Spec: `#/components/schemas/audit-logs_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AuditLogsError {
+    /// Error code.
+    pub code: Option<String>,
+    /// Detailed information about the error.
+    pub detail: Option<String>,
+    /// Short description of the error.
+    pub title: Option<String>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    AuditLogsError { "code" => code, "detail" => detail, "title" => title }
+);
+
+/// Spec: `#/components/schemas/AuditLogsErrors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AuditLogsErrors {
+    pub errors: Option<Vec<AuditLogsError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(AuditLogsErrors { "errors" => errors });
+
+/// Authentication method used when connecting to the external LLM endpoint.
+///
+/// Spec: `#/components/schemas/AuthenticationMethod`
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AuthenticationMethod {
+    /// `token`
+    Token,
+    /// `certificate`
+    Certificate,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl AuthenticationMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Token => "token",
+            Self::Certificate => "certificate",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl From<&str> for AuthenticationMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "token" => Self::Token,
+            "certificate" => Self::Certificate,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+crate::codec::string_enum!(AuthenticationMethod);
+
+/// Input text type.
+///
+/// Spec: `#/components/schemas/AwsProviderParams/properties/text_type`
+#[cfg(any(feature = "call-control", feature = "conferences", feature = "speech"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AwsProviderParamsTextType {
+    /// `text`
+    Text,
+    /// `ssml`
+    Ssml,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences", feature = "speech"))]
+impl AwsProviderParamsTextType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Text => "text",
+            Self::Ssml => "ssml",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences", feature = "speech"))]
+impl From<&str> for AwsProviderParamsTextType {
+    fn from(value: &str) -> Self {
+        match value {
+            "text" => Self::Text,
+            "ssml" => Self::Ssml,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences", feature = "speech"))]
+crate::codec::string_enum!(AwsProviderParamsTextType);
+
+/// AWS Voice Settings
+///
+/// Spec: `#/components/schemas/AWSVoiceSettings`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AwsVoiceSettings {
+    /// Voice settings provider type
+    #[serde(rename = "type")]
+    pub type_: AwsVoiceSettingsType,
+}
+
+/// Voice settings provider type
+///
+/// Spec: `#/components/schemas/AWSVoiceSettings/properties/type`
+#[cfg(any(feature = "call-control", feature = "conferences", feature = "storage"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AwsVoiceSettingsType {
+    /// `aws`
+    Aws,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences", feature = "storage"))]
+impl AwsVoiceSettingsType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Aws => "aws",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences", feature = "storage"))]
+impl From<&str> for AwsVoiceSettingsType {
+    fn from(value: &str) -> Self {
+        match value {
+            "aws" => Self::Aws,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences", feature = "storage"))]
+crate::codec::string_enum!(AwsVoiceSettingsType);
+
+/// Storage backend type
+///
+/// Spec: `#/components/schemas/AzureConfigurationData/properties/backend`
+#[cfg(any(feature = "call-control", feature = "conferences", feature = "voice-config"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AzureConfigurationDataBackend {
+    /// `azure`
+    Azure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences", feature = "voice-config"))]
+impl AzureConfigurationDataBackend {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Azure => "azure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences", feature = "voice-config"))]
+impl From<&str> for AzureConfigurationDataBackend {
+    fn from(value: &str) -> Self {
+        match value {
+            "azure" => Self::Azure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences", feature = "voice-config"))]
+crate::codec::string_enum!(AzureConfigurationDataBackend);
+
+/// Azure Voice Settings
+///
+/// Spec: `#/components/schemas/AzureVoiceSettings`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AzureVoiceSettings {
+    /// The `identifier` for an integration secret that refers to your Azure Speech API key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_ref: Option<String>,
+    /// The deployment ID for a custom Azure neural voice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_id: Option<String>,
+    /// Audio effect to apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<AzureVoiceSettingsEffect>,
+    /// Voice gender filter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gender: Option<AzureVoiceSettingsGender>,
+    /// The Azure region for the Speech service (e.g., `eastus`, `westeurope`). Required when using a custom API key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Voice settings provider type
+    #[serde(rename = "type")]
+    pub type_: AzureVoiceSettingsType,
+}
+
+/// Audio effect to apply.
+///
+/// Spec: `#/components/schemas/AzureVoiceSettings/properties/effect`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AzureVoiceSettingsEffect {
+    /// `eq_car`
+    EqCar,
+    /// `eq_telecomhp8k`
+    EqTelecomhp8k,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl AzureVoiceSettingsEffect {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EqCar => "eq_car",
+            Self::EqTelecomhp8k => "eq_telecomhp8k",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for AzureVoiceSettingsEffect {
+    fn from(value: &str) -> Self {
+        match value {
+            "eq_car" => Self::EqCar,
+            "eq_telecomhp8k" => Self::EqTelecomhp8k,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(AzureVoiceSettingsEffect);
+
+/// Voice gender filter.
+///
+/// Spec: `#/components/schemas/AzureVoiceSettings/properties/gender`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AzureVoiceSettingsGender {
+    /// `Male`
+    Male,
+    /// `Female`
+    Female,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl AzureVoiceSettingsGender {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Male => "Male",
+            Self::Female => "Female",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for AzureVoiceSettingsGender {
+    fn from(value: &str) -> Self {
+        match value {
+            "Male" => Self::Male,
+            "Female" => Self::Female,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(AzureVoiceSettingsGender);
+
+/// Voice settings provider type
+///
+/// Spec: `#/components/schemas/AzureVoiceSettings/properties/type`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+pub type AzureVoiceSettingsType = AzureConfigurationDataBackend;
+
+/// Spec: `#/components/schemas/batch-csv_PaginationMeta`
+#[cfg(feature = "reporting")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BatchCsvPaginationMeta {
+    pub page_number: Option<i64>,
+    pub page_size: Option<i64>,
+    pub total_pages: Option<i64>,
+    pub total_results: Option<i64>,
+}
+
+#[cfg(feature = "reporting")]
+crate::codec::optional_fields!(
+    BatchCsvPaginationMeta { "page_number" => page_number, "page_size" => page_size,
+    "total_pages" => total_pages, "total_results" => total_results }
+);
 
 /// BillingBundleSummary
 ///
 /// Spec: `#/components/schemas/BillingBundleSummary`
+#[cfg(feature = "billing")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BillingBundleSummary {
     /// Bundle's cost code, this is used to identify the bundle in the billing system.
@@ -409,76 +786,155 @@ pub struct BillingBundleSummary {
     pub specs: Option<Vec<String>>,
 }
 
-/// BookAppointmentTool
-///
-/// Spec: `#/components/schemas/BookAppointmentTool`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct BookAppointmentTool {
-    pub book_appointment: BookAppointmentToolParams,
-    #[serde(rename = "type")]
-    pub type_: BookAppointmentToolType,
-}
-
-/// BookAppointmentToolParams
-///
-/// Spec: `#/components/schemas/BookAppointmentToolParams`
+/// Spec: `#/components/schemas/billing_Error`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct BookAppointmentToolParams {
-    /// Reference to an integration secret that contains your Cal.com API key. You would pass the `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your Cal.com API key.
-    pub api_key_ref: String,
-    /// The name of the attendee [cal.com](https://cal.com/docs/api-reference/v2/bookings/create-a-booking#body-attendee-name). If not provided, the assistant will ask for the attendee's name.
+pub struct BillingError {
+    pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attendee_name: Option<String>,
-    /// The timezone of the attendee [cal.com](https://cal.com/docs/api-reference/v2/bookings/create-a-booking#body-attendee-timezone). If not provided, the assistant will ask for the attendee's timezone.
+    pub detail: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attendee_timezone: Option<String>,
-    /// Event Type ID for which slots are being fetched. [cal.com](https://cal.com/docs/api-reference/v2/bookings/create-a-booking#body-event-type-id)
-    pub event_type_id: i64,
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<BillingErrorSource>,
+    pub title: String,
 }
 
-/// Spec: `#/components/schemas/BookAppointmentTool/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BookAppointmentToolType {
-    /// `book_appointment`
-    BookAppointment,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
+/// Spec: `#/components/schemas/billing_Error/properties/source`
+#[cfg(feature = "full")]
+pub type BillingErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/billing_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BillingErrors {
+    pub errors: Option<Vec<BillingError>>,
 }
 
-impl BookAppointmentToolType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BookAppointment => "book_appointment",
-            Self::Unknown(other) => other,
-        }
-    }
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(BillingErrors { "errors" => errors });
+
+/// Spec: `#/components/schemas/billing-group_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct BillingGroupError {
+    pub code: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<BillingGroupErrorSource>,
+    pub title: String,
 }
 
-impl From<&str> for BookAppointmentToolType {
-    fn from(value: &str) -> Self {
-        match value {
-            "book_appointment" => Self::BookAppointment,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
+/// Spec: `#/components/schemas/billing-group_Error/properties/source`
+#[cfg(feature = "full")]
+pub type BillingGroupErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/BlocksErrorObject`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct BlocksErrorObject {
+    /// Error codes: `10001` (Not Found), `10007` (Unauthorized),
+    /// `10015` (Validation Failed), `10019` (Internal — import create
+    /// fallback), `40901` (Conflict), `500` (framework/catch-all).
+    pub code: String,
+    pub detail: String,
+    /// `/data/attributes/<field>` for changeset/Params; `/<field>` for query-param errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<BlocksErrorObjectSource>,
+    pub title: String,
 }
 
-crate::codec::string_enum!(BookAppointmentToolType);
-
-/// The borough of the address. This field is not used for addresses in the US but is used for some international addresses.
+/// `/data/attributes/<field>` for changeset/Params; `/<field>` for query-param errors.
 ///
-/// Spec: `#/components/schemas/borough`
-#[cfg(feature = "regulatory")]
-pub type Borough = String;
+/// Spec: `#/components/schemas/BlocksErrorObject/properties/source`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BlocksErrorObjectSource {
+    pub pointer: Option<String>,
+}
+
+#[cfg(feature = "connections")]
+crate::codec::optional_fields!(BlocksErrorObjectSource { "pointer" => pointer });
+
+/// A single entry in the canonical Telnyx error envelope. `code` is the stable Telnyx error catalog id; the human-readable explanation lives at `meta.url`. `detail` is a context-specific message; `source.pointer` (when present) names the offending field of the request.
+///
+/// Spec: `#/components/schemas/branded-calling_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct BrandedCallingError {
+    /// Stable numeric Telnyx error catalog id. See `meta.url` for the full catalog entry.
+    pub code: String,
+    /// Context-specific message describing what went wrong on this particular request. May embed offending values; do not rely on it for programmatic matching - branch on `code`.
+    pub detail: String,
+    /// Carries `url` linking to the Telnyx error catalog entry for this `code`. Useful for forwarding the user to documentation.
+    pub meta: BrandedCallingErrorMeta,
+    /// Optional pointer at the offending field of the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<BrandedCallingErrorSource>,
+    /// Short human-readable category, e.g. `Bad Request`, `Duplicate resource`, `Not Found`, `Forbidden`. Treat as advisory only - the stable identifier is `code`.
+    pub title: String,
+}
+
+/// Carries `url` linking to the Telnyx error catalog entry for this `code`. Useful for forwarding the user to documentation.
+///
+/// Spec: `#/components/schemas/branded-calling_Error/properties/meta`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct BrandedCallingErrorMeta {
+    /// Codes of the pending vetting checks (e.g. `loa_signature_valid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_check_codes: Option<Vec<String>>,
+    /// Set on `422 vetting_checks_incomplete` responses from `/admin/dir/{id}/approve` and `/admin/phone-number-batches/approve`. Lists the still-pending vetting check ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_check_ids: Option<Vec<String>>,
+    /// Human-readable labels of the pending vetting checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_check_labels: Option<Vec<String>>,
+    pub url: String,
+}
+
+/// Optional pointer at the offending field of the request.
+///
+/// Spec: `#/components/schemas/branded-calling_Error/properties/source`
+#[cfg(feature = "full")]
+pub type BrandedCallingErrorSource = ErrorSource;
+
+/// Canonical Telnyx error envelope. Returned on every 4xx and 5xx response from this service. `errors` is non-empty; multiple entries indicate multiple distinct problems with the same request (e.g. one entry per invalid phone number on a bulk operation).
+///
+/// Spec: `#/components/schemas/branded-calling_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct BrandedCallingErrors {
+    /// List of one or more error entries. Order is not significant.
+    pub errors: Vec<BrandedCallingError>,
+}
+
+/// JSON:API pagination metadata returned with every paginated list response. Page numbering is 1-based. `page_size` reports the number of items actually returned in `data` for this page; the requested size is taken from the `page[size]` query parameter.
+///
+/// Spec: `#/components/schemas/branded-calling_PaginationMeta`
+#[cfg(feature = "branded-calling")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct BrandedCallingPaginationMeta {
+    /// 1-based index of this page. Echoes the `page[number]` query parameter (default `1`).
+    pub page_number: i64,
+    /// Number of items returned in this page's `data` array. Capped at 250.
+    pub page_size: i64,
+    /// Total number of pages available given the current `page_size`.
+    pub total_pages: i64,
+    /// Total number of items across all pages (excludes soft-deleted rows).
+    pub total_results: i64,
+}
 
 /// BucketIds
 ///
 /// Spec: `#/components/schemas/BucketIds`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai", feature = "ai-assistants"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BucketIds {
-    /// List of [embedded storage buckets](https://developers.telnyx.com/api/inference/inference-embedding/post-embedding) to use for retrieval-augmented generation.
+    /// List of [embedded storage buckets](https://developers.telnyx.com/api-reference/embeddings/embed-documents) to use for retrieval-augmented generation.
     pub bucket_ids: Vec<String>,
     /// The maximum number of results to retrieve as context for the language model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -488,22 +944,39 @@ pub struct BucketIds {
 /// HTTPValidationError
 ///
 /// Spec: `#/components/schemas/BucketNotFoundError`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketNotFoundError {
     /// Detail
     pub detail: Option<Vec<NotFoundError>>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(BucketNotFoundError { "detail" => detail });
 
-/// The operation type. It can be one of the following:
+/// Spec: `#/components/schemas/BulkDeletePhoneNumbersRequest`
+#[cfg(any(feature = "branded-calling", feature = "numbers", feature = "porting"))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct BulkDeletePhoneNumbersRequest {
+    pub phone_numbers: Vec<String>,
+}
+
+/// The action type. It can be one of the following:
 ///
-/// - `bulk_set_public_ips` - set a public IP for each specified SIM card.
+/// - `bulk_disable_voice` - disable voice for every SIM Card in a SIM Card Group.
+///
+/// - `bulk_enable_voice` - enable voice for every SIM Card in a SIM Card Group.
+///
+/// - `bulk_set_public_ips` - set a public IP for each specified SIM Card.
 ///
 /// Spec: `#/components/schemas/BulkSIMCardAction/properties/action_type`
 #[cfg(feature = "wireless")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BulkSimCardActionActionType {
+    /// `bulk_disable_voice`
+    BulkDisableVoice,
+    /// `bulk_enable_voice`
+    BulkEnableVoice,
     /// `bulk_set_public_ips`
     BulkSetPublicIps,
     /// A value this version of the crate does not know, kept as sent.
@@ -515,6 +988,8 @@ impl BulkSimCardActionActionType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
+            Self::BulkDisableVoice => "bulk_disable_voice",
+            Self::BulkEnableVoice => "bulk_enable_voice",
             Self::BulkSetPublicIps => "bulk_set_public_ips",
             Self::Unknown(other) => other,
         }
@@ -525,6 +1000,8 @@ impl BulkSimCardActionActionType {
 impl From<&str> for BulkSimCardActionActionType {
     fn from(value: &str) -> Self {
         match value {
+            "bulk_disable_voice" => Self::BulkDisableVoice,
+            "bulk_enable_voice" => Self::BulkEnableVoice,
             "bulk_set_public_ips" => Self::BulkSetPublicIps,
             other => Self::Unknown(other.to_owned()),
         }
@@ -537,7 +1014,14 @@ crate::codec::string_enum!(BulkSimCardActionActionType);
 /// An enumeration.
 ///
 /// Spec: `#/components/schemas/BundleLimitDirection`
-#[cfg(any(feature = "billing", feature = "call-control", feature = "texml"))]
+#[cfg(
+    any(
+        feature = "billing",
+        feature = "call-control",
+        feature = "reporting",
+        feature = "texml"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BundleLimitDirection {
     /// `inbound`
@@ -548,7 +1032,14 @@ pub enum BundleLimitDirection {
     Unknown(String),
 }
 
-#[cfg(any(feature = "billing", feature = "call-control", feature = "texml"))]
+#[cfg(
+    any(
+        feature = "billing",
+        feature = "call-control",
+        feature = "reporting",
+        feature = "texml"
+    )
+)]
 impl BundleLimitDirection {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -560,7 +1051,14 @@ impl BundleLimitDirection {
     }
 }
 
-#[cfg(any(feature = "billing", feature = "call-control", feature = "texml"))]
+#[cfg(
+    any(
+        feature = "billing",
+        feature = "call-control",
+        feature = "reporting",
+        feature = "texml"
+    )
+)]
 impl From<&str> for BundleLimitDirection {
     fn from(value: &str) -> Self {
         match value {
@@ -571,18 +1069,172 @@ impl From<&str> for BundleLimitDirection {
     }
 }
 
-#[cfg(any(feature = "billing", feature = "call-control", feature = "texml"))]
+#[cfg(
+    any(
+        feature = "billing",
+        feature = "call-control",
+        feature = "reporting",
+        feature = "texml"
+    )
+)]
 crate::codec::string_enum!(BundleLimitDirection);
 
-/// The business name associated with the address. An address must have either a first last name or a business name.
+/// Spec: `#/paths/~1bundle_pricing~1billing_bundles/get/parameters/0/schema`
+#[cfg(feature = "billing")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BundlePricingFilterConsolidated {
+    /// Filter by country code.
+    pub country_iso: Option<Vec<String>>,
+    /// Filter by resource.
+    pub resource: Option<Vec<String>>,
+}
+
+#[cfg(feature = "billing")]
+crate::codec::optional_fields!(
+    BundlePricingFilterConsolidated { "country_iso" => country_iso, "resource" =>
+    resource }
+);
+
+/// Spec: `#/paths/~1bundle_pricing~1billing_bundles/get/parameters/1/schema`
+#[cfg(feature = "billing")]
+pub type BundlePricingPageConsolidated = ListAccessIpAddressesPage;
+
+/// Call Control Command Response
 ///
-/// Spec: `#/components/schemas/business_name`
-#[cfg(feature = "regulatory")]
-pub type BusinessName = String;
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1ai_assistant_add_messages/post/responses/200/content/application~1json/schema`
+#[cfg(any(feature = "call-control", feature = "fax", feature = "video"))]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallAddMessagesToAiAssistantResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+#[cfg(any(feature = "call-control", feature = "fax", feature = "video"))]
+crate::codec::optional_fields!(CallAddMessagesToAiAssistantResponse { "data" => data });
+
+/// Call AI Gather Ended
+///
+/// Spec: `#/components/schemas/CallAIGatherEnded`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallAiGatherEnded {
+    /// The type of event being delivered.
+    pub event_type: Option<CallAiGatherEndedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallAiGatherEndedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallAiGatherEndedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallAiGatherEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call AI Gather Ended Event
+///
+/// Spec: `#/components/schemas/CallAIGatherEndedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallAiGatherEndedEvent {
+    pub data: Option<CallAiGatherEnded>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallAiGatherEndedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallAIGatherEnded/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAiGatherEndedEventType {
+    /// `call.ai_gather.ended`
+    CallAiGatherEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallAiGatherEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallAiGatherEnded => "call.ai_gather.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallAiGatherEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.ai_gather.ended" => Self::CallAiGatherEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallAiGatherEndedEventType);
+
+/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallAiGatherEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Telnyx connection ID used in the call.
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// The history of the messages exchanged during the AI gather
+    pub message_history: Option<Vec<CallAiGatherEndedPayloadMessageHistoryItem>>,
+    /// The result of the AI gather, its type depends of the `parameters` provided in the command
+    pub result: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Reflects how command ended.
+    pub status: Option<CallAiGatherEndedPayloadStatus>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallAiGatherEndedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "from" => from, "message_history" =>
+    message_history, "result" => result, "status" => status, "to" => to }
+);
+
+/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallAiGatherEndedPayloadMessageHistoryItem {
+    /// The content of the message
+    pub content: Option<String>,
+    /// The role of the message sender
+    pub role: Option<CallAiGatherEndedPayloadMessageHistoryItemRole>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallAiGatherEndedPayloadMessageHistoryItem { "content" => content, "role" => role }
+);
 
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items/properties/role`
+#[cfg(feature = "call-control")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallAiGatherEndedPayloadMessageHistoryItemRole {
     /// `assistant`
@@ -593,6 +1245,7 @@ pub enum CallAiGatherEndedPayloadMessageHistoryItemRole {
     Unknown(String),
 }
 
+#[cfg(feature = "call-control")]
 impl CallAiGatherEndedPayloadMessageHistoryItemRole {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -604,6 +1257,7 @@ impl CallAiGatherEndedPayloadMessageHistoryItemRole {
     }
 }
 
+#[cfg(feature = "call-control")]
 impl From<&str> for CallAiGatherEndedPayloadMessageHistoryItemRole {
     fn from(value: &str) -> Self {
         match value {
@@ -614,6 +1268,7 @@ impl From<&str> for CallAiGatherEndedPayloadMessageHistoryItemRole {
     }
 }
 
+#[cfg(feature = "call-control")]
 crate::codec::string_enum!(CallAiGatherEndedPayloadMessageHistoryItemRole);
 
 /// Reflects how command ended.
@@ -656,15 +1311,519 @@ impl From<&str> for CallAiGatherEndedPayloadStatus {
 #[cfg(any(feature = "call-control", feature = "regulatory"))]
 crate::codec::string_enum!(CallAiGatherEndedPayloadStatus);
 
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallAIGatherEnded/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallAiGatherEndedRecordType = ProgrammableFaxRecordType;
+
+/// Call AI Gather Message History Updated
+///
+/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallAiGatherMessageHistoryUpdated {
+    /// The type of event being delivered.
+    pub event_type: Option<CallAiGatherMessageHistoryUpdatedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallAiGatherMessageHistoryUpdatedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallAiGatherMessageHistoryUpdatedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallAiGatherMessageHistoryUpdated { "event_type" => event_type, "id" => id,
+    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call AI Gather Message History Updated Event
+///
+/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdatedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallAiGatherMessageHistoryUpdatedEvent {
+    pub data: Option<CallAiGatherMessageHistoryUpdated>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallAiGatherMessageHistoryUpdatedEvent { "data" => data }
+);
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAiGatherMessageHistoryUpdatedEventType {
+    /// `call.ai_gather.message_history_updated`
+    CallAiGatherMessageHistoryUpdated,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallAiGatherMessageHistoryUpdatedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallAiGatherMessageHistoryUpdated => {
+                "call.ai_gather.message_history_updated"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallAiGatherMessageHistoryUpdatedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.ai_gather.message_history_updated" => {
+                Self::CallAiGatherMessageHistoryUpdated
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallAiGatherMessageHistoryUpdatedEventType);
+
+/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallAiGatherMessageHistoryUpdatedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Telnyx connection ID used in the call.
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// The history of the messages exchanged during the AI gather
+    pub message_history: Option<
+        Vec<CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem>,
+    >,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallAiGatherMessageHistoryUpdatedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "connection_id" => connection_id, "from" => from, "message_history" =>
+    message_history, "to" => to }
+);
+
+/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items`
+#[cfg(feature = "call-control")]
+pub type CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
+
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items/properties/role`
+#[cfg(feature = "full")]
 pub type CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole = CallAiGatherEndedPayloadMessageHistoryItemRole;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallAiGatherMessageHistoryUpdatedRecordType = ProgrammableFaxRecordType;
+
+/// Call AI Gather Partial Results
+///
+/// Spec: `#/components/schemas/CallAIGatherPartialResults`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallAiGatherPartialResults {
+    /// The type of event being delivered.
+    pub event_type: Option<CallAiGatherPartialResultsEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallAiGatherPartialResultsPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallAiGatherPartialResultsRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallAiGatherPartialResults { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call AI Gather Partial Results Event
+///
+/// Spec: `#/components/schemas/CallAIGatherPartialResultsEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallAiGatherPartialResultsEvent {
+    pub data: Option<CallAiGatherPartialResults>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallAiGatherPartialResultsEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAiGatherPartialResultsEventType {
+    /// `call.ai_gather.partial_results`
+    CallAiGatherPartialResults,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallAiGatherPartialResultsEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallAiGatherPartialResults => "call.ai_gather.partial_results",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallAiGatherPartialResultsEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.ai_gather.partial_results" => Self::CallAiGatherPartialResults,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallAiGatherPartialResultsEventType);
+
+/// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallAiGatherPartialResultsPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Telnyx connection ID used in the call.
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// The history of the messages exchanged during the AI gather
+    pub message_history: Option<
+        Vec<CallAiGatherPartialResultsPayloadMessageHistoryItem>,
+    >,
+    /// The partial result of the AI gather, its type depends of the `parameters` provided in the command
+    pub partial_results: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallAiGatherPartialResultsPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "connection_id" => connection_id, "from" => from, "message_history" =>
+    message_history, "partial_results" => partial_results, "to" => to }
+);
+
+/// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items`
+#[cfg(feature = "call-control")]
+pub type CallAiGatherPartialResultsPayloadMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
 
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items/properties/role`
+#[cfg(feature = "full")]
 pub type CallAiGatherPartialResultsPayloadMessageHistoryItemRole = CallAiGatherEndedPayloadMessageHistoryItemRole;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallAiGatherPartialResultsRecordType = ProgrammableFaxRecordType;
+
+/// Call Answered
+///
+/// Spec: `#/components/schemas/CallAnswered`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallAnswered {
+    /// The type of event being delivered.
+    pub event_type: Option<CallAnsweredEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallAnsweredPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallAnsweredRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallAnswered { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Answered Event
+///
+/// Spec: `#/components/schemas/CallAnsweredEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallAnsweredEvent {
+    pub data: Option<CallAnswered>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallAnsweredEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallAnswered/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAnsweredEventType {
+    /// `call.answered`
+    CallAnswered,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallAnsweredEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallAnswered => "call.answered",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallAnsweredEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.answered" => Self::CallAnswered,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallAnsweredEventType);
+
+/// Spec: `#/components/schemas/CallAnswered/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallAnsweredPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Custom headers set on answer command
+    pub custom_headers: Option<Vec<CustomSipHeader>>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// User-to-User and Diversion headers from sip invite.
+    pub sip_headers: Option<Vec<SipHeader>>,
+    /// ISO 8601 datetime of when the call started.
+    pub start_time: Option<String>,
+    /// State received from a command.
+    pub state: Option<CallAnsweredPayloadState>,
+    /// Array of tags associated to number.
+    pub tags: Option<Vec<String>>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallAnsweredPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "custom_headers" => custom_headers, "from" => from,
+    "sip_headers" => sip_headers, "start_time" => start_time, "state" => state, "tags" =>
+    tags, "to" => to }
+);
+
+/// State received from a command.
+///
+/// Spec: `#/components/schemas/CallAnswered/properties/payload/properties/state`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallAnsweredPayloadState {
+    /// `answered`
+    Answered,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallAnsweredPayloadState {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Answered => "answered",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallAnsweredPayloadState {
+    fn from(value: &str) -> Self {
+        match value {
+            "answered" => Self::Answered,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallAnsweredPayloadState);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallAnswered/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallAnsweredRecordType = ProgrammableFaxRecordType;
+
+/// Authentication method used when connecting to the external LLM endpoint.
+///
+/// Spec: `#/components/schemas/CallAssistantRequest/properties/fallback_config/properties/external_llm/properties/authentication_method`
+#[cfg(feature = "full")]
+pub type CallAssistantRequestFallbackConfigExternalLlmAuthenticationMethod = AuthenticationMethod;
+
+/// Call Bridged
+///
+/// Spec: `#/components/schemas/CallBridged`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallBridged {
+    /// The type of event being delivered.
+    pub event_type: Option<CallBridgedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallBridgedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallBridgedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallBridged { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Bridged Event
+///
+/// Spec: `#/components/schemas/CallBridgedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallBridgedEvent {
+    pub data: Option<CallBridged>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallBridgedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallBridged/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallBridgedEventType {
+    /// `call.bridged`
+    CallBridged,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallBridgedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallBridged => "call.bridged",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallBridgedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.bridged" => Self::CallBridged,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallBridgedEventType);
+
+/// Spec: `#/components/schemas/CallBridged/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallBridgedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallBridgedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "from" => from, "to" => to }
+);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallBridged/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallBridgedRecordType = ProgrammableFaxRecordType;
 
 /// Call Control Application Inbound
 ///
@@ -694,6 +1853,14 @@ crate::codec::optional_fields!(
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/CallControlApplicationInbound/properties/sip_subdomain_receive_settings`
+#[cfg(
+    any(
+        feature = "call-control",
+        feature = "connections",
+        feature = "fax",
+        feature = "texml"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallControlApplicationInboundSipSubdomainReceiveSettings {
     /// `only_my_connections`
@@ -704,6 +1871,14 @@ pub enum CallControlApplicationInboundSipSubdomainReceiveSettings {
     Unknown(String),
 }
 
+#[cfg(
+    any(
+        feature = "call-control",
+        feature = "connections",
+        feature = "fax",
+        feature = "texml"
+    )
+)]
 impl CallControlApplicationInboundSipSubdomainReceiveSettings {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -715,6 +1890,14 @@ impl CallControlApplicationInboundSipSubdomainReceiveSettings {
     }
 }
 
+#[cfg(
+    any(
+        feature = "call-control",
+        feature = "connections",
+        feature = "fax",
+        feature = "texml"
+    )
+)]
 impl From<&str> for CallControlApplicationInboundSipSubdomainReceiveSettings {
     fn from(value: &str) -> Self {
         match value {
@@ -725,55 +1908,752 @@ impl From<&str> for CallControlApplicationInboundSipSubdomainReceiveSettings {
     }
 }
 
+#[cfg(
+    any(
+        feature = "call-control",
+        feature = "connections",
+        feature = "fax",
+        feature = "texml"
+    )
+)]
 crate::codec::string_enum!(CallControlApplicationInboundSipSubdomainReceiveSettings);
 
-/// Call Control Command Response
+/// Call Control Application Outbound
 ///
-/// Spec: `#/components/responses/CallControlCommandResponse/content/application~1json/schema`
-#[cfg(any(feature = "call-control", feature = "video"))]
+/// Spec: `#/components/schemas/CallControlApplicationOutbound`
+#[cfg(any(feature = "call-control", feature = "connections"))]
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallControlCommandResponse {
-    pub data: Option<CallControlCommandResult>,
+pub struct CallControlApplicationOutbound {
+    /// When set, this will limit the total number of outbound calls to phone numbers associated with this connection.
+    pub channel_limit: Option<i64>,
+    /// Identifies the associated outbound voice profile.
+    pub outbound_voice_profile_id: Option<String>,
 }
 
-#[cfg(any(feature = "call-control", feature = "video"))]
-crate::codec::optional_fields!(CallControlCommandResponse { "data" => data });
+#[cfg(any(feature = "call-control", feature = "connections"))]
+crate::codec::optional_fields!(
+    CallControlApplicationOutbound { "channel_limit" => channel_limit,
+    "outbound_voice_profile_id" => outbound_voice_profile_id }
+);
 
 /// Call Control Command Result
 ///
 /// Spec: `#/components/schemas/CallControlCommandResult`
+#[cfg(any(feature = "call-control", feature = "fax", feature = "video"))]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallControlCommandResult {
     pub result: Option<String>,
 }
 
+#[cfg(any(feature = "call-control", feature = "fax", feature = "video"))]
 crate::codec::optional_fields!(CallControlCommandResult { "result" => result });
 
-/// Call Cost Received Event
+/// Spec: `#/components/schemas/call-control_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallControlError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<CallControlErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/call-control_Error/properties/source`
+#[cfg(feature = "full")]
+pub type CallControlErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/call-control_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallControlErrors {
+    pub errors: Option<Vec<CallControlError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(CallControlErrors { "errors" => errors });
+
+/// Spec: `#/paths/~1call_control_applications/get/parameters/0/schema`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallControlFilterConsolidated {
+    /// Application name filters
+    pub application_name: Option<CallControlFilterConsolidatedApplicationName>,
+    /// The unique identifier of the call session. A session may include multiple call leg events.
+    pub application_session_id: Option<String>,
+    /// The unique identifier of the conection.
+    pub connection_id: Option<String>,
+    /// Delivery failed or not.
+    pub failed: Option<bool>,
+    /// Filter by From number.
+    pub from: Option<String>,
+    /// The unique identifier of an individual call leg.
+    pub leg_id: Option<String>,
+    /// If present, conferences will be filtered to those with a matching `name` attribute. Matching is case-sensitive
+    pub name: Option<String>,
+    /// Event occurred_at filters
+    pub occurred_at: Option<CallControlFilterConsolidatedOccurredAt>,
+    /// Identifies the associated outbound voice profile.
+    pub outbound_outbound_voice_profile_id: Option<String>,
+    /// Filter by product.
+    pub product: Option<CallControlFilterConsolidatedProduct>,
+    /// If present, conferences will be filtered by status.
+    pub status: Option<CallControlFilterConsolidatedStatus>,
+    /// Filter by To number.
+    pub to: Option<String>,
+    /// Event type
+    pub type_: Option<CallControlFilterConsolidatedType>,
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::optional_fields!(
+    CallControlFilterConsolidated { "application_name" => application_name,
+    "application_session_id" => application_session_id, "connection_id" => connection_id,
+    "failed" => failed, "from" => from, "leg_id" => leg_id, "name" => name, "occurred_at"
+    => occurred_at, "outbound.outbound_voice_profile_id" =>
+    outbound_outbound_voice_profile_id, "product" => product, "status" => status, "to" =>
+    to, "type" => type_ }
+);
+
+/// Application name filters
+///
+/// Spec: `#/paths/~1call_control_applications/get/parameters/0/schema/properties/application_name`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+pub type CallControlFilterConsolidatedApplicationName = FilterConsolidatedStreetAddress;
+
+/// Event occurred_at filters
+///
+/// Spec: `#/paths/~1call_control_applications/get/parameters/0/schema/properties/occurred_at`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallControlFilterConsolidatedOccurredAt {
+    /// Event occurred_at: equal
+    pub eq: Option<String>,
+    /// Event occurred_at: greater than
+    pub gt: Option<String>,
+    /// Event occurred_at: greater than or equal
+    pub gte: Option<String>,
+    /// Event occurred_at: lower than
+    pub lt: Option<String>,
+    /// Event occurred_at: lower than or equal
+    pub lte: Option<String>,
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::optional_fields!(
+    CallControlFilterConsolidatedOccurredAt { "eq" => eq, "gt" => gt, "gte" => gte, "lt"
+    => lt, "lte" => lte }
+);
+
+/// Filter by product.
+///
+/// Spec: `#/paths/~1call_control_applications/get/parameters/0/schema/properties/product`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallControlFilterConsolidatedProduct {
+    /// `call_control`
+    CallControl,
+    /// `fax`
+    Fax,
+    /// `texml`
+    Texml,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl CallControlFilterConsolidatedProduct {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallControl => "call_control",
+            Self::Fax => "fax",
+            Self::Texml => "texml",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for CallControlFilterConsolidatedProduct {
+    fn from(value: &str) -> Self {
+        match value {
+            "call_control" => Self::CallControl,
+            "fax" => Self::Fax,
+            "texml" => Self::Texml,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(CallControlFilterConsolidatedProduct);
+
+/// If present, conferences will be filtered by status.
+///
+/// Spec: `#/paths/~1call_control_applications/get/parameters/0/schema/properties/status`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+pub type CallControlFilterConsolidatedStatus = ConferenceStatus;
+
+/// Event type
+///
+/// Spec: `#/paths/~1call_control_applications/get/parameters/0/schema/properties/type`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+pub type CallControlFilterConsolidatedType = CallEventType;
+
+/// Spec: `#/paths/~1call_control_applications/get/parameters/1/schema`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallControlPageConsolidated {
+    /// Opaque identifier of next page
+    pub after: Option<String>,
+    /// Opaque identifier of previous page
+    pub before: Option<String>,
+    /// Limit of records per single page
+    pub limit: Option<i64>,
+    /// The page number to load
+    pub number: Option<i64>,
+    /// The size of the page
+    pub size: Option<i64>,
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::optional_fields!(
+    CallControlPageConsolidated { "after" => after, "before" => before, "limit" => limit,
+    "number" => number, "size" => size }
+);
+
+/// Spec: `#/components/schemas/CallControlRetrievalTool/properties/type`
+#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallControlRetrievalToolType {
+    /// `retrieval`
+    Retrieval,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
+impl CallControlRetrievalToolType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Retrieval => "retrieval",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
+impl From<&str> for CallControlRetrievalToolType {
+    fn from(value: &str) -> Self {
+        match value {
+            "retrieval" => Self::Retrieval,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
+crate::codec::string_enum!(CallControlRetrievalToolType);
+
+/// Spec: `#/components/schemas/CallControlTransferToolParams/properties/targets/oneOf/0/items`
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallControlTransferToolParamsTargetsVariant1Item {
+    /// The name of the target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The destination number or SIP URI of the call.
+    pub to: String,
+}
+
+/// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
+///
+/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/body_parameters`
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallControlWebhookToolParamsBodyParameters {
+    /// The properties of the body parameters.
+    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The required properties of the body parameters.
+    pub required: Option<Vec<String>>,
+    pub type_: Option<CallControlWebhookToolParamsBodyParametersType>,
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+crate::codec::optional_fields!(
+    CallControlWebhookToolParamsBodyParameters { "properties" => properties, "required"
+    => required, "type" => type_ }
+);
+
+/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/body_parameters/properties/type`
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallControlWebhookToolParamsBodyParametersType {
+    /// `object`
+    Object,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl CallControlWebhookToolParamsBodyParametersType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Object => "object",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl From<&str> for CallControlWebhookToolParamsBodyParametersType {
+    fn from(value: &str) -> Self {
+        match value {
+            "object" => Self::Object,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+crate::codec::string_enum!(CallControlWebhookToolParamsBodyParametersType);
+
+/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/headers/items`
+#[cfg(any(feature = "account", feature = "ai-assistants", feature = "call-control"))]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallControlWebhookToolParamsHeadersItem {
+    pub name: Option<String>,
+    /// The value of the header. Note that we support mustache templating for the value. For example you can use `Bearer {{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret as the bearer token.
+    pub value: Option<String>,
+}
+
+#[cfg(any(feature = "account", feature = "ai-assistants", feature = "call-control"))]
+crate::codec::optional_fields!(
+    CallControlWebhookToolParamsHeadersItem { "name" => name, "value" => value }
+);
+
+/// The HTTP method to be used when calling the external tool.
+///
+/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/method`
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallControlWebhookToolParamsMethod {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `DELETE`
+    Delete,
+    /// `PATCH`
+    Patch,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl CallControlWebhookToolParamsMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Delete => "DELETE",
+            Self::Patch => "PATCH",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl From<&str> for CallControlWebhookToolParamsMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "GET" => Self::Get,
+            "POST" => Self::Post,
+            "PUT" => Self::Put,
+            "DELETE" => Self::Delete,
+            "PATCH" => Self::Patch,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+crate::codec::string_enum!(CallControlWebhookToolParamsMethod);
+
+/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/path_parameters/properties/type`
+#[cfg(feature = "full")]
+pub type CallControlWebhookToolParamsPathParametersType = CallControlWebhookToolParamsBodyParametersType;
+
+/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/query_parameters/properties/type`
+#[cfg(feature = "full")]
+pub type CallControlWebhookToolParamsQueryParametersType = CallControlWebhookToolParamsBodyParametersType;
+
+/// Call Conversation Ended
+///
+/// Spec: `#/components/schemas/callConversationEnded`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallConversationEnded {
+    /// Timestamp when the event was created in the system.
+    pub created_at: Option<String>,
+    /// The type of event being delivered.
+    pub event_type: Option<CallConversationEndedEventType>,
+    /// Unique identifier for the event.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallConversationEndedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallConversationEndedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallConversationEnded { "created_at" => created_at, "event_type" => event_type, "id"
+    => id, "occurred_at" => occurred_at, "payload" => payload, "record_type" =>
+    record_type }
+);
+
+/// Call Conversation Ended Event
+///
+/// Spec: `#/components/schemas/callConversationEndedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallConversationEndedEvent {
+    pub data: Option<CallConversationEnded>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallConversationEndedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/callConversationEnded/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallConversationEndedEventType {
+    /// `call.conversation.ended`
+    CallConversationEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallConversationEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallConversationEnded => "call.conversation.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallConversationEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.conversation.ended" => Self::CallConversationEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallConversationEndedEventType);
+
+/// Spec: `#/components/schemas/callConversationEnded/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallConversationEndedPayload {
+    /// Unique identifier of the assistant involved in the call.
+    pub assistant_id: Option<String>,
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call leg.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session (group of related call legs).
+    pub call_session_id: Option<String>,
+    /// The type of calling party connection.
+    pub calling_party_type: Option<CallConversationEndedPayloadCallingPartyType>,
+    /// Base64-encoded state received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// ID unique to the conversation or insight group generated for the call.
+    pub conversation_id: Option<String>,
+    /// Duration of the conversation in seconds.
+    pub duration_sec: Option<i64>,
+    /// The caller's number or identifier.
+    pub from: Option<String>,
+    /// The large language model used during the conversation.
+    pub llm_model: Option<String>,
+    /// Reason the conversation ended. For Conversation Relay, `customer_disconnect` indicates that the customer WebSocket disconnected.
+    pub reason: Option<String>,
+    /// The speech-to-text model used in the conversation.
+    pub stt_model: Option<String>,
+    /// The callee's number or SIP address.
+    pub to: Option<String>,
+    /// The model ID used for text-to-speech synthesis.
+    pub tts_model_id: Option<String>,
+    /// The text-to-speech provider used in the call.
+    pub tts_provider: Option<String>,
+    /// Voice ID used for TTS.
+    pub tts_voice_id: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallConversationEndedPayload { "assistant_id" => assistant_id, "call_control_id" =>
+    call_control_id, "call_leg_id" => call_leg_id, "call_session_id" => call_session_id,
+    "calling_party_type" => calling_party_type, "client_state" => client_state,
+    "connection_id" => connection_id, "conversation_id" => conversation_id,
+    "duration_sec" => duration_sec, "from" => from, "llm_model" => llm_model, "reason" =>
+    reason, "stt_model" => stt_model, "to" => to, "tts_model_id" => tts_model_id,
+    "tts_provider" => tts_provider, "tts_voice_id" => tts_voice_id }
+);
+
+/// The type of calling party connection.
+///
+/// Spec: `#/components/schemas/callConversationEnded/properties/payload/properties/calling_party_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallConversationEndedPayloadCallingPartyType {
+    /// `pstn`
+    Pstn,
+    /// `sip`
+    Sip,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallConversationEndedPayloadCallingPartyType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pstn => "pstn",
+            Self::Sip => "sip",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallConversationEndedPayloadCallingPartyType {
+    fn from(value: &str) -> Self {
+        match value {
+            "pstn" => Self::Pstn,
+            "sip" => Self::Sip,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallConversationEndedPayloadCallingPartyType);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/callConversationEnded/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallConversationEndedRecordType = ProgrammableFaxRecordType;
+
+/// Call Conversation Insights Generated
+///
+/// Spec: `#/components/schemas/callConversationInsightsGenerated`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallConversationInsightsGenerated {
+    /// The type of event being delivered.
+    pub event_type: Option<CallConversationInsightsGeneratedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallConversationInsightsGeneratedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallConversationInsightsGeneratedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallConversationInsightsGenerated { "event_type" => event_type, "id" => id,
+    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Conversation Insights Generated Event
+///
+/// Spec: `#/components/schemas/callConversationInsightsGeneratedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallConversationInsightsGeneratedEvent {
+    pub data: Option<CallConversationInsightsGenerated>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallConversationInsightsGeneratedEvent { "data" => data }
+);
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallConversationInsightsGeneratedEventType {
+    /// `call.conversation_insights.generated`
+    CallConversationInsightsGenerated,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallConversationInsightsGeneratedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallConversationInsightsGenerated => {
+                "call.conversation_insights.generated"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallConversationInsightsGeneratedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.conversation_insights.generated" => {
+                Self::CallConversationInsightsGenerated
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallConversationInsightsGeneratedEventType);
+
+/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallConversationInsightsGeneratedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// The type of calling party connection.
+    pub calling_party_type: Option<
+        CallConversationInsightsGeneratedPayloadCallingPartyType,
+    >,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// ID that is unique to the insight group being generated for the call.
+    pub insight_group_id: Option<String>,
+    /// Array of insight results being generated for the call.
+    pub results: Option<Vec<CallConversationInsightsGeneratedPayloadResultsItem>>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallConversationInsightsGeneratedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id,
+    "calling_party_type" => calling_party_type, "client_state" => client_state,
+    "connection_id" => connection_id, "insight_group_id" => insight_group_id, "results"
+    => results }
+);
+
+/// The type of calling party connection.
+///
+/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/calling_party_type`
+#[cfg(feature = "call-control")]
+pub type CallConversationInsightsGeneratedPayloadCallingPartyType = CallConversationEndedPayloadCallingPartyType;
+
+/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallConversationInsightsGeneratedPayloadResultsItem {
+    /// ID that is unique to the insight result being generated for the call.
+    pub insight_id: Option<String>,
+    pub result: Option<CallConversationInsightsGeneratedPayloadResultsItemResult>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallConversationInsightsGeneratedPayloadResultsItem { "insight_id" => insight_id,
+    "result" => result }
+);
+
+/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items/properties/result`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum CallConversationInsightsGeneratedPayloadResultsItemResult {
+    Object(serde_json::Map<String, serde_json::Value>),
+    String(String),
+}
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallConversationInsightsGeneratedRecordType = ProgrammableFaxRecordType;
+
+/// Call Cost
 ///
 /// Spec: `#/components/schemas/CallCost`
+#[cfg(feature = "call-control")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallCost {
-    /// The type of the event being delivered
+    /// The type of event being delivered.
     pub event_type: Option<CallCostEventType>,
-    /// Uniquely identifies a webhook
+    /// Unique identifier of the event.
     pub id: Option<String>,
-    pub meta: Option<CallCostMeta>,
     /// ISO 8601 datetime of when the event occurred.
     pub occurred_at: Option<String>,
     pub payload: Option<CallCostPayload>,
-    /// Identifies the type of resource.
+    /// Identifies the type of the resource.
     pub record_type: Option<CallCostRecordType>,
 }
 
+#[cfg(feature = "call-control")]
 crate::codec::optional_fields!(
-    CallCost { "event_type" => event_type, "id" => id, "meta" => meta, "occurred_at" =>
-    occurred_at, "payload" => payload, "record_type" => record_type }
+    CallCost { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
 );
 
-/// The type of the event being delivered
+/// Call Cost Event
+///
+/// Spec: `#/components/schemas/CallCostEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallCostEvent {
+    pub data: Option<CallCost>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallCostEvent { "data" => data });
+
+/// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/CallCost/properties/event_type`
+#[cfg(feature = "call-control")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallCostEventType {
     /// `call.cost`
@@ -782,6 +2662,7 @@ pub enum CallCostEventType {
     Unknown(String),
 }
 
+#[cfg(feature = "call-control")]
 impl CallCostEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -792,6 +2673,7 @@ impl CallCostEventType {
     }
 }
 
+#[cfg(feature = "call-control")]
 impl From<&str> for CallCostEventType {
     fn from(value: &str) -> Self {
         match value {
@@ -801,24 +2683,492 @@ impl From<&str> for CallCostEventType {
     }
 }
 
+#[cfg(feature = "call-control")]
 crate::codec::string_enum!(CallCostEventType);
 
-/// Spec: `#/components/schemas/CallCost/properties/meta`
+/// Call Cost Part
+///
+/// Spec: `#/components/schemas/CallCostPart`
+#[cfg(feature = "call-control")]
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallCostMeta {
-    pub meta: Option<CallCostMetaMeta>,
+pub struct CallCostPart {
+    /// The billed duration in seconds for this part of the call.
+    pub billed_duration_secs: Option<i64>,
+    /// The product component this cost applies to. Values are determined by the billing system (e.g. sip-trunking, call-control, call-recording). Not a fixed set — new values may appear as products evolve.
+    pub call_part: Option<String>,
+    /// The cost for this part of the call.
+    pub cost: Option<String>,
+    /// The currency of the cost.
+    pub currency: Option<String>,
+    /// The per-minute rate applied.
+    pub rate: Option<String>,
 }
 
-crate::codec::optional_fields!(CallCostMeta { "meta" => meta });
-
-/// Spec: `#/components/schemas/CallCost/properties/meta/properties/meta`
-pub type CallCostMetaMeta = CallbackWebhookMeta;
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallCostPart { "billed_duration_secs" => billed_duration_secs, "call_part" =>
+    call_part, "cost" => cost, "currency" => currency, "rate" => rate }
+);
 
 /// Spec: `#/components/schemas/CallCost/properties/payload`
+#[cfg(feature = "call-control")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallCostPayload {
-    /// The number of seconds for which this call will be billed
+    /// The longest billed duration across all cost parts, in seconds.
     pub billed_duration_secs: Option<i64>,
+    /// Identifies the billing group associated with the call.
+    pub billing_group_id: Option<String>,
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command. Base64-encoded.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Breakdown of costs by call part.
+    pub cost_parts: Option<Vec<CallCostPart>>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    /// The status of the cost calculation (`success` or `error`).
+    pub status: Option<CallCostPayloadStatus>,
+    /// The total cost of the call.
+    pub total_cost: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallCostPayload { "billed_duration_secs" => billed_duration_secs, "billing_group_id"
+    => billing_group_id, "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "cost_parts" => cost_parts, "occurred_at" =>
+    occurred_at, "status" => status, "total_cost" => total_cost }
+);
+
+/// The status of the cost calculation (`success` or `error`).
+///
+/// Spec: `#/components/schemas/CallCost/properties/payload/properties/status`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallCostPayloadStatus {
+    /// `success`
+    Success,
+    /// `error`
+    Error,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallCostPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Success => "success",
+            Self::Error => "error",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallCostPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "success" => Self::Success,
+            "error" => Self::Error,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallCostPayloadStatus);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallCost/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallCostRecordType = ProgrammableFaxRecordType;
+
+/// Call Deepfake Detection Error
+///
+/// Spec: `#/components/schemas/CallDeepfakeDetectionError`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallDeepfakeDetectionError {
+    /// The type of event being delivered.
+    pub event_type: Option<CallDeepfakeDetectionErrorEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallDeepfakeDetectionErrorPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallDeepfakeDetectionErrorRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallDeepfakeDetectionError { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Deepfake Detection Error Event
+///
+/// Spec: `#/components/schemas/CallDeepfakeDetectionErrorEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallDeepfakeDetectionErrorEvent {
+    pub data: Option<CallDeepfakeDetectionError>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallDeepfakeDetectionErrorEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallDeepfakeDetectionError/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallDeepfakeDetectionErrorEventType {
+    /// `call.deepfake_detection.error`
+    CallDeepfakeDetectionError,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallDeepfakeDetectionErrorEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallDeepfakeDetectionError => "call.deepfake_detection.error",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallDeepfakeDetectionErrorEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.deepfake_detection.error" => Self::CallDeepfakeDetectionError,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallDeepfakeDetectionErrorEventType);
+
+/// Spec: `#/components/schemas/CallDeepfakeDetectionError/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallDeepfakeDetectionErrorPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// The error that occurred. 'detection_timeout' = no DFD response received, 'rtp_timeout' = no RTP audio received, 'dfd_connection_error'/'dfd_stream_error' = service connectivity issues.
+    pub error_message: Option<CallDeepfakeDetectionErrorPayloadErrorMessage>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallDeepfakeDetectionErrorPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "connection_id" => connection_id, "error_message" => error_message }
+);
+
+/// The error that occurred. 'detection_timeout' = no DFD response received, 'rtp_timeout' = no RTP audio received, 'dfd_connection_error'/'dfd_stream_error' = service connectivity issues.
+///
+/// Spec: `#/components/schemas/CallDeepfakeDetectionError/properties/payload/properties/error_message`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallDeepfakeDetectionErrorPayloadErrorMessage {
+    /// `detection_timeout`
+    DetectionTimeout,
+    /// `rtp_timeout`
+    RtpTimeout,
+    /// `dfd_connection_error`
+    DfdConnectionError,
+    /// `dfd_stream_error`
+    DfdStreamError,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallDeepfakeDetectionErrorPayloadErrorMessage {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::DetectionTimeout => "detection_timeout",
+            Self::RtpTimeout => "rtp_timeout",
+            Self::DfdConnectionError => "dfd_connection_error",
+            Self::DfdStreamError => "dfd_stream_error",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallDeepfakeDetectionErrorPayloadErrorMessage {
+    fn from(value: &str) -> Self {
+        match value {
+            "detection_timeout" => Self::DetectionTimeout,
+            "rtp_timeout" => Self::RtpTimeout,
+            "dfd_connection_error" => Self::DfdConnectionError,
+            "dfd_stream_error" => Self::DfdStreamError,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallDeepfakeDetectionErrorPayloadErrorMessage);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallDeepfakeDetectionError/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallDeepfakeDetectionErrorRecordType = ProgrammableFaxRecordType;
+
+/// Call Deepfake Detection Result
+///
+/// Spec: `#/components/schemas/CallDeepfakeDetectionResult`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallDeepfakeDetectionResult {
+    /// The type of event being delivered.
+    pub event_type: Option<CallDeepfakeDetectionResultEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallDeepfakeDetectionResultPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallDeepfakeDetectionResultRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallDeepfakeDetectionResult { "event_type" => event_type, "id" => id, "occurred_at"
+    => occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Deepfake Detection Result Event
+///
+/// Spec: `#/components/schemas/CallDeepfakeDetectionResultEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallDeepfakeDetectionResultEvent {
+    pub data: Option<CallDeepfakeDetectionResult>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallDeepfakeDetectionResultEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallDeepfakeDetectionResult/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallDeepfakeDetectionResultEventType {
+    /// `call.deepfake_detection.result`
+    CallDeepfakeDetectionResult,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallDeepfakeDetectionResultEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallDeepfakeDetectionResult => "call.deepfake_detection.result",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallDeepfakeDetectionResultEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.deepfake_detection.result" => Self::CallDeepfakeDetectionResult,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallDeepfakeDetectionResultEventType);
+
+/// Spec: `#/components/schemas/CallDeepfakeDetectionResult/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallDeepfakeDetectionResultPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Percentage (0-100) indicating how consistently the model classified the audio across frames. High consistency (&gt;90%) means confident classification throughout; low consistency suggests mixed signals. Null for silence_timeout.
+    pub consistency: Option<f64>,
+    /// Detection outcome. 'real' = human voice, 'fake' = AI-generated voice, 'silence_timeout' = no analyzable speech detected before timeout.
+    pub result: Option<CallDeepfakeDetectionResultPayloadResult>,
+    /// Probability that the audio is AI-generated, from 0.0 (likely real) to 1.0 (likely deepfake). Based on the model's aggregated confidence across analyzed audio frames. Null for silence_timeout.
+    pub score: Option<f64>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallDeepfakeDetectionResultPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "connection_id" => connection_id, "consistency" => consistency,
+    "result" => result, "score" => score }
+);
+
+/// Detection outcome. 'real' = human voice, 'fake' = AI-generated voice, 'silence_timeout' = no analyzable speech detected before timeout.
+///
+/// Spec: `#/components/schemas/CallDeepfakeDetectionResult/properties/payload/properties/result`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallDeepfakeDetectionResultPayloadResult {
+    /// `real`
+    Real,
+    /// `fake`
+    Fake,
+    /// `silence_timeout`
+    SilenceTimeout,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallDeepfakeDetectionResultPayloadResult {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Real => "real",
+            Self::Fake => "fake",
+            Self::SilenceTimeout => "silence_timeout",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallDeepfakeDetectionResultPayloadResult {
+    fn from(value: &str) -> Self {
+        match value {
+            "real" => Self::Real,
+            "fake" => Self::Fake,
+            "silence_timeout" => Self::SilenceTimeout,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallDeepfakeDetectionResultPayloadResult);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallDeepfakeDetectionResult/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallDeepfakeDetectionResultRecordType = ProgrammableFaxRecordType;
+
+/// Call DTMF Received
+///
+/// Spec: `#/components/schemas/CallDtmfReceived`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallDtmfReceived {
+    /// The type of event being delivered.
+    pub event_type: Option<CallDtmfReceivedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallDtmfReceivedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallDtmfReceivedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallDtmfReceived { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call DTMF Received Event
+///
+/// Spec: `#/components/schemas/CallDtmfReceivedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallDtmfReceivedEvent {
+    pub data: Option<CallDtmfReceived>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallDtmfReceivedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallDtmfReceived/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallDtmfReceivedEventType {
+    /// `call.dtmf.received`
+    CallDtmfReceived,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallDtmfReceivedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallDtmfReceived => "call.dtmf.received",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallDtmfReceivedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.dtmf.received" => Self::CallDtmfReceived,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallDtmfReceivedEventType);
+
+/// Spec: `#/components/schemas/CallDtmfReceived/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallDtmfReceivedPayload {
     /// Call ID used to issue commands via Call Control API.
     pub call_control_id: Option<String>,
     /// ID that is unique to the call and can be used to correlate webhook events.
@@ -829,96 +3179,274 @@ pub struct CallCostPayload {
     pub client_state: Option<String>,
     /// Identifies the type of resource.
     pub connection_id: Option<String>,
-    pub cost_parts: Option<Vec<CallCostPayloadCostPartsItem>>,
-    /// Reflects how command ended.
-    pub status: Option<CallCostPayloadStatus>,
-    /// The billed cost of the call
-    pub total_cost: Option<f64>,
+    /// The received DTMF digit or symbol.
+    pub digit: Option<String>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
 }
 
+#[cfg(feature = "call-control")]
 crate::codec::optional_fields!(
-    CallCostPayload { "billed_duration_secs" => billed_duration_secs, "call_control_id"
-    => call_control_id, "call_leg_id" => call_leg_id, "call_session_id" =>
-    call_session_id, "client_state" => client_state, "connection_id" => connection_id,
-    "cost_parts" => cost_parts, "status" => status, "total_cost" => total_cost }
+    CallDtmfReceivedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "digit" => digit, "from" => from, "to" => to }
 );
 
-/// Spec: `#/components/schemas/CallCost/properties/payload/properties/cost_parts/items`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallCostPayloadCostPartsItem {
-    /// The number of seconds for which this item will be billed
-    pub billed_duration_secs: Option<i64>,
-    /// The service incurring a charge
-    pub call_part: Option<String>,
-    /// The billed cost of the item, in currency shown in the `currency` field
-    pub cost: Option<f64>,
-    /// The currency in which `cost` is measured
-    pub currency: Option<String>,
-    /// The cost per unit of the item incurring a charge
-    pub rate: Option<f64>,
-}
-
-crate::codec::optional_fields!(
-    CallCostPayloadCostPartsItem { "billed_duration_secs" => billed_duration_secs,
-    "call_part" => call_part, "cost" => cost, "currency" => currency, "rate" => rate }
-);
-
-/// Reflects how command ended.
+/// Identifies the type of the resource.
 ///
-/// Spec: `#/components/schemas/CallCost/properties/payload/properties/status`
+/// Spec: `#/components/schemas/CallDtmfReceived/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallDtmfReceivedRecordType = ProgrammableFaxRecordType;
+
+/// Call Enqueued
+///
+/// Spec: `#/components/schemas/CallEnqueued`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallEnqueued {
+    /// The type of event being delivered.
+    pub event_type: Option<CallEnqueuedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallEnqueuedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallEnqueuedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallEnqueued { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Enqueued Event
+///
+/// Spec: `#/components/schemas/CallEnqueuedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallEnqueuedEvent {
+    pub data: Option<CallEnqueued>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallEnqueuedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallEnqueued/properties/event_type`
+#[cfg(feature = "call-control")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallCostPayloadStatus {
-    /// `valid`
-    Valid,
-    /// `invalid`
-    Invalid,
-    /// `call_hangup`
-    CallHangup,
-    /// `cancelled`
-    Cancelled,
-    /// `cancelled_amd`
-    CancelledAmd,
+pub enum CallEnqueuedEventType {
+    /// `call.enqueued`
+    CallEnqueued,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl CallCostPayloadStatus {
+#[cfg(feature = "call-control")]
+impl CallEnqueuedEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Valid => "valid",
-            Self::Invalid => "invalid",
-            Self::CallHangup => "call_hangup",
-            Self::Cancelled => "cancelled",
-            Self::CancelledAmd => "cancelled_amd",
+            Self::CallEnqueued => "call.enqueued",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for CallCostPayloadStatus {
+#[cfg(feature = "call-control")]
+impl From<&str> for CallEnqueuedEventType {
     fn from(value: &str) -> Self {
         match value {
-            "valid" => Self::Valid,
-            "invalid" => Self::Invalid,
-            "call_hangup" => Self::CallHangup,
-            "cancelled" => Self::Cancelled,
-            "cancelled_amd" => Self::CancelledAmd,
+            "call.enqueued" => Self::CallEnqueued,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(CallCostPayloadStatus);
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallEnqueuedEventType);
 
-/// Identifies the type of resource.
+/// Spec: `#/components/schemas/CallEnqueued/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallEnqueuedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Current position of the call in the queue.
+    pub current_position: Option<i64>,
+    /// The name of the queue
+    pub queue: Option<String>,
+    /// Average time call spends in the queue in seconds.
+    pub queue_avg_wait_time_secs: Option<i64>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallEnqueuedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "current_position" => current_position, "queue" =>
+    queue, "queue_avg_wait_time_secs" => queue_avg_wait_time_secs }
+);
+
+/// Identifies the type of the resource.
 ///
-/// Spec: `#/components/schemas/CallCost/properties/record_type`
-pub type CallCostRecordType = RecordType;
+/// Spec: `#/components/schemas/CallEnqueued/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallEnqueuedRecordType = ProgrammableFaxRecordType;
+
+/// Event type
+///
+/// Spec: `#/components/schemas/CallEvent/properties/type`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallEventType {
+    /// `command`
+    Command,
+    /// `webhook`
+    Webhook,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl CallEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Command => "command",
+            Self::Webhook => "webhook",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for CallEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "command" => Self::Command,
+            "webhook" => Self::Webhook,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(CallEventType);
+
+/// Call Fork Started
+///
+/// Spec: `#/components/schemas/CallForkStarted`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallForkStarted {
+    /// The type of event being delivered.
+    pub event_type: Option<CallForkStartedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallForkStartedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallForkStartedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallForkStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Fork Started Event
+///
+/// Spec: `#/components/schemas/CallForkStartedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallForkStartedEvent {
+    pub data: Option<CallForkStarted>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallForkStartedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallForkStarted/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallForkStartedEventType {
+    /// `call.fork.started`
+    CallForkStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallForkStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallForkStarted => "call.fork.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallForkStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.fork.started" => Self::CallForkStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallForkStartedEventType);
+
+/// Spec: `#/components/schemas/CallForkStarted/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallForkStartedPayload {
+    /// Unique ID for controlling the call.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Type of media streamed. It can be either 'raw' or 'decrypted'.
+    pub stream_type: Option<CallForkStartedPayloadStreamType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallForkStartedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "stream_type" => stream_type }
+);
 
 /// Type of media streamed. It can be either 'raw' or 'decrypted'.
 ///
 /// Spec: `#/components/schemas/CallForkStarted/properties/payload/properties/stream_type`
+#[cfg(feature = "call-control")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallForkStartedPayloadStreamType {
     /// `decrypted`
@@ -927,6 +3455,7 @@ pub enum CallForkStartedPayloadStreamType {
     Unknown(String),
 }
 
+#[cfg(feature = "call-control")]
 impl CallForkStartedPayloadStreamType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -937,6 +3466,7 @@ impl CallForkStartedPayloadStreamType {
     }
 }
 
+#[cfg(feature = "call-control")]
 impl From<&str> for CallForkStartedPayloadStreamType {
     fn from(value: &str) -> Self {
         match value {
@@ -946,12 +3476,101 @@ impl From<&str> for CallForkStartedPayloadStreamType {
     }
 }
 
+#[cfg(feature = "call-control")]
 crate::codec::string_enum!(CallForkStartedPayloadStreamType);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallForkStarted/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallForkStartedRecordType = ProgrammableFaxRecordType;
+
+/// Call Fork Stopped
+///
+/// Spec: `#/components/schemas/CallForkStopped`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallForkStopped {
+    /// The type of event being delivered.
+    pub event_type: Option<CallForkStoppedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallForkStoppedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallForkStoppedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallForkStopped { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Fork Stopped Event
+///
+/// Spec: `#/components/schemas/CallForkStoppedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallForkStoppedEvent {
+    pub data: Option<CallForkStopped>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallForkStoppedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallForkStopped/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallForkStoppedEventType {
+    /// `call.fork.stopped`
+    CallForkStopped,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallForkStoppedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallForkStopped => "call.fork.stopped",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallForkStoppedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.fork.stopped" => Self::CallForkStopped,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallForkStoppedEventType);
+
+/// Spec: `#/components/schemas/CallForkStopped/properties/payload`
+#[cfg(feature = "call-control")]
+pub type CallForkStoppedPayload = CallForkStartedPayload;
 
 /// Type of media streamed. It can be either 'raw' or 'decrypted'.
 ///
 /// Spec: `#/components/schemas/CallForkStopped/properties/payload/properties/stream_type`
+#[cfg(feature = "full")]
 pub type CallForkStoppedPayloadStreamType = CallForkStartedPayloadStreamType;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallForkStopped/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallForkStoppedRecordType = ProgrammableFaxRecordType;
 
 /// The call forwarding settings for a phone number.
 ///
@@ -1013,10 +3632,467 @@ impl From<&str> for CallForwardingForwardingType {
 #[cfg(feature = "numbers")]
 crate::codec::string_enum!(CallForwardingForwardingType);
 
+/// Call Gather Ended
+///
+/// Spec: `#/components/schemas/CallGatherEnded`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallGatherEnded {
+    /// The type of event being delivered.
+    pub event_type: Option<CallGatherEndedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallGatherEndedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallGatherEndedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallGatherEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Gather Ended Event
+///
+/// Spec: `#/components/schemas/CallGatherEndedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallGatherEndedEvent {
+    pub data: Option<CallGatherEnded>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallGatherEndedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallGatherEnded/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallGatherEndedEventType {
+    /// `call.gather.ended`
+    CallGatherEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallGatherEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallGatherEnded => "call.gather.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallGatherEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.gather.ended" => Self::CallGatherEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallGatherEndedEventType);
+
+/// Spec: `#/components/schemas/CallGatherEnded/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallGatherEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// The received DTMF digit or symbol.
+    pub digits: Option<String>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// Reflects how command ended.
+    pub status: Option<CallGatherEndedPayloadStatus>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallGatherEndedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "digits" => digits, "from" => from, "status" =>
+    status, "to" => to }
+);
+
+/// Reflects how command ended.
+///
+/// Spec: `#/components/schemas/CallGatherEnded/properties/payload/properties/status`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallGatherEndedPayloadStatus {
+    /// `valid`
+    Valid,
+    /// `invalid`
+    Invalid,
+    /// `call_hangup`
+    CallHangup,
+    /// `cancelled`
+    Cancelled,
+    /// `cancelled_amd`
+    CancelledAmd,
+    /// `timeout`
+    Timeout,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallGatherEndedPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Valid => "valid",
+            Self::Invalid => "invalid",
+            Self::CallHangup => "call_hangup",
+            Self::Cancelled => "cancelled",
+            Self::CancelledAmd => "cancelled_amd",
+            Self::Timeout => "timeout",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallGatherEndedPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "valid" => Self::Valid,
+            "invalid" => Self::Invalid,
+            "call_hangup" => Self::CallHangup,
+            "cancelled" => Self::Cancelled,
+            "cancelled_amd" => Self::CancelledAmd,
+            "timeout" => Self::Timeout,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallGatherEndedPayloadStatus);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallGatherEnded/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallGatherEndedRecordType = ProgrammableFaxRecordType;
+
+/// Call Hangup
+///
+/// Spec: `#/components/schemas/CallHangup`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallHangup {
+    /// The type of event being delivered.
+    pub event_type: Option<CallHangupEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallHangupPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallHangupRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallHangup { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Hangup Event
+///
+/// Spec: `#/components/schemas/CallHangupEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallHangupEvent {
+    pub data: Option<CallHangup>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallHangupEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallHangup/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallHangupEventType {
+    /// `call.hangup`
+    CallHangup,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallHangupEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallHangup => "call.hangup",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallHangupEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.hangup" => Self::CallHangup,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallHangupEventType);
+
+/// Spec: `#/components/schemas/CallHangup/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallHangupPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// Call quality statistics aggregated from the CHANNEL_HANGUP_COMPLETE event. Only includes metrics that are available (filters out nil values). Returns nil if no metrics are available.
+    pub call_quality_stats: Option<CallHangupPayloadCallQualityStats>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Custom headers set on answer command
+    pub custom_headers: Option<Vec<CustomSipHeader>>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// The reason the call was ended (`call_rejected`, `normal_clearing`, `originator_cancel`, `timeout`, `time_limit`, `user_busy`, `not_found`, `no_answer` or `unspecified`).
+    pub hangup_cause: Option<CallHangupPayloadHangupCause>,
+    /// The party who ended the call (`callee`, `caller`, `unknown`).
+    pub hangup_source: Option<CallHangupPayloadHangupSource>,
+    /// The reason the call was ended (SIP response code). If the SIP response is unavailable (in inbound calls for example) this is set to `unspecified`.
+    pub sip_hangup_cause: Option<String>,
+    /// User-to-User and Diversion headers from sip invite.
+    pub sip_headers: Option<Vec<SipHeader>>,
+    /// ISO 8601 datetime of when the call started.
+    pub start_time: Option<String>,
+    /// State received from a command.
+    pub state: Option<CallHangupPayloadState>,
+    /// Array of tags associated to number.
+    pub tags: Option<Vec<String>>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallHangupPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_quality_stats" => call_quality_stats, "call_session_id" =>
+    call_session_id, "client_state" => client_state, "connection_id" => connection_id,
+    "custom_headers" => custom_headers, "from" => from, "hangup_cause" => hangup_cause,
+    "hangup_source" => hangup_source, "sip_hangup_cause" => sip_hangup_cause,
+    "sip_headers" => sip_headers, "start_time" => start_time, "state" => state, "tags" =>
+    tags, "to" => to }
+);
+
+/// Call quality statistics aggregated from the CHANNEL_HANGUP_COMPLETE event. Only includes metrics that are available (filters out nil values). Returns nil if no metrics are available.
+///
+/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallHangupPayloadCallQualityStats {
+    /// Inbound call quality statistics.
+    pub inbound: Option<CallHangupPayloadCallQualityStatsInbound>,
+    /// Outbound call quality statistics.
+    pub outbound: Option<CallHangupPayloadCallQualityStatsOutbound>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallHangupPayloadCallQualityStats { "inbound" => inbound, "outbound" => outbound }
+);
+
+/// Inbound call quality statistics.
+///
+/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/inbound`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallHangupPayloadCallQualityStatsInbound {
+    /// Maximum jitter variance for inbound audio.
+    pub jitter_max_variance: Option<String>,
+    /// Number of packets used for jitter calculation on inbound audio.
+    pub jitter_packet_count: Option<String>,
+    /// Mean Opinion Score (MOS) for inbound audio quality.
+    pub mos: Option<String>,
+    /// Total number of inbound audio packets.
+    pub packet_count: Option<String>,
+    /// Number of skipped inbound packets (packet loss).
+    pub skip_packet_count: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallHangupPayloadCallQualityStatsInbound { "jitter_max_variance" =>
+    jitter_max_variance, "jitter_packet_count" => jitter_packet_count, "mos" => mos,
+    "packet_count" => packet_count, "skip_packet_count" => skip_packet_count }
+);
+
+/// Outbound call quality statistics.
+///
+/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/outbound`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallHangupPayloadCallQualityStatsOutbound {
+    /// Total number of outbound audio packets.
+    pub packet_count: Option<String>,
+    /// Number of skipped outbound packets (packet loss).
+    pub skip_packet_count: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallHangupPayloadCallQualityStatsOutbound { "packet_count" => packet_count,
+    "skip_packet_count" => skip_packet_count }
+);
+
+/// The reason the call was ended (`call_rejected`, `normal_clearing`, `originator_cancel`, `timeout`, `time_limit`, `user_busy`, `not_found`, `no_answer` or `unspecified`).
+///
+/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/hangup_cause`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallHangupPayloadHangupCause {
+    /// `call_rejected`
+    CallRejected,
+    /// `normal_clearing`
+    NormalClearing,
+    /// `originator_cancel`
+    OriginatorCancel,
+    /// `timeout`
+    Timeout,
+    /// `time_limit`
+    TimeLimit,
+    /// `user_busy`
+    UserBusy,
+    /// `not_found`
+    NotFound,
+    /// `no_answer`
+    NoAnswer,
+    /// `unspecified`
+    Unspecified,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallHangupPayloadHangupCause {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallRejected => "call_rejected",
+            Self::NormalClearing => "normal_clearing",
+            Self::OriginatorCancel => "originator_cancel",
+            Self::Timeout => "timeout",
+            Self::TimeLimit => "time_limit",
+            Self::UserBusy => "user_busy",
+            Self::NotFound => "not_found",
+            Self::NoAnswer => "no_answer",
+            Self::Unspecified => "unspecified",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallHangupPayloadHangupCause {
+    fn from(value: &str) -> Self {
+        match value {
+            "call_rejected" => Self::CallRejected,
+            "normal_clearing" => Self::NormalClearing,
+            "originator_cancel" => Self::OriginatorCancel,
+            "timeout" => Self::Timeout,
+            "time_limit" => Self::TimeLimit,
+            "user_busy" => Self::UserBusy,
+            "not_found" => Self::NotFound,
+            "no_answer" => Self::NoAnswer,
+            "unspecified" => Self::Unspecified,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallHangupPayloadHangupCause);
+
+/// The party who ended the call (`callee`, `caller`, `unknown`).
+///
+/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/hangup_source`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallHangupPayloadHangupSource {
+    /// `caller`
+    Caller,
+    /// `callee`
+    Callee,
+    /// `unknown`
+    UnknownValue,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallHangupPayloadHangupSource {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Caller => "caller",
+            Self::Callee => "callee",
+            Self::UnknownValue => "unknown",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallHangupPayloadHangupSource {
+    fn from(value: &str) -> Self {
+        match value {
+            "caller" => Self::Caller,
+            "callee" => Self::Callee,
+            "unknown" => Self::UnknownValue,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallHangupPayloadHangupSource);
+
 /// State received from a command.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/state`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallHangupPayloadState {
     /// `hangup`
@@ -1025,7 +4101,7 @@ pub enum CallHangupPayloadState {
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 impl CallHangupPayloadState {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1036,7 +4112,7 @@ impl CallHangupPayloadState {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 impl From<&str> for CallHangupPayloadState {
     fn from(value: &str) -> Self {
         match value {
@@ -1046,8 +4122,571 @@ impl From<&str> for CallHangupPayloadState {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 crate::codec::string_enum!(CallHangupPayloadState);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallHangup/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallHangupRecordType = ProgrammableFaxRecordType;
+
+/// Call Hold
+///
+/// Spec: `#/components/schemas/CallHold`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallHold {
+    /// The type of event being delivered.
+    pub event_type: Option<CallHoldEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallHoldPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallHoldRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallHold { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Hold Event
+///
+/// Spec: `#/components/schemas/CallHoldEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallHoldEvent {
+    pub data: Option<CallHold>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallHoldEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallHold/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallHoldEventType {
+    /// `call.hold`
+    CallHold,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallHoldEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallHold => "call.hold",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallHoldEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.hold" => Self::CallHold,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallHoldEventType);
+
+/// Spec: `#/components/schemas/CallHold/properties/payload`
+#[cfg(feature = "call-control")]
+pub type CallHoldPayload = CallBridgedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallHold/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallHoldRecordType = ProgrammableFaxRecordType;
+
+/// Call Initiated
+///
+/// Spec: `#/components/schemas/CallInitiated`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallInitiated {
+    /// The type of event being delivered.
+    pub event_type: Option<CallInitiatedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallInitiatedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallInitiatedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallInitiated { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Initiated Event
+///
+/// Spec: `#/components/schemas/CallInitiatedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallInitiatedEvent {
+    pub data: Option<CallInitiated>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallInitiatedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallInitiated/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallInitiatedEventType {
+    /// `call.initiated`
+    CallInitiated,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallInitiatedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallInitiated => "call.initiated",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallInitiatedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.initiated" => Self::CallInitiated,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallInitiatedEventType);
+
+/// Spec: `#/components/schemas/CallInitiated/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallInitiatedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// Call screening result.
+    pub call_screening_result: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// Caller id.
+    pub caller_id_name: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// The list of comma-separated codecs enabled for the connection.
+    pub connection_codecs: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Custom headers from sip invite
+    pub custom_headers: Option<Vec<CustomSipHeader>>,
+    /// Whether the call is `incoming` or `outgoing`.
+    pub direction: Option<CallInitiatedPayloadDirection>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// The list of comma-separated codecs offered by caller.
+    pub offered_codecs: Option<String>,
+    /// SHAKEN/STIR attestation level.
+    pub shaken_stir_attestation: Option<String>,
+    /// Whether attestation was successfully validated or not.
+    pub shaken_stir_validated: Option<bool>,
+    /// User-to-User and Diversion headers from sip invite.
+    pub sip_headers: Option<Vec<SipHeader>>,
+    /// ISO 8601 datetime of when the call started.
+    pub start_time: Option<String>,
+    /// State received from a command.
+    pub state: Option<CallInitiatedPayloadState>,
+    /// Array of tags associated to number.
+    pub tags: Option<Vec<String>>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallInitiatedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_screening_result" => call_screening_result, "call_session_id" =>
+    call_session_id, "caller_id_name" => caller_id_name, "client_state" => client_state,
+    "connection_codecs" => connection_codecs, "connection_id" => connection_id,
+    "custom_headers" => custom_headers, "direction" => direction, "from" => from,
+    "offered_codecs" => offered_codecs, "shaken_stir_attestation" =>
+    shaken_stir_attestation, "shaken_stir_validated" => shaken_stir_validated,
+    "sip_headers" => sip_headers, "start_time" => start_time, "state" => state, "tags" =>
+    tags, "to" => to }
+);
+
+/// Whether the call is `incoming` or `outgoing`.
+///
+/// Spec: `#/components/schemas/CallInitiated/properties/payload/properties/direction`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallInitiatedPayloadDirection {
+    /// `incoming`
+    Incoming,
+    /// `outgoing`
+    Outgoing,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallInitiatedPayloadDirection {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Incoming => "incoming",
+            Self::Outgoing => "outgoing",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallInitiatedPayloadDirection {
+    fn from(value: &str) -> Self {
+        match value {
+            "incoming" => Self::Incoming,
+            "outgoing" => Self::Outgoing,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallInitiatedPayloadDirection);
+
+/// State received from a command.
+///
+/// Spec: `#/components/schemas/CallInitiated/properties/payload/properties/state`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallInitiatedPayloadState {
+    /// `parked`
+    Parked,
+    /// `bridging`
+    Bridging,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallInitiatedPayloadState {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Parked => "parked",
+            Self::Bridging => "bridging",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallInitiatedPayloadState {
+    fn from(value: &str) -> Self {
+        match value {
+            "parked" => Self::Parked,
+            "bridging" => Self::Bridging,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallInitiatedPayloadState);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallInitiated/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallInitiatedRecordType = ProgrammableFaxRecordType;
+
+/// Call Left Queue
+///
+/// Spec: `#/components/schemas/CallLeftQueue`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallLeftQueue {
+    /// The type of event being delivered.
+    pub event_type: Option<CallLeftQueueEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallLeftQueuePayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallLeftQueueRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallLeftQueue { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Left Queue Event
+///
+/// Spec: `#/components/schemas/CallLeftQueueEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallLeftQueueEvent {
+    pub data: Option<CallLeftQueue>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallLeftQueueEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallLeftQueue/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallLeftQueueEventType {
+    /// `call.dequeued`
+    CallDequeued,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallLeftQueueEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallDequeued => "call.dequeued",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallLeftQueueEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.dequeued" => Self::CallDequeued,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallLeftQueueEventType);
+
+/// Spec: `#/components/schemas/CallLeftQueue/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallLeftQueuePayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// The name of the queue
+    pub queue: Option<String>,
+    /// Last position of the call in the queue.
+    pub queue_position: Option<i64>,
+    /// The reason for leaving the queue
+    pub reason: Option<CallLeftQueuePayloadReason>,
+    /// Time call spent in the queue in seconds.
+    pub wait_time_secs: Option<i64>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallLeftQueuePayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "queue" => queue, "queue_position" =>
+    queue_position, "reason" => reason, "wait_time_secs" => wait_time_secs }
+);
+
+/// The reason for leaving the queue
+///
+/// Spec: `#/components/schemas/CallLeftQueue/properties/payload/properties/reason`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallLeftQueuePayloadReason {
+    /// `bridged`
+    Bridged,
+    /// `bridging-in-process`
+    BridgingInProcess,
+    /// `hangup`
+    Hangup,
+    /// `leave`
+    Leave,
+    /// `timeout`
+    Timeout,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallLeftQueuePayloadReason {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Bridged => "bridged",
+            Self::BridgingInProcess => "bridging-in-process",
+            Self::Hangup => "hangup",
+            Self::Leave => "leave",
+            Self::Timeout => "timeout",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallLeftQueuePayloadReason {
+    fn from(value: &str) -> Self {
+        match value {
+            "bridged" => Self::Bridged,
+            "bridging-in-process" => Self::BridgingInProcess,
+            "hangup" => Self::Hangup,
+            "leave" => Self::Leave,
+            "timeout" => Self::Timeout,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallLeftQueuePayloadReason);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallLeftQueue/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallLeftQueueRecordType = ProgrammableFaxRecordType;
+
+/// Call Machine Detection Ended
+///
+/// Spec: `#/components/schemas/CallMachineDetectionEnded`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallMachineDetectionEnded {
+    /// The type of event being delivered.
+    pub event_type: Option<CallMachineDetectionEndedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallMachineDetectionEndedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallMachineDetectionEndedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallMachineDetectionEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Machine Detection Ended Event
+///
+/// Spec: `#/components/schemas/CallMachineDetectionEndedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallMachineDetectionEndedEvent {
+    pub data: Option<CallMachineDetectionEnded>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallMachineDetectionEndedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachineDetectionEndedEventType {
+    /// `call.machine.detection.ended`
+    CallMachineDetectionEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallMachineDetectionEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallMachineDetectionEnded => "call.machine.detection.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallMachineDetectionEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.machine.detection.ended" => Self::CallMachineDetectionEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallMachineDetectionEndedEventType);
+
+/// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallMachineDetectionEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// Answering machine detection result.
+    pub result: Option<CallMachineDetectionEndedPayloadResult>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallMachineDetectionEndedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "connection_id" => connection_id, "from" => from, "result" => result,
+    "to" => to }
+);
 
 /// Answering machine detection result.
 ///
@@ -1093,6 +4732,772 @@ impl From<&str> for CallMachineDetectionEndedPayloadResult {
 #[cfg(any(feature = "call-control", feature = "texml"))]
 crate::codec::string_enum!(CallMachineDetectionEndedPayloadResult);
 
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallMachineDetectionEndedRecordType = ProgrammableFaxRecordType;
+
+/// Call Machine Greeting Ended
+///
+/// Spec: `#/components/schemas/CallMachineGreetingEnded`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallMachineGreetingEnded {
+    /// The type of event being delivered.
+    pub event_type: Option<CallMachineGreetingEndedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallMachineGreetingEndedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallMachineGreetingEndedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallMachineGreetingEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Machine Greeting Ended Event
+///
+/// Spec: `#/components/schemas/CallMachineGreetingEndedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallMachineGreetingEndedEvent {
+    pub data: Option<CallMachineGreetingEnded>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallMachineGreetingEndedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachineGreetingEndedEventType {
+    /// `call.machine.greeting.ended`
+    CallMachineGreetingEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallMachineGreetingEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallMachineGreetingEnded => "call.machine.greeting.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallMachineGreetingEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.machine.greeting.ended" => Self::CallMachineGreetingEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallMachineGreetingEndedEventType);
+
+/// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallMachineGreetingEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// Answering machine greeting ended result.
+    pub result: Option<CallMachineGreetingEndedPayloadResult>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallMachineGreetingEndedPayload { "call_control_id" => call_control_id, "call_leg_id"
+    => call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "from" => from, "result" => result, "to" => to }
+);
+
+/// Answering machine greeting ended result.
+///
+/// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/payload/properties/result`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachineGreetingEndedPayloadResult {
+    /// `beep_detected`
+    BeepDetected,
+    /// `ended`
+    Ended,
+    /// `not_sure`
+    NotSure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallMachineGreetingEndedPayloadResult {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BeepDetected => "beep_detected",
+            Self::Ended => "ended",
+            Self::NotSure => "not_sure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallMachineGreetingEndedPayloadResult {
+    fn from(value: &str) -> Self {
+        match value {
+            "beep_detected" => Self::BeepDetected,
+            "ended" => Self::Ended,
+            "not_sure" => Self::NotSure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallMachineGreetingEndedPayloadResult);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallMachineGreetingEnded/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallMachineGreetingEndedRecordType = ProgrammableFaxRecordType;
+
+/// Call Machine Premium Detection Ended
+///
+/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallMachinePremiumDetectionEnded {
+    /// The type of event being delivered.
+    pub event_type: Option<CallMachinePremiumDetectionEndedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallMachinePremiumDetectionEndedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallMachinePremiumDetectionEndedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallMachinePremiumDetectionEnded { "event_type" => event_type, "id" => id,
+    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Machine Premium Detection Ended Event
+///
+/// Spec: `#/components/schemas/CallMachinePremiumDetectionEndedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallMachinePremiumDetectionEndedEvent {
+    pub data: Option<CallMachinePremiumDetectionEnded>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallMachinePremiumDetectionEndedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachinePremiumDetectionEndedEventType {
+    /// `call.machine.premium.detection.ended`
+    CallMachinePremiumDetectionEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallMachinePremiumDetectionEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallMachinePremiumDetectionEnded => {
+                "call.machine.premium.detection.ended"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallMachinePremiumDetectionEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.machine.premium.detection.ended" => {
+                Self::CallMachinePremiumDetectionEnded
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallMachinePremiumDetectionEndedEventType);
+
+/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallMachinePremiumDetectionEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// Premium Answering Machine Detection result.
+    pub result: Option<CallMachinePremiumDetectionEndedPayloadResult>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallMachinePremiumDetectionEndedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "connection_id" => connection_id, "from" => from, "result" => result,
+    "to" => to }
+);
+
+/// Premium Answering Machine Detection result.
+///
+/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/payload/properties/result`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachinePremiumDetectionEndedPayloadResult {
+    /// `human_residence`
+    HumanResidence,
+    /// `human_business`
+    HumanBusiness,
+    /// `machine`
+    Machine,
+    /// `silence`
+    Silence,
+    /// `fax_detected`
+    FaxDetected,
+    /// `not_sure`
+    NotSure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallMachinePremiumDetectionEndedPayloadResult {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::HumanResidence => "human_residence",
+            Self::HumanBusiness => "human_business",
+            Self::Machine => "machine",
+            Self::Silence => "silence",
+            Self::FaxDetected => "fax_detected",
+            Self::NotSure => "not_sure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallMachinePremiumDetectionEndedPayloadResult {
+    fn from(value: &str) -> Self {
+        match value {
+            "human_residence" => Self::HumanResidence,
+            "human_business" => Self::HumanBusiness,
+            "machine" => Self::Machine,
+            "silence" => Self::Silence,
+            "fax_detected" => Self::FaxDetected,
+            "not_sure" => Self::NotSure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallMachinePremiumDetectionEndedPayloadResult);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallMachinePremiumDetectionEnded/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallMachinePremiumDetectionEndedRecordType = ProgrammableFaxRecordType;
+
+/// Call Machine Premium Greeting Ended
+///
+/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallMachinePremiumGreetingEnded {
+    /// The type of event being delivered.
+    pub event_type: Option<CallMachinePremiumGreetingEndedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallMachinePremiumGreetingEndedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallMachinePremiumGreetingEndedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallMachinePremiumGreetingEnded { "event_type" => event_type, "id" => id,
+    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Machine Premium Greeting Ended Event
+///
+/// Spec: `#/components/schemas/CallMachinePremiumGreetingEndedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallMachinePremiumGreetingEndedEvent {
+    pub data: Option<CallMachinePremiumGreetingEnded>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallMachinePremiumGreetingEndedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachinePremiumGreetingEndedEventType {
+    /// `call.machine.premium.greeting.ended`
+    CallMachinePremiumGreetingEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallMachinePremiumGreetingEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallMachinePremiumGreetingEnded => {
+                "call.machine.premium.greeting.ended"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallMachinePremiumGreetingEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.machine.premium.greeting.ended" => {
+                Self::CallMachinePremiumGreetingEnded
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallMachinePremiumGreetingEndedEventType);
+
+/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallMachinePremiumGreetingEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// Premium Answering Machine Greeting Ended result.
+    pub result: Option<CallMachinePremiumGreetingEndedPayloadResult>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallMachinePremiumGreetingEndedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "connection_id" => connection_id, "from" => from, "result" => result,
+    "to" => to }
+);
+
+/// Premium Answering Machine Greeting Ended result.
+///
+/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload/properties/result`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachinePremiumGreetingEndedPayloadResult {
+    /// `beep_detected`
+    BeepDetected,
+    /// `no_beep_detected`
+    NoBeepDetected,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallMachinePremiumGreetingEndedPayloadResult {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BeepDetected => "beep_detected",
+            Self::NoBeepDetected => "no_beep_detected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallMachinePremiumGreetingEndedPayloadResult {
+    fn from(value: &str) -> Self {
+        match value {
+            "beep_detected" => Self::BeepDetected,
+            "no_beep_detected" => Self::NoBeepDetected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallMachinePremiumGreetingEndedPayloadResult);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallMachinePremiumGreetingEndedRecordType = ProgrammableFaxRecordType;
+
+/// Call Playback Ended
+///
+/// Spec: `#/components/schemas/CallPlaybackEnded`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallPlaybackEnded {
+    /// The type of event being delivered.
+    pub event_type: Option<CallPlaybackEndedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallPlaybackEndedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallPlaybackEndedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallPlaybackEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Playback Ended Event
+///
+/// Spec: `#/components/schemas/CallPlaybackEndedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallPlaybackEndedEvent {
+    pub data: Option<CallPlaybackEnded>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallPlaybackEndedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallPlaybackEnded/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallPlaybackEndedEventType {
+    /// `call.playback.ended`
+    CallPlaybackEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallPlaybackEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallPlaybackEnded => "call.playback.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallPlaybackEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.playback.ended" => Self::CallPlaybackEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallPlaybackEndedEventType);
+
+/// Spec: `#/components/schemas/CallPlaybackEnded/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallPlaybackEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// The name of the audio media file being played back, if media_name has been used to start.
+    pub media_name: Option<String>,
+    /// The audio URL being played back, if audio_url has been used to start.
+    pub media_url: Option<String>,
+    /// Whether the stopped audio was in overlay mode or not.
+    pub overlay: Option<bool>,
+    /// Reflects how command ended.
+    pub status: Option<CallPlaybackEndedPayloadStatus>,
+    /// Provides details in case of failure.
+    pub status_detail: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallPlaybackEndedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "media_name" => media_name, "media_url" =>
+    media_url, "overlay" => overlay, "status" => status, "status_detail" => status_detail
+    }
+);
+
+/// Reflects how command ended.
+///
+/// Spec: `#/components/schemas/CallPlaybackEnded/properties/payload/properties/status`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallPlaybackEndedPayloadStatus {
+    /// `file_not_found`
+    FileNotFound,
+    /// `call_hangup`
+    CallHangup,
+    /// `unknown`
+    UnknownValue,
+    /// `cancelled`
+    Cancelled,
+    /// `cancelled_amd`
+    CancelledAmd,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallPlaybackEndedPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FileNotFound => "file_not_found",
+            Self::CallHangup => "call_hangup",
+            Self::UnknownValue => "unknown",
+            Self::Cancelled => "cancelled",
+            Self::CancelledAmd => "cancelled_amd",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallPlaybackEndedPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "file_not_found" => Self::FileNotFound,
+            "call_hangup" => Self::CallHangup,
+            "unknown" => Self::UnknownValue,
+            "cancelled" => Self::Cancelled,
+            "cancelled_amd" => Self::CancelledAmd,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallPlaybackEndedPayloadStatus);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallPlaybackEnded/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallPlaybackEndedRecordType = ProgrammableFaxRecordType;
+
+/// Call Playback Started
+///
+/// Spec: `#/components/schemas/CallPlaybackStarted`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallPlaybackStarted {
+    /// The type of event being delivered.
+    pub event_type: Option<CallPlaybackStartedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallPlaybackStartedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallPlaybackStartedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallPlaybackStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Playback Started Event
+///
+/// Spec: `#/components/schemas/CallPlaybackStartedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallPlaybackStartedEvent {
+    pub data: Option<CallPlaybackStarted>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallPlaybackStartedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallPlaybackStarted/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallPlaybackStartedEventType {
+    /// `call.playback.started`
+    CallPlaybackStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallPlaybackStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallPlaybackStarted => "call.playback.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallPlaybackStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.playback.started" => Self::CallPlaybackStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallPlaybackStartedEventType);
+
+/// Spec: `#/components/schemas/CallPlaybackStarted/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallPlaybackStartedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// The name of the audio media file being played back, if media_name has been used to start.
+    pub media_name: Option<String>,
+    /// The audio URL being played back, if audio_url has been used to start.
+    pub media_url: Option<String>,
+    /// Whether the audio is going to be played in overlay mode or not.
+    pub overlay: Option<bool>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallPlaybackStartedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "media_name" => media_name, "media_url" =>
+    media_url, "overlay" => overlay }
+);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallPlaybackStarted/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallPlaybackStartedRecordType = ProgrammableFaxRecordType;
+
+/// Spec: `#/components/schemas/CallReason`
+#[cfg(feature = "branded-calling")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallReason {
+    pub created_at: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[cfg(feature = "branded-calling")]
+crate::codec::optional_fields!(
+    CallReason { "created_at" => created_at, "reason" => reason }
+);
+
 /// The call recording settings for a phone number.
 ///
 /// Spec: `#/components/schemas/CallRecording`
@@ -1116,6 +5521,160 @@ crate::codec::optional_fields!(
     "inbound_call_recording_format" => inbound_call_recording_format }
 );
 
+/// Call Recording Error
+///
+/// Spec: `#/components/schemas/callRecordingError`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallRecordingError {
+    /// The type of event being delivered.
+    pub event_type: Option<CallRecordingErrorEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallRecordingErrorPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallRecordingErrorRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallRecordingError { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Recording Error Event
+///
+/// Spec: `#/components/schemas/callRecordingErrorEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallRecordingErrorEvent {
+    pub data: Option<CallRecordingError>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallRecordingErrorEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/callRecordingError/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingErrorEventType {
+    /// `call.recording.error`
+    CallRecordingError,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallRecordingErrorEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallRecordingError => "call.recording.error",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallRecordingErrorEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.recording.error" => Self::CallRecordingError,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallRecordingErrorEventType);
+
+/// Spec: `#/components/schemas/callRecordingError/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallRecordingErrorPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Indication that there was a problem recording the call.
+    pub reason: Option<CallRecordingErrorPayloadReason>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallRecordingErrorPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "reason" => reason }
+);
+
+/// Indication that there was a problem recording the call.
+///
+/// Spec: `#/components/schemas/callRecordingError/properties/payload/properties/reason`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingErrorPayloadReason {
+    /// `Failed to authorize with storage using custom credentials`
+    FailedToAuthorizeWithStorageUsingCustomCredentials,
+    /// `Invalid credentials json`
+    InvalidCredentialsJson,
+    /// `Unsupported backend`
+    UnsupportedBackend,
+    /// `Internal server error`
+    InternalServerError,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallRecordingErrorPayloadReason {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FailedToAuthorizeWithStorageUsingCustomCredentials => {
+                "Failed to authorize with storage using custom credentials"
+            }
+            Self::InvalidCredentialsJson => "Invalid credentials json",
+            Self::UnsupportedBackend => "Unsupported backend",
+            Self::InternalServerError => "Internal server error",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallRecordingErrorPayloadReason {
+    fn from(value: &str) -> Self {
+        match value {
+            "Failed to authorize with storage using custom credentials" => {
+                Self::FailedToAuthorizeWithStorageUsingCustomCredentials
+            }
+            "Invalid credentials json" => Self::InvalidCredentialsJson,
+            "Unsupported backend" => Self::UnsupportedBackend,
+            "Internal server error" => Self::InternalServerError,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallRecordingErrorPayloadReason);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/callRecordingError/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallRecordingErrorRecordType = ProgrammableFaxRecordType;
+
 /// When using 'dual' channels, final audio file will be stereo recorded with the first leg on channel A, and the rest on channel B.
 ///
 /// Spec: `#/components/schemas/CallRecording/properties/inbound_call_recording_channels`
@@ -1128,23 +5687,565 @@ pub type CallRecordingInboundCallRecordingChannels = TexmlRecordingChannels;
 #[cfg(feature = "numbers")]
 pub type CallRecordingInboundCallRecordingFormat = AnswerRequestRecordFormat;
 
+/// Call Recording Saved
+///
+/// Spec: `#/components/schemas/CallRecordingSaved`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallRecordingSaved {
+    /// The type of event being delivered.
+    pub event_type: Option<CallRecordingSavedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallRecordingSavedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallRecordingSavedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallRecordingSaved { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Recording Saved Event
+///
+/// Spec: `#/components/schemas/CallRecordingSavedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallRecordingSavedEvent {
+    pub data: Option<CallRecordingSaved>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallRecordingSavedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallRecordingSaved/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingSavedEventType {
+    /// `call.recording.saved`
+    CallRecordingSaved,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallRecordingSavedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallRecordingSaved => "call.recording.saved",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallRecordingSavedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.recording.saved" => Self::CallRecordingSaved,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallRecordingSavedEventType);
+
+/// Spec: `#/components/schemas/CallRecordingSaved/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallRecordingSavedPayload {
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// Whether recording was recorded in `single` or `dual` channel.
+    pub channels: Option<CallRecordingSavedPayloadChannels>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
+    pub public_recording_urls: Option<CallRecordingSavedPayloadPublicRecordingUrls>,
+    /// ISO 8601 datetime of when recording ended.
+    pub recording_ended_at: Option<String>,
+    /// ISO 8601 datetime of when recording started.
+    pub recording_started_at: Option<String>,
+    /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
+    pub recording_urls: Option<CallRecordingSavedPayloadRecordingUrls>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallRecordingSavedPayload { "call_leg_id" => call_leg_id, "call_session_id" =>
+    call_session_id, "channels" => channels, "client_state" => client_state,
+    "connection_id" => connection_id, "public_recording_urls" => public_recording_urls,
+    "recording_ended_at" => recording_ended_at, "recording_started_at" =>
+    recording_started_at, "recording_urls" => recording_urls }
+);
+
+/// Whether recording was recorded in `single` or `dual` channel.
+///
+/// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/channels`
+#[cfg(feature = "call-control")]
+pub type CallRecordingSavedPayloadChannels = TexmlRecordingChannels;
+
 /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/public_recording_urls`
-#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[cfg(any(feature = "call-control", feature = "voice-config"))]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallRecordingSavedPayloadPublicRecordingUrls {
     /// Recording URL in requested `mp3` format.
-    pub mp3: Option<Option<String>>,
+    pub mp3: Option<String>,
     /// Recording URL in requested `wav` format.
-    pub wav: Option<Option<String>>,
+    pub wav: Option<String>,
 }
 
-#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[cfg(any(feature = "call-control", feature = "voice-config"))]
 crate::codec::optional_fields!(
-    CallRecordingSavedPayloadPublicRecordingUrls { "mp3" => mp3 nullable, "wav" => wav
-    nullable }
+    CallRecordingSavedPayloadPublicRecordingUrls { "mp3" => mp3, "wav" => wav }
 );
+
+/// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
+///
+/// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/recording_urls`
+#[cfg(feature = "call-control")]
+pub type CallRecordingSavedPayloadRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallRecordingSaved/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallRecordingSavedRecordType = ProgrammableFaxRecordType;
+
+/// Call Recording Transcription Saved
+///
+/// Spec: `#/components/schemas/callRecordingTranscriptionSaved`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallRecordingTranscriptionSaved {
+    /// The type of event being delivered.
+    pub event_type: Option<CallRecordingTranscriptionSavedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallRecordingTranscriptionSavedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallRecordingTranscriptionSavedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallRecordingTranscriptionSaved { "event_type" => event_type, "id" => id,
+    "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Recording Transcription Saved Event
+///
+/// Spec: `#/components/schemas/callRecordingTranscriptionSavedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallRecordingTranscriptionSavedEvent {
+    pub data: Option<CallRecordingTranscriptionSaved>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallRecordingTranscriptionSavedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingTranscriptionSavedEventType {
+    /// `call.recording.transcription.saved`
+    CallRecordingTranscriptionSaved,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallRecordingTranscriptionSavedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallRecordingTranscriptionSaved => "call.recording.transcription.saved",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallRecordingTranscriptionSavedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.recording.transcription.saved" => Self::CallRecordingTranscriptionSaved,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallRecordingTranscriptionSavedEventType);
+
+/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallRecordingTranscriptionSavedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// The type of calling party connection.
+    pub calling_party_type: Option<
+        CallRecordingTranscriptionSavedPayloadCallingPartyType,
+    >,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// ID that is unique to the recording session and can be used to correlate webhook events.
+    pub recording_id: Option<String>,
+    /// ID that is unique to the transcription process and can be used to correlate webhook events.
+    pub recording_transcription_id: Option<String>,
+    /// The transcription status.
+    pub status: Option<CallRecordingTranscriptionSavedPayloadStatus>,
+    /// The transcribed text
+    pub transcription_text: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallRecordingTranscriptionSavedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id,
+    "calling_party_type" => calling_party_type, "client_state" => client_state,
+    "connection_id" => connection_id, "recording_id" => recording_id,
+    "recording_transcription_id" => recording_transcription_id, "status" => status,
+    "transcription_text" => transcription_text }
+);
+
+/// The type of calling party connection.
+///
+/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/calling_party_type`
+#[cfg(feature = "call-control")]
+pub type CallRecordingTranscriptionSavedPayloadCallingPartyType = CallConversationEndedPayloadCallingPartyType;
+
+/// The transcription status.
+///
+/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/status`
+#[cfg(feature = "call-control")]
+pub type CallRecordingTranscriptionSavedPayloadStatus = RecordingResponseDataStatus;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallRecordingTranscriptionSavedRecordType = ProgrammableFaxRecordType;
+
+/// Spec: `#/components/schemas/call-recordings_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallRecordingsError {
+    /// Error code identifier (string or numeric string).
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<CallRecordingsErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/call-recordings_Error/properties/source`
+#[cfg(feature = "full")]
+pub type CallRecordingsErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/call-recordings_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallRecordingsErrors {
+    pub errors: Option<Vec<CallRecordingsError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(CallRecordingsErrors { "errors" => errors });
+
+/// Spec: `#/components/schemas/CallReferCompleted`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallReferCompleted {
+    /// The type of event being delivered.
+    pub event_type: Option<CallReferCompletedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallReferCompletedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallReferCompletedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallReferCompleted { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Refer Completed Event
+///
+/// Spec: `#/components/schemas/CallReferCompletedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallReferCompletedEvent {
+    pub data: Option<CallReferCompleted>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallReferCompletedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallReferCompleted/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallReferCompletedEventType {
+    /// `call.refer.completed`
+    CallReferCompleted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallReferCompletedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallReferCompleted => "call.refer.completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallReferCompletedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.refer.completed" => Self::CallReferCompleted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallReferCompletedEventType);
+
+/// Spec: `#/components/schemas/CallReferCompleted/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallReferCompletedPayload {
+    /// Unique ID for controlling the call.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// SIP NOTIFY event status for tracking the REFER attempt.
+    pub sip_notify_response: Option<i64>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallReferCompletedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "from" => from, "sip_notify_response" =>
+    sip_notify_response, "to" => to }
+);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallReferCompleted/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallReferCompletedRecordType = ProgrammableFaxRecordType;
+
+/// Spec: `#/components/schemas/CallReferFailed`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallReferFailed {
+    /// The type of event being delivered.
+    pub event_type: Option<CallReferFailedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallReferFailedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallReferFailedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallReferFailed { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Refer Failed Event
+///
+/// Spec: `#/components/schemas/CallReferFailedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallReferFailedEvent {
+    pub data: Option<CallReferFailed>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallReferFailedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallReferFailed/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallReferFailedEventType {
+    /// `call.refer.failed`
+    CallReferFailed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallReferFailedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallReferFailed => "call.refer.failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallReferFailedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.refer.failed" => Self::CallReferFailed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallReferFailedEventType);
+
+/// Spec: `#/components/schemas/CallReferFailed/properties/payload`
+#[cfg(feature = "call-control")]
+pub type CallReferFailedPayload = CallReferCompletedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallReferFailed/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallReferFailedRecordType = ProgrammableFaxRecordType;
+
+/// Call Refer Started
+///
+/// Spec: `#/components/schemas/CallReferStarted`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallReferStarted {
+    /// The type of event being delivered.
+    pub event_type: Option<CallReferStartedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallReferStartedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallReferStartedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallReferStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Refer Started Event
+///
+/// Spec: `#/components/schemas/CallReferStartedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallReferStartedEvent {
+    pub data: Option<CallReferStarted>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallReferStartedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallReferStarted/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallReferStartedEventType {
+    /// `call.refer.started`
+    CallReferStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallReferStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallReferStarted => "call.refer.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallReferStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.refer.started" => Self::CallReferStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallReferStartedEventType);
+
+/// Spec: `#/components/schemas/CallReferStarted/properties/payload`
+#[cfg(feature = "call-control")]
+pub type CallReferStartedPayload = CallReferCompletedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallReferStarted/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallReferStartedRecordType = ProgrammableFaxRecordType;
 
 /// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
 ///
@@ -1197,7 +6298,7 @@ crate::codec::string_enum!(CallRequestConferenceConfigBeepEnabled);
 /// Sets the joining participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role`
-#[cfg(any(feature = "call-control", feature = "conferences", feature = "texml"))]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallRequestConferenceConfigSupervisorRole {
     /// `barge`
@@ -1212,7 +6313,7 @@ pub enum CallRequestConferenceConfigSupervisorRole {
     Unknown(String),
 }
 
-#[cfg(any(feature = "call-control", feature = "conferences", feature = "texml"))]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 impl CallRequestConferenceConfigSupervisorRole {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1226,7 +6327,7 @@ impl CallRequestConferenceConfigSupervisorRole {
     }
 }
 
-#[cfg(any(feature = "call-control", feature = "conferences", feature = "texml"))]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 impl From<&str> for CallRequestConferenceConfigSupervisorRole {
     fn from(value: &str) -> Self {
         match value {
@@ -1239,13 +6340,109 @@ impl From<&str> for CallRequestConferenceConfigSupervisorRole {
     }
 }
 
-#[cfg(any(feature = "call-control", feature = "conferences", feature = "texml"))]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 crate::codec::string_enum!(CallRequestConferenceConfigSupervisorRole);
 
-/// The DID or SIP URI to dial out to. Multiple DID or SIP URIs can be provided using an array of strings
+/// Defines whether media should be encrypted on the call. For SIP URI destinations, media encryption can also be requested per endpoint with the `secure` URI parameter: `;secure=true` or `;secure=srtp` enables SRTP, and `;secure=dtls` enables DTLS. This parameter, when set to `SRTP` or `DTLS`, takes precedence over the per-endpoint `secure` value.
+///
+/// Spec: `#/components/schemas/CallRequest/properties/media_encryption`
+#[cfg(any(feature = "call-control", feature = "texml"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRequestMediaEncryption {
+    /// `disabled`
+    Disabled,
+    /// `SRTP`
+    Srtp,
+    /// `DTLS`
+    Dtls,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "texml"))]
+impl CallRequestMediaEncryption {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Disabled => "disabled",
+            Self::Srtp => "SRTP",
+            Self::Dtls => "DTLS",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "texml"))]
+impl From<&str> for CallRequestMediaEncryption {
+    fn from(value: &str) -> Self {
+        match value {
+            "disabled" => Self::Disabled,
+            "SRTP" => Self::Srtp,
+            "DTLS" => Self::Dtls,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "texml"))]
+crate::codec::string_enum!(CallRequestMediaEncryption);
+
+/// The role of the supervisor call. 'barge' means that supervisor call hears and is being heard by both ends of the call (caller & callee). 'whisper' means that only supervised_call_control_id hears supervisor but supervisor can hear everything. 'monitor' means that nobody can hear supervisor call, but supervisor can hear everything on the call.
+///
+/// Spec: `#/components/schemas/CallRequest/properties/supervisor_role`
+#[cfg(any(feature = "call-control", feature = "texml"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRequestSupervisorRole {
+    /// `barge`
+    Barge,
+    /// `whisper`
+    Whisper,
+    /// `monitor`
+    Monitor,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "texml"))]
+impl CallRequestSupervisorRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Barge => "barge",
+            Self::Whisper => "whisper",
+            Self::Monitor => "monitor",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "texml"))]
+impl From<&str> for CallRequestSupervisorRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "barge" => Self::Barge,
+            "whisper" => Self::Whisper,
+            "monitor" => Self::Monitor,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "texml"))]
+crate::codec::string_enum!(CallRequestSupervisorRole);
+
+/// The DID or SIP URI to dial out to. Multiple DID or SIP URIs can be provided using an array of strings. For SIP URI destinations, append `;secure=true` or `;secure=srtp` to enable SRTP media encryption for that endpoint, or `;secure=dtls` to enable DTLS media encryption for that endpoint. If `media_encryption` is set to `SRTP` or `DTLS`, it takes precedence over any per-endpoint `secure` URI parameter. For a single string destination, you may append a comma followed by DTMF digits (e.g. `+18004247767,200`) to play those digits as DTMF once the called party answers — equivalent to setting `send_digits_on_answer` separately. If both are present, the explicit `send_digits_on_answer` parameter takes precedence. This shorthand is not supported when `to` is an array.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/to`
-#[cfg(any(feature = "call-control", feature = "numbers"))]
+#[cfg(
+    any(
+        feature = "ai",
+        feature = "call-control",
+        feature = "email",
+        feature = "numbers",
+        feature = "porting"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum CallRequestTo {
@@ -1253,18 +6450,999 @@ pub enum CallRequestTo {
     StringList(Vec<String>),
 }
 
-/// Spec: `#/components/schemas/CallbackWebhookMeta`
+/// Resource not found
+///
+/// Spec: `#/components/schemas/call-scripting_ResourceNotFoundError`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallbackWebhookMeta {
-    /// The number of times the callback webhook has been attempted.
-    pub attempt: Option<i64>,
-    /// The URL that the callback webhook was delivered to.
-    pub delivered_to: Option<String>,
+pub struct CallScriptingResourceNotFoundError {
+    pub errors: Option<Vec<CallScriptingResourceNotFoundErrorErrorsItem>>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(
-    CallbackWebhookMeta { "attempt" => attempt, "delivered_to" => delivered_to }
+    CallScriptingResourceNotFoundError { "errors" => errors }
 );
+
+/// Spec: `#/components/schemas/call-scripting_ResourceNotFoundError/properties/errors/items`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallScriptingResourceNotFoundErrorErrorsItem {
+    pub detail: Option<String>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    CallScriptingResourceNotFoundErrorErrorsItem { "detail" => detail }
+);
+
+/// Siprec Failed
+///
+/// Spec: `#/components/schemas/CallSiprecFailed`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallSiprecFailed {
+    /// The type of event being delivered.
+    pub event_type: Option<CallSiprecFailedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallSiprecFailedPayload>,
+    /// Identifies the resource.
+    pub record_type: Option<CallSiprecFailedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallSiprecFailed { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Siprec Failed Event
+///
+/// Spec: `#/components/schemas/CallSiprecFailedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallSiprecFailedEvent {
+    pub data: Option<CallSiprecFailed>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallSiprecFailedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallSiprecFailed/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallSiprecFailedEventType {
+    /// `siprec.failed`
+    SiprecFailed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallSiprecFailedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SiprecFailed => "siprec.failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallSiprecFailedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "siprec.failed" => Self::SiprecFailed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallSiprecFailedEventType);
+
+/// Spec: `#/components/schemas/CallSiprecFailed/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallSiprecFailedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Q850 reason why siprec session failed.
+    pub failure_cause: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallSiprecFailedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "failure_cause" => failure_cause }
+);
+
+/// Identifies the resource.
+///
+/// Spec: `#/components/schemas/CallSiprecFailed/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallSiprecFailedRecordType = ProgrammableFaxRecordType;
+
+/// Siprec Started
+///
+/// Spec: `#/components/schemas/CallSiprecStarted`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallSiprecStarted {
+    /// The type of event being delivered.
+    pub event_type: Option<CallSiprecStartedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallSiprecStartedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallSiprecStartedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallSiprecStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Siprec Started Event
+///
+/// Spec: `#/components/schemas/CallSiprecStartedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallSiprecStartedEvent {
+    pub data: Option<CallSiprecStarted>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallSiprecStartedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallSiprecStarted/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallSiprecStartedEventType {
+    /// `siprec.started`
+    SiprecStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallSiprecStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SiprecStarted => "siprec.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallSiprecStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "siprec.started" => Self::SiprecStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallSiprecStartedEventType);
+
+/// Spec: `#/components/schemas/CallSiprecStarted/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallSiprecStartedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallSiprecStartedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id }
+);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallSiprecStarted/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallSiprecStartedRecordType = ProgrammableFaxRecordType;
+
+/// Siprec Stopped
+///
+/// Spec: `#/components/schemas/CallSiprecStopped`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallSiprecStopped {
+    /// The type of event being delivered.
+    pub event_type: Option<CallSiprecStoppedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallSiprecStoppedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallSiprecStoppedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallSiprecStopped { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Siprec Stopped Event
+///
+/// Spec: `#/components/schemas/CallSiprecStoppedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallSiprecStoppedEvent {
+    pub data: Option<CallSiprecStopped>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallSiprecStoppedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallSiprecStopped/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallSiprecStoppedEventType {
+    /// `siprec.stopped`
+    SiprecStopped,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallSiprecStoppedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SiprecStopped => "siprec.stopped",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallSiprecStoppedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "siprec.stopped" => Self::SiprecStopped,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallSiprecStoppedEventType);
+
+/// Spec: `#/components/schemas/CallSiprecStopped/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallSiprecStoppedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Q850 reason why the SIPREC session was stopped.
+    pub hangup_cause: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallSiprecStoppedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "hangup_cause" => hangup_cause }
+);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallSiprecStopped/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallSiprecStoppedRecordType = ProgrammableFaxRecordType;
+
+/// Call Speak Ended
+///
+/// Spec: `#/components/schemas/CallSpeakEnded`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallSpeakEnded {
+    /// The type of event being delivered.
+    pub event_type: Option<CallSpeakEndedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallSpeakEndedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallSpeakEndedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallSpeakEnded { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Speak Ended Event
+///
+/// Spec: `#/components/schemas/CallSpeakEndedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallSpeakEndedEvent {
+    pub data: Option<CallSpeakEnded>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallSpeakEndedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallSpeakEnded/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallSpeakEndedEventType {
+    /// `call.speak.ended`
+    CallSpeakEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallSpeakEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallSpeakEnded => "call.speak.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallSpeakEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.speak.ended" => Self::CallSpeakEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallSpeakEndedEventType);
+
+/// Spec: `#/components/schemas/CallSpeakEnded/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallSpeakEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Reflects how the command ended.
+    pub status: Option<CallSpeakEndedPayloadStatus>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallSpeakEndedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "status" => status }
+);
+
+/// Reflects how the command ended.
+///
+/// Spec: `#/components/schemas/CallSpeakEnded/properties/payload/properties/status`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallSpeakEndedPayloadStatus {
+    /// `completed`
+    Completed,
+    /// `call_hangup`
+    CallHangup,
+    /// `cancelled_amd`
+    CancelledAmd,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallSpeakEndedPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Completed => "completed",
+            Self::CallHangup => "call_hangup",
+            Self::CancelledAmd => "cancelled_amd",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallSpeakEndedPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "completed" => Self::Completed,
+            "call_hangup" => Self::CallHangup,
+            "cancelled_amd" => Self::CancelledAmd,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallSpeakEndedPayloadStatus);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallSpeakEnded/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallSpeakEndedRecordType = ProgrammableFaxRecordType;
+
+/// Call Speak Started
+///
+/// Spec: `#/components/schemas/CallSpeakStarted`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallSpeakStarted {
+    /// The type of event being delivered.
+    pub event_type: Option<CallSpeakStartedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallSpeakStartedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallSpeakStartedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallSpeakStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Speak Started Event
+///
+/// Spec: `#/components/schemas/CallSpeakStartedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallSpeakStartedEvent {
+    pub data: Option<CallSpeakStarted>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallSpeakStartedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallSpeakStarted/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallSpeakStartedEventType {
+    /// `call.speak.started`
+    CallSpeakStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallSpeakStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallSpeakStarted => "call.speak.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallSpeakStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.speak.started" => Self::CallSpeakStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallSpeakStartedEventType);
+
+/// Spec: `#/components/schemas/CallSpeakStarted/properties/payload`
+#[cfg(feature = "call-control")]
+pub type CallSpeakStartedPayload = CallSiprecStartedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallSpeakStarted/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallSpeakStartedRecordType = ProgrammableFaxRecordType;
+
+/// Streaming Failed
+///
+/// Spec: `#/components/schemas/CallStreamingFailed`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallStreamingFailed {
+    /// The type of event being delivered.
+    pub event_type: Option<CallStreamingFailedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallStreamingFailedPayload>,
+    /// Identifies the resource.
+    pub record_type: Option<CallStreamingFailedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallStreamingFailed { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Streaming Failed Event
+///
+/// Spec: `#/components/schemas/CallStreamingFailedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallStreamingFailedEvent {
+    pub data: Option<CallStreamingFailed>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallStreamingFailedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallStreamingFailed/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallStreamingFailedEventType {
+    /// `streaming.failed`
+    StreamingFailed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallStreamingFailedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::StreamingFailed => "streaming.failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallStreamingFailedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "streaming.failed" => Self::StreamingFailed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallStreamingFailedEventType);
+
+/// Spec: `#/components/schemas/CallStreamingFailed/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallStreamingFailedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// A short description explaning why the media streaming failed.
+    pub failure_reason: Option<String>,
+    /// Identifies the streaming.
+    pub stream_id: Option<String>,
+    /// Streaming parameters as they were originally given to the Call Control API.
+    pub stream_params: Option<CallStreamingFailedPayloadStreamParams>,
+    /// The type of stream connection the stream is performing.
+    pub stream_type: Option<CallStreamingFailedPayloadStreamType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallStreamingFailedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "failure_reason" => failure_reason, "stream_id" =>
+    stream_id, "stream_params" => stream_params, "stream_type" => stream_type }
+);
+
+/// Streaming parameters as they were originally given to the Call Control API.
+///
+/// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallStreamingFailedPayloadStreamParams {
+    /// The destination WebSocket address where the stream is going to be delivered.
+    pub stream_url: Option<String>,
+    /// Specifies which track should be streamed.
+    pub track: Option<CallStreamingFailedPayloadStreamParamsTrack>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallStreamingFailedPayloadStreamParams { "stream_url" => stream_url, "track" => track
+    }
+);
+
+/// Specifies which track should be streamed.
+///
+/// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params/properties/track`
+#[cfg(feature = "call-control")]
+pub type CallStreamingFailedPayloadStreamParamsTrack = StreamTrack;
+
+/// The type of stream connection the stream is performing.
+///
+/// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallStreamingFailedPayloadStreamType {
+    /// `websocket`
+    Websocket,
+    /// `dialogflow`
+    Dialogflow,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallStreamingFailedPayloadStreamType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Websocket => "websocket",
+            Self::Dialogflow => "dialogflow",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallStreamingFailedPayloadStreamType {
+    fn from(value: &str) -> Self {
+        match value {
+            "websocket" => Self::Websocket,
+            "dialogflow" => Self::Dialogflow,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallStreamingFailedPayloadStreamType);
+
+/// Identifies the resource.
+///
+/// Spec: `#/components/schemas/CallStreamingFailed/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallStreamingFailedRecordType = ProgrammableFaxRecordType;
+
+/// Streaming Started
+///
+/// Spec: `#/components/schemas/CallStreamingStarted`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallStreamingStarted {
+    /// The type of event being delivered.
+    pub event_type: Option<CallStreamingStartedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallStreamingStartedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallStreamingStartedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallStreamingStarted { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Streaming Started Event
+///
+/// Spec: `#/components/schemas/CallStreamingStartedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallStreamingStartedEvent {
+    pub data: Option<CallStreamingStarted>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallStreamingStartedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallStreamingStarted/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallStreamingStartedEventType {
+    /// `streaming.started`
+    StreamingStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallStreamingStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::StreamingStarted => "streaming.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallStreamingStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "streaming.started" => Self::StreamingStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallStreamingStartedEventType);
+
+/// Spec: `#/components/schemas/CallStreamingStarted/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallStreamingStartedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Destination WebSocket address where the stream is going to be delivered.
+    pub stream_url: Option<String>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallStreamingStartedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "stream_url" => stream_url }
+);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallStreamingStarted/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallStreamingStartedRecordType = ProgrammableFaxRecordType;
+
+/// Streaming Stopped
+///
+/// Spec: `#/components/schemas/CallStreamingStopped`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallStreamingStopped {
+    /// The type of event being delivered.
+    pub event_type: Option<CallStreamingStoppedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallStreamingStoppedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallStreamingStoppedRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallStreamingStopped { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Streaming Stopped Event
+///
+/// Spec: `#/components/schemas/CallStreamingStoppedEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallStreamingStoppedEvent {
+    pub data: Option<CallStreamingStopped>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallStreamingStoppedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallStreamingStopped/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallStreamingStoppedEventType {
+    /// `streaming.stopped`
+    StreamingStopped,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallStreamingStoppedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::StreamingStopped => "streaming.stopped",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallStreamingStoppedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "streaming.stopped" => Self::StreamingStopped,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallStreamingStoppedEventType);
+
+/// Spec: `#/components/schemas/CallStreamingStopped/properties/payload`
+#[cfg(feature = "call-control")]
+pub type CallStreamingStoppedPayload = CallStreamingStartedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallStreamingStopped/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallStreamingStoppedRecordType = ProgrammableFaxRecordType;
+
+/// Call Unhold
+///
+/// Spec: `#/components/schemas/CallUnhold`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallUnhold {
+    /// The type of event being delivered.
+    pub event_type: Option<CallUnholdEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<CallUnholdPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<CallUnholdRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    CallUnhold { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
+
+/// Call Unhold Event
+///
+/// Spec: `#/components/schemas/CallUnholdEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallUnholdEvent {
+    pub data: Option<CallUnhold>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(CallUnholdEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/CallUnhold/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallUnholdEventType {
+    /// `call.unhold`
+    CallUnhold,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl CallUnholdEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallUnhold => "call.unhold",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for CallUnholdEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.unhold" => Self::CallUnhold,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(CallUnholdEventType);
+
+/// Spec: `#/components/schemas/CallUnhold/properties/payload`
+#[cfg(feature = "call-control")]
+pub type CallUnholdPayload = CallBridgedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/CallUnhold/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type CallUnholdRecordType = ProgrammableFaxRecordType;
 
 /// CampaignSharingStatus
 ///
@@ -1291,11 +7469,164 @@ crate::codec::optional_fields!(
     "upstreamCnpId" => upstream_cnp_id }
 );
 
-/// Spec: `#/components/responses/CancelPortingOrderResponse/content/application~1json/schema/properties/meta`
-pub type CancelPortingOrderResponseMeta = ShowPortingOrderMeta;
+/// Campaign Status Update Event
+///
+/// Spec: `#/components/schemas/CampaignStatusUpdateEvent`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CampaignStatusUpdateEvent {
+    /// Brand ID associated with the campaign.
+    pub brand_id: Option<String>,
+    /// The ID of the campaign.
+    pub campaign_id: Option<String>,
+    /// Unix timestamp when campaign was created.
+    pub create_date: Option<String>,
+    /// Alphanumeric identifier of the CSP associated with this campaign.
+    pub csp_id: Option<String>,
+    /// Description of the event.
+    pub description: Option<String>,
+    /// Indicates whether the campaign is registered with T-Mobile.
+    pub is_t_mobile_registered: Option<bool>,
+    /// The status of the campaign.
+    pub status: Option<CampaignStatusUpdateEventStatus>,
+    /// Type
+    pub type_: Option<CampaignStatusUpdateEventType>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    CampaignStatusUpdateEvent { "brandId" => brand_id, "campaignId" => campaign_id,
+    "createDate" => create_date, "cspId" => csp_id, "description" => description,
+    "isTMobileRegistered" => is_t_mobile_registered, "status" => status, "type" => type_
+    }
+);
+
+/// The status of the campaign.
+///
+/// Spec: `#/components/schemas/CampaignStatusUpdateEvent/properties/status`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CampaignStatusUpdateEventStatus {
+    /// `ACCEPTED`
+    Accepted,
+    /// `REJECTED`
+    Rejected,
+    /// `DORMANT`
+    Dormant,
+    /// `success`
+    Success,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "full")]
+impl CampaignStatusUpdateEventStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Accepted => "ACCEPTED",
+            Self::Rejected => "REJECTED",
+            Self::Dormant => "DORMANT",
+            Self::Success => "success",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+impl From<&str> for CampaignStatusUpdateEventStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "ACCEPTED" => Self::Accepted,
+            "REJECTED" => Self::Rejected,
+            "DORMANT" => Self::Dormant,
+            "success" => Self::Success,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+crate::codec::string_enum!(CampaignStatusUpdateEventStatus);
+
+/// Type
+///
+/// Spec: `#/components/schemas/CampaignStatusUpdateEvent/properties/type`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CampaignStatusUpdateEventType {
+    /// `TELNYX_EVENT`
+    TelnyxEvent,
+    /// `REGISTRATION`
+    Registration,
+    /// `MNO_REVIEW`
+    MnoReview,
+    /// `TELNYX_REVIEW`
+    TelnyxReview,
+    /// `NUMBER_POOL_PROVISIONED`
+    NumberPoolProvisioned,
+    /// `NUMBER_POOL_DEPROVISIONED`
+    NumberPoolDeprovisioned,
+    /// `TCR_EVENT`
+    TcrEvent,
+    /// `VERIFIED`
+    Verified,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "full")]
+impl CampaignStatusUpdateEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TelnyxEvent => "TELNYX_EVENT",
+            Self::Registration => "REGISTRATION",
+            Self::MnoReview => "MNO_REVIEW",
+            Self::TelnyxReview => "TELNYX_REVIEW",
+            Self::NumberPoolProvisioned => "NUMBER_POOL_PROVISIONED",
+            Self::NumberPoolDeprovisioned => "NUMBER_POOL_DEPROVISIONED",
+            Self::TcrEvent => "TCR_EVENT",
+            Self::Verified => "VERIFIED",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+impl From<&str> for CampaignStatusUpdateEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "TELNYX_EVENT" => Self::TelnyxEvent,
+            "REGISTRATION" => Self::Registration,
+            "MNO_REVIEW" => Self::MnoReview,
+            "TELNYX_REVIEW" => Self::TelnyxReview,
+            "NUMBER_POOL_PROVISIONED" => Self::NumberPoolProvisioned,
+            "NUMBER_POOL_DEPROVISIONED" => Self::NumberPoolDeprovisioned,
+            "TCR_EVENT" => Self::TcrEvent,
+            "VERIFIED" => Self::Verified,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+crate::codec::string_enum!(CampaignStatusUpdateEventType);
+
+/// Spec: `#/paths/~1faxes~1{id}~1actions~1cancel/post/responses/202/content/application~1json/schema/properties/data`
+#[cfg(feature = "full")]
+pub type CancelFaxResponseData = CallControlCommandResult;
+
+/// Spec: `#/paths/~1porting_orders~1{id}~1actions~1cancel/post/responses/200/content/application~1json/schema/properties/meta`
+#[cfg(feature = "full")]
+pub type CancelPortingOrderResponseMeta = GetPortingOrderResponseMeta;
 
 /// Spec: `#/components/schemas/CdrUsageReportResponse/properties/status`
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CdrUsageReportResponseStatus {
     /// `PENDING`
@@ -1310,7 +7641,7 @@ pub enum CdrUsageReportResponseStatus {
     Unknown(String),
 }
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
 impl CdrUsageReportResponseStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1324,7 +7655,7 @@ impl CdrUsageReportResponseStatus {
     }
 }
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
 impl From<&str> for CdrUsageReportResponseStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -1337,11 +7668,356 @@ impl From<&str> for CdrUsageReportResponseStatus {
     }
 }
 
-#[cfg(feature = "billing")]
+#[cfg(feature = "reporting")]
 crate::codec::string_enum!(CdrUsageReportResponseStatus);
 
-/// Spec: `#/components/schemas/ChatCompletionToolParam/properties/type`
+/// Spec: `#/components/schemas/charges_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ChargesError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<ChargesErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/charges_Error/properties/source`
+#[cfg(feature = "full")]
+pub type ChargesErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/charges_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChargesErrors {
+    pub errors: Option<Vec<ChargesError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(ChargesErrors { "errors" => errors });
+
+/// ChatCompletionRequest
+///
+/// Spec: `#/components/schemas/ChatCompletionRequest`
 #[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ChatCompletionRequest {
+    /// If you are using an external inference provider like xAI or OpenAI, this field allows you to pass along a reference to your API key. After creating an [integration secret](https://developers.telnyx.com/api-reference/integration-secrets/create-a-secret) for you API key, pass the secret's `identifier` in this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_ref: Option<String>,
+    /// This is used with `use_beam_search` to determine how many candidate beams to explore.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_of: Option<i64>,
+    /// This is used with `use_beam_search`. If `true`, generation stops as soon as there are `best_of` complete candidates; if `false`, a heuristic is applied and the generation stops when is it very unlikely to find better candidates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_stopping: Option<bool>,
+    /// Whether to enable the thinking/reasoning phase for models that support it (e.g., QwQ, Qwen3). When set to false, the model will skip the internal reasoning step and respond directly, which can reduce latency. Defaults to true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_thinking: Option<bool>,
+    /// Higher values will penalize the model from repeating the same output tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency_penalty: Option<f64>,
+    /// If specified, the output will be exactly one of the choices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guided_choice: Option<Vec<String>>,
+    /// Must be a valid JSON schema. If specified, the output will follow the JSON schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guided_json: Option<serde_json::Map<String, serde_json::Value>>,
+    /// If specified, the output will follow the regex pattern.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guided_regex: Option<String>,
+    /// This is used with `use_beam_search` to prefer shorter or longer completions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length_penalty: Option<f64>,
+    /// Whether to return log probabilities of the output tokens or not. If true, returns the log probabilities of each output token returned in the `content` of `message`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logprobs: Option<bool>,
+    /// Maximum number of completion tokens the model should generate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<i64>,
+    /// A list of the previous chat messages for context.
+    pub messages: Vec<ChatCompletionSystemMessageParam>,
+    /// This is an alternative to `top_p` that [many prefer](https://github.com/huggingface/transformers/issues/27670). Must be in \[0, 1\].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_p: Option<f64>,
+    /// The language model to chat with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// This will return multiple choices for you instead of a single chat completion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<f64>,
+    /// Higher values will penalize the model from repeating the same output tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presence_penalty: Option<f64>,
+    /// Use this is you want to guarantee a JSON output without defining a schema. For control over the schema, use `guided_json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_format: Option<ChatCompletionResponseFormatParam>,
+    /// If specified, the system will make a best effort to sample deterministically, such that repeated requests with the same `seed` and parameters should return the same result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<i64>,
+    /// Up to 4 sequences where the API will stop generating further tokens. The returned text will not contain the stop sequence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<ChatCompletionRequestStop>,
+    /// Whether or not to stream data-only server-sent events as they become available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<bool>,
+    /// Adjusts the "creativity" of the model. Lower values make the model more deterministic and repetitive, while higher values make the model more random and creative.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<ChatCompletionRequestToolChoice>,
+    /// The `function` tool type follows the same schema as the [OpenAI Chat Completions API](https://platform.openai.com/docs/api-reference/chat). The `retrieval` tool type is unique to Telnyx. You may pass a list of [embedded storage buckets](https://developers.telnyx.com/api-reference/embeddings/embed-documents) for retrieval-augmented generation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<ChatCompletionRequestToolsItem>>,
+    /// This is used with `logprobs`. An integer between 0 and 20 specifying the number of most likely tokens to return at each token position, each with an associated log probability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_logprobs: Option<i64>,
+    /// An alternative or complement to `temperature`. This adjusts how many of the top possibilities to consider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f64>,
+    /// Setting this to `true` will allow the model to [explore more completion options](https://huggingface.co/blog/how-to-generate#beam-search). This is not supported by OpenAI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_beam_search: Option<bool>,
+}
+
+/// Up to 4 sequences where the API will stop generating further tokens. The returned text will not contain the stop sequence.
+///
+/// Spec: `#/components/schemas/ChatCompletionRequest/properties/stop`
+#[cfg(feature = "ai")]
+pub type ChatCompletionRequestStop = CallRequestTo;
+
+/// Spec: `#/components/schemas/ChatCompletionRequest/properties/tool_choice`
+#[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ChatCompletionRequestToolChoice {
+    /// `none`
+    None,
+    /// `auto`
+    Auto,
+    /// `required`
+    Required,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "ai")]
+impl ChatCompletionRequestToolChoice {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "none",
+            Self::Auto => "auto",
+            Self::Required => "required",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "ai")]
+impl From<&str> for ChatCompletionRequestToolChoice {
+    fn from(value: &str) -> Self {
+        match value {
+            "none" => Self::None,
+            "auto" => Self::Auto,
+            "required" => Self::Required,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "ai")]
+crate::codec::string_enum!(ChatCompletionRequestToolChoice);
+
+/// Spec: `#/components/schemas/ChatCompletionRequest/properties/tools/items`
+#[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum ChatCompletionRequestToolsItem {
+    ChatCompletionToolParam(ChatCompletionToolParam),
+    Retrieval(Retrieval),
+}
+
+/// ChatCompletionResponseFormatParam
+///
+/// Spec: `#/components/schemas/ChatCompletionResponseFormatParam`
+#[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ChatCompletionResponseFormatParam {
+    #[serde(rename = "type")]
+    pub type_: ChatCompletionResponseFormatParamType,
+}
+
+/// Spec: `#/components/schemas/ChatCompletionResponseFormatParam/properties/type`
+#[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ChatCompletionResponseFormatParamType {
+    /// `text`
+    Text,
+    /// `json_object`
+    JsonObject,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "ai")]
+impl ChatCompletionResponseFormatParamType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Text => "text",
+            Self::JsonObject => "json_object",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "ai")]
+impl From<&str> for ChatCompletionResponseFormatParamType {
+    fn from(value: &str) -> Self {
+        match value {
+            "text" => Self::Text,
+            "json_object" => Self::JsonObject,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "ai")]
+crate::codec::string_enum!(ChatCompletionResponseFormatParamType);
+
+/// ChatCompletionSystemMessageParam
+///
+/// Spec: `#/components/schemas/ChatCompletionSystemMessageParam`
+#[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ChatCompletionSystemMessageParam {
+    pub content: ChatCompletionSystemMessageParamContent,
+    pub role: ChatCompletionSystemMessageParamRole,
+}
+
+/// Spec: `#/components/schemas/ChatCompletionSystemMessageParam/properties/content`
+#[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum ChatCompletionSystemMessageParamContent {
+    String(String),
+    ChatCompletionSystemMessageParamContentVariant2ItemList(
+        Vec<ChatCompletionSystemMessageParamContentVariant2Item>,
+    ),
+}
+
+/// Spec: `#/components/schemas/ChatCompletionSystemMessageParam/properties/content/oneOf/1/items`
+#[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ChatCompletionSystemMessageParamContentVariant2Item {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(rename = "type")]
+    pub type_: ChatCompletionSystemMessageParamContentVariant2ItemType,
+}
+
+/// Spec: `#/components/schemas/ChatCompletionSystemMessageParam/properties/content/oneOf/1/items/properties/type`
+#[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ChatCompletionSystemMessageParamContentVariant2ItemType {
+    /// `text`
+    Text,
+    /// `image_url`
+    ImageUrl,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "ai")]
+impl ChatCompletionSystemMessageParamContentVariant2ItemType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Text => "text",
+            Self::ImageUrl => "image_url",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "ai")]
+impl From<&str> for ChatCompletionSystemMessageParamContentVariant2ItemType {
+    fn from(value: &str) -> Self {
+        match value {
+            "text" => Self::Text,
+            "image_url" => Self::ImageUrl,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "ai")]
+crate::codec::string_enum!(ChatCompletionSystemMessageParamContentVariant2ItemType);
+
+/// Spec: `#/components/schemas/ChatCompletionSystemMessageParam/properties/role`
+#[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ChatCompletionSystemMessageParamRole {
+    /// `system`
+    System,
+    /// `user`
+    User,
+    /// `assistant`
+    Assistant,
+    /// `tool`
+    Tool,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "ai")]
+impl ChatCompletionSystemMessageParamRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::System => "system",
+            Self::User => "user",
+            Self::Assistant => "assistant",
+            Self::Tool => "tool",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "ai")]
+impl From<&str> for ChatCompletionSystemMessageParamRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "system" => Self::System,
+            "user" => Self::User,
+            "assistant" => Self::Assistant,
+            "tool" => Self::Tool,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "ai")]
+crate::codec::string_enum!(ChatCompletionSystemMessageParamRole);
+
+/// Function
+///
+/// Spec: `#/components/schemas/ChatCompletionToolParam`
+#[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ChatCompletionToolParam {
+    pub function: FunctionDefinition,
+    #[serde(rename = "type")]
+    pub type_: ChatCompletionToolParamType,
+}
+
+/// Spec: `#/components/schemas/ChatCompletionToolParam/properties/type`
+#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ChatCompletionToolParamType {
     /// `function`
@@ -1350,7 +8026,7 @@ pub enum ChatCompletionToolParamType {
     Unknown(String),
 }
 
-#[cfg(feature = "ai")]
+#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
 impl ChatCompletionToolParamType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1361,7 +8037,7 @@ impl ChatCompletionToolParamType {
     }
 }
 
-#[cfg(feature = "ai")]
+#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
 impl From<&str> for ChatCompletionToolParamType {
     fn from(value: &str) -> Self {
         match value {
@@ -1371,59 +8047,181 @@ impl From<&str> for ChatCompletionToolParamType {
     }
 }
 
-#[cfg(feature = "ai")]
+#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
 crate::codec::string_enum!(ChatCompletionToolParamType);
 
-/// CheckAvailabilityTool
+/// Registration Status Response
 ///
-/// Spec: `#/components/schemas/CheckAvailabilityTool`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct CheckAvailabilityTool {
-    pub check_availability: CheckAvailabilityToolParams,
-    #[serde(rename = "type")]
-    pub type_: CheckAvailabilityToolType,
+/// Spec: `#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CheckRegistrationStatusResponse {
+    /// Registration Status
+    pub data: Option<CheckRegistrationStatusResponseData>,
 }
 
-/// CheckAvailabilityToolParams
+#[cfg(feature = "connections")]
+crate::codec::optional_fields!(CheckRegistrationStatusResponse { "data" => data });
+
+/// Registration Status
 ///
-/// Spec: `#/components/schemas/CheckAvailabilityToolParams`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CheckAvailabilityToolParams {
-    /// Reference to an integration secret that contains your Cal.com API key. You would pass the `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your Cal.com API key.
-    pub api_key_ref: String,
-    /// Event Type ID for which slots are being fetched. [cal.com](https://cal.com/docs/api-reference/v2/slots/get-available-slots#parameter-event-type-id)
-    pub event_type_id: i64,
+/// Spec: `#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema/properties/data`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CheckRegistrationStatusResponseData {
+    /// The ip used during the SIP connection
+    pub ip_address: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was last updated.
+    pub last_registration: Option<String>,
+    /// The port of the SIP connection
+    pub port: Option<i64>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+    /// The user name of the SIP connection
+    pub sip_username: Option<String>,
+    /// The current registration status of your SIP connection
+    pub status: Option<CheckRegistrationStatusResponseDataStatus>,
+    /// The protocol of the SIP connection
+    pub transport: Option<String>,
+    /// The user agent of the SIP connection
+    pub user_agent: Option<String>,
 }
 
-/// Spec: `#/components/schemas/CheckAvailabilityTool/properties/type`
+#[cfg(feature = "connections")]
+crate::codec::optional_fields!(
+    CheckRegistrationStatusResponseData { "ip_address" => ip_address, "last_registration"
+    => last_registration, "port" => port, "record_type" => record_type, "sip_username" =>
+    sip_username, "status" => status, "transport" => transport, "user_agent" =>
+    user_agent }
+);
+
+/// The current registration status of your SIP connection
+///
+/// Spec: `#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema/properties/data/properties/status`
+#[cfg(feature = "connections")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CheckAvailabilityToolType {
-    /// `check_availability`
-    CheckAvailability,
+pub enum CheckRegistrationStatusResponseDataStatus {
+    /// `Not Applicable`
+    NotApplicable,
+    /// `Not Registered`
+    NotRegistered,
+    /// `Failed`
+    Failed,
+    /// `Expired`
+    Expired,
+    /// `Registered`
+    Registered,
+    /// `Unregistered`
+    Unregistered,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl CheckAvailabilityToolType {
+#[cfg(feature = "connections")]
+impl CheckRegistrationStatusResponseDataStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::CheckAvailability => "check_availability",
+            Self::NotApplicable => "Not Applicable",
+            Self::NotRegistered => "Not Registered",
+            Self::Failed => "Failed",
+            Self::Expired => "Expired",
+            Self::Registered => "Registered",
+            Self::Unregistered => "Unregistered",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for CheckAvailabilityToolType {
+#[cfg(feature = "connections")]
+impl From<&str> for CheckRegistrationStatusResponseDataStatus {
     fn from(value: &str) -> Self {
         match value {
-            "check_availability" => Self::CheckAvailability,
+            "Not Applicable" => Self::NotApplicable,
+            "Not Registered" => Self::NotRegistered,
+            "Failed" => Self::Failed,
+            "Expired" => Self::Expired,
+            "Registered" => Self::Registered,
+            "Unregistered" => Self::Unregistered,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(CheckAvailabilityToolType);
+#[cfg(feature = "connections")]
+crate::codec::string_enum!(CheckRegistrationStatusResponseDataStatus);
+
+/// Registration Status
+///
+/// Spec: `#/paths/~1uac_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema/properties/data`
+#[cfg(feature = "full")]
+pub type CheckUacConnectionRegistrationStatusResponseData = CheckRegistrationStatusResponseData;
+
+/// The current registration status of your SIP connection
+///
+/// Spec: `#/paths/~1uac_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema/properties/data/properties/status`
+#[cfg(feature = "full")]
+pub type CheckUacConnectionRegistrationStatusResponseDataStatus = CheckRegistrationStatusResponseDataStatus;
+
+/// Spec: `#/components/schemas/ClientSideToolParams/properties/parameters/properties/type`
+#[cfg(feature = "full")]
+pub type ClientSideToolParamsParametersType = CallControlWebhookToolParamsBodyParametersType;
+
+/// Client-to-server frame containing text to synthesize.
+///
+/// Spec: `#/components/schemas/ClientTextFrame`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ClientTextFrame {
+    /// When `true`, stops the current synthesis worker and starts a new one. Used to interrupt speech mid-stream and begin synthesizing new text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force: Option<bool>,
+    /// Text to convert to speech. Send `" "` (single space) as an initial handshake with optional `voice_settings`. Subsequent messages contain the actual text to synthesize.
+    pub text: String,
+    /// Provider-specific voice settings sent with the initial handshake. Contents vary by provider — e.g. `{"speed": 1.2}` for Minimax, `{"voice_speed": 1.5}` for Telnyx.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_settings: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Spec: `#/components/schemas/cloudflare-ip-list-sync_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CloudflareIpListSyncError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<CloudflareIpListSyncErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/cloudflare-ip-list-sync_Error/properties/source`
+#[cfg(feature = "full")]
+pub type CloudflareIpListSyncErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/cloudflare-ip-list-sync_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CloudflareIpListSyncErrors {
+    pub errors: Option<Vec<CloudflareIpListSyncError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(CloudflareIpListSyncErrors { "errors" => errors });
+
+/// PaginationMeta
+///
+/// Spec: `#/components/schemas/cloudflare-ip-list-sync_PaginationMeta`
+#[cfg(feature = "account")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CloudflareIpListSyncPaginationMeta {
+    pub page_number: i64,
+    pub page_size: i64,
+    pub total_pages: i64,
+    pub total_results: i64,
+}
 
 /// An enumeration.
 ///
@@ -1484,6 +8282,7 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/Comment`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Comment {
     pub body: Option<String>,
@@ -1500,6 +8299,7 @@ pub struct Comment {
     pub updated_at: Option<String>,
 }
 
+#[cfg(feature = "numbers")]
 crate::codec::optional_fields!(
     Comment { "body" => body, "comment_record_id" => comment_record_id,
     "comment_record_type" => comment_record_type, "commenter" => commenter,
@@ -1508,6 +8308,7 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/Comment/properties/comment_record_type`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CommentCommentRecordType {
     /// `sub_number_order`
@@ -1518,6 +8319,7 @@ pub enum CommentCommentRecordType {
     Unknown(String),
 }
 
+#[cfg(feature = "numbers")]
 impl CommentCommentRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1529,6 +8331,7 @@ impl CommentCommentRecordType {
     }
 }
 
+#[cfg(feature = "numbers")]
 impl From<&str> for CommentCommentRecordType {
     fn from(value: &str) -> Self {
         match value {
@@ -1539,9 +8342,11 @@ impl From<&str> for CommentCommentRecordType {
     }
 }
 
+#[cfg(feature = "numbers")]
 crate::codec::string_enum!(CommentCommentRecordType);
 
 /// Spec: `#/components/schemas/Comment/properties/commenter_type`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CommentCommenterType {
     /// `admin`
@@ -1552,6 +8357,7 @@ pub enum CommentCommenterType {
     Unknown(String),
 }
 
+#[cfg(feature = "numbers")]
 impl CommentCommenterType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -1563,6 +8369,7 @@ impl CommentCommenterType {
     }
 }
 
+#[cfg(feature = "numbers")]
 impl From<&str> for CommentCommenterType {
     fn from(value: &str) -> Self {
         match value {
@@ -1573,13 +8380,8 @@ impl From<&str> for CommentCommenterType {
     }
 }
 
+#[cfg(feature = "numbers")]
 crate::codec::string_enum!(CommentCommenterType);
-
-/// Spec: `#/components/schemas/Comment/properties/comment_record_type`
-pub type CommentResponseDataCommentRecordType = CommentCommentRecordType;
-
-/// Spec: `#/components/schemas/Comment/properties/commenter_type`
-pub type CommentResponseDataCommenterType = CommentCommenterType;
 
 /// Spec: `#/components/schemas/CompleteOTAUpdate/properties/status`
 #[cfg(feature = "wireless")]
@@ -1622,6 +8424,1315 @@ impl From<&str> for CompleteOtaUpdateStatus {
 
 #[cfg(feature = "wireless")]
 crate::codec::string_enum!(CompleteOtaUpdateStatus);
+
+/// Conference Created
+///
+/// Spec: `#/components/schemas/ConferenceCreated`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceCreated {
+    /// The type of event being delivered.
+    pub event_type: Option<ConferenceCreatedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    pub payload: Option<ConferenceCreatedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<ConferenceCreatedRecordType>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceCreated { "event_type" => event_type, "id" => id, "payload" => payload,
+    "record_type" => record_type }
+);
+
+/// Conference Created Event
+///
+/// Spec: `#/components/schemas/ConferenceCreatedEvent`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceCreatedEvent {
+    pub data: Option<ConferenceCreated>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(ConferenceCreatedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceCreated/properties/event_type`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceCreatedEventType {
+    /// `conference.created`
+    ConferenceCreated,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice-config")]
+impl ConferenceCreatedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceCreated => "conference.created",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+impl From<&str> for ConferenceCreatedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.created" => Self::ConferenceCreated,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::string_enum!(ConferenceCreatedEventType);
+
+/// Spec: `#/components/schemas/ConferenceCreated/properties/payload`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceCreatedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Conference ID that the participant joined.
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceCreatedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "conference_id" => conference_id, "connection_id" => connection_id, "occurred_at" =>
+    occurred_at }
+);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceCreated/properties/record_type`
+#[cfg(feature = "voice-config")]
+pub type ConferenceCreatedRecordType = ProgrammableFaxRecordType;
+
+/// Conference Ended
+///
+/// Spec: `#/components/schemas/ConferenceEnded`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceEnded {
+    /// The type of event being delivered.
+    pub event_type: Option<ConferenceEndedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    pub payload: Option<ConferenceEndedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<ConferenceEndedRecordType>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceEnded { "event_type" => event_type, "id" => id, "payload" => payload,
+    "record_type" => record_type }
+);
+
+/// Conference Ended Event
+///
+/// Spec: `#/components/schemas/ConferenceEndedEvent`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceEndedEvent {
+    pub data: Option<ConferenceEnded>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(ConferenceEndedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceEnded/properties/event_type`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceEndedEventType {
+    /// `conference.ended`
+    ConferenceEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice-config")]
+impl ConferenceEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceEnded => "conference.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+impl From<&str> for ConferenceEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.ended" => Self::ConferenceEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::string_enum!(ConferenceEndedEventType);
+
+/// Spec: `#/components/schemas/ConferenceEnded/properties/payload`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceEndedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Conference ID that the participant joined.
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    /// Reason the conference ended.
+    pub reason: Option<ConferenceEndedPayloadReason>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceEndedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "conference_id" => conference_id, "connection_id" => connection_id, "occurred_at" =>
+    occurred_at, "reason" => reason }
+);
+
+/// Reason the conference ended.
+///
+/// Spec: `#/components/schemas/ConferenceEnded/properties/payload/properties/reason`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceEndedPayloadReason {
+    /// `all_left`
+    AllLeft,
+    /// `host_left`
+    HostLeft,
+    /// `time_exceeded`
+    TimeExceeded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice-config")]
+impl ConferenceEndedPayloadReason {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AllLeft => "all_left",
+            Self::HostLeft => "host_left",
+            Self::TimeExceeded => "time_exceeded",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+impl From<&str> for ConferenceEndedPayloadReason {
+    fn from(value: &str) -> Self {
+        match value {
+            "all_left" => Self::AllLeft,
+            "host_left" => Self::HostLeft,
+            "time_exceeded" => Self::TimeExceeded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::string_enum!(ConferenceEndedPayloadReason);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceEnded/properties/record_type`
+#[cfg(feature = "voice-config")]
+pub type ConferenceEndedRecordType = ProgrammableFaxRecordType;
+
+/// Conference Floor Changed
+///
+/// Spec: `#/components/schemas/ConferenceFloorChangedEvent`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceFloorChangedEvent {
+    /// The type of event being delivered.
+    pub event_type: Option<ConferenceFloorChangedEventEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    pub payload: Option<ConferenceFloorChangedEventPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<ConferenceFloorChangedEventRecordType>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceFloorChangedEvent { "event_type" => event_type, "id" => id, "payload" =>
+    payload, "record_type" => record_type }
+);
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/event_type`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceFloorChangedEventEventType {
+    /// `conference.floor.changed`
+    ConferenceFloorChanged,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice-config")]
+impl ConferenceFloorChangedEventEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceFloorChanged => "conference.floor.changed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+impl From<&str> for ConferenceFloorChangedEventEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.floor.changed" => Self::ConferenceFloorChanged,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::string_enum!(ConferenceFloorChangedEventEventType);
+
+/// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/payload`
+#[cfg(feature = "voice-config")]
+pub type ConferenceFloorChangedEventPayload = ConferenceCreatedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/record_type`
+#[cfg(feature = "voice-config")]
+pub type ConferenceFloorChangedEventRecordType = ProgrammableFaxRecordType;
+
+/// Conference Participant Joined
+///
+/// Spec: `#/components/schemas/ConferenceParticipantJoined`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantJoined {
+    /// The type of event being delivered.
+    pub event_type: Option<ConferenceParticipantJoinedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<ConferenceParticipantJoinedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<ConferenceParticipantJoinedRecordType>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceParticipantJoined { "event_type" => event_type, "id" => id, "occurred_at"
+    => occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Conference Participant Joined Event
+///
+/// Spec: `#/components/schemas/ConferenceParticipantJoinedEvent`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantJoinedEvent {
+    pub data: Option<ConferenceParticipantJoined>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(ConferenceParticipantJoinedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/event_type`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantJoinedEventType {
+    /// `conference.participant.joined`
+    ConferenceParticipantJoined,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice-config")]
+impl ConferenceParticipantJoinedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceParticipantJoined => "conference.participant.joined",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+impl From<&str> for ConferenceParticipantJoinedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.participant.joined" => Self::ConferenceParticipantJoined,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::string_enum!(ConferenceParticipantJoinedEventType);
+
+/// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/payload`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantJoinedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Conference ID that the participant joined.
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceParticipantJoinedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "conference_id" => conference_id, "connection_id" => connection_id }
+);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/record_type`
+#[cfg(feature = "voice-config")]
+pub type ConferenceParticipantJoinedRecordType = ProgrammableFaxRecordType;
+
+/// Conference Participant Left
+///
+/// Spec: `#/components/schemas/ConferenceParticipantLeft`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantLeft {
+    /// The type of event being delivered.
+    pub event_type: Option<ConferenceParticipantLeftEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<ConferenceParticipantLeftPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<ConferenceParticipantLeftRecordType>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceParticipantLeft { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Conference Participant Left Event
+///
+/// Spec: `#/components/schemas/ConferenceParticipantLeftEvent`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantLeftEvent {
+    pub data: Option<ConferenceParticipantLeft>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(ConferenceParticipantLeftEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/event_type`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantLeftEventType {
+    /// `conference.participant.left`
+    ConferenceParticipantLeft,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice-config")]
+impl ConferenceParticipantLeftEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceParticipantLeft => "conference.participant.left",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+impl From<&str> for ConferenceParticipantLeftEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.participant.left" => Self::ConferenceParticipantLeft,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::string_enum!(ConferenceParticipantLeftEventType);
+
+/// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/payload`
+#[cfg(feature = "voice-config")]
+pub type ConferenceParticipantLeftPayload = ConferenceParticipantJoinedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/record_type`
+#[cfg(feature = "voice-config")]
+pub type ConferenceParticipantLeftRecordType = ProgrammableFaxRecordType;
+
+/// Conference Participant Playback Ended
+///
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantPlaybackEnded {
+    /// The type of event being delivered.
+    pub event_type: Option<ConferenceParticipantPlaybackEndedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    pub payload: Option<ConferenceParticipantPlaybackEndedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<ConferenceParticipantPlaybackEndedRecordType>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceParticipantPlaybackEnded { "event_type" => event_type, "id" => id,
+    "payload" => payload, "record_type" => record_type }
+);
+
+/// Conference Participant Playback Ended Event
+///
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEndedEvent`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantPlaybackEndedEvent {
+    pub data: Option<ConferenceParticipantPlaybackEnded>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceParticipantPlaybackEndedEvent { "data" => data }
+);
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/event_type`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantPlaybackEndedEventType {
+    /// `conference.participant.playback.ended`
+    ConferenceParticipantPlaybackEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice-config")]
+impl ConferenceParticipantPlaybackEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceParticipantPlaybackEnded => {
+                "conference.participant.playback.ended"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+impl From<&str> for ConferenceParticipantPlaybackEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.participant.playback.ended" => {
+                Self::ConferenceParticipantPlaybackEnded
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::string_enum!(ConferenceParticipantPlaybackEndedEventType);
+
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/payload`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantPlaybackEndedPayload {
+    /// Participant's call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// ID of the conference the text was spoken in.
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// ID that is unique to the call session that started the conference.
+    pub creator_call_session_id: Option<String>,
+    /// The name of the audio media file being played back, if media_name has been used to start.
+    pub media_name: Option<String>,
+    /// The audio URL being played back, if audio_url has been used to start.
+    pub media_url: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceParticipantPlaybackEndedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "conference_id" => conference_id, "connection_id" => connection_id,
+    "creator_call_session_id" => creator_call_session_id, "media_name" => media_name,
+    "media_url" => media_url, "occurred_at" => occurred_at }
+);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/record_type`
+#[cfg(feature = "voice-config")]
+pub type ConferenceParticipantPlaybackEndedRecordType = ProgrammableFaxRecordType;
+
+/// Conference Participant Playback Started
+///
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantPlaybackStarted {
+    /// The type of event being delivered.
+    pub event_type: Option<ConferenceParticipantPlaybackStartedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    pub payload: Option<ConferenceParticipantPlaybackStartedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<ConferenceParticipantPlaybackStartedRecordType>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceParticipantPlaybackStarted { "event_type" => event_type, "id" => id,
+    "payload" => payload, "record_type" => record_type }
+);
+
+/// Conference Participant Playback Started Event
+///
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStartedEvent`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantPlaybackStartedEvent {
+    pub data: Option<ConferenceParticipantPlaybackStarted>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceParticipantPlaybackStartedEvent { "data" => data }
+);
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/event_type`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantPlaybackStartedEventType {
+    /// `conference.participant.playback.started`
+    ConferenceParticipantPlaybackStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice-config")]
+impl ConferenceParticipantPlaybackStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceParticipantPlaybackStarted => {
+                "conference.participant.playback.started"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+impl From<&str> for ConferenceParticipantPlaybackStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.participant.playback.started" => {
+                Self::ConferenceParticipantPlaybackStarted
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::string_enum!(ConferenceParticipantPlaybackStartedEventType);
+
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/payload`
+#[cfg(feature = "voice-config")]
+pub type ConferenceParticipantPlaybackStartedPayload = ConferenceParticipantPlaybackEndedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/record_type`
+#[cfg(feature = "voice-config")]
+pub type ConferenceParticipantPlaybackStartedRecordType = ProgrammableFaxRecordType;
+
+/// Conference Participant Speak Ended
+///
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantSpeakEnded {
+    /// The type of event being delivered.
+    pub event_type: Option<ConferenceParticipantSpeakEndedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    pub payload: Option<ConferenceParticipantSpeakEndedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<ConferenceParticipantSpeakEndedRecordType>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceParticipantSpeakEnded { "event_type" => event_type, "id" => id, "payload"
+    => payload, "record_type" => record_type }
+);
+
+/// Conference Participant Speak Ended Event
+///
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakEndedEvent`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantSpeakEndedEvent {
+    pub data: Option<ConferenceParticipantSpeakEnded>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(ConferenceParticipantSpeakEndedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/event_type`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantSpeakEndedEventType {
+    /// `conference.participant.speak.ended`
+    ConferenceParticipantSpeakEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice-config")]
+impl ConferenceParticipantSpeakEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceParticipantSpeakEnded => "conference.participant.speak.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+impl From<&str> for ConferenceParticipantSpeakEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.participant.speak.ended" => Self::ConferenceParticipantSpeakEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::string_enum!(ConferenceParticipantSpeakEndedEventType);
+
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/payload`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantSpeakEndedPayload {
+    /// Participant's call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// ID of the conference the text was spoken in.
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// ID that is unique to the call session that started the conference.
+    pub creator_call_session_id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceParticipantSpeakEndedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "conference_id" => conference_id, "connection_id" => connection_id,
+    "creator_call_session_id" => creator_call_session_id, "occurred_at" => occurred_at }
+);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/record_type`
+#[cfg(feature = "voice-config")]
+pub type ConferenceParticipantSpeakEndedRecordType = ProgrammableFaxRecordType;
+
+/// Conference Participant Speak Started
+///
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantSpeakStarted {
+    /// The type of event being delivered.
+    pub event_type: Option<ConferenceParticipantSpeakStartedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    pub payload: Option<ConferenceParticipantSpeakStartedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<ConferenceParticipantSpeakStartedRecordType>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceParticipantSpeakStarted { "event_type" => event_type, "id" => id, "payload"
+    => payload, "record_type" => record_type }
+);
+
+/// Conference Participant Speak Started Event
+///
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakStartedEvent`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantSpeakStartedEvent {
+    pub data: Option<ConferenceParticipantSpeakStarted>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceParticipantSpeakStartedEvent { "data" => data }
+);
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/event_type`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceParticipantSpeakStartedEventType {
+    /// `conference.participant.speak.started`
+    ConferenceParticipantSpeakStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice-config")]
+impl ConferenceParticipantSpeakStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceParticipantSpeakStarted => {
+                "conference.participant.speak.started"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+impl From<&str> for ConferenceParticipantSpeakStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.participant.speak.started" => {
+                Self::ConferenceParticipantSpeakStarted
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::string_enum!(ConferenceParticipantSpeakStartedEventType);
+
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/payload`
+#[cfg(feature = "voice-config")]
+pub type ConferenceParticipantSpeakStartedPayload = ConferenceParticipantSpeakEndedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/record_type`
+#[cfg(feature = "voice-config")]
+pub type ConferenceParticipantSpeakStartedRecordType = ProgrammableFaxRecordType;
+
+/// Conference Playback Ended
+///
+/// Spec: `#/components/schemas/ConferencePlaybackEnded`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferencePlaybackEnded {
+    /// The type of event being delivered.
+    pub event_type: Option<ConferencePlaybackEndedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    pub payload: Option<ConferencePlaybackEndedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<ConferencePlaybackEndedRecordType>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferencePlaybackEnded { "event_type" => event_type, "id" => id, "payload" =>
+    payload, "record_type" => record_type }
+);
+
+/// Conference Playback Ended Event
+///
+/// Spec: `#/components/schemas/ConferencePlaybackEndedEvent`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferencePlaybackEndedEvent {
+    pub data: Option<ConferencePlaybackEnded>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(ConferencePlaybackEndedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/event_type`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferencePlaybackEndedEventType {
+    /// `conference.playback.ended`
+    ConferencePlaybackEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice-config")]
+impl ConferencePlaybackEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferencePlaybackEnded => "conference.playback.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+impl From<&str> for ConferencePlaybackEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.playback.ended" => Self::ConferencePlaybackEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::string_enum!(ConferencePlaybackEndedEventType);
+
+/// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/payload`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferencePlaybackEndedPayload {
+    /// ID of the conference the text was spoken in.
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// ID that is unique to the call session that started the conference.
+    pub creator_call_session_id: Option<String>,
+    /// The name of the audio media file being played back, if media_name has been used to start.
+    pub media_name: Option<String>,
+    /// The audio URL being played back, if audio_url has been used to start.
+    pub media_url: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferencePlaybackEndedPayload { "conference_id" => conference_id, "connection_id" =>
+    connection_id, "creator_call_session_id" => creator_call_session_id, "media_name" =>
+    media_name, "media_url" => media_url, "occurred_at" => occurred_at }
+);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/record_type`
+#[cfg(feature = "voice-config")]
+pub type ConferencePlaybackEndedRecordType = ProgrammableFaxRecordType;
+
+/// Conference Playback Started
+///
+/// Spec: `#/components/schemas/ConferencePlaybackStarted`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferencePlaybackStarted {
+    /// The type of event being delivered.
+    pub event_type: Option<ConferencePlaybackStartedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    pub payload: Option<ConferencePlaybackStartedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<ConferencePlaybackStartedRecordType>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferencePlaybackStarted { "event_type" => event_type, "id" => id, "payload" =>
+    payload, "record_type" => record_type }
+);
+
+/// Conference Playback Started Event
+///
+/// Spec: `#/components/schemas/ConferencePlaybackStartedEvent`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferencePlaybackStartedEvent {
+    pub data: Option<ConferencePlaybackStarted>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(ConferencePlaybackStartedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/event_type`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferencePlaybackStartedEventType {
+    /// `conference.playback.started`
+    ConferencePlaybackStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice-config")]
+impl ConferencePlaybackStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferencePlaybackStarted => "conference.playback.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+impl From<&str> for ConferencePlaybackStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.playback.started" => Self::ConferencePlaybackStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::string_enum!(ConferencePlaybackStartedEventType);
+
+/// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/payload`
+#[cfg(feature = "voice-config")]
+pub type ConferencePlaybackStartedPayload = ConferencePlaybackEndedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/record_type`
+#[cfg(feature = "voice-config")]
+pub type ConferencePlaybackStartedRecordType = ProgrammableFaxRecordType;
+
+/// Conference Recording Saved
+///
+/// Spec: `#/components/schemas/ConferenceRecordingSaved`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceRecordingSaved {
+    /// The type of event being delivered.
+    pub event_type: Option<ConferenceRecordingSavedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    pub payload: Option<ConferenceRecordingSavedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<ConferenceRecordingSavedRecordType>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceRecordingSaved { "event_type" => event_type, "id" => id, "payload" =>
+    payload, "record_type" => record_type }
+);
+
+/// Conference Recording Saved Event
+///
+/// Spec: `#/components/schemas/ConferenceRecordingSavedEvent`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceRecordingSavedEvent {
+    pub data: Option<ConferenceRecordingSaved>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(ConferenceRecordingSavedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/event_type`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceRecordingSavedEventType {
+    /// `conference.recording.saved`
+    ConferenceRecordingSaved,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice-config")]
+impl ConferenceRecordingSavedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceRecordingSaved => "conference.recording.saved",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+impl From<&str> for ConferenceRecordingSavedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.recording.saved" => Self::ConferenceRecordingSaved,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::string_enum!(ConferenceRecordingSavedEventType);
+
+/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceRecordingSavedPayload {
+    /// Participant's call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// Whether recording was recorded in `single` or `dual` channel.
+    pub channels: Option<ConferenceRecordingSavedPayloadChannels>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// ID of the conference that is being recorded.
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
+    pub format: Option<ConferenceRecordingSavedPayloadFormat>,
+    /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
+    pub public_recording_urls: Option<
+        ConferenceRecordingSavedPayloadPublicRecordingUrls,
+    >,
+    /// ISO 8601 datetime of when recording ended.
+    pub recording_ended_at: Option<String>,
+    /// ID of the conference recording.
+    pub recording_id: Option<String>,
+    /// ISO 8601 datetime of when recording started.
+    pub recording_started_at: Option<String>,
+    /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
+    pub recording_urls: Option<ConferenceRecordingSavedPayloadRecordingUrls>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceRecordingSavedPayload { "call_control_id" => call_control_id,
+    "call_session_id" => call_session_id, "channels" => channels, "client_state" =>
+    client_state, "conference_id" => conference_id, "connection_id" => connection_id,
+    "format" => format, "public_recording_urls" => public_recording_urls,
+    "recording_ended_at" => recording_ended_at, "recording_id" => recording_id,
+    "recording_started_at" => recording_started_at, "recording_urls" => recording_urls }
+);
+
+/// Whether recording was recorded in `single` or `dual` channel.
+///
+/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/channels`
+#[cfg(feature = "voice-config")]
+pub type ConferenceRecordingSavedPayloadChannels = TexmlRecordingChannels;
+
+/// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
+///
+/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/format`
+#[cfg(feature = "voice-config")]
+pub type ConferenceRecordingSavedPayloadFormat = AnswerRequestRecordFormat;
+
+/// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
+///
+/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/public_recording_urls`
+#[cfg(feature = "voice-config")]
+pub type ConferenceRecordingSavedPayloadPublicRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
+
+/// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
+///
+/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/recording_urls`
+#[cfg(feature = "voice-config")]
+pub type ConferenceRecordingSavedPayloadRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/record_type`
+#[cfg(feature = "voice-config")]
+pub type ConferenceRecordingSavedRecordType = ProgrammableFaxRecordType;
+
+/// Conference Speak Ended
+///
+/// Spec: `#/components/schemas/ConferenceSpeakEnded`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceSpeakEnded {
+    /// The type of event being delivered.
+    pub event_type: Option<ConferenceSpeakEndedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    pub payload: Option<ConferenceSpeakEndedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<ConferenceSpeakEndedRecordType>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceSpeakEnded { "event_type" => event_type, "id" => id, "payload" => payload,
+    "record_type" => record_type }
+);
+
+/// Conference Speak Ended Event
+///
+/// Spec: `#/components/schemas/ConferenceSpeakEndedEvent`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceSpeakEndedEvent {
+    pub data: Option<ConferenceSpeakEnded>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(ConferenceSpeakEndedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/event_type`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceSpeakEndedEventType {
+    /// `conference.speak.ended`
+    ConferenceSpeakEnded,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice-config")]
+impl ConferenceSpeakEndedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceSpeakEnded => "conference.speak.ended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+impl From<&str> for ConferenceSpeakEndedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.speak.ended" => Self::ConferenceSpeakEnded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::string_enum!(ConferenceSpeakEndedEventType);
+
+/// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/payload`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceSpeakEndedPayload {
+    /// ID of the conference the text was spoken in.
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// ID that is unique to the call session that started the conference.
+    pub creator_call_session_id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceSpeakEndedPayload { "conference_id" => conference_id, "connection_id" =>
+    connection_id, "creator_call_session_id" => creator_call_session_id, "occurred_at" =>
+    occurred_at }
+);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/record_type`
+#[cfg(feature = "voice-config")]
+pub type ConferenceSpeakEndedRecordType = ProgrammableFaxRecordType;
 
 /// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
 ///
@@ -1771,48 +9882,222 @@ impl From<&str> for ConferenceSpeakRequestLanguage {
 #[cfg(any(feature = "call-control", feature = "conferences"))]
 crate::codec::string_enum!(ConferenceSpeakRequestLanguage);
 
-/// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
+/// The settings associated with the voice selected
 ///
-/// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/payload_type`
+/// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/voice_settings`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConferenceSpeakRequestVoiceSettings {
+    ElevenLabsVoiceSettings(ElevenLabsVoiceSettings),
+    TelnyxVoiceSettings(TelnyxVoiceSettings),
+    AwsVoiceSettings(AwsVoiceSettings),
+    MinimaxVoiceSettings(MinimaxVoiceSettings),
+    AzureVoiceSettings(AzureVoiceSettings),
+    RimeVoiceSettings(RimeVoiceSettings),
+    ResembleVoiceSettings(ResembleVoiceSettings),
+    InworldVoiceSettings(InworldVoiceSettings),
+    XaiVoiceSettings(XaiVoiceSettings),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl serde::Serialize for ConferenceSpeakRequestVoiceSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ElevenLabsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "elevenlabs", serializer)
+            }
+            Self::TelnyxVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "telnyx", serializer)
+            }
+            Self::AwsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "aws", serializer)
+            }
+            Self::MinimaxVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "minimax", serializer)
+            }
+            Self::AzureVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "azure", serializer)
+            }
+            Self::RimeVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "rime", serializer)
+            }
+            Self::ResembleVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "resemble", serializer)
+            }
+            Self::InworldVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "inworld", serializer)
+            }
+            Self::XaiVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "xai", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl<'de> serde::Deserialize<'de> for ConferenceSpeakRequestVoiceSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("elevenlabs") => {
+                crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
+            }
+            Some("telnyx") => {
+                crate::codec::from_value(value).map(Self::TelnyxVoiceSettings)
+            }
+            Some("aws") => crate::codec::from_value(value).map(Self::AwsVoiceSettings),
+            Some("minimax") => {
+                crate::codec::from_value(value).map(Self::MinimaxVoiceSettings)
+            }
+            Some("azure") => {
+                crate::codec::from_value(value).map(Self::AzureVoiceSettings)
+            }
+            Some("rime") => crate::codec::from_value(value).map(Self::RimeVoiceSettings),
+            Some("resemble") => {
+                crate::codec::from_value(value).map(Self::ResembleVoiceSettings)
+            }
+            Some("inworld") => {
+                crate::codec::from_value(value).map(Self::InworldVoiceSettings)
+            }
+            Some("xai") => crate::codec::from_value(value).map(Self::XaiVoiceSettings),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+
+/// Conference Speak Started
+///
+/// Spec: `#/components/schemas/ConferenceSpeakStarted`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceSpeakStarted {
+    /// The type of event being delivered.
+    pub event_type: Option<ConferenceSpeakStartedEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    pub payload: Option<ConferenceSpeakStartedPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<ConferenceSpeakStartedRecordType>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    ConferenceSpeakStarted { "event_type" => event_type, "id" => id, "payload" =>
+    payload, "record_type" => record_type }
+);
+
+/// Conference Speak Started Event
+///
+/// Spec: `#/components/schemas/ConferenceSpeakStartedEvent`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceSpeakStartedEvent {
+    pub data: Option<ConferenceSpeakStarted>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(ConferenceSpeakStartedEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/event_type`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceSpeakStartedEventType {
+    /// `conference.speak.started`
+    ConferenceSpeakStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "voice-config")]
+impl ConferenceSpeakStartedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConferenceSpeakStarted => "conference.speak.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+impl From<&str> for ConferenceSpeakStartedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "conference.speak.started" => Self::ConferenceSpeakStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::string_enum!(ConferenceSpeakStartedEventType);
+
+/// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/payload`
+#[cfg(feature = "voice-config")]
+pub type ConferenceSpeakStartedPayload = ConferenceSpeakEndedPayload;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/record_type`
+#[cfg(feature = "voice-config")]
+pub type ConferenceSpeakStartedRecordType = ProgrammableFaxRecordType;
+
+/// Status of the conference
+///
+/// Spec: `#/components/schemas/Conference/properties/status`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceSpeakRequestPayloadType {
-    /// `text`
-    Text,
-    /// `ssml`
-    Ssml,
+pub enum ConferenceStatus {
+    /// `init`
+    Init,
+    /// `in_progress`
+    InProgress,
+    /// `completed`
+    Completed,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
 #[cfg(any(feature = "call-control", feature = "conferences"))]
-impl ConferenceSpeakRequestPayloadType {
+impl ConferenceStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Text => "text",
-            Self::Ssml => "ssml",
+            Self::Init => "init",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
             Self::Unknown(other) => other,
         }
     }
 }
 
 #[cfg(any(feature = "call-control", feature = "conferences"))]
-impl From<&str> for ConferenceSpeakRequestPayloadType {
+impl From<&str> for ConferenceStatus {
     fn from(value: &str) -> Self {
         match value {
-            "text" => Self::Text,
-            "ssml" => Self::Ssml,
+            "init" => Self::Init,
+            "in_progress" => Self::InProgress,
+            "completed" => Self::Completed,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
 #[cfg(any(feature = "call-control", feature = "conferences"))]
-crate::codec::string_enum!(ConferenceSpeakRequestPayloadType);
+crate::codec::string_enum!(ConferenceStatus);
 
-/// Spec: `#/components/responses/ConfirmPortingOrderResponse/content/application~1json/schema/properties/meta`
-pub type ConfirmPortingOrderResponseMeta = ShowPortingOrderMeta;
+/// Spec: `#/paths/~1porting_orders~1{id}~1actions~1confirm/post/responses/200/content/application~1json/schema/properties/meta`
+#[cfg(feature = "full")]
+pub type ConfirmPortingOrderResponseMeta = GetPortingOrderResponseMeta;
 
 /// Specifies whether the connection can be used.
 ///
@@ -1838,11 +10123,162 @@ pub type ConnectionId = String;
 #[cfg(feature = "connections")]
 pub type ConnectionIosPushCredentialId = String;
 
+/// Configuration options for Jitter Buffer. Enables Jitter Buffer for RTP streams of SIP Trunking calls. The feature is off unless enabled. You may define min and max values in msec for customized buffering behaviors. Larger values add latency but tolerate more jitter, while smaller values reduce latency but are more sensitive to jitter and reordering.
+///
+/// Spec: `#/components/schemas/ConnectionJitterBuffer`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConnectionJitterBuffer {
+    /// Enables Jitter Buffer for RTP streams of SIP Trunking calls. The feature is off unless enabled.
+    pub enable_jitter_buffer: Option<bool>,
+    /// The maximum jitter buffer size in milliseconds. Must be between 40 and 400. Has no effect if enable_jitter_buffer is not true.
+    pub jitterbuffer_msec_max: Option<i64>,
+    /// The minimum jitter buffer size in milliseconds. Must be between 40 and 400. Has no effect if enable_jitter_buffer is not true.
+    pub jitterbuffer_msec_min: Option<i64>,
+}
+
+#[cfg(feature = "connections")]
+crate::codec::optional_fields!(
+    ConnectionJitterBuffer { "enable_jitter_buffer" => enable_jitter_buffer,
+    "jitterbuffer_msec_max" => jitterbuffer_msec_max, "jitterbuffer_msec_min" =>
+    jitterbuffer_msec_min }
+);
+
 /// A user-assigned name to help manage the connection.
 ///
 /// Spec: `#/components/schemas/ConnectionName`
 #[cfg(feature = "connections")]
 pub type ConnectionName = String;
+
+/// Controls when noise suppression is applied to calls. When set to 'inbound', noise suppression is applied to incoming audio. When set to 'outbound', it's applied to outgoing audio. When set to 'both', it's applied in both directions. When set to 'disabled', noise suppression is turned off.
+///
+/// Spec: `#/components/schemas/ConnectionNoiseSuppression`
+#[cfg(any(feature = "connections", feature = "numbers"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConnectionNoiseSuppression {
+    /// `inbound`
+    Inbound,
+    /// `outbound`
+    Outbound,
+    /// `both`
+    Both,
+    /// `disabled`
+    Disabled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "connections", feature = "numbers"))]
+impl ConnectionNoiseSuppression {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+            Self::Both => "both",
+            Self::Disabled => "disabled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "connections", feature = "numbers"))]
+impl From<&str> for ConnectionNoiseSuppression {
+    fn from(value: &str) -> Self {
+        match value {
+            "inbound" => Self::Inbound,
+            "outbound" => Self::Outbound,
+            "both" => Self::Both,
+            "disabled" => Self::Disabled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "connections", feature = "numbers"))]
+crate::codec::string_enum!(ConnectionNoiseSuppression);
+
+/// Configuration options for noise suppression. These settings are stored regardless of the noise_suppression value, but only take effect when noise_suppression is not 'disabled'. If you disable noise suppression and later re-enable it, the previously configured settings will be used.
+///
+/// Spec: `#/components/schemas/ConnectionNoiseSuppressionDetails`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConnectionNoiseSuppressionDetails {
+    /// The attenuation limit value for the selected engine. Default values vary by engine: 0 for 'denoiser', 80 for 'deep_filter_net', 'deep_filter_net_large', and all Krisp engines ('krisp_viva_tel', 'krisp_viva_tel_lite', 'krisp_viva_promodel', 'krisp_viva_ss'), 100 for 'quail_voice_focus'.
+    pub attenuation_limit: Option<i64>,
+    /// The noise suppression engine to use. 'denoiser' is the default engine. 'deep_filter_net' and 'deep_filter_net_large' are alternative engines with different performance characteristics. Krisp engines ('krisp_viva_tel', 'krisp_viva_tel_lite', 'krisp_viva_promodel', 'krisp_viva_ss') provide advanced noise suppression capabilities. 'quail_voice_focus' provides Quail-based voice focus noise suppression.
+    pub engine: Option<ConnectionNoiseSuppressionDetailsEngine>,
+}
+
+#[cfg(feature = "connections")]
+crate::codec::optional_fields!(
+    ConnectionNoiseSuppressionDetails { "attenuation_limit" => attenuation_limit,
+    "engine" => engine }
+);
+
+/// The noise suppression engine to use. 'denoiser' is the default engine. 'deep_filter_net' and 'deep_filter_net_large' are alternative engines with different performance characteristics. Krisp engines ('krisp_viva_tel', 'krisp_viva_tel_lite', 'krisp_viva_promodel', 'krisp_viva_ss') provide advanced noise suppression capabilities. 'quail_voice_focus' provides Quail-based voice focus noise suppression.
+///
+/// Spec: `#/components/schemas/ConnectionNoiseSuppressionDetails/properties/engine`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConnectionNoiseSuppressionDetailsEngine {
+    /// `denoiser`
+    Denoiser,
+    /// `deep_filter_net`
+    DeepFilterNet,
+    /// `deep_filter_net_large`
+    DeepFilterNetLarge,
+    /// `krisp_viva_tel`
+    KrispVivaTel,
+    /// `krisp_viva_tel_lite`
+    KrispVivaTelLite,
+    /// `krisp_viva_promodel`
+    KrispVivaPromodel,
+    /// `krisp_viva_ss`
+    KrispVivaSs,
+    /// `quail_voice_focus`
+    QuailVoiceFocus,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "connections")]
+impl ConnectionNoiseSuppressionDetailsEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Denoiser => "denoiser",
+            Self::DeepFilterNet => "deep_filter_net",
+            Self::DeepFilterNetLarge => "deep_filter_net_large",
+            Self::KrispVivaTel => "krisp_viva_tel",
+            Self::KrispVivaTelLite => "krisp_viva_tel_lite",
+            Self::KrispVivaPromodel => "krisp_viva_promodel",
+            Self::KrispVivaSs => "krisp_viva_ss",
+            Self::QuailVoiceFocus => "quail_voice_focus",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+impl From<&str> for ConnectionNoiseSuppressionDetailsEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "denoiser" => Self::Denoiser,
+            "deep_filter_net" => Self::DeepFilterNet,
+            "deep_filter_net_large" => Self::DeepFilterNetLarge,
+            "krisp_viva_tel" => Self::KrispVivaTel,
+            "krisp_viva_tel_lite" => Self::KrispVivaTelLite,
+            "krisp_viva_promodel" => Self::KrispVivaPromodel,
+            "krisp_viva_ss" => Self::KrispVivaSs,
+            "quail_voice_focus" => Self::QuailVoiceFocus,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+crate::codec::string_enum!(ConnectionNoiseSuppressionDetailsEngine);
 
 /// Connection RTCP Settings
 ///
@@ -1904,6 +10340,62 @@ impl From<&str> for ConnectionRtcpSettingsPort {
 #[cfg(feature = "connections")]
 crate::codec::string_enum!(ConnectionRtcpSettingsPort);
 
+/// Spec: `#/paths/~1connections/get/parameters/0/schema`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConnectionsFilterConsolidated {
+    /// Filter by connection_name using nested operations
+    pub connection_name: Option<ConnectionsFilterConsolidatedConnectionName>,
+    /// If present, connections with an `fqdn` that equals the given value will be returned. Matching is case-sensitive, and the full string must match.
+    pub fqdn: Option<String>,
+    /// Identifies the associated outbound voice profile.
+    pub outbound_voice_profile_id: Option<String>,
+}
+
+#[cfg(feature = "connections")]
+crate::codec::optional_fields!(
+    ConnectionsFilterConsolidated { "connection_name" => connection_name, "fqdn" => fqdn,
+    "outbound_voice_profile_id" => outbound_voice_profile_id }
+);
+
+/// Filter by connection_name using nested operations
+///
+/// Spec: `#/paths/~1connections/get/parameters/0/schema/properties/connection_name`
+#[cfg(feature = "connections")]
+pub type ConnectionsFilterConsolidatedConnectionName = FilterConsolidatedStreetAddress;
+
+/// Identifies the associated outbound voice profile.
+///
+/// Spec: `#/components/schemas/connections_OutboundVoiceProfileId`
+#[cfg(feature = "connections")]
+pub type ConnectionsOutboundVoiceProfileId = String;
+
+/// Spec: `#/paths/~1connections/get/parameters/1/schema`
+#[cfg(feature = "connections")]
+pub type ConnectionsPageConsolidated = ListAccessIpAddressesPage;
+
+/// Pagination Meta
+///
+/// Spec: `#/components/schemas/connections_PaginationMeta`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConnectionsPaginationMeta {
+    pub page_number: Option<i64>,
+    pub page_size: Option<i64>,
+    pub total_pages: Option<i64>,
+    pub total_results: Option<i64>,
+}
+
+#[cfg(feature = "connections")]
+crate::codec::optional_fields!(
+    ConnectionsPaginationMeta { "page_number" => page_number, "page_size" => page_size,
+    "total_pages" => total_pages, "total_results" => total_results }
+);
+
+/// Spec: `#/paths/~1connections/get/parameters/2/schema`
+#[cfg(feature = "connections")]
+pub type ConnectionsSortConnection = SortConnection;
+
 /// Represents the amount of data consumed.
 ///
 /// Spec: `#/components/schemas/ConsumedData`
@@ -1917,52 +10409,170 @@ pub struct ConsumedData {
 #[cfg(feature = "wireless")]
 crate::codec::optional_fields!(ConsumedData { "amount" => amount, "unit" => unit });
 
-/// The two-character (ISO 3166-1 alpha-2) country code of the address.
-///
-/// Spec: `#/components/schemas/country_code`
-#[cfg(feature = "regulatory")]
-pub type CountryCode = String;
+/// Spec: `#/components/schemas/Comment/properties/comment_record_type`
+#[cfg(feature = "full")]
+pub type CreateCommentResponseDataCommentRecordType = CommentCommentRecordType;
 
-/// Spec: `#/paths/~1documents/post/requestBody/content/multipart~1form-data/schema`
-#[cfg(feature = "regulatory")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateDocumentBodyMultipart {
-    /// Optional reference string for customer tracking.
-    pub customer_reference: Option<String>,
-    /// The file you are uploading.
-    pub file: Option<crate::UploadFile>,
+/// Spec: `#/components/schemas/Comment/properties/commenter_type`
+#[cfg(feature = "full")]
+pub type CreateCommentResponseDataCommenterType = CommentCommenterType;
+
+/// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
+///
+/// Spec: `#/components/schemas/CreateCredentialConnectionRequest/properties/sip_uri_calling_preference`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateCredentialConnectionRequestSipUriCallingPreference {
+    /// `disabled`
+    Disabled,
+    /// `unrestricted`
+    Unrestricted,
+    /// `internal`
+    Internal,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
 
-#[cfg(feature = "regulatory")]
-crate::codec::optional_fields!(
-    CreateDocumentBodyMultipart { "customer_reference" => customer_reference, "file" =>
-    file }
-);
-
-#[cfg(feature = "regulatory")]
-impl CreateDocumentBodyMultipart {
-    /// The `multipart/form-data` body for this value: file fields as file parts,
-    /// everything else as text parts.
-    pub fn into_multipart(&self) -> crate::Multipart {
-        let mut form = crate::Multipart::new();
-        form.text("customer_reference", &self.customer_reference);
-        form.file_opt("file", &self.file);
-        form
+#[cfg(feature = "connections")]
+impl CreateCredentialConnectionRequestSipUriCallingPreference {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Disabled => "disabled",
+            Self::Unrestricted => "unrestricted",
+            Self::Internal => "internal",
+            Self::Unknown(other) => other,
+        }
     }
 }
 
-/// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/outbound`
-#[cfg(any(feature = "connections", feature = "fax", feature = "texml"))]
+#[cfg(feature = "connections")]
+impl From<&str> for CreateCredentialConnectionRequestSipUriCallingPreference {
+    fn from(value: &str) -> Self {
+        match value {
+            "disabled" => Self::Disabled,
+            "unrestricted" => Self::Unrestricted,
+            "internal" => Self::Internal,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+crate::codec::string_enum!(CreateCredentialConnectionRequestSipUriCallingPreference);
+
+/// Determines which webhook format will be used, Telnyx API v1, v2 or texml. Note - texml can only be set when the outbound object parameter call_parking_enabled is included and set to true.
+///
+/// Spec: `#/components/schemas/CreateCredentialConnectionRequest/properties/webhook_api_version`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateCredentialConnectionRequestWebhookApiVersion {
+    /// `1`
+    V1,
+    /// `2`
+    V2,
+    /// `texml`
+    Texml,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "connections")]
+impl CreateCredentialConnectionRequestWebhookApiVersion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V1 => "1",
+            Self::V2 => "2",
+            Self::Texml => "texml",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+impl From<&str> for CreateCredentialConnectionRequestWebhookApiVersion {
+    fn from(value: &str) -> Self {
+        match value {
+            "1" => Self::V1,
+            "2" => Self::V2,
+            "texml" => Self::Texml,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+crate::codec::string_enum!(CreateCredentialConnectionRequestWebhookApiVersion);
+
+/// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateExternalConnectionRequestOutbound {
+pub struct CreateCsvDownloadFilter {
+    /// Filter by the billing_group_id associated with phone numbers. To filter to only phone numbers that have no billing group associated them, set the value of this filter to the string 'null'.
+    pub billing_group_id: Option<String>,
+    /// Filter by connection_id.
+    pub connection_id: Option<String>,
+    /// Filter numbers via the customer_reference set.
+    pub customer_reference: Option<String>,
+    /// Filter by the emergency_address_id associated with phone numbers. To filter only phone numbers that have no emergency address associated with them, set the value of this filter to the string 'null'.
+    pub emergency_address_id: Option<String>,
+    /// Filter by phone number that have bundles.
+    pub has_bundle: Option<String>,
+    /// Filter by phone number. Requires at least three digits.
+    /// Non-numerical characters will result in no values being returned.
+    pub phone_number: Option<String>,
+    /// Filter by phone number status.
+    pub status: Option<CreateCsvDownloadFilterStatus>,
+    /// Filter by phone number tags.
+    pub tag: Option<String>,
+    /// Filter by voice connection name pattern matching.
+    pub voice_connection_name: Option<CreateCsvDownloadFilterVoiceConnectionName>,
+    /// Filter by usage_payment_method.
+    pub voice_usage_payment_method: Option<
+        CreateCsvDownloadFilterVoiceUsagePaymentMethod,
+    >,
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::optional_fields!(
+    CreateCsvDownloadFilter { "billing_group_id" => billing_group_id, "connection_id" =>
+    connection_id, "customer_reference" => customer_reference, "emergency_address_id" =>
+    emergency_address_id, "has_bundle" => has_bundle, "phone_number" => phone_number,
+    "status" => status, "tag" => tag, "voice.connection_name" => voice_connection_name,
+    "voice.usage_payment_method" => voice_usage_payment_method }
+);
+
+/// Filter by phone number status.
+///
+/// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema/properties/status`
+#[cfg(feature = "numbers")]
+pub type CreateCsvDownloadFilterStatus = ListPhoneNumbersFilterStatus;
+
+/// Filter by voice connection name pattern matching.
+///
+/// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema/properties/voice.connection_name`
+#[cfg(feature = "numbers")]
+pub type CreateCsvDownloadFilterVoiceConnectionName = ListPhoneNumbersFilterVoiceConnectionName;
+
+/// Filter by usage_payment_method.
+///
+/// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema/properties/voice.usage_payment_method`
+#[cfg(feature = "numbers")]
+pub type CreateCsvDownloadFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
+
+/// Spec: `#/components/schemas/CreateFaxApplicationRequest/properties/outbound`
+#[cfg(any(feature = "fax", feature = "texml"))]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateFaxApplicationRequestOutbound {
     /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
     pub channel_limit: Option<i64>,
     pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
 }
 
-#[cfg(any(feature = "connections", feature = "fax", feature = "texml"))]
+#[cfg(any(feature = "fax", feature = "texml"))]
 crate::codec::optional_fields!(
-    CreateExternalConnectionRequestOutbound { "channel_limit" => channel_limit,
+    CreateFaxApplicationRequestOutbound { "channel_limit" => channel_limit,
     "outbound_voice_profile_id" => outbound_voice_profile_id }
 );
 
@@ -2144,10 +10754,18 @@ impl From<&str> for CreateInboundIpRequestSipRegion {
 #[cfg(feature = "connections")]
 crate::codec::string_enum!(CreateInboundIpRequestSipRegion);
 
+/// Spec: `#/components/schemas/CreateKvNamespaceRequest`
+#[cfg(any(feature = "call-control", feature = "storage"))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateKvNamespaceRequest {
+    /// Namespace name. May contain lowercase letters, numbers, and hyphens only.
+    pub name: String,
+}
+
 /// The protocol for sending the message, either SMS or MMS.
 ///
 /// Spec: `#/components/schemas/CreateLongCodeMessageRequest/properties/type`
-#[cfg(any(feature = "billing", feature = "messaging"))]
+#[cfg(any(feature = "messaging", feature = "reporting"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CreateLongCodeMessageRequestType {
     /// `SMS`
@@ -2158,7 +10776,7 @@ pub enum CreateLongCodeMessageRequestType {
     Unknown(String),
 }
 
-#[cfg(any(feature = "billing", feature = "messaging"))]
+#[cfg(any(feature = "messaging", feature = "reporting"))]
 impl CreateLongCodeMessageRequestType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2170,7 +10788,7 @@ impl CreateLongCodeMessageRequestType {
     }
 }
 
-#[cfg(any(feature = "billing", feature = "messaging"))]
+#[cfg(any(feature = "messaging", feature = "reporting"))]
 impl From<&str> for CreateLongCodeMessageRequestType {
     fn from(value: &str) -> Self {
         match value {
@@ -2181,8 +10799,103 @@ impl From<&str> for CreateLongCodeMessageRequestType {
     }
 }
 
-#[cfg(any(feature = "billing", feature = "messaging"))]
+#[cfg(any(feature = "messaging", feature = "reporting"))]
 crate::codec::string_enum!(CreateLongCodeMessageRequestType);
+
+/// Determines which webhook format will be used, Telnyx API v1, v2, or a legacy 2010-04-01 format.
+///
+/// Spec: `#/components/schemas/CreateMessagingProfileRequest/properties/webhook_api_version`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateMessagingProfileRequestWebhookApiVersion {
+    /// `1`
+    V1,
+    /// `2`
+    V2,
+    /// `2010-04-01`
+    V20100401,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "messaging")]
+impl CreateMessagingProfileRequestWebhookApiVersion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V1 => "1",
+            Self::V2 => "2",
+            Self::V20100401 => "2010-04-01",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+impl From<&str> for CreateMessagingProfileRequestWebhookApiVersion {
+    fn from(value: &str) -> Self {
+        match value {
+            "1" => Self::V1,
+            "2" => Self::V2,
+            "2010-04-01" => Self::V20100401,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::string_enum!(CreateMessagingProfileRequestWebhookApiVersion);
+
+/// Messaging Profile Response
+///
+/// Spec: `#/paths/~1messaging_profiles/post/responses/200/content/application~1json/schema`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateMessagingProfileResponse {
+    pub data: Option<MessagingProfile>,
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(CreateMessagingProfileResponse { "data" => data });
+
+/// Tool Choice
+///
+/// Spec: `#/components/schemas/CreateMsgReq/properties/tool_choice`
+#[cfg(feature = "ai-assistants")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum CreateMsgReqToolChoice {
+    String(String),
+    Object(serde_json::Map<String, serde_json::Value>),
+}
+
+/// Spec: `#/components/schemas/CreateMultiPartDocServiceDocumentRequest`
+#[cfg(feature = "regulatory")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateMultiPartDocServiceDocumentRequest {
+    /// Optional reference string for customer tracking.
+    pub customer_reference: Option<String>,
+    /// The file you are uploading.
+    pub file: Option<crate::UploadFile>,
+}
+
+#[cfg(feature = "regulatory")]
+crate::codec::optional_fields!(
+    CreateMultiPartDocServiceDocumentRequest { "customer_reference" =>
+    customer_reference, "file" => file }
+);
+
+#[cfg(feature = "regulatory")]
+impl CreateMultiPartDocServiceDocumentRequest {
+    /// The `multipart/form-data` body for this value: file fields as file parts,
+    /// everything else as text parts.
+    pub fn into_multipart(&self) -> crate::Multipart {
+        let mut form = crate::Multipart::new();
+        form.text("customer_reference", &self.customer_reference);
+        form.file_opt("file", &self.file);
+        form
+    }
+}
 
 /// The status of the order.
 ///
@@ -2238,54 +10951,137 @@ pub struct CreatePortingOrderComment {
 #[cfg(feature = "porting")]
 crate::codec::optional_fields!(CreatePortingOrderComment { "body" => body });
 
-/// Spec: `#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/action`
-#[cfg(feature = "regulatory")]
+/// Spec: `#/paths/~1pronunciation_dicts/post/requestBody/content/multipart~1form-data/schema`
+#[cfg(feature = "speech")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreatePronunciationDictBodyMultipart {
+    /// Dictionary file to upload. Supported formats: PLS/XML (.pls, .xml) and plain text (.txt). Max size: 1MB (1,048,576 bytes).
+    pub file: crate::UploadFile,
+    /// Human-readable name. Must be unique within the organization.
+    pub name: String,
+}
+
+#[cfg(feature = "speech")]
+impl CreatePronunciationDictBodyMultipart {
+    /// The `multipart/form-data` body for this value: file fields as file parts,
+    /// everything else as text parts.
+    pub fn into_multipart(&self) -> crate::Multipart {
+        let mut form = crate::Multipart::new();
+        form.file("file", &self.file);
+        form.text("name", &self.name);
+        form
+    }
+}
+
+/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+///
+/// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
+#[cfg(feature = "full")]
+pub type CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
+
+/// Filter by phone number status.
+///
+/// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema/properties/status`
+#[cfg(feature = "full")]
+pub type CreateUpdatePhoneNumbersJobFilterStatus = ListPhoneNumbersFilterStatus;
+
+/// Filter by voice connection name pattern matching.
+///
+/// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema/properties/voice.connection_name`
+#[cfg(feature = "full")]
+pub type CreateUpdatePhoneNumbersJobFilterVoiceConnectionName = ListPhoneNumbersFilterVoiceConnectionName;
+
+/// Filter by usage_payment_method.
+///
+/// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema/properties/voice.usage_payment_method`
+#[cfg(feature = "full")]
+pub type CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
+
+/// ISO 8601 formatted date indicating when the resource was created.
+///
+/// Spec: `#/components/schemas/CreatedAt`
+#[cfg(any(feature = "connections", feature = "texml"))]
+pub type CreatedAt = String;
+
+/// Type of verification method used
+///
+/// Spec: `#/components/schemas/CreatedVerificationCodesResponse/properties/data/items/properties/type`
+#[cfg(any(feature = "identity", feature = "messaging", feature = "porting"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateRequirementGroupBodyAction {
-    /// `ordering`
-    Ordering,
-    /// `porting`
-    Porting,
+pub enum CreatedVerificationCodesResponseDataItemType {
+    /// `sms`
+    Sms,
+    /// `call`
+    Call,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-#[cfg(feature = "regulatory")]
-impl CreateRequirementGroupBodyAction {
+#[cfg(any(feature = "identity", feature = "messaging", feature = "porting"))]
+impl CreatedVerificationCodesResponseDataItemType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Ordering => "ordering",
-            Self::Porting => "porting",
+            Self::Sms => "sms",
+            Self::Call => "call",
             Self::Unknown(other) => other,
         }
     }
 }
 
-#[cfg(feature = "regulatory")]
-impl From<&str> for CreateRequirementGroupBodyAction {
+#[cfg(any(feature = "identity", feature = "messaging", feature = "porting"))]
+impl From<&str> for CreatedVerificationCodesResponseDataItemType {
     fn from(value: &str) -> Self {
         match value {
-            "ordering" => Self::Ordering,
-            "porting" => Self::Porting,
+            "sms" => Self::Sms,
+            "call" => Self::Call,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-#[cfg(feature = "regulatory")]
-crate::codec::string_enum!(CreateRequirementGroupBodyAction);
+#[cfg(any(feature = "identity", feature = "messaging", feature = "porting"))]
+crate::codec::string_enum!(CreatedVerificationCodesResponseDataItemType);
 
-/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+/// When enabled, allows multiple devices to ring simultaneously on incoming calls.
 ///
-/// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
-pub type CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
+/// Spec: `#/components/schemas/CredentialInbound/properties/simultaneous_ringing`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CredentialInboundSimultaneousRinging {
+    /// `disabled`
+    Disabled,
+    /// `enabled`
+    Enabled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
 
-/// ISO 8601 formatted date-time indicating when the resource was created.
-///
-/// Spec: `#/components/schemas/CreatedAt`
-#[cfg(any(feature = "connections", feature = "texml", feature = "wireless"))]
-pub type CreatedAt = String;
+#[cfg(feature = "connections")]
+impl CredentialInboundSimultaneousRinging {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Disabled => "disabled",
+            Self::Enabled => "enabled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+impl From<&str> for CredentialInboundSimultaneousRinging {
+    fn from(value: &str) -> Self {
+        match value {
+            "disabled" => Self::Disabled,
+            "enabled" => Self::Enabled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "connections")]
+crate::codec::string_enum!(CredentialInboundSimultaneousRinging);
 
 /// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
 ///
@@ -2402,31 +11198,521 @@ pub struct Cursor {
 #[cfg(any(feature = "call-control", feature = "voice-config"))]
 crate::codec::optional_fields!(Cursor { "after" => after, "before" => before });
 
-/// Cursor Pagination Meta
+/// Custom SIP Header
 ///
-/// Spec: `#/components/schemas/CursorPaginationMeta`
-#[cfg(any(feature = "call-control", feature = "voice-config"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CursorPaginationMeta {
-    pub cursors: Option<Cursor>,
-    /// Path to next page.
-    pub next: Option<String>,
-    /// Path to previous page.
-    pub previous: Option<String>,
-    pub total_items: Option<i64>,
+/// Spec: `#/components/schemas/CustomSipHeader`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CustomSipHeader {
+    /// The name of the header to add.
+    pub name: String,
+    /// The value of the header.
+    pub value: String,
 }
-
-#[cfg(any(feature = "call-control", feature = "voice-config"))]
-crate::codec::optional_fields!(
-    CursorPaginationMeta { "cursors" => cursors, "next" => next, "previous" => previous,
-    "total_items" => total_items }
-);
 
 /// A customer reference string for customer look ups.
 ///
 /// Spec: `#/components/schemas/customer_reference`
 #[cfg(feature = "regulatory")]
 pub type CustomerReference = String;
+
+/// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/created_at`
+#[cfg(any(feature = "numbers", feature = "porting", feature = "regulatory"))]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerServiceRecordFilterConsolidatedCreatedAt {
+    /// Filters records to those created after a specific date.
+    pub gt: Option<String>,
+    /// Filters records to those created before a specific date.
+    pub lt: Option<String>,
+}
+
+#[cfg(any(feature = "numbers", feature = "porting", feature = "regulatory"))]
+crate::codec::optional_fields!(
+    CustomerServiceRecordFilterConsolidatedCreatedAt { "gt" => gt, "lt" => lt }
+);
+
+/// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/phone_number`
+#[cfg(any(feature = "porting", feature = "regulatory"))]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerServiceRecordFilterConsolidatedPhoneNumber {
+    /// Filters records to those with a specified number.
+    pub eq: Option<String>,
+    /// Filters records to those with at least one number in the list.
+    pub in_: Option<Vec<String>>,
+}
+
+#[cfg(any(feature = "porting", feature = "regulatory"))]
+crate::codec::optional_fields!(
+    CustomerServiceRecordFilterConsolidatedPhoneNumber { "eq" => eq, "in" => in_ }
+);
+
+/// Spec: `#/components/schemas/customer_service_record_ResourceNotFoundError`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerServiceRecordResourceNotFoundError {
+    pub code: Option<String>,
+    pub detail: Option<String>,
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    pub source: Option<CustomerServiceRecordResourceNotFoundErrorSource>,
+    pub title: Option<String>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    CustomerServiceRecordResourceNotFoundError { "code" => code, "detail" => detail,
+    "meta" => meta, "source" => source, "title" => title }
+);
+
+/// Spec: `#/components/schemas/GenericError/properties/source`
+#[cfg(feature = "full")]
+pub type CustomerServiceRecordResourceNotFoundErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/customer_service_record_UnprocessableEntityError`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerServiceRecordUnprocessableEntityError {
+    pub code: Option<String>,
+    pub detail: Option<String>,
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    pub source: Option<CustomerServiceRecordUnprocessableEntityErrorSource>,
+    pub title: Option<String>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    CustomerServiceRecordUnprocessableEntityError { "code" => code, "detail" => detail,
+    "meta" => meta, "source" => source, "title" => title }
+);
+
+/// Spec: `#/components/schemas/GenericError/properties/source`
+#[cfg(feature = "full")]
+pub type CustomerServiceRecordUnprocessableEntityErrorSource = ErrorSource;
+
+/// Spec: `#/paths/~1room_recordings/delete/parameters/0/schema/properties/date_ended_at`
+#[cfg(feature = "full")]
+pub type DeleteRoomRecordingsFilterDateEndedAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/paths/~1room_recordings/delete/parameters/0/schema/properties/date_started_at`
+#[cfg(feature = "full")]
+pub type DeleteRoomRecordingsFilterDateStartedAt = ListRoomCompositionsFilterDateCreatedAt;
+
+/// Spec: `#/components/schemas/detail-records_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DetailRecordsError {
+    pub code: Option<String>,
+    pub detail: Option<String>,
+    pub title: Option<String>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    DetailRecordsError { "code" => code, "detail" => detail, "title" => title }
+);
+
+/// Spec: `#/components/schemas/detail-records_ErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DetailRecordsErrorResponse {
+    pub errors: Option<Vec<DetailRecordsError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(DetailRecordsErrorResponse { "errors" => errors });
+
+/// Spec: `#/components/schemas/Dir`
+#[cfg(feature = "branded-calling")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Dir {
+    pub authorizer_email: Option<String>,
+    pub authorizer_name: Option<String>,
+    pub call_reasons: Option<Vec<CallReason>>,
+    pub certify_brand_is_accurate: Option<bool>,
+    pub certify_ip_ownership: Option<bool>,
+    pub certify_no_shaft_content: Option<bool>,
+    pub created_at: Option<String>,
+    pub display_name: Option<String>,
+    pub documents: Option<Vec<Document>>,
+    pub enterprise_id: Option<String>,
+    pub expiring_at: Option<String>,
+    pub id: Option<String>,
+    pub logo_url: Option<String>,
+    pub rejected_at: Option<String>,
+    /// Populated when `status` is `rejected`; cleared on `/submit` or successful approval.
+    pub rejection_reasons: Option<Vec<RejectionReason>>,
+    pub reselling: Option<bool>,
+    pub status: Option<DirStatus>,
+    pub submitted_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub verified_at: Option<String>,
+}
+
+#[cfg(feature = "branded-calling")]
+crate::codec::optional_fields!(
+    Dir { "authorizer_email" => authorizer_email, "authorizer_name" => authorizer_name,
+    "call_reasons" => call_reasons, "certify_brand_is_accurate" =>
+    certify_brand_is_accurate, "certify_ip_ownership" => certify_ip_ownership,
+    "certify_no_shaft_content" => certify_no_shaft_content, "created_at" => created_at,
+    "display_name" => display_name, "documents" => documents, "enterprise_id" =>
+    enterprise_id, "expiring_at" => expiring_at, "id" => id, "logo_url" => logo_url,
+    "rejected_at" => rejected_at, "rejection_reasons" => rejection_reasons, "reselling"
+    => reselling, "status" => status, "submitted_at" => submitted_at, "updated_at" =>
+    updated_at, "verified_at" => verified_at }
+);
+
+/// Spec: `#/components/schemas/DirPhoneNumber`
+#[cfg(feature = "branded-calling")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DirPhoneNumber {
+    /// Id of the batch this number was vetted as part of.
+    pub batch_id: Option<String>,
+    pub created_at: Option<String>,
+    pub dir_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub id: Option<String>,
+    /// Id of the Letter of Authorization document attached to this number's batch.
+    pub loa_document_id: Option<String>,
+    /// E.164 with leading `+`.
+    pub phone_number: Option<String>,
+    /// Populated when `status` is `unsuccessful` or `permanently_rejected`.
+    pub rejection_reason: Option<RejectionReason>,
+    pub status: Option<PhoneNumberStatus>,
+    pub updated_at: Option<String>,
+    pub verified_at: Option<String>,
+}
+
+#[cfg(feature = "branded-calling")]
+crate::codec::optional_fields!(
+    DirPhoneNumber { "batch_id" => batch_id, "created_at" => created_at, "dir_id" =>
+    dir_id, "enterprise_id" => enterprise_id, "id" => id, "loa_document_id" =>
+    loa_document_id, "phone_number" => phone_number, "rejection_reason" =>
+    rejection_reason, "status" => status, "updated_at" => updated_at, "verified_at" =>
+    verified_at }
+);
+
+/// DIR lifecycle status.
+/// - `draft` - newly created; editable; not yet submitted.
+/// - `submitted` / `in_review` - Telnyx is reviewing.
+/// - `verified` - approved; phone numbers may be attached.
+/// - `rejected` - Telnyx rejected this submission; `rejection_reasons` is populated; customer can edit and resubmit.
+/// - `unsuccessful` - system-side error during processing; customer can edit and resubmit.
+/// - `suspended` - temporarily disabled (e.g. by an active infringement claim).
+/// - `expired` - verification expired; customer must resubmit.
+/// - `infringement_claimed` - a trademark/impersonation claim is open against this DIR.
+/// - `permanently_rejected` - terminal; cannot be resubmitted.
+///
+/// Spec: `#/components/schemas/DirStatus`
+#[cfg(feature = "branded-calling")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DirStatus {
+    /// `draft`
+    Draft,
+    /// `submitted`
+    Submitted,
+    /// `in_review`
+    InReview,
+    /// `verified`
+    Verified,
+    /// `rejected`
+    Rejected,
+    /// `unsuccessful`
+    Unsuccessful,
+    /// `suspended`
+    Suspended,
+    /// `expired`
+    Expired,
+    /// `infringement_claimed`
+    InfringementClaimed,
+    /// `permanently_rejected`
+    PermanentlyRejected,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "branded-calling")]
+impl DirStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Draft => "draft",
+            Self::Submitted => "submitted",
+            Self::InReview => "in_review",
+            Self::Verified => "verified",
+            Self::Rejected => "rejected",
+            Self::Unsuccessful => "unsuccessful",
+            Self::Suspended => "suspended",
+            Self::Expired => "expired",
+            Self::InfringementClaimed => "infringement_claimed",
+            Self::PermanentlyRejected => "permanently_rejected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "branded-calling")]
+impl From<&str> for DirStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "draft" => Self::Draft,
+            "submitted" => Self::Submitted,
+            "in_review" => Self::InReview,
+            "verified" => Self::Verified,
+            "rejected" => Self::Rejected,
+            "unsuccessful" => Self::Unsuccessful,
+            "suspended" => Self::Suspended,
+            "expired" => Self::Expired,
+            "infringement_claimed" => Self::InfringementClaimed,
+            "permanently_rejected" => Self::PermanentlyRejected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "branded-calling")]
+crate::codec::string_enum!(DirStatus);
+
+/// Spec: `#/components/schemas/DirWrapped`
+#[cfg(feature = "branded-calling")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct DirWrapped {
+    pub data: Dir,
+}
+
+/// The direction of the fax.
+///
+/// Spec: `#/components/schemas/Direction`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Direction {
+    /// `inbound`
+    Inbound,
+    /// `outbound`
+    Outbound,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "fax")]
+impl Direction {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+impl From<&str> for Direction {
+    fn from(value: &str) -> Self {
+        match value {
+            "inbound" => Self::Inbound,
+            "outbound" => Self::Outbound,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+crate::codec::string_enum!(Direction);
+
+/// Spec: `#/components/schemas/DKIMStatus`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct DkimStatus {
+    pub active: bool,
+    pub algorithm: Option<DkimStatusAlgorithm>,
+    pub key_length: Option<i64>,
+    pub rotated_at: Option<String>,
+    pub selector: Option<String>,
+}
+
+/// Spec: `#/components/schemas/DKIMStatus/properties/algorithm`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DkimStatusAlgorithm {
+    /// `rsa-sha256`
+    RsaSha256,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "email")]
+impl DkimStatusAlgorithm {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::RsaSha256 => "rsa-sha256",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+impl From<&str> for DkimStatusAlgorithm {
+    fn from(value: &str) -> Self {
+        match value {
+            "rsa-sha256" => Self::RsaSha256,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+crate::codec::string_enum!(DkimStatusAlgorithm);
+
+/// Spec: `#/components/schemas/DNSRecord`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DnsRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual_value: Option<String>,
+    pub host: String,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+    pub purpose: DnsRecordPurpose,
+    pub record_type: DnsRecordRecordType,
+    pub required: bool,
+    pub status: DnsRecordStatus,
+    pub value: String,
+}
+
+/// Spec: `#/components/schemas/DNSRecord/properties/purpose`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DnsRecordPurpose {
+    /// `ownership`
+    Ownership,
+    /// `spf`
+    Spf,
+    /// `dkim`
+    Dkim,
+    /// `dmarc`
+    Dmarc,
+    /// `mx`
+    Mx,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "email")]
+impl DnsRecordPurpose {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ownership => "ownership",
+            Self::Spf => "spf",
+            Self::Dkim => "dkim",
+            Self::Dmarc => "dmarc",
+            Self::Mx => "mx",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+impl From<&str> for DnsRecordPurpose {
+    fn from(value: &str) -> Self {
+        match value {
+            "ownership" => Self::Ownership,
+            "spf" => Self::Spf,
+            "dkim" => Self::Dkim,
+            "dmarc" => Self::Dmarc,
+            "mx" => Self::Mx,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+crate::codec::string_enum!(DnsRecordPurpose);
+
+/// Spec: `#/components/schemas/DNSRecord/properties/record_type`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DnsRecordRecordType {
+    /// `TXT`
+    Txt,
+    /// `MX`
+    Mx,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "email")]
+impl DnsRecordRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Txt => "TXT",
+            Self::Mx => "MX",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+impl From<&str> for DnsRecordRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "TXT" => Self::Txt,
+            "MX" => Self::Mx,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+crate::codec::string_enum!(DnsRecordRecordType);
+
+/// Spec: `#/components/schemas/DNSRecord/properties/status`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DnsRecordStatus {
+    /// `pending`
+    Pending,
+    /// `verified`
+    Verified,
+    /// `failed`
+    Failed,
+    /// `not_required`
+    NotRequired,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "email")]
+impl DnsRecordStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Verified => "verified",
+            Self::Failed => "failed",
+            Self::NotRequired => "not_required",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+impl From<&str> for DnsRecordStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "verified" => Self::Verified,
+            "failed" => Self::Failed,
+            "not_required" => Self::NotRequired,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+crate::codec::string_enum!(DnsRecordStatus);
 
 /// Spec: `#/components/schemas/DocReqsRequirementType`
 #[cfg(feature = "regulatory")]
@@ -2438,7 +11724,7 @@ pub struct DocReqsRequirementType {
     pub created_at: Option<String>,
     /// Describes the requirement type
     pub description: Option<String>,
-    /// Provides one or more example of acceptable documents
+    /// Provides one or more examples of acceptable documents
     pub example: Option<String>,
     /// Identifies the associated document
     pub id: Option<String>,
@@ -2469,16 +11755,12 @@ pub struct DocReqsRequirementTypeAcceptanceCriteria {
     pub acceptable_characters: Option<String>,
     /// Specifies the list of strictly possible values for the requirement. Ignored when empty
     pub acceptable_values: Option<Vec<String>>,
-    /// Specifies whether string matching should be case sensitive
-    pub case_sensitive: Option<bool>,
     /// Specifies geography-based acceptance criteria
     pub locality_limit: Option<String>,
     /// Maximum length allowed for the value
     pub max_length: Option<i64>,
     /// Minimum length allowed for the value
     pub min_length: Option<i64>,
-    /// A regular expression pattern that the value must match
-    pub regex: Option<String>,
     /// Specifies time-based acceptance criteria
     pub time_limit: Option<String>,
 }
@@ -2486,9 +11768,9 @@ pub struct DocReqsRequirementTypeAcceptanceCriteria {
 #[cfg(feature = "regulatory")]
 crate::codec::optional_fields!(
     DocReqsRequirementTypeAcceptanceCriteria { "acceptable_characters" =>
-    acceptable_characters, "acceptable_values" => acceptable_values, "case_sensitive" =>
-    case_sensitive, "locality_limit" => locality_limit, "max_length" => max_length,
-    "min_length" => min_length, "regex" => regex, "time_limit" => time_limit }
+    acceptable_characters, "acceptable_values" => acceptable_values, "locality_limit" =>
+    locality_limit, "max_length" => max_length, "min_length" => min_length, "time_limit"
+    => time_limit }
 );
 
 /// Defines the type of this requirement type
@@ -2536,6 +11818,7 @@ impl From<&str> for DocReqsRequirementTypeType {
 crate::codec::string_enum!(DocReqsRequirementTypeType);
 
 /// Spec: `#/components/schemas/DocServiceRecord`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocServiceRecord {
     /// ISO 8601 formatted date-time indicating when the resource was created.
@@ -2548,55 +11831,146 @@ pub struct DocServiceRecord {
     pub updated_at: Option<String>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(
     DocServiceRecord { "created_at" => created_at, "id" => id, "record_type" =>
     record_type, "updated_at" => updated_at }
 );
 
-/// DTMFTool
-///
-/// Spec: `#/components/schemas/DTMFTool`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+/// Spec: `#/components/schemas/Document`
+#[cfg(feature = "branded-calling")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct DtmfTool {
-    pub send_dtmf: serde_json::Map<String, serde_json::Value>,
-    #[serde(rename = "type")]
-    pub type_: DtmfToolType,
+pub struct Document {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Id returned by the Telnyx Documents API after you upload the file (upload via `POST /v2/documents`; see <https://developers.telnyx.com/api/documents>).
+    pub document_id: String,
+    /// Type of supporting document. Pick the closest match to what the file actually contains; `other` triggers manual vetting and may slow approval. The matching short_name reference list is at `GET /v2/dir/document_types`.
+    pub document_type: DocumentDocumentType,
 }
 
-/// Spec: `#/components/schemas/DTMFTool/properties/type`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+/// Type of supporting document. Pick the closest match to what the file actually contains; `other` triggers manual vetting and may slow approval. The matching short_name reference list is at `GET /v2/dir/document_types`.
+///
+/// Spec: `#/components/schemas/Document/properties/document_type`
+#[cfg(feature = "branded-calling")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DtmfToolType {
-    /// `send_dtmf`
-    SendDtmf,
+pub enum DocumentDocumentType {
+    /// `letter_of_authorization`
+    LetterOfAuthorization,
+    /// `business_registration`
+    BusinessRegistration,
+    /// `articles_of_incorporation`
+    ArticlesOfIncorporation,
+    /// `tax_document`
+    TaxDocument,
+    /// `ein_letter`
+    EinLetter,
+    /// `trademark_registration`
+    TrademarkRegistration,
+    /// `website_ownership`
+    WebsiteOwnership,
+    /// `business_license`
+    BusinessLicense,
+    /// `professional_license`
+    ProfessionalLicense,
+    /// `government_id`
+    GovernmentId,
+    /// `utility_bill`
+    UtilityBill,
+    /// `bank_statement`
+    BankStatement,
+    /// `other`
+    Other,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-impl DtmfToolType {
+#[cfg(feature = "branded-calling")]
+impl DocumentDocumentType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::SendDtmf => "send_dtmf",
+            Self::LetterOfAuthorization => "letter_of_authorization",
+            Self::BusinessRegistration => "business_registration",
+            Self::ArticlesOfIncorporation => "articles_of_incorporation",
+            Self::TaxDocument => "tax_document",
+            Self::EinLetter => "ein_letter",
+            Self::TrademarkRegistration => "trademark_registration",
+            Self::WebsiteOwnership => "website_ownership",
+            Self::BusinessLicense => "business_license",
+            Self::ProfessionalLicense => "professional_license",
+            Self::GovernmentId => "government_id",
+            Self::UtilityBill => "utility_bill",
+            Self::BankStatement => "bank_statement",
+            Self::Other => "other",
             Self::Unknown(other) => other,
         }
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-impl From<&str> for DtmfToolType {
+#[cfg(feature = "branded-calling")]
+impl From<&str> for DocumentDocumentType {
     fn from(value: &str) -> Self {
         match value {
-            "send_dtmf" => Self::SendDtmf,
+            "letter_of_authorization" => Self::LetterOfAuthorization,
+            "business_registration" => Self::BusinessRegistration,
+            "articles_of_incorporation" => Self::ArticlesOfIncorporation,
+            "tax_document" => Self::TaxDocument,
+            "ein_letter" => Self::EinLetter,
+            "trademark_registration" => Self::TrademarkRegistration,
+            "website_ownership" => Self::WebsiteOwnership,
+            "business_license" => Self::BusinessLicense,
+            "professional_license" => Self::ProfessionalLicense,
+            "government_id" => Self::GovernmentId,
+            "utility_bill" => Self::UtilityBill,
+            "bank_statement" => Self::BankStatement,
+            "other" => Self::Other,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-crate::codec::string_enum!(DtmfToolType);
+#[cfg(feature = "branded-calling")]
+crate::codec::string_enum!(DocumentDocumentType);
+
+/// Spec: `#/components/schemas/documents_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct DocumentsError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<DocumentsErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/documents_Error/properties/source`
+#[cfg(feature = "full")]
+pub type DocumentsErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/documents_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DocumentsErrors {
+    pub errors: Option<Vec<DocumentsError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(DocumentsErrors { "errors" => errors });
+
+/// Spec: `#/paths/~1document_links/get/parameters/1/schema`
+#[cfg(feature = "regulatory")]
+pub type DocumentsPageConsolidated = ListAccessIpAddressesPage;
+
+/// Spec: `#/components/schemas/DomainsErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct DomainsErrorResponse {
+    pub errors: Vec<EmailError>,
+}
 
 /// Sets the type of DTMF digits sent from Telnyx to this Connection. Note that DTMF digits sent to Telnyx will be accepted in all formats.
 ///
@@ -2686,66 +12060,752 @@ impl From<&str> for DynamicEmergencyAddressStatus {
 #[cfg(feature = "numbers")]
 crate::codec::string_enum!(DynamicEmergencyAddressStatus);
 
+/// Spec: `#/components/schemas/edge-compute_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EdgeComputeError {
+    pub code: Option<String>,
+    pub detail: Option<String>,
+    pub meta: Option<ErrorMeta>,
+    pub source: Option<ErrorSource>,
+    pub title: Option<String>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    EdgeComputeError { "code" => code, "detail" => detail, "meta" => meta, "source" =>
+    source, "title" => title }
+);
+
+/// Spec: `#/components/schemas/edge-compute_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EdgeComputeErrors {
+    pub errors: Option<Vec<EdgeComputeError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(EdgeComputeErrors { "errors" => errors });
+
 /// ElevenLabs Voice Settings
 ///
 /// Spec: `#/components/schemas/ElevenLabsVoiceSettings`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ElevenLabsVoiceSettings {
     /// The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your ElevenLabs API key. Warning: Free plans are unlikely to work with this integration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_ref: Option<String>,
+    /// Voice settings provider type
+    #[serde(rename = "type")]
+    pub type_: ElevenLabsVoiceSettingsType,
 }
 
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-crate::codec::optional_fields!(ElevenLabsVoiceSettings { "api_key_ref" => api_key_ref });
-
-/// Spec: `#/components/schemas/EligibilityNumbersRequest`
-#[cfg(any(feature = "messaging", feature = "numbers", feature = "porting"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct EligibilityNumbersRequest {
-    /// List of phone numbers to check eligibility
-    pub phone_numbers: Vec<String>,
-}
-
-/// If `telephony` is enabled, the assistant will be able to make and receive calls. If `messaging` is enabled, the assistant will be able to send and receive messages.
+/// Voice settings provider type
 ///
-/// Spec: `#/components/schemas/EnabledFeatures`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+/// Spec: `#/components/schemas/ElevenLabsVoiceSettings/properties/type`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EnabledFeatures {
-    /// `telephony`
-    Telephony,
-    /// `messaging`
-    Messaging,
+pub enum ElevenLabsVoiceSettingsType {
+    /// `elevenlabs`
+    Elevenlabs,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-impl EnabledFeatures {
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl ElevenLabsVoiceSettingsType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Telephony => "telephony",
-            Self::Messaging => "messaging",
+            Self::Elevenlabs => "elevenlabs",
             Self::Unknown(other) => other,
         }
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-impl From<&str> for EnabledFeatures {
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for ElevenLabsVoiceSettingsType {
     fn from(value: &str) -> Self {
         match value {
-            "telephony" => Self::Telephony,
-            "messaging" => Self::Messaging,
+            "elevenlabs" => Self::Elevenlabs,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-crate::codec::string_enum!(EnabledFeatures);
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(ElevenLabsVoiceSettingsType);
+
+/// Spec: `#/components/schemas/EmailAddress`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct EmailAddress {
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Suppression record. Schema fields hidden by the view:
+/// `account_id`, `bounce_category`, `dsn_code`, `meta`.
+///
+/// Spec: `#/components/schemas/EmailBlock`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EmailBlock {
+    pub created_at: String,
+    /// `null` ⇒ account scope. Stored on the row; exposed here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// `null` ⇒ not address-scope. (schema: from_address)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// `null` ⇒ global; set ⇒ group-scoped opt-out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    pub id: String,
+    pub reason: Reason,
+    /// View-only discriminator.
+    pub record_type: EmailBlockRecordType,
+    pub scope: Scope,
+    pub source: Source,
+    pub status: Status,
+    /// Normalized recipient. (schema: to_address)
+    pub to: String,
+    pub updated_at: String,
+}
+
+/// View-only discriminator.
+///
+/// Spec: `#/components/schemas/EmailBlock/properties/record_type`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailBlockRecordType {
+    /// `email_block`
+    EmailBlock,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "email")]
+impl EmailBlockRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EmailBlock => "email_block",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+impl From<&str> for EmailBlockRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "email_block" => Self::EmailBlock,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+crate::codec::string_enum!(EmailBlockRecordType);
+
+/// Spec: `#/components/schemas/EmailBlockResponse`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EmailBlockResponse {
+    pub data: EmailBlock,
+}
+
+/// Spec: `#/components/schemas/EmailDomain`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EmailDomain {
+    pub created_at: String,
+    pub dkim: DkimStatus,
+    /// Customer DMARC policy. null means use the advisory default (v=DMARC1; p=none; rua=mailto:dmarc@telnyx.com).
+    pub dmarc_policy: Option<String>,
+    pub dns_records: Vec<DnsRecord>,
+    pub domain: String,
+    pub id: String,
+    pub inbound: InboundConfig,
+    pub record_type: EmailDomainRecordType,
+    /// Sender reputation for this domain (present on all domain responses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reputation: Option<EmailDomainReputation>,
+    pub status: EmailDomainStatus,
+    pub tracking: TrackingSettings,
+    /// Domain type. `custom` domains are account-owned (BYOD). `shared` domains are Telnyx-managed, visible to and usable by ALL accounts for sending, but read-only: only the owning (system) account may modify, verify, or delete them; other accounts receive 403 (code 10008).
+    #[serde(rename = "type")]
+    pub type_: EmailDomainType,
+    pub updated_at: String,
+    pub usable_for_inbound: bool,
+    pub usable_for_sending: bool,
+    pub verification: EmailDomainVerification,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_at: Option<String>,
+}
+
+/// Spec: `#/components/schemas/EmailDomain/properties/record_type`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailDomainRecordType {
+    /// `email_domain`
+    EmailDomain,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "email")]
+impl EmailDomainRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EmailDomain => "email_domain",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+impl From<&str> for EmailDomainRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "email_domain" => Self::EmailDomain,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+crate::codec::string_enum!(EmailDomainRecordType);
+
+/// Sender reputation for this domain (present on all domain responses).
+///
+/// Spec: `#/components/schemas/EmailDomain/properties/reputation`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EmailDomainReputation {
+    /// Reputation band, e.g. good/warn/poor.
+    pub band: Option<String>,
+    pub breakdown: Option<serde_json::Map<String, serde_json::Value>>,
+    pub computed_at: Option<String>,
+}
+
+#[cfg(feature = "email")]
+crate::codec::optional_fields!(
+    EmailDomainReputation { "band" => band, "breakdown" => breakdown, "computed_at" =>
+    computed_at }
+);
+
+/// Spec: `#/components/schemas/EmailDomainResponse`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EmailDomainResponse {
+    pub data: EmailDomain,
+}
+
+/// Spec: `#/components/schemas/EmailDomainStatus`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailDomainStatus {
+    /// `pending`
+    Pending,
+    /// `verifying`
+    Verifying,
+    /// `verified`
+    Verified,
+    /// `failed`
+    Failed,
+    /// `degraded`
+    Degraded,
+    /// `suspended`
+    Suspended,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "email")]
+impl EmailDomainStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Verifying => "verifying",
+            Self::Verified => "verified",
+            Self::Failed => "failed",
+            Self::Degraded => "degraded",
+            Self::Suspended => "suspended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+impl From<&str> for EmailDomainStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "verifying" => Self::Verifying,
+            "verified" => Self::Verified,
+            "failed" => Self::Failed,
+            "degraded" => Self::Degraded,
+            "suspended" => Self::Suspended,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+crate::codec::string_enum!(EmailDomainStatus);
+
+/// Spec: `#/components/schemas/EmailDomainType`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailDomainType {
+    /// `custom`
+    Custom,
+    /// `shared`
+    Shared,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "email")]
+impl EmailDomainType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Custom => "custom",
+            Self::Shared => "shared",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+impl From<&str> for EmailDomainType {
+    fn from(value: &str) -> Self {
+        match value {
+            "custom" => Self::Custom,
+            "shared" => Self::Shared,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+crate::codec::string_enum!(EmailDomainType);
+
+/// Spec: `#/components/schemas/EmailDomainVerification`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EmailDomainVerification {
+    pub dkim: EmailDomainVerificationDkim,
+    pub dmarc: EmailDomainVerificationDmarc,
+    pub mx: EmailDomainVerificationMx,
+    pub ownership: EmailDomainVerificationOwnership,
+    pub spf: EmailDomainVerificationSpf,
+}
+
+/// Spec: `#/components/schemas/EmailDomainVerification/properties/dkim`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailDomainVerificationDkim {
+    /// `pending`
+    Pending,
+    /// `verified`
+    Verified,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "email")]
+impl EmailDomainVerificationDkim {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Verified => "verified",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+impl From<&str> for EmailDomainVerificationDkim {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "verified" => Self::Verified,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+crate::codec::string_enum!(EmailDomainVerificationDkim);
+
+/// Spec: `#/components/schemas/EmailDomainVerification/properties/dmarc`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailDomainVerificationDmarc {
+    /// `missing_optional`
+    MissingOptional,
+    /// `verified`
+    Verified,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "email")]
+impl EmailDomainVerificationDmarc {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MissingOptional => "missing_optional",
+            Self::Verified => "verified",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+impl From<&str> for EmailDomainVerificationDmarc {
+    fn from(value: &str) -> Self {
+        match value {
+            "missing_optional" => Self::MissingOptional,
+            "verified" => Self::Verified,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+crate::codec::string_enum!(EmailDomainVerificationDmarc);
+
+/// Spec: `#/components/schemas/EmailDomainVerification/properties/mx`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailDomainVerificationMx {
+    /// `not_required`
+    NotRequired,
+    /// `pending`
+    Pending,
+    /// `verified`
+    Verified,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "email")]
+impl EmailDomainVerificationMx {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NotRequired => "not_required",
+            Self::Pending => "pending",
+            Self::Verified => "verified",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+impl From<&str> for EmailDomainVerificationMx {
+    fn from(value: &str) -> Self {
+        match value {
+            "not_required" => Self::NotRequired,
+            "pending" => Self::Pending,
+            "verified" => Self::Verified,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+crate::codec::string_enum!(EmailDomainVerificationMx);
+
+/// Spec: `#/components/schemas/EmailDomainVerification/properties/ownership`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailDomainVerificationOwnership {
+    /// `pending`
+    Pending,
+    /// `verified`
+    Verified,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "email")]
+impl EmailDomainVerificationOwnership {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Verified => "verified",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+impl From<&str> for EmailDomainVerificationOwnership {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "verified" => Self::Verified,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+crate::codec::string_enum!(EmailDomainVerificationOwnership);
+
+/// Spec: `#/components/schemas/EmailDomainVerification/properties/spf`
+#[cfg(feature = "email")]
+pub type EmailDomainVerificationSpf = EmailDomainVerificationDmarc;
+
+/// Spec: `#/components/schemas/email_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EmailError {
+    pub code: EmailErrorCode,
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<EmailErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/email_Error/properties/code`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailErrorCode {
+    /// `10001`
+    V10001,
+    /// `10015`
+    V10015,
+    /// `500`
+    V500,
+    /// `10007`
+    V10007,
+    /// `10008`
+    V10008,
+    /// `10020`
+    V10020,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "full")]
+impl EmailErrorCode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V10001 => "10001",
+            Self::V10015 => "10015",
+            Self::V500 => "500",
+            Self::V10007 => "10007",
+            Self::V10008 => "10008",
+            Self::V10020 => "10020",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+impl From<&str> for EmailErrorCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "10001" => Self::V10001,
+            "10015" => Self::V10015,
+            "500" => Self::V500,
+            "10007" => Self::V10007,
+            "10008" => Self::V10008,
+            "10020" => Self::V10020,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+crate::codec::string_enum!(EmailErrorCode);
+
+/// Spec: `#/components/schemas/email_ErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct EmailErrorResponse {
+    pub errors: Vec<ErrorObject>,
+}
+
+/// Spec: `#/components/schemas/email_Error/properties/source`
+#[cfg(feature = "full")]
+pub type EmailErrorSource = BlocksErrorObjectSource;
+
+/// Spec: `#/components/schemas/EmailEventType`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailEventType {
+    /// `queued`
+    Queued,
+    /// `deferred`
+    Deferred,
+    /// `scheduled`
+    Scheduled,
+    /// `cancelled`
+    Cancelled,
+    /// `sandbox`
+    Sandbox,
+    /// `sending`
+    Sending,
+    /// `sent`
+    Sent,
+    /// `failed`
+    Failed,
+    /// `delivered`
+    Delivered,
+    /// `bounced`
+    Bounced,
+    /// `complained`
+    Complained,
+    /// `rejected`
+    Rejected,
+    /// `opened`
+    Opened,
+    /// `clicked`
+    Clicked,
+    /// `unsubscribed`
+    Unsubscribed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "email")]
+impl EmailEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Queued => "queued",
+            Self::Deferred => "deferred",
+            Self::Scheduled => "scheduled",
+            Self::Cancelled => "cancelled",
+            Self::Sandbox => "sandbox",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Delivered => "delivered",
+            Self::Bounced => "bounced",
+            Self::Complained => "complained",
+            Self::Rejected => "rejected",
+            Self::Opened => "opened",
+            Self::Clicked => "clicked",
+            Self::Unsubscribed => "unsubscribed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+impl From<&str> for EmailEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "queued" => Self::Queued,
+            "deferred" => Self::Deferred,
+            "scheduled" => Self::Scheduled,
+            "cancelled" => Self::Cancelled,
+            "sandbox" => Self::Sandbox,
+            "sending" => Self::Sending,
+            "sent" => Self::Sent,
+            "failed" => Self::Failed,
+            "delivered" => Self::Delivered,
+            "bounced" => Self::Bounced,
+            "complained" => Self::Complained,
+            "rejected" => Self::Rejected,
+            "opened" => Self::Opened,
+            "clicked" => Self::Clicked,
+            "unsubscribed" => Self::Unsubscribed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+crate::codec::string_enum!(EmailEventType);
+
+/// Spec: `#/components/schemas/EmailMessage/properties/suppressed/items`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EmailMessageSuppressedItem {
+    pub override_allowed: Option<bool>,
+    pub reason: Option<String>,
+    pub scope: Option<String>,
+    pub to: Option<String>,
+}
+
+#[cfg(feature = "email")]
+crate::codec::optional_fields!(
+    EmailMessageSuppressedItem { "override_allowed" => override_allowed, "reason" =>
+    reason, "scope" => scope, "to" => to }
+);
+
+/// Spec: `#/components/schemas/email_PaginationMeta`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct EmailPaginationMeta {
+    /// Cursor for the next page, when more results are available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_cursor: Option<String>,
+    pub page_size: i64,
+}
+
+/// Spec: `#/components/schemas/emergency_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct EmergencyError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<EmergencyErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/emergency_Error/properties/source`
+#[cfg(feature = "full")]
+pub type EmergencyErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/emergency_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EmergencyErrors {
+    pub errors: Option<Vec<EmergencyError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(EmergencyErrors { "errors" => errors });
+
+/// Spec: `#/paths/~1dynamic_emergency_addresses/get/parameters/1/schema`
+#[cfg(feature = "numbers")]
+pub type EmergencyPageConsolidated = ListAccessIpAddressesPage;
 
 /// Enable use of SRTP for encryption. Cannot be set if the transport_portocol is TLS.
 ///
@@ -2783,20 +12843,174 @@ impl From<&str> for EncryptedMedia {
 #[cfg(feature = "connections")]
 crate::codec::string_enum!(EncryptedMedia);
 
-/// Spec: `#/components/schemas/Error`
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1end/post/responses/200/content/application~1json/schema/properties/data`
+#[cfg(feature = "full")]
+pub type EndSessionResponseData = CallControlCommandResult;
+
+/// Server-to-client frame indicating an error during synthesis. The connection is closed shortly after.
+///
+/// Spec: `#/components/schemas/ErrorFrame`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ErrorFrame {
+    /// Error message describing what went wrong.
+    pub error: Option<String>,
+    /// Frame type identifier.
+    pub type_: Option<ErrorFrameType>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(ErrorFrame { "error" => error, "type" => type_ });
+
+/// Frame type identifier.
+///
+/// Spec: `#/components/schemas/ErrorFrame/properties/type`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ErrorFrameType {
+    /// `error`
+    Error,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "full")]
+impl ErrorFrameType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Error => "error",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+impl From<&str> for ErrorFrameType {
+    fn from(value: &str) -> Self {
+        match value {
+            "error" => Self::Error,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+crate::codec::string_enum!(ErrorFrameType);
+
+/// Spec: `#/components/schemas/ErrorList`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct Error {
-    pub code: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+pub struct ErrorList {
+    pub errors: Vec<BlocksErrorObject>,
+}
+
+/// Spec: `#/components/schemas/ErrorMeta`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ErrorMeta {
+    pub url: Option<String>,
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::optional_fields!(ErrorMeta { "url" => url });
+
+/// Spec: `#/components/schemas/ErrorObject`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ErrorObject {
+    /// Telnyx error code. Edge idempotency errors use 10027 or 10036. Fallback 404/500 responses from the framework may use string status codes ('404', '500') instead.
+    pub code: ErrorObjectCode,
+    /// Human-readable error detail. Changeset responses may return a structured object.
+    pub detail: ErrorObjectDetail,
+    /// Additional metadata. Present on 401 errors with a documentation URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<ErrorSource>,
+    pub source: Option<serde_json::Map<String, serde_json::Value>>,
     pub title: String,
 }
 
+/// Telnyx error code. Edge idempotency errors use 10027 or 10036. Fallback 404/500 responses from the framework may use string status codes ('404', '500') instead.
+///
+/// Spec: `#/components/schemas/ErrorObject/properties/code`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ErrorObjectCode {
+    /// `10001`
+    V10001,
+    /// `10006`
+    V10006,
+    /// `10007`
+    V10007,
+    /// `10015`
+    V10015,
+    /// `10016`
+    V10016,
+    /// `10019`
+    V10019,
+    /// `10027`
+    V10027,
+    /// `10036`
+    V10036,
+    /// `404`
+    V404,
+    /// `500`
+    V500,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "full")]
+impl ErrorObjectCode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V10001 => "10001",
+            Self::V10006 => "10006",
+            Self::V10007 => "10007",
+            Self::V10015 => "10015",
+            Self::V10016 => "10016",
+            Self::V10019 => "10019",
+            Self::V10027 => "10027",
+            Self::V10036 => "10036",
+            Self::V404 => "404",
+            Self::V500 => "500",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+impl From<&str> for ErrorObjectCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "10001" => Self::V10001,
+            "10006" => Self::V10006,
+            "10007" => Self::V10007,
+            "10015" => Self::V10015,
+            "10016" => Self::V10016,
+            "10019" => Self::V10019,
+            "10027" => Self::V10027,
+            "10036" => Self::V10036,
+            "404" => Self::V404,
+            "500" => Self::V500,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+crate::codec::string_enum!(ErrorObjectCode);
+
+/// Human-readable error detail. Changeset responses may return a structured object.
+///
+/// Spec: `#/components/schemas/ErrorObject/properties/detail`
+#[cfg(feature = "full")]
+pub type ErrorObjectDetail = CreateMsgReqToolChoice;
+
 /// Spec: `#/components/schemas/ErrorRecord`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorRecord {
     /// an application-specific error code, expressed as a stringified 5-digit integer
@@ -2809,20 +13023,24 @@ pub struct ErrorRecord {
     pub title: Option<String>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(
     ErrorRecord { "code" => code, "detail" => detail, "meta" => meta, "source" => source,
     "title" => title }
 );
 
 /// Spec: `#/components/schemas/ErrorResponse`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorResponse {
     pub errors: Option<Vec<ErrorResponseErrorsItem>>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(ErrorResponse { "errors" => errors });
 
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorResponseErrorsItem {
     pub code: Option<String>,
@@ -2832,37 +13050,61 @@ pub struct ErrorResponseErrorsItem {
     pub title: Option<String>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(
     ErrorResponseErrorsItem { "code" => code, "detail" => detail, "meta" => meta,
     "source" => source, "title" => title }
 );
 
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items/properties/meta`
-pub type ErrorResponseErrorsItemMeta = MetaResponse;
+#[cfg(feature = "full")]
+pub type ErrorResponseErrorsItemMeta = ErrorMeta;
 
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items/properties/source`
+#[cfg(feature = "full")]
+pub type ErrorResponseErrorsItemSource = BlocksErrorObjectSource;
+
+/// Spec: `#/components/schemas/ErrorSource`
+#[cfg(
+    any(
+        feature = "messaging",
+        feature = "numbers",
+        feature = "regulatory",
+        feature = "wireless"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ErrorResponseErrorsItemSource {
+pub struct ErrorSource {
+    pub parameter: Option<String>,
     pub pointer: Option<String>,
 }
 
-crate::codec::optional_fields!(ErrorResponseErrorsItemSource { "pointer" => pointer });
-
-/// Spec: `#/components/schemas/Error/properties/source`
-pub type ErrorSource = SourceResponse;
+#[cfg(
+    any(
+        feature = "messaging",
+        feature = "numbers",
+        feature = "regulatory",
+        feature = "wireless"
+    )
+)]
+crate::codec::optional_fields!(
+    ErrorSource { "parameter" => parameter, "pointer" => pointer }
+);
 
 /// Spec: `#/components/schemas/Errors`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Errors {
-    pub errors: Option<Vec<Error>>,
+    pub errors: Option<Vec<BillingGroupError>>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(Errors { "errors" => errors });
 
 /// EventStatus
 ///
 /// Spec: `#/components/schemas/EventStatus`
-#[cfg(any(feature = "ai", feature = "numbers"))]
+#[cfg(any(feature = "ai-assistants", feature = "numbers"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EventStatus {
     /// `pending`
@@ -2877,7 +13119,7 @@ pub enum EventStatus {
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "numbers"))]
+#[cfg(any(feature = "ai-assistants", feature = "numbers"))]
 impl EventStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -2891,7 +13133,7 @@ impl EventStatus {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "numbers"))]
+#[cfg(any(feature = "ai-assistants", feature = "numbers"))]
 impl From<&str> for EventStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -2904,39 +13146,1036 @@ impl From<&str> for EventStatus {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "numbers"))]
+#[cfg(any(feature = "ai-assistants", feature = "numbers"))]
 crate::codec::string_enum!(EventStatus);
-
-/// Additional street address information about the address such as, but not limited to, unit number or apartment number.
-///
-/// Spec: `#/components/schemas/extended_address`
-#[cfg(feature = "regulatory")]
-pub type ExtendedAddress = String;
-
-/// FailClusteringProcessRequest
-///
-/// Spec: `#/components/schemas/FailClusteringProcessRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct FailClusteringProcessRequest {
-    pub error: String,
-}
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/FaxApplication/properties/inbound/properties/sip_subdomain_receive_settings`
+#[cfg(feature = "full")]
 pub type FaxApplicationInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
 
-/// Spec: `#/paths/~1ota_updates/get/parameters/2/schema`
-#[cfg(feature = "wireless")]
-pub type FilterBasicStatusLifecycle = CompleteOtaUpdateStatus;
+/// Spec: `#/components/schemas/FaxDelivered`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxDelivered {
+    pub data: Option<FaxDeliveredData>,
+    /// Metadata about the webhook delivery.
+    pub meta: Option<FaxDeliveredMeta>,
+}
 
-/// The first name associated with the address. An address must have either a first last name or a business name.
+#[cfg(feature = "fax")]
+crate::codec::optional_fields!(FaxDelivered { "data" => data, "meta" => meta });
+
+/// Spec: `#/components/schemas/FaxDelivered/properties/data`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxDeliveredData {
+    /// The type of event being delivered.
+    pub event_type: Option<FaxDeliveredDataEventType>,
+    pub id: Option<Id>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<FaxDeliveredDataPayload>,
+    pub record_type: Option<ProgrammableFaxRecordType>,
+}
+
+#[cfg(feature = "fax")]
+crate::codec::optional_fields!(
+    FaxDeliveredData { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// The type of event being delivered.
 ///
-/// Spec: `#/components/schemas/first_name`
-#[cfg(feature = "regulatory")]
-pub type FirstName = String;
+/// Spec: `#/components/schemas/FaxDelivered/properties/data/properties/event_type`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxDeliveredDataEventType {
+    /// `fax.delivered`
+    FaxDelivered,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "fax")]
+impl FaxDeliveredDataEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FaxDelivered => "fax.delivered",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+impl From<&str> for FaxDeliveredDataEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "fax.delivered" => Self::FaxDelivered,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+crate::codec::string_enum!(FaxDeliveredDataEventType);
+
+/// Spec: `#/components/schemas/FaxDelivered/properties/data/properties/payload`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxDeliveredDataPayload {
+    /// The duration of the call in seconds.
+    pub call_duration_secs: Option<i64>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    pub connection_id: Option<ConnectionId>,
+    pub direction: Option<Direction>,
+    pub fax_id: Option<FaxId>,
+    pub from: Option<FromModel>,
+    pub media_name: Option<MediaName>,
+    pub original_media_url: Option<OriginalMediaUrl>,
+    /// Number of transferred pages
+    pub page_count: Option<i64>,
+    /// The status of the fax.
+    pub status: Option<FaxDeliveredDataPayloadStatus>,
+    pub to: Option<To>,
+    pub user_id: Option<UserId>,
+}
+
+#[cfg(feature = "fax")]
+crate::codec::optional_fields!(
+    FaxDeliveredDataPayload { "call_duration_secs" => call_duration_secs, "client_state"
+    => client_state, "connection_id" => connection_id, "direction" => direction, "fax_id"
+    => fax_id, "from" => from, "media_name" => media_name, "original_media_url" =>
+    original_media_url, "page_count" => page_count, "status" => status, "to" => to,
+    "user_id" => user_id }
+);
+
+/// The status of the fax.
+///
+/// Spec: `#/components/schemas/FaxDelivered/properties/data/properties/payload/properties/status`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxDeliveredDataPayloadStatus {
+    /// `delivered`
+    Delivered,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "fax")]
+impl FaxDeliveredDataPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+impl From<&str> for FaxDeliveredDataPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "delivered" => Self::Delivered,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+crate::codec::string_enum!(FaxDeliveredDataPayloadStatus);
+
+/// Metadata about the webhook delivery.
+///
+/// Spec: `#/components/schemas/FaxDelivered/properties/meta`
+#[cfg(any(feature = "fax", feature = "messaging"))]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxDeliveredMeta {
+    /// The delivery attempt number.
+    pub attempt: Option<i64>,
+    /// The URL the webhook was delivered to.
+    pub delivered_to: Option<String>,
+}
+
+#[cfg(any(feature = "fax", feature = "messaging"))]
+crate::codec::optional_fields!(
+    FaxDeliveredMeta { "attempt" => attempt, "delivered_to" => delivered_to }
+);
+
+/// Spec: `#/components/schemas/FaxFailed`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxFailed {
+    pub data: Option<FaxFailedData>,
+    /// Metadata about the webhook delivery.
+    pub meta: Option<FaxFailedMeta>,
+}
+
+#[cfg(feature = "fax")]
+crate::codec::optional_fields!(FaxFailed { "data" => data, "meta" => meta });
+
+/// Spec: `#/components/schemas/FaxFailed/properties/data`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxFailedData {
+    /// The type of event being delivered.
+    pub event_type: Option<FaxFailedDataEventType>,
+    pub id: Option<Id>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<FaxFailedDataPayload>,
+    pub record_type: Option<ProgrammableFaxRecordType>,
+}
+
+#[cfg(feature = "fax")]
+crate::codec::optional_fields!(
+    FaxFailedData { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/FaxFailed/properties/data/properties/event_type`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxFailedDataEventType {
+    /// `fax.failed`
+    FaxFailed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "fax")]
+impl FaxFailedDataEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FaxFailed => "fax.failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+impl From<&str> for FaxFailedDataEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "fax.failed" => Self::FaxFailed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+crate::codec::string_enum!(FaxFailedDataEventType);
+
+/// Spec: `#/components/schemas/FaxFailed/properties/data/properties/payload`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxFailedDataPayload {
+    /// State received from a command.
+    pub client_state: Option<String>,
+    pub connection_id: Option<ConnectionId>,
+    pub direction: Option<Direction>,
+    /// Cause of the sending failure
+    pub failure_reason: Option<FaxFailedDataPayloadFailureReason>,
+    pub fax_id: Option<FaxId>,
+    pub from: Option<FromModel>,
+    pub media_name: Option<MediaName>,
+    pub original_media_url: Option<OriginalMediaUrl>,
+    /// The status of the fax.
+    pub status: Option<FaxFailedDataPayloadStatus>,
+    pub to: Option<To>,
+    pub user_id: Option<UserId>,
+}
+
+#[cfg(feature = "fax")]
+crate::codec::optional_fields!(
+    FaxFailedDataPayload { "client_state" => client_state, "connection_id" =>
+    connection_id, "direction" => direction, "failure_reason" => failure_reason, "fax_id"
+    => fax_id, "from" => from, "media_name" => media_name, "original_media_url" =>
+    original_media_url, "status" => status, "to" => to, "user_id" => user_id }
+);
+
+/// Cause of the sending failure
+///
+/// Spec: `#/components/schemas/FaxFailed/properties/data/properties/payload/properties/failure_reason`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxFailedDataPayloadFailureReason {
+    /// `rejected`
+    Rejected,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "fax")]
+impl FaxFailedDataPayloadFailureReason {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Rejected => "rejected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+impl From<&str> for FaxFailedDataPayloadFailureReason {
+    fn from(value: &str) -> Self {
+        match value {
+            "rejected" => Self::Rejected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+crate::codec::string_enum!(FaxFailedDataPayloadFailureReason);
+
+/// The status of the fax.
+///
+/// Spec: `#/components/schemas/FaxFailed/properties/data/properties/payload/properties/status`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxFailedDataPayloadStatus {
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "fax")]
+impl FaxFailedDataPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+impl From<&str> for FaxFailedDataPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+crate::codec::string_enum!(FaxFailedDataPayloadStatus);
+
+/// Metadata about the webhook delivery.
+///
+/// Spec: `#/components/schemas/FaxFailed/properties/meta`
+#[cfg(feature = "fax")]
+pub type FaxFailedMeta = FaxDeliveredMeta;
+
+/// Identifies the fax.
+///
+/// Spec: `#/components/schemas/FaxId`
+#[cfg(feature = "fax")]
+pub type FaxId = String;
+
+/// Spec: `#/components/schemas/FaxMediaProcessed`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxMediaProcessed {
+    pub data: Option<FaxMediaProcessedData>,
+    /// Metadata about the webhook delivery.
+    pub meta: Option<FaxMediaProcessedMeta>,
+}
+
+#[cfg(feature = "fax")]
+crate::codec::optional_fields!(FaxMediaProcessed { "data" => data, "meta" => meta });
+
+/// Spec: `#/components/schemas/FaxMediaProcessed/properties/data`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxMediaProcessedData {
+    /// The type of event being delivered.
+    pub event_type: Option<FaxMediaProcessedDataEventType>,
+    pub id: Option<Id>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<FaxMediaProcessedDataPayload>,
+    pub record_type: Option<ProgrammableFaxRecordType>,
+}
+
+#[cfg(feature = "fax")]
+crate::codec::optional_fields!(
+    FaxMediaProcessedData { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/FaxMediaProcessed/properties/data/properties/event_type`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxMediaProcessedDataEventType {
+    /// `fax.media.processed`
+    FaxMediaProcessed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "fax")]
+impl FaxMediaProcessedDataEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FaxMediaProcessed => "fax.media.processed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+impl From<&str> for FaxMediaProcessedDataEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "fax.media.processed" => Self::FaxMediaProcessed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+crate::codec::string_enum!(FaxMediaProcessedDataEventType);
+
+/// Spec: `#/components/schemas/FaxMediaProcessed/properties/data/properties/payload`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxMediaProcessedDataPayload {
+    /// State received from a command.
+    pub client_state: Option<String>,
+    pub connection_id: Option<ConnectionId>,
+    pub direction: Option<Direction>,
+    pub fax_id: Option<FaxId>,
+    pub from: Option<FromModel>,
+    pub media_name: Option<MediaName>,
+    pub original_media_url: Option<OriginalMediaUrl>,
+    /// The status of the fax.
+    pub status: Option<FaxMediaProcessedDataPayloadStatus>,
+    pub to: Option<To>,
+    pub user_id: Option<UserId>,
+}
+
+#[cfg(feature = "fax")]
+crate::codec::optional_fields!(
+    FaxMediaProcessedDataPayload { "client_state" => client_state, "connection_id" =>
+    connection_id, "direction" => direction, "fax_id" => fax_id, "from" => from,
+    "media_name" => media_name, "original_media_url" => original_media_url, "status" =>
+    status, "to" => to, "user_id" => user_id }
+);
+
+/// The status of the fax.
+///
+/// Spec: `#/components/schemas/FaxMediaProcessed/properties/data/properties/payload/properties/status`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxMediaProcessedDataPayloadStatus {
+    /// `media.processed`
+    MediaProcessed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "fax")]
+impl FaxMediaProcessedDataPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MediaProcessed => "media.processed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+impl From<&str> for FaxMediaProcessedDataPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "media.processed" => Self::MediaProcessed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+crate::codec::string_enum!(FaxMediaProcessedDataPayloadStatus);
+
+/// Metadata about the webhook delivery.
+///
+/// Spec: `#/components/schemas/FaxMediaProcessed/properties/meta`
+#[cfg(feature = "fax")]
+pub type FaxMediaProcessedMeta = FaxDeliveredMeta;
+
+/// Spec: `#/components/schemas/FaxQueued`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxQueued {
+    pub data: Option<FaxQueuedData>,
+    /// Metadata about the webhook delivery.
+    pub meta: Option<FaxQueuedMeta>,
+}
+
+#[cfg(feature = "fax")]
+crate::codec::optional_fields!(FaxQueued { "data" => data, "meta" => meta });
+
+/// Spec: `#/components/schemas/FaxQueued/properties/data`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxQueuedData {
+    /// The type of event being delivered.
+    pub event_type: Option<FaxQueuedDataEventType>,
+    pub id: Option<Id>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<FaxQueuedDataPayload>,
+    pub record_type: Option<ProgrammableFaxRecordType>,
+}
+
+#[cfg(feature = "fax")]
+crate::codec::optional_fields!(
+    FaxQueuedData { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/FaxQueued/properties/data/properties/event_type`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxQueuedDataEventType {
+    /// `fax.queued`
+    FaxQueued,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "fax")]
+impl FaxQueuedDataEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FaxQueued => "fax.queued",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+impl From<&str> for FaxQueuedDataEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "fax.queued" => Self::FaxQueued,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+crate::codec::string_enum!(FaxQueuedDataEventType);
+
+/// Spec: `#/components/schemas/FaxQueued/properties/data/properties/payload`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxQueuedDataPayload {
+    /// State received from a command.
+    pub client_state: Option<String>,
+    pub connection_id: Option<ConnectionId>,
+    pub direction: Option<Direction>,
+    pub fax_id: Option<FaxId>,
+    pub from: Option<FromModel>,
+    pub media_name: Option<MediaName>,
+    pub original_media_url: Option<OriginalMediaUrl>,
+    /// The status of the fax.
+    pub status: Option<FaxQueuedDataPayloadStatus>,
+    pub to: Option<To>,
+    pub user_id: Option<UserId>,
+}
+
+#[cfg(feature = "fax")]
+crate::codec::optional_fields!(
+    FaxQueuedDataPayload { "client_state" => client_state, "connection_id" =>
+    connection_id, "direction" => direction, "fax_id" => fax_id, "from" => from,
+    "media_name" => media_name, "original_media_url" => original_media_url, "status" =>
+    status, "to" => to, "user_id" => user_id }
+);
+
+/// The status of the fax.
+///
+/// Spec: `#/components/schemas/FaxQueued/properties/data/properties/payload/properties/status`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxQueuedDataPayloadStatus {
+    /// `queued`
+    Queued,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "fax")]
+impl FaxQueuedDataPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Queued => "queued",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+impl From<&str> for FaxQueuedDataPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "queued" => Self::Queued,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+crate::codec::string_enum!(FaxQueuedDataPayloadStatus);
+
+/// Metadata about the webhook delivery.
+///
+/// Spec: `#/components/schemas/FaxQueued/properties/meta`
+#[cfg(feature = "fax")]
+pub type FaxQueuedMeta = FaxDeliveredMeta;
+
+/// Spec: `#/components/schemas/FaxSendingStarted`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxSendingStarted {
+    pub data: Option<FaxSendingStartedData>,
+    /// Metadata about the webhook delivery.
+    pub meta: Option<FaxSendingStartedMeta>,
+}
+
+#[cfg(feature = "fax")]
+crate::codec::optional_fields!(FaxSendingStarted { "data" => data, "meta" => meta });
+
+/// Spec: `#/components/schemas/FaxSendingStarted/properties/data`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxSendingStartedData {
+    /// The type of event being delivered.
+    pub event_type: Option<FaxSendingStartedDataEventType>,
+    pub id: Option<Id>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<FaxSendingStartedDataPayload>,
+    pub record_type: Option<ProgrammableFaxRecordType>,
+}
+
+#[cfg(feature = "fax")]
+crate::codec::optional_fields!(
+    FaxSendingStartedData { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/FaxSendingStarted/properties/data/properties/event_type`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxSendingStartedDataEventType {
+    /// `fax.sending.started`
+    FaxSendingStarted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "fax")]
+impl FaxSendingStartedDataEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FaxSendingStarted => "fax.sending.started",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+impl From<&str> for FaxSendingStartedDataEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "fax.sending.started" => Self::FaxSendingStarted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+crate::codec::string_enum!(FaxSendingStartedDataEventType);
+
+/// Spec: `#/components/schemas/FaxSendingStarted/properties/data/properties/payload`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxSendingStartedDataPayload {
+    /// State received from a command.
+    pub client_state: Option<String>,
+    pub connection_id: Option<ConnectionId>,
+    pub direction: Option<Direction>,
+    pub fax_id: Option<FaxId>,
+    pub from: Option<FromModel>,
+    pub media_name: Option<MediaName>,
+    pub original_media_url: Option<OriginalMediaUrl>,
+    /// The status of the fax.
+    pub status: Option<FaxSendingStartedDataPayloadStatus>,
+    pub to: Option<To>,
+    pub user_id: Option<UserId>,
+}
+
+#[cfg(feature = "fax")]
+crate::codec::optional_fields!(
+    FaxSendingStartedDataPayload { "client_state" => client_state, "connection_id" =>
+    connection_id, "direction" => direction, "fax_id" => fax_id, "from" => from,
+    "media_name" => media_name, "original_media_url" => original_media_url, "status" =>
+    status, "to" => to, "user_id" => user_id }
+);
+
+/// The status of the fax.
+///
+/// Spec: `#/components/schemas/FaxSendingStarted/properties/data/properties/payload/properties/status`
+#[cfg(feature = "fax")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaxSendingStartedDataPayloadStatus {
+    /// `sending`
+    Sending,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "fax")]
+impl FaxSendingStartedDataPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sending => "sending",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+impl From<&str> for FaxSendingStartedDataPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "sending" => Self::Sending,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "fax")]
+crate::codec::string_enum!(FaxSendingStartedDataPayloadStatus);
+
+/// Metadata about the webhook delivery.
+///
+/// Spec: `#/components/schemas/FaxSendingStarted/properties/meta`
+#[cfg(feature = "fax")]
+pub type FaxSendingStartedMeta = FaxDeliveredMeta;
+
+/// Spec: `#/components/schemas/Feature`
+#[cfg(
+    any(
+        feature = "identity",
+        feature = "messaging",
+        feature = "networking",
+        feature = "numbers"
+    )
+)]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Feature {
+    pub name: Option<String>,
+}
+
+#[cfg(
+    any(
+        feature = "identity",
+        feature = "messaging",
+        feature = "networking",
+        feature = "numbers"
+    )
+)]
+crate::codec::optional_fields!(Feature { "name" => name });
+
+/// Query filter criteria. Note: The first filter object must specify filter_type as 'and'. You cannot follow an 'or' with another 'and'.
+///
+/// Spec: `#/components/schemas/Filter`
+#[cfg(feature = "reporting")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Filter {
+    /// Billing group UUID to filter by
+    pub billing_group: Option<String>,
+    /// Called line identification (destination number)
+    pub cld: Option<String>,
+    /// Filter type for CLD matching
+    pub cld_filter: Option<FilterCldFilter>,
+    /// Calling line identification (caller ID)
+    pub cli: Option<String>,
+    /// Filter type for CLI matching
+    pub cli_filter: Option<FilterCliFilter>,
+    /// Logical operator for combining filters
+    pub filter_type: Option<FilterFilterType>,
+    /// Tag name to filter by
+    pub tags_list: Option<String>,
+}
+
+#[cfg(feature = "reporting")]
+crate::codec::optional_fields!(
+    Filter { "billing_group" => billing_group, "cld" => cld, "cld_filter" => cld_filter,
+    "cli" => cli, "cli_filter" => cli_filter, "filter_type" => filter_type, "tags_list"
+    => tags_list }
+);
+
+/// Filter type for CLD matching
+///
+/// Spec: `#/components/schemas/Filter/properties/cld_filter`
+#[cfg(feature = "reporting")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterCldFilter {
+    /// `contains`
+    Contains,
+    /// `starts_with`
+    StartsWith,
+    /// `ends_with`
+    EndsWith,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "reporting")]
+impl FilterCldFilter {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Contains => "contains",
+            Self::StartsWith => "starts_with",
+            Self::EndsWith => "ends_with",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "reporting")]
+impl From<&str> for FilterCldFilter {
+    fn from(value: &str) -> Self {
+        match value {
+            "contains" => Self::Contains,
+            "starts_with" => Self::StartsWith,
+            "ends_with" => Self::EndsWith,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "reporting")]
+crate::codec::string_enum!(FilterCldFilter);
+
+/// Filter type for CLI matching
+///
+/// Spec: `#/components/schemas/Filter/properties/cli_filter`
+#[cfg(feature = "reporting")]
+pub type FilterCliFilter = FilterCldFilter;
+
+/// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/address_book`
+#[cfg(
+    any(
+        feature = "account",
+        feature = "connections",
+        feature = "fax",
+        feature = "regulatory"
+    )
+)]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterConsolidatedAddressBook {
+    /// If present, only returns results with the `address_book` flag equal to the given value.
+    pub eq: Option<String>,
+}
+
+#[cfg(
+    any(
+        feature = "account",
+        feature = "connections",
+        feature = "fax",
+        feature = "regulatory"
+    )
+)]
+crate::codec::optional_fields!(FilterConsolidatedAddressBook { "eq" => eq });
+
+/// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/customer_reference/oneOf/1`
+#[cfg(any(feature = "account", feature = "connections", feature = "regulatory"))]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterConsolidatedCustomerReferenceVariant2 {
+    /// Partial match for customer_reference. Matching is not case-sensitive.
+    pub contains: Option<String>,
+    /// Exact match for customer_reference.
+    pub eq: Option<String>,
+}
+
+#[cfg(any(feature = "account", feature = "connections", feature = "regulatory"))]
+crate::codec::optional_fields!(
+    FilterConsolidatedCustomerReferenceVariant2 { "contains" => contains, "eq" => eq }
+);
+
+/// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/street_address`
+#[cfg(
+    any(
+        feature = "account",
+        feature = "call-control",
+        feature = "conferences",
+        feature = "connections",
+        feature = "fax",
+        feature = "numbers",
+        feature = "porting",
+        feature = "regulatory",
+        feature = "voice-config"
+    )
+)]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterConsolidatedStreetAddress {
+    /// If present, addresses with `street_address` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
+    pub contains: Option<String>,
+}
+
+#[cfg(
+    any(
+        feature = "account",
+        feature = "call-control",
+        feature = "conferences",
+        feature = "connections",
+        feature = "fax",
+        feature = "numbers",
+        feature = "porting",
+        feature = "regulatory",
+        feature = "voice-config"
+    )
+)]
+crate::codec::optional_fields!(
+    FilterConsolidatedStreetAddress { "contains" => contains }
+);
+
+/// Logical operator for combining filters
+///
+/// Spec: `#/components/schemas/Filter/properties/filter_type`
+#[cfg(feature = "reporting")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterFilterType {
+    /// `and`
+    And,
+    /// `or`
+    Or,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "reporting")]
+impl FilterFilterType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::And => "and",
+            Self::Or => "or",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "reporting")]
+impl From<&str> for FilterFilterType {
+    fn from(value: &str) -> Self {
+        match value {
+            "and" => Self::And,
+            "or" => Self::Or,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "reporting")]
+crate::codec::string_enum!(FilterFilterType);
+
+/// Spec: `#/paths/~1requirement_types/get/parameters/0/schema/properties/name`
+#[cfg(feature = "full")]
+pub type FilterRequirementTypesConsolidatedName = FilterConsolidatedStreetAddress;
+
+/// Server-to-client frame indicating synthesis is complete for the current text.
+///
+/// Spec: `#/components/schemas/FinalFrame`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FinalFrame {
+    /// Always `null` for the final frame.
+    pub audio: Option<serde_json::Value>,
+    /// Always `true`.
+    pub is_final: Option<bool>,
+    /// Empty string.
+    pub text: Option<String>,
+    /// Present if this was the first response frame.
+    pub time_to_first_audio_frame_ms: Option<i64>,
+    /// Frame type identifier.
+    pub type_: Option<FinalFrameType>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    FinalFrame { "audio" => audio, "isFinal" => is_final, "text" => text,
+    "timeToFirstAudioFrameMs" => time_to_first_audio_frame_ms, "type" => type_ }
+);
+
+/// Frame type identifier.
+///
+/// Spec: `#/components/schemas/FinalFrame/properties/type`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FinalFrameType {
+    /// `final`
+    Final,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "full")]
+impl FinalFrameType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Final => "final",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+impl From<&str> for FinalFrameType {
+    fn from(value: &str) -> Self {
+        match value {
+            "final" => Self::Final,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+crate::codec::string_enum!(FinalFrameType);
 
 /// Spec: `#/components/schemas/ForbiddenError`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ForbiddenError {
     pub code: Option<String>,
@@ -2946,13 +14185,84 @@ pub struct ForbiddenError {
     pub title: Option<String>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(
     ForbiddenError { "code" => code, "detail" => detail, "meta" => meta, "source" =>
     source, "title" => title }
 );
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-pub type ForbiddenErrorSource = SourceResponse;
+#[cfg(feature = "full")]
+pub type ForbiddenErrorSource = ErrorSource;
+
+/// Spec: `#/paths/~1email_unsubscribe_groups~1{id}/delete/parameters/0/schema/oneOf/0`
+#[cfg(any(feature = "email", feature = "numbers"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ForceQueryVariant1 {
+    /// `true`
+    True,
+    /// `false`
+    False,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "email", feature = "numbers"))]
+impl ForceQueryVariant1 {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::True => "true",
+            Self::False => "false",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "email", feature = "numbers"))]
+impl From<&str> for ForceQueryVariant1 {
+    fn from(value: &str) -> Self {
+        match value {
+            "true" => Self::True,
+            "false" => Self::False,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "email", feature = "numbers"))]
+crate::codec::string_enum!(ForceQueryVariant1);
+
+/// Fqdn
+///
+/// Spec: `#/components/schemas/Fqdn`
+#[cfg(feature = "connections")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Fqdn {
+    /// ID of the FQDN connection to which this FQDN is attached.
+    pub connection_id: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was created.
+    pub created_at: Option<String>,
+    /// The DNS record type for the FQDN. For cases where a port is not set, the DNS record type must be 'srv'. For cases where a port is set, the DNS record type must be 'a'. If the DNS record type is 'a' and a port is not specified, 5060 will be used.
+    pub dns_record_type: Option<String>,
+    /// FQDN represented by this resource.
+    pub fqdn: Option<String>,
+    /// Identifies the resource.
+    pub id: Option<String>,
+    /// Port to use when connecting to this FQDN.
+    pub port: Option<i64>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was updated.
+    pub updated_at: Option<String>,
+}
+
+#[cfg(feature = "connections")]
+crate::codec::optional_fields!(
+    Fqdn { "connection_id" => connection_id, "created_at" => created_at,
+    "dns_record_type" => dns_record_type, "fqdn" => fqdn, "id" => id, "port" => port,
+    "record_type" => record_type, "updated_at" => updated_at }
+);
 
 /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
 ///
@@ -3004,57 +14314,27 @@ crate::codec::string_enum!(FqdnConnectionTransportProtocol);
 #[cfg(feature = "fax")]
 pub type FromModel = String;
 
+/// FunctionDefinition
+///
+/// Spec: `#/components/schemas/FunctionDefinition`
+#[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FunctionDefinition {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/GatherUsingAIRequest/properties/message_history/items/properties/role`
+#[cfg(feature = "full")]
 pub type GatherUsingAiRequestMessageHistoryItemRole = CallAiGatherEndedPayloadMessageHistoryItemRole;
 
-/// Phone Number object
-///
-/// Spec: `#/components/schemas/GcbPhoneNumber`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct GcbPhoneNumber {
-    pub channel_zone_id: String,
-    /// ISO 8601 formatted date of when the phone number was created
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub phone_number: String,
-    pub record_type: GcbPhoneNumberRecordType,
-}
-
-/// Spec: `#/components/schemas/GcbPhoneNumber/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GcbPhoneNumberRecordType {
-    /// `channel_zone_phone_number`
-    ChannelZonePhoneNumber,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl GcbPhoneNumberRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ChannelZonePhoneNumber => "channel_zone_phone_number",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for GcbPhoneNumberRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "channel_zone_phone_number" => Self::ChannelZonePhoneNumber,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(GcbPhoneNumberRecordType);
-
 /// Spec: `#/components/schemas/GenericError`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenericError {
     pub code: Option<String>,
@@ -3064,15 +14344,180 @@ pub struct GenericError {
     pub title: Option<String>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(
     GenericError { "code" => code, "detail" => detail, "meta" => meta, "source" =>
     source, "title" => title }
 );
 
+/// Spec: `#/components/schemas/GenericErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GenericErrorResponse {
+    pub errors: Option<Vec<EdgeComputeError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(GenericErrorResponse { "errors" => errors });
+
 /// Spec: `#/components/schemas/GenericError/properties/source`
-pub type GenericErrorSource = SourceResponse;
+#[cfg(feature = "full")]
+pub type GenericErrorSource = ErrorSource;
+
+/// Spec: `#/paths/~1list/get/responses/200/content/application~1json/schema/properties/data/items`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetAllNumbersChannelZonesResponseDataItem {
+    pub number_of_channels: Option<i64>,
+    pub numbers: Option<Vec<GetAllNumbersChannelZonesResponseDataItemNumbersItem>>,
+    pub zone_id: Option<String>,
+    pub zone_name: Option<String>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    GetAllNumbersChannelZonesResponseDataItem { "number_of_channels" =>
+    number_of_channels, "numbers" => numbers, "zone_id" => zone_id, "zone_name" =>
+    zone_name }
+);
+
+/// Spec: `#/paths/~1list/get/responses/200/content/application~1json/schema/properties/data/items/properties/numbers/items`
+#[cfg(feature = "voice-config")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetAllNumbersChannelZonesResponseDataItemNumbersItem {
+    pub country: Option<String>,
+    pub number: Option<String>,
+}
+
+#[cfg(feature = "voice-config")]
+crate::codec::optional_fields!(
+    GetAllNumbersChannelZonesResponseDataItemNumbersItem { "country" => country, "number"
+    => number }
+);
+
+/// Spec: `#/paths/~1documents~1{id}~1download_link/get/responses/200/content/application~1json/schema/properties/data`
+#[cfg(feature = "full")]
+pub type GetDocumentDownloadLinkResponseData = Url;
+
+/// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_assignment_id`
+#[cfg(feature = "networking")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId {
+    String(String),
+    Variant2(GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2),
+}
+
+/// Filtering operations
+///
+/// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_assignment_id/oneOf/1`
+#[cfg(feature = "networking")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2 {
+    /// Filter by Global IP Assignment ID(s) separated by commas
+    pub in_: Option<String>,
+}
+
+#[cfg(feature = "networking")]
+crate::codec::optional_fields!(
+    GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2 { "in" => in_ }
+);
+
+/// Filtering operations
+///
+/// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_id/oneOf/1`
+#[cfg(feature = "full")]
+pub type GetGlobalIpAssignmentHealthFilterGlobalIpIdVariant2 = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2;
+
+/// Spec: `#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_assignment_id`
+#[cfg(feature = "full")]
+pub type GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentId = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId;
+
+/// Filtering operations
+///
+/// Spec: `#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_assignment_id/oneOf/1`
+#[cfg(feature = "full")]
+pub type GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentIdVariant2 = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2;
+
+/// Spec: `#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_id`
+#[cfg(feature = "full")]
+pub type GetGlobalIpAssignmentUsageFilterGlobalIpId = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId;
+
+/// Filtering operations
+///
+/// Spec: `#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_id/oneOf/1`
+#[cfg(feature = "full")]
+pub type GetGlobalIpAssignmentUsageFilterGlobalIpIdVariant2 = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2;
+
+/// Filtering operations
+///
+/// Spec: `#/paths/~1global_ip_latency/get/parameters/0/schema/properties/global_ip_id/oneOf/1`
+#[cfg(feature = "full")]
+pub type GetGlobalIpLatencyFilterGlobalIpIdVariant2 = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2;
+
+/// Spec: `#/paths/~1global_ip_usage/get/parameters/0/schema/properties/global_ip_id`
+#[cfg(feature = "full")]
+pub type GetGlobalIpUsageFilterGlobalIpId = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId;
+
+/// Filtering operations
+///
+/// Spec: `#/paths/~1global_ip_usage/get/parameters/0/schema/properties/global_ip_id/oneOf/1`
+#[cfg(feature = "full")]
+pub type GetGlobalIpUsageFilterGlobalIpIdVariant2 = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2;
+
+/// Spec: `#/paths/~1messaging_hosted_numbers~1{id}/get/responses/200/content/application~1json/schema`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetMessagingHostedNumberResponse {
+    pub data: Option<PhoneNumberWithMessagingSettings>,
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(GetMessagingHostedNumberResponse { "data" => data });
+
+/// Spec: `#/paths/~1list~1{channel_zone_id}/get/responses/200/content/application~1json/schema/properties/data/items`
+#[cfg(feature = "full")]
+pub type GetNumbersChannelZonesResponseDataItem = GetAllNumbersChannelZonesResponseDataItem;
+
+/// Spec: `#/paths/~1list~1{channel_zone_id}/get/responses/200/content/application~1json/schema/properties/data/items/properties/numbers/items`
+#[cfg(feature = "full")]
+pub type GetNumbersChannelZonesResponseDataItemNumbersItem = GetAllNumbersChannelZonesResponseDataItemNumbersItem;
+
+/// Spec: `#/paths/~1porting_orders~1{id}/get/responses/200/content/application~1json/schema/properties/meta`
+#[cfg(feature = "porting")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetPortingOrderResponseMeta {
+    /// Link to list all phone numbers
+    pub phone_numbers_url: Option<String>,
+}
+
+#[cfg(feature = "porting")]
+crate::codec::optional_fields!(
+    GetPortingOrderResponseMeta { "phone_numbers_url" => phone_numbers_url }
+);
+
+/// Spec: `#/paths/~1sim_card_actions~1{id}/get/responses/200/content/application~1json/schema`
+#[cfg(feature = "wireless")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetSimCardActionResponse {
+    pub data: Option<SimCardAction>,
+}
+
+#[cfg(feature = "wireless")]
+crate::codec::optional_fields!(GetSimCardActionResponse { "data" => data });
+
+/// Spec: `#/paths/~1sim_card_group_actions~1{id}/get/responses/200/content/application~1json/schema`
+#[cfg(feature = "wireless")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetSimCardGroupActionResponse {
+    pub data: Option<SimCardGroupAction>,
+}
+
+#[cfg(feature = "wireless")]
+crate::codec::optional_fields!(GetSimCardGroupActionResponse { "data" => data });
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment/properties/wireguard_peer`
+#[cfg(feature = "networking")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer {
     /// The IP address of the interface.
@@ -3081,17 +14526,20 @@ pub struct GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer {
     pub name: Option<String>,
 }
 
+#[cfg(feature = "networking")]
 crate::codec::optional_fields!(
     GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer { "ip_address" =>
     ip_address, "name" => name }
 );
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip_assignment/properties/wireguard_peer`
+#[cfg(feature = "full")]
 pub type GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer = GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer;
 
 /// Global IP Protocol
 ///
 /// Spec: `#/components/schemas/GlobalIPProtocol/allOf/0`
+#[cfg(feature = "networking")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpProtocol2 {
     /// The Global IP Protocol code.
@@ -3102,79 +14550,77 @@ pub struct GlobalIpProtocol2 {
     pub record_type: Option<String>,
 }
 
+#[cfg(feature = "networking")]
 crate::codec::optional_fields!(
     GlobalIpProtocol2 { "code" => code, "name" => name, "record_type" => record_type }
 );
 
-/// The handoff tool allows the assistant to hand off control of the conversation to another AI assistant. By default, this will happen transparently to the end user.
-///
-/// Spec: `#/components/schemas/HandoffTool`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct HandoffTool {
-    pub handoff: HandoffToolParams,
-    #[serde(rename = "type")]
-    pub type_: HandoffToolType,
-}
-
-/// HandoffToolParams
-///
-/// Spec: `#/components/schemas/HandoffToolParams`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct HandoffToolParams {
-    /// List of possible assistants that can receive a handoff.
-    pub ai_assistants: Vec<HandoffToolParamsAiAssistantsItem>,
-}
-
-/// Spec: `#/components/schemas/HandoffToolParams/properties/ai_assistants/items`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct HandoffToolParamsAiAssistantsItem {
-    /// The ID of the assistant to hand off to.
-    pub id: String,
-    /// Helpful name for giving context on when to handoff to the assistant.
-    pub name: String,
-}
-
-/// Spec: `#/components/schemas/HandoffTool/properties/type`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+/// Spec: `#/components/schemas/google_models`
+#[cfg(any(feature = "call-control", feature = "speech"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum HandoffToolType {
-    /// `handoff`
-    Handoff,
+pub enum GoogleModels {
+    /// `latest_long`
+    LatestLong,
+    /// `latest_short`
+    LatestShort,
+    /// `command_and_search`
+    CommandAndSearch,
+    /// `phone_call`
+    PhoneCall,
+    /// `video`
+    Video,
+    /// `default`
+    Default,
+    /// `medical_conversation`
+    MedicalConversation,
+    /// `medical_dictation`
+    MedicalDictation,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-impl HandoffToolType {
+#[cfg(any(feature = "call-control", feature = "speech"))]
+impl GoogleModels {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Handoff => "handoff",
+            Self::LatestLong => "latest_long",
+            Self::LatestShort => "latest_short",
+            Self::CommandAndSearch => "command_and_search",
+            Self::PhoneCall => "phone_call",
+            Self::Video => "video",
+            Self::Default => "default",
+            Self::MedicalConversation => "medical_conversation",
+            Self::MedicalDictation => "medical_dictation",
             Self::Unknown(other) => other,
         }
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-impl From<&str> for HandoffToolType {
+#[cfg(any(feature = "call-control", feature = "speech"))]
+impl From<&str> for GoogleModels {
     fn from(value: &str) -> Self {
         match value {
-            "handoff" => Self::Handoff,
+            "latest_long" => Self::LatestLong,
+            "latest_short" => Self::LatestShort,
+            "command_and_search" => Self::CommandAndSearch,
+            "phone_call" => Self::PhoneCall,
+            "video" => Self::Video,
+            "default" => Self::Default,
+            "medical_conversation" => Self::MedicalConversation,
+            "medical_dictation" => Self::MedicalDictation,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-crate::codec::string_enum!(HandoffToolType);
+#[cfg(any(feature = "call-control", feature = "speech"))]
+crate::codec::string_enum!(GoogleModels);
 
 /// HangupTool
 ///
 /// Spec: `#/components/schemas/HangupTool`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HangupTool {
     pub hangup: HangupToolParams,
@@ -3185,97 +14631,460 @@ pub struct HangupTool {
 /// HangupToolParams
 ///
 /// Spec: `#/components/schemas/HangupToolParams`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HangupToolParams {
     /// The description of the function that will be passed to the assistant.
     pub description: Option<String>,
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 crate::codec::optional_fields!(HangupToolParams { "description" => description });
 
 /// Spec: `#/components/schemas/HangupTool/properties/type`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 pub type HangupToolType = CallHangupPayloadState;
+
+/// Spec: `#/components/schemas/HostedNumberOrder`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HostedNumberOrder {
+    /// The type of event being delivered. Internal transfer events are only emitted for orders where the numbers are already active on another Telnyx account.
+    pub event_type: Option<HostedNumberOrderEventType>,
+    /// Unique identifier for the event.
+    pub id: Option<String>,
+    /// ISO 8601 formatted date indicating when the event was generated.
+    pub occurred_at: Option<String>,
+    pub payload: Option<HostedNumberOrderEventPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<HostedNumberOrderRecordType>,
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    HostedNumberOrder { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Spec: `#/components/schemas/HostedNumberOrderEvent`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HostedNumberOrderEvent {
+    pub data: Option<HostedNumberOrder>,
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(HostedNumberOrderEvent { "data" => data });
+
+/// Payload delivered with every messaging_hosted_numbers_orders.* event. `approval_deadline` and `decision` are meaningful only for `internal_transfer_*` events.
+///
+/// Spec: `#/components/schemas/HostedNumberOrderEventPayload`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HostedNumberOrderEventPayload {
+    /// Unix timestamp (seconds) by which the losing organization must respond before auto-approval. Populated on internal-transfer events once an approval window has been issued.
+    pub approval_deadline: Option<i64>,
+    /// Approval decision for the internal transfer. Defaults to `pending` for non-internal-transfer events.
+    pub decision: Option<HostedNumberOrderEventPayloadDecision>,
+    pub numbers: Option<Vec<HostedNumberOrderEventPayloadNumbersItem>>,
+    /// The ID of the hosted number order.
+    pub order_id: Option<String>,
+    /// Current status of the order.
+    pub order_status: Option<HostedNumberOrderEventPayloadOrderStatus>,
+    /// The messaging profile associated with the order.
+    pub profile_id: Option<String>,
+    /// The organization that owns the order.
+    pub user_id: Option<String>,
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    HostedNumberOrderEventPayload { "approval_deadline" => approval_deadline, "decision"
+    => decision, "numbers" => numbers, "order_id" => order_id, "order_status" =>
+    order_status, "profile_id" => profile_id, "user_id" => user_id }
+);
+
+/// Approval decision for the internal transfer. Defaults to `pending` for non-internal-transfer events.
+///
+/// Spec: `#/components/schemas/HostedNumberOrderEventPayload/properties/decision`
+#[cfg(feature = "messaging")]
+pub type HostedNumberOrderEventPayloadDecision = ReputationLoaStatusPublic;
+
+/// Spec: `#/components/schemas/HostedNumberOrderEventPayload/properties/numbers/items`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HostedNumberOrderEventPayloadNumbersItem {
+    /// Current status of this phone number within the order.
+    pub status: Option<HostedNumberOrderEventPayloadNumbersItemStatus>,
+    /// Phone number in +E.164 format.
+    pub value: Option<String>,
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    HostedNumberOrderEventPayloadNumbersItem { "status" => status, "value" => value }
+);
+
+/// Current status of this phone number within the order.
+///
+/// Spec: `#/components/schemas/HostedNumberOrderEventPayload/properties/numbers/items/properties/status`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HostedNumberOrderEventPayloadNumbersItemStatus {
+    /// `deleted`
+    Deleted,
+    /// `failed`
+    Failed,
+    /// `failed_activation`
+    FailedActivation,
+    /// `failed_carrier_rejected`
+    FailedCarrierRejected,
+    /// `failed_ineligible_carrier`
+    FailedIneligibleCarrier,
+    /// `failed_number_already_hosted`
+    FailedNumberAlreadyHosted,
+    /// `failed_number_not_found`
+    FailedNumberNotFound,
+    /// `failed_ownership_verification`
+    FailedOwnershipVerification,
+    /// `failed_timeout`
+    FailedTimeout,
+    /// `ownership_successful`
+    OwnershipSuccessful,
+    /// `pending`
+    Pending,
+    /// `provisioning`
+    Provisioning,
+    /// `successful`
+    Successful,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "messaging")]
+impl HostedNumberOrderEventPayloadNumbersItemStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Deleted => "deleted",
+            Self::Failed => "failed",
+            Self::FailedActivation => "failed_activation",
+            Self::FailedCarrierRejected => "failed_carrier_rejected",
+            Self::FailedIneligibleCarrier => "failed_ineligible_carrier",
+            Self::FailedNumberAlreadyHosted => "failed_number_already_hosted",
+            Self::FailedNumberNotFound => "failed_number_not_found",
+            Self::FailedOwnershipVerification => "failed_ownership_verification",
+            Self::FailedTimeout => "failed_timeout",
+            Self::OwnershipSuccessful => "ownership_successful",
+            Self::Pending => "pending",
+            Self::Provisioning => "provisioning",
+            Self::Successful => "successful",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+impl From<&str> for HostedNumberOrderEventPayloadNumbersItemStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "deleted" => Self::Deleted,
+            "failed" => Self::Failed,
+            "failed_activation" => Self::FailedActivation,
+            "failed_carrier_rejected" => Self::FailedCarrierRejected,
+            "failed_ineligible_carrier" => Self::FailedIneligibleCarrier,
+            "failed_number_already_hosted" => Self::FailedNumberAlreadyHosted,
+            "failed_number_not_found" => Self::FailedNumberNotFound,
+            "failed_ownership_verification" => Self::FailedOwnershipVerification,
+            "failed_timeout" => Self::FailedTimeout,
+            "ownership_successful" => Self::OwnershipSuccessful,
+            "pending" => Self::Pending,
+            "provisioning" => Self::Provisioning,
+            "successful" => Self::Successful,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::string_enum!(HostedNumberOrderEventPayloadNumbersItemStatus);
+
+/// Current status of the order.
+///
+/// Spec: `#/components/schemas/HostedNumberOrderEventPayload/properties/order_status`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HostedNumberOrderEventPayloadOrderStatus {
+    /// `pending`
+    Pending,
+    /// `provisioning`
+    Provisioning,
+    /// `successful`
+    Successful,
+    /// `failed`
+    Failed,
+    /// `deleted`
+    Deleted,
+    /// `carrier_rejected`
+    CarrierRejected,
+    /// `compliance_review_failed`
+    ComplianceReviewFailed,
+    /// `incomplete_documentation`
+    IncompleteDocumentation,
+    /// `incorrect_billing_information`
+    IncorrectBillingInformation,
+    /// `ineligible_carrier`
+    IneligibleCarrier,
+    /// `loa_file_invalid`
+    LoaFileInvalid,
+    /// `loa_file_successful`
+    LoaFileSuccessful,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "messaging")]
+impl HostedNumberOrderEventPayloadOrderStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Provisioning => "provisioning",
+            Self::Successful => "successful",
+            Self::Failed => "failed",
+            Self::Deleted => "deleted",
+            Self::CarrierRejected => "carrier_rejected",
+            Self::ComplianceReviewFailed => "compliance_review_failed",
+            Self::IncompleteDocumentation => "incomplete_documentation",
+            Self::IncorrectBillingInformation => "incorrect_billing_information",
+            Self::IneligibleCarrier => "ineligible_carrier",
+            Self::LoaFileInvalid => "loa_file_invalid",
+            Self::LoaFileSuccessful => "loa_file_successful",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+impl From<&str> for HostedNumberOrderEventPayloadOrderStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "provisioning" => Self::Provisioning,
+            "successful" => Self::Successful,
+            "failed" => Self::Failed,
+            "deleted" => Self::Deleted,
+            "carrier_rejected" => Self::CarrierRejected,
+            "compliance_review_failed" => Self::ComplianceReviewFailed,
+            "incomplete_documentation" => Self::IncompleteDocumentation,
+            "incorrect_billing_information" => Self::IncorrectBillingInformation,
+            "ineligible_carrier" => Self::IneligibleCarrier,
+            "loa_file_invalid" => Self::LoaFileInvalid,
+            "loa_file_successful" => Self::LoaFileSuccessful,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::string_enum!(HostedNumberOrderEventPayloadOrderStatus);
+
+/// The type of event being delivered. Internal transfer events are only emitted for orders where the numbers are already active on another Telnyx account.
+///
+/// Spec: `#/components/schemas/HostedNumberOrder/properties/event_type`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HostedNumberOrderEventType {
+    /// `messaging_hosted_numbers_orders.created`
+    MessagingHostedNumbersOrdersCreated,
+    /// `messaging_hosted_numbers_orders.updated`
+    MessagingHostedNumbersOrdersUpdated,
+    /// `messaging_hosted_numbers_orders.deleted`
+    MessagingHostedNumbersOrdersDeleted,
+    /// `messaging_hosted_numbers_orders.internal_transfer_detected`
+    MessagingHostedNumbersOrdersInternalTransferDetected,
+    /// `messaging_hosted_numbers_orders.internal_transfer_approval_requested`
+    MessagingHostedNumbersOrdersInternalTransferApprovalRequested,
+    /// `messaging_hosted_numbers_orders.internal_transfer_approved`
+    MessagingHostedNumbersOrdersInternalTransferApproved,
+    /// `messaging_hosted_numbers_orders.internal_transfer_rejected`
+    MessagingHostedNumbersOrdersInternalTransferRejected,
+    /// `messaging_hosted_numbers_orders.internal_transfer_auto_approved`
+    MessagingHostedNumbersOrdersInternalTransferAutoApproved,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "messaging")]
+impl HostedNumberOrderEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MessagingHostedNumbersOrdersCreated => {
+                "messaging_hosted_numbers_orders.created"
+            }
+            Self::MessagingHostedNumbersOrdersUpdated => {
+                "messaging_hosted_numbers_orders.updated"
+            }
+            Self::MessagingHostedNumbersOrdersDeleted => {
+                "messaging_hosted_numbers_orders.deleted"
+            }
+            Self::MessagingHostedNumbersOrdersInternalTransferDetected => {
+                "messaging_hosted_numbers_orders.internal_transfer_detected"
+            }
+            Self::MessagingHostedNumbersOrdersInternalTransferApprovalRequested => {
+                "messaging_hosted_numbers_orders.internal_transfer_approval_requested"
+            }
+            Self::MessagingHostedNumbersOrdersInternalTransferApproved => {
+                "messaging_hosted_numbers_orders.internal_transfer_approved"
+            }
+            Self::MessagingHostedNumbersOrdersInternalTransferRejected => {
+                "messaging_hosted_numbers_orders.internal_transfer_rejected"
+            }
+            Self::MessagingHostedNumbersOrdersInternalTransferAutoApproved => {
+                "messaging_hosted_numbers_orders.internal_transfer_auto_approved"
+            }
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+impl From<&str> for HostedNumberOrderEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "messaging_hosted_numbers_orders.created" => {
+                Self::MessagingHostedNumbersOrdersCreated
+            }
+            "messaging_hosted_numbers_orders.updated" => {
+                Self::MessagingHostedNumbersOrdersUpdated
+            }
+            "messaging_hosted_numbers_orders.deleted" => {
+                Self::MessagingHostedNumbersOrdersDeleted
+            }
+            "messaging_hosted_numbers_orders.internal_transfer_detected" => {
+                Self::MessagingHostedNumbersOrdersInternalTransferDetected
+            }
+            "messaging_hosted_numbers_orders.internal_transfer_approval_requested" => {
+                Self::MessagingHostedNumbersOrdersInternalTransferApprovalRequested
+            }
+            "messaging_hosted_numbers_orders.internal_transfer_approved" => {
+                Self::MessagingHostedNumbersOrdersInternalTransferApproved
+            }
+            "messaging_hosted_numbers_orders.internal_transfer_rejected" => {
+                Self::MessagingHostedNumbersOrdersInternalTransferRejected
+            }
+            "messaging_hosted_numbers_orders.internal_transfer_auto_approved" => {
+                Self::MessagingHostedNumbersOrdersInternalTransferAutoApproved
+            }
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::string_enum!(HostedNumberOrderEventType);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/HostedNumberOrder/properties/record_type`
+#[cfg(feature = "messaging")]
+pub type HostedNumberOrderRecordType = ProgrammableFaxRecordType;
 
 /// HTTPValidationError
 ///
 /// Spec: `#/components/schemas/HTTPValidationError`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HttpValidationError {
     /// Detail
     pub detail: Option<Vec<ValidationError>>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(HttpValidationError { "detail" => detail });
 
 /// Identifies the type of resource.
 ///
 /// Spec: `#/components/schemas/Id`
-#[cfg(any(feature = "fax", feature = "wireless"))]
+#[cfg(feature = "fax")]
 pub type Id = String;
 
-/// The external provider to import assistants from.
+/// Spec: `#/components/schemas/InboundConfig`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InboundConfig {
+    pub catch_all: bool,
+    pub enabled: bool,
+    pub mx_required: bool,
+}
+
+/// Spec: `#/components/schemas/InboundMessage`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InboundMessage {
+    /// The type of event being delivered.
+    pub event_type: Option<InboundMessageEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was created.
+    pub occurred_at: Option<String>,
+    pub payload: Option<InboundMessagePayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<InboundMessageRecordType>,
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    InboundMessage { "event_type" => event_type, "id" => id, "occurred_at" =>
+    occurred_at, "payload" => payload, "record_type" => record_type }
+);
+
+/// Spec: `#/components/schemas/InboundMessageEvent`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InboundMessageEvent {
+    pub data: Option<InboundMessage>,
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(InboundMessageEvent { "data" => data });
+
+/// The type of event being delivered.
 ///
-/// Spec: `#/components/schemas/ImportAssistantsRequest/properties/provider`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+/// Spec: `#/components/schemas/InboundMessage/properties/event_type`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ImportAssistantsRequestProvider {
-    /// `elevenlabs`
-    Elevenlabs,
-    /// `vapi`
-    Vapi,
+pub enum InboundMessageEventType {
+    /// `message.received`
+    MessageReceived,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-impl ImportAssistantsRequestProvider {
+#[cfg(feature = "messaging")]
+impl InboundMessageEventType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Elevenlabs => "elevenlabs",
-            Self::Vapi => "vapi",
+            Self::MessageReceived => "message.received",
             Self::Unknown(other) => other,
         }
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-impl From<&str> for ImportAssistantsRequestProvider {
+#[cfg(feature = "messaging")]
+impl From<&str> for InboundMessageEventType {
     fn from(value: &str) -> Self {
         match value {
-            "elevenlabs" => Self::Elevenlabs,
-            "vapi" => Self::Vapi,
+            "message.received" => Self::MessageReceived,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-crate::codec::string_enum!(ImportAssistantsRequestProvider);
-
-/// Spec: `#/components/schemas/ImportMetadata`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ImportMetadata {
-    /// ID of the assistant in the provider's system.
-    pub import_id: Option<String>,
-    /// Provider the assistant was imported from.
-    pub import_provider: Option<ImportMetadataImportProvider>,
-}
-
-#[cfg(any(feature = "ai", feature = "call-control"))]
-crate::codec::optional_fields!(
-    ImportMetadata { "import_id" => import_id, "import_provider" => import_provider }
-);
-
-/// Provider the assistant was imported from.
-///
-/// Spec: `#/components/schemas/ImportMetadata/properties/import_provider`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-pub type ImportMetadataImportProvider = ImportAssistantsRequestProvider;
+#[cfg(feature = "messaging")]
+crate::codec::string_enum!(InboundMessageEventType);
 
 /// Spec: `#/components/schemas/InboundMessagePayload`
 #[cfg(feature = "messaging")]
@@ -3283,22 +15092,26 @@ pub type ImportMetadataImportProvider = ImportAssistantsRequestProvider;
 pub struct InboundMessagePayload {
     pub cc: Option<Vec<InboundMessagePayloadCcItem>>,
     /// Not used for inbound messages.
-    pub completed_at: Option<Option<String>>,
-    pub cost: Option<Option<InboundMessagePayloadCost>>,
+    pub completed_at: Option<String>,
+    pub cost: Option<InboundMessagePayloadCost>,
     /// Detailed breakdown of the message cost components.
-    pub cost_breakdown: Option<Option<InboundMessagePayloadCostBreakdown>>,
+    pub cost_breakdown: Option<InboundMessagePayloadCostBreakdown>,
     /// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
     pub direction: Option<InboundMessagePayloadDirection>,
     /// Encoding scheme used for the message body.
     pub encoding: Option<String>,
     /// These errors may point at addressees when referring to unsuccessful/unconfirmed delivery statuses.
-    pub errors: Option<Vec<Error>>,
+    pub errors: Option<Vec<MessagingError>>,
     pub from: Option<InboundMessagePayloadFrom>,
     /// Identifies the type of resource.
     pub id: Option<String>,
     pub media: Option<Vec<InboundMessagePayloadMediaItem>>,
     /// Unique identifier for a messaging profile.
     pub messaging_profile_id: Option<String>,
+    /// The number of characters in the message text
+    pub num_chars: Option<i64>,
+    /// Unique identifier for a messaging profile.
+    pub organization_id: Option<String>,
     /// Number of parts into which the message's body must be split.
     pub parts: Option<i64>,
     /// ISO 8601 formatted date indicating when the message request was received.
@@ -3306,15 +15119,17 @@ pub struct InboundMessagePayload {
     /// Identifies the type of the resource.
     pub record_type: Option<InboundMessagePayloadRecordType>,
     /// Not used for inbound messages.
-    pub sent_at: Option<Option<String>>,
+    pub sent_at: Option<String>,
+    /// Message subject.
+    pub subject: Option<String>,
     /// Tags associated with the resource.
     pub tags: Option<Vec<String>>,
     /// Indicates whether the TCR campaign is billable.
     pub tcr_campaign_billable: Option<bool>,
     /// The Campaign Registry (TCR) campaign ID associated with the message.
-    pub tcr_campaign_id: Option<Option<String>>,
+    pub tcr_campaign_id: Option<String>,
     /// The registration status of the TCR campaign.
-    pub tcr_campaign_registered: Option<Option<String>>,
+    pub tcr_campaign_registered: Option<String>,
     /// Message body (i.e., content) as a non-empty string.
     ///
     /// **Required for SMS**
@@ -3323,25 +15138,25 @@ pub struct InboundMessagePayload {
     /// The type of message. This value can be either 'sms' or 'mms'.
     pub type_: Option<InboundMessagePayloadType>,
     /// Not used for inbound messages.
-    pub valid_until: Option<Option<String>>,
+    pub valid_until: Option<String>,
     /// The failover URL where webhooks related to this message will be sent if sending to the primary URL fails.
-    pub webhook_failover_url: Option<Option<String>>,
+    pub webhook_failover_url: Option<String>,
     /// The URL where webhooks related to this message will be sent.
-    pub webhook_url: Option<Option<String>>,
+    pub webhook_url: Option<String>,
 }
 
 #[cfg(feature = "messaging")]
 crate::codec::optional_fields!(
-    InboundMessagePayload { "cc" => cc, "completed_at" => completed_at nullable, "cost"
-    => cost nullable, "cost_breakdown" => cost_breakdown nullable, "direction" =>
-    direction, "encoding" => encoding, "errors" => errors, "from" => from, "id" => id,
-    "media" => media, "messaging_profile_id" => messaging_profile_id, "parts" => parts,
-    "received_at" => received_at, "record_type" => record_type, "sent_at" => sent_at
-    nullable, "tags" => tags, "tcr_campaign_billable" => tcr_campaign_billable,
-    "tcr_campaign_id" => tcr_campaign_id nullable, "tcr_campaign_registered" =>
-    tcr_campaign_registered nullable, "text" => text, "to" => to, "type" => type_,
-    "valid_until" => valid_until nullable, "webhook_failover_url" => webhook_failover_url
-    nullable, "webhook_url" => webhook_url nullable }
+    InboundMessagePayload { "cc" => cc, "completed_at" => completed_at, "cost" => cost,
+    "cost_breakdown" => cost_breakdown, "direction" => direction, "encoding" => encoding,
+    "errors" => errors, "from" => from, "id" => id, "media" => media,
+    "messaging_profile_id" => messaging_profile_id, "num_chars" => num_chars,
+    "organization_id" => organization_id, "parts" => parts, "received_at" => received_at,
+    "record_type" => record_type, "sent_at" => sent_at, "subject" => subject, "tags" =>
+    tags, "tcr_campaign_billable" => tcr_campaign_billable, "tcr_campaign_id" =>
+    tcr_campaign_id, "tcr_campaign_registered" => tcr_campaign_registered, "text" =>
+    text, "to" => to, "type" => type_, "valid_until" => valid_until,
+    "webhook_failover_url" => webhook_failover_url, "webhook_url" => webhook_url }
 );
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items`
@@ -3366,7 +15181,7 @@ crate::codec::optional_fields!(
 /// The line-type of the receiver.
 ///
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items/properties/line_type`
-#[cfg(feature = "messaging")]
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum InboundMessagePayloadCcItemLineType {
     /// `Wireline`
@@ -3385,7 +15200,7 @@ pub enum InboundMessagePayloadCcItemLineType {
     Unknown(String),
 }
 
-#[cfg(feature = "messaging")]
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
 impl InboundMessagePayloadCcItemLineType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3401,7 +15216,7 @@ impl InboundMessagePayloadCcItemLineType {
     }
 }
 
-#[cfg(feature = "messaging")]
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
 impl From<&str> for InboundMessagePayloadCcItemLineType {
     fn from(value: &str) -> Self {
         match value {
@@ -3416,7 +15231,7 @@ impl From<&str> for InboundMessagePayloadCcItemLineType {
     }
 }
 
-#[cfg(feature = "messaging")]
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
 crate::codec::string_enum!(InboundMessagePayloadCcItemLineType);
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items/properties/status`
@@ -3478,6 +15293,7 @@ impl From<&str> for InboundMessagePayloadCcItemStatus {
 crate::codec::string_enum!(InboundMessagePayloadCcItemStatus);
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cost`
+#[cfg(any(feature = "messaging", feature = "wireless"))]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboundMessagePayloadCost {
     /// The amount deducted from your account.
@@ -3486,6 +15302,7 @@ pub struct InboundMessagePayloadCost {
     pub currency: Option<String>,
 }
 
+#[cfg(any(feature = "messaging", feature = "wireless"))]
 crate::codec::optional_fields!(
     InboundMessagePayloadCost { "amount" => amount, "currency" => currency }
 );
@@ -3550,7 +15367,7 @@ impl From<&str> for InboundMessagePayloadDirection {
 crate::codec::string_enum!(InboundMessagePayloadDirection);
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/from`
-#[cfg(feature = "messaging")]
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboundMessagePayloadFrom {
     /// The carrier of the sender.
@@ -3562,7 +15379,7 @@ pub struct InboundMessagePayloadFrom {
     pub status: Option<InboundMessagePayloadFromStatus>,
 }
 
-#[cfg(feature = "messaging")]
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
 crate::codec::optional_fields!(
     InboundMessagePayloadFrom { "carrier" => carrier, "line_type" => line_type,
     "phone_number" => phone_number, "status" => status }
@@ -3571,11 +15388,11 @@ crate::codec::optional_fields!(
 /// The line-type of the sender.
 ///
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/from/properties/line_type`
-#[cfg(feature = "messaging")]
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
 pub type InboundMessagePayloadFromLineType = InboundMessagePayloadCcItemLineType;
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/from/properties/status`
-#[cfg(feature = "messaging")]
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum InboundMessagePayloadFromStatus {
     /// `received`
@@ -3586,7 +15403,7 @@ pub enum InboundMessagePayloadFromStatus {
     Unknown(String),
 }
 
-#[cfg(feature = "messaging")]
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
 impl InboundMessagePayloadFromStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3598,7 +15415,7 @@ impl InboundMessagePayloadFromStatus {
     }
 }
 
-#[cfg(feature = "messaging")]
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
 impl From<&str> for InboundMessagePayloadFromStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -3609,7 +15426,7 @@ impl From<&str> for InboundMessagePayloadFromStatus {
     }
 }
 
-#[cfg(feature = "messaging")]
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
 crate::codec::string_enum!(InboundMessagePayloadFromStatus);
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/media/items`
@@ -3761,28 +15578,69 @@ crate::codec::string_enum!(InboundMessagePayloadToItemStatus);
 #[cfg(feature = "messaging")]
 pub type InboundMessagePayloadType = CreateLongCodeMessageRequestType;
 
-/// Spec: `#/components/schemas/InsightSettings`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/InboundMessage/properties/record_type`
+#[cfg(feature = "messaging")]
+pub type InboundMessageRecordType = ProgrammableFaxRecordType;
+
+/// Phone number search criteria
+///
+/// Spec: `#/components/schemas/InexplicitNumberOrderRequest/properties/ordering_groups/items/properties/phone_number`
+#[cfg(any(feature = "numbers", feature = "wireless"))]
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct InsightSettings {
-    /// Reference to an Insight Group. Insights in this group will be run automatically for all the assistant's conversations.
-    pub insight_group_id: Option<String>,
+pub struct InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber {
+    /// Filter for phone numbers that contain the digits specified
+    pub contains: Option<String>,
+    /// Filter by the ending digits of the phone number
+    pub ends_with: Option<String>,
+    /// Filter by the starting digits of the phone number
+    pub starts_with: Option<String>,
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "numbers", feature = "wireless"))]
 crate::codec::optional_fields!(
-    InsightSettings { "insight_group_id" => insight_group_id }
+    InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber { "contains" => contains,
+    "ends_with" => ends_with, "starts_with" => starts_with }
 );
 
 /// Uniquely identifies the resource.
 ///
 /// Spec: `#/components/schemas/IntId`
-#[cfg(
-    any(feature = "connections", feature = "fax", feature = "numbers", feature = "texml")
-)]
+#[cfg(any(feature = "fax", feature = "texml"))]
 pub type IntId = String;
 
+/// Error
+///
+/// Spec: `#/components/schemas/integration-secrets_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct IntegrationSecretsError {
+    /// Telnyx error code
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Error details
+    pub detail: String,
+    /// Error title
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// ErrorResponse
+///
+/// Spec: `#/components/schemas/integration-secrets_ErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IntegrationSecretsErrorResponse {
+    /// Errors
+    pub errors: Option<Vec<IntegrationSecretsError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(IntegrationSecretsErrorResponse { "errors" => errors });
+
 /// Spec: `#/components/schemas/Interface`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Interface {
     /// A user specified name for the interface.
@@ -3792,6 +15650,7 @@ pub struct Interface {
     pub status: Option<InterfaceStatus>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(
     Interface { "name" => name, "network_id" => network_id, "status" => status }
 );
@@ -3799,6 +15658,7 @@ crate::codec::optional_fields!(
 /// The current status of the interface deployment.
 ///
 /// Spec: `#/components/schemas/InterfaceStatus`
+#[cfg(feature = "networking")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum InterfaceStatus {
     /// `created`
@@ -3813,6 +15673,7 @@ pub enum InterfaceStatus {
     Unknown(String),
 }
 
+#[cfg(feature = "networking")]
 impl InterfaceStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3826,6 +15687,7 @@ impl InterfaceStatus {
     }
 }
 
+#[cfg(feature = "networking")]
 impl From<&str> for InterfaceStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -3838,18 +15700,139 @@ impl From<&str> for InterfaceStatus {
     }
 }
 
+#[cfg(feature = "networking")]
 crate::codec::string_enum!(InterfaceStatus);
 
-/// The last name associated with the address. An address must have either a first last name or a business name.
+/// Spec: `#/components/schemas/invoice_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InvoiceError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<InvoiceErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/invoice_Error/properties/source`
+#[cfg(feature = "full")]
+pub type InvoiceErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/invoice_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InvoiceErrors {
+    pub errors: Option<Vec<InvoiceError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(InvoiceErrors { "errors" => errors });
+
+/// Inworld Voice Settings
 ///
-/// Spec: `#/components/schemas/last_name`
-#[cfg(feature = "regulatory")]
-pub type LastName = String;
+/// Spec: `#/components/schemas/InworldVoiceSettings`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InworldVoiceSettings {
+    /// Controls the expressiveness and consistency of the Inworld `TTS2` model's speech synthesis. `STABLE` favors consistent, predictable output, `CREATIVE` allows more expressive variation, and `BALANCED` sits in between. Optional and only supported by `TTS2`; when omitted, the provider default applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_mode: Option<InworldVoiceSettingsDeliveryMode>,
+    /// Voice settings provider type
+    #[serde(rename = "type")]
+    pub type_: InworldVoiceSettingsType,
+}
+
+/// Controls the expressiveness and consistency of the Inworld `TTS2` model's speech synthesis. `STABLE` favors consistent, predictable output, `CREATIVE` allows more expressive variation, and `BALANCED` sits in between. Optional and only supported by `TTS2`; when omitted, the provider default applies.
+///
+/// Spec: `#/components/schemas/InworldVoiceSettings/properties/delivery_mode`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InworldVoiceSettingsDeliveryMode {
+    /// `STABLE`
+    Stable,
+    /// `BALANCED`
+    Balanced,
+    /// `CREATIVE`
+    Creative,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl InworldVoiceSettingsDeliveryMode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Stable => "STABLE",
+            Self::Balanced => "BALANCED",
+            Self::Creative => "CREATIVE",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for InworldVoiceSettingsDeliveryMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "STABLE" => Self::Stable,
+            "BALANCED" => Self::Balanced,
+            "CREATIVE" => Self::Creative,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(InworldVoiceSettingsDeliveryMode);
+
+/// Voice settings provider type
+///
+/// Spec: `#/components/schemas/InworldVoiceSettings/properties/type`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InworldVoiceSettingsType {
+    /// `inworld`
+    Inworld,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl InworldVoiceSettingsType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Inworld => "inworld",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for InworldVoiceSettingsType {
+    fn from(value: &str) -> Self {
+        match value {
+            "inworld" => Self::Inworld,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(InworldVoiceSettingsType);
+
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1kick/post/responses/200/content/application~1json/schema/properties/data`
+#[cfg(feature = "full")]
+pub type KickParticipantInSessionResponseData = CallControlCommandResult;
 
 /// Status of the ledger billing group report
 ///
 /// Spec: `#/components/schemas/LedgerBillingGroupReport/properties/status`
-#[cfg(any(feature = "billing", feature = "wireless"))]
+#[cfg(any(feature = "reporting", feature = "wireless"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LedgerBillingGroupReportStatus {
     /// `pending`
@@ -3864,7 +15847,7 @@ pub enum LedgerBillingGroupReportStatus {
     Unknown(String),
 }
 
-#[cfg(any(feature = "billing", feature = "wireless"))]
+#[cfg(any(feature = "reporting", feature = "wireless"))]
 impl LedgerBillingGroupReportStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -3878,7 +15861,7 @@ impl LedgerBillingGroupReportStatus {
     }
 }
 
-#[cfg(any(feature = "billing", feature = "wireless"))]
+#[cfg(any(feature = "reporting", feature = "wireless"))]
 impl From<&str> for LedgerBillingGroupReportStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -3891,10 +15874,110 @@ impl From<&str> for LedgerBillingGroupReportStatus {
     }
 }
 
-#[cfg(any(feature = "billing", feature = "wireless"))]
+#[cfg(any(feature = "reporting", feature = "wireless"))]
 crate::codec::string_enum!(LedgerBillingGroupReportStatus);
 
-/// Spec: `#/paths/~1available_phone_number_blocks/get/parameters/3/schema`
+/// Spec: `#/paths/~1access_ip_address/get/parameters/0/schema/properties/created_at`
+#[cfg(feature = "account")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum ListAccessIpAddressesFilterCreatedAt {
+    String(String),
+    Variant2(ListAccessIpAddressesFilterCreatedAtVariant2),
+}
+
+/// Date range filtering operations
+///
+/// Spec: `#/paths/~1access_ip_address/get/parameters/0/schema/properties/created_at/oneOf/1`
+#[cfg(any(feature = "account", feature = "fax"))]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListAccessIpAddressesFilterCreatedAtVariant2 {
+    /// Filter for creation date-time greater than
+    pub gt: Option<String>,
+    /// Filter for creation date-time greater than or equal to
+    pub gte: Option<String>,
+    /// Filter for creation date-time less than
+    pub lt: Option<String>,
+    /// Filter for creation date-time less than or equal to
+    pub lte: Option<String>,
+}
+
+#[cfg(any(feature = "account", feature = "fax"))]
+crate::codec::optional_fields!(
+    ListAccessIpAddressesFilterCreatedAtVariant2 { "gt" => gt, "gte" => gte, "lt" => lt,
+    "lte" => lte }
+);
+
+/// Spec: `#/paths/~1access_ip_address/get/parameters/1/schema`
+#[cfg(
+    any(
+        feature = "account",
+        feature = "ai",
+        feature = "ai-assistants",
+        feature = "billing",
+        feature = "connections",
+        feature = "fax",
+        feature = "identity",
+        feature = "messaging",
+        feature = "networking",
+        feature = "numbers",
+        feature = "porting",
+        feature = "regulatory",
+        feature = "reporting",
+        feature = "texml",
+        feature = "video",
+        feature = "voice-config",
+        feature = "whatsapp",
+        feature = "wireless"
+    )
+)]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListAccessIpAddressesPage {
+    pub number: Option<i64>,
+    pub size: Option<i64>,
+}
+
+#[cfg(
+    any(
+        feature = "account",
+        feature = "ai",
+        feature = "ai-assistants",
+        feature = "billing",
+        feature = "connections",
+        feature = "fax",
+        feature = "identity",
+        feature = "messaging",
+        feature = "networking",
+        feature = "numbers",
+        feature = "porting",
+        feature = "regulatory",
+        feature = "reporting",
+        feature = "texml",
+        feature = "video",
+        feature = "voice-config",
+        feature = "whatsapp",
+        feature = "wireless"
+    )
+)]
+crate::codec::optional_fields!(
+    ListAccessIpAddressesPage { "number" => number, "size" => size }
+);
+
+/// Date range filtering operations
+///
+/// Spec: `#/paths/~1access_ip_ranges/get/parameters/0/schema/properties/created_at/oneOf/1`
+#[cfg(feature = "full")]
+pub type ListAccessIpRangesFilterCreatedAtVariant2 = ListAccessIpAddressesFilterCreatedAtVariant2;
+
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+///
+/// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/3/schema/properties/value`
+#[cfg(feature = "full")]
+pub type ListAdditionalDocumentsSortValue = ListCustomerServiceRecordsSortValue;
+
+/// Filter phone numbers by number type.
+///
+/// Spec: `#/paths/~1available_phone_number_blocks/get/parameters/0/schema/properties/phone_number_type`
 #[cfg(any(feature = "numbers", feature = "regulatory"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
@@ -3946,8 +16029,21 @@ crate::codec::string_enum!(ListAvailablePhoneNumberBlocksFilterPhoneNumberType);
 
 /// Spec: `#/paths/~1customer_service_records/get/parameters/2/schema`
 #[cfg(feature = "porting")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListCustomerServiceRecordsSort {
+    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+    pub value: Option<ListCustomerServiceRecordsSortValue>,
+}
+
+#[cfg(feature = "porting")]
+crate::codec::optional_fields!(ListCustomerServiceRecordsSort { "value" => value });
+
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+///
+/// Spec: `#/paths/~1customer_service_records/get/parameters/2/schema/properties/value`
+#[cfg(any(feature = "email", feature = "porting"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListCustomerServiceRecordsSort {
+pub enum ListCustomerServiceRecordsSortValue {
     /// `created_at`
     CreatedAt,
     /// `-created_at`
@@ -3956,8 +16052,8 @@ pub enum ListCustomerServiceRecordsSort {
     Unknown(String),
 }
 
-#[cfg(feature = "porting")]
-impl ListCustomerServiceRecordsSort {
+#[cfg(any(feature = "email", feature = "porting"))]
+impl ListCustomerServiceRecordsSortValue {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -3968,8 +16064,8 @@ impl ListCustomerServiceRecordsSort {
     }
 }
 
-#[cfg(feature = "porting")]
-impl From<&str> for ListCustomerServiceRecordsSort {
+#[cfg(any(feature = "email", feature = "porting"))]
+impl From<&str> for ListCustomerServiceRecordsSortValue {
     fn from(value: &str) -> Self {
         match value {
             "created_at" => Self::CreatedAt,
@@ -3979,10 +16075,39 @@ impl From<&str> for ListCustomerServiceRecordsSort {
     }
 }
 
-#[cfg(feature = "porting")]
-crate::codec::string_enum!(ListCustomerServiceRecordsSort);
+#[cfg(any(feature = "email", feature = "porting"))]
+crate::codec::string_enum!(ListCustomerServiceRecordsSortValue);
+
+/// Spec: `#/paths/~1dynamic_emergency_addresses/get/parameters/0/schema`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListDynamicEmergencyAddressesFilter {
+    /// Filter by country code.
+    pub country_code: Option<String>,
+    /// Filter by status.
+    pub status: Option<ListDynamicEmergencyAddressesFilterStatus>,
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::optional_fields!(
+    ListDynamicEmergencyAddressesFilter { "country_code" => country_code, "status" =>
+    status }
+);
+
+/// Filter by status.
+///
+/// Spec: `#/paths/~1dynamic_emergency_addresses/get/parameters/0/schema/properties/status`
+#[cfg(feature = "numbers")]
+pub type ListDynamicEmergencyAddressesFilterStatus = DynamicEmergencyAddressStatus;
+
+/// Filter by status.
+///
+/// Spec: `#/paths/~1dynamic_emergency_endpoints/get/parameters/1/schema/properties/status`
+#[cfg(feature = "full")]
+pub type ListDynamicEmergencyEndpointsFilterStatus = DynamicEmergencyAddressStatus;
 
 /// Spec: `#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema/properties/data`
+#[cfg(feature = "voice-config")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListInboundChannelsResponseData {
     /// The current number of concurrent channels set for the account
@@ -3991,42 +16116,53 @@ pub struct ListInboundChannelsResponseData {
     pub record_type: Option<String>,
 }
 
+#[cfg(feature = "voice-config")]
 crate::codec::optional_fields!(
     ListInboundChannelsResponseData { "channels" => channels, "record_type" =>
     record_type }
 );
 
-/// List Messaging Profile Phone Numbers Response
-///
-/// Spec: `#/components/responses/ListMessagingProfilePhoneNumbersResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1messaging_hosted_numbers/get/responses/200/content/application~1json/schema`
 #[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListMessagingProfilePhoneNumbersResponse {
+pub struct ListMessagingHostedNumbersResponse {
     pub data: Option<Vec<PhoneNumberWithMessagingSettings>>,
-    pub meta: Option<PaginationMeta>,
+    pub meta: Option<MessagingPaginationMeta>,
 }
 
 #[cfg(feature = "messaging")]
 crate::codec::optional_fields!(
-    ListMessagingProfilePhoneNumbersResponse { "data" => data, "meta" => meta }
+    ListMessagingHostedNumbersResponse { "data" => data, "meta" => meta }
 );
 
-/// List Messaging Profile Short Codes Response
-///
-/// Spec: `#/components/responses/ListMessagingProfileShortCodesResponse/content/application~1json/schema`
-#[cfg(feature = "messaging")]
+/// Spec: `#/paths/~1messaging_optouts/get/parameters/3/schema`
+#[cfg(
+    any(
+        feature = "account",
+        feature = "messaging",
+        feature = "porting",
+        feature = "voice-config"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListMessagingProfileShortCodesResponse {
-    pub data: Option<Vec<ShortCode>>,
-    pub meta: Option<PaginationMeta>,
+pub struct ListOptOutsCreatedAt {
+    /// Filter opt-outs created after this date (ISO-8601 format)
+    pub gte: Option<String>,
+    /// Filter opt-outs created before this date (ISO-8601 format)
+    pub lte: Option<String>,
 }
 
-#[cfg(feature = "messaging")]
-crate::codec::optional_fields!(
-    ListMessagingProfileShortCodesResponse { "data" => data, "meta" => meta }
-);
+#[cfg(
+    any(
+        feature = "account",
+        feature = "messaging",
+        feature = "porting",
+        feature = "voice-config"
+    )
+)]
+crate::codec::optional_fields!(ListOptOutsCreatedAt { "gte" => gte, "lte" => lte });
 
-/// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/4/schema`
+/// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/1/schema`
 #[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListPhoneNumberBlocksJobsSort {
@@ -4060,7 +16196,67 @@ impl From<&str> for ListPhoneNumberBlocksJobsSort {
 #[cfg(feature = "numbers")]
 crate::codec::string_enum!(ListPhoneNumberBlocksJobsSort);
 
-/// Spec: `#/paths/~1phone_numbers/get/parameters/4/schema`
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+///
+/// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/2/schema/properties/value`
+#[cfg(feature = "full")]
+pub type ListPhoneNumberConfigurationsSortValue = ListCustomerServiceRecordsSortValue;
+
+/// Filter phone numbers by phone number type.
+///
+/// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/number_type/properties/eq`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPhoneNumbersFilterNumberTypeEq {
+    /// `local`
+    Local,
+    /// `national`
+    National,
+    /// `toll_free`
+    TollFree,
+    /// `mobile`
+    Mobile,
+    /// `shared_cost`
+    SharedCost,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "numbers")]
+impl ListPhoneNumbersFilterNumberTypeEq {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::National => "national",
+            Self::TollFree => "toll_free",
+            Self::Mobile => "mobile",
+            Self::SharedCost => "shared_cost",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+impl From<&str> for ListPhoneNumbersFilterNumberTypeEq {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "national" => Self::National,
+            "toll_free" => Self::TollFree,
+            "mobile" => Self::Mobile,
+            "shared_cost" => Self::SharedCost,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::string_enum!(ListPhoneNumbersFilterNumberTypeEq);
+
+/// Filter by phone number status.
+///
+/// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/status`
 #[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListPhoneNumbersFilterStatus {
@@ -4126,7 +16322,111 @@ impl From<&str> for ListPhoneNumbersFilterStatus {
 #[cfg(feature = "numbers")]
 crate::codec::string_enum!(ListPhoneNumbersFilterStatus);
 
-/// Spec: `#/paths/~1regulatory_requirements/get/parameters/4/schema`
+/// Filter by voice connection name pattern matching.
+///
+/// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/voice.connection_name`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPhoneNumbersFilterVoiceConnectionName {
+    /// Filter contains connection name. Requires at least three characters.
+    pub contains: Option<String>,
+    /// Filter ends with connection name. Requires at least three characters.
+    pub ends_with: Option<String>,
+    /// Filter by connection name.
+    pub eq: Option<String>,
+    /// Filter starts with connection name. Requires at least three characters.
+    pub starts_with: Option<String>,
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::optional_fields!(
+    ListPhoneNumbersFilterVoiceConnectionName { "contains" => contains, "ends_with" =>
+    ends_with, "eq" => eq, "starts_with" => starts_with }
+);
+
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
+///
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/parameters/3/schema/properties/value`
+#[cfg(feature = "porting")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPortingAssociatedPhoneNumbersSortValue {
+    /// `-created_at`
+    MinusCreatedAt,
+    /// `created_at`
+    CreatedAt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "porting")]
+impl ListPortingAssociatedPhoneNumbersSortValue {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MinusCreatedAt => "-created_at",
+            Self::CreatedAt => "created_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "porting")]
+impl From<&str> for ListPortingAssociatedPhoneNumbersSortValue {
+    fn from(value: &str) -> Self {
+        match value {
+            "-created_at" => Self::MinusCreatedAt,
+            "created_at" => Self::CreatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "porting")]
+crate::codec::string_enum!(ListPortingAssociatedPhoneNumbersSortValue);
+
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
+///
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/3/schema/properties/value`
+#[cfg(feature = "full")]
+pub type ListPortingPhoneNumberBlocksSortValue = ListPortingAssociatedPhoneNumbersSortValue;
+
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
+///
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/parameters/3/schema/properties/value`
+#[cfg(feature = "full")]
+pub type ListPortingPhoneNumberExtensionsSortValue = ListPortingAssociatedPhoneNumbersSortValue;
+
+/// List Messaging Profile Short Codes Response
+///
+/// Spec: `#/paths/~1messaging_profiles~1{id}~1short_codes/get/responses/200/content/application~1json/schema`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListProfileShortCodesResponse {
+    pub data: Option<Vec<ShortCode>>,
+    pub meta: Option<MessagingPaginationMeta>,
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    ListProfileShortCodesResponse { "data" => data, "meta" => meta }
+);
+
+/// Spec: `#/paths/~1public_internet_gateways/get/parameters/0/schema`
+#[cfg(feature = "networking")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPublicInternetGatewaysFilter {
+    /// The associated network id to filter on.
+    pub network_id: Option<String>,
+}
+
+#[cfg(feature = "networking")]
+crate::codec::optional_fields!(
+    ListPublicInternetGatewaysFilter { "network_id" => network_id }
+);
+
+/// Action to check requirements for
+///
+/// Spec: `#/paths/~1regulatory_requirements/get/parameters/0/schema/properties/action`
 #[cfg(feature = "regulatory")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ListRegulatoryRequirementsFilterAction {
@@ -4168,7 +16468,24 @@ impl From<&str> for ListRegulatoryRequirementsFilterAction {
 #[cfg(feature = "regulatory")]
 crate::codec::string_enum!(ListRegulatoryRequirementsFilterAction);
 
-/// Spec: `#/components/responses/ListRoomParticipantsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1room_compositions/get/parameters/0/schema/properties/date_created_at`
+#[cfg(feature = "video")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListRoomCompositionsFilterDateCreatedAt {
+    /// ISO 8601 date for filtering room compositions created on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room compositions created on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room compositions created on or before that date.
+    pub lte: Option<String>,
+}
+
+#[cfg(feature = "video")]
+crate::codec::optional_fields!(
+    ListRoomCompositionsFilterDateCreatedAt { "eq" => eq, "gte" => gte, "lte" => lte }
+);
+
+/// Spec: `#/paths/~1room_participants/get/responses/200/content/application~1json/schema`
 #[cfg(feature = "video")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRoomParticipantsResponse {
@@ -4181,7 +16498,7 @@ crate::codec::optional_fields!(
     ListRoomParticipantsResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/components/responses/ListRoomSessionsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1room_sessions/get/responses/200/content/application~1json/schema`
 #[cfg(feature = "video")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRoomSessionsResponse {
@@ -4194,37 +16511,14 @@ crate::codec::optional_fields!(
     ListRoomSessionsResponse { "data" => data, "meta" => meta }
 );
 
-/// The locality of the address. For US addresses, this corresponds to the city of the address.
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
 ///
-/// Spec: `#/components/schemas/locality`
-#[cfg(feature = "regulatory")]
-pub type Locality = String;
-
-/// Location
-///
-/// Spec: `#/components/schemas/Location`
-#[cfg(any(feature = "connections", feature = "networking", feature = "numbers"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Location {
-    /// Location code.
-    pub code: Option<String>,
-    /// Human readable name of location.
-    pub name: Option<String>,
-    /// Point of presence of location.
-    pub pop: Option<String>,
-    /// Identifies the geographical region of location.
-    pub region: Option<String>,
-    /// Site of location.
-    pub site: Option<String>,
-}
-
-#[cfg(any(feature = "connections", feature = "networking", feature = "numbers"))]
-crate::codec::optional_fields!(
-    Location { "code" => code, "name" => name, "pop" => pop, "region" => region, "site"
-    => site }
-);
+/// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes/get/parameters/3/schema/properties/value`
+#[cfg(feature = "full")]
+pub type ListVerificationCodesSortValue = ListCustomerServiceRecordsSortValue;
 
 /// Spec: `#/components/schemas/Loopcount`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum Loopcount {
@@ -4268,10 +16562,60 @@ impl From<&str> for ManagedAccountBalanceRecordType {
 #[cfg(any(feature = "account", feature = "billing"))]
 crate::codec::string_enum!(ManagedAccountBalanceRecordType);
 
+/// Spec: `#/paths/~1comments~1{id}~1read/patch/responses/200/content/application~1json/schema/properties/data`
+#[cfg(feature = "full")]
+pub type MarkCommentReadResponseData = Comment;
+
+/// Spec: `#/components/schemas/Comment/properties/comment_record_type`
+#[cfg(feature = "full")]
+pub type MarkCommentReadResponseDataCommentRecordType = CommentCommentRecordType;
+
+/// Spec: `#/components/schemas/Comment/properties/commenter_type`
+#[cfg(feature = "full")]
+pub type MarkCommentReadResponseDataCommenterType = CommentCommenterType;
+
+/// Spec: `#/components/schemas/MdrDetailReportResponse/properties/directions/items`
+#[cfg(feature = "reporting")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MdrDetailReportResponseDirectionsItem {
+    /// `INBOUND`
+    Inbound,
+    /// `OUTBOUND`
+    Outbound,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "reporting")]
+impl MdrDetailReportResponseDirectionsItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Inbound => "INBOUND",
+            Self::Outbound => "OUTBOUND",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "reporting")]
+impl From<&str> for MdrDetailReportResponseDirectionsItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "INBOUND" => Self::Inbound,
+            "OUTBOUND" => Self::Outbound,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "reporting")]
+crate::codec::string_enum!(MdrDetailReportResponseDirectionsItem);
+
 /// Currency of the rate and cost
 ///
 /// Spec: `#/components/schemas/MdrDetailResponse/properties/currency`
-#[cfg(any(feature = "billing", feature = "wireless"))]
+#[cfg(any(feature = "reporting", feature = "wireless"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MdrDetailResponseCurrency {
     /// `AUD`
@@ -4288,7 +16632,7 @@ pub enum MdrDetailResponseCurrency {
     Unknown(String),
 }
 
-#[cfg(any(feature = "billing", feature = "wireless"))]
+#[cfg(any(feature = "reporting", feature = "wireless"))]
 impl MdrDetailResponseCurrency {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -4303,7 +16647,7 @@ impl MdrDetailResponseCurrency {
     }
 }
 
-#[cfg(any(feature = "billing", feature = "wireless"))]
+#[cfg(any(feature = "reporting", feature = "wireless"))]
 impl From<&str> for MdrDetailResponseCurrency {
     fn from(value: &str) -> Self {
         match value {
@@ -4317,7 +16661,7 @@ impl From<&str> for MdrDetailResponseCurrency {
     }
 }
 
-#[cfg(any(feature = "billing", feature = "wireless"))]
+#[cfg(any(feature = "reporting", feature = "wireless"))]
 crate::codec::string_enum!(MdrDetailResponseCurrency);
 
 /// The media features settings for a phone number.
@@ -4341,12 +16685,102 @@ crate::codec::optional_fields!(
     t38_fax_gateway_enabled }
 );
 
+/// The media_name used for the fax's media. Must point to a file previously uploaded to api.telnyx.com/v2/media by the same user/organization. Supported formats: PDF, TIFF, JPEG, PNG, DOC, DOCX, RTF, and TXT. media_name and media_url/contents can't be submitted together.
+///
+/// Spec: `#/components/schemas/MediaName`
+#[cfg(feature = "fax")]
+pub type MediaName = String;
+
+/// Spec: `#/components/schemas/media-storage_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct MediaStorageError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<MediaStorageErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/media-storage_Error/properties/source`
+#[cfg(feature = "full")]
+pub type MediaStorageErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/media-storage_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MediaStorageErrors {
+    pub errors: Option<Vec<MediaStorageError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(MediaStorageErrors { "errors" => errors });
+
+/// Spec: `#/components/schemas/media-streaming_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct MediaStreamingError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<MediaStreamingErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/media-streaming_Error/properties/source`
+#[cfg(feature = "full")]
+pub type MediaStreamingErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/media-streaming_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MediaStreamingErrors {
+    pub errors: Option<Vec<MediaStreamingError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(MediaStreamingErrors { "errors" => errors });
+
+/// Spec: `#/components/schemas/messaging_Error`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct MessagingError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<MessagingErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/messaging_Error/properties/source`
+#[cfg(feature = "messaging")]
+pub type MessagingErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/messaging_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MessagingErrors {
+    pub errors: Option<Vec<MessagingError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(MessagingErrors { "errors" => errors });
+
 /// The set of features available for a specific messaging use case (SMS or MMS). Features
 /// can vary depending on the characteristics the phone number, as well as its current
 /// product configuration.
 ///
 /// Spec: `#/components/schemas/MessagingFeatureSet`
-#[cfg(feature = "messaging")]
+#[cfg(any(feature = "messaging", feature = "numbers"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MessagingFeatureSet {
     /// Send messages to and receive messages from numbers in the same country.
@@ -4357,26 +16791,135 @@ pub struct MessagingFeatureSet {
     pub international_outbound: bool,
 }
 
-/// Spec: `#/components/schemas/MessagingSettings`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct MessagingSettings {
-    /// Default Messaging Profile used for messaging exchanges with your assistant. This will be created automatically on assistant creation.
-    pub default_messaging_profile_id: Option<String>,
-    /// The URL where webhooks related to delivery statused for assistant messages will be sent.
-    pub delivery_status_webhook_url: Option<String>,
+/// Spec: `#/components/schemas/messaging_PaginationMeta`
+#[cfg(any(feature = "messaging", feature = "numbers", feature = "whatsapp"))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct MessagingPaginationMeta {
+    pub page_number: i64,
+    pub page_size: i64,
+    pub total_pages: i64,
+    pub total_results: i64,
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
+/// Spec: `#/components/schemas/MessagingProfile`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MessagingProfile {
+    /// The AI assistant ID associated with this messaging profile.
+    pub ai_assistant_id: Option<String>,
+    /// The alphanumeric sender ID to use when sending to destinations that require an alphanumeric sender ID.
+    pub alpha_sender: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was created.
+    pub created_at: Option<String>,
+    /// The maximum amount of money (in USD) that can be spent by this profile before midnight UTC.
+    pub daily_spend_limit: Option<String>,
+    /// Whether to enforce the value configured by `daily_spend_limit`.
+    pub daily_spend_limit_enabled: Option<bool>,
+    /// Specifies whether the messaging profile is enabled or not.
+    pub enabled: Option<bool>,
+    /// DEPRECATED: health check url service checking
+    pub health_webhook_url: Option<String>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// enables SMS fallback for MMS messages.
+    pub mms_fall_back_to_sms: Option<bool>,
+    /// enables automated resizing of MMS media.
+    pub mms_transcoding: Option<bool>,
+    /// Send messages only to mobile phone numbers.
+    pub mobile_only: Option<bool>,
+    /// A user friendly name for the messaging profile.
+    pub name: Option<String>,
+    pub number_pool_settings: Option<NumberPoolSettings>,
+    /// The organization that owns this messaging profile.
+    pub organization_id: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<MessagingProfileRecordType>,
+    /// Indicates whether message content redaction is enabled for this profile.
+    pub redaction_enabled: Option<bool>,
+    /// Determines how much information is redacted in messages for privacy or compliance purposes.
+    pub redaction_level: Option<i64>,
+    /// The resource group ID associated with this messaging profile.
+    pub resource_group_id: Option<String>,
+    /// Enables automatic character encoding optimization for SMS messages. When enabled, the system automatically selects the most efficient encoding (GSM-7 or UCS-2) based on message content to maximize character limits and minimize costs.
+    pub smart_encoding: Option<bool>,
+    /// ISO 8601 formatted date indicating when the resource was updated.
+    pub updated_at: Option<String>,
+    pub url_shortener_settings: Option<UrlShortenerSettings>,
+    /// Secret used to authenticate with v1 endpoints.
+    pub v1_secret: Option<String>,
+    /// Determines which webhook format will be used, Telnyx API v1, v2, or a legacy 2010-04-01 format.
+    pub webhook_api_version: Option<MessagingProfileWebhookApiVersion>,
+    /// The failover URL where webhooks related to this messaging profile will be sent if sending to the primary URL fails.
+    pub webhook_failover_url: Option<String>,
+    /// The URL where webhooks related to this messaging profile will be sent.
+    pub webhook_url: Option<String>,
+    /// Destinations to which the messaging profile is allowed to send. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
+    pub whitelisted_destinations: Option<Vec<String>>,
+}
+
+#[cfg(feature = "messaging")]
 crate::codec::optional_fields!(
-    MessagingSettings { "default_messaging_profile_id" => default_messaging_profile_id,
-    "delivery_status_webhook_url" => delivery_status_webhook_url }
+    MessagingProfile { "ai_assistant_id" => ai_assistant_id, "alpha_sender" =>
+    alpha_sender, "created_at" => created_at, "daily_spend_limit" => daily_spend_limit,
+    "daily_spend_limit_enabled" => daily_spend_limit_enabled, "enabled" => enabled,
+    "health_webhook_url" => health_webhook_url, "id" => id, "mms_fall_back_to_sms" =>
+    mms_fall_back_to_sms, "mms_transcoding" => mms_transcoding, "mobile_only" =>
+    mobile_only, "name" => name, "number_pool_settings" => number_pool_settings,
+    "organization_id" => organization_id, "record_type" => record_type,
+    "redaction_enabled" => redaction_enabled, "redaction_level" => redaction_level,
+    "resource_group_id" => resource_group_id, "smart_encoding" => smart_encoding,
+    "updated_at" => updated_at, "url_shortener_settings" => url_shortener_settings,
+    "v1_secret" => v1_secret, "webhook_api_version" => webhook_api_version,
+    "webhook_failover_url" => webhook_failover_url, "webhook_url" => webhook_url,
+    "whitelisted_destinations" => whitelisted_destinations }
 );
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/MessagingProfile/properties/record_type`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MessagingProfileRecordType {
+    /// `messaging_profile`
+    MessagingProfile,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "messaging")]
+impl MessagingProfileRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MessagingProfile => "messaging_profile",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+impl From<&str> for MessagingProfileRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "messaging_profile" => Self::MessagingProfile,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::string_enum!(MessagingProfileRecordType);
+
+/// Determines which webhook format will be used, Telnyx API v1, v2, or a legacy 2010-04-01 format.
+///
+/// Spec: `#/components/schemas/MessagingProfile/properties/webhook_api_version`
+#[cfg(feature = "messaging")]
+pub type MessagingProfileWebhookApiVersion = CreateMessagingProfileRequestWebhookApiVersion;
 
 /// Meta
 ///
 /// Spec: `#/components/schemas/Meta`
-#[cfg(any(feature = "ai", feature = "identity"))]
+#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "ai-missions"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Meta {
     pub page_number: i64,
@@ -4386,28 +16929,519 @@ pub struct Meta {
 }
 
 /// Spec: `#/components/schemas/MetaResponse`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetaResponse {
     /// This should likely be a URL to the relevant documentation
     pub url: Option<String>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(MetaResponse { "url" => url });
 
 /// Metadata
 ///
 /// Spec: `#/components/schemas/Metadata`
-#[cfg(any(feature = "ai", feature = "numbers", feature = "porting"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg(any(feature = "numbers", feature = "porting"))]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Metadata {
-    /// Page Number
-    pub page_number: i64,
-    /// Page Size
-    pub page_size: i64,
-    /// Total Pages
-    pub total_pages: i64,
-    /// Total Items
-    pub total_results: i64,
+    /// Current Page based on pagination settings (included when defaults are used.)
+    pub page_number: Option<f64>,
+    /// Number of results to return per page based on pagination settings (included when defaults are used.)
+    pub page_size: Option<f64>,
+    /// Total number of pages based on pagination settings
+    pub total_pages: Option<f64>,
+    /// Total number of results
+    pub total_results: Option<f64>,
+}
+
+#[cfg(any(feature = "numbers", feature = "porting"))]
+crate::codec::optional_fields!(
+    Metadata { "page_number" => page_number, "page_size" => page_size, "total_pages" =>
+    total_pages, "total_results" => total_results }
+);
+
+/// Minimax Voice Settings
+///
+/// Spec: `#/components/schemas/MinimaxVoiceSettings`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MinimaxVoiceSettings {
+    /// Enhances recognition for specific languages and dialects during MiniMax TTS synthesis. Default is null (no boost). Set to 'auto' for automatic language detection.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub language_boost: Option<Option<MinimaxVoiceSettingsLanguageBoost>>,
+    /// Voice pitch adjustment. Default is 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pitch: Option<i64>,
+    /// Speech speed multiplier. Default is 1.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed: Option<f64>,
+    /// Voice settings provider type
+    #[serde(rename = "type")]
+    pub type_: MinimaxVoiceSettingsType,
+    /// Speech volume multiplier. Default is 1.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vol: Option<f64>,
+}
+
+/// Enhances recognition for specific languages and dialects during MiniMax TTS synthesis. Default is null (no boost). Set to 'auto' for automatic language detection.
+///
+/// Spec: `#/components/schemas/MinimaxVoiceSettings/properties/language_boost`
+#[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MinimaxVoiceSettingsLanguageBoost {
+    /// `auto`
+    Auto,
+    /// `Chinese`
+    Chinese,
+    /// `Chinese,Yue`
+    ChineseYue,
+    /// `English`
+    English,
+    /// `Arabic`
+    Arabic,
+    /// `Russian`
+    Russian,
+    /// `Spanish`
+    Spanish,
+    /// `French`
+    French,
+    /// `Portuguese`
+    Portuguese,
+    /// `German`
+    German,
+    /// `Turkish`
+    Turkish,
+    /// `Dutch`
+    Dutch,
+    /// `Ukrainian`
+    Ukrainian,
+    /// `Vietnamese`
+    Vietnamese,
+    /// `Indonesian`
+    Indonesian,
+    /// `Japanese`
+    Japanese,
+    /// `Italian`
+    Italian,
+    /// `Korean`
+    Korean,
+    /// `Thai`
+    Thai,
+    /// `Polish`
+    Polish,
+    /// `Romanian`
+    Romanian,
+    /// `Greek`
+    Greek,
+    /// `Czech`
+    Czech,
+    /// `Finnish`
+    Finnish,
+    /// `Hindi`
+    Hindi,
+    /// `Bulgarian`
+    Bulgarian,
+    /// `Danish`
+    Danish,
+    /// `Hebrew`
+    Hebrew,
+    /// `Malay`
+    Malay,
+    /// `Persian`
+    Persian,
+    /// `Slovak`
+    Slovak,
+    /// `Swedish`
+    Swedish,
+    /// `Croatian`
+    Croatian,
+    /// `Filipino`
+    Filipino,
+    /// `Hungarian`
+    Hungarian,
+    /// `Norwegian`
+    Norwegian,
+    /// `Slovenian`
+    Slovenian,
+    /// `Catalan`
+    Catalan,
+    /// `Nynorsk`
+    Nynorsk,
+    /// `Tamil`
+    Tamil,
+    /// `Afrikaans`
+    Afrikaans,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "conferences"))]
+impl MinimaxVoiceSettingsLanguageBoost {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Auto => "auto",
+            Self::Chinese => "Chinese",
+            Self::ChineseYue => "Chinese,Yue",
+            Self::English => "English",
+            Self::Arabic => "Arabic",
+            Self::Russian => "Russian",
+            Self::Spanish => "Spanish",
+            Self::French => "French",
+            Self::Portuguese => "Portuguese",
+            Self::German => "German",
+            Self::Turkish => "Turkish",
+            Self::Dutch => "Dutch",
+            Self::Ukrainian => "Ukrainian",
+            Self::Vietnamese => "Vietnamese",
+            Self::Indonesian => "Indonesian",
+            Self::Japanese => "Japanese",
+            Self::Italian => "Italian",
+            Self::Korean => "Korean",
+            Self::Thai => "Thai",
+            Self::Polish => "Polish",
+            Self::Romanian => "Romanian",
+            Self::Greek => "Greek",
+            Self::Czech => "Czech",
+            Self::Finnish => "Finnish",
+            Self::Hindi => "Hindi",
+            Self::Bulgarian => "Bulgarian",
+            Self::Danish => "Danish",
+            Self::Hebrew => "Hebrew",
+            Self::Malay => "Malay",
+            Self::Persian => "Persian",
+            Self::Slovak => "Slovak",
+            Self::Swedish => "Swedish",
+            Self::Croatian => "Croatian",
+            Self::Filipino => "Filipino",
+            Self::Hungarian => "Hungarian",
+            Self::Norwegian => "Norwegian",
+            Self::Slovenian => "Slovenian",
+            Self::Catalan => "Catalan",
+            Self::Nynorsk => "Nynorsk",
+            Self::Tamil => "Tamil",
+            Self::Afrikaans => "Afrikaans",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "conferences"))]
+impl From<&str> for MinimaxVoiceSettingsLanguageBoost {
+    fn from(value: &str) -> Self {
+        match value {
+            "auto" => Self::Auto,
+            "Chinese" => Self::Chinese,
+            "Chinese,Yue" => Self::ChineseYue,
+            "English" => Self::English,
+            "Arabic" => Self::Arabic,
+            "Russian" => Self::Russian,
+            "Spanish" => Self::Spanish,
+            "French" => Self::French,
+            "Portuguese" => Self::Portuguese,
+            "German" => Self::German,
+            "Turkish" => Self::Turkish,
+            "Dutch" => Self::Dutch,
+            "Ukrainian" => Self::Ukrainian,
+            "Vietnamese" => Self::Vietnamese,
+            "Indonesian" => Self::Indonesian,
+            "Japanese" => Self::Japanese,
+            "Italian" => Self::Italian,
+            "Korean" => Self::Korean,
+            "Thai" => Self::Thai,
+            "Polish" => Self::Polish,
+            "Romanian" => Self::Romanian,
+            "Greek" => Self::Greek,
+            "Czech" => Self::Czech,
+            "Finnish" => Self::Finnish,
+            "Hindi" => Self::Hindi,
+            "Bulgarian" => Self::Bulgarian,
+            "Danish" => Self::Danish,
+            "Hebrew" => Self::Hebrew,
+            "Malay" => Self::Malay,
+            "Persian" => Self::Persian,
+            "Slovak" => Self::Slovak,
+            "Swedish" => Self::Swedish,
+            "Croatian" => Self::Croatian,
+            "Filipino" => Self::Filipino,
+            "Hungarian" => Self::Hungarian,
+            "Norwegian" => Self::Norwegian,
+            "Slovenian" => Self::Slovenian,
+            "Catalan" => Self::Catalan,
+            "Nynorsk" => Self::Nynorsk,
+            "Tamil" => Self::Tamil,
+            "Afrikaans" => Self::Afrikaans,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(MinimaxVoiceSettingsLanguageBoost);
+
+/// Voice settings provider type
+///
+/// Spec: `#/components/schemas/MinimaxVoiceSettings/properties/type`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MinimaxVoiceSettingsType {
+    /// `minimax`
+    Minimax,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl MinimaxVoiceSettingsType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Minimax => "minimax",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for MinimaxVoiceSettingsType {
+    fn from(value: &str) -> Self {
+        match value {
+            "minimax" => Self::Minimax,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(MinimaxVoiceSettingsType);
+
+/// Spec: `#/components/schemas/MobilePhoneNumber/properties/call_forwarding/properties/forwarding_type`
+#[cfg(feature = "full")]
+pub type MobilePhoneNumberCallForwardingForwardingType = CallForwardingForwardingType;
+
+/// Spec: `#/components/schemas/MobilePhoneNumber/properties/call_recording/properties/inbound_call_recording_channels`
+#[cfg(feature = "full")]
+pub type MobilePhoneNumberCallRecordingInboundCallRecordingChannels = TexmlRecordingChannels;
+
+/// Spec: `#/components/schemas/MobilePhoneNumber/properties/call_recording/properties/inbound_call_recording_format`
+#[cfg(feature = "full")]
+pub type MobilePhoneNumberCallRecordingInboundCallRecordingFormat = AnswerRequestRecordFormat;
+
+/// The inbound call screening setting.
+///
+/// Spec: `#/components/schemas/MobilePhoneNumber/properties/inbound_call_screening`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MobilePhoneNumberInboundCallScreening {
+    /// `disabled`
+    Disabled,
+    /// `reject_calls`
+    RejectCalls,
+    /// `flag_calls`
+    FlagCalls,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "numbers")]
+impl MobilePhoneNumberInboundCallScreening {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Disabled => "disabled",
+            Self::RejectCalls => "reject_calls",
+            Self::FlagCalls => "flag_calls",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+impl From<&str> for MobilePhoneNumberInboundCallScreening {
+    fn from(value: &str) -> Self {
+        match value {
+            "disabled" => Self::Disabled,
+            "reject_calls" => Self::RejectCalls,
+            "flag_calls" => Self::FlagCalls,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::string_enum!(MobilePhoneNumberInboundCallScreening);
+
+/// Spec: `#/components/schemas/MobilePhoneNumberUpdate/properties/call_recording/properties/inbound_call_recording_channels`
+#[cfg(feature = "full")]
+pub type MobilePhoneNumberUpdateCallRecordingInboundCallRecordingChannels = TexmlRecordingChannels;
+
+/// Spec: `#/components/schemas/MobilePhoneNumberUpdate/properties/call_recording/properties/inbound_call_recording_format`
+#[cfg(feature = "full")]
+pub type MobilePhoneNumberUpdateCallRecordingInboundCallRecordingFormat = AnswerRequestRecordFormat;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/MobilePhoneNumberWithMessagingSettings/properties/record_type`
+#[cfg(any(feature = "messaging", feature = "numbers"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MobilePhoneNumberWithMessagingSettingsRecordType {
+    /// `messaging_phone_number`
+    MessagingPhoneNumber,
+    /// `messaging_settings`
+    MessagingSettings,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "messaging", feature = "numbers"))]
+impl MobilePhoneNumberWithMessagingSettingsRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MessagingPhoneNumber => "messaging_phone_number",
+            Self::MessagingSettings => "messaging_settings",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "messaging", feature = "numbers"))]
+impl From<&str> for MobilePhoneNumberWithMessagingSettingsRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "messaging_phone_number" => Self::MessagingPhoneNumber,
+            "messaging_settings" => Self::MessagingSettings,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "messaging", feature = "numbers"))]
+crate::codec::string_enum!(MobilePhoneNumberWithMessagingSettingsRecordType);
+
+/// Metadata for a model available on Telnyx Inference. Returned by `GET /v2/ai/openai/models` (and the deprecated `GET /v2/ai/models`). Open-source models live under their Hugging Face organization (e.g. `moonshotai/Kimi-K2.6`, `zai-org/GLM-5.1-FP8`, `MiniMaxAI/MiniMax-M2.7`); fine-tuned models are owned by the Telnyx organization that trained them.
+///
+/// Spec: `#/components/schemas/ModelMetadata`
+#[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ModelMetadata {
+    /// Base model the fine-tuned model was trained from. Only set for fine-tuned models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_model: Option<String>,
+    /// Maximum total tokens (prompt + completion) supported by the model in a single request.
+    pub context_length: i64,
+    /// Timestamp at which the model was registered on Telnyx Inference (ISO 8601).
+    pub created: String,
+    /// Short, human-readable summary of what the model is best suited for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Model identifier. For open-source models, follows the `{organization}/{model_name}` convention from Hugging Face (e.g. `moonshotai/Kimi-K2.6`).
+    pub id: String,
+    /// Whether the model can be used as a base for a fine-tuning job via `POST /v2/ai/fine_tuning/jobs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_fine_tunable: Option<bool>,
+    /// Whether the model accepts image inputs in chat completions (multimodal vision support).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_vision_supported: Option<bool>,
+    /// ISO language codes the model supports (e.g. `en`, `es`).
+    pub languages: Vec<String>,
+    /// License the model is distributed under, e.g. `Apache 2.0`, `MIT`, `Llama 3 Community License`.
+    pub license: String,
+    /// Maximum number of completion (output) tokens the model will generate per request. `null` if unconstrained beyond `context_length`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_completion_tokens: Option<i64>,
+    /// Object type. Always `model`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
+    /// Organization that originally published the model, matching the prefix of `id` for open-source models.
+    pub organization: String,
+    /// Owner of the model. `Telnyx` for Telnyx-hosted open-source models, the upstream provider name for proxied models, or the Telnyx organization id for fine-tuned models.
+    pub owned_by: String,
+    /// Total parameter count of the model.
+    pub parameters: i64,
+    /// Human-readable parameter count, e.g. `1.0T`, `753.9B`, `8B`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters_str: Option<String>,
+    /// Mapping of token kind to price, as strings to preserve precision. Typical keys are `prompt`, `cached_prompt`, and `completion`. When pricing is available the block also includes `currency` (ISO 4217 code matching the account's configured billing currency) and `unit` (the denomination the prices are quoted in, currently always `1M_tokens` for token-priced models).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<std::collections::BTreeMap<String, String>>,
+    /// Whether Telnyx currently recommends this model as the LLM powering a Telnyx AI Assistant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommended_for_assistants: Option<bool>,
+    /// Public region names where the model is currently deployed (e.g. `us-central-1`, `eu-central-1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Vec<String>>,
+    /// Primary task the model is intended for, e.g. `text-generation`, `audio-text-to-text`, `feature-extraction` (embeddings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    /// Billing tier the model belongs to. Used together with `pricing` to determine cost per 1M tokens.
+    pub tier: ModelMetadataTier,
+}
+
+/// Billing tier the model belongs to. Used together with `pricing` to determine cost per 1M tokens.
+///
+/// Spec: `#/components/schemas/ModelMetadata/properties/tier`
+#[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ModelMetadataTier {
+    /// `small`
+    Small,
+    /// `medium`
+    Medium,
+    /// `large`
+    Large,
+    /// `unlisted`
+    Unlisted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "ai")]
+impl ModelMetadataTier {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Small => "small",
+            Self::Medium => "medium",
+            Self::Large => "large",
+            Self::Unlisted => "unlisted",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "ai")]
+impl From<&str> for ModelMetadataTier {
+    fn from(value: &str) -> Self {
+        match value {
+            "small" => Self::Small,
+            "medium" => Self::Medium,
+            "large" => Self::Large,
+            "unlisted" => Self::Unlisted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "ai")]
+crate::codec::string_enum!(ModelMetadataTier);
+
+/// ModelsResponse
+///
+/// Spec: `#/components/schemas/ModelsResponse`
+#[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ModelsResponse {
+    /// Data
+    pub data: Vec<ModelMetadata>,
+    /// Object
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
 }
 
 /// The flag to enable monochrome, true black and white fax results.
@@ -4416,11 +17450,61 @@ pub struct Metadata {
 #[cfg(feature = "fax")]
 pub type Monochrome = bool;
 
-/// The neighborhood of the address. This field is not used for addresses in the US but is used for some international addresses.
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1mute/post/responses/200/content/application~1json/schema/properties/data`
+#[cfg(feature = "full")]
+pub type MuteParticipantInSessionResponseData = CallControlCommandResult;
+
+/// Spec: `#/components/schemas/netapps_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NetappsError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<NetappsErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/netapps_Error/properties/source`
+#[cfg(feature = "full")]
+pub type NetappsErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/netapps_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NetappsErrors {
+    pub errors: Option<Vec<NetappsError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(NetappsErrors { "errors" => errors });
+
+/// Location
 ///
-/// Spec: `#/components/schemas/neighborhood`
-#[cfg(feature = "regulatory")]
-pub type Neighborhood = String;
+/// Spec: `#/components/schemas/netapps_Location`
+#[cfg(any(feature = "networking", feature = "numbers"))]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NetappsLocation {
+    /// Location code.
+    pub code: Option<String>,
+    /// Human readable name of location.
+    pub name: Option<String>,
+    /// Point of presence of location.
+    pub pop: Option<String>,
+    /// Identifies the geographical region of location.
+    pub region: Option<String>,
+    /// Site of location.
+    pub site: Option<String>,
+}
+
+#[cfg(any(feature = "networking", feature = "numbers"))]
+crate::codec::optional_fields!(
+    NetappsLocation { "code" => code, "name" => name, "pop" => pop, "region" => region,
+    "site" => site }
+);
 
 /// The direction of the audio stream to be noise suppressed.
 ///
@@ -4469,6 +17553,7 @@ crate::codec::string_enum!(NoiseSuppressionDirection);
 /// NotFoundError
 ///
 /// Spec: `#/components/schemas/NotFoundError`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NotFoundError {
     /// Telnyx error code
@@ -4481,82 +17566,33 @@ pub struct NotFoundError {
     pub title: Option<String>,
 }
 
-/// Spec: `#/components/schemas/NotificationSetting/properties/parameters/items`
-#[cfg(any(feature = "account", feature = "ai", feature = "call-control"))]
+/// Spec: `#/components/schemas/notifications_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NotificationsError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<NotificationsErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/notifications_Error/properties/source`
+#[cfg(feature = "full")]
+pub type NotificationsErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/notifications_Errors`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct NotificationSettingParametersItem {
-    pub name: Option<String>,
-    pub value: Option<String>,
+pub struct NotificationsErrors {
+    pub errors: Option<Vec<NotificationsError>>,
 }
 
-#[cfg(any(feature = "account", feature = "ai", feature = "call-control"))]
-crate::codec::optional_fields!(
-    NotificationSettingParametersItem { "name" => name, "value" => value }
-);
-
-/// Most preferences apply immediately; however, other may needs to propagate.
-///
-/// Spec: `#/components/schemas/NotificationSetting/properties/status`
-#[cfg(any(feature = "account", feature = "texml"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NotificationSettingStatus {
-    /// `enabled`
-    Enabled,
-    /// `enable-received`
-    EnableReceived,
-    /// `enable-pending`
-    EnablePending,
-    /// `enable-submtited`
-    EnableSubmtited,
-    /// `delete-received`
-    DeleteReceived,
-    /// `delete-pending`
-    DeletePending,
-    /// `delete-submitted`
-    DeleteSubmitted,
-    /// `deleted`
-    Deleted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "account", feature = "texml"))]
-impl NotificationSettingStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Enabled => "enabled",
-            Self::EnableReceived => "enable-received",
-            Self::EnablePending => "enable-pending",
-            Self::EnableSubmtited => "enable-submtited",
-            Self::DeleteReceived => "delete-received",
-            Self::DeletePending => "delete-pending",
-            Self::DeleteSubmitted => "delete-submitted",
-            Self::Deleted => "deleted",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "account", feature = "texml"))]
-impl From<&str> for NotificationSettingStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "enabled" => Self::Enabled,
-            "enable-received" => Self::EnableReceived,
-            "enable-pending" => Self::EnablePending,
-            "enable-submtited" => Self::EnableSubmtited,
-            "delete-received" => Self::DeleteReceived,
-            "delete-pending" => Self::DeletePending,
-            "delete-submitted" => Self::DeleteSubmitted,
-            "deleted" => Self::Deleted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "account", feature = "texml"))]
-crate::codec::string_enum!(NotificationSettingStatus);
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(NotificationsErrors { "errors" => errors });
 
 /// High level health metrics about the number and it's messaging sending patterns.
 ///
@@ -4573,6 +17609,34 @@ pub struct NumberHealthMetrics {
     /// The ratio of messages sucessfully delivered to the number of messages attempted.
     pub success_ratio: f64,
 }
+
+/// Spec: `#/components/schemas/number-lookup_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NumberLookupError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<NumberLookupErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/number-lookup_Error/properties/source`
+#[cfg(feature = "full")]
+pub type NumberLookupErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/number-lookup_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NumberLookupErrors {
+    pub errors: Option<Vec<NumberLookupError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(NumberLookupErrors { "errors" => errors });
 
 /// Spec: `#/components/schemas/NumberOrderPhoneNumber/properties/phone_number_type`
 #[cfg(feature = "numbers")]
@@ -4628,6 +17692,354 @@ impl From<&str> for NumberOrderPhoneNumberPhoneNumberType {
 #[cfg(feature = "numbers")]
 crate::codec::string_enum!(NumberOrderPhoneNumberPhoneNumberType);
 
+/// Status of requirements (if applicable)
+///
+/// Spec: `#/components/schemas/NumberOrderPhoneNumber/properties/requirements_status`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NumberOrderPhoneNumberRequirementsStatus {
+    /// `pending`
+    Pending,
+    /// `approved`
+    Approved,
+    /// `cancelled`
+    Cancelled,
+    /// `deleted`
+    Deleted,
+    /// `requirement-info-exception`
+    RequirementInfoException,
+    /// `requirement-info-pending`
+    RequirementInfoPending,
+    /// `requirement-info-under-review`
+    RequirementInfoUnderReview,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "numbers")]
+impl NumberOrderPhoneNumberRequirementsStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Cancelled => "cancelled",
+            Self::Deleted => "deleted",
+            Self::RequirementInfoException => "requirement-info-exception",
+            Self::RequirementInfoPending => "requirement-info-pending",
+            Self::RequirementInfoUnderReview => "requirement-info-under-review",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+impl From<&str> for NumberOrderPhoneNumberRequirementsStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "approved" => Self::Approved,
+            "cancelled" => Self::Cancelled,
+            "deleted" => Self::Deleted,
+            "requirement-info-exception" => Self::RequirementInfoException,
+            "requirement-info-pending" => Self::RequirementInfoPending,
+            "requirement-info-under-review" => Self::RequirementInfoUnderReview,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::string_enum!(NumberOrderPhoneNumberRequirementsStatus);
+
+/// Number Order Event
+///
+/// Spec: `#/components/schemas/NumberOrderWebhookEvent`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NumberOrderWebhookEvent {
+    pub data: NumberOrderWebhookEventData,
+    pub meta: NumberOrderWebhookEventMeta,
+}
+
+/// Spec: `#/components/schemas/NumberOrderWebhookEvent/properties/data`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NumberOrderWebhookEventData {
+    /// The type of event being sent
+    pub event_type: String,
+    /// Unique identifier for the event
+    pub id: String,
+    /// ISO 8601 timestamp of when the event occurred
+    pub occurred_at: String,
+    pub payload: NumberOrderWithPhoneNumbers,
+    /// Type of record
+    pub record_type: String,
+}
+
+/// Spec: `#/components/schemas/NumberOrderWebhookEvent/properties/meta`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NumberOrderWebhookEventMeta {
+    /// Webhook delivery attempt number
+    pub attempt: i64,
+    /// URL where the webhook was delivered
+    pub delivered_to: String,
+}
+
+/// NumberOrder
+///
+/// Spec: `#/components/schemas/NumberOrderWithPhoneNumbers`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NumberOrderWithPhoneNumbers {
+    /// Identifies the messaging profile associated with the phone number.
+    pub billing_group_id: Option<String>,
+    /// Identifies the connection associated with this phone number.
+    pub connection_id: Option<String>,
+    /// An ISO 8901 datetime string denoting when the number order was created.
+    pub created_at: Option<String>,
+    /// A customer reference string for customer look ups.
+    pub customer_reference: Option<String>,
+    pub id: Option<String>,
+    /// Identifies the messaging profile associated with the phone number.
+    pub messaging_profile_id: Option<String>,
+    pub phone_numbers: Option<Vec<PhoneNumber>>,
+    /// The count of phone numbers in the number order.
+    pub phone_numbers_count: Option<i64>,
+    pub record_type: Option<String>,
+    /// True if all requirements are met for every phone number, false otherwise.
+    pub requirements_met: Option<bool>,
+    /// The status of the order.
+    pub status: Option<NumberOrderWithPhoneNumbersStatus>,
+    pub sub_number_orders_ids: Option<Vec<String>>,
+    /// An ISO 8901 datetime string for when the number order was updated.
+    pub updated_at: Option<String>,
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::optional_fields!(
+    NumberOrderWithPhoneNumbers { "billing_group_id" => billing_group_id, "connection_id"
+    => connection_id, "created_at" => created_at, "customer_reference" =>
+    customer_reference, "id" => id, "messaging_profile_id" => messaging_profile_id,
+    "phone_numbers" => phone_numbers, "phone_numbers_count" => phone_numbers_count,
+    "record_type" => record_type, "requirements_met" => requirements_met, "status" =>
+    status, "sub_number_orders_ids" => sub_number_orders_ids, "updated_at" => updated_at
+    }
+);
+
+/// The status of the order.
+///
+/// Spec: `#/components/schemas/NumberOrderWithPhoneNumbers/properties/status`
+#[cfg(feature = "numbers")]
+pub type NumberOrderWithPhoneNumbersStatus = CreateNumberBlockOrderRequestStatus;
+
+/// Number Pool allows you to send messages from a pool of numbers of different types, assigning
+/// weights to each type. The pool consists of all the long code and toll free numbers
+/// assigned to the messaging profile.
+///
+/// To disable this feature, set the object field to `null`.
+///
+/// Spec: `#/components/schemas/NumberPoolSettings`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NumberPoolSettings {
+    /// If set to true, Number Pool will try to choose a sending number with the same area code as the destination
+    /// number. If there are no such numbers available, a nunber with a different area code will be chosen. Currently
+    /// only NANP numbers are supported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geomatch: Option<bool>,
+    /// Defines the probability weight for a Long Code number to be selected when sending a message.
+    /// The higher the weight the higher the probability. The sum of the weights for all number types
+    /// does not necessarily need to add to 100.  Weight must be a non-negative number, and when equal
+    /// to zero it will remove the number type from the pool.
+    pub long_code_weight: f64,
+    /// If set to true all unhealthy numbers will be automatically excluded from the pool.
+    /// Health metrics per number are calculated on a regular basis, taking into account the deliverability
+    /// rate and the amount of messages marked as spam by upstream carriers.
+    /// Numbers with a deliverability rate below 25% or spam ratio over 75% will be considered unhealthy.
+    pub skip_unhealthy: bool,
+    /// If set to true, Number Pool will try to choose the same sending number for all messages to a particular
+    /// recipient. If the sending number becomes unhealthy and `skip_unhealthy` is set to true, a new
+    /// number will be chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sticky_sender: Option<bool>,
+    /// Defines the probability weight for a Toll Free number to be selected when sending a message.
+    /// The higher the weight the higher the probability. The sum of the weights for all number types
+    /// does not necessarily need to add to 100. Weight must be a non-negative number, and when equal
+    /// to zero it will remove the number type from the pool.
+    pub toll_free_weight: f64,
+}
+
+/// A single entry in the canonical Telnyx error envelope. `code` is the stable Telnyx error catalog id; the human-readable explanation lives at `meta.url`. `detail` is a context-specific message; `source.pointer` (when present) names the offending field of the request.
+///
+/// Spec: `#/components/schemas/number-reputation_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NumberReputationError {
+    /// Stable numeric Telnyx error catalog id. See `meta.url` for the full catalog entry.
+    pub code: String,
+    /// Context-specific message describing what went wrong on this particular request. May embed offending values; do not rely on it for programmatic matching - branch on `code`.
+    pub detail: String,
+    /// Carries `url` linking to the Telnyx error catalog entry for this `code`. Useful for forwarding the user to documentation.
+    pub meta: NumberReputationErrorMeta,
+    /// Optional pointer at the offending field of the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<NumberReputationErrorSource>,
+    /// Short human-readable category, e.g. `Bad Request`, `Duplicate resource`, `Not Found`, `Forbidden`. Treat as advisory only - the stable identifier is `code`.
+    pub title: String,
+}
+
+/// Carries `url` linking to the Telnyx error catalog entry for this `code`. Useful for forwarding the user to documentation.
+///
+/// Spec: `#/components/schemas/number-reputation_Error/properties/meta`
+#[cfg(feature = "full")]
+pub type NumberReputationErrorMeta = BrandedCallingErrorMeta;
+
+/// Optional pointer at the offending field of the request.
+///
+/// Spec: `#/components/schemas/number-reputation_Error/properties/source`
+#[cfg(feature = "full")]
+pub type NumberReputationErrorSource = ErrorSource;
+
+/// Canonical Telnyx error envelope. Returned on every 4xx and 5xx response from this service. `errors` is non-empty; multiple entries indicate multiple distinct problems with the same request (e.g. one entry per invalid phone number on a bulk operation).
+///
+/// Spec: `#/components/schemas/number-reputation_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct NumberReputationErrors {
+    /// List of one or more error entries. Order is not significant.
+    pub errors: Vec<NumberReputationError>,
+}
+
+/// Spec: `#/components/schemas/numbers_Error`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NumbersError {
+    pub code: Option<String>,
+    pub detail: Option<String>,
+    pub meta: Option<NumbersErrorMeta>,
+    pub source: Option<NumbersErrorSource>,
+    pub title: Option<String>,
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::optional_fields!(
+    NumbersError { "code" => code, "detail" => detail, "meta" => meta, "source" =>
+    source, "title" => title }
+);
+
+/// Spec: `#/components/schemas/numbers_Error/properties/meta`
+#[cfg(feature = "numbers")]
+pub type NumbersErrorMeta = ErrorMeta;
+
+/// Spec: `#/components/schemas/numbers_Error/properties/source`
+#[cfg(feature = "numbers")]
+pub type NumbersErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/numbers_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NumbersErrors {
+    pub errors: Option<Vec<NumbersError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(NumbersErrors { "errors" => errors });
+
+/// Spec: `#/paths/~1number_block_orders/get/parameters/0/schema`
+#[cfg(feature = "numbers")]
+pub type NumbersPageConsolidated = ListAccessIpAddressesPage;
+
+/// Spec: `#/components/schemas/OAuthClient/properties/allowed_grant_types/items`
+#[cfg(feature = "oauth")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OAuthClientAllowedGrantTypesItem {
+    /// `client_credentials`
+    ClientCredentials,
+    /// `authorization_code`
+    AuthorizationCode,
+    /// `refresh_token`
+    RefreshToken,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "oauth")]
+impl OAuthClientAllowedGrantTypesItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ClientCredentials => "client_credentials",
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "oauth")]
+impl From<&str> for OAuthClientAllowedGrantTypesItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "client_credentials" => Self::ClientCredentials,
+            "authorization_code" => Self::AuthorizationCode,
+            "refresh_token" => Self::RefreshToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "oauth")]
+crate::codec::string_enum!(OAuthClientAllowedGrantTypesItem);
+
+/// Spec: `#/components/schemas/oauth_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct OauthError {
+    /// Error code
+    pub error: String,
+    /// Human-readable error description
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+}
+
+/// Spec: `#/components/schemas/oauth_PaginationMeta`
+#[cfg(feature = "oauth")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OauthPaginationMeta {
+    /// Current page number
+    pub page_number: Option<i64>,
+    /// Number of items per page
+    pub page_size: Option<i64>,
+    /// Total number of pages
+    pub total_pages: Option<i64>,
+    /// Total number of results
+    pub total_results: Option<i64>,
+}
+
+#[cfg(feature = "oauth")]
+crate::codec::optional_fields!(
+    OauthPaginationMeta { "page_number" => page_number, "page_size" => page_size,
+    "total_pages" => total_pages, "total_results" => total_results }
+);
+
+/// Spec: `#/components/schemas/OffsetPaginationMeta`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct OffsetPaginationMeta {
+    pub page_number: i64,
+    pub page_size: i64,
+    pub total_pages: i64,
+    pub total_results: i64,
+}
+
+/// The original URL to the PDF used for the fax's media. If media_name was supplied, this is omitted
+///
+/// Spec: `#/components/schemas/OriginalMediaUrl`
+#[cfg(feature = "fax")]
+pub type OriginalMediaUrl = String;
+
 /// Spec: `#/components/schemas/OutboundMessage`
 #[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -4662,7 +18074,7 @@ crate::codec::optional_fields!(OutboundMessageEvent { "data" => data, "meta" => 
 
 /// Spec: `#/components/schemas/OutboundMessageEvent/properties/meta`
 #[cfg(feature = "messaging")]
-pub type OutboundMessageEventMeta = CallbackWebhookMeta;
+pub type OutboundMessageEventMeta = FaxDeliveredMeta;
 
 /// The type of event being delivered.
 ///
@@ -4708,23 +18120,26 @@ crate::codec::string_enum!(OutboundMessageEventType);
 #[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutboundMessagePayload {
+    pub cc: Option<Vec<OutboundMessagePayloadCcItem>>,
     /// ISO 8601 formatted date indicating when the message was finalized.
     pub completed_at: Option<String>,
-    pub cost: Option<Option<OutboundMessagePayloadCost>>,
+    pub cost: Option<OutboundMessagePayloadCost>,
     /// Detailed breakdown of the message cost components.
-    pub cost_breakdown: Option<Option<OutboundMessagePayloadCostBreakdown>>,
+    pub cost_breakdown: Option<OutboundMessagePayloadCostBreakdown>,
     /// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
     pub direction: Option<OutboundMessagePayloadDirection>,
     /// Encoding scheme used for the message body.
     pub encoding: Option<String>,
     /// These errors may point at addressees when referring to unsuccessful/unconfirmed delivery statuses.
-    pub errors: Option<Vec<Error>>,
+    pub errors: Option<Vec<MessagingError>>,
     pub from: Option<OutboundMessagePayloadFrom>,
     /// Identifies the type of resource.
     pub id: Option<String>,
     pub media: Option<Vec<OutboundMessagePayloadMediaItem>>,
     /// Unique identifier for a messaging profile.
     pub messaging_profile_id: Option<String>,
+    /// The number of characters in the message text
+    pub num_chars: Option<i64>,
     /// The id of the organization the messaging profile belongs to.
     pub organization_id: Option<String>,
     /// Number of parts into which the message's body must be split.
@@ -4735,16 +18150,18 @@ pub struct OutboundMessagePayload {
     pub record_type: Option<OutboundMessagePayloadRecordType>,
     /// ISO 8601 formatted date indicating when the message was sent.
     pub sent_at: Option<String>,
+    /// Indicates whether smart encoding was applied to this message. When `true`, one or more Unicode characters were automatically replaced with GSM-7 equivalents to reduce segment count and cost. The original message text is preserved in webhooks.
+    pub smart_encoding_applied: Option<bool>,
     /// Subject of multimedia message
-    pub subject: Option<Option<String>>,
+    pub subject: Option<String>,
     /// Tags associated with the resource.
     pub tags: Option<Vec<String>>,
     /// Indicates whether the TCR campaign is billable.
     pub tcr_campaign_billable: Option<bool>,
     /// The Campaign Registry (TCR) campaign ID associated with the message.
-    pub tcr_campaign_id: Option<Option<String>>,
+    pub tcr_campaign_id: Option<String>,
     /// The registration status of the TCR campaign.
-    pub tcr_campaign_registered: Option<Option<String>>,
+    pub tcr_campaign_registered: Option<String>,
     /// Message body (i.e., content) as a non-empty string.
     ///
     /// **Required for SMS**
@@ -4753,27 +18170,141 @@ pub struct OutboundMessagePayload {
     /// The type of message.
     pub type_: Option<OutboundMessagePayloadType>,
     /// Message must be out of the queue by this time or else it will be discarded and marked as 'sending_failed'. Once the message moves out of the queue, this field will be nulled
-    pub valid_until: Option<Option<String>>,
+    pub valid_until: Option<String>,
+    /// Seconds the message is queued due to rate limiting before being sent to the carrier. Represents the maximum wait across all applicable rate limits (account, carrier, campaign). 0.0 = no queuing delay.
+    pub wait_seconds: Option<f64>,
     /// The failover URL where webhooks related to this message will be sent if sending to the primary URL fails.
-    pub webhook_failover_url: Option<Option<String>>,
+    pub webhook_failover_url: Option<String>,
     /// The URL where webhooks related to this message will be sent.
-    pub webhook_url: Option<Option<String>>,
+    pub webhook_url: Option<String>,
 }
 
 #[cfg(feature = "messaging")]
 crate::codec::optional_fields!(
-    OutboundMessagePayload { "completed_at" => completed_at, "cost" => cost nullable,
-    "cost_breakdown" => cost_breakdown nullable, "direction" => direction, "encoding" =>
-    encoding, "errors" => errors, "from" => from, "id" => id, "media" => media,
-    "messaging_profile_id" => messaging_profile_id, "organization_id" => organization_id,
-    "parts" => parts, "received_at" => received_at, "record_type" => record_type,
-    "sent_at" => sent_at, "subject" => subject nullable, "tags" => tags,
-    "tcr_campaign_billable" => tcr_campaign_billable, "tcr_campaign_id" =>
-    tcr_campaign_id nullable, "tcr_campaign_registered" => tcr_campaign_registered
-    nullable, "text" => text, "to" => to, "type" => type_, "valid_until" => valid_until
-    nullable, "webhook_failover_url" => webhook_failover_url nullable, "webhook_url" =>
-    webhook_url nullable }
+    OutboundMessagePayload { "cc" => cc, "completed_at" => completed_at, "cost" => cost,
+    "cost_breakdown" => cost_breakdown, "direction" => direction, "encoding" => encoding,
+    "errors" => errors, "from" => from, "id" => id, "media" => media,
+    "messaging_profile_id" => messaging_profile_id, "num_chars" => num_chars,
+    "organization_id" => organization_id, "parts" => parts, "received_at" => received_at,
+    "record_type" => record_type, "sent_at" => sent_at, "smart_encoding_applied" =>
+    smart_encoding_applied, "subject" => subject, "tags" => tags, "tcr_campaign_billable"
+    => tcr_campaign_billable, "tcr_campaign_id" => tcr_campaign_id,
+    "tcr_campaign_registered" => tcr_campaign_registered, "text" => text, "to" => to,
+    "type" => type_, "valid_until" => valid_until, "wait_seconds" => wait_seconds,
+    "webhook_failover_url" => webhook_failover_url, "webhook_url" => webhook_url }
 );
+
+/// The delivery status of the message.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cc/items/properties/status`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OutboundMessagePayloadCancelledCcItemStatus {
+    /// `scheduled`
+    Scheduled,
+    /// `queued`
+    Queued,
+    /// `sending`
+    Sending,
+    /// `sent`
+    Sent,
+    /// `cancelled`
+    Cancelled,
+    /// `expired`
+    Expired,
+    /// `sending_failed`
+    SendingFailed,
+    /// `delivery_unconfirmed`
+    DeliveryUnconfirmed,
+    /// `delivered`
+    Delivered,
+    /// `delivery_failed`
+    DeliveryFailed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "messaging")]
+impl OutboundMessagePayloadCancelledCcItemStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Scheduled => "scheduled",
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Cancelled => "cancelled",
+            Self::Expired => "expired",
+            Self::SendingFailed => "sending_failed",
+            Self::DeliveryUnconfirmed => "delivery_unconfirmed",
+            Self::Delivered => "delivered",
+            Self::DeliveryFailed => "delivery_failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+impl From<&str> for OutboundMessagePayloadCancelledCcItemStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "scheduled" => Self::Scheduled,
+            "queued" => Self::Queued,
+            "sending" => Self::Sending,
+            "sent" => Self::Sent,
+            "cancelled" => Self::Cancelled,
+            "expired" => Self::Expired,
+            "sending_failed" => Self::SendingFailed,
+            "delivery_unconfirmed" => Self::DeliveryUnconfirmed,
+            "delivered" => Self::Delivered,
+            "delivery_failed" => Self::DeliveryFailed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::string_enum!(OutboundMessagePayloadCancelledCcItemStatus);
+
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cost_breakdown/properties/carrier_fee`
+#[cfg(feature = "full")]
+pub type OutboundMessagePayloadCancelledCostBreakdownCarrierFee = InboundMessagePayloadCost;
+
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cost_breakdown/properties/rate`
+#[cfg(feature = "full")]
+pub type OutboundMessagePayloadCancelledCostBreakdownRate = InboundMessagePayloadCost;
+
+/// The line-type of the receiver.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/from/properties/line_type`
+#[cfg(feature = "full")]
+pub type OutboundMessagePayloadCancelledFromLineType = InboundMessagePayloadCcItemLineType;
+
+/// The line-type of the receiver.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/to/items/properties/line_type`
+#[cfg(feature = "full")]
+pub type OutboundMessagePayloadCancelledToItemLineType = InboundMessagePayloadCcItemLineType;
+
+/// The delivery status of the message.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/to/items/properties/status`
+#[cfg(feature = "full")]
+pub type OutboundMessagePayloadCancelledToItemStatus = OutboundMessagePayloadCancelledCcItemStatus;
+
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cc/items`
+#[cfg(feature = "messaging")]
+pub type OutboundMessagePayloadCcItem = InboundMessagePayloadCcItem;
+
+/// The line-type of the receiver.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cc/items/properties/line_type`
+#[cfg(feature = "full")]
+pub type OutboundMessagePayloadCcItemLineType = InboundMessagePayloadCcItemLineType;
+
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cc/items/properties/status`
+#[cfg(feature = "full")]
+pub type OutboundMessagePayloadCcItemStatus = InboundMessagePayloadCcItemStatus;
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost`
 #[cfg(feature = "messaging")]
@@ -4786,9 +18317,11 @@ pub type OutboundMessagePayloadCost = InboundMessagePayloadCost;
 pub type OutboundMessagePayloadCostBreakdown = InboundMessagePayloadCostBreakdown;
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/carrier_fee`
+#[cfg(feature = "full")]
 pub type OutboundMessagePayloadCostBreakdownCarrierFee = InboundMessagePayloadCost;
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/rate`
+#[cfg(feature = "full")]
 pub type OutboundMessagePayloadCostBreakdownRate = InboundMessagePayloadCost;
 
 /// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
@@ -4856,19 +18389,19 @@ pub type OutboundMessagePayloadFromLineType = InboundMessagePayloadCcItemLineTyp
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutboundMessagePayloadMediaItem {
     /// The MIME type of the requested media.
-    pub content_type: Option<Option<String>>,
+    pub content_type: Option<String>,
     /// The SHA256 hash of the requested media.
-    pub sha256: Option<Option<String>>,
+    pub sha256: Option<String>,
     /// The size of the requested media.
-    pub size: Option<Option<i64>>,
+    pub size: Option<i64>,
     /// The url of the media requested to be sent.
     pub url: Option<String>,
 }
 
 #[cfg(feature = "messaging")]
 crate::codec::optional_fields!(
-    OutboundMessagePayloadMediaItem { "content_type" => content_type nullable, "sha256"
-    => sha256 nullable, "size" => size nullable, "url" => url }
+    OutboundMessagePayloadMediaItem { "content_type" => content_type, "sha256" => sha256,
+    "size" => size, "url" => url }
 );
 
 /// Identifies the type of the resource.
@@ -4977,13 +18510,67 @@ pub type OutboundMessagePayloadType = CreateLongCodeMessageRequestType;
 ///
 /// Spec: `#/components/schemas/OutboundMessage/properties/record_type`
 #[cfg(feature = "messaging")]
-pub type OutboundMessageRecordType = RecordType;
+pub type OutboundMessageRecordType = ProgrammableFaxRecordType;
 
 /// Identifies the associated outbound voice profile.
 ///
 /// Spec: `#/components/schemas/OutboundVoiceProfileId`
-#[cfg(any(feature = "connections", feature = "fax", feature = "texml"))]
+#[cfg(any(feature = "fax", feature = "texml"))]
 pub type OutboundVoiceProfileId = String;
+
+/// Spec: `#/paths/~1outbound_voice_profiles/get/parameters/1/schema`
+#[cfg(any(feature = "regulatory", feature = "voice-config"))]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundVoiceProfilesFilterConsolidated {
+    /// Name filtering operations
+    pub name: Option<OutboundVoiceProfilesFilterConsolidatedName>,
+}
+
+#[cfg(any(feature = "regulatory", feature = "voice-config"))]
+crate::codec::optional_fields!(
+    OutboundVoiceProfilesFilterConsolidated { "name" => name }
+);
+
+/// Name filtering operations
+///
+/// Spec: `#/paths/~1outbound_voice_profiles/get/parameters/1/schema/properties/name`
+#[cfg(any(feature = "regulatory", feature = "voice-config"))]
+pub type OutboundVoiceProfilesFilterConsolidatedName = FilterConsolidatedStreetAddress;
+
+/// Spec: `#/paths/~1addresses/get/parameters/0/schema`
+#[cfg(
+    any(
+        feature = "account",
+        feature = "fax",
+        feature = "messaging",
+        feature = "networking",
+        feature = "numbers",
+        feature = "porting",
+        feature = "regulatory",
+        feature = "whatsapp"
+    )
+)]
+pub type PageConsolidated = ListAccessIpAddressesPage;
+
+/// Spec: `#/components/schemas/PaginationData`
+#[cfg(any(feature = "billing", feature = "reporting"))]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PaginationData {
+    /// Selected page number.
+    pub page_number: Option<i64>,
+    /// Records per single page
+    pub page_size: Option<i64>,
+    /// Total number of pages.
+    pub total_pages: Option<i64>,
+    /// Total number of results.
+    pub total_results: Option<i64>,
+}
+
+#[cfg(any(feature = "billing", feature = "reporting"))]
+crate::codec::optional_fields!(
+    PaginationData { "page_number" => page_number, "page_size" => page_size,
+    "total_pages" => total_pages, "total_results" => total_results }
+);
 
 /// Spec: `#/components/schemas/PaginationMeta`
 #[cfg(
@@ -4999,7 +18586,6 @@ pub type OutboundVoiceProfileId = String;
         feature = "numbers",
         feature = "porting",
         feature = "regulatory",
-        feature = "texml",
         feature = "video",
         feature = "voice-config",
         feature = "wireless"
@@ -5026,7 +18612,6 @@ pub struct PaginationMeta {
         feature = "numbers",
         feature = "porting",
         feature = "regulatory",
-        feature = "texml",
         feature = "video",
         feature = "voice-config",
         feature = "wireless"
@@ -5069,55 +18654,203 @@ pub struct PaginationResponse {
     pub total_results: i64,
 }
 
-/// The phone number associated with the address.
-///
-/// Spec: `#/components/schemas/phone_number`
-#[cfg(feature = "regulatory")]
-pub type PhoneNumber = String;
+/// Spec: `#/components/schemas/parakeet_models`
+#[cfg(any(feature = "call-control", feature = "speech"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ParakeetModels {
+    /// `nvidia/parakeet-v3`
+    NvidiaParakeetV3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
 
-/// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
+#[cfg(any(feature = "call-control", feature = "speech"))]
+impl ParakeetModels {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NvidiaParakeetV3 => "nvidia/parakeet-v3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+impl From<&str> for ParakeetModels {
+    fn from(value: &str) -> Self {
+        match value {
+            "nvidia/parakeet-v3" => Self::NvidiaParakeetV3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+crate::codec::string_enum!(ParakeetModels);
+
+/// Spec: `#/components/schemas/PhoneNumber`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PhoneNumber {
+    pub bundle_id: Option<String>,
+    /// Country code of the phone number
+    pub country_code: Option<String>,
+    /// The ISO 3166-1 alpha-2 country code of the phone number.
+    pub country_iso_alpha2: Option<String>,
+    pub id: Option<String>,
+    pub phone_number: Option<String>,
+    /// Phone number type
+    pub phone_number_type: Option<PhoneNumberPhoneNumberType>,
+    pub record_type: Option<String>,
+    pub regulatory_requirements: Option<
+        Vec<SubNumberOrderRegulatoryRequirementWithValue>,
+    >,
+    /// True if all requirements are met for a phone number, false otherwise.
+    pub requirements_met: Option<bool>,
+    /// Status of document requirements (if applicable)
+    pub requirements_status: Option<PhoneNumberRequirementsStatus>,
+    /// The status of the phone number in the order.
+    pub status: Option<PhoneNumberStatus2>,
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::optional_fields!(
+    PhoneNumber { "bundle_id" => bundle_id, "country_code" => country_code,
+    "country_iso_alpha2" => country_iso_alpha2, "id" => id, "phone_number" =>
+    phone_number, "phone_number_type" => phone_number_type, "record_type" => record_type,
+    "regulatory_requirements" => regulatory_requirements, "requirements_met" =>
+    requirements_met, "requirements_status" => requirements_status, "status" => status }
+);
+
+/// Phone number type
 ///
-/// Spec: `#/components/schemas/PhoneNumberDetailed/properties/inbound_call_screening`
+/// Spec: `#/components/schemas/PhoneNumber/properties/phone_number_type`
 #[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PhoneNumberDetailedInboundCallScreening {
-    /// `disabled`
-    Disabled,
-    /// `reject_calls`
-    RejectCalls,
-    /// `flag_calls`
-    FlagCalls,
+pub enum PhoneNumberPhoneNumberType {
+    /// `local`
+    Local,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// `toll_free`
+    TollFree,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
 #[cfg(feature = "numbers")]
-impl PhoneNumberDetailedInboundCallScreening {
+impl PhoneNumberPhoneNumberType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Disabled => "disabled",
-            Self::RejectCalls => "reject_calls",
-            Self::FlagCalls => "flag_calls",
+            Self::Local => "local",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::TollFree => "toll_free",
             Self::Unknown(other) => other,
         }
     }
 }
 
 #[cfg(feature = "numbers")]
-impl From<&str> for PhoneNumberDetailedInboundCallScreening {
+impl From<&str> for PhoneNumberPhoneNumberType {
     fn from(value: &str) -> Self {
         match value {
-            "disabled" => Self::Disabled,
-            "reject_calls" => Self::RejectCalls,
-            "flag_calls" => Self::FlagCalls,
+            "local" => Self::Local,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            "toll_free" => Self::TollFree,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
 #[cfg(feature = "numbers")]
-crate::codec::string_enum!(PhoneNumberDetailedInboundCallScreening);
+crate::codec::string_enum!(PhoneNumberPhoneNumberType);
+
+/// Status of document requirements (if applicable)
+///
+/// Spec: `#/components/schemas/PhoneNumber/properties/requirements_status`
+#[cfg(feature = "numbers")]
+pub type PhoneNumberRequirementsStatus = NumberOrderPhoneNumberRequirementsStatus;
+
+/// Phone-number lifecycle status.
+/// - `submitted` / `in_review` - Telnyx is reviewing the batch this number belongs to.
+/// - `verified` - approved; the DIR's display identity will be shown on outbound calls from this number.
+/// - `unsuccessful` - Telnyx rejected this submission; the customer may re-add to retry.
+/// - `suspended` - temporarily disabled (e.g. by an active infringement claim on the DIR).
+/// - `expired` - verification expired; re-add to renew.
+/// - `permanently_rejected` - terminal; cannot be re-added on this or any other DIR you own.
+///
+/// Spec: `#/components/schemas/PhoneNumberStatus`
+#[cfg(feature = "branded-calling")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PhoneNumberStatus {
+    /// `submitted`
+    Submitted,
+    /// `in_review`
+    InReview,
+    /// `verified`
+    Verified,
+    /// `unsuccessful`
+    Unsuccessful,
+    /// `suspended`
+    Suspended,
+    /// `expired`
+    Expired,
+    /// `permanently_rejected`
+    PermanentlyRejected,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "branded-calling")]
+impl PhoneNumberStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Submitted => "submitted",
+            Self::InReview => "in_review",
+            Self::Verified => "verified",
+            Self::Unsuccessful => "unsuccessful",
+            Self::Suspended => "suspended",
+            Self::Expired => "expired",
+            Self::PermanentlyRejected => "permanently_rejected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "branded-calling")]
+impl From<&str> for PhoneNumberStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "submitted" => Self::Submitted,
+            "in_review" => Self::InReview,
+            "verified" => Self::Verified,
+            "unsuccessful" => Self::Unsuccessful,
+            "suspended" => Self::Suspended,
+            "expired" => Self::Expired,
+            "permanently_rejected" => Self::PermanentlyRejected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "branded-calling")]
+crate::codec::string_enum!(PhoneNumberStatus);
+
+/// The status of the phone number in the order.
+///
+/// Spec: `#/components/schemas/PhoneNumber/properties/status`
+#[cfg(feature = "numbers")]
+pub type PhoneNumberStatus2 = CreateNumberBlockOrderRequestStatus;
 
 /// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings`
 #[cfg(feature = "messaging")]
@@ -5136,11 +18869,15 @@ pub struct PhoneNumberWithMessagingSettings {
     /// The messaging product that the number is registered to use
     pub messaging_product: Option<String>,
     /// Unique identifier for a messaging profile.
-    pub messaging_profile_id: Option<Option<String>>,
+    pub messaging_profile_id: Option<String>,
+    /// The organization that owns this phone number.
+    pub organization_id: Option<String>,
     /// +E.164 formatted phone number.
     pub phone_number: Option<String>,
     /// Identifies the type of the resource.
     pub record_type: Option<PhoneNumberWithMessagingSettingsRecordType>,
+    /// Tags associated with this phone number.
+    pub tags: Option<Vec<String>>,
     /// The messaging traffic or use case for which the number is currently configured.
     pub traffic_type: Option<String>,
     /// The type of the phone number
@@ -5154,64 +18891,30 @@ crate::codec::optional_fields!(
     PhoneNumberWithMessagingSettings { "country_code" => country_code, "created_at" =>
     created_at, "eligible_messaging_products" => eligible_messaging_products, "features"
     => features, "health" => health, "id" => id, "messaging_product" =>
-    messaging_product, "messaging_profile_id" => messaging_profile_id nullable,
-    "phone_number" => phone_number, "record_type" => record_type, "traffic_type" =>
-    traffic_type, "type" => type_, "updated_at" => updated_at }
+    messaging_product, "messaging_profile_id" => messaging_profile_id, "organization_id"
+    => organization_id, "phone_number" => phone_number, "record_type" => record_type,
+    "tags" => tags, "traffic_type" => traffic_type, "type" => type_, "updated_at" =>
+    updated_at }
 );
 
 /// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings/properties/features`
 #[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumberWithMessagingSettingsFeatures {
-    pub mms: Option<Option<MessagingFeatureSet>>,
-    pub sms: Option<Option<MessagingFeatureSet>>,
+    pub mms: Option<MessagingFeatureSet>,
+    pub sms: Option<MessagingFeatureSet>,
 }
 
 #[cfg(feature = "messaging")]
 crate::codec::optional_fields!(
-    PhoneNumberWithMessagingSettingsFeatures { "mms" => mms nullable, "sms" => sms
-    nullable }
+    PhoneNumberWithMessagingSettingsFeatures { "mms" => mms, "sms" => sms }
 );
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings/properties/record_type`
 #[cfg(feature = "messaging")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PhoneNumberWithMessagingSettingsRecordType {
-    /// `messaging_phone_number`
-    MessagingPhoneNumber,
-    /// `messaging_settings`
-    MessagingSettings,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(feature = "messaging")]
-impl PhoneNumberWithMessagingSettingsRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MessagingPhoneNumber => "messaging_phone_number",
-            Self::MessagingSettings => "messaging_settings",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(feature = "messaging")]
-impl From<&str> for PhoneNumberWithMessagingSettingsRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "messaging_phone_number" => Self::MessagingPhoneNumber,
-            "messaging_settings" => Self::MessagingSettings,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(feature = "messaging")]
-crate::codec::string_enum!(PhoneNumberWithMessagingSettingsRecordType);
+pub type PhoneNumberWithMessagingSettingsRecordType = MobilePhoneNumberWithMessagingSettingsRecordType;
 
 /// The type of the phone number
 ///
@@ -5324,12 +19027,52 @@ crate::codec::optional_fields!(
     PhoneNumbersJobPhoneNumber { "id" => id, "phone_number" => phone_number }
 );
 
+/// Specifies the type of audio provided in `audio_url` or `playback_content`.
+///
+/// Spec: `#/components/schemas/PlayAudioUrlRequest/properties/audio_type`
+#[cfg(any(feature = "call-control", feature = "speech"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PlayAudioUrlRequestAudioType {
+    /// `mp3`
+    Mp3,
+    /// `wav`
+    Wav,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+impl PlayAudioUrlRequestAudioType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mp3 => "mp3",
+            Self::Wav => "wav",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+impl From<&str> for PlayAudioUrlRequestAudioType {
+    fn from(value: &str) -> Self {
+        match value {
+            "mp3" => Self::Mp3,
+            "wav" => Self::Wav,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+crate::codec::string_enum!(PlayAudioUrlRequestAudioType);
+
 /// The status of the payload generation.
 ///
-/// Spec: `#/components/schemas/PortingEvent/properties/payload_status`
+/// Spec: `#/components/schemas/PortingEventDeletedPayload/properties/payload_status`
 #[cfg(feature = "porting")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingEventPayloadStatus {
+pub enum PortingEventDeletedPayloadPayloadStatus {
     /// `created`
     Created,
     /// `completed`
@@ -5339,7 +19082,7 @@ pub enum PortingEventPayloadStatus {
 }
 
 #[cfg(feature = "porting")]
-impl PortingEventPayloadStatus {
+impl PortingEventDeletedPayloadPayloadStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -5351,7 +19094,7 @@ impl PortingEventPayloadStatus {
 }
 
 #[cfg(feature = "porting")]
-impl From<&str> for PortingEventPayloadStatus {
+impl From<&str> for PortingEventDeletedPayloadPayloadStatus {
     fn from(value: &str) -> Self {
         match value {
             "created" => Self::Created,
@@ -5362,63 +19105,7 @@ impl From<&str> for PortingEventPayloadStatus {
 }
 
 #[cfg(feature = "porting")]
-crate::codec::string_enum!(PortingEventPayloadStatus);
-
-/// The current status of the messaging porting.
-///
-/// Spec: `#/components/schemas/PortingOrderMessaging/properties/messaging_port_status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingOrderMessagingMessagingPortStatus {
-    /// `not_applicable`
-    NotApplicable,
-    /// `pending`
-    Pending,
-    /// `activating`
-    Activating,
-    /// `exception`
-    Exception,
-    /// `canceled`
-    Canceled,
-    /// `partial_port_complete`
-    PartialPortComplete,
-    /// `ported`
-    Ported,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortingOrderMessagingMessagingPortStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::NotApplicable => "not_applicable",
-            Self::Pending => "pending",
-            Self::Activating => "activating",
-            Self::Exception => "exception",
-            Self::Canceled => "canceled",
-            Self::PartialPortComplete => "partial_port_complete",
-            Self::Ported => "ported",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortingOrderMessagingMessagingPortStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "not_applicable" => Self::NotApplicable,
-            "pending" => Self::Pending,
-            "activating" => Self::Activating,
-            "exception" => Self::Exception,
-            "canceled" => Self::Canceled,
-            "partial_port_complete" => Self::PartialPortComplete,
-            "ported" => Self::Ported,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortingOrderMessagingMessagingPortStatus);
+crate::codec::string_enum!(PortingEventDeletedPayloadPayloadStatus);
 
 /// The current status of the report generation.
 ///
@@ -5461,50 +19148,170 @@ impl From<&str> for PortingReportStatus {
 crate::codec::string_enum!(PortingReportStatus);
 
 /// Spec: `#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold/properties/unit`
+#[cfg(feature = "full")]
 pub type PostSimCardDataUsageNotificationBodyThresholdUnit = SimCardDataLimitUnit;
 
-/// The postal code of the address.
+/// Spec: `#/components/schemas/programmable-fax_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ProgrammableFaxError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<ProgrammableFaxErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/programmable-fax_Error/properties/source`
+#[cfg(feature = "full")]
+pub type ProgrammableFaxErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/programmable-fax_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProgrammableFaxErrors {
+    pub errors: Option<Vec<ProgrammableFaxError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(ProgrammableFaxErrors { "errors" => errors });
+
+/// Identifies the type of the resource.
 ///
-/// Spec: `#/components/schemas/postal_code`
-#[cfg(feature = "regulatory")]
-pub type PostalCode = String;
-
-/// Spec: `#/components/schemas/PrivacySettings`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PrivacySettings {
-    /// If true, conversation history and insights will be stored. If false, they will not be stored. This in‑tool toggle governs solely the retention of conversation history and insights via the AI assistant. It has no effect on any separate recording, transcription, or storage configuration that you have set at the account, number, or application level. All such external settings remain in force regardless of your selection here.
-    pub data_retention: Option<bool>,
+/// Spec: `#/components/schemas/programmable-fax_RecordType`
+#[cfg(
+    any(
+        feature = "account",
+        feature = "call-control",
+        feature = "fax",
+        feature = "messaging",
+        feature = "voice-config"
+    )
+)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProgrammableFaxRecordType {
+    /// `event`
+    Event,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-crate::codec::optional_fields!(PrivacySettings { "data_retention" => data_retention });
-
-/// Spec: `#/components/schemas/PublicInternetGateway`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PublicInternetGateway {
-    /// ISO 8601 formatted date-time indicating when the resource was created.
-    pub created_at: Option<String>,
-    /// Identifies the resource.
-    pub id: Option<String>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<String>,
-    /// ISO 8601 formatted date-time indicating when the resource was updated.
-    pub updated_at: Option<String>,
-    /// A user specified name for the interface.
-    pub name: Option<String>,
-    /// The id of the network associated with the interface.
-    pub network_id: Option<String>,
-    pub status: Option<InterfaceStatus>,
-    /// The publically accessible ip for this interface.
-    pub public_ip: Option<String>,
+#[cfg(
+    any(
+        feature = "account",
+        feature = "call-control",
+        feature = "fax",
+        feature = "messaging",
+        feature = "voice-config"
+    )
+)]
+impl ProgrammableFaxRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Event => "event",
+            Self::Unknown(other) => other,
+        }
+    }
 }
 
+#[cfg(
+    any(
+        feature = "account",
+        feature = "call-control",
+        feature = "fax",
+        feature = "messaging",
+        feature = "voice-config"
+    )
+)]
+impl From<&str> for ProgrammableFaxRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "event" => Self::Event,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(
+    any(
+        feature = "account",
+        feature = "call-control",
+        feature = "fax",
+        feature = "messaging",
+        feature = "voice-config"
+    )
+)]
+crate::codec::string_enum!(ProgrammableFaxRecordType);
+
+/// Spec: `#/components/schemas/pronunciation-dicts_ErrorObject`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PronunciationDictsErrorObject {
+    /// Machine-readable error code.
+    pub code: Option<String>,
+    /// Detailed error description.
+    pub detail: Option<String>,
+    /// Source of the error.
+    pub source: Option<PronunciationDictsErrorObjectSource>,
+    /// Short human-readable error title.
+    pub title: Option<String>,
+}
+
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(
-    PublicInternetGateway { "created_at" => created_at, "id" => id, "record_type" =>
-    record_type, "updated_at" => updated_at, "name" => name, "network_id" => network_id,
-    "status" => status, "public_ip" => public_ip }
+    PronunciationDictsErrorObject { "code" => code, "detail" => detail, "source" =>
+    source, "title" => title }
 );
+
+/// Source of the error.
+///
+/// Spec: `#/components/schemas/pronunciation-dicts_ErrorObject/properties/source`
+#[cfg(feature = "full")]
+pub type PronunciationDictsErrorObjectSource = BlocksErrorObjectSource;
+
+/// Standard Telnyx error response.
+///
+/// Spec: `#/components/schemas/pronunciation-dicts_ErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PronunciationDictsErrorResponse {
+    pub errors: Option<Vec<PronunciationDictsErrorObject>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(PronunciationDictsErrorResponse { "errors" => errors });
+
+/// Spec: `#/components/schemas/push-notifications_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PushNotificationsError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<PushNotificationsErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/push-notifications_Error/properties/source`
+#[cfg(feature = "full")]
+pub type PushNotificationsErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/push-notifications_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PushNotificationsErrors {
+    pub errors: Option<Vec<PushNotificationsError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(PushNotificationsErrors { "errors" => errors });
 
 /// The quality of the fax. The `ultra` settings provides the highest quality available, but also present longer fax processing times. `ultra_light` is best suited for images, wihle `ultra_dark` is best suited for text.
 ///
@@ -5558,84 +19365,161 @@ impl From<&str> for Quality {
 #[cfg(feature = "fax")]
 crate::codec::string_enum!(Quality);
 
-/// Initiate the recording and sending of an audio or video message.
-///
-/// Spec: `#/components/schemas/RCSComposeRecordingMessage`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct RcsComposeRecordingMessage {
-    /// phone number in +E.164 format
-    pub phone_number: String,
-    /// The type of the recording action.
-    #[serde(rename = "type")]
-    pub type_: RcsComposeRecordingMessageType,
+/// Spec: `#/components/schemas/RCSDeeplinkResponse`
+#[cfg(any(feature = "messaging", feature = "regulatory"))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RcsDeeplinkResponse {
+    pub data: RcsDeeplinkResponseData,
 }
 
-/// The type of the recording action.
-///
-/// Spec: `#/components/schemas/RCSComposeRecordingMessage/properties/type`
+/// Spec: `#/components/schemas/RCSDeeplinkResponse/properties/data`
+#[cfg(any(feature = "messaging", feature = "regulatory"))]
+pub type RcsDeeplinkResponseData = Url;
+
+/// Spec: `#/components/schemas/RCSTo`
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
+pub type RcsTo = Vec<RcsToItem>;
+
+/// Spec: `#/components/schemas/RCSToItem`
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RcsToItem {
+    pub carrier: Option<String>,
+    pub line_type: Option<String>,
+    pub phone_number: Option<String>,
+    pub status: Option<String>,
+}
+
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
+crate::codec::optional_fields!(
+    RcsToItem { "carrier" => carrier, "line_type" => line_type, "phone_number" =>
+    phone_number, "status" => status }
+);
+
+/// Spec: `#/components/schemas/ReadComment`
+#[cfg(feature = "full")]
+pub type ReadComment = Comment;
+
+/// Spec: `#/components/schemas/Reason`
+#[cfg(feature = "email")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RcsComposeRecordingMessageType {
-    /// `COMPOSE_RECORDING_ACTION_TYPE_UNSPECIFIED`
-    ComposeRecordingActionTypeUnspecified,
-    /// `ACTION_TYPE_AUDIO`
-    ActionTypeAudio,
-    /// `ACTION_TYPE_VIDEO`
-    ActionTypeVideo,
+pub enum Reason {
+    /// `hard_bounce`
+    HardBounce,
+    /// `spam_complaint`
+    SpamComplaint,
+    /// `unsubscribe`
+    Unsubscribe,
+    /// `invalid`
+    Invalid,
+    /// `manual_block`
+    ManualBlock,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl RcsComposeRecordingMessageType {
+#[cfg(feature = "email")]
+impl Reason {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::ComposeRecordingActionTypeUnspecified => {
-                "COMPOSE_RECORDING_ACTION_TYPE_UNSPECIFIED"
-            }
-            Self::ActionTypeAudio => "ACTION_TYPE_AUDIO",
-            Self::ActionTypeVideo => "ACTION_TYPE_VIDEO",
+            Self::HardBounce => "hard_bounce",
+            Self::SpamComplaint => "spam_complaint",
+            Self::Unsubscribe => "unsubscribe",
+            Self::Invalid => "invalid",
+            Self::ManualBlock => "manual_block",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for RcsComposeRecordingMessageType {
+#[cfg(feature = "email")]
+impl From<&str> for Reason {
     fn from(value: &str) -> Self {
         match value {
-            "COMPOSE_RECORDING_ACTION_TYPE_UNSPECIFIED" => {
-                Self::ComposeRecordingActionTypeUnspecified
-            }
-            "ACTION_TYPE_AUDIO" => Self::ActionTypeAudio,
-            "ACTION_TYPE_VIDEO" => Self::ActionTypeVideo,
+            "hard_bounce" => Self::HardBounce,
+            "spam_complaint" => Self::SpamComplaint,
+            "unsubscribe" => Self::Unsubscribe,
+            "invalid" => Self::Invalid,
+            "manual_block" => Self::ManualBlock,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(RcsComposeRecordingMessageType);
+#[cfg(feature = "email")]
+crate::codec::string_enum!(Reason);
 
-/// Compose and send a text message.
+/// Non-standard error envelope returned when all recipients are suppressed and ignore_suppression was not set/allowed. Includes a top-level `suppressed` array alongside `errors`.
 ///
-/// Spec: `#/components/schemas/RCSComposeTextMessage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct RcsComposeTextMessage {
-    /// phone number in +E.164 format
-    pub phone_number: String,
-    /// Draft to go into the send message text field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+/// Spec: `#/components/schemas/RecipientSuppressedError`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RecipientSuppressedError {
+    pub errors: Option<Vec<RecipientSuppressedErrorErrorsItem>>,
+    pub suppressed: Option<Vec<RecipientSuppressedErrorSuppressedItem>>,
 }
 
-/// Spec: `#/components/responses/ReadCommentResponse/content/application~1json/schema/properties/data`
-pub type ReadCommentResponseData = Comment;
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    RecipientSuppressedError { "errors" => errors, "suppressed" => suppressed }
+);
 
-/// Spec: `#/components/schemas/Comment/properties/comment_record_type`
-pub type ReadCommentResponseDataCommentRecordType = CommentCommentRecordType;
+/// Spec: `#/components/schemas/RecipientSuppressedError/properties/errors/items`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RecipientSuppressedErrorErrorsItem {
+    pub code: Option<RecipientSuppressedErrorErrorsItemCode>,
+    pub detail: Option<String>,
+    pub title: Option<String>,
+}
 
-/// Spec: `#/components/schemas/Comment/properties/commenter_type`
-pub type ReadCommentResponseDataCommenterType = CommentCommenterType;
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    RecipientSuppressedErrorErrorsItem { "code" => code, "detail" => detail, "title" =>
+    title }
+);
+
+/// Spec: `#/components/schemas/RecipientSuppressedError/properties/errors/items/properties/code`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecipientSuppressedErrorErrorsItemCode {
+    /// `recipient_suppressed`
+    RecipientSuppressed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "full")]
+impl RecipientSuppressedErrorErrorsItemCode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::RecipientSuppressed => "recipient_suppressed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+impl From<&str> for RecipientSuppressedErrorErrorsItemCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "recipient_suppressed" => Self::RecipientSuppressed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+crate::codec::string_enum!(RecipientSuppressedErrorErrorsItemCode);
+
+/// Spec: `#/components/schemas/RecipientSuppressedError/properties/suppressed/items`
+#[cfg(feature = "full")]
+pub type RecipientSuppressedErrorSuppressedItem = EmailMessageSuppressedItem;
 
 /// Spec: `#/components/schemas/Record`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Record {
     /// ISO 8601 formatted date-time indicating when the resource was created.
@@ -5648,42 +19532,11 @@ pub struct Record {
     pub updated_at: Option<String>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(
     Record { "created_at" => created_at, "id" => id, "record_type" => record_type,
     "updated_at" => updated_at }
 );
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/RecordType`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RecordType {
-    /// `event`
-    Event,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl RecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Event => "event",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for RecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "event" => Self::Event,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(RecordType);
 
 /// The status of the recording. Only `completed` recordings are currently supported.
 ///
@@ -5761,44 +19614,23 @@ impl From<&str> for RecordingTranscriptionStatus {
 #[cfg(any(feature = "texml", feature = "voice-config"))]
 crate::codec::string_enum!(RecordingTranscriptionStatus);
 
-/// Region
-///
-/// Spec: `#/components/schemas/Region`
-#[cfg(any(feature = "networking", feature = "voice-config", feature = "wireless"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct Region {
-    /// The unique code of the region.
-    pub code: String,
-    /// Timestamp when the region was inserted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inserted_at: Option<String>,
-    /// The name of the region.
-    pub name: String,
-    /// Timestamp when the region was last updated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-}
+/// Spec: `#/paths/~1faxes~1{id}~1actions~1refresh/post/responses/200/content/application~1json/schema/properties/data`
+#[cfg(feature = "full")]
+pub type RefreshFaxResponseData = CallControlCommandResult;
 
 /// Spec: `#/components/schemas/RegionIn`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegionIn {
     /// The region the interface should be deployed to.
     pub region_code: Option<String>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(RegionIn { "region_code" => region_code });
 
-/// Spec: `#/components/responses/RegionListResponse/content/application~1json/schema`
-#[cfg(any(feature = "networking", feature = "wireless"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RegionListResponse {
-    pub data: Option<Vec<Region>>,
-}
-
-#[cfg(any(feature = "networking", feature = "wireless"))]
-crate::codec::optional_fields!(RegionListResponse { "data" => data });
-
 /// Spec: `#/components/schemas/RegionOut`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegionOut {
     pub region: Option<RegionOutRegion>,
@@ -5806,79 +19638,532 @@ pub struct RegionOut {
     pub region_code: Option<String>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(
     RegionOut { "region" => region, "region_code" => region_code }
 );
 
 /// Spec: `#/components/schemas/RegionOut/properties/region`
+#[cfg(feature = "full")]
 pub type RegionOutRegion = GlobalIpProtocol2;
 
-/// Spec: `#/components/schemas/ResourceNotFoundError`
+/// Spec: `#/components/schemas/RejectionReason`
+#[cfg(feature = "branded-calling")]
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ResourceNotFoundError {
+pub struct RejectionReason {
     pub code: Option<String>,
     pub detail: Option<String>,
-    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    pub source: Option<ResourceNotFoundErrorSource>,
+    /// Customer-visible free-text comment from the Telnyx vetting team. Only the first entry of `rejection_reasons` carries this; the rest are `null`.
+    pub message: Option<String>,
     pub title: Option<String>,
 }
 
+#[cfg(feature = "branded-calling")]
 crate::codec::optional_fields!(
-    ResourceNotFoundError { "code" => code, "detail" => detail, "meta" => meta, "source"
-    => source, "title" => title }
+    RejectionReason { "code" => code, "detail" => detail, "message" => message, "title"
+    => title }
 );
 
-/// Spec: `#/components/schemas/GenericError/properties/source`
-pub type ResourceNotFoundErrorSource = SourceResponse;
-
-/// RetrievalTool
-///
-/// Spec: `#/components/schemas/RetrievalTool`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+/// Spec: `#/components/schemas/RenderErrorObject`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct RetrievalTool {
-    pub retrieval: BucketIds,
-    #[serde(rename = "type")]
-    pub type_: RetrievalToolType,
+pub struct RenderErrorObject {
+    pub code: RenderErrorObjectCode,
+    pub message: String,
 }
 
-/// Spec: `#/components/schemas/RetrievalTool/properties/type`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-pub type RetrievalToolType = RetrievalType;
-
-/// Spec: `#/components/schemas/Retrieval/properties/type`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+/// Spec: `#/components/schemas/RenderErrorObject/properties/code`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RetrievalType {
-    /// `retrieval`
-    Retrieval,
+pub enum RenderErrorObjectCode {
+    /// `render_error`
+    RenderError,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-impl RetrievalType {
+#[cfg(feature = "full")]
+impl RenderErrorObjectCode {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Retrieval => "retrieval",
+            Self::RenderError => "render_error",
             Self::Unknown(other) => other,
         }
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-impl From<&str> for RetrievalType {
+#[cfg(feature = "full")]
+impl From<&str> for RenderErrorObjectCode {
     fn from(value: &str) -> Self {
         match value {
-            "retrieval" => Self::Retrieval,
+            "render_error" => Self::RenderError,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-crate::codec::string_enum!(RetrievalType);
+#[cfg(feature = "full")]
+crate::codec::string_enum!(RenderErrorObjectCode);
+
+/// Spec: `#/components/schemas/RenderErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RenderErrorResponse {
+    pub errors: Vec<RenderErrorObject>,
+}
+
+/// Spec: `#/components/schemas/ReplacedLinkClick`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReplacedLinkClick {
+    /// The message ID associated with the clicked link.
+    pub message_id: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+    /// ISO 8601 formatted date indicating when the message request was received.
+    pub time_clicked: Option<String>,
+    /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
+    pub to: Option<String>,
+    /// The original link that was sent in the message.
+    pub url: Option<String>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    ReplacedLinkClick { "message_id" => message_id, "record_type" => record_type,
+    "time_clicked" => time_clicked, "to" => to, "url" => url }
+);
+
+/// Spec: `#/components/schemas/ReplacedLinkClickEvent`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReplacedLinkClickEvent {
+    pub data: Option<ReplacedLinkClick>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(ReplacedLinkClickEvent { "data" => data });
+
+/// Spec: `#/components/schemas/reporting_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReportingError {
+    pub code: Option<String>,
+    pub detail: Option<String>,
+    pub title: Option<String>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    ReportingError { "code" => code, "detail" => detail, "title" => title }
+);
+
+/// Spec: `#/components/schemas/reporting_ErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReportingErrorResponse {
+    pub errors: Option<Vec<ReportingError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(ReportingErrorResponse { "errors" => errors });
+
+/// Spec: `#/components/schemas/reporting_PaginationMeta`
+#[cfg(feature = "reporting")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReportingPaginationMeta {
+    pub page_number: Option<i64>,
+    pub page_size: Option<i64>,
+    pub total_pages: Option<i64>,
+    pub total_results: Option<i64>,
+}
+
+#[cfg(feature = "reporting")]
+crate::codec::optional_fields!(
+    ReportingPaginationMeta { "page_number" => page_number, "page_size" => page_size,
+    "total_pages" => total_pages, "total_results" => total_results }
+);
+
+/// Customer-facing Letter-of-Authorization verification state. `approved` is required (alongside reputation status) before phone numbers can be added.
+///
+/// Spec: `#/components/schemas/ReputationLoaStatusPublic`
+#[cfg(any(feature = "branded-calling", feature = "messaging"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReputationLoaStatusPublic {
+    /// `pending`
+    Pending,
+    /// `approved`
+    Approved,
+    /// `rejected`
+    Rejected,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "branded-calling", feature = "messaging"))]
+impl ReputationLoaStatusPublic {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "branded-calling", feature = "messaging"))]
+impl From<&str> for ReputationLoaStatusPublic {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "approved" => Self::Approved,
+            "rejected" => Self::Rejected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "branded-calling", feature = "messaging"))]
+crate::codec::string_enum!(ReputationLoaStatusPublic);
+
+/// Non-standard error envelope returned when the sending domain's reputation band is 'poor'. Uses string code `reputation_suspended` instead of a numeric code.
+///
+/// Spec: `#/components/schemas/ReputationSuspendedError`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReputationSuspendedError {
+    pub errors: Option<Vec<ReputationSuspendedErrorErrorsItem>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(ReputationSuspendedError { "errors" => errors });
+
+/// Spec: `#/components/schemas/ReputationSuspendedError/properties/errors/items`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReputationSuspendedErrorErrorsItem {
+    pub code: Option<ReputationSuspendedErrorErrorsItemCode>,
+    pub detail: Option<String>,
+    pub title: Option<String>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    ReputationSuspendedErrorErrorsItem { "code" => code, "detail" => detail, "title" =>
+    title }
+);
+
+/// Spec: `#/components/schemas/ReputationSuspendedError/properties/errors/items/properties/code`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReputationSuspendedErrorErrorsItemCode {
+    /// `reputation_suspended`
+    ReputationSuspended,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "full")]
+impl ReputationSuspendedErrorErrorsItemCode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ReputationSuspended => "reputation_suspended",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+impl From<&str> for ReputationSuspendedErrorErrorsItemCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "reputation_suspended" => Self::ReputationSuspended,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+crate::codec::string_enum!(ReputationSuspendedErrorErrorsItemCode);
+
+/// Audio sample rate in Hz.
+///
+/// Spec: `#/components/schemas/ResembleSampleRate`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ResembleSampleRate {
+    /// `8000`
+    V8000,
+    /// `16000`
+    V16000,
+    /// `22050`
+    V22050,
+    /// `32000`
+    V32000,
+    /// `44100`
+    V44100,
+    /// `48000`
+    V48000,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl ResembleSampleRate {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V8000 => "8000",
+            Self::V16000 => "16000",
+            Self::V22050 => "22050",
+            Self::V32000 => "32000",
+            Self::V44100 => "44100",
+            Self::V48000 => "48000",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for ResembleSampleRate {
+    fn from(value: &str) -> Self {
+        match value {
+            "8000" => Self::V8000,
+            "16000" => Self::V16000,
+            "22050" => Self::V22050,
+            "32000" => Self::V32000,
+            "44100" => Self::V44100,
+            "48000" => Self::V48000,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(ResembleSampleRate);
+
+/// Resemble Voice Settings
+///
+/// Spec: `#/components/schemas/ResembleVoiceSettings`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ResembleVoiceSettings {
+    /// Output audio format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<ResembleVoiceSettingsFormat>,
+    /// Audio precision format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<ResembleVoiceSettingsPrecision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_rate: Option<ResembleSampleRate>,
+    /// Voice settings provider type
+    #[serde(rename = "type")]
+    pub type_: ResembleVoiceSettingsType,
+}
+
+/// Output audio format.
+///
+/// Spec: `#/components/schemas/ResembleVoiceSettings/properties/format`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+pub type ResembleVoiceSettingsFormat = AnswerRequestRecordFormat;
+
+/// Audio precision format.
+///
+/// Spec: `#/components/schemas/ResembleVoiceSettings/properties/precision`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ResembleVoiceSettingsPrecision {
+    /// `PCM_16`
+    Pcm16,
+    /// `PCM_24`
+    Pcm24,
+    /// `PCM_32`
+    Pcm32,
+    /// `MULAW`
+    Mulaw,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl ResembleVoiceSettingsPrecision {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pcm16 => "PCM_16",
+            Self::Pcm24 => "PCM_24",
+            Self::Pcm32 => "PCM_32",
+            Self::Mulaw => "MULAW",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for ResembleVoiceSettingsPrecision {
+    fn from(value: &str) -> Self {
+        match value {
+            "PCM_16" => Self::Pcm16,
+            "PCM_24" => Self::Pcm24,
+            "PCM_32" => Self::Pcm32,
+            "MULAW" => Self::Mulaw,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(ResembleVoiceSettingsPrecision);
+
+/// Voice settings provider type
+///
+/// Spec: `#/components/schemas/ResembleVoiceSettings/properties/type`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ResembleVoiceSettingsType {
+    /// `resemble`
+    Resemble,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl ResembleVoiceSettingsType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Resemble => "resemble",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for ResembleVoiceSettingsType {
+    fn from(value: &str) -> Self {
+        match value {
+            "resemble" => Self::Resemble,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(ResembleVoiceSettingsType);
+
+/// Spec: `#/components/schemas/ResourceNotFoundError`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResourceNotFoundError {
+    pub errors: Option<Vec<ResourceNotFoundErrorErrorsItem>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(ResourceNotFoundError { "errors" => errors });
+
+/// Spec: `#/components/schemas/ResourceNotFoundError/properties/errors/items`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResourceNotFoundErrorErrorsItem {
+    /// Error code identifying the error type.
+    pub code: Option<String>,
+    /// A human-readable explanation of the error.
+    pub detail: Option<String>,
+    pub meta: Option<ResourceNotFoundErrorErrorsItemMeta>,
+    /// A short, human-readable summary of the problem.
+    pub title: Option<String>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    ResourceNotFoundErrorErrorsItem { "code" => code, "detail" => detail, "meta" => meta,
+    "title" => title }
+);
+
+/// Spec: `#/components/schemas/ResourceNotFoundError/properties/errors/items/properties/meta`
+#[cfg(feature = "full")]
+pub type ResourceNotFoundErrorErrorsItemMeta = ErrorMeta;
+
+/// Retrieval
+///
+/// Spec: `#/components/schemas/Retrieval`
+#[cfg(feature = "ai")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Retrieval {
+    pub retrieval: BucketIds,
+    #[serde(rename = "type")]
+    pub type_: RetrievalType,
+}
+
+/// Spec: `#/components/schemas/Retrieval/properties/type`
+#[cfg(feature = "ai")]
+pub type RetrievalType = CallControlRetrievalToolType;
+
+/// Spec: `#/paths/~1comments~1{id}/get/responses/200/content/application~1json/schema/properties/data`
+#[cfg(feature = "full")]
+pub type RetrieveCommentResponseData = Comment;
+
+/// Spec: `#/components/schemas/Comment/properties/comment_record_type`
+#[cfg(feature = "full")]
+pub type RetrieveCommentResponseDataCommentRecordType = CommentCommentRecordType;
+
+/// Spec: `#/components/schemas/Comment/properties/commenter_type`
+#[cfg(feature = "full")]
+pub type RetrieveCommentResponseDataCommenterType = CommentCommenterType;
+
+/// Rime Voice Settings
+///
+/// Spec: `#/components/schemas/RimeVoiceSettings`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RimeVoiceSettings {
+    /// Voice settings provider type
+    #[serde(rename = "type")]
+    pub type_: RimeVoiceSettingsType,
+    /// Speech speed multiplier. Default is 1.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_speed: Option<f64>,
+}
+
+/// Voice settings provider type
+///
+/// Spec: `#/components/schemas/RimeVoiceSettings/properties/type`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RimeVoiceSettingsType {
+    /// `rime`
+    Rime,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl RimeVoiceSettingsType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Rime => "rime",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for RimeVoiceSettingsType {
+    fn from(value: &str) -> Self {
+        match value {
+            "rime" => Self::Rime,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(RimeVoiceSettingsType);
 
 /// Spec: `#/components/schemas/RoomParticipant`
 #[cfg(feature = "video")]
@@ -5933,6 +20218,50 @@ crate::codec::optional_fields!(
     => room_id, "updated_at" => updated_at }
 );
 
+/// Derived server-side from `domain_id`/`from`; never trusted from the caller.
+///
+/// Spec: `#/components/schemas/Scope`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// `account`
+    Account,
+    /// `domain`
+    Domain,
+    /// `address`
+    Address,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "email")]
+impl Scope {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Account => "account",
+            Self::Domain => "domain",
+            Self::Address => "address",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+impl From<&str> for Scope {
+    fn from(value: &str) -> Self {
+        match value {
+            "account" => Self::Account,
+            "domain" => Self::Domain,
+            "address" => Self::Address,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+crate::codec::string_enum!(Scope);
+
 /// Send fax multipart request
 ///
 /// Spec: `#/components/schemas/SendFaxMultipartRequest`
@@ -5940,7 +20269,7 @@ crate::codec::optional_fields!(
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SendFaxMultipartRequest {
     pub connection_id: ConnectionId,
-    /// The file you want to upload. The maximum allowed size is 20 MB. contents and media_name/media_url can't be submitted together.
+    /// The file you want to upload. The maximum allowed size is 20 MB. Supported formats: PDF, TIFF, JPEG, PNG, DOC, DOCX, RTF, and TXT. contents and media_name/media_url can't be submitted together.
     pub contents: crate::UploadFile,
     pub from: FromModel,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5975,43 +20304,32 @@ impl SendFaxMultipartRequest {
     }
 }
 
-/// Spec: `#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema/properties/verification_method`
-#[cfg(any(feature = "identity", feature = "porting"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SendPortingVerificationCodesVerificationMethod {
-    /// `sms`
-    Sms,
-    /// `call`
-    Call,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
+/// Spec: `#/components/schemas/SessionAnalysisError`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionAnalysisError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub message: String,
 }
 
-#[cfg(any(feature = "identity", feature = "porting"))]
-impl SendPortingVerificationCodesVerificationMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Call => "call",
-            Self::Unknown(other) => other,
-        }
-    }
+/// Spec: `#/components/schemas/SessionAnalysisErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SessionAnalysisErrorResponse {
+    pub errors: Vec<SessionAnalysisError>,
 }
 
-#[cfg(any(feature = "identity", feature = "porting"))]
-impl From<&str> for SendPortingVerificationCodesVerificationMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "sms" => Self::Sms,
-            "call" => Self::Call,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
+/// SettingsDataErrorMessage
+///
+/// Spec: `#/components/schemas/SettingsDataErrorMessage`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SettingsDataErrorMessage {
+    /// Message
+    pub message: String,
 }
-
-#[cfg(any(feature = "identity", feature = "porting"))]
-crate::codec::string_enum!(SendPortingVerificationCodesVerificationMethod);
 
 /// Spec: `#/components/schemas/ShortCode`
 #[cfg(feature = "messaging")]
@@ -6034,6 +20352,8 @@ pub struct ShortCode {
     /// Short digit sequence used to address messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub short_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
     /// ISO 8601 formatted date indicating when the resource was updated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
@@ -6075,17 +20395,6 @@ impl From<&str> for ShortCodeRecordType {
 #[cfg(feature = "messaging")]
 crate::codec::string_enum!(ShortCodeRecordType);
 
-/// Spec: `#/components/responses/ShowPortingOrder/content/application~1json/schema/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ShowPortingOrderMeta {
-    /// Link to list all phone numbers
-    pub phone_numbers_url: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    ShowPortingOrderMeta { "phone_numbers_url" => phone_numbers_url }
-);
-
 /// This object represents a SIM card action. It allows tracking the current status of an operation that impacts the SIM card.
 ///
 /// Spec: `#/components/schemas/SIMCardAction`
@@ -6102,22 +20411,22 @@ pub struct SimCardAction {
     ///
     /// - `set_standby` - move the SIM card to the `standby` status
     pub action_type: Option<SimCardActionActionType>,
-    pub created_at: Option<CreatedAt>,
-    pub id: Option<Id>,
+    pub created_at: Option<WirelessCreatedAt>,
+    pub id: Option<WirelessId>,
     pub record_type: Option<String>,
     /// A JSON object representation of the action params.
-    pub settings: Option<Option<serde_json::Map<String, serde_json::Value>>>,
+    pub settings: Option<serde_json::Map<String, serde_json::Value>>,
     /// The related SIM card identifier.
     pub sim_card_id: Option<String>,
     pub status: Option<SimCardActionStatus>,
-    pub updated_at: Option<UpdatedAt>,
+    pub updated_at: Option<WirelessUpdatedAt>,
 }
 
 #[cfg(feature = "wireless")]
 crate::codec::optional_fields!(
     SimCardAction { "action_type" => action_type, "created_at" => created_at, "id" => id,
-    "record_type" => record_type, "settings" => settings nullable, "sim_card_id" =>
-    sim_card_id, "status" => status, "updated_at" => updated_at }
+    "record_type" => record_type, "settings" => settings, "sim_card_id" => sim_card_id,
+    "status" => status, "updated_at" => updated_at }
 );
 
 /// The operation type. It can be one of the following:
@@ -6175,16 +20484,6 @@ impl From<&str> for SimCardActionActionType {
 
 #[cfg(feature = "wireless")]
 crate::codec::string_enum!(SimCardActionActionType);
-
-/// Spec: `#/components/responses/SIMCardActionResponse/content/application~1json/schema`
-#[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SimCardActionResponse {
-    pub data: Option<SimCardAction>,
-}
-
-#[cfg(feature = "wireless")]
-crate::codec::optional_fields!(SimCardActionResponse { "data" => data });
 
 /// Spec: `#/components/schemas/SIMCardAction/properties/status`
 #[cfg(feature = "wireless")]
@@ -6250,6 +20549,7 @@ impl From<&str> for SimCardActionStatusValue {
 crate::codec::string_enum!(SimCardActionStatusValue);
 
 /// Spec: `#/components/schemas/SIMCard/properties/data_limit/properties/unit`
+#[cfg(feature = "wireless")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SimCardDataLimitUnit {
     /// `MB`
@@ -6260,6 +20560,7 @@ pub enum SimCardDataLimitUnit {
     Unknown(String),
 }
 
+#[cfg(feature = "wireless")]
 impl SimCardDataLimitUnit {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6271,6 +20572,7 @@ impl SimCardDataLimitUnit {
     }
 }
 
+#[cfg(feature = "wireless")]
 impl From<&str> for SimCardDataLimitUnit {
     fn from(value: &str) -> Self {
         match value {
@@ -6281,9 +20583,11 @@ impl From<&str> for SimCardDataLimitUnit {
     }
 }
 
+#[cfg(feature = "wireless")]
 crate::codec::string_enum!(SimCardDataLimitUnit);
 
 /// Spec: `#/components/schemas/SimCardDataUsageNotification/properties/threshold/properties/unit`
+#[cfg(feature = "full")]
 pub type SimCardDataUsageNotificationThresholdUnit = SimCardDataLimitUnit;
 
 /// This object represents a SIM card group action request. It allows tracking the current status of an operation that impacts the SIM card group and SIM card in it.
@@ -6315,16 +20619,6 @@ crate::codec::optional_fields!(
     "status" => status, "type" => type_, "updated_at" => updated_at }
 );
 
-/// Spec: `#/components/responses/SIMCardGroupActionResponse/content/application~1json/schema`
-#[cfg(feature = "wireless")]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SimCardGroupActionResponse {
-    pub data: Option<SimCardGroupAction>,
-}
-
-#[cfg(feature = "wireless")]
-crate::codec::optional_fields!(SimCardGroupActionResponse { "data" => data });
-
 /// A JSON object representation of the action params.
 ///
 /// Spec: `#/components/schemas/SIMCardGroupAction/properties/settings`
@@ -6355,6 +20649,10 @@ pub enum SimCardGroupActionType {
     SetPrivateWirelessGateway,
     /// `remove_private_wireless_gateway`
     RemovePrivateWirelessGateway,
+    /// `set_wireless_blocklist`
+    SetWirelessBlocklist,
+    /// `remove_wireless_blocklist`
+    RemoveWirelessBlocklist,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
@@ -6366,6 +20664,8 @@ impl SimCardGroupActionType {
         match self {
             Self::SetPrivateWirelessGateway => "set_private_wireless_gateway",
             Self::RemovePrivateWirelessGateway => "remove_private_wireless_gateway",
+            Self::SetWirelessBlocklist => "set_wireless_blocklist",
+            Self::RemoveWirelessBlocklist => "remove_wireless_blocklist",
             Self::Unknown(other) => other,
         }
     }
@@ -6377,6 +20677,8 @@ impl From<&str> for SimCardGroupActionType {
         match value {
             "set_private_wireless_gateway" => Self::SetPrivateWirelessGateway,
             "remove_private_wireless_gateway" => Self::RemovePrivateWirelessGateway,
+            "set_wireless_blocklist" => Self::SetWirelessBlocklist,
+            "remove_wireless_blocklist" => Self::RemoveWirelessBlocklist,
             other => Self::Unknown(other.to_owned()),
         }
     }
@@ -6386,143 +20688,181 @@ impl From<&str> for SimCardGroupActionType {
 crate::codec::string_enum!(SimCardGroupActionType);
 
 /// Spec: `#/components/schemas/SimpleSIMCard/properties/data_limit/properties/unit`
+#[cfg(feature = "full")]
 pub type SimpleSimCardDataLimitUnit = SimCardDataLimitUnit;
 
-/// SIPReferTool
+/// SIP Header
 ///
-/// Spec: `#/components/schemas/SIPReferTool`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+/// Spec: `#/components/schemas/SipHeader`
+#[cfg(feature = "call-control")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct SipReferTool {
-    pub refer: SipReferToolParams,
-    #[serde(rename = "type")]
-    pub type_: SipReferToolType,
+pub struct SipHeader {
+    /// The name of the header to add.
+    pub name: SipHeaderName,
+    /// The value of the header.
+    pub value: String,
 }
 
-/// SIPReferToolParams
+/// The name of the header to add.
 ///
-/// Spec: `#/components/schemas/SIPReferToolParams`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SipReferToolParams {
-    /// Custom headers to be added to the SIP REFER.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_headers: Option<Vec<SipReferToolParamsCustomHeadersItem>>,
-    /// SIP headers to be added to the SIP REFER. Currently only User-to-User and Diversion headers are supported.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_headers: Option<Vec<SipReferToolParamsSipHeadersItem>>,
-    /// The different possible targets of the SIP refer. The assistant will be able to choose one of the targets to refer the call to.
-    pub targets: Vec<SipReferToolParamsTargetsItem>,
-}
-
-/// Spec: `#/components/schemas/SIPReferToolParams/properties/custom_headers/items`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-pub type SipReferToolParamsCustomHeadersItem = NotificationSettingParametersItem;
-
-/// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SipReferToolParamsSipHeadersItem {
-    pub name: Option<SipReferToolParamsSipHeadersItemName>,
-    /// The value of the header. Note that we support mustache templating for the value. For example you can use `{{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret.
-    pub value: Option<String>,
-}
-
-#[cfg(any(feature = "ai", feature = "call-control"))]
-crate::codec::optional_fields!(
-    SipReferToolParamsSipHeadersItem { "name" => name, "value" => value }
-);
-
-/// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items/properties/name`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+/// Spec: `#/components/schemas/SipHeader/properties/name`
+#[cfg(feature = "call-control")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SipReferToolParamsSipHeadersItemName {
+pub enum SipHeaderName {
     /// `User-to-User`
     UserToUser,
-    /// `Diversion`
-    Diversion,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-impl SipReferToolParamsSipHeadersItemName {
+#[cfg(feature = "call-control")]
+impl SipHeaderName {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::UserToUser => "User-to-User",
-            Self::Diversion => "Diversion",
             Self::Unknown(other) => other,
         }
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-impl From<&str> for SipReferToolParamsSipHeadersItemName {
+#[cfg(feature = "call-control")]
+impl From<&str> for SipHeaderName {
     fn from(value: &str) -> Self {
         match value {
             "User-to-User" => Self::UserToUser,
-            "Diversion" => Self::Diversion,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-crate::codec::string_enum!(SipReferToolParamsSipHeadersItemName);
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(SipHeaderName);
 
-/// Spec: `#/components/schemas/SIPReferToolParams/properties/targets/items`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct SipReferToolParamsTargetsItem {
-    /// The name of the target.
-    pub name: String,
-    /// The SIP URI to which the call will be referred.
-    pub sip_address: String,
-    /// SIP Authentication password used for SIP challenges.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_auth_password: Option<String>,
-    /// SIP Authentication username used for SIP challenges.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_auth_username: Option<String>,
-}
-
-/// Spec: `#/components/schemas/SIPReferTool/properties/type`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+/// SIP region passed to Telnyx when initiating an outbound call. Values
+/// match the Telnyx TeXML `SipRegion` parameter exactly. Telnyx defaults to
+/// `US` when omitted.
+///
+/// Spec: `#/components/schemas/SipRegion`
+#[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "texml"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SipReferToolType {
-    /// `refer`
-    Refer,
+pub enum SipRegion {
+    /// `US`
+    Us,
+    /// `Europe`
+    Europe,
+    /// `Canada`
+    Canada,
+    /// `Australia`
+    Australia,
+    /// `Middle East`
+    MiddleEast,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-impl SipReferToolType {
+#[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "texml"))]
+impl SipRegion {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Refer => "refer",
+            Self::Us => "US",
+            Self::Europe => "Europe",
+            Self::Canada => "Canada",
+            Self::Australia => "Australia",
+            Self::MiddleEast => "Middle East",
             Self::Unknown(other) => other,
         }
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-impl From<&str> for SipReferToolType {
+#[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "texml"))]
+impl From<&str> for SipRegion {
     fn from(value: &str) -> Self {
         match value {
-            "refer" => Self::Refer,
+            "US" => Self::Us,
+            "Europe" => Self::Europe,
+            "Canada" => Self::Canada,
+            "Australia" => Self::Australia,
+            "Middle East" => Self::MiddleEast,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
-crate::codec::string_enum!(SipReferToolType);
+#[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "texml"))]
+crate::codec::string_enum!(SipRegion);
 
-/// Spec: `#/paths/~1audit_events/get/parameters/4/schema`
-#[cfg(feature = "account")]
+/// Spec: `#/components/schemas/siprec_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SiprecError {
+    pub code: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SiprecErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/siprec_Error/properties/source`
+#[cfg(feature = "full")]
+pub type SiprecErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/siprec_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SiprecErrors {
+    pub errors: Option<Vec<SiprecError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(SiprecErrors { "errors" => errors });
+
+/// Filter phone numbers by phone number type.
+///
+/// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/4/schema/properties/number_type/properties/eq`
+#[cfg(feature = "full")]
+pub type SlimListPhoneNumbersFilterNumberTypeEq = ListPhoneNumbersFilterNumberTypeEq;
+
+/// Spec: `#/components/schemas/soniox_models`
+#[cfg(any(feature = "call-control", feature = "speech"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SonioxModels {
+    /// `soniox/stt-rt-v4`
+    SonioxSttRtV4,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+impl SonioxModels {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SonioxSttRtV4 => "soniox/stt-rt-v4",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+impl From<&str> for SonioxModels {
+    fn from(value: &str) -> Self {
+        match value {
+            "soniox/stt-rt-v4" => Self::SonioxSttRtV4,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+crate::codec::string_enum!(SonioxModels);
+
+/// Spec: `#/paths/~1audit_events/get/parameters/2/schema`
+#[cfg(any(feature = "account", feature = "messaging"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Sort {
     /// `asc`
@@ -6533,7 +20873,7 @@ pub enum Sort {
     Unknown(String),
 }
 
-#[cfg(feature = "account")]
+#[cfg(any(feature = "account", feature = "messaging"))]
 impl Sort {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -6545,7 +20885,7 @@ impl Sort {
     }
 }
 
-#[cfg(feature = "account")]
+#[cfg(any(feature = "account", feature = "messaging"))]
 impl From<&str> for Sort {
     fn from(value: &str) -> Self {
         match value {
@@ -6556,10 +20896,10 @@ impl From<&str> for Sort {
     }
 }
 
-#[cfg(feature = "account")]
+#[cfg(any(feature = "account", feature = "messaging"))]
 crate::codec::string_enum!(Sort);
 
-/// Spec: `#/paths/~1addresses/get/parameters/7/schema`
+/// Spec: `#/paths/~1addresses/get/parameters/2/schema`
 #[cfg(feature = "regulatory")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SortAddress {
@@ -6609,49 +20949,7 @@ impl From<&str> for SortAddress {
 #[cfg(feature = "regulatory")]
 crate::codec::string_enum!(SortAddress);
 
-/// Spec: `#/paths/~1fax_applications/get/parameters/4/schema`
-#[cfg(any(feature = "fax", feature = "texml"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SortApplication {
-    /// `created_at`
-    CreatedAt,
-    /// `application_name`
-    ApplicationName,
-    /// `active`
-    Active,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "fax", feature = "texml"))]
-impl SortApplication {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::ApplicationName => "application_name",
-            Self::Active => "active",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "fax", feature = "texml"))]
-impl From<&str> for SortApplication {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            "application_name" => Self::ApplicationName,
-            "active" => Self::Active,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "fax", feature = "texml"))]
-crate::codec::string_enum!(SortApplication);
-
-/// Spec: `#/paths/~1call_control_applications/get/parameters/4/schema`
+/// Spec: `#/paths/~1call_control_applications/get/parameters/2/schema`
 #[cfg(any(feature = "call-control", feature = "connections"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SortConnection {
@@ -6693,7 +20991,54 @@ impl From<&str> for SortConnection {
 #[cfg(any(feature = "call-control", feature = "connections"))]
 crate::codec::string_enum!(SortConnection);
 
+/// Spec: `#/components/schemas/Source`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Source {
+    /// `feedback`
+    Feedback,
+    /// `manual`
+    Manual,
+    /// `import`
+    Import,
+    /// `system`
+    System,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "email")]
+impl Source {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Feedback => "feedback",
+            Self::Manual => "manual",
+            Self::Import => "import",
+            Self::System => "system",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+impl From<&str> for Source {
+    fn from(value: &str) -> Self {
+        match value {
+            "feedback" => Self::Feedback,
+            "manual" => Self::Manual,
+            "import" => Self::Import,
+            "system" => Self::System,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+crate::codec::string_enum!(Source);
+
 /// Spec: `#/components/schemas/SourceResponse`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SourceResponse {
     /// a string indicating which URI query parameter caused the error
@@ -6702,8 +21047,116 @@ pub struct SourceResponse {
     pub pointer: Option<String>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(
     SourceResponse { "parameter" => parameter, "pointer" => pointer }
+);
+
+/// Spec: `#/components/schemas/speech-to-text_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SpeechToTextError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SpeechToTextErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/speech-to-text_Error/properties/source`
+#[cfg(feature = "full")]
+pub type SpeechToTextErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/speech-to-text_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SpeechToTextErrors {
+    pub errors: Option<Vec<SpeechToTextError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(SpeechToTextErrors { "errors" => errors });
+
+/// Spec: `#/components/schemas/speechmatics_models`
+#[cfg(any(feature = "call-control", feature = "speech"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SpeechmaticsModels {
+    /// `speechmatics/standard`
+    SpeechmaticsStandard,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+impl SpeechmaticsModels {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SpeechmaticsStandard => "speechmatics/standard",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+impl From<&str> for SpeechmaticsModels {
+    fn from(value: &str) -> Self {
+        match value {
+            "speechmatics/standard" => Self::SpeechmaticsStandard,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+crate::codec::string_enum!(SpeechmaticsModels);
+
+/// Error
+///
+/// Spec: `#/components/schemas/standard_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct StandardError {
+    /// Telnyx error code
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Error details
+    pub detail: String,
+    /// Error title
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// ErrorResponse
+///
+/// Spec: `#/components/schemas/standard_ErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StandardErrorResponse {
+    /// Errors
+    pub errors: Option<Vec<StandardError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(StandardErrorResponse { "errors" => errors });
+
+/// Spec: `#/components/schemas/standard_PaginationMeta`
+#[cfg(feature = "reporting")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StandardPaginationMeta {
+    pub page_number: Option<i64>,
+    pub page_size: Option<i64>,
+    pub total_pages: Option<i64>,
+    pub total_results: Option<i64>,
+}
+
+#[cfg(feature = "reporting")]
+crate::codec::optional_fields!(
+    StandardPaginationMeta { "page_number" => page_number, "page_size" => page_size,
+    "total_pages" => total_pages, "total_results" => total_results }
 );
 
 /// Specifies SIP transport protocol.
@@ -6750,29 +21203,47 @@ impl From<&str> for StartSiprecRequestSipTransport {
 #[cfg(any(feature = "call-control", feature = "texml"))]
 crate::codec::string_enum!(StartSiprecRequestSipTransport);
 
-/// Spec: `#/paths/~1notification_settings/get/parameters/6/schema`
-#[cfg(any(feature = "account", feature = "texml"))]
-pub type Status = NotificationSettingStatus;
-
-/// Stop Recording Request
-///
-/// Spec: `#/components/schemas/StopRecordingRequest`
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct StopRecordingRequest {
-    /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
-    pub client_state: Option<String>,
-    /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
-    pub command_id: Option<String>,
-    /// Uniquely identifies the resource.
-    pub recording_id: Option<String>,
+/// Spec: `#/components/schemas/Status`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// `active`
+    Active,
+    /// `expired`
+    Expired,
+    /// `removed`
+    Removed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
 
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-crate::codec::optional_fields!(
-    StopRecordingRequest { "client_state" => client_state, "command_id" => command_id,
-    "recording_id" => recording_id }
-);
+#[cfg(feature = "email")]
+impl Status {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Expired => "expired",
+            Self::Removed => "removed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+impl From<&str> for Status {
+    fn from(value: &str) -> Self {
+        match value {
+            "active" => Self::Active,
+            "expired" => Self::Expired,
+            "removed" => Self::Removed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "email")]
+crate::codec::string_enum!(Status);
 
 /// Should fax media be stored on temporary URL. It does not support media_name, they can't be submitted together.
 ///
@@ -6830,30 +21301,175 @@ impl From<&str> for StreamTrack {
 #[cfg(any(feature = "call-control", feature = "texml"))]
 crate::codec::string_enum!(StreamTrack);
 
-/// The primary street address information about the address.
+/// Server-to-client frame indicating an error during transcription. The connection may be closed shortly after.
 ///
-/// Spec: `#/components/schemas/street_address`
-#[cfg(feature = "regulatory")]
-pub type StreetAddress = String;
+/// Spec: `#/components/schemas/SttErrorFrame`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SttErrorFrame {
+    /// Error message describing what went wrong.
+    pub error: String,
+    /// Frame type identifier.
+    #[serde(rename = "type")]
+    pub type_: SttErrorFrameType,
+}
 
-/// The flag to disable the T.38 protocol.
+/// Frame type identifier.
 ///
-/// Spec: `#/components/schemas/T38Enabled`
-#[cfg(feature = "fax")]
-pub type T38Enabled = bool;
+/// Spec: `#/components/schemas/SttErrorFrame/properties/type`
+#[cfg(feature = "full")]
+pub type SttErrorFrameType = ErrorFrameType;
 
-/// TaskStatus
+/// Union of all server-to-client WebSocket events for STT streaming.
 ///
-/// Spec: `#/components/schemas/TaskStatus`
-#[cfg(any(feature = "10dlc", feature = "ai"))]
+/// Spec: `#/components/schemas/SttServerEvent`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq)]
+pub enum SttServerEvent {
+    TranscriptFrame(TranscriptFrame),
+    SttErrorFrame(SttErrorFrame),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(feature = "full")]
+impl serde::Serialize for SttServerEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::TranscriptFrame(v) => {
+                crate::codec::serialize_tagged(v, "type", "transcript", serializer)
+            }
+            Self::SttErrorFrame(v) => {
+                crate::codec::serialize_tagged(v, "type", "error", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+impl<'de> serde::Deserialize<'de> for SttServerEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("transcript") => {
+                crate::codec::from_value(value).map(Self::TranscriptFrame)
+            }
+            Some("error") => crate::codec::from_value(value).map(Self::SttErrorFrame),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+
+/// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirement/properties/field_type`
+#[cfg(feature = "numbers")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TaskStatus {
+pub enum SubNumberOrderRegulatoryRequirementFieldType {
+    /// `textual`
+    Textual,
+    /// `datetime`
+    Datetime,
+    /// `address`
+    Address,
+    /// `document`
+    Document,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "numbers")]
+impl SubNumberOrderRegulatoryRequirementFieldType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Textual => "textual",
+            Self::Datetime => "datetime",
+            Self::Address => "address",
+            Self::Document => "document",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+impl From<&str> for SubNumberOrderRegulatoryRequirementFieldType {
+    fn from(value: &str) -> Self {
+        match value {
+            "textual" => Self::Textual,
+            "datetime" => Self::Datetime,
+            "address" => Self::Address,
+            "document" => Self::Document,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::string_enum!(SubNumberOrderRegulatoryRequirementFieldType);
+
+/// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirementWithValue`
+#[cfg(feature = "numbers")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SubNumberOrderRegulatoryRequirementWithValue {
+    pub field_type: Option<SubNumberOrderRegulatoryRequirementWithValueFieldType>,
+    /// The value of the requirement, this could be an id to a resource or a string value.
+    pub field_value: Option<String>,
+    pub record_type: Option<String>,
+    /// Unique id for a requirement.
+    pub requirement_id: Option<String>,
+}
+
+#[cfg(feature = "numbers")]
+crate::codec::optional_fields!(
+    SubNumberOrderRegulatoryRequirementWithValue { "field_type" => field_type,
+    "field_value" => field_value, "record_type" => record_type, "requirement_id" =>
+    requirement_id }
+);
+
+/// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirementWithValue/properties/field_type`
+#[cfg(feature = "numbers")]
+pub type SubNumberOrderRegulatoryRequirementWithValueFieldType = SubNumberOrderRegulatoryRequirementFieldType;
+
+/// Spec: `#/components/schemas/10dlc_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct T10dlcError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<T10dlcErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/10dlc_Error/properties/source`
+#[cfg(feature = "full")]
+pub type T10dlcErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/10dlc_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct T10dlcErrors {
+    pub errors: Option<Vec<T10dlcError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(T10dlcErrors { "errors" => errors });
+
+/// An enumeration.
+///
+/// Spec: `#/components/schemas/10dlc_TaskStatus`
+#[cfg(any(feature = "10dlc", feature = "email"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum T10dlcTaskStatus {
     /// `pending`
     Pending,
-    /// `starting`
-    Starting,
-    /// `running`
-    Running,
+    /// `processing`
+    Processing,
     /// `completed`
     Completed,
     /// `failed`
@@ -6862,14 +21478,13 @@ pub enum TaskStatus {
     Unknown(String),
 }
 
-#[cfg(any(feature = "10dlc", feature = "ai"))]
-impl TaskStatus {
+#[cfg(any(feature = "10dlc", feature = "email"))]
+impl T10dlcTaskStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Pending => "pending",
-            Self::Starting => "starting",
-            Self::Running => "running",
+            Self::Processing => "processing",
             Self::Completed => "completed",
             Self::Failed => "failed",
             Self::Unknown(other) => other,
@@ -6877,13 +21492,12 @@ impl TaskStatus {
     }
 }
 
-#[cfg(any(feature = "10dlc", feature = "ai"))]
-impl From<&str> for TaskStatus {
+#[cfg(any(feature = "10dlc", feature = "email"))]
+impl From<&str> for T10dlcTaskStatus {
     fn from(value: &str) -> Self {
         match value {
             "pending" => Self::Pending,
-            "starting" => Self::Starting,
-            "running" => Self::Running,
+            "processing" => Self::Processing,
             "completed" => Self::Completed,
             "failed" => Self::Failed,
             other => Self::Unknown(other.to_owned()),
@@ -6891,23 +21505,14 @@ impl From<&str> for TaskStatus {
     }
 }
 
-#[cfg(any(feature = "10dlc", feature = "ai"))]
-crate::codec::string_enum!(TaskStatus);
+#[cfg(any(feature = "10dlc", feature = "email"))]
+crate::codec::string_enum!(T10dlcTaskStatus);
 
-/// TelephonySettings
+/// The flag to disable the T.38 protocol.
 ///
-/// Spec: `#/components/schemas/TelephonySettings`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct TelephonySettings {
-    /// Default Texml App used for voice calls with your assistant. This will be created automatically on assistant creation.
-    pub default_texml_app_id: Option<String>,
-}
-
-#[cfg(any(feature = "ai", feature = "call-control"))]
-crate::codec::optional_fields!(
-    TelephonySettings { "default_texml_app_id" => default_texml_app_id }
-);
+/// Spec: `#/components/schemas/T38Enabled`
+#[cfg(feature = "fax")]
+pub type T38Enabled = bool;
 
 /// Campaign status
 ///
@@ -6989,9 +21594,98 @@ impl From<&str> for TelnyxCampaignWithAssignedCountCspCampaignStatus {
 #[cfg(feature = "10dlc")]
 crate::codec::string_enum!(TelnyxCampaignWithAssignedCountCspCampaignStatus);
 
+/// Spec: `#/components/schemas/telnyx_models`
+#[cfg(any(feature = "call-control", feature = "speech"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelnyxModels {
+    /// `openai/whisper-tiny`
+    OpenaiWhisperTiny,
+    /// `openai/whisper-large-v3-turbo`
+    OpenaiWhisperLargeV3Turbo,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+impl TelnyxModels {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::OpenaiWhisperTiny => "openai/whisper-tiny",
+            Self::OpenaiWhisperLargeV3Turbo => "openai/whisper-large-v3-turbo",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+impl From<&str> for TelnyxModels {
+    fn from(value: &str) -> Self {
+        match value {
+            "openai/whisper-tiny" => Self::OpenaiWhisperTiny,
+            "openai/whisper-large-v3-turbo" => Self::OpenaiWhisperLargeV3Turbo,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+crate::codec::string_enum!(TelnyxModels);
+
+/// Telnyx Voice Settings
+///
+/// Spec: `#/components/schemas/TelnyxVoiceSettings`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TelnyxVoiceSettings {
+    /// Voice settings provider type
+    #[serde(rename = "type")]
+    pub type_: TelnyxVoiceSettingsType,
+    /// The voice speed to be used for the voice. The voice speed must be between 0.1 and 2.0. Default value is 1.0. Not supported for `Telnyx.Bayan.*` or `Telnyx.Sukhan.*` voices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_speed: Option<f64>,
+}
+
+/// Voice settings provider type
+///
+/// Spec: `#/components/schemas/TelnyxVoiceSettings/properties/type`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelnyxVoiceSettingsType {
+    /// `telnyx`
+    Telnyx,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl TelnyxVoiceSettingsType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Telnyx => "telnyx",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for TelnyxVoiceSettingsType {
+    fn from(value: &str) -> Self {
+        match value {
+            "telnyx" => Self::Telnyx,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(TelnyxVoiceSettingsType);
+
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/TexmlApplication/properties/inbound/properties/sip_subdomain_receive_settings`
+#[cfg(feature = "full")]
 pub type TexmlApplicationInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
 
 /// When `dual`, final audio file has the first leg on channel A, and the rest on channel B. `single` mixes both tracks into a single channel.
@@ -6999,6 +21693,7 @@ pub type TexmlApplicationInboundSipSubdomainReceiveSettings = CallControlApplica
 /// Spec: `#/components/schemas/TexmlRecordingChannels`
 #[cfg(
     any(
+        feature = "ai-assistants",
         feature = "call-control",
         feature = "conferences",
         feature = "numbers",
@@ -7018,6 +21713,7 @@ pub enum TexmlRecordingChannels {
 
 #[cfg(
     any(
+        feature = "ai-assistants",
         feature = "call-control",
         feature = "conferences",
         feature = "numbers",
@@ -7038,6 +21734,7 @@ impl TexmlRecordingChannels {
 
 #[cfg(
     any(
+        feature = "ai-assistants",
         feature = "call-control",
         feature = "conferences",
         feature = "numbers",
@@ -7057,6 +21754,7 @@ impl From<&str> for TexmlRecordingChannels {
 
 #[cfg(
     any(
+        feature = "ai-assistants",
         feature = "call-control",
         feature = "conferences",
         feature = "numbers",
@@ -7065,6 +21763,20 @@ impl From<&str> for TexmlRecordingChannels {
     )
 )]
 crate::codec::string_enum!(TexmlRecordingChannels);
+
+/// Spec: `#/components/schemas/text-to-speech_ErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TextToSpeechErrorResponse {
+    pub errors: Option<Vec<TextToSpeechErrorResponseErrorsItem>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(TextToSpeechErrorResponse { "errors" => errors });
+
+/// Spec: `#/components/schemas/text-to-speech_ErrorResponse/properties/errors/items`
+#[cfg(feature = "full")]
+pub type TextToSpeechErrorResponseErrorsItem = AuditLogsError;
 
 /// The phone number, in E.164 format, the fax will be sent to or SIP URI
 ///
@@ -7078,71 +21790,300 @@ pub type To = String;
 #[cfg(feature = "messaging")]
 pub type ToNumber = String;
 
-/// Spec: `#/components/schemas/TranscriptionSettings`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct TranscriptionSettings {
-    /// The language of the audio to be transcribed. This is only applicable for `openai/whisper-large-v3-turbo` model. If not set, of if set to `auto`, the model will automatically detect the language. For the full list of supported languages, see the [whisper tokenizer](https://github.com/openai/whisper/blob/main/whisper/tokenizer.py).
-    pub language: Option<String>,
-    /// The speech to text model to be used by the voice assistant.
-    ///
-    /// - `distil-whisper/distil-large-v2` is lower latency but English-only.
-    /// - `openai/whisper-large-v3-turbo` is multi-lingual with automatic language detection but slightly higher latency.
-    pub model: Option<String>,
-}
-
-#[cfg(any(feature = "ai", feature = "call-control"))]
-crate::codec::optional_fields!(
-    TranscriptionSettings { "language" => language, "model" => model }
-);
-
-/// TransferTool
-///
-/// Spec: `#/components/schemas/TransferTool`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct TransferTool {
-    pub transfer: TransferToolParams,
-    #[serde(rename = "type")]
-    pub type_: TransferToolType,
-}
-
-/// TransferToolParams
-///
-/// Spec: `#/components/schemas/TransferToolParams`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+/// Spec: `#/components/schemas/toll-free-verification_Error`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct TransferToolParams {
-    /// Custom headers to be added to the SIP INVITE for the transfer command.
+pub struct TollFreeVerificationError {
+    pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_headers: Option<Vec<TransferToolParamsCustomHeadersItem>>,
-    /// Number or SIP URI placing the call.
-    pub from: String,
-    /// The different possible targets of the transfer. The assistant will be able to choose one of the targets to transfer the call to.
-    pub targets: Vec<TransferToolParamsTargetsItem>,
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<TollFreeVerificationErrorSource>,
+    pub title: String,
 }
 
-/// Spec: `#/components/schemas/TransferToolParams/properties/custom_headers/items`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-pub type TransferToolParamsCustomHeadersItem = NotificationSettingParametersItem;
+/// Spec: `#/components/schemas/toll-free-verification_Error/properties/source`
+#[cfg(feature = "full")]
+pub type TollFreeVerificationErrorSource = ErrorSource;
 
-/// Spec: `#/components/schemas/TransferToolParams/properties/targets/items`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+/// Spec: `#/components/schemas/toll-free-verification_Errors`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct TransferToolParamsTargetsItem {
-    /// The name of the target.
-    pub name: Option<String>,
-    /// The destination number or SIP URI of the call.
-    pub to: Option<String>,
+pub struct TollFreeVerificationErrors {
+    pub errors: Option<Vec<TollFreeVerificationError>>,
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(TollFreeVerificationErrors { "errors" => errors });
+
+/// The role of the messages author, in this case `tool`.
+///
+/// Spec: `#/components/schemas/ToolMessage/properties/role`
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ToolMessageRole {
+    /// `tool`
+    Tool,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl ToolMessageRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Tool => "tool",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl From<&str> for ToolMessageRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "tool" => Self::Tool,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+crate::codec::string_enum!(ToolMessageRole);
+
+/// Spec: `#/components/schemas/TrackingSettings`
+#[cfg(feature = "email")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrackingSettings {
+    /// Rewrite HTML links through a tracking redirect to record click events.
+    pub click_tracking: Option<bool>,
+    /// Inject a tracking pixel into HTML messages to record open events.
+    pub open_tracking: Option<bool>,
+    /// Add RFC 8058 List-Unsubscribe headers with a signed one-click unsubscribe URL. Enabled by default; Gmail/Yahoo bulk-sender rules require one-click unsubscribe support.
+    pub unsubscribe_tracking: Option<bool>,
+}
+
+#[cfg(feature = "email")]
 crate::codec::optional_fields!(
-    TransferToolParamsTargetsItem { "name" => name, "to" => to }
+    TrackingSettings { "click_tracking" => click_tracking, "open_tracking" =>
+    open_tracking, "unsubscribe_tracking" => unsubscribe_tracking }
 );
+
+/// Server-to-client frame containing a transcription result.
+///
+/// Spec: `#/components/schemas/TranscriptFrame`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TranscriptFrame {
+    /// Confidence score of the transcription, ranging from 0 to 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
+    /// Whether this is a final transcription result. When `false`, this is an interim result that may be refined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_final: Option<bool>,
+    /// The transcribed text from the audio.
+    pub transcript: String,
+    /// Frame type identifier.
+    #[serde(rename = "type")]
+    pub type_: TranscriptFrameType,
+}
+
+/// Frame type identifier.
+///
+/// Spec: `#/components/schemas/TranscriptFrame/properties/type`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptFrameType {
+    /// `transcript`
+    Transcript,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "full")]
+impl TranscriptFrameType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Transcript => "transcript",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+impl From<&str> for TranscriptFrameType {
+    fn from(value: &str) -> Self {
+        match value {
+            "transcript" => Self::Transcript,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+crate::codec::string_enum!(TranscriptFrameType);
+
+/// Transcription
+///
+/// Spec: `#/components/schemas/Transcription`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Transcription {
+    /// The type of event being delivered.
+    pub event_type: Option<TranscriptionEventType>,
+    /// Identifies the type of resource.
+    pub id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+    pub payload: Option<TranscriptionPayload>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<TranscriptionRecordType>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    Transcription { "event_type" => event_type, "id" => id, "occurred_at" => occurred_at,
+    "payload" => payload, "record_type" => record_type }
+);
+
+/// Transcription Event
+///
+/// Spec: `#/components/schemas/TranscriptionEvent`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TranscriptionEvent {
+    pub data: Option<Transcription>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(TranscriptionEvent { "data" => data });
+
+/// The type of event being delivered.
+///
+/// Spec: `#/components/schemas/Transcription/properties/event_type`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptionEventType {
+    /// `call.transcription`
+    CallTranscription,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "call-control")]
+impl TranscriptionEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallTranscription => "call.transcription",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+impl From<&str> for TranscriptionEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call.transcription" => Self::CallTranscription,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::string_enum!(TranscriptionEventType);
+
+/// Spec: `#/components/schemas/Transcription/properties/payload`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TranscriptionPayload {
+    /// Unique identifier and token for controlling the call.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// Use this field to add state to every subsequent webhook. It must be a valid Base-64 encoded string.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    pub transcription_data: Option<TranscriptionPayloadTranscriptionData>,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    TranscriptionPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "transcription_data" => transcription_data }
+);
+
+/// Spec: `#/components/schemas/Transcription/properties/payload/properties/transcription_data`
+#[cfg(feature = "call-control")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TranscriptionPayloadTranscriptionData {
+    /// Speech recognition confidence level.
+    pub confidence: Option<f64>,
+    /// When false, it means that this is an interim result.
+    pub is_final: Option<bool>,
+    /// Recognized text.
+    pub transcript: Option<String>,
+    /// Indicates which leg of the call has been transcribed. This is only available when `transcription_engine` is set to `B`.
+    pub transcription_track: Option<
+        TranscriptionPayloadTranscriptionDataTranscriptionTrack,
+    >,
+}
+
+#[cfg(feature = "call-control")]
+crate::codec::optional_fields!(
+    TranscriptionPayloadTranscriptionData { "confidence" => confidence, "is_final" =>
+    is_final, "transcript" => transcript, "transcription_track" => transcription_track }
+);
+
+/// Indicates which leg of the call has been transcribed. This is only available when `transcription_engine` is set to `B`.
+///
+/// Spec: `#/components/schemas/Transcription/properties/payload/properties/transcription_data/properties/transcription_track`
+#[cfg(feature = "call-control")]
+pub type TranscriptionPayloadTranscriptionDataTranscriptionTrack = BundleLimitDirection;
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/Transcription/properties/record_type`
+#[cfg(feature = "call-control")]
+pub type TranscriptionRecordType = ProgrammableFaxRecordType;
+
+/// Spec: `#/components/schemas/transcriptions-search_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TranscriptionsSearchError {
+    pub code: Option<String>,
+    pub detail: Option<String>,
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    pub title: Option<String>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    TranscriptionsSearchError { "code" => code, "detail" => detail, "meta" => meta,
+    "title" => title }
+);
+
+/// Spec: `#/components/schemas/transcriptions-search_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TranscriptionsSearchErrors {
+    pub errors: Option<Vec<TranscriptionsSearchError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(TranscriptionsSearchErrors { "errors" => errors });
 
 /// Spec: `#/components/schemas/TransferTool/properties/type`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TransferToolType {
     /// `transfer`
@@ -7151,7 +22092,7 @@ pub enum TransferToolType {
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 impl TransferToolType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7162,7 +22103,7 @@ impl TransferToolType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 impl From<&str> for TransferToolType {
     fn from(value: &str) -> Self {
         match value {
@@ -7172,10 +22113,61 @@ impl From<&str> for TransferToolType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 crate::codec::string_enum!(TransferToolType);
 
+/// Union of all server-to-client WebSocket events for TTS streaming.
+///
+/// Spec: `#/components/schemas/TtsServerEvent`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq)]
+pub enum TtsServerEvent {
+    AudioChunkFrame(AudioChunkFrame),
+    FinalFrame(FinalFrame),
+    ErrorFrame(ErrorFrame),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(feature = "full")]
+impl serde::Serialize for TtsServerEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::AudioChunkFrame(v) => {
+                crate::codec::serialize_tagged(v, "type", "audio_chunk", serializer)
+            }
+            Self::FinalFrame(v) => {
+                crate::codec::serialize_tagged(v, "type", "final", serializer)
+            }
+            Self::ErrorFrame(v) => {
+                crate::codec::serialize_tagged(v, "type", "error", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+impl<'de> serde::Deserialize<'de> for TtsServerEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("audio_chunk") => {
+                crate::codec::from_value(value).map(Self::AudioChunkFrame)
+            }
+            Some("final") => crate::codec::from_value(value).map(Self::FinalFrame),
+            Some("error") => crate::codec::from_value(value).map(Self::ErrorFrame),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/UnauthorizedError`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnauthorizedError {
     pub code: Option<String>,
@@ -7185,15 +22177,18 @@ pub struct UnauthorizedError {
     pub title: Option<String>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(
     UnauthorizedError { "code" => code, "detail" => detail, "meta" => meta, "source" =>
     source, "title" => title }
 );
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-pub type UnauthorizedErrorSource = SourceResponse;
+#[cfg(feature = "full")]
+pub type UnauthorizedErrorSource = ErrorSource;
 
 /// Spec: `#/components/schemas/UnexpectedError`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnexpectedError {
     pub code: Option<String>,
@@ -7203,59 +22198,42 @@ pub struct UnexpectedError {
     pub title: Option<String>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(
     UnexpectedError { "code" => code, "detail" => detail, "meta" => meta, "source" =>
     source, "title" => title }
 );
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
-pub type UnexpectedErrorSource = SourceResponse;
+#[cfg(feature = "full")]
+pub type UnexpectedErrorSource = ErrorSource;
+
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1unmute/post/responses/200/content/application~1json/schema/properties/data`
+#[cfg(feature = "full")]
+pub type UnmuteParticipantInSessionResponseData = CallControlCommandResult;
 
 /// Spec: `#/components/schemas/UnprocessableEntityError`
-#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UnprocessableEntityError {
-    pub code: Option<String>,
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<UnprocessableEntityErrorSource>,
-    pub title: Option<String>,
+    pub title: String,
 }
 
-crate::codec::optional_fields!(
-    UnprocessableEntityError { "code" => code, "detail" => detail, "meta" => meta,
-    "source" => source, "title" => title }
-);
-
-/// Spec: `#/components/schemas/GenericError/properties/source`
-pub type UnprocessableEntityErrorSource = SourceResponse;
-
-/// Update Conference Request
-///
-/// Spec: `#/components/schemas/UpdateConferenceRequest`
-#[cfg(any(feature = "conferences", feature = "texml"))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct UpdateConferenceRequest {
-    /// Unique identifier and token for controlling the call
-    pub call_control_id: String,
-    /// Use this field to avoid execution of duplicate commands. Telnyx will ignore subsequent commands with the same `command_id` as one that has already been executed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub command_id: Option<String>,
-    /// Sets the participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
-    pub supervisor_role: UpdateConferenceRequestSupervisorRole,
-    /// Array of unique call_control_ids the supervisor can whisper to. If none provided, the supervisor will join the conference as a monitoring participant only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub whisper_call_control_ids: Option<Vec<String>>,
-}
-
-/// Sets the participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
-///
-/// Spec: `#/components/schemas/UpdateConferenceRequest/properties/supervisor_role`
-#[cfg(any(feature = "conferences", feature = "texml"))]
-pub type UpdateConferenceRequestSupervisorRole = CallRequestConferenceConfigSupervisorRole;
+/// Spec: `#/components/schemas/UnprocessableEntityError/properties/source`
+#[cfg(feature = "full")]
+pub type UnprocessableEntityErrorSource = ErrorSource;
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/UpdateFaxApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
+#[cfg(feature = "full")]
 pub type UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
 
 /// Update Managed Account Global Outbound Channels Request
@@ -7318,7 +22296,33 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1inbound_channels/patch/responses/200/content/application~1json/schema/properties/data`
+#[cfg(feature = "full")]
 pub type UpdateOutboundChannelsResponseData = ListInboundChannelsResponseData;
+
+/// Spec: `#/components/schemas/UpdatePhoneNumberMessagingSettingsRequest`
+#[cfg(feature = "messaging")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdatePhoneNumberMessagingSettingsRequest {
+    /// Configure the messaging product for this number:
+    ///
+    /// * Omit this field or set its value to `null` to keep the current value.
+    /// * Set this field to a quoted product ID to set this phone number to that product
+    pub messaging_product: Option<String>,
+    /// Configure the messaging profile this phone number is assigned to:
+    ///
+    /// * Omit this field or set its value to `null` to keep the current value.
+    /// * Set this field to `""` to unassign the number from its messaging profile
+    /// * Set this field to a quoted UUID of a messaging profile to assign this number to that messaging profile
+    pub messaging_profile_id: Option<String>,
+    /// Tags to set on this phone number.
+    pub tags: Option<Vec<String>>,
+}
+
+#[cfg(feature = "messaging")]
+crate::codec::optional_fields!(
+    UpdatePhoneNumberMessagingSettingsRequest { "messaging_product" => messaging_product,
+    "messaging_profile_id" => messaging_profile_id, "tags" => tags }
+);
 
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest`
 #[cfg(feature = "numbers")]
@@ -7358,7 +22362,7 @@ crate::codec::optional_fields!(
 ///
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest/properties/inbound_call_screening`
 #[cfg(feature = "numbers")]
-pub type UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening = PhoneNumberDetailedInboundCallScreening;
+pub type UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening = MobilePhoneNumberInboundCallScreening;
 
 /// Controls whether a number is billed per minute or uses your concurrent channels.
 ///
@@ -7366,10 +22370,12 @@ pub type UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening = PhoneNumber
 #[cfg(feature = "numbers")]
 pub type UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
 
-/// Spec: `#/components/responses/UpdatePortingOrderResponse/content/application~1json/schema/properties/meta`
-pub type UpdatePortingOrderResponseMeta = ShowPortingOrderMeta;
+/// Spec: `#/paths/~1porting_orders~1{id}/patch/responses/200/content/application~1json/schema/properties/meta`
+#[cfg(feature = "full")]
+pub type UpdatePortingOrderResponseMeta = GetPortingOrderResponseMeta;
 
 /// Spec: `#/components/schemas/UpdateRegulatoryRequirement`
+#[cfg(any(feature = "numbers", feature = "regulatory"))]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateRegulatoryRequirement {
     /// The value of the requirement. For address and document requirements, this should be the ID of the resource. For textual, this should be the value of the requirement.
@@ -7378,23 +22384,26 @@ pub struct UpdateRegulatoryRequirement {
     pub requirement_id: Option<String>,
 }
 
+#[cfg(any(feature = "numbers", feature = "regulatory"))]
 crate::codec::optional_fields!(
     UpdateRegulatoryRequirement { "field_value" => field_value, "requirement_id" =>
     requirement_id }
 );
 
 /// Spec: `#/paths/~1requirement_groups~1{id}/patch/requestBody/content/application~1json/schema/properties/regulatory_requirements/items`
+#[cfg(feature = "full")]
 pub type UpdateRequirementGroupBodyRegulatoryRequirementsItem = UpdateRegulatoryRequirement;
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
+#[cfg(feature = "full")]
 pub type UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
 
-/// ISO 8601 formatted date-time indicating when the resource was updated.
+/// ISO 8601 formatted date indicating when the resource was updated.
 ///
 /// Spec: `#/components/schemas/UpdatedAt`
-#[cfg(any(feature = "connections", feature = "texml", feature = "wireless"))]
+#[cfg(any(feature = "connections", feature = "texml"))]
 pub type UpdatedAt = String;
 
 /// Upload media multipart request
@@ -7426,61 +22435,73 @@ impl UploadMediaMultipartRequest {
     }
 }
 
-/// UserBundleCreateRequest
+/// Url
 ///
-/// Spec: `#/components/schemas/UserBundleCreateRequest`
+/// Spec: `#/components/schemas/Url`
+#[cfg(any(feature = "messaging", feature = "regulatory"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UserBundleCreateRequest {
-    /// Billing Bundle Id
-    pub billing_bundle_id: String,
+pub struct Url {
+    /// Url
+    pub url: String,
 }
 
-/// UserBundleResourceSchema
+/// The URL shortener feature allows automatic replacement of URLs that were generated using
+/// a public URL shortener service. Some examples include bit.do, bit.ly, goo.gl, ht.ly,
+/// is.gd, ow.ly, rebrand.ly, t.co, tiny.cc, and tinyurl.com. Such URLs are replaced with
+/// with links generated by Telnyx. The use of custom links can improve branding and message
+/// deliverability.
 ///
-/// Spec: `#/components/schemas/UserBundleResourceSchema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UserBundleResourceSchema {
-    /// Date the resource was created.
-    pub created_at: String,
-    /// Resource's ID.
-    pub id: String,
-    /// The resource itself (usually a phone number).
-    pub resource: String,
-    /// The type of the resource (usually 'number').
-    pub resource_type: String,
-    /// Date the resource was last updated.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub updated_at: Option<Option<String>>,
-}
-
-/// UserBundleSummary
+/// To disable this feature, set the object field to `null`.
 ///
-/// Spec: `#/components/schemas/UserBundleSummary`
+/// Spec: `#/components/schemas/UrlShortenerSettings`
+#[cfg(feature = "messaging")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct UserBundleSummary {
-    /// Active
-    pub active: bool,
-    pub billing_bundle: BillingBundleSummary,
-    /// Created At
-    pub created_at: String,
-    /// Id
-    pub id: String,
-    /// Resources
-    pub resources: Vec<UserBundleResourceSchema>,
-    /// Updated At
+pub struct UrlShortenerSettings {
+    /// One of the domains provided by the Telnyx URL shortener service.
+    pub domain: String,
+    /// Optional prefix that can be used to identify your brand, and will appear in the Telnyx generated URLs after the domain name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-    /// User Id
-    pub user_id: String,
+    pub prefix: Option<String>,
+    /// Use the link replacement tool only for links that are specifically blacklisted by Telnyx.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace_blacklist_only: Option<bool>,
+    /// Receive webhooks for when your replaced links are clicked. Webhooks are sent to the webhooks on the messaging profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_webhooks: Option<bool>,
 }
+
+/// Spec: `#/components/schemas/usage-reports_ErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UsageReportsErrorResponse {
+    pub errors: Option<Vec<ErrorRecord>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(UsageReportsErrorResponse { "errors" => errors });
+
+/// A reference to a group that a user belongs to.
+///
+/// Spec: `#/components/schemas/UserGroupReference`
+#[cfg(any(feature = "account", feature = "ai-assistants"))]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UserGroupReference {
+    /// The unique identifier of the group.
+    pub id: String,
+    /// The name of the group.
+    pub name: String,
+}
+
+/// Identifier of the user to whom the fax belongs
+///
+/// Spec: `#/components/schemas/UserId`
+#[cfg(feature = "fax")]
+pub type UserId = String;
 
 /// ValidationError
 ///
 /// Spec: `#/components/schemas/ValidationError`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ValidationError {
     /// Location
@@ -7493,53 +22514,118 @@ pub struct ValidationError {
 }
 
 /// Spec: `#/components/schemas/ValidationError/properties/loc/items`
+#[cfg(feature = "full")]
 pub type ValidationErrorLocItem = Loopcount;
 
-/// The possible types of verification.
-///
-/// Spec: `#/components/schemas/VerificationType`
-#[cfg(any(feature = "identity", feature = "messaging"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VerificationType {
-    /// `sms`
-    Sms,
-    /// `call`
-    Call,
-    /// `flashcall`
-    Flashcall,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
+/// Spec: `#/components/schemas/ValidationErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ValidationErrorResponse {
+    /// Validation error details keyed by field name.
+    pub errors: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
 
-#[cfg(any(feature = "identity", feature = "messaging"))]
-impl VerificationType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Call => "call",
-            Self::Flashcall => "flashcall",
-            Self::Unknown(other) => other,
-        }
-    }
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(ValidationErrorResponse { "errors" => errors });
+
+/// Spec: `#/components/schemas/verified-numbers_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct VerifiedNumbersError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<VerifiedNumbersErrorMeta>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<VerifiedNumbersErrorSource>,
+    pub title: String,
 }
 
-#[cfg(any(feature = "identity", feature = "messaging"))]
-impl From<&str> for VerificationType {
-    fn from(value: &str) -> Self {
-        match value {
-            "sms" => Self::Sms,
-            "call" => Self::Call,
-            "flashcall" => Self::Flashcall,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
+/// Spec: `#/components/schemas/verified-numbers_Error/properties/meta`
+#[cfg(feature = "full")]
+pub type VerifiedNumbersErrorMeta = ErrorMeta;
+
+/// Spec: `#/components/schemas/verified-numbers_Error/properties/source`
+#[cfg(feature = "full")]
+pub type VerifiedNumbersErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/verified-numbers_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VerifiedNumbersErrors {
+    pub errors: Option<Vec<VerifiedNumbersError>>,
 }
 
-#[cfg(any(feature = "identity", feature = "messaging"))]
-crate::codec::string_enum!(VerificationType);
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(VerifiedNumbersErrors { "errors" => errors });
+
+/// Spec: `#/components/schemas/verify_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct VerifyError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<VerifyErrorMeta>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<VerifyErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/verify_Error/properties/meta`
+#[cfg(feature = "full")]
+pub type VerifyErrorMeta = ErrorMeta;
+
+/// Spec: `#/components/schemas/verify_Error/properties/source`
+#[cfg(feature = "full")]
+pub type VerifyErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/verify_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VerifyErrors {
+    pub errors: Option<Vec<VerifyError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(VerifyErrors { "errors" => errors });
+
+/// Spec: `#/components/schemas/video_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct VideoError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<VideoErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/video_Error/properties/source`
+#[cfg(feature = "full")]
+pub type VideoErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/video_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VideoErrors {
+    pub errors: Option<Vec<VideoError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(VideoErrors { "errors" => errors });
+
+/// Spec: `#/paths/~1room_compositions/get/parameters/1/schema`
+#[cfg(feature = "video")]
+pub type VideoPageConsolidated = ListAccessIpAddressesPage;
 
 /// Spec: `#/components/schemas/VirtualCrossConnect`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VirtualCrossConnect {
     /// ISO 8601 formatted date-time indicating when the resource was created.
@@ -7607,6 +22693,7 @@ pub struct VirtualCrossConnect {
     pub secondary_telnyx_ip: Option<String>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(
     VirtualCrossConnect { "created_at" => created_at, "id" => id, "record_type" =>
     record_type, "updated_at" => updated_at, "name" => name, "network_id" => network_id,
@@ -7623,6 +22710,7 @@ crate::codec::optional_fields!(
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
 ///
 /// Spec: `#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider`
+#[cfg(feature = "networking")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum VirtualCrossConnectCloudProvider {
     /// `aws`
@@ -7635,6 +22723,7 @@ pub enum VirtualCrossConnectCloudProvider {
     Unknown(String),
 }
 
+#[cfg(feature = "networking")]
 impl VirtualCrossConnectCloudProvider {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7647,6 +22736,7 @@ impl VirtualCrossConnectCloudProvider {
     }
 }
 
+#[cfg(feature = "networking")]
 impl From<&str> for VirtualCrossConnectCloudProvider {
     fn from(value: &str) -> Self {
         match value {
@@ -7658,21 +22748,261 @@ impl From<&str> for VirtualCrossConnectCloudProvider {
     }
 }
 
+#[cfg(feature = "networking")]
 crate::codec::string_enum!(VirtualCrossConnectCloudProvider);
 
-/// Spec: `#/components/schemas/VoiceSettings`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+/// Spec: `#/components/schemas/voice-channels_Error`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct VoiceSettings {
-    /// The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) that refers to your ElevenLabs API key. Warning: Free plans are unlikely to work with this integration.
+pub struct VoiceChannelsError {
+    pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_key_ref: Option<String>,
-    /// The voice to be used by the voice assistant. Check the full list of [available voices](https://developers.telnyx.com/api/call-control/list-text-to-speech-voices) via our voices API.
-    /// To use ElevenLabs, you must reference your ElevenLabs API key as an integration secret under the `api_key_ref` field. See [integration secrets documentation](https://developers.telnyx.com/api/secrets-manager/integration-secrets/create-integration-secret) for details. For Telnyx voices, use `Telnyx.<model_id>.<voice_id>` (e.g. Telnyx.KokoroTTS.af_heart)
-    pub voice: String,
-    /// The speed of the voice in the range \[0.25, 2.0\]. 1.0 is deafult speed. Larger numbers make the voice faster, smaller numbers make it slower. This is only applicable for Telnyx Natural voices.
+    pub detail: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub voice_speed: Option<f64>,
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<VoiceChannelsErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/voice-channels_Error/properties/source`
+#[cfg(feature = "full")]
+pub type VoiceChannelsErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/voice-channels_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VoiceChannelsErrors {
+    pub errors: Option<Vec<VoiceChannelsError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(VoiceChannelsErrors { "errors" => errors });
+
+/// Voice synthesis provider used for this clone.
+///
+/// Spec: `#/components/schemas/VoiceCloneData/properties/provider`
+#[cfg(feature = "speech")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VoiceCloneDataProvider {
+    /// `telnyx`
+    Telnyx,
+    /// `minimax`
+    Minimax,
+    /// `Telnyx`
+    Telnyx2,
+    /// `Minimax`
+    Minimax2,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "speech")]
+impl VoiceCloneDataProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Telnyx => "telnyx",
+            Self::Minimax => "minimax",
+            Self::Telnyx2 => "Telnyx",
+            Self::Minimax2 => "Minimax",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "speech")]
+impl From<&str> for VoiceCloneDataProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "telnyx" => Self::Telnyx,
+            "minimax" => Self::Minimax,
+            "Telnyx" => Self::Telnyx2,
+            "Minimax" => Self::Minimax2,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "speech")]
+crate::codec::string_enum!(VoiceCloneDataProvider);
+
+/// A single error object.
+///
+/// Spec: `#/components/schemas/voice-designs_ErrorObject`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VoiceDesignsErrorObject {
+    /// Telnyx-specific error code.
+    pub code: Option<String>,
+    /// Detailed, human-readable explanation of the error.
+    pub detail: Option<String>,
+    /// Reference to the source of the error.
+    pub source: Option<VoiceDesignsErrorObjectSource>,
+    /// Short, human-readable summary of the error.
+    pub title: Option<String>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    VoiceDesignsErrorObject { "code" => code, "detail" => detail, "source" => source,
+    "title" => title }
+);
+
+/// Reference to the source of the error.
+///
+/// Spec: `#/components/schemas/voice-designs_ErrorObject/properties/source`
+#[cfg(feature = "full")]
+pub type VoiceDesignsErrorObjectSource = BlocksErrorObjectSource;
+
+/// Standard error response envelope.
+///
+/// Spec: `#/components/schemas/voice-designs_ErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VoiceDesignsErrorResponse {
+    pub errors: Option<Vec<VoiceDesignsErrorObject>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(VoiceDesignsErrorResponse { "errors" => errors });
+
+/// Pagination metadata returned with list responses.
+///
+/// Spec: `#/components/schemas/voice-designs_PaginationMeta`
+#[cfg(feature = "speech")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VoiceDesignsPaginationMeta {
+    /// Current page number (1-based).
+    pub page_number: Option<i64>,
+    /// Number of results per page.
+    pub page_size: Option<i64>,
+    /// Total number of pages.
+    pub total_pages: Option<i64>,
+    /// Total number of results across all pages.
+    pub total_results: Option<i64>,
+}
+
+#[cfg(feature = "speech")]
+crate::codec::optional_fields!(
+    VoiceDesignsPaginationMeta { "page_number" => page_number, "page_size" => page_size,
+    "total_pages" => total_pages, "total_results" => total_results }
+);
+
+/// Spec: `#/paths/~1voice_clones/get/parameters/4/schema`
+#[cfg(feature = "speech")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VoiceDesignsSort {
+    /// `name`
+    Name,
+    /// `-name`
+    MinusName,
+    /// `created_at`
+    CreatedAt,
+    /// `-created_at`
+    MinusCreatedAt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "speech")]
+impl VoiceDesignsSort {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Name => "name",
+            Self::MinusName => "-name",
+            Self::CreatedAt => "created_at",
+            Self::MinusCreatedAt => "-created_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "speech")]
+impl From<&str> for VoiceDesignsSort {
+    fn from(value: &str) -> Self {
+        match value {
+            "name" => Self::Name,
+            "-name" => Self::MinusName,
+            "created_at" => Self::CreatedAt,
+            "-created_at" => Self::MinusCreatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "speech")]
+crate::codec::string_enum!(VoiceDesignsSort);
+
+/// Standard Telnyx API v2 error object.
+///
+/// Spec: `#/components/schemas/VoiceSdkCallReportV2Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct VoiceSdkCallReportV2Error {
+    /// Telnyx error code.
+    pub code: String,
+    /// Human-readable details about the error.
+    pub detail: String,
+    /// Additional error metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<VoiceSdkCallReportV2ErrorMeta>,
+    /// Reference to the request field that caused the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<VoiceSdkCallReportV2ErrorSource>,
+    /// Short, human-readable error title.
+    pub title: String,
+    /// Members the spec does not declare (it admits any): received as sent, and sent as
+    /// members of this object.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Additional error metadata.
+///
+/// Spec: `#/components/schemas/VoiceSdkCallReportV2Error/properties/meta`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct VoiceSdkCallReportV2ErrorMeta {
+    /// Link to error documentation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Members the spec does not declare (it admits any): received as sent, and sent as
+    /// members of this object.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Standard Telnyx API v2 error response envelope.
+///
+/// Spec: `#/components/schemas/VoiceSdkCallReportV2ErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct VoiceSdkCallReportV2ErrorResponse {
+    pub errors: Vec<VoiceSdkCallReportV2Error>,
+    /// Members the spec does not declare (it admits any): received as sent, and sent as
+    /// members of this object.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Reference to the request field that caused the error.
+///
+/// Spec: `#/components/schemas/VoiceSdkCallReportV2Error/properties/source`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct VoiceSdkCallReportV2ErrorSource {
+    /// Query parameter that caused the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// JSON pointer to the request body field that caused the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// Members the spec does not declare (it admits any): received as sent, and sent as
+    /// members of this object.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
@@ -7727,182 +23057,26 @@ pub type WebhookEventFailoverUrl = String;
 #[cfg(any(feature = "connections", feature = "fax"))]
 pub type WebhookEventUrl = String;
 
-/// Indicates the messaging port status of the porting order.
-///
-/// Spec: `#/components/schemas/WebhookPortingOrderMessagingChangedPayload/properties/messaging/properties/messaging_port_status`
-pub type WebhookPortingOrderMessagingChangedPayloadMessagingMessagingPortStatus = PortingOrderMessagingMessagingPortStatus;
-
 /// Specifies how many seconds to wait before timing out a webhook.
 ///
 /// Spec: `#/components/schemas/WebhookTimeoutSecs`
 #[cfg(any(feature = "connections", feature = "fax"))]
 pub type WebhookTimeoutSecs = i64;
 
-/// WebhookTool
-///
-/// Spec: `#/components/schemas/WebhookTool`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct WebhookTool {
-    #[serde(rename = "type")]
-    pub type_: WebhookToolType,
-    pub webhook: WebhookToolParams,
-}
-
-/// WebhookToolParams
-///
-/// Spec: `#/components/schemas/WebhookToolParams`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct WebhookToolParams {
-    /// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body_parameters: Option<WebhookToolParamsBodyParameters>,
-    /// The description of the tool.
-    pub description: String,
-    /// The headers to be sent to the external tool.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub headers: Option<Vec<WebhookToolParamsHeadersItem>>,
-    /// The HTTP method to be used when calling the external tool.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<WebhookToolParamsMethod>,
-    /// The name of the tool.
-    pub name: String,
-    /// The path parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the path of the request if the URL contains a placeholder for a value. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path_parameters: Option<WebhookToolParamsPathParameters>,
-    /// The query parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the query of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub query_parameters: Option<WebhookToolParamsQueryParameters>,
-    /// The URL of the external tool to be called. This URL is going to be used by the assistant. The URL can be templated like: `https://example.com/api/v1/{id}`, where `{id}` is a placeholder for a value that will be provided by the assistant if `path_parameters` are provided with the `id` attribute.
-    pub url: String,
-}
-
-/// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
-///
-/// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct WebhookToolParamsBodyParameters {
-    /// The properties of the body parameters.
-    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The required properties of the body parameters.
-    pub required: Option<Vec<String>>,
-    pub type_: Option<WebhookToolParamsBodyParametersType>,
-}
-
-#[cfg(any(feature = "ai", feature = "call-control"))]
-crate::codec::optional_fields!(
-    WebhookToolParamsBodyParameters { "properties" => properties, "required" => required,
-    "type" => type_ }
-);
-
 /// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookToolParamsBodyParametersType {
-    /// `object`
-    Object,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl WebhookToolParamsBodyParametersType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Object => "object",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for WebhookToolParamsBodyParametersType {
-    fn from(value: &str) -> Self {
-        match value {
-            "object" => Self::Object,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(WebhookToolParamsBodyParametersType);
-
-/// Spec: `#/components/schemas/WebhookToolParams/properties/headers/items`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-pub type WebhookToolParamsHeadersItem = NotificationSettingParametersItem;
-
-/// The HTTP method to be used when calling the external tool.
-///
-/// Spec: `#/components/schemas/WebhookToolParams/properties/method`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookToolParamsMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// `PUT`
-    Put,
-    /// `DELETE`
-    Delete,
-    /// `PATCH`
-    Patch,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "ai", feature = "call-control"))]
-impl WebhookToolParamsMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Put => "PUT",
-            Self::Delete => "DELETE",
-            Self::Patch => "PATCH",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "ai", feature = "call-control"))]
-impl From<&str> for WebhookToolParamsMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            "PUT" => Self::Put,
-            "DELETE" => Self::Delete,
-            "PATCH" => Self::Patch,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "ai", feature = "call-control"))]
-crate::codec::string_enum!(WebhookToolParamsMethod);
-
-/// The path parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the path of the request if the URL contains a placeholder for a value. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
-///
-/// Spec: `#/components/schemas/WebhookToolParams/properties/path_parameters`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-pub type WebhookToolParamsPathParameters = WebhookToolParamsBodyParameters;
+#[cfg(feature = "full")]
+pub type WebhookToolParamsBodyParametersType = CallControlWebhookToolParamsBodyParametersType;
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/path_parameters/properties/type`
-pub type WebhookToolParamsPathParametersType = WebhookToolParamsBodyParametersType;
-
-/// The query parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the query of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
-///
-/// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters`
-#[cfg(any(feature = "ai", feature = "call-control"))]
-pub type WebhookToolParamsQueryParameters = WebhookToolParamsBodyParameters;
+#[cfg(feature = "full")]
+pub type WebhookToolParamsPathParametersType = CallControlWebhookToolParamsBodyParametersType;
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters/properties/type`
-pub type WebhookToolParamsQueryParametersType = WebhookToolParamsBodyParametersType;
+#[cfg(feature = "full")]
+pub type WebhookToolParamsQueryParametersType = CallControlWebhookToolParamsBodyParametersType;
 
 /// Spec: `#/components/schemas/WebhookTool/properties/type`
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WebhookToolType {
     /// `webhook`
@@ -7911,7 +23085,7 @@ pub enum WebhookToolType {
     Unknown(String),
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 impl WebhookToolType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -7922,7 +23096,7 @@ impl WebhookToolType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 impl From<&str> for WebhookToolType {
     fn from(value: &str) -> Self {
         match value {
@@ -7932,10 +23106,65 @@ impl From<&str> for WebhookToolType {
     }
 }
 
-#[cfg(any(feature = "ai", feature = "call-control"))]
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 crate::codec::string_enum!(WebhookToolType);
 
+/// Spec: `#/components/schemas/WhatsappPhoneResponse`
+#[cfg(feature = "whatsapp")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WhatsappPhoneResponse {
+    pub calling_enabled: Option<bool>,
+    pub created_at: Option<String>,
+    pub display_name: Option<String>,
+    pub enabled: Option<bool>,
+    /// Phone number in E164 format
+    pub phone_number: Option<String>,
+    /// Whatsapp phone number ID
+    pub phone_number_id: Option<String>,
+    /// Whatsapp quality rating
+    pub quality_rating: Option<String>,
+    pub record_type: Option<String>,
+    pub status: Option<String>,
+    /// User ID
+    pub user_id: Option<String>,
+    /// WABA ID of Whatsapp business account
+    pub waba_id: Option<String>,
+}
+
+#[cfg(feature = "whatsapp")]
+crate::codec::optional_fields!(
+    WhatsappPhoneResponse { "calling_enabled" => calling_enabled, "created_at" =>
+    created_at, "display_name" => display_name, "enabled" => enabled, "phone_number" =>
+    phone_number, "phone_number_id" => phone_number_id, "quality_rating" =>
+    quality_rating, "record_type" => record_type, "status" => status, "user_id" =>
+    user_id, "waba_id" => waba_id }
+);
+
+/// Spec: `#/components/responses/WhatsappPhonesListResponse/content/application~1json/schema`
+#[cfg(feature = "whatsapp")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WhatsappPhonesListResponse {
+    pub data: Option<Vec<WhatsappPhoneResponse>>,
+    pub meta: Option<MessagingPaginationMeta>,
+}
+
+#[cfg(feature = "whatsapp")]
+crate::codec::optional_fields!(
+    WhatsappPhonesListResponse { "data" => data, "meta" => meta }
+);
+
+/// The line-type of the sender.
+///
+/// Spec: `#/components/schemas/WhatsappResponse/properties/data/properties/from/properties/line_type`
+#[cfg(feature = "full")]
+pub type WhatsappResponseDataFromLineType = InboundMessagePayloadCcItemLineType;
+
+/// Spec: `#/components/schemas/WhatsappResponse/properties/data/properties/from/properties/status`
+#[cfg(feature = "full")]
+pub type WhatsappResponseDataFromStatus = InboundMessagePayloadFromStatus;
+
 /// Spec: `#/components/schemas/WireguardInterface`
+#[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WireguardInterface {
     /// ISO 8601 formatted date-time indicating when the resource was created.
@@ -7959,9 +23188,296 @@ pub struct WireguardInterface {
     pub public_key: Option<String>,
 }
 
+#[cfg(feature = "full")]
 crate::codec::optional_fields!(
     WireguardInterface { "created_at" => created_at, "id" => id, "record_type" =>
     record_type, "updated_at" => updated_at, "name" => name, "network_id" => network_id,
     "status" => status, "enable_sip_trunking" => enable_sip_trunking, "endpoint" =>
     endpoint, "public_key" => public_key }
 );
+
+/// ISO 8601 formatted date-time indicating when the resource was created.
+///
+/// Spec: `#/components/schemas/wireless_CreatedAt`
+#[cfg(feature = "wireless")]
+pub type WirelessCreatedAt = String;
+
+/// Spec: `#/components/schemas/wireless_Error`
+#[cfg(feature = "wireless")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct WirelessError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<WirelessErrorSource>,
+    pub title: String,
+}
+
+/// Spec: `#/components/schemas/wireless_Error/properties/source`
+#[cfg(feature = "wireless")]
+pub type WirelessErrorSource = ErrorSource;
+
+/// Spec: `#/components/schemas/wireless_Errors`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WirelessErrors {
+    pub errors: Option<Vec<WirelessError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(WirelessErrors { "errors" => errors });
+
+/// Identifies the resource.
+///
+/// Spec: `#/components/schemas/wireless_Id`
+#[cfg(feature = "wireless")]
+pub type WirelessId = String;
+
+/// Spec: `#/paths/~1mobile_network_operators/get/parameters/1/schema`
+#[cfg(feature = "wireless")]
+pub type WirelessPageConsolidated = ListAccessIpAddressesPage;
+
+/// Spec: `#/components/schemas/wireless-public_Error`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WirelessPublicError {
+    pub code: Option<String>,
+    pub detail: Option<String>,
+    pub title: Option<String>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    WirelessPublicError { "code" => code, "detail" => detail, "title" => title }
+);
+
+/// Spec: `#/components/schemas/wireless-public_ErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WirelessPublicErrorResponse {
+    pub errors: Option<Vec<WirelessPublicError>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(WirelessPublicErrorResponse { "errors" => errors });
+
+/// ISO 8601 formatted date-time indicating when the resource was updated.
+///
+/// Spec: `#/components/schemas/wireless_UpdatedAt`
+#[cfg(feature = "wireless")]
+pub type WirelessUpdatedAt = String;
+
+/// Error response for x402 settlement failures. Uses string error codes from the x402 error handling system.
+///
+/// Spec: `#/components/schemas/X402SettlementErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct X402SettlementErrorResponse {
+    pub errors: Option<Vec<X402SettlementErrorResponseErrorsItem>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(X402SettlementErrorResponse { "errors" => errors });
+
+/// Spec: `#/components/schemas/X402SettlementErrorResponse/properties/errors/items`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct X402SettlementErrorResponseErrorsItem {
+    /// Machine-readable error code.
+    pub code: Option<X402SettlementErrorResponseErrorsItemCode>,
+    /// Human-readable error description with guidance.
+    pub detail: Option<String>,
+    /// Short error title (e.g. "Payment Failed").
+    pub title: Option<String>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(
+    X402SettlementErrorResponseErrorsItem { "code" => code, "detail" => detail, "title"
+    => title }
+);
+
+/// Machine-readable error code.
+///
+/// Spec: `#/components/schemas/X402SettlementErrorResponse/properties/errors/items/properties/code`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum X402SettlementErrorResponseErrorsItemCode {
+    /// `invalid_signature`
+    InvalidSignature,
+    /// `expired_authorization`
+    ExpiredAuthorization,
+    /// `invalid_nonce`
+    InvalidNonce,
+    /// `insufficient_balance`
+    InsufficientBalance,
+    /// `insufficient_funds`
+    InsufficientFunds,
+    /// `insufficient_allowance`
+    InsufficientAllowance,
+    /// `facilitator_unavailable`
+    FacilitatorUnavailable,
+    /// `facilitator_timeout`
+    FacilitatorTimeout,
+    /// `settlement_timeout`
+    SettlementTimeout,
+    /// `transaction_failed`
+    TransactionFailed,
+    /// `unknown`
+    UnknownValue,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(feature = "full")]
+impl X402SettlementErrorResponseErrorsItemCode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InvalidSignature => "invalid_signature",
+            Self::ExpiredAuthorization => "expired_authorization",
+            Self::InvalidNonce => "invalid_nonce",
+            Self::InsufficientBalance => "insufficient_balance",
+            Self::InsufficientFunds => "insufficient_funds",
+            Self::InsufficientAllowance => "insufficient_allowance",
+            Self::FacilitatorUnavailable => "facilitator_unavailable",
+            Self::FacilitatorTimeout => "facilitator_timeout",
+            Self::SettlementTimeout => "settlement_timeout",
+            Self::TransactionFailed => "transaction_failed",
+            Self::UnknownValue => "unknown",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+impl From<&str> for X402SettlementErrorResponseErrorsItemCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "invalid_signature" => Self::InvalidSignature,
+            "expired_authorization" => Self::ExpiredAuthorization,
+            "invalid_nonce" => Self::InvalidNonce,
+            "insufficient_balance" => Self::InsufficientBalance,
+            "insufficient_funds" => Self::InsufficientFunds,
+            "insufficient_allowance" => Self::InsufficientAllowance,
+            "facilitator_unavailable" => Self::FacilitatorUnavailable,
+            "facilitator_timeout" => Self::FacilitatorTimeout,
+            "settlement_timeout" => Self::SettlementTimeout,
+            "transaction_failed" => Self::TransactionFailed,
+            "unknown" => Self::UnknownValue,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+crate::codec::string_enum!(X402SettlementErrorResponseErrorsItemCode);
+
+/// Spec: `#/components/schemas/x402-transactions_ErrorResponse`
+#[cfg(feature = "full")]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct X402TransactionsErrorResponse {
+    pub errors: Option<Vec<X402TransactionsErrorResponseErrorsItem>>,
+}
+
+#[cfg(feature = "full")]
+crate::codec::optional_fields!(X402TransactionsErrorResponse { "errors" => errors });
+
+/// Spec: `#/components/schemas/x402-transactions_ErrorResponse/properties/errors/items`
+#[cfg(feature = "full")]
+pub type X402TransactionsErrorResponseErrorsItem = ErrorResponseErrorsItem;
+
+/// Spec: `#/components/schemas/x402-transactions_ErrorResponse/properties/errors/items/properties/meta`
+#[cfg(feature = "full")]
+pub type X402TransactionsErrorResponseErrorsItemMeta = ErrorMeta;
+
+/// Spec: `#/components/schemas/x402-transactions_ErrorResponse/properties/errors/items/properties/source`
+#[cfg(feature = "full")]
+pub type X402TransactionsErrorResponseErrorsItemSource = BlocksErrorObjectSource;
+
+/// Spec: `#/components/schemas/xai_models`
+#[cfg(any(feature = "call-control", feature = "speech"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum XaiModels {
+    /// `xai/grok-stt`
+    XaiGrokStt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+impl XaiModels {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::XaiGrokStt => "xai/grok-stt",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+impl From<&str> for XaiModels {
+    fn from(value: &str) -> Self {
+        match value {
+            "xai/grok-stt" => Self::XaiGrokStt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "speech"))]
+crate::codec::string_enum!(XaiModels);
+
+/// xAI Voice Settings
+///
+/// Spec: `#/components/schemas/XAIVoiceSettings`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct XaiVoiceSettings {
+    /// Language code, or `auto` to detect automatically.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Voice settings provider type
+    #[serde(rename = "type")]
+    pub type_: XaiVoiceSettingsType,
+}
+
+/// Voice settings provider type
+///
+/// Spec: `#/components/schemas/XAIVoiceSettings/properties/type`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum XaiVoiceSettingsType {
+    /// `xai`
+    Xai,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl XaiVoiceSettingsType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Xai => "xai",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for XaiVoiceSettingsType {
+    fn from(value: &str) -> Self {
+        match value {
+            "xai" => Self::Xai,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(XaiVoiceSettingsType);

@@ -7,7 +7,7 @@ use super::*;
 
 /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
 ///
-/// Spec: `#/paths/~1partner_campaigns/get/parameters/2/schema`
+/// Spec: `#/paths/~110dlc~1partner_campaigns/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GetSharedCampaignsSort {
     /// `assignedPhoneNumbersCount`
@@ -20,8 +20,8 @@ pub enum GetSharedCampaignsSort {
     MinusBrandDisplayName,
     /// `tcrBrandId`
     TcrBrandId,
-    /// `-tcrBranId`
-    MinusTcrBranId,
+    /// `-tcrBrandId`
+    MinusTcrBrandId,
     /// `tcrCampaignId`
     TcrCampaignId,
     /// `-tcrCampaignId`
@@ -47,7 +47,7 @@ impl GetSharedCampaignsSort {
             Self::BrandDisplayName => "brandDisplayName",
             Self::MinusBrandDisplayName => "-brandDisplayName",
             Self::TcrBrandId => "tcrBrandId",
-            Self::MinusTcrBranId => "-tcrBranId",
+            Self::MinusTcrBrandId => "-tcrBrandId",
             Self::TcrCampaignId => "tcrCampaignId",
             Self::MinusTcrCampaignId => "-tcrCampaignId",
             Self::CreatedAt => "createdAt",
@@ -67,7 +67,7 @@ impl From<&str> for GetSharedCampaignsSort {
             "brandDisplayName" => Self::BrandDisplayName,
             "-brandDisplayName" => Self::MinusBrandDisplayName,
             "tcrBrandId" => Self::TcrBrandId,
-            "-tcrBranId" => Self::MinusTcrBranId,
+            "-tcrBrandId" => Self::MinusTcrBrandId,
             "tcrCampaignId" => Self::TcrCampaignId,
             "-tcrCampaignId" => Self::MinusTcrCampaignId,
             "createdAt" => Self::CreatedAt,
@@ -99,7 +99,7 @@ pub struct SharedCampaign {
     /// Current campaign status. Possible values: ACTIVE, EXPIRED. A newly created campaign defaults to ACTIVE status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// Campaign usecase. Must be of defined valid types. Use `/registry/enum/usecase` operation to retrieve usecases available for given brand.
+    /// Campaign usecase. Must be of defined valid types. Use `/10dlc/enum/usecase` operation to retrieve usecases available for given brand.
     pub usecase: String,
 }
 
@@ -137,7 +137,7 @@ pub struct TelnyxDownstreamCampaign {
     /// Display or marketing name of the brand.
     #[serde(rename = "brandDisplayName")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub brand_display_name: Option<serde_json::Value>,
+    pub brand_display_name: Option<String>,
     /// Campaign status
     #[serde(rename = "campaignStatus")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -168,7 +168,7 @@ pub struct TelnyxDownstreamCampaign {
     /// Failure reasons if campaign submission failed
     #[serde(rename = "failureReasons")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure_reasons: Option<serde_json::Value>,
+    pub failure_reasons: Option<String>,
     /// Subscriber help keywords. Multiple keywords are comma separated without space.
     #[serde(rename = "helpKeywords")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -224,7 +224,7 @@ pub struct TelnyxDownstreamCampaign {
     /// Message sample. Some campaign tiers require 5 or more message samples.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample5: Option<String>,
-    /// Campaign sub-usecases. Must be of defined valid sub-usecase types. Use `/registry/enum/usecase` operation to retrieve list of valid sub-usecases
+    /// Campaign sub-usecases. Must be of defined valid sub-usecase types. Use `/10dlc/enum/usecase` operation to retrieve list of valid sub-usecases
     #[serde(rename = "subUsecases")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_usecases: Option<Vec<String>>,
@@ -254,7 +254,7 @@ pub struct TelnyxDownstreamCampaign {
     #[serde(rename = "updatedAt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-    /// Campaign usecase. Must be of defined valid types. Use `/registry/enum/usecase` operation to retrieve usecases available for given brand.
+    /// Campaign usecase. Must be of defined valid types. Use `/10dlc/enum/usecase` operation to retrieve usecases available for given brand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usecase: Option<String>,
     /// Failover webhook to which campaign status updates are sent.

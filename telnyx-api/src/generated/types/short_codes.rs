@@ -5,24 +5,42 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1short_codes/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListShortCodesFilter {
+    /// Filter by Messaging Profile ID. Use the string `null` for phone numbers without assigned profiles. A synonym for the `/messaging_profiles/{id}/short_codes` endpoint when querying about an extant profile.
+    pub messaging_profile_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListShortCodesFilter { "messaging_profile_id" => messaging_profile_id }
+);
+
 /// List Short Codes Response
 ///
-/// Spec: `#/components/responses/ListShortCodesResponse/content/application~1json/schema`
-pub type ListShortCodesResponse = ListMessagingProfileShortCodesResponse;
+/// Spec: `#/paths/~1short_codes/get/responses/200/content/application~1json/schema`
+pub type ListShortCodesResponse = ListProfileShortCodesResponse;
 
 /// Short Code Response
 ///
-/// Spec: `#/components/responses/ShortCodeResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1short_codes~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ShortCodeResponse {
+pub struct RetrieveShortCodeResponse {
     pub data: Option<ShortCode>,
 }
 
-crate::codec::optional_fields!(ShortCodeResponse { "data" => data });
+crate::codec::optional_fields!(RetrieveShortCodeResponse { "data" => data });
 
 /// Spec: `#/components/schemas/UpdateShortCodeRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateShortCodeRequest {
     /// Unique identifier for a messaging profile.
     pub messaging_profile_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
+
+/// Short Code Response
+///
+/// Spec: `#/paths/~1short_codes~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateShortCodeResponse = RetrieveShortCodeResponse;

@@ -19,17 +19,21 @@ crate::codec::optional_fields!(
 /// Spec: `#/components/schemas/BulkSIMCardActionDetailed`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkSimCardActionDetailed {
-    /// The operation type. It can be one of the following:
+    /// The action type. It can be one of the following:
     ///
-    /// - `bulk_set_public_ips` - set a public IP for each specified SIM card.
+    /// - `bulk_disable_voice` - disable voice for every SIM Card in a SIM Card Group.
+    ///
+    /// - `bulk_enable_voice` - enable voice for every SIM Card in a SIM Card Group.
+    ///
+    /// - `bulk_set_public_ips` - set a public IP for each specified SIM Card.
     pub action_type: Option<BulkSimCardActionDetailedActionType>,
-    pub created_at: Option<CreatedAt>,
-    pub id: Option<Id>,
+    pub created_at: Option<WirelessCreatedAt>,
+    pub id: Option<WirelessId>,
     pub record_type: Option<String>,
     /// A JSON object representation of the bulk action payload.
     pub settings: Option<serde_json::Map<String, serde_json::Value>>,
     pub sim_card_actions_summary: Option<Vec<SimCardActionsSummary>>,
-    pub updated_at: Option<UpdatedAt>,
+    pub updated_at: Option<WirelessUpdatedAt>,
 }
 
 crate::codec::optional_fields!(
@@ -38,27 +42,41 @@ crate::codec::optional_fields!(
     "sim_card_actions_summary" => sim_card_actions_summary, "updated_at" => updated_at }
 );
 
-/// The operation type. It can be one of the following:
+/// The action type. It can be one of the following:
 ///
-/// - `bulk_set_public_ips` - set a public IP for each specified SIM card.
+/// - `bulk_disable_voice` - disable voice for every SIM Card in a SIM Card Group.
+///
+/// - `bulk_enable_voice` - enable voice for every SIM Card in a SIM Card Group.
+///
+/// - `bulk_set_public_ips` - set a public IP for each specified SIM Card.
 ///
 /// Spec: `#/components/schemas/BulkSIMCardActionDetailed/properties/action_type`
 pub type BulkSimCardActionDetailedActionType = BulkSimCardActionActionType;
 
-/// Spec: `#/components/responses/BulkSIMCardActionDetailedResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1sim_card_actions/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct BulkSimCardActionDetailedResponse {
-    pub data: Option<BulkSimCardActionDetailed>,
+pub struct FilterSimCardActionsConsolidated {
+    /// Filter by action type.
+    pub action_type: Option<FilterSimCardActionsConsolidatedActionType>,
+    /// Filter by a bulk SIM card action ID.
+    pub bulk_sim_card_action_id: Option<String>,
+    /// A valid SIM card ID.
+    pub sim_card_id: Option<String>,
+    /// Filter by a specific status of the resource's lifecycle.
+    pub status: Option<FilterSimCardActionsConsolidatedStatus>,
 }
 
-crate::codec::optional_fields!(BulkSimCardActionDetailedResponse { "data" => data });
+crate::codec::optional_fields!(
+    FilterSimCardActionsConsolidated { "action_type" => action_type,
+    "bulk_sim_card_action_id" => bulk_sim_card_action_id, "sim_card_id" => sim_card_id,
+    "status" => status }
+);
 
-/// Spec: `#/paths/~1bulk_sim_card_actions/get/parameters/2/schema`
-pub type ListBulkSimCardActionsFilterActionType = BulkSimCardActionActionType;
-
-/// Spec: `#/paths/~1sim_card_actions/get/parameters/5/schema`
+/// Filter by action type.
+///
+/// Spec: `#/paths/~1sim_card_actions/get/parameters/0/schema/properties/action_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListSimCardActionsFilterActionType {
+pub enum FilterSimCardActionsConsolidatedActionType {
     /// `enable`
     Enable,
     /// `enable_standby_sim_card`
@@ -75,7 +93,7 @@ pub enum ListSimCardActionsFilterActionType {
     Unknown(String),
 }
 
-impl ListSimCardActionsFilterActionType {
+impl FilterSimCardActionsConsolidatedActionType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -90,7 +108,7 @@ impl ListSimCardActionsFilterActionType {
     }
 }
 
-impl From<&str> for ListSimCardActionsFilterActionType {
+impl From<&str> for FilterSimCardActionsConsolidatedActionType {
     fn from(value: &str) -> Self {
         match value {
             "enable" => Self::Enable,
@@ -104,17 +122,33 @@ impl From<&str> for ListSimCardActionsFilterActionType {
     }
 }
 
-crate::codec::string_enum!(ListSimCardActionsFilterActionType);
+crate::codec::string_enum!(FilterSimCardActionsConsolidatedActionType);
 
-/// Spec: `#/components/responses/SimCardActionCollectionResponse/content/application~1json/schema`
+/// Filter by a specific status of the resource's lifecycle.
+///
+/// Spec: `#/paths/~1sim_card_actions/get/parameters/0/schema/properties/status`
+pub type FilterSimCardActionsConsolidatedStatus = CompleteOtaUpdateStatus;
+
+/// Spec: `#/paths/~1bulk_sim_card_actions~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct SimCardActionCollectionResponse {
+pub struct GetBulkSimCardActionResponse {
+    pub data: Option<BulkSimCardActionDetailed>,
+}
+
+crate::codec::optional_fields!(GetBulkSimCardActionResponse { "data" => data });
+
+/// Spec: `#/paths/~1bulk_sim_card_actions/get/parameters/2/schema`
+pub type ListBulkSimCardActionsFilterActionType = BulkSimCardActionActionType;
+
+/// Spec: `#/paths/~1sim_card_actions/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListSimCardActionsResponse {
     pub data: Option<Vec<SimCardAction>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    SimCardActionCollectionResponse { "data" => data, "meta" => meta }
+    ListSimCardActionsResponse { "data" => data, "meta" => meta }
 );
 
 /// Spec: `#/components/schemas/SIMCardActionsSummary`

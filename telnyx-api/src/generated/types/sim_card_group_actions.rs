@@ -5,16 +5,19 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1sim_card_group_actions/get/parameters/3/schema`
+pub type FilterBasicStatusLifecycle = CompleteOtaUpdateStatus;
+
 /// Spec: `#/paths/~1sim_card_group_actions/get/parameters/4/schema`
 pub type GetSimCardGroupActionsFilterType = SimCardGroupActionType;
 
-/// Spec: `#/components/responses/SimCardGroupActionCollectionResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1sim_card_group_actions/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct SimCardGroupActionCollectionResponse {
+pub struct GetSimCardGroupActionsResponse {
     pub data: Option<Vec<SimCardGroupAction>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    SimCardGroupActionCollectionResponse { "data" => data, "meta" => meta }
+    GetSimCardGroupActionsResponse { "data" => data, "meta" => meta }
 );

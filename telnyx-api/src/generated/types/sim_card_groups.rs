@@ -5,7 +5,7 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/responses/CreateSimCardGroupResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1sim_card_groups/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateSimCardGroupResponse {
     pub data: Option<SimCardGroup>,
@@ -13,10 +13,10 @@ pub struct CreateSimCardGroupResponse {
 
 crate::codec::optional_fields!(CreateSimCardGroupResponse { "data" => data });
 
-/// Spec: `#/components/responses/DeleteSimCardGroupResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1sim_card_groups~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteSimCardGroupResponse = CreateSimCardGroupResponse;
 
-/// Spec: `#/components/responses/GetAllSimCardGroupsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1sim_card_groups/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAllSimCardGroupsResponse {
     pub data: Option<Vec<SearchedSimCardGroup>>,
@@ -27,8 +27,14 @@ crate::codec::optional_fields!(
     GetAllSimCardGroupsResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/components/responses/GetSimCardGroupResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1sim_card_groups~1{id}/get/responses/200/content/application~1json/schema`
 pub type GetSimCardGroupResponse = CreateSimCardGroupResponse;
+
+/// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1remove_private_wireless_gateway/post/responses/202/content/application~1json/schema`
+pub type RemoveSimCardGroupPrivateWirelessGatewayResponse = GetSimCardGroupActionResponse;
+
+/// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1remove_wireless_blocklist/post/responses/202/content/application~1json/schema`
+pub type RemoveWirelessBlocklistForSimCardGroupResponse = GetSimCardGroupActionResponse;
 
 /// SIMCardGroup
 ///
@@ -55,13 +61,16 @@ pub struct SearchedSimCardGroup {
     pub sim_card_count: Option<i64>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
     pub updated_at: Option<String>,
+    /// The identification of the related Wireless Blocklist resource.
+    pub wireless_blocklist_id: Option<String>,
 }
 
 crate::codec::optional_fields!(
     SearchedSimCardGroup { "consumed_data" => consumed_data, "created_at" => created_at,
     "data_limit" => data_limit, "default" => default, "id" => id, "name" => name,
     "private_wireless_gateway_id" => private_wireless_gateway_id, "record_type" =>
-    record_type, "sim_card_count" => sim_card_count, "updated_at" => updated_at }
+    record_type, "sim_card_count" => sim_card_count, "updated_at" => updated_at,
+    "wireless_blocklist_id" => wireless_blocklist_id }
 );
 
 /// Upper limit on the amount of data the SIM cards, within the group, can use.
@@ -75,6 +84,19 @@ pub struct SetPrivateWirelessGatewayForSimCardGroupBody {
     /// The identification of the related Private Wireless Gateway resource.
     pub private_wireless_gateway_id: String,
 }
+
+/// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1set_private_wireless_gateway/post/responses/202/content/application~1json/schema`
+pub type SetPrivateWirelessGatewayForSimCardGroupResponse = GetSimCardGroupActionResponse;
+
+/// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1set_wireless_blocklist/post/requestBody/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SetWirelessBlocklistForSimCardGroupBody {
+    /// The identification of the related Wireless Blocklist resource.
+    pub wireless_blocklist_id: String,
+}
+
+/// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1set_wireless_blocklist/post/responses/202/content/application~1json/schema`
+pub type SetWirelessBlocklistForSimCardGroupResponse = GetSimCardGroupActionResponse;
 
 /// SIMCardGroup
 ///
@@ -99,13 +121,16 @@ pub struct SimCardGroup {
     pub record_type: Option<String>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
     pub updated_at: Option<String>,
+    /// The identification of the related Wireless Blocklist resource.
+    pub wireless_blocklist_id: Option<String>,
 }
 
 crate::codec::optional_fields!(
     SimCardGroup { "consumed_data" => consumed_data, "created_at" => created_at,
     "data_limit" => data_limit, "default" => default, "id" => id, "name" => name,
     "private_wireless_gateway_id" => private_wireless_gateway_id, "record_type" =>
-    record_type, "updated_at" => updated_at }
+    record_type, "updated_at" => updated_at, "wireless_blocklist_id" =>
+    wireless_blocklist_id }
 );
 
 /// SIMCardGroupCreate
@@ -150,5 +175,5 @@ crate::codec::optional_fields!(
 /// Spec: `#/components/schemas/SIMCardGroupPatch/properties/data_limit`
 pub type SimCardGroupPatchDataLimit = ConsumedData;
 
-/// Spec: `#/components/responses/UpdateSimCardGroupResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1sim_card_groups~1{id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateSimCardGroupResponse = CreateSimCardGroupResponse;

@@ -5,7 +5,7 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/responses/CreateSimCardOrderResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1sim_card_orders/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateSimCardOrderResponse {
     pub data: Option<SimCardOrder>,
@@ -13,22 +13,69 @@ pub struct CreateSimCardOrderResponse {
 
 crate::codec::optional_fields!(CreateSimCardOrderResponse { "data" => data });
 
-/// Spec: `#/components/responses/GetAllSimCardOrdersResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1sim_card_orders/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetAllSimCardOrdersResponse {
+pub struct FilterSimCardOrdersConsolidated {
+    /// Filter by state or province where the address is located.
+    pub address_administrative_area: Option<String>,
+    /// Filter by the mobile operator two-character (ISO 3166-1 alpha-2) origin country code.
+    pub address_country_code: Option<String>,
+    /// Returns entries with matching name of the supplemental field for address information.
+    pub address_extended_address: Option<String>,
+    /// Uniquely identifies the address for the order.
+    pub address_id: Option<String>,
+    /// Filter by the name of the city where the address is located.
+    pub address_locality: Option<String>,
+    /// Filter by postal code for the address.
+    pub address_postal_code: Option<String>,
+    /// Returns entries with matching name of the street where the address is located.
+    pub address_street_address: Option<String>,
+    /// The total monetary amount of the order.
+    pub cost_amount: Option<String>,
+    /// Filter by ISO 4217 currency string.
+    pub cost_currency: Option<String>,
+    /// Filter by ISO 8601 formatted date-time string matching resource creation date-time.
+    pub created_at: Option<String>,
+    /// Filter orders by how many SIM cards were ordered.
+    pub quantity: Option<i64>,
+    /// Filter by ISO 8601 formatted date-time string matching resource last update date-time.
+    pub updated_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterSimCardOrdersConsolidated { "address.administrative_area" =>
+    address_administrative_area, "address.country_code" => address_country_code,
+    "address.extended_address" => address_extended_address, "address.id" => address_id,
+    "address.locality" => address_locality, "address.postal_code" => address_postal_code,
+    "address.street_address" => address_street_address, "cost.amount" => cost_amount,
+    "cost.currency" => cost_currency, "created_at" => created_at, "quantity" => quantity,
+    "updated_at" => updated_at }
+);
+
+/// Spec: `#/paths/~1sim_card_orders~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetSimCardOrderResponse = CreateSimCardOrderResponse;
+
+/// Spec: `#/paths/~1sim_card_orders/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetSimCardOrdersResponse {
     pub data: Option<Vec<SimCardOrder>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    GetAllSimCardOrdersResponse { "data" => data, "meta" => meta }
+    GetSimCardOrdersResponse { "data" => data, "meta" => meta }
 );
-
-/// Spec: `#/components/responses/GetSimCardOrderResponse/content/application~1json/schema`
-pub type GetSimCardOrderResponse = CreateSimCardOrderResponse;
 
 /// Spec: `#/paths/~1sim_card_order_preview/post/requestBody/content/application~1json/schema`
 pub type PreviewSimCardOrdersBody = SimCardOrderCreate;
+
+/// Spec: `#/paths/~1sim_card_order_preview/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PreviewSimCardOrdersResponse {
+    pub data: Option<SimCardOrderPreview>,
+}
+
+crate::codec::optional_fields!(PreviewSimCardOrdersResponse { "data" => data });
 
 /// SIMCardOrder
 ///
@@ -207,11 +254,3 @@ impl From<&str> for SimCardOrderStatus {
 }
 
 crate::codec::string_enum!(SimCardOrderStatus);
-
-/// Spec: `#/components/responses/SIMCardOrdersPreviewResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SimCardOrdersPreviewResponse {
-    pub data: Option<SimCardOrderPreview>,
-}
-
-crate::codec::optional_fields!(SimCardOrdersPreviewResponse { "data" => data });

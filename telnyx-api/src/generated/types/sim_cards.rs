@@ -10,16 +10,20 @@ use super::*;
 /// Spec: `#/components/schemas/BulkSIMCardAction`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkSimCardAction {
-    /// The operation type. It can be one of the following:
+    /// The action type. It can be one of the following:
     ///
-    /// - `bulk_set_public_ips` - set a public IP for each specified SIM card.
+    /// - `bulk_disable_voice` - disable voice for every SIM Card in a SIM Card Group.
+    ///
+    /// - `bulk_enable_voice` - enable voice for every SIM Card in a SIM Card Group.
+    ///
+    /// - `bulk_set_public_ips` - set a public IP for each specified SIM Card.
     pub action_type: Option<BulkSimCardActionActionType>,
-    pub created_at: Option<CreatedAt>,
-    pub id: Option<Id>,
+    pub created_at: Option<WirelessCreatedAt>,
+    pub id: Option<WirelessId>,
     pub record_type: Option<String>,
     /// A JSON object representation of the bulk action payload.
     pub settings: Option<serde_json::Map<String, serde_json::Value>>,
-    pub updated_at: Option<UpdatedAt>,
+    pub updated_at: Option<WirelessUpdatedAt>,
 }
 
 crate::codec::optional_fields!(
@@ -28,29 +32,28 @@ crate::codec::optional_fields!(
     }
 );
 
-/// Spec: `#/components/responses/BulkSIMCardActionResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1sim_card_data_usage_notifications~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteSimCardDataUsageNotificationsResponse = PostSimCardDataUsageNotificationResponse;
+
+/// Spec: `#/paths/~1sim_cards~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteSimCardResponse = GetSimCardResponse;
+
+/// Spec: `#/paths/~1sim_cards~1{id}~1actions~1disable/post/responses/202/content/application~1json/schema`
+pub type DisableSimCardResponse = GetSimCardActionResponse;
+
+/// Spec: `#/paths/~1sim_cards~1actions~1bulk_disable_voice/post/requestBody/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct DisableVoiceBulkBody {
+    pub sim_card_group_id: String,
+}
+
+/// Spec: `#/paths/~1sim_cards~1actions~1bulk_disable_voice/post/responses/202/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct BulkSimCardActionResponse {
+pub struct DisableVoiceBulkResponse {
     pub data: Option<BulkSimCardAction>,
 }
 
-crate::codec::optional_fields!(BulkSimCardActionResponse { "data" => data });
-
-/// Spec: `#/components/responses/CreateSimCardDataUsageNotificationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateSimCardDataUsageNotificationResponse {
-    pub data: Option<SimCardDataUsageNotification>,
-}
-
-crate::codec::optional_fields!(
-    CreateSimCardDataUsageNotificationResponse { "data" => data }
-);
-
-/// Spec: `#/components/responses/DeleteSimCardDataUsageNotificationResponse/content/application~1json/schema`
-pub type DeleteSimCardDataUsageNotificationResponse = CreateSimCardDataUsageNotificationResponse;
-
-/// Spec: `#/components/responses/DeleteSimCardResponse/content/application~1json/schema`
-pub type DeleteSimCardResponse = GetSimCardResponse;
+crate::codec::optional_fields!(DisableVoiceBulkResponse { "data" => data });
 
 /// SIMCardRegistration
 ///
@@ -116,20 +119,50 @@ impl From<&str> for ESimPurchaseStatus {
 
 crate::codec::string_enum!(ESimPurchaseStatus);
 
-/// Spec: `#/components/responses/GetSimCardDataUsageNotificationResponse/content/application~1json/schema`
-pub type GetSimCardDataUsageNotificationResponse = CreateSimCardDataUsageNotificationResponse;
+/// Spec: `#/paths/~1sim_cards~1{id}~1actions~1enable/post/responses/202/content/application~1json/schema`
+pub type EnableSimCardResponse = GetSimCardActionResponse;
 
-/// Spec: `#/components/responses/GetSimCardResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1sim_cards~1actions~1bulk_enable_voice/post/requestBody/content/application~1json/schema`
+pub type EnableVoiceBulkBody = DisableVoiceBulkBody;
+
+/// Spec: `#/paths/~1sim_cards~1actions~1bulk_enable_voice/post/responses/202/content/application~1json/schema`
+pub type EnableVoiceBulkResponse = DisableVoiceBulkResponse;
+
+/// Spec: `#/paths/~1sim_cards/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetSimCardResponse {
-    pub data: Option<SimCard>,
+pub struct FilterSimCardConsolidated {
+    /// A search string to partially match for the SIM card's ICCID.
+    pub iccid: Option<String>,
+    /// A search string to match for the SIM card's MSISDN.
+    pub msisdn: Option<String>,
+    /// Filter by a SIM card's status.
+    pub status: Option<Vec<FilterSimCardConsolidatedStatusItem>>,
+    /// A list of SIM card tags to filter on.
+    ///
+    /// If the SIM card contains ***all*** of the given `tags` they will be found.
+    ///
+    /// For example, if the SIM cards have the following tags:
+    ///
+    /// - `['customers', 'staff', 'test']`
+    ///
+    /// - `['test']`
+    ///
+    /// - `['customers']`
+    ///
+    /// Searching for `['customers', 'test']` returns only the first because it's the only one with both tags.
+    /// Searching for `test` returns the first two SIMs, because both of them have such tag.
+    /// Searching for `customers` returns the first and last SIMs.
+    pub tags: Option<Vec<String>>,
 }
 
-crate::codec::optional_fields!(GetSimCardResponse { "data" => data });
+crate::codec::optional_fields!(
+    FilterSimCardConsolidated { "iccid" => iccid, "msisdn" => msisdn, "status" => status,
+    "tags" => tags }
+);
 
-/// Spec: `#/paths/~1sim_cards/get/parameters/6/schema/items`
+/// Spec: `#/paths/~1sim_cards/get/parameters/0/schema/properties/status/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GetSimCardsFilterStatusItem {
+pub enum FilterSimCardConsolidatedStatusItem {
     /// `enabled`
     Enabled,
     /// `disabled`
@@ -144,7 +177,7 @@ pub enum GetSimCardsFilterStatusItem {
     Unknown(String),
 }
 
-impl GetSimCardsFilterStatusItem {
+impl FilterSimCardConsolidatedStatusItem {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -158,7 +191,7 @@ impl GetSimCardsFilterStatusItem {
     }
 }
 
-impl From<&str> for GetSimCardsFilterStatusItem {
+impl From<&str> for FilterSimCardConsolidatedStatusItem {
     fn from(value: &str) -> Self {
         match value {
             "enabled" => Self::Enabled,
@@ -171,13 +204,59 @@ impl From<&str> for GetSimCardsFilterStatusItem {
     }
 }
 
-crate::codec::string_enum!(GetSimCardsFilterStatusItem);
+crate::codec::string_enum!(FilterSimCardConsolidatedStatusItem);
 
-/// Spec: `#/paths/~1sim_cards/get/parameters/7/schema`
+/// Spec: `#/paths/~1sim_cards~1{id}~1activation_code/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetSimCardActivationCodeResponse {
+    pub data: Option<SimCardActivationCode>,
+}
+
+crate::codec::optional_fields!(GetSimCardActivationCodeResponse { "data" => data });
+
+/// Spec: `#/paths/~1sim_card_data_usage_notifications~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetSimCardDataUsageNotificationResponse = PostSimCardDataUsageNotificationResponse;
+
+/// Spec: `#/paths/~1sim_cards~1{id}~1device_details/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetSimCardDeviceDetailsResponse {
+    pub data: Option<SimCardDeviceDetails>,
+}
+
+crate::codec::optional_fields!(GetSimCardDeviceDetailsResponse { "data" => data });
+
+/// Spec: `#/paths/~1sim_cards~1{id}~1public_ip/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetSimCardPublicIpResponse {
+    pub data: Option<SimCardPublicIp>,
+}
+
+crate::codec::optional_fields!(GetSimCardPublicIpResponse { "data" => data });
+
+/// Spec: `#/paths/~1sim_cards~1{id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetSimCardResponse {
+    pub data: Option<SimCard>,
+}
+
+crate::codec::optional_fields!(GetSimCardResponse { "data" => data });
+
+/// Spec: `#/paths/~1sim_cards/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetSimCardsResponse {
+    pub data: Option<Vec<SimpleSimCard>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(GetSimCardsResponse { "data" => data, "meta" => meta });
+
+/// Spec: `#/paths/~1sim_cards/get/parameters/4/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GetSimCardsSort {
     /// `current_billing_period_consumed_data.amount`
     CurrentBillingPeriodConsumedDataAmount,
+    /// `-current_billing_period_consumed_data.amount`
+    MinusCurrentBillingPeriodConsumedDataAmount,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
@@ -188,6 +267,9 @@ impl GetSimCardsSort {
         match self {
             Self::CurrentBillingPeriodConsumedDataAmount => {
                 "current_billing_period_consumed_data.amount"
+            }
+            Self::MinusCurrentBillingPeriodConsumedDataAmount => {
+                "-current_billing_period_consumed_data.amount"
             }
             Self::Unknown(other) => other,
         }
@@ -200,12 +282,40 @@ impl From<&str> for GetSimCardsSort {
             "current_billing_period_consumed_data.amount" => {
                 Self::CurrentBillingPeriodConsumedDataAmount
             }
+            "-current_billing_period_consumed_data.amount" => {
+                Self::MinusCurrentBillingPeriodConsumedDataAmount
+            }
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
 crate::codec::string_enum!(GetSimCardsSort);
+
+/// Spec: `#/paths/~1sim_cards~1{id}~1wireless_connectivity_logs/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetWirelessConnectivityLogsResponse {
+    pub data: Option<Vec<WirelessConnectivityLog>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    GetWirelessConnectivityLogsResponse { "data" => data, "meta" => meta }
+);
+
+/// Spec: `#/paths/~1sim_card_data_usage_notifications/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListDataUsageNotificationsResponse {
+    pub data: Option<Vec<SimCardDataUsageNotification>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListDataUsageNotificationsResponse { "data" => data, "meta" => meta }
+);
+
+/// Spec: `#/paths/~1sim_card_data_usage_notifications~1{id}/patch/responses/200/content/application~1json/schema`
+pub type PatchSimCardDataUsageNotificationResponse = PostSimCardDataUsageNotificationResponse;
 
 /// Spec: `#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -221,34 +331,48 @@ pub struct PostSimCardDataUsageNotificationBody {
 /// Spec: `#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold`
 pub type PostSimCardDataUsageNotificationBodyThreshold = SimCardDataLimit;
 
-/// Spec: `#/components/responses/RegisterSimCardsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1sim_card_data_usage_notifications/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct RegisterSimCardsResponse {
+pub struct PostSimCardDataUsageNotificationResponse {
+    pub data: Option<SimCardDataUsageNotification>,
+}
+
+crate::codec::optional_fields!(
+    PostSimCardDataUsageNotificationResponse { "data" => data }
+);
+
+/// Spec: `#/paths/~1actions~1purchase~1esims/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PurchaseESimResponse {
     /// Successfully registered SIM cards.
     pub data: Option<Vec<SimpleSimCard>>,
-    pub errors: Option<Vec<Error>>,
+    pub errors: Option<Vec<WirelessError>>,
 }
 
 crate::codec::optional_fields!(
-    RegisterSimCardsResponse { "data" => data, "errors" => errors }
+    PurchaseESimResponse { "data" => data, "errors" => errors }
 );
 
-/// Spec: `#/components/responses/SearchSimCardsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SearchSimCardsResponse {
-    pub data: Option<Vec<SimpleSimCard>>,
-    pub meta: Option<PaginationMeta>,
-}
+/// Spec: `#/paths/~1actions~1register~1sim_cards/post/responses/202/content/application~1json/schema`
+pub type RegisterSimCardsResponse = PurchaseESimResponse;
 
-crate::codec::optional_fields!(
-    SearchSimCardsResponse { "data" => data, "meta" => meta }
-);
+/// Spec: `#/paths/~1sim_cards~1{id}~1actions~1remove_public_ip/post/responses/202/content/application~1json/schema`
+pub type RemoveSimCardPublicIpResponse = GetSimCardActionResponse;
 
 /// Spec: `#/paths/~1sim_cards~1actions~1bulk_set_public_ips/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SetPublicIPsBulkBody {
-    pub sim_card_ids: Vec<Id>,
+    pub sim_card_ids: Vec<WirelessId>,
 }
+
+/// Spec: `#/paths/~1sim_cards~1actions~1bulk_set_public_ips/post/responses/202/content/application~1json/schema`
+pub type SetPublicIPsBulkResponse = DisableVoiceBulkResponse;
+
+/// Spec: `#/paths/~1sim_cards~1{id}~1actions~1set_public_ip/post/responses/202/content/application~1json/schema`
+pub type SetSimCardPublicIpResponse = GetSimCardActionResponse;
+
+/// Spec: `#/paths/~1sim_cards~1{id}~1actions~1set_standby/post/responses/202/content/application~1json/schema`
+pub type SetSimCardStandbyResponse = GetSimCardActionResponse;
 
 /// SIMCard
 ///
@@ -258,7 +382,7 @@ pub struct SimCard {
     /// Indicate whether the SIM card has any pending (in-progress) actions.
     pub actions_in_progress: Option<bool>,
     /// List of IMEIs authorized to use a given SIM card.
-    pub authorized_imeis: Option<Vec<String>>,
+    pub authorized_imeis: Option<Option<Vec<String>>>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
     pub created_at: Option<String>,
     /// The SIM card consumption so far in the current billing cycle.
@@ -279,6 +403,10 @@ pub struct SimCard {
     pub current_mnc: Option<String>,
     /// The SIM card individual data limit configuration.
     pub data_limit: Option<SimCardDataLimit>,
+    /// The Embedded Identity Document (eID) for eSIM cards.
+    pub eid: Option<Option<String>>,
+    /// The installation status of the eSIM. Only applicable for eSIM cards.
+    pub esim_installation_status: Option<Option<SimCardEsimInstallationStatus>>,
     /// The ICCID is the identifier of the specific SIM card/chip. Each SIM is internationally identified by its integrated circuit card identifier (ICCID). ICCIDs are stored in the SIM card's memory and are also engraved or printed on the SIM card body during a process called personalization.
     pub iccid: Option<String>,
     /// Identifies the resource.
@@ -297,7 +425,13 @@ pub struct SimCard {
     ///
     /// MSISDN is defined by the E.164 numbering plan. It includes a country code and a National Destination Code which identifies the subscriber's operator.
     pub msisdn: Option<String>,
+    /// PIN and PUK codes for the SIM card. Only available when include_pin_puk_codes=true is set in the request.
+    pub pin_puk_codes: Option<SimCardPinPukCodes>,
     pub record_type: Option<String>,
+    /// List of resources with actions in progress.
+    pub resources_with_in_progress_actions: Option<
+        Vec<serde_json::Map<String, serde_json::Value>>,
+    >,
     /// The group SIMCardGroup identification. This attribute can be `null` when it's present in an associated resource.
     pub sim_card_group_id: Option<String>,
     pub status: Option<SimCardStatus>,
@@ -307,18 +441,26 @@ pub struct SimCard {
     pub type_: Option<SimCardType>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
     pub updated_at: Option<String>,
+    /// The version of the SIM card.
+    pub version: Option<String>,
+    /// Indicates whether voice services are enabled for the SIM card.
+    pub voice_enabled: Option<bool>,
 }
 
 crate::codec::optional_fields!(
     SimCard { "actions_in_progress" => actions_in_progress, "authorized_imeis" =>
-    authorized_imeis, "created_at" => created_at, "current_billing_period_consumed_data"
-    => current_billing_period_consumed_data, "current_device_location" =>
-    current_device_location, "current_imei" => current_imei, "current_mcc" =>
-    current_mcc, "current_mnc" => current_mnc, "data_limit" => data_limit, "iccid" =>
-    iccid, "id" => id, "imsi" => imsi, "ipv4" => ipv4, "ipv6" => ipv6,
-    "live_data_session" => live_data_session, "msisdn" => msisdn, "record_type" =>
-    record_type, "sim_card_group_id" => sim_card_group_id, "status" => status, "tags" =>
-    tags, "type" => type_, "updated_at" => updated_at }
+    authorized_imeis nullable, "created_at" => created_at,
+    "current_billing_period_consumed_data" => current_billing_period_consumed_data,
+    "current_device_location" => current_device_location, "current_imei" => current_imei,
+    "current_mcc" => current_mcc, "current_mnc" => current_mnc, "data_limit" =>
+    data_limit, "eid" => eid nullable, "esim_installation_status" =>
+    esim_installation_status nullable, "iccid" => iccid, "id" => id, "imsi" => imsi,
+    "ipv4" => ipv4, "ipv6" => ipv6, "live_data_session" => live_data_session, "msisdn" =>
+    msisdn, "pin_puk_codes" => pin_puk_codes, "record_type" => record_type,
+    "resources_with_in_progress_actions" => resources_with_in_progress_actions,
+    "sim_card_group_id" => sim_card_group_id, "status" => status, "tags" => tags, "type"
+    => type_, "updated_at" => updated_at, "version" => version, "voice_enabled" =>
+    voice_enabled }
 );
 
 /// SIMCardActivationCode
@@ -335,14 +477,6 @@ crate::codec::optional_fields!(
     SimCardActivationCode { "activation_code" => activation_code, "record_type" =>
     record_type }
 );
-
-/// Spec: `#/components/responses/SIMCardActivationCodeResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SimCardActivationCodeResponse {
-    pub data: Option<SimCardActivationCode>,
-}
-
-crate::codec::optional_fields!(SimCardActivationCodeResponse { "data" => data });
 
 /// The SIM card consumption so far in the current billing cycle.
 ///
@@ -400,17 +534,6 @@ crate::codec::optional_fields!(
     => updated_at }
 );
 
-/// Spec: `#/components/responses/SimCardDataUsageNotificationCollectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SimCardDataUsageNotificationCollectionResponse {
-    pub data: Option<Vec<SimCardDataUsageNotification>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(
-    SimCardDataUsageNotificationCollectionResponse { "data" => data, "meta" => meta }
-);
-
 /// Data usage threshold that will trigger the notification.
 ///
 /// Spec: `#/components/schemas/SimCardDataUsageNotification/properties/threshold`
@@ -440,13 +563,41 @@ crate::codec::optional_fields!(
     "record_type" => record_type }
 );
 
-/// Spec: `#/components/responses/SIMCardDeviceDetailsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SimCardDeviceDetailsResponse {
-    pub data: Option<SimCardDeviceDetails>,
+/// The installation status of the eSIM. Only applicable for eSIM cards.
+///
+/// Spec: `#/components/schemas/SIMCard/properties/esim_installation_status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimCardEsimInstallationStatus {
+    /// `released`
+    Released,
+    /// `disabled`
+    Disabled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
 
-crate::codec::optional_fields!(SimCardDeviceDetailsResponse { "data" => data });
+impl SimCardEsimInstallationStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Released => "released",
+            Self::Disabled => "disabled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SimCardEsimInstallationStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "released" => Self::Released,
+            "disabled" => Self::Disabled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SimCardEsimInstallationStatus);
 
 /// Indicates whether the device is actively connected to a network and able to run data.
 ///
@@ -488,6 +639,25 @@ impl From<&str> for SimCardLiveDataSession {
 
 crate::codec::string_enum!(SimCardLiveDataSession);
 
+/// PIN and PUK codes for the SIM card. Only available when include_pin_puk_codes=true is set in the request.
+///
+/// Spec: `#/components/schemas/SIMCard/properties/pin_puk_codes`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SimCardPinPukCodes {
+    /// The primary Personal Identification Number (PIN) for the SIM card. This is a 4-digit code used to protect the SIM card from unauthorized use.
+    pub pin1: Option<String>,
+    /// The secondary Personal Identification Number (PIN2) for the SIM card. This is a 4-digit code used for additional security features.
+    pub pin2: Option<String>,
+    /// The primary Personal Unblocking Key (PUK1) for the SIM card. This is an 8-digit code used to unlock the SIM card if PIN1 is entered incorrectly multiple times.
+    pub puk1: Option<String>,
+    /// The secondary Personal Unblocking Key (PUK2) for the SIM card. This is an 8-digit code used to unlock the SIM card if PIN2 is entered incorrectly multiple times.
+    pub puk2: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    SimCardPinPukCodes { "pin1" => pin1, "pin2" => pin2, "puk1" => puk1, "puk2" => puk2 }
+);
+
 /// SIMCardPublicIP
 ///
 /// Spec: `#/components/schemas/SIMCardPublicIP`
@@ -510,14 +680,6 @@ crate::codec::optional_fields!(
     record_type, "region_code" => region_code, "sim_card_id" => sim_card_id, "type" =>
     type_, "updated_at" => updated_at }
 );
-
-/// Spec: `#/components/responses/SIMCardPublicIPResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SimCardPublicIpResponse {
-    pub data: Option<SimCardPublicIp>,
-}
-
-crate::codec::optional_fields!(SimCardPublicIpResponse { "data" => data });
 
 /// Spec: `#/components/schemas/SIMCardPublicIP/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -570,7 +732,7 @@ pub struct SimCardRegistration {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardRegistrationCodeValidation {
     /// The validation message
-    pub invalid_detail: Option<Option<String>>,
+    pub invalid_detail: Option<String>,
     pub record_type: Option<String>,
     /// The 10-digit SIM card registration code
     pub registration_code: Option<String>,
@@ -579,9 +741,8 @@ pub struct SimCardRegistrationCodeValidation {
 }
 
 crate::codec::optional_fields!(
-    SimCardRegistrationCodeValidation { "invalid_detail" => invalid_detail nullable,
-    "record_type" => record_type, "registration_code" => registration_code, "valid" =>
-    valid }
+    SimCardRegistrationCodeValidation { "invalid_detail" => invalid_detail, "record_type"
+    => record_type, "registration_code" => registration_code, "valid" => valid }
 );
 
 /// Spec: `#/components/schemas/SIMCardRegistrationCodeValidations`
@@ -747,6 +908,8 @@ crate::codec::string_enum!(SimCardType);
 pub struct SimpleSimCard {
     /// Indicate whether the SIM card has any pending (in-progress) actions.
     pub actions_in_progress: Option<bool>,
+    /// List of IMEIs authorized to use a given SIM card.
+    pub authorized_imeis: Option<Vec<String>>,
     /// ISO 8601 formatted date-time indicating when the resource was created.
     pub created_at: Option<String>,
     /// The SIM card consumption so far in the current billing cycle.
@@ -755,6 +918,10 @@ pub struct SimpleSimCard {
     >,
     /// The SIM card individual data limit configuration.
     pub data_limit: Option<SimpleSimCardDataLimit>,
+    /// The Embedded Identity Document (eID) for eSIM cards.
+    pub eid: Option<String>,
+    /// The installation status of the eSIM. Only applicable for eSIM cards.
+    pub esim_installation_status: Option<SimpleSimCardEsimInstallationStatus>,
     /// The ICCID is the identifier of the specific SIM card/chip. Each SIM is internationally identified by its integrated circuit card identifier (ICCID). ICCIDs are stored in the SIM card's memory and are also engraved or printed on the SIM card body during a process called personalization.
     pub iccid: Option<String>,
     /// Identifies the resource.
@@ -768,6 +935,10 @@ pub struct SimpleSimCard {
     /// MSISDN is defined by the E.164 numbering plan. It includes a country code and a National Destination Code which identifies the subscriber's operator.
     pub msisdn: Option<String>,
     pub record_type: Option<String>,
+    /// List of resources with actions in progress.
+    pub resources_with_in_progress_actions: Option<
+        Vec<serde_json::Map<String, serde_json::Value>>,
+    >,
     /// The group SIMCardGroup identification. This attribute can be `null` when it's present in an associated resource.
     pub sim_card_group_id: Option<String>,
     pub status: Option<SimCardStatus>,
@@ -777,15 +948,22 @@ pub struct SimpleSimCard {
     pub type_: Option<SimpleSimCardType>,
     /// ISO 8601 formatted date-time indicating when the resource was updated.
     pub updated_at: Option<String>,
+    /// The version of the SIM card.
+    pub version: Option<String>,
+    /// Indicates whether voice services are enabled for the SIM card.
+    pub voice_enabled: Option<bool>,
 }
 
 crate::codec::optional_fields!(
-    SimpleSimCard { "actions_in_progress" => actions_in_progress, "created_at" =>
-    created_at, "current_billing_period_consumed_data" =>
-    current_billing_period_consumed_data, "data_limit" => data_limit, "iccid" => iccid,
-    "id" => id, "imsi" => imsi, "msisdn" => msisdn, "record_type" => record_type,
+    SimpleSimCard { "actions_in_progress" => actions_in_progress, "authorized_imeis" =>
+    authorized_imeis, "created_at" => created_at, "current_billing_period_consumed_data"
+    => current_billing_period_consumed_data, "data_limit" => data_limit, "eid" => eid,
+    "esim_installation_status" => esim_installation_status, "iccid" => iccid, "id" => id,
+    "imsi" => imsi, "msisdn" => msisdn, "record_type" => record_type,
+    "resources_with_in_progress_actions" => resources_with_in_progress_actions,
     "sim_card_group_id" => sim_card_group_id, "status" => status, "tags" => tags, "type"
-    => type_, "updated_at" => updated_at }
+    => type_, "updated_at" => updated_at, "version" => version, "voice_enabled" =>
+    voice_enabled }
 );
 
 /// The SIM card consumption so far in the current billing cycle.
@@ -798,15 +976,17 @@ pub type SimpleSimCardCurrentBillingPeriodConsumedData = ConsumedData;
 /// Spec: `#/components/schemas/SimpleSIMCard/properties/data_limit`
 pub type SimpleSimCardDataLimit = SimCardDataLimit;
 
+/// The installation status of the eSIM. Only applicable for eSIM cards.
+///
+/// Spec: `#/components/schemas/SimpleSIMCard/properties/esim_installation_status`
+pub type SimpleSimCardEsimInstallationStatus = SimCardEsimInstallationStatus;
+
 /// The type of SIM card
 ///
 /// Spec: `#/components/schemas/SimpleSIMCard/properties/type`
 pub type SimpleSimCardType = SimCardType;
 
-/// Spec: `#/components/responses/UpdateSimCardDataUsageNotificationResponse/content/application~1json/schema`
-pub type UpdateSimCardDataUsageNotificationResponse = CreateSimCardDataUsageNotificationResponse;
-
-/// Spec: `#/components/responses/UpdateSimCardResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1sim_cards~1{id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateSimCardResponse = GetSimCardResponse;
 
 /// The object containing the Array of SIM card registration codes.
@@ -877,17 +1057,6 @@ crate::codec::optional_fields!(
     "radio_access_technology" => radio_access_technology, "record_type" => record_type,
     "sim_card_id" => sim_card_id, "start_time" => start_time, "state" => state,
     "stop_time" => stop_time }
-);
-
-/// Spec: `#/components/responses/WirelessConnectivityLogCollectionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct WirelessConnectivityLogCollectionResponse {
-    pub data: Option<Vec<WirelessConnectivityLog>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(
-    WirelessConnectivityLogCollectionResponse { "data" => data, "meta" => meta }
 );
 
 /// The type of the session, 'registration' being the initial authentication session and 'data' the actual data transfer sessions.

@@ -5,6 +5,39 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1texml_applications/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallScriptingFilterConsolidated {
+    /// If present, applications with `friendly_name` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
+    pub friendly_name: Option<String>,
+    /// Identifies the associated outbound voice profile.
+    pub outbound_voice_profile_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CallScriptingFilterConsolidated { "friendly_name" => friendly_name,
+    "outbound_voice_profile_id" => outbound_voice_profile_id }
+);
+
+/// Spec: `#/paths/~1texml_applications/get/parameters/0/schema`
+pub type CallScriptingPageConsolidated = ListAccessIpAddressesPage;
+
+/// Pagination Meta
+///
+/// Spec: `#/components/schemas/call-scripting_PaginationMeta`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallScriptingPaginationMeta {
+    pub page_number: Option<i64>,
+    pub page_size: Option<i64>,
+    pub total_pages: Option<i64>,
+    pub total_results: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    CallScriptingPaginationMeta { "page_number" => page_number, "page_size" => page_size,
+    "total_pages" => total_pages, "total_results" => total_results }
+);
+
 /// Create Texml Application Request
 ///
 /// Spec: `#/components/schemas/CreateTexmlApplicationRequest`
@@ -14,6 +47,9 @@ pub struct CreateTexmlApplicationRequest {
     pub active: Option<ConnectionActive>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<AnchorsiteOverride>,
+    /// Specifies if call cost webhooks should be sent for this TeXML Application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_cost_in_webhooks: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<DtmfType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,7 +86,7 @@ pub struct CreateTexmlApplicationRequest {
 pub type CreateTexmlApplicationRequestInbound = CallControlApplicationInbound;
 
 /// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/outbound`
-pub type CreateTexmlApplicationRequestOutbound = CreateExternalConnectionRequestOutbound;
+pub type CreateTexmlApplicationRequestOutbound = CreateFaxApplicationRequestOutbound;
 
 /// HTTP request method Telnyx should use when requesting the status_callback URL.
 ///
@@ -93,6 +129,34 @@ crate::codec::string_enum!(CreateTexmlApplicationRequestStatusCallbackMethod);
 /// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/voice_method`
 pub type CreateTexmlApplicationRequestVoiceMethod = CreateTexmlApplicationRequestStatusCallbackMethod;
 
+/// Texml Application Response
+///
+/// Spec: `#/paths/~1texml_applications/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateTexmlApplicationResponse {
+    pub data: Option<TexmlApplication>,
+}
+
+crate::codec::optional_fields!(CreateTexmlApplicationResponse { "data" => data });
+
+/// Texml Application Response
+///
+/// Spec: `#/paths/~1texml_applications~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteTexmlApplicationResponse = CreateTexmlApplicationResponse;
+
+/// Get All Texml Applications Response
+///
+/// Spec: `#/paths/~1texml_applications/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FindTexmlApplicationsResponse {
+    pub data: Option<Vec<TexmlApplication>>,
+    pub meta: Option<CallScriptingPaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    FindTexmlApplicationsResponse { "data" => data, "meta" => meta }
+);
+
 /// Specifies whether calls to phone numbers associated with this connection should hangup after timing out.
 ///
 /// Spec: `#/components/schemas/FirstCommandTimeout`
@@ -103,18 +167,48 @@ pub type FirstCommandTimeout = bool;
 /// Spec: `#/components/schemas/FirstCommandTimeoutSecs`
 pub type FirstCommandTimeoutSecs = i64;
 
-/// Get All Texml Applications Response
+/// Texml Application Response
 ///
-/// Spec: `#/components/responses/GetAllTexmlApplicationsResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetAllTexmlApplicationsResponse {
-    pub data: Option<Vec<TexmlApplication>>,
-    pub meta: Option<PaginationMeta>,
+/// Spec: `#/paths/~1texml_applications~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetTexmlApplicationResponse = CreateTexmlApplicationResponse;
+
+/// Spec: `#/paths/~1texml_applications/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SortApplication {
+    /// `created_at`
+    CreatedAt,
+    /// `friendly_name`
+    FriendlyName,
+    /// `active`
+    Active,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
 
-crate::codec::optional_fields!(
-    GetAllTexmlApplicationsResponse { "data" => data, "meta" => meta }
-);
+impl SortApplication {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::FriendlyName => "friendly_name",
+            Self::Active => "active",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SortApplication {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "friendly_name" => Self::FriendlyName,
+            "active" => Self::Active,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SortApplication);
 
 /// Texml Application
 ///
@@ -123,6 +217,8 @@ crate::codec::optional_fields!(
 pub struct TexmlApplication {
     pub active: Option<ConnectionActive>,
     pub anchorsite_override: Option<AnchorsiteOverride>,
+    /// Specifies if call cost webhooks should be sent for this TeXML Application.
+    pub call_cost_in_webhooks: Option<bool>,
     pub created_at: Option<CreatedAt>,
     pub dtmf_type: Option<DtmfType>,
     pub first_command_timeout: Option<FirstCommandTimeout>,
@@ -150,10 +246,11 @@ pub struct TexmlApplication {
 
 crate::codec::optional_fields!(
     TexmlApplication { "active" => active, "anchorsite_override" => anchorsite_override,
-    "created_at" => created_at, "dtmf_type" => dtmf_type, "first_command_timeout" =>
-    first_command_timeout, "first_command_timeout_secs" => first_command_timeout_secs,
-    "friendly_name" => friendly_name, "id" => id, "inbound" => inbound, "outbound" =>
-    outbound, "record_type" => record_type, "status_callback" => status_callback,
+    "call_cost_in_webhooks" => call_cost_in_webhooks, "created_at" => created_at,
+    "dtmf_type" => dtmf_type, "first_command_timeout" => first_command_timeout,
+    "first_command_timeout_secs" => first_command_timeout_secs, "friendly_name" =>
+    friendly_name, "id" => id, "inbound" => inbound, "outbound" => outbound,
+    "record_type" => record_type, "status_callback" => status_callback,
     "status_callback_method" => status_callback_method, "tags" => tags, "updated_at" =>
     updated_at, "voice_fallback_url" => voice_fallback_url, "voice_method" =>
     voice_method, "voice_url" => voice_url }
@@ -163,17 +260,7 @@ crate::codec::optional_fields!(
 pub type TexmlApplicationInbound = CallControlApplicationInbound;
 
 /// Spec: `#/components/schemas/TexmlApplication/properties/outbound`
-pub type TexmlApplicationOutbound = CreateExternalConnectionRequestOutbound;
-
-/// Texml Application Response
-///
-/// Spec: `#/components/responses/TexmlApplicationResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct TexmlApplicationResponse {
-    pub data: Option<TexmlApplication>,
-}
-
-crate::codec::optional_fields!(TexmlApplicationResponse { "data" => data });
+pub type TexmlApplicationOutbound = CreateFaxApplicationRequestOutbound;
 
 /// HTTP request method Telnyx should use when requesting the status_callback URL.
 ///
@@ -194,6 +281,9 @@ pub struct UpdateTexmlApplicationRequest {
     pub active: Option<ConnectionActive>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchorsite_override: Option<AnchorsiteOverride>,
+    /// Specifies if call cost webhooks should be sent for this TeXML Application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_cost_in_webhooks: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dtmf_type: Option<DtmfType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -230,7 +320,7 @@ pub struct UpdateTexmlApplicationRequest {
 pub type UpdateTexmlApplicationRequestInbound = CallControlApplicationInbound;
 
 /// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/outbound`
-pub type UpdateTexmlApplicationRequestOutbound = CreateExternalConnectionRequestOutbound;
+pub type UpdateTexmlApplicationRequestOutbound = CreateFaxApplicationRequestOutbound;
 
 /// HTTP request method Telnyx should use when requesting the status_callback URL.
 ///
@@ -241,3 +331,8 @@ pub type UpdateTexmlApplicationRequestStatusCallbackMethod = CreateTexmlApplicat
 ///
 /// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/voice_method`
 pub type UpdateTexmlApplicationRequestVoiceMethod = CreateTexmlApplicationRequestStatusCallbackMethod;
+
+/// Texml Application Response
+///
+/// Spec: `#/paths/~1texml_applications~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateTexmlApplicationResponse = CreateTexmlApplicationResponse;

@@ -157,6 +157,107 @@ impl From<&str> for CallResourceStatus {
 
 crate::codec::string_enum!(CallResourceStatus);
 
+/// Create Queue Request
+///
+/// Spec: `#/components/schemas/call-scripting_CreateQueueRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallScriptingCreateQueueRequest {
+    /// A human readable name for the queue.
+    pub friendly_name: Option<String>,
+    /// The maximum size of the queue.
+    pub max_size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    CallScriptingCreateQueueRequest { "FriendlyName" => friendly_name, "MaxSize" =>
+    max_size }
+);
+
+/// Update Conference Participant Request
+///
+/// Spec: `#/components/schemas/call-scripting_UpdateConferenceParticipantRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallScriptingUpdateConferenceParticipantRequest {
+    /// The HTTP method used to call the `AnnounceUrl`. Defaults to `POST`.
+    pub announce_method: Option<
+        CallScriptingUpdateConferenceParticipantRequestAnnounceMethod,
+    >,
+    /// The URL to call to announce something to the participant. The URL may return an MP3 fileo a WAV file, or a TwiML document that contains `<Play>`, `<Say>`, `<Pause>`, or `<Redirect>` verbs.
+    pub announce_url: Option<String>,
+    /// Whether to play a notification beep to the conference when the participant exits.
+    pub beep_on_exit: Option<bool>,
+    /// The SID of the participant who is being coached. The participant being coached is the only participant who can hear the participant who is coaching.
+    pub call_sid_to_coach: Option<String>,
+    /// Whether the participant is coaching another call. When `true`, `CallSidToCoach` has to be given.
+    pub coaching: Option<bool>,
+    /// Whether to end the conference when the participant leaves.
+    pub end_conference_on_exit: Option<bool>,
+    /// Whether the participant should be on hold.
+    pub hold: Option<bool>,
+    /// The HTTP method to use when calling the `HoldUrl`.
+    pub hold_method: Option<CallScriptingUpdateConferenceParticipantRequestHoldMethod>,
+    /// The URL to be called using the `HoldMethod` for music that plays when the participant is on hold. The URL may return an MP3 file, a WAV file, or a TwiML document that contains `<Play>`, `<Say>`, `<Pause>`, or `<Redirect>` verbs.
+    pub hold_url: Option<String>,
+    /// Whether the participant should be muted.
+    pub muted: Option<bool>,
+    /// The URL to call for an audio file to play while the participant is waiting for the conference to start.
+    pub wait_url: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CallScriptingUpdateConferenceParticipantRequest { "AnnounceMethod" =>
+    announce_method, "AnnounceUrl" => announce_url, "BeepOnExit" => beep_on_exit,
+    "CallSidToCoach" => call_sid_to_coach, "Coaching" => coaching, "EndConferenceOnExit"
+    => end_conference_on_exit, "Hold" => hold, "HoldMethod" => hold_method, "HoldUrl" =>
+    hold_url, "Muted" => muted, "WaitUrl" => wait_url }
+);
+
+/// The HTTP method used to call the `AnnounceUrl`. Defaults to `POST`.
+///
+/// Spec: `#/components/schemas/call-scripting_UpdateConferenceParticipantRequest/properties/AnnounceMethod`
+pub type CallScriptingUpdateConferenceParticipantRequestAnnounceMethod = TexmlStatusCallbackMethod;
+
+/// The HTTP method to use when calling the `HoldUrl`.
+///
+/// Spec: `#/components/schemas/call-scripting_UpdateConferenceParticipantRequest/properties/HoldMethod`
+pub type CallScriptingUpdateConferenceParticipantRequestHoldMethod = TexmlStatusCallbackMethod;
+
+/// Update Conference Request
+///
+/// Spec: `#/components/schemas/call-scripting_UpdateConferenceRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallScriptingUpdateConferenceRequest {
+    /// The HTTP method used to call the `AnnounceUrl`. Defaults to `POST`.
+    pub announce_method: Option<CallScriptingUpdateConferenceRequestAnnounceMethod>,
+    /// The URL we should call to announce something into the conference. The URL may return an MP3 file, a WAV file, or a TwiML document that contains `<Play>`, `<Say>`, `<Pause>`, or `<Redirect>` verbs.
+    pub announce_url: Option<String>,
+    /// The new status of the resource. Specifying `completed` will end the conference and hang up all participants.
+    pub status: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CallScriptingUpdateConferenceRequest { "AnnounceMethod" => announce_method,
+    "AnnounceUrl" => announce_url, "Status" => status }
+);
+
+/// The HTTP method used to call the `AnnounceUrl`. Defaults to `POST`.
+///
+/// Spec: `#/components/schemas/call-scripting_UpdateConferenceRequest/properties/AnnounceMethod`
+pub type CallScriptingUpdateConferenceRequestAnnounceMethod = TexmlStatusCallbackMethod;
+
+/// Update Queue Request
+///
+/// Spec: `#/components/schemas/call-scripting_UpdateQueueRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallScriptingUpdateQueueRequest {
+    /// The maximum size of the queue.
+    pub max_size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    CallScriptingUpdateQueueRequest { "MaxSize" => max_size }
+);
+
 /// Conference recording resource
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingResource`
@@ -218,6 +319,8 @@ pub struct ConferenceRecordingResourceIndex {
     pub page: Option<i64>,
     /// The number of items on the page
     pub page_size: Option<i64>,
+    /// List of participant resources.
+    pub participants: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
     pub recordings: Option<Vec<ConferenceRecordingResource>>,
     /// The number of the first element on the page, zero-indexed.
     pub start: Option<i64>,
@@ -228,7 +331,8 @@ pub struct ConferenceRecordingResourceIndex {
 crate::codec::optional_fields!(
     ConferenceRecordingResourceIndex { "end" => end, "first_page_uri" => first_page_uri,
     "next_page_uri" => next_page_uri, "page" => page, "page_size" => page_size,
-    "recordings" => recordings, "start" => start, "uri" => uri }
+    "participants" => participants, "recordings" => recordings, "start" => start, "uri"
+    => uri }
 );
 
 /// How the recording was started.
@@ -503,16 +607,6 @@ pub struct CreateTeXmlSecretRequest {
     pub value: String,
 }
 
-/// Create TeXML Secret request
-///
-/// Spec: `#/components/responses/CreateTeXMLSecretResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateTeXmlSecretResponse {
-    pub data: Option<CreateTeXmlSecretResult>,
-}
-
-crate::codec::optional_fields!(CreateTeXmlSecretResponse { "data" => data });
-
 /// Create TeXML Secret result
 ///
 /// Spec: `#/components/schemas/CreateTeXMLSecretResult`
@@ -529,8 +623,8 @@ crate::codec::optional_fields!(
 /// Spec: `#/components/schemas/CreateTeXMLSecretResult/properties/value`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CreateTeXmlSecretResultValue {
-    /// `*****`
-    StarStarStarStarStar,
+    /// `REDACTED`
+    Redacted,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
@@ -539,7 +633,7 @@ impl CreateTeXmlSecretResultValue {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::StarStarStarStarStar => "*****",
+            Self::Redacted => "REDACTED",
             Self::Unknown(other) => other,
         }
     }
@@ -548,7 +642,7 @@ impl CreateTeXmlSecretResultValue {
 impl From<&str> for CreateTeXmlSecretResultValue {
     fn from(value: &str) -> Self {
         match value {
-            "*****" => Self::StarStarStarStarStar,
+            "REDACTED" => Self::Redacted,
             other => Self::Unknown(other.to_owned()),
         }
     }
@@ -556,370 +650,18 @@ impl From<&str> for CreateTeXmlSecretResultValue {
 
 crate::codec::string_enum!(CreateTeXmlSecretResultValue);
 
+/// Create TeXML Secret request
+///
+/// Spec: `#/paths/~1texml~1secrets/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateTexmlSecretResponse {
+    pub data: Option<CreateTeXmlSecretResult>,
+}
+
+crate::codec::optional_fields!(CreateTexmlSecretResponse { "data" => data });
+
 /// Spec: `#/components/schemas/DateTimeRFC2822`
 pub type DateTimeRfc2822 = String;
-
-/// Initiate Call Request
-///
-/// Spec: `#/components/schemas/DeprecatedInitiateCallRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct DeprecatedInitiateCallRequest {
-    /// Select whether to perform answering machine detection in the background. By default execution is blocked until Answering Machine Detection is completed.
-    #[serde(rename = "AsyncAmd")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub async_amd: Option<bool>,
-    /// URL destination for Telnyx to send AMD callback events to for the call.
-    #[serde(rename = "AsyncAmdStatusCallback")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub async_amd_status_callback: Option<String>,
-    /// HTTP request type used for `AsyncAmdStatusCallback`. The default value is inherited from TeXML Application setting.
-    #[serde(rename = "AsyncAmdStatusCallbackMethod")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub async_amd_status_callback_method: Option<
-        DeprecatedInitiateCallRequestAsyncAmdStatusCallbackMethod,
-    >,
-    /// To be used as the caller id name (SIP From Display Name) presented to the destination (`To` number). The string should have a maximum of 128 characters, containing only letters, numbers, spaces, and `-_~!.+` special characters. If ommited, the display name will be the same as the number in the `From` field.
-    #[serde(rename = "CallerId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub caller_id: Option<String>,
-    /// Whether to cancel ongoing playback on `greeting ended` detection. Defaults to `true`.
-    #[serde(rename = "CancelPlaybackOnDetectMessageEnd")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cancel_playback_on_detect_message_end: Option<bool>,
-    /// Whether to cancel ongoing playback on `machine` detection. Defaults to `true`.
-    #[serde(rename = "CancelPlaybackOnMachineDetection")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cancel_playback_on_machine_detection: Option<bool>,
-    /// Allows you to chose between Premium and Standard detections.
-    #[serde(rename = "DetectionMode")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detection_mode: Option<DeprecatedInitiateCallRequestDetectionMode>,
-    /// A failover URL for which Telnyx will retrieve the TeXML call instructions if the `Url` is not responding.
-    #[serde(rename = "FallbackUrl")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fallback_url: Option<String>,
-    /// The phone number of the party that initiated the call. Phone numbers are formatted with a `+` and country code.
-    #[serde(rename = "From")]
-    pub from: String,
-    /// Enables Answering Machine Detection.
-    #[serde(rename = "MachineDetection")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub machine_detection: Option<DeprecatedInitiateCallRequestMachineDetection>,
-    /// If initial silence duration is greater than this value, consider it a machine. Ignored when `premium` detection is used.
-    #[serde(rename = "MachineDetectionSilenceTimeout")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub machine_detection_silence_timeout: Option<i64>,
-    /// Silence duration threshold after a greeting message or voice for it be considered human. Ignored when `premium` detection is used.
-    #[serde(rename = "MachineDetectionSpeechEndThreshold")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub machine_detection_speech_end_threshold: Option<i64>,
-    /// Maximum threshold of a human greeting. If greeting longer than this value, considered machine. Ignored when `premium` detection is used.
-    #[serde(rename = "MachineDetectionSpeechThreshold")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub machine_detection_speech_threshold: Option<i64>,
-    /// Maximum timeout threshold in milliseconds for overall detection.
-    #[serde(rename = "MachineDetectionTimeout")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub machine_detection_timeout: Option<i64>,
-    /// The list of comma-separated codecs to be offered on a call.
-    #[serde(rename = "PreferredCodecs")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preferred_codecs: Option<String>,
-    /// Whether to record the entire participant's call leg. Defaults to `false`.
-    #[serde(rename = "Record")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record: Option<bool>,
-    /// The number of channels in the final recording. Defaults to `mono`.
-    #[serde(rename = "RecordingChannels")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording_channels: Option<DeprecatedInitiateCallRequestRecordingChannels>,
-    /// The URL the recording callbacks will be sent to.
-    #[serde(rename = "RecordingStatusCallback")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording_status_callback: Option<String>,
-    /// The changes to the recording's state that should generate a call to `RecoridngStatusCallback`. Can be: `in-progress`, `completed` and `absent`. Separate multiple values with a space. Defaults to `completed`.
-    #[serde(rename = "RecordingStatusCallbackEvent")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording_status_callback_event: Option<String>,
-    /// HTTP request type used for `RecordingStatusCallback`. Defaults to `POST`.
-    #[serde(rename = "RecordingStatusCallbackMethod")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording_status_callback_method: Option<
-        DeprecatedInitiateCallRequestRecordingStatusCallbackMethod,
-    >,
-    /// The number of seconds that Telnyx will wait for the recording to be stopped if silence is detected. The timer only starts when the speech is detected. Please note that the transcription is used to detect silence and the related charge will be applied. The minimum value is 0. The default value is 0 (infinite)
-    #[serde(rename = "RecordingTimeout")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording_timeout: Option<i64>,
-    /// The audio track to record for the call. The default is `both`.
-    #[serde(rename = "RecordingTrack")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording_track: Option<DeprecatedInitiateCallRequestRecordingTrack>,
-    /// The password to use for SIP authentication.
-    #[serde(rename = "SipAuthPassword")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_auth_password: Option<String>,
-    /// The username to use for SIP authentication.
-    #[serde(rename = "SipAuthUsername")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_auth_username: Option<String>,
-    /// URL destination for Telnyx to send status callback events to for the call.
-    #[serde(rename = "StatusCallback")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status_callback: Option<String>,
-    /// The call events for which Telnyx should send a webhook. Multiple events can be defined when separated by a space.
-    #[serde(rename = "StatusCallbackEvent")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status_callback_event: Option<DeprecatedInitiateCallRequestStatusCallbackEvent>,
-    /// HTTP request type used for `StatusCallback`.
-    #[serde(rename = "StatusCallbackMethod")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status_callback_method: Option<
-        DeprecatedInitiateCallRequestStatusCallbackMethod,
-    >,
-    /// The phone number of the called party. Phone numbers are formatted with a `+` and country code.
-    #[serde(rename = "To")]
-    pub to: String,
-    /// Whether to trim any leading and trailing silence from the recording. Defaults to `trim-silence`.
-    #[serde(rename = "Trim")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trim: Option<DeprecatedInitiateCallRequestTrim>,
-    /// The URL from which Telnyx will retrieve the TeXML call instructions.
-    #[serde(rename = "Url")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// HTTP request type used for `Url`. The default value is inherited from TeXML Application setting.
-    #[serde(rename = "UrlMethod")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url_method: Option<DeprecatedInitiateCallRequestUrlMethod>,
-}
-
-/// HTTP request type used for `AsyncAmdStatusCallback`. The default value is inherited from TeXML Application setting.
-///
-/// Spec: `#/components/schemas/DeprecatedInitiateCallRequest/properties/AsyncAmdStatusCallbackMethod`
-pub type DeprecatedInitiateCallRequestAsyncAmdStatusCallbackMethod = TexmlStatusCallbackMethod;
-
-/// Allows you to chose between Premium and Standard detections.
-///
-/// Spec: `#/components/schemas/DeprecatedInitiateCallRequest/properties/DetectionMode`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeprecatedInitiateCallRequestDetectionMode {
-    /// `Premium`
-    Premium,
-    /// `Regular`
-    Regular,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DeprecatedInitiateCallRequestDetectionMode {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Premium => "Premium",
-            Self::Regular => "Regular",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DeprecatedInitiateCallRequestDetectionMode {
-    fn from(value: &str) -> Self {
-        match value {
-            "Premium" => Self::Premium,
-            "Regular" => Self::Regular,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DeprecatedInitiateCallRequestDetectionMode);
-
-/// Enables Answering Machine Detection.
-///
-/// Spec: `#/components/schemas/DeprecatedInitiateCallRequest/properties/MachineDetection`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeprecatedInitiateCallRequestMachineDetection {
-    /// `Enable`
-    Enable,
-    /// `Disable`
-    Disable,
-    /// `DetectMessageEnd`
-    DetectMessageEnd,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DeprecatedInitiateCallRequestMachineDetection {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Enable => "Enable",
-            Self::Disable => "Disable",
-            Self::DetectMessageEnd => "DetectMessageEnd",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DeprecatedInitiateCallRequestMachineDetection {
-    fn from(value: &str) -> Self {
-        match value {
-            "Enable" => Self::Enable,
-            "Disable" => Self::Disable,
-            "DetectMessageEnd" => Self::DetectMessageEnd,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DeprecatedInitiateCallRequestMachineDetection);
-
-/// The number of channels in the final recording. Defaults to `mono`.
-///
-/// Spec: `#/components/schemas/DeprecatedInitiateCallRequest/properties/RecordingChannels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeprecatedInitiateCallRequestRecordingChannels {
-    /// `mono`
-    Mono,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DeprecatedInitiateCallRequestRecordingChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mono => "mono",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DeprecatedInitiateCallRequestRecordingChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "mono" => Self::Mono,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DeprecatedInitiateCallRequestRecordingChannels);
-
-/// HTTP request type used for `RecordingStatusCallback`. Defaults to `POST`.
-///
-/// Spec: `#/components/schemas/DeprecatedInitiateCallRequest/properties/RecordingStatusCallbackMethod`
-pub type DeprecatedInitiateCallRequestRecordingStatusCallbackMethod = TexmlStatusCallbackMethod;
-
-/// The audio track to record for the call. The default is `both`.
-///
-/// Spec: `#/components/schemas/DeprecatedInitiateCallRequest/properties/RecordingTrack`
-pub type DeprecatedInitiateCallRequestRecordingTrack = NoiseSuppressionDirection;
-
-/// The call events for which Telnyx should send a webhook. Multiple events can be defined when separated by a space.
-///
-/// Spec: `#/components/schemas/DeprecatedInitiateCallRequest/properties/StatusCallbackEvent`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeprecatedInitiateCallRequestStatusCallbackEvent {
-    /// `initiated`
-    Initiated,
-    /// `ringing`
-    Ringing,
-    /// `answered`
-    Answered,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DeprecatedInitiateCallRequestStatusCallbackEvent {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Initiated => "initiated",
-            Self::Ringing => "ringing",
-            Self::Answered => "answered",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DeprecatedInitiateCallRequestStatusCallbackEvent {
-    fn from(value: &str) -> Self {
-        match value {
-            "initiated" => Self::Initiated,
-            "ringing" => Self::Ringing,
-            "answered" => Self::Answered,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DeprecatedInitiateCallRequestStatusCallbackEvent);
-
-/// HTTP request type used for `StatusCallback`.
-///
-/// Spec: `#/components/schemas/DeprecatedInitiateCallRequest/properties/StatusCallbackMethod`
-pub type DeprecatedInitiateCallRequestStatusCallbackMethod = TexmlStatusCallbackMethod;
-
-/// Whether to trim any leading and trailing silence from the recording. Defaults to `trim-silence`.
-///
-/// Spec: `#/components/schemas/DeprecatedInitiateCallRequest/properties/Trim`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeprecatedInitiateCallRequestTrim {
-    /// `trim-silence`
-    TrimSilence,
-    /// `do-not-trim`
-    DoNotTrim,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DeprecatedInitiateCallRequestTrim {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TrimSilence => "trim-silence",
-            Self::DoNotTrim => "do-not-trim",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DeprecatedInitiateCallRequestTrim {
-    fn from(value: &str) -> Self {
-        match value {
-            "trim-silence" => Self::TrimSilence,
-            "do-not-trim" => Self::DoNotTrim,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DeprecatedInitiateCallRequestTrim);
-
-/// HTTP request type used for `Url`. The default value is inherited from TeXML Application setting.
-///
-/// Spec: `#/components/schemas/DeprecatedInitiateCallRequest/properties/UrlMethod`
-pub type DeprecatedInitiateCallRequestUrlMethod = TexmlStatusCallbackMethod;
-
-/// Initiate TeXML Call Response
-///
-/// Spec: `#/components/responses/DeprecatedInitiateCallResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DeprecatedInitiateCallResponse {
-    pub data: Option<InitiateCallResult>,
-}
-
-crate::codec::optional_fields!(DeprecatedInitiateCallResponse { "data" => data });
 
 /// Create Conference Participant Request
 ///
@@ -932,6 +674,8 @@ pub struct DialConferenceParticipantRequest {
     pub amd_status_callback_method: Option<
         DialConferenceParticipantRequestAmdStatusCallbackMethod,
     >,
+    /// The SID of the TeXML application that will handle the new participant's call. Required unless joining an existing conference by its ConferenceSid.
+    pub application_sid: Option<String>,
     /// Whether to play a notification beep to the conference when the participant enters and exits.
     pub beep: Option<DialConferenceParticipantRequestBeep>,
     /// The SID of the participant who is being coached. The participant being coached is the only participant who can hear the participant who is coaching.
@@ -966,12 +710,16 @@ pub struct DialConferenceParticipantRequest {
     >,
     /// Whether to trim any leading and trailing silence from the conference recording. Defaults to `trim-silence`.
     pub conference_trim: Option<DialConferenceParticipantRequestConferenceTrim>,
+    /// Custom HTTP headers to be sent with the call. Each header should be an object with 'name' and 'value' properties.
+    pub custom_headers: Option<Vec<DialConferenceParticipantRequestCustomHeadersItem>>,
     /// Whether participant shall be bridged to conference before the participant answers (from early media if available). Defaults to `false`.
     pub early_media: Option<bool>,
     /// Whether to end the conference when the participant leaves. Defaults to `false`.
     pub end_conference_on_exit: Option<bool>,
     /// The phone number of the party that initiated the call. Phone numbers are formatted with a `+` and country code.
     pub from: Option<String>,
+    /// A unique label for the participant that will be added to the conference. The label can be used to reference the participant for updates via the TeXML REST API.
+    pub label: Option<String>,
     /// Whether to detect if a human or an answering machine picked up the call. Use `Enable` if you would like to ne notified as soon as the called party is identified. Use `DetectMessageEnd`, if you would like to leave a message on an answering machine.
     pub machine_detection: Option<DialConferenceParticipantRequestMachineDetection>,
     /// If initial silence duration is greater than this value, consider it a machine. Ignored when `premium` detection is used.
@@ -1030,21 +778,22 @@ pub struct DialConferenceParticipantRequest {
 
 crate::codec::optional_fields!(
     DialConferenceParticipantRequest { "AmdStatusCallback" => amd_status_callback,
-    "AmdStatusCallbackMethod" => amd_status_callback_method, "Beep" => beep,
-    "CallSidToCoach" => call_sid_to_coach, "CallerId" => caller_id,
-    "CancelPlaybackOnDetectMessageEnd" => cancel_playback_on_detect_message_end,
-    "CancelPlaybackOnMachineDetection" => cancel_playback_on_machine_detection,
-    "Coaching" => coaching, "ConferenceRecord" => conference_record,
-    "ConferenceRecordingStatusCallback" => conference_recording_status_callback,
-    "ConferenceRecordingStatusCallbackEvent" =>
+    "AmdStatusCallbackMethod" => amd_status_callback_method, "ApplicationSid" =>
+    application_sid, "Beep" => beep, "CallSidToCoach" => call_sid_to_coach, "CallerId" =>
+    caller_id, "CancelPlaybackOnDetectMessageEnd" =>
+    cancel_playback_on_detect_message_end, "CancelPlaybackOnMachineDetection" =>
+    cancel_playback_on_machine_detection, "Coaching" => coaching, "ConferenceRecord" =>
+    conference_record, "ConferenceRecordingStatusCallback" =>
+    conference_recording_status_callback, "ConferenceRecordingStatusCallbackEvent" =>
     conference_recording_status_callback_event, "ConferenceRecordingStatusCallbackMethod"
     => conference_recording_status_callback_method, "ConferenceRecordingTimeout" =>
     conference_recording_timeout, "ConferenceStatusCallback" =>
     conference_status_callback, "ConferenceStatusCallbackEvent" =>
     conference_status_callback_event, "ConferenceStatusCallbackMethod" =>
-    conference_status_callback_method, "ConferenceTrim" => conference_trim, "EarlyMedia"
-    => early_media, "EndConferenceOnExit" => end_conference_on_exit, "From" => from,
-    "MachineDetection" => machine_detection, "MachineDetectionSilenceTimeout" =>
+    conference_status_callback_method, "ConferenceTrim" => conference_trim,
+    "CustomHeaders" => custom_headers, "EarlyMedia" => early_media, "EndConferenceOnExit"
+    => end_conference_on_exit, "From" => from, "Label" => label, "MachineDetection" =>
+    machine_detection, "MachineDetectionSilenceTimeout" =>
     machine_detection_silence_timeout, "MachineDetectionSpeechEndThreshold" =>
     machine_detection_speech_end_threshold, "MachineDetectionSpeechThreshold" =>
     machine_detection_speech_threshold, "MachineDetectionTimeout" =>
@@ -1166,7 +915,41 @@ pub type DialConferenceParticipantRequestConferenceStatusCallbackMethod = TexmlS
 /// Whether to trim any leading and trailing silence from the conference recording. Defaults to `trim-silence`.
 ///
 /// Spec: `#/components/schemas/DialConferenceParticipantRequest/properties/ConferenceTrim`
-pub type DialConferenceParticipantRequestConferenceTrim = DeprecatedInitiateCallRequestTrim;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DialConferenceParticipantRequestConferenceTrim {
+    /// `trim-silence`
+    TrimSilence,
+    /// `do-not-trim`
+    DoNotTrim,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DialConferenceParticipantRequestConferenceTrim {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TrimSilence => "trim-silence",
+            Self::DoNotTrim => "do-not-trim",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DialConferenceParticipantRequestConferenceTrim {
+    fn from(value: &str) -> Self {
+        match value {
+            "trim-silence" => Self::TrimSilence,
+            "do-not-trim" => Self::DoNotTrim,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DialConferenceParticipantRequestConferenceTrim);
+
+/// Spec: `#/components/schemas/DialConferenceParticipantRequest/properties/CustomHeaders/items`
+pub type DialConferenceParticipantRequestCustomHeadersItem = CreateTeXmlSecretRequest;
 
 /// Whether to detect if a human or an answering machine picked up the call. Use `Enable` if you would like to ne notified as soon as the called party is identified. Use `DetectMessageEnd`, if you would like to leave a message on an answering machine.
 ///
@@ -1207,7 +990,38 @@ crate::codec::string_enum!(DialConferenceParticipantRequestMachineDetection);
 /// The number of channels in the final recording. Defaults to `mono`.
 ///
 /// Spec: `#/components/schemas/DialConferenceParticipantRequest/properties/RecordingChannels`
-pub type DialConferenceParticipantRequestRecordingChannels = DeprecatedInitiateCallRequestRecordingChannels;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DialConferenceParticipantRequestRecordingChannels {
+    /// `mono`
+    Mono,
+    /// `dual`
+    Dual,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DialConferenceParticipantRequestRecordingChannels {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mono => "mono",
+            Self::Dual => "dual",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DialConferenceParticipantRequestRecordingChannels {
+    fn from(value: &str) -> Self {
+        match value {
+            "mono" => Self::Mono,
+            "dual" => Self::Dual,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DialConferenceParticipantRequestRecordingChannels);
 
 /// HTTP request type used for `RecordingStatusCallback`. Defaults to `POST`.
 ///
@@ -1227,7 +1041,348 @@ pub type DialConferenceParticipantRequestStatusCallbackMethod = TexmlStatusCallb
 /// Whether to trim any leading and trailing silence from the recording. Defaults to `trim-silence`.
 ///
 /// Spec: `#/components/schemas/DialConferenceParticipantRequest/properties/Trim`
-pub type DialConferenceParticipantRequestTrim = DeprecatedInitiateCallRequestTrim;
+pub type DialConferenceParticipantRequestTrim = DialConferenceParticipantRequestConferenceTrim;
+
+/// List Recording Transcriptions Response
+///
+/// Spec: `#/paths/~1texml~1Accounts~1{account_sid}~1Transcriptions.json/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetTeXmlRecordingTranscriptionsResponse {
+    /// The number of the last element on the page, zero-indexed
+    pub end: Option<i64>,
+    /// Relative uri to the first page of the query results
+    pub first_page_uri: Option<String>,
+    /// Relative uri to the next page of the query results
+    pub next_page_uri: Option<String>,
+    /// Current page number, zero-indexed.
+    pub page: Option<i64>,
+    /// The number of items on the page
+    pub page_size: Option<i64>,
+    /// Relative uri to the previous page of the query results
+    pub previous_page_uri: Option<String>,
+    /// The number of the first element on the page, zero-indexed.
+    pub start: Option<i64>,
+    pub transcriptions: Option<Vec<TexmlRecordingTranscription>>,
+    /// The URI of the current page.
+    pub uri: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GetTeXmlRecordingTranscriptionsResponse { "end" => end, "first_page_uri" =>
+    first_page_uri, "next_page_uri" => next_page_uri, "page" => page, "page_size" =>
+    page_size, "previous_page_uri" => previous_page_uri, "start" => start,
+    "transcriptions" => transcriptions, "uri" => uri }
+);
+
+/// Initiate AI Call Request
+///
+/// Spec: `#/components/schemas/InitiateAICallRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct InitiateAiCallRequest {
+    /// Key-value map of dynamic variables to pass to the AI assistant.
+    #[serde(rename = "AIAssistantDynamicVariables")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai_assistant_dynamic_variables: Option<
+        std::collections::BTreeMap<String, String>,
+    >,
+    /// The ID of the AI assistant to use for the call.
+    #[serde(rename = "AIAssistantId")]
+    pub ai_assistant_id: String,
+    /// The version of the AI assistant to use.
+    #[serde(rename = "AIAssistantVersion")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai_assistant_version: Option<String>,
+    /// Select whether to perform answering machine detection in the background. By default execution is blocked until Answering Machine Detection is completed.
+    #[serde(rename = "AsyncAmd")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub async_amd: Option<bool>,
+    /// URL destination for Telnyx to send AMD callback events to for the call.
+    #[serde(rename = "AsyncAmdStatusCallback")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub async_amd_status_callback: Option<String>,
+    /// HTTP request type used for `AsyncAmdStatusCallback`.
+    #[serde(rename = "AsyncAmdStatusCallbackMethod")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub async_amd_status_callback_method: Option<
+        InitiateAiCallRequestAsyncAmdStatusCallbackMethod,
+    >,
+    /// To be used as the caller id name (SIP From Display Name) presented to the destination (`To` number). The string should have a maximum of 128 characters, containing only letters, numbers, spaces, and `-_~!.+` special characters. If omitted, the display name will be the same as the number in the `From` field.
+    #[serde(rename = "CallerId")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_id: Option<String>,
+    /// URL destination for Telnyx to send AI conversation callback events for this call. Events include `conversation_created` and `conversation_ended`.
+    #[serde(rename = "ConversationCallback")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_callback: Option<String>,
+    /// HTTP request type used for `ConversationCallback` and `ConversationCallbacks`.
+    #[serde(rename = "ConversationCallbackMethod")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_callback_method: Option<
+        InitiateAiCallRequestConversationCallbackMethod,
+    >,
+    /// Array of URL destinations for AI conversation callback events for this call. Events include `conversation_created` and `conversation_ended`.
+    #[serde(rename = "ConversationCallbacks")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_callbacks: Option<Vec<String>>,
+    /// Custom HTTP headers to be sent with the call. Each header should be an object with 'name' and 'value' properties.
+    #[serde(rename = "CustomHeaders")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_headers: Option<Vec<InitiateAiCallRequestCustomHeadersItem>>,
+    /// Allows you to choose between Regular, Premium, and PremiumCallScreening detections. See <https://developers.telnyx.com/docs/voice/programmable-voice/answering-machine-detection>
+    #[serde(rename = "DetectionMode")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detection_mode: Option<InitiateAiCallRequestDetectionMode>,
+    /// The phone number of the party initiating the call. Phone numbers are formatted with a `+` and country code.
+    #[serde(rename = "From")]
+    pub from: String,
+    /// Enables Answering Machine Detection.
+    #[serde(rename = "MachineDetection")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_detection: Option<InitiateAiCallRequestMachineDetection>,
+    /// Silence duration threshold after a call screening prompt before ending prompt detection, in milliseconds. Used when `DetectionMode` is `PremiumCallScreening`.
+    #[serde(rename = "MachineDetectionPromptEndTimeout")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_detection_prompt_end_timeout: Option<i64>,
+    /// If initial silence duration is greater than this value, consider it a machine. Ignored when `premium` detection is used.
+    #[serde(rename = "MachineDetectionSilenceTimeout")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_detection_silence_timeout: Option<i64>,
+    /// Silence duration threshold after a greeting message or voice for it be considered human. Ignored when `premium` detection is used.
+    #[serde(rename = "MachineDetectionSpeechEndThreshold")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_detection_speech_end_threshold: Option<i64>,
+    /// Maximum threshold of a human greeting. If greeting longer than this value, considered machine. Ignored when `premium` detection is used.
+    #[serde(rename = "MachineDetectionSpeechThreshold")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_detection_speech_threshold: Option<i64>,
+    /// Maximum timeout threshold in milliseconds for overall detection.
+    #[serde(rename = "MachineDetectionTimeout")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_detection_timeout: Option<i64>,
+    /// A string of passport identifiers to associate with the call.
+    #[serde(rename = "Passports")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passports: Option<String>,
+    /// The list of comma-separated codecs to be offered on a call.
+    #[serde(rename = "PreferredCodecs")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_codecs: Option<String>,
+    /// Whether to record the entire participant's call leg. Defaults to `false`.
+    #[serde(rename = "Record")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<bool>,
+    /// The number of channels in the final recording. Defaults to `mono`.
+    #[serde(rename = "RecordingChannels")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_channels: Option<InitiateAiCallRequestRecordingChannels>,
+    /// The URL the recording callbacks will be sent to.
+    #[serde(rename = "RecordingStatusCallback")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_status_callback: Option<String>,
+    /// The changes to the recording's state that should generate a call to `RecordingStatusCallback`. Can be: `in-progress`, `completed` and `absent`. Separate multiple values with a space. Defaults to `completed`.
+    #[serde(rename = "RecordingStatusCallbackEvent")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_status_callback_event: Option<String>,
+    /// HTTP request type used for `RecordingStatusCallback`. Defaults to `POST`.
+    #[serde(rename = "RecordingStatusCallbackMethod")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_status_callback_method: Option<
+        InitiateAiCallRequestRecordingStatusCallbackMethod,
+    >,
+    /// The number of seconds that Telnyx will wait for the recording to be stopped if silence is detected. The timer only starts when the speech is detected. The minimum value is 0. The default value is 0 (infinite).
+    #[serde(rename = "RecordingTimeout")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_timeout: Option<i64>,
+    /// The audio track to record for the call. The default is `both`.
+    #[serde(rename = "RecordingTrack")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_track: Option<InitiateAiCallRequestRecordingTrack>,
+    #[serde(rename = "SendRecordingUrl")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_recording_url: Option<SendRecordingUrl>,
+    /// The password to use for SIP authentication.
+    #[serde(rename = "SipAuthPassword")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_auth_password: Option<String>,
+    /// The username to use for SIP authentication.
+    #[serde(rename = "SipAuthUsername")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_auth_username: Option<String>,
+    /// Defines the SIP region to be used for the call.
+    #[serde(rename = "SipRegion")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_region: Option<InitiateAiCallRequestSipRegion>,
+    /// URL destination for Telnyx to send status callback events for this AI call. When provided, this per-call value overrides the status callback URL configured on the TeXML application/connection.
+    #[serde(rename = "StatusCallback")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_callback: Option<String>,
+    /// The status callback events for which Telnyx should send a webhook for this AI call. Multiple events can be defined when separated by a space. Valid values: initiated, ringing, answered, completed, no-answer, busy, canceled, failed, analyzed. When provided, this per-call value overrides the status callback events configured on the TeXML application/connection.
+    #[serde(rename = "StatusCallbackEvent")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_callback_event: Option<String>,
+    /// HTTP request type used for `StatusCallback` and `StatusCallbacks` for this AI call. When provided, this per-call value overrides the status callback method configured on the TeXML application/connection.
+    #[serde(rename = "StatusCallbackMethod")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_callback_method: Option<InitiateAiCallRequestStatusCallbackMethod>,
+    /// Array of URL destinations for Telnyx to send status callback events for this AI call. When provided, these per-call values override the status callback URL configured on the TeXML application/connection.
+    #[serde(rename = "StatusCallbacks")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_callbacks: Option<Vec<String>>,
+    /// The maximum duration of the call in seconds. The minimum value is 30 and the maximum value is 14400 (4 hours). Default is 14400 seconds.
+    #[serde(rename = "TimeLimit")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit: Option<i64>,
+    /// The number of seconds to wait for the called party to answer the call before the call is canceled. The minimum value is 5 and the maximum value is 120. Default is 30 seconds.
+    #[serde(rename = "Timeout")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<i64>,
+    /// The phone number of the called party. Phone numbers are formatted with a `+` and country code.
+    #[serde(rename = "To")]
+    pub to: String,
+    /// Whether to trim any leading and trailing silence from the recording. Defaults to `trim-silence`.
+    #[serde(rename = "Trim")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trim: Option<InitiateAiCallRequestTrim>,
+}
+
+/// HTTP request type used for `AsyncAmdStatusCallback`.
+///
+/// Spec: `#/components/schemas/InitiateAICallRequest/properties/AsyncAmdStatusCallbackMethod`
+pub type InitiateAiCallRequestAsyncAmdStatusCallbackMethod = TexmlStatusCallbackMethod;
+
+/// HTTP request type used for `ConversationCallback` and `ConversationCallbacks`.
+///
+/// Spec: `#/components/schemas/InitiateAICallRequest/properties/ConversationCallbackMethod`
+pub type InitiateAiCallRequestConversationCallbackMethod = TexmlStatusCallbackMethod;
+
+/// Spec: `#/components/schemas/InitiateAICallRequest/properties/CustomHeaders/items`
+pub type InitiateAiCallRequestCustomHeadersItem = CreateTeXmlSecretRequest;
+
+/// Allows you to choose between Regular, Premium, and PremiumCallScreening detections. See <https://developers.telnyx.com/docs/voice/programmable-voice/answering-machine-detection>
+///
+/// Spec: `#/components/schemas/InitiateAICallRequest/properties/DetectionMode`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InitiateAiCallRequestDetectionMode {
+    /// `Premium`
+    Premium,
+    /// `Regular`
+    Regular,
+    /// `PremiumCallScreening`
+    PremiumCallScreening,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InitiateAiCallRequestDetectionMode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Premium => "Premium",
+            Self::Regular => "Regular",
+            Self::PremiumCallScreening => "PremiumCallScreening",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InitiateAiCallRequestDetectionMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "Premium" => Self::Premium,
+            "Regular" => Self::Regular,
+            "PremiumCallScreening" => Self::PremiumCallScreening,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(InitiateAiCallRequestDetectionMode);
+
+/// Enables Answering Machine Detection.
+///
+/// Spec: `#/components/schemas/InitiateAICallRequest/properties/MachineDetection`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InitiateAiCallRequestMachineDetection {
+    /// `Enable`
+    Enable,
+    /// `Disable`
+    Disable,
+    /// `DetectMessageEnd`
+    DetectMessageEnd,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InitiateAiCallRequestMachineDetection {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Enable => "Enable",
+            Self::Disable => "Disable",
+            Self::DetectMessageEnd => "DetectMessageEnd",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InitiateAiCallRequestMachineDetection {
+    fn from(value: &str) -> Self {
+        match value {
+            "Enable" => Self::Enable,
+            "Disable" => Self::Disable,
+            "DetectMessageEnd" => Self::DetectMessageEnd,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(InitiateAiCallRequestMachineDetection);
+
+/// The number of channels in the final recording. Defaults to `mono`.
+///
+/// Spec: `#/components/schemas/InitiateAICallRequest/properties/RecordingChannels`
+pub type InitiateAiCallRequestRecordingChannels = DialConferenceParticipantRequestRecordingChannels;
+
+/// HTTP request type used for `RecordingStatusCallback`. Defaults to `POST`.
+///
+/// Spec: `#/components/schemas/InitiateAICallRequest/properties/RecordingStatusCallbackMethod`
+pub type InitiateAiCallRequestRecordingStatusCallbackMethod = TexmlStatusCallbackMethod;
+
+/// The audio track to record for the call. The default is `both`.
+///
+/// Spec: `#/components/schemas/InitiateAICallRequest/properties/RecordingTrack`
+pub type InitiateAiCallRequestRecordingTrack = NoiseSuppressionDirection;
+
+/// Defines the SIP region to be used for the call.
+///
+/// Spec: `#/components/schemas/InitiateAICallRequest/properties/SipRegion`
+pub type InitiateAiCallRequestSipRegion = SipRegion;
+
+/// HTTP request type used for `StatusCallback` and `StatusCallbacks` for this AI call. When provided, this per-call value overrides the status callback method configured on the TeXML application/connection.
+///
+/// Spec: `#/components/schemas/InitiateAICallRequest/properties/StatusCallbackMethod`
+pub type InitiateAiCallRequestStatusCallbackMethod = TexmlStatusCallbackMethod;
+
+/// Whether to trim any leading and trailing silence from the recording. Defaults to `trim-silence`.
+///
+/// Spec: `#/components/schemas/InitiateAICallRequest/properties/Trim`
+pub type InitiateAiCallRequestTrim = DialConferenceParticipantRequestConferenceTrim;
+
+/// Initiate AI Call Result
+///
+/// Spec: `#/components/schemas/InitiateAICallResult`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InitiateAiCallResult {
+    pub call_sid: Option<String>,
+    pub from: Option<String>,
+    pub status: Option<String>,
+    pub to: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    InitiateAiCallResult { "call_sid" => call_sid, "from" => from, "status" => status,
+    "to" => to }
+);
 
 /// Initiate Call Request
 ///
@@ -1263,7 +1418,25 @@ pub struct InitiateCallRequest {
     #[serde(rename = "CancelPlaybackOnMachineDetection")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_playback_on_machine_detection: Option<bool>,
-    /// Allows you to chose between Premium and Standard detections.
+    /// Custom HTTP headers to be sent with the call. Each header should be an object with 'name' and 'value' properties.
+    #[serde(rename = "CustomHeaders")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_headers: Option<Vec<InitiateCallRequestCustomHeadersItem>>,
+    /// Enables Deepfake Detection on the dialed call. When enabled, audio from the remote party is analyzed to determine whether the voice is AI-generated. Results are delivered asynchronously via a callback.
+    #[serde(rename = "DeepfakeDetection")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deepfake_detection: Option<InitiateCallRequestDeepfakeDetection>,
+    /// HTTP request type used for `DeepfakeDetectionCallbackUrl`.
+    #[serde(rename = "DeepfakeDetectionCallbackMethod")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deepfake_detection_callback_method: Option<
+        InitiateCallRequestDeepfakeDetectionCallbackMethod,
+    >,
+    /// URL destination for Telnyx to send deepfake detection callback events to for the call.
+    #[serde(rename = "DeepfakeDetectionCallbackUrl")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deepfake_detection_callback_url: Option<String>,
+    /// Allows you to choose between Regular, Premium, and PremiumCallScreening detections. See <https://developers.telnyx.com/docs/voice/programmable-voice/answering-machine-detection>
     #[serde(rename = "DetectionMode")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detection_mode: Option<InitiateCallRequestDetectionMode>,
@@ -1278,6 +1451,10 @@ pub struct InitiateCallRequest {
     #[serde(rename = "MachineDetection")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine_detection: Option<InitiateCallRequestMachineDetection>,
+    /// Silence duration threshold after a call screening prompt before ending prompt detection, in milliseconds. Used when `DetectionMode` is `PremiumCallScreening`.
+    #[serde(rename = "MachineDetectionPromptEndTimeout")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_detection_prompt_end_timeout: Option<i64>,
     /// If initial silence duration is greater than this value, consider it a machine. Ignored when `premium` detection is used.
     #[serde(rename = "MachineDetectionSilenceTimeout")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1294,6 +1471,10 @@ pub struct InitiateCallRequest {
     #[serde(rename = "MachineDetectionTimeout")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine_detection_timeout: Option<i64>,
+    /// Defines whether media should be encrypted on the call. When set to `SRTP`, the call will use Secure Real-time Transport Protocol for media encryption. When set to `DTLS`, the call will use DTLS for media encryption. Only supported for SIP destinations.
+    #[serde(rename = "MediaEncryption")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_encryption: Option<InitiateCallRequestMediaEncryption>,
     /// The list of comma-separated codecs to be offered on a call.
     #[serde(rename = "PreferredCodecs")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1339,6 +1520,10 @@ pub struct InitiateCallRequest {
     #[serde(rename = "SipAuthUsername")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sip_auth_username: Option<String>,
+    /// Defines the SIP region to be used for the call.
+    #[serde(rename = "SipRegion")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_region: Option<InitiateCallRequestSipRegion>,
     /// URL destination for Telnyx to send status callback events to for the call.
     #[serde(rename = "StatusCallback")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1346,11 +1531,31 @@ pub struct InitiateCallRequest {
     /// The call events for which Telnyx should send a webhook. Multiple events can be defined when separated by a space.
     #[serde(rename = "StatusCallbackEvent")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status_callback_event: Option<InitiateCallRequestStatusCallbackEvent>,
+    pub status_callback_event: Option<String>,
     /// HTTP request type used for `StatusCallback`.
     #[serde(rename = "StatusCallbackMethod")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_callback_method: Option<InitiateCallRequestStatusCallbackMethod>,
+    /// The call control ID of the existing call to supervise. When provided, the created leg will be added to the specified call in supervising mode. Status callbacks and action callbacks will NOT be sent for the supervising leg.
+    #[serde(rename = "SuperviseCallSid")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervise_call_sid: Option<String>,
+    /// The supervising role for the new leg. Determines the audio behavior: barge (hear both sides), whisper (only hear supervisor), monitor (hear both sides but supervisor muted). Default: barge
+    #[serde(rename = "SupervisingRole")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervising_role: Option<InitiateCallRequestSupervisingRole>,
+    /// TeXML to be used as instructions for the call. If provided, the call will execute these instructions instead of fetching from the Url.
+    #[serde(rename = "Texml")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub texml: Option<String>,
+    /// The maximum duration of the call in seconds. The minimum value is 30 and the maximum value is 14400 (4 hours). Default is 14400 seconds.
+    #[serde(rename = "TimeLimit")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit: Option<i64>,
+    /// The number of seconds to wait for the called party to answer the call before the call is canceled. The minimum value is 5 and the maximum value is 120. Default is 30 seconds.
+    #[serde(rename = "Timeout")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<i64>,
     /// The phone number of the called party. Phone numbers are formatted with a `+` and country code.
     #[serde(rename = "To")]
     pub to: String,
@@ -1373,20 +1578,65 @@ pub struct InitiateCallRequest {
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/AsyncAmdStatusCallbackMethod`
 pub type InitiateCallRequestAsyncAmdStatusCallbackMethod = TexmlStatusCallbackMethod;
 
-/// Allows you to chose between Premium and Standard detections.
+/// Spec: `#/components/schemas/InitiateCallRequest/properties/CustomHeaders/items`
+pub type InitiateCallRequestCustomHeadersItem = CreateTeXmlSecretRequest;
+
+/// Enables Deepfake Detection on the dialed call. When enabled, audio from the remote party is analyzed to determine whether the voice is AI-generated. Results are delivered asynchronously via a callback.
+///
+/// Spec: `#/components/schemas/InitiateCallRequest/properties/DeepfakeDetection`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InitiateCallRequestDeepfakeDetection {
+    /// `Enable`
+    Enable,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InitiateCallRequestDeepfakeDetection {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Enable => "Enable",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InitiateCallRequestDeepfakeDetection {
+    fn from(value: &str) -> Self {
+        match value {
+            "Enable" => Self::Enable,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(InitiateCallRequestDeepfakeDetection);
+
+/// HTTP request type used for `DeepfakeDetectionCallbackUrl`.
+///
+/// Spec: `#/components/schemas/InitiateCallRequest/properties/DeepfakeDetectionCallbackMethod`
+pub type InitiateCallRequestDeepfakeDetectionCallbackMethod = TexmlStatusCallbackMethod;
+
+/// Allows you to choose between Regular, Premium, and PremiumCallScreening detections. See <https://developers.telnyx.com/docs/voice/programmable-voice/answering-machine-detection>
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/DetectionMode`
-pub type InitiateCallRequestDetectionMode = DeprecatedInitiateCallRequestDetectionMode;
+pub type InitiateCallRequestDetectionMode = InitiateAiCallRequestDetectionMode;
 
 /// Enables Answering Machine Detection.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/MachineDetection`
-pub type InitiateCallRequestMachineDetection = DeprecatedInitiateCallRequestMachineDetection;
+pub type InitiateCallRequestMachineDetection = InitiateAiCallRequestMachineDetection;
+
+/// Defines whether media should be encrypted on the call. When set to `SRTP`, the call will use Secure Real-time Transport Protocol for media encryption. When set to `DTLS`, the call will use DTLS for media encryption. Only supported for SIP destinations.
+///
+/// Spec: `#/components/schemas/InitiateCallRequest/properties/MediaEncryption`
+pub type InitiateCallRequestMediaEncryption = CallRequestMediaEncryption;
 
 /// The number of channels in the final recording. Defaults to `mono`.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/RecordingChannels`
-pub type InitiateCallRequestRecordingChannels = DeprecatedInitiateCallRequestRecordingChannels;
+pub type InitiateCallRequestRecordingChannels = DialConferenceParticipantRequestRecordingChannels;
 
 /// HTTP request type used for `RecordingStatusCallback`. Defaults to `POST`.
 ///
@@ -1398,20 +1648,25 @@ pub type InitiateCallRequestRecordingStatusCallbackMethod = TexmlStatusCallbackM
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/RecordingTrack`
 pub type InitiateCallRequestRecordingTrack = NoiseSuppressionDirection;
 
-/// The call events for which Telnyx should send a webhook. Multiple events can be defined when separated by a space.
+/// Defines the SIP region to be used for the call.
 ///
-/// Spec: `#/components/schemas/InitiateCallRequest/properties/StatusCallbackEvent`
-pub type InitiateCallRequestStatusCallbackEvent = DeprecatedInitiateCallRequestStatusCallbackEvent;
+/// Spec: `#/components/schemas/InitiateCallRequest/properties/SipRegion`
+pub type InitiateCallRequestSipRegion = SipRegion;
 
 /// HTTP request type used for `StatusCallback`.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/StatusCallbackMethod`
 pub type InitiateCallRequestStatusCallbackMethod = TexmlStatusCallbackMethod;
 
+/// The supervising role for the new leg. Determines the audio behavior: barge (hear both sides), whisper (only hear supervisor), monitor (hear both sides but supervisor muted). Default: barge
+///
+/// Spec: `#/components/schemas/InitiateCallRequest/properties/SupervisingRole`
+pub type InitiateCallRequestSupervisingRole = CallRequestSupervisorRole;
+
 /// Whether to trim any leading and trailing silence from the recording. Defaults to `trim-silence`.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/Trim`
-pub type InitiateCallRequestTrim = DeprecatedInitiateCallRequestTrim;
+pub type InitiateCallRequestTrim = DialConferenceParticipantRequestConferenceTrim;
 
 /// HTTP request type used for `Url`. The default value is inherited from TeXML Application setting.
 ///
@@ -1445,6 +1700,8 @@ pub struct NewParticipantResource {
     pub coaching: Option<bool>,
     /// The identifier of the coached participant's call.
     pub coaching_call_sid: Option<String>,
+    /// The unique identifier for the conference.
+    pub conference_sid: Option<String>,
     /// Whether the conference ends when the participant leaves.
     pub end_conference_on_exit: Option<bool>,
     /// Whether the participant is on hold.
@@ -1459,9 +1716,9 @@ pub struct NewParticipantResource {
 
 crate::codec::optional_fields!(
     NewParticipantResource { "account_sid" => account_sid, "call_sid" => call_sid,
-    "coaching" => coaching, "coaching_call_sid" => coaching_call_sid,
-    "end_conference_on_exit" => end_conference_on_exit, "hold" => hold, "muted" => muted,
-    "status" => status, "uri" => uri }
+    "coaching" => coaching, "coaching_call_sid" => coaching_call_sid, "conference_sid" =>
+    conference_sid, "end_conference_on_exit" => end_conference_on_exit, "hold" => hold,
+    "muted" => muted, "status" => status, "uri" => uri }
 );
 
 /// The status of the participant's call in the conference.
@@ -1523,6 +1780,8 @@ pub struct ParticipantResource {
     pub coaching_call_sid: Option<String>,
     /// The identifier of the coached participant's call.
     pub coaching_call_sid_legacy: Option<String>,
+    /// The unique identifier for the conference.
+    pub conference_sid: Option<String>,
     /// The timestamp of when the resource was created.
     pub date_created: Option<String>,
     /// The timestamp of when the resource was last updated.
@@ -1543,9 +1802,10 @@ crate::codec::optional_fields!(
     ParticipantResource { "account_sid" => account_sid, "api_version" => api_version,
     "call_sid" => call_sid, "call_sid_legacy" => call_sid_legacy, "coaching" => coaching,
     "coaching_call_sid" => coaching_call_sid, "coaching_call_sid_legacy" =>
-    coaching_call_sid_legacy, "date_created" => date_created, "date_updated" =>
-    date_updated, "end_conference_on_exit" => end_conference_on_exit, "hold" => hold,
-    "muted" => muted, "status" => status, "uri" => uri }
+    coaching_call_sid_legacy, "conference_sid" => conference_sid, "date_created" =>
+    date_created, "date_updated" => date_updated, "end_conference_on_exit" =>
+    end_conference_on_exit, "hold" => hold, "muted" => muted, "status" => status, "uri"
+    => uri }
 );
 
 /// Multiple participant resources
@@ -1585,6 +1845,66 @@ pub type ParticipantResourceStatus = NewParticipantResourceStatus;
 ///
 /// Spec: `#/components/schemas/PlayBeep`
 pub type PlayBeep = bool;
+
+/// Queue resource
+///
+/// Spec: `#/components/schemas/QueueResource`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueueResource {
+    /// The id of the account the resource belongs to.
+    pub account_sid: Option<String>,
+    /// The average wait time in seconds for members in the queue.
+    pub average_wait_time: Option<i64>,
+    /// The current number of members in the queue.
+    pub current_size: Option<i64>,
+    /// The timestamp of when the resource was created.
+    pub date_created: Option<String>,
+    /// The timestamp of when the resource was last updated.
+    pub date_updated: Option<String>,
+    /// The maximum size of the queue.
+    pub max_size: Option<i64>,
+    /// The unique identifier of the queue.
+    pub sid: Option<String>,
+    /// A list of related resources identified by their relative URIs.
+    pub subresource_uris: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The relative URI for this queue.
+    pub uri: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    QueueResource { "account_sid" => account_sid, "average_wait_time" =>
+    average_wait_time, "current_size" => current_size, "date_created" => date_created,
+    "date_updated" => date_updated, "max_size" => max_size, "sid" => sid,
+    "subresource_uris" => subresource_uris, "uri" => uri }
+);
+
+/// Multiple queue resources
+///
+/// Spec: `#/components/schemas/QueueResourceIndex`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueueResourceIndex {
+    /// The number of the last element on the page, zero-indexed.
+    pub end: Option<i64>,
+    /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Queues.json?Page=0&PageSize=1
+    pub first_page_uri: Option<String>,
+    /// /v2/texml/Accounts/61bf923e-5e4d-4595-a110-56190ea18a1b/Queues.json?Page=1&PageSize=1&PageToken=MTY4AjgyNDkwNzIxMQ
+    pub next_page_uri: Option<String>,
+    /// Current page number, zero-indexed.
+    pub page: Option<i64>,
+    /// The number of items on the page
+    pub page_size: Option<i64>,
+    pub queues: Option<Vec<QueueResource>>,
+    /// The number of the first element on the page, zero-indexed.
+    pub start: Option<i64>,
+    /// The URI of the current page.
+    pub uri: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    QueueResourceIndex { "end" => end, "first_page_uri" => first_page_uri,
+    "next_page_uri" => next_page_uri, "page" => page, "page_size" => page_size, "queues"
+    => queues, "start" => start, "uri" => uri }
+);
 
 /// Defines how the recording was created.
 ///
@@ -1691,6 +2011,52 @@ crate::codec::string_enum!(RecordingTrack);
 ///
 /// Spec: `#/components/schemas/SendRecordingUrl`
 pub type SendRecordingUrl = bool;
+
+/// Spec: `#/paths/~1texml~1Accounts~1{account_sid}~1Calls/get/parameters/6/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status2 {
+    /// `canceled`
+    Canceled,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// `busy`
+    Busy,
+    /// `no-answer`
+    NoAnswer,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl Status2 {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Canceled => "canceled",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Busy => "busy",
+            Self::NoAnswer => "no-answer",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for Status2 {
+    fn from(value: &str) -> Self {
+        match value {
+            "canceled" => Self::Canceled,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            "busy" => Self::Busy,
+            "no-answer" => Self::NoAnswer,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(Status2);
 
 /// The user specified name of Stream.
 ///
@@ -1835,13 +2201,13 @@ pub struct TexmlCreateCallRecordingResponseBody {
     pub account_sid: Option<AccountSid>,
     pub call_sid: Option<CallControlId>,
     pub channels: Option<TwimlRecordingChannels>,
-    pub conference_sid: Option<Option<ConferenceSid>>,
+    pub conference_sid: Option<ConferenceSid>,
     pub date_created: Option<DateTimeRfc2822>,
     pub date_updated: Option<DateTimeRfc2822>,
-    pub duration: Option<Option<TexmlRecordingDuration>>,
-    pub error_code: Option<Option<TexmlErrorCode>>,
-    pub price: Option<Option<TexmlRecordingPrice>>,
-    pub price_unit: Option<Option<TexmlPriceUnit>>,
+    pub duration: Option<TexmlRecordingDuration>,
+    pub error_code: Option<TexmlErrorCode>,
+    pub price: Option<TexmlRecordingPrice>,
+    pub price_unit: Option<TexmlPriceUnit>,
     pub sid: Option<TexmlSid>,
     pub source: Option<RecordingSource>,
     pub start_time: Option<DateTimeRfc2822>,
@@ -1852,11 +2218,10 @@ pub struct TexmlCreateCallRecordingResponseBody {
 
 crate::codec::optional_fields!(
     TexmlCreateCallRecordingResponseBody { "account_sid" => account_sid, "call_sid" =>
-    call_sid, "channels" => channels, "conference_sid" => conference_sid nullable,
-    "date_created" => date_created, "date_updated" => date_updated, "duration" =>
-    duration nullable, "error_code" => error_code nullable, "price" => price nullable,
-    "price_unit" => price_unit nullable, "sid" => sid, "source" => source, "start_time"
-    => start_time, "track" => track, "uri" => uri }
+    call_sid, "channels" => channels, "conference_sid" => conference_sid, "date_created"
+    => date_created, "date_updated" => date_updated, "duration" => duration, "error_code"
+    => error_code, "price" => price, "price_unit" => price_unit, "sid" => sid, "source"
+    => source, "start_time" => start_time, "track" => track, "uri" => uri }
 );
 
 /// Texml Create Call Streaming Request Body
@@ -2106,11 +2471,11 @@ pub struct TexmlGetCallRecordingResponseBody {
     pub account_sid: Option<AccountSid>,
     pub call_sid: Option<CallControlId>,
     pub channels: Option<TwimlRecordingChannels>,
-    pub conference_sid: Option<Option<ConferenceSid>>,
+    pub conference_sid: Option<ConferenceSid>,
     pub date_created: Option<DateTimeRfc2822>,
     pub date_updated: Option<DateTimeRfc2822>,
-    pub duration: Option<Option<TexmlRecordingDuration>>,
-    pub error_code: Option<Option<TexmlErrorCode>>,
+    pub duration: Option<TexmlRecordingDuration>,
+    pub error_code: Option<TexmlErrorCode>,
     pub media_url: Option<TexmlRecordingMediaUrl>,
     pub sid: Option<TexmlSid>,
     pub source: Option<RecordingSource>,
@@ -2123,11 +2488,11 @@ pub struct TexmlGetCallRecordingResponseBody {
 
 crate::codec::optional_fields!(
     TexmlGetCallRecordingResponseBody { "account_sid" => account_sid, "call_sid" =>
-    call_sid, "channels" => channels, "conference_sid" => conference_sid nullable,
-    "date_created" => date_created, "date_updated" => date_updated, "duration" =>
-    duration nullable, "error_code" => error_code nullable, "media_url" => media_url,
-    "sid" => sid, "source" => source, "start_time" => start_time, "status" => status,
-    "subresources_uris" => subresources_uris, "uri" => uri }
+    call_sid, "channels" => channels, "conference_sid" => conference_sid, "date_created"
+    => date_created, "date_updated" => date_updated, "duration" => duration, "error_code"
+    => error_code, "media_url" => media_url, "sid" => sid, "source" => source,
+    "start_time" => start_time, "status" => status, "subresources_uris" =>
+    subresources_uris, "uri" => uri }
 );
 
 /// Multiple recording resources
@@ -2159,37 +2524,6 @@ crate::codec::optional_fields!(
     first_page_uri, "next_page_uri" => next_page_uri, "page" => page, "page_size" =>
     page_size, "previous_page_uri" => previous_page_uri, "recordings" => recordings,
     "start" => start, "uri" => uri }
-);
-
-/// List Recording Transcriptions Response
-///
-/// Spec: `#/components/responses/TexmlListRecordingTranscriptionResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct TexmlListRecordingTranscriptionResponse {
-    /// The number of the last element on the page, zero-indexed
-    pub end: Option<i64>,
-    /// Relative uri to the first page of the query results
-    pub first_page_uri: Option<String>,
-    /// Relative uri to the next page of the query results
-    pub next_page_uri: Option<String>,
-    /// Current page number, zero-indexed.
-    pub page: Option<i64>,
-    /// The number of items on the page
-    pub page_size: Option<i64>,
-    /// Relative uri to the previous page of the query results
-    pub previous_page_uri: Option<String>,
-    /// The number of the first element on the page, zero-indexed.
-    pub start: Option<i64>,
-    pub transcriptions: Option<Vec<TexmlRecordingTranscription>>,
-    /// The URI of the current page.
-    pub uri: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    TexmlListRecordingTranscriptionResponse { "end" => end, "first_page_uri" =>
-    first_page_uri, "next_page_uri" => next_page_uri, "page" => page, "page_size" =>
-    page_size, "previous_page_uri" => previous_page_uri, "start" => start,
-    "transcriptions" => transcriptions, "uri" => uri }
 );
 
 /// The unit in which the price is given.
@@ -2257,11 +2591,11 @@ crate::codec::string_enum!(TexmlRecordingStatus);
 /// Spec: `#/components/schemas/TexmlRecordingSubresourcesUris`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TexmlRecordingSubresourcesUris {
-    pub transcriptions: Option<Option<String>>,
+    pub transcriptions: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    TexmlRecordingSubresourcesUris { "transcriptions" => transcriptions nullable }
+    TexmlRecordingSubresourcesUris { "transcriptions" => transcriptions }
 );
 
 /// Texml Get Call Recording Transcription Response Body
@@ -2275,7 +2609,7 @@ pub struct TexmlRecordingTranscription {
     pub call_sid: Option<CallControlId>,
     pub date_created: Option<DateTimeRfc2822>,
     pub date_updated: Option<DateTimeRfc2822>,
-    pub duration: Option<Option<TexmlRecordingDuration>>,
+    pub duration: Option<TexmlRecordingDuration>,
     pub recording_sid: Option<TexmlSid>,
     pub sid: Option<TexmlSid>,
     /// The status of the recording transcriptions. The transcription text will be available only when the status is completed.
@@ -2289,9 +2623,8 @@ pub struct TexmlRecordingTranscription {
 crate::codec::optional_fields!(
     TexmlRecordingTranscription { "account_sid" => account_sid, "api_version" =>
     api_version, "call_sid" => call_sid, "date_created" => date_created, "date_updated"
-    => date_updated, "duration" => duration nullable, "recording_sid" => recording_sid,
-    "sid" => sid, "status" => status, "transcription_text" => transcription_text, "uri"
-    => uri }
+    => date_updated, "duration" => duration, "recording_sid" => recording_sid, "sid" =>
+    sid, "status" => status, "transcription_text" => transcription_text, "uri" => uri }
 );
 
 /// The status of the recording transcriptions. The transcription text will be available only when the status is completed.
@@ -2535,71 +2868,3 @@ pub type UpdateCallRequestMethod = TexmlStatusCallbackMethod;
 ///
 /// Spec: `#/components/schemas/UpdateCallRequest/properties/StatusCallbackMethod`
 pub type UpdateCallRequestStatusCallbackMethod = TexmlStatusCallbackMethod;
-
-/// TeXml REST Update Command Result
-///
-/// Spec: `#/components/schemas/UpdateCommandResult`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct UpdateCommandResult {
-    pub sid: Option<String>,
-    pub status: Option<String>,
-}
-
-crate::codec::optional_fields!(UpdateCommandResult { "sid" => sid, "status" => status });
-
-/// Update Conference Participant Request
-///
-/// Spec: `#/components/schemas/UpdateConferenceParticipantRequest`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct UpdateConferenceParticipantRequest {
-    /// The HTTP method used to call the `AnnounceUrl`. Defaults to `POST`.
-    pub announce_method: Option<UpdateConferenceParticipantRequestAnnounceMethod>,
-    /// The URL to call to announce something to the participant. The URL may return an MP3 fileo a WAV file, or a TwiML document that contains `<Play>`, `<Say>`, `<Pause>`, or `<Redirect>` verbs.
-    pub announce_url: Option<String>,
-    /// Whether to play a notification beep to the conference when the participant exits.
-    pub beep_on_exit: Option<bool>,
-    /// The SID of the participant who is being coached. The participant being coached is the only participant who can hear the participant who is coaching.
-    pub call_sid_to_coach: Option<String>,
-    /// Whether the participant is coaching another call. When `true`, `CallSidToCoach` has to be given.
-    pub coaching: Option<bool>,
-    /// Whether to end the conference when the participant leaves.
-    pub end_conference_on_exit: Option<bool>,
-    /// Whether the participant should be on hold.
-    pub hold: Option<bool>,
-    /// The HTTP method to use when calling the `HoldUrl`.
-    pub hold_method: Option<UpdateConferenceParticipantRequestHoldMethod>,
-    /// The URL to be called using the `HoldMethod` for music that plays when the participant is on hold. The URL may return an MP3 file, a WAV file, or a TwiML document that contains `<Play>`, `<Say>`, `<Pause>`, or `<Redirect>` verbs.
-    pub hold_url: Option<String>,
-    /// Whether the participant should be muted.
-    pub muted: Option<bool>,
-    /// The URL to call for an audio file to play while the participant is waiting for the conference to start.
-    pub wait_url: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    UpdateConferenceParticipantRequest { "AnnounceMethod" => announce_method,
-    "AnnounceUrl" => announce_url, "BeepOnExit" => beep_on_exit, "CallSidToCoach" =>
-    call_sid_to_coach, "Coaching" => coaching, "EndConferenceOnExit" =>
-    end_conference_on_exit, "Hold" => hold, "HoldMethod" => hold_method, "HoldUrl" =>
-    hold_url, "Muted" => muted, "WaitUrl" => wait_url }
-);
-
-/// The HTTP method used to call the `AnnounceUrl`. Defaults to `POST`.
-///
-/// Spec: `#/components/schemas/UpdateConferenceParticipantRequest/properties/AnnounceMethod`
-pub type UpdateConferenceParticipantRequestAnnounceMethod = TexmlStatusCallbackMethod;
-
-/// The HTTP method to use when calling the `HoldUrl`.
-///
-/// Spec: `#/components/schemas/UpdateConferenceParticipantRequest/properties/HoldMethod`
-pub type UpdateConferenceParticipantRequestHoldMethod = TexmlStatusCallbackMethod;
-
-/// TeXML REST Command Response
-///
-/// Spec: `#/components/responses/UpdateTeXMLCallResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct UpdateTeXmlCallResponse {
-    pub data: Option<UpdateCommandResult>,
-}
-
-crate::codec::optional_fields!(UpdateTeXmlCallResponse { "data" => data });

@@ -5,88 +5,618 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/paths/~1text-to-speech~1speech/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct GenerateTextToSpeechBody {
-    /// The text to convert to speech
-    pub text: String,
-    /// The voice ID in the format Provider.ModelId.VoiceId.
-    ///
-    /// Examples:
-    /// - AWS.Polly.Joanna-Neural
-    /// - Azure.en-US-AvaMultilingualNeural
-    /// - ElevenLabs.eleven_multilingual_v2.Rachel
-    /// - Telnyx.KokoroTTS.af
-    ///
-    /// Use the `GET /text-to-speech/voices` endpoint to get a complete list of available voices.
-    pub voice: String,
-}
-
-/// Spec: `#/paths/~1text-to-speech~1voices/get/parameters/0/schema`
+/// Spec: `#/paths/~1text-to-speech~1speech/get/parameters/5/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListTextToSpeechVoicesProvider {
-    /// `aws`
-    Aws,
-    /// `azure`
-    Azure,
-    /// `elevenlabs`
-    Elevenlabs,
-    /// `telnyx`
-    Telnyx,
+pub enum AudioFormat {
+    /// `pcm`
+    Pcm,
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl ListTextToSpeechVoicesProvider {
+impl AudioFormat {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Aws => "aws",
-            Self::Azure => "azure",
-            Self::Elevenlabs => "elevenlabs",
-            Self::Telnyx => "telnyx",
+            Self::Pcm => "pcm",
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for ListTextToSpeechVoicesProvider {
+impl From<&str> for AudioFormat {
     fn from(value: &str) -> Self {
         match value {
-            "aws" => Self::Aws,
-            "azure" => Self::Azure,
-            "elevenlabs" => Self::Elevenlabs,
-            "telnyx" => Self::Telnyx,
+            "pcm" => Self::Pcm,
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(ListTextToSpeechVoicesProvider);
+crate::codec::string_enum!(AudioFormat);
 
-/// Spec: `#/paths/~1text-to-speech~1voices/get/responses/200/content/application~1json/schema`
+/// AWS Polly provider-specific parameters.
+///
+/// Spec: `#/components/schemas/AwsProviderParams`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListTextToSpeechVoicesResponse {
-    pub voices: Option<Vec<ListTextToSpeechVoicesResponseVoicesItem>>,
-}
-
-crate::codec::optional_fields!(ListTextToSpeechVoicesResponse { "voices" => voices });
-
-/// Spec: `#/paths/~1text-to-speech~1voices/get/responses/200/content/application~1json/schema/properties/voices/items`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListTextToSpeechVoicesResponseVoicesItem {
-    pub accent: Option<String>,
-    pub age: Option<String>,
-    pub gender: Option<String>,
-    pub id: Option<String>,
-    pub label: Option<String>,
-    pub language: Option<String>,
-    pub name: Option<String>,
-    pub provider: Option<String>,
+pub struct AwsProviderParams {
+    /// Language code (e.g. `en-US`, `es-ES`).
+    pub language_code: Option<String>,
+    /// List of lexicon names to apply.
+    pub lexicon_names: Option<Vec<String>>,
+    /// Audio output format.
+    pub output_format: Option<String>,
+    /// Audio sample rate.
+    pub sample_rate: Option<String>,
+    /// Input text type.
+    pub text_type: Option<AwsProviderParamsTextType>,
 }
 
 crate::codec::optional_fields!(
-    ListTextToSpeechVoicesResponseVoicesItem { "accent" => accent, "age" => age, "gender"
-    => gender, "id" => id, "label" => label, "language" => language, "name" => name,
-    "provider" => provider }
+    AwsProviderParams { "language_code" => language_code, "lexicon_names" =>
+    lexicon_names, "output_format" => output_format, "sample_rate" => sample_rate,
+    "text_type" => text_type }
 );
+
+/// Azure Cognitive Services provider-specific parameters.
+///
+/// Spec: `#/components/schemas/AzureProviderParams`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AzureProviderParams {
+    /// Custom Azure API key. If not provided, the default Telnyx key is used.
+    pub api_key: Option<String>,
+    /// Custom Azure deployment ID.
+    pub deployment_id: Option<String>,
+    /// Azure audio effect to apply.
+    pub effect: Option<String>,
+    /// Voice gender preference.
+    pub gender: Option<String>,
+    /// Language code (e.g. `en-US`).
+    pub language_code: Option<String>,
+    /// Azure audio output format.
+    pub output_format: Option<String>,
+    /// Azure region (e.g. `eastus`, `westeurope`).
+    pub region: Option<String>,
+    /// Input text type. Use `ssml` for SSML-formatted input.
+    pub text_type: Option<AzureProviderParamsTextType>,
+}
+
+crate::codec::optional_fields!(
+    AzureProviderParams { "api_key" => api_key, "deployment_id" => deployment_id,
+    "effect" => effect, "gender" => gender, "language_code" => language_code,
+    "output_format" => output_format, "region" => region, "text_type" => text_type }
+);
+
+/// Input text type. Use `ssml` for SSML-formatted input.
+///
+/// Spec: `#/components/schemas/AzureProviderParams/properties/text_type`
+pub type AzureProviderParamsTextType = AwsProviderParamsTextType;
+
+/// Response when `output_type` is `base64_output`.
+///
+/// Spec: `#/components/schemas/Base64AudioResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Base64AudioResponse {
+    /// Base64-encoded audio data.
+    pub base64_audio: Option<String>,
+}
+
+crate::codec::optional_fields!(Base64AudioResponse { "base64_audio" => base64_audio });
+
+/// ElevenLabs provider-specific parameters.
+///
+/// Spec: `#/components/schemas/ElevenLabsProviderParams`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ElevenLabsProviderParams {
+    /// Custom ElevenLabs API key. If not provided, the default Telnyx key is used.
+    pub api_key: Option<String>,
+    /// Language code.
+    pub language_code: Option<String>,
+    /// ElevenLabs voice settings (stability, similarity_boost, etc.).
+    pub voice_settings: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+crate::codec::optional_fields!(
+    ElevenLabsProviderParams { "api_key" => api_key, "language_code" => language_code,
+    "voice_settings" => voice_settings }
+);
+
+/// Request body for generating speech from text.
+///
+/// Spec: `#/components/schemas/GenerateSpeechRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GenerateSpeechRequest {
+    pub aws: Option<AwsProviderParams>,
+    pub azure: Option<AzureProviderParams>,
+    /// When `true`, bypass the audio cache and generate fresh audio.
+    pub disable_cache: Option<bool>,
+    pub elevenlabs: Option<ElevenLabsProviderParams>,
+    /// Language code (e.g. `en-US`). Usage varies by provider.
+    pub language: Option<String>,
+    pub minimax: Option<MinimaxProviderParams>,
+    /// Determines the response format. `binary_output` returns raw audio bytes, `base64_output` returns base64-encoded audio in JSON.
+    pub output_type: Option<GenerateSpeechRequestOutputType>,
+    /// TTS provider. Required unless `voice` is provided.
+    pub provider: Option<GenerateSpeechRequestProvider>,
+    pub resemble: Option<ResembleProviderParams>,
+    pub rime: Option<RimeProviderParams>,
+    pub telnyx: Option<TelnyxProviderParams>,
+    /// The text to convert to speech.
+    pub text: Option<String>,
+    /// Text type. Use `ssml` for SSML-formatted input (supported by AWS and Azure).
+    pub text_type: Option<GenerateSpeechRequestTextType>,
+    /// Voice identifier in the format `provider.model_id.voice_id` or `provider.voice_id`. Examples: `telnyx.NaturalHD.Alloy`, `Telnyx.Ultra.<voice_id>`, `Telnyx.Bayan.Ahmed`, `Telnyx.Sukhan.urdu-professor`, `azure.en-US-AvaMultilingualNeural`, `aws.Polly.Generative.Lucia`. When provided, `provider`, `model_id`, and `voice_id` are extracted automatically and take precedence over individual parameters.
+    pub voice: Option<String>,
+    /// Provider-specific voice settings. Contents vary by provider — see provider-specific parameter objects below.
+    pub voice_settings: Option<serde_json::Map<String, serde_json::Value>>,
+    pub xai: Option<XaiProviderParams>,
+}
+
+crate::codec::optional_fields!(
+    GenerateSpeechRequest { "aws" => aws, "azure" => azure, "disable_cache" =>
+    disable_cache, "elevenlabs" => elevenlabs, "language" => language, "minimax" =>
+    minimax, "output_type" => output_type, "provider" => provider, "resemble" =>
+    resemble, "rime" => rime, "telnyx" => telnyx, "text" => text, "text_type" =>
+    text_type, "voice" => voice, "voice_settings" => voice_settings, "xai" => xai }
+);
+
+/// Determines the response format. `binary_output` returns raw audio bytes, `base64_output` returns base64-encoded audio in JSON.
+///
+/// Spec: `#/components/schemas/GenerateSpeechRequest/properties/output_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GenerateSpeechRequestOutputType {
+    /// `binary_output`
+    BinaryOutput,
+    /// `base64_output`
+    Base64Output,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GenerateSpeechRequestOutputType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BinaryOutput => "binary_output",
+            Self::Base64Output => "base64_output",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for GenerateSpeechRequestOutputType {
+    fn from(value: &str) -> Self {
+        match value {
+            "binary_output" => Self::BinaryOutput,
+            "base64_output" => Self::Base64Output,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(GenerateSpeechRequestOutputType);
+
+/// TTS provider. Required unless `voice` is provided.
+///
+/// Spec: `#/components/schemas/GenerateSpeechRequest/properties/provider`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GenerateSpeechRequestProvider {
+    /// `aws`
+    Aws,
+    /// `telnyx`
+    Telnyx,
+    /// `azure`
+    Azure,
+    /// `elevenlabs`
+    Elevenlabs,
+    /// `minimax`
+    Minimax,
+    /// `rime`
+    Rime,
+    /// `resemble`
+    Resemble,
+    /// `xai`
+    Xai,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GenerateSpeechRequestProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Aws => "aws",
+            Self::Telnyx => "telnyx",
+            Self::Azure => "azure",
+            Self::Elevenlabs => "elevenlabs",
+            Self::Minimax => "minimax",
+            Self::Rime => "rime",
+            Self::Resemble => "resemble",
+            Self::Xai => "xai",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for GenerateSpeechRequestProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "aws" => Self::Aws,
+            "telnyx" => Self::Telnyx,
+            "azure" => Self::Azure,
+            "elevenlabs" => Self::Elevenlabs,
+            "minimax" => Self::Minimax,
+            "rime" => Self::Rime,
+            "resemble" => Self::Resemble,
+            "xai" => Self::Xai,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(GenerateSpeechRequestProvider);
+
+/// Text type. Use `ssml` for SSML-formatted input (supported by AWS and Azure).
+///
+/// Spec: `#/components/schemas/GenerateSpeechRequest/properties/text_type`
+pub type GenerateSpeechRequestTextType = AwsProviderParamsTextType;
+
+/// Spec: `#/paths/~1text-to-speech~1voices/get/parameters/0/schema`
+pub type ListVoicesProvider = GenerateSpeechRequestProvider;
+
+/// Minimax provider-specific parameters.
+///
+/// Spec: `#/components/schemas/MinimaxProviderParams`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MinimaxProviderParams {
+    /// Language code to boost pronunciation for.
+    pub language_boost: Option<String>,
+    /// Pitch adjustment.
+    pub pitch: Option<i64>,
+    /// Audio output format.
+    pub response_format: Option<String>,
+    /// Speech speed multiplier.
+    pub speed: Option<f64>,
+    /// Volume level.
+    pub vol: Option<f64>,
+}
+
+crate::codec::optional_fields!(
+    MinimaxProviderParams { "language_boost" => language_boost, "pitch" => pitch,
+    "response_format" => response_format, "speed" => speed, "vol" => vol }
+);
+
+/// Spec: `#/paths/~1text-to-speech~1speech/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Provider {
+    /// `aws`
+    Aws,
+    /// `telnyx`
+    Telnyx,
+    /// `azure`
+    Azure,
+    /// `elevenlabs`
+    Elevenlabs,
+    /// `minimax`
+    Minimax,
+    /// `murfai`
+    Murfai,
+    /// `rime`
+    Rime,
+    /// `resemble`
+    Resemble,
+    /// `xai`
+    Xai,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl Provider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Aws => "aws",
+            Self::Telnyx => "telnyx",
+            Self::Azure => "azure",
+            Self::Elevenlabs => "elevenlabs",
+            Self::Minimax => "minimax",
+            Self::Murfai => "murfai",
+            Self::Rime => "rime",
+            Self::Resemble => "resemble",
+            Self::Xai => "xai",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for Provider {
+    fn from(value: &str) -> Self {
+        match value {
+            "aws" => Self::Aws,
+            "telnyx" => Self::Telnyx,
+            "azure" => Self::Azure,
+            "elevenlabs" => Self::Elevenlabs,
+            "minimax" => Self::Minimax,
+            "murfai" => Self::Murfai,
+            "rime" => Self::Rime,
+            "resemble" => Self::Resemble,
+            "xai" => Self::Xai,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(Provider);
+
+/// Resemble AI provider-specific parameters.
+///
+/// Spec: `#/components/schemas/ResembleProviderParams`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResembleProviderParams {
+    /// Custom Resemble API key.
+    pub api_key: Option<String>,
+    /// Audio output format.
+    pub format: Option<String>,
+    /// Synthesis precision.
+    pub precision: Option<String>,
+    /// Audio sample rate.
+    pub sample_rate: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ResembleProviderParams { "api_key" => api_key, "format" => format, "precision" =>
+    precision, "sample_rate" => sample_rate }
+);
+
+/// Rime provider-specific parameters.
+///
+/// Spec: `#/components/schemas/RimeProviderParams`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RimeProviderParams {
+    /// Audio output format.
+    pub response_format: Option<String>,
+    /// Audio sampling rate in Hz.
+    pub sampling_rate: Option<i64>,
+    /// Voice speed multiplier.
+    pub voice_speed: Option<f64>,
+}
+
+crate::codec::optional_fields!(
+    RimeProviderParams { "response_format" => response_format, "sampling_rate" =>
+    sampling_rate, "voice_speed" => voice_speed }
+);
+
+/// Telnyx provider-specific parameters. Use `voice_speed` and `temperature` for `Natural` and `NaturalHD` models. For the `Ultra` model, use `voice_speed`, `volume`, and `emotion`. `Bayan` and `Sukhan` don't use `temperature`, `volume`, or `emotion`, and don't support `voice_speed`. `Sukhan`'s `response_format` is restricted to `mp3` or `pcm` (no `wav`).
+///
+/// Spec: `#/components/schemas/TelnyxProviderParams`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TelnyxProviderParams {
+    /// Emotion control for the Ultra model. Adjusts the emotional tone of the synthesized speech.
+    pub emotion: Option<TelnyxProviderParamsEmotion>,
+    /// Audio response format.
+    pub response_format: Option<String>,
+    /// Audio sampling rate in Hz.
+    pub sampling_rate: Option<i64>,
+    /// Sampling temperature. Applies to `Natural` and `NaturalHD` models only.
+    pub temperature: Option<f64>,
+    /// Voice speed multiplier. Applies to all models except `Bayan` and `Sukhan`, which don't support it. Range: 0.5 to 2.0.
+    pub voice_speed: Option<f64>,
+    /// Volume level for the Ultra model. Range: 0.0 to 2.0.
+    pub volume: Option<f64>,
+}
+
+crate::codec::optional_fields!(
+    TelnyxProviderParams { "emotion" => emotion, "response_format" => response_format,
+    "sampling_rate" => sampling_rate, "temperature" => temperature, "voice_speed" =>
+    voice_speed, "volume" => volume }
+);
+
+/// Emotion control for the Ultra model. Adjusts the emotional tone of the synthesized speech.
+///
+/// Spec: `#/components/schemas/TelnyxProviderParams/properties/emotion`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelnyxProviderParamsEmotion {
+    /// `neutral`
+    Neutral,
+    /// `happy`
+    Happy,
+    /// `sad`
+    Sad,
+    /// `angry`
+    Angry,
+    /// `fearful`
+    Fearful,
+    /// `disgusted`
+    Disgusted,
+    /// `surprised`
+    Surprised,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TelnyxProviderParamsEmotion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Neutral => "neutral",
+            Self::Happy => "happy",
+            Self::Sad => "sad",
+            Self::Angry => "angry",
+            Self::Fearful => "fearful",
+            Self::Disgusted => "disgusted",
+            Self::Surprised => "surprised",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TelnyxProviderParamsEmotion {
+    fn from(value: &str) -> Self {
+        match value {
+            "neutral" => Self::Neutral,
+            "happy" => Self::Happy,
+            "sad" => Self::Sad,
+            "angry" => Self::Angry,
+            "fearful" => Self::Fearful,
+            "disgusted" => Self::Disgusted,
+            "surprised" => Self::Surprised,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TelnyxProviderParamsEmotion);
+
+/// A voice available for text-to-speech synthesis.
+///
+/// Spec: `#/components/schemas/Voice`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Voice {
+    /// Voice gender.
+    pub gender: Option<String>,
+    /// Language code.
+    pub language: Option<String>,
+    /// Voice name.
+    pub name: Option<String>,
+    /// The TTS provider.
+    pub provider: Option<String>,
+    /// Voice identifier.
+    pub voice_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    Voice { "gender" => gender, "language" => language, "name" => name, "provider" =>
+    provider, "voice_id" => voice_id }
+);
+
+/// List of available voices.
+///
+/// Spec: `#/components/schemas/VoicesResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VoicesResponse {
+    pub voices: Option<Vec<Voice>>,
+}
+
+crate::codec::optional_fields!(VoicesResponse { "voices" => voices });
+
+/// xAI provider-specific parameters.
+///
+/// Spec: `#/components/schemas/XAIProviderParams`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct XaiProviderParams {
+    /// Language code, or `auto` to detect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Audio output format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_format: Option<XaiProviderParamsOutputFormat>,
+    /// Audio sample rate in Hz.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_rate: Option<i64>,
+    /// xAI voice identifier.
+    pub voice_id: XaiProviderParamsVoiceId,
+}
+
+/// Audio output format.
+///
+/// Spec: `#/components/schemas/XAIProviderParams/properties/output_format`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum XaiProviderParamsOutputFormat {
+    /// `mp3`
+    Mp3,
+    /// `wav`
+    Wav,
+    /// `pcm`
+    Pcm,
+    /// `mulaw`
+    Mulaw,
+    /// `alaw`
+    Alaw,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl XaiProviderParamsOutputFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mp3 => "mp3",
+            Self::Wav => "wav",
+            Self::Pcm => "pcm",
+            Self::Mulaw => "mulaw",
+            Self::Alaw => "alaw",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for XaiProviderParamsOutputFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "mp3" => Self::Mp3,
+            "wav" => Self::Wav,
+            "pcm" => Self::Pcm,
+            "mulaw" => Self::Mulaw,
+            "alaw" => Self::Alaw,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(XaiProviderParamsOutputFormat);
+
+/// xAI voice identifier.
+///
+/// Spec: `#/components/schemas/XAIProviderParams/properties/voice_id`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum XaiProviderParamsVoiceId {
+    /// `eve`
+    Eve,
+    /// `ara`
+    Ara,
+    /// `rex`
+    Rex,
+    /// `sal`
+    Sal,
+    /// `leo`
+    Leo,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl XaiProviderParamsVoiceId {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Eve => "eve",
+            Self::Ara => "ara",
+            Self::Rex => "rex",
+            Self::Sal => "sal",
+            Self::Leo => "leo",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for XaiProviderParamsVoiceId {
+    fn from(value: &str) -> Self {
+        match value {
+            "eve" => Self::Eve,
+            "ara" => Self::Ara,
+            "rex" => Self::Rex,
+            "sal" => Self::Sal,
+            "leo" => Self::Leo,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(XaiProviderParamsVoiceId);

@@ -5,7 +5,7 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/paths/~1usage_reports/get/parameters/11/schema`
+/// Spec: `#/paths/~1usage_reports/get/parameters/9/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GetUsageReportsFormat {
     /// `csv`
@@ -39,23 +39,8 @@ impl From<&str> for GetUsageReportsFormat {
 
 crate::codec::string_enum!(GetUsageReportsFormat);
 
-/// Spec: `#/components/schemas/PaginationData`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PaginationData {
-    /// Selected page number.
-    pub page_number: Option<i64>,
-    /// Records per single page
-    pub page_size: Option<i64>,
-    /// Total number of pages.
-    pub total_pages: Option<i64>,
-    /// Total number of results.
-    pub total_results: Option<i64>,
-}
-
-crate::codec::optional_fields!(
-    PaginationData { "page_number" => page_number, "page_size" => page_size,
-    "total_pages" => total_pages, "total_results" => total_results }
-);
+/// Spec: `#/paths/~1usage_reports/get/parameters/11/schema`
+pub type GetUsageReportsPage = ListAccessIpAddressesPage;
 
 /// An object following one of the schemas published in <https://developers.telnyx.com/docs/api/v2/detail-records>
 ///
@@ -69,7 +54,7 @@ pub struct UsageReportsOptionsRecord {
     /// Telnyx Product Metrics
     pub product_metrics: Option<Vec<String>>,
     /// Subproducts if applicable
-    pub record_types: Option<Vec<RecordType>>,
+    pub record_types: Option<Vec<UsageReportsRecordType>>,
 }
 
 crate::codec::optional_fields!(
@@ -88,6 +73,24 @@ pub struct UsageReportsOptionsResponse {
 }
 
 crate::codec::optional_fields!(UsageReportsOptionsResponse { "data" => data });
+
+/// An object following one of the schemas published in <https://developers.telnyx.com/docs/api/v2/detail-records>
+///
+/// Spec: `#/components/schemas/usage-reports_RecordType`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UsageReportsRecordType {
+    /// Telnyx Product Dimensions
+    pub product_dimensions: Option<Vec<String>>,
+    /// Telnyx Product Metrics
+    pub product_metrics: Option<Vec<String>>,
+    /// Telnyx Product type
+    pub record_type: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    UsageReportsRecordType { "product_dimensions" => product_dimensions,
+    "product_metrics" => product_metrics, "record_type" => record_type }
+);
 
 /// Spec: `#/components/schemas/UsageReportsResponse`
 #[derive(Debug, Clone, PartialEq, Default)]

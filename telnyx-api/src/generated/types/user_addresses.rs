@@ -5,23 +5,34 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/responses/GetAllUserAddressResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1user_addresses/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetAllUserAddressResponse {
+pub struct CreateUserAddressResponse {
+    pub data: Option<UserAddress>,
+}
+
+crate::codec::optional_fields!(CreateUserAddressResponse { "data" => data });
+
+/// Spec: `#/paths/~1user_addresses/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FindUserAddressResponse {
     pub data: Option<Vec<UserAddress>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    GetAllUserAddressResponse { "data" => data, "meta" => meta }
+    FindUserAddressResponse { "data" => data, "meta" => meta }
 );
+
+/// Spec: `#/paths/~1user_addresses~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetUserAddressResponse = CreateUserAddressResponse;
 
 /// An optional boolean value specifying if verification of the address should be skipped or not. UserAddresses are generally used for shipping addresses, and failure to validate your shipping address will likely result in a failure to deliver SIM cards or other items ordered from Telnyx. Do not use this parameter unless you are sure that the address is correct even though it cannot be validated. If this is set to any value other than true, verification of the address will be attempted, and the user address will not be allowed if verification fails. If verification fails but suggested values are available that might make the address correct, they will be present in the response as well. If this value is set to true, then the verification will not be attempted. Defaults to false (verification will be performed).
 ///
 /// Spec: `#/components/schemas/skip_address_verification`
-pub type SkipAddressVerification = String;
+pub type SkipAddressVerification = bool;
 
-/// Spec: `#/paths/~1user_addresses/get/parameters/5/schema`
+/// Spec: `#/paths/~1user_addresses/get/parameters/2/schema`
 pub type SortUserAddress = SortAddress;
 
 /// UserAddress
@@ -29,25 +40,25 @@ pub type SortUserAddress = SortAddress;
 /// Spec: `#/components/schemas/UserAddress`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserAddress {
-    pub administrative_area: Option<AdministrativeArea>,
-    pub borough: Option<Borough>,
-    pub business_name: Option<BusinessName>,
-    pub country_code: Option<CountryCode>,
+    pub administrative_area: Option<UserAddressesAdministrativeArea>,
+    pub borough: Option<UserAddressesBorough>,
+    pub business_name: Option<UserAddressesBusinessName>,
+    pub country_code: Option<UserAddressesCountryCode>,
     /// ISO 8601 formatted date indicating when the resource was created.
     pub created_at: Option<String>,
     pub customer_reference: Option<CustomerReference>,
-    pub extended_address: Option<ExtendedAddress>,
-    pub first_name: Option<FirstName>,
+    pub extended_address: Option<UserAddressesExtendedAddress>,
+    pub first_name: Option<UserAddressesFirstName>,
     /// Uniquely identifies the user address.
     pub id: Option<String>,
-    pub last_name: Option<LastName>,
-    pub locality: Option<Locality>,
-    pub neighborhood: Option<Neighborhood>,
-    pub phone_number: Option<PhoneNumber>,
-    pub postal_code: Option<PostalCode>,
+    pub last_name: Option<UserAddressesLastName>,
+    pub locality: Option<UserAddressesLocality>,
+    pub neighborhood: Option<UserAddressesNeighborhood>,
+    pub phone_number: Option<UserAddressesPhoneNumber>,
+    pub postal_code: Option<UserAddressesPostalCode>,
     /// Identifies the type of the resource.
     pub record_type: Option<String>,
-    pub street_address: Option<StreetAddress>,
+    pub street_address: Option<UserAddressesStreetAddress>,
     /// ISO 8601 formatted date indicating when the resource was updated.
     pub updated_at: Option<String>,
 }
@@ -66,33 +77,112 @@ crate::codec::optional_fields!(
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserAddressCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub administrative_area: Option<AdministrativeArea>,
+    pub administrative_area: Option<UserAddressesAdministrativeArea>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub borough: Option<Borough>,
-    pub business_name: BusinessName,
-    pub country_code: CountryCode,
+    pub borough: Option<UserAddressesBorough>,
+    pub business_name: UserAddressesBusinessName,
+    pub country_code: UserAddressesCountryCode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<CustomerReference>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub extended_address: Option<ExtendedAddress>,
-    pub first_name: FirstName,
-    pub last_name: LastName,
-    pub locality: Locality,
+    pub extended_address: Option<UserAddressesExtendedAddress>,
+    pub first_name: UserAddressesFirstName,
+    pub last_name: UserAddressesLastName,
+    pub locality: UserAddressesLocality,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub neighborhood: Option<Neighborhood>,
+    pub neighborhood: Option<UserAddressesNeighborhood>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_number: Option<PhoneNumber>,
+    pub phone_number: Option<UserAddressesPhoneNumber>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<PostalCode>,
+    pub postal_code: Option<UserAddressesPostalCode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_address_verification: Option<SkipAddressVerification>,
-    pub street_address: StreetAddress,
+    pub street_address: UserAddressesStreetAddress,
 }
 
-/// Spec: `#/components/responses/UserAddressResponse/content/application~1json/schema`
+/// The locality of the user address. For US addresses, this corresponds to the state of the address.
+///
+/// Spec: `#/components/schemas/user-addresses_administrative_area`
+pub type UserAddressesAdministrativeArea = String;
+
+/// The borough of the user address. This field is not used for addresses in the US but is used for some international addresses.
+///
+/// Spec: `#/components/schemas/user-addresses_borough`
+pub type UserAddressesBorough = String;
+
+/// The business name associated with the user address.
+///
+/// Spec: `#/components/schemas/user-addresses_business_name`
+pub type UserAddressesBusinessName = String;
+
+/// The two-character (ISO 3166-1 alpha-2) country code of the user address.
+///
+/// Spec: `#/components/schemas/user-addresses_country_code`
+pub type UserAddressesCountryCode = String;
+
+/// Additional street address information about the user address such as, but not limited to, unit number or apartment number.
+///
+/// Spec: `#/components/schemas/user-addresses_extended_address`
+pub type UserAddressesExtendedAddress = String;
+
+/// Spec: `#/paths/~1user_addresses/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct UserAddressResponse {
-    pub data: Option<UserAddress>,
+pub struct UserAddressesFilterConsolidated {
+    /// Filter user addresses via the customer reference. Supports both exact matching (eq) and partial matching (contains). Matching is not case-sensitive.
+    pub customer_reference: Option<UserAddressesFilterConsolidatedCustomerReference>,
+    /// Filter user addresses via street address. Supports partial matching (contains). Matching is not case-sensitive.
+    pub street_address: Option<UserAddressesFilterConsolidatedStreetAddress>,
 }
 
-crate::codec::optional_fields!(UserAddressResponse { "data" => data });
+crate::codec::optional_fields!(
+    UserAddressesFilterConsolidated { "customer_reference" => customer_reference,
+    "street_address" => street_address }
+);
+
+/// Filter user addresses via the customer reference. Supports both exact matching (eq) and partial matching (contains). Matching is not case-sensitive.
+///
+/// Spec: `#/paths/~1user_addresses/get/parameters/1/schema/properties/customer_reference`
+pub type UserAddressesFilterConsolidatedCustomerReference = FilterConsolidatedCustomerReferenceVariant2;
+
+/// Filter user addresses via street address. Supports partial matching (contains). Matching is not case-sensitive.
+///
+/// Spec: `#/paths/~1user_addresses/get/parameters/1/schema/properties/street_address`
+pub type UserAddressesFilterConsolidatedStreetAddress = FilterConsolidatedStreetAddress;
+
+/// The first name associated with the user address.
+///
+/// Spec: `#/components/schemas/user-addresses_first_name`
+pub type UserAddressesFirstName = String;
+
+/// The last name associated with the user address.
+///
+/// Spec: `#/components/schemas/user-addresses_last_name`
+pub type UserAddressesLastName = String;
+
+/// The locality of the user address. For US addresses, this corresponds to the city of the address.
+///
+/// Spec: `#/components/schemas/user-addresses_locality`
+pub type UserAddressesLocality = String;
+
+/// The neighborhood of the user address. This field is not used for addresses in the US but is used for some international addresses.
+///
+/// Spec: `#/components/schemas/user-addresses_neighborhood`
+pub type UserAddressesNeighborhood = String;
+
+/// Spec: `#/paths/~1user_addresses/get/parameters/0/schema`
+pub type UserAddressesPageConsolidated = ListAccessIpAddressesPage;
+
+/// The phone number associated with the user address.
+///
+/// Spec: `#/components/schemas/user-addresses_phone_number`
+pub type UserAddressesPhoneNumber = String;
+
+/// The postal code of the user address.
+///
+/// Spec: `#/components/schemas/user-addresses_postal_code`
+pub type UserAddressesPostalCode = String;
+
+/// The primary street address information about the user address.
+///
+/// Spec: `#/components/schemas/user-addresses_street_address`
+pub type UserAddressesStreetAddress = String;

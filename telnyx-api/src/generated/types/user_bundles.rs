@@ -76,12 +76,8 @@ pub struct UserBundle {
     pub id: String,
     pub resources: Vec<UserBundleResourceSchema>,
     /// Date the user bundle was last updated.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
-    pub updated_at: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
     /// The customer's ID that owns this user bundle.
     pub user_id: String,
 }
@@ -92,6 +88,24 @@ pub struct UserBundle {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserBundleCreateResponse {
     pub data: UserBundle,
+}
+
+/// UserBundleResourceSchema
+///
+/// Spec: `#/components/schemas/UserBundleResourceSchema`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UserBundleResourceSchema {
+    /// Date the resource was created.
+    pub created_at: String,
+    /// Resource's ID.
+    pub id: String,
+    /// The resource itself (usually a phone number).
+    pub resource: String,
+    /// The type of the resource (usually 'number').
+    pub resource_type: String,
+    /// Date the resource was last updated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
 }
 
 /// UserBundleResourcesResponse

@@ -5,23 +5,32 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/responses/ListUserTagsResponse/content/application~1json/schema`
+/// Spec: `#/paths/~1user_tags/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListUserTagsResponse {
-    pub data: Option<ListUserTagsResponseData>,
+pub struct GetUserTagsFilter {
+    /// Filter tags by prefix
+    pub starts_with: Option<String>,
 }
 
-crate::codec::optional_fields!(ListUserTagsResponse { "data" => data });
+crate::codec::optional_fields!(GetUserTagsFilter { "starts_with" => starts_with });
 
-/// Spec: `#/components/responses/ListUserTagsResponse/content/application~1json/schema/properties/data`
+/// Spec: `#/paths/~1user_tags/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListUserTagsResponseData {
+pub struct GetUserTagsResponse {
+    pub data: Option<GetUserTagsResponseData>,
+}
+
+crate::codec::optional_fields!(GetUserTagsResponse { "data" => data });
+
+/// Spec: `#/paths/~1user_tags/get/responses/200/content/application~1json/schema/properties/data`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetUserTagsResponseData {
     pub number_tags: Option<UserTagList>,
     pub outbound_profile_tags: Option<UserTagList>,
 }
 
 crate::codec::optional_fields!(
-    ListUserTagsResponseData { "number_tags" => number_tags, "outbound_profile_tags" =>
+    GetUserTagsResponseData { "number_tags" => number_tags, "outbound_profile_tags" =>
     outbound_profile_tags }
 );
 

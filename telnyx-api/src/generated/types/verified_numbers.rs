@@ -10,6 +10,9 @@ use super::*;
 /// Spec: `#/paths/~1verified_numbers/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateVerifiedNumberBody {
+    /// Optional DTMF extension sequence to dial after the call is answered. This parameter enables verification of phone numbers behind IVR systems that require extension dialing. Valid characters: digits 0-9, letters A-D, symbols * and #. Pauses: w = 0.5 second pause, W = 1 second pause. Maximum length: 50 characters. Only works with 'call' verification method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
     pub phone_number: String,
     /// Verification method.
     pub verification_method: CreateVerifiedNumberBodyVerificationMethod,
@@ -18,7 +21,7 @@ pub struct CreateVerifiedNumberBody {
 /// Verification method.
 ///
 /// Spec: `#/paths/~1verified_numbers/post/requestBody/content/application~1json/schema/properties/verification_method`
-pub type CreateVerifiedNumberBodyVerificationMethod = SendPortingVerificationCodesVerificationMethod;
+pub type CreateVerifiedNumberBodyVerificationMethod = CreatedVerificationCodesResponseDataItemType;
 
 /// CreateVerifiedNumberResponse
 ///
@@ -34,13 +37,16 @@ crate::codec::optional_fields!(
     => verification_method }
 );
 
+/// Spec: `#/paths/~1verified_numbers/get/parameters/0/schema`
+pub type ListVerifiedNumbersPage = ListAccessIpAddressesPage;
+
 /// A paginated list of Verified Numbers
 ///
 /// Spec: `#/components/schemas/ListVerifiedNumbersResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListVerifiedNumbersResponse {
     pub data: Vec<VerifiedNumberResponse>,
-    pub meta: Meta,
+    pub meta: VerifiedNumbersMeta,
 }
 
 /// The possible verified numbers record types.
@@ -99,6 +105,20 @@ pub struct VerifiedNumberResponseDataWrapper {
 }
 
 crate::codec::optional_fields!(VerifiedNumberResponseDataWrapper { "data" => data });
+
+/// Spec: `#/components/schemas/verified-numbers_Meta`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VerifiedNumbersMeta {
+    pub page_number: Option<i64>,
+    pub page_size: Option<i64>,
+    pub total_pages: Option<i64>,
+    pub total_results: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    VerifiedNumbersMeta { "page_number" => page_number, "page_size" => page_size,
+    "total_pages" => total_pages, "total_results" => total_results }
+);
 
 /// Verify Verification Code Request
 ///

@@ -5,11 +5,62 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// The request body when creating a message template.
+///
+/// Spec: `#/components/schemas/CreateMessageTemplateRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateMessageTemplateRequest {
+    /// The text content of the message template.
+    pub text: String,
+}
+
+/// The request body when creating a verification.
+///
+/// Spec: `#/components/schemas/CreateVerificationRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateVerificationRequest {
+    /// +E164 formatted phone number.
+    pub phone_number: String,
+    /// The number of seconds the verification code is valid for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<i64>,
+    /// The identifier of the associated Verify profile.
+    pub verify_profile_id: String,
+}
+
 /// The request body when creating a verification.
 ///
 /// Spec: `#/components/schemas/CreateVerificationRequestCall`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateVerificationRequestCall {
+    /// Send a self-generated numeric code to the end-user
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub custom_code: Option<Option<String>>,
+    /// Optional extension to dial after call is answered using DTMF digits. Valid digits are 0-9, A-D, *, and #. Pauses can be added using w (0.5s) and W (1s).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::double_option"
+    )]
+    pub extension: Option<Option<String>>,
+    /// +E164 formatted phone number.
+    pub phone_number: String,
+    /// The number of seconds the verification code is valid for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<i64>,
+    /// The identifier of the associated Verify profile.
+    pub verify_profile_id: String,
+}
+
+/// The request body when creating a verification.
+///
+/// Spec: `#/components/schemas/CreateVerificationRequestSMS`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateVerificationRequestSms {
     /// Send a self-generated numeric code to the end-user
     #[serde(
         default,
@@ -26,25 +77,11 @@ pub struct CreateVerificationRequestCall {
     pub verify_profile_id: String,
 }
 
-/// The request body when creating a verification.
+/// The request body when creating a WhatsApp verification.
 ///
-/// Spec: `#/components/schemas/CreateVerificationRequestFlashcall`
+/// Spec: `#/components/schemas/CreateVerificationRequestWhatsapp`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreateVerificationRequestFlashcall {
-    /// +E164 formatted phone number.
-    pub phone_number: String,
-    /// The number of seconds the verification code is valid for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout_secs: Option<i64>,
-    /// The identifier of the associated Verify profile.
-    pub verify_profile_id: String,
-}
-
-/// The request body when creating a verification.
-///
-/// Spec: `#/components/schemas/CreateVerificationRequestSMS`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreateVerificationRequestSms {
+pub struct CreateVerificationRequestWhatsapp {
     /// Send a self-generated numeric code to the end-user
     #[serde(
         default,
@@ -76,8 +113,14 @@ pub struct CreateVerificationResponse {
 pub struct CreateVerifyProfileBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call: Option<CreateVerifyProfileCallRequest>,
+    /// The maximum daily spend allowed on this verify profile, in USD.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub flashcall: Option<CreateVerifyProfileFlashcallRequest>,
+    pub daily_spend_limit: Option<f64>,
+    /// Whether the daily spend limit is enforced for this verify profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_spend_limit_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flashcall: Option<CreateVerifyProfileSettingsRequest>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     pub name: String,
@@ -87,6 +130,8 @@ pub struct CreateVerifyProfileBody {
     pub webhook_failover_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whatsapp: Option<CreateVerifyProfileSettingsWhatsAppRequest>,
 }
 
 /// CreateVerifyProfileCallRequest
@@ -102,7 +147,7 @@ pub struct CreateVerifyProfileCallRequest {
     pub default_verification_timeout_secs: Option<i64>,
     /// The message template identifier selected from /verify_profiles/templates
     pub messaging_template_id: Option<String>,
-    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
+    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed. **Conditionally required:** this field must be provided when your organization is configured to require explicit whitelisted destinations; otherwise it is optional.
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
@@ -113,50 +158,80 @@ crate::codec::optional_fields!(
     "whitelisted_destinations" => whitelisted_destinations }
 );
 
-/// CreateVerifyProfileFlashcallRequest
+/// CreateVerifyProfileSettingsRequest
 ///
-/// Spec: `#/components/schemas/CreateVerifyProfileFlashcallRequest`
+/// Spec: `#/components/schemas/CreateVerifyProfileSettingsRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateVerifyProfileFlashcallRequest {
+pub struct CreateVerifyProfileSettingsRequest {
+    /// The name that identifies the application requesting 2fa in the verification message.
+    pub app_name: Option<String>,
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
     pub default_verification_timeout_secs: Option<i64>,
-    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
+    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed. **Conditionally required:** this field must be provided when your organization is configured to require explicit whitelisted destinations; otherwise it is optional.
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
 crate::codec::optional_fields!(
-    CreateVerifyProfileFlashcallRequest { "default_verification_timeout_secs" =>
-    default_verification_timeout_secs, "whitelisted_destinations" =>
-    whitelisted_destinations }
+    CreateVerifyProfileSettingsRequest { "app_name" => app_name,
+    "default_verification_timeout_secs" => default_verification_timeout_secs,
+    "whitelisted_destinations" => whitelisted_destinations }
+);
+
+/// CreateVerifyProfileSettingsWhatsAppRequest
+///
+/// Spec: `#/components/schemas/CreateVerifyProfileSettingsWhatsAppRequest`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateVerifyProfileSettingsWhatsAppRequest {
+    /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
+    pub default_verification_timeout_secs: Option<i64>,
+    /// Phone number registered on the customer WABA to send OTPs from
+    pub sender_phone_number: Option<Option<String>>,
+    /// Customer pre-approved authentication template ID registered on Meta
+    pub template_id: Option<Option<String>>,
+    /// Customer Meta WABA ID for Bring-Your-Own-WABA sending
+    pub waba_id: Option<Option<String>>,
+    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed. **Conditionally required:** this field must be provided when your organization is configured to require explicit whitelisted destinations; otherwise it is optional.
+    pub whitelisted_destinations: Option<Vec<String>>,
+}
+
+crate::codec::optional_fields!(
+    CreateVerifyProfileSettingsWhatsAppRequest { "default_verification_timeout_secs" =>
+    default_verification_timeout_secs, "sender_phone_number" => sender_phone_number
+    nullable, "template_id" => template_id nullable, "waba_id" => waba_id nullable,
+    "whitelisted_destinations" => whitelisted_destinations }
 );
 
 /// CreateVerifyProfileSMSRequest
 ///
 /// Spec: `#/components/schemas/CreateVerifyProfileSMSRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateVerifyProfileSmsRequest {
     /// The alphanumeric sender ID to use when sending to destinations that require an alphanumeric sender ID.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::codec::double_option"
-    )]
     pub alpha_sender: Option<Option<String>>,
     /// The name that identifies the application requesting 2fa in the verification message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
     /// The length of the verify code to generate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_length: Option<i64>,
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_verification_timeout_secs: Option<i64>,
     /// The message template identifier selected from /verify_profiles/templates
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messaging_template_id: Option<String>,
-    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
-    pub whitelisted_destinations: Vec<String>,
+    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed. **Conditionally required:** this field must be provided when your organization is configured to require explicit whitelisted destinations; otherwise it is optional.
+    pub whitelisted_destinations: Option<Vec<String>>,
 }
+
+crate::codec::optional_fields!(
+    CreateVerifyProfileSmsRequest { "alpha_sender" => alpha_sender nullable, "app_name"
+    => app_name, "code_length" => code_length, "default_verification_timeout_secs" =>
+    default_verification_timeout_secs, "messaging_template_id" => messaging_template_id,
+    "whitelisted_destinations" => whitelisted_destinations }
+);
+
+/// Spec: `#/paths/~1verify_profiles/get/parameters/0/schema`
+pub type ListProfilesFilter = Feature;
+
+/// Spec: `#/paths/~1verify_profiles/get/parameters/1/schema`
+pub type ListProfilesPage = ListAccessIpAddressesPage;
 
 /// ListVerificationsResponse
 ///
@@ -164,7 +239,7 @@ pub struct CreateVerifyProfileSmsRequest {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListVerificationsResponse {
     pub data: Vec<Verification>,
-    pub meta: Meta,
+    pub meta: VerifyMeta,
 }
 
 /// A list of Verify profile message templates
@@ -181,8 +256,18 @@ pub struct ListVerifyProfileMessageTemplateResponse {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListVerifyProfilesResponse {
     pub data: Vec<VerifyProfileResponse>,
-    pub meta: Meta,
+    pub meta: VerifyMeta,
 }
+
+/// MessageTemplateResponseDataWrapper
+///
+/// Spec: `#/components/schemas/MessageTemplateResponseDataWrapper`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MessageTemplateResponseDataWrapper {
+    pub data: Option<VerifyProfileMessageTemplateResponse>,
+}
+
+crate::codec::optional_fields!(MessageTemplateResponseDataWrapper { "data" => data });
 
 /// RetrieveVerificationResponse
 ///
@@ -192,24 +277,38 @@ pub struct RetrieveVerificationResponse {
     pub data: Verification,
 }
 
+/// The request body when updating a message template.
+///
+/// Spec: `#/components/schemas/UpdateMessageTemplateRequest`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct UpdateMessageTemplateRequest {
+    /// The text content of the message template.
+    pub text: String,
+}
+
 /// Update Verify Profile Request
 ///
 /// Spec: `#/paths/~1verify_profiles~1{verify_profile_id}/patch/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateVerifyProfileBody {
     pub call: Option<UpdateVerifyProfileCallRequest>,
-    pub flashcall: Option<UpdateVerifyProfileFlashcallRequest>,
+    /// The maximum daily spend allowed on this verify profile, in USD.
+    pub daily_spend_limit: Option<f64>,
+    /// Whether the daily spend limit is enforced for this verify profile.
+    pub daily_spend_limit_enabled: Option<bool>,
     pub language: Option<String>,
     pub name: Option<String>,
     pub sms: Option<UpdateVerifyProfileSmsRequest>,
     pub webhook_failover_url: Option<String>,
     pub webhook_url: Option<String>,
+    pub whatsapp: Option<UpdateVerifyProfileSettingsWhatsAppRequest>,
 }
 
 crate::codec::optional_fields!(
-    UpdateVerifyProfileBody { "call" => call, "flashcall" => flashcall, "language" =>
-    language, "name" => name, "sms" => sms, "webhook_failover_url" =>
-    webhook_failover_url, "webhook_url" => webhook_url }
+    UpdateVerifyProfileBody { "call" => call, "daily_spend_limit" => daily_spend_limit,
+    "daily_spend_limit_enabled" => daily_spend_limit_enabled, "language" => language,
+    "name" => name, "sms" => sms, "webhook_failover_url" => webhook_failover_url,
+    "webhook_url" => webhook_url, "whatsapp" => whatsapp }
 );
 
 /// UpdateVerifyProfileCallRequest
@@ -225,7 +324,7 @@ pub struct UpdateVerifyProfileCallRequest {
     pub default_verification_timeout_secs: Option<i64>,
     /// The message template identifier selected from /verify_profiles/templates
     pub messaging_template_id: Option<String>,
-    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
+    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed. **Conditionally required:** this field must be provided when your organization is configured to require explicit whitelisted destinations; otherwise it is optional.
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
@@ -236,21 +335,28 @@ crate::codec::optional_fields!(
     "whitelisted_destinations" => whitelisted_destinations }
 );
 
-/// UpdateVerifyProfileFlashcallRequest
+/// UpdateVerifyProfileSettingsWhatsAppRequest
 ///
-/// Spec: `#/components/schemas/UpdateVerifyProfileFlashcallRequest`
+/// Spec: `#/components/schemas/UpdateVerifyProfileSettingsWhatsAppRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct UpdateVerifyProfileFlashcallRequest {
+pub struct UpdateVerifyProfileSettingsWhatsAppRequest {
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
     pub default_verification_timeout_secs: Option<i64>,
-    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
+    /// Phone number registered on the customer WABA to send OTPs from
+    pub sender_phone_number: Option<Option<String>>,
+    /// Customer pre-approved authentication template ID registered on Meta
+    pub template_id: Option<Option<String>>,
+    /// Customer Meta WABA ID for Bring-Your-Own-WABA sending
+    pub waba_id: Option<Option<String>>,
+    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed. **Conditionally required:** this field must be provided when your organization is configured to require explicit whitelisted destinations; otherwise it is optional.
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
 crate::codec::optional_fields!(
-    UpdateVerifyProfileFlashcallRequest { "default_verification_timeout_secs" =>
-    default_verification_timeout_secs, "whitelisted_destinations" =>
-    whitelisted_destinations }
+    UpdateVerifyProfileSettingsWhatsAppRequest { "default_verification_timeout_secs" =>
+    default_verification_timeout_secs, "sender_phone_number" => sender_phone_number
+    nullable, "template_id" => template_id nullable, "waba_id" => waba_id nullable,
+    "whitelisted_destinations" => whitelisted_destinations }
 );
 
 /// UpdateVerifyProfileSMSRequest
@@ -268,7 +374,7 @@ pub struct UpdateVerifyProfileSmsRequest {
     pub default_verification_timeout_secs: Option<i64>,
     /// The message template identifier selected from /verify_profiles/templates
     pub messaging_template_id: Option<String>,
-    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
+    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed. **Conditionally required:** this field must be provided when your organization is configured to require explicit whitelisted destinations; otherwise it is optional.
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
@@ -286,7 +392,7 @@ crate::codec::optional_fields!(
 pub struct Verification {
     pub created_at: Option<String>,
     /// Send a self-generated numeric code to the end-user
-    pub custom_code: Option<Option<String>>,
+    pub custom_code: Option<String>,
     pub id: Option<String>,
     /// +E164 formatted phone number.
     pub phone_number: Option<String>,
@@ -301,9 +407,9 @@ pub struct Verification {
 }
 
 crate::codec::optional_fields!(
-    Verification { "created_at" => created_at, "custom_code" => custom_code nullable,
-    "id" => id, "phone_number" => phone_number, "record_type" => record_type, "status" =>
-    status, "timeout_secs" => timeout_secs, "type" => type_, "updated_at" => updated_at,
+    Verification { "created_at" => created_at, "custom_code" => custom_code, "id" => id,
+    "phone_number" => phone_number, "record_type" => record_type, "status" => status,
+    "timeout_secs" => timeout_secs, "type" => type_, "updated_at" => updated_at,
     "verify_profile_id" => verify_profile_id }
 );
 
@@ -419,6 +525,59 @@ impl From<&str> for VerificationStatus {
 
 crate::codec::string_enum!(VerificationStatus);
 
+/// The possible types of verification.
+///
+/// Spec: `#/components/schemas/VerificationType`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VerificationType {
+    /// `sms`
+    Sms,
+    /// `call`
+    Call,
+    /// `flashcall`
+    Flashcall,
+    /// `whatsapp`
+    Whatsapp,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl VerificationType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "sms",
+            Self::Call => "call",
+            Self::Flashcall => "flashcall",
+            Self::Whatsapp => "whatsapp",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VerificationType {
+    fn from(value: &str) -> Self {
+        match value {
+            "sms" => Self::Sms,
+            "call" => Self::Call,
+            "flashcall" => Self::Flashcall,
+            "whatsapp" => Self::Whatsapp,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VerificationType);
+
+/// Spec: `#/components/schemas/verify_Meta`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct VerifyMeta {
+    pub page_number: i64,
+    pub page_size: i64,
+    pub total_pages: i64,
+    pub total_results: i64,
+}
+
 /// VerifyProfileCallResponse
 ///
 /// Spec: `#/components/schemas/VerifyProfileCallResponse`
@@ -432,7 +591,7 @@ pub struct VerifyProfileCallResponse {
     pub default_verification_timeout_secs: Option<i64>,
     /// The message template identifier selected from /verify_profiles/templates
     pub messaging_template_id: Option<String>,
-    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
+    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed. **Conditionally required:** this field must be provided when your organization is configured to require explicit whitelisted destinations; otherwise it is optional.
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
@@ -448,13 +607,15 @@ crate::codec::optional_fields!(
 /// Spec: `#/components/schemas/VerifyProfileFlashcallResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifyProfileFlashcallResponse {
+    /// The name that identifies the application requesting 2fa in the verification message.
+    pub app_name: Option<String>,
     /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
     pub default_verification_timeout_secs: Option<i64>,
 }
 
 crate::codec::optional_fields!(
-    VerifyProfileFlashcallResponse { "default_verification_timeout_secs" =>
-    default_verification_timeout_secs }
+    VerifyProfileFlashcallResponse { "app_name" => app_name,
+    "default_verification_timeout_secs" => default_verification_timeout_secs }
 );
 
 /// VerifyProfileResponse
@@ -477,6 +638,10 @@ crate::codec::optional_fields!(
 pub struct VerifyProfileResponse {
     pub call: Option<VerifyProfileCallResponse>,
     pub created_at: Option<String>,
+    /// The maximum daily spend allowed on this verify profile, in USD.
+    pub daily_spend_limit: Option<f64>,
+    /// Whether the daily spend limit is enforced for this verify profile.
+    pub daily_spend_limit_enabled: Option<bool>,
     pub flashcall: Option<VerifyProfileFlashcallResponse>,
     pub id: Option<String>,
     pub language: Option<String>,
@@ -486,13 +651,16 @@ pub struct VerifyProfileResponse {
     pub updated_at: Option<String>,
     pub webhook_failover_url: Option<String>,
     pub webhook_url: Option<String>,
+    pub whatsapp: Option<VerifyProfileWhatsAppResponse>,
 }
 
 crate::codec::optional_fields!(
-    VerifyProfileResponse { "call" => call, "created_at" => created_at, "flashcall" =>
-    flashcall, "id" => id, "language" => language, "name" => name, "record_type" =>
-    record_type, "sms" => sms, "updated_at" => updated_at, "webhook_failover_url" =>
-    webhook_failover_url, "webhook_url" => webhook_url }
+    VerifyProfileResponse { "call" => call, "created_at" => created_at,
+    "daily_spend_limit" => daily_spend_limit, "daily_spend_limit_enabled" =>
+    daily_spend_limit_enabled, "flashcall" => flashcall, "id" => id, "language" =>
+    language, "name" => name, "record_type" => record_type, "sms" => sms, "updated_at" =>
+    updated_at, "webhook_failover_url" => webhook_failover_url, "webhook_url" =>
+    webhook_url, "whatsapp" => whatsapp }
 );
 
 /// VerifyProfileResponseDataWrapper
@@ -511,7 +679,7 @@ crate::codec::optional_fields!(VerifyProfileResponseDataWrapper { "data" => data
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifyProfileSmsResponse {
     /// The alphanumeric sender ID to use when sending to destinations that require an alphanumeric sender ID.
-    pub alpha_sender: Option<Option<String>>,
+    pub alpha_sender: Option<String>,
     /// The name that identifies the application requesting 2fa in the verification message.
     pub app_name: Option<String>,
     /// The length of the verify code to generate.
@@ -520,14 +688,45 @@ pub struct VerifyProfileSmsResponse {
     pub default_verification_timeout_secs: Option<i64>,
     /// The message template identifier selected from /verify_profiles/templates
     pub messaging_template_id: Option<String>,
-    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed.
+    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed. **Conditionally required:** this field must be provided when your organization is configured to require explicit whitelisted destinations; otherwise it is optional.
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
 crate::codec::optional_fields!(
-    VerifyProfileSmsResponse { "alpha_sender" => alpha_sender nullable, "app_name" =>
-    app_name, "code_length" => code_length, "default_verification_timeout_secs" =>
+    VerifyProfileSmsResponse { "alpha_sender" => alpha_sender, "app_name" => app_name,
+    "code_length" => code_length, "default_verification_timeout_secs" =>
     default_verification_timeout_secs, "messaging_template_id" => messaging_template_id,
+    "whitelisted_destinations" => whitelisted_destinations }
+);
+
+/// VerifyProfileWhatsAppResponse
+///
+/// Spec: `#/components/schemas/VerifyProfileWhatsAppResponse`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VerifyProfileWhatsAppResponse {
+    /// The name that identifies the application requesting 2fa in the verification message.
+    pub app_name: Option<String>,
+    /// The length of the verify code to generate.
+    pub code_length: Option<i64>,
+    /// For every request that is initiated via this Verify profile, this sets the number of seconds before a verification request code expires. Once the verification request expires, the user cannot use the code to verify their identity.
+    pub default_verification_timeout_secs: Option<i64>,
+    /// The message template identifier selected from /verify_profiles/templates
+    pub messaging_template_id: Option<String>,
+    /// Phone number registered on the customer WABA to send OTPs from
+    pub sender_phone_number: Option<String>,
+    /// Customer pre-approved authentication template ID registered on Meta
+    pub template_id: Option<String>,
+    /// Customer Meta WABA ID for Bring-Your-Own-WABA sending
+    pub waba_id: Option<String>,
+    /// Enabled country destinations to send verification codes. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]`, all destinations will be allowed. **Conditionally required:** this field must be provided when your organization is configured to require explicit whitelisted destinations; otherwise it is optional.
+    pub whitelisted_destinations: Option<Vec<String>>,
+}
+
+crate::codec::optional_fields!(
+    VerifyProfileWhatsAppResponse { "app_name" => app_name, "code_length" => code_length,
+    "default_verification_timeout_secs" => default_verification_timeout_secs,
+    "messaging_template_id" => messaging_template_id, "sender_phone_number" =>
+    sender_phone_number, "template_id" => template_id, "waba_id" => waba_id,
     "whitelisted_destinations" => whitelisted_destinations }
 );
 

@@ -5,10 +5,111 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1virtual_cross_connects/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateVirtualCrossConnectResponse {
+    pub data: Option<VirtualCrossConnectCombined>,
+}
+
+crate::codec::optional_fields!(CreateVirtualCrossConnectResponse { "data" => data });
+
+/// Spec: `#/paths/~1virtual_cross_connects~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteVirtualCrossConnectResponse = CreateVirtualCrossConnectResponse;
+
+/// Spec: `#/paths/~1virtual_cross_connects~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetVirtualCrossConnectResponse = CreateVirtualCrossConnectResponse;
+
+/// Spec: `#/paths/~1virtual_cross_connects_coverage/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListVirtualCrossConnectCoverageFilter {
+    /// The Virtual Private Cloud provider.
+    pub cloud_provider: Option<ListVirtualCrossConnectCoverageFilterCloudProvider>,
+    /// The region of specific cloud provider.
+    pub cloud_provider_region: Option<String>,
+    /// The code of associated location to filter on.
+    pub location_code: Option<String>,
+    /// The POP of associated location to filter on.
+    pub location_pop: Option<String>,
+    /// The region of associated location to filter on.
+    pub location_region: Option<String>,
+    /// The site of associated location to filter on.
+    pub location_site: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListVirtualCrossConnectCoverageFilter { "cloud_provider" => cloud_provider,
+    "cloud_provider_region" => cloud_provider_region, "location.code" => location_code,
+    "location.pop" => location_pop, "location.region" => location_region, "location.site"
+    => location_site }
+);
+
 /// The Virtual Private Cloud provider.
 ///
-/// Spec: `#/paths/~1virtual_cross_connects_coverage/get/parameters/3/schema`
+/// Spec: `#/paths/~1virtual_cross_connects_coverage/get/parameters/1/schema/properties/cloud_provider`
 pub type ListVirtualCrossConnectCoverageFilterCloudProvider = VirtualCrossConnectCloudProvider;
+
+/// Spec: `#/paths/~1virtual_cross_connects_coverage/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListVirtualCrossConnectCoverageFilters {
+    pub available_bandwidth: Option<
+        ListVirtualCrossConnectCoverageFiltersAvailableBandwidth,
+    >,
+}
+
+crate::codec::optional_fields!(
+    ListVirtualCrossConnectCoverageFilters { "available_bandwidth" => available_bandwidth
+    }
+);
+
+/// Spec: `#/paths/~1virtual_cross_connects_coverage/get/parameters/0/schema/properties/available_bandwidth`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum ListVirtualCrossConnectCoverageFiltersAvailableBandwidth {
+    Integer(i64),
+    Variant2(ListVirtualCrossConnectCoverageFiltersAvailableBandwidthVariant2),
+}
+
+/// Available bandwidth filtering operations
+///
+/// Spec: `#/paths/~1virtual_cross_connects_coverage/get/parameters/0/schema/properties/available_bandwidth/oneOf/1`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListVirtualCrossConnectCoverageFiltersAvailableBandwidthVariant2 {
+    /// Filter by available bandwidth containing the specified value
+    pub contains: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    ListVirtualCrossConnectCoverageFiltersAvailableBandwidthVariant2 { "contains" =>
+    contains }
+);
+
+/// Spec: `#/paths/~1virtual_cross_connects_coverage/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListVirtualCrossConnectCoverageResponse {
+    pub data: Option<Vec<VirtualCrossConnectCoverage>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListVirtualCrossConnectCoverageResponse { "data" => data, "meta" => meta }
+);
+
+/// Spec: `#/paths/~1virtual_cross_connects/get/parameters/0/schema`
+pub type ListVirtualCrossConnectsFilter = ListPublicInternetGatewaysFilter;
+
+/// Spec: `#/paths/~1virtual_cross_connects/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListVirtualCrossConnectsResponse {
+    pub data: Option<Vec<VirtualCrossConnectCombined>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListVirtualCrossConnectsResponse { "data" => data, "meta" => meta }
+);
+
+/// Spec: `#/paths/~1virtual_cross_connects~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateVirtualCrossConnectResponse = CreateVirtualCrossConnectResponse;
 
 /// Spec: `#/components/schemas/VirtualCrossConnectCombined`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -126,7 +227,7 @@ pub struct VirtualCrossConnectCoverage2 {
     pub cloud_provider: Option<VirtualCrossConnectCoverageCloudProvider>,
     /// The region where your Virtual Private Cloud hosts are located. Should be identical to how the cloud provider names region, i.e. us-east-1 for AWS but Frankfurt for Azure
     pub cloud_provider_region: Option<String>,
-    pub location: Option<Location>,
+    pub location: Option<NetappsLocation>,
     /// Identifies the type of the resource.
     pub record_type: Option<String>,
 }
@@ -141,17 +242,6 @@ crate::codec::optional_fields!(
 ///
 /// Spec: `#/components/schemas/VirtualCrossConnectCoverage/allOf/0/properties/cloud_provider`
 pub type VirtualCrossConnectCoverageCloudProvider = VirtualCrossConnectCloudProvider;
-
-/// Spec: `#/components/responses/VirtualCrossConnectCoverageListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct VirtualCrossConnectCoverageListResponse {
-    pub data: Option<Vec<VirtualCrossConnectCoverage>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(
-    VirtualCrossConnectCoverageListResponse { "data" => data, "meta" => meta }
-);
 
 /// Spec: `#/components/schemas/VirtualCrossConnectCreate`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -244,17 +334,6 @@ pub struct VirtualCrossConnectCreate {
 /// Spec: `#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider`
 pub type VirtualCrossConnectCreateCloudProvider = VirtualCrossConnectCloudProvider;
 
-/// Spec: `#/components/responses/VirtualCrossConnectListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct VirtualCrossConnectListResponse {
-    pub data: Option<Vec<VirtualCrossConnectCombined>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(
-    VirtualCrossConnectListResponse { "data" => data, "meta" => meta }
-);
-
 /// Spec: `#/components/schemas/VirtualCrossConnectPatch`
 pub type VirtualCrossConnectPatch = VirtualCrossConnectPatch2;
 
@@ -291,11 +370,3 @@ crate::codec::optional_fields!(
     "secondary_cloud_ip" => secondary_cloud_ip, "secondary_enabled" => secondary_enabled,
     "secondary_routing_announcement" => secondary_routing_announcement }
 );
-
-/// Spec: `#/components/responses/VirtualCrossConnectResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct VirtualCrossConnectResponse {
-    pub data: Option<VirtualCrossConnectCombined>,
-}
-
-crate::codec::optional_fields!(VirtualCrossConnectResponse { "data" => data });

@@ -54,6 +54,17 @@ impl From<&str> for GcbChannelZoneRecordType {
 
 crate::codec::string_enum!(GcbChannelZoneRecordType);
 
+/// Spec: `#/paths/~1list/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetAllNumbersChannelZonesResponse {
+    pub data: Option<Vec<GetAllNumbersChannelZonesResponseDataItem>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    GetAllNumbersChannelZonesResponse { "data" => data, "meta" => meta }
+);
+
 /// Spec: `#/components/responses/GetGcbChannelZonesRequestResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetGcbChannelZonesRequestResponse {
@@ -65,39 +76,8 @@ crate::codec::optional_fields!(
     GetGcbChannelZonesRequestResponse { "data" => data, "meta" => meta }
 );
 
-/// Spec: `#/components/responses/GetGcbNumbersResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetGcbNumbersResponse {
-    pub data: Option<Vec<GetGcbNumbersResponseDataItem>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(GetGcbNumbersResponse { "data" => data, "meta" => meta });
-
-/// Spec: `#/components/responses/GetGcbNumbersResponse/content/application~1json/schema/properties/data/items`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetGcbNumbersResponseDataItem {
-    pub number_of_channels: Option<i64>,
-    pub numbers: Option<Vec<GetGcbNumbersResponseDataItemNumbersItem>>,
-    pub zone_id: Option<String>,
-    pub zone_name: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    GetGcbNumbersResponseDataItem { "number_of_channels" => number_of_channels, "numbers"
-    => numbers, "zone_id" => zone_id, "zone_name" => zone_name }
-);
-
-/// Spec: `#/components/responses/GetGcbNumbersResponse/content/application~1json/schema/properties/data/items/properties/numbers/items`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetGcbNumbersResponseDataItemNumbersItem {
-    pub country: Option<String>,
-    pub number: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    GetGcbNumbersResponseDataItemNumbersItem { "country" => country, "number" => number }
-);
+/// Spec: `#/paths/~1list~1{channel_zone_id}/get/responses/200/content/application~1json/schema`
+pub type GetNumbersChannelZonesResponse = GetAllNumbersChannelZonesResponse;
 
 /// Spec: `#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -119,3 +99,6 @@ pub type UpdateOutboundChannelsBody = PatchChannelZoneBody;
 
 /// Spec: `#/paths/~1inbound_channels/patch/responses/200/content/application~1json/schema`
 pub type UpdateOutboundChannelsResponse = ListInboundChannelsResponse;
+
+/// Spec: `#/paths/~1channel_zones/get/parameters/0/schema`
+pub type VoiceChannelsPageConsolidated = ListAccessIpAddressesPage;

@@ -5,6 +5,20 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1phone_numbers~1{phone_number_id}~1voicemail/post/responses/200/content/application~1json/schema`
+pub type CreateVoicemailResponse = GetVoicemailResponse;
+
+/// Spec: `#/paths/~1phone_numbers~1{phone_number_id}~1voicemail/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetVoicemailResponse {
+    pub data: Option<VoicemailPrefResponse>,
+}
+
+crate::codec::optional_fields!(GetVoicemailResponse { "data" => data });
+
+/// Spec: `#/paths/~1phone_numbers~1{phone_number_id}~1voicemail/patch/responses/200/content/application~1json/schema`
+pub type UpdateVoicemailResponse = GetVoicemailResponse;
+
 /// Spec: `#/components/schemas/VoicemailPrefResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VoicemailPrefResponse {
@@ -28,11 +42,3 @@ pub struct VoicemailRequest {
 }
 
 crate::codec::optional_fields!(VoicemailRequest { "enabled" => enabled, "pin" => pin });
-
-/// Spec: `#/components/responses/VoicemailResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct VoicemailResponse {
-    pub data: Option<VoicemailPrefResponse>,
-}
-
-crate::codec::optional_fields!(VoicemailResponse { "data" => data });

@@ -98,12 +98,15 @@ crate::codec::optional_fields!(
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExternalWdrGetDetailResponse {
     pub data: Option<Vec<ExternalWdrDetailRecordDto>>,
-    pub meta: Option<PaginationMeta>,
+    pub meta: Option<WirelessPublicPaginationMeta>,
 }
 
 crate::codec::optional_fields!(
     ExternalWdrGetDetailResponse { "data" => data, "meta" => meta }
 );
+
+/// Spec: `#/paths/~1reports~1wdrs/get/parameters/11/schema`
+pub type GetPaginatedWdrsPage = ListAccessIpAddressesPage;
 
 /// Spec: `#/components/schemas/UplinkData`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -138,6 +141,20 @@ crate::codec::optional_fields!(
 ///
 /// Spec: `#/components/schemas/WirelessCost/properties/currency`
 pub type WirelessCostCurrency = MdrDetailResponseCurrency;
+
+/// Spec: `#/components/schemas/wireless-public_PaginationMeta`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WirelessPublicPaginationMeta {
+    pub page_number: Option<i64>,
+    pub page_size: Option<i64>,
+    pub total_pages: Option<i64>,
+    pub total_results: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    WirelessPublicPaginationMeta { "page_number" => page_number, "page_size" =>
+    page_size, "total_pages" => total_pages, "total_results" => total_results }
+);
 
 /// Spec: `#/components/schemas/WirelessRate`
 #[derive(Debug, Clone, PartialEq, Default)]

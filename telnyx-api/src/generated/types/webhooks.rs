@@ -59,8 +59,60 @@ impl From<&str> for AttemptStatus {
 
 crate::codec::string_enum!(AttemptStatus);
 
-/// Spec: `#/paths/~1webhook_deliveries/get/parameters/0/schema`
+/// Spec: `#/paths/~1webhook_deliveries/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetWebhookDeliveriesFilter {
+    pub attempts: Option<GetWebhookDeliveriesFilterAttempts>,
+    /// Return only webhook_deliveries matching the given value of `event_type`. Accepts multiple values separated by a `,`.
+    pub event_type: Option<String>,
+    pub finished_at: Option<GetWebhookDeliveriesFilterFinishedAt>,
+    pub started_at: Option<GetWebhookDeliveriesFilterStartedAt>,
+    pub status: Option<GetWebhookDeliveriesFilterStatus>,
+    pub webhook: Option<GetWebhookDeliveriesFilterWebhook>,
+}
+
+crate::codec::optional_fields!(
+    GetWebhookDeliveriesFilter { "attempts" => attempts, "event_type" => event_type,
+    "finished_at" => finished_at, "started_at" => started_at, "status" => status,
+    "webhook" => webhook }
+);
+
+/// Spec: `#/paths/~1webhook_deliveries/get/parameters/1/schema/properties/attempts`
+pub type GetWebhookDeliveriesFilterAttempts = FilterConsolidatedStreetAddress;
+
+/// Spec: `#/paths/~1webhook_deliveries/get/parameters/1/schema/properties/finished_at`
+pub type GetWebhookDeliveriesFilterFinishedAt = ListOptOutsCreatedAt;
+
+/// Spec: `#/paths/~1webhook_deliveries/get/parameters/1/schema/properties/started_at`
+pub type GetWebhookDeliveriesFilterStartedAt = ListOptOutsCreatedAt;
+
+/// Spec: `#/paths/~1webhook_deliveries/get/parameters/1/schema/properties/status`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetWebhookDeliveriesFilterStatus {
+    /// Return only webhook_deliveries matching the given `status`
+    pub eq: Option<GetWebhookDeliveriesFilterStatusEq>,
+}
+
+crate::codec::optional_fields!(GetWebhookDeliveriesFilterStatus { "eq" => eq });
+
+/// Return only webhook_deliveries matching the given `status`
+///
+/// Spec: `#/paths/~1webhook_deliveries/get/parameters/1/schema/properties/status/properties/eq`
 pub type GetWebhookDeliveriesFilterStatusEq = AttemptStatus;
+
+/// Spec: `#/paths/~1webhook_deliveries/get/parameters/1/schema/properties/webhook`
+pub type GetWebhookDeliveriesFilterWebhook = FilterConsolidatedStreetAddress;
+
+/// Spec: `#/paths/~1webhook_deliveries/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetWebhookDeliveriesResponse {
+    pub data: Option<Vec<WebhookDelivery>>,
+    pub meta: Option<PaginationMetaSimple>,
+}
+
+crate::codec::optional_fields!(
+    GetWebhookDeliveriesResponse { "data" => data, "meta" => meta }
+);
 
 /// Spec: `#/paths/~1webhook_deliveries~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -78,12 +130,10 @@ pub struct Http {
     /// Request details.
     pub request: Option<HttpRequest>,
     /// Response details, optional.
-    pub response: Option<Option<HttpResponse>>,
+    pub response: Option<HttpResponse>,
 }
 
-crate::codec::optional_fields!(
-    Http { "request" => request, "response" => response nullable }
-);
+crate::codec::optional_fields!(Http { "request" => request, "response" => response });
 
 /// List of headers, limited to 10kB.
 ///
@@ -114,17 +164,6 @@ pub struct HttpResponse {
 
 crate::codec::optional_fields!(
     HttpResponse { "body" => body, "headers" => headers, "status" => status }
-);
-
-/// Spec: `#/components/responses/ListWebhookDeliveriesResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListWebhookDeliveriesResponse {
-    pub data: Option<Vec<WebhookDelivery>>,
-    pub meta: Option<PaginationMetaSimple>,
-}
-
-crate::codec::optional_fields!(
-    ListWebhookDeliveriesResponse { "data" => data, "meta" => meta }
 );
 
 /// Record of all attempts to deliver a webhook.
@@ -185,4 +224,4 @@ crate::codec::optional_fields!(
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/webhook_delivery/properties/webhook/properties/record_type`
-pub type WebhookDeliveryWebhookRecordType = RecordType;
+pub type WebhookDeliveryWebhookRecordType = ProgrammableFaxRecordType;

@@ -5,6 +5,73 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1wireguard_interfaces/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateWireguardInterfaceResponse {
+    pub data: Option<WireguardInterfaceRead>,
+}
+
+crate::codec::optional_fields!(CreateWireguardInterfaceResponse { "data" => data });
+
+/// Spec: `#/paths/~1wireguard_peers/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateWireguardPeerResponse {
+    pub data: Option<WireguardPeer>,
+}
+
+crate::codec::optional_fields!(CreateWireguardPeerResponse { "data" => data });
+
+/// Spec: `#/paths/~1wireguard_interfaces~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteWireguardInterfaceResponse = CreateWireguardInterfaceResponse;
+
+/// Spec: `#/paths/~1wireguard_peers~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteWireguardPeerResponse = CreateWireguardPeerResponse;
+
+/// Spec: `#/paths/~1wireguard_interfaces~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetWireguardInterfaceResponse = CreateWireguardInterfaceResponse;
+
+/// Spec: `#/paths/~1wireguard_peers~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetWireguardPeerResponse = CreateWireguardPeerResponse;
+
+/// Spec: `#/paths/~1wireguard_interfaces/get/parameters/0/schema`
+pub type ListWireguardInterfacesFilter = ListPublicInternetGatewaysFilter;
+
+/// Spec: `#/paths/~1wireguard_interfaces/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListWireguardInterfacesResponse {
+    pub data: Option<Vec<WireguardInterfaceRead>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListWireguardInterfacesResponse { "data" => data, "meta" => meta }
+);
+
+/// Spec: `#/paths/~1wireguard_peers/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListWireguardPeersFilter {
+    /// The id of the associated WireGuard interface to filter on.
+    pub wireguard_interface_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListWireguardPeersFilter { "wireguard_interface_id" => wireguard_interface_id }
+);
+
+/// Spec: `#/paths/~1wireguard_peers/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListWireguardPeersResponse {
+    pub data: Option<Vec<WireguardPeer>>,
+    pub meta: Option<PaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListWireguardPeersResponse { "data" => data, "meta" => meta }
+);
+
+/// Spec: `#/paths/~1wireguard_peers~1{id}/patch/responses/200/content/application~1json/schema`
+pub type UpdateWireguardPeerResponse = CreateWireguardPeerResponse;
+
 /// Spec: `#/components/schemas/WireguardInterfaceCreate`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WireguardInterfaceCreate {
@@ -39,17 +106,6 @@ pub struct WireguardInterfaceCreate {
     /// The region the interface should be deployed to.
     pub region_code: String,
 }
-
-/// Spec: `#/components/responses/WireguardInterfaceListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct WireguardInterfaceListResponse {
-    pub data: Option<Vec<WireguardInterfaceRead>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(
-    WireguardInterfaceListResponse { "data" => data, "meta" => meta }
-);
 
 /// Spec: `#/components/schemas/WireguardInterfaceRead`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -88,14 +144,6 @@ crate::codec::optional_fields!(
 
 /// Spec: `#/components/schemas/RegionOut/properties/region`
 pub type WireguardInterfaceReadRegion = GlobalIpProtocol2;
-
-/// Spec: `#/components/responses/WireguardInterfaceResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct WireguardInterfaceResponse {
-    pub data: Option<WireguardInterfaceRead>,
-}
-
-crate::codec::optional_fields!(WireguardInterfaceResponse { "data" => data });
 
 /// Spec: `#/components/schemas/WireguardPeer`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -160,17 +208,6 @@ pub struct WireguardPeerCreate {
     pub wireguard_interface_id: String,
 }
 
-/// Spec: `#/components/responses/WireguardPeerListResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct WireguardPeerListResponse {
-    pub data: Option<Vec<WireguardPeer>>,
-    pub meta: Option<PaginationMeta>,
-}
-
-crate::codec::optional_fields!(
-    WireguardPeerListResponse { "data" => data, "meta" => meta }
-);
-
 /// WireguardPeerPatch
 ///
 /// Spec: `#/components/schemas/WireguardPeerPatch`
@@ -183,11 +220,3 @@ pub struct WireguardPeerPatch {
 }
 
 crate::codec::optional_fields!(WireguardPeerPatch { "public_key" => public_key });
-
-/// Spec: `#/components/responses/WireguardPeerResponse/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct WireguardPeerResponse {
-    pub data: Option<WireguardPeer>,
-}
-
-crate::codec::optional_fields!(WireguardPeerResponse { "data" => data });

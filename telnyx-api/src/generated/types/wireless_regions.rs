@@ -5,5 +5,27 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Region
+///
+/// Spec: `#/components/schemas/wireless_Region`
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct WirelessRegion {
+    /// The unique code of the region.
+    pub code: String,
+    /// Timestamp when the region was inserted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inserted_at: Option<String>,
+    /// The name of the region.
+    pub name: String,
+    /// Timestamp when the region was last updated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
 /// Spec: `#/paths/~1wireless~1regions/get/responses/200/content/application~1json/schema`
-pub type WirelessRegionsGetAllResponse = RegionListResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WirelessRegionsGetAllResponse {
+    pub data: Option<Vec<WirelessRegion>>,
+}
+
+crate::codec::optional_fields!(WirelessRegionsGetAllResponse { "data" => data });
