@@ -18,7 +18,7 @@ use telnyx_api::{Client, Error};
 use tokio::sync::oneshot;
 
 mod sse_support;
-use sse_support::{example_binary, run_chat_stream, serve, split_at, within, Framing, Script, Step};
+use sse_support::{byte_by_byte, example_binary, run_chat_stream, serve, split_at, within, Framing, Script, Step};
 
 const KEY: &str = "KEYanthropic0123456789";
 
@@ -174,6 +174,7 @@ async fn fixture_over_the_wire_chunked() {
     let req = seen.recv().await.unwrap();
     assert!(req.head.starts_with("POST /v2/ai/anthropic/v1/messages HTTP/1.1"), "{}", req.head);
     assert!(req.head.to_ascii_lowercase().contains(&format!("authorization: bearer {}", KEY.to_ascii_lowercase())));
+    assert!(req.head.to_ascii_lowercase().contains("\r\naccept: text/event-stream\r\n"), "{}", req.head);
     let body: Value = serde_json::from_slice(&req.body).unwrap();
     assert_eq!(body["stream"], true, "stream is set by create_message_stream");
     assert_eq!(body["max_tokens"], 256);
@@ -183,8 +184,7 @@ async fn fixture_over_the_wire_chunked() {
 #[tokio::test]
 async fn fixture_one_byte_per_read_connection_close() {
     // Every byte in its own TCP write with a pause, so reads split UTF-8 characters and lines.
-    let steps =
-        fixture().into_iter().flat_map(|b| [Step::Bytes(vec![b]), Step::Sleep(Duration::from_micros(50))]).collect();
+    let steps = byte_by_byte(&fixture());
     let (url, _seen) = serve(vec![Script::sse(Framing::Close, steps)]).await;
     let stream = within(anthropic::create_message_stream(&client(&url), &request())).await.unwrap();
     check_fixture(collect(stream).await);
@@ -209,10 +209,7 @@ async fn crlf_line_endings_at_every_split_point() {
 
 #[tokio::test]
 async fn crlf_one_byte_per_read_over_the_wire() {
-    let steps = crlf(&fixture())
-        .into_iter()
-        .flat_map(|b| [Step::Bytes(vec![b]), Step::Sleep(Duration::from_micros(50))])
-        .collect();
+    let steps = byte_by_byte(&crlf(&fixture()));
     let (url, _seen) = serve(vec![Script::sse(Framing::Chunked, steps)]).await;
     let stream = within(anthropic::create_message_stream(&client(&url), &request())).await.unwrap();
     check_fixture(collect(stream).await);

@@ -16,7 +16,7 @@ use telnyx_api::{Client, Error};
 use tokio::sync::oneshot;
 
 mod sse_support;
-use sse_support::{serve, split_at, within, Framing, Script, Step};
+use sse_support::{byte_by_byte, serve, split_at, within, Framing, Script, Step};
 
 const KEY: &str = "KEYsse0123456789";
 
@@ -128,8 +128,7 @@ async fn fixture_over_the_wire_chunked() {
 async fn fixture_one_byte_per_read_connection_close() {
     // Every byte in its own TCP write with a pause, so reads split UTF-8 characters, CRLF pairs
     // and the BOM.
-    let steps =
-        fixture().into_iter().flat_map(|b| [Step::Bytes(vec![b]), Step::Sleep(Duration::from_micros(50))]).collect();
+    let steps = byte_by_byte(&fixture());
     let (url, _seen) = serve(vec![Script::sse(Framing::Close, steps)]).await;
     let stream = within(chat::create_completion_stream(&client(&url), &request())).await.unwrap();
     check_fixture(collect(stream).await);

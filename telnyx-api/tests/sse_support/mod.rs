@@ -169,6 +169,12 @@ async fn respond(mut sock: TcpStream, script: Script, tx: mpsc::UnboundedSender<
     Ok(())
 }
 
+/// Every byte in its own TCP write with a pause, so that reads split UTF-8 characters, CRLF
+/// pairs and lines.
+pub fn byte_by_byte(bytes: &[u8]) -> Vec<Step> {
+    bytes.iter().flat_map(|&b| [Step::Bytes(vec![b]), Step::Sleep(std::time::Duration::from_micros(50))]).collect()
+}
+
 /// `bytes` cut at the given offsets (taken modulo its length + 1, in any order).
 pub fn split_at(bytes: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
     let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
