@@ -68,6 +68,11 @@ pub fn lower_with_webhooks(
     })
 }
 
+/// The operation's first tag, which decides its module; `Other` for an operation without one.
+fn tag_of(op: &openapiv3::Operation) -> String {
+    op.tags.first().cloned().unwrap_or_else(|| "Other".to_owned())
+}
+
 /// The operationId, or one derived from the method and path when the spec gives none.
 fn operation_id(op: &openapiv3::Operation, method: &str, path: &str) -> String {
     match &op.operation_id {
@@ -753,7 +758,7 @@ impl<'a> Lowerer<'a> {
             let ReferenceOr::Item(item) = item else { continue };
             for (method, op) in item.iter() {
                 for hook in crate::hooks::hooks_for(method, path) {
-                    let tag = op.tags.first().cloned().unwrap_or_else(|| "Other".to_owned());
+                    let tag = tag_of(op);
                     let scope = method_scopes.entry(self.tag_module(&tag)).or_default();
                     for name in hook.reserved {
                         scope.claim(name);
@@ -807,19 +812,14 @@ impl<'a> Lowerer<'a> {
         for (path, item) in &self.api.paths.paths {
             let ReferenceOr::Item(item) = item else { continue };
             for (method, op) in item.iter() {
-                let tag = op.tags.first().cloned().unwrap_or_else(|| "Other".to_owned());
-                keys.push((self.tag_module(&tag), operation_id(op, method, path), method, path.as_str()));
+                keys.push(crate::method_names::OperationKey {
+                    tag_module: self.tag_module(&tag_of(op)),
+                    id: operation_id(op, method, path),
+                    method,
+                    path,
+                });
             }
         }
-        let keys: Vec<crate::method_names::OperationKey<'_>> = keys
-            .iter()
-            .map(|(tag_module, id, method, path)| crate::method_names::OperationKey {
-                tag_module: tag_module.clone(),
-                id,
-                method,
-                path,
-            })
-            .collect();
         crate::method_names::method_names(&keys, &self.overrides.operations)
     }
 
@@ -862,7 +862,7 @@ impl<'a> Lowerer<'a> {
         let (path_params, path_servers) = (&item.parameters, &item.servers);
         let id = operation_id(op, method, path);
         let has_spec_id = op.operation_id.as_ref().is_some_and(|id| !id.trim().is_empty());
-        let tag = op.tags.first().cloned().unwrap_or_else(|| "Other".to_owned());
+        let tag = tag_of(op);
         let tag_module = self.tag_module(&tag);
         let rust_name = method_scopes.entry(tag_module.clone()).or_default().claim(wanted);
         let camel = naming::type_name(&rust_name);

@@ -20,7 +20,7 @@ use crate::naming;
 pub struct OperationKey<'a> {
     /// The module of its tag: names must be unique per API struct only.
     pub tag_module: String,
-    pub id: &'a str,
+    pub id: String,
     /// Lower case HTTP method.
     pub method: &'a str,
     pub path: &'a str,
@@ -30,11 +30,11 @@ pub struct OperationKey<'a> {
 pub fn method_names(ops: &[OperationKey<'_>], overrides: &BTreeMap<String, String>) -> Vec<String> {
     let mut names: Vec<(String, bool)> = ops
         .iter()
-        .map(|op| match overrides.get(op.id) {
+        .map(|op| match overrides.get(&op.id) {
             Some(name) => (name.clone(), false),
-            None => match fastapi_function(op.id, op.method, op.path) {
+            None => match fastapi_function(&op.id, op.method, op.path) {
                 Some(function) => (naming::snake(function), true),
-                None => (naming::snake(op.id), false),
+                None => (naming::snake(&op.id), false),
             },
         })
         .collect();
@@ -172,8 +172,8 @@ mod tests {
         }
     }
 
-    fn key<'a>(tag: &str, id: &'a str, method: &'a str, path: &'a str) -> OperationKey<'a> {
-        OperationKey { tag_module: tag.to_owned(), id, method, path }
+    fn key<'a>(tag: &str, id: &str, method: &'a str, path: &'a str) -> OperationKey<'a> {
+        OperationKey { tag_module: tag.to_owned(), id: id.to_owned(), method, path }
     }
 
     #[test]

@@ -8,10 +8,10 @@
 //! |---|---|---|---|
 //! | page number | `page[number]` (+ `page[size]`), `page_number` or `page` (+ `recordsPerPage`, `page_size`), `Page` (+ `PageSize`) | number + 1 | `meta.total_pages`, `totalRecords`/`total_records`/`meta.total_results`, a short or empty page |
 //! | cursor | `page[after]`, `page_cursor`, `cursor` | `meta.cursors.after`, `meta.page_cursor`, `meta.cursor` | no cursor, or an empty page |
+//! | next URI | `Page`/`PageToken` with a `next_page_uri` response field | the link's query parameters | no link, or an empty page |
 //!
 //! A deepObject parameter of an object type counts as its members (`page` with `number` and
 //! `size` is `page[number]` and `page[size]`), which is how they go on the wire.
-//! | next URI | `Page`/`PageToken` with a `next_page_uri` response field | the link's query parameters | no link, or an empty page |
 //!
 //! Candidates that fit none of these are reported in [`crate::ir::Ir::paging_unrecognised`].
 
@@ -50,7 +50,6 @@ pub enum Detection {
     Unrecognised(String),
 }
 
-/// Size parameters that go with a page-number parameter, in order of preference.
 /// Cursor parameters, each with where the response carries the next page's cursor.
 const CURSORS: &[(&str, &[&str])] = &[
     ("page[after]", &["meta", "cursors", "after"]),
@@ -58,6 +57,7 @@ const CURSORS: &[(&str, &[&str])] = &[
     ("cursor", &["meta", "cursor"]),
 ];
 
+/// Size parameters that go with a page-number parameter, in order of preference.
 const SIZE_PARAMS: &[&str] = &["page[size]", "recordsPerPage", "page_size", "per_page", "PageSize"];
 
 /// Find the paging style of `op`; `method` is the name to give the item-stream method.
@@ -109,12 +109,8 @@ pub fn detect(op: &Operation, types: &HashMap<&str, &TypeDef>, method: impl FnOn
         next.filter(|_| has(param)).map(|p| (*param, p))
     });
     let next_uri = path(fields, &["next_page_uri"], types).filter(|p| p.leaf == TypeRef::String);
-    let (style, next_cursor) = match cursor {
-        Some((after, next)) => (PagingStyle::Cursor { after: after.into() }, Some(next)),
-        None => (PagingStyle::PageNumber { number: String::new(), size: None }, None),
-    };
-    let style = if matches!(style, PagingStyle::Cursor { .. }) {
-        style
+    let style = if let Some((after, _)) = &cursor {
+        PagingStyle::Cursor { after: (*after).into() }
     } else if has("page[after]") && !has("page[number]") {
         return Detection::Unrecognised("`page[after]` but no `meta.cursors.after` in the response".into());
     } else if next_uri.is_some() && (has("Page") || has("PageToken")) {
@@ -138,7 +134,7 @@ pub fn detect(op: &Operation, types: &HashMap<&str, &TypeDef>, method: impl FnOn
     };
     Detection::Paged(Box::new(Paging {
         method: method(),
-        next_cursor: if matches!(style, PagingStyle::Cursor { .. }) { next_cursor } else { None },
+        next_cursor: cursor.map(|(_, next)| next),
         next_uri: if matches!(style, PagingStyle::NextUri { .. }) { next_uri } else { None },
         style,
         item,
