@@ -68,7 +68,7 @@ impl<'a> Lowerer<'a> {
         variants.claim("Unknown");
         for d in deliveries {
             let body_at = format!("{}/requestBody", d.pointer);
-            let (body, _, _) = super::request_body_item(self.api, d.body, &body_at)?;
+            let (body, _, _) = super::refs::request_body_item(self.api, d.body, &body_at)?;
             let Some(schema) = body.content.get("application/json").and_then(|m| m.schema.as_ref()) else {
                 unkeyed.push(UnkeyedWebhook {
                     ty: None,

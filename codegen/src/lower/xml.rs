@@ -7,7 +7,8 @@
 use openapiv3::{ReferenceOr, Schema, SchemaData};
 use serde_json::Value;
 
-use super::{view, Lowerer};
+use super::schemas::view;
+use super::Lowerer;
 use crate::ir::*;
 
 /// Nesting beyond this is written as text (a recursive schema has no finite description).

@@ -1,0 +1,401 @@
+//! Schemas → type definitions: component and inline schemas become structs, string enums and
+//! aliases; `allOf` is merged into one struct (`oneOf`/`anyOf` go on to `unions`).
+
+use std::collections::BTreeSet;
+
+use indexmap::IndexMap;
+use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaData, SchemaKind, Type};
+use serde_json::Value;
+
+use super::{Lowerer, Slot};
+use crate::error::{ptr, GenError, Result};
+use crate::ir::*;
+use crate::naming::{self, Scope};
+
+/// A schema seen through one lens, whether `openapiv3` parsed it as a typed schema or as
+/// `AnySchema` (no `type`, or a mix of keywords).
+pub(super) struct View<'s> {
+    pub(super) data: &'s SchemaData,
+    pub(super) ty: Option<&'s str>,
+    pub(super) format: Option<String>,
+    pub(super) enum_values: Vec<Value>,
+    pub(super) properties: Option<&'s IndexMap<String, ReferenceOr<Box<Schema>>>>,
+    pub(super) required: &'s [String],
+    pub(super) additional: Option<&'s AdditionalProperties>,
+    pub(super) items: Option<&'s ReferenceOr<Box<Schema>>>,
+    pub(super) one_of: &'s [ReferenceOr<Schema>],
+    pub(super) any_of: &'s [ReferenceOr<Schema>],
+    pub(super) all_of: &'s [ReferenceOr<Schema>],
+    pub(super) has_not: bool,
+}
+
+fn fmt_of<T: serde::Serialize>(f: &openapiv3::VariantOrUnknownOrEmpty<T>) -> Option<String> {
+    match f {
+        openapiv3::VariantOrUnknownOrEmpty::Item(i) => serde_json::to_value(i).ok()?.as_str().map(str::to_owned),
+        openapiv3::VariantOrUnknownOrEmpty::Unknown(s) => Some(s.clone()),
+        openapiv3::VariantOrUnknownOrEmpty::Empty => None,
+    }
+}
+
+pub(super) fn view(s: &Schema) -> View<'_> {
+    let mut v = View {
+        data: &s.schema_data,
+        ty: None,
+        format: None,
+        enum_values: Vec::new(),
+        properties: None,
+        required: &[],
+        additional: None,
+        items: None,
+        one_of: &[],
+        any_of: &[],
+        all_of: &[],
+        has_not: false,
+    };
+    match &s.schema_kind {
+        SchemaKind::Type(Type::String(t)) => {
+            v.ty = Some("string");
+            v.format = fmt_of(&t.format);
+            v.enum_values = t.enumeration.iter().flatten().map(|s| Value::String(s.clone())).collect();
+        }
+        SchemaKind::Type(Type::Integer(t)) => {
+            v.ty = Some("integer");
+            v.format = fmt_of(&t.format);
+        }
+        SchemaKind::Type(Type::Number(t)) => {
+            v.ty = Some("number");
+            v.format = fmt_of(&t.format);
+        }
+        SchemaKind::Type(Type::Boolean(_)) => v.ty = Some("boolean"),
+        SchemaKind::Type(Type::Object(o)) => {
+            v.ty = Some("object");
+            v.properties = Some(&o.properties);
+            v.required = &o.required;
+            v.additional = o.additional_properties.as_ref();
+        }
+        SchemaKind::Type(Type::Array(a)) => {
+            v.ty = Some("array");
+            v.items = a.items.as_ref();
+        }
+        SchemaKind::OneOf { one_of } => v.one_of = one_of,
+        SchemaKind::AnyOf { any_of } => v.any_of = any_of,
+        SchemaKind::AllOf { all_of } => v.all_of = all_of,
+        SchemaKind::Not { .. } => v.has_not = true,
+        SchemaKind::Any(a) => {
+            v.ty = a.typ.as_deref();
+            v.format = a.format.clone();
+            v.enum_values = a.enumeration.clone();
+            if !a.properties.is_empty() || v.ty == Some("object") {
+                v.properties = Some(&a.properties);
+            }
+            v.required = &a.required;
+            v.additional = a.additional_properties.as_ref();
+            v.items = a.items.as_ref();
+            v.one_of = &a.one_of;
+            v.any_of = &a.any_of;
+            v.all_of = &a.all_of;
+            v.has_not = a.not.is_some();
+        }
+    }
+    v
+}
+
+/// Whether the `oneOf`/`anyOf` of an object schema only says which of its properties must or must
+/// not be present (`required: [Url]`, `properties: {Texml: {not: {}}}`): that is validation, not
+/// another shape, so the schema is a struct of its own properties.
+fn only_constrains(v: &View<'_>) -> bool {
+    let branches = if v.one_of.is_empty() { v.any_of } else { v.one_of };
+    let constraint_only = |b: &ReferenceOr<Schema>| match b {
+        ReferenceOr::Item(s) => {
+            let b = view(s);
+            b.ty.is_none_or(|t| t == "object")
+                && b.enum_values.is_empty()
+                && b.all_of.is_empty()
+                && b.one_of.is_empty()
+                && b.any_of.is_empty()
+                && b.items.is_none()
+                && b.additional.is_none()
+                && !b.has_not
+                && b.properties.into_iter().flatten().all(|(_, p)| matches!(p, ReferenceOr::Item(p) if view(p).has_not))
+        }
+        ReferenceOr::Reference { .. } => false,
+    };
+    v.properties.is_some_and(|p| !p.is_empty()) && branches.iter().all(constraint_only)
+}
+
+pub(super) fn doc_of(data: &SchemaData) -> Option<String> {
+    data.description.clone().or_else(|| data.title.clone()).filter(|d| !d.trim().is_empty())
+}
+
+impl Lowerer<'_> {
+    /// Reserve the names of all component schemas first, so inline names never take them.
+    pub(super) fn components(&mut self) -> Result<()> {
+        let Some(schemas) = self.schemas() else { return Ok(()) };
+        for name in schemas.keys() {
+            let wanted = self.overrides.schemas.get(name).cloned().unwrap_or_else(|| naming::type_name(name));
+            let rust = self.scope.claim(&wanted);
+            self.components.insert(name.clone(), rust);
+        }
+        for (name, schema) in schemas {
+            let pointer = ptr("#/components/schemas", name);
+            let rust = self.components[name].clone();
+            match schema {
+                ReferenceOr::Reference { reference } => {
+                    let target = self.ref_type(reference, &pointer)?;
+                    // `A: {$ref: B}`, `B: {$ref: A}` would be `type A = B; type B = A;`.
+                    self.ref_nullable(reference, &pointer)?;
+                    self.push(&rust, &pointer, None, TypeKind::Alias(target));
+                }
+                ReferenceOr::Item(s) => {
+                    self.lower_schema(s, Slot::Fixed(&rust), &pointer)?;
+                    if let Some(def) = self.types.iter_mut().rev().find(|d| d.name == rust) {
+                        def.nullable = s.schema_data.nullable;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Lower a schema or reference in a position named by `hint`. Returns the type and whether
+    /// the position is nullable.
+    pub(super) fn lower_ref(&mut self, s: &ReferenceOr<Schema>, hint: &str, at: &str) -> Result<(TypeRef, bool)> {
+        match s {
+            ReferenceOr::Reference { reference } => self.lower_reference(reference, at),
+            ReferenceOr::Item(s) => self.lower_schema(s, Slot::Hint(hint), at),
+        }
+    }
+
+    pub(super) fn lower_boxed(
+        &mut self,
+        s: &ReferenceOr<Box<Schema>>,
+        hint: &str,
+        at: &str,
+    ) -> Result<(TypeRef, bool)> {
+        match s {
+            ReferenceOr::Reference { reference } => self.lower_reference(reference, at),
+            ReferenceOr::Item(s) => self.lower_schema(s, Slot::Hint(hint), at),
+        }
+    }
+
+    /// A `$ref` position: the referenced type, nullable when the referenced schema is.
+    pub(super) fn lower_reference(&self, reference: &str, at: &str) -> Result<(TypeRef, bool)> {
+        Ok((self.ref_type(reference, at)?, self.ref_nullable(reference, at)?))
+    }
+
+    pub(super) fn lower_schema(&mut self, s: &Schema, slot: Slot<'_>, at: &str) -> Result<(TypeRef, bool)> {
+        let v = view(s);
+        let nullable = s.schema_data.nullable;
+        let doc = doc_of(v.data);
+        if v.has_not {
+            return Err(GenError::new(at, "`not` schemas are not supported"));
+        }
+        let base = Self::slot_name(&slot);
+        let ty = if !v.all_of.is_empty() {
+            self.lower_all_of(&v, &slot, at)?
+        } else if (!v.one_of.is_empty() || !v.any_of.is_empty()) && !only_constrains(&v) {
+            let (list, key) = if v.one_of.is_empty() { (v.any_of, "anyOf") } else { (v.one_of, "oneOf") };
+            self.lower_union(&v, list, key, &slot, at)?
+        } else if !v.enum_values.is_empty()
+            && v.enum_values.iter().all(Value::is_string)
+            && v.ty.is_none_or(|t| t == "string")
+        {
+            let variants = enum_variants(&v.enum_values);
+            self.define(&slot, at, doc, TypeKind::Enum(variants))
+        } else {
+            match v.ty {
+                Some("string") => match v.format.as_deref() {
+                    Some("binary") => TypeRef::File,
+                    _ => TypeRef::String,
+                },
+                Some("integer") => TypeRef::Integer,
+                Some("number") => TypeRef::Number,
+                Some("boolean") => TypeRef::Boolean,
+                Some("array") => {
+                    let item = match v.items {
+                        Some(items) => {
+                            let (t, n) = self.lower_boxed(items, &format!("{base}Item"), &format!("{at}/items"))?;
+                            if n {
+                                TypeRef::Nullable(Box::new(t))
+                            } else {
+                                t
+                            }
+                        }
+                        None => TypeRef::Json,
+                    };
+                    TypeRef::Array(Box::new(item))
+                }
+                Some("object") | None if v.properties.is_some_and(|p| !p.is_empty()) => {
+                    let open =
+                        matches!(v.additional, Some(AdditionalProperties::Any(true) | AdditionalProperties::Schema(_)));
+                    let st = self.lower_struct(&base, v.properties.into_iter().flatten(), v.required, open, at)?;
+                    self.define(&slot, at, doc, TypeKind::Struct(st))
+                }
+                Some("object") | None if v.additional.is_some() || v.ty == Some("object") => match v.additional {
+                    Some(AdditionalProperties::Schema(inner)) => {
+                        let (t, n) =
+                            self.lower_ref(inner, &format!("{base}Value"), &format!("{at}/additionalProperties"))?;
+                        let t = if n { TypeRef::Nullable(Box::new(t)) } else { t };
+                        TypeRef::Map(Box::new(t))
+                    }
+                    _ => TypeRef::JsonMap,
+                },
+                None => TypeRef::Json,
+                Some(other) => {
+                    return Err(GenError::new(format!("{at}/type"), format!("unknown schema type {other:?}")))
+                }
+            }
+        };
+        // A component that is not itself a struct/enum/union becomes an alias of what it is.
+        if let Slot::Fixed(name) = slot {
+            if ty != TypeRef::Named(name.to_owned()) {
+                self.push(name, at, doc_of(v.data), TypeKind::Alias(ty.clone()));
+                return Ok((TypeRef::Named(name.to_owned()), nullable));
+            }
+        }
+        Ok((ty, nullable))
+    }
+
+    pub(super) fn lower_struct<'p>(
+        &mut self,
+        parent: &str,
+        props: impl IntoIterator<Item = (&'p String, &'p ReferenceOr<Box<Schema>>)>,
+        required: &[String],
+        open: bool,
+        at: &str,
+    ) -> Result<Struct> {
+        let mut scope = Scope::default();
+        let mut fields = Vec::new();
+        for (api_name, schema) in props {
+            let pointer = ptr(&format!("{at}/properties"), api_name);
+            let hint = format!("{parent}{}", naming::camel(api_name));
+            let (ty, nullable) = self.lower_boxed(schema, &hint, &pointer)?;
+            let doc = match schema {
+                ReferenceOr::Item(s) => doc_of(&s.schema_data),
+                ReferenceOr::Reference { .. } => None,
+            };
+            fields.push(Field {
+                name: scope.claim(&naming::snake(api_name)),
+                api_name: api_name.clone(),
+                ty,
+                required: required.contains(api_name),
+                nullable,
+                boxed: false,
+                doc,
+            });
+        }
+        let multipart =
+            fields.iter().any(|f| matches!(&f.ty, TypeRef::File) || f.ty == TypeRef::Array(Box::new(TypeRef::File)));
+        // The undeclared members, as JSON values whatever the schema of `additionalProperties`
+        // says (a multipart body sends only its declared parts).
+        let additional = (open && !multipart).then(|| scope.claim("additional_properties"));
+        Ok(Struct { fields, multipart, additional })
+    }
+
+    /// Collect the properties of every `allOf` part (following references and nested `allOf`).
+    pub(super) fn collect_all_of(
+        &self,
+        parts: &[ReferenceOr<Schema>],
+        at: &str,
+        props: &mut IndexMap<String, (ReferenceOr<Box<Schema>>, String)>,
+        required: &mut Vec<String>,
+        depth: usize,
+    ) -> Result<()> {
+        if depth > 32 {
+            return Err(GenError::new(at, "allOf nested too deeply (cycle?)"));
+        }
+        for (i, part) in parts.iter().enumerate() {
+            let part_at = format!("{at}/allOf/{i}");
+            let (schema, base_at): (&Schema, String) = match part {
+                ReferenceOr::Reference { reference } => {
+                    let mut current = reference.clone();
+                    loop {
+                        let (name, s) = self.component_schema(&current, &part_at)?;
+                        match s {
+                            ReferenceOr::Reference { reference } => current = reference.clone(),
+                            ReferenceOr::Item(s) => break (s, ptr("#/components/schemas", name)),
+                        }
+                    }
+                }
+                ReferenceOr::Item(s) => (s, part_at.clone()),
+            };
+            let v = view(schema);
+            if !v.one_of.is_empty() || !v.any_of.is_empty() {
+                return Err(GenError::new(part_at, "allOf with a oneOf/anyOf part is not supported"));
+            }
+            if !v.all_of.is_empty() {
+                self.collect_all_of(v.all_of, &base_at, props, required, depth + 1)?;
+            }
+            for (k, s) in v.properties.into_iter().flatten() {
+                props.entry(k.clone()).or_insert_with(|| (s.clone(), base_at.clone()));
+            }
+            for r in v.required {
+                if !required.contains(r) {
+                    required.push(r.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `allOf` is merged into one struct (properties of all parts, first definition wins,
+    /// `required` united). An `allOf` of a single reference is that type.
+    pub(super) fn lower_all_of(&mut self, v: &View<'_>, slot: &Slot<'_>, at: &str) -> Result<TypeRef> {
+        let own_props = v.properties.is_some_and(|p| !p.is_empty());
+        if v.all_of.len() == 1 && !own_props {
+            // `allOf: [$ref]` (often used to attach a description) is that type; a component
+            // defined this way becomes an alias of it.
+            let (t, _) = self.lower_ref(&v.all_of[0], &Self::slot_name(slot), &format!("{at}/allOf/0"))?;
+            return Ok(t);
+        }
+        let mut props = IndexMap::new();
+        let mut required: Vec<String> = v.required.to_vec();
+        self.collect_all_of(v.all_of, at, &mut props, &mut required, 0)?;
+        for (k, s) in v.properties.into_iter().flatten() {
+            props.entry(k.clone()).or_insert_with(|| (s.clone(), at.to_owned()));
+        }
+        let doc = doc_of(v.data);
+        if props.is_empty() {
+            return Ok(TypeRef::JsonMap);
+        }
+        let base = Self::slot_name(slot);
+        let mut scope = Scope::default();
+        let mut fields = Vec::new();
+        for (api_name, (schema, part_at)) in &props {
+            let pointer = ptr(&format!("{part_at}/properties"), api_name);
+            let hint = format!("{base}{}", naming::camel(api_name));
+            let (ty, nullable) = self.lower_boxed(schema, &hint, &pointer)?;
+            let fdoc = match schema {
+                ReferenceOr::Item(s) => doc_of(&s.schema_data),
+                ReferenceOr::Reference { .. } => None,
+            };
+            fields.push(Field {
+                name: scope.claim(&naming::snake(api_name)),
+                api_name: api_name.clone(),
+                ty,
+                required: required.contains(api_name),
+                nullable,
+                boxed: false,
+                doc: fdoc,
+            });
+        }
+        let multipart = fields.iter().any(|f| f.ty == TypeRef::File);
+        Ok(self.define(slot, at, doc, TypeKind::Struct(Struct { fields, multipart, additional: None })))
+    }
+}
+
+fn enum_variants(values: &[Value]) -> Vec<EnumVariant> {
+    let mut scope = Scope::with_reserved(["Unknown"]);
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for v in values {
+        let Some(s) = v.as_str() else { continue };
+        if !seen.insert(s.to_owned()) {
+            continue;
+        }
+        let wanted = naming::variant(s);
+        let wanted = if wanted == "Unknown" { "UnknownValue".to_owned() } else { wanted };
+        out.push(EnumVariant { name: scope.claim(&wanted), value: s.to_owned(), doc: None });
+    }
+    out
+}

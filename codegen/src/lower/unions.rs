@@ -1,0 +1,159 @@
+//! `oneOf`/`anyOf` → unions: one variant per distinct branch type, named after it, with the
+//! discriminator values each variant is written with and accepted under.
+
+use openapiv3::{ReferenceOr, Schema};
+use serde_json::Value;
+
+use super::schemas::{doc_of, view, View};
+use super::{Lowerer, Slot};
+use crate::error::Result;
+use crate::ir::*;
+use crate::naming::{self, Scope};
+
+/// Where a union variant's discriminator value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Evidence {
+    /// A one-value `enum` (or `const`) on the variant's discriminator property.
+    Enum,
+    /// Only the property's `default`.
+    Default,
+}
+
+/// Warning kind: a discriminator value read from a `default`.
+pub const DEFAULT_TAG: &str = "discriminator without a mapping: a variant's value taken from its property's `default`";
+
+impl Lowerer<'_> {
+    /// The value a variant schema pins for the discriminator property `prop` (through
+    /// references and `allOf`): a one-value string `enum` (a `const` is one by now), else a
+    /// string `default`.
+    fn declared_tag(&self, s: &ReferenceOr<Schema>, prop: &str, depth: usize) -> Option<(String, Evidence)> {
+        if depth > 16 {
+            return None;
+        }
+        let schema = match s {
+            ReferenceOr::Reference { reference } => match self.component_schema(reference, "#").ok()?.1 {
+                r @ ReferenceOr::Reference { .. } => return self.declared_tag(r, prop, depth + 1),
+                ReferenceOr::Item(s) => s,
+            },
+            ReferenceOr::Item(s) => s,
+        };
+        let v = view(schema);
+        if let Some(p) = v.properties.and_then(|ps| ps.get(prop)) {
+            let p: &Schema = match p {
+                ReferenceOr::Item(p) => p,
+                ReferenceOr::Reference { reference } => match self.component_schema(reference, "#").ok()?.1 {
+                    ReferenceOr::Item(s) => s,
+                    ReferenceOr::Reference { .. } => return None,
+                },
+            };
+            let pv = view(p);
+            if let [Value::String(one)] = pv.enum_values.as_slice() {
+                return Some((one.clone(), Evidence::Enum));
+            }
+            return match &p.schema_data.default {
+                Some(Value::String(d)) => Some((d.clone(), Evidence::Default)),
+                _ => None,
+            };
+        }
+        v.all_of.iter().find_map(|part| self.declared_tag(part, prop, depth + 1))
+    }
+
+    pub(super) fn lower_union(
+        &mut self,
+        v: &View<'_>,
+        list: &[ReferenceOr<Schema>],
+        key: &str,
+        slot: &Slot<'_>,
+        at: &str,
+    ) -> Result<TypeRef> {
+        let base = Self::slot_name(slot);
+        let disc = v.data.discriminator.as_ref();
+        // Each distinct variant type with the discriminator value its schema declares.
+        let mut lowered: Vec<(TypeRef, Option<(String, Evidence)>)> = Vec::new();
+        for (i, s) in list.iter().enumerate() {
+            let item_at = format!("{at}/{key}/{i}");
+            let (t, n) = self.lower_ref(s, &format!("{base}Variant{}", i + 1), &item_at)?;
+            let t = if n { TypeRef::Nullable(Box::new(t)) } else { t };
+            if !lowered.iter().any(|(l, _)| l == &t) {
+                let declared = disc.and_then(|d| self.declared_tag(s, &d.property_name, 0));
+                lowered.push((t, declared));
+            }
+        }
+        if lowered.len() == 1 {
+            return Ok(lowered.remove(0).0);
+        }
+        let mut scope = Scope::with_reserved(["Unknown"]);
+        let mut variants = Vec::new();
+        let mut from_default = Vec::new();
+        for (t, declared) in lowered {
+            // An inline variant type is named `{Union}Variant{n}`; its variant is `Variant{n}`.
+            // Only a suffix that starts a new word: `Foo2` or `Foos` as a variant of `Foo` keep
+            // their whole name (a variant cannot be `2`, and `s` is not a name).
+            let wanted = match &t {
+                TypeRef::Named(n)
+                    if n.starts_with(&base) && n[base.len()..].starts_with(|c: char| c.is_ascii_uppercase()) =>
+                {
+                    naming::variant(&n[base.len()..])
+                }
+                other => variant_name(other),
+            };
+            let name = scope.claim(&wanted);
+            let mut tags = Vec::new();
+            if let (Some(d), TypeRef::Named(n)) = (disc, &t) {
+                for (value, target) in &d.mapping {
+                    if let Ok(TypeRef::Named(m)) = self.ref_type(target, &format!("{at}/discriminator/mapping")) {
+                        if &m == n {
+                            tags.push(value.clone());
+                        }
+                    }
+                }
+                if tags.is_empty() {
+                    // Without a mapping, OpenAPI says the value is the schema name; Telnyx's
+                    // servers send the value the variant's schema pins for the property. Both
+                    // decode; the pinned one is written.
+                    if let Some((value, evidence)) = declared {
+                        if evidence == Evidence::Default {
+                            from_default.push(format!("{n} = {value:?}"));
+                        }
+                        tags.push(value);
+                    }
+                    if let Some((schema, _)) = self.components.iter().find(|(_, rust)| *rust == n) {
+                        if !tags.contains(schema) {
+                            tags.push(schema.clone());
+                        }
+                    }
+                }
+            }
+            variants.push(UnionVariant { name, ty: t, tags, boxed: false });
+        }
+        if let (Some(d), false) = (disc, from_default.is_empty()) {
+            self.warnings.push((
+                DEFAULT_TAG,
+                format!(
+                    "{at}: discriminator `{}` without a mapping: variant values taken from the `default` of their \
+                     property ({})",
+                    d.property_name,
+                    from_default.join(", ")
+                ),
+            ));
+        }
+        let union = Union { variants, discriminator: disc.map(|d| d.property_name.clone()), multipart: false };
+        Ok(self.define(slot, at, doc_of(v.data), TypeKind::Union(union)))
+    }
+}
+
+pub(super) fn variant_name(t: &TypeRef) -> String {
+    match t {
+        TypeRef::String => "String".into(),
+        TypeRef::Integer => "Integer".into(),
+        TypeRef::Number => "Number".into(),
+        TypeRef::Boolean => "Boolean".into(),
+        TypeRef::Json => "Json".into(),
+        TypeRef::JsonMap => "Object".into(),
+        TypeRef::File => "File".into(),
+        TypeRef::Array(inner) => format!("{}List", variant_name(inner)),
+        TypeRef::Map(inner) => format!("{}Map", variant_name(inner)),
+        TypeRef::Nullable(inner) => variant_name(inner),
+        TypeRef::Named(n) => n.clone(),
+    }
+}
