@@ -275,23 +275,29 @@ impl TypeRef {
         }
     }
 
+    /// What this reference is once aliases are seen through (`Foo` with `type Foo = Vec<Bar>`
+    /// is `Vec<Bar>`); itself when it names no alias. The one walk along alias chains: lowering,
+    /// paging and webhook detection all come through here (or [`TypeRef::resolve`]).
+    pub fn unalias<'s, 't: 's>(&'s self, lookup: impl Fn(&str) -> Option<&'t TypeDef>) -> &'s TypeRef {
+        let mut current = self;
+        // Aliases chain at most a few deep; the bound only guards against a cycle.
+        for _ in 0..16 {
+            let TypeRef::Named(n) = current else { break };
+            match lookup(n) {
+                Some(TypeDef { kind: TypeKind::Alias(inner), .. }) => current = inner,
+                _ => break,
+            }
+        }
+        current
+    }
+
     /// The definition this reference names, through aliases; `None` for anything but a named
     /// type (or an alias of one), a name `lookup` does not know, or an alias cycle.
     pub fn resolve<'t>(&self, lookup: impl Fn(&str) -> Option<&'t TypeDef>) -> Option<&'t TypeDef> {
-        let mut name = match self {
-            TypeRef::Named(n) => n.as_str(),
-            _ => return None,
-        };
-        // Aliases chain at most a few deep; the bound only guards against a cycle.
-        for _ in 0..16 {
-            let def = lookup(name)?;
-            match &def.kind {
-                TypeKind::Alias(TypeRef::Named(next)) => name = next,
-                TypeKind::Alias(_) => return None,
-                _ => return Some(def),
-            }
+        match self.unalias(&lookup) {
+            TypeRef::Named(n) => lookup(n).filter(|d| !matches!(d.kind, TypeKind::Alias(_))),
+            _ => None,
         }
-        None
     }
 }
 

@@ -166,16 +166,17 @@ impl<'a> Lowerer<'a> {
 
     /// What a type is once aliases (`SttClientEvent = UploadFile`) are seen through.
     fn unalias<'t>(&'t self, t: &'t TypeRef) -> &'t TypeRef {
-        let mut current = t;
-        // Bounded, whatever the aliases look like.
-        for _ in 0..16 {
-            let TypeRef::Named(n) = current else { break };
-            match self.types.iter().find(|d| &d.name == n) {
-                Some(TypeDef { kind: TypeKind::Alias(inner), .. }) => current = inner,
-                _ => break,
-            }
-        }
-        current
+        t.unalias(|n| self.type_def(n))
+    }
+
+    /// The definition behind a named type, through aliases.
+    fn resolve(&self, t: &TypeRef) -> Option<&TypeDef> {
+        t.resolve(|n| self.type_def(n))
+    }
+
+    /// The type lowered so far under `name`.
+    fn type_def(&self, name: &str) -> Option<&TypeDef> {
+        self.types.iter().find(|d| d.name == name)
     }
 
     fn is_object(&self, t: &TypeRef) -> bool {

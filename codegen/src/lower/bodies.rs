@@ -3,7 +3,6 @@
 
 use openapiv3::{ReferenceOr, RequestBody as OaBody};
 
-use super::refs::request_body_item;
 use super::{xml, Lowerer};
 use crate::error::{ptr, GenError, Result};
 use crate::ir::*;
@@ -50,7 +49,7 @@ impl Lowerer<'_> {
         camel: &str,
         at: &str,
     ) -> Result<(RequestBody, Option<RequestBody>)> {
-        let (body, cache_key, at) = request_body_item(self.api, b, at)?;
+        let (body, cache_key, at) = self.request_body_item(b, at)?;
         let pick = ["application/json", "multipart/form-data", "application/x-www-form-urlencoded", "text/xml", "*/*"]
             .iter()
             .find_map(|ct| body.content.get_key_value(*ct))

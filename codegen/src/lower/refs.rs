@@ -1,11 +1,12 @@
 //! `$ref` resolution: from a reference to the component it names (schemas, parameters, request
-//! bodies), with the JSON pointer of where it is defined. Lowering follows references only
-//! through here.
+//! bodies, responses), with the JSON pointer of where it is defined. Lowering follows
+//! references only through here.
 
+use std::borrow::Borrow;
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
-use openapiv3::{OpenAPI, Parameter, ReferenceOr, RequestBody as OaBody, Schema};
+use openapiv3::{Parameter, ReferenceOr, RequestBody as OaBody, Response, Schema};
 
 use super::Lowerer;
 use crate::error::{ptr, GenError, Result};
@@ -34,22 +35,39 @@ impl<'a> Lowerer<'a> {
         Ok(TypeRef::Named(self.components[name].clone()))
     }
 
-    /// Is the schema behind this reference `nullable`? (Follows chains of references.)
-    pub(super) fn ref_nullable(&self, reference: &str, at: &str) -> Result<bool> {
+    /// The schema behind a reference to a component schema, following chains of references
+    /// (`A: {$ref: B}`), with the name of the component that holds it; a cycle is an error at `at`.
+    /// Every place lowering needs the schema itself (not its name) comes through here.
+    pub(super) fn schema_behind(&self, reference: &str, at: &str) -> Result<(&'a str, &'a Schema)> {
         let mut seen = BTreeSet::new();
-        let mut current = reference.to_owned();
+        let mut current = reference;
         loop {
-            let (name, s) = self.component_schema(&current, at)?;
+            let (name, s) = self.component_schema(current, at)?;
             if !seen.insert(name) {
                 return Err(GenError::new(at, format!("$ref cycle through {current:?}")));
             }
             match s {
-                ReferenceOr::Reference { reference } => current = reference.clone(),
-                ReferenceOr::Item(s) => return Ok(s.schema_data.nullable),
+                ReferenceOr::Reference { reference } => current = reference,
+                ReferenceOr::Item(s) => return Ok((name, s)),
             }
         }
     }
 
+    /// A schema or the schema behind its reference; `None` for a reference that does not resolve
+    /// (callers that use this only read, and treat an unresolvable one as saying nothing).
+    pub(super) fn resolved<'s, S: Borrow<Schema>>(&'s self, s: &'s ReferenceOr<S>) -> Option<&'s Schema> {
+        match s {
+            ReferenceOr::Item(s) => Some(s.borrow()),
+            ReferenceOr::Reference { reference } => self.schema_behind(reference, "#").ok().map(|(_, s)| s),
+        }
+    }
+
+    /// Is the schema behind this reference `nullable`? (Follows chains of references.)
+    pub(super) fn ref_nullable(&self, reference: &str, at: &str) -> Result<bool> {
+        Ok(self.schema_behind(reference, at)?.1.schema_data.nullable)
+    }
+
+    /// A parameter, or the component parameter it references and that component's pointer.
     pub(super) fn resolve_param<'p>(
         &self,
         p: &'p ReferenceOr<Parameter>,
@@ -58,57 +76,83 @@ impl<'a> Lowerer<'a> {
     where
         'a: 'p,
     {
-        match p {
-            ReferenceOr::Item(p) => Ok((p, None)),
-            ReferenceOr::Reference { reference } => {
-                let name = reference
-                    .strip_prefix("#/components/parameters/")
-                    .ok_or_else(|| GenError::new(at, format!("unsupported parameter $ref {reference:?}")))?;
-                let name = unescape(name);
-                let p = self
-                    .api
-                    .components
-                    .as_ref()
-                    .and_then(|c| c.parameters.get(&name))
-                    .ok_or_else(|| GenError::new(at, format!("dangling $ref {reference:?}")))?;
-                match p {
-                    ReferenceOr::Item(p) => Ok((p, Some(ptr("#/components/parameters", &name)))),
-                    ReferenceOr::Reference { .. } => {
-                        Err(GenError::new(at, "parameter $ref to a $ref is not supported"))
-                    }
-                }
-            }
-        }
+        let components = self.api.components.as_ref().map(|c| &c.parameters);
+        let (p, component) = item_or_component(p, components, "parameters", "parameter", at)?;
+        Ok((p, component.map(|c| c.pointer)))
+    }
+
+    /// A request body, or the `#/components/requestBodies/…` one it references: the body, the
+    /// component's name when it is one, and the body's own pointer.
+    pub(super) fn request_body_item<'b>(
+        &self,
+        b: &'b ReferenceOr<OaBody>,
+        at: &str,
+    ) -> Result<(&'b OaBody, Option<String>, String)>
+    where
+        'a: 'b,
+    {
+        let components = self.api.components.as_ref().map(|c| &c.request_bodies);
+        let (b, component) = item_or_component(b, components, "requestBodies", "requestBody", at)?;
+        Ok(match component {
+            Some(c) => (b, Some(c.name), c.pointer),
+            None => (b, None, at.to_owned()),
+        })
+    }
+
+    /// A response, or the `#/components/responses/…` one it references: the response, the
+    /// component's name when it is one, and the response's own pointer.
+    pub(super) fn response_item<'r>(
+        &self,
+        r: &'r ReferenceOr<Response>,
+        at: &str,
+    ) -> Result<(&'r Response, Option<String>, String)>
+    where
+        'a: 'r,
+    {
+        let components = self.api.components.as_ref().map(|c| &c.responses);
+        let (r, component) = item_or_component(r, components, "responses", "response", at)?;
+        Ok(match component {
+            Some(c) => (r, Some(c.name), c.pointer),
+            None => (r, None, at.to_owned()),
+        })
     }
 }
 
-/// A request body, through a `#/components/requestBodies/…` reference: the body, the
-/// component's name when it is one, and the body's own pointer.
-pub(super) fn request_body_item<'b>(
-    api: &'b OpenAPI,
-    b: &'b ReferenceOr<OaBody>,
+/// The component a `#/components/<section>/<name>` reference names.
+struct Component {
+    /// `<name>`, unescaped.
+    name: String,
+    /// The component's own pointer.
+    pointer: String,
+}
+
+/// An item, or the component of `section` it references (one level: a component that is itself
+/// a reference is an error, as is a reference into another section). `what` names the kind of
+/// object in errors.
+fn item_or_component<'c, T>(
+    item: &'c ReferenceOr<T>,
+    components: Option<&'c IndexMap<String, ReferenceOr<T>>>,
+    section: &str,
+    what: &str,
     at: &str,
-) -> Result<(&'b OaBody, Option<String>, String)> {
-    match b {
-        ReferenceOr::Item(b) => Ok((b, None, at.to_owned())),
-        ReferenceOr::Reference { reference } => {
-            let name = reference
-                .strip_prefix("#/components/requestBodies/")
-                .ok_or_else(|| GenError::new(at, format!("unsupported requestBody $ref {reference:?}")))?;
-            let name = unescape(name);
-            let b = api
-                .components
-                .as_ref()
-                .and_then(|c| c.request_bodies.get(&name))
-                .ok_or_else(|| GenError::new(at, format!("dangling $ref {reference:?}")))?;
-            match b {
-                ReferenceOr::Item(b) => {
-                    let at = ptr("#/components/requestBodies", &name);
-                    Ok((b, Some(name), at))
-                }
-                ReferenceOr::Reference { .. } => Err(GenError::new(at, "requestBody $ref to a $ref")),
-            }
+) -> Result<(&'c T, Option<Component>)> {
+    let reference = match item {
+        ReferenceOr::Item(t) => return Ok((t, None)),
+        ReferenceOr::Reference { reference } => reference,
+    };
+    let name = reference
+        .strip_prefix(&format!("#/components/{section}/"))
+        .ok_or_else(|| GenError::new(at, format!("unsupported {what} $ref {reference:?}")))?;
+    let name = unescape(name);
+    let target = components
+        .and_then(|c| c.get(&name))
+        .ok_or_else(|| GenError::new(at, format!("dangling $ref {reference:?}")))?;
+    match target {
+        ReferenceOr::Item(t) => {
+            let pointer = ptr(&format!("#/components/{section}"), &name);
+            Ok((t, Some(Component { name, pointer })))
         }
+        ReferenceOr::Reference { .. } => Err(GenError::new(at, format!("{what} $ref to a $ref is not supported"))),
     }
 }
 

@@ -1,9 +1,8 @@
 //! Success responses: the type each 2xx status returns, JSON, XML, text or bytes; several
 //! differing JSON bodies become an untagged union of them.
 
-use openapiv3::{ReferenceOr, Response, StatusCode};
+use openapiv3::StatusCode;
 
-use super::refs::unescape;
 use super::unions::variant_name;
 use super::{xml, Lowerer};
 use crate::error::{ptr, GenError, Result};
@@ -22,25 +21,7 @@ impl Lowerer<'_> {
                 continue;
             }
             let r_at = ptr(&format!("{at}/responses"), &status.to_string());
-            let (resp, cache_key, r_at): (&Response, Option<String>, String) = match resp {
-                ReferenceOr::Item(r) => (r, None, r_at),
-                ReferenceOr::Reference { reference } => {
-                    let name = reference
-                        .strip_prefix("#/components/responses/")
-                        .ok_or_else(|| GenError::new(&r_at, format!("unsupported response $ref {reference:?}")))?;
-                    let name = unescape(name);
-                    let r = self
-                        .api
-                        .components
-                        .as_ref()
-                        .and_then(|c| c.responses.get(&name))
-                        .ok_or_else(|| GenError::new(&r_at, format!("dangling $ref {reference:?}")))?;
-                    match r {
-                        ReferenceOr::Item(r) => (r, Some(name.clone()), ptr("#/components/responses", &name)),
-                        ReferenceOr::Reference { .. } => return Err(GenError::new(r_at, "response $ref to a $ref")),
-                    }
-                }
-            };
+            let (resp, cache_key, r_at) = self.response_item(resp, &r_at)?;
             let hint = match &cache_key {
                 Some(n) => naming::type_name(n),
                 None => format!("{camel}Response"),

@@ -1,6 +1,7 @@
 //! Schemas → type definitions: component and inline schemas become structs, string enums and
 //! aliases; `allOf` is merged into one struct (`oneOf`/`anyOf` go on to `unions`).
 
+use std::borrow::Borrow;
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
@@ -159,22 +160,16 @@ impl Lowerer<'_> {
 
     /// Lower a schema or reference in a position named by `hint`. Returns the type and whether
     /// the position is nullable.
-    pub(super) fn lower_ref(&mut self, s: &ReferenceOr<Schema>, hint: &str, at: &str) -> Result<(TypeRef, bool)> {
-        match s {
-            ReferenceOr::Reference { reference } => self.lower_reference(reference, at),
-            ReferenceOr::Item(s) => self.lower_schema(s, Slot::Hint(hint), at),
-        }
-    }
-
-    pub(super) fn lower_boxed(
+    /// (`S` is `Schema` or, for properties and items, `Box<Schema>`.)
+    pub(super) fn lower_ref<S: Borrow<Schema>>(
         &mut self,
-        s: &ReferenceOr<Box<Schema>>,
+        s: &ReferenceOr<S>,
         hint: &str,
         at: &str,
     ) -> Result<(TypeRef, bool)> {
         match s {
             ReferenceOr::Reference { reference } => self.lower_reference(reference, at),
-            ReferenceOr::Item(s) => self.lower_schema(s, Slot::Hint(hint), at),
+            ReferenceOr::Item(s) => self.lower_schema(s.borrow(), Slot::Hint(hint), at),
         }
     }
 
@@ -214,7 +209,7 @@ impl Lowerer<'_> {
                 Some("array") => {
                     let item = match v.items {
                         Some(items) => {
-                            let (t, n) = self.lower_boxed(items, &format!("{base}Item"), &format!("{at}/items"))?;
+                            let (t, n) = self.lower_ref(items, &format!("{base}Item"), &format!("{at}/items"))?;
                             if n {
                                 TypeRef::Nullable(Box::new(t))
                             } else {
@@ -256,20 +251,21 @@ impl Lowerer<'_> {
         Ok((ty, nullable))
     }
 
-    pub(super) fn lower_struct<'p>(
+    /// The fields of a struct named `parent`: each property `(name, schema, pointer of the schema
+    /// declaring it)` lowered in order, named `{parent}{Property}` when inline. Returns the
+    /// scope of field names, for a struct that claims one more.
+    fn lower_fields<'p>(
         &mut self,
         parent: &str,
-        props: impl IntoIterator<Item = (&'p String, &'p ReferenceOr<Box<Schema>>)>,
+        props: impl IntoIterator<Item = (&'p String, &'p ReferenceOr<Box<Schema>>, &'p str)>,
         required: &[String],
-        open: bool,
-        at: &str,
-    ) -> Result<Struct> {
+    ) -> Result<(Vec<Field>, Scope)> {
         let mut scope = Scope::default();
         let mut fields = Vec::new();
-        for (api_name, schema) in props {
+        for (api_name, schema, at) in props {
             let pointer = ptr(&format!("{at}/properties"), api_name);
             let hint = format!("{parent}{}", naming::camel(api_name));
-            let (ty, nullable) = self.lower_boxed(schema, &hint, &pointer)?;
+            let (ty, nullable) = self.lower_ref(schema, &hint, &pointer)?;
             let doc = match schema {
                 ReferenceOr::Item(s) => doc_of(&s.schema_data),
                 ReferenceOr::Reference { .. } => None,
@@ -284,6 +280,19 @@ impl Lowerer<'_> {
                 doc,
             });
         }
+        Ok((fields, scope))
+    }
+
+    pub(super) fn lower_struct<'p>(
+        &mut self,
+        parent: &str,
+        props: impl IntoIterator<Item = (&'p String, &'p ReferenceOr<Box<Schema>>)>,
+        required: &[String],
+        open: bool,
+        at: &str,
+    ) -> Result<Struct> {
+        let props = props.into_iter().map(|(name, schema)| (name, schema, at));
+        let (fields, mut scope) = self.lower_fields(parent, props, required)?;
         let multipart =
             fields.iter().any(|f| matches!(&f.ty, TypeRef::File) || f.ty == TypeRef::Array(Box::new(TypeRef::File)));
         // The undeclared members, as JSON values whatever the schema of `additionalProperties`
@@ -308,14 +317,8 @@ impl Lowerer<'_> {
             let part_at = format!("{at}/allOf/{i}");
             let (schema, base_at): (&Schema, String) = match part {
                 ReferenceOr::Reference { reference } => {
-                    let mut current = reference.clone();
-                    loop {
-                        let (name, s) = self.component_schema(&current, &part_at)?;
-                        match s {
-                            ReferenceOr::Reference { reference } => current = reference.clone(),
-                            ReferenceOr::Item(s) => break (s, ptr("#/components/schemas", name)),
-                        }
-                    }
+                    let (name, s) = self.schema_behind(reference, &part_at)?;
+                    (s, ptr("#/components/schemas", name))
                 }
                 ReferenceOr::Item(s) => (s, part_at.clone()),
             };
@@ -359,26 +362,8 @@ impl Lowerer<'_> {
             return Ok(TypeRef::JsonMap);
         }
         let base = Self::slot_name(slot);
-        let mut scope = Scope::default();
-        let mut fields = Vec::new();
-        for (api_name, (schema, part_at)) in &props {
-            let pointer = ptr(&format!("{part_at}/properties"), api_name);
-            let hint = format!("{base}{}", naming::camel(api_name));
-            let (ty, nullable) = self.lower_boxed(schema, &hint, &pointer)?;
-            let fdoc = match schema {
-                ReferenceOr::Item(s) => doc_of(&s.schema_data),
-                ReferenceOr::Reference { .. } => None,
-            };
-            fields.push(Field {
-                name: scope.claim(&naming::snake(api_name)),
-                api_name: api_name.clone(),
-                ty,
-                required: required.contains(api_name),
-                nullable,
-                boxed: false,
-                doc: fdoc,
-            });
-        }
+        let props = props.iter().map(|(name, (schema, part_at))| (name, schema, part_at.as_str()));
+        let (fields, _) = self.lower_fields(&base, props, &required)?;
         let multipart = fields.iter().any(|f| f.ty == TypeRef::File);
         Ok(self.define(slot, at, doc, TypeKind::Struct(Struct { fields, multipart, additional: None })))
     }

@@ -30,22 +30,9 @@ impl Lowerer<'_> {
         if depth > 16 {
             return None;
         }
-        let schema = match s {
-            ReferenceOr::Reference { reference } => match self.component_schema(reference, "#").ok()?.1 {
-                r @ ReferenceOr::Reference { .. } => return self.declared_tag(r, prop, depth + 1),
-                ReferenceOr::Item(s) => s,
-            },
-            ReferenceOr::Item(s) => s,
-        };
-        let v = view(schema);
+        let v = view(self.resolved(s)?);
         if let Some(p) = v.properties.and_then(|ps| ps.get(prop)) {
-            let p: &Schema = match p {
-                ReferenceOr::Item(p) => p,
-                ReferenceOr::Reference { reference } => match self.component_schema(reference, "#").ok()?.1 {
-                    ReferenceOr::Item(s) => s,
-                    ReferenceOr::Reference { .. } => return None,
-                },
-            };
+            let p = self.resolved(p)?;
             let pv = view(p);
             if let [Value::String(one)] = pv.enum_values.as_slice() {
                 return Some((one.clone(), Evidence::Enum));

@@ -36,10 +36,7 @@ impl<'a> Lowerer<'a> {
             let ReferenceOr::Item(item) = item else { continue };
             for (method, op) in item.iter() {
                 let op_at = format!("{}/{method}", ptr("#/paths", path));
-                let source = match &op.operation_id {
-                    Some(id) if !id.trim().is_empty() => id.clone(),
-                    _ => naming::derived_operation_name(method, path),
-                };
+                let source = super::operation_id(op, method, path);
                 for (cb_name, callback) in &op.callbacks {
                     let cb_at = ptr(&format!("{op_at}/callbacks"), cb_name);
                     for (expr, cb_item) in callback {
@@ -68,7 +65,7 @@ impl<'a> Lowerer<'a> {
         variants.claim("Unknown");
         for d in deliveries {
             let body_at = format!("{}/requestBody", d.pointer);
-            let (body, _, _) = super::refs::request_body_item(self.api, d.body, &body_at)?;
+            let (body, _, _) = self.request_body_item(d.body, &body_at)?;
             let Some(schema) = body.content.get("application/json").and_then(|m| m.schema.as_ref()) else {
                 unkeyed.push(UnkeyedWebhook {
                     ty: None,
@@ -135,20 +132,14 @@ impl<'a> Lowerer<'a> {
     /// The `event_type` values a payload type fixes: the variants of the enum at
     /// `data.event_type`, or at `event_type`.
     fn event_types(&self, type_name: &str) -> Vec<String> {
-        let types = &self.types;
-        let Some(top) = resolve(types, &TypeRef::Named(type_name.to_owned())) else { return Vec::new() };
+        let Some(top) = self.resolve(&TypeRef::Named(type_name.to_owned())) else { return Vec::new() };
         let et = field(top, "event_type")
-            .or_else(|| resolve(types, &field(top, "data")?).and_then(|d| field(d, "event_type")));
-        match et.as_ref().and_then(|t| resolve(types, t)).map(|d| &d.kind) {
+            .or_else(|| self.resolve(&field(top, "data")?).and_then(|d| field(d, "event_type")));
+        match et.as_ref().and_then(|t| self.resolve(t)).map(|d| &d.kind) {
             Some(TypeKind::Enum(variants)) => variants.iter().map(|v| v.value.clone()).collect(),
             _ => Vec::new(),
         }
     }
-}
-
-/// The definition behind a named type, through aliases.
-fn resolve<'t>(types: &'t [TypeDef], t: &TypeRef) -> Option<&'t TypeDef> {
-    t.resolve(|n| types.iter().find(|d| d.name == n))
 }
 
 fn field(def: &TypeDef, api: &str) -> Option<TypeRef> {

@@ -33,27 +33,6 @@ fn xml_flag(data: &SchemaData, key: &str) -> bool {
 }
 
 impl Lowerer<'_> {
-    fn resolved<'s>(&'s self, s: &'s ReferenceOr<Schema>) -> Option<&'s Schema> {
-        let mut current = s;
-        for _ in 0..16 {
-            match current {
-                ReferenceOr::Item(s) => return Some(s),
-                ReferenceOr::Reference { reference } => current = self.component_schema(reference, "#").ok()?.1,
-            }
-        }
-        None
-    }
-
-    fn resolved_boxed<'s>(&'s self, s: &'s ReferenceOr<Box<Schema>>) -> Option<&'s Schema> {
-        match s {
-            ReferenceOr::Item(s) => Some(s),
-            ReferenceOr::Reference { reference } => {
-                let (_, target) = self.component_schema(reference, "#").ok()?;
-                self.resolved(target)
-            }
-        }
-    }
-
     /// The XML form of the named type `type_name`, lowered from `schema`; `name` is the
     /// schema's component name, the root element when `xml.name` does not say.
     pub(super) fn xml_doc(&self, schema: &ReferenceOr<Schema>, type_name: &str) -> Option<XmlDocDef> {
@@ -78,7 +57,7 @@ impl Lowerer<'_> {
         }
         let v = view(s);
         if let Some(items) = v.items {
-            let Some(item) = self.resolved_boxed(items) else { return XmlNodeDef::Text("string".to_owned()) };
+            let Some(item) = self.resolved(items) else { return XmlNodeDef::Text("string".to_owned()) };
             let name = xml_str(&item.schema_data, "name").unwrap_or("member").to_owned();
             return XmlNodeDef::List { item: name, node: Box::new(self.xml_node(item, depth + 1)) };
         }
@@ -109,10 +88,10 @@ impl Lowerer<'_> {
         };
         let element = own.and_then(|d| xml_str(d, "name")).unwrap_or(name).to_owned();
         let attribute = own.is_some_and(|d| xml_flag(d, "attribute"));
-        let schema = self.resolved_boxed(p)?;
+        let schema = self.resolved(p)?;
         let v = view(schema);
         if let Some(items) = v.items {
-            let item = self.resolved_boxed(items)?;
+            let item = self.resolved(items)?;
             let item_name = xml_str(&item.schema_data, "name").map(str::to_owned);
             let wrapped = own.is_some_and(|d| xml_flag(d, "wrapped"));
             let node = self.xml_node(item, depth + 1);
