@@ -30,11 +30,20 @@ pub fn lines_to_attrs(lines: &[String]) -> TokenStream {
 pub fn sanitize(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut in_fence = false;
-    let text = html_to_markdown(&text.replace("\r\n", "\n").replace('\r', "\n"));
-    for raw in text.lines() {
-        let line = raw.replace('\t', "    ");
+    // Lines of the paragraph being read: escaped together, because a code span or a link may
+    // run over a line break.
+    let mut para: Vec<&str> = Vec::new();
+    let flush = |para: &mut Vec<&str>, out: &mut Vec<String>| {
+        if !para.is_empty() {
+            out.extend(escape_line(&para.join("\n")).split('\n').map(str::to_owned));
+            para.clear();
+        }
+    };
+    let text = html_to_markdown(&text.replace("\r\n", "\n").replace('\r', "\n")).replace('\t', "    ");
+    for line in text.lines() {
         let trimmed = line.trim();
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            flush(&mut para, &mut out);
             if in_fence {
                 out.push("```".into());
             } else {
@@ -45,10 +54,17 @@ pub fn sanitize(text: &str) -> Vec<String> {
         }
         if in_fence {
             out.push(line.trim_end().to_owned());
-            continue;
+        } else if trimmed.is_empty() {
+            flush(&mut para, &mut out);
+            out.push(String::new());
+        } else {
+            if starts_block(trimmed) {
+                flush(&mut para, &mut out);
+            }
+            para.push(trimmed);
         }
-        out.push(escape_line(trimmed));
     }
+    flush(&mut para, &mut out);
     if in_fence {
         out.push("```".into());
     }
@@ -64,6 +80,14 @@ pub fn sanitize(text: &str) -> Vec<String> {
         collapsed.pop();
     }
     collapsed
+}
+
+/// Whether a line starts a Markdown block of its own (list item, heading, quote, table row), so
+/// that no code span of the line before runs into it.
+fn starts_block(line: &str) -> bool {
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    ["- ", "* ", "+ ", "#", ">", "|"].iter().any(|m| line.starts_with(m))
+        || (digits > 0 && (line[digits..].starts_with(". ") || line[digits..].starts_with(") ")))
 }
 
 /// The spec's descriptions use a little HTML (`<ul><li>`, `<code>`, `<br/>`, `<a href>`);
@@ -143,19 +167,26 @@ fn html_to_markdown(text: &str) -> String {
 fn escape_line(line: &str) -> String {
     let chars: Vec<char> = line.chars().collect();
     let mut out = String::with_capacity(line.len() + 8);
-    let mut in_code = false;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
         if c == '`' {
-            in_code = !in_code;
-            out.push(c);
-            i += 1;
-            continue;
-        }
-        if in_code {
-            out.push(c);
-            i += 1;
+            // A run of n backticks opens a code span only if a run of exactly n closes it; an
+            // unmatched one is a literal backtick, and the text after it is prose to escape
+            // (`Use `Azure.<VoiceId>. (e.g. …` would otherwise leave a raw `<VoiceId>` tag).
+            let run = chars[i..].iter().take_while(|&&x| x == '`').count();
+            match closing_run(&chars, i + run, run) {
+                Some(close) => {
+                    out.extend(&chars[i..close + run]);
+                    i = close + run;
+                }
+                None => {
+                    for _ in 0..run {
+                        out.push_str("\\`");
+                    }
+                    i += run;
+                }
+            }
             continue;
         }
         match c {
@@ -216,6 +247,23 @@ fn escape_line(line: &str) -> String {
     out
 }
 
+/// Where a run of exactly `run` backticks starts at or after `from`.
+fn closing_run(chars: &[char], from: usize, run: usize) -> Option<usize> {
+    let mut j = from;
+    while j < chars.len() {
+        if chars[j] == '`' {
+            let n = chars[j..].iter().take_while(|&&x| x == '`').count();
+            if n == run {
+                return Some(j);
+            }
+            j += n;
+        } else {
+            j += 1;
+        }
+    }
+    None
+}
+
 fn starts_with(chars: &[char], prefix: &str) -> bool {
     let mut it = chars.iter();
     prefix.chars().all(|p| it.next() == Some(&p))
@@ -246,5 +294,20 @@ mod tests {
         assert_eq!(escape_line("a <Response> b"), "a &lt;Response&gt; b");
         assert_eq!(escape_line("see https://telnyx.com/docs."), "see <https://telnyx.com/docs>.");
         assert_eq!(escape_line("`a[0] <b>`"), "`a[0] <b>`");
+        assert_eq!(escape_line("``a ` <b>``"), "``a ` <b>``");
+    }
+
+    #[test]
+    fn a_code_span_may_run_over_a_line_break() {
+        let lines = sanitize("Columns: `id,to,\nfrom` and <b>x</b>\n\n`a\n\nb`");
+        assert_eq!(lines, vec!["Columns: `id,to,", "from` and **x**", "", "\\`a", "", "b\\`"]);
+        let lines = sanitize("- Use `A.<V>. (e.g. x)\n- Use `B.<V>`\n2. `C\n3) D`");
+        assert_eq!(lines, vec!["- Use \\`A.&lt;V&gt;. (e.g. x)", "- Use `B.<V>`", "2. \\`C", "3) D\\`"]);
+    }
+
+    #[test]
+    fn an_unmatched_backtick_is_literal_and_the_rest_is_escaped() {
+        assert_eq!(escape_line("Use `Azure.<VoiceId>. (e.g. x)"), "Use \\`Azure.&lt;VoiceId&gt;. (e.g. x)");
+        assert_eq!(escape_line("a ``b` c"), "a \\`\\`b\\` c");
     }
 }

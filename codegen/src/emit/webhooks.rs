@@ -28,7 +28,7 @@ pub fn events(ir: &Ir) -> TokenStream {
             shown.push(format!("{} more", e.sources.len() - MAX_SOURCES));
         }
         let doc = lines_to_attrs(&[
-            format!("`{}`: [`types::{}`].", e.event_type, e.ty),
+            format!("`{}`: [`types::{}`](crate::types::{}).", e.event_type, e.ty, e.ty),
             String::new(),
             format!("Declared by {}.", shown.join(", ")),
         ]);
@@ -60,12 +60,33 @@ pub fn events(ir: &Ir) -> TokenStream {
         let (t, ty, p) = (&e.event_type, &e.ty, &e.pointer);
         quote!(#cfg EventInfo { event_type: #t, type_name: #ty, schema_pointer: #p },)
     });
-    let unkeyed: Vec<String> = ir
+    // A payload type compiled out by features cannot be linked to: the line links only when it is
+    // compiled, and names the type in code otherwise.
+    let unkeyed: Vec<TokenStream> = ir
         .webhook_unkeyed
         .iter()
         .map(|u| match &u.ty {
-            Some(t) => format!("- [`types::{t}`] (`{}`): {}", u.pointer, u.reason),
-            None => format!("- `{}`: {}", u.pointer, u.reason),
+            Some(t) => {
+                let linked = format!(" - [`types::{t}`](crate::types::{t}) (`{}`): {}", u.pointer, u.reason);
+                match features.get(t.as_str()).copied().unwrap_or_default() {
+                    [] => quote!(#[doc = #linked]),
+                    gate => {
+                        let plain = format!(" - `types::{t}` (`{}`): {}", u.pointer, u.reason);
+                        let on = match gate {
+                            [one] => quote!(feature = #one),
+                            many => quote!(any(#(feature = #many),*)),
+                        };
+                        quote! {
+                            #[cfg_attr(#on, doc = #linked)]
+                            #[cfg_attr(not(#on), doc = #plain)]
+                        }
+                    }
+                }
+            }
+            None => {
+                let line = format!(" - `{}`: {}", u.pointer, u.reason);
+                quote!(#[doc = #line])
+            }
         })
         .collect();
     let mut enum_doc = vec![
@@ -94,7 +115,6 @@ pub fn events(ir: &Ir) -> TokenStream {
              decode them with `serde_json::from_value`):"
                 .to_owned(),
         );
-        enum_doc.extend(unkeyed);
     }
     let enum_doc = lines_to_attrs(&enum_doc);
     quote! {
@@ -103,6 +123,7 @@ pub fn events(ir: &Ir) -> TokenStream {
         use crate::webhooks::{event_type_of, WebhookError};
 
         #enum_doc
+        #(#unkeyed)*
         #[derive(Debug, Clone, PartialEq)]
         #[non_exhaustive]
         pub enum WebhookEvent {

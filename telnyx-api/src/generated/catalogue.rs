@@ -36,6 +36,7 @@ pub struct ItemStream {
 /// the generator does not recognise how it pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnrecognisedPaging {
+    /// `operationId` of the operation (as in [`OperationInfo::operation_id`]).
     pub operation_id: &'static str,
     /// JSON pointer of the operation in the spec.
     pub pointer: &'static str,

@@ -12,385 +12,406 @@ use crate::webhooks::{event_type_of, WebhookError};
 /// A variant exists only when a Cargo feature its payload type needs is enabled: that of an operation declaring the event, or of the group whose `webhooks` claim its event type (`spec/features.toml`); with none of them enabled, the event arrives as `Unknown`.
 ///
 /// Payloads the spec declares without an `event_type` to key them by (they arrive as `Unknown`; decode them with `serde_json::from_value`):
-/// - [`types::CampaignStatusUpdateEvent`] (`#/webhooks/campaignStatusUpdate/post/requestBody/content/application~1json/schema`): no `event_type` enum at `data.event_type` or `event_type`
-/// - [`types::NumberOrderWebhookEvent`] (`#/webhooks/numberOrderStatusUpdate/post/requestBody/content/application~1json/schema`): no `event_type` enum at `data.event_type` or `event_type`
-/// - [`types::ReplacedLinkClickEvent`] (`#/webhooks/replacedLinkClick/post/requestBody/content/application~1json/schema`): no `event_type` enum at `data.event_type` or `event_type`
+#[cfg_attr(
+    feature = "full",
+    doc = " - [`types::CampaignStatusUpdateEvent`](crate::types::CampaignStatusUpdateEvent) (`#/webhooks/campaignStatusUpdate/post/requestBody/content/application~1json/schema`): no `event_type` enum at `data.event_type` or `event_type`"
+)]
+#[cfg_attr(
+    not(feature = "full"),
+    doc = " - `types::CampaignStatusUpdateEvent` (`#/webhooks/campaignStatusUpdate/post/requestBody/content/application~1json/schema`): no `event_type` enum at `data.event_type` or `event_type`"
+)]
+#[cfg_attr(
+    feature = "full",
+    doc = " - [`types::NumberOrderWebhookEvent`](crate::types::NumberOrderWebhookEvent) (`#/webhooks/numberOrderStatusUpdate/post/requestBody/content/application~1json/schema`): no `event_type` enum at `data.event_type` or `event_type`"
+)]
+#[cfg_attr(
+    not(feature = "full"),
+    doc = " - `types::NumberOrderWebhookEvent` (`#/webhooks/numberOrderStatusUpdate/post/requestBody/content/application~1json/schema`): no `event_type` enum at `data.event_type` or `event_type`"
+)]
+#[cfg_attr(
+    feature = "full",
+    doc = " - [`types::ReplacedLinkClickEvent`](crate::types::ReplacedLinkClickEvent) (`#/webhooks/replacedLinkClick/post/requestBody/content/application~1json/schema`): no `event_type` enum at `data.event_type` or `event_type`"
+)]
+#[cfg_attr(
+    not(feature = "full"),
+    doc = " - `types::ReplacedLinkClickEvent` (`#/webhooks/replacedLinkClick/post/requestBody/content/application~1json/schema`): no `event_type` enum at `data.event_type` or `event_type`"
+)]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum WebhookEvent {
-    /// `call.ai_gather.ended`: [`types::CallAiGatherEndedEvent`].
+    /// `call.ai_gather.ended`: [`types::CallAiGatherEndedEvent`](crate::types::CallAiGatherEndedEvent).
     ///
     /// Declared by `webhooks/CallAIGatherEnded`.
     #[cfg(feature = "call-control")]
     CallAiGatherEnded(crate::types::CallAiGatherEndedEvent),
-    /// `call.ai_gather.message_history_updated`: [`types::CallAiGatherMessageHistoryUpdatedEvent`].
+    /// `call.ai_gather.message_history_updated`: [`types::CallAiGatherMessageHistoryUpdatedEvent`](crate::types::CallAiGatherMessageHistoryUpdatedEvent).
     ///
     /// Declared by `webhooks/CallAIGatherMessageHistoryUpdated`.
     #[cfg(feature = "call-control")]
     CallAiGatherMessageHistoryUpdated(
         crate::types::CallAiGatherMessageHistoryUpdatedEvent,
     ),
-    /// `call.ai_gather.partial_results`: [`types::CallAiGatherPartialResultsEvent`].
+    /// `call.ai_gather.partial_results`: [`types::CallAiGatherPartialResultsEvent`](crate::types::CallAiGatherPartialResultsEvent).
     ///
     /// Declared by `webhooks/CallAIGatherPartialResults`.
     #[cfg(feature = "call-control")]
     CallAiGatherPartialResults(crate::types::CallAiGatherPartialResultsEvent),
-    /// `call.answered`: [`types::CallAnsweredEvent`].
+    /// `call.answered`: [`types::CallAnsweredEvent`](crate::types::CallAnsweredEvent).
     ///
     /// Declared by `webhooks/callAnswered`.
     #[cfg(feature = "call-control")]
     CallAnswered(crate::types::CallAnsweredEvent),
-    /// `call.bridged`: [`types::CallBridgedEvent`].
+    /// `call.bridged`: [`types::CallBridgedEvent`](crate::types::CallBridgedEvent).
     ///
     /// Declared by `webhooks/callBridged`.
     #[cfg(feature = "call-control")]
     CallBridged(crate::types::CallBridgedEvent),
-    /// `call.conversation.ended`: [`types::CallConversationEndedEvent`].
+    /// `call.conversation.ended`: [`types::CallConversationEndedEvent`](crate::types::CallConversationEndedEvent).
     ///
     /// Declared by `webhooks/callConversationEnded`.
     #[cfg(feature = "call-control")]
     CallConversationEnded(crate::types::CallConversationEndedEvent),
-    /// `call.conversation_insights.generated`: [`types::CallConversationInsightsGeneratedEvent`].
+    /// `call.conversation_insights.generated`: [`types::CallConversationInsightsGeneratedEvent`](crate::types::CallConversationInsightsGeneratedEvent).
     ///
     /// Declared by `webhooks/callConversationInsightsGenerated`.
     #[cfg(feature = "call-control")]
     CallConversationInsightsGenerated(
         crate::types::CallConversationInsightsGeneratedEvent,
     ),
-    /// `call.cost`: [`types::CallCostEvent`].
+    /// `call.cost`: [`types::CallCostEvent`](crate::types::CallCostEvent).
     ///
     /// Declared by `webhooks/callCost`.
     #[cfg(feature = "call-control")]
     CallCost(crate::types::CallCostEvent),
-    /// `call.deepfake_detection.error`: [`types::CallDeepfakeDetectionErrorEvent`].
+    /// `call.deepfake_detection.error`: [`types::CallDeepfakeDetectionErrorEvent`](crate::types::CallDeepfakeDetectionErrorEvent).
     ///
     /// Declared by `webhooks/callDeepfakeDetectionError`.
     #[cfg(feature = "call-control")]
     CallDeepfakeDetectionError(crate::types::CallDeepfakeDetectionErrorEvent),
-    /// `call.deepfake_detection.result`: [`types::CallDeepfakeDetectionResultEvent`].
+    /// `call.deepfake_detection.result`: [`types::CallDeepfakeDetectionResultEvent`](crate::types::CallDeepfakeDetectionResultEvent).
     ///
     /// Declared by `webhooks/callDeepfakeDetectionResult`.
     #[cfg(feature = "call-control")]
     CallDeepfakeDetectionResult(crate::types::CallDeepfakeDetectionResultEvent),
-    /// `call.dtmf.received`: [`types::CallDtmfReceivedEvent`].
+    /// `call.dtmf.received`: [`types::CallDtmfReceivedEvent`](crate::types::CallDtmfReceivedEvent).
     ///
     /// Declared by `webhooks/callDtmfReceived`.
     #[cfg(feature = "call-control")]
     CallDtmfReceived(crate::types::CallDtmfReceivedEvent),
-    /// `call.enqueued`: [`types::CallEnqueuedEvent`].
+    /// `call.enqueued`: [`types::CallEnqueuedEvent`](crate::types::CallEnqueuedEvent).
     ///
     /// Declared by `webhooks/callEnqueued`.
     #[cfg(feature = "call-control")]
     CallEnqueued(crate::types::CallEnqueuedEvent),
-    /// `call.fork.started`: [`types::CallForkStartedEvent`].
+    /// `call.fork.started`: [`types::CallForkStartedEvent`](crate::types::CallForkStartedEvent).
     ///
     /// Declared by `webhooks/callForkStarted`.
     #[cfg(feature = "call-control")]
     CallForkStarted(crate::types::CallForkStartedEvent),
-    /// `call.fork.stopped`: [`types::CallForkStoppedEvent`].
+    /// `call.fork.stopped`: [`types::CallForkStoppedEvent`](crate::types::CallForkStoppedEvent).
     ///
     /// Declared by `webhooks/callForkStopped`.
     #[cfg(feature = "call-control")]
     CallForkStopped(crate::types::CallForkStoppedEvent),
-    /// `call.gather.ended`: [`types::CallGatherEndedEvent`].
+    /// `call.gather.ended`: [`types::CallGatherEndedEvent`](crate::types::CallGatherEndedEvent).
     ///
     /// Declared by `webhooks/callGatherEnded`.
     #[cfg(feature = "call-control")]
     CallGatherEnded(crate::types::CallGatherEndedEvent),
-    /// `call.hangup`: [`types::CallHangupEvent`].
+    /// `call.hangup`: [`types::CallHangupEvent`](crate::types::CallHangupEvent).
     ///
     /// Declared by `webhooks/callHangup`.
     #[cfg(feature = "call-control")]
     CallHangup(crate::types::CallHangupEvent),
-    /// `call.hold`: [`types::CallHoldEvent`].
+    /// `call.hold`: [`types::CallHoldEvent`](crate::types::CallHoldEvent).
     ///
     /// Declared by `webhooks/callHold`.
     #[cfg(feature = "call-control")]
     CallHold(crate::types::CallHoldEvent),
-    /// `call.initiated`: [`types::CallInitiatedEvent`].
+    /// `call.initiated`: [`types::CallInitiatedEvent`](crate::types::CallInitiatedEvent).
     ///
     /// Declared by `webhooks/callInitiated`.
     #[cfg(feature = "call-control")]
     CallInitiated(crate::types::CallInitiatedEvent),
-    /// `call.dequeued`: [`types::CallLeftQueueEvent`].
+    /// `call.dequeued`: [`types::CallLeftQueueEvent`](crate::types::CallLeftQueueEvent).
     ///
     /// Declared by `webhooks/callLeftQueue`.
     #[cfg(feature = "call-control")]
     CallDequeued(crate::types::CallLeftQueueEvent),
-    /// `call.machine.detection.ended`: [`types::CallMachineDetectionEndedEvent`].
+    /// `call.machine.detection.ended`: [`types::CallMachineDetectionEndedEvent`](crate::types::CallMachineDetectionEndedEvent).
     ///
     /// Declared by `webhooks/callMachineDetectionEnded`.
     #[cfg(feature = "call-control")]
     CallMachineDetectionEnded(crate::types::CallMachineDetectionEndedEvent),
-    /// `call.machine.greeting.ended`: [`types::CallMachineGreetingEndedEvent`].
+    /// `call.machine.greeting.ended`: [`types::CallMachineGreetingEndedEvent`](crate::types::CallMachineGreetingEndedEvent).
     ///
     /// Declared by `webhooks/callMachineGreetingEnded`.
     #[cfg(feature = "call-control")]
     CallMachineGreetingEnded(crate::types::CallMachineGreetingEndedEvent),
-    /// `call.machine.premium.detection.ended`: [`types::CallMachinePremiumDetectionEndedEvent`].
+    /// `call.machine.premium.detection.ended`: [`types::CallMachinePremiumDetectionEndedEvent`](crate::types::CallMachinePremiumDetectionEndedEvent).
     ///
     /// Declared by `webhooks/callMachinePremiumDetectionEnded`.
     #[cfg(feature = "call-control")]
     CallMachinePremiumDetectionEnded(
         crate::types::CallMachinePremiumDetectionEndedEvent,
     ),
-    /// `call.machine.premium.greeting.ended`: [`types::CallMachinePremiumGreetingEndedEvent`].
+    /// `call.machine.premium.greeting.ended`: [`types::CallMachinePremiumGreetingEndedEvent`](crate::types::CallMachinePremiumGreetingEndedEvent).
     ///
     /// Declared by `webhooks/callMachinePremiumGreetingEnded`.
     #[cfg(feature = "call-control")]
     CallMachinePremiumGreetingEnded(crate::types::CallMachinePremiumGreetingEndedEvent),
-    /// `call.playback.ended`: [`types::CallPlaybackEndedEvent`].
+    /// `call.playback.ended`: [`types::CallPlaybackEndedEvent`](crate::types::CallPlaybackEndedEvent).
     ///
     /// Declared by `webhooks/callPlaybackEnded`.
     #[cfg(feature = "call-control")]
     CallPlaybackEnded(crate::types::CallPlaybackEndedEvent),
-    /// `call.playback.started`: [`types::CallPlaybackStartedEvent`].
+    /// `call.playback.started`: [`types::CallPlaybackStartedEvent`](crate::types::CallPlaybackStartedEvent).
     ///
     /// Declared by `webhooks/callPlaybackStarted`.
     #[cfg(feature = "call-control")]
     CallPlaybackStarted(crate::types::CallPlaybackStartedEvent),
-    /// `call.recording.error`: [`types::CallRecordingErrorEvent`].
+    /// `call.recording.error`: [`types::CallRecordingErrorEvent`](crate::types::CallRecordingErrorEvent).
     ///
     /// Declared by `webhooks/callRecordingError`.
     #[cfg(feature = "call-control")]
     CallRecordingError(crate::types::CallRecordingErrorEvent),
-    /// `call.recording.saved`: [`types::CallRecordingSavedEvent`].
+    /// `call.recording.saved`: [`types::CallRecordingSavedEvent`](crate::types::CallRecordingSavedEvent).
     ///
     /// Declared by `webhooks/callRecordingSaved`.
     #[cfg(feature = "call-control")]
     CallRecordingSaved(crate::types::CallRecordingSavedEvent),
-    /// `call.recording.transcription.saved`: [`types::CallRecordingTranscriptionSavedEvent`].
+    /// `call.recording.transcription.saved`: [`types::CallRecordingTranscriptionSavedEvent`](crate::types::CallRecordingTranscriptionSavedEvent).
     ///
     /// Declared by `webhooks/callRecordingTranscriptionSaved`.
     #[cfg(feature = "call-control")]
     CallRecordingTranscriptionSaved(crate::types::CallRecordingTranscriptionSavedEvent),
-    /// `call.refer.completed`: [`types::CallReferCompletedEvent`].
+    /// `call.refer.completed`: [`types::CallReferCompletedEvent`](crate::types::CallReferCompletedEvent).
     ///
     /// Declared by `webhooks/callReferCompleted`.
     #[cfg(feature = "call-control")]
     CallReferCompleted(crate::types::CallReferCompletedEvent),
-    /// `call.refer.failed`: [`types::CallReferFailedEvent`].
+    /// `call.refer.failed`: [`types::CallReferFailedEvent`](crate::types::CallReferFailedEvent).
     ///
     /// Declared by `webhooks/callReferFailed`.
     #[cfg(feature = "call-control")]
     CallReferFailed(crate::types::CallReferFailedEvent),
-    /// `call.refer.started`: [`types::CallReferStartedEvent`].
+    /// `call.refer.started`: [`types::CallReferStartedEvent`](crate::types::CallReferStartedEvent).
     ///
     /// Declared by `webhooks/callReferStarted`.
     #[cfg(feature = "call-control")]
     CallReferStarted(crate::types::CallReferStartedEvent),
-    /// `siprec.failed`: [`types::CallSiprecFailedEvent`].
+    /// `siprec.failed`: [`types::CallSiprecFailedEvent`](crate::types::CallSiprecFailedEvent).
     ///
     /// Declared by `webhooks/callSiprecFailed`.
     #[cfg(feature = "call-control")]
     SiprecFailed(crate::types::CallSiprecFailedEvent),
-    /// `siprec.started`: [`types::CallSiprecStartedEvent`].
+    /// `siprec.started`: [`types::CallSiprecStartedEvent`](crate::types::CallSiprecStartedEvent).
     ///
     /// Declared by `webhooks/callSiprecStarted`.
     #[cfg(feature = "call-control")]
     SiprecStarted(crate::types::CallSiprecStartedEvent),
-    /// `siprec.stopped`: [`types::CallSiprecStoppedEvent`].
+    /// `siprec.stopped`: [`types::CallSiprecStoppedEvent`](crate::types::CallSiprecStoppedEvent).
     ///
     /// Declared by `webhooks/callSiprecStopped`.
     #[cfg(feature = "call-control")]
     SiprecStopped(crate::types::CallSiprecStoppedEvent),
-    /// `call.speak.ended`: [`types::CallSpeakEndedEvent`].
+    /// `call.speak.ended`: [`types::CallSpeakEndedEvent`](crate::types::CallSpeakEndedEvent).
     ///
     /// Declared by `webhooks/callSpeakEnded`.
     #[cfg(feature = "call-control")]
     CallSpeakEnded(crate::types::CallSpeakEndedEvent),
-    /// `call.speak.started`: [`types::CallSpeakStartedEvent`].
+    /// `call.speak.started`: [`types::CallSpeakStartedEvent`](crate::types::CallSpeakStartedEvent).
     ///
     /// Declared by `webhooks/callSpeakStarted`.
     #[cfg(feature = "call-control")]
     CallSpeakStarted(crate::types::CallSpeakStartedEvent),
-    /// `streaming.failed`: [`types::CallStreamingFailedEvent`].
+    /// `streaming.failed`: [`types::CallStreamingFailedEvent`](crate::types::CallStreamingFailedEvent).
     ///
     /// Declared by `webhooks/callStreamingFailed`.
     #[cfg(feature = "call-control")]
     StreamingFailed(crate::types::CallStreamingFailedEvent),
-    /// `streaming.started`: [`types::CallStreamingStartedEvent`].
+    /// `streaming.started`: [`types::CallStreamingStartedEvent`](crate::types::CallStreamingStartedEvent).
     ///
     /// Declared by `webhooks/callStreamingStarted`.
     #[cfg(feature = "call-control")]
     StreamingStarted(crate::types::CallStreamingStartedEvent),
-    /// `streaming.stopped`: [`types::CallStreamingStoppedEvent`].
+    /// `streaming.stopped`: [`types::CallStreamingStoppedEvent`](crate::types::CallStreamingStoppedEvent).
     ///
     /// Declared by `webhooks/callStreamingStopped`.
     #[cfg(feature = "call-control")]
     StreamingStopped(crate::types::CallStreamingStoppedEvent),
-    /// `call.unhold`: [`types::CallUnholdEvent`].
+    /// `call.unhold`: [`types::CallUnholdEvent`](crate::types::CallUnholdEvent).
     ///
     /// Declared by `webhooks/callUnhold`.
     #[cfg(feature = "call-control")]
     CallUnhold(crate::types::CallUnholdEvent),
-    /// `conference.created`: [`types::ConferenceCreatedEvent`].
+    /// `conference.created`: [`types::ConferenceCreatedEvent`](crate::types::ConferenceCreatedEvent).
     ///
     /// Declared by `webhooks/conferenceCreated`.
     #[cfg(feature = "voice-config")]
     ConferenceCreated(crate::types::ConferenceCreatedEvent),
-    /// `conference.ended`: [`types::ConferenceEndedEvent`].
+    /// `conference.ended`: [`types::ConferenceEndedEvent`](crate::types::ConferenceEndedEvent).
     ///
     /// Declared by `webhooks/conferenceEnded`.
     #[cfg(feature = "voice-config")]
     ConferenceEnded(crate::types::ConferenceEndedEvent),
-    /// `conference.floor.changed`: [`types::ConferenceFloorChangedEvent`].
+    /// `conference.floor.changed`: [`types::ConferenceFloorChangedEvent`](crate::types::ConferenceFloorChangedEvent).
     ///
     /// Declared by `webhooks/conferenceFloorChanged`.
     #[cfg(feature = "voice-config")]
     ConferenceFloorChanged(crate::types::ConferenceFloorChangedEvent),
-    /// `conference.participant.joined`: [`types::ConferenceParticipantJoinedEvent`].
+    /// `conference.participant.joined`: [`types::ConferenceParticipantJoinedEvent`](crate::types::ConferenceParticipantJoinedEvent).
     ///
     /// Declared by `webhooks/conferenceParticipantJoined`.
     #[cfg(feature = "voice-config")]
     ConferenceParticipantJoined(crate::types::ConferenceParticipantJoinedEvent),
-    /// `conference.participant.left`: [`types::ConferenceParticipantLeftEvent`].
+    /// `conference.participant.left`: [`types::ConferenceParticipantLeftEvent`](crate::types::ConferenceParticipantLeftEvent).
     ///
     /// Declared by `webhooks/conferenceParticipantLeft`.
     #[cfg(feature = "voice-config")]
     ConferenceParticipantLeft(crate::types::ConferenceParticipantLeftEvent),
-    /// `conference.participant.playback.ended`: [`types::ConferenceParticipantPlaybackEndedEvent`].
+    /// `conference.participant.playback.ended`: [`types::ConferenceParticipantPlaybackEndedEvent`](crate::types::ConferenceParticipantPlaybackEndedEvent).
     ///
     /// Declared by `webhooks/conferenceParticipantPlaybackEnded`.
     #[cfg(feature = "voice-config")]
     ConferenceParticipantPlaybackEnded(
         crate::types::ConferenceParticipantPlaybackEndedEvent,
     ),
-    /// `conference.participant.playback.started`: [`types::ConferenceParticipantPlaybackStartedEvent`].
+    /// `conference.participant.playback.started`: [`types::ConferenceParticipantPlaybackStartedEvent`](crate::types::ConferenceParticipantPlaybackStartedEvent).
     ///
     /// Declared by `webhooks/conferenceParticipantPlaybackStarted`.
     #[cfg(feature = "voice-config")]
     ConferenceParticipantPlaybackStarted(
         crate::types::ConferenceParticipantPlaybackStartedEvent,
     ),
-    /// `conference.participant.speak.ended`: [`types::ConferenceParticipantSpeakEndedEvent`].
+    /// `conference.participant.speak.ended`: [`types::ConferenceParticipantSpeakEndedEvent`](crate::types::ConferenceParticipantSpeakEndedEvent).
     ///
     /// Declared by `webhooks/conferenceParticipantSpeakEnded`.
     #[cfg(feature = "voice-config")]
     ConferenceParticipantSpeakEnded(crate::types::ConferenceParticipantSpeakEndedEvent),
-    /// `conference.participant.speak.started`: [`types::ConferenceParticipantSpeakStartedEvent`].
+    /// `conference.participant.speak.started`: [`types::ConferenceParticipantSpeakStartedEvent`](crate::types::ConferenceParticipantSpeakStartedEvent).
     ///
     /// Declared by `webhooks/conferenceParticipantSpeakStarted`.
     #[cfg(feature = "voice-config")]
     ConferenceParticipantSpeakStarted(
         crate::types::ConferenceParticipantSpeakStartedEvent,
     ),
-    /// `conference.playback.ended`: [`types::ConferencePlaybackEndedEvent`].
+    /// `conference.playback.ended`: [`types::ConferencePlaybackEndedEvent`](crate::types::ConferencePlaybackEndedEvent).
     ///
     /// Declared by `webhooks/conferencePlaybackEnded`.
     #[cfg(feature = "voice-config")]
     ConferencePlaybackEnded(crate::types::ConferencePlaybackEndedEvent),
-    /// `conference.playback.started`: [`types::ConferencePlaybackStartedEvent`].
+    /// `conference.playback.started`: [`types::ConferencePlaybackStartedEvent`](crate::types::ConferencePlaybackStartedEvent).
     ///
     /// Declared by `webhooks/conferencePlaybackStarted`.
     #[cfg(feature = "voice-config")]
     ConferencePlaybackStarted(crate::types::ConferencePlaybackStartedEvent),
-    /// `conference.recording.saved`: [`types::ConferenceRecordingSavedEvent`].
+    /// `conference.recording.saved`: [`types::ConferenceRecordingSavedEvent`](crate::types::ConferenceRecordingSavedEvent).
     ///
     /// Declared by `webhooks/conferenceRecordingSaved`.
     #[cfg(feature = "voice-config")]
     ConferenceRecordingSaved(crate::types::ConferenceRecordingSavedEvent),
-    /// `conference.speak.ended`: [`types::ConferenceSpeakEndedEvent`].
+    /// `conference.speak.ended`: [`types::ConferenceSpeakEndedEvent`](crate::types::ConferenceSpeakEndedEvent).
     ///
     /// Declared by `webhooks/conferenceSpeakEnded`.
     #[cfg(feature = "voice-config")]
     ConferenceSpeakEnded(crate::types::ConferenceSpeakEndedEvent),
-    /// `conference.speak.started`: [`types::ConferenceSpeakStartedEvent`].
+    /// `conference.speak.started`: [`types::ConferenceSpeakStartedEvent`](crate::types::ConferenceSpeakStartedEvent).
     ///
     /// Declared by `webhooks/conferenceSpeakStarted`.
     #[cfg(feature = "voice-config")]
     ConferenceSpeakStarted(crate::types::ConferenceSpeakStartedEvent),
-    /// `message.sent`: [`types::OutboundMessageEvent`].
+    /// `message.sent`: [`types::OutboundMessageEvent`](crate::types::OutboundMessageEvent).
     ///
     /// Declared by `webhooks/deliveryUpdate`.
     #[cfg(feature = "messaging")]
     MessageSent(crate::types::OutboundMessageEvent),
-    /// `message.finalized`: [`types::OutboundMessageEvent`].
+    /// `message.finalized`: [`types::OutboundMessageEvent`](crate::types::OutboundMessageEvent).
     ///
     /// Declared by `webhooks/deliveryUpdate`.
     #[cfg(feature = "messaging")]
     MessageFinalized(crate::types::OutboundMessageEvent),
-    /// `fax.delivered`: [`types::FaxDelivered`].
+    /// `fax.delivered`: [`types::FaxDelivered`](crate::types::FaxDelivered).
     ///
     /// Declared by `webhooks/fax.delivered`.
     #[cfg(feature = "fax")]
     FaxDelivered(crate::types::FaxDelivered),
-    /// `fax.failed`: [`types::FaxFailed`].
+    /// `fax.failed`: [`types::FaxFailed`](crate::types::FaxFailed).
     ///
     /// Declared by `webhooks/fax.failed`.
     #[cfg(feature = "fax")]
     FaxFailed(crate::types::FaxFailed),
-    /// `fax.media.processed`: [`types::FaxMediaProcessed`].
+    /// `fax.media.processed`: [`types::FaxMediaProcessed`](crate::types::FaxMediaProcessed).
     ///
     /// Declared by `webhooks/fax.media.processed`.
     #[cfg(feature = "fax")]
     FaxMediaProcessed(crate::types::FaxMediaProcessed),
-    /// `fax.queued`: [`types::FaxQueued`].
+    /// `fax.queued`: [`types::FaxQueued`](crate::types::FaxQueued).
     ///
     /// Declared by `webhooks/fax.queued`.
     #[cfg(feature = "fax")]
     FaxQueued(crate::types::FaxQueued),
-    /// `fax.sending.started`: [`types::FaxSendingStarted`].
+    /// `fax.sending.started`: [`types::FaxSendingStarted`](crate::types::FaxSendingStarted).
     ///
     /// Declared by `webhooks/fax.sending.started`.
     #[cfg(feature = "fax")]
     FaxSendingStarted(crate::types::FaxSendingStarted),
-    /// `messaging_hosted_numbers_orders.created`: [`types::HostedNumberOrderEvent`].
+    /// `messaging_hosted_numbers_orders.created`: [`types::HostedNumberOrderEvent`](crate::types::HostedNumberOrderEvent).
     ///
     /// Declared by `webhooks/hostedNumberOrderEvent`.
     #[cfg(feature = "messaging")]
     MessagingHostedNumbersOrdersCreated(crate::types::HostedNumberOrderEvent),
-    /// `messaging_hosted_numbers_orders.updated`: [`types::HostedNumberOrderEvent`].
+    /// `messaging_hosted_numbers_orders.updated`: [`types::HostedNumberOrderEvent`](crate::types::HostedNumberOrderEvent).
     ///
     /// Declared by `webhooks/hostedNumberOrderEvent`.
     #[cfg(feature = "messaging")]
     MessagingHostedNumbersOrdersUpdated(crate::types::HostedNumberOrderEvent),
-    /// `messaging_hosted_numbers_orders.deleted`: [`types::HostedNumberOrderEvent`].
+    /// `messaging_hosted_numbers_orders.deleted`: [`types::HostedNumberOrderEvent`](crate::types::HostedNumberOrderEvent).
     ///
     /// Declared by `webhooks/hostedNumberOrderEvent`.
     #[cfg(feature = "messaging")]
     MessagingHostedNumbersOrdersDeleted(crate::types::HostedNumberOrderEvent),
-    /// `messaging_hosted_numbers_orders.internal_transfer_detected`: [`types::HostedNumberOrderEvent`].
+    /// `messaging_hosted_numbers_orders.internal_transfer_detected`: [`types::HostedNumberOrderEvent`](crate::types::HostedNumberOrderEvent).
     ///
     /// Declared by `webhooks/hostedNumberOrderEvent`.
     #[cfg(feature = "messaging")]
     MessagingHostedNumbersOrdersInternalTransferDetected(
         crate::types::HostedNumberOrderEvent,
     ),
-    /// `messaging_hosted_numbers_orders.internal_transfer_approval_requested`: [`types::HostedNumberOrderEvent`].
+    /// `messaging_hosted_numbers_orders.internal_transfer_approval_requested`: [`types::HostedNumberOrderEvent`](crate::types::HostedNumberOrderEvent).
     ///
     /// Declared by `webhooks/hostedNumberOrderEvent`.
     #[cfg(feature = "messaging")]
     MessagingHostedNumbersOrdersInternalTransferApprovalRequested(
         crate::types::HostedNumberOrderEvent,
     ),
-    /// `messaging_hosted_numbers_orders.internal_transfer_approved`: [`types::HostedNumberOrderEvent`].
+    /// `messaging_hosted_numbers_orders.internal_transfer_approved`: [`types::HostedNumberOrderEvent`](crate::types::HostedNumberOrderEvent).
     ///
     /// Declared by `webhooks/hostedNumberOrderEvent`.
     #[cfg(feature = "messaging")]
     MessagingHostedNumbersOrdersInternalTransferApproved(
         crate::types::HostedNumberOrderEvent,
     ),
-    /// `messaging_hosted_numbers_orders.internal_transfer_rejected`: [`types::HostedNumberOrderEvent`].
+    /// `messaging_hosted_numbers_orders.internal_transfer_rejected`: [`types::HostedNumberOrderEvent`](crate::types::HostedNumberOrderEvent).
     ///
     /// Declared by `webhooks/hostedNumberOrderEvent`.
     #[cfg(feature = "messaging")]
     MessagingHostedNumbersOrdersInternalTransferRejected(
         crate::types::HostedNumberOrderEvent,
     ),
-    /// `messaging_hosted_numbers_orders.internal_transfer_auto_approved`: [`types::HostedNumberOrderEvent`].
+    /// `messaging_hosted_numbers_orders.internal_transfer_auto_approved`: [`types::HostedNumberOrderEvent`](crate::types::HostedNumberOrderEvent).
     ///
     /// Declared by `webhooks/hostedNumberOrderEvent`.
     #[cfg(feature = "messaging")]
     MessagingHostedNumbersOrdersInternalTransferAutoApproved(
         crate::types::HostedNumberOrderEvent,
     ),
-    /// `message.received`: [`types::InboundMessageEvent`].
+    /// `message.received`: [`types::InboundMessageEvent`](crate::types::InboundMessageEvent).
     ///
     /// Declared by `webhooks/inboundMessage`.
     #[cfg(feature = "messaging")]
     MessageReceived(crate::types::InboundMessageEvent),
-    /// `call.transcription`: [`types::TranscriptionEvent`].
+    /// `call.transcription`: [`types::TranscriptionEvent`](crate::types::TranscriptionEvent).
     ///
     /// Declared by `webhooks/transcription`.
     #[cfg(feature = "call-control")]

@@ -512,7 +512,7 @@ impl CallCommandsApi<'_> {
     ///
     /// Play an audio file on the call until the required DTMF signals are gathered to build interactive menus.
     ///
-    /// You can pass a list of valid digits along with an 'invalid_audio_url', which will be played back at the beginning of each prompt. Playback will be interrupted when a DTMF signal is received. The `Answer command must be issued before the `gather_using_audio` command.
+    /// You can pass a list of valid digits along with an 'invalid_audio_url', which will be played back at the beginning of each prompt. Playback will be interrupted when a DTMF signal is received. The `Answer command must be issued before the `gather_using_audio\` command.
     ///
     /// **Expected Webhooks:**
     ///
