@@ -70,12 +70,35 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client for `api_key` with default settings.
+    /// A client for `api_key` with default settings (see [`ClientBuilder`] for them). Sends
+    /// nothing yet: a bad key shows on the first call, as [`Error::Api`] with status 401.
+    ///
+    /// ```
+    /// let client = telnyx_api::Client::new("KEY0123456789")?;
+    /// assert_eq!(client.base_url(), telnyx_api::DEFAULT_BASE_URL);
+    /// # Ok::<(), telnyx_api::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the key is empty or not printable ASCII.
     pub fn new(api_key: impl Into<String>) -> Result<Client> {
         Client::builder().api_key(api_key).build()
     }
 
-    /// Start configuring a client.
+    /// Start configuring a client; see [`ClientBuilder`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = telnyx_api::Client::builder()
+    ///     .api_key("KEY0123456789")
+    ///     .timeout(Some(Duration::from_secs(30)))
+    ///     .max_retries(4)
+    ///     .build()?;
+    /// assert_eq!(client.retry_policy().max_retries, 4);
+    /// # Ok::<(), telnyx_api::Error>(())
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -84,6 +107,18 @@ impl Client {
     /// `TELNYX_BASE_URL` (optional), and for each server other than the base URL (see
     /// [`crate::servers`]) `TELNYX_<SERVER>_<VARIABLE>` and `TELNYX_<SERVER>_URL` (optional:
     /// `TELNYX_STORAGE_REGION`, `TELNYX_STORAGE_URL`).
+    ///
+    /// ```no_run
+    /// // TELNYX_API_KEY=KEY… TELNYX_BASE_URL=http://127.0.0.1:4010 cargo run
+    /// let client = telnyx_api::Client::from_env()?;
+    /// println!("calling {}", client.base_url());
+    /// # Ok::<(), telnyx_api::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when `TELNYX_API_KEY` is not set, or a value is invalid (as for the
+    /// builder's setters).
     pub fn from_env() -> Result<Client> {
         let key = std::env::var("TELNYX_API_KEY").map_err(|_| Error::Config("TELNYX_API_KEY is not set".into()))?;
         let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
@@ -120,7 +155,28 @@ impl Client {
     }
 }
 
-/// Builder for [`Client`].
+/// Builder for [`Client`]; start with [`Client::builder`].
+///
+/// Defaults: [`DEFAULT_BASE_URL`], a 60 s timeout per attempt, a 5 s connect timeout, a 60 s
+/// idle timeout for streams, [`RetryPolicy::default`] (2 retries with backoff), a 64 KiB cap on
+/// kept error bodies and a 256 MiB one on buffered responses.
+///
+/// ```
+/// use std::time::Duration;
+/// use telnyx_api::{Client, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .api_key("KEY0123456789")
+///     // A local mock server (Prism) instead of api.telnyx.com.
+///     .base_url("http://127.0.0.1:4010/v2")
+///     .retry_policy(RetryPolicy { max_retries: 5, ..RetryPolicy::default() })
+///     .connect_timeout(Duration::from_secs(2))
+///     .stream_idle_timeout(Duration::from_secs(120))
+///     .user_agent("my-app/1.0")
+///     .build()?;
+/// assert_eq!(client.base_url(), "http://127.0.0.1:4010/v2");
+/// # Ok::<(), telnyx_api::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct ClientBuilder {
     base_url: String,
@@ -303,6 +359,11 @@ impl ClientBuilder {
     }
 
     /// Build the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the base URL or a server URL is not `http(s)://…`, the API key is
+    /// empty or not printable ASCII, or the HTTP client cannot be built (TLS setup).
     pub fn build(self) -> Result<Client> {
         let base_url = self.base_url.trim().trim_end_matches('/').to_owned();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {

@@ -43,7 +43,7 @@ pub fn serialize_tagged<T: Serialize + ?Sized, S: Serializer>(
 
 /// Deserialize a string enum: any string is accepted, unknown ones become `Unknown(…)`.
 ///
-/// The wire value is read as [`WireText`], whose visitor is the same for every enum, so a
+/// The wire value is read as `WireText`, whose visitor is the same for every enum, so a
 /// deserializer's `deserialize_any` is compiled once for all string enums instead of once per
 /// enum type; only the `From<&str>` call is per enum.
 pub fn enum_from_str<'de, D: Deserializer<'de>, T: for<'a> From<&'a str>>(deserializer: D) -> Result<T, D::Error> {

@@ -11,6 +11,30 @@
 //! println!("{balance:?}");
 //! # Ok(()) }
 //! ```
+//!
+//! # Where to start
+//!
+//! - [`Client`] and [`ClientBuilder`]: the API key, base URL, timeouts and [`RetryPolicy`];
+//!   one accessor per group of operations (`client.messages()`, `client.call_commands()`, …,
+//!   listed in [`apis`]), the request and response types in [`types`].
+//! - [`Error`]: the one error type, with the status, Telnyx error codes and request id.
+//! - [`pagination`]: every page of a list operation as one stream of items.
+//! - [`webhooks`]: signature verification and the typed [`WebhookEvent`].
+//! - [`chat`] and [`anthropic`]: typed, streamed chat completions; [`sse`]: the event streams
+//!   under them. [`ApiCall::into_byte_stream`] streams large downloads.
+//!
+//! # Cargo features
+//!
+//! Each group of operations is a feature (`messaging`, `call-control`, `numbers`, …; the
+//! README lists them), so an application that needs a few groups compiles only those:
+//! `default-features = false, features = ["messaging"]`. The default, `full`, is all of them.
+//! Without any, the runtime alone is compiled (client, errors, webhook verification, SSE).
+//! `tracing` emits a span per request. On docs.rs every item gated by a feature says which.
+
+// docs.rs (`--cfg docsrs`, nightly): show the feature each item needs. Since Rust 1.92
+// `doc_cfg` does this for every `#[cfg]` by itself (it absorbed `doc_auto_cfg`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
 
 pub mod anthropic;
 pub mod chat;
@@ -27,6 +51,9 @@ pub mod retry;
 pub mod servers;
 pub mod sigv4;
 pub mod sse;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 pub mod webhooks;
 pub mod xml;
 
@@ -35,7 +62,9 @@ pub mod xml;
 // one to one (boxing the large ones would make them noisier to build), so these style lints are
 // allowed for generated code only; the hand-written modules get the full clippy treatment.
 #[rustfmt::skip]
-#[allow(clippy::doc_lazy_continuation, clippy::large_enum_variant, clippy::too_many_arguments)]
+// `missing_docs`: many spec properties and enum values have no description to document them
+// with, and a doc repeating the field's name would say nothing.
+#[allow(clippy::doc_lazy_continuation, clippy::large_enum_variant, clippy::too_many_arguments, missing_docs)]
 mod generated;
 pub use generated::{apis, catalogue, types};
 

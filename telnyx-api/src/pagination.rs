@@ -200,6 +200,19 @@ impl<T: Send + 'static> Paginator<T> {
     }
 
     /// The stream of whole pages (each a `Vec` of items) instead of single items.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt as _;
+    ///
+    /// # async fn run(client: telnyx_api::Client) -> telnyx_api::Result<()> {
+    /// let params = Default::default();
+    /// let pages = client.profiles().list_messaging_profiles_stream(&params).max_retries(5).pages();
+    /// let mut pages = std::pin::pin!(pages);
+    /// while let Some(page) = pages.try_next().await? {
+    ///     println!("{} profiles", page.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn pages(self) -> impl Stream<Item = Result<Vec<T>>> + Send {
         futures::stream::unfold(self, |mut p| async move { p.next_page().await.map(|page| (page, p)) })
     }

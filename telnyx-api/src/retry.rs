@@ -18,6 +18,27 @@ use reqwest::StatusCode;
 /// How failed requests are retried. Set on the client with
 /// [`ClientBuilder::retry_policy`](crate::ClientBuilder::retry_policy) or per call with
 /// [`ApiCall::max_retries`](crate::ApiCall::max_retries).
+///
+/// ```
+/// use std::time::Duration;
+/// use telnyx_api::{Client, RetryPolicy};
+///
+/// // Up to 5 retries, waiting 1 s, 2 s, 4 s, 5 s, 5 s (before jitter).
+/// let policy = RetryPolicy {
+///     max_retries: 5,
+///     initial_delay: Duration::from_secs(1),
+///     max_delay: Duration::from_secs(5),
+///     ..RetryPolicy::default()
+/// };
+/// assert_eq!(policy.backoff(2), Duration::from_secs(4));
+/// assert_eq!(policy.backoff(3), Duration::from_secs(5));
+/// let client = Client::builder().api_key("KEY0123456789").retry_policy(policy).build()?;
+///
+/// // One call without retries (a non-idempotent command, say).
+/// let call = client.billing().get_user_balance().retry_policy(RetryPolicy::none());
+/// # drop(call);
+/// # Ok::<(), telnyx_api::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 turns retrying off).

@@ -18,17 +18,22 @@ pub struct ServerSpec {
     pub name: &'static str,
     /// The URL template of the spec (`https://{region}.telnyxcloudstorage.com`).
     pub url: &'static str,
+    /// The variables of the URL template, in the spec's order.
     pub variables: &'static [ServerVariable],
+    /// The spec's description of the server.
     pub description: &'static str,
 }
 
 /// A variable of a server's URL template.
 #[derive(Debug, PartialEq, Eq)]
 pub struct ServerVariable {
+    /// The name inside `{…}` of the template (`region`).
     pub name: &'static str,
+    /// The value used when the client sets none.
     pub default: &'static str,
     /// The values the spec lists (`enum`); empty when any value goes.
     pub values: &'static [&'static str],
+    /// The spec's description of the variable.
     pub description: &'static str,
 }
 

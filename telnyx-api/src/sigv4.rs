@@ -23,24 +23,34 @@ pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 /// What one signature covers.
 pub struct Signing<'a> {
+    /// The access key id (for Telnyx Cloud Storage, the API key).
     pub access_key: &'a str,
+    /// The secret access key the signing key is derived from.
     pub secret: &'a str,
+    /// The region of the credential scope (`us-central-1`).
     pub region: &'a str,
+    /// The service of the credential scope (`s3`).
     pub service: &'a str,
+    /// The HTTP method (`GET`).
     pub method: &'a str,
+    /// The full request URL; its path and query are signed in canonical form.
     pub url: &'a reqwest::Url,
     /// Headers to sign besides `host`, `x-amz-content-sha256` and `x-amz-date` (name, value).
     pub headers: &'a [(&'a str, &'a str)],
     /// Hex SHA-256 of the body, or [`UNSIGNED_PAYLOAD`].
     pub payload_hash: &'a str,
+    /// The signing time, sent as `x-amz-date`.
     pub time: SystemTime,
 }
 
 /// The headers to send: `authorization`, `x-amz-date`, `x-amz-content-sha256`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signed {
+    /// The `Authorization` header (`AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`).
     pub authorization: String,
+    /// The `x-amz-date` header (`20130524T000000Z`).
     pub amz_date: String,
+    /// The `x-amz-content-sha256` header: the payload hash that was signed.
     pub content_sha256: String,
 }
 

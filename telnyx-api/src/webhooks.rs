@@ -203,6 +203,31 @@ impl WebhookVerifier {
     }
 
     /// Verify a delivery whose headers are in `headers` (names are case-insensitive).
+    ///
+    /// ```
+    /// use base64::Engine as _;
+    /// use ed25519_dalek::{Signer as _, SigningKey};
+    /// use reqwest::header::HeaderMap;
+    /// use telnyx_api::webhooks::{WebhookError, WebhookVerifier, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+    ///
+    /// // What Telnyx does: sign "{timestamp}|{body}" (here with a made-up key).
+    /// let key = SigningKey::from_bytes(&[7; 32]);
+    /// let b64 = base64::engine::general_purpose::STANDARD;
+    /// let body = br#"{"data":{"event_type":"message.received","payload":{}}}"#;
+    /// let timestamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs().to_string();
+    /// let signed = [timestamp.as_bytes(), b"|", body].concat();
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert(SIGNATURE_HEADER, b64.encode(key.sign(&signed).to_bytes()).parse()?);
+    /// headers.insert(TIMESTAMP_HEADER, timestamp.parse()?);
+    ///
+    /// // What the webhook handler does, with the public key from the portal.
+    /// let verifier = WebhookVerifier::new(&b64.encode(key.verifying_key().as_bytes()))?;
+    /// verifier.verify_headers(body, &headers)?;
+    /// // One changed byte and the signature no longer matches.
+    /// let tampered = br#"{"data":{"event_type":"message.received","payload":{"x":1}}}"#;
+    /// assert!(matches!(verifier.verify_headers(tampered, &headers), Err(WebhookError::SignatureMismatch)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verify_headers(&self, body: &[u8], headers: &HeaderMap) -> Result<(), WebhookError> {
         self.verify_headers_at(body, headers, SystemTime::now())
     }

@@ -24,6 +24,7 @@ pub struct XmlDoc {
     pub root: &'static str,
     /// `xmlns` of the root element.
     pub namespace: Option<&'static str>,
+    /// What the root element holds.
     pub body: XmlNode,
 }
 
@@ -35,15 +36,24 @@ pub enum XmlNode {
     /// Child elements and attributes, one per member.
     Object(&'static [XmlField]),
     /// A list: one child element named `item` per entry.
-    List { item: &'static str, node: &'static XmlNode },
+    List {
+        /// The name of each entry's element.
+        item: &'static str,
+        /// How each entry is written inside its element.
+        node: &'static XmlNode,
+    },
 }
 
 /// The JSON type of a text value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scalar {
+    /// A JSON string: the text as it is.
     String,
+    /// A JSON integer (`42`).
     Integer,
+    /// A JSON number (`4.2`).
     Number,
+    /// A JSON boolean (`true` / `false`).
     Boolean,
 }
 
@@ -54,8 +64,11 @@ pub struct XmlField {
     pub json: &'static str,
     /// The element or attribute name.
     pub xml: &'static str,
+    /// Written as an attribute of the parent element instead of a child element.
     pub attribute: bool,
+    /// Whether and how the member is a list.
     pub repeat: Repeat,
+    /// How the member's value (each entry's, for a list) is written.
     pub node: &'static XmlNode,
 }
 
@@ -73,6 +86,7 @@ pub enum Repeat {
 
 /// A generated type with an XML form.
 pub trait XmlType: Serialize + DeserializeOwned {
+    /// How the type is written, from the spec's `xml` objects.
     const XML: &'static XmlDoc;
 }
 
