@@ -17,6 +17,28 @@ use serde::Deserialize;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong when calling the Telnyx API.
+///
+/// The accessors ([`status`](Self::status), [`request_id`](Self::request_id),
+/// [`codes`](Self::codes), [`api_error`](Self::api_error), [`retry_after`](Self::retry_after))
+/// answer the usual questions without a `match`:
+///
+/// ```no_run
+/// use telnyx_api::Error;
+///
+/// # async fn run(client: telnyx_api::Client) -> telnyx_api::Result<()> {
+/// match client.billing().get_user_balance().await {
+///     Ok(balance) => println!("{balance:?}"),
+///     Err(e) if e.status().is_some_and(|s| s.as_u16() == 401) => eprintln!("bad API key"),
+///     Err(e) if e.codes().contains(&"10015") => eprintln!("invalid parameter: {e}"),
+///     Err(e @ Error::Api(_)) => {
+///         // Telnyx support asks for the request id.
+///         eprintln!("{e} (request id {:?})", e.request_id());
+///     }
+///     Err(Error::Timeout { operation, timeout }) => eprintln!("{operation}: no answer in {timeout:?}"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -284,6 +306,77 @@ fn code_as_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Strin
     })
 }
 
+/// What replaces the API key in anything the server sent back.
+const REDACTED: &str = "<redacted>";
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `bytes` with every occurrence of `secret` replaced by `<redacted>`, and, for a body that was
+/// cut (`cut`), a tail that could be the start of `secret` too. A server, proxy or debugging
+/// endpoint that echoes the `Authorization` header back must not put the API key into an error,
+/// which callers print and log.
+pub(crate) fn redact_bytes(bytes: Bytes, secret: &str, cut: bool) -> Bytes {
+    let secret = secret.as_bytes();
+    // A tail shorter than this is too common a string to be worth replacing.
+    const MIN_TAIL: usize = 4;
+    let tail =
+        if cut { (MIN_TAIL..secret.len()).rev().find(|&n| bytes.ends_with(&secret[..n])).unwrap_or(0) } else { 0 };
+    if secret.is_empty() || (tail == 0 && find(&bytes, secret).is_none()) {
+        return bytes;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = &bytes[..bytes.len() - tail];
+    while let Some(i) = find(rest, secret) {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(REDACTED.as_bytes());
+        rest = &rest[i + secret.len()..];
+    }
+    out.extend_from_slice(rest);
+    if tail > 0 {
+        out.extend_from_slice(REDACTED.as_bytes());
+    }
+    out.into()
+}
+
+fn redact_string(text: String, secret: &str) -> String {
+    if secret.is_empty() || !text.contains(secret) {
+        return text;
+    }
+    text.replace(secret, REDACTED)
+}
+
+/// The API key taken out of response headers (an echoed `Authorization`).
+pub(crate) fn redact_headers(headers: &mut HeaderMap, secret: &str) {
+    for value in headers.values_mut() {
+        if !secret.is_empty() && find(value.as_bytes(), secret.as_bytes()).is_some() {
+            let redacted = redact_bytes(Bytes::copy_from_slice(value.as_bytes()), secret, false);
+            if let Ok(v) = reqwest::header::HeaderValue::from_bytes(&redacted) {
+                *value = v;
+            }
+        }
+    }
+}
+
+impl Error {
+    /// The same error with `secret` (the API key) taken out of what the server sent back
+    /// ([`Error::Decode`]'s body, and serde's message and path, which quote the body).
+    pub(crate) fn redact(self, secret: &str) -> Self {
+        match self {
+            Error::Decode { operation, type_name, status, path, message, body } => Error::Decode {
+                operation,
+                type_name,
+                status,
+                path: redact_string(path, secret),
+                message: redact_string(message, secret),
+                body: redact_bytes(body, secret, false),
+            },
+            other => other,
+        }
+    }
+}
+
 fn parse_envelope(body: &[u8]) -> Vec<TelnyxError> {
     #[derive(Deserialize)]
     struct Envelope {
@@ -357,6 +450,24 @@ mod tests {
         assert!(e.errors.is_empty());
         assert_eq!(e.body_text(), "<html>oops</html>");
         assert!(e.to_string().contains("<html>oops</html>"));
+    }
+
+    #[test]
+    fn the_key_is_redacted_from_echoes() {
+        let key = "KEY0123secret";
+        let body = Bytes::from_static(b"Bearer KEY0123secret, again KEY0123secret.");
+        assert_eq!(redact_bytes(body, key, false), "Bearer <redacted>, again <redacted>.");
+        // A body cut inside the key loses the part that is there.
+        assert_eq!(redact_bytes(Bytes::from_static(b"auth: Bearer KEY0123s"), key, true), "auth: Bearer <redacted>");
+        assert_eq!(redact_bytes(Bytes::from_static(b"auth: KEY"), key, true), "auth: KEY");
+        let untouched = Bytes::from_static(b"nothing here");
+        assert_eq!(redact_bytes(untouched.clone(), key, true), untouched);
+        let mut headers = HeaderMap::new();
+        headers.insert("x-echo", "Bearer KEY0123secret".parse().unwrap());
+        headers.insert("x-other", "fine".parse().unwrap());
+        redact_headers(&mut headers, key);
+        assert_eq!(headers["x-echo"], "Bearer <redacted>");
+        assert_eq!(headers["x-other"], "fine");
     }
 
     #[test]

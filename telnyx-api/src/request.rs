@@ -65,6 +65,7 @@ pub enum Body {
     Stream {
         /// `Content-Type` header value.
         content_type: String,
+        /// The bytes, in memory or streamed.
         body: RawBody,
     },
 }
@@ -467,14 +468,16 @@ pub type Decoder<T> = fn(&'static str, RawResponse) -> Result<T>;
 #[doc(hidden)]
 pub fn decode_json<T: DeserializeOwned>(operation: &'static str, raw: RawResponse) -> Result<T> {
     // An empty body decodes like `null`, so `()`/`Option`/`Value` responses accept it.
-    let body: &[u8] = if raw.body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &raw.body };
+    let empty = raw.body.iter().all(u8::is_ascii_whitespace);
+    let body: &[u8] = if empty { b"null" } else { &raw.body };
     serde_json::from_slice(body).map_err(|e| Error::Decode {
         operation,
         type_name: std::any::type_name::<T>(),
         status: raw.status,
         // Plain serde_json, and the path from the error's position: see `json_path` for why.
         path: crate::json_path::path_at(body, e.line(), e.column()),
-        message: e.to_string(),
+        // Not serde's "invalid type: null" about a `null` the server never sent.
+        message: if empty { "the body is empty".to_owned() } else { e.to_string() },
         body: raw.body.clone(),
     })
 }
@@ -589,17 +592,27 @@ impl<T: Send + 'static> ApiCall<T> {
 
     /// Send and decode, keeping status and headers.
     pub async fn with_response(self) -> Result<Response<T>> {
-        let op = self.request.operation_id;
         let raw = execute(&self.client, &self.request, self.retry.as_ref(), self.timeout).await?;
         let status = raw.status;
         let headers = raw.headers.clone();
-        let data = (self.decode)(op, raw)?;
+        let data = self.decode(raw)?;
         Ok(Response { status, headers, data })
     }
 
     /// Send and decode.
     pub async fn send(self) -> Result<T> {
-        self.with_response().await.map(Response::into_data)
+        // Not through `with_response`: the headers need no copy when only the value is wanted.
+        let raw = execute(&self.client, &self.request, self.retry.as_ref(), self.timeout).await?;
+        self.decode(raw)
+    }
+
+    /// The operation's decoder on `raw`, the API key taken out of a decode error (a server that
+    /// echoes the `Authorization` header must not put the key into an error).
+    fn decode(&self, raw: RawResponse) -> Result<T> {
+        (self.decode)(self.request.operation_id, raw).map_err(|e| match &self.client.inner.api_key {
+            Some(key) => e.redact(key),
+            None => e,
+        })
     }
 
     /// Send, and hand back the body as a stream of chunks instead of decoding it: for large
@@ -609,6 +622,20 @@ impl<T: Send + 'static> ApiCall<T> {
     /// status arrive; an error status still becomes [`Error::Api`] with its body. Once the
     /// stream is handed over nothing is retried, and each chunk must arrive within the client's
     /// [`stream_idle_timeout`](crate::ClientBuilder::stream_idle_timeout).
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt as _;
+    /// use tokio::io::AsyncWriteExt as _;
+    ///
+    /// # async fn run(client: telnyx_api::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut media = client.media_storage_api().download_media("greeting.mp3").into_byte_stream().await?;
+    /// println!("{:?} bytes, request id {:?}", media.content_length(), media.request_id());
+    /// let mut file = tokio::fs::File::create("greeting.mp3").await?;
+    /// while let Some(chunk) = media.try_next().await? {
+    ///     file.write_all(&chunk).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn into_byte_stream(self) -> Result<ByteStream> {
         let reply = execute_reply(&self.client, &self.request, self.retry.as_ref(), self.timeout, true).await?;
         let op = self.request.operation_id;
@@ -870,11 +897,18 @@ async fn execute_inner(
                 if reply.status.is_success() {
                     return Ok(reply);
                 }
-                let body = match reply.body {
+                let mut body = match reply.body {
                     ReplyBody::Bytes(b) => b,
                     ReplyBody::Stream(_) => Bytes::new(),
                 };
-                let error = ApiError::new(op, reply.status, reply.headers, body).truncated(reply.truncated);
+                let mut headers = reply.headers;
+                // A server echoing the `Authorization` header back must not put the key in the
+                // error (before parsing, so that the envelope's details are clean too).
+                if let Some(key) = &inner.api_key {
+                    body = crate::error::redact_bytes(body, key, reply.truncated);
+                    crate::error::redact_headers(&mut headers, key);
+                }
+                let error = ApiError::new(op, reply.status, headers, body).truncated(reply.truncated);
                 return Err(Error::Api(Box::new(error)));
             }
         }
@@ -1054,14 +1088,27 @@ pub(crate) async fn build_http(
 /// read: dropping the response closes its connection, so a server cannot make the client read
 /// (or hold) more than `limit`.
 async fn read_limited(mut resp: reqwest::Response, limit: usize, op: &'static str) -> Result<(Bytes, bool)> {
-    let mut buf = bytes::BytesMut::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|source| Error::Transport { operation: op, source })? {
+    let transport = |source| Error::Transport { operation: op, source };
+    // A body that arrives in one chunk (most JSON answers) is handed on as it is, not copied.
+    let Some(first) = resp.chunk().await.map_err(transport)? else { return Ok((Bytes::new(), false)) };
+    if first.len() > limit {
+        return Ok((first.slice(..limit), true));
+    }
+    let Some(second) = resp.chunk().await.map_err(transport)? else { return Ok((first, false)) };
+    // `content-length` is only a hint (a server can lie): the buffer starts at no more than
+    // `limit` nor 1 MiB, and grows from there.
+    let hint = resp.content_length().map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let mut buf = bytes::BytesMut::with_capacity(hint.max(first.len() + second.len()).min(limit).min(1 << 20));
+    buf.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
         let room = limit - buf.len();
         if chunk.len() > room {
             buf.extend_from_slice(&chunk[..room]);
             return Ok((buf.freeze(), true));
         }
         buf.extend_from_slice(&chunk);
+        next = resp.chunk().await.map_err(transport)?;
     }
     Ok((buf.freeze(), false))
 }
@@ -1076,12 +1123,14 @@ async fn attempt_once(
     let op = request.operation_id;
     let b = build_http(client, request, url).await?;
     let fut = async {
-        let resp = b.send().await.map_err(|source| Error::Transport { operation: op, source })?;
+        let mut resp = b.send().await.map_err(|source| Error::Transport { operation: op, source })?;
         let status = resp.status();
-        let headers = resp.headers().clone();
         if stream && status.is_success() {
+            let headers = resp.headers().clone();
             return Ok(Reply { status, headers, body: ReplyBody::Stream(resp), truncated: false });
         }
+        // Reading the body needs only the response itself: the headers move out, uncopied.
+        let headers = std::mem::take(resp.headers_mut());
         let inner = &client.inner;
         let limit = if status.is_success() { inner.max_response_body } else { inner.max_error_body };
         let (body, truncated) = read_limited(resp, limit, op).await?;

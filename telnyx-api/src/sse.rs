@@ -84,6 +84,9 @@ pub struct EventParser {
     event: String,
     last_id: String,
     retry: Option<Duration>,
+    /// Field lines (`data:`, `event:`, `id:`, `retry:`, unknown fields) seen so far: what
+    /// counts as progress for the idle timeout, which `:` comments and blank lines do not.
+    field_lines: u64,
 }
 
 impl EventParser {
@@ -101,6 +104,11 @@ impl EventParser {
             self.pos = 0;
         }
         self.buf.extend_from_slice(bytes);
+    }
+
+    /// How many field lines (anything but `:` comments and blank lines) were parsed so far.
+    pub(crate) fn field_lines(&self) -> u64 {
+        self.field_lines
     }
 
     /// The id of the last `id:` field seen (the `Last-Event-ID` to resume with).
@@ -180,6 +188,7 @@ impl EventParser {
         if line[0] == b':' {
             return None;
         }
+        self.field_lines += 1;
         let (name, value) = match line.iter().position(|&b| b == b':') {
             Some(c) => {
                 let v = &line[c + 1..];
@@ -240,9 +249,10 @@ pub type TerminalFn<T> = fn(&T) -> bool;
 ///   `data: [DONE]` and before a terminal item (truncation); with
 ///   [`typed_error_events`](Self::typed_error_events) an error event is
 ///   `Err(Error::StreamEvent)` instead, its fields parsed into a [`StreamErrorEvent`];
-/// - `Err(Error::Timeout)` when nothing arrives for the idle timeout (the timer restarts with
-///   every read, so `:` keep-alive comments keep a slow stream open — it is not a total
-///   timeout);
+/// - `Err(Error::Timeout)` when no event arrives for the idle timeout (the timer restarts with
+///   every field line of an event, so a slow stream stays open — it is not a total timeout —
+///   but `:` keep-alive comments alone do not keep it open: a server that sends nothing else
+///   forever ends the stream);
 /// - `Err(Error::Transport)` when the connection fails.
 ///
 /// After any error other than `Error::Decode`, after `data: [DONE]` and after a last item (see
@@ -257,6 +267,8 @@ pub struct SseStream<T> {
     idle: Duration,
     /// Created on the first poll, so that a stream can be built outside a Tokio runtime.
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// The parser's field-line count when the idle timer was last restarted.
+    seen_lines: u64,
     terminal: Option<TerminalFn<T>>,
     /// Decides the item after which the stream ends (instead of at `[DONE]`).
     last: Option<TerminalFn<T>>,
@@ -315,6 +327,32 @@ impl<T: DeserializeOwned> SseStream<T> {
     }
 
     /// Stream the events of any byte stream (`status` and `headers` are only reported back).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures::TryStreamExt as _;
+    /// use telnyx_api::sse::SseStream;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> telnyx_api::Result<()> {
+    /// #[derive(serde::Deserialize)]
+    /// struct Chunk {
+    ///     text: String,
+    /// }
+    /// // The body as it might arrive from the network, cut anywhere.
+    /// let chunks = ["data: {\"text\": \"Hel\"}\n", "\ndata: {\"text\": \"lo\"}\n\n", "data: [DONE]\n\n"];
+    /// let body = futures::stream::iter(chunks.map(|c| Ok(bytes::Bytes::from(c))));
+    /// let events: SseStream<Chunk> = SseStream::from_byte_stream(
+    ///     "example",
+    ///     reqwest::StatusCode::OK,
+    ///     reqwest::header::HeaderMap::new(),
+    ///     body,
+    ///     Duration::from_secs(60),
+    /// );
+    /// let text: Vec<String> = events.map_ok(|c| c.text).try_collect().await?;
+    /// assert_eq!(text.concat(), "Hello");
+    /// # Ok(()) }
+    /// ```
     pub fn from_byte_stream<S>(
         operation: &'static str,
         status: StatusCode,
@@ -333,6 +371,7 @@ impl<T: DeserializeOwned> SseStream<T> {
             parser: EventParser::new(),
             idle: idle_timeout,
             sleep: None,
+            seen_lines: 0,
             terminal: None,
             last: None,
             end_marker: "`data: [DONE]`",
@@ -501,13 +540,16 @@ impl<T: DeserializeOwned> Stream for SseStream<T> {
                 ));
                 return this.fail(e);
             }
-            match this.inner.as_mut().poll_next(cx) {
-                Poll::Ready(Some(Ok(bytes))) => {
-                    this.parser.push(&bytes);
-                    if let Some(sleep) = &mut this.sleep {
-                        sleep.as_mut().reset(tokio::time::Instant::now() + this.idle);
-                    }
+            // Restart the idle timer on progress of an event, not on any byte: comments alone
+            // (`: keep-alive` forever) must not keep a stream open without end.
+            if this.parser.field_lines() != this.seen_lines {
+                this.seen_lines = this.parser.field_lines();
+                if let Some(sleep) = &mut this.sleep {
+                    sleep.as_mut().reset(tokio::time::Instant::now() + this.idle);
                 }
+            }
+            match this.inner.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(bytes))) => this.parser.push(&bytes),
                 Poll::Ready(Some(Err(e))) => return this.fail(e),
                 Poll::Ready(None) => {
                     // Be lenient about a last event without its blank line, but only for the

@@ -1,7 +1,8 @@
 //! A tiny HTTP/1.1 server on 127.0.0.1 for wire tests of the request path: it records every
 //! request exactly as it arrived (raw request target, headers, de-chunked body) and answers
 //! with whatever the test's responder returns. One request per connection (`connection: close`),
-//! which keeps the server simple and makes "one connection = one attempt".
+//! which keeps the server simple and makes "one connection = one attempt" — except for
+//! [`Reply::KeepAlive`], which keeps its connection open until the test closes it.
 
 #![allow(dead_code)] // each test binary uses a different part of it
 
@@ -47,6 +48,44 @@ pub enum Reply {
     Hang,
     /// Wait, then answer.
     After(Duration, Box<Reply>),
+    /// Read the request, then reset the connection (RST, no response at all).
+    Reset,
+    /// Send the headers and the first bytes of the body, then end the connection as `then`
+    /// says. `declared_len: None` sends no `content-length` (a body delimited by the close, as
+    /// an SSE stream is).
+    Partial { status: u16, headers: Vec<(String, String)>, declared_len: Option<usize>, partial: Vec<u8>, then: End },
+    /// A complete response with `content-length`, its body written one byte every `every`.
+    Drip { status: u16, headers: Vec<(String, String)>, body: Vec<u8>, every: Duration },
+    /// `chunk` written again and again (every `every`, or as fast as the client reads) until
+    /// `declared_len` bytes are out or the client goes away; the bytes written are recorded
+    /// ([`Server::written`]). Nothing larger than `chunk` is ever held in memory.
+    Endless {
+        status: u16,
+        headers: Vec<(String, String)>,
+        declared_len: Option<u64>,
+        chunk: Vec<u8>,
+        every: Option<Duration>,
+    },
+    /// A complete response without `connection: close`: the connection stays open (idle, for
+    /// the client's pool) until `close` is notified; then it is closed and `closed` notified.
+    KeepAlive {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        close: Arc<tokio::sync::Notify>,
+        closed: Arc<tokio::sync::Notify>,
+    },
+}
+
+/// How a [`Reply::Partial`] ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// Close the connection normally (FIN).
+    Close,
+    /// Reset it (RST).
+    Reset,
+    /// Keep it open and silent.
+    Hang,
 }
 
 impl Reply {
@@ -68,8 +107,13 @@ impl Reply {
 
     /// Add a response header.
     pub fn header(mut self, name: &str, value: &str) -> Reply {
-        if let Reply::Http { headers, .. } = &mut self {
-            headers.push((name.into(), value.into()));
+        match &mut self {
+            Reply::Http { headers, .. }
+            | Reply::Partial { headers, .. }
+            | Reply::Drip { headers, .. }
+            | Reply::Endless { headers, .. }
+            | Reply::KeepAlive { headers, .. } => headers.push((name.into(), value.into())),
+            Reply::Stall { .. } | Reply::Close | Reply::Hang | Reply::After(..) | Reply::Reset => {}
         }
         self
     }
@@ -82,7 +126,22 @@ pub struct Server {
     addr: SocketAddr,
     requests: Arc<Mutex<Vec<Recorded>>>,
     connections: Arc<Mutex<usize>>,
+    written: Written,
     accept: tokio::task::JoinHandle<()>,
+}
+
+/// Bytes written by each finished [`Reply::Endless`], in the order they finished.
+#[derive(Clone, Default)]
+struct Written {
+    counts: Arc<Mutex<Vec<u64>>>,
+    changed: Arc<tokio::sync::Notify>,
+}
+
+impl Written {
+    fn push(&self, n: u64) {
+        self.counts.lock().unwrap().push(n);
+        self.changed.notify_waiters();
+    }
 }
 
 impl Drop for Server {
@@ -99,21 +158,24 @@ impl Server {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let connections = Arc::new(Mutex::new(0));
         let responder: Responder = Arc::new(responder);
+        let written = Written::default();
         let accept = {
             let requests = requests.clone();
             let connections = connections.clone();
+            let written = written.clone();
             tokio::spawn(async move {
                 while let Ok((socket, _)) = listener.accept().await {
                     *connections.lock().unwrap() += 1;
                     let requests = requests.clone();
                     let responder = responder.clone();
+                    let written = written.clone();
                     tokio::spawn(async move {
-                        let _ = serve(socket, requests, responder).await;
+                        let _ = serve(socket, requests, responder, written).await;
                     });
                 }
             })
         };
-        Server { addr, requests, connections, accept }
+        Server { addr, requests, connections, written, accept }
     }
 
     /// Always answer with the same reply.
@@ -143,12 +205,89 @@ impl Server {
     pub fn connections(&self) -> usize {
         *self.connections.lock().unwrap()
     }
+
+    /// The server's port.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Bytes written by each [`Reply::Endless`] that has finished (one entry per connection).
+    pub fn written(&self) -> Vec<u64> {
+        self.written.counts.lock().unwrap().clone()
+    }
+
+    /// Wait until `n` [`Reply::Endless`] responses have finished and return what each wrote;
+    /// `None` if that does not happen within `limit`.
+    pub async fn wait_written(&self, n: usize, limit: Duration) -> Option<Vec<u64>> {
+        tokio::time::timeout(limit, async {
+            loop {
+                // Created before the check, so a push between the check and the await still wakes it.
+                let changed = self.written.changed.notified();
+                let counts = self.written();
+                if counts.len() >= n {
+                    return counts;
+                }
+                changed.await;
+            }
+        })
+        .await
+        .ok()
+    }
+}
+
+fn head(status: u16, headers: &[(String, String)], content_length: Option<u64>, close: bool) -> String {
+    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    for (n, v) in headers {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    if let Some(len) = content_length {
+        head.push_str(&format!("content-length: {len}\r\n"));
+    }
+    if close {
+        head.push_str("connection: close\r\n");
+    }
+    head.push_str("\r\n");
+    head
+}
+
+/// Write `chunk` repeatedly; the bytes actually written, however the loop ended.
+async fn write_endless(
+    socket: &mut TcpStream,
+    chunk: &[u8],
+    declared_len: Option<u64>,
+    every: Option<Duration>,
+) -> u64 {
+    let mut written = 0u64;
+    loop {
+        let want = match declared_len {
+            Some(total) if written >= total => return written,
+            Some(total) => chunk.len().min(usize::try_from(total - written).unwrap_or(usize::MAX)),
+            None => chunk.len(),
+        };
+        let mut piece = &chunk[..want];
+        while !piece.is_empty() {
+            match socket.write(piece).await {
+                Ok(0) | Err(_) => return written,
+                Ok(n) => {
+                    written += n as u64;
+                    piece = &piece[n..];
+                }
+            }
+        }
+        if let Some(every) = every {
+            if socket.flush().await.is_err() {
+                return written;
+            }
+            tokio::time::sleep(every).await;
+        }
+    }
 }
 
 async fn serve(
     mut socket: TcpStream,
     requests: Arc<Mutex<Vec<Recorded>>>,
     responder: Responder,
+    written: Written,
 ) -> std::io::Result<()> {
     let Some(recorded) = read_request(&mut socket).await? else {
         return Ok(());
@@ -188,6 +327,49 @@ async fn serve(
         }
         Reply::Close => drop(socket),
         Reply::Hang => tokio::time::sleep(Duration::from_secs(3600)).await,
+        Reply::Reset => {
+            socket.set_zero_linger()?;
+            drop(socket);
+        }
+        Reply::Partial { status, headers, declared_len, partial, then } => {
+            let len = declared_len.map(|n| n as u64);
+            socket.write_all(head(status, &headers, len, true).as_bytes()).await?;
+            socket.write_all(&partial).await?;
+            socket.flush().await?;
+            match then {
+                End::Close => socket.shutdown().await?,
+                End::Reset => {
+                    socket.set_zero_linger()?;
+                    drop(socket);
+                }
+                End::Hang => tokio::time::sleep(Duration::from_secs(3600)).await,
+            }
+        }
+        Reply::Drip { status, headers, body, every } => {
+            socket.write_all(head(status, &headers, Some(body.len() as u64), true).as_bytes()).await?;
+            socket.flush().await?;
+            for byte in body {
+                tokio::time::sleep(every).await;
+                socket.write_all(&[byte]).await?;
+                socket.flush().await?;
+            }
+            socket.shutdown().await?;
+        }
+        Reply::Endless { status, headers, declared_len, chunk, every } => {
+            socket.write_all(head(status, &headers, declared_len, true).as_bytes()).await?;
+            let n = write_endless(&mut socket, &chunk, declared_len, every).await;
+            written.push(n);
+            let _ = socket.shutdown().await;
+        }
+        Reply::KeepAlive { status, headers, body, close, closed } => {
+            socket.write_all(head(status, &headers, Some(body.len() as u64), false).as_bytes()).await?;
+            socket.write_all(&body).await?;
+            socket.flush().await?;
+            close.notified().await;
+            let _ = socket.shutdown().await;
+            drop(socket);
+            closed.notify_one();
+        }
     }
     Ok(())
 }
@@ -196,6 +378,9 @@ fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        307 => "Temporary Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
         404 => "Not Found",
