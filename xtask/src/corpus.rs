@@ -17,7 +17,8 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use crate::{read_config, root, sync_generated, Config, Mode};
+use crate::regenerate::{sync_generated, Mode};
+use crate::spec::{read_config, root, Config};
 
 pub struct CorpusOptions {
     /// Spec files or directories of them; empty: the default corpus.

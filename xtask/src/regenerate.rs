@@ -1,0 +1,223 @@
+//! `cargo xtask regenerate` and `cargo xtask check`: generate from the spec, then write the
+//! generated files and sections, or compare them with the committed ones and name the stale.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use crate::args::Args;
+use crate::spec::{find_spec, read_config, root, Config, Spec};
+
+/// The options of `regenerate` and `check`.
+pub struct Options {
+    /// `--spec PATH`: this spec, not the pinned one.
+    pub spec: Option<PathBuf>,
+    /// `--timings`: print the time of each phase.
+    pub timings: bool,
+}
+
+impl From<&Args> for Options {
+    fn from(a: &Args) -> Self {
+        Options { spec: a.value("--spec").map(PathBuf::from), timings: a.flag("--timings") }
+    }
+}
+
+/// Write the generated files, or only compare them with those on disk.
+#[derive(PartialEq)]
+pub enum Mode {
+    Write,
+    Check,
+}
+
+/// `cargo xtask regenerate` (write mode) and `cargo xtask check` (check mode).
+pub fn regenerate(opts: &Options, mode: Mode) -> Result<ExitCode, String> {
+    let started = Instant::now();
+    let root = root();
+    let env = std::env::var_os("TELNYX_OPENAPI_SPEC").map(PathBuf::from);
+    let spec = find_spec(&root, opts.spec.as_deref(), env.as_deref())?;
+    let config = read_config(&root)?;
+    let generated = generate(&spec, &config)?;
+    write_generated(&root, &spec.path, &generated, mode, opts.timings, started)
+}
+
+/// Generate from spec text; errors name the file and the JSON pointer.
+pub fn generate(spec: &Spec, config: &Config) -> Result<codegen::Generated, String> {
+    let at = |e: codegen::GenError| format!("{}: {e}", spec.path.display());
+    let started = Instant::now();
+    let loaded = codegen::load::load_with(&spec.text, &config.overlays).map_err(at)?;
+    let generated =
+        codegen::generate_loaded(loaded, &config.overrides, config.features.as_ref(), started).map_err(at)?;
+    for w in &generated.warnings {
+        eprintln!("warning: {}: {w}", spec.path.display());
+    }
+    Ok(generated)
+}
+
+/// `text` with the lines between the section's marker lines replaced by its content.
+fn splice(text: &str, section: &codegen::emit::features::Section) -> Result<String, String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let find =
+        |from: usize, marker: &str| {
+            lines[from..].iter().position(|l| l.trim_end() == marker).map(|i| i + from).ok_or_else(|| {
+                format!("no line `{marker}`: put the begin and end markers where the generated part goes")
+            })
+        };
+    let begin = find(0, &section.begin)?;
+    let end = find(begin + 1, &section.end)?;
+    Ok([lines[..=begin].concat(), section.content.clone(), lines[end..].concat()].concat())
+}
+
+/// Compare (and in write mode, write) the generated files and sections under `root`; returns
+/// the files that differed and the stale files (generated no more).
+pub fn sync_generated(
+    root: &Path,
+    generated: &codegen::Generated,
+    mode: &Mode,
+) -> Result<(Vec<String>, Vec<String>), String> {
+    let existing: Vec<String> = [codegen::emit::CRATE_DIR, codegen::emit::TESTS_DIR]
+        .iter()
+        .flat_map(|d| list_rs(&root.join(d)).into_iter().map(move |f| format!("{d}/{f}")))
+        .collect();
+    let mut changed = Vec::new();
+    for (rel, content) in &generated.files {
+        let path = root.join(rel);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(content.as_str()) {
+            changed.push(rel.clone());
+            if *mode == Mode::Write {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                }
+                std::fs::write(&path, content).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
+        }
+    }
+    for section in &generated.sections {
+        let path = root.join(&section.path);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let new = splice(&text, section).map_err(|e| format!("{}: {e}", path.display()))?;
+        if new != text {
+            changed.push(format!("{} (between `{}` and `{}`)", section.path, section.begin, section.end));
+            if *mode == Mode::Write {
+                std::fs::write(&path, new).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
+        }
+    }
+    let wanted: BTreeSet<&String> = generated.files.keys().collect();
+    let stale: Vec<String> = existing.into_iter().filter(|f| !wanted.contains(f)).collect();
+    if *mode == Mode::Write {
+        for rel in &stale {
+            let path = root.join(rel);
+            std::fs::remove_file(&path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+        }
+    }
+    Ok((changed, stale))
+}
+
+/// Write (or, in check mode, compare) the generated files under `root` and print the summary.
+pub fn write_generated(
+    root: &Path,
+    spec_path: &Path,
+    generated: &codegen::Generated,
+    mode: Mode,
+    timings: bool,
+    started: Instant,
+) -> Result<ExitCode, String> {
+    let t_write = Instant::now();
+    let (changed, stale) = sync_generated(root, generated, &mode)?;
+    let write = t_write.elapsed();
+    let ir = &generated.ir;
+    let lines: usize = generated.files.values().map(|c| c.lines().count()).sum();
+    let total = started.elapsed();
+    if timings {
+        let t = &generated.timings;
+        println!(
+            "timings: load {:.3}s, lower {:.3}s, emit {:.3}s, format {:.3}s, write {:.3}s (emit and format on {} threads)",
+            t.load.as_secs_f64(),
+            t.lower.as_secs_f64(),
+            t.emit.as_secs_f64(),
+            t.format.as_secs_f64(),
+            write.as_secs_f64(),
+            t.threads
+        );
+    }
+    match mode {
+        Mode::Write => {
+            println!(
+                "regenerated from {}: {} operations, {} types, {} files ({} lines), {} changed, {} removed, {:.2}s",
+                spec_path.display(),
+                ir.operations.len(),
+                ir.types.len(),
+                generated.files.len(),
+                lines,
+                changed.len(),
+                stale.len(),
+                total.as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Mode::Check => {
+            if changed.is_empty() && stale.is_empty() {
+                println!(
+                    "generated code is up to date ({} operations, {} types, {} files, {:.2}s)",
+                    ir.operations.len(),
+                    ir.types.len(),
+                    generated.files.len(),
+                    total.as_secs_f64()
+                );
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("generated code is stale; run `cargo xtask regenerate`:");
+                for f in &changed {
+                    eprintln!("  differs: {f}");
+                }
+                for f in &stale {
+                    eprintln!("  not generated any more: {f}");
+                }
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    }
+}
+
+/// `.rs` files under `dir`, relative, with `/` separators.
+fn list_rs(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                if let Ok(rel) = p.strip_prefix(base) {
+                    out.push(rel.to_string_lossy().replace('\\', "/"));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_are_spliced_between_their_markers() {
+        let section = codegen::emit::features::Section {
+            path: "Cargo.toml".into(),
+            begin: "# BEGIN".into(),
+            end: "# END".into(),
+            content: "a = []\n".into(),
+        };
+        let text = "[features]\n# BEGIN\nold = []\n# END\ntracing = []\n";
+        let out = splice(text, &section).unwrap();
+        assert_eq!(out, "[features]\n# BEGIN\na = []\n# END\ntracing = []\n");
+        assert_eq!(splice(&out, &section).unwrap(), out);
+        assert!(splice("[features]\n# END\n", &section).unwrap_err().contains("no line `# BEGIN`"));
+        assert!(splice("# BEGIN\n", &section).unwrap_err().contains("no line `# END`"));
+    }
+}
