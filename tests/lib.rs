@@ -172,3 +172,9 @@ pub mod conformance {
 #[rustfmt::skip]
 #[path = "generated/conformance.rs"]
 pub mod generated;
+
+/// The README's Rust snippets, compiled as doctests of this crate: `cargo test --workspace` runs
+/// them (compiled only, `no_run`: they call the real API).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct Readme;

@@ -19,7 +19,8 @@ use futures::StreamExt as _;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use telnyx_api::request::decode_json;
+use telnyx_api::pagination::{PageData, PageStyle, Paginator};
+use telnyx_api::request::{decode_json, RawResponse};
 use telnyx_api::{chat, ApiCall, Client, Error, Request, RetryPolicy};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -231,6 +232,18 @@ async fn scenarios() -> Vec<(&'static str, Error)> {
     let (c, _) = client(&server.url());
     errors.push(("redirect", ApiCall::new(&c, get("/moved"), decode_json::<Value>).await.unwrap_err()));
     assert_eq!(other.requests()[0].header("authorization"), None);
+
+    // A page of a paginator that does not decode, the key in the field that fails.
+    let server = Server::start(|_, r| echo(200, r)).await;
+    let (c, _) = client(&server.url());
+    let first = ApiCall::new(&c, get("/pages"), decode_json::<Value>);
+    let fetch: fn(&'static str, RawResponse) -> telnyx_api::Result<PageData<u32>> = |op, raw| {
+        let page: Echo = decode_json(op, raw)?;
+        Ok(PageData { items: vec![page.echo], ..PageData::default() })
+    };
+    let mut pages =
+        std::pin::pin!(Paginator::new(first, PageStyle::Number { number: "page[number]", size: None }, fetch).pages());
+    errors.push(("paginator page", pages.next().await.expect("a page").unwrap_err()));
 
     // The streaming chat path: an error status before the stream, and a stream that stalls.
     let server = Server::start(|_, r| echo(429, r)).await;
